@@ -489,6 +489,7 @@ const (
 	MessageEdited       WebhookEvent = "message.edited"
 	MessageRevoked      WebhookEvent = "message.revoked"
 	MessageSent         WebhookEvent = "message.sent"
+	RnReleaseHalted     WebhookEvent = "rn.release.halted"
 )
 
 // Valid indicates whether the value is a known member of the WebhookEvent enum.
@@ -511,6 +512,8 @@ func (e WebhookEvent) Valid() bool {
 	case MessageRevoked:
 		return true
 	case MessageSent:
+		return true
+	case RnReleaseHalted:
 		return true
 	default:
 		return false
@@ -3006,6 +3009,17 @@ type RnBundleUpload struct {
 	Version BundleVersion `json:"version"`
 }
 
+// RnCounts defines model for RnCounts.
+type RnCounts struct {
+	// Downloads Download reports.
+	Downloads int64 `json:"downloads"`
+	Failures  int64 `json:"failures"`
+
+	// Installs Deploy reports (successes plus failures).
+	Installs  int64 `json:"installs"`
+	Successes int64 `json:"successes"`
+}
+
 // RnDeployment defines model for RnDeployment.
 type RnDeployment struct {
 	// AppId The app's key, used as `appId` by the IM, push, file and update routes.
@@ -3068,6 +3082,38 @@ type RnDeploymentListEnvelope struct {
 	// Example: 200
 	Code int            `json:"code"`
 	Data []RnDeployment `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// RnDeploymentMetrics defines model for RnDeploymentMetrics.
+type RnDeploymentMetrics struct {
+	Deployment   string `json:"deployment"`
+	DeploymentId int64  `json:"deploymentId"`
+
+	// Downloads Download reports.
+	Downloads int64 `json:"downloads"`
+	Failures  int64 `json:"failures"`
+
+	// Installs Deploy reports (successes plus failures).
+	Installs  int64              `json:"installs"`
+	Releases  []RnReleaseMetrics `json:"releases"`
+	Successes int64              `json:"successes"`
+}
+
+// RnDeploymentMetricsEnvelope defines model for RnDeploymentMetricsEnvelope.
+type RnDeploymentMetricsEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int                 `json:"code"`
+	Data RnDeploymentMetrics `json:"data"`
 
 	// Message Example: success
 	Message string `json:"message"`
@@ -3187,6 +3233,24 @@ type RnReleaseEnvelope struct {
 	//
 	// Example: 0
 	Status string `json:"status"`
+}
+
+// RnReleaseMetrics defines model for RnReleaseMetrics.
+type RnReleaseMetrics struct {
+	Disabled bool `json:"disabled"`
+
+	// Downloads Download reports.
+	Downloads int64 `json:"downloads"`
+	Failures  int64 `json:"failures"`
+
+	// HaltedAt When the crash-aware rollout disabled it; null otherwise.
+	HaltedAt *time.Time `json:"haltedAt"`
+
+	// Installs Deploy reports (successes plus failures).
+	Installs  int64  `json:"installs"`
+	Label     string `json:"label"`
+	ReleaseId int64  `json:"releaseId"`
+	Successes int64  `json:"successes"`
 }
 
 // RnReleasePage defines model for RnReleasePage.
@@ -3626,7 +3690,7 @@ type WebhookDelivery struct {
 	// Error Why the attempt failed; empty on success.
 	Error string `json:"error"`
 
-	// Event An IM event a webhook can subscribe to.
+	// Event An event a webhook can subscribe to (rn.release.halted is the update service's; see getRnDeploymentMetrics).
 	Event WebhookEvent `json:"event"`
 
 	// HttpStatus The receiver's HTTP status; null when it could not be reached.
@@ -3680,7 +3744,7 @@ type WebhookEnvelope struct {
 	Status string `json:"status"`
 }
 
-// WebhookEvent An IM event a webhook can subscribe to.
+// WebhookEvent An event a webhook can subscribe to (rn.release.halted is the update service's; see getRnDeploymentMetrics).
 type WebhookEvent string
 
 // WebhookEvents The events to deliver; at least one, no repeats.
@@ -4756,6 +4820,18 @@ type ListRnDeploymentsParams struct {
 type CreateRnDeploymentsParams struct {
 	// AppId The app's key (`ak_…`).
 	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// GetRnDeploymentMetricsParams defines parameters for GetRnDeploymentMetrics.
+type GetRnDeploymentMetricsParams struct {
+	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
+	XAppKey *AppKeyHeader `json:"X-App-Key,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
 	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
@@ -6044,7 +6120,9 @@ type ClientInterface interface {
 	// `data` is the Message for message.sent, message.revoked and message.edited; the group
 	// `{groupId, name, ownerId}` for group.created and group.dissolved;
 	// `{groupId, added:[userId…], removed:[userId…]}` for group.members.changed;
-	// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted.
+	// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted;
+	// `{releaseId, deployment, label, installs, failures, minReports, maxFailurePercent}` for
+	// rn.release.halted (the crash-aware rollout disabled a hot-update release).
 	//
 	// Headers: `X-Xuqm-Event` (the event name), `X-Xuqm-Delivery` (the delivery id, the same on
 	// every retry), `X-Xuqm-Timestamp` (Unix milliseconds when the attempt was signed) and
@@ -6089,7 +6167,9 @@ type ClientInterface interface {
 	// `data` is the Message for message.sent, message.revoked and message.edited; the group
 	// `{groupId, name, ownerId}` for group.created and group.dissolved;
 	// `{groupId, added:[userId…], removed:[userId…]}` for group.members.changed;
-	// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted.
+	// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted;
+	// `{releaseId, deployment, label, installs, failures, minReports, maxFailurePercent}` for
+	// rn.release.halted (the crash-aware rollout disabled a hot-update release).
 	//
 	// Headers: `X-Xuqm-Event` (the event name), `X-Xuqm-Delivery` (the delivery id, the same on
 	// every retry), `X-Xuqm-Timestamp` (Unix milliseconds when the attempt was signed) and
@@ -6921,6 +7001,20 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
 	CreateRnDeployments(ctx context.Context, params *CreateRnDeploymentsParams, body CreateRnDeploymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetRnDeploymentMetrics What clients reported of a deployment
+	//
+	// Downloads, installs (deploy reports), successes and failures of the deployment's releases,
+	// in all and per release (the newest 100, newest first), counted in PostgreSQL from the
+	// CodePush report routes (and Expo's failed-update reports). A release whose failures over
+	// at least `minReports` installs pass the app's `maxFailurePercent` (see rn.halt-policy) is
+	// disabled by the report that crosses the line: `disabled` true and `haltedAt` set, an audit
+	// entry `rn.release.halt`, and the webhook event `rn.release.halted` for the app's webhooks
+	// that want it. App-admin; a signed request names the app in X-App-Key. A deployment of
+	// another app gets 404.
+	//
+	// Corresponds with GET /api/v1/rn/deployments/{id}/metrics (the `GetRnDeploymentMetrics` operationId).
+	GetRnDeploymentMetrics(ctx context.Context, id DeploymentId, params *GetRnDeploymentMetricsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PromoteRnReleaseWithBody Promote a release to another deployment
 	//
@@ -8728,7 +8822,9 @@ func (c *Client) ListWebhooks(ctx context.Context, params *ListWebhooksParams, r
 // `data` is the Message for message.sent, message.revoked and message.edited; the group
 // `{groupId, name, ownerId}` for group.created and group.dissolved;
 // `{groupId, added:[userId…], removed:[userId…]}` for group.members.changed;
-// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted.
+// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted;
+// `{releaseId, deployment, label, installs, failures, minReports, maxFailurePercent}` for
+// rn.release.halted (the crash-aware rollout disabled a hot-update release).
 //
 // Headers: `X-Xuqm-Event` (the event name), `X-Xuqm-Delivery` (the delivery id, the same on
 // every retry), `X-Xuqm-Timestamp` (Unix milliseconds when the attempt was signed) and
@@ -8783,7 +8879,9 @@ func (c *Client) CreateWebhookWithBody(ctx context.Context, params *CreateWebhoo
 // `data` is the Message for message.sent, message.revoked and message.edited; the group
 // `{groupId, name, ownerId}` for group.created and group.dissolved;
 // `{groupId, added:[userId…], removed:[userId…]}` for group.members.changed;
-// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted.
+// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted;
+// `{releaseId, deployment, label, installs, failures, minReports, maxFailurePercent}` for
+// rn.release.halted (the crash-aware rollout disabled a hot-update release).
 //
 // Headers: `X-Xuqm-Event` (the event name), `X-Xuqm-Delivery` (the delivery id, the same on
 // every retry), `X-Xuqm-Timestamp` (Unix milliseconds when the attempt was signed) and
@@ -10336,6 +10434,30 @@ func (c *Client) CreateRnDeploymentsWithBody(ctx context.Context, params *Create
 // Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
 func (c *Client) CreateRnDeployments(ctx context.Context, params *CreateRnDeploymentsParams, body CreateRnDeploymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateRnDeploymentsRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetRnDeploymentMetrics What clients reported of a deployment
+//
+// Downloads, installs (deploy reports), successes and failures of the deployment's releases,
+// in all and per release (the newest 100, newest first), counted in PostgreSQL from the
+// CodePush report routes (and Expo's failed-update reports). A release whose failures over
+// at least `minReports` installs pass the app's `maxFailurePercent` (see rn.halt-policy) is
+// disabled by the report that crosses the line: `disabled` true and `haltedAt` set, an audit
+// entry `rn.release.halt`, and the webhook event `rn.release.halted` for the app's webhooks
+// that want it. App-admin; a signed request names the app in X-App-Key. A deployment of
+// another app gets 404.
+//
+// Corresponds with GET /api/v1/rn/deployments/{id}/metrics (the `GetRnDeploymentMetrics` operationId).
+func (c *Client) GetRnDeploymentMetrics(ctx context.Context, id DeploymentId, params *GetRnDeploymentMetricsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRnDeploymentMetricsRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -18071,6 +18193,77 @@ func NewCreateRnDeploymentsRequestWithBody(server string, params *CreateRnDeploy
 	return req, nil
 }
 
+// NewGetRnDeploymentMetricsRequest constructs an http.Request for the GetRnDeploymentMetrics method
+func NewGetRnDeploymentMetricsRequest(server string, id DeploymentId, params *GetRnDeploymentMetricsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/deployments/%s/metrics", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Key", *params.XAppKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Key", headerParam0)
+		}
+
+		if params.XAppTimestamp != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam1)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewPromoteRnReleaseRequest calls the generic PromoteRnRelease builder with application/json body
 func NewPromoteRnReleaseRequest(server string, id DeploymentId, params *PromoteRnReleaseParams, body PromoteRnReleaseJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -21190,7 +21383,9 @@ type ClientWithResponsesInterface interface {
 	// `data` is the Message for message.sent, message.revoked and message.edited; the group
 	// `{groupId, name, ownerId}` for group.created and group.dissolved;
 	// `{groupId, added:[userId…], removed:[userId…]}` for group.members.changed;
-	// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted.
+	// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted;
+	// `{releaseId, deployment, label, installs, failures, minReports, maxFailurePercent}` for
+	// rn.release.halted (the crash-aware rollout disabled a hot-update release).
 	//
 	// Headers: `X-Xuqm-Event` (the event name), `X-Xuqm-Delivery` (the delivery id, the same on
 	// every retry), `X-Xuqm-Timestamp` (Unix milliseconds when the attempt was signed) and
@@ -21235,7 +21430,9 @@ type ClientWithResponsesInterface interface {
 	// `data` is the Message for message.sent, message.revoked and message.edited; the group
 	// `{groupId, name, ownerId}` for group.created and group.dissolved;
 	// `{groupId, added:[userId…], removed:[userId…]}` for group.members.changed;
-	// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted.
+	// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted;
+	// `{releaseId, deployment, label, installs, failures, minReports, maxFailurePercent}` for
+	// rn.release.halted (the crash-aware rollout disabled a hot-update release).
 	//
 	// Headers: `X-Xuqm-Event` (the event name), `X-Xuqm-Delivery` (the delivery id, the same on
 	// every retry), `X-Xuqm-Timestamp` (Unix milliseconds when the attempt was signed) and
@@ -22147,6 +22344,22 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
 	CreateRnDeploymentsWithResponse(ctx context.Context, params *CreateRnDeploymentsParams, body CreateRnDeploymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRnDeploymentsResponse, error)
+
+	// GetRnDeploymentMetricsWithResponse What clients reported of a deployment
+	//
+	// Downloads, installs (deploy reports), successes and failures of the deployment's releases,
+	// in all and per release (the newest 100, newest first), counted in PostgreSQL from the
+	// CodePush report routes (and Expo's failed-update reports). A release whose failures over
+	// at least `minReports` installs pass the app's `maxFailurePercent` (see rn.halt-policy) is
+	// disabled by the report that crosses the line: `disabled` true and `haltedAt` set, an audit
+	// entry `rn.release.halt`, and the webhook event `rn.release.halted` for the app's webhooks
+	// that want it. App-admin; a signed request names the app in X-App-Key. A deployment of
+	// another app gets 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/deployments/{id}/metrics (the `GetRnDeploymentMetrics` operationId).
+	GetRnDeploymentMetricsWithResponse(ctx context.Context, id DeploymentId, params *GetRnDeploymentMetricsParams, reqEditors ...RequestEditorFn) (*GetRnDeploymentMetricsResponse, error)
 
 	// PromoteRnReleaseWithBodyWithResponse Promote a release to another deployment
 	//
@@ -30673,6 +30886,82 @@ func (r CreateRnDeploymentsResponse) ContentType() string {
 	return ""
 }
 
+type GetRnDeploymentMetricsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnDeploymentMetricsEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetRnDeploymentMetricsResponse) GetJSON200() *RnDeploymentMetricsEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetRnDeploymentMetricsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetRnDeploymentMetricsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetRnDeploymentMetricsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetRnDeploymentMetricsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetRnDeploymentMetricsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetRnDeploymentMetricsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetRnDeploymentMetricsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetRnDeploymentMetricsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetRnDeploymentMetricsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type PromoteRnReleaseResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -34195,7 +34484,9 @@ func (c *ClientWithResponses) ListWebhooksWithResponse(ctx context.Context, para
 // `data` is the Message for message.sent, message.revoked and message.edited; the group
 // `{groupId, name, ownerId}` for group.created and group.dissolved;
 // `{groupId, added:[userId…], removed:[userId…]}` for group.members.changed;
-// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted.
+// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted;
+// `{releaseId, deployment, label, installs, failures, minReports, maxFailurePercent}` for
+// rn.release.halted (the crash-aware rollout disabled a hot-update release).
 //
 // Headers: `X-Xuqm-Event` (the event name), `X-Xuqm-Delivery` (the delivery id, the same on
 // every retry), `X-Xuqm-Timestamp` (Unix milliseconds when the attempt was signed) and
@@ -34246,7 +34537,9 @@ func (c *ClientWithResponses) CreateWebhookWithBodyWithResponse(ctx context.Cont
 // `data` is the Message for message.sent, message.revoked and message.edited; the group
 // `{groupId, name, ownerId}` for group.created and group.dissolved;
 // `{groupId, added:[userId…], removed:[userId…]}` for group.members.changed;
-// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted.
+// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted;
+// `{releaseId, deployment, label, installs, failures, minReports, maxFailurePercent}` for
+// rn.release.halted (the crash-aware rollout disabled a hot-update release).
 //
 // Headers: `X-Xuqm-Event` (the event name), `X-Xuqm-Delivery` (the delivery id, the same on
 // every retry), `X-Xuqm-Timestamp` (Unix milliseconds when the attempt was signed) and
@@ -35595,6 +35888,28 @@ func (c *ClientWithResponses) CreateRnDeploymentsWithResponse(ctx context.Contex
 		return nil, err
 	}
 	return ParseCreateRnDeploymentsResponse(rsp)
+}
+
+// GetRnDeploymentMetricsWithResponse What clients reported of a deployment
+//
+// Downloads, installs (deploy reports), successes and failures of the deployment's releases,
+// in all and per release (the newest 100, newest first), counted in PostgreSQL from the
+// CodePush report routes (and Expo's failed-update reports). A release whose failures over
+// at least `minReports` installs pass the app's `maxFailurePercent` (see rn.halt-policy) is
+// disabled by the report that crosses the line: `disabled` true and `haltedAt` set, an audit
+// entry `rn.release.halt`, and the webhook event `rn.release.halted` for the app's webhooks
+// that want it. App-admin; a signed request names the app in X-App-Key. A deployment of
+// another app gets 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/deployments/{id}/metrics (the `GetRnDeploymentMetrics` operationId).
+func (c *ClientWithResponses) GetRnDeploymentMetricsWithResponse(ctx context.Context, id DeploymentId, params *GetRnDeploymentMetricsParams, reqEditors ...RequestEditorFn) (*GetRnDeploymentMetricsResponse, error) {
+	rsp, err := c.GetRnDeploymentMetrics(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetRnDeploymentMetricsResponse(rsp)
 }
 
 // PromoteRnReleaseWithBodyWithResponse Promote a release to another deployment
@@ -43173,6 +43488,67 @@ func ParseCreateRnDeploymentsResponse(rsp *http.Response) (*CreateRnDeploymentsR
 	return response, nil
 }
 
+// ParseGetRnDeploymentMetricsResponse parses an HTTP response from a GetRnDeploymentMetricsWithResponse call
+func ParseGetRnDeploymentMetricsResponse(rsp *http.Response) (*GetRnDeploymentMetricsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetRnDeploymentMetricsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnDeploymentMetricsEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParsePromoteRnReleaseResponse parses an HTTP response from a PromoteRnReleaseWithResponse call
 func ParsePromoteRnReleaseResponse(rsp *http.Response) (*PromoteRnReleaseResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -45782,6 +46158,9 @@ type ServerInterface interface {
 	// CreateRnDeployments Create deployments of a module
 	// (POST /api/v1/rn/deployments)
 	CreateRnDeployments(w http.ResponseWriter, r *http.Request, params CreateRnDeploymentsParams)
+	// GetRnDeploymentMetrics What clients reported of a deployment
+	// (GET /api/v1/rn/deployments/{id}/metrics)
+	GetRnDeploymentMetrics(w http.ResponseWriter, r *http.Request, id DeploymentId, params GetRnDeploymentMetricsParams)
 	// PromoteRnRelease Promote a release to another deployment
 	// (POST /api/v1/rn/deployments/{id}/promote)
 	PromoteRnRelease(w http.ResponseWriter, r *http.Request, id DeploymentId, params PromoteRnReleaseParams)
@@ -46463,6 +46842,12 @@ func (_ Unimplemented) ListRnDeployments(w http.ResponseWriter, r *http.Request,
 // CreateRnDeployments Create deployments of a module
 // (POST /api/v1/rn/deployments)
 func (_ Unimplemented) CreateRnDeployments(w http.ResponseWriter, r *http.Request, params CreateRnDeploymentsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetRnDeploymentMetrics What clients reported of a deployment
+// (GET /api/v1/rn/deployments/{id}/metrics)
+func (_ Unimplemented) GetRnDeploymentMetrics(w http.ResponseWriter, r *http.Request, id DeploymentId, params GetRnDeploymentMetricsParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -52080,6 +52465,94 @@ func (siw *ServerInterfaceWrapper) CreateRnDeployments(w http.ResponseWriter, r 
 	handler.ServeHTTP(w, r)
 }
 
+// GetRnDeploymentMetrics operation middleware
+func (siw *ServerInterfaceWrapper) GetRnDeploymentMetrics(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id DeploymentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetRnDeploymentMetricsParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Key")]; found {
+		var XAppKey AppKeyHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Key", valueList[0], &XAppKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Key", Err: err})
+			return
+		}
+
+		params.XAppKey = &XAppKey
+
+	}
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetRnDeploymentMetrics(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // PromoteRnRelease operation middleware
 func (siw *ServerInterfaceWrapper) PromoteRnRelease(w http.ResponseWriter, r *http.Request) {
 
@@ -54850,6 +55323,9 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/api/v1/rn/deployments/{id}/releases", wrapper.ListRnReleases)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/deployments/{id}/metrics", wrapper.GetRnDeploymentMetrics)
 	})
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/api/v1/rn/deployments/{id}/promote", wrapper.PromoteRnRelease)
@@ -65018,6 +65494,99 @@ func (response CreateRnDeployments500JSONResponse) VisitCreateRnDeploymentsRespo
 	return err
 }
 
+type GetRnDeploymentMetricsRequestObject struct {
+	Id     DeploymentId `json:"id"`
+	Params GetRnDeploymentMetricsParams
+}
+
+type GetRnDeploymentMetricsResponseObject interface {
+	VisitGetRnDeploymentMetricsResponse(w http.ResponseWriter) error
+}
+
+type GetRnDeploymentMetrics200JSONResponse RnDeploymentMetricsEnvelope
+
+func (response GetRnDeploymentMetrics200JSONResponse) VisitGetRnDeploymentMetricsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnDeploymentMetrics400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetRnDeploymentMetrics400JSONResponse) VisitGetRnDeploymentMetricsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnDeploymentMetrics401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetRnDeploymentMetrics401JSONResponse) VisitGetRnDeploymentMetricsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnDeploymentMetrics403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetRnDeploymentMetrics403JSONResponse) VisitGetRnDeploymentMetricsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnDeploymentMetrics404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetRnDeploymentMetrics404JSONResponse) VisitGetRnDeploymentMetricsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnDeploymentMetrics500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetRnDeploymentMetrics500JSONResponse) VisitGetRnDeploymentMetricsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type PromoteRnReleaseRequestObject struct {
 	Id     DeploymentId `json:"id"`
 	Params PromoteRnReleaseParams
@@ -68476,6 +69045,9 @@ type StrictServerInterface interface {
 	// CreateRnDeployments Create deployments of a module
 	// (POST /api/v1/rn/deployments)
 	CreateRnDeployments(ctx context.Context, request CreateRnDeploymentsRequestObject) (CreateRnDeploymentsResponseObject, error)
+	// GetRnDeploymentMetrics What clients reported of a deployment
+	// (GET /api/v1/rn/deployments/{id}/metrics)
+	GetRnDeploymentMetrics(ctx context.Context, request GetRnDeploymentMetricsRequestObject) (GetRnDeploymentMetricsResponseObject, error)
 	// PromoteRnRelease Promote a release to another deployment
 	// (POST /api/v1/rn/deployments/{id}/promote)
 	PromoteRnRelease(ctx context.Context, request PromoteRnReleaseRequestObject) (PromoteRnReleaseResponseObject, error)
@@ -71427,6 +71999,33 @@ func (sh *strictHandler) CreateRnDeployments(w http.ResponseWriter, r *http.Requ
 	}
 }
 
+// GetRnDeploymentMetrics operation middleware
+func (sh *strictHandler) GetRnDeploymentMetrics(w http.ResponseWriter, r *http.Request, id DeploymentId, params GetRnDeploymentMetricsParams) {
+	var request GetRnDeploymentMetricsRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRnDeploymentMetrics(ctx, request.(GetRnDeploymentMetricsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRnDeploymentMetrics")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetRnDeploymentMetricsResponseObject); ok {
+		if err := validResponse.VisitGetRnDeploymentMetricsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // PromoteRnRelease operation middleware
 func (sh *strictHandler) PromoteRnRelease(w http.ResponseWriter, r *http.Request, id DeploymentId, params PromoteRnReleaseParams) {
 	var request PromoteRnReleaseRequestObject
@@ -72272,833 +72871,843 @@ func (sh *strictHandler) CodePushUpdateCheck(w http.ResponseWriter, r *http.Requ
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3Zchs5ujD4KgjOibBUnaK5aY+O07RE27StpUTZru6ijwlmgiRaSSArgZTMquOJupmbuf4fYG6mbudi",
-	"LuZ9KuKPmceYwAcgN2ZykyzV6VMdHWWRzMTy4cO3L79UXD4NOCNMisrRL5UAh3hKJAnhUzsI3pLZa4I9",
-	"EqrPHhFuSANJOascVa4nBOEgeCbQDZk5aMRDJOiYEQ+F5KeICCkQZyjkkSQC3VE54ZFEmKEBDoKuN0A/",
-	"RSScoXjGasWpUDXuRM/nVBiekspR5YeddhDsvCWzilMR7oRMsVrLv4VkVDmq/C/Pkw0817+K53rdla9f",
-	"HbOF79VUS3aAtgb45vPvv/422FZLIV/wNPDV/Pjms0em/LM7wdKuEdaeLBF2VHEqauM0JF7lSIYR2Wy5",
-	"55y5ZH6tbXSL/YggRm5JiEISCeIBVClDu2hKmQLzEhjqodPLmuIv7wgby0nlaK/lVKaU2Y8HTkXOAvWu",
-	"kCFlY7u8azolQuJpML/E94x+QVPq+1QQlzNPID5CckJyaLFkkckE6YUGWEoSqrf+48fazuGnX+pOfe/r",
-	"v1WKVvnC5+4N8d4LEna94lOPBAmR5GioHkU8RBGDP7Mnr576XKs1Sk59mJln09M3r8PCZ5JcYTYuOP4L",
-	"RtBwJgkK1e8OGqgP4q/9qFZruiMaCgl/kh39jY/tF4MFzw7Uzs2v5kURjUb0C/IBC8wIWaDox2s79Vqj",
-	"WXaSehMliNbY3Ss6tVMS+Hw2JUyWHZoXP/FMIOplltU0KwmwnCTroIuPZcTDKZbqOSb3WhXAfzqNppWj",
-	"erxCyiQZk9As8Za6pGh5bSQkHvoEUc8ivQcPO+huQt0JCnzsEoGoRJQJ6hEFeR5J+JNgd4JC4hMsyDOB",
-	"Qu77PJLVPvtoiCaVDuLMn9mH9DPEUyMoLK7XaiggoUuYRDgkiI9GJCRetc8yJ3cwqrdIa3fkEoLre/u4",
-	"BK09u8uS86s3DjKUol54mvyO+Rx75zBmHlwvqU+Qmg64xglnkjC5c0pFwAVVzygoSYJjYHJG0JjeEoaw",
-	"hC8AjVEUqDmqJRuBf0qRcHf5JtQyX2Mxmd9A73V7p7G7Z5c3or46ObgaDvL5HQl3XCwImpAv2dtzOGq4",
-	"LVL39odNvOvukYNRDdeHDbfptcjuaK+2Xz9oHDZxa7jr7nn75GB0iGvDutvwmqQ12sV7lUI8n6hFLsL0",
-	"HPnEO6NPv+y1Suhnd3TOGTnD0i3YeecajwVs2vWpQrgJ9z1xjDCaqhfQliIp3w220ZhIgZq1Vim5744U",
-	"QyI7eqIyZKs1WoVrnJ5MsLyeBaSEt3+cEDkhIRpIHI6JVAIHFQhryr/V656/etfZVrcQo3HIowBtvbq6",
-	"eH+Z4/36uRL8cs0KNib9dgtmRx3mKeZXRPz9GZoSIfCYCOSGBEviqZvAQzQkIx4SJCdUIEmn5AgNGrXG",
-	"3k6ttdPYv240j3YPj3YPB2grVNeJMnV0fSZIeEvCZ/oV9DNnBGBx9fIENZvNwzzlKBixBCbE7GFVEHSn",
-	"6vGX1JeGxnanr9RxdL1LheEFhBZOa54BVOD7z7VavfiKjPWoG5+VWZVZ41syu+OhdxUPNcevyBcgzYLg",
-	"0J0Amds6mVBGBJD+d1hS5iBFI3YoE4QpsndLctg3Ib7PSwB9o1ewcD+Ze1RbTu+60zONZGXQV1zY4OEz",
-	"gTQSzR2EurKVTdjxIvDHC7MLFeMFlz97YYBIq+sxC0h2qdedH65L4DvVE6yMyGZBZnk9iUO5/mXGI6nk",
-	"0uK7XKsdwf+X32UHtQXFz3sTzMYTTNFwhjwywpEvV73ldq4S4Ih4e/e459eGMJejGgcKrig23PcM2VYc",
-	"KCEFxdQ7L79nsdEyhoeQ3LtT/aGEaDHUPUv2UbjIErIVPZhy8YZTdqU1sCsyxeFNEXFlXGqZLA1efsdI",
-	"iDDzEPamlIns+v/f//F//3//1//zP//3/+N//m//Zwm6hHq+MlFMkaZ5YmRI7CqktbqURpbTxPmJLwJx",
-	"TRhmC1FTwhPPBGLRlITUzR9rvfEYCsklLtIV1bdqXUMSOsjlEVMEZhTyKaqVQSrAOX3N0IvKUc3JrKqp",
-	"LtMUfzGrqqn/pZZZK16mj6UaxFz/YpIIVC8wT5au0/y+Mt2xU2fWEXONBIvb56dXF93T5dNudg+zy4jE",
-	"pB0Ei9BLW6XKcKsQtZbboNbGrkhMFi0yiMQECJqDsECXF71r9BwH9Ln6/rkgzEMhkVHIiIeozBKNg4NS",
-	"ihfArOtoM2AMOihRZtQmPhDm8bB8I7fwu1ZqQuIRJin2BajShrqkEOXyvFe8cD3K5igSLxTWfaVV/TJb",
-	"CA4CdEtCQTlTFDpEw4h5oIQ+CSEyq+1JLCOx/JoLeK5aLl3ISKx8xTNzw2p69Ocysijoz6SK2vAvwkN+",
-	"S8B6Qo006ylMVnwhtrOOwNC6hcUN8MV+BQs0xWymHpzxCKwS/cr2MWAPZuIOmPxAjT9AAs8Euptgie6w",
-	"ncEBTqqeZoqRKcoLmqm4MQZdc1kKIaM2VkimG4V0evGh9bhLsW9kgjJEM0Zbe8+RR1w6xT7SVywv+Zdd",
-	"6jCeZNPrkV8sbCAatl1gcIvIlIiGO1g/Vk5Tm49yTbRccS/aX6vVH2+lPRLeUpesuWC0xbhEVAr1y1sy",
-	"215tBw/PwDKbWIgi+pHMLoCp+VQo4Wk4Q686hrvhIBDPf4HFfn1uXsyKxK3HPaMVaC48KLTGaMgvOUbY",
-	"99HdhDDEp1RK4j0QPU4vq/JVLTQkIuBMEHAqvsCeucXqk6ttv+pPHAQ+dbFa+PN/CrX6lICmnvQ0bJ2K",
-	"hyWuHP34S2VEie9VjipkiqmvAKbVaqW+R0KiIUEY3WKfeojsqEcQ9ryQCFH5+in9sKFOaMi9GZpggTBD",
-	"JAx5eIRg5CO0ZDjHwuioUq98XRVQHTVFh90Sn4Ph4Kszp4/F3lGr8sISqTpKWMgxGihgDABRhbFFE98T",
-	"CEsErKGq1nPC2cin7oYQP7QQZ5Hvp+FmBJAT7hHUROQLrAH7IcHeDLhlIlV/E/ho/iR4FLokNz1s+yUP",
-	"h9TzCNts382yfSswd88s1VDH4VGBh75Ss7ix3+Ag+GZoEcmJklFdLJU4MYyk0tvVdeZ3xFOqscdhEQCE",
-	"LlOyMvZh2E0AsZtcuTwgqBlb3xa0ZS8S9dDeqO428CHZHe57LbdZ3/6WSGAskSNMfeJpUcwsErk4DCkR",
-	"CKPU4iRHP0VcEgDQOZcvecS8zZCkVQYbJaGrYxnB2N9o8+cciQi8h/oWONqjAUEXxq8B2EiZkJi5BHmc",
-	"CFgWgAxt/fD++7PPvc7Vh+5Jp7dt4dFVu5wSJom3GcbUy68OFWZ5VC+EJnOhGZHflFbYefVPQ8XZzeUZ",
-	"RtSXan4AwSWe+Rx715y/w+GYbIQZ9YXkY0R9WImvxlckAzNUr7UOdvf3ajXtSPyWkNCOU9AbDUPht0Rz",
-	"GJ9OqYbCNednmM0MtxYbQaFRyjwk50aRkpJMAymOUUhkOFNSyl4NmRCSbwWEKyzNVhXB0BNb67s1niE+",
-	"sstQi7pSD+20RyZWSbszASqpXwpcxWYEydEd1qpdsoc5qU6t9D3DkZzwkP5MNiRKpddvSoWgbKwO3kgQ",
-	"SPIbwr4lrsEEyESHYRmFgPhmJU68Dh4i8iVQkjEg33smoiDgoSTeGfEoBufKRvdwd5V7CAyUITo1htBv",
-	"BQy42WBZUjPyEcLglkIpujjBzPOVSvE1nlpH42kdtgOybsZ4CQb6v5nPVZdPKyljQCwbp4MfsrFezTnD",
-	"mWNns/EbyWQd/RfqycijPDtwLoasXj7uJRai2LzflsgnWEh0gNwJDrErSSgcbRnB9jfOCPKJlMYvoT56",
-	"dEwl2nInxL3RKpuMJYNj1KrVtDvpjoq8m1U03ZDAihbu5qB8N1fcLzA4nbW75wq3wDKkH1SEXqKQjJVe",
-	"GRJtB9LqmRZbYI0aQVJ2CxRy3yiZTOmDP8LYFafSPj2Df087HzrvLi47VxWn8qHb+di5qnwqX67RzdSx",
-	"muE65+0X7zpKUD/t9vSfhe97U8rAE17qmVdas4yNAuAwokKGWPJQIEGIsW4FIQ9IKKnWCY0XtC0zarCH",
-	"JdmR2ss4txSPCsH9W/vSXPAHS1xYYHyLnz9Gig5AnAoeCsLkNgjtGPn01rxQTd+f9CrUm0rOt7r73Kps",
-	"lEFC2pPfpkQxlRN1AHltP2utK3CiWF28YFi4/IVTfk0bG35MRUCYwCj7ZnZpTuo0Ehzgw38SV2ZxwHqf",
-	"sO9fjEAfX2jfxmNyRiSufHV+yR9/QtOpJFOxNGA2QcOv8QpxGOLZ3Kbt0PM7+TS3l5h2r7ynhNrP7Umz",
-	"nFX3AaDMrx2GWLBw7XQuczdb0rHJfcS3WOLwfegXxH9NAznTZiNtIhcEBpjDy03uNPGJXHKj7bbgTuvn",
-	"F99o88Lmd5pR94YVhjGuDAvOfMpIeZCatCHJYHxKM7mPZNjj7g2RiAdKimJIicyxOsf4XWrCIec+wUzN",
-	"GInViEIcXxDv0kmdfvoU412UEgWNj09LFcydeACykOzmaehCCprrEIYgKCQIOAhssKoWN6qQh9EjSvQZ",
-	"xC4pa89+hgYCfnpLZgOQRihDI3XLIA7Zhh5pf5caOPH+4iAQx0hdh9ndhIQEEV8o+ZbMYJypdnRt6QDe",
-	"FszsY/gzEff6DMS9wXfffffdAA2JvCOEbet4pRyl0rkTK2ZYOJV4z/NQ2muhCfmCrYMrWY3du2MXT764",
-	"JJD64v8zEhJNsUfycb5NrFbvNrz6g1HH1GoXkSJFNxR5hIDpXMAbBKZPudqdNDbKuYmot5qfx0GDX6j3",
-	"VWPPwLhEBgpaiaPk919/K/D+zHk6yuWdZO2nat0nOglnbs0WcYtXPuJRGOO2Y9AX8dAjIeqeOejyfe+1",
-	"g15233Uc9P7ytH3dAV/ISlRHIRQMPE90nEoUeOsdc+6m05S4lt6WYxE/jdEpKGQJd7KKQtodBI9P4YJg",
-	"TarWZUEEUMxNtuhSvAyJIndf5LFinBoKjvV2oRtCAhPJHoUhYRKl3gac7lf6FeT6BCsaIJffpJTuuFtv",
-	"FIkSC5F6HUU6BzsYuORwDX1cmLwHQQ5YxLl5RntWdyOIxMTRdhIFEw1Fk9a3MFEuFaWDbz7/2N75B975",
-	"ubZz+PnTL01nr14UrwPrfToBIri3PhE8kSIRBBsICmWMsI1GIRETf4ZCLnV0sn3Ysbyw+iScOItvyzJn",
-	"lv1ezvvWZVdFVLuAQJdcUP3rUyCNWde6aKPZXWGOovWJ8hHCIHUeZyTJrABl+LCRIsE0piSpQpWUMHCw",
-	"Zk4no7CllJ/cIbZWlTnihRbTyxsyg30FwY5xOMYWbZE4fg0EjtFSeTKLzftunSiJ8bCGhwskHGsHXxgr",
-	"lXq0EDfTYzkxaNMAKEVVePFpcNVIWZsg6zsqvs0Fu7eMuNZu3gPzPZkQ96aEpccKmbH5WH4NZnFtYjZR",
-	"G3GgSEhQEBKhBCBQ7kCJmGChJwMDdhiRAqPtBLMx8fm40CzpmQTQQiOSiQuB+fSi2pdvnwmEh4L7kSTo",
-	"/dW7jMEmCmnRnRjx0CV6nQvyvCF4x8DBpMuNOXjB2DEaYaWezu8Zvi+2rcTPpTae+llMcGN3b/VNm1zS",
-	"orzR1dM2HR0buvKkEP9KmfZHZUC9gDxKHpLC84QYDPWrDmfdwv4dnmma2L3oHadjgUzEWVpF3V7lqFOx",
-	"Rsuu24fUo8mb58UG9Nz9S842i10l9DB1IZ+CJqbpwXqUxMBoXqHSUZgrS3GLicAmVo5FdOO6kFI4aKCL",
-	"FwyxILpmARggbuvP9a0Xz5X6Ip7j4Oa5flILZ6YMgsFMUwEhhWj69yoObgbGxhyXMQGFqABvl1qTcySr",
-	"THhZ4TpOKetZF/mH7O2Y8y2VLCs1WpzisnImi1MJoqFPxWSBxZ5qQz0Y+OKnLSwn4HuXxnZ+h8XmNnpT",
-	"M+FSF0FYmjGQfXoBzb7OU+lSPMgv8f6k+7qYWBeuAG11L3rbhXR8+dGL2B28RppFlh2sewseiZpbRQw8",
-	"HKkkrvT02SHTFC17WcsvnJNESOfw0IkzNjR+ZclbCoRZe136XpUwHjP/UzAdyzo2YjhPadyJF35fG09q",
-	"L094ABtYfMyb7yH6ryBgJfIlDXAolcA2zbp1UswUB8HzpPLKw4kPcTJTJWsMresk03lWSv1ysnmMLFjS",
-	"0qcTZ3QZ2TRDMoeUYUh8WK5omJWCllCkIyxgztnldpmQGIr5GDIk0JD4/E4xxrTispVagjWcgFK3fYyw",
-	"RFMuJEqRtTwryObtNnTibjZ3t/5QYsE8M47hBSnXufjIiS5ZZAomCVu9CHZoCh4hzlySCBCLN1dflpG8",
-	"uiaTQ6LuRc9BHB7FfhqtCgTBTIJ76+Bb8sCihFat4osJv2NIctCDha7RZyxOqF6tVyEf/B5uh7VYayEn",
-	"izzKTxJSnlNe3592L46RF4XYFIWy8bjzhMc+BDn+84evI3rTwlZ5tlUhykQaW+aOdR1wRcDp45UWASRV",
-	"u65AN3vosJySGBtXEaQQmfp2cXRKqXj+LUJmHj6AZQm4H52Tp496DTaeeu3JhKnM0u8lTeV285SHsK48",
-	"9QIy7lOGlLmSgGSKmaRuTI7P2m8urqpn3fOLq+pl+/rktYlqZglTCUKyY5ne1qBebVRrO0MicbU+2HaQ",
-	"2gAOiddnw1k8/I4dPgiJSzzCXHIM+SwemhKJ1Q7Q1uAvUNk0DnV3XRLI+RKBiiXU53lCSpndqv3nj/Wd",
-	"w0+68ELNOfi63e9XV/52a0d90L7gnU9/2er3q5kvtr/b/vdCHfkE+34pozhpv3v3GbgF+Kjh44fuaedi",
-	"3miNfV+TlbUqGjpr8JdYm57ny2r2Zyb/NsuNu+cfutedUwe1T046l/DXVedN5wT+Ommfn3TevVN/ds5P",
-	"1T9n3V6vc5rj3s3GeuzIwCJechGBPMGBdCd4nhe5+oeysgE6yQ6KgAyxe6MRPXH2ZV1fe8PaqOnWyM7B",
-	"qIZ3Wu7u7s4h3m3uNEb10d5o3z30GoVBVDpbowTSsDyEBcLo8vwVgmtg3ArJzOrbIxjmecDGx0MsyF7L",
-	"oR9eXFzd1d6+GvN2u90+772fdN6P2+32a/WfNj9p/139W9/7Z8tXf1SrOWN98bCV5QdiYWr3tuBIHp1U",
-	"WlRYg0TGBQ5TqQZxSUWo2FWYZnAClSWzVuo8cdW62jNhietxkkjEiEBjIlGrtrZ8a+e+Jl/kCmVrnYqS",
-	"cy8jMdHVa6+I0vgKjeqfb5O9LIRyMr+S1uDT54jRnyLymXrrvZ0UzP18szw0IynAa5RzHw+Jv96MQUhu",
-	"KY/E5/WmLhkEFvCZh583hp+Yy3RJdtmLXJcQDxzfybcvIYe4AC3zWJ/dYOFFtbhhbH5l2PFf65AXw8EO",
-	"uAge78gYu7OlN+bD5hfmPYCyuzEk3z7ubTldZ+LiId6p2S/C9oZge4x78nbJNTFosdJl+S9xwAshsfpF",
-	"yQV9ZMGhrYNdNuJLV1YwKLw3p1EnP626ODv/ojtcVLojLnmui9rzMInTTTDZ1Mq6I0IiE6qUvFpdIVK+",
-	"3Md89a7wdyrat5gaD1ahj1acYeZhyXUZwfkHYlyZGzvA7g0ex2XFy37vlVmpCoyZEx753lXEXoBIlAJ5",
-	"QVpQDrZFT+V9aClgZHdeMFzparJAz4Ihu2kLvIKAdzvYIrRc4bZ8pmtcl6UXRY+2fEmldyQt2WyMyp+N",
-	"fbIAlz/jZcj82ZavKX1gek90/zxZgu+fxboI/zmM2GetBaQhOFcfJUcyUBgxaEwDwZr6/WP1JRQs43fM",
-	"VFIsDv3SNYPttKHt1TFvvdSokTvdgnIAMBDE2HGOuK/9DJA8lV/4MSqY3KaXG/LIWZYklt/pFFLkDrhw",
-	"8YuAnsWgHErmMCB33mV3vQjMTuauFN83pn7GxckgF4zYEsy3lNzp2guckR3JdziDquw6W9xNDVMY9ShX",
-	"icFNavs7FS/EI1kSoMgg8FInqZBsElchb/OxkGe2hMWqmr994eunopoUPpYKeUxhjDg6RzsDQlMegxFd",
-	"Hac0uCM5h4AyVkZLQoK9HvmpPFpTSQMEe2iKwxu0heM6TgNBfhpsH6OahY+cUDZWa1OPrxjBGJf8fsBy",
-	"4/N3n6kVxXn+ORe7LfyeFJvJ79pBijIpSkS+uH7kkVV3d99ks1RB9FRrizTCZTeXnGZ85hbXl+Wcpa/q",
-	"4xuy0nRiHWtW6r2zSEcC3J84TCNZdlnS6LrJ0emhl8FfbeVJzwBgueE5PJkLLItE9/KB5ffzpIexrhcs",
-	"/e4V0VFF978UC9mEdk9nGEVCTXVE0Qb8YBkdXzcJrPhKJhQzPfyyK6oA+6RYASd7D6xIVXzNLkQUHbJ6",
-	"A0UBkhzceZQpNqi4PcjsGYng2JT8QFOCmZaFtThTiAFL+hTMnwEEDyRlpku34a4QxAOFu2wID7FVvBbG",
-	"yaUrfqXSh1d4ByJuQL1K6myt8FpclkuHcS3PNEtAo57OY4itPRavIk5mh8EdDbdC7Ncp2WbwIgeQLmMR",
-	"14PZmmLK4k88TJfP2rZ11YUtfjEft2jriGcyB5ur5Q2S1UqyrZAOPldcrSjSfVUc0EfiVKTpZpLNbG2s",
-	"RiHh3fO1F5onhnYJTgrSTowfWaRIzbkcNR6fLGYxcx2iGAnJp6kgBux5VMd9XKaWobWqXIDD+971xRn6",
-	"/df/AfV/3vQuzpEeOk7088iIMpLW/hOQnZIpf8fHtNCTClUMdJFGWwYGvoLcOSqRkJh5wnbCuFe4ry7w",
-	"KBYGn+mVCMkDge54eEPZ+BgSbZG632N1y+Oed7q8yWoxabrOZdn+33y8BtPLoG1KbwLrOkIvCA5JiH7/",
-	"9bcB4qawiXrh+e+//pYqgrAgfG3F9kyZ22JKcibgcpI4Nw3yT4tO+dHvRIJfa1yH+KVSrppmXmuG6yhw",
-	"sdL42Bi/nwnbmQvq2aQjcqCUBfapm6vsk3x/v9jZeIUp9lh8qjmn1Tz+ptriQjUPLEzkrzXipJ6BfCzI",
-	"suchcMQbEtd5yG305vMPPzXd2uhlPfr+ZvfNtIEPP8jLffEufNFif7/rHEz+sTc+zcXqr3A2yY7m+UpP",
-	"4rF6bAlo09lVcWGRT6kaI9WdT98VxpElUlghZuzt6DqiSjDRPbOgmDimuWz91kHjsN6cT9H99Mve18Xz",
-	"XkZhwEUmJOaq86rbu4binVedXuf682W71/t4caVg23v/4nP75OTi/fl1YawMjPuBhHRkSuHOX6MC8cQj",
-	"t8uEk1sYs6i3ZVtn9yo+BTQZNWo1E9d1jDC6CzkbawDqL4WNxFlSuKFEeIwXUnQ75rb/6LRv/gDWoIEQ",
-	"Dv1Nllx4ZMxUnVhiwl1x/fPtKkTkukQk3f7Vm1DNOb3FgvJcuhKBdnuAbGM7hqAJFnGPCyoQ9jzioQA6",
-	"M+knCiz0hZe781OEfa0gvr6+vky1oIqxMt2IMJ1nm1jbUzWD9U4LszlLAkD7lVq/ooQI866D+pW6/gba",
-	"J+SK2+RpS/3Tvy0PIMylI9qlF96cTLnqb4d6L9Xh6h2C361VqzlJKeYYJVcyusFYupHF11IsXruwRmrU",
-	"OdppOswUtr+zvVkcpGvBx+X04aW4AwvawhqpAyx1J+DkIZErRW1pXkHx4AIkXNqVZjG26L0txpKX1Cel",
-	"YdcvuxDIWWhItRa/fM/1UiV4rebsf4A0HttdXq2jDHLFPv8chHLpcIyORrZfp7QV47OiqY4s/mdAxoW6",
-	"x2SVlvWFveqP093sDRqtW4ekXOrWOaOKfuNQyaqQuK4ed5BHQ+JKDp1a1FBBoKXRpdhTnDr/orSqyUrY",
-	"kWNrttSEdWwvqjmh9mRqTKhj0L8MNFzVo4qJQc+Vy/cv3nVPPr+/eqeldEGk02cJXZSZ3ntAAHUBvgkX",
-	"Em1NOOORAgL6YeclD+9w6BFv5zLkxmaa/vY1F9IUT11cZWW+Fsqk4hh0N/76NO465WUHLfI/ujQW37p1",
-	"6D8Pxzw2fZZqoxuYbAsl2kJ46cMqp7QXVx/bV6dgANJ1epliOGN6SwQaTG1z9IGDEo85eEoUYpHjVCsE",
-	"da0FGvCQjinDPrwx5BFT99LlAVQ4o7KK4kRY9TWsytG/a2s88WyLTPLFJcQTqL7XPEjX8D3S7hgezJ4J",
-	"O4TCfjeC7s0jKtHWQIYRgzZWg+2kL6ZdBkZ227aJE5SIG2lY6cbUKCQjEhLmkljoVEotI9C3T43kIAFF",
-	"OimDTvDmbYE8DplQ41CX0M6edQzRNfrSOxUL1KVIaq9mHJeRQ5Rk+gXIkrxe7CWLoTiyz8eoQZmgHknA",
-	"q0/nYYJd3DIchhALA6EUSmzpWu1mLQ4cn/0tfaTqsBO03XbSiAQUNIVMx2hEpDsxVX71K2g4QwPqDXRt",
-	"eN83iP5AxZkVuy7xI9L1kGgqxquA/Mw8BpbNkpljgJRXnh8YUIN2xXWDXnXxcSitpJCc2SqRZUqgNMAw",
-	"K8uGJJhlJ3iSLX2SLLkQ80NKmPd0idHyjqMhcfGUoBEsRTxqTnRY0rdfB1ODI9ycmV5d3PIuKa1pd2GW",
-	"v1rM2ePkYuvDfbKADoNb9wvlSPbw+JJPAr51ZB94q9yvvRklfB8jTFGvRiW6lCguzPOXVxOzyctK3w6J",
-	"2kuupthl5/y0e/7qHuXEFlw0vf5nkEdNVrs/YbrF9lpNrlctzpV5MSnRJfmikwiJS+gtCR10N+EGqiIB",
-	"qihmjzncSnf2Th19au4YnCnDVJrkJ6deThXMzp7oUtnrsem9emKaFi//AUhbakdPexjrErq4a9kfotNR",
-	"qk/Yoh2/Mo99dSr/5JTZHI7yJkKmcssUzxAWN0o8Vu+hraQXGhW6jpKrjQlJ80Okm4BtFyc+LGtetkbD",
-	"MsZlYfnw61SItX4GDTkOvSyNXdxnKemFtorb3VTac+fX8k73fTd1tgzAYHEC4CYIDt2JVlmhMZOFtCGH",
-	"q4jKc/3Y0qKSAVJ5kzaz8mVCFWCQDmNbgvzLC1atj7R6yV2vrC0L9ADSDwk0JEopFSk8XtkvkBzoFH/p",
-	"6jd2U96cuB9LgbF5hZoACcam3mvVDosKAqQxanGRuKIWHmmQlR7noxNe02pvTWJbJHa0U0kUDnInXBBm",
-	"m41Ai6pQqymZ7p1ZFwkM8LlWq1dKwgA+V/+28+mXulNmoIbFveEL4k7uR9BLqBrSrQ8Mofhjy79mIS9K",
-	"GiEATYJO496UspT0mF0TorJsWfeSwA2N/a8ihEcLRHCIPAL4iRuxADcWCN0JG4nWkrdfzJbK3vmb8jSE",
-	"J31V16VBqXefTAif38S95PCifT35wWwkjZ8Bq1silszdY3VD1qPNacvbRvHUsFobTX2vyM5lFjITAR3v",
-	"sfRWatg9LU6b83sAdE528zSYnILmZkgs2l6BWToj/t5PkJ1SZj7Wl4B7BQHyadHmIRDm6VBlIySx/eFt",
-	"wOfFx3OI9rTt2886Zy9KWrbD+4ta3Gjh0oTQSW4S4I6RVMI18slIIh5J6HaoZGoaolvsF/XzWVMbfExV",
-	"qkB1msPs7rQ8WYjZKO9nAgUhtz0b7m0KWg6lDVQJ8kWGeL30kHZJTohucRnXXlQQOEaDX74Oyo0pCUDX",
-	"d1glSlq7OD6+pE7GWuD5pvxXw36d7qkx2j06OUoQfg1ylCz3CxVSFES5xN8vC8/WDy6GCTzzdJAxm9wE",
-	"Pt2prT8230vbJBlKjig8dazD4IdYutAqFUhxTHl1K0QAF2Xj+O0HJ8jfmm7YLgMH6C19oSvyE+ZyU59i",
-	"IflYSgYe4E4vRER9mi/UAZWae1a0a4904bvVHo6lovlaNCERkS8hll09hQSEWBmLs8BT0596ZRtobq9K",
-	"WryCKRb0pV5pF3npzEArGSSGiV3pqkfxdIQhjQ+bU4cUjAtk/5LYrI8TbduEQ9eAswasiPlECDTQqAEh",
-	"OZ2rq4urEnuWndhKlSdXnfZ157TiVHQPc/UXvF8oWK4d1GEmXBwvHkPossSzcp34UwyhNK1i9WuQvGZJ",
-	"pPayQC4buAWmS2jkepr/NxQkVoDMk+lg+RO6nzZWsKunu9UpyG5yqRdpWUZreAI9awO2fkUCH7vGlXY3",
-	"4T5BAxhmYBj9N2TmxapZj0gl/BTImyYQ7YL5s0I+acuzTW3hLEZMSxJ5Z/raqNMYZiLyloiu6Tk/LVzv",
-	"E+ByDKq1UNi+leDwlLI0ntSdxYBfTcW+plPykvpSm23zvj2fu9hHSnGLI3d/Vme3BYV6rGgDPr1nAn6C",
-	"2mqYoauXJ6jZbB7CyznNulUryLJtfd3RfzSSP67tH0dzf9g+E59+qTuHX7f/fesf//njX3Y+zT1X0nyi",
-	"O8Xj8jSo7ln71Xwe1ITQ8USWtItIV7PcLJFJTqLpkGHqr0xINkp9cip31JOTZdsoyJAquljvuE6RLQXl",
-	"u4uT9nX34nyeaJqctuwGduuNwhKJksrIs8RKL/ow3RRs57Coc4fP2Xj+xfpB5k34OPdqWRLbYtEqXmh6",
-	"7mK4LSqTsFEtoY1rKywr8bNg/VZgLSnlk61BYoXAZRVI0oV71qnVU8Bon644yb3cUwvK/axd4Wf1sinm",
-	"0FYonLLcn11U8OQhSwal8O/ROXoa99dg6WckXMByzjpXrzqQDSbILQmxn8hHqfQwk/7lpDKAsEAmQKIk",
-	"4Wl1X1U2ayV2V9WXuKuciqTSXz/lN48yMIiTXnjRyadSpB4gtQmK+5+Jsb5cS4NYSlOhtAEdpG4oL2LT",
-	"sgQKyS2/yQjh9/MleHTxG8v7lZcnNoHn6aq81i3UyIWkouM4yI+bUFXM0oh6BzpUUs6RCqWg8BAFGLJX",
-	"kqp/ha0/54kaLK2wgGSyqKNMUV9yS8Di8JNNoTETPhO2PrJW+NAWlQLW7SAFXcTDPtOntg3GC/XuRzLs",
-	"cfeGyGfC+OdgeAGJjDNEZS4bd07kK+zF+s0TyQzyFRejFWXlOBNAaXkIZH/KbCJfppb2KvyIr2KV2iTP",
-	"TEDdzbRrx254AeXoeFSWpvAXA4SROyjondNjIEF2zQ5tpbaXZH2Pzc/KclYX8rJUNm1RRo3RCKmnE1ZT",
-	"dz3VmrDWaBXVW6o7jVpxoKeZ9sksbTGk7mVhS+3iqc56XYvaWUJ5rG36uvPDdcWJVWXo1VhxKrZJo6kk",
-	"klL/dMXDilM5v7juvvx7xalcdU9efzbjJA0f7Yd4JJ1HXHEq37+/uO5AcMXVq06hCfwcS3q7qIMngwfA",
-	"JWabbG6lWhqj5+jkpW4D2pvwUJqRejDB9pGStCBDmUehoY0C6dAuaODpcSkWdgA9jht+WtI6nNm/tqZU",
-	"CMrG8cBaW8IC1badPlPqB9SBy/UgFXbI9Dxivg1ovVpb2AY0MabkTCu/1Jzm1427fJ5zSUezUrFX44Iu",
-	"g2lzRHSlO9sRfWHvBmm7+q0jZ6p3iujvRUB0R9B3tnt93sNHmAxnVpzAQaCLDXL7HvL5uEifLW5f8XGC",
-	"dfS3x1mud6gll5qbxY0sqh4Vgvu3OTqafbroELAreWnEcrbsrgnkhzRx2BdXdNyWNnRSDuWZ7aKQROLQ",
-	"YjEXpi8ujnPdOW+fXyOcW4WDLi57+hLpNTiofXn5ude5+tC5QhgUdKX7BMGOKYLhYt930Pue+jkODgI4",
-	"xfRKzVRxKheXPUWv4uEqTkW9VkhPNhDQPSKNPWJ18/5L7EqB8JBHxmMPKKOTvMGzmFS3EHiGtkYhIQph",
-	"ptuFtn26sqVgYfcMzbzBSDLRcQ6QDsDQFoumJKQurEshMHHpFPtIAyFfAcuw+Xk7BExeghYTgm4oMwtI",
-	"T569KGedXq/9quMgUAKg1+7F+/NrB33svHh9cfE2uxLz9FLjBdUmCou0yf1x7GXOrN5JV4Y3x78siytN",
-	"a55MnMkQvPvJNPn9PLpgMwfQNaSbi0CsXrY2FRLnTSn7W73RbO3urV8zNV3PNhkT8m8epwztRSB6Eksq",
-	"JHULIloufSwVCdm5ox7RsggJxTHyiE+kpr3CiT91zyzp1umUllN5cY5lSIB+6YG8wsLTRtoqWMz5nNgm",
-	"4uJjjo4+EBOdq8S4XFEvVTsokBGDwJQlsks2e1xxVCjD1oM6SyVlzEAl8n1bjGno86FAWyPqE6HY3Fvh",
-	"mI5lYttBBLsTBU1JmSvjMjoGimBwWnFdMP78ik7t0PC7lbrAMw7rW3H0MWHq/i2utiISPEJ3JCQguUZ5",
-	"0C7PyhNFHjuLaNmjs2i44jaojRwoniJG8SL8gFAvda4Kr1acz9p432Eh90/xrHja2BIMfTEEZS5BU+ox",
-	"Op6oj1+Qh2cC4TFHW5J7eBZ7XOLftAtje81VXavB1l8RrGHFqTjzKSMnnDECnLUYALH1TV0A+6RO02b8",
-	"TokkCu6UCYmZS1YFfhCJCRG9Qr3kMhIT0EdsDeDMViGF3NBHXVqJeGhLKYcBxE4nhXpWBXnItNYpCnun",
-	"uBIZCmgIw/2Jn5a3i9K49Q9O3K3QkHP4sNLghZ0iRMUQ3Mwly+Na0Y2IL72lYVka62Q4RxqSmRMuQrUs",
-	"2VrKI59Apklz6DUEmlhGLClzO1YSdSpYD/lUyONs6bCkMLP6cZ5fB4WxkGpmY8BwYi4FlU9rKxr6i6In",
+	"7L3Zchs5ujD4KgjOibBUnaK5aY+Oc2iJtmlbS4uSXX2aPiaYCZJoJYGsBFIyu44n6mZu5vp/gLmZup2L",
+	"uZj3qYg/Zh5jAh+A3JjJTbJUp091dJRFMhPLhw/fvvxccfk04IwwKSpHP1cCHOIpkSSET+0geE9mbwn2",
+	"SKg+e0S4IQ0k5axyVLmeEISD4IVAt2TmoBEPkaBjRjwUkp8iIqRAnKGQR5IIdE/lhEcSYYYGOAi63gD9",
+	"FJFwhuIZqxWnQtW4Ez2fU2F4SipHlR932kGw857MKk5FuBMyxWot/xKSUeWo8r+8TDbwUv8qXup1V759",
+	"c8wW/qKmWrIDtDXAt19+++XXwbZaCvmKp4Gv5se3Xzwy5V/cCZZ2jbD2ZImwo4pTURunIfEqRzKMyGbL",
+	"PefMJfNrbaM77EcEMXJHQhSSSBAPoEoZ2kVTyhSYl8BQD51e1hR//UDYWE4qR3stpzKlzH48cCpyFqh3",
+	"hQwpG9vlXdMpERJPg/kl3jD6FU2p71NBXM48gfgIyQnJocWSRSYTpBcaYClJqN76j7/Vdg4//1x36nvf",
+	"/qVStMpXPndviXcjSNj1ik89EiREkqOhehTxEEUM/syevHrqS63WKDn1YWaeTU/fvA4Ln0lyhdm44Pgv",
+	"GEHDmSQoVL87aKA+iD/3o1qt6Y5oKCT8SXb0Nz62XwwWPDtQOze/mhdFNBrRr8gHLDAjZIGiH6/t1GuN",
+	"ZtlJ6k2UIFpjd6/o1E5J4PPZlDBZdmhe/MQLgaiXWVbTrCTAcpKsgy4+lhEPp1iq55jca1UA/+k0mlaO",
+	"6vEKKZNkTEKzxDvqkqLltZGQeOgTRD2L9B487KD7CXUnKPCxSwSiElEmqEcU5Hkk4U+C3QkKiU+wIC8E",
+	"Crnv80hW++yTIZpUOogzf2Yf0s8QT42gsLheq6GAhC5hEuGQID4akZB41T7LnNzBqN4ird2RSwiu7+3j",
+	"ErT27C5Lzq/eOMhQinrhafJ75nPsncOYeXC9pj5BajrgGiecScLkzikVARdUPaOgJAmOgckZQWN6RxjC",
+	"Er4ANEZRoOaolmwE/ilFwt3lm1DLfIvFZH4Dvbftncbunl3eiPrq5OBqOMjn9yTccbEgaEK+Zm/P4ajh",
+	"tkjd2x828a67Rw5GNVwfNtym1yK7o73afv2gcdjEreGuu+ftk4PRIa4N627Da5LWaBfvVQrxfKIWuQjT",
+	"c+QT74w+/7zXKqGf3dE5Z+QMS7dg551rPBawadenCuEm3PfEMcJoql5AW4qk/DDYRmMiBWrWWqXkvjtS",
+	"DIns6InKkK3WaBWucXoywfJ6FpAS3v5pQuSEhGggcTgmUgkcVCCsKf9Wr3v+5kNnW91CjMYhjwK09ebq",
+	"4uYyx/v1cyX45ZoVbEz67RbMjjrMU8yviPj7MzQlQuAxEcgNCZbEUzeBh2hIRjwkSE6oQJJOyREaNGqN",
+	"vZ1aa6exf91oHu0eHu0eDtBWqK4TZero+kyQ8I6EL/Qr6B+cEYDF1esT1Gw2D/OUo2DEEpgQs4dVQdCd",
+	"qsdfU18aGtudvlHH0fUuFYYXEFo4rXkGUIHvv9Rq9eIrMtajbnxWZlVmje/J7J6H3lU81By/Il+BNAuC",
+	"Q3cCZG7rZEIZEUD6P2BJmYMUjdihTBCmyN4dyWHfhPg+LwH0rV7Bwv1k7lFtOb3rTs80kpVBX3Fhg4cv",
+	"BNJINHcQ6spWNmHHi8AfL8wuVIwXXP7shQEira7HLCDZpV53frwuge9UT7AyIpsFmeX1JA7l+pcZj6SS",
+	"S4vvcq12BP9ffpcd1BYUv+xNMBtPMEXDGfLICEe+XPWW27lKgCPi7T3gnl8bwlyOahwouKLYcN8zZFtx",
+	"oIQUFFPvvPyexUbLGB5Dcu9O9YcSosVQ9yzZR+EiS8hW9GjKxTtO2ZXWwK7IFIe3RcSVcallsjR4+T0j",
+	"IcLMQ9ibUiay6/9//8f//f/9X//P//zf/4//+b/9nyXoEur5ykQxRZrmiZEhsauQ1upSGllOE+cnvgjE",
+	"NWGYLURNCU+8EIhFUxJSN3+s9cZTKCSXuEhXVN+qdQ1J6CCXR0wRmFHIp6hWBqkA5/Q1Qy8qRzUns6qm",
+	"ukxT/NWsqqb+l1pmrXiZPpZqEHP9i0kiUL3APFm6TvP7ynTHTp1ZR8w1Eixun59eXXRPl0+72T3MLiMS",
+	"k3YQLEIvbZUqw61C1Fpug1obuyIxWbTIIBITIGgOwgJdXvSu0Usc0Jfq+5eCMA+FREYhIx6iMks0Dg5K",
+	"KV4As66jzYAx6KBEmVGb+EiYx8PyjdzB71qpCYlHmKTYF6BKG+qSQpTL817xwvUom6NIvFBY95VW9cts",
+	"ITgI0B0JBeVMUegQDSPmgRL6LITIrLYnsYzE8msu4LlquXQhI7HyFc/MDavp0X+UkUVB/0GqqA3/Ijzk",
+	"dwSsJ9RIs57CZMUXYjvrCAytW1jcAl/sV7BAU8xm6sEZj8Aq0a9sHwP2YCbugckP1PgDJPBMoPsJluge",
+	"2xkc4KTqaaYYmaK8oJmKW2PQNZelEDJqY4VkulFIpxcfWo+7FPtGJihDNGO0tfccecSlU+wjfcXykn/Z",
+	"pQ7jSTa9HvnFwgaiYdsFBreITIlouIP1Y+U0tfkk10TLFQ+i/bVa/elW2iPhHXXJmgtGW4xLRKVQv7wn",
+	"s+3VdvD4DCyziYUooh/J7AKYmk+FEp6GM/SmY7gbDgLx8mdY7LeX5sWsSNx62jNagebCg0JrjIb8kmOE",
+	"fR/dTwhDfEqlJN4j0eP0sirf1EJDIgLOBAGn4ivsmVusPrna9qv+xEHgUxerhb/8u1CrTwlo6klPw9ap",
+	"eFjiytHffq6MKPG9ylGFTDH1FcC0Wq3U90hINCQIozvsUw+RHfUIwp4XEiEq3z6nHzbUCQ25N0MTLBBm",
+	"iIQhD48QjHyElgznWBgdVeqVb6sCqqOm6LA74nMwHHxz5vSx2DtqVV5YIlVHCQs5RgMFjAEgqjC2aOJ7",
+	"AmGJgDVU1XpOOBv51N0Q4ocW4izy/TTcjABywj2Cmoh8hTVgPyTYmwG3TKTq7wIfzZ8Ej0KX5KaHbb/m",
+	"4ZB6HmGb7btZtm8F5u6ZpRrqODwq8NBXahY39hscBN8NLSI5UTKqi6USJ4aRVHq7us78nnhKNfY4LAKA",
+	"0GVKVsY+DLsJIHaTK5cHBDVj69uCtuxFoh7aG9XdBj4ku8N9r+U269vfEwmMJXKEqU88LYqZRSIXhyEl",
+	"AmGUWpzk6KeISwIAOufyNY+YtxmStMpgoyR0dSwjGPs7bf6cIxGB91DfAkd7NCDowvg1ABspExIzlyCP",
+	"EwHLApChrR9v/nL2pde5+tg96fS2LTy6apdTwiTxNsOYevnVocIsj+qF0GQuNCPyu9IKO6/+aag4u7k8",
+	"w4j6Us0PILjEM59j75rzDzgck40wo76QfIyoDyvx1fiKZGCG6rXWwe7+Xq2mHYnfExLacQp6o2Eo/I5o",
+	"DuPTKdVQuOb8DLOZ4dZiIyg0SpmH5NwoUlKSaSDFMQqJDGdKStmrIRNC8r2AcIWl2aoiGHpia323xjPE",
+	"R3YZalFX6qGd9sjEKml3JkAl9UuBq9iMIDm6x1q1S/YwJ9Wpld4wHMkJD+k/yIZEqfT6TakQlI3VwRsJ",
+	"Akl+S9j3xDWYAJnoMCyjEBDfrMSJ18FDRL4GSjIG5LthIgoCHkrinRGPYnCubHQPd1e5h8BAGaJTYwj9",
+	"XsCAmw2WJTUjHyEMbimUoosTzDxfqRTf4ql1NJ7WYTsg62aMl2Cg/zfzueryaSVlDIhl43TwQzbWqzln",
+	"OHPsbDZ+I5mso/9CPRl5lGcHzsWQ1cvHvcRCFJv32xL5BAuJDpA7wSF2JQmFoy0j2P7GGUE+kdL4JdRH",
+	"j46pRFvuhLi3WmWTsWRwjFq1mnYn3VORd7OKphsSWNHC3RyU7+aK+wUGp7N291zhFliG9IOK0EsUkrHS",
+	"K0Oi7UBaPdNiC6xRI0jKboFC7hslkyl98G8wdsWptE/P4N/TzsfOh4vLzlXFqXzsdj51riqfy5drdDN1",
+	"rGa4znn71YeOEtRPuz39Z+H73pQy8ISXeuaV1ixjowA4jKiQIZY8FEgQYqxbQcgDEkqqdULjBW3LjBrs",
+	"YUl2pPYyzi3Fo0Jw/86+NBf8wRIXFhjf4uePkaIDEKeCh4IwuQ1CO0Y+vTMvVNP3J70K9aaS863uPrcq",
+	"G2WQkPbktylRTOVEHUBe289a6wqcKFYXLxgWLn/hlN/Sxoa/pSIgTGCUfTO7NCd1GgkO8OHfiSuzOGC9",
+	"T9j3L0agjy+0b+MxOSMSV745P+ePP6HpVJKpWBowm6Dht3iFOAzxbG7Tduj5nXye20tMu1feU0Lt5/ak",
+	"Wc6q+wBQ5tcOQyxYuHY6l7mbLenY5D7iOyxxeBP6BfFf00DOtNlIm8gFgQHm8HKTO018IpfcaLstuNP6",
+	"+cU32ryw+Z1m1L1lhWGMK8OCM58yUh6kJm1IMhif0kzuExn2uHtLJOKBkqIYUiJzrM4xfp+acMi5TzBT",
+	"M0ZiNaIQxxfEu3RSp58+xXgXpURB4+PzUgVzJx6BLCS7eR66kILmOoQhCAoJAg4CG6yqxY0q5GH0iBJ9",
+	"BrFLytqzX6CBgJ/ek9kApBHK0EjdMohDtqFH2t+lBk68vzgIxDFS12F2PyEhQcQXSr4lMxhnqh1dWzqA",
+	"twUz+xj+TMS9PgNxb/DDDz/8MEBDIu8JYds6XilHqXTuxIoZFk4l3vM8lPZaaEK+YuvgSlZj9+7YxZOv",
+	"Lgmkvvh/j4REU+yRfJxvE6vVuw2v/mjUMbXaRaRI0Q1FHiFgOhfwBoHpU652J42Ncm4i6q3m53HQ4Gfq",
+	"fdPYMzAukYGCVuIo+e2XXwu8P3OejnJ5J1n7qVr3iU7CmVuzRdzilY94FMa47Rj0RTz0SIi6Zw66vOm9",
+	"ddDr7oeOg24uT9vXHfCFrER1FELBwPNEx6lEgbfeMeduOk2Ja+ltORbx0xidgkKWcCerKKTdQfD0FC4I",
+	"1qRqXRZEAMXcZIsuxeuQKHL3VR4rxqmh4FhvF7olJDCR7FEYEiZR6m3A6X6lX0GuT7CiAXL5TUrpjrv1",
+	"RpEosRCp11Gkc7CDgUsO19DHhcl7EOSARZybZ7RndTeCSEwcbSdRMNFQNGl9CxPlUlE6+PbL39o7/453",
+	"/lHbOfzy+eems1cviteB9T6fABE8WJ8InkmRCIINBIUyRthGo5CIiT9DIZc6Otk+7FheWH0WTpzFt2WZ",
+	"M8t+L+d967KrIqpdQKBLLqj+9TmQxqxrXbTR7K4wR9H6RPkIYZA6jzOSZFaAMnzYSJFgGlOSVKFKShg4",
+	"WDOnk1HYUspP7hBbq8oc8UKL6eUtmcG+gmDHOBxji7ZIHL8GAsdoqTyZxeZ9t06UxHhYw8MFEo61gy+M",
+	"lUo9Woib6bGcGLRpAJSiKrz4PLhqpKxNkPUDFd/ngj1YRlxrNzfAfE8mxL0tYemxQmZsPpZfg1lcm5hN",
+	"1EYcKBISFIREKAEIlDtQIiZY6MnAgB1GpMBoO8FsTHw+LjRLeiYBtNCIZOJCYD69qPbl+xcC4aHgfiQJ",
+	"urn6kDHYRCEtuhMjHrpEr3NBnjcE7xg4mHS5MQcvGDtGI6zU0/k9w/fFtpX4udTGUz+LCW7s7q2+aZNL",
+	"WpQ3unrapqNjQ1eeFOJfKdP+qAyoF5BHyUNSeJ4Qg6F+1eGsW9i/xzNNE7sXveN0LJCJOEurqNurHHUq",
+	"1mjZdfuYejR587zYgJ67f8nZZrGrhB6mLuRz0MQ0PViPkhgYzStUOgpzZSluMRHYxMqxiG5cF1IKBw10",
+	"8YIhFkTXLAADxF39pb714qVSX8RLHNy+1E9q4cyUQTCYaSogpBBN/17Fwe3A2JjjMiagEBXg7VJrco5k",
+	"lQkvK1zHKWU96yL/mL0dc76lkmWlRotTXFbOZHEqQTT0qZgssNhTbagHA1/8tIXlBHzv0tjO77HY3EZv",
+	"aiZc6iIISzMGsk8voNnXeSpdigf5JT6cdF8XE+vCFaCt7kVvu5COLz96EbuD10izyLKDdW/BE1Fzq4iB",
+	"hyOVxJWePjtkmqJlL2v5hXOSCOkcHjpxxobGryx5S4Ewa69L36sSxmPmfw6mY1nHRgznOY078cIfauNJ",
+	"7eUZD2ADi4958wai/woCViJf0gCHUgls06xbJ8VMcRC8TCqvPJ74ECczVbLG0LpOMp1npdQvJ5vHyIIl",
+	"LX06cUaXkU0zJHNIGYbEh+WKhlkpaAlFOsIC5pxdbpcJiaGYjyFDAg2Jz+8VY0wrLlupJVjDCSh128cI",
+	"SzTlQqIUWcuzgmzebkMn7mZzd+uPJRbMM+MYXpBynYuPnOiSRaZgkrDVi2CHpuAR4swliQCxeHP1ZRnJ",
+	"q2syOSTqXvQcxOFR7KfRqkAQzCS4tw6+Jw8sSmjVKr6Y8HuGJAc9WOgafcbihOrVehXywR/gdliLtRZy",
+	"ssij/CQh5Tnl9ea0e3GMvCjEpiiUjcedJzz2Icjxnz98HdGbFrbKs60KUSbS2DJ3rOuAKwJOH6+0CCCp",
+	"2nUFutljh+WUxNi4iiCFyNS3i6NTSsXz7xEy8/gBLEvA/eScPH3Ua7Dx1GvPJkxllv4gaSq3m+c8hHXl",
+	"qVeQcZ8ypMyVBCRTzCR1Y3J81n53cVU9655fXFUv29cnb01UM0uYShCSHcv0tgb1aqNa2xkSiav1wbaD",
+	"1AZwSLw+G87i4Xfs8EFIXOIR5pJjyGfx0JRIrHaAtgZ/gsqmcai765JAzpcIVCyhPs8TUsrsVu0//1bf",
+	"OfysCy/UnINv2/1+deVvt3bUB+0L3vn8p61+v5r5YvuH7X8t1JFPsO+XMoqT9ocPX4BbgI8aPn7snnYu",
+	"5o3W2Pc1WVmroqGzBn+Jtel5vqxmf2Hyb7PcuHv+sXvdOXVQ++Skcwl/XXXedU7gr5P2+Unnwwf1Z+f8",
+	"VP1z1u31Oqc57t1srMeODCziJRcRyBMcSHeC53mRq38oKxugk+ygCMgQu7ca0RNnX9b1tTesjZpujewc",
+	"jGp4p+Xu7u4c4t3mTmNUH+2N9t1Dr1EYRKWzNUogDctDWCCMLs/fILgGxq2QzKy+PYJhXgZsfDzEguy1",
+	"HPrx1cXVfe39mzFvt9vt897NpHMzbrfbb9V/2vyk/Vf1b33v7y1f/VGt5oz1xcNWlh+Ihand24IjeXJS",
+	"aVFhDRIZFzhMpRrEJRWhYldhmsEJVJbMWqnzxFXrai+EJa7HSSIRIwKNiUSt2tryrZ37mnyVK5StdSpK",
+	"zr2MxERXr70iSuMrNKp/uUv2shDKyfxKWoNPXyJGf4rIF+qt93ZSMPfL7fLQjKQAr1HOfTwk/nozBiG5",
+	"ozwSX9abumQQWMAXHn7ZGH5iLtMl2WUvcl1CPHB8J9++hhziArTMY312g4UX1eKGsfmVYcd/rUNeDAc7",
+	"4CJ4fCBj7M6W3piPm1+YGwBld2NIvn/a23K6zsTFQ3xQs1+E7Q3B9hT35P2Sa2LQYqXL8l/igBdCYvWL",
+	"kgv6yIJDWwe7bMSXrqxgUHhvTqNOflp1cXb+RXe4qHRHXPJcF7XnYRKnm2CyqZV1T4REJlQpebW6QqR8",
+	"uY/56kPh71S07zA1HqxCH604w8zDkusygvMPxLgyN3aA3Vs8jsuKl/3eK7NSFRgzJzzyvauIvQKRKAXy",
+	"grSgHGyLnsr70FLAyO68YLjS1WSBngVDdtMWeAUB73awRWi5wm35Qte4Lksvih5t+ZJK70hastkYlb8Y",
+	"+2QBLn/By5D5iy1fU/rA9IHo/mWyBN+/iHUR/ksYsS9aC0hDcK4+So5koDBi0JgGgjX1+8fqSyhYxu+Z",
+	"qaRYHPqlawbbaUPbq2PeeqlRI3e6BeUAYCCIseMccV/7GSB5Kr/wY1QwuU0vN+SRsyxJLL/TKaTIHXDh",
+	"4hcBPYtBOZTMYUDuvMvuehGYncxdKb5vTP2Mi5NBLhixJZjvKLnXtRc4IzuS73AGVdl1tribGqYw6lGu",
+	"EoOb1PZ3Kl6IR7IkQJFB4KVOUiHZJK5C3uZjIc9sCYtVNX/7wrfPRTUpfCwV8pjCGHF0jnYGhKY8BiO6",
+	"Ok5pcEdyDgFlrIyWhAR7PfJTebSmkgYI9tAUh7doC8d1nAaC/DTYPkY1Cx85oWys1qYeXzGCMS75/Yjl",
+	"xufvPlMrivP8cy52W/g9KTaT37WDFGVSlIh8df3II6vu7qHJZqmC6KnWFmmEy24uOc34zC2uL8s5S1/V",
+	"pzdkpenEOtas1HtnkY4EeDhxmEay7LKk0XWTo9NDL4O/2sqzngHAcsNzeDYXWBaJHuQDy+/nWQ9jXS9Y",
+	"+t0roqOKHn4pFrIJ7Z7OMIqEmuqIog34wTI6vm4SWPGVTChmevhlV1QB9lmxAk72AViRqviaXYgoOmT1",
+	"BooCJDm48yhTbFBxe5DZMxLBsSn5gaYEMy0La3GmEAOW9CmYPwMIHkjKTJduw10hiAcKd9kQHmKreC2M",
+	"k0tX/EqlD6/wDkTcgHqV1Nla4bW4LJcO41qeaZaARj2dxxBbeyxeRZzMDoM7Gm6F2K9Tss3gRQ4gXcYi",
+	"rgezNcWUxZ94mC6ftW3rqgtb/GI+btHWEc9kDjZXyxskq5VkWyEdfK64WlGk+6o4oI/EqUjTzSSb2dpY",
+	"jULCu+drLzRPDO0SnBSknRg/skiRmnM5ajw9Wcxi5jpEMRKST1NBDNjzqI77uEwtQ2tVuQCHm971xRn6",
+	"7Zf/AfV/3vUuzpEeOk7088iIMpLW/hOQnZIp/8DHtNCTClUMdJFGWwYGvoLcOSqRkJh5wnbCeFC4ry7w",
+	"KBYGn+mVCMkDge55eEvZ+BgSbZG632N1y+Oed7q8yWoxabrOZdn+3326BtPLoG1KbwLrOkKvCA5JiH77",
+	"5dcB4qawiXrh5W+//JoqgrAgfG3F9kyZ22JKcibgcpI4Nw3yz4tO+cnvRIJfa1yH+KVSrppmXmuG6yhw",
+	"sdL42Bi/XwjbmQvq2aQjcqCUBfapm6vsk3z/sNjZeIUp9lh8qjmn1Tz+ptriQjUPLEzkrzXipJ6BfCzI",
+	"suchcMRbEtd5yG309suPPzXd2uh1PfrL7e67aQMffpSX++JD+KrF/nrfOZj8+974NBerv8LZJDua5ys9",
+	"icfqsSWgTWdXxYVFPqdqjFR3Pv9QGEeWSGGFmLG3o+uIKsFE98yCYuKY5rL1WweNw3pzPkX388973xbP",
+	"exmFAReZkJirzptu7xqKd151ep3rL5ftXu/TxZWCbe/m1Zf2ycnFzfl1YawMjPuRhHRkSuHOX6MC8cQj",
+	"d8uEkzsYs6i3ZVtn9yo+BTQZNWo1E9d1jDC6DzkbawDqL4WNxFlSuKFEeIwXUnQ75rb/5LRv/gDWoIEQ",
+	"Dv1dllx4ZMxUnVhiwl1x/fPtKkTkukQk3f7Vm1DNOb3FgvJcuhKBdnuAbGM7hqAJFnGPCyoQ9jzioQA6",
+	"M+knCiz0hZe781OEfa0gvr2+vky1oIqxMt2IMJ1nm1jbUzWD9U4LszlLAkD7lVq/ooQI866D+pW6/gba",
+	"J+SK2+RpS/3zvywPIMylI9qlF96cTLnq74d6r9Xh6h2C361VqzlJKeYYJVcyusFYupHFt1IsXruwRmrU",
+	"OdppOswUtr+zvVkcpGvBx+X04aW4AwvawhqpAyx1J+DkIZErRW1pXkHx4AIkXNqVZjG26L0txpLX1Cel",
+	"YdevuxDIWWhItRa/fM/1UiV4rebsv4M0HttdXq2jDHLFPv8chHLpcIyORrZfp7QV47OiqY4s/ntAxoW6",
+	"x2SVlvWFveqP093sDRqtW4ekXOrWOaOKfuNQyaqQuK4ed5BHQ+JKDp1a1FBBoKXRpdhTnDr/qrSqyUrY",
+	"kWNrttSEdWwvqjmh9mRqTKhj0L8MNFzVo4qJQc+Vy5tXH7onX26uPmgpXRDp9FlCF2Wm9x4QQF2Ab8KF",
+	"RFsTznikgIB+3HnNw3scesTbuQy5sZmmv33LhTTFUxdXWZmvhTKpOAbdjb8+jbtOedlBi/xPLo3Ft24d",
+	"+s/DMY9Nn6Xa6AYm20KJthBe+rDKKe3F1af21SkYgHSdXqYYzpjeEYEGU9scfeCgxGMOnhKFWOQ41QpB",
+	"XWuBBjykY8qwD28MecTUvXR5ABXOqKyiOBFWfQ2rcvTv2hpPPNsik3x1CfEEqu81D9I1fI+0O4YHsxfC",
+	"DqGw342ge/OISrQ1kGHEoI3VYDvpi2mXgZHdtm3iBCXiRhpWujE1CsmIhIS5JBY6lVLLCPTtUyM5SECR",
+	"TsqgE7x5WyCPQybUONQltLNnHUN0jb70TsUCdSmS2qsZx2XkECWZfgGyJK8Xe8liKI7s8zFqUCaoRxLw",
+	"6tN5nGAXtwyHIcTCQCiFElu6VrtZiwPHZ39LH6k67ARtt500IgEFTSHTMRoR6U5MlV/9ChrO0IB6A10b",
+	"3vcNoj9ScWbFrkv8iHQ9JJqK8SogPzOPgWWzZOYYIOWV5wcG1KBdcd2gV118HEorKSRntkpkmRIoDTDM",
+	"yrIhCWbZCZ5kS58kSy7E/JAS5j1fYrS852hIXDwlaARLEU+aEx2W9O3XwdTgCDdnplcXt7xLSmvaXZjl",
+	"rxZz9jS52Ppwny2gw+DWw0I5kj08veSTgG8d2QfeKvdrb0YJb2KEKerVqESXEsWFef7yamI2eVnp2yFR",
+	"e8nVFLvsnJ92z988oJzYgoum1/8C8qjJavcnTLfYXqvJ9arFuTIvJiW6JF90EiFxCb0joYPuJ9xAVSRA",
+	"FcXsMYdb6c7eqaNPzR2DM2WYSpP85NTLqYLZ2TNdKns9Nr1Xz0zT4uU/AmlL7eh5D2NdQhd3LftddDpK",
+	"9QlbtOM35rFvTuXvnDKbw1HeRMhUbpniGcLiVonH6j20lfRCo0LXUXK1MSFpfoh0E7Dt4sSHZc3L1mhY",
+	"xrgsLB9+nQqx1s+gIcehl6Wxi/ssJb3QVnG7m0p77vxaPui+76bOlgEYLE4A3ATBoTvRKis0ZrKQNuRw",
+	"FVF5rh9bWlQyQCpv0mZWvkyoAgzSYWxLkH95war1kVYvueuVtWWBHkD6IYGGRCmlIoXHK/sFkgOd4q9d",
+	"/cZuypsT92MpMDavUBMgwdjUe63aYVFBgDRGLS4SV9TCIw2y0uN8csJrWu2tSWyLxI52KonCQe6EC8Js",
+	"sxFoURVqNSXTvTPrIoEBvtRq9UpJGMCX6r/tfP657pQZqGFx7/iCuJOHEfQSqoZ06wNDKH7f8q9ZyKuS",
+	"RghAk6DTuDelLCU9ZteEqCxb1oMkcENj/6sI4dECERwijwB+4lYswI0FQnfCRqK15O1Xs6Wyd/6mPA/h",
+	"SV/VdWlQ6t1nE8LnN/EgObxoX89+MBtJ42fA6paIJXP3WN2Q9Whz2vK2UTw1rNZGUz8osnOZhcxEQMd7",
+	"LL2VGnbPi9Pm/B4BnZPdPA8mp6C5GRKLtldgls6Ivw8TZKeUmY/1JeBeQYB8XrR5DIR5PlTZCElsf3gb",
+	"8Hnx6RyiPW379rPO2auSlu3w/qIWN1q4NCF0kpsEuGMklXCNfDKSiEcSuh0qmZqG6A77Rf181tQGn1KV",
+	"KlCd5jC7Oy1PFmI2yvuFQEHIbc+GB5uClkNpA1WCfJUhXi89pF2SE6JbXMa1FxUEjtHg52+DcmNKAtD1",
+	"HVaJktYujo8vqZOxFni+K//VsF+ne2qMdk9OjhKEX4McJcv9SoUUBVEu8ffLwrP1g4thAs88H2TMJjeB",
+	"T3dq64/N99I2SYaSIwpPHesw+CGWLrRKBVIcU17dChHARdk4fvvRCfL3phu2y8ABek9f6Yr8hLnc1KdY",
+	"SD6WkoFHuNMLEVGf5it1QKXmnhXt2iNd+G61h2OpaL4WTUhE5EuIZVdPIQEhVsbiLPDU9Kde2Qaa26uS",
+	"Fq9gigV9qVfaRV46M9BKBolhYle66lE8H2FI48Pm1CEF4wLZvyQ269NE2zbh0DXgrAErYj4RAg00akBI",
+	"Tufq6uKqxJ5lJ7ZS5clVp33dOa04Fd3DXP0F7xcKlmsHdZgJF8eLxxC6LPGsXCf+FEMoTatY/Rokr1kS",
+	"qb0skMsGboHpEhq5nub/HQWJFSDzbDpY/oQepo0V7Or5bnUKsptc6kValtEankHP2oCtX5HAx65xpd1P",
+	"uE/QAIYZGEb/HZl5sWrWI1IJPwXypglEu2D+rJBP2vJsU1s4ixHTkkTem7426jSGmYi8JaJres7PC9f7",
+	"DLgcg2otFLZvJTg8pSyNJ3VnMeBXU7Gv6ZS8pr7UZtu8b8/nLvaRUtziyN1/qLPbgkI9VrQBn94LAT9B",
+	"bTXM0NXrE9RsNg/h5Zxm3aoVZNm2vu3oPxrJH9f2j6O5P2yfic8/153Db9v/uvXv//m3P+18nnuupPlE",
+	"d4rH5WlQ3bP2m/k8qAmh44ksaReRrma5WSKTnETTIcPUX5mQbJT65FTuqScny7ZRkCFVdLE+cJ0iWwrK",
+	"Dxcn7evuxfk80TQ5bdkN7NYbhSUSJZWRZ4mVXvRhuinYzmFR5w6fs/H8i/WDzJvwce7VsiS2xaJVvND0",
+	"3MVwW1QmYaNaQhvXVlhW4mfB+q3AWlLKJ1uDxAqByyqQpAv3rFOrp4DRPl9xkge5pxaU+1m7ws/qZVPM",
+	"oa1QOGW5P7uo4MljlgxK4d+Tc/Q07q/B0s9IuIDlnHWu3nQgG0yQOxJiP5GPUulhJv3LSWUAYYFMgERJ",
+	"wtPqvqps1krsrqovcVc5FUmlv37Kbx5lYBAnvfCik0+lSD1CahMU9z8TY325lgaxlKZCaQM6SN1QXsSm",
+	"ZQkUkjt+mxHCH+ZL8OjiN5b3Ky9PbALP01V5rVuokQtJRcdxkB83oaqYpRH1HnSopJwjFUpB4SEKMGSv",
+	"JFX/Clt/zhM1WFphAclkUUeZor7kjoDF4SebQmMmfCFsfWSt8KEtKgWs20EKuoiHfaZPbRuMF+rdT2TY",
+	"4+4tkS+E8c/B8AISGWeIylw27pzIV9iL9bsnkhnkKy5GK8rKcSaA0vIQyP6U2US+TC3tVfgRX8UqtUme",
+	"mYC6m2nXjt3wAsrR8agsTeEvBggj91DQO6fHQILsmh3aSm0vyfqemp+V5awu5GWpbNqijBqjEVJPJ6ym",
+	"7nqqNWGt0Sqqt1R3GrXiQE8z7bNZ2mJIPcjCltrFc531uha1s4TyWNv0defH64oTq8rQq7HiVGyTRlNJ",
+	"JKX+6YqHFadyfnHdff3XilO56p68/WLGSRo+2g/xSDqPuOJU/nJzcd2B4IqrN51CE/g5lvRuUQdPBg+A",
+	"S8w22dxKtTRGL9HJa90GtDfhoTQj9WCC7SMlaUGGMo9CQxsF0qFd0MDT41Is7AB6HDf8tKR1OLN/bU2p",
+	"EJSN44G1toQFqm07fabUD6gDl+tBKuyQ6XnEfBvQerW2sA1oYkzJmVZ+rjnNbxt3+Tznko5mpWKvxgVd",
+	"BtPmiOhKd7Yj+sLeDdJ29VtHzlTvFNHfi4DojqAfbPf6vIePMBnOrDiBg0AXG+T2PeTzcZE+W9y+4tME",
+	"6+hvj7Nc71BLLjU3ixtZVD0qBPfvcnQ0+3TRIWBX8tKI5WzZXRPID2nisC+u6LgtbeikHMoz20UhicSh",
+	"xWIuTF9cHOe6c94+v0Y4twoHXVz29CXSa3BQ+/LyS69z9bFzhTAo6Er3CYIdUwTDxb7voJue+jkODgI4",
+	"xfRKzVRxKheXPUWv4uEqTkW9VkhPNhDQPSKNPWJ18/5r7EqB8JBHxmMPKKOTvMGzmFS3EHiGtkYhIQph",
+	"ptuFtn26sqVgYfcMzbzBSDLRcQ6QDsDQFoumJKQurEshMHHpFPtIAyFfAcuw+Xk7BExeghYTgm4pMwtI",
+	"T569KGedXq/9puMgUAKg1+7Fzfm1gz51Xr29uHifXYl5eqnxgmoThUXa5P449jJnVu+kK8Ob41+WxZWm",
+	"Nc8mzmQI3sNkmvx+nlywmQPoGtLNRSBWL1ubConzppT9W73RbO3urV8zNV3PNhkT8m+epgztRSB6Eksq",
+	"JHULIloufSwVCdm5px7RsggJxTHyiE+kpr3CiT91zyzp1umUllN5cY5lSIB+6YG8wsLTRtoqWMz5nNgm",
+	"4uJjjo4+EBOdq8S4XFEvVTsokBGDwJQlsks2e1xxVCjD1oM6SyVlzEAl8n1bjGno86FAWyPqE6HY3Hvh",
+	"mI5lYttBBLsTBU1JmSvjMjoGimBwWnFdMP78ik7t0PC7lbrAMw7rW3H0MWHq/i2utiISPEL3JCQguUZ5",
+	"0C7PyhNFHjuLaNmjs2i44jaojRwoniJG8SL8gFAvda4Kr1acz9p4P2Ah90/xrHja2BIMfTEEZS5BU+ox",
+	"Op6oj1+Rh2cC4TFHW5J7eBZ7XOLftAtje81VXavB1l8RrGHFqTjzKSMnnDECnLUYALH1TV0A+6RO02b8",
+	"XokkCu6UCYmZS1YFfhCJCRG9Qr3kMhIT0EdsDeDMViGF3NBHXVqJeGhLKYcBxE4nhXpWBXnItNYpCnun",
+	"uBIZCmgIw8OJn5a3i9K49Q9O3K3QkHP4sNLghZ0iRMUQ3Mwly+Na0Y2IL72lYVka62Q4RxqSmRMuQrUs",
+	"2VrKI59Bpklz6DUEmlhGLClzO1YSdSpYD/lUyONs6bCkMLP6cZ5fB4WxkGpmY8BwYi4FlU9rKxr6i6In",
 	"Sh6VXGK/45MpMZi8kjFaYl+tUmwSKhvonnmmdGZ2/szYRchkJaq0Fa19fnp10T2tOJXuRa9QBVWU6CQk",
-	"HmGS6kKE2XPQFKHEoaP9Wx3rIc9pnSdnpiokCW+pGzvoC3V4wm5pyNnUUEu7/l77/PTFxQ8Vp3J5dXH6",
-	"/gRsfUXbGFE2JmEQ0sJ4G9jdiMbOTjckSa3AkNwS7ENvyOK1TaaibduWzP14Q2YlvwQhV0dTpP7GoHlJ",
-	"QwJVXs3DViNeBWSS4DJH2wZZMreEebqe9ULtMBKTD/rJPO6aAbJHsSwZJot9j04Bc8i/DgnMvNllQSQX",
-	"lqo356qBBDWMk2IxWE50wVXwdWpdho6ZYj/zdDF9H3OaxeV5T2OVNh3qJ2NzW0baeIYkD6g7VzF5b6le",
-	"qa98D67Q/Bpev29/7HTTq9DPmzuXm684GitHCoo2+XFC3QkaY0nu8CxlLYWwECWO+pyNkeRpA93KpCR9",
-	"3ZftjsIptoPgFdSfmSHD/3UBpYt2JCcWAtTbrq6peaeoS9lR35CZaTBbr6Vq6eanajaWThWE9BZLUtwz",
-	"Jp6vGhxoKO8IOmaKaEIDmcvOWW7Gg/ph0eEawmYktDeiyHI9Tx1z5FC3rdFa5BakI0nyRW4Xu08X0M2y",
-	"TbYD3c9H05YQqTeM8XkdmH5dSvDe0W9UI2Ml+1ye+m3eEEGNdEp8ekt0w/ec6UVKMg2KlIHX/A5NMZtB",
-	"FK9IU8g7LHRNJ29Fuc4jCkNWDmLTj18Xx6qdQeUdCM6gDOnN3Zq+TkVs/pZ6JFzis9b7in3W6SieLRww",
-	"saPo9MuTWPc1de5fn/VQXLxl29E5tLZ2TkmaDxbF/qAZotIkEDlKm7vT39xhKoUucoxCIsNZpjzOwrmS",
-	"MjeWyn7/vvMe8ojaJyedS51S9LLdfdc5Lc4puk8678PLMDESpWrjxHJNGmVSlXIMvJ0EzVcReuxt+WbG",
-	"7Ee39mdowH2s/euSnVtTH2DeLXpboEG+xL4gSSSdITcCUy8Vr0sFGnNGjpHW8JG4oYG6KhGT1Fd/QODd",
-	"mApJQuLpON7iMogbefiWkqZjiJXS1fBaYEHxMfyZSAAIhzxiHhp899133w0Kb+/KfrwgpVkuRAH73H1v",
-	"9jz5tE33dG86EAa0lCeMmPfwxIBmyEAMg1KKYDBunVoACQI/iepj7s5GN+5fjXBpSDwa2boC6hGWNOBb",
-	"SAKuYzIl03JF7/QtGuNbkroic3lRh8v1u03u+gPxXXuR5q9a2d0pzxBRhDvxU0gsiW7fIJCneRQl0CcO",
-	"Jhbor+iniETEQ39JChP+xchKg8IcEnimwN8Vj546HfHM6qoCbfHQLmGmJxXbSHJ+s6KcuzFDKSmpqqkW",
-	"soDQ1WvFBI05saR1rRoHC8CBrfQJwuaYcw9taUQeQ4iSlXxDMooE9IvhyI31E+GAdKqGIl8mOBKSeNsr",
-	"Lk/taMVgUogdV887COciT6rrRZNqjFoIE3DvcUbQjEi0pQRxsJyDKH7HwxsSgqCeks1X3bEteVmyaRMT",
-	"yEdIMziLl/E1FNvWPGVGWmnevDlbgz29mgQbYwA5yXVKFYZYHN+SXP4nYZzrZ+eot3rZxgn5EASlAWsC",
-	"pa/icIYG5nQG0ClwZumVPqGBg8gX7Ep/BnGjWqksqHgwxF5Zyx8cBIi6nD0TCJ6KY0XpRS+mnm3mhZx6",
-	"lpbpizxRnIYzUoyPSRKl+t+yzNQh92aFBb6WmSK57+NAFKrc5xnfalyYBsqk2PfUjQ915ruOg9C5JpyV",
-	"s9AVTHaxHLN6r3Zo844CPINmcSMT94iDIEm7VwDRLfi07vKmd3G+sygBP40pRU7fWHkx0rQxnSbBp0hy",
-	"bTOexVkqMTfrnb4VsbAxzVScWfcQM3lgCxPBnErE6E8RMT8rSH51KkJpOSWUHRQgyVHg4xkwe6ivPYgh",
-	"LGZCkqluU5Q3g8+bDQuT0JZvUEq/R1zOvBL7lzZVJ6roFM/QhPvenNFeswGG+GjkU2YR9DgrBZo9atsN",
-	"n1IpSyxo8RVttOqHjVptaadDsaAuu9HORIIz96rEvgkmlGT7AW0p4yDvWbiOGL4eai8QccvW8yGWo4tK",
-	"4Ii0xwNLK0UC0LMEK/b+Xp73Kk7l5clZxTHOi4pT+aHbvjjrQqTypU6p+KD+eX1xfnEF2Q/df7wvNNZ9",
-	"H3FZnmEK2RMm0l5RVbPKn9RLItVlcD7ddJ5lwUtenDe5cgbbJvH66bmc8uh9SzHLa8CbLtJLW39DL/l0",
-	"Yvk6WfjlzVJ1HMwzAYZjtIV13gaDMHoMLoxtB2FfcNugnqXcKR4VikjCu+uzvHT86gqbsY0zl5cGcGyD",
-	"6tK+oVc6IeVSRykVpFXYLBlooWy4m4lpQiGPTNvX7FGG3Pd5JC9J6BpUX7Srq+zThW4fs0zz6Dzy3HvG",
-	"TLH37M8LwNYr6Tx+etV+eY3wSJLQhII5CPrP9l53TrUAksSFbfHRSEkS2w762L1+fXrV/niun1Filxfi",
-	"O4a2GAdGBzqHfjpNqGC+ilOJ56g4lXisQlp0RQQp6sA6l5BF7pBFJy0GEqr7GILAMwD9agCINwCJd6Aw",
-	"blDeJP7bXu+Nb1Jp3QXd/0AQWy0jbhM9gia2OzFw1BKWxQPsLSOmCyPCr6g7uSZfZIqFrFGiyibzGRYD",
-	"bl+Pu9GUMGnLUW6lkzcwugy5IGc0DDk0n/g+or6v2KbE8ZvFGS5XJsivwK0QrNDQph0Eb8lsY2tNatsF",
-	"Ti7bVLqw7nBxj+nb+vOQQadpYVpNY1iheUR/Za1umS+n3It80vX0l/9uguP/qn80n0zL6urSbtFreBym",
-	"mHlY8nBWnFo+xV/acVRmaU41EdImZNpkTOiqreNiwkipO8w0HBlBdCvy6VQHgS0tczClLLuERQiRzRtV",
-	"bxu4LqX07Mw+CdTBvcFj8rqwXbvatKI9EFpsnkQTLCZHxn70Mw0cZJu6b03Il23LD+EugWgdx5/xUBKv",
-	"zwb9isEOLE1v8iP9hZjgVHN4hVv6535lYBO1rMVVh/5vDT5/PmufXPR+eD5w0KB62vsMIbZAdvtsUFUU",
-	"Vkm5Jsd0EJfIA7c3Nd15TTSNCe0XpoaOYVXsZxoEUGKH+IJAUqttTm82rhNX86e7Trv6TQzkMbNc1qkH",
-	"3Hjx05lmOFSa2tl3WNynUSUAd3Vr2RUzskLl6yenkLfAr0kyoZYXdFemO7M1He+GlQoe+HymCO+gaqoV",
-	"3UPucSoaC3W88OpHWFpBrSBceKVGPllxCjwiK9EFzWViulCYJxgEef9jTDySefL0KE8i0xQ1e4rpSIYs",
-	"eOM4ZAPkLOvJujnTCP5pAUN9dGttzMnXsNXad54scTJZ9L2SJtP7eDLAr5ssad97D2SkIAAi8iUNcAht",
-	"/aeKxVxe9K5RSs7RBKgwA3Ad0S0hVSUCBlTcHoGXyD4ZR3bBDUVb+aUlT4LTL0U8SZ/ZeF0mORQzYq5J",
-	"24+5utJPOl8CjnTRThtcK46Mo0YPNiaQQUb6LJnumUCMfJHIx0Pio63buoNuGw76/dffth000PnFLyjD",
-	"4ewKszFRDDomGOpDavsDp88GWVIxQFs4nh5LVIPe8FrP0yZBcBVo/crm+gx0rKXedZ9RKYg/QkJCrhnS",
-	"Gqg11LoT4t5odV2BOHPYChLP4YF8UYqehEyU9S34WQk8bstYycWX1mqpjpGp180Gi1o65ji/0kfTPNFB",
-	"OMtQGY/DhxOI6igkkz9VHHakhJ5itDVYph44ymKXQSYtKVpMto9z3yMh2sJCK8g7SlDrs1hUm+Ib8F45",
-	"iFTHVTSwgz6nzCNfqli7kKp6tIFWxJVoiIUgUoCAxwWxYmufKbk1Vfw1FveOEVi0QIOH8F8q9CNQqA4C",
-	"s3KVsoaA1ZVCz0NKx1jWe7NA51hP4M+rC6sR4dw4n+YLN2ui6sSl4FPYpO/b/OWGBIMxvSW6zy9Dte3q",
-	"PZSSDeThebEvhj9UA8xusjdRC+aj2DMak5YU1csapRa7POrL3R1zUCuQ2/O3V5NhjXBJHnl6kUbnVNfc",
-	"1tnZsappCMXisOiz+EZKc6vQ1qBebVSbihL/h/qrpv76X+vVhvpXffFF/aEVsL/Wq7VqDWktraH+Vr99",
-	"p/6D0X/+JxoOto/7DNiIvfGmmp6iK9NEVyY/RdjXlxoiJCUVkEKlvhgTqLMqOa+iU310SlnUC8jguuIN",
-	"Cg31ev6auUWmqxCg4naeev8H7GP9wgcPInqvKnUDnS0WeE8z8sNjW5FWtrTckJKerSmp5obMEGVoFPn+",
-	"MVRCtLEhmIk7KNI4QnqNQHJCLtXSbsisMDDzhsxe0zKpSuezgBoMVbCSgNaysa5gtrWAsxmhs66XRW8k",
-	"hw6lZTcij+trgaYchwVsVjXLgGgZqpY1/r4fxFbjdXnYzTG7C+3OdpAR7ADZLkPuRbqe0ZburGDqnGme",
-	"dm/wF0F8GRSfQNlKUZu1lK3kvafNRcruYPNMpCv2GvvykvvULchEMjJzqVH5JaZ+FJKUXLKqEFFYf3VK",
-	"2RUJeCjF0qFqtWXD5X2lZiuZWYo2UYysCZSeAFlTR7TW0Z6lqFDe0ZcpY2H1b61vbKeimgp6yB8rScbj",
-	"JhwTym2YIovI47k2he4Ey50JN9WPinrJ73xKN5bf+fRLzdlrFpshr9hlyKe8iN7mVNA1tc553Aa9v8w5",
-	"aPRNjlwezI7jECIZe1HWTyZd4r+5r9m3UDpfU06UPCuhrcOa5qrRp4Yqvm9Xid29PJ97BXFtI4fipttM",
-	"v7tGZuUS/+VCRLUm5qKgBPMTCjW1W7UwlSaHqxbwmGB/SZkp5IZYTHbwndJKDSbHFWwQlcZrA0aKOyrI",
-	"5s6alYV4KE3k+0VAgwO0IENbInJdIgQRKPAjgSxwVq0jFNORhCTeNivrE4CcJ3Mt/5ummd7LkE8XUzTj",
-	"U7MvQOhD4T5LDiIdTn9fP9UaHid7QmsV2czRwhUKUGaudoZKOAlRsideNM0in9KcKym+9akbljvLLFbE",
-	"3qeEIqTwPA2m1BVfljYQ0+GTiYXUt+W7f3g++HURlJ5ANIydzevIhTYI8On8dfGy7+mwS+3k6YC/vstO",
-	"YeYQuzcPZTjYxKYs+YeHsPytru9rJ9zJhOh9F2TXgHUs50kBT9VxxreiKwSZEutQBhBsbGAbnWDToQ9R",
-	"gRR3KohMjMKQMPnRBlvOL8Y8YbYMnkuBcCpa06zEpr/pjRd7lu4VnpY4oJ4JhIeC+5Ek6P3VO2u9/sNG",
-	"rsXnsAKdn9+z8eFNIyERiLCp4zftv8acsjHEo4EHquD04fviQwlT929+dususQ5mgbQ3D5rqZHHDRlop",
-	"uSmO3i2e85uH3jyIIT85t6y4EkPMmb8/S6/7E5DmNLFZhzQXONoWuta2hjNkq6BsFzna7u1Z6xHmxYHS",
-	"5dkUOJDuBJ+YqOsC9wQdUxkXFDaPIzrFY3KMLHSsVzTlSQYXHJh3fnj//dnnk/bl9cnr9l/5aDRXPqoo",
-	"5VDPU1jTL+RT9Kpj4j1wJCfPzdMPs57CPvibBZlHYcDF6tHsl+b50nQN83vRvVGnfVbW2bydJAVxyAmq",
-	"5mqEmkhS7ViV5ItEJkxkxEN03fnh2knUbBMT3mcmFtwkR0J7cDOOyUFXd+LOHALs1QaqqtWjrVSIOvr9",
-	"199QurFe3kuZbgtX6XXPX0FXmlh+rPzSr0Sh368c9SsTKQNx9ByYWdUjt9Uv0U+UTSmrunwKOKN+eY6H",
-	"br/yNdWQKmkXqxtdQSbe51qtYZThh21RV8a7svnx5tiO4dCoyV+E3FrOiAnJDYmMQuP/1pVqUl2aluF1",
-	"SgJfsyHWJm3MbAexIlOCS+it2mHcggRt6XPetv1JbEM49RP0iVi7zt+cOXF5c7LiuwZV8oor+KFRSMTE",
-	"nxnvrBfX1IP6fca7Oy9c0mxTglatVl/JUKTrPRYuZa+FJuQLtrUVsh7exK60O9xz970Dcjiq4fqw4Ta9",
-	"Ftkd7dX26weNwyZuDXfdPW+fHIwOC34nzVGlvPrgKujRSz1aaD9Jj5Xe7+KTeXTRIYUUa8gNvSygbJ5W",
-	"9wyStHqvkw5c7y9P29fF3bJ63KXYv7LV61bs5abbjKvL9U8OZCQuP5Hu+VKrr1eMI7OWsrS363StmLKV",
-	"mAiIy875aff8lf1WQDLrkCTlY3iIQqIgqqORLAjNe9kKeVedN52T65Iaeb1oaDh4gZi0QYdPKzIk4PTI",
-	"7d/MJ8WMyuNJ4leajZWowHwDkncUvSOFGtYqjYsTUNjexavF55uXbHx+0XUubhMcx8Yvtism6wKh6SEb",
-	"bxfKXEvW8Og0JsHQdWhM/NaTGe7SC7+X5S67lyc8gHVtd7kbNS83nJ51z48QuSXhTHfKymePA+HzeBWd",
-	"dj503l1cQoc0D33odj52ro50j14cBLpvj2Gaos+2NMcUaAoVDbdt2RXTqE2nZh8jmB9eTYaf4plOZHex",
-	"71sv/g60Nuoz/SLa6p4h+CYu7+CYqk46YhxNMcNjKK0fhwfEGfTQYUUL+raSglpGxanEi4C6CWqHhSRb",
-	"N7kojPsraX18nZ+/tEdQTEtXI8H34RAFrXuzZQPIjnoUYc8LicjJb/yOkXBNtlLflK10TM5vT0Ye5YtL",
-	"1S66SPrgFvEJwx8su4gZRHy0y3iFnuLRSYRByTVIg37jyWizXfC96HKyhycC+Lr0OIOAKcm7c95+8Q5k",
-	"xdNuT/9ZTnj066VVES6mVKKBCSAbQOU3Rf7uJtwnUCcDcpNGPg20bU3bR7VkPK8hpmLqstPIMCImS0Wk",
-	"6KtjDNzGcSqyXTdiA/PXwquTKR6Qb/VpagPkbUVbioC+6V2ca718sfHgmo/HPjHqT7kctyiO8IGUzKx+",
-	"aWcspCi28kNukV8CGhKxMJRF14QQkgcCCg5C7nRIGLmzfgk5IWz1/mklRSja6M3HJJurHckJD+nPuqrV",
-	"hGBPt1JdZhXR1UGTbZXC4vHvOqxtjWv+vqTUcZtl2t0WRCtmmayxBdZLwxGrf9tRanGZO+YDCelotqr6",
-	"8hg1UEpszDB10YEbx0+xo8CULnwmbFKLekxXNxxG1Peg83C6MCB0D0QTEpLtY+TjcExCRAWEQYZLyqiZ",
-	"IN7lUcEfqEd4KRmDtuTHyItMz2fKkNDl4+ZJr33IlLzKO110MUfwXhI6nsiSx5Y0xwIZbEmy1CSaDhmm",
-	"vnH6pkvI1FoHRaW+Sx5cQp3vqCcny7aR71cKyeoxqIpw6CMZTjgviF7QNLBHiioMfpwQSEME1qkHAJ+F",
-	"0mYs8QS1KXZyUGF7cm4JQkzGjJl7u9jJmizgmk4Jj+TZoiqC2My7Ay0CTfgBFdDhQVfd/XZFhkvFgHYS",
-	"G2nBdENIoGudCiIllAoZRlLncjKpFJ6JKbc7DxFya7uxrSRFGvB2bgvzCtYIseTMnMCKM5qn27qhc2wR",
-	"L1arXp+1T3Z6r9uN3T3d+XyEftj5IfpputOjY4ZlFJIjpO3mKXt5bLZPxYuYk+szHlpLf9pHppVthIXp",
-	"C2CcYQpjZ3Agc30EtB78II07iiJCPipam6rJDRrv5UXvurDjSGGFfrjfBi2cVF5E6vIWX6T0ocbns075",
-	"fnPUZUlTeeqxKBW8LW4ylGQxAVmLWKyOrGdi7iabNWfiYgtv46qXUDzIZTK4tMKriiUVswSz9gUHu7Sl",
-	"UXFaz0Luv1EAv15GkcBoyIRdaZzpotd3nHbMGmSCMuLqOc4Av0q6C1qGebZqHDIJw6LapR8ns/SKTAV4",
-	"22KIM2QCeYu7Qt6uEBabJ/ETKYNFHh7t0wUJ+/X19SXSJpy41pKuWOTyyPfA9DZUb2C3LKl8eez4yizG",
-	"QKJIqywO4I7RwkIqbkKUBEhXMgCxx5Q532UWq9xteDKLUP5W3s80VLCrR9cbiyC7hhZpMf+Jlr3JUm+L",
-	"uzqC2gs4jHDMA6E8cDRUDw5JrpujjSURGu3tx5Dc8hudFWm+IR7VnQUgTKNqMD3+HHdwj7+ZEqU1iaoL",
-	"KQLQkwD8wFXoWKy7FUBP1mQo+42x0hda5rI8sJAwaYaEJLfyEJR/94kSyaBBBuMoJAHBOvdpI/k3KbJ9",
-	"uH6tdTPY02YKx8i3eZJwoVSRqfRz2e71KnPlesAjk9GxLKrqgtw2h9RqXgz6GoKBVbE9sY2mBDMRG8JS",
-	"AVFxeICeWAcELEKknD5oFt6ozZdPWUM9BI1iSn2fpmwOS/KW0wJPrdA8YCWxOH66tEuu5Ehfu2Nbu97+",
-	"IiSemTYEM6UjGFNuumps3VlDe/9jytt/HAFb647pNr+LtBcw9ZtWGpke21AOJBUIyMgdyJ2peLP5Pa8v",
-	"3JeJLO/XVDmPkZKVEA/h35xD0wZwplyaz79EP02fGxyazyKYM2+lbLQw2r8fPX/+43/0++LTX/6tUNsV",
-	"xI1CKmc9te/YhxwbBQpsQSlLAg6CHRNlLOwb2vQEVvjLLkq9u+0kXVK0SV702Q877SDYUcghJJ4GaOs9",
-	"o18yBEIXddPPnXPmkrg7MiSsTAgaQO2SAfopIuGszwIc4imRJESK3NzBWUB4ORR3m2BFQRWvU9/pYd+S",
-	"mXUSgC2Cqn3qL6w/VulB6tEEMAlzCGhc0G/K39xJTRlwSMKX9rTefLyeI/anZMpNy8GkbnZSz08NpoO8",
-	"fT7WzR8BNwGVYfRkCeqoQRGYrj5996x4XjpNzXqcQO6ZiAENWSZDkvh3dETBiksEV8b3ESlKZYkXZaLu",
-	"4UhNbLUTc7WPZNjj7o3u9g2HBc8lZ2U9OXMnxAOxOoQuAhJiyUvOB4DEA7HG8Wj35OoL0L7WBdPD1Ggr",
-	"EyzDQyXS7piP2yss7Cvkd494SSnMHRMwM8TuDVJ8XR3DlA+pD7dQHNmIGpsl5SAOkIPiZMmXkFrLZJ9p",
-	"5kfZGG2BemzbQMXHaqjGUHewx2LGXBzQ6gxP/W0dZJPtNe8grOtDM2Cmjq3JrWhEZApZqkkyFTwmXNof",
-	"q33WZx1gzFCoOiQi4EwQx5oOFFBBrXXAAM8QMaJmnw1+6YPrqA+ikdM38RoQkF/rV5w+iIn9ytHvv/7m",
-	"9K3SAD+bwfuVrwNTIE23BrB10RRMUvaDap911BoEcnEYztBAfz1A/Uq9X3HQQE000EaGLajH7VMBBUNB",
-	"wtEbEIgz1KrVNFXFYA4nzCUI91nSjlzpRQpU2js0MIseVJFOBEZxxjRwthDf6cZRAEclu5tcQzwm4kiv",
-	"C/0VAaBAX+5Xjn78/dffPjn9SqCBAYCjP2soOv2K5BL7HR+ipxQsz+13SoFVX5x9hSqh6vWB8arp9HtU",
-	"c9BADTVAjRqCXCNdbAT2a3pd1Ws1WKslaFRphzZ8C6o+qqdNHJeJ9zLMRnflvyEztDXAN59///W3wfYx",
-	"GvwCI31VQ/WZvqBBIJ6br5///utv2QFYNCUhdRH1YCHtAkZ6hAY5noP+iibky1aKA5sYNwedda5fX5yi",
-	"v6B+pd9n/Qr6C7psX79Of9FnJ+3zi/PuSfvd5+/fd67+nnk6z4jnfwPmm/leLcZUPd+CqI7t7W11LDCz",
-	"2isRLg6IZ0OYUYDlxEH5ZSSEPiS245gWFXSReAVtgbZe8Weiz6LQr37AfkREtQOPbjtza5+TIbTIYCRG",
-	"cw7tINDCp6Jn5swyvC+mS7pLvI0sNKdPfEFAtqiiMx3FgBnaRVPKAFv4aJTKweoz1+fujYNMm8VIEE9J",
-	"IS5xdDHdVq2uRQ+fuoTpzCnDy9oBdidkpwGVCkFwjeXEu7u7KoafqzwcPzfviufvuied814H3kn6ilV+",
-	"iH6avgp5FKCeRrX2ZTdVa/CooushApskDAe0clRpVmvVpvb9T0A4jHFbfRiTVQINHdsqAZJ0jBSYDc6s",
-	"osENmd3xUEkXWLoTIhCUYDbWZmhV32cuFmSHMkGYoIqI+7MqarMZCrlPIGgT4jWp1LCMuRAkNSm61Fbr",
-	"VpsxEqIotSkkjzzXNjNn6XM9+vNKz73VG4Xyc5bTADQbtVrOaImDwDdM7vk/Tc/9dGYYhCRAazVr4Ihf",
-	"/hHehvSYCr75rKTJz+4ESx1IaNWuyuGoib/77rvv3IZXz5hpjyqNWmNvp9baaexf1w6PmrWjWu0vtYOj",
-	"Wq3iFBZznIJqLdWRV7RNug65PAaPQdw90SuwQbqwzFg71eZt9aJOAkpl+FT23TpR6zys4WEuNUZJjQD3",
-	"4oEa2YHqXmOkBtole3huIEg8KR+qmR0K14Z1A7vm3FCQvFI+VCs7VJO09Krw3vz2TAKMwpeUU3TB+agn",
-	"A7Ch12zERaPmZJmqtsjFLLVyVP8amzSVhhjb9m1YawUog1aPVygsmrF2g4g510AZj3UaTKD04K9OpaXx",
-	"v2jg+J48f4HjZkzwSn35K+8ZNvFgxNMvNZe/9JKHQ+p5hOk3WsvfOOfyJbSK/OpUdlfZSpcpVR37INVl",
-	"lHG4Fylt4cdP6khFNJ1ipTUBLZsPKIcaOmNhqsuKyqevTiXgRfGZ2p8MkqySkU0tOkbuQMV7S2aDRLpx",
-	"wGtvJSUTQ18qLdnweFOKPSY1Awe+gGYtPArjMH0YSV07B6kbAw9pfHeQouXm9jjQPrXP4rLe/I5Zfn5D",
-	"Zoq/g2BuDY5qjRCywJmpcy4m/E6kF2TZe5/ZtTxDg/hODqwB6QhiSaALKWL8DupZz2wqls109LEk4Xa1",
-	"z664r0Tes3b33NGZBUWsSIO/DXTSiEYvTIfa1Yn/chI8R3jXub9dFkRSX9zE5m2s9A/OtdKcanfU8A7c",
-	"Oj4c7pOW16zlGFb9sLHfrLdGo0YLu819jBt7w93d3YPhYas5xN7uqFbfH3qeS3C9PmoO3d393eGoWW82",
-	"ao0a2R0dlDG5g+u6oqAbMbnGpkxuN8sFvFa9Odrb84b7u626Ozzcd/ddb9jwWmS07+3V3dY+HhGvte/i",
-	"/YNRY29EWnsuHu3VD4i7N3RJfT3GuJebnNQOmzW819rf392re839/VbtYL/RGDUJrhFvhN1Ga9Qc1Zru",
-	"7l7drTU893C0f+DuHjaGtVHtYLguM93PccADtz7ar+953qhx4DZJzdvFw8P6bmvUPCBNslvbbzW9Rqtx",
-	"4Lot0qiPWo3dfW/XG5LacFQftWrrMuCDnFhQJzXSaI72a8P9/Vp9/3DPre/XW+6+V6t5h+4+bg4Pms2D",
-	"IewdN3YPWwcY41rrEO+PvAag1XpMew7fHpb9LmK9pnmZLlZq5fDYXv6vxYhb9RWmuNR9sa85f4dDEPa/",
-	"NQM/sbXMDSHJ8e2vTmXehqD47XM3JB5hkmJ/sQKWtFLXZrAJFij1LkRqop45e8gBg85f2pNCvCPdrpww",
-	"Gc4M6wRWyTjbMWw3DqzUhqQRZWMSBiFNetRY2wQ0hAXHpsuZUKqaYp+S6MZj7kRx8D6jgIORSOz7z4S1",
-	"LAIr34LGHLqOhrFuiu1jhJlu1pEWhZQI0Ko1y9TAy0hMTlKAXFsjjMREsUjvEsvJpnrcalc5u9SMX7zk",
-	"ZqdO2QHxJyChQYc/pey1LmmChmBydjMYY2+s+mnVG/v8F30OX/Wd9UmRs/qKTPmt9nFOj9NORDkJeTSe",
-	"6LtkWrlDc5URpr6W4fsVxtPr7FeqqFVrQcwZ9CoMiUn4ZJlrlncgYGbSYnmYyopNuRWKbtYpbCiLsPe9",
-	"Ws5KL+iu5t/+MnamgZwtun/67Lw/79la90xDLWUczzEqhA26z187pxJERUXHFFfbgvoYOmJg25RVTsZN",
-	"FciK29zDHVITKrJpSCZqX573dJ+cPtOeOAV/NYzGIV06qhocoEEQ0lssidafLztn2w6YNbvewEEDSfBU",
-	"/2Vr39q+pITd0pAz3bMSvTw5M2151LgvaUiGWBClmoJ4aXKZ3ghofJNkVd6QGeji21Wk+/D3WTLK67Me",
-	"gn4/b6lEg8lUtLU2r9tRQ/kloxVX0QVwUys/GJW6VauZpmBK/e0zRUREFARgn6+iNkyfDVEKcCiIZsS1",
-	"vP1dEOwTcMeERGjXDMgffaZkDabrOx2nGsCAy0u3BhJpUWNFItZnhVRsbeGhR+Qfgr5taDJIKsFXXD6t",
-	"xmEmWl9NoaHS3q4uTt+fXHcvznWHF3ir/eKk3miedl6+gkwxi+2Vo8qO+t+LzqvuObq86n5oX3fQ287f",
-	"4ds++/3X3/oM/u6cnxb8ru413A7FRTov643mq9fdN6vrO9kzeWDLxSZLWEtGSwcziawk/ac29ijaWI/I",
-	"jbhPodCXmH0WqGd6pqwl1IS88NAjYc4s6sQ2URtBRUMk7qh2lAEXMXlXiU1UlLrGWrXmUawYDonPlRYn",
-	"eY4YguR4hBhHInInEN9T7lXr2U0/uHHwv5GDyAQ+3s9D9IA2JHOoqyidFon/lHw38+NoeiCSWzTvyFlL",
-	"zDBVOozImDJVLCRZzyXUptAVlx9kujIHVM/SLiVp2zqRSQ8lxJmS4PhopAU8HbKNgHYogqd7FycZZzq0",
-	"zCVHfaZb2eN4UN3VVjuxTCRPLNM2TUQh1XLflo0+VLTY9SOPeNvWa9Vn0KJQoJCMIqFk3p62f2n2DSX9",
-	"qETYDwn2ZmBuozZUX0deVfusbZoZyuTG6IWpsW0gxGouJF1FJLmk9/Ek5QlQMW1ZlXAU1jd5JD/SA5LS",
-	"b0FJV6SiShJQWMHInS2J86cY+AjUuAPYowiPqSeQkJEVTfQxIf2Fel+fh2RMmLq00Kn04aiqs96bS4nx",
-	"VTatwka5JaJkOkAAQue1lp6pDQDSa+yDB7LdZ9yH4L1s+R9Lvo8K0weUHu8R278b2gDr4Li8NOrY6sgp",
-	"Sq/oreIotoo0sNVVSepVfFypirbfgEgVy69uvdEauaPhrtckh82DVmvX3d3fa46axBuCh3V//2B/dFir",
-	"7Xv7w6Hb2qsPh6S+N2w095peY58Uy7wPRsQK6gsv8CxmKz7/KRKuYwyFkJKE8mQu4jIyRL2FrgVtoY+d",
-	"glXUlXBH3qrjioMs0mU0deitur7526vjeQRHHgfPAkqEJysEUSEinfUHPeuKJLCW+VWHboM3g7OV42j0",
-	"fmwczYNeUxb5/sPdnqWOg1NbffPPu7LGXdFQK/WiO8X2lwtGCuuxoji4zLJxZy5K+YEtKuCjME0ETWr3",
-	"dhGivyLym2D5nzHC/4omoLJ4o/pRrfFU8UaQHvgncVuDuL0CTlxG2TbRJHKGmahQFdCt2ywt06KA1H63",
-	"1KNVNEh9GsS59LruWrqmK2fkuM8wM+V4TJsc1yc4hMKs6K2SMPQ8mtZ6HOR4bfNRJDcxmmQi1gxNXlVY",
-	"0MUBvm3QrWMqKSLiUdOnNE/ZUOMpw3Af7D4bGlN4In9aKx7DWmHa9q0WQpgzRySVAh+Ajiy3KWjrdqJg",
-	"bGZOQNz3+sxGHxZZFMCCC7l7AgwKNo0wsSNsH5fqKX0GFUBusU+9OKzgLZklEQ2WIq1rTogzDZ9KgCPe",
-	"wYGHa02vdVjHh/VGs9bCh4cHu4ctfNDyDvabh+7wYH94sH+Im/U6HtWI22wNd3H9YK+5PxzhlKj20HZR",
-	"tcJVLAo2lvRPo8I9jAoFd3EB4Uj1Fyz1ZV+Zyiv6MpunjxRRop4JDL48f6WbJiqlq2W6Klq2rq4mZX2W",
-	"q2sgCPN2oDDzjgv1lEUAxASHCmDpuCAcEkTHjIdKc0LtpE2j0De5z0Y8TOXlgjsHijJ7KAps1WvdPc4W",
-	"EATFzazOQSEdTyCe6C7kbFzts7aNGxMSQ3oy0JhBvrniAAlJfR9NMPME4pG0a9OlaFNUhbhQKWhaovmd",
-	"mDP4FtmiSbPJyt6wNmq6NbJzMKrhnZa7u7tziHebO41RfbQ32ncPvYbS/uAodT1JfAQfngdsfDzEguy1",
-	"HPrhxcXVXe3tqzFvt9vt8977Sef9uN1uv1b/afOT9t/Vv/W9f7Z89Ue1Wn1IRcSAanHeYQpTq5sJBI3D",
-	"5S9cc36G2czQHvEwl7xIQdB3y42RJL7OkZzkr/OIh2MudwIsBKQgKwGgkH2fYepDV0vKxj7ZiQRBIRHE",
-	"1CJx9N0C212zZu+Woy4OXE0Tg2diVRQX1+1bjhGVEOgP1w9+zl18mCReXxW1hebv0O+RMpgWWxNmEJJb",
-	"yiOhF1Xts1RLbCpQo1ZDd6aENg/hrsHq9FrARYvjgMEkS4FKFJJbgn0Rl4nusytFPn06pfIIHAzQlCZQ",
-	"9MeMpv3QezVbSh0ITaOWNG+Dshq6SXP3Ej5NeBT22VarcVho83kJZ3Vpj+o+/l1dI7+gX87KFyu7mEf1",
-	"6j6yJbZtuusdI6xP2dYMv7MdLYoRaHOJ5JHUkT8I1TqDdk7IXvGdFFlZQrxAsC8nWT06hsANfW7ZSOB0",
-	"0G+mYhy2GUZvPl6jLSgEMsg0DzlCL6BmEvr9198GhR3EtpOqZnYGCq1sFBUYQdxHq1Y/QhG7YRDbbNDH",
-	"ShQxKHQ0t60MGMsHAs90mtR22tBsE6OMCzS1PSricvg5woVHkoSoXjMVkq28I+KQd7M08Kw2a9ono76P",
-	"6ZaOP1QCW303IfujKAQiG48HylbjMIkYR3eUefwOrozaLixtPpYQDvibEDqnkvC8imgqyVcRs9XpBqzt",
-	"kaNZzIkq2DTrzsLdpTrxJCbfw/mUZmONmmtmpltjVpRKW7F1ytS89Yb9dF7ypunHUyGzN5PhK5de0Dfd",
-	"9z936+e0K7rsatc96e51b4IfPpy8OayS2Zsa+aGtHqr94+PuZMi+p6Pvq27DZ8Ppy5r3wxv/IcVBc2gi",
-	"8hfqmD1tKqDsT8vVH4pVqHNRBB3oq20EyLyYYC7hF7qDX3kItqGXKWpqe1VZ0u0kLkHrwVvmACyny6D4",
-	"EcKSZiWCMjdVRBG8gNoWVaYJapu6bSj6tCTnoUnJQ6qBGTgtTcYwnoqsIPffNuNVG053EglqyTWLS2Cu",
-	"JJrZcpCmRCSkaaXEMZZ8n+7nBrOpiX7/9TcjdpkIM8qopNhPXqMCDaAt6wA9R4O2+utv9Uaztbs3QBHz",
-	"leQFlhqw236+bPd6Hy+uTrWTy7jr+yxRQDOiWzzJRrLbWqJYJNQRTslTyWIXgbi3OJYSudLnUHEqdneV",
-	"owqc1epX267rsQOLi+Srg+tGIydfbSoN3bqvz76lJJRtWvgHkoH+e0k0cUVh39wtS1j5vOk9JGMqJAnL",
-	"yWpcxctKHepKeWig/hnE5bYyyvAWyC6KNxu1dQAs3mYi2xs7cLRZ2uY3gBEerGNLDPVTTc5g6CAKAy5I",
-	"n111XnV7150rTSThucQEv619bTEhZYR4IulKcZBqFGb8hqmGFX3mE6koqdqsoo7gXTDeu0wxMOhQBOmV",
-	"APpn4iiuFp9SnEV8C/pMCXW1I8jHJD44DYz9UWdsxguWnKM7gm/ieGTYILAHB2m64amf1H77bEuPpgv9",
-	"biv+cniUsSpZp2QmigwtKLtwZfHkHpRaU7xK66BxWG9WNpP77qlg2238qWP/S+rYSVFYRL7oCtFF9Clz",
-	"Bx/NolpbgTmccDbyqe798F+cC9mrljCOorNYIvZnPTULZH8lWGcIpk3zi/XvebaS81NZtjKAizBAkjua",
-	"YUXCNv4GBToKqqjLhCQYZsHWW2WZXGyoNXXW1dRLfc8FLA1ddXqd60R5AHk/5jIxl0tcXVFwjHaNyoBN",
-	"PFvizUJUrssF+yzNBlEJF0xZNaxlIe+jS3pwawcflNCPg/2rhglmzk9xVMPzkGVnseCw7aTOQ21fq05z",
-	"nNCBqhyMUK2tmBeYLttheaGJE9IMFQs0preExXNqZNjO8l0qDOvts9yMKMd6C1mpIA/icUvxQta805EW",
-	"wA4TWt5w68N9Uhsd4gOvNdprDndJHe+7h15t1CCt4d46nDO16n9l19x1DgtN/7RjYBmxoZD+6Ypb1b5K",
-	"pAnciaFqbpyheSnfnLpFcP6LuUKOeC7QXZR6YSKFTciOol5TE3ewtwM0zCge3FLwdOBBPQ48qKIL5utA",
-	"nikXss9C4hJmXlZ8IKEoYD42RNyGCC0hzaAK7KCB1WIGRwm14aP5AAbNW6vmnTSfWPZmmqGirbx6liJc",
-	"O2jQe//ic/vk5OL9+XXpsCnrsy0zo3vQG2Wuz1DJ0/ocb6F1f8IFdX+PlG6la0ZK4vsijrQo95AfIeMA",
-	"ZV7eGUrATqXzyGCNjVrN2Mjir8ByljlrTH0k8EwgsKihWM3kIUqBR6GD7j4xynIXXZMylbCfLNXgoSk0",
-	"DQyKcalTsxPxog/9J45h6ow8UDKhOlEeyTiAJB1g0meDOBjLHrf+fAKiCvRZMeTc2jFTJczCiImyOLTj",
-	"PptSIZQuH9stdZO7pLZXzBtTc247qQ4YcVSdkWdWiYlJX7a5+Jit1IEBhlmjaZ9NuO/pbkNzkOWMbNvQ",
-	"muKImiOwdgIorogMZzvtkbR9vfLFvJjXUYs+0XRtc+05AZpWoiFLav3QuoXuaw1HJaQYqK2Tu5va6L+6",
-	"gGDvnpJS8Q1hx+hO3XMlPmqu5iCqWMIMbp6jo81jcgK07E/5Ya1QHsurgV0Y7FgiK+R6263kOYJOeUZ3",
-	"hKQbm5+UxPLA128+XjtJgGFavUtmDckoJGKyQ6dKuBgTmWQFHCcTxA3PBKxCQouuOMPANCNIL+eZSLoK",
-	"mYBCmyCk6ZRmmIq+6dyngdoUNKAS8bOg1YbPhJoJ9mwiqW0HhtyEN2SWjzDSkLpXeFEM4MRrrdNTESSs",
-	"xoWZN400emr31imZ8of0byl4xbLbjtrNjpIroNt+ytkFCRrYpy5ZnerFS31sy6hCt/m8knkr6O5ObXfe",
-	"CrqpzfLmHx/rt11WyxosNRS73hwMH4q3xFD+M1Dovx4jSjqp5v1qClkK+U7CAcqZT1eIiNjclrgz6RYW",
-	"Zd1Sgapux1ELXrysFNsyRYRToUXQdie+VoMkEh0kb00PXcxQSNST6o3uGRJECMVnBfUJk/6sz1KWPCU/",
-	"68WaYavowtdVJa01MMl1S9X1NY9bRhB3RxRx8LzlC7HRLcWJktAnWF9clCfFI6D+QYa/MA6dw0lo3AJl",
-	"xPpKn1dXd49du+xuG7LkdNPZb9J3bVXn0KZkMRj23hw+XXhAO3MH/sy+m4+qins/52OqgIrkiYglEUmw",
-	"VUwsyqnXiPrkeRQoIrxAYpY8NN6IaeRLCl0UjXavBhhkZGZFTQzeW7VdeyKgnytYHYQMCcQVSFPoZ+jz",
-	"oe5aD0NNsJgoYRvqLt6FVEpFJI2kq6bV9ckpQ1My5eFs+xjpPVA2NtNoS0xo+/d6sVVmazhTqpqiFNt6",
-	"ythmol33uebvYCgaqBUZG0oU+gOwrpxg3yehgNREK1hvDaBf9sAx3XdTrazjFteGBm6b1p2Gxm0N4iC6",
-	"gdNni/ov683xO5YUVTBjpmuXQ+8zSzPt3JwZw5A+oOtZQIAYC0ZHI9vuNklf1LDc+vi6ff3xFTrrnnX0",
-	"k6DmYoF0/9SJlEH1lEjiypNk3G3HGvNw3Gs6YT/HkKapN2Be2lFvKb4Grc/6LO4IXLXxJ9S6/UL5TOg2",
-	"ceoHY2JmM+TRkLiSm/7eQaBUc9ugt7G722cpn9eWwd04CQfQ2vZy344Nk6B/qKnBCqag+vms/cPnF3+/",
-	"7vTQlm0FXK+1Dnb392o1DTMH1Ws1dEZfbB8jjHwl3IR6wbo3a73ZZ1Ci3mAeVVpXIIuLTCggvKQ+eQAW",
-	"VaaWxPf6+YiH0x3LghJSH4RqVZJq9qZ2UhwCrX45Tp8SQFkf35C4fEqEOc1qxamMbKvyITSBTrqI65oe",
-	"laxa8qOe91P8FB/+k7iPpr2k7kzlSCetPv9nQMYVp6LIA1Q1argtUvf2h0286+6Rg1EN14cNt+m1yO5o",
-	"r7ZfP2gcNnFruOvuefvkYHSIa8P6/8/e3zW3kax5YvhXyT9i/yFAUwABvkkEo2OXEtkSu0WJh6RaPdPV",
-	"o0pUJYgaFjLRlQVCaFkRx7HhiLXDDt/Ye/bOu47dY1/tOvw2N+vwxXyTE3tmZ76FI58nMysLKLyQ4pvU",
-	"OBenRaCQlZWV+bz+nt8TrkcbbLO7RbdzpAeM3vibgRocu21uPl1vbUx261Xr0YjYZePD8JeY92PeCEU/",
-	"F+yfPZ8btAfUBj7kXbGQsBTFNZyVKtA5pFZ2D1ImGTSgX/lKN2VkgL4CE8NbwA2i7q674jsGBR7JokHx",
-	"UZ2HT3NLJfRr1sLShr0KqsAoJZpp9U6q7qkVYcayOtoSuh2REacdBC+MKBDi86jWIMfDThKHKJrenrzS",
-	"ugnzvQWjBZwlu3xQlNFhPg9p2EPmQfhhNXgOPbTVhFORtMkAxvdIn36o03P2zUZra2O72Wx6JO73h5ly",
-	"V4KaSfwdnNFzUGeBX/GHzeZGqFYM/sX8SrCrTIrgsFt/LTirH9Es7AVK04GmyIDhLXgc1FCXbDQ3bRqI",
-	"ko6IxpDOe8PR4iIp8FxXgxP13zau+DfNequ5vgGdY+DvVnN9s57/Wd9qrZvx15vbOuxJSGDeDwym5qmH",
-	"x36oGU0zCJGhZ8d4ZNTdts4kFX6vJ0Mer+EaQLd+WANlYBGyV8h6SbXuNMEbAhU2JpsMkCbvW4OyY73Z",
-	"1IlNc9P9WA6EjJFeynR/ybTSQksC4SDaUUYbSG899LelNmPV9Kon3z4n2+vb27mOexzAVLng9b3T54eH",
-	"MKhES0/bMNbcwPb0wOqdNcihMjFgiWOexJwFmEUAo348gJBBJxUjZWNi7zzzytMh5xpT2ydV0BuSaIrA",
-	"HuXk9IcXnhqXDqNYeOQyjpjwyPH+tx4ZJMrIzNiHrLars2n6h+MB88jLs6NXHvye/Hj0Cozf7+glPYWT",
-	"rIY0jOYevgwS0CyjYQ+aDnmQI0H7D7idYBHVgQREMbyYA7glLL45b7AewY91Vw7U34DgkG3CBYgEDS12",
-	"tuOplmj1Y5HE4bhNJOVRR3zYJdo+q8s0JI+UYffIiYbgrIwYMv0KhxzWS0JJ8bkldtw7PnwkiUjjc8Dy",
-	"lhVTXctIUz96qeyHJUiY97VJDKjOJa5/Ns4YHLVlLj7sKnED0maZgMbjtcdFE3EZY26W/L7qSKWmQ376",
-	"lW3ZYzSCV/BRF+Cj0JHT+mgvGdGx1LIP7NKiMemaOIwP+0rtwbWOKeo8Y0ExTN8tWEZTqEnkNy25x7RI",
-	"K7mTESVGLHSGGZ7n+cIApJVzlkkVhAOqVpZI5doFu8QIvW/8yp9+/0e/kn/y+Ju3Z9/Wnz56BBXuVjrj",
-	"cXuEIqD4hAOqFLaa9F9Xcdb/RT6BmnOv0l1lVuMV4+dZb3ohnsHxNvxfZl8/kqgt575vuxVjnm1vVrxK",
-	"P+ZxX+2Bpp1JzDN2ztLCVCYk0uxNN09SzZ/a9Doos6JkG5TaGPPHdt6HX/mpWd+h9e7PH7c3P/mVf1L6",
-	"CnKRffpyb31ruySK9HKvvr61bcSpo6pjThIxYmk9pEoDsA+kyn4Zmo56ata1mbvFnduimbnKZPYLMUpm",
-	"OTmgry6TBOrm683tBy02J6xE/W5WInQlQu9fhKLhMv1K0FhDkQYmOsq0On6SUPNBiVexrMzDWyjZ8vNf",
-	"1PE/a/iffzJ39VZSfyX1P3mVDQwAlfACQOz7kSShGIxJteDh1wB/jsQBu4QLe7IcKXwXcvHettOnO4PI",
-	"bV8nFrzZ2p6FQYRSF1CgZSEQR6mSKoRx0d+suZHU1hUwi2kq0oWYxWWmM7m7lhK8jz9brvr+4znS9NMD",
-	"AoFod1tHPUlnDIFCiPZPRUBxKcvPvV5k8uJAYzycMCkZiWESEaneTVUtqqfjL+ogeqDoa54N90C2FGN8",
-	"kwHCkUgvJKGIiHtxcFYWpHjJrplKus0oxTKBh/JM0yNplnaWxFzZrb9tu/U0/rXg1iizA17gV+T2u5ZO",
-	"+VnJStMpD9YSWBmWt2VY/kbtyRKNTGUP8TdWETl8HKSqtYln9CmmR14e7O1b57fmUj0X7/Ba4FbsUYkO",
-	"M9zODKp/iDbOBPm5RbyzfBK1XZKyLB1rDLxTg2RKnyZeq3NFWfU8VktlgoxonJW+vly0fcqtqvLmoiw1",
-	"iHz38eYYVXsTmju3bZRthcp1mfTyWtYb9jsc6pvmJJqRy1qGNMFK9S7Qw8s4YpAt/aAESDAK/u4PQS/I",
-	"AbRUDliYEbCcAJmj4Wc+ZxzQPFE7J8q2TR9wWDTRPmBn3zqDij6Qurr2jygjz+CL9COog9tnWJXSjT9A",
-	"1/VMTU0NpEaVedaK5nvLYJs2jBzsk54Y4UT7lI/hVoi5w17uXZG21eMilK2HRYCMhj0CNPjIYK/r+Tn7",
-	"AFPY3vRIa/2pR9bVwV/f2vZ8vtVahyFazfVNUqWFRG2r2fy7P2w0m0hznF4yLPhrrT/9uz+o33XEh1qD",
-	"nKo3YkgChklGIqBD4wgI1BhlXe3IPtAwg2dpkFMxTEMm2+S744MXHjl+/cIjLw6/JVXM1nbVYa4huOod",
-	"6xxjwt9uFTWn49cv8iyshOHMx8pwVmMBchkz/yRLKZcDqqRnDROP6s6YKR3FkjXIgVo/NTs1DLQahc4h",
-	"agpq68CbA0xbTt0NKEhcGwuMA0gEbItDtNk0bAzSuAA+O3v59ugZoM+OD388eHVKqqM4ynrk7/5Aeiw+",
-	"72WeMSfIZhP/V9Nlnl3kCoINvtlsGpIGAM2xUESA6LNTieI+41IpNgz5mWOER7ZB8AxrcnPbI9XnsAmh",
-	"EBouh8y1xnXjlVk65CHVRT+hSNOhWh8NEthqkD29oSnpshHRtivAOGGWeI7U6u7auh27pkqaqbnGKcmG",
-	"KQIdEfUBrwIAHNCC9/MwHLs+n4vf0HHIEf71QX9tVVxuE8PRhj2AVbEFpe3APQzKo+HzV/EFGjlQfJ3L",
-	"Dpqm48Vp8zlZayuIPs8xLIrfd7A5tYEGEpGTQfyBJdK7krghW611D0SNUlaxGhrAEzlcblRQYvoMaPie",
-	"a8pvrCtTnn5AU16N6Fj2rTLLfvKZXjLs3XEHD9W7xYe6WSiAg4W8cmrL9vu4EQiAPRT3YOg+oBTK0jb3",
-	"AmF1TXscUyYfW97mpw/5Pxf7eqtQ/S25Vvf/mh1nbLnAOyxih0bHRiqBfHC8iILfBhwYXYx6q6e5pMnQ",
-	"jd3nOO6fPlagdEVrjTyIb0okjE2tBCkIv/yS/JajNim9vhjR/+RVMgxSH4OGKD5C7p2oB1AGSamRN/9x",
-	"ylIRdtDWerPZ/LDTbDa1itp1rQZlGGprVSMNDXqwax/KmJH695PPd3M5i70ZfngwCjxwVMQwA++q1WiA",
-	"igNKoUQJRoYFQzlrV2FR0Z+A6aNjrayg66WNtpYBj8vhYCDSjEVHLIophOQeTkJjz/GEkMUI12o+pjvu",
-	"r1kWn7ivnm4JAtm8eskUpmFZEpRJGVcWnCgJpajdmCMpgaETiC2TXJz5CM1MxLnaGg2yx7G2U1nIlvAA",
-	"vYjmzq66B5pnYEnjlJVFhm2mgb0NOl3q/k52BCD4M6wEDn+kbk9NKGcjUsWus51h/mQgUDSXXM1D7gNg",
-	"6uuJUcmIWAXToeFFmUV+CNM97OeU/J9R9OMtc/lZ3Gcyo/3Bkte/Vg7YgoKiBSlVHocX2szdg7p7pxpf",
-	"/eN9s3mFjKhdLFy7u+5ta2+/sGO12QC4n766Mpa7Ij29+ZYF3seKGEjnLzoYnMbnnGbDlJUU4KJIgQZH",
-	"U9Smcb+ODPTzJOgayKbFctTKKkmqw4FkaVbT7mWr2TQ3lzoGFWesD1h8tZVZRAS3MUcIXKUMVZNyQgJ1",
-	"sQw8E+ARaQTxZJ61yfOTg72zg32PYAf4fc3lJUnCuhnYWheMDTDW4nMwTiBzeHBy8ubEEv5pOV6F8Lnm",
-	"H0bOncNIF1pkozhkbafYIp98DdpiLhDGHpkvjElVPwqOpsx0VDyWq6YPKgLCb3CaMWoL0TIsAcDEkomb",
-	"LSGw5TN4s1+h2P7pY6mQnv50He6SC0/YalcW4hDUOMSftpTF24+5+dM6GDRN6fjOKkBx68H9MekBDrh+",
-	"vJ8+OnY4dtKBgE1Fn6IZOm7Wr/TOLfkVLq9ul15p32QD5YmXAFt5nlZ7w238fgDNbVl/VZz5sJSU0RGY",
-	"XOpo4bSkspKMpqimShNsOrxeRdpIFpE+TS8kNCsUSKqYOgnNBvk2hsxj3jPazA3ZErRuABpnbSBCVSaN",
-	"uSTBBRsDHzSpPu/FnEnMsLyimQavEJrEF8wjIZWsHnPJuIyz+JLtkuD/rxNe7wOfK7cXES85GUBtkvYh",
-	"TnUywKgT5SPvkoB9yFKK9DXgkWCb+R6DxM0bpULbecLKPg6xT4PqBnQd0KdynS8BoJ7yZmx2QD+tB/4r",
-	"N4myzMNsXWesR2+Q/aKKRL9eqTaofC1nqVQvNVdYt62rDvvf48OcGAm9xI+O6XJVa6fxr+x2+Hfsj3/6",
-	"WKGXNKPpWyi+r3hz3ReXTOxntbJKLDdNGf9606tkIqPJQcL66llQmalP1BPLWxLneFDVHRYFYbAKJOf4",
-	"7TCprSQmceNeX8Dfvqx+KCzY6oDZRSyI2xmC9iPun08oY9WJnpa2eNKlS7bfIIeZzAm4cpp9kye1fRjE",
-	"gHHyjnVORXjBNMsh9XlwEYcXLAowcU6qKaNScKKJjt/vH7w6UOYzNt5PGQkTIVkE7C0Jo5e6dP48FcMB",
-	"EPDCvyBiA/w0yNUlRXIJzfTVZPXe1nxhxvuAVK6MIwCGxDIT6bhBXonzc0iCcscs93l1s7lRc+gZ6WCg",
-	"gzy4NlruQodvHY3RXoNhXrMdugvuA4YKtcDHAdWj6tW1hGtFjwSeQk+tnGlMXf+lhHNuKUKykGZXK7EV",
-	"C9gN24C4rk40ttz082bjpwapAKwHhIvHOSVVN2/KgfxWjTJswQ3t+9tQ765KX5JPh3bCime8wCIv35Oz",
-	"5s4ELx/YipX2x0/l9gK6bwtHKQ2L3rh9sLBHBu6C1fmcR6BTOHkvoBOG5l3WyzdpCFz1TBz238JuOKYZ",
-	"4jIGw9I+GMiQgiz7SQIzUG6KnsVunvAwOUz3KCOP3WZzI4e41Ro+/3ZmBJBAALDgHKVskNBwIoSm3BiI",
-	"ypWznKnjcJPi4pqZiWuLBXPcKyHsjMqpeg09GlfKzv/VTygu0INNbRg1kXfYQGqlVTToNqi6Jpi5oK2M",
-	"4Kx4zq/idqwhVe7MQM87pxWLy2k50eNERy+wp0d6GE3bBNCkJ99VeNdbjz9MiM1boOrF1dPH8ebVM4y/",
-	"ML0IfFgrHb30ydkXRaQCvMZ5x0aZy2vo7M4tOsDoJl7oKY8TsPEQPHHimCaqAtfpQCE44Ta+KcmIJYn6",
-	"L4Q5fQ5Feg2yb3xq43kr19yqZt3LJ9D8XPbib9T2LEUBQy/tV7HMXuCzPVgn9abjhouv06HLEnjzXiIF",
-	"SWKZ5SEOGwhBtjv7+V4WEMmy2iyo7+SbKkf+dmkimc18dYRIGOWVT7ce/Jzt8GwUXBXncQ0wTW/tShv/",
-	"Bf6Lko/9Dkufg6HX3rCrAJz7cJ3aoCM+5fjcdzgVjgkckeUjqbgjVkL5hgMbSlg5iaRzI7cW5LUcAb72",
-	"UW/O+TFXvaeVH4OxTdNrdjAAkm9IA2GsM2sT3Nk6ukoC+EWDXSIjIhcAQAgpJwNoKpgJEmcQVumLlHlI",
-	"LoDBT4grKkeKRlCzYnqsqgcgqcDWNZDTwnvYsxf4fMQ6PSEuIFzPGmSzuZnXOxmjjQsih2HPPFOq6bhz",
-	"SaaL2iwNtmQseiQtkKMaYGiYlC6tPexBzdxNM5Rr3m/soAed53osZYQmiWVb90iHhXQomQkmR6jfwp6Q",
-	"jJPOGFNgplcToFf16D6H5n2YTdS/lqTPgGBdXYzBYMOKfsHG2JRevV1pNlttpoY0m+GFllGrSG65IWpX",
-	"3m6nlfy76cCuXlmQHkZnlkZ2JzbpjLf1SJIY3DVrFhQ0NhgtA+U/WW1tVPu80oF5Owl9MmW+TAlokyKa",
-	"a2MLzuqZqEObSJNS6rBsxBjHANeeadggWfoMgW66NzS2CYgFL9rmPq+q2zAOfSQCyX4Jah5J2aW4ADAd",
-	"VO8g5a228DB9pA9WrUFMRt1miWQMOTjsQxEniRXou1B5HuvKSNMoIVE3Oo8v0S3B0ZUh0YCaTRDi8GRE",
-	"ExrAo8016I/MUj5kk34aUwRQf61pQ8EvWSrh4Yo71FqG5VY1LNXn70+vdPfZhGXplNbnTOnZjUzpi4JP",
-	"hD1q+iacHr5+8eqg4lWwwOpInqsNi96C/Umlx5JEzMq1PJ3ugcSiOHP9jm4q+kXnwavE6m9dpdOX53o+",
-	"Zwc/nsELgVNunSzJftGuxDTy7l59EH2gl3dAjHBcqeAbVsFHk1onG2G7pWX9EPNm1j721Sn4tIabEGvu",
-	"Fiht/VtU28Qx0CHx0hPQmy3oy3OwwpU3wSNkMqEkYmHcpwmJI/QBqCSBOhdBUZTpo1Ki+mG615Ziet1Q",
-	"93sz8O8nsBTSwZGX+V2S8QxdqMgQX0CnOvAxGuSZyHrInqF5rHyODpqnVwINVX2HmvHa9N8NLRMCAg6c",
-	"l7tmQMAfZ8Y08BBdP/27CUcMngmwOfahDC+CMTIMlUjeTMvnQ46plGiBK2duP8scwCXVq/+1eS8LdNFV",
-	"9c+9qB59iGZpnhvXIYvcOH07awKvNMgNaxA8kRgAssdyGc1hT3c9EefzsnaCRHGE7cpNBAniZYdHRJ2N",
-	"ydzECQtFGrGorfmuQpokVvA6oSefg+Ay3XOk6DOkCKwawYZbxtMSFuMAQ3S5tFTUkDxP1zehDEW/qebl",
-	"BT8axM4j9KlgBPUXwBQoeHG62x/ORlvmAyYGwDKlzgfzeZVyAiFlE5NAOQzTUxu8Ly6NZEYFQYE4Ej/7",
-	"G6GeHDc0EjcFeGfNAQPl9BlNzxlIGctAB1B0rLJv4EWXLO1o0lTUQSaeNqE8As/nE5G9wDOxPpxiAyYN",
-	"HxswKC6W+wmuJ4yml72Byx401EWZcFuF606E+rdgWpDq2cHrvddnNQ9hmrDvRKphIsoc8Hn1zfGp/l6p",
-	"pAs2JtW94+P3pwcnPxyc1ExVtm6RqId9e3pwUpvrub4xH79SW/w3k5G6dSR7qIVDccNVvIreDkpTrZs/",
-	"raZSm2CuUpxIBbFME7OVqd4yFVmi7pTWfKIEojpYh44KzY+aMsMPTk/3Xhzcv2fmbtjl3bNEnBPGszRe",
-	"eWg3rl/PXH1nxYxa8iX1rGSZUgHLJPsPj0g6TJhskKCbxoxH8g1PxkHeIRQCC7W2tt+VqUdoSRCTcMYi",
-	"iVB0ybhy45S6w/qfkMUQKBSkw4i+zQRWz0MqkZdnZ8f2hxb2jyVStRlEYIf9U/O8vynvwHlfOv5zoxge",
-	"s6gLO1/q61Zi4DbFgMy3eHm6ZBGk1q0v33WQjkhb45hJWtSQamDfLJq6Qa0xE//6hZzAa4JrCydNg+Wu",
-	"eozuCwh71WO8gsI+1MJoPM1Fb3i+WJgyDDDMu5RVkJdSur627nk70rhaQDQAmNZR1lCyx8Wo4fNp0GBJ",
-	"cfFM3CAxsMGSUmGfz8QN4tVLoAYRYLuCDV4VNjj5OgxsED9fFjSIVz8syOBEvfSyJVP2yU0wtaRwSkCP",
-	"CBMtLSmPehAoQTwSy7uBOjqyMv5uGSho1nlJOW8yODNFPfYwNiFNN0clksiR9pKFKcsk6QMPe4OcMqYD",
-	"oO/0b7siJT0xghio8vJi5lA0Kk9Oxue8vMZYPeM7M9PfkOs2C5v8tKQYk9NOkidZIKMHb9+EwSSDqrOJ",
-	"HF7lZwxDbcCWTNUOqDx+/PjxTneDziriLLn7sFBOph8Jisg+DH/pm102wTb6eVJI7we1NRZZrDZNWeUi",
-	"012voQW9rfDRbKDrzdpKPt2aczrKT3C5ZzojUX4eS3XSCCVvT17ZjDKkxgtyD/c8ggWwVKjQBF/f/pEE",
-	"QRPzc58HuOcD5dd2h0miwbua9QaAt4De1dBaxkkqMiBny3qpGJ73dG5H78Wap8Uf0nmOR/BjlkgGjJ7T",
-	"u83ZmZvNHdJhYwERLYqdGAgXgLmwnDkS8hFqFdT1mKl5/Hgf5em48fgx+VZoWxsWAwk/5bCjFrSjpj0e",
-	"oF+gO5tI5a16JBP6RyhELMLaI8Hxm9Mz3Yt0mCY6tYMzClxa6zaZFG6BDc91RDT2efDRr8SRX2kb+mat",
-	"B8YkjgxTs+ej5IKrXMkFXwEGGr6iF++hL5fn5wLSGfnk2+dkY2NjxxlWCVS/0v74p9//8dMnZe0H6hOb",
-	"GtIZY1BS7n09MiEwXQrXBqbGMUgCqSv1lBo3ip3tPKLrPD4FMDYmuHKKP11Rk8PbdwtD0ChiUfsnNAL/",
-	"9Ps//qxTecUPC2NrhH5DYypgPLxUtn+iHumYyzFW0YBb7BJzkf7S5NfcmRZzbhHsvpdICN4mwY/1H4e/",
-	"9OsHl9hWDboxwh7UDf7MBWa36mucTeDZPQ5tUjBDC42BnJ9b3RyQ6lsefyD9OEli3SbIwY5kGesPMjKi",
-	"UtsVureJGcdKLPIN6bEP1ZdHe891L64qSgWPTN6S/AXxKw2/Qv4C+wDVAg8pFzsMxAk8MzBjYR9ItYEa",
-	"ZC+Pa6dMid+h4bixiHyPqM9pivT5oeAyo0q6xX1miC27Q6l+ZaYioaICW6dskX7MYVCR4FvZy5cVlCwD",
-	"gi/Iw69/+ACnN1a/M92VyBsTXdcCUK16bBs9bOF9PZ9jyId2lDfdahLpkZa6uYdz8MhGU/0Xdss66e0i",
-	"A5iuvEjFYMCQz8uYf306JkpCXzKfa4ZzpOmkPPJISlOWjD3nSZWd1SYRi4YoaqBj5dTGavh8v2hi/jJk",
-	"Q2QFPRYyO0/Z6e9eQdcaCpxjNLV8H1ouJkICfyZnuxopoDcUsB7rKGiuUOxqQzg0ya3VfB5GWD9Dymcl",
-	"eJW83rOmNYpUZIQ+ZTxqQw4FBBRVHjUoFo/IMQ97qeBiKNXawKswZ8VkWCytNOiyTKQsas+S5Hg4gMeg",
-	"Iy41ESjK4BzwhQO+V5PWmHMUnlkOolEjgEquBpj9DDwSZAL/a3KkkKfX+CD4HBUI/DNHKwU1dWjURtVa",
-	"HMtdvjt98xqPWyxRm9AkESO/0sbUk0f8CrI7qY9048ZPAbBGycJUq07uSZNqb+RKFseo7fpcnRdEW6jJ",
-	"JOpK6MADqr9BXgs7QTxQzttTMkMMsyMZeISqjVR3nkekamwy5KnSulD+pHS6OiQsjCMWwbYWXA8StMnx",
-	"3ukpTsB9Dj0Tj5wcfHfw/Ew/KTDAq622F0Upk5JJ3GjqFriSPQFMtMAnnzJd/pUJNdNEiEGHhhceSWJ+",
-	"UU9ESBNSDRMxVFovo6BGuakSqHlkkMaXmnPcpujgeTW9IMVJuLSzhmsWcS5Qn8Q0m5XPQYKDMRIKzrGK",
-	"wbadqsKRhVggmIGm6ZR9BI335O5tuch8XGmYsA4COoc9HXKJk4L+BO8Onr188+b793uvXr159/745PCH",
-	"vbMDCBKWuabPXR/360xqfIZruaxfeEWnDxf9jllx79IF3+o02ZOwFT2l691Ntt3ZCTeiFn3SbbL1zma4",
-	"HT2lre4G2+o8CXeiJl1nm93tztOwFW2wrSe35LrfuOe+yGvnbESsH2IbF+ISGYdtxTD/xeaosFUFNa/4",
-	"ivHKtY/x8lyS+ke7xIk8YrUaGO7W2lWmojVT50LRDdZwBhvil6EO7rOC1li9sSTngq94126LF3H+8Vqi",
-	"eDZ3cibKZzdKK2fi6Jp93sr6+P18ZbSK6MdZxiLzKXCXQotiphxN1iABBvBOQYsYF0uzuRlQGkYHiYkC",
-	"6CgWJ1UICKp/1lAoTMcYlc4qaqhdn4sJ59qkSJaRMLtks7mDV1EcyMnF4HzNL8393568mk1A99swVA3G",
-	"7Ur2yP3gbpY0hrQ1lyueld3zZdo9mszus+yetdyOWZC3NWHQTBjbB+ruIS6r62Wsie2id9pkIjarYyYl",
-	"sVkI2nEd7DVlEvq2fIi1JuozAOyiu1AE+6IYhf7qwyTREYA4I6EYJhEQ/XcgKAP+u80pMPVulrTS5meU",
-	"8xjdqgjjxuAxuAEq7fUFdYatlouNgd0G7+dJdyNs0q31+npnh9U3o81OfafzlNU3w1a3yba767TVUr8Z",
-	"4js9kpX2xpZXgV2BkBzYj04ZiHa+laN7qp1WmL5yvVvrnvVpUeLfN8amuDfHV2hsgCu/wtnctODemxHv",
-	"/zIta1fBDLPeWiLOYz6nWxtNEgxL5xn3Dg0vCOMRqeocgo2g4/d7g8GpNqGR/gW671MSscs4ZDWlf85Z",
-	"BpHwwyMkXYXUo1ImogvBHkSMQe5cl0sWm5sBnyUZs0LfNDUNGFXTy2hmbzLdbM3G/stbLcSZCUpXIXcy",
-	"o9NdzbPtPmm+KPA3Bhl0V09INkHuFp7L5/YxOqnuhA+/7gAJfRxB8vDM8NFCHoh89+4M1ijY0+cPpF+b",
-	"PGM0ZWlABDeliFjHCuoSOj8EayM14X8Kg30T7JKUKWchb0IasA+DOGVyLwtgxYf8gosRN8xjJKRczVVp",
-	"yi5sA5/b/CUmsnE1W7vqHccSTHFdcunBuooUgcjITWYWv7zj3CvYj18Op8+ZbsuhdnUizknMd/MNqewT",
-	"zkZF9gmnjc5sKp0boZ+6FT5gvVdcnb4zzR0Au63SrrDxd73OizB+E393+PbXw9br+FAe8pOt8Pnh9uHF",
-	"4Mcfnn+302Dj75rsxz110aBz+t1OI1xPeKf/bTP68bvkJgPQZ2pWizwumPpX52fdW/+ghc3cpBxCHw+j",
-	"C+bQFHcSGl4ksVFU5QHgM3rBJAk6iQgvWPTWdkDuFvsG2LEmfAk4zJg9xDajJSVNHAZXQ9+2pHrmPsUD",
-	"CN/mq0MSwc9ZSvQ6r8zO5WntcfvoJhrTrTNmVt6AVeTsYvB59fp7CC1UzjXPkrH52DQ2K3ODnb116x7w",
-	"g256N8tRbU0oNadm45nozOxfeq/+o/NSl/cdzWZZFWpc7SQfjXM1UtICp9SjOh5mJdqJz1ROe4W348CW",
-	"lMKSmtITrHK8LnWZxdQfCPc0LC+79hPZi4HK9oINMlId4s8xKwrQMYmjcuVfJsg2U2uQZ+YqKfoM2oRr",
-	"Yi8zS6fXKLpp6mLGsxQZly3d5+QSxK5k2y3o5JRplYMgH0OgY2N/ZZ7Esy9KQy/f0OuGxdWtCJ5FRoTd",
-	"3XpfrATOsgLn2RzDwbGTXWLZ+cW8VuIUfuKRQcy5oQYuNvVlE4aGTlCVmxjPCxP5TdkYZfRAUUq7moQv",
-	"oZbC+Fo8fnN5ZJ8oh7y1dRUyv/Vr8cg+maQ3giZ+uHlM1EKph1N18XaB8ci5L+BhI901ozWzg+DEM927",
-	"qeVu7uVtrcJBW4m+pUWfu9okmd/OqLDGax/NrpuLGzuBEK2cIubG6HXBOgPVBaVhtiu82sC1XRekjSAU",
-	"n2szRVOsWlQJ4exDlgP3UyDWmLp3h4YXgDcHy8f9yufaEtzEWLEryDV62jbrKPCM68OluV9JoTA/mN3n",
-	"113+229rdqbfGDY2W+YXz7UA/ay+qquev/fVr8yg1sLiNrvqAV/TGvZjOX7slF5Otg8dcqwnVacRiiYL",
-	"569qs0nKlerApQHcIyBhwmiqDn/N8zmoYe2JFYeYdGI4I2OW5amjXix1rQnmx7AIFYs5PuNgl53kU1Yw",
-	"yPZhrR7+WS7NucBLgNe2O/WG7JspJl6MyVSWc4n0WuQSoE8/vGL8POtV2pvNnW2bS5WZktXXTq9c3bRY",
-	"5E0VdtvXTs10izJICQdCidkJVxY9/SGaFaWS510PesgWX1YsifpRhP2xrN0AkKeilHLPPlDCa8J2KhGS",
-	"BY3+JcPK8cFQ9ggXWdzVm49kAsSMETAgknogj0S3m8ScNcjRECmBfV6Y4py0OxThsYhU44z0RAKVpqFj",
-	"/oSiX07IOCGGjoZI8vNFmBTXBKjCay4hhhukamkyjefTV03uHfUr9QrV1x6WPKo/h1x9oETcFAmSmzr+",
-	"SQ/7s71OdP6Ghdld410nX/lVxNojPCiGywyow1acc7fdflm9JaVVcaNNCK9HsiBi5HUkpokTzJCZxzGX",
-	"eP9BzOWUQHRMLOXDYFCM5N0vPGKNsjhzzDCo5DZ2GFh4BvFiBkBqd+Nf7dp2Gk7mTSeIY+6RzeZGDXww",
-	"n9+erXaMS/UFGmtGeg3UWjnCaxAXe15hsKjMNhuYZ5+Nh7khGriVcfZQjbPjmFtRcANuYspoNBv0eCSm",
-	"3ET1A4j2qM0LDfSQ01AMAfwnIvA/4Iu2AdgnNGPSxnhq2p+DQdBow4ATVt0Dz4oeeUA1s1txBF3mTzPl",
-	"2ZCzHnAhZbp4aUI2Y0iVYKYMSDVg3bRgVD/AlgsnJvAaGCIMY7/5PM7UTCSTExEm9FYnTdKcWkFODoWr",
-	"B3LQ54H6wwg+sjdHtNpcJ1B2lQvpzeZmmfQ8oumFe0zVY37lJibG468VvFarY8WLNgvvoE+RTQw8WSox",
-	"0Lyl0L16+kViPD/+K+7ju7dDYd2LqjTFAz1L8CPCoZ4aJOOsFOi3BWxEAVuly5QiUg1sV9VvYh6KfszP",
-	"A0/XSQEbLXSCAbIy7l4shtm5UBfXJhmSBdyfJoktosJNPKtgCadpcZmfK8iKa2CeiXyjqfVEAYhhnsJ8",
-	"rUsB8OtigM2MNCvGZlamnNHX/Tnjwz681/wjMw/HkbWhuJJOq8k4f6uQgomlXuRd6MmN/zbBEF0+PIuQ",
-	"WIuYZaXLqQhjmujXpWuOvsDWpjPLt4qZ5W4q+m+nyIq9So/yKHFTzilTErTSrvTiilV08Kt1/IWV5McH",
-	"r/cPX78AHPnbh4exKxzH5TO/RSDWKve7vAYAquOJ5VsWb5ebroTKC0kCs6WCYrcZNHL16MoI1ZvQqRHK",
-	"K1ehhZr0OfBo/Q0LoWhot3gRWK/UNM1p6JEDhwZf28DH9mSTLKWXLNHQNp+DGCIo5jxCLQGd7ohqOHuK",
-	"uLr8+aYgdRs5zN1O08EQlwLwwL1YhMBz2Aqg39pIAKeKaeSjMYIeRmf0wvrcLLZtM9tjfYwxy7Ke5liK",
-	"bJ0hOlbCOw57u/p9EMqBoQy1mdKqMZeZstxE1yIlKVAlCD4rNM2jwum+YV1rIfTABKE3oAFkXqnfthWM",
-	"N98FfE/5X8iI6u6UiWRaPGNiWsrPSKWBtrmZTNq1uLsegPa6JT20DKuWnrVnjuBvnk3iNtOJDCI6Ra21",
-	"vMuy9tFusU9rKN9K2mcvMhRdQ1Sjk2dryUn11rayHAtPOiwU/Vyoiy7SNUI4yNOiwgh0daX0+d7z5wfH",
-	"Zwf73kSIaFnlmJcWGx4UfaXWeY5CK0aPnNlA9A6fbB6s3Gp+btl1JrSaYxvk5U/mJM3qVB5HJEjZL9Cs",
-	"3OcLu5UrWVLekgbeyQ3qpgcudCd/v93eyH+/vCw2G/CBCWMriM38VpL49iTxnrYOb0YWo71/Z7JYuxft",
-	"Mvmq6X8P9peUrj5fVrzuuqMBWbe8QE4EpN59cOK3RGKewMrdu8S8Telh3v9Ketye9MBtdHXpsWTdjb64",
-	"UL7rFujp/vVlDe6I6W/XmBM0XlX2ZksYFFOlckULY/hQY5BXDT6ugo5XDDr2x2blFh/4NdNJZV6ZyYGy",
-	"/4G/ND/jgpOOyHpExhGTu8UKoQLcU2Z0PJuuQgMBipJldkUH7qCHqxKX4qMoljKvGIWvV3XRNVthMqK+",
-	"iMpM68RMaIar+SHMIq/ZjdEcOScRQCHzNS9eMmGzUoLdk4joeiU1robQaQ6ZxtH4Bd77K1C3y70AeN7l",
-	"FRCu++p0XoVc4txsqaUyXcisLy1cVYx4Tt2He93LPT6TE+MRCXDzH0YyIFTqoyAh3WIwrSTmxcvAEh7g",
-	"sYgjtEfjcy5SFtUa5J2GxgW6oVngtl0ZxOGF9LHHEp24xLbK06wSGgK2s5sfUdMHEFo65gSBiDnzuRoh",
-	"L4080P2R4JfGLcZ+aQwblj0/OdhTLtTMFi+wz29ATV4T16WXp9LGf+lImX0Vale4iCn850blZytn91lf",
-	"4I5Y3rqEZ77bZivXbKw8b3k0cGyjbCm8ChdZHDK8m+7VV4xGYiOjnFT8pkx3WNxFhg0eYb0KK9bvh4dK",
-	"s31MzH6a5R2gEF8zu2lhZ33dP0vbKdUMOndRPhac2VBcJsjfiJjXPN3YCzpjGVDsYaRciIzGXLr99cFl",
-	"gHYJngYXp+cWk9YggRqQdhIWkIwlibQd/B1lkd/e5+pyUuRH1U9qulh+WlPX2ChqbRa67Rge+G7MJ7d7",
-	"/crSWllaWFzgnrjFJ1kymoa9mScZN/KCg0nyc1l93os5k8il+4pmMcdqdJrEF6xGaF+YFqNFyWBi/jku",
-	"f8T1d7vTX+ApL4W8qKe5m9N32Nfn78SYE6tzuDqHDmRCbcWlz6HVM3PZYHsMOzET02lZ5l2bd41eZYl0",
-	"iKkXew0+3z88PX3z6oeDfacJ9CNpI3Uh5S5HKlYQlMbi9Kxuysu4N84T08d6td+Xj7/pNZtlRM6ggi2v",
-	"mSqEsABf4qoL2Om6csvu86nN+IJlD3wfLu87rfbh0vsQFpVELKNxsjAIvFDFv0CpjEVwszq55WJZpNi2",
-	"tx9zXVIlCxIVm+ljdMAj6LSrH13GMu7ESZyNd3XXN5+bhCi5YAzOR5ySS5oMmW50bkNb5yxbWtK/Pd6f",
-	"FSDCnk73HCCaG9t4x5JQ9Nn/zwlnTJFQLDxv99Mg7QphklVR3p2HP2w7syXDHzOCAotTNY/ySgwIOZhf",
-	"ekQkkVNT1xUp0OigVIFyaiVTZKNQ95DHsyXhusAgs7KIu8JIFzFr9TkbuYTSYkZsAzbxdyLmN1a891XW",
-	"kJVHcacw+PqDZ+MpUP5//h/+j3/4D3/75//mX//5v/p3E5DQ1kx4/gOEdUzul+W9TXNIVuVlV4//6Nqg",
-	"gnxBNsAZdvnCxLgRXRMdvgrbuyQnbs7BTfT+Wa4cTkeSc1E3VQcHZPARoWUVceYxQXz6BfGpiwjIdInc",
-	"2FDiFPJwk9BUlOeaNAPPuS6Ps2VwVyqPc7CqaDToFKL2krDHbzHCltELVtwUu2psEuBlAZC7Hr+dHQCv",
-	"LdQbTg0dqVIbo4h8br4Ok2HEotoEGNbx+3SmNPf/UvsZZFInJYPPsbIrlrNVl5P5dITRbesu51YnKNjv",
-	"tUrhwSil21Mvq6KxB1aqkOf2Ptu0Xq6C7OGpLu+GSykKOoqUqSinuqBQZwGRW6y0sNK1qkMIwL89qcRq",
-	"eZ3bZKmGKfTRhNtWaCCUJrBSJSCSza9um+u1LFQ4HhGpzyerLooa4Zp1bz6fVfhGFta9tebXvd2sJnrQ",
-	"SmXi1+sFtIuja1ykynU0jlMZ96BUzqo07j5K41wr92Y0zsw6ud+yxjGekCNWd7EV70RBX5mW8PmEmpjS",
-	"Ntco1ntY2mRmGd9DUAC3LO9WxXx3WMx3XXmnrb+5YWt9jacPlNs+C0PS+g+NzM7iPsOwiJoUixrkSGep",
-	"ICRRBX7h2cFlffFvuswPF24hVtip8tvT/bdTAZrmzbvXByclllALHvmz76ZrCvFeRwdHz0pvtmz4ef2W",
-	"w8+4o5aPPOv9vgo4XzHh3rcn96Yz7qWWyZ5xYWN+GWdMalaXmGvCR62sNd5YRxBNwtwp72iQPd3xvkcz",
-	"TaZeUolB3EKMXUIJF7yuZ6Dtj3LAlYdgR03TJW0I1Cuv38DjdPp+b3+/PEm/F0U3Jyg/qwlESc3GJrzw",
-	"Kx9OuRdFq3z8Kh/veHJRNEugLGHPLMI0G4sEQc2ouJRjY3RcCa55OTPGQR/fkSEzIS5/G6DllUq/S+zy",
-	"5xzEZTgE3kG/E45oTnU9xE48x4mvOk48QmMGCY25mVhNl2tLLKbET31eLdOs708Ojt78cLBf28WghOBM",
-	"lxSYW2ptnjDorlfVP3t18O2Z6YuCkwopV5YCXIfyoG0Tnm5eFkk7rZkx6glb7llA6s3g/sdGns62f4AS",
-	"BUNP1mC7P9g2LtYKtH2VEIJaMbsVAWsNW3rOaTeNMPDY13WRQLGAYSEKzgwySSYPJIwYL5xs6QGpJfjw",
-	"lP0S7BJJ+8zn3TgBsmFLGqYUeGecMdIZRucsIwOWoiagGKkUnNUzURfctrEtVe4+9zmIpgDsv1NokmKK",
-	"0RHUIdkvnhnVAj4eSfcanFcgxzxkUUBCmqZjn8dZDYUNzAvbzRl230KrEbRQdOMUtD5JVTIeeYRFcYZw",
-	"lEtxwWokhNVAWzXOLJ5Q/8hdXQo9fkEIjdqkJ0aEEuzOjQK0y5KEdFgv5hGhBrrRGZO+SJVkU5KYqAci",
-	"KRskdCxJN04SDXOmAw8fqjOG/85FEr7E5b97iVZCr583+oMFi6zVH8vpd16ytoVY/2aznE3Y7KQCn3BX",
-	"pH2KHQOybWhWHvO4P+xD2ESTC8c8Y+csvQXe/RstMj3sH2Gj9Su8m9OMptlZ3GfLXX7AI7z4Djvevzh5",
-	"8/Z4soV9Jaxvdddp5bbb2BelIMTLYuQG3Xy6dGf71rptbZ+noe4dHnqE41zFkMdDulLwVwzO9aykXajU",
-	"rTpX++XTgtSAlpkO5X2BiUUNERQ1PKnCy2xqrZf3Bat5Ptd7txgpQ2sAuyLro9Yg32qtH4p+J+as7VYg",
-	"axAiNsFOMf6G5J/gWdQ8EuhTE3haPRsZFJA//df/ltjjC38FDEVOACaB3oxKkccM2pcBuRLtiGFGWuQo",
-	"fuZsVDPfNqH4M9TnuXoXwyQyRgGoV+iCll6yiMg+LmSVgpMhM+gBYNuvAVKFcjmCpwrU6NpCUic5wJwM",
-	"B5sAnj+JQ2aGruprovgyjnSBkuh2Jcs0k39XpLVdSLwa2nzo74+PoCl3+rNU+2nMzxN2U7q9pNDKOopX",
-	"4ecC6XcHufWV9v1sN2+lFm5fLbyZcoKW0Q0L4qrPEzGMCF5ExKUOmltp52iHkHLAnleVee04ZNNkkVDl",
-	"pBHs2OTbKQ2utXWCB+UqSPzlOSl8jqQURQXVICdaC9mJ05RBwKarXsxs1gm9b1e8E6vj/UDit/18Ry5x",
-	"tvmcJrKn2PnIGjaZMC2qq9gBs+b0qiZV8JhqDegTnUH4tT8EKFWSiBGGaWA3+Fx0oc7RWmSkesY+ZM/x",
-	"Z+RPv/8jOWLpOdMf1CBAtdlsov1jZqNTqZqRT0dyi73/H0m0YbAnLfan1ddncZ/t5rGjwHHzAuwSiPCz",
-	"lGXDlOsOtWjM6gmYKiMkhp/sIKsDzCVdtPXPA5/bBrI2SOx2scJxPHeJHUb7yXCy6GJyGWByhW6zZoae",
-	"4VRMlYE3omnEorVfhiLLpd7coLTaDfoY318CuqwJa+6Kf/QrwzTxK22/0suygWyvrXXjhDUidtn4MPwl",
-	"5v2YN0LRh3OgvlmjndCvfCq41IdHey8OKtZ1dgHFS/ZOdBbqjpgHS5fFDVxgqOFGVuqm4hwAiUVY9/pm",
-	"6RsojWo8KX0zNxydWIQR0AWFRhKssAGADdhcXwImeSbEEeVjW0x+Jy2s+lZuLVSJH2MMgMzk/NACGOLg",
-	"obZwMezQJWDZjjg5O/jxzNx0lwTmKATo6kM7c4cv3RbimP2E19sO46eizwzFU55Fsdgjz1XRObOsz2EW",
-	"m82musCJspDN5k6ZgD+I4uxGBPxSXiveqJBBvK5OKIZiMUuCh+Vqhz6Ks7tGJC0pb8zr/epRSV8Bq6ra",
-	"RlcXOWt4QGcb4wXRoy6VVtqY3TGKs15sShTUJWQU80iMSHWd9GM+zJgknbFt+b2LRu10iUdOG2BvRbnN",
-	"lhGw3gnN4ENlRzfIYSZN2JPE0udhwmjKIo8EWu4Etj4EQnATAnDCNG7YH9n2sjJD6x4fCIxiWSoVPQeS",
-	"CT49dkxNi+69pWniQi3ZeTkIQ/3kXgXi/QqdiTVbeeJXAFjA6VsoBMRArikrNZZZHM6uyIAkICAVEJY8",
-	"6omEkUFCs65I+56N10dU9jqCplGDHNCwp+wA9VBD5eFB8RIG+qvqcnrBuM+VTU4oCWnYYzatsd0kkoUC",
-	"GmQm0S4JzhlXB0MXbWHTYsZrDbKv/k1TRgA1zSLb9Rmd7EcSK0N+Vce0+uPb3x29Pzs8OvirN68PSpmU",
-	"XzBoNa9X4zYI2geDH1gqlTdeaa9veuoDWWm3nnqVzjhj8hTM+kr7ycZms7kBP1W+j6y0d56uexVnHaaK",
-	"XEso3dXIm9teJe7v6ZZXlfbW+kbTeivyFZXZE7WIlXartbHufHMmIjpWM2tuehXBk5iz53koodJ++sSr",
-	"DIayx+QprMZ6c7PV8iopfzbkEcx4SzlKjFPM567foI/0ZiDz17RIiIR67za+dlEgBrKcmUcfUyLdrW3E",
-	"gRjICXlg39kMYYB1BnjVZBA7j373aRb2mCQDmtpqBvyN5iMkmmusT2Puc1338EgSVu/TOCE0ilImpUdC",
-	"Klk95pJxGWfxJUvGu5A6zYYyAI5CjZ9iQLwOiOoolvBvn+tnaZCADgYa0KWbvxUmpI4hui4m6o640WhW",
-	"uvFML9JVtfI9JupwyqewcpjIvoMaM73qACCZUd4/VfTF1AaotLGhxD8zDESh6Ot4TWvd5lcP8Etymg2j",
-	"WLji5OD13rNXB/tYe2Zn0ZrdFOPpjFlErC/+mRuRMrModMQovfV9V6LhG18+5WFOy8rOWlq4QoO7zAqD",
-	"hVIVXa1MnJ8nrG7e6VXb4L4ZSHy1C+vVTA8hSjoiGoPhhSjXj5+Cmke6STxwJaGF1OgtDF7S/uEp/IHY",
-	"dZ8HH/2KFrZ+pU3+9Ps/foJKei1A1UMxj4x6cdgjfap8t5RlAFuRtMsa5F0vTpRpqm8ZSyuvlT6wqkAa",
-	"rLuMzzmJuQfaQv8oExcMUrVyxFIdguLwexDlj8gFG0sPfkqzYQr+Y+TzwyP7y1S5F92hVOboZnOjRgRX",
-	"zl46Bkgs5SGYo4KHzLO/0fV8sZRDMDURKdTw+YFaDuXnxXnWBiK06kcJqj+aNcgezLew4jGHWXM2wpUr",
-	"UzhnsF1c+V35jGiVfnd5T56rCBO8vT30Olh181byPWkNs9crNy6FF5mps7bDKrLPbluGw+lljuFohdNM",
-	"ia48n7WIXcYhm89joK8hlJPDI0yzOqW9KTuPZcYgUFUsSEDebS14+uA2Wzcb+rM9kqRDwwvCOJi8oeBS",
-	"JKxB9hkNs/gSesrZm6eMJOpGGtUYwCUsICABZrcUkr19/Yi3HHzaGwzO4j6TGe0Plrz+tRLNM7B6ZqUR",
-	"n2NWIROwCEX4nrLu3lNNZFAGnr+pDptfElYmf/PL2456lVe247TcQVliRI9XEETonZwaO2WGgUlNhWJk",
-	"z6ORS0oSTQomjMusfVT/XYSmVtc8ksYpxrKisfaCR20S/DJkQxaBqEjg+5FIL5QNE7EEQR0BUgCqi5Bg",
-	"qUvjRP11norRRKdl05qSC7ixgfXGwFtVHpBTm/FBy59Fxxpewu3H1NV9TpgcJgtNDbXyq3N6w+f0nfJ9",
-	"OiyEyFYXOsfAvr3COV3TRyqeY1O84YykYgTlhSgMsKIPDhPU0glPGZH6O5FGLG2T3709eHuwT6ojGmfA",
-	"86z8QPw38kn6XPloY53epaQzlGPAadEY/JpzmrERHddyRkHobEsuGY+EEkz6ApIJcQGFgAaw73N7jUl9",
-	"xToZEGfQShGguADk+3bv8BVM0/TXTRmVgtdmChGfLyVFcmvGru9XIlC+PKsC3sD4KnaFeWcrkXXDImvP",
-	"KP8BS+taYKSgQRYZGMZvmQ0WONFX5Ph7JUa0YW4NGXRw8Pwqt9dkFCGYA0cbhYdHpNBUSXmzVJiJZNBE",
-	"m0KuAUQAjtwge3rwWDpuFgR0QHjSwaBtv4j5uc9t7KZqpGDKIBaUJIiBdcgiSCLOzyHgw4ngOYoXb14j",
-	"Q+jsIlEAsg+xBFGbslCkEQayYBT1mPiEDkMTtgUH0K8SkVYYIkw4jrAi7MxKXwQ5y2GcoSrQa9gme8ev",
-	"TwlnLJLk8M3pLnn5du/dwSGpvjw6Jeowku+hIvzHw703R4ekehSrD2uez98cH7/xyA+HP7zxyMs3r9+c",
-	"wJyODg7/6i2MR/Ze75+8OdzfJd8+PyLngkldLQc8mLpP1CiWDDHTxd4xx29PXwIGWr1/N/hnksh0MFBv",
-	"z2o3quxf/agpG4hU+bHnkNFFxDPNyIhKn0e561uDkg3wcvVLhRfvbAT4tBx1gdfkTtD9gY1xDc7UPq60",
-	"K83uRviUbrEnnVa02V2nO+E2e9ppRq3uBt0Kn7Cdznq02d2mT8Mma3U2oq3uE7oTrrPNznb0tNuk6jn0",
-	"5qi0K4dvTiteBddVCYPj16fLx7TQ2FQLhSt3Zw3O4ZUaF3w2X3QxNDi9jI8fP36slySOKu3N9ZKlwTO8",
-	"eHRLQViIJUwt7E2FE/N9uRg+Y3c7roAOoYNYxJjSKrx462g8I0+AtD1Xegs07Py6mN8ppxzsZmjm19WH",
-	"CEQoJjG07JvaArYjV3zJuGYvrAa4hWVQg/YzRhDjNdND6KhkNXDOlQxqbcI+0DBLxjAvk/IfiQbZ87mM",
-	"zzmLwBBQd5VG0j+SpKAQLti4Qd7CtEY6d6VjHp6tJ8FZQ6xBT4WLzJ2nVZnKU5hABwWG5hnDFWg7EC70",
-	"bbC5js8NDIBywtTrtjpXp5x0RwOTIeqwrkihw7zV5xKrDqM20eskC9ADG5VUOhFMHdCjyn1Ta2TiLg3y",
-	"TsdboLRaW8Mk66VieN5TKl56oIUNAguGfSTJHo9SEUfG/SqsCTTIlz0SpixiPItpIknV9uChg4Fc+0gH",
-	"QKkFm9G5bu0jjvcJC+ezdKwMG8R2WScwluhAVjfXd2quG1nd+vCh5pGe4GKYYr5MkhM1Sn1P2VxK7+OD",
-	"6zWRw/QSXEQKGTUHS4IArwZ5ceCagxMetU0K5l6EzzOWJGRUdNfjbDc/n7qsE8Rk7uQi7iyW2vRQK082",
-	"W01YfZ+/fX1y8OLw9Ozg5GDfI8rCetrcaDabzSdgijimCeykQCk0AOMPqJQsIpo/FDYsbhD3YD+SJBzK",
-	"TPTJAGUXWl6m4GviXUtTcQV0odjaCVt4SvLd6ZvXdcaVao2wfkz/QfSU+nRMOjkUb7O5s+1zwKaR6maz",
-	"STpsLHiERXZJQgeSHUYBSbAUjrMRsJ87IklXKaiDhD0t1OrlwQEwauNIrycdcFk349bjCLe2+eD9BRvX",
-	"iuYkmWVNmgZNsKS7ZHN9Zzp+AEV2280mwV3jopcTKjONWCZVyZjPnV1aaxCdF9EOKlOy5fCI2My1kR7o",
-	"mESzitkedmjzcwzXDo2UqdPyKh34LXJFt4mhqplXNpYppZxNWlRK24KWV58CfFxdGmeQxXnNRi7SNUtO",
-	"ET5aaT/d3lT2o1ZwStsWrDT4oyM6V2CQVS9NvTwnB343li8G2QFMNMfw3Zo2fGWlveFVMCoPP0fpWGlX",
-	"nj7FKjiUuXCZVY+V9voNW62Lo9MTQdRJMbiyVu+/zO2zIk66GA5Uu/tiFxjDQ75MwMmQcS4MN1UFB2RQ",
-	"XQwzDIW7mkFXW7vTU3K+W7NBKJu9MnGnGCtR+iJlE6FqTTxhotXGwLDxaphQaVds+8hfYRziSlLDrMRN",
-	"BxpuiPwzB3ko8yPfqSvf+i4aaNvlXtq7lsNOndpqiDmJcYsNd3/hWZi5sr2NsTlF5SISJtvkaO/wtUf2",
-	"9o8OX89krRp2bGnG7ULJH0qX6hxWfVkC0tvIQXqvYvKKxXnLj/2DHw5evTmGrh/XhFrfIqlg/iKXT225",
-	"G2uV3FpkapTArmedUuf0Fz6GviCl1gP26gU2l/wHxgRFJf7IgI/B9Y0YeO+a2Zf0wbhWXnwAGzwgnbGb",
-	"q3KnAbG9+iVL4+64rkYCWDZ8CL/Fz8BGGAzTgZCMnL599n7v+fM3b1+f1XaRRtfngF0eDkiPpZoKZkCl",
-	"HIk00kkfS+H3lIQ9mtIwM2E1UmD3S1iW6WSU4MznUXweZ7oppbMaymSC9tAwQv5sam+tJeIc0imbzWab",
-	"UNKNWRKpBYr5JU0MybmdXyYEGTF64ZmwFT5yKvi5R9iHQZxiIQ/Cs2Ewn+OqQwBgB1uM6hohC8zusETw",
-	"c0D65a1UlhXHuAXyc1z5LEIAJSsr283N1vqTuUJvUtiZJcKLj6mUSpiWScGlRdPkg92x43rPiuE2RPwy",
-	"HZ+dk7PiSLhHy3GOEsGDUZT5s1VHmQE5Jcpn+6dHNE6Uftmug3gFiecREI6QcGk1DUOCZ4PBWryZiLcj",
-	"i5H4NROkw3yuT5hHBqm4VH4vcrBkpnmmEo7KSW0Q4BwHdkQhM4gSc5yJEtUwl12yhXLY51QXq2gRrpYq",
-	"hhoWOzHMzc8TvsiFYNEL682mGjdyJkchEKC8J81ED+A5XB3jb2d53iUSzKR7LhlNgLMMOvTnNaQNcqLm",
-	"msT9OGtb7YygDz1xzJE5ZeZqTutNuEYXYlBOemKY+rwKsWOl8ooh4OW0yinjUS44foCd8lxtlM8p4Jkh",
-	"Ka8jydRQd6oQkIrrpmTyUu650y0VWAd2MfszotLYbcKeC7VTMpYkcuW9P7RYY0F2H0GNOAHRa1JNIMiA",
-	"IrI7zIYp+wy5rkW6PmmzZPrzHgsvZG7A5l5A2RQeSSt/TGp7KHXR4HCQSzsKFJJSJAwIa0PBu3HaL2gE",
-	"k26WFwbBi2hZme2ScqcDku6AcRsCumqGrQ2PYQT/ZrOpjW/t8dRATualAk6ef8vnMKT58bLyESXihEC6",
-	"C9N7aRFTOsM7tqFn28Z4AJx735xkpXHyg3O8FvNsoBmRxue9bCU978aCVQKoaMDmDBohmhlXEXuGenBW",
-	"07R9DHjKSXu0rWSYElZ5N3JbtW3MPQ3VkZkYQA0R0GIhfqbh80MoHB9LYhLwsdTQV9y8tgo9r/PWshB/",
-	"Boq9QXCCMLTPLbLUtZzzVquI6yGbzc02NmTPL3ILCsyMTBTIkIpgAUSfxrmxaylxnbGWthT12k4EIL5k",
-	"20s/0aox2tUO9b4tQl7Kfrlq2iDfYLYqzciCy9ZaytciNkjEWIfM5yRIEEjmXE2qAr6nSTJWdoEyDwqI",
-	"/r6IhgkDNu0IgHqdsUMiht+ifwgubSx4g3zPxjmeRvbEiHvWXI9TBOp0xTB1Q5zV4IKNX8Y8C2oNsjcY",
-	"1IFVcFYO5oTvO0982y3g9eMaAp7ytmAgenA9ikvcmFGljNdCnfJyh/eEH5mffLp9FNEtJWfdN6fe5OI8",
-	"rbOQK5l0C3XKfFoqOJILEfVLpGGywssigdrlgXE1cK8jcEP7UfoC/BmAw6CZk0dOM3oeYzArIsepiIbA",
-	"X+flcSUcLY8r9eglI2OWua2OwBqZnJUkfRoxz+d570hlllywsbIYusMkaev0UIIkpbr9IcgwUk1FRjNW",
-	"V5cjSQ413dqVzHJ6KOkJQpBLh9o0wejOAuGGq3mn4u1+0IZW+rUBUFjviT4rFrvogqXljRt31XAd78bX",
-	"Q840eBR68R7gieqRKvMwf+uFcpQYcXwXTJ3K6OL9j79shM3ut63h7y62vuuv050fsuMn8lX6bJP/5ejg",
-	"ae+vts/3K3C90pjKdTZ/n8AWXXzHGcuvVZM+gjPex883Z49+hjbAo2xhyXEK/FGrvM2D8XqvqIx0Zsd9",
-	"w5BWwJ1appFmmsBI2DZIRV9kc9I7z8Ug1mUKCaNSx8ViVxOSapDQDksCzyop7HE3YjKrkZjrtE/+C58H",
-	"mcg3tdWAkEsxanAIjNygz/Jfmr4zcEPsMtMBXlZADujmEeB6k29jlkTSFvsgWh9DmoNYd0VskNfKQQ57",
-	"+eOl7pM5XVusRtpVDgxW/ZgAvJIItvJHackf6+ry79m4TH0d45qf8BO855V1V75yh9GSyuh7Nn7JaKQt",
-	"8wep7OCVVtqVyw1MgSdimB2zNNQsvF7F3TK4jNrquYoo1Yt/13BL+7IX53RwH7pdpVdBxwcifvXmcaQh",
-	"JIWxfD4XG9eQw3q8RZxrjhg0v5gkWANdD3lAbFMk89py0YWO5Y51vUuoLWFcQphB9boVjkrz6GdXV87r",
-	"cIXhiBPzkLct8G6ajPiOBehty6DlkZxmk62iCrfDflZ6oq8jPqzTPa+QxGmrVLix8tV1xoJUjdSwdbUi",
-	"ieCKc5ZBDQh0NoCiXcFrWK2sXH9pjD4Ij+pIgVeMFBQlzyIryuc3IHnQ13NdqO/Z+GuzuO4gDLm805mH",
-	"jNRmuGDjlfC4YeHxAthf3CWnZq0Xyw5ou2HL4D+a2MWntY8m3DGbV/EdkKxeYqOPoI3OGfpfHrY6gQRP",
-	"V6TskqW7ZDDsJHGIgiXOINTXYYzj57LHIqDTTpiyQvZP9r49I5EYcWX26d4HiOk2MqNY108lAET2jr+X",
-	"OiA54g6aXdfEidTnlGN2Ujl3FlRbzC17UMcNkkNoelqL4VYixrZdsczbmjTciiinjE7njDuMZKnyNDWq",
-	"Be1559kh4wuSC+3IsWm6BMwSuCBaKUToRhdeOuRpA7Ni74dpYh3p5yJiwIQU9lh4UbP3DUkmRMPnmj69",
-	"7Tjq5Pjts1eHpy8P9o1HXQhL+7yqfTLs9joY1PU+ICnl55pUQokaFqmlwNb4yMr7XO2M+nPBs1QkbcJF",
-	"HfZKQGSMO8PnumvULgl+rGOjlbruJ2P74sRhD1WLWkYgG6iT4OCMnkPBQuBX/GGzuRHKHl3f2oZ/M78S",
-	"QMPW4LBbfy04qx/RLOwFStNofFJVpCR4HNRQh2w0N23oHZnlG3CXH+u6YW799OXe+ta2LZE4fblXX9/a",
-	"LrYPUicMsK4hohiAdMu8JhjwDWekM86YXjq493pz2yyXvteJ+lI9gL7MsNCnGbArYJSF8Ujrv9Y2WPPE",
-	"6tMuVF9cspQmOILMUav5TEl1vdms4XOaO+/HciBkrE59m9Aso2EP4zTWKBgO1MOwCIbQjU/gnZh4it5D",
-	"RjXv6hSK5qB4e7y/d3bg8huIbjfvL1aGItDrd6L78Fwz4H8XKtmbnVQGbejSNE/EwiEFOqBZLw8zY9T8",
-	"ujTN+NSYCs3vaqLUpTe00ezr3tOkgifv6sbQS+7rpHqvd9/J1O/0S8BN+UgSLbp2iejHGUDMSwWh4Kz4",
-	"ulqNZqM1I1Wtx1w6U437WEu5pZLVz8YZA6GwVN+7rpJ4IPCuaiWKMGNZXWYpo/2itaheK80q7Uon5hQe",
-	"PkOSCyRjmWUcorTB1VcL2oNTCDPZA/oHlHVy2uLYS0ZK+gdA1BI05u4Nxod9ZfjAtZWfp+fmVQqaaPpu",
-	"ASpJj/Tphzo9Z99stLY2tpvNpkfifn+YKetGC0FrBXmgsUlgtVqjsANK5jAtZEtmkkvdXZCxapN941f+",
-	"9Ps/+pVFcnjJCbxi/DzrTd/7GZDiADoMOCZx3zySqBDnvgK7P2KebUPr6ZjHffVamvZ1xDxj5wxtYqW+",
-	"Sx5+hi6ff+8BzZTJXWlX/tqv/NSs79B69+eP25uf/Mo/qZRthklLozzoZqwctGga15ZOU8e9MmlVTN9/",
-	"jnmRiBFL6yGVjPTYh6VXxl2XWatiZnU2HrD6m4HuizfrZHIhedztLnk29dVlp1PdfL25fVdyacIG00u8",
-	"klErGTUhowrmeMkqIIcYCiyIwaO8quMnCTUfrGmZFv/K8IPl5RneQp3dn/+ijv9Zw/+Un+GVWF2JVVes",
-	"bmCIq6S2AYK90CZjMCbVgpsMUYNwmKZwvrmwR8uRjA9BVv2GN/unry0vvH0dlNlma3tWIQBUj4F+L4ub",
-	"6POvoyBbre2tp+ubYBTImovVal2hdiBNRbowx7/MjCZP2lJa6PFnKxnffzxHtXy638JJ5fZ+VuTcRJEI",
-	"JSeMhhl5TYFOuGNiSguC5z2aZPWBSOJwPDtIjpyxBiEA+FbDShL0Y34C6XgZ6FCuTs9LUrVBW/zkPe4/",
-	"nezzfH7wYSAIsh3WcX5Eb5CarkJIIUjISdCnH76lcTJMmUbQBGSA/9BbrE9oynzexYukp+ssccoueb3N",
-	"Cwbq2aFRec2zBK10GMUZScQ5Bmml8HmVAiaHBClv6AEb6qdQsoAxQOSaY5csJZJBuNzGJTWATJKq5qPy",
-	"yFbT53qNPF3Lrh5kUQXEC5ad8Jc0yY7xdT1sgPCtZfDyFVjYPQmuWiXrbpoasidGDj91mFLZq9MR9GnV",
-	"CZWB2aFl9QTDRal8zXsNYwCnL3lxcFY4HSXkDV/S2fjcdrCo86ZEIoIKc4FcaW81rwAkdJbvzrGEv/VD",
-	"/cUCCE9Zdm1ZULREkhgxPguqGNGwmQAJkmpnbCsRax5xqhu7UL5XXsGosT5glSxVfojuyoMsPdTrcl9l",
-	"hxqIh02nnXnfPa7xTo2W5Vk3P7NWqPj+//GP//If/83/9ff/97/4+//yP/z5X/zhH/7N//r3//pv//wf",
-	"//t/+N/++d//j/+nuly7BW/TpNKu9LJsINtraxG7bHwY/hJztclD0Z8C0biTW9M51TWb5fyn2uv/xiYN",
-	"o0r7iVJEPKKZUPIA2hSDatobDGwEQTuxMXc/hNTjnKKkkhokZTxorIlaMBx2EljfUm8AYyRqucMNurGx",
-	"0WI7YRRF2093tneaT9gG63a72zRkzU6n0+p0t1tbrSZtReHW1ma0sb6+sbO1wZ5E3a0nFUNS2mpuPt16",
-	"su12ID/Z+/YMiT2cJ2rdP8OpkVPLo2Kt8FiZyrdYalvioC8BjR3QLOy5ADfc27Mxbcc6RNkZayrPLOw9",
-	"kgbZgyVG0yArmkOstCuOYB8Ax1KfY2BVo12CAQ0v6Dl736OyB9ghSrDjT4cC2AsQQlBua+sKbCcY0hnG",
-	"SSQ9cMM1yRwSd3RoeHGeqrfnEYoTx+5vMtNEcAksnRqvCqMbjmdzlz6NmM8deBrXTWUMxqzWdp80irtd",
-	"op9FVxrDs/waD9zIle79g+0uCI0iCY3cEeFFBslQkqAnMqUBoGOv0g4B+YYEH31N0BJ9q4bxK+2f/vT7",
-	"P/78yQK28KkleyR9jneKM4eapUelp4FimQ1ua1CaVC84FIOx6c5jnwNuiaMLyczAap2H/Nd4MDA3xgUW",
-	"6pXE2Mie40uXdtVzPr9HcuKt+xzgergojyTUQuOIXBDZRzp9CN5kE4AJw75ywQbQzEc/luCE8rGvYdDw",
-	"kifQXTqXuQRIrhS8SdV69nR3SsRmc2FWIW/1Pw98nYO2jgGHMmUIPkicVIkXVRQKZWmikhlprXpTKaQv",
-	"CvEDK3YLyaIVtmXZvNQVk6Dwwlb5z3vIfz7g/Oa184u3HwG6tyTUrHySVYw29eMYq8bWmTJXTc2XZaiD",
-	"YcoYOdF6QhsrL2xvk8CkagJSpXnexsnlYKZFdLssZdEuGoGaSS43NzVrTFlIChM/JEwYTZXp5uSBAuvM",
-	"Bp7PA2fOgUeCoq+pPkHz5xmoEoS3L1kS5vOyYlSHk2DZerC3YK3Pqb2fWZL9CLrwu1bJTqnaj6NrqpFW",
-	"mRr5Sor7zb600fErlqzi/l9V7a+C7tcgTYG9UyqXZwQRlOBS3vXsYtp3cdaLUjqSU2VTslg3lbMfc8Jo",
-	"msQsLRYYAHUWVkuBG+mhj28a5TsMJ1yMjD2CtV9l9Qq1Bnlu6v6HnIOcB4SVmi33uR5Lyfe+uERS5zgz",
-	"0Q8MYqQC2oMGZhmCgqCv6dqrd4ajLBM/2IrAkV2XOZVlDQIYCS6mV8TnxDzuSAwTtQ59tShks7lDqmb0",
-	"Au+LptfPBDkXEBMxbQY6wzjJ6jHXV2KNE5Ywlk8ZgyZTdXDY/BV88zgDxhgzQ0S4Kv+YWIxXXvGkXq4J",
-	"kigHPh845zmDhUCRYUjQ8oXz1LhKr6m3aOInVbWPsxSaEUvaZfg6HCVqC6jxHQTgGAcEMhzECvbyWml8",
-	"359ZY/XVkKp5FbtPbAD+KqrLSJE711r4+hYprWmx8pUSg10ZUNjcmQUotDtGt760EsymWsyyQm0ybiQl",
-	"kJQsNdLptrCFr7WomLgdFDI7Im9KHjW+aPWujpmlQLMKwFG3y4L78OM10IEL0gUNstcXOi480wBQQljt",
-	"gsCIFmzMHxgBFOj0gHaTfB7zMBlGzO2jj4Ae3Wj/MMJOBR72YVWS3X2n4BB6OKjPfyokECEEkf/5s8ag",
-	"qpNBYy4xog10nY7e7oyJZH3Kszg06q0Qxq41CDS+dSfStgXUMXqUeCO95WBtdav4OhCR6iwBVgAD8qAa",
-	"9KhENy2o4ZPGmS3ZhAeFLLBWyYGWXWYCqOVhfSa+0d4kJe8Oz17un+y9e12odLfwAFI1vzRWHle+Lnih",
-	"pGTC7FJNsavVODaDd4wnAh6ga0HBJ7UG2iJc6CFh8J56g84CqBEhS2whlzr8L3vaPFJmYm7xwOOA4ZPz",
-	"7tHBAMu7nRmAvaFM03TI8q6+OBGQF5SXWEIdlo1YycqqqVfZhzAZyviS1exczXhqac294d0b25FynT7z",
-	"TJv+WEIeyK6AX2njAnjEz1PnhU/NSucf+tyvTL5C9e2ffv/HTwHAUIccE3BuuOCqNeoOj24o1M6C5F+f",
-	"9UU69oimpzCCAHZ+KZmt+uKE49PeFVQm/8GcImk8DcU8zFQN92zgzG0VcRtBUKjYc49GOuQSHaQJDyAv",
-	"/MYtz5WFPqLSkjOwqDZd792c8ajFM3BzBUxlz8wxC47JMfMMVUcsvqZ9VvOMfM3TwNRSMTySKIonH7A1",
-	"8wFzqb40DAqz9Vepad/Xmu0zIUXwCy70KVKmsrUPziZ2hqvgbLXnJU2GM3FJE5LE4naskHKQPJPYnjyU",
-	"AB8sgVv55BkDpfAY/xT8uG/cRKg/bDbXt4118Y22NvFTcxC/sScWPy/uWsAmNfGwSMaiR5LoBa1dd1Ee",
-	"JPTKeVMGDbzgRd0qKGoKA7XErriC44mPCoplnrvwrscgZK7+jyGSwwhTQdQ7wToPAFRc3zP8raSCsGWR",
-	"UvmltUXazlnGC1FLP4eQ2XZ0RoIoHH7XOKDKCp3oY4zjIt0zXoQ9ALDujZLvTvUgPgfDj9A07KmZi64d",
-	"DRoTSckyuetik2x3gUSICxJzGUcM8qYIJcDwIhjOnUR0CPAzw6bqUfCVkf1rlMZZxniD7Fnd5gRQTVys",
-	"51hUOTQ55j5XtiqeFc8JrQUFjyfQTpN2kuKJoiznwgYB9BEgfXz+49vfHb1HU/D90d6P75/95dnBKaka",
-	"outW88nGk81WXjeINImtDTw7JngXS4DvGH9JrXzgc4rKCFq9DGiaFSN57clIHrSb0W3rMKgHlGMzkmYI",
-	"57LpMkKlz0csSUDYj0l/KDPShzy3fqOW2CxUT+4CifrDJIvVBA0lVklW7QvhZpobOLTPuaaWum5U3dWi",
-	"brgUd9VAb4WT/s3gpG8e8bxMu29Xyaz6RnypMVIUStetenZNh3mNwC8cs0Sk02G2PJ5UdU4c6TAMn3Ax",
-	"qhV7Y4M763PMR0K4Ddt9TyNLXN2eutWR1vnVZcP0nDXIMd5dg2Cmwlwm1Wa0d2eI03GGmMi5XaUjBNlz",
-	"wo7Lwlb0jK+tYTWO4WvqF1EioZeXgJoIXe/pT1pbP4yE3ApE8hBbP2j36nNEqN6xs0XoqQHwyx5NQT5g",
-	"4keSarPRaDWbNZt0yGWb8oFI7gLtWhF8wdgAtlJXpD4f5UgDK3wb5ITGplU3Xo4YCJ18Mq4XOnYN0iQD",
-	"OpTYDsgkrUy6x8AoYn5+59IR6tnxjJ3oNV4JyCkBuXVl+WgW82EDGFby8iGD7krE5SOZl7tbk2pJGWrE",
-	"zCI71EkNWTu0PYVxk5kY6EQuSkEM25geGGCIpkOQm8CXYyFzThIBEWrq51OGJCTvJ+6p875aVLrZaAvO",
-	"m7A/c4muWeUtnA/Y3I01SzrqGeAsdCjkGu9WCJun+ipt1JWk++qrj83+vZaJh5/JNToYLAkgeoPubClM",
-	"diLFXQIkQoiCvu65iLD/4TxgjLoo0AkdB3VElgEd7fpc30oSMcyUMehc7ohzZbXKi3gwYBHGprnGw3SH",
-	"STKGy1ikhrCP2Kdjn3eYtWs1nBekV9AVacgcJEwRrWJ+cmkgTlOwFXMTjVvxeemaTCJXYoNYSS9YRJw5",
-	"YGvmEmgRjOPzWJIOSzTd08TsHknSj/npcIC92JwfoqDWSEG7zCFN03FeeP42TQKPBDL+Vb/EAGORtuPH",
-	"3vH3pIpfZCJl6nqcquDM5yOq4WG1XXL45nTqNvlvBE/GDTIPn+Pz2QAdZ7Hs558CfMKbAN2QUsyNzxF0",
-	"Q6pcEDVNqIYGNAMUsJvqDNSrBLtVGWI7nWxS+47yUCO2+zSCgnhgvNFXgBaU+fZjl4xnpDOUJGNJIpFV",
-	"DyDqMScbTSJZKHgENxqJVGY1KN7uOWzTUNSUN6wRqX38UZyFPT1RPeK6GXAmiGhvMHg4KCJXNOktCksM",
-	"AoAOBgUYSmsZhI0aaunKqo31CuQLsLJqvbX5ZPPpxvbmk0VVuw8Er5IvlQN7zFXFIsSKcwxnglXuDIky",
-	"/Ra/aV0LcQJHJxHnlXblP/2///7P//a/+/Pf/u//+X/6d//4h3//j//zv/L+03/8V3/+b/9lIXn1+//l",
-	"H/75/3PltJVR5Tp3Nbgo5K/q+tnq6w06uKh4i9Zab1KTONpg0dZ2M2SbT9l2xMJOa3srfNLZ7Dxt0Z1O",
-	"d6cV7YTRk/XuxpNoK9rYiVrrtNPq7Gwxth52wyfNbZs4MnS1NlH0HFfM/v0azxACvG4UYGLlzDUQJrk+",
-	"WUFLrgUtyZGAyyFKXMN0Sc44YxxY0jhXlmsCuSxmsm2+jyP8eCaVnM+NaIDXvjSFXJ7YvQ8SuRWH2+1w",
-	"uF1bjs9GNbS2CqiGu5b3cVRpt9bBtiiz8A2m4GawB7egQqbAB8YfMDNaSsfcN5FbLi2Wp3Izsm4VTblV",
-	"LrfLXIovq6yuioO0Ld3mAiHdOxQQka4TzhmLpEbpoaW6d/y9N4lpJEtAGjUxOx37XLnfrqOdCYG+uL5b",
-	"/g1Uz0AQmwtsBQAQxTLJopEPOLqFNfaFzGxDDbjMgVaCFrcIC2VHXBdgmcMkyRVRkh5pkRfxMwBL+nwp",
-	"tCRZFixZ2gW2isDWRV1ggdne51fvAwvfF2MXmsWMnBVAnD7/XBQnmQPixF7+S6E4S1fcVNtBlwE5G+i5",
-	"51aG/PagnvnjPwyw58qg+joNqtswjZbHfOoprUCfXzzo04kZ5E1ql7XDPhv8aSKY94H+zJMv5fBPn9OS",
-	"dNGt4z+d/N4VAaCfoXl/Awin9YeKAF1e/pqtsQI1PWQQKP8cYXrTMFCb/74jHGgOa+oMwwuWkXQIPFw+",
-	"R0yAfRST+Cuin6ZBpOTmMaTXkLCnzIk3r2CkXz6MdCV0vyokaUHmXgdCOiWIr4IlNVvkKmBSUjVy+1z3",
-	"fcKEmc/LMKN2E3bEJYjXOJUeiZUAG88GjU4arT6/T9ToNcSuea6v1LJdybbfFnb0OpZhHij7aNrof5qb",
-	"p987/h6PGJnADXpwPiMSIDc8hb2u+9GbuBt+5QSg8PsGHVxgtsPnBdihseLsRsr7FBcNO0S2apxCTuRA",
-	"M8gsdACAmdMkVh3aWidcAI1RUG6ZSUgAJWKcnRrRRMKURYxnMU2knnVp5H+5wL8HSNWZYX+fLxH3v2Bj",
-	"WBsrEJ1wRpwZKZwju8Aaz5iE3jNODx7HLt9FJsOx4Ay7osdZTrnBPsQyI9XN5mbNEb2PJKZYfI6076gW",
-	"YCb2KJA+Hau5QNOXyHR80aR8i7vFAGQzKPRKsB16lNITKQkeBzWU+hvNTWveU8MfUSfBZIOKwCDc5jTn",
-	"z4TecRQaJpn9AQO+4QweXPMNwr3Xm9u6uXyhe3ZAqimTwz60u7GbDOCZ+GN4Zdie2+ek2KEbVVlrG67W",
-	"OlHteKmWkCY4gpxsxaNbjDebSEJs57Mfy4GQsTrabUKzjIa9PrSbMHLgG/MOzAd5owf1ul4LIodhbwIC",
-	"vQhPa5N4m+p6JLOb2btnD4L0DzXJ4033xbie5JvdbmgqYVHC+W/ezrLNN+jF+5/26n9F67826zvvf/64",
-	"4W23Ptkb/dSq7/wMTdg/Nr2dT76vbny9nkDPxhnDlvFfWAMhPDd7x99PdFzZC0M20Ad5TvsYkIFLNo+B",
-	"a8tax3h32rLIkQUld7qicFi1SbqdNkmuOvo6eyWtN7fv6pxP6Oy8kmV15r/uM18wx0oeHN4OMc+Zykwr",
-	"cvwkoeaDNS0j4l/1MiwvH/AWoGT/oo7/WcP/lJ/JlZhatXT7Tbd0e6hR7e1rdXhobc/q8JBz1qMHWHT/",
-	"nDa3pGrwPpr68bbaOpwtO6PJnbyUlH382ULU9x/PEZ2f7rWO5qNyez4rtJe3+OPKNJkV0kvZQKQZFoOs",
-	"YQPl2WkFjJTtEirJ2mWz0UJ8Tbhm2gTq0d5LdzgMZYS0z5LnSphjG8DGdC2obtf8ip3TcHwCI+3jhK6a",
-	"BVxuAxdviLfC214v45exD9naIKHxxByMZnjzfalSmDw2z8WQZyx6yOVl10zJPZSyNNsXHPcnblpStVvU",
-	"08X/mk6lNrshZvH06BN3c+fHHOHPOUFmUndyhkzf7NUp+g2dIrNLP+McDfO63AUEJJr0mfZNFqcr0uJt",
-	"SFUNXlejk9P978k6ZDd0U6WaN3GYfJ4HEuFCzdJQDXBOh7wrAs8htDh5pf6M5d4ljROwmr1iRyNriNVK",
-	"GQ8KB8apR54OVpdRC6DIUq7192x87d4d+4VRIB67XO+QQmuN690buzw6WXO4fdnNBjS8oOfsJZW9ytVG",
-	"P2MfstnjJrTDkhsdEXfeWx7/MsQeMjc3dCyfi/6A8sluJloAdoRIGFWLeJtZ+9mbdobZj2eHxLwrVmXy",
-	"S0tSvWoo164jRpe2yReZKFj+pbvPGJoYzAc7bCiWoKYa4OgBySXL6TAMGYtYVCMi9bmmUNJwHVLNL/yW",
-	"xgmLars23RrAAQ3UtTh3zYoH8dlHkogRtxSiwMQADEbQpk0rfaK1PxmwNJ+knrn0iC5KYdKDirFhyjCN",
-	"qv+APHOPJhnWptkBJGPkxUGhO4W6qj4QSRyOIZsNU9ccU+YB89R3j14i4RWFyLBaQyxmy2e+B+pHkuDN",
-	"98E8/fFZ/pETV6CDwfvLKRJ6fPPvhyDR3sfqxk+7rU22udUNGaOt7ScUWPjNI76/YGonRxfvf/xlI2x2",
-	"v20Nf3ex9V1/ne78kB0/ka/SZ5v8L0cHT3t/tX2+X/G0DG5XLteV3kvZZSyG8j18+l6k74uzumy5IYqS",
-	"LbZ80MIs38rb+617e5LTC/Y+pJJ9pkBd0usriNS8cRuai1rCaMm3a8SBK78mRMMiwXBdt88NOd6hELj6",
-	"AV65mitX8zMOMdpa78OlXM6RKe0LrGsZEBr+MowxBwp+ZjVlNMzqWLRYz33QJ6DkE5qxtEZCZYA0fH7K",
-	"EhZmGt+KN+0ocwBvk4mB7e2qiRTMo78fponFnFlaYtqRIhlmzOdvT155RKSm1a72od73qOzljWQT4AdV",
-	"EkdH4Y0A0uU5HuIDT15Zwr8o7naJHgz7hYI92LF2kZnfCT+mWdjbzW+N3I84Y2QgHKgrHsnars8nJqi+",
-	"tW/b3E595fbJhHcmNZhuyH+NB4OYn6vBsG/re7QU36cImnOez/SSJFW1QsKQernmhucymzKuHPzImoDm",
-	"97VCL1bH0rtgY5chkkSxhBEIHQy8Kb5EhGfGIZuFZTNL8RlhAhDKNxgnKOH4NXa57e9Jp9ov75JWo4la",
-	"TaodD3bmFXqWuvbgzQYepp+nsO0mzsdEt9ZddfDUH5pqs8RFacx4InffXztgMD159D/mz3rWlD4vLjI9",
-	"F8uyG0faUSO6xBnZQUQKjLqim1fUzZralClyM7M8POciZbYqxG7g0IRc1MeyNmtWsXwf3mZwxrHFtKCK",
-	"eVfM9tqu2RVNqZTbbIsm31MTKzUnNpbvjWjMuTPk++nWaUU/0T0z7cpT2qR0i23Q7c52d73zlG7TZtjq",
-	"rIcb0Sbb6m43n7Seru9s0M3OVrgdPWFPuztN6nzvjDjZ1AyalL9Ph9zoErvYel4lmqbSrvy1eRPTesWw",
-	"l17Z0F1F2+4k2rbYkoQx00ujdouvgZrOogB1YDplF/TpBVMyN1B7wp6y9tpaIkKa9ITM2k+bT5GDTt9z",
-	"SpKi0aBLPqRHQjrIwh7FrEa9T+OEqGmCWDfq8v+j6+p5EAaB6F8hzsb/4GYHTRO7OpiAytBCODr2vxvu",
-	"gB7pMZt7YPm6a997rPHX8TemHCSljN5DufDehsK0b1C8BwHluQtQgDZvwmSRTKMCnX7URAeqZxcDcGLL",
-	"A3pdR0WkF7t8ycTrNk0ji7WzFHpXKL+xEKlZkvsUnzeU4KQDCV9OmkU3eKTcEVBxHi0u2k/euvnjw3lz",
-	"jCnslrfWwQAYTaQcNNq5tMx8IfpxsEShQRSc/3lfMuVDHoq6InhFcx2HfI2IXNWUj22poDlXc/10VmQv",
-	"elAmc4NYP+p66mUMs9tHRK1gAv8X6efT9tr+AQAA//8=",
+	"HmGS6kKE2XPQFKHEoaP9Wx3rIc9pnSdnpiokCe+oGzvoC3V4wu5oyNnUUEu7/l77/PTVxY8Vp3J5dXF6",
+	"cwK2vqJtjCgbkzAIaWG8DexuRGNnpxuSpFZgSO4I9qE3ZPHaJlPRtm1L5n68JbOSX4KQq6MpUn9j0Lym",
+	"IYEqr+ZhqxGvAjJJcJmjbYMsmTvCPF3PeqF2GInJR/1kHnfNANmjWJYMk8W+J6eAOeRfhwRm3uyyIJIL",
+	"S9Wbc9VAghrGSbEYLCe64Cr4OrUuQ8dMsZ95upi+jznN4vK8p7FKmw71k7G5LSNtvECSB9Sdq5i8t1Sv",
+	"1Fe+B1dofg1vb9qfOt30KvTz5s7l5iuOxsqRgqJNfppQd4LGWJJ7PEtZSyEsRImjPmdjJHnaQLcyKUlf",
+	"92W7o3CK7SB4A/VnZsjwf11A6aIdyYmFAPW2q2tq3inqUnbUt2RmGszWa6lauvmpmo2lUwUhvcOSFPeM",
+	"ieerBgcayjuCjpkimtBA5rJzlpvxoH5YdLiGsBkJ7Z0oslzPU8ccOdRta7QWuQXpSJJ8ldvF7tMFdLNs",
+	"k+1A9/PRtCVE6g1jfF4Hpt+WErwP9DvVyFjJPpenfps3RFAjnRKf3hHd8D1nepGSTIMiZeAtv0dTzGYQ",
+	"xSvSFPIeC13TyVtRrvOIwpCVg9j049fFsWpnUHkHgjMoQ3pzd6avUxGbv6MeCZf4rPW+Yp91OopnCwdM",
+	"7Cg6/fok1n1Nnfu3Zz0UF2/ZdnQOra2dU5Lmg0WxP2iGqDQJRI7S5u71N/eYSqGLHKOQyHCWKY+zcK6k",
+	"zI2lsn+56dxAHlH75KRzqVOKXre7HzqnxTlFD0nnfXwZJkaiVG2cWK5Jo0yqUo6Bt5Og+SpCj70t382Y",
+	"/eTW/gwNeIi1f12yc2fqA8y7Re8KNMjX2BckiaQz5EZg6qXidalAY87IMdIaPhK3NFBXJWKS+uoPCLwb",
+	"UyFJSDwdx1tcBnEjD99S0nQMsVK6Gl4LLCg+hj8TCQDhkEfMQ4Mffvjhh0Hh7V3ZjxekNMuFKGCfe+jN",
+	"nieftume7k0HwoCW8oQR8x6fGNAMGYhhUEoRDMatUwsgQeBnUX3M3dnoxv2zES4NiScjW1dAPcKSBnwL",
+	"ScB1TKZkWq7onb5HY3xHUldkLi/qcLl+t8ldfyS+ay/S/FUruzvlGSKKcCd+Cokl0e0bBPI0j6IE+sTB",
+	"xAL9Gf0UkYh46E9JYcI/GVlpUJhDAs8U+Lvi0VOnI15YXVWgLR7aJcz0pGIbSc5vV5RzN2YoJSVVNdVC",
+	"FhC6eq2YoDEnlrSuVeNgATiwlT5B2Bxz7qEtjchjCFGykm9IRpGAfjEcubF+IhyQTtVQ5OsER0ISb3vF",
+	"5akdrRhMCrHj6nkH4VzkSXW9aFKNUQthAu49zgiaEYm2lCAOlnMQxe95eEtCENRTsvmqO7YlL0s2bWIC",
+	"+QhpBmfxMr6GYtuap8xIK82bN2drsKdXk2BjDCAnuU6pwhCL41uSy/8sjHP97Bz1Vi/bOCEfgqA0YE2g",
+	"9FUcztDAnM4AOgXOLL3SJzRwEPmKXenPIG5UK5UFFQ+G2Ctr+YODAFGXsxcCwVNxrCi96MXUs828kFPP",
+	"0jJ9kSeK03BGivExSaJU/1uWmTrk3qywwNcyUyT3fRyIQpX7PONbjQvTQJkU+5668aHOfNdxEDrXhLNy",
+	"FrqCyS6WY1bv1Q5t3lGAZ9AsbmTiHnEQJGn3CiC6BZ/WXd71Ls53FiXgpzGlyOkbKy9Gmjam0yT4FEmu",
+	"bcazOEsl5ma90/ciFjammYoz6x5iJg9sYSKYU4kY/Ski5mcFyW9ORSgtp4SygwIkOQp8PANmD/W1BzGE",
+	"xUxIMtVtivJm8HmzYWES2vINSun3iMuZV2L/0qbqRBWd4hmacN+bM9prNsAQH418yiyCHmelQLNHbbvh",
+	"UypliQUtvqKNVv2wUast7XQoFtRlN9qZSHDmQZXYN8GEkmw/oC1lHOSGheuI4euh9gIRt2w9H2M5uqgE",
+	"jkh7PLC0UiQAPUuwYu/v5Xmv4lRen5xVHOO8qDiVH7vti7MuRCpf6pSKj+qftxfnF1eQ/dD995tCY91f",
+	"Ii7LM0whe8JE2iuqalb5k3pJpLoMzqebzrMseMmL8yZXzmDbJF4/PZdTHr1vKWZ5DXjTRXpp62/oJZ9O",
+	"LF8nC7+8WaqOg3khwHCMtrDO22AQRo/BhbHtIOwLbhvUs5Q7xaNCEUl4d32Wl45fXWEztnHm8tIAjm1Q",
+	"Xdo39EonpFzqKKWCtAqbJQMtlA13MzFNKOSRafuaPcqQ+z6P5CUJXYPqi3Z1lX260O1jlmkenUeeB8+Y",
+	"Kfae/XkB2HolncdPr9qvrxEeSRKaUDAHQf/Z3tvOqRZAkriwLT4aKUli20GfutdvT6/an871M0rs8kJ8",
+	"z9AW48DoQOfQT6cJFcxXcSrxHBWnEo9VSIuuiCBFHVjnErLIPbLopMVAQnUfQxB4BqBfDQDxBiDxDhTG",
+	"DcqbxH/f673xTSqtu6D7Hwhiq2XEbaJH0MR2JwaOWsKyeIC9ZcR0YUT4FXUn1+SrTLGQNUpU2WQ+w2LA",
+	"7etxN5oSJm05yq108gZGlyEX5IyGIYfmE3+JqO8rtilx/GZxhsuVCfIrcCsEKzS0aQfBezLb2FqT2naB",
+	"k8s2lS6sO1zcY/qu/jJk0GlamFbTGFZoHtFfWatb5ssp9yKfdD395b+a4Pg/6x/NJ9Oyurq0W/QaHocp",
+	"Zh6WPJwVp5ZP8dd2HJVZmlNNhLQJmTYZE7pq67iYMFLqDjMNR0YQ3Yp8OtVBYEvLHEwpyy5hEUJk80bV",
+	"2wauSyk9O7NPAnVwb/GYvC1s1642rWgPhBabJ9EEi8mRsR/9gwYOsk3dtybk67blh3CXQLSO4894KInX",
+	"Z4N+xWAHlqY3+ZH+Qkxwqjm8wi39c78ysIla1uKqQ/+3Bl++nLVPLno/vhw4aFA97X2BEFsgu302qCoK",
+	"q6Rck2M6iEvkgdubmu68JprGhPYLU0PHsCr2DxoEUGKH+IJAUqttTm82rhNX86e7Trv6TQzkMbNc1qkH",
+	"3Hjx05lmOFSa2tn3WDykUSUAd3Vr2RUzskLl22enkLfAr0kyoZYXdFeme7M1He+GlQoe+HymCO+gaqoV",
+	"PUDucSoaC3W88OpHWFpBrSBceKVGPllxCjwiK9EFzWViulCYJxgEef9jTDySefL0KE8i0xQ1e4rpSIYs",
+	"eOM4ZAPkLOvJujnTCP55AUN9cmttzMnXsNXad54tcTJZ9IOSJtP7eDbAr5ssad+7ATJSEAAR+ZIGOIS2",
+	"/lPFYi4vetcoJedoAlSYAbiO6JaQqhIBAypuj8BLZJ+MI7vghqKt/NKSJ8HplyKepM9svC6THIoZMdek",
+	"7cdcXeknna8BR7popw2uFUfGUaMHGxPIICN9lkz3QiBGvkrk4yHx0dZd3UF3DQf99suv2w4a6PziV5Th",
+	"cHaF2ZgoBh0TDPUhtf2B02eDLKkYoC0cT48lqkFveK3naZMguAq0fmVzfQY61lLvus+oFMQfISEh1wxp",
+	"DdQaat0JcW+1uq5AnDlsBYmX8EC+KEVPQibK+hb8rAQet2Ws5OJLa7VUx8jU62aDRS0dc5xf6aNpnugg",
+	"nGWojMfhwwlEdRSSyZ8qDjtSQk8x2hosUw8cZbHLIJOWFC0m28e575EQbWGhFeQdJaj1WSyqTfEteK8c",
+	"RKrjKhrYQV9S5pGvVaxdSFU92kAr4ko0xEIQKUDA44JYsbXPlNyaKv4ai3vHCCxaoMFD+C8V+hEoVAeB",
+	"WblKWUPA6kqh5yGlYyzrvVmgc6wn8OfVhdWIcG6cz/OFmzVRdeJS8Cls0vdt/nJDgsGY3hHd55eh2nb1",
+	"AUrJBvLwvNgXwx+qAWY32ZuoBfNR7BmNSUuK6mWNUotdHvXl7o45qBXI7fnbq8mwRrgkjzy9SKNzqmtu",
+	"6+zsWNU0hGJxWPRZfCOluVVoa1CvNqpNRYn/Q/1VU3/9r/VqQ/2rvviq/tAK2J/r1Vq1hrSW1lB/q99+",
+	"UP/B6D//Ew0H28d9BmzE3nhTTU/RlWmiK5OfIuzrSw0RkpIKSKFSX4wJ1FmVnFfRqT46pSzqBWRwXfEG",
+	"hYZ6PX/O3CLTVQhQcTtPvf8D9rF+4YNHEb1XlbqBzhYLvCdxnndOeDJCdJHZ1fyEQhLwUK6aaDzC1I9C",
+	"smqKIuQx+37R/IDLdna0JSLXJUIQgQI/EsjOs2rScfz6SgvLi4gxmFIrTo+Z2nfxAZxmBLinNuOtbOq6",
+	"JSVNc1Ni5S2ZIcrQKPL9YyhFaYNzMBP3UCVzhPQageaHXKql3ZJZYWTsLZm9pWVirU4oAjsElCFLIorL",
+	"xrqC2dYCzmacxvq+Fr2RHDrU9t2IP62vhpt6KBawWd04A6JlqFrWef1hEFtN2MjDbk7auNDxBA4ykjUg",
+	"22XIvUgXlNrSrS1MoTktVDwY/EUQXwbFZ9B2U9RmLW03ee95k8GyO9g8FSw9zhmRoSn+s6qx0XDNgs1k",
+	"qHmBzmZ/XjkFzNYyXANExs5n9zVfxnox1NJrzBgYUotZGarPiuMxBNZBjLfYl5fcp25BjqDRZkvdPa81",
+	"r09pDKuK94WVkaeUXWkpZ+lQtdqy4fJRDGYrmVmKNlFMxRIoPcMJp45oraM9S7GnvAs+U2DGWsa0JWA7",
+	"FW/oIFdxD4aGsyT8kUrkcRMoDYVwTPlT5PFcA1F3guXOhJu6ZIkvQJcQre0cftn5nPpQ3fn8c83ZaxY7",
+	"CK7YZcinvIgR54xDa9qD5nEbLHJlbntjCeLI5cHsOA7uk7F/c/007yWe1Yc6ZAr15jU1OMmzovs6Mstc",
+	"n4jUUMX37SrxiJVXWliBnWzk6t90mxsxvKWRBQsR9dn11gn2lxSAQ26IxWQH3+OQIIPJcW0pRKXxp4L5",
+	"8J4KsrkbdWXt7smU7ZiOJCTxrllZnwDkYgzW8oxrmum9Dvl0MUUz3m77AgQlFe6z5CDSUtxDPchr+ILX",
+	"smeU0MIVSsMukhNjomRPvGiaRd7eOSdvfOtTNyx3llmsiP3C65holiX0xHT4ZGIh9X357u+eD35bBKVn",
+	"EA3jMJB15MKcwvQoiuDCY/09MYmYJJdF4azIufPhvfHLCQ0ousRLzuQZoxtiVHpgeENqJ893IdYPcFDU",
+	"Yojd28ey8m3igZP842P4SVY3zumQhZMJ0fsuyEUEU3bO7wx+/eOMJ1rXUzMNKaBoKhjEwZM0waafKaIC",
+	"qVtZEMcdhSFh8pMNTZ9fjHnCbBniPATCqdh2sxKbLKw3XuyHf1Awb+KufyEQHgruR5Kgm6sP1tf3u43z",
+	"jc9hBd47v2cT8TCNhESgVqSO3zRLHHPKxhC9C/76gtOH74sPJUzdv/nZrXPZhuMIpGMfoAVZFjdsXKqS",
+	"ZeNch+I5v3ug4qO4PZNzy4qQMcSc+fuz9Lo/A2lOE5t1SHNBWMLCQISt4QzZmlHbRWEJD45D6BHmxWkl",
+	"5blnOJDuBJ+YHJUCXyIdUxmXXzePIzrFY3KMLHRsDEkq7gYCFsDk9uPNX86+nLQvr0/etv/MR6O5YntF",
+	"Cdp6nsIKqCGfojcdEx2HIzl5aZ5+nPXsFVX+2ywlJwoDLlbP/bk0z5cmt5nfi+6NOu1UA8q8JTVOoeSQ",
+	"QVnNVVQ2cfc6DEWSrxKZoLoRD9F158drJ5FqTQZNn5nMGZNKjnAyjqnYoe7EvTkE2KsN61erR1uphB70",
+	"2y+/onQb0nxMR7qJZqXXPX8DPbxi+bHyc78ShX6/ctSvTKQMxNFLYGZVj9xVv0Y/UTalrOryKeCM+uUl",
+	"Hrr9yrdU+76kubZuCwh5y19qtYYxUDxuQ88y3pWtJmKO7RgOjZpsb6hEwBkxCQwhkVFoooV0Xa9UT7tl",
+	"eJ2SwNdsH7hJ00fbb7HIvOMSeqd2GDdsQlv6nLdtNyfbPlP9BF111q6KOmfiXd7KsfiuQU3R4nqnaBQS",
+	"MfFnJpTCiyuQQrVTE4oxL1zSbAuXVq1WXy1SBqrjFi5lr4Um5Cu2lWiy4RiJrW93uOfuewfkcFTD9WHD",
+	"bXotsjvaq+3XDxqHTdwa7rp73j45GB0W/E6ao0p5rdZV0KOXerTQppUeK73fxSfz5KJDCinWkBt6WUDZ",
+	"rNbuGaS09t4m/QpvLk/b18W9BXvcpdi/srU+V+x8OQopYdCb4e8cyEhcrCfdIatWX690UWYtZUnC1+nK",
+	"WmUrMeFKl53z0+75G/utgNT/IUmKbfEQhURBVMduWhCa97L1RK867zon1yUVRXvR0HDwAjFpg37IVmRI",
+	"wOmRu38znxQzKg/+il9pNlaiAvPtmj5Q9IEUalirtHlPQGE7va+WzWRestlMRde5uKl6nEm02NabrAuE",
+	"plKpdgNxrVDmWrKGJ6cxCYauQ2Pit57NcJde+IMsd9m9POMBrGu7y92oebnh9Kx7foTIHQlnuq9gvtYG",
+	"ED6PV9Fp52Pnw8Ul9JP00Mdu51Pn6kh3NMdBoLucGaYp+mxLc0yBplD/ddsWqTJtLXUhi2ME88OryfBT",
+	"PNNlP1zs+zayYgcawfWZfhFtdc8QfBMXw3FMDTydX4OmmOExNCKJQzbieiPQj0oL+rbujFpGxanEi4Aq",
+	"M2qHhSRbtwQqDNItaRR/nZ+/tKNaTEtXI8EP4RAFjc6zRVbIjnoUYc8LicjJb/yekXBNtlLflK10TIWE",
+	"now8yhcX9l50kfTBLeIThj9YdhEziPhol/EKPcWTkwiDkmuQBv3Gs9Fmu+AH0eVkD88E8HXpcQYBU5J3",
+	"57z96gPIiqfdnv6znPDo10tryFxMqUQDE9Q3gDqZivzdT7hPoKoQZHKOfBpo25q2j2rJeF5DTMU5ZqeR",
+	"YURMTp9I0VfHGLiNg09kexTFBuZvhVcnU2ol3xjZVFLJ24q2FAF917s413r5YuPBNR+PfWLUn3I5blFs",
+	"5yMpmVn90s5YSFFsnZzcIr8GNCRioedYV9ARkgcCyrNCpYmQMHJv/RJyQtjq3SZLSva00btPSe5rO5IT",
+	"HtJ/6BqAE4I93Xh6mVVE11JOtlUKi6e/67C2Na75TUlh+DbLNAcviCDNMlljC6yXhohW/21HqcVl7piP",
+	"JKSj2arqy1NUjCqxMcPURQduHD/FjgJT6PWFsCmA6jFdC3YYUd+DPu3pMqrQaxVNSEi2j5GPwzEJERUQ",
+	"mhouKTppAquXR2p/pB7hpWTsY/e0c3GMvMh0yKcMCV1sc5702odMgcC800WXvgXvJaHjiSx5bEkrQZDB",
+	"lqSWTqLpkGHqG6dvuuBWrXVQ1Bih5MEl1PmeenKybBv57s5Q2iMGVREOfSLDCecF0QuaBvZIUT3WTxMC",
+	"SdvAOvUA4LNQ2owlnqA2xU4OKmwH4y1BiElvM3NvFztZkwVc0ynhkTxbVHMVm3l3oKGqCT+gAvrh6Brl",
+	"368ke6kY0E5CkSyYbgkJdGVoQaSEwkrDSOrMdyaVwjMxxcnnIULubO/KlaRIA97OXWES0Bphr5yZE1hx",
+	"RvN0W7e/jy3ixWrV27P2yU7vbbuxuweZkXyEftz5MfpputOjY4ZlFJIjpO3mKXt5bLZPxYuYk+szHlpL",
+	"f9pHppVthIXpomKcYQpjZ3Agc11XtB78KG2OiiJCPilam+pgABrv5UXvurA/U2E/E7jfBi2cVK5K6vIW",
+	"X6T0ocbns06zE3PUZRmOeeqxqHBGW9xmKMliArIWsVgdWc/E3E02a87EAxbexlUvoXiUy2RwaYVXFUsq",
+	"Zglm7QsOdmkDuOJUq4Xcf6OkCr2MIoHRkAm70jj7SK/vOO2YNcgETRfUc5wBfpX0YrUM82zV2HAShkWV",
+	"nj9NZukVmX4ZtiEbZ8gEVxf30L1bIVQ5T+InUgaLPDzapwsS9tvr60ukTThxZTpd383lke+B6W2o3sBu",
+	"WQmO5fH8K7MYA4kirbI4qD5GCwupuGVbErReyQDEHlPmfJdZrHK34dksQvlb+TDTUMGunlxvLILsGlqk",
+	"xfxnWvYmS70r7oHLNCVCOGaAUEk9GqqnhhAftBWyqo1B0xHhEBIL9RnBom8MJi/EMVLi9ZjIgvzeTJFm",
+	"G5Ai9N2xH0Nyx291uqv5hnhUN3OBWI+quS7xZ48Kwf271DdTolQvUXUh9wPawIAzuQpN4nWDGGiDnQxl",
+	"vzGmfmjMn9twockvy1wLKZ7mdAqIhmZAFw41skTQp4hxFJKAYJ3otpFgnaSNH67f8sIM9rz1AmKs3rxU",
+	"QKG4kim4dtnu9SpzVdPA1ZNR3uw10H0RbMKwVekYtJcFy63ip2IbTQlmIrawpSKt4rgDPbGONFiESDlF",
+	"0yy8UZuvYrWG3gmqypT6Pk0ZM5YkqaclqVqh3cGKeHFgdmmzcsmRvorHtoWI/UVIPDPdYGZK+TA24nTx",
+	"7rqzhlng9ynI/34kd62UprutL1KLwIdgOhrZsFn1pi4KlIowZOQeBNpUINv8ntfXGspkoZs1ddljpIQw",
+	"xEP4N+cptZGhKV/py6/RT9OXBofm0xPm7GYp4y+M9q9HL1/+7T/6ffH5T/9SqEYL4kYhlbOe2nfsnI6t",
+	"DQVGppSJAgfBjglfFvYNbdMC8/5lF6Xe3XaSZlXa1i/67MeddhDsKOQQEk8DtHXD6NcMgdC1NfVz55y5",
+	"JG5Sb9n+ACoYDdBPEQlnfRbgEE+JJCFS5OYezgLi1qHG5gQrCqp4nfpOD/uezKz3AYwcVO1Tf2EdvUrB",
+	"Uo8mgEmYQ0DjuqpT/u5easqAQxK+tqf17tP1HLE/JVNuOr8m7QuSsqpqMB097vOx7sELuAmoDKMnS1BH",
+	"DRrGdPXpu2fF89JpatbjBHIvRAxoSF8ZksRxpEMVVlwi+Ej+EpGiHJl4USacH47UBG07MVf7RIY97t4S",
+	"UFjhsOC55Kysi2juhHggVofQRUBCLHnJ+QCQeCDWOB7t91x9AdqJu2B6mBptZaJweKjE5R3zcXuFhX2D",
+	"ZP4RL6lIvGMicYbYvUWKr6tjmPIh9eEWiiMbqmPTrxzEAXJQIzL5EvKomewzzfwoG6Mt0LttN774WA3V",
+	"GCrJniEsZszFAa3O8NTf1tE7me5hwkFYl+lnwEwd2xpB0YjI1BNWk2TKtUy4tD9W+6zPOsCYoV9ASETA",
+	"mSCOtUkooIK+7IBlnyFiRM0+G/zcB59UH0Qjp28CQSDSv9avOH0QE/uVo99++dXpW0UCfjaD9yvfBqZO",
+	"pe7QYstTKpikDBPVPuuoNQjk4jCcoYH+eoD6lXq/4qCBmmigrRdb0BbBpwLqNoOEozcgEGeoVatpqorB",
+	"zk6YSxDuM4/oTenuVQpU2u00MIseVJHO+kZxejxwthDf6/59AEclu5skRjwm4kivC/0ZAaBAEe9Xjv72",
+	"2y+/fnb6lUADAwBH/6Gh6PQrkkvsd3wIy1KwPLffKc1YfXH2DYo1q9cHxl2nay2gmoMGaqgBatQQJDHp",
+	"yjKwX9NysF6rwVotQaMMdc9sXBgU31VPG3XSBJIZZoOD4IUA2/zWAN9++e2XXwfbx2jwM4z0TQ3VZ/qC",
+	"BoF4ab5++dsvv2YHYNGUhNRF1IOFtAsY6REa5HgO+jOakK9bKQ5sguccdNa5fntxiv6E+pV+n/Ur6E/o",
+	"sn39Nv1Fn520zy/OuyftD1/+ctO5+mvm6Twjnv8NmG/me7UY03xiC8JFtre31bHAzGqvRLg4IJ6NjUYB",
+	"lhMH5ZeREPqQ2MaPWlTQvToUtAXaesNfiD6LQr/6EfsREdUOPLrtzK19TobQIoORGM05tINAC5+Knpkz",
+	"y/C+mC652PeTPAlz+sQXBGSLKjrT4RGYoV00pQywhY9GqeSuPnN97t46yHS7jQTxlBTiEkfXNG/V6lr0",
+	"8KlLmE7JMrysHWB3QnYaUDAWBNdYTry/v69i+LnKw/FL8654+aF70jnvdeCdpL1j5cfop+mbkEcB6mlU",
+	"a192UyVfjyq6LC2wScJwQCtHlWa1Vm3qoIIJCIcxbqsPY7JKBKNjO9ZA9o+RArNRn1U0uCWzex4q6QJL",
+	"d0IEgkr4xoytYOH0mYsF2aFMECaoIuL+rIrabIZC7hOIBoVAUCo1LGMuBNlSii611brVZoyEKEptCskj",
+	"L7Uxzln6XI/+Y6Xn3uuNQhFKy2kAmo1aLWcNxUHgGyb38u9CmxDSKWcQ6wAdLq2BI375b/A25N1U8O0X",
+	"JU1+cSdY6ghFq3ZVDkdN/MMPP/zgNrx6xv57VGnUGns7tdZOY/+6dnjUrB3Van+qHRzVahWnsKTrFFRr",
+	"qY68oo3ddUgSMngM4u6JXoGN/oVlxtqptpurF3V2USp1qLLv1ola52END3M5N0pqBLgXD9TIDlT3GiM1",
+	"0C7Zw3MDQUZL+VDN7FC4Nqwb2DXnhoKsmPKhWtmhmqSlV4X35rdnMmsUvqS8rQvORz0ZgHG+ZkM5GjUn",
+	"y1S1RS5mqZWj+rfYzKk0xNhpYONlK0AZtHq8QnnhjBkdRMy5PvZ4rPNrAqUHf3MqLY3/RQPH9+TlKxz3",
+	"xINX6stfuWHYBJoRT7/UXP7Sax4OqecRpt9oLX/jnMvX0LH3m1PZXWUrXaZUdeyDVJdRxuFepLSFv31W",
+	"Ryqi6RQrrQlo2XykOhRMGgtT5FtUPn9zKgEvCvzUjmqQZJWMbAoPMnIPKt57Mhsk0o0D4QBWUjLB+aXS",
+	"ko27Nx0xYlIzcOAL6JnFozCO/4eR1LVzkLox8JDGdwcpWm5ujwNdrPss7q7A75nl57dkpvg7CObW4KjW",
+	"CLEQnJl2E2LC70V6QZa995ldyws0iO/kwBqQjiBIBZpBI8bvoa3AzOZ42RRKH0sSblf77Ir7SuQ9a3fP",
+	"HZ2yUMSKNPjbQCeNaPTKNApfnfgvJ8FzhHed+9tlQST1xU1s3sZK/+hcK82pdkcN78Ct48PhPml5zVqO",
+	"YdUPG/vNems0arSw29zHuLE33N3dPRgetppD7O2OavX9oee5BNfro+bQ3d3fHY6a9Waj1qiR3dFBGZM7",
+	"uK4rCroRk2tsyuR2s1zAa9Wbo709b7i/26q7w8N9d9/1hg2vRUb73l7dbe3jEfFa+y7ePxg19kaktefi",
+	"0V79gLh7Q5fU12OMe7nJSe2wWcN7rf393b2619zfb9UO9huNUZPgGvFG2G20Rs1Rrenu7tXdWsNzD0f7",
+	"B+7uYWNYG9UOhusy0/0cBzxw66P9+p7njRoHbpPUvF08PKzvtkbNA9Iku7X9VtNrtBoHrtsijfqo1djd",
+	"93a9IakNR/VRq7YuAz7IiQV1UiON5mi/Ntzfr9X3D/fc+n695e57tZp36O7j5vCg2TwYwt5xY/ewdYAx",
+	"rrUO8f7IawBarce05/DtcdnvItZrekjqyrRWDo/t5f9cjLhVX2GKSzzzOfauOf+AQxD2vzcDP7EdDQwh",
+	"yfHtb05l3oag+O1LNyQeYZJif7ECprvmxxYHMHun3oUQUNQzZw/JZdCAUXtSiHcE/BYRJsOZYZ3AKhln",
+	"O4btxhGb2pA0omxMwiCkSaswa5uAvtzg2HQ5E0pVU+xTEt3/0Z0oDt5nFHAwEol9/4WwlkVg5VvQH0kX",
+	"6DDWTbF9jDDTPZPSopASAVq1ZpkaeBmJyUkKkGtrhJGYKBbpXWI52VSPW+0qZ5ea8YuX3OzUKTsg/gQk",
+	"NOjwh5S91iVN0BBMzm4GY+yNVT+temNf/qzP4Zu+sz4pclZfkSm/0z7O6XHaiSgnIY/GE32X9ECQlAOe",
+	"fy3D9yuMp9fZr1RRq9aCYDZoGRsSk0nKMtcs70DAzOTb8jCVbptyKxTdrFPYUBZhH3q1nJVe+AjA+P6X",
+	"sTMN5GzR/dNn5/1xz9a6ZxpqKeN4jlEhbNB9/to5lSAqqmamuNoWFN7QEQPbpjxqMm6q8pa5Y6b6lppQ",
+	"kU1DMlH78ryn25X1mfbEKfirYTQO6ZpU1eAADYKQ3mFJtP582TnbdsCs2fUGDhpIgqf6L1vo2LaHJuyO",
+	"hpzp1sHo9cmZ6Y6mxn1NQzLEgijVFMRLkyT1TkD/sSRd85bMQBffrqK3N+1PnW6fJaO8PeshaLv2nko0",
+	"mExFW2vzoKPruk5GK66iC+CmVn4wKnWrVjO9GZX622eKiIgoCMA+X0VtmD4bohTgUBDNiGt5+7sg2Cfg",
+	"jgmJ0K4ZkD/6TMkaTBeOOk61gQKXl+7QJtKixopErM8KqdjawkOPyN8FfdvQZJCU/a+4fFqNw0y0vppC",
+	"Q6W9XV2c3pxcdy/OdZ8neKv96qTeaJ52Xr+BFDSL7ZWjyo7636vOm+45urzqfmxfd9D7zl/h2z777Zdf",
+	"+wz+7pyfFvyu7jXcDsVFOq/rjeabt913q+s72TN5ZMvFJktYS0ZLBzOJrCT9hzb2JNpYj8iNuE+h0JeY",
+	"fRaoZ3qmrCXUhLzw0CNhzizqxDZRG0FFQyTuqXaUARcxCV2JTVSUusZateZRrBgOic+VFid5jhiC5HiE",
+	"GEcicicQ31PuVevZTT+6cfC/kYPIBD4+zEP0iDYkc6irKJ0Wif+QfDfz42h6IJJbNO/IWUvMMOU/jMiY",
+	"MlUsJFkvJRS90KWcH2W6MgdUz9IuJWnbApRJwyzEmZLg+GikBTwdso2AdiiCp1vIJ6lsOrTMJUd9dj8B",
+	"h1Q8qG4urp1YJpInlmmbJqKQarlvy0YfKlrs+pFHvG3rteozaFQqUEhGkVAyb0/bvzT7hlqBVCLshwR7",
+	"MzC3URuqryOvqn3WNi1NZXJj9MLU2DYQYjUXki5PklzSh3iS8gSomLasSjgKC6c8kR/pEUnp96CkK1JR",
+	"JQkorGDk3tba+UMMfAJq3AHsUYTHFCpIyMiKJvqYkP5MvW8vQzImTF1a6Ff8eFTVWe/NpcT4KptWYaPc",
+	"ElEyHSAAofNaS88UHQDpNfbBA9nuM+5D8F62rpAl30eF6QNKj/cIMo5+6Maug+Py0qhjyy6nKL2it4qj",
+	"2PLUwFZXJalX8XGlSuV+ByJVLL+69UZr5I6Gu16THDYPWq1dd3d/rzlqEm8IHtb9/YP90WGttu/tD4du",
+	"a68+HJL63rDR3Gt6jX1SLPM+GhErKFy8wLOYLSX9h0i4jjEUQkoSypO5iMvIEPUWuha0hT52ClZRV8Id",
+	"ea+OKw6ySNfn1KG36vrmb6+O5xEceRw8CygRnqwQRIWIdNYf9J4qksBa5lcdug3eDM5WjqPR+7FxNI96",
+	"TVnk+493e5Y6Dk5tWc8/7soad0VDrdSL7hTbXy4YKSz0iuLgMsvGnbko5Ue2qICPwnSMNOne20WI/obI",
+	"74Llf8QI/zOagMrijepHtcZzxRtBeuAfxG0N4vYGOHEZZdtEk8gZZqJCVUD3hLO0TIsCUvvdUo9W0SD1",
+	"aRDn0uuCbulisZyR4z7DzNT5Mf13XJ/gECq+ovdKwtDzaFrrcZDjtc1HkdzEaJKJWDM0eVVhQRcH+L5B",
+	"t44p0YiIR01T2jxlQ43nDMN9tPtsaEzhifxhrXgKa4XpB7haCGHOHJGUIHwEOrLcpqCt24mCsZk5AXHf",
+	"6zMbfVhkUQALLuTuCTAo2DTCxI6wfVyqp/QZVAC5wz714rCC92SWRDRYirSuOSHONHwuAY54BwcerjW9",
+	"1mEdH9YbzVoLHx4e7B628EHLO9hvHrrDg/3hwf4hbtbreFQjbrM13MX1g73m/nCEU6LaY9tF1QpXsSjY",
+	"WNI/jAoPMCoU3MUFhCPVuLDUl31lKq/oy2yePlJEiXomMPjy/I3uxqiUrpZp12jZurqalPVZrq6BIMzb",
+	"gYrPOy4UahYBEBMcKoCl44JwSBAdMx4qzQm1k/6PQt/kPhvxMJWXC+4cqPbsoSiw5bR1WzpbmRAUN7M6",
+	"B4V0PIF4ovuQs3G1z9o2bkxIDOnJQGMG+a6NAyQk9X00wcwTiEfSrk3XuE1RFeJCpaBpieZ3Ys7ge2SL",
+	"Jl0sK3vD2qjp1sjOwaiGd1ru7u7OId5t7jRG9dHeaN899BpK+4Oj1IUq8RF8eBmw8fEQC7LXcujHVxdX",
+	"97X3b8a83W63z3s3k87NuN1uv1X/afOT9l/Vv/W9v7d89Ue1Wn1MRcSAanHeYQpTq5sJBI3D5S9cc36G",
+	"2czQHvE4l7xIQdB3y42RJL7OkZzkr/OIh2MudwIsBKQgKwGgkH2fYepDu0zKxj7ZiQRBIRHE1CJx9N0C",
+	"212zZu+Woy4OXE0Tg2diVRQX131hjhGVEOgP1w9+zl18mCReXxW1hebv0EiSMpgWWxNmEJI7yiOhF1Xt",
+	"s1SvbSpQo1ZD96Y2Nw/hrsHq9FrARYvjgMEkS4FKFJI7gn0R15/usytFPn06pfIIHAzQ7SZQ9MeMpv3Q",
+	"ezVbox0ITaOWdIWDshq6+3P3Ej5NeBT22VarcVho83kNZ3Vpj+oh/l1dfL+gEc/KFyu7mCf16j6xJbZt",
+	"2vYdI6xP2RYjv7etMooRaHOJ5InUkd8J1TqDPlHIXvGdFFlZQrxAsC8nWT06hsANfW7ZSOB00G+mYhy2",
+	"GUbvPl2jLSgEMsh0JTlCr6BmEvrtl18Hha3JtpOqZnYGCj1yFBUYQdxHq1Y/QhG7ZRDbbNDHShQxKHQ0",
+	"t60MGMsHAs90mtR22tBsE6OMCzS1PSriOvs5woVHkoSoXjOll628I+KQd7M08Kw2a9ono76P6ZaOP1QC",
+	"W303IfujKAQiG48HylbjMIkYR/eUefwerozaLixtPpYQDvi7EDqnkvC8imgqyVcRs9XpBqztiaNZzIkq",
+	"2DTrzsLdpVr8JCbfw/mUZmONmuuSpntuVpRKW7F1ytS89Yb9dF7ypmn0UyGzd5PhG5de0Hfdm3906+e0",
+	"K7rsatc96e51b4MfP568O6yS2bsa+bGtHqr9+6fdyZD9hY7+UnUbPhtOX9e8H9/5jykOmkMTkb9Qx+xp",
+	"UwFlf1iuflesQp2LIuhAX22HQebFBHMJv9CtActDsA29TFFT2wTLkm4ncQlaD94yB2A5XQbFjxCWdEER",
+	"lLmpIorgBdS2qDJNUNvUbafS5yU5j01KHlMNzMBpaTKG8VRkBbn/thmv2nC6k0hQS65ZXAJzJdHMloM0",
+	"JSIhTSsljrHk+3SjOJhNTfTbL78asctEmFFGJcV+8hoVaAD9XgfoJRq01V//Vm80W7t7AxQxX0leYKkB",
+	"u+2Xy3av9+ni6lQ7uYy7vs8SBTQjusWTbCS7rSWKRUId4ZQ8lyx2EYgHi2MpkSt9DhWnYndXOarAWa1+",
+	"te26njqwuEi+OrhuNHLy1abS0J379ux7SkLZboi/Ixnov5dEE1cU9s3dsoSVz5veQzKmQpKwnKzGVbys",
+	"1KGulIcG6p9BXG4rowxvgeyieLNRWwfA4m0msr2xA0ebpW1+AxjhwTq2xFA/1eQMhg6iMOCC9NlV5023",
+	"d9250kQSnktM8Nva1xYTUkaIJ5KuFAepDmTGb5hqWNFnPpGKkqrNKuoI3gXjvcsUA4PWR5BeCaB/IY7i",
+	"avEpxVnEt6DPlFBXO4J8TOKD08DYH3XGZrxgyTm6J/g2jkeGDQJ7cJCmG576Se23z7b0aLrQ77biL4dH",
+	"GauSdUpmosjQgrILVxZPHkCpNcWrtA4ah/VmZTO574EKtt3GHzr2P6WOnRSFReSrrhBdRJ8yd/DJLKq1",
+	"FZjDCWcjn+reD//FuZC9agnjKDqLJWJ/1lOzQPZXgnWGYNo0v1j/nmcrOT+VZSsDuAgDJLmjGVYkbEdx",
+	"UKCjoIq6TEiCYRZsvVWWycWGWlNnXU291PdcwNLQVafXuU6UB5D3Yy4Tc7nE1RUFx2jXqAzYxLMl3ixE",
+	"5bpcsM/SbBCVcMGUVcNaFvI+uqS5t3bwQQn9ONi/aphg5vwURzU8D1l2FgsO207qPNT2teo0xwkdqMrB",
+	"CNXainmB6bIdlheaOCHNULFAY3pHWDynRobtLN+lwrDePsvNiHKst5CVCvIoHrcUL2TNex1pAewwoeUN",
+	"tz7cJ7XRIT7wWqO95nCX1PG+e+jVRg3SGu6twzlTq/5nds1d57DQ9FQ7BpYRGwrpH664Ve2rRJrAnRiq",
+	"5sYZmpfyzalbBOe/mCvkiOcC3UWpFyZS2ITsKOo1NXEHeztAw4ziwS0FTwce1OPAgyq6YL4O5JlyIfss",
+	"JC5h5mXFBxKKAuZjQ8RtiNAS0gyqwA4aWC1mcJRQGz6aD2DQvLVq3knziWVvphkq2sqrZynCtYMGvZtX",
+	"X9onJxc359elw6asz7bMjG5ub5S5PkMlT+tzvCMhHc0SLqj7e6R0K10zUhLfF3GkRbmH/AgZByjz8s5Q",
+	"AnYqnUcGa2zUasZGFn8FlrPMWWPqI4FnAoFFDcVqJg9RCjwKHXT3iVGWu+ialKmE/WSpBg9NoWlgUIxL",
+	"nZqdiBd96D9xDFNn5IGSCdWJ8kjGASTpAJM+G8TBWPa49ecTEFWgz4oh59aOmSphFkZMlMWhHffZlAqh",
+	"dPnYbqmb3CW1vWLemJpz20l1wIij6ow8s0pMTPqyzcXHbKUODDDMGk37bMJ9T3cbmoMsZ2TbhtYUR9Qc",
+	"gbUTQHFFZDjbaY+k7euVL+bFvI5a9Imma5trzwnQtBINWVLrh9YtdF9rOCohxUBtndzd1Eb/2QUEe/eU",
+	"lIpvCTtG9+qeK/FRczUHUcUSZnDzHB1tHpMToGV/yA9rhfJYXg3swmDHElkh19tuJc8RdMozuiMk3dj8",
+	"pCSWB75+9+naSQIM0+pdMmtIRiERkx06VcLFmMgkK+A4mSBueCZgFRJadMUZBqYZQXo5L0TSVcgEFNoE",
+	"IU2nNMNU9E3nPg3UpqABlYifBa02fCHUTLBnE0ltOzDkJrwls3yEkYbUg8KLYgAnXmudnoogYTUuzLxp",
+	"pNFzu7dOyZQ/pn9LwSuW3XbUbnaUXAFt/FPOLkjQwD51yepUL17qU1tGFbrN55XMW0F3d2q781bQTW2W",
+	"t//+qX7XZbWswVJDsevNwfCxeEsM5T8Chf7rMaKkk2rer6aQpZDvJBygnPl0hYiIzW2JO5NuYVHWLRWo",
+	"6nYcteDFy0qxLVNEOBVaBG134ms1SCLRQfLW9NDFDIVEPane6J4hQYRQfFZQnzDpz/osZclT8rNerBm2",
+	"ii58XVXSWgOTXLdUXV/zuGUEcXdEEQfPW74QG91SnCgJfYL1xUV5UjwC6h9k+Avj0DmchMYtUEasr/R5",
+	"dXX32LXL7rYhS043nf0ufddWdQ5tShaDYe/d4fOFB7Qzd+CP7Lv5qKq493M+pgqoSJ6IWBKRBFvFxKKc",
+	"eo2oT15GgSLCCyRmyUPjjZhGvqTQRdFo92qAQUZmVtTE4L1V27UnAvq5gtVByJBAXIE0hX6GPh/qrvUw",
+	"1ASLiRK2oe7ifUilVETSSLpqWl2fnDI0JVMezraPkd4DZWMzjbbEhLZ/rxdbZbaGM6WqKUqxraeMbSba",
+	"dZ9r/g6GooFakbGhRKE/AOvKCfZ9EgpITbSC9dYA+mUPHNN9N9XKOm5xbWjgtmndaWjc1iAOohs4fbao",
+	"/7LeHL9nSVEFM2a6djn0PrM0087NmTEM6QO6ngUEiLFgdDSy7W6T9EUNy61Pb9vXn96gs+5ZRz8Jai4W",
+	"SPdPnUgZVE+JJK48ScbddqwxD8e9phP2cwxpmnoD5qUd9Zbia9D6rM/ijsBVG39CrdsvlC+EbhOnfjAm",
+	"ZjZDHg2JK7np7x0ESjW3DXobu7t9lvJ5bRncjZNwAK1tL/ft2DAJ+oeaGqxgCqpfzto/fnn11+tOD23Z",
+	"VsD1Wutgd3+vVtMwc1C9VkNn9NX2McLIV8JNqBese7PWm30GJeoN5lGldQWyuMiEAsJr6pP/n723e24j",
+	"2fLE/pU0YhwCNAUQAD8kgtExS4lsid2ixEtS3T3T1atKVCWIuixkoisLhHBlRVzHhiPWDjv8Yu/dN+86",
+	"dq/9tOvw17ysww/zn9zYOzvzX2zkOZlZWUDhgxRJsdW4D7dFoJCVlZV5Pn/nd25BRc1zS+y53uiJdFA3",
+	"KigX9cNUzSqLUb2pJymHQKtv9ty3BKuMr6/LQjFgUr/NRsWr9Eyr8i40gc67iCOnR6XolvyI9/3JXiW6",
+	"v2XhvXkvzpmpdLBodeO3Q3ZR8SpKPACrUTvcYq3oSXeTboc77GmvSVvddrgZbbHt3k7zSetpe3eTbnW3",
+	"w53oCXva26XNbitsR5tsq7dNd3KkB4ze+O1QDY7dNreetlub09161Xo0InbVeD/6OeaDmDdCMcgF+yfP",
+	"5xbtAbWBj3hPLCUsRXENZ6UKdA6pld3DlEkGDejXvtJtGRmgr8DE8JZwg6i76674jkGBR7JoUHxQ5+Hj",
+	"wlIJ/Zq1sLRhr4IqMEqJZlq9k6p7akWYsayOtoRuR2TEaRfBC2MKhPg8qjXIyaibxCGKprenr7Ruwnxv",
+	"wWgBZ8kuHxRldJnPQxr2kXkQflgNnkMPbTXhVCQdMoTxPTKg7+v0gn212dre3Gk2mx6JB4NRptyVoGYS",
+	"f4fn9ALUWeBX/FGzuRmqFYN/Mb8S7CmTIjjq1V8LzurHNAv7gdJ0oCkyYHgLHgc11CWbzS2bBqKkK6IJ",
+	"pPPecLS4SAo819XgVP23gyv+VbPearY3oXMM/N1qtrfq+Z/17VbbjN9u7uiwJyGBeT8wmJqnHh77oWY0",
+	"zSBEhp4d45FRdzs6k1T4vZ4MebyBawDd+mENlIFFyH4h6yXVutMEbwhU2JhsMkCavG8Nyo52s6kTm+am",
+	"B7EcChkjvZTp/pJppYWWBMJBtKOMNpDeeuhvS23GqulVT79+TnbaOzu5jnscwFS54PX9s+dHRzCoREtP",
+	"2zDW3MD29MDqnTXIkTIxYIljnsScBZhFAKN+MoSQQTcVY2VjYu8888rTEecaUzsgVdAbkmiKwD7l5Oy7",
+	"F54al46iWHjkKo6Y8MjJwdceGSbKyMzY+6y2p7Np+oeTIfPIy/PjVx78nvxw/AqM32/oFT2Dk6yGNIzm",
+	"Hr4MEtAso2Efmg55kCNB+w+4nWAR1YEERDG8mEO4JSy+OW+wHsEPdVcO1N+A4JAdwgWIBA0tdrbjmZZo",
+	"9RORxOGkQyTlUVe83yPaPqvLNCSPlGH3yImG4KyMGDL9Ckcc1ktCSfGFJXbcPzl6JIlI4wvA8pYVU93I",
+	"SFM/eqnshxVImA+0SQyozhWufzbJGBy1VS4+6ilxA9JmlYDG443HRRNxFWNunvy+7kilpkN++pVt2Wc0",
+	"glfwQRfgo9CRs/poPxnTidSyD+zSojHpmjiMjwZK7cG1jinqPGNBMczeLVhFU6hJ5DctucesSCu5kxEl",
+	"Rix0Rxme58XCAKSVc5ZJFYQDqlaWSOXaBXvECL2v/Mqffv9Hv5J/8virt+df158+egQV7lY643F7hCKg",
+	"+IRDqhS2mvQ/reKs/6t8AjXnXqW7yqzGK8Yvsv7sQjyD4234v8y+fiRRWy5833Yrxjzb2ap4lUHM44Ha",
+	"A007k5hn7IKlhalMSaT5m26RpFo8tdl1UGZFyTYotTEWj+28D7/yY7O+S+u9nz7sbH30K39R+gpykX32",
+	"cr+9vVMSRXq5X29v7xhx6qjqmJNEjFlaD6nSAOw9qbKfR6ajnpp1be5ucee2bGauMpn/QoySWU0O6KvL",
+	"JIG6ebu586DF5pSVqN/NWoSuRejnF6FouMy+EjTWUKSBiY4yrY6fJNR8UOJVrCrz8BZKtvz0l3X8zwb+",
+	"5y8Wrt5a6q+l/kevsokBoBJeAIh9P5IkFMMJqRY8/Brgz5E4YI9wYU+WI4XvQy5+tu308d4gcjs3iQVv",
+	"tXbmYRCh1AUUaFkIxFGqpAphXPQ3a24ktXUNzGKainQpZnGV6UzvrpUE7+NPlqu+/3iBNP34gEAg2t3W",
+	"UU/SnUCgEKL9MxFQXMryc68Xmbw41BgPJ0xKxmKURESqd1NVi+rp+Is6iB4o+ppnwz2QLcUY33SAcCzS",
+	"S0koIuJeHJ6XBSleshumku4ySrFK4KE80/RImqWdJzHXduuv2249i39XcGuU2QEv8Aty+11Lp/ysZKXp",
+	"lAdrCawNy7syLH+l9mSJRqayj/gbq4gcPg5S1drEM/oU0yMvD/cPrPNbc6mei3d4LXAr9qlEhxluZwbV",
+	"P0QbZ4r83CLeWT6J2h5JWZZONAbeqUEypU9Tr9W5oqx6HqulMkHGNM5KX18u2j7mVlV5c1GWGkS++3gL",
+	"jKr9Kc2d2zbKtkLlukp6eSPrjwZdDvVNCxLNyGUtQ5pgpXoP6OFlHDHIlr5XAiQYB3/3h6Af5ABaKocs",
+	"zAhYToDM0fAznzMOaJ6okxNl26YPOCyaaO+xs2+dQUUfSF1d+0eUkWfwRfoR1MEdMKxK6cXvoet6pqam",
+	"BlKjyjxrRfO9ZbBNm0YODkhfjHGiA8oncCvE3GEv955IO+pxEcrWxyJARsM+ARp8ZLDX9fycvYcp7Gx5",
+	"pNV+6pG2Ovjt7R3P59utNgzRara3SJUWErWtZvPv/rDZbCLNcXrFsOCv1X76d39Qv+uK97UGOVNvxJAE",
+	"jJKMRECHxhEQqDHKutqRvadhBs/SIGdilIZMdsg3J4cvPHLy+oVHXhx9TaqYre2pw1xDcNX3rHuCCX+7",
+	"VdScTl6/yLOwEoYzHyvDWY0FyGXM/JMspVwOqZKeNUw8qjtjpnQcS9Ygh2r91OzUMNBqFDqHqCmorQNv",
+	"DjBtOXU3oCBxbSwwDiARsC2O0GbTsDFI4wL47Pzl2+NngD47Ofrh8NUZqY7jKOuTv/sD6bP4op95xpwg",
+	"W038X02XefaQKwg2+FazaUgaADTHQhEBos9OJYoHjEul2DDkZ44RHtkGwTOsyc1tj1SfwyaEQmi4HDLX",
+	"GteNV2bpiIdUF/2EIk1Han00SGC7Qfb1hqakx8ZE264A44RZ4jlSq7tn63bsmipppuYapyQbpQh0RNQH",
+	"vAoAcEAL3k/DcOz5fCF+Q8chx/jXe/21VXG5TQxHG/YAVsUWlLYD9zAoj4bPX8WXaORA8XUuO2iaTpan",
+	"zRdkra0g+jTHsCh+v4fNqQ00kIicDOP3LJHetcQN2W61PRA1SlnFamgAT+RwuXFBiekzoOF7rim/2Vam",
+	"PH2Pprwa0bHsW2WW/fQzvWTYu+MeHqp/hw91u1AABwt57dSW7fdxKxAAeyg+g6H7gFIoK9vcS4TVDe1x",
+	"TJl8aHlbH9/n/1zu661D9XfkWn3+1+w4Y6sF3mERuzQ6MVIJ5IPjRRT8NuDA6GHUWz3NFU1Gbuw+x3H/",
+	"+KECpStaa+RBfFMiYWxqJUhB+OWX5Lccd0jp9cWI/kevkmGQ+gQ0RPERcu9EPYAySEqNvMWPU5aKsIO2",
+	"2s1m8/1us9nUKmrPtRqUYaitVY00NOjBnn0oY0bq308/3+3lLPbn+OHBOPDAURGjDLyrVqMBKg4ohRIl",
+	"GBkWDOWsXYVFRX8Cpo+OtbKCbpY22l4FPC5Hw6FIMxYdsyimEJJ7OAmNfccTQhYjXKvFmO54sGFZfOKB",
+	"eroVCGTz6iVTmIZlSVAmZVxZcKIklKL2Yo6kBIZOILZMcnHmIzQzERdqazTIPsfaTmUhW8ID9CKau3vq",
+	"HmiegSWNU1YWGbaZBvY26HSp+zvZEYDgz7ASOPyRuj01oZyNSRW7znZH+ZOBQNFccjUPuQ+Aqa8vxiUj",
+	"YhVMl4aXZRb5EUz3aJBT8n9C0Y+3yuXn8YDJjA6GK17/WjlgSwqKlqRUeRxeajN3H+runWp89Y93zeY1",
+	"MqJ2sXDt7ru3rb390o7VZgPgfvriyljui/T09lsWeB8qYiidv+hweBZfcJqNUlZSgIsiBRoczVCbxoM6",
+	"MtAvkqAbIJuWy1ErqySpjoaSpVlNu5etZtPcXOoYVJyxAWDx1VZmERHcxhwhcJUyVE3KCQnUxTLwTIBH",
+	"pBHEk3nWIc9PD/fPDw88gh3gDzSXlyQJ62Vga10yNsRYi8/BOIHM4eHp6ZtTS/in5XgVwueafxg5d44i",
+	"XWiRjeOQdZxii3zyNWiLuUQYe2SxMCZV/Sg4mjLTUfFYrpoBqAgIv8FpxqgtRMuwBAATSyZutoLAls/g",
+	"zX6BYvvHD6VCevbTNtwlF56w1a4txCGocYQ/bSmLdxBz86d1MGia0sm9VYDi1oP7Y9IDHHD9eD9+cOxw",
+	"7KQDAZuKPkVzdNy8X+mdW/IrXF7dLr3Suc0GylMvAbbyIq32htv4/RCa27LBujjzYSkpoyMwudTVwmlF",
+	"ZSUZTVFNlSbYdHi9irSRLCIDml5KaFYokFQxdRKaDfJ1DJnHvGe0mRuyJWjdADTO2kCEqkwac0mCSzYB",
+	"PmhSfd6POZOYYXlFMw1eITSJL5lHQipZPeaScRln8RXbI8F/qRNe7wKfK7cXES85GUBtmvYhTnUywKgT",
+	"5SPvkYC9z1KK9DXgkWCb+T6DxM0bpUI7ecLKPg6xT4PqBnQd0KdynS8BoJ7yZmx2QD+tB/4rN4myzMNs",
+	"XXeiR2+Qg6KKRL9eqTaofC1nqVQvNVdYd62rjgbf4sOcGgm9wo9O6GpVa2fx79jd8O/YH//4oUKvaEbT",
+	"t1B8X/EWui8umdhPamWVWG6aMv5206tkIqPJYcIG6llQmalP1BPLOxLneFDVHZYFYbAKJOf47TKprSQm",
+	"cePeXMDfvax+KCzY6oDZRSyI2zmC9gPun48oY9WJnpW2eNKlS7bfIEeZzAm4cpp9kye1fRjEkHHyPeue",
+	"ifCSaZZD6vPgMg4vWRRg4pxUU0al4EQTHb87OHx1qMxnbLyfMhImQrII2FsSRq906fxFKkZDIOCFf0HE",
+	"BvhpkKtLiuQKmumryeq9rfnCjPcBqVwZRwAMiWUm0kmDvBIXF5AE5Y5Z7vPqVnOz5tAz0uFQB3lwbbTc",
+	"hQ7fOhqjvQbDvGY7dBfcBwwVaoGPA6pH1atrCdeKHgk8hZ5aOdOYuv6XEs65owjJUppdrcTWLGC3bAPi",
+	"ujrR2HLTz5uPnxqmArAeEC6e5JRUvbwpB/JbNcqwBbe07+9CvbsqfUU+HdoNK57xAou8fE/Om7tTvHxg",
+	"K1Y6Hz6W2wvovi0dpTQseuv2wdIeGbgL1udzEYFO4eS9gE4YmndZL9+0IXDdM3E0eAu74YRmiMsYjkr7",
+	"YCBDCrLsJwnMQLkpehZ7ecLD5DDdo4w8dlvNzRziVmv4/Ou5EUACAcCCc5SyYULDqRCacmMgKlfOcqaO",
+	"w22KixtmJm4sFsxxr4SwMypn6jX0aVwpO//XP6G4QA82tWHURN5hA6mV1tGgu6DqmmLmgrYygrPiOb+O",
+	"27GBVLlzAz3fO61YXE7LqR4nOnqBPT3So2jWJoAmPfmuwrveefxhSmzeAVUvrp4+jrevnmH8pelF4MNa",
+	"6+iVT86BKCIV4DUuOjbKXN5AZ3dh0QFGN/FCT3mcgI2H4IkTxzRRFbhOBwrBCbfxTUnGLEnUfyHM6XMo",
+	"0muQA+NTG89bueZWNetePoHm57IXf6W2ZykKGHppv4pl9gKf7cE6qbcdN1x+nQ5dlsCb9xMpSBLLLA9x",
+	"2EAIst3Zz/ezgEiW1eZBfaffVDnyt0cTyWzmqytEwiivfLzz4Od8h2ez4Ko4j2uAaXprVzr4L/BflHwc",
+	"dFn6HAy9zqZdBeDch+vUBh3zGcfnc4dT4ZjAEVk9koo7Yi2UbzmwoYSVk0i6MHJrSV7LEeAbH/TmXBxz",
+	"1Xta+TEY2zS9ZodDIPmGNBDGOrMOwZ2to6skgF802BUyInIBAISQcjKEpoKZIHEGYZWBSJmH5AIY/IS4",
+	"onKkaAQ1K6bHqnoAkgpsXQM5LbyHPXuBz8es2xfiEsL1rEG2mlt5vZMx2rggchT2zTOlmo47l2S6qM3S",
+	"YEvGokfSAjmqAYaGSenS2sMe1MzdNEO55v3GDnrQea7PUkZokli2dY90WUhHkplgcoT6LewLyTjpTjAF",
+	"Zno1AXpVj+5zaN6H2UT9a0kGDAjW1cUYDDas6Jdsgk3p1duVZrPV5mpIsxleaBm1juSWG6J25e12Wsu/",
+	"2w7s6pUF6WF0Zmlkd2qTznlbjySJwV2zZkFBY4PRMlT+k9XWRrUvKh1YtJPQJ1Pmy4yANimihTa24Kye",
+	"iTq0iTQppS7LxoxxDHDtm4YNkqXPEOime0Njm4BY8KJt7vOqug3j0EcikOznoOaRlF2JSwDTQfUOUt5q",
+	"Cw/TR/pg1RrEZNRtlkjGkIPDPhRxkliBvgeV57GujDSNEhJ1o4v4Ct0SHF0ZEg2o2QQhDk9GNKEBPNpC",
+	"g/7YLOVDNulnMUUA9deaNhT8iqUSHq64Q61lWG5Vw1J9+v70SnefTViWTqm9YErPbmVKvyj4RNinpm/C",
+	"2dHrF68OK14FC6yO5YXasOgt2J9U+ixJxLxcy9PZHkgsijPX7+ilYlB0HrxKrP7WVToDeaHnc374wzm8",
+	"EDjl1smS7GftSswi7z6rD6IP9OoOiBGOaxV8yyr4eFrrZGNst7SqH2LezMaHgToFHzdwE2LN3RKlrX+L",
+	"aps4BjokXvoCerMFA3kBVrjyJniETCaURCyMBzQhcYQ+AJUkUOciKIoyfVRKVD9M98ZSTK8b6n5vDv79",
+	"FJZCOjjyMr9LMp6hCxUZ4gvoVAc+RoM8E1kf2TM0j5XP0UHz9EqgoarvUDNem/67oWVCQMCB83LXDAj4",
+	"48yYBh6i62d/N+WIwTMBNsc+lOFFMEaGoRLJm2n5fMQxlRItceXM7eeZA7ikevW/NO9liS66rv75LKpH",
+	"H6J5mufWdcgyN07fzprAaw1yyxoETyQGgOyxXEVz2NNdT8TFoqydIFEcYbtyE0GCeNnRMVFnYzo3ccpC",
+	"kUYs6mi+q5AmiRW8TujJ5yC4TPccKQYMKQKrRrDhlvG0hMU4wAhdLi0VNSTP0/VNKEPRb6p5ecGPBrHz",
+	"CH0qGEH9BTAFCl6c7vaHs9GW+ZCJIbBMqfPBfF6lnEBI2cQkUA7D9NQGH4grI5lRQVAgjsTPfivUk+OG",
+	"RuKmAO+sOWCgnD6j6QUDKWMZ6ACKjlX2DbzoiqVdTZqKOsjE06aUR+D5fCqyF3gm1odTbMCk4WMDBsXF",
+	"cj/B9YTR9LI3cNmDhrooE26rcN2JUP8WTAtSPT98vf/6vOYhTBP2nUg1TESZAz6vvjk5098rlXTJJqS6",
+	"f3Ly7uzw9LvD05qpytYtEvWwb88OT2sLPdc35uNXaov/ajJSd45kD7VwKG64ilfR20Fpqrb502oqtQkW",
+	"KsWpVBDLNDFbmeotU5El6k5pzSdKIKqDdeSo0PyoKTP88Oxs/8Xh5/fM3A27unuWiAvCeJbGaw/t1vXr",
+	"uavvrJhRS76inpUsUypglWT/0TFJRwmTDRL00pjxSL7hySTIO4RCYKHW0fa7MvUILQliEs5YJBGKLhlX",
+	"bpxSd1j/E7IYAoWCdBnRt5nC6nlIJfLy/PzE/tDC/rFEqjaHCOxocGae91flHTjvS8d/bhXDYxZ1aedL",
+	"fd1aDNylGJD5Fi9PlyyD1Lr15XsO0hFpaxwzSYsaUg3sm0VTN6g15uJffyEn8Ibg2sJJ02C56x6jzwWE",
+	"ve4xXkNhH2phNJ7moje8WCzMGAYY5l3JKshLKV1fW/e8HWtcLSAaAEzrKGso2eNi3PD5LGiwpLh4Lm6Q",
+	"GNhgSamwz+fiBvHqFVCDCLBdwwavCxucfh0GNoifrwoaxKsfFmRwql561ZIp++QmmFpSOCWgR4SJlpaU",
+	"Rz0IlCAeidXdQB0dWRt/dwwUNOu8opw3GZy5oh57GJuQppujEknkSHvJwpRlkgyAh71BzhjTAdDv9W97",
+	"IiV9MYYYqPLyYuZQNCpPTsYXvLzGWD3j92amvyLXbR42+WlJMSan3SRPskBGD96+CYNJBlVnUzm8yk8Y",
+	"htqELZmqHVB5/Pjx493eJp1XxFly91GhnEw/EhSRvR/9PDC7bIpt9NOkkN4Pamsss1htmrLKRaa7XkML",
+	"elvho9lA283aWj7dmXM6zk9wuWc6J1F+EUt10gglb09f2YwypMYLcg/3PIIFsFSo0ARf3/6RBEET8wuf",
+	"B7jnA+XX9kZJosG7mvUGgLeA3tXQWsZJKjIgZ8v6qRhd9HVuR+/FmqfFH9J5TsbwY5ZIBoyes7vN2Zlb",
+	"zV3SZRMBES2KnRgIF4C5sJw5EvIRahXU9Zipefz4AOXppPH4MflaaFsbFgMJP+Woqxa0q6Y9GaJfoDub",
+	"SOWteiQT+kcoRCzC2iPByZuzc92LdJQmOrWDMwpcWusOmRZugQ3PdUU08Xnwwa/EkV/pGPpmrQcmJI4M",
+	"U7Pno+SCq1zJBV8BBhq+opfvoC+X5+cC0hn59OvnZHNzc9cZVglUv9L58Kff//HjR2XtB+oTmxrSGWNQ",
+	"Uu59PTIlMF0K1wamxjFIAqkr9ZQaN4qd7Tyi6zw+BjA2Jrhyij9dUZPD2/cKQ9AoYlHnRzQC//T7P/6k",
+	"U3nFDwtja4R+Q2MqYDy8VHZ+pB7pmssxVtGAW+wRc5H+0uTX3JkWc244csoSRiVTc43YMBGTASxaQrss",
+	"8UjMZUaTRHrQQmeUMukRAGoAlwlwg3+NX5ywNGQ8w7v7POUNPXKjTxPoFQRxhpTKfp2OoeWHSBLl1EWx",
+	"hE1LKOmLrK6TrfrXeEReImt5hwQ/1H8Y/TyoH15h7zdoGQkHRXchNBeYI6WvcXaqZw8i9HLBNDJ0L3J+",
+	"bg2IgFTf8vg9GcRJEuteRg7AJcvYYJiRMZXa+NENWMw4VqySr0ifva++PN5/rhuGVVF0eWT6luQviV9p",
+	"+BXyl9isqBZ4yAvZZSDz4JmBvgubVapd3iD7efA9ZUpHjAwRjy0b8Ij6nKbI8R8K9W6VCI4HzLBv9kZS",
+	"/cpMRULZB/Z32VYvHgYVSQRvZT9fVrAEGLCQAVig/f49iJhY/c60gCJvTApAS2m16rHtRrGN9/V8jnEp",
+	"2lW7o9Uk0iMtdXMP5+CRzab6L2zpNunvIU2ZLg9JxXDIkHTM2KgDOiFKjVwxn2saduQSpTzySEpTlkw8",
+	"50mVMdghEYtGKA+hrebMxmr4/KBoB/88YiOkLj0RMrtI2dlvXkFrHQrEaDS1pCRaeCdCAsknZ3sazqA3",
+	"FFAz61BtrvXsakPMNslN6nweRqM8Q15qpR2UUtm39j/KfaStPmM86kCiB6QoVW4/aD+PyAkP+6ngYiTV",
+	"2sCrMGfFpIEs9zUo3EykLOrMUzd4OIBsoSuuNFspKooclYYDvlOT1sB4lPBZjvRRI4DdUA0wRRt4JMgE",
+	"/tckcgFMoEFM8DlqOfhnDqkKaurQqI2qTQ2syfnm7M1rPG6xRJVHk0SM/UoH82Me8StIQaU+0t0lPwZA",
+	"bSULU606CTLN/L2ZWwI4Rm3P5+q8ICRETSZRV0KbILBPGuS1sBPEA+W8PSUzxCg7loFHqNpIded5lBim",
+	"nIx4qkwDqNFShoc6JCyMIxbBthZcDxJ0yMn+2RlOwH0OPROPnB5+c/j8XD8p0NSrrbYfRSmTkkncaOoW",
+	"uJJ9AXS5QHqfMl2jlgk100SIYZeGlx5JYn5ZT0RIE1INEzFSqjmjoOu5KWWoeWSYxleaGN3mEeF5NQci",
+	"xUm43LiGEBfBOFBExTTlls9BgoPFFArOsdTC9saqwpGFgCXYqqYzln0EDUrl7m25yHxcaZiwjlQ6hz0d",
+	"cYmTgiYK3x8+e/nmzbfv9l+9evP9u5PTo+/2zw8hklnmPz93HfEvM/PyCf7vqs7rNT1TXPR7pu69zzjB",
+	"drfJnoSt6Clt97bYTnc33Ixa9EmvydrdrXAnekpbvU223X0S7kZN2mZbvZ3u07AVbbLtJ3cUX7j18MKy",
+	"0AJnY2KdJdtdEZfIeJVrGvxfbCIN+2lQ84qvGVTd+BCvTnipf7RHnPAoltSB4W6tXWUqWjN1IV7eACLn",
+	"UDb+MtTB5yzzNVZvLMmF4GtyuLsib1x8vFao8M2dnKka383S8p44umEzurJmgz9dG1IjBnGWsch8CgSr",
+	"0EeZKUeTNUiAUcYz0CLGxdKUcwY5hyFMYqIAOtTGSRWiluqfNRQKs4FQpbOKGmrP52LKuTZ5nFUkzB7Z",
+	"au7iVRQHchJGOF/zS3P/t6ev5rPk/ToMVQPEu5Y98nnAQSsaQ9qayxXP2u75Zdo9mnHvk+yejdyOWZJc",
+	"NmHQTBjbB8gBIC6ri3qsie1CjDpkKjarYyYlsVkI2nEd7DW1HPq2fIQFMeozQBWju1BEJKMYhSbwoyTR",
+	"EYA4I6EYJRF0I+hCUAb8d5v4YOrdrGilLU575zG6daXIrWF4cANUOu0lxZCtlgvggd0G7+dJbzNs0u12",
+	"vd3dZfWtaKtb3+0+ZfWtsNVrsp1em7Za6jcjfKfHstLZ3PYqsCsQNwT70alV0c63cnTPtNMK01eud6vt",
+	"WZ8WJf7nBgIV9+bkGt0XcOXXYKDbFtz7c+L9v0zL2lUwo6y/kYiLmC9oKUeTBMPSOSygS8NLwnhEqjqH",
+	"YCPo+P3+cHimTWjkqOmlYgAUAldxyGpK/1ywDCLhR8fIDAv5UaVMRA+CPQhrgwS/ruksdmAD0k0yYYXm",
+	"bmoaMKrmwNH042S2I5yN/Zf3g4gzE5SuQu5kTju+mmd7ktJ8UeBvDDLo1qOQbIIEMzyXz+1jdFPdrh9+",
+	"3QWm/DiC5OG5Ic2FPBD55vtzWKNgX58/kH4d8ozRlKUBEdzUS2KxLahLSPsGG2M14b+Cwb4K9kjKlLOQ",
+	"d0oN2PthnDK5nwWw4iN+ycWYG3o0ElKu5qo0ZQ+2gc9t/hKz7biarT31jk3mGI+cB+sqUkRLI4GaWfzy",
+	"tnivYD/+coiHznXvELWrE3FBYr6Xb0hln3A2LlJkOL1+5vP93ApH1p2QFuu94ur03VmCA9htlU6FTb7p",
+	"d1+E8Zv4m6O3vztqvY6P5BE/3Q6fH+0cXQ5/+O75N7sNNvmmyX7YVxcNu2ff7DbCdsK7g6+b0Q/fJLcZ",
+	"gD5Xs1rmccHUvzg/67M1OVracU7KETQbMbpgAZdyN6HhZRIbRVUeAD6nl0ySoJuI8JJFb22b5l6xuYEd",
+	"a8qXgMOM2UPshVpSd8VhcDX0XUuqZ+5TPIDwbb46JBH8gqVEr/Pa7Fydex+3j+70MdvfY255EFhFzi4G",
+	"n1evv4f4R+Vc8yyZmI9N97UyN9jZW3fuAT/oznzzHNXWlFJzCkueie7cJquf1X90XurqvqPZLOtqkuud",
+	"5ONJrkZK+vSUelQno6xEO/G5ymm/8HYc2JJSWFLzjoJVjtelLv2Z+gMxqYaKZs9+Ivsx8O1esmFGqiP8",
+	"OWZFATomcVSu/MsEKXFqDfLMXCXFgEEvc80+ZmbpNERFN01dzHiWIi205SSdXoLYlWx7BZ2cMq1yEORj",
+	"WH5s7K/Mk3j2i9LQq3cdu2VxdSeCZ5kRYXe33hdrgbOqwHm2wHBw7GSX/XZxxbGVOIWfeGQYc274i4ud",
+	"h9mUoaETVOUmxvPCRH5VNkYZh1GU0p5mCkyo5Vm+EdngQrLbJ8ohb21fh3GwfSOy2yfTHEzQaRA3j4la",
+	"KPVwpi7eKdAyOfcFPGykW3u05rY5nHqmz25quZt7dVurcNDWom9l0eeuNkkW91wqrPHGB7PrFuLGTiFE",
+	"K2fYwzF6XbDOQHVB/ZptXa82cG3PBWkjCMXn2kzRPLAWVUI4e5/lwP0U2D9m7t2l4SXgzcHycb/yubYE",
+	"tzBW7ApyjZ62HUUKZOj6cGmCWlJgDwjmNyN2l//ue6+d6zeG3ddW+cVzLUA/qfnrujHx52qqZlBrYXGb",
+	"XfeAb2gN+6EcP3ZGr6Z7nI44Fr2q0wiVnYXzV7XZJOVKdeHSAO4RkDBhNFWHv+b5HNSw9sSKQ0w7MZyR",
+	"Ccvy1FE/lrrWBPNjWCmLxRyfcLDLTvIZKxhkB7BWD/8sl+Zc4CXAa9ubeUP2zRQTL8ZkKsu5RHotcgkw",
+	"oO9fMX6R9Sudrebujs2lykzJ6hunV65vWizzpgq77Uvnj7pDGaSEA6HE7IRri57BCM2KUsnzfR8a3RZf",
+	"ViyJ+lGETbys3QCQp6KUcs8+8NZrVnkqEZJFuqMMgkGECzIcyT7hIot7evORTICYMQIGRFIf5JHo9ZKY",
+	"swY5HiFvsc8LU1yQdociPBaRapyRvkig0jR0zJ9QDMpZI6fE0PEImYh+ESbFDQGq8JpL2OuGqVqaTOP5",
+	"9FXTe0f9Sr1C9bWHJY/qzxFXHygRN8PU5KaOf9TD/mSvE93fsjC7b7zr9Cu/jlh7hAfFEK4Bv9maGO+u",
+	"e0Srt6S0Km60KeH1SBZEjLyJxDRxgjky8yTmEu8/jLmcEYiOiaV8GAyKkbxFh0esURZnjhkGldzGDgML",
+	"zyBezADIP2/8qz3b88PJvOkEccw9stXcrIEP5vO7s9VOcKl+gcaakV5DtVaO8BrGxcZcGCwqs82G5tnn",
+	"42FuiatubZw9VOPsJOZWFNyCm5gyGs0HPR6LGTdR/QCiPWrzQpc/JF4UIwD/iQj8D/iiYwD2Cc2YtDGe",
+	"mvbnYBA02jDghFX3QAajRx5STT9XHEGX+dNMeTbkvA+ETZkuXpqSzRhSJZgpA1INWDctGNUPsC/EqQm8",
+	"BoYIw9hvPo8zNRPJ5FSECb3VaZM0p1aQ00Ph6oEc9Hmg/jCCj+wvEK021wm8YuVCequ5VSY9j2l66R5T",
+	"9ZhfuImJ8fgbBa/V6ljxos3Ce2imZBMDT1ZKDDTvKHSvnn6ZGM+P/5qg+f7tUFj3oipN8UDPE/yIcKin",
+	"Bsk4LwX6dQEbUcBW6TKliFQD2/r1q5iHYhDzi8DTdVJAmQvtaoBRjbsXi1F2IdTFtWkaZwH3p0lii6hw",
+	"E88rWMJpWlzmpwqy4hqYZyJfaf4/UQBimKcwX+tSAPy6GGAzI82LsZmVKacddn/O+GgA7zX/yMzDcWRt",
+	"KK6kHWwyyd8qpGBiqRd5DxqH479NMESXD89jTdYiZlXpcibCmCb6demao19g/9W55VvFzHIvFYO3M4zK",
+	"XqVPeZS4KeeUKQla6VT6ccUqOvhVG39hJfnJ4euDo9cvAEf+9uFh7ArHcfXMbxGItc79rq4BgI95avlW",
+	"xdvlpiuh8lKSwGypoNgSB41cPboyQvUmdGqE8spV6PMmfQ48Wr9lIRQN7RUvAuuVms4+DT1y4HD1axv4",
+	"xJ5skqX0iiUa2uZzEEMExZxHqCWg021bDWdPEVeXP98MpG4zh7nbaToY4lIAHrgXyxB4DlsBNIUbC+BU",
+	"Md2GNEbQw+iMXlifm8W2vXD7bIAxZlnWeB1Lka0zRCdKeMdhf0+/D0I5MJShNlNaNeYyU5ab6FmkJAWq",
+	"BMHnhaZ5VDjdt6xrLYQemCD0BjSAzGs1BbeC8fZble8r/wtpW92dMpVMi+dMTEv5Oak00Da3k0m7EXfX",
+	"A9Bed6SHVmHV0rP2zBH81bNJ3GU6kUFEp6i1VndZNj7YLfZxA+VbSY/vZYaia4hqdPJ8LTmt3jpWlmPh",
+	"SZeFYpALddFDukYIB3laVBiBrq6UPt9//vzw5PzwwJsKEa2qHPPSYsODoq/UOs9RaMXokTMbiN7hky2C",
+	"lVvNzy27zpRWc2yDvPzJnKR57dTjiAQp+xk6qvt8aUt1JUvK++bAO7lF3fTAhe7073c6m/nvV5fFZgM+",
+	"MGFsBbGZ31oS350k3tfW4e3IYrT3700Wa/eiUyZfNf3v4cGK0tXnq4rXPXc0IOuWl8iJgNS7D078lkjM",
+	"U1i5zy4x71J6mPe/lh53Jz1wG11feqxYd6MvLpTvugV6usl+WRc+YprwNRYEjdeVvdkKBsVMqVzRwhg9",
+	"1BjkdYOP66DjNYOOg4lZueUHfsO0e1lUZnKo7H/gL83PuOCkK7I+kXHE5F6xQqgA95QZncynq9BAgKJk",
+	"mV/RgTvo4arElfgoiqXMa0bhm1Vd9MxWmI6oL6My0zoxE5rhanEIs8hrdms0R85JBFDIYs2Ll0zZrJRg",
+	"iyciel5JjashdFpApnE8eYH3/gLU7WovAJ53dQWE674+ndchl7gwW2qlTBcy60sLVxVjnlP34V73co/P",
+	"5MR4RALc/EeRDAiV+ihISLcYTCuJefEysISHeCziCO3R+IKLlEW1BvleQ+MC3XUtcNuuDOPwUvrYY4lO",
+	"XWL7+WlWCQ0B293Lj6hpVgh9J3OCQMSc+VyNkJdGHur+SPBL4xZjUzeGDcuenx7uKxdqbosX2Oe3oCZv",
+	"iOvSy1Pp4L90pMy+CrUrXMQU/nOz8pOVswdsIHBHrG5dwjPfb7OVG3Z/XrQ8Gji2WbYUXoWLLA4Z3k03",
+	"FCxGI7GRUU4qflumOyzuMsMGj7BehTXr98NDpdk+JmY/zfMOUIhvmN20tP2/7p+l7ZRqBp27KJ8Izmwo",
+	"LhPktyLmNU839oLOWAYUexQpFyKjMZc+Dy6xqXyALgO0S/A0uDi9sJi0BgnUgLSbsIBkLEkAGAX5d0dZ",
+	"5Lf3ubqcFPlR9ZOaVpsfN9Q1Nopam4duO4EHvh/zyW2xv7a01pYWFhe4J275SZaMpmF/7knGjbzkYJL8",
+	"XFaf92POJHLpvqJZzLEanSbxJasROhCmxWhRMpiYf47LH3P93d7sF3jKSyEv6mnu5/QdDfT5OzXmxPoc",
+	"rs+hA5lQW3Hlc2j1zEI22D7DdtHEtIOWeWvpPaNXWSIdYurlXoPPD47Ozt68+u7wwOlU/UjaSF1IucuR",
+	"ihUEpbE4Pavb8jI+G+eJaba93u+rx9/0ms0zIudQwZbXTBVCWIAvcdUF7HRduWX3+cxmfMGyB74PV/ed",
+	"1vtw5X0Ii0oiltE4WRoEXqriX6BUxiK4eZ3ccrEsUmzbO4i5LqmSBYmKHf8xOuARdNrVj65iGXfjJM4m",
+	"e7rrm89NQpRcMgbnI07JFU1GTDc6t6GtC5atLOnfnhzMCxBhT6fPHCBaGNv4niWhGLD/wglnzJBQLD1v",
+	"n6dB2jXCJOuivHsPf9h2ZiuGP+YEBZanah7llRgQcjC/9IhIIqemridSoNFBqQLl1EqmyEah7iGPZ0vC",
+	"dYFBZmURd4WRLmLW6nM+cgmlxZzYBmzib0TMb61474usISuP4s5g8PUHzyYzoPz/9D/9X//w7//2z//d",
+	"v/rzf/NvpyChrbnw/AcI65jeL6t7m+aQrMvLrh//0bVBBfmCbIBz7PKliXEjuqY6fBW2d0lO3JyD2+j9",
+	"s1o5nI4k56Jupg4OyOAjQssq4sxjgvj0C+JTFxGQ2RK5iaHEKeThpqGpKM81aQaec10eZ8vgrlUe52BV",
+	"0WjQKUTtJWGP32KELaOXrLgp9tTYJMDLAiB3PXk7PwBeW6o3nBo6UqU2RhH53HwdJqOIRbUpMKzj9+lM",
+	"ae7/pfYzyKROSwafY2VXLOerLifz6Qiju9Zdzq1OUbB/1iqFB6OU7k69rIvGHlipQp7b+2TTerUKsoen",
+	"urxbLqUo6ChSpqKc6oJCnQVEbrHSwkrXqg4hAP/2tBKr5XVu06UaptBHE25boYFQmsBKlYBItri6baHX",
+	"slTheESkPp+uuihqhBvWvfl8XuEbWVr31lpc93a7muhBK5WpX7cLaBdH17hIlZtoHKcy7kGpnHVp3Oco",
+	"jXOt3NvROHPr5H7NGsd4Qo5Y3cNWvFMFfWVawudTamJG29ygWO9haZO5ZXwPQQHcsbxbF/PdYzHfTeWd",
+	"tv4Whq31NZ4+UG77LAxJ6z80MjuLBwzDImpSLGqQY52lgpBEFfiF5weX9cW/6jI/XLilWGGnym9f999O",
+	"BWiaN9+/PjwtsYRa8MiffDddU4j3Oj48flZ6s1XDz+07Dj/jjlo98qz3+zrgfM2E+8Ce3NvOuJdaJvvG",
+	"hY35VZwxqVldYq4JH7Wy1nhjHUE0CXOnvKNB9nXH+z7NNJl6SSUGcQsx9gglXPC6noG2P8oBVx6CHTVN",
+	"l7QhUK+8fgOP09m7/YOD8iT9fhTdnqD8pCYQJTUbW/DCr3045X4UrfPx63y848lF0TyBsoI9swzTbCwS",
+	"BDWj4lKOjdFxJbjm1cwYB318T4bMlLj8dYCW1yr9PrHLn3IQV+EQ+B76nXBEc6rrIXbiOU581XHiERoz",
+	"TGjMzcRqulxbYjElfurzaplmfXd6ePzmu8OD2h4GJQRnuqTA3FJr84RBd72q/tmrw6/PTV8UnFRIubIU",
+	"4DqUBx2b8HTzskjaac2McV/Ycs8CUm8O9z828nS2/QOUKBh6sgbb54Nt42KtQdvXCSGoFbNbEbDWsKUX",
+	"nHbTCAOPfV0XCRQLGJai4Mwg02TyQMKI8cLplh6QWoIPz9jPwR6RdMB83osTIBu2pGFKgXcnGSPdUXTB",
+	"MjJkKWoCipFKwVk9E3XBbRvbUuXuc5+DaArA/juDJimmGB1BHZL97JlRLeDjkXSvwXkFcsJDFgUkpGk6",
+	"8Xmc1VDYwLyw3Zxh9y20GkELRTdOQeuTVCXjkUdYFGcIR7kSl6xGQlgNtFXjzOIJ9Y/c1aXQ4xeE0LhD",
+	"+mJMKMHu3ChAeyxJSJf1Yx4RaqAb3QkZiFRJNiWJiXogkrJhQieS9OIk0TBnOvTwoboT+O9CJOFLXP77",
+	"l2gl9Pp5oz9YsMha/bGcfecla1uI9W81y9mEzU4q8An3RDqg2DEg24Fm5TGPB6MBhE00uXDMM3bB0jvg",
+	"3b/VItOjwTE2Wr/GuznLaJqdxwO22uWHPMKL77Hj/YvTN29PplvYV8L6dq9NK3fdxr4oBSFeFiM36NbT",
+	"lTvbt9q2tX2ehvrs8NBjHOc6hjwe0rWCv2Zwrm8l7VKlbtW52i8fl6QGtMx0KO8LTCxqiKCo4UkVXmZT",
+	"a728L1jN87neu8VIGVoD2BVZH7UG+Vpr/VAMujFnHbcCWYMQsQl2ivE3JP8Ez6LmkUCfmsDT6tnIoID8",
+	"6b/9N8QeX/grYChyAjAJ9GZUijxm0L4MyJVoV4wy0iLH8TNno5r5dgjFn6E+z9W7GCWRMQpAvUIXtPSK",
+	"RUQOcCGrFJwMmUEPANt+DZAqlMsxPFWgRtcWkjrJAeZkONgE8PxJHDIzdFVfE8VXcaQLlESvJ1mmmfx7",
+	"Iq3tQeLV0OZDf398BE25M5in2s9ifpGw29LtJYVW1lG8Dj8XSL97yK2vte8nu3lrtXD3auHNjBO0im5Y",
+	"Eld9nohRRPAiIq500NxKO0c7hJQD9ryqzGvHIZsli4QqJ41gxybfTmlwraMTPChXQeKvzknhcySlKCqo",
+	"BjnVWshOnKYMAjY99WLms07ofbvmnVgf7wcSvx3kO3KFs80XNJE9w85H1rDJhGlRXcUOmDWnVzWpgsdU",
+	"a0Cf6AzCr4MRQKmSRIwxTAO7weeiB3WO1iIj1XP2PnuOPyN/+v0fyTFLL5j+oAYBqq1mE+0fMxudStWM",
+	"fDqSW+z9/0iiDYM9abE/rb4+iwdsL48dBY6bF2CXQISfpSwbpVx3qEVjVk/AVBkhMfx0B1kdYC7poq1/",
+	"HvjcNpC1QWK3ixWO47lL7DDaT4eTRQ+TywCTK3SbNTP0DKdiqgy8MU0jFm38PBJZLvUWBqXVbtDH+PMl",
+	"oMuasOau+Ae/MkoTv9LxK/0sG8rOxkYvTlgjYleN96OfYz6IeSMUAzgH6psN2g39yseCS310vP/isGJd",
+	"ZxdQvGLvRGeh7ol5sHRZ3MAFhhpuZaVuK84BkFiEdbe3St9AaVTjSembueXoxDKMgC4oNJJgjQ0AbMBW",
+	"ewWY5LkQx5RPbDH5vbSwGli5tVQlfogxADKX80MLYIiDh9rCxbBDj4BlO+bk/PCHc3PTPRKYoxCgqw/t",
+	"zB2+dFuIY/YTXm87jJ+JATMUT3kWxWKPPFdF58yyPodZbDWb6gInykK2mrtlAv4wirNbEfArea14o0IG",
+	"8aY6oRiKxSwJHpbrHfoozu4bkbSivDGv94tHJX0BrKpqG11f5GzgAZ1vjBdEj7pUWmljdsc4zvqxKVFQ",
+	"l5BxzCMxJtU2GcR8lDFJuhPb8nsPjdrZEo+cNsDeinKbLSNgvROawYfKjm6Qo0yasCeJpc/DhNGURR4J",
+	"tNwJbH0IhOCmBOCUadywP7LtZWWG1j0+EBjFslQqeg4kE3x67JiaFt17S9PEhVqyi3IQhvrJZxWIn1fo",
+	"TK3Z2hO/BsACTt9SISCGckNZqbHM4nB+RQYkAQGpgLDkcV8kjAwTmvVEOvBsvD6ist8VNI0a5JCGfWUH",
+	"qIcaKQ8Pipcw0F9Vl9NLxn2ubHJCSUjDPrNpjZ0mkSwU0CAzifZIcMG4Ohi6aAubFjNea5AD9W+aMgKo",
+	"aRbZrs/oZD+SWBnyO3VMqz+8/c3xu/Oj48O/efP6sJRJ+QWDVvN6Ne6CoH04/I6lUnnjlU57y1MfyEqn",
+	"9dSrdCcZk2dg1lc6Tza3ms1N+KnyfWSls/u07VWcdZgpci2hdFcjb+14lXiwr1teVTrb7c2m9VbkKyqz",
+	"J2oRK51Wa7PtfHMuIjpRM2tueRXBk5iz53koodJ5+sSrDEeyz+QZrEa7udVqeZWUPxvxCGa8rRwlxinm",
+	"c9u36CO9Gcr8NS0TIqHeu40vXRSIoSxn5tHHlEh3axtxIIZySh7YdzZHGGCdAV41HcTOo98DmoV9JsmQ",
+	"praaAX+j+QiJ5hob0Jj7XNc9PJKE1Qc0TgiNopRJ6ZGQSlaPuWRcxll8xZLJHqROs5EMgKNQ46cYEK8D",
+	"ojqKJfzb5/pZGiSgw6EGdOnmb4UJqWOIrouJuiNuNJqXbjzXi3RdrfwZE3U45TNYOUxk30ONmV51AJDM",
+	"Ke+fKfpiagNUOthQ4p8YBqJQDHS8ptW2+dVD/JKcZaMoFq44OXy9/+zV4QHWntlZtOY3xXg6ZxYRG4h/",
+	"4kakzCwKHTFKb/25K9Hwja+e8jCnZW1nrSxcocFdZoXBUqmKrlYmLi4SVjfv9LptcN8MJb7apfVqpocQ",
+	"JV0RTcDwQpTrh49BzSO9JB66ktBCavQWBi/p4OgM/kDsus+DD35FC1u/0iF/+v0fP0IlvRag6qGYR8b9",
+	"OOyTAVW+W8oygK1I2mMN8n0/TpRpqm8ZSyuvlT6wqkAarLuMLziJuQfaQv8oE5cMUrVyzFIdguLwexDl",
+	"j8glm0gPfkqzUQr+Y+Tzo2P7y1S5F72RVOboVnOzRgRXzl46AUgs5SGYo4KHzLO/0fV8sZQjMDURKdTw",
+	"+aFaDuXnxXnWBiK06kcJqj+aNcg+zLew4jGHWXM2xpUrUzjnsF1c+V35hGiVfnd5T57rCBO8vT30Olh1",
+	"+1byZ9IaZq9Xbl0KLzNT522HdWSf3bUMh9PLHMPRCqe5El15PhsRu4pDtpjHQF9DKCdHx5hmdUp7U3YR",
+	"y4xBoKpYkIC821rwDMBttm429Gd7JEmXhpeEcTB5Q8GlSFiDHDAaZvEV9JSzN08ZSdSNNKoxgEtYQEAC",
+	"zG8pJPsH+hHvOPi0PxyexwMmMzoYrnj9ayWa52D1zEojPsesQiZgEYrwPWXdvaOayKAMPH9bHTZ/SViZ",
+	"/M2vbjvqVV7bjrNyB2WJET1eQRChd3Jm7JQ5BiY1FYqRPY9GLilJNC2YMC6z8UH9dxmaWl3zSBqnGMuK",
+	"JtoLHndI8POIjVgEoiKB78civVQ2TMQSBHUESAGoLkKCpR6NE/XXRSrGU52WTWtKLuDGBtYbA29VeUBO",
+	"bcYHLX+WHWt4CXcfU1f3OWVylCw1NdTKr8/pLZ/T75Xv02UhRLZ60DkG9u01zumGPlLxApviDWckFWMo",
+	"L0RhgBV9cJiglk54yojU34k0YmmH/Obt4dvDA1Id0zgDnmflB+K/kU/S58pHm+j0LiXdkZwATovG4Ndc",
+	"0IyN6aSWMwpCZ1tyxXgklGDSF5BMiEsoBDSAfZ/ba0zqK9bJgDiDVooAxQUg39f7R69gmqa/bsqoFLw2",
+	"V4j4fCUpklszdn2/EIHyy7Mq4A1MrmNXmHe2Flm3LLL2jfIfsrSuBUYKGmSZgWH8lvlggVN9RY6/V2JE",
+	"G+bWkEEHB8+vcntNRhGCOXC0UXh4RApNlZQ3S4WZSAZNtCnkGkAE4MgNsq8Hj6XjZkFAB4QnHQ479ouY",
+	"X/jcxm6qRgqmDGJBSYIYWIcsgiTi4gICPpwInqN48eY1MoLOLhIFIHsfSxC1KQtFGmEgC0ZRj4lP6DA0",
+	"YVtwAP0qEWmFIcKE4wgrws6t9EWQsxzFGaoCvYYdsn/y+oxwxiJJjt6c7ZGXb/e/Pzwi1ZfHZ0QdRvIt",
+	"VIT/cLT/5viIVI9j9WHN8/mbk5M3Hvnu6Ls3Hnn55vWbU5jT8eHR37yF8cj+64PTN0cHe+Tr58fkQjCp",
+	"q+WAB1P3iRrHkiFmutg75uTt2UvAQKv37wb/TBKZDofq7VntRpX9qx81ZUORKj/2AjK6iHimGRlT6fMo",
+	"d31rULIBXq5+qfDinY0An5ajLvCa3An6fGBjXINztY8rnUqztxk+pdvsSbcVbfXadDfcYU+7zajV26Tb",
+	"4RO2221HW70d+jRsslZ3M9ruPaG7YZttdXeip70mVc+hN0elUzl6c1bxKriuShicvD5bPaaFxqZaKFy5",
+	"e2twDq/UuODz+aKLocHZZXz8+PFjvSRxVOlstUuWBs/w8tEtBWEhljCzsLcVTsz35XL4jN3tuAI6hA5i",
+	"EWNK6/DinaPxjDwB0vZc6S3RsIvrYn6jnHKwm6GZX08fIhChmMTQsm9mC9iOXPEV45q9sBrgFpZBDdrP",
+	"GEGM18wOoaOS1cA5VzKodQh7T8MsmcC8TMp/LBpk3+cyvuAsAkNA3VUaSf9IkoJCuGSTBnkL0xrr3JWO",
+	"eXi2ngRnDbEGPRUuMneeVmUqT2EKHRQYmmcMV6DtQLjQt8HmOj43MADKCVOv2+pcnXLSHQ1MhqjLeiKF",
+	"DvNWn0usOow6RK+TLEAPbFRS6UQwdUCPKvdNrZGJuzTI9zreAqXV2homWT8Vo4u+UvHSAy1sEFgw7CNJ",
+	"9nmUijgy7ldhTaBBvuyTMGUR41lME0mqtgcPHQ7lxgc6BEot2IzOdRsfcLyPWDifpRNl2CC2yzqBsUQH",
+	"srrV3q25bmR1+/37mkf6gotRivkySU7VKPV9ZXMpvY8PrtdEjtIrcBEpZNQcLAkCvBrkxaFrDk551DYp",
+	"mHsRPs9YkpBx0V2Ps738fOqyThCTuZOLuLNYatNDrTzZajVh9X3+9vXp4Yujs/PD08MDjygL62lzs9ls",
+	"Np+AKeKYJrCTAqXQAIw/pFKyiGj+UNiwuEHcg/1IknAkMzEgQ5RdaHmZgq+pdy1NxRXQhWJrJ2zhKck3",
+	"Z29e1xlXqjXC+jH9B9FTGtAJ6eZQvK3m7o7PAZtGqlvNJumyieARFtklCR1KdhQFJMFSOM7GwH7uiCRd",
+	"paAOEva0UKuXBwfAqI0jvZ50yGXdjFuPI9za5oN3l2xSK5qTZJ41aRo0wZLuka327mz8AIrsdppNgrvG",
+	"RS8nVGYasUyqkjGfO7u01iA6L6IdVKZky9ExsZlrIz3QMYnmFbM97NDmpxiuXRopU6flVbrwW+SK7hBD",
+	"VbOobCxTSjmbtqiUtgUtrz4F+Li6NM4gi/OajV2ka5acIXy00nm6s6XsR63glLYtWGnwR1d0r8Egq16a",
+	"enlODvx+LF8MsgOYaIHhuz1r+MpKZ9OrYFQefo7SsdKpPH2KVXAoc+Eyqx4rnfYtW63Lo9NTQdRpMbi2",
+	"Vj9/mdsnRZx0MRyodvfFLjGGR3yVgJMh41wabqoKDsiguhhlGAp3NYOutnanp+R8r2aDUDZ7ZeJOMVai",
+	"DETKpkLVmnjCRKuNgWHj1TCh0q7Y9pG/wDjEtaSGWYnbDjTcEvlnDvJQ5ke+U9e+9X000LbLvbJ3LUfd",
+	"OrXVEAsS4xYb7v7CszBzZXsbY3OGykUkTHbI8f7Ra4/sHxwfvZ7LWjXq2tKMu4WSP5Qu1Tms+qoEpLeZ",
+	"g/RexeQVi/OWHweH3x2+enMCXT9uCLW+Q1LB/EWuntpyN9Y6ubXM1CiBXc87pc7pL3wMfUFKrQfs1Qts",
+	"LvkPjAmKSvyRAR+D6xsx8N41sy8ZgHGtvPgANnhAuhM3V+VOA2J79SuWxr1JXY0EsGz4EH6Ln4GNMByl",
+	"QyEZOXv77N3+8+dv3r4+r+0hja7PAbs8GpI+SzUVzJBKORZppJM+lsLvKQn7NKVhZsJqpMDul7As08ko",
+	"wZnPo/giznRTSmc1lMkE7aFhhPzZ1N7aSMQFpFO2ms0OoaQXsyRSCxTzK5oYknM7v0wIMmb00jNhK3zk",
+	"VPALj7D3wzjFQh6EZ8NgPsdVhwDALrYY1TVCFpjdZYngF4D0y1uprCqOcQvk57jySYQASlZWdppbrfaT",
+	"hUJvWtiZJcKLT6iUSpiWScGVRdP0g92z4/qZFcNdiPhVOj47J2fNkfAZLccFSgQPRlHmz1cdZQbkjCif",
+	"758e0zhR+mWnDuIVJJ5HQDhCwqXVNAwJng0Ga/FmIt6OLEbi10yQLvO5PmEeGabiSvm9yMGSmeaZSjgq",
+	"J7VBgHMc2BGFzCBKzHEmSlTDXPbINsphn1NdrKJFuFqqGGpY7MQwN79I+CIXgkUvtJtNNW7kTI5CIEB5",
+	"T5qJHsBzuDrG387yvEskmEn3XDGaAGcZdOjPa0gb5FTNNYkHcdax2hlBH3rimCNzyszVnNpNuEYXYlBO",
+	"+mKU+rwKsWOl8ooh4NW0yhnjUS44voOd8lxtlE8p4JkjKW8iydRQ96oQkIrrtmTySu650y0VWAf2MPsz",
+	"ptLYbcKeC7VTMpYkcu29P7RYY0F2H0ONOAHRa1JNIMiAIrI3ykYp+wS5rkW6PmnzZPrzPgsvZW7A5l5A",
+	"2RQeSSt/TGp7JHXR4GiYSzsKFJJSJAwIa0PBe3E6KGgEk26WlwbBi2hZme2RcqcDku6AcRsBumqOrQ2P",
+	"YQT/VrOpjW/t8dRATualAk6ef9vnMKT58aryESXilEC6D9N7ZRFTOsN7tqHn28Z4AJx7355kpXHynXO8",
+	"lvNsoBmRxhf9bC0978eCVQKoaMDmDBohmhnXEXuGenBe07QDDHjKaXu0o2SYElZ5N3JbtW3MPQ3VkZkY",
+	"Qg0R0GIhfqbh8yMoHJ9IYhLwsdTQV9y8tgo9r/PWshB/Boq9QXCCMLTPLbLUtZzzVquI6yFbza0ONmTP",
+	"L3ILCsyMTBTIkIpgAcSAxrmxaylxnbFWthT12k4FIH7Jtpd+onVjtOsd6gNbhLyS/XLdtEG+wWxVmpEF",
+	"V62NlG9EbJiIiQ6ZL0iQIJDMuZpUBXxPk2Si7AJlHhQQ/QMRjRIGbNoRAPW6E4dEDL9F/xBc2ljwBvmW",
+	"TXI8jeyLMfesuR6nCNTpiVHqhjirwSWbvIx5FtQaZH84rAOr4LwczCk/cJ74rlvA68c1BDzlbcFA9OB6",
+	"FJe4MadKGa+FOuXVDu8pPzY/+Xj3KKI7Ss66b069yeV5Wmch1zLpDuqU+axUcCQXIupXSMNkhZdFArXL",
+	"A+Nq4F5H4Ib2o/QF+DMAh0EzJ4+cZfQixmBWRE5SEY2Av87L40o4Wh5X6tMrRiYsc1sdgTUyPStJBjRi",
+	"ns/z3pHKLLlkE2Ux9EZJ0tHpoQRJSnX7Q5BhpJqKjGasri5HkhxqurUrmeX0UNIThCCXDrVpgtHdJcIN",
+	"V/NexdvnQRta6dcBQGG9LwasWOyiC5ZWN27cVcN1vB9fDznT4FHo5TuAJ6pHqizC/LUL5Sgx4vgumTqV",
+	"0eW7H37eDJu9r1uj31xufzNo093vspMn8lX6bIv/9fjwaf9vdi4OKnC90pjKdTZ/n8IWXX7HOcuvVZM+",
+	"gnPex0+3Z49+gjbAo2xhyXEK/FHrvM2D8XqvqYx0Zsd9w5BWwJ1appHmmsBI2DZgWbqIIPdAjLlaBekR",
+	"XTIqSRVH0TWLsuYRvb+RjQyKIoCaTOu1/KaPJElZwqhk0vO5cjCTBEtiIZsD36D7qXFHrWaziEGqeW7N",
+	"y4mQ2UXKzn7zigDfLiDvn4uInSCKUc2PpALouaGm8vD9UDySBCHDdVwk+xxKPZlJYKlE/iRXLPW5BRcE",
+	"g5if4q+CfF2GVLrlP8GAvv8aBzhhaQhte6qSMZLyRp8mWX0okjic1ADzYF367kSHPGHuoM3DVEhTWZRg",
+	"d0ZzeQCk39ioUI2piYRZ5oHJMorizFf7M52QIOUN/XRwe92sEViPWbcvxKVuyTt9IZCk5DUHj6S5Hlr3",
+	"QL6BZ5hBM0p7T/l4WBhlchRKaNrVUe/uh7q6/Fs2wZpYaxOJnjJqsCJZXbqocc4LVnByjvVmvq4tkI9w",
+	"FK2o3L9lk5eMRtrTeWBOxuKYa77WlU4lNx0BVe+sg9K1kTn9lU6r3USovToPlc6Octdw31c6rVZTzRMP",
+	"Niy42Z+moNUZaGYcs2+Xqf/8dk+9SkK7LKl0Klftir21mvSuV7HCCMiZfyp+0Nz6eDeKWe+91XWz5SZa",
+	"e2x3wViDPZpkXlgPetLZ+9fXlcNUDES2AArxXAxjXdKHWgQUYOx6jaQawNYNPOvQ5equRmKuIRL5L3we",
+	"ZCLfZ9ZbBNyBcRlH0L0CpHFhh0GPNrghdmTrAoc5aBzdaAnC1OTrmCWRtIWxWNmG6b9hrDsIN8hroTR9",
+	"P3+81H0yR1DfUBGUSPgTXPNTfor3/NJk+w0dQyv+NhEulohRpo0MAxA+mCPmryHd9OLfd2mCfdnL8Q+4",
+	"D6nUIQguxusE3QNxVfTmcaQhAKjQsPskOZxbGgv5ScucjikyUvCLx/PUBaNhv2jU2nL/G1i1ZFWjFkP3",
+	"p+Yh71rg3TZx/0M3jq8pg1avejCbbG3P3Q1TaOmJvon4sAHqRUWXTgvCwo0v2cRk90nVSA3LQSGSCK64",
+	"YBnUS5qoBCeC15DZQ/bFWBqjD1KJOqruFaPq13OnfX4Lkgfjoq5X8y2b/Oq96ev7gqs7gXl6RW2GSzZZ",
+	"C49bFh4vgCnNXXJq1nq57IAWVZYy5oOJ83/c+GBSA/M5iL8HQvIrbIoVdNA5Q//Lw7ZgAIboiZRdsXSP",
+	"DEfdJA5RsMQZpMW6jHH8XPZZBK0nEqaskIPT/a/PiQ2qoNDA+icjM4ocOFRCCG//5Fupk3dj7lR+6fpx",
+	"kfqcckTyKOfOFqAUcVgQW0TJITSVu613UiLGtiizXSp0gw0ropySc42v6jKSpcrT1AhQtOedZwd0FEgu",
+	"tCMnpkEhsDDhgmilEKEbXXjpEFQOzIq9G6WJdaRtvDjss/CyZu8bkkyIhs91q5GO46iTk7fPXh2dvTw8",
+	"MB51IYXr86r2ybAz+nBY1/uApJRfaAImJWpYpJZCrZdhsH+udkb9ueBZKpIO4aIOeyUgMsad4XPdYXGP",
+	"BD/UsSlZXfdesz3k4rCPqkUtIxDz1ElweE4voLgv8Cv+qNncDGWftrd34N/MrwTQ3Dw46tVfC87qxzQL",
+	"+4HSNBrLWxUpCR4HNdQhm80tm6bGLiwNuMsPdd1cvn72cr+9vWPLCc9e7tfb2zvFVnvqhEFdSIiIPyCo",
+	"NK8JBnzDGelOMqaXDu7dbu6Y5dL3OlVfqgfQl5mOLWkGcXmMsjAeaf3X2gFrnlh92oNKxSuW0gRHkHmF",
+	"Rz5TUm03mzV8TnPng1gOhYzVqe8QmmU07GOcxhoFo6F6GBbBELpJGLwTE0/Re8io5j0NN9BJiLcnB/vn",
+	"hy4XkOj18l6cZYg7vX6numfdDZPj96GSvfkALNCGbkuDqbwxwIWGNOvnKVnMMN+0pQE+NcKG8ruajG7p",
+	"DW3m96b3NLCp6bu6+eaS+zqwqJvddxomNfsScFM+kkSLrj0iBnEG5VilglBwVnxdrUaz0ZoD69Jjrozq",
+	"wn2spdxKwK5nk4yBUFipR2xPSTwQeNe1EkWYsawus5TRQdFaVK+VZpVOpRtzCg+fISEUEpfNMw5R2uDq",
+	"qwXtwymEmewDVRLKOjlrcewnYyX9AyA1CxoL9wbjo4EyfODayk+zc/MqBU00e7cAlaRHBvR9nV6wrzZb",
+	"25s7zWbTI/FgMMqUdaOFoLWCPNDYJLBarVHYASVzmBWyJTPJpe4eyFi1yb7yK3/6/R/9yjI5vOIEXjF+",
+	"kfVn7/0MCOQASQ18zLhvHklUiAtfgd0fMc92tipeZRDzeKBeS9O+jphn7IKhTazUd8nDz9Hli+89pJky",
+	"uSudyj/1Kz8267u03vvpw87WR7/yF5WyzTBtaZQH3YyVgxZN48bSaea4V6atitn7LzAvEjFmaT2kkpE+",
+	"e7/yyrjrMm9VzKzOJ0NWfzPUPWTnnUwuJI97vRXPpr667HSqm7ebO/cll6ZsML3Eaxm1llFTMqpgjpes",
+	"AvJtosCCGDzKqzp+klDzwYaWafHvGH6wujzDW6iz+9Nf1vE/G/if8jO8FqtrseqK1U0McZXUAUKwF2Ab",
+	"wwmpFtxkiBqEozSF882FPVqOZHwIsupXvNk/fml54Z2bIMG2WjvziuYAdgj6vSxuos+/joJst3a2n7a3",
+	"wCiQNRc+1bpGnV2ainRpjn+VGU2ftJW00ONPVjK+/3iBavn4eUkGlNv7SZFzE0UilJwyGmbkNQXq/a6J",
+	"KS0JnjsY1/lBcuRXNwgBqAUpBdkWIcekOgXyfYf7Tyf7PJ8fvh+KKZiv3iA1XbGXQpCQl8J0h/gPvcUG",
+	"hKbM5wa06GmALk7ZbfRi84I5FreWo2wBjUsScYFBWil8XqWAyZnF5taQjmY41Lys7IqlRDIIl9u4pAaQ",
+	"SVLV3I0e2W76XK+Rp3lf1IMsqxYEHO1LmmQn+LoedjHNnWXw8hVY2mkQrlon626bRrkvxg7OPEyp7Nfp",
+	"GHqa64TK0OzQstq70bJUvu4RAWMgGP/F4XnhdJQQHf2Szsantk5HnTcjEhFUmAvkSme7eQ0gobN8944l",
+	"/LUf6l8sgPCMZTeWBUVLJIkR47Ok4h8NmymQIKl2J7Zqv+YRhwmgB6Xu5dX+GusDVslKpfrorjzIMn29",
+	"Lp+rRF8D8c5gLZ153z+u8QEV8bgM1Z9YV1t8///4x3/xj//6//n7//ef//1//e///M//8A//+n//+3/1",
+	"t3/+D//jP/wf/+zv/+f/u5KX8rxNk0qn0s+yoexsbETsqvF+9HPM1SYPxWAGRONObkPnVDdslvOvtNf/",
+	"lU0aRpXOE6WIeEQzoeQBtPQH1bQ/HNoIgnZiY+5+CKnHBQW8JfW6ynjQWBO1YDjsNLC+pd4AxkjUcoeb",
+	"dHNzs8V2wyiKdp7u7uw2n7BN1uv1dmjImt1ut9Xt7bS2W03aisLt7a1os93e3N3eZE+i3vaTiiH0bjW3",
+	"nm4/2XGcaICzIAmW80Stz88GbuTU6qhYKzzWpvId0lKUOOgrQGOHNAv7LsAN9/Z8TNuJDlHqIlX4/SNp",
+	"kD1YYjQLsqI5xEq74gj2AXAs9TkGVjXaJRjS8JJesHd9KvuAHaIEu+N1KYC9ACEE1BS2rsB2TSPdUZxE",
+	"0gM3XBOyIslVl4aXF6l6ex6hOHHslCozTZqawNJBATKMbvohmLsMaMR87sDTuG7AZjBmtY77pFHc6xH9",
+	"LJqVA57ld/HQjVzpPnnYGorQKJJEAOUPQJCGyUiSoC8ypQGgu73SDgH5igQffE1mFn2thvErnR//9Ps/",
+	"/vTRArbwqSV7JH2Od4ozh8asT6WngWKZDW5rUJpULzgUw4npZGefA26JowvJzMBqnUf8d/FwaG6MCyzU",
+	"K4kzDxHQIZJKmlXPuW8fyam37nOA6+GiPMLCbByRCyIH2HoGgjfZFGDCMJVdsiE0vtOPJTihfOJrGDS8",
+	"5Cl0l85lrgCSKwVvUrWefd3JGbHZXJhV6Flk5CLwdQ7aOgEcyowh+CBxUiVeVFEolKWJSmakteptpZB+",
+	"UYgfWLE7SBatsS2r5qWumQSFF7bOf36G/OcDzm/eOL949xGgz5aEmpdPsorRpn4cY9XYOjPmqqn5smyu",
+	"MEwZezVaT2hj5YXtBd6UKs3zNk4uBzMtotdjKYv20AjUrKu5uakZ1spCUpj4IWHCaCpJIQ8UWGc28Hwe",
+	"OHMOPBIUfU31CZo/z0CVILx9xZIwn5cVozqcBKvWg70Fa31B7f3ckuxHksRRwSrZLVX7cXRDNdIqUyNf",
+	"SHF/kTzlGr65fk+4/9dV++ug+w0IxmDvlMrlOUEEJbiUdz2/mPb7OOtHKR3LmbIpWaybyjsFcMJomsQs",
+	"LRYYAM0kVkuBG+mhj58y6G3qMpxwMTb2SIFQrDBcrUGem7r/Eecg5wFhpWbLfa7HUvJ9IK6wAUKcmegH",
+	"BjGAXYxUA7MMQUHQ13Tt1feGzzMT39mKwLFdlwWVZQ0CGAkuZlfE58Q87liMErUOA7UoZKu5S6pm9ALv",
+	"i25FkwlyISAmYlrydEdxktVjrq/EGicsYSyfMgZNZurgsFE6+OZxBowxZoaIcFX+MbEYr7ziSb1cEyRR",
+	"Dnw+cM4JCguBIsMQhuYL56lxlV5Tb9HET6pqH2cpNO6XtMfwdThK1BZQ4zsIwDEOCGQ4iBXs5bXS+L4/",
+	"scbqiyEg9Sp2n9gA/HVUl5Ei96618PUtU1qzYuULJdG8NqCwuTsPUGh3jG4TbSWYTbWYZYXaZNxISiAp",
+	"WWqk011hC19rUTF1OyhkdkTejDxq/KLVuzpmli7UKgBH3a4K7sOPN0AHLkkXNMj+QOi48FwDQAlhtQsC",
+	"I1oCJLU0AijQ6QHtJvk85mEyiixDB5TGAqAnwD+OIuzq42HPciXZ3XcKDqGHg/r8x0ICEUIQ+Z8/aQyq",
+	"Ohk05hIj2kBt7ejt7oRINqA8i0Oj3gph7FqDQJN4dyIdW0Ado0eJN9JbDtaWRdqCOLcj6QpgQB5Ugz6V",
+	"6KYFNXzSOLMlm/CgkAXWKjnQsstMALU8rM/UN9qbpOT7o/OXB6f7378uVLpbeACpml8aK48rXxe8UFIy",
+	"YXalptjTalwkEUtd4wnoTAsWFHxSa6AtwoUeEgbvqzfoLIAaEbLEFnKpw/+yr80jZSbmFg88Dhg+Oe8e",
+	"HQ6xvNuZAdgbyjRNRyzvgI8TAXlBeYkl1GXZmJWsrJp6lb0Pk5GMr1jNztWMp5bW3BvevbEdKdfpM48E",
+	"SuBiluKDX7Er4Fc6uAAe8fPUeeFTs9L5hz73K9OvUH37p9//8WMAMNQRxwScGy64bo26wzkfCrWzIPk3",
+	"YAORTjyi6SmMIICdX0r8rr445fi09wWVyX+woEgaT0MxDzNTwz0fOHNXRdxGEBQq9tyjkY64RAdpygPI",
+	"C79xy3NloY+ptOQMLKrN1ns35zxq8QzcXgFT2TNzzIJjcsw8Q9URi6/pgNU8I1/zNDC1VAyPJIri6Qds",
+	"zX3AXKqvDIPCbP11atoPtGb7REgR/IILfYqUqWztg/OpneEqOFvteUWT0Vxc0pQksbgdK6QcJM80ticP",
+	"JcAHK+BWPnrGQCk8xl+BH/eVmwj1R81me8dYF19paxM/NQfxK3ti8fPirgVsUhMPi2QseiSJXtDaTRfl",
+	"QUKvnDdl0MBLXtSdgqJmMFAr7IprOJ74qKBYFrkL3/cZhMzV/zFEchhhKoh6J1jnAYCKm3uGv5ZUELb3",
+	"Uyq/tLZI2zmreCFq6RcQMuu2O5QgQRQOv2ccUGWFTvX8x3GR7hkvwn45WPdGyTdnehCfg+FHaBr21cxF",
+	"z44GTfykZJncc7FJthNPIsQlibmMIwZ5U4QSYHgRDOduIroE+JlhU/Up+MrI/jVO4yxjvEH2rW5zAqgm",
+	"LtZ3LKocmhxznytbFc+K54TWgoLHE2inSTtJ8VRRlnNhgwD6SPdH+OHtb47foSn47nj/h3fP/vr88IxU",
+	"DdF1q/lk88lWK68bRJrE1iaeHRO8iyXAd4y/pFY+8DnV/Q/UJIY0zYqRvM50JA9as+kWrxjUA8qxOUkz",
+	"hHPZdBmh0udjliQg7CdkMJIZGUCeW79RS2wWqid3gUSDUZLFaoKGEqskq/YL4WZaGDi0z7mhlrpuVN31",
+	"om64FPfVbHaNk/7V4KRvH/G8LEDM2bigZNY9ln6pMVIUSjetenZNh/mGybHujIc7RqSzYbY8nlR1Thzp",
+	"MgyfcDF2SDRtOtLnmI+EcJuEFNwsssTV7albHWmdX102TC9Yg5zg3TUIZibMZVJtRnt3RzgdZ4ipnNs1",
+	"WwPlYcdVYSt6xjfWsKe2ncwXAykpkdCrS0BNhK739EetrR9GQm4NInmIrR+0e/UpIlTv2Pki9MwA+GWf",
+	"piAfMPEjSbXZaLSazZpNOuSyTflAJHeB9qwIvmRsCFupJ1Kfj3OkgRW+DXJKY6mpcPFyxEDo5JNxvdCx",
+	"a5AmGdKRxHZAJmll0j0GRhHzi3uXjlDPjmfsVK/xWkDOCMjta8tHs5gPG8CwlpcPGXRXIi4fybzc3ZpU",
+	"K8pQI2aW2aFOasjaoZ0ZjJvMxFAnclEKYtjG9MAAQzQdgdwEvhwLmXOSCIhQUz+fMSQheT91T5331aLS",
+	"zUZbcN6U/ZlLdM0qb+F8wOZurFnSVc8AZ6FLIdd4v0LYPNUXaaOuJd2X32LRgEtvYuLhZ3KDDocrAoje",
+	"oDtbCpOdSnGXAIkQoqCvey4i7H+4CBijLgp0QsdBHZFVQEd7Pte3kkSMMmUMOpc74lxZrfIyHg5ZhLFp",
+	"rvEwvVGSTOAyFqkh7CMO6MTnXWbtWg3nBekV9EQaMgcJU0SrmJ9cGYjTDGzF3ETjVnxeuibTyJXYIFbS",
+	"SxYRZw5wh3EJtAjG8XksSZclmu5panaPJBnE/Gw0xF5szg9RUGukoF3mkKbpJC88f5smgUcCGf9Ov8QA",
+	"Y5G248f+ybfYDjqAJIu6HqcqOPP5mGp4WG2PHL05m7lN/hvBk0mDLMLn+Hw+QMdZLPv5xwCf8DZAN6QU",
+	"c+NzBN2QKhdETROqoQHNAAXspjoD9SrBblWG2E4nm6AVLw81YntAIyiIB8YbfQVoQZlvP+ws3R1JkrEk",
+	"kciqBxD1mJPNJpEsFDyCG41FKrMaFG/3HbZpKGrKG9aI1D7+OM7Cvp6oHrFtBpwLItofDh8OisgVTXqL",
+	"6m7HDLrHFGAorVUQNmqolSurNtsVyBdgZVW7tfVk6+nmztaTZVW7DwSvki+VA3vMVcUyxIpzDOeCVe4N",
+	"iTL7Fr9q3QhxAkcnEReVTuU//v//7s//5n/489/+n//pf/m3//iHf/eP/+u/9P7jf/iXf/7v/0UhefX7",
+	"/+0f/tn/d+20lVHlOnc1vCzkr+r62ertBh1eVrxla603qUkcbbJoe6cZsq2nbCdiYbe1sx0+6W51n7bo",
+	"bre324p2w+hJu7f5JNqONnejVpt2W93dbcbaYS980tyxiSNDV2sTRc9xxezfr/EMIcDrVgEmVs7cAGGS",
+	"65M1tORG0JIcCbgaosQ1TFfkjDPGgSWNc2W5JpDLYiY75vs4wo/nUsn53IgGeO0rU8jlid3PQSK35nC7",
+	"Gw63G8vx+aiG1nYB1XDf8j6OKp1WG2yLMgvfYApuB3twBypkBnxg/AEzo5V0zOcmcsulxepUbkbWraMp",
+	"d8rldpVL8VWV1XVxkLal20IgpHuHAiLSdcI5Y5HUKD20VPdPvvWmMY1kBUijJmanE58r99t1tDMh0BfX",
+	"d8u/geoZCGJzga0AAKJYJlk08gFHt7DGgZCZbagBlznQStDiFmGh7IibAixzmCS5JkrSIy3yIn4GYEmf",
+	"r4SWJKuCJUu7wFYR2LqsCyww2/v8+n1g4fti7EKzmJHzAojT55+K4iQLQJzYy38lFGfpiptqO+gyIOcD",
+	"PffdypBfH9Qzf/yHAfZcG1RfpkF1F6bR6phPPaU16PMXD/p0YgZ5k9pV7bBPBn+aCObnQH/myZdy+KfP",
+	"aUm66M7xn05+75oA0E/QvL8ChFP7oSJAV5e/ZmusQU0PGQTKP0WY3jYM1Oa/7wkHmsOauqPwkmUkHQEP",
+	"l88RE2AfxST+iuinWRApuX0M6Q0k7Blz4s1rGOkvH0a6FrpfFJK0IHNvAiGdEcTXwZKaLXIdMCmpGrl9",
+	"ofs+YcLM52WYUbsJu+IKxGucSo/ESoBN5oNGp41Wn39O1OgNxK55ri/Usl3Ltl8XdvQmlmEeKPtg2uh/",
+	"XJin3z/5Fo8YmcINenA+IxIgNzyFva770Zu4G37lBKDw+wYdXmK2w+cF2KGx4uxGyvsUFw07RLZqnEJO",
+	"5EAzyCx0AYCZ0yRWHdpaJ1wAjVFQbplJSAAlYpydGtFEwpRFjGcxTaSedWnkf7XAvwdI1blhf5+vEPe/",
+	"ZBNYGysQnXBGnBkpnCO7wBrPmITeM04PHscu30Mmw4ngDLuix1lOucHexzIj1a3mVs0RvY8kplh8jrTv",
+	"qBZgJvYokAGdqLlA05fIdHzRpHzLu8UAZDMo9EqwHXqU0hMpCR4HNZT6m80ta95Twx9RJ8F0g4rAINwW",
+	"NOfPhN5xFBommf0BA77hDB5c8w3CvdvNHd1cvtA9OyDVlMnRANrd2E0G8Ez8MbwybM/tc1Ls0I2qrLUD",
+	"V2udqHa8VEtIExxBTrfi0S3Gm00kIbbzOYjlUMhYHe0OoVlGw/4A2k0YOfCVeQfmg7zRg3pdrwWRo7A/",
+	"BYFehqe1SbwtdT2S2c3t3bMPQfqHmuTxZvti3EzyzW83NJOwKOH8N29n1eYb9PLdj/v1v6H13zXru+9+",
+	"+rDp7bQ+2hv92Krv/gRN2D80vd2Pvq9ufLOeQM8mGcOW8b+wBkJ4bvZPvp3quLIfhmyoD/KC9jEgA1ds",
+	"HgPXlrWO8e61ZZEjC0rudE3hsG6TdDdtklx19GX2Smo3d+7rnE/p7LySZX3mv+wzXzDHSh4c3g4xz5nK",
+	"TCty/CSh5oMNLSPi3+llWF0+4C1Ayf5lHf+zgf8pP5NrMbVu6farbun2UKPaOzfq8NDamdfhIeesRw+w",
+	"6P45bW5J1eB9NPXjXbV1OF91RtM7eSUp+/iThajvP14gOj9+1jqaD8rt+aTQXt7ijyvTZF5IL2VDkWZY",
+	"DLKBDZTnpxUwUrZHqCQbV81GC/E14YZpE6hHeyfd4TCUEdIBS54rYY5tABuztaC6XfMrdkHDySmMdIAT",
+	"um4WcLUNXLwh3gpve7OMX8beZxvDhMZTczCa4c23pUph+tg8FyOeseghl5fdMCX3UMrSbF9w3J+4aUnV",
+	"blFPF/9rOpXa/IaYxdOjT9ztnR9zhD/lBJlJ3csZMn2z16foV3SKzC79hHM0yutylxCQaNJnOjBZnJ5I",
+	"i7chVTV4XY1Ozg6+JW3IbuimSjVv6jD5PA8kwoWapaEa4JyOeE8EnkNocfpK/RnL/SsaJ2A1e8WORtYQ",
+	"q5UyHhQOjFOPPBusLqMWQJGlXOtv2eTGvTsOCqNAPHa13iGF1ho3uzd2eXSy5nD7spsNaXhJL9hLKvuV",
+	"641+zt5n88dNaJcltzoi7ry3PP55hD1kbm/oWD4XgyHl091MtADsCpEwqhbxLrP28zftHLMfzw6JeU+s",
+	"y+RXlqR61VCu3USMrmyTLzNRsPxLd58xNDGYD3bYUCxBTTXA0QOSS5azURgyFrGoRkTqc02hpOE6pJpf",
+	"+DWNExbV9my6NYADGqhrce6aFQ/is48kEWNuKUSBiQEYjKBNm1b6RGt/MmRpPkk9c+kRXZTCpAcVY6OU",
+	"YRpV/wF55j5NMqxNswNIxsiLw0J3CnVVfSiSOJxANhumrjmmzAPmqe8+vULCKwqRYbWGWMyWz3wf1I8k",
+	"wZtvg0X645P8IyeuQIfDd1czJPT45t+NQKK9i9WNn/ZaW2xruxcyRls7Tyiw8JtHfHfJ1E6OLt/98PNm",
+	"2Ox93Rr95nL7m0Gb7n6XnTyRr9JnW/yvx4dP+3+zc3FQ8bQM7lSu2krvpewqFiP5Dj59J9J3xVldtdwQ",
+	"RckWWz1oYZZv7e392r09yeklexdSyT5RoK7o9RVEat64Dc1FLWG05Nsz4sCVX1OiYZlguKnb54Yc71EI",
+	"XP8Ar13Ntav5CYcYba134Uou59iU9gXWtQzIf2bvanrb5mHwXxFyeRsgTdOvNE1O720FuqFou1s3V5bl",
+	"WqgjeZY8YAP63weJoizH9oZ+7bRj64iirC+SJp+Hsm+NgG+gzs/cqzllZh+KFvdbH/TMXfIlNbyeEmYN",
+	"kPmdvOElZ8bnt0KnqTUHoBujqsDt6oEUcOhJU5ch5yzAEtNUq7Ix/E5+vr6cEVUj1a73oZKC6qIlki0d",
+	"Pqg9cXwUHg8gX54zg/zA68sA+JeJPCdeGPCFOnswDXYR6nctr6hhxabtGrAfQWNAIKzsL/7T082d3FHQ",
+	"Pg2zjd3ZRzFPppsz7ZPpGvlTVJWQD1YY8LYmYCkmNSTNReNDLkmyZ9+QQlCv2NyYxcimXFoHPwsmILaf",
+	"drhYI0vvkf+IESJJJrSTQGhVzXp4iZCeKRgfy2XDV/GKMIE7lN8wTjCA8Yt2eeD3pD365Q05nC/gVtN2",
+	"xTs78xmcpbE9+LaBh/54OstuZ3/ssLVu7Mazf3iozQEXZT4yonjdvzhg0Fce/I/faz2m0uviIn1dAsqu",
+	"yLyjRnyJM6CDqNoh6qq8ragbU61niryNlhcPUtU8VIWEBcww5GL/radjWgmdsPcMzkS2mD+ohMzVuNf2",
+	"QlY0e6W8Jy2aTijGSnHHCp3g0dhiZ+ikT53W9RPjPbOerOiC0lN+TJfpMj9KV3RJF+wwPWLH2Qk/zZeL",
+	"s8PV0fkxPUlP2TI746v8fEGj55HEXVIzR1Ke1I3EuyS8bK/XwE0zWU++4kz07xVEL322ofsv2vZXom1/",
+	"tiSdzPo7XrvdaaDILOpSHbj/ZHe/pY/cnrn3dk2EXbY+OCgVo2WhtFmvFivAoPN99k5SMBp8yYeeEUYr",
+	"wwoKXzX2t1SUxKrpjnW8LhtTjOAbgw1iTcaq0kh4L2rMtO9IqSo9IOWmLUDRcHiDzKhlVKOiR/QIho4O",
+	"mF2RADXY84XDujYEkl6EfAAQrw+3t1dRW7EdavqRuPIboQ10C+U+iPPmSnDsheSCk1xmHXlQuTMg1a0j",
+	"qYzI/dEdvz63bvptMLuFZlnNteYZJOU4oJ15NzN/oPWnHiQKTOIA8n+si0/5GJ6KsCNij+b/qwtPIzLs",
+	"1eDHNuvQzAK4vr0rPBa9JtznBkV6hP00ZjFsVTsjpNG8jkdhH0+evjz9CgAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

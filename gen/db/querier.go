@@ -73,6 +73,8 @@ type Querier interface {
 	// One deploy report of a release; the row's lock orders the reports, so that the halt check
 	// sees each count once.
 	CountRnDeploy(ctx context.Context, arg CountRnDeployParams) (RnRelease, error)
+	// CountRnDeploy for a release named by id (Expo clients name updates, not labels).
+	CountRnDeployOfRelease(ctx context.Context, arg CountRnDeployOfReleaseParams) (RnRelease, error)
 	CountRnDownload(ctx context.Context, arg CountRnDownloadParams) (int64, error)
 	CountRnReleases(ctx context.Context, deploymentID int64) (int64, error)
 	CountSearchGroups(ctx context.Context, arg CountSearchGroupsParams) (int64, error)
@@ -302,6 +304,7 @@ type Querier interface {
 	ListRnPatches(ctx context.Context, releaseID int64) ([]RnPatch, error)
 	// A deployment's releases with their bundles, oldest first: what an update check scans.
 	ListRnReleaseHistory(ctx context.Context, deploymentID int64) ([]ListRnReleaseHistoryRow, error)
+	ListRnReleaseMetrics(ctx context.Context, arg ListRnReleaseMetricsParams) ([]ListRnReleaseMetricsRow, error)
 	ListRnReleases(ctx context.Context, arg ListRnReleasesParams) ([]ListRnReleasesRow, error)
 	// For read receipts: each sender other than the reader of the chat's messages in
 	// (after_seq, upto_seq], with his newest such message.
@@ -387,6 +390,8 @@ type Querier interface {
 	RnBundleExists(ctx context.Context, arg RnBundleExistsParams) (bool, error)
 	// Whether a bundle went into a deployment: CodePush and Expo clients may then download it.
 	RnBundleReleased(ctx context.Context, bundleID int64) (bool, error)
+	// What clients reported of all of a deployment's releases.
+	RnDeploymentTotals(ctx context.Context, deploymentID int64) (RnDeploymentTotalsRow, error)
 	// Whether a stored patch belongs to a release of the app: its download is public by hash.
 	RnPatchOfApp(ctx context.Context, arg RnPatchOfAppParams) (bool, error)
 	RotateRnDeploymentKey(ctx context.Context, arg RotateRnDeploymentKeyParams) (RnDeployment, error)

@@ -87,7 +87,7 @@ var isolation = map[string]string{
 	// internal/update TestCodePushPatchesFromEveryLiveBase).
 	"downloadRnPatch":     contentAddr,
 	"createRnDeployments": attacked, "getRnHaltPolicy": attacked, "listRnDeployments": attacked, "listRnReleases": attacked,
-	"promoteRnRelease": attacked, "rotateRnDeploymentKey": attacked, "setRnHaltPolicy": attacked, "updateRnRelease": attacked,
+	"promoteRnRelease": attacked, "rotateRnDeploymentKey": attacked, "getRnDeploymentMetrics": attacked, "setRnHaltPolicy": attacked, "updateRnRelease": attacked,
 }
 
 type operation struct {

@@ -1551,7 +1551,9 @@ export interface paths {
          *     `data` is the Message for message.sent, message.revoked and message.edited; the group
          *     `{groupId, name, ownerId}` for group.created and group.dissolved;
          *     `{groupId, added:[userId…], removed:[userId…]}` for group.members.changed;
-         *     `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted.
+         *     `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted;
+         *     `{releaseId, deployment, label, installs, failures, minReports, maxFailurePercent}` for
+         *     rn.release.halted (the crash-aware rollout disabled a hot-update release).
          *
          *     Headers: `X-Xuqm-Event` (the event name), `X-Xuqm-Delivery` (the delivery id, the same on
          *     every retry), `X-Xuqm-Timestamp` (Unix milliseconds when the attempt was signed) and
@@ -2617,6 +2619,33 @@ export interface paths {
          *     signed request names the app in X-App-Key. A deployment of another app gets 404.
          */
         get: operations["listRnReleases"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rn/deployments/{id}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What clients reported of a deployment
+         * @description Downloads, installs (deploy reports), successes and failures of the deployment's releases,
+         *     in all and per release (the newest 100, newest first), counted in PostgreSQL from the
+         *     CodePush report routes (and Expo's failed-update reports). A release whose failures over
+         *     at least `minReports` installs pass the app's `maxFailurePercent` (see rn.halt-policy) is
+         *     disabled by the report that crosses the line: `disabled` true and `haltedAt` set, an audit
+         *     entry `rn.release.halt`, and the webhook event `rn.release.halted` for the app's webhooks
+         *     that want it. App-admin; a signed request names the app in X-App-Key. A deployment of
+         *     another app gets 404.
+         */
+        get: operations["getRnDeploymentMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3863,10 +3892,10 @@ export interface components {
             data: components["schemas"]["OperationLogPage"];
         };
         /**
-         * @description An IM event a webhook can subscribe to.
+         * @description An event a webhook can subscribe to (rn.release.halted is the update service's; see getRnDeploymentMetrics).
          * @enum {string}
          */
-        WebhookEvent: "message.sent" | "message.revoked" | "message.edited" | "group.created" | "group.dissolved" | "group.members.changed" | "friend.added" | "account.created" | "account.deleted";
+        WebhookEvent: "message.sent" | "message.revoked" | "message.edited" | "group.created" | "group.dissolved" | "group.members.changed" | "friend.added" | "account.created" | "account.deleted" | "rn.release.halted";
         /**
          * @description What a before-send webhook that does not answer in time (or fails) means for the message.
          * @default PASS
@@ -4584,6 +4613,42 @@ export interface components {
         };
         RnReleasePageEnvelope: components["schemas"]["Envelope"] & {
             data: components["schemas"]["RnReleasePage"];
+        };
+        RnCounts: {
+            /**
+             * Format: int64
+             * @description Download reports.
+             */
+            downloads: number;
+            /**
+             * Format: int64
+             * @description Deploy reports (successes plus failures).
+             */
+            installs: number;
+            /** Format: int64 */
+            successes: number;
+            /** Format: int64 */
+            failures: number;
+        };
+        RnReleaseMetrics: components["schemas"]["RnCounts"] & {
+            /** Format: int64 */
+            releaseId: number;
+            label: string;
+            disabled: boolean;
+            /**
+             * Format: date-time
+             * @description When the crash-aware rollout disabled it; null otherwise.
+             */
+            haltedAt: string | null;
+        };
+        RnDeploymentMetrics: components["schemas"]["RnCounts"] & {
+            /** Format: int64 */
+            deploymentId: number;
+            deployment: string;
+            releases: components["schemas"]["RnReleaseMetrics"][];
+        };
+        RnDeploymentMetricsEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["RnDeploymentMetrics"];
         };
         RnPromote: {
             toDeployment: components["schemas"]["DeploymentName"];
@@ -11369,6 +11434,71 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RnReleasePageEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getRnDeploymentMetrics: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The app's key, for signed requests on routes without an `appId` query parameter. */
+                "X-App-Key"?: components["parameters"]["AppKeyHeader"];
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path: {
+                /**
+                 * @description The deployment's id.
+                 * @example 3
+                 */
+                id: components["parameters"]["DeploymentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deployment's counts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 200,
+                     *       "status": "0",
+                     *       "data": {
+                     *         "deploymentId": 3,
+                     *         "deployment": "Production",
+                     *         "downloads": 120,
+                     *         "installs": 110,
+                     *         "successes": 104,
+                     *         "failures": 6,
+                     *         "releases": [
+                     *           {
+                     *             "releaseId": 9,
+                     *             "label": "v2",
+                     *             "downloads": 20,
+                     *             "installs": 18,
+                     *             "successes": 12,
+                     *             "failures": 6,
+                     *             "disabled": true,
+                     *             "haltedAt": "2026-04-28T10:20:00+08:00"
+                     *           }
+                     *         ]
+                     *       },
+                     *       "message": "success"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RnDeploymentMetricsEnvelope"];
                 };
             };
             400: components["responses"]["BadRequest"];
