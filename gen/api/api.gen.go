@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -394,6 +395,36 @@ func (e ReleaseStatus) Valid() bool {
 	}
 }
 
+// Defines values for RnSigningKeyAlgorithm.
+const (
+	RsaV15Sha256 RnSigningKeyAlgorithm = "rsa-v1_5-sha256"
+)
+
+// Valid indicates whether the value is a known member of the RnSigningKeyAlgorithm enum.
+func (e RnSigningKeyAlgorithm) Valid() bool {
+	switch e {
+	case RsaV15Sha256:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RnSigningKeyKeyId.
+const (
+	Main RnSigningKeyKeyId = "main"
+)
+
+// Valid indicates whether the value is a known member of the RnSigningKeyKeyId enum.
+func (e RnSigningKeyKeyId) Valid() bool {
+	switch e {
+	case Main:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ServiceType.
 const (
 	ServiceTypeFILE   ServiceType = "FILE"
@@ -550,6 +581,24 @@ func (e ListFriendRequestsParamsDirection) Valid() bool {
 	case Incoming:
 		return true
 	case Outgoing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DownloadRnSigningCertificateParamsFormat.
+const (
+	Certificate DownloadRnSigningCertificateParamsFormat = "certificate"
+	PublicKey   DownloadRnSigningCertificateParamsFormat = "public-key"
+)
+
+// Valid indicates whether the value is a known member of the DownloadRnSigningCertificateParamsFormat enum.
+func (e DownloadRnSigningCertificateParamsFormat) Valid() bool {
+	switch e {
+	case Certificate:
+		return true
+	case PublicKey:
 		return true
 	default:
 		return false
@@ -1556,6 +1605,43 @@ type ErrorEnvelope struct {
 	//
 	// Example: 0
 	Status string `json:"status"`
+}
+
+// ExpoAsset defines model for ExpoAsset.
+type ExpoAsset struct {
+	// ContentType Example: image/png
+	ContentType string `json:"contentType"`
+
+	// FileExtension With its dot (`.png`); absent for the launch asset.
+	//
+	// Example: .png
+	FileExtension *string `json:"fileExtension,omitempty"`
+
+	// Hash SHA-256 of the file, base64url without padding.
+	Hash string `json:"hash"`
+
+	// Key MD5 (hex) of the file, the key the bundle's code uses.
+	Key string `json:"key"`
+	Url string `json:"url"`
+}
+
+// ExpoManifest The manifest body of the protocol.
+type ExpoManifest struct {
+	Assets []ExpoAsset `json:"assets"`
+
+	// CreatedAt When the release was made (ISO 8601, UTC, milliseconds).
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Extra `expoClient`: the export's expoConfig.json, when it had one.
+	Extra map[string]interface{} `json:"extra"`
+
+	// Id The update's id, the release's `expoUpdateId`.
+	Id          openapi_types.UUID `json:"id"`
+	LaunchAsset ExpoAsset          `json:"launchAsset"`
+
+	// Metadata `deployment` and `label` of the release.
+	Metadata       map[string]string `json:"metadata"`
+	RuntimeVersion string            `json:"runtimeVersion"`
 }
 
 // FieldError defines model for FieldError.
@@ -2968,7 +3054,11 @@ type RnBundleUpload struct {
 
 	// File The bundle file: for CodePush clients a zip of the bundle folder (as `code-push
 	// release` makes it, e.g. `CodePush/index.android.bundle` with its assets), whose package
-	// hash the server computes; any other file is served as it is.
+	// hash the server computes; for Expo Updates clients the zip of what `npx expo export`
+	// writes (`metadata.json`, `_expo/static/js/…`, `assets/…`, optionally `expoConfig.json`,
+	// at the root or under one folder such as `dist/`), whose files for `platform` become
+	// the update's assets; any other file is served as it is. When the app has a signing key
+	// (/api/v1/rn/signing-key), a CodePush zip gets `CodePush/.codepushrelease` added.
 	File      openapi_types.File `json:"file"`
 	Mandatory *bool              `json:"mandatory,omitempty"`
 
@@ -2992,10 +3082,20 @@ type RnBundleUpload struct {
 	// RolloutPercent Share of devices offered the release once published.
 	RolloutPercent *int32 `json:"rolloutPercent,omitempty"`
 
+	// RuntimeVersion With `deployment`, for an Expo export: the Expo runtime version the release is for
+	// (what `expo-runtime-version` must equal; fingerprints and `exposdk:…` included). Without
+	// it, an Expo client gets the release when its runtime version satisfies
+	// `targetBinaryRange`. A bundle that is no Expo export is never served to Expo clients.
+	//
+	//
+	// Example: 1.0.0
+	RuntimeVersion *string `json:"runtimeVersion,omitempty"`
+
 	// TargetBinaryRange With `deployment`: the binary versions the release runs on, a semantic-version range as
 	// CodePush takes it (`1.2.3`, `^1.2.0`, `~1.2`, `1.2.x`, `>=1.0.0 <2.0.0`, `*`, `a || b`);
-	// Expo clients whose runtime version equals it, or satisfies it, get it too. Default
-	// `>=minAppVersion` (and `<=maxAppVersion` when given).
+	// Expo clients whose runtime version, read as a version, satisfies it get it too when the
+	// release has no `runtimeVersion`. Default `>=minAppVersion` (and `<=maxAppVersion` when
+	// given), or `*` with `runtimeVersion`.
 	//
 	//
 	// Example: ^1.0.0
@@ -3183,7 +3283,13 @@ type RnRelease struct {
 
 	// Downloads Download reports.
 	Downloads int64 `json:"downloads"`
-	Failures  int64 `json:"failures"`
+
+	// Expo Whether the bundle is an Expo export, served to Expo Updates clients (and not to CodePush clients).
+	Expo bool `json:"expo"`
+
+	// ExpoUpdateId The id of the Expo update the release is (the manifest's `id`), for Expo exports.
+	ExpoUpdateId openapi_types.UUID `json:"expoUpdateId"`
+	Failures     int64              `json:"failures"`
 
 	// HaltedAt When the crash-aware rollout disabled it; null otherwise.
 	HaltedAt *time.Time `json:"haltedAt"`
@@ -3201,10 +3307,16 @@ type RnRelease struct {
 	PromotedFrom *int64 `json:"promotedFrom"`
 
 	// RolloutPercent Share of devices (by deviceId) offered the release.
-	RolloutPercent    RolloutPercent `json:"rolloutPercent"`
-	Size              int64          `json:"size"`
-	Successes         int64          `json:"successes"`
-	TargetBinaryRange string         `json:"targetBinaryRange"`
+	RolloutPercent RolloutPercent `json:"rolloutPercent"`
+
+	// RuntimeVersion The Expo runtime version the release is for; null when its range decides.
+	RuntimeVersion *string `json:"runtimeVersion"`
+
+	// Signed Whether the zip carries the app's `.codepushrelease` signature.
+	Signed            bool   `json:"signed"`
+	Size              int64  `json:"size"`
+	Successes         int64  `json:"successes"`
+	TargetBinaryRange string `json:"targetBinaryRange"`
 }
 
 // RnReleaseChange defines model for RnReleaseChange.
@@ -3295,6 +3407,65 @@ type RnRollback struct {
 	//
 	// Example: 1.0.1
 	ToVersion *BundleVersion `json:"toVersion,omitempty"`
+}
+
+// RnSigningKey defines model for RnSigningKey.
+type RnSigningKey struct {
+	// Algorithm `updates.codeSigningMetadata.alg`.
+	Algorithm RnSigningKeyAlgorithm `json:"algorithm"`
+
+	// AppId The app's key, used as `appId` by the IM, push, file and update routes.
+	//
+	// Example: ak_demo_chat
+	AppId AppKey `json:"appId"`
+
+	// CertificatePem The self-signed code-signing certificate, for expo-updates.
+	CertificatePem string    `json:"certificatePem"`
+	CreatedAt      time.Time `json:"createdAt"`
+
+	// Fingerprint SHA-256 of the public key's DER.
+	Fingerprint string `json:"fingerprint"`
+
+	// KeyId `updates.codeSigningMetadata.keyid`.
+	KeyId RnSigningKeyKeyId `json:"keyId"`
+
+	// PublicKeyPem The public key (PKIX, `-----BEGIN PUBLIC KEY-----`), for CodePushPublicKey.
+	PublicKeyPem  string `json:"publicKeyPem"`
+	RequireSigned bool   `json:"requireSigned"`
+}
+
+// RnSigningKeyAlgorithm `updates.codeSigningMetadata.alg`.
+type RnSigningKeyAlgorithm string
+
+// RnSigningKeyKeyId `updates.codeSigningMetadata.keyid`.
+type RnSigningKeyKeyId string
+
+// RnSigningKeyChange defines model for RnSigningKeyChange.
+type RnSigningKeyChange struct {
+	RequireSigned bool `json:"requireSigned"`
+}
+
+// RnSigningKeyCreate defines model for RnSigningKeyCreate.
+type RnSigningKeyCreate struct {
+	// PrivateKeyPem The tenant's own RSA private key (PEM); omitted, the server makes one.
+	PrivateKeyPem *string `json:"privateKeyPem,omitempty"`
+}
+
+// RnSigningKeyEnvelope defines model for RnSigningKeyEnvelope.
+type RnSigningKeyEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int          `json:"code"`
+	Data RnSigningKey `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
 }
 
 // RnUpdateCheck The answer of the bundle check; the bundle fields are present only when hasUpdate is true.
@@ -4798,6 +4969,49 @@ type ListSubAccountsParams struct {
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
+// DownloadExpoAssetParams defines parameters for DownloadExpoAsset.
+type DownloadExpoAssetParams struct {
+	// Range One byte range, `bytes=<first>-<last>`, `bytes=<first>-` or `bytes=-<suffix length>`.
+	Range *ByteRange `json:"Range,omitempty"`
+
+	// IfNoneMatch ETags the client holds; a match (or `*`) gets 304.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// GetExpoManifestParams defines parameters for GetExpoManifest.
+type GetExpoManifestParams struct {
+	// ModuleId The module whose deployments serve the app; default `main`.
+	ModuleId *RnModuleId `form:"moduleId,omitempty" json:"moduleId,omitempty"`
+
+	// ExpoPlatform `ios` or `android`.
+	ExpoPlatform string `json:"expo-platform"`
+
+	// ExpoRuntimeVersion The runtime version of the client's binary.
+	ExpoRuntimeVersion string `json:"expo-runtime-version"`
+
+	// ExpoProtocolVersion `1`; a client without it speaks protocol 0.
+	ExpoProtocolVersion *string `json:"expo-protocol-version,omitempty"`
+
+	// ExpoChannelName The deployment's name; default Production.
+	ExpoChannelName *string `json:"expo-channel-name,omitempty"`
+
+	// ExpoCurrentUpdateId The update the client runs (a release's `expoUpdateId`, or the embedded one's).
+	ExpoCurrentUpdateId *string `json:"expo-current-update-id,omitempty"`
+
+	// ExpoEmbeddedUpdateId The update the client's binary carries.
+	ExpoEmbeddedUpdateId *string `json:"expo-embedded-update-id,omitempty"`
+
+	// ExpoRecentFailedUpdateIds The updates that recently failed to launch on the client, a structured-field list of strings.
+	ExpoRecentFailedUpdateIds *string `json:"expo-recent-failed-update-ids,omitempty"`
+
+	// EasClientId A stable id of the install, for partial rollouts and reports.
+	EasClientId *string `json:"eas-client-id,omitempty"`
+
+	// ExpoExpectSignature A structured-field dictionary (`sig, keyid="main", alg="rsa-v1_5-sha256"`) asking for the
+	// `expo-signature` of the manifest and directive; answered when the app has a signing key.
+	ExpoExpectSignature *string `json:"expo-expect-signature,omitempty"`
+}
+
 // ListRnDeploymentsParams defines parameters for ListRnDeployments.
 type ListRnDeploymentsParams struct {
 	// AppId The app's key (`ak_…`).
@@ -4983,6 +5197,60 @@ type RollbackRnBundleParams struct {
 	// XAppNonce A value never reused within 5 minutes.
 	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
 }
+
+// GetRnSigningKeyParams defines parameters for GetRnSigningKey.
+type GetRnSigningKeyParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// UpdateRnSigningKeyParams defines parameters for UpdateRnSigningKey.
+type UpdateRnSigningKeyParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// CreateRnSigningKeyParams defines parameters for CreateRnSigningKey.
+type CreateRnSigningKeyParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// DownloadRnSigningCertificateParams defines parameters for DownloadRnSigningCertificate.
+type DownloadRnSigningCertificateParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// Format `certificate` (default) or `public-key`.
+	Format *DownloadRnSigningCertificateParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// DownloadRnSigningCertificateParamsFormat defines parameters for DownloadRnSigningCertificate.
+type DownloadRnSigningCertificateParamsFormat string
 
 // CheckRnUpdateParams defines parameters for CheckRnUpdate.
 type CheckRnUpdateParams struct {
@@ -5296,6 +5564,12 @@ type UpdateRnReleaseJSONRequestBody = RnReleaseChange
 
 // RollbackRnBundleJSONRequestBody defines body for RollbackRnBundle for application/json ContentType.
 type RollbackRnBundleJSONRequestBody = RnRollback
+
+// UpdateRnSigningKeyJSONRequestBody defines body for UpdateRnSigningKey for application/json ContentType.
+type UpdateRnSigningKeyJSONRequestBody = RnSigningKeyChange
+
+// CreateRnSigningKeyJSONRequestBody defines body for CreateRnSigningKey for application/json ContentType.
+type CreateRnSigningKeyJSONRequestBody = RnSigningKeyCreate
 
 // UploadRnBundleMultipartRequestBody defines body for UploadRnBundle for multipart/form-data ContentType.
 type UploadRnBundleMultipartRequestBody = RnBundleUpload
@@ -6970,6 +7244,41 @@ type ClientInterface interface {
 	// Corresponds with DELETE /api/sub-accounts/{id} (the `DisableSubAccount` operationId).
 	DisableSubAccount(ctx context.Context, id SubAccountIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DownloadExpoAsset Download an asset of an Expo update
+	//
+	// A file of one of the app's Expo updates (the launch asset or another asset), named by the
+	// SHA-256 of its bytes (lower-case hex; the manifest's `hash` is the same digest in base64url),
+	// as the manifest's asset URLs give it. Content-addressed: served with its recorded
+	// `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
+	// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
+	// update of the app has gets 404.
+	//
+	// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
+	DownloadExpoAsset(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetExpoManifest Expo Updates manifest request
+	//
+	// The manifest request of expo-updates (protocol 1; protocol 0 clients get the manifest too).
+	// Public: the app key, module and channel are the client's own configuration.
+	//
+	// The answer is negotiated by `Accept`: `multipart/mixed` (what expo-updates asks for
+	// first) has a `manifest` part (`content-disposition: inline; name="manifest"`, with
+	// `expo-signature` when signed) and an `extensions` part (`assetRequestHeaders`), or a
+	// `directive` part (`{"type":"noUpdateAvailable"}` or
+	// `{"type":"rollBackToEmbedded","parameters":{"commitTime":"…"}}`). `application/expo+json`
+	// or `application/json` alone get the manifest as the body (with `expo-signature` as a
+	// response header), or 406 when the answer is a directive, which that form cannot carry. A
+	// protocol 0 client (no `expo-protocol-version`), which knows no directives, gets 204 instead
+	// of one. Every answer has `expo-protocol-version: 1`, `expo-sfv-version: 0`,
+	// `cache-control: private, max-age=0`, `expo-manifest-filters: deployment="<name>"` (the
+	// manifest's metadata has `deployment` and `label`) and an empty `expo-server-defined-headers`.
+	//
+	// An unknown platform gets 400; an app, module or channel without the deployment gets 404;
+	// a disabled tenant or UPDATE service gets 403.
+	//
+	// Corresponds with GET /api/v1/expo/{appId}/manifest (the `GetExpoManifest` operationId).
+	GetExpoManifest(ctx context.Context, appId AppKey, params *GetExpoManifestParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListRnDeployments List an app's deployments
 	//
 	// The app's deployments (optionally of one platform and module), ordered by platform, module
@@ -7193,6 +7502,77 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/rn/rollback (the `RollbackRnBundle` operationId).
 	RollbackRnBundle(ctx context.Context, params *RollbackRnBundleParams, body RollbackRnBundleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetRnSigningKey Show the app's signing key
+	//
+	// The public key (PEM, for CodePushPublicKey), the self-signed code-signing certificate
+	// (PEM, for expo-updates' `updates.codeSigningCertificate`), the key id and algorithm of
+	// `updates.codeSigningMetadata`, the fingerprint (SHA-256 of the public key's DER) and the
+	// require-signed setting. Never the private key. 404 when the app has none. App-admin.
+	//
+	// Corresponds with GET /api/v1/rn/signing-key (the `GetRnSigningKey` operationId).
+	GetRnSigningKey(ctx context.Context, params *GetRnSigningKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateRnSigningKeyWithBody Require signed releases, or not
+	//
+	// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+	// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+	// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+	UpdateRnSigningKeyWithBody(ctx context.Context, params *UpdateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateRnSigningKey Require signed releases, or not
+	//
+	// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+	// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+	// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+	UpdateRnSigningKey(ctx context.Context, params *UpdateRnSigningKeyParams, body UpdateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRnSigningKeyWithBody Make or upload the app's signing key
+	//
+	// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+	// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+	// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+	// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+	// A key the app had is replaced: releases made from then on are signed with the new one
+	// (earlier releases keep their signatures), and the apps' configuration needs the new public
+	// key or certificate. The require-signed setting stays. App-admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+	CreateRnSigningKeyWithBody(ctx context.Context, params *CreateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRnSigningKey Make or upload the app's signing key
+	//
+	// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+	// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+	// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+	// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+	// A key the app had is replaced: releases made from then on are signed with the new one
+	// (earlier releases keep their signatures), and the apps' configuration needs the new public
+	// key or certificate. The require-signed setting stays. App-admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+	CreateRnSigningKey(ctx context.Context, params *CreateRnSigningKeyParams, body CreateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DownloadRnSigningCertificate Download the app's code-signing certificate
+	//
+	// The certificate as a PEM file, to save where `updates.codeSigningCertificate` points
+	// (e.g. `certs/certificate.pem`). With `?format=public-key`, the public key PEM instead, for
+	// CodePushPublicKey. 404 when the app has no key. App-admin.
+	//
+	// Corresponds with GET /api/v1/rn/signing-key/certificate (the `DownloadRnSigningCertificate` operationId).
+	DownloadRnSigningCertificate(ctx context.Context, params *DownloadRnSigningCertificateParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CheckRnUpdate Check for a React Native bundle update
 	//
@@ -10382,6 +10762,61 @@ func (c *Client) DisableSubAccount(ctx context.Context, id SubAccountIdPath, req
 	return c.Client.Do(req)
 }
 
+// DownloadExpoAsset Download an asset of an Expo update
+//
+// A file of one of the app's Expo updates (the launch asset or another asset), named by the
+// SHA-256 of its bytes (lower-case hex; the manifest's `hash` is the same digest in base64url),
+// as the manifest's asset URLs give it. Content-addressed: served with its recorded
+// `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
+// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
+// update of the app has gets 404.
+//
+// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
+func (c *Client) DownloadExpoAsset(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadExpoAssetRequest(c.Server, appId, hash, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetExpoManifest Expo Updates manifest request
+//
+// The manifest request of expo-updates (protocol 1; protocol 0 clients get the manifest too).
+// Public: the app key, module and channel are the client's own configuration.
+//
+// The answer is negotiated by `Accept`: `multipart/mixed` (what expo-updates asks for
+// first) has a `manifest` part (`content-disposition: inline; name="manifest"`, with
+// `expo-signature` when signed) and an `extensions` part (`assetRequestHeaders`), or a
+// `directive` part (`{"type":"noUpdateAvailable"}` or
+// `{"type":"rollBackToEmbedded","parameters":{"commitTime":"…"}}`). `application/expo+json`
+// or `application/json` alone get the manifest as the body (with `expo-signature` as a
+// response header), or 406 when the answer is a directive, which that form cannot carry. A
+// protocol 0 client (no `expo-protocol-version`), which knows no directives, gets 204 instead
+// of one. Every answer has `expo-protocol-version: 1`, `expo-sfv-version: 0`,
+// `cache-control: private, max-age=0`, `expo-manifest-filters: deployment="<name>"` (the
+// manifest's metadata has `deployment` and `label`) and an empty `expo-server-defined-headers`.
+//
+// An unknown platform gets 400; an app, module or channel without the deployment gets 404;
+// a disabled tenant or UPDATE service gets 403.
+//
+// Corresponds with GET /api/v1/expo/{appId}/manifest (the `GetExpoManifest` operationId).
+func (c *Client) GetExpoManifest(ctx context.Context, appId AppKey, params *GetExpoManifestParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetExpoManifestRequest(c.Server, appId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListRnDeployments List an app's deployments
 //
 // The app's deployments (optionally of one platform and module), ordered by platform, module
@@ -10776,6 +11211,137 @@ func (c *Client) RollbackRnBundleWithBody(ctx context.Context, params *RollbackR
 // Corresponds with POST /api/v1/rn/rollback (the `RollbackRnBundle` operationId).
 func (c *Client) RollbackRnBundle(ctx context.Context, params *RollbackRnBundleParams, body RollbackRnBundleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRollbackRnBundleRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetRnSigningKey Show the app's signing key
+//
+// The public key (PEM, for CodePushPublicKey), the self-signed code-signing certificate
+// (PEM, for expo-updates' `updates.codeSigningCertificate`), the key id and algorithm of
+// `updates.codeSigningMetadata`, the fingerprint (SHA-256 of the public key's DER) and the
+// require-signed setting. Never the private key. 404 when the app has none. App-admin.
+//
+// Corresponds with GET /api/v1/rn/signing-key (the `GetRnSigningKey` operationId).
+func (c *Client) GetRnSigningKey(ctx context.Context, params *GetRnSigningKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRnSigningKeyRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateRnSigningKeyWithBody Require signed releases, or not
+//
+// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+func (c *Client) UpdateRnSigningKeyWithBody(ctx context.Context, params *UpdateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateRnSigningKeyRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateRnSigningKey Require signed releases, or not
+//
+// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+func (c *Client) UpdateRnSigningKey(ctx context.Context, params *UpdateRnSigningKeyParams, body UpdateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateRnSigningKeyRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRnSigningKeyWithBody Make or upload the app's signing key
+//
+// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+// A key the app had is replaced: releases made from then on are signed with the new one
+// (earlier releases keep their signatures), and the apps' configuration needs the new public
+// key or certificate. The require-signed setting stays. App-admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+func (c *Client) CreateRnSigningKeyWithBody(ctx context.Context, params *CreateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRnSigningKeyRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRnSigningKey Make or upload the app's signing key
+//
+// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+// A key the app had is replaced: releases made from then on are signed with the new one
+// (earlier releases keep their signatures), and the apps' configuration needs the new public
+// key or certificate. The require-signed setting stays. App-admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+func (c *Client) CreateRnSigningKey(ctx context.Context, params *CreateRnSigningKeyParams, body CreateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRnSigningKeyRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DownloadRnSigningCertificate Download the app's code-signing certificate
+//
+// The certificate as a PEM file, to save where `updates.codeSigningCertificate` points
+// (e.g. `certs/certificate.pem`). With `?format=public-key`, the public key PEM instead, for
+// CodePushPublicKey. 404 when the app has no key. App-admin.
+//
+// Corresponds with GET /api/v1/rn/signing-key/certificate (the `DownloadRnSigningCertificate` operationId).
+func (c *Client) DownloadRnSigningCertificate(ctx context.Context, params *DownloadRnSigningCertificateParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadRnSigningCertificateRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -18004,6 +18570,233 @@ func NewDisableSubAccountRequest(server string, id SubAccountIdPath) (*http.Requ
 	return req, nil
 }
 
+// NewDownloadExpoAssetRequest constructs an http.Request for the DownloadExpoAsset method
+func NewDownloadExpoAssetRequest(server string, appId AppKey, hash string, params *DownloadExpoAssetParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appId", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "hash", hash, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/expo/%s/assets/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.Range != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Range", *params.Range, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Range", headerParam0)
+		}
+
+		if params.IfNoneMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetExpoManifestRequest constructs an http.Request for the GetExpoManifest method
+func NewGetExpoManifestRequest(server string, appId AppKey, params *GetExpoManifestParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appId", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/expo/%s/manifest", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ModuleId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "moduleId", *params.ModuleId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "expo-platform", params.ExpoPlatform, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("expo-platform", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "expo-runtime-version", params.ExpoRuntimeVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("expo-runtime-version", headerParam1)
+
+		if params.ExpoProtocolVersion != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "expo-protocol-version", *params.ExpoProtocolVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-protocol-version", headerParam2)
+		}
+
+		if params.ExpoChannelName != nil {
+			var headerParam3 string
+
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "expo-channel-name", *params.ExpoChannelName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-channel-name", headerParam3)
+		}
+
+		if params.ExpoCurrentUpdateId != nil {
+			var headerParam4 string
+
+			headerParam4, err = runtime.StyleParamWithOptions("simple", false, "expo-current-update-id", *params.ExpoCurrentUpdateId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-current-update-id", headerParam4)
+		}
+
+		if params.ExpoEmbeddedUpdateId != nil {
+			var headerParam5 string
+
+			headerParam5, err = runtime.StyleParamWithOptions("simple", false, "expo-embedded-update-id", *params.ExpoEmbeddedUpdateId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-embedded-update-id", headerParam5)
+		}
+
+		if params.ExpoRecentFailedUpdateIds != nil {
+			var headerParam6 string
+
+			headerParam6, err = runtime.StyleParamWithOptions("simple", false, "expo-recent-failed-update-ids", *params.ExpoRecentFailedUpdateIds, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-recent-failed-update-ids", headerParam6)
+		}
+
+		if params.EasClientId != nil {
+			var headerParam7 string
+
+			headerParam7, err = runtime.StyleParamWithOptions("simple", false, "eas-client-id", *params.EasClientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("eas-client-id", headerParam7)
+		}
+
+		if params.ExpoExpectSignature != nil {
+			var headerParam8 string
+
+			headerParam8, err = runtime.StyleParamWithOptions("simple", false, "expo-expect-signature", *params.ExpoExpectSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-expect-signature", headerParam8)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListRnDeploymentsRequest constructs an http.Request for the ListRnDeployments method
 func NewListRnDeploymentsRequest(server string, params *ListRnDeploymentsParams) (*http.Request, error) {
 	var err error
@@ -19163,6 +19956,348 @@ func NewRollbackRnBundleRequestWithBody(server string, params *RollbackRnBundleP
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetRnSigningKeyRequest constructs an http.Request for the GetRnSigningKey method
+func NewGetRnSigningKeyRequest(server string, params *GetRnSigningKeyParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/signing-key")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateRnSigningKeyRequest calls the generic UpdateRnSigningKey builder with application/json body
+func NewUpdateRnSigningKeyRequest(server string, params *UpdateRnSigningKeyParams, body UpdateRnSigningKeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateRnSigningKeyRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewUpdateRnSigningKeyRequestWithBody constructs an http.Request for the UpdateRnSigningKey method, with any body, and a specified content type
+func NewUpdateRnSigningKeyRequestWithBody(server string, params *UpdateRnSigningKeyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/signing-key")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCreateRnSigningKeyRequest calls the generic CreateRnSigningKey builder with application/json body
+func NewCreateRnSigningKeyRequest(server string, params *CreateRnSigningKeyParams, body CreateRnSigningKeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateRnSigningKeyRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateRnSigningKeyRequestWithBody constructs an http.Request for the CreateRnSigningKey method, with any body, and a specified content type
+func NewCreateRnSigningKeyRequestWithBody(server string, params *CreateRnSigningKeyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/signing-key")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDownloadRnSigningCertificateRequest constructs an http.Request for the DownloadRnSigningCertificate method
+func NewDownloadRnSigningCertificateRequest(server string, params *DownloadRnSigningCertificateParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/signing-key/certificate")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	if params != nil {
 
@@ -22311,6 +23446,45 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /api/sub-accounts/{id} (the `DisableSubAccount` operationId).
 	DisableSubAccountWithResponse(ctx context.Context, id SubAccountIdPath, reqEditors ...RequestEditorFn) (*DisableSubAccountResponse, error)
 
+	// DownloadExpoAssetWithResponse Download an asset of an Expo update
+	//
+	// A file of one of the app's Expo updates (the launch asset or another asset), named by the
+	// SHA-256 of its bytes (lower-case hex; the manifest's `hash` is the same digest in base64url),
+	// as the manifest's asset URLs give it. Content-addressed: served with its recorded
+	// `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
+	// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
+	// update of the app has gets 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
+	DownloadExpoAssetWithResponse(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*DownloadExpoAssetResponse, error)
+
+	// GetExpoManifestWithResponse Expo Updates manifest request
+	//
+	// The manifest request of expo-updates (protocol 1; protocol 0 clients get the manifest too).
+	// Public: the app key, module and channel are the client's own configuration.
+	//
+	// The answer is negotiated by `Accept`: `multipart/mixed` (what expo-updates asks for
+	// first) has a `manifest` part (`content-disposition: inline; name="manifest"`, with
+	// `expo-signature` when signed) and an `extensions` part (`assetRequestHeaders`), or a
+	// `directive` part (`{"type":"noUpdateAvailable"}` or
+	// `{"type":"rollBackToEmbedded","parameters":{"commitTime":"…"}}`). `application/expo+json`
+	// or `application/json` alone get the manifest as the body (with `expo-signature` as a
+	// response header), or 406 when the answer is a directive, which that form cannot carry. A
+	// protocol 0 client (no `expo-protocol-version`), which knows no directives, gets 204 instead
+	// of one. Every answer has `expo-protocol-version: 1`, `expo-sfv-version: 0`,
+	// `cache-control: private, max-age=0`, `expo-manifest-filters: deployment="<name>"` (the
+	// manifest's metadata has `deployment` and `label`) and an empty `expo-server-defined-headers`.
+	//
+	// An unknown platform gets 400; an app, module or channel without the deployment gets 404;
+	// a disabled tenant or UPDATE service gets 403.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/expo/{appId}/manifest (the `GetExpoManifest` operationId).
+	GetExpoManifestWithResponse(ctx context.Context, appId AppKey, params *GetExpoManifestParams, reqEditors ...RequestEditorFn) (*GetExpoManifestResponse, error)
+
 	// ListRnDeploymentsWithResponse List an app's deployments
 	//
 	// The app's deployments (optionally of one platform and module), ordered by platform, module
@@ -22550,6 +23724,81 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/rn/rollback (the `RollbackRnBundle` operationId).
 	RollbackRnBundleWithResponse(ctx context.Context, params *RollbackRnBundleParams, body RollbackRnBundleJSONRequestBody, reqEditors ...RequestEditorFn) (*RollbackRnBundleResponse, error)
+
+	// GetRnSigningKeyWithResponse Show the app's signing key
+	//
+	// The public key (PEM, for CodePushPublicKey), the self-signed code-signing certificate
+	// (PEM, for expo-updates' `updates.codeSigningCertificate`), the key id and algorithm of
+	// `updates.codeSigningMetadata`, the fingerprint (SHA-256 of the public key's DER) and the
+	// require-signed setting. Never the private key. 404 when the app has none. App-admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/signing-key (the `GetRnSigningKey` operationId).
+	GetRnSigningKeyWithResponse(ctx context.Context, params *GetRnSigningKeyParams, reqEditors ...RequestEditorFn) (*GetRnSigningKeyResponse, error)
+
+	// UpdateRnSigningKeyWithBodyWithResponse Require signed releases, or not
+	//
+	// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+	// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+	// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+	UpdateRnSigningKeyWithBodyWithResponse(ctx context.Context, params *UpdateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRnSigningKeyResponse, error)
+
+	// UpdateRnSigningKeyWithResponse Require signed releases, or not
+	//
+	// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+	// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+	// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+	UpdateRnSigningKeyWithResponse(ctx context.Context, params *UpdateRnSigningKeyParams, body UpdateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateRnSigningKeyResponse, error)
+
+	// CreateRnSigningKeyWithBodyWithResponse Make or upload the app's signing key
+	//
+	// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+	// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+	// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+	// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+	// A key the app had is replaced: releases made from then on are signed with the new one
+	// (earlier releases keep their signatures), and the apps' configuration needs the new public
+	// key or certificate. The require-signed setting stays. App-admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+	CreateRnSigningKeyWithBodyWithResponse(ctx context.Context, params *CreateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRnSigningKeyResponse, error)
+
+	// CreateRnSigningKeyWithResponse Make or upload the app's signing key
+	//
+	// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+	// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+	// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+	// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+	// A key the app had is replaced: releases made from then on are signed with the new one
+	// (earlier releases keep their signatures), and the apps' configuration needs the new public
+	// key or certificate. The require-signed setting stays. App-admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+	CreateRnSigningKeyWithResponse(ctx context.Context, params *CreateRnSigningKeyParams, body CreateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRnSigningKeyResponse, error)
+
+	// DownloadRnSigningCertificateWithResponse Download the app's code-signing certificate
+	//
+	// The certificate as a PEM file, to save where `updates.codeSigningCertificate` points
+	// (e.g. `certs/certificate.pem`). With `?format=public-key`, the public key PEM instead, for
+	// CodePushPublicKey. 404 when the app has no key. App-admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/signing-key/certificate (the `DownloadRnSigningCertificate` operationId).
+	DownloadRnSigningCertificateWithResponse(ctx context.Context, params *DownloadRnSigningCertificateParams, reqEditors ...RequestEditorFn) (*DownloadRnSigningCertificateResponse, error)
 
 	// CheckRnUpdateWithResponse Check for a React Native bundle update
 	//
@@ -30720,6 +31969,240 @@ func (r DisableSubAccountResponse) ContentType() string {
 	return ""
 }
 
+// DownloadExpoAssetResponse200Headers the declared response headers of an HTTP 200 response for DownloadExpoAsset
+type DownloadExpoAssetResponse200Headers struct {
+	CacheControl  string
+	ContentLength int64
+	ETag          string
+}
+
+// DownloadExpoAssetResponse206Headers the declared response headers of an HTTP 206 response for DownloadExpoAsset
+type DownloadExpoAssetResponse206Headers struct {
+	CacheControl  string
+	ContentLength int64
+	ContentRange  string
+	ETag          string
+}
+
+// DownloadExpoAssetResponse304Headers the declared response headers of an HTTP 304 response for DownloadExpoAsset
+type DownloadExpoAssetResponse304Headers struct {
+	ETag string
+}
+
+// DownloadExpoAssetResponse416Headers the declared response headers of an HTTP 416 response for DownloadExpoAsset
+type DownloadExpoAssetResponse416Headers struct {
+	ContentRange string
+}
+
+// DownloadExpoAssetResponse429Headers the declared response headers of an HTTP 429 response for DownloadExpoAsset
+type DownloadExpoAssetResponse429Headers struct {
+	RetryAfter *int
+}
+
+type DownloadExpoAssetResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON416 the response for an HTTP 416 `application/json` response
+	JSON416 *ErrorEnvelope
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DownloadExpoAssetResponse200Headers
+	// Headers206 the parsed response headers for an HTTP 206 response
+	Headers206 *DownloadExpoAssetResponse206Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *DownloadExpoAssetResponse304Headers
+	// Headers416 the parsed response headers for an HTTP 416 response
+	Headers416 *DownloadExpoAssetResponse416Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DownloadExpoAssetResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON416 returns the response for an HTTP 416 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON416() *ErrorEnvelope {
+	return r.JSON416
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadExpoAssetResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadExpoAssetResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadExpoAssetResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadExpoAssetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetExpoManifestResponse200Headers the declared response headers of an HTTP 200 response for GetExpoManifest
+type GetExpoManifestResponse200Headers struct {
+	CacheControl             string
+	ExpoManifestFilters      *string
+	ExpoProtocolVersion      string
+	ExpoServerDefinedHeaders *string
+	ExpoSfvVersion           string
+	ExpoSignature            *string
+}
+
+// GetExpoManifestResponse204Headers the declared response headers of an HTTP 204 response for GetExpoManifest
+type GetExpoManifestResponse204Headers struct {
+	CacheControl        string
+	ExpoProtocolVersion string
+	ExpoSfvVersion      string
+}
+
+// GetExpoManifestResponse429Headers the declared response headers of an HTTP 429 response for GetExpoManifest
+type GetExpoManifestResponse429Headers struct {
+	RetryAfter *int
+}
+
+type GetExpoManifestResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationexpoJSON200 the response for an HTTP 200 `application/expo+json` response
+	ApplicationexpoJSON200 *ExpoManifest
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ExpoManifest
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *ErrorEnvelope
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetExpoManifestResponse200Headers
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *GetExpoManifestResponse204Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetExpoManifestResponse429Headers
+}
+
+// GetApplicationexpoJSON200 returns the response for an HTTP 200 `application/expo+json` response
+func (r GetExpoManifestResponse) GetApplicationexpoJSON200() *ExpoManifest {
+	return r.ApplicationexpoJSON200
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetExpoManifestResponse) GetJSON200() *ExpoManifest {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetExpoManifestResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetExpoManifestResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetExpoManifestResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r GetExpoManifestResponse) GetJSON406() *ErrorEnvelope {
+	return r.JSON406
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetExpoManifestResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetExpoManifestResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetExpoManifestResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetExpoManifestResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetExpoManifestResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetExpoManifestResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListRnDeploymentsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -31829,6 +33312,324 @@ func (r RollbackRnBundleResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RollbackRnBundleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetRnSigningKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnSigningKeyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON200() *RnSigningKeyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetRnSigningKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetRnSigningKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetRnSigningKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetRnSigningKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateRnSigningKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnSigningKeyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON200() *RnSigningKeyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateRnSigningKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateRnSigningKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateRnSigningKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateRnSigningKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateRnSigningKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnSigningKeyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON200() *RnSigningKeyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateRnSigningKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateRnSigningKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateRnSigningKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateRnSigningKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DownloadRnSigningCertificateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DownloadRnSigningCertificateResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DownloadRnSigningCertificateResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DownloadRnSigningCertificateResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DownloadRnSigningCertificateResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DownloadRnSigningCertificateResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadRnSigningCertificateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadRnSigningCertificateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadRnSigningCertificateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadRnSigningCertificateResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -35838,6 +37639,57 @@ func (c *ClientWithResponses) DisableSubAccountWithResponse(ctx context.Context,
 	return ParseDisableSubAccountResponse(rsp)
 }
 
+// DownloadExpoAssetWithResponse Download an asset of an Expo update
+//
+// A file of one of the app's Expo updates (the launch asset or another asset), named by the
+// SHA-256 of its bytes (lower-case hex; the manifest's `hash` is the same digest in base64url),
+// as the manifest's asset URLs give it. Content-addressed: served with its recorded
+// `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
+// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
+// update of the app has gets 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
+func (c *ClientWithResponses) DownloadExpoAssetWithResponse(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*DownloadExpoAssetResponse, error) {
+	rsp, err := c.DownloadExpoAsset(ctx, appId, hash, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadExpoAssetResponse(rsp)
+}
+
+// GetExpoManifestWithResponse Expo Updates manifest request
+//
+// The manifest request of expo-updates (protocol 1; protocol 0 clients get the manifest too).
+// Public: the app key, module and channel are the client's own configuration.
+//
+// The answer is negotiated by `Accept`: `multipart/mixed` (what expo-updates asks for
+// first) has a `manifest` part (`content-disposition: inline; name="manifest"`, with
+// `expo-signature` when signed) and an `extensions` part (`assetRequestHeaders`), or a
+// `directive` part (`{"type":"noUpdateAvailable"}` or
+// `{"type":"rollBackToEmbedded","parameters":{"commitTime":"…"}}`). `application/expo+json`
+// or `application/json` alone get the manifest as the body (with `expo-signature` as a
+// response header), or 406 when the answer is a directive, which that form cannot carry. A
+// protocol 0 client (no `expo-protocol-version`), which knows no directives, gets 204 instead
+// of one. Every answer has `expo-protocol-version: 1`, `expo-sfv-version: 0`,
+// `cache-control: private, max-age=0`, `expo-manifest-filters: deployment="<name>"` (the
+// manifest's metadata has `deployment` and `label`) and an empty `expo-server-defined-headers`.
+//
+// An unknown platform gets 400; an app, module or channel without the deployment gets 404;
+// a disabled tenant or UPDATE service gets 403.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/expo/{appId}/manifest (the `GetExpoManifest` operationId).
+func (c *ClientWithResponses) GetExpoManifestWithResponse(ctx context.Context, appId AppKey, params *GetExpoManifestParams, reqEditors ...RequestEditorFn) (*GetExpoManifestResponse, error) {
+	rsp, err := c.GetExpoManifest(ctx, appId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetExpoManifestResponse(rsp)
+}
+
 // ListRnDeploymentsWithResponse List an app's deployments
 //
 // The app's deployments (optionally of one platform and module), ordered by platform, module
@@ -36184,6 +38036,117 @@ func (c *ClientWithResponses) RollbackRnBundleWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseRollbackRnBundleResponse(rsp)
+}
+
+// GetRnSigningKeyWithResponse Show the app's signing key
+//
+// The public key (PEM, for CodePushPublicKey), the self-signed code-signing certificate
+// (PEM, for expo-updates' `updates.codeSigningCertificate`), the key id and algorithm of
+// `updates.codeSigningMetadata`, the fingerprint (SHA-256 of the public key's DER) and the
+// require-signed setting. Never the private key. 404 when the app has none. App-admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/signing-key (the `GetRnSigningKey` operationId).
+func (c *ClientWithResponses) GetRnSigningKeyWithResponse(ctx context.Context, params *GetRnSigningKeyParams, reqEditors ...RequestEditorFn) (*GetRnSigningKeyResponse, error) {
+	rsp, err := c.GetRnSigningKey(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetRnSigningKeyResponse(rsp)
+}
+
+// UpdateRnSigningKeyWithBodyWithResponse Require signed releases, or not
+//
+// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+func (c *ClientWithResponses) UpdateRnSigningKeyWithBodyWithResponse(ctx context.Context, params *UpdateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRnSigningKeyResponse, error) {
+	rsp, err := c.UpdateRnSigningKeyWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateRnSigningKeyResponse(rsp)
+}
+
+// UpdateRnSigningKeyWithResponse Require signed releases, or not
+//
+// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+func (c *ClientWithResponses) UpdateRnSigningKeyWithResponse(ctx context.Context, params *UpdateRnSigningKeyParams, body UpdateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateRnSigningKeyResponse, error) {
+	rsp, err := c.UpdateRnSigningKey(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateRnSigningKeyResponse(rsp)
+}
+
+// CreateRnSigningKeyWithBodyWithResponse Make or upload the app's signing key
+//
+// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+// A key the app had is replaced: releases made from then on are signed with the new one
+// (earlier releases keep their signatures), and the apps' configuration needs the new public
+// key or certificate. The require-signed setting stays. App-admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+func (c *ClientWithResponses) CreateRnSigningKeyWithBodyWithResponse(ctx context.Context, params *CreateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRnSigningKeyResponse, error) {
+	rsp, err := c.CreateRnSigningKeyWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRnSigningKeyResponse(rsp)
+}
+
+// CreateRnSigningKeyWithResponse Make or upload the app's signing key
+//
+// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+// A key the app had is replaced: releases made from then on are signed with the new one
+// (earlier releases keep their signatures), and the apps' configuration needs the new public
+// key or certificate. The require-signed setting stays. App-admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+func (c *ClientWithResponses) CreateRnSigningKeyWithResponse(ctx context.Context, params *CreateRnSigningKeyParams, body CreateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRnSigningKeyResponse, error) {
+	rsp, err := c.CreateRnSigningKey(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRnSigningKeyResponse(rsp)
+}
+
+// DownloadRnSigningCertificateWithResponse Download the app's code-signing certificate
+//
+// The certificate as a PEM file, to save where `updates.codeSigningCertificate` points
+// (e.g. `certs/certificate.pem`). With `?format=public-key`, the public key PEM instead, for
+// CodePushPublicKey. 404 when the app has no key. App-admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/signing-key/certificate (the `DownloadRnSigningCertificate` operationId).
+func (c *ClientWithResponses) DownloadRnSigningCertificateWithResponse(ctx context.Context, params *DownloadRnSigningCertificateParams, reqEditors ...RequestEditorFn) (*DownloadRnSigningCertificateResponse, error) {
+	rsp, err := c.DownloadRnSigningCertificate(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadRnSigningCertificateResponse(rsp)
 }
 
 // CheckRnUpdateWithResponse Check for a React Native bundle update
@@ -43352,6 +45315,321 @@ func ParseDisableSubAccountResponse(rsp *http.Response) (*DisableSubAccountRespo
 	return response, nil
 }
 
+// ParseDownloadExpoAssetResponse parses an HTTP response from a DownloadExpoAssetWithResponse call
+func ParseDownloadExpoAssetResponse(rsp *http.Response) (*DownloadExpoAssetResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadExpoAssetResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 416:
+		var dest ErrorEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON416 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DownloadExpoAssetResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 206:
+		var headers DownloadExpoAssetResponse206Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("Content-Range"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Range", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentRange = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers206 = &headers
+	case rsp.StatusCode == 304:
+		var headers DownloadExpoAssetResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 416:
+		var headers DownloadExpoAssetResponse416Headers
+		if values := rsp.Header.Values("Content-Range"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Range", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentRange = value
+		}
+		response.Headers416 = &headers
+	case rsp.StatusCode == 429:
+		var headers DownloadExpoAssetResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetExpoManifestResponse parses an HTTP response from a GetExpoManifestWithResponse call
+func ParseGetExpoManifestResponse(rsp *http.Response) (*GetExpoManifestResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetExpoManifestResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.Header.Get("Content-Type") == "application/expo+json" && rsp.StatusCode == 200:
+		var dest ExpoManifest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationexpoJSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 200:
+		var dest ExpoManifest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest ErrorEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (multipart/mixed) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetExpoManifestResponse200Headers
+		if values := rsp.Header.Values("cache-control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "cache-control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("expo-manifest-filters"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-manifest-filters", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoManifestFilters = &value
+		}
+		if values := rsp.Header.Values("expo-protocol-version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-protocol-version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoProtocolVersion = value
+		}
+		if values := rsp.Header.Values("expo-server-defined-headers"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-server-defined-headers", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoServerDefinedHeaders = &value
+		}
+		if values := rsp.Header.Values("expo-sfv-version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-sfv-version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoSfvVersion = value
+		}
+		if values := rsp.Header.Values("expo-signature"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-signature", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoSignature = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 204:
+		var headers GetExpoManifestResponse204Headers
+		if values := rsp.Header.Values("cache-control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "cache-control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("expo-protocol-version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-protocol-version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoProtocolVersion = value
+		}
+		if values := rsp.Header.Values("expo-sfv-version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-sfv-version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoSfvVersion = value
+		}
+		response.Headers204 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetExpoManifestResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListRnDeploymentsResponse parses an HTTP response from a ListRnDeploymentsWithResponse call
 func ParseListRnDeploymentsResponse(rsp *http.Response) (*ListRnDeploymentsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -44427,6 +46705,264 @@ func ParseRollbackRnBundleResponse(rsp *http.Response) (*RollbackRnBundleRespons
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetRnSigningKeyResponse parses an HTTP response from a GetRnSigningKeyWithResponse call
+func ParseGetRnSigningKeyResponse(rsp *http.Response) (*GetRnSigningKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetRnSigningKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnSigningKeyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateRnSigningKeyResponse parses an HTTP response from a UpdateRnSigningKeyWithResponse call
+func ParseUpdateRnSigningKeyResponse(rsp *http.Response) (*UpdateRnSigningKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateRnSigningKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnSigningKeyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateRnSigningKeyResponse parses an HTTP response from a CreateRnSigningKeyWithResponse call
+func ParseCreateRnSigningKeyResponse(rsp *http.Response) (*CreateRnSigningKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateRnSigningKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnSigningKeyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDownloadRnSigningCertificateResponse parses an HTTP response from a DownloadRnSigningCertificateWithResponse call
+func ParseDownloadRnSigningCertificateResponse(rsp *http.Response) (*DownloadRnSigningCertificateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadRnSigningCertificateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -46152,6 +48688,12 @@ type ServerInterface interface {
 	// DisableSubAccount Disable a sub-account
 	// (DELETE /api/sub-accounts/{id})
 	DisableSubAccount(w http.ResponseWriter, r *http.Request, id SubAccountIdPath)
+	// DownloadExpoAsset Download an asset of an Expo update
+	// (GET /api/v1/expo/{appId}/assets/{hash})
+	DownloadExpoAsset(w http.ResponseWriter, r *http.Request, appId AppKey, hash string, params DownloadExpoAssetParams)
+	// GetExpoManifest Expo Updates manifest request
+	// (GET /api/v1/expo/{appId}/manifest)
+	GetExpoManifest(w http.ResponseWriter, r *http.Request, appId AppKey, params GetExpoManifestParams)
 	// ListRnDeployments List an app's deployments
 	// (GET /api/v1/rn/deployments)
 	ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams)
@@ -46191,6 +48733,18 @@ type ServerInterface interface {
 	// RollbackRnBundle Roll a module back to an earlier bundle
 	// (POST /api/v1/rn/rollback)
 	RollbackRnBundle(w http.ResponseWriter, r *http.Request, params RollbackRnBundleParams)
+	// GetRnSigningKey Show the app's signing key
+	// (GET /api/v1/rn/signing-key)
+	GetRnSigningKey(w http.ResponseWriter, r *http.Request, params GetRnSigningKeyParams)
+	// UpdateRnSigningKey Require signed releases, or not
+	// (PATCH /api/v1/rn/signing-key)
+	UpdateRnSigningKey(w http.ResponseWriter, r *http.Request, params UpdateRnSigningKeyParams)
+	// CreateRnSigningKey Make or upload the app's signing key
+	// (POST /api/v1/rn/signing-key)
+	CreateRnSigningKey(w http.ResponseWriter, r *http.Request, params CreateRnSigningKeyParams)
+	// DownloadRnSigningCertificate Download the app's code-signing certificate
+	// (GET /api/v1/rn/signing-key/certificate)
+	DownloadRnSigningCertificate(w http.ResponseWriter, r *http.Request, params DownloadRnSigningCertificateParams)
 	// CheckRnUpdate Check for a React Native bundle update
 	// (GET /api/v1/rn/update/check)
 	CheckRnUpdate(w http.ResponseWriter, r *http.Request, params CheckRnUpdateParams)
@@ -46833,6 +49387,18 @@ func (_ Unimplemented) DisableSubAccount(w http.ResponseWriter, r *http.Request,
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// DownloadExpoAsset Download an asset of an Expo update
+// (GET /api/v1/expo/{appId}/assets/{hash})
+func (_ Unimplemented) DownloadExpoAsset(w http.ResponseWriter, r *http.Request, appId AppKey, hash string, params DownloadExpoAssetParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetExpoManifest Expo Updates manifest request
+// (GET /api/v1/expo/{appId}/manifest)
+func (_ Unimplemented) GetExpoManifest(w http.ResponseWriter, r *http.Request, appId AppKey, params GetExpoManifestParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // ListRnDeployments List an app's deployments
 // (GET /api/v1/rn/deployments)
 func (_ Unimplemented) ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams) {
@@ -46908,6 +49474,30 @@ func (_ Unimplemented) UpdateRnRelease(w http.ResponseWriter, r *http.Request, i
 // RollbackRnBundle Roll a module back to an earlier bundle
 // (POST /api/v1/rn/rollback)
 func (_ Unimplemented) RollbackRnBundle(w http.ResponseWriter, r *http.Request, params RollbackRnBundleParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetRnSigningKey Show the app's signing key
+// (GET /api/v1/rn/signing-key)
+func (_ Unimplemented) GetRnSigningKey(w http.ResponseWriter, r *http.Request, params GetRnSigningKeyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdateRnSigningKey Require signed releases, or not
+// (PATCH /api/v1/rn/signing-key)
+func (_ Unimplemented) UpdateRnSigningKey(w http.ResponseWriter, r *http.Request, params UpdateRnSigningKeyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreateRnSigningKey Make or upload the app's signing key
+// (POST /api/v1/rn/signing-key)
+func (_ Unimplemented) CreateRnSigningKey(w http.ResponseWriter, r *http.Request, params CreateRnSigningKeyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// DownloadRnSigningCertificate Download the app's code-signing certificate
+// (GET /api/v1/rn/signing-key/certificate)
+func (_ Unimplemented) DownloadRnSigningCertificate(w http.ResponseWriter, r *http.Request, params DownloadRnSigningCertificateParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -52293,6 +54883,307 @@ func (siw *ServerInterfaceWrapper) DisableSubAccount(w http.ResponseWriter, r *h
 	handler.ServeHTTP(w, r)
 }
 
+// DownloadExpoAsset operation middleware
+func (siw *ServerInterfaceWrapper) DownloadExpoAsset(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "appId" -------------
+	var appId AppKey
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appId", chi.URLParam(r, "appId"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "hash" -------------
+	var hash string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "hash", chi.URLParam(r, "hash"), &hash, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "hash", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DownloadExpoAssetParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Range" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Range")]; found {
+		var Range ByteRange
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Range", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Range", valueList[0], &Range, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Range", Err: err})
+			return
+		}
+
+		params.Range = &Range
+
+	}
+
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-None-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-None-Match", Err: err})
+			return
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DownloadExpoAsset(w, r, appId, hash, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetExpoManifest operation middleware
+func (siw *ServerInterfaceWrapper) GetExpoManifest(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "appId" -------------
+	var appId AppKey
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appId", chi.URLParam(r, "appId"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetExpoManifestParams
+
+	// ------------- Optional query parameter "moduleId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "moduleId", r.URL.Query(), &params.ModuleId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "moduleId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "moduleId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Required header parameter "expo-platform" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-platform")]; found {
+		var ExpoPlatform string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-platform", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-platform", valueList[0], &ExpoPlatform, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-platform", Err: err})
+			return
+		}
+
+		params.ExpoPlatform = ExpoPlatform
+
+	} else {
+		err := fmt.Errorf("Header parameter expo-platform is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "expo-platform", Err: err})
+		return
+	}
+
+	// ------------- Required header parameter "expo-runtime-version" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-runtime-version")]; found {
+		var ExpoRuntimeVersion string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-runtime-version", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-runtime-version", valueList[0], &ExpoRuntimeVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-runtime-version", Err: err})
+			return
+		}
+
+		params.ExpoRuntimeVersion = ExpoRuntimeVersion
+
+	} else {
+		err := fmt.Errorf("Header parameter expo-runtime-version is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "expo-runtime-version", Err: err})
+		return
+	}
+
+	// ------------- Optional header parameter "expo-protocol-version" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-protocol-version")]; found {
+		var ExpoProtocolVersion string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-protocol-version", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-protocol-version", valueList[0], &ExpoProtocolVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-protocol-version", Err: err})
+			return
+		}
+
+		params.ExpoProtocolVersion = &ExpoProtocolVersion
+
+	}
+
+	// ------------- Optional header parameter "expo-channel-name" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-channel-name")]; found {
+		var ExpoChannelName string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-channel-name", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-channel-name", valueList[0], &ExpoChannelName, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-channel-name", Err: err})
+			return
+		}
+
+		params.ExpoChannelName = &ExpoChannelName
+
+	}
+
+	// ------------- Optional header parameter "expo-current-update-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-current-update-id")]; found {
+		var ExpoCurrentUpdateId string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-current-update-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-current-update-id", valueList[0], &ExpoCurrentUpdateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-current-update-id", Err: err})
+			return
+		}
+
+		params.ExpoCurrentUpdateId = &ExpoCurrentUpdateId
+
+	}
+
+	// ------------- Optional header parameter "expo-embedded-update-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-embedded-update-id")]; found {
+		var ExpoEmbeddedUpdateId string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-embedded-update-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-embedded-update-id", valueList[0], &ExpoEmbeddedUpdateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-embedded-update-id", Err: err})
+			return
+		}
+
+		params.ExpoEmbeddedUpdateId = &ExpoEmbeddedUpdateId
+
+	}
+
+	// ------------- Optional header parameter "expo-recent-failed-update-ids" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-recent-failed-update-ids")]; found {
+		var ExpoRecentFailedUpdateIds string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-recent-failed-update-ids", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-recent-failed-update-ids", valueList[0], &ExpoRecentFailedUpdateIds, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-recent-failed-update-ids", Err: err})
+			return
+		}
+
+		params.ExpoRecentFailedUpdateIds = &ExpoRecentFailedUpdateIds
+
+	}
+
+	// ------------- Optional header parameter "eas-client-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("eas-client-id")]; found {
+		var EasClientId string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "eas-client-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "eas-client-id", valueList[0], &EasClientId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "eas-client-id", Err: err})
+			return
+		}
+
+		params.EasClientId = &EasClientId
+
+	}
+
+	// ------------- Optional header parameter "expo-expect-signature" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-expect-signature")]; found {
+		var ExpoExpectSignature string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-expect-signature", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-expect-signature", valueList[0], &ExpoExpectSignature, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-expect-signature", Err: err})
+			return
+		}
+
+		params.ExpoExpectSignature = &ExpoExpectSignature
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetExpoManifest(w, r, appId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListRnDeployments operation middleware
 func (siw *ServerInterfaceWrapper) ListRnDeployments(w http.ResponseWriter, r *http.Request) {
 
@@ -53495,6 +56386,311 @@ func (siw *ServerInterfaceWrapper) RollbackRnBundle(w http.ResponseWriter, r *ht
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.RollbackRnBundle(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetRnSigningKey operation middleware
+func (siw *ServerInterfaceWrapper) GetRnSigningKey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetRnSigningKeyParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetRnSigningKey(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateRnSigningKey operation middleware
+func (siw *ServerInterfaceWrapper) UpdateRnSigningKey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateRnSigningKeyParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateRnSigningKey(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateRnSigningKey operation middleware
+func (siw *ServerInterfaceWrapper) CreateRnSigningKey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateRnSigningKeyParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateRnSigningKey(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DownloadRnSigningCertificate operation middleware
+func (siw *ServerInterfaceWrapper) DownloadRnSigningCertificate(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DownloadRnSigningCertificateParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", r.URL.Query(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "format"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "format", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DownloadRnSigningCertificate(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -55359,6 +58555,24 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/reportStatus/download", wrapper.CodePushLegacyReportDownload)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/signing-key", wrapper.GetRnSigningKey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Patch(options.BaseURL+"/api/v1/rn/signing-key", wrapper.UpdateRnSigningKey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api/v1/rn/signing-key", wrapper.CreateRnSigningKey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/signing-key/certificate", wrapper.DownloadRnSigningCertificate)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/expo/{appId}/manifest", wrapper.GetExpoManifest)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/expo/{appId}/assets/{hash}", wrapper.DownloadExpoAsset)
 	})
 
 	return r
@@ -65281,6 +68495,397 @@ func (response DisableSubAccount500JSONResponse) VisitDisableSubAccountResponse(
 	return err
 }
 
+type DownloadExpoAssetRequestObject struct {
+	AppId  AppKey `json:"appId"`
+	Hash   string `json:"hash"`
+	Params DownloadExpoAssetParams
+}
+
+type DownloadExpoAssetResponseObject interface {
+	VisitDownloadExpoAssetResponse(w http.ResponseWriter) error
+}
+
+type DownloadExpoAsset200ResponseHeaders struct {
+	CacheControl  string
+	ContentLength int64
+	ETag          string
+}
+
+type DownloadExpoAsset200AsteriskResponse struct {
+	Body          io.Reader
+	Headers       DownloadExpoAsset200ResponseHeaders
+	ContentType   string
+	ContentLength int64
+}
+
+func (response DownloadExpoAsset200AsteriskResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadExpoAsset206ResponseHeaders struct {
+	CacheControl  string
+	ContentLength int64
+	ContentRange  string
+	ETag          string
+}
+
+type DownloadExpoAsset206AsteriskResponse struct {
+	Body          io.Reader
+	Headers       DownloadExpoAsset206ResponseHeaders
+	ContentType   string
+	ContentLength int64
+}
+
+func (response DownloadExpoAsset206AsteriskResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("Content-Range", fmt.Sprint(response.Headers.ContentRange))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(206)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadExpoAsset304ResponseHeaders struct {
+	ETag string
+}
+
+type DownloadExpoAsset304Response struct {
+	Headers DownloadExpoAsset304ResponseHeaders
+}
+
+func (response DownloadExpoAsset304Response) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(304)
+	return nil
+}
+
+type DownloadExpoAsset400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DownloadExpoAsset400JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DownloadExpoAsset403JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DownloadExpoAsset404JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset416ResponseHeaders struct {
+	ContentRange string
+}
+
+type DownloadExpoAsset416JSONResponse struct {
+	Body    ErrorEnvelope
+	Headers DownloadExpoAsset416ResponseHeaders
+}
+
+func (response DownloadExpoAsset416JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Range", fmt.Sprint(response.Headers.ContentRange))
+	w.WriteHeader(416)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DownloadExpoAsset429JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DownloadExpoAsset500JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifestRequestObject struct {
+	AppId  AppKey `json:"appId"`
+	Params GetExpoManifestParams
+}
+
+type GetExpoManifestResponseObject interface {
+	VisitGetExpoManifestResponse(w http.ResponseWriter) error
+}
+
+type GetExpoManifest200ResponseHeaders struct {
+	CacheControl             string
+	ExpoManifestFilters      *string
+	ExpoProtocolVersion      string
+	ExpoServerDefinedHeaders *string
+	ExpoSfvVersion           string
+	ExpoSignature            *string
+}
+
+type GetExpoManifest200ApplicationExpoPlusJSONResponse struct {
+	Body    ExpoManifest
+	Headers GetExpoManifest200ResponseHeaders
+}
+
+func (response GetExpoManifest200ApplicationExpoPlusJSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/expo+json")
+	w.Header().Set("cache-control", fmt.Sprint(response.Headers.CacheControl))
+	if response.Headers.ExpoManifestFilters != nil {
+		w.Header().Set("expo-manifest-filters", fmt.Sprint(*response.Headers.ExpoManifestFilters))
+	}
+	w.Header().Set("expo-protocol-version", fmt.Sprint(response.Headers.ExpoProtocolVersion))
+	if response.Headers.ExpoServerDefinedHeaders != nil {
+		w.Header().Set("expo-server-defined-headers", fmt.Sprint(*response.Headers.ExpoServerDefinedHeaders))
+	}
+	w.Header().Set("expo-sfv-version", fmt.Sprint(response.Headers.ExpoSfvVersion))
+	if response.Headers.ExpoSignature != nil {
+		w.Header().Set("expo-signature", fmt.Sprint(*response.Headers.ExpoSignature))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest200JSONResponse struct {
+	Body    ExpoManifest
+	Headers GetExpoManifest200ResponseHeaders
+}
+
+func (response GetExpoManifest200JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("cache-control", fmt.Sprint(response.Headers.CacheControl))
+	if response.Headers.ExpoManifestFilters != nil {
+		w.Header().Set("expo-manifest-filters", fmt.Sprint(*response.Headers.ExpoManifestFilters))
+	}
+	w.Header().Set("expo-protocol-version", fmt.Sprint(response.Headers.ExpoProtocolVersion))
+	if response.Headers.ExpoServerDefinedHeaders != nil {
+		w.Header().Set("expo-server-defined-headers", fmt.Sprint(*response.Headers.ExpoServerDefinedHeaders))
+	}
+	w.Header().Set("expo-sfv-version", fmt.Sprint(response.Headers.ExpoSfvVersion))
+	if response.Headers.ExpoSignature != nil {
+		w.Header().Set("expo-signature", fmt.Sprint(*response.Headers.ExpoSignature))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest200MultipartResponse struct {
+	Body    func(writer *multipart.Writer) error
+	Headers GetExpoManifest200ResponseHeaders
+}
+
+func (response GetExpoManifest200MultipartResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+	writer := multipart.NewWriter(w)
+
+	w.Header().Set("Content-Type", mime.FormatMediaType("multipart/mixed", map[string]string{"boundary": writer.Boundary()}))
+	w.Header().Set("cache-control", fmt.Sprint(response.Headers.CacheControl))
+	if response.Headers.ExpoManifestFilters != nil {
+		w.Header().Set("expo-manifest-filters", fmt.Sprint(*response.Headers.ExpoManifestFilters))
+	}
+	w.Header().Set("expo-protocol-version", fmt.Sprint(response.Headers.ExpoProtocolVersion))
+	if response.Headers.ExpoServerDefinedHeaders != nil {
+		w.Header().Set("expo-server-defined-headers", fmt.Sprint(*response.Headers.ExpoServerDefinedHeaders))
+	}
+	w.Header().Set("expo-sfv-version", fmt.Sprint(response.Headers.ExpoSfvVersion))
+	if response.Headers.ExpoSignature != nil {
+		w.Header().Set("expo-signature", fmt.Sprint(*response.Headers.ExpoSignature))
+	}
+	w.WriteHeader(200)
+
+	defer writer.Close()
+	return response.Body(writer)
+}
+
+type GetExpoManifest204ResponseHeaders struct {
+	CacheControl        string
+	ExpoProtocolVersion string
+	ExpoSfvVersion      string
+}
+
+type GetExpoManifest204Response struct {
+	Headers GetExpoManifest204ResponseHeaders
+}
+
+func (response GetExpoManifest204Response) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+	w.Header().Set("cache-control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("expo-protocol-version", fmt.Sprint(response.Headers.ExpoProtocolVersion))
+	w.Header().Set("expo-sfv-version", fmt.Sprint(response.Headers.ExpoSfvVersion))
+	w.WriteHeader(204)
+	return nil
+}
+
+type GetExpoManifest400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetExpoManifest400JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetExpoManifest403JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetExpoManifest404JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest406JSONResponse ErrorEnvelope
+
+func (response GetExpoManifest406JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetExpoManifest429JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetExpoManifest500JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListRnDeploymentsRequestObject struct {
 	Params ListRnDeploymentsParams
 }
@@ -66757,6 +70362,424 @@ func (response RollbackRnBundle413JSONResponse) VisitRollbackRnBundleResponse(w 
 type RollbackRnBundle500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response RollbackRnBundle500JSONResponse) VisitRollbackRnBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKeyRequestObject struct {
+	Params GetRnSigningKeyParams
+}
+
+type GetRnSigningKeyResponseObject interface {
+	VisitGetRnSigningKeyResponse(w http.ResponseWriter) error
+}
+
+type GetRnSigningKey200JSONResponse RnSigningKeyEnvelope
+
+func (response GetRnSigningKey200JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetRnSigningKey400JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetRnSigningKey401JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetRnSigningKey403JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetRnSigningKey404JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetRnSigningKey500JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKeyRequestObject struct {
+	Params UpdateRnSigningKeyParams
+	Body   *UpdateRnSigningKeyJSONRequestBody
+}
+
+type UpdateRnSigningKeyResponseObject interface {
+	VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error
+}
+
+type UpdateRnSigningKey200JSONResponse RnSigningKeyEnvelope
+
+func (response UpdateRnSigningKey200JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateRnSigningKey400JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateRnSigningKey401JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateRnSigningKey403JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateRnSigningKey404JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey409JSONResponse struct{ ConflictJSONResponse }
+
+func (response UpdateRnSigningKey409JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateRnSigningKey413JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateRnSigningKey500JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKeyRequestObject struct {
+	Params CreateRnSigningKeyParams
+	Body   *CreateRnSigningKeyJSONRequestBody
+}
+
+type CreateRnSigningKeyResponseObject interface {
+	VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error
+}
+
+type CreateRnSigningKey200JSONResponse RnSigningKeyEnvelope
+
+func (response CreateRnSigningKey200JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateRnSigningKey400JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateRnSigningKey401JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateRnSigningKey403JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateRnSigningKey404JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateRnSigningKey413JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateRnSigningKey500JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnSigningCertificateRequestObject struct {
+	Params DownloadRnSigningCertificateParams
+}
+
+type DownloadRnSigningCertificateResponseObject interface {
+	VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error
+}
+
+type DownloadRnSigningCertificate200ApplicationxPemFileResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response DownloadRnSigningCertificate200ApplicationxPemFileResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/x-pem-file")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadRnSigningCertificate400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DownloadRnSigningCertificate400JSONResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnSigningCertificate401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DownloadRnSigningCertificate401JSONResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnSigningCertificate403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DownloadRnSigningCertificate403JSONResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnSigningCertificate404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DownloadRnSigningCertificate404JSONResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnSigningCertificate500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DownloadRnSigningCertificate500JSONResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -69039,6 +73062,12 @@ type StrictServerInterface interface {
 	// DisableSubAccount Disable a sub-account
 	// (DELETE /api/sub-accounts/{id})
 	DisableSubAccount(ctx context.Context, request DisableSubAccountRequestObject) (DisableSubAccountResponseObject, error)
+	// DownloadExpoAsset Download an asset of an Expo update
+	// (GET /api/v1/expo/{appId}/assets/{hash})
+	DownloadExpoAsset(ctx context.Context, request DownloadExpoAssetRequestObject) (DownloadExpoAssetResponseObject, error)
+	// GetExpoManifest Expo Updates manifest request
+	// (GET /api/v1/expo/{appId}/manifest)
+	GetExpoManifest(ctx context.Context, request GetExpoManifestRequestObject) (GetExpoManifestResponseObject, error)
 	// ListRnDeployments List an app's deployments
 	// (GET /api/v1/rn/deployments)
 	ListRnDeployments(ctx context.Context, request ListRnDeploymentsRequestObject) (ListRnDeploymentsResponseObject, error)
@@ -69078,6 +73107,18 @@ type StrictServerInterface interface {
 	// RollbackRnBundle Roll a module back to an earlier bundle
 	// (POST /api/v1/rn/rollback)
 	RollbackRnBundle(ctx context.Context, request RollbackRnBundleRequestObject) (RollbackRnBundleResponseObject, error)
+	// GetRnSigningKey Show the app's signing key
+	// (GET /api/v1/rn/signing-key)
+	GetRnSigningKey(ctx context.Context, request GetRnSigningKeyRequestObject) (GetRnSigningKeyResponseObject, error)
+	// UpdateRnSigningKey Require signed releases, or not
+	// (PATCH /api/v1/rn/signing-key)
+	UpdateRnSigningKey(ctx context.Context, request UpdateRnSigningKeyRequestObject) (UpdateRnSigningKeyResponseObject, error)
+	// CreateRnSigningKey Make or upload the app's signing key
+	// (POST /api/v1/rn/signing-key)
+	CreateRnSigningKey(ctx context.Context, request CreateRnSigningKeyRequestObject) (CreateRnSigningKeyResponseObject, error)
+	// DownloadRnSigningCertificate Download the app's code-signing certificate
+	// (GET /api/v1/rn/signing-key/certificate)
+	DownloadRnSigningCertificate(ctx context.Context, request DownloadRnSigningCertificateRequestObject) (DownloadRnSigningCertificateResponseObject, error)
 	// CheckRnUpdate Check for a React Native bundle update
 	// (GET /api/v1/rn/update/check)
 	CheckRnUpdate(ctx context.Context, request CheckRnUpdateRequestObject) (CheckRnUpdateResponseObject, error)
@@ -71940,6 +75981,61 @@ func (sh *strictHandler) DisableSubAccount(w http.ResponseWriter, r *http.Reques
 	}
 }
 
+// DownloadExpoAsset operation middleware
+func (sh *strictHandler) DownloadExpoAsset(w http.ResponseWriter, r *http.Request, appId AppKey, hash string, params DownloadExpoAssetParams) {
+	var request DownloadExpoAssetRequestObject
+
+	request.AppId = appId
+	request.Hash = hash
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DownloadExpoAsset(ctx, request.(DownloadExpoAssetRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DownloadExpoAsset")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DownloadExpoAssetResponseObject); ok {
+		if err := validResponse.VisitDownloadExpoAssetResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetExpoManifest operation middleware
+func (sh *strictHandler) GetExpoManifest(w http.ResponseWriter, r *http.Request, appId AppKey, params GetExpoManifestParams) {
+	var request GetExpoManifestRequestObject
+
+	request.AppId = appId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetExpoManifest(ctx, request.(GetExpoManifestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetExpoManifest")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetExpoManifestResponseObject); ok {
+		if err := validResponse.VisitGetExpoManifestResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListRnDeployments operation middleware
 func (sh *strictHandler) ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams) {
 	var request ListRnDeploymentsRequestObject
@@ -72316,6 +76412,124 @@ func (sh *strictHandler) RollbackRnBundle(w http.ResponseWriter, r *http.Request
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(RollbackRnBundleResponseObject); ok {
 		if err := validResponse.VisitRollbackRnBundleResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetRnSigningKey operation middleware
+func (sh *strictHandler) GetRnSigningKey(w http.ResponseWriter, r *http.Request, params GetRnSigningKeyParams) {
+	var request GetRnSigningKeyRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRnSigningKey(ctx, request.(GetRnSigningKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRnSigningKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetRnSigningKeyResponseObject); ok {
+		if err := validResponse.VisitGetRnSigningKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateRnSigningKey operation middleware
+func (sh *strictHandler) UpdateRnSigningKey(w http.ResponseWriter, r *http.Request, params UpdateRnSigningKeyParams) {
+	var request UpdateRnSigningKeyRequestObject
+
+	request.Params = params
+
+	var body UpdateRnSigningKeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateRnSigningKey(ctx, request.(UpdateRnSigningKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateRnSigningKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateRnSigningKeyResponseObject); ok {
+		if err := validResponse.VisitUpdateRnSigningKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateRnSigningKey operation middleware
+func (sh *strictHandler) CreateRnSigningKey(w http.ResponseWriter, r *http.Request, params CreateRnSigningKeyParams) {
+	var request CreateRnSigningKeyRequestObject
+
+	request.Params = params
+
+	var body CreateRnSigningKeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateRnSigningKey(ctx, request.(CreateRnSigningKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateRnSigningKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateRnSigningKeyResponseObject); ok {
+		if err := validResponse.VisitCreateRnSigningKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DownloadRnSigningCertificate operation middleware
+func (sh *strictHandler) DownloadRnSigningCertificate(w http.ResponseWriter, r *http.Request, params DownloadRnSigningCertificateParams) {
+	var request DownloadRnSigningCertificateRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DownloadRnSigningCertificate(ctx, request.(DownloadRnSigningCertificateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DownloadRnSigningCertificate")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DownloadRnSigningCertificateResponseObject); ok {
+		if err := validResponse.VisitDownloadRnSigningCertificateResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -72871,843 +77085,905 @@ func (sh *strictHandler) CodePushUpdateCheck(w http.ResponseWriter, r *http.Requ
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3Zchs5ujD4KgjOibBUnaK5aY+Oc2iJtmlbS4uSXX2aPiaYCZJoJYGsBFIyu44n6mZu5vp/gLmZup2L",
-	"uZj3qYg/Zh5jAh+A3JjJTbJUp091dJRFMhPLhw/fvvxccfk04IwwKSpHP1cCHOIpkSSET+0geE9mbwn2",
-	"SKg+e0S4IQ0k5axyVLmeEISD4IVAt2TmoBEPkaBjRjwUkp8iIqRAnKGQR5IIdE/lhEcSYYYGOAi63gD9",
-	"FJFwhuIZqxWnQtW4Ez2fU2F4SipHlR932kGw857MKk5FuBMyxWot/xKSUeWo8r+8TDbwUv8qXup1V759",
-	"c8wW/qKmWrIDtDXAt19+++XXwbZaCvmKp4Gv5se3Xzwy5V/cCZZ2jbD2ZImwo4pTURunIfEqRzKMyGbL",
-	"PefMJfNrbaM77EcEMXJHQhSSSBAPoEoZ2kVTyhSYl8BQD51e1hR//UDYWE4qR3stpzKlzH48cCpyFqh3",
-	"hQwpG9vlXdMpERJPg/kl3jD6FU2p71NBXM48gfgIyQnJocWSRSYTpBcaYClJqN76j7/Vdg4//1x36nvf",
-	"/qVStMpXPndviXcjSNj1ik89EiREkqOhehTxEEUM/syevHrqS63WKDn1YWaeTU/fvA4Ln0lyhdm44Pgv",
-	"GEHDmSQoVL87aKA+iD/3o1qt6Y5oKCT8SXb0Nz62XwwWPDtQOze/mhdFNBrRr8gHLDAjZIGiH6/t1GuN",
-	"ZtlJ6k2UIFpjd6/o1E5J4PPZlDBZdmhe/MQLgaiXWVbTrCTAcpKsgy4+lhEPp1iq55jca1UA/+k0mlaO",
-	"6vEKKZNkTEKzxDvqkqLltZGQeOgTRD2L9B487KD7CXUnKPCxSwSiElEmqEcU5Hkk4U+C3QkKiU+wIC8E",
-	"Crnv80hW++yTIZpUOogzf2Yf0s8QT42gsLheq6GAhC5hEuGQID4akZB41T7LnNzBqN4ird2RSwiu7+3j",
-	"ErT27C5Lzq/eOMhQinrhafJ75nPsncOYeXC9pj5BajrgGiecScLkzikVARdUPaOgJAmOgckZQWN6RxjC",
-	"Er4ANEZRoOaolmwE/ilFwt3lm1DLfIvFZH4Dvbftncbunl3eiPrq5OBqOMjn9yTccbEgaEK+Zm/P4ajh",
-	"tkjd2x828a67Rw5GNVwfNtym1yK7o73afv2gcdjEreGuu+ftk4PRIa4N627Da5LWaBfvVQrxfKIWuQjT",
-	"c+QT74w+/7zXKqGf3dE5Z+QMS7dg551rPBawadenCuEm3PfEMcJoql5AW4qk/DDYRmMiBWrWWqXkvjtS",
-	"DIns6InKkK3WaBWucXoywfJ6FpAS3v5pQuSEhGggcTgmUgkcVCCsKf9Wr3v+5kNnW91CjMYhjwK09ebq",
-	"4uYyx/v1cyX45ZoVbEz67RbMjjrMU8yviPj7MzQlQuAxEcgNCZbEUzeBh2hIRjwkSE6oQJJOyREaNGqN",
-	"vZ1aa6exf91oHu0eHu0eDtBWqK4TZero+kyQ8I6EL/Qr6B+cEYDF1esT1Gw2D/OUo2DEEpgQs4dVQdCd",
-	"qsdfU18aGtudvlHH0fUuFYYXEFo4rXkGUIHvv9Rq9eIrMtajbnxWZlVmje/J7J6H3lU81By/Il+BNAuC",
-	"Q3cCZG7rZEIZEUD6P2BJmYMUjdihTBCmyN4dyWHfhPg+LwH0rV7Bwv1k7lFtOb3rTs80kpVBX3Fhg4cv",
-	"BNJINHcQ6spWNmHHi8AfL8wuVIwXXP7shQEira7HLCDZpV53frwuge9UT7AyIpsFmeX1JA7l+pcZj6SS",
-	"S4vvcq12BP9ffpcd1BYUv+xNMBtPMEXDGfLICEe+XPWW27lKgCPi7T3gnl8bwlyOahwouKLYcN8zZFtx",
-	"oIQUFFPvvPyexUbLGB5Dcu9O9YcSosVQ9yzZR+EiS8hW9GjKxTtO2ZXWwK7IFIe3RcSVcallsjR4+T0j",
-	"IcLMQ9ibUiay6/9//8f//f/9X//P//zf/4//+b/9nyXoEur5ykQxRZrmiZEhsauQ1upSGllOE+cnvgjE",
-	"NWGYLURNCU+8EIhFUxJSN3+s9cZTKCSXuEhXVN+qdQ1J6CCXR0wRmFHIp6hWBqkA5/Q1Qy8qRzUns6qm",
-	"ukxT/NWsqqb+l1pmrXiZPpZqEHP9i0kiUL3APFm6TvP7ynTHTp1ZR8w1Eixun59eXXRPl0+72T3MLiMS",
-	"k3YQLEIvbZUqw61C1Fpug1obuyIxWbTIIBITIGgOwgJdXvSu0Usc0Jfq+5eCMA+FREYhIx6iMks0Dg5K",
-	"KV4As66jzYAx6KBEmVGb+EiYx8PyjdzB71qpCYlHmKTYF6BKG+qSQpTL817xwvUom6NIvFBY95VW9cts",
-	"ITgI0B0JBeVMUegQDSPmgRL6LITIrLYnsYzE8msu4LlquXQhI7HyFc/MDavp0X+UkUVB/0GqqA3/Ijzk",
-	"dwSsJ9RIs57CZMUXYjvrCAytW1jcAl/sV7BAU8xm6sEZj8Aq0a9sHwP2YCbugckP1PgDJPBMoPsJluge",
-	"2xkc4KTqaaYYmaK8oJmKW2PQNZelEDJqY4VkulFIpxcfWo+7FPtGJihDNGO0tfccecSlU+wjfcXykn/Z",
-	"pQ7jSTa9HvnFwgaiYdsFBreITIlouIP1Y+U0tfkk10TLFQ+i/bVa/elW2iPhHXXJmgtGW4xLRKVQv7wn",
-	"s+3VdvD4DCyziYUooh/J7AKYmk+FEp6GM/SmY7gbDgLx8mdY7LeX5sWsSNx62jNagebCg0JrjIb8kmOE",
-	"fR/dTwhDfEqlJN4j0eP0sirf1EJDIgLOBAGn4ivsmVusPrna9qv+xEHgUxerhb/8u1CrTwlo6klPw9ap",
-	"eFjiytHffq6MKPG9ylGFTDH1FcC0Wq3U90hINCQIozvsUw+RHfUIwp4XEiEq3z6nHzbUCQ25N0MTLBBm",
-	"iIQhD48QjHyElgznWBgdVeqVb6sCqqOm6LA74nMwHHxz5vSx2DtqVV5YIlVHCQs5RgMFjAEgqjC2aOJ7",
-	"AmGJgDVU1XpOOBv51N0Q4ocW4izy/TTcjABywj2Cmoh8hTVgPyTYmwG3TKTq7wIfzZ8Ej0KX5KaHbb/m",
-	"4ZB6HmGb7btZtm8F5u6ZpRrqODwq8NBXahY39hscBN8NLSI5UTKqi6USJ4aRVHq7us78nnhKNfY4LAKA",
-	"0GVKVsY+DLsJIHaTK5cHBDVj69uCtuxFoh7aG9XdBj4ku8N9r+U269vfEwmMJXKEqU88LYqZRSIXhyEl",
-	"AmGUWpzk6KeISwIAOufyNY+YtxmStMpgoyR0dSwjGPs7bf6cIxGB91DfAkd7NCDowvg1ABspExIzlyCP",
-	"EwHLApChrR9v/nL2pde5+tg96fS2LTy6apdTwiTxNsOYevnVocIsj+qF0GQuNCPyu9IKO6/+aag4u7k8",
-	"w4j6Us0PILjEM59j75rzDzgck40wo76QfIyoDyvx1fiKZGCG6rXWwe7+Xq2mHYnfExLacQp6o2Eo/I5o",
-	"DuPTKdVQuOb8DLOZ4dZiIyg0SpmH5NwoUlKSaSDFMQqJDGdKStmrIRNC8r2AcIWl2aoiGHpia323xjPE",
-	"R3YZalFX6qGd9sjEKml3JkAl9UuBq9iMIDm6x1q1S/YwJ9Wpld4wHMkJD+k/yIZEqfT6TakQlI3VwRsJ",
-	"Akl+S9j3xDWYAJnoMCyjEBDfrMSJ18FDRL4GSjIG5LthIgoCHkrinRGPYnCubHQPd1e5h8BAGaJTYwj9",
-	"XsCAmw2WJTUjHyEMbimUoosTzDxfqRTf4ql1NJ7WYTsg62aMl2Cg/zfzueryaSVlDIhl43TwQzbWqzln",
-	"OHPsbDZ+I5mso/9CPRl5lGcHzsWQ1cvHvcRCFJv32xL5BAuJDpA7wSF2JQmFoy0j2P7GGUE+kdL4JdRH",
-	"j46pRFvuhLi3WmWTsWRwjFq1mnYn3VORd7OKphsSWNHC3RyU7+aK+wUGp7N291zhFliG9IOK0EsUkrHS",
-	"K0Oi7UBaPdNiC6xRI0jKboFC7hslkyl98G8wdsWptE/P4N/TzsfOh4vLzlXFqXzsdj51riqfy5drdDN1",
-	"rGa4znn71YeOEtRPuz39Z+H73pQy8ISXeuaV1ixjowA4jKiQIZY8FEgQYqxbQcgDEkqqdULjBW3LjBrs",
-	"YUl2pPYyzi3Fo0Jw/86+NBf8wRIXFhjf4uePkaIDEKeCh4IwuQ1CO0Y+vTMvVNP3J70K9aaS863uPrcq",
-	"G2WQkPbktylRTOVEHUBe289a6wqcKFYXLxgWLn/hlN/Sxoa/pSIgTGCUfTO7NCd1GgkO8OHfiSuzOGC9",
-	"T9j3L0agjy+0b+MxOSMSV745P+ePP6HpVJKpWBowm6Dht3iFOAzxbG7Tduj5nXye20tMu1feU0Lt5/ak",
-	"Wc6q+wBQ5tcOQyxYuHY6l7mbLenY5D7iOyxxeBP6BfFf00DOtNlIm8gFgQHm8HKTO018IpfcaLstuNP6",
-	"+cU32ryw+Z1m1L1lhWGMK8OCM58yUh6kJm1IMhif0kzuExn2uHtLJOKBkqIYUiJzrM4xfp+acMi5TzBT",
-	"M0ZiNaIQxxfEu3RSp58+xXgXpURB4+PzUgVzJx6BLCS7eR66kILmOoQhCAoJAg4CG6yqxY0q5GH0iBJ9",
-	"BrFLytqzX6CBgJ/ek9kApBHK0EjdMohDtqFH2t+lBk68vzgIxDFS12F2PyEhQcQXSr4lMxhnqh1dWzqA",
-	"twUz+xj+TMS9PgNxb/DDDz/8MEBDIu8JYds6XilHqXTuxIoZFk4l3vM8lPZaaEK+YuvgSlZj9+7YxZOv",
-	"Lgmkvvh/j4REU+yRfJxvE6vVuw2v/mjUMbXaRaRI0Q1FHiFgOhfwBoHpU652J42Ncm4i6q3m53HQ4Gfq",
-	"fdPYMzAukYGCVuIo+e2XXwu8P3OejnJ5J1n7qVr3iU7CmVuzRdzilY94FMa47Rj0RTz0SIi6Zw66vOm9",
-	"ddDr7oeOg24uT9vXHfCFrER1FELBwPNEx6lEgbfeMeduOk2Ja+ltORbx0xidgkKWcCerKKTdQfD0FC4I",
-	"1qRqXRZEAMXcZIsuxeuQKHL3VR4rxqmh4FhvF7olJDCR7FEYEiZR6m3A6X6lX0GuT7CiAXL5TUrpjrv1",
-	"RpEosRCp11Gkc7CDgUsO19DHhcl7EOSARZybZ7RndTeCSEwcbSdRMNFQNGl9CxPlUlE6+PbL39o7/453",
-	"/lHbOfzy+eems1cviteB9T6fABE8WJ8InkmRCIINBIUyRthGo5CIiT9DIZc6Otk+7FheWH0WTpzFt2WZ",
-	"M8t+L+d967KrIqpdQKBLLqj+9TmQxqxrXbTR7K4wR9H6RPkIYZA6jzOSZFaAMnzYSJFgGlOSVKFKShg4",
-	"WDOnk1HYUspP7hBbq8oc8UKL6eUtmcG+gmDHOBxji7ZIHL8GAsdoqTyZxeZ9t06UxHhYw8MFEo61gy+M",
-	"lUo9Woib6bGcGLRpAJSiKrz4PLhqpKxNkPUDFd/ngj1YRlxrNzfAfE8mxL0tYemxQmZsPpZfg1lcm5hN",
-	"1EYcKBISFIREKAEIlDtQIiZY6MnAgB1GpMBoO8FsTHw+LjRLeiYBtNCIZOJCYD69qPbl+xcC4aHgfiQJ",
-	"urn6kDHYRCEtuhMjHrpEr3NBnjcE7xg4mHS5MQcvGDtGI6zU0/k9w/fFtpX4udTGUz+LCW7s7q2+aZNL",
-	"WpQ3unrapqNjQ1eeFOJfKdP+qAyoF5BHyUNSeJ4Qg6F+1eGsW9i/xzNNE7sXveN0LJCJOEurqNurHHUq",
-	"1mjZdfuYejR587zYgJ67f8nZZrGrhB6mLuRz0MQ0PViPkhgYzStUOgpzZSluMRHYxMqxiG5cF1IKBw10",
-	"8YIhFkTXLAADxF39pb714qVSX8RLHNy+1E9q4cyUQTCYaSogpBBN/17Fwe3A2JjjMiagEBXg7VJrco5k",
-	"lQkvK1zHKWU96yL/mL0dc76lkmWlRotTXFbOZHEqQTT0qZgssNhTbagHA1/8tIXlBHzv0tjO77HY3EZv",
-	"aiZc6iIISzMGsk8voNnXeSpdigf5JT6cdF8XE+vCFaCt7kVvu5COLz96EbuD10izyLKDdW/BE1Fzq4iB",
-	"hyOVxJWePjtkmqJlL2v5hXOSCOkcHjpxxobGryx5S4Ewa69L36sSxmPmfw6mY1nHRgznOY078cIfauNJ",
-	"7eUZD2ADi4958wai/woCViJf0gCHUgls06xbJ8VMcRC8TCqvPJ74ECczVbLG0LpOMp1npdQvJ5vHyIIl",
-	"LX06cUaXkU0zJHNIGYbEh+WKhlkpaAlFOsIC5pxdbpcJiaGYjyFDAg2Jz+8VY0wrLlupJVjDCSh128cI",
-	"SzTlQqIUWcuzgmzebkMn7mZzd+uPJRbMM+MYXpBynYuPnOiSRaZgkrDVi2CHpuAR4swliQCxeHP1ZRnJ",
-	"q2syOSTqXvQcxOFR7KfRqkAQzCS4tw6+Jw8sSmjVKr6Y8HuGJAc9WOgafcbihOrVehXywR/gdliLtRZy",
-	"ssij/CQh5Tnl9ea0e3GMvCjEpiiUjcedJzz2Icjxnz98HdGbFrbKs60KUSbS2DJ3rOuAKwJOH6+0CCCp",
-	"2nUFutljh+WUxNi4iiCFyNS3i6NTSsXz7xEy8/gBLEvA/eScPH3Ua7Dx1GvPJkxllv4gaSq3m+c8hHXl",
-	"qVeQcZ8ypMyVBCRTzCR1Y3J81n53cVU9655fXFUv29cnb01UM0uYShCSHcv0tgb1aqNa2xkSiav1wbaD",
-	"1AZwSLw+G87i4Xfs8EFIXOIR5pJjyGfx0JRIrHaAtgZ/gsqmcai765JAzpcIVCyhPs8TUsrsVu0//1bf",
-	"OfysCy/UnINv2/1+deVvt3bUB+0L3vn8p61+v5r5YvuH7X8t1JFPsO+XMoqT9ocPX4BbgI8aPn7snnYu",
-	"5o3W2Pc1WVmroqGzBn+Jtel5vqxmf2Hyb7PcuHv+sXvdOXVQ++Skcwl/XXXedU7gr5P2+Unnwwf1Z+f8",
-	"VP1z1u31Oqc57t1srMeODCziJRcRyBMcSHeC53mRq38oKxugk+ygCMgQu7ca0RNnX9b1tTesjZpujewc",
-	"jGp4p+Xu7u4c4t3mTmNUH+2N9t1Dr1EYRKWzNUogDctDWCCMLs/fILgGxq2QzKy+PYJhXgZsfDzEguy1",
-	"HPrx1cXVfe39mzFvt9vt897NpHMzbrfbb9V/2vyk/Vf1b33v7y1f/VGt5oz1xcNWlh+Ihand24IjeXJS",
-	"aVFhDRIZFzhMpRrEJRWhYldhmsEJVJbMWqnzxFXrai+EJa7HSSIRIwKNiUSt2tryrZ37mnyVK5StdSpK",
-	"zr2MxERXr70iSuMrNKp/uUv2shDKyfxKWoNPXyJGf4rIF+qt93ZSMPfL7fLQjKQAr1HOfTwk/nozBiG5",
-	"ozwSX9abumQQWMAXHn7ZGH5iLtMl2WUvcl1CPHB8J9++hhziArTMY312g4UX1eKGsfmVYcd/rUNeDAc7",
-	"4CJ4fCBj7M6W3piPm1+YGwBld2NIvn/a23K6zsTFQ3xQs1+E7Q3B9hT35P2Sa2LQYqXL8l/igBdCYvWL",
-	"kgv6yIJDWwe7bMSXrqxgUHhvTqNOflp1cXb+RXe4qHRHXPJcF7XnYRKnm2CyqZV1T4REJlQpebW6QqR8",
-	"uY/56kPh71S07zA1HqxCH604w8zDkusygvMPxLgyN3aA3Vs8jsuKl/3eK7NSFRgzJzzyvauIvQKRKAXy",
-	"grSgHGyLnsr70FLAyO68YLjS1WSBngVDdtMWeAUB73awRWi5wm35Qte4Lksvih5t+ZJK70hastkYlb8Y",
-	"+2QBLn/By5D5iy1fU/rA9IHo/mWyBN+/iHUR/ksYsS9aC0hDcK4+So5koDBi0JgGgjX1+8fqSyhYxu+Z",
-	"qaRYHPqlawbbaUPbq2PeeqlRI3e6BeUAYCCIseMccV/7GSB5Kr/wY1QwuU0vN+SRsyxJLL/TKaTIHXDh",
-	"4hcBPYtBOZTMYUDuvMvuehGYncxdKb5vTP2Mi5NBLhixJZjvKLnXtRc4IzuS73AGVdl1tribGqYw6lGu",
-	"EoOb1PZ3Kl6IR7IkQJFB4KVOUiHZJK5C3uZjIc9sCYtVNX/7wrfPRTUpfCwV8pjCGHF0jnYGhKY8BiO6",
-	"Ok5pcEdyDgFlrIyWhAR7PfJTebSmkgYI9tAUh7doC8d1nAaC/DTYPkY1Cx85oWys1qYeXzGCMS75/Yjl",
-	"xufvPlMrivP8cy52W/g9KTaT37WDFGVSlIh8df3II6vu7qHJZqmC6KnWFmmEy24uOc34zC2uL8s5S1/V",
-	"pzdkpenEOtas1HtnkY4EeDhxmEay7LKk0XWTo9NDL4O/2sqzngHAcsNzeDYXWBaJHuQDy+/nWQ9jXS9Y",
-	"+t0roqOKHn4pFrIJ7Z7OMIqEmuqIog34wTI6vm4SWPGVTChmevhlV1QB9lmxAk72AViRqviaXYgoOmT1",
-	"BooCJDm48yhTbFBxe5DZMxLBsSn5gaYEMy0La3GmEAOW9CmYPwMIHkjKTJduw10hiAcKd9kQHmKreC2M",
-	"k0tX/EqlD6/wDkTcgHqV1Nla4bW4LJcO41qeaZaARj2dxxBbeyxeRZzMDoM7Gm6F2K9Tss3gRQ4gXcYi",
-	"rgezNcWUxZ94mC6ftW3rqgtb/GI+btHWEc9kDjZXyxskq5VkWyEdfK64WlGk+6o4oI/EqUjTzSSb2dpY",
-	"jULCu+drLzRPDO0SnBSknRg/skiRmnM5ajw9Wcxi5jpEMRKST1NBDNjzqI77uEwtQ2tVuQCHm971xRn6",
-	"7Zf/AfV/3vUuzpEeOk7088iIMpLW/hOQnZIp/8DHtNCTClUMdJFGWwYGvoLcOSqRkJh5wnbCeFC4ry7w",
-	"KBYGn+mVCMkDge55eEvZ+BgSbZG632N1y+Oed7q8yWoxabrOZdn+3326BtPLoG1KbwLrOkKvCA5JiH77",
-	"5dcB4qawiXrh5W+//JoqgrAgfG3F9kyZ22JKcibgcpI4Nw3yz4tO+cnvRIJfa1yH+KVSrppmXmuG6yhw",
-	"sdL42Bi/XwjbmQvq2aQjcqCUBfapm6vsk3z/sNjZeIUp9lh8qjmn1Tz+ptriQjUPLEzkrzXipJ6BfCzI",
-	"suchcMRbEtd5yG309suPPzXd2uh1PfrL7e67aQMffpSX++JD+KrF/nrfOZj8+974NBerv8LZJDua5ys9",
-	"icfqsSWgTWdXxYVFPqdqjFR3Pv9QGEeWSGGFmLG3o+uIKsFE98yCYuKY5rL1WweNw3pzPkX388973xbP",
-	"exmFAReZkJirzptu7xqKd151ep3rL5ftXu/TxZWCbe/m1Zf2ycnFzfl1YawMjPuRhHRkSuHOX6MC8cQj",
-	"d8uEkzsYs6i3ZVtn9yo+BTQZNWo1E9d1jDC6DzkbawDqL4WNxFlSuKFEeIwXUnQ75rb/5LRv/gDWoIEQ",
-	"Dv1dllx4ZMxUnVhiwl1x/fPtKkTkukQk3f7Vm1DNOb3FgvJcuhKBdnuAbGM7hqAJFnGPCyoQ9jzioQA6",
-	"M+knCiz0hZe781OEfa0gvr2+vky1oIqxMt2IMJ1nm1jbUzWD9U4LszlLAkD7lVq/ooQI866D+pW6/gba",
-	"J+SK2+RpS/3zvywPIMylI9qlF96cTLnq74d6r9Xh6h2C361VqzlJKeYYJVcyusFYupHFt1IsXruwRmrU",
-	"OdppOswUtr+zvVkcpGvBx+X04aW4AwvawhqpAyx1J+DkIZErRW1pXkHx4AIkXNqVZjG26L0txpLX1Cel",
-	"YdevuxDIWWhItRa/fM/1UiV4rebsv4M0HttdXq2jDHLFPv8chHLpcIyORrZfp7QV47OiqY4s/ntAxoW6",
-	"x2SVlvWFveqP093sDRqtW4ekXOrWOaOKfuNQyaqQuK4ed5BHQ+JKDp1a1FBBoKXRpdhTnDr/qrSqyUrY",
-	"kWNrttSEdWwvqjmh9mRqTKhj0L8MNFzVo4qJQc+Vy5tXH7onX26uPmgpXRDp9FlCF2Wm9x4QQF2Ab8KF",
-	"RFsTznikgIB+3HnNw3scesTbuQy5sZmmv33LhTTFUxdXWZmvhTKpOAbdjb8+jbtOedlBi/xPLo3Ft24d",
-	"+s/DMY9Nn6Xa6AYm20KJthBe+rDKKe3F1af21SkYgHSdXqYYzpjeEYEGU9scfeCgxGMOnhKFWOQ41QpB",
-	"XWuBBjykY8qwD28MecTUvXR5ABXOqKyiOBFWfQ2rcvTv2hpPPNsik3x1CfEEqu81D9I1fI+0O4YHsxfC",
-	"DqGw342ge/OISrQ1kGHEoI3VYDvpi2mXgZHdtm3iBCXiRhpWujE1CsmIhIS5JBY6lVLLCPTtUyM5SECR",
-	"TsqgE7x5WyCPQybUONQltLNnHUN0jb70TsUCdSmS2qsZx2XkECWZfgGyJK8Xe8liKI7s8zFqUCaoRxLw",
-	"6tN5nGAXtwyHIcTCQCiFElu6VrtZiwPHZ39LH6k67ARtt500IgEFTSHTMRoR6U5MlV/9ChrO0IB6A10b",
-	"3vcNoj9ScWbFrkv8iHQ9JJqK8SogPzOPgWWzZOYYIOWV5wcG1KBdcd2gV118HEorKSRntkpkmRIoDTDM",
-	"yrIhCWbZCZ5kS58kSy7E/JAS5j1fYrS852hIXDwlaARLEU+aEx2W9O3XwdTgCDdnplcXt7xLSmvaXZjl",
-	"rxZz9jS52Ppwny2gw+DWw0I5kj08veSTgG8d2QfeKvdrb0YJb2KEKerVqESXEsWFef7yamI2eVnp2yFR",
-	"e8nVFLvsnJ92z988oJzYgoum1/8C8qjJavcnTLfYXqvJ9arFuTIvJiW6JF90EiFxCb0joYPuJ9xAVSRA",
-	"FcXsMYdb6c7eqaNPzR2DM2WYSpP85NTLqYLZ2TNdKns9Nr1Xz0zT4uU/AmlL7eh5D2NdQhd3LftddDpK",
-	"9QlbtOM35rFvTuXvnDKbw1HeRMhUbpniGcLiVonH6j20lfRCo0LXUXK1MSFpfoh0E7Dt4sSHZc3L1mhY",
-	"xrgsLB9+nQqx1s+gIcehl6Wxi/ssJb3QVnG7m0p77vxaPui+76bOlgEYLE4A3ATBoTvRKis0ZrKQNuRw",
-	"FVF5rh9bWlQyQCpv0mZWvkyoAgzSYWxLkH95war1kVYvueuVtWWBHkD6IYGGRCmlIoXHK/sFkgOd4q9d",
-	"/cZuypsT92MpMDavUBMgwdjUe63aYVFBgDRGLS4SV9TCIw2y0uN8csJrWu2tSWyLxI52KonCQe6EC8Js",
-	"sxFoURVqNSXTvTPrIoEBvtRq9UpJGMCX6r/tfP657pQZqGFx7/iCuJOHEfQSqoZ06wNDKH7f8q9ZyKuS",
-	"RghAk6DTuDelLCU9ZteEqCxb1oMkcENj/6sI4dECERwijwB+4lYswI0FQnfCRqK15O1Xs6Wyd/6mPA/h",
-	"SV/VdWlQ6t1nE8LnN/EgObxoX89+MBtJ42fA6paIJXP3WN2Q9Whz2vK2UTw1rNZGUz8osnOZhcxEQMd7",
-	"LL2VGnbPi9Pm/B4BnZPdPA8mp6C5GRKLtldgls6Ivw8TZKeUmY/1JeBeQYB8XrR5DIR5PlTZCElsf3gb",
-	"8Hnx6RyiPW379rPO2auSlu3w/qIWN1q4NCF0kpsEuGMklXCNfDKSiEcSuh0qmZqG6A77Rf181tQGn1KV",
-	"KlCd5jC7Oy1PFmI2yvuFQEHIbc+GB5uClkNpA1WCfJUhXi89pF2SE6JbXMa1FxUEjtHg52+DcmNKAtD1",
-	"HVaJktYujo8vqZOxFni+K//VsF+ne2qMdk9OjhKEX4McJcv9SoUUBVEu8ffLwrP1g4thAs88H2TMJjeB",
-	"T3dq64/N99I2SYaSIwpPHesw+CGWLrRKBVIcU17dChHARdk4fvvRCfL3phu2y8ABek9f6Yr8hLnc1KdY",
-	"SD6WkoFHuNMLEVGf5it1QKXmnhXt2iNd+G61h2OpaL4WTUhE5EuIZVdPIQEhVsbiLPDU9Kde2Qaa26uS",
-	"Fq9gigV9qVfaRV46M9BKBolhYle66lE8H2FI48Pm1CEF4wLZvyQ269NE2zbh0DXgrAErYj4RAg00akBI",
-	"Tufq6uKqxJ5lJ7ZS5clVp33dOa04Fd3DXP0F7xcKlmsHdZgJF8eLxxC6LPGsXCf+FEMoTatY/Rokr1kS",
-	"qb0skMsGboHpEhq5nub/HQWJFSDzbDpY/oQepo0V7Or5bnUKsptc6kValtEankHP2oCtX5HAx65xpd1P",
-	"uE/QAIYZGEb/HZl5sWrWI1IJPwXypglEu2D+rJBP2vJsU1s4ixHTkkTem7426jSGmYi8JaJres7PC9f7",
-	"DLgcg2otFLZvJTg8pSyNJ3VnMeBXU7Gv6ZS8pr7UZtu8b8/nLvaRUtziyN1/qLPbgkI9VrQBn94LAT9B",
-	"bTXM0NXrE9RsNg/h5Zxm3aoVZNm2vu3oPxrJH9f2j6O5P2yfic8/153Db9v/uvXv//m3P+18nnuupPlE",
-	"d4rH5WlQ3bP2m/k8qAmh44ksaReRrma5WSKTnETTIcPUX5mQbJT65FTuqScny7ZRkCFVdLE+cJ0iWwrK",
-	"Dxcn7evuxfk80TQ5bdkN7NYbhSUSJZWRZ4mVXvRhuinYzmFR5w6fs/H8i/WDzJvwce7VsiS2xaJVvND0",
-	"3MVwW1QmYaNaQhvXVlhW4mfB+q3AWlLKJ1uDxAqByyqQpAv3rFOrp4DRPl9xkge5pxaU+1m7ws/qZVPM",
-	"oa1QOGW5P7uo4MljlgxK4d+Tc/Q07q/B0s9IuIDlnHWu3nQgG0yQOxJiP5GPUulhJv3LSWUAYYFMgERJ",
-	"wtPqvqps1krsrqovcVc5FUmlv37Kbx5lYBAnvfCik0+lSD1CahMU9z8TY325lgaxlKZCaQM6SN1QXsSm",
-	"ZQkUkjt+mxHCH+ZL8OjiN5b3Ky9PbALP01V5rVuokQtJRcdxkB83oaqYpRH1HnSopJwjFUpB4SEKMGSv",
-	"JFX/Clt/zhM1WFphAclkUUeZor7kjoDF4SebQmMmfCFsfWSt8KEtKgWs20EKuoiHfaZPbRuMF+rdT2TY",
-	"4+4tkS+E8c/B8AISGWeIylw27pzIV9iL9bsnkhnkKy5GK8rKcSaA0vIQyP6U2US+TC3tVfgRX8UqtUme",
-	"mYC6m2nXjt3wAsrR8agsTeEvBggj91DQO6fHQILsmh3aSm0vyfqemp+V5awu5GWpbNqijBqjEVJPJ6ym",
-	"7nqqNWGt0Sqqt1R3GrXiQE8z7bNZ2mJIPcjCltrFc531uha1s4TyWNv0defH64oTq8rQq7HiVGyTRlNJ",
-	"JKX+6YqHFadyfnHdff3XilO56p68/WLGSRo+2g/xSDqPuOJU/nJzcd2B4IqrN51CE/g5lvRuUQdPBg+A",
-	"S8w22dxKtTRGL9HJa90GtDfhoTQj9WCC7SMlaUGGMo9CQxsF0qFd0MDT41Is7AB6HDf8tKR1OLN/bU2p",
-	"EJSN44G1toQFqm07fabUD6gDl+tBKuyQ6XnEfBvQerW2sA1oYkzJmVZ+rjnNbxt3+Tznko5mpWKvxgVd",
-	"BtPmiOhKd7Yj+sLeDdJ29VtHzlTvFNHfi4DojqAfbPf6vIePMBnOrDiBg0AXG+T2PeTzcZE+W9y+4tME",
-	"6+hvj7Nc71BLLjU3ixtZVD0qBPfvcnQ0+3TRIWBX8tKI5WzZXRPID2nisC+u6LgtbeikHMoz20UhicSh",
-	"xWIuTF9cHOe6c94+v0Y4twoHXVz29CXSa3BQ+/LyS69z9bFzhTAo6Er3CYIdUwTDxb7voJue+jkODgI4",
-	"xfRKzVRxKheXPUWv4uEqTkW9VkhPNhDQPSKNPWJ18/5r7EqB8JBHxmMPKKOTvMGzmFS3EHiGtkYhIQph",
-	"ptuFtn26sqVgYfcMzbzBSDLRcQ6QDsDQFoumJKQurEshMHHpFPtIAyFfAcuw+Xk7BExeghYTgm4pMwtI",
-	"T569KGedXq/9puMgUAKg1+7Fzfm1gz51Xr29uHifXYl5eqnxgmoThUXa5P449jJnVu+kK8Ob41+WxZWm",
-	"Nc8mzmQI3sNkmvx+nlywmQPoGtLNRSBWL1ubConzppT9W73RbO3urV8zNV3PNhkT8m+epgztRSB6Eksq",
-	"JHULIloufSwVCdm5px7RsggJxTHyiE+kpr3CiT91zyzp1umUllN5cY5lSIB+6YG8wsLTRtoqWMz5nNgm",
-	"4uJjjo4+EBOdq8S4XFEvVTsokBGDwJQlsks2e1xxVCjD1oM6SyVlzEAl8n1bjGno86FAWyPqE6HY3Hvh",
-	"mI5lYttBBLsTBU1JmSvjMjoGimBwWnFdMP78ik7t0PC7lbrAMw7rW3H0MWHq/i2utiISPEL3JCQguUZ5",
-	"0C7PyhNFHjuLaNmjs2i44jaojRwoniJG8SL8gFAvda4Kr1acz9p4P2Ah90/xrHja2BIMfTEEZS5BU+ox",
-	"Op6oj1+Rh2cC4TFHW5J7eBZ7XOLftAtje81VXavB1l8RrGHFqTjzKSMnnDECnLUYALH1TV0A+6RO02b8",
-	"XokkCu6UCYmZS1YFfhCJCRG9Qr3kMhIT0EdsDeDMViGF3NBHXVqJeGhLKYcBxE4nhXpWBXnItNYpCnun",
-	"uBIZCmgIw8OJn5a3i9K49Q9O3K3QkHP4sNLghZ0iRMUQ3Mwly+Na0Y2IL72lYVka62Q4RxqSmRMuQrUs",
-	"2VrKI59Bpklz6DUEmlhGLClzO1YSdSpYD/lUyONs6bCkMLP6cZ5fB4WxkGpmY8BwYi4FlU9rKxr6i6In",
-	"Sh6VXGK/45MpMZi8kjFaYl+tUmwSKhvonnmmdGZ2/szYRchkJaq0Fa19fnp10T2tOJXuRa9QBVWU6CQk",
-	"HmGS6kKE2XPQFKHEoaP9Wx3rIc9pnSdnpiokCe+oGzvoC3V4wu5oyNnUUEu7/l77/PTVxY8Vp3J5dXF6",
-	"cwK2vqJtjCgbkzAIaWG8DexuRGNnpxuSpFZgSO4I9qE3ZPHaJlPRtm1L5n68JbOSX4KQq6MpUn9j0Lym",
-	"IYEqr+ZhqxGvAjJJcJmjbYMsmTvCPF3PeqF2GInJR/1kHnfNANmjWJYMk8W+J6eAOeRfhwRm3uyyIJIL",
-	"S9Wbc9VAghrGSbEYLCe64Cr4OrUuQ8dMsZ95upi+jznN4vK8p7FKmw71k7G5LSNtvECSB9Sdq5i8t1Sv",
-	"1Fe+B1dofg1vb9qfOt30KvTz5s7l5iuOxsqRgqJNfppQd4LGWJJ7PEtZSyEsRImjPmdjJHnaQLcyKUlf",
-	"92W7o3CK7SB4A/VnZsjwf11A6aIdyYmFAPW2q2tq3inqUnbUt2RmGszWa6lauvmpmo2lUwUhvcOSFPeM",
-	"ieerBgcayjuCjpkimtBA5rJzlpvxoH5YdLiGsBkJ7Z0oslzPU8ccOdRta7QWuQXpSJJ8ldvF7tMFdLNs",
-	"k+1A9/PRtCVE6g1jfF4Hpt+WErwP9DvVyFjJPpenfps3RFAjnRKf3hHd8D1nepGSTIMiZeAtv0dTzGYQ",
-	"xSvSFPIeC13TyVtRrvOIwpCVg9j049fFsWpnUHkHgjMoQ3pzd6avUxGbv6MeCZf4rPW+Yp91OopnCwdM",
-	"7Cg6/fok1n1Nnfu3Zz0UF2/ZdnQOra2dU5Lmg0WxP2iGqDQJRI7S5u71N/eYSqGLHKOQyHCWKY+zcK6k",
-	"zI2lsn+56dxAHlH75KRzqVOKXre7HzqnxTlFD0nnfXwZJkaiVG2cWK5Jo0yqUo6Bt5Og+SpCj70t382Y",
-	"/eTW/gwNeIi1f12yc2fqA8y7Re8KNMjX2BckiaQz5EZg6qXidalAY87IMdIaPhK3NFBXJWKS+uoPCLwb",
-	"UyFJSDwdx1tcBnEjD99S0nQMsVK6Gl4LLCg+hj8TCQDhkEfMQ4Mffvjhh0Hh7V3ZjxekNMuFKGCfe+jN",
-	"nieftume7k0HwoCW8oQR8x6fGNAMGYhhUEoRDMatUwsgQeBnUX3M3dnoxv2zES4NiScjW1dAPcKSBnwL",
-	"ScB1TKZkWq7onb5HY3xHUldkLi/qcLl+t8ldfyS+ay/S/FUruzvlGSKKcCd+Cokl0e0bBPI0j6IE+sTB",
-	"xAL9Gf0UkYh46E9JYcI/GVlpUJhDAs8U+Lvi0VOnI15YXVWgLR7aJcz0pGIbSc5vV5RzN2YoJSVVNdVC",
-	"FhC6eq2YoDEnlrSuVeNgATiwlT5B2Bxz7qEtjchjCFGykm9IRpGAfjEcubF+IhyQTtVQ5OsER0ISb3vF",
-	"5akdrRhMCrHj6nkH4VzkSXW9aFKNUQthAu49zgiaEYm2lCAOlnMQxe95eEtCENRTsvmqO7YlL0s2bWIC",
-	"+QhpBmfxMr6GYtuap8xIK82bN2drsKdXk2BjDCAnuU6pwhCL41uSy/8sjHP97Bz1Vi/bOCEfgqA0YE2g",
-	"9FUcztDAnM4AOgXOLL3SJzRwEPmKXenPIG5UK5UFFQ+G2Ctr+YODAFGXsxcCwVNxrCi96MXUs828kFPP",
-	"0jJ9kSeK03BGivExSaJU/1uWmTrk3qywwNcyUyT3fRyIQpX7PONbjQvTQJkU+5668aHOfNdxEDrXhLNy",
-	"FrqCyS6WY1bv1Q5t3lGAZ9AsbmTiHnEQJGn3CiC6BZ/WXd71Ls53FiXgpzGlyOkbKy9Gmjam0yT4FEmu",
-	"bcazOEsl5ma90/ciFjammYoz6x5iJg9sYSKYU4kY/Ski5mcFyW9ORSgtp4SygwIkOQp8PANmD/W1BzGE",
-	"xUxIMtVtivJm8HmzYWES2vINSun3iMuZV2L/0qbqRBWd4hmacN+bM9prNsAQH418yiyCHmelQLNHbbvh",
-	"UypliQUtvqKNVv2wUast7XQoFtRlN9qZSHDmQZXYN8GEkmw/oC1lHOSGheuI4euh9gIRt2w9H2M5uqgE",
-	"jkh7PLC0UiQAPUuwYu/v5Xmv4lRen5xVHOO8qDiVH7vti7MuRCpf6pSKj+qftxfnF1eQ/dD995tCY91f",
-	"Ii7LM0whe8JE2iuqalb5k3pJpLoMzqebzrMseMmL8yZXzmDbJF4/PZdTHr1vKWZ5DXjTRXpp62/oJZ9O",
-	"LF8nC7+8WaqOg3khwHCMtrDO22AQRo/BhbHtIOwLbhvUs5Q7xaNCEUl4d32Wl45fXWEztnHm8tIAjm1Q",
-	"Xdo39EonpFzqKKWCtAqbJQMtlA13MzFNKOSRafuaPcqQ+z6P5CUJXYPqi3Z1lX260O1jlmkenUeeB8+Y",
-	"Kfae/XkB2HolncdPr9qvrxEeSRKaUDAHQf/Z3tvOqRZAkriwLT4aKUli20GfutdvT6/an871M0rs8kJ8",
-	"z9AW48DoQOfQT6cJFcxXcSrxHBWnEo9VSIuuiCBFHVjnErLIPbLopMVAQnUfQxB4BqBfDQDxBiDxDhTG",
-	"DcqbxH/f673xTSqtu6D7Hwhiq2XEbaJH0MR2JwaOWsKyeIC9ZcR0YUT4FXUn1+SrTLGQNUpU2WQ+w2LA",
-	"7etxN5oSJm05yq108gZGlyEX5IyGIYfmE3+JqO8rtilx/GZxhsuVCfIrcCsEKzS0aQfBezLb2FqT2naB",
-	"k8s2lS6sO1zcY/qu/jJk0GlamFbTGFZoHtFfWatb5ssp9yKfdD395b+a4Pg/6x/NJ9Oyurq0W/QaHocp",
-	"Zh6WPJwVp5ZP8dd2HJVZmlNNhLQJmTYZE7pq67iYMFLqDjMNR0YQ3Yp8OtVBYEvLHEwpyy5hEUJk80bV",
-	"2wauSyk9O7NPAnVwb/GYvC1s1642rWgPhBabJ9EEi8mRsR/9gwYOsk3dtybk67blh3CXQLSO4894KInX",
-	"Z4N+xWAHlqY3+ZH+Qkxwqjm8wi39c78ysIla1uKqQ/+3Bl++nLVPLno/vhw4aFA97X2BEFsgu302qCoK",
-	"q6Rck2M6iEvkgdubmu68JprGhPYLU0PHsCr2DxoEUGKH+IJAUqttTm82rhNX86e7Trv6TQzkMbNc1qkH",
-	"3Hjx05lmOFSa2tn3WDykUSUAd3Vr2RUzskLl22enkLfAr0kyoZYXdFeme7M1He+GlQoe+HymCO+gaqoV",
-	"PUDucSoaC3W88OpHWFpBrSBceKVGPllxCjwiK9EFzWViulCYJxgEef9jTDySefL0KE8i0xQ1e4rpSIYs",
-	"eOM4ZAPkLOvJujnTCP55AUN9cmttzMnXsNXad54tcTJZ9IOSJtP7eDbAr5ssad+7ATJSEAAR+ZIGOIS2",
-	"/lPFYi4vetcoJedoAlSYAbiO6JaQqhIBAypuj8BLZJ+MI7vghqKt/NKSJ8HplyKepM9svC6THIoZMdek",
-	"7cdcXeknna8BR7popw2uFUfGUaMHGxPIICN9lkz3QiBGvkrk4yHx0dZd3UF3DQf99suv2w4a6PziV5Th",
-	"cHaF2ZgoBh0TDPUhtf2B02eDLKkYoC0cT48lqkFveK3naZMguAq0fmVzfQY61lLvus+oFMQfISEh1wxp",
-	"DdQaat0JcW+1uq5AnDlsBYmX8EC+KEVPQibK+hb8rAQet2Ws5OJLa7VUx8jU62aDRS0dc5xf6aNpnugg",
-	"nGWojMfhwwlEdRSSyZ8qDjtSQk8x2hosUw8cZbHLIJOWFC0m28e575EQbWGhFeQdJaj1WSyqTfEteK8c",
-	"RKrjKhrYQV9S5pGvVaxdSFU92kAr4ko0xEIQKUDA44JYsbXPlNyaKv4ai3vHCCxaoMFD+C8V+hEoVAeB",
-	"WblKWUPA6kqh5yGlYyzrvVmgc6wn8OfVhdWIcG6cz/OFmzVRdeJS8Cls0vdt/nJDgsGY3hHd55eh2nb1",
-	"AUrJBvLwvNgXwx+qAWY32ZuoBfNR7BmNSUuK6mWNUotdHvXl7o45qBXI7fnbq8mwRrgkjzy9SKNzqmtu",
-	"6+zsWNU0hGJxWPRZfCOluVVoa1CvNqpNRYn/Q/1VU3/9r/VqQ/2rvviq/tAK2J/r1Vq1hrSW1lB/q99+",
-	"UP/B6D//Ew0H28d9BmzE3nhTTU/RlWmiK5OfIuzrSw0RkpIKSKFSX4wJ1FmVnFfRqT46pSzqBWRwXfEG",
-	"hYZ6PX/O3CLTVQhQcTtPvf8D9rF+4YNHEb1XlbqBzhYLvCdxnndOeDJCdJHZ1fyEQhLwUK6aaDzC1I9C",
-	"smqKIuQx+37R/IDLdna0JSLXJUIQgQI/EsjOs2rScfz6SgvLi4gxmFIrTo+Z2nfxAZxmBLinNuOtbOq6",
-	"JSVNc1Ni5S2ZIcrQKPL9YyhFaYNzMBP3UCVzhPQageaHXKql3ZJZYWTsLZm9pWVirU4oAjsElCFLIorL",
-	"xrqC2dYCzmacxvq+Fr2RHDrU9t2IP62vhpt6KBawWd04A6JlqFrWef1hEFtN2MjDbk7auNDxBA4ykjUg",
-	"22XIvUgXlNrSrS1MoTktVDwY/EUQXwbFZ9B2U9RmLW03ee95k8GyO9g8FSw9zhmRoSn+s6qx0XDNgs1k",
-	"qHmBzmZ/XjkFzNYyXANExs5n9zVfxnox1NJrzBgYUotZGarPiuMxBNZBjLfYl5fcp25BjqDRZkvdPa81",
-	"r09pDKuK94WVkaeUXWkpZ+lQtdqy4fJRDGYrmVmKNlFMxRIoPcMJp45oraM9S7GnvAs+U2DGWsa0JWA7",
-	"FW/oIFdxD4aGsyT8kUrkcRMoDYVwTPlT5PFcA1F3guXOhJu6ZIkvQJcQre0cftn5nPpQ3fn8c83ZaxY7",
-	"CK7YZcinvIgR54xDa9qD5nEbLHJlbntjCeLI5cHsOA7uk7F/c/007yWe1Yc6ZAr15jU1OMmzovs6Mstc",
-	"n4jUUMX37SrxiJVXWliBnWzk6t90mxsxvKWRBQsR9dn11gn2lxSAQ26IxWQH3+OQIIPJcW0pRKXxp4L5",
-	"8J4KsrkbdWXt7smU7ZiOJCTxrllZnwDkYgzW8oxrmum9Dvl0MUUz3m77AgQlFe6z5CDSUtxDPchr+ILX",
-	"smeU0MIVSsMukhNjomRPvGiaRd7eOSdvfOtTNyx3llmsiP3C65holiX0xHT4ZGIh9X357u+eD35bBKVn",
-	"EA3jMJB15MKcwvQoiuDCY/09MYmYJJdF4azIufPhvfHLCQ0ousRLzuQZoxtiVHpgeENqJ893IdYPcFDU",
-	"Yojd28ey8m3igZP842P4SVY3zumQhZMJ0fsuyEUEU3bO7wx+/eOMJ1rXUzMNKaBoKhjEwZM0waafKaIC",
-	"qVtZEMcdhSFh8pMNTZ9fjHnCbBniPATCqdh2sxKbLKw3XuyHf1Awb+KufyEQHgruR5Kgm6sP1tf3u43z",
-	"jc9hBd47v2cT8TCNhESgVqSO3zRLHHPKxhC9C/76gtOH74sPJUzdv/nZrXPZhuMIpGMfoAVZFjdsXKqS",
-	"ZeNch+I5v3ug4qO4PZNzy4qQMcSc+fuz9Lo/A2lOE5t1SHNBWMLCQISt4QzZmlHbRWEJD45D6BHmxWkl",
-	"5blnOJDuBJ+YHJUCXyIdUxmXXzePIzrFY3KMLHRsDEkq7gYCFsDk9uPNX86+nLQvr0/etv/MR6O5YntF",
-	"Cdp6nsIKqCGfojcdEx2HIzl5aZ5+nPXsFVX+2ywlJwoDLlbP/bk0z5cmt5nfi+6NOu1UA8q8JTVOoeSQ",
-	"QVnNVVQ2cfc6DEWSrxKZoLoRD9F158drJ5FqTQZNn5nMGZNKjnAyjqnYoe7EvTkE2KsN61erR1uphB70",
-	"2y+/onQb0nxMR7qJZqXXPX8DPbxi+bHyc78ShX6/ctSvTKQMxNFLYGZVj9xVv0Y/UTalrOryKeCM+uUl",
-	"Hrr9yrdU+76kubZuCwh5y19qtYYxUDxuQ88y3pWtJmKO7RgOjZpsb6hEwBkxCQwhkVFoooV0Xa9UT7tl",
-	"eJ2SwNdsH7hJ00fbb7HIvOMSeqd2GDdsQlv6nLdtNyfbPlP9BF111q6KOmfiXd7KsfiuQU3R4nqnaBQS",
-	"MfFnJpTCiyuQQrVTE4oxL1zSbAuXVq1WXy1SBqrjFi5lr4Um5Cu2lWiy4RiJrW93uOfuewfkcFTD9WHD",
-	"bXotsjvaq+3XDxqHTdwa7rp73j45GB0W/E6ao0p5rdZV0KOXerTQppUeK73fxSfz5KJDCinWkBt6WUDZ",
-	"rNbuGaS09t4m/QpvLk/b18W9BXvcpdi/srU+V+x8OQopYdCb4e8cyEhcrCfdIatWX690UWYtZUnC1+nK",
-	"WmUrMeFKl53z0+75G/utgNT/IUmKbfEQhURBVMduWhCa97L1RK867zon1yUVRXvR0HDwAjFpg37IVmRI",
-	"wOmRu38znxQzKg/+il9pNlaiAvPtmj5Q9IEUalirtHlPQGE7va+WzWRestlMRde5uKl6nEm02NabrAuE",
-	"plKpdgNxrVDmWrKGJ6cxCYauQ2Pit57NcJde+IMsd9m9POMBrGu7y92oebnh9Kx7foTIHQlnuq9gvtYG",
-	"ED6PV9Fp52Pnw8Ul9JP00Mdu51Pn6kh3NMdBoLucGaYp+mxLc0yBplD/ddsWqTJtLXUhi2ME88OryfBT",
-	"PNNlP1zs+zayYgcawfWZfhFtdc8QfBMXw3FMDTydX4OmmOExNCKJQzbieiPQj0oL+rbujFpGxanEi4Aq",
-	"M2qHhSRbtwQqDNItaRR/nZ+/tKNaTEtXI8EP4RAFjc6zRVbIjnoUYc8LicjJb/yekXBNtlLflK10TIWE",
-	"now8yhcX9l50kfTBLeIThj9YdhEziPhol/EKPcWTkwiDkmuQBv3Gs9Fmu+AH0eVkD88E8HXpcQYBU5J3",
-	"57z96gPIiqfdnv6znPDo10tryFxMqUQDE9Q3gDqZivzdT7hPoKoQZHKOfBpo25q2j2rJeF5DTMU5ZqeR",
-	"YURMTp9I0VfHGLiNg09kexTFBuZvhVcnU2ol3xjZVFLJ24q2FAF917s413r5YuPBNR+PfWLUn3I5blFs",
-	"5yMpmVn90s5YSFFsnZzcIr8GNCRioedYV9ARkgcCyrNCpYmQMHJv/RJyQtjq3SZLSva00btPSe5rO5IT",
-	"HtJ/6BqAE4I93Xh6mVVE11JOtlUKi6e/67C2Na75TUlh+DbLNAcviCDNMlljC6yXhohW/21HqcVl7piP",
-	"JKSj2arqy1NUjCqxMcPURQduHD/FjgJT6PWFsCmA6jFdC3YYUd+DPu3pMqrQaxVNSEi2j5GPwzEJERUQ",
-	"mhouKTppAquXR2p/pB7hpWTsY/e0c3GMvMh0yKcMCV1sc5702odMgcC800WXvgXvJaHjiSx5bEkrQZDB",
-	"lqSWTqLpkGHqG6dvuuBWrXVQ1Bih5MEl1PmeenKybBv57s5Q2iMGVREOfSLDCecF0QuaBvZIUT3WTxMC",
-	"SdvAOvUA4LNQ2owlnqA2xU4OKmwH4y1BiElvM3NvFztZkwVc0ynhkTxbVHMVm3l3oKGqCT+gAvrh6Brl",
-	"368ke6kY0E5CkSyYbgkJdGVoQaSEwkrDSOrMdyaVwjMxxcnnIULubO/KlaRIA97OXWES0Bphr5yZE1hx",
-	"RvN0W7e/jy3ixWrV27P2yU7vbbuxuweZkXyEftz5MfpputOjY4ZlFJIjpO3mKXt5bLZPxYuYk+szHlpL",
-	"f9pHppVthIXpomKcYQpjZ3Agc11XtB78KG2OiiJCPilam+pgABrv5UXvurA/U2E/E7jfBi2cVK5K6vIW",
-	"X6T0ocbns06zE3PUZRmOeeqxqHBGW9xmKMliArIWsVgdWc/E3E02a87EAxbexlUvoXiUy2RwaYVXFUsq",
-	"Zglm7QsOdmkDuOJUq4Xcf6OkCr2MIoHRkAm70jj7SK/vOO2YNcgETRfUc5wBfpX0YrUM82zV2HAShkWV",
-	"nj9NZukVmX4ZtiEbZ8gEVxf30L1bIVQ5T+InUgaLPDzapwsS9tvr60ukTThxZTpd383lke+B6W2o3sBu",
-	"WQmO5fH8K7MYA4kirbI4qD5GCwupuGVbErReyQDEHlPmfJdZrHK34dksQvlb+TDTUMGunlxvLILsGlqk",
-	"xfxnWvYmS70r7oHLNCVCOGaAUEk9GqqnhhAftBWyqo1B0xHhEBIL9RnBom8MJi/EMVLi9ZjIgvzeTJFm",
-	"G5Ai9N2xH0Nyx291uqv5hnhUN3OBWI+quS7xZ48Kwf271DdTolQvUXUh9wPawIAzuQpN4nWDGGiDnQxl",
-	"vzGmfmjMn9twockvy1wLKZ7mdAqIhmZAFw41skTQp4hxFJKAYJ3otpFgnaSNH67f8sIM9rz1AmKs3rxU",
-	"QKG4kim4dtnu9SpzVdPA1ZNR3uw10H0RbMKwVekYtJcFy63ip2IbTQlmIrawpSKt4rgDPbGONFiESDlF",
-	"0yy8UZuvYrWG3gmqypT6Pk0ZM5YkqaclqVqh3cGKeHFgdmmzcsmRvorHtoWI/UVIPDPdYGZK+TA24nTx",
-	"7rqzhlng9ynI/34kd62UprutL1KLwIdgOhrZsFn1pi4KlIowZOQeBNpUINv8ntfXGspkoZs1ddljpIQw",
-	"xEP4N+cptZGhKV/py6/RT9OXBofm0xPm7GYp4y+M9q9HL1/+7T/6ffH5T/9SqEYL4kYhlbOe2nfsnI6t",
-	"DQVGppSJAgfBjglfFvYNbdMC8/5lF6Xe3XaSZlXa1i/67MeddhDsKOQQEk8DtHXD6NcMgdC1NfVz55y5",
-	"JG5Sb9n+ACoYDdBPEQlnfRbgEE+JJCFS5OYezgLi1qHG5gQrCqp4nfpOD/uezKz3AYwcVO1Tf2EdvUrB",
-	"Uo8mgEmYQ0DjuqpT/u5easqAQxK+tqf17tP1HLE/JVNuOr8m7QuSsqpqMB097vOx7sELuAmoDKMnS1BH",
-	"DRrGdPXpu2fF89JpatbjBHIvRAxoSF8ZksRxpEMVVlwi+Ej+EpGiHJl4USacH47UBG07MVf7RIY97t4S",
-	"UFjhsOC55Kysi2juhHggVofQRUBCLHnJ+QCQeCDWOB7t91x9AdqJu2B6mBptZaJweKjE5R3zcXuFhX2D",
-	"ZP4RL6lIvGMicYbYvUWKr6tjmPIh9eEWiiMbqmPTrxzEAXJQIzL5EvKomewzzfwoG6Mt0LttN774WA3V",
-	"GCrJniEsZszFAa3O8NTf1tE7me5hwkFYl+lnwEwd2xpB0YjI1BNWk2TKtUy4tD9W+6zPOsCYoV9ASETA",
-	"mSCOtUkooIK+7IBlnyFiRM0+G/zcB59UH0Qjp28CQSDSv9avOH0QE/uVo99++dXpW0UCfjaD9yvfBqZO",
-	"pe7QYstTKpikDBPVPuuoNQjk4jCcoYH+eoD6lXq/4qCBmmigrRdb0BbBpwLqNoOEozcgEGeoVatpqorB",
-	"zk6YSxDuM4/oTenuVQpU2u00MIseVJHO+kZxejxwthDf6/59AEclu5skRjwm4kivC/0ZAaBAEe9Xjv72",
-	"2y+/fnb6lUADAwBH/6Gh6PQrkkvsd3wIy1KwPLffKc1YfXH2DYo1q9cHxl2nay2gmoMGaqgBatQQJDHp",
-	"yjKwX9NysF6rwVotQaMMdc9sXBgU31VPG3XSBJIZZoOD4IUA2/zWAN9++e2XXwfbx2jwM4z0TQ3VZ/qC",
-	"BoF4ab5++dsvv2YHYNGUhNRF1IOFtAsY6REa5HgO+jOakK9bKQ5sguccdNa5fntxiv6E+pV+n/Ur6E/o",
-	"sn39Nv1Fn520zy/OuyftD1/+ctO5+mvm6Twjnv8NmG/me7UY03xiC8JFtre31bHAzGqvRLg4IJ6NjUYB",
-	"lhMH5ZeREPqQ2MaPWlTQvToUtAXaesNfiD6LQr/6EfsREdUOPLrtzK19TobQIoORGM05tINAC5+Knpkz",
-	"y/C+mC652PeTPAlz+sQXBGSLKjrT4RGYoV00pQywhY9GqeSuPnN97t46yHS7jQTxlBTiEkfXNG/V6lr0",
-	"8KlLmE7JMrysHWB3QnYaUDAWBNdYTry/v69i+LnKw/FL8654+aF70jnvdeCdpL1j5cfop+mbkEcB6mlU",
-	"a192UyVfjyq6LC2wScJwQCtHlWa1Vm3qoIIJCIcxbqsPY7JKBKNjO9ZA9o+RArNRn1U0uCWzex4q6QJL",
-	"d0IEgkr4xoytYOH0mYsF2aFMECaoIuL+rIrabIZC7hOIBoVAUCo1LGMuBNlSii611brVZoyEKEptCskj",
-	"L7Uxzln6XI/+Y6Xn3uuNQhFKy2kAmo1aLWcNxUHgGyb38u9CmxDSKWcQ6wAdLq2BI375b/A25N1U8O0X",
-	"JU1+cSdY6ghFq3ZVDkdN/MMPP/zgNrx6xv57VGnUGns7tdZOY/+6dnjUrB3Van+qHRzVahWnsKTrFFRr",
-	"qY68oo3ddUgSMngM4u6JXoGN/oVlxtqptpurF3V2USp1qLLv1ola52END3M5N0pqBLgXD9TIDlT3GiM1",
-	"0C7Zw3MDQUZL+VDN7FC4Nqwb2DXnhoKsmPKhWtmhmqSlV4X35rdnMmsUvqS8rQvORz0ZgHG+ZkM5GjUn",
-	"y1S1RS5mqZWj+rfYzKk0xNhpYONlK0AZtHq8QnnhjBkdRMy5PvZ4rPNrAqUHf3MqLY3/RQPH9+TlKxz3",
-	"xINX6stfuWHYBJoRT7/UXP7Sax4OqecRpt9oLX/jnMvX0LH3m1PZXWUrXaZUdeyDVJdRxuFepLSFv31W",
-	"Ryqi6RQrrQlo2XykOhRMGgtT5FtUPn9zKgEvCvzUjmqQZJWMbAoPMnIPKt57Mhsk0o0D4QBWUjLB+aXS",
-	"ko27Nx0xYlIzcOAL6JnFozCO/4eR1LVzkLox8JDGdwcpWm5ujwNdrPss7q7A75nl57dkpvg7CObW4KjW",
-	"CLEQnJl2E2LC70V6QZa995ldyws0iO/kwBqQjiBIBZpBI8bvoa3AzOZ42RRKH0sSblf77Ir7SuQ9a3fP",
-	"HZ2yUMSKNPjbQCeNaPTKNApfnfgvJ8FzhHed+9tlQST1xU1s3sZK/+hcK82pdkcN78Ct48PhPml5zVqO",
-	"YdUPG/vNems0arSw29zHuLE33N3dPRgetppD7O2OavX9oee5BNfro+bQ3d3fHY6a9Waj1qiR3dFBGZM7",
-	"uK4rCroRk2tsyuR2s1zAa9Wbo709b7i/26q7w8N9d9/1hg2vRUb73l7dbe3jEfFa+y7ePxg19kaktefi",
-	"0V79gLh7Q5fU12OMe7nJSe2wWcN7rf393b2619zfb9UO9huNUZPgGvFG2G20Rs1Rrenu7tXdWsNzD0f7",
-	"B+7uYWNYG9UOhusy0/0cBzxw66P9+p7njRoHbpPUvF08PKzvtkbNA9Iku7X9VtNrtBoHrtsijfqo1djd",
-	"93a9IakNR/VRq7YuAz7IiQV1UiON5mi/Ntzfr9X3D/fc+n695e57tZp36O7j5vCg2TwYwt5xY/ewdYAx",
-	"rrUO8f7IawBarce05/DtcdnvItZrekjqyrRWDo/t5f9cjLhVX2GKSzzzOfauOf+AQxD2vzcDP7EdDQwh",
-	"yfHtb05l3oag+O1LNyQeYZJif7ECprvmxxYHMHun3oUQUNQzZw/JZdCAUXtSiHcE/BYRJsOZYZ3AKhln",
-	"O4btxhGb2pA0omxMwiCkSaswa5uAvtzg2HQ5E0pVU+xTEt3/0Z0oDt5nFHAwEol9/4WwlkVg5VvQH0kX",
-	"6DDWTbF9jDDTPZPSopASAVq1ZpkaeBmJyUkKkGtrhJGYKBbpXWI52VSPW+0qZ5ea8YuX3OzUKTsg/gQk",
-	"NOjwh5S91iVN0BBMzm4GY+yNVT+temNf/qzP4Zu+sz4pclZfkSm/0z7O6XHaiSgnIY/GE32X9ECQlAOe",
-	"fy3D9yuMp9fZr1RRq9aCYDZoGRsSk0nKMtcs70DAzOTb8jCVbptyKxTdrFPYUBZhH3q1nJVe+AjA+P6X",
-	"sTMN5GzR/dNn5/1xz9a6ZxpqKeN4jlEhbNB9/to5lSAqqmamuNoWFN7QEQPbpjxqMm6q8pa5Y6b6lppQ",
-	"kU1DMlH78ryn25X1mfbEKfirYTQO6ZpU1eAADYKQ3mFJtP582TnbdsCs2fUGDhpIgqf6L1vo2LaHJuyO",
-	"hpzp1sHo9cmZ6Y6mxn1NQzLEgijVFMRLkyT1TkD/sSRd85bMQBffrqK3N+1PnW6fJaO8PeshaLv2nko0",
-	"mExFW2vzoKPruk5GK66iC+CmVn4wKnWrVjO9GZX622eKiIgoCMA+X0VtmD4bohTgUBDNiGt5+7sg2Cfg",
-	"jgmJ0K4ZkD/6TMkaTBeOOk61gQKXl+7QJtKixopErM8KqdjawkOPyN8FfdvQZJCU/a+4fFqNw0y0vppC",
-	"Q6W9XV2c3pxcdy/OdZ8neKv96qTeaJ52Xr+BFDSL7ZWjyo7636vOm+45urzqfmxfd9D7zl/h2z777Zdf",
-	"+wz+7pyfFvyu7jXcDsVFOq/rjeabt913q+s72TN5ZMvFJktYS0ZLBzOJrCT9hzb2JNpYj8iNuE+h0JeY",
-	"fRaoZ3qmrCXUhLzw0CNhzizqxDZRG0FFQyTuqXaUARcxCV2JTVSUusZateZRrBgOic+VFid5jhiC5HiE",
-	"GEcicicQ31PuVevZTT+6cfC/kYPIBD4+zEP0iDYkc6irKJ0Wif+QfDfz42h6IJJbNO/IWUvMMOU/jMiY",
-	"MlUsJFkvJRS90KWcH2W6MgdUz9IuJWnbApRJwyzEmZLg+GikBTwdso2AdiiCp1vIJ6lsOrTMJUd9dj8B",
-	"h1Q8qG4urp1YJpInlmmbJqKQarlvy0YfKlrs+pFHvG3rteozaFQqUEhGkVAyb0/bvzT7hlqBVCLshwR7",
-	"MzC3URuqryOvqn3WNi1NZXJj9MLU2DYQYjUXki5PklzSh3iS8gSomLasSjgKC6c8kR/pEUnp96CkK1JR",
-	"JQkorGDk3tba+UMMfAJq3AHsUYTHFCpIyMiKJvqYkP5MvW8vQzImTF1a6Ff8eFTVWe/NpcT4KptWYaPc",
-	"ElEyHSAAofNaS88UHQDpNfbBA9nuM+5D8F62rpAl30eF6QNKj/cIMo5+6Maug+Py0qhjyy6nKL2it4qj",
-	"2PLUwFZXJalX8XGlSuV+ByJVLL+69UZr5I6Gu16THDYPWq1dd3d/rzlqEm8IHtb9/YP90WGttu/tD4du",
-	"a68+HJL63rDR3Gt6jX1SLPM+GhErKFy8wLOYLSX9h0i4jjEUQkoSypO5iMvIEPUWuha0hT52ClZRV8Id",
-	"ea+OKw6ySNfn1KG36vrmb6+O5xEceRw8CygRnqwQRIWIdNYf9J4qksBa5lcdug3eDM5WjqPR+7FxNI96",
-	"TVnk+493e5Y6Dk5tWc8/7soad0VDrdSL7hTbXy4YKSz0iuLgMsvGnbko5Ue2qICPwnSMNOne20WI/obI",
-	"74Llf8QI/zOagMrijepHtcZzxRtBeuAfxG0N4vYGOHEZZdtEk8gZZqJCVUD3hLO0TIsCUvvdUo9W0SD1",
-	"aRDn0uuCbulisZyR4z7DzNT5Mf13XJ/gECq+ovdKwtDzaFrrcZDjtc1HkdzEaJKJWDM0eVVhQRcH+L5B",
-	"t44p0YiIR01T2jxlQ43nDMN9tPtsaEzhifxhrXgKa4XpB7haCGHOHJGUIHwEOrLcpqCt24mCsZk5AXHf",
-	"6zMbfVhkUQALLuTuCTAo2DTCxI6wfVyqp/QZVAC5wz714rCC92SWRDRYirSuOSHONHwuAY54BwcerjW9",
-	"1mEdH9YbzVoLHx4e7B628EHLO9hvHrrDg/3hwf4hbtbreFQjbrM13MX1g73m/nCEU6LaY9tF1QpXsSjY",
-	"WNI/jAoPMCoU3MUFhCPVuLDUl31lKq/oy2yePlJEiXomMPjy/I3uxqiUrpZp12jZurqalPVZrq6BIMzb",
-	"gYrPOy4UahYBEBMcKoCl44JwSBAdMx4qzQm1k/6PQt/kPhvxMJWXC+4cqPbsoSiw5bR1WzpbmRAUN7M6",
-	"B4V0PIF4ovuQs3G1z9o2bkxIDOnJQGMG+a6NAyQk9X00wcwTiEfSrk3XuE1RFeJCpaBpieZ3Ys7ge2SL",
-	"Jl0sK3vD2qjp1sjOwaiGd1ru7u7OId5t7jRG9dHeaN899BpK+4Oj1IUq8RF8eBmw8fEQC7LXcujHVxdX",
-	"97X3b8a83W63z3s3k87NuN1uv1X/afOT9l/Vv/W9v7d89Ue1Wn1MRcSAanHeYQpTq5sJBI3D5S9cc36G",
-	"2czQHvE4l7xIQdB3y42RJL7OkZzkr/OIh2MudwIsBKQgKwGgkH2fYepDu0zKxj7ZiQRBIRHE1CJx9N0C",
-	"212zZu+Woy4OXE0Tg2diVRQX131hjhGVEOgP1w9+zl18mCReXxW1hebv0EiSMpgWWxNmEJI7yiOhF1Xt",
-	"s1SvbSpQo1ZD96Y2Nw/hrsHq9FrARYvjgMEkS4FKFJI7gn0R15/usytFPn06pfIIHAzQ7SZQ9MeMpv3Q",
-	"ezVbox0ITaOWdIWDshq6+3P3Ej5NeBT22VarcVho83kNZ3Vpj+oh/l1dfL+gEc/KFyu7mCf16j6xJbZt",
-	"2vYdI6xP2RYjv7etMooRaHOJ5InUkd8J1TqDPlHIXvGdFFlZQrxAsC8nWT06hsANfW7ZSOB00G+mYhy2",
-	"GUbvPl2jLSgEMsh0JTlCr6BmEvrtl18Hha3JtpOqZnYGCj1yFBUYQdxHq1Y/QhG7ZRDbbNDHShQxKHQ0",
-	"t60MGMsHAs90mtR22tBsE6OMCzS1PSriOvs5woVHkoSoXjOll628I+KQd7M08Kw2a9ono76P6ZaOP1QC",
-	"W303IfujKAQiG48HylbjMIkYR/eUefwerozaLixtPpYQDvi7EDqnkvC8imgqyVcRs9XpBqztiaNZzIkq",
-	"2DTrzsLdpVr8JCbfw/mUZmONmuuSpntuVpRKW7F1ytS89Yb9dF7ypmn0UyGzd5PhG5de0Hfdm3906+e0",
-	"K7rsatc96e51b4MfP568O6yS2bsa+bGtHqr9+6fdyZD9hY7+UnUbPhtOX9e8H9/5jykOmkMTkb9Qx+xp",
-	"UwFlf1iuflesQp2LIuhAX22HQebFBHMJv9CtActDsA29TFFT2wTLkm4ncQlaD94yB2A5XQbFjxCWdEER",
-	"lLmpIorgBdS2qDJNUNvUbafS5yU5j01KHlMNzMBpaTKG8VRkBbn/thmv2nC6k0hQS65ZXAJzJdHMloM0",
-	"JSIhTSsljrHk+3SjOJhNTfTbL78asctEmFFGJcV+8hoVaAD9XgfoJRq01V//Vm80W7t7AxQxX0leYKkB",
-	"u+2Xy3av9+ni6lQ7uYy7vs8SBTQjusWTbCS7rSWKRUId4ZQ8lyx2EYgHi2MpkSt9DhWnYndXOarAWa1+",
-	"te26njqwuEi+OrhuNHLy1abS0J379ux7SkLZboi/Ixnov5dEE1cU9s3dsoSVz5veQzKmQpKwnKzGVbys",
-	"1KGulIcG6p9BXG4rowxvgeyieLNRWwfA4m0msr2xA0ebpW1+AxjhwTq2xFA/1eQMhg6iMOCC9NlV5023",
-	"d9250kQSnktM8Nva1xYTUkaIJ5KuFAepDmTGb5hqWNFnPpGKkqrNKuoI3gXjvcsUA4PWR5BeCaB/IY7i",
-	"avEpxVnEt6DPlFBXO4J8TOKD08DYH3XGZrxgyTm6J/g2jkeGDQJ7cJCmG576Se23z7b0aLrQ77biL4dH",
-	"GauSdUpmosjQgrILVxZPHkCpNcWrtA4ah/VmZTO574EKtt3GHzr2P6WOnRSFReSrrhBdRJ8yd/DJLKq1",
-	"FZjDCWcjn+reD//FuZC9agnjKDqLJWJ/1lOzQPZXgnWGYNo0v1j/nmcrOT+VZSsDuAgDJLmjGVYkbEdx",
-	"UKCjoIq6TEiCYRZsvVWWycWGWlNnXU291PdcwNLQVafXuU6UB5D3Yy4Tc7nE1RUFx2jXqAzYxLMl3ixE",
-	"5bpcsM/SbBCVcMGUVcNaFvI+uqS5t3bwQQn9ONi/aphg5vwURzU8D1l2FgsO207qPNT2teo0xwkdqMrB",
-	"CNXainmB6bIdlheaOCHNULFAY3pHWDynRobtLN+lwrDePsvNiHKst5CVCvIoHrcUL2TNex1pAewwoeUN",
-	"tz7cJ7XRIT7wWqO95nCX1PG+e+jVRg3SGu6twzlTq/5nds1d57DQ9FQ7BpYRGwrpH664Ve2rRJrAnRiq",
-	"5sYZmpfyzalbBOe/mCvkiOcC3UWpFyZS2ITsKOo1NXEHeztAw4ziwS0FTwce1OPAgyq6YL4O5JlyIfss",
-	"JC5h5mXFBxKKAuZjQ8RtiNAS0gyqwA4aWC1mcJRQGz6aD2DQvLVq3knziWVvphkq2sqrZynCtYMGvZtX",
-	"X9onJxc359elw6asz7bMjG5ub5S5PkMlT+tzvCMhHc0SLqj7e6R0K10zUhLfF3GkRbmH/AgZByjz8s5Q",
-	"AnYqnUcGa2zUasZGFn8FlrPMWWPqI4FnAoFFDcVqJg9RCjwKHXT3iVGWu+ialKmE/WSpBg9NoWlgUIxL",
-	"nZqdiBd96D9xDFNn5IGSCdWJ8kjGASTpAJM+G8TBWPa49ecTEFWgz4oh59aOmSphFkZMlMWhHffZlAqh",
-	"dPnYbqmb3CW1vWLemJpz20l1wIij6ow8s0pMTPqyzcXHbKUODDDMGk37bMJ9T3cbmoMsZ2TbhtYUR9Qc",
-	"gbUTQHFFZDjbaY+k7euVL+bFvI5a9Imma5trzwnQtBINWVLrh9YtdF9rOCohxUBtndzd1Eb/2QUEe/eU",
-	"lIpvCTtG9+qeK/FRczUHUcUSZnDzHB1tHpMToGV/yA9rhfJYXg3swmDHElkh19tuJc8RdMozuiMk3dj8",
-	"pCSWB75+9+naSQIM0+pdMmtIRiERkx06VcLFmMgkK+A4mSBueCZgFRJadMUZBqYZQXo5L0TSVcgEFNoE",
-	"IU2nNMNU9E3nPg3UpqABlYifBa02fCHUTLBnE0ltOzDkJrwls3yEkYbUg8KLYgAnXmudnoogYTUuzLxp",
-	"pNFzu7dOyZQ/pn9LwSuW3XbUbnaUXAFt/FPOLkjQwD51yepUL17qU1tGFbrN55XMW0F3d2q781bQTW2W",
-	"t//+qX7XZbWswVJDsevNwfCxeEsM5T8Chf7rMaKkk2rer6aQpZDvJBygnPl0hYiIzW2JO5NuYVHWLRWo",
-	"6nYcteDFy0qxLVNEOBVaBG134ms1SCLRQfLW9NDFDIVEPane6J4hQYRQfFZQnzDpz/osZclT8rNerBm2",
-	"ii58XVXSWgOTXLdUXV/zuGUEcXdEEQfPW74QG91SnCgJfYL1xUV5UjwC6h9k+Avj0DmchMYtUEasr/R5",
-	"dXX32LXL7rYhS043nf0ufddWdQ5tShaDYe/d4fOFB7Qzd+CP7Lv5qKq493M+pgqoSJ6IWBKRBFvFxKKc",
-	"eo2oT15GgSLCCyRmyUPjjZhGvqTQRdFo92qAQUZmVtTE4L1V27UnAvq5gtVByJBAXIE0hX6GPh/qrvUw",
-	"1ASLiRK2oe7ifUilVETSSLpqWl2fnDI0JVMezraPkd4DZWMzjbbEhLZ/rxdbZbaGM6WqKUqxraeMbSba",
-	"dZ9r/g6GooFakbGhRKE/AOvKCfZ9EgpITbSC9dYA+mUPHNN9N9XKOm5xbWjgtmndaWjc1iAOohs4fbao",
-	"/7LeHL9nSVEFM2a6djn0PrM0087NmTEM6QO6ngUEiLFgdDSy7W6T9EUNy61Pb9vXn96gs+5ZRz8Jai4W",
-	"SPdPnUgZVE+JJK48ScbddqwxD8e9phP2cwxpmnoD5qUd9Zbia9D6rM/ijsBVG39CrdsvlC+EbhOnfjAm",
-	"ZjZDHg2JK7np7x0ESjW3DXobu7t9lvJ5bRncjZNwAK1tL/ft2DAJ+oeaGqxgCqpfzto/fnn11+tOD23Z",
-	"VsD1Wutgd3+vVtMwc1C9VkNn9NX2McLIV8JNqBese7PWm30GJeoN5lGldQWyuMiEAsJr6pP/n723e24j",
-	"2fLE/pU0YhwCNAUQAD8kgtExS4lsid2ixEtS3T3T1atKVCWIuixkoisLhHBlRVzHhiPWDjv8Yu/dN+86",
-	"dq/9tOvw17ysww/zn9zYOzvzX2zkOZlZWUDhgxRJsdW4D7dFoJCVlZV5Pn/nd25BRc1zS+y53uiJdFA3",
-	"KigX9cNUzSqLUb2pJymHQKtv9ty3BKuMr6/LQjFgUr/NRsWr9Eyr8i40gc67iCOnR6XolvyI9/3JXiW6",
-	"v2XhvXkvzpmpdLBodeO3Q3ZR8SpKPACrUTvcYq3oSXeTboc77GmvSVvddrgZbbHt3k7zSetpe3eTbnW3",
-	"w53oCXva26XNbitsR5tsq7dNd3KkB4ze+O1QDY7dNreetlub09161Xo0InbVeD/6OeaDmDdCMcgF+yfP",
-	"5xbtAbWBj3hPLCUsRXENZ6UKdA6pld3DlEkGDejXvtJtGRmgr8DE8JZwg6i76674jkGBR7JoUHxQ5+Hj",
-	"wlIJ/Zq1sLRhr4IqMEqJZlq9k6p7akWYsayOtoRuR2TEaRfBC2MKhPg8qjXIyaibxCGKprenr7Ruwnxv",
-	"wWgBZ8kuHxRldJnPQxr2kXkQflgNnkMPbTXhVCQdMoTxPTKg7+v0gn212dre3Gk2mx6JB4NRptyVoGYS",
-	"f4fn9ALUWeBX/FGzuRmqFYN/Mb8S7CmTIjjq1V8LzurHNAv7gdJ0oCkyYHgLHgc11CWbzS2bBqKkK6IJ",
-	"pPPecLS4SAo819XgVP23gyv+VbPearY3oXMM/N1qtrfq+Z/17VbbjN9u7uiwJyGBeT8wmJqnHh77oWY0",
-	"zSBEhp4d45FRdzs6k1T4vZ4MebyBawDd+mENlIFFyH4h6yXVutMEbwhU2JhsMkCavG8Nyo52s6kTm+am",
-	"B7EcChkjvZTp/pJppYWWBMJBtKOMNpDeeuhvS23GqulVT79+TnbaOzu5jnscwFS54PX9s+dHRzCoREtP",
-	"2zDW3MD29MDqnTXIkTIxYIljnsScBZhFAKN+MoSQQTcVY2VjYu8888rTEecaUzsgVdAbkmiKwD7l5Oy7",
-	"F54al46iWHjkKo6Y8MjJwdceGSbKyMzY+6y2p7Np+oeTIfPIy/PjVx78nvxw/AqM32/oFT2Dk6yGNIzm",
-	"Hr4MEtAso2Efmg55kCNB+w+4nWAR1YEERDG8mEO4JSy+OW+wHsEPdVcO1N+A4JAdwgWIBA0tdrbjmZZo",
-	"9RORxOGkQyTlUVe83yPaPqvLNCSPlGH3yImG4KyMGDL9Ckcc1ktCSfGFJXbcPzl6JIlI4wvA8pYVU93I",
-	"SFM/eqnshxVImA+0SQyozhWufzbJGBy1VS4+6ilxA9JmlYDG443HRRNxFWNunvy+7kilpkN++pVt2Wc0",
-	"glfwQRfgo9CRs/poPxnTidSyD+zSojHpmjiMjwZK7cG1jinqPGNBMczeLVhFU6hJ5DctucesSCu5kxEl",
-	"Rix0Rxme58XCAKSVc5ZJFYQDqlaWSOXaBXvECL2v/Mqffv9Hv5J/8virt+df158+egQV7lY643F7hCKg",
-	"+IRDqhS2mvQ/reKs/6t8AjXnXqW7yqzGK8Yvsv7sQjyD4234v8y+fiRRWy5833Yrxjzb2ap4lUHM44Ha",
-	"A007k5hn7IKlhalMSaT5m26RpFo8tdl1UGZFyTYotTEWj+28D7/yY7O+S+u9nz7sbH30K39R+gpykX32",
-	"cr+9vVMSRXq5X29v7xhx6qjqmJNEjFlaD6nSAOw9qbKfR6ajnpp1be5ucee2bGauMpn/QoySWU0O6KvL",
-	"JIG6ebu586DF5pSVqN/NWoSuRejnF6FouMy+EjTWUKSBiY4yrY6fJNR8UOJVrCrz8BZKtvz0l3X8zwb+",
-	"5y8Wrt5a6q+l/kevsokBoBJeAIh9P5IkFMMJqRY8/Brgz5E4YI9wYU+WI4XvQy5+tu308d4gcjs3iQVv",
-	"tXbmYRCh1AUUaFkIxFGqpAphXPQ3a24ktXUNzGKainQpZnGV6UzvrpUE7+NPlqu+/3iBNP34gEAg2t3W",
-	"UU/SnUCgEKL9MxFQXMryc68Xmbw41BgPJ0xKxmKURESqd1NVi+rp+Is6iB4o+ppnwz2QLcUY33SAcCzS",
-	"S0koIuJeHJ6XBSleshumku4ySrFK4KE80/RImqWdJzHXduuv2249i39XcGuU2QEv8Aty+11Lp/ysZKXp",
-	"lAdrCawNy7syLH+l9mSJRqayj/gbq4gcPg5S1drEM/oU0yMvD/cPrPNbc6mei3d4LXAr9qlEhxluZwbV",
-	"P0QbZ4r83CLeWT6J2h5JWZZONAbeqUEypU9Tr9W5oqx6HqulMkHGNM5KX18u2j7mVlV5c1GWGkS++3gL",
-	"jKr9Kc2d2zbKtkLlukp6eSPrjwZdDvVNCxLNyGUtQ5pgpXoP6OFlHDHIlr5XAiQYB3/3h6Af5ABaKocs",
-	"zAhYToDM0fAznzMOaJ6okxNl26YPOCyaaO+xs2+dQUUfSF1d+0eUkWfwRfoR1MEdMKxK6cXvoet6pqam",
-	"BlKjyjxrRfO9ZbBNm0YODkhfjHGiA8oncCvE3GEv955IO+pxEcrWxyJARsM+ARp8ZLDX9fycvYcp7Gx5",
-	"pNV+6pG2Ovjt7R3P59utNgzRara3SJUWErWtZvPv/rDZbCLNcXrFsOCv1X76d39Qv+uK97UGOVNvxJAE",
-	"jJKMRECHxhEQqDHKutqRvadhBs/SIGdilIZMdsg3J4cvPHLy+oVHXhx9TaqYre2pw1xDcNX3rHuCCX+7",
-	"VdScTl6/yLOwEoYzHyvDWY0FyGXM/JMspVwOqZKeNUw8qjtjpnQcS9Ygh2r91OzUMNBqFDqHqCmorQNv",
-	"DjBtOXU3oCBxbSwwDiARsC2O0GbTsDFI4wL47Pzl2+NngD47Ofrh8NUZqY7jKOuTv/sD6bP4op95xpwg",
-	"W038X02XefaQKwg2+FazaUgaADTHQhEBos9OJYoHjEul2DDkZ44RHtkGwTOsyc1tj1SfwyaEQmi4HDLX",
-	"GteNV2bpiIdUF/2EIk1Han00SGC7Qfb1hqakx8ZE264A44RZ4jlSq7tn63bsmipppuYapyQbpQh0RNQH",
-	"vAoAcEAL3k/DcOz5fCF+Q8chx/jXe/21VXG5TQxHG/YAVsUWlLYD9zAoj4bPX8WXaORA8XUuO2iaTpan",
-	"zRdkra0g+jTHsCh+v4fNqQ00kIicDOP3LJHetcQN2W61PRA1SlnFamgAT+RwuXFBiekzoOF7rim/2Vam",
-	"PH2Pprwa0bHsW2WW/fQzvWTYu+MeHqp/hw91u1AABwt57dSW7fdxKxAAeyg+g6H7gFIoK9vcS4TVDe1x",
-	"TJl8aHlbH9/n/1zu661D9XfkWn3+1+w4Y6sF3mERuzQ6MVIJ5IPjRRT8NuDA6GHUWz3NFU1Gbuw+x3H/",
-	"+KECpStaa+RBfFMiYWxqJUhB+OWX5Lccd0jp9cWI/kevkmGQ+gQ0RPERcu9EPYAySEqNvMWPU5aKsIO2",
-	"2s1m8/1us9nUKmrPtRqUYaitVY00NOjBnn0oY0bq308/3+3lLPbn+OHBOPDAURGjDLyrVqMBKg4ohRIl",
-	"GBkWDOWsXYVFRX8Cpo+OtbKCbpY22l4FPC5Hw6FIMxYdsyimEJJ7OAmNfccTQhYjXKvFmO54sGFZfOKB",
-	"eroVCGTz6iVTmIZlSVAmZVxZcKIklKL2Yo6kBIZOILZMcnHmIzQzERdqazTIPsfaTmUhW8ID9CKau3vq",
-	"HmiegSWNU1YWGbaZBvY26HSp+zvZEYDgz7ASOPyRuj01oZyNSRW7znZH+ZOBQNFccjUPuQ+Aqa8vxiUj",
-	"YhVMl4aXZRb5EUz3aJBT8n9C0Y+3yuXn8YDJjA6GK17/WjlgSwqKlqRUeRxeajN3H+runWp89Y93zeY1",
-	"MqJ2sXDt7ru3rb390o7VZgPgfvriyljui/T09lsWeB8qYiidv+hweBZfcJqNUlZSgIsiBRoczVCbxoM6",
-	"MtAvkqAbIJuWy1ErqySpjoaSpVlNu5etZtPcXOoYVJyxAWDx1VZmERHcxhwhcJUyVE3KCQnUxTLwTIBH",
-	"pBHEk3nWIc9PD/fPDw88gh3gDzSXlyQJ62Vga10yNsRYi8/BOIHM4eHp6ZtTS/in5XgVwueafxg5d44i",
-	"XWiRjeOQdZxii3zyNWiLuUQYe2SxMCZV/Sg4mjLTUfFYrpoBqAgIv8FpxqgtRMuwBAATSyZutoLAls/g",
-	"zX6BYvvHD6VCevbTNtwlF56w1a4txCGocYQ/bSmLdxBz86d1MGia0sm9VYDi1oP7Y9IDHHD9eD9+cOxw",
-	"7KQDAZuKPkVzdNy8X+mdW/IrXF7dLr3Suc0GylMvAbbyIq32htv4/RCa27LBujjzYSkpoyMwudTVwmlF",
-	"ZSUZTVFNlSbYdHi9irSRLCIDml5KaFYokFQxdRKaDfJ1DJnHvGe0mRuyJWjdADTO2kCEqkwac0mCSzYB",
-	"PmhSfd6POZOYYXlFMw1eITSJL5lHQipZPeaScRln8RXbI8F/qRNe7wKfK7cXES85GUBtmvYhTnUywKgT",
-	"5SPvkYC9z1KK9DXgkWCb+T6DxM0bpUI7ecLKPg6xT4PqBnQd0KdynS8BoJ7yZmx2QD+tB/4rN4myzMNs",
-	"XXeiR2+Qg6KKRL9eqTaofC1nqVQvNVdYd62rjgbf4sOcGgm9wo9O6GpVa2fx79jd8O/YH//4oUKvaEbT",
-	"t1B8X/EWui8umdhPamWVWG6aMv5206tkIqPJYcIG6llQmalP1BPLOxLneFDVHZYFYbAKJOf47TKprSQm",
-	"cePeXMDfvax+KCzY6oDZRSyI2zmC9gPun48oY9WJnpW2eNKlS7bfIEeZzAm4cpp9kye1fRjEkHHyPeue",
-	"ifCSaZZD6vPgMg4vWRRg4pxUU0al4EQTHb87OHx1qMxnbLyfMhImQrII2FsSRq906fxFKkZDIOCFf0HE",
-	"BvhpkKtLiuQKmumryeq9rfnCjPcBqVwZRwAMiWUm0kmDvBIXF5AE5Y5Z7vPqVnOz5tAz0uFQB3lwbbTc",
-	"hQ7fOhqjvQbDvGY7dBfcBwwVaoGPA6pH1atrCdeKHgk8hZ5aOdOYuv6XEs65owjJUppdrcTWLGC3bAPi",
-	"ujrR2HLTz5uPnxqmArAeEC6e5JRUvbwpB/JbNcqwBbe07+9CvbsqfUU+HdoNK57xAou8fE/Om7tTvHxg",
-	"K1Y6Hz6W2wvovi0dpTQseuv2wdIeGbgL1udzEYFO4eS9gE4YmndZL9+0IXDdM3E0eAu74YRmiMsYjkr7",
-	"YCBDCrLsJwnMQLkpehZ7ecLD5DDdo4w8dlvNzRziVmv4/Ou5EUACAcCCc5SyYULDqRCacmMgKlfOcqaO",
-	"w22KixtmJm4sFsxxr4SwMypn6jX0aVwpO//XP6G4QA82tWHURN5hA6mV1tGgu6DqmmLmgrYygrPiOb+O",
-	"27GBVLlzAz3fO61YXE7LqR4nOnqBPT3So2jWJoAmPfmuwrveefxhSmzeAVUvrp4+jrevnmH8pelF4MNa",
-	"6+iVT86BKCIV4DUuOjbKXN5AZ3dh0QFGN/FCT3mcgI2H4IkTxzRRFbhOBwrBCbfxTUnGLEnUfyHM6XMo",
-	"0muQA+NTG89bueZWNetePoHm57IXf6W2ZykKGHppv4pl9gKf7cE6qbcdN1x+nQ5dlsCb9xMpSBLLLA9x",
-	"2EAIst3Zz/ezgEiW1eZBfaffVDnyt0cTyWzmqytEwiivfLzz4Od8h2ez4Ko4j2uAaXprVzr4L/BflHwc",
-	"dFn6HAy9zqZdBeDch+vUBh3zGcfnc4dT4ZjAEVk9koo7Yi2UbzmwoYSVk0i6MHJrSV7LEeAbH/TmXBxz",
-	"1Xta+TEY2zS9ZodDIPmGNBDGOrMOwZ2to6skgF802BUyInIBAISQcjKEpoKZIHEGYZWBSJmH5AIY/IS4",
-	"onKkaAQ1K6bHqnoAkgpsXQM5LbyHPXuBz8es2xfiEsL1rEG2mlt5vZMx2rggchT2zTOlmo47l2S6qM3S",
-	"YEvGokfSAjmqAYaGSenS2sMe1MzdNEO55v3GDnrQea7PUkZokli2dY90WUhHkplgcoT6LewLyTjpTjAF",
-	"Zno1AXpVj+5zaN6H2UT9a0kGDAjW1cUYDDas6Jdsgk3p1duVZrPV5mpIsxleaBm1juSWG6J25e12Wsu/",
-	"2w7s6pUF6WF0Zmlkd2qTznlbjySJwV2zZkFBY4PRMlT+k9XWRrUvKh1YtJPQJ1Pmy4yANimihTa24Kye",
-	"iTq0iTQppS7LxoxxDHDtm4YNkqXPEOime0Njm4BY8KJt7vOqug3j0EcikOznoOaRlF2JSwDTQfUOUt5q",
-	"Cw/TR/pg1RrEZNRtlkjGkIPDPhRxkliBvgeV57GujDSNEhJ1o4v4Ct0SHF0ZEg2o2QQhDk9GNKEBPNpC",
-	"g/7YLOVDNulnMUUA9deaNhT8iqUSHq64Q61lWG5Vw1J9+v70SnefTViWTqm9YErPbmVKvyj4RNinpm/C",
-	"2dHrF68OK14FC6yO5YXasOgt2J9U+ixJxLxcy9PZHkgsijPX7+ilYlB0HrxKrP7WVToDeaHnc374wzm8",
-	"EDjl1smS7GftSswi7z6rD6IP9OoOiBGOaxV8yyr4eFrrZGNst7SqH2LezMaHgToFHzdwE2LN3RKlrX+L",
-	"aps4BjokXvoCerMFA3kBVrjyJniETCaURCyMBzQhcYQ+AJUkUOciKIoyfVRKVD9M98ZSTK8b6n5vDv79",
-	"FJZCOjjyMr9LMp6hCxUZ4gvoVAc+RoM8E1kf2TM0j5XP0UHz9EqgoarvUDNem/67oWVCQMCB83LXDAj4",
-	"48yYBh6i62d/N+WIwTMBNsc+lOFFMEaGoRLJm2n5fMQxlRItceXM7eeZA7ikevW/NO9liS66rv75LKpH",
-	"H6J5mufWdcgyN07fzprAaw1yyxoETyQGgOyxXEVz2NNdT8TFoqydIFEcYbtyE0GCeNnRMVFnYzo3ccpC",
-	"kUYs6mi+q5AmiRW8TujJ5yC4TPccKQYMKQKrRrDhlvG0hMU4wAhdLi0VNSTP0/VNKEPRb6p5ecGPBrHz",
-	"CH0qGEH9BTAFCl6c7vaHs9GW+ZCJIbBMqfPBfF6lnEBI2cQkUA7D9NQGH4grI5lRQVAgjsTPfivUk+OG",
-	"RuKmAO+sOWCgnD6j6QUDKWMZ6ACKjlX2DbzoiqVdTZqKOsjE06aUR+D5fCqyF3gm1odTbMCk4WMDBsXF",
-	"cj/B9YTR9LI3cNmDhrooE26rcN2JUP8WTAtSPT98vf/6vOYhTBP2nUg1TESZAz6vvjk5098rlXTJJqS6",
-	"f3Ly7uzw9LvD05qpytYtEvWwb88OT2sLPdc35uNXaov/ajJSd45kD7VwKG64ilfR20Fpqrb502oqtQkW",
-	"KsWpVBDLNDFbmeotU5El6k5pzSdKIKqDdeSo0PyoKTP88Oxs/8Xh5/fM3A27unuWiAvCeJbGaw/t1vXr",
-	"uavvrJhRS76inpUsUypglWT/0TFJRwmTDRL00pjxSL7hySTIO4RCYKHW0fa7MvUILQliEs5YJBGKLhlX",
-	"bpxSd1j/E7IYAoWCdBnRt5nC6nlIJfLy/PzE/tDC/rFEqjaHCOxocGae91flHTjvS8d/bhXDYxZ1aedL",
-	"fd1aDNylGJD5Fi9PlyyD1Lr15XsO0hFpaxwzSYsaUg3sm0VTN6g15uJffyEn8Ibg2sJJ02C56x6jzwWE",
-	"ve4xXkNhH2phNJ7moje8WCzMGAYY5l3JKshLKV1fW/e8HWtcLSAaAEzrKGso2eNi3PD5LGiwpLh4Lm6Q",
-	"GNhgSamwz+fiBvHqFVCDCLBdwwavCxucfh0GNoifrwoaxKsfFmRwql561ZIp++QmmFpSOCWgR4SJlpaU",
-	"Rz0IlCAeidXdQB0dWRt/dwwUNOu8opw3GZy5oh57GJuQppujEknkSHvJwpRlkgyAh71BzhjTAdDv9W97",
-	"IiV9MYYYqPLyYuZQNCpPTsYXvLzGWD3j92amvyLXbR42+WlJMSan3SRPskBGD96+CYNJBlVnUzm8yk8Y",
-	"htqELZmqHVB5/Pjx493eJp1XxFly91GhnEw/EhSRvR/9PDC7bIpt9NOkkN4Pamsss1htmrLKRaa7XkML",
-	"elvho9lA283aWj7dmXM6zk9wuWc6J1F+EUt10gglb09f2YwypMYLcg/3PIIFsFSo0ARf3/6RBEET8wuf",
-	"B7jnA+XX9kZJosG7mvUGgLeA3tXQWsZJKjIgZ8v6qRhd9HVuR+/FmqfFH9J5TsbwY5ZIBoyes7vN2Zlb",
-	"zV3SZRMBES2KnRgIF4C5sJw5EvIRahXU9Zipefz4AOXppPH4MflaaFsbFgMJP+Woqxa0q6Y9GaJfoDub",
-	"SOWteiQT+kcoRCzC2iPByZuzc92LdJQmOrWDMwpcWusOmRZugQ3PdUU08Xnwwa/EkV/pGPpmrQcmJI4M",
-	"U7Pno+SCq1zJBV8BBhq+opfvoC+X5+cC0hn59OvnZHNzc9cZVglUv9L58Kff//HjR2XtB+oTmxrSGWNQ",
-	"Uu59PTIlMF0K1wamxjFIAqkr9ZQaN4qd7Tyi6zw+BjA2Jrhyij9dUZPD2/cKQ9AoYlHnRzQC//T7P/6k",
-	"U3nFDwtja4R+Q2MqYDy8VHZ+pB7pmssxVtGAW+wRc5H+0uTX3JkWc244csoSRiVTc43YMBGTASxaQrss",
-	"8UjMZUaTRHrQQmeUMukRAGoAlwlwg3+NX5ywNGQ8w7v7POUNPXKjTxPoFQRxhpTKfp2OoeWHSBLl1EWx",
-	"hE1LKOmLrK6TrfrXeEReImt5hwQ/1H8Y/TyoH15h7zdoGQkHRXchNBeYI6WvcXaqZw8i9HLBNDJ0L3J+",
-	"bg2IgFTf8vg9GcRJEuteRg7AJcvYYJiRMZXa+NENWMw4VqySr0ifva++PN5/rhuGVVF0eWT6luQviV9p",
-	"+BXyl9isqBZ4yAvZZSDz4JmBvgubVapd3iD7efA9ZUpHjAwRjy0b8Ij6nKbI8R8K9W6VCI4HzLBv9kZS",
-	"/cpMRULZB/Z32VYvHgYVSQRvZT9fVrAEGLCQAVig/f49iJhY/c60gCJvTApAS2m16rHtRrGN9/V8jnEp",
-	"2lW7o9Uk0iMtdXMP5+CRzab6L2zpNunvIU2ZLg9JxXDIkHTM2KgDOiFKjVwxn2saduQSpTzySEpTlkw8",
-	"50mVMdghEYtGKA+hrebMxmr4/KBoB/88YiOkLj0RMrtI2dlvXkFrHQrEaDS1pCRaeCdCAsknZ3sazqA3",
-	"FFAz61BtrvXsakPMNslN6nweRqM8Q15qpR2UUtm39j/KfaStPmM86kCiB6QoVW4/aD+PyAkP+6ngYiTV",
-	"2sCrMGfFpIEs9zUo3EykLOrMUzd4OIBsoSuuNFspKooclYYDvlOT1sB4lPBZjvRRI4DdUA0wRRt4JMgE",
-	"/tckcgFMoEFM8DlqOfhnDqkKaurQqI2qTQ2syfnm7M1rPG6xRJVHk0SM/UoH82Me8StIQaU+0t0lPwZA",
-	"bSULU606CTLN/L2ZWwI4Rm3P5+q8ICRETSZRV0KbILBPGuS1sBPEA+W8PSUzxCg7loFHqNpIded5lBim",
-	"nIx4qkwDqNFShoc6JCyMIxbBthZcDxJ0yMn+2RlOwH0OPROPnB5+c/j8XD8p0NSrrbYfRSmTkkncaOoW",
-	"uJJ9AXS5QHqfMl2jlgk100SIYZeGlx5JYn5ZT0RIE1INEzFSqjmjoOu5KWWoeWSYxleaGN3mEeF5NQci",
-	"xUm43LiGEBfBOFBExTTlls9BgoPFFArOsdTC9saqwpGFgCXYqqYzln0EDUrl7m25yHxcaZiwjlQ6hz0d",
-	"cYmTgiYK3x8+e/nmzbfv9l+9evP9u5PTo+/2zw8hklnmPz93HfEvM/PyCf7vqs7rNT1TXPR7pu69zzjB",
-	"drfJnoSt6Clt97bYTnc33Ixa9EmvydrdrXAnekpbvU223X0S7kZN2mZbvZ3u07AVbbLtJ3cUX7j18MKy",
-	"0AJnY2KdJdtdEZfIeJVrGvxfbCIN+2lQ84qvGVTd+BCvTnipf7RHnPAoltSB4W6tXWUqWjN1IV7eACLn",
-	"UDb+MtTB5yzzNVZvLMmF4GtyuLsib1x8vFao8M2dnKka383S8p44umEzurJmgz9dG1IjBnGWsch8CgSr",
-	"0EeZKUeTNUiAUcYz0CLGxdKUcwY5hyFMYqIAOtTGSRWiluqfNRQKs4FQpbOKGmrP52LKuTZ5nFUkzB7Z",
-	"au7iVRQHchJGOF/zS3P/t6ev5rPk/ToMVQPEu5Y98nnAQSsaQ9qayxXP2u75Zdo9mnHvk+yejdyOWZJc",
-	"NmHQTBjbB8gBIC6ri3qsie1CjDpkKjarYyYlsVkI2nEd7DW1HPq2fIQFMeozQBWju1BEJKMYhSbwoyTR",
-	"EYA4I6EYJRF0I+hCUAb8d5v4YOrdrGilLU575zG6daXIrWF4cANUOu0lxZCtlgvggd0G7+dJbzNs0u12",
-	"vd3dZfWtaKtb3+0+ZfWtsNVrsp1em7Za6jcjfKfHstLZ3PYqsCsQNwT70alV0c63cnTPtNMK01eud6vt",
-	"WZ8WJf7nBgIV9+bkGt0XcOXXYKDbFtz7c+L9v0zL2lUwo6y/kYiLmC9oKUeTBMPSOSygS8NLwnhEqjqH",
-	"YCPo+P3+cHimTWjkqOmlYgAUAldxyGpK/1ywDCLhR8fIDAv5UaVMRA+CPQhrgwS/ruksdmAD0k0yYYXm",
-	"bmoaMKrmwNH042S2I5yN/Zf3g4gzE5SuQu5kTju+mmd7ktJ8UeBvDDLo1qOQbIIEMzyXz+1jdFPdrh9+",
-	"3QWm/DiC5OG5Ic2FPBD55vtzWKNgX58/kH4d8ozRlKUBEdzUS2KxLahLSPsGG2M14b+Cwb4K9kjKlLOQ",
-	"d0oN2PthnDK5nwWw4iN+ycWYG3o0ElKu5qo0ZQ+2gc9t/hKz7biarT31jk3mGI+cB+sqUkRLI4GaWfzy",
-	"tnivYD/+coiHznXvELWrE3FBYr6Xb0hln3A2LlJkOL1+5vP93ApH1p2QFuu94ur03VmCA9htlU6FTb7p",
-	"d1+E8Zv4m6O3vztqvY6P5BE/3Q6fH+0cXQ5/+O75N7sNNvmmyX7YVxcNu2ff7DbCdsK7g6+b0Q/fJLcZ",
-	"gD5Xs1rmccHUvzg/67M1OVracU7KETQbMbpgAZdyN6HhZRIbRVUeAD6nl0ySoJuI8JJFb22b5l6xuYEd",
-	"a8qXgMOM2UPshVpSd8VhcDX0XUuqZ+5TPIDwbb46JBH8gqVEr/Pa7Fydex+3j+70MdvfY255EFhFzi4G",
-	"n1evv4f4R+Vc8yyZmI9N97UyN9jZW3fuAT/oznzzHNXWlFJzCkueie7cJquf1X90XurqvqPZLOtqkuud",
-	"5ONJrkZK+vSUelQno6xEO/G5ymm/8HYc2JJSWFLzjoJVjtelLv2Z+gMxqYaKZs9+Ivsx8O1esmFGqiP8",
-	"OWZFATomcVSu/MsEKXFqDfLMXCXFgEEvc80+ZmbpNERFN01dzHiWIi205SSdXoLYlWx7BZ2cMq1yEORj",
-	"WH5s7K/Mk3j2i9LQq3cdu2VxdSeCZ5kRYXe33hdrgbOqwHm2wHBw7GSX/XZxxbGVOIWfeGQYc274i4ud",
-	"h9mUoaETVOUmxvPCRH5VNkYZh1GU0p5mCkyo5Vm+EdngQrLbJ8ohb21fh3GwfSOy2yfTHEzQaRA3j4la",
-	"KPVwpi7eKdAyOfcFPGykW3u05rY5nHqmz25quZt7dVurcNDWom9l0eeuNkkW91wqrPHGB7PrFuLGTiFE",
-	"K2fYwzF6XbDOQHVB/ZptXa82cG3PBWkjCMXn2kzRPLAWVUI4e5/lwP0U2D9m7t2l4SXgzcHycb/yubYE",
-	"tzBW7ApyjZ62HUUKZOj6cGmCWlJgDwjmNyN2l//ue6+d6zeG3ddW+cVzLUA/qfnrujHx52qqZlBrYXGb",
-	"XfeAb2gN+6EcP3ZGr6Z7nI44Fr2q0wiVnYXzV7XZJOVKdeHSAO4RkDBhNFWHv+b5HNSw9sSKQ0w7MZyR",
-	"Ccvy1FE/lrrWBPNjWCmLxRyfcLDLTvIZKxhkB7BWD/8sl+Zc4CXAa9ubeUP2zRQTL8ZkKsu5RHotcgkw",
-	"oO9fMX6R9Sudrebujs2lykzJ6hunV65vWizzpgq77Uvnj7pDGaSEA6HE7IRri57BCM2KUsnzfR8a3RZf",
-	"ViyJ+lGETbys3QCQp6KUcs8+8NZrVnkqEZJFuqMMgkGECzIcyT7hIot7evORTICYMQIGRFIf5JHo9ZKY",
-	"swY5HiFvsc8LU1yQdociPBaRapyRvkig0jR0zJ9QDMpZI6fE0PEImYh+ESbFDQGq8JpL2OuGqVqaTOP5",
-	"9FXTe0f9Sr1C9bWHJY/qzxFXHygRN8PU5KaOf9TD/mSvE93fsjC7b7zr9Cu/jlh7hAfFEK4Bv9maGO+u",
-	"e0Srt6S0Km60KeH1SBZEjLyJxDRxgjky8yTmEu8/jLmcEYiOiaV8GAyKkbxFh0esURZnjhkGldzGDgML",
-	"zyBezADIP2/8qz3b88PJvOkEccw9stXcrIEP5vO7s9VOcKl+gcaakV5DtVaO8BrGxcZcGCwqs82G5tnn",
-	"42FuiatubZw9VOPsJOZWFNyCm5gyGs0HPR6LGTdR/QCiPWrzQpc/JF4UIwD/iQj8D/iiYwD2Cc2YtDGe",
-	"mvbnYBA02jDghFX3QAajRx5STT9XHEGX+dNMeTbkvA+ETZkuXpqSzRhSJZgpA1INWDctGNUPsC/EqQm8",
-	"BoYIw9hvPo8zNRPJ5FSECb3VaZM0p1aQ00Ph6oEc9Hmg/jCCj+wvEK021wm8YuVCequ5VSY9j2l66R5T",
-	"9ZhfuImJ8fgbBa/V6ljxos3Ce2imZBMDT1ZKDDTvKHSvnn6ZGM+P/5qg+f7tUFj3oipN8UDPE/yIcKin",
-	"Bsk4LwX6dQEbUcBW6TKliFQD2/r1q5iHYhDzi8DTdVJAmQvtaoBRjbsXi1F2IdTFtWkaZwH3p0lii6hw",
-	"E88rWMJpWlzmpwqy4hqYZyJfaf4/UQBimKcwX+tSAPy6GGAzI82LsZmVKacddn/O+GgA7zX/yMzDcWRt",
-	"KK6kHWwyyd8qpGBiqRd5DxqH479NMESXD89jTdYiZlXpcibCmCb6demao19g/9W55VvFzHIvFYO3M4zK",
-	"XqVPeZS4KeeUKQla6VT6ccUqOvhVG39hJfnJ4euDo9cvAEf+9uFh7ArHcfXMbxGItc79rq4BgI95avlW",
-	"xdvlpiuh8lKSwGypoNgSB41cPboyQvUmdGqE8spV6PMmfQ48Wr9lIRQN7RUvAuuVms4+DT1y4HD1axv4",
-	"xJ5skqX0iiUa2uZzEEMExZxHqCWg021bDWdPEVeXP98MpG4zh7nbaToY4lIAHrgXyxB4DlsBNIUbC+BU",
-	"Md2GNEbQw+iMXlifm8W2vXD7bIAxZlnWeB1Lka0zRCdKeMdhf0+/D0I5MJShNlNaNeYyU5ab6FmkJAWq",
-	"BMHnhaZ5VDjdt6xrLYQemCD0BjSAzGs1BbeC8fZble8r/wtpW92dMpVMi+dMTEv5Oak00Da3k0m7EXfX",
-	"A9Bed6SHVmHV0rP2zBH81bNJ3GU6kUFEp6i1VndZNj7YLfZxA+VbSY/vZYaia4hqdPJ8LTmt3jpWlmPh",
-	"SZeFYpALddFDukYIB3laVBiBrq6UPt9//vzw5PzwwJsKEa2qHPPSYsODoq/UOs9RaMXokTMbiN7hky2C",
-	"lVvNzy27zpRWc2yDvPzJnKR57dTjiAQp+xk6qvt8aUt1JUvK++bAO7lF3fTAhe7073c6m/nvV5fFZgM+",
-	"MGFsBbGZ31oS350k3tfW4e3IYrT3700Wa/eiUyZfNf3v4cGK0tXnq4rXPXc0IOuWl8iJgNS7D078lkjM",
-	"U1i5zy4x71J6mPe/lh53Jz1wG11feqxYd6MvLpTvugV6usl+WRc+YprwNRYEjdeVvdkKBsVMqVzRwhg9",
-	"1BjkdYOP66DjNYOOg4lZueUHfsO0e1lUZnKo7H/gL83PuOCkK7I+kXHE5F6xQqgA95QZncynq9BAgKJk",
-	"mV/RgTvo4arElfgoiqXMa0bhm1Vd9MxWmI6oL6My0zoxE5rhanEIs8hrdms0R85JBFDIYs2Ll0zZrJRg",
-	"iyciel5JjashdFpApnE8eYH3/gLU7WovAJ53dQWE674+ndchl7gwW2qlTBcy60sLVxVjnlP34V73co/P",
-	"5MR4RALc/EeRDAiV+ihISLcYTCuJefEysISHeCziCO3R+IKLlEW1BvleQ+MC3XUtcNuuDOPwUvrYY4lO",
-	"XWL7+WlWCQ0B293Lj6hpVgh9J3OCQMSc+VyNkJdGHur+SPBL4xZjUzeGDcuenx7uKxdqbosX2Oe3oCZv",
-	"iOvSy1Pp4L90pMy+CrUrXMQU/nOz8pOVswdsIHBHrG5dwjPfb7OVG3Z/XrQ8Gji2WbYUXoWLLA4Z3k03",
-	"FCxGI7GRUU4qflumOyzuMsMGj7BehTXr98NDpdk+JmY/zfMOUIhvmN20tP2/7p+l7ZRqBp27KJ8Izmwo",
-	"LhPktyLmNU839oLOWAYUexQpFyKjMZc+Dy6xqXyALgO0S/A0uDi9sJi0BgnUgLSbsIBkLEkAGAX5d0dZ",
-	"5Lf3ubqcFPlR9ZOaVpsfN9Q1Nopam4duO4EHvh/zyW2xv7a01pYWFhe4J275SZaMpmF/7knGjbzkYJL8",
-	"XFaf92POJHLpvqJZzLEanSbxJasROhCmxWhRMpiYf47LH3P93d7sF3jKSyEv6mnu5/QdDfT5OzXmxPoc",
-	"rs+hA5lQW3Hlc2j1zEI22D7DdtHEtIOWeWvpPaNXWSIdYurlXoPPD47Ozt68+u7wwOlU/UjaSF1IucuR",
-	"ihUEpbE4Pavb8jI+G+eJaba93u+rx9/0ms0zIudQwZbXTBVCWIAvcdUF7HRduWX3+cxmfMGyB74PV/ed",
-	"1vtw5X0Ii0oiltE4WRoEXqriX6BUxiK4eZ3ccrEsUmzbO4i5LqmSBYmKHf8xOuARdNrVj65iGXfjJM4m",
-	"e7rrm89NQpRcMgbnI07JFU1GTDc6t6GtC5atLOnfnhzMCxBhT6fPHCBaGNv4niWhGLD/wglnzJBQLD1v",
-	"n6dB2jXCJOuivHsPf9h2ZiuGP+YEBZanah7llRgQcjC/9IhIIqemridSoNFBqQLl1EqmyEah7iGPZ0vC",
-	"dYFBZmURd4WRLmLW6nM+cgmlxZzYBmzib0TMb61474usISuP4s5g8PUHzyYzoPz/9D/9X//w7//2z//d",
-	"v/rzf/NvpyChrbnw/AcI65jeL6t7m+aQrMvLrh//0bVBBfmCbIBz7PKliXEjuqY6fBW2d0lO3JyD2+j9",
-	"s1o5nI4k56Jupg4OyOAjQssq4sxjgvj0C+JTFxGQ2RK5iaHEKeThpqGpKM81aQaec10eZ8vgrlUe52BV",
-	"0WjQKUTtJWGP32KELaOXrLgp9tTYJMDLAiB3PXk7PwBeW6o3nBo6UqU2RhH53HwdJqOIRbUpMKzj9+lM",
-	"ae7/pfYzyKROSwafY2VXLOerLifz6Qiju9Zdzq1OUbB/1iqFB6OU7k69rIvGHlipQp7b+2TTerUKsoen",
-	"urxbLqUo6ChSpqKc6oJCnQVEbrHSwkrXqg4hAP/2tBKr5XVu06UaptBHE25boYFQmsBKlYBItri6baHX",
-	"slTheESkPp+uuihqhBvWvfl8XuEbWVr31lpc93a7muhBK5WpX7cLaBdH17hIlZtoHKcy7kGpnHVp3Oco",
-	"jXOt3NvROHPr5H7NGsd4Qo5Y3cNWvFMFfWVawudTamJG29ygWO9haZO5ZXwPQQHcsbxbF/PdYzHfTeWd",
-	"tv4Whq31NZ4+UG77LAxJ6z80MjuLBwzDImpSLGqQY52lgpBEFfiF5weX9cW/6jI/XLilWGGnym9f999O",
-	"BWiaN9+/PjwtsYRa8MiffDddU4j3Oj48flZ6s1XDz+07Dj/jjlo98qz3+zrgfM2E+8Ce3NvOuJdaJvvG",
-	"hY35VZwxqVldYq4JH7Wy1nhjHUE0CXOnvKNB9nXH+z7NNJl6SSUGcQsx9gglXPC6noG2P8oBVx6CHTVN",
-	"l7QhUK+8fgOP09m7/YOD8iT9fhTdnqD8pCYQJTUbW/DCr3045X4UrfPx63y848lF0TyBsoI9swzTbCwS",
-	"BDWj4lKOjdFxJbjm1cwYB318T4bMlLj8dYCW1yr9PrHLn3IQV+EQ+B76nXBEc6rrIXbiOU581XHiERoz",
-	"TGjMzcRqulxbYjElfurzaplmfXd6ePzmu8OD2h4GJQRnuqTA3FJr84RBd72q/tmrw6/PTV8UnFRIubIU",
-	"4DqUBx2b8HTzskjaac2McV/Ycs8CUm8O9z828nS2/QOUKBh6sgbb54Nt42KtQdvXCSGoFbNbEbDWsKUX",
-	"nHbTCAOPfV0XCRQLGJai4Mwg02TyQMKI8cLplh6QWoIPz9jPwR6RdMB83osTIBu2pGFKgXcnGSPdUXTB",
-	"MjJkKWoCipFKwVk9E3XBbRvbUuXuc5+DaArA/juDJimmGB1BHZL97JlRLeDjkXSvwXkFcsJDFgUkpGk6",
-	"8Xmc1VDYwLyw3Zxh9y20GkELRTdOQeuTVCXjkUdYFGcIR7kSl6xGQlgNtFXjzOIJ9Y/c1aXQ4xeE0LhD",
-	"+mJMKMHu3ChAeyxJSJf1Yx4RaqAb3QkZiFRJNiWJiXogkrJhQieS9OIk0TBnOvTwoboT+O9CJOFLXP77",
-	"l2gl9Pp5oz9YsMha/bGcfecla1uI9W81y9mEzU4q8An3RDqg2DEg24Fm5TGPB6MBhE00uXDMM3bB0jvg",
-	"3b/VItOjwTE2Wr/GuznLaJqdxwO22uWHPMKL77Hj/YvTN29PplvYV8L6dq9NK3fdxr4oBSFeFiM36NbT",
-	"lTvbt9q2tX2ehvrs8NBjHOc6hjwe0rWCv2Zwrm8l7VKlbtW52i8fl6QGtMx0KO8LTCxqiKCo4UkVXmZT",
-	"a728L1jN87neu8VIGVoD2BVZH7UG+Vpr/VAMujFnHbcCWYMQsQl2ivE3JP8Ez6LmkUCfmsDT6tnIoID8",
-	"6b/9N8QeX/grYChyAjAJ9GZUijxm0L4MyJVoV4wy0iLH8TNno5r5dgjFn6E+z9W7GCWRMQpAvUIXtPSK",
-	"RUQOcCGrFJwMmUEPANt+DZAqlMsxPFWgRtcWkjrJAeZkONgE8PxJHDIzdFVfE8VXcaQLlESvJ1mmmfx7",
-	"Iq3tQeLV0OZDf398BE25M5in2s9ifpGw29LtJYVW1lG8Dj8XSL97yK2vte8nu3lrtXD3auHNjBO0im5Y",
-	"Eld9nohRRPAiIq500NxKO0c7hJQD9ryqzGvHIZsli4QqJ41gxybfTmlwraMTPChXQeKvzknhcySlKCqo",
-	"BjnVWshOnKYMAjY99WLms07ofbvmnVgf7wcSvx3kO3KFs80XNJE9w85H1rDJhGlRXcUOmDWnVzWpgsdU",
-	"a0Cf6AzCr4MRQKmSRIwxTAO7weeiB3WO1iIj1XP2PnuOPyN/+v0fyTFLL5j+oAYBqq1mE+0fMxudStWM",
-	"fDqSW+z9/0iiDYM9abE/rb4+iwdsL48dBY6bF2CXQISfpSwbpVx3qEVjVk/AVBkhMfx0B1kdYC7poq1/",
-	"HvjcNpC1QWK3ixWO47lL7DDaT4eTRQ+TywCTK3SbNTP0DKdiqgy8MU0jFm38PBJZLvUWBqXVbtDH+PMl",
-	"oMuasOau+Ae/MkoTv9LxK/0sG8rOxkYvTlgjYleN96OfYz6IeSMUAzgH6psN2g39yseCS310vP/isGJd",
-	"ZxdQvGLvRGeh7ol5sHRZ3MAFhhpuZaVuK84BkFiEdbe3St9AaVTjSembueXoxDKMgC4oNJJgjQ0AbMBW",
-	"ewWY5LkQx5RPbDH5vbSwGli5tVQlfogxADKX80MLYIiDh9rCxbBDj4BlO+bk/PCHc3PTPRKYoxCgqw/t",
-	"zB2+dFuIY/YTXm87jJ+JATMUT3kWxWKPPFdF58yyPodZbDWb6gInykK2mrtlAv4wirNbEfArea14o0IG",
-	"8aY6oRiKxSwJHpbrHfoozu4bkbSivDGv94tHJX0BrKpqG11f5GzgAZ1vjBdEj7pUWmljdsc4zvqxKVFQ",
-	"l5BxzCMxJtU2GcR8lDFJuhPb8nsPjdrZEo+cNsDeinKbLSNgvROawYfKjm6Qo0yasCeJpc/DhNGURR4J",
-	"tNwJbH0IhOCmBOCUadywP7LtZWWG1j0+EBjFslQqeg4kE3x67JiaFt17S9PEhVqyi3IQhvrJZxWIn1fo",
-	"TK3Z2hO/BsACTt9SISCGckNZqbHM4nB+RQYkAQGpgLDkcV8kjAwTmvVEOvBsvD6ist8VNI0a5JCGfWUH",
-	"qIcaKQ8Pipcw0F9Vl9NLxn2ubHJCSUjDPrNpjZ0mkSwU0CAzifZIcMG4Ohi6aAubFjNea5AD9W+aMgKo",
-	"aRbZrs/oZD+SWBnyO3VMqz+8/c3xu/Oj48O/efP6sJRJ+QWDVvN6Ne6CoH04/I6lUnnjlU57y1MfyEqn",
-	"9dSrdCcZk2dg1lc6Tza3ms1N+KnyfWSls/u07VWcdZgpci2hdFcjb+14lXiwr1teVTrb7c2m9VbkKyqz",
-	"J2oRK51Wa7PtfHMuIjpRM2tueRXBk5iz53koodJ5+sSrDEeyz+QZrEa7udVqeZWUPxvxCGa8rRwlxinm",
-	"c9u36CO9Gcr8NS0TIqHeu40vXRSIoSxn5tHHlEh3axtxIIZySh7YdzZHGGCdAV41HcTOo98DmoV9JsmQ",
-	"praaAX+j+QiJ5hob0Jj7XNc9PJKE1Qc0TgiNopRJ6ZGQSlaPuWRcxll8xZLJHqROs5EMgKNQ46cYEK8D",
-	"ojqKJfzb5/pZGiSgw6EGdOnmb4UJqWOIrouJuiNuNJqXbjzXi3RdrfwZE3U45TNYOUxk30ONmV51AJDM",
-	"Ke+fKfpiagNUOthQ4p8YBqJQDHS8ptW2+dVD/JKcZaMoFq44OXy9/+zV4QHWntlZtOY3xXg6ZxYRG4h/",
-	"4kakzCwKHTFKb/25K9Hwja+e8jCnZW1nrSxcocFdZoXBUqmKrlYmLi4SVjfv9LptcN8MJb7apfVqpocQ",
-	"JV0RTcDwQpTrh49BzSO9JB66ktBCavQWBi/p4OgM/kDsus+DD35FC1u/0iF/+v0fP0IlvRag6qGYR8b9",
-	"OOyTAVW+W8oygK1I2mMN8n0/TpRpqm8ZSyuvlT6wqkAarLuMLziJuQfaQv8oE5cMUrVyzFIdguLwexDl",
-	"j8glm0gPfkqzUQr+Y+Tzo2P7y1S5F72RVOboVnOzRgRXzl46AUgs5SGYo4KHzLO/0fV8sZQjMDURKdTw",
-	"+aFaDuXnxXnWBiK06kcJqj+aNcg+zLew4jGHWXM2xpUrUzjnsF1c+V35hGiVfnd5T57rCBO8vT30Olh1",
-	"+1byZ9IaZq9Xbl0KLzNT522HdWSf3bUMh9PLHMPRCqe5El15PhsRu4pDtpjHQF9DKCdHx5hmdUp7U3YR",
-	"y4xBoKpYkIC821rwDMBttm429Gd7JEmXhpeEcTB5Q8GlSFiDHDAaZvEV9JSzN08ZSdSNNKoxgEtYQEAC",
-	"zG8pJPsH+hHvOPi0PxyexwMmMzoYrnj9ayWa52D1zEojPsesQiZgEYrwPWXdvaOayKAMPH9bHTZ/SViZ",
-	"/M2vbjvqVV7bjrNyB2WJET1eQRChd3Jm7JQ5BiY1FYqRPY9GLilJNC2YMC6z8UH9dxmaWl3zSBqnGMuK",
-	"JtoLHndI8POIjVgEoiKB78civVQ2TMQSBHUESAGoLkKCpR6NE/XXRSrGU52WTWtKLuDGBtYbA29VeUBO",
-	"bcYHLX+WHWt4CXcfU1f3OWVylCw1NdTKr8/pLZ/T75Xv02UhRLZ60DkG9u01zumGPlLxApviDWckFWMo",
-	"L0RhgBV9cJiglk54yojU34k0YmmH/Obt4dvDA1Id0zgDnmflB+K/kU/S58pHm+j0LiXdkZwATovG4Ndc",
-	"0IyN6aSWMwpCZ1tyxXgklGDSF5BMiEsoBDSAfZ/ba0zqK9bJgDiDVooAxQUg39f7R69gmqa/bsqoFLw2",
-	"V4j4fCUpklszdn2/EIHyy7Mq4A1MrmNXmHe2Flm3LLL2jfIfsrSuBUYKGmSZgWH8lvlggVN9RY6/V2JE",
-	"G+bWkEEHB8+vcntNRhGCOXC0UXh4RApNlZQ3S4WZSAZNtCnkGkAE4MgNsq8Hj6XjZkFAB4QnHQ479ouY",
-	"X/jcxm6qRgqmDGJBSYIYWIcsgiTi4gICPpwInqN48eY1MoLOLhIFIHsfSxC1KQtFGmEgC0ZRj4lP6DA0",
-	"YVtwAP0qEWmFIcKE4wgrws6t9EWQsxzFGaoCvYYdsn/y+oxwxiJJjt6c7ZGXb/e/Pzwi1ZfHZ0QdRvIt",
-	"VIT/cLT/5viIVI9j9WHN8/mbk5M3Hvnu6Ls3Hnn55vWbU5jT8eHR37yF8cj+64PTN0cHe+Tr58fkQjCp",
-	"q+WAB1P3iRrHkiFmutg75uTt2UvAQKv37wb/TBKZDofq7VntRpX9qx81ZUORKj/2AjK6iHimGRlT6fMo",
-	"d31rULIBXq5+qfDinY0An5ajLvCa3An6fGBjXINztY8rnUqztxk+pdvsSbcVbfXadDfcYU+7zajV26Tb",
-	"4RO2221HW70d+jRsslZ3M9ruPaG7YZttdXeip70mVc+hN0elUzl6c1bxKriuShicvD5bPaaFxqZaKFy5",
-	"e2twDq/UuODz+aKLocHZZXz8+PFjvSRxVOlstUuWBs/w8tEtBWEhljCzsLcVTsz35XL4jN3tuAI6hA5i",
-	"EWNK6/DinaPxjDwB0vZc6S3RsIvrYn6jnHKwm6GZX08fIhChmMTQsm9mC9iOXPEV45q9sBrgFpZBDdrP",
-	"GEGM18wOoaOS1cA5VzKodQh7T8MsmcC8TMp/LBpk3+cyvuAsAkNA3VUaSf9IkoJCuGSTBnkL0xrr3JWO",
-	"eXi2ngRnDbEGPRUuMneeVmUqT2EKHRQYmmcMV6DtQLjQt8HmOj43MADKCVOv2+pcnXLSHQ1MhqjLeiKF",
-	"DvNWn0usOow6RK+TLEAPbFRS6UQwdUCPKvdNrZGJuzTI9zreAqXV2homWT8Vo4u+UvHSAy1sEFgw7CNJ",
-	"9nmUijgy7ldhTaBBvuyTMGUR41lME0mqtgcPHQ7lxgc6BEot2IzOdRsfcLyPWDifpRNl2CC2yzqBsUQH",
-	"srrV3q25bmR1+/37mkf6gotRivkySU7VKPV9ZXMpvY8PrtdEjtIrcBEpZNQcLAkCvBrkxaFrDk551DYp",
-	"mHsRPs9YkpBx0V2Ps738fOqyThCTuZOLuLNYatNDrTzZajVh9X3+9vXp4Yujs/PD08MDjygL62lzs9ls",
-	"Np+AKeKYJrCTAqXQAIw/pFKyiGj+UNiwuEHcg/1IknAkMzEgQ5RdaHmZgq+pdy1NxRXQhWJrJ2zhKck3",
-	"Z29e1xlXqjXC+jH9B9FTGtAJ6eZQvK3m7o7PAZtGqlvNJumyieARFtklCR1KdhQFJMFSOM7GwH7uiCRd",
-	"paAOEva0UKuXBwfAqI0jvZ50yGXdjFuPI9za5oN3l2xSK5qTZJ41aRo0wZLuka327mz8AIrsdppNgrvG",
-	"RS8nVGYasUyqkjGfO7u01iA6L6IdVKZky9ExsZlrIz3QMYnmFbM97NDmpxiuXRopU6flVbrwW+SK7hBD",
-	"VbOobCxTSjmbtqiUtgUtrz4F+Li6NM4gi/OajV2ka5acIXy00nm6s6XsR63glLYtWGnwR1d0r8Egq16a",
-	"enlODvx+LF8MsgOYaIHhuz1r+MpKZ9OrYFQefo7SsdKpPH2KVXAoc+Eyqx4rnfYtW63Lo9NTQdRpMbi2",
-	"Vj9/mdsnRZx0MRyodvfFLjGGR3yVgJMh41wabqoKDsiguhhlGAp3NYOutnanp+R8r2aDUDZ7ZeJOMVai",
-	"DETKpkLVmnjCRKuNgWHj1TCh0q7Y9pG/wDjEtaSGWYnbDjTcEvlnDvJQ5ke+U9e+9X000LbLvbJ3LUfd",
-	"OrXVEAsS4xYb7v7CszBzZXsbY3OGykUkTHbI8f7Ra4/sHxwfvZ7LWjXq2tKMu4WSP5Qu1Tms+qoEpLeZ",
-	"g/RexeQVi/OWHweH3x2+enMCXT9uCLW+Q1LB/EWuntpyN9Y6ubXM1CiBXc87pc7pL3wMfUFKrQfs1Qts",
-	"LvkPjAmKSvyRAR+D6xsx8N41sy8ZgHGtvPgANnhAuhM3V+VOA2J79SuWxr1JXY0EsGz4EH6Ln4GNMByl",
-	"QyEZOXv77N3+8+dv3r4+r+0hja7PAbs8GpI+SzUVzJBKORZppJM+lsLvKQn7NKVhZsJqpMDul7As08ko",
-	"wZnPo/giznRTSmc1lMkE7aFhhPzZ1N7aSMQFpFO2ms0OoaQXsyRSCxTzK5oYknM7v0wIMmb00jNhK3zk",
-	"VPALj7D3wzjFQh6EZ8NgPsdVhwDALrYY1TVCFpjdZYngF4D0y1uprCqOcQvk57jySYQASlZWdppbrfaT",
-	"hUJvWtiZJcKLT6iUSpiWScGVRdP0g92z4/qZFcNdiPhVOj47J2fNkfAZLccFSgQPRlHmz1cdZQbkjCif",
-	"758e0zhR+mWnDuIVJJ5HQDhCwqXVNAwJng0Ga/FmIt6OLEbi10yQLvO5PmEeGabiSvm9yMGSmeaZSjgq",
-	"J7VBgHMc2BGFzCBKzHEmSlTDXPbINsphn1NdrKJFuFqqGGpY7MQwN79I+CIXgkUvtJtNNW7kTI5CIEB5",
-	"T5qJHsBzuDrG387yvEskmEn3XDGaAGcZdOjPa0gb5FTNNYkHcdax2hlBH3rimCNzyszVnNpNuEYXYlBO",
-	"+mKU+rwKsWOl8ooh4NW0yhnjUS44voOd8lxtlE8p4JkjKW8iydRQ96oQkIrrtmTySu650y0VWAf2MPsz",
-	"ptLYbcKeC7VTMpYkcu29P7RYY0F2H0ONOAHRa1JNIMiAIrI3ykYp+wS5rkW6PmnzZPrzPgsvZW7A5l5A",
-	"2RQeSSt/TGp7JHXR4GiYSzsKFJJSJAwIa0PBe3E6KGgEk26WlwbBi2hZme2RcqcDku6AcRsBumqOrQ2P",
-	"YQT/VrOpjW/t8dRATualAk6ef9vnMKT58aryESXilEC6D9N7ZRFTOsN7tqHn28Z4AJx7355kpXHynXO8",
-	"lvNsoBmRxhf9bC0978eCVQKoaMDmDBohmhnXEXuGenBe07QDDHjKaXu0o2SYElZ5N3JbtW3MPQ3VkZkY",
-	"Qg0R0GIhfqbh8yMoHJ9IYhLwsdTQV9y8tgo9r/PWshB/Boq9QXCCMLTPLbLUtZzzVquI6yFbza0ONmTP",
-	"L3ILCsyMTBTIkIpgAcSAxrmxaylxnbFWthT12k4FIH7Jtpd+onVjtOsd6gNbhLyS/XLdtEG+wWxVmpEF",
-	"V62NlG9EbJiIiQ6ZL0iQIJDMuZpUBXxPk2Si7AJlHhQQ/QMRjRIGbNoRAPW6E4dEDL9F/xBc2ljwBvmW",
-	"TXI8jeyLMfesuR6nCNTpiVHqhjirwSWbvIx5FtQaZH84rAOr4LwczCk/cJ74rlvA68c1BDzlbcFA9OB6",
-	"FJe4MadKGa+FOuXVDu8pPzY/+Xj3KKI7Ss66b069yeV5Wmch1zLpDuqU+axUcCQXIupXSMNkhZdFArXL",
-	"A+Nq4F5H4Ib2o/QF+DMAh0EzJ4+cZfQixmBWRE5SEY2Av87L40o4Wh5X6tMrRiYsc1sdgTUyPStJBjRi",
-	"ns/z3pHKLLlkE2Ux9EZJ0tHpoQRJSnX7Q5BhpJqKjGasri5HkhxqurUrmeX0UNIThCCXDrVpgtHdJcIN",
-	"V/NexdvnQRta6dcBQGG9LwasWOyiC5ZWN27cVcN1vB9fDznT4FHo5TuAJ6pHqizC/LUL5Sgx4vgumTqV",
-	"0eW7H37eDJu9r1uj31xufzNo093vspMn8lX6bIv/9fjwaf9vdi4OKnC90pjKdTZ/n8IWXX7HOcuvVZM+",
-	"gnPex0+3Z49+gjbAo2xhyXEK/FHrvM2D8XqvqYx0Zsd9w5BWwJ1appHmmsBI2DZgWbqIIPdAjLlaBekR",
-	"XTIqSRVH0TWLsuYRvb+RjQyKIoCaTOu1/KaPJElZwqhk0vO5cjCTBEtiIZsD36D7qXFHrWaziEGqeW7N",
-	"y4mQ2UXKzn7zigDfLiDvn4uInSCKUc2PpALouaGm8vD9UDySBCHDdVwk+xxKPZlJYKlE/iRXLPW5BRcE",
-	"g5if4q+CfF2GVLrlP8GAvv8aBzhhaQhte6qSMZLyRp8mWX0okjic1ADzYF367kSHPGHuoM3DVEhTWZRg",
-	"d0ZzeQCk39ioUI2piYRZ5oHJMorizFf7M52QIOUN/XRwe92sEViPWbcvxKVuyTt9IZCk5DUHj6S5Hlr3",
-	"QL6BZ5hBM0p7T/l4WBhlchRKaNrVUe/uh7q6/Fs2wZpYaxOJnjJqsCJZXbqocc4LVnByjvVmvq4tkI9w",
-	"FK2o3L9lk5eMRtrTeWBOxuKYa77WlU4lNx0BVe+sg9K1kTn9lU6r3USovToPlc6Octdw31c6rVZTzRMP",
-	"Niy42Z+moNUZaGYcs2+Xqf/8dk+9SkK7LKl0Klftir21mvSuV7HCCMiZfyp+0Nz6eDeKWe+91XWz5SZa",
-	"e2x3wViDPZpkXlgPetLZ+9fXlcNUDES2AArxXAxjXdKHWgQUYOx6jaQawNYNPOvQ5equRmKuIRL5L3we",
-	"ZCLfZ9ZbBNyBcRlH0L0CpHFhh0GPNrghdmTrAoc5aBzdaAnC1OTrmCWRtIWxWNmG6b9hrDsIN8hroTR9",
-	"P3+81H0yR1DfUBGUSPgTXPNTfor3/NJk+w0dQyv+NhEulohRpo0MAxA+mCPmryHd9OLfd2mCfdnL8Q+4",
-	"D6nUIQguxusE3QNxVfTmcaQhAKjQsPskOZxbGgv5ScucjikyUvCLx/PUBaNhv2jU2nL/G1i1ZFWjFkP3",
-	"p+Yh71rg3TZx/0M3jq8pg1avejCbbG3P3Q1TaOmJvon4sAHqRUWXTgvCwo0v2cRk90nVSA3LQSGSCK64",
-	"YBnUS5qoBCeC15DZQ/bFWBqjD1KJOqruFaPq13OnfX4Lkgfjoq5X8y2b/Oq96ev7gqs7gXl6RW2GSzZZ",
-	"C49bFh4vgCnNXXJq1nq57IAWVZYy5oOJ83/c+GBSA/M5iL8HQvIrbIoVdNA5Q//Lw7ZgAIboiZRdsXSP",
-	"DEfdJA5RsMQZpMW6jHH8XPZZBK0nEqaskIPT/a/PiQ2qoNDA+icjM4ocOFRCCG//5Fupk3dj7lR+6fpx",
-	"kfqcckTyKOfOFqAUcVgQW0TJITSVu613UiLGtiizXSp0gw0ropySc42v6jKSpcrT1AhQtOedZwd0FEgu",
-	"tCMnpkEhsDDhgmilEKEbXXjpEFQOzIq9G6WJdaRtvDjss/CyZu8bkkyIhs91q5GO46iTk7fPXh2dvTw8",
-	"MB51IYXr86r2ybAz+nBY1/uApJRfaAImJWpYpJZCrZdhsH+udkb9ueBZKpIO4aIOeyUgMsad4XPdYXGP",
-	"BD/UsSlZXfdesz3k4rCPqkUtIxDz1ElweE4voLgv8Cv+qNncDGWftrd34N/MrwTQ3Dw46tVfC87qxzQL",
-	"+4HSNBrLWxUpCR4HNdQhm80tm6bGLiwNuMsPdd1cvn72cr+9vWPLCc9e7tfb2zvFVnvqhEFdSIiIPyCo",
-	"NK8JBnzDGelOMqaXDu7dbu6Y5dL3OlVfqgfQl5mOLWkGcXmMsjAeaf3X2gFrnlh92oNKxSuW0gRHkHmF",
-	"Rz5TUm03mzV8TnPng1gOhYzVqe8QmmU07GOcxhoFo6F6GBbBELpJGLwTE0/Re8io5j0NN9BJiLcnB/vn",
-	"hy4XkOj18l6cZYg7vX6numfdDZPj96GSvfkALNCGbkuDqbwxwIWGNOvnKVnMMN+0pQE+NcKG8ruajG7p",
-	"DW3m96b3NLCp6bu6+eaS+zqwqJvddxomNfsScFM+kkSLrj0iBnEG5VilglBwVnxdrUaz0ZoD69Jjrozq",
-	"wn2spdxKwK5nk4yBUFipR2xPSTwQeNe1EkWYsawus5TRQdFaVK+VZpVOpRtzCg+fISEUEpfNMw5R2uDq",
-	"qwXtwymEmewDVRLKOjlrcewnYyX9AyA1CxoL9wbjo4EyfODayk+zc/MqBU00e7cAlaRHBvR9nV6wrzZb",
-	"25s7zWbTI/FgMMqUdaOFoLWCPNDYJLBarVHYASVzmBWyJTPJpe4eyFi1yb7yK3/6/R/9yjI5vOIEXjF+",
-	"kfVn7/0MCOQASQ18zLhvHklUiAtfgd0fMc92tipeZRDzeKBeS9O+jphn7IKhTazUd8nDz9Hli+89pJky",
-	"uSudyj/1Kz8267u03vvpw87WR7/yF5WyzTBtaZQH3YyVgxZN48bSaea4V6atitn7LzAvEjFmaT2kkpE+",
-	"e7/yyrjrMm9VzKzOJ0NWfzPUPWTnnUwuJI97vRXPpr667HSqm7ebO/cll6ZsML3Eaxm1llFTMqpgjpes",
-	"AvJtosCCGDzKqzp+klDzwYaWafHvGH6wujzDW6iz+9Nf1vE/G/if8jO8FqtrseqK1U0McZXUAUKwF2Ab",
-	"wwmpFtxkiBqEozSF882FPVqOZHwIsupXvNk/fml54Z2bIMG2WjvziuYAdgj6vSxuos+/joJst3a2n7a3",
-	"wCiQNRc+1bpGnV2ainRpjn+VGU2ftJW00ONPVjK+/3iBavn4eUkGlNv7SZFzE0UilJwyGmbkNQXq/a6J",
-	"KS0JnjsY1/lBcuRXNwgBqAUpBdkWIcekOgXyfYf7Tyf7PJ8fvh+KKZiv3iA1XbGXQpCQl8J0h/gPvcUG",
-	"hKbM5wa06GmALk7ZbfRi84I5FreWo2wBjUsScYFBWil8XqWAyZnF5taQjmY41Lys7IqlRDIIl9u4pAaQ",
-	"SVLV3I0e2W76XK+Rp3lf1IMsqxYEHO1LmmQn+LoedjHNnWXw8hVY2mkQrlon626bRrkvxg7OPEyp7Nfp",
-	"GHqa64TK0OzQstq70bJUvu4RAWMgGP/F4XnhdJQQHf2Szsantk5HnTcjEhFUmAvkSme7eQ0gobN8944l",
-	"/LUf6l8sgPCMZTeWBUVLJIkR47Ok4h8NmymQIKl2J7Zqv+YRhwmgB6Xu5dX+GusDVslKpfrorjzIMn29",
-	"Lp+rRF8D8c5gLZ153z+u8QEV8bgM1Z9YV1t8///4x3/xj//6//n7//ef//1//e///M//8A//+n//+3/1",
-	"t3/+D//jP/wf/+zv/+f/u5KX8rxNk0qn0s+yoexsbETsqvF+9HPM1SYPxWAGRONObkPnVDdslvOvtNf/",
-	"lU0aRpXOE6WIeEQzoeQBtPQH1bQ/HNoIgnZiY+5+CKnHBQW8JfW6ynjQWBO1YDjsNLC+pd4AxkjUcoeb",
-	"dHNzs8V2wyiKdp7u7uw2n7BN1uv1dmjImt1ut9Xt7bS2W03aisLt7a1os93e3N3eZE+i3vaTiiH0bjW3",
-	"nm4/2XGcaICzIAmW80Stz88GbuTU6qhYKzzWpvId0lKUOOgrQGOHNAv7LsAN9/Z8TNuJDlHqIlX4/SNp",
-	"kD1YYjQLsqI5xEq74gj2AXAs9TkGVjXaJRjS8JJesHd9KvuAHaIEu+N1KYC9ACEE1BS2rsB2TSPdUZxE",
-	"0gM3XBOyIslVl4aXF6l6ex6hOHHslCozTZqawNJBATKMbvohmLsMaMR87sDTuG7AZjBmtY77pFHc6xH9",
-	"LJqVA57ld/HQjVzpPnnYGorQKJJEAOUPQJCGyUiSoC8ypQGgu73SDgH5igQffE1mFn2thvErnR//9Ps/",
-	"/vTRArbwqSV7JH2Od4ozh8asT6WngWKZDW5rUJpULzgUw4npZGefA26JowvJzMBqnUf8d/FwaG6MCyzU",
-	"K4kzDxHQIZJKmlXPuW8fyam37nOA6+GiPMLCbByRCyIH2HoGgjfZFGDCMJVdsiE0vtOPJTihfOJrGDS8",
-	"5Cl0l85lrgCSKwVvUrWefd3JGbHZXJhV6Flk5CLwdQ7aOgEcyowh+CBxUiVeVFEolKWJSmakteptpZB+",
-	"UYgfWLE7SBatsS2r5qWumQSFF7bOf36G/OcDzm/eOL949xGgz5aEmpdPsorRpn4cY9XYOjPmqqn5smyu",
-	"MEwZezVaT2hj5YXtBd6UKs3zNk4uBzMtotdjKYv20AjUrKu5uakZ1spCUpj4IWHCaCpJIQ8UWGc28Hwe",
-	"OHMOPBIUfU31CZo/z0CVILx9xZIwn5cVozqcBKvWg70Fa31B7f3ckuxHksRRwSrZLVX7cXRDNdIqUyNf",
-	"SHF/kTzlGr65fk+4/9dV++ug+w0IxmDvlMrlOUEEJbiUdz2/mPb7OOtHKR3LmbIpWaybyjsFcMJomsQs",
-	"LRYYAM0kVkuBG+mhj58y6G3qMpxwMTb2SIFQrDBcrUGem7r/Eecg5wFhpWbLfa7HUvJ9IK6wAUKcmegH",
-	"BjGAXYxUA7MMQUHQ13Tt1feGzzMT39mKwLFdlwWVZQ0CGAkuZlfE58Q87liMErUOA7UoZKu5S6pm9ALv",
-	"i25FkwlyISAmYlrydEdxktVjrq/EGicsYSyfMgZNZurgsFE6+OZxBowxZoaIcFX+MbEYr7ziSb1cEyRR",
-	"Dnw+cM4JCguBIsMQhuYL56lxlV5Tb9HET6pqH2cpNO6XtMfwdThK1BZQ4zsIwDEOCGQ4iBXs5bXS+L4/",
-	"scbqiyEg9Sp2n9gA/HVUl5Ei96618PUtU1qzYuULJdG8NqCwuTsPUGh3jG4TbSWYTbWYZYXaZNxISiAp",
-	"WWqk011hC19rUTF1OyhkdkTejDxq/KLVuzpmli7UKgBH3a4K7sOPN0AHLkkXNMj+QOi48FwDQAlhtQsC",
-	"I1oCJLU0AijQ6QHtJvk85mEyiixDB5TGAqAnwD+OIuzq42HPciXZ3XcKDqGHg/r8x0ICEUIQ+Z8/aQyq",
-	"Ohk05hIj2kBt7ejt7oRINqA8i0Oj3gph7FqDQJN4dyIdW0Ado0eJN9JbDtaWRdqCOLcj6QpgQB5Ugz6V",
-	"6KYFNXzSOLMlm/CgkAXWKjnQsstMALU8rM/UN9qbpOT7o/OXB6f7378uVLpbeACpml8aK48rXxe8UFIy",
-	"YXalptjTalwkEUtd4wnoTAsWFHxSa6AtwoUeEgbvqzfoLIAaEbLEFnKpw/+yr80jZSbmFg88Dhg+Oe8e",
-	"HQ6xvNuZAdgbyjRNRyzvgI8TAXlBeYkl1GXZmJWsrJp6lb0Pk5GMr1jNztWMp5bW3BvevbEdKdfpM48E",
-	"SuBiluKDX7Er4Fc6uAAe8fPUeeFTs9L5hz73K9OvUH37p9//8WMAMNQRxwScGy64bo26wzkfCrWzIPk3",
-	"YAORTjyi6SmMIICdX0r8rr445fi09wWVyX+woEgaT0MxDzNTwz0fOHNXRdxGEBQq9tyjkY64RAdpygPI",
-	"C79xy3NloY+ptOQMLKrN1ns35zxq8QzcXgFT2TNzzIJjcsw8Q9URi6/pgNU8I1/zNDC1VAyPJIri6Qds",
-	"zX3AXKqvDIPCbP11atoPtGb7REgR/IILfYqUqWztg/OpneEqOFvteUWT0Vxc0pQksbgdK6QcJM80ticP",
-	"JcAHK+BWPnrGQCk8xl+BH/eVmwj1R81me8dYF19paxM/NQfxK3ti8fPirgVsUhMPi2QseiSJXtDaTRfl",
-	"QUKvnDdl0MBLXtSdgqJmMFAr7IprOJ74qKBYFrkL3/cZhMzV/zFEchhhKoh6J1jnAYCKm3uGv5ZUELb3",
-	"Uyq/tLZI2zmreCFq6RcQMuu2O5QgQRQOv2ccUGWFTvX8x3GR7hkvwn45WPdGyTdnehCfg+FHaBr21cxF",
-	"z44GTfykZJncc7FJthNPIsQlibmMIwZ5U4QSYHgRDOduIroE+JlhU/Up+MrI/jVO4yxjvEH2rW5zAqgm",
-	"LtZ3LKocmhxznytbFc+K54TWgoLHE2inSTtJ8VRRlnNhgwD6SPdH+OHtb47foSn47nj/h3fP/vr88IxU",
-	"DdF1q/lk88lWK68bRJrE1iaeHRO8iyXAd4y/pFY+8DnV/Q/UJIY0zYqRvM50JA9as+kWrxjUA8qxOUkz",
-	"hHPZdBmh0udjliQg7CdkMJIZGUCeW79RS2wWqid3gUSDUZLFaoKGEqskq/YL4WZaGDi0z7mhlrpuVN31",
-	"om64FPfVbHaNk/7V4KRvH/G8LEDM2bigZNY9ln6pMVIUSjetenZNh/mGybHujIc7RqSzYbY8nlR1Thzp",
-	"MgyfcDF2SDRtOtLnmI+EcJuEFNwsssTV7albHWmdX102TC9Yg5zg3TUIZibMZVJtRnt3RzgdZ4ipnNs1",
-	"WwPlYcdVYSt6xjfWsKe2ncwXAykpkdCrS0BNhK739EetrR9GQm4NInmIrR+0e/UpIlTv2Pki9MwA+GWf",
-	"piAfMPEjSbXZaLSazZpNOuSyTflAJHeB9qwIvmRsCFupJ1Kfj3OkgRW+DXJKY6mpcPFyxEDo5JNxvdCx",
-	"a5AmGdKRxHZAJmll0j0GRhHzi3uXjlDPjmfsVK/xWkDOCMjta8tHs5gPG8CwlpcPGXRXIi4fybzc3ZpU",
-	"K8pQI2aW2aFOasjaoZ0ZjJvMxFAnclEKYtjG9MAAQzQdgdwEvhwLmXOSCIhQUz+fMSQheT91T5331aLS",
-	"zUZbcN6U/ZlLdM0qb+F8wOZurFnSVc8AZ6FLIdd4v0LYPNUXaaOuJd2X32LRgEtvYuLhZ3KDDocrAoje",
-	"oDtbCpOdSnGXAIkQoqCvey4i7H+4CBijLgp0QsdBHZFVQEd7Pte3kkSMMmUMOpc74lxZrfIyHg5ZhLFp",
-	"rvEwvVGSTOAyFqkh7CMO6MTnXWbtWg3nBekV9EQaMgcJU0SrmJ9cGYjTDGzF3ETjVnxeuibTyJXYIFbS",
-	"SxYRZw5wh3EJtAjG8XksSZclmu5panaPJBnE/Gw0xF5szg9RUGukoF3mkKbpJC88f5smgUcCGf9Ov8QA",
-	"Y5G248f+ybfYDjqAJIu6HqcqOPP5mGp4WG2PHL05m7lN/hvBk0mDLMLn+Hw+QMdZLPv5xwCf8DZAN6QU",
-	"c+NzBN2QKhdETROqoQHNAAXspjoD9SrBblWG2E4nm6AVLw81YntAIyiIB8YbfQVoQZlvP+ws3R1JkrEk",
-	"kciqBxD1mJPNJpEsFDyCG41FKrMaFG/3HbZpKGrKG9aI1D7+OM7Cvp6oHrFtBpwLItofDh8OisgVTXqL",
-	"6m7HDLrHFGAorVUQNmqolSurNtsVyBdgZVW7tfVk6+nmztaTZVW7DwSvki+VA3vMVcUyxIpzDOeCVe4N",
-	"iTL7Fr9q3QhxAkcnEReVTuU//v//7s//5n/489/+n//pf/m3//iHf/eP/+u/9P7jf/iXf/7v/0UhefX7",
-	"/+0f/tn/d+20lVHlOnc1vCzkr+r62ertBh1eVrxla603qUkcbbJoe6cZsq2nbCdiYbe1sx0+6W51n7bo",
-	"bre324p2w+hJu7f5JNqONnejVpt2W93dbcbaYS980tyxiSNDV2sTRc9xxezfr/EMIcDrVgEmVs7cAGGS",
-	"65M1tORG0JIcCbgaosQ1TFfkjDPGgSWNc2W5JpDLYiY75vs4wo/nUsn53IgGeO0rU8jlid3PQSK35nC7",
-	"Gw63G8vx+aiG1nYB1XDf8j6OKp1WG2yLMgvfYApuB3twBypkBnxg/AEzo5V0zOcmcsulxepUbkbWraMp",
-	"d8rldpVL8VWV1XVxkLal20IgpHuHAiLSdcI5Y5HUKD20VPdPvvWmMY1kBUijJmanE58r99t1tDMh0BfX",
-	"d8u/geoZCGJzga0AAKJYJlk08gFHt7DGgZCZbagBlznQStDiFmGh7IibAixzmCS5JkrSIy3yIn4GYEmf",
-	"r4SWJKuCJUu7wFYR2LqsCyww2/v8+n1g4fti7EKzmJHzAojT55+K4iQLQJzYy38lFGfpiptqO+gyIOcD",
-	"PffdypBfH9Qzf/yHAfZcG1RfpkF1F6bR6phPPaU16PMXD/p0YgZ5k9pV7bBPBn+aCObnQH/myZdy+KfP",
-	"aUm66M7xn05+75oA0E/QvL8ChFP7oSJAV5e/ZmusQU0PGQTKP0WY3jYM1Oa/7wkHmsOauqPwkmUkHQEP",
-	"l88RE2AfxST+iuinWRApuX0M6Q0k7Blz4s1rGOkvH0a6FrpfFJK0IHNvAiGdEcTXwZKaLXIdMCmpGrl9",
-	"ofs+YcLM52WYUbsJu+IKxGucSo/ESoBN5oNGp41Wn39O1OgNxK55ri/Usl3Ltl8XdvQmlmEeKPtg2uh/",
-	"XJin3z/5Fo8YmcINenA+IxIgNzyFva770Zu4G37lBKDw+wYdXmK2w+cF2KGx4uxGyvsUFw07RLZqnEJO",
-	"5EAzyCx0AYCZ0yRWHdpaJ1wAjVFQbplJSAAlYpydGtFEwpRFjGcxTaSedWnkf7XAvwdI1blhf5+vEPe/",
-	"ZBNYGysQnXBGnBkpnCO7wBrPmITeM04PHscu30Mmw4ngDLuix1lOucHexzIj1a3mVs0RvY8kplh8jrTv",
-	"qBZgJvYokAGdqLlA05fIdHzRpHzLu8UAZDMo9EqwHXqU0hMpCR4HNZT6m80ta95Twx9RJ8F0g4rAINwW",
-	"NOfPhN5xFBommf0BA77hDB5c8w3CvdvNHd1cvtA9OyDVlMnRANrd2E0G8Ez8MbwybM/tc1Ls0I2qrLUD",
-	"V2udqHa8VEtIExxBTrfi0S3Gm00kIbbzOYjlUMhYHe0OoVlGw/4A2k0YOfCVeQfmg7zRg3pdrwWRo7A/",
-	"BYFehqe1SbwtdT2S2c3t3bMPQfqHmuTxZvti3EzyzW83NJOwKOH8N29n1eYb9PLdj/v1v6H13zXru+9+",
-	"+rDp7bQ+2hv92Krv/gRN2D80vd2Pvq9ufLOeQM8mGcOW8b+wBkJ4bvZPvp3quLIfhmyoD/KC9jEgA1ds",
-	"HgPXlrWO8e61ZZEjC0rudE3hsG6TdDdtklx19GX2Smo3d+7rnE/p7LySZX3mv+wzXzDHSh4c3g4xz5nK",
-	"TCty/CSh5oMNLSPi3+llWF0+4C1Ayf5lHf+zgf8pP5NrMbVu6farbun2UKPaOzfq8NDamdfhIeesRw+w",
-	"6P45bW5J1eB9NPXjXbV1OF91RtM7eSUp+/iThajvP14gOj9+1jqaD8rt+aTQXt7ijyvTZF5IL2VDkWZY",
-	"DLKBDZTnpxUwUrZHqCQbV81GC/E14YZpE6hHeyfd4TCUEdIBS54rYY5tABuztaC6XfMrdkHDySmMdIAT",
-	"um4WcLUNXLwh3gpve7OMX8beZxvDhMZTczCa4c23pUph+tg8FyOeseghl5fdMCX3UMrSbF9w3J+4aUnV",
-	"blFPF/9rOpXa/IaYxdOjT9ztnR9zhD/lBJlJ3csZMn2z16foV3SKzC79hHM0yutylxCQaNJnOjBZnJ5I",
-	"i7chVTV4XY1Ozg6+JW3IbuimSjVv6jD5PA8kwoWapaEa4JyOeE8EnkNocfpK/RnL/SsaJ2A1e8WORtYQ",
-	"q5UyHhQOjFOPPBusLqMWQJGlXOtv2eTGvTsOCqNAPHa13iGF1ho3uzd2eXSy5nD7spsNaXhJL9hLKvuV",
-	"641+zt5n88dNaJcltzoi7ry3PP55hD1kbm/oWD4XgyHl091MtADsCpEwqhbxLrP28zftHLMfzw6JeU+s",
-	"y+RXlqR61VCu3USMrmyTLzNRsPxLd58xNDGYD3bYUCxBTTXA0QOSS5azURgyFrGoRkTqc02hpOE6pJpf",
-	"+DWNExbV9my6NYADGqhrce6aFQ/is48kEWNuKUSBiQEYjKBNm1b6RGt/MmRpPkk9c+kRXZTCpAcVY6OU",
-	"YRpV/wF55j5NMqxNswNIxsiLw0J3CnVVfSiSOJxANhumrjmmzAPmqe8+vULCKwqRYbWGWMyWz3wf1I8k",
-	"wZtvg0X645P8IyeuQIfDd1czJPT45t+NQKK9i9WNn/ZaW2xruxcyRls7Tyiw8JtHfHfJ1E6OLt/98PNm",
-	"2Ox93Rr95nL7m0Gb7n6XnTyRr9JnW/yvx4dP+3+zc3FQ8bQM7lSu2krvpewqFiP5Dj59J9J3xVldtdwQ",
-	"RckWWz1oYZZv7e392r09yeklexdSyT5RoK7o9RVEat64Dc1FLWG05Nsz4sCVX1OiYZlguKnb54Yc71EI",
-	"XP8Ar13Ntav5CYcYba134Uou59iU9gXWtQzIf2bvanrb5mHwXxFyeRsgTdOvNE1O720FuqFou1s3V5bl",
-	"WqgjeZY8YAP63weJoizH9oZ+7bRj64iirC+SJp+Hsm+NgG+gzs/cqzllZh+KFvdbH/TMXfIlNbyeEmYN",
-	"kPmdvOElZ8bnt0KnqTUHoBujqsDt6oEUcOhJU5ch5yzAEtNUq7Ix/E5+vr6cEVUj1a73oZKC6qIlki0d",
-	"Pqg9cXwUHg8gX54zg/zA68sA+JeJPCdeGPCFOnswDXYR6nctr6hhxabtGrAfQWNAIKzsL/7T082d3FHQ",
-	"Pg2zjd3ZRzFPppsz7ZPpGvlTVJWQD1YY8LYmYCkmNSTNReNDLkmyZ9+QQlCv2NyYxcimXFoHPwsmILaf",
-	"drhYI0vvkf+IESJJJrSTQGhVzXp4iZCeKRgfy2XDV/GKMIE7lN8wTjCA8Yt2eeD3pD365Q05nC/gVtN2",
-	"xTs78xmcpbE9+LaBh/54OstuZ3/ssLVu7Mazf3iozQEXZT4yonjdvzhg0Fce/I/faz2m0uviIn1dAsqu",
-	"yLyjRnyJM6CDqNoh6qq8ragbU61niryNlhcPUtU8VIWEBcww5GL/radjWgmdsPcMzkS2mD+ohMzVuNf2",
-	"QlY0e6W8Jy2aTijGSnHHCp3g0dhiZ+ikT53W9RPjPbOerOiC0lN+TJfpMj9KV3RJF+wwPWLH2Qk/zZeL",
-	"s8PV0fkxPUlP2TI746v8fEGj55HEXVIzR1Ke1I3EuyS8bK/XwE0zWU++4kz07xVEL322ofsv2vZXom1/",
-	"tiSdzPo7XrvdaaDILOpSHbj/ZHe/pY/cnrn3dk2EXbY+OCgVo2WhtFmvFivAoPN99k5SMBp8yYeeEUYr",
-	"wwoKXzX2t1SUxKrpjnW8LhtTjOAbgw1iTcaq0kh4L2rMtO9IqSo9IOWmLUDRcHiDzKhlVKOiR/QIho4O",
-	"mF2RADXY84XDujYEkl6EfAAQrw+3t1dRW7EdavqRuPIboQ10C+U+iPPmSnDsheSCk1xmHXlQuTMg1a0j",
-	"qYzI/dEdvz63bvptMLuFZlnNteYZJOU4oJ15NzN/oPWnHiQKTOIA8n+si0/5GJ6KsCNij+b/qwtPIzLs",
-	"1eDHNuvQzAK4vr0rPBa9JtznBkV6hP00ZjFsVTsjpNG8jkdhH0+evjz9CgAA//8=",
+	"7L3bchs5mjD4KgjuRFiqTtE86Rwd07RE2yxbhxIlu3qaHhPMBMksJYGsBFIyq8YbdbM3e/0/wN5s3e7F",
+	"Xuz7VMQfu4+xgQ9AnojkSbLUM1MdHWWRzAQ+AB++8+HXisumIaOECl45+rUS4ghPiSARfGqH4Tsye0uw",
+	"RyL52SPcjfxQ+IxWjirXE4JwGL7g6JbMHDRiEeL+mBIPReTnmHDBEaMoYrEgHN37YsJigTBFAxyGXW+A",
+	"fo5JNEPJjNWKU/HluBM1n1OheEoqR5Ufd9phuPOOzCpOhbsTMsUSln+JyKhyVPlfXqYLeKl+5S8V3JWv",
+	"Xx29hB/kVEtWgLYG+PbzH7/9PtiWoJAveBoGcn58+9kjU/bZnWBhYATYUxBhRRWnIhfuR8SrHIkoJpuB",
+	"e86oS+ZhbaM7HMQEUXJHIhSRmBMPdtWnaBdNfSq3eckeqqGzYE3xl/eEjsWkcrTXcipTn5qPB05FzEL5",
+	"LheRT8cGvGt/SrjA03AexBvqf0FTPwh8TlxGPY7YCIkJKaDFEiDTCbKAhlgIEsm3/v0ftZ3DT7/Wnfre",
+	"13+p2KB8FTD3lng3nERdz37qMScREgwN5aOIRSim8Gf+5OVTn2u1RsmpD3PzbHr6+nUAfCbIFaZjy/Ff",
+	"UIKGM0FQJH930EB+4H/tx7Va0x35ERfwJ9lR3wTYfDFY8OxArlz/ql/k8Wjkf0EBYIEeIb8p6vHaTr3W",
+	"aJadpFpECaI1dvdsp3ZKwoDNpoSKskPzkidecOR7ObCaGpIQi0kKh7/4WEYsmmIhn6Nir1UB/Pen8bRy",
+	"VE8g9KkgYxJpEO98l9jAayMu8DAgyPcM0nvwsIPuJ747QWGAXcKRL5BPue8RufMsFvAnwe4ERSQgmJMX",
+	"HEUsCFgsqn36URNNXziI0WBmHlLPEE+OILG4XquhkEQuoQLhiCA2GpGIeNU+zZ3cwajeIq3dkUsIru/t",
+	"4xK09swqS86v3jjIUYq69TTZPQ0Y9s5hzOJ2vfYDguR0wDVOGBWEip1Tn4eM+/IZuUuC4GQzGSVo7N8R",
+	"irCALwCNURzKOaolC4F/SpFwd/kiJJhvMZ/ML6D3tr3T2N0z4I38QJ4cXA0HBeyeRDsu5gRNyJf87Tkc",
+	"NdwWqXv7wybedffIwaiG68OG2/RaZHe0V9uvHzQOm7g13HX3vH1yMDrEtWHdbXhN0hrt4r2KFc8nEshF",
+	"mF4gn3hn9OnXvVYJ/eyOzhklZ1i4lpV3rvGYw6LdwJcIN2GBx48RRlP5AtqSJOW7wTYaE8FRs9YqJffd",
+	"kWRIZEdNVIZstUbLCuP0ZILF9SwkJbz944SICYnQQOBoTIQUOHyOsKL8W73u+Zv3nW15CzEaRywO0dab",
+	"q4ubywLvV8+V4JerIdiY9Jsl6BV1qCeZn434BzM0JZzjMeHIjQgWxJM3gUVoSEYsIkhMfI6EPyVHaNCo",
+	"NfZ2aq2dxv51o3m0e3i0ezhAW5G8Tj6VR9ennER3JHqhXkG/MEpgL65en6Bms3lYpByWEUv2hOg1rLoF",
+	"3al8/LUfCE1ju9M38ji63qXEcAuhhdOaZwAV+P5zrVa3X5GxGnXjs9JQaRjfkdk9i7yrZKg5fkW+AGnm",
+	"BEfuBMjc1snEp4QD6X+PhU8dJGnEjk85oZLs3ZEC9k1IELCSjb5VECxcT+4e1ZbTu+70TCFZ2e5LLqzx",
+	"8AVHConmDkJe2com7HjR9ieAGUD5eMHlz18YINLyesxCkgf1uvPjdcn+TtUEKyOyBkiD1xM4EutfZjwS",
+	"Ui613+Va7Qj+v/wuO6jNffyyN8F0PME+Gs6QR0Y4DsSqt9zMVbI5PFneA+75tSbM5ajGgIJLig33PUe2",
+	"JQdKSYGdehfl9zw2GsbwGJJ7d6o+lBAtirpn6TqsQJaQrfjRlIvvmU+vlAZ2RaY4urURV8qEksmy28vu",
+	"KYkQph7C3tSnPA////s//u//7//6f/7n//5//M//7f8sQZdIzVcmiknSNE+MNIldhbRWl9LIcpo4P/FF",
+	"yK8JxXQhagp44gVHNJ6SyHeLx1pvPIVCcoltuqL8VsI1JJGDXBZTSWBGEZuiWtlOhbigr2l6UTmqOTmo",
+	"mvIyTfEXDVVN/i8DZs0OZoCFHERffztJBKoX6idL4dS/r0x3zNQ5OBKukWJx+/z06qJ7unzaze5hHoyY",
+	"T9phuAi9lFWqDLesqLXcBrU2dsV8sgjIMOYTIGgOwhxdXvSu0Usc+i/l9y85oR6KiIgjSjzkizzRODgo",
+	"pXghzLqONgPGoIMSZUYu4gOhHovKF3IHvyulJiIeocLHAQdVWlOXDKJcnvfsgKtRNkeRBFCA+0qp+mW2",
+	"EByG6I5E3GdUUugIDWPqgRL6LIRIQ9sTWMR8+TXn8Fy1XLoQMV/5iufmBmh6/i9lZJH7v5AqasO/CA/Z",
+	"HQHria+lWU9isuQLiZ11BIbWLcxvgS/2K5ijKaYz+eCMxWCV6Fe2jwF7MOX3wOQHcvwB4njG0f0EC3SP",
+	"zQwOcFL5NJWMTFJe0Ez5rTbo6sti3Rm5MCuZbljp9OJD6zHXx4GWCcoQTRttzT1HHnH9KQ6QumJFyb/s",
+	"UkfJJJtejyKwsIB42HaBwS0iUzwe7mD1WDlNbT7JNVFyxYNof61WfzpIeyS6812yJsBoizKBfMHlL+/I",
+	"bHu1FTw+A8stYiGKqEdyqwCmFvhcCk/DGXrT0dwNhyF/+SsA+/WlfjEvEree9oxWoLnwIFcaoya/5Bjh",
+	"IED3E0IRm/pCEO+R6HEWrMpXCWhEeMgoJ+BUfIU9fYvlJ1fZfuWfOAwD38US8Jc/cQl9RkCTT3pqb52K",
+	"hwWuHP3j18rIJ4FXOaqQKfYDuWFKrZbqe8wFGhKE0R0OfA+RHfkIwp4XEc4rXz9lH9bUCQ2ZN0MTzBGm",
+	"iEQRi44QjHyElgznmD06qtQrX1fdqI6cokPvSMDAcPDVmdPHEu+oUXkBRF8eJQByjAZyMwaAqFzbokng",
+	"cYQFAtZQlfCcMDoKfHfDHT80O07jIMjumxZATphHUBORLwADDiKCvRlwy1Sq/ib7o/gTZ3HkksL0sOzX",
+	"LBr6nkfoZutulq1bbnP3zFANeRyez/EwkGoW0/YbHIbfDC1iMZEyqouFFCeGsZB6u7zO7J54UjX2GAAB",
+	"m9ClUlbGAQy7yUbspleuuBG+HlvdFrRlLpLvob1R3W3gQ7I73PdabrO+/S2RQFsiR9gPiKdEMQ0kcnEU",
+	"+YQjjDLACYZ+jpkgsEHnTLxmMfU2Q5JW2d5ICV0eywjG/kaLP2eIx+A9VLfAUR4NCLrQfg3ARp9ygalL",
+	"kMcIB7Bgy9DWjzc/nH3uda4+dE86vW2zH125yimhgnibYUy9/Or4XIPnK0D8dC40I+Kb0gozr/ppKDm7",
+	"vjzD2A+EnB+24BLPAoa9a8be42hMNsKM+kLyMfIDgCSQ40uSgSmq11oHu/t7tZpyJH7LnVCOU9AbNUNh",
+	"d0RxmMCf+moXrhk7w3SmuTXfaBcapcxDMKYVKSHINBT8GEVERDMppezVkA4h+VabcIWFXqokGGpiY303",
+	"xjPERgYMCdSVfGinPdKxSsqdCbuS+cXiKtYjCIbusVLt0jXMSXUS0huKYzFhkf8L2ZAolV6/qc+5T8fy",
+	"4LUEgQS7JfRb4hpMgHR0GBZxBIivIXESOFiEyJdQSsaAfDeUx2HIIkG8M+L5GJwrG93D3VXuITBQivyp",
+	"NoR+q82Amw2WJTkjGyEMbimUoYsTTL1AqhRfk6lVNJ7SYTsg6+aMl2Cg/5v+XHXZtJIxBiSycTb4IR/r",
+	"1ZwznDlmNhO/kU7WUX+hnog9n+UHLsSQ1cvHvcSc2837bYECgrlAB8id4Ai7gkTcUZYRbH5jlKCACKH9",
+	"EvKj5499gbbcCXFvlcomEsngGLVqNeVOuvd50c3Km25EAKKFqzkoX80VCywGp7N291ziFliG1IOS0AsU",
+	"kbHUKyOi7EBKPVNiC8CoECRjt0ARC7SSSaU++A8Yu+JU2qdn8O9p50Pn/cVl56riVD50Ox87V5VP5eBq",
+	"3Uweqx6uc95+9b4jBfXTbk/9aX3fm/oUPOGlnnmpNYvEKAAOI5+LCAsWccQJ0datMGIhiYSvdELtBW2L",
+	"nBrsYUF2hPIyzoHi+Zyz4M68NBf8QVMXFhjfkuePkaQDEKeCh5xQsQ1CO0aBf6dfqGbvTxYK+aaU843u",
+	"PgeViTJISXv625RIpnIiD6Co7eetdRYnitHFLcPC5bdO+TVrbPhHJgJCB0aZN/OgOZnTSHGADX8irsjj",
+	"gPE+4SC4GIE+vtC+jcfkjAhc+er8Wjz+lKb7gkz50oDZFA2/JhDiKMKzuUWboedX8mluLQntXnlNKbWf",
+	"W5NiOauuA7ayCDsMsQBw5XQuczcb0rHJfcR3WODoJgos8V/TUMyU2UiZyDmBAebwcpM7TQIiltxosyy4",
+	"0+r5xTdav7D5naa+e0utYYwr7wWjgU9JeZCaMCHJYHzKMrmPZNhj7i0RiIVSiqJIisyJOkfZfWbCIWMB",
+	"wVTOGPPViEISX5Cs0smcfvYUk1WUEgWFj89LFfSdeASykK7meehCZjfXIQxhaCUIOAxNsKoSN6qQh9Ej",
+	"UvQZJC4pY89+gQYcfnpHZgOQRnyKRvKWQRyyCT1S/i45cOr9xWHIj5G8DrP7CYkIIgGX8i2ZwThT5eja",
+	"UgG8LZg5wPBnKu71KYh7g+++++67ARoScU8I3VbxSgVKpXInVsywcCrJmud3aa+FJuQLNg6uFBqzdscA",
+	"T764JBTq4v8Uc4Gm2CPFON8mltC7Da/+aNQxA+0iUiTphiSPEDBdCHiDwPQpk6sT2kY5N5HvrebncdDg",
+	"V9/7qrBnoF0iA7lbqaPkj99+t3h/5jwd5fJOCvuphPtEJeHMwWwQ1w75iMVRgtuORl/EIo9EqHvmoMub",
+	"3lsHve6+7zjo5vK0fd0BX8hKVEciFAw8T3ScShx66x1z4ab7GXEtuyzHIH4WozO7kCfcKRRW2h2GT0/h",
+	"wnBNqtalYQy7WJhs0aV4HRFJ7r6IY8k41S44xtuFbgkJdSR7HEWECpR5G3C6X+lXkBsQLGmAWH6TMrrj",
+	"br1hEyUWIvU6inRh72DgksPV9HFh8h4EOWCe5OZp7VnejTDmE0fZSeSeqF3UaX0LE+UyUTr49vM/2jv/",
+	"hnd+qe0cfv70a9PZq9vidQDe5xMgwgfrE+EzKRJhuIGgUMYI22gUET4JZihiQkUnm4cdwwurz8KJ8/i2",
+	"LHNm2e/lvG9ddmWj2hYCXXJB1a/PgTQarnXRRrE7a46i8YmyEcIgdR7nJMm8AKX5sJYiwTQmJSmrSkoo",
+	"OFhzp5NT2DLKT+EQW6vKHAmgdnp5S2awrjDc0Q7HxKLNU8ev3oFjtFSezGPzvlsnUmI8rOHhAgnH2MEX",
+	"xkplHrXiZnYsJ9na7AaUoiq8+Dy4qqWsTZD1vc+/zQV7sIy41mpugPmeTIh7W8LSE4VM23wMvwazuDIx",
+	"66iNJFAkIiiMCJcCECh3oERMMFeTgQE7ionFaDvBdEwCNraaJT2dAGo1Ium4EJhPAdW+fPeCIzzkLIgF",
+	"QTdX73MGmzjybXdixCKXKDgX5HlD8I7eB50uN2bgBaPHaISlejq/ZvjebltJnsssPPMzn+DG7t7qi9a5",
+	"pLa80dXTNh0VG7rypBD/6lPlj8pt9QLyKFhErOcJMRjyVxXOuoWDezxTNLF70TvOxgLpiLOsirq9ylFn",
+	"Yo2WXbcPmUfTN8/tBvTC/UvPNo9dJfQwcyGfgyZm6cF6lETv0bxCpaIwV5biFhOBTawci+jGtZVSOGig",
+	"ihcMMSeqZgEYIO7qL9Wt5y+l+sJf4vD2pXpSCWe6DILGTF0BIYNo6vcqDm8H2saclDEBhciCt0utyQWS",
+	"VSa8rHAdpz7tGRf5h/ztmPMtlYCVGS1JcVk5k8WphPEw8PlkgcXeV4Z6MPAlT5u9nIDvXWjb+T3mm9vo",
+	"dc2ES1UEYWnGQP7pBTT7ukilS/GgCOLDSfe1nVhbIUBb3YvetpWOLz96nriD10izyLODdW/BE1Fzo4iB",
+	"hyOTxJWdPj9klqLlL2v5hXPSCOkCHjpJxobCrzx5y2xh3l6XvVcljEfP/xxMx7COjRjOcxp3EsAfauPJ",
+	"rOUZD2ADi49+8wai/ywBK3Eg/BBHQgps07xbJ8NMcRi+TCuvPJ74kCQzVfLG0LpKMp1npX5QTjaPkdmW",
+	"rPTpJBldWjbNkcyhTzEkPixXNDSkoCXYdIQFzDkPbpdygaGYjyZDHA1JwO4lY8wqLlsZEIzhBJS67WOE",
+	"BZoyLlCGrBVZQT5vt6ESd/O5u/XHEgvmmXGyX5ByXYiPnKiSRbpgEjfVi2CFuuARYtQlqQCxeHH1ZRnJ",
+	"q2syBSTqXvQcxOBRHGTRyiII5hLcWwffkgfaElqVis8n7J4iwUAP5qpGn7Y4oXq1XoV88Ae4HdZirVZO",
+	"Fns+O0lJeUF5vTntXhwjL46wLgpl4nHnCY95CHL85w9fRfRmha3ybCsrysQKW+aOdZ3tioHTJ5DaNiRT",
+	"u86imz12WE5JjI0rCVKEdH27JDqlVDz/FiEzjx/AsmS7n5yTZ496DTaeee3ZhKkc6A+Spgqrec5DWFee",
+	"egUZ9xlDylxJQDLFVPhuQo7P2t9fXFXPuucXV9XL9vXJWx3VTFOmEkZkxzC9rUG92qjWdoZE4Gp9sO0g",
+	"uQAcEa9Ph7Nk+B0zfBgRl3iEuuQY8lk8NCUCyxWgrcFfoLJpEuruuiQU8yUCJUuoz/OEjDK7VfuPf9R3",
+	"Dj+pwgs15+Drdr9fXfnbrR35QfmCdz79Zavfr+a+2P5u+1+tOvIJDoJSRnHSfv/+M3AL8FHDxw/d087F",
+	"vNEaB4EiK2tVNHTW4C+JNj3Pl+XsL3T+bZ4bd88/dK87pw5qn5x0LuGvq873nRP466R9ftJ5/17+2Tk/",
+	"lf+cdXu9zmmBezcb67EjvRcJyDYCeYJD4U7wPC9y1Q9lZQNUkh0UARli91Yheursy7u+9oa1UdOtkZ2D",
+	"UQ3vtNzd3Z1DvNvcaYzqo73RvnvoNaxBVCpbo2SnATyEOcLo8vwNgmug3QrpzPLbIxjmZUjHx0PMyV7L",
+	"8T+8uri6r717M2btdrt93ruZdG7G7Xb7rfxPm520/y7/re/91ArkH9VqwVhvH7ay/EDMnpq1LTiSJyeV",
+	"BhXWIJFJgcNMqkFSUhEqdlnTDE6gsmTeSl0krkpXe8ENcT1OE4ko4WhMBGrV1pZvzdzX5ItYoWytU5Fy",
+	"7mXMJ6p67RWRGp/VqP75Ll3Lwl1O55fSGnz6HFP/55h89r313k4L5n6+XR6akRbg1cp5gIckWG/GMCJ3",
+	"Pov55/WmLhkEAPjMos8b7x+fy3RJV9mLXZcQDxzf6bevIYfYgpZFrM8v0HpRDW5om18ZdvznOuTF+2AG",
+	"XLQf78kYu7OlN+bD5hfmBrayu/FOvnva23K6zsT2Id7L2S+i9obb9hT35N2Sa6LRYqXL8p/igBfuxOoX",
+	"pRD0kd8OZR3s0hFbCpllUHhvTqNOf1oVODP/ojtsK92RlDxXRe1ZlMbpppisa2XdEy6QDlVKX62uEClf",
+	"7mO+em/93eftO+xrD5bVR8vPMPWwYKqM4PwDCa7MjR1i9xaPk7LiZb/3yqxUFmPmhMWBdxXTVyASZbbc",
+	"khZU2FvbU0UfWmYz8iu3DFcKTX7T89uQX7TZPEvAuxlsEVqucFs++2tcl6UXRY22HKTSO5KVbDZG5c/a",
+	"PmnB5c94GTJ/NuVrSh+YPhDdP0+W4Ptnvi7Cf45i+llpAdkdnKuPUiAZKIopNKaBYE31/rH8EgqWsXuq",
+	"KynaQ79UzWAzbWR6dcxbLxVqFE7XUg4ABoIYO8YQC5SfAZKnioAfI8vkJr1ck0dG8ySx/E5nkKJwwFbg",
+	"F216HoMKKFnAgMJ5l9112zY7ubtiv29U/oztySAXlJgSzHc+uVe1FxglO4LtMApV2VW2uJsZxhr1KFaJ",
+	"wU1r+zsVL8IjURKgSCHwUiWpkHwSl5W3BZiLM1PCYlXN37zw9ZOtJkWAhUQeXRgjic5RzoBIl8egRFXH",
+	"KQ3uSM8h9CktoyURwV6P/FwerSmlAYI9NMXRLdrCSR2nASc/D7aPUc3sj5j4dCxhk4+vGMGYlPx+xHLj",
+	"83efSoiSPP+Ci90Ufk+LzRRX7SBJmSQlIl/cIPbIqqt7aLJZpiB6prVFFuHyi0tPMzlzg+vLcs6yV/Xp",
+	"DVlZOrGONSvz3lmsIgEeThymsSi7LFl03eTo1NDL9l8u5VnPAPZyw3N4NhdYHoke5AMrrudZD2NdL1j2",
+	"3SuioooefikWsgnlns4xipSaqoiiDfjBMjq+bhKY/UqmFDM7/LIrKjf2WbECTvYBWJGp+JoHhNsOWb6B",
+	"4hAJBu48n0o2KLk9yOw5ieBYl/xAU4KpkoWVOGPFgCV9CubPAIIH0jLTpctwVwjigcJdJoSHmCpeC+Pk",
+	"shW/MunDK7wDETegXqV1tlZ4LSnLpcK4lmeapVsjny5iiKk9lkCRJLPD4I7aNyv2q5RsPbjNAaTKWCT1",
+	"YLam2KfJJxZly2dtm7rq3BS/mI9bNHXEc5mDzdXyBslqJdlWSAefK65mi3RfFQfUkTgVobuZ5DNbG6tR",
+	"SHj3fG1Ai8TQgOBkdtpJ8COPFJk5l6PG05PFPGauQxRjLtg0E8SAPc9XcR+XGTCUVlUIcLjpXV+coT9+",
+	"+x9Q/+f73sU5UkMniX4eGfmUZLX/dMtOyZS9Z2Pf6kmFKgaqSKMpAwNfQe6cLxAXmHrcdMJ4ULivKvDI",
+	"FwafKUi4YCFH9yy69en4GBJtkbzfY3nLk553qrzJajFpqs5l2fq//3gNppdBW5feBNZ1hF4RHJEI/fHb",
+	"7wPEdGET+cLLP377PVMEYUH42ortmXK3RZfkTLfLSePc1JZ/WnTKT34nUvxa4zokL5Vy1SzzWjNcR24X",
+	"LY2PTfD7BTeduaCeTTYiB0pZ4MB3C5V90u8fFjubQJhhj/ZTLTit5vE30xYXqnlgriN/jREn8wzkY0GW",
+	"PYuAI96SpM5DYaG3n3/8uenWRq/r8Q+3u99PG/jwg7jc5++jVy369/vOweTf9sanhVj9Fc4mXdE8X+kJ",
+	"PJaPLdnabHZVUljkU6bGSHXn03fWOLJUCrNixt6OqiMqBRPVMwuKiWO/kK3fOmgc1pvzKbqfft37unje",
+	"yzgKGc+FxFx13nR711C886rT61x/vmz3eh8vruTe9m5efW6fnFzcnF9bY2Vg3A8k8ke6FO78NbKIJx65",
+	"Wyac3MGYtt6WbZXdK/kU0GTUqNV0XNcxwug+YnSsNlB9yU0kzpLCDSXCYwKI7XbMLf/Jad/8AaxBAyEc",
+	"+puAbD0yqqtOLDHhrgj/fLsKHrsu4Wm3f/kmVHPOLtFSnktVIlBuD5BtTMcQNME86XHhc4Q9j3gohM5M",
+	"6gmLhd56uTs/xzhQCuLb6+vLTAuqBCuzjQizebaptT1TM1it1JrNWRIA2q/U+hUpROh3HdSv1NU30D6h",
+	"UNymSFvqn/5leQBhIR3RgG69Obly1d8O9V7Lw1UrBL9bq1Zz0lLMCUquZHSDsVQji6+lWLx2YY3Ol5C1",
+	"OSdWvR6E9SSGMTmeJLizUpKY1vkiCLU7/j4aZdRjAm0NqiEdD7YTQ4bpvhngmLoThLnOkEjnrpZMO1m1",
+	"VbmDVERqHKV5xKFURlRDLytz/bzz6ddW087bbm2CydnpLtqakC/b+ZmFLqQDzWxMzzpgFjEvk6WtOcZL",
+	"6zhMKgoyJ3eKajjrhfgSsjNM/ZGWRS2tj/WvqmmCXlYYMcFcZquIJY+Or2xRTtHQUkhwlbQd4+FOJLyt",
+	"bu8CHezV6g66uT5x0NQPAl9nUG2vrjmRLyLC6+mrA/IlZCoWanAEwMkvIimhwi+Mjvxx9SfOqKOEVF+g",
+	"CYbYXasCW1aSUnmZdHM6kYspAhB06IU3yGfoxZAYbvGtyiuXkIKVD8ukWZTv0bLIjsogldB1PU3wjA8M",
+	"lul1WTcniqk8ug+lYSS2rPhsvnlhgPxGOAaPM+s0OGG7RhkaPUdOdb8uazNR0+nKQaqzRtKcBF5K+lmh",
+	"LaxEhBAL1Vc9fYgXCvsbCdJSit3C0pf2+Fq8q2pti3nuaz8gpUksr7sQFr+QAeXi0XcXmBSLDy5RyZ49",
+	"KVJrwgBH2c7ZI6gKO1RgftQfjUz3Y2H6b+QVfcXKfwrJuLoxV9XD5is4HSdsDyqvAxqtW9Wp3IahMvCl",
+	"NIyBrkIZEPm4gzw/Iq5g0PdKDhWGSrdfij32QiSvSmtErYQdBSXBFO4xYUKLKvjINemKPfIY1C8Dta/y",
+	"UakSQAery5tX77snn2+u3it2wolw+jSVMkWukykQcVXOdMK4QFsTRlksNwH9uPOaRfc48oi3cyk5OzyV",
+	"/fYt40KXot5EIlHorqOf8oJJaRFXg/xPrtsmt24Nafo1i8YscSSV2vY2cIBZ7QPW/VKHVU5pL64+tq9O",
+	"wZyuqp5TyXDG/h3haKAJeNcbOCiNPwK/s0QscpxpLCOvNUcDFvljn+IA3hiymMp76bIQhERfVFFSVkB+",
+	"DVA56nfl2ySeaThMvriEeBzV95oH2YroSoiSr4C4DENI7Hdj6IU/8qUmIaKYQlPAwXbaZdiAgZFZtmmJ",
+	"BwU3R2qvVJt/FJERiQh1SaIXSD2FEuiCKkdyEIeSxz7lclD9tlRlIK90HKmGBPmzTnZ02XmfJQ9+dSpm",
+	"U5ciqbmaSZRbAVHS6RcgS/q6PeYg2cWReT5BDZ9y3yPp9qrTeZzQQbcMhyFgTe9QBiW2VOcLDYsDx2d+",
+	"yx6pPOwUbbedLCIBBc0g0zEaEeFOdM109QoaztDA9waq00YQaER/pFL3kl2XRGX46yHRlI9X2fIz/Rj4",
+	"iUpmTjakvI/HQG812KqYancuLz6OhJEU0jNbJU5XCpR6MzRk+QAvDXaKJ3nBPgXZivmRT6j3fGUmxD1D",
+	"Q+LiKUEjAIU/aYWJiExxdFuWmgJhRcZyAdAlDUTTQsVmFRr81SJ4n6ayhTrcZwuP07j1sMC4dA1PL/mk",
+	"27eO7ANvlUcJbUYJbxKEsXW+laJLieJCvWB5bUZTCkLq2xGRaylUaLzsnJ92z988oDjjgoum4H8BVSnI",
+	"avdHX8Pl0kSPuT4OrpLHVy51mHsxLXgo2KKTiIhL/DsSOeh+wvSu8nRTuZ09FnArXVvu6DNzJ9uZMfNn",
+	"SX566uVUQa/smS6VuR6b3qtnpmkJ+I9A2jIret7DWJfQJT0g/yn6xmW6Li5a8Rv92Fen8hPzqcmIK2/J",
+	"putgTfEMYX4rxWP5HtpKO0v6XFWlc5UxIW0li1RLxW17GtmyVpBrtH+kTFibMVxnElbUM2jIcOTlaezi",
+	"rnVpZ8lVgph03VJ3Hpb3PuiPumqh3jAAjsO+cYIjd6JUVmhzZ3Zak8NVROW57pZZUUlvUnnLSw35MqEK",
+	"MEgFBS9B/uXl/9ZHWgVy1ytrcgUd1dRDHA2JVEp5Bo9X9rKmBzrFX7rqjd2MbzxxSlmMzStUWEkxNvNe",
+	"q3ZoK6+SxajFJTdtDZGyW1Z6nE9OeHXj0jWJrU3saGdS0hzkThgn1LRugoZ/kVJTcr2Q8y4SGOBzrVYv",
+	"9ftW/7bz6de6U2agBuC+Zwui+B5G0EuoGlKNZDSh+OeWfzUgr0raygBNkrNDc9aM9JiHCfmiDKwHSeCa",
+	"xv5nEcLjBSI4xHHC/vFbvgA3FgjdKRuJ15K3X82Wyt7Fm/I8hCd7VdelQZl3n00In1/Eg+Rw27qe/WA2",
+	"ksbPgNUtEUvm7rG8IevR5qzlbaPsFIDW5KY8KE5+mYVM55Mkayy9lWrvnhen9fk9Ajqnq3keTM7s5mZI",
+	"zNuexSydE38fJshOfao/1pds9woC5POizWMgzPOhykZIcqWJjAmfv/h4DrHz7dOz7nnFqZx1zl51rqzR",
+	"8vD+ooZhSrjUAcmC6XTiYySkcI0CMhKIxQJ6x0qZ2o/QHQ5s3dHW1AafUpWyqE5zmN2dlqdeUpMz84Kj",
+	"MGKmA86DTUHLd2kDVWKD4MV2SYadahicVLKVO3CMBr9+HZQbU9INXd9hlSppbXu2UUnVobW255vyX7X3",
+	"6/SiTtDuyclRivBrkKMU3C8+V6G+hSiX5PtlyS7qwcV7As88387oRW6yP92pqeY4R0tMyrZgyIenjlVS",
+	"0RALFxpPAylOKK9qLAvb5dNx8vajE+RvTTdMz5YD9M5/pfqbEOoyXe1nIflYSgYe4U4vRER1mq/kAZWa",
+	"e1a0a49UGdHVHk6kovnKXhHhcSAgM0g+hTiEWGmLM8dT3e1/ZRtoYa1SWryCKRZ0+V9pFUXpTO9WOkiy",
+	"JwbSVY/i+QhDFh82pw6ZPbbI/iWxWR8nyrYJh642zhiwYhoQztFAoQaE5HSuri6uSuxZZmIjVZ5cddrX",
+	"ndOKU7m5PNV/wftWwXLtoA494eJ48WSHLks8K9epP0UTSt14W70GqcCGRCovC2QGg1tguoRGrqf5f0NB",
+	"YoWdeTYdrHhCD9PGLKt6vlud2dlNLvUiLUtrDc+gZ23A1q9IGGBXu9LuJywgaADDDDSj/4bM3K6a9YiQ",
+	"wo9F3tSBaBc0mFn5pCl2OTVlCCnRDZ7Eve4SJk9jmIvIWyK6Zuf8tBDeZ8DlZKvWQmHzVorDU59m8aTu",
+	"LN741VTsa39KXvuBUGbbom8vYC4OkFTcksjdX+TZbUHZMyPagE/vBYefoFIlpujq9QlqNpuH8HJBs27V",
+	"LDULWl931B+N9I9r88fR3B+ma8+nX+vO4dftf936t//4x192Ps09V9LKpzvF4/I0qO5Z+818HtSE+OOJ",
+	"KGm+k60NvFkik5jE0yHFfrAyIdko9cmp3PuemCxbhiVDynax3jNVcKB0K99fnLSvuxfn80RT57TlF7Bb",
+	"b1iTIoUvYs8QKwX0YbbF4s6hrQ9SwOh4/sX6Qe5N+Dj3alkS22LRKgE0O7d93xYVndmoMtvGlWqWFUxb",
+	"AL8RWEsKo+UrOhkhcFk9p2wZtHUqn1kY7fOVenqQe2pB8bS166WtXoRKH9oKZaiW+7Nt5aMeswBbBv+e",
+	"nKNncX8Nln5GogUs56xz9aYD2WCc3JEIB6l8lEkP0+lfTiYDCHOTsV6S8LS6ryqftZK4q+pL3FVORfgi",
+	"WD/lt4gyMIiTBdx28pkUqUdIbYLyAGd8rC7X0iCW0lQoZUAHqRuKNZm0LI4icsduc0L4w3wJnr/4jaVr",
+	"WJDYBJ6nq/LK4VBxHJKKjpMgP6ZDVTHNIuo96FBpcVyfSwWFRSjEkL2S1lC1NlKeJ2oAmrUcbwrUUa5E",
+	"OrkjYHH42aTQ6AlfcFNtXil8aMsXHOB2kNxdxKI+Vae2DcYL+e5HMuwx95aIF1z752B4DomMM+SLQjbu",
+	"nMhn7Wz9zRPJNPLZS3vzsuLG6UYpeQhkf5+aRL5cZ4JV+BFbxSq1SZ4ZhyrGuTISesELKEfH88ur7Ng3",
+	"hJJ7aI9Q0GMgQXbNfpeltpcUvqfmZ2U5qwt5WSab1pZRozVC31MJq5m7nmn0Wmu0bNXr6k6jZg/01NM+",
+	"m6Ut2akHWdgyq3ius17XonaWUh5jm77u/HhdcRJVGTrfVpyKaXmrK4lk1D9VP7biVM4vrruv/15xKlfd",
+	"k7ef9Thp+1zzIRlJ5RFXnMoPNxfXHQiuuHrTsZrAz7Hw7xb1Q6bwALjETMvirUyDePQSnbxWTZV7ExYJ",
+	"PVIPJtg+kpIWZCizONK0kSMV2gXtkD0m+MJ+ysdJ+2RDWocz89fW1Ofcp+NkYKUtYY5q206fSvUDqmoW",
+	"OjpzM2R2Hj7fVLlerS1sqpwaUwqmlV9rTvPrxj2Tz5nwR7NSsVfhgioqbHJEVN1QbVxa3AlHmB6p68iZ",
+	"8h0b/b0Iieqv/J6N7R4+QkWUFN3CYahKtzLzHgrY2KbP2psBfZxgFf3tMVroxGzIpeJmSVugqudzzoK7",
+	"Ah3NP207BOwKVhqxnC9inqljpdbFJB03hWKdjEN5ZnrSpJE4vl3MhentxXGuO+ft82uEC1A46OKypy6R",
+	"gsFB7cvLz73O1YfOFcKgoEvdJwx3dBEMFweBg2568uckOAj2KaFXcqaKU7m47El6lQxXcSryNSs92UBA",
+	"94jQ9ojVzfuvsSs4wkMWa489oIxK8gbPYlrdguMZ2hpFhEiEmW4vqFT24F5EinmDkWSi4hwgHYCiLRpP",
+	"SeS7AJdEYOL6UxwgtQnFCliazc/bIWDyErSYEHTrUw1AdvL8RTnr9HrtNx0HgRIAncsvbs6vHfSx8+rt",
+	"xcW7PCT66aXGC1+ZKAzSpvfHMZc5B72T7bOhj39ZFleW1jybOJMjeA+TaYrreXLBZm5D15BuLkK+ehHw",
+	"TEicN/Xp3+qNZmt3b/0K1Nnq4OmYkH/zNEW9L0LeE1j4XPiuJaLlMsBCkpCde98jShYhET9GHgmIULSX",
+	"O8mn7pkh3Sqd0nAqL8mxjAjQLzWQZy3jr6UtCzDnc2IbT4qPOSr6gE9UrhJlYkW9VK7AIiOGoS5LZEDW",
+	"a1xxVCjD1oM6SyVlzEAlCgJTjGkYsCFHWyM/IFyyuXfc0VVJ+baDCHYncjeFT12RlNHRuwgGpxXhgvHn",
+	"ITo1Q8PvRuoCzzjAt+LoY0Ll/VtcbYWneITuSURAco2LW7s8K4/bPHYG0fJHZ9BwxWX4JnLAPkWC4jb8",
+	"gFAvea4Sr1acz9h432Mu9k/xzD5tYgmG4rzcpy5BU9+j/ngiP35BHp5xhMcMbQnm4VnicUl+Uy6M7TWh",
+	"upaDrQ8RwLDiVIwGPiUnjFICnNW+AYn1TV4A86RK06bsXookct99ygWmLll188OYTwjvWfWSy5hPQB8x",
+	"FdVzS4UUck0fVWkl4qEtqRyGEDudFupZdcsjqrRObu1E5QqkKaAmDA8nfkretqVxqx+cpPerJufwYaXB",
+	"rX13eEUT3NwlK+Ka7UYkl97QsDyNdXKcI7uTuRO2oVqebC3lkc8g02Q59BoCTSIjlpS5HUuJOhOshwKf",
+	"i+N86bC0zL38cZ5fh9ZYSDmzNmA4CZeCyqe1FQ39tuiJkkcFEzjoBGRKNCavZIwWOJBQ8k1CZUPVgVSX",
+	"zszPnxvbhkxGospa0drnp1cX3dOKU+le9KwqqKREJxHxCBW+KkSYPwdFEUocOsq/1TEe8oLWeXKmq0KS",
+	"6M53Ewe9VYcn9M6PGJ1qamng77XPT19d/FhxKpdXF6c3J2Dr+2StR0/HJAoj3xpvA6sb+Ymz041IWisw",
+	"IncEB9Bp1w7bZMrbpgmUrTB8yS9hxOTR2NTfZGte+xGBKq/6YaMRr7JlguAyR9sGWTJ3hHqqnvVC7TDm",
+	"kw/qySLu6gHyR7EsGSaPfU9OAQvIvw4JzL3ZpWEsFjb+0OeqNglqGKfFYrCYqIKr4OtUuow/ppL9zNPF",
+	"7H0saBaX5z2FVcp0qJ5MzG05aeMFEiz03bmKyXtL9Up15XtwheZheHvT/tjpZqFQz+s7V5jPHo1VIAW2",
+	"RX6c+O4EjbEg93iWsZZCWIgURwNGx0iwrIFuZVKSve7LVufDKbbD8A3Un5khzf9VAaWLdiwmZgd8b7u6",
+	"puadoS5lR31LZrpdd72WqaVbnKrZWDpVGPl3WBB7B65kvmp4oHZ5h/tjKokmtOO67JwVZjyoH9oOVxM2",
+	"LaF9z22W63nqWCCHqgmY0iK3IB1JkC9i2+4+XUA3yxbZDlV3NEVbIiTf0Mbndfb061KC997/RjUyVrLP",
+	"Fanf5u1l5EinJPDvSDSzlGcQgkxDmzLwlt2jKaYziOLlWQp5j7mq6eStKNd5RGLIykFs6vFre6zaGVTe",
+	"geAMnyK1uDvdJc/G5u98j0RLfNZqXYnPOhvFs4VDyncknX59kui+us7927MeSoq3bOtOIqZ2TkmaD+Z2",
+	"f9AM+UInEDlSm7tX39xjX3BV5BhFRESzXHmchXOlZW4Mlf3hpnMDeUTtk5POpUopet3uvu+c2nOKHpLO",
+	"+/gyTIJEmdo4iVyTRZlMpRy9306K5qsIPea2fDNj9pNb+3M04CHW/nXJzp2uDzDvFr2zaJCvccBJGkmn",
+	"yQ3HvpeJ1/U5GjNKjpHS8BG/9UN5VWIq/ED+AYF3Y58LEhFPxfHayyBu5OFbSpqOIVZKVcNrgQUlwPBn",
+	"KgEgHLGYemjw3XfffTew3t6V/XhhRrNciALmuYfe7HnyaVqYqk6fIAwoKY9rMe/xiYGfIwPJHpRSBI1x",
+	"69QCSBH4WVQffXc2unH/1QiX2oknI1tXQD2iknamC0nAdUKmRFau6J2+Q2N8RzJXZC4v6nC5frfJXX8k",
+	"vmsu0vxVK7s75RkiknCnfgqBBVHtGzjyFI/yCXTdhIk5+iv6OSYx8dBf0sKEf9Gy0sCaQwLPWPxdyeiZ",
+	"0+EvjK7K0RaLDAgzNSnfRoKx2xXl3I0ZSklJVUW1kNkIVb2WT9CYEUNa16pxsGA7sJE+QdgcM+ahLYXI",
+	"YwhRMpJvREYxh34xDLmJfsIdkE7lUOTLBMdcEG97RfDkilYMJoXYcfm8g3Ah8qS6XjSpwqiFewLuPUYJ",
+	"mhGBtqQgDpZzEMXvWXRLIhDUM7L5qis2JS9LFq1jAtkIKQZn8DK5hnzbmKf0SCvNWzRnq23PQpNiY7JB",
+	"TnqdMoUhFse3pJf/WRjn+tk58q1evnFCMQRBasCKQKmrOJyhgT6dAXQKnBl6pU5o4CDyBbsimEHcqFIq",
+	"LRUPhtgra/mDwxD5LqMvOIKnklhR/6KXUM829SLme4aWqYs8kZyGUWLHxzSJUv5vWWbqkHkza4GvZaZI",
+	"FgQ45FaV+zznW00K00CZFPOevPGRynxXcRAq14TRcha6gslucZdMW3jeScwFm6IQz6BZnOmOi8MwTbuX",
+	"G6Ja8Cnd5fvexfnOogT8LKbYnL6J8qKlaW06TYNPkWDKZjxLslQSbtY7fccTYWOaqziz7iHm8sAWJoI5",
+	"lZj6P8dE/yx38qtT4VLLKaHsoAAJhsIAz4DZQ33tQbLDfMYFmao2RUUz+LzZ0JqEtnyBQgQ91Y/Wbv9S",
+	"pupUFZ3iGZqwwJsz2is2QBEbjQKfGgQ9zkuBeo3KdsOmvhAlFrTkijZa9cNGrba00yFfUJdda2c8xZkH",
+	"VWLfBBNKsv2AtpRxkBsarSOGr4faC0TcMng+JHK0rQQOz3o8sDBSJGx6nmAl3t/L817Fqbw+Oas42nlR",
+	"cSo/dtsXZ12IVL5UKRUf5D9vL84vriD7oftvN1Zj3Q8xE+UZppA9oSPtJVXVUP4sX+KZLoPz6abzLAte",
+	"8pK8yZUz2DaJ18/O5ZRH7xuKWV4DXvfkXyh6TLEfnMgHs4nl62ThlzdLVXEwLzgYjtEWVnkbFMLoMbgw",
+	"th2EA66QZYp9mnGneD6XRBLeXZ/lZeNXV1iMaZy5vDSAY9r9l/YNvVIJKZcqSsmSVmGyZHL9zNXTKGKx",
+	"bvuaP8qIBQGLxSWJXI3qi1Z1lX/a6vbRYOpH55HnwTPmir3nf16wbb3Efl9QUa7ar68RHgkS6VAwB0H/",
+	"2d7bzqkSQNK4sC02GklJYttBH7vXb0+v2h/P1TNS7PIifE/RFmXA6EDnUE9nCRXMV3EqyRwVp5KMZaVF",
+	"V4QTWwfWuYQsco8MOikxkPiqjyEIPAPQrwaAeLopucQ4i8r/NNd745tUWndB9T/gxFTLSNpEj6CJ7U6y",
+	"ORKEZfEAe8uI6cKI8CvfnVyTLyLDQtYoUWWS+TSLAbevx9x4Sqgw5Si3sskbGF1GjJMzP4oYNJ/4IfaD",
+	"QLJNgZM37RkuVzrIz+JWCFdoaNMOw3dktrG1JrNsW1N93VTaWnfY3mP6rv4yotBpmutW0xgg1I+or4zV",
+	"LffllHlxQLqe+vJfdXD8X9WP+pNuWV1d2i16DY/DFFMPCxbN7KnlU/ylnURlluZUEy5MQqZJxoSu2iou",
+	"JoqlukN1w5ERRLeiwJ+qILClZQ6mPs2DsAgh8nmj8m29r0spPT0zTwJ1cG/xmLy1tmuXi5a0B0KL9ZNo",
+	"gvnkSNuPfvFDB5mm7lsT8mXb8EO4SyBaJ/FnLBLE69NBv6KxAwvdm/xIfcEnONMcXuKW+rlfGZhELWNx",
+	"VaH/W4PPn8/aJxe9H18OHDSonvY+Q4gtkN0+HVQlhZVSrs4xHSQl8sDt7evuvDqaRof2c11DR7Mq+osf",
+	"hlBihwScQFKraU6vF64SV4unu067+k0M5AmzXNapB9x4ydO5Zji+0LWz7zF/SKNK2NzVrWVXVMsKla+f",
+	"HCtvgV/TZEIlL6iuTPd6aSreDUsVPAzYTBLeQVVXK3qA3ONUFBaqeOHVj7C0gpolXHilRj55cQo8IivR",
+	"BcVlErpgzRMMw6L/MSEe6TxFelQkkVmKmj/FbCRDfnuTOGS9yXnWk3dzZhH80wKG+uTW2oSTr2GrNe88",
+	"W+JkCvSDkiaz63i2jV83WdK8dwNkxBIAEQfCD3EEbf2nksVcXvSuUUbOUQTImgG4juiWkqoSAQMqbo/A",
+	"S2SeTCK74IairSJo6ZPg9MsQT9KnJl6XCgbFjKir0/YTri71k86XkCFVtNME1/Ij7ahRg40JZJCRPk2n",
+	"e8ERJV8ECvCQBGjrru6gu4aD/vjt920HDVR+8Suf4mh2hemYSAadEAz5IbP8gdOngzypGKAtnEyPBapB",
+	"b3il5ymTILgKlH5lcn0GKtZSrbpPfcFJMEJcQK4ZUhqoMdS6E+LeKnVdbnHusOVOvIQHikUpegIyUda3",
+	"4Ocl8KQtY6UQX1qrZTpGZl7XC7S1dCxwfqmPZnmig3CeoVKWhA+nO6qikHT+lD3sSAo9drTVWCYfOMpj",
+	"l0YmJSkaTDaPs8AjEdrCXCnIO1JQ69NEVJviW/BeOYhUx1U0MIO+9KlHvlSxciFV1WgDpYhL0RBzTgQH",
+	"AY9xYsTWPpVya6b4ayLuHQPItjsAT2vA7+XWDWj4BRH5pPxPJAZ9eh/5AiTRKRFY0qDqT1wiNBp8ls+8",
+	"lJzQd1/+xF/+8dvv8msFnv5kCq4EMzSQj58wOvLHeog+1eJPxBgUIovBwslosnc8didI7p/nc/FykKxZ",
+	"ScdQEdHw+AEaEpdNtQCrUPyF2axjBEY9MGJABLTP1S5BrT6ITauipP4kDkOpBOiaFjpeu0+3MldI/7Bz",
+	"S2bbEgEThJC7CcQkPc55IR3yuArVyYZASSpWb09Gr1vW79Si562nZBVVtNUYX2GcT/PFshUjc5Ly+5kb",
+	"rGjcPEGFpI6xf0dUb2WKatvVByiCG+gg86J2sv9QgTG/yN5EAsxGiTc6IecZTpM3BC52M9WXu5giSdim",
+	"5eWVLORSu8Q66TVXvBC+0OPllH8Dug9Xrk+3FK2Q7+7o53f08wM0jblA5OcYB8cok9WkShDAO9y7PZLU",
+	"AfnUDWKPeNtV9FHllUmW5iTAaSpueHMCh9aQ+BywHAufj3zC+9SCTlXUNqQZ+AT05M5uA3yjWy0BbRAs",
+	"C4ilgFOtWMBpJedmEbIVTk2dkKIRabmF7KZo04wkRqYclTkUFEFNRcz7NKFTQjMftDWoVxvVpqTc/y7/",
+	"qsm//td6tSH/lV98kX8oO8VfYcVIGTMa8m/523dA9dF//AcaDraP+zS7ZaboZP6gHFWFEkhs8lVyeBKq",
+	"MYGaxIIxddogmpmlStpMGRrkcX9QRafakWvAzREzKXBJFFTQ/zVHJlWrrj4FYrOt7NvfaZY7N00BC/7d",
+	"ggarFBt5FHV3VU0XZBu7knmS1FYoKCxacbW5OvRPKCLy3qya3D/CfhBHZNW0YKgdEAS2+eFimNnRFo9d",
+	"l3BOOAqDmCMzz6qJ/snrKwFWVMuSbcpAnB0zs277AZzmlKanNp2vbF6+JSWNqjOq3C2ZIZ+iURwEx1D+",
+	"1QTEYcrvoTLtCCkYgR1ETEjQbsnMGo1+S2Zv/TJVUiXxge0PSv+lUfxlY13BbGttzmaShvE3L3ojPXSo",
+	"p72RfLK+6UvXIDIbm7dH5bZoGaqewIuWjkwP2rHVhM3i3s1JmxcqhsdBWpsFZLuMmBerIm5bqp2MLu6o",
+	"hMoHb79tx5ft4jNYmDLUZi0LU/re8yZg5lewefpldpwzIiJdcGtVA7/mmpbF5Ki5xU5ifl457dLUD11j",
+	"i7Rt3axrvnT84l3Lwpgz6mWAWXlXnxXHkx1YBzHe4kBcssB3LXm52oJU6mJ9rXh9RmNcVb2zViOf+vRK",
+	"STlLh6rVlg1XjBzSS8nNYluEnYqlu/QMJ5w5orWO9izDnophL7miTsYarRTG7UyMr4NcyT0oGs7SkGNf",
+	"II/p5AQoPqVLDiOPFZr2uhMsdiZM1wJM/W+qbG9t5/DzzqfMh+rOp19rzl7T7pS7opcRmzIbIy4YZNe0",
+	"wc7jNljBy0JltPWVIZeFs+MkoFYkMQXrl1ZYEs3wUCeoVQlfU4MTLC+6ryOzzPVmyQxlv29XqRe6vLrJ",
+	"Cuxko/CaTZe5EcNbGs2zEFEfX28lX0JmDUHQbTYSi7/PC4Y1p2hJKhrgwSQhiYZgc06FbbubQo6shlle",
+	"JBjmVLbwoiVvS0W0Un9EuHjB0cD3BttO6ipQC8hvURyDjjFfSGo9xX6CgyVVKZEbYT7Zwfc4Ikhf9aTg",
+	"HfKFDvIAg/69z8nmsR0rq79PZo1ICG3KM+6alfUpZCHwaa1wHcVUvNcRmy4m+ToEx7wAkZLWdZYcRFbM",
+	"fSBFX2YJv17dxJ3EEBk7M9hPPeL6ngp9XopWqhj6YqLxix9CqxqT96qqI1liuuRgWMQRsROEdSJz1rJ0",
+	"lXDJFQp1L9IgEnZlUN02zaLYm7mQm4QfZEhLAYnz1yGJ0lnHeJc3luSo8BzyaZ6R4MFCjn4yMTv7bSW4",
+	"f3qJ6uuiXXoGJSMJ4ltHwyio3o9iUlh4rP9M3DThXWUxlCvKgMXkjOTllGbYLv2SM3nG2LQElR4YnJZZ",
+	"yfNdiPXD0yS1GGL39rHsxZv48gX78Bget9XNvD0VI6KLAxb8OsGYRb6YWMSrgZLXOcgBeowzE3uDg/Eg",
+	"mwQUcbxzV/+8u6PjTW1pP+v6kCSUkD9LLsm0rP5DMNrRDV8gtMkEymReNl1BQrZjVvRI/RYX1q01wfrZ",
+	"tDVXe4tOO1eWehQLReGSYpILD+mWzHwvd0xT7FPr2Sjw3pFZ6VanC0Bbl++6PzposCP/96rzpnuuEsxO",
+	"0LvO3+FLo8EZVfLSDF9S9Q7QupfIqks6uhvfUr5YbW4Jc+hjdtDJoHxx5mWFK7JXqUxYWnct+eeXzlri",
+	"7Urrf5aeX5Jiyu4puuq1kX5Hn2jnbPvY5Jw72eg9FR2o28iu3+Bw4XKegXVkiOFanEPJ2CcTopiHpRwH",
+	"eJYLoZcQ2nqcC8ZUJYV1TzboGwD+adDxJli39Jf6nxRtLKmMcRQRKj6a7Mx5YPQTmm9AqDNHOJPeqSEx",
+	"9XIU97CrdA/KZ0sjVl9whIecBbEg6ObqvYnj+adNdUvOYQUFZn7NOlwMAtDAypc5ft0vfMwkk2L0GEH4",
+	"pOX04Xv7oUQZIWZ+dhPrl5oCVQgrdOHN44ZJzbrHPE33LdHtv3WuzqNEIaXnltfbkx1z5u+PneRmrvsz",
+	"EKkssVmHSlmiRBfGhW4NZ8iUTd22RYk+OCy0R6iXZFaXl1/AoXAn+ESnaVtCe/yxL5IORPpx5E/xmBwj",
+	"szsmpDfDvCAYETxgP978cPb5pH15ffK2/Vc2Gs1xM5tIqOaxNgGI2BS96egEERyLyUv99OPAs2crfr1Z",
+	"VnochYyvnv5+qZ8vre+gf7fdG3namR7sRcdmUkWEQRGRaqGpiE49VSGmgnwRSOeVSEnyuvPjtZOaBnQS",
+	"eZ/q5HFdTUmFcqpxdNE6eSfu9SHAWk1mq4QebWVy2tEfv/2Osp34twshltk+8pVe9/wNtLFNlPDKr/1K",
+	"HAX9ylG/MhEi5EcvgZlVPXJX/RL/7NOpT6sumwLOyF9e4qHbr3zNdLA+Sprmqs7YULrnc63W0Obwx+1p",
+	"X8a78gX19LEdw6H5uuARFONilOgc3oiIONKRwKq0baat8zK8zpgx1hQwN+l7blqO25wJLvHv5AqTnqVo",
+	"S53ztmloajrIy5+gseTajQHmPK7Lu5nb7xqU1beX/EejiPBJMNORjV5ShB8K/uvIyHnh0s93MWzVavXV",
+	"AlehQYQVlL0WmpAv2BRjzEdHpp6l3eGeu+8dkMNRDdeHDbfptcjuaK+2Xz9oHDZxa7jr7nn75GB0aPmd",
+	"NEeV8nYFq6BHL/Oo1ZGQHSu73sUn8+SiQwYp1pAbevmNMsaC7hlUdem9TVt231yetq/t7bV7zPVxcGXK",
+	"3a/Y/H0U+YRCe7KfGJCRpF5ltklsrb5e9c4cLGV1cq6zxWXLINHRw5ed89Pu+RvzLYfqV0OS1ptlEYqI",
+	"3FGVSmO2UL+XL6l/1fm+c3JdUlS/Fw81B7eISeubqBKRId1Oj9z9TX+SzKg8Fjt5pdlYiQrMdyx976P3",
+	"xKphRSxYfimTrbhiKp96tYR+/ZJJ6LddZyPM6DhkgCaTTL/YDJTCBUJTqVS7gbhmlbmWwPDkNCbF0HVo",
+	"TPLWs3k/soA/yP2RX8szHsC6DpDCjZqXG07PuudHiNyRaKZaaxfLzQHh81gVnXY+dN5fXEJLdQ996HY+",
+	"dq6OdDpVGKosO800eZ9uKY7J0RRaIGybOq26s7uq5XaMYH54NR1+imeq8p2Lg8DEJ+xAL+Q+VS+ire4Z",
+	"gm+SepCOLgOtY46mmOIx9OJLIigTeyi0ZFWCvim9KMGoOJUECCi0KFdoJdmqK6Y1Z+bEEPIF9li8qKlw",
+	"QktXI8EP4RDzIBbqDJId+SjCnhcRXpDf2D0l0Zpspb4pW+noImE9EXs+W9zbZtFFUge3iE9o/mDYRcIg",
+	"kqNdxivUFE9OIjRKrkEa1BvPRpsNwA+iy+kanmnD16XHOQTMSN6d8/ar9yArnnZ76s9ywqNeLy2jeDH1",
+	"BRroGPsBlIqX5O9+wgIChTWhmMko8ENlW1P2USUZz2uImbSD/DQiiokua8Ez9NXRBm4dJcHzbTqzTjHL",
+	"1clVGyyQJ1NMsGgr2pIE9PvexbnSyxcbD67ZeBwQrf6Uy3GLUi0eScnM65dmRitFMaUiC0B+Cf2I8IXh",
+	"N6qIJBcs5NChAIqtRYSSe+OXEBNCV2+4XlK1so2+/5iWf2nHYsIi/xdVBntCsEciixd4ziqi2omkyyrd",
+	"i6e/6wDbGtf8pqQ3Upua4tugEVsSOvJMVtsC66UZG9W/7Ui1uMwd84FE/mi2qvryFEVTS2zMMLXtwLXj",
+	"x+4o0L0OXnATUSsfU+0QhrEfeFxudbaTQEwFidCERGT7GAU4GpNIlV64Vyi6oO66znNanjj1wfcIKyVj",
+	"H7qnnYtj5MVKakU+RVzVm58nveYhXSO76HRR3R/Ae0n88USUPLakmzbIYItfE5N4OqTYD7TTN1t1otY6",
+	"sPUGK3lwCXW+9z0xWbaMAgbFUN0u2SobDn0kwwljlhAwRQN7hC6Jl75XA4DPQmozhniC2pQ4OXwuKW1E",
+	"PLTFCdHZ5nrukoyKFIBrf0pYLM4WtR3Aet4dTqhnwg98Di0hVZueb9eVqFQMaKfxnGabbgkJVXMUToSA",
+	"2qLDWKjKR1RIhWei+/NYckzuTPv2laRIvb2dO2tO7hpJFozqE1hxRv10G9K6U4u4Xa16e9Y+2em9bTd2",
+	"9yD4ho3Qjzs/xj9Pd3omwP4IKbt5xl6emO0z8SL65PqURcbSn/WRKWUb6lZBI0HtDJMYO4MDmWs8qPTg",
+	"R+n0aYsI+ShpbaaJF2i8lxe9a2uLUmtLP7jfGi2cTOpo5vLaL1L2UJPzWaffnz7qshCsIvVYVDuuzW9z",
+	"lGQxAVmLWKyOrGd87iZrmHNB1dbbuOol5I9ymTQurfCqZEl2lqBhX3CwS3sg2zOfF3L/jXIcFRg2gVGT",
+	"CQNpkgys4DvOOmY1MkHfMfkco4BfVFgjMA3DPFs1IYdEka3ZycfJLAuRbhlnehIzinRGixUIAG9dEj8R",
+	"Ilzk4VE+XZCw315fXyJlwsknVklRMFDpj0P5BnbLKqItzx5bmcXonVghRFRnMiVoYXYq6VqcZgpVchti",
+	"jil3vsssVoXb8GwWoeKtfJhpyLKqJ9cbbTu7hhZpMP+ZwN4E1Dur0tOmihIhnDBAaCYUD+VTQ4gP2opo",
+	"1cSgqbQaCIlNKmoa38ILfoykeD0mwlJuI9enxASkcHV3zMeI3LFbVX1Cf0M8X/UzhFiPqr4uyWfP55wF",
+	"d5lvpkSqXrzqQkw4RKaDM7kK9TVVj0SpbGaGMt9oU3/Fqcwt2GryyzNXK8VTnE5uoqYZ0IhOjiwQtOqk",
+	"DEUkJFglVW8kWKdVXA7X7/qmB3ve8j0JVm9euccqruRqDl+2e73KXOFgcPXklDdzDVRrMFO/w6h0FEGa",
+	"8BaLgJ/ybTQlmPLEwpaJtEriDtTEKtJgESIVFE0NeKM2X1R0Db0TVJWpHwR+xpixpGZMVpKqWe0ORsRL",
+	"ArPnUV8H1wuG1FVMMhrML1zgmW6IOJPKh7YRZ/vX1J01zAL/nIL8P4/krpTSXkYZXqQWgQ9BN/U0YbPy",
+	"TVWjLxNhSMk9CLSZQLb5Na+vNZTJQjdr6rLHSAphiEXwb8FTaiJDM77Sl1/in6cvNQ7NpyfM2c0yxl8Y",
+	"7V+PXr78x7/3+/zTX/7FqkZz4saRL2Y9ue7EOZ1YGyxGpoyJAofhjg5fTgoAKJsWmPcvuyjz7raT9mtV",
+	"tn7epz/utMNwRyIHF3gaoq0b6n/JEQhVXl49d86oS1R9eWhxq458AElfA/RzTKJZn4Y4wlMiSIQkubmH",
+	"s1AVvGNhCrNKXie/U8O+IzPjfQAjhy/Xqb4wjl6pYMlH041JmUPoJ60Fpuz7e6EoA45I9Nqc1vcfr+eI",
+	"/SmZMrDwZzt4pZ0F5GAqejxgYx9cL4CbgMowegqCPGrQMKarT989s8/rTzOzHqc794InGw3pK0OSOo5U",
+	"qMKKIIKP5IeY2HJkEqB0OD8cqQ7adhKu9pEMe8y9JaCwwmHBc+lZGRfR3AmxkK++QxchibBgJecDm8RC",
+	"vsbxKL/n6gAoJ+6C6WFqtJWLwmGRFJd39MftFQD7CqVjRqykKceOjsQZYvcWSb4uj2HKhn4At5AfmVAd",
+	"k37lIAY7B/Wf0y+heAUVfaqYn0/HaAv0btOQOjlWTTWGUrKnCPMZdXHoV2d4Gmyr6J1cA13uIKw6VVFg",
+	"po7pDiZphE6ChUly1dMmTJgfq33apx1gzNAyKyI8ZJQTx9gk5KaCvuzo+klEi5p9Ovi1Dz6pPohGTl8H",
+	"gkCkf61fcfogJvYrR3/89rvTN4oE/KwH71e+DnQNatWkUJUmV7QtY5io9mlHwsChIssMDdTXA9Sv1PsV",
+	"Bw3kRANlvdiCzmCBz6F1CUg4agEcMYpatZqiqhjs7IS6BOE+9YhalGrgKrdKuZ0GGuhBFanSGSipSQKc",
+	"LcL3qoU17KOU3XUSIx4TfqTgQn9FsFGgiPcrR//447ffPzn9Sqg2AzbO/0XtotOvCCZw0AkgLEvu5bn5",
+	"TmrG8ouzr9CvRL4+0O46VdkH1Rw0kEMNUKOGIIlJFXqD9equ2/VaDWA1BM2nqHtm4sKg+YJ8WquTOpDM",
+	"z1bAgcTYAb79/Mdvvw+2j9HgVxjpqxyqT9UFDUP+Un/98o/ffs8PQOMpiXwX+R4A0rYw0iM0KPAc9Fc0",
+	"IV+2MhxYB8856Kxz/fbiFP0F9Sv9Pu1X0F/QZfv6bfaLPj1pn1+cd0/a7z//cNO5+nvu6SIjnv8NmG/u",
+	"ewmMzmXfgnCR7e1teSwws1wr4S4OiWdio1GIxcRBRTBSQh8R0/tciQqqXZ3cbY623rAXvE/jKKh+wEFM",
+	"eLUDj247c7DPyRBKZNASoz6Hdhgq4VM1DJjnfQldcnEQpHkS+vRJwAnIFlV0psIjMEW7aOpTwBY2GmWS",
+	"u/rUDZh766ievRGJOfGkFOISR7UOaNXqSvQIfJdQlZKleVk7xO6E7DSgfjsIromceH9/X8Xwc5VF45f6",
+	"Xf7yffekc97rwDtph/PKj/HP0zcRi0PUU6jWvuxmKrCbZgHAJgnFoV85qjSrtWpTBRVMQDhMcFt+GJNV",
+	"Ihgd07QRsn+0FJiP+qyiwS2Z3bNIShdYuBPCETSD0mZsuRdOn7qYkx2fckK5L4l4MKuiNp2hiAUEokEh",
+	"ENQXai8TLgTZUpIutSXccjFaQuSlNoX0kZfKGOcsfa7n/7LSc+/UQqEmtOE0sJuNWq1gDcVhGGgm9/In",
+	"rkwI2ZQziHWAJu/GwJG8/A94G/JuKvj2s5QmP7sTLFSEolG7KoejJv7uu+++cxtePWf/Pao0ao29nVpr",
+	"p7F/XTs8ataOarW/1A6OarWKY62wPgXVWsgjryhjdx2ShDQeg7h7oiAw0b8AZqKdKru5fFFlF2VShyr7",
+	"bp1IOA9reFjIuZFSI+y7faBGfqC61xjJgXbJHp4bCDJayodq5ofCtWFd711zbijIiikfqpUfqklaCiq8",
+	"N788nVkj8SXjbV1wPvLJEIzzNRPK0ag5eaaqLHIJS60c1b8mZk6pISZOAxMvWwHKoNTjFSq15MzoIGIW",
+	"owEkhJBfE0o9+KtTaSn8tw2c3JOXr3DSFhpeqS9/5YZiHWhGPPVSc/lLr1k09D2PUPVGa/kb50y8ZjGF",
+	"KXZXWUqXSlUdByDV5ZRxuBcZbeEfn+SR8ng6xVJrAlo2H6kOVerGXJdB4ZVPX51KyGyBn8pRDZKslJF1",
+	"HWBK7kHFe0dmg1S6cSAcwEhKOji/VFoycfe6KVxCagYOfAFtY1kcJfH/MJK8dg6SNwYeUvjuIEnL9e1x",
+	"EMHupE+TBmPsnhp+fktmkr+DYG4MjhJGiIVgVHfS4RN2z7MAGfbepwaWF2iQ3MmBMSAdQZCKfHCKKLuH",
+	"mqQzk+NlUigDLEi0Xe3TKxZIkfes3T13VMqCjRWp7W8DndSi0SvmzdYj/stJ8BzhXef+dmkYC3VxU5u3",
+	"ttI/OtfKcqrdUcM7cOv4cLhPWl6zVmBY9cPGfrPeGo0aLew29zFu7A13d3cPhoet5hB7u6NafX/oeS7B",
+	"9fqoOXR393eHo2a92ag1amR3dFDG5A6u65KCbsTkGpsyud08F/Ba9eZob88b7u+26u7wcN/dd71hw2uR",
+	"0b63V3db+3hEvNa+i/cPRo29EWntuXi0Vz8g7t7QJfX1GONeYXJSO2zW8F5rf393r+419/dbtYP9RmPU",
+	"JLhGvBF2G61Rc1Rrurt7dbfW8NzD0f6Bu3vYGNZGtYPhusx0v8ABD9z6aL++53mjxoHbJDVvFw8P67ut",
+	"UfOANMlubb/V9BqtxoHrtkijPmo1dve9XW9IasNRfdSqrcuADwpiQZ3USKM52q8N9/dr9f3DPbe+X2+5",
+	"+16t5h26+7g5PGg2D4awdtzYPWwdYIxrrUO8P/IagFbrMe05fHtc9ruI9eo26qpQvJHDE3v5fy1G3Kqv",
+	"MMUlngUMe9eMvccRCPvfmoGfmAZDmpAU+PZXpzJvQ5D89qUbEY9Q4eNgsQJ2R6jHIp7rFZl5F0JAUU+f",
+	"PSSXQVM55Ukh3hHwW0SoiGaadQKrpIzuaLabRGwqQ1Km4FrSbF7bJjjTOWzIZZRLVU2yT0FUC3R3olpX",
+	"+oCDMU/t+y+4sSwCK9+C/piqQIe2bvLtY4Sp6pmZFYWkCNCqNcvUwMuYT04yG7m2RhjziWSR3iUWk031",
+	"uNWuch7UnF+85GZnTtkB8SckkUaHP6XstS5pioZgcnZzGGNurPxp1Rv78ld1Dl/VnQ2IzVl9RabsTvk4",
+	"p8dZJ6KYRCweT9RdUgNBUg54/pUM369QloWzX6miVq2lOwcKcIWpTFKau2ZFBwKmOt+WRZl024xbwXaz",
+	"TmFBeYR96NVyVnrhA2zGt7+MnWkoZovunzo77897ttY9U7uWMY4XGBV04JQnPH/tnEoY26qZSa62BYU3",
+	"VMTAtq4xnY6bqbyl75iuviUnlGRTk0zUvjzvqVakfao8cXL/5TAKh1RNqmp4gAZpqc2BKpvpgFmz6w0c",
+	"NBAET9Vfpro8qKB9OiD0zo8YhSaqVfT65Ex3PpXjvvYjMsScSNUUxEudJPU9h26habrmLZmBLr5dRW9v",
+	"2h873T5NR3l71kPQtuOdL9BgMuVtpc2Djq7qOmmtuIougJsa+UGr1K1aTbcnl+pvn0oiwuMwBPt8FbVh",
+	"+nyIUogj1aygVasV7e+c4ICAOyYiXLlmQP7oUylrUFU46jjTlTFpQgAGhFTUWJGI9amViq0tPPSI+Keg",
+	"bxuaDNIuPBWXTatJmInSVzNoKLW3q4vTm5Pr7sV5Uh/3qNJ+dVJvNE87r99ACprB9spRJVvv96r7oX3d",
+	"SQr+9ukfv/3ep/B35/zU8ru813A7JBfpvK43mm/edr9fXd/Jn8kjWy42AWEtGS0bzMTzkvSf2tiTaGM9",
+	"IjbiPlahLzX7LFDP1Ex5S6gOeWGRR6KCWdRJbKImgsqPEL/3laMMuIhO6EptorzUNdaqNY8SxXBIAia1",
+	"OMEKxBAkxyNEGeKxO4H4nnKvWs8s+tGNg/+NHEQ68PFhHqJHtCHpQ11F6TRI/Kfku5kfR9EDnt6ieUfO",
+	"WmKGLv+hRcaMqWIhyXopoOiFKuX8KNOVOaB6hnZJSdsUoEz7VyJGpQTHRiMl4KmQbQS0QxI8gSAWJUll",
+	"U6FlLjnq0/sJOKSSQX2IxVBOLB3Jk8i0TR1R6Cu5b8tEH0pa7AaxR7xt47XqU+gbzlFERjGXMm9P2b8U",
+	"+4Zagb5AOIgI9mZgbvNNqL6KvKr2aVt3GBfpjVGAybFNIMRqLiRVniS9pA/xJBUJkJ22rEo4rIVTnsiP",
+	"9Iik9FtQ0hWpqJQEJFZQcm9q7fwpBj4BNe4A9kjCowsVpGRkRRN9Qkh/9b2vLyMyJlReWrJzqxvsPApV",
+	"ddZ7cykxvsqnVZgot1SUzAYIQOi80tJzRQdAek188EC2+5QFELyXrytkyPeRNX1A6vEeQdrRj8ZE6OC4",
+	"ojTqmLLLGUov6a3kKKY8NbDVVUnqVXJcmVK534BI2eVXt95ojdzRcNdrksPmQau16+7u7zVHTeINwcO6",
+	"v3+wPzqs1fa9/eHQbe3Vh0NS3xs2mntNr7FP7DLvoxExS+HiBZ7FfCnpP0XCdYyhEFKSUp7cRVxGhnxv",
+	"oWtBWegTp2AVdQXckXfyuJIgi2x9ThV6K69v8faqeB7OkMfAs4BS4ckIQT7nscr6gwZ+NgmspX9Vodvg",
+	"zWB05TgatR4TR/Oo15TGQfB4t2ep4+DUlPX8866scVfUrpV60R27/eWCEmuhV5QElxk27sxFKT+yRQV8",
+	"FLo/sU733rYh+hsivgmW/xkj/F/RBFQWb1Q/qjWeK94I0gP/JG5rELc3wInLKNsmmkTBMBNbVQHVE87Q",
+	"MiUKCOV3yzxaRYPMp0GSS68KumWLxTJKjvsUU13nR/ffcQOCI6j4it5JCUPNo2itx0COVzYfSXJTo0ku",
+	"Yk3T5FWFBVUc4NsG3Tq6RCMinq87gRcpG2o8Zxjuo91nTWOsJ/KnteIprBW6H+BqIYQFc0RagvAR6Mhy",
+	"m4KybqcKxmbmBMQCr09N9KHNogAWXMjd40h3/i3YEbaPS/WUPoUKIHc48L0krOAdmaURDYYirWtOSDIN",
+	"n0uAI97BgYdrTa91WMeH9Uaz1sKHhwe7hy180PIO9puH7vBgf3iwf4ib9Toe1YjbbA13cf1gr7k/HOGM",
+	"qPbYdlEJ4SoWBRNL+qdR4QFGBctdXEA4Mo0LS33ZV7ryirrM+ukjSZR8TwcGX56/Ud0YpdLV0u0aDVuX",
+	"V9OnfVqoa8AJ9Xag4vOOC4WaeQjEBEdyw7JxQTgiyB9TFknNCbXT/o9c3eQ+HbEok5cL7hyo9uyhODTl",
+	"tFVbOlOZEBQ3DZ2DIn88gXii+4jRcbVP2yZujAsM6clAYwbFro0DxIUfBGiCqccRi4WBTdW4zVAV4kKl",
+	"oGmJ5neiz+BbZIumXSwre8PaqOnWyM7BqIZ3Wu7u7s4h3m3uNEb10d5o3z30GlL7g6NUhSrxEXx4GdLx",
+	"8RBzstdy/A+vLq7ua+/ejFm73W6f924mnZtxu91+K//TZiftv8t/63s/tQL5R7VafUxFRG/V4rzDDKZW",
+	"NxMIGofLX7hm7AzTmaY9/HEuuU1BUHfLTZAkuc6xmBSv84hFYyZ2Qsw5pCBLAcDKvs+wH0C7TJ+OA7IT",
+	"c4IiwomuReKouwW2u2bN3C1HXhy4mjoGT8eqSC6u+sIcI19AoD9cP/i5cPFhkgS+Kmpzxd+hkaRPYVps",
+	"TJhhRO58FnMFVLVPM722fY4atRq617W5WQR3DaBTsICLFicBg2mWgi9QRO4IDnhSf7pPryT5DPypL47A",
+	"wQDdbkJJf/Royg+9VzM12oHQNGppVzgoq6G6P3cv4dOExVGfbrUah1abz2s4q0tzVA/x76ri+5ZGPCtf",
+	"rDwwT+rVfWJLbFu37TtGWJ2yKUZ+b1pl2BFoc4nkidSRfxKqdQZ9opC54jsZsrKEeIFgX06yev4YAjfU",
+	"ueUjgbNBv7mKcdhkGH3/8RptQSGQQa4ryRF6BTWT0B+//T6wtibbTquamRl86JEjqcAI4j5atfoRiukt",
+	"hdhmjT5Goki2QkVzm8qAiXzA8UylSW1nDc0mMUq7QDPL83lSZ79AuPBIkAjVa7r0spF3eBLyrkEDz2qz",
+	"pnwy8vuEbqn4Qymw1XdTsj+KIyCyyXigbDUO04hxdO9Tj93DlZHLBdDmYwnhgL8JoXMqKc+r8KaUfCUx",
+	"W51uAGxPHM2iT1TuTbPuLFxdpsVPavI9nE9p1taouS5pqudmRaq0FVOnTM5bb5hP5yVv6kY/FTL7fjJ8",
+	"4/oX/vfdm1+69XO/y7v0atc96e51b8MfP5x8f1gls+9r5Me2fKj2bx93J0P6gz/6oeo2Ajqcvq55P34f",
+	"PKY4qA+Nx8FCHbOnTAU+/dNy9U/FKuS5SIIO9NV0GKReQjCX8AvVGrA8BFvTyww1NU2wDOl2Upeg8eAt",
+	"cwCW02VQ/AihaRcU7lM3U0QRvIDKFlWmCSqbuulU+rwk57FJyWOqgbl9WpqMoT0VeUHuv23GqzKc7qQS",
+	"1JJrlpTAXEk0M+UgdYlISNPKiGM0/T7bKA5mkxP98dvvWuzSEWY+9YWPg/Q1n6MB9HsdoJdo0JZ//a3e",
+	"aLZ29wYopoGUvMBSA3bbz5ftXu/jxdWpcnJpd32fpgpoTnRLJtlIdltLFIu5PMIpeS5Z7CLkDxbHMiJX",
+	"9hwqTsWsrnJUgbNa/WobuJ46sNgmXx1cNxoF+WpTaejOfXv2LSWhfDfEfyIZ6L+XRJNUFA703TKElc2b",
+	"3iMy9rkgUTlZTap4GalDXikPDeQ/g6TcVk4Z3gLZRfJmrbYOgMWbTGRzYweOMkub/AYwwoN1bImhfqrI",
+	"GQwdxlHIOOnTq86bbu+6c6WIJDyXmuC3la8tIaSUEI+nXSkOMh3ItN8w07CiTwMiJCWVi5XUEbwL2nuX",
+	"KwYGrY8gvRK2/gU/SqrFZxRnntyCPpVCXe0I8jFJAE4DbX9UGZsJwIIxdE/wbRKPDAsE9uAgRTc8+ZNc",
+	"b59uqdFUod9tyV8Oj3JWJeOUzEWRoQVlF64MnjyAUiuKV2kdNA7rzcpmct8DFWyzjD917P+SOnZaFBaR",
+	"L6pCtI0+5e7gk1lUayswhxNGR4Gvej/8J+dC5qqljMN2FkvE/rynZoHsLwXrHME0aX6J/j3PVgp+KsNW",
+	"BnARBkgwRzGsmJuO4qBAx2EVdSkXBMMs2HirDJNLDLW6zrqceqnv2cLS0FWn17lOlQeQ9xMuk3C51NUV",
+	"h8doV6sMWMezpd4s5It1uWCfZtkgKuGCGauGsSwUfXRpc2/l4IMS+kmwf1Uzwdz5SY6qeR4y7CwRHLad",
+	"zHnI5SvVaY4TOlCVgxJfaSv6BarKdhheqOOEFEPFHI39O0KTORUybOf5rs816+3TwoyowHqtrJSTR/G4",
+	"ZXghbd6rSAtghyktb7j14T6pjQ7xgdca7TWHu6SO991DrzZqkNZwbx3OmYH6v7Jr7rqAhbqn2jGwjMRQ",
+	"6P/pilvVvkqEDtxJdlXfOE3zMr45eYvg/BdzhQLxXKC7SPVCRwrrkB1JvaY67mBvB2iYVjyYoeDZwIN6",
+	"EnhQRRc0UIE8U8ZFn0bEJVS/LPlASlHAfKyJuAkRWkKaQRXYQQOjxQyOUmrDRvMBDIq3VvU7WT6x7M0s",
+	"Q0VbRfUsQ7h20KB38+pz++Tk4ub8unTYjPXZlJlRze21MtenqORpdY53JPJHs5QLqv4eGd1K1YwUJAh4",
+	"EmlR7iE/QtoBSr2iM5SAnUrlkQGMjVpN28iSr8Byljtr7AeI4xlHYFFDiZrJIpTZHokOqvvEKM9dVE3K",
+	"TMJ+CqrGw/+fvXdrbiPZ1sT+ShoehwCdAgiAF4lgdMxQIltib1HiJqlWz+nq6UpUJYjaLGSiKwuEsGVF",
+	"bIfDEWO/+MX2eZ2JsHf4bRzhy7z47fyTHXGOZ/6FI9fKzMoCChdSvEmN/bJbYF2y8rKu3/qWJpoGBcVF",
+	"hqXZuXnhQ/+JPXh1wR6Y80K1omKUWQCJCzDxeWDBWGa58d8vwVSBPitanJs4pkNhlo64nIdD2/P5IJZS",
+	"+fI2bolN7nJuL6sbnXfWPKcDhkXVaXtmFUyMe9hm8DFVZ8Fgh5mgqc/7Iomw29DMzArOagZaU46o6UC0",
+	"E6bilGXppL7fy0xfr2kyLx4dqkG/RLl2c+85nzR0oqFK6vrQuoXpa5xHZaToWbtO7a7zod+6gWDOnrJS",
+	"6SXje2SszrkyH1GreSRWKmECJ89DtLkVJyDL1vbDtaA8RleDutC7Y4mtMNXbbqXMEXTK074jFN2Y+qQc",
+	"ywM///Dh3MsBhq57l781Zb2UyX49Hijj4oJleVXAXv4C2/BMwigyaNFlKwx0MwJ3OE9k3lVIAwpNgRDK",
+	"KVSYSr5h7VOgPgoaUEl7LXi16ROp3gTfrJHUpgPD1Asv2WQaYYQz9UXwIjvBedYay1MJFKxaYuabIo0e",
+	"Or11wAbiNvNbar6s7VZXX1NXdgW08XeSXVCgQZM4ZKtLPTvU+46Mqu02W1cyGwXdrje3Z6OgN41ZXv79",
+	"h9bVEW8WA5Y4i0fRzBzelm6xs7wGCn19iijvpDqdV1ObpVTv5BpgvvI5knLETG2L7UxapXJet1SQqjWL",
+	"WojssBy1pUmEHWgRtN2xxyrIkehgeaM8DCknKVNXqjuOjolkUio9K+OE8SyZ+NyJ5Cn7GQerH9sg7xJk",
+	"lTTRwLzWzeH11ZcbRWC7I0oLnjd6wQbdHE2UQ59gfJaUx9ERwH9Q0C9cQOdwluq0wDxhfYrrdYTdY69N",
+	"u7sPVXLYdPZO+q6tmhy6qVgcds9+2H04eMB+4Qysq+9mUVW29/M0pgqkyLQQMSIiB1tZYTFfevXihG2M",
+	"hkoIL7CYM5HqbMRglGQxdFHU3r16QFCwmZU00fveuO2YiYB+rhB1kFnKAFeQaaKfbiK62LUeHtWnsq+M",
+	"beBdHKdxlikhqS1d9VrkJ485GbCBSCe1PYLfEPML/RqMxKSmf29kozLV7kS5akpS1PCVNmaCqfup5u8Q",
+	"KArUiHQMZZQmAURXXtIkYamE0kRjWFcD6JcdeLr7rtPK2ra41jKwplt3ahlXDSyILvB8vqj/Mn6cGPOc",
+	"VEE/0+Uuh95nRmaadwuuA0O4QOeTIQNhLHnc65l2t3n5Is5l9cPr/fMPr8jx0fEhXgluLpUE+6f2s2zY",
+	"OGAZC7OX+XNrngnmUdtrOlc/e1CmiR+gb6qru5Reg9ZnPrcdgRsGfxKbtF+aPZHYJk79QYeY+YREccrC",
+	"TOj+3sOhcs1Ng9729rbPnZxXVe9dW4QD29r0cq/ZwCT4H+rVEAVTs/rr8f5Pv7741+eHZ6RqWgG3mlvP",
+	"t5/tNJs4Zx5pNZvkOH5R2yOUJMq4SXHA2Ju1telzoKjXOy9WXtcwKyeZUJPwfZywW1BR89wSe643eiId",
+	"1I0KykX9MFWjymJUb+pLyiHQ6i977irBLOPydVkoBkzq1WxUvErPtCrvQhPovIs4cnpUim7Jz/jeX+xV",
+	"ovsnFt6b9+KcmUoHi1Y3/jRkFxWvosQDsBq1wy3Wip51N+l2uMOe95q01W2Hm9EW2+7tNJ+1nrd3N+lW",
+	"dzvciZ6x571d2uy2wna0ybZ623QnR3rA0xt/GqqHY7fNreft1uZ0t141H42IXTU+jn6L+SDmjVAMcsH+",
+	"xeO5RXtAbeAj3hNLCUtRXMNZqQKdQ2pl9zBlkkED+rWvdFtGBugrMDG8Jdwg6u26K75jUOCRLBoUn9R5",
+	"+LywVEIvsxaWNuxVUAVGKdFMq3dSdU+tCDOW1dGW0O2IjDjtInhhTIEQn0e1BjkZdZM4RNH0/vSN1k2Y",
+	"7y0YLeAs2emDoowu83lIwz4yD8KN1eAl9NBWA05F0iFDeL5HBvRjnV6w7zZb25s7zWbTI/FgMMqUuxLU",
+	"TOLv8JxegDoL/Io/ajY3QzVj8F/MrwR7yqQIjnr1t4Kz+jHNwn6gNB1oigwY3oKnQQ11yWZzy6aBKOmK",
+	"aALpvHccLS6SAs91NThV/9/BGf+uWW8125vQOQb+3Wq2t+r5P+vbrbZ5fru5o8OehARmfeBhapz68dgP",
+	"NaNpBiEy9OwYj4y629GZpML9ejDk6QbOAXTrhzlQBhYh+4Wsl1TzThN8IVBhY7LJAGnyvjUoO9rNpk5s",
+	"mpcexHIoZIz0Uqb7S6aVFloSCAfRjjLaQHrrob8ttRmrhlc9/f4l2Wnv7OQ67mkAQ+WC1/fPXh4dwUMl",
+	"WnrahrHmBranB1bvrEGOlIkBUxzzJOYswCwCGPWTIYQMuqkYKxsTe+eZJU9HnGtM7YBUQW9IoikC+5ST",
+	"sx9feeq5dBTFwiNXccSER04OvvfIMFFGZsY+ZrU9nU3TN06GzCOvz4/feHA/+en4DRi/P9AregYnWT3S",
+	"MJp7uBgkoFlGwz40HfIgR4L2H3A7wSSqAwmIYliYQ3glTL45bzAfwU91Vw7U34HgkB3CBYgEDS12tuOZ",
+	"lmj1E5HE4aRDJOVRV3zcI9o+q8s0JE+UYffEiYbgqIwYMv0KRxzmS0JJ8YUldtw/OXoiiUjjC8DylhVT",
+	"3chIUze9VvbDCiTMB9okBlTnCte/mGQMjtoqFx/1lLgBabNKQOPpxtOiibiKMTdPfl/3SaWmQ376lW3Z",
+	"ZzSCJfikC/BR6MhZfbSfjOlEatkHdmnRmHRNHMZHA6X24FrHFHW+saAYZt8WrKIp1CDyl5a8Y1aklbzJ",
+	"iBIjFrqjDM/zYmEA0so5y6QKwgFVK0ukcu2CPWKE3nd+5W9/+atfyX95+t378+/rz588gQp3K53xuD1B",
+	"EVD8wiFVClsN+t9UcdT/dT6AmvOu0l1lZuMN4xdZf3YiXsDxNvxfZl8/kagtF6633Yoxz3a2Kl5lEPN4",
+	"oPZA044k5hm7YGlhKFMSaf6mWySpFg9tdh6UWVGyDUptjMXPdtbDr/zcrO/Seu+XTztbn/3Kvyhdglxk",
+	"n73eb2/vlESRXu/X29s7Rpw6qjrmJBFjltZDqjQA+0iq7LeR6ainRl2bu1vcsS0bmatM5i+IUTKryQF9",
+	"dZkkUC9vN3cetdicshL12qxF6FqEPrwIRcNldknQWEORBiY6yrQ6/pJQ80OJV7GqzMNXKNnyy9/V8f82",
+	"8P/+xcLZW0v9tdT/7FU2MQBUwgsAse8nkoRiOCHVgodfA/w5EgfsES7syXKk8H3IxQfbTp/vDSK3c5NY",
+	"8FZrZx4GEUpdQIGWhUAcpUqqEMZFf7PmRlJb18AspqlIl2IWVxnO9O5aSfA+/WK56vtPF0jTz48IBKLd",
+	"bR31JN0JBAoh2j8TAcWpLD/3epLJq0ON8XDCpGQsRklEpFqbqppUT8df1EH0QNHXPBvugWwpxvimA4Rj",
+	"kV5KQhER9+rwvCxI8ZrdMJV0l1GKVQIP5ZmmJ9JM7TyJubZbf99261n854Jbo8wOWMBvyO13LZ3ys5KV",
+	"plMerSWwNizvyrD8ndqTJRqZyj7ib6wicvg4SFVrE8/oU0yPvD7cP7DOb82lei6+4a3ArdinEh1meJ15",
+	"qL4RbZwp8nOLeGf5IGp7JGVZOtEYeKcGyZQ+TS2rc0VZ9TxWS2WCjGmclS5fLto+51ZVeXNRlhpEvvt5",
+	"C4yq/SnNnds2yrZC5bpKenkj648GXQ71TQsSzchlLUOaYKV6D+jhZRwxyJZ+VAIkGAf/+A9BP8gBtFQO",
+	"WZgRsJwAmaPhZz5nHNA8UScnyrZNH/CxaKJ9xM6+dQYVfSB1de0fUUaewRfpT1AHd8CwKqUXf4Su65ka",
+	"mnqQeqrMs1Y031sG27Rp5OCA9MUYBzqgfAKvQswd9nLvibSjPhehbH0sAmQ07BOgwUcGe13Pz9lHGMLO",
+	"lkda7eceaauD397e8Xy+3WrDI1rN9hap0kKittVs/uM/bDabSHOcXjEs+Gu1n//jP6j7uuJjrUHO1IoY",
+	"koBRkpEI6NA4AgI1RllXO7KPNMzgWxrkTIzSkMkO+eHk8JVHTt6+8siro+9JFbO1PXWYawiu+sC6J5jw",
+	"t1tFjenk7as8CyvhceZnZTirZwFyGTP/JEspl0OqpGcNE4/qzZgpHceSNcihmj81OvUYaDUKnUPUENTW",
+	"gZUDTFtO3Q0oSJwbC4wDSARsiyO02TRsDNK4AD47f/3++AWgz06Ofjp8c0aq4zjK+uQf/4H0WXzRzzxj",
+	"TpCtJv6vpss8e8gVBBt8q9k0JA0AmmOhiADRZ4cSxQPGpVJsGPIzxwiPbIPgGdbk5rZHqs9hE0IhNFwO",
+	"mWuN68Yrs3TEQ6qLfkKRpiM1PxoksN0g+3pDU9JjY6JtV4BxwijxHKnZ3bN1O3ZOlTRTY41Tko1SBDoi",
+	"6gOWAgAc0IL3yzAcez5fiN/Qccgx/uuj/rNVcblNDEcb9gBWxRaUtgP3MCiPhs/fxJdo5EDxdS47aJpO",
+	"lqfNF2StrSD6MsewKH4/wObUBhpIRE6G8UeWSO9a4oZst9oeiBqlrGL1aABP5HC5cUGJ6TOg4XuuKb/Z",
+	"VqY8/YimvHqiY9m3yiz76W96zbB3xz18VP8OP+p2oQAOFvLaqS3b7+NWIAD2UDyAofuIUigr29xLhNUN",
+	"7XFMmXxqeVufP+b/udzXW4fq78i1evhldpyx1QLvMIldGp0YqQTywfEiCn4bcGD0MOqtvuaKJiM3dp/j",
+	"uH/+VIHSFa018iC+KZEwNrUSpCD88kvyV447pPT6YkT/s1fJMEh9Ahqi+Am5d6I+QBkkpUbe4s8pS0XY",
+	"h7bazWbz426z2dQqas+1GpRhqK1VjTQ06MGe/ShjRur7p7/v9nIW+3P88GAceOCoiFEG3lWr0QAVB5RC",
+	"iRKMDAuGctauwqSiPwHDR8daWUE3SxttrwIel6PhUKQZi45ZFFMIyT2ehMa+4wkhixHO1WJMdzzYsCw+",
+	"8UB93QoEsnn1kilMw7IkKJMyriw4URJKUXsxR1ICQycQWya5OPMRmpmIC7U1GmSfY22nspAt4QF6Ec3d",
+	"PfUONM/AksYhK4sM20wDext0utT9newTgODPsBI4/JG6PTWhnI1JFbvOdkf5l4FA0VxyNQ+5D4Cpry/G",
+	"JU/EKpguDS/LLPIjGO7RIKfk/4KiH2+Vy8/jAZMZHQxXvP6tcsCWFBQtSanyOLzUZu4+1N071fjqP35t",
+	"Nq+REbWThXN3371t7euXdqw2GwD30zdXxnJfpKe337LA+1QRQ+n8iw6HZ/EFp9koZSUFuChSoMHRDLVp",
+	"PKgjA/0iCboBsmm5HLWySpLqaChZmtW0e9lqNs3LpY5BxRkbABZfbWUWEcFtzBECVylD1aSckEBdLAPP",
+	"BHhEGkE8mWcd8vL0cP/88MAj2AH+QHN5SZKwXga21iVjQ4y1+ByME8gcHp6evju1hH9ajlchfK75h5Fz",
+	"5yjShRbZOA5Zxym2yAdfg7aYS4SxRxYLY1LVn4JPU2Y6Kh7LVTMAFQHhNzjNGLWFaBmWAGBiycTNVhDY",
+	"8gWs7Dcotn/+VCqkZ39tw1ty4Qlb7dpCHIIaR3hrS1m8g5ibf1oHg6YpndxbBShuPXg/Jj3AAdef9/Mn",
+	"xw7HTjoQsKnoUzRHx827S+/ckrtwenW79ErnNhsoTy0CbOVFWu0dt/H7ITS3ZYN1cebjUlJGR2ByqauF",
+	"04rKSjKaopoqTbDp8HoVaSNZRAY0vZTQrFAgqWLqJDQb5PsYMo95z2gzNmRL0LoBaJy1gQhVmTTmkgSX",
+	"bAJ80KT6sh9zJjHD8oZmGrxCaBJfMo+EVLJ6zCXjMs7iK7ZHgv9KJ7x+DXyu3F5EvORkALVp2oc41ckA",
+	"o06Uj7xHAvYxSynS14BHgm3m+wwSN++UCu3kCSv7OcR+Daob0HVAn8p1vgSAesqbsdkB/bUe+K/cJMoy",
+	"D7N13Yl+eoMcFFUk+vVKtUHlazlLpVrUXGHdta46GvwBP+bUSOgVbjqhq1WtncV/ZnfDv2Nv/vlThV7R",
+	"jKbvofi+4i10X1wysV/UzCqx3DRl/O2mV8lERpPDhA3Ut6AyU7+oL5Z3JM7xoKo3LAvCYBVIzvHbZVJb",
+	"SUzixr25gL97Wf1YWLDVAbOTWBC3cwTtJ9w/n1HGqhM9K23xpEuXbL9BjjKZE3DlNPsmT2r7MIgh4+QD",
+	"656J8JJplkPq8+AyDi9ZFGDinFRTRqXgRBMd/3pw+OZQmc/YeD9lJEyEZBGwtySMXunS+YtUjIZAwAv/",
+	"BREb4KdBri4pkitopq8Gq/e25gsz3gekcmUcATAklplIJw3yRlxcQBKUO2a5z6tbzc2aQ89Ih0Md5MG5",
+	"0XIXOnzraIz2Ggzzmu3QXXAfMFSoBT4+UH2qnl1LuFb0SOAr9NDKmcbU9V9LOOeOIiRLaXa1EluzgN2y",
+	"DYjz6kRjy00/bz5+apgKwHpAuHiSU1L18qYcyG/VKMMW3NK+vwv17qr0Ffl0aDeseMYLLPLyPTtv7k7x",
+	"8oGtWOl8+lxuL6D7tvQppWHRW7cPlvbIwF2wPp+LCHQKJ+8VdMLQvMt6+qYNgeueiaPBe9gNJzRDXMZw",
+	"VNoHAxlSkGU/SWAEyk3Ro9jLEx4mh+keZeSx22pu5hC3WsPn38+NABIIABaco5QNExpOhdCUGwNRuXKW",
+	"M3UcblNc3DAzcWOxYI57JYSdUTlTy9CncaXs/F//hOIEPdrUhlETeYcNpFZaR4PugqpripkL2soIzorn",
+	"/DpuxwZS5c4N9HxwWrG4nJZTPU509AJ7eqRH0axNAE168l2Fb73z+MOU2LwDql6cPX0cb189w/OXpheB",
+	"D2uto1c+OQeiiFSAZVx0bJS5vIHO7sKiA4xu4oWe8jgBGw/BEyeOaaIqcJ0OFIITbuObkoxZkqj/hzCn",
+	"z6FIr0EOjE9tPG/lmlvVrHv5BJqfy178ndqepShg6KX9JpbZK/y2R+uk3nbccPl1OnRZAm/eT6QgSSyz",
+	"PMRhAyHIdmd/388CIllWmwf1nV6pcuRvjyaS2cxXV4iEUV75fOfBz/kOz2bBVXE+1wDT9NaudPC/wH9R",
+	"8nHQZelLMPQ6m3YWgHMfrlMbdMxnHJ+HDqfCMYEjsnokFXfEWijfcmBDCSsnkXRh5NaSvJYjwDc+6c25",
+	"OOaq97TyYzC2aXrNDodA8g1pIIx1Zh2CO1tHV0kAdzTYFTIicgEAhJByMoSmgpkgcQZhlYFImYfkAhj8",
+	"hLiicqRoBDUrpseq+gCSCmxdAzktfIc9e4HPx6zbF+ISwvWsQbaaW3m9kzHauCByFPbNN6WajjuXZLqo",
+	"zdJgS8aiJ9ICOaoBhoZJ6dTawx7UzNs0Q7nm/cYOetB5rs9SRmiSWLZ1j3RZSEeSmWByhPot7AvJOOlO",
+	"MAVmejUBelU/3efQvA+zifpuSQYMCNbVxRgMNqzol2yCTenV6kqz2WpzNaTZDK+0jFpHcssNUTvzdjut",
+	"5d9tB3b1zIL0MDqzNLI7tUnnrNYTSWJw16xZUNDYYLQMlf9ktbVR7YtKBxbtJPTJlPkyI6BNimihjS04",
+	"q2eiDm0iTUqpy7IxYxwDXPumYYNk6QsEuune0NgmIBa8aJv7vKpewzj0kQgk+y2oeSRlV+ISwHRQvYOU",
+	"t9rCw/SRPli1BjEZdZslkjHk4LAPRZwkVqDvQeV5rCsjTaOERL3oIr5CtwSfrgyJBtRsghCHLyOa0AA+",
+	"baFBf2ym8jGb9LOYIoD6a00bCn7FUgkfV9yh1jIst6phqr58f3qlu88mLEuH1F4wpBe3MqSvCj4R9qnp",
+	"m3B29PbVm8OKV8ECq2N5oTYsegv2lkqfJYmYl2t5PtsDiUVx5vodvVQMis6DV4nVv3WVzkBe6PGcH/50",
+	"DgsCp9w6WZL9pl2JWeTdg/og+kCv7oAY4bhWwbesgo+ntU42xnZLq/ohZmU2Pg3UKfi8gZsQa+6WKG19",
+	"L6pt4hjokHjpC+jNFgzkBVjhypvgETKZUBKxMB7QhMQR+gBUkkCdi6AoyvRRKVH9MNwbSzE9b6j7vTn4",
+	"91OYCungyMv8Lsl4hi5UZIgvoFMd+BgN8kJkfWTP0DxWPkcHzdMzgYaqfkPNeG363w0tEwICDpyXu2ZA",
+	"wB9nxjTwEF0/e9+UIwbfBNgc+1GGF8EYGYZKJG+m5fMRx1RKtMSVM6+fZw7glOrZ/9a8lyW66Lr650FU",
+	"jz5E8zTPreuQZW6cfp01gdca5JY1CJ5IDADZY7mK5rCnu56Ii0VZO0GiOMJ25SaCBPGyo2OizsZ0buKU",
+	"hSKNWNTRfFchTRIreJ3Qk89BcJnuOVIMGFIEVo1gwy3jaQmLcYARulxaKmpInqfrm1CGot9U8/KCHw1i",
+	"5xH6VPAE9S+AKVDw4nS3PxyNtsyHTAyBZUqdD+bzKuUEQsomJoFyGIanNvhAXBnJjAqCAnEk/vYnob4c",
+	"NzQSNwX4Zs0BA+X0GU0vGEgZy0AHUHSssm/gRVcs7WrSVNRBJp42pTwCz+dTkb3AM7E+HGIDBg0/GzAo",
+	"Tpb7C84nPE1PewOnPWioizLhtgrXnQj1vWBakOr54dv9t+c1D2GasO9EqmEiyhzwefXdyZn+u1JJl2xC",
+	"qvsnJ7+eHZ7+eHhaM1XZukWifuz7s8PT2kLP9Z35+Y3a4r+bjNSdI9lDLRyKG67iVfR2UJqqbf5pNZXa",
+	"BAuV4lQqiGWamK1M9ZapyBJ1p7TmMyUQ1cE6clRoftSUGX54drb/6vDhPTN3w67uniXigjCepfHaQ7t1",
+	"/Xru6jsrZtSUr6hnJcuUClgl2X90TNJRwmSDBL00ZjyS73gyCfIOoRBYqHW0/a5MPUJLgpiEMxZJhKJL",
+	"xpUbp9Qd1v+ELIZAoSBdRvRrprB6HlKJvD4/P7E3Wtg/lkjV5hCBHQ3OzPf+rrwDZ710/OdWMTxmUpd2",
+	"vtTXrcXAXYoBmW/x8nTJMkitW1++5yAdkbbGMZO0qCHVwK4smrpBrTEX//qVnMAbgmsLJ02D5a57jB4K",
+	"CHvdY7yGwj7Wwmg8zUVveLFYmDEMMMy7klWQl1K6vrbueTvWuFpANACY1lHWULLHxbjh81nQYElx8Vzc",
+	"IDGwwZJSYZ/PxQ3i1SugBhFgu4YNXhc2OL0cBjaIv68KGsSrHxdkcKpeetWSKfvlJphaUjgloEeEiZaW",
+	"lEc9CpQgHonV3UAdHVkbf3cMFDTzvKKcNxmcuaIeexibkKaboxJJ5Eh7ycKUZZIMgIe9Qc4Y0wHQD/re",
+	"nkhJX4whBqq8vJg5FI3Kk5PxBS+vMVbf+MGM9Hfkus3DJj8vKcbktJvkSRbI6MHqmzCYZFB1NpXDq/yC",
+	"YahN2JKp2gGVp0+fPt3tbdJ5RZwlbx8Vysn0J0ER2cfRbwOzy6bYRr9MCun9oLbGMovVpimrXGS66zW0",
+	"oLcVPpoNtN2sreXTnTmn4/wEl3umcxLlF7FUJ41Q8v70jc0oQ2q8IPdwzyNYAEuFCk3w9eufSBA0Mb/w",
+	"eYB7PlB+bW+UJBq8q1lvAHgL6F0NrWWcpCIDcrasn4rRRV/ndvRerHla/CGd52QMN7NEMmD0nN1tzs7c",
+	"au6SLpsIiGhR7MRAuADMheXMkZCPULOgrsdMzdOnByhPJ42nT8n3QtvaMBlI+ClHXTWhXTXsyRD9At3Z",
+	"RCpv1SOZ0DehELEIa48EJ+/OznUv0lGa6NQOjihwaa07ZFq4BTY81xXRxOfBJ78SR36lY+ibtR6YkDgy",
+	"TM2ej5ILrnIlF/wJMNDwJ3r5K/Tl8vxcQDpPPv3+Jdnc3Nx1HqsEql/pfPrbX/76+bOy9gP1i00N6Ywx",
+	"KCn3vR6ZEpguhWsDU+MYJIHUlfpKjRvFznYe0XUenwN4Nia4coo/XVGTw9v3Co+gUcSizs9oBP7tL3/9",
+	"Rafyij8Wnq0R+g2NqYDn4aWy8zP1SNdcjrGKBrxij5iL9B9Nfs0daTHnhk9OWcKoZGqsERsmYjKASUto",
+	"lyUeibnMaJJID1rojFImPQJADeAyAW7w7/EPJywNGc/w7T5PeUM/udGnCfQKgjhDSmW/TsfQ8kMkiXLq",
+	"oljCpiWU9EVW18lWfTcekdfIWt4hwU/1n0a/DeqHV9j7DVpGwkHRXQjNBeZI6WucnerZgwi9XDCNDN2L",
+	"nNutARGQ6nsefySDOEli3cvIAbhkGRsMMzKmUhs/ugGLeY4Vq+Q70mcfq6+P91/qhmFVFF0emX4l+Tvi",
+	"Vxp+hfwdNiuqBR7yQnYZyDz4ZqDvwmaVapc3yH4efE+Z0hEjQ8RjywY8on6nKXL8h0KtrRLB8YAZ9s3e",
+	"SKq7zFAklH1gf5dttfDwUJFEsCr7+bSCJcCAhQzAAu2PH0HExOo+0wKKvDMpAC2l1azHthvFNr7X8znG",
+	"pWhX7Y5Wk0iPtNTLPRyDRzab6v9hS7dJfw9pynR5SCqGQ4akY8ZGHdAJUWrkivlc07AjlyjlkUdSmrJk",
+	"4jlfqozBDolYNEJ5CG01ZzZWw+cHRTv4txEbIXXpiZDZRcrO/vgGWutQIEajqSUl0cI7ERJIPjnb03AG",
+	"vaGAmlmHanOtZ2cbYrZJblLn4zAa5QXyUivtoJTKvrX/Ue4jbfUZ41EHEj0gRaly+0H7eUROeNhPBRcj",
+	"qeYGlsKcFZMGstzXoHAzkbKoM0/d4OEAsoWuuNJspagoclQaPvBXNWgNjEcJn+VIH/UEsBuqAaZoA48E",
+	"mcD/N4lcABNoEBP8jloO/jOHVAU1dWjURtWmBtbk/HD27i0et1iiyqNJIsZ+pYP5MY/4FaSgUj/p7pKf",
+	"A6C2koWhVp0EmWb+3swtAXxGbc/n6rwgJEQNJlFXQpsgsE8a5K2wA8QD5ayekhlilB3LwCNUbaS68z1K",
+	"DFNORjxVpgHUaCnDQx0SFsYRi2BbC64fEnTIyf7ZGQ7A/Q49Eo+cHv5w+PJcfynQ1Kutth9FKZOSSdxo",
+	"6hU4k30BdLlAep8yXaOWCTXSRIhhl4aXHklifllPREgTUg0TMVKqOaOg67kpZah5ZJjGV5oY3eYR4Xs1",
+	"ByLFQbjcuIYQF8E4UETFNOWWz0GCg8UUCs6x1ML2xqrCkYWAJdiqpjOW/QQNSuXua7nIfJxpGLCOVDqH",
+	"PR1xiYOCJgofDl+8fvfuD7/uv3nz7sOvJ6dHP+6fH0Iks8x/fuk64t9m5uUL/N9VnddreqY46fdM3Xuf",
+	"cYLtbpM9C1vRc9rubbGd7m64GbXos16Ttbtb4U70nLZ6m2y7+yzcjZq0zbZ6O93nYSvaZNvP7ii+cOvh",
+	"hWWhBc7GxDpLtrsiTpHxKtc0+F9tIg37aVCzxNcMqm58ilcnvNQ37REnPIoldWC4W2tXmYrWTF2IlzeA",
+	"yDmUjV+HOnjIMl9j9caSXAi+Joe7K/LGxcdrhQrf3MmZqvHdLC3viaMbNqMrazb4y7UhNWIQZxmLzK9A",
+	"sAp9lJlyNFmDBBhlPAMtYlwsTTlnkHMYwiQmCqBDbZxUIWqp/rOGQmE2EKp0VlFD7flcTDnXJo+zioTZ",
+	"I1vNXbyK4oOchBGO19xp3v/+9M18lrzfh6FqgHjXskceBhy0ojGkrblc8aztnq/T7tGMe19k92zkdsyS",
+	"5LIJg2bC2D5ADgBxWV3UY01sF2LUIVOxWR0zKYnNQtCO62CvqeXQr+UjLIhRvwGqGN2FIiIZxSg0gR8l",
+	"iY4AxBkJxSiJoBtBF4Iy4L/bxAdTa7OilbY47Z3H6NaVIreG4cENUOm0lxRDtlougAd2G6zPs95m2KTb",
+	"7Xq7u8vqW9FWt77bfc7qW2Gr12Q7vTZttdQ9I1zTY1npbG57FdgViBuC/ejUqmjnWzm6Z9ppheEr17vV",
+	"9qxPixL/oYFAxb05uUb3BZz5NRjotgX3/px4/9dpWbsKZpT1NxJxEfMFLeVokmBYOocFdGl4SRiPSFXn",
+	"EGwEHf++PxyeaRMaOWp6qRgAhcBVHLKa0j8XLINI+NExMsNCflQpE9GDYA/C2iDBr2s6ix3YgHSTTFih",
+	"uZsaBjxVc+Bo+nEy2xHOxv7L+0HEmQlKVyF3MqcdX82zPUlpPinwbwwy6NajkGyCBDN8l8/tZ3RT3a4f",
+	"7u4CU34cQfLw3JDmQh6I/PDhHOYo2NfnD6Rfh7xgNGVpQAQ39ZJYbAvqEtK+wcZYDfhfwsO+C/ZIypSz",
+	"kHdKDdjHYZwyuZ8FMOMjfsnFmBt6NBJSrsaqNGUPtoHPbf4Ss+04m609tcYmc4xHzoN5FSmipZFAzUx+",
+	"eVu8N7Afvx7ioXPdO0Tt6kRckJjv5RtS2SecjYsUGU6vn/l8P7fCkXUnpMV6r7g6fXeW4AB2W6VTYZMf",
+	"+t1XYfwu/uHo/Z+PWm/jI3nET7fDl0c7R5fDn358+cNug01+aLKf9tVFw+7ZD7uNsJ3w7uD7ZvTTD8lt",
+	"BqDP1aiWeVww9G/Oz3qwJkdLO85JOYJmI0YXLOBS7iY0vExio6jKA8Dn9JJJEnQTEV6y6L1t09wrNjew",
+	"z5ryJeAwY/YQe6GW1F1xeLh69F1LqhfuVzyC8G0+OyQR/IKlRM/z2uxcnXsft4/u9DHb32NueRBYRc4u",
+	"Bp9Xz7+H+EflXPMsmZifTfe1MjfY2Vt37gE/6s588xzV1pRScwpLXoju3CarD+o/Oou6uu9oNsu6muR6",
+	"J/l4kquRkj49pR7VySgr0U58rnLaL6yOA1tSCktq3lGwyvG61KU/U/9ATKqhotmzv8h+DHy7l2yYkeoI",
+	"b8esKEDHJD6VK/8yQUqcWoO8MFdJMWDQy1yzj5lROg1R0U1TFzOepUgLbTlJp6cgdiXbXkEnp0yrHAT5",
+	"GJYfG/sr8yRefFUaevWuY7csru5E8CwzIuzu1vtiLXBWFTgvFhgOjp3sst8urji2Eqdwi0eGMeeGv7jY",
+	"eZhNGRo6QVVuYrwsDOR3ZWOUcRhFKe1ppsCEWp7lG5ENLiS7faYc8tb2dRgH2zciu302zcEEnQZx85io",
+	"hVIPZ+rinQItk/NewMNGurVHa26bw6lvenBTy93cq9tahYO2Fn0riz53tkmyuOdSYY43PpldtxA3dgoh",
+	"WjnDHo7R64J1BqoL6tds63q1gWt7LkgbQSg+12aK5oG1qBLC2ccsB+6nwP4x8+4uDS8Bbw6Wj/snn2tL",
+	"cAtjxa4g1+hp21GkQIauD5cmqCUF9oBgfjNid/rvvvfauV4x7L62yh0vtQD9ouav68bED9VUzaDWwuI2",
+	"u+4B39Aa9lM5fuyMXk33OB1xLHpVpxEqOwvnr2qzScqV6sKlAbwjIGHCaKoOf83zOahh7YkVHzHtxHBG",
+	"JizLU0f9WOpaE8yPYaUsFnN8wcEuO8lnrGCQHcBcPf6zXJpzgUWAZdubWSG7MsXEizGZynIukZ6LXAIM",
+	"6Mc3jF9k/Upnq7m7Y3OpMlOy+sbpleubFsu8qcJu+9b5o+5QBinhQCgxO+HaomcwQrOiVPJ86EOj2+Ji",
+	"xZKomyJs4mXtBoA8FaWUe/aBt16zylOJkCzSHWUQDCJckOFI9gkXWdzTm49kAsSMETAgkvogj0Svl8Sc",
+	"NcjxCHmLfV4Y4oK0OxThsYhU44z0RQKVpqFj/oRiUM4aOSWGjkfIRPRVmBQ3BKjCMpew1w1TNTWZxvPp",
+	"q6b3jrpLLaH6s4clj+qfI65+UCJuhqnJTR3/rB/7i71OdP/Ewuy+8a7TS34dsfYED4ohXAN+szUx3l33",
+	"iFarpLQqbrQp4fVEFkSMvInENHGCOTLzJOYS3z+MuZwRiI6JpXwYDIqRvEWHR6xRFmeOGQaV3MYOAwvP",
+	"IF7MA5B/3vhXe7bnh5N50wnimHtkq7lZAx/M53dnq53gVH2FxpqRXkM1V47wGsbFxlwYLCqzzYbm2+fj",
+	"YW6Jq25tnD1W4+wk5lYU3IKbmDIazQc9HosZN1HdANEetXmhyx8SL4oRgP9EBP4H/KFjAPYJzZi0MZ6a",
+	"9ufgIWi0YcAJq+6BDEY/eUg1/VzxCbrMn2bKsyHnfSBsynTx0pRsxpAqwUwZkGrAvGnBqG7AvhCnJvAa",
+	"GCIMY7/5PM7USCSTUxEm9FanTdKcWkFOPwpnD+SgzwP1DyP4yP4C0WpzncArVi6kt5pbZdLzmKaX7jFV",
+	"n/mNm5gYj79R8FrNjhUv2iy8h2ZKNjHwbKXEQPOOQvfq65eJ8fz4rwma798OhXkvqtIUD/Q8wY8Ih3pq",
+	"kIzzUqDfF7ARBWyVLlOKSDWwrV+/i3koBjG/CDxdJwWUudCuBhjVuHuxGGUXQl1cm6ZxFvB+miS2iAo3",
+	"8byCJRymxWV+qSArzoH5JvKd5v8TBSCG+QrzZ10KgH8uBtjMk+bF2MzMlNMOu7czPhrAuuY/mXE4jqwN",
+	"xZW0g00m+apCCiaWepL3oHE4/rcJhujy4XmsyVrErCpdzkQY00Qvl645+gr7r84t3ypmlnupGLyfYVT2",
+	"Kn3Ko8RNOadMSdBKp9KPK1bRwV1tvMNK8pPDtwdHb18Bjvz948PYFY7j6pnfIhBrnftdXQMAH/PU9K2K",
+	"t8tNV0LlpSSB2VJBsSUOGrn66coI1ZvQqRHKK1ehz5v0OfBo/YmFUDS0V7wIrFdqOvs09JMDh6tf28An",
+	"9mSTLKVXLNHQNp+DGCIo5jxCLQGdbttqOHuKuLr8+2YgdZs5zN0O08EQlwLwwL1YhsBz2AqgKdxYAKeK",
+	"6TakMYIeRmf0xPrcTLbthdtnA4wxy7LG61iKbJ0hOlHCOw77e3o9COXAUIbaTGnVmMtMWW6iZ5GSFKgS",
+	"BJ8XmuZR4XTfsq61EHpggtAb0AAyr9UU3ArG229Vvq/8L6RtdXfKVDItnjMwLeXnpNJA29xOJu1G3F2P",
+	"QHvdkR5ahVVLj9ozR/B3zyZxl+lEBhGdotZa3WXZ+GS32OcNlG8lPb6XGYquIarRyfO15LR661hZjoUn",
+	"XRaKQS7URQ/pGiEc5GlRYQS6ulL6fP/ly8OT88MDbypEtKpyzEuLDQ+KvlLrPEehFaNHzmggeodftghW",
+	"bjU/t+w6U1rNsQ3y8idzkua1U48jEqTsN+io7vOlLdWVLCnvmwNrcou66ZEL3en7dzqb+f2ry2KzAR+Z",
+	"MLaC2IxvLYnvThLva+vwdmQx2vv3Jou1e9Epk6+a/vfwYEXp6vNVxeue+zQg65aXyImA1LuPTvyWSMxT",
+	"mLkHl5h3KT3M+q+lx91JD9xG15ceK9bd6IsL5btugZ5usl/WhY+YJnyNBUHjdWVvtoJBMVMqV7QwRo81",
+	"Bnnd4OM66HjNoONgYmZu+YHfMO1eFpWZHCr7H/hL8zMuOOmKrE9kHDG5V6wQKsA9ZUYn8+kqNBCgKFnm",
+	"V3TgDnq8KnElPopiKfOaUfhmVRc9sxWmI+rLqMy0TsyEZrhaHMIs8prdGs2RcxIBFLJY8+IlUzYrJdji",
+	"iYieV1LjagidFpBpHE9e4bu/AXW72gLA966ugHDe16fzOuQSF2ZLrZTpQmZ9aeGqYsxz6j7c617u8Zmc",
+	"GI9IgJv/KJIBoVIfBQnpFoNpJTEvXgaW8BCPRRyhPRpfcJGyqNYgHzQ0LtBd1wK37cowDi+ljz2W6NQl",
+	"tp+fZpXQELDdvfyImmaF0HcyJwhEzJnP1RPy0shD3R8J7jRuMTZ1Y9iw7OXp4b5yoea2eIF9fgtq8oa4",
+	"Lj09lQ7+l46U2aVQu8JFTOF/blZ+sXL2gA0E7ojVrUv45vtttnLD7s+LpkcDxzbLpsKrcJHFIcO36YaC",
+	"xWgkNjLKScVvy3SHyV1m2OAR1rOwZv1+fKg028fE7Kd53gEK8Q2zm5a2/9f9s7SdUs2gcxflE8GZDcVl",
+	"gvxJxLzm6cZe0BnLgGKPIuVCZDTm0ufBJTaVD9BlgHYJngYXpxcWk9YggXog7SYsIBlLEgBGQf7dURb5",
+	"632uLidFflT9pabV5ucNdY2NotbmodtO4IPvx3xyW+yvLa21pYXFBe6JW36SJaNp2J97knEjLzmYJD+X",
+	"1Zf9mDOJXLpvaBZzrEanSXzJaoQOhGkxWpQMJuaf4/LHXP9tb/YPeMpLIS/qa+7n9B0N9Pk7NebE+hyu",
+	"z6EDmVBbceVzaPXMQjbYPsN20cS0g5Z5a+k9o1dZIh1i6uVeg88Pjs7O3r358fDA6VT9RNpIXUi5y5GK",
+	"FQSlsTg9qtvyMh6M88Q0217v99Xjb3rO5hmRc6hgy2umCiEswJe46gJ2uq7csvt8ZjO+Ytkj34er+07r",
+	"fbjyPoRJJRHLaJwsDQIvVfGvUCpjEdy8Tm65WBYptu0dxFyXVMmCRMWO/xgd8Ag67eqmq1jG3TiJs8me",
+	"7vrmc5MQJZeMwfmIU3JFkxHTjc5taOuCZStL+vcnB/MCRNjT6YEDRAtjGx9YEooB+y+ccMYMCcXS8/Yw",
+	"DdKuESZZF+Xde/jDtjNbMfwxJyiwPFXzJK/EgJCDudMjIomcmrqeSIFGB6UKlFMrmSIbhbqHPJ4tCdcF",
+	"BpmVRdwVRrqIWavP+cgllBZzYhuwiX8QMb+14r1vsoasPIo7g8HXP7yYzIDy/7//6f/8T//hP/7T//Dv",
+	"/um/+9+mIKGtufD8RwjrmN4vq3ub5pCsy8uuH//RtUEF+YJsgHPs8qWJcSO6pjp8FbZ3SU7cnIPb6P2z",
+	"WjmcjiTnom6mDg7I4CNCyyrizGeC+PQL4lMXEZDZErmJocQp5OGmoakozzVpBp5zXR5ny+CuVR7nYFXR",
+	"aNApRO0lYY/fYoQto5esuCn21LNJgJcFQO568n5+ALy2VG84NXSkSm2MIvK5+XOYjCIW1abAsI7fpzOl",
+	"uf+X2t8gkzotGXyOlV2xnK+6nMynI4zuWnc5rzpFwf6gVQqPRindnXpZF409slKFPLf3xab1ahVkj091",
+	"ebdcSlHQUaRMRTnVBYU6C4jcYqWFla5VHUIA/u1pJVbL69ymSzVMoY8m3LZCA6E0gZUqAZFscXXbQq9l",
+	"qcLxiEh9Pl11UdQIN6x78/m8wjeytO6ttbju7XY10aNWKlN3twtoF0fXuEiVm2gcpzLuUamcdWncQ5TG",
+	"uVbu7WicuXVyv2eNYzwhR6zuYSveqYK+Mi3h8yk1MaNtblCs97i0ydwyvsegAO5Y3q2L+e6xmO+m8k5b",
+	"fwvD1voaTx8ot30WhqT1PzQyO4sHDMMialAsapBjnaWCkEQV+IXnB5f1xb/rMj+cuKVYYafKb1/3304F",
+	"aJp3H94enpZYQi345C9+m64pxHcdHx6/KH3ZquHn9h2Hn3FHrR551vt9HXC+ZsJ9YE/ubWfcSy2TfePC",
+	"xvwqzpjUrC4x14SPWllrvLGOIJqEuVPe0SD7uuN9n2aaTL2kEoO4hRh7hBIueF2PQNsf5YArD8GOmqZL",
+	"2hCoV16/gcfp7Nf9g4PyJP1+FN2eoPyiJhAlNRtbsODXPpxyP4rW+fh1Pt7x5KJonkBZwZ5Zhmk2FgmC",
+	"mlFxKcfG6LgSXPNqZoyDPr4nQ2ZKXP4+QMtrlX6f2OUvOYircAh8gH4nHNGc6nqInXiOE191nHiExgwT",
+	"GnMzsJou15ZYTIm/+rxapll/PT08fvfj4UFtD4MSgjNdUmBeqbV5wqC7XlXf9ubw+3PTFwUHFVKuLAW4",
+	"DuVBxyY83bwsknZaM2PcF7bcs4DUm8P9j408nW3/CCUKhp6swfZwsG2crDVo+zohBDVjdisC1hq29ILT",
+	"bhph4LGv6yKBYgHDUhScecg0mTyQMGK8cLqlB6SW4Mcz9luwRyQdMJ/34gTIhi1pmFLg3UnGSHcUXbCM",
+	"DFmKmoBipFJwVs9EXXDbxrZUufvc5yCaArD/zqBJiilGR1CHZL955qkW8PFEutfguAI54SGLAhLSNJ34",
+	"PM5qKGxgXNhuzrD7FlqNoIWiG6eg9UmqkvHIIyyKM4SjXIlLViMhzAbaqnFm8YT6Jnd2KfT4BSE07pC+",
+	"GBNKsDs3CtAeSxLSZf2YR4Qa6EZ3QgYiVZJNSWKiPoikbJjQiSS9OEk0zJkOPfyo7gT+fyGS8DVO//1L",
+	"tBJ6/bzRH0xYZK3+WM6uecncFmL9W81yNmGzkwp8wj2RDih2DMh2oFl5zOPBaABhE00uHPOMXbD0Dnj3",
+	"b7XI9GhwjI3Wr7E2ZxlNs/N4wFa7/JBHePE9drx/dfru/cl0C/tKWN/utWnlrtvYF6UgxMti5Abder5y",
+	"Z/tW27a2z9NQDw4PPcbnXMeQx0O6VvDXDM71raRdqtStOlf75fOS1ICWmQ7lfYGJRT0iKGp4UoXFbGqt",
+	"l/cFq3k+13u3GClDawC7Iuuj1iDfa60fikE35qzjViBrECI2wU4x/obkn+BZ1DwS6FMTeFo9GxkUkL/9",
+	"9/8rsccX/hUwFDkBmAR6MypFHjNoXwbkSrQrRhlpkeP4hbNRzXg7hOJtqM9z9S5GSWSMAlCv0AUtvWIR",
+	"kQOcyCoFJ0Nm0APAtl8DpArlcgxfFainawtJneQAczIcbAL4/iQOmXl0VV8TxVdxpAuURK8nWaaZ/Hsi",
+	"re1B4tXQ5kN/f/wETbkzmKfaz2J+kbDb0u0lhVbWUbwOPxdIv3vIra+17xe7eWu1cPdq4d2ME7SKblgS",
+	"V32ZiFFE8CIirnTQ3Eo7RzuElAP2vKrMa8chmyWLhConjWDHJt9OaXCtoxM8KFdB4q/OSeFzJKUoKqgG",
+	"OdVayA6cpgwCNj21MPNZJ/S+XfNOrI/3I4nfDvIducLZ5guayJ5h5yNr2GTCtKiuYgfMmtOrmlTBY6o1",
+	"oE90BuHXwQigVEkixhimgd3gc9GDOkdrkZHqOfuYvcTbyN/+8ldyzNILpn+oQYBqq9lE+8eMRqdSNSOf",
+	"juQWe/8/kWjDYE9a7E+rr8/iAdvLY0eB4+YF2CUQ4Wcpy0Yp1x1q0ZjVAzBVRkgMP91BVgeYS7po69sD",
+	"n9sGsjZI7Haxwud47hQ7jPbT4WTRw+QywOQK3WbNCD3DqZgqA29M04hFG7+NRJZLvYVBabUb9DF+uAR0",
+	"WRPW3BX/5FdGaeJXOn6ln2VD2dnY6MUJa0TsqvFx9FvMBzFvhGIA50D9ZYN2Q7/yueBSHx3vvzqsWNfZ",
+	"BRSv2DvRmah7Yh4snRY3cIGhhluZqduKcwAkFmHd7a3SFSiNajwrXZlbjk4swwjogkIjCdbYAMAGbLVX",
+	"gEmeC3FM+cQWk99LC6uBlVtLVeKnGAMgczk/tACGOHioLVwMO/QIWLZjTs4Pfzo3L90jgTkKAbr60M7c",
+	"4Uu3hThmP+H1tsP4mRgwQ/GUZ1Es9shzVXTOLOtzGMVWs6kucKIsZKu5WybgD6M4uxUBv5LXii8qZBBv",
+	"qhOKoVjMkuBhud6hj+LsvhFJK8obs7zfPCrpG2BVVdvo+iJnAw/ofGO8IHrUpdJKG7M7xnHWj02JgrqE",
+	"jGMeiTGptskg5qOMSdKd2Jbfe2jUzpZ45LQB9lWU22wZAeud0Ax+VHZ0gxxl0oQ9SSx9HiaMpizySKDl",
+	"TmDrQyAENyUAp0zjhr3JtpeVGVr3+EFgFMtSqeg5kEzw6bFjalp07y1NExdqyi7KQRjqlgcViA8rdKbm",
+	"bO2JXwNgAadvqRAQQ7mhrNRYZnE4vyIDkoCAVEBY8rgvEkaGCc16Ih14Nl4fUdnvCppGDXJIw76yA9RH",
+	"jZSHB8VLGOivqsvpJeM+VzY5oSSkYZ/ZtMZOk0gWCmiQmUR7JLhgXB0MXbSFTYsZrzXIgfpvmjICqGkW",
+	"2a7P6GQ/kVgZ8md1TKs/vf/j8a/nR8eHf//u7WEpk/IrBq3m9WzcBUH7cPgjS6Xyxiud9panfpCVTuu5",
+	"V+lOMibPwKyvdJ5tbjWbm3Cr8n1kpbP7vO1VnHmYKXItoXRXT97a8SrxYF+3vKp0ttubTeutyDdUZs/U",
+	"JFY6rdZm2/nLuYjoRI2sueVVBE9izl7moYRK5/kzrzIcyT6TZzAb7eZWq+VVUv5ixCMY8bZylBinmM9t",
+	"36KP9G4o82VaJkRCvXcb37ooEENZzsyjjymR7tY24kAM5ZQ8sGs2RxhgnQFeNR3EzqPfA5qFfSbJkKa2",
+	"mgHv0XyERHONDWjMfa7rHp5IwuoDGieERlHKpPRISCWrx1wyLuMsvmLJZA9Sp9lIBsBRqPFTDIjXAVEd",
+	"xRL+2+f6WxokoMOhBnTp5m+FAaljiK6LibojbjSal24815N0Xa38gIk6HPIZzBwmsu+hxkzPOgBI5pT3",
+	"zxR9MbUBKh1sKPGvDANRKAY6XtNq2/zqIf6RnGWjKBauODl8u//izeEB1p7ZUbTmN8V4PmcUERuIf+VG",
+	"pMwoCh0xSl/90JVouOKrpzzMaVnbWSsLV2hwl1lhsFSqoquViYuLhNXNml63De67ocSlXVqvZnoIUdIV",
+	"0QQML0S5fvoc1DzSS+KhKwktpEZvYfCSDo7O4B+IXfd58MmvaGHrVzrkb3/562eopNcCVH0U88i4H4d9",
+	"MqDKd0tZBrAVSXusQT7040SZpvqVsbTyWukDqwqkwbrL+IKTmHugLfRNmbhkkKqVY5bqEBSH+0GUPyGX",
+	"bCI9uJVmoxT8x8jnR8f2zlS5F72RVOboVnOzRgRXzl46AUgs5SGYo4KHzLP36Hq+WMoRmJqIFGr4/FBN",
+	"h/Lz4jxrAxFadVOC6o9mDbIP4y3MeMxh1JyNcebKFM45bBdXfle+IFql1y7vyXMdYYKvt4deB6tu30p+",
+	"IK1h9nrl1qXwMjN13nZYR/bZXctwOL3MMRytcJor0ZXnsxGxqzhki3kM9DWEcnJ0jGlWp7Q3ZRexzBgE",
+	"qooFCci7rQXPANxm62ZDf7YnknRpeEkYB5M3FFyKhDXIAaNhFl9BTzn78pSRRL1IoxoDuIQFBCTA/JZC",
+	"sn+gP/GOg0/7w+F5PGAyo4Phite/VaJ5DlbPzDTic8wsZAImoQjfU9bdr1QTGZSB52+rw+bXhJXJV351",
+	"21HP8tp2nJU7KEuM6PEKggi9kzNjp8wxMKmpUIzseTRySUmiacGEcZmNT+r/l6Gp1TVPpHGKsaxoor3g",
+	"cYcEv43YiEUgKhL4+1ikl8qGiViCoI4AKQDVRUiw1KNxov51kYrxVKdl05qSC3ixgfXGwFtVHpBTm/FR",
+	"y59lxxoW4e5j6uo9p0yOkqWmhpr59Tm95XP6Qfk+XRZCZKsHnWNg317jnG7oIxUvsCnecUZSMYbyQhQG",
+	"WNEHhwlq6YSnjEj9N5FGLO2QP74/fH94QKpjGmfA86z8QPxv5JP0ufLRJjq9S0l3JCeA06Ix+DUXNGNj",
+	"OqnljILQ2ZZcMR4JJZj0BSQT4hIKAQ1g3+f2GpP6inUyIM6glSJAcQHI9/3+0RsYpumvmzIqBa/NFSI+",
+	"X0mK5NaMnd9vRKB8fVYFrMDkOnaFWbO1yLplkbVvlP+QpXUtMFLQIMsMDOO3zAcLnOorcvy9EiPaMLeG",
+	"DDo4eH6V22syihDMgaONwsMjUmiqpLxZKoxEMmiiTSHXACIAn9wg+/rhsXTcLAjogPCkw2HH/iHmFz63",
+	"sZuqkYIpg1hQkiAG1iGLIIm4uICADyeC5yhefHmNjKCzi0QByD7GEkRtykKRRhjIgqeoz8QvdBiasC04",
+	"gH6ViLTCEGHCcYQVYedW+iLIWY7iDFWBnsMO2T95e0Y4Y5EkR+/O9sjr9/sfDo9I9fXxGVGHkfwBKsJ/",
+	"Otp/d3xEqsex+rHm+fzdyck7j/x49OM7j7x+9/bdKYzp+PDo79/D88j+24PTd0cHe+T7l8fkQjCpq+WA",
+	"B1P3iRrHkiFmutg75uT92WvAQKv1d4N/JolMh0O1ela7UWX/6k9N2VCkyo+9gIwuIp5pRsZU+jzKXd8a",
+	"lGyAl6sXFRbe2QjwaznqAq/JnaCHAxvjHJyrfVzpVJq9zfA53WbPuq1oq9emu+EOe95tRq3eJt0On7Hd",
+	"bjva6u3Q52GTtbqb0XbvGd0N22yruxM97zWp+g69OSqdytG7s4pXwXlVwuDk7dnqMS00NtVE4czdW4Nz",
+	"WFLjgs/niy6GBmen8enTp0/1lMRRpbPVLpkaPMPLn24pCAuxhJmJva1wYr4vl8Nn7G7HGdAhdBCLGFNa",
+	"hxfvHI1n5AmQtudKb4mGXVwX80fllIPdDM38evoQgQjFJIaWfTNbwHbkiq8Y1+yF1QC3sAxq0H7GCGK8",
+	"ZvYROipZDZxzJYNah7CPNMySCYzLpPzHokH2fS7jC84iMATUW6WR9E8kKSiESzZpkPcwrLHOXemYh2fr",
+	"SXDUEGvQQ+Eic8dpVabyFKbQQYGhecZwBdoOhAv9Gmyu43MDA6CcMLXcVufqlJPuaGAyRF3WEyl0mLf6",
+	"XGLVYdQhep5kAXpgo5JKJ4KpA3pUuW9qjkzcpUE+6HgLlFZra5hk/VSMLvpKxUsPtLBBYMFjn0iyz6NU",
+	"xJFxvwpzAg3yZZ+EKYsYz2KaSFK1PXjocCg3PtEhUGrBZnSu2/iEz/uMhfNZOlGGDWK7rBMYS3Qgq1vt",
+	"3ZrrRla3P36seaQvuBilmC+T5FQ9pb6vbC6l9/HD9ZzIUXoFLiKFjJqDJUGAV4O8OnTNwSmP2iYFcy/C",
+	"5xlLEjIuuutxtpefT13WCWIyd3IRdxZLbXqomSdbrSbMvs/fvz09fHV0dn54enjgEWVhPW9uNpvN5jMw",
+	"RRzTBHZSoBQagPGHVEoWEc0fChsWN4h7sJ9IEo5kJgZkiLILLS9T8DW11tJUXAFdKLZ2whaekvxw9u5t",
+	"nXGlWiOsH9P/IHpIAzoh3RyKt9Xc3fE5YNNIdavZJF02ETzCIrskoUPJjqKAJFgKx9kY2M8dkaSrFNRB",
+	"wp4Wavby4AAYtXGk55MOuayb59bjCLe2+eHXSzapFc1JMs+aNA2aYEr3yFZ7dzZ+AEV2O80mwV3jopcT",
+	"KjONWCZVyZjPnV1aaxCdF9EOKlOy5eiY2My1kR7omETzitked2jzSwzXLo2UqdPyKl24F7miO8RQ1Swq",
+	"G8uUUs6mLSqlbUHLq18BPq4ujTPI4rxlYxfpmiVnCB+tdJ7vbCn7USs4pW0LVhr8oyu612CQVYumFs/J",
+	"gd+P5YtBdgATLTB8t2cNX1npbHoVjMrD7SgdK53K8+dYBYcyFy6z6rHSad+y1bo8Oj0VRJ0Wg2tr9eHL",
+	"3L4o4qSL4UC1uwu7xBge8VUCToaMc2m4qSo4IIPqYpRhKNzVDLra2h2ekvO9mg1C2eyViTvFWIkyECmb",
+	"ClVr4gkTrTYGho1Xw4BKu2LbT/4G4xDXkhpmJm470HBL5J85yEOZH/lOXfvW99FA2073yt61HHXr1FZD",
+	"LEiMW2y4e4dnYebK9jbG5gyVi0iY7JDj/aO3Htk/OD56O5e1atS1pRl3CyV/LF2qc1j1VQlIbzMH6b2J",
+	"yRsW5y0/Dg5/PHzz7gS6ftwQan2HpIL5Qq6e2nI31jq5tczUKIFdzzulzukv/Ax9QUqtB+zVC2wu+Q3G",
+	"BEUl/sSAj8H1jRh475rZlwzAuFZefAAbPCDdiZurcocBsb36FUvj3qSungSwbPgR7sXfwEYYjtKhkIyc",
+	"vX/x6/7Ll+/evz2v7SGNrs8Buzwakj5LNRXMkEo5Fmmkkz6Wwu85Cfs0pWFmwmqkwO6XsCzTySjBmc+j",
+	"+CLOdFNKZzaUyQTtoeEJ+bepvbWRiAtIp2w1mx1CSS9mSaQmKOZXNDEk53Z8mRBkzOilZ8JW+Mmp4Bce",
+	"YR+HcYqFPAjPhof5HGcdAgC72GJU1whZYHaXJYJfANIvb6WyqjjGLZCf48oXEQIoWVnZaW612s8WCr1p",
+	"YWemCC8+oVIqYVomBVcWTdMfds+O6wMrhrsQ8at0fHZOzpoj4QEtxwVKBA9GUebPVx1lBuSMKJ/vnx7T",
+	"OFH6ZacO4hUknkdAOELCpdU0DAmeDQZr8WYi3o4sRuLXTJAu87k+YR4ZpuJK+b3IwZKZ5plKOContUGA",
+	"cxzYEYXMIErMcSRKVMNY9sg2ymGfU12sokW4mqoYaljswDA3v0j4IheCRS+0m0313MgZHIVAgPKeNBM9",
+	"gOdwdoy/neV5l0gwk+65YjQBzjLo0J/XkDbIqRprEg/irGO1M4I+9MAxR+aUmasxtZtwjS7EoJz0xSj1",
+	"eRVix0rlFUPAq2mVM8ajXHD8CDvlpdooX1LAM0dS3kSSqUfdq0JAKq7bkskruedOt1RgHdjD7M+YSmO3",
+	"CXsu1E7JWJLItff+2GKNBdl9DDXiBESvSTWBIAOKyN4oG6XsC+S6Fun6pM2T6S/7LLyUuQGbewFlQ3gi",
+	"rfwxqe2R1EWDo2Eu7ShQSEqRMCCsDQXvxemgoBFMulleGgQvomVltkfKnQ5IugPGbQToqjm2NnyGEfxb",
+	"zaY2vrXHUwM5mZcKOHn+bZ/DI83Nq8pHlIhTAuk+TO+VRUzpCO/Zhp5vG+MBcN59e5KVxsmPzvFazrOB",
+	"ZkQaX/SztfS8HwtWCaCiAZszaIRoZlxH7BnqwXlN0w4w4Cmn7dGOkmFKWOXdyG3VtjH3NFRHZmIINURA",
+	"i4X4mYbPj6BwfCKJScDHUkNfcfPaKvS8zlvLQrwNFHuD4ADh0T63yFLXcs5brSKuh2w1tzrYkD2/yC0o",
+	"MCMyUSBDKoIFEAMa58aupcR1nrWypajndioA8TXbXvqL1o3RrneoD2wR8kr2y3XTBvkGs1VpRhZctTbY",
+	"x6Gw4C8qJVNSoU9lf34V4T7pxQkYAo49gCizw49DYbHwVQTWjDg0A5Msc0H18EPNA2agSHd19/nZ6/16",
+	"e3uHaLpuDUNKxJil9ZBKRvrs45423HncY1KJv0AN10ZnEZYfX4ADwEmXSrazNUqTmudzjbRy7sVxvT99",
+	"IwH9CA6vJgGva4HDoo7paGLrFhDYzyKfB+ZqpBWH1igvadhndfWHVCQdMhx1kzj0yIB+rNML9t1ma3tz",
+	"p9lseiQeDEaZWvtgjwSH5/QigEBv4Ff8UbO5Gco+bW/vwH8zvxKQ6lGv/lZwVj+mWdhHX3uzuVXzYCWg",
+	"G10KvcLgL+3mToOcwMuBnhu/VSe0fY7L5FanK796ER/3gRhzpfDUKu+rh82msGbNBNwYl2xSrMOml78C",
+	"Fifs06y8lQrsyRvXYWMqHOuwpzjm8z0GH64+xCPFPVYcK9umzc2dsPWcPntOu892e89ok9FWrxV2WbtH",
+	"d7u9zXC3SVvPtnbD3e7Ws167G27tRM3uZru3vfuMln+f2rULP29IMyVSKp3Kv/m5Wd+l9d4vn3a2Pv+L",
+	"iu3XhlC/lYrNX0wydqr2xkrckD21y2CTrZJIfLrxtJhgt73mujGn2PNjasClFiUshZr6PqMR7KhPlcJZ",
+	"mpVFwSqHq7FwmmfmsmKO9BvGL7L+7EtfgFgCMwGKjXBynkjg3Fn8smt24asooVDy1XMERGPV/eRX3B3l",
+	"V8r2lHp9u7lzB2v9riis3IO4Xn139c1Q8ODOfj7qR9wKAEXAnVDHXxJqftjQuyX+M8MfVt8p+Aq1W375",
+	"uzr+3wb+X6kceugNu4m2XYm3Cr0JgPhgOJlSpIDYDkdpyni2p1wDs5LOTnzg77qRNX0PXvLO7QGvlN28",
+	"NLILAgPqAgBJj6kCoMRZIERWOkVPr3tISpfpwYKnRY9CG2q51Sd66r8d89zxL/QPeYhg2i0w9vLiLo36",
+	"Iht9Fz2inlK37sAwFZkIRUJae8T+d1OfTGTkdq1zkglRa/gcLdiOtVIv2cQjAxGNEuy0FfYp5ywBDH7m",
+	"nnTdDacXX4zQiJ2u6VHuO7sQWQzkSd0JCfYBdB10SDAYJVk8pGm2MYg/siggVcghFL6IyktJeiL1OQjf",
+	"GiamSGC+IEAy1KppT1SPYjkUMlZj6ZAYOHb3wAP6zq+Ym/xK4BniPXib5bQLEGaKlVUYmqWcBOxjxjgw",
+	"DNv3wZrr/fUaD0KAPY2oz4MoTpnmg9LXf/JhN0NzFi7ew+ftX9E4UQrUr3wOoMFl4bJUJMkLGl6ei8NB",
+	"l0XKF6p4vuMO+JXOJ78SisEghs5/cNff/vJXv/L5c1BDglYrKtSH/p2SFwEUpAXTYiQgNFEuzswe0R4d",
+	"kh0i19X0pKk18bk5RgQFg+nwtONgge2moMROkeE1xI7VIh0YkkLopgmVbjNbmVS50MMwf6tfIQm0WgV8",
+	"4CUXY6DFsa+SnnHbtkxuFPpWCc4aBDl49RDVNit/foe0As9MQe8q/7kZeD4PgHW7HlrHNIUKpdx8atqb",
+	"zQTXdd/zDonYMBGTAePZd0bpQd/P3DkFD97xrQcsoxHNKI43v197yQntsiSw+xg7r+qhQ61XPWK9mLOo",
+	"rmW57oya95my7AHaaW2imzscWvkgUiseTAoGi+bMWKy/u+dzmpem64ifSMn7k4P980NbcWSp/su5i5SA",
+	"PTbS8mt0jkGS49wZMjUzVbplbF5jpctylLyLeVD8AvXTHII1fDyMfrXRnvJjc0vJiINYSCWfSECxKm5q",
+	"JPpXMxjcS/lo8BiZUvBFEzqgH41L0NopdcFL7JURBz56fQ4twNCoKPSZigNuNZqN5sLh6qea073qqNvb",
+	"O+Bx2K9Y4SOCVrCX9+03ZyjOiBwyeikdPT71EYvne0psVeaM+PmK05xvUs01nm/Ok1REoxCLidwBnmX0",
+	"Qj1x0TC16KjDb3OGuLO14hh1uC1ffrU5JKlSkrKEUfAgQfqh+oWO1jrPy7SGVargiaw1Fg8a/RhtpNTj",
+	"6PZHbjeu6U+9eERm+Lc+JA1IQlhTMiE9m47XUWfN1IKj9gglMktHoTILojrmuSHtJHoEXyeLe8SvNLtb",
+	"4TZ9zuqtqL1T36Kb2/Vdtt2qb9KoFW7RZm+z2/Yriw8rjK6OY8unQM6bg3Zza5Vtv6+8oG4CtbRaqlju",
+	"mp5IwbKLaUKUnSZGmdS170ORZguWi8o6TtaCRWq1Vx3f1FxHMZxDtW+qgYwvPKX44ghs35j7FY/Q5OI7",
+	"v5JKWr9q/bpd1051RRkJBeRDiWms5yA3DKFcQ5tWe9pyMl1J3IA3BYNaPVypYZ8v3sofhyzM8vdWFona",
+	"6Tm6XkWGNYmv4UK71ofy5pbkCzHdg87jPNbldqfd7DSbjWaz+fdwOLJUjeOz7qS4ygGpeBU8j5gzyD9Z",
+	"FwIXRkmvKG4j5cNT2a90Ktt0vz3+18Ot3zb5s1ft0e7H13++2uk+v2wN/tiMfsjehKdb8sfeB/bTRFS8",
+	"yiVTHvBur02fhy22vR01u5v0WbjDtnqtqN19TnfDJlPqaZQmapl1L0otURoO2qLgC7smmcmTfXFeAOAb",
+	"aCSjU23UWKVTyRUXzF+XqdFebap7tP7XjWWsybB6Ind6n0w5u8UdVzzXJxB6cVzcqvs0tOYLLin8/dD+",
+	"gI6X44P6HK44MD/UPAIMHSU+IPp3i5xpn2tvGh0U9Ul5TA7O9g3C1crjgN2hO+PasU/FmQreVVmwetbd",
+	"um5sutQ3K3nVMmet49ohTk+VzNGtIFGBysI8q1FZYXQztt1s/jgZ04kkQWvJ5zM+GlQ6P1dalV+8eW8r",
+	"9xRLetiAd1mlC7WS6BEuOKut9J2Oez3/E5srfmJz0Sfm5dVl3R7mBVJIaRzFc2NIi78T8z8l4fS3JoaI",
+	"VKKkJAAyN8ZRe6Azc8+78s73xiPOCTTvOSeg9xzyZUjCkZSQTOk0wmGv/nD27q01ElGe6/uM/PN54Roy",
+	"hu4lcwOESqs8nsA/BPjfawE+HZFfEvJP+YYT7FkY68ewlRsaqgr4O02SiQEGFbg9MegDyj8CO7w7cdoJ",
+	"4l+xUgQMUeWukz+wSc6sI/tizD27SnGKlD09MUrdYsdqcMkmr2OeBbUG2R8O69BfdF419ik/cL74jol5",
+	"TFs204rLm6V6hm+LpZ6P4hQ37iqcdrd8QndE0+CunFrJ5YwNzkSu0Yl30LGAz0qFMoGzrCB7KjwfqF2e",
+	"e/ewcZHCRYci9QV4G4b8BGfSIzrAh0Ild6a8vMJMx7lthVmfXjEyYboSWkv7JJbZ9KiUaI2Y53NwVCwo",
+	"8JJNSMxJb5QkHV0onmC7YqzgRhlGqqnIaMbq6nJslwU8akCK3iD7EL/EPsl6gBCl0EV3Ov+wu0S44Wze",
+	"q3h7GN4xK/06QC1W7wsI1Trcrpq6eHXv2J01nMf7qfrA7onwKVP5n/kV1e0CMW2MjF4YAYkuf/3pt82w",
+	"2fu+Nfrj5fYPgzbd/TE7eSbfpC+2+L8eHz7v//3OxQFGTJTGrHQq9t+nsEWXv3HO9GvVlMfYy9bjl9tD",
+	"pn+BNsCjbAkK4xQ6ya0ruB9N/cs1lZGu8XZXGAqMcadeywTG1o0DlqWLWmUbrI30TABekio+xcTbax7R",
+	"+xv7EkKiApoUar1WyF/pdJD0fB5z4IYFcnyo64a/ILBeMxC1ms0iG1HNc9lvT4TMLlJ29sc3BDpvg4Pz",
+	"UkTsBPnM1PhIKqBRP7CrKw/iiSSFdIX9DqWezCAwPZx/yRVLfW5pRoJBzE/xriCflyGVLhFwMKAfv8cH",
+	"nLA0BGhAVTJGUt7o0ySrD0USh5MagOJtbh5rBczYQZuHqZCGYziJOeuQwFweQPt/DEuqZ+qW4izzwGQZ",
+	"RXHmq/2ZTkiQ8ob+Onh94FnC1THr9oW4JOwKjJKpC6FdUs4++kSa66XS41B5zDOspTdKe0/nHVhk8VJK",
+	"aNrZUWv3U11d/gc2QXZ8axOJnjJqdBnFcLgQsv+KFZycY72Zr2sL5E84ilZU7n9gE4QeVR6hk7G4+nJ+",
+	"HD5y50Hp2sic/kqn1W4i6aY6D5XOjnLXcN9XOq1WU40TDzZiQfT+NHEf50EzzzH7dpn6z1/33EkZtCv2",
+	"1WrQu17FCiNo0/5L8Yfm1ue7Ucx6762um22XsrXHdhe9qwzu0rbYAD3p7P3r68phKgYiW0CK8lIMY03u",
+	"jVpkNslAqhoZ5lmHLld3NRJzTZaS3+HzIBMHDrzM8KfQQe4yjngENOo0m0KLsI8ZgRdiXVl3xKOEgcaB",
+	"hr7YQaZBvo9ZEklLkY8c10gEMIwRmiEb5K1Qmr6ff15ahjVr+PyGiqBEwp/gnJ/yU3zntybbb+gYOhlT",
+	"II5KxCjTRoahCjyYI+avId305N83Sald7OVMKLgPqdQhCC7G61L9R+Kq6M3jSEOgUkLD7ovkcG5pLOxU",
+	"XOZ0TLUlBr94PE9dMBr2i0atbfxxA6uWrGrUYuj+1HzkXQu86/Gufv3G8TVl0Or8p2aTre25u+kZXHqi",
+	"byI+bIB6Ef06mEByNn5xySaG54NUjdSw3WhEEsEVFywD5nQTleBE8Br2+JF9MZbG6INUoo6qe8Wo+vXc",
+	"aZ/fguTBuKjr1fyBTX733vT1fcHVncA8vaI2A1RKrIXHrQqPV9Az0Z1yauZ6uezoxQnLm0d9MnH+zxuf",
+	"TGpgPo8IopdMZVQHnTP0vzwCwCAAOPdEyq5Yuqd5NFCwxBmkxbqMcfxd9lnkabAG9fnB6f7358QGVVBo",
+	"IBOykRnFblgUKvnI/skfpE7ejbnDAa07SYjU55Qjp49y7iwVbZGRCWKLKDlEirdaML8SMYhaeyKJxXbp",
+	"ij8ropzmE5ppqctIlipPU3PBoT3vfDvwJIHkQjtyoiQnSySDKjWcEK0UInSjC4sOQeXAzNivozSxjrSN",
+	"F4d9Fl7W7HtDkgnR8PkHzMV2HEednLx/8ebo7PXhgfGoCylcn1e1T4blX8OhwUvpEl+gVVKihkVqKhz6",
+	"lWl2FS7qsFcCImPcGT4P++ohco8EP9VfwOvrGiwbYFcvxKeBalHTCIVl9ZyChcyr64YCs6BQPB4oTaNZ",
+	"/aoiJcHToGaZWWyammJNObzlp7qpSD57vd/e3rHUNVPMJOO+UNs/VschEzj5umG3WSZ44Lty7hczXW71",
+	"MxTz4GWwt8oqqVH/tXbAmidWn/aAs/yKpTTBJ8ic6zUfKam2m80afqd584EL1KVZRsM+xmmsUTAaqo9h",
+	"ETxCl/DAmph4it5DtlhPww10EmKqRi+G9i0LS/VM0uaU4/a4YXL8PlSy90jrBvO3moxu6QtXKq1b2BLG",
+	"PGDqrW6+ueS9DizqZu9dXHV4bkOFT6Sp7tsjYhBnQMxcKggFZ7OVfq05sK6yyrhFw8V9bEoCHpoRyLUS",
+	"RZixrC6zlNHBrdAEobTB2Z+CE2P9Pso6OR96C4wPK8Jv4dpyrO9tsNNoKW2sIA80NgmsVluGRS8RsiUj",
+	"yaXuHshYXSUB5fjL5HBlTZa0nKPFq0xbGuVBN2PloEXTuLF0mjnulWmrYvb9C8yLWfaz26Elc0Z1Phmy",
+	"+jsYy4KTyYXkca+34tnUV88DyLcXQtFvVS6VU1qtZdRaRq0pvdZi9dsSq3fGsfYYZNXveLN//tbywjs3",
+	"QYJttXbm0WdnqzDQ6SjIdmtn+3l7CymMay58qnWNQu1b4cRTI7ofSrwZJeP7TxeolodlzPuk3N4vipzn",
+	"NHvklNEwI29pFl8Zs2958NzBuM4PkvcZdxACUAtSCrItQo5JdQrk+yvuP53s83wOpYJFmK/eIDVdsQd8",
+	"epSXwnSH+B96iw0ITZnPDWjR0wBdHLLTpD/PC+ZY3FqOsgU0LknEBQZppfB5lQImZxabW8PGVMOhJrRm",
+	"VywlkkG43MYlNYBMkqru4uqR7abP9Rx5ugOU+pBl1YKAo31Nk+wEl+txF9PcWQYvn4FlUgm39TpZd9sN",
+	"1fti7ODMw5TKfp2OacoM04+e+Tm1d6NlqXx8Lj4DwfivDs8Lp6Ok5dnXdDZu2oONF+DaMyIRQYW5QK50",
+	"tpvXABI603fvWMLf+6H+agGEZ5oN9SayoGiJJPESdl98BRo2UyBBUu1ObNV+zSMOEwAS1JRX+2usD1gl",
+	"K5Xqo7vyKMv09bw8VIm+BuKdwVw6475/XOMjKuJxe9V/YV1tcf3/81//l//87//vf/5//u0//zf/4Z/+",
+	"7T/8p3//v//zv/uP//T//o//6f/4b//5f/6/Knkpz/sCwVjErhofR7/FXG1yh13MgmgKDGM6p7phs5z/",
+	"Unv939mkYVTpPFOKiEc0E0oe9GgiUTXtD4c2gqCd2Ji7P1qS0dXrp5XxoLEmasLwsdPA+pZaAYyRqOkO",
+	"N+nm5maL7YZRFO08393ZbT5jm6zX6+3QkDW73W6r29tpbbeatBWF29tb0Wa7vbm7vcmeRb3tZxXT2r/V",
+	"3Hq+/WzHcaIBzoLt8JwvasFWGoK33jQ3I9g/o8lhwjS1SUv/ok6A+uetVjyhnFodFWuFx9pUvkNaihIH",
+	"fQVo7JBmYd8FuOHeno9pO9EhSl2kCvc/kQbZgyVGsyArmkOstCuOYB8Ax1KfG/pdQLsEQxpe0gv2q217",
+	"RQnyYXcpgL0AIQTUFLauoM805ox0R3ESSQ/ccN2aGfkwuzS8vEjV6nmE4sAJvaAxl5lun5zA1EEBMjxd",
+	"m8T2LQMaMZ878DQOuM0cY1bruF8axb0e0d+iWTngW/4cD93IlcSa5UxZXRmhUSQNq/cFk2SYjCQJ+iJT",
+	"GmA4kv0Gkp99R4JPvm5rGH2vHuNXOj//7S9//eWzBWzhV0v2RPoc3xRnTkPDPpU5+3tOMwWgNKkWOBTD",
+	"CQK/ZP4d8Ep8upDMPFjN84j/OR4OzYtxgoVakjjzEAEdYntZM+s559QTObXqPge4Hk7KEyzMxidyQeQA",
+	"Ohdi8CabAkyYnoWXbJg5zM6CE8onvoZBwyJPobt0LnMFkFwpeBNY4JFHH0kagRhOz0LegmyV9mOn/ARw",
+	"KF8rv/qUUChLE5WMSGvVe2sY9pgQPzBjd9Qaao1tWSUvdc0kKCzYOv/5APnPR5zffMSclY+tbVOuGG3q",
+	"xzFWja0zY66ami/b1xkeU9bHHq0ntLHywvYCb0rV6Yfi5HIw0yJ6PZayaA+NQN1/OTc3NcNaWUgKEz8k",
+	"TBhNJSnkgQLrzEK3GmfMgUeCoq+pfkHz5wWoEoS3r1gS5vOyYlSHk2DVejCk2lxQez+3JPuJJHFUsEp2",
+	"S9V+HN1QjbTK1Mg3UtxfJE+5hm+u1wn3/7pqfx10vwHBGOydUrk8J4igBJfyrucX036Is36U0rGcKZuS",
+	"xbopWxRGOWE0TWKWFgsMgGYSq6XAjfTQx09ZNkq5dBlOuBgbe6RAKFZ4XK1BXpq6/xGHLhkUEFZqtNzn",
+	"+llKvg/EFfZeiTMT/cAgBrCLkWpgpiEoCPqarr36YPg8M/GjrQgc23lZUFnWIICR4GJ2RnxOzOeOxShR",
+	"8zBQk0K2mrvYLk49vcD7go3X1HdcCIiJEM030x3FSVaPub4Sa5ywhLF8yBg0mamDU1+hffM4A8YYM0JE",
+	"uCr/mFiMV17xpBbXBEmUA58/OOcEhYlAkWEIQ/OJ89RzlV5Tq2jiJ9B+KEsnsG9oj+FyOErUFlDjGgTg",
+	"GAcEMhzECvbyWmlc7y+ssfpmCEi9it0n12/ZccrNdN6/1sLlW6a0ZsXKN0qieW1AYXN3HqDQ7hjAdTkS",
+	"zKZazLRCbTJuJCWQlCw10umusIVvtaiYeh32b8lF3ow8anzV6l0dM0sXahWAo25XBffprlKGRWNuZl1X",
+	"Ul+yCameHB5j9y4TJMd0AtaDYxA/6dW1V6N2V930rgpZmsU9tReZz/PnuO1qn5DANDlSt57hnS/zGwP9",
+	"EuCxjrAwO7kQaZz1B0A6WXb/se5fFHjam+QXLB2msbIqpoNC9kufSHJweFozwD/lOYI4M58mWZbF/KJB",
+	"3oKzCTdjIxCI5UKN+0wjLw6NUpej+PTAb0Lc8Y2g+PIZWCbU3dZo6/zknUL5nKmeg90rj+WgCaoP0Bmc",
+	"n4AI7hFqdMcC0ofBSGaki+sM+Zoq5N+wMQrXIGElRFJIFg0TGnNEuJuWuxq+W6SIkBgfUhqtSBf853ho",
+	"ekb6nAuH/6IK+TLIIRqGi/xwR4ZfP0f95sQKmk1oFVp8E675akTADY3Swm64dpAkn52HipOsBdTvirP9",
+	"FLdWHq41XIRCiZDsOm1EbBhB2wt/YJMTNtD97jQEwjTdaDe3nte7cUZOz/bRrviAXFN4NX7SE0nEmKtL",
+	"fJ7baCd/eHlG/suWGiD+53MPHqdsxeet3Tbpxpn0yIgzHqaTYQYsNqxx0dAMZsznAdhvQ6zQQBlZrzuj",
+	"plk/ICPJopwJiA6HuWMv+/FwaEhxAIIA5hWO8pKxIbliadybgB11iD2xxnSiyZ1WMSSVZQ/yWFmScdbw",
+	"OUxTUS5LQ4YbdezC6bscZjeIEOnX2Upeze7m86qxre0DYPzYjsGqCOlWigyH8gkJBe/FFyMU8IQzFuW0",
+	"ce5siNT9LGzvUm5xEpnRiVyxuco3rkVupjFuuWHKWmP8HmLqx/QSuLKxtn91o3iux73hnPeF3rcr7qAZ",
+	"9MnhcU65JemVslxZypb6zmQoYp5JJcyUmA/Ug6U7jMaQDYKa1jHBv8TE3XcoptSQtQPthAPUUHQ8Grz5",
+	"vHGHDQvMdYVRny0UYzmcavZzvligTcELQnemqrosrwaRJGcG5uHndZKzDKoRFsdsn1VKhvFoHPaP9SEb",
+	"1NU2U3K2VEyZfbh2u29Z1liQhVM5M8cAWi5y8OcNcHqXYIIbZH8gNPhzbpZPHeAenAqdPwiwc43JMgTa",
+	"j9ZYCJ/HPExGkaXhBf47qNoL8B9HUQBhNt33N6C2CAACt4D68PChPv+5UCUAOKP8n7/oQnO1pWnMJcJW",
+	"wZR2knPdCZFsQP9/9q6tt3EkO/+Vgl9amsi2JNvyDYPA0+7d6e2b13bvzO5wIpXIkkWIKnJYpD2ehoEF",
+	"8pq8JvsWIMjlbR/ykpcE+S/BDpL9F4s6p6pYpEibki/tduup2xJVN1adOpfvnI8nvqtjWDmsanONnDA5",
+	"I2sge8aY9xE2gh0pvzKsLfNUmPDUtKTK/EF6UWMwpgKN+0ETZyo1Yh1EkxMFvUTF3QYqQKEHgKE8WJ/C",
+	"NwoyQsk3L0+/Pjw++OZtrpylyQEiDf1LHcrlypvqcFIyYHYuhzhSsbow8FhsR0iBsygXJoVP9O3BQ9Uk",
+	"ND6Wb9BaANkipIIYbVlhfMVYxUCTNOZZWBOmA9HNjFyDRhHWcLRGAEFFaYrEKcuuHByIchiVhDuHLLlg",
+	"JSsrh95gP7pBKvxzZlzBpj2wPVTf8O61ZUczNvYBOJ4BivzBWTEr4Kzs4QK0iJPlx+Q+1SudfehwZ6X4",
+	"CuW3//v7f7sagNcp5YiytzFB8xaitIgl3VDuLDCSpmwaxpctomrQakEAO7/UAJFfHHOc7UPlw1Xd7blK",
+	"iHga8mDrmUKN1dlx91WpUQuCXFku+2jEKReIgiiE+bPqjrjlecgZuaDCVGBlXnO2qGO7Yqr5M3B3VYrK",
+	"5swx1QVvOD2HhiUW39Ipa7a0fM1yPaipt/pMoCguTrBTOcFMqtfOdcSUnHkKVx6qm+2WeYPwCx6qUyRt",
+	"TaMjnBZ2hn3BmZJu5zRIK5MPC5LEJOcZIWWl6xUT+DK8EHxQIzntqqUVlNw0/hrAGl/a2Q5O2m53e1q7",
+	"+FKFlPFTfRC/NCcWP8/vWkhAbONhEYx5zwRRC9pcdFEeZX6l9aZ0yv8NL+peMx9nEh1r7Io5PDg4VbhY",
+	"rnOgfDNm4EhMwCaGdC0tTEMi3wm66CBranHL5XPBez/HJD+pOpXlJyo9p44VIpf+GtY1xa1NCVaBx+b3",
+	"NcpEaqHglD16d3JKrHaR0w0fQq8pFrei5FcnqhGHg+JHaOyO5cjDkWlNXjVUCJaIfdv7bui2gzCcEJ8L",
+	"32OQHIH5QoghBMV5GIRDAiRssKnGFAAxWOL/IvaThPE1cmDuNgslqX3kY0ujyuoP+NzhUlfFs9KygoeD",
+	"nMUzUEaTMpL8QuUl68E1AimGigT12/e/ftNHVbD/5uDb/le/PX1xYrwepNPe3tje7GTFwZALpbOBZ0cj",
+	"9HwBOXraXpIrP3A4VSSnchARjZM8XG+vCNeTE0aEv0buQTShAhmPOZsGE0+ocPgFCwIQ9pcYLJ5CMot6",
+	"oyZ668qZ29mC0zRIfDlAXfe+JBb7iRRgv9aFbua5Lpd6VV9180HrcCkehmV8WQzhMyqGcPdlDW6KrnB2",
+	"kbtklkH5TzUmg0Jp0dKGtupQrZi8UZF43DFhPOtmy/xJDevEkSFD9wkPLyymHJNz4HBMOgB3mwCc/Wz6",
+	"mH23x3YJNGP8qtqA9IytkSPsXWW6zbi5NJ5e397DFIdjNVEA1s/J/525HevmpqkRL3zDHhvO6CeTN1Yi",
+	"oetLQMV2qPb0lbqtHwfqfpkp9hj5XZV5dRsRqnZstQg90VU6xJjGIB8w8CNIo7221mm3mybokMk2aQOR",
+	"zATaNyJ4wlgEWwnCzRdZOpERvmvkmPpC8V3h45jopIJP2vRCw26NtElEU4Gc3zpopcM9OlfK52cPLh2h",
+	"aCWesWO1xksBOSMgt+aWj3oxH3eW0lJePubM2hJx+UxkNS2NSlVThmoxc5MeaoWGjB66N5PIKpIwUoFc",
+	"lILottFEt6CIxinITSiKbfJirSACpqHKn88okhC8L/Sp4r5KVNrRaJOBW9A/M4muqCNNzi5QNmptlgzl",
+	"HOAsDCnEGh9WCOtZPUkddSnpnjyWSO/fhVQ8BShcp1FUE0D0Ds3Z0lz4Qoi7BEiEEAX13PPQY8QXDr8O",
+	"GCMfGqiAjoU6InVAR/sOV10JEqaJVAatxy1xDsjwCWDZ0TfNFR5mlAbBJTzGPNmEmeKUXjp8yIxeqzCS",
+	"IL0GozB2mYWEyaNV9E/ONcRpBraiO1G4FYeXrkkRueJrxEo8YR6xxgA9XJRAi6Adh/uCDFmgEsEKo3sm",
+	"yNTnJ2kUhXHCPOuHKKhVOrBZZpfG8WVWXfJ9HAxaZCD8n9RLHKAv0tD6Hhy9Ig38IgljJp/HoQIo/4Iq",
+	"eFhzn7x8dzLTTfabkAcqd6IKn+PwaoCOtVjm86sBzvAuQDekFHPjcATdkAYPiRwmlDwENANUqdQpGXiv",
+	"EqSk1+wVKtgk9x2Vf8OdDzkPfoJlrdUTcAuKbPuxc8YTMkwFSVgQCKTOgDoUPicbbSKYG3IPOroIY5E0",
+	"oULj2KKUg8pFGSt1GJvpX/iJO1YDVS12dYOVIKKDKHo8KCJbNKktCksMAoBGUQ6G0qmDsJFN1S6ftNFd",
+	"gXgBlk/qdja3N3c2epvbN5XmeyR4lWypLNhjdlXchFixjmElWOXBkCizb/HLzkKIEzg6QXi2srfyp//5",
+	"48//8vc//+d//N8//euf//GPf/7nP7T+9F9/+Pnv/iEXvPr9v///3/733GErfZWr2FU0ycWvVtXcVrtr",
+	"NJqstG5aa7VJdeBog3lbvbbLNndYz2PusNPbcreHm8OdDt0djnY73q7rbXdHG9velrex63W6dNgZ7m4x",
+	"1nVH7na7ZwJHmpPKBIqe44qZv9/iGUKA150CTIycWQBhkt0nS2jJQtCSDAlYD1FiK6Y1iSG0cmCYIWxZ",
+	"rlgiEp+JPf297+HHlXwRDteiAV57bZ6ILLD7MZgilkQN90PUsLAcr0Y1dLZyqIaHlve+t7LX6YJuUabh",
+	"a0zB3WAP7uEKmQEfaHtAj6jWHfOx2RoyaVGfr0HLuqU35V4JG84zKV73spoXB6m6uAEIafeQQ0TaRjgm",
+	"nyNKDzXVg6NXrSKmkdSANCr2RXrpcGl+24Z2EoZoi6vesm8gewac2DzEtEGAKJZJFoV8wNYNrHEaisSw",
+	"5sJjFrQSbnGDsJB6xKIAywwmSeZESbZIh/zS/wrAkg6vhZYkdcGS4QUHjgVlVCfhhHHSQGDrweGbl2+l",
+	"nX344jcvXr87enFMRDpcpa4bpjx5hkUJHI6KiFwJ+WPw+ujWEfeqkpkRLmlKIOR9F4qqgJzmQJwOvy2K",
+	"k1wD4nR4bRRn6YrrbDugEhXVQM8DOzPk84N6ZtN/HGDPpUL1NBWq+1CN6mM+1ZCWoM9PHvRp+QzOjdiu",
+	"q4fdGvypPZgfA/2ZBV/K4Z8OpyXhonvHf1rxvTkBoLe4eT8DhFP3sSJA68tfvTWWoKbHDALltxGmdw0D",
+	"NfHvB8KBZrCmYepOWELiFIrtOxwxAWYqOvCXRz/NgkjJ3WNIF5CwJ8zyNy9hpJ8+jHQpdJ8UkjQncxeB",
+	"kM4I4nmwpHqLzAMmJQ0tt88UuTsGzBxehhk1m3AYnjOslylaxJcC7LIaNFpUWh3+MVGjC4hdPa8nqtku",
+	"ZdvnhR1dRDPMHGUf5H/lEbu6Nk5/cPQKjxgp4AZbcD49MkACSAp7HQkgjd8Nv7IcUPj9Go0mGO1weA52",
+	"qLU4s5G4V67YIbJV4RSyQg40gcjCEACYGRdKw+KmstwFwH6McksPQgAoEf3sVIsm4sbMYzzxaSDUqEs9",
+	"//Uc/y1Aqla6/R1ew+8/YZewNkYgWu4MP9FSOEN2gTaeMAGlii2ibUsv30e6ksuQM8ICAd+bkhvsR18k",
+	"pLHZ3mxaoveZwBCLw5HbEa8FGIk5CmRKL+VYgNnZ07TOqijfzZTQANkc5AhRDQ23vPTCmAy+GDRR6m+0",
+	"N63y/qp+xCoZFFloBxrhVuAZwdiFKeKKO44CK7reH9DgO85g4qreIPTdbffwLQ10X0gsSRoxE+kUOBLM",
+	"JgN4Jv4YXplIaJwIhxMSUcXfzbinrrJOD55Wd6Lc8UIuIQ2wBVHk28ZSK912G5nGzHgOfRGFwpdHe4/Q",
+	"JKHueAqcsloOfKnfgf4gY3OVr+ttSETqjgsQ6JvwtCaItymfx2J2lRVlD8BJ/1iDPLPVaReUfNWc4jMB",
+	"ixJiT/126jLs0kn/u4PV39HVn9qru/3vP2y0ep0r09F3ndXd779rr+5+/6Hd2r1yHNnxYsTfX10m7Bh5",
+	"Hz4tlnA8NwdHrwq0ygeuyyJ1kK/hiAYZWJMhGp4trTH8oLzkliwo6WlO4bDkQr8fLnT7OnqahOjddu+h",
+	"znnhzs4yWZZn/mmf+Zw6VjJxeDtEzzMWibrI8ZOA6g/WlYzwf1LLUF8+YBdwyf7VKv6zjv+Un8mlmHpc",
+	"YmoDfQQlJBCQuw2F4KNL0siZKVCaUOWj7BMemq1tCZuHOP4fcTNdPTWvdm8hGtdOr4rGNatZjxZg3vxT",
+	"50vZcwrvo0o/3hd362ndERV3ci0p+8WthajjfHGN6Lz6qHk0H6TZczcUE5RL1aTKpRezKIwTTAZZR1LG",
+	"6rACesr2CRVk/by91kF8jbsuN2eUirFqrS/s5tCV4dIpC55LYQ4YUrE2mwuqeGVeszPqXh5DS4c4oHmj",
+	"gPU2cL5D7Aq7XSzil7Afk3Vgp8yPQd8M716VXgrFY/M8THnCvMecXrZgSO6xpKVpmlC1P3HTkobZoi2V",
+	"/K/KqTSts6N3eunpUSfu7s6PPsK3OUF6UA9yhjSb0/IUfUanSO/SW5yjNMvLvaEAiSr6TKc6ijMK43w3",
+	"pJGRWp4cviJdiG4odsdmq3CYHJ45EpFtHKs0NBTX2ks+Cgctq6DF8Wv5py8OzqkfgNbcyjMaGUWsWVrx",
+	"IHdgrHzkWWd1WWmBjDYZGR8X4+44zLUC/th63CE5ao3F+n4Ob8mKmkP3ZZ1F1J3QM/Y1FeOV+Vo/ZT8m",
+	"1e0GdMiCO20Rd9577v+QIofM3TXti+fhNKK8yGaiBOAwDANG5SLeZ9S+etNWqP14dojPR+EyTb62JFWr",
+	"hnJtETFaWye/SUXB9C/FPqPLxGA82KqGYgrUNAbY+oBkkuUkdV3GPOY1SRg7XJVQUnAd0sge/AX1A+Y1",
+	"9024dQAHdCCfxbGrqnjgn1VUyLqEKFRigApGQNOmLn2ibn8SZXy+pKFGLlpEJaUw0YKMMeD13SdU/wFx",
+	"5jENEsxNMw0IxsgvX+TYKeRTq1EY+C7QwhMYuqoxZQjuTeh7TM+x4BUFz7BcQ0xmy0Z+ANePIIN3rwbX",
+	"3R+3so8svwKNov75TBF6fPP9FCRa35cd74w6m2xza+QyRju9bQpV+PUU+xMmd7I36X/7w4bbHv2ik/56",
+	"svWraZfu/iY52hav4682+W8vXuyMf9c7O1xpKRm8t3LelfdezM79MBV9+LQfxv38qM47touiZIvVd1ro",
+	"5Vtae5+7tSc4nbC+SwW7pUCtafXlRGpG3IbqopIwSvLta3Fgy6+CaLhJMCxq9tkuxwcUAvMf4KWpuTQ1",
+	"b3GIUdfqu7VMzgud2jcwpuWAUPeH1McYKNiZjZhRN1nFpMXVzAbdhks+oAmLm8SVCsiaw09YwNxE4Vux",
+	"06FUB7CbJIwMt6sqpKCn3k/jwGDOTFliOhRhkCbM4e+PX7dIGGuqXWVD9cdUjDMi2QDqg0qJo7zwWgCp",
+	"9BxkAX9//NoU/PP80YioxpAvFPTBodGLPEPkfUQTd7yfdY21H3HEWIEwkk88E819hxcGKL81b1t3J7+y",
+	"eTLhnQkFpkv5T34U+fxMNoa8rX3UFPsxguas+WkuSdKQKxTqol62utGyK5syLg18z6iA+vfNHBerpelN",
+	"2KVdIZJ4voAWCI2i1ky9RIRn+i6rwrLppbiFm6A/uVs/QUmNX62XG35POkO/vE86a2281YTc8aBnzsFZ",
+	"auuDd+t4mJ1PbtsVzkeBrXVfHjz5hyq1WWKiVNHJ2/t+YYfB7ODR/rh+1FVDup1fZHYspsqu7ylDjagU",
+	"Z6wOEsZQUTccZRl1VUObUUXuZpQvz3gYM5MVYjawq10u8mPRrBqVL/rufTpnLF1MCSqfj8Jqq21BVjR5",
+	"pdwnLZroU+0r1SfWF30tGrPaGaI/S52WtxPtM7O3skPblG6xDdob9kbd4Q7t0bbbGXbdDW+TbY167e3O",
+	"Tnd3g24Ot9yet812Rrttan1vtVgkNQOS8n6ccn2XmMVW4yq5aVb2Vv5Gv4nZe0VXL51b0V162x7E23az",
+	"Jgltxuf62s2/BqqZRQHqwFTIbjClEyZl7kDuCXPK9tbXg9ClwTgUyd5Oewdr0Kk+ZyQpKg0q5UO0iEuj",
+	"xB1TjGqsTqkfEDlMEOv6ukyTcUV9Y9RBpMoYRUIT3vuxRtrnWokiUdLKSZaAIlB4Y5vWL60cFVExDqPo",
+	"CFOzy2ogLO35JdS6TgiCXnx+hkW8vj49PbJ+60/LfvqGQPqNLxLsFtN9dJ03SMGRFxI4Jxn3cu1h5k5J",
+	"q7CPeJj4IyW67eWDfTP7G41uoZ4XMyGYh6AcKLSzlkfml/z67UxJFHyJJZX/7bEoyEf5qzAnwrZoDo5e",
+	"KhqRcqtGB9ukQdMyxfXlXaFq0QvCFDbIGoc5T1UawzTM3ghJBYvtWcivV66+v/pLAAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

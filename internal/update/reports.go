@@ -3,8 +3,10 @@ package update
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/xuqmgroup/xuqm/gen/db"
@@ -92,41 +94,32 @@ func (s *Service) ReportDeploy(ctx context.Context, deploymentKey, label string,
 	if label == "" {
 		return nil // the binary's own bundle
 	}
-	return s.countDeploy(ctx, reportedDeployment{ID: d.ID, AppID: d.AppID, TenantID: d.TenantID, AppKey: d.AppKey, Name: d.Name},
-		func(q *db.Queries) (db.RnRelease, error) {
-			return q.CountRnDeploy(ctx, db.CountRnDeployParams{DeploymentID: d.ID, Label: label, Succeeded: succeeded})
-		}, succeeded)
+	var halted *HaltEvent
+	err = postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		q := db.New(tx)
+		r, err := q.CountRnDeploy(ctx, db.CountRnDeployParams{DeploymentID: d.ID, Label: label, Succeeded: succeeded})
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fault.Wrap(err, "count deploy")
+		}
+		if succeeded {
+			return nil
+		}
+		halted, err = haltIfCrossed(ctx, q, haltScope{appID: d.AppID, tenantID: d.TenantID, appKey: d.AppKey, deployment: d.Name}, r)
+		return err
+	})
+	if err == nil && halted != nil {
+		s.haltedReleases(ctx, d.AppID, []HaltEvent{*halted})
+	}
+	return err
 }
 
-// ReportReleaseOutcome counts an install of a release named by id, for clients that name
-// updates rather than labels (an Expo client's failed-update ids), with the same halt as
-// ReportDeploy. An id that names no release is not counted.
-func (s *Service) ReportReleaseOutcome(ctx context.Context, releaseID int64, succeeded bool) error {
-	r, err := s.q.GetRnRelease(ctx, releaseID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil
-	}
-	if err != nil {
-		return fault.Wrap(err, "load release")
-	}
-	d, err := s.q.GetRnDeployment(ctx, r.RnRelease.DeploymentID)
-	if err != nil {
-		return fault.Wrap(err, "load deployment")
-	}
-	a, err := s.q.GetAppForUpdate(ctx, d.AppID)
-	if err != nil {
-		return fault.Wrap(err, "load app")
-	}
-	return s.countDeploy(ctx, reportedDeployment{ID: d.ID, AppID: d.AppID, TenantID: a.TenantID, AppKey: a.AppKey, Name: d.Name},
-		func(q *db.Queries) (db.RnRelease, error) {
-			return q.CountRnDeployOfRelease(ctx, db.CountRnDeployOfReleaseParams{ID: releaseID, Succeeded: succeeded})
-		}, succeeded)
-}
-
-// reportedDeployment is the deployment a report counts in.
-type reportedDeployment struct {
-	ID, AppID, TenantID int64
-	AppKey, Name        string
+// haltScope is what a halt's audit entry says of the release's app and deployment.
+type haltScope struct {
+	appID, tenantID    int64
+	appKey, deployment string
 }
 
 // WebhookReleaseHalted is the webhook event of a release stopped by the crash-aware rollout.
@@ -147,47 +140,120 @@ type HaltEvent struct {
 // webhooks of the app); nil tells no one beyond the audit log.
 func (s *Service) OnHalt(f func(ctx context.Context, appID int64, e HaltEvent)) { s.onHalt = f }
 
-// countDeploy counts one deploy report with count, under the release row's lock, and halts
-// the release in the same transaction when the report is a failure that takes it past the
-// app's policy: the audit log says so, and after the commit OnHalt's hook.
-func (s *Service) countDeploy(ctx context.Context, d reportedDeployment, count func(*db.Queries) (db.RnRelease, error), succeeded bool) error {
-	var halted *HaltEvent
-	err := postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
-		r, err := count(q)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
-			return fault.Wrap(err, "count deploy")
-		}
-		if succeeded || r.Disabled {
-			return nil
-		}
-		policy, err := haltPolicy(ctx, q, d.AppID)
-		if err != nil || !policy.crossed(r) {
-			return err
-		}
-		if _, err := q.HaltRnRelease(ctx, r.ID); err != nil {
-			return fault.Wrap(err, "halt release")
-		}
-		halted = &HaltEvent{ReleaseID: r.ID, Deployment: d.Name, Label: r.Label, Installs: r.Installs, Failures: r.Failures,
-			MinReports: policy.MinReports, MaxFailurePercent: policy.MaxFailurePercent}
-		return audit.Record(ctx, q, nil, audit.Entry{
-			Action: "rn.release.halt", TenantID: d.TenantID, TargetType: "rn_release", TargetID: r.ID,
-			Detail: map[string]any{
-				"appId": d.AppKey, "deployment": d.Name, "label": r.Label, "installs": r.Installs, "failures": r.Failures,
-				"minReports": policy.MinReports, "maxFailurePercent": policy.MaxFailurePercent,
-			},
-		})
-	})
-	if err == nil && halted != nil {
-		s.releasesChanged(ctx, d.AppID, 0)
-		if s.onHalt != nil {
-			s.onHalt(ctx, d.AppID, *halted)
+// haltedReleases follows committed halts: the index forgets the releases, OnHalt hears of them.
+func (s *Service) haltedReleases(ctx context.Context, appID int64, events []HaltEvent) {
+	s.releasesChanged(ctx, appID, 0)
+	if s.onHalt != nil {
+		for _, e := range events {
+			s.onHalt(ctx, appID, e)
 		}
 	}
-	return err
+}
+
+// haltIfCrossed halts a release whose counts (just taken under its row's lock) pass the app's
+// policy, and records it in the audit log, inside the caller's transaction; it returns the
+// halt, nil when none.
+func haltIfCrossed(ctx context.Context, q *db.Queries, h haltScope, r db.RnRelease) (*HaltEvent, error) {
+	if r.Disabled {
+		return nil, nil
+	}
+	policy, err := haltPolicy(ctx, q, h.appID)
+	if err != nil || !policy.crossed(r) {
+		return nil, err
+	}
+	if _, err := q.HaltRnRelease(ctx, r.ID); err != nil {
+		return nil, fault.Wrap(err, "halt release")
+	}
+	e := &HaltEvent{ReleaseID: r.ID, Deployment: h.deployment, Label: r.Label, Installs: r.Installs, Failures: r.Failures,
+		MinReports: policy.MinReports, MaxFailurePercent: policy.MaxFailurePercent}
+	return e, audit.Record(ctx, q, nil, audit.Entry{
+		Action: "rn.release.halt", TenantID: h.tenantID, TargetType: "rn_release", TargetID: r.ID,
+		Detail: map[string]any{
+			"appId": h.appKey, "deployment": h.deployment, "label": r.Label, "installs": r.Installs, "failures": r.Failures,
+			"minReports": policy.MinReports, "maxFailurePercent": policy.MaxFailurePercent,
+		},
+	})
+}
+
+// maxExpoFailedIDs bounds the failed update ids read from one request.
+const maxExpoFailedIDs = 10
+
+// recordExpoReports counts what an Expo client's manifest request reports, once per install
+// (eas-client-id) and release: each update of the deployment it names in
+// expo-recent-failed-update-ids as a failed install, the update it runs (expo-current-update-id)
+// as a successful one. A failure that passes the app's policy halts the release before the
+// request is answered. Requests without an install id report nothing.
+func (s *Service) recordExpoReports(ctx context.Context, a app, d db.RnDeployment, r ExpoRequest) error {
+	if r.ClientID == "" || len(r.ClientID) > 128 {
+		return nil
+	}
+	failed := map[uuid.UUID]bool{}
+	for i, s := range r.FailedUpdateIDs {
+		if i == maxExpoFailedIDs {
+			break
+		}
+		if id, ok := parseUpdateID(s); ok {
+			failed[id] = true
+		}
+	}
+	reports := map[uuid.UUID]bool{} // update id → failed
+	for id := range failed {
+		reports[id] = true
+	}
+	if id, ok := parseUpdateID(r.CurrentUpdateID); ok && !failed[id] && !strings.EqualFold(r.CurrentUpdateID, r.EmbeddedUpdateID) {
+		reports[id] = false
+	}
+	var halted []HaltEvent
+	for id, fail := range reports {
+		rel, err := s.q.GetRnReleaseByExpoUpdateID(ctx, db.GetRnReleaseByExpoUpdateIDParams{ExpoUpdateID: id, AppID: a.ID})
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && rel.DeploymentID != d.ID) {
+			continue // an update of another deployment, or none of ours
+		}
+		if err != nil {
+			return fault.Wrap(err, "load release")
+		}
+		err = postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+			q := db.New(tx)
+			var installs, successes, failures int64
+			wasFailure, err := q.InsertRnExpoReport(ctx, db.InsertRnExpoReportParams{ReleaseID: rel.ID, ClientID: r.ClientID, Failed: fail})
+			switch {
+			case err == nil && wasFailure:
+				installs, failures = 1, 1
+			case err == nil:
+				installs, successes = 1, 1
+			case !errors.Is(err, pgx.ErrNoRows):
+				return fault.Wrap(err, "record report")
+			case !fail:
+				return nil // reported already
+			default:
+				// Launched before, failed now: its success becomes a failure.
+				n, err := q.MarkRnExpoReportFailed(ctx, db.MarkRnExpoReportFailedParams{ReleaseID: rel.ID, ClientID: r.ClientID})
+				if err != nil || n == 0 {
+					return fault.Wrap(err, "record report")
+				}
+				successes, failures = -1, 1
+			}
+			counted, err := q.CountRnReleaseOutcome(ctx, db.CountRnReleaseOutcomeParams{ID: rel.ID, Installs: installs, Successes: successes, Failures: failures})
+			if err != nil {
+				return fault.Wrap(err, "count report")
+			}
+			if failures <= 0 {
+				return nil
+			}
+			h, err := haltIfCrossed(ctx, q, haltScope{appID: a.ID, tenantID: a.TenantID, appKey: a.Key, deployment: d.Name}, counted)
+			if h != nil {
+				halted = append(halted, *h)
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if len(halted) > 0 {
+		s.haltedReleases(ctx, a.ID, halted)
+	}
+	return nil
 }
 
 // Counts are what clients reported of a release or a deployment.
