@@ -4976,6 +4976,12 @@ type DownloadExpoAssetParams struct {
 
 	// IfNoneMatch ETags the client holds; a match (or `*`) gets 304.
 	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+
+	// AIM Instance manipulations the client accepts (RFC 3229); `bsdiff` asks for a patch.
+	AIM *string `json:"A-IM,omitempty"`
+
+	// ExpoCurrentUpdateID The update the client runs, whose launch asset a patch applies to.
+	ExpoCurrentUpdateID *string `json:"Expo-Current-Update-ID,omitempty"`
 }
 
 // GetExpoManifestParams defines parameters for GetExpoManifest.
@@ -7252,6 +7258,17 @@ type ClientInterface interface {
 	// `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
 	// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
 	// update of the app has gets 404.
+	//
+	// **Patches.** After each release the server builds, once and in the background, a bsdiff
+	// (BSDIFF40, as bspatch applies it) of the release's launch asset from the launch asset of
+	// every live base (each enabled release made before it in its deployment). A request for a
+	// launch asset with `A-IM: bsdiff` and `Expo-Current-Update-ID` naming an update of the app
+	// whose launch asset has such a patch gets `226 IM Used` with the patch as the body,
+	// `IM: bsdiff`, `expo-base-update-id` (the update the patch applies to, lower-case),
+	// `Delta-Base` (`"<sha256 of the base's launch asset>"`), `ETag` (the target's, as for the
+	// whole asset) and `Cache-Control: no-store`; bspatch on the client's launch asset gives
+	// the bytes whose SHA-256 is `hash`. Anything else (no A-IM, another base, no patch kept
+	// because it was not smaller, a range request) gets the whole asset.
 	//
 	// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
 	DownloadExpoAsset(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -10770,6 +10787,17 @@ func (c *Client) DisableSubAccount(ctx context.Context, id SubAccountIdPath, req
 // `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
 // `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
 // update of the app has gets 404.
+//
+// **Patches.** After each release the server builds, once and in the background, a bsdiff
+// (BSDIFF40, as bspatch applies it) of the release's launch asset from the launch asset of
+// every live base (each enabled release made before it in its deployment). A request for a
+// launch asset with `A-IM: bsdiff` and `Expo-Current-Update-ID` naming an update of the app
+// whose launch asset has such a patch gets `226 IM Used` with the patch as the body,
+// `IM: bsdiff`, `expo-base-update-id` (the update the patch applies to, lower-case),
+// `Delta-Base` (`"<sha256 of the base's launch asset>"`), `ETag` (the target's, as for the
+// whole asset) and `Cache-Control: no-store`; bspatch on the client's launch asset gives
+// the bytes whose SHA-256 is `hash`. Anything else (no A-IM, another base, no patch kept
+// because it was not smaller, a range request) gets the whole asset.
 //
 // Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
 func (c *Client) DownloadExpoAsset(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -18632,6 +18660,28 @@ func NewDownloadExpoAssetRequest(server string, appId AppKey, hash string, param
 			req.Header.Set("If-None-Match", headerParam1)
 		}
 
+		if params.AIM != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "A-IM", *params.AIM, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("A-IM", headerParam2)
+		}
+
+		if params.ExpoCurrentUpdateID != nil {
+			var headerParam3 string
+
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "Expo-Current-Update-ID", *params.ExpoCurrentUpdateID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Expo-Current-Update-ID", headerParam3)
+		}
+
 	}
 
 	return req, nil
@@ -23454,6 +23504,17 @@ type ClientWithResponsesInterface interface {
 	// `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
 	// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
 	// update of the app has gets 404.
+	//
+	// **Patches.** After each release the server builds, once and in the background, a bsdiff
+	// (BSDIFF40, as bspatch applies it) of the release's launch asset from the launch asset of
+	// every live base (each enabled release made before it in its deployment). A request for a
+	// launch asset with `A-IM: bsdiff` and `Expo-Current-Update-ID` naming an update of the app
+	// whose launch asset has such a patch gets `226 IM Used` with the patch as the body,
+	// `IM: bsdiff`, `expo-base-update-id` (the update the patch applies to, lower-case),
+	// `Delta-Base` (`"<sha256 of the base's launch asset>"`), `ETag` (the target's, as for the
+	// whole asset) and `Cache-Control: no-store`; bspatch on the client's launch asset gives
+	// the bytes whose SHA-256 is `hash`. Anything else (no A-IM, another base, no patch kept
+	// because it was not smaller, a range request) gets the whole asset.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -31984,6 +32045,16 @@ type DownloadExpoAssetResponse206Headers struct {
 	ETag          string
 }
 
+// DownloadExpoAssetResponse226Headers the declared response headers of an HTTP 226 response for DownloadExpoAsset
+type DownloadExpoAssetResponse226Headers struct {
+	CacheControl     string
+	ContentLength    int64
+	DeltaBase        string
+	ETag             string
+	IM               string
+	ExpoBaseUpdateId string
+}
+
 // DownloadExpoAssetResponse304Headers the declared response headers of an HTTP 304 response for DownloadExpoAsset
 type DownloadExpoAssetResponse304Headers struct {
 	ETag string
@@ -32018,6 +32089,8 @@ type DownloadExpoAssetResponse struct {
 	Headers200 *DownloadExpoAssetResponse200Headers
 	// Headers206 the parsed response headers for an HTTP 206 response
 	Headers206 *DownloadExpoAssetResponse206Headers
+	// Headers226 the parsed response headers for an HTTP 226 response
+	Headers226 *DownloadExpoAssetResponse226Headers
 	// Headers304 the parsed response headers for an HTTP 304 response
 	Headers304 *DownloadExpoAssetResponse304Headers
 	// Headers416 the parsed response headers for an HTTP 416 response
@@ -37647,6 +37720,17 @@ func (c *ClientWithResponses) DisableSubAccountWithResponse(ctx context.Context,
 // `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
 // `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
 // update of the app has gets 404.
+//
+// **Patches.** After each release the server builds, once and in the background, a bsdiff
+// (BSDIFF40, as bspatch applies it) of the release's launch asset from the launch asset of
+// every live base (each enabled release made before it in its deployment). A request for a
+// launch asset with `A-IM: bsdiff` and `Expo-Current-Update-ID` naming an update of the app
+// whose launch asset has such a patch gets `226 IM Used` with the patch as the body,
+// `IM: bsdiff`, `expo-base-update-id` (the update the patch applies to, lower-case),
+// `Delta-Base` (`"<sha256 of the base's launch asset>"`), `ETag` (the target's, as for the
+// whole asset) and `Cache-Control: no-store`; bspatch on the client's launch asset gives
+// the bytes whose SHA-256 is `hash`. Anything else (no A-IM, another base, no patch kept
+// because it was not smaller, a range request) gets the whole asset.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -45432,6 +45516,51 @@ func ParseDownloadExpoAssetResponse(rsp *http.Response) (*DownloadExpoAssetRespo
 			headers.ETag = value
 		}
 		response.Headers206 = &headers
+	case rsp.StatusCode == 226:
+		var headers DownloadExpoAssetResponse226Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("Delta-Base"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Delta-Base", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.DeltaBase = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("IM"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "IM", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IM = value
+		}
+		if values := rsp.Header.Values("expo-base-update-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-base-update-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoBaseUpdateId = value
+		}
+		response.Headers226 = &headers
 	case rsp.StatusCode == 304:
 		var headers DownloadExpoAssetResponse304Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
@@ -54947,6 +55076,44 @@ func (siw *ServerInterfaceWrapper) DownloadExpoAsset(w http.ResponseWriter, r *h
 		}
 
 		params.IfNoneMatch = &IfNoneMatch
+
+	}
+
+	// ------------- Optional header parameter "A-IM" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("A-IM")]; found {
+		var AIM string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "A-IM", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "A-IM", valueList[0], &AIM, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "A-IM", Err: err})
+			return
+		}
+
+		params.AIM = &AIM
+
+	}
+
+	// ------------- Optional header parameter "Expo-Current-Update-ID" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Expo-Current-Update-ID")]; found {
+		var ExpoCurrentUpdateID string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Expo-Current-Update-ID", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Expo-Current-Update-ID", valueList[0], &ExpoCurrentUpdateID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Expo-Current-Update-ID", Err: err})
+			return
+		}
+
+		params.ExpoCurrentUpdateID = &ExpoCurrentUpdateID
 
 	}
 
@@ -68569,6 +68736,42 @@ func (response DownloadExpoAsset206AsteriskResponse) VisitDownloadExpoAssetRespo
 	return err
 }
 
+type DownloadExpoAsset226ResponseHeaders struct {
+	CacheControl     string
+	ContentLength    int64
+	DeltaBase        string
+	ETag             string
+	IM               string
+	ExpoBaseUpdateId string
+}
+
+type DownloadExpoAsset226ApplicationoctetStreamResponse struct {
+	Body          io.Reader
+	Headers       DownloadExpoAsset226ResponseHeaders
+	ContentLength int64
+}
+
+func (response DownloadExpoAsset226ApplicationoctetStreamResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("Delta-Base", fmt.Sprint(response.Headers.DeltaBase))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("IM", fmt.Sprint(response.Headers.IM))
+	w.Header().Set("expo-base-update-id", fmt.Sprint(response.Headers.ExpoBaseUpdateId))
+	w.WriteHeader(226)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type DownloadExpoAsset304ResponseHeaders struct {
 	ETag string
 }
@@ -77486,504 +77689,512 @@ var swaggerSpec = []string{
 	"EnhQRRc0UIE8U8ZFn0bEJVS/LPlASlHAfKyJuAkRWkKaQRXYQQOjxQyOUmrDRvMBDIq3VvU7WT6x7M0s",
 	"Q0VbRfUsQ7h20KB38+pz++Tk4ub8unTYjPXZlJlRze21MtenqORpdY53JPJHs5QLqv4eGd1K1YwUJAh4",
 	"EmlR7iE/QtoBSr2iM5SAnUrlkQGMjVpN28iSr8Byljtr7AeI4xlHYFFDiZrJIpTZHokOqvvEKM9dVE3K",
-	"TMJ+CqrGw/+fvXdrbiPZ1sT+ShoehwCdAgiAF4lgdMxQIltib1HiJqlWz+nq6UpUJYjaLGSiKwuEsGVF",
-	"bIfDEWO/+MX2eZ2JsHf4bRzhy7z47fyTHXGOZ/6FI9fKzMoCChdSvEmN/bJbYF2y8rKu3/qWJpoGBcVF",
-	"hqXZuXnhQ/+JPXh1wR6Y80K1omKUWQCJCzDxeWDBWGa58d8vwVSBPitanJs4pkNhlo64nIdD2/P5IJZS",
-	"+fI2bolN7nJuL6sbnXfWPKcDhkXVaXtmFUyMe9hm8DFVZ8Fgh5mgqc/7Iomw29DMzArOagZaU46o6UC0",
-	"E6bilGXppL7fy0xfr2kyLx4dqkG/RLl2c+85nzR0oqFK6vrQuoXpa5xHZaToWbtO7a7zod+6gWDOnrJS",
-	"6SXje2SszrkyH1GreSRWKmECJ89DtLkVJyDL1vbDtaA8RleDutC7Y4mtMNXbbqXMEXTK074jFN2Y+qQc",
-	"ywM///Dh3MsBhq57l781Zb2UyX49Hijj4oJleVXAXv4C2/BMwigyaNFlKwx0MwJ3OE9k3lVIAwpNgRDK",
-	"KVSYSr5h7VOgPgoaUEl7LXi16ROp3gTfrJHUpgPD1Asv2WQaYYQz9UXwIjvBedYay1MJFKxaYuabIo0e",
-	"Or11wAbiNvNbar6s7VZXX1NXdgW08XeSXVCgQZM4ZKtLPTvU+46Mqu02W1cyGwXdrje3Z6OgN41ZXv79",
-	"h9bVEW8WA5Y4i0fRzBzelm6xs7wGCn19iijvpDqdV1ObpVTv5BpgvvI5knLETG2L7UxapXJet1SQqjWL",
-	"WojssBy1pUmEHWgRtN2xxyrIkehgeaM8DCknKVNXqjuOjolkUio9K+OE8SyZ+NyJ5Cn7GQerH9sg7xJk",
-	"lTTRwLzWzeH11ZcbRWC7I0oLnjd6wQbdHE2UQ59gfJaUx9ERwH9Q0C9cQOdwluq0wDxhfYrrdYTdY69N",
-	"u7sPVXLYdPZO+q6tmhy6qVgcds9+2H04eMB+4Qysq+9mUVW29/M0pgqkyLQQMSIiB1tZYTFfevXihG2M",
-	"hkoIL7CYM5HqbMRglGQxdFHU3r16QFCwmZU00fveuO2YiYB+rhB1kFnKAFeQaaKfbiK62LUeHtWnsq+M",
-	"beBdHKdxlikhqS1d9VrkJ485GbCBSCe1PYLfEPML/RqMxKSmf29kozLV7kS5akpS1PCVNmaCqfup5u8Q",
-	"KArUiHQMZZQmAURXXtIkYamE0kRjWFcD6JcdeLr7rtPK2ra41jKwplt3ahlXDSyILvB8vqj/Mn6cGPOc",
-	"VEE/0+Uuh95nRmaadwuuA0O4QOeTIQNhLHnc65l2t3n5Is5l9cPr/fMPr8jx0fEhXgluLpUE+6f2s2zY",
-	"OGAZC7OX+XNrngnmUdtrOlc/e1CmiR+gb6qru5Reg9ZnPrcdgRsGfxKbtF+aPZHYJk79QYeY+YREccrC",
-	"TOj+3sOhcs1Ng9729rbPnZxXVe9dW4QD29r0cq/ZwCT4H+rVEAVTs/rr8f5Pv7741+eHZ6RqWgG3mlvP",
-	"t5/tNJs4Zx5pNZvkOH5R2yOUJMq4SXHA2Ju1telzoKjXOy9WXtcwKyeZUJPwfZywW1BR89wSe643eiId",
-	"1I0KykX9MFWjymJUb+pLyiHQ6i977irBLOPydVkoBkzq1WxUvErPtCrvQhPovIs4cnpUim7Jz/jeX+xV",
-	"ovsnFt6b9+KcmUoHi1Y3/jRkFxWvosQDsBq1wy3Wip51N+l2uMOe95q01W2Hm9EW2+7tNJ+1nrd3N+lW",
-	"dzvciZ6x571d2uy2wna0ybZ623QnR3rA0xt/GqqHY7fNreft1uZ0t141H42IXTU+jn6L+SDmjVAMcsH+",
-	"xeO5RXtAbeAj3hNLCUtRXMNZqQKdQ2pl9zBlkkED+rWvdFtGBugrMDG8Jdwg6u26K75jUOCRLBoUn9R5",
-	"+LywVEIvsxaWNuxVUAVGKdFMq3dSdU+tCDOW1dGW0O2IjDjtInhhTIEQn0e1BjkZdZM4RNH0/vSN1k2Y",
-	"7y0YLeAs2emDoowu83lIwz4yD8KN1eAl9NBWA05F0iFDeL5HBvRjnV6w7zZb25s7zWbTI/FgMMqUuxLU",
-	"TOLv8JxegDoL/Io/ajY3QzVj8F/MrwR7yqQIjnr1t4Kz+jHNwn6gNB1oigwY3oKnQQ11yWZzy6aBKOmK",
-	"aALpvHccLS6SAs91NThV/9/BGf+uWW8125vQOQb+3Wq2t+r5P+vbrbZ5fru5o8OehARmfeBhapz68dgP",
-	"NaNpBiEy9OwYj4y629GZpML9ejDk6QbOAXTrhzlQBhYh+4Wsl1TzThN8IVBhY7LJAGnyvjUoO9rNpk5s",
-	"mpcexHIoZIz0Uqb7S6aVFloSCAfRjjLaQHrrob8ttRmrhlc9/f4l2Wnv7OQ67mkAQ+WC1/fPXh4dwUMl",
-	"WnrahrHmBranB1bvrEGOlIkBUxzzJOYswCwCGPWTIYQMuqkYKxsTe+eZJU9HnGtM7YBUQW9IoikC+5ST",
-	"sx9feeq5dBTFwiNXccSER04OvvfIMFFGZsY+ZrU9nU3TN06GzCOvz4/feHA/+en4DRi/P9AregYnWT3S",
-	"MJp7uBgkoFlGwz40HfIgR4L2H3A7wSSqAwmIYliYQ3glTL45bzAfwU91Vw7U34HgkB3CBYgEDS12tuOZ",
-	"lmj1E5HE4aRDJOVRV3zcI9o+q8s0JE+UYffEiYbgqIwYMv0KRxzmS0JJ8YUldtw/OXoiiUjjC8DylhVT",
-	"3chIUze9VvbDCiTMB9okBlTnCte/mGQMjtoqFx/1lLgBabNKQOPpxtOiibiKMTdPfl/3SaWmQ376lW3Z",
-	"ZzSCJfikC/BR6MhZfbSfjOlEatkHdmnRmHRNHMZHA6X24FrHFHW+saAYZt8WrKIp1CDyl5a8Y1aklbzJ",
-	"iBIjFrqjDM/zYmEA0so5y6QKwgFVK0ukcu2CPWKE3nd+5W9/+atfyX95+t378+/rz588gQp3K53xuD1B",
-	"EVD8wiFVClsN+t9UcdT/dT6AmvOu0l1lZuMN4xdZf3YiXsDxNvxfZl8/kagtF6633Yoxz3a2Kl5lEPN4",
-	"oPZA044k5hm7YGlhKFMSaf6mWySpFg9tdh6UWVGyDUptjMXPdtbDr/zcrO/Seu+XTztbn/3Kvyhdglxk",
-	"n73eb2/vlESRXu/X29s7Rpw6qjrmJBFjltZDqjQA+0iq7LeR6ainRl2bu1vcsS0bmatM5i+IUTKryQF9",
-	"dZkkUC9vN3cetdicshL12qxF6FqEPrwIRcNldknQWEORBiY6yrQ6/pJQ80OJV7GqzMNXKNnyy9/V8f82",
-	"8P/+xcLZW0v9tdT/7FU2MQBUwgsAse8nkoRiOCHVgodfA/w5EgfsES7syXKk8H3IxQfbTp/vDSK3c5NY",
-	"8FZrZx4GEUpdQIGWhUAcpUqqEMZFf7PmRlJb18AspqlIl2IWVxnO9O5aSfA+/WK56vtPF0jTz48IBKLd",
-	"bR31JN0JBAoh2j8TAcWpLD/3epLJq0ON8XDCpGQsRklEpFqbqppUT8df1EH0QNHXPBvugWwpxvimA4Rj",
-	"kV5KQhER9+rwvCxI8ZrdMJV0l1GKVQIP5ZmmJ9JM7TyJubZbf99261n854Jbo8wOWMBvyO13LZ3ys5KV",
-	"plMerSWwNizvyrD8ndqTJRqZyj7ib6wicvg4SFVrE8/oU0yPvD7cP7DOb82lei6+4a3ArdinEh1meJ15",
-	"qL4RbZwp8nOLeGf5IGp7JGVZOtEYeKcGyZQ+TS2rc0VZ9TxWS2WCjGmclS5fLto+51ZVeXNRlhpEvvt5",
-	"C4yq/SnNnds2yrZC5bpKenkj648GXQ71TQsSzchlLUOaYKV6D+jhZRwxyJZ+VAIkGAf/+A9BP8gBtFQO",
-	"WZgRsJwAmaPhZz5nHNA8UScnyrZNH/CxaKJ9xM6+dQYVfSB1de0fUUaewRfpT1AHd8CwKqUXf4Su65ka",
-	"mnqQeqrMs1Y031sG27Rp5OCA9MUYBzqgfAKvQswd9nLvibSjPhehbH0sAmQ07BOgwUcGe13Pz9lHGMLO",
-	"lkda7eceaauD397e8Xy+3WrDI1rN9hap0kKittVs/uM/bDabSHOcXjEs+Gu1n//jP6j7uuJjrUHO1IoY",
-	"koBRkpEI6NA4AgI1RllXO7KPNMzgWxrkTIzSkMkO+eHk8JVHTt6+8siro+9JFbO1PXWYawiu+sC6J5jw",
-	"t1tFjenk7as8CyvhceZnZTirZwFyGTP/JEspl0OqpGcNE4/qzZgpHceSNcihmj81OvUYaDUKnUPUENTW",
-	"gZUDTFtO3Q0oSJwbC4wDSARsiyO02TRsDNK4AD47f/3++AWgz06Ofjp8c0aq4zjK+uQf/4H0WXzRzzxj",
-	"TpCtJv6vpss8e8gVBBt8q9k0JA0AmmOhiADRZ4cSxQPGpVJsGPIzxwiPbIPgGdbk5rZHqs9hE0IhNFwO",
-	"mWuN68Yrs3TEQ6qLfkKRpiM1PxoksN0g+3pDU9JjY6JtV4BxwijxHKnZ3bN1O3ZOlTRTY41Tko1SBDoi",
-	"6gOWAgAc0IL3yzAcez5fiN/Qccgx/uuj/rNVcblNDEcb9gBWxRaUtgP3MCiPhs/fxJdo5EDxdS47aJpO",
-	"lqfNF2StrSD6MsewKH4/wObUBhpIRE6G8UeWSO9a4oZst9oeiBqlrGL1aABP5HC5cUGJ6TOg4XuuKb/Z",
-	"VqY8/YimvHqiY9m3yiz76W96zbB3xz18VP8OP+p2oQAOFvLaqS3b7+NWIAD2UDyAofuIUigr29xLhNUN",
-	"7XFMmXxqeVufP+b/udzXW4fq78i1evhldpyx1QLvMIldGp0YqQTywfEiCn4bcGD0MOqtvuaKJiM3dp/j",
-	"uH/+VIHSFa018iC+KZEwNrUSpCD88kvyV447pPT6YkT/s1fJMEh9Ahqi+Am5d6I+QBkkpUbe4s8pS0XY",
-	"h7bazWbz426z2dQqas+1GpRhqK1VjTQ06MGe/ShjRur7p7/v9nIW+3P88GAceOCoiFEG3lWr0QAVB5RC",
-	"iRKMDAuGctauwqSiPwHDR8daWUE3SxttrwIel6PhUKQZi45ZFFMIyT2ehMa+4wkhixHO1WJMdzzYsCw+",
-	"8UB93QoEsnn1kilMw7IkKJMyriw4URJKUXsxR1ICQycQWya5OPMRmpmIC7U1GmSfY22nspAt4QF6Ec3d",
-	"PfUONM/AksYhK4sM20wDext0utT9newTgODPsBI4/JG6PTWhnI1JFbvOdkf5l4FA0VxyNQ+5D4Cpry/G",
-	"JU/EKpguDS/LLPIjGO7RIKfk/4KiH2+Vy8/jAZMZHQxXvP6tcsCWFBQtSanyOLzUZu4+1N071fjqP35t",
-	"Nq+REbWThXN3371t7euXdqw2GwD30zdXxnJfpKe337LA+1QRQ+n8iw6HZ/EFp9koZSUFuChSoMHRDLVp",
-	"PKgjA/0iCboBsmm5HLWySpLqaChZmtW0e9lqNs3LpY5BxRkbABZfbWUWEcFtzBECVylD1aSckEBdLAPP",
-	"BHhEGkE8mWcd8vL0cP/88MAj2AH+QHN5SZKwXga21iVjQ4y1+ByME8gcHp6evju1hH9ajlchfK75h5Fz",
-	"5yjShRbZOA5Zxym2yAdfg7aYS4SxRxYLY1LVn4JPU2Y6Kh7LVTMAFQHhNzjNGLWFaBmWAGBiycTNVhDY",
-	"8gWs7Dcotn/+VCqkZ39tw1ty4Qlb7dpCHIIaR3hrS1m8g5ibf1oHg6YpndxbBShuPXg/Jj3AAdef9/Mn",
-	"xw7HTjoQsKnoUzRHx827S+/ckrtwenW79ErnNhsoTy0CbOVFWu0dt/H7ITS3ZYN1cebjUlJGR2ByqauF",
-	"04rKSjKaopoqTbDp8HoVaSNZRAY0vZTQrFAgqWLqJDQb5PsYMo95z2gzNmRL0LoBaJy1gQhVmTTmkgSX",
-	"bAJ80KT6sh9zJjHD8oZmGrxCaBJfMo+EVLJ6zCXjMs7iK7ZHgv9KJ7x+DXyu3F5EvORkALVp2oc41ckA",
-	"o06Uj7xHAvYxSynS14BHgm3m+wwSN++UCu3kCSv7OcR+Daob0HVAn8p1vgSAesqbsdkB/bUe+K/cJMoy",
-	"D7N13Yl+eoMcFFUk+vVKtUHlazlLpVrUXGHdta46GvwBP+bUSOgVbjqhq1WtncV/ZnfDv2Nv/vlThV7R",
-	"jKbvofi+4i10X1wysV/UzCqx3DRl/O2mV8lERpPDhA3Ut6AyU7+oL5Z3JM7xoKo3LAvCYBVIzvHbZVJb",
-	"SUzixr25gL97Wf1YWLDVAbOTWBC3cwTtJ9w/n1HGqhM9K23xpEuXbL9BjjKZE3DlNPsmT2r7MIgh4+QD",
-	"656J8JJplkPq8+AyDi9ZFGDinFRTRqXgRBMd/3pw+OZQmc/YeD9lJEyEZBGwtySMXunS+YtUjIZAwAv/",
-	"BREb4KdBri4pkitopq8Gq/e25gsz3gekcmUcATAklplIJw3yRlxcQBKUO2a5z6tbzc2aQ89Ih0Md5MG5",
-	"0XIXOnzraIz2Ggzzmu3QXXAfMFSoBT4+UH2qnl1LuFb0SOAr9NDKmcbU9V9LOOeOIiRLaXa1EluzgN2y",
-	"DYjz6kRjy00/bz5+apgKwHpAuHiSU1L18qYcyG/VKMMW3NK+vwv17qr0Ffl0aDeseMYLLPLyPTtv7k7x",
-	"8oGtWOl8+lxuL6D7tvQppWHRW7cPlvbIwF2wPp+LCHQKJ+8VdMLQvMt6+qYNgeueiaPBe9gNJzRDXMZw",
-	"VNoHAxlSkGU/SWAEyk3Ro9jLEx4mh+keZeSx22pu5hC3WsPn38+NABIIABaco5QNExpOhdCUGwNRuXKW",
-	"M3UcblNc3DAzcWOxYI57JYSdUTlTy9CncaXs/F//hOIEPdrUhlETeYcNpFZaR4PugqpripkL2soIzorn",
-	"/DpuxwZS5c4N9HxwWrG4nJZTPU509AJ7eqRH0axNAE168l2Fb73z+MOU2LwDql6cPX0cb189w/OXpheB",
-	"D2uto1c+OQeiiFSAZVx0bJS5vIHO7sKiA4xu4oWe8jgBGw/BEyeOaaIqcJ0OFIITbuObkoxZkqj/hzCn",
-	"z6FIr0EOjE9tPG/lmlvVrHv5BJqfy178ndqepShg6KX9JpbZK/y2R+uk3nbccPl1OnRZAm/eT6QgSSyz",
-	"PMRhAyHIdmd/388CIllWmwf1nV6pcuRvjyaS2cxXV4iEUV75fOfBz/kOz2bBVXE+1wDT9NaudPC/wH9R",
-	"8nHQZelLMPQ6m3YWgHMfrlMbdMxnHJ+HDqfCMYEjsnokFXfEWijfcmBDCSsnkXRh5NaSvJYjwDc+6c25",
-	"OOaq97TyYzC2aXrNDodA8g1pIIx1Zh2CO1tHV0kAdzTYFTIicgEAhJByMoSmgpkgcQZhlYFImYfkAhj8",
-	"hLiicqRoBDUrpseq+gCSCmxdAzktfIc9e4HPx6zbF+ISwvWsQbaaW3m9kzHauCByFPbNN6WajjuXZLqo",
-	"zdJgS8aiJ9ICOaoBhoZJ6dTawx7UzNs0Q7nm/cYOetB5rs9SRmiSWLZ1j3RZSEeSmWByhPot7AvJOOlO",
-	"MAVmejUBelU/3efQvA+zifpuSQYMCNbVxRgMNqzol2yCTenV6kqz2WpzNaTZDK+0jFpHcssNUTvzdjut",
-	"5d9tB3b1zIL0MDqzNLI7tUnnrNYTSWJw16xZUNDYYLQMlf9ktbVR7YtKBxbtJPTJlPkyI6BNimihjS04",
-	"q2eiDm0iTUqpy7IxYxwDXPumYYNk6QsEuune0NgmIBa8aJv7vKpewzj0kQgk+y2oeSRlV+ISwHRQvYOU",
-	"t9rCw/SRPli1BjEZdZslkjHk4LAPRZwkVqDvQeV5rCsjTaOERL3oIr5CtwSfrgyJBtRsghCHLyOa0AA+",
-	"baFBf2ym8jGb9LOYIoD6a00bCn7FUgkfV9yh1jIst6phqr58f3qlu88mLEuH1F4wpBe3MqSvCj4R9qnp",
-	"m3B29PbVm8OKV8ECq2N5oTYsegv2lkqfJYmYl2t5PtsDiUVx5vodvVQMis6DV4nVv3WVzkBe6PGcH/50",
-	"DgsCp9w6WZL9pl2JWeTdg/og+kCv7oAY4bhWwbesgo+ntU42xnZLq/ohZmU2Pg3UKfi8gZsQa+6WKG19",
-	"L6pt4hjokHjpC+jNFgzkBVjhypvgETKZUBKxMB7QhMQR+gBUkkCdi6AoyvRRKVH9MNwbSzE9b6j7vTn4",
-	"91OYCungyMv8Lsl4hi5UZIgvoFMd+BgN8kJkfWTP0DxWPkcHzdMzgYaqfkPNeG363w0tEwICDpyXu2ZA",
-	"wB9nxjTwEF0/e9+UIwbfBNgc+1GGF8EYGYZKJG+m5fMRx1RKtMSVM6+fZw7glOrZ/9a8lyW66Lr650FU",
-	"jz5E8zTPreuQZW6cfp01gdca5JY1CJ5IDADZY7mK5rCnu56Ii0VZO0GiOMJ25SaCBPGyo2OizsZ0buKU",
-	"hSKNWNTRfFchTRIreJ3Qk89BcJnuOVIMGFIEVo1gwy3jaQmLcYARulxaKmpInqfrm1CGot9U8/KCHw1i",
-	"5xH6VPAE9S+AKVDw4nS3PxyNtsyHTAyBZUqdD+bzKuUEQsomJoFyGIanNvhAXBnJjAqCAnEk/vYnob4c",
-	"NzQSNwX4Zs0BA+X0GU0vGEgZy0AHUHSssm/gRVcs7WrSVNRBJp42pTwCz+dTkb3AM7E+HGIDBg0/GzAo",
-	"Tpb7C84nPE1PewOnPWioizLhtgrXnQj1vWBakOr54dv9t+c1D2GasO9EqmEiyhzwefXdyZn+u1JJl2xC",
-	"qvsnJ7+eHZ7+eHhaM1XZukWifuz7s8PT2kLP9Z35+Y3a4r+bjNSdI9lDLRyKG67iVfR2UJqqbf5pNZXa",
-	"BAuV4lQqiGWamK1M9ZapyBJ1p7TmMyUQ1cE6clRoftSUGX54drb/6vDhPTN3w67uniXigjCepfHaQ7t1",
-	"/Xru6jsrZtSUr6hnJcuUClgl2X90TNJRwmSDBL00ZjyS73gyCfIOoRBYqHW0/a5MPUJLgpiEMxZJhKJL",
-	"xpUbp9Qd1v+ELIZAoSBdRvRrprB6HlKJvD4/P7E3Wtg/lkjV5hCBHQ3OzPf+rrwDZ710/OdWMTxmUpd2",
-	"vtTXrcXAXYoBmW/x8nTJMkitW1++5yAdkbbGMZO0qCHVwK4smrpBrTEX//qVnMAbgmsLJ02D5a57jB4K",
-	"CHvdY7yGwj7Wwmg8zUVveLFYmDEMMMy7klWQl1K6vrbueTvWuFpANACY1lHWULLHxbjh81nQYElx8Vzc",
-	"IDGwwZJSYZ/PxQ3i1SugBhFgu4YNXhc2OL0cBjaIv68KGsSrHxdkcKpeetWSKfvlJphaUjgloEeEiZaW",
-	"lEc9CpQgHonV3UAdHVkbf3cMFDTzvKKcNxmcuaIeexibkKaboxJJ5Eh7ycKUZZIMgIe9Qc4Y0wHQD/re",
-	"nkhJX4whBqq8vJg5FI3Kk5PxBS+vMVbf+MGM9Hfkus3DJj8vKcbktJvkSRbI6MHqmzCYZFB1NpXDq/yC",
-	"YahN2JKp2gGVp0+fPt3tbdJ5RZwlbx8Vysn0J0ER2cfRbwOzy6bYRr9MCun9oLbGMovVpimrXGS66zW0",
-	"oLcVPpoNtN2sreXTnTmn4/wEl3umcxLlF7FUJ41Q8v70jc0oQ2q8IPdwzyNYAEuFCk3w9eufSBA0Mb/w",
-	"eYB7PlB+bW+UJBq8q1lvAHgL6F0NrWWcpCIDcrasn4rRRV/ndvRerHla/CGd52QMN7NEMmD0nN1tzs7c",
-	"au6SLpsIiGhR7MRAuADMheXMkZCPULOgrsdMzdOnByhPJ42nT8n3QtvaMBlI+ClHXTWhXTXsyRD9At3Z",
-	"RCpv1SOZ0DehELEIa48EJ+/OznUv0lGa6NQOjihwaa07ZFq4BTY81xXRxOfBJ78SR36lY+ibtR6YkDgy",
-	"TM2ej5ILrnIlF/wJMNDwJ3r5K/Tl8vxcQDpPPv3+Jdnc3Nx1HqsEql/pfPrbX/76+bOy9gP1i00N6Ywx",
-	"KCn3vR6ZEpguhWsDU+MYJIHUlfpKjRvFznYe0XUenwN4Nia4coo/XVGTw9v3Co+gUcSizs9oBP7tL3/9",
-	"Rafyij8Wnq0R+g2NqYDn4aWy8zP1SNdcjrGKBrxij5iL9B9Nfs0daTHnhk9OWcKoZGqsERsmYjKASUto",
-	"lyUeibnMaJJID1rojFImPQJADeAyAW7w7/EPJywNGc/w7T5PeUM/udGnCfQKgjhDSmW/TsfQ8kMkiXLq",
-	"oljCpiWU9EVW18lWfTcekdfIWt4hwU/1n0a/DeqHV9j7DVpGwkHRXQjNBeZI6WucnerZgwi9XDCNDN2L",
-	"nNutARGQ6nsefySDOEli3cvIAbhkGRsMMzKmUhs/ugGLeY4Vq+Q70mcfq6+P91/qhmFVFF0emX4l+Tvi",
-	"Vxp+hfwdNiuqBR7yQnYZyDz4ZqDvwmaVapc3yH4efE+Z0hEjQ8RjywY8on6nKXL8h0KtrRLB8YAZ9s3e",
-	"SKq7zFAklH1gf5dttfDwUJFEsCr7+bSCJcCAhQzAAu2PH0HExOo+0wKKvDMpAC2l1azHthvFNr7X8znG",
-	"pWhX7Y5Wk0iPtNTLPRyDRzab6v9hS7dJfw9pynR5SCqGQ4akY8ZGHdAJUWrkivlc07AjlyjlkUdSmrJk",
-	"4jlfqozBDolYNEJ5CG01ZzZWw+cHRTv4txEbIXXpiZDZRcrO/vgGWutQIEajqSUl0cI7ERJIPjnb03AG",
-	"vaGAmlmHanOtZ2cbYrZJblLn4zAa5QXyUivtoJTKvrX/Ue4jbfUZ41EHEj0gRaly+0H7eUROeNhPBRcj",
-	"qeYGlsKcFZMGstzXoHAzkbKoM0/d4OEAsoWuuNJspagoclQaPvBXNWgNjEcJn+VIH/UEsBuqAaZoA48E",
-	"mcD/N4lcABNoEBP8jloO/jOHVAU1dWjURtWmBtbk/HD27i0et1iiyqNJIsZ+pYP5MY/4FaSgUj/p7pKf",
-	"A6C2koWhVp0EmWb+3swtAXxGbc/n6rwgJEQNJlFXQpsgsE8a5K2wA8QD5ayekhlilB3LwCNUbaS68z1K",
-	"DFNORjxVpgHUaCnDQx0SFsYRi2BbC64fEnTIyf7ZGQ7A/Q49Eo+cHv5w+PJcfynQ1Kutth9FKZOSSdxo",
-	"6hU4k30BdLlAep8yXaOWCTXSRIhhl4aXHklifllPREgTUg0TMVKqOaOg67kpZah5ZJjGV5oY3eYR4Xs1",
-	"ByLFQbjcuIYQF8E4UETFNOWWz0GCg8UUCs6x1ML2xqrCkYWAJdiqpjOW/QQNSuXua7nIfJxpGLCOVDqH",
-	"PR1xiYOCJgofDl+8fvfuD7/uv3nz7sOvJ6dHP+6fH0Iks8x/fuk64t9m5uUL/N9VnddreqY46fdM3Xuf",
-	"cYLtbpM9C1vRc9rubbGd7m64GbXos16Ttbtb4U70nLZ6m2y7+yzcjZq0zbZ6O93nYSvaZNvP7ii+cOvh",
-	"hWWhBc7GxDpLtrsiTpHxKtc0+F9tIg37aVCzxNcMqm58ilcnvNQ37REnPIoldWC4W2tXmYrWTF2IlzeA",
-	"yDmUjV+HOnjIMl9j9caSXAi+Joe7K/LGxcdrhQrf3MmZqvHdLC3viaMbNqMrazb4y7UhNWIQZxmLzK9A",
-	"sAp9lJlyNFmDBBhlPAMtYlwsTTlnkHMYwiQmCqBDbZxUIWqp/rOGQmE2EKp0VlFD7flcTDnXJo+zioTZ",
-	"I1vNXbyK4oOchBGO19xp3v/+9M18lrzfh6FqgHjXskceBhy0ojGkrblc8aztnq/T7tGMe19k92zkdsyS",
-	"5LIJg2bC2D5ADgBxWV3UY01sF2LUIVOxWR0zKYnNQtCO62CvqeXQr+UjLIhRvwGqGN2FIiIZxSg0gR8l",
-	"iY4AxBkJxSiJoBtBF4Iy4L/bxAdTa7OilbY47Z3H6NaVIreG4cENUOm0lxRDtlougAd2G6zPs95m2KTb",
-	"7Xq7u8vqW9FWt77bfc7qW2Gr12Q7vTZttdQ9I1zTY1npbG57FdgViBuC/ejUqmjnWzm6Z9ppheEr17vV",
-	"9qxPixL/oYFAxb05uUb3BZz5NRjotgX3/px4/9dpWbsKZpT1NxJxEfMFLeVokmBYOocFdGl4SRiPSFXn",
-	"EGwEHf++PxyeaRMaOWp6qRgAhcBVHLKa0j8XLINI+NExMsNCflQpE9GDYA/C2iDBr2s6ix3YgHSTTFih",
-	"uZsaBjxVc+Bo+nEy2xHOxv7L+0HEmQlKVyF3MqcdX82zPUlpPinwbwwy6NajkGyCBDN8l8/tZ3RT3a4f",
-	"7u4CU34cQfLw3JDmQh6I/PDhHOYo2NfnD6Rfh7xgNGVpQAQ39ZJYbAvqEtK+wcZYDfhfwsO+C/ZIypSz",
-	"kHdKDdjHYZwyuZ8FMOMjfsnFmBt6NBJSrsaqNGUPtoHPbf4Ss+04m609tcYmc4xHzoN5FSmipZFAzUx+",
-	"eVu8N7Afvx7ioXPdO0Tt6kRckJjv5RtS2SecjYsUGU6vn/l8P7fCkXUnpMV6r7g6fXeW4AB2W6VTYZMf",
-	"+t1XYfwu/uHo/Z+PWm/jI3nET7fDl0c7R5fDn358+cNug01+aLKf9tVFw+7ZD7uNsJ3w7uD7ZvTTD8lt",
-	"BqDP1aiWeVww9G/Oz3qwJkdLO85JOYJmI0YXLOBS7iY0vExio6jKA8Dn9JJJEnQTEV6y6L1t09wrNjew",
-	"z5ryJeAwY/YQe6GW1F1xeLh69F1LqhfuVzyC8G0+OyQR/IKlRM/z2uxcnXsft4/u9DHb32NueRBYRc4u",
-	"Bp9Xz7+H+EflXPMsmZifTfe1MjfY2Vt37gE/6s588xzV1pRScwpLXoju3CarD+o/Oou6uu9oNsu6muR6",
-	"J/l4kquRkj49pR7VySgr0U58rnLaL6yOA1tSCktq3lGwyvG61KU/U/9ATKqhotmzv8h+DHy7l2yYkeoI",
-	"b8esKEDHJD6VK/8yQUqcWoO8MFdJMWDQy1yzj5lROg1R0U1TFzOepUgLbTlJp6cgdiXbXkEnp0yrHAT5",
-	"GJYfG/sr8yRefFUaevWuY7csru5E8CwzIuzu1vtiLXBWFTgvFhgOjp3sst8urji2Eqdwi0eGMeeGv7jY",
-	"eZhNGRo6QVVuYrwsDOR3ZWOUcRhFKe1ppsCEWp7lG5ENLiS7faYc8tb2dRgH2zciu302zcEEnQZx85io",
-	"hVIPZ+rinQItk/NewMNGurVHa26bw6lvenBTy93cq9tahYO2Fn0riz53tkmyuOdSYY43PpldtxA3dgoh",
-	"WjnDHo7R64J1BqoL6tds63q1gWt7LkgbQSg+12aK5oG1qBLC2ccsB+6nwP4x8+4uDS8Bbw6Wj/snn2tL",
-	"cAtjxa4g1+hp21GkQIauD5cmqCUF9oBgfjNid/rvvvfauV4x7L62yh0vtQD9ouav68bED9VUzaDWwuI2",
-	"u+4B39Aa9lM5fuyMXk33OB1xLHpVpxEqOwvnr2qzScqV6sKlAbwjIGHCaKoOf83zOahh7YkVHzHtxHBG",
-	"JizLU0f9WOpaE8yPYaUsFnN8wcEuO8lnrGCQHcBcPf6zXJpzgUWAZdubWSG7MsXEizGZynIukZ6LXAIM",
-	"6Mc3jF9k/Upnq7m7Y3OpMlOy+sbpleubFsu8qcJu+9b5o+5QBinhQCgxO+HaomcwQrOiVPJ86EOj2+Ji",
-	"xZKomyJs4mXtBoA8FaWUe/aBt16zylOJkCzSHWUQDCJckOFI9gkXWdzTm49kAsSMETAgkvogj0Svl8Sc",
-	"NcjxCHmLfV4Y4oK0OxThsYhU44z0RQKVpqFj/oRiUM4aOSWGjkfIRPRVmBQ3BKjCMpew1w1TNTWZxvPp",
-	"q6b3jrpLLaH6s4clj+qfI65+UCJuhqnJTR3/rB/7i71OdP/Ewuy+8a7TS34dsfYED4ohXAN+szUx3l33",
-	"iFarpLQqbrQp4fVEFkSMvInENHGCOTLzJOYS3z+MuZwRiI6JpXwYDIqRvEWHR6xRFmeOGQaV3MYOAwvP",
-	"IF7MA5B/3vhXe7bnh5N50wnimHtkq7lZAx/M53dnq53gVH2FxpqRXkM1V47wGsbFxlwYLCqzzYbm2+fj",
-	"YW6Jq25tnD1W4+wk5lYU3IKbmDIazQc9HosZN1HdANEetXmhyx8SL4oRgP9EBP4H/KFjAPYJzZi0MZ6a",
-	"9ufgIWi0YcAJq+6BDEY/eUg1/VzxCbrMn2bKsyHnfSBsynTx0pRsxpAqwUwZkGrAvGnBqG7AvhCnJvAa",
-	"GCIMY7/5PM7USCSTUxEm9FanTdKcWkFOPwpnD+SgzwP1DyP4yP4C0WpzncArVi6kt5pbZdLzmKaX7jFV",
-	"n/mNm5gYj79R8FrNjhUv2iy8h2ZKNjHwbKXEQPOOQvfq65eJ8fz4rwma798OhXkvqtIUD/Q8wY8Ih3pq",
-	"kIzzUqDfF7ARBWyVLlOKSDWwrV+/i3koBjG/CDxdJwWUudCuBhjVuHuxGGUXQl1cm6ZxFvB+miS2iAo3",
-	"8byCJRymxWV+qSArzoH5JvKd5v8TBSCG+QrzZ10KgH8uBtjMk+bF2MzMlNMOu7czPhrAuuY/mXE4jqwN",
-	"xZW0g00m+apCCiaWepL3oHE4/rcJhujy4XmsyVrErCpdzkQY00Qvl645+gr7r84t3ypmlnupGLyfYVT2",
-	"Kn3Ko8RNOadMSdBKp9KPK1bRwV1tvMNK8pPDtwdHb18Bjvz948PYFY7j6pnfIhBrnftdXQMAH/PU9K2K",
-	"t8tNV0LlpSSB2VJBsSUOGrn66coI1ZvQqRHKK1ehz5v0OfBo/YmFUDS0V7wIrFdqOvs09JMDh6tf28An",
-	"9mSTLKVXLNHQNp+DGCIo5jxCLQGdbttqOHuKuLr8+2YgdZs5zN0O08EQlwLwwL1YhsBz2AqgKdxYAKeK",
-	"6TakMYIeRmf0xPrcTLbthdtnA4wxy7LG61iKbJ0hOlHCOw77e3o9COXAUIbaTGnVmMtMWW6iZ5GSFKgS",
-	"BJ8XmuZR4XTfsq61EHpggtAb0AAyr9UU3ArG229Vvq/8L6RtdXfKVDItnjMwLeXnpNJA29xOJu1G3F2P",
-	"QHvdkR5ahVVLj9ozR/B3zyZxl+lEBhGdotZa3WXZ+GS32OcNlG8lPb6XGYquIarRyfO15LR661hZjoUn",
-	"XRaKQS7URQ/pGiEc5GlRYQS6ulL6fP/ly8OT88MDbypEtKpyzEuLDQ+KvlLrPEehFaNHzmggeodftghW",
-	"bjU/t+w6U1rNsQ3y8idzkua1U48jEqTsN+io7vOlLdWVLCnvmwNrcou66ZEL3en7dzqb+f2ry2KzAR+Z",
-	"MLaC2IxvLYnvThLva+vwdmQx2vv3Jou1e9Epk6+a/vfwYEXp6vNVxeue+zQg65aXyImA1LuPTvyWSMxT",
-	"mLkHl5h3KT3M+q+lx91JD9xG15ceK9bd6IsL5btugZ5usl/WhY+YJnyNBUHjdWVvtoJBMVMqV7QwRo81",
-	"Bnnd4OM66HjNoONgYmZu+YHfMO1eFpWZHCr7H/hL8zMuOOmKrE9kHDG5V6wQKsA9ZUYn8+kqNBCgKFnm",
-	"V3TgDnq8KnElPopiKfOaUfhmVRc9sxWmI+rLqMy0TsyEZrhaHMIs8prdGs2RcxIBFLJY8+IlUzYrJdji",
-	"iYieV1LjagidFpBpHE9e4bu/AXW72gLA966ugHDe16fzOuQSF2ZLrZTpQmZ9aeGqYsxz6j7c617u8Zmc",
-	"GI9IgJv/KJIBoVIfBQnpFoNpJTEvXgaW8BCPRRyhPRpfcJGyqNYgHzQ0LtBd1wK37cowDi+ljz2W6NQl",
-	"tp+fZpXQELDdvfyImmaF0HcyJwhEzJnP1RPy0shD3R8J7jRuMTZ1Y9iw7OXp4b5yoea2eIF9fgtq8oa4",
-	"Lj09lQ7+l46U2aVQu8JFTOF/blZ+sXL2gA0E7ojVrUv45vtttnLD7s+LpkcDxzbLpsKrcJHFIcO36YaC",
-	"xWgkNjLKScVvy3SHyV1m2OAR1rOwZv1+fKg028fE7Kd53gEK8Q2zm5a2/9f9s7SdUs2gcxflE8GZDcVl",
-	"gvxJxLzm6cZe0BnLgGKPIuVCZDTm0ufBJTaVD9BlgHYJngYXpxcWk9YggXog7SYsIBlLEgBGQf7dURb5",
-	"632uLidFflT9pabV5ucNdY2NotbmodtO4IPvx3xyW+yvLa21pYXFBe6JW36SJaNp2J97knEjLzmYJD+X",
-	"1Zf9mDOJXLpvaBZzrEanSXzJaoQOhGkxWpQMJuaf4/LHXP9tb/YPeMpLIS/qa+7n9B0N9Pk7NebE+hyu",
-	"z6EDmVBbceVzaPXMQjbYPsN20cS0g5Z5a+k9o1dZIh1i6uVeg88Pjs7O3r358fDA6VT9RNpIXUi5y5GK",
-	"FQSlsTg9qtvyMh6M88Q0217v99Xjb3rO5hmRc6hgy2umCiEswJe46gJ2uq7csvt8ZjO+Ytkj34er+07r",
-	"fbjyPoRJJRHLaJwsDQIvVfGvUCpjEdy8Tm65WBYptu0dxFyXVMmCRMWO/xgd8Ag67eqmq1jG3TiJs8me",
-	"7vrmc5MQJZeMwfmIU3JFkxHTjc5taOuCZStL+vcnB/MCRNjT6YEDRAtjGx9YEooB+y+ccMYMCcXS8/Yw",
-	"DdKuESZZF+Xde/jDtjNbMfwxJyiwPFXzJK/EgJCDudMjIomcmrqeSIFGB6UKlFMrmSIbhbqHPJ4tCdcF",
-	"BpmVRdwVRrqIWavP+cgllBZzYhuwiX8QMb+14r1vsoasPIo7g8HXP7yYzIDy/7//6f/8T//hP/7T//Dv",
-	"/um/+9+mIKGtufD8RwjrmN4vq3ub5pCsy8uuH//RtUEF+YJsgHPs8qWJcSO6pjp8FbZ3SU7cnIPb6P2z",
-	"WjmcjiTnom6mDg7I4CNCyyrizGeC+PQL4lMXEZDZErmJocQp5OGmoakozzVpBp5zXR5ny+CuVR7nYFXR",
-	"aNApRO0lYY/fYoQto5esuCn21LNJgJcFQO568n5+ALy2VG84NXSkSm2MIvK5+XOYjCIW1abAsI7fpzOl",
-	"uf+X2t8gkzotGXyOlV2xnK+6nMynI4zuWnc5rzpFwf6gVQqPRindnXpZF409slKFPLf3xab1ahVkj091",
-	"ebdcSlHQUaRMRTnVBYU6C4jcYqWFla5VHUIA/u1pJVbL69ymSzVMoY8m3LZCA6E0gZUqAZFscXXbQq9l",
-	"qcLxiEh9Pl11UdQIN6x78/m8wjeytO6ttbju7XY10aNWKlN3twtoF0fXuEiVm2gcpzLuUamcdWncQ5TG",
-	"uVbu7WicuXVyv2eNYzwhR6zuYSveqYK+Mi3h8yk1MaNtblCs97i0ydwyvsegAO5Y3q2L+e6xmO+m8k5b",
-	"fwvD1voaTx8ot30WhqT1PzQyO4sHDMMialAsapBjnaWCkEQV+IXnB5f1xb/rMj+cuKVYYafKb1/3304F",
-	"aJp3H94enpZYQi345C9+m64pxHcdHx6/KH3ZquHn9h2Hn3FHrR551vt9HXC+ZsJ9YE/ubWfcSy2TfePC",
-	"xvwqzpjUrC4x14SPWllrvLGOIJqEuVPe0SD7uuN9n2aaTL2kEoO4hRh7hBIueF2PQNsf5YArD8GOmqZL",
-	"2hCoV16/gcfp7Nf9g4PyJP1+FN2eoPyiJhAlNRtbsODXPpxyP4rW+fh1Pt7x5KJonkBZwZ5Zhmk2FgmC",
-	"mlFxKcfG6LgSXPNqZoyDPr4nQ2ZKXP4+QMtrlX6f2OUvOYircAh8gH4nHNGc6nqInXiOE191nHiExgwT",
-	"GnMzsJou15ZYTIm/+rxapll/PT08fvfj4UFtD4MSgjNdUmBeqbV5wqC7XlXf9ubw+3PTFwUHFVKuLAW4",
-	"DuVBxyY83bwsknZaM2PcF7bcs4DUm8P9j408nW3/CCUKhp6swfZwsG2crDVo+zohBDVjdisC1hq29ILT",
-	"bhph4LGv6yKBYgHDUhScecg0mTyQMGK8cLqlB6SW4Mcz9luwRyQdMJ/34gTIhi1pmFLg3UnGSHcUXbCM",
-	"DFmKmoBipFJwVs9EXXDbxrZUufvc5yCaArD/zqBJiilGR1CHZL955qkW8PFEutfguAI54SGLAhLSNJ34",
-	"PM5qKGxgXNhuzrD7FlqNoIWiG6eg9UmqkvHIIyyKM4SjXIlLViMhzAbaqnFm8YT6Jnd2KfT4BSE07pC+",
-	"GBNKsDs3CtAeSxLSZf2YR4Qa6EZ3QgYiVZJNSWKiPoikbJjQiSS9OEk0zJkOPfyo7gT+fyGS8DVO//1L",
-	"tBJ6/bzRH0xYZK3+WM6uecncFmL9W81yNmGzkwp8wj2RDih2DMh2oFl5zOPBaABhE00uHPOMXbD0Dnj3",
-	"b7XI9GhwjI3Wr7E2ZxlNs/N4wFa7/JBHePE9drx/dfru/cl0C/tKWN/utWnlrtvYF6UgxMti5Abder5y",
-	"Z/tW27a2z9NQDw4PPcbnXMeQx0O6VvDXDM71raRdqtStOlf75fOS1ICWmQ7lfYGJRT0iKGp4UoXFbGqt",
-	"l/cFq3k+13u3GClDawC7Iuuj1iDfa60fikE35qzjViBrECI2wU4x/obkn+BZ1DwS6FMTeFo9GxkUkL/9",
-	"9/8rsccX/hUwFDkBmAR6MypFHjNoXwbkSrQrRhlpkeP4hbNRzXg7hOJtqM9z9S5GSWSMAlCv0AUtvWIR",
-	"kQOcyCoFJ0Nm0APAtl8DpArlcgxfFainawtJneQAczIcbAL4/iQOmXl0VV8TxVdxpAuURK8nWaaZ/Hsi",
-	"re1B4tXQ5kN/f/wETbkzmKfaz2J+kbDb0u0lhVbWUbwOPxdIv3vIra+17xe7eWu1cPdq4d2ME7SKblgS",
-	"V32ZiFFE8CIirnTQ3Eo7RzuElAP2vKrMa8chmyWLhConjWDHJt9OaXCtoxM8KFdB4q/OSeFzJKUoKqgG",
-	"OdVayA6cpgwCNj21MPNZJ/S+XfNOrI/3I4nfDvIducLZ5guayJ5h5yNr2GTCtKiuYgfMmtOrmlTBY6o1",
-	"oE90BuHXwQigVEkixhimgd3gc9GDOkdrkZHqOfuYvcTbyN/+8ldyzNILpn+oQYBqq9lE+8eMRqdSNSOf",
-	"juQWe/8/kWjDYE9a7E+rr8/iAdvLY0eB4+YF2CUQ4Wcpy0Yp1x1q0ZjVAzBVRkgMP91BVgeYS7po69sD",
-	"n9sGsjZI7Haxwud47hQ7jPbT4WTRw+QywOQK3WbNCD3DqZgqA29M04hFG7+NRJZLvYVBabUb9DF+uAR0",
-	"WRPW3BX/5FdGaeJXOn6ln2VD2dnY6MUJa0TsqvFx9FvMBzFvhGIA50D9ZYN2Q7/yueBSHx3vvzqsWNfZ",
-	"BRSv2DvRmah7Yh4snRY3cIGhhluZqduKcwAkFmHd7a3SFSiNajwrXZlbjk4swwjogkIjCdbYAMAGbLVX",
-	"gEmeC3FM+cQWk99LC6uBlVtLVeKnGAMgczk/tACGOHioLVwMO/QIWLZjTs4Pfzo3L90jgTkKAbr60M7c",
-	"4Uu3hThmP+H1tsP4mRgwQ/GUZ1Es9shzVXTOLOtzGMVWs6kucKIsZKu5WybgD6M4uxUBv5LXii8qZBBv",
-	"qhOKoVjMkuBhud6hj+LsvhFJK8obs7zfPCrpG2BVVdvo+iJnAw/ofGO8IHrUpdJKG7M7xnHWj02JgrqE",
-	"jGMeiTGptskg5qOMSdKd2Jbfe2jUzpZ45LQB9lWU22wZAeud0Ax+VHZ0gxxl0oQ9SSx9HiaMpizySKDl",
-	"TmDrQyAENyUAp0zjhr3JtpeVGVr3+EFgFMtSqeg5kEzw6bFjalp07y1NExdqyi7KQRjqlgcViA8rdKbm",
-	"bO2JXwNgAadvqRAQQ7mhrNRYZnE4vyIDkoCAVEBY8rgvEkaGCc16Ih14Nl4fUdnvCppGDXJIw76yA9RH",
-	"jZSHB8VLGOivqsvpJeM+VzY5oSSkYZ/ZtMZOk0gWCmiQmUR7JLhgXB0MXbSFTYsZrzXIgfpvmjICqGkW",
-	"2a7P6GQ/kVgZ8md1TKs/vf/j8a/nR8eHf//u7WEpk/IrBq3m9WzcBUH7cPgjS6Xyxiud9panfpCVTuu5",
-	"V+lOMibPwKyvdJ5tbjWbm3Cr8n1kpbP7vO1VnHmYKXItoXRXT97a8SrxYF+3vKp0ttubTeutyDdUZs/U",
-	"JFY6rdZm2/nLuYjoRI2sueVVBE9izl7moYRK5/kzrzIcyT6TZzAb7eZWq+VVUv5ixCMY8bZylBinmM9t",
-	"36KP9G4o82VaJkRCvXcb37ooEENZzsyjjymR7tY24kAM5ZQ8sGs2RxhgnQFeNR3EzqPfA5qFfSbJkKa2",
-	"mgHv0XyERHONDWjMfa7rHp5IwuoDGieERlHKpPRISCWrx1wyLuMsvmLJZA9Sp9lIBsBRqPFTDIjXAVEd",
-	"xRL+2+f6WxokoMOhBnTp5m+FAaljiK6LibojbjSal24815N0Xa38gIk6HPIZzBwmsu+hxkzPOgBI5pT3",
-	"zxR9MbUBKh1sKPGvDANRKAY6XtNq2/zqIf6RnGWjKBauODl8u//izeEB1p7ZUbTmN8V4PmcUERuIf+VG",
-	"pMwoCh0xSl/90JVouOKrpzzMaVnbWSsLV2hwl1lhsFSqoquViYuLhNXNml63De67ocSlXVqvZnoIUdIV",
-	"0QQML0S5fvoc1DzSS+KhKwktpEZvYfCSDo7O4B+IXfd58MmvaGHrVzrkb3/562eopNcCVH0U88i4H4d9",
-	"MqDKd0tZBrAVSXusQT7040SZpvqVsbTyWukDqwqkwbrL+IKTmHugLfRNmbhkkKqVY5bqEBSH+0GUPyGX",
-	"bCI9uJVmoxT8x8jnR8f2zlS5F72RVOboVnOzRgRXzl46AUgs5SGYo4KHzLP36Hq+WMoRmJqIFGr4/FBN",
-	"h/Lz4jxrAxFadVOC6o9mDbIP4y3MeMxh1JyNcebKFM45bBdXfle+IFql1y7vyXMdYYKvt4deB6tu30p+",
-	"IK1h9nrl1qXwMjN13nZYR/bZXctwOL3MMRytcJor0ZXnsxGxqzhki3kM9DWEcnJ0jGlWp7Q3ZRexzBgE",
-	"qooFCci7rQXPANxm62ZDf7YnknRpeEkYB5M3FFyKhDXIAaNhFl9BTzn78pSRRL1IoxoDuIQFBCTA/JZC",
-	"sn+gP/GOg0/7w+F5PGAyo4Phite/VaJ5DlbPzDTic8wsZAImoQjfU9bdr1QTGZSB52+rw+bXhJXJV351",
-	"21HP8tp2nJU7KEuM6PEKggi9kzNjp8wxMKmpUIzseTRySUmiacGEcZmNT+r/l6Gp1TVPpHGKsaxoor3g",
-	"cYcEv43YiEUgKhL4+1ikl8qGiViCoI4AKQDVRUiw1KNxov51kYrxVKdl05qSC3ixgfXGwFtVHpBTm/FR",
-	"y59lxxoW4e5j6uo9p0yOkqWmhpr59Tm95XP6Qfk+XRZCZKsHnWNg317jnG7oIxUvsCnecUZSMYbyQhQG",
-	"WNEHhwlq6YSnjEj9N5FGLO2QP74/fH94QKpjGmfA86z8QPxv5JP0ufLRJjq9S0l3JCeA06Ix+DUXNGNj",
-	"OqnljILQ2ZZcMR4JJZj0BSQT4hIKAQ1g3+f2GpP6inUyIM6glSJAcQHI9/3+0RsYpumvmzIqBa/NFSI+",
-	"X0mK5NaMnd9vRKB8fVYFrMDkOnaFWbO1yLplkbVvlP+QpXUtMFLQIMsMDOO3zAcLnOorcvy9EiPaMLeG",
-	"DDo4eH6V22syihDMgaONwsMjUmiqpLxZKoxEMmiiTSHXACIAn9wg+/rhsXTcLAjogPCkw2HH/iHmFz63",
-	"sZuqkYIpg1hQkiAG1iGLIIm4uICADyeC5yhefHmNjKCzi0QByD7GEkRtykKRRhjIgqeoz8QvdBiasC04",
-	"gH6ViLTCEGHCcYQVYedW+iLIWY7iDFWBnsMO2T95e0Y4Y5EkR+/O9sjr9/sfDo9I9fXxGVGHkfwBKsJ/",
-	"Otp/d3xEqsex+rHm+fzdyck7j/x49OM7j7x+9/bdKYzp+PDo79/D88j+24PTd0cHe+T7l8fkQjCpq+WA",
-	"B1P3iRrHkiFmutg75uT92WvAQKv1d4N/JolMh0O1ela7UWX/6k9N2VCkyo+9gIwuIp5pRsZU+jzKXd8a",
-	"lGyAl6sXFRbe2QjwaznqAq/JnaCHAxvjHJyrfVzpVJq9zfA53WbPuq1oq9emu+EOe95tRq3eJt0On7Hd",
-	"bjva6u3Q52GTtbqb0XbvGd0N22yruxM97zWp+g69OSqdytG7s4pXwXlVwuDk7dnqMS00NtVE4czdW4Nz",
-	"WFLjgs/niy6GBmen8enTp0/1lMRRpbPVLpkaPMPLn24pCAuxhJmJva1wYr4vl8Nn7G7HGdAhdBCLGFNa",
-	"hxfvHI1n5AmQtudKb4mGXVwX80fllIPdDM38evoQgQjFJIaWfTNbwHbkiq8Y1+yF1QC3sAxq0H7GCGK8",
-	"ZvYROipZDZxzJYNah7CPNMySCYzLpPzHokH2fS7jC84iMATUW6WR9E8kKSiESzZpkPcwrLHOXemYh2fr",
-	"SXDUEGvQQ+Eic8dpVabyFKbQQYGhecZwBdoOhAv9Gmyu43MDA6CcMLXcVufqlJPuaGAyRF3WEyl0mLf6",
-	"XGLVYdQhep5kAXpgo5JKJ4KpA3pUuW9qjkzcpUE+6HgLlFZra5hk/VSMLvpKxUsPtLBBYMFjn0iyz6NU",
-	"xJFxvwpzAg3yZZ+EKYsYz2KaSFK1PXjocCg3PtEhUGrBZnSu2/iEz/uMhfNZOlGGDWK7rBMYS3Qgq1vt",
-	"3ZrrRla3P36seaQvuBilmC+T5FQ9pb6vbC6l9/HD9ZzIUXoFLiKFjJqDJUGAV4O8OnTNwSmP2iYFcy/C",
-	"5xlLEjIuuutxtpefT13WCWIyd3IRdxZLbXqomSdbrSbMvs/fvz09fHV0dn54enjgEWVhPW9uNpvN5jMw",
-	"RRzTBHZSoBQagPGHVEoWEc0fChsWN4h7sJ9IEo5kJgZkiLILLS9T8DW11tJUXAFdKLZ2whaekvxw9u5t",
-	"nXGlWiOsH9P/IHpIAzoh3RyKt9Xc3fE5YNNIdavZJF02ETzCIrskoUPJjqKAJFgKx9kY2M8dkaSrFNRB",
-	"wp4Wavby4AAYtXGk55MOuayb59bjCLe2+eHXSzapFc1JMs+aNA2aYEr3yFZ7dzZ+AEV2O80mwV3jopcT",
-	"KjONWCZVyZjPnV1aaxCdF9EOKlOy5eiY2My1kR7omETzitked2jzSwzXLo2UqdPyKl24F7miO8RQ1Swq",
-	"G8uUUs6mLSqlbUHLq18BPq4ujTPI4rxlYxfpmiVnCB+tdJ7vbCn7USs4pW0LVhr8oyu612CQVYumFs/J",
-	"gd+P5YtBdgATLTB8t2cNX1npbHoVjMrD7SgdK53K8+dYBYcyFy6z6rHSad+y1bo8Oj0VRJ0Wg2tr9eHL",
-	"3L4o4qSL4UC1uwu7xBge8VUCToaMc2m4qSo4IIPqYpRhKNzVDLra2h2ekvO9mg1C2eyViTvFWIkyECmb",
-	"ClVr4gkTrTYGho1Xw4BKu2LbT/4G4xDXkhpmJm470HBL5J85yEOZH/lOXfvW99FA2073yt61HHXr1FZD",
-	"LEiMW2y4e4dnYebK9jbG5gyVi0iY7JDj/aO3Htk/OD56O5e1atS1pRl3CyV/LF2qc1j1VQlIbzMH6b2J",
-	"yRsW5y0/Dg5/PHzz7gS6ftwQan2HpIL5Qq6e2nI31jq5tczUKIFdzzulzukv/Ax9QUqtB+zVC2wu+Q3G",
-	"BEUl/sSAj8H1jRh475rZlwzAuFZefAAbPCDdiZurcocBsb36FUvj3qSungSwbPgR7sXfwEYYjtKhkIyc",
-	"vX/x6/7Ll+/evz2v7SGNrs8Buzwakj5LNRXMkEo5Fmmkkz6Wwu85Cfs0pWFmwmqkwO6XsCzTySjBmc+j",
-	"+CLOdFNKZzaUyQTtoeEJ+bepvbWRiAtIp2w1mx1CSS9mSaQmKOZXNDEk53Z8mRBkzOilZ8JW+Mmp4Bce",
-	"YR+HcYqFPAjPhof5HGcdAgC72GJU1whZYHaXJYJfANIvb6WyqjjGLZCf48oXEQIoWVnZaW612s8WCr1p",
-	"YWemCC8+oVIqYVomBVcWTdMfds+O6wMrhrsQ8at0fHZOzpoj4QEtxwVKBA9GUebPVx1lBuSMKJ/vnx7T",
-	"OFH6ZacO4hUknkdAOELCpdU0DAmeDQZr8WYi3o4sRuLXTJAu87k+YR4ZpuJK+b3IwZKZ5plKOContUGA",
-	"cxzYEYXMIErMcSRKVMNY9sg2ymGfU12sokW4mqoYaljswDA3v0j4IheCRS+0m0313MgZHIVAgPKeNBM9",
-	"gOdwdoy/neV5l0gwk+65YjQBzjLo0J/XkDbIqRprEg/irGO1M4I+9MAxR+aUmasxtZtwjS7EoJz0xSj1",
-	"eRVix0rlFUPAq2mVM8ajXHD8CDvlpdooX1LAM0dS3kSSqUfdq0JAKq7bkskruedOt1RgHdjD7M+YSmO3",
-	"CXsu1E7JWJLItff+2GKNBdl9DDXiBESvSTWBIAOKyN4oG6XsC+S6Fun6pM2T6S/7LLyUuQGbewFlQ3gi",
-	"rfwxqe2R1EWDo2Eu7ShQSEqRMCCsDQXvxemgoBFMulleGgQvomVltkfKnQ5IugPGbQToqjm2NnyGEfxb",
-	"zaY2vrXHUwM5mZcKOHn+bZ/DI83Nq8pHlIhTAuk+TO+VRUzpCO/Zhp5vG+MBcN59e5KVxsmPzvFazrOB",
-	"ZkQaX/SztfS8HwtWCaCiAZszaIRoZlxH7BnqwXlN0w4w4Cmn7dGOkmFKWOXdyG3VtjH3NFRHZmIINURA",
-	"i4X4mYbPj6BwfCKJScDHUkNfcfPaKvS8zlvLQrwNFHuD4ADh0T63yFLXcs5brSKuh2w1tzrYkD2/yC0o",
-	"MCMyUSBDKoIFEAMa58aupcR1nrWypajndioA8TXbXvqL1o3RrneoD2wR8kr2y3XTBvkGs1VpRhZctTbY",
-	"x6Gw4C8qJVNSoU9lf34V4T7pxQkYAo49gCizw49DYbHwVQTWjDg0A5Msc0H18EPNA2agSHd19/nZ6/16",
-	"e3uHaLpuDUNKxJil9ZBKRvrs45423HncY1KJv0AN10ZnEZYfX4ADwEmXSrazNUqTmudzjbRy7sVxvT99",
-	"IwH9CA6vJgGva4HDoo7paGLrFhDYzyKfB+ZqpBWH1igvadhndfWHVCQdMhx1kzj0yIB+rNML9t1ma3tz",
-	"p9lseiQeDEaZWvtgjwSH5/QigEBv4Ff8UbO5Gco+bW/vwH8zvxKQ6lGv/lZwVj+mWdhHX3uzuVXzYCWg",
-	"G10KvcLgL+3mToOcwMuBnhu/VSe0fY7L5FanK796ER/3gRhzpfDUKu+rh82msGbNBNwYl2xSrMOml78C",
-	"Fifs06y8lQrsyRvXYWMqHOuwpzjm8z0GH64+xCPFPVYcK9umzc2dsPWcPntOu892e89ok9FWrxV2WbtH",
-	"d7u9zXC3SVvPtnbD3e7Ws167G27tRM3uZru3vfuMln+f2rULP29IMyVSKp3Kv/m5Wd+l9d4vn3a2Pv+L",
-	"iu3XhlC/lYrNX0wydqr2xkrckD21y2CTrZJIfLrxtJhgt73mujGn2PNjasClFiUshZr6PqMR7KhPlcJZ",
-	"mpVFwSqHq7FwmmfmsmKO9BvGL7L+7EtfgFgCMwGKjXBynkjg3Fn8smt24asooVDy1XMERGPV/eRX3B3l",
-	"V8r2lHp9u7lzB2v9riis3IO4Xn139c1Q8ODOfj7qR9wKAEXAnVDHXxJqftjQuyX+M8MfVt8p+Aq1W375",
-	"uzr+3wb+X6kceugNu4m2XYm3Cr0JgPhgOJlSpIDYDkdpyni2p1wDs5LOTnzg77qRNX0PXvLO7QGvlN28",
-	"NLILAgPqAgBJj6kCoMRZIERWOkVPr3tISpfpwYKnRY9CG2q51Sd66r8d89zxL/QPeYhg2i0w9vLiLo36",
-	"Iht9Fz2inlK37sAwFZkIRUJae8T+d1OfTGTkdq1zkglRa/gcLdiOtVIv2cQjAxGNEuy0FfYp5ywBDH7m",
-	"nnTdDacXX4zQiJ2u6VHuO7sQWQzkSd0JCfYBdB10SDAYJVk8pGm2MYg/siggVcghFL6IyktJeiL1OQjf",
-	"GiamSGC+IEAy1KppT1SPYjkUMlZj6ZAYOHb3wAP6zq+Ym/xK4BniPXib5bQLEGaKlVUYmqWcBOxjxjgw",
-	"DNv3wZrr/fUaD0KAPY2oz4MoTpnmg9LXf/JhN0NzFi7ew+ftX9E4UQrUr3wOoMFl4bJUJMkLGl6ei8NB",
-	"l0XKF6p4vuMO+JXOJ78SisEghs5/cNff/vJXv/L5c1BDglYrKtSH/p2SFwEUpAXTYiQgNFEuzswe0R4d",
-	"kh0i19X0pKk18bk5RgQFg+nwtONgge2moMROkeE1xI7VIh0YkkLopgmVbjNbmVS50MMwf6tfIQm0WgV8",
-	"4CUXY6DFsa+SnnHbtkxuFPpWCc4aBDl49RDVNit/foe0As9MQe8q/7kZeD4PgHW7HlrHNIUKpdx8atqb",
-	"zQTXdd/zDonYMBGTAePZd0bpQd/P3DkFD97xrQcsoxHNKI43v197yQntsiSw+xg7r+qhQ61XPWK9mLOo",
-	"rmW57oya95my7AHaaW2imzscWvkgUiseTAoGi+bMWKy/u+dzmpem64ifSMn7k4P980NbcWSp/su5i5SA",
-	"PTbS8mt0jkGS49wZMjUzVbplbF5jpctylLyLeVD8AvXTHII1fDyMfrXRnvJjc0vJiINYSCWfSECxKm5q",
-	"JPpXMxjcS/lo8BiZUvBFEzqgH41L0NopdcFL7JURBz56fQ4twNCoKPSZigNuNZqN5sLh6qea073qqNvb",
-	"O+Bx2K9Y4SOCVrCX9+03ZyjOiBwyeikdPT71EYvne0psVeaM+PmK05xvUs01nm/Ok1REoxCLidwBnmX0",
-	"Qj1x0TC16KjDb3OGuLO14hh1uC1ffrU5JKlSkrKEUfAgQfqh+oWO1jrPy7SGVargiaw1Fg8a/RhtpNTj",
-	"6PZHbjeu6U+9eERm+Lc+JA1IQlhTMiE9m47XUWfN1IKj9gglMktHoTILojrmuSHtJHoEXyeLe8SvNLtb",
-	"4TZ9zuqtqL1T36Kb2/Vdtt2qb9KoFW7RZm+z2/Yriw8rjK6OY8unQM6bg3Zza5Vtv6+8oG4CtbRaqlju",
-	"mp5IwbKLaUKUnSZGmdS170ORZguWi8o6TtaCRWq1Vx3f1FxHMZxDtW+qgYwvPKX44ghs35j7FY/Q5OI7",
-	"v5JKWr9q/bpd1051RRkJBeRDiWms5yA3DKFcQ5tWe9pyMl1J3IA3BYNaPVypYZ8v3sofhyzM8vdWFona",
-	"6Tm6XkWGNYmv4UK71ofy5pbkCzHdg87jPNbldqfd7DSbjWaz+fdwOLJUjeOz7qS4ygGpeBU8j5gzyD9Z",
-	"FwIXRkmvKG4j5cNT2a90Ktt0vz3+18Ot3zb5s1ft0e7H13++2uk+v2wN/tiMfsjehKdb8sfeB/bTRFS8",
-	"yiVTHvBur02fhy22vR01u5v0WbjDtnqtqN19TnfDJlPqaZQmapl1L0otURoO2qLgC7smmcmTfXFeAOAb",
-	"aCSjU23UWKVTyRUXzF+XqdFebap7tP7XjWWsybB6Ind6n0w5u8UdVzzXJxB6cVzcqvs0tOYLLin8/dD+",
-	"gI6X44P6HK44MD/UPAIMHSU+IPp3i5xpn2tvGh0U9Ul5TA7O9g3C1crjgN2hO+PasU/FmQreVVmwetbd",
-	"um5sutQ3K3nVMmet49ohTk+VzNGtIFGBysI8q1FZYXQztt1s/jgZ04kkQWvJ5zM+GlQ6P1dalV+8eW8r",
-	"9xRLetiAd1mlC7WS6BEuOKut9J2Oez3/E5srfmJz0Sfm5dVl3R7mBVJIaRzFc2NIi78T8z8l4fS3JoaI",
-	"VKKkJAAyN8ZRe6Azc8+78s73xiPOCTTvOSeg9xzyZUjCkZSQTOk0wmGv/nD27q01ElGe6/uM/PN54Roy",
-	"hu4lcwOESqs8nsA/BPjfawE+HZFfEvJP+YYT7FkY68ewlRsaqgr4O02SiQEGFbg9MegDyj8CO7w7cdoJ",
-	"4l+xUgQMUeWukz+wSc6sI/tizD27SnGKlD09MUrdYsdqcMkmr2OeBbUG2R8O69BfdF419ik/cL74jol5",
-	"TFs204rLm6V6hm+LpZ6P4hQ37iqcdrd8QndE0+CunFrJ5YwNzkSu0Yl30LGAz0qFMoGzrCB7KjwfqF2e",
-	"e/ewcZHCRYci9QV4G4b8BGfSIzrAh0Ild6a8vMJMx7lthVmfXjEyYboSWkv7JJbZ9KiUaI2Y53NwVCwo",
-	"8JJNSMxJb5QkHV0onmC7YqzgRhlGqqnIaMbq6nJslwU8akCK3iD7EL/EPsl6gBCl0EV3Ov+wu0S44Wze",
-	"q3h7GN4xK/06QC1W7wsI1Trcrpq6eHXv2J01nMf7qfrA7onwKVP5n/kV1e0CMW2MjF4YAYkuf/3pt82w",
-	"2fu+Nfrj5fYPgzbd/TE7eSbfpC+2+L8eHz7v//3OxQFGTJTGrHQq9t+nsEWXv3HO9GvVlMfYy9bjl9tD",
-	"pn+BNsCjbAkK4xQ6ya0ruB9N/cs1lZGu8XZXGAqMcadeywTG1o0DlqWLWmUbrI30TABekio+xcTbax7R",
-	"+xv7EkKiApoUar1WyF/pdJD0fB5z4IYFcnyo64a/ILBeMxC1ms0iG1HNc9lvT4TMLlJ29sc3BDpvg4Pz",
-	"UkTsBPnM1PhIKqBRP7CrKw/iiSSFdIX9DqWezCAwPZx/yRVLfW5pRoJBzE/xriCflyGVLhFwMKAfv8cH",
-	"nLA0BGhAVTJGUt7o0ySrD0USh5MagOJtbh5rBczYQZuHqZCGYziJOeuQwFweQPt/DEuqZ+qW4izzwGQZ",
-	"RXHmq/2ZTkiQ8ob+Onh94FnC1THr9oW4JOwKjJKpC6FdUs4++kSa66XS41B5zDOspTdKe0/nHVhk8VJK",
-	"aNrZUWv3U11d/gc2QXZ8axOJnjJqdBnFcLgQsv+KFZycY72Zr2sL5E84ilZU7n9gE4QeVR6hk7G4+nJ+",
-	"HD5y50Hp2sic/kqn1W4i6aY6D5XOjnLXcN9XOq1WU40TDzZiQfT+NHEf50EzzzH7dpn6z1/33EkZtCv2",
-	"1WrQu17FCiNo0/5L8Yfm1ue7Ucx6762um22XsrXHdhe9qwzu0rbYAD3p7P3r68phKgYiW0CK8lIMY03u",
-	"jVpkNslAqhoZ5lmHLld3NRJzTZaS3+HzIBMHDrzM8KfQQe4yjngENOo0m0KLsI8ZgRdiXVl3xKOEgcaB",
-	"hr7YQaZBvo9ZEklLkY8c10gEMIwRmiEb5K1Qmr6ff15ahjVr+PyGiqBEwp/gnJ/yU3zntybbb+gYOhlT",
-	"II5KxCjTRoahCjyYI+avId305N83Sald7OVMKLgPqdQhCC7G61L9R+Kq6M3jSEOgUkLD7ovkcG5pLOxU",
-	"XOZ0TLUlBr94PE9dMBr2i0atbfxxA6uWrGrUYuj+1HzkXQu86/Gufv3G8TVl0Or8p2aTre25u+kZXHqi",
-	"byI+bIB6Ef06mEByNn5xySaG54NUjdSw3WhEEsEVFywD5nQTleBE8Br2+JF9MZbG6INUoo6qe8Wo+vXc",
-	"aZ/fguTBuKjr1fyBTX733vT1fcHVncA8vaI2A1RKrIXHrQqPV9Az0Z1yauZ6uezoxQnLm0d9MnH+zxuf",
-	"TGpgPo8IopdMZVQHnTP0vzwCwCAAOPdEyq5Yuqd5NFCwxBmkxbqMcfxd9lnkabAG9fnB6f7358QGVVBo",
-	"IBOykRnFblgUKvnI/skfpE7ejbnDAa07SYjU55Qjp49y7iwVbZGRCWKLKDlEirdaML8SMYhaeyKJxXbp",
-	"ij8ropzmE5ppqctIlipPU3PBoT3vfDvwJIHkQjtyoiQnSySDKjWcEK0UInSjC4sOQeXAzNivozSxjrSN",
-	"F4d9Fl7W7HtDkgnR8PkHzMV2HEednLx/8ebo7PXhgfGoCylcn1e1T4blX8OhwUvpEl+gVVKihkVqKhz6",
-	"lWl2FS7qsFcCImPcGT4P++ohco8EP9VfwOvrGiwbYFcvxKeBalHTCIVl9ZyChcyr64YCs6BQPB4oTaNZ",
-	"/aoiJcHToGaZWWyammJNObzlp7qpSD57vd/e3rHUNVPMJOO+UNs/VschEzj5umG3WSZ44Lty7hczXW71",
-	"MxTz4GWwt8oqqVH/tXbAmidWn/aAs/yKpTTBJ8ic6zUfKam2m80afqd584EL1KVZRsM+xmmsUTAaqo9h",
-	"ETxCl/DAmph4it5DtlhPww10EmKqRi+G9i0LS/VM0uaU4/a4YXL8PlSy90jrBvO3moxu6QtXKq1b2BLG",
-	"PGDqrW6+ueS9DizqZu9dXHV4bkOFT6Sp7tsjYhBnQMxcKggFZ7OVfq05sK6yyrhFw8V9bEoCHpoRyLUS",
-	"RZixrC6zlNHBrdAEobTB2Z+CE2P9Pso6OR96C4wPK8Jv4dpyrO9tsNNoKW2sIA80NgmsVluGRS8RsiUj",
-	"yaXuHshYXSUB5fjL5HBlTZa0nKPFq0xbGuVBN2PloEXTuLF0mjnulWmrYvb9C8yLWfaz26Elc0Z1Phmy",
-	"+jsYy4KTyYXkca+34tnUV88DyLcXQtFvVS6VU1qtZdRaRq0pvdZi9dsSq3fGsfYYZNXveLN//tbywjs3",
-	"QYJttXbm0WdnqzDQ6SjIdmtn+3l7CymMay58qnWNQu1b4cRTI7ofSrwZJeP7TxeolodlzPuk3N4vipzn",
-	"NHvklNEwI29pFl8Zs2958NzBuM4PkvcZdxACUAtSCrItQo5JdQrk+yvuP53s83wOpYJFmK/eIDVdsQd8",
-	"epSXwnSH+B96iw0ITZnPDWjR0wBdHLLTpD/PC+ZY3FqOsgU0LknEBQZppfB5lQImZxabW8PGVMOhJrRm",
-	"VywlkkG43MYlNYBMkqru4uqR7abP9Rx5ugOU+pBl1YKAo31Nk+wEl+txF9PcWQYvn4FlUgm39TpZd9sN",
-	"1fti7ODMw5TKfp2OacoM04+e+Tm1d6NlqXx8Lj4DwfivDs8Lp6Ok5dnXdDZu2oONF+DaMyIRQYW5QK50",
-	"tpvXABI603fvWMLf+6H+agGEZ5oN9SayoGiJJPESdl98BRo2UyBBUu1ObNV+zSMOEwAS1JRX+2usD1gl",
-	"K5Xqo7vyKMv09bw8VIm+BuKdwVw6475/XOMjKuJxe9V/YV1tcf3/81//l//87//vf/5//u0//zf/4Z/+",
-	"7T/8p3//v//zv/uP//T//o//6f/4b//5f/6/Knkpz/sCwVjErhofR7/FXG1yh13MgmgKDGM6p7phs5z/",
-	"Unv939mkYVTpPFOKiEc0E0oe9GgiUTXtD4c2gqCd2Ji7P1qS0dXrp5XxoLEmasLwsdPA+pZaAYyRqOkO",
-	"N+nm5maL7YZRFO08393ZbT5jm6zX6+3QkDW73W6r29tpbbeatBWF29tb0Wa7vbm7vcmeRb3tZxXT2r/V",
-	"3Hq+/WzHcaIBzoLt8JwvasFWGoK33jQ3I9g/o8lhwjS1SUv/ok6A+uetVjyhnFodFWuFx9pUvkNaihIH",
-	"fQVo7JBmYd8FuOHeno9pO9EhSl2kCvc/kQbZgyVGsyArmkOstCuOYB8Ax1KfG/pdQLsEQxpe0gv2q217",
-	"RQnyYXcpgL0AIQTUFLauoM805ox0R3ESSQ/ccN2aGfkwuzS8vEjV6nmE4sAJvaAxl5lun5zA1EEBMjxd",
-	"m8T2LQMaMZ878DQOuM0cY1bruF8axb0e0d+iWTngW/4cD93IlcSa5UxZXRmhUSQNq/cFk2SYjCQJ+iJT",
-	"GmA4kv0Gkp99R4JPvm5rGH2vHuNXOj//7S9//eWzBWzhV0v2RPoc3xRnTkPDPpU5+3tOMwWgNKkWOBTD",
-	"CQK/ZP4d8Ep8upDMPFjN84j/OR4OzYtxgoVakjjzEAEdYntZM+s559QTObXqPge4Hk7KEyzMxidyQeQA",
-	"Ohdi8CabAkyYnoWXbJg5zM6CE8onvoZBwyJPobt0LnMFkFwpeBNY4JFHH0kagRhOz0LegmyV9mOn/ARw",
-	"KF8rv/qUUChLE5WMSGvVe2sY9pgQPzBjd9Qaao1tWSUvdc0kKCzYOv/5APnPR5zffMSclY+tbVOuGG3q",
-	"xzFWja0zY66ami/b1xkeU9bHHq0ntLHywvYCb0rV6Yfi5HIw0yJ6PZayaA+NQN1/OTc3NcNaWUgKEz8k",
-	"TBhNJSnkgQLrzEK3GmfMgUeCoq+pfkHz5wWoEoS3r1gS5vOyYlSHk2DVejCk2lxQez+3JPuJJHFUsEp2",
-	"S9V+HN1QjbTK1Mg3UtxfJE+5hm+u1wn3/7pqfx10vwHBGOydUrk8J4igBJfyrucX036Is36U0rGcKZuS",
-	"xbopWxRGOWE0TWKWFgsMgGYSq6XAjfTQx09ZNkq5dBlOuBgbe6RAKFZ4XK1BXpq6/xGHLhkUEFZqtNzn",
-	"+llKvg/EFfZeiTMT/cAgBrCLkWpgpiEoCPqarr36YPg8M/GjrQgc23lZUFnWIICR4GJ2RnxOzOeOxShR",
-	"8zBQk0K2mrvYLk49vcD7go3X1HdcCIiJEM030x3FSVaPub4Sa5ywhLF8yBg0mamDU1+hffM4A8YYM0JE",
-	"uCr/mFiMV17xpBbXBEmUA58/OOcEhYlAkWEIQ/OJ89RzlV5Tq2jiJ9B+KEsnsG9oj+FyOErUFlDjGgTg",
-	"GAcEMhzECvbyWmlc7y+ssfpmCEi9it0n12/ZccrNdN6/1sLlW6a0ZsXKN0qieW1AYXN3HqDQ7hjAdTkS",
-	"zKZazLRCbTJuJCWQlCw10umusIVvtaiYeh32b8lF3ow8anzV6l0dM0sXahWAo25XBffprlKGRWNuZl1X",
-	"Ul+yCameHB5j9y4TJMd0AtaDYxA/6dW1V6N2V930rgpZmsU9tReZz/PnuO1qn5DANDlSt57hnS/zGwP9",
-	"EuCxjrAwO7kQaZz1B0A6WXb/se5fFHjam+QXLB2msbIqpoNC9kufSHJweFozwD/lOYI4M58mWZbF/KJB",
-	"3oKzCTdjIxCI5UKN+0wjLw6NUpej+PTAb0Lc8Y2g+PIZWCbU3dZo6/zknUL5nKmeg90rj+WgCaoP0Bmc",
-	"n4AI7hFqdMcC0ofBSGaki+sM+Zoq5N+wMQrXIGElRFJIFg0TGnNEuJuWuxq+W6SIkBgfUhqtSBf853ho",
-	"ekb6nAuH/6IK+TLIIRqGi/xwR4ZfP0f95sQKmk1oFVp8E675akTADY3Swm64dpAkn52HipOsBdTvirP9",
-	"FLdWHq41XIRCiZDsOm1EbBhB2wt/YJMTNtD97jQEwjTdaDe3nte7cUZOz/bRrviAXFN4NX7SE0nEmKtL",
-	"fJ7baCd/eHlG/suWGiD+53MPHqdsxeet3Tbpxpn0yIgzHqaTYQYsNqxx0dAMZsznAdhvQ6zQQBlZrzuj",
-	"plk/ICPJopwJiA6HuWMv+/FwaEhxAIIA5hWO8pKxIbliadybgB11iD2xxnSiyZ1WMSSVZQ/yWFmScdbw",
-	"OUxTUS5LQ4YbdezC6bscZjeIEOnX2Upeze7m86qxre0DYPzYjsGqCOlWigyH8gkJBe/FFyMU8IQzFuW0",
-	"ce5siNT9LGzvUm5xEpnRiVyxuco3rkVupjFuuWHKWmP8HmLqx/QSuLKxtn91o3iux73hnPeF3rcr7qAZ",
-	"9MnhcU65JemVslxZypb6zmQoYp5JJcyUmA/Ug6U7jMaQDYKa1jHBv8TE3XcoptSQtQPthAPUUHQ8Grz5",
-	"vHGHDQvMdYVRny0UYzmcavZzvligTcELQnemqrosrwaRJGcG5uHndZKzDKoRFsdsn1VKhvFoHPaP9SEb",
-	"1NU2U3K2VEyZfbh2u29Z1liQhVM5M8cAWi5y8OcNcHqXYIIbZH8gNPhzbpZPHeAenAqdPwiwc43JMgTa",
-	"j9ZYCJ/HPExGkaXhBf47qNoL8B9HUQBhNt33N6C2CAACt4D68PChPv+5UCUAOKP8n7/oQnO1pWnMJcJW",
-	"wZR2knPdCZFsQP9/9q6tt3EkO/+Vgl9amsi2JNvyDYPA0+7d6e2b13bvzO5wIpXIkkWIKnJYpD2ehoEF",
-	"8pq8JvsWIMjlbR/ykpcE+S/BDpL9F4s6p6pYpEibki/tduup2xJVN1adOpfvnI8nvqtjWDmsanONnDA5",
-	"I2sge8aY9xE2gh0pvzKsLfNUmPDUtKTK/EF6UWMwpgKN+0ETZyo1Yh1EkxMFvUTF3QYqQKEHgKE8WJ/C",
-	"NwoyQsk3L0+/Pjw++OZtrpylyQEiDf1LHcrlypvqcFIyYHYuhzhSsbow8FhsR0iBsygXJoVP9O3BQ9Uk",
-	"ND6Wb9BaANkipIIYbVlhfMVYxUCTNOZZWBOmA9HNjFyDRhHWcLRGAEFFaYrEKcuuHByIchiVhDuHLLlg",
-	"JSsrh95gP7pBKvxzZlzBpj2wPVTf8O61ZUczNvYBOJ4BivzBWTEr4Kzs4QK0iJPlx+Q+1SudfehwZ6X4",
-	"CuW3//v7f7sagNcp5YiytzFB8xaitIgl3VDuLDCSpmwaxpctomrQakEAO7/UAJFfHHOc7UPlw1Xd7blK",
-	"iHga8mDrmUKN1dlx91WpUQuCXFku+2jEKReIgiiE+bPqjrjlecgZuaDCVGBlXnO2qGO7Yqr5M3B3VYrK",
-	"5swx1QVvOD2HhiUW39Ipa7a0fM1yPaipt/pMoCguTrBTOcFMqtfOdcSUnHkKVx6qm+2WeYPwCx6qUyRt",
-	"TaMjnBZ2hn3BmZJu5zRIK5MPC5LEJOcZIWWl6xUT+DK8EHxQIzntqqUVlNw0/hrAGl/a2Q5O2m53e1q7",
-	"+FKFlPFTfRC/NCcWP8/vWkhAbONhEYx5zwRRC9pcdFEeZX6l9aZ0yv8NL+peMx9nEh1r7Io5PDg4VbhY",
-	"rnOgfDNm4EhMwCaGdC0tTEMi3wm66CBranHL5XPBez/HJD+pOpXlJyo9p44VIpf+GtY1xa1NCVaBx+b3",
-	"NcpEaqHglD16d3JKrHaR0w0fQq8pFrei5FcnqhGHg+JHaOyO5cjDkWlNXjVUCJaIfdv7bui2gzCcEJ8L",
-	"32OQHIH5QoghBMV5GIRDAiRssKnGFAAxWOL/IvaThPE1cmDuNgslqX3kY0ujyuoP+NzhUlfFs9KygoeD",
-	"nMUzUEaTMpL8QuUl68E1AimGigT12/e/ftNHVbD/5uDb/le/PX1xYrwepNPe3tje7GTFwZALpbOBZ0cj",
-	"9HwBOXraXpIrP3A4VSSnchARjZM8XG+vCNeTE0aEv0buQTShAhmPOZsGE0+ocPgFCwIQ9pcYLJ5CMot6",
-	"oyZ668qZ29mC0zRIfDlAXfe+JBb7iRRgv9aFbua5Lpd6VV9180HrcCkehmV8WQzhMyqGcPdlDW6KrnB2",
-	"kbtklkH5TzUmg0Jp0dKGtupQrZi8UZF43DFhPOtmy/xJDevEkSFD9wkPLyymHJNz4HBMOgB3mwCc/Wz6",
-	"mH23x3YJNGP8qtqA9IytkSPsXWW6zbi5NJ5e397DFIdjNVEA1s/J/525HevmpqkRL3zDHhvO6CeTN1Yi",
-	"oetLQMV2qPb0lbqtHwfqfpkp9hj5XZV5dRsRqnZstQg90VU6xJjGIB8w8CNIo7221mm3mybokMk2aQOR",
-	"zATaNyJ4wlgEWwnCzRdZOpERvmvkmPpC8V3h45jopIJP2vRCw26NtElEU4Gc3zpopcM9OlfK52cPLh2h",
-	"aCWesWO1xksBOSMgt+aWj3oxH3eW0lJePubM2hJx+UxkNS2NSlVThmoxc5MeaoWGjB66N5PIKpIwUoFc",
-	"lILottFEt6CIxinITSiKbfJirSACpqHKn88okhC8L/Sp4r5KVNrRaJOBW9A/M4muqCNNzi5QNmptlgzl",
-	"HOAsDCnEGh9WCOtZPUkddSnpnjyWSO/fhVQ8BShcp1FUE0D0Ds3Z0lz4Qoi7BEiEEAX13PPQY8QXDr8O",
-	"GCMfGqiAjoU6InVAR/sOV10JEqaJVAatxy1xDsjwCWDZ0TfNFR5mlAbBJTzGPNmEmeKUXjp8yIxeqzCS",
-	"IL0GozB2mYWEyaNV9E/ONcRpBraiO1G4FYeXrkkRueJrxEo8YR6xxgA9XJRAi6Adh/uCDFmgEsEKo3sm",
-	"yNTnJ2kUhXHCPOuHKKhVOrBZZpfG8WVWXfJ9HAxaZCD8n9RLHKAv0tD6Hhy9Ig38IgljJp/HoQIo/4Iq",
-	"eFhzn7x8dzLTTfabkAcqd6IKn+PwaoCOtVjm86sBzvAuQDekFHPjcATdkAYPiRwmlDwENANUqdQpGXiv",
-	"EqSk1+wVKtgk9x2Vf8OdDzkPfoJlrdUTcAuKbPuxc8YTMkwFSVgQCKTOgDoUPicbbSKYG3IPOroIY5E0",
-	"oULj2KKUg8pFGSt1GJvpX/iJO1YDVS12dYOVIKKDKHo8KCJbNKktCksMAoBGUQ6G0qmDsJFN1S6ftNFd",
-	"gXgBlk/qdja3N3c2epvbN5XmeyR4lWypLNhjdlXchFixjmElWOXBkCizb/HLzkKIEzg6QXi2srfyp//5",
-	"48//8vc//+d//N8//euf//GPf/7nP7T+9F9/+Pnv/iEXvPr9v///3/733GErfZWr2FU0ycWvVtXcVrtr",
-	"NJqstG5aa7VJdeBog3lbvbbLNndYz2PusNPbcreHm8OdDt0djnY73q7rbXdHG9velrex63W6dNgZ7m4x",
-	"1nVH7na7ZwJHmpPKBIqe44qZv9/iGUKA150CTIycWQBhkt0nS2jJQtCSDAlYD1FiK6Y1iSG0cmCYIWxZ",
-	"rlgiEp+JPf297+HHlXwRDteiAV57bZ6ILLD7MZgilkQN90PUsLAcr0Y1dLZyqIaHlve+t7LX6YJuUabh",
-	"a0zB3WAP7uEKmQEfaHtAj6jWHfOx2RoyaVGfr0HLuqU35V4JG84zKV73spoXB6m6uAEIafeQQ0TaRjgm",
-	"nyNKDzXVg6NXrSKmkdSANCr2RXrpcGl+24Z2EoZoi6vesm8gewac2DzEtEGAKJZJFoV8wNYNrHEaisSw",
-	"5sJjFrQSbnGDsJB6xKIAywwmSeZESbZIh/zS/wrAkg6vhZYkdcGS4QUHjgVlVCfhhHHSQGDrweGbl2+l",
-	"nX344jcvXr87enFMRDpcpa4bpjx5hkUJHI6KiFwJ+WPw+ujWEfeqkpkRLmlKIOR9F4qqgJzmQJwOvy2K",
-	"k1wD4nR4bRRn6YrrbDugEhXVQM8DOzPk84N6ZtN/HGDPpUL1NBWq+1CN6mM+1ZCWoM9PHvRp+QzOjdiu",
-	"q4fdGvypPZgfA/2ZBV/K4Z8OpyXhonvHf1rxvTkBoLe4eT8DhFP3sSJA68tfvTWWoKbHDALltxGmdw0D",
-	"NfHvB8KBZrCmYepOWELiFIrtOxwxAWYqOvCXRz/NgkjJ3WNIF5CwJ8zyNy9hpJ8+jHQpdJ8UkjQncxeB",
-	"kM4I4nmwpHqLzAMmJQ0tt88UuTsGzBxehhk1m3AYnjOslylaxJcC7LIaNFpUWh3+MVGjC4hdPa8nqtku",
-	"ZdvnhR1dRDPMHGUf5H/lEbu6Nk5/cPQKjxgp4AZbcD49MkACSAp7HQkgjd8Nv7IcUPj9Go0mGO1weA52",
-	"qLU4s5G4V67YIbJV4RSyQg40gcjCEACYGRdKw+KmstwFwH6McksPQgAoEf3sVIsm4sbMYzzxaSDUqEs9",
-	"//Uc/y1Aqla6/R1ew+8/YZewNkYgWu4MP9FSOEN2gTaeMAGlii2ibUsv30e6ksuQM8ICAd+bkhvsR18k",
-	"pLHZ3mxaoveZwBCLw5HbEa8FGIk5CmRKL+VYgNnZ07TOqijfzZTQANkc5AhRDQ23vPTCmAy+GDRR6m+0",
-	"N63y/qp+xCoZFFloBxrhVuAZwdiFKeKKO44CK7reH9DgO85g4qreIPTdbffwLQ10X0gsSRoxE+kUOBLM",
-	"JgN4Jv4YXplIaJwIhxMSUcXfzbinrrJOD55Wd6Lc8UIuIQ2wBVHk28ZSK912G5nGzHgOfRGFwpdHe4/Q",
-	"JKHueAqcsloOfKnfgf4gY3OVr+ttSETqjgsQ6JvwtCaItymfx2J2lRVlD8BJ/1iDPLPVaReUfNWc4jMB",
-	"ixJiT/126jLs0kn/u4PV39HVn9qru/3vP2y0ep0r09F3ndXd779rr+5+/6Hd2r1yHNnxYsTfX10m7Bh5",
-	"Hz4tlnA8NwdHrwq0ygeuyyJ1kK/hiAYZWJMhGp4trTH8oLzkliwo6WlO4bDkQr8fLnT7OnqahOjddu+h",
-	"znnhzs4yWZZn/mmf+Zw6VjJxeDtEzzMWibrI8ZOA6g/WlYzwf1LLUF8+YBdwyf7VKv6zjv+Un8mlmHpc",
-	"YmoDfQQlJBCQuw2F4KNL0siZKVCaUOWj7BMemq1tCZuHOP4fcTNdPTWvdm8hGtdOr4rGNatZjxZg3vxT",
-	"50vZcwrvo0o/3hd362ndERV3ci0p+8WthajjfHGN6Lz6qHk0H6TZczcUE5RL1aTKpRezKIwTTAZZR1LG",
-	"6rACesr2CRVk/by91kF8jbsuN2eUirFqrS/s5tCV4dIpC55LYQ4YUrE2mwuqeGVeszPqXh5DS4c4oHmj",
-	"gPU2cL5D7Aq7XSzil7Afk3Vgp8yPQd8M716VXgrFY/M8THnCvMecXrZgSO6xpKVpmlC1P3HTkobZoi2V",
-	"/K/KqTSts6N3eunpUSfu7s6PPsK3OUF6UA9yhjSb0/IUfUanSO/SW5yjNMvLvaEAiSr6TKc6ijMK43w3",
-	"pJGRWp4cviJdiG4odsdmq3CYHJ45EpFtHKs0NBTX2ks+Cgctq6DF8Wv5py8OzqkfgNbcyjMaGUWsWVrx",
-	"IHdgrHzkWWd1WWmBjDYZGR8X4+44zLUC/th63CE5ao3F+n4Ob8mKmkP3ZZ1F1J3QM/Y1FeOV+Vo/ZT8m",
-	"1e0GdMiCO20Rd9577v+QIofM3TXti+fhNKK8yGaiBOAwDANG5SLeZ9S+etNWqP14dojPR+EyTb62JFWr",
-	"hnJtETFaWye/SUXB9C/FPqPLxGA82KqGYgrUNAbY+oBkkuUkdV3GPOY1SRg7XJVQUnAd0sge/AX1A+Y1",
-	"9024dQAHdCCfxbGrqnjgn1VUyLqEKFRigApGQNOmLn2ibn8SZXy+pKFGLlpEJaUw0YKMMeD13SdU/wFx",
-	"5jENEsxNMw0IxsgvX+TYKeRTq1EY+C7QwhMYuqoxZQjuTeh7TM+x4BUFz7BcQ0xmy0Z+ANePIIN3rwbX",
-	"3R+3so8svwKNov75TBF6fPP9FCRa35cd74w6m2xza+QyRju9bQpV+PUU+xMmd7I36X/7w4bbHv2ik/56",
-	"svWraZfu/iY52hav4682+W8vXuyMf9c7O1xpKRm8t3LelfdezM79MBV9+LQfxv38qM47touiZIvVd1ro",
-	"5Vtae5+7tSc4nbC+SwW7pUCtafXlRGpG3IbqopIwSvLta3Fgy6+CaLhJMCxq9tkuxwcUAvMf4KWpuTQ1",
-	"b3GIUdfqu7VMzgud2jcwpuWAUPeH1McYKNiZjZhRN1nFpMXVzAbdhks+oAmLm8SVCsiaw09YwNxE4Vux",
-	"06FUB7CbJIwMt6sqpKCn3k/jwGDOTFliOhRhkCbM4e+PX7dIGGuqXWVD9cdUjDMi2QDqg0qJo7zwWgCp",
-	"9BxkAX9//NoU/PP80YioxpAvFPTBodGLPEPkfUQTd7yfdY21H3HEWIEwkk88E819hxcGKL81b1t3J7+y",
-	"eTLhnQkFpkv5T34U+fxMNoa8rX3UFPsxguas+WkuSdKQKxTqol62utGyK5syLg18z6iA+vfNHBerpelN",
-	"2KVdIZJ4voAWCI2i1ky9RIRn+i6rwrLppbiFm6A/uVs/QUmNX62XG35POkO/vE86a2281YTc8aBnzsFZ",
-	"auuDd+t4mJ1PbtsVzkeBrXVfHjz5hyq1WWKiVNHJ2/t+YYfB7ODR/rh+1FVDup1fZHYspsqu7ylDjagU",
-	"Z6wOEsZQUTccZRl1VUObUUXuZpQvz3gYM5MVYjawq10u8mPRrBqVL/rufTpnLF1MCSqfj8Jqq21BVjR5",
-	"pdwnLZroU+0r1SfWF30tGrPaGaI/S52WtxPtM7O3skPblG6xDdob9kbd4Q7t0bbbGXbdDW+TbY167e3O",
-	"Tnd3g24Ot9yet812Rrttan1vtVgkNQOS8n6ccn2XmMVW4yq5aVb2Vv5Gv4nZe0VXL51b0V162x7E23az",
-	"Jgltxuf62s2/BqqZRQHqwFTIbjClEyZl7kDuCXPK9tbXg9ClwTgUyd5Oewdr0Kk+ZyQpKg0q5UO0iEuj",
-	"xB1TjGqsTqkfEDlMEOv6ukyTcUV9Y9RBpMoYRUIT3vuxRtrnWokiUdLKSZaAIlB4Y5vWL60cFVExDqPo",
-	"CFOzy2ogLO35JdS6TgiCXnx+hkW8vj49PbJ+60/LfvqGQPqNLxLsFtN9dJ03SMGRFxI4Jxn3cu1h5k5J",
-	"q7CPeJj4IyW67eWDfTP7G41uoZ4XMyGYh6AcKLSzlkfml/z67UxJFHyJJZX/7bEoyEf5qzAnwrZoDo5e",
-	"KhqRcqtGB9ukQdMyxfXlXaFq0QvCFDbIGoc5T1UawzTM3ghJBYvtWcivV66+v/pLAAAA//8=",
+	"TMJ+CqrGw/+fvXd7biNJ98T+lTS8DgE6BRAALxLB6NilREpijyhxSKrVe7p6uxJVCaKGhUx0ZYEQRlbE",
+	"OByOWPvFL7bP626EPeG3dYQv++K3859MxDne/S8c+X2ZWVlA4UKKN3VjXqYF1iUrL9/9+/000DQoKC4y",
+	"bM3OzQsf+Cf24NUFe2DOC9WKilFmC0jcAhOfB7YYyyw3/vslmCrAs6LFuYljOhBm6YjLeXVoez4fxFIq",
+	"X97GLZHkLsf2srrReWfNcxgwbFWdtmdWqYlxD9tMfUzVWTDYYSZo6vO+SCJkG5qZWcFZzZTWlFfUdCDa",
+	"CVNxyrJ0Ut/vZYbXaxrMi0eHatAvUa7d3HvOJw2daOiSun5p3cL0Nc6jMlL0rF2nd9f50N+6gWDOnrJS",
+	"6SXje2SszrkyH1GreSRWKmECJ8/DanMrTkCWre2Ha5XyGF0N6kLvjiW2whS33UqZI2DK074jNN2Y/qS8",
+	"lgd+/v7juZcXGLruXf7WlPVSJvv1eKCMiwuW5V0Be/kLLOGZhFFkQNFlOww0GYE7nCcyZxXSBYWmQQjl",
+	"FCpMJd+w9ylQHwUEVNJeC15t+kSqN8E360pqw8Aw9cJLNpmuMMKZ+qryIjvBedYa21MJNKxaYOabVho9",
+	"dHrrgA3Ebea31HxZ262uvqau7Aqg8XeSXdCgQZM4ZKtLPTvU+46Mqu0221cyGwXdrje3Z6OgN41ZXv79",
+	"x9bVEW8WA5Y4i0fRzBzelm6xs7wuFPr2FFHOpDqdV1ObpVTv5BpgvvI5knLETG+LZSatUjmPLRWkas1W",
+	"LUR2WI7a0iDCTmkR0O7YYxXklehgeaM8DCknKVNXqjuOjolkUio9K+OE8SyZ+NyJ5Cn7GQerH9sg7xNE",
+	"lTTRwLzXzcH11ZcbRWDZEaUtnjd6wQbdHE2Ulz7B+Cwoj6MjAP+goF+4AOZwluq0wDxhfYrrdYTssdeG",
+	"3d2HLjkknb0T3rVVk0M3FYvD7tn3uw9XHrBfOAPr7rvZqirL/TxdUwVSZFqIGBGRF1tZYTFfevXihG2M",
+	"hkoIL7CYM5HqbMRglGQxsChq7149ICjYzEqa6H1v3HbMRACfK0QdZJYyqCvINNBPNxFdZK2HR/Wp7Ctj",
+	"G3AXx2mcZUpIaktXvRbxyWNOBmwg0kltj+A3xPxCvwYjManh741sVKbanShXTUmKGr7SxkwwdT9F/g6B",
+	"okCNSMdQRmkSQHTlJU0SlkpoTTSGdTUAvuzA0+y7DpW1pbjWMrCmqTu1jKsGtogu8Hy+iH8ZP06MeQ6q",
+	"oJ/pYpcD95mRmebdguvAEC7Q+WTIQBhLHvd6hu42b1/Euax+fLN//vE1OT46PsQrwc2lkiB/aj/Lho0D",
+	"lrEwe5k/t+aZYB61XNO5+tmDNk38AH1TXd2l9BpQn/ncMgI3TP1JbNJ+afZEIk2c+oMOMfMJieKUhZnQ",
+	"/N7DoXLNDUFve3vb507Oq6r3rm3CgW1tuNxrNjAJ/od6NUTB1Kz+crz/4y8v/vX54RmpGirgVnPr+faz",
+	"nWYT58wjrWaTHMcvanuEkkQZNykOGLlZW5s+B4h6vfNi5XUNs3KQCTUJr+KE3YKKmueW2HO90RPpoG5U",
+	"UC7qh6kaVRajelNfUl4Crf6y564SzDIuX5eFYsCkXs1Gxav0DFV5F0igcxZxxPSoFN2Sn/C9P9urRPdP",
+	"LLw378U5M5UONq1u/GnILipeRYkHQDVqh1usFT3rbtLtcIc97zVpq9sON6Mttt3baT5rPW/vbtKt7na4",
+	"Ez1jz3u7tNlthe1ok231tulOXukBT2/8aagejmybW8/brc1ptl41H42IXTU+jX6N+SDmjVAMcsH+1eO5",
+	"RXtAbeAj3hNLAUtRXMNZqQKcQ2pl9zBlkgEB/dpXui0jA/QVmBjeEmwQ9XbNiu8YFHgkiwbFZ3Uevixs",
+	"ldDLrIWlDXsVVIFRSjTT6p1U3VMrwoxldbQlNB2REaddLF4YUwDE51GtQU5G3SQOUTR9OH2rdRPmewtG",
+	"CzhLdvqgKaPLfB7SsI/Ig3BjNXgJHNpqwKlIOmQIz/fIgH6q0wv23WZre3On2Wx6JB4MRplyV4KaSfwd",
+	"ntMLUGeBX/FHzeZmqGYM/ov5lWBPmRTBUa/+TnBWP6ZZ2A+UpgNNkQHCW/A0qKEu2Wxu2TQQJV0RTSCd",
+	"956jxUVSwLmuBqfq/zs44981661mexOYY+DfrWZ7q57/s77dapvnt5s7OuxJSGDWBx6mxqkfj3yoGU0z",
+	"CJGhZ8d4ZNTdjs4kFe7XgyFPN3AOgK0f5kAZWITsF7JeUs07TfCFAIWNySZTSJPz1qDsaDebOrFpXnoQ",
+	"y6GQMcJLGfaXTCsttCSwHEQ7ymgD6a2H/rbUZqwaXvX01Uuy097ZyXXc0wCGygWv75+9PDqCh0q09LQN",
+	"Y80NpKcHVO+sQY6UiQFTHPMk5izALAIY9ZMhhAy6qRgrGxO588ySpyPOdU3tgFRBb0iiIQL7lJOzH157",
+	"6rl0FMXCI1dxxIRHTg5eeWSYKCMzY5+y2p7OpukbJ0PmkTfnx289uJ/8ePwWjN/v6RU9g5OsHmkQzT1c",
+	"DBLQLKNhH0iHPMiRoP0H2E4wiepAQkUxLMwhvBIm35w3mI/gx7orB+rvQXDIDuECRIIuLXa245mWaPUT",
+	"kcThpEMk5VFXfNoj2j6ryzQkT5Rh98SJhuCojBgyfIUjDvMloaX4wgI77p8cPZFEpPEF1PKWNVPdyEhT",
+	"N71R9sMKIMwH2iSGqs4Vrn8xyRgctVUuPuopcQPSZpWAxtONp0UTcRVjbp78vu6TSk2H/PQr27LPaARL",
+	"8Fk34KPQkbP6aD8Z04nUsg/s0qIx6Zo4jI8GSu3BtY4p6nxjQTHMvi1YRVOoQeQvLXnHrEgreZMRJUYs",
+	"dEcZnufFwgCklXOWSRWEA6pWlkjl2gV7xAi97/zK3/7yV7+S//L0uw/nr+rPnzyBDncrnfG4PUERUPzC",
+	"IVUKWw3631Rx1P91PoCa867SXWVm4y3jF1l/diJewPE2+F9mXz+RqC0XrrfdijHPdrYqXmUQ83ig9kDT",
+	"jiTmGbtgaWEoUxJp/qZbJKkWD212HpRZUbINSm2Mxc921sOv/NSs79J67+fPO1tf/Mq/KF2CXGSfvdlv",
+	"b++URJHe7Nfb2ztGnDqqOuYkEWOW1kOqNAD7RKrs15Fh1FOjrs3dLe7Ylo3MVSbzF8QomdXkgL66TBKo",
+	"l7ebO49abE5ZiXpt1iJ0LUIfXoSi4TK7JGisoUgDEx1lWh1/Saj5ocSrWFXm4SuUbPn57+r4fxv4f/9i",
+	"4eytpf5a6n/xKpsYACrBBYDY9xNJQjGckGrBw69B/TkCB+wRLuzJcqTwfcjFB9tOX+6tRG7nJrHgrdbO",
+	"vBpEaHUBBVoWAnGUKqlCGBf9zZobSW1do2YxTUW6tGZxleFM766VBO/Tr5arvv90gTT98oiKQLS7raOe",
+	"pDuBQCFE+2cioDiV5edeTzJ5fahrPJwwKRmLURIRqdamqibV0/EXdRA9UPQ1z4Z7IFuKMb7pAOFYpJeS",
+	"UKyIe314XhakeMNumEq6yyjFKoGH8kzTE2mmdp7EXNutv2+79Sz+c8GtUWYHLOBvyO13LZ3ys5KVplMe",
+	"rSWwNizvyrD8ndqTJRqZyj7W31hF5OBxkKrWJp7Rp5geeXO4f2Cd35oL9Vx8wzuBW7FPJTrM8DrzUH0j",
+	"2jhT4Oe24p3lg6jtkZRl6UTXwDs9SKb1aWpZnSvKuuexWyoTZEzjrHT5ctH2JbeqyslFWWoq8t3PW2BU",
+	"7U9p7ty2UbYVKtdV0ssbWX806HLob1qQaEYsaxnSBDvVewAPL+OIQbb0kxIgwTj4x38I+kFeQEvlkIUZ",
+	"AcsJKnN0+ZnPGYdqnqiTA2Vb0gd8LJpon5DZt86gow+kru79I8rIM/VF+hPUwR0w7ErpxZ+AdT1TQ1MP",
+	"Uk+VedaK5nvL1DZtGjk4IH0xxoEOKJ/Aq7DmDrnceyLtqM/FUrY+NgEyGvYJwOAjgr3u5+fsEwxhZ8sj",
+	"rfZzj7TVwW9v73g+32614RGtZnuLVGkhUdtqNv/xHzabTYQ5Tq8YNvy12s//8R/UfV3xqdYgZ2pFDEjA",
+	"KMlIBHBoHAsCdY2y7nZkn2iYwbc0yJkYpSGTHfL9yeFrj5y8e+2R10evSBWztT11mGtYXPWRdU8w4W+3",
+	"ihrTybvXeRZWwuPMz8pwVs+CymXM/JMspVwOqZKeNUw8qjdjpnQcS9Ygh2r+1OjUY4BqFJhD1BDU1oGV",
+	"g5q2HLobqiBxbmxhHJREwLY4QptNl41BGheKz87ffDh+AdVnJ0c/Hr49I9VxHGV98o//QPosvuhnnjEn",
+	"yFYT/1fTbZ49xAqCDb7VbBqQBiiaY6GIoKLPDiWKB4xLpdgw5GeOER7ZBsEzrMHNLUeqz2ETQiM0XA6Z",
+	"a13XjVdm6YiHVDf9hCJNR2p+dJHAdoPs6w1NSY+NibZdoYwTRonnSM3unu3bsXOqpJkaa5ySbJRioSNW",
+	"fcBSQAEHUPB+XQ3Hns8X1m/oOOQY//VJ/9mquNwmhqMNewC7YgtK2yn3MFUeDZ+/jS/RyIHm61x20DSd",
+	"LE+bL8haW0H0dY5hUfx+hM2pDTSQiJwM408skd61xA3ZbrU9EDVKWcXq0VA8kZfLjQtKTJ8BXb7nmvKb",
+	"bWXK009oyqsnOpZ9q8yyn/6mNwy5O+7ho/p3+FG3Wwrg1EJeO7Vl+T5upQTAHooHMHQfUQplZZt7ibC6",
+	"oT2OKZPPLW/ry6f8P5f7eutQ/R25Vg+/zI4ztlrgHSaxS6MTI5VAPjheRMFvAwyMHka91ddc0WTkxu7z",
+	"Ou6fPlegdUVrjTyIb1okjE2tBCkIv/yS/JXjDim9vhjR/+JVMgxSn4CGKH5C7p2oD1AGSamRt/hzylIR",
+	"9qGtdrPZ/LTbbDa1itpzrQZlGGprVVcamurBnv0oY0bq+6e/7/ZyFvtz/PBgHHjgqIhRBt5Vq9EAFQeQ",
+	"QokSjAwbhnLUrsKkoj8Bw0fHWllBN0sbba9SPC5Hw6FIMxYdsyimEJJ7PAmNfccTQhQjnKvFNd3xYMOi",
+	"+MQD9XUrAMjm3UumMQ3bkqBNyriy4ERJaEXtxRxBCQycQGyR5OLMx9LMRFyordEg+xx7O5WFbAEP0Ito",
+	"7u6pd6B5BpY0DllZZEgzDehtwHSp+Z3sEwDgz6ASOPiRmp6aUM7GpIqss91R/mUgUDSWXM1D7ANA6uuL",
+	"cckTsQumS8PLMov8CIZ7NMgh+b+i6cdb5fLzeMBkRgfDFa9/pxywJQ1FS1KqPA4vtZm7D333Tje++o9f",
+	"ms1rZETtZOHc3Te3rX39UsZqswFwP/3m2ljuC/T09ikLvM8VMZTOv+hweBZfcJqNUlbSgIsiBQiOZqBN",
+	"40EdEegXSdANkE3L5aiVVZJUR0PJ0qym3ctWs2leLnUMKs7YAGrx1VZmERHcxhwhcJUyVE3KCQnUxTLw",
+	"TIBHpBHEk3nWIS9PD/fPDw88ggzwBxrLS5KE9TKwtS4ZG2KsxedgnEDm8PD09P2pBfzTcrwK4XONP4yY",
+	"O0eRbrTIxnHIOk6zRT74GtBiLhHGHlksjElVfwo+TZnpqHgsVs0AVASE3+A0Y9QWomXYAoCJJRM3W0Fg",
+	"yxewsr9Bsf3T51IhPftrG96SC0/YatcW4hDUOMJbW8riHcTc/NM6GDRN6eTeOkBx68H7MekBDrj+vJ8+",
+	"O3Y4MulAwKaiT9EcHTfvLr1zS+7C6dV06ZXObRIoTy0CbOVFWu09t/H7IZDbssG6OfNxKSmjIzC51NXC",
+	"aUVlJRlNUU2VJth0eL2KsJEsIgOaXkogKxQIqpg6Cc0GeRVD5jHnjDZjQ7QErRsAxlkbiNCVSWMuSXDJ",
+	"JoAHTaov+zFnEjMsb2mmi1cITeJL5pGQSlaPuWRcxll8xfZI8F/phNcvgc+V24sVLzkYQG0a9iFOdTLA",
+	"qBPlI++RgH3KUorwNeCRIM18n0Hi5r1SoZ08YWU/h9ivQXUDug7gU7nOl0ChnvJmbHZAf60H/is3ibLM",
+	"w2xdd6Kf3iAHRRWJfr1SbdD5Wo5SqRY1V1h3rauOBn/Ajzk1EnqFm07oal1rZ/Gf2d3g79ibf/pcoVc0",
+	"o+kHaL6veAvdFxdM7Gc1s0osN00bf7vpVTKR0eQwYQP1LajM1C/qi+UdiXM8qOoNy4Iw2AWSY/x2mdRW",
+	"EpO4cW8u4O9eVj8WFGx1wOwkFsTtHEH7GffPF5Sx6kTPSls86dIF22+Qo0zmAFw5zL7Jk1oeBjFknHxk",
+	"3TMRXjKNckh9HlzG4SWLAkyck2rKqBScaKDjXw4O3x4q8xmJ91NGwkRIFgF6S8LolW6dv0jFaAgAvPBf",
+	"ELEBfBrE6pIiuQIyfTVYvbc1XpjxPiCVK+MICkNimYl00iBvxcUFJEG5Y5b7vLrV3Kw58Ix0ONRBHpwb",
+	"LXeB4VtHY7TXYJDXLEN3wX3AUKEW+PhA9al6di3gWtEjga/QQytHGlPXfyvhnDuKkCyF2dVKbI0Cdss2",
+	"IM6rE40tN/28+fVTw1RArQeEiyc5JFUvJ+VAfKtGWW3BLe37u1DvrkpfEU+HdsOKZ7zAIi7fs/Pm7hQu",
+	"H9iKlc7nL+X2ArpvS59SGha9dftgKUcG7oL1+VwEoFM4ea+BCUPjLuvpmzYErnsmjgYfYDec0AzrMoaj",
+	"Uh4MREhBlP0kgREoN0WPYi9PeJgcpnuUEcduq7mZl7jVGj5/NTcCSCAAWHCOUjZMaDgVQlNuDETlylHO",
+	"1HG4TXFxw8zEjcWCOe6VEHZG5UwtQ5/GlbLzf/0TihP0aFMbRk3kDBsIrbSOBt0FVNcUMhfQygjOiuf8",
+	"Om7HBkLlzg30fHSoWFxMyymOEx29QE6P9CiatQmApCffVfjWO48/TInNO4DqxdnTx/H21TM8f2l6EfCw",
+	"1jp65ZNzIIqVCrCMi46NMpc30Nld2HSA0U280FMeJ9TGQ/DEiWOaqApcpwOF4ITb+KYkY5Yk6v8hzOlz",
+	"aNJrkAPjUxvPW7nmVjVrLp9A43PZi79T27O0Chi4tN/GMnuN3/ZondTbjhsuv06HLkvKm/cTKUgSyywP",
+	"cdhACKLd2d/3s4BIltXmlfpOr1R55W+PJpLZzFdXiIRRXvly58HP+Q7PZsFVcT7XFKbprV3p4H+B/6Lk",
+	"46DL0pdg6HU27SwA5j5cpzbomM84Pg8dToVjAkdk9Ugq7oi1UL7lwIYSVk4i6cLIrSV5LUeAb3zWm3Nx",
+	"zFXvaeXHYGzTcM0OhwDyDWkgjHVmHYI7W0dXSQB3NNgVIiJyAQUIIeVkCKSCmSBxBmGVgUiZh+ACGPyE",
+	"uKJypGgEPSuGY1V9AEkFUtdATgvfYc9e4PMx6/aFuIRwPWuQreZW3u9kjDYuiByFffNNqYbjziWZbmqz",
+	"MNiSseiJtIUc1QBDw6R0au1hD2rmbRqhXON+I4MeMM/1WcoITRKLtu6RLgvpSDITTI5Qv4V9IRkn3Qmm",
+	"wAxXE1Sv6qf7HMj7MJuo75ZkwABgXV2MwWCDin7JJkhKr1ZXms1Wm6shzWZ4rWXUOpJbbojambfbaS3/",
+	"bjuwq2cWpIfRmaWR3alNOme1nkgSg7tmzYKCxgajZaj8J6utjWpf1DqwaCehT6bMlxkBbVJEC21swVk9",
+	"E3WgiTQppS7LxoxxDHDtG8IGydIXWOimuaGRJiAWvGib+7yqXsM48EgEkv0a1DySsitxCcV00L2DkLfa",
+	"wsP0kT5YtQYxGXWbJZIx5OCQhyJOEivQ96DzPNadkYYoIVEvuoiv0C3BpytDogE9myDE4cuIBjSAT1to",
+	"0B+bqXzMJv1sTRGU+mtNGwp+xVIJH1fcodYyLLeqYaq+fn96pbvPJixLh9ReMKQXtzKkb6p8IuxTw5tw",
+	"dvTu9dvDilfBBqtjeaE2LHoL9pZKnyWJmJdreT7LgcSiOHP9jl4qBkXnwavE6t+6S2cgL/R4zg9/PIcF",
+	"gVNunSzJftWuxGzl3YP6IPpAr+6AGOG4VsG3rIKPp7VONka6pVX9ELMyG58H6hR82cBNiD13S5S2vhfV",
+	"NnEMdEi89AVwswUDeQFWuPImeIRIJpRELIwHNCFxhD4AlSRQ5yIoijJ9VEpUPwz3xlJMzxvqfm9O/fsp",
+	"TIV06sjL/C7JeIYuVGSAL4CpDnyMBnkhsj6iZ2gcK5+jg+bpmUBDVb+hZrw2/e+GlgkBAQfOy10zAOCP",
+	"M2MaeFhdP3vflCMG3wS1OfajDC6CMTIMlEhOpuXzEcdUSrTElTOvn2cO4JTq2f+teS9LdNF19c+DqB59",
+	"iOZpnlvXIcvcOP06awKvNcgtaxA8kRgAssdyFc1hT3c9EReLsnaCRHGEdOUmggTxsqNjos7GdG7ilIUi",
+	"jVjU0XhXIU0SK3id0JPPQXAZ9hwpBgwhAqtGsOGW8bSExTjACF0uLRV1SZ6n+5tQhqLfVPPyhh9dxM4j",
+	"9KngCepfUKZAwYvTbH84Gm2ZD5kYAsqUOh/M51XKCYSUTUwC5TAMT23wgbgykhkVBAXgSPztT0J9OW5o",
+	"BG4K8M0aAwba6TOaXjCQMhaBDkrRscu+gRddsbSrQVNRB5l42pTyCDyfT0X2As/E+nCIDRg0/GyKQXGy",
+	"3F9wPuFpetobOO1BQ12UCZcqXDMR6nvBtCDV88N3++/Oax6WacK+E6kuE1HmgM+r70/O9N+VSrpkE1Ld",
+	"Pzn55ezw9IfD05rpytYUifqxH84OT2sLPdf35ue3aov/bjJSd17JHmrhUNxwFa+it4PSVG3zT6up1CZY",
+	"qBSnUkEs08BsZaq3TEWWqDulNZ8pgagO1pGjQvOjpszww7Oz/deHD++ZuRt2dfcsEReE8SyN1x7arevX",
+	"c1ffWTGjpnxFPStZplTAKsn+o2OSjhImGyTopTHjkXzPk0mQM4RCYKHW0fa7MvUILQliEs5YJLEUXTKu",
+	"3Dil7rD/J2QxBAoF6TKiXzNVq+chlMib8/MTe6Mt+8cWqdocILCjwZn53t+Vd+Csl47/3GoNj5nUpcyX",
+	"+rq1GLhLMSDzLV6eLllWUuv2l+85lY4IW+OYSVrUkGpgVxZN3aDWmFv/+o2cwBsW1xZOmi6Wu+4xeqhC",
+	"2Ose43Up7GNtjMbTXPSGF4uFGcMAw7wrWQV5K6Xra2vO27Guq4WKBiimdZQ1tOxxMW74fLZosKS5eG7d",
+	"IDFlgyWtwj6fWzeIV69QNYgFtuuyweuWDU4vhykbxN9XLRrEqx9XyeBUv/SqLVP2y00wtaRxSgBHhImW",
+	"lrRHPYoqQTwSq7uBOjqyNv7uuFDQzPOKct5kcOaKeuQwNiFNN0clksiR9pKFKcskGQAOe4OcMaYDoB/1",
+	"vT2Rkr4YQwxUeXkxcyAalScn4wte3mOsvvGjGenvyHWbV5v8vKQZk9NukidZIKMHq2/CYJJB19lUDq/y",
+	"M4ahNmFLpmoHVJ4+ffp0t7dJ5zVxlrx9VGgn058ETWSfRr8OzC6bQhv9Oimk94PaGsssVpumrHKRadZr",
+	"oKC3HT4aDbTdrK3l0505p+P8BJd7pnMS5RexVCeNUPLh9K3NKENqvCD3cM9jsQC2ChVI8PXrn0gQNDG/",
+	"8HmAez5Qfm1vlCS6eFej3kDhLVTv6tJaxkkqMgBny/qpGF30dW5H78Wap8UfwnlOxnAzSyQDRM/Z3ebs",
+	"zK3mLumyiYCIFkUmBsIF1FxYzBwJ+Qg1C+p6zNQ8fXqA8nTSePqUvBLa1obJQMBPOeqqCe2qYU+G6Bdo",
+	"ZhOpvFWPZELfhELEVlh7JDh5f3auuUhHaaJTOziiwIW17pBp4RbY8FxXRBOfB5/9Shz5lY6Bb9Z6YELi",
+	"yCA1ez5KLrjKlVzwJ6iBhj/Ry1+Al8vzcwHpPPn01Uuyubm56zxWCVS/0vn8t7/89csXZe0H6hebGtIZ",
+	"Y1BS7ns9MiUwXQjXBqbGMUgCqSv1lbpuFJntPKL7PL4E8GxMcOUQf7qjJi9v3ys8gkYRizo/oRH4t7/8",
+	"9Wedyiv+WHi2rtBv6JoKeB5eKjs/UY90zeUYq2jAK/aIuUj/0eTX3JEWc2745JQljEqmxhqxYSImA5i0",
+	"hHZZ4pGYy4wmifSAQmeUMukRKNQALBPABn+Ffzhhach4hm/3ecob+smNPk2AKwjiDCmV/TodA+WHSBLl",
+	"1EWxhE1LKOmLrK6TrfpuPCJvELW8Q4If6z+Ofh3UD6+Q+w0oI+GgaBZCc4E5UvoaZ6d69iAClwumkYG9",
+	"yLndGhABqX7g8ScyiJMk1lxGToFLlrHBMCNjKrXxowlYzHOsWCXfkT77VH1zvP9SE4ZVUXR5ZPqV5O+I",
+	"X2n4FfJ3SFZUCzzEhewykHnwzQDfhWSVapc3yH4efE+Z0hEjA8Rj2wY8on6nKWL8h0KtrRLB8YAZ9M3e",
+	"SKq7zFAktH0gv8u2Wnh4qEgiWJX9fFrBEmCAQgbFAu1Pn0DExOo+QwFF3psUgJbSatZjy0axje/1fI5x",
+	"KdpVu6PVJNIjLfVyD8fgkc2m+n/Y0m3S30OYMt0ekorhkCHomLFRB3RClBq5Yj7XMOyIJUp55JGUpiyZ",
+	"eM6XKmOwQyIWjVAeAq3mzMZq+PygaAf/OmIjhC49ETK7SNnZH98CtQ4FYDSaWlASLbwTIQHkk7M9Xc6g",
+	"NxRAM+tQba717GxDzDbJTep8HEajvEBcaqUdlFLZt/Y/yn2ErT5jPOpAogekKFVuP2g/j8gJD/up4GIk",
+	"1dzAUpizYtJAFvsaFG4mUhZ15qkbPBwAttAVVxqtFBVFXpWGD/xFDVoXxqOEz/JKH/UEsBuqAaZoA48E",
+	"mcD/N4lcKCbQRUzwO2o5+M+8pCqoqUOjNqo2NbAn5/uz9+/wuMUSVR5NEjH2Kx3Mj3nEryAElfpJs0t+",
+	"CQDaShaGWnUSZBr5ezO3BPAZtT2fq/OCJSFqMIm6EmiCwD5pkHfCDhAPlLN6SmaIUXYsA49QtZHqzvco",
+	"MUw5GfFUmQbQo6UMD3VIWBhHLIJtLbh+SNAhJ/tnZzgA9zv0SDxyevj94ctz/aUAU6+22n4UpUxKJnGj",
+	"qVfgTPYFwOUC6H3KdI9aJtRIEyGGXRpeeiSJ+WU9ESFNSDVMxEip5oyCruemlaHmkWEaX2lgdJtHhO/V",
+	"GIgUB+Fi4xpAXCzGgSYqpiG3fA4SHCymUHCOrRaWG6sKRxYClmCrGmYs+wm6KJW7r+Ui83GmYcA6Uukc",
+	"9nTEJQ4KSBQ+Hr548/79H37Zf/v2/cdfTk6Pftg/P4RIZpn//NJ1xH+bmZev8H9XdV6v6ZnipN8zdO99",
+	"xgm2u032LGxFz2m7t8V2urvhZtSiz3pN1u5uhTvRc9rqbbLt7rNwN2rSNtvq7XSfh61ok20/u6P4wq2H",
+	"F5aFFjgbE+ssWXZFnCLjVa5h8L/ZRBryaVCzxNcMqm58jlcHvNQ37REnPIotdWC4W2tXmYrWTF1YL28K",
+	"IudANn4b6uAh23yN1RtLciH4GhzursAbFx+vFTp8cydnqsd3s7S9J45uSEZXRjb487VLasQgzjIWmV8B",
+	"YBV4lJlyNFmDBBhlPAMtYlwsDTlnKucwhElMFECH2jipQtRS/WcNhcJsIFTprKKG2vO5mHKuTR5nFQmz",
+	"R7aau3gVxQc5CSMcr7nTvP/D6dv5KHm/D0PVFOJdyx55mOKgFY0hbc3limdt93ybdo9G3Psqu2cjt2OW",
+	"JJdNGDQTxvYBcACIy+qmHmtiuyVGHTIVm9Uxk5LYLATtuA72ml4O/Vo+woYY9RtUFaO7UKxIRjEKJPCj",
+	"JNERgDgjoRglEbARdCEoA/67TXwwtTYrWmmL0955jG7dKXJrNTy4ASqd9pJmyFbLLeCB3Qbr86y3GTbp",
+	"drve7u6y+la01a3vdp+z+lbY6jXZTq9NWy11zwjX9FhWOpvbXgV2BdYNwX50elW0860c3TPttMLwlevd",
+	"anvWp0WJ/9CFQMW9ObkG+wLO/LoY6LYF9/6ceP+3aVm7CmaU9TcScRHzBZRyNEkwLJ2XBXRpeEkYj0hV",
+	"5xBsBB3/vj8cnmkTGjFqeqkYAITAVRyymtI/FyyDSPjRMSLDQn5UKRPRg2APlrVBgl/3dBYZ2AB0k0xY",
+	"gdxNDQOeqjFwNPw4mWWEs7H/cj6IODNB6SrkTubQ8dU8y0lK80mBf2OQQVOPQrIJEszwXT63n9FNNV0/",
+	"3N0FpPw4guThuQHNhTwQ+f7jOcxRsK/PH0i/DnnBaMrSgAhu+iWx2RbUJaR9g42xGvC/hId9F+yRlCln",
+	"IWdKDdinYZwyuZ8FMOMjfsnFmBt4NBJSrsaqNGUPtoHPbf4Ss+04m609tcYmc4xHzoN5FSlWSyOAmpn8",
+	"clq8t7Afvx3goXPNHaJ2dSIuSMz38g2p7BPOxkWIDIfrZz7ez61gZN0JaLHeK65O350FOIDdVulU2OT7",
+	"fvd1GL+Pvz/68Oej1rv4SB7x0+3w5dHO0eXwxx9efr/bYJPvm+zHfXXRsHv2/W4jbCe8O3jVjH78PrnN",
+	"APS5GtUyjwuG/pvzsx6M5Ggp45yUIyAbMbpgAZZyN6HhZRIbRVUeAD6nl0ySoJuI8JJFHyxNc69IbmCf",
+	"NeVLwGHG7CFyoZb0XXF4uHr0XUuqF+5XPILwbT47JBH8gqVEz/Pa7Fwdex+3j2b6mOX3mNseBFaRs4vB",
+	"59Xz72H9o3KueZZMzM+Gfa3MDXb21p17wI+amW+eo9qaUmpOY8kL0Z1Lsvqg/qOzqKv7jmazrLtJrneS",
+	"jye5Ginh6Sn1qE5GWYl24nOV035hdZyyJaWwpMYdBascr0td+DP1D6xJNVA0e/YX2Y8Bb/eSDTNSHeHt",
+	"mBWF0jGJT+XKv0wQEqfWIC/MVVIMGHCZa/QxM0qHEBXdNHUx41mKsNAWk3R6CmJXsu0VdHLKtMrBIh+D",
+	"8mNjf2WexItvSkOvzjp2y+LqTgTPMiPC7m69L9YCZ1WB82KB4eDYyS767eKOYytxCrd4ZBhzbvCLi8zD",
+	"bMrQ0AmqchPjZWEgvysbowzDKEppTyMFJtTiLN8IbHAh2O0z5ZC3tq+DONi+Edjts2kMJmAaxM1johZK",
+	"PZypi3cKsEzOe6EeNtLUHq25NIdT3/Tgppa7uVe3tQoHbS36VhZ97myTZDHnUmGONz6bXbewbuwUQrRy",
+	"Bj0co9cF6wxUF/SvWep6tYFre26RNhah+FybKRoH1laVEM4+ZXnhfgroHzPv7tLwEurNwfJx/+RzbQlu",
+	"YazYFeS6etoyihTA0PXh0gC1pIAeEMwnI3an/+651871iiH72ip3vNQC9KvIX9fExA9Fqmaq1sLiNrvu",
+	"Ad/QGvZzef3YGb2a5jgdcWx6VacROjsL569qs0nKlerCpQG8IyBhwmiqDn/N8zmoYe2JFR8x7cRwRiYs",
+	"y1NH/VjqXhPMj2GnLDZzfMXBLjvJZ6xgkB3AXD3+s1yac4FFgGXbm1khuzLFxIsxmcpyLpGei1wCDOin",
+	"t4xfZP1KZ6u5u2NzqTJTsvrG6ZXrmxbLvKnCbvut40fdoQxSwoFQYnbCtUXPYIRmRank+dgHotviYsWS",
+	"qJsiJPGydgOUPBWllHv2Abdeo8pTiSVZpDvKIBhEuCDDkewTLrK4pzcfyQSIGSNgQCT1QR6JXi+JOWuQ",
+	"4xHiFvu8MMQFaXdowmMRqcYZ6YsEOk1Dx/wJxaAcNXJKDB2PEInomzApbligCstcgl43TNXUZLqeT181",
+	"vXfUXWoJ1Z89bHlU/xxx9YMScTNITW7q+Cf92J/tdaL7JxZm913vOr3k1xFrT/CgGMA1wDdbA+PdNUe0",
+	"WiWlVXGjTQmvJ7IgYuRNJKaJE8yRmScxl/j+YczljEB0TCzlw2BQjOQUHR6xRlmcOWYYdHIbOwwsPFPx",
+	"Yh6A+PPGv9qznB9O5k0niGPuka3mZg18MJ/fna12glP1DRprRnoN1Vw5wmsYF4m5MFhUZpsNzbfPr4e5",
+	"Jay6tXH2WI2zk5hbUXALbmLKaDS/6PFYzLiJ6gaI9qjNCyx/CLwoRlD8JyLwP+APHVNgn9CMSRvjqWl/",
+	"Dh6CRhsGnLDrHsBg9JOHVMPPFZ+g2/xppjwbct4HwKZMNy9NyWYMqRLMlAGoBsybFozqBuSFODWB18AA",
+	"YRj7zedxpkYimZyKMKG3Om2S5tAKcvpROHsgB30eqH8YwUf2F4hWm+sEXLFyIb3V3CqTnsc0vXSPqfrM",
+	"37iJifH4GwWv1exY8aLNwnsgU7KJgWcrJQaadxS6V1+/TIznx38N0Hz/dijMe1GVpnig5wl+rHCop6aS",
+	"cV4K9FWhNqJQW6XblCJSDSz163cxD8Ug5heBp/ukADIX6GoAUY27F4tRdiHUxbVpGGcB76dJYpuocBPP",
+	"a1jCYdq6zK8VZMU5MN9EvtP4f6JQiGG+wvxZtwLgn4sBNvOkeTE2MzPlsMPu7YyPBrCu+U9mHI4ja0Nx",
+	"JXSwySRfVUjBxFJP8h4Qh+N/m2CIbh+eh5qsRcyq0uVMhDFN9HLpnqNvkH91bvtWMbPcS8Xgwwyislfp",
+	"Ux4lbso5ZUqCVjqVflyxig7uauMdVpKfHL47OHr3GurIPzy+GrvCcVw981ssxFrnflfXAIDHPDV9q9bb",
+	"5aYrofJSksBsqaBIiYNGrn66MkL1JnR6hPLOVeB5kz4HHK0/sRCahvaKF4H1Sg2zT0M/OXCw+rUNfGJP",
+	"NslSesUSXdrmcxBDBMWcR6gFoNO0rQazp1hXl3/fTEndZl7mbofp1BCXFuCBe7GsAs9BKwBSuLEATBXD",
+	"NqRrBD2MzuiJ9bmZbMuF22cDjDHLMuJ1bEW2zhCdKOEdh/09vR6EckAoQ22mtGrMZaYsN9GzlZIUoBIE",
+	"nxea5lHhdN+yrrUl9IAEoTegKci8Fim4FYy3T1W+r/wvhG11d8pUMi2eMzAt5eek0kDb3E4m7UbYXY9A",
+	"e92RHloFVUuP2jNH8HePJnGX6UQGEZ2i1lrdZdn4bLfYlw2UbyUc38sMRdcQ1dXJ87XktHrrWFmOjSdd",
+	"FopBLtRFD+EaIRzkaVFhBLq6Uvp8/+XLw5PzwwNvKkS0qnLMW4sNDoq+Uus8R6EVo0fOaCB6h1+2qKzc",
+	"an5u0XWmtJpjG+TtT+YkzaNTjyMSpOxXYFT3+VJKdSVLynlzYE1uUTc9cqE7ff9OZzO/f3VZbDbgIxPG",
+	"VhCb8a0l8d1J4n1tHd6OLEZ7/95ksXYvOmXyVcP/Hh6sKF19vqp43XOfBmDd8hIxERB699GJ3xKJeQoz",
+	"9+AS8y6lh1n/tfS4O+mB2+j60mPFvht9caF9123Q0yT7ZSx8xJDwNRYEjdedvdkKBsVMq1zRwhg91hjk",
+	"dYOP66DjNYOOg4mZueUHfsPQvSxqMzlU9j/gl+ZnXHDSFVmfyDhicq/YIVQo95QZncyHq9CFAEXJMr+j",
+	"A3fQ41WJK+FRFFuZ14jCN+u66JmtMB1RXwZlpnViJjTC1eIQZhHX7NZgjpyTCEUhizUvXjJls1KCFE9E",
+	"9LySHlcD6LQATON48hrf/RtQt6stAHzv6goI5319Oq8DLnFhttRKmS5E1pe2XFWMeQ7dh3vdyz0+kxPj",
+	"EQlw8x9FMiBU6qMgId1ialpJzIuXgSU8xGMRR2iPxhdcpCyqNchHXRoXaNa1wKVdGcbhpfSRY4lOXWL5",
+	"/DSqhC4B293Lj6ghKwTeyRwgEGvOfK6ekLdGHmp+JLjTuMVI6saQsOzl6eG+cqHmUrzAPr8FNXnDui49",
+	"PZUO/peOlNmlULvCrZjC/9ys/Gzl7AEbCNwRq1uX8M33S7ZyQ/bnRdOjC8c2y6bCq3CRxSHDt2lCwWI0",
+	"EomMclDx2zLdYXKXGTZ4hPUsrFG/H19VmuUxMftpnneAQnzD7Kal9P+aP0vbKdUMmLsonwjObCguE+RP",
+	"IuY1TxN7ATOWKYo9ipQLkdGYS58Hl0gqH6DLAHQJni4uTi9sTVqDBOqBtJuwgGQsSaAwCvLvjrLIX+9z",
+	"dTkp4qPqLzVUm1821DU2ilqbV912Ah98P+aTS7G/trTWlhY2F7gnbvlJloymYX/uScaNvORgkvxcVl/2",
+	"Y84kYum+pVnMsRudJvElqxE6EIZitCgZTMw/r8sfc/23vdk/4CkvLXlRX3M/p+9ooM/fqTEn1udwfQ6d",
+	"kgm1FVc+h1bPLESD7TOkiyaGDlrm1NJ7Rq+yRDrA1Mu9Bp8fHJ2dvX/7w+GBw1T9RNpIXUi5i5GKHQSl",
+	"sTg9qtvyMh4M88SQba/3++rxNz1n84zIOVCw5T1ThRAW1Je46gJ2uu7csvt8ZjO+Ztkj34er+07rfbjy",
+	"PoRJJRHLaJwsDQIvVfGvUSpjE9w8JrdcLIsUaXsHMdctVbIgUZHxH6MDHkGnXd10Fcu4GydxNtnTrG8+",
+	"NwlRcskYnI84JVc0GTFNdG5DWxcsW1nSfzg5mBcgQk6nBw4QLYxtfGRJKAbsv3DCGTMgFEvP28MQpF0j",
+	"TLJuyrv38IelM1sx/DEnKLA8VfMk78SAkIO50yMiiZyeup5IAUYHpQq0UyuZIhuFvoc8ni0J1w0GmZVF",
+	"3BVGuolZq8/5lUsoLebENmATfy9ifmvNe7/JHrLyKO5MDb7+4cVkpij///uf/s//9B/+4z/9D//un/67",
+	"/22qJLQ1tzz/EZZ1TO+X1b1Nc0jW7WXXj//o3qCCfEE0wDl2+dLEuBFdUwxfhe1dkhM35+A2uH9Wa4fT",
+	"keRc1M30wQEYfERoWUec+UwQn35BfOomAjLbIjcxkDiFPNx0aSrKcw2agedct8fZNrhrtcc5tapoNOgU",
+	"ovaSkOO3GGHL6CUrboo99WwS4GUBgLuefJgfAK8t1RtODx2pUhujiHxu/hwmo4hFtaliWMfv05nS3P9L",
+	"7W+QSZ2WDD7Hzq5YzlddTubTEUZ3rbucV52iYH/QLoVHo5TuTr2sm8YeWatCntv7atN6tQ6yx6e6vFtu",
+	"pSjoKFKmopzugkKfBURusdPCSteqDiEA/va0EqvlfW7TrRqm0UcDbluhgaU0gZUqAZFscXfbQq9lqcLx",
+	"iEh9Pt11UdQIN+x78/m8xjeytO+ttbjv7XY10aNWKlN3twvVLo6ucStVbqJxnM64R6Vy1q1xD9Ea51q5",
+	"t6Nx5vbJ/Z41jvGEHLG6h1S8Uw19ZVrC51NqYkbb3KBZ73Fpk7ltfI9BAdyxvFs3891jM99N5Z22/haG",
+	"rfU1nj5QLn0WhqT1P3RldhYPGIZF1KBY1CDHOksFIYkq4AvPDy7ri3/XbX44cUtrhZ0uv33Nv50K0DTv",
+	"P747PC2xhFrwyV/9Nt1TiO86Pjx+UfqyVcPP7TsOP+OOWj3yrPf7OuB8zYT7wJ7c2864l1om+8aFjflV",
+	"nDGpUV1irgEftbLW9cY6gmgS5k57R4Psa8b7Ps00mHpJJwZxGzH2CCVc8LoegbY/yguuPCx21DBd0oZA",
+	"vfL+DTxOZ7/sHxyUJ+n3o+j2BOVXkUCU9GxswYJf+3DK/Sha5+PX+XjHk4uieQJlBXtmWU2zsUiwqBkV",
+	"l3JsjI4rqWtezYxxqo/vyZCZEpe/j6LltUq/z9rlrzmIq2AIfAS+E47VnOp6iJ14jhNfdZx4LI0ZJjTm",
+	"ZmA13a4tsZkSf/V5tUyz/nJ6ePz+h8OD2h4GJQRnuqXAvFJr84QBu15V3/b28NW54UXBQYWUK0sBrkN5",
+	"0LEJTzcvi6Cd1swY94Vt9yxU6s3B/kciT2fbP0KJgqEna7A9XNk2Tta6aPs6IQQ1Y3YrQq01bOkFp90Q",
+	"YeCxr+smgWIDw9IqOPOQaTB5AGHEeOE0pQekluDHM/ZrsEckHTCf9+IEwIYtaJhS4N1Jxkh3FF2wjAxZ",
+	"ipqAYqRScFbPRF1wS2Nbqtx97nMQTQHYf2dAkmKa0bGoQ7JfPfNUW/DxRLrX4LgCOeEhiwIS0jSd+DzO",
+	"aihsYFxIN2fQfQtUI2ihaOIUtD5JVTIeeYRFcYblKFfiktVICLOBtmqc2XpCfZM7uxQ4fkEIjTukL8aE",
+	"EmTnRgHaY0lCuqwf84hQU7rRnZCBSJVkU5KYqA8iKRsmdCJJL04SXeZMhx5+VHcC/7+wkvANTv/9S7QS",
+	"eP2c6A8mLLJWfyxn17xkbgux/q1mOZqw2UkFPOGeSAcUGQOyHSArj3k8GA0gbKLBhWOesQuW3gHu/q02",
+	"mR4NjpFo/Rprc5bRNDuPB2y1yw95hBffI+P969P3H06mKewrYX2716aVu6axL0pBiJfFiA269XxlZvtW",
+	"21Lb52moBy8PPcbnXMeQx0O6VvDXDM71raRdqtStOlf75cuS1ICWmQ7kfQGJRT0iKGp4UoXFbGqtl/OC",
+	"1Tyf671bjJShNYCsyPqoNcgrrfVDMejGnHXcDmRdhIgk2CnG3xD8EzyLmkcCfWoCT6tnI4MC8rf//n8l",
+	"9vjCvwKGIicAk0BvRqXIYwb0ZQCuRLtilJEWOY5fOBvVjLdDKN6G+jxX72KURMYoAPUKLGjpFYuIHOBE",
+	"Vik4GTIDDgBLvwaVKpTLMXxVoJ6uLSR1kgPMyXCwCeD7kzhk5tFVfU0UX8WRblASvZ5kmUby74m0tgeJ",
+	"VwObD/z++AkacmcwT7WfxfwiYbel20sarayjeB18LpB+95BbX2vfr3bz1mrh7tXC+xknaBXdsCSu+jIR",
+	"o4jgRURc6aC5lXaOdggph9rzqjKvHYdsFiwSupx0BTuSfDutwbWOTvCgXAWJvzomhc8RlKKooBrkVGsh",
+	"O3CaMgjY9NTCzEed0Pt2jTuxPt6PJH47yHfkCmebLyCRPUPmI2vYZMJQVFeRAbPmcFWTKnhMtQbwRGcQ",
+	"fh2MoJQqScQYwzSwG3wuetDnaC0yUj1nn7KXeBv521/+So5ZesH0DzUIUG01m2j/mNHoVKpG5NOR3CL3",
+	"/xOJNgxy0iI/rb4+iwdsL48dBY6bFyBLIJafpSwbpVwz1KIxqwdguowQGH6aQVYHmEtYtPXtgc8tgawN",
+	"ErssVvgcz51iB9F+OpwsephchjK5AtusGaFnMBVTZeCNaRqxaOPXkchyqbcwKK12gz7GD5eALiNhzV3x",
+	"z35llCZ+peNX+lk2lJ2NjV6csEbErhqfRr/GfBDzRigGcA7UXzZoN/QrXwou9dHx/uvDinWd3YLiFbkT",
+	"nYm6J+TB0mlxAxcYariVmbqtOAeUxGJZd3urdAVKoxrPSlfmlqMTy2oEdEOhkQTr2gCoDdhqr1AmeS7E",
+	"MeUT20x+LxRWAyu3lqrEzzEGQOZifmgBDHHwUFu4GHboEbBsx5ycH/54bl66RwJzFAJ09YHO3MFLt404",
+	"Zj/h9ZZh/EwMmIF4yrMotvbIc1V0jizrcxjFVrOpLnCiLGSruVsm4A+jOLsVAb+S14ovKmQQb6oTiqFY",
+	"zJLgYbneoY/i7L4rklaUN2Z5f/NVSb8BVFW1ja4vcjbwgM43xguiR10qrbQxu2McZ/3YtCioS8g45pEY",
+	"k2qbDGI+ypgk3Yml/N5Do3a2xSOHDbCvotxmywhY74Rm8KOyoxvkKJMm7Eli6fMwYTRlkUcCLXcC2x8C",
+	"IbgpAThlGjfsTZZeVmZo3eMHgVEsS6Wi55Rkgk+PjKlp0b23ME1cqCm7KC/CULc8qEB8WKEzNWdrT/wa",
+	"BRZw+pYKATGUG8pKjWUWh/M7MiAJCJUKWJY87ouEkWFCs55IB56N10dU9ruCplGDHNKwr+wA9VEj5eFB",
+	"8xIG+qvqcnrJuM+VTU4oCWnYZzatsdMkkoUCCDKTaI8EF4yrg6GbtpC0mPFagxyo/6YpI1A1zSLL+oxO",
+	"9hOJnSF/Vse0+uOHPx7/cn50fPj3798dliIpv2ZANa9n4y4A2ofDH1gqlTde6bS3PPWDrHRaz71Kd5Ix",
+	"eQZmfaXzbHOr2dyEW5XvIyud3edtr+LMw0yTawmku3ry1o5XiQf7mvKq0tlubzattyLfUpk9U5NY6bRa",
+	"m23nL+ciohM1suaWVxE8iTl7mYcSKp3nz7zKcCT7TJ7BbLSbW62WV0n5ixGPYMTbylFinGI+t32LPtL7",
+	"ocyXaZkQCfXebfzWRYEYynJkHn1MiXS3thEHYiin5IFdsznCAPsM8KrpIHYe/R7QLOwzSYY0td0MeI/G",
+	"IyQaa2xAY+5z3ffwRBJWH9A4ITSKUialR0IqWT3mknEZZ/EVSyZ7kDrNRjIAjEJdP8UAeB0qqqNYwn/7",
+	"XH9LgwR0ONQFXZr8rTAgdQzRdTFRd6wbjealG8/1JF1XKz9gog6HfAYzh4nse+gx07MOBSRz2vtnmr6Y",
+	"2gCVDhJK/CuDQBSKgY7XtNo2v3qIfyRn2SiKhStODt/tv3h7eIC9Z3YUrfmkGM/njCJiA/Gv3IiUGUWB",
+	"EaP01Q/diYYrvnrKw5yWtZ21snAFgrvMCoOlUhVdrUxcXCSsbtb0ujS474cSl3Zpv5rhEKKkK6IJGF5Y",
+	"5fr5S1DzSC+Jh64ktCU1eguDl3RwdAb/wNp1nwef/YoWtn6lQ/72l79+gU56LUDVRzGPjPtx2CcDqny3",
+	"lGVQtiJpjzXIx36cKNNUvzKWVl4rfWBVgTS17jK+4CTmHmgLfVMmLhmkauWYpToExeF+EOVPyCWbSA9u",
+	"pdkoBf8x8vnRsb0zVe5FbySVObrV3KwRwZWzl06gJJbyEMxRwUPm2Xt0P18s5QhMTawUavj8UE2H8vPi",
+	"PGsDEVp1U4Lqj2YNsg/jLcx4zGHUnI1x5soUzjlsF1d+V74iWqXXLufkuY4wwdfbQ6+DVbdvJT+Q1jB7",
+	"vXLrUniZmTpvO6wj++yuZTicXuYYjlY4zZXoyvPZiNhVHLLFOAb6GkI5OTrGNKvT2puyi1hmDAJVxYYE",
+	"xN3WgmcAbrN1s4Gf7YkkXRpeEsbB5A0FlyJhDXLAaJjFV8ApZ1+eMpKoF+mqxgAuYQEBCTCfUkj2D/Qn",
+	"3nHwaX84PI8HTGZ0MFzx+ndKNM+p1TMzjfU5ZhYyAZNQLN9T1t0vVAMZlBXP3xbD5rdUK5Ov/Oq2o57l",
+	"te04K3dQlhjR4xUEEXonZ8ZOmWNgUtOhGNnzaOSSkkTTggnjMhuf1f8vq6ZW1zyRxinGtqKJ9oLHHRL8",
+	"OmIjFoGoSODvY5FeKhsmYgkWdQQIAaguQoClHo0T9a+LVIynmJYNNSUX8GJT1hsDblV5QE5txkctf5Yd",
+	"a1iEu4+pq/ecMjlKlpoaaubX5/SWz+lH5ft0WQiRrR4wx8C+vcY53dBHKl5gU7znjKRiDO2FKAywow8O",
+	"E/TSCU8ZkfpvIo1Y2iF//HD44fCAVMc0zgDnWfmB+N+IJ+lz5aNNdHqXku5ITqBOi8bg11zQjI3ppJYj",
+	"CgKzLbliPBJKMOkLSCbEJTQCmoJ9n9trTOor1smAOAMqRSjFhUK+V/tHb2GYhl83ZVQKXpsrRHy+khTJ",
+	"rRk7v78RgfLtWRWwApPr2BVmzdYi65ZF1r5R/kOW1rXASEGDLDMwjN8yv1jgVF+R198rMaINc2vIoIOD",
+	"51e5vSajCMEcONooPDwihYZKyslSYSSSAYk2hVwDiAB8coPs64fH0nGzIKADwpMOhx37h5hf+NzGbqpG",
+	"CqYMYkFJgjWwDlgEScTFBQR8OBE8r+LFl9fICJhdJApA9imWIGpTFoo0wkAWPEV9Jn6hg9CEtOBQ9KtE",
+	"pBWGWCYcR9gRdm6lLxY5y1GcoSrQc9gh+yfvzghnLJLk6P3ZHnnzYf/j4RGpvjk+I+owkj9AR/iPR/vv",
+	"j49I9ThWP9Y8n78/OXnvkR+OfnjvkTfv370/hTEdHx79/Qd4Htl/d3D6/uhgj7x6eUwuBJO6Ww5wMDVP",
+	"1DiWDGumi9wxJx/O3kANtFp/N/hnksh0OFSrZ7UbVfav/tSUDUWq/NgLyOhixTPNyJhKn0e561uDlg3w",
+	"cvWiwsI7GwF+La+6wGtyJ+jhio1xDs7VPq50Ks3eZvicbrNn3Va01WvT3XCHPe82o1Zvk26Hz9hutx1t",
+	"9Xbo87DJWt3NaLv3jO6GbbbV3Yme95pUfYfeHJVO5ej9WcWr4LwqYXDy7mz1mBYam2qicObujeAcltS4",
+	"4PPxoouhwdlpfPr06VM9JXFU6Wy1S6YGz/Dyp1sIwkIsYWZibyucmO/L5eUzdrfjDOgQOohFjCmtw4t3",
+	"Xo1n5AmAtudKb4mGXdwX80fllIPdDGR+PX2IQIRiEkPLvpktYBm54ivGNXphNcAtLIMa0M8YQYzXzD5C",
+	"RyWrgXOuZFDrEPaJhlkygXGZlP9YNMi+z2V8wVkEhoB6qzSS/okkBYVwySYN8gGGNda5Kx3z8Gw/CY4a",
+	"Yg16KFxk7jitylSewlR1UGBgnjFcgbYD4UK/Bsl1fG7KACgnTC231bk65aQZDUyGqMt6IgWGeavPJXYd",
+	"Rh2i50kWSg9sVFLpRDB1QI8q903NkYm7NMhHHW+B1mptDZOsn4rRRV+peOmBFjYVWPDYJ5Ls8ygVcWTc",
+	"r8KcAEG+7JMwZRHjWUwTSaqWg4cOh3LjMx0CpBZsRue6jc/4vC/YOJ+lE2XYYG2XdQJjiQ5kdau9W3Pd",
+	"yOr2p081j/QFF6MU82WSnKqn1PeVzaX0Pn64nhM5Sq/ARaSQUXNqSbDAq0FeH7rm4JRHbZOCuRfh84wl",
+	"CRkX3fU428vPp27rBDGZO7lYdxZLbXqomSdbrSbMvs8/vDs9fH10dn54enjgEWVhPW9uNpvN5jMwRRzT",
+	"BHZSoBQaFOMPqZQsIho/FDYsbhD3YD+RJBzJTAzIEGUXWl6m4WtqraXpuAK4UKR2QgpPSb4/e/+uzrhS",
+	"rRH2j+l/ED2kAZ2Qbl6Kt9Xc3fE51KaR6lazSbpsIniETXZJQoeSHUUBSbAVjrMxoJ87Ikl3KaiDhJwW",
+	"avby4AAYtXGk55MOuayb59bjCLe2+eGXSzapFc1JMs+aNARNMKV7ZKu9Oxs/gCa7nWaT4K5xq5cTKjNd",
+	"sUyqkjGfO7u01iA6L6IdVKZky9ExsZlrIz3QMYnmNbM97tDm1xiuXRopU6flVbpwL2JFd4iBqlnUNpYp",
+	"pZxNW1RK24KWV79C+bi6NM4gi/OOjd1K1yw5w/LRSuf5zpayH7WCU9q2YKXBP7qiew0EWbVoavGcHPj9",
+	"WL4YZIdiogWG7/as4SsrnU2vglF5uB2lY6VTef4cu+BQ5sJlVj1WOu1btlqXR6engqjTYnBtrT58m9tX",
+	"RZx0MxyodndhlxjDI75KwMmAcS4NN1UFh8qguhhlGAp3NYPutnaHp+R8r2aDUDZ7ZeJOMXaiDETKpkLV",
+	"GnjCRKuNgWHj1TCgUlZs+8m/wTjEtaSGmYnbDjTcEvhnXuShzI98p6596/sg0LbTvbJ3LUfdOrXdEAsS",
+	"47Y23L3Ds2XmyvY2xuYMlItImOyQ4/2jdx7ZPzg+ejcXtWrUta0Zd1tK/lhYqvOy6quSIr3NvEjvbUze",
+	"sjin/Dg4/OHw7fsTYP24Yan1HYIK5gu5emrL3Vjr5NYyU6Ok7HreKXVOf+Fn4AUptR6QqxfQXPIbjAmK",
+	"SvyJKT4G1zdi4L1rZF8yAONaefEBbPCAdCdursodBsT26lcsjXuTunoSlGXDj3Av/gY2wnCUDoVk5OzD",
+	"i1/2X758/+HdeW0PYXR9DrXLoyHps1RDwQyplGORRjrpYyH8npOwT1MaZiasRgrofgnLMp2MEpz5PIov",
+	"4kyTUjqzoUwmoIeGJ+TfpvbWRiIuIJ2y1Wx2CCW9mCWRmqCYX9HEgJzb8WVCkDGjl54JW+Enp4JfeIR9",
+	"GsYpNvJgeTY8zOc46xAA2EWKUd0jZAuzuywR/AIq/XIqlVXFMW6B/BxXvgoQQMnKyk5zq9V+tlDoTQs7",
+	"M0V48QmVUgnTMim4smia/rB7dlwfWDHchYhfhfHZOTlrjIQHtBwXKBE8GEWZP191lBmQM6J8vn96TONE",
+	"6ZedOohXkHgeAeEICZdW0yAkeDYYrMWbiXg7shiBXzNBuszn+oR5ZJiKK+X3IgZLZsgzlXBUTmqDAOY4",
+	"oCMKmUGUmONIlKiGseyRbZTDPqe6WUWLcDVVMfSw2IFhbn6R8EUsBFu90G421XMjZ3AUAgHKe9JI9FA8",
+	"h7Nj/O0sz7tEgpl0zxWjCWCWAUN/3kPaIKdqrEk8iLOO1c5Y9KEHjjkyp81cjandhGt0IwblpC9Gqc+r",
+	"EDtWKq8YAl5Nq5wxHuWC4wfYKS/VRvmaBp45kvImkkw96l4VAkJx3ZZMXsk9d9hSAXVgD7M/YyqN3Sbs",
+	"uVA7JWNJItfe+2OLNRZk9zH0iBMQvSbVBIIMICJ7o2yUsq+Q61qk65M2T6a/7LPwUuYGbO4FlA3hibTy",
+	"x6S2R1I3DY6GubSjACEpRcIAsDYUvBeng4JGMOlmeWkqeLFaVmZ7pNzpgKQ71LiNoLpqjq0Nn2EE/1az",
+	"qY1v7fHUQE7mrQJOnn/b5/BIc/Oq8hEl4pRAug/Te2URUzrCe7ah59vGeACcd9+eZKVx8oNzvJbjbKAZ",
+	"kcYX/WwtPe/HglUCqGjA5ggaIZoZ1xF7BnpwHmnaAQY85bQ92lEyTAmrnI3cdm0bc0+X6shMDKGHCGCx",
+	"sH6m4fMjaByfSGIS8LHUpa+4eW0Xet7nrWUh3gaKvUFwgPBon9vKUtdyzqlWsa6HbDW3OkjInl/kNhSY",
+	"EZkokAEVwQaIAY1zY9dC4jrPWtlS1HM7FYD4lm0v/UVrYrTrHeoD24S8kv1y3bRBvsFsV5qRBVetDfZp",
+	"KGzxF5WSKanQp7I/v4twn/TiBAwBxx7AKrPDT0Nha+GrWFgz4kAGJlnmFtXDDzUPkIEizeru87M3+/X2",
+	"9g7RcN26DCkRY5bWQyoZ6bNPe9pw53GPSSX+AjVcG53Fsvz4AhwATrpUsp2tUZrUPJ/rSivnXhzXh9O3",
+	"EqofweHVIOB1LXBY1DGMJrZvAQv7WeTzwFyNsOJAjfKShn1WV39IRdIhw1E3iUOPDOinOr1g3222tjd3",
+	"ms2mR+LBYJSptQ/2SHB4Ti8CCPQGfsUfNZuboezT9vYO/DfzKwGpHvXq7wRn9WOahX30tTebWzUPVgLY",
+	"6FLgCoO/tJs7DXICLwd4bvxWndD2OS6T252u/GoHj9vnT5+eIKpT4+lTAn4wUrulLGFqNfK6PNIdxUkk",
+	"PSy7B5GNUrRLw8uLVJ0kj1DSlVHc6/m8+uLs4OjVq60mENt15RC+B8QbpNdrZlj6TU9kcSMBitzs9uoB",
+	"wnk6IYlaS7X0pAoDNkk8M/ABjZgxqmMLwhCxYSImAwZCfN+6kbphrvAqbKvfrx8dd/RH6bVXJ6D+cpSm",
+	"ak98gCmuHx0Eap+DluJkZt59bvj3nBdAvdpI/ZMM88UO2u0dcnRMPkgWBXmJp54+3N1dEU08nwfO0DwS",
+	"qHNeVzNSx/fX4yjAE6rH4zxHL0MmPJIfPXV+ggOWZLT+gkoWkOrUNjVf1J1dL7uDa57Z5/BqrPx6ImEX",
+	"WLADBBtEAVF6oLioA9hKsGe3ju7JQQTy6d0CTYcIPYoSBefbCJvYiJAG2ecTQOcEiE9S5YKoJfas1FLf",
+	"5kE5CLz1kg0zn3dZSEcSNtKYokWgWZUABhkOpN5LtTw+5nxlqXUgxlwZl2o/7auLZtPFsyY5CuFLNili",
+	"HtDLX6DuLezTrJy2COT/jTEPsOwEMQ+m+BxyeQ6bXX2Iu6mUPC+OlW3T5uZO2HpOnz2n3We7vWe0yWir",
+	"1wq7rN2ju93eZrjbpK1nW7vhbnfrWa/dDbd2omZ3s93b3n1Gy79PLe/CzxvSTKnvSqfyb35q1ndpvffz",
+	"552tL/+iYrkRsax2JWCHF5OMnaplXwmHtackOgj0EnSLI4NNpHTWcJTo8qR8rxOsE5SkevrqJdlst3dr",
+	"eySwIkle4sHSUqQ413iVmbE+oxHw/uo5Uzu/wCA5oJ/eMn6R9Sud9vZO6cTMbklHuugBpyMuPVIi8uiM",
+	"/CkO9zndDNvhNqur5a5vhZs79d1uq1dvRju9zd5O9xltt+Z9TLlYnvd5O1uzX7e8nuLpxtNinZGl3OzG",
+	"nCL10dRDSx1rlAkVT38EvK0gAWdNsmAVG6Ox8ATMrGbFWDZmVqZf+gJkKeh56LnEyXkiQQMtftk1yUgr",
+	"SmeUfPUcO6mx6lH3K+5h9ytlx129vt3cuYO1fl+02VwZuV59d/XNUFCmzn4+KnXcClCRhTuhjr8k1Pyw",
+	"oXdL/GeGP6y+U/AVarf8/Hd1/L8N/L9SFfHgG7a9syB0IMKMZXWZpYwOvnoX72sjUwtvvYvLrXVrnlW1",
+	"DVu73kbfT8Z0IklgDcBveFPnpvTq+6R0dssM91vdUA+6m73K0fH8jaDtnMVvZFytwk/G3Pm57CUl7lF5",
+	"lai2Z0rMl2UO1PX2qhrUJgaqSkLv5hyFYjiZigpA+1mIls6eclXM1nWO2QNLpxuFBu8h5L9ze1XkaSrS",
+	"pWlqUPvQ5AhtgbiFAN9vgSmwki58el1VV7pMD5YJLoZHtSech7BET/23E2t0gqX6hzzfMR3jNMG/xZTT",
+	"+iIbAxI9AiLCxjaHqchEKBLS2iP2v5v6ZCK9iBtqJJkQtYbPMRzXsSG3SzbxyEBEowSjZmGfcs4SaCgs",
+	"aExN7deLL0YYJZhuUI4l4exCZDEgQXYnJNgHzzDokGAwSrJ4SNNsYxB/YlFAqlAQUfgi4yr6HEyoGlbZ",
+	"kMB8QYDI7lXDtViPYjkUMlZj6ZAYCAP2IJz7nV8xN/mVwDMowvA2C9AbYM8MtoljmIdyErBPGeNAl2Df",
+	"B2uu99cbPAgBEjRSnwdRnDINbqmv/+zDbgamOS7Q19u/onGizGC/8iUAtu7CZalIkhc0vDwXh4MuiyIW",
+	"+RXPd+ItfqXz2a+EYjCIgcYY7vrbX/7qV758CWqINm9FhfrQv1PyIoDu+mBajASEJoKz2T3iBPA0JtbM",
+	"pKk18bk5RgQFg6Gr3HEam+ymoMROkQFphhAwwO5oxGWgBoe2/ZmtDEEwHIb5W/0KGS3UKuADL7kYA8af",
+	"fZX0TAx6yxR6AQmn4KxBkFBAD1Fts/Lnd0jLRi5l7yr/uRl4Pg+AQqQe2ih7Cu3WuRPUtDebCa73kM69",
+	"40R6vzNKD0jM80g7RCKdRMGAZTSiGcXx5vfrsG9CuywJ7D5GGnk9dAiQ1yPWizmL6lqWa5r3nDTTQiHp",
+	"CHwTY/bDoZUPIrXiwdSTIAKAGYsN3u/5nOY4Ozp9KVLy4eRg//zQtk9b3qJyIEYlYI+NtPwWo48gyXHu",
+	"DDKsmSrNf583jOseYyXvYh4Uv0D9NActFh8Po19ttKf82NxSMuIgFlLJJxJQbPGfGon+dV6UC4+RwbVZ",
+	"NKFOsKu1aigvHXEg19Hn0HZLGBWFPmNxwK1Gs9FcOFz9VHO6Vx01RCAHMbdfscJHBK1gj1Aj2MwZijMi",
+	"h4xeSkePT33E4vmeElvzgorPV5zmfJNq4pR8c56kIhqF2BntDvAsoxfqiYuGqUVHHX67RtzzGlFdUqVO",
+	"wg6kH6rfoyiwnR9Ma1ilCp5ICAAsGLSO2OZO2a2P3G5c0IIAO7hoRGb4tz4kXV2NNdrJhPRsbaH2Mgsp",
+	"Lo9QIrN0FCqzIKpj0R7U0IgewdfJ4h7xK83uVrhNn7N6K2rv1Lfo5nZ9l2236ps0aoVbtNnb7Lb9yuLD",
+	"CqOr49jyKZBz8wTNrVW2/b7ygroJAINoqWKB+HoiBcsupglRdpoYZVID+QxFmi1YLirrOFkLFqnVXnV8",
+	"U3MdxXAO1b6pBjK+8JTiiyOwfWPuVzxCk4vv/Eoqaf2q9ct2XTvVFWUkFMo4S0xjPQe5YQi9p9q02tOW",
+	"k6FYc7P3FAxq9XClhn2+eCt/GrIwy997rWTP9dpLrUl8DRfatT6UN7ek+AlrV9B5nEch0e60m51ms9Fs",
+	"Nv8eDkeWqnF80bTQqxyQilfB84hJ2fyTNapJYZT0iuI2Uj48lf1Kp7JN99vjfz3c+nWTP3vdHu1+evPn",
+	"q53u88vW4I/N6PvsbXi6JX/ofWQ/TkTFq1wy5QHv9tr0edhi29tRs7tJn4U7bKvXitrd53Q3bDKlnkZp",
+	"opZZE2tridJwSkcLvrBrkpmin69OvEItKhrJ6FQbNVbpVHLFBfPXZWq0V5vqHq3/NUueNRlWr0qb3idT",
+	"zm5xxxXP9QmEXhwXt+o+TRcfuC4p/P3Q/oCOl+OD+hyuODA/1DwsmCnxAdG/W+RM+1x70+igqE/KY3Jw",
+	"tm8SrjcFKJrm3459Ks5U8K7KUk6z7tZ1g/GlvlnJq5Y5ax3XDnEI4jJHt4JEjd0Sn0ZlhdHN2HZzI9Gt",
+	"FYPQrQXx53JPsYSQD7zLKl2olUSPcMFZbaXvdNzr+Z/YXPETm4s+MceKKaOumhdIIaVxFM+NIS3+Tszi",
+	"loTT35kYoimTmA2AzI1x1B7ozNzzrrzzvfGIcwLNe84JTBX1cERYJlM6jXDYq9+fvX9njUSU5/o+I/98",
+	"XriGjIGKbW6AUGmVxxP4hwD/By3ApyPyS0L+Kd9wgj0LY/0YtnJDQ1UBf6dJMjFVzgWgcgz6gPKPwA7v",
+	"ThxuZPwrtr2CIarcdfIHNslhAmVfjLlnVylOEX+wJ0api9xQDS7Z5E3Ms6DWIPvDYR3I0udBy5zyA+eL",
+	"7xhl0HDMGl5Rb5a3Ar4tlno+ilPcuKtw2t2CI94R5pS7cmoll8NPORO5brW4A/olPisVygTOMnSZqfB8",
+	"oHZ57t3DxkU8Oh2K1BfgbRjyE5xJj+gAHwqV3Jny8nZ5Hee27fJ9esXIhGlYFy3tk1hm06OSUAzv+Rwc",
+	"FdvhcMkmJOakN0qSjka9UQc6HmDBvEQZRqqpyGjG6upy5P4EUFhgeGmQfYhfYuW1HiBEKTSCgM4/7C4R",
+	"bjib9yreHgZE1Uq/DuCk1vsCQrUOUL3mYVjdO3ZnDefxflpYkQoaPmUq/zMfHqZdQNmPEZ4UIyDR5S8/",
+	"/roZNnuvWqM/Xm5/P2jT3R+yk2fybfpii//r8eHz/t/vXBxgxERpzEqnYv99Clt0+RvnTL9WTXmMvWw9",
+	"fr69Nruv0AZ4lG1fSJwCLe4ajubRNPNeUxlpwBp3hQEtBXfqtUxg5KEesCyNw/n2sKm1kZ4JwEtSxaeY",
+	"eHvNI3p/I8kyJCqAcVnrtUL+SqeDpOfzmAPQPTD9AEgNtmJBI5CGU2w1m0VoxZrnQvmfCJldpOzsj29t",
+	"SanPX4qInSA4qxofScUICnTUe5QH8USSQrrCfge2eOEgMD2cf8kVS31uMdOCQcxP8a4gn5chlS6rQTCg",
+	"n17hA05YGkJpQFUyRlLe6NMkqw9FEoeTGnT42dw8Nj6asYM2D1MhDWFCEnPWIYG5PCBKWmNYUj1TCTWg",
+	"4vbAZBlFcear/ZlOSJDyhv46eH3gWfT4Mev2hbgk7AqMkqkLgfsxh1J/Is310EEFMCo8Q2Ago7T3dN4B",
+	"GuywXkoJTTs7au1+rKvL/8AmSPVjbSLRU0aN7gkdDt3+w7KaBFc4HuvNfF1bIH+C8hq8FW0HLD2qPEIn",
+	"YzGUxPw4fOTOg9K1kTn9lU6r3UQEcXUeKp0d5a7hvq90Wq2mGicebKwF0fvTxH2cB808x+zbZeo/f91z",
+	"J2XQrthXq0HvehUrjNSgUXzmPzS3vtyNYtZ7b3XdbClX1x7bXRBxmrpLyxcGetLZ+9fXlcNUDES2AOHt",
+	"pRjGmqkEtchskoFUdWWYZx26XN3VSMw18lt+h8+DTBw45WUGDI4OcpdxxCPghKHZVLUI+5QReCE2yXdH",
+	"PEoYaBzol0A6vAZ5FbMkkpbvBwk7ENVoGGNphmyQdwI7kO3npWW1Zg2f31ARlEj4E5zzU36K7/ytyfYb",
+	"OoZOxhRQMBMxyrSRYXCPD+aI+WtINz359424bhd7Oawb7kMqdQiCi/Ead+iRuCp68zjSEHAh0bD7Kjmc",
+	"WxoLgvjlTkfBl9B+8XieumA07BeNWstidgOrlqxq1GLo/tR85F0LvOuByH/7xvE1ZdDqYO5mk63tuTuJ",
+	"wJef6JuIDxugXsQlAyaQnI1fXLKJAS0jVSM1LO6KSCK44oJlQANjohKcCF5DwkLZF2NpjD5IJeqouleM",
+	"ql/Pnfb5LUgejIu6Xs0f2OR3701f3xdc3QnM0ytqM0CnxFp43KrweA0E0O6UUzPXy2VHL05YzoT52cT5",
+	"v2x8NqmB+aBoWL1kOqM66Jyh/+URKAyCAueeSNkVS/c0KBgKlhjhnrqMcfxd9lnk6WIN6vOD0/1X58QG",
+	"VVBoIK2DkRlFak+NprR/8gepk3dj7hBaaFoskfqccgQoVM6dxdUvwktCbBElh0jxVlvMr0QMVq09kcTW",
+	"dumOPyuiHCYtDRvZZSRLlafpYHBJ99sBQQwkF9qREyU5WSIZdKnhhGilEKEbXVh0CCoHZsZ+GaWJdaRt",
+	"vDjss/CyZt8bkkyIhs8/Yi624zjq5OTDi7dHZ28OD4xHXUjh+ryqfTJs/xoOTb2UbvEFjEjoCY/UVDhY",
+	"ciXIVrBXAiJj3Bk+D/vqIXKPBD/WX8Dr67pYNkCKUqxPA9WiphEay+o5nhyZ19cNDWZBoXnc4pTFGZCU",
+	"BE+DmoWZs2lqij3l8JYf66Yj+ezNfnt7x+LwTUE/IdyVOmEAdx8ikClAypllgge+LweyM9Pldj9DMw9e",
+	"BnurrJMa9V9rB6x5UoB0k+og0gSfIKeBuQDisNpuNmv4nebNB26hLs0yGvYxTmONgtFQfQyL4BG6hQfW",
+	"xMRT9B6yzXq63EAnIaZ69GLgolvYqmeSNqcct8cNk+P3oZK9R9o3mL/VZHRLX7hSa91CfjvzgKm3uvnm",
+	"kvc6ZVE3e+/irsNzGyp8Ik133x4RgzgDlolSQSg4m+30a80p6yrrjFs0XNzHpiXgbiHXrmcl3ip0zrmV",
+	"Njj7U+XE2L+Psk4uwECZZEyuCoGiri2v9b0NjCktpY0V5CGMYmC12rJa9BIhWzKSXOrugYzVXRLQjr9M",
+	"DlfWkGerYO5MWxrlQTdj5aBF07ixdJo57pVpq2L2/QvMi1l4ydvBfXRGdT4Zsvp7GItcBFMl+erwRPrq",
+	"eQXy7ea9QXqVA9OtZdRaRq2B+dZi9bclVu8MY+0xyKrf8Wb/8lvLC+/cpBJsq7UzjwskWwWBTkdBtls7",
+	"28/bW4ieXnPLp1rXaNS+FUw8NaL7gcSbUTK+/3SBanlYxLzPyu39qsh5DrNHThkNM/KOZsCiYGJKS4Ln",
+	"To3r/CB5n3GnQgB6QUqLbIslx6Q6VeT7C+4/nezzfA6tgsUyX71BarpjD/D0KC8t0x3if+gtNiA0ZT43",
+	"RYuey0Oh5L6t3bV5wbwWt5ZX2UI1LknEBQZppfB5lUJNzmxtbg1ZNodDzc7BrlhKJINwuY1L6gIySaqa",
+	"zcIj202f6znyNJ1lqNkrFjXUQB3tG5pkJ7hcj7uZ5s4yePkMLJNKuK3XybpbTtad9cXYqTMPUyr7dTqm",
+	"KTNIP3rm5/TejZal8vG5+Awsxn99eF44HSX8rd/S2bgpoSwvlGvPiEQsKswFcqWz3bxGIaEzffdeS/h7",
+	"P9TfbAHhmUZDvYksKFoiSbwE3RdfgYbNVJEgqXYntmu/5hEHCQABasq7/XWtD1glK7Xqo7vyKNv09bw8",
+	"VIu+LsQ7g7l0xn3/dY2PqInH3vz1fbXF9f/Pf/1f/vO//7//+f/5t//83/yHf/q3//Cf/v3//s//7j/+",
+	"0//7P/6n/+O//ef/+f+q5K08HwoAYxG7anwa/RpztckddDFbRFNAGNM51Q2b5fyX2uv/ziYNo0rnmVJE",
+	"PKKZUPKgRxOJqml/OLQRBO3Extz90YKMrt4/rYwHXWuiJgwfO11Y31IrgDESNd3hJt3c3Gyx3TCKop3n",
+	"uzu7zWdsk/V6vR0asma32211ezut7VaTtqJwe3sr2my3N3e3N9mzqLf9TJ0Xtfc6rebW8+1nO44TDeUs",
+	"yO3rfFELttIQvPWmuRmL/TOaHCZMQ5u09C/qBKh/3mrHE8qp1atirfBYm8p3CEtR4qCvUBo7RC7HvMAN",
+	"9/b8mrYTHaLUTapw/xNpKnuwxWi2yIrmJVbaFcdiHyiOpT438LtQ7RIMaXhJL9gvlsOTEsTD7lIo9lqZ",
+	"dBKxMUpZJzUrxwWNuczI6gyRPl9EEdlxv1Qz4MC3aFQO+JY/x0M3ciWxZxl5DwmNImlQvS+YJMNkJEnQ",
+	"F5nSAMOR7DcQ/Ow7Enz2NUdz9Eo9xq90fvrbX/768xdbsJUzL/oc3xRnDjtzn8oc/T2HmdJEJcrmEcMJ",
+	"Fn7J/Dvglfh0IZl5sJrnEf9zPByaF2vqH7UkceZhBXSIXPlm1nPMqSdyatV9XiCDhMZsfCIXhkkRgzfZ",
+	"VMGEIWC+ZMPMQXYWnFA+8R3OxunqLp3LXKFIrrR4E1DgEUcfQRplzgnp8KkuKr7Oi7aAYvWbxVefEgpl",
+	"aaKSEWmtem+MjI+p4scSMd4Bwdu6tmWVvNQ1k6CwYOv85wPkPx9xfvMRY1Y+NtqmXDHa1I9jrBpbZ8Zc",
+	"NT1f0MalVygskVsvtfWENlbe2F7ATak6fChOLgczLaLXYymL9tAIBJpun+fmpkZYKwtJYeKHhAmjqSSF",
+	"PFBgnVlgq3HGHHgkKPqa6hc0f16AKsHy9hVbwnxe1ozqYBKs2g+GUJsLeu/ntmQ/kSSOClbJbqnaj6Mb",
+	"qpFWmRr5jTT3F8FTruGb63XC/b/u2l8H3W8AMAZ7p1QuzwkiKMGlvOv5zbQf46wfpXQsZ9qmZLFvyjaF",
+	"UU4YTZOYpcUGA4CZxG4pcCM99PFTlo1STYKu/UAuxsYeKQCKFR5Xa5CXpu9/xIElg0KFlRot97l+lpLv",
+	"A3GF3CtxZqIfGMQAdDFSDcw0BAVBX9O9Vx8NnmcmfrAdgWM7Lws6yxoEaiS4mJ0RnxPzuWMxStQ8DNSk",
+	"kK3mLtLFqacXcF+QeE19x4WAmAjReDPdUZxk9ZjrK7HHCVsYy4eMQZOZPjj1Fdo3jzNAjDEjxApX5R8T",
+	"W+OVdzypxTVBEuXA5w/OMUFhIlBkGMDQfOI89Vyl19QqmvgJ0A9l6QT2De0xXA5HidoGalyDABzjgECG",
+	"g1jBXt4rjev9lT1WvxkAUq9i98n1KTtOuZnO+9dauHzLlNasWPmNgmheu6CwuTuvoNDuGKjrciSYTbWY",
+	"aYXeZNxISiApWWqk013VFr7TomLqdcjfkou8GXnU+KbVuzpmFi7UKgBH3a5a3KdZpQyKxtzMuu6kvmQT",
+	"Uj05PEb2LhMkx3QC9oNjED/p1bVXo3ZX3XBXhSzN4p7ai8zn+XNcutonJDAkR+rWM7zzZX5joF8CONYR",
+	"NmYnFyKNs/4AQCfL7j/W/EWBp71JfsHSYRorq2I6KGS/9IkkB4enNVP4pzxHEGfm0yTLsphfNMg7cDbh",
+	"ZiQCgVgu9LjPEHlxIEpdXsWnB34T4I7fSBVfPgPLhLpLjbbOT95pKZ8z1XNq98pjOWiC6gN0BucnIIJ7",
+	"hBrdsQD0YTCSGeniOkO+pgr5NyRG4bpIWAmRFJJFw4TGHCvcDeWuLt8tQkRIjA8pjVaEC/5zPDSckT7n",
+	"wsG/qEK+DHKIBuEiP9yRwdfPq35zYAWNJrQKLL4J13wzIuCGRmlhN1w7SJLPzkPFSdYC6neF2X6KWysP",
+	"1xosQqFESHYdGhEbRtD2wh/Y5IQNNN+dLoEwpBvt5tbzejfOyOnZPtoVHxFrCq/GT3oiiRhzdYnPcxvt",
+	"5A8vz8h/2VIDxP987sHjlK34vLXbJt04kx4ZccbDdDLMAMWGNS4aGsGM+Tz4/9m7tt7Gkez8Vwp+aWki",
+	"2ZJsyzc0Fp7u3p3evnltz87sDjtiiSxZhKgih0Xa7WkYWCCvyWuybwGCXN72IS95SZD/Euwg2X8R1DlV",
+	"xaJE2rR8abdbT92WqLqx6tS5fOd8oL/FmKGBMrLdtkZN07FLMsH8vBIQjePcsBfjII51URyAIIB6haOc",
+	"MBaTU5YEo3PQo14gJ9YZPVfFneooklKzB3ksNckgXXU4LFNRLgtdDNffNS9O/cqq7AYeItWdyeRV1d0c",
+	"3tC6tWkAxo90DOaKEHamSByLJ8SL+Cg4yVDAE86Yn5eNs1cjSuxpIb1LucZJRErPRU1ylUd+iyx2Y9wy",
+	"YcryxvgSfOpv6ARqZWNuf32luNLiXrPO+6XWty3ugAz64MWbvOSWoKdSc2UJu9J2JnEU8FRIYSbFvCsb",
+	"FvYwVmM2dZvqjnF/gYG7pyim5JCVAW25A+RQlD8arPmcuMO4BSpNYbzPLhVjOZxqfjo3Fmgz8ALPXqmG",
+	"SstrgifJWoEq/LwKcpZBNbzimE1bpcUwHozB/qEds2lbbjMpZ0vFlN6HS7P7lmWNAVlYmTMVCtDVIgc/",
+	"XgOj9wpM8CrZn0YK/FkZ5ZMHeASnQsUPXGSu0VEGV9nRCgvh8IB7YeabMrxQ/w6y9lz846XvgptN8f66",
+	"1CQBgOMWUB8tbNThPxSyBABnlP/5XiWayy1NAy4QtgqqtBWcG54TwaaUp4GnY1gFrGpzlRwxOSNrILvG",
+	"mA8QNoIdKb8yrC3zVZjw2LSkyvxBelHDHVOBxr3bxJlKjVgH0eREQS9RcTdXBSj0ADCUB+sz842CjFDy",
+	"3cvjb54f7n/3tlDO0uQAkYb+pQ7lcuVNdTgpGTA7lUMcqVhdFPossSOkwFlUCJPCJ/r24JFqEhofyzdo",
+	"LYBsEVJBjLasML5irGKgaZbwPKwJ04HoZk6uQeMYazhaI4CgojRFkozlVw4ORDmMSsKdQ5aesZKVlUNv",
+	"sA9emInglBlXsGkPbA/VN7x7bdnRnI3dBcczQJE/OitmBZyVXVyAFnHy/JjCp3ql8w8d7qzMvkL57f/8",
+	"4V8vXPA6ZRxR9jYm6LqFKC1iSS+SOwuMpCmbRsl5i6gatFoQwM4vNUDkF4ccZ3tf+XBVd3uhEiKehiLY",
+	"eq5QY3V23F1VatSCoFCWyz4aScYFoiBmwvx5dUfc8jzijJxRYSqwMr85X9SxUzHV4hm4vSpFZXPmmOqC",
+	"N5yeQ8MSi2/plDVbWr7muR7U1Ft9IlAUz06wWznBXKrXznXElJzrFK58rm62G+YNwi94pE6RtDWNjnA8",
+	"szPsC86UdDulYVaZfDgjSUxynhFSVrrebAJfjheCD2okp120tIJSmMYvAKzx1M52cLJOp9fX2sVTFVLG",
+	"T/VBfGpOLH5e3LWQgNjBwyIY858Ioha0ueiiPMj8SutN6ZT/K17UnWY+ziU61tgV1/Dg4FThYrnMgfLd",
+	"mIEjMQWbGNK1tDCNiHwn6KKDrKnFLZcvBe/9DJP8pOpUlp+o9Jw6Vohc+ktY1xS3NiVYBR6b39MoE6mF",
+	"glP24N3RMbHaRU43fAi9pljcipJfH6lGHA6KH6GJN5Yjj0amNXnVUCFYKvZs77uh2w6jaEICLgKfQXIE",
+	"5gshhhAU52EYDQmQsMGmGlMAxGCJ/7MkSFPGV8m+udsslKT2kY8tjSqvPxBwh0tdFc9KywoeugWLx1VG",
+	"kzKSgpnKS9aDqwRSDBUJ6vff/ubNAFXBwZv97wdf/+74xZHxepBuZ2t9a6ObFwdDLpTuOp4djdALBOTo",
+	"aXtJrrzrcKpITuUgYpqkRbje7ixcT04YEf4auQfRhApkPOZsGkw8ocLhZywMQdifY7B4Csks6o2a6K0n",
+	"Z25nC06zMA3kAHXd+5JY7GdSgP1SF7qZ55pc6ra+6q4HrcOluB+W8WUxhC+oGMLtlzW4KrrC2VnhklkG",
+	"5T/XmAwKpUVLG9qqQ7Vi8kZF4nHHRMm8my33JzWsE0eGDN0nPDqzmHJMzoHDMekA3G0CcPbz6WP23Z7Y",
+	"JdCM8atqA9ITtkoOsHeV6Tbn5tJ4en17DzMcjtXEDLD+mvzfuduxbm6aGvHCN+yh4Yx+NHljJRK6vgRU",
+	"bIdqT1+o2/phoO6XmWIPkd9VmVc3EaFqx1aL0CNdpUOMaQLyAQM/gjQ6q6vdTqdpgg65bJM2EMlNoD0j",
+	"gieMxbCVINx8lqcTGeG7Sg5pIBTfFT6OiU4q+KRNLzTsVkmHxDQTyPmtg1Y63KNzpQJ+cu/SEYpW4hk7",
+	"VGu8FJBzAnLz2vJRL+bDzlJaysuHnFlbIi6fiLympVGpaspQLWau0kOt0JDRQ3fnEllFGsUqkItSEN02",
+	"mugWFNEkA7kJRbFNXqwVRMA0VPnzOUUSgvczfaq4rxKVdjTaZODO6J+5RFfUkSZnFygbtTZLhnIOcBaG",
+	"FGKN9yuE9awepY66lHSPHkuk9+9CKp4CFK7ROK4JIHqH5mxpLvxMiLsESIQQBfXcs8hnJBAOvwwYIx9y",
+	"VUDHQh2ROqCjPYerrgSJslQqg9bjljgHZPgEsOzom+YKDzPKwvAcHmO+bMJMcUrPHT5kRq9VGEmQXu4o",
+	"SjxmIWGKaBX9k1MNcZqDrehOFG7F4aVrMotcCTRiJZkwn1hjgB7OSqBF0I7DA0GGLFSJYDOjeyLINOBH",
+	"WRxHScp864coqFU6sFlmjybJeV5d8tskdFvEFcFP6iW66Is0tL77B69IA79Io4TJ53GoAMo/owoe1twj",
+	"L98dzXWT/ybiocqdqMLnOLwaoGMtlvn8wsUZ3gbohpRibhyOoBvS4BGRw4SSh4BmgCqVOiUD71WClPSa",
+	"vUIFm+S+o/JvuPMh5yFIsay1egJuQZFvP3bKeEqGmSApC0OB1BlQhyLgZL1DBPMi7kNHZ1Ei0iZUaBxb",
+	"lHJQuShnpY4SM/2zIPXGaqCqxZ5usBJEtB/HDwdFZIsmtUVhiUEA0DguwFC6dRA2sqna5ZPWeysQL8Dy",
+	"Sb3uxtbG9np/Y+uq0nwPBK+SL5UFe8yviqsQK9YxrASr3BsSZf4tPu0uhDiBoxNGJyu7K3/+7z/9/M9/",
+	"9/N//Pv//uO//OUf/vSXf/pj68//+cef//bvC8GrP/zb//3Nf107bKWvchW7iieF+FVbza3dW6XxZKV1",
+	"1VqrTaoDR+vM3+x3PLaxzfo+84bd/qa3NdwYbnfpznC00/V3PH+rN1rf8jf99R2/26PD7nBnk7GeN/K2",
+	"On0TONKcVCZQ9AxXzPz9Fs8QArxuFWBi5MwCCJP8PllCSxaCluRIwHqIElsxrUkMoZUDwwxhy3LFEpEG",
+	"TOzq7wMfP67ki3C4Fg3w2mvzROSB3U/BFLEkargbooaF5Xg1qqG7WUA13Le8D/yV3W4PdIsyDV9jCm4H",
+	"e3AHV8gc+EDbA3pEte6YT83WkEuL+nwNWtYtvSl3SthwmkvxupfVdXGQqosrgJB2DwVEpG2EY/I5ovRQ",
+	"U90/eNWaxTSSGpBGxb5Izx0uzW/b0E6jCG1x1Vv+DWTPgBObR5g2CBDFMsmikA/YuoE1TiORGtZceMyC",
+	"VsItbhAWUo9YFGCZwyTJNVGSLdIlvwq+BrCkw2uhJUldsGR0xoFjQRnVaTRhnDQQ2Lr//M3Lt9LOfv7i",
+	"ty9evzt4cUhENmxTz4synj7BogQOR0VEroT8MXh9dOuIe1XJzAiXNCUQir4LRVVAjgsgToffFMVJLgFx",
+	"Orw2irN0xXW2HVCJimqg576dGfLlQT3z6T8MsOdSoXqcCtVdqEb1MZ9qSEvQ52cP+rR8BqdGbNfVw24M",
+	"/tQezE+B/syDL+XwT4fTknDRneM/rfjeNQGgN7h5vwCEU++hIkDry1+9NZagpocMAuU3Eaa3DQM18e97",
+	"woHmsKZh5k1YSpIMiu07HDEBZio68FdEP82DSMntY0gXkLBHzPI3L2Gknz+MdCl0HxWStCBzF4GQzgni",
+	"62BJ9Ra5DpiUNLTcPlHk7hgwc3gZZtRswmF0yrBepmiRQAqw82rQ6KzS6vBPiRpdQOzqeT1SzXYp274s",
+	"7OgimmHuKPso/yuP2MWlcfr9g1d4xMgMbrAF59MnLhJAUtjrSABp/G74leWAwu9XaTzBaIfDC7BDrcWZ",
+	"jcT9csUOka0Kp5AXcqApRBaGAMDMuVAaFjeV5S4A9mOUW3oQAkCJ6GenWjQRL2E+42lAQ6FGXer5r+f4",
+	"bwFStdLt7/Aafv8JO4e1MQLRcmcEqZbCObILtPGUCShVbBFtW3r5HtKVnEecERYK+N6U3GAfApGSxkZn",
+	"o2mJ3icCQywOR25HvBZgJOYokCk9l2MBZmdf0zqronxXU0IDZNMtEKIaGm556UUJcb9ymyj11zsbVnl/",
+	"VT+iTdxZFlpXI9xmeEYwdmGKuOKOo8CKrvcHNPiOM5i4qjcIffc6fXxLru4LiSVJI2EimwJHgtlkAM/E",
+	"H8MrEylNUuFwQmKq+LsZ99VV1u3D0+pOlDteyCWkIbYgZvm2sdRKr9NBpjEznueBiCMRyKO9S2iaUm88",
+	"BU5ZLQee6negP8jZXOXrehsRkXnjGQj0VXhaE8TbkM9jMbvKirL74KR/qEGe+eq0C0q+ak7xuYBFCbGn",
+	"fjt1GXbpZPDDfvv3tP1Tp70zeP9xvdXvXpiOfui2d97/0GnvvP/Yae1cOI7seDHi76/PU3aIvA+fF0s4",
+	"npv9g1cztMr7nsdidZAv4YgGGViTIRqeLa0xfK+85JYsKOnpmsJhyYV+N1zo9nX0OAnRe53+fZ3zmTs7",
+	"z2RZnvnHfeYL6ljJxOHtED3PRKTqIsdPQqo/WFMyIvhJLUN9+YBdwCX7V238Zw3/KT+TSzH1sMTUOvoI",
+	"SkggIHcbCsHH56RRMFOgNKHKR9kjPDJb2xI293H8P+FmunhsXu3+QjSu3X4VjWtesx4twKL5p86XsucU",
+	"3keVfrwr7tbjuiOa3cm1pOxXNxaijvPVJaLz4pPm0XyUZs/tUExQLlWTKpdewuIoSTEZZA1JGavDCugp",
+	"2yNUkLXTzmoX8TXemtyccSbGqrWBsJtDV4ZHpyx8JoU5YEjF6nwuqOKVec1OqHd+CC09xwFdNwpYbwMX",
+	"O8SusNvFIn4p+5CuATtlcQz6Znj3qvRSmD02z6KMp8x/yOllC4bkHkpamqYJVfsTNy1pmC3aUsn/qpxK",
+	"0zo7eqeXnh514m7v/OgjfJMTpAd1L2dIszktT9EXdIr0Lr3BOcryvNwrCpCoos90qqM4oygpdkMaOanl",
+	"0fNXpAfRDcXu2GzNHCaH545EZBvHKg0NxbX2ko8it2UVtDh8Lf8MxP4pDULQmltFRiOjiDVLKx4UDoyV",
+	"jzzvrC4rLZDTJiPj42LcHc8LrYA/th53SIFaY7G+n8FbsqLm0H1ZZzH1JvSEfUPFeOV6rR+zD2l1uyEd",
+	"svBWW8Sd9y0PfsyQQ+b2mg7Es2gaUz7LZqIE4DCKQkblIt5l1L5601ao/Xh2SMBH0TJNvrYkVauGcm0R",
+	"MVpbJ79KRcH0L8U+o8vEYDzYqoZiCtQ0XGzdJblkOco8jzGf+U0SJQ5XJZQUXIc08gd/SYOQ+c09E251",
+	"4YC68lkcu6qKB/5ZRYWsS4hCJQaoYAQ0berSJ+r2J3HO50saauSiRVRSChMtyBgDXt89QvUfEGce0zDF",
+	"3DTTgGCM/OpFgZ1CPtWOozDwgBaewNBVjSlDcG9C32N6igWvKHiG5RpiMls+8n24fgRx371yL7s/bmQf",
+	"WX4FGseD07ki9PjmBxlItEEgO94edTfYxubIY4x2+1sUqvDrKQ4mTO5kfzL4/sd1rzP6ZTf7zWTz19Me",
+	"3flterAlXidfb/Dfnb3YHv++f/J8paVk8O7KaU/eewk7DaJMDODTQZQMiqM67douipItVt9poZdvae19",
+	"6dae4HTCBh4V7IYCtabVVxCpOXEbqotKwijJt6fFgS2/ZkTDVYJhUbPPdjneoxC4/gFemppLU/MGhxh1",
+	"rYFXy+Q806l9rjEtXUK9H7MAY6BgZzYSRr20jUmL7dwG3YJLPqQpS5rEkwrIqsOPWMi8VOFbsdOhVAew",
+	"mzSKDberKqSgpz7IktBgzkxZYjoUUZilzOHfHr5ukSjRVLvKhhqMqRjnRLIh1AeVEkd54bUAUuk5yAL+",
+	"7eFrU/DPD0YjohpDvlDQB4dGL/INkfcBTb3xXt411n7EEWMFwlg+8UQ09xw+M0D5rXnbujv5lc2TCe9M",
+	"KDBdxn8K4jjgJ7Ix5G0doKY4SBA0Z81Pc0mShlyhSBf1stWNll3ZlHFp4PtGBdS/bxa4WC1Nb8LO7QqR",
+	"xA8EtEBoHLfm6iUiPDPwWBWWTS/FDdwEg8nt+glKavxqvdzwe9I5+uU90l3t4K0m5I4HPfManKW2Pni7",
+	"jof5+RS23cz5mGFr3ZMHT/6hSm2WmChVdPL2vl/YYTA/eLQ/Lh911ZBu5heZH4upshv4ylAjKsUZq4NE",
+	"CVTUjUZ5Rl3V0OZUkdsZ5csTHiXMZIWYDexpl4v8WDSrRhWIgXeXzhlLF1OCKuCjqNpqW5AVTV4pd0mL",
+	"JgZU+0r1iQ3EQIvGvHaGGMxTpxXtRPvM7K5s0w6lm2yd9of9UW+4Tfu043WHPW/d32Cbo35nq7vd21mn",
+	"G8NNr+9vse3RToda31stzpKaAUn5IMm4vkvMYqtxldw0K7srf63fxPy9oquXXlvRXXrb7sXbdrUmCW0m",
+	"p/raLb4GqplFAerAVMjOndIJkzLXlXvCnLLdtbUw8mg4jkS6u93Zxhp0qs85SYpKg0r5EC3i0Tj1xhSj",
+	"Gu0pDUIihwliXV+XWTquqG+MOohUGeNYaML7INFI+0IrcSxKWjnKE1AECm9s0/qllaMiKsZhFB1hanZZ",
+	"DUSlPb+EWtcpQdBLwE+wiNc3x8cH1m+DadlP3xBIvwlEit1iuo+u8wYpOPJCAuck436hPczcKWkV9hGP",
+	"0mCkRLe9fLBv5n+j0S3U9xMmBPMRlAOFdlaLyPySX7+dK4mCL7Gk8r89FgX5KH8V5kTYFs3+wUtFI1Ju",
+	"1ehgmzRoWqa4vrwrVC16QZjCBlnjMOepSmOYRvkbIZlgiT0L+fXKxfuL/w8AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

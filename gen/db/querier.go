@@ -162,6 +162,8 @@ type Querier interface {
 	GetPushApp(ctx context.Context, id int64) (GetPushAppRow, error)
 	GetPushCredential(ctx context.Context, arg GetPushCredentialParams) (PushCredential, error)
 	GetPushSenderNickname(ctx context.Context, arg GetPushSenderNicknameParams) (string, error)
+	// The app's bsdiff patch from one launch asset to another.
+	GetRnBsdiffPatchOfApp(ctx context.Context, arg GetRnBsdiffPatchOfAppParams) (RnPatch, error)
 	GetRnBundle(ctx context.Context, id int64) (RnBundle, error)
 	GetRnBundleByVersion(ctx context.Context, arg GetRnBundleByVersionParams) (RnBundle, error)
 	GetRnDeployment(ctx context.Context, id int64) (RnDeployment, error)
@@ -170,9 +172,12 @@ type Querier interface {
 	GetRnDeploymentByName(ctx context.Context, arg GetRnDeploymentByNameParams) (RnDeployment, error)
 	// An asset of one of the app's Expo updates, by its SHA-256: what the asset route serves.
 	GetRnExpoAssetOfApp(ctx context.Context, arg GetRnExpoAssetOfAppParams) (GetRnExpoAssetOfAppRow, error)
+	// The launch asset of the app's Expo update an id names.
+	GetRnExpoLaunchOfUpdate(ctx context.Context, arg GetRnExpoLaunchOfUpdateParams) (string, error)
 	GetRnHaltPolicy(ctx context.Context, appID int64) (RnHaltPolicy, error)
 	GetRnPatch(ctx context.Context, arg GetRnPatchParams) (RnPatch, error)
-	// A release with what its patches are made from: its bundle's file and hashes.
+	// A release with what its patches are made from: its bundle's file and hashes, and the launch
+	// asset when the bundle is an Expo export.
 	GetRnPatchTarget(ctx context.Context, id int64) (GetRnPatchTargetRow, error)
 	// A release with its deployment's name and app and its bundle's hash and size.
 	GetRnRelease(ctx context.Context, id int64) (GetRnReleaseRow, error)

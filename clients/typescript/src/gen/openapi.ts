@@ -3001,6 +3001,17 @@ export interface paths {
          *     `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
          *     `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
          *     update of the app has gets 404.
+         *
+         *     **Patches.** After each release the server builds, once and in the background, a bsdiff
+         *     (BSDIFF40, as bspatch applies it) of the release's launch asset from the launch asset of
+         *     every live base (each enabled release made before it in its deployment). A request for a
+         *     launch asset with `A-IM: bsdiff` and `Expo-Current-Update-ID` naming an update of the app
+         *     whose launch asset has such a patch gets `226 IM Used` with the patch as the body,
+         *     `IM: bsdiff`, `expo-base-update-id` (the update the patch applies to, lower-case),
+         *     `Delta-Base` (`"<sha256 of the base's launch asset>"`), `ETag` (the target's, as for the
+         *     whole asset) and `Cache-Control: no-store`; bspatch on the client's launch asset gives
+         *     the bytes whose SHA-256 is `hash`. Anything else (no A-IM, another base, no patch kept
+         *     because it was not smaller, a range request) gets the whole asset.
          */
         get: operations["downloadExpoAsset"];
         put?: never;
@@ -12498,6 +12509,16 @@ export interface operations {
                 Range?: components["parameters"]["ByteRange"];
                 /** @description ETags the client holds; a match (or `*`) gets 304. */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /**
+                 * @description Instance manipulations the client accepts (RFC 3229); `bsdiff` asks for a patch.
+                 * @example bsdiff
+                 */
+                "A-IM"?: string;
+                /**
+                 * @description The update the client runs, whose launch asset a patch applies to.
+                 * @example 8a3c2c5e-6d0b-4c36-9b1f-0d6f3f6b7a21
+                 */
+                "Expo-Current-Update-ID"?: string;
             };
             path: {
                 /**
@@ -12545,6 +12566,27 @@ export interface operations {
                 };
                 content: {
                     "*/*": string;
+                };
+            };
+            /** @description A bsdiff patch of the launch asset from the client's (IM Used). */
+            226: {
+                headers: {
+                    /** @description `"<sha256>"`. */
+                    ETag: string;
+                    /** @description Bytes in this response's body. */
+                    "Content-Length": number;
+                    /** @description Always `bsdiff`. */
+                    IM: "bsdiff";
+                    /** @description The update whose launch asset the patch applies to, lower-case. */
+                    "expo-base-update-id": string;
+                    /** @description `"<sha256>"` of the launch asset the patch applies to. */
+                    "Delta-Base": string;
+                    /** @description Always `no-store`. */
+                    "Cache-Control": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
                 };
             };
             /** @description The client's copy (If-None-Match) is current; no body. */
