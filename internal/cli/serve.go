@@ -116,7 +116,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	if cfg.Serves(config.AreaIM) {
 		if hub, err = realtime.NewHub(imService, bus, realtime.Options{Log: log, OriginPatterns: cfg.WSOrigins, Presence: online,
 			MaxPerUser: int(cfg.WSMaxPerUser), MaxPerAddr: int(cfg.WSMaxPerAddr), SyncBatchBytes: int(cfg.WSSyncBatchBytes),
-			SendQueueBytes: int(cfg.WSSendQueueBytes)}); err != nil {
+			SendQueueBytes: int(cfg.WSSendQueueBytes), FramesPerSecond: int(cfg.WSFramesPerSecond), FrameBurst: int(cfg.WSFrameBurst)}); err != nil {
 			return err
 		}
 		webSocket = httpapi.IMWebSocket(authn, hub)

@@ -66,9 +66,10 @@ type conn struct {
 	busy      int           // client frames being handled
 	idle      chan struct{} // closed when busy drops to 0, for a shutdown waiting
 
-	// Read by the reader goroutine only.
-	windowStart int64
-	windowCount int
+	// The bucket of client frames (see allow); the reader goroutine's only.
+	tokens   float64
+	refused  float64
+	tokensAt int64 // unix nanoseconds; 0: the bucket is full
 }
 
 func (c *conn) touch() { c.lastActive.Store(time.Now().UnixNano()) }
@@ -405,8 +406,17 @@ func (c *conn) run() {
 			c.enqueueWait(errorFrame(nil, 400, "frames are JSON text"))
 			continue
 		}
-		if !c.allow() {
+		if c.closing() {
+			continue // read until the close, but answer nothing more
+		}
+		switch c.allow() {
+		case frameThrottled:
 			c.enqueueWait(errorFrame(nil, 429, "too many frames; at most "+itoa(c.hub.opts.FramesPerSecond)+" a second"))
+			continue
+		case frameFlood:
+			c.mu.Lock()
+			c.closeLocked(websocket.StatusPolicyViolation, "too many frames: more than "+itoa(c.hub.opts.FramesPerSecond)+" a second")
+			c.mu.Unlock()
 			continue
 		}
 		c.mu.Lock()
@@ -422,14 +432,43 @@ func (c *conn) run() {
 	}
 }
 
-// allow counts the frame against the per-second limit.
-func (c *conn) allow() bool {
-	now := time.Now().Unix()
-	if now != c.windowStart {
-		c.windowStart, c.windowCount = now, 0
+// What allow makes of a client frame.
+const (
+	frameServed = iota
+	frameThrottled
+	frameFlood
+)
+
+// allow takes a token from the conn's bucket, which refills at FramesPerSecond up to
+// FrameBurst: a frame with one is served; one without is refused (throttled). Refusals
+// drain at the same rate; a client that runs up more than FrameBurst of them keeps sending
+// regardless, and is closed (frameFlood).
+func (c *conn) allow() int {
+	rate, burst := float64(c.hub.opts.FramesPerSecond), float64(c.hub.opts.FrameBurst)
+	now := time.Now().UnixNano()
+	if c.tokensAt == 0 {
+		c.tokens = burst
+	} else {
+		refill := float64(now-c.tokensAt) / float64(time.Second) * rate
+		c.tokens, c.refused = min(burst, c.tokens+refill), max(0, c.refused-refill)
 	}
-	c.windowCount++
-	return c.windowCount <= c.hub.opts.FramesPerSecond
+	c.tokensAt = now
+	switch {
+	case c.tokens >= 1:
+		c.tokens--
+		return frameServed
+	case c.refused+1 > burst:
+		return frameFlood
+	}
+	c.refused++
+	return frameThrottled
+}
+
+// closing tells whether the conn is closed or about to be.
+func (c *conn) closing() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed || c.closeCode != 0
 }
 
 func (c *conn) handle(ctx context.Context, data []byte) {

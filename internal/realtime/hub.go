@@ -59,6 +59,11 @@ type Options struct {
 	// (XUQM_WS_SEND_QUEUE_BYTES, 1 MiB): past it the conn is cut off (1013). A client's own
 	// answers and a sync's events fill at most half, waiting for room.
 	SendQueueBytes int
+	// FrameBurst is how many client frames a conn may send at once (XUQM_WS_FRAME_BURST,
+	// twice FramesPerSecond, XUQM_WS_FRAMES_PER_SECOND): past it frames are refused (429)
+	// until the bucket refills; a client that sends a burst's worth more regardless is
+	// closed (1008).
+	FrameBurst int
 	// MaxPerUser is how many conns one user may hold (XUQM_WS_MAX_PER_USER, 10): one more
 	// closes his oldest. MaxPerAddr is how many one client address may hold
 	// (XUQM_WS_MAX_PER_ADDR, 1000): one more is refused (429).
@@ -106,6 +111,9 @@ func (o *Options) defaults() {
 	}
 	if o.FramesPerSecond <= 0 {
 		o.FramesPerSecond = 50
+	}
+	if o.FrameBurst <= 0 {
+		o.FrameBurst = 2 * o.FramesPerSecond
 	}
 	if o.SyncBatchBytes <= 0 {
 		o.SyncBatchBytes = 1 << 20

@@ -139,3 +139,52 @@ func TestNonReadersAreCutOffWithinBoundedMemory(t *testing.T) {
 		t.Errorf("%d bytes still waiting for the one reader", b)
 	}
 }
+
+// A client that floods frames is throttled (429 for each frame past the bucket) and, as it
+// goes on regardless, closed with 1008 and a reason; another client meanwhile is served.
+func TestFloodingClientIsThrottledThenClosed(t *testing.T) {
+	h := startHub(t, realtime.Options{FramesPerSecond: 5, FrameBurst: 5}, hubExtras{})
+	flood, calm := h.dial("one", "alice"), h.dial("one", "bob")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := range 200 {
+		if err := flood.ws.Write(ctx, websocket.MessageText, []byte(`{"type":"ping","id":"`+strconv.Itoa(i)+`"}`)); err != nil {
+			break // closed by the server
+		}
+	}
+	var pongs, throttled int
+read:
+	for {
+		var f frame
+		select {
+		case got, ok := <-flood.frames:
+			if !ok {
+				break read
+			}
+			f = got
+		case <-time.After(15 * time.Second):
+			t.Fatalf("the flooder is still connected after %d pongs and %d refusals", pongs, throttled)
+		}
+		switch {
+		case f.Type == "pong":
+			pongs++
+		case f.Type == "error" && strings.Contains(string(f.Data), `"code":429`):
+			throttled++
+		default:
+			t.Fatalf("flooder got %s", f.raw)
+		}
+	}
+	var ce websocket.CloseError
+	if err := <-flood.closed; !errors.As(err, &ce) || ce.Code != websocket.StatusPolicyViolation || !strings.Contains(ce.Reason, "too many frames") {
+		t.Fatalf("the flooder's connection ended with %v, want 1008 too many frames", err)
+	}
+	if throttled == 0 || pongs+throttled >= 200 {
+		t.Fatalf("the flooder got %d pongs and %d refusals of 200 frames, want some refused, then the close", pongs, throttled)
+	}
+	for i := range 3 {
+		calm.send(map[string]any{"type": "ping", "id": "calm" + strconv.Itoa(i)})
+		if f := calm.next(); f.Type != "pong" || f.ID != "calm"+strconv.Itoa(i) {
+			t.Fatalf("the other client's ping: %s", f.raw)
+		}
+	}
+}
