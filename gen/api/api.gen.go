@@ -143,6 +143,45 @@ func (e EmailCodePurpose) Valid() bool {
 	}
 }
 
+// Defines values for GroupJoinPolicy.
+const (
+	APPROVAL GroupJoinPolicy = "APPROVAL"
+	CLOSED   GroupJoinPolicy = "CLOSED"
+	FREE     GroupJoinPolicy = "FREE"
+)
+
+// Valid indicates whether the value is a known member of the GroupJoinPolicy enum.
+func (e GroupJoinPolicy) Valid() bool {
+	switch e {
+	case APPROVAL:
+		return true
+	case CLOSED:
+		return true
+	case FREE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GroupMemberRoleChangeRole.
+const (
+	GroupMemberRoleChangeRoleADMIN  GroupMemberRoleChangeRole = "ADMIN"
+	GroupMemberRoleChangeRoleMEMBER GroupMemberRoleChangeRole = "MEMBER"
+)
+
+// Valid indicates whether the value is a known member of the GroupMemberRoleChangeRole enum.
+func (e GroupMemberRoleChangeRole) Valid() bool {
+	switch e {
+	case GroupMemberRoleChangeRoleADMIN:
+		return true
+	case GroupMemberRoleChangeRoleMEMBER:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GroupRole.
 const (
 	GroupRoleADMIN  GroupRole = "ADMIN"
@@ -1861,10 +1900,21 @@ type Group struct {
 	// Example: group_001
 	GroupId GroupId `json:"groupId"`
 
-	// Joinable Whether the caller may ask to join (the group is public and he is not a member).
-	Joinable    *bool  `json:"joinable,omitempty"`
-	MemberCount int32  `json:"memberCount"`
-	Name        string `json:"name"`
+	// JoinPolicy What a join request (POST /api/im/groups/{groupId}/join-requests, public groups only)
+	// does: FREE joins at once, APPROVAL waits for the owner or an admin, CLOSED is refused
+	// (403). Members may invite whatever the policy.
+	//
+	//
+	// Example: APPROVAL
+	JoinPolicy GroupJoinPolicy `json:"joinPolicy"`
+
+	// Joinable Whether the caller may ask to join (the group is public, not CLOSED, and he is not a member).
+	Joinable    *bool `json:"joinable,omitempty"`
+	MemberCount int32 `json:"memberCount"`
+
+	// MutedAll The whole group is muted; only its owner and admins may post.
+	MutedAll bool   `json:"mutedAll"`
+	Name     string `json:"name"`
 
 	// Notice The group's notice board; empty when never set.
 	Notice string `json:"notice"`
@@ -1886,6 +1936,9 @@ type GroupCreate struct {
 	//
 	// Example: group_001
 	GroupId *GroupId `json:"groupId,omitempty"`
+
+	// JoinPolicy Defaults to APPROVAL.
+	JoinPolicy *GroupJoinPolicy `json:"joinPolicy,omitempty"`
 
 	// MemberIds The first members besides the caller.
 	MemberIds []UserId `json:"memberIds"`
@@ -1915,6 +1968,13 @@ type GroupEnvelope struct {
 //
 // Example: group_001
 type GroupId = string
+
+// GroupJoinPolicy What a join request (POST /api/im/groups/{groupId}/join-requests, public groups only)
+// does: FREE joins at once, APPROVAL waits for the owner or an admin, CLOSED is refused
+// (403). Members may invite whatever the policy.
+//
+// Example: APPROVAL
+type GroupJoinPolicy string
 
 // GroupJoinRequest defines model for GroupJoinRequest.
 type GroupJoinRequest struct {
@@ -1993,13 +2053,39 @@ type GroupJoinRequestPageEnvelope struct {
 type GroupMember struct {
 	AvatarUrl string    `json:"avatarUrl"`
 	JoinedAt  time.Time `json:"joinedAt"`
-	Nickname  string    `json:"nickname"`
-	Role      GroupRole `json:"role"`
+
+	// MutedUntil Until when the member may not post; null when he is not muted (or his mute has ended).
+	MutedUntil *time.Time `json:"mutedUntil,omitempty"`
+	Nickname   string     `json:"nickname"`
+	Role       GroupRole  `json:"role"`
 
 	// UserId An IM user's id, chosen by the app.
 	//
 	// Example: user_001
 	UserId UserId `json:"userId"`
+}
+
+// GroupMemberEnvelope defines model for GroupMemberEnvelope.
+type GroupMemberEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int         `json:"code"`
+	Data GroupMember `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// GroupMemberMute defines model for GroupMemberMute.
+type GroupMemberMute struct {
+	// MutedUntil When the mute ends; it must be in the future.
+	MutedUntil time.Time `json:"mutedUntil"`
 }
 
 // GroupMemberPage defines model for GroupMemberPage.
@@ -2030,9 +2116,24 @@ type GroupMemberPageEnvelope struct {
 	Status string `json:"status"`
 }
 
+// GroupMemberRoleChange defines model for GroupMemberRoleChange.
+type GroupMemberRoleChange struct {
+	// Role ADMIN appoints an admin; MEMBER removes one. OWNER changes by transfer only.
+	Role GroupMemberRoleChangeRole `json:"role"`
+}
+
+// GroupMemberRoleChangeRole ADMIN appoints an admin; MEMBER removes one. OWNER changes by transfer only.
+type GroupMemberRoleChangeRole string
+
 // GroupMembersAdd defines model for GroupMembersAdd.
 type GroupMembersAdd struct {
 	MemberIds []UserId `json:"memberIds"`
+}
+
+// GroupOwnerTransfer defines model for GroupOwnerTransfer.
+type GroupOwnerTransfer struct {
+	// UserId The member who becomes the owner.
+	UserId UserId `json:"userId"`
 }
 
 // GroupPage defines model for GroupPage.
@@ -2069,9 +2170,17 @@ type GroupRole string
 // GroupUpdate The group fields to change; those left out keep their value.
 type GroupUpdate struct {
 	AvatarUrl *string `json:"avatarUrl,omitempty"`
-	Name      *string `json:"name,omitempty"`
-	Notice    *string `json:"notice,omitempty"`
-	Public    *bool   `json:"public,omitempty"`
+
+	// JoinPolicy What a join request (POST /api/im/groups/{groupId}/join-requests, public groups only)
+	// does: FREE joins at once, APPROVAL waits for the owner or an admin, CLOSED is refused
+	// (403). Members may invite whatever the policy.
+	//
+	//
+	// Example: APPROVAL
+	JoinPolicy *GroupJoinPolicy `json:"joinPolicy,omitempty"`
+	Name       *string          `json:"name,omitempty"`
+	Notice     *string          `json:"notice,omitempty"`
+	Public     *bool            `json:"public,omitempty"`
 }
 
 // ImAccount An IM user's profile.
@@ -4782,6 +4891,42 @@ type RemoveGroupMemberParams struct {
 	AppId AppKeyQuery `form:"appId" json:"appId"`
 }
 
+// UnmuteGroupMemberParams defines parameters for UnmuteGroupMember.
+type UnmuteGroupMemberParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
+// MuteGroupMemberParams defines parameters for MuteGroupMember.
+type MuteGroupMemberParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
+// SetGroupMemberRoleParams defines parameters for SetGroupMemberRole.
+type SetGroupMemberRoleParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
+// UnmuteGroupParams defines parameters for UnmuteGroup.
+type UnmuteGroupParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
+// MuteGroupParams defines parameters for MuteGroup.
+type MuteGroupParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
+// TransferGroupOwnerParams defines parameters for TransferGroupOwner.
+type TransferGroupOwnerParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
 // ListGroupHistoryParams defines parameters for ListGroupHistory.
 type ListGroupHistoryParams struct {
 	// AppId The app's key (`ak_…`).
@@ -5528,6 +5673,15 @@ type UpdateGroupJSONRequestBody = GroupUpdate
 
 // AddGroupMembersJSONRequestBody defines body for AddGroupMembers for application/json ContentType.
 type AddGroupMembersJSONRequestBody = GroupMembersAdd
+
+// MuteGroupMemberJSONRequestBody defines body for MuteGroupMember for application/json ContentType.
+type MuteGroupMemberJSONRequestBody = GroupMemberMute
+
+// SetGroupMemberRoleJSONRequestBody defines body for SetGroupMemberRole for application/json ContentType.
+type SetGroupMemberRoleJSONRequestBody = GroupMemberRoleChange
+
+// TransferGroupOwnerJSONRequestBody defines body for TransferGroupOwner for application/json ContentType.
+type TransferGroupOwnerJSONRequestBody = GroupOwnerTransfer
 
 // SendMessageJSONRequestBody defines body for SendMessage for application/json ContentType.
 type SendMessageJSONRequestBody = SendMessage
@@ -6713,7 +6867,9 @@ type ClientInterface interface {
 	// Creates a group owned by the caller, with the caller and `memberIds` as members (the
 	// caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 	// one; a `groupId` the app has already gets 409; a member that is not an account of the
-	// app gets 404. Every member gets a `group.event` CREATED.
+	// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+	// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+	// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6725,7 +6881,9 @@ type ClientInterface interface {
 	// Creates a group owned by the caller, with the caller and `memberIds` as members (the
 	// caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 	// one; a `groupId` the app has already gets 409; a member that is not an account of the
-	// app gets 404. Every member gets a `group.event` CREATED.
+	// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+	// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+	// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6751,8 +6909,9 @@ type ClientInterface interface {
 
 	// DissolveGroup Dissolve a group
 	//
-	// The owner dissolves the group; anyone else gets 403. Every member gets a `group.event`
-	// DISSOLVED; the group's history can no longer be read.
+	// The owner dissolves the group; anyone else gets 403. Every member gets a NOTIFY message
+	// and then a `group.event` DISSOLVED on his own stream; the group's history can no longer
+	// be read, and `group.dissolved` webhooks fire.
 	//
 	// Corresponds with DELETE /api/im/groups/{groupId} (the `DissolveGroup` operationId).
 	DissolveGroup(ctx context.Context, groupId ImGroupIdPath, params *DissolveGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6766,9 +6925,10 @@ type ClientInterface interface {
 
 	// UpdateGroupWithBody Update a group
 	//
-	// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-	// left out keep their value. Other members get 403. Every member gets a `group.event`
-	// UPDATED.
+	// The owner or an admin changes the group's name, avatar, notice, visibility or join
+	// policy; fields left out keep their value. Other members get 403. Every member gets a
+	// `group.event`: RENAMED when the name changed (the group's history then also gets a
+	// NOTIFY message), UPDATED otherwise.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6777,9 +6937,10 @@ type ClientInterface interface {
 
 	// UpdateGroup Update a group
 	//
-	// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-	// left out keep their value. Other members get 403. Every member gets a `group.event`
-	// UPDATED.
+	// The owner or an admin changes the group's name, avatar, notice, visibility or join
+	// policy; fields left out keep their value. Other members get 403. Every member gets a
+	// `group.event`: RENAMED when the name changed (the group's history then also gets a
+	// NOTIFY message), UPDATED otherwise.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6796,12 +6957,15 @@ type ClientInterface interface {
 
 	// CreateGroupJoinRequest Ask to join a group
 	//
-	// The caller asks to join the group. The request is stored as PENDING until the group's owner
-	// or an admin accepts or rejects it; they get a `group.event` WebSocket event for it.
+	// The caller asks to join the group; what happens follows the group's `joinPolicy`. FREE:
+	// he is a member at once, and the answer is the request, ACCEPTED. APPROVAL: the request is
+	// stored as PENDING until the group's owner or an admin accepts or rejects it; they get a
+	// `group.event` JOIN_REQUESTED for it. CLOSED: 403, the group takes no join requests.
 	// The remark travels in the query string, as in the seed's example.
 	//
 	// 403 when the group is not public (only public groups take join requests; see `public`
-	// in PUT /api/im/groups/{groupId}); 404 when there is no such group in the app (a dissolved
+	// in PUT /api/im/groups/{groupId}), when it is CLOSED, or when it is full
+	// (XUQM_IM_GROUP_MAX_MEMBERS); 404 when there is no such group in the app (a dissolved
 	// group included); 409 when the caller is already a member or already has a PENDING request
 	// for this group.
 	//
@@ -6813,8 +6977,9 @@ type ClientInterface interface {
 	// The group's owner or an admin accepts the request: the requester becomes a member (members
 	// get a `group.event`), and the request becomes ACCEPTED with `handledBy` and `handledAt` set.
 	//
-	// 403 when the caller is neither the owner nor an admin; 404 when there is no such group, or
-	// no such request for this group; 409 when the request is no longer PENDING. The seed's
+	// 403 when the caller is neither the owner nor an admin, or when the group is full; 404 when
+	// there is no such group, or no such request for this group; 409 when the request is no
+	// longer PENDING (handled already). The seed's
 	// placeholder id `req_001` stands for a decimal id such as `1001`.
 	//
 	// Corresponds with POST /api/im/groups/{groupId}/join-requests/{requestId}/accept (the `AcceptGroupJoinRequest` operationId).
@@ -6840,9 +7005,12 @@ type ClientInterface interface {
 
 	// AddGroupMembersWithBody Add members
 	//
-	// A member invites users into the group; those already members are ignored. A user that
-	// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-	// the new ones included, gets a `group.event` MEMBERS_ADDED.
+	// A member invites users into the group, whatever its join policy; those already members
+	// are ignored. A user that is not an account of the app gets 404; a non-member caller
+	// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+	// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+	// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+	// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6851,9 +7019,12 @@ type ClientInterface interface {
 
 	// AddGroupMembers Add members
 	//
-	// A member invites users into the group; those already members are ignored. A user that
-	// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-	// the new ones included, gets a `group.event` MEMBERS_ADDED.
+	// A member invites users into the group, whatever its join policy; those already members
+	// are ignored. A user that is not an account of the app gets 404; a non-member caller
+	// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+	// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+	// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+	// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6871,10 +7042,124 @@ type ClientInterface interface {
 	//
 	// With another user's id, the owner (or an admin, for plain members) removes that member
 	// (`group.event` MEMBER_REMOVED); with one's own id, the caller leaves (MEMBER_LEFT). The
-	// owner cannot leave (403): dissolve the group instead. A user who is not a member gets 404.
+	// owner cannot leave (403): transfer the group or dissolve it instead. A user who is not a
+	// member gets 404. The group's history gets a NOTIFY message, and `group.members.changed`
+	// webhooks fire.
 	//
 	// Corresponds with DELETE /api/im/groups/{groupId}/members/{userId} (the `RemoveGroupMember` operationId).
 	RemoveGroupMember(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *RemoveGroupMemberParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnmuteGroupMember Unmute a member
+	//
+	// Lifts a member's mute at once; who may is as for muting (403 otherwise, 404 when the
+	// user is not a member). A member who is not muted stays so and nobody is told; otherwise
+	// every member gets a `group.event` MEMBER_UNMUTED and the group's history a NOTIFY
+	// message.
+	//
+	// Corresponds with DELETE /api/im/groups/{groupId}/members/{userId}/mute (the `UnmuteGroupMember` operationId).
+	UnmuteGroupMember(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *UnmuteGroupMemberParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MuteGroupMemberWithBody Mute a member
+	//
+	// The owner or an admin stops a member from posting to the group until `mutedUntil`
+	// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+	// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+	// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+	// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+	// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+	MuteGroupMemberWithBody(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MuteGroupMember Mute a member
+	//
+	// The owner or an admin stops a member from posting to the group until `mutedUntil`
+	// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+	// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+	// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+	// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+	// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+	MuteGroupMember(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, body MuteGroupMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetGroupMemberRoleWithBody Appoint or remove an admin
+	//
+	// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+	// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+	// over); a user who is not a member gets 404. Setting the role a member has already
+	// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+	// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+	// NOTIFY message.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+	SetGroupMemberRoleWithBody(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetGroupMemberRole Appoint or remove an admin
+	//
+	// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+	// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+	// over); a user who is not a member gets 404. Setting the role a member has already
+	// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+	// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+	// NOTIFY message.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+	SetGroupMemberRole(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, body SetGroupMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnmuteGroup Unmute the whole group
+	//
+	// The owner or an admin lets every member post again (members muted one by one stay
+	// muted). Other callers get 403. A group that is not muted stays so and nobody is told;
+	// otherwise every member gets a `group.event` GROUP_UNMUTED and the group's history a
+	// NOTIFY message.
+	//
+	// Corresponds with DELETE /api/im/groups/{groupId}/mute (the `UnmuteGroup` operationId).
+	UnmuteGroup(ctx context.Context, groupId ImGroupIdPath, params *UnmuteGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MuteGroup Mute the whole group
+	//
+	// The owner or an admin mutes the group: until it is unmuted only the owner and the
+	// admins may post; every other member's send gets 403. Other callers get 403. A group
+	// muted already stays so and nobody is told; otherwise every member gets a `group.event`
+	// GROUP_MUTED and the group's history a NOTIFY message.
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/mute (the `MuteGroup` operationId).
+	MuteGroup(ctx context.Context, groupId ImGroupIdPath, params *MuteGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TransferGroupOwnerWithBody Transfer ownership
+	//
+	// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+	// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+	// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+	// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+	// roles changed also on their own streams) and the group's history a NOTIFY message.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+	TransferGroupOwnerWithBody(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TransferGroupOwner Transfer ownership
+	//
+	// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+	// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+	// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+	// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+	// roles changed also on their own streams) and the group's history a NOTIFY message.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+	TransferGroupOwner(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, body TransferGroupOwnerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListGroupHistory Group history
 	//
@@ -9782,7 +10067,9 @@ func (c *Client) ListMyGroups(ctx context.Context, params *ListMyGroupsParams, r
 // Creates a group owned by the caller, with the caller and `memberIds` as members (the
 // caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 // one; a `groupId` the app has already gets 409; a member that is not an account of the
-// app gets 404. Every member gets a `group.event` CREATED.
+// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 //
 // Takes any type of body and a specified content type.
 //
@@ -9804,7 +10091,9 @@ func (c *Client) CreateGroupWithBody(ctx context.Context, params *CreateGroupPar
 // Creates a group owned by the caller, with the caller and `memberIds` as members (the
 // caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 // one; a `groupId` the app has already gets 409; a member that is not an account of the
-// app gets 404. Every member gets a `group.event` CREATED.
+// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9860,8 +10149,9 @@ func (c *Client) SearchGroups(ctx context.Context, params *SearchGroupsParams, r
 
 // DissolveGroup Dissolve a group
 //
-// The owner dissolves the group; anyone else gets 403. Every member gets a `group.event`
-// DISSOLVED; the group's history can no longer be read.
+// The owner dissolves the group; anyone else gets 403. Every member gets a NOTIFY message
+// and then a `group.event` DISSOLVED on his own stream; the group's history can no longer
+// be read, and `group.dissolved` webhooks fire.
 //
 // Corresponds with DELETE /api/im/groups/{groupId} (the `DissolveGroup` operationId).
 func (c *Client) DissolveGroup(ctx context.Context, groupId ImGroupIdPath, params *DissolveGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9895,9 +10185,10 @@ func (c *Client) GetGroup(ctx context.Context, groupId ImGroupIdPath, params *Ge
 
 // UpdateGroupWithBody Update a group
 //
-// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-// left out keep their value. Other members get 403. Every member gets a `group.event`
-// UPDATED.
+// The owner or an admin changes the group's name, avatar, notice, visibility or join
+// policy; fields left out keep their value. Other members get 403. Every member gets a
+// `group.event`: RENAMED when the name changed (the group's history then also gets a
+// NOTIFY message), UPDATED otherwise.
 //
 // Takes any type of body and a specified content type.
 //
@@ -9916,9 +10207,10 @@ func (c *Client) UpdateGroupWithBody(ctx context.Context, groupId ImGroupIdPath,
 
 // UpdateGroup Update a group
 //
-// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-// left out keep their value. Other members get 403. Every member gets a `group.event`
-// UPDATED.
+// The owner or an admin changes the group's name, avatar, notice, visibility or join
+// policy; fields left out keep their value. Other members get 403. Every member gets a
+// `group.event`: RENAMED when the name changed (the group's history then also gets a
+// NOTIFY message), UPDATED otherwise.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9955,12 +10247,15 @@ func (c *Client) ListGroupJoinRequests(ctx context.Context, groupId UserId, para
 
 // CreateGroupJoinRequest Ask to join a group
 //
-// The caller asks to join the group. The request is stored as PENDING until the group's owner
-// or an admin accepts or rejects it; they get a `group.event` WebSocket event for it.
+// The caller asks to join the group; what happens follows the group's `joinPolicy`. FREE:
+// he is a member at once, and the answer is the request, ACCEPTED. APPROVAL: the request is
+// stored as PENDING until the group's owner or an admin accepts or rejects it; they get a
+// `group.event` JOIN_REQUESTED for it. CLOSED: 403, the group takes no join requests.
 // The remark travels in the query string, as in the seed's example.
 //
 // 403 when the group is not public (only public groups take join requests; see `public`
-// in PUT /api/im/groups/{groupId}); 404 when there is no such group in the app (a dissolved
+// in PUT /api/im/groups/{groupId}), when it is CLOSED, or when it is full
+// (XUQM_IM_GROUP_MAX_MEMBERS); 404 when there is no such group in the app (a dissolved
 // group included); 409 when the caller is already a member or already has a PENDING request
 // for this group.
 //
@@ -9982,8 +10277,9 @@ func (c *Client) CreateGroupJoinRequest(ctx context.Context, groupId UserId, par
 // The group's owner or an admin accepts the request: the requester becomes a member (members
 // get a `group.event`), and the request becomes ACCEPTED with `handledBy` and `handledAt` set.
 //
-// 403 when the caller is neither the owner nor an admin; 404 when there is no such group, or
-// no such request for this group; 409 when the request is no longer PENDING. The seed's
+// 403 when the caller is neither the owner nor an admin, or when the group is full; 404 when
+// there is no such group, or no such request for this group; 409 when the request is no
+// longer PENDING (handled already). The seed's
 // placeholder id `req_001` stands for a decimal id such as `1001`.
 //
 // Corresponds with POST /api/im/groups/{groupId}/join-requests/{requestId}/accept (the `AcceptGroupJoinRequest` operationId).
@@ -10039,9 +10335,12 @@ func (c *Client) ListGroupMembers(ctx context.Context, groupId ImGroupIdPath, pa
 
 // AddGroupMembersWithBody Add members
 //
-// A member invites users into the group; those already members are ignored. A user that
-// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-// the new ones included, gets a `group.event` MEMBERS_ADDED.
+// A member invites users into the group, whatever its join policy; those already members
+// are ignored. A user that is not an account of the app gets 404; a non-member caller
+// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 //
 // Takes any type of body and a specified content type.
 //
@@ -10060,9 +10359,12 @@ func (c *Client) AddGroupMembersWithBody(ctx context.Context, groupId ImGroupIdP
 
 // AddGroupMembers Add members
 //
-// A member invites users into the group; those already members are ignored. A user that
-// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-// the new ones included, gets a `group.event` MEMBERS_ADDED.
+// A member invites users into the group, whatever its join policy; those already members
+// are ignored. A user that is not an account of the app gets 404; a non-member caller
+// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -10100,11 +10402,215 @@ func (c *Client) SearchGroupMembers(ctx context.Context, groupId ImGroupIdPath, 
 //
 // With another user's id, the owner (or an admin, for plain members) removes that member
 // (`group.event` MEMBER_REMOVED); with one's own id, the caller leaves (MEMBER_LEFT). The
-// owner cannot leave (403): dissolve the group instead. A user who is not a member gets 404.
+// owner cannot leave (403): transfer the group or dissolve it instead. A user who is not a
+// member gets 404. The group's history gets a NOTIFY message, and `group.members.changed`
+// webhooks fire.
 //
 // Corresponds with DELETE /api/im/groups/{groupId}/members/{userId} (the `RemoveGroupMember` operationId).
 func (c *Client) RemoveGroupMember(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *RemoveGroupMemberParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRemoveGroupMemberRequest(c.Server, groupId, userId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnmuteGroupMember Unmute a member
+//
+// Lifts a member's mute at once; who may is as for muting (403 otherwise, 404 when the
+// user is not a member). A member who is not muted stays so and nobody is told; otherwise
+// every member gets a `group.event` MEMBER_UNMUTED and the group's history a NOTIFY
+// message.
+//
+// Corresponds with DELETE /api/im/groups/{groupId}/members/{userId}/mute (the `UnmuteGroupMember` operationId).
+func (c *Client) UnmuteGroupMember(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *UnmuteGroupMemberParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnmuteGroupMemberRequest(c.Server, groupId, userId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MuteGroupMemberWithBody Mute a member
+//
+// The owner or an admin stops a member from posting to the group until `mutedUntil`
+// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+func (c *Client) MuteGroupMemberWithBody(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMuteGroupMemberRequestWithBody(c.Server, groupId, userId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MuteGroupMember Mute a member
+//
+// The owner or an admin stops a member from posting to the group until `mutedUntil`
+// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+func (c *Client) MuteGroupMember(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, body MuteGroupMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMuteGroupMemberRequest(c.Server, groupId, userId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetGroupMemberRoleWithBody Appoint or remove an admin
+//
+// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+// over); a user who is not a member gets 404. Setting the role a member has already
+// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+// NOTIFY message.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+func (c *Client) SetGroupMemberRoleWithBody(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetGroupMemberRoleRequestWithBody(c.Server, groupId, userId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetGroupMemberRole Appoint or remove an admin
+//
+// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+// over); a user who is not a member gets 404. Setting the role a member has already
+// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+// NOTIFY message.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+func (c *Client) SetGroupMemberRole(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, body SetGroupMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetGroupMemberRoleRequest(c.Server, groupId, userId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnmuteGroup Unmute the whole group
+//
+// The owner or an admin lets every member post again (members muted one by one stay
+// muted). Other callers get 403. A group that is not muted stays so and nobody is told;
+// otherwise every member gets a `group.event` GROUP_UNMUTED and the group's history a
+// NOTIFY message.
+//
+// Corresponds with DELETE /api/im/groups/{groupId}/mute (the `UnmuteGroup` operationId).
+func (c *Client) UnmuteGroup(ctx context.Context, groupId ImGroupIdPath, params *UnmuteGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnmuteGroupRequest(c.Server, groupId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MuteGroup Mute the whole group
+//
+// The owner or an admin mutes the group: until it is unmuted only the owner and the
+// admins may post; every other member's send gets 403. Other callers get 403. A group
+// muted already stays so and nobody is told; otherwise every member gets a `group.event`
+// GROUP_MUTED and the group's history a NOTIFY message.
+//
+// Corresponds with PUT /api/im/groups/{groupId}/mute (the `MuteGroup` operationId).
+func (c *Client) MuteGroup(ctx context.Context, groupId ImGroupIdPath, params *MuteGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMuteGroupRequest(c.Server, groupId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TransferGroupOwnerWithBody Transfer ownership
+//
+// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+// roles changed also on their own streams) and the group's history a NOTIFY message.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+func (c *Client) TransferGroupOwnerWithBody(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTransferGroupOwnerRequestWithBody(c.Server, groupId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TransferGroupOwner Transfer ownership
+//
+// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+// roles changed also on their own streams) and the group's history a NOTIFY message.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+func (c *Client) TransferGroupOwner(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, body TransferGroupOwnerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTransferGroupOwnerRequest(c.Server, groupId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -17159,6 +17665,408 @@ func NewRemoveGroupMemberRequest(server string, groupId ImGroupIdPath, userId Im
 	return req, nil
 }
 
+// NewUnmuteGroupMemberRequest constructs an http.Request for the UnmuteGroupMember method
+func NewUnmuteGroupMemberRequest(server string, groupId ImGroupIdPath, userId ImUserIdPath, params *UnmuteGroupMemberParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "userId", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/groups/%s/members/%s/mute", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewMuteGroupMemberRequest calls the generic MuteGroupMember builder with application/json body
+func NewMuteGroupMemberRequest(server string, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, body MuteGroupMemberJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewMuteGroupMemberRequestWithBody(server, groupId, userId, params, "application/json", bodyReader)
+}
+
+// NewMuteGroupMemberRequestWithBody constructs an http.Request for the MuteGroupMember method, with any body, and a specified content type
+func NewMuteGroupMemberRequestWithBody(server string, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "userId", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/groups/%s/members/%s/mute", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSetGroupMemberRoleRequest calls the generic SetGroupMemberRole builder with application/json body
+func NewSetGroupMemberRoleRequest(server string, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, body SetGroupMemberRoleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetGroupMemberRoleRequestWithBody(server, groupId, userId, params, "application/json", bodyReader)
+}
+
+// NewSetGroupMemberRoleRequestWithBody constructs an http.Request for the SetGroupMemberRole method, with any body, and a specified content type
+func NewSetGroupMemberRoleRequestWithBody(server string, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "userId", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/groups/%s/members/%s/role", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUnmuteGroupRequest constructs an http.Request for the UnmuteGroup method
+func NewUnmuteGroupRequest(server string, groupId ImGroupIdPath, params *UnmuteGroupParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/groups/%s/mute", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewMuteGroupRequest constructs an http.Request for the MuteGroup method
+func NewMuteGroupRequest(server string, groupId ImGroupIdPath, params *MuteGroupParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/groups/%s/mute", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewTransferGroupOwnerRequest calls the generic TransferGroupOwner builder with application/json body
+func NewTransferGroupOwnerRequest(server string, groupId ImGroupIdPath, params *TransferGroupOwnerParams, body TransferGroupOwnerJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewTransferGroupOwnerRequestWithBody(server, groupId, params, "application/json", bodyReader)
+}
+
+// NewTransferGroupOwnerRequestWithBody constructs an http.Request for the TransferGroupOwner method, with any body, and a specified content type
+func NewTransferGroupOwnerRequestWithBody(server string, groupId ImGroupIdPath, params *TransferGroupOwnerParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/groups/%s/transfer", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListGroupHistoryRequest constructs an http.Request for the ListGroupHistory method
 func NewListGroupHistoryRequest(server string, groupId ImGroupIdPath, params *ListGroupHistoryParams) (*http.Request, error) {
 	var err error
@@ -22915,7 +23823,9 @@ type ClientWithResponsesInterface interface {
 	// Creates a group owned by the caller, with the caller and `memberIds` as members (the
 	// caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 	// one; a `groupId` the app has already gets 409; a member that is not an account of the
-	// app gets 404. Every member gets a `group.event` CREATED.
+	// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+	// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+	// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -22927,7 +23837,9 @@ type ClientWithResponsesInterface interface {
 	// Creates a group owned by the caller, with the caller and `memberIds` as members (the
 	// caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 	// one; a `groupId` the app has already gets 409; a member that is not an account of the
-	// app gets 404. Every member gets a `group.event` CREATED.
+	// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+	// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+	// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -22957,8 +23869,9 @@ type ClientWithResponsesInterface interface {
 
 	// DissolveGroupWithResponse Dissolve a group
 	//
-	// The owner dissolves the group; anyone else gets 403. Every member gets a `group.event`
-	// DISSOLVED; the group's history can no longer be read.
+	// The owner dissolves the group; anyone else gets 403. Every member gets a NOTIFY message
+	// and then a `group.event` DISSOLVED on his own stream; the group's history can no longer
+	// be read, and `group.dissolved` webhooks fire.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -22976,9 +23889,10 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateGroupWithBodyWithResponse Update a group
 	//
-	// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-	// left out keep their value. Other members get 403. Every member gets a `group.event`
-	// UPDATED.
+	// The owner or an admin changes the group's name, avatar, notice, visibility or join
+	// policy; fields left out keep their value. Other members get 403. Every member gets a
+	// `group.event`: RENAMED when the name changed (the group's history then also gets a
+	// NOTIFY message), UPDATED otherwise.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -22987,9 +23901,10 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateGroupWithResponse Update a group
 	//
-	// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-	// left out keep their value. Other members get 403. Every member gets a `group.event`
-	// UPDATED.
+	// The owner or an admin changes the group's name, avatar, notice, visibility or join
+	// policy; fields left out keep their value. Other members get 403. Every member gets a
+	// `group.event`: RENAMED when the name changed (the group's history then also gets a
+	// NOTIFY message), UPDATED otherwise.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -23008,12 +23923,15 @@ type ClientWithResponsesInterface interface {
 
 	// CreateGroupJoinRequestWithResponse Ask to join a group
 	//
-	// The caller asks to join the group. The request is stored as PENDING until the group's owner
-	// or an admin accepts or rejects it; they get a `group.event` WebSocket event for it.
+	// The caller asks to join the group; what happens follows the group's `joinPolicy`. FREE:
+	// he is a member at once, and the answer is the request, ACCEPTED. APPROVAL: the request is
+	// stored as PENDING until the group's owner or an admin accepts or rejects it; they get a
+	// `group.event` JOIN_REQUESTED for it. CLOSED: 403, the group takes no join requests.
 	// The remark travels in the query string, as in the seed's example.
 	//
 	// 403 when the group is not public (only public groups take join requests; see `public`
-	// in PUT /api/im/groups/{groupId}); 404 when there is no such group in the app (a dissolved
+	// in PUT /api/im/groups/{groupId}), when it is CLOSED, or when it is full
+	// (XUQM_IM_GROUP_MAX_MEMBERS); 404 when there is no such group in the app (a dissolved
 	// group included); 409 when the caller is already a member or already has a PENDING request
 	// for this group.
 	//
@@ -23027,8 +23945,9 @@ type ClientWithResponsesInterface interface {
 	// The group's owner or an admin accepts the request: the requester becomes a member (members
 	// get a `group.event`), and the request becomes ACCEPTED with `handledBy` and `handledAt` set.
 	//
-	// 403 when the caller is neither the owner nor an admin; 404 when there is no such group, or
-	// no such request for this group; 409 when the request is no longer PENDING. The seed's
+	// 403 when the caller is neither the owner nor an admin, or when the group is full; 404 when
+	// there is no such group, or no such request for this group; 409 when the request is no
+	// longer PENDING (handled already). The seed's
 	// placeholder id `req_001` stands for a decimal id such as `1001`.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -23060,9 +23979,12 @@ type ClientWithResponsesInterface interface {
 
 	// AddGroupMembersWithBodyWithResponse Add members
 	//
-	// A member invites users into the group; those already members are ignored. A user that
-	// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-	// the new ones included, gets a `group.event` MEMBERS_ADDED.
+	// A member invites users into the group, whatever its join policy; those already members
+	// are ignored. A user that is not an account of the app gets 404; a non-member caller
+	// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+	// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+	// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+	// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -23071,9 +23993,12 @@ type ClientWithResponsesInterface interface {
 
 	// AddGroupMembersWithResponse Add members
 	//
-	// A member invites users into the group; those already members are ignored. A user that
-	// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-	// the new ones included, gets a `group.event` MEMBERS_ADDED.
+	// A member invites users into the group, whatever its join policy; those already members
+	// are ignored. A user that is not an account of the app gets 404; a non-member caller
+	// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+	// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+	// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+	// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -23093,12 +24018,132 @@ type ClientWithResponsesInterface interface {
 	//
 	// With another user's id, the owner (or an admin, for plain members) removes that member
 	// (`group.event` MEMBER_REMOVED); with one's own id, the caller leaves (MEMBER_LEFT). The
-	// owner cannot leave (403): dissolve the group instead. A user who is not a member gets 404.
+	// owner cannot leave (403): transfer the group or dissolve it instead. A user who is not a
+	// member gets 404. The group's history gets a NOTIFY message, and `group.members.changed`
+	// webhooks fire.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /api/im/groups/{groupId}/members/{userId} (the `RemoveGroupMember` operationId).
 	RemoveGroupMemberWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *RemoveGroupMemberParams, reqEditors ...RequestEditorFn) (*RemoveGroupMemberResponse, error)
+
+	// UnmuteGroupMemberWithResponse Unmute a member
+	//
+	// Lifts a member's mute at once; who may is as for muting (403 otherwise, 404 when the
+	// user is not a member). A member who is not muted stays so and nobody is told; otherwise
+	// every member gets a `group.event` MEMBER_UNMUTED and the group's history a NOTIFY
+	// message.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/im/groups/{groupId}/members/{userId}/mute (the `UnmuteGroupMember` operationId).
+	UnmuteGroupMemberWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *UnmuteGroupMemberParams, reqEditors ...RequestEditorFn) (*UnmuteGroupMemberResponse, error)
+
+	// MuteGroupMemberWithBodyWithResponse Mute a member
+	//
+	// The owner or an admin stops a member from posting to the group until `mutedUntil`
+	// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+	// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+	// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+	// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+	// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+	MuteGroupMemberWithBodyWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MuteGroupMemberResponse, error)
+
+	// MuteGroupMemberWithResponse Mute a member
+	//
+	// The owner or an admin stops a member from posting to the group until `mutedUntil`
+	// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+	// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+	// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+	// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+	// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+	MuteGroupMemberWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, body MuteGroupMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*MuteGroupMemberResponse, error)
+
+	// SetGroupMemberRoleWithBodyWithResponse Appoint or remove an admin
+	//
+	// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+	// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+	// over); a user who is not a member gets 404. Setting the role a member has already
+	// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+	// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+	// NOTIFY message.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+	SetGroupMemberRoleWithBodyWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetGroupMemberRoleResponse, error)
+
+	// SetGroupMemberRoleWithResponse Appoint or remove an admin
+	//
+	// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+	// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+	// over); a user who is not a member gets 404. Setting the role a member has already
+	// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+	// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+	// NOTIFY message.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+	SetGroupMemberRoleWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, body SetGroupMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*SetGroupMemberRoleResponse, error)
+
+	// UnmuteGroupWithResponse Unmute the whole group
+	//
+	// The owner or an admin lets every member post again (members muted one by one stay
+	// muted). Other callers get 403. A group that is not muted stays so and nobody is told;
+	// otherwise every member gets a `group.event` GROUP_UNMUTED and the group's history a
+	// NOTIFY message.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/im/groups/{groupId}/mute (the `UnmuteGroup` operationId).
+	UnmuteGroupWithResponse(ctx context.Context, groupId ImGroupIdPath, params *UnmuteGroupParams, reqEditors ...RequestEditorFn) (*UnmuteGroupResponse, error)
+
+	// MuteGroupWithResponse Mute the whole group
+	//
+	// The owner or an admin mutes the group: until it is unmuted only the owner and the
+	// admins may post; every other member's send gets 403. Other callers get 403. A group
+	// muted already stays so and nobody is told; otherwise every member gets a `group.event`
+	// GROUP_MUTED and the group's history a NOTIFY message.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/mute (the `MuteGroup` operationId).
+	MuteGroupWithResponse(ctx context.Context, groupId ImGroupIdPath, params *MuteGroupParams, reqEditors ...RequestEditorFn) (*MuteGroupResponse, error)
+
+	// TransferGroupOwnerWithBodyWithResponse Transfer ownership
+	//
+	// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+	// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+	// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+	// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+	// roles changed also on their own streams) and the group's history a NOTIFY message.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+	TransferGroupOwnerWithBodyWithResponse(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TransferGroupOwnerResponse, error)
+
+	// TransferGroupOwnerWithResponse Transfer ownership
+	//
+	// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+	// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+	// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+	// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+	// roles changed also on their own streams) and the group's history a NOTIFY message.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+	TransferGroupOwnerWithResponse(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, body TransferGroupOwnerJSONRequestBody, reqEditors ...RequestEditorFn) (*TransferGroupOwnerResponse, error)
 
 	// ListGroupHistoryWithResponse Group history
 	//
@@ -30398,6 +31443,483 @@ func (r RemoveGroupMemberResponse) ContentType() string {
 	return ""
 }
 
+type UnmuteGroupMemberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupMemberEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UnmuteGroupMemberResponse) GetJSON200() *GroupMemberEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UnmuteGroupMemberResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UnmuteGroupMemberResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UnmuteGroupMemberResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UnmuteGroupMemberResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UnmuteGroupMemberResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UnmuteGroupMemberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UnmuteGroupMemberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UnmuteGroupMemberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UnmuteGroupMemberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type MuteGroupMemberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupMemberEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON200() *GroupMemberEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r MuteGroupMemberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MuteGroupMemberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MuteGroupMemberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MuteGroupMemberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SetGroupMemberRoleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupMemberEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON200() *GroupMemberEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SetGroupMemberRoleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetGroupMemberRoleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetGroupMemberRoleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetGroupMemberRoleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UnmuteGroupResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UnmuteGroupResponse) GetJSON200() *GroupEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UnmuteGroupResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UnmuteGroupResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UnmuteGroupResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UnmuteGroupResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UnmuteGroupResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UnmuteGroupResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UnmuteGroupResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UnmuteGroupResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UnmuteGroupResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type MuteGroupResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r MuteGroupResponse) GetJSON200() *GroupEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r MuteGroupResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r MuteGroupResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r MuteGroupResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r MuteGroupResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r MuteGroupResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r MuteGroupResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MuteGroupResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MuteGroupResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MuteGroupResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type TransferGroupOwnerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON200() *GroupEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r TransferGroupOwnerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r TransferGroupOwnerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r TransferGroupOwnerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r TransferGroupOwnerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListGroupHistoryResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -36855,7 +38377,9 @@ func (c *ClientWithResponses) ListMyGroupsWithResponse(ctx context.Context, para
 // Creates a group owned by the caller, with the caller and `memberIds` as members (the
 // caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 // one; a `groupId` the app has already gets 409; a member that is not an account of the
-// app gets 404. Every member gets a `group.event` CREATED.
+// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36873,7 +38397,9 @@ func (c *ClientWithResponses) CreateGroupWithBodyWithResponse(ctx context.Contex
 // Creates a group owned by the caller, with the caller and `memberIds` as members (the
 // caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 // one; a `groupId` the app has already gets 409; a member that is not an account of the
-// app gets 404. Every member gets a `group.event` CREATED.
+// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36921,8 +38447,9 @@ func (c *ClientWithResponses) SearchGroupsWithResponse(ctx context.Context, para
 
 // DissolveGroupWithResponse Dissolve a group
 //
-// The owner dissolves the group; anyone else gets 403. Every member gets a `group.event`
-// DISSOLVED; the group's history can no longer be read.
+// The owner dissolves the group; anyone else gets 403. Every member gets a NOTIFY message
+// and then a `group.event` DISSOLVED on his own stream; the group's history can no longer
+// be read, and `group.dissolved` webhooks fire.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36952,9 +38479,10 @@ func (c *ClientWithResponses) GetGroupWithResponse(ctx context.Context, groupId 
 
 // UpdateGroupWithBodyWithResponse Update a group
 //
-// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-// left out keep their value. Other members get 403. Every member gets a `group.event`
-// UPDATED.
+// The owner or an admin changes the group's name, avatar, notice, visibility or join
+// policy; fields left out keep their value. Other members get 403. Every member gets a
+// `group.event`: RENAMED when the name changed (the group's history then also gets a
+// NOTIFY message), UPDATED otherwise.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36969,9 +38497,10 @@ func (c *ClientWithResponses) UpdateGroupWithBodyWithResponse(ctx context.Contex
 
 // UpdateGroupWithResponse Update a group
 //
-// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-// left out keep their value. Other members get 403. Every member gets a `group.event`
-// UPDATED.
+// The owner or an admin changes the group's name, avatar, notice, visibility or join
+// policy; fields left out keep their value. Other members get 403. Every member gets a
+// `group.event`: RENAMED when the name changed (the group's history then also gets a
+// NOTIFY message), UPDATED otherwise.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37002,12 +38531,15 @@ func (c *ClientWithResponses) ListGroupJoinRequestsWithResponse(ctx context.Cont
 
 // CreateGroupJoinRequestWithResponse Ask to join a group
 //
-// The caller asks to join the group. The request is stored as PENDING until the group's owner
-// or an admin accepts or rejects it; they get a `group.event` WebSocket event for it.
+// The caller asks to join the group; what happens follows the group's `joinPolicy`. FREE:
+// he is a member at once, and the answer is the request, ACCEPTED. APPROVAL: the request is
+// stored as PENDING until the group's owner or an admin accepts or rejects it; they get a
+// `group.event` JOIN_REQUESTED for it. CLOSED: 403, the group takes no join requests.
 // The remark travels in the query string, as in the seed's example.
 //
 // 403 when the group is not public (only public groups take join requests; see `public`
-// in PUT /api/im/groups/{groupId}); 404 when there is no such group in the app (a dissolved
+// in PUT /api/im/groups/{groupId}), when it is CLOSED, or when it is full
+// (XUQM_IM_GROUP_MAX_MEMBERS); 404 when there is no such group in the app (a dissolved
 // group included); 409 when the caller is already a member or already has a PENDING request
 // for this group.
 //
@@ -37027,8 +38559,9 @@ func (c *ClientWithResponses) CreateGroupJoinRequestWithResponse(ctx context.Con
 // The group's owner or an admin accepts the request: the requester becomes a member (members
 // get a `group.event`), and the request becomes ACCEPTED with `handledBy` and `handledAt` set.
 //
-// 403 when the caller is neither the owner nor an admin; 404 when there is no such group, or
-// no such request for this group; 409 when the request is no longer PENDING. The seed's
+// 403 when the caller is neither the owner nor an admin, or when the group is full; 404 when
+// there is no such group, or no such request for this group; 409 when the request is no
+// longer PENDING (handled already). The seed's
 // placeholder id `req_001` stands for a decimal id such as `1001`.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -37078,9 +38611,12 @@ func (c *ClientWithResponses) ListGroupMembersWithResponse(ctx context.Context, 
 
 // AddGroupMembersWithBodyWithResponse Add members
 //
-// A member invites users into the group; those already members are ignored. A user that
-// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-// the new ones included, gets a `group.event` MEMBERS_ADDED.
+// A member invites users into the group, whatever its join policy; those already members
+// are ignored. A user that is not an account of the app gets 404; a non-member caller
+// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37095,9 +38631,12 @@ func (c *ClientWithResponses) AddGroupMembersWithBodyWithResponse(ctx context.Co
 
 // AddGroupMembersWithResponse Add members
 //
-// A member invites users into the group; those already members are ignored. A user that
-// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-// the new ones included, gets a `group.event` MEMBERS_ADDED.
+// A member invites users into the group, whatever its join policy; those already members
+// are ignored. A user that is not an account of the app gets 404; a non-member caller
+// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -37129,7 +38668,9 @@ func (c *ClientWithResponses) SearchGroupMembersWithResponse(ctx context.Context
 //
 // With another user's id, the owner (or an admin, for plain members) removes that member
 // (`group.event` MEMBER_REMOVED); with one's own id, the caller leaves (MEMBER_LEFT). The
-// owner cannot leave (403): dissolve the group instead. A user who is not a member gets 404.
+// owner cannot leave (403): transfer the group or dissolve it instead. A user who is not a
+// member gets 404. The group's history gets a NOTIFY message, and `group.members.changed`
+// webhooks fire.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -37140,6 +38681,178 @@ func (c *ClientWithResponses) RemoveGroupMemberWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseRemoveGroupMemberResponse(rsp)
+}
+
+// UnmuteGroupMemberWithResponse Unmute a member
+//
+// Lifts a member's mute at once; who may is as for muting (403 otherwise, 404 when the
+// user is not a member). A member who is not muted stays so and nobody is told; otherwise
+// every member gets a `group.event` MEMBER_UNMUTED and the group's history a NOTIFY
+// message.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/im/groups/{groupId}/members/{userId}/mute (the `UnmuteGroupMember` operationId).
+func (c *ClientWithResponses) UnmuteGroupMemberWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *UnmuteGroupMemberParams, reqEditors ...RequestEditorFn) (*UnmuteGroupMemberResponse, error) {
+	rsp, err := c.UnmuteGroupMember(ctx, groupId, userId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnmuteGroupMemberResponse(rsp)
+}
+
+// MuteGroupMemberWithBodyWithResponse Mute a member
+//
+// The owner or an admin stops a member from posting to the group until `mutedUntil`
+// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+func (c *ClientWithResponses) MuteGroupMemberWithBodyWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MuteGroupMemberResponse, error) {
+	rsp, err := c.MuteGroupMemberWithBody(ctx, groupId, userId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMuteGroupMemberResponse(rsp)
+}
+
+// MuteGroupMemberWithResponse Mute a member
+//
+// The owner or an admin stops a member from posting to the group until `mutedUntil`
+// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+func (c *ClientWithResponses) MuteGroupMemberWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, body MuteGroupMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*MuteGroupMemberResponse, error) {
+	rsp, err := c.MuteGroupMember(ctx, groupId, userId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMuteGroupMemberResponse(rsp)
+}
+
+// SetGroupMemberRoleWithBodyWithResponse Appoint or remove an admin
+//
+// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+// over); a user who is not a member gets 404. Setting the role a member has already
+// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+// NOTIFY message.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+func (c *ClientWithResponses) SetGroupMemberRoleWithBodyWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetGroupMemberRoleResponse, error) {
+	rsp, err := c.SetGroupMemberRoleWithBody(ctx, groupId, userId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetGroupMemberRoleResponse(rsp)
+}
+
+// SetGroupMemberRoleWithResponse Appoint or remove an admin
+//
+// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+// over); a user who is not a member gets 404. Setting the role a member has already
+// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+// NOTIFY message.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+func (c *ClientWithResponses) SetGroupMemberRoleWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, body SetGroupMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*SetGroupMemberRoleResponse, error) {
+	rsp, err := c.SetGroupMemberRole(ctx, groupId, userId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetGroupMemberRoleResponse(rsp)
+}
+
+// UnmuteGroupWithResponse Unmute the whole group
+//
+// The owner or an admin lets every member post again (members muted one by one stay
+// muted). Other callers get 403. A group that is not muted stays so and nobody is told;
+// otherwise every member gets a `group.event` GROUP_UNMUTED and the group's history a
+// NOTIFY message.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/im/groups/{groupId}/mute (the `UnmuteGroup` operationId).
+func (c *ClientWithResponses) UnmuteGroupWithResponse(ctx context.Context, groupId ImGroupIdPath, params *UnmuteGroupParams, reqEditors ...RequestEditorFn) (*UnmuteGroupResponse, error) {
+	rsp, err := c.UnmuteGroup(ctx, groupId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnmuteGroupResponse(rsp)
+}
+
+// MuteGroupWithResponse Mute the whole group
+//
+// The owner or an admin mutes the group: until it is unmuted only the owner and the
+// admins may post; every other member's send gets 403. Other callers get 403. A group
+// muted already stays so and nobody is told; otherwise every member gets a `group.event`
+// GROUP_MUTED and the group's history a NOTIFY message.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/groups/{groupId}/mute (the `MuteGroup` operationId).
+func (c *ClientWithResponses) MuteGroupWithResponse(ctx context.Context, groupId ImGroupIdPath, params *MuteGroupParams, reqEditors ...RequestEditorFn) (*MuteGroupResponse, error) {
+	rsp, err := c.MuteGroup(ctx, groupId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMuteGroupResponse(rsp)
+}
+
+// TransferGroupOwnerWithBodyWithResponse Transfer ownership
+//
+// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+// roles changed also on their own streams) and the group's history a NOTIFY message.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+func (c *ClientWithResponses) TransferGroupOwnerWithBodyWithResponse(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TransferGroupOwnerResponse, error) {
+	rsp, err := c.TransferGroupOwnerWithBody(ctx, groupId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTransferGroupOwnerResponse(rsp)
+}
+
+// TransferGroupOwnerWithResponse Transfer ownership
+//
+// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+// roles changed also on their own streams) and the group's history a NOTIFY message.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+func (c *ClientWithResponses) TransferGroupOwnerWithResponse(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, body TransferGroupOwnerJSONRequestBody, reqEditors ...RequestEditorFn) (*TransferGroupOwnerResponse, error) {
+	rsp, err := c.TransferGroupOwner(ctx, groupId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTransferGroupOwnerResponse(rsp)
 }
 
 // ListGroupHistoryWithResponse Group history
@@ -44049,6 +45762,393 @@ func ParseRemoveGroupMemberResponse(rsp *http.Response) (*RemoveGroupMemberRespo
 	return response, nil
 }
 
+// ParseUnmuteGroupMemberResponse parses an HTTP response from a UnmuteGroupMemberWithResponse call
+func ParseUnmuteGroupMemberResponse(rsp *http.Response) (*UnmuteGroupMemberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UnmuteGroupMemberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupMemberEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseMuteGroupMemberResponse parses an HTTP response from a MuteGroupMemberWithResponse call
+func ParseMuteGroupMemberResponse(rsp *http.Response) (*MuteGroupMemberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MuteGroupMemberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupMemberEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSetGroupMemberRoleResponse parses an HTTP response from a SetGroupMemberRoleWithResponse call
+func ParseSetGroupMemberRoleResponse(rsp *http.Response) (*SetGroupMemberRoleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetGroupMemberRoleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupMemberEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUnmuteGroupResponse parses an HTTP response from a UnmuteGroupWithResponse call
+func ParseUnmuteGroupResponse(rsp *http.Response) (*UnmuteGroupResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UnmuteGroupResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseMuteGroupResponse parses an HTTP response from a MuteGroupWithResponse call
+func ParseMuteGroupResponse(rsp *http.Response) (*MuteGroupResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MuteGroupResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseTransferGroupOwnerResponse parses an HTTP response from a TransferGroupOwnerWithResponse call
+func ParseTransferGroupOwnerResponse(rsp *http.Response) (*TransferGroupOwnerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &TransferGroupOwnerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListGroupHistoryResponse parses an HTTP response from a ListGroupHistoryWithResponse call
 func ParseListGroupHistoryResponse(rsp *http.Response) (*ListGroupHistoryResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -48757,6 +50857,24 @@ type ServerInterface interface {
 	// RemoveGroupMember Remove a member, or leave
 	// (DELETE /api/im/groups/{groupId}/members/{userId})
 	RemoveGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params RemoveGroupMemberParams)
+	// UnmuteGroupMember Unmute a member
+	// (DELETE /api/im/groups/{groupId}/members/{userId}/mute)
+	UnmuteGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params UnmuteGroupMemberParams)
+	// MuteGroupMember Mute a member
+	// (PUT /api/im/groups/{groupId}/members/{userId}/mute)
+	MuteGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params MuteGroupMemberParams)
+	// SetGroupMemberRole Appoint or remove an admin
+	// (PUT /api/im/groups/{groupId}/members/{userId}/role)
+	SetGroupMemberRole(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params SetGroupMemberRoleParams)
+	// UnmuteGroup Unmute the whole group
+	// (DELETE /api/im/groups/{groupId}/mute)
+	UnmuteGroup(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params UnmuteGroupParams)
+	// MuteGroup Mute the whole group
+	// (PUT /api/im/groups/{groupId}/mute)
+	MuteGroup(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params MuteGroupParams)
+	// TransferGroupOwner Transfer ownership
+	// (POST /api/im/groups/{groupId}/transfer)
+	TransferGroupOwner(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params TransferGroupOwnerParams)
 	// ListGroupHistory Group history
 	// (GET /api/im/messages/group-history/{groupId})
 	ListGroupHistory(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params ListGroupHistoryParams)
@@ -49393,6 +51511,42 @@ func (_ Unimplemented) SearchGroupMembers(w http.ResponseWriter, r *http.Request
 // RemoveGroupMember Remove a member, or leave
 // (DELETE /api/im/groups/{groupId}/members/{userId})
 func (_ Unimplemented) RemoveGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params RemoveGroupMemberParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UnmuteGroupMember Unmute a member
+// (DELETE /api/im/groups/{groupId}/members/{userId}/mute)
+func (_ Unimplemented) UnmuteGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params UnmuteGroupMemberParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// MuteGroupMember Mute a member
+// (PUT /api/im/groups/{groupId}/members/{userId}/mute)
+func (_ Unimplemented) MuteGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params MuteGroupMemberParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// SetGroupMemberRole Appoint or remove an admin
+// (PUT /api/im/groups/{groupId}/members/{userId}/role)
+func (_ Unimplemented) SetGroupMemberRole(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params SetGroupMemberRoleParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UnmuteGroup Unmute the whole group
+// (DELETE /api/im/groups/{groupId}/mute)
+func (_ Unimplemented) UnmuteGroup(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params UnmuteGroupParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// MuteGroup Mute the whole group
+// (PUT /api/im/groups/{groupId}/mute)
+func (_ Unimplemented) MuteGroup(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params MuteGroupParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// TransferGroupOwner Transfer ownership
+// (POST /api/im/groups/{groupId}/transfer)
+func (_ Unimplemented) TransferGroupOwner(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params TransferGroupOwnerParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -53894,6 +56048,285 @@ func (siw *ServerInterfaceWrapper) RemoveGroupMember(w http.ResponseWriter, r *h
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.RemoveGroupMember(w, r, groupId, userId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UnmuteGroupMember operation middleware
+func (siw *ServerInterfaceWrapper) UnmuteGroupMember(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId ImGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", chi.URLParam(r, "groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "groupId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "userId" -------------
+	var userId ImUserIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "userId", chi.URLParam(r, "userId"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "userId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UnmuteGroupMemberParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UnmuteGroupMember(w, r, groupId, userId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// MuteGroupMember operation middleware
+func (siw *ServerInterfaceWrapper) MuteGroupMember(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId ImGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", chi.URLParam(r, "groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "groupId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "userId" -------------
+	var userId ImUserIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "userId", chi.URLParam(r, "userId"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "userId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params MuteGroupMemberParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.MuteGroupMember(w, r, groupId, userId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SetGroupMemberRole operation middleware
+func (siw *ServerInterfaceWrapper) SetGroupMemberRole(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId ImGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", chi.URLParam(r, "groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "groupId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "userId" -------------
+	var userId ImUserIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "userId", chi.URLParam(r, "userId"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "userId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SetGroupMemberRoleParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SetGroupMemberRole(w, r, groupId, userId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UnmuteGroup operation middleware
+func (siw *ServerInterfaceWrapper) UnmuteGroup(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId ImGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", chi.URLParam(r, "groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "groupId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UnmuteGroupParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UnmuteGroup(w, r, groupId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// MuteGroup operation middleware
+func (siw *ServerInterfaceWrapper) MuteGroup(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId ImGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", chi.URLParam(r, "groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "groupId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params MuteGroupParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.MuteGroup(w, r, groupId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// TransferGroupOwner operation middleware
+func (siw *ServerInterfaceWrapper) TransferGroupOwner(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId ImGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", chi.URLParam(r, "groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "groupId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params TransferGroupOwnerParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.TransferGroupOwner(w, r, groupId, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -58563,6 +60996,24 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Delete(options.BaseURL+"/api/im/groups/{groupId}/members/{userId}", wrapper.RemoveGroupMember)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/api/im/groups/{groupId}/members/{userId}/role", wrapper.SetGroupMemberRole)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/api/im/groups/{groupId}/members/{userId}/mute", wrapper.UnmuteGroupMember)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/api/im/groups/{groupId}/members/{userId}/mute", wrapper.MuteGroupMember)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/api/im/groups/{groupId}/mute", wrapper.UnmuteGroup)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/api/im/groups/{groupId}/mute", wrapper.MuteGroup)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api/im/groups/{groupId}/transfer", wrapper.TransferGroupOwner)
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/api/im/friends", wrapper.ListFriends)
@@ -66620,6 +69071,612 @@ func (response RemoveGroupMember500JSONResponse) VisitRemoveGroupMemberResponse(
 	return err
 }
 
+type UnmuteGroupMemberRequestObject struct {
+	GroupId ImGroupIdPath `json:"groupId"`
+	UserId  ImUserIdPath  `json:"userId"`
+	Params  UnmuteGroupMemberParams
+}
+
+type UnmuteGroupMemberResponseObject interface {
+	VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error
+}
+
+type UnmuteGroupMember200JSONResponse GroupMemberEnvelope
+
+func (response UnmuteGroupMember200JSONResponse) VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroupMember400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UnmuteGroupMember400JSONResponse) VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroupMember401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UnmuteGroupMember401JSONResponse) VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroupMember403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UnmuteGroupMember403JSONResponse) VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroupMember404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UnmuteGroupMember404JSONResponse) VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroupMember500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UnmuteGroupMember500JSONResponse) VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMemberRequestObject struct {
+	GroupId ImGroupIdPath `json:"groupId"`
+	UserId  ImUserIdPath  `json:"userId"`
+	Params  MuteGroupMemberParams
+	Body    *MuteGroupMemberJSONRequestBody
+}
+
+type MuteGroupMemberResponseObject interface {
+	VisitMuteGroupMemberResponse(w http.ResponseWriter) error
+}
+
+type MuteGroupMember200JSONResponse GroupMemberEnvelope
+
+func (response MuteGroupMember200JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMember400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response MuteGroupMember400JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMember401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response MuteGroupMember401JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMember403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response MuteGroupMember403JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMember404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response MuteGroupMember404JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMember413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response MuteGroupMember413JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMember500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response MuteGroupMember500JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRoleRequestObject struct {
+	GroupId ImGroupIdPath `json:"groupId"`
+	UserId  ImUserIdPath  `json:"userId"`
+	Params  SetGroupMemberRoleParams
+	Body    *SetGroupMemberRoleJSONRequestBody
+}
+
+type SetGroupMemberRoleResponseObject interface {
+	VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error
+}
+
+type SetGroupMemberRole200JSONResponse GroupMemberEnvelope
+
+func (response SetGroupMemberRole200JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRole400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response SetGroupMemberRole400JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRole401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response SetGroupMemberRole401JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRole403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response SetGroupMemberRole403JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRole404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response SetGroupMemberRole404JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRole413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SetGroupMemberRole413JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRole500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response SetGroupMemberRole500JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroupRequestObject struct {
+	GroupId ImGroupIdPath `json:"groupId"`
+	Params  UnmuteGroupParams
+}
+
+type UnmuteGroupResponseObject interface {
+	VisitUnmuteGroupResponse(w http.ResponseWriter) error
+}
+
+type UnmuteGroup200JSONResponse GroupEnvelope
+
+func (response UnmuteGroup200JSONResponse) VisitUnmuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroup400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UnmuteGroup400JSONResponse) VisitUnmuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroup401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UnmuteGroup401JSONResponse) VisitUnmuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroup403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UnmuteGroup403JSONResponse) VisitUnmuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroup404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UnmuteGroup404JSONResponse) VisitUnmuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroup500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UnmuteGroup500JSONResponse) VisitUnmuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupRequestObject struct {
+	GroupId ImGroupIdPath `json:"groupId"`
+	Params  MuteGroupParams
+}
+
+type MuteGroupResponseObject interface {
+	VisitMuteGroupResponse(w http.ResponseWriter) error
+}
+
+type MuteGroup200JSONResponse GroupEnvelope
+
+func (response MuteGroup200JSONResponse) VisitMuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroup400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response MuteGroup400JSONResponse) VisitMuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroup401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response MuteGroup401JSONResponse) VisitMuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroup403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response MuteGroup403JSONResponse) VisitMuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroup404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response MuteGroup404JSONResponse) VisitMuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroup500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response MuteGroup500JSONResponse) VisitMuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwnerRequestObject struct {
+	GroupId ImGroupIdPath `json:"groupId"`
+	Params  TransferGroupOwnerParams
+	Body    *TransferGroupOwnerJSONRequestBody
+}
+
+type TransferGroupOwnerResponseObject interface {
+	VisitTransferGroupOwnerResponse(w http.ResponseWriter) error
+}
+
+type TransferGroupOwner200JSONResponse GroupEnvelope
+
+func (response TransferGroupOwner200JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwner400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response TransferGroupOwner400JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwner401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response TransferGroupOwner401JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwner403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response TransferGroupOwner403JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwner404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response TransferGroupOwner404JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwner413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response TransferGroupOwner413JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwner500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response TransferGroupOwner500JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListGroupHistoryRequestObject struct {
 	GroupId ImGroupIdPath `json:"groupId"`
 	Params  ListGroupHistoryParams
@@ -73205,6 +76262,24 @@ type StrictServerInterface interface {
 	// RemoveGroupMember Remove a member, or leave
 	// (DELETE /api/im/groups/{groupId}/members/{userId})
 	RemoveGroupMember(ctx context.Context, request RemoveGroupMemberRequestObject) (RemoveGroupMemberResponseObject, error)
+	// UnmuteGroupMember Unmute a member
+	// (DELETE /api/im/groups/{groupId}/members/{userId}/mute)
+	UnmuteGroupMember(ctx context.Context, request UnmuteGroupMemberRequestObject) (UnmuteGroupMemberResponseObject, error)
+	// MuteGroupMember Mute a member
+	// (PUT /api/im/groups/{groupId}/members/{userId}/mute)
+	MuteGroupMember(ctx context.Context, request MuteGroupMemberRequestObject) (MuteGroupMemberResponseObject, error)
+	// SetGroupMemberRole Appoint or remove an admin
+	// (PUT /api/im/groups/{groupId}/members/{userId}/role)
+	SetGroupMemberRole(ctx context.Context, request SetGroupMemberRoleRequestObject) (SetGroupMemberRoleResponseObject, error)
+	// UnmuteGroup Unmute the whole group
+	// (DELETE /api/im/groups/{groupId}/mute)
+	UnmuteGroup(ctx context.Context, request UnmuteGroupRequestObject) (UnmuteGroupResponseObject, error)
+	// MuteGroup Mute the whole group
+	// (PUT /api/im/groups/{groupId}/mute)
+	MuteGroup(ctx context.Context, request MuteGroupRequestObject) (MuteGroupResponseObject, error)
+	// TransferGroupOwner Transfer ownership
+	// (POST /api/im/groups/{groupId}/transfer)
+	TransferGroupOwner(ctx context.Context, request TransferGroupOwnerRequestObject) (TransferGroupOwnerResponseObject, error)
 	// ListGroupHistory Group history
 	// (GET /api/im/messages/group-history/{groupId})
 	ListGroupHistory(ctx context.Context, request ListGroupHistoryRequestObject) (ListGroupHistoryResponseObject, error)
@@ -75600,6 +78675,192 @@ func (sh *strictHandler) RemoveGroupMember(w http.ResponseWriter, r *http.Reques
 	}
 }
 
+// UnmuteGroupMember operation middleware
+func (sh *strictHandler) UnmuteGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params UnmuteGroupMemberParams) {
+	var request UnmuteGroupMemberRequestObject
+
+	request.GroupId = groupId
+	request.UserId = userId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UnmuteGroupMember(ctx, request.(UnmuteGroupMemberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UnmuteGroupMember")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UnmuteGroupMemberResponseObject); ok {
+		if err := validResponse.VisitUnmuteGroupMemberResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// MuteGroupMember operation middleware
+func (sh *strictHandler) MuteGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params MuteGroupMemberParams) {
+	var request MuteGroupMemberRequestObject
+
+	request.GroupId = groupId
+	request.UserId = userId
+	request.Params = params
+
+	var body MuteGroupMemberJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.MuteGroupMember(ctx, request.(MuteGroupMemberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MuteGroupMember")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(MuteGroupMemberResponseObject); ok {
+		if err := validResponse.VisitMuteGroupMemberResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SetGroupMemberRole operation middleware
+func (sh *strictHandler) SetGroupMemberRole(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params SetGroupMemberRoleParams) {
+	var request SetGroupMemberRoleRequestObject
+
+	request.GroupId = groupId
+	request.UserId = userId
+	request.Params = params
+
+	var body SetGroupMemberRoleJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SetGroupMemberRole(ctx, request.(SetGroupMemberRoleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetGroupMemberRole")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SetGroupMemberRoleResponseObject); ok {
+		if err := validResponse.VisitSetGroupMemberRoleResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UnmuteGroup operation middleware
+func (sh *strictHandler) UnmuteGroup(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params UnmuteGroupParams) {
+	var request UnmuteGroupRequestObject
+
+	request.GroupId = groupId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UnmuteGroup(ctx, request.(UnmuteGroupRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UnmuteGroup")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UnmuteGroupResponseObject); ok {
+		if err := validResponse.VisitUnmuteGroupResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// MuteGroup operation middleware
+func (sh *strictHandler) MuteGroup(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params MuteGroupParams) {
+	var request MuteGroupRequestObject
+
+	request.GroupId = groupId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.MuteGroup(ctx, request.(MuteGroupRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MuteGroup")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(MuteGroupResponseObject); ok {
+		if err := validResponse.VisitMuteGroupResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// TransferGroupOwner operation middleware
+func (sh *strictHandler) TransferGroupOwner(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params TransferGroupOwnerParams) {
+	var request TransferGroupOwnerRequestObject
+
+	request.GroupId = groupId
+	request.Params = params
+
+	var body TransferGroupOwnerJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.TransferGroupOwner(ctx, request.(TransferGroupOwnerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "TransferGroupOwner")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(TransferGroupOwnerResponseObject); ok {
+		if err := validResponse.VisitTransferGroupOwnerResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListGroupHistory operation middleware
 func (sh *strictHandler) ListGroupHistory(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params ListGroupHistoryParams) {
 	var request ListGroupHistoryRequestObject
@@ -77288,913 +80549,943 @@ func (sh *strictHandler) CodePushUpdateCheck(w http.ResponseWriter, r *http.Requ
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3bchs5mjD4KgjuRFiqTtE86Rwd07RE2yxbhxIlu3qaHhPMBMksJYGsBFIyq8YbdbM3e/0/wN5s3e7F",
-	"Xuz7VMQfu4+xgQ9AnojkSbLUM1MdHWWRzAQ+AB++8+HXisumIaOECl45+rUS4ghPiSARfGqH4Tsye0uw",
-	"RyL52SPcjfxQ+IxWjirXE4JwGL7g6JbMHDRiEeL+mBIPReTnmHDBEaMoYrEgHN37YsJigTBFAxyGXW+A",
-	"fo5JNEPJjNWKU/HluBM1n1OheEoqR5Ufd9phuPOOzCpOhbsTMsUSln+JyKhyVPlfXqYLeKl+5S8V3JWv",
-	"Xx29hB/kVEtWgLYG+PbzH7/9PtiWoJAveBoGcn58+9kjU/bZnWBhYATYUxBhRRWnIhfuR8SrHIkoJpuB",
-	"e86oS+ZhbaM7HMQEUXJHIhSRmBMPdtWnaBdNfSq3eckeqqGzYE3xl/eEjsWkcrTXcipTn5qPB05FzEL5",
-	"LheRT8cGvGt/SrjA03AexBvqf0FTPwh8TlxGPY7YCIkJKaDFEiDTCbKAhlgIEsm3/v0ftZ3DT7/Wnfre",
-	"13+p2KB8FTD3lng3nERdz37qMScREgwN5aOIRSim8Gf+5OVTn2u1RsmpD3PzbHr6+nUAfCbIFaZjy/Ff",
-	"UIKGM0FQJH930EB+4H/tx7Va0x35ERfwJ9lR3wTYfDFY8OxArlz/ql/k8Wjkf0EBYIEeIb8p6vHaTr3W",
-	"aJadpFpECaI1dvdsp3ZKwoDNpoSKskPzkidecOR7ObCaGpIQi0kKh7/4WEYsmmIhn6Nir1UB/Pen8bRy",
-	"VE8g9KkgYxJpEO98l9jAayMu8DAgyPcM0nvwsIPuJ747QWGAXcKRL5BPue8RufMsFvAnwe4ERSQgmJMX",
-	"HEUsCFgsqn36URNNXziI0WBmHlLPEE+OILG4XquhkEQuoQLhiCA2GpGIeNU+zZ3cwajeIq3dkUsIru/t",
-	"4xK09swqS86v3jjIUYq69TTZPQ0Y9s5hzOJ2vfYDguR0wDVOGBWEip1Tn4eM+/IZuUuC4GQzGSVo7N8R",
-	"irCALwCNURzKOaolC4F/SpFwd/kiJJhvMZ/ML6D3tr3T2N0z4I38QJ4cXA0HBeyeRDsu5gRNyJf87Tkc",
-	"NdwWqXv7wybedffIwaiG68OG2/RaZHe0V9uvHzQOm7g13HX3vH1yMDrEtWHdbXhN0hrt4r2KFc8nEshF",
-	"mF4gn3hn9OnXvVYJ/eyOzhklZ1i4lpV3rvGYw6LdwJcIN2GBx48RRlP5AtqSJOW7wTYaE8FRs9YqJffd",
-	"kWRIZEdNVIZstUbLCuP0ZILF9SwkJbz944SICYnQQOBoTIQUOHyOsKL8W73u+Zv3nW15CzEaRywO0dab",
-	"q4ubywLvV8+V4JerIdiY9Jsl6BV1qCeZn434BzM0JZzjMeHIjQgWxJM3gUVoSEYsIkhMfI6EPyVHaNCo",
-	"NfZ2aq2dxv51o3m0e3i0ezhAW5G8Tj6VR9ennER3JHqhXkG/MEpgL65en6Bms3lYpByWEUv2hOg1rLoF",
-	"3al8/LUfCE1ju9M38ji63qXEcAuhhdOaZwAV+P5zrVa3X5GxGnXjs9JQaRjfkdk9i7yrZKg5fkW+AGnm",
-	"BEfuBMjc1snEp4QD6X+PhU8dJGnEjk85oZLs3ZEC9k1IELCSjb5VECxcT+4e1ZbTu+70TCFZ2e5LLqzx",
-	"8AVHConmDkJe2com7HjR9ieAGUD5eMHlz18YINLyesxCkgf1uvPjdcn+TtUEKyOyBkiD1xM4EutfZjwS",
-	"Ui613+Va7Qj+v/wuO6jNffyyN8F0PME+Gs6QR0Y4DsSqt9zMVbI5PFneA+75tSbM5ajGgIJLig33PUe2",
-	"JQdKSYGdehfl9zw2GsbwGJJ7d6o+lBAtirpn6TqsQJaQrfjRlIvvmU+vlAZ2RaY4urURV8qEksmy28vu",
-	"KYkQph7C3tSnPA////s//u//7//6f/7n//5//M//7f8sQZdIzVcmiknSNE+MNIldhbRWl9LIcpo4P/FF",
-	"yK8JxXQhagp44gVHNJ6SyHeLx1pvPIVCcoltuqL8VsI1JJGDXBZTSWBGEZuiWtlOhbigr2l6UTmqOTmo",
-	"mvIyTfEXDVVN/i8DZs0OZoCFHERffztJBKoX6idL4dS/r0x3zNQ5OBKukWJx+/z06qJ7unzaze5hHoyY",
-	"T9phuAi9lFWqDLesqLXcBrU2dsV8sgjIMOYTIGgOwhxdXvSu0Usc+i/l9y85oR6KiIgjSjzkizzRODgo",
-	"pXghzLqONgPGoIMSZUYu4gOhHovKF3IHvyulJiIeocLHAQdVWlOXDKJcnvfsgKtRNkeRBFCA+0qp+mW2",
-	"EByG6I5E3GdUUugIDWPqgRL6LIRIQ9sTWMR8+TXn8Fy1XLoQMV/5iufmBmh6/i9lZJH7v5AqasO/CA/Z",
-	"HQHria+lWU9isuQLiZ11BIbWLcxvgS/2K5ijKaYz+eCMxWCV6Fe2jwF7MOX3wOQHcvwB4njG0f0EC3SP",
-	"zQwOcFL5NJWMTFJe0Ez5rTbo6sti3Rm5MCuZbljp9OJD6zHXx4GWCcoQTRttzT1HHnH9KQ6QumJFyb/s",
-	"UkfJJJtejyKwsIB42HaBwS0iUzwe7mD1WDlNbT7JNVFyxYNof61WfzpIeyS6812yJsBoizKBfMHlL+/I",
-	"bHu1FTw+A8stYiGKqEdyqwCmFvhcCk/DGXrT0dwNhyF/+SsA+/WlfjEvEree9oxWoLnwIFcaoya/5Bjh",
-	"IED3E0IRm/pCEO+R6HEWrMpXCWhEeMgoJ+BUfIU9fYvlJ1fZfuWfOAwD38US8Jc/cQl9RkCTT3pqb52K",
-	"hwWuHP3j18rIJ4FXOaqQKfYDuWFKrZbqe8wFGhKE0R0OfA+RHfkIwp4XEc4rXz9lH9bUCQ2ZN0MTzBGm",
-	"iEQRi44QjHyElgznmD06qtQrX1fdqI6cokPvSMDAcPDVmdPHEu+oUXkBRF8eJQByjAZyMwaAqFzbokng",
-	"cYQFAtZQlfCcMDoKfHfDHT80O07jIMjumxZATphHUBORLwADDiKCvRlwy1Sq/ib7o/gTZ3HkksL0sOzX",
-	"LBr6nkfoZutulq1bbnP3zFANeRyez/EwkGoW0/YbHIbfDC1iMZEyqouFFCeGsZB6u7zO7J54UjX2GAAB",
-	"m9ClUlbGAQy7yUbspleuuBG+HlvdFrRlLpLvob1R3W3gQ7I73PdabrO+/S2RQFsiR9gPiKdEMQ0kcnEU",
-	"+YQjjDLACYZ+jpkgsEHnTLxmMfU2Q5JW2d5ICV0eywjG/kaLP2eIx+A9VLfAUR4NCLrQfg3ARp9ygalL",
-	"kMcIB7Bgy9DWjzc/nH3uda4+dE86vW2zH125yimhgnibYUy9/Or4XIPnK0D8dC40I+Kb0gozr/ppKDm7",
-	"vjzD2A+EnB+24BLPAoa9a8be42hMNsKM+kLyMfIDgCSQ40uSgSmq11oHu/t7tZpyJH7LnVCOU9AbNUNh",
-	"d0RxmMCf+moXrhk7w3SmuTXfaBcapcxDMKYVKSHINBT8GEVERDMppezVkA4h+VabcIWFXqokGGpiY303",
-	"xjPERgYMCdSVfGinPdKxSsqdCbuS+cXiKtYjCIbusVLt0jXMSXUS0huKYzFhkf8L2ZAolV6/qc+5T8fy",
-	"4LUEgQS7JfRb4hpMgHR0GBZxBIivIXESOFiEyJdQSsaAfDeUx2HIIkG8M+L5GJwrG93D3VXuITBQivyp",
-	"NoR+q82Amw2WJTkjGyEMbimUoYsTTL1AqhRfk6lVNJ7SYTsg6+aMl2Cg/5v+XHXZtJIxBiSycTb4IR/r",
-	"1ZwznDlmNhO/kU7WUX+hnog9n+UHLsSQ1cvHvcSc2837bYECgrlAB8id4Ai7gkTcUZYRbH5jlKCACKH9",
-	"EvKj5499gbbcCXFvlcomEsngGLVqNeVOuvd50c3Km25EAKKFqzkoX80VCywGp7N291ziFliG1IOS0AsU",
-	"kbHUKyOi7EBKPVNiC8CoECRjt0ARC7SSSaU++A8Yu+JU2qdn8O9p50Pn/cVl56riVD50Ox87V5VP5eBq",
-	"3Uweqx6uc95+9b4jBfXTbk/9aX3fm/oUPOGlnnmpNYvEKAAOI5+LCAsWccQJ0datMGIhiYSvdELtBW2L",
-	"nBrsYUF2hPIyzoHi+Zyz4M68NBf8QVMXFhjfkuePkaQDEKeCh5xQsQ1CO0aBf6dfqGbvTxYK+aaU843u",
-	"PgeViTJISXv625RIpnIiD6Co7eetdRYnitHFLcPC5bdO+TVrbPhHJgJCB0aZN/OgOZnTSHGADX8irsjj",
-	"gPE+4SC4GIE+vtC+jcfkjAhc+er8Wjz+lKb7gkz50oDZFA2/JhDiKMKzuUWboedX8mluLQntXnlNKbWf",
-	"W5NiOauuA7ayCDsMsQBw5XQuczcb0rHJfcR3WODoJgos8V/TUMyU2UiZyDmBAebwcpM7TQIiltxosyy4",
-	"0+r5xTdav7D5naa+e0utYYwr7wWjgU9JeZCaMCHJYHzKMrmPZNhj7i0RiIVSiqJIisyJOkfZfWbCIWMB",
-	"wVTOGPPViEISX5Cs0smcfvYUk1WUEgWFj89LFfSdeASykK7meehCZjfXIQxhaCUIOAxNsKoSN6qQh9Ej",
-	"UvQZJC4pY89+gQYcfnpHZgOQRnyKRvKWQRyyCT1S/i45cOr9xWHIj5G8DrP7CYkIIgGX8i2ZwThT5eja",
-	"UgG8LZg5wPBnKu71KYh7g+++++67ARoScU8I3VbxSgVKpXInVsywcCrJmud3aa+FJuQLNg6uFBqzdscA",
-	"T764JBTq4v8Uc4Gm2CPFON8mltC7Da/+aNQxA+0iUiTphiSPEDBdCHiDwPQpk6sT2kY5N5HvrebncdDg",
-	"V9/7qrBnoF0iA7lbqaPkj99+t3h/5jwd5fJOCvuphPtEJeHMwWwQ1w75iMVRgtuORl/EIo9EqHvmoMub",
-	"3lsHve6+7zjo5vK0fd0BX8hKVEciFAw8T3ScShx66x1z4ab7GXEtuyzHIH4WozO7kCfcKRRW2h2GT0/h",
-	"wnBNqtalYQy7WJhs0aV4HRFJ7r6IY8k41S44xtuFbgkJdSR7HEWECpR5G3C6X+lXkBsQLGmAWH6TMrrj",
-	"br1hEyUWIvU6inRh72DgksPV9HFh8h4EOWCe5OZp7VnejTDmE0fZSeSeqF3UaX0LE+UyUTr49vM/2jv/",
-	"hnd+qe0cfv70a9PZq9vidQDe5xMgwgfrE+EzKRJhuIGgUMYI22gUET4JZihiQkUnm4cdwwurz8KJ8/i2",
-	"LHNm2e/lvG9ddmWj2hYCXXJB1a/PgTQarnXRRrE7a46i8YmyEcIgdR7nJMm8AKX5sJYiwTQmJSmrSkoo",
-	"OFhzp5NT2DLKT+EQW6vKHAmgdnp5S2awrjDc0Q7HxKLNU8ev3oFjtFSezGPzvlsnUmI8rOHhAgnH2MEX",
-	"xkplHrXiZnYsJ9na7AaUoiq8+Dy4qqWsTZD1vc+/zQV7sIy41mpugPmeTIh7W8LSE4VM23wMvwazuDIx",
-	"66iNJFAkIiiMCJcCECh3oERMMFeTgQE7ionFaDvBdEwCNraaJT2dAGo1Ium4EJhPAdW+fPeCIzzkLIgF",
-	"QTdX73MGmzjybXdixCKXKDgX5HlD8I7eB50uN2bgBaPHaISlejq/ZvjebltJnsssPPMzn+DG7t7qi9a5",
-	"pLa80dXTNh0VG7rypBD/6lPlj8pt9QLyKFhErOcJMRjyVxXOuoWDezxTNLF70TvOxgLpiLOsirq9ylFn",
-	"Yo2WXbcPmUfTN8/tBvTC/UvPNo9dJfQwcyGfgyZm6cF6lETv0bxCpaIwV5biFhOBTawci+jGtZVSOGig",
-	"ihcMMSeqZgEYIO7qL9Wt5y+l+sJf4vD2pXpSCWe6DILGTF0BIYNo6vcqDm8H2saclDEBhciCt0utyQWS",
-	"VSa8rHAdpz7tGRf5h/ztmPMtlYCVGS1JcVk5k8WphPEw8PlkgcXeV4Z6MPAlT5u9nIDvXWjb+T3mm9vo",
-	"dc2ES1UEYWnGQP7pBTT7ukilS/GgCOLDSfe1nVhbIUBb3YvetpWOLz96nriD10izyLODdW/BE1Fzo4iB",
-	"hyOTxJWdPj9klqLlL2v5hXPSCOkCHjpJxobCrzx5y2xh3l6XvVcljEfP/xxMx7COjRjOcxp3EsAfauPJ",
-	"rOUZD2ADi49+8wai/ywBK3Eg/BBHQgps07xbJ8NMcRi+TCuvPJ74kCQzVfLG0LpKMp1npX5QTjaPkdmW",
-	"rPTpJBldWjbNkcyhTzEkPixXNDSkoCXYdIQFzDkPbpdygaGYjyZDHA1JwO4lY8wqLlsZEIzhBJS67WOE",
-	"BZoyLlCGrBVZQT5vt6ESd/O5u/XHEgvmmXGyX5ByXYiPnKiSRbpgEjfVi2CFuuARYtQlqQCxeHH1ZRnJ",
-	"q2syBSTqXvQcxOBRHGTRyiII5hLcWwffkgfaElqVis8n7J4iwUAP5qpGn7Y4oXq1XoV88Ae4HdZirVZO",
-	"Fns+O0lJeUF5vTntXhwjL46wLgpl4nHnCY95CHL85w9fRfRmha3ybCsrysQKW+aOdZ3tioHTJ5DaNiRT",
-	"u86imz12WE5JjI0rCVKEdH27JDqlVDz/FiEzjx/AsmS7n5yTZ496DTaeee3ZhKkc6A+Spgqrec5DWFee",
-	"egUZ9xlDylxJQDLFVPhuQo7P2t9fXFXPuucXV9XL9vXJWx3VTFOmEkZkxzC9rUG92qjWdoZE4Gp9sO0g",
-	"uQAcEa9Ph7Nk+B0zfBgRl3iEuuQY8lk8NCUCyxWgrcFfoLJpEuruuiQU8yUCJUuoz/OEjDK7VfuPf9R3",
-	"Dj+pwgs15+Drdr9fXfnbrR35QfmCdz79Zavfr+a+2P5u+1+tOvIJDoJSRnHSfv/+M3AL8FHDxw/d087F",
-	"vNEaB4EiK2tVNHTW4C+JNj3Pl+XsL3T+bZ4bd88/dK87pw5qn5x0LuGvq873nRP466R9ftJ5/17+2Tk/",
-	"lf+cdXu9zmmBezcb67EjvRcJyDYCeYJD4U7wPC9y1Q9lZQNUkh0UARli91Yheursy7u+9oa1UdOtkZ2D",
-	"UQ3vtNzd3Z1DvNvcaYzqo73RvnvoNaxBVCpbo2SnATyEOcLo8vwNgmug3QrpzPLbIxjmZUjHx0PMyV7L",
-	"8T+8uri6r717M2btdrt93ruZdG7G7Xb7rfxPm520/y7/re/91ArkH9VqwVhvH7ay/EDMnpq1LTiSJyeV",
-	"BhXWIJFJgcNMqkFSUhEqdlnTDE6gsmTeSl0krkpXe8ENcT1OE4ko4WhMBGrV1pZvzdzX5ItYoWytU5Fy",
-	"7mXMJ6p67RWRGp/VqP75Ll3Lwl1O55fSGnz6HFP/55h89r313k4L5n6+XR6akRbg1cp5gIckWG/GMCJ3",
-	"Pov55/WmLhkEAPjMos8b7x+fy3RJV9mLXZcQDxzf6bevIYfYgpZFrM8v0HpRDW5om18ZdvznOuTF+2AG",
-	"XLQf78kYu7OlN+bD5hfmBrayu/FOvnva23K6zsT2Id7L2S+i9obb9hT35N2Sa6LRYqXL8p/igBfuxOoX",
-	"pRD0kd8OZR3s0hFbCpllUHhvTqNOf1oVODP/ojtsK92RlDxXRe1ZlMbpppisa2XdEy6QDlVKX62uEClf",
-	"7mO+em/93eftO+xrD5bVR8vPMPWwYKqM4PwDCa7MjR1i9xaPk7LiZb/3yqxUFmPmhMWBdxXTVyASZbbc",
-	"khZU2FvbU0UfWmYz8iu3DFcKTX7T89uQX7TZPEvAuxlsEVqucFs++2tcl6UXRY22HKTSO5KVbDZG5c/a",
-	"PmnB5c94GTJ/NuVrSh+YPhDdP0+W4Ptnvi7Cf45i+llpAdkdnKuPUiAZKIopNKaBYE31/rH8EgqWsXuq",
-	"KynaQ79UzWAzbWR6dcxbLxVqFE7XUg4ABoIYO8YQC5SfAZKnioAfI8vkJr1ck0dG8ySx/E5nkKJwwFbg",
-	"F216HoMKKFnAgMJ5l9112zY7ubtiv29U/oztySAXlJgSzHc+uVe1FxglO4LtMApV2VW2uJsZxhr1KFaJ",
-	"wU1r+zsVL8IjURKgSCHwUiWpkHwSl5W3BZiLM1PCYlXN37zw9ZOtJkWAhUQeXRgjic5RzoBIl8egRFXH",
-	"KQ3uSM8h9CktoyURwV6P/FwerSmlAYI9NMXRLdrCSR2nASc/D7aPUc3sj5j4dCxhk4+vGMGYlPx+xHLj",
-	"83efSoiSPP+Ci90Ufk+LzRRX7SBJmSQlIl/cIPbIqqt7aLJZpiB6prVFFuHyi0tPMzlzg+vLcs6yV/Xp",
-	"DVlZOrGONSvz3lmsIgEeThymsSi7LFl03eTo1NDL9l8u5VnPAPZyw3N4NhdYHoke5AMrrudZD2NdL1j2",
-	"3SuioooefikWsgnlns4xipSaqoiiDfjBMjq+bhKY/UqmFDM7/LIrKjf2WbECTvYBWJGp+JoHhNsOWb6B",
-	"4hAJBu48n0o2KLk9yOw5ieBYl/xAU4KpkoWVOGPFgCV9CubPAIIH0jLTpctwVwjigcJdJoSHmCpeC+Pk",
-	"shW/MunDK7wDETegXqV1tlZ4LSnLpcK4lmeapVsjny5iiKk9lkCRJLPD4I7aNyv2q5RsPbjNAaTKWCT1",
-	"YLam2KfJJxZly2dtm7rq3BS/mI9bNHXEc5mDzdXyBslqJdlWSAefK65mi3RfFQfUkTgVobuZ5DNbG6tR",
-	"SHj3fG1Ai8TQgOBkdtpJ8COPFJk5l6PG05PFPGauQxRjLtg0E8SAPc9XcR+XGTCUVlUIcLjpXV+coT9+",
-	"+x9Q/+f73sU5UkMniX4eGfmUZLX/dMtOyZS9Z2Pf6kmFKgaqSKMpAwNfQe6cLxAXmHrcdMJ4ULivKvDI",
-	"FwafKUi4YCFH9yy69en4GBJtkbzfY3nLk553qrzJajFpqs5l2fq//3gNppdBW5feBNZ1hF4RHJEI/fHb",
-	"7wPEdGET+cLLP377PVMEYUH42ortmXK3RZfkTLfLSePc1JZ/WnTKT34nUvxa4zokL5Vy1SzzWjNcR24X",
-	"LY2PTfD7BTeduaCeTTYiB0pZ4MB3C5V90u8fFjubQJhhj/ZTLTit5vE30xYXqnlgriN/jREn8wzkY0GW",
-	"PYuAI96SpM5DYaG3n3/8uenWRq/r8Q+3u99PG/jwg7jc5++jVy369/vOweTf9sanhVj9Fc4mXdE8X+kJ",
-	"PJaPLdnabHZVUljkU6bGSHXn03fWOLJUCrNixt6OqiMqBRPVMwuKiWO/kK3fOmgc1pvzKbqfft37unje",
-	"yzgKGc+FxFx13nR711C886rT61x/vmz3eh8vruTe9m5efW6fnFzcnF9bY2Vg3A8k8ke6FO78NbKIJx65",
-	"Wyac3MGYtt6WbZXdK/kU0GTUqNV0XNcxwug+YnSsNlB9yU0kzpLCDSXCYwKI7XbMLf/Jad/8AaxBAyEc",
-	"+puAbD0yqqtOLDHhrgj/fLsKHrsu4Wm3f/kmVHPOLtFSnktVIlBuD5BtTMcQNME86XHhc4Q9j3gohM5M",
-	"6gmLhd56uTs/xzhQCuLb6+vLTAuqBCuzjQizebaptT1TM1it1JrNWRIA2q/U+hUpROh3HdSv1NU30D6h",
-	"UNymSFvqn/5leQBhIR3RgG69Obly1d8O9V7Lw1UrBL9bq1Zz0lLMCUquZHSDsVQji6+lWLx2YY3Ol5C1",
-	"OSdWvR6E9SSGMTmeJLizUpKY1vkiCLU7/j4aZdRjAm0NqiEdD7YTQ4bpvhngmLoThLnOkEjnrpZMO1m1",
-	"VbmDVERqHKV5xKFURlRDLytz/bzz6ddW087bbm2CydnpLtqakC/b+ZmFLqQDzWxMzzpgFjEvk6WtOcZL",
-	"6zhMKgoyJ3eKajjrhfgSsjNM/ZGWRS2tj/WvqmmCXlYYMcFcZquIJY+Or2xRTtHQUkhwlbQd4+FOJLyt",
-	"bu8CHezV6g66uT5x0NQPAl9nUG2vrjmRLyLC6+mrA/IlZCoWanAEwMkvIimhwi+Mjvxx9SfOqKOEVF+g",
-	"CYbYXasCW1aSUnmZdHM6kYspAhB06IU3yGfoxZAYbvGtyiuXkIKVD8ukWZTv0bLIjsogldB1PU3wjA8M",
-	"lul1WTcniqk8ug+lYSS2rPhsvnlhgPxGOAaPM+s0OGG7RhkaPUdOdb8uazNR0+nKQaqzRtKcBF5K+lmh",
-	"LaxEhBAL1Vc9fYgXCvsbCdJSit3C0pf2+Fq8q2pti3nuaz8gpUksr7sQFr+QAeXi0XcXmBSLDy5RyZ49",
-	"KVJrwgBH2c7ZI6gKO1RgftQfjUz3Y2H6b+QVfcXKfwrJuLoxV9XD5is4HSdsDyqvAxqtW9Wp3IahMvCl",
-	"NIyBrkIZEPm4gzw/Iq5g0PdKDhWGSrdfij32QiSvSmtErYQdBSXBFO4xYUKLKvjINemKPfIY1C8Dta/y",
-	"UakSQAery5tX77snn2+u3it2wolw+jSVMkWukykQcVXOdMK4QFsTRlksNwH9uPOaRfc48oi3cyk5OzyV",
-	"/fYt40KXot5EIlHorqOf8oJJaRFXg/xPrtsmt24Nafo1i8YscSSV2vY2cIBZ7QPW/VKHVU5pL64+tq9O",
-	"wZyuqp5TyXDG/h3haKAJeNcbOCiNPwK/s0QscpxpLCOvNUcDFvljn+IA3hiymMp76bIQhERfVFFSVkB+",
-	"DVA56nfl2ySeaThMvriEeBzV95oH2YroSoiSr4C4DENI7Hdj6IU/8qUmIaKYQlPAwXbaZdiAgZFZtmmJ",
-	"BwU3R2qvVJt/FJERiQh1SaIXSD2FEuiCKkdyEIeSxz7lclD9tlRlIK90HKmGBPmzTnZ02XmfJQ9+dSpm",
-	"U5ciqbmaSZRbAVHS6RcgS/q6PeYg2cWReT5BDZ9y3yPp9qrTeZzQQbcMhyFgTe9QBiW2VOcLDYsDx2d+",
-	"yx6pPOwUbbedLCIBBc0g0zEaEeFOdM109QoaztDA9waq00YQaER/pFL3kl2XRGX46yHRlI9X2fIz/Rj4",
-	"iUpmTjakvI/HQG812KqYancuLz6OhJEU0jNbJU5XCpR6MzRk+QAvDXaKJ3nBPgXZivmRT6j3fGUmxD1D",
-	"Q+LiKUEjAIU/aYWJiExxdFuWmgJhRcZyAdAlDUTTQsVmFRr81SJ4n6ayhTrcZwuP07j1sMC4dA1PL/mk",
-	"27eO7ANvlUcJbUYJbxKEsXW+laJLieJCvWB5bUZTCkLq2xGRaylUaLzsnJ92z988oDjjgoum4H8BVSnI",
-	"avdHX8Pl0kSPuT4OrpLHVy51mHsxLXgo2KKTiIhL/DsSOeh+wvSu8nRTuZ09FnArXVvu6DNzJ9uZMfNn",
-	"SX566uVUQa/smS6VuR6b3qtnpmkJ+I9A2jIret7DWJfQJT0g/yn6xmW6Li5a8Rv92Fen8hPzqcmIK2/J",
-	"putgTfEMYX4rxWP5HtpKO0v6XFWlc5UxIW0li1RLxW17GtmyVpBrtH+kTFibMVxnElbUM2jIcOTlaezi",
-	"rnVpZ8lVgph03VJ3Hpb3PuiPumqh3jAAjsO+cYIjd6JUVmhzZ3Zak8NVROW57pZZUUlvUnnLSw35MqEK",
-	"MEgFBS9B/uXl/9ZHWgVy1ytrcgUd1dRDHA2JVEp5Bo9X9rKmBzrFX7rqjd2MbzxxSlmMzStUWEkxNvNe",
-	"q3ZoK6+SxajFJTdtDZGyW1Z6nE9OeHXj0jWJrU3saGdS0hzkThgn1LRugoZ/kVJTcr2Q8y4SGOBzrVYv",
-	"9ftW/7bz6de6U2agBuC+Zwui+B5G0EuoGlKNZDSh+OeWfzUgr0raygBNkrNDc9aM9JiHCfmiDKwHSeCa",
-	"xv5nEcLjBSI4xHHC/vFbvgA3FgjdKRuJ15K3X82Wyt7Fm/I8hCd7VdelQZl3n00In1/Eg+Rw27qe/WA2",
-	"ksbPgNUtEUvm7rG8IevR5qzlbaPsFIDW5KY8KE5+mYVM55Mkayy9lWrvnhen9fk9Ajqnq3keTM7s5mZI",
-	"zNuexSydE38fJshOfao/1pds9woC5POizWMgzPOhykZIcqWJjAmfv/h4DrHz7dOz7nnFqZx1zl51rqzR",
-	"8vD+ooZhSrjUAcmC6XTiYySkcI0CMhKIxQJ6x0qZ2o/QHQ5s3dHW1AafUpWyqE5zmN2dlqdeUpMz84Kj",
-	"MGKmA86DTUHLd2kDVWKD4MV2SYadahicVLKVO3CMBr9+HZQbU9INXd9hlSppbXu2UUnVobW255vyX7X3",
-	"6/SiTtDuyclRivBrkKMU3C8+V6G+hSiX5PtlyS7qwcV7As88387oRW6yP92pqeY4R0tMyrZgyIenjlVS",
-	"0RALFxpPAylOKK9qLAvb5dNx8vajE+RvTTdMz5YD9M5/pfqbEOoyXe1nIflYSgYe4U4vRER1mq/kAZWa",
-	"e1a0a49UGdHVHk6kovnKXhHhcSAgM0g+hTiEWGmLM8dT3e1/ZRtoYa1SWryCKRZ0+V9pFUXpTO9WOkiy",
-	"JwbSVY/i+QhDFh82pw6ZPbbI/iWxWR8nyrYJh642zhiwYhoQztFAoQaE5HSuri6uSuxZZmIjVZ5cddrX",
-	"ndOKU7m5PNV/wftWwXLtoA494eJ48WSHLks8K9epP0UTSt14W70GqcCGRCovC2QGg1tguoRGrqf5f0NB",
-	"YoWdeTYdrHhCD9PGLKt6vlud2dlNLvUiLUtrDc+gZ23A1q9IGGBXu9LuJywgaADDDDSj/4bM3K6a9YiQ",
-	"wo9F3tSBaBc0mFn5pCl2OTVlCCnRDZ7Eve4SJk9jmIvIWyK6Zuf8tBDeZ8DlZKvWQmHzVorDU59m8aTu",
-	"LN741VTsa39KXvuBUGbbom8vYC4OkFTcksjdX+TZbUHZMyPagE/vBYefoFIlpujq9QlqNpuH8HJBs27V",
-	"LDULWl931B+N9I9r88fR3B+ma8+nX+vO4dftf936t//4x192Ps09V9LKpzvF4/I0qO5Z+818HtSE+OOJ",
-	"KGm+k60NvFkik5jE0yHFfrAyIdko9cmp3PuemCxbhiVDynax3jNVcKB0K99fnLSvuxfn80RT57TlF7Bb",
-	"b1iTIoUvYs8QKwX0YbbF4s6hrQ9SwOh4/sX6Qe5N+Dj3alkS22LRKgE0O7d93xYVndmoMtvGlWqWFUxb",
-	"AL8RWEsKo+UrOhkhcFk9p2wZtHUqn1kY7fOVenqQe2pB8bS166WtXoRKH9oKZaiW+7Nt5aMeswBbBv+e",
-	"nKNncX8Nln5GogUs56xz9aYD2WCc3JEIB6l8lEkP0+lfTiYDCHOTsV6S8LS6ryqftZK4q+pL3FVORfgi",
-	"WD/lt4gyMIiTBdx28pkUqUdIbYLyAGd8rC7X0iCW0lQoZUAHqRuKNZm0LI4icsduc0L4w3wJnr/4jaVr",
-	"WJDYBJ6nq/LK4VBxHJKKjpMgP6ZDVTHNIuo96FBpcVyfSwWFRSjEkL2S1lC1NlKeJ2oAmrUcbwrUUa5E",
-	"OrkjYHH42aTQ6AlfcFNtXil8aMsXHOB2kNxdxKI+Vae2DcYL+e5HMuwx95aIF1z752B4DomMM+SLQjbu",
-	"nMhn7Wz9zRPJNPLZS3vzsuLG6UYpeQhkf5+aRL5cZ4JV+BFbxSq1SZ4ZhyrGuTISesELKEfH88ur7Ng3",
-	"hJJ7aI9Q0GMgQXbNfpeltpcUvqfmZ2U5qwt5WSab1pZRozVC31MJq5m7nmn0Wmu0bNXr6k6jZg/01NM+",
-	"m6Ut2akHWdgyq3ius17XonaWUh5jm77u/HhdcRJVGTrfVpyKaXmrK4lk1D9VP7biVM4vrruv/15xKlfd",
-	"k7ef9Thp+1zzIRlJ5RFXnMoPNxfXHQiuuHrTsZrAz7Hw7xb1Q6bwALjETMvirUyDePQSnbxWTZV7ExYJ",
-	"PVIPJtg+kpIWZCizONK0kSMV2gXtkD0m+MJ+ysdJ+2RDWocz89fW1Ofcp+NkYKUtYY5q206fSvUDqmoW",
-	"OjpzM2R2Hj7fVLlerS1sqpwaUwqmlV9rTvPrxj2Tz5nwR7NSsVfhgioqbHJEVN1QbVxa3AlHmB6p68iZ",
-	"8h0b/b0Iieqv/J6N7R4+QkWUFN3CYahKtzLzHgrY2KbP2psBfZxgFf3tMVroxGzIpeJmSVugqudzzoK7",
-	"Ah3NP207BOwKVhqxnC9inqljpdbFJB03hWKdjEN5ZnrSpJE4vl3MhentxXGuO+ft82uEC1A46OKypy6R",
-	"gsFB7cvLz73O1YfOFcKgoEvdJwx3dBEMFweBg2568uckOAj2KaFXcqaKU7m47El6lQxXcSryNSs92UBA",
-	"94jQ9ojVzfuvsSs4wkMWa489oIxK8gbPYlrdguMZ2hpFhEiEmW4vqFT24F5EinmDkWSi4hwgHYCiLRpP",
-	"SeS7AJdEYOL6UxwgtQnFCliazc/bIWDyErSYEHTrUw1AdvL8RTnr9HrtNx0HgRIAncsvbs6vHfSx8+rt",
-	"xcW7PCT66aXGC1+ZKAzSpvfHMZc5B72T7bOhj39ZFleW1jybOJMjeA+TaYrreXLBZm5D15BuLkK+ehHw",
-	"TEicN/Xp3+qNZmt3b/0K1Nnq4OmYkH/zNEW9L0LeE1j4XPiuJaLlMsBCkpCde98jShYhET9GHgmIULSX",
-	"O8mn7pkh3Sqd0nAqL8mxjAjQLzWQZy3jr6UtCzDnc2IbT4qPOSr6gE9UrhJlYkW9VK7AIiOGoS5LZEDW",
-	"a1xxVCjD1oM6SyVlzEAlCgJTjGkYsCFHWyM/IFyyuXfc0VVJ+baDCHYncjeFT12RlNHRuwgGpxXhgvHn",
-	"ITo1Q8PvRuoCzzjAt+LoY0Ll/VtcbYWneITuSURAco2LW7s8K4/bPHYG0fJHZ9BwxWX4JnLAPkWC4jb8",
-	"gFAvea4Sr1acz9h432Mu9k/xzD5tYgmG4rzcpy5BU9+j/ngiP35BHp5xhMcMbQnm4VnicUl+Uy6M7TWh",
-	"upaDrQ8RwLDiVIwGPiUnjFICnNW+AYn1TV4A86RK06bsXookct99ygWmLll188OYTwjvWfWSy5hPQB8x",
-	"FdVzS4UUck0fVWkl4qEtqRyGEDudFupZdcsjqrRObu1E5QqkKaAmDA8nfkretqVxqx+cpPerJufwYaXB",
-	"rX13eEUT3NwlK+Ka7UYkl97QsDyNdXKcI7uTuRO2oVqebC3lkc8g02Q59BoCTSIjlpS5HUuJOhOshwKf",
-	"i+N86bC0zL38cZ5fh9ZYSDmzNmA4CZeCyqe1FQ39tuiJkkcFEzjoBGRKNCavZIwWOJBQ8k1CZUPVgVSX",
-	"zszPnxvbhkxGospa0drnp1cX3dOKU+le9KwqqKREJxHxCBW+KkSYPwdFEUocOsq/1TEe8oLWeXKmq0KS",
-	"6M53Ewe9VYcn9M6PGJ1qamng77XPT19d/FhxKpdXF6c3J2Dr+2StR0/HJAoj3xpvA6sb+Ymz041IWisw",
-	"IncEB9Bp1w7bZMrbpgmUrTB8yS9hxOTR2NTfZGte+xGBKq/6YaMRr7JlguAyR9sGWTJ3hHqqnvVC7TDm",
-	"kw/qySLu6gHyR7EsGSaPfU9OAQvIvw4JzL3ZpWEsFjb+0OeqNglqGKfFYrCYqIKr4OtUuow/ppL9zNPF",
-	"7H0saBaX5z2FVcp0qJ5MzG05aeMFEiz03bmKyXtL9Up15XtwheZheHvT/tjpZqFQz+s7V5jPHo1VIAW2",
-	"RX6c+O4EjbEg93iWsZZCWIgURwNGx0iwrIFuZVKSve7LVufDKbbD8A3Un5khzf9VAaWLdiwmZgd8b7u6",
-	"puadoS5lR31LZrpdd72WqaVbnKrZWDpVGPl3WBB7B65kvmp4oHZ5h/tjKokmtOO67JwVZjyoH9oOVxM2",
-	"LaF9z22W63nqWCCHqgmY0iK3IB1JkC9i2+4+XUA3yxbZDlV3NEVbIiTf0Mbndfb061KC997/RjUyVrLP",
-	"Fanf5u1l5EinJPDvSDSzlGcQgkxDmzLwlt2jKaYziOLlWQp5j7mq6eStKNd5RGLIykFs6vFre6zaGVTe",
-	"geAMnyK1uDvdJc/G5u98j0RLfNZqXYnPOhvFs4VDyncknX59kui+us7927MeSoq3bOtOIqZ2TkmaD+Z2",
-	"f9AM+UInEDlSm7tX39xjX3BV5BhFRESzXHmchXOlZW4Mlf3hpnMDeUTtk5POpUopet3uvu+c2nOKHpLO",
-	"+/gyTIJEmdo4iVyTRZlMpRy9306K5qsIPea2fDNj9pNb+3M04CHW/nXJzp2uDzDvFr2zaJCvccBJGkmn",
-	"yQ3HvpeJ1/U5GjNKjpHS8BG/9UN5VWIq/ED+AYF3Y58LEhFPxfHayyBu5OFbSpqOIVZKVcNrgQUlwPBn",
-	"KgEgHLGYemjw3XfffTew3t6V/XhhRrNciALmuYfe7HnyaVqYqk6fIAwoKY9rMe/xiYGfIwPJHpRSBI1x",
-	"69QCSBH4WVQffXc2unH/1QiX2oknI1tXQD2iknamC0nAdUKmRFau6J2+Q2N8RzJXZC4v6nC5frfJXX8k",
-	"vmsu0vxVK7s75RkiknCnfgqBBVHtGzjyFI/yCXTdhIk5+iv6OSYx8dBf0sKEf9Gy0sCaQwLPWPxdyeiZ",
-	"0+EvjK7K0RaLDAgzNSnfRoKx2xXl3I0ZSklJVUW1kNkIVb2WT9CYEUNa16pxsGA7sJE+QdgcM+ahLYXI",
-	"YwhRMpJvREYxh34xDLmJfsIdkE7lUOTLBMdcEG97RfDkilYMJoXYcfm8g3Ah8qS6XjSpwqiFewLuPUYJ",
-	"mhGBtqQgDpZzEMXvWXRLIhDUM7L5qis2JS9LFq1jAtkIKQZn8DK5hnzbmKf0SCvNWzRnq23PQpNiY7JB",
-	"TnqdMoUhFse3pJf/WRjn+tk58q1evnFCMQRBasCKQKmrOJyhgT6dAXQKnBl6pU5o4CDyBbsimEHcqFIq",
-	"LRUPhtgra/mDwxD5LqMvOIKnklhR/6KXUM829SLme4aWqYs8kZyGUWLHxzSJUv5vWWbqkHkza4GvZaZI",
-	"FgQ45FaV+zznW00K00CZFPOevPGRynxXcRAq14TRcha6gslucZdMW3jeScwFm6IQz6BZnOmOi8MwTbuX",
-	"G6Ja8Cnd5fvexfnOogT8LKbYnL6J8qKlaW06TYNPkWDKZjxLslQSbtY7fccTYWOaqziz7iHm8sAWJoI5",
-	"lZj6P8dE/yx38qtT4VLLKaHsoAAJhsIAz4DZQ33tQbLDfMYFmao2RUUz+LzZ0JqEtnyBQgQ91Y/Wbv9S",
-	"pupUFZ3iGZqwwJsz2is2QBEbjQKfGgQ9zkuBeo3KdsOmvhAlFrTkijZa9cNGrba00yFfUJdda2c8xZkH",
-	"VWLfBBNKsv2AtpRxkBsarSOGr4faC0TcMng+JHK0rQQOz3o8sDBSJGx6nmAl3t/L817Fqbw+Oas42nlR",
-	"cSo/dtsXZ12IVL5UKRUf5D9vL84vriD7oftvN1Zj3Q8xE+UZppA9oSPtJVXVUP4sX+KZLoPz6abzLAte",
-	"8pK8yZUz2DaJ18/O5ZRH7xuKWV4DXvfkXyh6TLEfnMgHs4nl62ThlzdLVXEwLzgYjtEWVnkbFMLoMbgw",
-	"th2EA66QZYp9mnGneD6XRBLeXZ/lZeNXV1iMaZy5vDSAY9r9l/YNvVIJKZcqSsmSVmGyZHL9zNXTKGKx",
-	"bvuaP8qIBQGLxSWJXI3qi1Z1lX/a6vbRYOpH55HnwTPmir3nf16wbb3Efl9QUa7ar68RHgkS6VAwB0H/",
-	"2d7bzqkSQNK4sC02GklJYttBH7vXb0+v2h/P1TNS7PIifE/RFmXA6EDnUE9nCRXMV3EqyRwVp5KMZaVF",
-	"V4QTWwfWuYQsco8MOikxkPiqjyEIPAPQrwaAeLopucQ4i8r/NNd745tUWndB9T/gxFTLSNpEj6CJ7U6y",
-	"ORKEZfEAe8uI6cKI8CvfnVyTLyLDQtYoUWWS+TSLAbevx9x4Sqgw5Si3sskbGF1GjJMzP4oYNJ/4IfaD",
-	"QLJNgZM37RkuVzrIz+JWCFdoaNMOw3dktrG1JrNsW1N93VTaWnfY3mP6rv4yotBpmutW0xgg1I+or4zV",
-	"LffllHlxQLqe+vJfdXD8X9WP+pNuWV1d2i16DY/DFFMPCxbN7KnlU/ylnURlluZUEy5MQqZJxoSu2iou",
-	"JoqlukN1w5ERRLeiwJ+qILClZQ6mPs2DsAgh8nmj8m29r0spPT0zTwJ1cG/xmLy1tmuXi5a0B0KL9ZNo",
-	"gvnkSNuPfvFDB5mm7lsT8mXb8EO4SyBaJ/FnLBLE69NBv6KxAwvdm/xIfcEnONMcXuKW+rlfGZhELWNx",
-	"VaH/W4PPn8/aJxe9H18OHDSonvY+Q4gtkN0+HVQlhZVSrs4xHSQl8sDt7evuvDqaRof2c11DR7Mq+osf",
-	"hlBihwScQFKraU6vF64SV4unu067+k0M5AmzXNapB9x4ydO5Zji+0LWz7zF/SKNK2NzVrWVXVMsKla+f",
-	"HCtvgV/TZEIlL6iuTPd6aSreDUsVPAzYTBLeQVVXK3qA3ONUFBaqeOHVj7C0gpolXHilRj55cQo8IivR",
-	"BcVlErpgzRMMw6L/MSEe6TxFelQkkVmKmj/FbCRDfnuTOGS9yXnWk3dzZhH80wKG+uTW2oSTr2GrNe88",
-	"W+JkCvSDkiaz63i2jV83WdK8dwNkxBIAEQfCD3EEbf2nksVcXvSuUUbOUQTImgG4juiWkqoSAQMqbo/A",
-	"S2SeTCK74IairSJo6ZPg9MsQT9KnJl6XCgbFjKir0/YTri71k86XkCFVtNME1/Ij7ahRg40JZJCRPk2n",
-	"e8ERJV8ECvCQBGjrru6gu4aD/vjt920HDVR+8Suf4mh2hemYSAadEAz5IbP8gdOngzypGKAtnEyPBapB",
-	"b3il5ymTILgKlH5lcn0GKtZSrbpPfcFJMEJcQK4ZUhqoMdS6E+LeKnVdbnHusOVOvIQHikUpegIyUda3",
-	"4Ocl8KQtY6UQX1qrZTpGZl7XC7S1dCxwfqmPZnmig3CeoVKWhA+nO6qikHT+lD3sSAo9drTVWCYfOMpj",
-	"l0YmJSkaTDaPs8AjEdrCXCnIO1JQ69NEVJviW/BeOYhUx1U0MIO+9KlHvlSxciFV1WgDpYhL0RBzTgQH",
-	"AY9xYsTWPpVya6b4ayLuHQPItjsAT2vA7+XWDWj4BRH5pPxPJAZ9eh/5AiTRKRFY0qDqT1wiNBp8ls+8",
-	"lJzQd1/+xF/+8dvv8msFnv5kCq4EMzSQj58wOvLHeog+1eJPxBgUIovBwslosnc8didI7p/nc/FykKxZ",
-	"ScdQEdHw+AEaEpdNtQCrUPyF2axjBEY9MGJABLTP1S5BrT6ITauipP4kDkOpBOiaFjpeu0+3MldI/7Bz",
-	"S2bbEgEThJC7CcQkPc55IR3yuArVyYZASSpWb09Gr1vW79Si562nZBVVtNUYX2GcT/PFshUjc5Ly+5kb",
-	"rGjcPEGFpI6xf0dUb2WKatvVByiCG+gg86J2sv9QgTG/yN5EAsxGiTc6IecZTpM3BC52M9WXu5giSdim",
-	"5eWVLORSu8Q66TVXvBC+0OPllH8Dug9Xrk+3FK2Q7+7o53f08wM0jblA5OcYB8cok9WkShDAO9y7PZLU",
-	"AfnUDWKPeNtV9FHllUmW5iTAaSpueHMCh9aQ+BywHAufj3zC+9SCTlXUNqQZ+AT05M5uA3yjWy0BbRAs",
-	"C4ilgFOtWMBpJedmEbIVTk2dkKIRabmF7KZo04wkRqYclTkUFEFNRcz7NKFTQjMftDWoVxvVpqTc/y7/",
-	"qsm//td6tSH/lV98kX8oO8VfYcVIGTMa8m/523dA9dF//AcaDraP+zS7ZaboZP6gHFWFEkhs8lVyeBKq",
-	"MYGaxIIxddogmpmlStpMGRrkcX9QRafakWvAzREzKXBJFFTQ/zVHJlWrrj4FYrOt7NvfaZY7N00BC/7d",
-	"ggarFBt5FHV3VU0XZBu7knmS1FYoKCxacbW5OvRPKCLy3qya3D/CfhBHZNW0YKgdEAS2+eFimNnRFo9d",
-	"l3BOOAqDmCMzz6qJ/snrKwFWVMuSbcpAnB0zs277AZzmlKanNp2vbF6+JSWNqjOq3C2ZIZ+iURwEx1D+",
-	"1QTEYcrvoTLtCCkYgR1ETEjQbsnMGo1+S2Zv/TJVUiXxge0PSv+lUfxlY13BbGttzmaShvE3L3ojPXSo",
-	"p72RfLK+6UvXIDIbm7dH5bZoGaqewIuWjkwP2rHVhM3i3s1JmxcqhsdBWpsFZLuMmBerIm5bqp2MLu6o",
-	"hMoHb79tx5ft4jNYmDLUZi0LU/re8yZg5lewefpldpwzIiJdcGtVA7/mmpbF5Ki5xU5ifl457dLUD11j",
-	"i7Rt3axrvnT84l3Lwpgz6mWAWXlXnxXHkx1YBzHe4kBcssB3LXm52oJU6mJ9rXh9RmNcVb2zViOf+vRK",
-	"STlLh6rVlg1XjBzSS8nNYluEnYqlu/QMJ5w5orWO9izDnophL7miTsYarRTG7UyMr4NcyT0oGs7SkGNf",
-	"II/p5AQoPqVLDiOPFZr2uhMsdiZM1wJM/W+qbG9t5/DzzqfMh+rOp19rzl7T7pS7opcRmzIbIy4YZNe0",
-	"wc7jNljBy0JltPWVIZeFs+MkoFYkMQXrl1ZYEs3wUCeoVQlfU4MTLC+6ryOzzPVmyQxlv29XqRe6vLrJ",
-	"Cuxko/CaTZe5EcNbGs2zEFEfX28lX0JmDUHQbTYSi7/PC4Y1p2hJKhrgwSQhiYZgc06FbbubQo6shlle",
-	"JBjmVLbwoiVvS0W0Un9EuHjB0cD3BttO6ipQC8hvURyDjjFfSGo9xX6CgyVVKZEbYT7Zwfc4Ikhf9aTg",
-	"HfKFDvIAg/69z8nmsR0rq79PZo1ICG3KM+6alfUpZCHwaa1wHcVUvNcRmy4m+ToEx7wAkZLWdZYcRFbM",
-	"fSBFX2YJv17dxJ3EEBk7M9hPPeL6ngp9XopWqhj6YqLxix9CqxqT96qqI1liuuRgWMQRsROEdSJz1rJ0",
-	"lXDJFQp1L9IgEnZlUN02zaLYm7mQm4QfZEhLAYnz1yGJ0lnHeJc3luSo8BzyaZ6R4MFCjn4yMTv7bSW4",
-	"f3qJ6uuiXXoGJSMJ4ltHwyio3o9iUlh4rP9M3DThXWUxlCvKgMXkjOTllGbYLv2SM3nG2LQElR4YnJZZ",
-	"yfNdiPXD0yS1GGL39rHsxZv48gX78Bget9XNvD0VI6KLAxb8OsGYRb6YWMSrgZLXOcgBeowzE3uDg/Eg",
-	"mwQUcbxzV/+8u6PjTW1pP+v6kCSUkD9LLsm0rP5DMNrRDV8gtMkEymReNl1BQrZjVvRI/RYX1q01wfrZ",
-	"tDVXe4tOO1eWehQLReGSYpILD+mWzHwvd0xT7FPr2Sjw3pFZ6VanC0Bbl++6PzposCP/96rzpnuuEsxO",
-	"0LvO3+FLo8EZVfLSDF9S9Q7QupfIqks6uhvfUr5YbW4Jc+hjdtDJoHxx5mWFK7JXqUxYWnct+eeXzlri",
-	"7Urrf5aeX5Jiyu4puuq1kX5Hn2jnbPvY5Jw72eg9FR2o28iu3+Bw4XKegXVkiOFanEPJ2CcTopiHpRwH",
-	"eJYLoZcQ2nqcC8ZUJYV1TzboGwD+adDxJli39Jf6nxRtLKmMcRQRKj6a7Mx5YPQTmm9AqDNHOJPeqSEx",
-	"9XIU97CrdA/KZ0sjVl9whIecBbEg6ObqvYnj+adNdUvOYQUFZn7NOlwMAtDAypc5ft0vfMwkk2L0GEH4",
-	"pOX04Xv7oUQZIWZ+dhPrl5oCVQgrdOHN44ZJzbrHPE33LdHtv3WuzqNEIaXnltfbkx1z5u+PneRmrvsz",
-	"EKkssVmHSlmiRBfGhW4NZ8iUTd22RYk+OCy0R6iXZFaXl1/AoXAn+ESnaVtCe/yxL5IORPpx5E/xmBwj",
-	"szsmpDfDvCAYETxgP978cPb5pH15ffK2/Vc2Gs1xM5tIqOaxNgGI2BS96egEERyLyUv99OPAs2crfr1Z",
-	"VnochYyvnv5+qZ8vre+gf7fdG3namR7sRcdmUkWEQRGRaqGpiE49VSGmgnwRSOeVSEnyuvPjtZOaBnQS",
-	"eZ/q5HFdTUmFcqpxdNE6eSfu9SHAWk1mq4QebWVy2tEfv/2Osp34twshltk+8pVe9/wNtLFNlPDKr/1K",
-	"HAX9ylG/MhEi5EcvgZlVPXJX/RL/7NOpT6sumwLOyF9e4qHbr3zNdLA+Sprmqs7YULrnc63W0Obwx+1p",
-	"X8a78gX19LEdw6H5uuARFONilOgc3oiIONKRwKq0baat8zK8zpgx1hQwN+l7blqO25wJLvHv5AqTnqVo",
-	"S53ztmloajrIy5+gseTajQHmPK7Lu5nb7xqU1beX/EejiPBJMNORjV5ShB8K/uvIyHnh0s93MWzVavXV",
-	"AlehQYQVlL0WmpAv2BRjzEdHpp6l3eGeu+8dkMNRDdeHDbfptcjuaK+2Xz9oHDZxa7jr7nn75GB0aPmd",
-	"NEeV8nYFq6BHL/Oo1ZGQHSu73sUn8+SiQwYp1pAbevmNMsaC7hlUdem9TVt231yetq/t7bV7zPVxcGXK",
-	"3a/Y/H0U+YRCe7KfGJCRpF5ltklsrb5e9c4cLGV1cq6zxWXLINHRw5ed89Pu+RvzLYfqV0OS1ptlEYqI",
-	"3FGVSmO2UL+XL6l/1fm+c3JdUlS/Fw81B7eISeubqBKRId1Oj9z9TX+SzKg8Fjt5pdlYiQrMdyx976P3",
-	"xKphRSxYfimTrbhiKp96tYR+/ZJJ6LddZyPM6DhkgCaTTL/YDJTCBUJTqVS7gbhmlbmWwPDkNCbF0HVo",
-	"TPLWs3k/soA/yP2RX8szHsC6DpDCjZqXG07PuudHiNyRaKZaaxfLzQHh81gVnXY+dN5fXEJLdQ996HY+",
-	"dq6OdDpVGKosO800eZ9uKY7J0RRaIGybOq26s7uq5XaMYH54NR1+imeq8p2Lg8DEJ+xAL+Q+VS+ire4Z",
-	"gm+SepCOLgOtY46mmOIx9OJLIigTeyi0ZFWCvim9KMGoOJUECCi0KFdoJdmqK6Y1Z+bEEPIF9li8qKlw",
-	"QktXI8EP4RDzIBbqDJId+SjCnhcRXpDf2D0l0Zpspb4pW+noImE9EXs+W9zbZtFFUge3iE9o/mDYRcIg",
-	"kqNdxivUFE9OIjRKrkEa1BvPRpsNwA+iy+kanmnD16XHOQTMSN6d8/ar9yArnnZ76s9ywqNeLy2jeDH1",
-	"BRroGPsBlIqX5O9+wgIChTWhmMko8ENlW1P2USUZz2uImbSD/DQiiokua8Ez9NXRBm4dJcHzbTqzTjHL",
-	"1clVGyyQJ1NMsGgr2pIE9PvexbnSyxcbD67ZeBwQrf6Uy3GLUi0eScnM65dmRitFMaUiC0B+Cf2I8IXh",
-	"N6qIJBcs5NChAIqtRYSSe+OXEBNCV2+4XlK1so2+/5iWf2nHYsIi/xdVBntCsEciixd4ziqi2omkyyrd",
-	"i6e/6wDbGtf8pqQ3Upua4tugEVsSOvJMVtsC66UZG9W/7Ui1uMwd84FE/mi2qvryFEVTS2zMMLXtwLXj",
-	"x+4o0L0OXnATUSsfU+0QhrEfeFxudbaTQEwFidCERGT7GAU4GpNIlV64Vyi6oO66znNanjj1wfcIKyVj",
-	"H7qnnYtj5MVKakU+RVzVm58nveYhXSO76HRR3R/Ae0n88USUPLakmzbIYItfE5N4OqTYD7TTN1t1otY6",
-	"sPUGK3lwCXW+9z0xWbaMAgbFUN0u2SobDn0kwwljlhAwRQN7hC6Jl75XA4DPQmozhniC2pQ4OXwuKW1E",
-	"PLTFCdHZ5nrukoyKFIBrf0pYLM4WtR3Aet4dTqhnwg98Di0hVZueb9eVqFQMaKfxnGabbgkJVXMUToSA",
-	"2qLDWKjKR1RIhWei+/NYckzuTPv2laRIvb2dO2tO7hpJFozqE1hxRv10G9K6U4u4Xa16e9Y+2em9bTd2",
-	"9yD4ho3Qjzs/xj9Pd3omwP4IKbt5xl6emO0z8SL65PqURcbSn/WRKWUb6lZBI0HtDJMYO4MDmWs8qPTg",
-	"R+n0aYsI+ShpbaaJF2i8lxe9a2uLUmtLP7jfGi2cTOpo5vLaL1L2UJPzWaffnz7qshCsIvVYVDuuzW9z",
-	"lGQxAVmLWKyOrGd87iZrmHNB1dbbuOol5I9ymTQurfCqZEl2lqBhX3CwS3sg2zOfF3L/jXIcFRg2gVGT",
-	"CQNpkgys4DvOOmY1MkHfMfkco4BfVFgjMA3DPFs1IYdEka3ZycfJLAuRbhlnehIzinRGixUIAG9dEj8R",
-	"Ilzk4VE+XZCw315fXyJlwsknVklRMFDpj0P5BnbLKqItzx5bmcXonVghRFRnMiVoYXYq6VqcZgpVchti",
-	"jil3vsssVoXb8GwWoeKtfJhpyLKqJ9cbbTu7hhZpMP+ZwN4E1Dur0tOmihIhnDBAaCYUD+VTQ4gP2opo",
-	"1cSgqbQaCIlNKmoa38ILfoykeD0mwlJuI9enxASkcHV3zMeI3LFbVX1Cf0M8X/UzhFiPqr4uyWfP55wF",
-	"d5lvpkSqXrzqQkw4RKaDM7kK9TVVj0SpbGaGMt9oU3/Fqcwt2GryyzNXK8VTnE5uoqYZ0IhOjiwQtOqk",
-	"DEUkJFglVW8kWKdVXA7X7/qmB3ve8j0JVm9euccqruRqDl+2e73KXOFgcPXklDdzDVRrMFO/w6h0FEGa",
-	"8BaLgJ/ybTQlmPLEwpaJtEriDtTEKtJgESIVFE0NeKM2X1R0Db0TVJWpHwR+xpixpGZMVpKqWe0ORsRL",
-	"ArPnUV8H1wuG1FVMMhrML1zgmW6IOJPKh7YRZ/vX1J01zAL/nIL8P4/krpTSXkYZXqQWgQ9BN/U0YbPy",
-	"TVWjLxNhSMk9CLSZQLb5Na+vNZTJQjdr6rLHSAphiEXwb8FTaiJDM77Sl1/in6cvNQ7NpyfM2c0yxl8Y",
-	"7V+PXr78x7/3+/zTX/7FqkZz4saRL2Y9ue7EOZ1YGyxGpoyJAofhjg5fTgoAKJsWmPcvuyjz7raT9mtV",
-	"tn7epz/utMNwRyIHF3gaoq0b6n/JEQhVXl49d86oS1R9eWhxq458AElfA/RzTKJZn4Y4wlMiSIQkubmH",
-	"s1AVvGNhCrNKXie/U8O+IzPjfQAjhy/Xqb4wjl6pYMlH041JmUPoJ60Fpuz7e6EoA45I9Nqc1vcfr+eI",
-	"/SmZMrDwZzt4pZ0F5GAqejxgYx9cL4CbgMowegqCPGrQMKarT989s8/rTzOzHqc794InGw3pK0OSOo5U",
-	"qMKKIIKP5IeY2HJkEqB0OD8cqQ7adhKu9pEMe8y9JaCwwmHBc+lZGRfR3AmxkK++QxchibBgJecDm8RC",
-	"vsbxKL/n6gAoJ+6C6WFqtJWLwmGRFJd39MftFQD7CqVjRqykKceOjsQZYvcWSb4uj2HKhn4At5AfmVAd",
-	"k37lIAY7B/Wf0y+heAUVfaqYn0/HaAv0btOQOjlWTTWGUrKnCPMZdXHoV2d4Gmyr6J1cA13uIKw6VVFg",
-	"po7pDiZphE6ChUly1dMmTJgfq33apx1gzNAyKyI8ZJQTx9gk5KaCvuzo+klEi5p9Ovi1Dz6pPohGTl8H",
-	"gkCkf61fcfogJvYrR3/89rvTN4oE/KwH71e+DnQNatWkUJUmV7QtY5io9mlHwsChIssMDdTXA9Sv1PsV",
-	"Bw3kRANlvdiCzmCBz6F1CUg4agEcMYpatZqiqhjs7IS6BOE+9YhalGrgKrdKuZ0GGuhBFanSGSipSQKc",
-	"LcL3qoU17KOU3XUSIx4TfqTgQn9FsFGgiPcrR//447ffPzn9Sqg2AzbO/0XtotOvCCZw0AkgLEvu5bn5",
-	"TmrG8ouzr9CvRL4+0O46VdkH1Rw0kEMNUKOGIIlJFXqD9equ2/VaDWA1BM2nqHtm4sKg+YJ8WquTOpDM",
-	"z1bAgcTYAb79/Mdvvw+2j9HgVxjpqxyqT9UFDUP+Un/98o/ffs8PQOMpiXwX+R4A0rYw0iM0KPAc9Fc0",
-	"IV+2MhxYB8856Kxz/fbiFP0F9Sv9Pu1X0F/QZfv6bfaLPj1pn1+cd0/a7z//cNO5+nvu6SIjnv8NmG/u",
-	"ewmMzmXfgnCR7e1teSwws1wr4S4OiWdio1GIxcRBRTBSQh8R0/tciQqqXZ3cbY623rAXvE/jKKh+wEFM",
-	"eLUDj247c7DPyRBKZNASoz6Hdhgq4VM1DJjnfQldcnEQpHkS+vRJwAnIFlV0psIjMEW7aOpTwBY2GmWS",
-	"u/rUDZh766ievRGJOfGkFOISR7UOaNXqSvQIfJdQlZKleVk7xO6E7DSgfjsIromceH9/X8Xwc5VF45f6",
-	"Xf7yffekc97rwDtph/PKj/HP0zcRi0PUU6jWvuxmKrCbZgHAJgnFoV85qjSrtWpTBRVMQDhMcFt+GJNV",
-	"Ihgd07QRsn+0FJiP+qyiwS2Z3bNIShdYuBPCETSD0mZsuRdOn7qYkx2fckK5L4l4MKuiNp2hiAUEokEh",
-	"ENQXai8TLgTZUpIutSXccjFaQuSlNoX0kZfKGOcsfa7n/7LSc+/UQqEmtOE0sJuNWq1gDcVhGGgm9/In",
-	"rkwI2ZQziHWAJu/GwJG8/A94G/JuKvj2s5QmP7sTLFSEolG7KoejJv7uu+++cxtePWf/Pao0ao29nVpr",
-	"p7F/XTs8ataOarW/1A6OarWKY62wPgXVWsgjryhjdx2ShDQeg7h7oiAw0b8AZqKdKru5fFFlF2VShyr7",
-	"bp1IOA9reFjIuZFSI+y7faBGfqC61xjJgXbJHp4bCDJayodq5ofCtWFd711zbijIiikfqpUfqklaCiq8",
-	"N788nVkj8SXjbV1wPvLJEIzzNRPK0ag5eaaqLHIJS60c1b8mZk6pISZOAxMvWwHKoNTjFSq15MzoIGIW",
-	"owEkhJBfE0o9+KtTaSn8tw2c3JOXr3DSFhpeqS9/5YZiHWhGPPVSc/lLr1k09D2PUPVGa/kb50y8ZjGF",
-	"KXZXWUqXSlUdByDV5ZRxuBcZbeEfn+SR8ng6xVJrAlo2H6kOVerGXJdB4ZVPX51KyGyBn8pRDZKslJF1",
-	"HWBK7kHFe0dmg1S6cSAcwEhKOji/VFoycfe6KVxCagYOfAFtY1kcJfH/MJK8dg6SNwYeUvjuIEnL9e1x",
-	"EMHupE+TBmPsnhp+fktmkr+DYG4MjhJGiIVgVHfS4RN2z7MAGfbepwaWF2iQ3MmBMSAdQZCKfHCKKLuH",
-	"mqQzk+NlUigDLEi0Xe3TKxZIkfes3T13VMqCjRWp7W8DndSi0SvmzdYj/stJ8BzhXef+dmkYC3VxU5u3",
-	"ttI/OtfKcqrdUcM7cOv4cLhPWl6zVmBY9cPGfrPeGo0aLew29zFu7A13d3cPhoet5hB7u6NafX/oeS7B",
-	"9fqoOXR393eHo2a92ag1amR3dFDG5A6u65KCbsTkGpsyud08F/Ba9eZob88b7u+26u7wcN/dd71hw2uR",
-	"0b63V3db+3hEvNa+i/cPRo29EWntuXi0Vz8g7t7QJfX1GONeYXJSO2zW8F5rf393r+419/dbtYP9RmPU",
-	"JLhGvBF2G61Rc1Rrurt7dbfW8NzD0f6Bu3vYGNZGtYPhusx0v8ABD9z6aL++53mjxoHbJDVvFw8P67ut",
-	"UfOANMlubb/V9BqtxoHrtkijPmo1dve9XW9IasNRfdSqrcuADwpiQZ3USKM52q8N9/dr9f3DPbe+X2+5",
-	"+16t5h26+7g5PGg2D4awdtzYPWwdYIxrrUO8P/IagFbrMe05fHtc9ruI9eo26qpQvJHDE3v5fy1G3Kqv",
-	"MMUlngUMe9eMvccRCPvfmoGfmAZDmpAU+PZXpzJvQ5D89qUbEY9Q4eNgsQJ2R6jHIp7rFZl5F0JAUU+f",
-	"PSSXQVM55Ukh3hHwW0SoiGaadQKrpIzuaLabRGwqQ1Km4FrSbF7bJjjTOWzIZZRLVU2yT0FUC3R3olpX",
-	"+oCDMU/t+y+4sSwCK9+C/piqQIe2bvLtY4Sp6pmZFYWkCNCqNcvUwMuYT04yG7m2RhjziWSR3iUWk031",
-	"uNWuch7UnF+85GZnTtkB8SckkUaHP6XstS5pioZgcnZzGGNurPxp1Rv78ld1Dl/VnQ2IzVl9RabsTvk4",
-	"p8dZJ6KYRCweT9RdUgNBUg54/pUM369QloWzX6miVq2lOwcKcIWpTFKau2ZFBwKmOt+WRZl024xbwXaz",
-	"TmFBeYR96NVyVnrhA2zGt7+MnWkoZovunzo77897ttY9U7uWMY4XGBV04JQnPH/tnEoY26qZSa62BYU3",
-	"VMTAtq4xnY6bqbyl75iuviUnlGRTk0zUvjzvqVakfao8cXL/5TAKh1RNqmp4gAZpqc2BKpvpgFmz6w0c",
-	"NBAET9Vfpro8qKB9OiD0zo8YhSaqVfT65Ex3PpXjvvYjMsScSNUUxEudJPU9h26habrmLZmBLr5dRW9v",
-	"2h873T5NR3l71kPQtuOdL9BgMuVtpc2Djq7qOmmtuIougJsa+UGr1K1aTbcnl+pvn0oiwuMwBPt8FbVh",
-	"+nyIUogj1aygVasV7e+c4ICAOyYiXLlmQP7oUylrUFU46jjTlTFpQgAGhFTUWJGI9amViq0tPPSI+Keg",
-	"bxuaDNIuPBWXTatJmInSVzNoKLW3q4vTm5Pr7sV5Uh/3qNJ+dVJvNE87r99ACprB9spRJVvv96r7oX3d",
-	"SQr+9ukfv/3ep/B35/zU8ru813A7JBfpvK43mm/edr9fXd/Jn8kjWy42AWEtGS0bzMTzkvSf2tiTaGM9",
-	"IjbiPlahLzX7LFDP1Ex5S6gOeWGRR6KCWdRJbKImgsqPEL/3laMMuIhO6EptorzUNdaqNY8SxXBIAia1",
-	"OMEKxBAkxyNEGeKxO4H4nnKvWs8s+tGNg/+NHEQ68PFhHqJHtCHpQ11F6TRI/Kfku5kfR9EDnt6ieUfO",
-	"WmKGLv+hRcaMqWIhyXopoOiFKuX8KNOVOaB6hnZJSdsUoEz7VyJGpQTHRiMl4KmQbQS0QxI8gSAWJUll",
-	"U6FlLjnq0/sJOKSSQX2IxVBOLB3Jk8i0TR1R6Cu5b8tEH0pa7AaxR7xt47XqU+gbzlFERjGXMm9P2b8U",
-	"+4Zagb5AOIgI9mZgbvNNqL6KvKr2aVt3GBfpjVGAybFNIMRqLiRVniS9pA/xJBUJkJ22rEo4rIVTnsiP",
-	"9Iik9FtQ0hWpqJQEJFZQcm9q7fwpBj4BNe4A9kjCowsVpGRkRRN9Qkh/9b2vLyMyJlReWrJzqxvsPApV",
-	"ddZ7cykxvsqnVZgot1SUzAYIQOi80tJzRQdAek188EC2+5QFELyXrytkyPeRNX1A6vEeQdrRj8ZE6OC4",
-	"ojTqmLLLGUov6a3kKKY8NbDVVUnqVXJcmVK534BI2eVXt95ojdzRcNdrksPmQau16+7u7zVHTeINwcO6",
-	"v3+wPzqs1fa9/eHQbe3Vh0NS3xs2mntNr7FP7DLvoxExS+HiBZ7FfCnpP0XCdYyhEFKSUp7cRVxGhnxv",
-	"oWtBWegTp2AVdQXckXfyuJIgi2x9ThV6K69v8faqeB7OkMfAs4BS4ckIQT7nscr6gwZ+NgmspX9Vodvg",
-	"zWB05TgatR4TR/Oo15TGQfB4t2ep4+DUlPX8866scVfUrpV60R27/eWCEmuhV5QElxk27sxFKT+yRQV8",
-	"FLo/sU733rYh+hsivgmW/xkj/F/RBFQWb1Q/qjWeK94I0gP/JG5rELc3wInLKNsmmkTBMBNbVQHVE87Q",
-	"MiUKCOV3yzxaRYPMp0GSS68KumWLxTJKjvsUU13nR/ffcQOCI6j4it5JCUPNo2itx0COVzYfSXJTo0ku",
-	"Yk3T5FWFBVUc4NsG3Tq6RCMinq87gRcpG2o8Zxjuo91nTWOsJ/KnteIprBW6H+BqIYQFc0RagvAR6Mhy",
-	"m4KybqcKxmbmBMQCr09N9KHNogAWXMjd40h3/i3YEbaPS/WUPoUKIHc48L0krOAdmaURDYYirWtOSDIN",
-	"n0uAI97BgYdrTa91WMeH9Uaz1sKHhwe7hy180PIO9puH7vBgf3iwf4ib9Toe1YjbbA13cf1gr7k/HOGM",
-	"qPbYdlEJ4SoWBRNL+qdR4QFGBctdXEA4Mo0LS33ZV7ryirrM+ukjSZR8TwcGX56/Ud0YpdLV0u0aDVuX",
-	"V9OnfVqoa8AJ9Xag4vOOC4WaeQjEBEdyw7JxQTgiyB9TFknNCbXT/o9c3eQ+HbEok5cL7hyo9uyhODTl",
-	"tFVbOlOZEBQ3DZ2DIn88gXii+4jRcbVP2yZujAsM6clAYwbFro0DxIUfBGiCqccRi4WBTdW4zVAV4kKl",
-	"oGmJ5neiz+BbZIumXSwre8PaqOnWyM7BqIZ3Wu7u7s4h3m3uNEb10d5o3z30GlL7g6NUhSrxEXx4GdLx",
-	"8RBzstdy/A+vLq7ua+/ejFm73W6f924mnZtxu91+K//TZiftv8t/63s/tQL5R7VafUxFRG/V4rzDDKZW",
-	"NxMIGofLX7hm7AzTmaY9/HEuuU1BUHfLTZAkuc6xmBSv84hFYyZ2Qsw5pCBLAcDKvs+wH0C7TJ+OA7IT",
-	"c4IiwomuReKouwW2u2bN3C1HXhy4mjoGT8eqSC6u+sIcI19AoD9cP/i5cPFhkgS+Kmpzxd+hkaRPYVps",
-	"TJhhRO58FnMFVLVPM722fY4atRq617W5WQR3DaBTsICLFicBg2mWgi9QRO4IDnhSf7pPryT5DPypL47A",
-	"wQDdbkJJf/Royg+9VzM12oHQNGppVzgoq6G6P3cv4dOExVGfbrUah1abz2s4q0tzVA/x76ri+5ZGPCtf",
-	"rDwwT+rVfWJLbFu37TtGWJ2yKUZ+b1pl2BFoc4nkidSRfxKqdQZ9opC54jsZsrKEeIFgX06yev4YAjfU",
-	"ueUjgbNBv7mKcdhkGH3/8RptQSGQQa4ryRF6BTWT0B+//T6wtibbTquamRl86JEjqcAI4j5atfoRiukt",
-	"hdhmjT5Goki2QkVzm8qAiXzA8UylSW1nDc0mMUq7QDPL83lSZ79AuPBIkAjVa7r0spF3eBLyrkEDz2qz",
-	"pnwy8vuEbqn4Qymw1XdTsj+KIyCyyXigbDUO04hxdO9Tj93DlZHLBdDmYwnhgL8JoXMqKc+r8KaUfCUx",
-	"W51uAGxPHM2iT1TuTbPuLFxdpsVPavI9nE9p1taouS5pqudmRaq0FVOnTM5bb5hP5yVv6kY/FTL7fjJ8",
-	"4/oX/vfdm1+69XO/y7v0atc96e51b8MfP5x8f1gls+9r5Me2fKj2bx93J0P6gz/6oeo2Ajqcvq55P34f",
-	"PKY4qA+Nx8FCHbOnTAU+/dNy9U/FKuS5SIIO9NV0GKReQjCX8AvVGrA8BFvTyww1NU2wDOl2Upeg8eAt",
-	"cwCW02VQ/AihaRcU7lM3U0QRvIDKFlWmCSqbuulU+rwk57FJyWOqgbl9WpqMoT0VeUHuv23GqzKc7qQS",
-	"1JJrlpTAXEk0M+UgdYlISNPKiGM0/T7bKA5mkxP98dvvWuzSEWY+9YWPg/Q1n6MB9HsdoJdo0JZ//a3e",
-	"aLZ29wYopoGUvMBSA3bbz5ftXu/jxdWpcnJpd32fpgpoTnRLJtlIdltLFIu5PMIpeS5Z7CLkDxbHMiJX",
-	"9hwqTsWsrnJUgbNa/WobuJ46sNgmXx1cNxoF+WpTaejOfXv2LSWhfDfEfyIZ6L+XRJNUFA703TKElc2b",
-	"3iMy9rkgUTlZTap4GalDXikPDeQ/g6TcVk4Z3gLZRfJmrbYOgMWbTGRzYweOMkub/AYwwoN1bImhfqrI",
-	"GQwdxlHIOOnTq86bbu+6c6WIJDyXmuC3la8tIaSUEI+nXSkOMh3ItN8w07CiTwMiJCWVi5XUEbwL2nuX",
-	"KwYGrY8gvRK2/gU/SqrFZxRnntyCPpVCXe0I8jFJAE4DbX9UGZsJwIIxdE/wbRKPDAsE9uAgRTc8+ZNc",
-	"b59uqdFUod9tyV8Oj3JWJeOUzEWRoQVlF64MnjyAUiuKV2kdNA7rzcpmct8DFWyzjD917P+SOnZaFBaR",
-	"L6pCtI0+5e7gk1lUayswhxNGR4Gvej/8J+dC5qqljMN2FkvE/rynZoHsLwXrHME0aX6J/j3PVgp+KsNW",
-	"BnARBkgwRzGsmJuO4qBAx2EVdSkXBMMs2HirDJNLDLW6zrqceqnv2cLS0FWn17lOlQeQ9xMuk3C51NUV",
-	"h8doV6sMWMezpd4s5It1uWCfZtkgKuGCGauGsSwUfXRpc2/l4IMS+kmwf1Uzwdz5SY6qeR4y7CwRHLad",
-	"zHnI5SvVaY4TOlCVgxJfaSv6BarKdhheqOOEFEPFHI39O0KTORUybOf5rs816+3TwoyowHqtrJSTR/G4",
-	"ZXghbd6rSAtghyktb7j14T6pjQ7xgdca7TWHu6SO991DrzZqkNZwbx3OmYH6v7Jr7rqAhbqn2jGwjMRQ",
-	"6P/pilvVvkqEDtxJdlXfOE3zMr45eYvg/BdzhQLxXKC7SPVCRwrrkB1JvaY67mBvB2iYVjyYoeDZwIN6",
-	"EnhQRRc0UIE8U8ZFn0bEJVS/LPlASlHAfKyJuAkRWkKaQRXYQQOjxQyOUmrDRvMBDIq3VvU7WT6x7M0s",
-	"Q0VbRfUsQ7h20KB38+pz++Tk4ub8unTYjPXZlJlRze21MtenqORpdY53JPJHs5QLqv4eGd1K1YwUJAh4",
-	"EmlR7iE/QtoBSr2iM5SAnUrlkQGMjVpN28iSr8Byljtr7AeI4xlHYFFDiZrJIpTZHokOqvvEKM9dVE3K",
-	"TMJ+CqrGw/+fvXd7biNJ98T+lTS8DgE6BRAALxLB6NilREpijyhxSKrVe7p6uxJVCaKGhUx0ZYEQRlbE",
-	"OByOWPvFL7bP626EPeG3dYQv++K3859MxDne/S8c+X2ZWVlA4UKKN3VjXqYF1iUrL9/9+/000DQoKC4y",
-	"bM3OzQsf+Cf24NUFe2DOC9WKilFmC0jcAhOfB7YYyyw3/vslmCrAs6LFuYljOhBm6YjLeXVoez4fxFIq",
-	"X97GLZHkLsf2srrReWfNcxgwbFWdtmdWqYlxD9tMfUzVWTDYYSZo6vO+SCJkG5qZWcFZzZTWlFfUdCDa",
-	"CVNxyrJ0Ut/vZYbXaxrMi0eHatAvUa7d3HvOJw2daOiSun5p3cL0Nc6jMlL0rF2nd9f50N+6gWDOnrJS",
-	"6SXje2SszrkyH1GreSRWKmECJ8/DanMrTkCWre2Ha5XyGF0N6kLvjiW2whS33UqZI2DK074jNN2Y/qS8",
-	"lgd+/v7juZcXGLruXf7WlPVSJvv1eKCMiwuW5V0Be/kLLOGZhFFkQNFlOww0GYE7nCcyZxXSBYWmQQjl",
-	"FCpMJd+w9ylQHwUEVNJeC15t+kSqN8E360pqw8Aw9cJLNpmuMMKZ+qryIjvBedYa21MJNKxaYOabVho9",
-	"dHrrgA3Ebea31HxZ262uvqau7Aqg8XeSXdCgQZM4ZKtLPTvU+46Mqu0221cyGwXdrje3Z6OgN41ZXv79",
-	"x9bVEW8WA5Y4i0fRzBzelm6xs7wuFPr2FFHOpDqdV1ObpVTv5BpgvvI5knLETG+LZSatUjmPLRWkas1W",
-	"LUR2WI7a0iDCTmkR0O7YYxXklehgeaM8DCknKVNXqjuOjolkUio9K+OE8SyZ+NyJ5Cn7GQerH9sg7xNE",
-	"lTTRwLzXzcH11ZcbRWDZEaUtnjd6wQbdHE2Ulz7B+Cwoj6MjAP+goF+4AOZwluq0wDxhfYrrdYTssdeG",
-	"3d2HLjkknb0T3rVVk0M3FYvD7tn3uw9XHrBfOAPr7rvZqirL/TxdUwVSZFqIGBGRF1tZYTFfevXihG2M",
-	"hkoIL7CYM5HqbMRglGQxsChq7149ICjYzEqa6H1v3HbMRACfK0QdZJYyqCvINNBPNxFdZK2HR/Wp7Ctj",
-	"G3AXx2mcZUpIaktXvRbxyWNOBmwg0kltj+A3xPxCvwYjManh741sVKbanShXTUmKGr7SxkwwdT9F/g6B",
-	"okCNSMdQRmkSQHTlJU0SlkpoTTSGdTUAvuzA0+y7DpW1pbjWMrCmqTu1jKsGtogu8Hy+iH8ZP06MeQ6q",
-	"oJ/pYpcD95mRmebdguvAEC7Q+WTIQBhLHvd6hu42b1/Euax+fLN//vE1OT46PsQrwc2lkiB/aj/Lho0D",
-	"lrEwe5k/t+aZYB61XNO5+tmDNk38AH1TXd2l9BpQn/ncMgI3TP1JbNJ+afZEIk2c+oMOMfMJieKUhZnQ",
-	"/N7DoXLNDUFve3vb507Oq6r3rm3CgW1tuNxrNjAJ/od6NUTB1Kz+crz/4y8v/vX54RmpGirgVnPr+faz",
-	"nWYT58wjrWaTHMcvanuEkkQZNykOGLlZW5s+B4h6vfNi5XUNs3KQCTUJr+KE3YKKmueW2HO90RPpoG5U",
-	"UC7qh6kaVRajelNfUl4Crf6y564SzDIuX5eFYsCkXs1Gxav0DFV5F0igcxZxxPSoFN2Sn/C9P9urRPdP",
-	"LLw378U5M5UONq1u/GnILipeRYkHQDVqh1usFT3rbtLtcIc97zVpq9sON6Mttt3baT5rPW/vbtKt7na4",
-	"Ez1jz3u7tNlthe1ok231tulOXukBT2/8aagejmybW8/brc1ptl41H42IXTU+jX6N+SDmjVAMcsH+1eO5",
-	"RXtAbeAj3hNLAUtRXMNZqQKcQ2pl9zBlkgEB/dpXui0jA/QVmBjeEmwQ9XbNiu8YFHgkiwbFZ3Uevixs",
-	"ldDLrIWlDXsVVIFRSjTT6p1U3VMrwoxldbQlNB2REaddLF4YUwDE51GtQU5G3SQOUTR9OH2rdRPmewtG",
-	"CzhLdvqgKaPLfB7SsI/Ig3BjNXgJHNpqwKlIOmQIz/fIgH6q0wv23WZre3On2Wx6JB4MRplyV4KaSfwd",
-	"ntMLUGeBX/FHzeZmqGYM/ov5lWBPmRTBUa/+TnBWP6ZZ2A+UpgNNkQHCW/A0qKEu2Wxu2TQQJV0RTSCd",
-	"956jxUVSwLmuBqfq/zs44981661mexOYY+DfrWZ7q57/s77dapvnt5s7OuxJSGDWBx6mxqkfj3yoGU0z",
-	"CJGhZ8d4ZNTdjs4kFe7XgyFPN3AOgK0f5kAZWITsF7JeUs07TfCFAIWNySZTSJPz1qDsaDebOrFpXnoQ",
-	"y6GQMcJLGfaXTCsttCSwHEQ7ymgD6a2H/rbUZqwaXvX01Uuy097ZyXXc0wCGygWv75+9PDqCh0q09LQN",
-	"Y80NpKcHVO+sQY6UiQFTHPMk5izALAIY9ZMhhAy6qRgrGxO588ySpyPOdU3tgFRBb0iiIQL7lJOzH157",
-	"6rl0FMXCI1dxxIRHTg5eeWSYKCMzY5+y2p7OpukbJ0PmkTfnx289uJ/8ePwWjN/v6RU9g5OsHmkQzT1c",
-	"DBLQLKNhH0iHPMiRoP0H2E4wiepAQkUxLMwhvBIm35w3mI/gx7orB+rvQXDIDuECRIIuLXa245mWaPUT",
-	"kcThpEMk5VFXfNoj2j6ryzQkT5Rh98SJhuCojBgyfIUjDvMloaX4wgI77p8cPZFEpPEF1PKWNVPdyEhT",
-	"N71R9sMKIMwH2iSGqs4Vrn8xyRgctVUuPuopcQPSZpWAxtONp0UTcRVjbp78vu6TSk2H/PQr27LPaARL",
-	"8Fk34KPQkbP6aD8Z04nUsg/s0qIx6Zo4jI8GSu3BtY4p6nxjQTHMvi1YRVOoQeQvLXnHrEgreZMRJUYs",
-	"dEcZnufFwgCklXOWSRWEA6pWlkjl2gV7xAi97/zK3/7yV7+S//L0uw/nr+rPnzyBDncrnfG4PUERUPzC",
-	"IVUKWw3631Rx1P91PoCa867SXWVm4y3jF1l/diJewPE2+F9mXz+RqC0XrrfdijHPdrYqXmUQ83ig9kDT",
-	"jiTmGbtgaWEoUxJp/qZbJKkWD212HpRZUbINSm2Mxc921sOv/NSs79J67+fPO1tf/Mq/KF2CXGSfvdlv",
-	"b++URJHe7Nfb2ztGnDqqOuYkEWOW1kOqNAD7RKrs15Fh1FOjrs3dLe7Ylo3MVSbzF8QomdXkgL66TBKo",
-	"l7ebO49abE5ZiXpt1iJ0LUIfXoSi4TK7JGisoUgDEx1lWh1/Saj5ocSrWFXm4SuUbPn57+r4fxv4f/9i",
-	"4eytpf5a6n/xKpsYACrBBYDY9xNJQjGckGrBw69B/TkCB+wRLuzJcqTwfcjFB9tOX+6tRG7nJrHgrdbO",
-	"vBpEaHUBBVoWAnGUKqlCGBf9zZobSW1do2YxTUW6tGZxleFM766VBO/Tr5arvv90gTT98oiKQLS7raOe",
-	"pDuBQCFE+2cioDiV5edeTzJ5fahrPJwwKRmLURIRqdamqibV0/EXdRA9UPQ1z4Z7IFuKMb7pAOFYpJeS",
-	"UKyIe314XhakeMNumEq6yyjFKoGH8kzTE2mmdp7EXNutv2+79Sz+c8GtUWYHLOBvyO13LZ3ys5KVplMe",
-	"rSWwNizvyrD8ndqTJRqZyj7W31hF5OBxkKrWJp7Rp5geeXO4f2Cd35oL9Vx8wzuBW7FPJTrM8DrzUH0j",
-	"2jhT4Oe24p3lg6jtkZRl6UTXwDs9SKb1aWpZnSvKuuexWyoTZEzjrHT5ctH2JbeqyslFWWoq8t3PW2BU",
-	"7U9p7ty2UbYVKtdV0ssbWX806HLob1qQaEYsaxnSBDvVewAPL+OIQbb0kxIgwTj4x38I+kFeQEvlkIUZ",
-	"AcsJKnN0+ZnPGYdqnqiTA2Vb0gd8LJpon5DZt86gow+kru79I8rIM/VF+hPUwR0w7ErpxZ+AdT1TQ1MP",
-	"Uk+VedaK5nvL1DZtGjk4IH0xxoEOKJ/Aq7DmDrnceyLtqM/FUrY+NgEyGvYJwOAjgr3u5+fsEwxhZ8sj",
-	"rfZzj7TVwW9v73g+32614RGtZnuLVGkhUdtqNv/xHzabTYQ5Tq8YNvy12s//8R/UfV3xqdYgZ2pFDEjA",
-	"KMlIBHBoHAsCdY2y7nZkn2iYwbc0yJkYpSGTHfL9yeFrj5y8e+2R10evSBWztT11mGtYXPWRdU8w4W+3",
-	"ihrTybvXeRZWwuPMz8pwVs+CymXM/JMspVwOqZKeNUw8qjdjpnQcS9Ygh2r+1OjUY4BqFJhD1BDU1oGV",
-	"g5q2HLobqiBxbmxhHJREwLY4QptNl41BGheKz87ffDh+AdVnJ0c/Hr49I9VxHGV98o//QPosvuhnnjEn",
-	"yFYT/1fTbZ49xAqCDb7VbBqQBiiaY6GIoKLPDiWKB4xLpdgw5GeOER7ZBsEzrMHNLUeqz2ETQiM0XA6Z",
-	"a13XjVdm6YiHVDf9hCJNR2p+dJHAdoPs6w1NSY+NibZdoYwTRonnSM3unu3bsXOqpJkaa5ySbJRioSNW",
-	"fcBSQAEHUPB+XQ3Hns8X1m/oOOQY//VJ/9mquNwmhqMNewC7YgtK2yn3MFUeDZ+/jS/RyIHm61x20DSd",
-	"LE+bL8haW0H0dY5hUfx+hM2pDTSQiJwM408skd61xA3ZbrU9EDVKWcXq0VA8kZfLjQtKTJ8BXb7nmvKb",
-	"bWXK009oyqsnOpZ9q8yyn/6mNwy5O+7ho/p3+FG3Wwrg1EJeO7Vl+T5upQTAHooHMHQfUQplZZt7ibC6",
-	"oT2OKZPPLW/ry6f8P5f7eutQ/R25Vg+/zI4ztlrgHSaxS6MTI5VAPjheRMFvAwyMHka91ddc0WTkxu7z",
-	"Ou6fPlegdUVrjTyIb1okjE2tBCkIv/yS/JXjDim9vhjR/+JVMgxSn4CGKH5C7p2oD1AGSamRt/hzylIR",
-	"9qGtdrPZ/LTbbDa1itpzrQZlGGprVVcamurBnv0oY0bq+6e/7/ZyFvtz/PBgHHjgqIhRBt5Vq9EAFQeQ",
-	"QokSjAwbhnLUrsKkoj8Bw0fHWllBN0sbba9SPC5Hw6FIMxYdsyimEJJ7PAmNfccTQhQjnKvFNd3xYMOi",
-	"+MQD9XUrAMjm3UumMQ3bkqBNyriy4ERJaEXtxRxBCQycQGyR5OLMx9LMRFyordEg+xx7O5WFbAEP0Ito",
-	"7u6pd6B5BpY0DllZZEgzDehtwHSp+Z3sEwDgz6ASOPiRmp6aUM7GpIqss91R/mUgUDSWXM1D7ANA6uuL",
-	"cckTsQumS8PLMov8CIZ7NMgh+b+i6cdb5fLzeMBkRgfDFa9/pxywJQ1FS1KqPA4vtZm7D333Tje++o9f",
-	"ms1rZETtZOHc3Te3rX39UsZqswFwP/3m2ljuC/T09ikLvM8VMZTOv+hweBZfcJqNUlbSgIsiBQiOZqBN",
-	"40EdEegXSdANkE3L5aiVVZJUR0PJ0qym3ctWs2leLnUMKs7YAGrx1VZmERHcxhwhcJUyVE3KCQnUxTLw",
-	"TIBHpBHEk3nWIS9PD/fPDw88ggzwBxrLS5KE9TKwtS4ZG2KsxedgnEDm8PD09P2pBfzTcrwK4XONP4yY",
-	"O0eRbrTIxnHIOk6zRT74GtBiLhHGHlksjElVfwo+TZnpqHgsVs0AVASE3+A0Y9QWomXYAoCJJRM3W0Fg",
-	"yxewsr9Bsf3T51IhPftrG96SC0/YatcW4hDUOMJbW8riHcTc/NM6GDRN6eTeOkBx68H7MekBDrj+vJ8+",
-	"O3Y4MulAwKaiT9EcHTfvLr1zS+7C6dV06ZXObRIoTy0CbOVFWu09t/H7IZDbssG6OfNxKSmjIzC51NXC",
-	"aUVlJRlNUU2VJth0eL2KsJEsIgOaXkogKxQIqpg6Cc0GeRVD5jHnjDZjQ7QErRsAxlkbiNCVSWMuSXDJ",
-	"JoAHTaov+zFnEjMsb2mmi1cITeJL5pGQSlaPuWRcxll8xfZI8F/phNcvgc+V24sVLzkYQG0a9iFOdTLA",
-	"qBPlI++RgH3KUorwNeCRIM18n0Hi5r1SoZ08YWU/h9ivQXUDug7gU7nOl0ChnvJmbHZAf60H/is3ibLM",
-	"w2xdd6Kf3iAHRRWJfr1SbdD5Wo5SqRY1V1h3rauOBn/Ajzk1EnqFm07oal1rZ/Gf2d3g79ibf/pcoVc0",
-	"o+kHaL6veAvdFxdM7Gc1s0osN00bf7vpVTKR0eQwYQP1LajM1C/qi+UdiXM8qOoNy4Iw2AWSY/x2mdRW",
-	"EpO4cW8u4O9eVj8WFGx1wOwkFsTtHEH7GffPF5Sx6kTPSls86dIF22+Qo0zmAFw5zL7Jk1oeBjFknHxk",
-	"3TMRXjKNckh9HlzG4SWLAkyck2rKqBScaKDjXw4O3x4q8xmJ91NGwkRIFgF6S8LolW6dv0jFaAgAvPBf",
-	"ELEBfBrE6pIiuQIyfTVYvbc1XpjxPiCVK+MICkNimYl00iBvxcUFJEG5Y5b7vLrV3Kw58Ix0ONRBHpwb",
-	"LXeB4VtHY7TXYJDXLEN3wX3AUKEW+PhA9al6di3gWtEjga/QQytHGlPXfyvhnDuKkCyF2dVKbI0Cdss2",
-	"IM6rE40tN/28+fVTw1RArQeEiyc5JFUvJ+VAfKtGWW3BLe37u1DvrkpfEU+HdsOKZ7zAIi7fs/Pm7hQu",
-	"H9iKlc7nL+X2ArpvS59SGha9dftgKUcG7oL1+VwEoFM4ea+BCUPjLuvpmzYErnsmjgYfYDec0AzrMoaj",
-	"Uh4MREhBlP0kgREoN0WPYi9PeJgcpnuUEcduq7mZl7jVGj5/NTcCSCAAWHCOUjZMaDgVQlNuDETlylHO",
-	"1HG4TXFxw8zEjcWCOe6VEHZG5UwtQ5/GlbLzf/0TihP0aFMbRk3kDBsIrbSOBt0FVNcUMhfQygjOiuf8",
-	"Om7HBkLlzg30fHSoWFxMyymOEx29QE6P9CiatQmApCffVfjWO48/TInNO4DqxdnTx/H21TM8f2l6EfCw",
-	"1jp65ZNzIIqVCrCMi46NMpc30Nld2HSA0U280FMeJ9TGQ/DEiWOaqApcpwOF4ITb+KYkY5Yk6v8hzOlz",
-	"aNJrkAPjUxvPW7nmVjVrLp9A43PZi79T27O0Chi4tN/GMnuN3/ZondTbjhsuv06HLkvKm/cTKUgSyywP",
-	"cdhACKLd2d/3s4BIltXmlfpOr1R55W+PJpLZzFdXiIRRXvly58HP+Q7PZsFVcT7XFKbprV3p4H+B/6Lk",
-	"46DL0pdg6HU27SwA5j5cpzbomM84Pg8dToVjAkdk9Ugq7oi1UL7lwIYSVk4i6cLIrSV5LUeAb3zWm3Nx",
-	"zFXvaeXHYGzTcM0OhwDyDWkgjHVmHYI7W0dXSQB3NNgVIiJyAQUIIeVkCKSCmSBxBmGVgUiZh+ACGPyE",
-	"uKJypGgEPSuGY1V9AEkFUtdATgvfYc9e4PMx6/aFuIRwPWuQreZW3u9kjDYuiByFffNNqYbjziWZbmqz",
-	"MNiSseiJtIUc1QBDw6R0au1hD2rmbRqhXON+I4MeMM/1WcoITRKLtu6RLgvpSDITTI5Qv4V9IRkn3Qmm",
-	"wAxXE1Sv6qf7HMj7MJuo75ZkwABgXV2MwWCDin7JJkhKr1ZXms1Wm6shzWZ4rWXUOpJbbojambfbaS3/",
-	"bjuwq2cWpIfRmaWR3alNOme1nkgSg7tmzYKCxgajZaj8J6utjWpf1DqwaCehT6bMlxkBbVJEC21swVk9",
-	"E3WgiTQppS7LxoxxDHDtG8IGydIXWOimuaGRJiAWvGib+7yqXsM48EgEkv0a1DySsitxCcV00L2DkLfa",
-	"wsP0kT5YtQYxGXWbJZIx5OCQhyJOEivQ96DzPNadkYYoIVEvuoiv0C3BpytDogE9myDE4cuIBjSAT1to",
-	"0B+bqXzMJv1sTRGU+mtNGwp+xVIJH1fcodYyLLeqYaq+fn96pbvPJixLh9ReMKQXtzKkb6p8IuxTw5tw",
-	"dvTu9dvDilfBBqtjeaE2LHoL9pZKnyWJmJdreT7LgcSiOHP9jl4qBkXnwavE6t+6S2cgL/R4zg9/PIcF",
-	"gVNunSzJftWuxGzl3YP6IPpAr+6AGOG4VsG3rIKPp7VONka6pVX9ELMyG58H6hR82cBNiD13S5S2vhfV",
-	"NnEMdEi89AVwswUDeQFWuPImeIRIJpRELIwHNCFxhD4AlSRQ5yIoijJ9VEpUPwz3xlJMzxvqfm9O/fsp",
-	"TIV06sjL/C7JeIYuVGSAL4CpDnyMBnkhsj6iZ2gcK5+jg+bpmUBDVb+hZrw2/e+GlgkBAQfOy10zAOCP",
-	"M2MaeFhdP3vflCMG3wS1OfajDC6CMTIMlEhOpuXzEcdUSrTElTOvn2cO4JTq2f+teS9LdNF19c+DqB59",
-	"iOZpnlvXIcvcOP06awKvNcgtaxA8kRgAssdyFc1hT3c9EReLsnaCRHGEdOUmggTxsqNjos7GdG7ilIUi",
-	"jVjU0XhXIU0SK3id0JPPQXAZ9hwpBgwhAqtGsOGW8bSExTjACF0uLRV1SZ6n+5tQhqLfVPPyhh9dxM4j",
-	"9KngCepfUKZAwYvTbH84Gm2ZD5kYAsqUOh/M51XKCYSUTUwC5TAMT23wgbgykhkVBAXgSPztT0J9OW5o",
-	"BG4K8M0aAwba6TOaXjCQMhaBDkrRscu+gRddsbSrQVNRB5l42pTyCDyfT0X2As/E+nCIDRg0/GyKQXGy",
-	"3F9wPuFpetobOO1BQ12UCZcqXDMR6nvBtCDV88N3++/Oax6WacK+E6kuE1HmgM+r70/O9N+VSrpkE1Ld",
-	"Pzn55ezw9IfD05rpytYUifqxH84OT2sLPdf35ue3aov/bjJSd17JHmrhUNxwFa+it4PSVG3zT6up1CZY",
-	"qBSnUkEs08BsZaq3TEWWqDulNZ8pgagO1pGjQvOjpszww7Oz/deHD++ZuRt2dfcsEReE8SyN1x7arevX",
-	"c1ffWTGjpnxFPStZplTAKsn+o2OSjhImGyTopTHjkXzPk0mQM4RCYKHW0fa7MvUILQliEs5YJLEUXTKu",
-	"3Dil7rD/J2QxBAoF6TKiXzNVq+chlMib8/MTe6Mt+8cWqdocILCjwZn53t+Vd+Csl47/3GoNj5nUpcyX",
-	"+rq1GLhLMSDzLV6eLllWUuv2l+85lY4IW+OYSVrUkGpgVxZN3aDWmFv/+o2cwBsW1xZOmi6Wu+4xeqhC",
-	"2Ose43Up7GNtjMbTXPSGF4uFGcMAw7wrWQV5K6Xra2vO27Guq4WKBiimdZQ1tOxxMW74fLZosKS5eG7d",
-	"IDFlgyWtwj6fWzeIV69QNYgFtuuyweuWDU4vhykbxN9XLRrEqx9XyeBUv/SqLVP2y00wtaRxSgBHhImW",
-	"lrRHPYoqQTwSq7uBOjqyNv7uuFDQzPOKct5kcOaKeuQwNiFNN0clksiR9pKFKcskGQAOe4OcMaYDoB/1",
-	"vT2Rkr4YQwxUeXkxcyAalScn4wte3mOsvvGjGenvyHWbV5v8vKQZk9NukidZIKMHq2/CYJJB19lUDq/y",
-	"M4ahNmFLpmoHVJ4+ffp0t7dJ5zVxlrx9VGgn058ETWSfRr8OzC6bQhv9Oimk94PaGsssVpumrHKRadZr",
-	"oKC3HT4aDbTdrK3l0505p+P8BJd7pnMS5RexVCeNUPLh9K3NKENqvCD3cM9jsQC2ChVI8PXrn0gQNDG/",
-	"8HmAez5Qfm1vlCS6eFej3kDhLVTv6tJaxkkqMgBny/qpGF30dW5H78Wap8UfwnlOxnAzSyQDRM/Z3ebs",
-	"zK3mLumyiYCIFkUmBsIF1FxYzBwJ+Qg1C+p6zNQ8fXqA8nTSePqUvBLa1obJQMBPOeqqCe2qYU+G6Bdo",
-	"ZhOpvFWPZELfhELEVlh7JDh5f3auuUhHaaJTOziiwIW17pBp4RbY8FxXRBOfB5/9Shz5lY6Bb9Z6YELi",
-	"yCA1ez5KLrjKlVzwJ6iBhj/Ry1+Al8vzcwHpPPn01Uuyubm56zxWCVS/0vn8t7/89csXZe0H6hebGtIZ",
-	"Y1BS7ns9MiUwXQjXBqbGMUgCqSv1lbpuFJntPKL7PL4E8GxMcOUQf7qjJi9v3ys8gkYRizo/oRH4t7/8",
-	"9Wedyiv+WHi2rtBv6JoKeB5eKjs/UY90zeUYq2jAK/aIuUj/0eTX3JEWc2745JQljEqmxhqxYSImA5i0",
-	"hHZZ4pGYy4wmifSAQmeUMukRKNQALBPABn+Ffzhhach4hm/3ecob+smNPk2AKwjiDCmV/TodA+WHSBLl",
-	"1EWxhE1LKOmLrK6TrfpuPCJvELW8Q4If6z+Ofh3UD6+Q+w0oI+GgaBZCc4E5UvoaZ6d69iAClwumkYG9",
-	"yLndGhABqX7g8ScyiJMk1lxGToFLlrHBMCNjKrXxowlYzHOsWCXfkT77VH1zvP9SE4ZVUXR5ZPqV5O+I",
-	"X2n4FfJ3SFZUCzzEhewykHnwzQDfhWSVapc3yH4efE+Z0hEjA8Rj2wY8on6nKWL8h0KtrRLB8YAZ9M3e",
-	"SKq7zFAktH0gv8u2Wnh4qEgiWJX9fFrBEmCAQgbFAu1Pn0DExOo+QwFF3psUgJbSatZjy0axje/1fI5x",
-	"KdpVu6PVJNIjLfVyD8fgkc2m+n/Y0m3S30OYMt0ekorhkCHomLFRB3RClBq5Yj7XMOyIJUp55JGUpiyZ",
-	"eM6XKmOwQyIWjVAeAq3mzMZq+PygaAf/OmIjhC49ETK7SNnZH98CtQ4FYDSaWlASLbwTIQHkk7M9Xc6g",
-	"NxRAM+tQba717GxDzDbJTep8HEajvEBcaqUdlFLZt/Y/yn2ErT5jPOpAogekKFVuP2g/j8gJD/up4GIk",
-	"1dzAUpizYtJAFvsaFG4mUhZ15qkbPBwAttAVVxqtFBVFXpWGD/xFDVoXxqOEz/JKH/UEsBuqAaZoA48E",
-	"mcD/N4lcKCbQRUzwO2o5+M+8pCqoqUOjNqo2NbAn5/uz9+/wuMUSVR5NEjH2Kx3Mj3nEryAElfpJs0t+",
-	"CQDaShaGWnUSZBr5ezO3BPAZtT2fq/OCJSFqMIm6EmiCwD5pkHfCDhAPlLN6SmaIUXYsA49QtZHqzvco",
-	"MUw5GfFUmQbQo6UMD3VIWBhHLIJtLbh+SNAhJ/tnZzgA9zv0SDxyevj94ctz/aUAU6+22n4UpUxKJnGj",
-	"qVfgTPYFwOUC6H3KdI9aJtRIEyGGXRpeeiSJ+WU9ESFNSDVMxEip5oyCruemlaHmkWEaX2lgdJtHhO/V",
-	"GIgUB+Fi4xpAXCzGgSYqpiG3fA4SHCymUHCOrRaWG6sKRxYClmCrGmYs+wm6KJW7r+Ui83GmYcA6Uukc",
-	"9nTEJQ4KSBQ+Hr548/79H37Zf/v2/cdfTk6Pftg/P4RIZpn//NJ1xH+bmZev8H9XdV6v6ZnipN8zdO99",
-	"xgm2u032LGxFz2m7t8V2urvhZtSiz3pN1u5uhTvRc9rqbbLt7rNwN2rSNtvq7XSfh61ok20/u6P4wq2H",
-	"F5aFFjgbE+ssWXZFnCLjVa5h8L/ZRBryaVCzxNcMqm58jlcHvNQ37REnPIotdWC4W2tXmYrWTF1YL28K",
-	"IudANn4b6uAh23yN1RtLciH4GhzursAbFx+vFTp8cydnqsd3s7S9J45uSEZXRjb487VLasQgzjIWmV8B",
-	"YBV4lJlyNFmDBBhlPAMtYlwsDTlnKucwhElMFECH2jipQtRS/WcNhcJsIFTprKKG2vO5mHKuTR5nFQmz",
-	"R7aau3gVxQc5CSMcr7nTvP/D6dv5KHm/D0PVFOJdyx55mOKgFY0hbc3limdt93ybdo9G3Psqu2cjt2OW",
-	"JJdNGDQTxvYBcACIy+qmHmtiuyVGHTIVm9Uxk5LYLATtuA72ml4O/Vo+woYY9RtUFaO7UKxIRjEKJPCj",
-	"JNERgDgjoRglEbARdCEoA/67TXwwtTYrWmmL0955jG7dKXJrNTy4ASqd9pJmyFbLLeCB3Qbr86y3GTbp",
-	"drve7u6y+la01a3vdp+z+lbY6jXZTq9NWy11zwjX9FhWOpvbXgV2BdYNwX50elW0860c3TPttMLwlevd",
-	"anvWp0WJ/9CFQMW9ObkG+wLO/LoY6LYF9/6ceP+3aVm7CmaU9TcScRHzBZRyNEkwLJ2XBXRpeEkYj0hV",
-	"5xBsBB3/vj8cnmkTGjFqeqkYAITAVRyymtI/FyyDSPjRMSLDQn5UKRPRg2APlrVBgl/3dBYZ2AB0k0xY",
-	"gdxNDQOeqjFwNPw4mWWEs7H/cj6IODNB6SrkTubQ8dU8y0lK80mBf2OQQVOPQrIJEszwXT63n9FNNV0/",
-	"3N0FpPw4guThuQHNhTwQ+f7jOcxRsK/PH0i/DnnBaMrSgAhu+iWx2RbUJaR9g42xGvC/hId9F+yRlCln",
-	"IWdKDdinYZwyuZ8FMOMjfsnFmBt4NBJSrsaqNGUPtoHPbf4Ss+04m609tcYmc4xHzoN5FSlWSyOAmpn8",
-	"clq8t7Afvx3goXPNHaJ2dSIuSMz38g2p7BPOxkWIDIfrZz7ez61gZN0JaLHeK65O350FOIDdVulU2OT7",
-	"fvd1GL+Pvz/68Oej1rv4SB7x0+3w5dHO0eXwxx9efr/bYJPvm+zHfXXRsHv2/W4jbCe8O3jVjH78PrnN",
-	"APS5GtUyjwuG/pvzsx6M5Ggp45yUIyAbMbpgAZZyN6HhZRIbRVUeAD6nl0ySoJuI8JJFHyxNc69IbmCf",
-	"NeVLwGHG7CFyoZb0XXF4uHr0XUuqF+5XPILwbT47JBH8gqVEz/Pa7Fwdex+3j2b6mOX3mNseBFaRs4vB",
-	"59Xz72H9o3KueZZMzM+Gfa3MDXb21p17wI+amW+eo9qaUmpOY8kL0Z1Lsvqg/qOzqKv7jmazrLtJrneS",
-	"jye5Ginh6Sn1qE5GWYl24nOV035hdZyyJaWwpMYdBascr0td+DP1D6xJNVA0e/YX2Y8Bb/eSDTNSHeHt",
-	"mBWF0jGJT+XKv0wQEqfWIC/MVVIMGHCZa/QxM0qHEBXdNHUx41mKsNAWk3R6CmJXsu0VdHLKtMrBIh+D",
-	"8mNjf2WexItvSkOvzjp2y+LqTgTPMiPC7m69L9YCZ1WB82KB4eDYyS767eKOYytxCrd4ZBhzbvCLi8zD",
-	"bMrQ0AmqchPjZWEgvysbowzDKEppTyMFJtTiLN8IbHAh2O0z5ZC3tq+DONi+Edjts2kMJmAaxM1johZK",
-	"PZypi3cKsEzOe6EeNtLUHq25NIdT3/Tgppa7uVe3tQoHbS36VhZ97myTZDHnUmGONz6bXbewbuwUQrRy",
-	"Bj0co9cF6wxUF/SvWep6tYFre26RNhah+FybKRoH1laVEM4+ZXnhfgroHzPv7tLwEurNwfJx/+RzbQlu",
-	"YazYFeS6etoyihTA0PXh0gC1pIAeEMwnI3an/+651871iiH72ip3vNQC9KvIX9fExA9Fqmaq1sLiNrvu",
-	"Ad/QGvZzef3YGb2a5jgdcWx6VacROjsL569qs0nKlerCpQG8IyBhwmiqDn/N8zmoYe2JFR8x7cRwRiYs",
-	"y1NH/VjqXhPMj2GnLDZzfMXBLjvJZ6xgkB3AXD3+s1yac4FFgGXbm1khuzLFxIsxmcpyLpGei1wCDOin",
-	"t4xfZP1KZ6u5u2NzqTJTsvrG6ZXrmxbLvKnCbvut40fdoQxSwoFQYnbCtUXPYIRmRank+dgHotviYsWS",
-	"qJsiJPGydgOUPBWllHv2Abdeo8pTiSVZpDvKIBhEuCDDkewTLrK4pzcfyQSIGSNgQCT1QR6JXi+JOWuQ",
-	"4xHiFvu8MMQFaXdowmMRqcYZ6YsEOk1Dx/wJxaAcNXJKDB2PEInomzApbligCstcgl43TNXUZLqeT181",
-	"vXfUXWoJ1Z89bHlU/xxx9YMScTNITW7q+Cf92J/tdaL7JxZm913vOr3k1xFrT/CgGMA1wDdbA+PdNUe0",
-	"WiWlVXGjTQmvJ7IgYuRNJKaJE8yRmScxl/j+YczljEB0TCzlw2BQjOQUHR6xRlmcOWYYdHIbOwwsPFPx",
-	"Yh6A+PPGv9qznB9O5k0niGPuka3mZg18MJ/fna12glP1DRprRnoN1Vw5wmsYF4m5MFhUZpsNzbfPr4e5",
-	"Jay6tXH2WI2zk5hbUXALbmLKaDS/6PFYzLiJ6gaI9qjNCyx/CLwoRlD8JyLwP+APHVNgn9CMSRvjqWl/",
-	"Dh6CRhsGnLDrHsBg9JOHVMPPFZ+g2/xppjwbct4HwKZMNy9NyWYMqRLMlAGoBsybFozqBuSFODWB18AA",
-	"YRj7zedxpkYimZyKMKG3Om2S5tAKcvpROHsgB30eqH8YwUf2F4hWm+sEXLFyIb3V3CqTnsc0vXSPqfrM",
-	"37iJifH4GwWv1exY8aLNwnsgU7KJgWcrJQaadxS6V1+/TIznx38N0Hz/dijMe1GVpnig5wl+rHCop6aS",
-	"cV4K9FWhNqJQW6XblCJSDSz163cxD8Ug5heBp/ukADIX6GoAUY27F4tRdiHUxbVpGGcB76dJYpuocBPP",
-	"a1jCYdq6zK8VZMU5MN9EvtP4f6JQiGG+wvxZtwLgn4sBNvOkeTE2MzPlsMPu7YyPBrCu+U9mHI4ja0Nx",
-	"JXSwySRfVUjBxFJP8h4Qh+N/m2CIbh+eh5qsRcyq0uVMhDFN9HLpnqNvkH91bvtWMbPcS8Xgwwyislfp",
-	"Ux4lbso5ZUqCVjqVflyxig7uauMdVpKfHL47OHr3GurIPzy+GrvCcVw981ssxFrnflfXAIDHPDV9q9bb",
-	"5aYrofJSksBsqaBIiYNGrn66MkL1JnR6hPLOVeB5kz4HHK0/sRCahvaKF4H1Sg2zT0M/OXCw+rUNfGJP",
-	"NslSesUSXdrmcxBDBMWcR6gFoNO0rQazp1hXl3/fTEndZl7mbofp1BCXFuCBe7GsAs9BKwBSuLEATBXD",
-	"NqRrBD2MzuiJ9bmZbMuF22cDjDHLMuJ1bEW2zhCdKOEdh/09vR6EckAoQ22mtGrMZaYsN9GzlZIUoBIE",
-	"nxea5lHhdN+yrrUl9IAEoTegKci8Fim4FYy3T1W+r/wvhG11d8pUMi2eMzAt5eek0kDb3E4m7UbYXY9A",
-	"e92RHloFVUuP2jNH8HePJnGX6UQGEZ2i1lrdZdn4bLfYlw2UbyUc38sMRdcQ1dXJ87XktHrrWFmOjSdd",
-	"FopBLtRFD+EaIRzkaVFhBLq6Uvp8/+XLw5PzwwNvKkS0qnLMW4sNDoq+Uus8R6EVo0fOaCB6h1+2qKzc",
-	"an5u0XWmtJpjG+TtT+YkzaNTjyMSpOxXYFT3+VJKdSVLynlzYE1uUTc9cqE7ff9OZzO/f3VZbDbgIxPG",
-	"VhCb8a0l8d1J4n1tHd6OLEZ7/95ksXYvOmXyVcP/Hh6sKF19vqp43XOfBmDd8hIxERB699GJ3xKJeQoz",
-	"9+AS8y6lh1n/tfS4O+mB2+j60mPFvht9caF9123Q0yT7ZSx8xJDwNRYEjdedvdkKBsVMq1zRwhg91hjk",
-	"dYOP66DjNYOOg4mZueUHfsPQvSxqMzlU9j/gl+ZnXHDSFVmfyDhicq/YIVQo95QZncyHq9CFAEXJMr+j",
-	"A3fQ41WJK+FRFFuZ14jCN+u66JmtMB1RXwZlpnViJjTC1eIQZhHX7NZgjpyTCEUhizUvXjJls1KCFE9E",
-	"9LySHlcD6LQATON48hrf/RtQt6stAHzv6goI5319Oq8DLnFhttRKmS5E1pe2XFWMeQ7dh3vdyz0+kxPj",
-	"EQlw8x9FMiBU6qMgId1ialpJzIuXgSU8xGMRR2iPxhdcpCyqNchHXRoXaNa1wKVdGcbhpfSRY4lOXWL5",
-	"/DSqhC4B293Lj6ghKwTeyRwgEGvOfK6ekLdGHmp+JLjTuMVI6saQsOzl6eG+cqHmUrzAPr8FNXnDui49",
-	"PZUO/peOlNmlULvCrZjC/9ys/Gzl7AEbCNwRq1uX8M33S7ZyQ/bnRdOjC8c2y6bCq3CRxSHDt2lCwWI0",
-	"EomMclDx2zLdYXKXGTZ4hPUsrFG/H19VmuUxMftpnneAQnzD7Kal9P+aP0vbKdUMmLsonwjObCguE+RP",
-	"IuY1TxN7ATOWKYo9ipQLkdGYS58Hl0gqH6DLAHQJni4uTi9sTVqDBOqBtJuwgGQsSaAwCvLvjrLIX+9z",
-	"dTkp4qPqLzVUm1821DU2ilqbV912Ah98P+aTS7G/trTWlhY2F7gnbvlJloymYX/uScaNvORgkvxcVl/2",
-	"Y84kYum+pVnMsRudJvElqxE6EIZitCgZTMw/r8sfc/23vdk/4CkvLXlRX3M/p+9ooM/fqTEn1udwfQ6d",
-	"kgm1FVc+h1bPLESD7TOkiyaGDlrm1NJ7Rq+yRDrA1Mu9Bp8fHJ2dvX/7w+GBw1T9RNpIXUi5i5GKHQSl",
-	"sTg9qtvyMh4M88SQba/3++rxNz1n84zIOVCw5T1ThRAW1Je46gJ2uu7csvt8ZjO+Ztkj34er+07rfbjy",
-	"PoRJJRHLaJwsDQIvVfGvUSpjE9w8JrdcLIsUaXsHMdctVbIgUZHxH6MDHkGnXd10Fcu4GydxNtnTrG8+",
-	"NwlRcskYnI84JVc0GTFNdG5DWxcsW1nSfzg5mBcgQk6nBw4QLYxtfGRJKAbsv3DCGTMgFEvP28MQpF0j",
-	"TLJuyrv38IelM1sx/DEnKLA8VfMk78SAkIO50yMiiZyeup5IAUYHpQq0UyuZIhuFvoc8ni0J1w0GmZVF",
-	"3BVGuolZq8/5lUsoLebENmATfy9ifmvNe7/JHrLyKO5MDb7+4cVkpij///uf/s//9B/+4z/9D//un/67",
-	"/22qJLQ1tzz/EZZ1TO+X1b1Nc0jW7WXXj//o3qCCfEE0wDl2+dLEuBFdUwxfhe1dkhM35+A2uH9Wa4fT",
-	"keRc1M30wQEYfERoWUec+UwQn35BfOomAjLbIjcxkDiFPNx0aSrKcw2agedct8fZNrhrtcc5tapoNOgU",
-	"ovaSkOO3GGHL6CUrboo99WwS4GUBgLuefJgfAK8t1RtODx2pUhujiHxu/hwmo4hFtaliWMfv05nS3P9L",
-	"7W+QSZ2WDD7Hzq5YzlddTubTEUZ3rbucV52iYH/QLoVHo5TuTr2sm8YeWatCntv7atN6tQ6yx6e6vFtu",
-	"pSjoKFKmopzugkKfBURusdPCSteqDiEA/va0EqvlfW7TrRqm0UcDbluhgaU0gZUqAZFscXfbQq9lqcLx",
-	"iEh9Pt11UdQIN+x78/m8xjeytO+ttbjv7XY10aNWKlN3twvVLo6ucStVbqJxnM64R6Vy1q1xD9Ea51q5",
-	"t6Nx5vbJ/Z41jvGEHLG6h1S8Uw19ZVrC51NqYkbb3KBZ73Fpk7ltfI9BAdyxvFs3891jM99N5Z22/haG",
-	"rfU1nj5QLn0WhqT1P3RldhYPGIZF1KBY1CDHOksFIYkq4AvPDy7ri3/XbX44cUtrhZ0uv33Nv50K0DTv",
-	"P747PC2xhFrwyV/9Nt1TiO86Pjx+UfqyVcPP7TsOP+OOWj3yrPf7OuB8zYT7wJ7c2864l1om+8aFjflV",
-	"nDGpUV1irgEftbLW9cY6gmgS5k57R4Psa8b7Ps00mHpJJwZxGzH2CCVc8LoegbY/yguuPCx21DBd0oZA",
-	"vfL+DTxOZ7/sHxyUJ+n3o+j2BOVXkUCU9GxswYJf+3DK/Sha5+PX+XjHk4uieQJlBXtmWU2zsUiwqBkV",
-	"l3JsjI4rqWtezYxxqo/vyZCZEpe/j6LltUq/z9rlrzmIq2AIfAS+E47VnOp6iJ14jhNfdZx4LI0ZJjTm",
-	"ZmA13a4tsZkSf/V5tUyz/nJ6ePz+h8OD2h4GJQRnuqXAvFJr84QBu15V3/b28NW54UXBQYWUK0sBrkN5",
-	"0LEJTzcvi6Cd1swY94Vt9yxU6s3B/kciT2fbP0KJgqEna7A9XNk2Tta6aPs6IQQ1Y3YrQq01bOkFp90Q",
-	"YeCxr+smgWIDw9IqOPOQaTB5AGHEeOE0pQekluDHM/ZrsEckHTCf9+IEwIYtaJhS4N1Jxkh3FF2wjAxZ",
-	"ipqAYqRScFbPRF1wS2Nbqtx97nMQTQHYf2dAkmKa0bGoQ7JfPfNUW/DxRLrX4LgCOeEhiwIS0jSd+DzO",
-	"aihsYFxIN2fQfQtUI2ihaOIUtD5JVTIeeYRFcYblKFfiktVICLOBtmqc2XpCfZM7uxQ4fkEIjTukL8aE",
-	"EmTnRgHaY0lCuqwf84hQU7rRnZCBSJVkU5KYqA8iKRsmdCJJL04SXeZMhx5+VHcC/7+wkvANTv/9S7QS",
-	"eP2c6A8mLLJWfyxn17xkbgux/q1mOZqw2UkFPOGeSAcUGQOyHSArj3k8GA0gbKLBhWOesQuW3gHu/q02",
-	"mR4NjpFo/Rprc5bRNDuPB2y1yw95hBffI+P969P3H06mKewrYX2716aVu6axL0pBiJfFiA269XxlZvtW",
-	"21Lb52moBy8PPcbnXMeQx0O6VvDXDM71raRdqtStOlf75cuS1ICWmQ7kfQGJRT0iKGp4UoXFbGqtl/OC",
-	"1Tyf671bjJShNYCsyPqoNcgrrfVDMejGnHXcDmRdhIgk2CnG3xD8EzyLmkcCfWoCT6tnI4MC8rf//n8l",
-	"9vjCvwKGIicAk0BvRqXIYwb0ZQCuRLtilJEWOY5fOBvVjLdDKN6G+jxX72KURMYoAPUKLGjpFYuIHOBE",
-	"Vik4GTIDDgBLvwaVKpTLMXxVoJ6uLSR1kgPMyXCwCeD7kzhk5tFVfU0UX8WRblASvZ5kmUby74m0tgeJ",
-	"VwObD/z++AkacmcwT7WfxfwiYbel20sarayjeB18LpB+95BbX2vfr3bz1mrh7tXC+xknaBXdsCSu+jIR",
-	"o4jgRURc6aC5lXaOdggph9rzqjKvHYdsFiwSupx0BTuSfDutwbWOTvCgXAWJvzomhc8RlKKooBrkVGsh",
-	"O3CaMgjY9NTCzEed0Pt2jTuxPt6PJH47yHfkCmebLyCRPUPmI2vYZMJQVFeRAbPmcFWTKnhMtQbwRGcQ",
-	"fh2MoJQqScQYwzSwG3wuetDnaC0yUj1nn7KXeBv521/+So5ZesH0DzUIUG01m2j/mNHoVKpG5NOR3CL3",
-	"/xOJNgxy0iI/rb4+iwdsL48dBY6bFyBLIJafpSwbpVwz1KIxqwdguowQGH6aQVYHmEtYtPXtgc8tgawN",
-	"ErssVvgcz51iB9F+OpwsephchjK5AtusGaFnMBVTZeCNaRqxaOPXkchyqbcwKK12gz7GD5eALiNhzV3x",
-	"z35llCZ+peNX+lk2lJ2NjV6csEbErhqfRr/GfBDzRigGcA7UXzZoN/QrXwou9dHx/uvDinWd3YLiFbkT",
-	"nYm6J+TB0mlxAxcYariVmbqtOAeUxGJZd3urdAVKoxrPSlfmlqMTy2oEdEOhkQTr2gCoDdhqr1AmeS7E",
-	"MeUT20x+LxRWAyu3lqrEzzEGQOZifmgBDHHwUFu4GHboEbBsx5ycH/54bl66RwJzFAJ09YHO3MFLt404",
-	"Zj/h9ZZh/EwMmIF4yrMotvbIc1V0jizrcxjFVrOpLnCiLGSruVsm4A+jOLsVAb+S14ovKmQQb6oTiqFY",
-	"zJLgYbneoY/i7L4rklaUN2Z5f/NVSb8BVFW1ja4vcjbwgM43xguiR10qrbQxu2McZ/3YtCioS8g45pEY",
-	"k2qbDGI+ypgk3Yml/N5Do3a2xSOHDbCvotxmywhY74Rm8KOyoxvkKJMm7Eli6fMwYTRlkUcCLXcC2x8C",
-	"IbgpAThlGjfsTZZeVmZo3eMHgVEsS6Wi55Rkgk+PjKlp0b23ME1cqCm7KC/CULc8qEB8WKEzNWdrT/wa",
-	"BRZw+pYKATGUG8pKjWUWh/M7MiAJCJUKWJY87ouEkWFCs55IB56N10dU9ruCplGDHNKwr+wA9VEj5eFB",
-	"8xIG+qvqcnrJuM+VTU4oCWnYZzatsdMkkoUCCDKTaI8EF4yrg6GbtpC0mPFagxyo/6YpI1A1zSLL+oxO",
-	"9hOJnSF/Vse0+uOHPx7/cn50fPj3798dliIpv2ZANa9n4y4A2ofDH1gqlTde6bS3PPWDrHRaz71Kd5Ix",
-	"eQZmfaXzbHOr2dyEW5XvIyud3edtr+LMw0yTawmku3ry1o5XiQf7mvKq0tlubzattyLfUpk9U5NY6bRa",
-	"m23nL+ciohM1suaWVxE8iTl7mYcSKp3nz7zKcCT7TJ7BbLSbW62WV0n5ixGPYMTbylFinGI+t32LPtL7",
-	"ocyXaZkQCfXebfzWRYEYynJkHn1MiXS3thEHYiin5IFdsznCAPsM8KrpIHYe/R7QLOwzSYY0td0MeI/G",
-	"IyQaa2xAY+5z3ffwRBJWH9A4ITSKUialR0IqWT3mknEZZ/EVSyZ7kDrNRjIAjEJdP8UAeB0qqqNYwn/7",
-	"XH9LgwR0ONQFXZr8rTAgdQzRdTFRd6wbjealG8/1JF1XKz9gog6HfAYzh4nse+gx07MOBSRz2vtnmr6Y",
-	"2gCVDhJK/CuDQBSKgY7XtNo2v3qIfyRn2SiKhStODt/tv3h7eIC9Z3YUrfmkGM/njCJiA/Gv3IiUGUWB",
-	"EaP01Q/diYYrvnrKw5yWtZ21snAFgrvMCoOlUhVdrUxcXCSsbtb0ujS474cSl3Zpv5rhEKKkK6IJGF5Y",
-	"5fr5S1DzSC+Jh64ktCU1eguDl3RwdAb/wNp1nwef/YoWtn6lQ/72l79+gU56LUDVRzGPjPtx2CcDqny3",
-	"lGVQtiJpjzXIx36cKNNUvzKWVl4rfWBVgTS17jK+4CTmHmgLfVMmLhmkauWYpToExeF+EOVPyCWbSA9u",
-	"pdkoBf8x8vnRsb0zVe5FbySVObrV3KwRwZWzl06gJJbyEMxRwUPm2Xt0P18s5QhMTawUavj8UE2H8vPi",
-	"PGsDEVp1U4Lqj2YNsg/jLcx4zGHUnI1x5soUzjlsF1d+V74iWqXXLufkuY4wwdfbQ6+DVbdvJT+Q1jB7",
-	"vXLrUniZmTpvO6wj++yuZTicXuYYjlY4zZXoyvPZiNhVHLLFOAb6GkI5OTrGNKvT2puyi1hmDAJVxYYE",
-	"xN3WgmcAbrN1s4Gf7YkkXRpeEsbB5A0FlyJhDXLAaJjFV8ApZ1+eMpKoF+mqxgAuYQEBCTCfUkj2D/Qn",
-	"3nHwaX84PI8HTGZ0MFzx+ndKNM+p1TMzjfU5ZhYyAZNQLN9T1t0vVAMZlBXP3xbD5rdUK5Ov/Oq2o57l",
-	"te04K3dQlhjR4xUEEXonZ8ZOmWNgUtOhGNnzaOSSkkTTggnjMhuf1f8vq6ZW1zyRxinGtqKJ9oLHHRL8",
-	"OmIjFoGoSODvY5FeKhsmYgkWdQQIAaguQoClHo0T9a+LVIynmJYNNSUX8GJT1hsDblV5QE5txkctf5Yd",
-	"a1iEu4+pq/ecMjlKlpoaaubX5/SWz+lH5ft0WQiRrR4wx8C+vcY53dBHKl5gU7znjKRiDO2FKAywow8O",
-	"E/TSCU8ZkfpvIo1Y2iF//HD44fCAVMc0zgDnWfmB+N+IJ+lz5aNNdHqXku5ITqBOi8bg11zQjI3ppJYj",
-	"CgKzLbliPBJKMOkLSCbEJTQCmoJ9n9trTOor1smAOAMqRSjFhUK+V/tHb2GYhl83ZVQKXpsrRHy+khTJ",
-	"rRk7v78RgfLtWRWwApPr2BVmzdYi65ZF1r5R/kOW1rXASEGDLDMwjN8yv1jgVF+R198rMaINc2vIoIOD",
-	"51e5vSajCMEcONooPDwihYZKyslSYSSSAYk2hVwDiAB8coPs64fH0nGzIKADwpMOhx37h5hf+NzGbqpG",
-	"CqYMYkFJgjWwDlgEScTFBQR8OBE8r+LFl9fICJhdJApA9imWIGpTFoo0wkAWPEV9Jn6hg9CEtOBQ9KtE",
-	"pBWGWCYcR9gRdm6lLxY5y1GcoSrQc9gh+yfvzghnLJLk6P3ZHnnzYf/j4RGpvjk+I+owkj9AR/iPR/vv",
-	"j49I9ThWP9Y8n78/OXnvkR+OfnjvkTfv370/hTEdHx79/Qd4Htl/d3D6/uhgj7x6eUwuBJO6Ww5wMDVP",
-	"1DiWDGumi9wxJx/O3kANtFp/N/hnksh0OFSrZ7UbVfav/tSUDUWq/NgLyOhixTPNyJhKn0e561uDlg3w",
-	"cvWiwsI7GwF+La+6wGtyJ+jhio1xDs7VPq50Ks3eZvicbrNn3Va01WvT3XCHPe82o1Zvk26Hz9hutx1t",
-	"9Xbo87DJWt3NaLv3jO6GbbbV3Yme95pUfYfeHJVO5ej9WcWr4LwqYXDy7mz1mBYam2qicObujeAcltS4",
-	"4PPxoouhwdlpfPr06VM9JXFU6Wy1S6YGz/Dyp1sIwkIsYWZibyucmO/L5eUzdrfjDOgQOohFjCmtw4t3",
-	"Xo1n5AmAtudKb4mGXdwX80fllIPdDGR+PX2IQIRiEkPLvpktYBm54ivGNXphNcAtLIMa0M8YQYzXzD5C",
-	"RyWrgXOuZFDrEPaJhlkygXGZlP9YNMi+z2V8wVkEhoB6qzSS/okkBYVwySYN8gGGNda5Kx3z8Gw/CY4a",
-	"Yg16KFxk7jitylSewlR1UGBgnjFcgbYD4UK/Bsl1fG7KACgnTC231bk65aQZDUyGqMt6IgWGeavPJXYd",
-	"Rh2i50kWSg9sVFLpRDB1QI8q903NkYm7NMhHHW+B1mptDZOsn4rRRV+peOmBFjYVWPDYJ5Ls8ygVcWTc",
-	"r8KcAEG+7JMwZRHjWUwTSaqWg4cOh3LjMx0CpBZsRue6jc/4vC/YOJ+lE2XYYG2XdQJjiQ5kdau9W3Pd",
-	"yOr2p081j/QFF6MU82WSnKqn1PeVzaX0Pn64nhM5Sq/ARaSQUXNqSbDAq0FeH7rm4JRHbZOCuRfh84wl",
-	"CRkX3fU428vPp27rBDGZO7lYdxZLbXqomSdbrSbMvs8/vDs9fH10dn54enjgEWVhPW9uNpvN5jMwRRzT",
-	"BHZSoBQaFOMPqZQsIho/FDYsbhD3YD+RJBzJTAzIEGUXWl6m4WtqraXpuAK4UKR2QgpPSb4/e/+uzrhS",
-	"rRH2j+l/ED2kAZ2Qbl6Kt9Xc3fE51KaR6lazSbpsIniETXZJQoeSHUUBSbAVjrMxoJ87Ikl3KaiDhJwW",
-	"avby4AAYtXGk55MOuayb59bjCLe2+eGXSzapFc1JMs+aNARNMKV7ZKu9Oxs/gCa7nWaT4K5xq5cTKjNd",
-	"sUyqkjGfO7u01iA6L6IdVKZky9ExsZlrIz3QMYnmNbM97tDm1xiuXRopU6flVbpwL2JFd4iBqlnUNpYp",
-	"pZxNW1RK24KWV79C+bi6NM4gi/OOjd1K1yw5w/LRSuf5zpayH7WCU9q2YKXBP7qiew0EWbVoavGcHPj9",
-	"WL4YZIdiogWG7/as4SsrnU2vglF5uB2lY6VTef4cu+BQ5sJlVj1WOu1btlqXR6engqjTYnBtrT58m9tX",
-	"RZx0MxyodndhlxjDI75KwMmAcS4NN1UFh8qguhhlGAp3NYPutnaHp+R8r2aDUDZ7ZeJOMXaiDETKpkLV",
-	"GnjCRKuNgWHj1TCgUlZs+8m/wTjEtaSGmYnbDjTcEvhnXuShzI98p6596/sg0LbTvbJ3LUfdOrXdEAsS",
-	"47Y23L3Ds2XmyvY2xuYMlItImOyQ4/2jdx7ZPzg+ejcXtWrUta0Zd1tK/lhYqvOy6quSIr3NvEjvbUze",
-	"sjin/Dg4/OHw7fsTYP24Yan1HYIK5gu5emrL3Vjr5NYyU6Ok7HreKXVOf+Fn4AUptR6QqxfQXPIbjAmK",
-	"SvyJKT4G1zdi4L1rZF8yAONaefEBbPCAdCdursodBsT26lcsjXuTunoSlGXDj3Av/gY2wnCUDoVk5OzD",
-	"i1/2X758/+HdeW0PYXR9DrXLoyHps1RDwQyplGORRjrpYyH8npOwT1MaZiasRgrofgnLMp2MEpz5PIov",
-	"4kyTUjqzoUwmoIeGJ+TfpvbWRiIuIJ2y1Wx2CCW9mCWRmqCYX9HEgJzb8WVCkDGjl54JW+Enp4JfeIR9",
-	"GsYpNvJgeTY8zOc46xAA2EWKUd0jZAuzuywR/AIq/XIqlVXFMW6B/BxXvgoQQMnKyk5zq9V+tlDoTQs7",
-	"M0V48QmVUgnTMim4smia/rB7dlwfWDHchYhfhfHZOTlrjIQHtBwXKBE8GEWZP191lBmQM6J8vn96TONE",
-	"6ZedOohXkHgeAeEICZdW0yAkeDYYrMWbiXg7shiBXzNBuszn+oR5ZJiKK+X3IgZLZsgzlXBUTmqDAOY4",
-	"oCMKmUGUmONIlKiGseyRbZTDPqe6WUWLcDVVMfSw2IFhbn6R8EUsBFu90G421XMjZ3AUAgHKe9JI9FA8",
-	"h7Nj/O0sz7tEgpl0zxWjCWCWAUN/3kPaIKdqrEk8iLOO1c5Y9KEHjjkyp81cjandhGt0IwblpC9Gqc+r",
-	"EDtWKq8YAl5Nq5wxHuWC4wfYKS/VRvmaBp45kvImkkw96l4VAkJx3ZZMXsk9d9hSAXVgD7M/YyqN3Sbs",
-	"uVA7JWNJItfe+2OLNRZk9zH0iBMQvSbVBIIMICJ7o2yUsq+Q61qk65M2T6a/7LPwUuYGbO4FlA3hibTy",
-	"x6S2R1I3DY6GubSjACEpRcIAsDYUvBeng4JGMOlmeWkqeLFaVmZ7pNzpgKQ71LiNoLpqjq0Nn2EE/1az",
-	"qY1v7fHUQE7mrQJOnn/b5/BIc/Oq8hEl4pRAug/Te2URUzrCe7ah59vGeACcd9+eZKVx8oNzvJbjbKAZ",
-	"kcYX/WwtPe/HglUCqGjA5ggaIZoZ1xF7BnpwHmnaAQY85bQ92lEyTAmrnI3cdm0bc0+X6shMDKGHCGCx",
-	"sH6m4fMjaByfSGIS8LHUpa+4eW0Xet7nrWUh3gaKvUFwgPBon9vKUtdyzqlWsa6HbDW3OkjInl/kNhSY",
-	"EZkokAEVwQaIAY1zY9dC4jrPWtlS1HM7FYD4lm0v/UVrYrTrHeoD24S8kv1y3bRBvsFsV5qRBVetDfZp",
-	"KGzxF5WSKanQp7I/v4twn/TiBAwBxx7AKrPDT0Nha+GrWFgz4kAGJlnmFtXDDzUPkIEizeru87M3+/X2",
-	"9g7RcN26DCkRY5bWQyoZ6bNPe9pw53GPSSX+AjVcG53Fsvz4AhwATrpUsp2tUZrUPJ/rSivnXhzXh9O3",
-	"EqofweHVIOB1LXBY1DGMJrZvAQv7WeTzwFyNsOJAjfKShn1WV39IRdIhw1E3iUOPDOinOr1g3222tjd3",
-	"ms2mR+LBYJSptQ/2SHB4Ti8CCPQGfsUfNZuboezT9vYO/DfzKwGpHvXq7wRn9WOahX30tTebWzUPVgLY",
-	"6FLgCoO/tJs7DXICLwd4bvxWndD2OS6T252u/GoHj9vnT5+eIKpT4+lTAn4wUrulLGFqNfK6PNIdxUkk",
-	"PSy7B5GNUrRLw8uLVJ0kj1DSlVHc6/m8+uLs4OjVq60mENt15RC+B8QbpNdrZlj6TU9kcSMBitzs9uoB",
-	"wnk6IYlaS7X0pAoDNkk8M/ABjZgxqmMLwhCxYSImAwZCfN+6kbphrvAqbKvfrx8dd/RH6bVXJ6D+cpSm",
-	"ak98gCmuHx0Eap+DluJkZt59bvj3nBdAvdpI/ZMM88UO2u0dcnRMPkgWBXmJp54+3N1dEU08nwfO0DwS",
-	"qHNeVzNSx/fX4yjAE6rH4zxHL0MmPJIfPXV+ggOWZLT+gkoWkOrUNjVf1J1dL7uDa57Z5/BqrPx6ImEX",
-	"WLADBBtEAVF6oLioA9hKsGe3ju7JQQTy6d0CTYcIPYoSBefbCJvYiJAG2ecTQOcEiE9S5YKoJfas1FLf",
-	"5kE5CLz1kg0zn3dZSEcSNtKYokWgWZUABhkOpN5LtTw+5nxlqXUgxlwZl2o/7auLZtPFsyY5CuFLNili",
-	"HtDLX6DuLezTrJy2COT/jTEPsOwEMQ+m+BxyeQ6bXX2Iu6mUPC+OlW3T5uZO2HpOnz2n3We7vWe0yWir",
-	"1wq7rN2ju93eZrjbpK1nW7vhbnfrWa/dDbd2omZ3s93b3n1Gy79PLe/CzxvSTKnvSqfyb35q1ndpvffz",
-	"552tL/+iYrkRsax2JWCHF5OMnaplXwmHtackOgj0EnSLI4NNpHTWcJTo8qR8rxOsE5SkevrqJdlst3dr",
-	"eySwIkle4sHSUqQ413iVmbE+oxHw/uo5Uzu/wCA5oJ/eMn6R9Sud9vZO6cTMbklHuugBpyMuPVIi8uiM",
-	"/CkO9zndDNvhNqur5a5vhZs79d1uq1dvRju9zd5O9xltt+Z9TLlYnvd5O1uzX7e8nuLpxtNinZGl3OzG",
-	"nCL10dRDSx1rlAkVT38EvK0gAWdNsmAVG6Ox8ATMrGbFWDZmVqZf+gJkKeh56LnEyXkiQQMtftk1yUgr",
-	"SmeUfPUcO6mx6lH3K+5h9ytlx129vt3cuYO1fl+02VwZuV59d/XNUFCmzn4+KnXcClCRhTuhjr8k1Pyw",
-	"oXdL/GeGP6y+U/AVarf8/Hd1/L8N/L9SFfHgG7a9syB0IMKMZXWZpYwOvnoX72sjUwtvvYvLrXVrnlW1",
-	"DVu73kbfT8Z0IklgDcBveFPnpvTq+6R0dssM91vdUA+6m73K0fH8jaDtnMVvZFytwk/G3Pm57CUl7lF5",
-	"lai2Z0rMl2UO1PX2qhrUJgaqSkLv5hyFYjiZigpA+1mIls6eclXM1nWO2QNLpxuFBu8h5L9ze1XkaSrS",
-	"pWlqUPvQ5AhtgbiFAN9vgSmwki58el1VV7pMD5YJLoZHtSech7BET/23E2t0gqX6hzzfMR3jNMG/xZTT",
-	"+iIbAxI9AiLCxjaHqchEKBLS2iP2v5v6ZCK9iBtqJJkQtYbPMRzXsSG3SzbxyEBEowSjZmGfcs4SaCgs",
-	"aExN7deLL0YYJZhuUI4l4exCZDEgQXYnJNgHzzDokGAwSrJ4SNNsYxB/YlFAqlAQUfgi4yr6HEyoGlbZ",
-	"kMB8QYDI7lXDtViPYjkUMlZj6ZAYCAP2IJz7nV8xN/mVwDMowvA2C9AbYM8MtoljmIdyErBPGeNAl2Df",
-	"B2uu99cbPAgBEjRSnwdRnDINbqmv/+zDbgamOS7Q19u/onGizGC/8iUAtu7CZalIkhc0vDwXh4MuiyIW",
-	"+RXPd+ItfqXz2a+EYjCIgcYY7vrbX/7qV758CWqINm9FhfrQv1PyIoDu+mBajASEJoKz2T3iBPA0JtbM",
-	"pKk18bk5RgQFg6Gr3HEam+ymoMROkQFphhAwwO5oxGWgBoe2/ZmtDEEwHIb5W/0KGS3UKuADL7kYA8af",
-	"fZX0TAx6yxR6AQmn4KxBkFBAD1Fts/Lnd0jLRi5l7yr/uRl4Pg+AQqQe2ih7Cu3WuRPUtDebCa73kM69",
-	"40R6vzNKD0jM80g7RCKdRMGAZTSiGcXx5vfrsG9CuywJ7D5GGnk9dAiQ1yPWizmL6lqWa5r3nDTTQiHp",
-	"CHwTY/bDoZUPIrXiwdSTIAKAGYsN3u/5nOY4Ozp9KVLy4eRg//zQtk9b3qJyIEYlYI+NtPwWo48gyXHu",
-	"DDKsmSrNf583jOseYyXvYh4Uv0D9NActFh8Po19ttKf82NxSMuIgFlLJJxJQbPGfGon+dV6UC4+RwbVZ",
-	"NKFOsKu1aigvHXEg19Hn0HZLGBWFPmNxwK1Gs9FcOFz9VHO6Vx01RCAHMbdfscJHBK1gj1Aj2MwZijMi",
-	"h4xeSkePT33E4vmeElvzgorPV5zmfJNq4pR8c56kIhqF2BntDvAsoxfqiYuGqUVHHX67RtzzGlFdUqVO",
-	"wg6kH6rfoyiwnR9Ma1ilCp5ICAAsGLSO2OZO2a2P3G5c0IIAO7hoRGb4tz4kXV2NNdrJhPRsbaH2Mgsp",
-	"Lo9QIrN0FCqzIKpj0R7U0IgewdfJ4h7xK83uVrhNn7N6K2rv1Lfo5nZ9l2236ps0aoVbtNnb7Lb9yuLD",
-	"CqOr49jyKZBz8wTNrVW2/b7ygroJAINoqWKB+HoiBcsupglRdpoYZVID+QxFmi1YLirrOFkLFqnVXnV8",
-	"U3MdxXAO1b6pBjK+8JTiiyOwfWPuVzxCk4vv/Eoqaf2q9ct2XTvVFWUkFMo4S0xjPQe5YQi9p9q02tOW",
-	"k6FYc7P3FAxq9XClhn2+eCt/GrIwy997rWTP9dpLrUl8DRfatT6UN7ek+AlrV9B5nEch0e60m51ms9Fs",
-	"Nv8eDkeWqnF80bTQqxyQilfB84hJ2fyTNapJYZT0iuI2Uj48lf1Kp7JN99vjfz3c+nWTP3vdHu1+evPn",
-	"q53u88vW4I/N6PvsbXi6JX/ofWQ/TkTFq1wy5QHv9tr0edhi29tRs7tJn4U7bKvXitrd53Q3bDKlnkZp",
-	"opZZE2tridJwSkcLvrBrkpmin69OvEItKhrJ6FQbNVbpVHLFBfPXZWq0V5vqHq3/NUueNRlWr0qb3idT",
-	"zm5xxxXP9QmEXhwXt+o+TRcfuC4p/P3Q/oCOl+OD+hyuODA/1DwsmCnxAdG/W+RM+1x70+igqE/KY3Jw",
-	"tm8SrjcFKJrm3459Ks5U8K7KUk6z7tZ1g/GlvlnJq5Y5ax3XDnEI4jJHt4JEjd0Sn0ZlhdHN2HZzI9Gt",
-	"FYPQrQXx53JPsYSQD7zLKl2olUSPcMFZbaXvdNzr+Z/YXPETm4s+MceKKaOumhdIIaVxFM+NIS3+Tszi",
-	"loTT35kYoimTmA2AzI1x1B7ozNzzrrzzvfGIcwLNe84JTBX1cERYJlM6jXDYq9+fvX9njUSU5/o+I/98",
-	"XriGjIGKbW6AUGmVxxP4hwD/By3ApyPyS0L+Kd9wgj0LY/0YtnJDQ1UBf6dJMjFVzgWgcgz6gPKPwA7v",
-	"ThxuZPwrtr2CIarcdfIHNslhAmVfjLlnVylOEX+wJ0api9xQDS7Z5E3Ms6DWIPvDYR3I0udBy5zyA+eL",
-	"7xhl0HDMGl5Rb5a3Ar4tlno+ilPcuKtw2t2CI94R5pS7cmoll8NPORO5brW4A/olPisVygTOMnSZqfB8",
-	"oHZ57t3DxkU8Oh2K1BfgbRjyE5xJj+gAHwqV3Jny8nZ5Hee27fJ9esXIhGlYFy3tk1hm06OSUAzv+Rwc",
-	"FdvhcMkmJOakN0qSjka9UQc6HmDBvEQZRqqpyGjG6upy5P4EUFhgeGmQfYhfYuW1HiBEKTSCgM4/7C4R",
-	"bjib9yreHgZE1Uq/DuCk1vsCQrUOUL3mYVjdO3ZnDefxflpYkQoaPmUq/zMfHqZdQNmPEZ4UIyDR5S8/",
-	"/roZNnuvWqM/Xm5/P2jT3R+yk2fybfpii//r8eHz/t/vXBxgxERpzEqnYv99Clt0+RvnTL9WTXmMvWw9",
-	"fr69Nruv0AZ4lG1fSJwCLe4ajubRNPNeUxlpwBp3hQEtBXfqtUxg5KEesCyNw/n2sKm1kZ4JwEtSxaeY",
-	"eHvNI3p/I8kyJCqAcVnrtUL+SqeDpOfzmAPQPTD9AEgNtmJBI5CGU2w1m0VoxZrnQvmfCJldpOzsj29t",
-	"SanPX4qInSA4qxofScUICnTUe5QH8USSQrrCfge2eOEgMD2cf8kVS31uMdOCQcxP8a4gn5chlS6rQTCg",
-	"n17hA05YGkJpQFUyRlLe6NMkqw9FEoeTGnT42dw8Nj6asYM2D1MhDWFCEnPWIYG5PCBKWmNYUj1TCTWg",
-	"4vbAZBlFcear/ZlOSJDyhv46eH3gWfT4Mev2hbgk7AqMkqkLgfsxh1J/Is310EEFMCo8Q2Ago7T3dN4B",
-	"GuywXkoJTTs7au1+rKvL/8AmSPVjbSLRU0aN7gkdDt3+w7KaBFc4HuvNfF1bIH+C8hq8FW0HLD2qPEIn",
-	"YzGUxPw4fOTOg9K1kTn9lU6r3UQEcXUeKp0d5a7hvq90Wq2mGicebKwF0fvTxH2cB808x+zbZeo/f91z",
-	"J2XQrthXq0HvehUrjNSgUXzmPzS3vtyNYtZ7b3XdbClX1x7bXRBxmrpLyxcGetLZ+9fXlcNUDES2AOHt",
-	"pRjGmqkEtchskoFUdWWYZx26XN3VSMw18lt+h8+DTBw45WUGDI4OcpdxxCPghKHZVLUI+5QReCE2yXdH",
-	"PEoYaBzol0A6vAZ5FbMkkpbvBwk7ENVoGGNphmyQdwI7kO3npWW1Zg2f31ARlEj4E5zzU36K7/ytyfYb",
-	"OoZOxhRQMBMxyrSRYXCPD+aI+WtINz359424bhd7Oawb7kMqdQiCi/Ead+iRuCp68zjSEHAh0bD7Kjmc",
-	"WxoLgvjlTkfBl9B+8XieumA07BeNWstidgOrlqxq1GLo/tR85F0LvOuByH/7xvE1ZdDqYO5mk63tuTuJ",
-	"wJef6JuIDxugXsQlAyaQnI1fXLKJAS0jVSM1LO6KSCK44oJlQANjohKcCF5DwkLZF2NpjD5IJeqouleM",
-	"ql/Pnfb5LUgejIu6Xs0f2OR3701f3xdc3QnM0ytqM0CnxFp43KrweA0E0O6UUzPXy2VHL05YzoT52cT5",
-	"v2x8NqmB+aBoWL1kOqM66Jyh/+URKAyCAueeSNkVS/c0KBgKlhjhnrqMcfxd9lnk6WIN6vOD0/1X58QG",
-	"VVBoIK2DkRlFak+NprR/8gepk3dj7hBaaFoskfqccgQoVM6dxdUvwktCbBElh0jxVlvMr0QMVq09kcTW",
-	"dumOPyuiHCYtDRvZZSRLlafpYHBJ99sBQQwkF9qREyU5WSIZdKnhhGilEKEbXVh0CCoHZsZ+GaWJdaRt",
-	"vDjss/CyZt8bkkyIhs8/Yi624zjq5OTDi7dHZ28OD4xHXUjh+ryqfTJs/xoOTb2UbvEFjEjoCY/UVDhY",
-	"ciXIVrBXAiJj3Bk+D/vqIXKPBD/WX8Dr67pYNkCKUqxPA9WiphEay+o5nhyZ19cNDWZBoXnc4pTFGZCU",
-	"BE+DmoWZs2lqij3l8JYf66Yj+ezNfnt7x+LwTUE/IdyVOmEAdx8ikClAypllgge+LweyM9Pldj9DMw9e",
-	"BnurrJMa9V9rB6x5UoB0k+og0gSfIKeBuQDisNpuNmv4nebNB26hLs0yGvYxTmONgtFQfQyL4BG6hQfW",
-	"xMRT9B6yzXq63EAnIaZ69GLgolvYqmeSNqcct8cNk+P3oZK9R9o3mL/VZHRLX7hSa91CfjvzgKm3uvnm",
-	"kvc6ZVE3e+/irsNzGyp8Ik133x4RgzgDlolSQSg4m+30a80p6yrrjFs0XNzHpiXgbiHXrmcl3ip0zrmV",
-	"Njj7U+XE2L+Psk4uwECZZEyuCoGiri2v9b0NjCktpY0V5CGMYmC12rJa9BIhWzKSXOrugYzVXRLQjr9M",
-	"DlfWkGerYO5MWxrlQTdj5aBF07ixdJo57pVpq2L2/QvMi1l4ydvBfXRGdT4Zsvp7GItcBFMl+erwRPrq",
-	"eQXy7ea9QXqVA9OtZdRaRq2B+dZi9bclVu8MY+0xyKrf8Wb/8lvLC+/cpBJsq7UzjwskWwWBTkdBtls7",
-	"28/bW4ieXnPLp1rXaNS+FUw8NaL7gcSbUTK+/3SBanlYxLzPyu39qsh5DrNHThkNM/KOZsCiYGJKS4Ln",
-	"To3r/CB5n3GnQgB6QUqLbIslx6Q6VeT7C+4/nezzfA6tgsUyX71BarpjD/D0KC8t0x3if+gtNiA0ZT43",
-	"RYuey0Oh5L6t3bV5wbwWt5ZX2UI1LknEBQZppfB5lUJNzmxtbg1ZNodDzc7BrlhKJINwuY1L6gIySaqa",
-	"zcIj202f6znyNJ1lqNkrFjXUQB3tG5pkJ7hcj7uZ5s4yePkMLJNKuK3XybpbTtad9cXYqTMPUyr7dTqm",
-	"KTNIP3rm5/TejZal8vG5+Awsxn99eF44HSX8rd/S2bgpoSwvlGvPiEQsKswFcqWz3bxGIaEzffdeS/h7",
-	"P9TfbAHhmUZDvYksKFoiSbwE3RdfgYbNVJEgqXYntmu/5hEHCQABasq7/XWtD1glK7Xqo7vyKNv09bw8",
-	"VIu+LsQ7g7l0xn3/dY2PqInH3vz1fbXF9f/Pf/1f/vO//7//+f/5t//83/yHf/q3//Cf/v3//s//7j/+",
-	"0//7P/6n/+O//ef/+f+q5K08HwoAYxG7anwa/RpztckddDFbRFNAGNM51Q2b5fyX2uv/ziYNo0rnmVJE",
-	"PKKZUPKgRxOJqml/OLQRBO3Extz90YKMrt4/rYwHXWuiJgwfO11Y31IrgDESNd3hJt3c3Gyx3TCKop3n",
-	"uzu7zWdsk/V6vR0asma32211ezut7VaTtqJwe3sr2my3N3e3N9mzqLf9TJ0Xtfc6rebW8+1nO44TDeUs",
-	"yO3rfFELttIQvPWmuRmL/TOaHCZMQ5u09C/qBKh/3mrHE8qp1atirfBYm8p3CEtR4qCvUBo7RC7HvMAN",
-	"9/b8mrYTHaLUTapw/xNpKnuwxWi2yIrmJVbaFcdiHyiOpT438LtQ7RIMaXhJL9gvlsOTEsTD7lIo9lqZ",
-	"dBKxMUpZJzUrxwWNuczI6gyRPl9EEdlxv1Qz4MC3aFQO+JY/x0M3ciWxZxl5DwmNImlQvS+YJMNkJEnQ",
-	"F5nSAMOR7DcQ/Ow7Enz2NUdz9Eo9xq90fvrbX/768xdbsJUzL/oc3xRnDjtzn8oc/T2HmdJEJcrmEcMJ",
-	"Fn7J/Dvglfh0IZl5sJrnEf9zPByaF2vqH7UkceZhBXSIXPlm1nPMqSdyatV9XiCDhMZsfCIXhkkRgzfZ",
-	"VMGEIWC+ZMPMQXYWnFA+8R3OxunqLp3LXKFIrrR4E1DgEUcfQRplzgnp8KkuKr7Oi7aAYvWbxVefEgpl",
-	"aaKSEWmtem+MjI+p4scSMd4Bwdu6tmWVvNQ1k6CwYOv85wPkPx9xfvMRY1Y+NtqmXDHa1I9jrBpbZ8Zc",
-	"NT1f0MalVygskVsvtfWENlbe2F7ATak6fChOLgczLaLXYymL9tAIBJpun+fmpkZYKwtJYeKHhAmjqSSF",
-	"PFBgnVlgq3HGHHgkKPqa6hc0f16AKsHy9hVbwnxe1ozqYBKs2g+GUJsLeu/ntmQ/kSSOClbJbqnaj6Mb",
-	"qpFWmRr5jTT3F8FTruGb63XC/b/u2l8H3W8AMAZ7p1QuzwkiKMGlvOv5zbQf46wfpXQsZ9qmZLFvyjaF",
-	"UU4YTZOYpcUGA4CZxG4pcCM99PFTlo1STYKu/UAuxsYeKQCKFR5Xa5CXpu9/xIElg0KFlRot97l+lpLv",
-	"A3GF3CtxZqIfGMQAdDFSDcw0BAVBX9O9Vx8NnmcmfrAdgWM7Lws6yxoEaiS4mJ0RnxPzuWMxStQ8DNSk",
-	"kK3mLtLFqacXcF+QeE19x4WAmAjReDPdUZxk9ZjrK7HHCVsYy4eMQZOZPjj1Fdo3jzNAjDEjxApX5R8T",
-	"W+OVdzypxTVBEuXA5w/OMUFhIlBkGMDQfOI89Vyl19QqmvgJ0A9l6QT2De0xXA5HidoGalyDABzjgECG",
-	"g1jBXt4rjev9lT1WvxkAUq9i98n1KTtOuZnO+9dauHzLlNasWPmNgmheu6CwuTuvoNDuGKjrciSYTbWY",
-	"aYXeZNxISiApWWqk013VFr7TomLqdcjfkou8GXnU+KbVuzpmFi7UKgBH3a5a3KdZpQyKxtzMuu6kvmQT",
-	"Uj05PEb2LhMkx3QC9oNjED/p1bVXo3ZX3XBXhSzN4p7ai8zn+XNcutonJDAkR+rWM7zzZX5joF8CONYR",
-	"NmYnFyKNs/4AQCfL7j/W/EWBp71JfsHSYRorq2I6KGS/9IkkB4enNVP4pzxHEGfm0yTLsphfNMg7cDbh",
-	"ZiQCgVgu9LjPEHlxIEpdXsWnB34T4I7fSBVfPgPLhLpLjbbOT95pKZ8z1XNq98pjOWiC6gN0BucnIIJ7",
-	"hBrdsQD0YTCSGeniOkO+pgr5NyRG4bpIWAmRFJJFw4TGHCvcDeWuLt8tQkRIjA8pjVaEC/5zPDSckT7n",
-	"wsG/qEK+DHKIBuEiP9yRwdfPq35zYAWNJrQKLL4J13wzIuCGRmlhN1w7SJLPzkPFSdYC6neF2X6KWysP",
-	"1xosQqFESHYdGhEbRtD2wh/Y5IQNNN+dLoEwpBvt5tbzejfOyOnZPtoVHxFrCq/GT3oiiRhzdYnPcxvt",
-	"5A8vz8h/2VIDxP987sHjlK34vLXbJt04kx4ZccbDdDLMAMWGNS4aGsGM+Tz4/9m7tt7Gkez8Vwp+aWki",
-	"2ZJsyzc0Fp7u3p3evnltz87sDjtiiSxZhKgih0Xa7WkYWCCvyWuybwGCXN72IS95SZD/Euwg2X8R1DlV",
-	"xaJE2rR8abdbT92WqLqx6tS5fOd8oL/FmKGBMrLdtkZN07FLMsH8vBIQjePcsBfjII51URyAIIB6haOc",
-	"MBaTU5YEo3PQo14gJ9YZPVfFneooklKzB3ksNckgXXU4LFNRLgtdDNffNS9O/cqq7AYeItWdyeRV1d0c",
-	"3tC6tWkAxo90DOaKEHamSByLJ8SL+Cg4yVDAE86Yn5eNs1cjSuxpIb1LucZJRErPRU1ylUd+iyx2Y9wy",
-	"YcryxvgSfOpv6ARqZWNuf32luNLiXrPO+6XWty3ugAz64MWbvOSWoKdSc2UJu9J2JnEU8FRIYSbFvCsb",
-	"FvYwVmM2dZvqjnF/gYG7pyim5JCVAW25A+RQlD8arPmcuMO4BSpNYbzPLhVjOZxqfjo3Fmgz8ALPXqmG",
-	"SstrgifJWoEq/LwKcpZBNbzimE1bpcUwHozB/qEds2lbbjMpZ0vFlN6HS7P7lmWNAVlYmTMVCtDVIgc/",
-	"XgOj9wpM8CrZn0YK/FkZ5ZMHeASnQsUPXGSu0VEGV9nRCgvh8IB7YeabMrxQ/w6y9lz846XvgptN8f66",
-	"1CQBgOMWUB8tbNThPxSyBABnlP/5XiWayy1NAy4QtgqqtBWcG54TwaaUp4GnY1gFrGpzlRwxOSNrILvG",
-	"mA8QNoIdKb8yrC3zVZjw2LSkyvxBelHDHVOBxr3bxJlKjVgH0eREQS9RcTdXBSj0ADCUB+sz842CjFDy",
-	"3cvjb54f7n/3tlDO0uQAkYb+pQ7lcuVNdTgpGTA7lUMcqVhdFPossSOkwFlUCJPCJ/r24JFqEhofyzdo",
-	"LYBsEVJBjLasML5irGKgaZbwPKwJ04HoZk6uQeMYazhaI4CgojRFkozlVw4ORDmMSsKdQ5aesZKVlUNv",
-	"sA9emInglBlXsGkPbA/VN7x7bdnRnI3dBcczQJE/OitmBZyVXVyAFnHy/JjCp3ql8w8d7qzMvkL57f/8",
-	"4V8vXPA6ZRxR9jYm6LqFKC1iSS+SOwuMpCmbRsl5i6gatFoQwM4vNUDkF4ccZ3tf+XBVd3uhEiKehiLY",
-	"eq5QY3V23F1VatSCoFCWyz4aScYFoiBmwvx5dUfc8jzijJxRYSqwMr85X9SxUzHV4hm4vSpFZXPmmOqC",
-	"N5yeQ8MSi2/plDVbWr7muR7U1Ft9IlAUz06wWznBXKrXznXElJzrFK58rm62G+YNwi94pE6RtDWNjnA8",
-	"szPsC86UdDulYVaZfDgjSUxynhFSVrrebAJfjheCD2okp120tIJSmMYvAKzx1M52cLJOp9fX2sVTFVLG",
-	"T/VBfGpOLH5e3LWQgNjBwyIY858Ioha0ueiiPMj8SutN6ZT/K17UnWY+ziU61tgV1/Dg4FThYrnMgfLd",
-	"mIEjMQWbGNK1tDCNiHwn6KKDrKnFLZcvBe/9DJP8pOpUlp+o9Jw6Vohc+ktY1xS3NiVYBR6b39MoE6mF",
-	"glP24N3RMbHaRU43fAi9pljcipJfH6lGHA6KH6GJN5Yjj0amNXnVUCFYKvZs77uh2w6jaEICLgKfQXIE",
-	"5gshhhAU52EYDQmQsMGmGlMAxGCJ/7MkSFPGV8m+udsslKT2kY8tjSqvPxBwh0tdFc9KywoeugWLx1VG",
-	"kzKSgpnKS9aDqwRSDBUJ6vff/ubNAFXBwZv97wdf/+74xZHxepBuZ2t9a6ObFwdDLpTuOp4djdALBOTo",
-	"aXtJrrzrcKpITuUgYpqkRbje7ixcT04YEf4auQfRhApkPOZsGkw8ocLhZywMQdifY7B4Csks6o2a6K0n",
-	"Z25nC06zMA3kAHXd+5JY7GdSgP1SF7qZ55pc6ra+6q4HrcOluB+W8WUxhC+oGMLtlzW4KrrC2VnhklkG",
-	"5T/XmAwKpUVLG9qqQ7Vi8kZF4nHHRMm8my33JzWsE0eGDN0nPDqzmHJMzoHDMekA3G0CcPbz6WP23Z7Y",
-	"JdCM8atqA9ITtkoOsHeV6Tbn5tJ4en17DzMcjtXEDLD+mvzfuduxbm6aGvHCN+yh4Yx+NHljJRK6vgRU",
-	"bIdqT1+o2/phoO6XmWIPkd9VmVc3EaFqx1aL0CNdpUOMaQLyAQM/gjQ6q6vdTqdpgg65bJM2EMlNoD0j",
-	"gieMxbCVINx8lqcTGeG7Sg5pIBTfFT6OiU4q+KRNLzTsVkmHxDQTyPmtg1Y63KNzpQJ+cu/SEYpW4hk7",
-	"VGu8FJBzAnLz2vJRL+bDzlJaysuHnFlbIi6fiLympVGpaspQLWau0kOt0JDRQ3fnEllFGsUqkItSEN02",
-	"mugWFNEkA7kJRbFNXqwVRMA0VPnzOUUSgvczfaq4rxKVdjTaZODO6J+5RFfUkSZnFygbtTZLhnIOcBaG",
-	"FGKN9yuE9awepY66lHSPHkuk9+9CKp4CFK7ROK4JIHqH5mxpLvxMiLsESIQQBfXcs8hnJBAOvwwYIx9y",
-	"VUDHQh2ROqCjPYerrgSJslQqg9bjljgHZPgEsOzom+YKDzPKwvAcHmO+bMJMcUrPHT5kRq9VGEmQXu4o",
-	"SjxmIWGKaBX9k1MNcZqDrehOFG7F4aVrMotcCTRiJZkwn1hjgB7OSqBF0I7DA0GGLFSJYDOjeyLINOBH",
-	"WRxHScp864coqFU6sFlmjybJeV5d8tskdFvEFcFP6iW66Is0tL77B69IA79Io4TJ53GoAMo/owoe1twj",
-	"L98dzXWT/ybiocqdqMLnOLwaoGMtlvn8wsUZ3gbohpRibhyOoBvS4BGRw4SSh4BmgCqVOiUD71WClPSa",
-	"vUIFm+S+o/JvuPMh5yFIsay1egJuQZFvP3bKeEqGmSApC0OB1BlQhyLgZL1DBPMi7kNHZ1Ei0iZUaBxb",
-	"lHJQuShnpY4SM/2zIPXGaqCqxZ5usBJEtB/HDwdFZIsmtUVhiUEA0DguwFC6dRA2sqna5ZPWeysQL8Dy",
-	"Sb3uxtbG9np/Y+uq0nwPBK+SL5UFe8yviqsQK9YxrASr3BsSZf4tPu0uhDiBoxNGJyu7K3/+7z/9/M9/",
-	"9/N//Pv//uO//OUf/vSXf/pj68//+cef//bvC8GrP/zb//3Nf107bKWvchW7iieF+FVbza3dW6XxZKV1",
-	"1VqrTaoDR+vM3+x3PLaxzfo+84bd/qa3NdwYbnfpznC00/V3PH+rN1rf8jf99R2/26PD7nBnk7GeN/K2",
-	"On0TONKcVCZQ9AxXzPz9Fs8QArxuFWBi5MwCCJP8PllCSxaCluRIwHqIElsxrUkMoZUDwwxhy3LFEpEG",
-	"TOzq7wMfP67ki3C4Fg3w2mvzROSB3U/BFLEkargbooaF5Xg1qqG7WUA13Le8D/yV3W4PdIsyDV9jCm4H",
-	"e3AHV8gc+EDbA3pEte6YT83WkEuL+nwNWtYtvSl3SthwmkvxupfVdXGQqosrgJB2DwVEpG2EY/I5ovRQ",
-	"U90/eNWaxTSSGpBGxb5Izx0uzW/b0E6jCG1x1Vv+DWTPgBObR5g2CBDFMsmikA/YuoE1TiORGtZceMyC",
-	"VsItbhAWUo9YFGCZwyTJNVGSLdIlvwq+BrCkw2uhJUldsGR0xoFjQRnVaTRhnDQQ2Lr//M3Lt9LOfv7i",
-	"ty9evzt4cUhENmxTz4synj7BogQOR0VEroT8MXh9dOuIe1XJzAiXNCUQir4LRVVAjgsgToffFMVJLgFx",
-	"Orw2irN0xXW2HVCJimqg576dGfLlQT3z6T8MsOdSoXqcCtVdqEb1MZ9qSEvQ52cP+rR8BqdGbNfVw24M",
-	"/tQezE+B/syDL+XwT4fTknDRneM/rfjeNQGgN7h5vwCEU++hIkDry1+9NZagpocMAuU3Eaa3DQM18e97",
-	"woHmsKZh5k1YSpIMiu07HDEBZio68FdEP82DSMntY0gXkLBHzPI3L2Gknz+MdCl0HxWStCBzF4GQzgni",
-	"62BJ9Ra5DpiUNLTcPlHk7hgwc3gZZtRswmF0yrBepmiRQAqw82rQ6KzS6vBPiRpdQOzqeT1SzXYp274s",
-	"7OgimmHuKPso/yuP2MWlcfr9g1d4xMgMbrAF59MnLhJAUtjrSABp/G74leWAwu9XaTzBaIfDC7BDrcWZ",
-	"jcT9csUOka0Kp5AXcqApRBaGAMDMuVAaFjeV5S4A9mOUW3oQAkCJ6GenWjQRL2E+42lAQ6FGXer5r+f4",
-	"bwFStdLt7/Aafv8JO4e1MQLRcmcEqZbCObILtPGUCShVbBFtW3r5HtKVnEecERYK+N6U3GAfApGSxkZn",
-	"o2mJ3icCQywOR25HvBZgJOYokCk9l2MBZmdf0zqronxXU0IDZNMtEKIaGm556UUJcb9ymyj11zsbVnl/",
-	"VT+iTdxZFlpXI9xmeEYwdmGKuOKOo8CKrvcHNPiOM5i4qjcIffc6fXxLru4LiSVJI2EimwJHgtlkAM/E",
-	"H8MrEylNUuFwQmKq+LsZ99VV1u3D0+pOlDteyCWkIbYgZvm2sdRKr9NBpjEznueBiCMRyKO9S2iaUm88",
-	"BU5ZLQee6negP8jZXOXrehsRkXnjGQj0VXhaE8TbkM9jMbvKirL74KR/qEGe+eq0C0q+ak7xuYBFCbGn",
-	"fjt1GXbpZPDDfvv3tP1Tp70zeP9xvdXvXpiOfui2d97/0GnvvP/Yae1cOI7seDHi76/PU3aIvA+fF0s4",
-	"npv9g1cztMr7nsdidZAv4YgGGViTIRqeLa0xfK+85JYsKOnpmsJhyYV+N1zo9nX0OAnRe53+fZ3zmTs7",
-	"z2RZnvnHfeYL6ljJxOHtED3PRKTqIsdPQqo/WFMyIvhJLUN9+YBdwCX7V238Zw3/KT+TSzH1sMTUOvoI",
-	"SkggIHcbCsHH56RRMFOgNKHKR9kjPDJb2xI293H8P+FmunhsXu3+QjSu3X4VjWtesx4twKL5p86XsucU",
-	"3keVfrwr7tbjuiOa3cm1pOxXNxaijvPVJaLz4pPm0XyUZs/tUExQLlWTKpdewuIoSTEZZA1JGavDCugp",
-	"2yNUkLXTzmoX8TXemtyccSbGqrWBsJtDV4ZHpyx8JoU5YEjF6nwuqOKVec1OqHd+CC09xwFdNwpYbwMX",
-	"O8SusNvFIn4p+5CuATtlcQz6Znj3qvRSmD02z6KMp8x/yOllC4bkHkpamqYJVfsTNy1pmC3aUsn/qpxK",
-	"0zo7eqeXnh514m7v/OgjfJMTpAd1L2dIszktT9EXdIr0Lr3BOcryvNwrCpCoos90qqM4oygpdkMaOanl",
-	"0fNXpAfRDcXu2GzNHCaH545EZBvHKg0NxbX2ko8it2UVtDh8Lf8MxP4pDULQmltFRiOjiDVLKx4UDoyV",
-	"jzzvrC4rLZDTJiPj42LcHc8LrYA/th53SIFaY7G+n8FbsqLm0H1ZZzH1JvSEfUPFeOV6rR+zD2l1uyEd",
-	"svBWW8Sd9y0PfsyQQ+b2mg7Es2gaUz7LZqIE4DCKQkblIt5l1L5601ao/Xh2SMBH0TJNvrYkVauGcm0R",
-	"MVpbJ79KRcH0L8U+o8vEYDzYqoZiCtQ0XGzdJblkOco8jzGf+U0SJQ5XJZQUXIc08gd/SYOQ+c09E251",
-	"4YC68lkcu6qKB/5ZRYWsS4hCJQaoYAQ0berSJ+r2J3HO50saauSiRVRSChMtyBgDXt89QvUfEGce0zDF",
-	"3DTTgGCM/OpFgZ1CPtWOozDwgBaewNBVjSlDcG9C32N6igWvKHiG5RpiMls+8n24fgRx371yL7s/bmQf",
-	"WX4FGseD07ki9PjmBxlItEEgO94edTfYxubIY4x2+1sUqvDrKQ4mTO5kfzL4/sd1rzP6ZTf7zWTz19Me",
-	"3flterAlXidfb/Dfnb3YHv++f/J8paVk8O7KaU/eewk7DaJMDODTQZQMiqM67douipItVt9poZdvae19",
-	"6dae4HTCBh4V7IYCtabVVxCpOXEbqotKwijJt6fFgS2/ZkTDVYJhUbPPdjneoxC4/gFemppLU/MGhxh1",
-	"rYFXy+Q806l9rjEtXUK9H7MAY6BgZzYSRr20jUmL7dwG3YJLPqQpS5rEkwrIqsOPWMi8VOFbsdOhVAew",
-	"mzSKDberKqSgpz7IktBgzkxZYjoUUZilzOHfHr5ukSjRVLvKhhqMqRjnRLIh1AeVEkd54bUAUuk5yAL+",
-	"7eFrU/DPD0YjohpDvlDQB4dGL/INkfcBTb3xXt411n7EEWMFwlg+8UQ09xw+M0D5rXnbujv5lc2TCe9M",
-	"KDBdxn8K4jjgJ7Ix5G0doKY4SBA0Z81Pc0mShlyhSBf1stWNll3ZlHFp4PtGBdS/bxa4WC1Nb8LO7QqR",
-	"xA8EtEBoHLfm6iUiPDPwWBWWTS/FDdwEg8nt+glKavxqvdzwe9I5+uU90l3t4K0m5I4HPfManKW2Pni7",
-	"jof5+RS23cz5mGFr3ZMHT/6hSm2WmChVdPL2vl/YYTA/eLQ/Lh911ZBu5heZH4upshv4ylAjKsUZq4NE",
-	"CVTUjUZ5Rl3V0OZUkdsZ5csTHiXMZIWYDexpl4v8WDSrRhWIgXeXzhlLF1OCKuCjqNpqW5AVTV4pd0mL",
-	"JgZU+0r1iQ3EQIvGvHaGGMxTpxXtRPvM7K5s0w6lm2yd9of9UW+4Tfu043WHPW/d32Cbo35nq7vd21mn",
-	"G8NNr+9vse3RToda31stzpKaAUn5IMm4vkvMYqtxldw0K7srf63fxPy9oquXXlvRXXrb7sXbdrUmCW0m",
-	"p/raLb4GqplFAerAVMjOndIJkzLXlXvCnLLdtbUw8mg4jkS6u93Zxhp0qs85SYpKg0r5EC3i0Tj1xhSj",
-	"Gu0pDUIihwliXV+XWTquqG+MOohUGeNYaML7INFI+0IrcSxKWjnKE1AECm9s0/qllaMiKsZhFB1hanZZ",
-	"DUSlPb+EWtcpQdBLwE+wiNc3x8cH1m+DadlP3xBIvwlEit1iuo+u8wYpOPJCAuck436hPczcKWkV9hGP",
-	"0mCkRLe9fLBv5n+j0S3U9xMmBPMRlAOFdlaLyPySX7+dK4mCL7Gk8r89FgX5KH8V5kTYFs3+wUtFI1Ju",
-	"1ehgmzRoWqa4vrwrVC16QZjCBlnjMOepSmOYRvkbIZlgiT0L+fXKxfuL/w8AAP//",
+	"7L3JchtJmjD4Km6YNhOZFQSxcKeVdUEkJDElLklQUlYX1IIjwgF4MuAeGe5BCpmtsbzMZc7/A8xl8jqH",
+	"Ocz7pNlvM48x5p+7xwJ4YCNFVndnWVmKACJ8/fb114rPxxFnhElROfq1EuEYj4kkMXxqRdFbMnlDcEBi",
+	"9Tkgwo9pJClnlaPKzYggHEUvBLolEw8NeIwEHTISoJj8nBAhBeIMxTyRRKB7Kkc8kQgz1MNRdBb00M8J",
+	"iSconbFa8SpUjTvS83kVhsekclT5casVRVtvyaTiVYQ/ImOs1vIvMRlUjir/y3a2gW39q9jW6658/eqZ",
+	"LfygplqwA7TRw7ef//jt996mWgr5gsdRqObHt58DMuaf/RGWdo2w9myJsKOKV1EbpzEJKkcyTsh6y73g",
+	"zCeza22hOxwmBDFyR2IUk0SQAE6VMrSLxpSpY15whnro/LLG+Ms7woZyVDna2/EqY8rsxwOvIieRelfI",
+	"mLKhXd4NHRMh8TiaXeJ7Rr+gMQ1DKojPWSAQHyA5IlNgsWCR2QT5hUZYShKrt/79H7Wtw0+/1r363td/",
+	"qbhW+TLk/i0J3gsSnwXuW08EiZHkqK8eRTxGCYM/izevnvpcqzVKbr1fmGfd2zevw8InklxjNnRc/yUj",
+	"qD+RBMXqdw/11Afx125SqzX9AY2FhD/Jlv4mxPaL3pxne2rn5lfzokgGA/oFhQAFZoTioejHa1v1WqNZ",
+	"dpN6EyWA1tjdc93aKYlCPhkTJssuLUifeCEQDQrLapqVRFiOsnXQ+dcy4PEYS/Uck3s7FYB/Ok7GlaN6",
+	"ukLKJBmS2CzxjvrEtbwWEhL3Q4JoYIE+gIc9dD+i/ghFIfaJQFQiygQNiDp5nkj4k2B/hGISEizIC4Fi",
+	"HoY8kdUu+2iIJpUe4iyc2If0MyRQIygortdqKCKxT5hEOCaIDwYkJkG1ywo3dzCo75Cd3YFPCK7v7eMS",
+	"sA7sLkvur944KFCKuvM2+T0LOQ4uYMzp43pFQ4LUdMA1TjiThMmtUyoiLqh6Rp2SJDg9TM4IGtI7whCW",
+	"8AWAMUoiNUe1ZCPwTykQ7i7ehFrmGyxGsxvovGltNXb37PIGNFQ3B6jhoZDfk3jLx4KgEflSxJ7DQcPf",
+	"IfVgv9/Eu/4eORjUcL3f8JvBDtkd7NX26weNwybe6e/6e8E+ORgc4lq/7jeCJtkZ7OK9ihPOR2qR8yB9",
+	"inzircGnX/d2Sujn2eCCM3KOpe/YefsGDwVs2g+pArgRDwNxjDAaqxfQhiIp3/U20ZBIgZq1nVJyfzZQ",
+	"DIls6YnKgK3W2HGucXwywvJmEpES3v5xROSIxKgncTwkUgkcVCCsKf9G5+zi9bv2psJCjIYxTyK08fr6",
+	"8v3VFO/Xz5XAl29WsDbpt1swO2qzQDE/F/EPJ2hMhMBDIpAfEyxJoDCBx6hPBjwmSI6oQJKOyRHqNWqN",
+	"va3azlZj/6bRPNo9PNo97KGNWKETZerqukyQ+I7EL/Qr6BfOCJzF9asT1Gw2D6cph2PEkjMhZg/LHsHZ",
+	"WD3+iobS0Niz8Wt1HWfBlYJwB6GF25plABX4/nOtVnejyFCPuvZdmVWZNb4lk3seB9fpUDP8inwB0iwI",
+	"jv0RkLmNkxFlRADpf4clZR5SNGKLMkGYInt3ZAr6RiQMeclB3+oVzN1PAY9qi+nd2fhcA1nZ6SsubODw",
+	"hUAaiGYuQqFsZR12PO/404XZhYrhHOQvIgwQaYUek4gUl3rT/vGm5HzHeoKlAdksyCyvI3EsV0dmPJBK",
+	"LnXjcq12BP9fjMseagmKtzsjzIYjTFF/ggIywEkol8VyO1fJ4Yh0ew/A8xtDmMtBjQMFVxQb8L1AthUH",
+	"ykiBm3pPy+9FaLSM4TEk97Ox/lBCtBg6O8/24VxkCdlKHk25+J5Tdq01sGsyxvGti7gyLrVMlj9efs9I",
+	"jDALEA7GlIni+v/f//F//3//1//zP//3/+N//m//Zwm4xHq+MlFMkaZZYmRI7DKktbqQRpbTxNmJLyNx",
+	"Qxhmc0FTwhMvBGLJmMTUn77WeuMpFJIr7NIV1bdqXX0Se8jnCVMEZhDzMaqVnVSEp/Q1Qy8qRzWvsKqm",
+	"QqYx/mJWVVP/yy2z5l5miKUaxKC/myQC1YvMk6XrNL8vTXfs1IV1pFwjg+LWxen15dnp4mnXw8PiMhIx",
+	"akXRPPDSVqky2HKC1mIb1MrQlYjRvEVGiRgBQfMQFujqsnODtnFEt9X324KwAMVEJjEjAaKySDQODkop",
+	"XgSzrqLNgDHooESZUZv4QFjA4/KN3MHvWqmJSUCYpDgUoEob6pIDlKuLjnvhepT1QSRdKKz7Wqv6ZbYQ",
+	"HEXojsSCcqYodIz6CQtACX0WQmRW25FYJmIxmgt4rlouXchELI3ihblhNR36SxlZFPQXUkUt+BfhPr8j",
+	"YD2hRpoNFCQrvpDaWQdgaN3A4hb4YreCBRpjNlEPTngCVoluZfMYoAczcQ9MvqfG7yGBJwLdj7BE99jO",
+	"4AEnVU8zxcgU5QXNVNwag65BFufJqI05yXTDSafnX1qH+xSHRiYoAzRjtLV4jgLi0zEOkUaxacm/DKnj",
+	"dJJ10WN6sbCBpN/ygcHNI1Mi6W9h/Vg5TW0+CZpoueJBtL9Wqz/dSjskvqM+WXHBaINxiagU6pe3ZLK5",
+	"3A4en4EVNjEXRPQjhV0AUwupUMJTf4Jetw13w1Ektn+FxX7dNi8WReKdp72jJWguPCi0xmjILzlGOAzR",
+	"/YgwxMdUShI8Ej3OL6vyVS00JiLiTBBwKr7EgcFi9cnXtl/1J46ikPpYLXz7J6FWnxPQ1JOBPluvEmCJ",
+	"K0f/+LUyoCQMKkcVMsY0VAem1WqlvidCoj5BGN3hkAaIbKlHEA6CmAhR+fop/7ChTqjPgwkaYYEwQySO",
+	"eXyEYOQjtGA4z57RUaVe+brsQbXVFG12R0IOhoOv3ow+lnpHrcoLS6TqKmEhx6inDqMHgCqMLZqEgUBY",
+	"ImANVbWeE84GIfXXPPFDe+IsCcP8uRkB5IQHBDUR+QJrwGFMcDABbplJ1d/kfDR/EjyJfTI1PWz7FY/7",
+	"NAgIW2/fzbJ9q2M+O7dUQ11HQAXuh0rN4sZ+g6Pom4FFIkdKRvWxVOJEP5FKb1fozO9JoFTjgMMi4BDO",
+	"mJKVcQjDrnMQuxnKTR8ENWNrbEEbFpFogPYGdb+BD8lufz/Y8Zv1zW8JBMYSOcA0JIEWxcwikY/jmBKB",
+	"MMotTnL0c8IlgQO64PIVT1iwHpDslJ2NktDVtQxg7G+0+QuORALeQ40FnvZoQNCF8WsANFImJGY+QQEn",
+	"ApYFR4Y2fnz/w/nnTvv6w9lJu7Npz+NM7XJMmCTBehBTL0cdKszyqF4IzeZCEyK/Ka2w8+qf+oqzG+Tp",
+	"JzSUan44gis8CTkObjh/h+MhWQsy6nPJx4CGsJJQja9IBmaoXts52N3fq9W0I/FbnoR2nILeaBgKvyOa",
+	"w4R0TPUp3HB+jtnEcGux1ik0SpmH5NwoUlKScSTFMYqJjCdKStmrIRNC8q0O4RpLs1VFMPTE1vpujWeI",
+	"D+wy1KKu1UNbrYGJVdLuTDiV3C8OV7EZQXJ0j7Vql+1hRqpTK33PcCJHPKa/kDWJUin6jakQlA3VxRsJ",
+	"Akl+S9i3hDWYAJnoMCyTGADfrMRL18FjRL5ESjIG4HvPRBJFPJYkOCcBxeBcWQsPd5fBQ2CgDNGxMYR+",
+	"q8MAzAbLkpqRDxAGtxTK0cURZkGoVIqv6dQ6Gk/rsG2QdQvGSzDQ/818rvp8XMkZA1LZOB/8UIz1as4Y",
+	"zjw7m43fyCZr679QRyYB5cWBp2LI6uXjXmEh3Ob9lkQhwUKiA+SPcIx9SWLhacsItr9xRlBIpDR+CfUx",
+	"oEMq0YY/Iv6tVtlkKhkco51aTbuT7qmYdrOKph8TWNHc3RyU7+aahw6D03nr7ELBFliG9IOK0EsUk6HS",
+	"K2Oi7UBaPdNiC6xRA0jOboFiHholkyl98B8wdsWrtE7P4d/T9of2u8ur9nXFq3w4a39sX1c+lS/X6Gbq",
+	"Ws1w7YvWy3dtJaifnnX0n873gzFl4Akv9cwrrVmmRgFwGFEhYyx5LJAgxFi3ophHJJZU64TGC9qSBTU4",
+	"wJJsSe1lnFlKQIXg4Z19aSb4g2UuLDC+pc8fI0UHIE4F9wVhchOEdoxCemdeqObxJ78K9aaS863uPrMq",
+	"G2WQkfbstzFRTOVEXcC0tl+01jmcKFYXdwwLyO+c8mve2PCPXASECYyybxaX5uVuI4MB3v+J+LIIA9b7",
+	"hMPwcgD6+Fz7Nh6ScyJx5av36/T1ZzSdSjIWCwNmMzD8mq4QxzGezGzaDj27k08ze0lp99J7yqj9zJ40",
+	"y1l2H3CU02uHIeYsXDudy9zNlnSsg4/4Dkscv49DR/zXOJITbTbSJnJBYIAZuFwHp0lI5AKMttsCnNbP",
+	"z8do88L6OM2of8ucYYxLnwVnIWWkPEhN2pBkMD7lmdxH0u9w/5ZIxCMlRTGkROZUnWP8Pjdhn/OQYKZm",
+	"TMRyRCGNL0h36eVuP3+L6S5KiYKGx+elCgYnHoEsZLt5HrqQO81VCEMUOQkCjiIbrKrFjSrkYXSIEn16",
+	"qUvK2rNfoJ6An96SSQ+kEcrQQGEZxCHb0CPt71IDZ95fHEXiGCl0mNyPSEwQCYWSb8kExhlrR9eGDuDd",
+	"gZlDDH9m4l6XgbjX++67777roT6R94SwTR2vNEWpdO7EkhkWXiXd8+wp7e2gEfmCrYMrW43du2cXT774",
+	"JJIa8X9KhERjHJDpON8mVqv3G0H90ahjbrXzSJGiG4o8QsD0VMAbBKaPudqdNDbKmYlosJyfx0O9X2nw",
+	"VUNPz7hEeuq0MkfJH7/97vD+zHg6yuWdbO2nat0nOglnZs0WcN0rH/AkTmHbM+CLeByQGJ2de+jqfeeN",
+	"h16dvWt76P3VaeumDb6QpaiOAigYeJboeJUkCla75ilMpzlxLb8tzwJ+HqJzp1Ak3NkqnLQ7ip6ewkXR",
+	"ilTtjEUJnOLUZPOQ4lVMFLn7Io8V49Sn4FlvF7olJDKR7EkcEyZR7m2A6W6lW0F+SLCiAXIxJuV0x916",
+	"wyVKzAXqVRTpqbODgUsu19DHucl7EOSARZqbZ7RnhRtRIkaetpOoM9GnaNL65ibK5aJ08O3nf7S2/g1v",
+	"/VLbOvz86demt1d3xevAep9PgIgerE9Ez6RIRNEagkIZI2yhQUzEKJygmEsdnWwf9iwvrD4LJy7C26LM",
+	"mUW/l/O+VdmVi2o7CHQJgupfnwNozLpWBRvN7pw5itYnygcIg9R5XJAkiwKU4cNGigTTmJKknCopYeBg",
+	"LdxOQWHLKT9Tl7izrMyRLtRNL2/JBPYVRVvG4ZhatEXm+DUncIwWypNFaN7360RJjIc13J8j4Vg7+NxY",
+	"qdyjTtjMj+WlR5s/gFJQhRefB1aNlLUOsL6j4tsg2INlxJV28x6Y78mI+LclLD1VyIzNx/JrMItrE7OJ",
+	"2kgDRWKCopgIJQCBcgdKxAgLPRkYsOOEOIy2I8yGJORDp1kyMAmgTiOSiQuB+fSiWldvXwiE+4KHiSTo",
+	"/fW7gsEmiakLJwY89ole55w8bwjeMedg0uWGHLxg7BgNsFJPZ/cM37ttK+lzuY3nfhYj3NjdW37TJpfU",
+	"lTe6fNqmp2NDl54U4l8p0/6owlHPIY+Sx8R5nxCDoX7V4awbOLzHE00Tzy47x/lYIBNxlldRN5e56lys",
+	"0SJ0+5B7NHvzwm1An8K/7G6L0FVCD3MI+Rw0MU8PVqMk5oxmFSodhbm0FDefCKxj5ZhHN26clMJDPV28",
+	"oI8F0TULwABxV9/WWC+2lfoitnF0u62f1MKZKYNgINNUQMgBmv69iqPbnrExp2VMQCFywO1Ca/IUySoT",
+	"XpZAxzFlHesi/1DEjhnfUsmycqOlKS5LZ7J4lSjph1SM5ljsqTbUg4Evfdqe5Qh879LYzu+xWN9Gb2om",
+	"XOkiCAszBopPz6HZN9NUuhQOppf4cNJ94ybWzhWgjbPLzqaTji++epG6g1dIsyiyg1Wx4ImouVXEwMOR",
+	"S+LKT18cMk/RishajnBeFiE9BYdemrGh4atI3nJHWLTX5fGqhPGY+Z+D6VjWsRbDeU7jTrrwh9p4cnt5",
+	"xgtYw+Jj3nwP0X+OgJUklDTCsVQC27jo1skxUxxF21nllccTH9JkpkrRGFrXSaazrJSG5WTzGNljyUuf",
+	"XprRZWTTAsnsU4Yh8WGxomFWClqCS0eYw5yLyz1jQmIo5mPIkEB9EvJ7xRjzistGbgnWcAJK3eYxwhKN",
+	"uZAoR9amWUExb7ehE3eLubv1xxILZplxel6Qcj0VHznSJYtMwSRhqxfBDk3BI8SZTzIBYv7m6osykpfX",
+	"ZKaA6Oyy4yEOj+IwD1YOQbCQ4L5z8C15oCuhVav4YsTvGZIc9GCha/QZixOqV+tVyAd/gNthJdbq5GRJ",
+	"QPlJRsqnlNf3p2eXxyhIYmyKQtl43FnCYx+CHP/Zy9cRvXlhqzzbygkyiYaWmWtd5bgS4PTpSl0Hkqtd",
+	"59DNHjsspyTGxlcEKUamvl0anVIqnn+LkJnHD2BZcNxPzsnzV70CG8+99mzCVGHpD5KmpnbznJewqjz1",
+	"EjLuc4aUmZKAZIyZpH5Kjs9b319eV8/PLi6vq1etm5M3JqqZZUwlismWZXobvXq1Ua1t9YnE1Xpv00Nq",
+	"AzgmQZf1J+nwW3b4KCY+CQjzyTHkswRoTCRWO0Abvb9AZdM01N33SSRnSwQqllCf5Qk5ZXaj9h//qG8d",
+	"ftKFF2rewdfNbre69LcbW+qD9gVvffrLRrdbLXyx+d3mvzp15BMchqWM4qT17t1n4Bbgo4aPH85O25ez",
+	"RmschpqsrFTR0FuBv6Ta9CxfVrO/MPm3RW58dvHh7KZ96qHWyUn7Cv66bn/fPoG/TloXJ+1379Sf7YtT",
+	"9c/5WafTPp3i3s3GauzInEW6ZBeBPMGR9Ed4lhf5+oeysgE6yQ6KgPSxf6sBPXP2FV1fe/3aoOnXyNbB",
+	"oIa3dvzd3a1DvNvcagzqg73Bvn8YNJxBVDpbo+SkYXkIC4TR1cVrBGhg3ArZzOrbIxhmO2LD4z4WZG/H",
+	"ox9eXl7f196+HvJWq9W66Lwftd8PW63WG/WfFj9p/V39W9/7aSdUf1SrU8Z697CVxRdiz9Tubc6VPDmp",
+	"tKCwAolMCxzmUg3SkopQscuZZnAClSWLVupp4qp1tRfCEtfjLJGIEYGGRKKd2sryrZ37hnyRS5St9SpK",
+	"zr1KxEhXr70mSuNzGtU/32V7mXvK2fxKWoNPnxNGf07IZxqs9nZWMPfz7eLQjKwAr1HOQ9wn4WozRjG5",
+	"ozwRn1ebumQQWMBnHn9e+/zETKZLtstO4vuEBOD4zr59BTnEDrCchvriBp2IamHD2PzKoOM/1yXPPwc7",
+	"4LzzeEeG2J8sxJgP6yPMezjKs7VP8u3TYsvpKhO7h3inZr+MW2se21PgydsFaGLAYilk+U9xwXNPYnlE",
+	"mQr6KB6Htg6esQFfuDLHoPDejEad/bTs4uz883DYVbojLXmui9rzOIvTzSDZ1Mq6J0IiE6qUvVpdIlK+",
+	"3Md8/c75OxWtO0yNB8vpoxXnmAVYcl1GcPaBFFZmxo6wf4uHaVnxst87ZVYqhzFzxJMwuE7YSxCJckfu",
+	"SAuaOlvXU9M+tNxhFHfuGK50NcVDLx5DcdP28BwB73aweWC5BLZ8piugy0JE0aMtXlIpjuQlm7VB+bOx",
+	"Tzpg+TNeBMyfbfma0gfGDwT3z6MF8P5ZrArwn+OEfdZaQP4EZ+qjTJEMFCcMGtNAsKZ+/1h9CQXL+D0z",
+	"lRTdoV+6ZrCdNra9Omatlxo0pm7XUQ4ABoIYO84RD7WfAZKnphd+jByT2/RyQx45K5LEcpzOAcXUBTsX",
+	"P+/QixA0BZJTEDB132W47jpmr4Arbnxj6mfsTga5ZMSWYL6j5F7XXuCMbEm+xRlUZdfZ4n5uGGfUo1wm",
+	"Bjer7e9VghgPZEmAIoPAS52kQopJXE7eFmIhz20Ji2U1f/vC10+umhQhlgp4TGGMNDpHOwNiUx6DEV0d",
+	"pzS4I7uHiDJWRktigoMO+bk8WlNJAwQHaIzjW7SB0zpOPUF+7m0eo5o9HzmibKjWph5fMoIxLfn9iOXG",
+	"Z3GfqRWlef5TLnZb+D0rNjO9aw8pyqQoEfnih0lAlt3dQ5PNcgXRc60t8gBX3Fx2m+mdW1hflHOWR9Wn",
+	"N2Tl6cQq1qzce+eJjgR4OHEYJ7IMWfLgus7V6aEXnb/ayrPeAZzlmvfwbC6wIhA9yAc2vZ9nvYxVvWD5",
+	"d6+Jjip6OFLMZRPaPV1gFBk11RFFa/CDRXR81SQwN0pmFDM//CIUVQf7rFABN/sAqMhVfC0uRLguWb2B",
+	"kghJDu48yhQbVNweZPaCRHBsSn6gMcFMy8JanHFCwII+BbN3AMEDWZnp0m34SwTxQOEuG8JDbBWvuXFy",
+	"+YpfufThJd6BiBtQr7I6W0u8lpbl0mFcizPNsqNRT09DiK09lq4iTWaHwT19bk7o1ynZZnCXA0iXsUjr",
+	"wWyMMWXpJx7ny2dt2rrqwha/mI1btHXEC5mDzeXyBslyJdmWSAefKa7minRfFgb0lXgVabqZFDNbG8tR",
+	"SHj3YuWFThNDuwQvd9JeCh9FoMjNuRg0np4sFiFzFaKYCMnHuSAGHARUx31c5ZahtaqpAIf3nZvLc/TH",
+	"b/8D6v9837m8QHroNNEvIAPKSF77z47slIz5Oz6kTk8qVDHQRRptGRj4CnLnqERCYhYI2wnjQeG+usCj",
+	"mBt8plciJI8EuufxLWXDY0i0RQq/hwrL0553urzJcjFpus5l2f6//3gDppdey5TeBNZ1hF4SHJMY/fHb",
+	"7z3ETWET9cL2H7/9niuCMCd8bcn2TAVsMSU5s+Pysjg3feSf5t3yk+NEBl8roEP6UilXzTOvFcN11HGx",
+	"0vjYFL5fCNuZC+rZ5CNyoJQFDqk/Vdkn+/5hsbPpCnPs0X2rU06rWfjNtcWFah5YmMhfa8TJPQP5WJBl",
+	"z2PgiLckrfMwtdHbzz/+3PRrg1f15Ifb3e/HDXz4QV7ti3fxyx329/v2wejf9oanU7H6S9xNtqNZvtKR",
+	"eKgeW3C0+eyqtLDIp1yNkerWp++ccWSZFOaEjL0tXUdUCSa6ZxYUE8d0Klt/56BxWG/Opuh++nXv6/x5",
+	"r5I44qIQEnPdfn3WuYHindftTvvm81Wr0/l4ea3OtvP+5efWycnl+4sbZ6wMjPuBxHRgSuHOopFDPAnI",
+	"3SLh5A7GdPW2bOnsXsWngCajRq1m4rqOEUb3MWdDfYD6S2EjcRYUbigRHtOFuLBjZvtPTvtmL2AFGgjh",
+	"0N9kyc4rY6bqxAIT7pLrn21XIRLfJyLr9q/ehGrO+S06ynPpSgTa7QGyje0YgkZYpD0uqEA4CEiAIujM",
+	"pJ9wWOidyN3+OcGhVhDf3Nxc5VpQpVCZb0SYz7PNrO25msF6p85szpIA0G6l1q0oIcK866Fupa6/gfYJ",
+	"U8VtpmlL/dO/LA4gnEpHtEt3Yk6hXPW3A71X6nL1DsHvtlOreVkp5hQklzK6wVi6kcXXUiheubBG+0vE",
+	"W0IQp14Pwnoaw5heTxrcWSlJTGt/kYS5HX8frTIacIk2etWIDXubqSHDdt8MccL8EcLCZEhkc1dLph0t",
+	"26rcQzoiNYmzPOJIKSO6oZeTuX7e+vTrTtPN225dgsn56S7aGJEvm8WZpSmkA81sbM86YBaJKJOlnTnG",
+	"C+s4jCp6ZV7hFvVwToT4EvFzzOjAyKKO1sfmV900wWwrirnkPndVxFJXJ5a2KGdg6CgkuEzajvVwpxLe",
+	"xlnnEh3s1eoeen9z4qExDUNqMqg2l9ecyBcZ49X01R75EnEdC9U7gsWpL2IlocIvnA3osPqT4MzTQiqV",
+	"aIQhdtepwJaVpNReJtOcThZiimAJJvQi6BUz9BJIDHf4VhXKpaRg6cuyaRblZ7QosqPSyyR0U08TPOM9",
+	"C2VmX87DiROmru5DaRiJKys+n28+NUDxIDwLx7l9WphwoVGORs+QU9Ovy9lM1Ha68pDurJE2J4GX0n5W",
+	"aANrESHCUvdVzx4SU4X9rQTpKMXuYOkLe3zNP1W9t/k89xUNSWkSy6szCIufy4AK8ei7c0yK0w8uUMme",
+	"PSnSaMKwjrKTc0dQTZ3QFPNjdDCw3Y+l7b9RVPQ1K/8pIsPq2lzVDFus4HScsj2ovA5gtGpVp3Ibhs7A",
+	"V9IwBroKZUDU4x4KaEx8yaHvlRoqirRuvxB63IVIXpbWiFoKOqaUBFu4x4YJzavgo/ZkKvaoa9C/9PS5",
+	"qkeVSgAdrK7ev3x3dvL5/fU7zU4EkV6XZVKmLHQyBSKuy5mOuJBoY8QZT9QhoB+3XvH4HscBCbauFGeH",
+	"p/LfvuFCmlLU60gkGtxN9FNRMCkt4mqB/8l12xTrVpCmX/F4yFNHUqltbw0HmNM+4DwvfVnllPby+mPr",
+	"+hTM6brqOVMMZ0jviEA9Q8DPgp6Hsvgj8DsrwCLHucYyCq0F6vGYDinDIbzR5wlTeOnzCIREKqsoLSug",
+	"voZVefp37dskgW04TL74hAQC1feaB/mK6FqIUq+AuAxDKOj3E+iFP6BKk5BxwqApYG8z6zJsl4GR3bZt",
+	"iQcFNwf6rHSbfxSTAYkJ80mqFyg9hRHogqpG8pCAkseUCTWoeVupMpBXOox1Q4LiXacnuui+z9MHv3oV",
+	"e6gLgdSiZhrlNgUo2fRzgCV73R1zkJ7iwD6fggZlggYkO159O48TOuiXwTAErJkTyoHEhu58YdbiwfXZ",
+	"3/JXqi47A9tNLw9IQEFzwHSMBkT6I1MzXb+C+hPUo0FPd9oIQwPoj1TqXrHrkqgMuhoQjcVwmSM/N4+B",
+	"n6hk5vRAyvt49MxRg62K63bnCvFxLK2kkN3ZMnG6SqA0h2FWVgzwMsvO4KQo2GdLdkJ+TAkLnq/MhLzn",
+	"qE98PCZoAEsRT1phIiZjHN+WpaZAWJG1XMDq0gaiWaFiuwuz/OUieJ+msoW+3GcLjzOw9bDAuGwPTy/5",
+	"ZMe3iuwDb5VHCa1HCd+nAOPqfKtElxLFhQXh4tqMthSE0rdjovYyVaHxqn1xenbx+gHFGecgml7/C6hK",
+	"QZbDH4OGi6WJDvcpDq/Tx5cudVh4MSt4KPm8m4iJT+gdiT10P+LmVEV2qMLNHqdgK9tb4epzc6fHmTPz",
+	"50l+duvlVMHs7JmQyqLHunj1zDQtXf4jkLbcjp73MlYldGkPyH+KvnG5rovzdvzaPPbVq/zEKbviIfUn",
+	"S730ffa4edmm05X3czNFtMZ4grC4VbK1eg9tZG0pqdAl7XwPdKeTd5ed9qlW3EZZU1qkmzNuuhPSFjWV",
+	"dLgzE3W6YUntu/sRD3Prg4ePTdMvrTaYlqvQSVDA9iIupHt1pU0rGZfOFhI3uTQb/QzqcxwHRc4wv9de",
+	"1g9zmdArU23Vn13LOwpar6m1qJ/SixNwAoLg2B/p+4LmfPaKDRFfRsCf6cmZF/DMIZU36jQrL4Bz7oIX",
+	"iYgA2jrEeQEqLy5m+FAUXI7kzSDjTAzCqa40Ce22W1dX15cfWu+qGaKcBWUdwqAdnX5IoD5RGr3I4fHS",
+	"LuoMrsb4y5l+YzcXWJB69ByW+iXK02SIk3tvp3boqk2TB+z59Upd3aTyR1YKPU/OtUzX1xU5lUtma+Xy",
+	"+Tzkj7ggzPa9gm6JsdbxCo2ki/4lGOBzrVYvdZpX/7b16de6V2bdn4ZnB0PBigXkyQrayIry0vG2Jkjb",
+	"vxoE/Lqtnt2yJMiboluKkG92WcCJOEKvrtttGBp6jnLmEy/FGehVL9JgBE33eQxNfRTl9wy70gmYUFK3",
+	"yzZ2as3NKjo3WKR4A2V3VCq2giVQbSClsFlTes6EwKm1VLyKnb7iVfT46lazA8/9XH6Wj6l+DcugJ2VU",
+	"SHc0MrT/n1sRMwt5WdLfKLtkdcM5Naa4JkRl2bIepAoamP3Pog0mc3RBCCiG8xO3Yg5szNH+MskgWUnx",
+	"ezlZqAROY8rzEPE8qq5Kz3PvPps2OLuJBymErn09+8WspRZq8r9AopzBY4Uhq9FmkHPfM0kdqgx8nYW/",
+	"a0kGGJLSqZTCki9zkGlbMCZ0Eh8Z7QdachMWkGDzcVqIr5XRBQdr87kelFuyyKpscrDS6yglIPqanwdE",
+	"DYitB5nu1P150JR6LAAgtKXflufvp9X4B4lMYrKsC2PaR5lNv+DEn5fg2ZN/OK3LdvOcMPQACqfQ8WRk",
+	"SwAVV2FxekrlOD0/u1DKBadMilSWPkbn7fOX7WsUkzG/IwKiINHlx4v2tUlnF6CFxJiJgZLQWDip5mRn",
+	"GLbiVfQoi0vyweIWQJloBQ7PYEGJfpg6PKbMfKwvgKUl1NBLJbnemPNxlP1KCeZy4GUX7ayWY3iJku76",
+	"xOdjYyYA4blaRm5LV/682PwYePx8GLwW7l4bzLTIA2imNM9FSGTen9dtUiuEJptFcoO8x0iOuCAoJAOJ",
+	"eCKh8biCGRqjOxy6WmuuaHx7kDX7Ke1QDrvTDFqcjcuT/pnN1nwhUBRz23vtwU6IxUe8hu1gjbD5Vklu",
+	"t25Vn9ZQVydwjHq/fu2VG8SzA109VCJncHHnuZbUu1vpeL6pFKvPvqggz69IlYLdk9OyDOBXoGXZcr9Q",
+	"oZNMpuIr0+8XpVnqB+efCTzzfCdjNrnO+ZyNbR3hGVpii4VIjig8dazTWftY+iPP0vGUbOuW5nBclA3T",
+	"tx+dmn9rumG7hR2gt/Sl7qxFmM9Nnbm55GMhGXgEnJ4LiPo2X6oLKrXvLukHHegC1ss9nIpUszUlYyKS",
+	"UEJOqnoKCQjuNTqhwGOCeBys4ECa2qsSkq9hCldamKFpS+1iWrQzp5UNkp6JXemyV/F8hCEPD+tTh9wZ",
+	"O1SekqjgjyPtGIJL1wdnLdYJC4kQqKdBA4JB29fXl9clBmw7sRVJT67brZv2acWrvL86NX/B+06pdOVw",
+	"QjPh/Eyl9ISuSrzjN5lP3BBKTR8NWYQiFJZEak851KQAZWm8gEauZj/7hoLEEifzbArc9A09TJVz7Or5",
+	"sDp3susg9TwVzWgNz6CkrcHWr0kUYt8YGHRkTg+G6RlG/w2ZuVs16xCphB+HvGlCoC9ZOHHySVtmeWwL",
+	"4DJiWgvKe9OfUt1GvxALvkB0zc/5ae56nwGW06NaCYTtWxkMjynLw0ndm3/wy6nYN3RMXtFQamvZdGBE",
+	"yH0cIqW4pTkjv6i724CCm1a0gYCIFwJ+2jSxAdevTlCz2TyEl6c0652ao1rOztct/Ucj++PG/nE084ft",
+	"F/fp17p3+HXzXzf+7T/+8ZetTzPPlTSROxvjYXkC7tl56/VsBu6I0OFIlrR9y1elXy+FVo6ScZ9hGi5N",
+	"SNZKuvUq9zSQo0XbcOTmuhDrHdelbkqP8t3lSevm7PJilmiabOriBnbrDWc6vqQyCSyx0os+zDf33Tp0",
+	"deALORvOvlg/KLwJH2deLUufni9apQvNz+0+t3nlztaqCbp2jbRFpTrnrN8KrCUlOYu1BK0QuKiSYL4A",
+	"5yo1Nx2M9vmKDD7IyTunbOfKlTqXL39oLm2JAoiLA1hchQsfs/RnDv6enKPnYX8Fln5O4jks57x9/boN",
+	"eciC3JEYh5l8lEtMNonHXi73FAtbK6Uk1XZ5F10xXzL10tUXeOm8iqQyXL3YxDTIwCBefuGum88l5z5C",
+	"Ui0UpjkXQ41cC8M3SpNwtQEdpG4dZmISggWKyR2/LQjhD/MlBHT+Gwv3MCelFtxW1+U9K6DXBXidj9MI",
+	"aW7yHDDLA+o96FBZWXaqI0tjFGHIm8yqdztb+M8SNViasxB8tqijQnMOckfA4vCzTd40E74Qts+JVvjQ",
+	"BpUC1u0hdbqIx12mb20TjBfq3Y+k3+H+LZEvhHHuwfACUugniMqpOhAzIl/daUz81inMBvjcTSVEWVn9",
+	"7KC0PASyP2U2hbzQE2cZfsSXsUqtk+EsoH5+oYCR2fAcytEOaHl9N/eBMHIPjXmm9BgozbBip+VS20u2",
+	"vqfmZ2XVEubyslwdB1cup9EIaaBLJeRwPddivNbYcdVNrXuNmjtK3kz7bJa29KQeZGHL7eK57npVi9p5",
+	"Rnmsbfqm/eNNxUtVZei5XvEqttm6qWGVU/905fKKV7m4vDl79feKV7k+O3nz2YyTNW63H9KRdAWLilf5",
+	"4f3lTRsiM65ft50m8Ass6d28TvwMHgCXmG2Wv2H+ULIm2kYnr3Q7/86Ix9KM1IEJNo+UpAW1MXgSG9oo",
+	"kA6QhEb8AZdibif/47RxvyWt/Yn9a2NMhaBsmA6stSUsUG3T6zKlfkA9Z9Ps365f2CHz84jZdv71am1u",
+	"O//MmDJlWvm15jW/rt2t/4JLOpiUir0aFnQ5e5vnpytWG+PS/B5s0nbnXkXOVO+46O9lRHRn/3d86Pbw",
+	"ESbjtNwjjiJdNJzb91DIhy591t2GDjJ67rFAAWekWIjMkkvNzdKGdNWACsHDuyk6WnzadQnYl7w0RaHY",
+	"PiNXQVHviys6bkuUezmH8sR2Q8sicahbzIXp3WXZbtoXrYsbhKdW4aHLq45GIr0GyEf63Glff2hfIwwK",
+	"utJ9omjLlF/ycRh66H1H/ZwGB+VjI/VMFa9yedXR+UVmuIpXUa856ckaAnpApLFHLG/ef4V9KRDu88R4",
+	"7AFkdHkR8CxmdZUEnqCNQUyIApjx5pwamQ/ugqeZNxhJRjrOAfJ/GNpgyZjE1Id1KQAmPh3jEOlDmK69",
+	"aNj8rB0CJi8BixFBt5SZBeQnLyLKebvTab1uewiUAA+Z+uge+th++eby8m1xJebphcYLqk0UFmgz/PEs",
+	"MhdW7+U7PJnrX5Rxm6c1zybOFAjew2Sa6f08uWAzc6ArSDeXkVi+/UQuJC4YU/a3eqO5s7u3eu+DfF+K",
+	"bEwIA3+adhKXkehILKmQ1HdEtFyFWCoSsnVPA6JlERKLYxSQkEhNe4WXfjo7t6Rbp8RbThWkefIxAfql",
+	"BwqcDWSMtOVYzMWM2CbSspcms1WMdHIi43JJvVTtwCEjRpEpiGeXbPa45KhQALQDFf5KCmiCShSGtgxg",
+	"P+R9gTYGNCRCsbm3wjP1sMWmhwj2R+o0JWW+TAu4mVMEg9OS64LxZ1d0aoeG39MMFhqaMoVLjj4kTOHf",
+	"/DpfIoMjdE9iApJrMn20i9NwhctjZwGteHUWDJfcBrWRA+4pUhB3wQeEeql7VXC15HzWxvsOC7l/iifu",
+	"aVNLMJSFF5T5BI1pwOhwpD5+QQGeCISHHG1IHuBJ6nFJf9MujM0VV3WjBlt9RbCGJafiLKSMnHDGCHBW",
+	"9wGk1jeFAPZJXWqD8Xslkqhzp0xIzHyy7OFHiRgR0XHqJVeJGIE+Ynt5FLYKueuGPuqifpAryAgE/4lc",
+	"ibhljzxmWusUzh6IvkSGAhrC8HDip+VtVw0M/YOXdh035Bw+LDW4s+ObqBiCW0CyaVhzYUSK9JaGFWms",
+	"V+Ac+ZMs3LAL1IpkayGPfAaZJs+hVxBoUhmxpMD6UEnUuWA9FFIhj4tFK7MGK+rHWX4dOWMh1czGgOGl",
+	"XApqbteWNPS7oidKHpVc4rAdkjExkLyUMVriUK1SrBMqG+ne16Zoc3H+wtguYLISVd6K1ro4vb48O614",
+	"lbPLjlMFVZToJCYBYZLqErjFe9AUocSho/1bbeshn9I6T85NPWIS31E/ddA7dXjC7mjM2dhQS7v+Tuvi",
+	"9OXljxWvcnV9efr+BGx9n5ydUNiQxFFMnfE2sLsBTZ2dfkyyKrUxuSM4hB7v7rWNxqJl2w+6WpKU/BLF",
+	"XF2NS/1Nj+YVjQnUFzcPW414mSOTBJc52tbIkrkjLNCdFOZqh4kYfdBPTsOuGaB4FYuSYYrQ9+QUcAr4",
+	"VyGBhTfPWJTIuS2nzL3qQ4Lq+VnBLyxHutQ3+Dq1LkOHTLGfWbqYx8cpzeLqoqOhSpsO9ZOpua0gbbxA",
+	"kkfUn6nVv7dQr9Qo3wEUml3Dm/etj+2z/Cr08wbnpuZzR2NNkQLXJj+OqD9CQyzJPZ7krKUQFqLE0ZCz",
+	"IZI8b6BbmpTk0X3R7ijcYiuKXkPxrgky/F9X37tsJXJkT4Dqug6rZT+m1KXsqm/JRC9jo17LVXGfnqrZ",
+	"WDhVFNM7LIm792M6XzU60Ke8JeiQKaIJjSCv2udTMx7UD12XawibkdC+Fy7L9Sx1nCKHuv2k1iI3IB1J",
+	"ki9y0+0+nUM3yzbZinRfTk1bYqTeMMbnVc7060KC945+o6I4S9nnpqnf+o3N1EinJKR3JJ446rFIScaR",
+	"Sxl4w+/RGLMJRPGKPIW8x0IXxAuWlOsCoiBk6SA2/fiNO1btHEptQXAGZUhv7s70Z3Wx+TsakHiBz1rv",
+	"K/VZ56N4NnDExJai069OUt3XdFh5c95BabWmTdPDyhbLKknzwcLtD5ogKk0Ckae0uXv9TVaADaOYyHhS",
+	"qIc1d66srpWlsj+8b7+HPKLWyUn7SqcUvWqdvdMF1h43nffxZZgUiHLFsFK5Jg8yudJY5ry9DMyXEXos",
+	"tnwzY/aTW/sLNOAh1v5Vyc6dqQ8w6xa9c2iQr3AoSBZJZ8iNwDTIxetSgYackWOkNXwkbmmkUCWBak9U",
+	"6sC7IRWSxCTQcbzuwrRrefgWkqZjiJXSpUR3wIISYvgzkwAQjnnCAtT77rvvvus5sXdpP16U0yzngoB9",
+	"7qGYPUs+bfNs3WMahAEt5Qkj5j0+MaAFMpCeQSlFMBC3Si2ADICfRfUxuLMWxv1XI1z6JJ6MbF0D9YhL",
+	"GmnPJQE3KZmSebmic/oWDfEdyaHITF7U4WL9bh1cfyS+axFpFtXKcKc8Q0QR7sxPIbEkunGQQIHmUZRA",
+	"v2eYWKC/op8TkpAA/SWrRPoXIyv1nDkk8IzD35WOnrsd8cLqqgJK/pklTPSkYhNJzm+XlHPXZigl9ag1",
+	"1UL2IHQFcjFCQ04saV2pxsGc48BW+gRhc8h5gDY0IA8hRMlKvqbMr4cYR36qnwgPpFM1FPkywomQ05US",
+	"y5endrRkMCnEjqvnPYSnIk+qq0WTaoiaeybg3uOMoAmRaEMJ4mA5B1H8nse3JAZBPSebL7tjW+O2ZNMm",
+	"JpAPkGZwFi5TNBSb1jxlRlpq3mlztj72/GoyaEwPyMvQKVcYYn58S4b8z8I4V8/OUW91ii17pkMQlAas",
+	"CZRGxf4E9czt9KBH7cTSK31DPQ+RL9iX4QTiRrVS6ah40MdBWbM5HEWI+py9EAieSmNF6WUnpZ4tFsSc",
+	"BpaWaUQeKU7DGXHDY5ZEqf63KDO1z4OJs8DXIlMkD0McCafKfVHwraaFaaBMin1PYXysM991HITONeGs",
+	"nIUuYbKb35/ZFZ53kgjJxyjCE2hTakuh4yjK0u7Vgejmr1p3+b5zebE1LwE/Dykup2+qvBhp2phOs+BT",
+	"JLm2GU/SLJWUm3VO34pU2BgXKs6seomFPLC5iWBeJWH054SYn9VJfvUqQmk5JZQdFCDJURTiCTB7aE7Q",
+	"S09YTIQkY90gb9oMPms2dCahLd6glGFHd0J327+0qTpTRcd4gkY8DGaM9poNMMQHg5AyC6DHRSnQ7FHb",
+	"bviYSlliQUtRtLFTP2zUagt77Io5TS2MdiYymHlQG4t1IKEk2w9oSxkHec/iVcTw1UB7johbtp4PqRzt",
+	"KoEj8h4PLK0UCYdeJFip9/fqolPxKq9OziuecV5UvMqPZ63L8zOIVL7SKRUf1D9vLi8uryH74ezf3juN",
+	"dT8kXJZnmEL2hIm0V1TVrPJn9ZLI9bedTTedZVnwUpDmTS6dwbZOvH5+Lq88et9SzPKmDzxYmDoHnvIT",
+	"9WA+sXyVLPzyNt06DuaFAMMx2sA6b4NBGD0GF8amh3AoNLCMMWU5d0pAhSKS8O7qLC8fv7rEZmzL5sWl",
+	"ATx9qnM6Vl/rhJQrHaXkSKuwWTLQvN9wNxPThGKemIbjM0WVQ57IKxL7BtTn7eq6+LTT7WOWaR51lnF+",
+	"2IxTZZfzP885tk5qv59SUa5br24QHkgSm1AwD0Hn886b9qkWQLK4sA0+GChJYtNDH89u3pxetz5e6GeU",
+	"2BXE+J6hDcaB0YHOoZ/OEyqYr+JV0jkqXiUdy0mLrokgrt7fMwlZ5B5ZcNJiIKG6gy4IPD3Qr3oAeD2Q",
+	"eHsK4hwq/9Og99qYVFp3QTc8EcRWy4BgKYjBhfbpW+nhqCUsigfYW0RM50aEX1N/dEO+yBwLWaFElU3m",
+	"MywG3L4B95MxYdKWo9zIJ29gdBVzQc5pHHPoNvNDQsNQsU2J0zfdGS7XJsjP4VaIlmg+1oqit2SytrUm",
+	"t22Hkyvg90xhpLPucK+b1GpNv48Fgb8IdG+6q2/HbBuiG7f1AxhWaB7RX1mrW+HLMQ+SkJwF+st/NcHx",
+	"f9U/mk/6t15Bykxi+iCPwxizAEseT9yp5WP8pZVGZZbmVBMhbUKmTcZUgG/iYuJEqTvMtOcYQHQrCulY",
+	"B4EtLHMwpqy4hHkAUcwbVW+bc11I6dm5fRKog3+Lh+QNdnE6tWlFeyC02DyJRliMjoz96BcaeajzprXV",
+	"2N1DGyPyZdPyQ8AlEK3T+DMeSxJ0Wa9bMdCB5Uhf9JH+QoywGsc2rqahAbhupWcTtazFVYf+b/Q+fz5v",
+	"nVx2ftzueahXPe18hhBbILtd1qsqCqukXJNj2ktL5IHbm5q+8CaaxoT2C1NDx7Aq9guNIiixQ0JBIKkV",
+	"Zn8h7MZ14ur07U5Z9fDW4NOvZa3U1jGQp8xyUWsucOOlTxe6X1FpamffY/GQFslwuMtby66ZkRVKuhSY",
+	"AbNkQi0v6JZ292ZrOt4NKxU8CvlEEd5e1VQreoDc41U0FOp44eWvsLSCmiNceKnOXUVxCjwiS9EFzWVS",
+	"uuDME4yiaf9jSjyyeabp0TSJzFPU4i3mIxmKx5vGIZtDLrKeopszD+Cf5jDUJ7fWppx8BVutfefZEiez",
+	"RT8oaTK/j2c7+FWTJe1774GMOAIgklDSCMcSEpQVi8m6VGo5RxMgZwbgKqJbRqpKBAyouD0AL5F9Mo3s",
+	"AgzNN9DUS8ueBKdfjniSLrPxukzyrE2mYt0pV1f6SftLxJEu2mmDa8WRcdTowYYEMshIl2XTvRCIkS8S",
+	"hbhPQrRxV/fQXcNDf/z2+6aHejq/+CVlOJ5cYzYkikGnBEN9yG2/53VZr0gqemgDp9NjiWqICqvnaZMg",
+	"uAq0fmVzfXo61lLvusuoFCQcICEh1wxpDdQaav0R8W+1uq6OuHDZ6iS24YHpohQdCZkoq1vwixJ42tO2",
+	"MhVfWqvl2u3mXjcbdPXDneL8Sh/N80QP4SJDZTwNH85OVEchmfwpd9iREnrcYGugTD1wVIQuA0xaUrSQ",
+	"bB/nYUBitIGFVpC3lKDWZamoNsa34L3yEKkOq6hnB92mLCBfqli7kKp6tJ5WxJVoiIUgUoCAxwWxYmuX",
+	"Kbk1V/w1FfeOYckuHICnzcLv1dH1WPQFEfWk+k8se112H1MJkuiYSKxoUPUnoQAa9T6rZ7YVJ6T+9k9i",
+	"+4/ffldf6+WZT7bgSjhBPfX4CWcDOjRDdJkRf2LOoRBZAhZOztKzE4k/Qur8Airkdi/ds5aOoSKi5fE9",
+	"0/BJC7AaxF/YwzpGYNQDIwZEQFOhTwlq9UFsWhWl9SdxFEFjQV3TwsRrd9lGDoXMD1u3ZLKpADAFCHWa",
+	"QEyy65wV0iGPa6o6WR8oibOVYl6vW9Qs2qHnraZkTatoyzG+qXE+zRbL1ozMS8vv5zBY07hZggpJHUN6",
+	"R3RjfoZqm9UHKIJr6CCzonZ6/lCBsbjJzkgtmA9Sb3RKznOcpmgInO9mqi92McWKsI3Lyys5yKVxibUz",
+	"NNe8EL4w4xWUf7t0CijXZRuaVqh3t8zzW+b5nu67SH5OcHiMcllNugQBvCOC2yNFHRBlfphA7070UeeV",
+	"KZbmpYszVNzy5nQdRkMSM4sVWFIxoER0mQOcqqhlSTPwCegqmj8G+Ma0WgLaIHl+IY4CTrXpAk5LOTen",
+	"V7bErekb0jQiK7eQPxRjmlHEyJajspeCYqipiEWXpXRKGuaDNnr1aqPaVJT739VfNfXX/1qvNtS/6osv",
+	"6g9tp/gr7BhpY0ZD/a1++w6oPvqP/0D93uZxl+WPzBadLF6Up6tQAolNv0ovT61qSKAmseQ87RObck6g",
+	"zYyjXhH2e1V0ahy5drkFYqYELgWCevV/LZBJ3aqry4DYbGr79neG5c5MMwUF/+4Ag2WKjTyKuruspguy",
+	"jVvJPElrK0wpLEZxdbk6zE8oJgpvlk3uH2AaJjFZNi0YageEoWt+QAw7O9oQie8TIYhAUZgIZOdZNtE/",
+	"fX2phU2rZekx5VacHzO3b/cFnBaUpqc2nS9tXr4lJZ3pc6rcLZkgytAgCcNjKP9qA+IwE/dQmXaA9BqB",
+	"HcRcqqXdkokzGv2WTN7QMlVSJ/GB7Q9K/2VR/GVjXcNsq3WxXkvSsP7meW9klw71tNeST1Y3fZkaRPZg",
+	"i/aowhEtAtUTeNHRkelBJ7acsDl9djPS5qWO4fGQ0WYB2K5iHiS6iNuGbidjijtqofLBx+868UWn+AwW",
+	"phy1WcnClL33vAmYxR2sn36ZH+ecyNgU3FrWwG+4pmMzBWrusJPYn5dOu7T1Q1c4ImNbt/uaLR0//9Ty",
+	"aywY9XKLWfpUnxXG0xNYBTDe4FBmHXun2oCw1E7lVL1faV6f0xiXVe+c1cjHlF1rKWfhULXaouGmI4fM",
+	"VgqzuDbhpmLZKT3DDeeuaKWrPc+xp+mwl0JRJ2uN1grjZi7G10O+4h4Mur7bkGMqUcBNcgIUnzIlh1HA",
+	"p5r2+iMst0bc1ALM/G+6bG9t6/Dz1qfch+rWp19r3l7T7ZS7ZlcxH3MXI54yyK5og52FbbCCl4XKGOsr",
+	"Rz6PJsdpQK1MYwpWL62wIJrhoU5QpxK+ogYneVF0X0VmmenNkhvKjW/XmRe6vLrJEuxkrfCadbe5FsNb",
+	"GM0zF1AfX28lXyLuDEEwbTZSiz8VU4Y1b9qSNG2AB5OEIhqSzzgVNt1uCjWyHmZxkWCYU9vCpy15Gzqi",
+	"ldEBEfKFQD0a9Da9zFWgN1A8oiQBHWO2kNRqiv0IhwuqUiI/xmK0he9xTJBB9bTgHaLSBHmAQf+eCrJ+",
+	"bMfS6u+TWSNSQpvxjLtmZXUKORX4tFK4jmYqwauYj+eTfBOCY1+ASEnnPksuIi/mPpCiL7KE3yxv4k5j",
+	"iKydGeynAfFpoEOfF4KVLoY+n2j8QiNoVWPzXnV1JEdMlxoMyyQmboKwSmTOSpauEi65RKHueRpEyq4s",
+	"qLummRd7MxNyk/KDHGmZAuIiOqRROqsY74rGkgIVngE+wzNSOJjL0U9G9mS/rQT3Ty9RfZ13Ss+gZKRB",
+	"fKtoGFOq96OYFOZe6z8TN015V1kM5ZIy4HRyRvpyRjNcSL/gTp4xNi0FpQcGp+V28nwIsXp4mqIWfezf",
+	"Ppa9eB1fvuQfHsPjtryZt6NjRExxwCm/TjjkMZUjh3jV0/K6ADnAjHFuY29wOOzlk4Bigbfu6p93t0y8",
+	"qSvtZ1Ufklol5M+SKzIuq/8QDrZMwxcIbbKBMrmXbVeQiG/ZHT1Sv8W5dWttsH4+bc033qLT9rWjHsVc",
+	"UbikmOTcS7olExoUrmmMKXPejV7eWzIpPepsA2jj6u3Zjx7qban/vWy/PrvQCWYn6G377/Cl1eCsKnll",
+	"hy+pegdg3Ull1QUd3a1vqVistrCFGfCxJ+jlQH565kWFK/KoVCYsrbqX4vMLZy3xdmX1P0vvL00x5fcM",
+	"XXdayLxjbrR9vnlsc869fPSejg40bWRXb3A4dzvPwDpyxHAlzqFl7JMR0czDUY4DPMtToZcQ2npcCMbU",
+	"JYVNTzboGwD+adDxRti09Ff6nxJtHKmMSRwTJj/a7MzZxZgnDN+AUGeBcC6906zE1svR3MOt0j0ony2L",
+	"WH0hEO4LHiaSoPfX72wczz9tqlt6D0soMLN7NuFiEIAGVr7c9Zt+4UOumBRnxwjCJx23D9+7LyXOCTGz",
+	"s9tYv8wUqENYoQtvETZsatY9Flm6b4lu/61zdR4lCim7t6Lenp6YN4s/bpKbQ/dnIFJ5YrMKlXJEic6N",
+	"C93oT5Atm7rpihJ9cFhoh7AgzawuL7+AI+mP8IlJ03aE9tAhlWkHIvM4omM8JMfIno4N6c0xLwhGBA/Y",
+	"j+9/OP980rq6OXnT+isfDGa4mUsk1PM4mwDEfIxet02CCE7kaNs8/Tjr2XMVv14vKz2JIy6WT3+/Ms+X",
+	"1ncwv7vwRt12rgf7tGMzrSLCoYhIdaqpiEk91SGmknyRyOSVKEnypv3jjZeZBkwSeZeZ5HFTTUmHcupx",
+	"TNE6hRP35hJgrzazVa0ebeRy2tEfv/2O8p34N6dCLPN95Cuds4vX0MY2VcIrv3YrSRx2K0fdykjKSBxt",
+	"AzOrBuSu+iX5mbIxZVWfjwFm1C/buO93K19zHayP0qa5ujM2lO75XKs1jDn8cXval/GuYkE9c23HcGnU",
+	"FDyCYlycEZPDGxOZxCYSWJe2zbV1XgTXOTPGigLmOn3PbctxlzPBJ/RO7TDtWYo29D1v2oamtoO8+gka",
+	"S67cGGDG47q4m7kb16CsvrvkPxrERIzCiYlsDNIi/FDw30RGzgqXtNjFcKdWqy8XuAoNIpxL2dtBI/IF",
+	"22KMxejIzLO029/z94MDcjio4Xq/4TeDHbI72Kvt1w8ah02809/194J9cjA4dPxOmoNKebuCZcCjk3vU",
+	"6UjIj5Xf7/ybeXLRIQcUK8gNneJBWWPB2TlUdem8yVp2v786bd2422t3uE9xeG3L3S/Z/H0QU8KgPdlP",
+	"HMhIWq8y3yS2Vl+temdhLWV1cm7yxWXLVmKih6/aF6dnF6/ttwKqX/VJVm+Wxygm6kR1Ko09QvNesaT+",
+	"dfv79slNSVH9TtI3HNwhJq1uokpFhuw4A3L3N/NJMaPyWOz0lWZjKSow27H0HUXviFPDinm4GCnTo7jm",
+	"Op96uYR+85JN6HehsxVmTBwyrCaXTD/fDJStC4SmUql2DXHNKXMtWMOT05gMQlehMelbz+b9yC/8Qe6P",
+	"4l6e8QJWdYBMYdSs3HB6fnZxhMgdiSe6tfZ0uTkgfAGvotP2h/a7yytoqR6gD2ftj+3rI5NOFUU6y84w",
+	"TdFlG5pjCjSGFgibtk6r6eyua7kdI5gfXs2GH+OJrnzn4zC08Qlb0Au5y/SLaOPsHME3aT1Iz5SBNjFH",
+	"Y8zwEHrxpRGUqT0UWrJqQd+WXlTLqHiVdBFQaFHt0EmydVdMZ87MiSXkc+yxeF5T4ZSWLkeCH8IhZpc4",
+	"VWeQbKlHEQ6CmIgp+Y3fMxKvyFbq67KVtikS1pFJQPn83jbzEElf3Dw+YfiDZRcpg0ivdhGv0FM8OYkw",
+	"ILkCadBvPBtttgt+EF3O9vBMB74qPS4AYE7ybl+0Xr4DWfH0rKP/LCc8+vXSMoqXYypRz8TY96BUvCJ/",
+	"9yMeEiisCcVMBiGNtG1N20e1ZDyrIebSDorTyDghpqyFyNFXzxi4TZSEKLbpzDvFHKhTqDY4RZ5sMcFp",
+	"W9GGIqDfdy4vtF4+33hww4fDkBj1p1yOm5dq8UhKZlG/tDM6KYotFTm1yC8RjYmYG36ji0gKySMBHQqg",
+	"2FpMGLm3fgk5Imz5huslVStb6PuPWfmXViJHPKa/6DLYI4IDEju8wDNWEd1OJNtW6Vk8Pa7D2lZA8/cl",
+	"vZFazBbfBo3YkdBRZLLGFlgvzdio/m1LqcVl7pgPJKaDybLqy1MUTS2xMcPUrgs3jh+3o8D0OnghbESt",
+	"eky3Q+gnNAyEOup8J4GESRKjEYnJ5jEKcTwksS69cK9BdE7ddZPntDhx6gMNCC8lYx/OTtuXxyhItNSK",
+	"KENC15ufJb32IVMje9rpors/gPeS0OFIljy2oJs2yGDzX5OjZNxnmIbG6ZuvOlHbOXD1Bit5cAF1vqeB",
+	"HC3axhQEJVDdLj0qFwx9JP0R544QME0DO4QtiJe+1wOAz0JpM5Z4gtqUOjmoUJQ2JgHaEISYbHMzd0lG",
+	"RbaAGzomPJHn89oOYDPvliAssOEHVEBLSN2m59t1JSoVA1pZPKc9pltCIt0cRRApobZoP5G68hGTSuEZ",
+	"mf48jhyTO9u+fSkp0hxv+86Zk7tCkgVn5gaWnNE83YK07swi7lar3py3TrY6b1qN3T0IvuED9OPWj8nP",
+	"462ODbA/QtpunrOXp2b7XLyIubku47G19Od9ZFrZhrpV0EjQOMMUxE7gQmYaD2o9+FE6fboiQj4qWptr",
+	"4gUa79Vl58bZotTZ0g/w24CFl0sdzSGvG5Hyl5rezyr9/sxVl4VgTVOPebXjWuK2QEnmE5CViMXywHou",
+	"ZjDZrLkQVO3ExmWRUDwKMhlYWuJVxZLcLMGsfc7FLuyB7M58nsv918px1MtwCYyGTNiVpsnAen3Heces",
+	"ASboO6ae4wzgi0lnBKZlmOfLJuSQOHY1O/k4muRXZFrG2Z7EnCGT0eJcBCxvVRI/kjKa5+HRPl2QsN/c",
+	"3FwhbcIpJlYpUTDU6Y999Qb2yyqiLc4eW5rFmJNYIkTUZDKlYGFPKu1anGUKVQoHYq+pcL+LLFZT2PBs",
+	"FqFprHyYacixqyfXG10nu4IWaSH/mZa9zlLvnEpPi2lKhHDKAKGZUNJXT/UhPmgjZlUbg6bTaiAkNq2o",
+	"aX0LL8QxUuL1kEhHuY1CnxIbkCI07tiPMbnjt7r6hPmGBFT3M4RYj6pBl/RzQIXg4V3umzFRqpeo+hAT",
+	"DpHp4EyuQn1N3SNRKZu5oew3xtRf8SozG3aa/IrM1UnxNKdTh2hoBjSiUyNLBK06GUcxiQjWSdVrCdZZ",
+	"FZfD1bu+mcGet3xPCtXrV+5xiiuFmsNXrU6nMlM4GFw9BeXNooFuDWbrd1iVjiFIE97gMfBTsYnGBDOR",
+	"WthykVZp3IGeWEcazAOkKUXTLLxRmy0quoLeCarKmIYhzRkzFtSMyUtSNafdwYp4aWD2LOib4HrJkUbF",
+	"NKPB/iIknpiGiBOlfBgbcb5/Td1bwSzwzynI//NI7lop7eSU4XlqEfgQTFNPGzar3tQ1+nIRhozcg0Cb",
+	"C2Sb3fPqWkOZLPR+RV32GCkhDPEY/p3ylNrI0JyvdPtL8vN428DQbHrCjN0sZ/yF0f71aHv7H//e7YpP",
+	"f/kXpxotiJ/EVE46at+pczq1NjiMTDkTBY6iLRO+nBYA0DYtMO9fnaHcu5te1q9V2/pFl/241YqiLQUc",
+	"QuJxhDbeM/qlQCB0eXn93AVnPtH15aHFrb7yHiR99dDPCYknXRbhGI+JJDFS5OYe7kJX8E6kLcyqeJ36",
+	"Tg/7lkys9wGMHFTtU39hHb1KwVKPZgeTMYeIpq0Fxvz7e6kpA45J/Mre1vcfb2aI/SkZc7Dw5zt4ZZ0F",
+	"1GA6ejzkQwquF4BNAGUYPVuCumrQMMbLT3927p6XjnOzHmcn90KkBw3pK32SOY50qMKSSwQfyQ8JceXI",
+	"pIsy4fxwpSZo20u52kfS73D/loDCCpcFz2V3ZV1EMzfEI7H8CV1GJMaSl9wPHBKPxArXo/2eyy9AO3Hn",
+	"TA9To41CFA6Plbi8ZT5uLrGwr1A6ZsBLmnJsmUicPvZvkeLr6hrGvE9DwEJxZEN1bPqVhzicHNR/zr6E",
+	"4hVMdplmfpQN0Qbo3bYhdXqthmr0lWTPEBYT5uOIVid4HG7q6J1CA13hIaw7VTFgpp7tDqZohEmChUkK",
+	"1dNGXNofq13WZW1gzNAyKyYi4kwQz9ok1KGCvuyZ+knEiJpd1vu1Cz6pLohGXtcEgkCkf61b8bogJnYr",
+	"R3/89rvXtYoE/GwG71a+9kwNat2kUJcm17QtZ5iodllbrUFARZYJ6umve6hbqXcrHuqpiXraerEBncFC",
+	"KqB1CUg4egMCcYZ2ajVNVTHY2QnzCcJdFhC9Kd3AVR2Vdjv1zKJ7VaRLZ6C0Jglwthjf6xbWcI5KdjdJ",
+	"jHhIxJFeF/orgoMCRbxbOfrHH7/9/snrViJ9GHBw9Bd9il63IrnEYTuEsCx1lhf2O6UZqy/Ov0K/EvV6",
+	"z7jrdGUfVPNQTw3VQ40agiQmXegN9mu6btdrNVirJWiUobNzGxcGzRfU00adNIFkNF8BBxJje/j28x+/",
+	"/d7bPEa9X2Gkr2qoLtMIGkVi23y9/cdvvxcHYMmYxNRHNICFtByM9Aj1pngO+isakS8bOQ5sguc8dN6+",
+	"eXN5iv6CupVul3Ur6C/oqnXzJv9Fl520Li4vzk5a7z7/8L59/ffC09OMePY3YL6F79ViTC77BoSLbG5u",
+	"qmuBmdVeifBxRAIbG40iLEceml5GRuhjYnufa1FBt6tTpy3Qxmv+QnRZEofVDzhMiKi24dFNb2btMzKE",
+	"FhmMxGjuoRVFWvjUDQNmeV9Kl3wchlmehLl9EgoCskUVnevwCMzQLhpTBtDCB4NccleX+SH3bz3dszcm",
+	"iSCBkkJ84unWATu1uhY9QuoTplOyDC9rRdgfka0G1G8HwTWVE+/v76sYfq7yeLht3hXb785O2hedNryT",
+	"dTiv/Jj8PH4d8yRCHQ1qrauzXAV22ywA2CRhOKKVo0qzWqs2dVDBCITDFLbVhyFZJoLRs00bIfvHSIHF",
+	"qM8q6t2SyT2PlXSBpT8iAkEzKGPGVmfhdZmPBdmiTBAmqCLi4aSKWmyCYh4SiAaFQFAq9VmmXAiypRRd",
+	"aql1q80YCVGU2hSyR7a1Mc5b+FyH/rLUc2/1RqEmtOU0cJqNWm3KGoqjKDRMbvsnoU0I+ZQziHWAJu/W",
+	"wJG+/A94G/JuKvj2s5ImP/sjLHWEolW7KoeDJv7uu+++8xtBvWD/Pao0ao29rdrOVmP/pnZ41Kwd1Wp/",
+	"qR0c1WoVz1lhfQyqtVRXXtHG7jokCRk4BnH3RK/ARv/CMlPtVNvN1Ys6uyiXOlTZ9+tErfOwhvtTOTdK",
+	"aoRzdw/UKA5UDxoDNdAu2cMzA0FGS/lQzeJQuNavm7NrzgwFWTHlQ+0Uh2qSHb0qvDe7PZNZo+Al522d",
+	"cz/qyQiM8zUbytGoeUWmqi1yKUutHNW/pmZOpSGmTgMbL1sByqDV4yUqtRTM6CBiTkcDqBVCfk2k9OCv",
+	"XmVHw79r4BRPtl/itC00vFJf/Mp7hk2gGQn0S83FL73icZ8GAWH6jZ3Fb1xw+YonDKbYXWYrZ0yp6jgE",
+	"qa6gjANe5LSFf3xSVyqS8RgrrQlo2WykOlSpGwpTBkVUPn31KhF3BX5qRzVIskpGNnWAGbkHFe8tmfQy",
+	"6caDcAArKZng/FJpycbdm6ZwKanpefAFtI3lSZzG/8NICu08pDAGHtLw7iFFyw32eIhgf9RlaYMxfs8s",
+	"P78lE8XfQTC3Bke1RoiF4Mx00hEjfi/yC7LsvcvsWl6gXoqTPWtAOoIgFfXgGDF+DzVJJzbHy6ZQhliS",
+	"eLPaZdc8VCLveevswtMpCy5WpI+/BXTSiEYveTBZjfgvJsEzhHcV/D1jUSI14mY2b2Olf3SuledUu4NG",
+	"cODX8WF/n+wEzdoUw6ofNvab9Z3BoLGD/eY+xo29/u7u7kH/cKfZx8HuoFbf7weBT3C9Pmj2/d393f6g",
+	"WW82ao0a2R0clDG5g5u6oqBrMbnGukxut8gFgp16c7C3F/T3d3fqfv9w39/3g34j2CGD/WCv7u/s4wEJ",
+	"dvZ9vH8waOwNyM6ejwd79QPi7/V9Ul+NMe5NTU5qh80a3tvZ39/dqwfN/f2d2sF+ozFoElwjwQD7jZ1B",
+	"c1Br+rt7db/WCPzDwf6Bv3vY6NcGtYP+qsx0f4oDHvj1wX59LwgGjQO/SWrBLu4f1nd3Bs0D0iS7tf2d",
+	"ZtDYaRz4/g5p1Ac7jd39YDfok1p/UB/s1FZlwAdTYkGd1EijOdiv9ff3a/X9wz2/vl/f8feDWi049Pdx",
+	"s3/QbB70Ye+4sXu4c4Axru0c4v1B0ACwWo1pz8Db47LfeazXtFHXheKtHJ7ay/9rMeKd+hJTXOFJyHFw",
+	"w/k7HIOw/60Z+IltMGQIyRTf/upVZm0Iit9u+zEJCJMUh/MVsDvCAh6LQq/I3LsQAoo65u4huQyaymlP",
+	"CgmOgN8iwmQ8MawTWCXjbMuw3TRiUxuScgXX0mbzxjYhuMlhQz5nQqlqin1Kolug+yPdupICDCYis++/",
+	"ENayCKx8A/pj6gIdxropNo8RZrpnZl4UUiLATq1ZpgZeJWJ0kjvIlTXCRIwUiwyusBytq8cth8rFpRb8",
+	"4iWYnbtlD8SfiMQGHP6UsldC0gwMweTsFyDGYqz6aVmM3f5V38NXjbMhcTmrr8mY32kf5/g470SUo5gn",
+	"w5HGJT0QJOWA51/L8N0K4/l1ditVtFPbMZ0DJbjCdCYpK6DZtAMBM5Nvy+Ncum3OreDCrFPYUBFgH4pa",
+	"3lIvfIDD+PbI2B5HcjIP//TdBX/i2Up4pk8tZxyfYlTQgVPd8CzaeZUocVUzU1xtAwpv6IiBTVNjOhs3",
+	"V3nL4JipvqUmVGTTkEzUurro6FakXaY9cer81TAahnRNqmp0gHpZqc2eLpvpgVnzLOh5qCcJHuu/bHV5",
+	"UEG7rEfYHY05gyaqVfTq5Nx0PlXjvqIx6WNBlGoK4qVJkvpeQLfQLF3zlkxAF9+sojfvWx/bZ12WjfLm",
+	"vIOgbcdbKlFvNBYtrc2Djq7rOhmtuIougZta+cGo1Du1mmlPrtTfLlNERCRRBPb5KmrB9MUQpQjHulnB",
+	"Tq02bX8XBIcE3DExEdo1A/JHlylZg+nCUce5roxpEwIwIGSixpJErMucVGxl4aFD5D8FfVvTZJB14an4",
+	"fFxNw0y0vpoDQ6W9XV+evj+5Obu8SOvjHlVaL0/qjeZp+9VrSEGz0F45quTr/V6ffWjdtNOCv132x2+/",
+	"dxn83b44dfyu8BqwQ3GR9qt6o/n6zdn3y+s7xTt5ZMvFOktYSUbLBzOJoiT9pzb2JNpYh8i1uI9T6MvM",
+	"PnPUMz1T0RJqQl54HJB4yizqpTZRG0FFYyTuqXaUARcxCV2ZTVSUusZ2as2jVDHsk5ArLU7yKWIIkuMR",
+	"YhyJxB9BfE+5V61jN/3oxsH/Rg4iE/j4MA/RI9qQzKUuo3RaIP5T8l3Pj6PpgciwaNaRs5KYYcp/GJEx",
+	"Z6qYS7K2JRS90KWcH2W6MgdUx9IuJWnbApRZ/0rEmZLg+GCgBTwdso2AdiiCJxHEoqSpbDq0zCdHXXY/",
+	"AodUOiiFWAztxDKRPKlM2zQRhVTLfRs2+lDRYj9MAhJsWq9Vl0HfcIFiMkiEknk72v6l2TfUCqQS4TAm",
+	"OJiAuY3aUH0deVXtspbpMC4zjNELU2PbQIjlXEi6PEmGpA/xJE0TIDdtWZZwOAunPJEf6RFJ6begpEtS",
+	"USUJKKhg5N7W2vlTDHwCatwG6FGExxQqyMjIkib6lJD+SoOv2zEZEqaQlmzdmgY7j0JVvdXeXEiMr4tp",
+	"FTbKLRMl8wECEDqvtfRC0QGQXlMfPJDtLuMhBO8V6wpZ8n3kTB9QenxAkHH0oyGRJjhuWhr1bNnlHKVX",
+	"9FZxFFueGtjqsiT1Or2uXKncb0Ck3PKrX2/sDPxBfzdoksPmwc7Orr+7v9ccNEnQBw/r/v7B/uCwVtsP",
+	"9vt9f2ev3u+T+l6/0dxrBo194pZ5H42IOQoXz/EsFktJ/ykSrmIMhZCSjPIUEHERGaLBXNeCttCnTsEq",
+	"OpOAI2/VdaVBFvn6nDr0VqHvNPbqeB7BUcDBs4Ay4ckKQVSIRGf9QQM/lwS2Y37VodvgzeBs6TgavR8b",
+	"R/OoaMqSMHw87FnoODi1ZT3/xJUVcEWfWqkX3XPbXy4ZcRZ6RWlwmWXj3kyU8iNbVMBHYfoTm3TvTReg",
+	"vybym0D5nzHC/xVNQGXxRvWjWuO54o0gPfBP4rYCcXsNnLiMsq2jSUwZZhKnKqB7wllapkUBqf1uuUer",
+	"qJf71Etz6XVBt3yxWM7IcZdhZur8mP47fkhwDBVf0VslYeh5NK0NOMjx2uajSG5mNClErBmavKywoIsD",
+	"fNugW8+UaEQkoKYT+DRlQ43nDMN9NHw2NMZ5I39aK57CWmH6AS4XQjhljshKED4CHVlsU9DW7UzBWM+c",
+	"gHgYdJmNPnRZFMCCC7l7ApnOv1N2hM3jUj2ly6ACyB0OaZCGFbwlkyyiwVKkVc0JaabhcwlwJDg4CHCt",
+	"Gewc1vFhvdGs7eDDw4Pdwx18sBMc7DcP/f7Bfv9g/xA363U8qBG/udPfxfWDveZ+f4Bzotpj20XVCpex",
+	"KNhY0j+NCg8wKjhwcQ7hyDUuLPVlX5vKKxqZzdNHiijRwAQGX1281t0YldK1Y9o1WrauUJOyLpuqayAI",
+	"C7ag4vOWD4WaRQTEBMfqwPJxQTgmiA4Zj5XmhFpZ/0ehMbnLBjzO5eWCOweqPQcoiWw5bd2WzlYmBMXN",
+	"rM5DMR2OIJ7oPuZsWO2ylo0bExJDejLQmN5018YeEpKGIRphFgjEE2nXpmvc5qgK8aFS0LhE8zsxd/At",
+	"skWzLpaVvX5t0PRrZOtgUMNbO/7u7tYh3m1uNQb1wd5g3z8MGkr7g6vUhSrxEXzYjtjwuI8F2dvx6IeX",
+	"l9f3tbevh7zVarUuOu9H7ffDVqv1Rv2nxU9af1f/1vd+2gnVH9Vq9TEVEXNU8/MOc5BaXU8gaBwufuGG",
+	"83PMJob2iMdBcpeCoHHLT4EkRedEjqbRecDjIZdbERYCUpCVAOBk3+eYhtAuk7JhSLYSQVBMBDG1SDyN",
+	"W2C7a9YsbnkKcQA1TQyeiVVRXFz3hTlGVEKgP6Af/DyF+DBJur4qagnN36GRJGUwLbYmzCgmd5QnQi+q",
+	"2mW5XttUoEathu5NbW4eA67B6vRawEWL04DBLEuBShSTO4JDkdaf7rJrRT5DOqbyCBwM0O0mUvTHjKb9",
+	"0Hs1W6MdCE2jlnWFg7Iauvvz2RV8GvEk7rKNncah0+bzCu7qyl7VQ/y7uvi+oxHP0ohVXMyTenWf2BLb",
+	"Mm37jhHWt2yLkd/bVhluAFpfInkideSfhGqdQ58oZFF8K0dWFhAvEOzLSVaHDiFwQ99bMRI4H/RbqBiH",
+	"bYbR9x9v0AYUAukVupIcoZdQMwn98dvvPWdrss2sqpmdgUKPHEUFBhD3sVOrH6GE3TKIbTbgYyWK9Ch0",
+	"NLetDJjKBwJPdJrUZt7QbBOjjAs0tz0q0jr7U4QLDySJUb1mSi9beUekIe9maeBZbda0T0Z9n9ItHX+o",
+	"BLb6bkb2B0kMRDYdD5StxmEWMY7uKQv4PaCM2i4sbTaWEC74mxA6r5LxvIpoKslXEbPl6Qas7YmjWcyN",
+	"qrNp1r25u8u1+MlMvoezKc3GGjXTJU333KwolbZi65SpeesN++mi5E3T6KdCJt+P+q99ekm/P3v/y1n9",
+	"gp6JM3a965+c7Z3dRj9+OPn+sEom39fIjy31UO3fPu6O+uwHOvih6jdC1h+/qgU/fh8+pjhoLk0k4Vwd",
+	"s6NNBZT9abn6p2IV6l4UQQf6ajsMsiAlmAv4hW4NWB6CbehljpraJliWdHuZS9B68BY5AMvpMih+hLCs",
+	"C4qgzM8VUQQvoLZFlWmC2qZuO5U+L8l5bFLymGpg4ZwWJmMYT0VRkPtvm/GqDadbmQS1AM3SEphLiWa2",
+	"HKQpEQlpWjlxjGXf5xvFwWxqoj9++92IXSbCjDIqKQ6z16hAPej32kPbqNdSf/2t3mju7O71UMJCJXmB",
+	"pQbstp+vWp3Ox8vrU+3kMu76LssU0ILolk6yluy2kiiWCHWFY/JcsthlJB4sjuVErvw9VLyK3V3lqAJ3",
+	"tTxq23U9dWCxS746uGk0puSrdaWhO//N+beUhIrdEP+JZKD/XhJNWlE4NLhlCSufNb3HZEiFJHE5WU2r",
+	"eFmpQ6FUgHrqn15abqugDG+A7KJ4s1Fbe8DibSayxdiep83SNr8BjPBgHVtgqB9rcgZDR0kccUG67Lr9",
+	"+qxz077WRBKey0zwm9rXlhJSRkggsq4UB7kOZMZvmGtY0WUhkYqSqs0q6gjeBeO9KxQDg9ZHkF4JR/9C",
+	"HKXV4nOKs0ixoMuUUFc7gnxMEoLTwNgfdcZmumDJObon+DaNR4YNAnvwkKYbgfpJ7bfLNvRoutDvpuIv",
+	"h0cFq5J1ShaiyNCcsgvXFk4eQKk1xavsHDQO683KenLfAxVsu40/dez/kjp2VhQWkS+6QrSLPhVw8Mks",
+	"qrUlmMMJZ4OQ6t4P/8m5kEW1jHG47mKB2F/01MyR/ZVgXSCYNs0v1b9n2cqUn8qylR4gQg9J7mmGlQjb",
+	"URwU6CSqojMmJMEwC7beKsvkUkOtqbOupl7oe3awNHTd7rRvMuUB5P2Uy6RcLnN1JdEx2jUqAzbxbJk3",
+	"C1G5KhfssjwbRCVcMGfVsJaFaR9d1txbO/ighH4a7F81TLBwf4qj/v/svUtzG0m6NvZX0ojjEKBTAAHw",
+	"IhGMDn+QSEnsEUUOSbX6nKn+VImqBFHDQia6skAKIytiNl7Ya0ecrRf2bL3wwj/g/JOJ+ML+GV/k+2Zm",
+	"ZQGFCyneuhuzmRZYl6y8PO/9ebXMI0acWcWh5jnroT4fTacZSegBKwdnMVor+gaOtB1GFuo8IRSoVJKL",
+	"+Ipx+07cDLWi3I2lFr0+n3ojmRK9paJUsjuJuDmykG9eY6YFiMMcy9thq/eCNfu79GW01d/Z7G2zFn0R",
+	"7kbNfptt9XZuIjmdUf+eQ3PnU7tQ91TbA5FhHYXxOhS3qn+VZTpxx86qPnEa85zYnDpFsP6LpcIUeC6w",
+	"XZR5oTOFdcqOQq+hzjvYqQOGacNDGAR3Ew9aNvGgQY55gok8QyEzn6csZFzfrORAjijgPtYgblKElkAz",
+	"mAJ1EhgrJujkaCP6swkMKFsb+h5XTiy70xWopDptnjnAVSfB2cdXn7uvXx9//HA+97GO99nQzGBze23M",
+	"+ZzMuRrX8YqlcX+SS0Hs7+HYVsgZmbEkkTbTYn6EvEN0AJRH08FQBn4qrCODMbabTe0jsz+B56yw1jRO",
+	"iKQTScCjRqyZKVLiTI/aDth9ol+ULshJ6RTs50PV+1ATTYOA4iLD0uxcvfCh/8QevLqgD8x5oVpRMc5s",
+	"AombYOLzwCZjmeXGf78GVQX6rGg4N35Mh8IsHXM5Lw9tz+fDWEply1u/JTa5y7m9rGx03lnznA4YNqtO",
+	"6zOr5MS4h20mP6bqLBjsMOM09flAJBF2G5qZWcFZzaTWlGfUdMDbCVNxyrJ0Uu/2M9PXa5rMi0cHatCv",
+	"Eddubz3nk4ZGNFRJ3Ty1bmH4GudRKSl61m5Su+t86O9dQTBnT2mp9JLxPXKtzrlSH1GqeSRWImECJ8/D",
+	"bHMLJ4Bla/3hRqk8RlaDuNC7Y4muMNXbbqXIEXTK07YjFN2Y+qQ8lwd+/vHTuZcnGLrmXf7WlPVTJgf1",
+	"eKiUiwuW5VUBe/kLbMMzCaPIoEWXrTDQzQjc4TyTeVchnVBoCoQQp1BgKnzD2qdAfRQ0oJL2WrBq02dS",
+	"vQm+WWdSmw4MUy+8ZJPpDCOcqe9KL7ITnEetsTyVQMGqJWa+babRY4e39tlQ3GV8S82X1d3q6mvqSq+A",
+	"Nv5OsAsKNGgSh2x11LNDfWjPqNpus3Uls17Q7Xpze9YLeluf5eW/f2pdHfJm0WGJs3gYzczhXckWO8vr",
+	"RKHfniDKO6lOx9XUZimVO7kEmC98DqUcM1PbYjuTVqmc1y0VULVmsxYiOyxHbGkSYSe1CNru2GMV5Jno",
+	"oHkjHoaUk5SpK9Udh0dEMimVnJVxwniWTHzuePKU/oyD1Y9tkOMEWSWNNzCvdXN4ffXlRhDY7ojSJs8b",
+	"uWCdbo4kylOfYHyWlMeREcB/UJAvXEDncJbqsMA8sD7F9TrE7rE3pt3tQpUcNp29l75rqwaHbguLo97Z",
+	"j7uPlx7QLZyBdfXdbFaV7f08nVMFKDINIgYi8mQrCxbz0asfJ2xjPFIgvEBjzkSqoxHDcZLF0EVRW/fq",
+	"AUFBZ1Zoove9MdsxEgH9XMHrILOUQV5Bpol+eonoYdd6eNSAyoFStoF38TqNs0yBpNZ01WuRnzzmZMiG",
+	"Ip3U9gh+Q8wv9GvQE5Oa/r2R9cpUexNlqimkqOErrc8EQ/dTzd/BURSoEWkfyjhNAvCuvKZJwlIJpYlG",
+	"sa4G0C878HT3XaeVtW1xrTGwplt3aoyrBjaJLvB8vqj/Mn6cuOY5qYJ+pstdDr3PDGaadwuuHUO4QOeT",
+	"EQMwljzu902727x8Eeey+uld9/zTW3J0eHSAV4KZSyXB/qmDLBs19lnGwux1/tyaZ5x51PaazsXPHpRp",
+	"4gfom+rqLiXXoPWZz21H4IbJP4lN2C/NnklsE6f+oF3MfEKiOGVhJnR/79FImeamQW97e9vnTsyrqveu",
+	"LcKBbW16udesYxLsD/Vq8IKpWf181P3586t/Oz84I1XTCrjV3Hq5/WKn2cQ580ir2SRH8avaHqEkUcpN",
+	"igPG3qytTZ8DRb3eebGyukZZOcmEmoQ3ccLuQETNM0vsud7oi3RYNyIoh/pRqkaVxSje1JeUp0Crv+y5",
+	"qwSzjMvXY6EYMqlXs1HxKn3TqrwHTaDzLuLI6VEpmiV/wff+Yq8Svb+y8MGsF+fMVDpYtLrx1xG7qHgV",
+	"BQ/AatQOt1gretHbpNvhDnvZb9JWrx1uRltsu7/TfNF62d7dpFu97XAnesFe9ndps9cK29Em2+pv0508",
+	"0wOe3vjrSD0cu21uvWy3Nqe79ar5aETsqvFl/GvMhzFvhGKYA/t3j+cO9QG1gQ95XywlLEW4hrNSBTqH",
+	"1GL3KGWSQQP6ta10V0oGyCtQMbwl3CDq7borvqNQ4JEsKhRf1Xn4trBUQi+zBkvr9iqIAiOUaKbFO6m6",
+	"p1aEGcvqqEvodkQGTnuYvHBNgRCfR7UGORn3kjhEaPp4+l7LJoz3FpQWMJbs9EFRRo/5PKThAJkH4cZq",
+	"8Bp6aKsBpyLpkBE83yND+qVOL9gPm63tzZ1ms+mReDgcZ8pcCWom8HdwTi9AnAV+xR83m5uhmjH4L+ZX",
+	"gj2lUgSH/foHwVn9iGbhIFCSDiRFBgxvwfOghrJks7llw0CU9EQ0gXDeMUeNi6TAc10NTtX/d3DGf2jW",
+	"W832JnSOgX+3mu2tev7P+narbZ7fbu5otychgVkfeJgap3489kPNaJqBiwwtO8YjI+52dCSpcL8eDHm+",
+	"gXMA3fphDpSCRUi3EPWSat5pgi8EKmwMNplEmrxvDWJHu9nUgU3z0v1YjoSMkV7KdH/JtNBCTQLTQbSh",
+	"jDqQ3npob0utxqrhVU/fvCY77Z2dXMY9D2CoXPB69+z14SE8VKKmp3UYq25ge3pg9c4a5FCpGDDFMU9i",
+	"zgKMIoBSPxmBy6CXimulY2LvPLPk6ZhznVM7JFWQG5JoisAB5eTsp7eeei4dR7HwyFUcMeGRk/03Hhkl",
+	"SsnM2JestqejafrGyYh55N350XsP7ic/H70H5fdHekXP4CSrRxpGcw8XgwQ0y2g4gKZDHsRIUP8DbieY",
+	"RHUgIaMYFuYAXgmTb84bzEfwc93FgfoxAIfsEC4AEnRqsbMdzzSi1U9EEoeTDpGURz3xZY9o/awu05A8",
+	"U4rdM8cbgqMyMGT6FY45zJeEkuILS+zYPTl8JolI4wvI5S0rprqVkqZueqf0hxVImPe1SgxZnStc/2qS",
+	"MThqq1x82FdwA2izikPj+cbzooq4ijI3D79v+qRS1SE//Uq3HDAawRJ81QX4CDpyVh51k2s6kRr7QC8t",
+	"KpOuisP4eKjEHlzrqKLONxYEw+zbglUkhRpE/tKSd8xCWsmbDJQYWOiNMzzPi8EA0Mo5y6QK4ICilSVS",
+	"mXbBHjGg94Nf+eff/+FX8l+e//Dx/E395bNnUOFu0RmP2zOEgOIXjqgS2GrQ/7WKo/6f8wHUnHeV7ioz",
+	"G+8Zv8gGsxPxCo634f8y+/qZRGm5cL3tVox5trNV8SrDmMdDtQeadiQxz9gFSwtDmUKk+ZtuEVItHtrs",
+	"PCi1omQblOoYi5/trIdf+Uuzvkvr/V++7mx98yv/UroEOWSfveu2t3dKvEjvuvX29o6BU0dUx5wk4pql",
+	"9ZAqCcC+kCr7dWw66qlR1+buFndsy0bmCpP5C2KEzGo4oK8uQwL18nZz50nD5pSWqNdmDaFrCH18CEXF",
+	"ZXZJUFlDSAMVHTGtjr8k1PxQYlWsinn4CoUtv/xrHf9vA//vXxbO3hr116j/zatsogOohBcAfN/PJAnF",
+	"aEKqBQu/BvnnSBywR7iwJ8tB4YfAxUfbTt8eLEVu5za+4K3WzrwcRCh1AQFa5gJxhCqpghsX7c2a60lt",
+	"3SBnMU1FujRncZXhTO+ulYD3+Xfjqu8/X4Cm355QEog2t7XXk/Qm4CgEb/+MBxSnsvzc60kmbw90jofj",
+	"JiXXYpxERKq1qapJ9bT/RR1EDwR9zbPuHoiWoo9v2kF4LdJLSShmxL09OC9zUrxjtwwl3aeXYhXHQ3mk",
+	"6Zk0UzsPMdd66x9bbz2L/1Ywa5TaAQv4OzL7XU2n/KxkpeGUJ6sJrBXL+1Is/6D6ZIlEpnKA+TdWEDl8",
+	"HKSqpYln5CmGR94ddPet8VtzqZ6Lb/ggcCsOqESDGV5nHqpvRB1nivzcZryzfBC1PZKyLJ3oHHinBsmU",
+	"Pk0tq3NFWfU8VktlglzTOCtdvhzavuVaVXlzUZaajHz38xYoVd0pyZ3rNkq3QuG6Snh5IxuMhz0O9U0L",
+	"As3IZS1DmmCleh/o4WUcMYiWflEAElwH//kfwSDIE2ipHLEwI6A5QWaOTj/zOeOQzRN1cqJs2/QBH4sq",
+	"2hfs7FtnUNEHqKtr/4hS8kx+kf4EdXCHDKtS+vEX6LqeqaGpB6mnyjxqRfO9ZXKbNg0ODslAXONAh5RP",
+	"4FWYc4e93Psi7ajPxVS2ARYBMhoOCNDgI4O9rufn7AsMYWfLI632S4+01cFvb+94Pt9uteERrWZ7i1Rp",
+	"IVDbajb/8z82m02kOU6vGBb8tdov//M/1H098aXWIGdqRQxJwDjJSAR0aBwTAnWOsq52ZF9omMG3NMiZ",
+	"GKchkx3y48nBW4+cfHjrkbeHb0gVo7V9dZhrmFz1ifVOMOBvt4oa08mHt3kUVsLjzM9KcVbPgsxljPyT",
+	"LKVcjqhCzxoGHtWbMVJ6HUvWIAdq/tTo1GOg1Sh0DlFDUFsHVg5y2nLqbsiCxLmxiXGQEgHb4hB1Np02",
+	"BmFcSD47f/fx6BVkn50c/nzw/oxUr+MoG5D//A8yYPHFIPOMOkG2mvi/mi7z7CNXEGzwrWbTkDRA0hwL",
+	"RQQZfXYoUTxkXCrBhi4/c4zwyDYInmFNbm57pPocNiEUQsPlELnWed14ZZaOeUh10U8o0nSs5kcnCWw3",
+	"SFdvaEr67Jpo3RXSOGGUeI7U7O7Zuh07pwrN1FjjlGTjFBMdMesDlgISOKAF7/flcOz5fGH+hvZDXuO/",
+	"vug/WxGX68RwtGEPYFVsQWg76R4my6Ph8/fxJSo5UHydYwdN08nysPmCqLUFou8zDIvw+wk2p1bQABE5",
+	"GcVfWCK9G8EN2W61PYAaJaxi9WhInsjT5a4LQkyfAZ2+56rym22lytMvqMqrJzqafatMs5/+pncMe3c8",
+	"wEcN7vGj7jYVwMmFvHFoy/b7uJMUAHsoHkHRfUIhlJV17iVgdUt9HEMmX1ve1rcv+X8ut/XWrvp7Mq0e",
+	"f5kdY2w1xztMYo9GJwaVAB8cK6JgtwEHRh+93uprrmgydn33eR73X75WoHRFS43ciW9KJIxOrYAUwC+/",
+	"JH/ldYeUXl/06H/zKhk6qU9AQhQ/IbdO1AcohaRUyVv8OWWhCPvQVrvZbH7ZbTabWkTtuVqDUgy1tqoz",
+	"DU32YN9+lFEj9f3T33d3MYvuHDs8uA48MFTEOAPrqtVogIgDSqFEASPDgqGctaswqWhPwPDRsFZa0O3C",
+	"RturJI/L8Wgk0oxFRyyKKbjknk5Ao+tYQshihHO1OKc7Hm5YFp94qL5uBQLZvHrJFKZhWRKUSRlTFowo",
+	"CaWo/ZgjKYGhE4gtk1yc+ZiamYgLtTUapMuxtlNpyJbwAK2I5u6eegeqZ6BJ45CVRoZtpoG9DTpd6v5O",
+	"9glA8GdYCRz+SN2emlDOrkkVu872xvmXAaBoLrmah9wHwNQ3ENclT8QqmB4NL8s08kMY7uEwp+T/jqIf",
+	"b5XLz+Mhkxkdjla8/oMywJYUFC0JqfI4vNRqbhfq7p1qfPUfn5vNG0RE7WTh3D10b1v7+qUdq80GwP30",
+	"uytjeSjS07tvWeB9rYiRdP5FR6Oz+ILTbJyykgJchBRocDRDbRoP68hAvwhBNwCbluOoxSpJquORZGlW",
+	"0+Zlq9k0L5faBxVnbAi5+Gors4gIbn2O4LhKGYomZYQE6mIZeMbBI9II/Mk865DXpwfd84N9j2AH+H3N",
+	"5SVJwvoZ6FqXjI3Q1+JzUE4gcnhwenp8agn/NI5XwX2u+YeRc+cw0oUW2XUcso5TbJEPvgZtMZeAsUcW",
+	"gzGp6k/Bpyk1HQWP5aoZgogA9xucZvTagrcMSwAwsGT8ZisAtnwFK/s7hO2/fC0F6dlf2/CWHDxhq90Y",
+	"xMGpcYi3tpTGO4y5+ac1MGia0smDVYDi1oP3Y9ADDHD9eX/56ujh2EkHHDYVfYrmyLh5d+mdW3IXTq9u",
+	"l17p3GUD5alFgK28SKodc+u/H0FzWzZcF2c+LSFlZAQGl3oanFYUVpLRFMVUaYBNu9erSBvJIjKk6aWE",
+	"ZoUCSRVTJ6DZIG9iiDzmPaPN2JAtQcsGoHHWCiJUZdKYSxJcsgnwQZPq60HMmcQIy3ua6eQVQpP4knkk",
+	"pJLVYy4Zl3EWX7E9EvyPOuD1OfC5Mnsx4yUnA6hN0z7EqQ4GGHGibOQ9ErAvWUqRvgYsEmwzP2AQuDlW",
+	"IrSTB6zs5xD7NShuQNYBfSrX8RJI1FPWjI0O6K/1wH7lJlCWeRit60300xtkvygi0a5Xog0qX8tZKtWi",
+	"5gLrvmXV4fBP+DGnBqFXuOmErla1dhb/jd0P/469+S9fK/SKZjT9CMX3FW+h+eKSif2iZlbBctOU8beb",
+	"XiUTGU0OEjZU34LCTP2ivljeE5zjQVVvWOaEwSqQnOO3x6TWkpjEjXt7gL9/rH4qLNjqgNlJLMDtHKD9",
+	"ivvnG2KsOtGzaIsnXbpk+w1ymMmcgCun2TdxUtuHQYwYJ59Y70yEl0yzHFKfB5dxeMmiAAPnpJoyKgUn",
+	"muj48/7B+wOlPmPj/ZSRMBGSRcDekjB6pUvnL1IxHgEBL/wXeGyAnwa5uqRIrqCZvhqs3tuaL8xYHxDK",
+	"lXEEiSGxzEQ6aZD34uICgqDcUct9Xt1qbtYcekY6GmknD86Nxl3o8K29MdpqMMxrtkN3wXxAV6EGfHyg",
+	"+lQ9u5ZwrWiRwFfooZUzjanrfyvunHvykCyl2dVCbM0Cdsc6IM6r440tV/28+flTo1RArge4iyc5JVU/",
+	"b8qB/FaNstyCO9r39yHeXZG+Ip8O7YUVz1iBRV6+F+fN3SlePtAVK52v38r1BTTflj6l1C165/rB0h4Z",
+	"uAvW53MRgU7h5L2FThiad1lP37QicNMzcTj8CLvhhGaYlzEal/bBQIYUZNlPEhiBMlP0KPbygIeJYbpH",
+	"GXnstpqbeYpbreHzN3M9gAQcgAXjKGWjhIZTLjRlxoBXrpzlTB2Hu4SLW0Ymbg0L5rhXQtgZlTO1DAMa",
+	"V8rO/81PKE7Qkw1tGDGRd9hAaqW1N+g+qLqmmLmgrYzgrHjOb2J2bCBV7lxHzyenFYvLaTnV40R7L7Cn",
+	"R3oYzeoE0KQn31X41nv3P0zB5j1Q9eLs6eN49+IZnr80vAh8WGsZvfLJ2RfFTAVYxkXHRqnLG2jsLiw6",
+	"QO8mXugpixNy48F54vgxjVcFrtOOQjDCrX9TkmuWJOr/wc3pcyjSa5B9Y1Mby1uZ5lY0614+gebnshf/",
+	"oLZnaRYw9NJ+H8vsLX7bkzVS79pvuPw67bosSW/uJlKQJJZZ7uKwjhBku7O/d7OASJbV5qX6Tq9UeeZv",
+	"nyaS2chXT4iEUV75du/Oz/kGz2bBVHE+1ySm6a1d6eB/gf2i8HHYY+lrUPQ6m3YWgHMfrlMb9JrPGD6P",
+	"7U6FYwJHZHVPKu6INSjfsWNDgZUTSLowuLUkruUA+MZXvTkX+1z1nlZ2DPo2Ta/Z0QhIviEMhL7OrENw",
+	"Z2vvKgngjga7QkZELiABIaScjKCpYCZInIFbZShS5iG5ADo/wa+oDCkaQc2K6bGqPoCkAlvXQEwL32HP",
+	"XuDza9YbCHEJ7nrWIFvNrbzeyShtXBA5Dgfmm1JNx50jmS5qszTYkrHombSJHNUAXcOkdGrtYQ9q5m2a",
+	"oVzzfmMHPeg8N2ApIzRJLNu6R3ospGPJjDM5QvkWDoRknPQmGAIzvZoge1U/3efQvA+jifpuSYYMCNbV",
+	"xegMNqzol2yCTenV6kqz2WpzJaTZDG81Rq09ueWKqJ15u53W+HfXjl09s4AeRmaWenanNumc1XomSQzm",
+	"mlULChIblJaRsp+stDaifVHpwKKdhDaZUl9mANqEiBbq2IKzeibq0CbShJR6LLtmjKODq2saNkiWvsJE",
+	"N90bGtsExIIXdXOfV9VrGIc+EoFkvwY1j6TsSlxCMh1U7yDlrdbwMHykD1atQUxE3UaJZAwxOOxDESeJ",
+	"BfQ9qDyPdWWkaZSQqBddxFdoluDTlSLRgJpNAHH4MqIJDeDTFir0R2Yqn7JKP5tTBKn+WtKGgl+xVMLH",
+	"FXeo1QzLtWqYqu/fn17p7rMBy9IhtRcM6dWdDOk3lT4RDqjpm3B2+OHt+4OKV8ECqyN5oTYsWgv2lsqA",
+	"JYmYF2t5OdsDiUVx5tod/VQMi8aDV4nVv3WVzlBe6PGcH/x8DgsCp9waWZL9qk2J2cy7R7VB9IFe3QAx",
+	"4LgWwXcsgo+mpU52je2WVrVDzMpsfB2qU/BtAzch1twtEdr6XhTbxFHQIfAyENCbLRjKC9DClTXBI2Qy",
+	"oSRiYTykCYkjtAGoJIE6F0ERyvRRKRH9MNxbo5ieN5T93pz891OYCunkkZfZXZLxDE2oyBBfQKc6sDEa",
+	"5JXIBsieoXmsfI4GmqdnAhVV/Yaasdr0vxsaEwICBpyXm2ZAwB9nRjXwMLt+9r4pQwy+CXJz7EcZXgSj",
+	"ZBgqkbyZls/HHEMp0RJTzrx+njqAU6pn//dmvSyRRTeVP48ievQhmid57lyGLDPj9OusCryWIHcsQfBE",
+	"ogPIHstVJIc93fVEXCyK2gkSxRG2KzceJPCXHR4RdTamYxOnLBRpxKKO5rsKaZJY4HVcTz4H4DLdc6QY",
+	"MqQIrBpgwy3jaYRFP8AYTS6Nijolz9P1TYihaDfVvLzgRyex8whtKniC+hekKVCw4nS3PxyN1sxHTIyA",
+	"ZUqdD+bzKuUEXMrGJ4E4DMNTG3worgwyo4CgQByJv/1VqC/HDY3ETQG+WXPAQDl9RtMLBihjGeggFR2r",
+	"7Bt40RVLe5o0FWWQ8adNCY/A8/mUZy/wjK8Ph9iAQcPPJhkUJ8v9BecTnqanvYHTHjTURZlwW4XrToT6",
+	"XlAtSPX84EP3w3nNwzRN2Hci1WkiSh3wefX45Ez/XYmkSzYh1e7Jyeezg9OfDk5rpipbt0jUj/14dnBa",
+	"W2i5Hpuf36st/oeJSN17JnuowaG44SpeRW8HJana5p9WUqlNsFAoToWCWKaJ2cpEb5mILBF3Smq+UICo",
+	"DtahI0Lzo6bU8IOzs+7bg8e3zNwNu7p5logLwniWxmsL7c7l67kr7yzMqClfUc5KlikRsEqw//CIpOOE",
+	"yQYJ+mnMeCSPeTIJ8g6h4FiodbT+rlQ9QkucmIQzFklMRZeMKzNOiTus/wlZDI5CQXqM6NdM5ep5SCXy",
+	"7vz8xN5o0/6xRKo2hwjscHhmvvcPZR0466X9P3eaw2MmdWnnS33dGgbuEwZkvsXLwyXLUmrd+vI9J9MR",
+	"aWscNUlDDakGdmVR1Q1qjbn5r7+RE3jL5NrCSdPJcjc9Ro+VCHvTY7xOhX2qhdF4movW8GJYmFEM0M27",
+	"klaQl1K6trbueXut82ohowGSaR1hDSV7XFw3fD6bNFhSXDw3b5CYtMGSUmGfz80bxKtXyBrEBNt12uBN",
+	"0wanl8OkDeLvqyYN4tVPK2Vwql561ZIp++XGmVpSOCWgR4TxlpaURz2JLEE8Equbgdo7slb+7jlR0Mzz",
+	"ijhvIjhzoR57GBuXphujEknkoL1kYcoySYbAw94gZ4xpB+gnfW9fpGQgrsEHqqy8mDkUjcqSk/EFL68x",
+	"Vt/4yYz0D2S6zctNfllSjMlpL8mDLBDRg9U3bjDJoOpsKoZX+QXdUJuwJVO1AyrPnz9/vtvfpPOKOEve",
+	"Pi6Uk+lPgiKyL+Nfh2aXTbGNfh8K6f2gtsYyjdWGKatcZLrrNbSgtxU+mg203ayt8enejNPr/ASXW6Zz",
+	"AuUXsVQnjVDy8fS9jShDaLyAe7jnMVkAS4UKTfD1659JAJqYX/g8wD0fKLu2P04SnbyrWW8g8Rayd3Vq",
+	"LeMkFRmQs2WDVIwvBjq2o/dizdPwh3Sek2u4mSWSAaPn7G5zduZWc5f02ESAR4tiJwbCBeRcWM4cCfEI",
+	"NQvqeozUPH++j3g6aTx/Tt4IrWvDZCDhpxz31IT21LAnI7QLdGcTqaxVj2RC34QgYjOsPRKcHJ+d616k",
+	"4zTRoR0cUeDSWnfINLgF1j3XE9HE58FXvxJHfqVj6Ju1HJiQODJMzZ6PyAVXucgFf4IcaPgTvfwMfbk8",
+	"PwdI58mnb16Tzc3NXeexClD9SufrP//+j2/flLYfqF9saEhHjEFIue/1yBRguhSuDQyNo5MEQlfqK3Xe",
+	"KHa284iu8/gWwLMxwJVT/OmKmjy9fa/wCBpFLOr8BZXAf/79H7/oUF7xx8KzdYZ+Q+dUwPPwUtn5C/VI",
+	"z1yOvooGvGKPmIv0H018zR1pMeaGT05ZwqhkaqwRGyViMoRJS2iPJR6JucxokkgPWuiMUyY9AokawGUC",
+	"3OBv8A8nLA0Zz/DtPk95Qz+5MaAJ9AoCP0NK5aBOr6Hlh0gSZdRFsYRNSygZiKyug636bjwi75C1vEOC",
+	"n+s/j38d1g+usPcbtIyEg6K7EJoLzJHS1zg71bMHEXq5YBgZuhc5t1sFIiDVjzz+QoZxksS6l5GT4JJl",
+	"bDjKyDWVWvnRDVjMcyyskh/IgH2pvjvqvtYNw6oIXR6ZfiX5V+JXGn6F/Cs2K6oFHvJC9hhgHnwz0Hdh",
+	"s0q1yxukmzvfU6ZkxNgQ8diyAY+o32mKHP+hUGurIDgeMsO+2R9LdZcZioSyD+zvsq0WHh4qkghWpZtP",
+	"K2gCDFjIIFmg/eULQEys7jMtoMixCQFolFazHttuFNv4Xs/n6JeiPbU7Wk0iPdJSL/dwDB7ZbKr/hy3d",
+	"JoM9pCnT5SGpGI0Yko4ZHXVIJ0SJkSvmc03DjlyilEceSWnKkonnfKlSBjskYtEY8RDaas5srIbP94t6",
+	"8K9jNkbq0hMhs4uUnf35PbTWoUCMRlNLSqLBOxESSD4529PpDHpDATWzdtXmUs/ONvhsk1ylzsdhJMor",
+	"5KVW0kEJla7V/xH3kbb6jPGoA4EeQFGqzH6Qfh6REx4OUsHFWKq5gaUwZ8WEgSz3NQjcTKQs6swTN3g4",
+	"gGyhJ640WykKijwrDR/4WQ1aJ8Yjwmd5po96AugN1QBDtIFHgkzg/5tALiQT6CQm+B2lHPxnnlIV1NSh",
+	"URtVqxpYk/Pj2fEHPG6xRJFHk0Rc+5UOxsc84leQgkr9pLtLfguA2koWhlp1AmSa+Xsz1wTwGbU9n6vz",
+	"gikhajCJuhLaBIF+0iAfhB0gHihn9RRmiHF2JAOPULWR6s73KBimnIx5qlQDqNFSioc6JCyMIxbBthZc",
+	"PyTokJPu2RkOwP0OPRKPnB78ePD6XH8p0NSrrdaNopRJySRuNPUKnMmBALpcIL1Pma5Ry4QaaSLEqEfD",
+	"S48kMb+sJyKkCamGiRgr0ZxRkPXclDLUPDJK4ytNjG7jiPC9mgOR4iBcblxDiIvJOFBExTTlls8BwUFj",
+	"CgXnWGphe2NV4ciCwxJ0VdMZy36CTkrl7mu5yHycaRiw9lQ6hz0dc4mDgiYKnw5evTs+/tPn7vv3x58+",
+	"n5we/tQ9PwBPZpn9/No1xH+fkZfvsH9XNV5vaJnipD8wde9D+gm2e032ImxFL2m7v8V2ervhZtSiL/pN",
+	"1u5thTvRS9rqb7Lt3otwN2rSNtvq7/Rehq1ok22/uCf/wp27F5a5Fji7JtZYst0VcYqMVbmmwf/NBtKw",
+	"nwY1S3xDp+rG13h1wkt90x5x3KNYUgeKu9V2lapo1dSF+fImIXIOZeNvQxw8Zpmv0XpjSS4EX5PD3Rd5",
+	"4+LjtUKFb27kTNX4bpaW98TRLZvRlTUb/OXGKTViGGcZi8yvQLAKfZSZMjRZgwToZTwDKWJMLE05ZzLn",
+	"0IVJjBdAu9o4qYLXUv1nDUFh1hGqZFZRQu35XEwZ1yaOswrC7JGt5i5eRfFBTsAIx2vuNO//ePp+Pkve",
+	"H0NRNYl4N9JHHic5aEVlSGtzueBZ6z2/Tb1HM+59l96zkesxS4LLxg2aCaP7ADkA+GV1UY9Vsd0Uow6Z",
+	"8s1qn0mJbxacdlw7e00th34tH2NBjPoNsorRXChmJCOMQhP4cZJoD0CckVCMkwi6EfTAKQP2uw18MLU2",
+	"K2ppi8PeuY9uXSlyZzk8uAEqnfaSYshWy03ggd0G6/Oivxk26Xa73u7tsvpWtNWr7/ZesvpW2Oo32U6/",
+	"TVstdc8Y1/RIVjqb214FdgXmDcF+dGpVtPGtDN0zbbTC8JXp3Wp71qZFxH/sRKDi3pzcoPsCzvw6Geiu",
+	"gbs7x9//29SsXQEzzgYbibiI+YKWcjRJ0C2dpwX0aHhJGI9IVccQrAcd/94djc60Co0cNf1UDIFC4CoO",
+	"WU3JnwuWgSf88AiZYSE+qoSJ6IOzB9PaIMCvazqLHdiAdJNMWKG5mxoGPFVz4Gj6cTLbEc76/sv7QcSZ",
+	"cUpXIXYypx1fzbM9SWk+KfBvdDLo1qMQbIIAM3yXz+1n9FLdrh/u7gFTfhxB8PDckOZCHIj8+Okc5ijo",
+	"6vMH6NchrxhNWRoQwU29JBbbgriEsG+wca0G/D/Bw34I9kjKlLGQd0oN2JdRnDLZzQKY8TG/5OKaG3o0",
+	"ElKuxqokZR+2gc9t/BKj7TibrT21xiZyjEfOg3kVKWZLI4GamfzytnjvYT/+doiHznXvELWrE3FBYr6X",
+	"b0iln3B2XaTIcHr9zOf7uROOrHshLdZ7xZXpu7MEB7DbKp0Km/w46L0N4+P4x8OPfztsfYgP5SE/3Q5f",
+	"H+4cXo5+/un1j7sNNvmxyX7uqotGvbMfdxthO+G94Ztm9POPyV06oM/VqJZZXDD0352d9WhNjpZ2nJNy",
+	"DM1GjCxYwKXcS2h4mcRGUJU7gM/pJZMk6CUivGTRR9umuV9sbmCfNWVLwGHG6CH2Qi2pu+LwcPXo+0aq",
+	"V+5XPAH3bT47JBH8gqVEz/Na7Vydex+3j+70MdvfY255EGhFzi4Gm1fPv4f5j8q45lkyMT+b7mtlZrCz",
+	"t+7dAn7SnfnmGaqtKaHmFJa8Er25TVYf1X50FnV129FslnU1yc1O8tEkFyMlfXpKLaqTcVYinfhc4dQt",
+	"rI6TtqQEltS8o6CV43WpS3+m/oE5qYaKZs/+Igcx8O1eslFGqmO8HaOikDom8alc2ZcJUuLUGuSVuUqK",
+	"IYNe5pp9zIzSaYiKZpq6mPEsRVpoy0k6PQWxi2x7BZmcMi1yMMnHsPxY31+ZJfHqNyWhV+86dsdwdS/A",
+	"s0yJsLtb74s14KwKOK8WKA6Onuyy3y6uOLaIU7jFI6OYc8NfXOw8zKYUDR2gKlcxXhcG8ofSMco4jKKU",
+	"9jVTYEItz/KtyAYXkt2+UAZ5a/smjIPtW5HdvpjmYIJOg7h5jNdCiYczdfFOgZbJeS/kw0a6tUdrbpvD",
+	"qW96dFXL3dyr61qFg7aGvpWhz51tkizuuVSY442vZtctzBs7BRetnGEPR+91QTsD0QX1a7Z1vdrAtT03",
+	"SRuTUHyu1RTNA2uzSghnX7I8cT8F9o+Zd/doeAn55qD5uH/yudYEt9BX7AK5zp62HUUKZOj6cGmCWlJg",
+	"DwjmNyN2p//+e6+d6xXD7mur3PFaA+h3NX9dNyZ+rKZqJmstLG6zmx7wDS1hv5bnj53Rq+kep2OORa/q",
+	"NEJlZ+H8VW00SZlSPbg0gHcEJEwYTdXhr3k+BzGsLbHiI6aNGM7IhGV56GgQS11rgvExrJTFYo7vONhl",
+	"J/mMFRSyfZirp3+WS2MusAiwbHszK2RXphh4MSpTWcwl0nORI8CQfnnP+EU2qHS2mrs7NpYqM4XVtw6v",
+	"3Fy1WGZNFXbb750/6h4xSIEDocTshBtDz3CMakUp8nwaQKPb4mLFkqibImziZfUGSHkqopR79oG3XrPK",
+	"U4kpWaQ3zsAZRLggo7EcEC6yuK83H8kEwIwBGICkAeCR6PeTmLMGORojb7HPC0NcEHaHIjwWkWqckYFI",
+	"oNI0dNSfUAzLWSOnYOhojExEvwmV4pYJqrDMJex1o1RNTabz+fRV03tH3aWWUP3Zw5JH9c8xVz8oiJth",
+	"anJDx3/Rj/3FXid6f2Vh9tD5rtNLfhNYe4YHxRCuAb/ZmhjvvntEq1VSUhU32hR4PZMFiJG3QUzjJ5iD",
+	"mScxl/j+UczlDCA6KpayYdApRvIWHR6xSlmcOWoYVHIbPQw0PJPxYh6A/PPGvtqzPT+cyJsOEMfcI1vN",
+	"zRrYYD6/P13tBKfqN6isGfQaqblywGsUFxtzobOoTDcbmW+fnw9zR1x1a+XsqSpnJzG3UHAHZmLKaDQ/",
+	"6fFIzJiJ6gbw9qjNC13+kHhRjCH5T0Rgf8AfOibBPqEZk9bHU9P2HDwElTZ0OGHVPZDB6CePqKafKz5B",
+	"l/nTTFk25HwAhE2ZLl6awmZ0qRKMlAGpBsybBkZ1A/aFODWO18AQYRj9zedxpkYimZzyMKG1Oq2S5tQK",
+	"cvpROHuAgz4P1D8M8JHuAmi1sU7gFSsH6a3mVhl6HtH00j2m6jN/5yom+uNv5bxWs2PhRauFD9BMyQYG",
+	"XqwUGGjek+teff0yGM+P/5qg+eH1UJj3oihN8UDPA37McKinJpNxXgj0TSE3opBbpcuUIlINbOvXH2Ie",
+	"imHMLwJP10kBZS60qwFGNe5eLMbZhVAX16ZpnAW8nyaJLaLCTTyvYAmHafMyvxfIinNgvon8oPn/RCER",
+	"w3yF+bMuBcA/Fx1s5knzfGxmZspph93bGR8PYV3zn8w4HEPWuuJK2sEmk3xVIQQTSz3Je9A4HP/bOEN0",
+	"+fA81mQNMauiy5kIY5ro5dI1R7/B/qtzy7eKkeV+KoYfZxiVvcqA8ihxQ84pUwha6VQGccUKOrirjXdY",
+	"JD85+LB/+OEt5JF/fHo5doXjuHrkt5iItY79ri4BgI95avpWzbfLVVdC5aUkgdlSQbElDiq5+ulKCdWb",
+	"0KkRyitXoc+b9DnwaP2VhVA0tFe8CLRXajr7NPSTA4erX+vAJ/ZkkyylVyzRqW0+BxgiCHMeoZaATrdt",
+	"NZw9xby6/PtmUuo28zR3O0wnh7g0AQ/Mi2UZeA5bATSFuxbAqWK6DekcQQ+9M3pifW4m2/bCHbAh+phl",
+	"WeN1LEW2xhCdKPCOw8GeXg9COTCUoTRTUjXmMlOam+jbTEkKVAmCz3NN86hwuu9Y1toUemCC0BvQJGTe",
+	"qCm4Bca7b1XeVfYX0ra6O2UqmBbPGZhG+TmhNJA2dxNJuxV31xOQXvckh1Zh1dKj9swR/MOzSdxnOJGB",
+	"R6cotVY3WTa+2i32bQPxraTH9zJF0VVEdXbyfCk5Ld46Fsux8KTHQjHMQV30ka4R3EGehgoD6OpK6fPu",
+	"69cHJ+cH+96Ui2hV4ZiXFhseFH2llnmOQCt6j5zRgPcOv2xRWrmV/Nyy60xJNUc3yMufzEma1049jkiQ",
+	"sl+ho7rPl7ZUV1hS3jcH1uQOZdMTB93p+3c6m/n9q2Ox2YBPDIwtEJvxrZH4/pC4q7XDu8Fi1PcfDIu1",
+	"edEpw1dN/3uwvyK6+nxVeN1znwZk3fISORGQevfJwW8JYp7CzD06Yt4nepj1X6PH/aEHbqObo8eKdTf6",
+	"4kL5rlugp5vsl3XhI6YJX2OB03hd2ZutoFDMlMoVNYzxU/VB3tT5uHY63tDpOJyYmVt+4DdMu5dFZSYH",
+	"Sv8H/tL8jAtOeiIbEBlHTO4VK4QK6Z4yo5P5dBU6EaCILPMrOnAHPV2RuBIfRbGUec0ofLuqi77ZCtMe",
+	"9WVUZlomZkIzXC12YRZ5ze6M5sg5iZAUsljy4iVTOisl2OKJiL5XUuNqCJ0WkGkcTd7iu38H4na1BYDv",
+	"XV0A4byvT+dNyCUuzJZaKdKFzPrSpquKa55T9+Fe93KLz8TEeEQC3PyHkQwIlfooSAi3mJxWEvPiZaAJ",
+	"j/BYxBHqo/EFFymLag3ySafGBbrrWuC2XRnF4aX0sccSnbrE9vPTrBI6BWx3Lz+iplkh9J3MCQIx58zn",
+	"6glu6q6+63og5oS6bJoZOimlIJHA1lNmIqAFFfU5Tqsyhwf0ipEqdI05PPr89vT448nno+7Pn48Ojl4d",
+	"nJ55pO01m0019zq9AVEF+tYR20SnQYCs1+d6jMZsx6ZzDBuqvT496FoPalDodRfkvQ77cbqgSw0c1TuQ",
+	"9LdMTdMrXOngf2lnn91NamO7SV/4n5uVX6yo2GdDgZt6dQUZvvlh+8XcsoF1+fT8VcT8RCRxCC6sk5PT",
+	"45+67+206Zy4TQ+rO7pJYgvzZ+fMq3CRxSHDYenmiUXPKzZtygnU78pMgVVYpsThudLTtWY4f3oZeLZn",
+	"i9lP8ywhFFgbZjctUMOQKlb3CtM6WTWDLmWUTwRn1u2YCaLOQs3TTcygC5hJAD6MlLmU0ZhLnweX2EA/",
+	"QPMIWkN4OpE6vbD5dw0SqAfSXsICkrEkgSQwyDVwpEL+ep+ry0mRC1Z/qWkr+m1DXWM9xrV5mXwn8MEP",
+	"oyr+CWdjrVWutUqnkMI9cctPsmQ0DQdzTzJu5CUHk+Tnsvp6EHMmkTf4Pc1ijpX3NIkvWY3QoTDtVIvI",
+	"YOIbeQ3CNdd/25v9A57y0vQe9TUPc/oOh/r8nRq9Y30O1+fQSQ9RW3Hlc2jlzELmW2timNbXMm+jvWfk",
+	"KkukQ8KNJggpWiAfjs8P3/ybSbXzue2ENG2c7B+enR2//+lgnwiOTBbXnMgsZXTodPB+Jq0HM6Q8j975",
+	"HBt8RAXjxrbtXsG82dfX3pWB82iMMeab1ydode+lnrN5aukcIt3yirOCAxCyc1wBBGdH173ZkzOzGd+y",
+	"7Invw9WtsfU+XHkfwqSSiGU0Tpa60JcqDW8R57GEcF4fvBzoRYpNj4cx1wVpsoC7SifzCDomPIJuAI9c",
+	"xTLuxUmMrDnKcvH5CHwNe6aDnoktk0vG4LDEKbmiyZjpnvHWOXbBsrmCxOcFcdEhpwcfukcH+3n4CnRG",
+	"HLhuNTUtMVDuJFLYZxalU80jH0/2u+dKBpl+e/Pb4D2yJ2yhb+YTS0IxZP+D446ZIQxZerofp5ndDdw8",
+	"6wLKB3ff2NZzK7pv5jg1lofVnuVVM+AyMXd6RCSRU//YFylQHiGGQem7QjDZKNSo5LEHSbguBsm96NyF",
+	"Pl1wroX1/CwzRKM5vhnYxD+KmN9ZoeXvst6v3F09Uy+hf3g1mSmg+P/+9//n//+//9//9r/9H//tf/m/",
+	"ptJ3W3NLKZ5gCs70flndWjaHZF0KeHP/la7jKuALMjfOsQKWJjEY6JrqxlbY3iX5C+Yc3EWfptVKF7Un",
+	"3IW6a6CQpKMR45L0RZKI66ICGORxpKBB3pweHHR8jtxv1uahGVC35UUausFxLN3EWydZnZh4VGcqM9fn",
+	"0DogIrSsftKMaVZ11RUnZLaecmJ5QwqOhx+PDz98Pj3488eDM6X5oUBpkNfvj88O9jsYzbWvJBm0BOKi",
+	"uGs0IQviki69tCWWNyq9dPKg8YU6PK1tSOwfXfRoqiEVh7Onnk0CvCwA4uCTj/MDDhAPwYapsdQfDqar",
+	"82sf+qrOj1PXlspKp8aTVKn1K0UmGG5j2VPJ2o5lrSP5uYWd2t8g0j+Nhj7HysNYzhfXTljbAeD7ltfO",
+	"q05RmD1qFc2TEcT3J1JvU9RIqgankPNIYR7upNo6T/4eq2zyUO13WxqrFT8+PUnu3XEV0HKB6Yjfgixm",
+	"qS0SssBb1S4boI6fduXXcuk/XWVkjxNyxVs8wSywwAJOQCRbXJi50IjLhVdBjioZtpCNQHOaiXSmlqgo",
+	"RxaVE/m8WE9EqvqrjKiquQWePp9X4UmWFni2Fhd43q1Ie9LSaerudiEnyhFabprSbUSXUwL6pGTXugb0",
+	"MWpAXZX7buTT3ILQP7J8Mlacg7R72HN6qnK1TKb4fEqozMimW1SlLpQ9S+0gJV98fnsBs3K96lMQAPeM",
+	"d+uq1QesWr0t3mldcaHPX1/j6QPl9olDf77+hy5ByOIhQ5eOGhSLGuRIxxDBP1IFIu35nnl98R+6nhUn",
+	"bmlGuVPO2tWN5lMBkub404eD0xJNqAWf/N1v08Wz+C50Mn2H7759z7573FGru+31fl9762+YGzG0J/eu",
+	"kyNKNZOuMXhjfhVnTGr6ophrZlMt0K8HNAMa7jiTCJMmBUKnoWsnpbWanRKnBuli5e3CYiQyXYvEBa/r",
+	"saFmYru4ucVHymbnOHgku4XoBrxufhUTGMBqj4qU+dx0CqeuMa1uTIUYgtpyk+KlWodQ7UtGl0Eh18PT",
+	"7eyusVuo8Qh75eVM+iWfu/v7B/sehnmnUz6mExAL6YHmEOqkkRWSBLtRdHcC5Lu6wJRUPG3BQbgxaMlu",
+	"FK2TPNZJHo6FG0XzgHYFPW9Zor/R1DDTHwU6uNy07C9J9l9NvXNS8h9IwZsSI3+MTP61qvOQCf3fcxBX",
+	"IRH5BA2POCYkq+vBp+TWGFcLjnUl8EcJjbkZWE3zNUhUYPBXn1fLZPXn04Oj458O9mt76KwRnOk6G/NK",
+	"7WVJGLTXrOrb3h+8OTeNkXBQIeVKT4LrEA86JEspl30tLHTdel6/AHFsJPG1KpfSgYzGVSydts1wpxWK",
+	"0rKGhVqFz5eqFdgw2DldTxC40PNn9eXHK3DAyVqXN9zEg6NmzEbvQL+Hk/M9oGKbVM5DlvdxP8tDhqbv",
+	"nk4Q2oOzN6QTyOvAKNcQ+0aq05znX3sFdyqaI/bM6mfX1IF2yBn0n6GcHYiOpLKGKLS0hP5KsSSZSKK9",
+	"/DXY+3K6eKkUwz5+OProEiXOMzkUoAA6lKaQQyO8OzvxDyT0l2nsZn/Z2V8f0tUzq01rxKHZD3fp4bgF",
+	"wt+gXER3EzOnB9rcj4TELtaOp0Qn8AWwNz6q/w58XqUYckF8SBkExMFvwWiaxOpVnOmgOb5awQZOFriG",
+	"4SRqeNqzg/I5psq5ukqDfEAAUHfLXMcxhSiofdhClD3XVzJXTwDmGeeLCo4cnfPWH2fj1JZKNgGvAJ0M",
+	"OPpcInejuGIpeXd+fmLxJSdahdJmz4wuz4bkq1TMGPhaDbzIAuw6unPk+p5WuDDpRbdy62XBrXwbp4j6",
+	"xkdxitwMaH+XIPtU+9fOg+YbaU0Y0Pj61NB8CGnNeRo3J939o8MPXjFTTKMpIgmGyxuki7XgvXGGGho+",
+	"sNwZbRHXmn2kOpaMAB/KP//+j43chhNkUAApnytorJViMpkx3c50e2eInoskXzyXEsznps5R2b/Q0kW9",
+	"EWhcUFPUgkFpiGSpgujz0+P3B59fv+t+eHuwb1rM4EvjoWRJH4sPZ+rba/PheLpEcU5/Xwc6TtUGezRI",
+	"1vE62Dy3Al41/NewKo9EtbVipNKVPZgLPS92iXPxEBljN5Eda7/6I/jVRyMR8wxLU9Ak19B6I5GyxO4u",
+	"V9ETBVgFCFMKuk55Mum8WikFOJ+YZpITHyyTqDZHS3Y77+aK73Lj2+didWwlGFtcanuvgpeO7f174Fdw",
+	"zG1SDQyHX4AN0mtrC/ymFrjaV9cDpTOsVgV4nzwMuZ0KY+lomw9LssbcHNdk4vjr9dnwubaOlbWszvqe",
+	"PmXC4Vx4JqEzh8Phs/iIayiwCQ2rOddWUZ107sDdGae/j6M9e6yVGrQ+1Tc03Zac6UXi1lgk3220LUx/",
+	"xqM7oIbSXwtUYUNzxuJXZo/JfI4zSSALDwmyRBLp58Cx9DmURBZMtipWn54zDs1BXidiHJHDIzhxxyPG",
+	"D4/28hQc62ujWm8ZxENojAnAUpu2/EjR8FvJUNtzLUIwHZVJmLvJDpbqBfD9n89Pux/O3hycnhq7K7sW",
+	"mGDgc6WGS0sMYywwpKHJbTBZ+y7YOde7BFb8WH3P49lgpYbGDaAJhm8+aJ0ZtLZgcjA1uwKPrBzEi6BU",
+	"HxeJmFrXx6nIP7iUBMY8ZLrvPfSLxIoPuPSU0QiYrAMnFn/Gfg32iKRD5vN+nEBfZNvfjA6VlZMp/IqU",
+	"njNSNhG9YIRqPxVn9UzUFcLpoZemIfnc55BEEcB+VK8kVcObj63RJPvVM0+13vxn0r0GxxXICQ9ZFJCQ",
+	"punE53FWw7QIGNdAJJG0jYidBsYmlyqhmZohPA2kqjQ7j7Ao1hbnlbhkNRLCbODZiTNLp6NvcmdXyQpt",
+	"z113yEBcE0rCJIbG/srS67MkIT02iHmUU9r3Jkh4j0T3RH0QxnQmkvTjJNHijY48/KjeBP5/IZHOO5z+",
+	"h0+KKG7LY7XodsqtQNEoFMvZNS+Z20K11lazvPGx2UmF1sd9kQ5pVulUYp7tbFW8yjDm8XA8hMR33Qc5",
+	"5hm7ANC+67SyO+WIPhweyYvzyYjdYG3OMppm5/GQrXb5AY/w4nvnOhrQ7BxnH2yYilfBQ3IkL2Abh/Xt",
+	"fpuqn81dlQFLEjGf1n+mAFadYZeHoZ+KYVHC6yJZi4JQ8RBjG9Otl2qz4IQrdD34+Rzq/xQeRJbrX7Jf",
+	"K50W1ElMldo+OjvSET7nJimHeEjXZtINyysGFmmXCnUrztV++bakuEtjptOdv9A0Rj0iKEp4UoXFbGqp",
+	"h8z7SrzVPJ/rvVusEkBtgA1H2YToo9Ygb7TUD8WwF3PWcQnEdWweWMNFilzh2KcUciBrHgn0qQl0gp80",
+	"GBSQf/6v/yexxxf+FTCEnABUAr0ZlSCPmSQ0wz5QtCfGGWmRo/iVs1HNeDvKXlP/Rnmei3cxTiKjFIB4",
+	"jSW2wImIHOJEVimkQ8oM/LaG0RLTJpCE6ZkkgXq61pDUSQ6wqo6DTgDfn8QhM4+u6mui+CqOTPSu35cs",
+	"I1Sq+e8LCMjJS9vhn6vJxE/Q3YGG80T7WcwvEnZXsr3EpLYprTdpJQbo9wDV0Wvp+92m4los3L9YOJ4x",
+	"glaRDUsqQNDthBdhwlPBmHGkQ0g5UJlVIWCej2W2r2Ve/SXJFCed6Nc6uhAPcRUQf/WWEj7HnhJFAdUg",
+	"p1oK2YHTlIGbq68WZn7TCL1v120j1sf7iVSaDPMducLZ5hH4wkt92WeMR3j0ULHJhHEDV88OP7x9f1BD",
+	"Snw0latgMdUaJNA7JiDDMZBhJIm4RjcN7Aafiz64u61GRqrn7Ev2Gm8j//z7P8gRSy+Y/qEGiUvgQnYU",
+	"UONB1s0Ddc2Jz100eSZRhwkk+xUVJXt9Fg/ZXu47ChwzL1CKo4mmpywbp1yiQoXKrPEcE7chv5zqta9z",
+	"okLBOQsR2TS7lr49gCx1pdY69Stu/S4+x3On2Gm+P+2EF30srAWiE0icHfNL8MGbEXp5GU1fpNc0jVi0",
+	"8etYZDnq5TlXpXjHI32MH88d7hjouAULpvhXvzJOE7/S8SuDLBvJzsZGP05YI2JXjS/jX2M+jHkjFEM4",
+	"B+ovG7QX+pVvBZP68Kj7Vj1Wm84397u7E/VAaU+l0+I6LtDVcCczdVd+DiA1QmKu9lbpCpR6NV6Urswd",
+	"eyeWxSw0m61BgnWsAmIVW+0ViG7OhTiifGK51O9bJgLoDy1uLRWJX2N0gMxN7NAAbGsbcrdD36aCnh/8",
+	"fG5eukcCcxQCNPUzkBV5a3dLvGj2E14fEC0gzsSQmQ5NeRTFzcrNRXSeteVzGMVWs6kucLwsZKu5Wwbw",
+	"B1Gc3QnAr2S14osKRYi3lQlFVyxGSfCw3OzQR3H20BHSFfHGLO/vPkr6O2iKqrbRzSFnAw/ofGW8AD3q",
+	"UmnRxuyO6zgbxIZkTl1CrmMeiWtSbZNhzCH9zGFv2UOldjZRLWfNt6+i3EbLCGjvhGbwo9KjG+Qwk8bt",
+	"CWzvYcJoyiKPBBp3ApvnAi64KQCcUo0b9iYNgCdU6noE/CBQimUpKnpO+hvY9FAJYOHP+miLtQLlddzq",
+	"lkcFxMcFnak5W1viN6jRhtO3FATESG4oLTWWWRzO59SDICBkKvSd5LdRQrO+SIee9ddHVA56gqZRgxzQ",
+	"cKD0APVRkHUIRdfo6K+qy+kl4z6H4k5KQhoOmA1r7DSJZKFQtj+kfgYXjKuDoWk36QT6IvNag+yr/6Yp",
+	"I8BuxSJdIelzNLKfSeT2+5s6pkgsdX54dPDvxx8OShshv2XZWT4b91EdMhr9xFKprPFKp73lqR9kpdN6",
+	"6VV6k4zJM1DrK50Xm1vN5ibcqmwfWensvmx7FWceZmiKS1q3qydv7XiVeNhF+i9Z6Wy3N5vWWpHvqcxe",
+	"qEmsdFqtzbbzl3MR0YkaWXPLqwiexJy9zl0Jlc7LF15lNJYDJs9gNtrNrVbLq6T81ZhHMOJtZSgxTjGe",
+	"275DG+l4JPNlWgYiod67jd87FIiRLG9Mo48pke7WNnAgRnIKD+yazQEDzKLEq6ad2Ln3e0izcMAkGdHU",
+	"ss7hPbr5H9GttoY05j7X/HTPJGH1IY0TQqMoZVJ6JKSS1WMuGZdxFl+xZLIHodNsLAPoAajzpxj0TY80",
+	"SQv8t8/1tzRIQEcjndCFJ6E4IHUM0XQxXnesh4nmhRvP9STdVCo/YqAOh3wGM4eB7AdgCdWzDgkkcwja",
+	"Z4rhmNoAlU4F9ML/YhrahGKo/TWtto2vHuAfyVk2jmLhwsnBh+6r9wf7yB5qR9Ga6z1qvpwziogNxX9x",
+	"PVJmFJ7bNLH01Y/NJYorvnrIw5yWtZ61MrgqLDDztgqqoqmViYuLhNXNmt60FOB4JHFplxYDfIqzgRgr",
+	"0waKaZTihVmuX78FNY/0k3jkIqFNqdFbGKyk/cMz+AeybPk8+OpXNNj6lQ7559//8Q240DWAqo9iHrke",
+	"xOFAF4KnLIO0FUn7rEE+DWKooNavjKXFayUPrCiQhpVLxhecxNwDaaFvysQlg1AttAOzheHqCgXlz8gl",
+	"m0gPbqXZOAX7MfL54ZG9M1XmRX8slTq61dysEcF1YVHMZUZ5yPLuY+YeXaYUSzkGVRMzhRo+P1DToey8",
+	"OI/agIdW3ZSg+KNZg3RhvIUZjzmMmrNrnLnScgDYLi5+V77DW6XXTju1bwgm+Hp76LWz6u615EeSGmav",
+	"V+4chZepqfO2w9qzz+4bw+H0MkdxtOA0F9GV5bMRsas4ZIuZ6PU1hHJyeIRhVoeCOWUXscwYOKqKBQlY",
+	"UKSBZwhmszWzfU5Ho2eS9Gh4SRgHlTcUXIqENcg+o2EWX6kjk788ZSRRL9JZjQFcwnRR7zwV92QsB/v6",
+	"E+/Z+dQdjc7jIZMZHY5WvP6DguY5uXpmpjE/x8xCJmASiul7Srv7TDUVfVnyvC5/enI5fPfpnstXfnXd",
+	"Uc/yWnecxR3EEgM9XgGI0Do5M3rKHAWTGi7VyJ5Hg0sKiaaBCf0yG1/V/y/LplbXPJPGKMayoom2gq87",
+	"JPh1zMYsAqhI4O/XIr1UOkzEEkzqCLDlm7oIW+T0aZyof12k4rpRIFwE0BtQ6DujXmzSemPoPFTukFOb",
+	"8Unjz7JjDYtw/z519Z5TJsfJUlVDzfz6nN7xOf2kbJ8eC8Gz1ScUZvlm53RDH6l4gU5xzBlJxTWUFyIY",
+	"YEUfHCaopROeUiL130QasbRD/vzx4OPBPqle0ziDtsHKDsT/xo6APlc22kSHdynpjeUE8rRoDHbNBc3Y",
+	"NZ3U8p5wWBh9xXgkFDDpC0gmxCUUApqEfZ/ba0zoK45sK+CL+IpBKi4k8r3pHr6HYep7ScqoFLw2F0R8",
+	"vhKK5NqMnd/fCaD89rQKWIHJTfQKs2ZryLpjyOoa4T9iaV0DRgoSZJmCYeyW+ckCp/qKPP9ewYhWzK0i",
+	"gwYOnl9l9pqIIjhz4GgjeHhECnCh+By4/fKRAN9MyijEGgAC8MkN0tUPj6VjZoFDB8CTjkYd+4eYX/jc",
+	"+m6qBgVTBr6gJNHEhXkNEEnExQU4fLimf8AsXnx5jYxHEdVcOz5nX2Ikr01ZKNIIHVnwFPWZ+IVOdxoK",
+	"XwRJvwoiLRhimnAcYUXYuUVfTHKW4xh5M8wcdkj35MMZ4YxFkhwen+2Rdx+7nw4OSfXd0RlRh5H8CSrC",
+	"fz7sHh8dkupRrH6seT4/Pjk59shPhz8de+Td8YfjUxjT0cHhv3+E55Huh/3T48P9PfLm9RG5EEzqajno",
+	"ZOiyHELOtNv40OcnH8/eQQ60Wn/X+WeCyHQ0UqtnpRtV+q/+1JSNRKrs2AuI6GLGM83INZU+j3LTtwYl",
+	"G2Dl6kWFhXc2AtJNlmZd4DW5EfR4ycY4B+dqH1c6lWZ/M3xJt9mLXiva6rfpbrjDXvaaUau/SbfDF2y3",
+	"1462+jv0Zdhkrd5mtN1/QXfDNtvq7UQv+02qvkNvjkqncnh8VvEqOK8KDE4+nK3u00JlU00UztyDsSvC",
+	"khoTfH7H36JrcHYanz9//lxPSRxVOlvtkqnBM7z86ZYgpeBLmJnYu3In5vtyefqM3e04A9qFDrCIPqW1",
+	"e/Hes/EMnkDb7VzoLZGwi+ti/qyMctCbCRdZ3NeHCCAUgxga+2a2gPE+KsWb6/5z1QC3sAxqPsfiDOea",
+	"2Udor2Q1cM6VDGodwr7QMEuQ6tGE/K9Fg3R9LuMLziJQBNRbpUH6Z5IUBMIlmzTIRxjWtY5daZ+HZ+tJ",
+	"cNTga9BD4SJzx2lFprIUprKDAtOoF90VqDsQLvRroCJngi31dOs8ppbbylwdctId7E2EqMf6ImWQj2jk",
+	"ucSqw6hD9DzJQuqB9UoqmQiqDshRZb6pOTJ+lwb5pP0tUFqttWGSDVIxvhgoES89kMImAwse+0ySLo9S",
+	"EUfG/CrMiVL51BvDlEWMZzFNJKmefNR6FR2N5MZXOgK+MtiMznUbX/F537BwPksnSrHB3C5rBMYSDcjq",
+	"Vnu35pqR1e0vX2oeGQguxinGyyQ5VU+pd5XOpeQ+frieEzlOr8BEpBBRc3JJMMGrQd4euOrglEVtg4K5",
+	"FeHzjCUJ9Fh0zPU428vPpy7rBJjMjVzMO4ulVj3UzJOtVhNm3+cfP5wevD08Oz84Pdj3iNKwXjY3m81m",
+	"8wWoIo5qAjspUAINkvFHVEoWmb4GsGFxg7gH+5kk4VhmYkhGiF2oeZmCr6m1lqbiCto6ygxm+oomCjJ+",
+	"PDv+UGdcidYI68f0P4ge0pBOSC9Pxdtq7u74HHLTSHWr2SQ9NhE8wiK7JKEjyQ6jAPlgKcQw0iIk6SoF",
+	"dZBEEmH7Bcc5AEptHOn5pCMu6+a59TjCrW1++HzJJrWiOknmaZM+d9TJPbLV3p31H0CR3U6zSXDXuNnL",
+	"CZWZzlgmVcmYz51dWmsQHRfRBipT2HJ4RGzk2qAHGibRvGK2p+3a/B7FtUcjpeq0vEoP7sVuvx1iqGoW",
+	"lY1lSihn0xqVkrYg5dWvkD6uLo0ziOJ8YNdupmuWnGH6aKXzcmdL6Y9awClpW9DS4B890btBr0u1aGrx",
+	"nBj4w2i+6GSHZKIFiu/2rOIrK51Nr4Jeebgd0bHSqbx8iVVwiLlwmRWPlU77jrXW5d7pKSfqNAyutdXH",
+	"L3P7Lo+TLoYD0e4u7BJleMxXcTiZtoFL3U1VwSEzqC7GGbrCXcmgq63d4Smc79esE8pGr4zfKcZKlKFI",
+	"2ZSrWhNPGG+1UTCsvxoGVM4qnv5+/RA3Qg0zE3ftaLij/oF5kgeSaOdmyBqt7t22zk/Jyta1HPfq1FZD",
+	"LAiM29xw9w7Pppkr3dsomzNULiJhskOOuocfPOx8M5e1atyzpRn3m0p+78SFc1WSqaJ8m1Z9VZKkt5kn",
+	"6b2PyXsW541P9g9+Onh/fHJwevtU63skFcwXcvXQlrux1sGtZapGSdr1vFPqnP7Cz9BuoVR7eA27F9hc",
+	"8huMCopC/JlJPgbTN2JgvWtmXzIE5VpZ8QFs8ID0Jm6syh0G+PbqVyyN+5O6ehKkZcOPcC/+BjrCaJyO",
+	"hGTk7OOrz93Xr48/fjiv7SGNLvQujch4RAYs1VQwIyrltUgjHfSxFH4vSTigKQ0z41YjBXa/hGWZDkYJ",
+	"znwexRdxhk90Z0OpTMD3Dk/Iv03trY1EXEA4ZavZ7BBK+jFLIjVBMb+iiWnHbMeXCUGuGb30jNsKPzkV",
+	"/MIj7MsoTrGQB9Oz4WE+x1kHB8BuB9U1rBGyidk9lgh+IZHo3ljjq8IxboH8HFe+ixBAYWVlp7nVar9Y",
+	"CHrTYGemCC8+oVIqMC1DwZWhafrDHthwfWTBcB8Qv0wfhOzt/OSsORIeUXNcIETwYBQxf77oKFMgZ6B8",
+	"vn16RONEyZedOsArIJ5HABwh4NJqGoYEzzqDNbwZj7eDxUj8mgnSYz7XJ8wjo1RcYZtCmoHbG5kVFDgq",
+	"I7VBjk1vH/DtpgzadgD2xhLHske2EYd9TnWxioZwNVUx1LDYgWFsfhH4IheCzV5oN5vquZEzOAqOAGU9",
+	"aSZ6SJ7D2TH2dpbHXaDvI7pWrxhNgLMMejDmNaQNcqrGmsTDOOtY6YxJH3rgGCNzyszVmNpNuEYXYlBO",
+	"BmKc+rwKvmMl8oou4NWkyhnjUQ4cP8FOea02yvcU8MxBytsgmXrUgwoEpOK6K0xeyTzXEw36Gr1kfA+j",
+	"P9dUGr3N9ryCnQItO9fW+1PzNRb7MEGNOAHoNaEmADKgiNQNsm+P6xrS9Umbh+mvByy8lLkCm1sBZUN4",
+	"Ji3+mND2WOqiwfEoRzsKFJJSJAwIa0PB+3E6LEgEE26WlyaDF7NlZbZHyo0OCLpDjtsYsqvm6NrwGQb4",
+	"t5pNrXxriwebGuWlAk6cf9vn8Ehz86r4iIg4BUgPoXqvDDGlI3xgHXq+bowHwHn33SErjZOfnOO1nGcD",
+	"1Yg0vhhka/R8GA1WAVBRgc0ZNEJUM24Ce4Z6cF4z2H10eMppfbSjMEyBFRdEaYEszau2jbqnU3VkJkZQ",
+	"QwS0WJg/0/D5Yaa7P5oAfCx16ituXluFntd5ayzE20CwNwgOEB7tc5tZ6mrOhrbW5PWQreZWR43bvcgt",
+	"KDAjMl4gQyqiO3LTOFd2LSWu86yVNUU9t1MOiN+y7qW/KFr7Nm90qPdtEfJK+stNwwb5BrNVaQYLrlob",
+	"7MtI2OQvKiVTqDCgcjC/irBL+nECioCjD2CW2cGXkbC58FVMrBlzaAYmWeYm1cMPNQ+YgSLSm2B20Nm7",
+	"br29vUM0XbdOQ0rENUvrIZWMDNiXPa2487jPpIK/QA3XemcxLT++AAOAkx6VbGdrnCY1DzpaTt2L4/p4",
+	"+l5C9iMYvJoEvK4Bh0Ud09HE1i1gYj+LfB6Yq5FWHFqjvKbhgNXVH1KRdMho3Evi0CND+qVOL9gPm63t",
+	"zZ1ms+mReDgcZ2rtgz0SHJzTiwAcvYFf8cfN5mYoB7S9vQP/zfxKQKqH/foHwVn9iGbhAG3tzeZWzdM9",
+	"tzNGUugVBn9pN3ca5AReDvTc+K06oO1zXCa3Ol3Z1Q4ft8+fPz9BVqfG8+cE7GBs7ZayhKnVyPPySG8c",
+	"J5H0MO0eIBtRtEfDy4tUnSSPUNKTUdzv+7z66mz/8M2brSY0tuvJEXwPwBuE12tmWPpNz2RxIwGL3Oz2",
+	"6gPDeTohiVpLtfSkCgM2QTwz8CGNmFGqY0vCELFRIiZDBiDetWakLpgrvArL6rv1w6OO/ii99uoE1F+P",
+	"01TtiY8wxfXD/UDtc5BSnMzMu89N/z3nBZCvNlb/JKN8sYN2e4ccHpGPkkVBnuKppw93d09EE8/ngTM0",
+	"jwTqnNfVjNTx/fU4CvCE6vE4z9HLkAmP5EdPnZ9gnyUZrb+ikgWkOrVNzRf1ZtfL7uCaZ/Y5tlmFzK9n",
+	"EnaBJTtAskEEiNIDxUUdyFaCPbt1dE0OMpBP7xYoOkTqUUQUnG8DNrGBEGhJC+ycQPFJqlwQtcSeRS31",
+	"bR6kg8BbL9ko83mPhXQsYSNdU9QIdFcloEGGA6n3Ui33jzlfWaodiGuulEu1n7rqotlw8axKjiB8ySZF",
+	"zgN6+Rny3sIBzcrbFgH+35rzANNOkPNgqp9Djuew2dWHuJtK4XlxrGybNjd3wtZL+uIl7b3Y7b+gTUZb",
+	"/VbYY+0+3e31N8PdJm292NoNd3tbL/rtXri1EzV7m+3+9u4LWv59ankXft6IZkp8VzqV//qXZn2X1vu/",
+	"fN3Z+vYvFdsbEdNqVyJ2eDXJ2Kla9pV4WPsK0QHQS9gtDg03kZJZo3Gi05PyvU4wT1CS6umb12Sz3d6t",
+	"7ZHAQpK8xIOlUaQ413iVmbEBoxH0HdZzpnZ+oYPkkH55z/hFNqh02ts7pRMzuyUddNEDTsdceqQE8ugM",
+	"/hSH+5Juhu1wm9XVcte3ws2d+m6v1a83o53+Zn+n94K2W/M+phyW533eztbs1y3Pp3i+8byYZ2RbbvZi",
+	"TrH10dRDSw1rxISKpz8C3lZAwFmVLFhFx2gsPAEzq1kxmo2ZlemXvgIsBTkPNZc4Oc8kSKDFL7thM9KK",
+	"khklXz1HT2qsetT9invY/UrZcVevbzd37mGtj4s6m4uR69V3V98MBTF19vNRqONWgIws3Al1/CWh5ocN",
+	"vVvivzH8YfWdgq9Qu+WXf63j/23g/5WKiEffsO2dBa4DEWYsq2Pj+u/exV2tZGrw1ru4XFu36llV67C1",
+	"m230bnJNJ5IEVgH8DW/qXJVefZ+Uzm6Z4n6nG+pRd7NXOTyavxG0nrP4jYyrVfiLUXd+KXtJiXlUniWq",
+	"9ZkS9WWZAXWzvaoGtYmOqhLXuzlHoRhNprwCUH4Woqazp0wVs3WdY/bI6HQr1+ADuPx37i6LPE1FujRM",
+	"DWIfihyhLBC3EPD7LVAFVpKFz28q6kqX6dEiwUX3qLaEcxeW6Kv/dnyNjrNU/5DHO6Z9nMb5t7jltL7I",
+	"+oBEnwBEWN/mKBWZCEVCWnvE/ndTn0xsL+K6GkkmRK3hc3THdazL7ZJNPDIU0ThBr1k4oJyzBAoKCxJT",
+	"t/brxxdj9BJMFyjHknB2IbIYmCB7ExJ0wTIMOiQYjpMsHtE02xjGX1gUkCokRBS+yJiKPgcVqoZZNiQw",
+	"XxAgs3vV9FqsR7EcCRmrsXRIDA0D9sCd+4NfMTf5lcAzLMLwNkvQG2DNDJaJo5uHchKwLxnj0C7Bvg/W",
+	"XO+vd3gQAmzQSH0eRHHKNLmlvv6rD7sZOs1xgbZe94rGiVKD/cq3ALp1Fy5LRZK8ouHluTgY9lgUsciv",
+	"eL7jb/Erna9+JRTDYQxtjOGuf/79H37l27eghmzzFirUh/6rwosAquuDaRgJCE0EZ7N7xHHgaU6smUlT",
+	"a+Jzc4wIAoNpV7njFDbZTUGJnSJD0gwuYKDd0YzL0BocyvZntjI4wXAY5m/1K+xooVYBH3jJxTVw/NlX",
+	"Sc/4oLdMohc04RScNQg2FNBDVNus/Pkd0rKeS9m/yn9uBp7PA2ghUg+tlz2FcuvcCGram80E1/vYzr3j",
+	"eHp/MEIPmpjnnnbwRDqBgiHLaEQziuPN79du34T2WBLYfYxt5PXQwUFej1g/5iyqayzXbd7zppmWCkl7",
+	"4Jvosx+NLD6I1MKDySdBBgAzFuu83/M5zXl2dPhSpOTjyX73/MCWT9u+ReVEjApgjwxa/ha9j4DkOHeG",
+	"GdZMle5/nxeM6xpjhXcxD4pfoH6awxaLj4fRrzbaU35kbikZcRALqfCJBBRL/KdGon+d5+XCY2R4bRZN",
+	"qOPsaq3qykvHHJrr6HNoqyWMiEKbsTjgVqPZaC4crn6qOd2rjho8kMOY269Y4SOCVrBHqAE2c4bijMgR",
+	"o5fSkeNTH7F4vqdga55T8eWK05xvUt04Jd+cJ6mIxiFWRrsDPMvohXriomFq6KjDbzfwe97Aq0uq1AnY",
+	"Afqh+D2MAlv5wbSEVaLgmQQHwIJBa49tbpTd+cjtxgUpCLSDi0Zkhn/nQ9LZ1ZijnUxI3+YWaiuzEOLy",
+	"CCUyS8ehUguiOibtQQ6N6BN8nSzuEb/S7G2F2/Qlq7ei9k59i25u13fZdqu+SaNWuEWb/c1e268sPqww",
+	"ujqOLZ8COTdO0NxaZdt3lRXUS4AYRKOKJeLrixQ0u5gmROlpYpxJTeQzEmm2YLmorONkLVikVnvV8U3N",
+	"dRTDOVT7phrI+MJTgi+OQPeNuV/xCE0ufvArqaT1q9bn7bo2qitKSSikcZaoxnoOcsUQak+1arWnNSfT",
+	"Ys2N3lNQqNXDlRj2+eKt/GXEwix/742CPTcrL7Uq8Q1MaFf7UNbckuQnzF1B43FeC4l2p93sNJuNZrP5",
+	"73A4slSN45tuC73KAal4FTyPGJTNP1mzmhRGSa8obiNlw1M5qHQq27Tbvv630davm/zF2/Z498u7v13t",
+	"9F5etoZ/bkY/Zu/D0y35U/8T+3kiKl7lkikLeLffpi/DFtvejpq9Tfoi3GFb/VbU7r2ku2GTKfE0ThO1",
+	"zLqxtkaUhpM6WrCFXZXMJP18d+AVclFRSUaj2oixSqeSCy6Yvx5To73aVPdo+a+75FmVYfWstOl9MmXs",
+	"Fndc8VyfgOvFMXGr7tN08oFrksLfD+wPaHg5NqjP4Yp980PNw4SZEhsQ7btFxrTPtTWNBor6pNwnB2f7",
+	"Nu56k4Ci2/zbsU/5mQrWVVnIadbcuqkzvtQ2K3nVMmOt4+ohToO4zJGtgKixm+LTqKwwuhndbq4nurWi",
+	"E7q1wP9cbimWNOQD67JKF0ol0SdccFZb6Tsd83r+JzZX/MTmok/MuWLKWlfNc6SQUj+K5/qQFn8nRnFL",
+	"3OkfjA/RpEnMOkDm+jhqj3RmHnhX3vveeMIxgeYDxwSmkno4MiyTKZlGOOzVH8+OP1glEfFc32fwz+eF",
+	"a8g1tGKb6yBUUuXpOP7Bwf9RA/i0R36Jyz/lG46zZ6GvH91WrmuoKuDvNEkmJsu5QFSOTh8Q/hHo4b2J",
+	"0xsZ/4plr6CIKnOd/IlNcppAORDX3LOrFKfIP9gX49RlbqgGl2zyLuZZUGuQ7mhUh2bp86hlTvm+88X3",
+	"zDJoesyavqLebN8K+LZY6vkoTnHjvtxp90uOeE+cU+7KqZVcTj/lTOS61OIe2i/xWVQoA5xl7DJT7vlA",
+	"7fLcuoeNi3x02hWpL8Db0OUnOJMe0Q4+BJXcmPLycnnt57bl8gN6xciEaVoXjfZJLLPpUUlIhvd8DoaK",
+	"rXC4ZBMSc9IfJ0lHs96oAx0PMWFeIoaRaioymrG6uhx7fwIpLHR4aZAu+C8x81oPELwUmkFAxx92l4Ab",
+	"zuaDwtvjkKha9OsAT2p9IMBV6xDV6z4Mq1vH7qzhPD5MCSu2goZPmYr/zKeHaRdY9mOkJ0UPSHT5+edf",
+	"N8Nm/01r/OfL7R+Hbbr7U3byQr5PX23xf7s+eDn4952LffSYKIlZ6VTsv09hiy5/45zp16Ip97GXrccv",
+	"d1dm9x3SAI+yrQuJU2iLu6ajeTLFvDcURpqwxl1hYEvBnXojFRj7UA9ZlsbhfH3Y5NpIzzjgJaniU4y/",
+	"veYRvb+xyTIEKqDjspZrhfiVDgdJz+cxB6J76PQDJDVYigWFQJpOsdVsFqkVa55L5X8iZHaRsrM/v7cp",
+	"pT5/LSJ2guSsanwkFWNI0FHvURbEM0kK4Qr7HVjihYPA8HD+JVcs9bnlTAuGMT/Fu4J8XkZUul0NgiH9",
+	"8gYfcMLSEFIDqpIxkvLGgCZZfSSSOJzUoMLPxuax8NGMHaR5mAppGiYkMWcdEpjLA6LQGt2S6pkK1KAV",
+	"twcqyziKM1/tz3RCgpQ39NfB6wPPssdfs95AiEvCrkApmboQej/mVOrPpLkeKqiARoVnSAxkhPaejjtA",
+	"gR3mSynQtLOj1u7nurr8T2yCrX6sTiT6SqnRNaGjkVt/WJaT4ILjkd7MN9UF8icoq8FbUXfA1KPKEzQy",
+	"FlNJzPfDR+48KFkbmdNf6bTaTWQQV+eh0tlR5hru+0qn1WqqceLBxlwQvT+N38d50MxzzL5dJv7z1710",
+	"Qgbtin21GvSuV7FgpAaN8Jn/0Nz6dj+CWe+91WWzbbm6ttjuoxGnybu0/cJATjp7/+aycpSKocgWMLy9",
+	"FqNYdypBKTIbZCBVnRnmWYMuF3c1EnPN/Jbf4fMgE/tOepkhg6PD3GQc8wh6wtBsKluEfckIvBCL5Htj",
+	"HiUMJA7US2A7vAZ5E7MkkrbfDzbsQFajUYypGbJBPgisQLafl5blmjV8fktBUILwJzjnp/wU3/l7w/Zb",
+	"GoZOxBRYMBMxzrSSYXiP9+fA/A3QTU/+QzOu28VeTuuG+5BK7YLg4nrNO/RETBW9eRw0BF5IVOy+C4dz",
+	"TWOBE7/c6CjYEtouvp4nLhgNB0Wl1nYxu4VWS1ZVatF1f2o+8r4B72Yk8r995fiGGLQ6mbvZZGt97l48",
+	"8OUn+jbwYR3Ui3rJgAokZ/0Xl2xiSMtI1aCG5V0RSQRXXLAM2sAYrwQngtewYaEciGtplD4IJWqvulf0",
+	"qt/MnPb5HSAP+kVdq+ZPbPKHt6ZvbguubgTm4RW1GaBSYg0edwoeb6EBtDvl1Mz1cuzoxwnLO2F+NX7+",
+	"bxtfTWhgPikaZi+ZyqgOGmdof3kEEoMgwbkvUnbF0j1NCobAEiPdU48xjr/LAYs8naxBfb5/2n1zTqxT",
+	"BUED2zoYzCi29tRsSt2TP0kdvLvmTkML3RZLpD6nHAkKlXFnefWL9JLgW0TkECneapP5FcRg1tozSWxu",
+	"l674sxDldNLStJE9RrJUWZoOB5d0vx0YxAC5UI+cKORkiWRQpYYTooVChGZ0YdHBqRyYGfs8ThNrSFt/",
+	"cThg4WXNvjckmRANn3/CWGzHMdTJycdX7w/P3h3sG4u6EML1eVXbZFj+NRqZfCld4gsckVATHqmpcLjk",
+	"SpitYK8ERMa4M3weDtRD5B4Jfq6/gtfXdbJsgC1KMT8NRIuaRigsq+d8cmReXTcUmAWF4nHLUxZn0KQk",
+	"eB7ULM2cDVNTrCmHt/xcNxXJZ++67e0dy8M3Rf2EdFfqhAHdfYhEpkApZ5YJHnhcTmRnpsutfoZiHrwM",
+	"9lZZJTXKv9YOaPOkQOkm1UGkCT5BThNzAcVhtd1s1vA7zZv33URdmmU0HKCfxioF45H6GBbBI3QJD6yJ",
+	"8afoPWSL9XS6gQ5CTNXoxdCLbmGpngnanHLcHrcMjj+ESPaeaN1g/lYT0S194UqldQv725kHTL3VjTeX",
+	"vNdJi7rdexdXHZ5bV+Ezaar79ogYxhl0mSgFQsHZbKVfa05aV1ll3KLh4j42JQH3S7l2My3xTqlzzi3a",
+	"4OxPpRNj/T5inVzAgTLJmFyVAkVdW57rexccUxqljRbkIY1iYKXaslz0EpAtGUmOunuAsbpKAsrxl+Fw",
+	"ZU15tgrnzrSmUe50M1oOajSNW6PTzHGvTGsVs+9foF7M0kveDe+jM6rzyYjVj2EschFNleSr0xPpq+cl",
+	"yLebD0bpVU5Mt8aoNUatifnWsPr7gtV741h7Clj1B97s335vceGd22SCbbV25vUCyVZhoNNekO3WzvbL",
+	"9hayp9fc9KnWDQq174QTT43oYSjxZoSM7z9fIFoelzHvqzJ7v8tzntPskVNGw4x8oBl0UTA+pSXOcyfH",
+	"db6TfMC4kyEAtSClSbbFlGNSnUry/Yz7Twf7PJ9DqWAxzVdvkJqu2AM+PcpL03RH+B96iw0JTZnPTdKi",
+	"5/ahULhvc3dtXDDPxa3lWbaQjUsScYFOWil8XqWQkzObm1vDLpujke7Owa5YSiQDd7n1S+oEMkmqupuF",
+	"R7ab/529r2tuHLnO/itdei9E+aUoUt8fNeXSzoy949mZlaVZr+3FhmgCTRElsoFFA9JqtqbKKd/4Iqlc",
+	"xfZd4lTi5MpJpZL4xqn8F5d34/0XqT7ndKNBghJEfYxGw6sZkUSj0eg+ffqc5zyPJ2mMmiRnGZB6xUUF",
+	"NYCj/ZAPswN8Xfe7mObWMnjFCFxmlXBaz5N1N5ysOxrEZw7OPEi5GizzM54Kw/RDIz+l9i6/LJWP7WIb",
+	"CMb//tNXpdVRod/6Lq2NWQVlZQmuPWESEVRYGOSF3Y32FYCEzvDdOZbwfV/U7yyA8IjYUGexBWVPZBhd",
+	"wu6Lt0DHZgwkyBq9c1u1v9RkDhMAEtRUV/sT1ge8klql+nhcuZdl+jQub6tEn4B4RzCWTr/vHtd4j4p4",
+	"7MXXr6stv/9vf/vLb3/zn9/81y+++ct//foXv/rzb/7lm7///dd/+Js//9vPv/nb/1goSnk+KRGMheK0",
+	"9WX+RST1JHfYxSyIpsQwRjnVFZvl/C6d+h/ZpGG4sLulNyIZ8izW9qDPhwq3pv0ksREEOsRG0v3QkozW",
+	"r5/WzgNhTfSAYbPjwPqOfgMYI9HDHazxtbW1jtgJwjDc3N7Z3GlviTXR7/c3eSDavV6v0+tvdjY6bd4J",
+	"g42N9XBtdXVtZ2NNbIX9jS29XvTc2+2017c3tjadQzTAWVDb13miDkylBE7rbXMxgv0zPnw6FERt0qFP",
+	"9ArQf95oxRPaqfqoWGs85q7yLdJSVBzQa0BjE9RyLABuOLenY9oOKERJRapw/aIyyB4sMZoEWfECYkVH",
+	"cQT7ADiWe9LQ7wLaxU94cMKPRddqeHKGfNg9DmCv2qKTyI1RqTpJqhzHPJIqY/UVIj15kUTkrvukpIAD",
+	"z0KsHPAsr6PEjVwprFlG3UPGw1AZVu9joVgyzBXzB3Gmd4AkV4MWkp89Yv5XHmk0h9/TzXgLu5/98We/",
+	"/fyNBWwVyouexDtFmaPOPOCqYH8vaKZIqET7PHFyjsAvVTwH3BJbj5UwDetxzuXrKEnMjUn6R7+SKGsi",
+	"AjpArXwz6gXn1KIae+ueLIlBQmE2tihjo6SIwZtsDDBhBJhPRJI5zM6xZFyee45m4zi6i3KZNUByleBN",
+	"YIFHHn0kaVSFJqSjp3oR+LoAbYHE6jvLrz5mFKrSRBU9ol31zhQZ7xPixwox3oLA2xzbUicvdcUkKLyw",
+	"ef7zLeQ/73F+8x5zVt432aZiY7SpH8dZNb7OhLtqar6gjIveUFBhtx6T94Q+VlHYXuJNaTh6KE4uBzMt",
+	"cb8vUhHuoRMIMt2eLNxNYlirCklh4ocFQ8FTxUp5IN8eZkGtxumz32R++aypP0H35wPYShDeXrMkzJNV",
+	"xagOJ0HdejCk2ryg9n5qSfaiYlFY8kp2Krf9KJxxG+lUbSMPpLi/TJ5yhbM5vSec//Oq/XnQfQaCMZg7",
+	"lXZ5ShBBGy59up5eTPtplA3ClJ+pibIpVa6bskVhXDLB02Ek0nKBAdBMYrUUHCObeMZPRZanJIJO50AZ",
+	"nxl/pEQoVmpuqcUem7r/XIJKBgeEle6t9CS1pe37KD5F7ZUoM9EPDGIAuxhr+GYY/JKhX6Laq08Nn2cW",
+	"/8hWBJ7ZcbmgsqzFACMh48kR8SQzj3sW50M9DiM9KGy9vYNycbr1Eu8LCq/p5ziOISbCiG+ml0fDbDmS",
+	"9EusccISxuouY9Bkog5OPwWdzaMMGGNMDxHhqs/HzGK8ioon/XJNkEQf4IuGC05QGAg0GYYwtBi4pm5X",
+	"72v6LZr4CcgPZek5zBveF/g6nE3UFlDjO/DhYOwzyHAwa9ira6XxfV+zxurBEJA2F+w8ubpkx6E0w3n3",
+	"uxa+vss2rUmz8kBJNK8MKGzvTAMU2hkDuC7HgtlUixlWqE3GiaQNkralxjrdFrbwJZmKsduhfkth8ibs",
+	"Ueud3t71MrN0oXYDcLbbuuA+UpUyLBpTM+tUSX0izlnj4OkLVO8yQXJMJ2A9OAbxh/1lOtXo2bVstKsC",
+	"kWZRX89F4cmiHVeudpH5RuRIX3qEVz4uLvTpJsBjHWJh9vA4TqNsMALSyarrX5B+kd+k06Q8FmmSRtqr",
+	"GA8K2SddVOzJ08MlA/zTJ0cwZ+bRlMiySB632Es4bMLFKAQCsVyocZ8Q8pIglHo5io86PgtxxwNB8RUj",
+	"cJlRd6XR5vnJW4XyOUM9BbtXHctBF5QW0BGsH5/Fssm42TsuIH0Y5SpjPXzPkK9pQP4NhVEkgYS1EUkh",
+	"WZQMeSQR4W4kdwm+W6aIUBgf0jtamS74dZQYzUhPytjhv2hAvgxyiIbholjcoeHXL1C/BbECsQnVocU3",
+	"4Zp3xgTM6JSWZsOVgyTF6LytOMncQL1XnO2HOLWKcK3hIoy1CcmuIiNiwwjkLzwX5wdiRHp3BIEwohur",
+	"7fXt5V6UscOjffQrPkWuKfw1PtKiYvGZ1D/xZOGjHTx/fMT+X0d3EP+73YTmtK+43dlZZb0oU02WSyGD",
+	"9DzJgMVGtI5bxGAmPOmD/5ZghQbayOVlp9c8G/gsVyIsmIB4khQHezWIksSQ4gAEAdwr7OWJEAk7FWnU",
+	"Pwc/6ilqYp3xcyJ3quNIas8e7LH2JKOs5UkYprJdVoYMN9y1L46ucpjdIEJEt7OVvMTu5smG8a1tA9B/",
+	"lGOwW4RyK0WSRC2yIJb96DhHA8+kEGFBG+eORpy6j4XyLtUeJ1MZP1c1xVUe+C4y245xw4Ip8x3jfYip",
+	"v+AnwJWNtf31neKpJ+4VZ71fePp2zR2IQR88fVFQbil+qj1XkYpLz84siSOZKW3MtJn3dcPK7UYrESN/",
+	"ifYY/7uYuHuEZkp3mQ7QTjhAd4Xi0XCaL4Q7bFhg6lEY97MLzVgBp5p8nGsbtDF4QeCOVIPK8pYgkuSM",
+	"wDT8PCU5q6AaQbnPtq1KMox7c2D/cjkRo2U9zbSdrTRTZh7Oj903bGssyMKpnJniAF1ucvDjFTj0XoIJ",
+	"brH9UUzgz6lZPr2A+7AqKH/go3KNyTL4dI4mLIQnIxkM89DS8AL/HVTt+fjHs9CHMBvp/vrcFgFA4BZQ",
+	"H01s1JOflaoEAGdU/Pk5FZrrKc0jqRC2Cq60k5zrnTMlRlxmUWByWCWs6lKLHQn9RE5Hdu1hPkLYCN6I",
+	"4sowtiKkNOEr2xLR/EF5UcMfcIWHe38Jn1R7xCaJph8U/BLKu/mUoDAdwFQejM/YNwQZ4ezTZ68+fHK4",
+	"/+nLEp2lrQFiDXOlSeVKiqZ6klV0WJzqLvYpVxcPQ5G6GVLQLCqlSeETs3vImJqExgf6DToDoFuEUhDr",
+	"LRPGVw0oB5rlqSzSmvA4kN0sxDV4kiCHo9MDSCrqo0iai2LLwY5QwKgi3dkT2ZmoGFnd9Yb4MhjmKjoV",
+	"NhRs24OzB90b3r052fFCjd2HwDNAkb/yFuwIeAu7OABN5hX1MaVPzUgXH3rSWxh/hfrbP/7st298iDrl",
+	"ElH2LiboqkSUjrBkEOuZBYekkRjF6XmTEQetMQQw8ysPIPqLQ4lPe1f1cNP29hITIq6GMth6gqhxenXc",
+	"bTE1GkNQouVyl0aaS4UoiLE0f8HuiFNexlKwM64sA6sIlyZJHdtTHrW8Bm6OpajqmSWWuuAOZ56h4ZjF",
+	"l3wklprGvha1HtzyrS4qNMXjD9iZ+oCFVa9d64glOVchrnxCO9s16wbhChnTKtJnTesjvBqbGe4GZynd",
+	"Tvkwn1p8OGZJbHGeNVJOud54AV+BF4IPahSnvWkaB6X0GN8FsMYjt9rBy9vt1U3jXTyilDJ+ahbiI7ti",
+	"8fPyrIUCxDYuFiVEuKgYDejSrINyL+srnTdlSv4veVG3Wvk4UehYY1ZcIYKDjwoby0UBlE8HAgKJGZyJ",
+	"oVzLGNOY6XeCITqompr95PK+4L0fY5Gfdp2q6hPJz6lzCtFDf4HqGmlrc4Ys8Nj8nkGZaC8UgrIHHx+9",
+	"Yk67qOmGP8KoKZJbcfaDI2rEk+D4MZ4GA93zuG9b01sNV0pkas+Nvlu57WEcn7BIqigUUByB9UKIIQTH",
+	"uTeMewxE2GBSDTgAYpDi/yyNskzIFtu3e5uDkjQx8oHjURX8A5H0pPZVca00neShXzrx+HRookNSNMa8",
+	"5PywxaDEkERQf/zJD1900RXsvtj/cfeDn7x6emSjHqzT3lrbWu8U5GCohdJZw7VjEHqRgho9c17SI+97",
+	"kpPIqe5EwtOsDNfbHYfr6QdGhL9B7kE2YQoyHms2LSaeceXJMzEcgrE/x2TxCIpZ6I3a7G2gn9ytFhzl",
+	"wyzSHTS89xW52HeEgP3CELp9zhU91Mtmq7satA6H4m5UxudkCO8RGcLN0xpcll2R4qy0ycyT8u9qTgaN",
+	"0qzUhq7rMN0xeUGZeJwxcToZZiviSQ1nxbGewPCJjM8cpRxbc+BJLDqAcJsCnP1k+Zi7t6cuBZo9/BI3",
+	"ID8WLXaAd6dKt4kwl8HTm927l2N3nCbGgPVX1P8uwo51a9OoxzPvsIdWM/rB1I1VWOj6FpDUDmlOv6Hd",
+	"+n6g7ueVYvdR35WOV9cxoTRjp5vQI8PSoQY8BfuAiR/FGu1Wq9NuL9mkQ2Hb9BmIFUegPWuCT4RIYCpB",
+	"uvmsKCeyxrfFDnmkSO8Kf46FTpR8MkcvPNi1WJslPFeo+W2SVibdY2qlInl859YRSCtxjR3SGM8N5ISB",
+	"3LiyfTSDeb+rlOb28j5X1laYy0VVcFpal6qmDTVm5jI/1EkNWT90d6KQVWVxQolctIIYtjFCt+CIpjnY",
+	"TSDFtnWxThIBy1D15ROOJCTvx+5JeV8ylW422lbgjvmfhUUn6UhbswuSjcabZT39DLAWehxyjXdrhM1T",
+	"PUgfdW7pHjyWyMzfmVw8AhSu8CSpCSD6GI+zlbXwYynuCiARQhTod4/jULBIefIiYIz+kU8JHQd1xOqA",
+	"jvY8SbdSLM4z7Qw6P3fMOSDDTwDLjrFpSXiYfj4cnsPPRKibsI844uee7Anr1xJGEqyX34/TQDhImDJa",
+	"xVxyaiBOE7AVcxPCrXiyckzGkSuRQaykJyJkTh/gDmcV0CJox5ORYj0xpEKwsd4tKjaK5FGeJHGaidC5",
+	"EA01lQPbYQ54mp4X7JKfpEO/yXwVvaaX6GMs0sr67h88Zw38IotToX+PXQVQ/hkneNjSHnv28dHEbYpr",
+	"Yjmk2olp+BxPTgfoOINlP3/j4xPeBOiGVWJuPImgG9aQMdPdBMpDQDMAS6UpycB9laEkvVGvoGSTnndc",
+	"/w17PtQ8RBnSWtMvYBdUxfQTp0JmrJcrlonhUKF0BvBQRJKttZkSQSxDuNFZnKpsCRgaB46kHDAXFarU",
+	"cWof/yzKggF1lFpcNQ1OBRHtJ8n9QRG5pommKAwxGACeJCUYSqcOwkY3VZs+aW11AfIFSJ+02lnfWt9e",
+	"21zfuoya757gVYqhcmCPxVZxGWLFWYZTwSp3hkSZfIuPOjMhTmDpDOPjhd2FP/3P777+x7/++vf//r9/",
+	"90/f/up33/7Dr5t/+sOvv/6rX5aSVz/75z///L+vnLYyWznlrpKTUv5qmZ5tebXFk5OF5mVjTZPUJI7W",
+	"RLix2Q7E+rbYDEXQ62xuBFu99d52h+/0+judcCcIt1b7a1vhRri2E3ZWea/T29kQYjXoB1vtTZs4MppU",
+	"NlH0GEfM/v0S1xACvG4UYGLtzAwIk2I/mUNLZoKWFEjAeogS1zGtKQxhnAOrDOHaclKJyCKhds33UYgf",
+	"T9WL8KQxDfDaa+tEFIndt6EUMRdquB2hhpnt+HRUQ2ejhGq4a3sfhQu7nVXwLao8fIMpuBnswS1sIRPg",
+	"A3MeMD2qtce8bbWGwlrU12swtm4eTblVwYbTworX3ayuioOkW1wChHTvUEJEuodwLD5HlB56qvsHz5vj",
+	"mEZWA9JI6ov83JP6+O0etLM4xrM43a34BqpnIIgtYywbBIhilWUh5AO2bmGNo1hlVjUXfuZAK2EXtwgL",
+	"7UfMCrAsYJLsiijJJuuw70cfAFjSk7XQkqwuWDI+k6CxQIfqLD4RkjUQ2Lr/5MWzl/qc/eTpj55+9PHB",
+	"00Om8t4yD4I4l9kikhJ4Eh0RPRL6Yoj6mNYR90rFzAiXtBQI5dgFSRWwVyUQpyevi+JkF4A4PVkbxVk5",
+	"4qbaDqRE1XSg575bGfL+QT2Lx78fYM+5Q/UwHarbcI3qYz6pS3PQ5zsP+nRiBqfWbNf1w64N/jQRzLeB",
+	"/iySL9XwT0/yinTRreM/nfzeFQGg19h53wOE0+p9RYDWt79masxBTfcZBCqvY0xvGgZq8993hAMtYE29",
+	"PDgRGUtzINv3JGIC7KOYxF8Z/TQJImU3jyGdwcIeCSfePIeRvvsw0rnRfVBI0pLNnQVCOmGIr4IlNVPk",
+	"KmBS1jB2+5jE3TFh5skqzKidhL34VCBfpmqySBuw8+mg0XGn1ZNvEzU6g9k1z/VAPdu5bXu/sKOzeIZF",
+	"oOwr/V+9xN5cmKffP3iOS4yN4QabsD5D5qMAJIe5jgKQNu6GXzkBKPy+xZMTzHZ4sgQ7NF6cnUgyrHbs",
+	"ENlKOIWCyIFnkFnoAQCz0EJpONpUTrgA1I/RbplOKAAlYpydG9PEglSEQmYRHyrqdWXkv17gvwlI1alh",
+	"f0/WiPufiHMYG2sQnXBGlBkrXCC7wBvPhAKqYkdo2/HL91Cu5DyWgomhgu8t5Yb4MlIZa6y315cc07uo",
+	"MMXiSdR2xG0BemKXAhvxc90XUHYOjawzkfJdLgkNkE2/JIhqZbj1phenzP+Ov4RWf6297tD7E3/EMvPH",
+	"VWh9g3Ab0xnB3IUlccUZx0EV3cwPaPBjKeDBiW8Q7r3a3sS35Jt7obAka6RC5SPQSLCTDOCZeDG8MpXx",
+	"NFOeZCzhpN8tZEhbWWcTfk17op7xSg8hH2ILalxvG6lWVtttVBqz/XkSqSRWkV7au4xnGQ8GI9CUNXbg",
+	"kXkH5oNCzVW/rpcxU3kwGINAX4antUm8df17JLObyii7D0H6+5rkmWSnndHyTdcUn0hYVAh7mrdTV2GX",
+	"n3Q/21/+KV9+3V7e6X7+1Vpzs/PG3uizzvLO55+1l3c+/6rd3HnjefrGswl/f3CeiUPUfXi3VMJx3ewf",
+	"PB+TVd4PApHQQr5AIxpsYE2FaPhtJcfwneqSO7ag4k5XNA5zLfTb0UJ3t6OHKYi+2t68q3U+tmcXlSzz",
+	"Nf+w13zJHat4cHg7zDxnqjLayPGTITcfrJCNiF7TMNS3D3gL2GT//zL+s4L/VK/JuZm6X2ZqDWMEFSIQ",
+	"ULsNRPDJOWuUjilATUj1KHtMxnZqO8bmLpb/W5xMbx5aVHtzJhnXzuY0GdeCsx5PgOXjH60vOs8R3oeo",
+	"H29Lu/VV3R6Nz+RaVvY71zainvedC0znm7daR/OVPvbcjMQEl9o1mRbSS0USpxkWg6ygKOP0tAJGyvYY",
+	"V2zltN3qIL4mWNGTM8nVgFrrKrc5DGUEfCSGj7UxBwypak3WgpKuzEfimAfnh9DSE+zQVbOA9SZw+YZ4",
+	"K7ztbBm/THyZrYA6ZbkPZmf4+HnlpjC+bB7HucxEeJ/Ly2ZMyd2XsjQjE0rzEycta9gp2qTif6JTWXLW",
+	"jpnplauHVtzNrR+zhK+zgkyn7mQNGTWn+Sp6j1aRmaXXWEd5UZd7CQEJkT7zkcni9OO0fBvWKEQtj548",
+	"Z6uQ3SB1x6Xm2GLyZBFIRLVxZGlokNbaM9mP/aZDaHH4kf4zUvunPBqC19wsKxpZR2ypkvGgtGCceuTJ",
+	"YHUVtUAhm4yKj7NpdzwptQLx2HraISVpjdnu/RjekpM1h9tX3SzhwQk/Fh9yNVi4WuuvxJfZ9HaHvCeG",
+	"N9oizrxPZPRFjhoyN9d0pB7Ho4TLcTUTMoC9OB4KrgfxNrP20yftFLcf1w6LZD+el8nXtqQ0amjXZjGj",
+	"tX3yy1wULP8i9RlDE4P5YIcNxRLUNHxs3WeFZTnKg0CIUIRLLE49SRRKBNdhjeKH3+PRUIRLezbd6sMC",
+	"9fVvse/EigfxWZJCNhSiwMQADEYg00abPqPdnyWFni9rUM9Vk1FRilBNqBgDXd89xs0fkGce8GGGtWm2",
+	"ASUE+/7TkjqF/tVyEg+jAGThGXSdOKaswL1NfQ/4KRJecYgM6zHEYrai5/uw/Sjmf/zcv2j/uNb5yIkr",
+	"8CTpnk6Q0OOb7+Zg0bqRvvF2v7Mu1jf6gRC8s7nFgYXfPGL3ROiZHJ50f/zFWtDuf6+T//Bk4wejVb7z",
+	"o+xgS32UfrAuf3L2dHvw083jJwtNssG7C6eret9LxWkU56oLn3bjtFvu1WnHDVFUTLH6QQszfPPT3vt+",
+	"2lOSn4huwJW4pkGteeormdRCuA3dRbIwZPn2jDlw7deYabjMMMx67HNDjndoBK6+gOdHzflR8xqLGH2t",
+	"blDryHlmSvt8e7T0GQ++yCPMgcI5s5EKHmTLWLS4XJxBt2CTH/JMpEss0A5Iy5NHYiiCjPCteNOedgfw",
+	"NlmcWG1XIlIwj97N06HFnFlaYt5T8TDPhCc/OfyoyeLUSO3SGao74GpQCMkOgR9UWxyKwhsDROU5qAL+",
+	"yeFHlvAvjPp9Ro2hXij4gz3rF4VWyPuAZ8Fgr7g1cj9ij5GBMNG/WFRLe54c66D+1r5tczv9lauTCe9M",
+	"EZgul6+jJInksW4MdVu76Cl2UwTNOc9ntCRZQ49QbEi9XHej6TKbCqkP+KF1Ac31SyUtVsfTOxHnLkMk",
+	"CyMFLTCeJM0JvkSEZ0aBmIZlM0NxjTBB9+Rm4wQVHL/GL7f6nnxCfnmPdVpt3NWUnvHgZ15Bs9T1B282",
+	"8DD5PKVpN7Y+xtRa9/TC038Q1WbFEWWanLw772cOGEx2Hs8fF/d6WpeuFxeZ7Itl2Y1COqgxKnFGdpA4",
+	"BUbduF9U1E3r2oQrcjO9fHYs41TYqhA7gQMTctEfq6VpvYpUN7jN4Izji5GhimQ/nn5qm1EVTW8ptymL",
+	"prrcxErNio1U15jGgjtDdSel08rnRHfN7C5s8zbnG2KNb/Y2+6u9bb7J20Gntxqshetio7/Z3upsr+6s",
+	"8fXeRrAZbont/k6bO987LY6LmoFIeTfNpdlL7GBTvyp2moXdhb8wb2JyXzHspVd2dOfRtjuJtl3uSUKb",
+	"6anZdsuvgRtlUYA6CErZ+SN+IrTN9fWcsKtsd2VlGAd8OIhVtrvd3kYOOrrnhCVFp4FKPlSTBTzJggHH",
+	"rMbyiEdDprsJZt1sl3k2mMJvjD6IdhmTRBnB+yg1SPtSK0miKlo5KgpQFBpvbNO50qlRUVP6YR0dZTm7",
+	"nAbiyjs/A67rjCHoJZLHSOL14atXB8610ajq0hcMym8ileFtsdzH8LxBCY7ekCA4KWRYag8rdypahXkk",
+	"4yzqk+l2hw/mzeQ1Bt3CwzAVSokQQTlAtNMqI/Mrrn45QYmCL7GC+d/tC0E+ql+FXRHuiWb/4BnJiFSf",
+	"akyyTR9ompZcX+8VxEWvmCBskNMPu56meQyjuHgjLFcidZ9Cf73w5vM3/xcAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

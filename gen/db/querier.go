@@ -21,6 +21,11 @@ type Querier interface {
 	// The users who were not members yet, now members with role, joined at the group event
 	// seq joined_seq (the event that adds them).
 	AddGroupMembers(ctx context.Context, arg AddGroupMembersParams) ([]string, error)
+	// Stores a NOTIFY message of the server about a change of the group (a member joined, a
+	// rename, a mute, …) as SendGroupMessage stores a member's message: the group's next
+	// message seq and event seq, the message, and its one `message` event, without the
+	// sender's membership check (the member who made the change may have just left).
+	AddGroupNotifyMessage(ctx context.Context, arg AddGroupNotifyMessageParams) (AddGroupNotifyMessageRow, error)
 	AddPresenceConnectionsOfApps(ctx context.Context, arg AddPresenceConnectionsOfAppsParams) error
 	// Deliveries a worker finished.
 	AddPushCounts(ctx context.Context, arg AddPushCountsParams) error
@@ -138,6 +143,8 @@ type Querier interface {
 	GetConversationForUpdate(ctx context.Context, arg GetConversationForUpdateParams) (GetConversationForUpdateRow, error)
 	GetFile(ctx context.Context, hash string) (File, error)
 	GetGroup(ctx context.Context, arg GetGroupParams) (GetGroupRow, error)
+	// One member as the member list shows him.
+	GetGroupMember(ctx context.Context, arg GetGroupMemberParams) (GetGroupMemberRow, error)
 	GetGroupMemberRole(ctx context.Context, arg GetGroupMemberRoleParams) (string, error)
 	// A group's members and the group event seq of their latest change, read together, for the
 	// instances' cached member sets.

@@ -66,6 +66,8 @@ var isolation = map[string]string{
 	"sendFriendRequest": attacked, "listFriendRequests": attacked, "acceptFriendRequest": attacked, "rejectFriendRequest": attacked,
 	"listBlockedUsers": attacked, "blockUser": attacked, "unblockUser": attacked,
 	"getGroup": attacked, "updateGroup": attacked, "dissolveGroup": attacked, "removeGroupMember": attacked,
+	"transferGroupOwner": attacked, "setGroupMemberRole": attacked, "muteGroupMember": attacked, "unmuteGroupMember": attacked,
+	"muteGroup": attacked, "unmuteGroup": attacked,
 	"listFriends": attacked, "deleteFriend": attacked, "markConversationRead": attacked,
 
 	"adminListImUsers": attacked, "adminListGroups": attacked, "adminListMessages": attacked, "adminListOperationLogs": attacked,

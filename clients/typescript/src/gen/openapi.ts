@@ -805,9 +805,12 @@ export interface paths {
         put?: never;
         /**
          * Add members
-         * @description A member invites users into the group; those already members are ignored. A user that
-         *     is not an account of the app gets 404; a non-member caller gets 403. Every member,
-         *     the new ones included, gets a `group.event` MEMBERS_ADDED.
+         * @description A member invites users into the group, whatever its join policy; those already members
+         *     are ignored. A user that is not an account of the app gets 404; a non-member caller
+         *     gets 403, and so does an invitation of a user who has blocked the caller, or of more
+         *     users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+         *     group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+         *     group's history a NOTIFY message, and `group.members.changed` webhooks fire.
          */
         post: operations["addGroupMembers"];
         delete?: never;
@@ -1084,7 +1087,9 @@ export interface paths {
          * @description Creates a group owned by the caller, with the caller and `memberIds` as members (the
          *     caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
          *     one; a `groupId` the app has already gets 409; a member that is not an account of the
-         *     app gets 404. Every member gets a `group.event` CREATED.
+         *     app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+         *     group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+         *     member gets a `group.event` CREATED, and `group.created` webhooks fire.
          */
         post: operations["createGroup"];
         delete?: never;
@@ -1158,12 +1163,15 @@ export interface paths {
         put?: never;
         /**
          * Ask to join a group
-         * @description The caller asks to join the group. The request is stored as PENDING until the group's owner
-         *     or an admin accepts or rejects it; they get a `group.event` WebSocket event for it.
+         * @description The caller asks to join the group; what happens follows the group's `joinPolicy`. FREE:
+         *     he is a member at once, and the answer is the request, ACCEPTED. APPROVAL: the request is
+         *     stored as PENDING until the group's owner or an admin accepts or rejects it; they get a
+         *     `group.event` JOIN_REQUESTED for it. CLOSED: 403, the group takes no join requests.
          *     The remark travels in the query string, as in the seed's example.
          *
          *     403 when the group is not public (only public groups take join requests; see `public`
-         *     in PUT /api/im/groups/{groupId}); 404 when there is no such group in the app (a dissolved
+         *     in PUT /api/im/groups/{groupId}), when it is CLOSED, or when it is full
+         *     (XUQM_IM_GROUP_MAX_MEMBERS); 404 when there is no such group in the app (a dissolved
          *     group included); 409 when the caller is already a member or already has a PENDING request
          *     for this group.
          */
@@ -1199,8 +1207,9 @@ export interface paths {
          * @description The group's owner or an admin accepts the request: the requester becomes a member (members
          *     get a `group.event`), and the request becomes ACCEPTED with `handledBy` and `handledAt` set.
          *
-         *     403 when the caller is neither the owner nor an admin; 404 when there is no such group, or
-         *     no such request for this group; 409 when the request is no longer PENDING. The seed's
+         *     403 when the caller is neither the owner nor an admin, or when the group is full; 404 when
+         *     there is no such group, or no such request for this group; 409 when the request is no
+         *     longer PENDING (handled already). The seed's
          *     placeholder id `req_001` stands for a decimal id such as `1001`.
          */
         post: operations["acceptGroupJoinRequest"];
@@ -1607,16 +1616,18 @@ export interface paths {
         get: operations["getGroup"];
         /**
          * Update a group
-         * @description The owner or an admin changes the group's name, avatar, notice or visibility; fields
-         *     left out keep their value. Other members get 403. Every member gets a `group.event`
-         *     UPDATED.
+         * @description The owner or an admin changes the group's name, avatar, notice, visibility or join
+         *     policy; fields left out keep their value. Other members get 403. Every member gets a
+         *     `group.event`: RENAMED when the name changed (the group's history then also gets a
+         *     NOTIFY message), UPDATED otherwise.
          */
         put: operations["updateGroup"];
         post?: never;
         /**
          * Dissolve a group
-         * @description The owner dissolves the group; anyone else gets 403. Every member gets a `group.event`
-         *     DISSOLVED; the group's history can no longer be read.
+         * @description The owner dissolves the group; anyone else gets 403. Every member gets a NOTIFY message
+         *     and then a `group.event` DISSOLVED on his own stream; the group's history can no longer
+         *     be read, and `group.dissolved` webhooks fire.
          */
         delete: operations["dissolveGroup"];
         options?: never;
@@ -1638,9 +1649,156 @@ export interface paths {
          * Remove a member, or leave
          * @description With another user's id, the owner (or an admin, for plain members) removes that member
          *     (`group.event` MEMBER_REMOVED); with one's own id, the caller leaves (MEMBER_LEFT). The
-         *     owner cannot leave (403): dissolve the group instead. A user who is not a member gets 404.
+         *     owner cannot leave (403): transfer the group or dissolve it instead. A user who is not a
+         *     member gets 404. The group's history gets a NOTIFY message, and `group.members.changed`
+         *     webhooks fire.
          */
         delete: operations["removeGroupMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/im/groups/{groupId}/members/{userId}/role": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A group's id.
+                 * @example group_001
+                 */
+                groupId: components["parameters"]["ImGroupIdPath"];
+                /**
+                 * @description An IM user's id.
+                 * @example user_001
+                 */
+                userId: components["parameters"]["ImUserIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Appoint or remove an admin
+         * @description The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+         *     owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+         *     over); a user who is not a member gets 404. Setting the role a member has already
+         *     changes nothing and tells nobody. Otherwise every member gets a `group.event`
+         *     ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+         *     NOTIFY message.
+         */
+        put: operations["setGroupMemberRole"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/im/groups/{groupId}/members/{userId}/mute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A group's id.
+                 * @example group_001
+                 */
+                groupId: components["parameters"]["ImGroupIdPath"];
+                /**
+                 * @description An IM user's id.
+                 * @example user_001
+                 */
+                userId: components["parameters"]["ImUserIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Mute a member
+         * @description The owner or an admin stops a member from posting to the group until `mutedUntil`
+         *     (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+         *     only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+         *     member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+         *     sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+         *     `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+         */
+        put: operations["muteGroupMember"];
+        post?: never;
+        /**
+         * Unmute a member
+         * @description Lifts a member's mute at once; who may is as for muting (403 otherwise, 404 when the
+         *     user is not a member). A member who is not muted stays so and nobody is told; otherwise
+         *     every member gets a `group.event` MEMBER_UNMUTED and the group's history a NOTIFY
+         *     message.
+         */
+        delete: operations["unmuteGroupMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/im/groups/{groupId}/mute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A group's id.
+                 * @example group_001
+                 */
+                groupId: components["parameters"]["ImGroupIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Mute the whole group
+         * @description The owner or an admin mutes the group: until it is unmuted only the owner and the
+         *     admins may post; every other member's send gets 403. Other callers get 403. A group
+         *     muted already stays so and nobody is told; otherwise every member gets a `group.event`
+         *     GROUP_MUTED and the group's history a NOTIFY message.
+         */
+        put: operations["muteGroup"];
+        post?: never;
+        /**
+         * Unmute the whole group
+         * @description The owner or an admin lets every member post again (members muted one by one stay
+         *     muted). Other callers get 403. A group that is not muted stays so and nobody is told;
+         *     otherwise every member gets a `group.event` GROUP_UNMUTED and the group's history a
+         *     NOTIFY message.
+         */
+        delete: operations["unmuteGroup"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/im/groups/{groupId}/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A group's id.
+                 * @example group_001
+                 */
+                groupId: components["parameters"]["ImGroupIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Transfer ownership
+         * @description The owner hands the group to another member, who becomes its OWNER; the old owner stays
+         *     as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+         *     admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+         *     own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+         *     roles changed also on their own streams) and the group's history a NOTIFY message.
+         */
+        post: operations["transferGroupOwner"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -3772,6 +3930,11 @@ export interface components {
             role: components["schemas"]["GroupRole"];
             /** Format: date-time */
             joinedAt: string;
+            /**
+             * Format: date-time
+             * @description Until when the member may not post; null when he is not muted (or his mute has ended).
+             */
+            mutedUntil?: string | null;
         };
         GroupMemberPage: components["schemas"]["PageMeta"] & {
             content: components["schemas"]["GroupMember"][];
@@ -3782,6 +3945,14 @@ export interface components {
         GroupMembersAdd: {
             memberIds: components["schemas"]["UserId"][];
         };
+        /**
+         * @description What a join request (POST /api/im/groups/{groupId}/join-requests, public groups only)
+         *     does: FREE joins at once, APPROVAL waits for the owner or an admin, CLOSED is refused
+         *     (403). Members may invite whatever the policy.
+         * @example APPROVAL
+         * @enum {string}
+         */
+        GroupJoinPolicy: "FREE" | "APPROVAL" | "CLOSED";
         Group: {
             groupId: components["schemas"]["GroupId"];
             name: string;
@@ -3794,7 +3965,10 @@ export interface components {
             memberCount: number;
             /** @description Listed in the public groups and search, and open to join requests. */
             public: boolean;
-            /** @description Whether the caller may ask to join (the group is public and he is not a member). */
+            joinPolicy: components["schemas"]["GroupJoinPolicy"];
+            /** @description The whole group is muted; only its owner and admins may post. */
+            mutedAll: boolean;
+            /** @description Whether the caller may ask to join (the group is public, not CLOSED, and he is not a member). */
             joinable?: boolean;
             /** Format: date-time */
             createdAt: string;
@@ -3855,6 +4029,8 @@ export interface components {
             notice?: string;
             /** @default false */
             public?: boolean;
+            /** @description Defaults to APPROVAL. */
+            joinPolicy?: components["schemas"]["GroupJoinPolicy"];
         };
         /**
          * @description The server's id of a friend or join request.
@@ -4100,6 +4276,28 @@ export interface components {
             avatarUrl?: string;
             notice?: string;
             public?: boolean;
+            joinPolicy?: components["schemas"]["GroupJoinPolicy"];
+        };
+        GroupMemberRoleChange: {
+            /**
+             * @description ADMIN appoints an admin; MEMBER removes one. OWNER changes by transfer only.
+             * @enum {string}
+             */
+            role: "ADMIN" | "MEMBER";
+        };
+        GroupMemberEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["GroupMember"];
+        };
+        GroupMemberMute: {
+            /**
+             * Format: date-time
+             * @description When the mute ends; it must be in the future.
+             */
+            mutedUntil: string;
+        };
+        GroupOwnerTransfer: {
+            /** @description The member who becomes the owner. */
+            userId: components["schemas"]["UserId"];
         };
         Friend: {
             userId: string;
@@ -7935,6 +8133,8 @@ export interface operations {
                      *         "ownerId": "user_001",
                      *         "memberCount": 3,
                      *         "public": false,
+                     *         "joinPolicy": "APPROVAL",
+                     *         "mutedAll": false,
                      *         "createdAt": "2026-04-27T09:00:00+08:00"
                      *       },
                      *       "message": "success"
@@ -8121,7 +8321,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The new request, PENDING. */
+            /** @description The new request, PENDING (ACCEPTED in a FREE group). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9290,6 +9490,288 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    setGroupMemberRole: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description A group's id.
+                 * @example group_001
+                 */
+                groupId: components["parameters"]["ImGroupIdPath"];
+                /**
+                 * @description An IM user's id.
+                 * @example user_001
+                 */
+                userId: components["parameters"]["ImUserIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "role": "ADMIN"
+                 *     }
+                 */
+                "application/json": components["schemas"]["GroupMemberRoleChange"];
+            };
+        };
+        responses: {
+            /** @description The member after the change. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 200,
+                     *       "status": "0",
+                     *       "data": {
+                     *         "userId": "user_002",
+                     *         "nickname": "Bob",
+                     *         "avatarUrl": "",
+                     *         "role": "ADMIN",
+                     *         "joinedAt": "2026-04-27T09:00:00+08:00",
+                     *         "mutedUntil": null
+                     *       },
+                     *       "message": "success"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GroupMemberEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    muteGroupMember: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description A group's id.
+                 * @example group_001
+                 */
+                groupId: components["parameters"]["ImGroupIdPath"];
+                /**
+                 * @description An IM user's id.
+                 * @example user_001
+                 */
+                userId: components["parameters"]["ImUserIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "mutedUntil": "2026-04-27T18:00:00+08:00"
+                 *     }
+                 */
+                "application/json": components["schemas"]["GroupMemberMute"];
+            };
+        };
+        responses: {
+            /** @description The member, muted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupMemberEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    unmuteGroupMember: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description A group's id.
+                 * @example group_001
+                 */
+                groupId: components["parameters"]["ImGroupIdPath"];
+                /**
+                 * @description An IM user's id.
+                 * @example user_001
+                 */
+                userId: components["parameters"]["ImUserIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The member, not muted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupMemberEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    muteGroup: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description A group's id.
+                 * @example group_001
+                 */
+                groupId: components["parameters"]["ImGroupIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The group, muted (`mutedAll` true). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    unmuteGroup: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description A group's id.
+                 * @example group_001
+                 */
+                groupId: components["parameters"]["ImGroupIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The group, not muted (`mutedAll` false). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    transferGroupOwner: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description A group's id.
+                 * @example group_001
+                 */
+                groupId: components["parameters"]["ImGroupIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "userId": "user_002"
+                 *     }
+                 */
+                "application/json": components["schemas"]["GroupOwnerTransfer"];
+            };
+        };
+        responses: {
+            /** @description The group after the change. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
