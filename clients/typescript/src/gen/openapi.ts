@@ -1559,7 +1559,8 @@ export interface paths {
          *     `{"id":"<delivery id>","event":"message.sent","appId":"ak_…","createdAt":"<RFC 3339>","data":{…}}`.
          *     `data` is the Message for message.sent, message.revoked and message.edited; the group
          *     `{groupId, name, ownerId}` for group.created and group.dissolved;
-         *     `{groupId, added:[userId…], removed:[userId…]}` for group.members.changed;
+         *     `{groupId, operatorId, added:[userId…], removed:[userId…]}` for group.members.changed (an
+         *     invitation, a joining, a leaving or a removal; `operatorId` the member who made it);
          *     `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted;
          *     `{releaseId, deployment, label, installs, failures, minReports, maxFailurePercent}` for
          *     rn.release.halted (the crash-aware rollout disabled a hot-update release).
