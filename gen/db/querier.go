@@ -168,7 +168,8 @@ type Querier interface {
 	// The app the tenant routes name by numeric id.
 	GetPushApp(ctx context.Context, id int64) (GetPushAppRow, error)
 	GetPushCredential(ctx context.Context, arg GetPushCredentialParams) (PushCredential, error)
-	GetPushSenderNickname(ctx context.Context, arg GetPushSenderNicknameParams) (string, error)
+	// The app's bsdiff patch from one launch asset to another.
+	GetRnBsdiffPatchOfApp(ctx context.Context, arg GetRnBsdiffPatchOfAppParams) (RnPatch, error)
 	GetRnBundle(ctx context.Context, id int64) (RnBundle, error)
 	GetRnBundleByVersion(ctx context.Context, arg GetRnBundleByVersionParams) (RnBundle, error)
 	GetRnDeployment(ctx context.Context, id int64) (RnDeployment, error)
@@ -177,9 +178,12 @@ type Querier interface {
 	GetRnDeploymentByName(ctx context.Context, arg GetRnDeploymentByNameParams) (RnDeployment, error)
 	// An asset of one of the app's Expo updates, by its SHA-256: what the asset route serves.
 	GetRnExpoAssetOfApp(ctx context.Context, arg GetRnExpoAssetOfAppParams) (GetRnExpoAssetOfAppRow, error)
+	// The launch asset of the app's Expo update an id names.
+	GetRnExpoLaunchOfUpdate(ctx context.Context, arg GetRnExpoLaunchOfUpdateParams) (string, error)
 	GetRnHaltPolicy(ctx context.Context, appID int64) (RnHaltPolicy, error)
 	GetRnPatch(ctx context.Context, arg GetRnPatchParams) (RnPatch, error)
-	// A release with what its patches are made from: its bundle's file and hashes.
+	// A release with what its patches are made from: its bundle's file and hashes, and the launch
+	// asset when the bundle is an Expo export.
 	GetRnPatchTarget(ctx context.Context, id int64) (GetRnPatchTargetRow, error)
 	// A release with its deployment's name and app and its bundle's hash and size.
 	GetRnRelease(ctx context.Context, id int64) (GetRnReleaseRow, error)
@@ -289,9 +293,19 @@ type Querier interface {
 	// Which of user_ids are live accounts of the app, for callers that check many at once
 	// (group members, push targets).
 	ListLiveImAccountIDs(ctx context.Context, arg ListLiveImAccountIDsParams) ([]string, error)
+	// The members of several groups at once: group i is (app_ids[i], group_ids[i]).
+	ListMembersOfGroups(ctx context.Context, arg ListMembersOfGroupsParams) ([]ListMembersOfGroupsRow, error)
 	// The messages the search indexer has not looked at: those after its cursor, in id order,
 	// and those it missed before (gap_ids), with what search finds in them.
 	ListMessagesToIndex(ctx context.Context, arg ListMessagesToIndexParams) ([]ListMessagesToIndexRow, error)
+	// The messages the offline push worker has not looked at: the first max_rows after its
+	// cursor and those it missed before (gap_ids, all below the cursor), in id order; one
+	// lookup of the primary key for all of them.
+	ListMessagesToPush(ctx context.Context, arg ListMessagesToPushParams) ([]ListMessagesToPushRow, error)
+	// Of the conversations (chat_types[i], target_ids[i]) as user_ids[i] of app_ids[i] sees them,
+	// those he muted: for a one-to-one message its recipient's target is the sender, for a group
+	// message the group.
+	ListMutesOfConversations(ctx context.Context, arg ListMutesOfConversationsParams) ([]ListMutesOfConversationsRow, error)
 	ListMyGroups(ctx context.Context, arg ListMyGroupsParams) ([]ListMyGroupsRow, error)
 	// What the check route may need: every version ever published (PUBLISHED or WITHDRAWN).
 	ListOfferableAppVersions(ctx context.Context, appID int64) ([]AppVersion, error)
@@ -309,6 +323,8 @@ type Querier interface {
 	ListPushDevicesByTokens(ctx context.Context, arg ListPushDevicesByTokensParams) ([]PushDevice, error)
 	// The active devices of the app's live accounts among user_ids.
 	ListPushDevicesOfUsers(ctx context.Context, arg ListPushDevicesOfUsersParams) ([]PushDevice, error)
+	// The nicknames of the senders (app_ids[i], user_ids[i]), a push's title.
+	ListPushSenderNicknames(ctx context.Context, arg ListPushSenderNicknamesParams) ([]ListPushSenderNicknamesRow, error)
 	// The deliveries of a job that are still to be done.
 	ListQueuedPushDeliveries(ctx context.Context, arg ListQueuedPushDeliveriesParams) ([]PushDelivery, error)
 	ListRnBundles(ctx context.Context, arg ListRnBundlesParams) ([]RnBundle, error)
@@ -324,6 +340,7 @@ type Querier interface {
 	ListRnPatches(ctx context.Context, releaseID int64) ([]RnPatch, error)
 	// A deployment's releases with their bundles, oldest first: what an update check scans.
 	ListRnReleaseHistory(ctx context.Context, deploymentID int64) ([]ListRnReleaseHistoryRow, error)
+	ListRnReleaseMetrics(ctx context.Context, arg ListRnReleaseMetricsParams) ([]ListRnReleaseMetricsRow, error)
 	ListRnReleases(ctx context.Context, arg ListRnReleasesParams) ([]ListRnReleasesRow, error)
 	// For read receipts: each sender other than the reader of the chat's messages in
 	// (after_seq, upto_seq], with his newest such message.
@@ -363,6 +380,9 @@ type Querier interface {
 	LockImAccount(ctx context.Context, arg LockImAccountParams) (ImAccount, error)
 	// The module's PUBLISHED bundles, locked for a rollback.
 	LockPublishedRnBundles(ctx context.Context, arg LockPublishedRnBundlesParams) ([]RnBundle, error)
+	// The offline push worker's position, held until the transaction ends; no row while another
+	// instance's worker holds it.
+	LockPushIMCursor(ctx context.Context) (LockPushIMCursorRow, error)
 	// Serialises the check and the insert of one bucket until the transaction ends.
 	LockRateBucket(ctx context.Context, bucket string) error
 	LockRnDeployment(ctx context.Context, id int64) (RnDeployment, error)
@@ -379,14 +399,16 @@ type Querier interface {
 	MarkAppDeleted(ctx context.Context, id int64) error
 	// A client install that launched a release and later failed on it: its success becomes a failure.
 	MarkRnExpoReportFailed(ctx context.Context, arg MarkRnExpoReportFailedParams) (int64, error)
+	MovePushIMCursor(ctx context.Context, arg MovePushIMCursorParams) error
 	MoveSearchCursor(ctx context.Context, arg MoveSearchCursorParams) error
 	MuteConversation(ctx context.Context, arg MuteConversationParams) error
 	// The created_at of the app's n-th latest push since since (n counted from 1); no row when it
 	// sent fewer. With n the limit, the app may send again once this push leaves the window.
 	// Offline pushes of IM messages are not the app's sends.
 	NthLatestPushOfApp(ctx context.Context, arg NthLatestPushOfAppParams) (time.Time, error)
-	// Of user_ids, those with a connection on an instance seen within the expiry.
-	OnlineUsers(ctx context.Context, arg OnlineUsersParams) ([]string, error)
+	// Of the users (app_ids[i], user_ids[i]), those with a connection on an instance seen within
+	// the expiry.
+	OnlineUsersOfApps(ctx context.Context, arg OnlineUsersOfAppsParams) ([]OnlineUsersOfAppsRow, error)
 	// published_at changes only when the version becomes PUBLISHED; a PUBLISHED one keeps it.
 	PublishAppVersion(ctx context.Context, arg PublishAppVersionParams) (AppVersion, error)
 	PublishRnBundle(ctx context.Context, arg PublishRnBundleParams) (RnBundle, error)
@@ -411,6 +433,8 @@ type Querier interface {
 	RnBundleExists(ctx context.Context, arg RnBundleExistsParams) (bool, error)
 	// Whether a bundle went into a deployment: CodePush and Expo clients may then download it.
 	RnBundleReleased(ctx context.Context, bundleID int64) (bool, error)
+	// What clients reported of all of a deployment's releases.
+	RnDeploymentTotals(ctx context.Context, deploymentID int64) (RnDeploymentTotalsRow, error)
 	// Whether a stored patch belongs to a release of the app: its download is public by hash.
 	RnPatchOfApp(ctx context.Context, arg RnPatchOfAppParams) (bool, error)
 	RotateRnDeploymentKey(ctx context.Context, arg RotateRnDeploymentKeyParams) (RnDeployment, error)
@@ -505,9 +529,6 @@ type Querier interface {
 	// One row per (app, nonce) until its request's timestamp plus the window: 0 rows affected
 	// means a replay.
 	UseRequestNonce(ctx context.Context, arg UseRequestNonceParams) (int64, error)
-	// Of user_ids, those who muted the conversation (chat_type, target_id): for a one-to-one
-	// message its recipient's target is the sender, for a group message the group.
-	UsersMutingConversation(ctx context.Context, arg UsersMutingConversationParams) ([]string, error)
 	WithdrawAppVersion(ctx context.Context, id int64) (AppVersion, error)
 	WithdrawRnBundle(ctx context.Context, id int64) (RnBundle, error)
 }

@@ -236,3 +236,22 @@ func TestLiveEventsHeldDuringAStuckSyncAreBounded(t *testing.T) {
 		t.Errorf("the stuck client got all %d events", len(frames))
 	}
 }
+
+// A client frame of MaxFrameBytes is served; one byte more closes the connection with 1009.
+func TestFrameOverTheLimitIsClosedWith1009(t *testing.T) {
+	const limit = 1024
+	h := startHub(t, realtime.Options{MaxFrameBytes: limit}, hubExtras{})
+	c := h.dial("one", "alice")
+	frame := func(id string, size int) []byte {
+		head := `{"type":"ping","id":"` + id + `","pad":"`
+		return []byte(head + strings.Repeat("x", size-len(head)-2) + `"}`)
+	}
+	c.sendRaw(frame("at", limit))
+	if f := c.next(); f.Type != "pong" || f.ID != "at" {
+		t.Fatalf("a frame at the limit: %s", f.raw)
+	}
+	c.sendRaw(frame("over", limit+1))
+	if code := c.closedWith(); code != websocket.StatusMessageTooBig {
+		t.Fatalf("a frame over the limit closed the connection with %d, want 1009", code)
+	}
+}
