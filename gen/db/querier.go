@@ -236,7 +236,6 @@ type Querier interface {
 	ListAppVersions(ctx context.Context, arg ListAppVersionsParams) ([]AppVersion, error)
 	// Newest first; tenant_id NULL lists every tenant's.
 	ListAuditEntries(ctx context.Context, arg ListAuditEntriesParams) ([]AuditLog, error)
-	ListBeforeSendWebhooks(ctx context.Context, appID int64) ([]ImWebhook, error)
 	// Which of user_ids have blocked blocked_id (group invitations).
 	ListBlockersAmong(ctx context.Context, arg ListBlockersAmongParams) ([]string, error)
 	ListBlocks(ctx context.Context, arg ListBlocksParams) ([]ListBlocksRow, error)
@@ -314,8 +313,6 @@ type Querier interface {
 	ListVisibleMessages(ctx context.Context, arg ListVisibleMessagesParams) ([]ListVisibleMessagesRow, error)
 	ListWebhookAttempts(ctx context.Context, arg ListWebhookAttemptsParams) ([]ImWebhookAttempt, error)
 	ListWebhooks(ctx context.Context, appID int64) ([]ImWebhook, error)
-	// The app's enabled webhooks that want event.
-	ListWebhooksFor(ctx context.Context, arg ListWebhooksForParams) ([]ImWebhook, error)
 	// Whether a token is live, without using it: a cheap look-up before any password is hashed.
 	LivePasswordReset(ctx context.Context, arg LivePasswordResetParams) (bool, error)
 	// Instances starting together create the demo app once: they take turns here.

@@ -89,9 +89,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	}
 	webhooks := webhook.New(pool, box, queue, webhook.Options{AllowPrivate: cfg.WebhookAllowPrivate, RetryBase: cfg.WebhookRetryBase, Log: log})
 	jobs.Add(queue, &webhook.Worker{S: webhooks})
+	if err := webhooks.Follow(bus); err != nil {
+		return err
+	}
+	imAccounts.Events = webhooks
 	announcer := realtime.NewAnnouncer(bus, log)
 	imOptions := im.Options{RevokeWindow: cfg.IMRevokeWindow, Location: cfg.Timezone, Log: log,
-		Hooks: []im.MessageHook{webhooks}, Notifier: webhooks, BeforeSend: webhooks, GroupMaxMembers: int32(cfg.IMGroupMaxMembers),
+		Notifier: webhooks, BeforeSend: webhooks, GroupMaxMembers: int32(cfg.IMGroupMaxMembers),
 		Announcer: announcer}
 	// Presence is shared by the instances that hold WebSockets; a message stored here goes to
 	// the devices of the recipients none of them holds.

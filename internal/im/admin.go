@@ -222,9 +222,9 @@ func (s *Service) AdminGroups(ctx context.Context, a Admin, keyword string, incl
 }
 
 // AccountsChanged records accounts imported ("account.import") or deleted ("account.delete")
-// by an administrator, which the accounts service has done, and tells the app's webhooks of
-// the accounts created (created) or deleted. The change is committed already, so a failure to
-// record it is the caller's to log.
+// by an administrator, which the accounts service has done (and queued their webhook
+// deliveries with). The change is committed already, so a failure to record it is the
+// caller's to log.
 func (s *Service) AccountsChanged(ctx context.Context, a Admin, action string, userIDs, created []string) error {
 	target, detail := "", map[string]any{}
 	if len(userIDs) == 1 {
@@ -233,14 +233,5 @@ func (s *Service) AccountsChanged(ctx context.Context, a Admin, action string, u
 		target, detail["userIds"] = "batch", userIDs
 	}
 	detail["created"] = len(created)
-	err := logAction(ctx, s.q, a, action, "ACCOUNT", target, detail)
-	if action == "account.delete" {
-		for _, id := range userIDs {
-			s.notify(ctx, a.AppID, WebhookAccountDeleted, map[string]any{"userId": id})
-		}
-	}
-	for _, id := range created {
-		s.notify(ctx, a.AppID, WebhookAccountCreated, map[string]any{"userId": id})
-	}
-	return err
+	return logAction(ctx, s.q, a, action, "ACCOUNT", target, detail)
 }

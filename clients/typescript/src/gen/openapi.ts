@@ -1548,10 +1548,23 @@ export interface paths {
          *     **Delivery.** For each event of a subscribed type the server sends, to each enabled
          *     webhook, `POST <url>` with `Content-Type: application/json` and the body
          *     `{"id":"<delivery id>","event":"message.sent","appId":"ak_…","createdAt":"<RFC 3339>","data":{…}}`.
-         *     `data` is the Message for message.sent, message.revoked and message.edited; the group
+         *     `data` is the Message for message.sent and message.edited; for message.revoked, the
+         *     Message plus `revoker: {type, id}`, who revoked it: `USER` and the user's id (the sender,
+         *     or a group's owner or admin), or an administrator as the operation log names him
+         *     (`TENANT` and the tenant account's id, `OPS` and the operator's id, `APP_SERVER` and the
+         *     app key; the Message then has `revokedByAdmin: true`); the group
          *     `{groupId, name, ownerId}` for group.created and group.dissolved;
          *     `{groupId, added:[userId…], removed:[userId…]}` for group.members.changed;
-         *     `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted.
+         *     the FriendRequest (`requestId`, `fromUserId`, `toUserId`, `remark`, `status`,
+         *     `createdAt`, `handledAt`) for friend.requested and friend.rejected;
+         *     `{userIds:[a, b], requestId}` for friend.added (a request accepted);
+         *     `{userIds:[a, b], deletedBy}` for friend.deleted;
+         *     `{userId, source}` for account.created, `source` being `LOGIN` (created by its first
+         *     IM login) or `IMPORT` (an import or a batch import, a deleted account imported again
+         *     included); `{userId}` for account.deleted.
+         *
+         *     An event and its deliveries are stored in one transaction: a delivery is queued exactly
+         *     when the change it reports is committed, and a crash between the two loses none.
          *
          *     Headers: `X-Xuqm-Event` (the event name), `X-Xuqm-Delivery` (the delivery id, the same on
          *     every retry), `X-Xuqm-Timestamp` (Unix milliseconds when the attempt was signed) and
@@ -2954,6 +2967,16 @@ export interface components {
             editedAt?: string | null;
             revoked: boolean;
             /**
+             * @description Revoked messages only: the user who revoked it (the sender, or in a group its owner
+             *     or an admin); null when an app administrator did, which revokedByAdmin says.
+             */
+            revokedBy?: string | null;
+            /**
+             * @description True when an app administrator revoked the message (POST
+             *     /api/im/admin/messages/{msgId}/revoke); the operation log names which one.
+             */
+            revokedByAdmin?: boolean;
+            /**
              * Format: int32
              * @description GROUP only; members other than the sender whose read mark is at or past this message.
              */
@@ -3835,7 +3858,7 @@ export interface components {
          * @description An IM event a webhook can subscribe to.
          * @enum {string}
          */
-        WebhookEvent: "message.sent" | "message.revoked" | "message.edited" | "group.created" | "group.dissolved" | "group.members.changed" | "friend.added" | "account.created" | "account.deleted";
+        WebhookEvent: "message.sent" | "message.revoked" | "message.edited" | "group.created" | "group.dissolved" | "group.members.changed" | "friend.requested" | "friend.added" | "friend.rejected" | "friend.deleted" | "account.created" | "account.deleted";
         /**
          * @description What a before-send webhook that does not answer in time (or fails) means for the message.
          * @default PASS
