@@ -60,6 +60,8 @@ type Querier interface {
 	CountLiveGroups(ctx context.Context) (int64, error)
 	CountMessagesSince(ctx context.Context, since time.Time) (int64, error)
 	CountMyGroups(ctx context.Context, arg CountMyGroupsParams) (int64, error)
+	// The users with a connection on an instance seen within the expiry, every app's.
+	CountOnlineUsers(ctx context.Context, expirySeconds int32) (int64, error)
 	CountOperationLogs(ctx context.Context, appID int64) (int64, error)
 	CountPendingGroupJoinRequests(ctx context.Context, arg CountPendingGroupJoinRequestsParams) (int64, error)
 	// The counters of the core tables; the other areas' counters come from their own code.

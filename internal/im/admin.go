@@ -149,12 +149,13 @@ type AdminUser struct {
 	Online    bool
 }
 
-// Presence tells which users have a live connection.
+// Presence tells which users have a live connection on any instance (presence.Tracker).
 type Presence interface {
-	Connected(appID int64, ids []string) map[string]bool
+	Online(ctx context.Context, appID int64, userIDs []string) ([]string, error)
 }
 
-// SetPresence gives the service what tells who is online (the WebSocket hub, made after it).
+// SetPresence gives the service what tells who is online: the presence shared by the
+// instances, not this instance's own connections.
 func (s *Service) SetPresence(p Presence) { s.presence = p }
 
 func containsPattern(keyword string) *string {
@@ -183,7 +184,13 @@ func (s *Service) AdminUsers(ctx context.Context, a Admin, keyword string, inclu
 	}
 	online := map[string]bool{}
 	if s.presence != nil {
-		online = s.presence.Connected(a.AppID, ids)
+		live, err := s.presence.Online(ctx, a.AppID, ids)
+		if err != nil {
+			return out, fault.Wrap(err, "load presence")
+		}
+		for _, id := range live {
+			online[id] = true
+		}
 	}
 	for _, r := range rows {
 		out.Items = append(out.Items, AdminUser{UserID: r.UserID, Nickname: r.Nickname, AvatarURL: r.AvatarUrl, CreatedAt: r.CreatedAt,

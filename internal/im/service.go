@@ -56,7 +56,7 @@ type Service struct {
 	q    *db.Queries
 	opts Options
 	now  func() time.Time
-	// presence tells the admin's user list who is online; nil: nobody.
+	// presence tells the admin's user list who is online on any instance; nil: nobody.
 	presence Presence
 
 	singles   singleQueue

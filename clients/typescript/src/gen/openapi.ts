@@ -3474,7 +3474,8 @@ export interface components {
             pushesSent: number;
             /**
              * Format: int64
-             * @description IM WebSocket connections open now on all instances.
+             * @description IM users with a live WebSocket now, on any instance (the presence the instances
+             *     share; a user with several devices counts once).
              */
             onlineConnections: number;
             /**
