@@ -4896,6 +4896,12 @@ type ListRnBundlesParams struct {
 	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
 }
 
+// DownloadRnPatchParams defines parameters for DownloadRnPatch.
+type DownloadRnPatchParams struct {
+	// IfNoneMatch ETags the client holds; a match (or `*`) gets 304.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
 // UpdateRnReleaseParams defines parameters for UpdateRnRelease.
 type UpdateRnReleaseParams struct {
 	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
@@ -7060,6 +7066,22 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/rn/list (the `ListRnBundles` operationId).
 	ListRnBundles(ctx context.Context, params *ListRnBundlesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DownloadRnPatch Download a patch of a release
+	//
+	// Public, by the patch's SHA-256; the `download_url` of a CodePush update check from a
+	// client whose `package_hash` is a known base. After each release the server builds, once
+	// and in the background, a patch against every live base (each enabled release made
+	// before it in its deployment): a CodePush diff package, that is a zip of the files the
+	// target adds or changes plus `hotcodepush.json` = `{"deletedFiles":[…]}` naming the base's
+	// files it no longer has, which the client applies by copying its package, deleting those
+	// files and unzipping the patch over it, then checks against the answer's `package_hash`
+	// (the target's). A patch no smaller than the whole bundle is not kept; a client on any
+	// other base gets the whole bundle. `ETag` is `"<sha256>"`, cacheable forever; a hash that
+	// names no patch of the app gets 404.
+	//
+	// Corresponds with GET /api/v1/rn/patches/{appId}/{sha256} (the `DownloadRnPatch` operationId).
+	DownloadRnPatch(ctx context.Context, appId AppKey, sha256 string, params *DownloadRnPatchParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// UpdateRnReleaseWithBody Change a release
 	//
 	// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
@@ -7450,7 +7472,9 @@ type ClientInterface interface {
 	//
 	// Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
 	// Selection as described at the top of this file. `download_url` is the bundle's absolute
-	// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+	// URL, or, when `package_hash` names a live base of the release offered, the URL of the
+	// diff package from that base (see downloadRnPatch; `package_size` is then the patch's);
+	// `package_hash` the CodePush package hash the client checks after unzipping;
 	// `target_binary_range` the release's range (or, on update_app_version, the newest enabled
 	// release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
 	// service 403.
@@ -10582,6 +10606,32 @@ func (c *Client) ListRnBundles(ctx context.Context, params *ListRnBundlesParams,
 	return c.Client.Do(req)
 }
 
+// DownloadRnPatch Download a patch of a release
+//
+// Public, by the patch's SHA-256; the `download_url` of a CodePush update check from a
+// client whose `package_hash` is a known base. After each release the server builds, once
+// and in the background, a patch against every live base (each enabled release made
+// before it in its deployment): a CodePush diff package, that is a zip of the files the
+// target adds or changes plus `hotcodepush.json` = `{"deletedFiles":[…]}` naming the base's
+// files it no longer has, which the client applies by copying its package, deleting those
+// files and unzipping the patch over it, then checks against the answer's `package_hash`
+// (the target's). A patch no smaller than the whole bundle is not kept; a client on any
+// other base gets the whole bundle. `ETag` is `"<sha256>"`, cacheable forever; a hash that
+// names no patch of the app gets 404.
+//
+// Corresponds with GET /api/v1/rn/patches/{appId}/{sha256} (the `DownloadRnPatch` operationId).
+func (c *Client) DownloadRnPatch(ctx context.Context, appId AppKey, sha256 string, params *DownloadRnPatchParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadRnPatchRequest(c.Server, appId, sha256, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // UpdateRnReleaseWithBody Change a release
 //
 // Changes the fields given: `disabled` (a disabled release is never offered; enabling a
@@ -11262,7 +11312,9 @@ func (c *Client) CodePushReportDownload(ctx context.Context, body CodePushReport
 //
 // Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
 // Selection as described at the top of this file. `download_url` is the bundle's absolute
-// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+// URL, or, when `package_hash` names a live base of the release offered, the URL of the
+// diff package from that base (see downloadRnPatch; `package_size` is then the patch's);
+// `package_hash` the CodePush package hash the client checks after unzipping;
 // `target_binary_range` the release's range (or, on update_app_version, the newest enabled
 // release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
 // service 403.
@@ -18789,6 +18841,62 @@ func NewListRnBundlesRequest(server string, params *ListRnBundlesParams) (*http.
 	return req, nil
 }
 
+// NewDownloadRnPatchRequest constructs an http.Request for the DownloadRnPatch method
+func NewDownloadRnPatchRequest(server string, appId AppKey, sha256 string, params *DownloadRnPatchParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appId", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "sha256", sha256, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/patches/%s/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewUpdateRnReleaseRequest calls the generic UpdateRnRelease builder with application/json body
 func NewUpdateRnReleaseRequest(server string, id int64, params *UpdateRnReleaseParams, body UpdateRnReleaseJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -22246,6 +22354,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/rn/list (the `ListRnBundles` operationId).
 	ListRnBundlesWithResponse(ctx context.Context, params *ListRnBundlesParams, reqEditors ...RequestEditorFn) (*ListRnBundlesResponse, error)
 
+	// DownloadRnPatchWithResponse Download a patch of a release
+	//
+	// Public, by the patch's SHA-256; the `download_url` of a CodePush update check from a
+	// client whose `package_hash` is a known base. After each release the server builds, once
+	// and in the background, a patch against every live base (each enabled release made
+	// before it in its deployment): a CodePush diff package, that is a zip of the files the
+	// target adds or changes plus `hotcodepush.json` = `{"deletedFiles":[…]}` naming the base's
+	// files it no longer has, which the client applies by copying its package, deleting those
+	// files and unzipping the patch over it, then checks against the answer's `package_hash`
+	// (the target's). A patch no smaller than the whole bundle is not kept; a client on any
+	// other base gets the whole bundle. `ETag` is `"<sha256>"`, cacheable forever; a hash that
+	// names no patch of the app gets 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/patches/{appId}/{sha256} (the `DownloadRnPatch` operationId).
+	DownloadRnPatchWithResponse(ctx context.Context, appId AppKey, sha256 string, params *DownloadRnPatchParams, reqEditors ...RequestEditorFn) (*DownloadRnPatchResponse, error)
+
 	// UpdateRnReleaseWithBodyWithResponse Change a release
 	//
 	// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
@@ -22650,7 +22776,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
 	// Selection as described at the top of this file. `download_url` is the bundle's absolute
-	// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+	// URL, or, when `package_hash` names a live base of the release offered, the URL of the
+	// diff package from that base (see downloadRnPatch; `package_size` is then the patch's);
+	// `package_hash` the CodePush package hash the client checks after unzipping;
 	// `target_binary_range` the release's range (or, on update_app_version, the newest enabled
 	// release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
 	// service 403.
@@ -31246,6 +31374,101 @@ func (r ListRnBundlesResponse) ContentType() string {
 	return ""
 }
 
+// DownloadRnPatchResponse200Headers the declared response headers of an HTTP 200 response for DownloadRnPatch
+type DownloadRnPatchResponse200Headers struct {
+	CacheControl        *string
+	ContentLength       int64
+	ETag                string
+	XContentSHA256      string
+	XContentTypeOptions string
+}
+
+// DownloadRnPatchResponse304Headers the declared response headers of an HTTP 304 response for DownloadRnPatch
+type DownloadRnPatchResponse304Headers struct {
+	CacheControl *string
+	ETag         string
+}
+
+// DownloadRnPatchResponse429Headers the declared response headers of an HTTP 429 response for DownloadRnPatch
+type DownloadRnPatchResponse429Headers struct {
+	RetryAfter *int
+}
+
+type DownloadRnPatchResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DownloadRnPatchResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *DownloadRnPatchResponse304Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DownloadRnPatchResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DownloadRnPatchResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DownloadRnPatchResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DownloadRnPatchResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DownloadRnPatchResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DownloadRnPatchResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadRnPatchResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadRnPatchResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadRnPatchResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadRnPatchResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type UpdateRnReleaseResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -35660,6 +35883,30 @@ func (c *ClientWithResponses) ListRnBundlesWithResponse(ctx context.Context, par
 	return ParseListRnBundlesResponse(rsp)
 }
 
+// DownloadRnPatchWithResponse Download a patch of a release
+//
+// Public, by the patch's SHA-256; the `download_url` of a CodePush update check from a
+// client whose `package_hash` is a known base. After each release the server builds, once
+// and in the background, a patch against every live base (each enabled release made
+// before it in its deployment): a CodePush diff package, that is a zip of the files the
+// target adds or changes plus `hotcodepush.json` = `{"deletedFiles":[…]}` naming the base's
+// files it no longer has, which the client applies by copying its package, deleting those
+// files and unzipping the patch over it, then checks against the answer's `package_hash`
+// (the target's). A patch no smaller than the whole bundle is not kept; a client on any
+// other base gets the whole bundle. `ETag` is `"<sha256>"`, cacheable forever; a hash that
+// names no patch of the app gets 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/patches/{appId}/{sha256} (the `DownloadRnPatch` operationId).
+func (c *ClientWithResponses) DownloadRnPatchWithResponse(ctx context.Context, appId AppKey, sha256 string, params *DownloadRnPatchParams, reqEditors ...RequestEditorFn) (*DownloadRnPatchResponse, error) {
+	rsp, err := c.DownloadRnPatch(ctx, appId, sha256, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadRnPatchResponse(rsp)
+}
+
 // UpdateRnReleaseWithBodyWithResponse Change a release
 //
 // Changes the fields given: `disabled` (a disabled release is never offered; enabling a
@@ -36238,7 +36485,9 @@ func (c *ClientWithResponses) CodePushReportDownloadWithResponse(ctx context.Con
 //
 // Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
 // Selection as described at the top of this file. `download_url` is the bundle's absolute
-// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+// URL, or, when `package_hash` names a live base of the release offered, the URL of the
+// diff package from that base (see downloadRnPatch; `package_size` is then the patch's);
+// `package_hash` the CodePush package hash the client checks after unzipping;
 // `target_binary_range` the release's range (or, on update_app_version, the newest enabled
 // release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
 // service 403.
@@ -43669,6 +43918,131 @@ func ParseListRnBundlesResponse(rsp *http.Response) (*ListRnBundlesResponse, err
 	return response, nil
 }
 
+// ParseDownloadRnPatchResponse parses an HTTP response from a DownloadRnPatchWithResponse call
+func ParseDownloadRnPatchResponse(rsp *http.Response) (*DownloadRnPatchResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadRnPatchResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DownloadRnPatchResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("X-Content-SHA256"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-SHA256", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentSHA256 = value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers DownloadRnPatchResponse304Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 429:
+		var headers DownloadRnPatchResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseUpdateRnReleaseResponse parses an HTTP response from a UpdateRnReleaseWithResponse call
 func ParseUpdateRnReleaseResponse(rsp *http.Response) (*UpdateRnReleaseResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -45551,6 +45925,9 @@ type ServerInterface interface {
 	// ListRnBundles List an app's React Native bundles
 	// (GET /api/v1/rn/list)
 	ListRnBundles(w http.ResponseWriter, r *http.Request, params ListRnBundlesParams)
+	// DownloadRnPatch Download a patch of a release
+	// (GET /api/v1/rn/patches/{appId}/{sha256})
+	DownloadRnPatch(w http.ResponseWriter, r *http.Request, appId AppKey, sha256 string, params DownloadRnPatchParams)
 	// UpdateRnRelease Change a release
 	// (PATCH /api/v1/rn/releases/{id})
 	UpdateRnRelease(w http.ResponseWriter, r *http.Request, id int64, params UpdateRnReleaseParams)
@@ -46250,6 +46627,12 @@ func (_ Unimplemented) SetRnHaltPolicy(w http.ResponseWriter, r *http.Request, p
 // ListRnBundles List an app's React Native bundles
 // (GET /api/v1/rn/list)
 func (_ Unimplemented) ListRnBundles(w http.ResponseWriter, r *http.Request, params ListRnBundlesParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// DownloadRnPatch Download a patch of a release
+// (GET /api/v1/rn/patches/{appId}/{sha256})
+func (_ Unimplemented) DownloadRnPatch(w http.ResponseWriter, r *http.Request, appId AppKey, sha256 string, params DownloadRnPatchParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -52550,6 +52933,65 @@ func (siw *ServerInterfaceWrapper) ListRnBundles(w http.ResponseWriter, r *http.
 	handler.ServeHTTP(w, r)
 }
 
+// DownloadRnPatch operation middleware
+func (siw *ServerInterfaceWrapper) DownloadRnPatch(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "appId" -------------
+	var appId AppKey
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appId", chi.URLParam(r, "appId"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "sha256" -------------
+	var sha256 string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "sha256", chi.URLParam(r, "sha256"), &sha256, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "sha256", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DownloadRnPatchParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-None-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-None-Match", Err: err})
+			return
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DownloadRnPatch(w, r, appId, sha256, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // UpdateRnRelease operation middleware
 func (siw *ServerInterfaceWrapper) UpdateRnRelease(w http.ResponseWriter, r *http.Request) {
 
@@ -54542,6 +54984,9 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Put(options.BaseURL+"/api/v1/rn/halt-policy", wrapper.SetRnHaltPolicy)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/patches/{appId}/{sha256}", wrapper.DownloadRnPatch)
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/v0.1/public/codepush/update_check", wrapper.CodePushUpdateCheck)
@@ -65510,6 +65955,143 @@ func (response ListRnBundles500JSONResponse) VisitListRnBundlesResponse(w http.R
 	return err
 }
 
+type DownloadRnPatchRequestObject struct {
+	AppId  AppKey `json:"appId"`
+	Sha256 string `json:"sha256"`
+	Params DownloadRnPatchParams
+}
+
+type DownloadRnPatchResponseObject interface {
+	VisitDownloadRnPatchResponse(w http.ResponseWriter) error
+}
+
+type DownloadRnPatch200ResponseHeaders struct {
+	CacheControl        *string
+	ContentLength       int64
+	ETag                string
+	XContentSHA256      string
+	XContentTypeOptions string
+}
+
+type DownloadRnPatch200ApplicationoctetStreamResponse struct {
+	Body          io.Reader
+	Headers       DownloadRnPatch200ResponseHeaders
+	ContentLength int64
+}
+
+func (response DownloadRnPatch200ApplicationoctetStreamResponse) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("X-Content-SHA256", fmt.Sprint(response.Headers.XContentSHA256))
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadRnPatch304ResponseHeaders struct {
+	CacheControl *string
+	ETag         string
+}
+
+type DownloadRnPatch304Response struct {
+	Headers DownloadRnPatch304ResponseHeaders
+}
+
+func (response DownloadRnPatch304Response) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(304)
+	return nil
+}
+
+type DownloadRnPatch400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DownloadRnPatch400JSONResponse) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnPatch403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DownloadRnPatch403JSONResponse) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnPatch404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DownloadRnPatch404JSONResponse) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnPatch429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DownloadRnPatch429JSONResponse) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnPatch500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DownloadRnPatch500JSONResponse) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateRnReleaseRequestObject struct {
 	Id     int64 `json:"id"`
 	Params UpdateRnReleaseParams
@@ -68037,6 +68619,9 @@ type StrictServerInterface interface {
 	// ListRnBundles List an app's React Native bundles
 	// (GET /api/v1/rn/list)
 	ListRnBundles(ctx context.Context, request ListRnBundlesRequestObject) (ListRnBundlesResponseObject, error)
+	// DownloadRnPatch Download a patch of a release
+	// (GET /api/v1/rn/patches/{appId}/{sha256})
+	DownloadRnPatch(ctx context.Context, request DownloadRnPatchRequestObject) (DownloadRnPatchResponseObject, error)
 	// UpdateRnRelease Change a release
 	// (PATCH /api/v1/rn/releases/{id})
 	UpdateRnRelease(ctx context.Context, request UpdateRnReleaseRequestObject) (UpdateRnReleaseResponseObject, error)
@@ -71166,6 +71751,34 @@ func (sh *strictHandler) ListRnBundles(w http.ResponseWriter, r *http.Request, p
 	}
 }
 
+// DownloadRnPatch operation middleware
+func (sh *strictHandler) DownloadRnPatch(w http.ResponseWriter, r *http.Request, appId AppKey, sha256 string, params DownloadRnPatchParams) {
+	var request DownloadRnPatchRequestObject
+
+	request.AppId = appId
+	request.Sha256 = sha256
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DownloadRnPatch(ctx, request.(DownloadRnPatchRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DownloadRnPatch")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DownloadRnPatchResponseObject); ok {
+		if err := validResponse.VisitDownloadRnPatchResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // UpdateRnRelease operation middleware
 func (sh *strictHandler) UpdateRnRelease(w http.ResponseWriter, r *http.Request, id int64, params UpdateRnReleaseParams) {
 	var request UpdateRnReleaseRequestObject
@@ -72183,431 +72796,441 @@ var swaggerSpec = []string{
 	"Rb2XW5/etG8+vUbn3fOOfhLUXCyQ7p86kTKonhFJXHmajLvtWGMejntNJ+znBNI09QLMSzvqLcXXoPVZ",
 	"n8Udgas2/oRat18oXwjdJk79YEzMbIY8GhJXctPfOwiUam4b9Db29vos5fPaMrgbJ+EAWtte7tuxYRL0",
 	"DzU1WMHUrn45b//45eVfbzo9tGVbAddrrcO9g/1aTe+Zg+q1GjqnL7dPEEa+Em5CDbDuzVpv9hmUqDeY",
-	"R5XWFfz/7P1dcxvJmieGf5X8I+YfAnoKIAC+SASjY5YS2RK7RYmHpLp7pqtHlahKEHVYyERXFgjhyIo4",
-	"jg1HrB12+Mbes3fedewe+2rX4be5WYcv5puc2DM78y0c+TyZWVlA4YUUSVFqnIvTIlCoyszKfF5/z+/J",
-	"ykkm1CJ8EyfsFlTUPLfEnuuNnkgHdaOCclE/TNWoshjVm5pJOQRafbPnviVYZXx9XRaKAZP6bTYqXqVn",
-	"WpV3oQl03kUcOT0qRbfkJ3zuz/Yq0f0tC+/Ne3HOTKWDRasbvx2yi4pXUeIBWI3a4RZrRY+7m3Q73GFP",
-	"ek3a6rbDzWiLbfd2mo9bT9q7m3Srux3uRI/Zk94ubXZbYTvaZFu9bbqTIz3g7o3fDtXNsdvm1pN2a3O6",
-	"W69aj0bErhrvRr/EfBDzRigGuWD/6PHcoj2gNvAR74mlhKUoruGsVIHOIbWye5gyyaAB/dpXui0jA/QV",
-	"mBjeEm4Q9XTdFd8xKPBIFg2K9+o8fFhYKqFfsxaWNuxVUAVGKdFMq3dSdU+tCDOW1dGW0O2IjDjtInhh",
-	"TIEQn0e1BjkZdZM4RNH05vSl1k2Y7y0YLeAs2eWDoowu83lIwz4yD8IPq8Ez6KGtBpyKpEOGcH+PDOi7",
-	"Or1gX2+2tjd3ms2mR+LBYJQpdyWomcTf4Tm9AHUW+BV/1GxuhmrF4F/MrwR7yqQIjnr1V4Kz+jHNwn6g",
-	"NB1oigwY3oKvghrqks3mlk0DUdIV0QTSea85WlwkBZ7ranCq/tvBFf+6WW8125vQOQb+bjXbW/X8z/p2",
-	"q23u327u6LAnIYF5P3AzNU59e+yHmtE0gxAZenaMR0bd7ehMUuH3ejDkqw1cA+jWD2ugDCxC9gtZL6nW",
-	"nSb4QKDCxmSTAdLkfWtQdrSbTZ3YNA89iOVQyBjppUz3l0wrLbQkEA6iHWW0gfTWQ39bajNWDa96+s0z",
-	"stPe2cl13FcBDJULXt8/e3Z0BDeVaOlpG8aaG9ieHli9swY5UiYGLHHMk5izALMIYNRPhhAy6KZirGxM",
-	"7J1nXnk64lxjagekCnpDEk0R2KecnH3/3FP3paMoFh65iiMmPHJy8I1HhokyMjP2Lqvt6Wya/uFkyDzy",
-	"4vz4pQe/Jz8evwTj91t6Rc/gJKtbGkZzD18GCWiW0bAPTYc8yJGg/QfcTrCI6kACohhezCE8EhbfnDdY",
-	"j+DHuisH6q9BcMgO4QJEgoYWO9vxTEu0+olI4nDSIZLyqCve7RFtn9VlGpJHyrB75ERDcFRGDJl+hSMO",
-	"6yWhpPjCEjvunxw9kkSk8QVgecuKqW5kpKkfvVD2wwokzAfaJAZU5wrXP51kDI7aKhcf9ZS4AWmzSkDj",
-	"q42viibiKsbcPPl93TuVmg756Ve2ZZ/RCF7Be12Aj0JHzuqj/WRMJ1LLPrBLi8aka+IwPhootQfXOqao",
-	"M8eCYph9WrCKplCDyB9a8oxZkVbyJCNKjFjojjI8z4uFAUgr5yyTKggHVK0skcq1C/aIEXpf+5U//f6P",
-	"fiX/5Kuv35x/U3/y6BFUuFvpjMftEYqA4gyHVClsNei/reKo/4t8ADXnWaW7yqzGS8Yvsv7sQjyF4234",
-	"v8y+fiRRWy5833Yrxjzb2ap4lUHM44HaA007kphn7IKlhaFMSaT5m26RpFo8tNl1UGZFyTYotTEW39t5",
-	"H37lp2Z9l9Z7P7/f2frgV/6i9BXkIvvsxX57e6ckivRiv97e3jHi1FHVMSeJGLO0HlKlAdg7UmW/jExH",
-	"PTXq2tzd4o5t2chcZTL/hRgls5oc0FeXSQL18HZz50GLzSkrUb+btQhdi9BPL0LRcJl9JWisoUgDEx1l",
-	"Wh0/Saj5oMSrWFXm4SOUbPn5L+v4nw38z18sXL211F9L/Q9eZRMDQCW8ABD7fiRJKIYTUi14+DXAnyNx",
-	"wB7hwp4sRwrfh1z8ZNvpw71B5HZuEgveau3MwyBCqQso0LIQiKNUSRXCuOhv1txIausamMU0FelSzOIq",
-	"w5neXSsJ3q8+Wq76/lcLpOmHBwQC0e62jnqS7gQChRDtn4mA4lKWn3u9yOT5ocZ4OGFSMhajJCJSvZuq",
-	"WlRPx1/UQfRA0dc8G+6BbCnG+KYDhGORXkpCERH3/PC8LEjxgt0wlXSXUYpVAg/lmaZH0iztPIm5tlt/",
-	"3XbrWfy7glujzA54gV+Q2+9aOuVnJStNpzxYS2BtWN6VYfkrtSdLNDKVfcTfWEXk8HGQqtYmntGnmB55",
-	"cbh/YJ3fmkv1XHzCK4FbsU8lOszwOHNT/UO0cabIzy3ineWDqO2RlGXpRGPgnRokU/o09VqdK8qq57Fa",
-	"KhNkTOOs9PXlou1DblWVNxdlqUHku9NbYFTtT2nu3LZRthUq11XSyxtZfzTocqhvWpBoRi5rGdIEK9V7",
-	"QA8v44hBtvSdEiDBOPj7PwT9IAfQUjlkYUbAcgJkjoaf+ZxxQPNEnZwo2zZ9wNuiifYOO/vWGVT0gdTV",
-	"tX9EGXkGX6SnoA7ugGFVSi9+B13XMzU0dSN1V5lnrWi+twy2adPIwQHpizEOdED5BB6FmDvs5d4TaUdN",
-	"F6FsfSwCZDTsE6DBRwZ7Xc/P2TsYws6WR1rtJx5pq4Pf3t7xfL7dasMtWs32FqnSQqK21Wz+/R82m02k",
-	"OU6vGBb8tdpP/v4P6ndd8a7WIGfqjRiSgFGSkQjo0DgCAjVGWVc7snc0zGAuDXImRmnIZId8e3L43CMn",
-	"r5575PnRN6SK2dqeOsw1BFf9wLonmPC3W0WN6eTV8zwLK+F25mNlOKt7AXIZM/8kSymXQ6qkZw0Tj+rJ",
-	"mCkdx5I1yKFaPzU6dRtoNQqdQ9QQ1NaBNweYtpy6G1CQuDYWGAeQCNgWR2izadgYpHEBfHb+4s3xU0Cf",
-	"nRz9ePjyjFTHcZT1yd//gfRZfNHPPGNOkK0m/q+myzx7yBUEG3yr2TQkDQCaY6GIANFnhxLFA8alUmwY",
-	"8jPHCI9sg+AZ1uTmtkeqz2ETQiE0XA6Za43rxiuzdMRDqot+QpGmI7U+GiSw3SD7ekNT0mNjom1XgHHC",
-	"KPEcqdXds3U7dk2VNFNjjVOSjVIEOiLqA14FADigBe/HYTj2fL4Qv6HjkGP8653+2qq43CaGow17AKti",
-	"C0rbgXsYlEfD5y/jSzRyoPg6lx00TSfL0+YLstZWEH2cY1gUvz/A5tQGGkhETobxO5ZI71rihmy32h6I",
-	"GqWsYnVrAE/kcLlxQYnpM6Dhe64pv9lWpjx9h6a8uqNj2bfKLPvpOb1g2LvjHibVv8NJ3S4UwMFCXju1",
-	"Zft93AoEwB6KT2DoPqAUyso29xJhdUN7HFMm71ve1od3+T+X+3rrUP0duVaf/jU7zthqgXdYxC6NToxU",
-	"AvngeBEFvw04MHoY9VazuaLJyI3d5zjun95XoHRFa408iG9KJIxNrQQpCL/8kvyR4w4pvb4Y0f/gVTIM",
-	"Up+AhihOIfdO1ASUQVJq5C2eTlkqwt601W42m+92m82mVlF7rtWgDENtrWqkoUEP9uykjBmpfz89v9vL",
-	"WezP8cODceCBoyJGGXhXrUYDVBxQCiVKMDIsGMpZuwqLiv4EDB8da2UF3SxttL0KeFyOhkORZiw6ZlFM",
-	"IST3cBIa+44nhCxGuFaLMd3xYMOy+MQDNbsVCGTz6iVTmIZlSVAmZVxZcKIklKL2Yo6kBIZOILZMcnHm",
-	"IzQzERdqazTIPsfaTmUhW8ID9CKau3vqGWiegSWNQ1YWGbaZBvY26HSp+zvZOwDBn2ElcPgjdXtqQjkb",
-	"kyp2ne2O8pmBQNFccjUPuQ+Aqa8vxiV3xCqYLg0vyyzyIxju0SCn5P+Ioh9vlcvP4wGTGR0MV7z+lXLA",
-	"lhQULUmp8ji81GbuPtTdO9X46h9vm81rZETtYuHa3XdvW/v4pR2rzQbA/fTFlbHcF+np7bcs8N5XxFA6",
-	"f9Hh8Cy+4DQbpaykABdFCjQ4mqE2jQd1ZKBfJEE3QDYtl6NWVklSHQ0lS7Oadi9bzaZ5uNQxqDhjA8Di",
-	"q63MIiK4jTlC4CplqJqUExKoi2XgmQCPSCOIJ/OsQ56dHu6fHx54BDvAH2guL0kS1svA1rpkbIixFp+D",
-	"cQKZw8PT09enlvBPy/EqhM81/zBy7hxFutAiG8ch6zjFFvnga9AWc4kw9shiYUyqeip4N2Wmo+KxXDUD",
-	"UBEQfoPTjFFbiJZhCQAmlkzcbAWBLZ/Cm/0CxfZP70uF9OynbXhKLjxhq11biENQ4wh/2lIW7yDm5k/r",
-	"YNA0pZN7qwDFrQfPx6QHOOB6ej+9d+xw7KQDAZuKPkVzdNy8X+mdW/IrXF7dLr3Suc0GylMvAbbyIq32",
-	"mtv4/RCa27LBujjzYSkpoyMwudTVwmlFZSUZTVFNlSbYdHi9irSRLCIDml5KaFYokFQxdRKaDfJNDJnH",
-	"vGe0GRuyJWjdADTO2kCEqkwac0mCSzYBPmhSfdaPOZOYYXlJMw1eITSJL5lHQipZPeaScRln8RXbI8H/",
-	"Xye83gY+V24vIl5yMoDaNO1DnOpkgFEnykfeIwF7l6UU6WvAI8E2830GiZvXSoV28oSVnQ6xs0F1A7oO",
-	"6FO5zpcAUE95MzY7oGfrgf/KTaIs8zBb153ouzfIQVFFol+vVBtUvpazVKqXmiusu9ZVR4PvcDKnRkKv",
-	"8KMTulrV2ln8O3Y3/Dv2xz+9r9ArmtH0DRTfV7yF7otLJvazWlkllpumjL/d9CqZyGhymLCBmgsqM/WJ",
-	"mrG8I3GOB1U9YVkQBqtAco7fLpPaSmISN+7NBfzdy+qHwoKtDphdxIK4nSNo3+P++YAyVp3oWWmLJ126",
-	"ZPsNcpTJnIArp9k3eVLbh0EMGSc/sO6ZCC+ZZjmkPg8u4/CSRQEmzkk1ZVQKTjTR8duDw5eHynzGxvsp",
-	"I2EiJIuAvSVh9EqXzl+kYjQEAl74F0RsgJ8GubqkSK6gmb4arN7bmi/MeB+QypVxBMCQWGYinTTIS3Fx",
-	"AUlQ7pjlPq9uNTdrDj0jHQ51kAfXRstd6PCtozHaazDMa7ZDd8F9wFChFvh4QzVVvbqWcK3okcAs9NDK",
-	"mcbU9Z9LOOeOIiRLaXa1EluzgN2yDYjr6kRjy00/bz5+apgKwHpAuHiSU1L18qYcyG/VKMMW3NK+vwv1",
-	"7qr0Ffl0aDeseMYLLPLyPT5v7k7x8oGtWOm8/1BuL6D7tvQupWHRW7cPlvbIwF2wPp+LCHQKJ+85dMLQ",
-	"vMt6+aYNgeueiaPBG9gNJzRDXMZwVNoHAxlSkGU/SWAEyk3Ro9jLEx4mh+keZeSx22pu5hC3WsPn38yN",
-	"ABIIABaco5QNExpOhdCUGwNRuXKWM3UcblNc3DAzcWOxYI57JYSdUTlTr6FP40rZ+b/+CcUFerCpDaMm",
-	"8g4bSK20jgbdBVXXFDMXtJURnBXP+XXcjg2kyp0b6PnBacXiclpO9TjR0Qvs6ZEeRbM2ATTpyXcVPvXO",
-	"4w9TYvMOqHpx9fRxvH31DPdfml4EPqy1jl755ByIIlIBXuOiY6PM5Q10dhcWHWB0Ey/0lMcJ2HgInjhx",
-	"TBNVget0oBCccBvflGTMkkT9F8KcPocivQY5MD618byVa25Vs+7lE2h+Lnvx12p7lqKAoZf2y1hmz3Fu",
-	"D9ZJve244fLrdOiyBN68n0hBklhmeYjDBkKQ7c5+vp8FRLKsNg/qO/2mypG/PZpIZjNfXSESRnnlw50H",
-	"P+c7PJsFV8WZrgGm6a1d6eC/wH9R8nHQZekzMPQ6m3YVgHMfrlMbdMxnHJ9PHU6FYwJHZPVIKu6ItVC+",
-	"5cCGElZOIunCyK0leS1HgG+815tzccxV72nlx2Bs0/SaHQ6B5BvSQBjrzDoEd7aOrpIAftFgV8iIyAUA",
-	"EELKyRCaCmaCxBmEVQYiZR6SC2DwE+KKypGiEdSsmB6ragIkFdi6BnJa+Ax79gKfj1m3L8QlhOtZg2w1",
-	"t/J6J2O0cUHkKOybOaWajjuXZLqozdJgS8aiR9ICOaoBhoZJ6dLawx7UzNM0Q7nm/cYOetB5rs9SRmiS",
-	"WLZ1j3RZSEeSmWByhPot7AvJOOlOMAVmejUBelXf3efQvA+zifrXkgwYEKyrizEYbFjRL9kEm9KrtyvN",
-	"ZqvN1ZBmMzzXMmodyS03RO3K2+20ln+3HdjVKwvSw+jM0sju1Cad87YeSRKDu2bNgoLGBqNlqPwnq62N",
-	"al9UOrBoJ6FPpsyXGQFtUkQLbWzBWT0TdWgTaVJKXZaNGeMY4No3DRskS58i0E33hsY2AbHgRdvc51X1",
-	"GMahj0Qg2S9BzSMpuxKXAKaD6h2kvNUWHqaP9MGqNYjJqNsskYwhB4d9KOIksQJ9DyrPY10ZaRolJOpB",
-	"F/EVuiV4d2VINKBmE4Q4zIxoQgOY2kKD/tgs5UM26WcxRQD115o2FPyKpRImV9yh1jIst6phqT5+f3ql",
-	"u88mLEuH1F4wpKe3MqTPCj4R9qnpm3B29Or5y8OKV8ECq2N5oTYsegv2J5U+SxIxL9fyZLYHEovizPU7",
-	"eqkYFJ0HrxKrv3WVzkBe6PGcH/54Di8ETrl1siT7RbsSs8i7T+qD6AO9ugNihONaBd+yCj6e1jrZGNst",
-	"reqHmDez8X6gTsGHDdyEWHO3RGnr36LaJo6BDomXvoDebMFAXoAVrrwJHiGTCSURC+MBTUgcoQ9AJQnU",
-	"uQiKokwflRLVD8O9sRTT64a635uDfz+FpZAOjrzM75KMZ+hCRYb4AjrVgY/RIE9F1kf2DM1j5XN00Dy9",
-	"Emio6ifUjNem/25omRAQcOC83DUDAv44M6aBh+j62d9NOWIwJ8Dm2EkZXgRjZBgqkbyZls9HHFMp0RJX",
-	"zjx+njmAS6pX/0vzXpboouvqn0+ievQhmqd5bl2HLHPj9OOsCbzWILesQfBEYgDIHstVNIc93fVEXCzK",
-	"2gkSxRG2KzcRJIiXHR0TdTamcxOnLBRpxKKO5rsKaZJYweuEnnwOgst0z5FiwJAisGoEG24ZT0tYjAOM",
-	"0OXSUlFD8jxd34QyFP2mmpcX/GgQO4/Qp4I7qL8ApkDBi9Pd/nA02jIfMjEElil1PpjPq5QTCCmbmATK",
-	"YRie2uADcWUkMyoICsSR+NlvhZo5bmgkbgrwyZoDBsrpM5peMJAyloEOoOhYZd/Ai65Y2tWkqaiDTDxt",
-	"SnkEns+nInuBZ2J9OMQGDBo+NmBQXCz3E1xPuJte9gYue9BQF2XCbRWuOxHq34JpQarnh6/2X53XPIRp",
-	"wr4TqYaJKHPA59XXJ2f6e6WSLtmEVPdPTt6eHZ5+f3haM1XZukWivu2bs8PT2kLP9bX5+KXa4r+ajNSd",
-	"I9lDLRyKG67iVfR2UJqqbf60mkptgoVKcSoVxDJNzFamestUZIm6U1rzsRKI6mAdOSo0P2rKDD88O9t/",
-	"fvjpPTN3w67uniXigjCepfHaQ7t1/Xru6jsrZtSSr6hnJcuUClgl2X90TNJRwmSDBL00ZjySr3kyCfIO",
-	"oRBYqHW0/a5MPUJLgpiEMxZJhKJLxpUbp9Qd1v+ELIZAoSBdRvRjprB6HlKJvDg/P7E/tLB/LJGqzSEC",
-	"Oxqcmfn+qrwD533p+M+tYnjMoi7tfKmvW4uBuxQDMt/i5emSZZBat758z0E6Im2NYyZpUUOqgX2zaOoG",
-	"tcZc/OtncgJvCK4tnDQNlrvuMfpUQNjrHuM1FPahFkbjaS56w4vFwoxhgGHelayCvJTS9bV1z9uxxtUC",
-	"ogHAtI6yhpI9LsYNn8+CBkuKi+fiBomBDZaUCvt8Lm4Qr14BNYgA2zVs8LqwwenXYWCD+PmqoEG8+mFB",
-	"BqfqpVctmbIzN8HUksIpAT0iTLS0pDzqQaAE8Uis7gbq6Mja+LtjoKBZ5xXlvMngzBX12MPYhDTdHJVI",
-	"IkfaSxamLJNkADzsDXLGmA6A/qB/2xMp6YsxxECVlxczh6JReXIyvuDlNcZqjj+Ykf6KXLd52OQnJcWY",
-	"nHaTPMkCGT14+yYMJhlUnU3l8Co/YxhqE7ZkqnZA5auvvvpqt7dJ5xVxljx9VCgn01OCIrJ3o18GZpdN",
-	"sY1+nBTS+0FtjWUWq01TVrnIdNdraEFvK3w0G2i7WVvLpztzTsf5CS73TOckyi9iqU4aoeTN6UubUYbU",
-	"eEHu4Z5HsACWChWa4OvHP5IgaGJ+4fMA93yg/NreKEk0eFez3gDwFtC7GlrLOElFBuRsWT8Vo4u+zu3o",
-	"vVjztPhDOs/JGH7MEsmA0XN2tzk7c6u5S7psIiCiRbETA+ECMBeWM0dCPkKtgroeMzVffXWA8nTS+Oor",
-	"8o3QtjYsBhJ+ylFXLWhXDXsyRL9AdzaRylv1SCb0j1CIWIS1R4KT12fnuhfpKE10agdHFLi01h0yLdwC",
-	"G57rimji8+C9X4kjv9Ix9M1aD0xIHBmmZs9HyQVXuZILvgIMNHxFL99CXy7PzwWkc+fTb56Rzc3NXee2",
-	"SqD6lc77P/3+jx8+KGs/UJ/Y1JDOGIOScp/rMrY2MBO+V7jIQiSyPvO5uc0wGUkS4Hdph7zHhndx9CEA",
-	"bIeFQ8RZhwRvzg5P88Vyckh5iNTzeY7nwCpIlkJ7H3V6kBlYyTP1VywzyGERKkuCNcrYlKQfD3xeDTDt",
-	"kT+7JEHmkeD1yVl+iZMhgy/zRJi9xuc6TbZXWFqgeVL7X69L9HQClmQHgsVBDa+GGarNouG32CDQI7pc",
-	"5kMAq495wpwpURcm5VUCe4Vb0ChiUecntKX/9Ps//qwzosUPC/fWhQ4NDU3Zw4D1NxDf0WKfVAMdKDqK",
-	"Ao8EvVToQkz1Vybyf6dsQNNL9S/UdJCvtBsXCKApjxL4owaDwEBSQ99fz9F++FsWZnqOOHzZ+Yl6pAvz",
-	"0iPSs9G/gRVwG9lg+pdFtdK7aD/l6aR4F/2x8xNPN5jR15m0rJ6bmjB8HZAuA8zxy9fPj14FpGpene44",
-	"qeHJR8dqj8Yc2/QdHZ+8Pj0PlPQ1aXI4BC7rsVdGaKyZbZAgx+cG01zbI2bYU8PVdwB5us+17DTEQlPm",
-	"KnSxAYZRwXXzHEw5dnAoWqRJ8suIjViEVGnJxOcW12TCqRlBvlJgEQrFYBBnmemVQkmYUtnPoXfqdI4F",
-	"SYQEYk+OjXReIB9/hwQ/1n8c/TKoH15hV0NohgrT0P01zQVGWehrHBnsWRUDXYoQIAF9uZyfW9M4INU3",
-	"PH5HBnGSxLpLlwPdyjI2GGZkTKU263VrIXMfazCQr0mfvau+ON5/plvhVVEpe2T6keQviV9p+BXyl9iG",
-	"qxZ4yHgKewsPKBLTYRtWJb8bZD9PK6VMWT8jQzFlC2I8tfpDmmL3ilBwmSkxmMUDZnhleyO17pkZioSC",
-	"JuxctE0GMYebikRvoXxZwcZlwK8HMJj2u3egPGP1O9PcjLw2yS1tf6hVj22flW18rudzjLjSrhhlpNUk",
-	"0iMt9XAPx+CRzab6L2ygNunvocjVhU+pGA4Z0umZ7TygE6IMpCvmc91gAFlyKY88ktKUJRPPmalyczok",
-	"YtEINT00jJ3ZWA2fHxSPjD4JMScnQmYXKTv7zUtoGkWB8o+mlm5HmyX5Lt/TQB29oYB0XCchcnvOrjZk",
-	"I5LcWczHYWylp8i4rrSqMpf2rWeLFg0Ssp8xHmmtBIS9iRqqBC0vJzzsp4KLkVRrA6/CnBWT4LSs7mBK",
-	"grjozDOk8HAAjUhXXGkeXjSBcrwl3vCtGrQu+UDbJcsxbOoOYK9UAwQfoArC/xqIAqgdDc+Dz9F+g3/m",
-	"YMGgpg6N2qjaiMZqs2/PXr/C4xZLNOZokoixX+lg5tcjfgXJ1dRHum/qhwBI22RhqI5dYzjtN3MbF++h",
-	"1JI6Lwh2UoNJ1JXQAAss7wZ5JewA8UA5b0/JDDHKjmWgFAQXvO7MR6Tq3mTEU2X0QvWhMqnVIWFhHKFW",
-	"CgTXNwk65GT/7AwH4M5Dj8Qjp4ffHj471zOFBgxqq+1HUcqkZBI3mnoErmRfABE0GG0p09WXmVAjTYQY",
-	"dml46ZEk5pf1RIQ0IdUwESNlhWYUrNhcoXlkmMZXmvLfZshhvprdk+IgXNZnQ/WMigbKA3NdCRIcfIFQ",
-	"cI5FRLbrWxWOLITiwQszPd/sFDTcmruP5SLzcaVhwDoG7xz2dMQlDgrag/xw+PTF69ffvd1/+fL1D29P",
-	"To++3z8/hBh9WWTomRti+jJzih8R2Vk1LHPNmAsu+j2TUt9nBGy722SPw1b0hLZ7W2ynuxtuRi36uNdk",
-	"7e5WuBM9oa3eJtvuPg53oyZts63eTvdJ2Io22fbjO4qc3XrgbFnQjLMxsWEA2zcUl8jES9YNHj7bFDF2",
-	"iqHmFV8zXbDxPl6dylX/aM/1pLBYFJ1CY+0qU9GaqQsrQQzUdw4Z6eehDj5lAbuxemNJLpQvuQ563w0t",
-	"6eLjtULteu7kTFWvb5YWrsXRDdsslrXR/PnaYDGBIQzzKVAHYxRSOZqsQQKMn5+BFjEuliZTNJhQDM4T",
-	"EwXQQUVOqhCPV/+soVCYDfErnVXUUHs+F1POtclQriJh9shWcxevongjJxWK4zW/NM9/c/pyPv/jr8NQ",
-	"NRDTa9kjnwb2tqIxpK25XPGs7Z7P0+7RXJIfZfds5HbMEtiECYNmwtg+QHsBcVldrmZNbBc81yFTsVkd",
-	"MymJzULQjutgr6lS0o/lIyz1Up8BXh7dhSLWHsUoi0iVj5JERwDijIRilETQZ6MLQRnw320aiKl3s6KV",
-	"thjQkcfo1jVQt4ZOww1Q6bSXlPm2Wi40DXYbvJ/Hvc2wSbfb9XZ3l9W3oq1ufbf7hNW3wlavyXZ6bdpq",
-	"qd+M8J0ey0pnc9urwK5ARBzsR6cKSzvfytE9004rDF+53q22Z31alPifGuJW3JuTa/QVwZVfw9xuW3Dv",
-	"z4n3f56WtatgRll/A7KeC5ol0iTBsHQOeOnS8JIwHpGqziHYCDp+vz8cnmkTGtmXeqkYQIryKg5ZTemf",
-	"C5ZBJPzoGDmPISeqlInoQbAHAZsAXdGp1WJvQaCTJRNWaFuohgF31exOmlifzPY6tLH/8k4ncWaC0lXI",
-	"ncxpNFnzbLddmi8K/I1BBt1UF5JNkPOHefncTqObQg+WDH/dhR4QcQTJw3NDBw15IPLtD+ewRsG+Pn8U",
-	"E79PGU1ZGhDBTSUwlpFj1l6kPg82xmrAfwU3+zrYIylTzkLeAzhg74ZxyuR+FsCKj/glF2NuiP9ISLka",
-	"q9KUvQmiLGz+EgEQuJqtPfWOYwmmuAZ0eLCuIsU6AKQGNItf3vDxJezHz4dS61wDZ9SuTsQFifleviGV",
-	"fcLZuEj+4nSxms9kdSvsb3dCx633iqvTd2epO2C3VToVNvm2330exq/jb4/e/O6o9So+kkf8dDt8drRz",
-	"dDn88ftn3+422OTbJvtxX1007J59u9sI2wnvDr5pRj9+m9xmAPpcjWqZxwVD/+L8rE/WvmtpL0UpR9BG",
-	"x+iCBSzh3YSGl0lsFFV5APicXjJJgm4iwksWvbENyHvFth32XlO+BBxmzB5il9+SikION1e3vmtJ9dSd",
-	"xQMI3+arQxLBL1hK9Dqvzc7Vu0rg9tE9bGY718wtfAOryNnF4PPq9fcQ2auca54lE/Ox6StY5gY7e+vO",
-	"PeAH3XNynqPamlJqTsnUU9Gd2z74k/qPzktd3Xc0m2VdJ3W9k3w8ydVISQeqUo/qZJSVaCc+VzntF96O",
-	"A1tSCktqRl2wyvG61CX2U38ggtbAb/fsJ7IfA5P0JRtmpDrCn2NWFKBjEu/KlX+ZINlTrUGemqukGDDo",
-	"0q959cwonVa/6KapixnPUiQ8t2y700sQu5Jtr6CTU6ZVDoJ8DNjWxv7KPImnn5WGXr2f3i2LqzsRPMuM",
-	"CLu79b5YC5xVBc7TBYaDYye7vM6La+mtxCn8xCPDmHPDzF3sqc2mDA2doCo3MZ4VBvKrsjHK2LmilPY0",
-	"B2ZCLYP4jWg0F9I4P1YOeWv7Olya7RvROD+eZheDHpq4eUzUQqmHM3XxToFwzHku4GEj3bSmNbeB59Sc",
-	"Prmp5W7u1W2twkFbi76VRZ+72iRZ3E2ssMYb782uW4gbO4UQrZzhxcfodcE6A9UFlZkDml5qvmIa6Tqy",
-	"Qhdun2szRTMcW1QJ4exdlgP3U+C1mXl2l4aXgDcHy8f9yufaEtzCWLEryDV62vbKKdD868OlqZdJgRcj",
-	"mN9m213+u+8qeK7fGPYVXOUXz7QA/ai2xuuW25+qXaBBrYXFbXbdA76hNez7cvzYGb2a7t474ljOrU4j",
-	"1CwXzl/VZpOUK9WFSwN4RkDChNFUHf6a53NQw9oTK95i2onhjExYlqeO+rHUtSaYH8MacCzm+IiDXXaS",
-	"z1jBIDuAtXr4Z7k05wIvAV7b3swbsm+mmHgxJlNZziXSa5FLgAF995Lxi6xf6Ww1d3dsLlVmSlbfOL1y",
-	"fdNimTdV2G1fOjPaHcogJRwIJWYnXFv0DEZoVpRKnh/60MK5+LJiSdSPImxPZ+0GgDwVpZR79qEjg+6X",
-	"QCVCskh3lEEwiHBBhiPZJ1xkcU9vPpIJEDNGwIBI6oM8Er1eEnPWIMcjZOT2eWGIC9LuUITHIlKNM9IX",
-	"CVSaho75E4pBOR/qlBg6HiHH1mdhUtwQoAqvuYSXcZiqpck0nk9fNb131K/UK1Rfe1jyqP4ccfWBEnEz",
-	"HGRu6vgnfduf7XWi+1sWZveNd51+5dcRa4/woBgqQWDuW1M+3nX3c/WWlFbFjTYlvB7JgoiRN5GYJk4w",
-	"R2aexFzi84cxlzMC0TGxlA+DQTGSk5V4xBplceaYYVDJbewwsPAM4sXcADsrGP9qz3azcTJvOkEcc49s",
-	"NTdr4IP5/O5stRNcqs/QWDPSa6jWyhFew7jYcg6DRWW22dDMfT4e5pZYGNfG2UM1zk5ibkXBLbiJKaPR",
-	"fNDjsZhxE9UPINqjNi/0r0RKUTEC8J+IwP+ALzoGYJ/QjEkb46lpfw5ugkYbBpyw6h6pV/DOQ6qJFYt3",
-	"0GX+NFOeDTnvAxVZpouXpmQzhlQJZsqAVAPWTQtG9QPseHJqAq+BIcIw9pvP40yNRDI5FWFCb3XaJM2p",
-	"FeT0rXD1QA76PFB/GMFH9heIVpvrBMa8ciG91dwqk57HNL10j6ma5hduYmI8/kbBa7U6Vrxos/Ae2oTZ",
-	"xMDjlRIDzTsK3avZLxPj+fFfU4/fvx0K615UpSke6HmCHxEO9dQgGeelQL8pYCMK2CpdphSRamCbGn8d",
-	"81AMYn4ReLpOCsiggTQMuAK5e7EYZRdCXVybJigX8HyaJLaICjfxvIKlAvnbx+dRi2tg5kS+1syWogDE",
-	"MLMwX+tSAPy6GGAzd5oXYzMrU06o7f6c8dEA3mv+kRmH48jaUFxJo+Nkkr9VSMHEUi/yHrTEx3+bYIgu",
-	"H57HB65FzKrS5UyEMU3069I1R59hZ+G55VvFzHJOPlhsO2WJBU3KGbkIK51KP65YRQe/auMvrCQ/OXx1",
-	"cPTqOeDI3zw8jF3hOK6e+S0Csda539U1ADCNTy3fqni73HQlVF5Khx6z2OwJjVxDUhlLojehUyOUV64C",
-	"haUEalTkxJQkzvaKF4H1Sk3PKkOoGThdKLQNfGJPNslSesUSDW3zOYghgmLOI9QS0OmGxIazp4iry+c3",
-	"A6nbzGHudpgOhrgUgAfuxTIEnsNWYPgiaZr30dIYQSSLNQvrc7PYDtXkAGPMMFMWY1rMqA0sRbbOEJ0o",
-	"4R2H/T39PghFyk3UZkqrxlxmynITPYuUpECVIPi80DSPCqf7lnWthdADE4TegAaQea1291Yw3n4T/n3l",
-	"fyEhsbtTppJp8ZyBaSk/J5UG2uZ2Mmk34u56ANrrjvTQKqxaetSeOYK/ejaJu0wnMojoFLXW6i7Lxvuc",
-	"T3kD5VtJ9/plhqJriGp08nwtOa3eOlaWY+FJl4VikAt10UO6RggHeVpUGIGurpQ+33/27PDk/PDAmwoR",
-	"raoc89Jiw4Oir9Q6z1FoxeiRMxqI3uHMFsHKrebnll1nSqs5tkFe/mROEjnP9TKQCvVFoiYaRyRI2S9K",
-	"qgQ+0PtGUrfIj1gYD2iiLkG1KkmgZEl5Ryh4J7eomx640J3+/U5nM//96rLYbMAHJoytIDbjW0viu5PE",
-	"+9o6vB1ZjPb+vcli7V50yuSrpv89PFhRuvp8VfG6594NyLrlJXIiIPXugxO/JRLzFFbuk0vMu5Qe5v2v",
-	"pcfdSQ/cRteXHivW3eiLC+W7boEe1u+W9pckpr1kY0HQeF3Zm61gUMyUyhUtjNFDjUFeN/i4DjpeM+g4",
-	"mJiVW37gN0yLl0VlJofK/gf+0vyMC066IusTGUdM7hUrhApwT5nRyXy6Cg0EKEqW+RUduIMerkpciY+i",
-	"WMq8ZhS+WdVFz2yF6Yj6MiozrRMzoRmuFocwi7xmt0Zz5JxEAIUs1rx4yZTNSgl23SKi55XUuBpCpwVk",
-	"GseT5/jsL0DdrvYCYL6rKyBc9/XpvA65xIXZUitlupBZX1q4qhjznLoP97qXe3wmJ8YjEuDmP4pkQKjU",
-	"R0FCusVgWknMi5eBJTzEYxFHaI/GF1ykLKo1yA8aGhfoRniB23ZlGIeX0sceS3TqEtupUrNKaAjY7l5+",
-	"RE0bTuiomhMEIuYMOwDmpZGHuj8S/NK4xdhnj2HDsmenh/vKhZrb4gX2+S2oyRviuvTyVDr4Lx0ps69C",
-	"7QoXMYX/3Kz8bOXsARsI3BGrW5cw5/tttnLDvuaLlkcDxzbLlsKrcJHFIcOn6R6PxWgkNjLKScVvy3SH",
-	"xV1m2OAR1quwZv1+eKg028fE7Kd53gEK8Q2zmxaYJkifqvtnaTulmkHnLsongjMbissE+a2A9qvY2As6",
-	"YxlQ7FGkXIiMxlz6PLhkk7FIowBdBmiX4GlwcXphMWkNEqgb0m7CApKxJAFgFOTfHWWRP97n6nJS5EfV",
-	"MzXdTz9sqGtsFLU2D912AhO+H/PpO1yNtaW1trSc4gL3xC0/yZLRNOzPPcm4kZccTJKfy+qzfsyZRC7d",
-	"lzSLOVaj0yS+ZDVCB8K0GC1KBhPzz3H5Y66/25v9Ak95KeRFzeZ+Tt/RQJ+/U2NOrM/h+hw6kAm1FVc+",
-	"h1bPLGSD7TPds9x06JZ5t+89o1dZIh1i6uVeg88Pjs7OXr/8/vDAaR7+SNpIXUi5y5GKFQSlsTg9qtvy",
-	"Mj4Z54npf77e76vH3/SazTMi51DBltdMFUJYgC9x1QXsdF25Zff5zGZ8zrIHvg9X953W+3DlfQiLSiKW",
-	"0ThZGgRequKfo1TGIrh5ndxysSxSbNs7iLkuqZIFiaosKI9gdMAj6LSrH13FMu7GSZxN9nTXN5+bhCi5",
-	"ZAzOR5ySK5qMmG50bkNbFyxbWdK/OTmYFyDCnk6fOEC0MLbxA0tCMWD/PyecMUNCsfS8fZoGadcIk6yL",
-	"8u49/GHbma0Y/pgTFFieqnmUV2JAyMH80iMiiZyaup5IgUYHpQqUUyuZIhuFuoc8ni0J1wUGmZVF3BVG",
-	"uohZq8/5yCWUFnNiG7CJvxUxv7XivS+yhqw8ijuDwdcfPJ3MgPL/8//wf/zjf/i7P/83//rP/9W/m4KE",
-	"tubC8x8grGN6v6zubZpDsi4vu378R9cGFeQLsgHOscuXJsaN6Jrq8FXY3iU5cXMObqP3z2rlcDqSnIu6",
-	"mTo4IIOPCC2riDPTBPHpF8SnLiIgsyVyE0OJU8jDTUNTUZ5r0gw857o8zpbBXas8zsGqotGgU4jaS8Ie",
-	"v8UIW0YvWXFT7Kl7kwAvC4Dc9eTN/AB4banecGroSJXaGEXkc/N1mIwiFtWmwLCO36czpbn/l9rPIJM6",
-	"LRl8jpVdsZyvupzMpyOM7lp3OY86RcH+SasUHoxSujv1si4ae2ClCnlu76NN69UqyB6e6vJuuZSioKNI",
-	"mYpyqgsKdRYQucVKCytdqzqEAPzb00qslte5TZdqmEIfTbhthQZCaQIrVQIi2eLqtoVey1KF4xGR+ny6",
-	"6qKoEW5Y9+bzeYVvZGndW2tx3dvtaqIHrVSmft0uoF0cXeMiVW6icZzKuAelctalcZ+iNM61cm9H48yt",
-	"k/s1axzjCTlidQ9b8U4V9JVpCZ9PqYkZbXODYr2HpU3mlvE9BAVwx/JuXcx3j8V8N5V32vpbGLbW13j6",
-	"QLntszAkrf/QyOwsHjAMi6hBsahBjnWWCkISVeAXnh9c1hf/qsv8cOGWYoWdKr993X87FaBpXv/w6vC0",
-	"xBJqwZQ/+mm6phCfdXx4/LT0YauGn9t3HH7GHbV65Fnv93XA+ZoJ94E9ubedcS+1TPaNCxvzqzhjUrO6",
-	"xFwTPmplrfHGOoJoEuZOeUeD7OuO932aaTL1kkoM4hZi7BFKuOB1PQJtf5QDrjwEO2qaLmlDoF55/QYe",
-	"p7O3+wcH5Un6/Si6PUH5UU0gSmo2tuCFX/twyv0oWufj1/l4x5OLonkCZQV7Zhmm2VgkCGpGxaUcG6Pj",
-	"SnDNq5kxDvr4ngyZKXH56wAtr1X6fWKXP+YgrsIh8AP0O+GI5lTXQ+zEc5z4quPEIzRmmNCYm4HVdLm2",
-	"xGJK/NTn1TLN+vb08Pj194cHtT0MSgjOdEmBeaTW5gmD7npV/bOXh9+cm74oOKiQcmUpwHUoDzo24enm",
-	"ZZG005oZ476w5Z4FpN4c7n9s5Ols+wcoUTD0ZA22TwfbxsVag7avE0JQK2a3ImCtYUsvOO2mEQYe+7ou",
-	"EigWMCxFwZmbTJPJAwkjxgunW3pAagk+PGO/BHtE0gHzeS9OgGzYkoYpBd6dZIx0R9EFy8iQpagJKEYq",
-	"BWf1TNQFt21sS5W7z30OoikA++8MmqSYYnQEdUj2i2fuagEfj6R7DY4rkBMesiggIU3Tic/jrIbCBsaF",
-	"7eYMu2+h1QhaKLpxClqfpCoZjzzCojhDOMqVuGQ1EsJqoK0aZxZPqH/kri6FHr8ghMYd0hdjQgl250YB",
-	"2mNJQrqsH/OIUAPd6E7IQKRKsilJTNSESMqGCZ1I0ouTRMOc6dDDSXUn8N+FSMIXuPz3L9FK6PXzRn+w",
-	"YJG1+mM5+85L1rYQ699qlrMJm51U4BPuiXRAsWNAtgPNymMeD0YDCJtocuGYZ+yCpXfAu3+rRaZHg2Ns",
-	"tH6Nd3OW0TQ7jwdstcsPeYQX32PH++enr9+cTLewr4T17V6bVu66jX1RCkK8LEZu0K0nK3e2b7Vta/s8",
-	"DfXJ4aHHeJ/rGPJ4SNcK/prBub6VtEuVulXnar98WJIa0DLTobwvMLGoWwRFDU+q8DKbWuvlfcFqns/1",
-	"3i1GytAawK7I+qg1yDda64di0I0567gVyBqEiE2wU4y/IfkneBY1jwT61ASeVs9GBgXkT//1vyX2+MJf",
-	"AUORE4BJoDejUuQxg/ZlQK5Eu2KUkRY5jp86G9WMt0Mo/gz1ea7exSiJjFEA6hW6oKVXLCJygAtZpeBk",
-	"yAx6ANj2a4BUoVyOYVaBuru2kNRJDjAnw8EmgPknccjMrav6mii+iiNdoCR6PckyzeTfE2ltDxKvhjYf",
-	"+vvjFDTlzmCeaj+L+UXCbku3lxRaWUfxOvxcIP3uIbe+1r4f7eat1cLdq4XXM07QKrphSVz1WSJGEcGL",
-	"iLjSQXMr7RztEFIO2POqMq8dh2yWLBKqnDSCHZt8O6XBtY5O8KBcBYm/OieFz5GUoqigGuRUayE7cJoy",
-	"CNj01IuZzzqh9+2ad2J9vB9I/HaQ78gVzjZf0ET2DDsfWcMmE6ZFdRU7YNacXtWkCh5TrQF9ojMIvw5G",
-	"AKVKEjHGMA3sBp+LHtQ5WouMVM/Zu+wZ/oz86fd/JMcsvWD6gxoEqLaaTbR/zGh0KlUz8ulIbrH3/yOJ",
-	"Ngz2pMX+tPr6LB6wvTx2FDhuXoBdAhF+lrJslHLdoRaNWT0AU2WExPDTHWR1gLmki7b+eeBz20DWBond",
-	"LlZ4H89dYofRfjqcLHqYXAaYXKHbrBmhZzgVU2XgjWkasWjjl5HIcqm3MCitdoM+xp8uAV3WhDV3xd/7",
-	"lVGa+JWOX+ln2VB2NjZ6ccIaEbtqvBv9EvNBzBuhGMA5UN9s0G7oVz4UXOqj4/3nhxXrOruA4hV7JzoL",
-	"dU/Mg6XL4gYuMNRwKyt1W3EOgMQirLu9VfoGSqMaj0vfzC1HJ5ZhBHRBoZEEa2wAYAO22ivAJM+FOKZ8",
-	"YovJ76WF1cDKraUq8X2MAZC5nB9aAEMcPNQWLoYdegQs2zEn54c/npuH7pHAHIUAXX1oZ+7wpdtCHLOf",
-	"8HrbYfxMDJiheMqzKBZ75LkqOmeW9TmMYqvZVBc4URay1dwtE/CHUZzdioBfyWvFBxUyiDfVCcVQLGZJ",
-	"8LBc79BHcXbfiKQV5Y15vV88KukLYFVV2+j6ImcDD+h8Y7wgetSl0kobszvGcdaPTYmCuoSMYx6JMam2",
-	"ySDmo4xJ0p3Ylt97aNTOlnjktAH2UZTbbBkB653QDD5UdnSDHGXShD1JLH0eJoymLPJIoOVOYOtDIAQ3",
-	"JQCnTOOG/ZFtLysztO5xQmAUy1Kp6DmQTPDpsWNqWnTvLU0TF2rJLspBGOonn1QgflqhM7Vma0/8GgAL",
-	"OH1LhYAYyg1lpcYyi8P5FRmQBASkAsKSx32RMDJMaNYT6cCz8fqIyn5X0DRqkEMa9pUdoCY1Uh4eFC9h",
-	"oL+qLqeXjPtc2eSEkpCGfWbTGjtNIlkooEFmEu2R4IJxdTB00RY2LWa81iAH6t80ZQRQ0yyyXZ/RyX4k",
-	"sTLkd+qYVn9885vjt+dHx4d/8/rVYSmT8nMGreb1atwFQftw+D1LpfLGK532lqc+kJVO64lX6U4yJs/A",
-	"rK90Hm9uNZub8FPl+8hKZ/dJ26s46zBT5FpC6a7uvLXjVeLBvm55Velstzeb1luRL6nMHqtFrHRarc22",
-	"8825iOhEjay55VUET2LOnuWhhErnyWOvMhzJPpNnsBrt5lar5VVS/nTEIxjxtnKUGKeYz23foo/0eijz",
-	"17RMiIR67za+dFEghrKcmUcfUyLdrW3EgRjKKXlg39kcYYB1BnjVdBA7j34PaBb2mSRDmtpqBvyN5iMk",
-	"mmtsQGPuc1338EgSVh/QOCE0ilImpUdCKlk95pJxGWfxFUsme5A6zUYyAI5CjZ9iQLwOiOoolvBvn+u5",
-	"NEhAh0MN6NLN3woDUscQXRcTdUfcaDQv3XiuF+m6WvkTJupwyGewcpjIvocaM73qACCZU94/U/TF1Aao",
-	"dLChxD8zDEShGOh4Tatt86uH+CU5y0ZRLFxxcvhq/+nLwwOsPbOjaM1vivFkzigiNhD/zI1ImVEUOmKU",
-	"PvpTV6LhG1895WFOy9rOWlm4QoO7zAqDpVIVXa1MXFwkrG7e6XXb4L4eSny1S+vVTA8hSroimoDhhSjX",
-	"9x+Cmkd6STx0JaGF1OgtDF7SwdEZ/IHYdZ8H7/2KFrZ+pUP+9Ps/foBKei1A1aSYR8b9OOyTAVW+W8oy",
-	"gK1I2mMN8kM/TpRpqh8ZSyuvlT6wqkAarLuMLziJuQfaQv8oE5cMUrVyzFIdguLwexDlj8glm0gPfkqz",
-	"UQr+Y+Tzo2P7y1S5F72RVOboVnOzRgRXzl46AUgs5SGYo4KHzLO/0fV8sZQjMDURKdTw+aFaDuXnxXnW",
-	"BiK06kcJqj+aNcg+jLew4jGHUXM2xpUrUzjnsF1c+V35iGiVfnd5T57rCBN8vD30Olh1+1byJ9IaZq9X",
-	"bl0KLzNT522HdWSf3bUMh9PLHMPRCqe5El15PhsRu4pDtpjHQF9DKCdHx5hmdUp7U3YRy4xBoKpYkIC8",
-	"21rwDMBttm429Gd7JEmXhpeEcTB5Q8GlSFiDHDAaZvEV9JSzD08ZSdSDNKoxgEtYQEACzG8pJPsHeop3",
-	"HHzaHw7P4wGTGR0MV7z+lRLNc7B6ZqURn2NWIROwCEX4nrLu3lJNZFAGnr+tDpufE1Ymf/Or2456lde2",
-	"46zcQVliRI9XEETonZwZO2WOgUlNhWJkz6ORS0oSTQsmjMtsvFf/XYamVtc8ksYpxrKiifaCxx0S/DJi",
-	"IxaBqEjg+7FIL5UNE7EEQR0BUgCqi5BgqUfjRP11kYrxVKdl05qSC3iwgfXGwFtVHpBTm/FBy59lxxpe",
-	"wt3H1NVzTpkcJUtNDbXy63N6y+f0B+X7dFkIka0edI6BfXuNc7qhj1S8wKZ4zRlJxRjKC1EYYEUfHCao",
-	"pROeMiL1dyKNWNohv3lz+ObwgFTHNM6A51n5gfhv5JP0ufLRJjq9S0l3JCeA06Ix+DUXNGNjOqnljILQ",
-	"2ZZcMR4JJZj0BSQT4hIKAQ1g3+f2GpP6inUyIM6glSJAcQHI983+0UsYpumvmzIqBa/NFSI+X0mK5NaM",
-	"Xd8vRKB8flYFvIHJdewK887WIuuWRda+Uf5Dlta1wEhBgywzMIzfMh8scKqvyPH3Soxow9waMujg4PlV",
-	"bq/JKEIwB442Cg+PSKGpkvJmqTASyaCJNoVcA4gAvHOD7Oubx9JxsyCgA8KTDocd+0XML3xuYzdVIwVT",
-	"BrGgJEEMrEMWQRJxcQEBH04Ez1G8+PAaGUFnF4kCkL2LJYjalIUijTCQBXdR08QZOgxN2BYcQL9KRFph",
-	"iDDhOMKKsHMrfRHkLEdxhqpAr2GH7J+8OiOcsUiSo9dne+TFm/0fDo9I9cXxGVGHkXwHFeE/Hu2/Pj4i",
-	"1eNYfVjzfP765OS1R74/+v61R168fvX6FMZ0fHj0N2/gfmT/1cHp66ODPfLNs2NyIZjU1XLAg6n7RI1j",
-	"yRAzXewdc/Lm7AVgoNX7d4N/JolMh0P19qx2o8r+1VNN2VCkyo+9gIwuIp5pRsZU+jzKXd8alGyAl6tf",
-	"Krx4ZyPAp+WoC7wmd4I+HdgY1+Bc7eNKp9LsbYZP6DZ73G1FW7023Q132JNuM2r1Nul2+JjtdtvRVm+H",
-	"PgmbrNXdjLZ7j+lu2GZb3Z3oSa9J1Tz05qh0KkevzypeBddVCYOTV2erx7TQ2FQLhSt3bw3O4ZUaF3w+",
-	"X3QxNDi7jF999dVXekniqNLZapcsDZ7h5Xe3FISFWMLMwt5WODHfl8vhM3a34wroEDqIRYwprcOLd47G",
-	"M/IESNtzpbdEwy6ui/mNcsrBboZmfj19iECEYhJDy76ZLWA7csVXjGv2wmqAW1gGNWg/YwQxXjN7Cx2V",
-	"rAbOuZJBrUPYOxpmyQTGZVL+Y9Eg+z6X8QVnERgC6qnSSPpHkhQUwiWbNMgbGNZY5650zMOz9SQ4aog1",
-	"6KFwkbnjtCpTeQpT6KDA0DxjuAJtB8KFfgw21/G5gQFQTph63Vbn6pST7mhgMkRd1hMpdJi3+lxi1WHU",
-	"IXqdZAF6YKOSSieCqQN6VLlvao1M3KVBftDxFiit1tYwyfqpGF30lYqXHmhhg8CC2z6SZJ9HqYgj434V",
-	"1gQa5Ms+CVMWMZ7FNJGkanvw0OFQbrynQ6DUgs3oXLfxHu/3AQvns3SiDBvEdlknMJboQFa32rs1142s",
-	"br97V/NIX3AxSjFfJsmpukt9X9lcSu/jxPWayFF6BS4ihYyagyVBgFeDPD90zcEpj9omBXMvwucZSxIy",
-	"LrrrcbaXn09d1gliMndyEXcWS216qJUnW60mrL7P37w6PXx+dHZ+eHp44BFlYT1pbjabzeZjMEUc0wR2",
-	"UqAUGoDxh1RKFhHNHwobFjeIe7AfSRKOZCYGZIiyCy0vU/A19a6lqbgCulBs7YQtPCX59uz1qzrjSrVG",
-	"WD+m/yB6SAM6Id0cirfV3N3xOWDTSHWr2SRdNhE8wiK7JKFDyY6igCRYCsfZGNjPHZGkqxTUQcKeFmr1",
-	"8uAAGLVxpNeTDrmsm/vW4wi3tvng7SWb1IrmJJlnTZoGTbCke2SrvTsbP4Aiu51mk+CucdHLCZWZRiyT",
-	"qmTM584urTWIzotoB5Up2XJ0TGzm2kgPdEyiecVsDzu0+TGGa5dGytRpeZUu/Ba5ojvEUNUsKhvLlFLO",
-	"pi0qpW1By6tPAT6uLo0zyOK8YmMX6ZolZwgfrXSe7Gwp+1ErOKVtC1Ya/NEV3WswyKqXpl6ekwO/H8sX",
-	"g+wAJlpg+G7PGr6y0tn0KhiVh5+jdKx0Kk+eYBUcyly4zKrHSqd9y1br8uj0VBB1WgyurdVPX+b2UREn",
-	"XQwHqt19sUuM4RFfJeBkyDiXhpuqggMyqC5GGYbCXc2gq63d4Sk536vZIJTNXpm4U4yVKAORsqlQtSae",
-	"MNFqY2DYeDUMqLQrtp3yFxiHuJbUMCtx24GGWyL/zEEeyvzId+rat76PBtp2uVf2ruWoW6e2GmJBYtxi",
-	"w91feBZmrmxvY2zOULmIhMkOOd4/euWR/YPjo1dzWatGXVuacbdQ8ofSpTqHVV+VgPQ2c5Dey5i8ZHHe",
-	"8uPg8PvDl69PoOvHDaHWd0gqmL/I1VNb7sZaJ7eWmRolsOt5p9Q5/YWPoS9IqfWAvXqBzSX/gTFBUYk/",
-	"MuBjcH0jBt67ZvYlAzCulRcfwAYPSHfi5qrcYUBsr37F0rg3qas7ASwbPoTf4mdgIwxH6VBIRs7ePH27",
-	"/+zZ6zevzmt7SKPrc8Auj4akz1JNBTOkUo5FGumkj6Xwe0LCPk1pmJmwGimw+yUsy3QySnDm8yi+iDPd",
-	"lNJZDWUyQXtouEM+N7W3NhJxAemUrWazQyjpxSyJ1ALF/IomhuTcji8TgowZvfRM2AqnnAp+4RH2bhin",
-	"WMiD8Gy4mc9x1SEAsIstRnWNkAVmd1ki+AUg/fJWKquKY9wC+TmufBQhgJKVlZ3mVqv9eKHQmxZ2Zonw",
-	"4hMqpRKmZVJwZdE0PbF7dlw/sWK4CxG/Ssdn5+SsORI+oeW4QIngwSjK/Pmqo8yAnBHl8/3TYxonSr/s",
-	"1EG8gsTzCAhHSLi0moYhwbPBYC3eTMTbkcVI/JoJ0mU+1yfMI8NUXCm/FzlYMtM8UwlH5aQ2CHCOAzui",
-	"kBlEiTmORIlqGMse2UY57HOqi1W0CFdLFUMNix0Y5uYXCV/kQrDohXazqe4bOYOjEAhQ3pNmogfwHK6O",
-	"8bezPO8SCWbSPVeMJsBZBh368xrSBjlVY03iQZx1rHZG0IceOObInDJzNaZ2E67RhRiUk74YpT6vQuxY",
-	"qbxiCHg1rXLGeJQLju9hpzxTG+VjCnjmSMqbSDJ1q3tVCEjFdVsyeSX33OmWCqwDe5j9GVNp7DZhz4Xa",
-	"KRlLErn23h9arLEgu4+hRpyA6DWpJhBkQBHZG2WjlH2EXNciXZ+0eTL9WZ+FlzI3YHMvoGwIj6SVPya1",
-	"PZK6aHA0zKUdBQpJKRIGhLWh4L04HRQ0gkk3y0uD4EW0rMz2SLnTAUl3wLiNAF01x9aGaRjBv9VsauNb",
-	"ezw1kJN5qYCT59/2OdzS/HhV+YgScUog3YfpvbKIKR3hPdvQ821jPADOs29PstI4+d45Xst5NtCMSOOL",
-	"fraWnvdjwSoBVDRgcwaNEM2M64g9Qz04r2naAQY85bQ92lEyTAmrvBu5rdo25p6G6shMDKGGCGixED/T",
-	"8PkRFI5PJDEJ+Fhq6CtuXluFntd5a1mIPwPF3iA4QLi1zy2y1LWc81ariOshW82tDjZkzy9yCwrMiEwU",
-	"yJCKYAHEgMa5sWspcZ17rWwp6rWdCkB8zraXntG6Mdr1DvWBLUJeyX65btog32C2Ks3IgqvWRso3IjZM",
-	"xESHzBckSBBI5lxNqgK+p0kyUXaBMg8KiP6BiEYJAzbtCIB63YlDIobfon8ILm0seIN8xyY5nkb2xZh7",
-	"1lyPUwTq9MQodUOc1eCSTV7EPAtqDbI/HNaBVXBeDuaUHzgzvusW8Hq6hoCnvC0YiB5cj+ISN+ZUKeO1",
-	"UKe82uE95cfmJx/uHkV0R8lZ982pN7k8T+ss5Fom3UGdMp+VCo7kQkT9CmmYrPCySKB2eWBcDdzrCNzQ",
-	"fpS+AH8G4DBo5uSRs4xexBjMishJKqIR8Nd5eVwJ75bHlfr0ipEJy9xWR2CNTI9KkgGNmOfzvHekMksu",
-	"2URZDL1RknR0eihBklLd/hBkGKmmIqMZq6vLkSSHmm7tSmY5PZT0ACHIpUNtmmB0d4lww9W8V/H2adCG",
-	"Vvp1AFBY74sBKxa76IKl1Y0bd9VwHe/H10PONJgKvXwL8EQ1pcoizF+7UI4SI47vkqlTGV2+/fGXzbDZ",
-	"+6Y1+s3l9reDNt39Pjt5LF+mT7f4X48Pn/T/ZufioALXK42pXGfz9yls0eVPnLP8WjXpIzjnffx8e/bo",
-	"R2gDPMoWlhynwB+1zts8GK/3mspIZ3bcNwxpBdypZRpprgmMhG3DVAxEtiC980wMY12mkDAqdVwsdjUh",
-	"qQYJ7bIk8KySwh53YyazGom5Tvvkv/B5kIl8U1sNCLkUowZHwMgN+iz/pek7Aw/ELjNd4GUF5IBuHgGu",
-	"N/kmZkkkbbEPovUxpDmMdVfEBnmlHOSwn08vdWfmdG2xGmlPOTBY9WMC8Eoi2MofpSV/rKvLv2OTMvV1",
-	"gmt+yk/xmdfWXfnKHUUrKqPv2OQFo5G2zB+ksoNXWulUrjYxBZ6IUXbC0lCz8HoVd8vgMmqr5zqiVC/+",
-	"fcMt7ctentPBfeh2lV4HHR+I+NWbx5GGkBTG8vlcbNxADuv7LeNcc8Sg+cU0wRroesgDYpsimdeWix50",
-	"LHes6z1CbQnjCsIMqtetcFSaR89dXbmowxWGI07NJO9a4N02GfE9C9C7lkGrIznNJltHFe6G/az0RN9E",
-	"fFine1EhidNWqfBg5avrjAWpGqlh62pFEsEVFyyDGhDobABFu4LXsFpZuf7SGH0QHtWRAq8YKShKnmVW",
-	"lM9vQfKgr+e6UN+xyZdmcd1DGHJ1pzMPGanNcMkma+Fxy8LjObC/uEtOzVovlx3QdsOWwb83sYsPG+9N",
-	"uGM+r+IPQLJ6hY0+gg46Z+h/edjqBBI8PZGyK5bukeGom8QhCpY4g1BflzGOn8s+i4BOO2HKCjk43f/m",
-	"nERizJXZp3sfIKbbyIxiXT+VABDZP/lO6oDkmDtodl0TJ1KfU47ZSeXcWVBtMbfsQR03SA6h6WkthluJ",
-	"GNt2xTJva9JwK6KcMjqdM+4ykqXK09SoFrTnnblDxhckF9qRE9N0CZglcEG0UojQjS68dMjTBmbF3o7S",
-	"xDrSz0TEgAkp7LPwsmafG5JMiIbPNX16x3HUycmbpy+Pzl4cHhiPuhCW9nlV+2TY7XU4rOt9QFLKLzSp",
-	"hBI1LFJLga3xkZX3mdoZ9WeCZ6lIOoSLOuyVgMgYd4bPddeoPRL8WMdGK3XdT8b2xYnDPqoWtYxANlAn",
-	"weE5vYCChcCv+KNmczOUfdre3oF/M78SQMPW4KhXfyU4qx/TLOwHStNofFJVpCT4KqihDtlsbtnQOzLL",
-	"N+ApP9Z1w9z62Yv99vaOLZE4e7Ffb2/vFNsHqRMGWNcQUQxAumVeE9zwNWekO8mYXjp4dru5Y5ZLP+tU",
-	"fakmoC8zLPRpBuwKGGVhPNL6r7UD1jyx+rQH1RdXLKUJ3kHmqNV8pKTabjZrOE/z5INYDoWM1anvEJpl",
-	"NOxjnMYaBaOhmgyL4Ba68Qm8ExNP0XvIqOY9nULRHBRvTg72zw9dfgPR6+X9xcpQBHr9TnUfnhsG/O9D",
-	"JXvzk8qgDV2a5qlYOKRAhzTr52FmjJrflKYZZ42p0PypJkpd+kAbzb7pM00qePqpbgy95LlOqvdmz51O",
-	"/c6+BNyUjyTRomuPiEGcAcS8VBAKzoqvq9VoNlpzUtX6nitnqnEfaym3UrL66SRjIBRW6nvXUxIPBN51",
-	"rUQRZiyryyxldFC0FtVrpVmlU+nGnMLkMyS5QDKWecYhShtcfbWgfTiFMJJ9oH9AWSdnLY79ZKykfwBE",
-	"LUFj4d5gfDRQhg9cW/l5dmxepaCJZp8WoJL0yIC+q9ML9vVma3tzp9lseiQeDEaZsm60ELRWkAcamwRW",
-	"qzUKO6BkDLNCtmQkudTdAxmrNtnXfuVPv/+jX1kmh1ccwEvGL7L+7LOfAikOoMOAYxL3zSOJCnHhK7D7",
-	"I+bZDrSejnk8UK+laV9HzDN2wdAmVuq7ZPJzdPniZw9ppkzuSqfyt37lp2Z9l9Z7P7/f2frgV/6iUrYZ",
-	"pi2N8qCbsXLQomncWDrNHPfKtFUx+/wF5kUixiyth1Qy0mfvVl4Zd13mrYoZ1flkyOqvh7ov3ryTyYXk",
-	"ca+34tnUV5edTvXwdnPnvuTSlA2ml3gto9YyakpGFczxklVADjEUWBCDR3lVx08Saj7Y0DIt/h3DD1aX",
-	"Z/gIdXZ//ss6/mcD/1N+htdidS1WXbG6iSGuktoGCPZCm4zhhFQLbjJEDcJRmsL55sIeLUcyPgRZ9Sve",
-	"7B++tLzwzk1QZlutnXmFAFA9Bvq9LG6iz7+Ogmy3draftLfAKJA1F6vVukbtQJqKdGmOf5URTZ+0lbTQ",
-	"Vx+tZHz/qwWq5cOnLZxUbu9HRc5NFIlQcspomJFXFOiEuyamtCR43qdJVh+KJA4n84PkyBlrEAKAbzWs",
-	"JMEg5qeQjpeBDuXq9LwkVRu0xU/e4v7TyT7P54fvhoIg22Edx0f0BqnpKoQUgoScBAP67hsaJ6OUaQRN",
-	"QIb4D73FBoSmzOc9vEh6us4Sh+yS19u8YKDmDo3Ka54laKWjKM5IIi4wSCuFz6sUMDkkSHlD37Chfgol",
-	"CxgDRK45dsVSIhmEy21cUgPIJKlqPiqPbDd9rtfI07XsaiLLKiCes+yUv6BJdoKv62EDhO8sg5evwNLu",
-	"SXDVOll329SQfTF2+KnDlMp+nY6hT6tOqAzNDi2rJxgtS+Vr3mu4B3D6kueH54XTUULe8DmdjY9tB4s6",
-	"b0YkIqgwF8iVznbzGkBCZ/nuHUv4az/Uny2A8IxlN5YFRUskiRHjs6SKEQ2bKZAgqXYnthKx5hGnurEH",
-	"5XvlFYwa6wNWyUrlh+iuPMjSQ70un6rsUAPxsOm0M+77xzXeq9GyOuvmR9YKFd//P/3xX/7Tv/m//uH/",
-	"/hf/8F/+hz//iz/847/5X//hX//dn//jf/+P/9s//4f/8f9Ul2u34E2aVDqVfpYNZWdjI2JXjXejX2Ku",
-	"NnkoBjMgGndwGzqnumGznH+lvf6vbdIwqnQeK0XEI5oJJQ+gTTGopv3h0EYQtBMbc/dDSD0uKEoqqUFS",
-	"xoPGmqgFw9tOA+tb6g1gjEQtd7hJNzc3W2w3jKJo58nuzm7zMdtkvV5vh4as2e12W93eTmu71aStKNze",
-	"3oo22+3N3e1N9jjqbT+uGJLSVnPryfbjHbcD+en+N+dI7OHMqPXpGU6NnFodFWuFx9pUvsNS2xIHfQVo",
-	"rAHRWsqPIWTASyiOEBGD4Za8UqhDAuP7BqRKc0fYcY7RdRW9ntKUe8icrKk5bF2AKcMt0/HoSZMwYTSV",
-	"pOBYB1Y6BJ7PA2fMgUeC4uFVn2BPiaeQ9UK80IoYW+i1PoPud4q8VgXYvoH3sKCYaW6NyyNoa+riK3ZL",
-	"gSFxdMN8Tqssn/OFVEuZfWndjWvWAOD+X5dBrb2YG1Shwt7JY5wrSGWRJF0aXs6vTvghzvpRSsdyBocq",
-	"i0DUnE6OE0bTJGZpEbEFXAQIP4VemB6SJJjOo07JKBdjk+BCMG0ZAKzWIM9MIdWIc5DzkLJSo+U+1/dS",
-	"8n0grpAlL86U/wTiHyCgqYB+S4FZhqAg6GsazPqDIX3IxPcWYj2267IAqtsgEHTmYnZFfE7MdMdilKh1",
-	"GKhFIVvNXWxIre5eKKTVfKWZIBeCqOEa3tbuKE6yesz1lQgaRUx4+ZCRjnQGWIzdtCBSHWdQgmtGiJAB",
-	"mqlRm6RZDiFVLxcB1khpkd84J474QTfgjnNWiXzhPHVfpdfUW9SQY6XksUe42je0x/B1OErUVqTgOwjA",
-	"NwkIuIzECvby4hN83x8JWv1iWCqUET/t0VxHdRkpcu9aC1/fMqU1K1a+UKaFa2dom7vzMrR2x+heQlaC",
-	"Wd/VLCsUe+BGUgJJyVIjne4qWftKi4qpx0FliCPyZuRR47NW7+qYWU4JqwAcdbtqthQ/3gAdODdWeQIQ",
-	"kQbZHwhg+GbzDQAlhNUuCIxowU6ngRFAga4u0G6Sz3XvcbcxKWZIdOfSowipXz1sbKUku/tOwSH08KY+",
-	"/6kQkQFMS/7nzzqpr04GjaHBuQfcjQW93Z0QyQaUZ3Fo1JvPwfJAP67WINBJzB1Ix1ak6D7o+CC95WBt",
-	"de/NOjA74Z10SQWEcqtBn0p004IazjTOLAYeJgphNa2SAy27zABQy8P6TH2jvUlKfjg6f3Fwuv/Dq0Lp",
-	"kI23kqr5pbHyuPJ1wQslJQNmV2qIPa3GsbumYzwR8ABdCwo+qTXQFuFC3xJu3ldv0FkAdUcIu9kcNmKg",
-	"iOxr80iZibnFA9MBwycnMqHDIdbLOCMAe0OZpumI5W3ScCC6y36JJdRl2ZiVrKwaepW9C5ORjK9YzY7V",
-	"3E8trXk2vHtjO1KuW/R7JG/FGrz3K3YF/EoHF8Ajfh6LLHxqVjr/0Od+ZfoVqm//9Ps/fgggr296GLvh",
-	"gusW/cy0IYZS4wEbiHTiEV3vZwQB7PxSdjD1xSnH2d5X7iH/wYKqEzwNxYqSmaKY+ZmIu6qKMYKgAIF2",
-	"j0Y64hIdpCkPIK+kwS3PoQculbbajUW12QKa5pypFs/A7SFCy+bMMayIkUYzh6ojFl/RAat5Rr6iJykz",
-	"4M/IJw+ieHqCrbkTzKX6ynklDH9ep0joQGu2j8zRwC+40KdImcrWPjif2hmugrPweWjLPC/RMyVJbCLE",
-	"CiknNTKdLMlDCfDBComAD54xUArT+Cvw4752kzj+qNls7xjr4mttbeKn5iB+bU8sfl7ctZDsaeJhkYxF",
-	"jyTRC1q76aI8yFyW86YMvGLJi7rTLNNMUmmFXXENxxOnCoplcZdfBiFz9X+g36gVpoKod4LAOShlvrln",
-	"ePdO3icDeJZwwCuVXwrW1HbOKl6IWvoFDHe2RR5W3OPt94wDqqzQqcZweF/kz8OLkFQVgcSUfHumb+Jz",
-	"MPwITcO+Gjk05M/5MaiULJN7Ttv/nK41EeKSxFzGEQMgPlY92Yb6Pu8mokuA8A42VZ+Cr4x0CuM0zjLG",
-	"G2Tf6jYngGriYn3HosqxHjH3ubJV8ax4TmgtKHg8gXaatJMUT6FcnQsb5JsYvLgrlvr8xze/OX6LpuDb",
-	"4/0f3z796/PDM1I1zIGt5uPNx1utHIiNvDOtTTw7JngXS3LJhpnxl9TKBz6nMm9yP6RpVozkdaYjecDf",
-	"rfuAYFAPOBzmJM2UN+KkywiVPh+zJAFhPyGDkczIAAon9Bu1TBGhmrlbdz8YJVmsBmg4Bkqyap9JsfvC",
-	"wKGd54Za6rpRddeLuuFS3Fs7+jXw5NcCPLl9CMkq/RNdJbMm4v1cY6QolG5aRuKaDos6K146ZolIZ8Ns",
-	"eTyp6pw40mUYPuFiXCs2GwR31ueYj4RwG/ZPnEWWuLo9deHm1vnVdRj0gjXICT5dg2Bmwlwm1Wa0d3eE",
-	"w3FuMZVzuw7FLtl3wo6rwlb0iG+sYTWO4Usi4C2R0KtLQM0sqff0B62tH0ZCbg0ieYhcutq9+hgRqnfs",
-	"fBF6Zru09mkK8gETP5JUm41Gq9ms2aRDLtuUD0RyF2jPiuBLxoawlXoi9fk4RxpY4dsgpzQ2vQ/xcsRA",
-	"6OSTcb3QsWuQJhnSkUR+dZO0MukeA6OI+cW9S0coEMIzdqrXeC0gZwTk9rXlo1nMhw1gWMvLhwy6KxGX",
-	"j2ReP2RNqhVlqBEzy+xQJzVk7dDODMZNZmKoE7koBTFsY0iFwRBNRyA3oQDZQuacJAIi1NTPZwxJSN5P",
-	"PVPnfbWodLPRFpw3ZX/mEl3TdFo4H9BjGmuWdNUc4Cx0KeQa71cIm1l9kTbqWtJ98eUcZv/eyMTDz+QG",
-	"HQ5XBBC9Rne2FCY7leIuARIhREFf9wxb/vp8ETBGXRTohI6DOiKrgI72fK4fJYkYZcoYdC53xLmyWuVl",
-	"PByyCGPTXONheqMkmcBlLFK3sFMc0InPu8zatRrOC9Ir6Ik0ZA4SpohWMT+5MhCnGdiKeYjGrfi8dE2m",
-	"kSuxQayklywizhiw110JtAju4/NYki5LdP381OgeSTKI+dloiM0tnB+ioNZIQbvMIU3TSU6X/CZNAo8E",
-	"Mv6dfokBxiIthfL+yXekil9kImXqehyq4MznY6rhYbU9cvT6bOYx+W8ETyYNsgif4/P5AB1nseznHwKc",
-	"4W2Abkgp5sbnCLohVS6IGmaXSoaA51rH4TZBvUqQ/t8whehkk9p3lIcasT2gETA3QwmxvgK0oMy3H7ti",
-	"PCPdkSQZSxKJNCUAUY852WwSyULBI3jQWKQyqykdrIeALw2KmnIGcJHa6Y/jLOzrgeo7ts0N54KI9ofD",
-	"h4MickWT3qKwxCAA6HBYgKG0VkHYPMM+2qtVVm22K5AvwMqqdmvr8daTzZ2tx8vo8x4IXiVfKgf2mKuK",
-	"ZYgV5xjOBavcGxJl9i1+3boR4gSOTiIuKp3Kf/p///2f/+1/9+e/+9//8//07/7pD//+n/7nf+X9p//4",
-	"r/783/7LQvLq9//LP/7z/+faaSujynXuanhZyF/V9dzq7QYdXla8ZWutN6lJHG2yaHunGbKtJ2wnYmG3",
-	"tbMdPu5udZ+06G63t9uKdsPocbu3+TjajjZ3o1abdlvd3W3G2mEvfNzcsYkjw/9lE0XPcMXs36/wDCHA",
-	"61YBJlbO3ABhkuuTNbTkRtCSHAm4GqLENUxXJOEwxoFl4XBluWbkyGImO+b7OMKP53Jz+LzQf3xlTo48",
-	"sfspWDnWpBh3Q4pxYzk+H9XQ2i6gGu5b3sdRpdNqg21RZuEbTMHtYA/uQIXMgA+MP2BGtJKO+dTMGLm0",
-	"WJ0bw8i6dTTlTskxrnIpvqqyui4O0vbIWAiEdJ9QQES6TjhnLJIapYeW6v7Jd940ppGsAGnUTJd04nPl",
-	"fruOdiYE+uL6afk3UD0DQWwukFsVIIplkkUjH/DuFtY4EDKzDMVwmQOtBC1uERbKjrgpwDKHSZJroiQ9",
-	"0iLP46cAlvT5SmhJsipYsrStVhWBrcvaagFVqM+v31gLvi/GLnT7HHJeAHH6/GNRnGQBiBObo66E4ixd",
-	"cVNtB7Stcj7Qc9+tDPn1QT3z6T8MsOfaoPoyDaq7MI1Wx3zqIa1Bn5896NOJGeRdv1a1wz4a/GkimJ8C",
-	"/ZknX8rhnz6nJemiO8d/Ovm9awJAP0Lz/goQTu2HigBdXf6arbEGNT1kECj/GGF62zBQm/++JxxoDmvq",
-	"jsJLlpF0BDxcPkdMgJ2KSfwV0U+zIFJy+xjSG0jYM+bEm9cw0s8fRroWul8UkrQgc28CIZ0RxNfBkpot",
-	"ch0wKakauX2hifQxYebzMsyo3YRdcQXiNU6lR2IlwCbzQaPTRqvPPyVq9AZi18zrC7Vs17Lt14UdvYll",
-	"mAfK3pu+pB8W5un3T77DI0amcIMenM+IBNhXjcJe1w0+TdwNv3ICUPh9gw4vMdvh8wLs0FhxdiPljd+K",
-	"hh0iWzVOISdyoBlkFroAwMxpEqsOba0TLqgpMYJyywxCAigR4+zUiCYSpixiPItpIvWoSyP/qwX+PUCq",
-	"zg37+3yFuP8lm8DaWIHohDPizEjhHNkF1njGZAYhBtYTKZu2y/eQyXAiOMM2k3GWU26wd7HMSHWruVVz",
-	"RO8jiSkWnyPtO6oFGIk9CmRAJ2os0LASBqIu1aR8weE5vUAetjk9KQGyGRSabwK3nlF6IiXBV0ENpf5m",
-	"c8ua99TwR9RJMN32NDAItwXdTjOhdxztZUA+gvsDbjjVHxme3W7u6G6dhXaEAammTI4GtJuwfJMBPBN/",
-	"DK8M+x36nBRbHqIqa+3A1Vonqh0v1RLSBO8g8w5x+fhJtd1sIglxUNKwuEPm9Cc2rXrxg7wzqHpdrwSR",
-	"o7A/BYFehqe1SbwtdT2S2c3oZdN7cB+C9A81yePNNlK9meQr0qItTFiUcP6bt7Nq80p6+fan/frf0Prv",
-	"mvXdtz+/3/R2Wh/sg35q1Xd/hq6W75ve7gffVw8ubei6dKWeTjKGPThXuPiop040HOjrWi+32uv83J6b",
-	"/ZPvPvvm5nfavHyecPh8+pV/4n7I6+bbU/1y282d+zrnUzo7r2RZn/kv+8yv1h3azDOVmVbk+ElCzQcf",
-	"3T4aW0fX8T8LGkmvxdRDE1ObGCOYNRywdvuRJKEYTki14KYANaGuR9kjXNit7XYuv4fj/wk307oH/7oH",
-	"/7oH/4168HNlmswL6WHL9zO3B/78tAJGyvYIlWTjqtloIb4m3FCbcziS/Y2ylvoYygjpgCXPlDDHNoCz",
-	"3bJNX/6X7IKGE+wWfYADum4WcLUNXHwgPgofe7OMX8beZRvDhMZTYzCa4fV3pUph+tg8EyOeseghl5fd",
-	"MCX3UMrS9Hsnen/ipiVVu0U9Xfyv6VRqztkxO7309OgTd3vnxxzhjzlBZlD3cob0w9an6Nd0iswu/Yhz",
-	"NMrrcpcQkGjSZzowWZyeSIuPIVV187q6Ozk7+I60IbuhmyrVvKnD5PM8kAgXapaGaoBjOuI9EXgOocXp",
-	"S/VnLPevaJyA1ewVOxpZQ6xWynhQODBOPfJssLqMWgBFlnKtv2OTG/fuOCjcBeKxq/UOKbTWuNmzscuj",
-	"kzWHx5c9bEjDS3rBXlDZr1zv7ufsXTb/vgntsuRW74g77w2Pfxldp5v9KreO5TMxGFI+3c1EC8CuEAmj",
-	"ahHvMms/f9POMfvx7JCY98S6TH5lSapXDeXaTcToyjb5MhMFy7909xlDE4P5YIcNxRLUVAO8e0ByyXI2",
-	"CkPGIhbViEh9rimUNFyHVPMLv6FxwqLank23BnBAA3Utjl2z4kF89pEkYswthSgwMQCDEbRp00qfaO1P",
-	"hizNB6lHLj2ii1KY9KBibJQyTKPqPyDP3KdJhrVp9gaSMfL8sNCdQl1VH4okDieQzYaha44pM8E89d2n",
-	"V0h4RSEyrNYQi9nyke+D+pEkeP1dsEh/fJR/5MQV6HD49mqGhB7f/NsRSLS3sXrwk15ri21t90LGaGvn",
-	"MQUWfjPFt5dM7eTo8u2Pv2yGzd43rdFvLre/HbTp7vfZyWP5Mn26xf96fPik/zc7FwcVT8vgTuWqrfRe",
-	"yq5iMZJv4dO3In1bHNVVyw1RlGyx1YMWZvnW3t6v3duTnF6ytyGV7CMF6opeX0Gk5o3b0FzUEkZLvj0j",
-	"Dlz5NSUalgmGm7p9bsjxHoXA9Q/w2tVcu5ofcYjR1nobruRyjk1pX2Bdy4DQ8JdRjDlQ8DOrKaNhVsei",
-	"xXrugz4GJZ/QjKU1EioDpOHzM5awMNP4VnxoV5kD+JhMDG1vV02kYKb+dpQmFnNmaYlpV4pklDGfvzl9",
-	"uUcC7Tq97VM1UnWpXUP9FdA+uN0nYSWkhqiN+O/i4TDmF3s+D7Ab6lu0v96mCEVzxJbp0EiqIvWIMFRZ",
-	"rhL3XL5QxpXbHFnDyvy+Vuhw6thPl2zi8i6SKJZwB0KHQ2+GhRBBj3HI5iHEzFJ8hPMNou4Wve8S5lxj",
-	"7dqumXSmqfEeaTWaqCuk2kdgvV2jE6hrZd2uOz87n8K207kfo/ameqDuqe2s/tAEliWGf2POjNx9f2M3",
-	"fHbwaNUvHvW8IX1ctGF2LJa7No60+0N04TBybogUeGpFL69Tmze0GQV/O6M8uuAiZbbWwm7g0AQy1Mey",
-	"Nm9UsXwb3mXIw7FwtKCKeU/M94Vu2GtMCeq7bDYm31ITgTQnNpZvjWjMGSnk29mGZEXvyz0zncoT2qR0",
-	"m23Sne5Or919QndoM2x12+FmtMW2ezvNx60n7d1NutXdDneix+xJb7dJne+dO063CoPW32/TETe6xC62",
-	"HleJpql0Kn9r3sSsXjGcoNc2H9cxrHuJYS23z+Ce6ZVRu8XXQE2/TgAQMJ0ICwb0kimZG6g9YU9ZZ2Mj",
-	"ESFN+kJmnSfN/4+uK+h1EITBf4W8s++d33W3edhiMq87EGGTZCqxePS/L7SANdazaakCpcj3ffyTsltq",
-	"85BJqWhIRAqoVKd96HpNZwW/g3YfFcPEtJ6XyyX0J6rBVIPEQsx7yNfIuznj13devAfBy2OjdQAlb/LJ",
-	"LBnzA07iKIUOFCUs5mASW65RQToogpK48U3SWNe2bZitGyTTm0JSi4NAzRKJJqunIbElLkj4y8+OZueP",
-	"+DCCVxxH4xTcK6Vu/vlw3BxtMmZEGzNbAGsI6oLyNX97vLtgfT8IjVAnCnr6PJYEpJC7oswIvk+4NHW6",
-	"nEPeK+QjrLhNqIpkfVwrksI7KJsQNyyOMp/OKoZh2npELWBn/hbx8c/6XL8BAAD//w==",
+	"R5XWFfz/7L3dcxvJlif2r6QR4xCgKYIAvySB0TFLiWyJ3aLES1KtnunqVSWqEkRdFjLRlQVSuLIirmPD",
+	"EWuHHX6x9+6bdx27137adfhrXtbhh/lPbuydnfkvNvKck1lVYOGDFElRatyH2yJQqMrMyjyfv/M7WTXJ",
+	"hFmEb+NE3ICKmuaWuHO92lPpYMWqoFzUD1MzqixG9WZmUg2BNt9sF98SrDK+vq4I1UBoepvNmlfr2Vbl",
+	"XWgCnXcRR06PWtkt+Qmf+7O7SnV/K8I7814KZ6bWwaLV1d8OxWnNqxnxAKxGa+GGaEePuut8M9wSj3st",
+	"3u6uhevRhtjsbbUetR+vPVnnG93NcCt6JB73nvBWtx2uRetio7fJt3KkB9y9+duhuTl229x4vNZen+zW",
+	"a9ajGYnz5vvRL7EcxLIZqkEu2D95PDdoD5gNvC97ai5hKYprOCt1oHNInewepkILaEC/9JVuysgAfQUm",
+	"hjeHG8Q8nbriFwwKPJJlg+KDOQ8fZ5ZK0GsmYenCXiVVYJUSz0i9s3rx1KowE9kK2hLUjsiK0y6CFy44",
+	"EOLLqNFkh6NuEocomt4cvSTdhPnektECzpJbPijK6ApfhjzsI/Mg/LAePIMe2mbAqUo6bAj399iAv1/h",
+	"p+Kb9fbm+lar1fJYPBiMMuOuBA2b+Ns74aegzgK/5o9arfXQrBj8S/i1YNuYFMF+b+WVkmLlgGdhPzCa",
+	"DjRFBgxvwcOggbpkvbXh0kCcdVU0hnTea4kWF0uB57oeHJn/dnDFv2mttFtr69A5Bv5ut9Y2VvI/Vzbb",
+	"a/b+a60tCnsyFtj3Azcz46TbYz/UjKcZhMjQsxMysupuizJJpd/TYNjDVVwD6NYPa2AMLMZ2Slkvbdad",
+	"J/hAoMLGZJMF0uR9a1B2rLValNi0D92N9VDpGOmlbPeXjJQWWhIIByFHGW0g2nrob2syY83w6kffPmNb",
+	"a1tbuY57GMBQpZIrO8fP9vfhphotPbJhnLmB7emB1Ttrsn1jYsASxzKJpQgwiwBG/XgIIYNuqi6MjYm9",
+	"8+wrT0dSEqZ2wOqgNzQjisA+l+z4h+eeuS8fRbHy2HkcCeWxw91vPTZMjJGZifdZY5uyafTD8VB47MXJ",
+	"wUsPfs9+PHgJxu93/Jwfw0k2t7SM5h6+DBbwLONhH5oOeZAjQfsPuJ1gEc2BBEQxvJg9eCQsvj1vsB7B",
+	"jytFObDyGgSH7jCpQCQQtLiwHY9Joq0cqiQOxx2muYy66v02I/tsRache2AMuweFaAiOyooh269wJGG9",
+	"NJQUnzpix53D/QeaqTQ+BSxvVTHVtYw086MXxn5YgIR5l0xiQHUucP3TcSbgqC1y8X7PiBuQNosENB6u",
+	"PiybiIsYc9Pk91XvVGk65Kff2JZ9wSN4BR+oAB+Fjr6sj3aSCz7WJPvALi0bk0UTR8jRwKg9uLZgihbm",
+	"WFIMl58WLKIpzCDyh1Y847JIq3iSFSVWLHRHGZ7n2cIApFXhLLM6CAdUrSLRxrULtpkVet/4tT/9/o9+",
+	"Lf/k4TdvTr5defzgAVS4O+mMx+0BioDyDIfcKGwz6H9ax1H/V/kAGoVnVe4quxovhTzN+pcX4ikcb8v/",
+	"Zff1A43acub7dlsxltnWRs2rDWIZD8weaLmRxDITpyItDWVCIk3fdLMk1eyhXV4HY1ZUbINKG2P2vQvv",
+	"w6/91Fp5wld6P3/Y2vjo1/6i8hXkIvv4xc7a5lZFFOnFzsra5pYVpwVVHUuWqAuRroTcaADxntXFLyPb",
+	"Uc+MujF1txTHNm9kRWUy/YVYJbOYHKCrqySBefhaa+tei80JK5HezVKELkXo5xehaLhcfiVorKFIAxMd",
+	"ZdoKfpJw+0GFV7GozMNHGNny81+u4H9W8T9/MXP1llJ/KfU/erV1DABV8AJA7PuBZqEajlm95OE3AH+O",
+	"xAHbTCp3sgpS+C7k4mfbTh/vDCK3dZ1Y8EZ7axoGEUpdQIFWhUAKSpXVIYyL/majGEltXwGzmKYqnYtZ",
+	"XGQ4k7trIcH78JPlqu8/nCFNP94jEAi52xT1ZN0xBAoh2n8pAopLWX3uaZHZ8z3CeBTCpOxCjZKIafNu",
+	"6mZRPYq/mIPogaJveC7cA9lSjPFNBggvVHqmGUdE3PO9k6ogxQtxzVTSbUYpFgk8VGeaHmi7tNMk5tJu",
+	"/XXbrcfx70pujTE74AV+RW5/0dKpPitZZTrl3loCS8PytgzLX6k9WaGRue4j/sYpogIfB6uTNvGsPsX0",
+	"yIu9nV3n/DaKVM/lJ7xSuBX7XKPDDI+zN6Ufoo0zQX7uEO8iH0Rjm6UiS8eEgS/UINnSp4nXWriiqnoe",
+	"q6UyxS54nFW+vly0fcytqurmoiK1iPzi9GYYVTsTmju3bYxthcp1kfTyatYfDboS6ptmJJqRy1qHPMFK",
+	"9R7Qw+s4EpAtfW8ESHAR/N0fgn6QA2i5HoowY2A5ATKH4Ge+FBLQPFEnJ8p2TR/wtmiivcfOvisCKvpA",
+	"6lLtHzNGnsUX0RTMwR0IrErpxe+h63pmhmZuZO6q86wVz/eWxTatWzk4YH11gQMdcDmGRyHmDnu591Ta",
+	"MdNFKFsfiwAFD/sMaPCRwZ7q+aV4D0PY2vBYe+2xx9bMwV/b3PJ8udleg1u0W2sbrM5Lidp2q/V3f1hv",
+	"tZDmOD0XWPDXXnv8d38wv+uq940mOzZvxJIEjJKMRUCHJhEQSBhlqnYU73mYwVya7FiN0lDoDvvucO+5",
+	"xw5fPffY8/1vWR2ztT1zmBsIrnoruoeY8HdbxYzp8NXzPAur4Xb2Y2M4m3sBchkz/yxLudRDbqRnAxOP",
+	"5smYKb2ItWiyPbN+ZnTmNtBqFDqHmCGYrQNvDjBtOXU3oCBxbRwwDiARsC320WYj2BikcQF8dvLizcFT",
+	"QJ8d7v+49/KY1S/iKOuzv/sD64v4tJ951pxgGy38X4PKPHvIFQQbfKPVsiQNAJoToYoA0eeGEsUDIbVR",
+	"bBjys8cIj2yT4RkmcnPXI9WXsAmhEBouh8w14brxyiwdyZBT0U+o0nRk1odAAptNtkMbmrOeuGBkuwKM",
+	"E0aJ58is7rar23FraqSZGWucsmyUItARUR/wKgDAAS14Pw3Dse3LmfgNikNe4F/v6Wun4nKbGI427AGs",
+	"ii0p7QLcw6I8mr58GZ+hkQPF17ns4Gk6np82n5G1doLo0xzDsvh9C5uTDDSQiJIN4/ci0d6VxA3bbK95",
+	"IGqMsorNrQE8kcPlLkpKjM4AwfeKpvz6mjHl+Xs05c0dC5Z9u8qyn5zTC4G9O+5gUv1bnNTNQgEKWMgr",
+	"p7Zcv48bgQC4Q/EZDN17lEJZ2OaeI6yuaY9jyuRD29v4+D7/53xfbxmqvyXX6vO/5oIztljgHRaxy6ND",
+	"K5VAPhS8iJLfBhwYPYx6m9mc82RUjN3nOO6fPtSgdIW0Rh7EtyUS1qY2ghSEX35J/siLDqu8vhzR/+jV",
+	"MgxSH4KGKE8h907MBIxBUmnkzZ5OVSrC3bS91mq13j9ptVqkoraLVoMxDMlaJaShRQ/23KSsGUm/n5zf",
+	"zeUsdqb44cFF4IGjokYZeFftZhNUHFAKJUYwCiwYylm7SouK/gQMHx1rYwVdL220uQh4XI+GQ5VmIjoQ",
+	"UcwhJHd/Eho7BU8IWYxwrWZjuuPBqmPxiQdmdgsQyObVS7YwDcuSoEzKurLgRGkoRe3FEkkJLJ1A7Jjk",
+	"4sxHaGaiTs3WaLIdibWdxkJ2hAfoRbSebJtnoHkGljQO2Vhk2GYa2Nug0yX1d3J3AII/y0pQ4I+k9tSM",
+	"S3HB6th1tjvKZwYChbjkGh5yHwBTX19dVNwRq2C6PDyrssj3Ybj7g5yS/xOKfrxFLj+JB0JnfDBc8PpX",
+	"xgGbU1A0J6Uq4/CMzNwdqLsvVOObf7xrta6QEXWLhWt3171t3ePndqy2GwD301dXxnJXpKc337LA+1BT",
+	"Q134iw+Hx/Gp5NkoFRUFuChSoMHRJWrTeLCCDPSzJOgqyKb5ctTJKs3qo6EWadYg97LdatmHa4pBxZkY",
+	"ABbfbGURMSVdzBECV6lA1WSckMBcrAPPBnhUGkE8WWYd9uxob+dkb9dj2AF+l7i8NEtELwNb60yIIcZa",
+	"fAnGCWQO946OXh85wj+S43UInxP/MHLu7EdUaJFdxKHoFIot8sE3oC3mHGHssdnCmNVpKng3Y6aj4nFc",
+	"NQNQERB+g9OMUVuIlmEJACaWbNxsAYGtn8Kb/QrF9k8fKoX05U/X4Cm58IStdmUhDkGNffxp21i8g1ja",
+	"P52DwdOUj++sAhS3Hjwfkx7ggNP0fvpQsMOxkw4EbGp0iqbouGm/op1b8StcXmqXXuvcZAPliZcAW3mW",
+	"VnstXfx+CM1txWBZnHm/lJTVEZhc6pJwWlBZacFTVFOVCTYKr9eRNlJEbMDTMw3NChWSKqaFhGaTfRtD",
+	"5jHvGW3HhmwJpBuAxpkMRKjK5LHULDgTY+CDZvVn/VgKjRmWlzwj8ArjSXwmPBZyLVZiqYXUcRafi20W",
+	"/JeU8HoX+NK4vYh4yckAGpO0D3FKyQCrToyPvM0C8T5LOdLXgEeCbeb7AhI3r40K7eQJKzcd5maD6gZ0",
+	"HdCnSsqXAFDPeDMuO0Cz9cB/lTZRlnmYreuO6e5NtltWkejXG9UGla/VLJXmpeYK67Z11f7ge5zMkZXQ",
+	"C/zokC9WtXYc/07cDv+O+/FPH2r8nGc8fQPF9zVvpvtSJBP72aysEcstW8a/1vJqmcp4speIgZkLKjPz",
+	"iZmxviVxjgfVPGFeEAarQHKO367QZCUJjRv3+gL+9mX1fWHBNgfMLWJJ3E4RtB9w/3xEGWtO9GVpiydd",
+	"F8n2m2w/0zkBV06zb/Okrg+DGgrJ3orusQrPBLEccl8GZ3F4JqIAE+esngqulWREdPxud+/lnjGfsfF+",
+	"KliYKC0iYG9JBD+n0vnTVI2GQMAL/4KIDfDTIFeXVsk5NNM3g6W9TXxh1vuAVK6OIwCGxDpT6bjJXqrT",
+	"U0iCyoJZ7sv6Rmu9UaBn5MMhBXlwbUjuQodvisaQ12CZ11yH7pL7gKFCEvh4QzNVWl1HuFb2SGAWNLRq",
+	"pjFz/ZcSzrmlCMlcml1SYksWsBu2AXFdC9HYatPPm46fGqYKsB4QLh7nlFS9vCkH8ls1q7AFN7Tvb0O9",
+	"F1X6gnw6vBvWPOsFlnn5Hp20nkzw8oGtWOt8+FhtL6D7NvculWHRG7cP5vbIwF2wPJ+zCHRKJ+85dMIg",
+	"3mVavklD4KpnYn/wBnbDIc8QlzEcVfbBQIYUZNlPEhiBcVNoFNt5wsPmMItHGXnsNlrrOcSt0fTlt1Mj",
+	"gAwCgCXnKBXDhIcTITTjxkBUrprlzByHmxQX18xMXFss2ONeC2Fn1I7Na+jzuFZ1/q9+QnGB7m1qw6qJ",
+	"vMMGUisto0G3QdU1wcwFbWWUFOVzfhW3YxWpcqcGet4WWrEUOS0nepxQ9AJ7eqT70WWbAJr05LsKn3rr",
+	"8YcJsXkLVL24enQcb149w/3npheBD2upoxc+ObuqjFSA1zjr2BhzeRWd3ZlFBxjdxAs943ECNh6CJ4U4",
+	"po2qwHUUKAQn3MU3NbsQSWL+C2FOX0KRXpPtWp/aet7GNXeqmXr5BMTP5S7+xmzPShQw9NJ+GevsOc7t",
+	"3jqpNx03nH8dhS4r4M07iVYsiXWWhzhcIATZ7tznO1nAtMga06C+k2+qGvnb44kWLvPVVSoRXNY+3nrw",
+	"c7rDs15yVQrTtcA02tq1Dv4L/BcjHwddkT4DQ6+z7lYBOPfhOrNBL+Qlx+dzh1PhmMARWTySijtiKZRv",
+	"OLBhhFUhkXRq5dacvFZBgK9+oM05O+ZKe9r4MRjbtL1mh0Mg+YY0EMY6sw7DnU3RVRbAL5riHBkRpQIA",
+	"QsglG0JTwUyxOIOwykClwkNyAQx+QlzROFI8gpoV22PVTIClClvXQE4Ln+HOXuDLC9HtK3UG4XrRZBut",
+	"jbzeyRptUjE9Cvt2TinRceeSjIraHA22FiJ6oB2Qox5gaJhVLq077EHDPo0Yyon3GzvoQee5vkgF40ni",
+	"2NY91hUhH2lhg8kR6rewr7SQrDvGFJjt1QToVbq7L6F5H2YT6deaDQQQrJuLMRhsWdHPxBib0pu3q+1m",
+	"a0zVkHYzPCcZtYzkVhuibuXddlrKv5sO7NLKgvSwOrMysjuxSae8rQeaxeCuObOgpLHBaBka/8lpa6va",
+	"Z5UOzNpJ6JMZ8+WSgLYpopk2tpJiJVMr0CbSppS6IrsQQmKAa8c2bNAifYpAN+oNjW0CYiXLtrkv6+Yx",
+	"QkIfiUCLX4KGx1Jxrs4ATAfVO0h5SxYepo/oYDWazGbUXZZIx5CDwz4UcZI4gb4NlecxVUbaRgmJedBp",
+	"fI5uCd7dGBJNqNkEIQ4zY0RoAFObadAf2KW8zyb9ZUwRQP1J04ZKnotUw+TKO9RZhtVWNSzVp+9Pr3L3",
+	"uYRl5ZDWZgzp6Y0M6YuCT4R9bvsmHO+/ev5yr+bVsMDqQJ+aDYvegvtJrS+SRE3LtTy+3ANJRHFW9Dt6",
+	"qRqUnQevFpu/qUpnoE9pPCd7P57AC4FT7pwsLX4hV+Iy8u6z+iB0oBd3QKxwXKrgG1bBB5NaJ7vAdkuL",
+	"+iH2zax+GJhT8HEVNyHW3M1R2vRbVNusYKBD4qWvoDdbMNCnYIUbb0JGyGTCWSTCeMATFkfoA3DNAnMu",
+	"grIoo6NSofphuNeWYrRuqPu9Kfj3I1gKXcCRV/ldWsgMXajIEl9ApzrwMZrsqcr6yJ5BPFa+RAfNo5VA",
+	"Q5We0LBeG/3dJJkQMHDgvNw1AwL+OLOmgYfo+su/m3DEYE6AzXGTsrwI1siwVCJ5My1fjiSmUqI5rpx9",
+	"/DRzAJeUVv9r817m6KKr6p/PonroEE3TPDeuQ+a5cfQ4ZwIvNcgNaxA8kRgAcsdyEc3hTvdKok5nZe0U",
+	"i+II25XbCBLEy/YPmDkbk7mJIxGqNBJRh/iuQp4kTvAWQk++BMFlu+doNRBIEVi3gg23jEcSFuMAI3S5",
+	"SCoSJM+j+iaUoeg3Nby84IdA7DJCnwruYP4CmAIHL466/eFoyDIfCjUElilzPoQv61wyCCnbmATKYRie",
+	"2eADdW4lMyoIDsSR+NlvlZk5bmgkbgrwycQBA+X0GU9PBUgZx0AHUHSssm/iReci7RJpKuogG0+bUB6B",
+	"58uJyF7g2VgfDrEJg4aPLRgUF6v4Ca4n3I2WvYnLHjTNRZkqtgqnToT0WzAtWP1k79XOq5OGhzBN2Hcq",
+	"JZiIMQd8WX99eEzfG5V0JsasvnN4+O547+iHvaOGrcqmFol02zfHe0eNmZ7ra/vxS7PFfzUZqVtHsock",
+	"HMobrubVaDsYTbVm/3SaymyCmUpxIhUkMiJmq1K9VSqyQt0ZrfnICERzsPYLKjQ/asYM3zs+3nm+9/k9",
+	"s+KGXdw9S9QpEzJL46WHduP69aSo75yYMUu+oJ7VIjMqYJFk//4BS0eJ0E0W9NJYyEi/lsk4yDuEQmCh",
+	"0SH73Zh6jFcEMZkUItIIRddCGjfOqDus/wlFDIFCxbqC0WMmsHoeUom8ODk5dD90sH8skWpMIQLbHxzb",
+	"+f6qvIPC+6L4z41ieOyizu18SdctxcBtigGdb/HqdMk8SG2xvny7gHRE2pqCmUSihtUD92bR1A0azan4",
+	"1y/kBF4TXFs6aQSWu+ox+lxA2Kse4yUU9r4WRuNpLnvDs8XCJcMAw7wLWQV5KWXR16aetxeEqwVEA4Bp",
+	"C8oaSvakumj68jJosKK4eCpukFnYYEWpsC+n4gbx6gVQgwiwXcIGrwobnHwdFjaIny8KGsSr7xdkcKJe",
+	"etGSKTdzG0ytKJxS0CPCRksryqPuBUoQj8TibiBFR5bG3y0DBe06LyjnbQZnqqjHHsY2pFnMUakkKkh7",
+	"LcJUZJoNgIe9yY6FoADoW/ptT6Wsry4gBmq8vFgUKBqNJ6fjU1ldY2zm+NaO9Ffkuk3DJj+uKMaUvJvk",
+	"SRbI6MHbt2EwLaDqbCKHV/sZw1DrsCVTswNqDx8+fPikt86nFXFWPH1UKiejKUER2fvRLwO7yybYRj9N",
+	"CtF+MFtjnsXq0pR1qTLqeg0t6F2FD7GBrrUaS/l0a87pRX6Cqz3TKYny01ibk8Y4e3P00mWUITVeknu4",
+	"5xEsgKVCpSb49PgHGgRNLE99GeCeD4xf2xslCYF3ifUGgLeA3iVorZAsVRmQs2X9VI1O+5Tbob3Y8Ej8",
+	"IZ3n+AJ+LBItgNHz8m4r7MyN1hPWFWMFES2OnRiYVIC5cJw5GvIRZhXM9ZipefhwF+XpuPnwIftWka0N",
+	"i4GEn3rUNQvaNcMeD9EvoM4m2nirHssU/QiFiENYeyw4fH18Qr1IR2lCqR0cUVCkte6wSeEWuPBcV0Vj",
+	"XwYf/Foc+bWOpW8mPTBmcWSZmj0fJRdcVZRc8BVgoOErfvYO+nJ5fi4gC3c++vYZW19ff1K4rRGofq3z",
+	"4U+//+PHj8baD8wnLjVEGWNQUsXnFhlbm5gJ3y5d5CASWV/40t5mmIw0C/C7tMM+YMO7OPoYALbDwSHi",
+	"rMOCN8d7R/liFXJIeYjU82WO58AqSJFCex9zepAZ2Mgz81esM8hhMa4rgjXG2NSsHw98WQ8w7ZE/uyJB",
+	"5rHg9eFxfkkhQwZf5okwd40vKU22XVpaoHky+5/WJXo6BkuyA8HioIFXwwzNZiH4LTYI9BiVy3wMYPUx",
+	"T5gzJVJhUl4lsF26BY8iEXV+Qlv6T7//48+UES1/WLo3FTo0CZqyjQHrbyG+Q2Kf1QMKFO1HgceCXqqo",
+	"ENP8lan836kY8PTM/As1HeQr3cYFAmguowT+aMAgMJDUpPvTHN2HvxVhRnPE4evOT9xjXZgXjYhmQ7+B",
+	"FSg2ssH0r4galXchP+XpuHwX+rjwE48azNB1Ni1LczMThq8D1hWAOX75+vn+q4DV7aujjpMET94/MHs0",
+	"ltimb//g8PXRSWCkr02TwyEosh57VYTGxGyDBDm+tJjmxjazw54YLt0B5OmOJNlpiYUmzFXoYgMMo0pS",
+	"8xxMOXZwKCTSNPtlJEYiQqq0ZOxLh2uy4dSMIV8psAiFajCIs8z2SuEsTLnu59A7czovFEuUBmJPiY10",
+	"XiAff4cFP678OPplsLJ3jl0NoRkqTIP6a9oLrLKgawoy2HMqBroUIUAC+nIVfu5M44DV38j4PRvESRJT",
+	"l64CdCvLxGCYsQuuyayn1kL2Ps5gYN+wvnhff3Gw84xa4dVRKXts8pHsL5lfa/o19pfYhqsReMh4CnsL",
+	"DygS02EbViO/m2wnTyulwlg/I0sx5QpiPLP6Q55i94pQSZ0ZMZjFA2F5ZXsjs+6ZHYqGgibsXLTJBrGE",
+	"m6qEtlC+rGDjCuDXAxjM2vv3oDxj8zvb3Iy9tsktsj/Mqseuz8omPtfzJUZceVeNMtZuMe2xtnm4h2Pw",
+	"2HrL/Bc20Brrb6PIpcKnVA2HAun07HYe8DEzBtK58CU1GECWXC4jj6U8FcnYK8zUuDkdFolohJoeGsZe",
+	"2lhNX+6WjwydhFiyQ6Wz01Qc/+YlNI3iQPnHU0e3Q2ZJvsu3CahDGwpIxykJkdtzbrUhG5HkzmI+Dmsr",
+	"PUXGdaNVjbm04zxbtGiQkP1YyIi0EhD2JmaoGrS8HsuwnyqpRtqsDbwKe1ZsgtOxuoMpCeKiM82QwsMB",
+	"NCJddU48vGgC5XhLvOE7M2gq+UDbJcsxbOYOYK/UAwQfoArC/1qIAqgdgufB52i/wT9zsGDQMIfGbFQy",
+	"orHa7Lvj16/wuMUajTmeJOrCr3Uw8+sxv4bkauYj6pv6MQDSNl0aasGusZz267mNi/cwasmcFwQ7mcEk",
+	"5kpogAWWd5O9Um6AeKAKb8/IDDXKDnRgFIRUcqUwH5Wae7ORTI3RC9WHxqQ2h0SEcYRaKVCSbhJ02OHO",
+	"8TEOoDgPGonHjva+23t2QjOFBgxmq+1EUSq0Fho3mnkErmRfARE0GG2poOrLTJmRJkoNuzw881gSy7OV",
+	"RIU8YfUwUSNjhWYcrNhcoXlsmMbnRPnvMuQwX2L35DiIIuuzpXpGRQPlgbmuBAkOvkCopMQiItf1rQ5H",
+	"FkLx4IXZnm9uCgS3lsXHSpX5uNIwYIrBFw57OpIaBwXtQd7uPX3x+vX373Zevnz99t3h0f4POyd7EKOv",
+	"igw9K4aYvs6c4idEdhYNy1wx5oKLfsek1HcZAdvstsSjsB095mu9DbHVfRKuR23+qNcSa92NcCt6zNu9",
+	"dbHZfRQ+iVp8TWz0trqPw3a0LjYf3VLk7MYDZ/OCZlJcMBcGcH1DcYlsvGTZ4OGLTRFjpxhuX/EV0wWr",
+	"H+LFqVzpR9tFTwqLRdEptNauMRWdmTqzEsRCfaeQkX4Z6uBzFrBbqzfW7NT4ksug9+3Qks4+XgvUrudO",
+	"zkT1+npl4VocXbPNYlUbzZ+vDBZTGMKwnwJ1MEYhjaMpmizA+PkxaBHrYhGZosWEYnCe2SgABRUlq0M8",
+	"3vyzgULhcojf6Kyyhtr2pZpwrm2GchEJs802Wk/wKo43KqRCcbz2l/b5b45eTud//HUYqhZieiV75PPA",
+	"3hY0hsiayxXP0u75Mu0e4pL8JLtnNbdj5sAmbBg0U9b2AdoLiMtSuZozsYvguQ6biM1SzKQiNgtBO0nB",
+	"XlulRI+VIyz1Mp8BXh7dhTLWHsWoiFhdjpKEIgBxxkI1SiLos9GFoAz47y4NJMy7WdBKmw3oyGN0yxqo",
+	"G0On4QaoddbmlPm220VoGuw2eD+Peuthi2+urax1n4iVjWiju/Kk+1isbITtXkts9dZ4u21+M8J3eqBr",
+	"nfVNrwa7AhFxsB8LVVjkfBtH95icVhi+cb3ba57zaVHif26IW3lvjq/QVwRXfglzu2nBvTMl3v9lWtZF",
+	"BTPK+quQ9ZzRLJEnCYalc8BLl4dnTMiI1SmH4CLo+P3OcHhMJjSyL/VSNYAU5XkciobRP6cig0j4/gFy",
+	"HkNO1CgT1YNgDwI2AbpCqdVyb0Ggk2VjUWpbaIYBdyV2JyLWZ5d7HbrYf3WnkzizQek65E6mNJpseK7b",
+	"Ls8XBf7GIAM11YVkE+T8YV6+dNPoptCDJcNfd6EHRBxB8vDE0kFDHoh99/YE1ijYofPHMfH7VPBUpAFT",
+	"0lYCYxk5Zu1V6stg9cIM+K/gZt8E2ywVxlnIewAH4v0wToXeyQJY8ZE8k+pCWuI/FnJpxmo0ZW+MKAuX",
+	"v0QABK5me9u841iDKU6ADg/WVaVYB4DUgHbxqxs+voT9+OVQap0QcMbs6kSdslhu5xvS2CdSXJTJXwpd",
+	"rKYzWd0I+9ut0HHTXinq9CeXqTtgt9U6NTH+rt99Hsav4+/23/xuv/0q3tf78mgzfLa/tX82/PGHZ989",
+	"aYrxdy3x4465aNg9/u5JM1xLZHfwbSv68bvkJgPQJ2ZU8zwuGPpX52d9tvZdc3spaj2CNjpWF8xgCe8m",
+	"PDxLYquoqgPAJ/xMaBZ0ExWeieiNa0DeK7ftcPea8CXgMGP2ELv8VlQUSri5ufVtS6qnxVncg/Btvjos",
+	"UfJUpIzWeWl2Lt5VArcP9bC53LlmauEbWEWFXQw+L62/h8he41zLLBnbj21fwSo3uLC3bt0Dvtc9J6c5",
+	"qu0JpVYomXqqulPbB39W/7HwUhf3He1mWdZJXe0kH4xzNVLRgarSozocZRXaSU5VTjult1OALRmFpYlR",
+	"F6xyvC4tEvuZPxBBa+G32+4T3Y+BSfpMDDNWH+HPMSsK0DGNd5XGv0yQ7KnRZE/tVVoNBHTpJ149O8pC",
+	"q19008zFQmYpEp47tt3JJYiLkm27pJNTQSoHQT4WbOtif1WexNMvSkMv3k/vhsXVrQieeUaE2920L5YC",
+	"Z1GB83SG4VCwk4u8zrNr6Z3EKf3EY8NYSsvMXe6pLSYMDUpQVZsYz0oD+VXZGFXsXFHKe8SBmXDHIH4t",
+	"Gs2ZNM6PjEPe3rwKl+batWicH02yi0EPTdw8Nmph1MOxuXirRDhWeC7gYSNqWtOe2sBzYk6f3dQqbu7F",
+	"ba3SQVuKvoVFX3G1WTK7m1hpjVc/2F03Ezd2BCFafYkXH6PXJesMVBdUZg54ekZ8xTyiOrJSF25fkplC",
+	"DMcOVcKkeJ/lwP0UeG0uPbvLwzPAm4PlU/zKl2QJbmCsuCjICT3teuWUaP7pcBH1MivxYgTT22wXl//2",
+	"uwqe0BvDvoKL/OIZCdBPamu8bLn9udoFWtRaWN5mVz3gq6RhP1Tjx475+WT33pHEcm5zGqFmuXT+6i6b",
+	"ZFypLlwawDMCFiaCp+bwNzxfghomT6x8i0knRgo2FlmeOurHmmpNMD+GNeBYzPEJB7vqJB+LkkG2C2t1",
+	"/89yZc4FXgK8tu1Lb8i9mXLixZpMVTmXiNYilwAD/v6lkKdZv9bZaD3ZcrlUnRlZfe30ytVNi3neVGm3",
+	"fe3MaLcog4xwYJzZnXBl0TMYoVlRKXne9qGFc/llxZqZH0XYns7ZDQB5Kkup4tmHjgzUL4FrhGSx7iiD",
+	"YBCTig1Hus+kyuIebT6WKRAzVsCASOqDPFK9XhJL0WQHI2Tk9mVpiDPS7lCEJyJWjzPWVwlUmoYF8ydU",
+	"g2o+1AkxdDBCjq0vwqS4JkAVXnMFL+MwNUuTEZ6PrprcO+ZX5hWarz0seTR/jqT5wIi4SxxkxdTxT3Tb",
+	"n911qvtbEWZ3jXedfOVXEWsP8KBYKkFg7ltSPt5293PzloxWxY02Ibwe6JKI0deRmDZOMEVmHsZS4/OH",
+	"sdSXBGLBxDI+DAbFWE5W4jFnlMVZwQyDSm5rh4GFZxEv9gbYWcH6V9uum00h80YJ4lh6bKO13gAfzJe3",
+	"Z6sd4lJ9gcaalV5Ds1YF4TWMyy3nMFhUZZsN7dyn42FuiIVxaZzdV+PsMJZOFNyAm5gKHk0HPR6oS26i",
+	"+QFEe8zmhf6VSCmqRgD+UxH4H/BFxwLsE54J7WI8DfLn4CZotGHACavukXoF7zzkRKxYvgOV+fPMeDbs",
+	"pA9UZBkVL03IZgypMsyUAakGrBsJRvMD7HhyZAOvgSXCsPabL+PMjEQLPRFhQm910iTNqRX05K1w9UAO",
+	"+jIwf1jBx3ZmiFaX6wTGvGohvdHaqJKeBzw9Kx5TM82v3MTEePy1gtdmdZx4IbPwDtqEucTAo4USA61b",
+	"Ct2b2c8T4/nxX1KP370dCuteVqUpHuhpgh8RDiupRTJOS4F+W8JGlLBVVKYUsXrgmhp/E8tQDWJ5GnhU",
+	"JwVk0EAaBlyBsnixGmWnylzcmCQoV/B8niSuiAo38bSCpRL526fnUctrYOfEviFmS1UCYthZ2K+pFAC/",
+	"LgfY7J2mxdjsylQTahd/LuRoAO81/8iOo+DIulBcRaPjZJy/VUjBxJoWeRta4uO/bTCEyoen8YGTiFlU",
+	"uhyrMOYJvS6qOfoCOwtPLd8qZ5Zz8sFy2ylHLGhTzshFWOvU+nHNKTr41Rr+wknyw71Xu/uvngOO/M39",
+	"w9iVjuPimd8yEGuZ+11cAwDT+MTyLYq3y01XxvWZLtBjlps9oZFrSSpjzWgTFmqE8spVoLDUQI2KnJia",
+	"xdl2+SKwXrntWWUJNYNCFwqygQ/dyWZZys9FQtA2X4IYYijmPMYdAR01JLacPWVcXT6/S5C69Rzm7oZZ",
+	"wBBXAvDAvZiHwCuwFVi+SJ7mfbQII4hksXZhfWkXu0A1OcAYM8xUxJgWs2oDS5GdM8THRnjHYX+b3gfj",
+	"SLmJ2sxo1VjqzFhuqueQkhyoEpScFpqWUel037CudRB6YIKgDWgBmVdqd+8E48034d8x/hcSEhd3ykQy",
+	"LZ4yMJLyU1JpoG1uJpN2Le6ue6C9bkkPLcKqRaP27BH81bNJ3GY6UUBEp6y1FndZVj/kfMqrKN8qutfP",
+	"MxSLhiihk6dryUn11nGyHAtPuiJUg1yoqx7SNUI4yCNRYQW6uVL7cufZs73Dk71dbyJEtKhyzEuLLQ8K",
+	"XUk6r6DQytGjwmggeoczmwUrd5pfOnadCa1WsA3y8id7kthJrpeBVKivEjPROGJBKn4xUiXwgd430tQi",
+	"PxJhPOCJuQTVqmaBkSXVHaHgndygbrrnQnfy91ud9fz3i8tiuwHvmTB2gtiObymJb08S75B1eDOyGO39",
+	"O5PF5F50quQr0f/u7S4oXX25qHjdLt4NyLr1GXIiIPXuvRO/FRLzCFbus0vM25Qe9v0vpcftSQ/cRleX",
+	"HgvW3dDFpfLdYoEe1u9W9pdktr1kc0bQeFnZmy1gUFwqlStbGKP7GoO8avBxGXS8YtBxMLYrN//Ar9oW",
+	"L7PKTPaM/Q/8pfkZV5J1VdZnOo6E3i5XCJXgnjrj4+l0FQQEKEuW6RUduIPur0pciI+iXMq8ZBS+XtVF",
+	"z26FyYj6PCoz0omZIoar2SHMMq/ZjdEcFU4igEJma168ZMJm5Qy7bjHV8ypqXC2h0wwyjYPxc3z2V6Bu",
+	"F3sBMN/FFRCu+/J0XoVc4tRuqYUyXcisrx1cVV3InLoP97qXe3w2JyYjFuDm3490wLimo6Ah3WIxrSyW",
+	"5cvAEh7isYgjtEfjU6lSETWa7C1B4wJqhBcU264M4/BM+9hjiU9c4jpVEqsEQcCebOdH1LbhhI6qOUEg",
+	"Ys6wA2BeGrlH/ZHgl9Ytxj57AhuWPTva2zEu1NQWL7DPb0BNXhPXRctT6+C/KFLmXoXZFUXEFP5zvfaz",
+	"k7O7YqBwRyxuXcKc77bZyjX7ms9aHgKOrVcthVeTKotDgU+jHo/laCQ2MspJxW/KdIfFnWfY4BGmVViy",
+	"ft8/VJrrY2L30zTvAIX4qt1NM0wTpE+l/llkp9Qz6NzF5VhJ4UJxmWK/VdB+FRt7QWcsC4rdj4wLkfFY",
+	"al8GZ2J8odIoQJcB2iV4BC5OTx0mrckCc0PeTUTAMpEkAIyC/HtBWeSP96W5nJX5UWmmtvvpx1VzjYui",
+	"Nqah2w5hwndjPn2Pq7G0tJaWVqG4oHji5p9kLXga9qeeZNzIcw4my89l/Vk/lkIjl+5LnsUSq9F5Ep+J",
+	"BuMDZVuMliWDjfnnuPwLSd9tX/4CT3kl5MXM5m5O3/6Azt+RNSeW53B5DguQCbMVFz6HTs/MZIPtC+pZ",
+	"bjt067zb97bVqyLRBWLq+V6DL3f3j49fv/xhb7fQPPyBdpG6kMsiRypWEFTG4mhUN+VlfDbOE9v/fLnf",
+	"F4+/0ZpNMyKnUMFW10yVQliALymqC9jpVLnl9vmlzfhcZPd8Hy7uOy334cL7EBaVRSLjcTI3CDxXxT9H",
+	"qYxFcNM6ueViWaXYtncQSyqp0iWJaiwoj2F0wGPotJsfncc67sZJnI23qeubL21ClJ0JAecjTtk5T0aC",
+	"Gp270NapyBaW9G8Od6cFiLCn02cOEM2MbbwVSagG4r8ohDMukVDMPW+fp0HaFcIky6K8Ow9/uHZmC4Y/",
+	"pgQF5qdqHuSVGBBysL/0mEqiQk1dT6VAo4NSBcqpjUzRzVLdQx7P1kxSgUHmZJEsCiMqYib1OR25hNJi",
+	"SmwDNvF3KpY3Vrz3VdaQVUdxL2Hw6YOn40ug/P/0P/1f//Dv//bP/92/+vN/828nIKHtqfD8ewjrmNwv",
+	"i3ub9pAsy8uuHv+h2qCSfEE2wCl2+dzEuBVdEx2+Stu7Iiduz8FN9P5ZrByOIsm5qLtUBwdk8BHjVRVx",
+	"dpogPv2S+KQiAna5RG5sKXFKebhJaCrKcyLNwHNO5XGuDO5K5XEFrCoaDZRCJC8Je/yWI2wZPxPlTbFt",
+	"7s0CvCwActfDN9MD4I25eqNQQ8fq3MUoIl/ar8NkFImoMQGGLfh9lCnN/b/UfQaZ1EnJ4Eus7Ir1dNVV",
+	"yHwWhNFt667Co45QsH/WKoV7o5RuT70si8buWalCntv7ZNN6sQqy+6e6vBsupSjpKFalogrVBaU6C4jc",
+	"YqWFk651CiEA//akEmvkdW6TpRq20IcIt53QQChN4KRKwLSYXd0202uZq3A8plJfTlZdlDXCNevefDmt",
+	"8I3NrXtrz657u1lNdK+VysSv10pol4KuKSJVrqNxCpVx90rlLEvjPkdpXNHKvRmNM7VO7tescawnVBCr",
+	"29iKd6Kgr0pL+HJCTVzSNtco1rtf2mRqGd99UAC3LO+WxXx3WMx3XXlH1t/MsDVd49GBKrbPwpA0/UHI",
+	"7CweCAyLmEGJqMkOKEsFIYk68AtPDy7Txb/qMj9cuLlY4UKV3w71304VaJrXb1/tHVVYQm2Y8ic/jWoK",
+	"8VkHewdPKx+2aPh57ZbDz7ijFo88035fBpyvmHAfuJN70xn3Sstkx7qwsTyPM6GJ1SWWRPhIyprwxhRB",
+	"tAnzQnlHk+1Qx/s+z4hMvaISgxULMbYZZ1LJFRoB2R/VgCsPwY5E06VdCNSrrt/A43T8bmd3tzpJvxNF",
+	"NycoP6kJREXNxga88CsfTr0TRct8/DIfX/DkomiaQFnAnpmHabYWCYKaUXEZx8bquApc82JmTAF9fEeG",
+	"zIS4/HWAlpcq/S6xy59yEBfhEHgL/U4kojnN9RA78QpOfL3gxCM0ZpjwWNqBNahcW2MxJX7qy3qVZn13",
+	"tHfw+oe93cY2BiWUFFRSYB9J2jwR0F2vTj97ufftie2LgoMKuTSWAlyH8qDjEp7FvCySdjoz46KvXLln",
+	"Cak3hfsfG3kWtv09lCgYenIG2+eDbeNiLUHbVwkhmBVzWxGw1rClZ5x22wgDj/0KFQmUCxjmouDsTSbJ",
+	"5IGEEeOFky09ILUEHx6LX4JtpvlA+LIXJ0A27EjDjALvjjPBuqPoVGRsKFLUBBwjlUqKlUytKOna2FYq",
+	"d1/6EkRTAPbfMTRJscXoCOrQ4hfP3tUBPh7o4jU4rkCPZSiigIU8Tce+jLMGChsYF7abs+y+pVYjaKFQ",
+	"4xS0PlldCxl5TERxhnCUc3UmGiyE1UBbNc4cnpB+VFxdDj1+QQhddFhfXTDOsDs3CtCeSBLWFf1YRoxb",
+	"6EZ3zAYqNZLNSGJmJsRSMUz4WLNenCQEc+ZDDyfVHcN/ZyIJX+Dy371Eq6DXzxv9wYJFzuqP9eV3XrG2",
+	"pVj/RquaTdjupBKfcE+lA44dA7ItaFYey3gwGkDYhMiFY5mJU5HeAu/+jRaZ7g8OsNH6Fd7NccbT7CQe",
+	"iMUu35MRXnyHHe+fH71+czjZwr4Wrmz21njtttvYl6UgxMti5AbdeLxwZ/v2mmttn6ehPjs89ADvcxVD",
+	"Hg/pUsFfMTjXd5J2rlJ36tzsl49zUgMkMwuU9yUmFnOLoKzhWR1eZou0Xt4XrOH5kvZuOVKG1gB2Raaj",
+	"1mTfktYP1aAbS9EpViATCBGbYKcYf0PyT/AsGh4L6NQEHqlnK4MC9qf/9t8wd3zhr0CgyAnAJKDNaBR5",
+	"LKB9GZAr8a4aZazNDuKnhY1qx9thHH+G+jxX72qURNYoAPUKXdDScxExPcCFrHNwMnQGPQBc+zVAqnCp",
+	"L2BWgbk7WUjmJAeYk5FgE8D8kzgU9tZ1uiaKz+OICpRUr6dFRkz+PZU2tiHxamnzob8/ToEodwbTVPtx",
+	"LE8TcVO6vaLQyjmKV+HnAul3B7n1pfb9ZDdvqRZuXy28vuQELaIb5sRVnyVqFDG8iKlzCpo7aVfQDiGX",
+	"gD2vG/O64JBdJouEKidCsGOT70JpcKNDCR6UqyDxF+ek8CWSUpQVVJMdkRZyA+epgIBNz7yY6awTtG+X",
+	"vBPL431P4reDfEcucLbljCayx9j5yBk2mbItquvYAbNR6FXN6uAxNZrQJzqD8OtgBFCqJFEXGKaB3eBL",
+	"1YM6R2eRsfqJeJ89w5+xP/3+j+xApKeCPmhAgGqj1UL7x46GUqnEyEeR3HLv/wcabRjsSYv9aen6LB6I",
+	"7Tx2FBTcvAC7BCL8LBXZKJXUoRaNWRqArTJCYvjJDrIUYK7ook0/D3zpGsi6IHGxixXexysucYHRfjKc",
+	"rHqYXAaYXKnbrB2hZzkVU2PgXfA0EtHqLyOV5VJvZlDa7AY6xp8vAV3VhDV3xT/4tVGa+LWOX+tn2VB3",
+	"Vld7cSKakThvvh/9EstBLJuhGsA5MN+s8m7o1z6WXOr9g53nezXnOhcBxQv2Tiws1B0xD1YuSzFwgaGG",
+	"G1mpm4pzACQWYd1rG5VvoDKq8ajyzdxwdGIeRoAKCq0kWGIDABuwsbYATPJEqQMux66Y/E5aWA2c3Jqr",
+	"Ej/EGACZyvlBAhji4CFZuBh26DGwbC8kO9n78cQ+dJsF9igE6OpDO/MCX7orxLH7Ca93HcaP1UBYiqc8",
+	"i+KwR15RRefMsr6EUWy0WuaCQpSFbbSeVAn4vSjObkTAL+S14oNKGcTr6oRyKBazJHhYrnboozi7a0TS",
+	"gvLGvt6vHpX0FbCqmm10dZGzigd0ujFeEj3mUu2kjd0dF3HWj22JgrmEXcQyUhesvsYGsRxlQrPu2LX8",
+	"3kaj9nKJR04b4B7FpcuWMbDeGc/gQ2NHN9l+pm3Yk8Xal2EieCoijwUkdwJXHwIhuAkBOGEaN92PXHtZ",
+	"naF1jxMCo1hXSkWvAMkEnx47pqZl997RNEllluy0GoRhfvJZBeLnFToTa7b0xK8AsIDTN1cIqKFeNVZq",
+	"rLM4nF6RAUlAQCogLPmirxLBhgnPeiodeC5eH3Hd7yqeRk22x8O+sQPMpEbGw4PiJQz0183l/ExIXxqb",
+	"nHEW8rAvXFpjq8W0CBU0yEyibRacCmkOBhVtYdNiIRtNtmv+zVPBADUtItf1GZ3sBxorQ35njmn9xze/",
+	"OXh3sn+w9zevX+1VMik/F9BqnlbjNgjah8MfRKqNN17rrG145gNd67Qfe7XuOBP6GMz6WufR+kartQ4/",
+	"Nb6PrnWePF7zaoV1uFTkWkHpbu68seXV4sEOtbyqdTbX1lvOW9Evuc4emUWsddrt9bXCNycq4mMzstaG",
+	"V1MyiaV4locSap3Hj7zacKT7Qh/Daqy1Ntptr5bKpyMZwYg3jaMkJMd87toN+kivhzp/TfOESEh7t/m1",
+	"iwI11NXMPHRMmS5ubSsO1FBPyAP3zqYIA6wzwKsmg9h59HvAs7AvNBvy1FUz4G+Ij5AR19iAx9KXVPfw",
+	"QDOxMuBxwngUpUJrj4Vci5VYaiF1nMXnIhlvQ+o0G+kAOAoJPyWAeB0Q1VGs4d++pLk0WcCHQwJ0UfO3",
+	"0oDMMUTXxUbdETcaTUs3ntAiXVUrf8ZEHQ75GFYOE9l3UGNGqw4Akinl/ZeKvoTZALUONpT4J5aBKFQD",
+	"ite011x+dQ+/ZMfZKIpVUZzsvdp5+nJvF2vP3Cja05tiPJ4yikgM1D8pRqTsKEodMSof/bkr0fCNL57y",
+	"sKdlaWctLFyhwV3mhMFcqYquVqZOTxOxYt/pVdvgvh5qfLVz69VsDyHOuioag+GFKNcPH4OGx3pJPCxK",
+	"QgepoS0MXtLu/jH8gdh1XwYf/BoJW7/WYX/6/R8/QiU9CVAzKeGxi34c9tmAG98tFRnAVjTviSZ7248T",
+	"Y5rSI2Pt5LXRB04VaIt11/GpZLH0QFvQjzJ1JiBVqy9ESiEoCb8HUf6AnYmx9uCnPBul4D9Gvtw/cL9M",
+	"jXvRG2ljjm601htMSePspWOAxHIZgjmqZCg89xuq54u1HoGpiUihpi/3zHIYPy/OszYQoTU/SlD98azJ",
+	"dmC8pRWPJYxaigtcuSqFcwLbpSi/a58QraJ3l/fkuYowwce7Q0/Bqpu3kj+T1rB7vXbjUniemTptOywj",
+	"++K2ZTicXlEwHJ1wmirRjeezGonzOBSzeQzoGsYl2z/ANGuhtDcVp7HOBASqygUJyLtNgmcAbrNzs6E/",
+	"2wPNujw8Y0KCyRsqqVUimmxX8DCLz6GnnHt4KlhiHkSoxgAuEQEDCTC9pZDu79IUbzn4tDMcnsQDoTM+",
+	"GC54/Ssjmqdg9exKIz7HrkKmYBHK8D1j3b3jRGRQBZ6/qQ6bXxJWJn/zi9uOtMpL2/Gy3EFZYkWPVxJE",
+	"6J0cWztlioHJbYVi5M6jlUtGEk0KJozLrH4w/52HpjbXPNDWKcayojF5wRcdFvwyEiMRgahI4PsLlZ4Z",
+	"GyYSCYI6AqQANBchwVKPx4n56zRVFxOdlm1rSqngwRbWGwNvVXVAzmzGey1/5h1reAm3H1M3zzkSepTM",
+	"NTXMyi/P6Q2f07fG9+mKECJbPegcA/v2Cud0lY5UPMOmeC0FS9UFlBeiMMCKPjhMUEunPGNE0ncqjUTa",
+	"Yb95s/dmb5fVL3icAc+z8QPx38gn6Uvjo40pvctZd6THgNPiMfg1pzwTF3zcyBkFobMtOxcyUkYw0QUs",
+	"U+oMCgEtYN+X7hqb+oopGRBn0EoRoLgA5Pt2Z/8lDNP2100F10o2pgoRXy4kRXJrxq3vVyJQvjyrAt7A",
+	"+Cp2hX1nS5F1wyJrxyr/oUhXSGCkoEHmGRjWb5kOFjiiK3L8vREjZJg7QwYdHDy/xu21GUUI5sDRRuHh",
+	"Ma2IKilvlgoj0QKaaHPINYAIwDs32Q7dPNYFNwsCOiA8+XDYcV/E8tSXLnZTt1IwFRALShLEwBbIIlii",
+	"Tk8h4COZkjmKFx/eYCPo7KJRAIr3sQZRm4pQpREGsuAuZpo4wwJDE7YFB9CvEZFOGCJMOI6wIuzESV8E",
+	"OetRnKEqoDXssJ3DV8dMChFptv/6eJu9eLPzdm+f1V8cHDNzGNn3UBH+4/7O64N9Vj+IzYcNz5evDw9f",
+	"e+yH/R9ee+zF61evj2BMB3v7f/MG7sd2Xu0evd7f3WbfPjtgp0poqpYDHkzqE3URa4GY6XLvmMM3xy8A",
+	"A23efzH4Z5PIfDg0b89pN27sX5pqKoYqNX7sKWR0EfHMM3bBtS+j3PVtQMkGeLn0UuHFFzYCfFqNusBr",
+	"cifo84GNcQ1OzD6udWqt3nr4mG+KR912tNFb40/CLfG424ravXW+GT4ST7pr0UZviz8OW6LdXY82e4/4",
+	"k3BNbHS3ose9FjfzoM1R69T2Xx/XvBquqxEGh6+OF49pobFpFgpX7s4anMMrtS74dL7ocmjw8jI+fPjw",
+	"IS1JHNU6G2sVS4NneP7dHQVhKZZwaWFvKpyY78v58Bm323EFKIQOYhFjSsvw4q2j8aw8AdL2XOnN0bCz",
+	"62J+Y5xysJuhmV+PDhGIUExikOy7tAVcR674XEhiL6wHuIV10ID2M1YQ4zWXb0FRyXpQOFc6aHSYeM/D",
+	"LBnDuGzK/0I12Y4vdXwqRQSGgHmqtpL+gWYlhXAmxk32BoZ1Qbkrinl4rp4ERw2xBhqKVFlxnE5lGk9h",
+	"Ah0UWJpnDFeg7cCkosdgcx1fWhgAl0yY1+10LqWcqKOBzRB1RU+l0GHe6XONVYdRh9E66RL0wEUljU4E",
+	"Uwf0qHHfzBrZuEuTvaV4C5RWkzXMsn6qRqd9o+K1B1rYIrDgtg8025FRquLIul+lNYEG+brPwlREQmYx",
+	"TzSrux48fDjUqx/4ECi1YDMWrlv9gPf7iIXzWTo2hg1iu5wTGGt0IOsba08aRTeyvvn+fcNjfSXVKMV8",
+	"mWZH5i4rO8bmMnofJ05rokfpObiIHDJqBSwJArya7Ple0Ryc8KhdUjD3InyZiSRhF2V3Pc628/NJZZ0g",
+	"JnMnF3FnsSbTw6w822i3YPV9+ebV0d7z/eOTvaO9XY8ZC+txa73VarUegSlSME1gJwVGoQEYf8i1FhEj",
+	"/lDYsLhBigf7gWbhSGdqwIYou9DysgVfE+9a24oroAvF1k7YwlOz745fv1oR0qjWCOvH6A9GQxrwMevm",
+	"ULyN1pMtXwI2jdU3Wi3WFWMlIyyySxI+1GI/CliCpXBSXAD7eUEkUZWCOUjY08KsXh4cAKM2jmg9+VDq",
+	"FXvflTjCrW0/eHcmxo2yOcmmWZO2QRMs6TbbWHtyOX4ARXZbrRbDXVNELydcZ4RYZnUthC8Lu7TRZJQX",
+	"IQdVGNmyf8Bc5tpKD3RMomnFbPc7tPkphmuXR8bUaXu1LvwWuaI7zFLVzCoby4xSziYtKqNtQcubTwE+",
+	"bi6NM8jivBIXRaRrlhwjfLTWeby1YexHUnBG25asNPijq7pXYJA1L828vEIO/G4sXwyyA5hohuG7ednw",
+	"1bXOulfDqDz8HKVjrVN7/Bir4FDmwmVOPdY6azdstc6PTk8EUSfF4NJa/fxlbp8UcaJiOFDtxRc7xxge",
+	"yUUCTpaMc264qa4kIINW1CjDUHhRM1C1dXF4Rs73Gi4I5bJXNu4UYyXKQKViIlRNxBM2Wm0NDBevhgFV",
+	"dsV2U/4K4xBXkhp2JW460HBD5J85yMOYH/lOXfrWd9FA2y33wt61HnVXuKuGmJEYd9jw4i88BzM3trc1",
+	"Ni9RuahE6A472Nl/5bGd3YP9V1NZq0ZdV5pxu1Dy+9KlOodVn1eA9NZzkN7LmL0Ucd7yY3fvh72Xrw+h",
+	"68c1oda3SCqYv8jFU1vFjbVMbs0zNSpg19NOaeH0lz6GviCV1gP26gU2l/wH1gRFJf7Ago/B9Y0EeO/E",
+	"7MsGYFwbLz6ADR6w7riYqyoOA2J7K+cijXvjFXMngGXDh/Bb/AxshOEoHSot2PGbp+92nj17/ebVSWMb",
+	"aXR9Cdjl0ZD1RUpUMEOu9YVKI0r6OAq/xyzs85SHmQ2rsRK7XyKyjJJRSgpfRvFpnFFTysJqGJMJ2kPD",
+	"HfK5mb21mqhTSKdstFodxlkvFklkFiiW5zyxJOdufJlS7ELwM8+GrXDKqZKnHhPvh3GKhTwIz4ab+RJX",
+	"HQIAT7DFKNUIOWB2VyRKngLSL2+lsqg4xi2Qn+PaJxECGFlZ22pttNcezRR6k8LOLhFefMi1NsK0Sgou",
+	"LJomJ3bHjutnVgy3IeIX6fhcODlLjoTPaDnOUCJ4MMoyf7rqqDIgL4ny6f7pAY8To1+2VkC8gsTzGAhH",
+	"SLi0W5YhwXPBYBJvNuJdkMVI/Jop1hW+pBPmsWGqzo3fixwsmW2eaYSjcVKbDDjHgR1R6QyixBJHYkQ1",
+	"jGWbbaIc9iWnYhUS4WapYqhhcQPD3Pws4YtcCA69sNZqmftGhcFxCAQY74mY6AE8h6tj/e0sz7tESth0",
+	"z7ngCXCWQYf+vIa0yY7MWJN4EGcdp50R9EEDxxxZoczcjGmtBddQIQaXrK9GqS/rEDs2Kq8cAl5MqxwL",
+	"GeWC4wfYKc/MRvmUAp4pkvI6kszc6k4VAlJx3ZRMXsg9L3RLBdaBbcz+XHBt7TblzoXZKZlIEr303u9b",
+	"rLEkuw+gRpyB6LWpJhBkQBHZG2WjVHyCXCeRTidtmkx/1hfhmc4N2NwLqBrCA+3kj01tjzQVDY6GubTj",
+	"QCGpVSKAsDZUsheng5JGsOlmfWYRvIiW1dk2q3Y6IOkOGLcRoKum2NowDSv4N1otMr7J42mAnMxLBQp5",
+	"/k1fwi3tjxeVjygRJwTSXZjeC4uYyhHesQ093TbGA1B49s1JVh4nPxSO13yeDTQj0vi0ny2l591YsEYA",
+	"lQ3YnEEjRDPjKmLPUg9Oa5q2iwFPPWmPdowMM8Iq70buqratuUdQHZ2pIdQQAS0W4meavtyHwvGxZjYB",
+	"H2uCvuLmdVXoeZ03yUL8GSj2JsMBwq196ZClRcs5b7WKuB620droYEP2/KJiQYEdkY0CWVIRLIAY8Dg3",
+	"dh0lbuFeC1uKtLYTAYgv2faiGS0bo13tUO+6IuSF7Jerpg3yDeaq0qwsOG+vpnI1EsNEjSlkPiNBgkCy",
+	"wtWsruB7niRjYxcY86CE6B+oaJQIYNOOAKjXHRdIxPBb9A/BpY2VbLLvxTjH0+i+upCeM9fjFIE6PTVK",
+	"iyHOenAmxi9imQWNJtsZDleAVXBaDuZI7hZmfNst4Gm6loCnui0YiB5cj/ISN6dUKeO1UKe82OE9kgf2",
+	"Jx9vH0V0S8nZ4pszb3J+nrawkEuZdAt1yvKyVChILkTUL5CGyUoviwVmlwfW1cC9jsAN8qPoAvwZgMOg",
+	"mZPHjjN+GmMwK2KHqYpGwF/n5XElvFseV+rzc8HGIiu2OgJrZHJUmg14JDxf5r0jjVlyJsbGYuiNkqRD",
+	"6aEESUqp/SHIMFZPVcYzsWIuR5Icbru1G5lV6KFEA4QgF4XaiGD0yRzhhqt5p+Lt86ANnfTrAKBwpa8G",
+	"olzsQgVLixs3xVXDdbwbXw8502Aq/OwdwBPNlGqzMH9rpXKUGHF8Z8Kcyujs3Y+/rIet3rft0W/ONr8b",
+	"rPEnP2SHj/TL9OmG/OuLvcf9v9k63a3B9UZjGtfZ/n0EW3T+E6csP6kmOoJT3sfPN2ePfoI2wKPsYMlx",
+	"CvxRy7zNvfF6r6iMKLNTfMOQVsCdWqWRpprASNg2TNVAZTPSO8/UMKYyhURwTXGxuKgJWT1IeFckgeeU",
+	"FPa4uxA6a7BYUton/4Uvg0zlm9ppQMilWDU4AkZu0Gf5L23fGXggdpnpAi8rIAeoeQS43uzbWCSRdsU+",
+	"iNbHkOYwpq6ITfbKOMhhP59eWpxZoWuL00jbxoHBqh8bgDcSwVX+GC3544q5/HsxrlJfh7jmR/IIn3ll",
+	"3ZWv3H60oDL6XoxfCB6RZX4vlR280lqndr6OKfBEjbJDkYbEwuvVilsGl5GsnquIUlr8u4Zbupc9P6eD",
+	"+7DYVXoZdLwn4pc2T0EaQlIYy+dzsXENOUz3m8e5VhCD9heTBGug6yEPiG2KdF5brnrQsbxgXW8z7koY",
+	"FxBmUL3uhKPRPDR3c+WsDlcYjjiyk7xtgXfTZMR3LEBvWwYtjuS0m2wZVbgd9rPKE30d8eGc7lmFJIW2",
+	"SqUHG1+dMhasbqWGq6tVSQRXnIoMakCgswEU7SrZwGpl4/pra/RBeJQiBV45UlCWPPOsKF/egORBX6/o",
+	"Qn0vxl+bxXUHYcjFnc48ZGQ2w5kYL4XHDQuP58D+Ulxybtd6vuyAthuuDP6DjV18XP1gwx3TeRXfAsnq",
+	"OTb6CDronKH/5WGrE0jw9FQqzkW6zYajbhKHKFjiDEJ9XSEkfq77IgI67UQYK2T3aOfbExapC2nMPup9",
+	"gJhuKzPKdf1cA0Bk5/B7TQHJC1lAs1NNnEp9ySVmJ41z50C15dyyB3XcIDkU0dM6DLcRMa7timPeJtJw",
+	"J6IKZXSUM+4KlqXG0yRUC9rzhblDxhckF9qRY9t0CZglcEFIKUToRpdeOuRpA7ti70Zp4hzpZyoSwIQU",
+	"9kV41nDPDVmmVNOXRJ/eKTjq7PDN05f7xy/2dq1HXQpL+7JOPhl2ex0OV2gfsJTLUyKVMKJGRGYpsDU+",
+	"svI+Mztj5ZmSWaqSDpNqBfZKwHSMO8OX1DVqmwU/rmCjlRXqJ+P64sRhH1WLWUYgG1hhwd4JP4WChcCv",
+	"+aNWaz3Ufb62uQX/Fn4tgIatwX5v5ZWSYuWAZ2E/MJqG8El1lbLgYdBAHbLe2nChd2SWb8JTflyhhrkr",
+	"xy921ja3XInE8YudlbXNrXL7IHPCAOsaIooBSLfsa4IbvpaCdceZoKWDZ6+1tuxy0bOOzJdmAnSZZaFP",
+	"M2BXwCiLkBHpv/YWWPPM6dMeVF+ci5QneAedo1bzkbL6WqvVwHnaJ+/Geqh0bE59h/Es42Ef4zTOKBgN",
+	"zWREBLegxifwTmw8hfaQVc3blEIhDoo3h7s7J3tFfgPV6+X9xapQBLR+R9SH55oB/7tQyd70pDJowyJN",
+	"80QsHFKgQ5718zAzRs2vS9OMs8ZUaP5UG6WufKCLZl/3mTYVPPnUYgy94rmFVO/1njuZ+r38EnBTPtCM",
+	"RNc2U4M4A4h5pSBUUpRfV7vZaranpKrpngtnqnEfk5RbKFn9dJwJEAoL9b3rGYkHAu+qVqIKM5Gt6CwV",
+	"fFC2Fs1r5VmtU+vGksPkMyS5QDKWacYhShtcfbOgfTiFMJIdoH9AWacvWxw7yYWR/gEQtQTNmXtDyNHA",
+	"GD5wbe3ny2PzaiVNdPlpASpJjw34+xV+Kr5Zb2+ub7VaLY/Fg8EoM9YNCUFnBXmgsVngtFqztAMqxnBZ",
+	"yFaMJJe62yBjzSb7xq/96fd/9Gvz5PCCA3gp5GnWv/zsp0CKA+gw4JjEffNAo0Kc+Qrc/ohltgWtp2MZ",
+	"D8xrabnXEctMnAq0iY36rpj8FF0++9lDnhmTu9ap/VO/9lNr5Qlf6f38YWvjo1/7i1rVZpi0NKqDbtbK",
+	"QYumeW3pdOm41yatisvPn2FeJOpCpCsh14L1xfuFV6a4LtNWxY7qZDwUK6+H1Bdv2smUSsu411vwbNLV",
+	"VafTPHyttXVXcmnCBqMlXsqopYyakFElc7xiFZBDDAUWxOBRXq3gJwm3H6ySTIt/J/CDxeUZPsKc3Z//",
+	"cgX/s4r/qT7DS7G6FKtFsbqOIa6K2gYI9kKbjOGY1UtuMkQNwlGawvmWyh2tgmS8D7LqV7zZP35teeGt",
+	"66DMNtpb0woBoHoM9HtV3ITOP0VBNttbm4/XNsAo0I0iVqt9hdqBNFXp3Bz/IiOaPGkLaaGHn6xkfP/h",
+	"DNXy8fMWThq395Mi5zaKxDg7EjzM2CsOdMJdG1OaEzzv8yRbGaokDsfTg+TIGWsRAoBvtawkwSCWR5CO",
+	"1wGFcik9r1ndBW3xk3e4/yjZ5/ly7/1QMWQ7XMHxMdogDapCSCFIKFkw4O+/5XEySgUhaAI2xH/QFhsw",
+	"ngpf9vAi7VGdJQ65SF7v8oKBmTs0Km94jqCVj6I4Y4k6xSCtVr6sc8DksCCVTbph0/wUShYwBohcc+Jc",
+	"pEwLCJe7uCQByDSrEx+VxzZbvqQ18qiW3UxkXgXEc5EdyRc8yQ7xdd1vgPCtZfDyFZjbPQmuWibrbpoa",
+	"sq8uCvzUYcp1f4VfQJ9WSqgM7Q6tqicYzUvlE+813AM4fdnzvZPS6aggb/iSzsantoNFnXdJJCKoMBfI",
+	"tc5m6wpAwsLy3TmW8Nd+qL9YAOGxyK4tC8qWSBIjxmdOFSMaNhMgQVbvjl0lYsNjherGHpTvVVcwEtYH",
+	"rJKFyg/RXbmXpYe0Lp+r7JCAeNh0ujDuu8c13qnRsjjr5ifWCpXf/z/+8V/847/+f/7+//3nf/9f//s/",
+	"//M//MO//t///l/97Z//w//4D//HP/v7//n/NpeTW/AmTWqdWj/LhrqzuhqJ8+b70S+xNJs8VINLIJri",
+	"4FYpp7rqspx/RV7/Ny5pGNU6j4wikhHPlJEH0KYYVNPOcOgiCOTExrL4IaQeZxQlVdQgGeOBsCZmwfC2",
+	"k8D6tnkDGCMxyx2u8/X19bZ4EkZRtPX4ydaT1iOxLnq93hYPRavb7ba7va32ZrvF21G4ubkRra+trT/Z",
+	"XBePot7mo5olKW23Nh5vPtoqdiA/2vn2BIk9CjNqf36GUyunFkfFOuGxNJVvsdS2wkFfABo75FnYLwLc",
+	"cG9Px7QdUoiyOyYqzyzsP9AW2YMlRpdBVjyHWJErjmAfAMdyX2JgldAuwZCHZ/xUvOtz3QfsEGfY8afL",
+	"AewFCCEot3V1Ba4TDOuO4iTSHrjhRDKHxB1dHp6dpubteYzjwLH7m86ICC6BpTP3q8PdLcezfcqAR8KX",
+	"BXiapKYyFmPW6BRnGsW9HqO5UKUxzOV38bAYuaLeP9jugvEo0tDIHRFebJiMNAv6KjMaADr2Gu0QsG9Y",
+	"8MEngpboW3Mbv9b56U+//+PPHx1gC2etxQPtS3xSnBWoWfpcewQUy1xwm0Bp2rzgUA3HtjuPmwc8Eu+u",
+	"tLA3Nus8kr+Lh0P7YFxgZV5JjI3sJb507VY95/N7oCfeui8BroeL8kBDLTTeUSqmB0inD8GbbAIwYdlX",
+	"zsQQmvnQtJRkXI59gkHDS55Ad1EucwGQXCV4k5v17FN3SsRmS2VXIW/1Pwt8nYO2DgGHcskQvJc4qQov",
+	"qiwUqtJEFSMirXpTKaQvCvEDK3YLyaIltmXRvNQVk6Dwwpb5z8+Q/7zH+c1r5xdvPwL02ZJQ0/JJTjG6",
+	"1E/BWLW2ziVz1dZ8OYY6uE0VIydaT2hj5YXtHRbYVE3A6jzP2xRyOZhpUb2eSEW0jUYgMcnl5iaxxlSF",
+	"pDDxw8JE8NSYboU8UOCc2cDzZVAYc+CxoOxrmk/Q/HkKqgTh7QuWhPmyqhi1wEmwaD3YG7DWZ9TeTy3J",
+	"fgBd+ItWyZNKtR9H11Qj7So18pUU99t96aLjVyxZxf2/rNpfBt2vQZoCe6dSLk8JIhjBZbzr6cW0b+Os",
+	"H6X8Ql8qm9Lluqmc/VgywdMkFmm5wACos7BaCtxID3182yi/wHAi1YW1R7D2q6peodFkz2zd/0hKkPOA",
+	"sDKjlb6kexn5PlDnSOocZzb6gUGMVEF70MAuQ1AS9A2qvXprOcoy9YOrCLxw6zKjsqzJACMh1eUV8SWz",
+	"071Qo8Ssw8AsCttoPWF1e/cS7wvR62eKnSqIidg2A91RnGQrsaQrscYJSxirh4xBk0t1cNj8FXzzOAPG",
+	"GDtCRLga/5g5jFde8WRerg2SGAc+v3HOcwYLgSLDkqDlC+eZ+xq9Zt6ijZ/UzT7OUmhGrHlP4OsoKFFX",
+	"QI3vIADHOGCQ4WBOsFfXSuP7/sQaq6+GVM2ruX3iAvBXUV1Wity51sLXN09pXRYrXykx2JUBha0n0wCF",
+	"bsdQ60snwVyqxS4r1CbjRjICychSK51uC1v4ikTFxOOgkLkg8i7Jo+YXrd7NMXMUaE4BFNTtouA+/HgV",
+	"dOCcdEGT7QwUxYWnGgBGCJtdEFjRgo35AyuAAkoPkJvky1iGySgSxT76COihRvv7EXYq8LAPq5HsxXcK",
+	"DqGHN/XlT6UEIoQg8j9/JgyqORk8lhoj2kDXWdDb3THTYsBlFodWvZXC2I0mg8a3xYF0XAF1jB4lPoi2",
+	"HKwttYpfASJSyhJgBTAgD+pBn2t004IGzjTOXMkmTBSywKSSA5JddgCo5WF9Jr4hb5Kzt/snL3aPdt6+",
+	"KlW6O3gAq9tfWitPGl8XvFBWMWBxbobYIzWOzeALxhMDD7BoQcEnjSbaIlLRLeHmffMGCwtg7ghZYge5",
+	"pPC/7pN5ZMzE3OKB6YDhk/Pu8eEQy7sLIwB7w5im6UjkXX1xICAvuKywhLoiuxAVK2uGXhfvw2Sk43PR",
+	"cGO19zNLa58N797ajlxS+syzbfpjDXkgtwJ+rYML4DE/T52XPrUrnX/oS782+QrNt3/6/R8/BgBDHUlM",
+	"wBXDBVetUS/w6IbK7CxI/g3EQKVjjxE9hRUEsPMryWzNF0cSZ3tXUJn8BzOKpPE0lPMwl2q4pwNnbquI",
+	"2wqCUsVe8WikI6nRQZrwAPLCb9zy0ljoF1w7cgYRNS7Xe7emTLV8Bm6ugKlqzhKz4Jgcs3OoF8TiKz4Q",
+	"Dc/K1zwNzB0VwwONonhygu2pE8yl+sIwKMzWX6WmfZc02ydCiuAXUtEpMqaysw9OJnZGUcG5as9znoym",
+	"4pImJInD7TghVUDyTGJ78lACfLAAbuWjZw2U0jT+Cvy4b4qJUH/Uaq1tWeviG7I28VN7EL9xJxY/L+9a",
+	"wCa18LBoIaIHmtGCNq67KPcSelV4UxYNPOdF3Soo6hIGaoFdcQXHE6cKimWWu/C2LyBkbv5PIJLDClPF",
+	"zDvBOg8AVFzfM/y1pIKwZZFR+ZW1RWTnLOKFmKWfQcjsOjojQRTefts6oMYKnehjjPdFume8CHsAYN0b",
+	"Z98d0018CYYf42nYNyNXPXc3aEyktcj0dhGb5LoLJEqdsVjqOBKQN0UoAYYXwXDuJqrLgJ8ZNlWfg6+M",
+	"7F8XaZxlQjbZjtNthQCqjYv1CxZVDk2OpS+NrYpnxSuE1oKSxxOQ00ROUjxRlFW4sMkAfQRIH1/++OY3",
+	"B+/QFHx3sPPju6d/fbJ3zOqW6LrderT+aKOd1w0iTWJ7Hc+ODd7FGuA71l8yKx/4kqMyglYvQ55m5Uhe",
+	"ZzKSB+1mqG0dBvWAcmxK0gzhXC5dxrj25YVIEhD2YzYY6YwNIM9Nb9QRm4Vm5kUg0WCUZLEZoKXEqsiq",
+	"fSHcTDMDh26eq2apV6yqu1rUDZfirhroLXHSvxqc9M0jnhdp911UMsu+EV9qjBSF0nWrnoumw6xG4GcF",
+	"s0Sll8NseTypXjhxrCswfCLVRaPcGxvcWV9iPhLCbdju+zKypKjb02J1pHN+qWyYn4omO8SnEwjmUpjL",
+	"ptqs9u6OcDiFW0zk3K7SEYLtFMKOi8JWaMTX1rCEY/ia+kVUSOjFJSARodOe/kja+n4k5JYgkvvY+oHc",
+	"q08RobRjp4vQYwvg132egnzAxI9m9Vaz2W61Gi7pkMs24wOx3AXadiL4TIghbKWeSn15kSMNnPBtsiMe",
+	"21bdeDliICj5ZF0vdOyarMWGfKSxHZBNWtl0j4VRxPL0zqUj1LPjGTuiNV4KyEsCcvPK8tEu5v0GMCzl",
+	"5X0G3VWIywc6L3d3JtWCMtSKmXl2aCE15OzQziWMm87UkBK5KAUxbGN7YIAhmo5AbgJfjoPMFZIIiFAz",
+	"P79kSELyfuKZlPclUVnMRjtw3oT9mUt0YpV3cD5gc7fWLOuaOcBZ6HLINd6tELaz+ipt1KWk++qrj+3+",
+	"vZaJh5/pVT4cLgggeo3ubCVMdiLFXQEkQogCXfdMRdj/cBYwxlwUUEKngDpii4COtn1Jj9JMjTJjDBYu",
+	"L4hzY7Xqs3g4FBHGpiXhYXqjJBnDZSIyt3BTHPCxL7vC2bUE5wXpFfRUGooCEqaMVrE/ObcQp0uwFfsQ",
+	"wq34snJNJpErsUWspGciYoUxYGvmCmgR3MeXsWZdkRDd08ToHmg2iOXxaIi92Ao/REFNSEG3zCFP03Fe",
+	"eP4mTQKPBTr+Hb3EAGORruPHzuH3rI5fZCoV5nocqpLClxec4GGNbbb/+vjSY/LfKJmMm2wWPseX0wE6",
+	"hcVyn38McIY3AbphlZgbXyLohtWlYmaYUA0NaAYoYLfVGahXGXarssR2lGwy+47LkBDbAx5BQTww3tAV",
+	"oAV1vv3EuZAZ6440y0SSaGTVA4h6LNl6i2kRKhnBgy5UqrMGFG/3C2zTUNSUN6xRqZv+RZyFfRoo3XHN",
+	"3nAqiGhnOLw/KKKiaKItCksMAoAPhyUYSnsRhI251cKVVetrNcgXYGXVWnvj0cbj9a2NR/Oqdu8JXiVf",
+	"qgLsMVcV8xArhWM4FaxyZ0iUy2/xm/a1ECdwdBJ1WuvU/uP//+/+/G/+hz//7f/5n/6Xf/uPf/h3//i/",
+	"/kvvP/6Hf/nn//5flJJXv//f/uGf/X9XTltZVU65q+FZKX+1QnNbWWvy4VnNm7fWtElt4mhdRJtbrVBs",
+	"PBZbkQi77a3N8FF3o/u4zZ90e0/a0ZMwerTWW38UbUbrT6L2Gu+2u082hVgLe+Gj1pZLHFm6WpcoeoYr",
+	"5v5+hWcIAV43CjBxcuYaCJNcnyyhJdeCluRIwMUQJUXDdEHOOGscONK4oiwnArksFrpjv48j/HgqlZwv",
+	"rWiA174whVye2P0cJHJLDrfb4XC7thyfjmpob5ZQDXct7+Oo1mmvgW1RZeFbTMHNYA9uQYVcAh9Yf8CO",
+	"aCEd87mJ3HJpsTiVm5V1y2jKrXK5nedSfFFldVUcpGvpNhMIWXxCCRFZdMKlEJEmlB5aqjuH33uTmEa2",
+	"AKSRiNn52JfG/S462plS6IvT0/JvoHoGgthSYSsAgChWSRZCPuDdHaxxoHTmGmrAZQVoJWhxh7AwdsR1",
+	"AZY5TJJdESXpsTZ7Hj8FsKQvF0JLskXBkpVdYOsIbJ3XBRaY7X159T6w8H05dkEsZuykBOL05aeiONkM",
+	"ECf28l8IxVm54rbaDroM6OlAz51iZcivD+qZT/9+gD2XBtXXaVDdhmm0OOaThrQEfX7xoM9CzCBvUruo",
+	"HfbJ4E8bwfwc6M88+VIN//Qlr0gX3Tr+s5DfuyIA9BM0768A4bR2XxGgi8tfuzWWoKb7DAKVnyJMbxoG",
+	"6vLfd4QDzWFN3VF4JjKWjoCHy5eICXBTsYm/MvrpMoiU3TyG9BoS9lgU4s1LGOmXDyNdCt2vCklakrnX",
+	"gZBeEsRXwZLaLXIVMCmrW7l9Sn2fMGHmyyrMqNuEXXUO4jVOtcdiI8DG00Gjk0arLz8navQaYtfO6yu1",
+	"bJey7deFHb2OZZgHyj7YNvofZ+bpdw6/xyPGJnCDHpzPiAXIDc9hr1M/eht3w68KASj8vsmHZ5jt8GUJ",
+	"dmitOLeR8j7FZcMOka2EU8iJHHgGmYUuADBzmsR6gba2EC6Axigot+wgNIASMc7OrWhiYSoiIbOYJ5pG",
+	"XRn5Xyzw7wFSdWrY35cLxP3PxBjWxgnEQjgjzqwUzpFdYI1nQkPvmUIPnoJdvo1MhmMlBXZFj7OcckO8",
+	"j3XG6hutjUZB9D7QmGLxJdK+o1qAkbijwAZ8bMYCTV8i2/GFSPnmd4sByGZQ6pXgOvQYpadSFjwMGij1",
+	"11sbzrznlj9ihQWTDSoCi3Cb0Zw/U7TjODRMsvsDbvhaCpg48Q3Cs9daW9RcvtQ9O2D1VOjRANrduE0G",
+	"8Ez8MbwybM/tS1bu0I2qrL0FV5NONDtemyXkCd5BT7bioRbjrRaSELvx7MZ6qHRsjnaH8SzjYX8A7Sas",
+	"HPjGvgP7Qd7owbyuV4rpUdifgEDPw9O6JN6GuR7J7Kb27tmBIP19TfJ4l/tiXE/yTW83dClhUcH5b9/O",
+	"os03+Nm7n3ZW/oav/K618uTdzx/Wva32R/egn9orT36GJuwfWt6Tj75vHny9nkBPx5nAlvFfWAMhPDc7",
+	"h99PdFzZCUMxpIM8o30MyMAFm8fAtVWtY7w7bVlUkAUVT7qicFi2SbqdNklFdfR19kpaa23d1Tmf0Nl5",
+	"JcvyzH/dZ75kjlVMHN4Os/NMdUaKHD9JuP1glWRE/DtahsXlAz4ClOxfruB/VvE/1WdyKaaWLd1+1S3d",
+	"7mtUe+taHR7aW9M6POSc9egBlt2/QptbVrd4H6J+vK22DieLjmhyJy8kZR9+shD1/YczROfHz1pH88G4",
+	"PZ8U2stb/EljmkwL6aViqNIMi0FWsYHy9LQCRsq2Gdds9bzVbCO+Jly1bQLpbu908XYYygj5QCTPjDDH",
+	"NoDNy7Wg1K75pTjl4fgI7rSLA7pqFnCxDVx+ID4KH3u9jF8m3merw4THE2OwmuH195VKYfLYPFMjmYno",
+	"PpeXXTMld1/K0lxfcNyfuGlZ3W1Rj4r/iU6lMb0hZvn00Im7ufNjj/CnnCA7qDs5Q7Zv9vIU/YpOkd2l",
+	"n3CORnld7hwCEiJ95gObxemptPwYVjc3XzF3Z8e737M1yG5QU6WGN3GYfJkHEuFCYmmoBzimfdlTgVcg",
+	"tDh6af6M9c45jxOwmr1yRyNniDUqGQ9KB6ZQj3w5WF1FLYAiy7jW34vxtXt37JbuAvHYxXqHlFprXO/Z",
+	"2OWxkDWHx1c9bMjDM34qXnDdr13t7ififTb9vgnviuRG74g7742MfxlhD5mbu3Wsn6nBkMvJbiYkALtK",
+	"JYKbRbzNrP30TTvF7Mezw2LZU8sy+YUlKa0ayrXriNGFbfJ5JgqWf1H3GUsTg/ngAhuKI6ipB3j3gOWS",
+	"5XgUhkJEImowlfqSKJQIrsPq+YXf8jgRUWPbpVsDOKCBuRbHTqx4EJ99oJm6kI5CFJgYgMEI2rSR0mek",
+	"/dlQpPkgaeTaY1SUIrQHFWOjVGAalf6APHOfJxnWprkbaCHY871Sdwpz1cpQJXE4hmw2DJ04puwE89R3",
+	"n58j4RWHyLBZQyxmy0e+A+pHs+D198Es/fFJ/lEhrsCHw3fnl0jo8c2/G4FEexebBz/utTfExmYvFIK3",
+	"tx5xYOG3U3x3JsxOjs7e/fjLetjqfdse/eZs87vBGn/yQ3b4SL9Mn27Iv77Ye9z/m63T3ZpHMrhTO18z",
+	"ei8V57Ea6Xfw6TuVviuP6rxdDFFUbLHFgxZ2+Zbe3q/d29OSn4l3IdfiEwXqgl5fSaTmjdvQXCQJQ5Jv",
+	"24qDovyaEA3zBMN13b5iyPEOhcDVD/DS1Vy6mp9wiNHWehcu5HJe2NK+wLmWAePhL6MYc6DgZ9ZTwcNs",
+	"BYsWV3If9BEo+YRnIm2w0BggTV8ei0SEGeFb8aFdYw7gYzI1dL1diUjhP7N3fb9t+kD8X7Hy8v1WYi39",
+	"kZQmT3tbpG6Ksu6tGzVgglViIwyTNqn/+2Sfz5gAm9qme9pjS3wc2D7fHXefDz563NalqzlzsMQ0UbJs",
+	"G3YvvmxvAyJrpNq1MVRcUFV0RLKlwQfVFsdm4dEA2facAOoDt7cO8C/jeU6sMOALNf5g4vwi1G8rNrRJ",
+	"i1V3a8B+BI0BgbDSv/hPnazuxYGC+qqbbbydvuTzZJo5U7aYrhU/eVVxsdPCgLc1Bk8xrqFozns+5JIk",
+	"/+s3JBHUy3c3Ah/ZlAkd4GfOBcTxJz0uVs/Te2Q/fIRIknFlJBBaVcEALxHKM3nKpmrZ8FW8Ik1gjPIR",
+	"8wQjGL/olzt+TzqgX16R89MQTjWlV7zxM5/BWer7g8dNPAyfp7fsDvbHAVvrSm88/YeF2hwJUU4nnshf",
+	"9y9OGAyVh/jj91pPqfS6vMhQF4eyyzMbqBHb4gzoILI2iLoy7zrqplQbuCLH0XK9E7JmrivELeAUUy76",
+	"3+pkSiuu4vQtkzOeL2YNFRe5nI7aXsiKpo+Ut6RFUzHFXCnuWK5iNI0ddoaKh9Rp/TjR3zPLWURDSufs",
+	"ki6SRX6RRHRBw/Q8uUgvsys2zxfh9Xl0cXNJr5J5usiuWZTfhNS77kk8JDUzJOVx3Qo8S9zLtnqNnDSz",
+	"5ewbzsTwXEH00mc7uv+ybX8l2/ZnT9LIrL/jsdufBorMoqbUgdlPdg97+si0zX3Qa8LtsuXZWSlTWhZS",
+	"NcsojACDzt5zYEnBabAtHyogKa2atKDwVePdnvKSaDWNWcfjsm2KCXxj8EG0y1hVCgnveY2V9j0pVaVG",
+	"pHzuGlAUGG+Q6Y30elTUhB7O0VEOs8sTIEfvvDZY1w2BohcudgDi9eHubuON5fuxoR+Jab/hqoHbQrsP",
+	"4ryZFhx9IJnkJBNZTx507oxINetIyIbn1nT7r8+sm+EYrG6hWVYzpVgGRTkGaOe0X5k/MvrTABIFJnEE",
+	"+d/XxZZ8jE+F2xF+RPN+s7Y0IuNRDX5s0wFN4MD19VlhsegVYbY2yNPD7acpj2EvuxkhrWK1/xT68uzp",
+	"69OvAAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
