@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -394,6 +395,36 @@ func (e ReleaseStatus) Valid() bool {
 	}
 }
 
+// Defines values for RnSigningKeyAlgorithm.
+const (
+	RsaV15Sha256 RnSigningKeyAlgorithm = "rsa-v1_5-sha256"
+)
+
+// Valid indicates whether the value is a known member of the RnSigningKeyAlgorithm enum.
+func (e RnSigningKeyAlgorithm) Valid() bool {
+	switch e {
+	case RsaV15Sha256:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RnSigningKeyKeyId.
+const (
+	Main RnSigningKeyKeyId = "main"
+)
+
+// Valid indicates whether the value is a known member of the RnSigningKeyKeyId enum.
+func (e RnSigningKeyKeyId) Valid() bool {
+	switch e {
+	case Main:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ServiceType.
 const (
 	ServiceTypeFILE   ServiceType = "FILE"
@@ -556,6 +587,24 @@ func (e ListFriendRequestsParamsDirection) Valid() bool {
 	case Incoming:
 		return true
 	case Outgoing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DownloadRnSigningCertificateParamsFormat.
+const (
+	Certificate DownloadRnSigningCertificateParamsFormat = "certificate"
+	PublicKey   DownloadRnSigningCertificateParamsFormat = "public-key"
+)
+
+// Valid indicates whether the value is a known member of the DownloadRnSigningCertificateParamsFormat enum.
+func (e DownloadRnSigningCertificateParamsFormat) Valid() bool {
+	switch e {
+	case Certificate:
+		return true
+	case PublicKey:
 		return true
 	default:
 		return false
@@ -1562,6 +1611,43 @@ type ErrorEnvelope struct {
 	//
 	// Example: 0
 	Status string `json:"status"`
+}
+
+// ExpoAsset defines model for ExpoAsset.
+type ExpoAsset struct {
+	// ContentType Example: image/png
+	ContentType string `json:"contentType"`
+
+	// FileExtension With its dot (`.png`); absent for the launch asset.
+	//
+	// Example: .png
+	FileExtension *string `json:"fileExtension,omitempty"`
+
+	// Hash SHA-256 of the file, base64url without padding.
+	Hash string `json:"hash"`
+
+	// Key MD5 (hex) of the file, the key the bundle's code uses.
+	Key string `json:"key"`
+	Url string `json:"url"`
+}
+
+// ExpoManifest The manifest body of the protocol.
+type ExpoManifest struct {
+	Assets []ExpoAsset `json:"assets"`
+
+	// CreatedAt When the release was made (ISO 8601, UTC, milliseconds).
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Extra `expoClient`: the export's expoConfig.json, when it had one.
+	Extra map[string]interface{} `json:"extra"`
+
+	// Id The update's id, the release's `expoUpdateId`.
+	Id          openapi_types.UUID `json:"id"`
+	LaunchAsset ExpoAsset          `json:"launchAsset"`
+
+	// Metadata `deployment` and `label` of the release.
+	Metadata       map[string]string `json:"metadata"`
+	RuntimeVersion string            `json:"runtimeVersion"`
 }
 
 // FieldError defines model for FieldError.
@@ -2983,7 +3069,11 @@ type RnBundleUpload struct {
 
 	// File The bundle file: for CodePush clients a zip of the bundle folder (as `code-push
 	// release` makes it, e.g. `CodePush/index.android.bundle` with its assets), whose package
-	// hash the server computes; any other file is served as it is.
+	// hash the server computes; for Expo Updates clients the zip of what `npx expo export`
+	// writes (`metadata.json`, `_expo/static/js/…`, `assets/…`, optionally `expoConfig.json`,
+	// at the root or under one folder such as `dist/`), whose files for `platform` become
+	// the update's assets; any other file is served as it is. When the app has a signing key
+	// (/api/v1/rn/signing-key), a CodePush zip gets `CodePush/.codepushrelease` added.
 	File      openapi_types.File `json:"file"`
 	Mandatory *bool              `json:"mandatory,omitempty"`
 
@@ -3007,10 +3097,20 @@ type RnBundleUpload struct {
 	// RolloutPercent Share of devices offered the release once published.
 	RolloutPercent *int32 `json:"rolloutPercent,omitempty"`
 
+	// RuntimeVersion With `deployment`, for an Expo export: the Expo runtime version the release is for
+	// (what `expo-runtime-version` must equal; fingerprints and `exposdk:…` included). Without
+	// it, an Expo client gets the release when its runtime version satisfies
+	// `targetBinaryRange`. A bundle that is no Expo export is never served to Expo clients.
+	//
+	//
+	// Example: 1.0.0
+	RuntimeVersion *string `json:"runtimeVersion,omitempty"`
+
 	// TargetBinaryRange With `deployment`: the binary versions the release runs on, a semantic-version range as
 	// CodePush takes it (`1.2.3`, `^1.2.0`, `~1.2`, `1.2.x`, `>=1.0.0 <2.0.0`, `*`, `a || b`);
-	// Expo clients whose runtime version equals it, or satisfies it, get it too. Default
-	// `>=minAppVersion` (and `<=maxAppVersion` when given).
+	// Expo clients whose runtime version, read as a version, satisfies it get it too when the
+	// release has no `runtimeVersion`. Default `>=minAppVersion` (and `<=maxAppVersion` when
+	// given), or `*` with `runtimeVersion`.
 	//
 	//
 	// Example: ^1.0.0
@@ -3155,7 +3255,13 @@ type RnRelease struct {
 
 	// Downloads Download reports.
 	Downloads int64 `json:"downloads"`
-	Failures  int64 `json:"failures"`
+
+	// Expo Whether the bundle is an Expo export, served to Expo Updates clients (and not to CodePush clients).
+	Expo bool `json:"expo"`
+
+	// ExpoUpdateId The id of the Expo update the release is (the manifest's `id`), for Expo exports.
+	ExpoUpdateId openapi_types.UUID `json:"expoUpdateId"`
+	Failures     int64              `json:"failures"`
 
 	// HaltedAt When the crash-aware rollout disabled it; null otherwise.
 	HaltedAt *time.Time `json:"haltedAt"`
@@ -3173,10 +3279,16 @@ type RnRelease struct {
 	PromotedFrom *int64 `json:"promotedFrom"`
 
 	// RolloutPercent Share of devices (by deviceId) offered the release.
-	RolloutPercent    RolloutPercent `json:"rolloutPercent"`
-	Size              int64          `json:"size"`
-	Successes         int64          `json:"successes"`
-	TargetBinaryRange string         `json:"targetBinaryRange"`
+	RolloutPercent RolloutPercent `json:"rolloutPercent"`
+
+	// RuntimeVersion The Expo runtime version the release is for; null when its range decides.
+	RuntimeVersion *string `json:"runtimeVersion"`
+
+	// Signed Whether the zip carries the app's `.codepushrelease` signature.
+	Signed            bool   `json:"signed"`
+	Size              int64  `json:"size"`
+	Successes         int64  `json:"successes"`
+	TargetBinaryRange string `json:"targetBinaryRange"`
 }
 
 // RnReleaseChange defines model for RnReleaseChange.
@@ -3249,6 +3361,65 @@ type RnRollback struct {
 	//
 	// Example: 1.0.1
 	ToVersion *BundleVersion `json:"toVersion,omitempty"`
+}
+
+// RnSigningKey defines model for RnSigningKey.
+type RnSigningKey struct {
+	// Algorithm `updates.codeSigningMetadata.alg`.
+	Algorithm RnSigningKeyAlgorithm `json:"algorithm"`
+
+	// AppId The app's key, used as `appId` by the IM, push, file and update routes.
+	//
+	// Example: ak_demo_chat
+	AppId AppKey `json:"appId"`
+
+	// CertificatePem The self-signed code-signing certificate, for expo-updates.
+	CertificatePem string    `json:"certificatePem"`
+	CreatedAt      time.Time `json:"createdAt"`
+
+	// Fingerprint SHA-256 of the public key's DER.
+	Fingerprint string `json:"fingerprint"`
+
+	// KeyId `updates.codeSigningMetadata.keyid`.
+	KeyId RnSigningKeyKeyId `json:"keyId"`
+
+	// PublicKeyPem The public key (PKIX, `-----BEGIN PUBLIC KEY-----`), for CodePushPublicKey.
+	PublicKeyPem  string `json:"publicKeyPem"`
+	RequireSigned bool   `json:"requireSigned"`
+}
+
+// RnSigningKeyAlgorithm `updates.codeSigningMetadata.alg`.
+type RnSigningKeyAlgorithm string
+
+// RnSigningKeyKeyId `updates.codeSigningMetadata.keyid`.
+type RnSigningKeyKeyId string
+
+// RnSigningKeyChange defines model for RnSigningKeyChange.
+type RnSigningKeyChange struct {
+	RequireSigned bool `json:"requireSigned"`
+}
+
+// RnSigningKeyCreate defines model for RnSigningKeyCreate.
+type RnSigningKeyCreate struct {
+	// PrivateKeyPem The tenant's own RSA private key (PEM); omitted, the server makes one.
+	PrivateKeyPem *string `json:"privateKeyPem,omitempty"`
+}
+
+// RnSigningKeyEnvelope defines model for RnSigningKeyEnvelope.
+type RnSigningKeyEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int          `json:"code"`
+	Data RnSigningKey `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
 }
 
 // RnUpdateCheck The answer of the bundle check; the bundle fields are present only when hasUpdate is true.
@@ -4752,6 +4923,49 @@ type ListSubAccountsParams struct {
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
+// DownloadExpoAssetParams defines parameters for DownloadExpoAsset.
+type DownloadExpoAssetParams struct {
+	// Range One byte range, `bytes=<first>-<last>`, `bytes=<first>-` or `bytes=-<suffix length>`.
+	Range *ByteRange `json:"Range,omitempty"`
+
+	// IfNoneMatch ETags the client holds; a match (or `*`) gets 304.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// GetExpoManifestParams defines parameters for GetExpoManifest.
+type GetExpoManifestParams struct {
+	// ModuleId The module whose deployments serve the app; default `main`.
+	ModuleId *RnModuleId `form:"moduleId,omitempty" json:"moduleId,omitempty"`
+
+	// ExpoPlatform `ios` or `android`.
+	ExpoPlatform string `json:"expo-platform"`
+
+	// ExpoRuntimeVersion The runtime version of the client's binary.
+	ExpoRuntimeVersion string `json:"expo-runtime-version"`
+
+	// ExpoProtocolVersion `1`; a client without it speaks protocol 0.
+	ExpoProtocolVersion *string `json:"expo-protocol-version,omitempty"`
+
+	// ExpoChannelName The deployment's name; default Production.
+	ExpoChannelName *string `json:"expo-channel-name,omitempty"`
+
+	// ExpoCurrentUpdateId The update the client runs (a release's `expoUpdateId`, or the embedded one's).
+	ExpoCurrentUpdateId *string `json:"expo-current-update-id,omitempty"`
+
+	// ExpoEmbeddedUpdateId The update the client's binary carries.
+	ExpoEmbeddedUpdateId *string `json:"expo-embedded-update-id,omitempty"`
+
+	// ExpoRecentFailedUpdateIds The updates that recently failed to launch on the client, a structured-field list of strings.
+	ExpoRecentFailedUpdateIds *string `json:"expo-recent-failed-update-ids,omitempty"`
+
+	// EasClientId A stable id of the install, for partial rollouts and reports.
+	EasClientId *string `json:"eas-client-id,omitempty"`
+
+	// ExpoExpectSignature A structured-field dictionary (`sig, keyid="main", alg="rsa-v1_5-sha256"`) asking for the
+	// `expo-signature` of the manifest and directive; answered when the app has a signing key.
+	ExpoExpectSignature *string `json:"expo-expect-signature,omitempty"`
+}
+
 // ListRnDeploymentsParams defines parameters for ListRnDeployments.
 type ListRnDeploymentsParams struct {
 	// AppId The app's key (`ak_…`).
@@ -4925,6 +5139,60 @@ type RollbackRnBundleParams struct {
 	// XAppNonce A value never reused within 5 minutes.
 	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
 }
+
+// GetRnSigningKeyParams defines parameters for GetRnSigningKey.
+type GetRnSigningKeyParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// UpdateRnSigningKeyParams defines parameters for UpdateRnSigningKey.
+type UpdateRnSigningKeyParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// CreateRnSigningKeyParams defines parameters for CreateRnSigningKey.
+type CreateRnSigningKeyParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// DownloadRnSigningCertificateParams defines parameters for DownloadRnSigningCertificate.
+type DownloadRnSigningCertificateParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// Format `certificate` (default) or `public-key`.
+	Format *DownloadRnSigningCertificateParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// DownloadRnSigningCertificateParamsFormat defines parameters for DownloadRnSigningCertificate.
+type DownloadRnSigningCertificateParamsFormat string
 
 // CheckRnUpdateParams defines parameters for CheckRnUpdate.
 type CheckRnUpdateParams struct {
@@ -5238,6 +5506,12 @@ type UpdateRnReleaseJSONRequestBody = RnReleaseChange
 
 // RollbackRnBundleJSONRequestBody defines body for RollbackRnBundle for application/json ContentType.
 type RollbackRnBundleJSONRequestBody = RnRollback
+
+// UpdateRnSigningKeyJSONRequestBody defines body for UpdateRnSigningKey for application/json ContentType.
+type UpdateRnSigningKeyJSONRequestBody = RnSigningKeyChange
+
+// CreateRnSigningKeyJSONRequestBody defines body for CreateRnSigningKey for application/json ContentType.
+type CreateRnSigningKeyJSONRequestBody = RnSigningKeyCreate
 
 // UploadRnBundleMultipartRequestBody defines body for UploadRnBundle for multipart/form-data ContentType.
 type UploadRnBundleMultipartRequestBody = RnBundleUpload
@@ -6934,6 +7208,41 @@ type ClientInterface interface {
 	// Corresponds with DELETE /api/sub-accounts/{id} (the `DisableSubAccount` operationId).
 	DisableSubAccount(ctx context.Context, id SubAccountIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DownloadExpoAsset Download an asset of an Expo update
+	//
+	// A file of one of the app's Expo updates (the launch asset or another asset), named by the
+	// SHA-256 of its bytes (lower-case hex; the manifest's `hash` is the same digest in base64url),
+	// as the manifest's asset URLs give it. Content-addressed: served with its recorded
+	// `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
+	// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
+	// update of the app has gets 404.
+	//
+	// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
+	DownloadExpoAsset(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetExpoManifest Expo Updates manifest request
+	//
+	// The manifest request of expo-updates (protocol 1; protocol 0 clients get the manifest too).
+	// Public: the app key, module and channel are the client's own configuration.
+	//
+	// The answer is negotiated by `Accept`: `multipart/mixed` (what expo-updates asks for
+	// first) has a `manifest` part (`content-disposition: inline; name="manifest"`, with
+	// `expo-signature` when signed) and an `extensions` part (`assetRequestHeaders`), or a
+	// `directive` part (`{"type":"noUpdateAvailable"}` or
+	// `{"type":"rollBackToEmbedded","parameters":{"commitTime":"…"}}`). `application/expo+json`
+	// or `application/json` alone get the manifest as the body (with `expo-signature` as a
+	// response header), or 406 when the answer is a directive, which that form cannot carry. A
+	// protocol 0 client (no `expo-protocol-version`), which knows no directives, gets 204 instead
+	// of one. Every answer has `expo-protocol-version: 1`, `expo-sfv-version: 0`,
+	// `cache-control: private, max-age=0`, `expo-manifest-filters: deployment="<name>"` (the
+	// manifest's metadata has `deployment` and `label`) and an empty `expo-server-defined-headers`.
+	//
+	// An unknown platform gets 400; an app, module or channel without the deployment gets 404;
+	// a disabled tenant or UPDATE service gets 403.
+	//
+	// Corresponds with GET /api/v1/expo/{appId}/manifest (the `GetExpoManifest` operationId).
+	GetExpoManifest(ctx context.Context, appId AppKey, params *GetExpoManifestParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListRnDeployments List an app's deployments
 	//
 	// The app's deployments (optionally of one platform and module), ordered by platform, module
@@ -7143,6 +7452,77 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/rn/rollback (the `RollbackRnBundle` operationId).
 	RollbackRnBundle(ctx context.Context, params *RollbackRnBundleParams, body RollbackRnBundleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetRnSigningKey Show the app's signing key
+	//
+	// The public key (PEM, for CodePushPublicKey), the self-signed code-signing certificate
+	// (PEM, for expo-updates' `updates.codeSigningCertificate`), the key id and algorithm of
+	// `updates.codeSigningMetadata`, the fingerprint (SHA-256 of the public key's DER) and the
+	// require-signed setting. Never the private key. 404 when the app has none. App-admin.
+	//
+	// Corresponds with GET /api/v1/rn/signing-key (the `GetRnSigningKey` operationId).
+	GetRnSigningKey(ctx context.Context, params *GetRnSigningKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateRnSigningKeyWithBody Require signed releases, or not
+	//
+	// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+	// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+	// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+	UpdateRnSigningKeyWithBody(ctx context.Context, params *UpdateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateRnSigningKey Require signed releases, or not
+	//
+	// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+	// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+	// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+	UpdateRnSigningKey(ctx context.Context, params *UpdateRnSigningKeyParams, body UpdateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRnSigningKeyWithBody Make or upload the app's signing key
+	//
+	// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+	// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+	// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+	// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+	// A key the app had is replaced: releases made from then on are signed with the new one
+	// (earlier releases keep their signatures), and the apps' configuration needs the new public
+	// key or certificate. The require-signed setting stays. App-admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+	CreateRnSigningKeyWithBody(ctx context.Context, params *CreateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRnSigningKey Make or upload the app's signing key
+	//
+	// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+	// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+	// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+	// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+	// A key the app had is replaced: releases made from then on are signed with the new one
+	// (earlier releases keep their signatures), and the apps' configuration needs the new public
+	// key or certificate. The require-signed setting stays. App-admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+	CreateRnSigningKey(ctx context.Context, params *CreateRnSigningKeyParams, body CreateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DownloadRnSigningCertificate Download the app's code-signing certificate
+	//
+	// The certificate as a PEM file, to save where `updates.codeSigningCertificate` points
+	// (e.g. `certs/certificate.pem`). With `?format=public-key`, the public key PEM instead, for
+	// CodePushPublicKey. 404 when the app has no key. App-admin.
+	//
+	// Corresponds with GET /api/v1/rn/signing-key/certificate (the `DownloadRnSigningCertificate` operationId).
+	DownloadRnSigningCertificate(ctx context.Context, params *DownloadRnSigningCertificateParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CheckRnUpdate Check for a React Native bundle update
 	//
@@ -10354,6 +10734,61 @@ func (c *Client) DisableSubAccount(ctx context.Context, id SubAccountIdPath, req
 	return c.Client.Do(req)
 }
 
+// DownloadExpoAsset Download an asset of an Expo update
+//
+// A file of one of the app's Expo updates (the launch asset or another asset), named by the
+// SHA-256 of its bytes (lower-case hex; the manifest's `hash` is the same digest in base64url),
+// as the manifest's asset URLs give it. Content-addressed: served with its recorded
+// `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
+// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
+// update of the app has gets 404.
+//
+// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
+func (c *Client) DownloadExpoAsset(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadExpoAssetRequest(c.Server, appId, hash, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetExpoManifest Expo Updates manifest request
+//
+// The manifest request of expo-updates (protocol 1; protocol 0 clients get the manifest too).
+// Public: the app key, module and channel are the client's own configuration.
+//
+// The answer is negotiated by `Accept`: `multipart/mixed` (what expo-updates asks for
+// first) has a `manifest` part (`content-disposition: inline; name="manifest"`, with
+// `expo-signature` when signed) and an `extensions` part (`assetRequestHeaders`), or a
+// `directive` part (`{"type":"noUpdateAvailable"}` or
+// `{"type":"rollBackToEmbedded","parameters":{"commitTime":"…"}}`). `application/expo+json`
+// or `application/json` alone get the manifest as the body (with `expo-signature` as a
+// response header), or 406 when the answer is a directive, which that form cannot carry. A
+// protocol 0 client (no `expo-protocol-version`), which knows no directives, gets 204 instead
+// of one. Every answer has `expo-protocol-version: 1`, `expo-sfv-version: 0`,
+// `cache-control: private, max-age=0`, `expo-manifest-filters: deployment="<name>"` (the
+// manifest's metadata has `deployment` and `label`) and an empty `expo-server-defined-headers`.
+//
+// An unknown platform gets 400; an app, module or channel without the deployment gets 404;
+// a disabled tenant or UPDATE service gets 403.
+//
+// Corresponds with GET /api/v1/expo/{appId}/manifest (the `GetExpoManifest` operationId).
+func (c *Client) GetExpoManifest(ctx context.Context, appId AppKey, params *GetExpoManifestParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetExpoManifestRequest(c.Server, appId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListRnDeployments List an app's deployments
 //
 // The app's deployments (optionally of one platform and module), ordered by platform, module
@@ -10724,6 +11159,137 @@ func (c *Client) RollbackRnBundleWithBody(ctx context.Context, params *RollbackR
 // Corresponds with POST /api/v1/rn/rollback (the `RollbackRnBundle` operationId).
 func (c *Client) RollbackRnBundle(ctx context.Context, params *RollbackRnBundleParams, body RollbackRnBundleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRollbackRnBundleRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetRnSigningKey Show the app's signing key
+//
+// The public key (PEM, for CodePushPublicKey), the self-signed code-signing certificate
+// (PEM, for expo-updates' `updates.codeSigningCertificate`), the key id and algorithm of
+// `updates.codeSigningMetadata`, the fingerprint (SHA-256 of the public key's DER) and the
+// require-signed setting. Never the private key. 404 when the app has none. App-admin.
+//
+// Corresponds with GET /api/v1/rn/signing-key (the `GetRnSigningKey` operationId).
+func (c *Client) GetRnSigningKey(ctx context.Context, params *GetRnSigningKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRnSigningKeyRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateRnSigningKeyWithBody Require signed releases, or not
+//
+// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+func (c *Client) UpdateRnSigningKeyWithBody(ctx context.Context, params *UpdateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateRnSigningKeyRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateRnSigningKey Require signed releases, or not
+//
+// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+func (c *Client) UpdateRnSigningKey(ctx context.Context, params *UpdateRnSigningKeyParams, body UpdateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateRnSigningKeyRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRnSigningKeyWithBody Make or upload the app's signing key
+//
+// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+// A key the app had is replaced: releases made from then on are signed with the new one
+// (earlier releases keep their signatures), and the apps' configuration needs the new public
+// key or certificate. The require-signed setting stays. App-admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+func (c *Client) CreateRnSigningKeyWithBody(ctx context.Context, params *CreateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRnSigningKeyRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRnSigningKey Make or upload the app's signing key
+//
+// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+// A key the app had is replaced: releases made from then on are signed with the new one
+// (earlier releases keep their signatures), and the apps' configuration needs the new public
+// key or certificate. The require-signed setting stays. App-admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+func (c *Client) CreateRnSigningKey(ctx context.Context, params *CreateRnSigningKeyParams, body CreateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRnSigningKeyRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DownloadRnSigningCertificate Download the app's code-signing certificate
+//
+// The certificate as a PEM file, to save where `updates.codeSigningCertificate` points
+// (e.g. `certs/certificate.pem`). With `?format=public-key`, the public key PEM instead, for
+// CodePushPublicKey. 404 when the app has no key. App-admin.
+//
+// Corresponds with GET /api/v1/rn/signing-key/certificate (the `DownloadRnSigningCertificate` operationId).
+func (c *Client) DownloadRnSigningCertificate(ctx context.Context, params *DownloadRnSigningCertificateParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadRnSigningCertificateRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -17952,6 +18518,233 @@ func NewDisableSubAccountRequest(server string, id SubAccountIdPath) (*http.Requ
 	return req, nil
 }
 
+// NewDownloadExpoAssetRequest constructs an http.Request for the DownloadExpoAsset method
+func NewDownloadExpoAssetRequest(server string, appId AppKey, hash string, params *DownloadExpoAssetParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appId", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "hash", hash, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/expo/%s/assets/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.Range != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Range", *params.Range, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Range", headerParam0)
+		}
+
+		if params.IfNoneMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetExpoManifestRequest constructs an http.Request for the GetExpoManifest method
+func NewGetExpoManifestRequest(server string, appId AppKey, params *GetExpoManifestParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appId", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/expo/%s/manifest", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ModuleId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "moduleId", *params.ModuleId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "expo-platform", params.ExpoPlatform, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("expo-platform", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "expo-runtime-version", params.ExpoRuntimeVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("expo-runtime-version", headerParam1)
+
+		if params.ExpoProtocolVersion != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "expo-protocol-version", *params.ExpoProtocolVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-protocol-version", headerParam2)
+		}
+
+		if params.ExpoChannelName != nil {
+			var headerParam3 string
+
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "expo-channel-name", *params.ExpoChannelName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-channel-name", headerParam3)
+		}
+
+		if params.ExpoCurrentUpdateId != nil {
+			var headerParam4 string
+
+			headerParam4, err = runtime.StyleParamWithOptions("simple", false, "expo-current-update-id", *params.ExpoCurrentUpdateId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-current-update-id", headerParam4)
+		}
+
+		if params.ExpoEmbeddedUpdateId != nil {
+			var headerParam5 string
+
+			headerParam5, err = runtime.StyleParamWithOptions("simple", false, "expo-embedded-update-id", *params.ExpoEmbeddedUpdateId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-embedded-update-id", headerParam5)
+		}
+
+		if params.ExpoRecentFailedUpdateIds != nil {
+			var headerParam6 string
+
+			headerParam6, err = runtime.StyleParamWithOptions("simple", false, "expo-recent-failed-update-ids", *params.ExpoRecentFailedUpdateIds, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-recent-failed-update-ids", headerParam6)
+		}
+
+		if params.EasClientId != nil {
+			var headerParam7 string
+
+			headerParam7, err = runtime.StyleParamWithOptions("simple", false, "eas-client-id", *params.EasClientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("eas-client-id", headerParam7)
+		}
+
+		if params.ExpoExpectSignature != nil {
+			var headerParam8 string
+
+			headerParam8, err = runtime.StyleParamWithOptions("simple", false, "expo-expect-signature", *params.ExpoExpectSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-expect-signature", headerParam8)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListRnDeploymentsRequest constructs an http.Request for the ListRnDeployments method
 func NewListRnDeploymentsRequest(server string, params *ListRnDeploymentsParams) (*http.Request, error) {
 	var err error
@@ -19040,6 +19833,348 @@ func NewRollbackRnBundleRequestWithBody(server string, params *RollbackRnBundleP
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetRnSigningKeyRequest constructs an http.Request for the GetRnSigningKey method
+func NewGetRnSigningKeyRequest(server string, params *GetRnSigningKeyParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/signing-key")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateRnSigningKeyRequest calls the generic UpdateRnSigningKey builder with application/json body
+func NewUpdateRnSigningKeyRequest(server string, params *UpdateRnSigningKeyParams, body UpdateRnSigningKeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateRnSigningKeyRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewUpdateRnSigningKeyRequestWithBody constructs an http.Request for the UpdateRnSigningKey method, with any body, and a specified content type
+func NewUpdateRnSigningKeyRequestWithBody(server string, params *UpdateRnSigningKeyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/signing-key")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCreateRnSigningKeyRequest calls the generic CreateRnSigningKey builder with application/json body
+func NewCreateRnSigningKeyRequest(server string, params *CreateRnSigningKeyParams, body CreateRnSigningKeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateRnSigningKeyRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateRnSigningKeyRequestWithBody constructs an http.Request for the CreateRnSigningKey method, with any body, and a specified content type
+func NewCreateRnSigningKeyRequestWithBody(server string, params *CreateRnSigningKeyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/signing-key")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDownloadRnSigningCertificateRequest constructs an http.Request for the DownloadRnSigningCertificate method
+func NewDownloadRnSigningCertificateRequest(server string, params *DownloadRnSigningCertificateParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/signing-key/certificate")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	if params != nil {
 
@@ -22210,6 +23345,45 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /api/sub-accounts/{id} (the `DisableSubAccount` operationId).
 	DisableSubAccountWithResponse(ctx context.Context, id SubAccountIdPath, reqEditors ...RequestEditorFn) (*DisableSubAccountResponse, error)
 
+	// DownloadExpoAssetWithResponse Download an asset of an Expo update
+	//
+	// A file of one of the app's Expo updates (the launch asset or another asset), named by the
+	// SHA-256 of its bytes (lower-case hex; the manifest's `hash` is the same digest in base64url),
+	// as the manifest's asset URLs give it. Content-addressed: served with its recorded
+	// `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
+	// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
+	// update of the app has gets 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
+	DownloadExpoAssetWithResponse(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*DownloadExpoAssetResponse, error)
+
+	// GetExpoManifestWithResponse Expo Updates manifest request
+	//
+	// The manifest request of expo-updates (protocol 1; protocol 0 clients get the manifest too).
+	// Public: the app key, module and channel are the client's own configuration.
+	//
+	// The answer is negotiated by `Accept`: `multipart/mixed` (what expo-updates asks for
+	// first) has a `manifest` part (`content-disposition: inline; name="manifest"`, with
+	// `expo-signature` when signed) and an `extensions` part (`assetRequestHeaders`), or a
+	// `directive` part (`{"type":"noUpdateAvailable"}` or
+	// `{"type":"rollBackToEmbedded","parameters":{"commitTime":"…"}}`). `application/expo+json`
+	// or `application/json` alone get the manifest as the body (with `expo-signature` as a
+	// response header), or 406 when the answer is a directive, which that form cannot carry. A
+	// protocol 0 client (no `expo-protocol-version`), which knows no directives, gets 204 instead
+	// of one. Every answer has `expo-protocol-version: 1`, `expo-sfv-version: 0`,
+	// `cache-control: private, max-age=0`, `expo-manifest-filters: deployment="<name>"` (the
+	// manifest's metadata has `deployment` and `label`) and an empty `expo-server-defined-headers`.
+	//
+	// An unknown platform gets 400; an app, module or channel without the deployment gets 404;
+	// a disabled tenant or UPDATE service gets 403.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/expo/{appId}/manifest (the `GetExpoManifest` operationId).
+	GetExpoManifestWithResponse(ctx context.Context, appId AppKey, params *GetExpoManifestParams, reqEditors ...RequestEditorFn) (*GetExpoManifestResponse, error)
+
 	// ListRnDeploymentsWithResponse List an app's deployments
 	//
 	// The app's deployments (optionally of one platform and module), ordered by platform, module
@@ -22433,6 +23607,81 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/rn/rollback (the `RollbackRnBundle` operationId).
 	RollbackRnBundleWithResponse(ctx context.Context, params *RollbackRnBundleParams, body RollbackRnBundleJSONRequestBody, reqEditors ...RequestEditorFn) (*RollbackRnBundleResponse, error)
+
+	// GetRnSigningKeyWithResponse Show the app's signing key
+	//
+	// The public key (PEM, for CodePushPublicKey), the self-signed code-signing certificate
+	// (PEM, for expo-updates' `updates.codeSigningCertificate`), the key id and algorithm of
+	// `updates.codeSigningMetadata`, the fingerprint (SHA-256 of the public key's DER) and the
+	// require-signed setting. Never the private key. 404 when the app has none. App-admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/signing-key (the `GetRnSigningKey` operationId).
+	GetRnSigningKeyWithResponse(ctx context.Context, params *GetRnSigningKeyParams, reqEditors ...RequestEditorFn) (*GetRnSigningKeyResponse, error)
+
+	// UpdateRnSigningKeyWithBodyWithResponse Require signed releases, or not
+	//
+	// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+	// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+	// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+	UpdateRnSigningKeyWithBodyWithResponse(ctx context.Context, params *UpdateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRnSigningKeyResponse, error)
+
+	// UpdateRnSigningKeyWithResponse Require signed releases, or not
+	//
+	// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+	// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+	// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+	UpdateRnSigningKeyWithResponse(ctx context.Context, params *UpdateRnSigningKeyParams, body UpdateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateRnSigningKeyResponse, error)
+
+	// CreateRnSigningKeyWithBodyWithResponse Make or upload the app's signing key
+	//
+	// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+	// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+	// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+	// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+	// A key the app had is replaced: releases made from then on are signed with the new one
+	// (earlier releases keep their signatures), and the apps' configuration needs the new public
+	// key or certificate. The require-signed setting stays. App-admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+	CreateRnSigningKeyWithBodyWithResponse(ctx context.Context, params *CreateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRnSigningKeyResponse, error)
+
+	// CreateRnSigningKeyWithResponse Make or upload the app's signing key
+	//
+	// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+	// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+	// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+	// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+	// A key the app had is replaced: releases made from then on are signed with the new one
+	// (earlier releases keep their signatures), and the apps' configuration needs the new public
+	// key or certificate. The require-signed setting stays. App-admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+	CreateRnSigningKeyWithResponse(ctx context.Context, params *CreateRnSigningKeyParams, body CreateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRnSigningKeyResponse, error)
+
+	// DownloadRnSigningCertificateWithResponse Download the app's code-signing certificate
+	//
+	// The certificate as a PEM file, to save where `updates.codeSigningCertificate` points
+	// (e.g. `certs/certificate.pem`). With `?format=public-key`, the public key PEM instead, for
+	// CodePushPublicKey. 404 when the app has no key. App-admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/signing-key/certificate (the `DownloadRnSigningCertificate` operationId).
+	DownloadRnSigningCertificateWithResponse(ctx context.Context, params *DownloadRnSigningCertificateParams, reqEditors ...RequestEditorFn) (*DownloadRnSigningCertificateResponse, error)
 
 	// CheckRnUpdateWithResponse Check for a React Native bundle update
 	//
@@ -30603,6 +31852,240 @@ func (r DisableSubAccountResponse) ContentType() string {
 	return ""
 }
 
+// DownloadExpoAssetResponse200Headers the declared response headers of an HTTP 200 response for DownloadExpoAsset
+type DownloadExpoAssetResponse200Headers struct {
+	CacheControl  string
+	ContentLength int64
+	ETag          string
+}
+
+// DownloadExpoAssetResponse206Headers the declared response headers of an HTTP 206 response for DownloadExpoAsset
+type DownloadExpoAssetResponse206Headers struct {
+	CacheControl  string
+	ContentLength int64
+	ContentRange  string
+	ETag          string
+}
+
+// DownloadExpoAssetResponse304Headers the declared response headers of an HTTP 304 response for DownloadExpoAsset
+type DownloadExpoAssetResponse304Headers struct {
+	ETag string
+}
+
+// DownloadExpoAssetResponse416Headers the declared response headers of an HTTP 416 response for DownloadExpoAsset
+type DownloadExpoAssetResponse416Headers struct {
+	ContentRange string
+}
+
+// DownloadExpoAssetResponse429Headers the declared response headers of an HTTP 429 response for DownloadExpoAsset
+type DownloadExpoAssetResponse429Headers struct {
+	RetryAfter *int
+}
+
+type DownloadExpoAssetResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON416 the response for an HTTP 416 `application/json` response
+	JSON416 *ErrorEnvelope
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DownloadExpoAssetResponse200Headers
+	// Headers206 the parsed response headers for an HTTP 206 response
+	Headers206 *DownloadExpoAssetResponse206Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *DownloadExpoAssetResponse304Headers
+	// Headers416 the parsed response headers for an HTTP 416 response
+	Headers416 *DownloadExpoAssetResponse416Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DownloadExpoAssetResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON416 returns the response for an HTTP 416 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON416() *ErrorEnvelope {
+	return r.JSON416
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadExpoAssetResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadExpoAssetResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadExpoAssetResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadExpoAssetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetExpoManifestResponse200Headers the declared response headers of an HTTP 200 response for GetExpoManifest
+type GetExpoManifestResponse200Headers struct {
+	CacheControl             string
+	ExpoManifestFilters      *string
+	ExpoProtocolVersion      string
+	ExpoServerDefinedHeaders *string
+	ExpoSfvVersion           string
+	ExpoSignature            *string
+}
+
+// GetExpoManifestResponse204Headers the declared response headers of an HTTP 204 response for GetExpoManifest
+type GetExpoManifestResponse204Headers struct {
+	CacheControl        string
+	ExpoProtocolVersion string
+	ExpoSfvVersion      string
+}
+
+// GetExpoManifestResponse429Headers the declared response headers of an HTTP 429 response for GetExpoManifest
+type GetExpoManifestResponse429Headers struct {
+	RetryAfter *int
+}
+
+type GetExpoManifestResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationexpoJSON200 the response for an HTTP 200 `application/expo+json` response
+	ApplicationexpoJSON200 *ExpoManifest
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ExpoManifest
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *ErrorEnvelope
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetExpoManifestResponse200Headers
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *GetExpoManifestResponse204Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetExpoManifestResponse429Headers
+}
+
+// GetApplicationexpoJSON200 returns the response for an HTTP 200 `application/expo+json` response
+func (r GetExpoManifestResponse) GetApplicationexpoJSON200() *ExpoManifest {
+	return r.ApplicationexpoJSON200
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetExpoManifestResponse) GetJSON200() *ExpoManifest {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetExpoManifestResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetExpoManifestResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetExpoManifestResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r GetExpoManifestResponse) GetJSON406() *ErrorEnvelope {
+	return r.JSON406
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetExpoManifestResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetExpoManifestResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetExpoManifestResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetExpoManifestResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetExpoManifestResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetExpoManifestResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListRnDeploymentsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -31636,6 +33119,324 @@ func (r RollbackRnBundleResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RollbackRnBundleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetRnSigningKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnSigningKeyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON200() *RnSigningKeyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetRnSigningKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetRnSigningKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetRnSigningKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetRnSigningKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateRnSigningKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnSigningKeyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON200() *RnSigningKeyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateRnSigningKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateRnSigningKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateRnSigningKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateRnSigningKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateRnSigningKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnSigningKeyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON200() *RnSigningKeyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateRnSigningKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateRnSigningKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateRnSigningKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateRnSigningKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DownloadRnSigningCertificateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DownloadRnSigningCertificateResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DownloadRnSigningCertificateResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DownloadRnSigningCertificateResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DownloadRnSigningCertificateResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DownloadRnSigningCertificateResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadRnSigningCertificateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadRnSigningCertificateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadRnSigningCertificateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadRnSigningCertificateResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -35667,6 +37468,57 @@ func (c *ClientWithResponses) DisableSubAccountWithResponse(ctx context.Context,
 	return ParseDisableSubAccountResponse(rsp)
 }
 
+// DownloadExpoAssetWithResponse Download an asset of an Expo update
+//
+// A file of one of the app's Expo updates (the launch asset or another asset), named by the
+// SHA-256 of its bytes (lower-case hex; the manifest's `hash` is the same digest in base64url),
+// as the manifest's asset URLs give it. Content-addressed: served with its recorded
+// `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
+// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
+// update of the app has gets 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
+func (c *ClientWithResponses) DownloadExpoAssetWithResponse(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*DownloadExpoAssetResponse, error) {
+	rsp, err := c.DownloadExpoAsset(ctx, appId, hash, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadExpoAssetResponse(rsp)
+}
+
+// GetExpoManifestWithResponse Expo Updates manifest request
+//
+// The manifest request of expo-updates (protocol 1; protocol 0 clients get the manifest too).
+// Public: the app key, module and channel are the client's own configuration.
+//
+// The answer is negotiated by `Accept`: `multipart/mixed` (what expo-updates asks for
+// first) has a `manifest` part (`content-disposition: inline; name="manifest"`, with
+// `expo-signature` when signed) and an `extensions` part (`assetRequestHeaders`), or a
+// `directive` part (`{"type":"noUpdateAvailable"}` or
+// `{"type":"rollBackToEmbedded","parameters":{"commitTime":"…"}}`). `application/expo+json`
+// or `application/json` alone get the manifest as the body (with `expo-signature` as a
+// response header), or 406 when the answer is a directive, which that form cannot carry. A
+// protocol 0 client (no `expo-protocol-version`), which knows no directives, gets 204 instead
+// of one. Every answer has `expo-protocol-version: 1`, `expo-sfv-version: 0`,
+// `cache-control: private, max-age=0`, `expo-manifest-filters: deployment="<name>"` (the
+// manifest's metadata has `deployment` and `label`) and an empty `expo-server-defined-headers`.
+//
+// An unknown platform gets 400; an app, module or channel without the deployment gets 404;
+// a disabled tenant or UPDATE service gets 403.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/expo/{appId}/manifest (the `GetExpoManifest` operationId).
+func (c *ClientWithResponses) GetExpoManifestWithResponse(ctx context.Context, appId AppKey, params *GetExpoManifestParams, reqEditors ...RequestEditorFn) (*GetExpoManifestResponse, error) {
+	rsp, err := c.GetExpoManifest(ctx, appId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetExpoManifestResponse(rsp)
+}
+
 // ListRnDeploymentsWithResponse List an app's deployments
 //
 // The app's deployments (optionally of one platform and module), ordered by platform, module
@@ -35991,6 +37843,117 @@ func (c *ClientWithResponses) RollbackRnBundleWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseRollbackRnBundleResponse(rsp)
+}
+
+// GetRnSigningKeyWithResponse Show the app's signing key
+//
+// The public key (PEM, for CodePushPublicKey), the self-signed code-signing certificate
+// (PEM, for expo-updates' `updates.codeSigningCertificate`), the key id and algorithm of
+// `updates.codeSigningMetadata`, the fingerprint (SHA-256 of the public key's DER) and the
+// require-signed setting. Never the private key. 404 when the app has none. App-admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/signing-key (the `GetRnSigningKey` operationId).
+func (c *ClientWithResponses) GetRnSigningKeyWithResponse(ctx context.Context, params *GetRnSigningKeyParams, reqEditors ...RequestEditorFn) (*GetRnSigningKeyResponse, error) {
+	rsp, err := c.GetRnSigningKey(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetRnSigningKeyResponse(rsp)
+}
+
+// UpdateRnSigningKeyWithBodyWithResponse Require signed releases, or not
+//
+// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+func (c *ClientWithResponses) UpdateRnSigningKeyWithBodyWithResponse(ctx context.Context, params *UpdateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRnSigningKeyResponse, error) {
+	rsp, err := c.UpdateRnSigningKeyWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateRnSigningKeyResponse(rsp)
+}
+
+// UpdateRnSigningKeyWithResponse Require signed releases, or not
+//
+// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+func (c *ClientWithResponses) UpdateRnSigningKeyWithResponse(ctx context.Context, params *UpdateRnSigningKeyParams, body UpdateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateRnSigningKeyResponse, error) {
+	rsp, err := c.UpdateRnSigningKey(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateRnSigningKeyResponse(rsp)
+}
+
+// CreateRnSigningKeyWithBodyWithResponse Make or upload the app's signing key
+//
+// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+// A key the app had is replaced: releases made from then on are signed with the new one
+// (earlier releases keep their signatures), and the apps' configuration needs the new public
+// key or certificate. The require-signed setting stays. App-admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+func (c *ClientWithResponses) CreateRnSigningKeyWithBodyWithResponse(ctx context.Context, params *CreateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRnSigningKeyResponse, error) {
+	rsp, err := c.CreateRnSigningKeyWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRnSigningKeyResponse(rsp)
+}
+
+// CreateRnSigningKeyWithResponse Make or upload the app's signing key
+//
+// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+// A key the app had is replaced: releases made from then on are signed with the new one
+// (earlier releases keep their signatures), and the apps' configuration needs the new public
+// key or certificate. The require-signed setting stays. App-admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+func (c *ClientWithResponses) CreateRnSigningKeyWithResponse(ctx context.Context, params *CreateRnSigningKeyParams, body CreateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRnSigningKeyResponse, error) {
+	rsp, err := c.CreateRnSigningKey(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRnSigningKeyResponse(rsp)
+}
+
+// DownloadRnSigningCertificateWithResponse Download the app's code-signing certificate
+//
+// The certificate as a PEM file, to save where `updates.codeSigningCertificate` points
+// (e.g. `certs/certificate.pem`). With `?format=public-key`, the public key PEM instead, for
+// CodePushPublicKey. 404 when the app has no key. App-admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/signing-key/certificate (the `DownloadRnSigningCertificate` operationId).
+func (c *ClientWithResponses) DownloadRnSigningCertificateWithResponse(ctx context.Context, params *DownloadRnSigningCertificateParams, reqEditors ...RequestEditorFn) (*DownloadRnSigningCertificateResponse, error) {
+	rsp, err := c.DownloadRnSigningCertificate(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadRnSigningCertificateResponse(rsp)
 }
 
 // CheckRnUpdateWithResponse Check for a React Native bundle update
@@ -43159,6 +45122,321 @@ func ParseDisableSubAccountResponse(rsp *http.Response) (*DisableSubAccountRespo
 	return response, nil
 }
 
+// ParseDownloadExpoAssetResponse parses an HTTP response from a DownloadExpoAssetWithResponse call
+func ParseDownloadExpoAssetResponse(rsp *http.Response) (*DownloadExpoAssetResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadExpoAssetResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 416:
+		var dest ErrorEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON416 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DownloadExpoAssetResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 206:
+		var headers DownloadExpoAssetResponse206Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("Content-Range"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Range", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentRange = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers206 = &headers
+	case rsp.StatusCode == 304:
+		var headers DownloadExpoAssetResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 416:
+		var headers DownloadExpoAssetResponse416Headers
+		if values := rsp.Header.Values("Content-Range"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Range", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentRange = value
+		}
+		response.Headers416 = &headers
+	case rsp.StatusCode == 429:
+		var headers DownloadExpoAssetResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetExpoManifestResponse parses an HTTP response from a GetExpoManifestWithResponse call
+func ParseGetExpoManifestResponse(rsp *http.Response) (*GetExpoManifestResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetExpoManifestResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.Header.Get("Content-Type") == "application/expo+json" && rsp.StatusCode == 200:
+		var dest ExpoManifest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationexpoJSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 200:
+		var dest ExpoManifest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest ErrorEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (multipart/mixed) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetExpoManifestResponse200Headers
+		if values := rsp.Header.Values("cache-control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "cache-control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("expo-manifest-filters"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-manifest-filters", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoManifestFilters = &value
+		}
+		if values := rsp.Header.Values("expo-protocol-version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-protocol-version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoProtocolVersion = value
+		}
+		if values := rsp.Header.Values("expo-server-defined-headers"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-server-defined-headers", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoServerDefinedHeaders = &value
+		}
+		if values := rsp.Header.Values("expo-sfv-version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-sfv-version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoSfvVersion = value
+		}
+		if values := rsp.Header.Values("expo-signature"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-signature", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoSignature = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 204:
+		var headers GetExpoManifestResponse204Headers
+		if values := rsp.Header.Values("cache-control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "cache-control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("expo-protocol-version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-protocol-version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoProtocolVersion = value
+		}
+		if values := rsp.Header.Values("expo-sfv-version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-sfv-version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoSfvVersion = value
+		}
+		response.Headers204 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetExpoManifestResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListRnDeploymentsResponse parses an HTTP response from a ListRnDeploymentsWithResponse call
 func ParseListRnDeploymentsResponse(rsp *http.Response) (*ListRnDeploymentsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -44173,6 +46451,264 @@ func ParseRollbackRnBundleResponse(rsp *http.Response) (*RollbackRnBundleRespons
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetRnSigningKeyResponse parses an HTTP response from a GetRnSigningKeyWithResponse call
+func ParseGetRnSigningKeyResponse(rsp *http.Response) (*GetRnSigningKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetRnSigningKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnSigningKeyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateRnSigningKeyResponse parses an HTTP response from a UpdateRnSigningKeyWithResponse call
+func ParseUpdateRnSigningKeyResponse(rsp *http.Response) (*UpdateRnSigningKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateRnSigningKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnSigningKeyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateRnSigningKeyResponse parses an HTTP response from a CreateRnSigningKeyWithResponse call
+func ParseCreateRnSigningKeyResponse(rsp *http.Response) (*CreateRnSigningKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateRnSigningKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnSigningKeyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDownloadRnSigningCertificateResponse parses an HTTP response from a DownloadRnSigningCertificateWithResponse call
+func ParseDownloadRnSigningCertificateResponse(rsp *http.Response) (*DownloadRnSigningCertificateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadRnSigningCertificateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -45898,6 +48434,12 @@ type ServerInterface interface {
 	// DisableSubAccount Disable a sub-account
 	// (DELETE /api/sub-accounts/{id})
 	DisableSubAccount(w http.ResponseWriter, r *http.Request, id SubAccountIdPath)
+	// DownloadExpoAsset Download an asset of an Expo update
+	// (GET /api/v1/expo/{appId}/assets/{hash})
+	DownloadExpoAsset(w http.ResponseWriter, r *http.Request, appId AppKey, hash string, params DownloadExpoAssetParams)
+	// GetExpoManifest Expo Updates manifest request
+	// (GET /api/v1/expo/{appId}/manifest)
+	GetExpoManifest(w http.ResponseWriter, r *http.Request, appId AppKey, params GetExpoManifestParams)
 	// ListRnDeployments List an app's deployments
 	// (GET /api/v1/rn/deployments)
 	ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams)
@@ -45934,6 +48476,18 @@ type ServerInterface interface {
 	// RollbackRnBundle Roll a module back to an earlier bundle
 	// (POST /api/v1/rn/rollback)
 	RollbackRnBundle(w http.ResponseWriter, r *http.Request, params RollbackRnBundleParams)
+	// GetRnSigningKey Show the app's signing key
+	// (GET /api/v1/rn/signing-key)
+	GetRnSigningKey(w http.ResponseWriter, r *http.Request, params GetRnSigningKeyParams)
+	// UpdateRnSigningKey Require signed releases, or not
+	// (PATCH /api/v1/rn/signing-key)
+	UpdateRnSigningKey(w http.ResponseWriter, r *http.Request, params UpdateRnSigningKeyParams)
+	// CreateRnSigningKey Make or upload the app's signing key
+	// (POST /api/v1/rn/signing-key)
+	CreateRnSigningKey(w http.ResponseWriter, r *http.Request, params CreateRnSigningKeyParams)
+	// DownloadRnSigningCertificate Download the app's code-signing certificate
+	// (GET /api/v1/rn/signing-key/certificate)
+	DownloadRnSigningCertificate(w http.ResponseWriter, r *http.Request, params DownloadRnSigningCertificateParams)
 	// CheckRnUpdate Check for a React Native bundle update
 	// (GET /api/v1/rn/update/check)
 	CheckRnUpdate(w http.ResponseWriter, r *http.Request, params CheckRnUpdateParams)
@@ -46576,6 +49130,18 @@ func (_ Unimplemented) DisableSubAccount(w http.ResponseWriter, r *http.Request,
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// DownloadExpoAsset Download an asset of an Expo update
+// (GET /api/v1/expo/{appId}/assets/{hash})
+func (_ Unimplemented) DownloadExpoAsset(w http.ResponseWriter, r *http.Request, appId AppKey, hash string, params DownloadExpoAssetParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetExpoManifest Expo Updates manifest request
+// (GET /api/v1/expo/{appId}/manifest)
+func (_ Unimplemented) GetExpoManifest(w http.ResponseWriter, r *http.Request, appId AppKey, params GetExpoManifestParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // ListRnDeployments List an app's deployments
 // (GET /api/v1/rn/deployments)
 func (_ Unimplemented) ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams) {
@@ -46645,6 +49211,30 @@ func (_ Unimplemented) UpdateRnRelease(w http.ResponseWriter, r *http.Request, i
 // RollbackRnBundle Roll a module back to an earlier bundle
 // (POST /api/v1/rn/rollback)
 func (_ Unimplemented) RollbackRnBundle(w http.ResponseWriter, r *http.Request, params RollbackRnBundleParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetRnSigningKey Show the app's signing key
+// (GET /api/v1/rn/signing-key)
+func (_ Unimplemented) GetRnSigningKey(w http.ResponseWriter, r *http.Request, params GetRnSigningKeyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdateRnSigningKey Require signed releases, or not
+// (PATCH /api/v1/rn/signing-key)
+func (_ Unimplemented) UpdateRnSigningKey(w http.ResponseWriter, r *http.Request, params UpdateRnSigningKeyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreateRnSigningKey Make or upload the app's signing key
+// (POST /api/v1/rn/signing-key)
+func (_ Unimplemented) CreateRnSigningKey(w http.ResponseWriter, r *http.Request, params CreateRnSigningKeyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// DownloadRnSigningCertificate Download the app's code-signing certificate
+// (GET /api/v1/rn/signing-key/certificate)
+func (_ Unimplemented) DownloadRnSigningCertificate(w http.ResponseWriter, r *http.Request, params DownloadRnSigningCertificateParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -52030,6 +54620,307 @@ func (siw *ServerInterfaceWrapper) DisableSubAccount(w http.ResponseWriter, r *h
 	handler.ServeHTTP(w, r)
 }
 
+// DownloadExpoAsset operation middleware
+func (siw *ServerInterfaceWrapper) DownloadExpoAsset(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "appId" -------------
+	var appId AppKey
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appId", chi.URLParam(r, "appId"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "hash" -------------
+	var hash string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "hash", chi.URLParam(r, "hash"), &hash, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "hash", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DownloadExpoAssetParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Range" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Range")]; found {
+		var Range ByteRange
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Range", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Range", valueList[0], &Range, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Range", Err: err})
+			return
+		}
+
+		params.Range = &Range
+
+	}
+
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-None-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-None-Match", Err: err})
+			return
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DownloadExpoAsset(w, r, appId, hash, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetExpoManifest operation middleware
+func (siw *ServerInterfaceWrapper) GetExpoManifest(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "appId" -------------
+	var appId AppKey
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appId", chi.URLParam(r, "appId"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetExpoManifestParams
+
+	// ------------- Optional query parameter "moduleId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "moduleId", r.URL.Query(), &params.ModuleId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "moduleId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "moduleId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Required header parameter "expo-platform" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-platform")]; found {
+		var ExpoPlatform string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-platform", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-platform", valueList[0], &ExpoPlatform, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-platform", Err: err})
+			return
+		}
+
+		params.ExpoPlatform = ExpoPlatform
+
+	} else {
+		err := fmt.Errorf("Header parameter expo-platform is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "expo-platform", Err: err})
+		return
+	}
+
+	// ------------- Required header parameter "expo-runtime-version" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-runtime-version")]; found {
+		var ExpoRuntimeVersion string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-runtime-version", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-runtime-version", valueList[0], &ExpoRuntimeVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-runtime-version", Err: err})
+			return
+		}
+
+		params.ExpoRuntimeVersion = ExpoRuntimeVersion
+
+	} else {
+		err := fmt.Errorf("Header parameter expo-runtime-version is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "expo-runtime-version", Err: err})
+		return
+	}
+
+	// ------------- Optional header parameter "expo-protocol-version" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-protocol-version")]; found {
+		var ExpoProtocolVersion string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-protocol-version", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-protocol-version", valueList[0], &ExpoProtocolVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-protocol-version", Err: err})
+			return
+		}
+
+		params.ExpoProtocolVersion = &ExpoProtocolVersion
+
+	}
+
+	// ------------- Optional header parameter "expo-channel-name" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-channel-name")]; found {
+		var ExpoChannelName string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-channel-name", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-channel-name", valueList[0], &ExpoChannelName, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-channel-name", Err: err})
+			return
+		}
+
+		params.ExpoChannelName = &ExpoChannelName
+
+	}
+
+	// ------------- Optional header parameter "expo-current-update-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-current-update-id")]; found {
+		var ExpoCurrentUpdateId string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-current-update-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-current-update-id", valueList[0], &ExpoCurrentUpdateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-current-update-id", Err: err})
+			return
+		}
+
+		params.ExpoCurrentUpdateId = &ExpoCurrentUpdateId
+
+	}
+
+	// ------------- Optional header parameter "expo-embedded-update-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-embedded-update-id")]; found {
+		var ExpoEmbeddedUpdateId string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-embedded-update-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-embedded-update-id", valueList[0], &ExpoEmbeddedUpdateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-embedded-update-id", Err: err})
+			return
+		}
+
+		params.ExpoEmbeddedUpdateId = &ExpoEmbeddedUpdateId
+
+	}
+
+	// ------------- Optional header parameter "expo-recent-failed-update-ids" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-recent-failed-update-ids")]; found {
+		var ExpoRecentFailedUpdateIds string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-recent-failed-update-ids", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-recent-failed-update-ids", valueList[0], &ExpoRecentFailedUpdateIds, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-recent-failed-update-ids", Err: err})
+			return
+		}
+
+		params.ExpoRecentFailedUpdateIds = &ExpoRecentFailedUpdateIds
+
+	}
+
+	// ------------- Optional header parameter "eas-client-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("eas-client-id")]; found {
+		var EasClientId string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "eas-client-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "eas-client-id", valueList[0], &EasClientId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "eas-client-id", Err: err})
+			return
+		}
+
+		params.EasClientId = &EasClientId
+
+	}
+
+	// ------------- Optional header parameter "expo-expect-signature" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-expect-signature")]; found {
+		var ExpoExpectSignature string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-expect-signature", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-expect-signature", valueList[0], &ExpoExpectSignature, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-expect-signature", Err: err})
+			return
+		}
+
+		params.ExpoExpectSignature = &ExpoExpectSignature
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetExpoManifest(w, r, appId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListRnDeployments operation middleware
 func (siw *ServerInterfaceWrapper) ListRnDeployments(w http.ResponseWriter, r *http.Request) {
 
@@ -53144,6 +56035,311 @@ func (siw *ServerInterfaceWrapper) RollbackRnBundle(w http.ResponseWriter, r *ht
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.RollbackRnBundle(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetRnSigningKey operation middleware
+func (siw *ServerInterfaceWrapper) GetRnSigningKey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetRnSigningKeyParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetRnSigningKey(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateRnSigningKey operation middleware
+func (siw *ServerInterfaceWrapper) UpdateRnSigningKey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateRnSigningKeyParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateRnSigningKey(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateRnSigningKey operation middleware
+func (siw *ServerInterfaceWrapper) CreateRnSigningKey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateRnSigningKeyParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateRnSigningKey(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DownloadRnSigningCertificate operation middleware
+func (siw *ServerInterfaceWrapper) DownloadRnSigningCertificate(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DownloadRnSigningCertificateParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", r.URL.Query(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "format"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "format", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DownloadRnSigningCertificate(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -55005,6 +58201,24 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/reportStatus/download", wrapper.CodePushLegacyReportDownload)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/signing-key", wrapper.GetRnSigningKey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Patch(options.BaseURL+"/api/v1/rn/signing-key", wrapper.UpdateRnSigningKey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api/v1/rn/signing-key", wrapper.CreateRnSigningKey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/signing-key/certificate", wrapper.DownloadRnSigningCertificate)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/expo/{appId}/manifest", wrapper.GetExpoManifest)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/expo/{appId}/assets/{hash}", wrapper.DownloadExpoAsset)
 	})
 
 	return r
@@ -64927,6 +68141,397 @@ func (response DisableSubAccount500JSONResponse) VisitDisableSubAccountResponse(
 	return err
 }
 
+type DownloadExpoAssetRequestObject struct {
+	AppId  AppKey `json:"appId"`
+	Hash   string `json:"hash"`
+	Params DownloadExpoAssetParams
+}
+
+type DownloadExpoAssetResponseObject interface {
+	VisitDownloadExpoAssetResponse(w http.ResponseWriter) error
+}
+
+type DownloadExpoAsset200ResponseHeaders struct {
+	CacheControl  string
+	ContentLength int64
+	ETag          string
+}
+
+type DownloadExpoAsset200AsteriskResponse struct {
+	Body          io.Reader
+	Headers       DownloadExpoAsset200ResponseHeaders
+	ContentType   string
+	ContentLength int64
+}
+
+func (response DownloadExpoAsset200AsteriskResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadExpoAsset206ResponseHeaders struct {
+	CacheControl  string
+	ContentLength int64
+	ContentRange  string
+	ETag          string
+}
+
+type DownloadExpoAsset206AsteriskResponse struct {
+	Body          io.Reader
+	Headers       DownloadExpoAsset206ResponseHeaders
+	ContentType   string
+	ContentLength int64
+}
+
+func (response DownloadExpoAsset206AsteriskResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("Content-Range", fmt.Sprint(response.Headers.ContentRange))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(206)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadExpoAsset304ResponseHeaders struct {
+	ETag string
+}
+
+type DownloadExpoAsset304Response struct {
+	Headers DownloadExpoAsset304ResponseHeaders
+}
+
+func (response DownloadExpoAsset304Response) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(304)
+	return nil
+}
+
+type DownloadExpoAsset400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DownloadExpoAsset400JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DownloadExpoAsset403JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DownloadExpoAsset404JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset416ResponseHeaders struct {
+	ContentRange string
+}
+
+type DownloadExpoAsset416JSONResponse struct {
+	Body    ErrorEnvelope
+	Headers DownloadExpoAsset416ResponseHeaders
+}
+
+func (response DownloadExpoAsset416JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Range", fmt.Sprint(response.Headers.ContentRange))
+	w.WriteHeader(416)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DownloadExpoAsset429JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DownloadExpoAsset500JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifestRequestObject struct {
+	AppId  AppKey `json:"appId"`
+	Params GetExpoManifestParams
+}
+
+type GetExpoManifestResponseObject interface {
+	VisitGetExpoManifestResponse(w http.ResponseWriter) error
+}
+
+type GetExpoManifest200ResponseHeaders struct {
+	CacheControl             string
+	ExpoManifestFilters      *string
+	ExpoProtocolVersion      string
+	ExpoServerDefinedHeaders *string
+	ExpoSfvVersion           string
+	ExpoSignature            *string
+}
+
+type GetExpoManifest200ApplicationExpoPlusJSONResponse struct {
+	Body    ExpoManifest
+	Headers GetExpoManifest200ResponseHeaders
+}
+
+func (response GetExpoManifest200ApplicationExpoPlusJSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/expo+json")
+	w.Header().Set("cache-control", fmt.Sprint(response.Headers.CacheControl))
+	if response.Headers.ExpoManifestFilters != nil {
+		w.Header().Set("expo-manifest-filters", fmt.Sprint(*response.Headers.ExpoManifestFilters))
+	}
+	w.Header().Set("expo-protocol-version", fmt.Sprint(response.Headers.ExpoProtocolVersion))
+	if response.Headers.ExpoServerDefinedHeaders != nil {
+		w.Header().Set("expo-server-defined-headers", fmt.Sprint(*response.Headers.ExpoServerDefinedHeaders))
+	}
+	w.Header().Set("expo-sfv-version", fmt.Sprint(response.Headers.ExpoSfvVersion))
+	if response.Headers.ExpoSignature != nil {
+		w.Header().Set("expo-signature", fmt.Sprint(*response.Headers.ExpoSignature))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest200JSONResponse struct {
+	Body    ExpoManifest
+	Headers GetExpoManifest200ResponseHeaders
+}
+
+func (response GetExpoManifest200JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("cache-control", fmt.Sprint(response.Headers.CacheControl))
+	if response.Headers.ExpoManifestFilters != nil {
+		w.Header().Set("expo-manifest-filters", fmt.Sprint(*response.Headers.ExpoManifestFilters))
+	}
+	w.Header().Set("expo-protocol-version", fmt.Sprint(response.Headers.ExpoProtocolVersion))
+	if response.Headers.ExpoServerDefinedHeaders != nil {
+		w.Header().Set("expo-server-defined-headers", fmt.Sprint(*response.Headers.ExpoServerDefinedHeaders))
+	}
+	w.Header().Set("expo-sfv-version", fmt.Sprint(response.Headers.ExpoSfvVersion))
+	if response.Headers.ExpoSignature != nil {
+		w.Header().Set("expo-signature", fmt.Sprint(*response.Headers.ExpoSignature))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest200MultipartResponse struct {
+	Body    func(writer *multipart.Writer) error
+	Headers GetExpoManifest200ResponseHeaders
+}
+
+func (response GetExpoManifest200MultipartResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+	writer := multipart.NewWriter(w)
+
+	w.Header().Set("Content-Type", mime.FormatMediaType("multipart/mixed", map[string]string{"boundary": writer.Boundary()}))
+	w.Header().Set("cache-control", fmt.Sprint(response.Headers.CacheControl))
+	if response.Headers.ExpoManifestFilters != nil {
+		w.Header().Set("expo-manifest-filters", fmt.Sprint(*response.Headers.ExpoManifestFilters))
+	}
+	w.Header().Set("expo-protocol-version", fmt.Sprint(response.Headers.ExpoProtocolVersion))
+	if response.Headers.ExpoServerDefinedHeaders != nil {
+		w.Header().Set("expo-server-defined-headers", fmt.Sprint(*response.Headers.ExpoServerDefinedHeaders))
+	}
+	w.Header().Set("expo-sfv-version", fmt.Sprint(response.Headers.ExpoSfvVersion))
+	if response.Headers.ExpoSignature != nil {
+		w.Header().Set("expo-signature", fmt.Sprint(*response.Headers.ExpoSignature))
+	}
+	w.WriteHeader(200)
+
+	defer writer.Close()
+	return response.Body(writer)
+}
+
+type GetExpoManifest204ResponseHeaders struct {
+	CacheControl        string
+	ExpoProtocolVersion string
+	ExpoSfvVersion      string
+}
+
+type GetExpoManifest204Response struct {
+	Headers GetExpoManifest204ResponseHeaders
+}
+
+func (response GetExpoManifest204Response) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+	w.Header().Set("cache-control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("expo-protocol-version", fmt.Sprint(response.Headers.ExpoProtocolVersion))
+	w.Header().Set("expo-sfv-version", fmt.Sprint(response.Headers.ExpoSfvVersion))
+	w.WriteHeader(204)
+	return nil
+}
+
+type GetExpoManifest400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetExpoManifest400JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetExpoManifest403JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetExpoManifest404JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest406JSONResponse ErrorEnvelope
+
+func (response GetExpoManifest406JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetExpoManifest429JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetExpoManifest500JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListRnDeploymentsRequestObject struct {
 	Params ListRnDeploymentsParams
 }
@@ -66310,6 +69915,424 @@ func (response RollbackRnBundle413JSONResponse) VisitRollbackRnBundleResponse(w 
 type RollbackRnBundle500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response RollbackRnBundle500JSONResponse) VisitRollbackRnBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKeyRequestObject struct {
+	Params GetRnSigningKeyParams
+}
+
+type GetRnSigningKeyResponseObject interface {
+	VisitGetRnSigningKeyResponse(w http.ResponseWriter) error
+}
+
+type GetRnSigningKey200JSONResponse RnSigningKeyEnvelope
+
+func (response GetRnSigningKey200JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetRnSigningKey400JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetRnSigningKey401JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetRnSigningKey403JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetRnSigningKey404JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetRnSigningKey500JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKeyRequestObject struct {
+	Params UpdateRnSigningKeyParams
+	Body   *UpdateRnSigningKeyJSONRequestBody
+}
+
+type UpdateRnSigningKeyResponseObject interface {
+	VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error
+}
+
+type UpdateRnSigningKey200JSONResponse RnSigningKeyEnvelope
+
+func (response UpdateRnSigningKey200JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateRnSigningKey400JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateRnSigningKey401JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateRnSigningKey403JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateRnSigningKey404JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey409JSONResponse struct{ ConflictJSONResponse }
+
+func (response UpdateRnSigningKey409JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateRnSigningKey413JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateRnSigningKey500JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKeyRequestObject struct {
+	Params CreateRnSigningKeyParams
+	Body   *CreateRnSigningKeyJSONRequestBody
+}
+
+type CreateRnSigningKeyResponseObject interface {
+	VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error
+}
+
+type CreateRnSigningKey200JSONResponse RnSigningKeyEnvelope
+
+func (response CreateRnSigningKey200JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateRnSigningKey400JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateRnSigningKey401JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateRnSigningKey403JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateRnSigningKey404JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateRnSigningKey413JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateRnSigningKey500JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnSigningCertificateRequestObject struct {
+	Params DownloadRnSigningCertificateParams
+}
+
+type DownloadRnSigningCertificateResponseObject interface {
+	VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error
+}
+
+type DownloadRnSigningCertificate200ApplicationxPemFileResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response DownloadRnSigningCertificate200ApplicationxPemFileResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/x-pem-file")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadRnSigningCertificate400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DownloadRnSigningCertificate400JSONResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnSigningCertificate401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DownloadRnSigningCertificate401JSONResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnSigningCertificate403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DownloadRnSigningCertificate403JSONResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnSigningCertificate404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DownloadRnSigningCertificate404JSONResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnSigningCertificate500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DownloadRnSigningCertificate500JSONResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -68592,6 +72615,12 @@ type StrictServerInterface interface {
 	// DisableSubAccount Disable a sub-account
 	// (DELETE /api/sub-accounts/{id})
 	DisableSubAccount(ctx context.Context, request DisableSubAccountRequestObject) (DisableSubAccountResponseObject, error)
+	// DownloadExpoAsset Download an asset of an Expo update
+	// (GET /api/v1/expo/{appId}/assets/{hash})
+	DownloadExpoAsset(ctx context.Context, request DownloadExpoAssetRequestObject) (DownloadExpoAssetResponseObject, error)
+	// GetExpoManifest Expo Updates manifest request
+	// (GET /api/v1/expo/{appId}/manifest)
+	GetExpoManifest(ctx context.Context, request GetExpoManifestRequestObject) (GetExpoManifestResponseObject, error)
 	// ListRnDeployments List an app's deployments
 	// (GET /api/v1/rn/deployments)
 	ListRnDeployments(ctx context.Context, request ListRnDeploymentsRequestObject) (ListRnDeploymentsResponseObject, error)
@@ -68628,6 +72657,18 @@ type StrictServerInterface interface {
 	// RollbackRnBundle Roll a module back to an earlier bundle
 	// (POST /api/v1/rn/rollback)
 	RollbackRnBundle(ctx context.Context, request RollbackRnBundleRequestObject) (RollbackRnBundleResponseObject, error)
+	// GetRnSigningKey Show the app's signing key
+	// (GET /api/v1/rn/signing-key)
+	GetRnSigningKey(ctx context.Context, request GetRnSigningKeyRequestObject) (GetRnSigningKeyResponseObject, error)
+	// UpdateRnSigningKey Require signed releases, or not
+	// (PATCH /api/v1/rn/signing-key)
+	UpdateRnSigningKey(ctx context.Context, request UpdateRnSigningKeyRequestObject) (UpdateRnSigningKeyResponseObject, error)
+	// CreateRnSigningKey Make or upload the app's signing key
+	// (POST /api/v1/rn/signing-key)
+	CreateRnSigningKey(ctx context.Context, request CreateRnSigningKeyRequestObject) (CreateRnSigningKeyResponseObject, error)
+	// DownloadRnSigningCertificate Download the app's code-signing certificate
+	// (GET /api/v1/rn/signing-key/certificate)
+	DownloadRnSigningCertificate(ctx context.Context, request DownloadRnSigningCertificateRequestObject) (DownloadRnSigningCertificateResponseObject, error)
 	// CheckRnUpdate Check for a React Native bundle update
 	// (GET /api/v1/rn/update/check)
 	CheckRnUpdate(ctx context.Context, request CheckRnUpdateRequestObject) (CheckRnUpdateResponseObject, error)
@@ -71490,6 +75531,61 @@ func (sh *strictHandler) DisableSubAccount(w http.ResponseWriter, r *http.Reques
 	}
 }
 
+// DownloadExpoAsset operation middleware
+func (sh *strictHandler) DownloadExpoAsset(w http.ResponseWriter, r *http.Request, appId AppKey, hash string, params DownloadExpoAssetParams) {
+	var request DownloadExpoAssetRequestObject
+
+	request.AppId = appId
+	request.Hash = hash
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DownloadExpoAsset(ctx, request.(DownloadExpoAssetRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DownloadExpoAsset")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DownloadExpoAssetResponseObject); ok {
+		if err := validResponse.VisitDownloadExpoAssetResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetExpoManifest operation middleware
+func (sh *strictHandler) GetExpoManifest(w http.ResponseWriter, r *http.Request, appId AppKey, params GetExpoManifestParams) {
+	var request GetExpoManifestRequestObject
+
+	request.AppId = appId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetExpoManifest(ctx, request.(GetExpoManifestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetExpoManifest")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetExpoManifestResponseObject); ok {
+		if err := validResponse.VisitGetExpoManifestResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListRnDeployments operation middleware
 func (sh *strictHandler) ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams) {
 	var request ListRnDeploymentsRequestObject
@@ -71839,6 +75935,124 @@ func (sh *strictHandler) RollbackRnBundle(w http.ResponseWriter, r *http.Request
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(RollbackRnBundleResponseObject); ok {
 		if err := validResponse.VisitRollbackRnBundleResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetRnSigningKey operation middleware
+func (sh *strictHandler) GetRnSigningKey(w http.ResponseWriter, r *http.Request, params GetRnSigningKeyParams) {
+	var request GetRnSigningKeyRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRnSigningKey(ctx, request.(GetRnSigningKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRnSigningKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetRnSigningKeyResponseObject); ok {
+		if err := validResponse.VisitGetRnSigningKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateRnSigningKey operation middleware
+func (sh *strictHandler) UpdateRnSigningKey(w http.ResponseWriter, r *http.Request, params UpdateRnSigningKeyParams) {
+	var request UpdateRnSigningKeyRequestObject
+
+	request.Params = params
+
+	var body UpdateRnSigningKeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateRnSigningKey(ctx, request.(UpdateRnSigningKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateRnSigningKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateRnSigningKeyResponseObject); ok {
+		if err := validResponse.VisitUpdateRnSigningKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateRnSigningKey operation middleware
+func (sh *strictHandler) CreateRnSigningKey(w http.ResponseWriter, r *http.Request, params CreateRnSigningKeyParams) {
+	var request CreateRnSigningKeyRequestObject
+
+	request.Params = params
+
+	var body CreateRnSigningKeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateRnSigningKey(ctx, request.(CreateRnSigningKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateRnSigningKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateRnSigningKeyResponseObject); ok {
+		if err := validResponse.VisitCreateRnSigningKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DownloadRnSigningCertificate operation middleware
+func (sh *strictHandler) DownloadRnSigningCertificate(w http.ResponseWriter, r *http.Request, params DownloadRnSigningCertificateParams) {
+	var request DownloadRnSigningCertificateRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DownloadRnSigningCertificate(ctx, request.(DownloadRnSigningCertificateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DownloadRnSigningCertificate")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DownloadRnSigningCertificateResponseObject); ok {
+		if err := validResponse.VisitDownloadRnSigningCertificateResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -72394,843 +76608,904 @@ func (sh *strictHandler) CodePushUpdateCheck(w http.ResponseWriter, r *http.Requ
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3bchs5mjD4KgjuRFiqTlE86RwdM7RE27StQ4uyXT1NjwlmgiRaSSArgZTMqvFG3ezNXv8PsDdbt3ux",
-	"F/s+FfHH7mNs4AOQJ2byJFnq6amOjrJIZgIfgA/f+fBLxeXTgDPCpKgc/1IJcIinRJIQPrWD4B2ZvSHY",
-	"I6H67BHhhjSQlLPKceVmQhAOghcC3ZKZg0Y8RIKOGfFQSH6KiJACcYZCHkki0D2VEx5JhBka4CDoegP0",
-	"U0TCGYpnrFacClXjTvR8ToXhKakcV37caQfBzjsyqzgV4U7IFCtY/iUko8px5X/ZTRawq38Vuxruyrdv",
-	"jlnCX9RUS1aAtgb49svvv/422FagkK94Gvhqfnz7xSNT/sWdYGlhBNgTEGFFFaeiFk5D4lWOZRiRzcC9",
-	"4Mwl87C20R32I4IYuSMhCkkkiAe7ShnaQ1PK1DYv2UM9dBqsKf76nrCxnFSO91tOZUqZ/XjoVOQsUO8K",
-	"GVI2tuDd0CkREk+DeRA/MPoVTanvU0FczjyB+AjJCcmhxRIgkwnSgAZYShKqt/7jb7Wdo8+/1J36/rd/",
-	"qRRB+dLn7i3xPggSdr3iU48ECZHkaKgeRTxEEYM/syevnvpSqzVKTn2YmWfT0zevA+AzSa4xGxcc/yUj",
-	"aDiTBIXqdwcN1Afx535UqzXdEQ2FhD/Jjv7Gx/aLwYJnB2rl5lfzoohGI/oV+YAFZoTspujHazv1WqNZ",
-	"dpJ6ESWI1tjbLzq1MxL4fDYlTJYdmhc/8UIg6mXAahpIAiwnCRx08bGMeDjFUj3H5H6rAvhPp9G0clyP",
-	"IaRMkjEJDYh31CVF4LWRkHjoE0Q9i/QePOyg+wl1JyjwsUsEohJRJqhH1M7zSMKfBLsTFBKfYEFeCBRy",
-	"3+eRrPbZJ0M0qXQQZ/7MPqSfIZ4aQWFxvVZDAQldwiTCIUF8NCIh8ap9ljm5w1G9RVp7I5cQXN8/wCVo",
-	"7dlVlpxfvXGYoRT1wtPk98zn2LuAMfPb9Yr6BKnpgGucciYJkztnVARcUPWM2iVJcLyZnBE0pneEISzh",
-	"C0BjFAVqjmrJQuCfUiTcW74IBeYbLCbzC+i9ae809vYteCPqq5ODq+Egn9+TcMfFgqAJ+Zq9PUejhtsi",
-	"de9g2MR77j45HNVwfdhwm16L7I32awf1w8ZRE7eGe+6+d0AOR0e4Nqy7Da9JWqM9vF8pxPOJAnIRpufI",
-	"J94Zff5lv1VCP7ujC87IOZZuwco7N3gsYNGuTxXCTbjviROE0VS9gLYUSflhsI3GRArUrLVKyX13pBgS",
-	"2dETlSFbrdEqhHF6OsHyZhaQEt7+aULkhIRoIHE4JlIJHFQgrCn/Vq978fp9Z1vdQozGIY8CtPX6+vLD",
-	"VY736+dK8Ms1EGxM+u0SzIo6zFPMr4j4+zM0JULgMRHIDQmWxFM3gYdoSEY8JEhOqECSTskxGjRqjf2d",
-	"WmuncXDTaB7vHR3vHQ3QVqiuE2Xq6PpMkPCOhC/0K+hnzgjsxfWrU9RsNo/ylKNgxJI9IWYNq25Bd6oe",
-	"f0V9aWhsd/paHUfXu1IYXkBo4bTmGUAFvv9Sq9WLr8hYj7rxWRmoDIzvyOyeh951PNQcvyJfgTQLgkN3",
-	"AmRu63RCGRFA+t9jSZmDFI3YoUwQpsjeHclh34T4Pi/Z6FsNwcL1ZO5RbTm9607PNZKV7b7iwgYPXwik",
-	"kWjuINSVrWzCjhdtfwyYBVSMF1z+7IUBIq2uxywgWVBvOj/elOzvVE+wMiIbgAx4PYlDuf5lxiOp5NLi",
-	"u1yrHcP/l99lB7UFxbu9CWbjCaZoOEMeGeHIl6vecjtXyeaIeHkPuOc3hjCXoxoHCq4oNtz3DNlWHCgh",
-	"BcXUOy+/Z7HRMobHkNy7U/2hhGgx1D1P1lEIZAnZih5NuXjLKbvWGtg1meLwtoi4Mi61TJbeXn7PSIgw",
-	"8xD2ppSJLPz/7//4v/+//+v/+Z//+//xP/+3/7MEXUI9X5kopkjTPDEyJHYV0lpdSiPLaeL8xJeBuCEM",
-	"s4WoKeGJFwKxaEpC6uaPtd54CoXkChfpiupbBdeQhA5yecQUgRmFfIpqZTsV4Jy+ZuhF5bjmZKBqqss0",
-	"xV8NVDX1vxSYtWIwfSzVIOb6F5NEoHqBebIUTvP7ynTHTp2BI+YaCRa3L86uL7tny6fd7B5mwYjEpB0E",
-	"i9BLW6XKcKsQtZbboNbGrkhMFgEZRGICBM1BWKCry94N2sUB3VXf7wrCPBQSGYWMeIjKLNE4PCyleAHM",
-	"uo42A8agwxJlRi3iI2EeD8sXcge/a6UmJB5hkmJfgCptqEsKUa4uesWA61E2R5EYUID7Wqv6ZbYQHATo",
-	"joSCcqYodIiGEfNACX0WQmSg7UksI7H8mgt4rlouXchIrHzFM3MDND36cxlZFPRnUkVt+BfhIb8jYD2h",
-	"Rpr1FCYrvhDbWUdgaN3C4hb4Yr+CBZpiNlMPzngEVol+ZfsEsAczcQ9MfqDGHyCBZwLdT7BE99jO4AAn",
-	"VU8zxcgU5QXNVNwag665LIU7oxZWSKYbhXR68aH1uEuxb2SCMkQzRlt7z5FHXDrFPtJXLC/5l13qMJ5k",
-	"0+uRBxYWEA3bLjC4RWRKRMMdrB8rp6nNJ7kmWq54EO2v1epPB2mPhHfUJWsCjLYYl4hKoX55R2bbq63g",
-	"8RlYZhELUUQ/klkFMDWfCiU8DWfodcdwNxwEYvcXAPbbrnkxKxK3nvaMVqC58KDQGqMhv+QEYd9H9xPC",
-	"EJ9SKYn3SPQ4DVblmwI0JCLgTBBwKr7EnrnF6pOrbb/qTxwEPnWxAnz370JBnxLQ1JOe3lun4mGJK8d/",
-	"+6UyosT3KscVMsXUVxum1WqlvkdCoiFBGN1hn3qI7KhHEPa8kAhR+fY5/bChTmjIvRmaYIEwQyQMeXiM",
-	"YORjtGQ4x+7RcaVe+bbqRnXUFB12R3wOhoNvzpw+FntHrcoLIFJ1lADICRqozRgAogpjiya+JxCWCFhD",
-	"VcFzytnIp+6GO35kd5xFvp/eNyOAnHKPoCYiXwEG7IcEezPglolU/V32R/MnwaPQJbnpYdmveDiknkfY",
-	"Zutulq1bbXP33FINdRweFXjoKzWLG/sNDoLvhhaRnCgZ1cVSiRPDSCq9XV1nfk88pRp7HICATegyJStj",
-	"H4bdZCP2kiuX3whqxta3BW3Zi0Q9tD+quw18RPaGB17Lbda3vycSGEvkCFOfeFoUM0AiF4chJQJhlAJO",
-	"cvRTxCWBDbrg8hWPmLcZkrTK9kZJ6OpYRjD2d1r8BUciAu+hvgWO9mhA0IXxawA2UiYkZi5BHicCwIIt",
-	"Q1s/fvjL+Zde5/pj97TT27b70VWrnBImibcZxtTLrw4VBjyqAaHJXGhG5HelFXZe/dNQcXZzeYYR9aWa",
-	"H7bgCs98jr0bzt/jcEw2woz6QvIxoj5A4qvxFcnADNVrrcO9g/1aTTsSv+dOaMcp6I2GofA7ojmMT6dU",
-	"78IN5+eYzQy3FhvtQqOUeUjOjSIlJZkGUpygkMhwpqSU/RoyISTfaxOusTRLVQRDT2yt79Z4hvjIgqGA",
-	"ulYP7bRHJlZJuzNhV1K/FLiKzQiSo3usVbtkDXNSnYL0A8ORnPCQ/kw2JEql129KhaBsrA7eSBBI8lvC",
-	"vieuwQTIRIdhGYWA+AYSJ4aDh4h8DZRkDMj3gYkoCHgoiXdOPIrBubLRPdxb5R4CA2WITo0h9HttBtxs",
-	"sCypGfkIYXBLoRRdnGDm+Uql+BZPraPxtA7bAVk3Y7wEA/2/mc9Vl08rKWNALBungx+ysV7NOcOZY2ez",
-	"8RvJZB39F+rJyKM8O3AuhqxePu4VFqLYvN+WyCdYSHSI3AkOsStJKBxtGcH2N84I8omUxi+hPnp0TCXa",
-	"cifEvdUqm4wlgxPUqtW0O+meirybVTTdkABEC1dzWL6aa+4XGJzO290LhVtgGdIPKkIvUUjGSq8MibYD",
-	"afVMiy0Ao0aQlN0Chdw3SiZT+uDfYOyKU2mfncO/Z52PnfeXV53rilP52O186lxXPpeDa3QzdaxmuM5F",
-	"++X7jhLUz7o9/Wfh+96UMvCEl3rmldYsY6MAOIyokCGWPBRIEGKsW0HIAxJKqnVC4wVty4wa7GFJdqT2",
-	"Ms6B4lEhuH9nX5oL/mCJCwuMb/HzJ0jRAYhTwUNBmNwGoR0jn96ZF6rp+5OGQr2p5Hyru89BZaMMEtKe",
-	"/DYliqmcqgPIa/tZa12BE8Xq4gXDwuUvnPJb2tjwt1QEhAmMsm9mQXNSp5HgAB/+nbgyiwPW+4R9/3IE",
-	"+vhC+zYek3MiceWb80v++BOaTiWZiqUBswkafoshxGGIZ3OLtkPPr+Tz3Fpi2r3ymhJqP7cmzXJWXQds",
-	"ZR52GGIB4NrpXOZutqRjk/uI77DE4YfQL4j/mgZyps1G2kQuCAwwh5eb3GniE7nkRttlwZ3Wzy++0eaF",
-	"ze80o+4tKwxjXHkvOPMpI+VBatKGJIPxKc3kPpFhj7u3RCIeKCmKISUyx+oc4/epCYec+wQzNWMkViMK",
-	"cXxBvEondfrpU4xXUUoUND4+L1Uwd+IRyEKymuehC6ndXIcwBEEhQcBBYINVtbhRhTyMHlGizyB2SVl7",
-	"9gs0EPDTOzIbgDRCGRqpWwZxyDb0SPu71MCJ9xcHgThB6jrM7ickJIj4Qsm3ZAbjTLWja0sH8LZgZh/D",
-	"n4m412cg7g1++OGHHwZoSOQ9IWxbxyvlKJXOnVgxw8KpxGue36X9FpqQr9g6uBJo7NodCzz56pJA6ov/",
-	"90hINMUeycf5NrGC3m149UejjiloF5EiRTcUeYSA6VzAGwSmT7lanTQ2yrmJqLean8dBg1+o901jz8C4",
-	"RAZqtxJHye+//lbg/ZnzdJTLOwnsZwruU52EMwezRdxiyEc8CmPcdgz6Ih56JETdcwddfei9cdCr7vuO",
-	"gz5cnbVvOuALWYnqKISCgeeJjlOJAm+9Y87ddJoS19LLcizipzE6tQtZwp1AUUi7g+DpKVwQrEnVuiyI",
-	"YBdzky26FK9CosjdV3miGKfeBcd6u9AtIYGJZI/CkDCJUm8DTvcr/QpyfYIVDZDLb1JKd9yrN4pEiYVI",
-	"vY4inds7GLjkcA19XJi8B0EOWMS5eUZ7VncjiMTE0XYStSd6F01a38JEuVSUDr798rf2zr/jnZ9rO0df",
-	"Pv/SdPbrRfE6AO/zCRDBg/WJ4JkUiSDYQFAoY4RtNAqJmPgzFHKpo5Ptw47lhdVn4cRZfFuWObPs93Le",
-	"ty67KqLaBQS65ILqX58DaQxc66KNZneFOYrWJ8pHCIPUeZKRJLMClOHDRooE05iSpApVUsLAwZo5nYzC",
-	"llJ+cofYWlXmiAEtppe3ZAbrCoId43CMLdoicfyaHThBS+XJLDYfuHWiJMajGh4ukHCsHXxhrFTq0ULc",
-	"TI/lxFub3oBSVIUXnwdXjZS1CbK+p+L7XLAHy4hrreYDMN/TCXFvS1h6rJAZm4/l12AW1yZmE7URB4qE",
-	"BAUhEUoAAuUOlIgJFnoyMGCHESkw2k4wGxOfjwvNkp5JAC00Ipm4EJhPA9W+evdCIDwU3I8kQR+u32cM",
-	"NlFIi+7EiIcu0XAuyPOG4B2zDyZdbszBC8ZO0Agr9XR+zfB9sW0lfi618NTPYoIbe/urL9rkkhblja6e",
-	"tuno2NCVJ4X4V8q0Pyqz1QvIo+QhKTxPiMFQv+pw1i3s3+OZpondy95JOhbIRJylVdTtVY46FWu07Lp9",
-	"TD2avHlRbEDP3b/kbLPYVUIPUxfyOWhimh6sR0nMHs0rVDoKc2UpbjER2MTKsYhu3BRSCgcNdPGCIRZE",
-	"1ywAA8RdfVfferGr1Bexi4PbXf2kFs5MGQSDmaYCQgrR9O9VHNwOjI05LmMCClEB3i61JudIVpnwssJ1",
-	"nFLWsy7yj9nbMedbKgErNVqc4rJyJotTCaKhT8VkgcWeakM9GPjip+1eTsD3Lo3t/B6LzW30pmbClS6C",
-	"sDRjIPv0App9k6fSpXiQB/HhpPummFgXQoC2upe97UI6vvzoRewOXiPNIssO1r0FT0TNrSIGHo5UEld6",
-	"+uyQaYqWvazlF85JIqRzeOjEGRsav7LkLbWFWXtd+l6VMB4z/3MwHcs6NmI4z2nciQF/qI0ntZZnPIAN",
-	"LD7mzQ8Q/VcQsBL5kgY4lEpgm2bdOilmioNgN6m88njiQ5zMVMkaQ+s6yXSelVK/nGyeILstaenTiTO6",
-	"jGyaIZlDyjAkPixXNAykoCUU6QgLmHMW3C4TEkMxH0OGBBoSn98rxphWXLZSIFjDCSh12ycISzTlQqIU",
-	"WcuzgmzebkMn7mZzd+uPJRbMM+N4vyDlOhcfOdEli0zBJGGrF8EKTcEjxJlLEgFi8eLqyzKSV9dkckjU",
-	"vew5iMOj2E+jVYEgmElwbx1+Tx5YlNCqVXwx4fcMSQ56sNA1+ozFCdWr9Srkgz/A7bAWay3kZJFH+WlC",
-	"ynPK64ez7uUJ8qIQm6JQNh53nvDYhyDHf/7wdURvWtgqz7YqRJlIY8vcsa6zXRFw+hjSog1J1a4r0M0e",
-	"OyynJMbGVQQpRKa+XRydUiqef4+QmccPYFmy3U/OydNHvQYbT732bMJUBvQHSVO51TznIawrT72EjPuU",
-	"IWWuJCCZYiapG5Pj8/bby+vqeffi8rp61b45fWOimlnCVIKQ7FimtzWoVxvV2s6QSFytD7YdpBaAQ+L1",
-	"2XAWD79jhw9C4hKPMJecQD6Lh6ZEYrUCtDX4E1Q2jUPdXZcEcr5EoGIJ9XmekFJmt2r/+bf6ztFnXXih",
-	"5hx+2+73qyt/u7WjPmhf8M7nP231+9XMF9s/bP9roY58in2/lFGctt+//wLcAnzU8PFj96xzOW+0xr6v",
-	"ycpaFQ2dNfhLrE3P82U1+wuTf5vlxt2Lj92bzpmD2qennSv467rztnMKf522L04779+rPzsXZ+qf826v",
-	"1znLce9mYz12ZPYiBrmIQJ7iQLoTPM+LXP1DWdkAnWQHRUCG2L3ViJ44+7Kur/1hbdR0a2TncFTDOy13",
-	"b2/nCO81dxqj+mh/dOAeeY3CICqdrVGy0wAewgJhdHXxGsE1MG6FZGb17TEMsxuw8ckQC7LfcujHl5fX",
-	"97V3r8e83W63L3ofJp0P43a7/Ub9p81P239V/9b3/97y1R/Vas5YXzxsZfmB2D21a1twJE9OKi0qrEEi",
-	"4wKHqVSDuKQiVOwqTDM4hcqSWSt1nrhqXe2FsMT1JEkkYkSgMZGoVVtbvrVz35CvcoWytU5FyblXkZjo",
-	"6rXXRGl8hUb1L3fJWhbucjK/ktbg05eI0Z8i8oV6672dFMz9crs8NCMpwGuUcx8Pib/ejEFI7iiPxJf1",
-	"pi4ZBAD4wsMvG++fmMt0SVbZi1yXEA8c38m3ryCHuAAt81ifXWDhRbW4YWx+ZdjxX+uQF++DHXDRfrwn",
-	"Y+zOlt6Yj5tfmA+wld2Nd/Ld096Ws3UmLh7ivZr9MmxvuG1PcU/eLbkmBi1Wuiz/JQ544U6sflFyQR/Z",
-	"7dDWwS4b8aWQFQwK781p1MlPqwJn5190h4tKd8Qlz3VRex4mcboJJptaWfdESGRClZJXqytEypf7mK/f",
-	"F/5ORfsOU+PBKvTRinPMPCy5LiM4/0CMK3NjB9i9xeO4rHjZ770yK1WBMXPCI9+7jthLEIlSW16QFpTb",
-	"26Kn8j601GZkV14wXCk02U3PbkN20XbzCgLe7WCL0HKF2/KFrnFdll4UPdpykErvSFqy2RiVvxj7ZAEu",
-	"f8HLkPmLLV9T+sD0gej+ZbIE37+IdRH+SxixL1oLSO/gXH2UHMlAYcSgMQ0Ea+r3T9SXULCM3zNTSbE4",
-	"9EvXDLbThrZXx7z1UqNG7nQLygHAQBBjxznivvYzQPJUHvATVDC5TS835JGzLEksv9MppMgdcCHwizY9",
-	"i0E5lMxhQO68y+560TY7mbtSfN+Y+hkXJ4NcMmJLMN9Rcq9rL3BGdiTf4QyqsutscTc1TGHUo1wlBjep",
-	"7e9UvBCPZEmAIoPAS52kQrJJXIW8zcdCntsSFqtq/vaFb5+LalL4WCrkMYUx4ugc7QwITXkMRnR1nNLg",
-	"juQcAspYGS0JCfZ65KfyaE0lDRDsoSkOb9EWjus4DQT5abB9gmp2f+SEsrGCTT2+YgRjXPL7EcuNz999",
-	"piCK8/xzLnZb+D0pNpNftYMUZVKUiHx1/cgjq67uoclmqYLoqdYWaYTLLi45zfjMLa4vyzlLX9WnN2Sl",
-	"6cQ61qzUe+eRjgR4OHGYRrLssqTRdZOj00Mv23+1lGc9A9jLDc/h2VxgWSR6kA8sv55nPYx1vWDpd6+J",
-	"jip6+KVYyCa0ezrDKBJqqiOKNuAHy+j4uklgxVcyoZjp4ZddUbWxz4oVcLIPwIpUxdcsIKLokNUbKAqQ",
-	"5ODOo0yxQcXtQWbPSAQnpuQHmhLMtCysxZlCDFjSp2D+DCB4ICkzXboMd4UgHijcZUN4iK3itTBOLl3x",
-	"K5U+vMI7EHED6lVSZ2uF1+KyXDqMa3mmWbI16uk8htjaYzEUcTI7DO7ofSvEfp2SbQYvcgDpMhZxPZit",
-	"KaYs/sTDdPmsbVtXXdjiF/Nxi7aOeCZzsLla3iBZrSTbCungc8XViiLdV8UBfSRORZpuJtnM1sZqFBLe",
-	"vVgb0DwxtCA4qZ12YvzIIkVqzuWo8fRkMYuZ6xDFSEg+TQUxYM+jOu7jKgWG1qpyAQ4fejeX5+j3X/8H",
-	"1P9527u8QHroONHPIyPKSFr7T7bsjEz5ez6mhZ5UqGKgizTaMjDwFeTOUYmExMwTthPGg8J9dYFHsTD4",
-	"TEMiJA8EuufhLWXjE0i0Rep+j9Utj3ve6fImq8Wk6TqXZet/++kGTC+Dtim9CazrGL0kOCQh+v3X3waI",
-	"m8Im6oXd33/9LVUEYUH42ortmTK3xZTkTLbLSeLc9JZ/XnTKT34nEvxa4zrEL5Vy1TTzWjNcR20XK42P",
-	"jfH7hbCduaCeTToiB0pZYJ+6uco+yfcPi52NIUyxx+JTzTmt5vE31RYXqnlgYSJ/rREn9QzkY0GWPQ+B",
-	"I96SuM5DbqG3X378qenWRq/q0V9u995OG/joo7w6EO/Dly321/vO4eTf98dnuVj9Fc4mWdE8X+lJPFaP",
-	"LdnadHZVXFjkc6rGSHXn8w+FcWSJFFaIGfs7uo6oEkx0zywoJo5pLlu/ddg4qjfnU3Q//7L/bfG8V1EY",
-	"cJEJibnuvO72bqB453Wn17n5ctXu9T5dXqu97X14+aV9enr54eKmMFYGxv1IQjoypXDnr1GBeOKRu2XC",
-	"yR2MWdTbsq2zexWfApqMGrWaies6QRjdh5yN9QbqL4WNxFlSuKFEeIwBKbodc8t/cto3fwBr0EAIh/4u",
-	"IBceGTNVJ5aYcFeEf75dhYhcl4ik2796E6o5p5dYUJ5LVyLQbg+QbWzHEDTBIu5xQQXCnkc8FEBnJv1E",
-	"gYW+8HJ3foqwrxXENzc3V6kWVDFWphsRpvNsE2t7qmawXmlhNmdJAGi/UutXlBBh3nVQv1LX30D7hFxx",
-	"mzxtqX/+l+UBhLl0RAt64c3JlKv+fqj3Sh2uXiH43Vq1mpOUYo5RciWjG4ylG1l8K8XitQtrpEado52m",
-	"w0xh+zvbm8VBuhZ8XE4fXoo7sKAtrJE6wFJ3Ak4eErlS1JbmFRQPLkDCpV1pFmOLXttiLHlFfVIadv2q",
-	"C4GchYZUa/HL91wvVYLXas7+D5DGY7vLKzjKdq7Y55/boVw6HKOjke3XKW3F+KxoqiOL/x6QcaHuMVml",
-	"ZX1hr/qTdDd7g0br1iEpl7p1zqii3zhUsiokrqvHHeTRkLiSQ6cWNVQQaGl0KfYUp86/LK1qshJ25Nia",
-	"LTVhHduLak6oNZkaE+oY9C8Dva/qUcXEoOfK1YeX77unXz5cv9dSuiDS6bOELspM7z0ggLoA34QLibYm",
-	"nPFIbQL6cecVD+9x6BFv5yrkxmaa/vYNF9IUT11cZWW+Fsqk4hh0N/76NO465WUHLfI/uTQW37p16D8P",
-	"xzw2fZZqoxuYbAsl2sL90odVTmkvrz+1r8/AAKTr9DLFcMb0jgg0mNrm6AMHJR5z8JQoxCInqVYI6loL",
-	"NOAhHVOGfXhjyCOm7qXLA6hwRmUVxYmw6muAytG/a2s88WyLTPLVJcQTqL7fPEzX8D3W7hgezF4IO4TC",
-	"fjeC7s0jKtHWQIYRgzZWg+2kL6YFAyO7bNvECUrEjfRe6cbUKCQjEhLmkljoVEotI9C3T43kIAFFOimD",
-	"TvDmbYE8DplQ41CX0M6edbyja/Sldyp2U5ciqb2acVxGDlGS6RcgS/J6sZcs3sWRfT5GDcoE9Uiyvfp0",
-	"HifYxS3DYQixMDuUQoktXavdwOLA8dnf0keqDjtB220njUhAQVPIdIJGRLoTU+VXv4KGMzSg3kDXhvd9",
-	"g+iPVJxZsesSPyJdD4mmYrzKlp+bx8CyWTJzvCHllecHZqtBu+K6Qa+6+DiUVlJIzmyVyDIlUJrNMJBl",
-	"QxIM2AmeZEufJCAXYn5ICfOeLzFa3nM0JC6eEjQCUMST5kSHJX37dTA1OMLNmWno4pZ3SWlNuwoD/mox",
-	"Z0+Ti60P99kCOgxuPSyUI1nD00s+yfatI/vAW+V+7c0o4YcYYYp6NSrRpURxYZ6/vJqYTV5W+nZI1Fpy",
-	"NcWuOhdn3YvXDygntuCiafhfQB41We3+hOkW22s1uV61OFfmxaREl+SLTiIkLqF3JHTQ/YSbXRXJpopi",
-	"9pjDrXRn79TRp+aOtzNlmEqT/OTUy6mCWdkzXSp7PTa9V89M02LwH4G0pVb0vIexLqGLu5b9Q3Q6SvUJ",
-	"W7Ti1+axb07l75wym8NR3kTIVG6Z4hnC4laJx+o9tJX0QqNC11FytTEhaX6IdBOw7eLEh2XNy9ZoWMa4",
-	"LCwffpMKsdbPoCHHoZelsYv7LCW90FZxu5tKe+48LO9133dTZ8tsGAAnYN8EwaE70SorNGayO23I4Sqi",
-	"8lw/trSoZDapvEmbgXyZUAUYpMPYliD/8oJV6yOtBrnrlbVlgR5A+iGBhkQppSKFxyv7BZIDneKvXf3G",
-	"XsqbE/djKTA2r1ATIMHY1Hut2lFRQYA0Ri0uElfUwiO9ZaXH+eSE17TaW5PYFokd7VQShYPcCReE2WYj",
-	"0KIq1GpKpntn1kUCA3yp1eqVkjCAL9V/2/n8S90pM1ADcG/5griThxH0EqqGdOsDQyj+seVfA8jLkkYI",
-	"QJOg07g3pSwlPWZhQlSWgfUgCdzQ2P8qQni0QASHyCPYP3ErFuDGAqE7YSPRWvL2y9lS2Tt/U56H8KSv",
-	"6ro0KPXuswnh84t4kBxetK5nP5iNpPFzYHVLxJK5e6xuyHq0OW152yieGqC10dQPiuxcZiEzEdDxGktv",
-	"pd6758Vpc36PgM7Jap4Hk1O7uRkSi7ZXYJbOiL8PE2SnlJmP9SXbvYIA+bxo8xgI83yoshGS2P7wNuDz",
-	"8tMFRHva9u3nnfOXJS3b4f1FLW60cGlC6CQ3CXAnSCrhGvlkJBGPJHQ7VDI1DdEd9ov6+aypDT6lKlWg",
-	"Os1hdndanizEbJT3C4GCkNueDQ82BS3fpQ1UCfJVhni99JB2SU6IbnEZ115UO3CCBr98G5QbU5INXd9h",
-	"lShp7eL4+JI6GWttz3flv3rv1+meGqPdk5OjBOHXIEcJuF+pkKIgyiX+fll4tn5w8Z7AM8+3M2aRm+xP",
-	"d2rrj8330jZJhpIjCk+d6DD4IZYutEoFUhxTXt0KEbaLsnH89qMT5O9NN2yXgUP0jr7UFfkJc7mpT7GQ",
-	"fCwlA49wpxcioj7Nl+qASs09K9q1R7rw3WoPx1LRfC2akIjIlxDLrp5CAkKsjMVZ4KnpT72yDTS3ViUt",
-	"XsMUC/pSr7SKvHRmdisZJN4TC+mqR/F8hCGND5tTh9QeF8j+JbFZnybatgmHrjfOGrAi5hMh0ECjBoTk",
-	"dK6vL69L7Fl2YitVnl532jeds4pT0T3M1V/wfqFguXZQh5lwcbx4vENXJZ6Vm8SfYgilaRWrX4PkNUsi",
-	"tZcFctnALTBdQiPX0/y/oyCxws48mw6WP6GHaWMFq3q+W53a2U0u9SIty2gNz6BnbcDWr0ngY9e40u4n",
-	"3CdoAMMMDKP/jsy8WDXrEamEnwJ50wSiXTJ/VsgnbXm2qS2cxYhpSSLvTV8bdRrDTETeEtE1PefnhfA+",
-	"Ay7HW7UWCtu3EhyeUpbGk7qzeONXU7Fv6JS8or7UZtu8b8/nLvaRUtziyN2f1dltQaEeK9qAT++FgJ+g",
-	"thpm6PrVKWo2m0fwck6zbtUKsmxb33b0H43kjxv7x/HcH7bPxOdf6s7Rt+1/3fr3//zbn3Y+zz1X0nyi",
-	"O8Xj8jSo7nn79Xwe1ITQ8USWtItIV7PcLJFJTqLpkGHqr0xINkp9cir31JOTZcsoyJAquljvuU6RLd3K",
-	"95en7Zvu5cU80TQ5bdkF7NUbhSUSJZWRZ4mVBvoo3RRs56ioc4fP2Xj+xfph5k34OPdqWRLbYtEqBjQ9",
-	"d/G+LSqTsFEtoY1rKywr8bMAfiuwlpTyydYgsULgsgok6cI969TqKWC0z1ec5EHuqQXlftau8LN62RRz",
-	"aCsUTlnuzy4qePKYJYNS+PfkHD2N+2uw9HMSLmA5553r1x3IBhPkjoTYT+SjVHqYSf9yUhlAWCATIFGS",
-	"8LS6ryqbtRK7q+pL3FVORVLpr5/ym0cZGMRJA1508qkUqUdIbYLi/udirC/X0iCW0lQobUAHqRvKi9i0",
-	"LIFCcsdvM0L4w3wJHl38xvJ+5eWJTeB5ui6vdQs1ciGp6CQO8uMmVBWzNKLegw6VlHOkQikoPEQBhuyV",
-	"pOpfYevPeaIGoBUWkEyAOs4U9SV3BCwOP9kUGjPhC2HrI2uFD21RKQBuB6ndRTzsM31q22C8UO9+IsMe",
-	"d2+JfCGMfw6GF5DIOENU5rJx50S+wl6s3z2RzCBfWeVm+LEoJuxa/5TQoGR74wAn87pi51vJyUPPBzCe",
-	"m+hknehHwj7TigFEmG2na1KrL4NA/0CFDLHkIfKo56D7CXUnKIazDcFpAs+E3u0VYs7SbxbYAcKILIDB",
-	"rjB9o7euLns3fQap4XS6Cy/s2m3a/WWqSMm3XYM+Ok1XESnd7tTnY0iPF2ZlinDDSuYPR5TVSk2wWAur",
-	"oJhRZrMsM4XOVxEW+Comw02SAAUURU373Sw2LiDrHY/K0voKxRvCyD1UW88pmZC9vGb7vFLDWALfUwsb",
-	"ZQnFCwWNVKpzUbqTUdepp7OJU4Q41Tey1mgVFcOqO41acRSumfbZzKDxTj3I/JlaxXOd9brmzvOELVjH",
-	"wU3nx5uKE9sxoJFmxanYDpqmzEtKN9flKCtO5eLypvvqrxWnct09ffPFjJN047Qf4pF0knfFqfzlw+VN",
-	"ByJfrl93Cv0TF1jSu0XtVRk8AITYdkDdSvWbRrvo9JXu0dqb8FCakXowwfaxoqaQPs6j0NBGgXTcHXRX",
-	"9bgUC9uznsTdWC1pHc7sX1tTKgRl43hgrcpigWrbTp9J4CFirkGssEOm5xHzPVrr1drCHq2JpStn9/ql",
-	"5jS/bdyC9YJLOpqV6iQaF3SNUpvAo8sQ2nb1CxtrSNtycR0lQL1TRH8vLRN9z8fF7lfCZDizsh4OAl0J",
-	"MsN8i4wNxb1FPk2wDs33OMs1drXkUnOzuMtI1aNCcP8uR0ezTxcdAnYlLw0nz9ZENlkWiVDBFR23dSed",
-	"lLd/ZltcJGFStFgHgemLKxfddC7aFzcI56Bw0OVVT18iDYOD2ldXX3qd64+da4TBeqIU0yDYMRVKXOz7",
-	"DvrQUz/HkVuwTzG9UjNVnMrlVU/Rq3i4ilNRrxXSkw20J49IYyxa3ffyCrtSIDzkkQmnAJTRGfjg9k1K",
-	"jwg8Q1ujkBCFMNPtQscLXdmMs7C1iWbeYMGa6CAUyNVgaItFUxJSF+BSCExcOsU+0puQL09m2Py8kQgm",
-	"L0GLCUG3lBkA0pNnL8p5p9drv+44CDQ0aIR8+eHixkGfOi/fXF6+y0Jinl5qWaLafmSRNrk/jr3MGeid",
-	"dNl+c/zLUuzStObZxJkMwXuYTJNfz5MLNnMbuoZ0cxmI1WsKp+IVlWL2b/VGs7W3v35B23Sx4WRMUPae",
-	"pkbwZSB6EksqJHULwo2ufCwVCdm5px7RsggJxQnyiE+kpr3CiT91zy3p1rmullN5cQJsSIB+6YG8wqrg",
-	"RtoqAOZiTmwTcWU4R4eGiIlOJGNcrqiXqhUUyIhBYGpGWZDNGlccFWrk9aAIVkmNOVCJfN9Wyhr6fCjQ",
-	"1oj6RCg29044pp2c2HYQwe5E7aakzJVxjSOzi2ANXBEuGH8eojM7NPxupS4IWwD4Vhx9TJi6f4tL4YgE",
-	"j9A9CQlIrlF+a5enTIoid6pFtOzRWTRccRnUhnUUTxGjeBF+QByeOleFVyvOZ60677GQB2d4VjxtbCKD",
-	"piWCMpegKfUYHU/Ux6/IwzOB8JijLck9PIvdYfFv2r+0vSZUN2qw9SECGFacijOfMnLKGSPAWYs3QEds",
-	"aMUK+YoSxMZSxPi9o4QSzGaIMiGxggWshUFIBLHmcvuT6DMxwSE5QdjYGdWo1iHikTvqEqN6Cbhe2yVm",
-	"1/m1BJGYENEr1HOuIjEB/cYWfM5sHUBr6K2uo0U8tKWUzQAC5ZOqTKseYci0FisKG+W4EhmKagjNw4mp",
-	"lt+Lcvb1D07cmtKwB/iw0uCFbUFExRDwzKXN427RDYuJiKWJWZrtZDhReiczJ1yEulkyuJTnPoOMlOb4",
-	"awhIscxZUtN4rCT0VGQm8qmQJ9k6cUkVbvXjPP8PCgNf1czGIOLEXA/K3NZW9OoUhcqUPCq5xH7HJ1Ni",
-	"MHkl47bEvoJSbBIXHegGiaZOanb+zNhFyGQltLRVrn1xdn3ZPas4le5lr1ClVZToNCQeYZLqqpPZc9AU",
-	"ocR7p52ZHRsOkdNiT89NCVASKjJq2WWhTYCwOxpyNjXU0sLfa1+cvbz8seJUrq4vzz6cgu2waBkjysYk",
-	"DEJaGFwFqxvR2LPthiQpDBmSO4J9aARaDNtkKtq2R83cj7dkVvJLEHJ1NEXqdLw1r2hIoKSvedhq2Kts",
-	"mSS4zKu6QUrUHWGeLl6+UNuMxOSjfjKPu2aA7FEsy3zKYt+TU8Ac8q9DAjNvdlkQyYV9Ccy56k0Cj1xS",
-	"GQjLiXHbyYkSbJQgScdMsZ95upi+jzlN5eqip7FKmyL1k7H5LiNtvECSB9SdK4+9v1RP1Ve+B1doHoY3",
-	"H9qfOt00FPp5c+dy8xWH3uVIQdEiP4Evc4wlucezlPUVYoCUeOtzNkaSpw1+K5OS9HVftjoKp9gOgtdQ",
-	"bGiGDP/XEudlO5ITuwPU266uqcmnqEvZUd+SmekmXK+lCifnp2o2lk4VhPQOS1LcICierxoc6l3eEXTM",
-	"FNGEbkFXnfPcjIf1o6LDNYTNSGhvRZElfJ465sih7lGktdItyD2T5KvcLnbHLqCbZYtsB7p5k6YtIVJv",
-	"GGP2Onv6bSnBe0+/U0GUlex9eeq3efcLNdIZUZqY7u6fM+VISaZBkTLwht+jqdLUFFcSaQp5j4Uu4OWt",
-	"KNdpVW3liEX9+E1xYOI5lFmCSBzKkF7cnWniVcTm76hHwiU+cL2u2AeeCfDAARM7ik6/Oo11adPU4M15",
-	"D8WVerYdEzpiCiWV5HRhUexfmiEqTbYYxMzc62/uMZVCV7RGIZHhLFMLaeFcSU0jS2X/8qHzAZLG2qen",
-	"nSudP/aq3X3fOStOIHtI7vbjyzAxEqUKIcVyTRplUmWRzH47CZqvIvTY2/LdjONP7j3I0ICHeA/WJTt3",
-	"phjEvJv1rkCDfIV9QZKwSUNuBKZeKjibCjTmjJwgreEjcUsDdVUiJqmv/oAoyzEVkoTE00HbxTUvN/IY",
-	"LiVNJxB7pUsftsCC4mP4M5EAEA55xDw0+OGHH34YFN7elf2CQUqzXIgC9rmH3ux58mk7LOpGhCAMaClP",
-	"GDHv8YkBzZCBeA9KKYLBuHUKPyQI/Cyqj7k7G924fzbCpXfiycjWNVCPsKTb4kIScBOTKZmWK3pn79AY",
-	"35HUFZlLgjtart9tctcfie/aizR/1cruTnk6kCLcid9DYkl0rw6BPM2jKIGmgMbA/2f0U0Qi4qE/JVUo",
-	"/2RkpUFhwhA8U+A/i0dPnY54YXVVgbZ4aEGY6UnFNpKc364o527MUErq52qqFXs6dKliMUFjTixpXaug",
-	"xYLtwFb6BGFzzLmHtjQijyHkyUq+IRlFApoDceTG+olwQDpVQ5GvExwJSbztFcFTK1oxOBUSBdTzDsK5",
-	"SJbqetGpGqMW7gm4CzkjaEYk2lKCOFjOQRS/5+GtCW5PyearrtjWNy1ZtIkx5COkGZzFy/gaim1rnjIj",
-	"rTRv3pyttz0NTYKN8QY5yXVKVQFZHC+TXP5nYZzrp2Kpt3rZLhn5kAalAWsCpa/icIYG5nQG0BZyZumV",
-	"PqGBg8hX7Ep/BnGoWqksKG8xxF5ZfyccBIi6nL0QCJ6KY0/pZS+mnm3mhZx6lpbpizxRnIYzUoyPScas",
-	"+t+yNOQh92aF1dyWmSK57+NAFKrcFxnfalyFCGri2PfUjQ91mQMdV6ETizgrZ6ErmOxiOWb1xvzQ0x8F",
-	"eAadAUcmjhIHQVJjQW2I7reodZe3vcuLnUXVFtKYUuT0jZUXI00b02kSzIok1zbjWZySFHOz3tk7EQsb",
-	"00x5oXUPMZP0tzDrz6lEjP4UEfOz2slvTkUoLaeEsoMCJDkKfDwDZg/F1AfxDouZkGSqe1LlzeDzZsPC",
-	"jMPlC5TS7xGXM6/E/qVN1YkqOsUzNOG+N2e012yAIT4a+ZRZBD3JSoFmjdp2w6dUyhILWnxFG636UaNW",
-	"W9rWUiwowh/HZMQ486Cy+5tgQklqJ9CWMg7ygYXriOHrofYCEbcMno+xHF1U70ikPR5YWikSNj1LsGLv",
-	"79VFr+JUXp2eVxzjvKg4lR+77cvzLkQ+X+kUjY/qnzeXF5fXkE3R/fcPhca6v0RclqcTQzaGidxXVNVA",
-	"+ZN6SaRaSs7nFs+zLHjJi5NkV05X3CT+Pz2XU54NYClmecF/0zJ8aZ/3U/VguorAOiUXyjvj6jiYFwIM",
-	"x2gL6zwQBmH5GFwY2w7CvtDIMsWUpdwpHhWKSMK767O8dDzsCouxXVKX14FwbDfy0iax1zrB5UpHKRWk",
-	"adisG+iXbbibiWlCIY9Mj9/sUYbc93kkr0joGlRftKrr7NOFbh8Dpnl0HnkePGOmsn/25wXb1itpM392",
-	"3X51g/BIktCEgjkImg333nTOtACSxIVt8dFISRLbDvrUvXlzdt3+dKGfUWKXF+J7hrYYB0YHOod+Ok2o",
-	"YL6KU4nnqDiVeKxCWnRNBClqtzuX4EXukUUnLQYSqptWgsAzAP1qAIg3AIl3oDCuQOV/muu98U0qLbKh",
-	"m10IYkujxD3BR9CxeCfeHAXCsniA/WXEdGGE+TV1Jzfkq0yxkDXqkdnkQMNiwO3rcTeaEiZt7dGtdDII",
-	"RlchF+SchiGHTiN/iajvK7YpcfxmccbMtQnyK3ArBCt0L2oHwTsy29hak1p2gZPLdhAvLDJd3FD8rr4b",
-	"MmgrLkxfcQwQmkf0V9bqlvlyyr3IJ11Pf/mvJtj+z/pH88n0J68ubQ2+hsdhipmHJQ9nxXUEpvhrO47K",
-	"LM3RJkLaBE+b3Akt1HVcTBgpdYeZsgAjiG5FPp3qILClif5TyrIgLEKIbB6qetvs61JKz87tk0Ad3Fs8",
-	"Jm8Ke/OrRSvaA6HF5kk0wWJybOxHP9PAQbaD/9aEfN22/BDuEojWcfwZDyXx+mzQrxjswNI0oj/WX4gJ",
-	"VuPYXrHUNwjXrwxs4pe1uOpUgq3Bly/n7dPL3o+7AwcNqme9LxBiC2S3zwZVRWGVlGtyVgdxPcRtW5YB",
-	"EkB1NI1JFRCmYJJhVexnGgRQT4n4gkCSLMz+QtiFF5dxyFn18M7o8y9lrZ82MZDHzHJZWyZw48VPZzof",
-	"UWkKpd9j8ZCupLC5q1vLrpmRFSrfPjuFvAV+TZITtbygW3Ddm6XpeDesVPDA5zNFeAdVU5rqAXKPU9FY",
-	"qOOFVz/C0nJ5BeHCK3VtyopT4BFZiS5oLhPThcK8wyDI+x9j4pHMk6dHeRKZpqjZU0xHMmS3N45DNpuc",
-	"ZT1ZN2cawT8vYKhPbq2NOfkatlr7zrMlYiZAPygJM72OZ9v4dZMv7XsfgIwUBEBEvqQBDiUkPCsWc3XZ",
-	"u0EpOUcToMKMwnVEt4RUlQgYUF59BF4i+2Qc2QU3VFfuSYOWPAlOvxTxJH1m43WZ5FC5irmmDEDM1ZV+",
-	"0vkacKQrtNrgWnFsHDV6sDGBjDTSZ8l0LwRi5KtEPh4SH23d1R1013DQ77/+tu2ggc5XfkkZDmfXmI2J",
-	"YtAxwVAfUssfOH02yJKKAdrC8fRYohqiwup52iQIrgKtX9lcn4GOtdSr7jMqBfFHSEjIXUNaA7WGWndC",
-	"3Futrqstzhy22oldeCBf5KInIRNlfQt+VgKPe3BWcvGltVqqPWjqdbPAov6dOc6v9NE0T3QQzjJUxuPw",
-	"4WRHdRSSyZ8qDjtSQk8x2hosUw8cZ7HLIJOWFC0m28e575EQbWGhFeQdJaj1WSyqTfEteK8cRKrjKhrY",
-	"QXcp88jXKtYupKoebaAVcSUaYiGIFCDgcUGs2NpnSm5NVfqNxb0TyOvTfhoI/6VCPwJVCSEwK5efNwSs",
-	"rhR6HlI6xrJGqwU6x3oCf15dWI0I58b5PF+lWxNVJ677n8Imfd/mLzckGIzpHdFNnRmqbVcfoJRsIA/P",
-	"i33x/kPpx+wiexMFMB/FntGYtKSoXtYotdjlUV/u7pjbtQK5PX97NRnWCJfkpaeBNDqnuua2bs+OVU1D",
-	"qAyIRZ/FN1KaW4W2BvVqo9pUlPg/1F819df/Wq821L/qi6/qD62A/blerVVrSGtpDfW3+u0H9R+M/vM/",
-	"0XCwfdJnwEbsjTelExVdmSa6Mvkpwr6+1BAhKamAFCr1xZhAUV3JeRWd6aNTyqIGIIPrijcoNNTw/Dlz",
-	"i0wLKUDF7Tz1/g9Yx/qFFB5F9F5V6gY6WyzwnmXkh6e2Iq1sabklJQ16U1LNLZkhytAo8v0TqMtoY0Mw",
-	"E/dQkXOENIxAckIuFWi3ZFYYmHlLZm9omVSl81lADYaqWklAa9lY1zDbWpuzGaGzrpdFbySHDnWENyKP",
-	"62uBpryH3disapbZomWoWtbl/WE7thqvy+/dHLO71O5sBxnBDpDtKuRepOsjbek2GqZumuZpD97+oh1f",
-	"tovPoGylqM1aylby3vPmImVXsHkm0jV7g315xX3qFmQiGZm51Kj8ClM/CklKLllViCgstjul7JoEPJRi",
-	"6VC12rLh8r5Ss5TMLEWLKEbWZJeeAVlTR7TW0Z6nqFDe0ZcpY2H1b61vbKeimhzkKiLB0HCWBFlRiTxu",
-	"wjGh3IatLeLxXE9Kd4LlzoSbakqJxVEXPqztHH3Z+Zz6UN35/EvN2W8WmyGv2VXIp7yI3uZU0DW1znnc",
-	"Br2/zDlo9E2OXB7MTuIQIhl7UdZPJl3iv3mo2bdQOl9TTpQ8K6Gtw5rmWg+khiq+b9eJ3b08n3sFcW0j",
-	"h+Kmy0y/u0Zm5RL/5UJEtSbmoqAE8xMKNbVbtdCVJoerFvCYYH9J2SrkhlhMdvC90koNJscVbBCVxmsD",
-	"Rop7KsjmzpqVhXioZuT7RZsGB2i3DG2JyHWJEESgwI8Espuzah2hmI4kJPGuWVmfAOQ8mWv53zTN9F6F",
-	"fLqYohmfmn0BQh8K11lyEOlw+of6qdbwONkTWqtoZ44WrlDQMnO1M1TCSYiSPfGiaRb5lOZcSfGtT92w",
-	"3FlmsSL2PiUUIYXn6W1KXfFlaQMxHT6d2J36vnz3H54Pflu0S88gGsbO5nXkQhsE+Hz+uhjsBzrsUit5",
-	"vs1f32WnMHOI3dvHMhxsYlOW/ONjWP5W1/e1E+50QvS6C7JrwDqW86SAp+ok41vRFYJMyXYoAwg2NrCN",
-	"TrBpx4ioQIo7FUQmRmFImPxkgy3ngTFPmCWbfiA4Fa1pILHpb3rhxZ6lB4WnJQ6oFwLhoeB+JAn6cP3e",
-	"Wq//YSPX4nNYgc7Pr9n48KaRkAhE2NTxm15vY07ZGOLRwANVcPrwffGhhKn7Nz+7dZdYB7NA2psHHZSy",
-	"uGEjrZTcFEfvFs/53UNvHsWQn5xbVlyJd8yZvz9Lr/szkOY0sVmHNBc42ha61raGM2SroGwXOdoe7Fnr",
-	"EebFgdLl2RQ4kO4En5qo6wL3BB1TGRcoNo8jOsVjcoLs7livaMqTDC44MO/8+OEv519O21c3p2/af+aj",
-	"0Vz5qKKUQz1PYU2/kE/R646J98CRnOyapx8Hnv2iWlabBZlHYcDF6tHsV+b50nQN83vRvVGnfV7Wxr6d",
-	"JAVxyAmq5mqEmkhS7ViV5KtEJkxkxEN00/nxxknUbBMT3mcmFtwkR0IveDOOyUFXd+LeHAKs1QaqKujR",
-	"VipEHf3+628o3UUx76VM9wCs9LoXr6HLTSw/Vn7pV6LQ71eO+5WJlIE43gVmVvXIXfVr9BNlU8qqLp8C",
-	"zqhfdvHQ7Ve+pRpcJb2BdeMsyMT7Uqs1jDL8uP0Iy3hXNj/eHNsJHBo1+YuQW8sZMSG5IZFRaPzfulJN",
-	"quvTMrxOSeBrNtjapGed7UhWZEpwCb1TK4xbmqAtfc7btt+J7f6nfoK+E2vX+ZszJy5vdlZ816BKXnEF",
-	"PzQKiZj4M+Od9eKaelC/z3h354VLmm1y0KrV6isZinS9x0JQ9ltoQr5iW1sh6+FN7Ep7w333wDskR6Ma",
-	"rg8bbtNrkb3Rfu2gftg4auLWcM/d9w7I4eio4HfSHFXKqw+ugh691KOF9pP0WOn1Lj6ZJxcdUkixhtzQ",
-	"y26UzdPqnkOSVu9N0tHrw9VZ+6a4+1aPuxT717Z63Yq94XRPeXW5/s6BjMTlJ9I9ZGr19YpxZGApS3u7",
-	"SdeKKYPEREBcdS7Ouhev7bcCklmHJCkfA90c1Y7qaCS7hea9bIW8687bzulNSY28XjQ0HLxATNqgnasV",
-	"GZLt9Mjdv5lPihmVx5PErzQbK1GB+YYm7yl6Two1rFW6VCdbYRtVrxafb16y8flF17m4J3QcG7/YrpjA",
-	"BULTY3ZZL5S5lsDw5DQmwdB1aEz81rMZ7tKAP8hyl13LMx7Aura73I2alxvOzrsXx4jckXCmO2/ls8eB",
-	"8Hm8is46HzvvL6+g45qHPnY7nzrXx7ohMw4C3QfIME3RZ1uaYwo0hYqG27bsimn8plOzTxDMD68mw0/x",
-	"TCeyu9j3rRd/B1ol9Zl+EW11z9OtdcG0oas66YhxNMUMj6G0fhweEGfQQ8cWLejbSgoKjIpTiYGAuglq",
-	"hYUkWze5KIz7K+lzfZOfv7TnUExLVyPBD+EQBa2As2UDyI56FGHPC4nIyW/QgnlNtlLflK10TM5vT0Ye",
-	"5YtL1S66SPrgFvEJwx8su4gZRHy0y3iFnuLJSYRByTVIg37j2WizBfhBdDlZwzNt+Lr0OIOAKcm7c9F+",
-	"+R5kxbNuT/9ZTnj066VVES6nVKKBCSAbQOU3Rf7uJ9wnUCcDcpNGPg20bU3bR7VkPK8hpmLqstPIMCIm",
-	"S0Wk6KtjDNzGcSqyXTdiA/O3wquTKR6Qbx1qagPkbUVbioC+7V1eaL18sfHgho/HPjHqT7kctyiO8JGU",
-	"zKx+aWcspCi28kMOyK8BDYlYGMqia0IIyQMBBQchdzokjNxbv4ScELZ6P7aSIhRt9PZTks3VjuSEh/Rn",
-	"XdVqQrCnW7Mus4ro6qDJskr34unvOsC2xjX/UFLquM0y7XMLohWzTNbYAuul4YjVf9tRanGZO+YjCelo",
-	"tqr68hQ1UEpszDB10YEbx0+xo8CULnwhbFKLekxXNxxG1Pegk3G6MCB0I0QTEpLtE+TjcExCRAWEQYZL",
-	"yqiZIN7lUcEfqUd4KRmDNucnyItMD2nKkNDl4+ZJr33IlLzKO110MUfwXhI6nsiSx5Y0xwIZbEmy1CSa",
-	"DhmmvnH6pkvI1FqHRaW+Sx5cQp3vqScny5aR738KyerxVhXh0CcynHBeEL2gaWCPFFUY/DQhkIYIrFMP",
-	"AD4Lpc1Y4glqU+zkoML2+NwShJiMGTP3drGTNQHghk4Jj+T5oiqC2My7Ay0CTfgBFdDhQVfd/X5FhkvF",
-	"gHYSG2m36ZaQQNc6FURKKBUyjKTO5WRSKTwTU253fkfIne3GtpIUaba3c1eYV7BGiCVn5gRWnNE83dYN",
-	"omOLeLFa9ea8fbrTe9Nu7O3rTuoj9OPOj9FP050eHTMso5AcI203T9nLY7N9Kl7EnFyf8dBa+tM+Mq1s",
-	"IyxMXwDjDFMYO4MDmesjoPXgR2ncURQR8knR2lRNbtB4ry57N4UdRwor9MP9NmjhpPIiUpe3+CKlDzU+",
-	"n3XK95ujLkuaylOPRangbXGboSSLCchaxGJ1ZD0XczfZwJyJiy28jateQvEol8ng0gqvKpZUzBIM7AsO",
-	"dmlLo+K0noXcf6MAfg1GkcBoyISFNM500fCdpB2zBpmgjLh6jjPAr5LugpZhnq8ah0zCsKh26afJLA2R",
-	"qQBvWwxxhkwgb3FXyLsVwmLzJH4iZbDIw6N9uiBhv7m5uULahBPXWtIVi1we+R6Y3obqDeyWJZUvjx1f",
-	"mcWYnSjSKosDuGO0sDsVNyFKAqQrmQ2xx5Q532UWq9xteDaLUP5WPsw0VLCqJ9cbi3Z2DS3SYv4zgb0J",
-	"qHfFXR1B7QUcRjjmgVAeOBqqB4ck183RxpIIjfb2Y0ju+K3OijTfEI/qzgIQplE1mB5/jjvCx99MidKa",
-	"RNWFFAHoSQB+4Gq6iYH5CpoYp5/Q/t7kG2O31z0OoJNrAoD9xj5TZM/Lcs5CcqbZGJLcSlFQNN4nSpCD",
-	"thqMo5AEBOuMqY2k5qQ099H6FdrNYM+bXxyj7OapxYWySKY+0FW716vMFfkBP05GM7MIrst428xTq68x",
-	"6IYIZlnFLMU2mhLMRGw+S4VRxUEFemIdRrAIkXJapAG8UZsvurKGUgl6yJT6Pk1ZKpZkO6fFpFqhUcHK",
-	"b3HUdWlvXcmRvqwntuK9/UVIPDPNC2ZKszAG4HSt2bqzhs7/jyml/+OI5VrjTDcHXqTzgIPANODIdOaG",
-	"IiKp8EFG7kFaTUWpza95fZWgTND5sKaieoKUhIV4CP/m3KA27DPlCN39Gv003TU4NJ97MGcUS1l2YbR/",
-	"Pd7d/dt/9Pvi85/+pVBHFsSNQipnPbXu2PMcmxIKLEgp+wMOgh0TmyzsG9pgBbb7qy5KvbvtJL1VtCFf",
-	"9NmPO+0g2FHIISSeBmjrA6NfMwRCl4LTz11w5pK4pzKkuUwIGkDFkwH6KSLhrM8CHOIpkSREitzcw1lA",
-	"UDqUhJtgRUEVr1Pf6WHfkZl1LYAFg6p16i+sF1dpT+rRZGMS5hDQuAzglL+9l5oy4JCEr+xpvf10M0fs",
-	"z8iUm0aFSbXtpAqgGkyHhvt8rFtGAm4CKsPoCQjqqEF9mK4+ffe8eF46Tc16kuzcCxFvNOSmDEniFdJx",
-	"CCuCCA6Qv0SkKAEmBsrE6sORmohsJ+Zqn8iwx91b3SMcDgueS87K+n/mTogHYvUdugxIiCUvOR/YJB6I",
-	"NY5HOzVXB0B7aBdMD1OjrUyIDQ+VILxjPm6vANg3yAof8ZICmjsmzGaI3Vuk+Lo6hikfUh9uoTi2cTg2",
-	"t8pBHHYOSpolX0JCLpN9ppkfZWO0BUq1bR4VH6uhGkPd9x6LGXNxQKszPPW3dWhOtkO9g7CuKs2AmTq2",
-	"kreiEZEpf6kmydT9mHBpf6z2WZ91gDFDeeuQiIAzQRxrcFCbCsqwA2Z7hogRNfts8EsfHE59EI2cvony",
-	"gDD+Wr/i9EFM7FeOf//1N6dvVQ342Qzer3wbmLJquqGAraam9iRldaj2WUfBIJCLw3CGBvrrAepX6v2K",
-	"gwZqooE2TWxBFW+fCigzChKOXoBAnKFWraapKgYjOmEuQbjPkibmSptSW6V9SgMD9KCKdPowivOsgbOF",
-	"+F63m4J9VLK7yVDEYyKONVzozwg2CrTsfuX4b7//+ttnp18J9GbAxtGf9S46/YrkEvsdH2Ku1F5e2O+U",
-	"2qu+OP8GtUXV6wPji9NJ+6jmoIEaaoAaNQQZSrpECazXdMiq12oAqyVoVOmUNugLakWqp030l4kSM8xG",
-	"9/K/JTO0NcC3X37/9bfB9gka/AIjfVND9Zm+oEEgds3Xu7//+lt2ABZNSUhdRD0ApF3ASI/RIMdz0J/R",
-	"hHzdSnFgExnnoPPOzZvLM/Qn1K/0+6xfQX9CV+2bN+kv+uy0fXF50T1tv//ylw+d679mns4z4vnfgPlm",
-	"vlfAmFrpWxALsr29rY4FZlZrJcLFAfFs4DMKsJw4KA9GQuhDYvuUaVFBl5ZXuy3Q1mv+QvRZFPrVj9iP",
-	"iKh24NFtZw72ORlCiwxGYjTn0A4CLXwqembOLMP7Yrqke8vbeERz+sQXBGSLKjrXsQ+YoT00pQywhY9G",
-	"qcytPnN97t46yDRnjATxlBTiEkeX4G3V6lr08KlLmM63MrysHWB3QnYaUN8QBNdYTry/v69i+LnKw/Gu",
-	"eVfsvu+edi56HXgn6UZW+TH6afo65FGAehrV2lfdVIXC44quoghskjAc0MpxpVmtVZs6YmACwmGM2+rD",
-	"mKwSnujYBguQ2mOkwGxIZxUNbsnsnodKusDSnRCBoHCzsVFDg/s+c7EgO5QJwgRVRNyfVVGbzVDIfQKh",
-	"nhDlSaXey5gLQSqUokttBbdajJEQRalNIXlkV1vanKXP9ejPKz33Ti8UitZZTgO72ajVcqZOHAS+YXK7",
-	"fzed+tP5ZBDIAA3ZrIEjfvlv8DYk1VTw7RclTX5xJ1jq8EOrdlWORk38ww8//OA2vHrGuHtcadQa+zu1",
-	"1k7j4KZ2dNysHddqf6odHtdqFaewBOQUVGupjryiLdl1yAAyeAzi7qmGwIb2ApixdqqN4upFnTqUyguq",
-	"HLh1ouA8quFhLqFGSY2w78UDNbID1b3GSA20R/bx3ECQrlI+VDM7FK4N62bvmnNDQcpL+VCt7FBN0tJQ",
-	"4f355Zm0GYUvKVfqgvNRTwZgea/ZOI1GzckyVW2Ri1lq5bj+LTaEKg0x9gjYYNgKUAatHq9QjjRjIwcR",
-	"c67tMh7r5JlA6cHfnEpL43/RwPE92X2J4xZO8Ep9+SsfGDZRZMTTLzWXv/SKh0PqeYTpN1rL37jg8hU0",
-	"mPzmVPZWWUqXKVUd+yDVZZRxuBcpbeFvn9WRimg6xUprAlo2H4YOlXfGwtSkFZXP35xKwIuiOrUXGiRZ",
-	"JSObCnaM3IOK947MBol044Cv30pKJvK+VFqyQfWmgHtMagYOfAEtXngUxsH9MJK6dg5SNwYe0vjuIEXL",
-	"ze1xoOlqn8XFwPk9s/z8lswUfwfB3BocFYwQ6MCZqY4uJvxepAGy7L3PLCwv0CC+kwNrQDqGCBToXYoY",
-	"v4cq2DObwGXzI30sSbhd7bNr7iuR97zdvXB0PkIRK9Lb3wY6aUSjl6av7erEfzkJniO869zfLgsiqS9u",
-	"YvM2VvpH51ppTrU3aniHbh0fDQ9Iy2vWcgyrftQ4aNZbo1Gjhd3mAcaN/eHe3t7h8KjVHGJvb1SrHww9",
-	"zyW4Xh81h+7ewd5w1Kw3G7VGjeyNDsuY3OFNXVHQjZhcY1Mmt5flAl6r3hzt73vDg71W3R0eHbgHrjds",
-	"eC0yOvD2627rAI+I1zpw8cHhqLE/Iq19F4/264fE3R+6pL4eY9zPTU5qR80a3m8dHOzt173mwUGrdnjQ",
-	"aIyaBNeIN8JuozVqjmpNd2+/7tYanns0Ojh0944aw9qodjhcl5ke5DjgoVsfHdT3PW/UOHSbpObt4eFR",
-	"fa81ah6SJtmrHbSaXqPVOHTdFmnUR63G3oG35w1JbTiqj1q1dRnwYU4sqJMaaTRHB7XhwUGtfnC079YP",
-	"6i33wKvVvCP3ADeHh83m4RDWjht7R61DjHGtdYQPRl4D0Go9pj2Hb4/LfhexXtPyTJc4tXJ4bC//52LE",
-	"rfoKU1zpbto3nL/HIQj735uBn9oK6IaQ5Pj2N6cyb0NQ/HbXDYlHmKTYX6yAJQ3YtRlsggVKvQvxnahn",
-	"zh4yx6BfmPakEO9YNzknTIYzwzqBVTLOdgzbjcMxtSFpRNmYhEFIk8421jYBbWTBselyJpSqptinJLpd",
-	"mTtRHLzPKOBgJBL7/gthLYvAyregnYeuvmGsm2L7BGGmW3ykRSElArRqzTI18CoSk9PURq6tEUZiolik",
-	"d4XlZFM9brWrnAU14xcvudmpU3ZA/AlIaNDhDyl7rUuaoCGYnN0Mxtgbq35a9cbu/qLP4Zu+sz4pclZf",
-	"kym/0z7O6UnaiSgnIY/GE32XTAN4aMkywtTXMny/wngazn6lilq1FkSqQYfDkJg0UZa5ZnkHAmYmmZaH",
-	"qVzalFuh6GadwYKyCPvQq+Ws9ILuhf79L2NnGsjZovunz877456tdc/0rqWM4zlGhbBB9/lr51SCqKhU",
-	"meJqW1BVQ0cMbJtizMm4qbJacXN8uENqQkU2DclE7auLnu6u02faE6f2Xw2jcUgXnKoGh2gQhPQOS6L1",
-	"56vO+bYDZs2uN3DQQBI81X/Zirm2mylhdzTkTHe6RK9Oz00zHzXuKxqSIRZEqaYgXpoMqLcC2uUkuZi3",
-	"ZAa6+HYV6e79fZaM8ua8h6BL0Dsq0WAyFW2tzesm1lC0yWjFVXQJ3NTKD0albtVqppWYUn/7TBEREQUB",
-	"2OerqA3TZ0OUAhwKohlxLW9/FwT7BNwxIRHaNQPyR58pWYPpqlAnqbYx4PLSDYVEWtRYkYj1WSEVW1t4",
-	"6BH5D0HfNjQZJPXjKy6fVuMwE62vptBQaW/Xl2cfTm+6lxe6Lwy81X55Wm80zzqvXkN+mcX2ynFlR/3v",
-	"Zed19wJdXXc/tm866F3nr/Btn/3+6299Bn93Ls4Kflf3Gm6H4iKdV/VG8/Wb7tvV9Z3smTyy5WITENaS",
-	"0dLBTCIrSf+hjT2JNtYjciPuUyj0JWafBeqZnilrCTUhLzz0SJgzizqxTdRGUNEQiXuqHWXARUy2VmIT",
-	"FaWusVateRwrhkPic6XFSZ4jhiA5HiPGkYjcCcT3lHvVenbRj24c/G/kIDKBjw/zED2iDckc6ipKp0Xi",
-	"PyTfzfw4mh6I5BbNO3LWEjNMbQ8jMqZMFQtJ1q6Eiha6TvOjTFfmgOpZ2qUkbVtdMum8hDhTEhwfjbSA",
-	"p0O2EdAORfB0x+MkT02HlrnkuM90A3wcD6p74WonlonkiWXapokopFru27LRh4oWu37kEW/beq36DBob",
-	"ChSSUSSUzNvT9i/NvqEQIJUI+yHB3gzMbdSG6uvIq2qftU0LRJncGA2YGtsGQqzmQtK1R5JL+hBPUp4A",
-	"FdOWVQlHYVWUJ/IjPSIp/R6UdEUqqiQBhRWM3NtCOn+IgU9AjTuAPYrwmCoECRlZ0UQfE9JfqPdtNyRj",
-	"wtSlhf6mj0dVnfXeXEqMr7NpFTbKLREl0wECEDqvtfRMRQGQXmMfPJDtPuM+BO9liwZZ8n1cmD6g9HiP",
-	"2K7f0DxYB8flpVHH1lROUXpFbxVHsbWnga2uSlKv4+NK1cH9DkSqWH51643WyB0N97wmOWoetlp77t7B",
-	"fnPUJN4QPKwHB4cHo6Na7cA7GA7d1n59OCT1/WGjud/0GgekWOZ9NCJWUJV4gWcxWyf6D5FwHWMohJQk",
-	"lCdzEZeRIeotdC1oC33sFKyiroQ78k4dVxxkkS6+qUNv1fXN314dzyM48jh4FlAiPFkhiAoR6aw/6HRX",
-	"JIG1zK86dBu8GZytHEej12PjaB71mrLI9x/v9ix1HJzZmp1/3JU17oretVIvulNsf7lkpLCKK4qDyywb",
-	"d+ailB/ZogI+CtN60KR2bxch+msivwuW/xEj/M9oAiqLN6of1xrPFW8E6YF/ELc1iNtr4MRllG0TTSJn",
-	"mIkKVQHd8M3SMi0KSO13Sz1aRYPUp0GcS6+rtaUrwXJGTvoMM1PExzTXcX2CQyjnit4pCUPPo2mtx0GO",
-	"1zYfRXITo0kmYs3Q5FWFBV0c4PsG3Tqm/iIiHjXdTfOUDTWeMwz30e6zoTGFJ/KHteIprBWm2d9qIYQ5",
-	"c0RSX/AR6Mhym4K2bicKxmbmBMR9r89s9GGRRQEsuJC7J8CgYNMIEzvC9kmpntJnUAHkDvvUi8MK3pFZ",
-	"EtFgKdK65oQ40/C5BDjiHR56uNb0Wkd1fFRvNGstfHR0uHfUwoct7/CgeeQODw+GhwdHuFmv41GNuM3W",
-	"cA/XD/ebB8MRTolqj20XVRCuYlGwsaR/GBUeYFQouIsLCEeqK2GpL/vaVF7Rl9k8fayIEvVMYPDVxWvd",
-	"alEpXS3Ti9GydXU1KeuzXF0DQZi3A+Wcd1yowiwCICY4VBuWjgvCIUF0zHioNCfUTpo7Cn2T+2zEw1Re",
-	"LrhzoJSzh6LA1srWPeds2UFQ3Ax0DgrpeALxRPchZ+Nqn7Vt3JiQGNKTgcYM8i0ZB0hI6vtogpknEI+k",
-	"hU0XsE1RFeJCpaBpieZ3as7ge2SLJi0qK/vD2qjp1sjO4aiGd1ru3t7OEd5r7jRG9dH+6MA98hpK+4Oj",
-	"1FUo8TF82A3Y+GSIBdlvOfTjy8vr+9q712PebrfbF70Pk86HcbvdfqP+0+an7b+qf+v7f2/56o9qtfqY",
-	"iojZqsV5hylMrW4mEDSOlr9ww/k5ZjNDe8TjXPIiBUHfLTdGkvg6R3KSv84jHo653AmwEJCCrASAQvZ9",
-	"jqkPvTApG/tkJxIEhUQQU4vE0XcLbHfNmr1bjro4cDVNDJ6JVVFcXDd9OUFUQqA/XD/4OXfxYZIYvipq",
-	"C83foUskZTAttibMICR3lEdCA1Xts1QjbSpQo1ZD96bwNg/hrgF0GhZw0eI4YDDJUqASheSOYF/ExaX7",
-	"7FqRT59OqTwGBwO0sgkU/TGjaT/0fs0WYAdC06glLd+grIZu7dy9gk8THoV9ttVqHBXafF7BWV3Zo3qI",
-	"f1dX1i/osrPyxcoC86Re3Se2xLZNT74ThPUp20rj97YPRjECbS6RPJE68g9Ctc6hCRSyV3wnRVaWEC8Q",
-	"7MtJVo+OIXBDn1s2Ejgd9JupGIdthtHbTzdoCwqBDDItR47RS6iZhH7/9bdBYd+x7aSqmZ2BQgMcRQVG",
-	"EPfRqtWPUcRuGcQ2G/SxEkW8FTqa21YGjOUDgWc6TWo7bWi2iVHGBZpaHhVxEf0c4cIjSUJUr5m6ylbe",
-	"EXHIuwENPKvNmvbJqO9juqXjD5XAVt9LyP4oCoHIxuOBstU4SiLG0T1lHr+HK6OWC6DNxxLCAX8XQudU",
-	"Ep5XEU0l+SpitjrdANieOJrFnKjam2bdWbi6VP+exOR7NJ/SbKxRcy3QdEPNilJpK7ZOmZq33rCfLkre",
-	"NF18KmT2djJ87dJL+rb74edu/YJ2RZdd77mn3f3ubfDjx9O3R1Uye1sjP7bVQ7V//7Q3GbK/0NFfqm7D",
-	"Z8Ppq5r341v/McVBc2gi8hfqmD1tKqDsD8vVPxSrUOeiCDrQV9s+kHkxwVzCL3Tfv/IQbEMvU9TUdriy",
-	"pNtJXILWg7fMAVhOl0HxI4QlLU4EZW6qiCJ4AbUtqkwT1DZ124b0eUnOY5OSx1QDM/u0NBnDeCqygtx/",
-	"24xXbTjdSSSoJdcsLoG5kmhmy0GaEpGQppUSx1jyfboLHMymJvr919+M2GUizCijkmI/eY0KNIBmrgO0",
-	"iwZt9de/1RvN1t7+AEXMV5IXWGrAbvvlqt3rfbq8PtNOLuOu77NEAc2IbvEkG8lua4likVBHOCXPJYtd",
-	"BuLB4lhK5EqfQ8Wp2NVVjitwVqtfbQvXUwcWF8lXhzeNRk6+2lQaunPfnH9PSSjb6vAfSAb67yXRxBWF",
-	"fXO3LGHl86b3kIypkCQsJ6txFS8rdagr5aGB+mcQl9vKKMNbILso3mzU1gGweJuJbG/swNFmaZvfAEZ4",
-	"sI4tMdRPNTmDoYMoDLggfXbded3t3XSuNZGE5xIT/Lb2tcWElBHiiaQrxWGqvZjxG6YaVvSZT6SipGqx",
-	"ijqCd8F47zLFwKCvEaRXwta/EMdxtfiU4iziW9BnSqirHUM+JvHBaWDsjzpjMwZYco7uCb6N45FhgcAe",
-	"HKTphqd+Uuvtsy09mi70u634y9FxxqpknZKZKDK0oOzCtcWTB1BqTfEqrcPGUb1Z2Uzue6CCbZfxh479",
-	"T6ljJ0VhEfmqK0QX0afMHXwyi2ptBeZwytnIp7r3w39xLmSvWsI4is5iidif9dQskP2VYJ0hmDbNL9a/",
-	"59lKzk9l2coALsIASe5ohhUJ2y4cFOgoqKIuE5JgmAVbb5VlcrGh1tRZV1Mv9T0XsDR03el1bhLlAeT9",
-	"mMvEXC5xdUXBCdozKgM28WyJNwtRuS4X7LM0G0QlXDBl1bCWhbyPLuncrR18UEI/DvavGiaYOT/FUQ3P",
-	"Q5adxYLDtpM6D7V8rTrNcUIHqnIwQrW2Yl5gumyH5YUmTkgzVCzQmN4RFs+pkWE7y3epMKy3z3Izohzr",
-	"LWSlgjyKxy3FC1nzXkdaADtMaHnDrQ8PSG10hA+91mi/OdwjdXzgHnm1UYO0hvvrcM4U1P/MrrmbHBaa",
-	"rmsnwDJiQyH9wxW3qn2VSBO4E++quXGG5qV8c+oWwfkv5go54rlAd1HqhYkUNiE7inpNTdzB/g7QMKN4",
-	"cEvB04EH9TjwoIouma8DeaZcyD4LiUuYeVnxgYSigPnYEHEbIrSENIMqsIMGVosZHCfUho/mAxg0b62a",
-	"d9J8YtmbaYaKtvLqWYpw7aBB78PLL+3T08sPFzelw6asz7bMjO5cb5S5PkMlT+tzvIOG/wkX1P09UrqV",
-	"rhkpie+LONKi3EN+jIwDlHl5ZygBO5XOIwMYG7WasZHFX4HlLHPWmPpI4JlAYFFDsZrJQ5TaHoUOuvvE",
-	"KMtddE3KVMJ+AqrBQ1NoGhgU41KnZifiRR/6T5zA1Bl5oGRCdaI8knEASTrApM8GcTCWPW79+RREFeiz",
-	"Ysi5tWOmSpiFERNlcWgnfTalQihdPrZb6iZ3SW2vmDem5tx2Uh0w4qg6I8+sEhOTvmxz8TFbqQMDDLNG",
-	"0z6bcN/T3YbmdpYzsm1Da4ojao7B2glbcU1kONtpj6Tt65Uv5sW8jgL6VNO1zbXnZNO0Eg1ZUuuH1i10",
-	"X+t9VEKK2bV1cndTC/1nFxDs3VNSKr4l7ATdq3uuxEfN1RxEFUuYwc1zdLR5TE6Alv0hP6wVymN5NbAL",
-	"gx1LZIVcb7uVPEfQKc/ojpB0Y/OTklge+PrtpxsnCTBMq3fJrCEZhURMduhUCRdjIpOsgJNkgrjhmQAo",
-	"JLToijMMTDOCNDgvRNJVyAQU2gQhTac0w1T0Tec+DdSioAGViJ8FrTZ8IdRMsGYTSW07MOQmvCWzfISR",
-	"3qkHhRfFG5x4rXV6KoKE1bgw86aRRs/t3jojU/6Y/i21X7HstqNWs6PkCujRn3J2QYIG9qlLVqd6MahP",
-	"bRlV6DafVzJvBd3bqe3NW0E3tVne/vun+l2X1bIGS72LXW9uDx+Lt8S7/Eeg0H89RpR0Us371RSyFPKd",
-	"hAOUM5+uEBGxuS1xZ9ItLMq6pQJV3Y6jFrwYrBTbMkWEU6FF0HYnvlaDJBIdJG9ND13MUEjUk+qN7jkS",
-	"RAjFZwX1CZP+rM9SljwlP2tgzbBVdOnrqpLWGpjkuqXq+prHLSOIuyOKOHje8oXY6JbiREnoE8AXF+VJ",
-	"8Qiof5DhL4xD53ASGrdAGbG+1ufV1d1j1y6724YsOd109rv0XVvVObQpWQyGvbdHzxce0M7cgT+y7+aj",
-	"quLez/mYKqAieSJiSUQSbBUTi3LqNaI+2Y0CRYQXSMySh8YbMY18SaGLotHu1QCDjMysqInBe6u2a08E",
-	"9HMFq4OQIYG4AmkK/Qx9PtRd62GoCRYTJWxD3cX7kEqpiKSRdNW0uj45ZWhKpjycbZ8gvQbKxmYabYkJ",
-	"bf9eL7bKbA1nSlVTlGJbTxnbTLTrPtf8HQxFAwWRsaFEoT8A68op9n0SCkhNtIL11gD6ZQ8c03031co6",
-	"bnFtaOC2ad1paNzWIA6iGzh9tqj/sl4cv2dJUQUzZrp2OfQ+szTTzs2ZMQzpA7qZBQSIsWB0NLLtbpP0",
-	"Rb2XW5/etG8+vUbn3fOOfhLUXCyQ7p86kTKonhFJXHmajLvtWGMejntNJ+znBNI09QLMSzvqLcXXoPVZ",
-	"n8Udgas2/oRat18oXwjdJk79YEzMbIY8GhJXctPfOwiUam4b9Db29vos5fPaMrgbJ+EAWtte7tuxYRL0",
-	"DzU1WMHUrn45b//45eVfbzo9tGVbAddrrcO9g/1aTe+Zg+q1GjqnL7dPEEa+Em5CDbDuzVpv9hmUqDeY",
-	"R5XWFfz/7L3dcxvJlif2r6QR4xCgKYIAvySB0TFLiWyJ3aLES1KtnunqVSWqEkRdFjLRlQVSuLIirmPD",
-	"EWuHHX6x9+6bdx27137adfhrXtbhh/lPbuydnfkvNvKck1lVYOGDFElRatyH2yJQqMrMyjyfv/M7WTXJ",
-	"hFmEb+NE3ICKmuaWuHO92lPpYMWqoFzUD1MzqixG9WZmUg2BNt9sF98SrDK+vq4I1UBoepvNmlfr2Vbl",
-	"XWgCnXcRR06PWtkt+Qmf+7O7SnV/K8I7814KZ6bWwaLV1d8OxWnNqxnxAKxGa+GGaEePuut8M9wSj3st",
-	"3u6uhevRhtjsbbUetR+vPVnnG93NcCt6JB73nvBWtx2uRetio7fJt3KkB9y9+duhuTl229x4vNZen+zW",
-	"a9ajGYnz5vvRL7EcxLIZqkEu2D95PDdoD5gNvC97ai5hKYprOCt1oHNInewepkILaEC/9JVuysgAfQUm",
-	"hjeHG8Q8nbriFwwKPJJlg+KDOQ8fZ5ZK0GsmYenCXiVVYJUSz0i9s3rx1KowE9kK2hLUjsiK0y6CFy44",
-	"EOLLqNFkh6NuEocomt4cvSTdhPnektECzpJbPijK6ApfhjzsI/Mg/LAePIMe2mbAqUo6bAj399iAv1/h",
-	"p+Kb9fbm+lar1fJYPBiMMuOuBA2b+Ns74aegzgK/5o9arfXQrBj8S/i1YNuYFMF+b+WVkmLlgGdhPzCa",
-	"DjRFBgxvwcOggbpkvbXh0kCcdVU0hnTea4kWF0uB57oeHJn/dnDFv2mttFtr69A5Bv5ut9Y2VvI/Vzbb",
-	"a/b+a60tCnsyFtj3Azcz46TbYz/UjKcZhMjQsxMysupuizJJpd/TYNjDVVwD6NYPa2AMLMZ2Slkvbdad",
-	"J/hAoMLGZJMF0uR9a1B2rLValNi0D92N9VDpGOmlbPeXjJQWWhIIByFHGW0g2nrob2syY83w6kffPmNb",
-	"a1tbuY57GMBQpZIrO8fP9vfhphotPbJhnLmB7emB1Ttrsn1jYsASxzKJpQgwiwBG/XgIIYNuqi6MjYm9",
-	"8+wrT0dSEqZ2wOqgNzQjisA+l+z4h+eeuS8fRbHy2HkcCeWxw91vPTZMjJGZifdZY5uyafTD8VB47MXJ",
-	"wUsPfs9+PHgJxu93/Jwfw0k2t7SM5h6+DBbwLONhH5oOeZAjQfsPuJ1gEc2BBEQxvJg9eCQsvj1vsB7B",
-	"jytFObDyGgSH7jCpQCQQtLiwHY9Joq0cqiQOxx2muYy66v02I/tsRache2AMuweFaAiOyooh269wJGG9",
-	"NJQUnzpix53D/QeaqTQ+BSxvVTHVtYw086MXxn5YgIR5l0xiQHUucP3TcSbgqC1y8X7PiBuQNosENB6u",
-	"PiybiIsYc9Pk91XvVGk65Kff2JZ9wSN4BR+oAB+Fjr6sj3aSCz7WJPvALi0bk0UTR8jRwKg9uLZgihbm",
-	"WFIMl58WLKIpzCDyh1Y847JIq3iSFSVWLHRHGZ7n2cIApFXhLLM6CAdUrSLRxrULtpkVet/4tT/9/o9+",
-	"Lf/k4TdvTr5defzgAVS4O+mMx+0BioDyDIfcKGwz6H9ax1H/V/kAGoVnVe4quxovhTzN+pcX4ikcb8v/",
-	"Zff1A43acub7dlsxltnWRs2rDWIZD8weaLmRxDITpyItDWVCIk3fdLMk1eyhXV4HY1ZUbINKG2P2vQvv",
-	"w6/91Fp5wld6P3/Y2vjo1/6i8hXkIvv4xc7a5lZFFOnFzsra5pYVpwVVHUuWqAuRroTcaADxntXFLyPb",
-	"Uc+MujF1txTHNm9kRWUy/YVYJbOYHKCrqySBefhaa+tei80JK5HezVKELkXo5xehaLhcfiVorKFIAxMd",
-	"ZdoKfpJw+0GFV7GozMNHGNny81+u4H9W8T9/MXP1llJ/KfU/erV1DABV8AJA7PuBZqEajlm95OE3AH+O",
-	"xAHbTCp3sgpS+C7k4mfbTh/vDCK3dZ1Y8EZ7axoGEUpdQIFWhUAKSpXVIYyL/majGEltXwGzmKYqnYtZ",
-	"XGQ4k7trIcH78JPlqu8/nCFNP94jEAi52xT1ZN0xBAoh2n8pAopLWX3uaZHZ8z3CeBTCpOxCjZKIafNu",
-	"6mZRPYq/mIPogaJveC7cA9lSjPFNBggvVHqmGUdE3PO9k6ogxQtxzVTSbUYpFgk8VGeaHmi7tNMk5tJu",
-	"/XXbrcfx70pujTE74AV+RW5/0dKpPitZZTrl3loCS8PytgzLX6k9WaGRue4j/sYpogIfB6uTNvGsPsX0",
-	"yIu9nV3n/DaKVM/lJ7xSuBX7XKPDDI+zN6Ufoo0zQX7uEO8iH0Rjm6UiS8eEgS/UINnSp4nXWriiqnoe",
-	"q6UyxS54nFW+vly0fcytqurmoiK1iPzi9GYYVTsTmju3bYxthcp1kfTyatYfDboS6ptmJJqRy1qHPMFK",
-	"9R7Qw+s4EpAtfW8ESHAR/N0fgn6QA2i5HoowY2A5ATKH4Ge+FBLQPFEnJ8p2TR/wtmiivcfOvisCKvpA",
-	"6lLtHzNGnsUX0RTMwR0IrErpxe+h63pmhmZuZO6q86wVz/eWxTatWzk4YH11gQMdcDmGRyHmDnu591Ta",
-	"MdNFKFsfiwAFD/sMaPCRwZ7q+aV4D0PY2vBYe+2xx9bMwV/b3PJ8udleg1u0W2sbrM5Lidp2q/V3f1hv",
-	"tZDmOD0XWPDXXnv8d38wv+uq940mOzZvxJIEjJKMRUCHJhEQSBhlqnYU73mYwVya7FiN0lDoDvvucO+5",
-	"xw5fPffY8/1vWR2ztT1zmBsIrnoruoeY8HdbxYzp8NXzPAur4Xb2Y2M4m3sBchkz/yxLudRDbqRnAxOP",
-	"5smYKb2ItWiyPbN+ZnTmNtBqFDqHmCGYrQNvDjBtOXU3oCBxbRwwDiARsC320WYj2BikcQF8dvLizcFT",
-	"QJ8d7v+49/KY1S/iKOuzv/sD64v4tJ951pxgGy38X4PKPHvIFQQbfKPVsiQNAJoToYoA0eeGEsUDIbVR",
-	"bBjys8cIj2yT4RkmcnPXI9WXsAmhEBouh8w14brxyiwdyZBT0U+o0nRk1odAAptNtkMbmrOeuGBkuwKM",
-	"E0aJ58is7rar23FraqSZGWucsmyUItARUR/wKgDAAS14Pw3Dse3LmfgNikNe4F/v6Wun4nKbGI427AGs",
-	"ii0p7QLcw6I8mr58GZ+hkQPF17ns4Gk6np82n5G1doLo0xzDsvh9C5uTDDSQiJIN4/ci0d6VxA3bbK95",
-	"IGqMsorNrQE8kcPlLkpKjM4AwfeKpvz6mjHl+Xs05c0dC5Z9u8qyn5zTC4G9O+5gUv1bnNTNQgEKWMgr",
-	"p7Zcv48bgQC4Q/EZDN17lEJZ2OaeI6yuaY9jyuRD29v4+D7/53xfbxmqvyXX6vO/5oIztljgHRaxy6ND",
-	"K5VAPhS8iJLfBhwYPYx6m9mc82RUjN3nOO6fPtSgdIW0Rh7EtyUS1qY2ghSEX35J/siLDqu8vhzR/+jV",
-	"MgxSH4KGKE8h907MBIxBUmnkzZ5OVSrC3bS91mq13j9ptVqkoraLVoMxDMlaJaShRQ/23KSsGUm/n5zf",
-	"zeUsdqb44cFF4IGjokYZeFftZhNUHFAKJUYwCiwYylm7SouK/gQMHx1rYwVdL220uQh4XI+GQ5VmIjoQ",
-	"UcwhJHd/Eho7BU8IWYxwrWZjuuPBqmPxiQdmdgsQyObVS7YwDcuSoEzKurLgRGkoRe3FEkkJLJ1A7Jjk",
-	"4sxHaGaiTs3WaLIdibWdxkJ2hAfoRbSebJtnoHkGljQO2Vhk2GYa2Nug0yX1d3J3AII/y0pQ4I+k9tSM",
-	"S3HB6th1tjvKZwYChbjkGh5yHwBTX19dVNwRq2C6PDyrssj3Ybj7g5yS/xOKfrxFLj+JB0JnfDBc8PpX",
-	"xgGbU1A0J6Uq4/CMzNwdqLsvVOObf7xrta6QEXWLhWt3171t3ePndqy2GwD301dXxnJXpKc337LA+1BT",
-	"Q134iw+Hx/Gp5NkoFRUFuChSoMHRJWrTeLCCDPSzJOgqyKb5ctTJKs3qo6EWadYg97LdatmHa4pBxZkY",
-	"ABbfbGURMSVdzBECV6lA1WSckMBcrAPPBnhUGkE8WWYd9uxob+dkb9dj2AF+l7i8NEtELwNb60yIIcZa",
-	"fAnGCWQO946OXh85wj+S43UInxP/MHLu7EdUaJFdxKHoFIot8sE3oC3mHGHssdnCmNVpKng3Y6aj4nFc",
-	"NQNQERB+g9OMUVuIlmEJACaWbNxsAYGtn8Kb/QrF9k8fKoX05U/X4Cm58IStdmUhDkGNffxp21i8g1ja",
-	"P52DwdOUj++sAhS3Hjwfkx7ggNP0fvpQsMOxkw4EbGp0iqbouGm/op1b8StcXmqXXuvcZAPliZcAW3mW",
-	"VnstXfx+CM1txWBZnHm/lJTVEZhc6pJwWlBZacFTVFOVCTYKr9eRNlJEbMDTMw3NChWSKqaFhGaTfRtD",
-	"5jHvGW3HhmwJpBuAxpkMRKjK5LHULDgTY+CDZvVn/VgKjRmWlzwj8ArjSXwmPBZyLVZiqYXUcRafi20W",
-	"/JeU8HoX+NK4vYh4yckAGpO0D3FKyQCrToyPvM0C8T5LOdLXgEeCbeb7AhI3r40K7eQJKzcd5maD6gZ0",
-	"HdCnSsqXAFDPeDMuO0Cz9cB/lTZRlnmYreuO6e5NtltWkejXG9UGla/VLJXmpeYK67Z11f7ge5zMkZXQ",
-	"C/zokC9WtXYc/07cDv+O+/FPH2r8nGc8fQPF9zVvpvtSJBP72aysEcstW8a/1vJqmcp4speIgZkLKjPz",
-	"iZmxviVxjgfVPGFeEAarQHKO367QZCUJjRv3+gL+9mX1fWHBNgfMLWJJ3E4RtB9w/3xEGWtO9GVpiydd",
-	"F8n2m2w/0zkBV06zb/Okrg+DGgrJ3orusQrPBLEccl8GZ3F4JqIAE+esngqulWREdPxud+/lnjGfsfF+",
-	"KliYKC0iYG9JBD+n0vnTVI2GQMAL/4KIDfDTIFeXVsk5NNM3g6W9TXxh1vuAVK6OIwCGxDpT6bjJXqrT",
-	"U0iCyoJZ7sv6Rmu9UaBn5MMhBXlwbUjuQodvisaQ12CZ11yH7pL7gKFCEvh4QzNVWl1HuFb2SGAWNLRq",
-	"pjFz/ZcSzrmlCMlcml1SYksWsBu2AXFdC9HYatPPm46fGqYKsB4QLh7nlFS9vCkH8ls1q7AFN7Tvb0O9",
-	"F1X6gnw6vBvWPOsFlnn5Hp20nkzw8oGtWOt8+FhtL6D7NvculWHRG7cP5vbIwF2wPJ+zCHRKJ+85dMIg",
-	"3mVavklD4KpnYn/wBnbDIc8QlzEcVfbBQIYUZNlPEhiBcVNoFNt5wsPmMItHGXnsNlrrOcSt0fTlt1Mj",
-	"gAwCgCXnKBXDhIcTITTjxkBUrprlzByHmxQX18xMXFss2ONeC2Fn1I7Na+jzuFZ1/q9+QnGB7m1qw6qJ",
-	"vMMGUisto0G3QdU1wcwFbWWUFOVzfhW3YxWpcqcGet4WWrEUOS0nepxQ9AJ7eqT70WWbAJr05LsKn3rr",
-	"8YcJsXkLVL24enQcb149w/3npheBD2upoxc+ObuqjFSA1zjr2BhzeRWd3ZlFBxjdxAs943ECNh6CJ4U4",
-	"po2qwHUUKAQn3MU3NbsQSWL+C2FOX0KRXpPtWp/aet7GNXeqmXr5BMTP5S7+xmzPShQw9NJ+GevsOc7t",
-	"3jqpNx03nH8dhS4r4M07iVYsiXWWhzhcIATZ7tznO1nAtMga06C+k2+qGvnb44kWLvPVVSoRXNY+3nrw",
-	"c7rDs15yVQrTtcA02tq1Dv4L/BcjHwddkT4DQ6+z7lYBOPfhOrNBL+Qlx+dzh1PhmMARWTySijtiKZRv",
-	"OLBhhFUhkXRq5dacvFZBgK9+oM05O+ZKe9r4MRjbtL1mh0Mg+YY0EMY6sw7DnU3RVRbAL5riHBkRpQIA",
-	"QsglG0JTwUyxOIOwykClwkNyAQx+QlzROFI8gpoV22PVTIClClvXQE4Ln+HOXuDLC9HtK3UG4XrRZBut",
-	"jbzeyRptUjE9Cvt2TinRceeSjIraHA22FiJ6oB2Qox5gaJhVLq077EHDPo0Yyon3GzvoQee5vkgF40ni",
-	"2NY91hUhH2lhg8kR6rewr7SQrDvGFJjt1QToVbq7L6F5H2YT6deaDQQQrJuLMRhsWdHPxBib0pu3q+1m",
-	"a0zVkHYzPCcZtYzkVhuibuXddlrKv5sO7NLKgvSwOrMysjuxSae8rQeaxeCuObOgpLHBaBka/8lpa6va",
-	"Z5UOzNpJ6JMZ8+WSgLYpopk2tpJiJVMr0CbSppS6IrsQQmKAa8c2bNAifYpAN+oNjW0CYiXLtrkv6+Yx",
-	"QkIfiUCLX4KGx1Jxrs4ATAfVO0h5SxYepo/oYDWazGbUXZZIx5CDwz4UcZI4gb4NlecxVUbaRgmJedBp",
-	"fI5uCd7dGBJNqNkEIQ4zY0RoAFObadAf2KW8zyb9ZUwRQP1J04ZKnotUw+TKO9RZhtVWNSzVp+9Pr3L3",
-	"uYRl5ZDWZgzp6Y0M6YuCT4R9bvsmHO+/ev5yr+bVsMDqQJ+aDYvegvtJrS+SRE3LtTy+3ANJRHFW9Dt6",
-	"qRqUnQevFpu/qUpnoE9pPCd7P57AC4FT7pwsLX4hV+Iy8u6z+iB0oBd3QKxwXKrgG1bBB5NaJ7vAdkuL",
-	"+iH2zax+GJhT8HEVNyHW3M1R2vRbVNusYKBD4qWvoDdbMNCnYIUbb0JGyGTCWSTCeMATFkfoA3DNAnMu",
-	"grIoo6NSofphuNeWYrRuqPu9Kfj3I1gKXcCRV/ldWsgMXajIEl9ApzrwMZrsqcr6yJ5BPFa+RAfNo5VA",
-	"Q5We0LBeG/3dJJkQMHDgvNw1AwL+OLOmgYfo+su/m3DEYE6AzXGTsrwI1siwVCJ5My1fjiSmUqI5rpx9",
-	"/DRzAJeUVv9r817m6KKr6p/PonroEE3TPDeuQ+a5cfQ4ZwIvNcgNaxA8kRgAcsdyEc3hTvdKok5nZe0U",
-	"i+II25XbCBLEy/YPmDkbk7mJIxGqNBJRh/iuQp4kTvAWQk++BMFlu+doNRBIEVi3gg23jEcSFuMAI3S5",
-	"SCoSJM+j+iaUoeg3Nby84IdA7DJCnwruYP4CmAIHL466/eFoyDIfCjUElilzPoQv61wyCCnbmATKYRie",
-	"2eADdW4lMyoIDsSR+NlvlZk5bmgkbgrwycQBA+X0GU9PBUgZx0AHUHSssm/iReci7RJpKuogG0+bUB6B",
-	"58uJyF7g2VgfDrEJg4aPLRgUF6v4Ca4n3I2WvYnLHjTNRZkqtgqnToT0WzAtWP1k79XOq5OGhzBN2Hcq",
-	"JZiIMQd8WX99eEzfG5V0JsasvnN4+O547+iHvaOGrcqmFol02zfHe0eNmZ7ra/vxS7PFfzUZqVtHsock",
-	"HMobrubVaDsYTbVm/3SaymyCmUpxIhUkMiJmq1K9VSqyQt0ZrfnICERzsPYLKjQ/asYM3zs+3nm+9/k9",
-	"s+KGXdw9S9QpEzJL46WHduP69aSo75yYMUu+oJ7VIjMqYJFk//4BS0eJ0E0W9NJYyEi/lsk4yDuEQmCh",
-	"0SH73Zh6jFcEMZkUItIIRddCGjfOqDus/wlFDIFCxbqC0WMmsHoeUom8ODk5dD90sH8skWpMIQLbHxzb",
-	"+f6qvIPC+6L4z41ieOyizu18SdctxcBtigGdb/HqdMk8SG2xvny7gHRE2pqCmUSihtUD92bR1A0azan4",
-	"1y/kBF4TXFs6aQSWu+ox+lxA2Kse4yUU9r4WRuNpLnvDs8XCJcMAw7wLWQV5KWXR16aetxeEqwVEA4Bp",
-	"C8oaSvakumj68jJosKK4eCpukFnYYEWpsC+n4gbx6gVQgwiwXcIGrwobnHwdFjaIny8KGsSr7xdkcKJe",
-	"etGSKTdzG0ytKJxS0CPCRksryqPuBUoQj8TibiBFR5bG3y0DBe06LyjnbQZnqqjHHsY2pFnMUakkKkh7",
-	"LcJUZJoNgIe9yY6FoADoW/ptT6Wsry4gBmq8vFgUKBqNJ6fjU1ldY2zm+NaO9Ffkuk3DJj+uKMaUvJvk",
-	"SRbI6MHbt2EwLaDqbCKHV/sZw1DrsCVTswNqDx8+fPikt86nFXFWPH1UKiejKUER2fvRLwO7yybYRj9N",
-	"CtF+MFtjnsXq0pR1qTLqeg0t6F2FD7GBrrUaS/l0a87pRX6Cqz3TKYny01ibk8Y4e3P00mWUITVeknu4",
-	"5xEsgKVCpSb49PgHGgRNLE99GeCeD4xf2xslCYF3ifUGgLeA3iVorZAsVRmQs2X9VI1O+5Tbob3Y8Ej8",
-	"IZ3n+AJ+LBItgNHz8m4r7MyN1hPWFWMFES2OnRiYVIC5cJw5GvIRZhXM9ZipefhwF+XpuPnwIftWka0N",
-	"i4GEn3rUNQvaNcMeD9EvoM4m2nirHssU/QiFiENYeyw4fH18Qr1IR2lCqR0cUVCkte6wSeEWuPBcV0Vj",
-	"XwYf/Foc+bWOpW8mPTBmcWSZmj0fJRdcVZRc8BVgoOErfvYO+nJ5fi4gC3c++vYZW19ff1K4rRGofq3z",
-	"4U+//+PHj8baD8wnLjVEGWNQUsXnFhlbm5gJ3y5d5CASWV/40t5mmIw0C/C7tMM+YMO7OPoYALbDwSHi",
-	"rMOCN8d7R/liFXJIeYjU82WO58AqSJFCex9zepAZ2Mgz81esM8hhMa4rgjXG2NSsHw98WQ8w7ZE/uyJB",
-	"5rHg9eFxfkkhQwZf5okwd40vKU22XVpaoHky+5/WJXo6BkuyA8HioIFXwwzNZiH4LTYI9BiVy3wMYPUx",
-	"T5gzJVJhUl4lsF26BY8iEXV+Qlv6T7//48+UES1/WLo3FTo0CZqyjQHrbyG+Q2Kf1QMKFO1HgceCXqqo",
-	"ENP8lan836kY8PTM/As1HeQr3cYFAmguowT+aMAgMJDUpPvTHN2HvxVhRnPE4evOT9xjXZgXjYhmQ7+B",
-	"FSg2ssH0r4galXchP+XpuHwX+rjwE48azNB1Ni1LczMThq8D1hWAOX75+vn+q4DV7aujjpMET94/MHs0",
-	"ltimb//g8PXRSWCkr02TwyEosh57VYTGxGyDBDm+tJjmxjazw54YLt0B5OmOJNlpiYUmzFXoYgMMo0pS",
-	"8xxMOXZwKCTSNPtlJEYiQqq0ZOxLh2uy4dSMIV8psAiFajCIs8z2SuEsTLnu59A7czovFEuUBmJPiY10",
-	"XiAff4cFP678OPplsLJ3jl0NoRkqTIP6a9oLrLKgawoy2HMqBroUIUAC+nIVfu5M44DV38j4PRvESRJT",
-	"l64CdCvLxGCYsQuuyayn1kL2Ps5gYN+wvnhff3Gw84xa4dVRKXts8pHsL5lfa/o19pfYhqsReMh4CnsL",
-	"DygS02EbViO/m2wnTyulwlg/I0sx5QpiPLP6Q55i94pQSZ0ZMZjFA2F5ZXsjs+6ZHYqGgibsXLTJBrGE",
-	"m6qEtlC+rGDjCuDXAxjM2vv3oDxj8zvb3Iy9tsktsj/Mqseuz8omPtfzJUZceVeNMtZuMe2xtnm4h2Pw",
-	"2HrL/Bc20Brrb6PIpcKnVA2HAun07HYe8DEzBtK58CU1GECWXC4jj6U8FcnYK8zUuDkdFolohJoeGsZe",
-	"2lhNX+6WjwydhFiyQ6Wz01Qc/+YlNI3iQPnHU0e3Q2ZJvsu3CahDGwpIxykJkdtzbrUhG5HkzmI+Dmsr",
-	"PUXGdaNVjbm04zxbtGiQkP1YyIi0EhD2JmaoGrS8HsuwnyqpRtqsDbwKe1ZsgtOxuoMpCeKiM82QwsMB",
-	"NCJddU48vGgC5XhLvOE7M2gq+UDbJcsxbOYOYK/UAwQfoArC/1qIAqgdgufB52i/wT9zsGDQMIfGbFQy",
-	"orHa7Lvj16/wuMUajTmeJOrCr3Uw8+sxv4bkauYj6pv6MQDSNl0aasGusZz267mNi/cwasmcFwQ7mcEk",
-	"5kpogAWWd5O9Um6AeKAKb8/IDDXKDnRgFIRUcqUwH5Wae7ORTI3RC9WHxqQ2h0SEcYRaKVCSbhJ02OHO",
-	"8TEOoDgPGonHjva+23t2QjOFBgxmq+1EUSq0Fho3mnkErmRfARE0GG2poOrLTJmRJkoNuzw881gSy7OV",
-	"RIU8YfUwUSNjhWYcrNhcoXlsmMbnRPnvMuQwX2L35DiIIuuzpXpGRQPlgbmuBAkOvkCopMQiItf1rQ5H",
-	"FkLx4IXZnm9uCgS3lsXHSpX5uNIwYIrBFw57OpIaBwXtQd7uPX3x+vX373Zevnz99t3h0f4POyd7EKOv",
-	"igw9K4aYvs6c4idEdhYNy1wx5oKLfsek1HcZAdvstsSjsB095mu9DbHVfRKuR23+qNcSa92NcCt6zNu9",
-	"dbHZfRQ+iVp8TWz0trqPw3a0LjYf3VLk7MYDZ/OCZlJcMBcGcH1DcYlsvGTZ4OGLTRFjpxhuX/EV0wWr",
-	"H+LFqVzpR9tFTwqLRdEptNauMRWdmTqzEsRCfaeQkX4Z6uBzFrBbqzfW7NT4ksug9+3Qks4+XgvUrudO",
-	"zkT1+npl4VocXbPNYlUbzZ+vDBZTGMKwnwJ1MEYhjaMpmizA+PkxaBHrYhGZosWEYnCe2SgABRUlq0M8",
-	"3vyzgULhcojf6Kyyhtr2pZpwrm2GchEJs802Wk/wKo43KqRCcbz2l/b5b45eTud//HUYqhZieiV75PPA",
-	"3hY0hsiayxXP0u75Mu0e4pL8JLtnNbdj5sAmbBg0U9b2AdoLiMtSuZozsYvguQ6biM1SzKQiNgtBO0nB",
-	"XlulRI+VIyz1Mp8BXh7dhTLWHsWoiFhdjpKEIgBxxkI1SiLos9GFoAz47y4NJMy7WdBKmw3oyGN0yxqo",
-	"G0On4QaoddbmlPm220VoGuw2eD+Peuthi2+urax1n4iVjWiju/Kk+1isbITtXkts9dZ4u21+M8J3eqBr",
-	"nfVNrwa7AhFxsB8LVVjkfBtH95icVhi+cb3ba57zaVHif26IW3lvjq/QVwRXfglzu2nBvTMl3v9lWtZF",
-	"BTPK+quQ9ZzRLJEnCYalc8BLl4dnTMiI1SmH4CLo+P3OcHhMJjSyL/VSNYAU5XkciobRP6cig0j4/gFy",
-	"HkNO1CgT1YNgDwI2AbpCqdVyb0Ggk2VjUWpbaIYBdyV2JyLWZ5d7HbrYf3WnkzizQek65E6mNJpseK7b",
-	"Ls8XBf7GIAM11YVkE+T8YV6+dNPoptCDJcNfd6EHRBxB8vDE0kFDHoh99/YE1ijYofPHMfH7VPBUpAFT",
-	"0lYCYxk5Zu1V6stg9cIM+K/gZt8E2ywVxlnIewAH4v0wToXeyQJY8ZE8k+pCWuI/FnJpxmo0ZW+MKAuX",
-	"v0QABK5me9u841iDKU6ADg/WVaVYB4DUgHbxqxs+voT9+OVQap0QcMbs6kSdslhu5xvS2CdSXJTJXwpd",
-	"rKYzWd0I+9ut0HHTXinq9CeXqTtgt9U6NTH+rt99Hsav4+/23/xuv/0q3tf78mgzfLa/tX82/PGHZ989",
-	"aYrxdy3x4465aNg9/u5JM1xLZHfwbSv68bvkJgPQJ2ZU8zwuGPpX52d9tvZdc3spaj2CNjpWF8xgCe8m",
-	"PDxLYquoqgPAJ/xMaBZ0ExWeieiNa0DeK7ftcPea8CXgMGP2ELv8VlQUSri5ufVtS6qnxVncg/Btvjos",
-	"UfJUpIzWeWl2Lt5VArcP9bC53LlmauEbWEWFXQw+L62/h8he41zLLBnbj21fwSo3uLC3bt0Dvtc9J6c5",
-	"qu0JpVYomXqqulPbB39W/7HwUhf3He1mWdZJXe0kH4xzNVLRgarSozocZRXaSU5VTjult1OALRmFpYlR",
-	"F6xyvC4tEvuZPxBBa+G32+4T3Y+BSfpMDDNWH+HPMSsK0DGNd5XGv0yQ7KnRZE/tVVoNBHTpJ149O8pC",
-	"q19008zFQmYpEp47tt3JJYiLkm27pJNTQSoHQT4WbOtif1WexNMvSkMv3k/vhsXVrQieeUaE2920L5YC",
-	"Z1GB83SG4VCwk4u8zrNr6Z3EKf3EY8NYSsvMXe6pLSYMDUpQVZsYz0oD+VXZGFXsXFHKe8SBmXDHIH4t",
-	"Gs2ZNM6PjEPe3rwKl+batWicH02yi0EPTdw8Nmph1MOxuXirRDhWeC7gYSNqWtOe2sBzYk6f3dQqbu7F",
-	"ba3SQVuKvoVFX3G1WTK7m1hpjVc/2F03Ezd2BCFafYkXH6PXJesMVBdUZg54ekZ8xTyiOrJSF25fkplC",
-	"DMcOVcKkeJ/lwP0UeG0uPbvLwzPAm4PlU/zKl2QJbmCsuCjICT3teuWUaP7pcBH1MivxYgTT22wXl//2",
-	"uwqe0BvDvoKL/OIZCdBPamu8bLn9udoFWtRaWN5mVz3gq6RhP1Tjx475+WT33pHEcm5zGqFmuXT+6i6b",
-	"ZFypLlwawDMCFiaCp+bwNzxfghomT6x8i0knRgo2FlmeOurHmmpNMD+GNeBYzPEJB7vqJB+LkkG2C2t1",
-	"/89yZc4FXgK8tu1Lb8i9mXLixZpMVTmXiNYilwAD/v6lkKdZv9bZaD3ZcrlUnRlZfe30ytVNi3neVGm3",
-	"fe3MaLcog4xwYJzZnXBl0TMYoVlRKXne9qGFc/llxZqZH0XYns7ZDQB5Kkup4tmHjgzUL4FrhGSx7iiD",
-	"YBCTig1Hus+kyuIebT6WKRAzVsCASOqDPFK9XhJL0WQHI2Tk9mVpiDPS7lCEJyJWjzPWVwlUmoYF8ydU",
-	"g2o+1AkxdDBCjq0vwqS4JkAVXnMFL+MwNUuTEZ6PrprcO+ZX5hWarz0seTR/jqT5wIi4SxxkxdTxT3Tb",
-	"n911qvtbEWZ3jXedfOVXEWsP8KBYKkFg7ltSPt5293PzloxWxY02Ibwe6JKI0deRmDZOMEVmHsZS4/OH",
-	"sdSXBGLBxDI+DAbFWE5W4jFnlMVZwQyDSm5rh4GFZxEv9gbYWcH6V9uum00h80YJ4lh6bKO13gAfzJe3",
-	"Z6sd4lJ9gcaalV5Ds1YF4TWMyy3nMFhUZZsN7dyn42FuiIVxaZzdV+PsMJZOFNyAm5gKHk0HPR6oS26i",
-	"+QFEe8zmhf6VSCmqRgD+UxH4H/BFxwLsE54J7WI8DfLn4CZotGHACavukXoF7zzkRKxYvgOV+fPMeDbs",
-	"pA9UZBkVL03IZgypMsyUAakGrBsJRvMD7HhyZAOvgSXCsPabL+PMjEQLPRFhQm910iTNqRX05K1w9UAO",
-	"+jIwf1jBx3ZmiFaX6wTGvGohvdHaqJKeBzw9Kx5TM82v3MTEePy1gtdmdZx4IbPwDtqEucTAo4USA61b",
-	"Ct2b2c8T4/nxX1KP370dCuteVqUpHuhpgh8RDiupRTJOS4F+W8JGlLBVVKYUsXrgmhp/E8tQDWJ5GnhU",
-	"JwVk0EAaBlyBsnixGmWnylzcmCQoV/B8niSuiAo38bSCpRL526fnUctrYOfEviFmS1UCYthZ2K+pFAC/",
-	"LgfY7J2mxdjsylQTahd/LuRoAO81/8iOo+DIulBcRaPjZJy/VUjBxJoWeRta4uO/bTCEyoen8YGTiFlU",
-	"uhyrMOYJvS6qOfoCOwtPLd8qZ5Zz8sFy2ylHLGhTzshFWOvU+nHNKTr41Rr+wknyw71Xu/uvngOO/M39",
-	"w9iVjuPimd8yEGuZ+11cAwDT+MTyLYq3y01XxvWZLtBjlps9oZFrSSpjzWgTFmqE8spVoLDUQI2KnJia",
-	"xdl2+SKwXrntWWUJNYNCFwqygQ/dyWZZys9FQtA2X4IYYijmPMYdAR01JLacPWVcXT6/S5C69Rzm7oZZ",
-	"wBBXAvDAvZiHwCuwFVi+SJ7mfbQII4hksXZhfWkXu0A1OcAYM8xUxJgWs2oDS5GdM8THRnjHYX+b3gfj",
-	"SLmJ2sxo1VjqzFhuqueQkhyoEpScFpqWUel037CudRB6YIKgDWgBmVdqd+8E48034d8x/hcSEhd3ykQy",
-	"LZ4yMJLyU1JpoG1uJpN2Le6ue6C9bkkPLcKqRaP27BH81bNJ3GY6UUBEp6y1FndZVj/kfMqrKN8qutfP",
-	"MxSLhiihk6dryUn11nGyHAtPuiJUg1yoqx7SNUI4yCNRYQW6uVL7cufZs73Dk71dbyJEtKhyzEuLLQ8K",
-	"XUk6r6DQytGjwmggeoczmwUrd5pfOnadCa1WsA3y8id7kthJrpeBVKivEjPROGJBKn4xUiXwgd430tQi",
-	"PxJhPOCJuQTVqmaBkSXVHaHgndygbrrnQnfy91ud9fz3i8tiuwHvmTB2gtiObymJb08S75B1eDOyGO39",
-	"O5PF5F50quQr0f/u7S4oXX25qHjdLt4NyLr1GXIiIPXuvRO/FRLzCFbus0vM25Qe9v0vpcftSQ/cRleX",
-	"HgvW3dDFpfLdYoEe1u9W9pdktr1kc0bQeFnZmy1gUFwqlStbGKP7GoO8avBxGXS8YtBxMLYrN//Ar9oW",
-	"L7PKTPaM/Q/8pfkZV5J1VdZnOo6E3i5XCJXgnjrj4+l0FQQEKEuW6RUduIPur0pciI+iXMq8ZBS+XtVF",
-	"z26FyYj6PCoz0omZIoar2SHMMq/ZjdEcFU4igEJma168ZMJm5Qy7bjHV8ypqXC2h0wwyjYPxc3z2V6Bu",
-	"F3sBMN/FFRCu+/J0XoVc4tRuqYUyXcisrx1cVV3InLoP97qXe3w2JyYjFuDm3490wLimo6Ah3WIxrSyW",
-	"5cvAEh7isYgjtEfjU6lSETWa7C1B4wJqhBcU264M4/BM+9hjiU9c4jpVEqsEQcCebOdH1LbhhI6qOUEg",
-	"Ys6wA2BeGrlH/ZHgl9Ytxj57AhuWPTva2zEu1NQWL7DPb0BNXhPXRctT6+C/KFLmXoXZFUXEFP5zvfaz",
-	"k7O7YqBwRyxuXcKc77bZyjX7ms9aHgKOrVcthVeTKotDgU+jHo/laCQ2MspJxW/KdIfFnWfY4BGmVViy",
-	"ft8/VJrrY2L30zTvAIX4qt1NM0wTpE+l/llkp9Qz6NzF5VhJ4UJxmWK/VdB+FRt7QWcsC4rdj4wLkfFY",
-	"al8GZ2J8odIoQJcB2iV4BC5OTx0mrckCc0PeTUTAMpEkAIyC/HtBWeSP96W5nJX5UWmmtvvpx1VzjYui",
-	"Nqah2w5hwndjPn2Pq7G0tJaWVqG4oHji5p9kLXga9qeeZNzIcw4my89l/Vk/lkIjl+5LnsUSq9F5Ep+J",
-	"BuMDZVuMliWDjfnnuPwLSd9tX/4CT3kl5MXM5m5O3/6Azt+RNSeW53B5DguQCbMVFz6HTs/MZIPtC+pZ",
-	"bjt067zb97bVqyLRBWLq+V6DL3f3j49fv/xhb7fQPPyBdpG6kMsiRypWEFTG4mhUN+VlfDbOE9v/fLnf",
-	"F4+/0ZpNMyKnUMFW10yVQliALymqC9jpVLnl9vmlzfhcZPd8Hy7uOy334cL7EBaVRSLjcTI3CDxXxT9H",
-	"qYxFcNM6ueViWaXYtncQSyqp0iWJaiwoj2F0wGPotJsfncc67sZJnI23qeubL21ClJ0JAecjTtk5T0aC",
-	"Gp270NapyBaW9G8Od6cFiLCn02cOEM2MbbwVSagG4r8ohDMukVDMPW+fp0HaFcIky6K8Ow9/uHZmC4Y/",
-	"pgQF5qdqHuSVGBBysL/0mEqiQk1dT6VAo4NSBcqpjUzRzVLdQx7P1kxSgUHmZJEsCiMqYib1OR25hNJi",
-	"SmwDNvF3KpY3Vrz3VdaQVUdxL2Hw6YOn40ug/P/0P/1f//Dv//bP/92/+vN/828nIKHtqfD8ewjrmNwv",
-	"i3ub9pAsy8uuHv+h2qCSfEE2wCl2+dzEuBVdEx2+Stu7Iiduz8FN9P5ZrByOIsm5qLtUBwdk8BHjVRVx",
-	"dpogPv2S+KQiAna5RG5sKXFKebhJaCrKcyLNwHNO5XGuDO5K5XEFrCoaDZRCJC8Je/yWI2wZPxPlTbFt",
-	"7s0CvCwActfDN9MD4I25eqNQQ8fq3MUoIl/ar8NkFImoMQGGLfh9lCnN/b/UfQaZ1EnJ4Eus7Ir1dNVV",
-	"yHwWhNFt667Co45QsH/WKoV7o5RuT70si8buWalCntv7ZNN6sQqy+6e6vBsupSjpKFalogrVBaU6C4jc",
-	"YqWFk651CiEA//akEmvkdW6TpRq20IcIt53QQChN4KRKwLSYXd0202uZq3A8plJfTlZdlDXCNevefDmt",
-	"8I3NrXtrz657u1lNdK+VysSv10pol4KuKSJVrqNxCpVx90rlLEvjPkdpXNHKvRmNM7VO7tescawnVBCr",
-	"29iKd6Kgr0pL+HJCTVzSNtco1rtf2mRqGd99UAC3LO+WxXx3WMx3XXlH1t/MsDVd49GBKrbPwpA0/UHI",
-	"7CweCAyLmEGJqMkOKEsFIYk68AtPDy7Txb/qMj9cuLlY4UKV3w71304VaJrXb1/tHVVYQm2Y8ic/jWoK",
-	"8VkHewdPKx+2aPh57ZbDz7ijFo88035fBpyvmHAfuJN70xn3Sstkx7qwsTyPM6GJ1SWWRPhIyprwxhRB",
-	"tAnzQnlHk+1Qx/s+z4hMvaISgxULMbYZZ1LJFRoB2R/VgCsPwY5E06VdCNSrrt/A43T8bmd3tzpJvxNF",
-	"NycoP6kJREXNxga88CsfTr0TRct8/DIfX/DkomiaQFnAnpmHabYWCYKaUXEZx8bquApc82JmTAF9fEeG",
-	"zIS4/HWAlpcq/S6xy59yEBfhEHgL/U4kojnN9RA78QpOfL3gxCM0ZpjwWNqBNahcW2MxJX7qy3qVZn13",
-	"tHfw+oe93cY2BiWUFFRSYB9J2jwR0F2vTj97ufftie2LgoMKuTSWAlyH8qDjEp7FvCySdjoz46KvXLln",
-	"Cak3hfsfG3kWtv09lCgYenIG2+eDbeNiLUHbVwkhmBVzWxGw1rClZ5x22wgDj/0KFQmUCxjmouDsTSbJ",
-	"5IGEEeOFky09ILUEHx6LX4JtpvlA+LIXJ0A27EjDjALvjjPBuqPoVGRsKFLUBBwjlUqKlUytKOna2FYq",
-	"d1/6EkRTAPbfMTRJscXoCOrQ4hfP3tUBPh7o4jU4rkCPZSiigIU8Tce+jLMGChsYF7abs+y+pVYjaKFQ",
-	"4xS0PlldCxl5TERxhnCUc3UmGiyE1UBbNc4cnpB+VFxdDj1+QQhddFhfXTDOsDs3CtCeSBLWFf1YRoxb",
-	"6EZ3zAYqNZLNSGJmJsRSMUz4WLNenCQEc+ZDDyfVHcN/ZyIJX+Dy371Eq6DXzxv9wYJFzuqP9eV3XrG2",
-	"pVj/RquaTdjupBKfcE+lA44dA7ItaFYey3gwGkDYhMiFY5mJU5HeAu/+jRaZ7g8OsNH6Fd7NccbT7CQe",
-	"iMUu35MRXnyHHe+fH71+czjZwr4Wrmz21njtttvYl6UgxMti5AbdeLxwZ/v2mmttn6ehPjs89ADvcxVD",
-	"Hg/pUsFfMTjXd5J2rlJ36tzsl49zUgMkMwuU9yUmFnOLoKzhWR1eZou0Xt4XrOH5kvZuOVKG1gB2Raaj",
-	"1mTfktYP1aAbS9EpViATCBGbYKcYf0PyT/AsGh4L6NQEHqlnK4MC9qf/9t8wd3zhr0CgyAnAJKDNaBR5",
-	"LKB9GZAr8a4aZazNDuKnhY1qx9thHH+G+jxX72qURNYoAPUKXdDScxExPcCFrHNwMnQGPQBc+zVAqnCp",
-	"L2BWgbk7WUjmJAeYk5FgE8D8kzgU9tZ1uiaKz+OICpRUr6dFRkz+PZU2tiHxamnzob8/ToEodwbTVPtx",
-	"LE8TcVO6vaLQyjmKV+HnAul3B7n1pfb9ZDdvqRZuXy28vuQELaIb5sRVnyVqFDG8iKlzCpo7aVfQDiGX",
-	"gD2vG/O64JBdJouEKidCsGOT70JpcKNDCR6UqyDxF+ek8CWSUpQVVJMdkRZyA+epgIBNz7yY6awTtG+X",
-	"vBPL431P4reDfEcucLbljCayx9j5yBk2mbItquvYAbNR6FXN6uAxNZrQJzqD8OtgBFCqJFEXGKaB3eBL",
-	"1YM6R2eRsfqJeJ89w5+xP/3+j+xApKeCPmhAgGqj1UL7x46GUqnEyEeR3HLv/wcabRjsSYv9aen6LB6I",
-	"7Tx2FBTcvAC7BCL8LBXZKJXUoRaNWRqArTJCYvjJDrIUYK7ook0/D3zpGsi6IHGxixXexysucYHRfjKc",
-	"rHqYXAaYXKnbrB2hZzkVU2PgXfA0EtHqLyOV5VJvZlDa7AY6xp8vAV3VhDV3xT/4tVGa+LWOX+tn2VB3",
-	"Vld7cSKakThvvh/9EstBLJuhGsA5MN+s8m7o1z6WXOr9g53nezXnOhcBxQv2Tiws1B0xD1YuSzFwgaGG",
-	"G1mpm4pzACQWYd1rG5VvoDKq8ajyzdxwdGIeRoAKCq0kWGIDABuwsbYATPJEqQMux66Y/E5aWA2c3Jqr",
-	"Ej/EGACZyvlBAhji4CFZuBh26DGwbC8kO9n78cQ+dJsF9igE6OpDO/MCX7orxLH7Ca93HcaP1UBYiqc8",
-	"i+KwR15RRefMsr6EUWy0WuaCQpSFbbSeVAn4vSjObkTAL+S14oNKGcTr6oRyKBazJHhYrnboozi7a0TS",
-	"gvLGvt6vHpX0FbCqmm10dZGzigd0ujFeEj3mUu2kjd0dF3HWj22JgrmEXcQyUhesvsYGsRxlQrPu2LX8",
-	"3kaj9nKJR04b4B7FpcuWMbDeGc/gQ2NHN9l+pm3Yk8Xal2EieCoijwUkdwJXHwIhuAkBOGEaN92PXHtZ",
-	"naF1jxMCo1hXSkWvAMkEnx47pqZl997RNEllluy0GoRhfvJZBeLnFToTa7b0xK8AsIDTN1cIqKFeNVZq",
-	"rLM4nF6RAUlAQCogLPmirxLBhgnPeiodeC5eH3Hd7yqeRk22x8O+sQPMpEbGw4PiJQz0183l/ExIXxqb",
-	"nHEW8rAvXFpjq8W0CBU0yEyibRacCmkOBhVtYdNiIRtNtmv+zVPBADUtItf1GZ3sBxorQ35njmn9xze/",
-	"OXh3sn+w9zevX+1VMik/F9BqnlbjNgjah8MfRKqNN17rrG145gNd67Qfe7XuOBP6GMz6WufR+kartQ4/",
-	"Nb6PrnWePF7zaoV1uFTkWkHpbu68seXV4sEOtbyqdTbX1lvOW9Evuc4emUWsddrt9bXCNycq4mMzstaG",
-	"V1MyiaV4locSap3Hj7zacKT7Qh/Daqy1Ntptr5bKpyMZwYg3jaMkJMd87toN+kivhzp/TfOESEh7t/m1",
-	"iwI11NXMPHRMmS5ubSsO1FBPyAP3zqYIA6wzwKsmg9h59HvAs7AvNBvy1FUz4G+Ij5AR19iAx9KXVPfw",
-	"QDOxMuBxwngUpUJrj4Vci5VYaiF1nMXnIhlvQ+o0G+kAOAoJPyWAeB0Q1VGs4d++pLk0WcCHQwJ0UfO3",
-	"0oDMMUTXxUbdETcaTUs3ntAiXVUrf8ZEHQ75GFYOE9l3UGNGqw4Akinl/ZeKvoTZALUONpT4J5aBKFQD",
-	"ite011x+dQ+/ZMfZKIpVUZzsvdp5+nJvF2vP3Cja05tiPJ4yikgM1D8pRqTsKEodMSof/bkr0fCNL57y",
-	"sKdlaWctLFyhwV3mhMFcqYquVqZOTxOxYt/pVdvgvh5qfLVz69VsDyHOuioag+GFKNcPH4OGx3pJPCxK",
-	"QgepoS0MXtLu/jH8gdh1XwYf/BoJW7/WYX/6/R8/QiU9CVAzKeGxi34c9tmAG98tFRnAVjTviSZ7248T",
-	"Y5rSI2Pt5LXRB04VaIt11/GpZLH0QFvQjzJ1JiBVqy9ESiEoCb8HUf6AnYmx9uCnPBul4D9Gvtw/cL9M",
-	"jXvRG2ljjm601htMSePspWOAxHIZgjmqZCg89xuq54u1HoGpiUihpi/3zHIYPy/OszYQoTU/SlD98azJ",
-	"dmC8pRWPJYxaigtcuSqFcwLbpSi/a58QraJ3l/fkuYowwce7Q0/Bqpu3kj+T1rB7vXbjUniemTptOywj",
-	"++K2ZTicXlEwHJ1wmirRjeezGonzOBSzeQzoGsYl2z/ANGuhtDcVp7HOBASqygUJyLtNgmcAbrNzs6E/",
-	"2wPNujw8Y0KCyRsqqVUimmxX8DCLz6GnnHt4KlhiHkSoxgAuEQEDCTC9pZDu79IUbzn4tDMcnsQDoTM+",
-	"GC54/Ssjmqdg9exKIz7HrkKmYBHK8D1j3b3jRGRQBZ6/qQ6bXxJWJn/zi9uOtMpL2/Gy3EFZYkWPVxJE",
-	"6J0cWztlioHJbYVi5M6jlUtGEk0KJozLrH4w/52HpjbXPNDWKcayojF5wRcdFvwyEiMRgahI4PsLlZ4Z",
-	"GyYSCYI6AqQANBchwVKPx4n56zRVFxOdlm1rSqngwRbWGwNvVXVAzmzGey1/5h1reAm3H1M3zzkSepTM",
-	"NTXMyi/P6Q2f07fG9+mKECJbPegcA/v2Cud0lY5UPMOmeC0FS9UFlBeiMMCKPjhMUEunPGNE0ncqjUTa",
-	"Yb95s/dmb5fVL3icAc+z8QPx38gn6Uvjo40pvctZd6THgNPiMfg1pzwTF3zcyBkFobMtOxcyUkYw0QUs",
-	"U+oMCgEtYN+X7hqb+oopGRBn0EoRoLgA5Pt2Z/8lDNP2100F10o2pgoRXy4kRXJrxq3vVyJQvjyrAt7A",
-	"+Cp2hX1nS5F1wyJrxyr/oUhXSGCkoEHmGRjWb5kOFjiiK3L8vREjZJg7QwYdHDy/xu21GUUI5sDRRuHh",
-	"Ma2IKilvlgoj0QKaaHPINYAIwDs32Q7dPNYFNwsCOiA8+XDYcV/E8tSXLnZTt1IwFRALShLEwBbIIlii",
-	"Tk8h4COZkjmKFx/eYCPo7KJRAIr3sQZRm4pQpREGsuAuZpo4wwJDE7YFB9CvEZFOGCJMOI6wIuzESV8E",
-	"OetRnKEqoDXssJ3DV8dMChFptv/6eJu9eLPzdm+f1V8cHDNzGNn3UBH+4/7O64N9Vj+IzYcNz5evDw9f",
-	"e+yH/R9ee+zF61evj2BMB3v7f/MG7sd2Xu0evd7f3WbfPjtgp0poqpYDHkzqE3URa4GY6XLvmMM3xy8A",
-	"A23efzH4Z5PIfDg0b89pN27sX5pqKoYqNX7sKWR0EfHMM3bBtS+j3PVtQMkGeLn0UuHFFzYCfFqNusBr",
-	"cifo84GNcQ1OzD6udWqt3nr4mG+KR912tNFb40/CLfG424ravXW+GT4ST7pr0UZviz8OW6LdXY82e4/4",
-	"k3BNbHS3ose9FjfzoM1R69T2Xx/XvBquqxEGh6+OF49pobFpFgpX7s4anMMrtS74dL7ocmjw8jI+fPjw",
-	"IS1JHNU6G2sVS4NneP7dHQVhKZZwaWFvKpyY78v58Bm323EFKIQOYhFjSsvw4q2j8aw8AdL2XOnN0bCz",
-	"62J+Y5xysJuhmV+PDhGIUExikOy7tAVcR674XEhiL6wHuIV10ID2M1YQ4zWXb0FRyXpQOFc6aHSYeM/D",
-	"LBnDuGzK/0I12Y4vdXwqRQSGgHmqtpL+gWYlhXAmxk32BoZ1Qbkrinl4rp4ERw2xBhqKVFlxnE5lGk9h",
-	"Ah0UWJpnDFeg7cCkosdgcx1fWhgAl0yY1+10LqWcqKOBzRB1RU+l0GHe6XONVYdRh9E66RL0wEUljU4E",
-	"Uwf0qHHfzBrZuEuTvaV4C5RWkzXMsn6qRqd9o+K1B1rYIrDgtg8025FRquLIul+lNYEG+brPwlREQmYx",
-	"TzSrux48fDjUqx/4ECi1YDMWrlv9gPf7iIXzWTo2hg1iu5wTGGt0IOsba08aRTeyvvn+fcNjfSXVKMV8",
-	"mWZH5i4rO8bmMnofJ05rokfpObiIHDJqBSwJArya7Ple0Ryc8KhdUjD3InyZiSRhF2V3Pc628/NJZZ0g",
-	"JnMnF3FnsSbTw6w822i3YPV9+ebV0d7z/eOTvaO9XY8ZC+txa73VarUegSlSME1gJwVGoQEYf8i1FhEj",
-	"/lDYsLhBigf7gWbhSGdqwIYou9DysgVfE+9a24oroAvF1k7YwlOz745fv1oR0qjWCOvH6A9GQxrwMevm",
-	"ULyN1pMtXwI2jdU3Wi3WFWMlIyyySxI+1GI/CliCpXBSXAD7eUEkUZWCOUjY08KsXh4cAKM2jmg9+VDq",
-	"FXvflTjCrW0/eHcmxo2yOcmmWZO2QRMs6TbbWHtyOX4ARXZbrRbDXVNELydcZ4RYZnUthC8Lu7TRZJQX",
-	"IQdVGNmyf8Bc5tpKD3RMomnFbPc7tPkphmuXR8bUaXu1LvwWuaI7zFLVzCoby4xSziYtKqNtQcubTwE+",
-	"bi6NM8jivBIXRaRrlhwjfLTWeby1YexHUnBG25asNPijq7pXYJA1L828vEIO/G4sXwyyA5hohuG7ednw",
-	"1bXOulfDqDz8HKVjrVN7/Bir4FDmwmVOPdY6azdstc6PTk8EUSfF4NJa/fxlbp8UcaJiOFDtxRc7xxge",
-	"yUUCTpaMc264qa4kIINW1CjDUHhRM1C1dXF4Rs73Gi4I5bJXNu4UYyXKQKViIlRNxBM2Wm0NDBevhgFV",
-	"dsV2U/4K4xBXkhp2JW460HBD5J85yMOYH/lOXfrWd9FA2y33wt61HnVXuKuGmJEYd9jw4i88BzM3trc1",
-	"Ni9RuahE6A472Nl/5bGd3YP9V1NZq0ZdV5pxu1Dy+9KlOodVn1eA9NZzkN7LmL0Ucd7yY3fvh72Xrw+h",
-	"68c1oda3SCqYv8jFU1vFjbVMbs0zNSpg19NOaeH0lz6GviCV1gP26gU2l/wH1gRFJf7Ago/B9Y0EeO/E",
-	"7MsGYFwbLz6ADR6w7riYqyoOA2J7K+cijXvjFXMngGXDh/Bb/AxshOEoHSot2PGbp+92nj17/ebVSWMb",
-	"aXR9Cdjl0ZD1RUpUMEOu9YVKI0r6OAq/xyzs85SHmQ2rsRK7XyKyjJJRSgpfRvFpnFFTysJqGJMJ2kPD",
-	"HfK5mb21mqhTSKdstFodxlkvFklkFiiW5zyxJOdufJlS7ELwM8+GrXDKqZKnHhPvh3GKhTwIz4ab+RJX",
-	"HQIAT7DFKNUIOWB2VyRKngLSL2+lsqg4xi2Qn+PaJxECGFlZ22pttNcezRR6k8LOLhFefMi1NsK0Sgou",
-	"LJomJ3bHjutnVgy3IeIX6fhcODlLjoTPaDnOUCJ4MMoyf7rqqDIgL4ny6f7pAY8To1+2VkC8gsTzGAhH",
-	"SLi0W5YhwXPBYBJvNuJdkMVI/Jop1hW+pBPmsWGqzo3fixwsmW2eaYSjcVKbDDjHgR1R6QyixBJHYkQ1",
-	"jGWbbaIc9iWnYhUS4WapYqhhcQPD3Pws4YtcCA69sNZqmftGhcFxCAQY74mY6AE8h6tj/e0sz7tESth0",
-	"z7ngCXCWQYf+vIa0yY7MWJN4EGcdp50R9EEDxxxZoczcjGmtBddQIQaXrK9GqS/rEDs2Kq8cAl5MqxwL",
-	"GeWC4wfYKc/MRvmUAp4pkvI6kszc6k4VAlJx3ZRMXsg9L3RLBdaBbcz+XHBt7TblzoXZKZlIEr303u9b",
-	"rLEkuw+gRpyB6LWpJhBkQBHZG2WjVHyCXCeRTidtmkx/1hfhmc4N2NwLqBrCA+3kj01tjzQVDY6GubTj",
-	"QCGpVSKAsDZUsheng5JGsOlmfWYRvIiW1dk2q3Y6IOkOGLcRoKum2NowDSv4N1otMr7J42mAnMxLBQp5",
-	"/k1fwi3tjxeVjygRJwTSXZjeC4uYyhHesQ093TbGA1B49s1JVh4nPxSO13yeDTQj0vi0ny2l591YsEYA",
-	"lQ3YnEEjRDPjKmLPUg9Oa5q2iwFPPWmPdowMM8Iq70buqratuUdQHZ2pIdQQAS0W4meavtyHwvGxZjYB",
-	"H2uCvuLmdVXoeZ03yUL8GSj2JsMBwq196ZClRcs5b7WKuB620droYEP2/KJiQYEdkY0CWVIRLIAY8Dg3",
-	"dh0lbuFeC1uKtLYTAYgv2faiGS0bo13tUO+6IuSF7Jerpg3yDeaq0qwsOG+vpnI1EsNEjSlkPiNBgkCy",
-	"wtWsruB7niRjYxcY86CE6B+oaJQIYNOOAKjXHRdIxPBb9A/BpY2VbLLvxTjH0+i+upCeM9fjFIE6PTVK",
-	"iyHOenAmxi9imQWNJtsZDleAVXBaDuZI7hZmfNst4Gm6loCnui0YiB5cj/ISN6dUKeO1UKe82OE9kgf2",
-	"Jx9vH0V0S8nZ4pszb3J+nrawkEuZdAt1yvKyVChILkTUL5CGyUoviwVmlwfW1cC9jsAN8qPoAvwZgMOg",
-	"mZPHjjN+GmMwK2KHqYpGwF/n5XElvFseV+rzc8HGIiu2OgJrZHJUmg14JDxf5r0jjVlyJsbGYuiNkqRD",
-	"6aEESUqp/SHIMFZPVcYzsWIuR5Icbru1G5lV6KFEA4QgF4XaiGD0yRzhhqt5p+Lt86ANnfTrAKBwpa8G",
-	"olzsQgVLixs3xVXDdbwbXw8502Aq/OwdwBPNlGqzMH9rpXKUGHF8Z8Kcyujs3Y+/rIet3rft0W/ONr8b",
-	"rPEnP2SHj/TL9OmG/OuLvcf9v9k63a3B9UZjGtfZ/n0EW3T+E6csP6kmOoJT3sfPN2ePfoI2wKPsYMlx",
-	"CvxRy7zNvfF6r6iMKLNTfMOQVsCdWqWRpprASNg2TNVAZTPSO8/UMKYyhURwTXGxuKgJWT1IeFckgeeU",
-	"FPa4uxA6a7BYUton/4Uvg0zlm9ppQMilWDU4AkZu0Gf5L23fGXggdpnpAi8rIAeoeQS43uzbWCSRdsU+",
-	"iNbHkOYwpq6ITfbKOMhhP59eWpxZoWuL00jbxoHBqh8bgDcSwVX+GC3544q5/HsxrlJfh7jmR/IIn3ll",
-	"3ZWv3H60oDL6XoxfCB6RZX4vlR280lqndr6OKfBEjbJDkYbEwuvVilsGl5GsnquIUlr8u4Zbupc9P6eD",
-	"+7DYVXoZdLwn4pc2T0EaQlIYy+dzsXENOUz3m8e5VhCD9heTBGug6yEPiG2KdF5brnrQsbxgXW8z7koY",
-	"FxBmUL3uhKPRPDR3c+WsDlcYjjiyk7xtgXfTZMR3LEBvWwYtjuS0m2wZVbgd9rPKE30d8eGc7lmFJIW2",
-	"SqUHG1+dMhasbqWGq6tVSQRXnIoMakCgswEU7SrZwGpl4/pra/RBeJQiBV45UlCWPPOsKF/egORBX6/o",
-	"Qn0vxl+bxXUHYcjFnc48ZGQ2w5kYL4XHDQuP58D+Ulxybtd6vuyAthuuDP6DjV18XP1gwx3TeRXfAsnq",
-	"OTb6CDronKH/5WGrE0jw9FQqzkW6zYajbhKHKFjiDEJ9XSEkfq77IgI67UQYK2T3aOfbExapC2nMPup9",
-	"gJhuKzPKdf1cA0Bk5/B7TQHJC1lAs1NNnEp9ySVmJ41z50C15dyyB3XcIDkU0dM6DLcRMa7timPeJtJw",
-	"J6IKZXSUM+4KlqXG0yRUC9rzhblDxhckF9qRY9t0CZglcEFIKUToRpdeOuRpA7ti70Zp4hzpZyoSwIQU",
-	"9kV41nDPDVmmVNOXRJ/eKTjq7PDN05f7xy/2dq1HXQpL+7JOPhl2ex0OV2gfsJTLUyKVMKJGRGYpsDU+",
-	"svI+Mztj5ZmSWaqSDpNqBfZKwHSMO8OX1DVqmwU/rmCjlRXqJ+P64sRhH1WLWUYgG1hhwd4JP4WChcCv",
-	"+aNWaz3Ufb62uQX/Fn4tgIatwX5v5ZWSYuWAZ2E/MJqG8El1lbLgYdBAHbLe2nChd2SWb8JTflyhhrkr",
-	"xy921ja3XInE8YudlbXNrXL7IHPCAOsaIooBSLfsa4IbvpaCdceZoKWDZ6+1tuxy0bOOzJdmAnSZZaFP",
-	"M2BXwCiLkBHpv/YWWPPM6dMeVF+ci5QneAedo1bzkbL6WqvVwHnaJ+/Geqh0bE59h/Es42Ef4zTOKBgN",
-	"zWREBLegxifwTmw8hfaQVc3blEIhDoo3h7s7J3tFfgPV6+X9xapQBLR+R9SH55oB/7tQyd70pDJowyJN",
-	"80QsHFKgQ5718zAzRs2vS9OMs8ZUaP5UG6WufKCLZl/3mTYVPPnUYgy94rmFVO/1njuZ+r38EnBTPtCM",
-	"RNc2U4M4A4h5pSBUUpRfV7vZaranpKrpngtnqnEfk5RbKFn9dJwJEAoL9b3rGYkHAu+qVqIKM5Gt6CwV",
-	"fFC2Fs1r5VmtU+vGksPkMyS5QDKWacYhShtcfbOgfTiFMJIdoH9AWacvWxw7yYWR/gEQtQTNmXtDyNHA",
-	"GD5wbe3ny2PzaiVNdPlpASpJjw34+xV+Kr5Zb2+ub7VaLY/Fg8EoM9YNCUFnBXmgsVngtFqztAMqxnBZ",
-	"yFaMJJe62yBjzSb7xq/96fd/9Gvz5PCCA3gp5GnWv/zsp0CKA+gw4JjEffNAo0Kc+Qrc/ohltgWtp2MZ",
-	"D8xrabnXEctMnAq0iY36rpj8FF0++9lDnhmTu9ap/VO/9lNr5Qlf6f38YWvjo1/7i1rVZpi0NKqDbtbK",
-	"QYumeW3pdOm41yatisvPn2FeJOpCpCsh14L1xfuFV6a4LtNWxY7qZDwUK6+H1Bdv2smUSsu411vwbNLV",
-	"VafTPHyttXVXcmnCBqMlXsqopYyakFElc7xiFZBDDAUWxOBRXq3gJwm3H6ySTIt/J/CDxeUZPsKc3Z//",
-	"cgX/s4r/qT7DS7G6FKtFsbqOIa6K2gYI9kKbjOGY1UtuMkQNwlGawvmWyh2tgmS8D7LqV7zZP35teeGt",
-	"66DMNtpb0woBoHoM9HtV3ITOP0VBNttbm4/XNsAo0I0iVqt9hdqBNFXp3Bz/IiOaPGkLaaGHn6xkfP/h",
-	"DNXy8fMWThq395Mi5zaKxDg7EjzM2CsOdMJdG1OaEzzv8yRbGaokDsfTg+TIGWsRAoBvtawkwSCWR5CO",
-	"1wGFcik9r1ndBW3xk3e4/yjZ5/ly7/1QMWQ7XMHxMdogDapCSCFIKFkw4O+/5XEySgUhaAI2xH/QFhsw",
-	"ngpf9vAi7VGdJQ65SF7v8oKBmTs0Km94jqCVj6I4Y4k6xSCtVr6sc8DksCCVTbph0/wUShYwBohcc+Jc",
-	"pEwLCJe7uCQByDSrEx+VxzZbvqQ18qiW3UxkXgXEc5EdyRc8yQ7xdd1vgPCtZfDyFZjbPQmuWibrbpoa",
-	"sq8uCvzUYcp1f4VfQJ9WSqgM7Q6tqicYzUvlE+813AM4fdnzvZPS6aggb/iSzsantoNFnXdJJCKoMBfI",
-	"tc5m6wpAwsLy3TmW8Nd+qL9YAOGxyK4tC8qWSBIjxmdOFSMaNhMgQVbvjl0lYsNjherGHpTvVVcwEtYH",
-	"rJKFyg/RXbmXpYe0Lp+r7JCAeNh0ujDuu8c13qnRsjjr5ifWCpXf/z/+8V/847/+f/7+//3nf/9f//s/",
-	"//M//MO//t///l/97Z//w//4D//HP/v7//n/NpeTW/AmTWqdWj/LhrqzuhqJ8+b70S+xNJs8VINLIJri",
-	"4FYpp7rqspx/RV7/Ny5pGNU6j4wikhHPlJEH0KYYVNPOcOgiCOTExrL4IaQeZxQlVdQgGeOBsCZmwfC2",
-	"k8D6tnkDGCMxyx2u8/X19bZ4EkZRtPX4ydaT1iOxLnq93hYPRavb7ba7va32ZrvF21G4ubkRra+trT/Z",
-	"XBePot7mo5olKW23Nh5vPtoqdiA/2vn2BIk9CjNqf36GUyunFkfFOuGxNJVvsdS2wkFfABo75FnYLwLc",
-	"cG9Px7QdUoiyOyYqzyzsP9AW2YMlRpdBVjyHWJErjmAfAMdyX2JgldAuwZCHZ/xUvOtz3QfsEGfY8afL",
-	"AewFCCEot3V1Ba4TDOuO4iTSHrjhRDKHxB1dHp6dpubteYzjwLH7m86ICC6BpTP3q8PdLcezfcqAR8KX",
-	"BXiapKYyFmPW6BRnGsW9HqO5UKUxzOV38bAYuaLeP9jugvEo0tDIHRFebJiMNAv6KjMaADr2Gu0QsG9Y",
-	"8MEngpboW3Mbv9b56U+//+PPHx1gC2etxQPtS3xSnBWoWfpcewQUy1xwm0Bp2rzgUA3HtjuPmwc8Eu+u",
-	"tLA3Nus8kr+Lh0P7YFxgZV5JjI3sJb507VY95/N7oCfeui8BroeL8kBDLTTeUSqmB0inD8GbbAIwYdlX",
-	"zsQQmvnQtJRkXI59gkHDS55Ad1EucwGQXCV4k5v17FN3SsRmS2VXIW/1Pwt8nYO2DgGHcskQvJc4qQov",
-	"qiwUqtJEFSMirXpTKaQvCvEDK3YLyaIltmXRvNQVk6Dwwpb5z8+Q/7zH+c1r5xdvPwL02ZJQ0/JJTjG6",
-	"1E/BWLW2ziVz1dZ8OYY6uE0VIydaT2hj5YXtHRbYVE3A6jzP2xRyOZhpUb2eSEW0jUYgMcnl5iaxxlSF",
-	"pDDxw8JE8NSYboU8UOCc2cDzZVAYc+CxoOxrmk/Q/HkKqgTh7QuWhPmyqhi1wEmwaD3YG7DWZ9TeTy3J",
-	"fgBd+ItWyZNKtR9H11Qj7So18pUU99t96aLjVyxZxf2/rNpfBt2vQZoCe6dSLk8JIhjBZbzr6cW0b+Os",
-	"H6X8Ql8qm9Lluqmc/VgywdMkFmm5wACos7BaCtxID3182yi/wHAi1YW1R7D2q6peodFkz2zd/0hKkPOA",
-	"sDKjlb6kexn5PlDnSOocZzb6gUGMVEF70MAuQ1AS9A2qvXprOcoy9YOrCLxw6zKjsqzJACMh1eUV8SWz",
-	"071Qo8Ssw8AsCttoPWF1e/cS7wvR62eKnSqIidg2A91RnGQrsaQrscYJSxirh4xBk0t1cNj8FXzzOAPG",
-	"GDtCRLga/5g5jFde8WRerg2SGAc+v3HOcwYLgSLDkqDlC+eZ+xq9Zt6ijZ/UzT7OUmhGrHlP4OsoKFFX",
-	"QI3vIADHOGCQ4WBOsFfXSuP7/sQaq6+GVM2ruX3iAvBXUV1Wity51sLXN09pXRYrXykx2JUBha0n0wCF",
-	"bsdQ60snwVyqxS4r1CbjRjICychSK51uC1v4ikTFxOOgkLkg8i7Jo+YXrd7NMXMUaE4BFNTtouA+/HgV",
-	"dOCcdEGT7QwUxYWnGgBGCJtdEFjRgo35AyuAAkoPkJvky1iGySgSxT76COihRvv7EXYq8LAPq5HsxXcK",
-	"DqGHN/XlT6UEIoQg8j9/JgyqORk8lhoj2kDXWdDb3THTYsBlFodWvZXC2I0mg8a3xYF0XAF1jB4lPoi2",
-	"HKwttYpfASJSyhJgBTAgD+pBn2t004IGzjTOXMkmTBSywKSSA5JddgCo5WF9Jr4hb5Kzt/snL3aPdt6+",
-	"KlW6O3gAq9tfWitPGl8XvFBWMWBxbobYIzWOzeALxhMDD7BoQcEnjSbaIlLRLeHmffMGCwtg7ghZYge5",
-	"pPC/7pN5ZMzE3OKB6YDhk/Pu8eEQy7sLIwB7w5im6UjkXX1xICAvuKywhLoiuxAVK2uGXhfvw2Sk43PR",
-	"cGO19zNLa58N797ajlxS+syzbfpjDXkgtwJ+rYML4DE/T52XPrUrnX/oS782+QrNt3/6/R8/BgBDHUlM",
-	"wBXDBVetUS/w6IbK7CxI/g3EQKVjjxE9hRUEsPMryWzNF0cSZ3tXUJn8BzOKpPE0lPMwl2q4pwNnbquI",
-	"2wqCUsVe8WikI6nRQZrwAPLCb9zy0ljoF1w7cgYRNS7Xe7emTLV8Bm6ugKlqzhKz4Jgcs3OoF8TiKz4Q",
-	"Dc/K1zwNzB0VwwONonhygu2pE8yl+sIwKMzWX6WmfZc02ydCiuAXUtEpMqaysw9OJnZGUcG5as9znoym",
-	"4pImJInD7TghVUDyTGJ78lACfLAAbuWjZw2U0jT+Cvy4b4qJUH/Uaq1tWeviG7I28VN7EL9xJxY/L+9a",
-	"wCa18LBoIaIHmtGCNq67KPcSelV4UxYNPOdF3Soo6hIGaoFdcQXHE6cKimWWu/C2LyBkbv5PIJLDClPF",
-	"zDvBOg8AVFzfM/y1pIKwZZFR+ZW1RWTnLOKFmKWfQcjsOjojQRTefts6oMYKnehjjPdFume8CHsAYN0b",
-	"Z98d0018CYYf42nYNyNXPXc3aEyktcj0dhGb5LoLJEqdsVjqOBKQN0UoAYYXwXDuJqrLgJ8ZNlWfg6+M",
-	"7F8XaZxlQjbZjtNthQCqjYv1CxZVDk2OpS+NrYpnxSuE1oKSxxOQ00ROUjxRlFW4sMkAfQRIH1/++OY3",
-	"B+/QFHx3sPPju6d/fbJ3zOqW6LrderT+aKOd1w0iTWJ7Hc+ODd7FGuA71l8yKx/4kqMyglYvQ55m5Uhe",
-	"ZzKSB+1mqG0dBvWAcmxK0gzhXC5dxrj25YVIEhD2YzYY6YwNIM9Nb9QRm4Vm5kUg0WCUZLEZoKXEqsiq",
-	"fSHcTDMDh26eq2apV6yqu1rUDZfirhroLXHSvxqc9M0jnhdp911UMsu+EV9qjBSF0nWrnoumw6xG4GcF",
-	"s0Sll8NseTypXjhxrCswfCLVRaPcGxvcWV9iPhLCbdju+zKypKjb02J1pHN+qWyYn4omO8SnEwjmUpjL",
-	"ptqs9u6OcDiFW0zk3K7SEYLtFMKOi8JWaMTX1rCEY/ia+kVUSOjFJSARodOe/kja+n4k5JYgkvvY+oHc",
-	"q08RobRjp4vQYwvg132egnzAxI9m9Vaz2W61Gi7pkMs24wOx3AXadiL4TIghbKWeSn15kSMNnPBtsiMe",
-	"21bdeDliICj5ZF0vdOyarMWGfKSxHZBNWtl0j4VRxPL0zqUj1LPjGTuiNV4KyEsCcvPK8tEu5v0GMCzl",
-	"5X0G3VWIywc6L3d3JtWCMtSKmXl2aCE15OzQziWMm87UkBK5KAUxbGN7YIAhmo5AbgJfjoPMFZIIiFAz",
-	"P79kSELyfuKZlPclUVnMRjtw3oT9mUt0YpV3cD5gc7fWLOuaOcBZ6HLINd6tELaz+ipt1KWk++qrj+3+",
-	"vZaJh5/pVT4cLgggeo3ubCVMdiLFXQEkQogCXfdMRdj/cBYwxlwUUEKngDpii4COtn1Jj9JMjTJjDBYu",
-	"L4hzY7Xqs3g4FBHGpiXhYXqjJBnDZSIyt3BTHPCxL7vC2bUE5wXpFfRUGooCEqaMVrE/ObcQp0uwFfsQ",
-	"wq34snJNJpErsUWspGciYoUxYGvmCmgR3MeXsWZdkRDd08ToHmg2iOXxaIi92Ao/REFNSEG3zCFP03Fe",
-	"eP4mTQKPBTr+Hb3EAGORruPHzuH3rI5fZCoV5nocqpLClxec4GGNbbb/+vjSY/LfKJmMm2wWPseX0wE6",
-	"hcVyn38McIY3AbphlZgbXyLohtWlYmaYUA0NaAYoYLfVGahXGXarssR2lGwy+47LkBDbAx5BQTww3tAV",
-	"oAV1vv3EuZAZ6440y0SSaGTVA4h6LNl6i2kRKhnBgy5UqrMGFG/3C2zTUNSUN6xRqZv+RZyFfRoo3XHN",
-	"3nAqiGhnOLw/KKKiaKItCksMAoAPhyUYSnsRhI251cKVVetrNcgXYGXVWnvj0cbj9a2NR/Oqdu8JXiVf",
-	"qgLsMVcV8xArhWM4FaxyZ0iUy2/xm/a1ECdwdBJ1WuvU/uP//+/+/G/+hz//7f/5n/6Xf/uPf/h3//i/",
-	"/kvvP/6Hf/nn//5flJJXv//f/uGf/X9XTltZVU65q+FZKX+1QnNbWWvy4VnNm7fWtElt4mhdRJtbrVBs",
-	"PBZbkQi77a3N8FF3o/u4zZ90e0/a0ZMwerTWW38UbUbrT6L2Gu+2u082hVgLe+Gj1pZLHFm6WpcoeoYr",
-	"5v5+hWcIAV43CjBxcuYaCJNcnyyhJdeCluRIwMUQJUXDdEHOOGscONK4oiwnArksFrpjv48j/HgqlZwv",
-	"rWiA174whVye2P0cJHJLDrfb4XC7thyfjmpob5ZQDXct7+Oo1mmvgW1RZeFbTMHNYA9uQYVcAh9Yf8CO",
-	"aCEd87mJ3HJpsTiVm5V1y2jKrXK5nedSfFFldVUcpGvpNhMIWXxCCRFZdMKlEJEmlB5aqjuH33uTmEa2",
-	"AKSRiNn52JfG/S462plS6IvT0/JvoHoGgthSYSsAgChWSRZCPuDdHaxxoHTmGmrAZQVoJWhxh7AwdsR1",
-	"AZY5TJJdESXpsTZ7Hj8FsKQvF0JLskXBkpVdYOsIbJ3XBRaY7X159T6w8H05dkEsZuykBOL05aeiONkM",
-	"ECf28l8IxVm54rbaDroM6OlAz51iZcivD+qZT/9+gD2XBtXXaVDdhmm0OOaThrQEfX7xoM9CzCBvUruo",
-	"HfbJ4E8bwfwc6M88+VIN//Qlr0gX3Tr+s5DfuyIA9BM0768A4bR2XxGgi8tfuzWWoKb7DAKVnyJMbxoG",
-	"6vLfd4QDzWFN3VF4JjKWjoCHy5eICXBTsYm/MvrpMoiU3TyG9BoS9lgU4s1LGOmXDyNdCt2vCklakrnX",
-	"gZBeEsRXwZLaLXIVMCmrW7l9Sn2fMGHmyyrMqNuEXXUO4jVOtcdiI8DG00Gjk0arLz8navQaYtfO6yu1",
-	"bJey7deFHb2OZZgHyj7YNvofZ+bpdw6/xyPGJnCDHpzPiAXIDc9hr1M/eht3w68KASj8vsmHZ5jt8GUJ",
-	"dmitOLeR8j7FZcMOka2EU8iJHHgGmYUuADBzmsR6gba2EC6Axigot+wgNIASMc7OrWhiYSoiIbOYJ5pG",
-	"XRn5Xyzw7wFSdWrY35cLxP3PxBjWxgnEQjgjzqwUzpFdYI1nQkPvmUIPnoJdvo1MhmMlBXZFj7OcckO8",
-	"j3XG6hutjUZB9D7QmGLxJdK+o1qAkbijwAZ8bMYCTV8i2/GFSPnmd4sByGZQ6pXgOvQYpadSFjwMGij1",
-	"11sbzrznlj9ihQWTDSoCi3Cb0Zw/U7TjODRMsvsDbvhaCpg48Q3Cs9daW9RcvtQ9O2D1VOjRANrduE0G",
-	"8Ez8MbwybM/tS1bu0I2qrL0FV5NONDtemyXkCd5BT7bioRbjrRaSELvx7MZ6qHRsjnaH8SzjYX8A7Sas",
-	"HPjGvgP7Qd7owbyuV4rpUdifgEDPw9O6JN6GuR7J7Kb27tmBIP19TfJ4l/tiXE/yTW83dClhUcH5b9/O",
-	"os03+Nm7n3ZW/oav/K618uTdzx/Wva32R/egn9orT36GJuwfWt6Tj75vHny9nkBPx5nAlvFfWAMhPDc7",
-	"h99PdFzZCUMxpIM8o30MyMAFm8fAtVWtY7w7bVlUkAUVT7qicFi2SbqdNklFdfR19kpaa23d1Tmf0Nl5",
-	"JcvyzH/dZ75kjlVMHN4Os/NMdUaKHD9JuP1glWRE/DtahsXlAz4ClOxfruB/VvE/1WdyKaaWLd1+1S3d",
-	"7mtUe+taHR7aW9M6POSc9egBlt2/QptbVrd4H6J+vK22DieLjmhyJy8kZR9+shD1/YczROfHz1pH88G4",
-	"PZ8U2stb/EljmkwL6aViqNIMi0FWsYHy9LQCRsq2Gdds9bzVbCO+Jly1bQLpbu908XYYygj5QCTPjDDH",
-	"NoDNy7Wg1K75pTjl4fgI7rSLA7pqFnCxDVx+ID4KH3u9jF8m3merw4THE2OwmuH195VKYfLYPFMjmYno",
-	"PpeXXTMld1/K0lxfcNyfuGlZ3W1Rj4r/iU6lMb0hZvn00Im7ufNjj/CnnCA7qDs5Q7Zv9vIU/YpOkd2l",
-	"n3CORnld7hwCEiJ95gObxemptPwYVjc3XzF3Z8e737M1yG5QU6WGN3GYfJkHEuFCYmmoBzimfdlTgVcg",
-	"tDh6af6M9c45jxOwmr1yRyNniDUqGQ9KB6ZQj3w5WF1FLYAiy7jW34vxtXt37JbuAvHYxXqHlFprXO/Z",
-	"2OWxkDWHx1c9bMjDM34qXnDdr13t7ififTb9vgnviuRG74g7742MfxlhD5mbu3Wsn6nBkMvJbiYkALtK",
-	"JYKbRbzNrP30TTvF7Mezw2LZU8sy+YUlKa0ayrXriNGFbfJ5JgqWf1H3GUsTg/ngAhuKI6ipB3j3gOWS",
-	"5XgUhkJEImowlfqSKJQIrsPq+YXf8jgRUWPbpVsDOKCBuRbHTqx4EJ99oJm6kI5CFJgYgMEI2rSR0mek",
-	"/dlQpPkgaeTaY1SUIrQHFWOjVGAalf6APHOfJxnWprkbaCHY871Sdwpz1cpQJXE4hmw2DJ04puwE89R3",
-	"n58j4RWHyLBZQyxmy0e+A+pHs+D198Es/fFJ/lEhrsCHw3fnl0jo8c2/G4FEexebBz/utTfExmYvFIK3",
-	"tx5xYOG3U3x3JsxOjs7e/fjLetjqfdse/eZs87vBGn/yQ3b4SL9Mn27Iv77Ye9z/m63T3ZpHMrhTO18z",
-	"ei8V57Ea6Xfw6TuVviuP6rxdDFFUbLHFgxZ2+Zbe3q/d29OSn4l3IdfiEwXqgl5fSaTmjdvQXCQJQ5Jv",
-	"24qDovyaEA3zBMN13b5iyPEOhcDVD/DS1Vy6mp9wiNHWehcu5HJe2NK+wLmWAePhL6MYc6DgZ9ZTwcNs",
-	"BYsWV3If9BEo+YRnIm2w0BggTV8ei0SEGeFb8aFdYw7gYzI1dL1diUjhP7N3fb9t+kD8X7Hy8v1WYi39",
-	"kZQmT3tbpG6Ksu6tGzVgglViIwyTNqn/+2Sfz5gAm9qme9pjS3wc2D7fHXefDz563NalqzlzsMQ0UbJs",
-	"G3YvvmxvAyJrpNq1MVRcUFV0RLKlwQfVFsdm4dEA2facAOoDt7cO8C/jeU6sMOALNf5g4vwi1G8rNrRJ",
-	"i1V3a8B+BI0BgbDSv/hPnazuxYGC+qqbbbydvuTzZJo5U7aYrhU/eVVxsdPCgLc1Bk8xrqFozns+5JIk",
-	"/+s3JBHUy3c3Ah/ZlAkd4GfOBcTxJz0uVs/Te2Q/fIRIknFlJBBaVcEALxHKM3nKpmrZ8FW8Ik1gjPIR",
-	"8wQjGL/olzt+TzqgX16R89MQTjWlV7zxM5/BWer7g8dNPAyfp7fsDvbHAVvrSm88/YeF2hwJUU4nnshf",
-	"9y9OGAyVh/jj91pPqfS6vMhQF4eyyzMbqBHb4gzoILI2iLoy7zrqplQbuCLH0XK9E7JmrivELeAUUy76",
-	"3+pkSiuu4vQtkzOeL2YNFRe5nI7aXsiKpo+Ut6RFUzHFXCnuWK5iNI0ddoaKh9Rp/TjR3zPLWURDSufs",
-	"ki6SRX6RRHRBw/Q8uUgvsys2zxfh9Xl0cXNJr5J5usiuWZTfhNS77kk8JDUzJOVx3Qo8S9zLtnqNnDSz",
-	"5ewbzsTwXEH00mc7uv+ybX8l2/ZnT9LIrL/jsdufBorMoqbUgdlPdg97+si0zX3Qa8LtsuXZWSlTWhZS",
-	"NcsojACDzt5zYEnBabAtHyogKa2atKDwVePdnvKSaDWNWcfjsm2KCXxj8EG0y1hVCgnveY2V9j0pVaVG",
-	"pHzuGlAUGG+Q6Y30elTUhB7O0VEOs8sTIEfvvDZY1w2BohcudgDi9eHubuON5fuxoR+Jab/hqoHbQrsP",
-	"4ryZFhx9IJnkJBNZTx507oxINetIyIbn1nT7r8+sm+EYrG6hWVYzpVgGRTkGaOe0X5k/MvrTABIFJnEE",
-	"+d/XxZZ8jE+F2xF+RPN+s7Y0IuNRDX5s0wFN4MD19VlhsegVYbY2yNPD7acpj2EvuxkhrWK1/xT68uzp",
-	"69OvAAAA//8=",
+	"7L3bchs5mjD4KgjuRFiqTlE86KzomKYl2lbZOpQo2dXT9JhgJkiilASyEkjJrBpv1M3e7PX/AHuzdbsX",
+	"e7HvUxF/7D7GBj4AeSCRPEm2emaqo6MskpnAB+DDdz78WvH5OOKMMCkqR79WIhzjMZEkhk+tKHpLJm8I",
+	"DkisPgdE+DGNJOWsclS5GRGEo+iFQHdk4qEBj5GgQ0YCFJOfEyKkQJyhmCeSCPRA5YgnEmGGejiKzoIe",
+	"+jkh8QSlM1YrXoWqcUd6Pq/C8JhUjio/brWiaOstmVS8ivBHZIwVLP8Sk0HlqPK/bGcL2Na/im0Nd+XL",
+	"F88s4Qc11YIVoI0evvv0x2+/9zYVKOQzHkehmh/ffQrImH/yR1haGAH2DERYUcWrqIXTmASVIxknZD1w",
+	"LzjzySysLXSPw4QgRu5JjGKSCBLArlKGdtGYMrXNC/ZQD50Ha4w/vyNsKEeVo70drzKmzH488CpyEql3",
+	"hYwpG1rwbuiYCInH0SyIt4x+RmMahlQQn7NAID5AckSm0GIBkNkEeUAjLCWJ1Vv//o/a1uHHX+tefe/L",
+	"v1RcUL4MuX9HgltB4rPAfeqJIDGSHPXVo4jHKGHwZ/Hk1VOfarVGyan3C/Ose/rmdQB8Isk1ZkPH8V8y",
+	"gvoTSVCsfvdQT30Qf+0mtVrTH9BYSPiTbOlvQmy/6M15tqdWbn41L4pkMKCfUQhYYEYobop+vLZVrzWa",
+	"ZSepF1GCaI3dPdepnZIo5JMxYbLs0IL0iRcC0aAAVtNAEmE5yuCg849lwOMxluo5Jvd2KoD/dJyMK0f1",
+	"FELKJBmS2IB4T33iAq+FhMT9kCAaWKQP4GEPPYyoP0JRiH0iEJWIMkEDonaeJxL+JNgfoZiEBAvyQqCY",
+	"hyFPZLXLPhiiSaWHOAsn9iH9DAnUCAqL67UaikjsEyYRjgnigwGJSVDtssLJHQzqO2Rnd+ATgut7+7gE",
+	"rQO7ypLzqzcOCpSi7jxN/sBCjoMLGHN6u17RkCA1HXCNE84kYXLrlIqIC6qeUbskCU43kzOChvSeMIQl",
+	"fAFojJJIzVEtWQj8U4qEu4sXocB8g8VodgGdN62txu6eBW9AQ3VycDU8FPIHEm/5WBA0Ip+Lt+dw0PB3",
+	"SD3Y7zfxrr9HDgY1XO83/GawQ3YHe7X9+kHjsIl3+rv+XrBPDgaHuNav+42gSXYGu3iv4sTzkQJyHqZP",
+	"kU+8Nfj4695OCf08G1xwRs6x9B0rb9/goYBF+yFVCDfiYSCOEUZj9QLaUCTlu94mGhIpULO2U0ruzwaK",
+	"IZEtPVEZstUaO04YxycjLG8mESnh7R9GRI5IjHoSx0MilcBBBcKa8m90zi5ev2tvqluI0TDmSYQ2Xl9f",
+	"3l5N8X79XAl++QaCtUm/XYJZUZsFivm5iH84QWMiBB4SgfyYYEkCdRN4jPpkwGOC5IgKJOmYHKFeo9bY",
+	"26rtbDX2bxrNo93Do93DHtqI1XWiTB1dlwkS35P4hX4F/cIZgb24fnWCms3m4TTlcIxYsifErGHZLTgb",
+	"q8df0VAaGns2fq2O4yy4UhjuILRwWrMMoALff6rV6u4rMtSjrn1WBioD41syeeBxcJ0ONcOvyGcgzYLg",
+	"2B8Bmds4GVFGBJD+d1hS5iFFI7YoE4QpsndPprBvRMKQl2z0nYZg7noK96i2mN6djc81kpXtvuLCBg9f",
+	"CKSRaOYg1JWtrMOO521/CpgFVAznXP7ihQEira7HJCJFUG/aP96U7O9YT7A0IhuADHgdiWO5+mXGA6nk",
+	"UvddrtWO4P+L77KHWoLi7c4Is+EIU9SfoIAMcBLKZW+5natkc0S6vEfc8xtDmMtRjQMFVxQb7nuBbCsO",
+	"lJECN/Welt+L2GgZw1NI7mdj/aGEaDF0dp6twwlkCdlKnky5+J5Tdq01sGsyxvGdi7gyLrVMlt9e/sBI",
+	"jDALEA7GlIki/P/v//i//7//6//5n//7//E//7f/swRdYj1fmSimSNMsMTIkdhnSWl1II8tp4uzEl5G4",
+	"IQyzuagp4YkXArFkTGLqTx9rvfEtFJIr7NIV1bcKrj6JPeTzhCkCM4j5GNXKdirCU/qaoReVo5pXgKqp",
+	"LtMYfzZQ1dT/cmDW3GCGWKpBzPV3k0SgepF5shRO8/vSdMdOXYAj5RoZFrcuTq8vz04XT7vePSyCkYhR",
+	"K4rmoZe2SpXhlhO1FtugVsauRIzmARklYgQEzUNYoKvLzg3axhHdVt9vC8ICFBOZxIwEiMoi0Tg4KKV4",
+	"Ecy6ijYDxqCDEmVGLeI9YQGPyxdyD79rpSYmAWGS4lCAKm2oSw5Rri46bsD1KOujSAoowH2tVf0yWwiO",
+	"InRPYkE5UxQ6Rv2EBaCEPgshMtB2JJaJWHzNBTxXLZcuZCKWvuKFuQGaDv2ljCwK+gupohb8i3Cf3xOw",
+	"nlAjzQYKkxVfSO2sAzC0bmBxB3yxW8ECjTGbqAcnPAGrRLeyeQzYg5l4ACbfU+P3kMATgR5GWKIHbGfw",
+	"gJOqp5liZIrygmYq7oxB11wW586ohTnJdMNJp+cfWof7FIdGJihDNGO0tfccBcSnYxwifcWmJf+ySx2n",
+	"k6x7PaaBhQUk/ZYPDG4emRJJfwvrx8ppavObXBMtVzyK9tdq9W8HaYfE99QnKwKMNhiXiEqhfnlLJpvL",
+	"reDpGVhhEXNRRD9SWAUwtZAKJTz1J+h123A3HEVi+1cA9su2ebEoEu982zNagubCg0JrjIb8kmOEwxA9",
+	"jAhDfEylJMET0eM8WJUvCtCYiIgzQcCp+BIH5harT762/ao/cRSF1McK8O2fhII+J6CpJwO9t14lwBJX",
+	"jv7xa2VASRhUjipkjGmoNkyr1Up9T4REfYIwuschDRDZUo8gHAQxEaLy5WP+YUOdUJ8HEzTCAmGGSBzz",
+	"+AjByEdowXCe3aOjSr3yZdmNaqsp2uyehBwMB1+8GX0s9Y5alRdApOooAZBj1FOb0QNEFcYWTcJAICwR",
+	"sIaqgueEs0FI/TV3/NDuOEvCML9vRgA54QFBTUQ+Aww4jAkOJsAtM6n6q+yP5k+CJ7FPpqaHZb/icZ8G",
+	"AWHrrbtZtm61zWfnlmqo4wiowP1QqVnc2G9wFH01tEjkSMmoPpZKnOgnUunt6jrzBxIo1TjgAARswhlT",
+	"sjIOYdh1NmI3u3LTG0HN2Pq2oA17kWiA9gZ1v4EPyW5/P9jxm/XNr4kExhI5wDQkgRbFDJDIx3FMiUAY",
+	"5YCTHP2ccElggy64fMUTFqyHJDtle6MkdHUsAxj7Ky3+giORgPdQ3wJPezQg6ML4NQAbKRMSM5+ggBMB",
+	"YMGWoY0fb384/9RpX78/O2l3Nu1+nKlVjgmTJFgPY+rlV4cKAx7VgNBsLjQh8qvSCjuv/qmvOLu5PP2E",
+	"hlLND1twhSchx8EN5+9wPCRrYUZ9LvkY0BAgCdX4imRghuq1nYPd/b1aTTsSv+ZOaMcp6I2GofB7ojlM",
+	"SMdU78IN5+eYTQy3FmvtQqOUeUjOjSIlJRlHUhyjmMh4oqSUvRoyISRfaxOusTRLVQRDT2yt79Z4hvjA",
+	"gqGAulYPbbUGJlZJuzNhV3K/OFzFZgTJ0QPWql22hhmpTkF6y3AiRzymv5A1iVLp9RtTISgbqoM3EgSS",
+	"/I6wr4lrMAEy0WFYJjEgvoHES+HgMSKfIyUZA/LdMpFEEY8lCc5JQDE4V9a6h7vL3ENgoAzRsTGEfq3N",
+	"gJsNliU1Ix8gDG4plKOLI8yCUKkUX9KpdTSe1mHbIOsWjJdgoP+b+Vz1+biSMwaksnE++KEY69WcMZx5",
+	"djYbv5FN1tZ/oY5MAsqLA0/FkNXLx73CQrjN+y2JQoKFRAfIH+EY+5LEwtOWEWx/44ygkEhp/BLqY0CH",
+	"VKINf0T8O62yyVQyOEY7tZp2Jz1QMe1mFU0/JgDR3NUclK/mmocOg9N56+xC4RZYhvSDitBLFJOh0itj",
+	"ou1AWj3TYgvAqBEkZ7dAMQ+NksmUPvgPGLviVVqn5/Dvaft9+93lVfu64lXen7U/tK8rH8vBNbqZOlYz",
+	"XPui9fJdWwnqp2cd/afz/WBMGXjCSz3zSmuWqVEAHEZUyBhLHgskCDHWrSjmEYkl1Tqh8YK2ZEENDrAk",
+	"W1J7GWdACagQPLy3L80Ef7DMhQXGt/T5Y6ToAMSp4L4gTG6C0I5RSO/NC9X8/clDod5Ucr7V3WegslEG",
+	"GWnPfhsTxVRO1AFMa/tFa53DiWJ1ccewcPmdU37JGxv+kYuAMIFR9s0iaF7uNDIc4P2fiC+LOGC9TzgM",
+	"Lwegj8+1b+MhOScSV754v04ff0bTqSRjsTBgNkPDLymEOI7xZGbRdujZlXycWUtKu5deU0btZ9akWc6y",
+	"64CtnIYdhpgDuHY6l7mbLelY5z7ieyxxfBuHjvivcSQn2mykTeSCwAAzeLnOnSYhkQtutF0W3Gn9/Pwb",
+	"bV5Y/04z6t8xZxjj0nvBWUgZKQ9SkzYkGYxPeSb3gfQ73L8jEvFISVEMKZE5VecYf8hN2Oc8JJipGROx",
+	"HFFI4wvSVXq508+fYrqKUqKg8fF5qYK5E09AFrLVPA9dyO3mKoQhipwEAUeRDVbV4kYV8jA6RIk+vdQl",
+	"Ze3ZL1BPwE9vyaQH0ghlaKBuGcQh29Aj7e9SA2feXxxF4hip6zB5GJGYIBIKJd+SCYwz1o6uDR3AuwMz",
+	"hxj+zMS9LgNxr/fdd99910N9Ih8IYZs6XmmKUunciSUzLLxKuubZXdrbQSPyGVsHVwaNXbtngSeffRJJ",
+	"ffF/SoREYxyQ6TjfJlbQ+42g/mTUMQftPFKk6IYijxAwPRXwBoHpY65WJ42NcmYiGizn5/FQ71cafNHY",
+	"0zMukZ7arcxR8sdvvzu8PzOejnJ5J4P9VMF9opNwZmC2iOuGfMCTOMVtz6Av4nFAYnR27qGr284bD706",
+	"e9f20O3VaeumDb6QpaiOQigYeJboeJUkClY75qmbTnPiWn5ZnkX8PEbndqFIuDMonLQ7ir49hYuiFana",
+	"GYsS2MWpyeZdilcxUeTuszxWjFPvgme9XeiOkMhEsidxTJhEubcBp7uVbgX5IcGKBsjFNymnO+7WGy5R",
+	"Yi5Sr6JIT+0dDFxyuIY+zk3egyAHLNLcPKM9q7sRJWLkaTuJ2hO9iyatb26iXC5KB999+kdr69/w1i+1",
+	"rcNPH39tent1V7wOwPt8AkT0aH0ieiZFIorWEBTKGGELDWIiRuEExVzq6GT7sGd5YfVZOHER3xZlziz6",
+	"vZz3rcquXFTbQaBLLqj+9TmQxsC1KtpodufMUbQ+UT5AGKTO44IkWRSgDB82UiSYxpQk5VRJCQMHa+F0",
+	"CgpbTvmZOsSdZWWOFFA3vbwjE1hXFG0Zh2Nq0RaZ49fswDFaKE8WsXnfrxMlMR7WcH+OhGPt4HNjpXKP",
+	"OnEzP5aXbm1+A0pRFV58Hlw1UtY6yPqOiq9zwR4tI660mltgvicj4t+VsPRUITM2H8uvwSyuTcwmaiMN",
+	"FIkJimIilAAEyh0oESMs9GRgwI4T4jDajjAbkpAPnWbJwCSAOo1IJi4E5tNAta7evhAI9wUPE0nQ7fW7",
+	"gsEmianrTgx47BMN55w8bwjeMftg0uWGHLxg7BgNsFJPZ9cM37ttK+lzuYXnfhYj3NjdW37RJpfUlTe6",
+	"fNqmp2NDl54U4l8p0/6owlbPIY+Sx8R5nhCDoX7V4awbOHzAE00Tzy47x/lYIBNxlldRN5c56lys0aLr",
+	"9j73aPbmhduAPnX/srMtYlcJPcxdyOegiXl6sBolMXs0q1DpKMylpbj5RGAdK8c8unHjpBQe6uniBX0s",
+	"iK5ZAAaI+/q2vvViW6kvYhtHd9v6SS2cmTIIBjNNBYQcounfqzi66xkbc1rGBBQiB94utCZPkawy4WWJ",
+	"6zimrGNd5O+Lt2PGt1QCVm60NMVl6UwWrxIl/ZCK0RyLPdWGejDwpU/bvRyB710a2/kDFuvb6E3NhCtd",
+	"BGFhxkDx6Tk0+2aaSpfiwTSIjyfdN25i7YQAbZxddjaddHzx0YvUHbxCmkWRHax6C74RNbeKGHg4cklc",
+	"+emLQ+YpWvGyll84L4uQnsJDL83Y0PhVJG+5LSza6/L3qoTxmPmfg+lY1rEWw3lO404K+GNtPLm1POMB",
+	"rGHxMW/eQvSfI2AlCSWNcCyVwDYuunVyzBRH0XZWeeXpxIc0malSNIbWdZLpLCulYTnZPEZ2W/LSp5dm",
+	"dBnZtEAy+5RhSHxYrGgYSEFLcOkIc5hzEdwzJiSGYj6GDAnUJyF/UIwxr7hs5ECwhhNQ6jaPEZZozIVE",
+	"ObI2zQqKebsNnbhbzN2tP5VYMMuM0/2ClOup+MiRLllkCiYJW70IVmgKHiHOfJIJEPMXV1+Ukby8JjOF",
+	"RGeXHQ9xeBSHebRyCIKFBPedg6/JA10JrVrFFyP+wJDkoAcLXaPPWJxQvVqvQj74I9wOK7FWJydLAspP",
+	"MlI+pbzenp5dHqMgibEpCmXjcWcJj30IcvxnD19H9OaFrfJsKyfKJBpbZo51le1KgNOnkLo2JFe7zqGb",
+	"PXVYTkmMja8IUoxMfbs0OqVUPP8aITNPH8CyYLu/OSfPH/UKbDz32rMJUwXQHyVNTa3mOQ9hVXnqJWTc",
+	"5wwpMyUByRgzSf2UHJ+3vr+8rp6fXVxeV69aNydvTFQzy5hKFJMty/Q2evVqo1rb6hOJq/XepofUAnBM",
+	"gi7rT9Lht+zwUUx8EhDmk2PIZwnQmEisVoA2en+ByqZpqLvvk0jOlghULKE+yxNyyuxG7T/+Ud86/KgL",
+	"L9S8gy+b3W516W83ttQH7Qve+viXjW63Wvhi87vNf3XqyCc4DEsZxUnr3btPwC3ARw0f35+dti9njdY4",
+	"DDVZWamiobcCf0m16Vm+rGZ/YfJvi9z47OL92U371EOtk5P2Ffx13f6+fQJ/nbQuTtrv3qk/2xen6p/z",
+	"s06nfTrFvZuN1diR2YsUZBeBPMGR9Ed4lhf5+oeysgE6yQ6KgPSxf6cRPXP2FV1fe/3aoOnXyNbBoIa3",
+	"dvzd3a1DvNvcagzqg73Bvn8YNJxBVDpbo2SnATyEBcLo6uI1gmtg3ArZzOrbIxhmO2LD4z4WZG/Ho+9f",
+	"Xl4/1N6+HvJWq9W66NyO2rfDVqv1Rv2nxU9af1f/1vd+2gnVH9XqlLHePWxl8YHYPbVrm3Mk35xUWlRY",
+	"gUSmBQ5zqQZpSUWo2OVMMziBypJFK/U0cdW62gthietxlkjEiEBDItFObWX51s59Qz7LJcrWehUl514l",
+	"YqSr114TpfE5jeqf7rO1zN3lbH4lrcGnTwmjPyfkEw1WezsrmPvpbnFoRlaA1yjnIe6TcLUZo5jcU56I",
+	"T6tNXTIIAPCJx5/W3j8xk+mSrbKT+D4hATi+s29fQQ6xAy2nsb64QOdFtbhhbH5l2PGf65Dn74MdcN5+",
+	"vCND7E8W3pj361+YW9jKs7V38u23vS2nq0zsHuKdmv0ybq25bd/inrxdcE0MWix1Wf5THPDcnVj+okwF",
+	"fRS3Q1sHz9iAL4TMMSi8N6NRZz8tC5ydf94ddpXuSEue66L2PM7idDNMNrWyHoiQyIQqZa9Wl4iUL/cx",
+	"X79z/k5F6x5T48Fy+mjFOWYBllyXEZx9IMWVmbEj7N/hYVpWvOz3TpmVymHMHPEkDK4T9hJEotyWO9KC",
+	"pvbW9dS0Dy23GcWVO4Yrhaa46cVtKC7abp4j4N0ONg8tl7gtn+gK12XhRdGjLQap9I7kJZu1UfmTsU86",
+	"cPkTXoTMn2z5mtIHxo9E90+jBfj+SayK8J/ihH3SWkB+B2fqo0yRDBQnDBrTQLCmfv9YfQkFy/gDM5UU",
+	"3aFfumawnTa2vTpmrZcaNaZO11EOAAaCGDvOEQ+1nwGSp6YBP0aOyW16uSGPnBVJYvmdziHF1AE7gZ+3",
+	"6UUMmkLJKQyYOu+yu+7aZq9wV9z3jamfsTsZ5JIRW4L5npIHXXuBM7Il+RZnUJVdZ4v7uWGcUY9ymRjc",
+	"rLa/VwliPJAlAYoMAi91kgopJnE5eVuIhTy3JSyW1fztC18+umpShFgq5DGFMdLoHO0MiE15DEZ0dZzS",
+	"4I7sHCLKWBktiQkOOuTn8mhNJQ0QHKAxju/QBk7rOPUE+bm3eYxqdn/kiLKhgk09vmQEY1ry+wnLjc/e",
+	"faYgSvP8p1zstvB7VmxmetUeUpRJUSLy2Q+TgCy7uscmm+UKoudaW+QRrri47DTTM7e4vijnLH9Vv70h",
+	"K08nVrFm5d47T3QkwOOJwziRZZclj67rHJ0eetH+q6U86xnAXq55Ds/mAisi0aN8YNPredbDWNULln/3",
+	"muioosdfirlsQrunC4wio6Y6omgNfrCIjq+aBOa+khnFzA+/6IqqjX1WrICTfQRW5Cq+FgERrkNWb6Ak",
+	"QpKDO48yxQYVtweZvSARHJuSH2hMMNOysBZnnBiwoE/B7BlA8EBWZrp0Gf4SQTxQuMuG8BBbxWtunFy+",
+	"4lcufXiJdyDiBtSrrM7WEq+lZbl0GNfiTLNsa9TT0xhia4+lUKTJ7DC4p/fNif06JdsM7nIA6TIWaT2Y",
+	"jTGmLP3E43z5rE1bV13Y4hezcYu2jnghc7C5XN4gWa4k2xLp4DPF1VyR7svigD4SryJNN5NiZmtjOQoJ",
+	"716sDOg0MbQgeLmd9lL8KCJFbs7FqPHtyWIRM1chiomQfJwLYsBBQHXcx1UODK1VTQU43HZuLs/RH7/9",
+	"D6j/833n8gLpodNEv4AMKCN57T/bslMy5u/4kDo9qVDFQBdptGVg4CvInaMSCYlZIGwnjEeF++oCj2Ju",
+	"8JmGREgeCfTA4zvKhseQaIvU/R6qW572vNPlTZaLSdN1LsvW//2HGzC99Fqm9CawriP0kuCYxOiP337v",
+	"IW4Km6gXtv/47fdcEYQ54WtLtmcq3BZTkjPbLi+Lc9Nb/nHeKX/zO5Hh1wrXIX2plKvmmdeK4Tpqu1hp",
+	"fGyK3y+E7cwF9WzyETlQygKH1J+q7JN9/7jY2RTCHHt0n+qU02oWf3NtcaGaBxYm8tcacXLPQD4WZNnz",
+	"GDjiHUnrPEwt9O7Tjz83/drgVT354W73+3EDH76XV/viXfxyh/39oX0w+re94elUrP4SZ5OtaJavdCQe",
+	"qscWbG0+uyotLPIxV2OkuvXxO2ccWSaFOTFjb0vXEVWCie6ZBcXEMZ3K1t85aBzWm7Mpuh9/3fsyf96r",
+	"JI64KITEXLdfn3VuoHjndbvTvvl01ep0Plxeq73t3L781Do5uby9uHHGysC470lMB6YU7uw1cognAblf",
+	"JJzcw5iu3pYtnd2r+BTQZNSo1Uxc1zHC6CHmbKg3UH8pbCTOgsINJcJjCojrdsws/5vTvtkDWIEGQjj0",
+	"VwHZeWTMVJ1YYMJdEv7ZdhUi8X0ism7/6k2o5pxfoqM8l65EoN0eINvYjiFohEXa44IKhIOABCiCzkz6",
+	"CYeF3nm52z8nONQK4pubm6tcC6oUK/ONCPN5tpm1PVczWK/Umc1ZEgDardS6FSVEmHc91K3U9TfQPmGq",
+	"uM00bal//JfFAYRT6YgWdOfNKZSr/nqo90odrl4h+N12ajUvK8WcouRSRjcYSzey+FKKxSsX1mh/jnhL",
+	"COLU60FYT2MY0+NJgzsrJYlp7c+SMLfj74NVRgMu0UavGrFhbzM1ZNjumyFOmD9CWJgMiWzuasm0o2Vb",
+	"lXtIR6QmcZZHHCllRDf0cjLXT1sff91punnbnUswOT/dRRsj8nmzOLM0hXSgmY3tWQfMIhFlsrQzx3hh",
+	"HYdRRUPmFU5RD+e8EJ8jfo4ZHRhZ1NH62PyqmyaYZUUxl9znropY6ujE0hblDA0dhQSXSduxHu5Uwts4",
+	"61yig71a3UO3NyceGtMwpCaDanN5zYl8ljFeTV/tkc8R17FQvSMATn0RKwkVfuFsQIfVnwRnnhZSqUQj",
+	"DLG7TgW2rCSl9jKZ5nSyEFMEIJjQi6BXzNBLIDHc4VtVVy4lBUsflk2zKN+jRZEdlV4moZt6muAZ71ks",
+	"M+tybk6cMHV070vDSFxZ8fl886kBihvhWTzOrdPihOsa5Wj0DDk1/bqczURtpysP6c4aaXMSeCntZ4U2",
+	"sBYRIix1X/XsITFV2N9KkI5S7A6WvrDH1/xd1Wubz3Nf0ZCUJrG8OoOw+LkMqBCPvjvHpDj94AKV7NmT",
+	"Io0mDHCU7Zw7gmpqh6aYH6ODge1+LG3/jaKir1n5TxEZVtfmqmbYYgWn45TtQeV1QKNVqzqV2zB0Br6S",
+	"hjHQVSgDoh73UEBj4ksOfa/UUFGkdfuF2OMuRPKytEbUUtgxpSTYwj02TGheBR+1JlOxRx2D/qWn91U9",
+	"qlQC6GB1dfvy3dnJp9vrd5qdCCK9LsukTFnoZApEXJczHXEh0caIM56oTUA/br3i8QOOAxJsXSnODk/l",
+	"v33DhTSlqNeRSDS6m+inomBSWsTVIv83123TW7eCNP2Kx0OeOpJKbXtrOMCc9gHnfunDKqe0l9cfWten",
+	"YE7XVc+ZYjhDek8E6hkCfhb0PJTFH4HfWSEWOc41llHXWqAej+mQMhzCG32eMHUvfR6BkEhlFaVlBdTX",
+	"AJWnf9e+TRLYhsPks09IIFB9r3mQr4iuhSj1CojLMITCfj+BXvgDqjQJGScMmgL2NrMuwxYMjOyybUs8",
+	"KLg50Hul2/yjmAxITJhPUr1A6SmMQBdUNZKHBJQ8pkyoQc3bSpWBvNJhrBsSFM863dFF532ePvjFq9hN",
+	"XYik9mqmUW5TiJJNPwdZstfdMQfpLg7s8ylqUCZoQLLt1afzNKGDfhkOQ8Ca2aEcSmzozhcGFg+Oz/6W",
+	"P1J12Bnabnp5RAIKmkOmYzQg0h+Zmun6FdSfoB4NerrTRhgaRH+iUveKXZdEZdDVkGgshsts+bl5DPxE",
+	"JTOnG1Lex6NnthpsVVy3O1cXH8fSSgrZmS0Tp6sESrMZBrJigJcBO8OTomCfgezE/JgSFjxfmQn5wFGf",
+	"+HhM0ABAEd+0wkRMxji+K0tNgbAia7kA6NIGolmhYrsKA/5yEbzfprKFPtxnC48zuPW4wLhsDd9e8sm2",
+	"bxXZB94qjxJajxLepgjj6nyrRJcSxYUF4eLajLYUhNK3Y6LWMlWh8ap9cXp28foRxRnnXDQN/wuoSkGW",
+	"uz/mGi6WJjrcpzi8Th9futRh4cWs4KHk804iJj6h9yT20MOIm10V2aYKN3ucwq1sbYWjz82dbmfOzJ8n",
+	"+dmpl1MFs7JnulT2eqx7r56ZpqXgPwFpy63oeQ9jVUKX9oD8p+gbl+u6OG/Fr81jX7zKT5wymxFX3pLN",
+	"1MEa4wnC4k6Jx+o9tJF1lqRCV6XztTEhayWLdEvFTXca2aJWkCu0f2RcOpsx3OQSVvQzqM9xHBRp7Pyu",
+	"dVlnyWWCmEzdUn8WlncU9EdTtdBsGAAnYN8EwbE/0iortLmzO23I4TKi8kx3y7yoZDapvOWlgXyRUAUY",
+	"pIOCFyD/4vJ/qyOtBvksKGtyBR3V9EMC9YlSSkUOj5f2smYHOsafz/QbuznfeOqUchibl6iwkmFs7r2d",
+	"2qGrvEoeo+aX3HQ1RMpvWelxfnPCaxqXrkhsXWJHK5eS5iF/xAVhtnUTNPyLtZpS6IVcdJHAAJ9qtXqp",
+	"37f6t62Pv9a9MgM1APc9nxPF9ziCXkLVkG4kYwjFP7f8awB5WdJWBmiSmh2as+akxyJMiMoysB4lgRsa",
+	"+59FCE/miOAQxwn7J+7EHNyYI3RnbCRZSd5+OVkoe0/flOchPPmruioNyr37bEL47CIeJYe71vXsB7OW",
+	"NH4OrG6BWDJzj9UNWY025y1va2WnALQ2N+VRcfKLLGQmnyRdY+mt1Hv3vDhtzu8J0DlbzfNgcm4310Ni",
+	"0QocZumC+Ps4QXZMmflYX7DdSwiQz4s2T4Ewz4cqayHJtSEyNnz+8sMFxM63Ts/PLipe5bx9/rJ97YyW",
+	"h/fnNQzTwqUJSJbcpBMfI6mEaxSSgUQ8kdA7VsnUNEb3OHR1R1tRG/yWqpRDdZrB7LNxeeolszkzLwSK",
+	"Ym474DzaFLR4l9ZQJdYIXmyVZNjphsFpJVu1A8eo9+uXXrkxJdvQ1R1WmZLWcmcblVQdWml7vir/1Xu/",
+	"Si/qFO2+OTnKEH4FcpSB+5kKHeo7FeWSfr8o2UU/OH9P4Jnn2xmzyHX252xsqznO0BKbsi05ovDUsU4q",
+	"6mPpQ+NpIMUp5dWNZWG7KBumbz85Qf7adMP2bDlAb+lL3d+EMJ+baj9zycdCMvAEd3ouIurTfKkOqNTc",
+	"s6Rde6DLiC73cCoVzVb2iolIQgmZQeopJCDEylicBR6bbv9L20Cn1qqkxWuYYk6X/6VWMS2dmd3KBkn3",
+	"xEK67FE8H2HI48P61CG3xw7ZvyQ268NI2zbh0PXGWQNWwkIiBOpp1ICQnPb19eV1iT3LTmylypPrduum",
+	"fVrxKrdXp+YveN8pWK4c1GEmnB8vnu7QVYln5SbzpxhCaRpv69cgFdiSSO1lgcxgcAuMF9DI1TT/ryhI",
+	"LLEzz6aDTZ/Q47Qxx6qe71bndnadSz1PyzJawzPoWWuw9WsShdg3rrSHEQ8J6sEwPcPovyIzd6tmHSKV",
+	"8OOQN00g2iULJ04+aYtdjm0ZQkZMgyf5YLqEqdPoFyLyFoiu+Tk/zoX3GXA53aqVUNi+leHwmLI8ntS9",
+	"+Ru/nIp9Q8fkFQ2lNttO+/ZC7uMQKcUtjdz9RZ3dBpQ9s6IN+PReCPgJKlVihq5fnaBms3kIL09p1js1",
+	"R82CnS9b+o9G9seN/eNo5g/btefjr3Xv8Mvmv27823/84y9bH2eeK2nlczbGw/I0qLPz1uvZPKgRocOR",
+	"LGm+k68NvF4ikxwl4z7DNFyakKyV+uRVHmggR4uW4ciQcl2sd1wXHCjdyneXJ62bs8uLWaJpctqKC9it",
+	"N5xJkZLKJLDESgN9mG+xuHXo6oMUcjacfbF+UHgTPs68WpbENl+0SgHNz+3et3lFZ9aqzLZ2pZpFBdPm",
+	"wG8F1pLCaMWKTlYIXFTPKV8GbZXKZw5G+3ylnh7lnppTPG3lemnLF6Eyh7ZEGarF/mxX+ainLMCWw79v",
+	"ztHzuL8CSz8n8RyWc96+ft2GbDBB7kmMw0w+yqWHmfQvL5cBhIXNWC9JeFreV1XMWkndVfUF7iqvIqkM",
+	"V0/5nUYZGMTLA+46+VyK1BOkNkF5gHMx1JdrYRBLaSqUNqCD1A3FmmxalkAxued3BSH8cb6EgM5/Y+Ea",
+	"5iQ2gefpurxyOFQch6Si4zTIj5tQVczyiPoAOlRWHJcKpaDwGEUYsleyGqrORsqzRA1Ac5bjzYA6KpRI",
+	"J/cELA4/2xQaM+ELYavNa4UPbVApAG4Pqd1FPO4yfWqbYLxQ734g/Q7374h8IYx/DoYXkMg4QVROZePO",
+	"iHzOztZfPZHMIF9ZHXz40RUTdq1/ymhQtr1pgJN5XbHzjezkoYMOGM9NdLJO9CNxl2nFACLMNvMV/tWX",
+	"UaR/oELGWPIYBTTw0MOI+iOUwtmC4DSBJ0Lv9hIxZ/k3HXaAOCFzYLArzN/ojavLzk2XQWo4HW/DC9t2",
+	"m7Z/HStS8mXboI9O01VESjePDvkQ0uOFWZki3LCS2cMRZZWnMyzWwiooZpTZLMtC24hlhAW+jMlwnSRA",
+	"ASWmCzU+DDbOIevtgJaXQHJvCCMP0LtiSsmE7OUVm5GWGsYy+L61sFGWUDxX0MilOrvSnYy6TgOdTZwj",
+	"xLkuvLXGjqu0YN1r1NxRuGbaZzODpjv1KPNnbhXPddarmjvPM7ZgHQc37R9vKl5qx4C2xBWvYvsRmzIv",
+	"Od1cF/eteJWLy5uzV3+veJXrs5M3n8w4WW9j+yEdSSd5V7zKD7eXN22IfLl+3Xb6Jy6wpPfzmlUzeAAI",
+	"se0nvZHr3o+20ckr3fG6M+KxNCN1YILNI0VNIX2cJ7GhjQLpuDvoVR1wKeY2uz5Oe1tb0tqf2L82xlQI",
+	"yobpwFqVxQLVNr0uk8BDxEy7bWGHzM8jZjte16u1uR2vM0vXlN3r15rX/LJ2Q+sLLulgUqqTaFzQFZ9t",
+	"Ao8u6mosf/PbFEnbwHYVJUC946K/l5aJvuNDt/uVMBmnFdFwFOm6ugXm6zI2uDs1fRhhHZofcDbVJtuS",
+	"S83N0p5N1YAKwcP7KTpafNp1CNiXvDScvFhhPldkTK+LKzpuq/h6OW//xDYMysKkqFsHgendlYtu2het",
+	"ixuEp6Dw0OVVR18iDYOHWldXnzrt6/fta4TBeqIU0yjaMhVKfByGHrrtqJ/TyC3Yp5ReqZkqXuXyqqPo",
+	"VTpcxauo15z0ZA3tKSDSGIuW9728wr4UCPd5YsIpAGV0Bj64fbPSIwJP0MYgJkQhzHhzThm5RzeK0swb",
+	"LFgjHYQCuRoMbbBkTGLqA1wKgYlPxzhEehOmy5MZNj9rJILJS9BiRNAdZQaA/OTFi3Le7nRar9seAg0N",
+	"2spf3l7ceOhD++Wby8u3RUjM0wstS1TbjyzSZvfHs5e5AL2Xb4Jijn9Ril2e1jybOFMgeI+TaabX880F",
+	"m5kNXUG6uYzE8hXac/GKSjH7W73R3NndW708eL50ezYmKHvfpuL6ZSQ6EksqJPUd4UZXIZaKhGw90IBo",
+	"WYTE4hgFJCRS017hpZ/Ozi3p1rmullMFaQJsTIB+6YECZ48FI205gLmYEdtEWhnO06EhYqQTyRiXS+ql",
+	"agUOGTGKTM0oC7JZ45KjQo28DhTBKqkxBypRGNpKWf2Q9wXaGNCQCMXm3grPlIwVmx4i2B+p3ZSU+TKt",
+	"cWR2EayBS8IF489CdGqHht+t1AVhCwDfkqMPCVP3b34pHJHhEXogMQHJNZne2sUpk8LlTrWIVjw6i4ZL",
+	"LoPasA73FCmKu/AD4vDUuSq8WnI+a9V5h4XcP8UT97SpiQwqJwvKfILGNGB0OFIfP6MATwTCQ442JA/w",
+	"JHWHpb9p/9LmilDdqMFWhwhgWHIqzkLKyAlnjABndW+AjtjQihUKFSVIjaWI8QdPCSWYTRBlQmIFy4Yu",
+	"WUwEseZy+5PoMjHCMTlG2NgZ1ajWIRKQe+oTo3oJuF6bJWbX2bVEiRgR0XHqOVeJGIF+Y8vnF7YOoDX0",
+	"VtfRIgHaUMpmBIHyWVWmZY8wZlqLFc62Y75EhqIaQvN4Yqrld1fOvv7BSxv9GvYAH5Ya3NlkSVQMAS9c",
+	"2mncdd2wlIhYmlik2V6BE+V3snDCLtQtksGFPPcZZKQ8x19BQEplzpKaxkMloeciM1FIhTwu1onLehqo",
+	"H2f5f+QMfFUzG4OIl3I9KHNbW9Kr4wqVKXlUconDdkjGxGDyUsZtiUMFpVgnLjrS7WZNndTi/IWxXchk",
+	"JbS8Va51cXp9eXZa8Spnlx2nSqso0UlMAsIk1VUni+egKUKJ9047M9s2HGJKiz05NyVASazIqGWXTpsA",
+	"Yfc05mxsqKWFv9O6OH15+WPFq1xdX57enoDt8KOz+QAbkjiKqTO4ClY3oKln249JVhgyJvcEh9BW2Q3b",
+	"aCxatuOXqwtAyS9RzNXRuNTpdGte0ZhASV/zsNWwl9kySXCZV3WNlKh7wgJdvHyutpmI0Xv95DTumgGK",
+	"R7Eo86mIfd+cAk4h/yoksPDmGYsSObfLizlXvUngkcsqA2E5Mm47OVKCjRIk6ZAp9jNLF/P3cUpTubro",
+	"aKzSpkj9ZGq+K0gbL5DkEfVnymPvLdRT9ZXvwBWaheHNbetD+ywPhX7e3Lmp+dyhd1OkwLXID+DLHGJJ",
+	"HvAkZ32FGCAl3oacDZHkeYPf0qQkf90XrY7CKbai6DUUG5ogw/+1xHnZSuTI7gANNqsravI56lJ21Hdk",
+	"Ynqz12u5wsnTUzUbC6eKYnqPJXG3W0vnq0YHepe3BB0yRTSh99pV+3xqxoP6oetwDWEzEtr3wmUJn6WO",
+	"U+RQd3zTWukG5J5J8lluut2xc+hm2SJbkW6Fp2lLjNQbxpi9yp5+WUjw3tGvVBBlKXvfNPVbv5eQGumU",
+	"KE0snjhqcUhJxpFLGXjDH9BYaWqKK4k8hXzAQhfwCpaU67SqtnTEon78xh2YeA5lliAShzKkF3dvWiK6",
+	"2Pw9DUi8wAeu15X6wAsBHjhiYkvR6VcnqS5tmhq8Oe+gtFLPpmkbYwslleR0YeH2L00QlSZbDGJmHvQ3",
+	"D5hKoStao5jIeFKohTR3rqymkaWyP9y2byFprHVy0r7S+WOvWmfv2qfuBLLH5G4/vQyTIlGuEFIq1+RR",
+	"JlcWyey3l6H5MkKPvS1fzTj+zb0HBRrwGO/BqmTn3hSDmHWz3js0yFc4FCQLmzTkRmAa5IKzqUBDzsgx",
+	"0ho+Enc0UlclYZKG6g+IshxSIUlMAh207a55uZbHcCFpOobYK136cAcsKCGGPzMJAOGYJyxAve++++67",
+	"nvP2Lu0XjHKa5VwUsM899mbPkk/br1a3dQVhQEt5woh5T08MaIEMpHtQShEMxq1S+CFD4GdRfczdWevG",
+	"/VcjXHonvhnZugbqEZf0rp1LAm5SMiXzckXn9C0a4nuSuyIzSXCHi/W7de76E/Fde5Fmr1rZ3SlPB1KE",
+	"O/N7SCyJ7tUhUKB5FCXQYtUY+P+Kfk5IQgL0l6wK5V+MrNRzJgzBMw7/WTp67nTEC6urCrTBYwvCRE8q",
+	"NpHk/G5JOXdthlJSP1dTrdTToUsVixEacmJJ60oFLeZsB7bSJwibQ84DtKEReQghT1byjckgEdAciCM/",
+	"1U+EB9KpGop8HuFESBJsLgmeWtGSwamQKKCe9xCeimSprhadqjFq7p6Au5AzgiZEog0liIPlHETxBx7f",
+	"meD2nGy+7IptfdOSRZsYQz5AmsFZvEyvodi05ikz0lLzTpuz9bbnocmwMd0gL7tOuSog8+Nlssv/LIxz",
+	"9VQs9Van2CVjOqRBacCaQOmr2J+gnjmdHrSFnFh6pU+o5yHyGfsynEAcqlYqHeUt+jgo6++EowhRn7MX",
+	"AsFTaewpveyk1LPFgpjTwNIyfZFHitNwRtz4mGXMqv8tSkPu82DirOa2yBTJwxBHwqlyXxR8q2kVIqiJ",
+	"Y99TNz7WZQ50XIVOLOKsnIUuYbKb3xLVFe53kgjJxyjCE+gMaFsh4yjKaiyoDdH9FrXu8n3n8mJrXrWF",
+	"PKa4nL6p8mKkaWM6zYJZkeTaZjxJU5JSbtY5fStSYWNcKC+06iEWkv7mZv15lYTRnxNiflY7+cWrCKXl",
+	"lFB2UIAkR1GIJ8DsoZh6L91hMRGSjHVPqmkz+KzZ0JlxuHiBUoYd3XzYbf/SpupMFR3jCRrxMJgx2ms2",
+	"wBAfDELKLIIeF6VAs0Ztu+FjKmWJBS29oo2d+mGjVlvY1lLMKcKfxmSkOPOosvvrYEJJaifQljIOcsvi",
+	"VcTw1VB7johbBs/7VI521TsSeY8HllaKhE0vEqzU+3t10al4lVcn5xXPOC8qXuXHs9bl+RlEPl/pFI33",
+	"6p83lxeX15BNcfZvt05j3Q8Jl+XpxJCNYSL3FVU1UP6sXhK5lpKzucWzLAteCtIk2aXTFdeJ/8/P5ZVn",
+	"A1iKWV7wnwcL8yTBU36iHsxXEVil5EJ5Z1wdB/NCgOEYbWCdB8IgLB+DC2PTQzgUGlnGmLKcOyWgQhFJ",
+	"eHd1lpePh11iMbZL6uI6EJ7e1TlNYq91gsuVjlJypGnYrJtC83r9NIp5Ynr8Fo8y5mHIE3lFYt+g+rxV",
+	"XRefdrp9DJjm0VnkefSMhcr+xZ/nbFsntd9PqSjXrVc3CA8kiU0omIeg2XDnTftUCyBZXNgGHwyUJLHp",
+	"oQ9nN29Or1sfLvQzSuwKYvzA0AbjwOhA59BP5wkVzFfxKukcFa+SjuWkRddEEFe73ZkEL/KALDppMZBQ",
+	"3bQSBJ4e6Fc9QDzTgV5hnEPl/zbXe+2bVFpkQze7EMSWRkl7gg+gY/FWujkKhEXxAHuLiOncCPNr6o9u",
+	"yGeZYyEr1COzyYGGxYDbN+B+MiZM2tqjG/lkEIyuYi7IOY1jDp1GfkhoGCq2KXH6pjtj5toE+TncCtES",
+	"3YtaUfSWTNa21uSW7XBy2Q7iziLT7obi9/XtmEFbcWH6imOA0Dyiv7JWt8KXYx4kITkL9Jf/aoLt/6p/",
+	"NJ9Mf/LqwtbgK3gcxpgFWPJ44q4jMMafW2lUZmmONhHSJnja5E5ooa7jYuJEqTvMlAUYQHQrCulYB4Et",
+	"TPQfU1YEYR5CFPNQ1dtmXxdSenZunwTq4N/hIXnj7M2vFq1oD4QWmyfRCIvRkbEf/UIjD9kO/hsj8nnT",
+	"8kO4SyBap/FnPJYk6LJet2KwA0vTiP5IfyFGWI1je8XS0CBct9KziV/W4qpTCTZ6nz6dt04uOz9u9zzU",
+	"q552PkGILZDdLutVFYVVUq7JWe2l9RA3bVkGSADV0TQmVUCYgkmGVbFfaBRBPSUSCgJJsjD7C2EX7i7j",
+	"MGXVw1uDj7+WtX5ax0CeMstFbZnAjZc+Xeh8RKUplP6AxWO6ksLmLm8tu2ZGVqh8+eg5eQv8miUnanlB",
+	"t+B6MEvT8W5YqeBRyCeK8PaqpjTVI+Qer6KxUMcLL3+EpeXyHOHCS3VtKopT4BFZii5oLpPSBWfeYRRN",
+	"+x9T4pHNM02PpklknqIWTzEfyVDc3jQO2WxykfUU3Zx5BP84h6F+c2ttyslXsNXad54tETMD+lFJmPl1",
+	"PNvGr5p8ad+7BTLiCIBIQkkjHEtIeFYs5uqyc4Nyco4mQM6MwlVEt4xUlQgYUF59AF4i+2Qa2QU3VFfu",
+	"yYOWPQlOvxzxJF1m43WZ5FC5ivmmDEDK1ZV+0v4ccaQrtNrgWnFkHDV6sCGBjDTSZdl0LwRi5LNEIe6T",
+	"EG3c1z103/DQH7/9vumhns5XfkkZjifXmA2JYtApwVAfcsvveV3WK5KKHtrA6fRYohqiwup52iQIrgKt",
+	"X9lcn56OtdSr7jIqBQkHSEjIXUNaA7WGWn9E/DutrqstLhy22olteGC6yEVHQibK6hb8ogSe9uCsTMWX",
+	"1mq59qC5180CXf07pzi/0kfzPNFDuMhQGU/Dh7Md1VFIJn/KHXakhB432hosUw8cFbHLIJOWFC0m28d5",
+	"GJAYbWChFeQtJah1WSqqjfEdeK88RKrDKurZQbcpC8jnKtYupKoeracVcSUaYiGIFCDgcUGs2NplSm7N",
+	"VfpNxb1jANl1B+BpA/iD2roeiz4jop5U/4llr8seYipBEh0TiRUNqv4kFEKj3if1zLbihNTf/kls//Hb",
+	"7+prDZ75ZAu4hBPUU4+fcDagQzNElxnxJ+Ycqs4lYOHkLN07kfgjpPYvoEJu99I1a+kYyl9aHt9DfeLz",
+	"sRFgNYq/sJt1DKmN2lUFEdBU6F2CwowQm1ZFabFRHEVKCTA1Mky8dpdt5K6Q+WHrjkw2FQKmCKF2E4hJ",
+	"dpyzQjrkcU3lRPaBklSc3p6cXreoua1Dz1tNyZpW0ZZjfFPjfJytjK4ZmZf2WsjdYE3jZgkqJHUM6T3R",
+	"jbQZqm1WH6EIrqGDzIra6f5Duc3iIjsjBTAfpN7olJznOE3REDjfzVRf7GKKFWEbl5drcpBL4xJrZ9dc",
+	"80L4woxXUP4t6BSuXJdtaFqh3t0yz2+Z53tonAiJyM8JDo9RLqtJlzSAd0Rwd6SoA6LMD5OABJtV9EHn",
+	"lSmW5qXAGSpueXMKh9GQxAywAksqBpSILnOgUxW1LGkGPgEN2PPbAN+YvlpAGyTPA+IoCFWbLgi1lHNz",
+	"GrIlTk2fkKYRWfmG/KYY04wiRra8lT0UFEMBTSy6LKVT0jAftNGrVxvVpqLc/67+qqm//td6taH+VV98",
+	"Vn9oO8VfYcVIGzMa6m/123dA9dF//Afq9zaPuyy/ZbbCaPGgPF1yFEhs+lV6eAqqIYEC1JJzfdogmtml",
+	"KtrMOOoVcb9XRafGkWvBLRAzJXApFNTQ/7VAJnVfti4DYrOp7dvfGZY7M80UFvy7Aw2WKV7yJOruspou",
+	"yDZuJfO0ILN/a8vt0tbNO1LSFDunSdyRCaIMDZIwPIZaqDYeCzPxAFVwB0jDCNQo5lKBdkcmzmDoOzJ5",
+	"Q8s0GZ1DBqYnqGSXBZGXjXUNs620OesxOuvunPdGduhQu3st9ri65cWU1LEbWzSHFLZoEaqewIuO7k+P",
+	"2rHlZJ3pvZsRdi51CImHjDIFyHYV8yDRNck2dOsaU6tQyzSP3n7Xji/axWcwcOSozUoGjuy9583/K65g",
+	"/ey/a/YGh/KKh9R3ZP8ZPbXUkfMK0zCJSU4uXVaIdBa4HlN2TZQEJBYOVastGm46PsEspTCLaxFuZM12",
+	"6RmQNXdEKx3teY4KTTvXC6VjrM1Li6WbuUhCD/mKSDDUn2SBjVSigJsQaChxY+v5BHyqD6w/wnJrxE0F",
+	"s8zKr4uN1rYOP219zH2obn38tebtNd2m/2t2FfMxd9HbKbPPipaeWdwGW1uZQ97YeDjyeTQ5TsP2ZOq5",
+	"XD2Be4HP9LGuFqeov6KcKHlRQluFNc20+8gN5b5v15mvq7yGwhLi2lpO/HWXmX93hWzmBTEDcxHVunVc",
+	"gUDmJxRrardk9SelgzodnaZzQ2pXpGJKffem9dVpMx8oPopoSD5jutx0G0PVyHqYxaVNYU5tcZu2F2zo",
+	"uDlGB0TIFwL1aNDb9DKDpF5AcYuSBETJ2XI1ml8sW1VohMMFtfSQH2Mx2sIPOCbIXPW0rBai0riSwWz4",
+	"QAVZ34O8tJYDJdbC0IVVgOEWp9CGSHyfCEEEisJEILs5yxY3SwltxjPum5XVKeRUeMVKQQGaqQSvYj6e",
+	"T/KNo9++APFYznWWHETeXvZIir7I3nazvCEt31wDrFlgpQmITwMdYLkQrXQJ5/lE4xcaQfcTm12na7A4",
+	"IkfUYFgmMXEThFX8/xY1VyqhPMUllygvXCD6Bf7hZezKorprmnke/hnHfsoPcqRlComL1yGNBch4Re6C",
+	"57cpR9uKOnGBCs8gn+EZKR7M5egnI7uzX1eC+6eXqL7M26VnUDLSUKFVNAwbwv180RYp2I8Mt8it5Pk2",
+	"f/WAC4WZfezfPZUJah3vlOTvn8KGvLzlqKO9nqbc1ZSpOBzymMqRg5X3tGwogOeYMc6tNxmHw14+rD0W",
+	"eOu+/ml3y0RQuQLZVzVLKyghI4xckXFZRnM42DItEcBZb12/uZdt3fyIb9kVPVG7uLmVGG34aT4RwzcG",
+	"6NP2tSPDeq7YVVIebe4h3ZEJDQrHNMaUOc9Gg/eWTEq3OlsA2rh6e/ajh3pb6n8v26/PLnTKxAl62/47",
+	"fGm1Bau2XNnhS+o4AVp3UrloQUNqa64ull8sLGEGfewOejmUn555USp2/iqVMeZV11J8fuGsJQb0rKJd",
+	"6fmlSVP8gaHrTguZd8yJts83j20WpZePR9HxLqYL5uotwOYu5xlYR44YrsQ5tDx3MiKaeTgSzMFZNRVM",
+	"BMFax4XwIl0k03QtgkrY4PICfWKETUdypWso7cGRnJPEMWHyg803mgXGPGH4hmmJh3MJSwYSWwFCcw+3",
+	"+vCoDI0sBuuFQLgveJhIgm6v31nP9D9t8kZ6DksIy7NrNgEQEFIBFqXc8Zt2x0OumBRnxwgCghynD9+7",
+	"DyXOCTGzs9volczspIOyoIloETdssoHS0tMEthI98mtHnz+JXz07t6KOmO6YN3t/3CQ3d92fgUjlic0q",
+	"VMoR9zQ30mmjP0G2EOCmK+7p0YFOHcKCNFewPKEYR9If4ROTeOiIFqBDKtMeHeZxRMd4SI6R3R0bpJZj",
+	"XhBeA96WH29/OP900rq6OXnT+isfDGa4mUsk1PM4y1rHfIxet03IM07kaNs8/TTw7LnKua6XZ5nEERfL",
+	"J3RemedLM5bN7657o04710J62omW5sVzSIuvTpXJN8lUOmhKks8SmUhpJUnetH+88TKjrkmL7DKTDmnq",
+	"g+jgJD2OKcOk7sSDOQRYq83VUtCjjVyWJvrjt99RvpH45lTQUL4NdqVzdvEaGj2mSnjl124licNu5ahb",
+	"GUkZiaNtYGbVgNxXPyc/UzamrOrzMeCM+mUb9/1u5Uuux+tR2lZS946FYhSfarWGMb0+bUvuMt5VLBFl",
+	"ju0YDo2aEh5QXoYzYrLSYiKT2MS26WKNucani/A6Z8ZYUcBcp22zbcrrMlz7hN6rFaZd/dCGPudN2/LP",
+	"NsBWP0HrtZVLXc949xb3+3XfNSgU7S5ijQYxEaNwYoKlgrSsNJSwNsFWs8IlLfb52qnV6ku5JXTJcyco",
+	"eztoRD5jW16sGHCVeTF2+3v+fnBADgc1XO83/GawQ3YHe7X9+kHjsIl3+rv+XrBPDgaHjt9Jc1ApL8C9",
+	"DHp0co86jdb5sfLrnX8y31x0yCHFCnJDp7hR1lhwdg51Cjpvsqa2t1enrRt3A9oO9ykOr20B5yXbIw9i",
+	"Shg03PmJAxlJK7Dl2yjW6qvVoyvAUlb54SZfLrEMEhOQeNW+OD27eG2/FVDPpU+yCorQ0FztqA4Ot1to",
+	"3isWib5uf98+uSkpE91J+oaDO8Sk1U1UqciQbWdA7v9mPilmVB7emb7SbCxFBWZ7+r2j6B1xalgxDxdf",
+	"ynQrrrnOEFwuRdW8ZFNUXdfZCjMmtBGgyaWHzjcDZXCB0FQq1a4hrjllrgUwfHMak2HoKjQmfevZvB95",
+	"wB/l/iiu5RkPYFUHyNSNmpUbTs/PLo4QuSfxRDefnS6gBIQv4FV02n7ffnd5BU2HA/T+rP2hfX1kEgSi",
+	"SOeNGKYpumxDc0yBxlDUe9NWHjS9j3V1omME88Or2fBjPNG1nHwchtYXvgXdQrtMv4g2zs4RfJNWOPNM",
+	"YVMT3zLGDA+hu1QarZfaQ6FpoRb0bTExBUbFq6RAQOkwtUInydZ93pxh+CeWkM+xx+J5bTdTWrocCX4M",
+	"h5gFcapyFtlSjyIcBDERU/Ibf2AkXpGt1NdlK21T9qYjk4Dy+d0a5l0kfXDz+IThD5ZdpAwiPdpFvEJP",
+	"8c1JhEHJFUiDfuPZaLMF+FF0OVvDM234qvS4gIA5ybt90Xr5DmTF07OO/rOc8OjXSwuDXY6pRD0Tz92D",
+	"4seK/D2MeEigVByk5w9CGmnbmraPasl4VkPMhbgXp5FxQkyitsjRV88YuE30iSg2nss7xRxXp1A/a7p7",
+	"vimPNW0r2lAE9PvO5YXWy+cbD274cBgSo/6Uy3HzwvqfSMks6pd2RidFscXPpoD8HNGYiLmBk7osmpA8",
+	"ElBzG8oHxYSRB+uXkCPClm9JXFKHrYW+/5AVNGglcsRj+osu7DoiOCBxtbLYKqIL5GfLKt2Lb3/XAbYV",
+	"rvltSbePFrPlZEEjdiQPFJmssQXWS7MDqn/bUmpxmTvmPYnpYLKs+vItygCW2JhhateBG8eP21Fgqne/",
+	"EDZ6Uz2mC3z3ExoGQm11vjY2NORGIxKTzWMU4nhIYp1M/KBRdE4lYZNTszhJ5z0NCC8lY+/PTtuXxyhI",
+	"tNSKKENCV1CeJb32IVP1ddrpouuZg/eS0OFIljy2oD8syGDzX5OjZNxnmIbG6ZvPo67tHLi63ZQ8uIA6",
+	"P9BAjhYtYwqDEqjXlG6VC4c+kP6Ic0cImKaBHcIWxOY+6AHAZ6G0GUs8QW1KnRxU2Db3G4IQk8Bq5i6J",
+	"3s8AuKFjwhN5Pq+QNjbzbkGXbBN+QAU0OdONJ75en41SMaCVReLbbbojJNLl/gWREqrl9ROpa3kwqRSe",
+	"kek44chnuLcNiZeSIs32tu+daX4rBPRzZk5gyRnN0y3IFM0s4m616s1562Sr86bV2N2D4Bs+QD9u/Zj8",
+	"PN7q2GDuI6Tt5jl7eWq2z8WLmJPrMh5bS3/eR6aVbajEAq2xjDNMYewEDmSmlZbWg5+kd50rIuSDorW5",
+	"tjSg8V5ddm6cTfecTargfhu08HJpirnL675I+UNNz2eVDlbmqMtCsKapx7xqSC1xV6Ak8wnISsRieWQ9",
+	"FzM32cBcyFtw3sZlL6F4kstkcGmJVxVLcrMEA/ucg13Y1dOdZTuX+6+VT6fBcAmMhkxYSNPEUw3fcd4x",
+	"a5AJOumo5zgD/CppsG0Z5vmyyR8kjl3l+z+MJnmITBMk22WTM2SyJ9yN0e+XyC2YJvEjKaN5Hh7t0wUJ",
+	"+83NzRXSJpxiEo8SBUOdatdXb2C/rMbP4kylpVmM2YklQkRN1kyKFnan0j6cWVZKpbAh9pgK57vIYjV1",
+	"G57NIjR9Kx9nGnKs6pvrja6dXUGLtJj/TGCvA+q9u7E5qL2AwwinPBA6ZCR99WCfTDU0t7EkQqO9/RiT",
+	"e36nixSYb0hAdXMtCNOoGkxPPwdUCB7e574ZE6U1iaoP4dwQVA5+4Gq+j5f5Cuq/5Z/Q/t7sG2O3122+",
+	"lHaZA8B+Y59x2fOKnNNJzjQbQ5JbKQr6JoVECXLQWY5xFJOIYJ2du5bUnHWnOVy9SZEZ7HnLfaQou36l",
+	"D6csUiiRedXqdCozdS7Bj1PQzCyC6042thCE1dcYNAQHs6xilmITjQlmIjWf5cKo0qACPbEOI5iHSFNa",
+	"pAG8UZutgbeCUgl6yJiGIc1ZKhYUH8mLSTWnUcHKb2nU9Szqm8h5yZG+rGm6gv1FSDwx/bsmSrMwBuB8",
+	"u4W6t4LO/88ppf/ziOVa4+zkNN15Og84CEwPOhsTq97UNb1y4YOMPIC0motSm13z6ipBmaBzu6KieoyU",
+	"hIV4DP9OuUFt2GfOEbr9Ofl5vG1waDb3YMYolrPswmj/erS9/Y9/73bFx7/8i1NHFsRPYionHbXu1POc",
+	"mhIcFqSc/QFH0ZaJTU4zybXBCmz3V2co9+6ml7UX1IZ80WU/brWiaEshh5B4HKGNW0Y/FwiEroasn7vg",
+	"zCe6HDJ0ZNRH3oOMrh76OSHxpMsiHOMxkSRGitw8wFnogrOJtHUEFa9T3+lh35KJdS2ABYOqdeovrBdX",
+	"aU/q0WxjMuYQ0bQS9ph//yA1ZcAxiV/Z0/r+w80MsT8lY256dWcNZ7JC2GowHRoe8qHumg64CagMo2cg",
+	"qKMG9WG8/PRn5+556Tg363G2cy9EutGQm9InmVdIxyEsCSI4QH5IiCsBJgXKxOrDkZqIbC/lah9Iv8P9",
+	"OwLaKBwWPJedlfX/zJwQj8TyO3QZkRhLXnI+sEk8Eiscj3ZqLg+A9tDOmR6mRhuFEBseK0F4y3zcXAKw",
+	"L1CDZMBLashvmTCbPvbvkOLr6hjGvE9DuIXiyMbh2NwqD3HYOShXmn0JVRCY7DLN/Cgbog1Qqm3/1PRY",
+	"DdXok0DhARYT5uOIVid4HG7q0JxCv0fhIawbqzBgpp5tZqNohMlwhUkKZbhGXNofq13WZW1gzNDhJSYi",
+	"4kwQzxoc1KaCMuyZQjzEiJpd1vu1Cw6nLohGXtdEeUAYf61b8bogJnYrR3/89rvXtaoG/GwG71a+9EzJ",
+	"VN1TS1fS1bQtZ3WodllbwSCgtMcE9fTXPdSt1LsVD/XURD1tmtiARjYhFVBpHyQcvQCBOEM7tZqmqhiM",
+	"6IT5BOEuC4helO43qLZK+5R6BuheFekaDCgtbgGcLcYPuuMq7KOS3U2GIh4ScaThQn9FsFGgZXcrR//4",
+	"47ffP3rdSqQ3AzaO/qJ30etWJJc4bIcQc6X28sJ+p9Re9cX5Fyivr17vGV+cLhGDah7qqaF6qFFDkKGk",
+	"K4bBek2T2HqtBrBagkaVTmmDvqBWuHraRH+ZKDGaL6UCWa89fPfpj99+720eo96vMNIXNVSX6QsaRWLb",
+	"fL39x2+/FwdgyZjE1Ec0AEBaDkZ6hHpTPAf9FY3I540cBzaRcR46b9+8uTxFf0HdSrfLuhX0F3TVunmT",
+	"/6LLTloXlxdnJ613n364bV//vfD0NCOe/Q2Yb+F7BYxJVN+AWJDNzU11LDCzWisRPo5IYAOfUYTlyEPT",
+	"YGSEPia2Va8WFXR3JbXbAm285i9ElyVxWH2Pw4SIahse3fRmYJ+RIbTIYCRGcw6tKNLCp65vPcv7Urrk",
+	"4zDMkiDM6ZNQEJAtquhcxz5ghnbRmDLAFj4Y5DK3uswPuX/nIdOfPBEkUFKITzxd6XqnVteiR0h9wnS+",
+	"leFlrQj7I7LVgHLDILimcuLDw0MVw89VHg+3zbti+93ZSfui04Z3soa8lR+Tn8evY55EqKNRrXV1lisY",
+	"bGtbA5skDEe0clRpVmvVpo4YGIFwmOK2+jAky4QnerbHGKT2GCmwGNJZRb07MnngsZIusPRHRCDoXWJs",
+	"1GovvC7zsSBblAnCBFVEPJxUUYtNUMxDAqGeEOVJpd7LlAtBKpSiSy0Ft1qMkRBFqU0he2RbW9q8hc91",
+	"6C9LPfdWLxRqyFpOA7vZqNWmTJ04ikLD5LZ/EtqEkM8ng0AG6ElsDRzpy/+AtyGppoLvPilp8pM/wlKH",
+	"H1q1q3I4aOLvvvvuO78R1AvG3aNKo9bY26rtbDX2b2qHR83aUa32l9rBUa1W8ZwVmcegWkt15BVtya5D",
+	"BpDBYxB3TzQENrQXwEy1U20UVy/q1KFcXlBl368TBedhDfenEmqU1Aj77h6oURyoHjQGaqBdsodnBoJ0",
+	"lfKhmsWhcK1fN3vXnBkKUl7Kh9opDtUkOxoqvDe7PJM2o/Al50qdcz7qyQgs7zUbp9GoeUWmqi1yKUut",
+	"HNW/pIZQpSGmHgEbDFsByqDV4yXKsBRs5CBiTrv6FYSQPBMpPfiLV9nR+O8aOL0n2y9x2sUUXqkvfuWW",
+	"YRNFRgL9UnPxS6943KdBQJh+Y2fxGxdcvoIe61+8yu4ySzljSlXHIUh1BWUc7kVOW/jHR3WkIhmPsdKa",
+	"gJbNhqFDubOhMDVOROXjF68ScVdUp/ZCgySrZGRTUJaRB1Dx3pJJL5NuPPD1W0nJRN6XSks2qN70MEpJ",
+	"Tc+DL6DLIU/iNLgfRlLXzkPqxsBDGt89pGi5uT0eItgfdVnaD4c/MMvP78hE8XcQzK3BUcEIgQ6cmcYP",
+	"YsQfRB4gy967zMLyAvXSO9mzBqQjiECB9v2I8QcobjmxCVw2PzLEksSb1S675qESec9bZxeezkdwsSK9",
+	"/S2gk0Y0esmDyWrEfzEJniG8q9zfMxYlUl/czOZtrPRPzrXynGp30AgO/Do+7O+TnaBZm2JY9cPGfrO+",
+	"Mxg0drDf3Me4sdff3d096B/uNPs42B3U6vv9IPAJrtcHzb6/u7/bHzTrzUatUSO7g4MyJndwU1cUdC0m",
+	"11iXye0WuUCwU28O9vaC/v7uTt3vH+77+37QbwQ7ZLAf7NX9nX08IMHOvo/3DwaNvQHZ2fPxYK9+QPy9",
+	"vk/qqzHGvanJSe2wWcN7O/v7u3v1oLm/v1M72G80Bk2CayQYYL+xM2gOak1/d6/u1xqBfzjYP/B3Dxv9",
+	"2qB20F+Vme5PccADvz7Yr+8FwaBx4DdJLdjF/cP67s6geUCaZLe2v9MMGjuNA9/fIY36YKexux/sBn1S",
+	"6w/qg53aqgz4YEosqJMaaTQH+7X+/n6tvn+459f36zv+flCrBYf+Pm72D5rNgz6sHTd2D3cOMMa1nUO8",
+	"PwgagFarMe0ZfHta9juP9Zquv7riuJXDU3v5fy1GvFNfYoorPAk5Dm44f4djEPa/NgM/sQ1JDCGZ4ttf",
+	"vMqsDUHx220/JgFhkuJwvgJ2T1jAY1FobZZ7F+I7UcecPWSOQQ8k7UkhwRHwW0SYjCeGdQKrZJxtGbab",
+	"hmNqQ1KumlraG9nYJgQ3CWrI50woVU2xT0l0x15/pDutUcDBRGT2/RfCWhaBlW9AOzddfcNYN8XmMcJM",
+	"t3jLi0JKBNipNcvUwKtEjE5yG7myRpiIkWKRwRWWo3X1uOWuchHUgl+85GbnTtkD8ScisUGHP6XslS5p",
+	"hoZgcvYLGGNvrPpp2Ru7/as+hy/6zobE5ay+JmN+r32c4+O8E1GOYp4MR/ou6YEg4wY8/1qG71YYz8PZ",
+	"rVTRTm3HNLqS4ArTaaKscM2mHQiYmWRaHudyaXNuBdfNOoUFFRH2sVfLW+qF97AZX/8ytseRnMy7f/rs",
+	"gj/v2Ur3TO9azjg+xaigYZw64dlr51WixFWqTHG1DaiqoSMGNk3p/2zcXFktc8dMaS01oSKbhmSi1tVF",
+	"R3fO6zLtiVP7r4bROKQLTlWjA9TL6mj2dE1MD8yaZ0HPQz1J8Fj/ZcuU24b+hN3TmDPd7B29Ojk3jfrU",
+	"uK9oTPpYEKWagnhpMqC+F9DcLsvFvCMT0MU3q+jNbetD+6zLslHenHcQ9H94SyXqjcaipbV50NF10Saj",
+	"FVfRJXBTKz8YlXqnVjPddJX622WKiIgkisA+X0UtmL4YohThWFe936nVpu3vguCQgDsmJkK7ZkD+6DIl",
+	"azBdFeo418UtrWYPBoRM1FiSiHWZk4qtLDx0iPynoG9rmgyydi4Vn4+raZiJ1ldzaKi0t+vL09uTm7PL",
+	"i7T47VGl9fKk3mietl+9hvwyi+2Vo0q+mO/12fvWTTut5ttlf/z2e5fB3+2LU8fv6l7D7VBcpP2q3mi+",
+	"fnP2/fL6TvFMnthysQ4IK8lo+WAmUZSk/9TGvok21iFyLe7jFPoys88c9UzPVLSEmpAXHgcknjKLeqlN",
+	"1EZQ0RiJB6odZcBFTLZWZhMVpa6xnVrzKFUM+yTkSouTfIoYguR4hBg3DbmjaI5XrWMX/eTGwf9GDiIT",
+	"+Pg4D9ET2pDMoS6jdFok/lPyXc+Po+mByG7RrCNnJTHD1PYwImPOVDGXZG1LqGih6zQ/yXRlDqiOpV1K",
+	"0rbVJbNGiIgzJcHxwUALeDpkGwHtUARP6o7qaZ6aDi3zyVGXPYzAIZUOSiEWQzuxTCRPKtM2TUQh1XLf",
+	"ho0+FFmXcuu16jLoMyxQTAaJUDJvR9u/NPuGQoBUIhzGBAcTMLdRG6qvI6+qXdYyHYlldmM0YGpsGwix",
+	"nAtJ1x7JLuljPEnTBMhNW5YlHM6qKN/Ij/SEpPRrUNIlqaiSBBRWMPJgC+n8KQZ+A2rcBuxRhMdUIcjI",
+	"yJIm+pSQ/kqDL9sxGRKmLi20G386quqt9uZCYnxdTKuwUW6ZKJkPEIDQea2lFyoKgPSa+uCBbHcZDyF4",
+	"r1g0yJLvI2f6gNLjA4KMox8NiTTBcdPSqGdrKucovaK3iqPY2tPAVpclqdfpceXq4H4FIuWWX/16Y2fg",
+	"D/q7QZMcNg92dnb93f295qBJgj54WPf3D/YHh7XafrDf7/s7e/V+n9T3+o3mXjNo7BO3zPtkRMxRlXiO",
+	"Z7FYJ/pPkXAVYyiElGSUp3ARF5EhGsx1LWgLfeoUrKIzCXfkrTquNMgiX3xTh96q6zt9e3U8j+Ao4OBZ",
+	"QJnwZIUgKkSis/6gr6pLAtsxv+rQbfBmcLZ0HI1ej42jedJrypIwfLrbs9BxcGprdv55V1a4K3rXSr3o",
+	"ntv+csmIs4orSoPLLBv3ZqKUn9iiAj4K0+jWpHZvuhD9NZFfBcv/jBH+r2gCKos3qh/VGs8VbwTpgX8S",
+	"txWI22vgxGWUbR1NYsowkzhVAd3wzdIyLQpI7XfLPVpFvdynXppLr6u15SvBckaOuwwzU8THNNfxQ4Jj",
+	"KOeK3ioJQ8+jaW3AQY7XNh9FcjOjSSFizdDkZYUFXRzg6wbdeqb+IiIBNS2lpykbajxnGO6T3WdDY5wn",
+	"8qe14ltYK0yzv+VCCKfMEVl9wSegI4ttCtq6nSkY65kTEA+DLrPRhy6LAlhwIXdPINPWd8qOsHlcqqd0",
+	"GVQAucchDdKwgrdkkkU0WIq0qjkhzTR8LgGOBAcHAa41g53DOj6sN5q1HXx4eLB7uIMPdoKD/eah3z/Y",
+	"7x/sH+JmvY4HNeI3d/q7uH6w19zvD3BOVHtqu6iCcBmLgo0l/dOo8AijguMuziEcua6Epb7sa1N5RV9m",
+	"8/SRIko0MIHBVxevdatFpXTtmF6Mlq2rq0lZl03VNRCEBVtQznnLhyrMIgJigmO1Yfm4IBwTRIeMx0pz",
+	"Qq2suaPQN7nLBjzO5eWCOwdKOQcoiWytbN1zzpYdBMXNQOehmA5HEE/0EHM2rHZZy8aNCYkhPRloTG+6",
+	"JWMPCUnDEI0wCwTiibSw6QK2OapCfKgUNC7R/E7MGXyNbNGsRWVlr18bNP0a2ToY1PDWjr+7u3WId5tb",
+	"jUF9sDfY9w+DhtL+4Ch1FUp8BB+2IzY87mNB9nY8+v7l5fVD7e3rIW+1Wq2Lzu2ofTtstVpv1H9a/KT1",
+	"d/Vvfe+nnVD9Ua1Wn1IRMVs1P+8wh6nV9QSCxuHiF244P8dsYmiPeJpL7lIQ9N3yUyRJr3MiR9PXecDj",
+	"IZdbERYCUpCVAOBk3+eYhtALk7JhSLYSQVBMBDG1SDx9t8B216zZu+WpiwNX08TgmVgVxcV105djRCUE",
+	"+sP1g5+nLj5MksJXRS2h+Tt0iaQMpsXWhBnF5J7yRGigql2Wa6RNBWrUaujBFN7mMdw1gE7DAi5anAYM",
+	"ZlkKVKKY3BMcirS4dJddK/IZ0jGVR+BggFY2kaI/ZjTth96r2QLsQGgatazlG5TV0K2dz67g04gncZdt",
+	"7DQOnTafV3BWV/aoHuPf1ZX1HV12lr5YRWC+qVf3G1tiW6Yn3zHC+pRtpfEH2wfDjUDrSyTfSB35J6Fa",
+	"59AECtkrvpUjKwuIFwj25SSrQ4cQuKHPrRgJnA/6LVSMwzbD6PsPN2gDCoH0Ci1HjtBLqJmE/vjt956z",
+	"79hmVtXMzkChAY6iAgOI+9ip1Y9Qwu4YxDYb9LESRboVOprbVgZM5QOBJzpNajNvaLaJUcYFmlseFWkR",
+	"/SnChQeSxKheM3WVrbwj0pB3Axp4Vps17ZNR36d0S8cfKoGtvpuR/UESA5FNxwNlq3GYRYyjB8oC/gBX",
+	"Ri0XQJuNJYQD/iqEzqtkPK8imkryVcRseboBsH3jaBZzompvmnVv7upy/Xsyk+/hbEqzsUbNtEDTDTUr",
+	"SqWt2Dplat56w366KHnTdPGpkMn3o/5rn17S789ufzmrX9Azccaud/2Ts72zu+jH9yffH1bJ5Psa+bGl",
+	"Hqr924fdUZ/9QAc/VP1GyPrjV7Xgx+/DpxQHzaGJJJyrY3a0qYCyPy1X/1SsQp2LIuhAX237QBakBHMB",
+	"v9B9/8pDsA29zFFT2+HKkm4vcwlaD94iB2A5XQbFjxCWtTgRlPm5IorgBdS2qDJNUNvUbRvS5yU5T01K",
+	"nlINLOzTwmQM46koCnL/bTNeteF0K5OgFlyztATmUqKZLQdpSkRCmlZOHGPZ9/kucDCbmuiP3343YpeJ",
+	"MKOMSorD7DUqUA+aufbQNuq11F9/qzeaO7t7PZSwUEleYKkBu+2nq1an8+Hy+lQ7uYy7vssyBbQguqWT",
+	"rCW7rSSKJUId4Zg8lyx2GYlHi2M5kSt/DhWvYldXOarAWS1/tS1c3zqw2CVfHdw0GlPy1brS0L3/5vxr",
+	"SkLFVof/RDLQfy+JJq0oHJq7ZQkrnzW9x2RIhSRxOVlNq3hZqUNdqQD11D+9tNxWQRneANlF8WajtvaA",
+	"xdtMZHtje542S9v8BjDCg3VsgaF+rMkZDB0lccQF6bLr9uuzzk37WhNJeC4zwW9qX1tKSBkhgci6Uhzk",
+	"2osZv2GuYUWXhUQqSqoWq6gjeBeM965QDAz6GkF6JWz9C3GUVovPKc4ivQVdpoS62hHkY5IQnAbG/qgz",
+	"NlOAJefogeC7NB4ZFgjswUOabgTqJ7XeLtvQo+lCv5uKvxweFaxK1ilZiCJDc8ouXFs8eQSl1hSvsnPQ",
+	"OKw3K+vJfY9UsO0y/tSx/0vq2FlRWEQ+6wrRLvpUuIPfzKJaW4I5nHA2CKnu/fCfnAvZq5YxDtdZLBD7",
+	"i56aObK/EqwLBNOm+aX69yxbmfJTWbbSg4vQQ5J7mmElwrYLBwU6iarojAlJMMyCrbfKMrnUUGvqrKup",
+	"F/qeHSwNXbc77ZtMeQB5P+UyKZfLXF1JdIx2jcqATTxb5s1CVK7KBbsszwZRCRfMWTWsZWHaR5d17tYO",
+	"Piihnwb7Vw0TLJyf4qiG5yHLzlLBYdPLnYdavladZjihB1U5GKFaWzEvMF22w/JCEyekGSoWaEjvCUvn",
+	"1MiwWeS7VBjW22VTM6Ip1utkpYI8icctxwtZ80FHWgA7zGh5w6/390ltcIgPgp3BXrO/S+p43z8MaoMG",
+	"2envrcI5c1D/V3bN3Uxhoem6dgwsIzUU0j9dccvaV4k0gTvprpobZ2hezjenbhGc/3yuMEU85+guSr0w",
+	"kcImZEdRr7GJO9jbAhpmFA9uKXg+8KCeBh5U0SULdSDPmAvZZTHxCTMvKz6QURQwHxsibkOEFpBmUAW2",
+	"UM9qMb2jjNrwwWwAg+atVfNOnk8sejPPUNHGtHqWI1xbqNe5ffmpdXJyeXtxUzpszvpsy8zozvVGmesy",
+	"VPK0Psd7aPifcUHd3yOnW+makZKEoUgjLco95EfIOEBZMO0MJWCn0nlkAGOjVjM2svQrsJwVzhrTEAk8",
+	"EQgsaihVM3mMctuj0EF3nxgUuYuuSfn/s/duzW0k25rYX0nD4xCgU4AA8CIRjI4ZSmRL7C1K3CTV6jld",
+	"PV2JqgRRm4VMdGWBFLasiO1wOGLsF7/YPq8zEfYOv40jfJkXv51/siPO8cy/cORaK7OqwMKFEkmxu9Ev",
+	"LZJ1yczKXNdvfatQsJ8PlfYhEU2DgpIqw9Ls3Lzwof/ELry6ZA/MeaH5omqSOQBJEWDiy8CBseznxp9f",
+	"gKkCfVZInNs4ZoHCLJ1IPQ+HtuvLUay18eVd3BKb3OXcXk43Ft7Z8AodMByqjuyZVTAxxcN2DR9TL3ww",
+	"2GE2aOrLoUoi7DZ0bWWVFA0LralG1PQg2glLcSKydNrcG2S2r9csmZeMDsygX6Bc+3zvOV80dKKhSurm",
+	"0LqF6WtcR2Ok0KrdpHa3MNHfuoFgz56xUvmFkLvsypxzYz6iVvNYbFTCFE6eh2hzJ05Alq3thxtBeayu",
+	"BnVBu2OJrTDT226lzBF0yiPfEYpubH1SjuWBX3/3/szLAYZF9y5/ayoGqdDDZjwyxsW5yPKqgN38Ba7h",
+	"mYZRZNCiy1UYUDOC4nAe6byrEAEKbYEQyilUmEa+Ye1TYCYFDai0uxa82vSRNm+COROS2nZgmHnhhZjO",
+	"Ioxwpb4IXuQWOM9aY3kqg4JVR8z8uUijr53e2hcjdZv5LbNeznZrmtk0jV0BPfoLyS4o0OBJHIrVpZ4b",
+	"6n1HRs12u15Xcj0KutVsb12Pgn5uzPLi7993Lg9luxywxFU8jK6t4W3pFrfKa6DQr08R5Z1UZ/NqZrNU",
+	"6p1cA8xXPodaT4StbXGdSetcz+uWClK14VALkRtWQW0RiXABWgRtd9yxCnIkOljeKA9DLlkqzJXmjsMj",
+	"poXWRs/qOBEyS6a+LETyjP2Mg6XHttjbBFklbTQwr3Ur8PrS5VYRuO6I2oHnrV5wQbeCJsqhTzA+R8pT",
+	"0BHAf1DSL1JB53CRUlpgnrA+we91iN1jb0y7uwdVcth09k76rq2aHPpcsTjun3638/XgAXulM7CuvruO",
+	"qnK9n2cxVSBFZoWIFRE52MoJi/nSaxAn4slkbITwAos5UyllI0aTJIuhiyJ59+YBQclmNtKE9r112zET",
+	"Af1cIeqgs1QAriAjop9+ovrYtR4eNeR6aIxt4F28SuMsM0KSLF3zWuQnjyUbiZFKp41dhnOI5Tm9BiMx",
+	"qe3fG7moTL0/Na6akRQNfKWLmWDqfqb5OwSKAjMiiqFM0iSA6MoLniQi1VCaaA3regD9sgOPuu8WWlm7",
+	"FtckAxvUupNkXD1wILrA8+Wi/ss4OXUlc1IFemaRuxx6n1mZad+tJAWG8AOdTccChLGW8WBg293m5Yu4",
+	"lvX3r/bO3r9kR4dHB3gluLlcM+yfOsyycWtfZCLMXuTPbXg2mMddr+lc/exCmSZOgG5qmruMXoPWZ750",
+	"HYFbFn8S27Rfmj3S2CbO/IFCzHLKojgVYaaov/d4bFxz26C3u7Xly0LOq0571xXhwLa2vdwbLjAJ/od5",
+	"NUTBzKr+fLT3w8/P//XZwSmr21bAnfbms62n2+02rpnHOu02O4qfN3YZZ4kxblIcMPZm7Wz4EijqaefF",
+	"xusaZ9UkE2YRvo0TcQsqap5b4s71k4FKR02rgnJRP07NqLIY1ZuZSTUE2vxlt/iVYJXx8/VFqEZC09ds",
+	"1bzawLYq70MT6LyLOHJ61MpuyY/43p/cVar/JxHem/dSODO1HhatPvnTWJzXvJoRD8Bq1A03RSd62t/g",
+	"W+G2eDZo806/G25Em2JrsN1+2nnW3dngm/2tcDt6Kp4Ndni73wm70YbYHGzx7RzpAU9v/WlsHo7dNjef",
+	"dTsbs916zXq0InHZ+jD5JZajWLZCNcoF+xeP5xbtAbOBD+VALSUsRXENZ6UOdA6pk93jVGgBDejXvtJt",
+	"GRmgr8DE8JZwg5i3U1f8gkGBR7JsUHw05+HTwlIJ+swkLF3Yq6QKrFLiGal3Vi+eWhVmImuiLUHtiKw4",
+	"7SN44YoDIb6MGi12POkncYii6d3Ja9JNmO8tGS3gLLnlg6KMvvBlyMMhMg/CjfXgBfTQNgNOVdJjY3i+",
+	"x0b8Q5Ofi282Olsb2+1222PxaDTJjLsSNGzi7+CMn4M6C/yaP2m3N0KzYvAv4deCXWNSBIeD5hslRfOI",
+	"Z+EwMJoONEUGDG/B46CBumSjvenSQJz1VTSFdN5biRYXS4Hnuh6cmP/3cMW/aTc77e4GdI6Bnzvt7mYz",
+	"/7G51ena53fb2xT2ZCyw3wceZsZJj8d+qBlPMwiRoWcnZGTV3TZlkkr302DY4ye4BtCtH9bAGFiM7ZWy",
+	"XtqsO0/whUCFjckmC6TJ+9ag7Oi225TYtC/dj/VY6RjppWz3l4yUFloSCAchRxltINp66G9rMmPN8Oon",
+	"375g293t7VzHPQ5gqFLJ5t7pi8NDeKhGS49sGGduYHt6YPXOWuzQmBiwxLFMYikCzCKAUT8dQ8ign6or",
+	"Y2Ni7zz7ydOJlISpHbE66A3NiCJwyCU7/f6lZ57LJ1GsPHYZR0J57Hj/W4+NE2NkZuJD1tilbBrdOB0L",
+	"j706O3rtwf3sh6PXYPx+xy/5KZxk80jLaO7hx2ABzzIeDqHpkAc5ErT/gNsJFtEcSEAUw4c5gFfC4tvz",
+	"BusR/NAsyoHmWxAcusekApFA0OLCdjwlidY8VkkcTntMcxn11YddRvZZU6che2QMu0eFaAiOyooh269w",
+	"ImG9NJQUnztix73jw0eaqTQ+ByxvVTHVZxlp5qZXxn5YgYR5n0xiQHWucP3zaSbgqK1y8eHAiBuQNqsE",
+	"NB4/eVw2EVcx5ubJ75s+qdJ0yE+/sS2HgkfwCT5SAT4KHX1dH+0lV3yqSfaBXVo2JosmjpCTkVF7cG3B",
+	"FC3MsaQYrr8tWEVTmEHkL614x3WRVvEmK0qsWOhPMjzPi4UBSKvCWWZ1EA6oWkWijWsX7DIr9L7xa3/7",
+	"y1/9Wv6bx9+8O/u2+ezRI6hwd9IZj9sjFAHlGY65Udhm0P+mjqP+r/MBNArvqtxVdjVeC3meDa8vxHM4",
+	"3pb/y+7rRxq15cLv7bZiLLPtzZpXG8UyHpk90HYjiWUmzkVaGsqMRJq/6RZJqsVDu74Oxqyo2AaVNsbi",
+	"Zxe+h1/7sd3c4c3BTx+3Nz/5tX9R+QlykX36aq+7tV0RRXq11+xubVtxWlDVsWSJuhJpM+RGA4gPrC5+",
+	"mdiOembUjbm7pTi2ZSMrKpP5H8QqmdXkAF1dJQnMy7vt7QctNmesRPo2axG6FqFfX4Si4XL9k6CxhiIN",
+	"THSUaU38TcLtLyq8ilVlHr7CyJaf/q6J/3uC//sXC1dvLfXXUv+TV9vAAFAFLwDEvh9pFqrxlNVLHn4D",
+	"8OdIHLDLpHInqyCF70MufrXt9OneIHLbnxML3uxsz8MgQqkLKNCqEEhBqbI6hHHR32wUI6mdG2AW01Sl",
+	"SzGLqwxndnetJHgff7Fc9f3HC6TppwcEAiF3m6KerD+FQCFE+69FQHEpq889LTJ7eUAYj0KYlF2pSRIx",
+	"bb5N3SyqR/EXcxA9UPQNz4V7IFuKMb7ZAOGVSi8044iIe3lwVhWkeCU+M5V0l1GKVQIP1ZmmR9ou7TyJ",
+	"ubZbf99262n855JbY8wO+IC/Ibe/aOlUn5WsMp3yYC2BtWF5V4bl79SerNDIXA8Rf+MUUYGPg9VJm3hW",
+	"n2J65NXB3r5zfhtFqufyG94o3IpDrtFhhtfZh9KNaOPMkJ87xLvIB9HYZanI0ilh4As1SLb0aeazFq6o",
+	"qp7HaqlMsSseZ5WfLxdtn3Krqrq5qEgtIr84vQVG1d6M5s5tG2NboXJdJb38JBtORn0J9U0LEs3IZa1D",
+	"nmCl+gDo4XUcCciWfjACJLgK/vEfgmGQA2i5HoswY2A5ATKH4Ge+FBLQPFEvJ8p2TR/wsWiifcDOvk0B",
+	"FX0gdan2jxkjz+KLaArm4I4EVqUM4g/QdT0zQzMPMk/VedaK53vLYps2rBwcsaG6woGOuJzCqxBzh73c",
+	"ByrtmekilG2IRYCCh0MGNPjIYE/1/FJ8gCFsb3qs033msa45+N2tbc+XW50uPKLT7m6yOi8lajvt9j/+",
+	"w0a7jTTH6aXAgr9O99k//oO5r68+NFrs1HwRSxIwSTIWAR2aREAgYZSp2lF84GEGc2mxUzVJQ6F77Lvj",
+	"g5ceO37z0mMvD79ldczWDsxhbiC46r3oH2PC320VM6bjNy/zLKyGx9lfG8PZPAuQy5j5Z1nKpR5zIz0b",
+	"mHg0b8ZM6VWsRYsdmPUzozOPgVaj0DnEDMFsHfhygGnLqbsBBYlr44BxAImAbXGINhvBxiCNC+Czs1fv",
+	"jp4D+uz48IeD16esfhVH2ZD94z+woYjPh5lnzQm22cb/GlTmOUCuINjgm+22JWkA0JwIVQSIPjeUKB4J",
+	"qY1iw5CfPUZ4ZFsMzzCRm7seqb6ETQiF0HA5ZK4J141XZulEhpyKfkKVphOzPgQS2GqxPdrQnA3EFSPb",
+	"FWCcMEo8R2Z1d13djltTI83MWOOUZZMUgY6I+oBPAQAOaMH7ZRiOXV8uxG9QHPIKf/pAf3YqLreJ4WjD",
+	"HsCq2JLSLsA9LMqj5cvX8QUaOVB8ncsOnqbT5WnzBVlrJ4i+zDEsi9/3sDnJQAOJKNk4/iAS7d1I3LCt",
+	"TtcDUWOUVWweDeCJHC53VVJidAYIvlc05Te6xpTnH9CUN08sWPadKst+dk6vBPbuuIdJDe9wUrcLBShg",
+	"IW+c2nL9Pm4FAuAOxVcwdB9QCmVlm3uJsPpMexxTJh873uanD/k/l/t661D9HblWX/8zF5yx1QLvsIh9",
+	"Hh1bqQTyoeBFlPw24MAYYNTbzOaSJ5Ni7D7Hcf/4sQalK6Q18iC+LZGwNrURpCD88kvyV171WOX15Yj+",
+	"J6+WYZD6GDREeQq5d2ImYAySSiNv8XSqUhHuoZ1uu93+sNNut0lF7RatBmMYkrVKSEOLHhy4SVkzku6f",
+	"nd/t5Sz25vjhwVXggaOiJhl4V51WC1QcUAolRjAKLBjKWbtKi4r+BAwfHWtjBX1e2mhrFfC4nozHKs1E",
+	"dCSimENI7uEkNPYKnhCyGOFaLcZ0x6MnjsUnHpnZrUAgm1cv2cI0LEuCMinryoITpaEUdRBLJCWwdAKx",
+	"Y5KLMx+hmYk6N1ujxfYk1nYaC9kRHqAX0d7ZNe9A8wwsaRyysciwzTSwt0GnS+rv5J4ABH+WlaDAH0nt",
+	"qRmX4orVsetsf5LPDAQKcck1POQ+AKa+obqqeCJWwfR5eFFlkR/CcA9HOSX/FxT9eKtcfhaPhM74aLzi",
+	"9W+MA7akoGhJSlXG4QWZuXtQd1+oxjf/+LndvkFG1C0Wrt1997Z1r1/asdpuANxPv7kylvsiPb39lgXe",
+	"x5oa68JPfDw+jc8lzyapqCjARZECDY6uUZvGoyYy0C+SoE9ANi2Xo05WaVafjLVIswa5l512275cUwwq",
+	"zsQIsPhmK4uIKelijhC4SgWqJuOEBOZiHXg2wKPSCOLJMuuxFycHe2cH+x7DDvD7xOWlWSIGGdhaF0KM",
+	"MdbiSzBOIHN4cHLy9sQR/pEcr0P4nPiHkXPnMKJCi+wqDkWvUGyRD74BbTGXCGOPLRbGrE5TwacZMx0V",
+	"j+OqGYGKgPAbnGaM2kK0DEsAMLFk42YrCGz9HL7sb1Bs//ixUkhf/20X3pILT9hqNxbiENQ4xFs7xuId",
+	"xdL+6BwMnqZ8em8VoLj14P2Y9AAHnKb348eCHY6ddCBgU6NTNEfHzbuLdm7FXbi81C691rvNBsozHwG2",
+	"8iKt9la6+P0YmtuK0bo482EpKasjMLnUJ+G0orLSgqeopioTbBReryNtpIjYiKcXGpoVKiRVTAsJzRb7",
+	"NobMY94z2o4N2RJINwCNMxmIUJXJY6lZcCGmwAfN6i+GsRQaMyyveUbgFcaT+EJ4LORaNGOphdRxFl+K",
+	"XRb8V5Tw+jnwpXF7EfGSkwE0Zmkf4pSSAVadGB95lwXiQ5ZypK8BjwTbzA8FJG7eGhXayxNWbjrMzQbV",
+	"Deg6oE+VlC8BoJ7xZlx2gGbrgf8qbaIs8zBb15/S01tsv6wi0a83qg0qX6tZKs1HzRXWXeuqw9EfcDIn",
+	"VkKvcNMxX61q7TT+s7gb/h13848fa/ySZzx9B8X3NW+h+1IkE/vJrKwRy21bxt9te7VMZTw5SMTIzAWV",
+	"mfmNmbG+I3GOB9W8YVkQBqtAco7fvtBkJQmNG/fzBfzdy+qHwoJtDphbxJK4nSNoP+L++YQy1pzo69IW",
+	"T7ouku232GGmcwKunGbf5kldHwY1FpK9F/1TFV4IYjnkvgwu4vBCRAEmzlk9FVwryYjo+Of9g9cHxnzG",
+	"xvupYGGitIiAvSUR/JJK589TNRkDAS/8CyI2wE+DXF1aJZfQTN8MlvY28YVZ7wNSuTqOABgS60yl0xZ7",
+	"rc7PIQkqC2a5L+ub7Y1GgZ6Rj8cU5MG1IbkLHb4pGkNeg2Vecx26S+4DhgpJ4OMDzVRpdR3hWtkjgVnQ",
+	"0KqZxsz1v5Zwzh1FSJbS7JISW7OA3bINiOtaiMZWm37efPzUOFWA9YBw8TSnpBrkTTmQ36pVhS24pX1/",
+	"F+q9qNJX5NPh/bDmWS+wzMv39Ky9M8PLB7ZirffxU7W9gO7b0qdUhkVv3T5Y2iMDd8H6fC4i0CmdvJfQ",
+	"CYN4l2n5Zg2Bm56Jw9E72A3HPENcxnhS2QcDGVKQZT9JYATGTaFR7OYJD5vDLB5l5LHbbG/kELdGy5ff",
+	"zo0AMggAlpyjVIwTHs6E0IwbA1G5apYzcxxuU1x8Zmbis8WCPe61EHZG7dR8hiGPa1Xn/+YnFBfowaY2",
+	"rJrIO2wgtdI6GnQXVF0zzFzQVkZJUT7nN3E7niBV7txAz/tCK5Yip+VMjxOKXmBPj/Qwum4TQJOefFfh",
+	"W+88/jAjNu+AqhdXj47j7atneP7S9CLwYa119MonZ1+VkQrwGRcdG2MuP0Fnd2HRAUY38ULPeJyAjYfg",
+	"SSGOaaMqcB0FCsEJd/FNza5Ekpj/Q5jTl1Ck12L71qe2nrdxzZ1qpl4+AfFzuYu/MduzEgUMvbRfxzp7",
+	"iXN7sE7qbccNl19HocsKePNeohVLYp3lIQ4XCEG2O/f7vSxgWmSNeVDf2S9Vjfwd8EQLl/nqK5UILmuf",
+	"7jz4Od/h2Si5KoXpWmAabe1aD/8F/ouRj6O+SF+AodfbcKsAnPtwndmgV/Ka4/O1w6lwTOCIrB5JxR2x",
+	"Fsq3HNgwwqqQSDq3cmtJXqsgwJ98pM25OOZKe9r4MRjbtL1mx2Mg+YY0EMY6sx7DnU3RVRbAHS1xiYyI",
+	"UgEAIeSSjaGpYKZYnEFYZaRS4SG5AAY/Ia5oHCkeQc2K7bFqJsBSha1rIKeF73BnL/DllegPlbqAcL1o",
+	"sc32Zl7vZI02qZiehEM7p5TouHNJRkVtjgZbCxE90g7IUQ8wNMwql9Yd9qBh30YM5cT7jR30oPPcUKSC",
+	"8SRxbOse64uQT7SwweQI9Vs4VFpI1p9iCsz2agL0Kj3dl9C8D7OJdLdmIwEE6+ZiDAZbVvQLMcWm9Obr",
+	"arvZGnM1pN0ML0lGrSO51YaoW3m3ndby77YDu7SyID2szqyM7M5s0jlf65FmMbhrziwoaWwwWsbGf3La",
+	"2qr2RaUDi3YS+mTGfLkmoG2KaKGNraRoZqoJbSJtSqkvsishJAa49mzDBi3S5wh0o97Q2CYgVrJsm/uy",
+	"bl4jJPSRCLT4JWh4LBWX6gLAdFC9g5S3ZOFh+ogOVqPFbEbdZYl0DDk47EMRJ4kT6LtQeR5TZaRtlJCY",
+	"F53Hl+iW4NONIdGCmk0Q4jAzRoQGMLWFBv2RXcqHbNJfxxQB1J80bajkpUg1TK68Q51lWG1Vw1J9+f70",
+	"KnefS1hWDqm7YEjPb2VIvyr4RDjktm/C6eGbl68Pal4NC6yO9LnZsOgtuFtqQ5Ekal6u5dn1HkgiirOi",
+	"3zFI1ajsPHi12PxMVTojfU7jOTv44Qw+CJxy52Rp8Qu5EteRd1/VB6EDvboDYoXjWgXfsgo+mtU62RW2",
+	"W1rVD7Ff5snHkTkFn57gJsSauyVKm+5Ftc0KBjokXoYKerMFI30OVrjxJmSETCacRSKMRzxhcYQ+ANcs",
+	"MOciKIsyOioVqh+G+9lSjNYNdb83B/9+AkuhCzjyKr9LC5mhCxVZ4gvoVAc+Ros9V9kQ2TOIx8qX6KB5",
+	"tBJoqNIbGtZro59bJBMCBg6cl7tmQMAfZ9Y08BBdf/2+GUcM5gTYHDcpy4tgjQxLJZI30/LlRGIqJVri",
+	"ytnXzzMHcElp9X9r3ssSXXRT/fNVVA8donma59Z1yDI3jl7nTOC1BrllDYInEgNA7liuojnc6W4m6nxR",
+	"1k6xKI6wXbmNIEG87PCImbMxm5s4EaFKIxH1iO8q5EniBG8h9ORLEFy2e45WI4EUgXUr2HDLeCRhMQ4w",
+	"QZeLpCJB8jyqb0IZin5Tw8sLfgjELiP0qeAJ5ieAKXDw4qjbH46GLPOxUGNgmTLnQ/iyziWDkLKNSaAc",
+	"huGZDT5Sl1Yyo4LgQByJv/uTMjPHDY3ETQG+mThgoJw+4+m5ACnjGOgAio5V9i286FKkfSJNRR1k42kz",
+	"yiPwfDkT2Qs8G+vDIbZg0PBrCwbFxSr+BtcTnkbL3sJlD1rmokwVW4VTJ0K6F0wLVj87eLP35qzhIUwT",
+	"9p1KCSZizAFf1t8en9LfjUq6EFNW3zs+/vn04OT7g5OGrcqmFon02HenByeNhZ7rW/vr12aL/24yUneO",
+	"ZA9JOJQ3XM2r0XYwmqprf3SaymyChUpxJhUkMiJmq1K9VSqyQt0ZrfnUCERzsA4LKjQ/asYMPzg93Xt5",
+	"8PU9s+KGXd09S9Q5EzJL47WHduv69ayo75yYMUu+op7VIjMqYJVk/+ERSyeJ0C0WDNJYyEi/lck0yDuE",
+	"QmCh0SP73Zh6jFcEMZkUItIIRddCGjfOqDus/wlFDIFCxfqC0WtmsHoeUom8Ojs7djc62D+WSDXmEIEd",
+	"jk7tfH9X3kHhe1H851YxPHZRl3a+pOvWYuAuxYDOt3h1umQZpLZYX75bQDoibU3BTCJRw+qB+7Jo6gaN",
+	"1lz866/kBH4muLZ00ggsd9Nj9LWAsDc9xmso7EMtjMbTXPaGF4uFa4YBhnlXsgryUsqir009b68IVwuI",
+	"BgDTFpQ1lOxJddXy5XXQYEVx8VzcILOwwYpSYV/OxQ3i1SugBhFgu4YN3hQ2OPs5LGwQf78qaBCvfliQ",
+	"wZl66VVLptzMbTC1onBKQY8IGy2tKI96EChBPBKru4EUHVkbf3cMFLTrvKKctxmcuaIeexjbkGYxR6WS",
+	"qCDttQhTkWk2Ah72FjsVggKg7+negUrZUF1BDNR4ebEoUDQaT07H57K6xtjM8b0d6e/IdZuHTX5WUYwp",
+	"eT/JkyyQ0YOvb8NgWkDV2UwOr/YThqE2YEumZgfUHj9+/HhnsMHnFXFWvH1SKiejKUER2YfJLyO7y2bY",
+	"Rr9MCtF+MFtjmcXq0pR1qTLqeg0t6F2FD7GBdtuNtXy6M+f0Kj/B1Z7pnET5eazNSWOcvTt57TLKkBov",
+	"yT3c8wgWwFKhUhN8ev0jDYImlue+DHDPB8avHUyShMC7xHoDwFtA7xK0VkiWqgzI2bJhqibnQ8rt0F5s",
+	"eCT+kM5zegU3i0QLYPS8vtsKO3OzvcP6YqogosWxEwOTCjAXjjNHQz7CrIK5HjM1jx/vozydth4/Zt8q",
+	"srVhMZDwU0/6ZkH7ZtjTMfoF1NlEG2/VY5mim1CIOIS1x4Ljt6dn1It0kiaU2sERBUVa6x6bFW6BC8/1",
+	"VTT1ZfDRr8WRX+tZ+mbSA1MWR5ap2fNRcsFVRckFfwIMNPyJX/wMfbk8PxeQhSeffPuCbWxs7BQeawSq",
+	"X+t9/Ntf/vrpk7H2A/MblxqijDEoqeJ7i4ytLcyE75YuchCJbCh8aR8zTiaaBfi3tMc+YsO7OPoUALbD",
+	"wSHirMeCd6cHJ/liFXJIeYjU82WO58AqSJFCex9zepAZ2Mgz81OsM8hhMa4rgjXG2NRsGI98WQ8w7ZG/",
+	"uyJB5rHg7fFpfkkhQwZ/zBNh7hpfUppst7S0QPNk9j+tS/R8CpZkD4LFQQOvhhmazULwW2wQ6DEql/kU",
+	"wOpjnjBnSqTCpLxKYLf0CB5FIur9iLb03/7y158oI1r+ZenZVOjQImjKLgasv4X4Dol9Vg8oUHQYBR4L",
+	"BqmiQkzzU6byf6dixNML8y/UdJCvdBsXCKC5jBL4oQGDwEBSi55Pc3S//JMIM5ojDl/3fuQe68O8aEQ0",
+	"G7oHVqDYyAbTvyJqVD6F/JTn0/JT6NeFWzxqMEPX2bQszc1MGP4csL4AzPHrty8P3wSsbj8ddZwkePLh",
+	"kdmjscQ2fYdHx29PzgIjfW2aHA5BkfXYqyI0JmYbJMjxpcU0N3aZHfbMcOkJIE/3JMlOSyw0Y65CFxtg",
+	"GFWSmudgyrGHQyGRptkvEzEREVKlJVNfOlyTDadmDPlKgUUoVKNRnGW2VwpnYcr1MIfemdN5pViiNBB7",
+	"Smyk8wr5+Hss+KH5w+SXUfPgErsaQjNUmAb117QXWGVB1xRksOdUDHQpQoAE9OUq3O5M44DV38n4AxvF",
+	"SRJTl64CdCvLxGicsSuuyayn1kL2Oc5gYN+wofhQf3W094Ja4dVRKXts9pXs75hfa/k19nfYhqsReMh4",
+	"CnsLDygS02EbViO/W2wvTyulwlg/E0sx5QpiPLP6Y55i94pQSZ0ZMZjFI2F5ZQcTs+6ZHYqGgibsXLTF",
+	"RrGEh6qEtlC+rGDjCuDXAxhM98MHUJ6xuc82N2NvbXKL7A+z6rHrs7KF7/V8iRFX3leTjHXaTHusY17u",
+	"4Rg8ttE2/4cN1GXDXRS5VPiUqvFYIJ2e3c4jPmXGQLoUvqQGA8iSy2XksZSnIpl6hZkaN6fHIhFNUNND",
+	"w9hrG6vly/3ykaGTEEt2rHR2norTP76GplEcKP946uh2yCzJd/kuAXVoQwHpOCUhcnvOrTZkI5LcWczH",
+	"YW2l58i4brSqMZf2nGeLFg0Ssp8KGZFWAsLexAxVg5bXUxkOUyXVRJu1gU9hz4pNcDpWdzAlQVz05hlS",
+	"eDiARqSvLomHF02gHG+JD/zZDJpKPtB2yXIMm3kC2Cv1AMEHqILw/xaiAGqH4Hnwe7Tf4J85WDBomENj",
+	"NioZ0Vht9t3p2zd43GKNxhxPEnXl13qY+fWYX0NyNfMr6pv6KQDSNl0aasGusZz2G7mNi88wasmcFwQ7",
+	"mcEk5kpogAWWd4u9UW6AeKAKX8/IDDXJjnRgFIRUslmYj0rNs9lEpsbohepDY1KbQyLCOEKtFChJDwl6",
+	"7Hjv9BQHUJwHjcRjJwffHbw4o5lCAwaz1faiKBVaC40bzbwCV3KogAgajLZUUPVlpsxIE6XGfR5eeCyJ",
+	"5UUzUSFPWD1M1MRYoRkHKzZXaB4bp/ElUf67DDnMl9g9OQ6iyPpsqZ5R0UB5YK4rQYKDLxAqKbGIyHV9",
+	"q8ORhVA8eGG255ubAsGtZfG1UmU+rjQMmGLwhcOeTqTGQUF7kPcHz1+9ffuHn/dev377/ufjk8Pv984O",
+	"IEZfFRl6UQwx/TZzil8Q2Vk1LHPDmAsu+j2TUt9nBGyr3xZPw070jHcHm2K7vxNuRB3+dNAW3f5muB09",
+	"453BhtjqPw13ojbvis3Bdv9Z2Ik2xNbTO4qc3XrgbFnQTIor5sIArm8oLpGNl6wbPPxqU8TYKYbbT3zD",
+	"dMGTj/HqVK50027Rk8JiUXQKrbVrTEVnpi6sBLFQ3zlkpL8OdfA1C9it1Rtrdm58yXXQ+25oSRcfrxVq",
+	"13MnZ6Z6faOycC2OPrPNYlUbzZ9uDBZTGMKwvwXqYIxCGkdTtFiA8fNT0CLWxSIyRYsJxeA8s1EACipK",
+	"Vod4vPlnA4XC9RC/0VllDbXrSzXjXNsM5SoSZpdttnfwKo4PKqRCcbz2Tvv+dyev5/M//j4MVQsxvZE9",
+	"8nVgbysaQ2TN5Ypnbff8Ou0e4pL8IrvnSW7HLIFN2DBopqztA7QXEJelcjVnYhfBcz02E5ulmElFbBaC",
+	"dpKCvbZKiV4rJ1jqZX4HeHl0F8pYexSjImJ1OUkSigDEGQvVJImgz0YfgjLgv7s0kDDfZkUrbTGgI4/R",
+	"rWugbg2dhhug1usuKfPtdIrQNNht8H2eDjbCNt/qNrv9HdHcjDb7zZ3+M9HcDDuDttgedHmnY+6Z4Dc9",
+	"0rXexpZXg12BiDjYj4UqLHK+jaN7Sk4rDN+43p2u53xalPhfG+JW3pvTG/QVwZVfw9xuW3DvzYn3/zot",
+	"66KCmWTDJ5D1XNAskScJhqVzwEufhxdMyIjVKYfgIuj4973x+JRMaGRfGqRqBCnKyzgUDaN/zkUGkfDD",
+	"I+Q8hpyoUSZqAMEeBGwCdIVSq+XegkAny6ai1LbQDAOeSuxORKzPrvc6dLH/6k4ncWaD0nXIncxpNNnw",
+	"XLddni8K/IxBBmqqC8kmyPnDvHzpptFPoQdLhnf3oQdEHEHy8MzSQUMeiH33/gzWKNij88cx8ftc8FSk",
+	"AVPSVgJjGTlm7VXqy+DJlRnwv4SHfRPsslQYZyHvARyID+M4FXovC2DFJ/JCqitpif9YyKUZq9GUgymi",
+	"LFz+EgEQuJqdXfONYw2mOAE6PFhXlWIdAFID2sWvbvj4Gvbjr4dS64yAM2ZXJ+qcxXI335DGPpHiqkz+",
+	"UuhiNZ/J6lbY3+6Ejpv2SlGn71yn7oDdVuvVxPS7Yf9lGL+Nvzt89+fDzpv4UB/Kk63wxeH24cX4h+9f",
+	"fLfTEtPv2uKHPXPRuH/63U4r7CayP/q2Hf3wXXKbAegzM6plHhcM/TfnZ3219l1LeylqPYE2OlYXLGAJ",
+	"7yc8vEhiq6iqA8Bn/EJoFvQTFV6I6J1rQD4ot+1wz5rxJeAwY/YQu/xWVBRKeLh59F1LqufFWTyA8G2+",
+	"OixR8lykjNZ5bXau3lUCtw/1sLneuWZu4RtYRYVdDD4vrb+HyF7jXMssmdpf276CVW5wYW/duQf8oHtO",
+	"znNUOzNKrVAy9Vz157YP/qr+Y+Gjru472s2yrpO62Uk+muZqpKIDVaVHdTzJKrSTnKuc9kpfpwBbMgpL",
+	"E6MuWOV4XVok9jM/IILWwm933W/0MAYm6Qsxzlh9grdjVhSgYxqfKo1/mSDZU6PFnturtBoJ6NJPvHp2",
+	"lIVWv+immYuFzFIkPHdsu7NLEBcl225JJ6eCVA6CfCzY1sX+qjyJ578qDb16P71bFld3IniWGRFud9O+",
+	"WAucVQXO8wWGQ8FOLvI6L66ldxKndIvHxrGUlpm73FNbzBgalKCqNjFelAbyu7Ixqti5opQPiAMz4Y5B",
+	"/LNoNBfSOD81Dnln6yZcmt3PonF+OssuBj00cfPYqIVRD6fm4u0S4VjhvYCHjahpTWduA8+ZOX11U6u4",
+	"uVe3tUoHbS36VhZ9xdVmyeJuYqU1fvLR7rqFuLETCNHqa7z4GL0uWWeguqAyc8TTC+Ir5hHVkZW6cPuS",
+	"zBRiOHaoEibFhywH7qfAa3Pt3X0eXgDeHCyf4p98SZbgJsaKi4Kc0NOuV06J5p8OF1EvsxIvRjC/zXZx",
+	"+e++q+AZfTHsK7jKHS9IgH5RW+N1y+2v1S7QotbC8ja76QF/Qhr2YzV+7JRfznbvnUgs5zanEWqWS+ev",
+	"7rJJxpXqw6UBvCNgYSJ4ag5/w/MlqGHyxMqPmHVipGBTkeWpo2GsqdYE82NYA47FHF9wsKtO8qkoGWT7",
+	"sFYP/yxX5lzgI8Bn2732hdyXKSderMlUlXOJaC1yCTDiH14LeZ4Na73N9s62y6XqzMjqz06v3Ny0WOZN",
+	"lXbbb50Z7Q5lkBEOjDO7E24sekYTNCsqJc/7IbRwLn+sWDNzU4Tt6ZzdAJCnspQqnn3oyED9ErhGSBbr",
+	"TzIIBjGp2Hiih0yqLB7Q5mOZAjFjBQyIpCHIIzUYJLEULXY0QUZuX5aGuCDtDkV4ImL1OGNDlUClaVgw",
+	"f0I1quZDnRFDRxPk2PpVmBSfCVCFz1zByzhOzdJkhOejq2b3jrnLfELzZw9LHs2PE2l+YUTcNQ6yYur4",
+	"R3rsT+461f+TCLP7xrvOfvKbiLVHeFAslSAw960pH++6+7n5Skar4kabEV6PdEnE6M+RmDZOMEdmHsdS",
+	"4/vHsdTXBGLBxDI+DAbFWE5W4jFnlMVZwQyDSm5rh4GFZxEv9gHYWcH6V7uum00h80YJ4lh6bLO90QAf",
+	"zJd3Z6sd41L9Co01K73GZq0Kwmscl1vOYbCoyjYb27nPx8PcEgvj2jh7qMbZcSydKLgFNzEVPJoPejxS",
+	"19xEcwNEe8zmhf6VSCmqJgD+UxH4H/CHngXYJzwT2sV4GuTPwUPQaMOAE1bdI/UKPnnMiVix/AQq8+eZ",
+	"8WzY2RCoyDIqXpqRzRhSZZgpA1INWDcSjOYG7HhyYgOvgSXCsPabL+PMjEQLPRNhQm911iTNqRX07KNw",
+	"9UAO+jIwP1jBx/YWiFaX6wTGvGohvdnerJKeRzy9KB5TM83fuImJ8fjPCl6b1XHihczCe2gT5hIDT1dK",
+	"DLTvKHRvZr9MjOfHf009fv92KKx7WZWmeKDnCX5EODRTi2SclwL9toSNKGGrqEwpYvXANTX+JpahGsXy",
+	"PPCoTgrIoIE0DLgCZfFiNcnOlbm4MUtQruD9PElcERVu4nkFSyXyty/Po5bXwM6JfUPMlqoExLCzsH+m",
+	"UgD8cznAZp80L8ZmV6aaULt4u5CTEXzX/Fd2HAVH1oXiKhodJ9P8q0IKJta0yLvQEh//bYMhVD48jw+c",
+	"RMyq0uVUhTFP6HNRzdGvsLPw3PKtcmY5Jx8st51yxII25YxchLVebRjXnKKDu7p4h5Pkxwdv9g/fvAQc",
+	"+buHh7ErHcfVM79lINY697u6BgCm8ZnlWxVvl5uujOsLXaDHLDd7QiPXklTGmtEmLNQI5ZWrQGGpgRoV",
+	"OTE1i7Pd8kVgvXLbs8oSagaFLhRkAx+7k82ylF+KhKBtvgQxxFDMeYw7AjpqSGw5e8q4unx+1yB1GznM",
+	"3Q2zgCGuBOCBe7EMgVdgK7B8kTzN+2gRRhDJYu3C+tIudoFqcoQxZpipiDEtZtUGliI7Z4hPjfCOw+Eu",
+	"fQ/GkXITtZnRqrHUmbHc1MAhJTlQJSg5LzQto9LpvmVd6yD0wARBG9ACMm/U7t4Jxttvwr9n/C8kJC7u",
+	"lJlkWjxnYCTl56TSQNvcTibts7i7HoD2uiM9tAqrFo3as0fwd88mcZfpRAERnbLWWt1lefIx51N+gvKt",
+	"onv9MkOxaIgSOnm+lpxVbz0ny7HwpC9CNcqFuhogXSOEgzwSFVagmyu1L/devDg4PjvY92ZCRKsqx7y0",
+	"2PKg0JWk8woKrRw9KowGonc4s0Wwcqf5pWPXmdFqBdsgL3+yJ4md5XoZSIWGKjETjSMWpOIXI1UCH+h9",
+	"I00t8iMRxiOemEtQrWoWGFlS3REKvskt6qYHLnRn79/ubeT3ry6L7QZ8YMLYCWI7vrUkvjtJvEfW4e3I",
+	"YrT3700Wk3vRq5KvRP97sL+idPXlquJ1t/g0IOvWF8iJgNS7D078VkjME1i5ry4x71J62O+/lh53Jz1w",
+	"G91ceqxYd0MXl8p3iwV6WL9b2V+S2faSrQVB43Vlb7aCQXGtVK5sYUweagzypsHHddDxhkHH0dSu3PID",
+	"/8S2eFlUZnJg7H/gL83PuJKsr7Ih03Ek9G65QqgE99QZn86nqyAgQFmyzK/owB30cFXiSnwU5VLmNaPw",
+	"51VdDOxWmI2oL6MyI52YKWK4WhzCLPOa3RrNUeEkAihksebFS2ZsVs6w6xZTA6+ixtUSOi0g0ziavsR3",
+	"/wbU7WofAOa7ugLCdV+fzpuQS5zbLbVSpguZ9bWDq6ormVP34V73co/P5sRkxALc/IeRDhjXdBQ0pFss",
+	"ppXFsnwZWMJjPBZxhPZofC5VKqJGi70naFxAjfCCYtuVcRxeaB97LPGZS1ynSmKVIAjYzm5+RG0bTuio",
+	"mhMEIuYMOwDmpZEH1B8J7rRuMfbZE9iw7MXJwZ5xoea2eIF9fgtq8jNxXbQ8tR7+iyJl7lOYXVFETOE/",
+	"N2o/OTm7L0YKd8Tq1iXM+X6brXxmX/NFy0PAsY2qpfBqUmVxKPBt1OOxHI3ERkY5qfhtme6wuMsMGzzC",
+	"tApr1u+Hh0pzfUzsfprnHaAQf2J30wLTBOlTqX8W2Sn1DDp3cTlVUrhQXKbYnxS0X8XGXtAZy4JiDyPj",
+	"QmQ8ltqXwYWYXqk0CtBlgHYJHoGL03OHSWuxwDyQ9xMRsEwkCQCjIP9eUBb5631pLmdlflSaqe1++umJ",
+	"ucZFURvz0G3HMOH7MZ/+gKuxtrTWllahuKB44pafZC14Gg7nnmTcyEsOJsvPZf3FMJZCI5fua57FEqvR",
+	"eRJfiAbjI2VbjJYlg43557j8K0l/273+BzzllZAXM5v7OX2HIzp/J9acWJ/D9TksQCbMVlz5HDo9s5AN",
+	"diioZ7nt0K3zbt+7Vq+KRBeIqZd7Db7cPzw9ffv6+4P9QvPwR9pF6kIuixypWEFQGYujUd2Wl/HVOE9s",
+	"//P1fl89/kZrNs+InEMFW10zVQphAb6kqC5gp1Plltvn1zbjS5E98H24uu+03ocr70NYVBaJjMfJ0iDw",
+	"UhX/EqUyFsHN6+SWi2WVYtveUSyppEqXJKqxoDyG0QGPodNubrqMddyPkzib7lLXN1/ahCi7EALOR5yy",
+	"S55MBDU6d6Gtc5GtLOnfHe/PCxBhT6evHCBaGNt4L5JQjcR/UQhnXCOhWHrevk6DtBuESdZFefce/nDt",
+	"zFYMf8wJCixP1TzKKzEg5GDv9JhKokJN3UClQKODUgXKqY1M0a1S3UMez9ZMUoFB5mSRLAojKmIm9Tkf",
+	"uYTSYk5sAzbxdyqWt1a895usIauO4l7D4NMvnk+vgfL/v//p//xP/+E//tP/8O/+6b/732YgoZ258PwH",
+	"COuY3S+re5v2kKzLy24e/6HaoJJ8QTbAOXb50sS4FV0zHb5K27siJ27PwW30/lmtHI4iybmou1YHB2Tw",
+	"EeNVFXF2miA+/ZL4pCICdr1EbmopcUp5uFloKspzIs3Ac07lca4M7kblcQWsKhoNlEIkLwl7/JYjbBm/",
+	"EOVNsWuezQK8LABy1+N38wPgjaV6o1BDx+rcxSgiX9o/h8kkElFjBgxb8PsoU5r7f6n7HWRSZyWDL7Gy",
+	"K9bzVVch81kQRnetuwqvOkHB/lWrFB6MUro79bIuGntgpQp5bu+LTevVKsgenurybrmUoqSjWJWKKlQX",
+	"lOosIHKLlRZOutYphAD827NKrJHXuc2WathCHyLcdkIDoTSBkyoB02JxddtCr2WpwvGYSn05W3VR1gif",
+	"Wffmy3mFb2xp3Vtncd3b7WqiB61UZu7ultAuBV1TRKp8jsYpVMY9KJWzLo37GqVxRSv3djTO3Dq537PG",
+	"sZ5QQazuYivemYK+Ki3hyxk1cU3bfEax3sPSJnPL+B6CArhjebcu5rvHYr7PlXdk/S0MW9M1Hh2oYvss",
+	"DEnTD4TMzuKRwLCIGZSIWuyIslQQkqgDv/D84DJd/Lsu88OFW4oVLlT57VH/7VSBpnn7/s3BSYUl1IEp",
+	"f/HbqKYQ33V0cPS88mWrhp+7dxx+xh21euSZ9vs64HzDhPvIndzbzrhXWiZ71oWN5WWcCU2sLrEkwkdS",
+	"1oQ3pgiiTZgXyjtabI863g95RmTqFZUYrFiIscs4k0o2aQRkf1QDrjwEOxJNl3YhUK+6fgOP0+nPe/v7",
+	"1Un6vSi6PUH5RU0gKmo2NuGD3/hw6r0oWufj1/n4gicXRfMEygr2zDJMs7VIENSMiss4NlbHVeCaVzNj",
+	"CujjezJkZsTl7wO0vFbp94ld/pKDuAqHwHvodyIRzWmuh9iJV3Di6wUnHqEx44TH0g6sQeXaGosp8be+",
+	"rFdp1p9PDo7efn+w39jFoISSgkoK7CtJmycCuuvV6bbXB9+e2b4oOKiQS2MpwHUoD3ou4VnMyyJppzMz",
+	"robKlXuWkHpzuP+xkWdh2z9AiYKhJ2ewfT3YNi7WGrR9kxCCWTG3FQFrDVt6wWm3jTDw2DepSKBcwLAU",
+	"BWcfMksmDySMGC+cbekBqSX45an4Jdhlmo+ELwdxAmTDjjTMKPD+NBOsP4nORcbGIkVNwDFSqaRoZqqp",
+	"pGtjW6ncfelLEE0B2H+n0CTFFqMjqEOLXzz7VAf4eKSL1+C4Aj2VoYgCFvI0nfoyzhoobGBc2G7OsvuW",
+	"Wo2ghUKNU9D6ZHUtZOQxEcUZwlEu1YVosBBWA23VOHN4QrqpuLocevyCELrqsaG6Ypxhd24UoAORJKwv",
+	"hrGMGLfQjf6UjVRqJJuRxMxMiKVinPCpZoM4SQjmzMceTqo/hf8vRBK+wuW/f4lWQa+fN/qDBYuc1R/r",
+	"69+8Ym1Lsf7NdjWbsN1JJT7hgUpHHDsGZNvQrDyW8WgygrAJkQvHMhPnIr0D3v1bLTI9HB1ho/UbfJvT",
+	"jKfZWTwSq11+ICO8+B473r88efvueLaFfS1sbg26vHbXbezLUhDiZTFyg24+W7mzfafrWtvnaaivDg89",
+	"wufcxJDHQ7pW8DcMzg2dpF2q1J06N/vl05LUAMnMAuV9iYnFPCIoa3hWh4/ZJq2X9wVreL6kvVuOlKE1",
+	"gF2R6ai12Lek9UM16sdS9IoVyARCxCbYKcbfkPwTPIuGxwI6NYFH6tnKoID97b//X5k7vvBTIFDkBGAS",
+	"0GY0ijwW0L4MyJV4X00y1mFH8fPCRrXj7TGOt6E+z9W7miSRNQpAvUIXtPRSREyPcCHrHJwMnUEPANd+",
+	"DZAqXOormFVgnk4WkjnJAeZkJNgEMP8kDoV9dJ2uieLLOKICJTUYaJERk/9ApY1dSLxa2nzo749TIMqd",
+	"0TzVfhrL80Tclm6vKLRyjuJN+LlA+t1Dbn2tfb/YzVurhbtXC2+vOUGr6IYlcdUXiZpEDC9i6pKC5k7a",
+	"FbRDyCVgz+vGvC44ZNfJIqHKiRDs2OS7UBrc6FGCB+UqSPzVOSl8iaQUZQXVYiekhdzAeSogYDMwH2Y+",
+	"6wTt2zXvxPp4P5D47SjfkSucbbmgiewpdj5yhk2mbIvqOnbAbBR6VbM6eEyNFvSJziD8OpoAlCpJ1BWG",
+	"aWA3+FINoM7RWWSsfiY+ZC/wNva3v/yVHYn0XNAvGhCg2my30f6xo6FUKjHyUSS33Pv/kUYbBnvSYn9a",
+	"uj6LR2I3jx0FBTcvwC6BCD9LRTZJJXWoRWOWBmCrjJAYfraDLAWYK7po0+2BL10DWRckLnaxwud4xSUu",
+	"MNrPhpPVAJPLAJMrdZu1I/Qsp2JqDLwrnkYievLLRGW51FsYlDa7gY7x10tAVzVhzV3xj35tkiZ+refX",
+	"hlk21r0nTwZxIlqRuGx9mPwSy1EsW6EawTkwf3nC+6Ff+1RyqQ+P9l4e1JzrXAQUr9g7sbBQ98Q8WLks",
+	"xcAFhhpuZaVuK84BkFiEdXc3K79AZVTjaeWXueXoxDKMABUUWkmwxgYANmCzuwJM8kypIy6nrpj8XlpY",
+	"jZzcWqoSP8YYAJnL+UECGOLgIVm4GHYYMLBsryQ7O/jhzL50lwX2KATo6kM78wJfuivEsfsJr3cdxk/V",
+	"SFiKpzyL4rBHXlFF58yyvoRRbLbb5oJClIVttneqBPxBFGe3IuBX8lrxRaUM4ufqhHIoFrMkeFhuduij",
+	"OLtvRNKK8sZ+3t88Kuk3wKpqttHNRc4TPKDzjfGS6DGXaidt7O64irNhbEsUzCXsKpaRumL1LhvFcpIJ",
+	"zfpT1/J7F43a6yUeOW2AexWXLlvGwHpnPINfGju6xQ4zbcOeLNa+DBPBUxF5LCC5E7j6EAjBzQjAGdO4",
+	"5W5y7WV1htY9TgiMYl0pFb0CJBN8euyYmpbde0fTJJVZsvNqEIa55asKxK8rdGbWbO2J3wBgAadvqRBQ",
+	"Y/3EWKmxzuJwfkUGJAEBqYCw5KuhSgQbJzwbqHTkuXh9xPWwr3gatdgBD4fGDjCTmhgPD4qXMNBfN5fz",
+	"CyF9aWxyxlnIw6FwaY3tNtMiVNAgM4l2WXAupDkYVLSFTYuFbLTYvvk3TwUD1LSIXNdndLIfaawM+bM5",
+	"pvUf3v3x6Oezw6ODv3/75qCSSfmlgFbztBp3QdA+Hn8vUm288Vqvu+mZX+har/PMq/WnmdCnYNbXek83",
+	"NtvtDbjV+D661tt51vVqhXW4VuRaQelunry57dXi0R61vKr1trobbeet6NdcZ0/NItZ6nc5Gt/CXMxXx",
+	"qRlZe9OrKZnEUrzIQwm13rOnXm080UOhT2E1uu3NTserpfL5REYw4i3jKAnJMZ/bvUUf6e1Y559pmRAJ",
+	"ae+2fuuiQI11NTMPHVOmi1vbigM11jPywH2zOcIA6wzwqtkgdh79HvEsHArNxjx11Qx4D/ERMuIaG/FY",
+	"+pLqHh5pJpojHieMR1EqtPZYyLVoxlILqeMsvhTJdBdSp9lEB8BRSPgpAcTrgKiOYg3/9iXNpcUCPh4T",
+	"oIuav5UGZI4hui426o640WheuvGMFummWvkrJupwyKewcpjIvocaM1p1AJDMKe+/VvQlzAao9bChxL+y",
+	"DEShGlG8ptN1+dUD/CM7zSZRrIri5ODN3vPXB/tYe+ZG0ZnfFOPZnFFEYqT+VTEiZUdR6ohR+eqvXYmG",
+	"X3z1lIc9LWs7a2XhCg3uMicMlkpVdLUydX6eiKb9pjdtg/t2rPHTLq1Xsz2EOOuraAqGF6JcP34KGh4b",
+	"JPG4KAkdpIa2MHhJ+4en8ANi130ZfPRrJGz9Wo/97S9//QSV9CRAzaSEx66GcThkI258t1RkAFvRfCBa",
+	"7P0wToxpSq+MtZPXRh84VaAt1l3H55LF0gNtQTdl6kJAqlZfiZRCUBLuB1H+iF2IqfbgVp5NUvAfI18e",
+	"Hrk7U+NeDCbamKOb7Y0GU9I4e+kUILFchmCOKhkKz91D9Xyx1hMwNREp1PLlgVkO4+fFedYGIrTmpgTV",
+	"H89abA/GW1rxWMKopbjClatSOGewXYryu/YF0Sr6dnlPnpsIE3y9O/QUrLp9K/kraQ2712u3LoWXmanz",
+	"tsM6si/uWobD6RUFw9EJp7kS3Xg+TyJxGYdiMY8BXcO4ZIdHmGYtlPam4jzWmYBAVbkgAXm3SfCMwG12",
+	"bjb0Z3ukWZ+HF0xIMHlDJbVKRIvtCx5m8SX0lHMvTwVLzIsI1RjAJSJgIAHmtxTSw32a4h0Hn/bG47N4",
+	"JHTGR+MVr39jRPMcrJ5dacTn2FXIFCxCGb5nrLufOREZVIHnb6vD5q8JK5N/+dVtR1rlte14Xe6gLLGi",
+	"xysJIvROTq2dMsfA5LZCMXLn0colI4lmBRPGZZ58NP9fhqY21zzS1inGsqIpecFXPRb8MhETEYGoSODv",
+	"Vyq9MDZMJBIEdQRIAWguQoKlAY8T89N5qq5mOi3b1pRSwYstrDcG3qrqgJzZjA9a/iw71vAR7j6mbt5z",
+	"IvQkWWpqmJVfn9NbPqfvje/TFyFEtgbQOQb27Q3O6RM6UvECm+KtFCxVV1BeiMIAK/rgMEEtnfKMEUl/",
+	"U2kk0h7747uDdwf7rH7F4wx4no0fiP9GPklfGh9tSuldzvoTPQWcFo/Brznnmbji00bOKAidbdmlkJEy",
+	"gokuYJlSF1AIaAH7vnTX2NRXTMmAOINWigDFBSDft3uHr2GYtr9uKrhWsjFXiPhyJSmSWzNufX8jAuXX",
+	"Z1XAF5jexK6w32wtsm5ZZO1Z5T8WaZMERgoaZJmBYf2W+WCBE7oix98bMUKGuTNk0MHB82vcXptRhGAO",
+	"HG0UHh7TiqiS8mapMBItoIk2h1wDiAB8covt0cNjXXCzIKADwpOPxz33h1ie+9LFbupWCqYCYkFJghjY",
+	"AlkES9T5OQR8JFMyR/HiyxtsAp1dNApA8SHWIGpTEao0wkAWPMVME2dYYGjCtuAA+jUi0glDhAnHEVaE",
+	"nTnpiyBnPYkzVAW0hj22d/zmlEkhIs0O357uslfv9t4fHLL6q6NTZg4j+wNUhP9wuPf26JDVj2Lzy4bn",
+	"y7fHx2899v3h92899urtm7cnMKajg8O/fwfPY3tv9k/eHu7vsm9fHLFzJTRVywEPJvWJuoq1QMx0uXfM",
+	"8bvTV4CBNt+/GPyzSWQ+Hpuv57QbN/YvTTUVY5UaP/YcMrqIeOYZu+Lal1Hu+jagZAO8XPqo8OELGwF+",
+	"W426wGtyJ+jrgY1xDc7MPq71au3BRviMb4mn/U60OejynXBbPOu3o85gg2+FT8VOvxttDrb5s7AtOv2N",
+	"aGvwlO+EXbHZ346eDdrczIM2R61XO3x7WvNquK5GGBy/OV09poXGplkoXLl7a3AOn9S64PP5osuhwevL",
+	"+Pjx48e0JHFU6212K5YGz/DypzsKwlIs4drC3lY4Md+Xy+EzbrfjClAIHcQixpTW4cU7R+NZeQKk7bnS",
+	"W6JhF9fF/NE45WA3QzO/AR0iEKGYxCDZd20LuI5c8aWQxF5YD3AL66AB7WesIMZrrj+CopL1oHCudNDo",
+	"MfGBh1kyhXHZlP+VarE9X+r4XIoIDAHzVm0l/SPNSgrhQkxb7B0M64pyVxTz8Fw9CY4aYg00FKmy4jid",
+	"yjSewgw6KLA0zxiuQNuBSUWvweY6vrQwAC6ZMJ/b6VxKOVFHA5sh6ouBSqHDvNPnGqsOox6jddIl6IGL",
+	"ShqdCKYO6FHjvpk1snGXFntP8RYorSZrmGXDVE3Oh0bFaw+0sEVgwWMfabYno1TFkXW/SmsCDfL1kIWp",
+	"iITMYp5oVnc9ePh4rJ985GOg1ILNWLjuyUd83icsnM/SqTFsENvlnMBYowNZ3+zuNIpuZH3rw4eGx4ZK",
+	"qkmK+TLNTsxTmnvG5jJ6HydOa6In6SW4iBwyagUsCQK8WuzlQdEcnPGoXVIw9yJ8mYkkYVdldz3OdvPz",
+	"SWWdICZzJxdxZ7Em08OsPNvstGH1ffnuzcnBy8PTs4OTg32PGQvrWXuj3W63n4IpUjBNYCcFRqEBGH/M",
+	"tRYRI/5Q2LC4QYoH+5Fm4URnasTGKLvQ8rIFXzPfWtuKK6ALxdZO2MJTs+9O375pCmlUa4T1Y/QDoyGN",
+	"+JT1cyjeZntn25eATWP1zXab9cVUyQiL7JKEj7U4jAKWYCmcFFfAfl4QSVSlYA4S9rQwq5cHB8CojSNa",
+	"Tz6Wummf24wj3Nr2Fz9fiGmjbE6yedakbdAES7rLNrs71+MHUGS33W4z3DVF9HLCdUaIZVbXQviysEsb",
+	"LUZ5EXJQhZEth0fMZa6t9EDHJJpXzPawQ5tfYrj2eWRMnY5X68O9yBXdY5aqZlHZWGaUcjZrURltC1re",
+	"/Bbg4+bSOIMszhtxVUS6ZskpwkdrvWfbm8Z+JAVntG3JSoMf+qp/AwZZ89HMxyvkwO/H8sUgO4CJFhi+",
+	"W9cNX13rbXg1jMrD7Sgda73as2dYBYcyFy5z6rHW696y1bo8Oj0TRJ0Vg2tr9euXuX1RxImK4UC1Fz/s",
+	"EmN4IlcJOFkyzqXhprqSgAxqqkmGofCiZqBq6+LwjJwfNFwQymWvbNwpxkqUkUrFTKiaiCdstNoaGC5e",
+	"DQOq7IrtpvwbjEPcSGrYlbjtQMMtkX/mIA9jfuQ7de1b30cDbbfcK3vXetJvclcNsSAx7rDhxTs8BzM3",
+	"trc1Nq9RuahE6B472jt847G9/aPDN3NZqyZ9V5pxt1Dyh9KlOodVX1aA9DZykN7rmL0Wcd7yY//g+4PX",
+	"b4+h68dnQq3vkFQw/5Crp7aKG2ud3FpmalTArued0sLpL/0a+oJUWg/YqxfYXPIbrAmKSvyRBR+D6xsJ",
+	"8N6J2ZeNwLg2XnwAGzxg/WkxV1UcBsT2mpcijQfTpnkSwLLhl3Av/g5shPEkHSst2Om75z/vvXjx9t2b",
+	"s8Yu0uj6ErDLkzEbipSoYMZc6yuVRpT0cRR+z1g45CkPMxtWYyV2v0RkGSWjlBS+jOLzOKOmlIXVMCYT",
+	"tIeGJ+RzM3vrSaLOIZ2y2W73GGeDWCSRWaBYXvLEkpy78WVKsSvBLzwbtsIpp0qee0x8GMcpFvIgPBse",
+	"5ktcdQgA7GCLUaoRcsDsvkiUPAekX95KZVVxjFsgP8e1LyIEMLKytt3e7HSfLhR6s8LOLhFefMy1NsK0",
+	"SgquLJpmJ3bPjutXVgx3IeJX6fhcODlrjoSvaDkuUCJ4MMoyf77qqDIgr4ny+f7pEY8To1+2myBeQeJ5",
+	"DIQjJFw6bcuQ4LlgMIk3G/EuyGIkfs0U6wtf0gnz2DhVl8bvRQ6WzDbPNMLROKktBpzjwI6odAZRYokj",
+	"MaIaxrLLtlAO+5JTsQqJcLNUMdSwuIFhbn6R8EUuBIde6Lbb5rlRYXAcAgHGeyImegDP4epYfzvL8y6R",
+	"Ejbdcyl4Apxl0KE/ryFtsRMz1iQexVnPaWcEfdDAMUdWKDM3Y+q24RoqxOCSDdUk9WUdYsdG5ZVDwKtp",
+	"lVMho1xwfA875YXZKF9SwDNHUn6OJDOPuleFgFRctyWTV3LPC91SgXVgF7M/V1xbu025c2F2SiaSRK+9",
+	"94cWayzJ7iOoEWcgem2qCQQZUEQOJtkkFV8g10mk00mbJ9NfDEV4oXMDNvcCqobwSDv5Y1PbE01Fg5Nx",
+	"Lu04UEhqlQggrA2VHMTpqKQRbLpZX1gEL6JldbbLqp0OSLoDxm0C6Ko5tjZMwwr+zXabjG/yeBogJ/NS",
+	"gUKef8uX8Eh786ryESXijEC6D9N7ZRFTOcJ7tqHn28Z4AArvvj3JyuPk+8LxWs6zgWZEGp8Ps7X0vB8L",
+	"1gigsgGbM2iEaGbcROxZ6sF5TdP2MeCpZ+3RnpFhRljl3chd1bY19wiqozM1hhoioMVC/EzLl4dQOD7V",
+	"zCbgY03QV9y8rgo9r/MmWYi3gWJvMRwgPNqXDllatJzzVquI62Gb7c0eNmTPLyoWFNgR2SiQJRXBAogR",
+	"j3Nj11HiFp61sqVIazsTgPg12140o3VjtJsd6n1XhLyS/XLTtEG+wVxVmpUFl50n4sNYOfAX11oYqTDk",
+	"eji/inCPDeIEDIGCPYAos4MPY+Ww8HUE1kwkNAPTIiuC6uEXDQ+YgSLq6u7L01d7ze7WNiO6boIhJepK",
+	"pM2Qa8GG4sMuGe4yHghtxF9ghuuiswjLj8/BAZCsz7XY3pykScPzJSGtCvfiuN6dvNaAfgSHl0jAmyRw",
+	"RNSzHU1c3QIC+0Xky8BejbTi0BrlBQ+Homn+kKqkx8aTfhKHHhvxD01+Lr7Z6GxtbLfbbY/Fo9EkM98+",
+	"2GXBwRk/DyDQG/g1f9Jub4R6yLtb2/Bv4dcCVj8cNN8oKZpHPAuH6GtvtDcbHnwJ6EaXQq8w+Eu3vd1i",
+	"x/ByoOfGuVJC25f4mYrV6cavXsTHva+upFF45ivvmYddT2FdNxNwY1yIabkOm1/8DFiccMiz6lYqsCc/",
+	"uw4bU+FYhz3DMZ/vMZi4mYjHynusPFaxxdsb22HnGX/6jPef7gye8rbgnUEn7IvugO/0BxvhTpt3nm7u",
+	"hDv9zaeDbj/c3I7a/Y3uYGvnKa+en9m1C6c35pkRKbVe7d/82G7u8Obgp4/bm5/+Rc31a0Oo30rF5s+n",
+	"mTgxe2MlbsiB2WWwyVZJJD5+8ricYHe95vqx5NjzY2bAlRYlfAqz9EPBI9hRH2uls3RdFgWrHK7WwmW+",
+	"tpY1e6RfC3meDa+/9DmIJTAToNgIF+eRBs6dxS+7YRe+mhEKFbOeIyBaq+4nv1bcUX6tak+Z13fb23fw",
+	"rd+WhVXxIK6/fvHr26Hgwb0+fdSPuBUAioA7oYm/Sbj9xRPaLfGfBf5i9Z2CrzC75ae/a+L/nuD/KuXQ",
+	"196wG2jbVXir0JsAiA/G0xlFCojtcJKmQma7xjWwX7KwE7/yvD7Lmr4HL3n79oBXxm5eGtkFgQF1AYCk",
+	"x1QBUOIsECIrnaLHNz0klZ/pqwVPyx4FGWq51acG5t8F87zgX9Av8hDBrFtg7eXFXRrpIhd9VwNmntJ0",
+	"7sA4VZkKVcI6u8z9u00nExm5i9Y5y5RqtHyJFmzPWakXYuqxkYomCXbaCodcSpEABj8rnnTqhjOIzydo",
+	"xM7W9Bj3XZyrLAbypP6UBXsAug56LBhNkiwe8zR7Moo/iChgdcghlGbE9YVmA5X6EoRvAxNTLLAzCJAM",
+	"tW7bEzWjWI+Vjs1YeiwGjt1d8IC+8Wv2Jr8WeJZ4D97mOO0ChJliZRWGZrlkgfiQCQkMw+598M1pf73C",
+	"gxBgTyPuyyCKU0F8UHT9Rx92MzRnkeodTG/vkseJUaB+7VMADS5Ll6UqSZ7z8OJMHYz6IjK+UM3zC+6A",
+	"X+t99GuhGo1i6PwHd/3tL3/1a58+BQ0kaHWiwkz074y8CKAgLZgVIwHjiXFxru0R8uiQ7BC5rmYXzXwT",
+	"X9pjxFAw2A5P2wUssNsUnLklsryG2LFapSNLUgjdNKHS7dpWZnWpaBj2b81LJIE2XwEfeCHVFdDiuFdp",
+	"z7ptmzY3Cn2rlBQthhy8NESzzaqf32OdwLNLMLjMf90OPF8GwLrdDJ1jmkKFUm4+td3NdoGb1Pe8xyIx",
+	"TtR0JGT2jVV60Pczd07Bgy/41iOR8YhnHMeb309ecsL7IgncPsbOqzR0qPVqRmIQSxE1SZZTZ9S8z5Rj",
+	"DyCntY1u7njs5INKnXiwKRgsmrNjcf7uri95XppOET+VsnfH+3tnB67iyFH9V3MXGQF7ZKXlr9E5BkmO",
+	"a2fJ1OxSUcvYvMaKynKMvItlUJ6B+dUcgjV8PIx+tdGeyCN7S8WIg1hpI59YwLEqbmYk9Fs7GNxL+Wjw",
+	"GNlS8EULOuIfrEvQ2a50wSvslYkEPno6hw5gaFUU+kzlAXda7VZ74XDpqfZ0rzrq7tY2eBxuFitMIugE",
+	"u3nffnuG4ozpseAXuqDHZyaxeL1nxFZtzoifrbjM+SYlrvF8cx6nKpqEWExUHOBpxs/NExcNk0RHE343",
+	"Z4jbmyuOkcJt+ec3m0OzOmepSAQHDxKkH6pf6GhNeV5BGtaogke60Vo8aPRjyEhpxtHtj9xtXNufevGI",
+	"7PBvfUgESEJYUzJlA5eOp6gzMbXgqD3Gmc7SSWjMgqiJeW5IO6kBw9fp8h7xa+3+ZrjFn4lmJ+puNzf5",
+	"xlZzR2x1mhs86oSbvD3Y6Hf92uLDCqNr4tjyJdDz1qDb3lxl2+8ZL6ifQC0tSRXHXTNQKVh2MU+YsdPU",
+	"JNNU+z5Wabbgc3HdxMVa8JE63VXHN7PWUQzn0OybeqDjc88ovjgC2zeWfs1jPDn/xq+lmjcvOz9vNcmp",
+	"rhkjoYR8qDCNaQ1ywxDKNci02iXLyXYlKQa8ORjU5uFGDfty8Vb+MBZhlr+3tkjUzq7RzSoynEl8Axe6",
+	"aH0Yb25JvhDTPeg8zmNd7va67V673Wq3238PhyNLzTg+USfFVQ5IzavhecScQT5lKgQujZJfctxGxofn",
+	"eljr1bb4XvfqX483f9mQT192JzsfXv35crv/7KIz+mM7+i57HZ5s6u8H78UPU1XzahfCeMA7gy5/FnbE",
+	"1lbU7m/wp+G22Bx0om7/Gd8J28Kop0mamM9MvShJorQKaIuSL1w0yWye7IvzAgDfQCMZnWqrxmq9Wq64",
+	"YP36woz2csPcQ/qfGss4k2H1RO7sPplxdss7rnyujyH0UnBx68WnoTVfcknh7wfuF+h4FXxQX8IV+/YX",
+	"DY8BQ0eFD4j+3SJn2pfkTaODYqaUx+TgbH9GuNp4HLA7qDOuG/tMnKnkXVUFq6+7WzeNTVf6ZhWvWuas",
+	"9Yp2SKGnSlbQrSBRgcrCPqtVW2F012y76/nj5IpPNQs6S6Yv5GRU6/1Y69R+8ua9rdpTrOhhA95lnS/U",
+	"SmrApJKisdI8C+71/Cm2V5xie9EU8/Lqqm4P8wIprDKO4hVjSIvnifmfinD6GxtDRCpRVhEAmRvjaHyl",
+	"M3PPu/LO98YDzgm07zknQHsO+TI0k0hKyGZ0GpOwV787ffvGGYkoz+k+K/98WbqGXUH3krkBQqNVHk7g",
+	"HwL870iAz0bkl4T8U/mkEOxZGOvHsFUxNFRX8HeeJFMLDCpxe2LQB5R/BHZ4f1poJ4h/xUoRMESNu87+",
+	"IKY5s44eqivpua8Up0jZM1CTtFjsWA8uxPRVLLOg0WJ743ET+ovOq8Y+kfuFGd8xMY9ty2ZbcXnXqZ5h",
+	"brGm9Sgvceuuwml3yyd0RzQNxS9nvuRyxobCQq7RiXfQsUBelwpVAmdZQfZMeD4wuzz37mHjIoULhSLp",
+	"ArwNQ35KCu0xCvChUMmdKS+vMKM4t6swG/JLwaaCKqFJ2iexzmZHZURrJDxfgqPiQIEXYspiyQaTJOlR",
+	"oXiC7YqxghtlGKunKuOZaJrLsV0W8KgBKXqL7UH8Evsk0wAhSkFFd5R/2Fki3HA171W8fR3eMSf9ekAt",
+	"1hwqCNUWuF2Junh177i4ariO91P1gd0TYSoz+Z/5FdXdEjFtjIxeGAGJLn7+4ZeNsD34tjP548XWd6Mu",
+	"3/k+O36qX6fPN+W/vjp4Nvz77fN9jJgYjVnr1dzPJ7BFl79xzvKTaspj7FXf46fbQ6Z/gTbAo+wICuMU",
+	"OsmtK7gfTP3LDZUR1XgXvzAUGONOvZEJjK0bx6kaqWxBofcLNY6JsBTyOBWBE1anbLfnlFSGtAEQM4sl",
+	"FYDnd/gyyNR+IWVua8L5KFeDE+jND/qsnAETHzIGL0SsfB86NAO0HJoUIit+i30biyTSjvYXeTuxuHEc",
+	"Y7pJt9gbxfQkHObTS6vy5y1fOo20S0F1ETkwkJEIjgPYaMkfmubyP9iQe1l9HeOan8gTfOeNdVe+cofR",
+	"isroD2KKUJmHq+wKUWAgw0jUJDsWaUj9uL1accuUQ8g3EKW0+PdNvOY+9vLqbtyHXJNZJdXVuvzwgYhf",
+	"2jwFaQj0EFjzU8hv3FwO0/OWdV8siEF7x2yrRdD1gOaz0EPXZUINIPlQsK53GXdk5isIM+hj4YQjoC6p",
+	"3mk8Xlhbg+GIEzvJuxZ4t92W/J4F6F3LoNU53ewmW0cV7qYPYuWJ/hzx4ZzuRZSyYALNuvuI0LO1y6xu",
+	"pYZj2FdJBFeciwzYYAepGiF9v5IN7FtgXH9tjT4Ij1KkwCtHCsqSZ5kV5ctbkDzo6xVdqD+I6W/N4rqH",
+	"MOTqTmceMjKbAdCfa+Fxq8LjJfSBKi45t2u9XHYM4kTkDTE+2tjFpycfbbhjfm00ZmQt2ruHzhn6Xx6D",
+	"ZCeAtgYqFZci3aXaYBQscQahvr4QEn+vhyLyKAHFfbl/svftGYuotoMyVsjuaGVGucMHh+oEtnf8B00B",
+	"yStZ4LUkdmyV+pJL5Ckwzp2j1yuzTHjQ0QEkh6JG1Q6gaEQMZuIf6bwHP1UxOBFVINQm9oi+YFlqPE3i",
+	"t0F7vjB34H4AyYV25NRITpFoAch7XBBSChG60aWPDhXogV2xnydp4hzpFyoS0BMtHIrwouHeG7JMqZYv",
+	"32N8uVdw1Nnxu+evD09fHexbj7oUlvZlnXwyhLSPxzYHTGVLQBVhRI2IzFIUSspnK8alasJeCZiOcWf4",
+	"Mhyah+hdFvzQfA6vbxIAKMBOJZhzB9VilhHA8s28rJzNq1UD0HxQKogLjKYhpqK6SlnwOGi4anMXeudY",
+	"Jwdv+aFpq6xOX+11t7ZdOf5MtfXVUJntH5vjkClcfGpCaj8TPPBtdT27Xa5iRRcAlPEy2FtV1WGo/zrb",
+	"YM0zp08HwMN6KVKe4BN0zl+Xj5TVu+12A+dp37xfBB/xLOPhEOM0ziiYjM1kRASPIFgyfBMbT6E95AoQ",
+	"KIVCuPuZuoMYKOkXlh/Yoq8TidvjMwP+96GSvQdaC5G/1UapK1+4UrnAQpp7+4CZtxZj6BXvLaR6P++9",
+	"iyspzlyo8JG2FQu7TI3iDMgmKwWhkuJ69UJnTqq6Cu2/aLi4jy3M8WuzHBStRBVmImvqLBV8dCvUByht",
+	"cPVnIFJYk4iyTs+HE0EV64qQIri2Gr90GxX3JKWtFeSBxmaB02rL8HUVQrZiJLnU3QUZS8hPKDFcJodr",
+	"awKI5XXnXm3W0qgOulkrBy2a1mdLp2vHvTZrVVx//wLz4jqjy+1QrRRGdTYdi+ZbGMuCkymVlvFgsOLZ",
+	"pKvngf66C+F1tyqXqmk61jJqLaPWNCVrsfrbEqt3xhvzEGTV73izf/qt5YW3PwdlttnZnkcJmq3CqkNR",
+	"kK3O9taz7ibSMjaKWK3ODYrPboXnx4zofmh+rikZ33+8QLV8XRagj8bt/aLIeU4dxE4EDzP2hkNj8b6N",
+	"KS0Jng95kjXHKonD6fwgOXaPtggBwLfa/kTBKJYnWKYcUCjXli2zugva4m9+xv1HyT7Pl1D+UKq0JroX",
+	"3aAqBOAI4pIFI/7hWx4nk1QQgiZgY/wHbbER46nw5QAv0h4xruOQC42H87xgYOYuor0saHiuVTOfRHHG",
+	"EnWOQVqtfFnngMlhQSpb9MCWuRVKFjAGiCSd4lKkTAsIl7u4JAHINKtTZzqPbbV9SWvkUVcLM5FlFRAv",
+	"RXYiX/EkO8bP9bABwneWwctXYJlUwm29TtbddpPYoboqcAiHKdfDJr/iqbDsBbTyc+oJJstS+dQBH54B",
+	"3b3Zy4Oz0umoaOPyazobn9tXBgWI1XnXRCKCCnOBXOtttW8AJCws371jCX/vh/pXCyA8JYa3z5EFZUsk",
+	"iZcwFuIr0LCZAQmyen/qKhEbHitUN2LRfXUFI2F9wCpZqfwQ3ZUHWXpI6/K1yg4JiHcKa1kY9/3jGu/V",
+	"aFm9/+4X1gqVv/9//uv/8p///f/9z//Pv/3n/+Y//NO//Yf/9O//93/+d//xn/7f//E//R//7T//z/+X",
+	"uZzcgncl0pRIXLY+TH6JpdnkBcYUB6IpsaZQTvWJy3L+S/L6v3FJw6jWe2oUkYx4pow8GPBEo2raG49d",
+	"BIGc2FgWf+mI01avCTPGA2FNzILhY2eB9R3zBTBGYpY73OAbGxsdsRNGUbT9bGd7p/1UbIjBYLDNQ9Hu",
+	"9/ud/mC7s9Vp804Ubm1tRhvd7sbO1oZ4Gg22ntZsu+JOe/PZ1tPtghMNcBZs8VOYUefr9zq2cmp1VKwT",
+	"HmtT+Q5LbSsc9BWgsWOehcMiwA339nxM2zGFKLFJB4P7H2mL7MESo+sgK55DrMgVR7APgGO5Ly2lIKBd",
+	"gjEPL/i5+Nm18uAMOT77HMBegBCCcltXVzAUhDlj/UmcRNoDN5zaTSLHV5+HF+ep+Xoe4zhwxs95LHVG",
+	"LSETWDrzvDo83XZ7t28Z8Uj4sgBPk4DbzDFmjV5xplE8GDCaC1Uaw1z+HI+LkSuNRBOZsboyxqNIW6bS",
+	"c6HZOJloFgxVZjTAeKKHLSR0+YYFH31q1RR9ax7j13o//u0vf/3pkwNs4ay1eKR9iW+Ks0KTpiHXOaNt",
+	"Tp0BoDRtPnCoxlMEful8HvBKfLrSwj7YrPNE/jkej+2LcYGV+SRx5iECOsSWeXbVcx6NR3rmq/sS4Hq4",
+	"KI801ELjE6ViegTdmDB4k80AJmwfpgsxzgpslUoyLqc+waDhI8+guyiXuQJIrhK8Ccy2yA2MxFNAdkOr",
+	"kLdVWaWlyok8BhzKr5UzdkYoVKWJKkZEWvXemqA8JMQPrNgdtbtYY1tWyUvdMAkKH2yd//wK+c8HnN98",
+	"wDxcD60VRa4YXeqnYKxaW+eauWprvlyvSnhMVW9etJ7QxsoL23sssKmagNULHO+FXA5mWtRgIFIR7aIR",
+	"SD0lc3OTWGOqQlKY+GFhIngK/ejyPFDgnFlg4C+MOfBYUPY1zW/Q/HkOqgTh7SuWhPmyqhi1wEmwaj0Y",
+	"0octqL2fW5L9SLM4KlklO5VqP44+U410qtTIb6S43+5LFx2/Yckq7v911f466P4ZpCmwdyrl8pwgghFc",
+	"xrueX0z7Ps6GUcqv9LWyKV2um8r7oEsmeJrEIi0XGAB1FlZLgRvpoY+fimySSl1kOJHqytojWPtVVa/Q",
+	"aLEXtu5/IoH5mwPCyoxW+pKeZeT7SF0in3yc2egHBjFSNckEqwd2GYKSoG9Q7dV7y1GWqe9dReCVW5cF",
+	"lWUtBhgJqa6viC+Zne6VmiRmHUZmUdhmewdb4Jinl3hfsJmMmce5gpgII76Z/iROsmYs6UqsccISxuoh",
+	"Y9DkWh2cmQX55nEGjDF2hIhwNf4xcxivvOLJfFwbJDEOfP7gnOcMFgJFhiVByxfOM881es18RRs/gZYK",
+	"WTqFfcMHAj9HQYm6Amr8BgE4xgGDDAdzgr26Vhq/9xfWWP1mSNW8mtsnN6chP5F2Oe9fa+HnW6a0rouV",
+	"3ygx2I0Bhe2deYBCt2MA11WQYC7VYpcVapNxIxmBZGSplU53hS18Q6Ji5nXISZ+LvGvyqPWrVu/mmDkK",
+	"NKcACup2VXAfdcqwLBpzM+tUSX0hpqx+fHCEHUlskBzTCVgPjkH8ZNAkr8bsrqbtxxGKNIsHZi8KX+bP",
+	"Kbbge8QC27jB3HqKd77IbwzoJcDNGWFhdnKu0jgbjpga+LLq/iPqyRB45E3Kc5GO09hYFbNBITfTR5rt",
+	"H5w0LPDPeI4gzuzUtMiyWJ632BtwNuFmJDeHWC7UuF9rTiKh+dtyFB8N/HOIO34jKL58BZYJ9WK7l3V+",
+	"8k6hfIWlnoPdq47loAlKB+gUzk/AlPQYt7pjAenDaKIz1sfvDPmaOuTfkOxdEkjYCJEUkkXjhMcSEe62",
+	"jSDBd8sUERrjQ0ajWV8Wc5d/jse2D5YvpSrwX9QhXwY5RMtwkR/uyHIG56jfnFiB2IRWofq14ZpfjQj4",
+	"TKO0tBtuHCTJV+drxUnWAup3xUN7glsrD9daLkJlREh2E2p0F0Yge+EPYnosRtTDhyAQlki829581uzH",
+	"GTs53UO74j1yTeHVOCXqjXxyuufL3EY7/sOLU/ZfdswA8Z/PPHicsRWfdXa6rB9n2mMTKWSYTscZsNiI",
+	"1nmLGMyELwOw38ZYoYEystksjJpnw4BNtIhyJiA+HueOvR7G47ElxQEIAphXOMoLIcbsUqTxYAp21AH2",
+	"+bjiUyJ3WsWQNJY9yGNjScZZy5ewTGW5rC0ZbtRzH47uKjC7QYSIXucqeYndzZd1a1u7B8D4kWLaqQhd",
+	"rBQZj/WjcsNqJoWIctq44mqotDgtpKyvtjiZzvhUr0gY/xvXIp+nMW6ZBH6tMX4PMfUjfgFc2Vjbv7pR",
+	"PNfjflI47wu976K4gwaXxwdHOeWW5pfGchWpWOo7s7GKZaaNMDNiPjAP1sVhtMZiFDRIxwT/EhN336CY",
+	"MkMmB7oQDjBDoXi0h63zr4UF5rrCqM8WirEcTnV9Ol8s0GbgBWFxpepUlteASFJhBebh5ynJWQXVCMtj",
+	"ds+qJMN4MA77h+ZYjJpmmxk5Wymm7D5cu923LGscyKJQOTPHAFoucvDXT8DpXYIJbrG9kSLw59wsnznA",
+	"AzgVlD+g/v82yxCQH01YCF/GMkwmkaPhBf47qNoL8IfDKIAwG/UyDLgrAoDALaA+PHyoL38sVQkAzij/",
+	"8ScqNDdbmsdSI2wVTOlCcq4/ZVqMuMzi0OawSljVRoudCjOjwkB6xV7peY09xZVhbUVEacIz9ySi+YPy",
+	"onow5Bqd+6CBMzUWsU2imYmCXUJ5t4ASFHYAmMqD9Zn5C0FGOHt/ePZq/2Tv/ZsSnaWrAWJ1e6dN5f7/",
+	"7F1bb+NIdv4rBb+0NJFtSbblGxqBp7t3t7dvXrt7M7vDiVQiSxYhqshhkfJ4GgYWyGvymuxbgCCXt33I",
+	"S14S5L8EO0jmXwR1TlWxSJE2JV/a7dZTtyWqbqw6dS7fOR9X3lSHk5IBs5kc4kjF6sLAY7EdISUA87DD",
+	"pPCJvj14qJqExsfyDVoLIFuEVBCjLSuMrxirGGiSxjwLa8J0ILqZkWvQKMIajtYIIKgoTZE4ZdmVgwNR",
+	"DqOScOeQJeesZGXl0BvsBzdIhT9jxhVs2gPbQ/UN715bdjRjmB2A4xmgyB+dNbMCztoBLkCLOFl+TO5T",
+	"vdLZhw531oqvUH77P3/418sBeJ1Sjih7GxO0aCFKiyzLDeXOAiNpyqZhfNEiqgatFgSw80sNEPnFCcfZ",
+	"3lc+XNXdnquEiKchD7aeK9RYnR13V5UatSDIleWyj0accoEoiEKYP6vuiFueh5yRcypMBVbmNeeLOrYr",
+	"ppo/A7dXpahszhxTXfCG03NoWGLxLZ2yZkvL1yzXg5p6q08EiuLiBDuVE8ykeu1cR0zJWaRw5XN1s90w",
+	"bxB+wUN1iqStaXSE94WdYV9wpqTbjAZpZfJhQZKY5DwjpKx0vWICX4YXgg9qJKddtrSCkpvGXwJY46md",
+	"7eCk7Xa3p7WLpyqkjJ/qg/jUnFj8PL9rIQGxjYdFMOY9EUQtaHPZRXmQ+ZXWm9Ip/9e8qDvNfJxLdKyx",
+	"Kxbw4OBU4WK5yoHyV2MGjsQEbGJI19LCNCTynaCLDrKmlrdcvhS89zNM8gOy5ZL8RKXn1LFC5NJfwbqm",
+	"+EIpwSrw2PyhRplILRScssfvTt8Tq13kdMOH0GuKxa0o+fWpasQBqmhOaOyO5cjDkWlNXjVUCJaIQ9v7",
+	"bihEgzCcEJ8L32OQHIH5QoghBMV5GIRDAiRssKnGFAAxWOL/PPaThPENcmTuNgslqX3kY0ujyuoP+Nzh",
+	"UlfFs9KygoeDnMWjCeCVkeQXKi9ZD24QSDGEdD6Hf/PhN2/6qAr23xx90//6d+9fnBqvB+m0d7d2tztZ",
+	"cTDkQuls4dnRCD1fQI6etpfkyg8cTvEyAj7niMZJHq53UITrAac0cvcr5B5EEyqQ8ZizaTDxhAqHn7Mg",
+	"AGF/gcHiKSSzqDdqoreunLmdLWgYxXXd+5JY7GdSgP1KF3rGnC6Xel1fdYtB63Ap7oc5dVUM4QsqhnD7",
+	"ZQ2ui65wdp67ZFZB+c81JoNCadnShrbqUK2YvFGReNwxYTzvZsv8SQ3rxJEhQ/cJD88tphyTc+BwTDoA",
+	"d5sAnP18+ph9t8d2CTRj/KragPSMbZBj7F1lus25uTSeXt/ewxSHYzVRANYvQvtKjiy3Y93cNDXipW9Y",
+	"laz0mEhhSyR0fQmo2A7Vnr5Ut/XDQN2vMsUeIr+rMq9uIkLVjq0Woae6SocY0xjkAwZ+BGm0NzY67XbT",
+	"BB0y2SZtIJKZQIdGBE8Yi2ArQbj5PEsnMsJ3g5xQXyi+K3wcE51U8EmbXmjYbZA2iWgqkPNbB610uEfn",
+	"Svn87N6lIxStxDN2otZ4JSDnBOTOwvJRL+bDzlJaycuHnFlbIi6fiKympVGpaspQLWau00Ot0JDRQw/m",
+	"EllFEkYqkItSEN02mugWFNE4BbkJRbFNXqwVRMA0VPnzOUUSgveFPlXcV4lKOxptMnAL+mcm0RV1pMnZ",
+	"BcpGrc2SoZwDnIUhhVjj/QphPatHqaOuJN2jxxLp/buUiqcAhZs0imoCiN6hOVuaC18IcZcAiRCioJ57",
+	"FnqM+MLhVwFj5EMDFdCxUEekDujo0OGqK0HCNJHKoPW4Jc4BGT4BLDv6prnCw4zSILiAx5gnmzBTnNIL",
+	"hw+Z0WsVRhKk12AUxi6zkDB5tIr+yUxDnOZgK7oThVtxeOmaFJErvkasxBPmEWsM0MN5CbQI2nG4L8iQ",
+	"BSoRrDC6J4JMfX6aRlEYJ8yzfoiCWqUDm2V2aRxfZNUlP8TBoEUGwv9RvcQB+iINre/R8SvSwC+SMGby",
+	"eRwqgPLPqYKHNQ/Jy3enc91kvwl5oHInqvA5Dq8G6FiLZT6/HOAMbwN0Q0oxNw5H0A1p8JDIYULJQ0Az",
+	"QJVKnZKB9ypBSnrNXqGCTXLfUfk33PmQ8+AnWNZaPQG3oMi2H5sxnpBhKkjCgkAgdQbUofA52WoTwdyQ",
+	"e9DReRiLpAkVGscWpRxULspYqcPYTP/cT9yxGqhqsasbrAQRHUXRw0ER2aJJbVFYYhAANIpyMJROHYSN",
+	"bKp2+aSt7hrEC7B8Urezvbu9t9Xb3r2uNN8DwatkS2XBHrOr4jrEinUMK8Eq94ZEmX+LTztLIU7g6ATh",
+	"2drB2p//+08//fPf/fQf//6///gvP//Dn37+pz+2/vyff/zpb/8+F7z6w7/939/818JhK32Vq9hVNMnF",
+	"r9bV3Na7GzSarLWuW2u1SXXgaIt5O722y7b3WM9j7rDT23F3h9vDvQ7dH472O96+6+12R1u73o63te91",
+	"unTYGe7vMNZ1R+5uu2cCR5qTygSKnuGKmb/f4hlCgNetAkyMnFkCYZLdJytoyVLQkgwJWA9RYiumNYkh",
+	"tHJgmCFsWa5YIhKfiQP9ve/hx5V8EQ7XogFee22eiCyw+ymYIlZEDXdD1LC0HK9GNXR2cqiG+5b3vrd2",
+	"0OmCblGm4WtMwe1gD+7gCpkDH2h7QI+o1h3zqdkaMmlRn69By7qVN+VOCRtmmRSve1ktioNUXVwDhLR7",
+	"yCEibSMck88RpYea6tHxq1YR00hqQBoV+yK9cLg0v21DOwlDtMVVb9k3kD0DTmweYtogQBTLJItCPmDr",
+	"BtY4DUViWHPhMQtaCbe4QVhIPWJZgGUGkyQLoiRbpEN+6X8NYEmH10JLkrpgyfCcA8eCMqqTcMI4aSCw",
+	"9ej5m5dvpZ39/MVvX7x+d/zihIh0uE5dN0x58gSLEjgcFRG5EvLH4PXRrSPuVSUzI1zSlEDI+y4UVQF5",
+	"nwNxOvymKE5yBYjT4bVRnKUrrrPtgEpUVAM9j+zMkC8P6plN/2GAPVcK1eNUqO5CNaqP+VRDWoE+P3vQ",
+	"p+UzmBmxXVcPuzH4U3swPwX6Mwu+lMM/HU5LwkV3jv+04nsLAkBvcPN+AQin7kNFgNaXv3prrEBNDxkE",
+	"ym8iTG8bBmri3/eEA81gTcPUnbCExCkU23c4YgLMVHTgL49+mgeRktvHkC4hYU+Z5W9ewUg/fxjpSug+",
+	"KiRpTuYuAyGdE8SLYEn1FlkETEoaWm6fKXJ3DJg5vAwzajbhMJwxrJcpWsSXAuyiGjRaVFod/ilRo0uI",
+	"XT2vR6rZrmTbl4UdXUYzzBxlH+V/5RG7vDJOf3T8Co8YKeAGW3A+PTJAAkgKex0JII3fDb+yHFD4/QaN",
+	"JhjtcHgOdqi1OLORuFeu2CGyVeEUskIONIHIwhAAmBkXSsPiprLcBcB+jHJLD0IAKBH97FSLJuLGzGM8",
+	"8Wkg1KhLPf/1HP8tQKpWuv0dXsPvP2EXsDZGIFruDD/RUjhDdoE2njABpYotom1LLz9EupKLkDPCAgHf",
+	"m5Ib7AdfJKSx3d5uWqL3icAQi8OR2xGvBRiJOQpkSi/kWIDZ2dO0zqoo3/WU0ADZHOQIUQ0Nt7z0wpgM",
+	"vho0Uepvtbet8v6qfsQ6GRRZaAca4VbgGcHYhSniijuOAiu63h/Q4DvOYOKq3iD03W338C0NdF9ILEka",
+	"MRPpFDgSzCYDeCb+GF6ZSGicCIcTElHF3824p66yTg+eVnei3PFCLiENsAVR5NvGUivddhuZxsx4nvsi",
+	"CoUvj/YBoUlC3fEUOGW1HHiq34H+IGNzla/rbUhE6o4LEOjr8LQmiLctn8didpUVZY/ASf9Qgzzz1WmX",
+	"lHzVnOJzAYsSYk/9duoy7NJJ/9uj9d/T9R/b6/v97z5utXqdS9PRt531/e++ba/vf/ex3dq/dBzZ8XLE",
+	"319fJOwEeR8+L5ZwPDdHx68KtMpHrssidZCv4IgGGViTIRqeLa0xfK+85JYsKOlpQeGw4kK/Gy50+zp6",
+	"nITo3Xbvvs554c7OMllWZ/5xn/mcOlYycXg7RM8zFom6yPGTgOoPNpWM8H9Uy1BfPmAXcMn+xTr+s4n/",
+	"lJ/JlZh6WGJqC30EJSQQkLsNheCjC9LImSlQmlDloxwSHpqtbQmb+zj+n3AzXT42r3ZvKRrXTq+KxjWr",
+	"WY8WYN78U+dL2XMK76NKP94Vd+v7uiMq7uRaUvarGwtRx/nqCtF5+UnzaD5Ks+d2KCYol6pJlUsvZlEY",
+	"J5gMsomkjNVhBfSUHRIqyOasvdFBfI27KTdnlIqxaq0v7ObQleHSKQueSWEOGFKxMZ8LqnhlXrMz6l6c",
+	"QEvPcUCLRgHrbeB8h9gVdrtcxC9hPySbwE6ZH4O+Gd69Kr0UisfmWZjyhHkPOb1syZDcQ0lL0zShan/i",
+	"piUNs0VbKvlflVNpWmdH7/TS06NO3O2dH32Eb3KC9KDu5QxpNqfVKfqCTpHepTc4R2mWl3tNARJV9JlO",
+	"dRRnFMb5bkgjI7U8ff6KdCG6odgdm63CYXJ45khEtnGs0tBQXGsv+SgctKyCFiev5Z++OJpRPwCtuZVn",
+	"NDKKWLO04kHuwFj5yPPO6rLSAhltMjI+Lsfd8TzXCvhj63GH5Kg1luv7GbwlK2oO3Zd1FlF3Qs/Yr6gY",
+	"ry3W+nv2Q1LdbkCHLLjVFnHnfeD+9ylyyNxe0754Fk4jyotsJkoADsMwYFQu4l1G7as3bYXaj2eH+HwU",
+	"rtLka0tStWoo15YRo7V18utUFEz/UuwzukwMxoOtaiimQE1jgK0PSCZZTlPXZcxjXpOEscNVCSUF1yGN",
+	"7MFfUD9gXvPQhFsHcEAH8lkcu6qKB/5ZRYWsS4hCJQaoYAQ0berSJ+r2J1HG50saauSiRVRSChMtyBgD",
+	"Xt9DQvUfEGce0yDB3DTTgGCM/PJFjp1CPrUehYHvAi08gaGrGlOG4N6Evsd0hgWvKHiG5RpiMls28iO4",
+	"fgQZvHs1uOr+uJF9ZPkVaBT1Z3NF6PHN91OQaH1fdrw36myz7Z2Ryxjt9HYpVOHXU+xPmNzJ3qT/zfdb",
+	"bnv0i076m8nOr6dduv/b5HhXvI6/3ua/O3+xN/597+z5WkvJ4IO1WVfeezGb+WEq+vBpP4z7+VHNOraL",
+	"omSL1Xda6OVbWXtfurUnOJ2wvksFu6FArWn15URqRtyG6qKSMEryHWpxYMuvgmi4TjAsa/bZLsd7FAKL",
+	"H+CVqbkyNW9wiFHX6ru1TM5zndo3MKblgFD3+9THGCjYmY2YUTdZx6TF9cwG3YVLPqAJi5vElQrIhsNP",
+	"WcDcROFbsdOhVAewmySMDLerKqSgp95P48BgzkxZYjoUYZAmzOEfTl63SBhrql1lQ/XHVIwzItkA6oNK",
+	"iaO88FoAqfQcZAH/cPLaFPzz/NGIqMaQLxT0waHRizxD5H1ME3d8mHWNtR9xxFiBMJJPPBHNQ4cXBii/",
+	"NW9bdye/snky4Z0JBaZL+Y9+FPn8TDaGvK191BT7MYLmrPlpLknSkCsU6qJetrrRsiubMi4NfM+ogPr3",
+	"zRwXq6XpTdiFXSGSeL6AFgiNotZcvUSEZ/ouq8Ky6aW4gZugP7ldP0FJjV+tlxt+TzpHv3xIOhttvNWE",
+	"3PGgZy7AWWrrg7freJifT27bFc5Hga31UB48+YcqtVliolTRydv7fmmHwfzg0f64etRVQ7qZX2R+LKbK",
+	"ru8pQ42oFGesDhLGUFE3HGUZdVVDm1NFbmeUL894GDOTFWI2sKtdLvJj0awalS/67l06ZyxdTAkqn4/C",
+	"aqttSVY0eaXcJS2a6FPtK9Un1hd9LRqz2hmiP0+dlrcT7TNzsLZH25TusC3aG/ZG3eEe7dG22xl23S1v",
+	"m+2Meu3dzl53f4tuD3fcnrfL9kb7bWp9b7VYJDUDkvJ+nHJ9l5jFVuMquWnWDtb+Wr+J+XtFVy9dWNFd",
+	"edvuxdt2vSYJbcYzfe3mXwPVzKIAdWAqZDeY0gmTMncg94Q5ZQebm0Ho0mAciuRgr72HNehUn3OSFJUG",
+	"lfIhWsSlUeKOKUY11qfUD4gcJoh1fV2mybiivjHqIFJljCKhCe/9WCPtc61EkShp5TRLQBEovLFN65dW",
+	"joqoGIdRdISp2WU1EJb2/BJqXScEQS8+P8MiXr96//7Y+q0/LfvpGwLpN75IsFtM99F13iAFR15I4Jxk",
+	"3Mu1h5k7Ja3CPuJh4o+U6LaXD/bN/G80uoV6XsyEYB6CcqDQzkYemV/y67dzJVHwJZZU/rfHoiAf5a/C",
+	"nAjbojk6fqloRMqtGh1skwZNyxTXl3eFqkUvCFPYIGsc5jxVaQzTMHsjJBUstmchv167/O7y/wMAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

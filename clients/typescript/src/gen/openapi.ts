@@ -2873,6 +2873,128 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/rn/signing-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Show the app's signing key
+         * @description The public key (PEM, for CodePushPublicKey), the self-signed code-signing certificate
+         *     (PEM, for expo-updates' `updates.codeSigningCertificate`), the key id and algorithm of
+         *     `updates.codeSigningMetadata`, the fingerprint (SHA-256 of the public key's DER) and the
+         *     require-signed setting. Never the private key. 404 when the app has none. App-admin.
+         */
+        get: operations["getRnSigningKey"];
+        put?: never;
+        /**
+         * Make or upload the app's signing key
+         * @description Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+         *     key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+         *     `code-push release --privateKeyPath` used, so that apps already shipped with its public
+         *     key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+         *     A key the app had is replaced: releases made from then on are signed with the new one
+         *     (earlier releases keep their signatures), and the apps' configuration needs the new public
+         *     key or certificate. The require-signed setting stays. App-admin.
+         */
+        post: operations["createRnSigningKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Require signed releases, or not
+         * @description With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+         *     Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+         *     no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+         */
+        patch: operations["updateRnSigningKey"];
+        trace?: never;
+    };
+    "/api/v1/rn/signing-key/certificate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the app's code-signing certificate
+         * @description The certificate as a PEM file, to save where `updates.codeSigningCertificate` points
+         *     (e.g. `certs/certificate.pem`). With `?format=public-key`, the public key PEM instead, for
+         *     CodePushPublicKey. 404 when the app has no key. App-admin.
+         */
+        get: operations["downloadRnSigningCertificate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/expo/{appId}/manifest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Expo Updates manifest request
+         * @description The manifest request of expo-updates (protocol 1; protocol 0 clients get the manifest too).
+         *     Public: the app key, module and channel are the client's own configuration.
+         *
+         *     The answer is negotiated by `Accept`: `multipart/mixed` (what expo-updates asks for
+         *     first) has a `manifest` part (`content-disposition: inline; name="manifest"`, with
+         *     `expo-signature` when signed) and an `extensions` part (`assetRequestHeaders`), or a
+         *     `directive` part (`{"type":"noUpdateAvailable"}` or
+         *     `{"type":"rollBackToEmbedded","parameters":{"commitTime":"…"}}`). `application/expo+json`
+         *     or `application/json` alone get the manifest as the body (with `expo-signature` as a
+         *     response header), or 406 when the answer is a directive, which that form cannot carry. A
+         *     protocol 0 client (no `expo-protocol-version`), which knows no directives, gets 204 instead
+         *     of one. Every answer has `expo-protocol-version: 1`, `expo-sfv-version: 0`,
+         *     `cache-control: private, max-age=0`, `expo-manifest-filters: deployment="<name>"` (the
+         *     manifest's metadata has `deployment` and `label`) and an empty `expo-server-defined-headers`.
+         *
+         *     An unknown platform gets 400; an app, module or channel without the deployment gets 404;
+         *     a disabled tenant or UPDATE service gets 403.
+         */
+        get: operations["getExpoManifest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/expo/{appId}/assets/{hash}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download an asset of an Expo update
+         * @description A file of one of the app's Expo updates (the launch asset or another asset), named by the
+         *     SHA-256 of its bytes (lower-case hex; the manifest's `hash` is the same digest in base64url),
+         *     as the manifest's asset URLs give it. Content-addressed: served with its recorded
+         *     `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
+         *     `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
+         *     update of the app has gets 404.
+         */
+        get: operations["downloadExpoAsset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4443,11 +4565,20 @@ export interface components {
             /**
              * @description With `deployment`: the binary versions the release runs on, a semantic-version range as
              *     CodePush takes it (`1.2.3`, `^1.2.0`, `~1.2`, `1.2.x`, `>=1.0.0 <2.0.0`, `*`, `a || b`);
-             *     Expo clients whose runtime version equals it, or satisfies it, get it too. Default
-             *     `>=minAppVersion` (and `<=maxAppVersion` when given).
+             *     Expo clients whose runtime version, read as a version, satisfies it get it too when the
+             *     release has no `runtimeVersion`. Default `>=minAppVersion` (and `<=maxAppVersion` when
+             *     given), or `*` with `runtimeVersion`.
              * @example ^1.0.0
              */
             targetBinaryRange?: string;
+            /**
+             * @description With `deployment`, for an Expo export: the Expo runtime version the release is for
+             *     (what `expo-runtime-version` must equal; fingerprints and `exposdk:…` included). Without
+             *     it, an Expo client gets the release when its runtime version satisfies
+             *     `targetBinaryRange`. A bundle that is no Expo export is never served to Expo clients.
+             * @example 1.0.0
+             */
+            runtimeVersion?: string;
             /**
              * @description With `deployment`, a release that no client is offered until enabled.
              * @default false
@@ -4468,7 +4599,11 @@ export interface components {
              * Format: binary
              * @description The bundle file: for CodePush clients a zip of the bundle folder (as `code-push
              *     release` makes it, e.g. `CodePush/index.android.bundle` with its assets), whose package
-             *     hash the server computes; any other file is served as it is.
+             *     hash the server computes; for Expo Updates clients the zip of what `npx expo export`
+             *     writes (`metadata.json`, `_expo/static/js/…`, `assets/…`, optionally `expoConfig.json`,
+             *     at the root or under one folder such as `dist/`), whose files for `platform` become
+             *     the update's assets; any other file is served as it is. When the app has a signing key
+             *     (/api/v1/rn/signing-key), a CodePush zip gets `CodePush/.codepushrelease` added.
              */
             file: string;
         };
@@ -4518,6 +4653,17 @@ export interface components {
             failures: number;
             /** Format: date-time */
             createdAt: string;
+            /**
+             * Format: uuid
+             * @description The id of the Expo update the release is (the manifest's `id`), for Expo exports.
+             */
+            expoUpdateId: string;
+            /** @description The Expo runtime version the release is for; null when its range decides. */
+            runtimeVersion: string | null;
+            /** @description Whether the bundle is an Expo export, served to Expo Updates clients (and not to CodePush clients). */
+            expo: boolean;
+            /** @description Whether the zip carries the app's `.codepushrelease` signature. */
+            signed: boolean;
         };
         RnBundle: {
             /** Format: int64 */
@@ -4713,6 +4859,77 @@ export interface components {
             deploymentKey: components["schemas"]["DeploymentKey"];
             label: components["schemas"]["ClientText"];
             clientUniqueId?: components["schemas"]["ClientText"];
+        };
+        RnSigningKey: {
+            appId: components["schemas"]["AppKey"];
+            /** @description SHA-256 of the public key's DER. */
+            fingerprint: string;
+            /** @description The public key (PKIX, `-----BEGIN PUBLIC KEY-----`), for CodePushPublicKey. */
+            publicKeyPem: string;
+            /** @description The self-signed code-signing certificate, for expo-updates. */
+            certificatePem: string;
+            /**
+             * @description `updates.codeSigningMetadata.keyid`.
+             * @enum {string}
+             */
+            keyId: "main";
+            /**
+             * @description `updates.codeSigningMetadata.alg`.
+             * @enum {string}
+             */
+            algorithm: "rsa-v1_5-sha256";
+            requireSigned: boolean;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        RnSigningKeyEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["RnSigningKey"];
+        };
+        RnSigningKeyCreate: {
+            /** @description The tenant's own RSA private key (PEM); omitted, the server makes one. */
+            privateKeyPem?: string;
+        };
+        RnSigningKeyChange: {
+            requireSigned: boolean;
+        };
+        ExpoAsset: {
+            /** @description SHA-256 of the file, base64url without padding. */
+            hash: string;
+            /** @description MD5 (hex) of the file, the key the bundle's code uses. */
+            key: string;
+            /** @example image/png */
+            contentType: string;
+            /**
+             * @description With its dot (`.png`); absent for the launch asset.
+             * @example .png
+             */
+            fileExtension?: string;
+            /** Format: uri */
+            url: string;
+        };
+        /** @description The manifest body of the protocol. */
+        ExpoManifest: {
+            /**
+             * Format: uuid
+             * @description The update's id, the release's `expoUpdateId`.
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the release was made (ISO 8601, UTC, milliseconds).
+             */
+            createdAt: string;
+            runtimeVersion: string;
+            launchAsset: components["schemas"]["ExpoAsset"];
+            assets: components["schemas"]["ExpoAsset"][];
+            /** @description `deployment` and `label` of the release. */
+            metadata: {
+                [key: string]: string;
+            };
+            /** @description `expoClient`: the export's expoConfig.json, when it had one. */
+            extra: {
+                [key: string]: unknown;
+            };
         };
     };
     responses: {
@@ -11865,6 +12082,388 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getRnSigningKey: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: {
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The signing key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RnSigningKeyEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createRnSigningKey: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: {
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["RnSigningKeyCreate"];
+            };
+        };
+        responses: {
+            /** @description The signing key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RnSigningKeyEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateRnSigningKey: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: {
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "requireSigned": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["RnSigningKeyChange"];
+            };
+        };
+        responses: {
+            /** @description The signing key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RnSigningKeyEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    downloadRnSigningCertificate: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+                /** @description `certificate` (default) or `public-key`. */
+                format?: "certificate" | "public-key";
+            };
+            header?: {
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PEM file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-pem-file": unknown;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getExpoManifest: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The module whose deployments serve the app; default `main`.
+                 * @example main
+                 */
+                moduleId?: components["schemas"]["RnModuleId"];
+            };
+            header: {
+                /**
+                 * @description `ios` or `android`.
+                 * @example android
+                 */
+                "expo-platform": string;
+                /**
+                 * @description The runtime version of the client's binary.
+                 * @example 1.0.0
+                 */
+                "expo-runtime-version": string;
+                /**
+                 * @description `1`; a client without it speaks protocol 0.
+                 * @example 1
+                 */
+                "expo-protocol-version"?: string;
+                /**
+                 * @description The deployment's name; default Production.
+                 * @example Staging
+                 */
+                "expo-channel-name"?: string;
+                /** @description The update the client runs (a release's `expoUpdateId`, or the embedded one's). */
+                "expo-current-update-id"?: string;
+                /** @description The update the client's binary carries. */
+                "expo-embedded-update-id"?: string;
+                /**
+                 * @description The updates that recently failed to launch on the client, a structured-field list of strings.
+                 * @example "0b4c5a8e-1d26-4a35-9e51-3ad1c4a0f3b2"
+                 */
+                "expo-recent-failed-update-ids"?: string;
+                /** @description A stable id of the install, for partial rollouts and reports. */
+                "eas-client-id"?: string;
+                /**
+                 * @description A structured-field dictionary (`sig, keyid="main", alg="rsa-v1_5-sha256"`) asking for the
+                 *     `expo-signature` of the manifest and directive; answered when the app has a signing key.
+                 */
+                "expo-expect-signature"?: string;
+            };
+            path: {
+                /**
+                 * @description The app's key.
+                 * @example ak_demo_chat
+                 */
+                appId: components["schemas"]["AppKey"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An update, or a directive. */
+            200: {
+                headers: {
+                    /** @description Always `1`. */
+                    "expo-protocol-version": "1";
+                    /** @description Always `0`. */
+                    "expo-sfv-version": "0";
+                    /** @description `private, max-age=0`. */
+                    "cache-control": string;
+                    /** @description `deployment="<name>"`: the client keeps only the updates of this deployment. */
+                    "expo-manifest-filters"?: string;
+                    /** @description Empty (a structured-field dictionary of none). */
+                    "expo-server-defined-headers"?: string;
+                    /** @description With `application/expo+json` or `application/json`, when signed. */
+                    "expo-signature"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "multipart/mixed": string;
+                    "application/expo+json": components["schemas"]["ExpoManifest"];
+                    /**
+                     * @example {
+                     *       "id": "0b4c5a8e-1d26-4a35-9e51-3ad1c4a0f3b2",
+                     *       "createdAt": "2026-04-28T02:20:00.000Z",
+                     *       "runtimeVersion": "1.0.0",
+                     *       "launchAsset": {
+                     *         "hash": "5aA2wYp4q3n7G2u9xHzv6b8k1mQ0dJtLcR4sVfWeXyo",
+                     *         "key": "9f2a8c1e55d0b3a7c6e4f1d2b8a9c0e1",
+                     *         "contentType": "application/javascript",
+                     *         "url": "https://updates.example.com/api/v1/expo/ak_demo_chat/assets/e5a036c18a78ab79f7a0ea1f1cbe2fa9bf3c90a1749c9b47f2bc46d0b32f597a"
+                     *       },
+                     *       "assets": [],
+                     *       "metadata": {
+                     *         "deployment": "Production",
+                     *         "label": "v3"
+                     *       },
+                     *       "extra": {}
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ExpoManifest"];
+                };
+            };
+            /** @description No update for a protocol 0 client (which knows no directives). */
+            204: {
+                headers: {
+                    /** @description Always `1`. */
+                    "expo-protocol-version": "1";
+                    /** @description Always `0`. */
+                    "expo-sfv-version": "0";
+                    /** @description `private, max-age=0`. */
+                    "cache-control": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /**
+             * @description The client accepts neither multipart/mixed nor a JSON manifest, or accepts only the
+             *     JSON manifest while the answer is a directive.
+             */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    downloadExpoAsset: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description One byte range, `bytes=<first>-<last>`, `bytes=<first>-` or `bytes=-<suffix length>`.
+                 * @example bytes=0-1023
+                 */
+                Range?: components["parameters"]["ByteRange"];
+                /** @description ETags the client holds; a match (or `*`) gets 304. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The app's key.
+                 * @example ak_demo_chat
+                 */
+                appId: components["schemas"]["AppKey"];
+                /**
+                 * @description SHA-256 of the asset, lower-case hex.
+                 * @example e5a036c18a78ab79f7a0ea1f1cbe2fa9bf3c90a1749c9b47f2bc46d0b32f597a
+                 */
+                hash: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The asset. */
+            200: {
+                headers: {
+                    /** @description `"<sha256>"`. */
+                    ETag: string;
+                    /** @description Bytes in this response's body. */
+                    "Content-Length": number;
+                    /** @description `public, max-age=31536000, immutable`. */
+                    "Cache-Control": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description One byte range of the asset. */
+            206: {
+                headers: {
+                    /** @description `"<sha256>"`. */
+                    ETag: string;
+                    /** @description Bytes in this response's body. */
+                    "Content-Length": number;
+                    /** @description `public, max-age=31536000, immutable`. */
+                    "Cache-Control": string;
+                    /** @description `bytes <first>-<last>/<size>`. */
+                    "Content-Range": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description The client's copy (If-None-Match) is current; no body. */
+            304: {
+                headers: {
+                    /** @description `"<sha256>"`. */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The range starts past the end of the asset. */
+            416: {
+                headers: {
+                    /** @description `bytes *\/<size>`. */
+                    "Content-Range": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
