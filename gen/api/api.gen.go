@@ -143,6 +143,45 @@ func (e EmailCodePurpose) Valid() bool {
 	}
 }
 
+// Defines values for GroupJoinPolicy.
+const (
+	APPROVAL GroupJoinPolicy = "APPROVAL"
+	CLOSED   GroupJoinPolicy = "CLOSED"
+	FREE     GroupJoinPolicy = "FREE"
+)
+
+// Valid indicates whether the value is a known member of the GroupJoinPolicy enum.
+func (e GroupJoinPolicy) Valid() bool {
+	switch e {
+	case APPROVAL:
+		return true
+	case CLOSED:
+		return true
+	case FREE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GroupMemberRoleChangeRole.
+const (
+	GroupMemberRoleChangeRoleADMIN  GroupMemberRoleChangeRole = "ADMIN"
+	GroupMemberRoleChangeRoleMEMBER GroupMemberRoleChangeRole = "MEMBER"
+)
+
+// Valid indicates whether the value is a known member of the GroupMemberRoleChangeRole enum.
+func (e GroupMemberRoleChangeRole) Valid() bool {
+	switch e {
+	case GroupMemberRoleChangeRoleADMIN:
+		return true
+	case GroupMemberRoleChangeRoleMEMBER:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GroupRole.
 const (
 	GroupRoleADMIN  GroupRole = "ADMIN"
@@ -523,6 +562,7 @@ const (
 	MessageEdited       WebhookEvent = "message.edited"
 	MessageRevoked      WebhookEvent = "message.revoked"
 	MessageSent         WebhookEvent = "message.sent"
+	RnReleaseHalted     WebhookEvent = "rn.release.halted"
 )
 
 // Valid indicates whether the value is a known member of the WebhookEvent enum.
@@ -551,6 +591,8 @@ func (e WebhookEvent) Valid() bool {
 	case MessageRevoked:
 		return true
 	case MessageSent:
+		return true
+	case RnReleaseHalted:
 		return true
 	default:
 		return false
@@ -1867,10 +1909,21 @@ type Group struct {
 	// Example: group_001
 	GroupId GroupId `json:"groupId"`
 
-	// Joinable Whether the caller may ask to join (the group is public and he is not a member).
-	Joinable    *bool  `json:"joinable,omitempty"`
-	MemberCount int32  `json:"memberCount"`
-	Name        string `json:"name"`
+	// JoinPolicy What a join request (POST /api/im/groups/{groupId}/join-requests, public groups only)
+	// does: FREE joins at once, APPROVAL waits for the owner or an admin, CLOSED is refused
+	// (403). Members may invite whatever the policy.
+	//
+	//
+	// Example: APPROVAL
+	JoinPolicy GroupJoinPolicy `json:"joinPolicy"`
+
+	// Joinable Whether the caller may ask to join (the group is public, not CLOSED, and he is not a member).
+	Joinable    *bool `json:"joinable,omitempty"`
+	MemberCount int32 `json:"memberCount"`
+
+	// MutedAll The whole group is muted; only its owner and admins may post.
+	MutedAll bool   `json:"mutedAll"`
+	Name     string `json:"name"`
 
 	// Notice The group's notice board; empty when never set.
 	Notice string `json:"notice"`
@@ -1892,6 +1945,9 @@ type GroupCreate struct {
 	//
 	// Example: group_001
 	GroupId *GroupId `json:"groupId,omitempty"`
+
+	// JoinPolicy Defaults to APPROVAL.
+	JoinPolicy *GroupJoinPolicy `json:"joinPolicy,omitempty"`
 
 	// MemberIds The first members besides the caller.
 	MemberIds []UserId `json:"memberIds"`
@@ -1921,6 +1977,13 @@ type GroupEnvelope struct {
 //
 // Example: group_001
 type GroupId = string
+
+// GroupJoinPolicy What a join request (POST /api/im/groups/{groupId}/join-requests, public groups only)
+// does: FREE joins at once, APPROVAL waits for the owner or an admin, CLOSED is refused
+// (403). Members may invite whatever the policy.
+//
+// Example: APPROVAL
+type GroupJoinPolicy string
 
 // GroupJoinRequest defines model for GroupJoinRequest.
 type GroupJoinRequest struct {
@@ -1999,13 +2062,39 @@ type GroupJoinRequestPageEnvelope struct {
 type GroupMember struct {
 	AvatarUrl string    `json:"avatarUrl"`
 	JoinedAt  time.Time `json:"joinedAt"`
-	Nickname  string    `json:"nickname"`
-	Role      GroupRole `json:"role"`
+
+	// MutedUntil Until when the member may not post; null when he is not muted (or his mute has ended).
+	MutedUntil *time.Time `json:"mutedUntil,omitempty"`
+	Nickname   string     `json:"nickname"`
+	Role       GroupRole  `json:"role"`
 
 	// UserId An IM user's id, chosen by the app.
 	//
 	// Example: user_001
 	UserId UserId `json:"userId"`
+}
+
+// GroupMemberEnvelope defines model for GroupMemberEnvelope.
+type GroupMemberEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int         `json:"code"`
+	Data GroupMember `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// GroupMemberMute defines model for GroupMemberMute.
+type GroupMemberMute struct {
+	// MutedUntil When the mute ends; it must be in the future.
+	MutedUntil time.Time `json:"mutedUntil"`
 }
 
 // GroupMemberPage defines model for GroupMemberPage.
@@ -2036,9 +2125,24 @@ type GroupMemberPageEnvelope struct {
 	Status string `json:"status"`
 }
 
+// GroupMemberRoleChange defines model for GroupMemberRoleChange.
+type GroupMemberRoleChange struct {
+	// Role ADMIN appoints an admin; MEMBER removes one. OWNER changes by transfer only.
+	Role GroupMemberRoleChangeRole `json:"role"`
+}
+
+// GroupMemberRoleChangeRole ADMIN appoints an admin; MEMBER removes one. OWNER changes by transfer only.
+type GroupMemberRoleChangeRole string
+
 // GroupMembersAdd defines model for GroupMembersAdd.
 type GroupMembersAdd struct {
 	MemberIds []UserId `json:"memberIds"`
+}
+
+// GroupOwnerTransfer defines model for GroupOwnerTransfer.
+type GroupOwnerTransfer struct {
+	// UserId The member who becomes the owner.
+	UserId UserId `json:"userId"`
 }
 
 // GroupPage defines model for GroupPage.
@@ -2075,9 +2179,17 @@ type GroupRole string
 // GroupUpdate The group fields to change; those left out keep their value.
 type GroupUpdate struct {
 	AvatarUrl *string `json:"avatarUrl,omitempty"`
-	Name      *string `json:"name,omitempty"`
-	Notice    *string `json:"notice,omitempty"`
-	Public    *bool   `json:"public,omitempty"`
+
+	// JoinPolicy What a join request (POST /api/im/groups/{groupId}/join-requests, public groups only)
+	// does: FREE joins at once, APPROVAL waits for the owner or an admin, CLOSED is refused
+	// (403). Members may invite whatever the policy.
+	//
+	//
+	// Example: APPROVAL
+	JoinPolicy *GroupJoinPolicy `json:"joinPolicy,omitempty"`
+	Name       *string          `json:"name,omitempty"`
+	Notice     *string          `json:"notice,omitempty"`
+	Public     *bool            `json:"public,omitempty"`
 }
 
 // ImAccount An IM user's profile.
@@ -3124,6 +3236,17 @@ type RnBundleUpload struct {
 	Version BundleVersion `json:"version"`
 }
 
+// RnCounts defines model for RnCounts.
+type RnCounts struct {
+	// Downloads Download reports.
+	Downloads int64 `json:"downloads"`
+	Failures  int64 `json:"failures"`
+
+	// Installs Deploy reports (successes plus failures).
+	Installs  int64 `json:"installs"`
+	Successes int64 `json:"successes"`
+}
+
 // RnDeployment defines model for RnDeployment.
 type RnDeployment struct {
 	// AppId The app's key, used as `appId` by the IM, push, file and update routes.
@@ -3186,6 +3309,38 @@ type RnDeploymentListEnvelope struct {
 	// Example: 200
 	Code int            `json:"code"`
 	Data []RnDeployment `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// RnDeploymentMetrics defines model for RnDeploymentMetrics.
+type RnDeploymentMetrics struct {
+	Deployment   string `json:"deployment"`
+	DeploymentId int64  `json:"deploymentId"`
+
+	// Downloads Download reports.
+	Downloads int64 `json:"downloads"`
+	Failures  int64 `json:"failures"`
+
+	// Installs Deploy reports (successes plus failures).
+	Installs  int64              `json:"installs"`
+	Releases  []RnReleaseMetrics `json:"releases"`
+	Successes int64              `json:"successes"`
+}
+
+// RnDeploymentMetricsEnvelope defines model for RnDeploymentMetricsEnvelope.
+type RnDeploymentMetricsEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int                 `json:"code"`
+	Data RnDeploymentMetrics `json:"data"`
 
 	// Message Example: success
 	Message string `json:"message"`
@@ -3317,6 +3472,24 @@ type RnReleaseEnvelope struct {
 	//
 	// Example: 0
 	Status string `json:"status"`
+}
+
+// RnReleaseMetrics defines model for RnReleaseMetrics.
+type RnReleaseMetrics struct {
+	Disabled bool `json:"disabled"`
+
+	// Downloads Download reports.
+	Downloads int64 `json:"downloads"`
+	Failures  int64 `json:"failures"`
+
+	// HaltedAt When the crash-aware rollout disabled it; null otherwise.
+	HaltedAt *time.Time `json:"haltedAt"`
+
+	// Installs Deploy reports (successes plus failures).
+	Installs  int64  `json:"installs"`
+	Label     string `json:"label"`
+	ReleaseId int64  `json:"releaseId"`
+	Successes int64  `json:"successes"`
 }
 
 // RnReleasePage defines model for RnReleasePage.
@@ -3815,7 +3988,7 @@ type WebhookDelivery struct {
 	// Error Why the attempt failed; empty on success.
 	Error string `json:"error"`
 
-	// Event An IM event a webhook can subscribe to.
+	// Event An event a webhook can subscribe to (rn.release.halted is the update service's; see getRnDeploymentMetrics).
 	Event WebhookEvent `json:"event"`
 
 	// HttpStatus The receiver's HTTP status; null when it could not be reached.
@@ -3869,7 +4042,7 @@ type WebhookEnvelope struct {
 	Status string `json:"status"`
 }
 
-// WebhookEvent An IM event a webhook can subscribe to.
+// WebhookEvent An event a webhook can subscribe to (rn.release.halted is the update service's; see getRnDeploymentMetrics).
 type WebhookEvent string
 
 // WebhookEvents The events to deliver; at least one, no repeats.
@@ -4736,6 +4909,42 @@ type RemoveGroupMemberParams struct {
 	AppId AppKeyQuery `form:"appId" json:"appId"`
 }
 
+// UnmuteGroupMemberParams defines parameters for UnmuteGroupMember.
+type UnmuteGroupMemberParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
+// MuteGroupMemberParams defines parameters for MuteGroupMember.
+type MuteGroupMemberParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
+// SetGroupMemberRoleParams defines parameters for SetGroupMemberRole.
+type SetGroupMemberRoleParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
+// UnmuteGroupParams defines parameters for UnmuteGroup.
+type UnmuteGroupParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
+// MuteGroupParams defines parameters for MuteGroup.
+type MuteGroupParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
+// TransferGroupOwnerParams defines parameters for TransferGroupOwner.
+type TransferGroupOwnerParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
 // ListGroupHistoryParams defines parameters for ListGroupHistory.
 type ListGroupHistoryParams struct {
 	// AppId The app's key (`ak_…`).
@@ -4930,6 +5139,12 @@ type DownloadExpoAssetParams struct {
 
 	// IfNoneMatch ETags the client holds; a match (or `*`) gets 304.
 	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+
+	// AIM Instance manipulations the client accepts (RFC 3229); `bsdiff` asks for a patch.
+	AIM *string `json:"A-IM,omitempty"`
+
+	// ExpoCurrentUpdateID The update the client runs, whose launch asset a patch applies to.
+	ExpoCurrentUpdateID *string `json:"Expo-Current-Update-ID,omitempty"`
 }
 
 // GetExpoManifestParams defines parameters for GetExpoManifest.
@@ -4988,6 +5203,18 @@ type ListRnDeploymentsParams struct {
 type CreateRnDeploymentsParams struct {
 	// AppId The app's key (`ak_…`).
 	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// GetRnDeploymentMetricsParams defines parameters for GetRnDeploymentMetrics.
+type GetRnDeploymentMetricsParams struct {
+	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
+	XAppKey *AppKeyHeader `json:"X-App-Key,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
 	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
@@ -5464,6 +5691,15 @@ type UpdateGroupJSONRequestBody = GroupUpdate
 
 // AddGroupMembersJSONRequestBody defines body for AddGroupMembers for application/json ContentType.
 type AddGroupMembersJSONRequestBody = GroupMembersAdd
+
+// MuteGroupMemberJSONRequestBody defines body for MuteGroupMember for application/json ContentType.
+type MuteGroupMemberJSONRequestBody = GroupMemberMute
+
+// SetGroupMemberRoleJSONRequestBody defines body for SetGroupMemberRole for application/json ContentType.
+type SetGroupMemberRoleJSONRequestBody = GroupMemberRoleChange
+
+// TransferGroupOwnerJSONRequestBody defines body for TransferGroupOwner for application/json ContentType.
+type TransferGroupOwnerJSONRequestBody = GroupOwnerTransfer
 
 // SendMessageJSONRequestBody defines body for SendMessage for application/json ContentType.
 type SendMessageJSONRequestBody = SendMessage
@@ -6339,14 +6575,17 @@ type ClientInterface interface {
 	// (`TENANT` and the tenant account's id, `OPS` and the operator's id, `APP_SERVER` and the
 	// app key; the Message then has `revokedByAdmin: true`); the group
 	// `{groupId, name, ownerId}` for group.created and group.dissolved;
-	// `{groupId, added:[userId…], removed:[userId…]}` for group.members.changed;
+	// `{groupId, operatorId, added:[userId…], removed:[userId…]}` for group.members.changed (an
+	// invitation, a joining, a leaving or a removal; `operatorId` the member who made it);
 	// the FriendRequest (`requestId`, `fromUserId`, `toUserId`, `remark`, `status`,
 	// `createdAt`, `handledAt`) for friend.requested and friend.rejected;
 	// `{userIds:[a, b], requestId}` for friend.added (a request accepted);
 	// `{userIds:[a, b], deletedBy}` for friend.deleted;
 	// `{userId, source}` for account.created, `source` being `LOGIN` (created by its first
 	// IM login) or `IMPORT` (an import or a batch import, a deleted account imported again
-	// included); `{userId}` for account.deleted.
+	// included); `{userId}` for account.deleted;
+	// `{releaseId, deployment, label, installs, failures, minReports, maxFailurePercent}` for
+	// rn.release.halted (the crash-aware rollout disabled a hot-update release).
 	//
 	// An event and its deliveries are stored in one transaction: a delivery is queued exactly
 	// when the change it reports is committed, and a crash between the two loses none.
@@ -6397,14 +6636,17 @@ type ClientInterface interface {
 	// (`TENANT` and the tenant account's id, `OPS` and the operator's id, `APP_SERVER` and the
 	// app key; the Message then has `revokedByAdmin: true`); the group
 	// `{groupId, name, ownerId}` for group.created and group.dissolved;
-	// `{groupId, added:[userId…], removed:[userId…]}` for group.members.changed;
+	// `{groupId, operatorId, added:[userId…], removed:[userId…]}` for group.members.changed (an
+	// invitation, a joining, a leaving or a removal; `operatorId` the member who made it);
 	// the FriendRequest (`requestId`, `fromUserId`, `toUserId`, `remark`, `status`,
 	// `createdAt`, `handledAt`) for friend.requested and friend.rejected;
 	// `{userIds:[a, b], requestId}` for friend.added (a request accepted);
 	// `{userIds:[a, b], deletedBy}` for friend.deleted;
 	// `{userId, source}` for account.created, `source` being `LOGIN` (created by its first
 	// IM login) or `IMPORT` (an import or a batch import, a deleted account imported again
-	// included); `{userId}` for account.deleted.
+	// included); `{userId}` for account.deleted;
+	// `{releaseId, deployment, label, installs, failures, minReports, maxFailurePercent}` for
+	// rn.release.halted (the crash-aware rollout disabled a hot-update release).
 	//
 	// An event and its deliveries are stored in one transaction: a delivery is queued exactly
 	// when the change it reports is committed, and a crash between the two loses none.
@@ -6671,7 +6913,9 @@ type ClientInterface interface {
 	// Creates a group owned by the caller, with the caller and `memberIds` as members (the
 	// caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 	// one; a `groupId` the app has already gets 409; a member that is not an account of the
-	// app gets 404. Every member gets a `group.event` CREATED.
+	// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+	// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+	// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6683,7 +6927,9 @@ type ClientInterface interface {
 	// Creates a group owned by the caller, with the caller and `memberIds` as members (the
 	// caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 	// one; a `groupId` the app has already gets 409; a member that is not an account of the
-	// app gets 404. Every member gets a `group.event` CREATED.
+	// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+	// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+	// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6709,8 +6955,9 @@ type ClientInterface interface {
 
 	// DissolveGroup Dissolve a group
 	//
-	// The owner dissolves the group; anyone else gets 403. Every member gets a `group.event`
-	// DISSOLVED; the group's history can no longer be read.
+	// The owner dissolves the group; anyone else gets 403. Every member gets a NOTIFY message
+	// and then a `group.event` DISSOLVED on his own stream; the group's history can no longer
+	// be read, and `group.dissolved` webhooks fire.
 	//
 	// Corresponds with DELETE /api/im/groups/{groupId} (the `DissolveGroup` operationId).
 	DissolveGroup(ctx context.Context, groupId ImGroupIdPath, params *DissolveGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6724,9 +6971,10 @@ type ClientInterface interface {
 
 	// UpdateGroupWithBody Update a group
 	//
-	// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-	// left out keep their value. Other members get 403. Every member gets a `group.event`
-	// UPDATED.
+	// The owner or an admin changes the group's name, avatar, notice, visibility or join
+	// policy; fields left out keep their value. Other members get 403. Every member gets a
+	// `group.event`: RENAMED when the name changed (the group's history then also gets a
+	// NOTIFY message), UPDATED otherwise.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6735,9 +6983,10 @@ type ClientInterface interface {
 
 	// UpdateGroup Update a group
 	//
-	// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-	// left out keep their value. Other members get 403. Every member gets a `group.event`
-	// UPDATED.
+	// The owner or an admin changes the group's name, avatar, notice, visibility or join
+	// policy; fields left out keep their value. Other members get 403. Every member gets a
+	// `group.event`: RENAMED when the name changed (the group's history then also gets a
+	// NOTIFY message), UPDATED otherwise.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6754,12 +7003,15 @@ type ClientInterface interface {
 
 	// CreateGroupJoinRequest Ask to join a group
 	//
-	// The caller asks to join the group. The request is stored as PENDING until the group's owner
-	// or an admin accepts or rejects it; they get a `group.event` WebSocket event for it.
+	// The caller asks to join the group; what happens follows the group's `joinPolicy`. FREE:
+	// he is a member at once, and the answer is the request, ACCEPTED. APPROVAL: the request is
+	// stored as PENDING until the group's owner or an admin accepts or rejects it; they get a
+	// `group.event` JOIN_REQUESTED for it. CLOSED: 403, the group takes no join requests.
 	// The remark travels in the query string, as in the seed's example.
 	//
 	// 403 when the group is not public (only public groups take join requests; see `public`
-	// in PUT /api/im/groups/{groupId}); 404 when there is no such group in the app (a dissolved
+	// in PUT /api/im/groups/{groupId}), when it is CLOSED, or when it is full
+	// (XUQM_IM_GROUP_MAX_MEMBERS); 404 when there is no such group in the app (a dissolved
 	// group included); 409 when the caller is already a member or already has a PENDING request
 	// for this group.
 	//
@@ -6771,8 +7023,9 @@ type ClientInterface interface {
 	// The group's owner or an admin accepts the request: the requester becomes a member (members
 	// get a `group.event`), and the request becomes ACCEPTED with `handledBy` and `handledAt` set.
 	//
-	// 403 when the caller is neither the owner nor an admin; 404 when there is no such group, or
-	// no such request for this group; 409 when the request is no longer PENDING. The seed's
+	// 403 when the caller is neither the owner nor an admin, or when the group is full; 404 when
+	// there is no such group, or no such request for this group; 409 when the request is no
+	// longer PENDING (handled already). The seed's
 	// placeholder id `req_001` stands for a decimal id such as `1001`.
 	//
 	// Corresponds with POST /api/im/groups/{groupId}/join-requests/{requestId}/accept (the `AcceptGroupJoinRequest` operationId).
@@ -6798,9 +7051,12 @@ type ClientInterface interface {
 
 	// AddGroupMembersWithBody Add members
 	//
-	// A member invites users into the group; those already members are ignored. A user that
-	// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-	// the new ones included, gets a `group.event` MEMBERS_ADDED.
+	// A member invites users into the group, whatever its join policy; those already members
+	// are ignored. A user that is not an account of the app gets 404; a non-member caller
+	// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+	// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+	// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+	// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6809,9 +7065,12 @@ type ClientInterface interface {
 
 	// AddGroupMembers Add members
 	//
-	// A member invites users into the group; those already members are ignored. A user that
-	// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-	// the new ones included, gets a `group.event` MEMBERS_ADDED.
+	// A member invites users into the group, whatever its join policy; those already members
+	// are ignored. A user that is not an account of the app gets 404; a non-member caller
+	// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+	// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+	// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+	// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6829,10 +7088,124 @@ type ClientInterface interface {
 	//
 	// With another user's id, the owner (or an admin, for plain members) removes that member
 	// (`group.event` MEMBER_REMOVED); with one's own id, the caller leaves (MEMBER_LEFT). The
-	// owner cannot leave (403): dissolve the group instead. A user who is not a member gets 404.
+	// owner cannot leave (403): transfer the group or dissolve it instead. A user who is not a
+	// member gets 404. The group's history gets a NOTIFY message, and `group.members.changed`
+	// webhooks fire.
 	//
 	// Corresponds with DELETE /api/im/groups/{groupId}/members/{userId} (the `RemoveGroupMember` operationId).
 	RemoveGroupMember(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *RemoveGroupMemberParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnmuteGroupMember Unmute a member
+	//
+	// Lifts a member's mute at once; who may is as for muting (403 otherwise, 404 when the
+	// user is not a member). A member who is not muted stays so and nobody is told; otherwise
+	// every member gets a `group.event` MEMBER_UNMUTED and the group's history a NOTIFY
+	// message.
+	//
+	// Corresponds with DELETE /api/im/groups/{groupId}/members/{userId}/mute (the `UnmuteGroupMember` operationId).
+	UnmuteGroupMember(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *UnmuteGroupMemberParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MuteGroupMemberWithBody Mute a member
+	//
+	// The owner or an admin stops a member from posting to the group until `mutedUntil`
+	// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+	// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+	// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+	// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+	// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+	MuteGroupMemberWithBody(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MuteGroupMember Mute a member
+	//
+	// The owner or an admin stops a member from posting to the group until `mutedUntil`
+	// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+	// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+	// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+	// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+	// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+	MuteGroupMember(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, body MuteGroupMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetGroupMemberRoleWithBody Appoint or remove an admin
+	//
+	// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+	// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+	// over); a user who is not a member gets 404. Setting the role a member has already
+	// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+	// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+	// NOTIFY message.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+	SetGroupMemberRoleWithBody(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetGroupMemberRole Appoint or remove an admin
+	//
+	// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+	// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+	// over); a user who is not a member gets 404. Setting the role a member has already
+	// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+	// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+	// NOTIFY message.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+	SetGroupMemberRole(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, body SetGroupMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnmuteGroup Unmute the whole group
+	//
+	// The owner or an admin lets every member post again (members muted one by one stay
+	// muted). Other callers get 403. A group that is not muted stays so and nobody is told;
+	// otherwise every member gets a `group.event` GROUP_UNMUTED and the group's history a
+	// NOTIFY message.
+	//
+	// Corresponds with DELETE /api/im/groups/{groupId}/mute (the `UnmuteGroup` operationId).
+	UnmuteGroup(ctx context.Context, groupId ImGroupIdPath, params *UnmuteGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MuteGroup Mute the whole group
+	//
+	// The owner or an admin mutes the group: until it is unmuted only the owner and the
+	// admins may post; every other member's send gets 403. Other callers get 403. A group
+	// muted already stays so and nobody is told; otherwise every member gets a `group.event`
+	// GROUP_MUTED and the group's history a NOTIFY message.
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/mute (the `MuteGroup` operationId).
+	MuteGroup(ctx context.Context, groupId ImGroupIdPath, params *MuteGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TransferGroupOwnerWithBody Transfer ownership
+	//
+	// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+	// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+	// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+	// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+	// roles changed also on their own streams) and the group's history a NOTIFY message.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+	TransferGroupOwnerWithBody(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TransferGroupOwner Transfer ownership
+	//
+	// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+	// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+	// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+	// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+	// roles changed also on their own streams) and the group's history a NOTIFY message.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+	TransferGroupOwner(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, body TransferGroupOwnerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListGroupHistory Group history
 	//
@@ -7217,6 +7590,17 @@ type ClientInterface interface {
 	// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
 	// update of the app has gets 404.
 	//
+	// **Patches.** After each release the server builds, once and in the background, a bsdiff
+	// (BSDIFF40, as bspatch applies it) of the release's launch asset from the launch asset of
+	// every live base (each enabled release made before it in its deployment). A request for a
+	// launch asset with `A-IM: bsdiff` and `Expo-Current-Update-ID` naming an update of the app
+	// whose launch asset has such a patch gets `226 IM Used` with the patch as the body,
+	// `IM: bsdiff`, `expo-base-update-id` (the update the patch applies to, lower-case),
+	// `Delta-Base` (`"<sha256 of the base's launch asset>"`), `ETag` (the target's, as for the
+	// whole asset) and `Cache-Control: no-store`; bspatch on the client's launch asset gives
+	// the bytes whose SHA-256 is `hash`. Anything else (no A-IM, another base, no patch kept
+	// because it was not smaller, a range request) gets the whole asset.
+	//
 	// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
 	DownloadExpoAsset(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -7274,6 +7658,20 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
 	CreateRnDeployments(ctx context.Context, params *CreateRnDeploymentsParams, body CreateRnDeploymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetRnDeploymentMetrics What clients reported of a deployment
+	//
+	// Downloads, installs (deploy reports), successes and failures of the deployment's releases,
+	// in all and per release (the newest 100, newest first), counted in PostgreSQL from the
+	// CodePush report routes (and Expo's failed-update reports). A release whose failures over
+	// at least `minReports` installs pass the app's `maxFailurePercent` (see rn.halt-policy) is
+	// disabled by the report that crosses the line: `disabled` true and `haltedAt` set, an audit
+	// entry `rn.release.halt`, and the webhook event `rn.release.halted` for the app's webhooks
+	// that want it. App-admin; a signed request names the app in X-App-Key. A deployment of
+	// another app gets 404.
+	//
+	// Corresponds with GET /api/v1/rn/deployments/{id}/metrics (the `GetRnDeploymentMetrics` operationId).
+	GetRnDeploymentMetrics(ctx context.Context, id DeploymentId, params *GetRnDeploymentMetricsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PromoteRnReleaseWithBody Promote a release to another deployment
 	//
@@ -9155,14 +9553,17 @@ func (c *Client) ListWebhooks(ctx context.Context, params *ListWebhooksParams, r
 // (`TENANT` and the tenant account's id, `OPS` and the operator's id, `APP_SERVER` and the
 // app key; the Message then has `revokedByAdmin: true`); the group
 // `{groupId, name, ownerId}` for group.created and group.dissolved;
-// `{groupId, added:[userId…], removed:[userId…]}` for group.members.changed;
+// `{groupId, operatorId, added:[userId…], removed:[userId…]}` for group.members.changed (an
+// invitation, a joining, a leaving or a removal; `operatorId` the member who made it);
 // the FriendRequest (`requestId`, `fromUserId`, `toUserId`, `remark`, `status`,
 // `createdAt`, `handledAt`) for friend.requested and friend.rejected;
 // `{userIds:[a, b], requestId}` for friend.added (a request accepted);
 // `{userIds:[a, b], deletedBy}` for friend.deleted;
 // `{userId, source}` for account.created, `source` being `LOGIN` (created by its first
 // IM login) or `IMPORT` (an import or a batch import, a deleted account imported again
-// included); `{userId}` for account.deleted.
+// included); `{userId}` for account.deleted;
+// `{releaseId, deployment, label, installs, failures, minReports, maxFailurePercent}` for
+// rn.release.halted (the crash-aware rollout disabled a hot-update release).
 //
 // An event and its deliveries are stored in one transaction: a delivery is queued exactly
 // when the change it reports is committed, and a crash between the two loses none.
@@ -9223,14 +9624,17 @@ func (c *Client) CreateWebhookWithBody(ctx context.Context, params *CreateWebhoo
 // (`TENANT` and the tenant account's id, `OPS` and the operator's id, `APP_SERVER` and the
 // app key; the Message then has `revokedByAdmin: true`); the group
 // `{groupId, name, ownerId}` for group.created and group.dissolved;
-// `{groupId, added:[userId…], removed:[userId…]}` for group.members.changed;
+// `{groupId, operatorId, added:[userId…], removed:[userId…]}` for group.members.changed (an
+// invitation, a joining, a leaving or a removal; `operatorId` the member who made it);
 // the FriendRequest (`requestId`, `fromUserId`, `toUserId`, `remark`, `status`,
 // `createdAt`, `handledAt`) for friend.requested and friend.rejected;
 // `{userIds:[a, b], requestId}` for friend.added (a request accepted);
 // `{userIds:[a, b], deletedBy}` for friend.deleted;
 // `{userId, source}` for account.created, `source` being `LOGIN` (created by its first
 // IM login) or `IMPORT` (an import or a batch import, a deleted account imported again
-// included); `{userId}` for account.deleted.
+// included); `{userId}` for account.deleted;
+// `{releaseId, deployment, label, installs, failures, minReports, maxFailurePercent}` for
+// rn.release.halted (the crash-aware rollout disabled a hot-update release).
 //
 // An event and its deliveries are stored in one transaction: a delivery is queued exactly
 // when the change it reports is committed, and a crash between the two loses none.
@@ -9737,7 +10141,9 @@ func (c *Client) ListMyGroups(ctx context.Context, params *ListMyGroupsParams, r
 // Creates a group owned by the caller, with the caller and `memberIds` as members (the
 // caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 // one; a `groupId` the app has already gets 409; a member that is not an account of the
-// app gets 404. Every member gets a `group.event` CREATED.
+// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 //
 // Takes any type of body and a specified content type.
 //
@@ -9759,7 +10165,9 @@ func (c *Client) CreateGroupWithBody(ctx context.Context, params *CreateGroupPar
 // Creates a group owned by the caller, with the caller and `memberIds` as members (the
 // caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 // one; a `groupId` the app has already gets 409; a member that is not an account of the
-// app gets 404. Every member gets a `group.event` CREATED.
+// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9815,8 +10223,9 @@ func (c *Client) SearchGroups(ctx context.Context, params *SearchGroupsParams, r
 
 // DissolveGroup Dissolve a group
 //
-// The owner dissolves the group; anyone else gets 403. Every member gets a `group.event`
-// DISSOLVED; the group's history can no longer be read.
+// The owner dissolves the group; anyone else gets 403. Every member gets a NOTIFY message
+// and then a `group.event` DISSOLVED on his own stream; the group's history can no longer
+// be read, and `group.dissolved` webhooks fire.
 //
 // Corresponds with DELETE /api/im/groups/{groupId} (the `DissolveGroup` operationId).
 func (c *Client) DissolveGroup(ctx context.Context, groupId ImGroupIdPath, params *DissolveGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9850,9 +10259,10 @@ func (c *Client) GetGroup(ctx context.Context, groupId ImGroupIdPath, params *Ge
 
 // UpdateGroupWithBody Update a group
 //
-// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-// left out keep their value. Other members get 403. Every member gets a `group.event`
-// UPDATED.
+// The owner or an admin changes the group's name, avatar, notice, visibility or join
+// policy; fields left out keep their value. Other members get 403. Every member gets a
+// `group.event`: RENAMED when the name changed (the group's history then also gets a
+// NOTIFY message), UPDATED otherwise.
 //
 // Takes any type of body and a specified content type.
 //
@@ -9871,9 +10281,10 @@ func (c *Client) UpdateGroupWithBody(ctx context.Context, groupId ImGroupIdPath,
 
 // UpdateGroup Update a group
 //
-// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-// left out keep their value. Other members get 403. Every member gets a `group.event`
-// UPDATED.
+// The owner or an admin changes the group's name, avatar, notice, visibility or join
+// policy; fields left out keep their value. Other members get 403. Every member gets a
+// `group.event`: RENAMED when the name changed (the group's history then also gets a
+// NOTIFY message), UPDATED otherwise.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9910,12 +10321,15 @@ func (c *Client) ListGroupJoinRequests(ctx context.Context, groupId UserId, para
 
 // CreateGroupJoinRequest Ask to join a group
 //
-// The caller asks to join the group. The request is stored as PENDING until the group's owner
-// or an admin accepts or rejects it; they get a `group.event` WebSocket event for it.
+// The caller asks to join the group; what happens follows the group's `joinPolicy`. FREE:
+// he is a member at once, and the answer is the request, ACCEPTED. APPROVAL: the request is
+// stored as PENDING until the group's owner or an admin accepts or rejects it; they get a
+// `group.event` JOIN_REQUESTED for it. CLOSED: 403, the group takes no join requests.
 // The remark travels in the query string, as in the seed's example.
 //
 // 403 when the group is not public (only public groups take join requests; see `public`
-// in PUT /api/im/groups/{groupId}); 404 when there is no such group in the app (a dissolved
+// in PUT /api/im/groups/{groupId}), when it is CLOSED, or when it is full
+// (XUQM_IM_GROUP_MAX_MEMBERS); 404 when there is no such group in the app (a dissolved
 // group included); 409 when the caller is already a member or already has a PENDING request
 // for this group.
 //
@@ -9937,8 +10351,9 @@ func (c *Client) CreateGroupJoinRequest(ctx context.Context, groupId UserId, par
 // The group's owner or an admin accepts the request: the requester becomes a member (members
 // get a `group.event`), and the request becomes ACCEPTED with `handledBy` and `handledAt` set.
 //
-// 403 when the caller is neither the owner nor an admin; 404 when there is no such group, or
-// no such request for this group; 409 when the request is no longer PENDING. The seed's
+// 403 when the caller is neither the owner nor an admin, or when the group is full; 404 when
+// there is no such group, or no such request for this group; 409 when the request is no
+// longer PENDING (handled already). The seed's
 // placeholder id `req_001` stands for a decimal id such as `1001`.
 //
 // Corresponds with POST /api/im/groups/{groupId}/join-requests/{requestId}/accept (the `AcceptGroupJoinRequest` operationId).
@@ -9994,9 +10409,12 @@ func (c *Client) ListGroupMembers(ctx context.Context, groupId ImGroupIdPath, pa
 
 // AddGroupMembersWithBody Add members
 //
-// A member invites users into the group; those already members are ignored. A user that
-// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-// the new ones included, gets a `group.event` MEMBERS_ADDED.
+// A member invites users into the group, whatever its join policy; those already members
+// are ignored. A user that is not an account of the app gets 404; a non-member caller
+// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 //
 // Takes any type of body and a specified content type.
 //
@@ -10015,9 +10433,12 @@ func (c *Client) AddGroupMembersWithBody(ctx context.Context, groupId ImGroupIdP
 
 // AddGroupMembers Add members
 //
-// A member invites users into the group; those already members are ignored. A user that
-// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-// the new ones included, gets a `group.event` MEMBERS_ADDED.
+// A member invites users into the group, whatever its join policy; those already members
+// are ignored. A user that is not an account of the app gets 404; a non-member caller
+// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -10055,11 +10476,215 @@ func (c *Client) SearchGroupMembers(ctx context.Context, groupId ImGroupIdPath, 
 //
 // With another user's id, the owner (or an admin, for plain members) removes that member
 // (`group.event` MEMBER_REMOVED); with one's own id, the caller leaves (MEMBER_LEFT). The
-// owner cannot leave (403): dissolve the group instead. A user who is not a member gets 404.
+// owner cannot leave (403): transfer the group or dissolve it instead. A user who is not a
+// member gets 404. The group's history gets a NOTIFY message, and `group.members.changed`
+// webhooks fire.
 //
 // Corresponds with DELETE /api/im/groups/{groupId}/members/{userId} (the `RemoveGroupMember` operationId).
 func (c *Client) RemoveGroupMember(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *RemoveGroupMemberParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRemoveGroupMemberRequest(c.Server, groupId, userId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnmuteGroupMember Unmute a member
+//
+// Lifts a member's mute at once; who may is as for muting (403 otherwise, 404 when the
+// user is not a member). A member who is not muted stays so and nobody is told; otherwise
+// every member gets a `group.event` MEMBER_UNMUTED and the group's history a NOTIFY
+// message.
+//
+// Corresponds with DELETE /api/im/groups/{groupId}/members/{userId}/mute (the `UnmuteGroupMember` operationId).
+func (c *Client) UnmuteGroupMember(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *UnmuteGroupMemberParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnmuteGroupMemberRequest(c.Server, groupId, userId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MuteGroupMemberWithBody Mute a member
+//
+// The owner or an admin stops a member from posting to the group until `mutedUntil`
+// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+func (c *Client) MuteGroupMemberWithBody(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMuteGroupMemberRequestWithBody(c.Server, groupId, userId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MuteGroupMember Mute a member
+//
+// The owner or an admin stops a member from posting to the group until `mutedUntil`
+// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+func (c *Client) MuteGroupMember(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, body MuteGroupMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMuteGroupMemberRequest(c.Server, groupId, userId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetGroupMemberRoleWithBody Appoint or remove an admin
+//
+// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+// over); a user who is not a member gets 404. Setting the role a member has already
+// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+// NOTIFY message.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+func (c *Client) SetGroupMemberRoleWithBody(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetGroupMemberRoleRequestWithBody(c.Server, groupId, userId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetGroupMemberRole Appoint or remove an admin
+//
+// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+// over); a user who is not a member gets 404. Setting the role a member has already
+// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+// NOTIFY message.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+func (c *Client) SetGroupMemberRole(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, body SetGroupMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetGroupMemberRoleRequest(c.Server, groupId, userId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnmuteGroup Unmute the whole group
+//
+// The owner or an admin lets every member post again (members muted one by one stay
+// muted). Other callers get 403. A group that is not muted stays so and nobody is told;
+// otherwise every member gets a `group.event` GROUP_UNMUTED and the group's history a
+// NOTIFY message.
+//
+// Corresponds with DELETE /api/im/groups/{groupId}/mute (the `UnmuteGroup` operationId).
+func (c *Client) UnmuteGroup(ctx context.Context, groupId ImGroupIdPath, params *UnmuteGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnmuteGroupRequest(c.Server, groupId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MuteGroup Mute the whole group
+//
+// The owner or an admin mutes the group: until it is unmuted only the owner and the
+// admins may post; every other member's send gets 403. Other callers get 403. A group
+// muted already stays so and nobody is told; otherwise every member gets a `group.event`
+// GROUP_MUTED and the group's history a NOTIFY message.
+//
+// Corresponds with PUT /api/im/groups/{groupId}/mute (the `MuteGroup` operationId).
+func (c *Client) MuteGroup(ctx context.Context, groupId ImGroupIdPath, params *MuteGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMuteGroupRequest(c.Server, groupId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TransferGroupOwnerWithBody Transfer ownership
+//
+// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+// roles changed also on their own streams) and the group's history a NOTIFY message.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+func (c *Client) TransferGroupOwnerWithBody(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTransferGroupOwnerRequestWithBody(c.Server, groupId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TransferGroupOwner Transfer ownership
+//
+// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+// roles changed also on their own streams) and the group's history a NOTIFY message.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+func (c *Client) TransferGroupOwner(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, body TransferGroupOwnerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTransferGroupOwnerRequest(c.Server, groupId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10743,6 +11368,17 @@ func (c *Client) DisableSubAccount(ctx context.Context, id SubAccountIdPath, req
 // `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
 // update of the app has gets 404.
 //
+// **Patches.** After each release the server builds, once and in the background, a bsdiff
+// (BSDIFF40, as bspatch applies it) of the release's launch asset from the launch asset of
+// every live base (each enabled release made before it in its deployment). A request for a
+// launch asset with `A-IM: bsdiff` and `Expo-Current-Update-ID` naming an update of the app
+// whose launch asset has such a patch gets `226 IM Used` with the patch as the body,
+// `IM: bsdiff`, `expo-base-update-id` (the update the patch applies to, lower-case),
+// `Delta-Base` (`"<sha256 of the base's launch asset>"`), `ETag` (the target's, as for the
+// whole asset) and `Cache-Control: no-store`; bspatch on the client's launch asset gives
+// the bytes whose SHA-256 is `hash`. Anything else (no A-IM, another base, no patch kept
+// because it was not smaller, a range request) gets the whole asset.
+//
 // Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
 func (c *Client) DownloadExpoAsset(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDownloadExpoAssetRequest(c.Server, appId, hash, params)
@@ -10841,6 +11477,30 @@ func (c *Client) CreateRnDeploymentsWithBody(ctx context.Context, params *Create
 // Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
 func (c *Client) CreateRnDeployments(ctx context.Context, params *CreateRnDeploymentsParams, body CreateRnDeploymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateRnDeploymentsRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetRnDeploymentMetrics What clients reported of a deployment
+//
+// Downloads, installs (deploy reports), successes and failures of the deployment's releases,
+// in all and per release (the newest 100, newest first), counted in PostgreSQL from the
+// CodePush report routes (and Expo's failed-update reports). A release whose failures over
+// at least `minReports` installs pass the app's `maxFailurePercent` (see rn.halt-policy) is
+// disabled by the report that crosses the line: `disabled` true and `haltedAt` set, an audit
+// entry `rn.release.halt`, and the webhook event `rn.release.halted` for the app's webhooks
+// that want it. App-admin; a signed request names the app in X-App-Key. A deployment of
+// another app gets 404.
+//
+// Corresponds with GET /api/v1/rn/deployments/{id}/metrics (the `GetRnDeploymentMetrics` operationId).
+func (c *Client) GetRnDeploymentMetrics(ctx context.Context, id DeploymentId, params *GetRnDeploymentMetricsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRnDeploymentMetricsRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -17079,6 +17739,408 @@ func NewRemoveGroupMemberRequest(server string, groupId ImGroupIdPath, userId Im
 	return req, nil
 }
 
+// NewUnmuteGroupMemberRequest constructs an http.Request for the UnmuteGroupMember method
+func NewUnmuteGroupMemberRequest(server string, groupId ImGroupIdPath, userId ImUserIdPath, params *UnmuteGroupMemberParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "userId", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/groups/%s/members/%s/mute", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewMuteGroupMemberRequest calls the generic MuteGroupMember builder with application/json body
+func NewMuteGroupMemberRequest(server string, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, body MuteGroupMemberJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewMuteGroupMemberRequestWithBody(server, groupId, userId, params, "application/json", bodyReader)
+}
+
+// NewMuteGroupMemberRequestWithBody constructs an http.Request for the MuteGroupMember method, with any body, and a specified content type
+func NewMuteGroupMemberRequestWithBody(server string, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "userId", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/groups/%s/members/%s/mute", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSetGroupMemberRoleRequest calls the generic SetGroupMemberRole builder with application/json body
+func NewSetGroupMemberRoleRequest(server string, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, body SetGroupMemberRoleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetGroupMemberRoleRequestWithBody(server, groupId, userId, params, "application/json", bodyReader)
+}
+
+// NewSetGroupMemberRoleRequestWithBody constructs an http.Request for the SetGroupMemberRole method, with any body, and a specified content type
+func NewSetGroupMemberRoleRequestWithBody(server string, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "userId", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/groups/%s/members/%s/role", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUnmuteGroupRequest constructs an http.Request for the UnmuteGroup method
+func NewUnmuteGroupRequest(server string, groupId ImGroupIdPath, params *UnmuteGroupParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/groups/%s/mute", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewMuteGroupRequest constructs an http.Request for the MuteGroup method
+func NewMuteGroupRequest(server string, groupId ImGroupIdPath, params *MuteGroupParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/groups/%s/mute", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewTransferGroupOwnerRequest calls the generic TransferGroupOwner builder with application/json body
+func NewTransferGroupOwnerRequest(server string, groupId ImGroupIdPath, params *TransferGroupOwnerParams, body TransferGroupOwnerJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewTransferGroupOwnerRequestWithBody(server, groupId, params, "application/json", bodyReader)
+}
+
+// NewTransferGroupOwnerRequestWithBody constructs an http.Request for the TransferGroupOwner method, with any body, and a specified content type
+func NewTransferGroupOwnerRequestWithBody(server string, groupId ImGroupIdPath, params *TransferGroupOwnerParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/groups/%s/transfer", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListGroupHistoryRequest constructs an http.Request for the ListGroupHistory method
 func NewListGroupHistoryRequest(server string, groupId ImGroupIdPath, params *ListGroupHistoryParams) (*http.Request, error) {
 	var err error
@@ -18580,6 +19642,28 @@ func NewDownloadExpoAssetRequest(server string, appId AppKey, hash string, param
 			req.Header.Set("If-None-Match", headerParam1)
 		}
 
+		if params.AIM != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "A-IM", *params.AIM, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("A-IM", headerParam2)
+		}
+
+		if params.ExpoCurrentUpdateID != nil {
+			var headerParam3 string
+
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "Expo-Current-Update-ID", *params.ExpoCurrentUpdateID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Expo-Current-Update-ID", headerParam3)
+		}
+
 	}
 
 	return req, nil
@@ -18927,6 +20011,77 @@ func NewCreateRnDeploymentsRequestWithBody(server string, params *CreateRnDeploy
 			}
 
 			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetRnDeploymentMetricsRequest constructs an http.Request for the GetRnDeploymentMetrics method
+func NewGetRnDeploymentMetricsRequest(server string, id DeploymentId, params *GetRnDeploymentMetricsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/deployments/%s/metrics", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Key", *params.XAppKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Key", headerParam0)
+		}
+
+		if params.XAppTimestamp != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam1)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam2)
 		}
 
 	}
@@ -22398,14 +23553,17 @@ type ClientWithResponsesInterface interface {
 	// (`TENANT` and the tenant account's id, `OPS` and the operator's id, `APP_SERVER` and the
 	// app key; the Message then has `revokedByAdmin: true`); the group
 	// `{groupId, name, ownerId}` for group.created and group.dissolved;
-	// `{groupId, added:[userId…], removed:[userId…]}` for group.members.changed;
+	// `{groupId, operatorId, added:[userId…], removed:[userId…]}` for group.members.changed (an
+	// invitation, a joining, a leaving or a removal; `operatorId` the member who made it);
 	// the FriendRequest (`requestId`, `fromUserId`, `toUserId`, `remark`, `status`,
 	// `createdAt`, `handledAt`) for friend.requested and friend.rejected;
 	// `{userIds:[a, b], requestId}` for friend.added (a request accepted);
 	// `{userIds:[a, b], deletedBy}` for friend.deleted;
 	// `{userId, source}` for account.created, `source` being `LOGIN` (created by its first
 	// IM login) or `IMPORT` (an import or a batch import, a deleted account imported again
-	// included); `{userId}` for account.deleted.
+	// included); `{userId}` for account.deleted;
+	// `{releaseId, deployment, label, installs, failures, minReports, maxFailurePercent}` for
+	// rn.release.halted (the crash-aware rollout disabled a hot-update release).
 	//
 	// An event and its deliveries are stored in one transaction: a delivery is queued exactly
 	// when the change it reports is committed, and a crash between the two loses none.
@@ -22456,14 +23614,17 @@ type ClientWithResponsesInterface interface {
 	// (`TENANT` and the tenant account's id, `OPS` and the operator's id, `APP_SERVER` and the
 	// app key; the Message then has `revokedByAdmin: true`); the group
 	// `{groupId, name, ownerId}` for group.created and group.dissolved;
-	// `{groupId, added:[userId…], removed:[userId…]}` for group.members.changed;
+	// `{groupId, operatorId, added:[userId…], removed:[userId…]}` for group.members.changed (an
+	// invitation, a joining, a leaving or a removal; `operatorId` the member who made it);
 	// the FriendRequest (`requestId`, `fromUserId`, `toUserId`, `remark`, `status`,
 	// `createdAt`, `handledAt`) for friend.requested and friend.rejected;
 	// `{userIds:[a, b], requestId}` for friend.added (a request accepted);
 	// `{userIds:[a, b], deletedBy}` for friend.deleted;
 	// `{userId, source}` for account.created, `source` being `LOGIN` (created by its first
 	// IM login) or `IMPORT` (an import or a batch import, a deleted account imported again
-	// included); `{userId}` for account.deleted.
+	// included); `{userId}` for account.deleted;
+	// `{releaseId, deployment, label, installs, failures, minReports, maxFailurePercent}` for
+	// rn.release.halted (the crash-aware rollout disabled a hot-update release).
 	//
 	// An event and its deliveries are stored in one transaction: a delivery is queued exactly
 	// when the change it reports is committed, and a crash between the two loses none.
@@ -22764,7 +23925,9 @@ type ClientWithResponsesInterface interface {
 	// Creates a group owned by the caller, with the caller and `memberIds` as members (the
 	// caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 	// one; a `groupId` the app has already gets 409; a member that is not an account of the
-	// app gets 404. Every member gets a `group.event` CREATED.
+	// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+	// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+	// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -22776,7 +23939,9 @@ type ClientWithResponsesInterface interface {
 	// Creates a group owned by the caller, with the caller and `memberIds` as members (the
 	// caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 	// one; a `groupId` the app has already gets 409; a member that is not an account of the
-	// app gets 404. Every member gets a `group.event` CREATED.
+	// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+	// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+	// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -22806,8 +23971,9 @@ type ClientWithResponsesInterface interface {
 
 	// DissolveGroupWithResponse Dissolve a group
 	//
-	// The owner dissolves the group; anyone else gets 403. Every member gets a `group.event`
-	// DISSOLVED; the group's history can no longer be read.
+	// The owner dissolves the group; anyone else gets 403. Every member gets a NOTIFY message
+	// and then a `group.event` DISSOLVED on his own stream; the group's history can no longer
+	// be read, and `group.dissolved` webhooks fire.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -22825,9 +23991,10 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateGroupWithBodyWithResponse Update a group
 	//
-	// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-	// left out keep their value. Other members get 403. Every member gets a `group.event`
-	// UPDATED.
+	// The owner or an admin changes the group's name, avatar, notice, visibility or join
+	// policy; fields left out keep their value. Other members get 403. Every member gets a
+	// `group.event`: RENAMED when the name changed (the group's history then also gets a
+	// NOTIFY message), UPDATED otherwise.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -22836,9 +24003,10 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateGroupWithResponse Update a group
 	//
-	// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-	// left out keep their value. Other members get 403. Every member gets a `group.event`
-	// UPDATED.
+	// The owner or an admin changes the group's name, avatar, notice, visibility or join
+	// policy; fields left out keep their value. Other members get 403. Every member gets a
+	// `group.event`: RENAMED when the name changed (the group's history then also gets a
+	// NOTIFY message), UPDATED otherwise.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -22857,12 +24025,15 @@ type ClientWithResponsesInterface interface {
 
 	// CreateGroupJoinRequestWithResponse Ask to join a group
 	//
-	// The caller asks to join the group. The request is stored as PENDING until the group's owner
-	// or an admin accepts or rejects it; they get a `group.event` WebSocket event for it.
+	// The caller asks to join the group; what happens follows the group's `joinPolicy`. FREE:
+	// he is a member at once, and the answer is the request, ACCEPTED. APPROVAL: the request is
+	// stored as PENDING until the group's owner or an admin accepts or rejects it; they get a
+	// `group.event` JOIN_REQUESTED for it. CLOSED: 403, the group takes no join requests.
 	// The remark travels in the query string, as in the seed's example.
 	//
 	// 403 when the group is not public (only public groups take join requests; see `public`
-	// in PUT /api/im/groups/{groupId}); 404 when there is no such group in the app (a dissolved
+	// in PUT /api/im/groups/{groupId}), when it is CLOSED, or when it is full
+	// (XUQM_IM_GROUP_MAX_MEMBERS); 404 when there is no such group in the app (a dissolved
 	// group included); 409 when the caller is already a member or already has a PENDING request
 	// for this group.
 	//
@@ -22876,8 +24047,9 @@ type ClientWithResponsesInterface interface {
 	// The group's owner or an admin accepts the request: the requester becomes a member (members
 	// get a `group.event`), and the request becomes ACCEPTED with `handledBy` and `handledAt` set.
 	//
-	// 403 when the caller is neither the owner nor an admin; 404 when there is no such group, or
-	// no such request for this group; 409 when the request is no longer PENDING. The seed's
+	// 403 when the caller is neither the owner nor an admin, or when the group is full; 404 when
+	// there is no such group, or no such request for this group; 409 when the request is no
+	// longer PENDING (handled already). The seed's
 	// placeholder id `req_001` stands for a decimal id such as `1001`.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -22909,9 +24081,12 @@ type ClientWithResponsesInterface interface {
 
 	// AddGroupMembersWithBodyWithResponse Add members
 	//
-	// A member invites users into the group; those already members are ignored. A user that
-	// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-	// the new ones included, gets a `group.event` MEMBERS_ADDED.
+	// A member invites users into the group, whatever its join policy; those already members
+	// are ignored. A user that is not an account of the app gets 404; a non-member caller
+	// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+	// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+	// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+	// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -22920,9 +24095,12 @@ type ClientWithResponsesInterface interface {
 
 	// AddGroupMembersWithResponse Add members
 	//
-	// A member invites users into the group; those already members are ignored. A user that
-	// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-	// the new ones included, gets a `group.event` MEMBERS_ADDED.
+	// A member invites users into the group, whatever its join policy; those already members
+	// are ignored. A user that is not an account of the app gets 404; a non-member caller
+	// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+	// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+	// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+	// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -22942,12 +24120,132 @@ type ClientWithResponsesInterface interface {
 	//
 	// With another user's id, the owner (or an admin, for plain members) removes that member
 	// (`group.event` MEMBER_REMOVED); with one's own id, the caller leaves (MEMBER_LEFT). The
-	// owner cannot leave (403): dissolve the group instead. A user who is not a member gets 404.
+	// owner cannot leave (403): transfer the group or dissolve it instead. A user who is not a
+	// member gets 404. The group's history gets a NOTIFY message, and `group.members.changed`
+	// webhooks fire.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /api/im/groups/{groupId}/members/{userId} (the `RemoveGroupMember` operationId).
 	RemoveGroupMemberWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *RemoveGroupMemberParams, reqEditors ...RequestEditorFn) (*RemoveGroupMemberResponse, error)
+
+	// UnmuteGroupMemberWithResponse Unmute a member
+	//
+	// Lifts a member's mute at once; who may is as for muting (403 otherwise, 404 when the
+	// user is not a member). A member who is not muted stays so and nobody is told; otherwise
+	// every member gets a `group.event` MEMBER_UNMUTED and the group's history a NOTIFY
+	// message.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/im/groups/{groupId}/members/{userId}/mute (the `UnmuteGroupMember` operationId).
+	UnmuteGroupMemberWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *UnmuteGroupMemberParams, reqEditors ...RequestEditorFn) (*UnmuteGroupMemberResponse, error)
+
+	// MuteGroupMemberWithBodyWithResponse Mute a member
+	//
+	// The owner or an admin stops a member from posting to the group until `mutedUntil`
+	// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+	// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+	// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+	// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+	// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+	MuteGroupMemberWithBodyWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MuteGroupMemberResponse, error)
+
+	// MuteGroupMemberWithResponse Mute a member
+	//
+	// The owner or an admin stops a member from posting to the group until `mutedUntil`
+	// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+	// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+	// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+	// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+	// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+	MuteGroupMemberWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, body MuteGroupMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*MuteGroupMemberResponse, error)
+
+	// SetGroupMemberRoleWithBodyWithResponse Appoint or remove an admin
+	//
+	// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+	// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+	// over); a user who is not a member gets 404. Setting the role a member has already
+	// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+	// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+	// NOTIFY message.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+	SetGroupMemberRoleWithBodyWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetGroupMemberRoleResponse, error)
+
+	// SetGroupMemberRoleWithResponse Appoint or remove an admin
+	//
+	// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+	// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+	// over); a user who is not a member gets 404. Setting the role a member has already
+	// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+	// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+	// NOTIFY message.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+	SetGroupMemberRoleWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, body SetGroupMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*SetGroupMemberRoleResponse, error)
+
+	// UnmuteGroupWithResponse Unmute the whole group
+	//
+	// The owner or an admin lets every member post again (members muted one by one stay
+	// muted). Other callers get 403. A group that is not muted stays so and nobody is told;
+	// otherwise every member gets a `group.event` GROUP_UNMUTED and the group's history a
+	// NOTIFY message.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/im/groups/{groupId}/mute (the `UnmuteGroup` operationId).
+	UnmuteGroupWithResponse(ctx context.Context, groupId ImGroupIdPath, params *UnmuteGroupParams, reqEditors ...RequestEditorFn) (*UnmuteGroupResponse, error)
+
+	// MuteGroupWithResponse Mute the whole group
+	//
+	// The owner or an admin mutes the group: until it is unmuted only the owner and the
+	// admins may post; every other member's send gets 403. Other callers get 403. A group
+	// muted already stays so and nobody is told; otherwise every member gets a `group.event`
+	// GROUP_MUTED and the group's history a NOTIFY message.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/mute (the `MuteGroup` operationId).
+	MuteGroupWithResponse(ctx context.Context, groupId ImGroupIdPath, params *MuteGroupParams, reqEditors ...RequestEditorFn) (*MuteGroupResponse, error)
+
+	// TransferGroupOwnerWithBodyWithResponse Transfer ownership
+	//
+	// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+	// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+	// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+	// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+	// roles changed also on their own streams) and the group's history a NOTIFY message.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+	TransferGroupOwnerWithBodyWithResponse(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TransferGroupOwnerResponse, error)
+
+	// TransferGroupOwnerWithResponse Transfer ownership
+	//
+	// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+	// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+	// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+	// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+	// roles changed also on their own streams) and the group's history a NOTIFY message.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+	TransferGroupOwnerWithResponse(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, body TransferGroupOwnerJSONRequestBody, reqEditors ...RequestEditorFn) (*TransferGroupOwnerResponse, error)
 
 	// ListGroupHistoryWithResponse Group history
 	//
@@ -23354,6 +24652,17 @@ type ClientWithResponsesInterface interface {
 	// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
 	// update of the app has gets 404.
 	//
+	// **Patches.** After each release the server builds, once and in the background, a bsdiff
+	// (BSDIFF40, as bspatch applies it) of the release's launch asset from the launch asset of
+	// every live base (each enabled release made before it in its deployment). A request for a
+	// launch asset with `A-IM: bsdiff` and `Expo-Current-Update-ID` naming an update of the app
+	// whose launch asset has such a patch gets `226 IM Used` with the patch as the body,
+	// `IM: bsdiff`, `expo-base-update-id` (the update the patch applies to, lower-case),
+	// `Delta-Base` (`"<sha256 of the base's launch asset>"`), `ETag` (the target's, as for the
+	// whole asset) and `Cache-Control: no-store`; bspatch on the client's launch asset gives
+	// the bytes whose SHA-256 is `hash`. Anything else (no A-IM, another base, no patch kept
+	// because it was not smaller, a range request) gets the whole asset.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
@@ -23417,6 +24726,22 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
 	CreateRnDeploymentsWithResponse(ctx context.Context, params *CreateRnDeploymentsParams, body CreateRnDeploymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRnDeploymentsResponse, error)
+
+	// GetRnDeploymentMetricsWithResponse What clients reported of a deployment
+	//
+	// Downloads, installs (deploy reports), successes and failures of the deployment's releases,
+	// in all and per release (the newest 100, newest first), counted in PostgreSQL from the
+	// CodePush report routes (and Expo's failed-update reports). A release whose failures over
+	// at least `minReports` installs pass the app's `maxFailurePercent` (see rn.halt-policy) is
+	// disabled by the report that crosses the line: `disabled` true and `haltedAt` set, an audit
+	// entry `rn.release.halt`, and the webhook event `rn.release.halted` for the app's webhooks
+	// that want it. App-admin; a signed request names the app in X-App-Key. A deployment of
+	// another app gets 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/deployments/{id}/metrics (the `GetRnDeploymentMetrics` operationId).
+	GetRnDeploymentMetricsWithResponse(ctx context.Context, id DeploymentId, params *GetRnDeploymentMetricsParams, reqEditors ...RequestEditorFn) (*GetRnDeploymentMetricsResponse, error)
 
 	// PromoteRnReleaseWithBodyWithResponse Promote a release to another deployment
 	//
@@ -30220,6 +31545,483 @@ func (r RemoveGroupMemberResponse) ContentType() string {
 	return ""
 }
 
+type UnmuteGroupMemberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupMemberEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UnmuteGroupMemberResponse) GetJSON200() *GroupMemberEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UnmuteGroupMemberResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UnmuteGroupMemberResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UnmuteGroupMemberResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UnmuteGroupMemberResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UnmuteGroupMemberResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UnmuteGroupMemberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UnmuteGroupMemberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UnmuteGroupMemberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UnmuteGroupMemberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type MuteGroupMemberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupMemberEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON200() *GroupMemberEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r MuteGroupMemberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MuteGroupMemberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MuteGroupMemberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MuteGroupMemberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SetGroupMemberRoleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupMemberEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON200() *GroupMemberEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SetGroupMemberRoleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetGroupMemberRoleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetGroupMemberRoleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetGroupMemberRoleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UnmuteGroupResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UnmuteGroupResponse) GetJSON200() *GroupEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UnmuteGroupResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UnmuteGroupResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UnmuteGroupResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UnmuteGroupResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UnmuteGroupResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UnmuteGroupResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UnmuteGroupResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UnmuteGroupResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UnmuteGroupResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type MuteGroupResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r MuteGroupResponse) GetJSON200() *GroupEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r MuteGroupResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r MuteGroupResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r MuteGroupResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r MuteGroupResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r MuteGroupResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r MuteGroupResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MuteGroupResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MuteGroupResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MuteGroupResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type TransferGroupOwnerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON200() *GroupEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r TransferGroupOwnerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r TransferGroupOwnerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r TransferGroupOwnerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r TransferGroupOwnerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListGroupHistoryResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -31867,6 +33669,16 @@ type DownloadExpoAssetResponse206Headers struct {
 	ETag          string
 }
 
+// DownloadExpoAssetResponse226Headers the declared response headers of an HTTP 226 response for DownloadExpoAsset
+type DownloadExpoAssetResponse226Headers struct {
+	CacheControl     string
+	ContentLength    int64
+	DeltaBase        string
+	ETag             string
+	IM               string
+	ExpoBaseUpdateId string
+}
+
 // DownloadExpoAssetResponse304Headers the declared response headers of an HTTP 304 response for DownloadExpoAsset
 type DownloadExpoAssetResponse304Headers struct {
 	ETag string
@@ -31901,6 +33713,8 @@ type DownloadExpoAssetResponse struct {
 	Headers200 *DownloadExpoAssetResponse200Headers
 	// Headers206 the parsed response headers for an HTTP 206 response
 	Headers206 *DownloadExpoAssetResponse206Headers
+	// Headers226 the parsed response headers for an HTTP 226 response
+	Headers226 *DownloadExpoAssetResponse226Headers
 	// Headers304 the parsed response headers for an HTTP 304 response
 	Headers304 *DownloadExpoAssetResponse304Headers
 	// Headers416 the parsed response headers for an HTTP 416 response
@@ -32246,6 +34060,82 @@ func (r CreateRnDeploymentsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateRnDeploymentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetRnDeploymentMetricsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnDeploymentMetricsEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetRnDeploymentMetricsResponse) GetJSON200() *RnDeploymentMetricsEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetRnDeploymentMetricsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetRnDeploymentMetricsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetRnDeploymentMetricsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetRnDeploymentMetricsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetRnDeploymentMetricsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetRnDeploymentMetricsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetRnDeploymentMetricsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetRnDeploymentMetricsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetRnDeploymentMetricsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -36095,14 +37985,17 @@ func (c *ClientWithResponses) ListWebhooksWithResponse(ctx context.Context, para
 // (`TENANT` and the tenant account's id, `OPS` and the operator's id, `APP_SERVER` and the
 // app key; the Message then has `revokedByAdmin: true`); the group
 // `{groupId, name, ownerId}` for group.created and group.dissolved;
-// `{groupId, added:[userId…], removed:[userId…]}` for group.members.changed;
+// `{groupId, operatorId, added:[userId…], removed:[userId…]}` for group.members.changed (an
+// invitation, a joining, a leaving or a removal; `operatorId` the member who made it);
 // the FriendRequest (`requestId`, `fromUserId`, `toUserId`, `remark`, `status`,
 // `createdAt`, `handledAt`) for friend.requested and friend.rejected;
 // `{userIds:[a, b], requestId}` for friend.added (a request accepted);
 // `{userIds:[a, b], deletedBy}` for friend.deleted;
 // `{userId, source}` for account.created, `source` being `LOGIN` (created by its first
 // IM login) or `IMPORT` (an import or a batch import, a deleted account imported again
-// included); `{userId}` for account.deleted.
+// included); `{userId}` for account.deleted;
+// `{releaseId, deployment, label, installs, failures, minReports, maxFailurePercent}` for
+// rn.release.halted (the crash-aware rollout disabled a hot-update release).
 //
 // An event and its deliveries are stored in one transaction: a delivery is queued exactly
 // when the change it reports is committed, and a crash between the two loses none.
@@ -36159,14 +38052,17 @@ func (c *ClientWithResponses) CreateWebhookWithBodyWithResponse(ctx context.Cont
 // (`TENANT` and the tenant account's id, `OPS` and the operator's id, `APP_SERVER` and the
 // app key; the Message then has `revokedByAdmin: true`); the group
 // `{groupId, name, ownerId}` for group.created and group.dissolved;
-// `{groupId, added:[userId…], removed:[userId…]}` for group.members.changed;
+// `{groupId, operatorId, added:[userId…], removed:[userId…]}` for group.members.changed (an
+// invitation, a joining, a leaving or a removal; `operatorId` the member who made it);
 // the FriendRequest (`requestId`, `fromUserId`, `toUserId`, `remark`, `status`,
 // `createdAt`, `handledAt`) for friend.requested and friend.rejected;
 // `{userIds:[a, b], requestId}` for friend.added (a request accepted);
 // `{userIds:[a, b], deletedBy}` for friend.deleted;
 // `{userId, source}` for account.created, `source` being `LOGIN` (created by its first
 // IM login) or `IMPORT` (an import or a batch import, a deleted account imported again
-// included); `{userId}` for account.deleted.
+// included); `{userId}` for account.deleted;
+// `{releaseId, deployment, label, installs, failures, minReports, maxFailurePercent}` for
+// rn.release.halted (the crash-aware rollout disabled a hot-update release).
 //
 // An event and its deliveries are stored in one transaction: a delivery is queued exactly
 // when the change it reports is committed, and a crash between the two loses none.
@@ -36611,7 +38507,9 @@ func (c *ClientWithResponses) ListMyGroupsWithResponse(ctx context.Context, para
 // Creates a group owned by the caller, with the caller and `memberIds` as members (the
 // caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 // one; a `groupId` the app has already gets 409; a member that is not an account of the
-// app gets 404. Every member gets a `group.event` CREATED.
+// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36629,7 +38527,9 @@ func (c *ClientWithResponses) CreateGroupWithBodyWithResponse(ctx context.Contex
 // Creates a group owned by the caller, with the caller and `memberIds` as members (the
 // caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 // one; a `groupId` the app has already gets 409; a member that is not an account of the
-// app gets 404. Every member gets a `group.event` CREATED.
+// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36677,8 +38577,9 @@ func (c *ClientWithResponses) SearchGroupsWithResponse(ctx context.Context, para
 
 // DissolveGroupWithResponse Dissolve a group
 //
-// The owner dissolves the group; anyone else gets 403. Every member gets a `group.event`
-// DISSOLVED; the group's history can no longer be read.
+// The owner dissolves the group; anyone else gets 403. Every member gets a NOTIFY message
+// and then a `group.event` DISSOLVED on his own stream; the group's history can no longer
+// be read, and `group.dissolved` webhooks fire.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36708,9 +38609,10 @@ func (c *ClientWithResponses) GetGroupWithResponse(ctx context.Context, groupId 
 
 // UpdateGroupWithBodyWithResponse Update a group
 //
-// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-// left out keep their value. Other members get 403. Every member gets a `group.event`
-// UPDATED.
+// The owner or an admin changes the group's name, avatar, notice, visibility or join
+// policy; fields left out keep their value. Other members get 403. Every member gets a
+// `group.event`: RENAMED when the name changed (the group's history then also gets a
+// NOTIFY message), UPDATED otherwise.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36725,9 +38627,10 @@ func (c *ClientWithResponses) UpdateGroupWithBodyWithResponse(ctx context.Contex
 
 // UpdateGroupWithResponse Update a group
 //
-// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-// left out keep their value. Other members get 403. Every member gets a `group.event`
-// UPDATED.
+// The owner or an admin changes the group's name, avatar, notice, visibility or join
+// policy; fields left out keep their value. Other members get 403. Every member gets a
+// `group.event`: RENAMED when the name changed (the group's history then also gets a
+// NOTIFY message), UPDATED otherwise.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36758,12 +38661,15 @@ func (c *ClientWithResponses) ListGroupJoinRequestsWithResponse(ctx context.Cont
 
 // CreateGroupJoinRequestWithResponse Ask to join a group
 //
-// The caller asks to join the group. The request is stored as PENDING until the group's owner
-// or an admin accepts or rejects it; they get a `group.event` WebSocket event for it.
+// The caller asks to join the group; what happens follows the group's `joinPolicy`. FREE:
+// he is a member at once, and the answer is the request, ACCEPTED. APPROVAL: the request is
+// stored as PENDING until the group's owner or an admin accepts or rejects it; they get a
+// `group.event` JOIN_REQUESTED for it. CLOSED: 403, the group takes no join requests.
 // The remark travels in the query string, as in the seed's example.
 //
 // 403 when the group is not public (only public groups take join requests; see `public`
-// in PUT /api/im/groups/{groupId}); 404 when there is no such group in the app (a dissolved
+// in PUT /api/im/groups/{groupId}), when it is CLOSED, or when it is full
+// (XUQM_IM_GROUP_MAX_MEMBERS); 404 when there is no such group in the app (a dissolved
 // group included); 409 when the caller is already a member or already has a PENDING request
 // for this group.
 //
@@ -36783,8 +38689,9 @@ func (c *ClientWithResponses) CreateGroupJoinRequestWithResponse(ctx context.Con
 // The group's owner or an admin accepts the request: the requester becomes a member (members
 // get a `group.event`), and the request becomes ACCEPTED with `handledBy` and `handledAt` set.
 //
-// 403 when the caller is neither the owner nor an admin; 404 when there is no such group, or
-// no such request for this group; 409 when the request is no longer PENDING. The seed's
+// 403 when the caller is neither the owner nor an admin, or when the group is full; 404 when
+// there is no such group, or no such request for this group; 409 when the request is no
+// longer PENDING (handled already). The seed's
 // placeholder id `req_001` stands for a decimal id such as `1001`.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -36834,9 +38741,12 @@ func (c *ClientWithResponses) ListGroupMembersWithResponse(ctx context.Context, 
 
 // AddGroupMembersWithBodyWithResponse Add members
 //
-// A member invites users into the group; those already members are ignored. A user that
-// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-// the new ones included, gets a `group.event` MEMBERS_ADDED.
+// A member invites users into the group, whatever its join policy; those already members
+// are ignored. A user that is not an account of the app gets 404; a non-member caller
+// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36851,9 +38761,12 @@ func (c *ClientWithResponses) AddGroupMembersWithBodyWithResponse(ctx context.Co
 
 // AddGroupMembersWithResponse Add members
 //
-// A member invites users into the group; those already members are ignored. A user that
-// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-// the new ones included, gets a `group.event` MEMBERS_ADDED.
+// A member invites users into the group, whatever its join policy; those already members
+// are ignored. A user that is not an account of the app gets 404; a non-member caller
+// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36885,7 +38798,9 @@ func (c *ClientWithResponses) SearchGroupMembersWithResponse(ctx context.Context
 //
 // With another user's id, the owner (or an admin, for plain members) removes that member
 // (`group.event` MEMBER_REMOVED); with one's own id, the caller leaves (MEMBER_LEFT). The
-// owner cannot leave (403): dissolve the group instead. A user who is not a member gets 404.
+// owner cannot leave (403): transfer the group or dissolve it instead. A user who is not a
+// member gets 404. The group's history gets a NOTIFY message, and `group.members.changed`
+// webhooks fire.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36896,6 +38811,178 @@ func (c *ClientWithResponses) RemoveGroupMemberWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseRemoveGroupMemberResponse(rsp)
+}
+
+// UnmuteGroupMemberWithResponse Unmute a member
+//
+// Lifts a member's mute at once; who may is as for muting (403 otherwise, 404 when the
+// user is not a member). A member who is not muted stays so and nobody is told; otherwise
+// every member gets a `group.event` MEMBER_UNMUTED and the group's history a NOTIFY
+// message.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/im/groups/{groupId}/members/{userId}/mute (the `UnmuteGroupMember` operationId).
+func (c *ClientWithResponses) UnmuteGroupMemberWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *UnmuteGroupMemberParams, reqEditors ...RequestEditorFn) (*UnmuteGroupMemberResponse, error) {
+	rsp, err := c.UnmuteGroupMember(ctx, groupId, userId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnmuteGroupMemberResponse(rsp)
+}
+
+// MuteGroupMemberWithBodyWithResponse Mute a member
+//
+// The owner or an admin stops a member from posting to the group until `mutedUntil`
+// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+func (c *ClientWithResponses) MuteGroupMemberWithBodyWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MuteGroupMemberResponse, error) {
+	rsp, err := c.MuteGroupMemberWithBody(ctx, groupId, userId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMuteGroupMemberResponse(rsp)
+}
+
+// MuteGroupMemberWithResponse Mute a member
+//
+// The owner or an admin stops a member from posting to the group until `mutedUntil`
+// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+func (c *ClientWithResponses) MuteGroupMemberWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, body MuteGroupMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*MuteGroupMemberResponse, error) {
+	rsp, err := c.MuteGroupMember(ctx, groupId, userId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMuteGroupMemberResponse(rsp)
+}
+
+// SetGroupMemberRoleWithBodyWithResponse Appoint or remove an admin
+//
+// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+// over); a user who is not a member gets 404. Setting the role a member has already
+// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+// NOTIFY message.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+func (c *ClientWithResponses) SetGroupMemberRoleWithBodyWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetGroupMemberRoleResponse, error) {
+	rsp, err := c.SetGroupMemberRoleWithBody(ctx, groupId, userId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetGroupMemberRoleResponse(rsp)
+}
+
+// SetGroupMemberRoleWithResponse Appoint or remove an admin
+//
+// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+// over); a user who is not a member gets 404. Setting the role a member has already
+// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+// NOTIFY message.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+func (c *ClientWithResponses) SetGroupMemberRoleWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, body SetGroupMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*SetGroupMemberRoleResponse, error) {
+	rsp, err := c.SetGroupMemberRole(ctx, groupId, userId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetGroupMemberRoleResponse(rsp)
+}
+
+// UnmuteGroupWithResponse Unmute the whole group
+//
+// The owner or an admin lets every member post again (members muted one by one stay
+// muted). Other callers get 403. A group that is not muted stays so and nobody is told;
+// otherwise every member gets a `group.event` GROUP_UNMUTED and the group's history a
+// NOTIFY message.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/im/groups/{groupId}/mute (the `UnmuteGroup` operationId).
+func (c *ClientWithResponses) UnmuteGroupWithResponse(ctx context.Context, groupId ImGroupIdPath, params *UnmuteGroupParams, reqEditors ...RequestEditorFn) (*UnmuteGroupResponse, error) {
+	rsp, err := c.UnmuteGroup(ctx, groupId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnmuteGroupResponse(rsp)
+}
+
+// MuteGroupWithResponse Mute the whole group
+//
+// The owner or an admin mutes the group: until it is unmuted only the owner and the
+// admins may post; every other member's send gets 403. Other callers get 403. A group
+// muted already stays so and nobody is told; otherwise every member gets a `group.event`
+// GROUP_MUTED and the group's history a NOTIFY message.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/groups/{groupId}/mute (the `MuteGroup` operationId).
+func (c *ClientWithResponses) MuteGroupWithResponse(ctx context.Context, groupId ImGroupIdPath, params *MuteGroupParams, reqEditors ...RequestEditorFn) (*MuteGroupResponse, error) {
+	rsp, err := c.MuteGroup(ctx, groupId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMuteGroupResponse(rsp)
+}
+
+// TransferGroupOwnerWithBodyWithResponse Transfer ownership
+//
+// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+// roles changed also on their own streams) and the group's history a NOTIFY message.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+func (c *ClientWithResponses) TransferGroupOwnerWithBodyWithResponse(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TransferGroupOwnerResponse, error) {
+	rsp, err := c.TransferGroupOwnerWithBody(ctx, groupId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTransferGroupOwnerResponse(rsp)
+}
+
+// TransferGroupOwnerWithResponse Transfer ownership
+//
+// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+// roles changed also on their own streams) and the group's history a NOTIFY message.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+func (c *ClientWithResponses) TransferGroupOwnerWithResponse(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, body TransferGroupOwnerJSONRequestBody, reqEditors ...RequestEditorFn) (*TransferGroupOwnerResponse, error) {
+	rsp, err := c.TransferGroupOwner(ctx, groupId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTransferGroupOwnerResponse(rsp)
 }
 
 // ListGroupHistoryWithResponse Group history
@@ -37477,6 +39564,17 @@ func (c *ClientWithResponses) DisableSubAccountWithResponse(ctx context.Context,
 // `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
 // update of the app has gets 404.
 //
+// **Patches.** After each release the server builds, once and in the background, a bsdiff
+// (BSDIFF40, as bspatch applies it) of the release's launch asset from the launch asset of
+// every live base (each enabled release made before it in its deployment). A request for a
+// launch asset with `A-IM: bsdiff` and `Expo-Current-Update-ID` naming an update of the app
+// whose launch asset has such a patch gets `226 IM Used` with the patch as the body,
+// `IM: bsdiff`, `expo-base-update-id` (the update the patch applies to, lower-case),
+// `Delta-Base` (`"<sha256 of the base's launch asset>"`), `ETag` (the target's, as for the
+// whole asset) and `Cache-Control: no-store`; bspatch on the client's launch asset gives
+// the bytes whose SHA-256 is `hash`. Anything else (no A-IM, another base, no patch kept
+// because it was not smaller, a range request) gets the whole asset.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
@@ -37569,6 +39667,28 @@ func (c *ClientWithResponses) CreateRnDeploymentsWithResponse(ctx context.Contex
 		return nil, err
 	}
 	return ParseCreateRnDeploymentsResponse(rsp)
+}
+
+// GetRnDeploymentMetricsWithResponse What clients reported of a deployment
+//
+// Downloads, installs (deploy reports), successes and failures of the deployment's releases,
+// in all and per release (the newest 100, newest first), counted in PostgreSQL from the
+// CodePush report routes (and Expo's failed-update reports). A release whose failures over
+// at least `minReports` installs pass the app's `maxFailurePercent` (see rn.halt-policy) is
+// disabled by the report that crosses the line: `disabled` true and `haltedAt` set, an audit
+// entry `rn.release.halt`, and the webhook event `rn.release.halted` for the app's webhooks
+// that want it. App-admin; a signed request names the app in X-App-Key. A deployment of
+// another app gets 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/deployments/{id}/metrics (the `GetRnDeploymentMetrics` operationId).
+func (c *ClientWithResponses) GetRnDeploymentMetricsWithResponse(ctx context.Context, id DeploymentId, params *GetRnDeploymentMetricsParams, reqEditors ...RequestEditorFn) (*GetRnDeploymentMetricsResponse, error) {
+	rsp, err := c.GetRnDeploymentMetrics(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetRnDeploymentMetricsResponse(rsp)
 }
 
 // PromoteRnReleaseWithBodyWithResponse Promote a release to another deployment
@@ -43772,6 +45892,393 @@ func ParseRemoveGroupMemberResponse(rsp *http.Response) (*RemoveGroupMemberRespo
 	return response, nil
 }
 
+// ParseUnmuteGroupMemberResponse parses an HTTP response from a UnmuteGroupMemberWithResponse call
+func ParseUnmuteGroupMemberResponse(rsp *http.Response) (*UnmuteGroupMemberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UnmuteGroupMemberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupMemberEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseMuteGroupMemberResponse parses an HTTP response from a MuteGroupMemberWithResponse call
+func ParseMuteGroupMemberResponse(rsp *http.Response) (*MuteGroupMemberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MuteGroupMemberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupMemberEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSetGroupMemberRoleResponse parses an HTTP response from a SetGroupMemberRoleWithResponse call
+func ParseSetGroupMemberRoleResponse(rsp *http.Response) (*SetGroupMemberRoleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetGroupMemberRoleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupMemberEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUnmuteGroupResponse parses an HTTP response from a UnmuteGroupWithResponse call
+func ParseUnmuteGroupResponse(rsp *http.Response) (*UnmuteGroupResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UnmuteGroupResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseMuteGroupResponse parses an HTTP response from a MuteGroupWithResponse call
+func ParseMuteGroupResponse(rsp *http.Response) (*MuteGroupResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MuteGroupResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseTransferGroupOwnerResponse parses an HTTP response from a TransferGroupOwnerWithResponse call
+func ParseTransferGroupOwnerResponse(rsp *http.Response) (*TransferGroupOwnerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &TransferGroupOwnerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListGroupHistoryResponse parses an HTTP response from a ListGroupHistoryWithResponse call
 func ParseListGroupHistoryResponse(rsp *http.Response) (*ListGroupHistoryResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -45239,6 +47746,51 @@ func ParseDownloadExpoAssetResponse(rsp *http.Response) (*DownloadExpoAssetRespo
 			headers.ETag = value
 		}
 		response.Headers206 = &headers
+	case rsp.StatusCode == 226:
+		var headers DownloadExpoAssetResponse226Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("Delta-Base"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Delta-Base", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.DeltaBase = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("IM"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "IM", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IM = value
+		}
+		if values := rsp.Header.Values("expo-base-update-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-base-update-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoBaseUpdateId = value
+		}
+		response.Headers226 = &headers
 	case rsp.StatusCode == 304:
 		var headers DownloadExpoAssetResponse304Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
@@ -45560,6 +48112,67 @@ func ParseCreateRnDeploymentsResponse(rsp *http.Response) (*CreateRnDeploymentsR
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetRnDeploymentMetricsResponse parses an HTTP response from a GetRnDeploymentMetricsWithResponse call
+func ParseGetRnDeploymentMetricsResponse(rsp *http.Response) (*GetRnDeploymentMetricsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetRnDeploymentMetricsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnDeploymentMetricsEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -48374,6 +50987,24 @@ type ServerInterface interface {
 	// RemoveGroupMember Remove a member, or leave
 	// (DELETE /api/im/groups/{groupId}/members/{userId})
 	RemoveGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params RemoveGroupMemberParams)
+	// UnmuteGroupMember Unmute a member
+	// (DELETE /api/im/groups/{groupId}/members/{userId}/mute)
+	UnmuteGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params UnmuteGroupMemberParams)
+	// MuteGroupMember Mute a member
+	// (PUT /api/im/groups/{groupId}/members/{userId}/mute)
+	MuteGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params MuteGroupMemberParams)
+	// SetGroupMemberRole Appoint or remove an admin
+	// (PUT /api/im/groups/{groupId}/members/{userId}/role)
+	SetGroupMemberRole(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params SetGroupMemberRoleParams)
+	// UnmuteGroup Unmute the whole group
+	// (DELETE /api/im/groups/{groupId}/mute)
+	UnmuteGroup(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params UnmuteGroupParams)
+	// MuteGroup Mute the whole group
+	// (PUT /api/im/groups/{groupId}/mute)
+	MuteGroup(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params MuteGroupParams)
+	// TransferGroupOwner Transfer ownership
+	// (POST /api/im/groups/{groupId}/transfer)
+	TransferGroupOwner(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params TransferGroupOwnerParams)
 	// ListGroupHistory Group history
 	// (GET /api/im/messages/group-history/{groupId})
 	ListGroupHistory(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params ListGroupHistoryParams)
@@ -48446,6 +51077,9 @@ type ServerInterface interface {
 	// CreateRnDeployments Create deployments of a module
 	// (POST /api/v1/rn/deployments)
 	CreateRnDeployments(w http.ResponseWriter, r *http.Request, params CreateRnDeploymentsParams)
+	// GetRnDeploymentMetrics What clients reported of a deployment
+	// (GET /api/v1/rn/deployments/{id}/metrics)
+	GetRnDeploymentMetrics(w http.ResponseWriter, r *http.Request, id DeploymentId, params GetRnDeploymentMetricsParams)
 	// PromoteRnRelease Promote a release to another deployment
 	// (POST /api/v1/rn/deployments/{id}/promote)
 	PromoteRnRelease(w http.ResponseWriter, r *http.Request, id DeploymentId, params PromoteRnReleaseParams)
@@ -49010,6 +51644,42 @@ func (_ Unimplemented) RemoveGroupMember(w http.ResponseWriter, r *http.Request,
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// UnmuteGroupMember Unmute a member
+// (DELETE /api/im/groups/{groupId}/members/{userId}/mute)
+func (_ Unimplemented) UnmuteGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params UnmuteGroupMemberParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// MuteGroupMember Mute a member
+// (PUT /api/im/groups/{groupId}/members/{userId}/mute)
+func (_ Unimplemented) MuteGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params MuteGroupMemberParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// SetGroupMemberRole Appoint or remove an admin
+// (PUT /api/im/groups/{groupId}/members/{userId}/role)
+func (_ Unimplemented) SetGroupMemberRole(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params SetGroupMemberRoleParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UnmuteGroup Unmute the whole group
+// (DELETE /api/im/groups/{groupId}/mute)
+func (_ Unimplemented) UnmuteGroup(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params UnmuteGroupParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// MuteGroup Mute the whole group
+// (PUT /api/im/groups/{groupId}/mute)
+func (_ Unimplemented) MuteGroup(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params MuteGroupParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// TransferGroupOwner Transfer ownership
+// (POST /api/im/groups/{groupId}/transfer)
+func (_ Unimplemented) TransferGroupOwner(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params TransferGroupOwnerParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // ListGroupHistory Group history
 // (GET /api/im/messages/group-history/{groupId})
 func (_ Unimplemented) ListGroupHistory(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params ListGroupHistoryParams) {
@@ -49151,6 +51821,12 @@ func (_ Unimplemented) ListRnDeployments(w http.ResponseWriter, r *http.Request,
 // CreateRnDeployments Create deployments of a module
 // (POST /api/v1/rn/deployments)
 func (_ Unimplemented) CreateRnDeployments(w http.ResponseWriter, r *http.Request, params CreateRnDeploymentsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetRnDeploymentMetrics What clients reported of a deployment
+// (GET /api/v1/rn/deployments/{id}/metrics)
+func (_ Unimplemented) GetRnDeploymentMetrics(w http.ResponseWriter, r *http.Request, id DeploymentId, params GetRnDeploymentMetricsParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -53511,6 +56187,285 @@ func (siw *ServerInterfaceWrapper) RemoveGroupMember(w http.ResponseWriter, r *h
 	handler.ServeHTTP(w, r)
 }
 
+// UnmuteGroupMember operation middleware
+func (siw *ServerInterfaceWrapper) UnmuteGroupMember(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId ImGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", chi.URLParam(r, "groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "groupId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "userId" -------------
+	var userId ImUserIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "userId", chi.URLParam(r, "userId"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "userId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UnmuteGroupMemberParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UnmuteGroupMember(w, r, groupId, userId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// MuteGroupMember operation middleware
+func (siw *ServerInterfaceWrapper) MuteGroupMember(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId ImGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", chi.URLParam(r, "groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "groupId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "userId" -------------
+	var userId ImUserIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "userId", chi.URLParam(r, "userId"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "userId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params MuteGroupMemberParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.MuteGroupMember(w, r, groupId, userId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SetGroupMemberRole operation middleware
+func (siw *ServerInterfaceWrapper) SetGroupMemberRole(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId ImGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", chi.URLParam(r, "groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "groupId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "userId" -------------
+	var userId ImUserIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "userId", chi.URLParam(r, "userId"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "userId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SetGroupMemberRoleParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SetGroupMemberRole(w, r, groupId, userId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UnmuteGroup operation middleware
+func (siw *ServerInterfaceWrapper) UnmuteGroup(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId ImGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", chi.URLParam(r, "groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "groupId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UnmuteGroupParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UnmuteGroup(w, r, groupId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// MuteGroup operation middleware
+func (siw *ServerInterfaceWrapper) MuteGroup(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId ImGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", chi.URLParam(r, "groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "groupId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params MuteGroupParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.MuteGroup(w, r, groupId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// TransferGroupOwner operation middleware
+func (siw *ServerInterfaceWrapper) TransferGroupOwner(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId ImGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", chi.URLParam(r, "groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "groupId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params TransferGroupOwnerParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.TransferGroupOwner(w, r, groupId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListGroupHistory operation middleware
 func (siw *ServerInterfaceWrapper) ListGroupHistory(w http.ResponseWriter, r *http.Request) {
 
@@ -54687,6 +57642,44 @@ func (siw *ServerInterfaceWrapper) DownloadExpoAsset(w http.ResponseWriter, r *h
 
 	}
 
+	// ------------- Optional header parameter "A-IM" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("A-IM")]; found {
+		var AIM string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "A-IM", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "A-IM", valueList[0], &AIM, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "A-IM", Err: err})
+			return
+		}
+
+		params.AIM = &AIM
+
+	}
+
+	// ------------- Optional header parameter "Expo-Current-Update-ID" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Expo-Current-Update-ID")]; found {
+		var ExpoCurrentUpdateID string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Expo-Current-Update-ID", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Expo-Current-Update-ID", valueList[0], &ExpoCurrentUpdateID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Expo-Current-Update-ID", Err: err})
+			return
+		}
+
+		params.ExpoCurrentUpdateID = &ExpoCurrentUpdateID
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.DownloadExpoAsset(w, r, appId, hash, params)
 	}))
@@ -55084,6 +58077,94 @@ func (siw *ServerInterfaceWrapper) CreateRnDeployments(w http.ResponseWriter, r 
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.CreateRnDeployments(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetRnDeploymentMetrics operation middleware
+func (siw *ServerInterfaceWrapper) GetRnDeploymentMetrics(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id DeploymentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetRnDeploymentMetricsParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Key")]; found {
+		var XAppKey AppKeyHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Key", valueList[0], &XAppKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Key", Err: err})
+			return
+		}
+
+		params.XAppKey = &XAppKey
+
+	}
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetRnDeploymentMetrics(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -58047,6 +61128,24 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 		r.Delete(options.BaseURL+"/api/im/groups/{groupId}/members/{userId}", wrapper.RemoveGroupMember)
 	})
 	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/api/im/groups/{groupId}/members/{userId}/role", wrapper.SetGroupMemberRole)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/api/im/groups/{groupId}/members/{userId}/mute", wrapper.UnmuteGroupMember)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/api/im/groups/{groupId}/members/{userId}/mute", wrapper.MuteGroupMember)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/api/im/groups/{groupId}/mute", wrapper.UnmuteGroup)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/api/im/groups/{groupId}/mute", wrapper.MuteGroup)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api/im/groups/{groupId}/transfer", wrapper.TransferGroupOwner)
+	})
+	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/api/im/friends", wrapper.ListFriends)
 	})
 	r.Group(func(r chi.Router) {
@@ -58168,6 +61267,9 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/api/v1/rn/deployments/{id}/releases", wrapper.ListRnReleases)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/deployments/{id}/metrics", wrapper.GetRnDeploymentMetrics)
 	})
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/api/v1/rn/deployments/{id}/promote", wrapper.PromoteRnRelease)
@@ -66099,6 +69201,612 @@ func (response RemoveGroupMember500JSONResponse) VisitRemoveGroupMemberResponse(
 	return err
 }
 
+type UnmuteGroupMemberRequestObject struct {
+	GroupId ImGroupIdPath `json:"groupId"`
+	UserId  ImUserIdPath  `json:"userId"`
+	Params  UnmuteGroupMemberParams
+}
+
+type UnmuteGroupMemberResponseObject interface {
+	VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error
+}
+
+type UnmuteGroupMember200JSONResponse GroupMemberEnvelope
+
+func (response UnmuteGroupMember200JSONResponse) VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroupMember400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UnmuteGroupMember400JSONResponse) VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroupMember401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UnmuteGroupMember401JSONResponse) VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroupMember403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UnmuteGroupMember403JSONResponse) VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroupMember404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UnmuteGroupMember404JSONResponse) VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroupMember500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UnmuteGroupMember500JSONResponse) VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMemberRequestObject struct {
+	GroupId ImGroupIdPath `json:"groupId"`
+	UserId  ImUserIdPath  `json:"userId"`
+	Params  MuteGroupMemberParams
+	Body    *MuteGroupMemberJSONRequestBody
+}
+
+type MuteGroupMemberResponseObject interface {
+	VisitMuteGroupMemberResponse(w http.ResponseWriter) error
+}
+
+type MuteGroupMember200JSONResponse GroupMemberEnvelope
+
+func (response MuteGroupMember200JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMember400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response MuteGroupMember400JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMember401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response MuteGroupMember401JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMember403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response MuteGroupMember403JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMember404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response MuteGroupMember404JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMember413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response MuteGroupMember413JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMember500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response MuteGroupMember500JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRoleRequestObject struct {
+	GroupId ImGroupIdPath `json:"groupId"`
+	UserId  ImUserIdPath  `json:"userId"`
+	Params  SetGroupMemberRoleParams
+	Body    *SetGroupMemberRoleJSONRequestBody
+}
+
+type SetGroupMemberRoleResponseObject interface {
+	VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error
+}
+
+type SetGroupMemberRole200JSONResponse GroupMemberEnvelope
+
+func (response SetGroupMemberRole200JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRole400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response SetGroupMemberRole400JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRole401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response SetGroupMemberRole401JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRole403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response SetGroupMemberRole403JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRole404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response SetGroupMemberRole404JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRole413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SetGroupMemberRole413JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRole500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response SetGroupMemberRole500JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroupRequestObject struct {
+	GroupId ImGroupIdPath `json:"groupId"`
+	Params  UnmuteGroupParams
+}
+
+type UnmuteGroupResponseObject interface {
+	VisitUnmuteGroupResponse(w http.ResponseWriter) error
+}
+
+type UnmuteGroup200JSONResponse GroupEnvelope
+
+func (response UnmuteGroup200JSONResponse) VisitUnmuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroup400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UnmuteGroup400JSONResponse) VisitUnmuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroup401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UnmuteGroup401JSONResponse) VisitUnmuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroup403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UnmuteGroup403JSONResponse) VisitUnmuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroup404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UnmuteGroup404JSONResponse) VisitUnmuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroup500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UnmuteGroup500JSONResponse) VisitUnmuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupRequestObject struct {
+	GroupId ImGroupIdPath `json:"groupId"`
+	Params  MuteGroupParams
+}
+
+type MuteGroupResponseObject interface {
+	VisitMuteGroupResponse(w http.ResponseWriter) error
+}
+
+type MuteGroup200JSONResponse GroupEnvelope
+
+func (response MuteGroup200JSONResponse) VisitMuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroup400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response MuteGroup400JSONResponse) VisitMuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroup401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response MuteGroup401JSONResponse) VisitMuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroup403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response MuteGroup403JSONResponse) VisitMuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroup404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response MuteGroup404JSONResponse) VisitMuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroup500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response MuteGroup500JSONResponse) VisitMuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwnerRequestObject struct {
+	GroupId ImGroupIdPath `json:"groupId"`
+	Params  TransferGroupOwnerParams
+	Body    *TransferGroupOwnerJSONRequestBody
+}
+
+type TransferGroupOwnerResponseObject interface {
+	VisitTransferGroupOwnerResponse(w http.ResponseWriter) error
+}
+
+type TransferGroupOwner200JSONResponse GroupEnvelope
+
+func (response TransferGroupOwner200JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwner400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response TransferGroupOwner400JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwner401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response TransferGroupOwner401JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwner403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response TransferGroupOwner403JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwner404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response TransferGroupOwner404JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwner413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response TransferGroupOwner413JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwner500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response TransferGroupOwner500JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListGroupHistoryRequestObject struct {
 	GroupId ImGroupIdPath `json:"groupId"`
 	Params  ListGroupHistoryParams
@@ -68215,6 +71923,42 @@ func (response DownloadExpoAsset206AsteriskResponse) VisitDownloadExpoAssetRespo
 	return err
 }
 
+type DownloadExpoAsset226ResponseHeaders struct {
+	CacheControl     string
+	ContentLength    int64
+	DeltaBase        string
+	ETag             string
+	IM               string
+	ExpoBaseUpdateId string
+}
+
+type DownloadExpoAsset226ApplicationoctetStreamResponse struct {
+	Body          io.Reader
+	Headers       DownloadExpoAsset226ResponseHeaders
+	ContentLength int64
+}
+
+func (response DownloadExpoAsset226ApplicationoctetStreamResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("Delta-Base", fmt.Sprint(response.Headers.DeltaBase))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("IM", fmt.Sprint(response.Headers.IM))
+	w.Header().Set("expo-base-update-id", fmt.Sprint(response.Headers.ExpoBaseUpdateId))
+	w.WriteHeader(226)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type DownloadExpoAsset304ResponseHeaders struct {
 	ETag string
 }
@@ -68734,6 +72478,99 @@ func (response CreateRnDeployments413JSONResponse) VisitCreateRnDeploymentsRespo
 type CreateRnDeployments500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response CreateRnDeployments500JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnDeploymentMetricsRequestObject struct {
+	Id     DeploymentId `json:"id"`
+	Params GetRnDeploymentMetricsParams
+}
+
+type GetRnDeploymentMetricsResponseObject interface {
+	VisitGetRnDeploymentMetricsResponse(w http.ResponseWriter) error
+}
+
+type GetRnDeploymentMetrics200JSONResponse RnDeploymentMetricsEnvelope
+
+func (response GetRnDeploymentMetrics200JSONResponse) VisitGetRnDeploymentMetricsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnDeploymentMetrics400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetRnDeploymentMetrics400JSONResponse) VisitGetRnDeploymentMetricsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnDeploymentMetrics401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetRnDeploymentMetrics401JSONResponse) VisitGetRnDeploymentMetricsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnDeploymentMetrics403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetRnDeploymentMetrics403JSONResponse) VisitGetRnDeploymentMetricsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnDeploymentMetrics404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetRnDeploymentMetrics404JSONResponse) VisitGetRnDeploymentMetricsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnDeploymentMetrics500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetRnDeploymentMetrics500JSONResponse) VisitGetRnDeploymentMetricsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -72555,6 +76392,24 @@ type StrictServerInterface interface {
 	// RemoveGroupMember Remove a member, or leave
 	// (DELETE /api/im/groups/{groupId}/members/{userId})
 	RemoveGroupMember(ctx context.Context, request RemoveGroupMemberRequestObject) (RemoveGroupMemberResponseObject, error)
+	// UnmuteGroupMember Unmute a member
+	// (DELETE /api/im/groups/{groupId}/members/{userId}/mute)
+	UnmuteGroupMember(ctx context.Context, request UnmuteGroupMemberRequestObject) (UnmuteGroupMemberResponseObject, error)
+	// MuteGroupMember Mute a member
+	// (PUT /api/im/groups/{groupId}/members/{userId}/mute)
+	MuteGroupMember(ctx context.Context, request MuteGroupMemberRequestObject) (MuteGroupMemberResponseObject, error)
+	// SetGroupMemberRole Appoint or remove an admin
+	// (PUT /api/im/groups/{groupId}/members/{userId}/role)
+	SetGroupMemberRole(ctx context.Context, request SetGroupMemberRoleRequestObject) (SetGroupMemberRoleResponseObject, error)
+	// UnmuteGroup Unmute the whole group
+	// (DELETE /api/im/groups/{groupId}/mute)
+	UnmuteGroup(ctx context.Context, request UnmuteGroupRequestObject) (UnmuteGroupResponseObject, error)
+	// MuteGroup Mute the whole group
+	// (PUT /api/im/groups/{groupId}/mute)
+	MuteGroup(ctx context.Context, request MuteGroupRequestObject) (MuteGroupResponseObject, error)
+	// TransferGroupOwner Transfer ownership
+	// (POST /api/im/groups/{groupId}/transfer)
+	TransferGroupOwner(ctx context.Context, request TransferGroupOwnerRequestObject) (TransferGroupOwnerResponseObject, error)
 	// ListGroupHistory Group history
 	// (GET /api/im/messages/group-history/{groupId})
 	ListGroupHistory(ctx context.Context, request ListGroupHistoryRequestObject) (ListGroupHistoryResponseObject, error)
@@ -72627,6 +76482,9 @@ type StrictServerInterface interface {
 	// CreateRnDeployments Create deployments of a module
 	// (POST /api/v1/rn/deployments)
 	CreateRnDeployments(ctx context.Context, request CreateRnDeploymentsRequestObject) (CreateRnDeploymentsResponseObject, error)
+	// GetRnDeploymentMetrics What clients reported of a deployment
+	// (GET /api/v1/rn/deployments/{id}/metrics)
+	GetRnDeploymentMetrics(ctx context.Context, request GetRnDeploymentMetricsRequestObject) (GetRnDeploymentMetricsResponseObject, error)
 	// PromoteRnRelease Promote a release to another deployment
 	// (POST /api/v1/rn/deployments/{id}/promote)
 	PromoteRnRelease(ctx context.Context, request PromoteRnReleaseRequestObject) (PromoteRnReleaseResponseObject, error)
@@ -74947,6 +78805,192 @@ func (sh *strictHandler) RemoveGroupMember(w http.ResponseWriter, r *http.Reques
 	}
 }
 
+// UnmuteGroupMember operation middleware
+func (sh *strictHandler) UnmuteGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params UnmuteGroupMemberParams) {
+	var request UnmuteGroupMemberRequestObject
+
+	request.GroupId = groupId
+	request.UserId = userId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UnmuteGroupMember(ctx, request.(UnmuteGroupMemberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UnmuteGroupMember")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UnmuteGroupMemberResponseObject); ok {
+		if err := validResponse.VisitUnmuteGroupMemberResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// MuteGroupMember operation middleware
+func (sh *strictHandler) MuteGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params MuteGroupMemberParams) {
+	var request MuteGroupMemberRequestObject
+
+	request.GroupId = groupId
+	request.UserId = userId
+	request.Params = params
+
+	var body MuteGroupMemberJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.MuteGroupMember(ctx, request.(MuteGroupMemberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MuteGroupMember")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(MuteGroupMemberResponseObject); ok {
+		if err := validResponse.VisitMuteGroupMemberResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SetGroupMemberRole operation middleware
+func (sh *strictHandler) SetGroupMemberRole(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params SetGroupMemberRoleParams) {
+	var request SetGroupMemberRoleRequestObject
+
+	request.GroupId = groupId
+	request.UserId = userId
+	request.Params = params
+
+	var body SetGroupMemberRoleJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SetGroupMemberRole(ctx, request.(SetGroupMemberRoleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetGroupMemberRole")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SetGroupMemberRoleResponseObject); ok {
+		if err := validResponse.VisitSetGroupMemberRoleResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UnmuteGroup operation middleware
+func (sh *strictHandler) UnmuteGroup(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params UnmuteGroupParams) {
+	var request UnmuteGroupRequestObject
+
+	request.GroupId = groupId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UnmuteGroup(ctx, request.(UnmuteGroupRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UnmuteGroup")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UnmuteGroupResponseObject); ok {
+		if err := validResponse.VisitUnmuteGroupResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// MuteGroup operation middleware
+func (sh *strictHandler) MuteGroup(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params MuteGroupParams) {
+	var request MuteGroupRequestObject
+
+	request.GroupId = groupId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.MuteGroup(ctx, request.(MuteGroupRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MuteGroup")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(MuteGroupResponseObject); ok {
+		if err := validResponse.VisitMuteGroupResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// TransferGroupOwner operation middleware
+func (sh *strictHandler) TransferGroupOwner(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params TransferGroupOwnerParams) {
+	var request TransferGroupOwnerRequestObject
+
+	request.GroupId = groupId
+	request.Params = params
+
+	var body TransferGroupOwnerJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.TransferGroupOwner(ctx, request.(TransferGroupOwnerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "TransferGroupOwner")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(TransferGroupOwnerResponseObject); ok {
+		if err := validResponse.VisitTransferGroupOwnerResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListGroupHistory operation middleware
 func (sh *strictHandler) ListGroupHistory(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params ListGroupHistoryParams) {
 	var request ListGroupHistoryRequestObject
@@ -75638,6 +79682,33 @@ func (sh *strictHandler) CreateRnDeployments(w http.ResponseWriter, r *http.Requ
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(CreateRnDeploymentsResponseObject); ok {
 		if err := validResponse.VisitCreateRnDeploymentsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetRnDeploymentMetrics operation middleware
+func (sh *strictHandler) GetRnDeploymentMetrics(w http.ResponseWriter, r *http.Request, id DeploymentId, params GetRnDeploymentMetricsParams) {
+	var request GetRnDeploymentMetricsRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRnDeploymentMetrics(ctx, request.(GetRnDeploymentMetricsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRnDeploymentMetrics")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetRnDeploymentMetricsResponseObject); ok {
+		if err := validResponse.VisitGetRnDeploymentMetricsResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -76608,904 +80679,954 @@ func (sh *strictHandler) CodePushUpdateCheck(w http.ResponseWriter, r *http.Requ
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3bchs5mjD4KgjuRFiqTlE86KzomKYl2lbZOpQo2dXT9JhgJkiilASyEkjJrBpv1M3e7PX/AHuzdbsX",
-	"e7HvUxF/7D7GBj4AeSCRPEm2emaqo6MskpnAB+DDdz78WvH5OOKMMCkqR79WIhzjMZEkhk+tKHpLJm8I",
-	"DkisPgdE+DGNJOWsclS5GRGEo+iFQHdk4qEBj5GgQ0YCFJOfEyKkQJyhmCeSCPRA5YgnEmGGejiKzoIe",
-	"+jkh8QSlM1YrXoWqcUd6Pq/C8JhUjio/brWiaOstmVS8ivBHZIwVLP8Sk0HlqPK/bGcL2Na/im0Nd+XL",
-	"F88s4Qc11YIVoI0evvv0x2+/9zYVKOQzHkehmh/ffQrImH/yR1haGAH2DERYUcWrqIXTmASVIxknZD1w",
-	"LzjzySysLXSPw4QgRu5JjGKSCBLArlKGdtGYMrXNC/ZQD50Ha4w/vyNsKEeVo70drzKmzH488CpyEql3",
-	"hYwpG1rwbuiYCInH0SyIt4x+RmMahlQQn7NAID5AckSm0GIBkNkEeUAjLCWJ1Vv//o/a1uHHX+tefe/L",
-	"v1RcUL4MuX9HgltB4rPAfeqJIDGSHPXVo4jHKGHwZ/Hk1VOfarVGyan3C/Ose/rmdQB8Isk1ZkPH8V8y",
-	"gvoTSVCsfvdQT30Qf+0mtVrTH9BYSPiTbOlvQmy/6M15tqdWbn41L4pkMKCfUQhYYEYobop+vLZVrzWa",
-	"ZSepF1GCaI3dPdepnZIo5JMxYbLs0IL0iRcC0aAAVtNAEmE5yuCg849lwOMxluo5Jvd2KoD/dJyMK0f1",
-	"FELKJBmS2IB4T33iAq+FhMT9kCAaWKQP4GEPPYyoP0JRiH0iEJWIMkEDonaeJxL+JNgfoZiEBAvyQqCY",
-	"hyFPZLXLPhiiSaWHOAsn9iH9DAnUCAqL67UaikjsEyYRjgnigwGJSVDtssLJHQzqO2Rnd+ATgut7+7gE",
-	"rQO7ypLzqzcOCpSi7jxN/sBCjoMLGHN6u17RkCA1HXCNE84kYXLrlIqIC6qeUbskCU43kzOChvSeMIQl",
-	"fAFojJJIzVEtWQj8U4qEu4sXocB8g8VodgGdN62txu6eBW9AQ3VycDU8FPIHEm/5WBA0Ip+Lt+dw0PB3",
-	"SD3Y7zfxrr9HDgY1XO83/GawQ3YHe7X9+kHjsIl3+rv+XrBPDgaHuNav+42gSXYGu3iv4sTzkQJyHqZP",
-	"kU+8Nfj4695OCf08G1xwRs6x9B0rb9/goYBF+yFVCDfiYSCOEUZj9QLaUCTlu94mGhIpULO2U0ruzwaK",
-	"IZEtPVEZstUaO04YxycjLG8mESnh7R9GRI5IjHoSx0MilcBBBcKa8m90zi5ev2tvqluI0TDmSYQ2Xl9f",
-	"3l5N8X79XAl++QaCtUm/XYJZUZsFivm5iH84QWMiBB4SgfyYYEkCdRN4jPpkwGOC5IgKJOmYHKFeo9bY",
-	"26rtbDX2bxrNo93Do93DHtqI1XWiTB1dlwkS35P4hX4F/cIZgb24fnWCms3m4TTlcIxYsifErGHZLTgb",
-	"q8df0VAaGns2fq2O4yy4UhjuILRwWrMMoALff6rV6u4rMtSjrn1WBioD41syeeBxcJ0ONcOvyGcgzYLg",
-	"2B8Bmds4GVFGBJD+d1hS5iFFI7YoE4QpsndPprBvRMKQl2z0nYZg7noK96i2mN6djc81kpXtvuLCBg9f",
-	"CKSRaOYg1JWtrMOO521/CpgFVAznXP7ihQEira7HJCJFUG/aP96U7O9YT7A0IhuADHgdiWO5+mXGA6nk",
-	"UvddrtWO4P+L77KHWoLi7c4Is+EIU9SfoIAMcBLKZW+5natkc0S6vEfc8xtDmMtRjQMFVxQb7nuBbCsO",
-	"lJECN/Welt+L2GgZw1NI7mdj/aGEaDF0dp6twwlkCdlKnky5+J5Tdq01sGsyxvGdi7gyLrVMlt9e/sBI",
-	"jDALEA7GlIki/P/v//i//7//6//5n//7//E//7f/swRdYj1fmSimSNMsMTIkdhnSWl1II8tp4uzEl5G4",
-	"IQyzuagp4YkXArFkTGLqTx9rvfEtFJIr7NIV1bcKrj6JPeTzhCkCM4j5GNXKdirCU/qaoReVo5pXgKqp",
-	"LtMYfzZQ1dT/cmDW3GCGWKpBzPV3k0SgepF5shRO8/vSdMdOXYAj5RoZFrcuTq8vz04XT7vePSyCkYhR",
-	"K4rmoZe2SpXhlhO1FtugVsauRIzmARklYgQEzUNYoKvLzg3axhHdVt9vC8ICFBOZxIwEiMoi0Tg4KKV4",
-	"Ecy6ijYDxqCDEmVGLeI9YQGPyxdyD79rpSYmAWGS4lCAKm2oSw5Rri46bsD1KOujSAoowH2tVf0yWwiO",
-	"InRPYkE5UxQ6Rv2EBaCEPgshMtB2JJaJWHzNBTxXLZcuZCKWvuKFuQGaDv2ljCwK+gupohb8i3Cf3xOw",
-	"nlAjzQYKkxVfSO2sAzC0bmBxB3yxW8ECjTGbqAcnPAGrRLeyeQzYg5l4ACbfU+P3kMATgR5GWKIHbGfw",
-	"gJOqp5liZIrygmYq7oxB11wW586ohTnJdMNJp+cfWof7FIdGJihDNGO0tfccBcSnYxwifcWmJf+ySx2n",
-	"k6x7PaaBhQUk/ZYPDG4emRJJfwvrx8ppavObXBMtVzyK9tdq9W8HaYfE99QnKwKMNhiXiEqhfnlLJpvL",
-	"reDpGVhhEXNRRD9SWAUwtZAKJTz1J+h123A3HEVi+1cA9su2ebEoEu982zNagubCg0JrjIb8kmOEwxA9",
-	"jAhDfEylJMET0eM8WJUvCtCYiIgzQcCp+BIH5harT762/ao/cRSF1McK8O2fhII+J6CpJwO9t14lwBJX",
-	"jv7xa2VASRhUjipkjGmoNkyr1Up9T4REfYIwuschDRDZUo8gHAQxEaLy5WP+YUOdUJ8HEzTCAmGGSBzz",
-	"+AjByEdowXCe3aOjSr3yZdmNaqsp2uyehBwMB1+8GX0s9Y5alRdApOooAZBj1FOb0QNEFcYWTcJAICwR",
-	"sIaqgueEs0FI/TV3/NDuOEvCML9vRgA54QFBTUQ+Aww4jAkOJsAtM6n6q+yP5k+CJ7FPpqaHZb/icZ8G",
-	"AWHrrbtZtm61zWfnlmqo4wiowP1QqVnc2G9wFH01tEjkSMmoPpZKnOgnUunt6jrzBxIo1TjgAARswhlT",
-	"sjIOYdh1NmI3u3LTG0HN2Pq2oA17kWiA9gZ1v4EPyW5/P9jxm/XNr4kExhI5wDQkgRbFDJDIx3FMiUAY",
-	"5YCTHP2ccElggy64fMUTFqyHJDtle6MkdHUsAxj7Ky3+giORgPdQ3wJPezQg6ML4NQAbKRMSM5+ggBMB",
-	"YMGWoY0fb384/9RpX78/O2l3Nu1+nKlVjgmTJFgPY+rlV4cKAx7VgNBsLjQh8qvSCjuv/qmvOLu5PP2E",
-	"hlLND1twhSchx8EN5+9wPCRrYUZ9LvkY0BAgCdX4imRghuq1nYPd/b1aTTsSv+ZOaMcp6I2GofB7ojlM",
-	"SMdU78IN5+eYTQy3FmvtQqOUeUjOjSIlJRlHUhyjmMh4oqSUvRoyISRfaxOusTRLVQRDT2yt79Z4hvjA",
-	"gqGAulYPbbUGJlZJuzNhV3K/OFzFZgTJ0QPWql22hhmpTkF6y3AiRzymv5A1iVLp9RtTISgbqoM3EgSS",
-	"/I6wr4lrMAEy0WFYJjEgvoHES+HgMSKfIyUZA/LdMpFEEY8lCc5JQDE4V9a6h7vL3ENgoAzRsTGEfq3N",
-	"gJsNliU1Ix8gDG4plKOLI8yCUKkUX9KpdTSe1mHbIOsWjJdgoP+b+Vz1+biSMwaksnE++KEY69WcMZx5",
-	"djYbv5FN1tZ/oY5MAsqLA0/FkNXLx73CQrjN+y2JQoKFRAfIH+EY+5LEwtOWEWx/44ygkEhp/BLqY0CH",
-	"VKINf0T8O62yyVQyOEY7tZp2Jz1QMe1mFU0/JgDR3NUclK/mmocOg9N56+xC4RZYhvSDitBLFJOh0itj",
-	"ou1AWj3TYgvAqBEkZ7dAMQ+NksmUPvgPGLviVVqn5/Dvaft9+93lVfu64lXen7U/tK8rH8vBNbqZOlYz",
-	"XPui9fJdWwnqp2cd/afz/WBMGXjCSz3zSmuWqVEAHEZUyBhLHgskCDHWrSjmEYkl1Tqh8YK2ZEENDrAk",
-	"W1J7GWdACagQPLy3L80Ef7DMhQXGt/T5Y6ToAMSp4L4gTG6C0I5RSO/NC9X8/clDod5Ucr7V3WegslEG",
-	"GWnPfhsTxVRO1AFMa/tFa53DiWJ1ccewcPmdU37JGxv+kYuAMIFR9s0iaF7uNDIc4P2fiC+LOGC9TzgM",
-	"Lwegj8+1b+MhOScSV754v04ff0bTqSRjsTBgNkPDLymEOI7xZGbRdujZlXycWUtKu5deU0btZ9akWc6y",
-	"64CtnIYdhpgDuHY6l7mbLelY5z7ieyxxfBuHjvivcSQn2mykTeSCwAAzeLnOnSYhkQtutF0W3Gn9/Pwb",
-	"bV5Y/04z6t8xZxjj0nvBWUgZKQ9SkzYkGYxPeSb3gfQ73L8jEvFISVEMKZE5VecYf8hN2Oc8JJipGROx",
-	"HFFI4wvSVXq508+fYrqKUqKg8fF5qYK5E09AFrLVPA9dyO3mKoQhipwEAUeRDVbV4kYV8jA6RIk+vdQl",
-	"Ze3ZL1BPwE9vyaQH0ghlaKBuGcQh29Aj7e9SA2feXxxF4hip6zB5GJGYIBIKJd+SCYwz1o6uDR3AuwMz",
-	"hxj+zMS9LgNxr/fdd99910N9Ih8IYZs6XmmKUunciSUzLLxKuubZXdrbQSPyGVsHVwaNXbtngSeffRJJ",
-	"ffF/SoREYxyQ6TjfJlbQ+42g/mTUMQftPFKk6IYijxAwPRXwBoHpY65WJ42NcmYiGizn5/FQ71cafNHY",
-	"0zMukZ7arcxR8sdvvzu8PzOejnJ5J4P9VMF9opNwZmC2iOuGfMCTOMVtz6Av4nFAYnR27qGr284bD706",
-	"e9f20O3VaeumDb6QpaiOQigYeJboeJUkClY75qmbTnPiWn5ZnkX8PEbndqFIuDMonLQ7ir49hYuiFana",
-	"GYsS2MWpyeZdilcxUeTuszxWjFPvgme9XeiOkMhEsidxTJhEubcBp7uVbgX5IcGKBsjFNymnO+7WGy5R",
-	"Yi5Sr6JIT+0dDFxyuIY+zk3egyAHLNLcPKM9q7sRJWLkaTuJ2hO9iyatb26iXC5KB999+kdr69/w1i+1",
-	"rcNPH39tent1V7wOwPt8AkT0aH0ieiZFIorWEBTKGGELDWIiRuEExVzq6GT7sGd5YfVZOHER3xZlziz6",
+	"7L3bchs5tij4KwjOjrBUnaJ40V3RsTct0bbK1qVF2a7eTW8TzARJlJJAVgIpmeXtiXqZl3k+HzAvU6/z",
+	"MA/zPxVxYuYzJrAA5IVE8iZZ6nN2dXSURTITWAAW1v3yteLzccQZYVJUjr5WIhzjMZEkhk+tKHpLJm8I",
+	"DkisPgdE+DGNJOWsclS5GRGEo+iFQLdk4qEBj5GgQ0YCFJNfEiKkQJyhmCeSCHRP5YgnEmGGejiKzoIe",
+	"+iUh8QSlM1YrXoWqcUd6Pq/C8JhUjio/bbWiaOstmVS8ivBHZIwVLP8Sk0HlqPK/bGcL2Na/im0Nd+Xb",
+	"N88s4W9qqgUrQBs9fPv5j99+720qUMgXPI5CNT++/RyQMf/sj7C0MALsGYiwoopXUQunMQkqRzJOyHrg",
+	"XnDmk1lYW+gOhwlBjNyRGMUkESSAXaUM7aIxZWqbF+yhHjoP1hh/eUfYUI4qR3s7XmVMmf144FXkJFLv",
+	"ChlTNrTg3dAxERKPo1kQ3zP6BY1pGFJBfM4CgfgAyRGZQosFQGYT5AGNsJQkVm/9xz9qW4efvta9+t63",
+	"f6m4oHwZcv+WBO8Fic8C96kngsRIctRXjyIeo4TBn8WTV099rtUaJafeL8yz7umb1wHwiSTXmA0dx3/J",
+	"COpPJEGx+t1DPfVB/LWb1GpNf0BjIeFPsqW/CbH9ojfn2Z5aufnVvCiSwYB+QSFggRmhuCn68dpWvdZo",
+	"lp2kXkQJojV291yndkqikE/GhMmyQwvSJ14IRIMCWE0DSYTlKIODzj+WAY/HWKrnmNzbqQD+03EyrhzV",
+	"Uwgpk2RIYgPiHfWJC7wWEhL3Q4JoYJE+gIc9dD+i/ghFIfaJQFQiygQNiNp5nkj4k2B/hGISEizIC4Fi",
+	"HoY8kdUu+2iIJpUe4iyc2If0MyRQIygsrtdqKCKxT5hEOCaIDwYkJkG1ywondzCo75Cd3YFPCK7v7eMS",
+	"tA7sKkvOr944KFCKuvM0+T0LOQ4uYMzp7XpFQ4LUdMA1TjiThMmtUyoiLqh6Ru2SJDjdTM4IGtI7whCW",
+	"8AWgMUoiNUe1ZCHwTykS7i5ehALzDRaj2QV03rS2Grt7FrwBDdXJwdXwUMjvSbzlY0HQiHwp3p7DQcPf",
+	"IfVgv9/Eu/4eORjUcL3f8JvBDtkd7NX26weNwybe6e/6e8E+ORgc4lq/7jeCJtkZ7OK9ihPPRwrIeZg+",
+	"RT7x1uDT172dEvp5NrjgjJxj6TtW3r7BQwGL9kOqEG7Ew0AcI4zG6gW0oUjKD71NNCRSoGZtp5Tcnw0U",
+	"QyJbeqIyZKs1dpwwjk9GWN5MIlLC2z+OiByRGPUkjodEKoGDCoQ15d/onF28ftfeVLcQo2HMkwhtvL6+",
+	"fH81xfv1cyX45RsI1ib9dglmRW0WKObnIv7hBI2JEHhIBPJjgiUJ1E3gMeqTAY8JkiMqkKRjcoR6jVpj",
+	"b6u2s9XYv2k0j3YPj3YPe2gjVteJMnV0XSZIfEfiF/oV9CtnBPbi+tUJajabh9OUwzFiyZ4Qs4Zlt+Bs",
+	"rB5/RUNpaOzZ+LU6jrPgSmG4g9DCac0ygAp8/7lWq7uvyFCPuvZZGagMjG/J5J7HwXU61Ay/Il+ANAuC",
+	"Y38EZG7jZEQZEUD632FJmYcUjdiiTBCmyN4dmcK+EQlDXrLRtxqCuesp3KPaYnp3Nj7XSFa2+4oLGzx8",
+	"IZBGopmDUFe2sg47nrf9KWAWUDGcc/mLFwaItLoek4gUQb1p/3RTsr9jPcHSiGwAMuB1JI7l6pcZD6SS",
+	"S913uVY7gv8vvsseagmKtzsjzIYjTFF/ggIywEkol73ldq6SzRHp8h5wz28MYS5HNQ4UXFFsuO8Fsq04",
+	"UEYK3NR7Wn4vYqNlDI8huZ+N9YcSosXQ2Xm2DieQJWQreTTl4kdO2bXWwK7JGMe3LuLKuNQyWX57+T0j",
+	"McIsQDgYUyaK8P+//+3//v/+r//nv//v/8d//9/+zxJ0ifV8ZaKYIk2zxMiQ2GVIa3UhjSynibMTX0bi",
+	"hjDM5qKmhCdeCMSSMYmpP32s9cZTKCRX2KUrqm8VXH0Se8jnCVMEZhDzMaqV7VSEp/Q1Qy8qRzWvAFVT",
+	"XaYx/mKgqqn/5cCsucEMsVSDmOvvJolA9SLzZCmc5vel6Y6dugBHyjUyLG5dnF5fnp0unna9e1gEIxGj",
+	"VhTNQy9tlSrDLSdqLbZBrYxdiRjNAzJKxAgImoewQFeXnRu0jSO6rb7fFoQFKCYyiRkJEJVFonFwUErx",
+	"Iph1FW0GjEEHJcqMWsQHwgIely/kDn7XSk1MAsIkxaEAVdpQlxyiXF103IDrUdZHkRRQgPtaq/plthAc",
+	"ReiOxIJypih0jPoJC0AJfRZCZKDtSCwTsfiaC3iuWi5dyEQsfcULcwM0HfprGVkU9FdSRS34F+E+vyNg",
+	"PaFGmg0UJiu+kNpZB2Bo3cDiFvhit4IFGmM2UQ9OeAJWiW5l8xiwBzNxD0y+p8bvIYEnAt2PsET32M7g",
+	"ASdVTzPFyBTlBc1U3BqDrrkszp1RC3OS6YaTTs8/tA73KQ6NTFCGaMZoa+85CohPxzhE+opNS/5llzpO",
+	"J1n3ekwDCwtI+i0fGNw8MiWS/hbWj5XT1OaTXBMtVzyI9tdq9aeDtEPiO+qTFQFGG4xLRKVQv7wlk83l",
+	"VvD4DKywiLkooh8prAKYWkiFEp76E/S6bbgbjiKx/RWA/bZtXiyKxDtPe0ZL0Fx4UGiN0ZBfcoxwGKL7",
+	"EWGIj6mUJHgkepwHq/JNARoTEXEmCDgVX+LA3GL1yde2X/UnjqKQ+lgBvv2zUNDnBDT1ZKD31qsEWOLK",
+	"0T++VgaUhEHlqELGmIZqw7RardT3REjUJwijOxzSAJEt9QjCQRATISrfPuUfNtQJ9XkwQSMsEGaIxDGP",
+	"jxCMfIQWDOfZPTqq1Cvflt2otpqize5IyMFw8M2b0cdS76hVeQFEqo4SADlGPbUZPUBUYWzRJAwEwhIB",
+	"a6gqeE44G4TUX3PHD+2OsyQM8/tmBJATHhDUROQLwIDDmOBgAtwyk6q/y/5o/iR4EvtkanpY9ise92kQ",
+	"ELbeuptl61bbfHZuqYY6joAK3A+VmsWN/QZH0XdDi0SOlIzqY6nEiX4ild6urjO/J4FSjQMOQMAmnDEl",
+	"K+MQhl1nI3azKze9EdSMrW8L2rAXiQZob1D3G/iQ7Pb3gx2/Wd/8nkhgLJEDTEMSaFHMAIl8HMeUCIRR",
+	"DjjJ0S8JlwQ26ILLVzxhwXpIslO2N0pCV8cygLG/0+IvOBIJeA/1LfC0RwOCLoxfA7CRMiEx8wkKOBEA",
+	"FmwZ2vjp/d/OP3fa1x/OTtqdTbsfZ2qVY8IkCdbDmHr51aHCgEc1IDSbC02I/K60ws6rf+orzm4uTz+h",
+	"oVTzwxZc4UnIcXDD+TscD8lamFGfSz4GNARIQjW+IhmYoXpt52B3f69W047E77kT2nEKeqNhKPyOaA4T",
+	"0jHVu3DD+TlmE8OtxVq70ChlHpJzo0hJScaRFMcoJjKeKCllr4ZMCMn32oRrLM1SFcHQE1vruzWeIT6w",
+	"YCigrtVDW62BiVXS7kzYldwvDlexGUFydI+1apetYUaqU5C+ZziRIx7TX8maRKn0+o2pEJQN1cEbCQJJ",
+	"fkvY98Q1mACZ6DAskxgQ30DipXDwGJEvkZKMAfneM5FEEY8lCc5JQDE4V9a6h7vL3ENgoAzRsTGEfq/N",
+	"gJsNliU1Ix8gDG4plKOLI8yCUKkU39KpdTSe1mHbIOsWjJdgoP8387nq83ElZwxIZeN88EMx1qs5Yzjz",
+	"7Gw2fiObrK3/Qh2ZBJQXB56KIauXj3uFhXCb91sShQQLiQ6QP8Ix9iWJhactI9j+xhlBIZHS+CXUx4AO",
+	"qUQb/oj4t1plk6lkcIx2ajXtTrqnYtrNKpp+TACiuas5KF/NNQ8dBqfz1tmFwi2wDOkHFaGXKCZDpVfG",
+	"RNuBtHqmxRaAUSNIzm6BYh4aJZMpffAfMHbFq7ROz+Hf0/aH9rvLq/Z1xat8OGt/bF9XPpWDa3Qzdaxm",
+	"uPZF6+W7thLUT886+k/n+8GYMvCEl3rmldYsU6MAOIyokDGWPBZIEGKsW1HMIxJLqnVC4wVtyYIaHGBJ",
+	"tqT2Ms6AElAheHhnX5oJ/mCZCwuMb+nzx0jRAYhTwX1BmNwEoR2jkN6ZF6r5+5OHQr2p5Hyru89AZaMM",
+	"MtKe/TYmiqmcqAOY1vaL1jqHE8Xq4o5h4fI7p/yWNzb8IxcBYQKj7JtF0LzcaWQ4wPs/E18WccB6n3AY",
+	"Xg5AH59r38ZDck4krnzzvk4ff0bTqSRjsTBgNkPDbymEOI7xZGbRdujZlXyaWUtKu5deU0btZ9akWc6y",
+	"64CtnIYdhpgDuHY6l7mbLelY5z7iOyxx/D4OHfFf40hOtNlIm8gFgQFm8HKdO01CIhfcaLssuNP6+fk3",
+	"2ryw/p1m1L9lzjDGpfeCs5AyUh6kJm1IMhif8kzuI+l3uH9LJOKRkqIYUiJzqs4xfp+bsM95SDBTMyZi",
+	"OaKQxhekq/Ryp58/xXQVpURB4+PzUgVzJx6BLGSreR66kNvNVQhDFDkJAo4iG6yqxY0q5GF0iBJ9eqlL",
+	"ytqzX6CegJ/ekkkPpBHK0EDdMohDtqFH2t+lBs68vziKxDFS12FyPyIxQSQUSr4lExhnrB1dGzqAdwdm",
+	"DjH8mYl7XQbiXu+HH374oYf6RN4TwjZ1vNIUpdK5E0tmWHiVdM2zu7S3g0bkC7YOrgwau3bPAk+++CSS",
+	"+uL/nAiJxjgg03G+Tayg9xtB/dGoYw7aeaRI0Q1FHiFgeirgDQLTx1ytThob5cxENFjOz+Oh3lcafNPY",
+	"0zMukZ7arcxR8sdvvzu8PzOejnJ5J4P9VMF9opNwZmC2iOuGfMCTOMVtz6Av4nFAYnR27qGr9503Hnp1",
+	"9q7tofdXp62bNvhClqI6CqFg4Fmi41WSKFjtmKduOs2Ja/lleRbx8xid24Ui4c6gcNLuKHp6ChdFK1K1",
+	"MxYlsItTk827FK9iosjdF3msGKfeBc96u9AtIZGJZE/imDCJcm8DTncr3QryQ4IVDZCLb1JOd9ytN1yi",
+	"xFykXkWRnto7GLjkcA19nJu8B0EOWKS5eUZ7VncjSsTI03YStSd6F01a39xEuVyUDr79/I/W1r/jrV9r",
+	"W4efP31tent1V7wOwPt8AkT0YH0ieiZFIorWEBTKGGELDWIiRuEExVzq6GT7sGd5YfVZOHER3xZlziz6",
 	"vZz3rcquXFTbQaBLLqj+9TmQxsC1KtpodufMUbQ+UT5AGKTO44IkWRSgDB82UiSYxpQk5VRJCQMHa+F0",
-	"CgpbTvmZOsSdZWWOFFA3vbwjE1hXFG0Zh2Nq0RaZ49fswDFaKE8WsXnfrxMlMR7WcH+OhGPt4HNjpXKP",
-	"OnEzP5aXbm1+A0pRFV58Hlw1UtY6yPqOiq9zwR4tI660mltgvicj4t+VsPRUITM2H8uvwSyuTcwmaiMN",
-	"FIkJimIilAAEyh0oESMs9GRgwI4T4jDajjAbkpAPnWbJwCSAOo1IJi4E5tNAta7evhAI9wUPE0nQ7fW7",
-	"gsEmianrTgx47BMN55w8bwjeMftg0uWGHLxg7BgNsFJPZ9cM37ttK+lzuYXnfhYj3NjdW37RJpfUlTe6",
-	"fNqmp2NDl54U4l8p0/6owlbPIY+Sx8R5nhCDoX7V4awbOHzAE00Tzy47x/lYIBNxlldRN5c56lys0aLr",
-	"9j73aPbmhduAPnX/srMtYlcJPcxdyOegiXl6sBolMXs0q1DpKMylpbj5RGAdK8c8unHjpBQe6uniBX0s",
-	"iK5ZAAaI+/q2vvViW6kvYhtHd9v6SS2cmTIIBjNNBYQcounfqzi66xkbc1rGBBQiB94utCZPkawy4WWJ",
-	"6zimrGNd5O+Lt2PGt1QCVm60NMVl6UwWrxIl/ZCK0RyLPdWGejDwpU/bvRyB710a2/kDFuvb6E3NhCtd",
-	"BGFhxkDx6Tk0+2aaSpfiwTSIjyfdN25i7YQAbZxddjaddHzx0YvUHbxCmkWRHax6C74RNbeKGHg4cklc",
-	"+emLQ+YpWvGyll84L4uQnsJDL83Y0PhVJG+5LSza6/L3qoTxmPmfg+lY1rEWw3lO404K+GNtPLm1POMB",
-	"rGHxMW/eQvSfI2AlCSWNcCyVwDYuunVyzBRH0XZWeeXpxIc0malSNIbWdZLpLCulYTnZPEZ2W/LSp5dm",
-	"dBnZtEAy+5RhSHxYrGgYSEFLcOkIc5hzEdwzJiSGYj6GDAnUJyF/UIwxr7hs5ECwhhNQ6jaPEZZozIVE",
-	"ObI2zQqKebsNnbhbzN2tP5VYMMuM0/2ClOup+MiRLllkCiYJW70IVmgKHiHOfJIJEPMXV1+Ukby8JjOF",
-	"RGeXHQ9xeBSHebRyCIKFBPedg6/JA10JrVrFFyP+wJDkoAcLXaPPWJxQvVqvQj74I9wOK7FWJydLAspP",
-	"MlI+pbzenp5dHqMgibEpCmXjcWcJj30IcvxnD19H9OaFrfJsKyfKJBpbZo51le1KgNOnkLo2JFe7zqGb",
-	"PXVYTkmMja8IUoxMfbs0OqVUPP8aITNPH8CyYLu/OSfPH/UKbDz32rMJUwXQHyVNTa3mOQ9hVXnqJWTc",
-	"5wwpMyUByRgzSf2UHJ+3vr+8rp6fXVxeV69aNydvTFQzy5hKFJMty/Q2evVqo1rb6hOJq/XepofUAnBM",
-	"gi7rT9Lht+zwUUx8EhDmk2PIZwnQmEisVoA2en+ByqZpqLvvk0jOlghULKE+yxNyyuxG7T/+Ud86/KgL",
-	"L9S8gy+b3W516W83ttQH7Qve+viXjW63Wvhi87vNf3XqyCc4DEsZxUnr3btPwC3ARw0f35+dti9njdY4",
-	"DDVZWamiobcCf0m16Vm+rGZ/YfJvi9z47OL92U371EOtk5P2Ffx13f6+fQJ/nbQuTtrv3qk/2xen6p/z",
-	"s06nfTrFvZuN1diR2YsUZBeBPMGR9Ed4lhf5+oeysgE6yQ6KgPSxf6cRPXP2FV1fe/3aoOnXyNbBoIa3",
-	"dvzd3a1DvNvcagzqg73Bvn8YNJxBVDpbo2SnATyEBcLo6uI1gmtg3ArZzOrbIxhmO2LD4z4WZG/Ho+9f",
-	"Xl4/1N6+HvJWq9W66NyO2rfDVqv1Rv2nxU9af1f/1vd+2gnVH9XqlLHePWxl8YHYPbVrm3Mk35xUWlRY",
-	"gUSmBQ5zqQZpSUWo2OVMMziBypJFK/U0cdW62gthietxlkjEiEBDItFObWX51s59Qz7LJcrWehUl514l",
-	"YqSr114TpfE5jeqf7rO1zN3lbH4lrcGnTwmjPyfkEw1WezsrmPvpbnFoRlaA1yjnIe6TcLUZo5jcU56I",
-	"T6tNXTIIAPCJx5/W3j8xk+mSrbKT+D4hATi+s29fQQ6xAy2nsb64QOdFtbhhbH5l2PGf65Dn74MdcN5+",
-	"vCND7E8W3pj361+YW9jKs7V38u23vS2nq0zsHuKdmv0ybq25bd/inrxdcE0MWix1Wf5THPDcnVj+okwF",
-	"fRS3Q1sHz9iAL4TMMSi8N6NRZz8tC5ydf94ddpXuSEue66L2PM7idDNMNrWyHoiQyIQqZa9Wl4iUL/cx",
-	"X79z/k5F6x5T48Fy+mjFOWYBllyXEZx9IMWVmbEj7N/hYVpWvOz3TpmVymHMHPEkDK4T9hJEotyWO9KC",
-	"pvbW9dS0Dy23GcWVO4Yrhaa46cVtKC7abp4j4N0ONg8tl7gtn+gK12XhRdGjLQap9I7kJZu1UfmTsU86",
-	"cPkTXoTMn2z5mtIHxo9E90+jBfj+SayK8J/ihH3SWkB+B2fqo0yRDBQnDBrTQLCmfv9YfQkFy/gDM5UU",
-	"3aFfumawnTa2vTpmrZcaNaZO11EOAAaCGDvOEQ+1nwGSp6YBP0aOyW16uSGPnBVJYvmdziHF1AE7gZ+3",
-	"6UUMmkLJKQyYOu+yu+7aZq9wV9z3jamfsTsZ5JIRW4L5npIHXXuBM7Il+RZnUJVdZ4v7uWGcUY9ymRjc",
-	"rLa/VwliPJAlAYoMAi91kgopJnE5eVuIhTy3JSyW1fztC18+umpShFgq5DGFMdLoHO0MiE15DEZ0dZzS",
-	"4I7sHCLKWBktiQkOOuTn8mhNJQ0QHKAxju/QBk7rOPUE+bm3eYxqdn/kiLKhgk09vmQEY1ry+wnLjc/e",
-	"faYgSvP8p1zstvB7VmxmetUeUpRJUSLy2Q+TgCy7uscmm+UKoudaW+QRrri47DTTM7e4vijnLH9Vv70h",
-	"K08nVrFm5d47T3QkwOOJwziRZZclj67rHJ0eetH+q6U86xnAXq55Ds/mAisi0aN8YNPredbDWNULln/3",
-	"muioosdfirlsQrunC4wio6Y6omgNfrCIjq+aBOa+khnFzA+/6IqqjX1WrICTfQRW5Cq+FgERrkNWb6Ak",
-	"QpKDO48yxQYVtweZvSARHJuSH2hMMNOysBZnnBiwoE/B7BlA8EBWZrp0Gf4SQTxQuMuG8BBbxWtunFy+",
-	"4lcufXiJdyDiBtSrrM7WEq+lZbl0GNfiTLNsa9TT0xhia4+lUKTJ7DC4p/fNif06JdsM7nIA6TIWaT2Y",
-	"jTGmLP3E43z5rE1bV13Y4hezcYu2jnghc7C5XN4gWa4k2xLp4DPF1VyR7svigD4SryJNN5NiZmtjOQoJ",
-	"716sDOg0MbQgeLmd9lL8KCJFbs7FqPHtyWIRM1chiomQfJwLYsBBQHXcx1UODK1VTQU43HZuLs/RH7/9",
-	"D6j/833n8gLpodNEv4AMKCN57T/bslMy5u/4kDo9qVDFQBdptGVg4CvInaMSCYlZIGwnjEeF++oCj2Ju",
-	"8JmGREgeCfTA4zvKhseQaIvU/R6qW572vNPlTZaLSdN1LsvW//2HGzC99Fqm9CawriP0kuCYxOiP337v",
-	"IW4Km6gXtv/47fdcEYQ54WtLtmcq3BZTkjPbLi+Lc9Nb/nHeKX/zO5Hh1wrXIX2plKvmmdeK4Tpqu1hp",
-	"fGyK3y+E7cwF9WzyETlQygKH1J+q7JN9/7jY2RTCHHt0n+qU02oWf3NtcaGaBxYm8tcacXLPQD4WZNnz",
-	"GDjiHUnrPEwt9O7Tjz83/drgVT354W73+3EDH76XV/viXfxyh/39oX0w+re94elUrP4SZ5OtaJavdCQe",
-	"qscWbG0+uyotLPIxV2OkuvXxO2ccWSaFOTFjb0vXEVWCie6ZBcXEMZ3K1t85aBzWm7Mpuh9/3fsyf96r",
-	"JI64KITEXLdfn3VuoHjndbvTvvl01ep0Plxeq73t3L781Do5uby9uHHGysC470lMB6YU7uw1cognAblf",
-	"JJzcw5iu3pYtnd2r+BTQZNSo1Uxc1zHC6CHmbKg3UH8pbCTOgsINJcJjCojrdsws/5vTvtkDWIEGQjj0",
-	"VwHZeWTMVJ1YYMJdEv7ZdhUi8X0ism7/6k2o5pxfoqM8l65EoN0eINvYjiFohEXa44IKhIOABCiCzkz6",
-	"CYeF3nm52z8nONQK4pubm6tcC6oUK/ONCPN5tpm1PVczWK/Umc1ZEgDardS6FSVEmHc91K3U9TfQPmGq",
-	"uM00bal//JfFAYRT6YgWdOfNKZSr/nqo90odrl4h+N12ajUvK8WcouRSRjcYSzey+FKKxSsX1mh/jnhL",
-	"COLU60FYT2MY0+NJgzsrJYlp7c+SMLfj74NVRgMu0UavGrFhbzM1ZNjumyFOmD9CWJgMiWzuasm0o2Vb",
-	"lXtIR6QmcZZHHCllRDf0cjLXT1sff91punnbnUswOT/dRRsj8nmzOLM0hXSgmY3tWQfMIhFlsrQzx3hh",
-	"HYdRRUPmFU5RD+e8EJ8jfo4ZHRhZ1NH62PyqmyaYZUUxl9znropY6ujE0hblDA0dhQSXSduxHu5Uwts4",
-	"61yig71a3UO3NyceGtMwpCaDanN5zYl8ljFeTV/tkc8R17FQvSMATn0RKwkVfuFsQIfVnwRnnhZSqUQj",
-	"DLG7TgW2rCSl9jKZ5nSyEFMEIJjQi6BXzNBLIDHc4VtVVy4lBUsflk2zKN+jRZEdlV4moZt6muAZ71ks",
-	"M+tybk6cMHV070vDSFxZ8fl886kBihvhWTzOrdPihOsa5Wj0DDk1/bqczURtpysP6c4aaXMSeCntZ4U2",
-	"sBYRIix1X/XsITFV2N9KkI5S7A6WvrDH1/xd1Wubz3Nf0ZCUJrG8OoOw+LkMqBCPvjvHpDj94AKV7NmT",
-	"Io0mDHCU7Zw7gmpqh6aYH6ODge1+LG3/jaKir1n5TxEZVtfmqmbYYgWn45TtQeV1QKNVqzqV2zB0Br6S",
-	"hjHQVSgDoh73UEBj4ksOfa/UUFGkdfuF2OMuRPKytEbUUtgxpSTYwj02TGheBR+1JlOxRx2D/qWn91U9",
-	"qlQC6GB1dfvy3dnJp9vrd5qdCCK9LsukTFnoZApEXJczHXEh0caIM56oTUA/br3i8QOOAxJsXSnODk/l",
-	"v33DhTSlqNeRSDS6m+inomBSWsTVIv83123TW7eCNP2Kx0OeOpJKbXtrOMCc9gHnfunDKqe0l9cfWten",
-	"YE7XVc+ZYjhDek8E6hkCfhb0PJTFH4HfWSEWOc41llHXWqAej+mQMhzCG32eMHUvfR6BkEhlFaVlBdTX",
-	"AJWnf9e+TRLYhsPks09IIFB9r3mQr4iuhSj1CojLMITCfj+BXvgDqjQJGScMmgL2NrMuwxYMjOyybUs8",
-	"KLg50Hul2/yjmAxITJhPUr1A6SmMQBdUNZKHBJQ8pkyoQc3bSpWBvNJhrBsSFM863dFF532ePvjFq9hN",
-	"XYik9mqmUW5TiJJNPwdZstfdMQfpLg7s8ylqUCZoQLLt1afzNKGDfhkOQ8Ca2aEcSmzozhcGFg+Oz/6W",
-	"P1J12Bnabnp5RAIKmkOmYzQg0h+Zmun6FdSfoB4NerrTRhgaRH+iUveKXZdEZdDVkGgshsts+bl5DPxE",
-	"JTOnG1Lex6NnthpsVVy3O1cXH8fSSgrZmS0Tp6sESrMZBrJigJcBO8OTomCfgezE/JgSFjxfmQn5wFGf",
-	"+HhM0ABAEd+0wkRMxji+K0tNgbAia7kA6NIGolmhYrsKA/5yEbzfprKFPtxnC48zuPW4wLhsDd9e8sm2",
-	"bxXZB94qjxJajxLepgjj6nyrRJcSxYUF4eLajLYUhNK3Y6LWMlWh8ap9cXp28foRxRnnXDQN/wuoSkGW",
-	"uz/mGi6WJjrcpzi8Th9futRh4cWs4KHk804iJj6h9yT20MOIm10V2aYKN3ucwq1sbYWjz82dbmfOzJ8n",
-	"+dmpl1MFs7JnulT2eqx7r56ZpqXgPwFpy63oeQ9jVUKX9oD8p+gbl+u6OG/Fr81jX7zKT5wymxFX3pLN",
-	"1MEa4wnC4k6Jx+o9tJF1lqRCV6XztTEhayWLdEvFTXca2aJWkCu0f2RcOpsx3OQSVvQzqM9xHBRp7Pyu",
-	"dVlnyWWCmEzdUn8WlncU9EdTtdBsGAAnYN8EwbE/0iortLmzO23I4TKi8kx3y7yoZDapvOWlgXyRUAUY",
-	"pIOCFyD/4vJ/qyOtBvksKGtyBR3V9EMC9YlSSkUOj5f2smYHOsafz/QbuznfeOqUchibl6iwkmFs7r2d",
-	"2qGrvEoeo+aX3HQ1RMpvWelxfnPCaxqXrkhsXWJHK5eS5iF/xAVhtnUTNPyLtZpS6IVcdJHAAJ9qtXqp",
-	"37f6t62Pv9a9MgM1APc9nxPF9ziCXkLVkG4kYwjFP7f8awB5WdJWBmiSmh2as+akxyJMiMoysB4lgRsa",
-	"+59FCE/miOAQxwn7J+7EHNyYI3RnbCRZSd5+OVkoe0/flOchPPmruioNyr37bEL47CIeJYe71vXsB7OW",
-	"NH4OrG6BWDJzj9UNWY025y1va2WnALQ2N+VRcfKLLGQmnyRdY+mt1Hv3vDhtzu8J0DlbzfNgcm4310Ni",
-	"0QocZumC+Ps4QXZMmflYX7DdSwiQz4s2T4Ewz4cqayHJtSEyNnz+8sMFxM63Ts/PLipe5bx9/rJ97YyW",
-	"h/fnNQzTwqUJSJbcpBMfI6mEaxSSgUQ8kdA7VsnUNEb3OHR1R1tRG/yWqpRDdZrB7LNxeeolszkzLwSK",
-	"Ym474DzaFLR4l9ZQJdYIXmyVZNjphsFpJVu1A8eo9+uXXrkxJdvQ1R1WmZLWcmcblVQdWml7vir/1Xu/",
-	"Si/qFO2+OTnKEH4FcpSB+5kKHeo7FeWSfr8o2UU/OH9P4Jnn2xmzyHX252xsqznO0BKbsi05ovDUsU4q",
-	"6mPpQ+NpIMUp5dWNZWG7KBumbz85Qf7adMP2bDlAb+lL3d+EMJ+baj9zycdCMvAEd3ouIurTfKkOqNTc",
-	"s6Rde6DLiC73cCoVzVb2iolIQgmZQeopJCDEylicBR6bbv9L20Cn1qqkxWuYYk6X/6VWMS2dmd3KBkn3",
-	"xEK67FE8H2HI48P61CG3xw7ZvyQ268NI2zbh0PXGWQNWwkIiBOpp1ICQnPb19eV1iT3LTmylypPrduum",
-	"fVrxKrdXp+YveN8pWK4c1GEmnB8vnu7QVYln5SbzpxhCaRpv69cgFdiSSO1lgcxgcAuMF9DI1TT/ryhI",
-	"LLEzz6aDTZ/Q47Qxx6qe71bndnadSz1PyzJawzPoWWuw9WsShdg3rrSHEQ8J6sEwPcPovyIzd6tmHSKV",
-	"8OOQN00g2iULJ04+aYtdjm0ZQkZMgyf5YLqEqdPoFyLyFoiu+Tk/zoX3GXA53aqVUNi+leHwmLI8ntS9",
-	"+Ru/nIp9Q8fkFQ2lNttO+/ZC7uMQKcUtjdz9RZ3dBpQ9s6IN+PReCPgJKlVihq5fnaBms3kIL09p1js1",
-	"R82CnS9b+o9G9seN/eNo5g/btefjr3Xv8Mvmv27823/84y9bH2eeK2nlczbGw/I0qLPz1uvZPKgRocOR",
-	"LGm+k68NvF4ikxwl4z7DNFyakKyV+uRVHmggR4uW4ciQcl2sd1wXHCjdyneXJ62bs8uLWaJpctqKC9it",
-	"N5xJkZLKJLDESgN9mG+xuHXo6oMUcjacfbF+UHgTPs68WpbENl+0SgHNz+3et3lFZ9aqzLZ2pZpFBdPm",
-	"wG8F1pLCaMWKTlYIXFTPKV8GbZXKZw5G+3ylnh7lnppTPG3lemnLF6Eyh7ZEGarF/mxX+ainLMCWw79v",
-	"ztHzuL8CSz8n8RyWc96+ft2GbDBB7kmMw0w+yqWHmfQvL5cBhIXNWC9JeFreV1XMWkndVfUF7iqvIqkM",
-	"V0/5nUYZGMTLA+46+VyK1BOkNkF5gHMx1JdrYRBLaSqUNqCD1A3FmmxalkAxued3BSH8cb6EgM5/Y+Ea",
-	"5iQ2gefpurxyOFQch6Si4zTIj5tQVczyiPoAOlRWHJcKpaDwGEUYsleyGqrORsqzRA1Ac5bjzYA6KpRI",
-	"J/cELA4/2xQaM+ELYavNa4UPbVApAG4Pqd1FPO4yfWqbYLxQ734g/Q7374h8IYx/DoYXkMg4QVROZePO",
-	"iHzOztZfPZHMIF9ZHXz40RUTdq1/ymhQtr1pgJN5XbHzjezkoYMOGM9NdLJO9CNxl2nFACLMNvMV/tWX",
-	"UaR/oELGWPIYBTTw0MOI+iOUwtmC4DSBJ0Lv9hIxZ/k3HXaAOCFzYLArzN/ojavLzk2XQWo4HW/DC9t2",
-	"m7Z/HStS8mXboI9O01VESjePDvkQ0uOFWZki3LCS2cMRZZWnMyzWwiooZpTZLMtC24hlhAW+jMlwnSRA",
-	"ASWmCzU+DDbOIevtgJaXQHJvCCMP0LtiSsmE7OUVm5GWGsYy+L61sFGWUDxX0MilOrvSnYy6TgOdTZwj",
-	"xLkuvLXGjqu0YN1r1NxRuGbaZzODpjv1KPNnbhXPddarmjvPM7ZgHQc37R9vKl5qx4C2xBWvYvsRmzIv",
-	"Od1cF/eteJWLy5uzV3+veJXrs5M3n8w4WW9j+yEdSSd5V7zKD7eXN22IfLl+3Xb6Jy6wpPfzmlUzeAAI",
-	"se0nvZHr3o+20ckr3fG6M+KxNCN1YILNI0VNIX2cJ7GhjQLpuDvoVR1wKeY2uz5Oe1tb0tqf2L82xlQI",
-	"yobpwFqVxQLVNr0uk8BDxEy7bWGHzM8jZjte16u1uR2vM0vXlN3r15rX/LJ2Q+sLLulgUqqTaFzQFZ9t",
-	"Ao8u6mosf/PbFEnbwHYVJUC946K/l5aJvuNDt/uVMBmnFdFwFOm6ugXm6zI2uDs1fRhhHZofcDbVJtuS",
-	"S83N0p5N1YAKwcP7KTpafNp1CNiXvDScvFhhPldkTK+LKzpuq/h6OW//xDYMysKkqFsHgendlYtu2het",
-	"ixuEp6Dw0OVVR18iDYOHWldXnzrt6/fta4TBeqIU0yjaMhVKfByGHrrtqJ/TyC3Yp5ReqZkqXuXyqqPo",
-	"VTpcxauo15z0ZA3tKSDSGIuW9728wr4UCPd5YsIpAGV0Bj64fbPSIwJP0MYgJkQhzHhzThm5RzeK0swb",
-	"LFgjHYQCuRoMbbBkTGLqA1wKgYlPxzhEehOmy5MZNj9rJILJS9BiRNAdZQaA/OTFi3Le7nRar9seAg0N",
-	"2spf3l7ceOhD++Wby8u3RUjM0wstS1TbjyzSZvfHs5e5AL2Xb4Jijn9Ril2e1jybOFMgeI+TaabX880F",
-	"m5kNXUG6uYzE8hXac/GKSjH7W73R3NndW708eL50ezYmKHvfpuL6ZSQ6EksqJPUd4UZXIZaKhGw90IBo",
-	"WYTE4hgFJCRS017hpZ/Ozi3p1rmullMFaQJsTIB+6YECZ48FI205gLmYEdtEWhnO06EhYqQTyRiXS+ql",
-	"agUOGTGKTM0oC7JZ45KjQo28DhTBKqkxBypRGNpKWf2Q9wXaGNCQCMXm3grPlIwVmx4i2B+p3ZSU+TKt",
-	"cWR2EayBS8IF489CdGqHht+t1AVhCwDfkqMPCVP3b34pHJHhEXogMQHJNZne2sUpk8LlTrWIVjw6i4ZL",
-	"LoPasA73FCmKu/AD4vDUuSq8WnI+a9V5h4XcP8UT97SpiQwqJwvKfILGNGB0OFIfP6MATwTCQ442JA/w",
-	"JHWHpb9p/9LmilDdqMFWhwhgWHIqzkLKyAlnjABndW+AjtjQihUKFSVIjaWI8QdPCSWYTRBlQmIFy4Yu",
-	"WUwEseZy+5PoMjHCMTlG2NgZ1ajWIRKQe+oTo3oJuF6bJWbX2bVEiRgR0XHqOVeJGIF+Y8vnF7YOoDX0",
-	"VtfRIgHaUMpmBIHyWVWmZY8wZlqLFc62Y75EhqIaQvN4Yqrld1fOvv7BSxv9GvYAH5Ya3NlkSVQMAS9c",
-	"2mncdd2wlIhYmlik2V6BE+V3snDCLtQtksGFPPcZZKQ8x19BQEplzpKaxkMloeciM1FIhTwu1onLehqo",
-	"H2f5f+QMfFUzG4OIl3I9KHNbW9Kr4wqVKXlUconDdkjGxGDyUsZtiUMFpVgnLjrS7WZNndTi/IWxXchk",
-	"JbS8Va51cXp9eXZa8Spnlx2nSqso0UlMAsIk1VUni+egKUKJ9047M9s2HGJKiz05NyVASazIqGWXTpsA",
-	"Yfc05mxsqKWFv9O6OH15+WPFq1xdX57enoDt8KOz+QAbkjiKqTO4ClY3oKln249JVhgyJvcEh9BW2Q3b",
-	"aCxatuOXqwtAyS9RzNXRuNTpdGte0ZhASV/zsNWwl9kySXCZV3WNlKh7wgJdvHyutpmI0Xv95DTumgGK",
-	"R7Eo86mIfd+cAk4h/yoksPDmGYsSObfLizlXvUngkcsqA2E5Mm47OVKCjRIk6ZAp9jNLF/P3cUpTubro",
-	"aKzSpkj9ZGq+K0gbL5DkEfVnymPvLdRT9ZXvwBWaheHNbetD+ywPhX7e3Lmp+dyhd1OkwLXID+DLHGJJ",
-	"HvAkZ32FGCAl3oacDZHkeYPf0qQkf90XrY7CKbai6DUUG5ogw/+1xHnZSuTI7gANNqsravI56lJ21Hdk",
-	"Ynqz12u5wsnTUzUbC6eKYnqPJXG3W0vnq0YHepe3BB0yRTSh99pV+3xqxoP6oetwDWEzEtr3wmUJn6WO",
-	"U+RQd3zTWukG5J5J8lluut2xc+hm2SJbkW6Fp2lLjNQbxpi9yp5+WUjw3tGvVBBlKXvfNPVbv5eQGumU",
-	"KE0snjhqcUhJxpFLGXjDH9BYaWqKK4k8hXzAQhfwCpaU67SqtnTEon78xh2YeA5lliAShzKkF3dvWiK6",
-	"2Pw9DUi8wAeu15X6wAsBHjhiYkvR6VcnqS5tmhq8Oe+gtFLPpmkbYwslleR0YeH2L00QlSZbDGJmHvQ3",
-	"D5hKoStao5jIeFKohTR3rqymkaWyP9y2byFprHVy0r7S+WOvWmfv2qfuBLLH5G4/vQyTIlGuEFIq1+RR",
-	"JlcWyey3l6H5MkKPvS1fzTj+zb0HBRrwGO/BqmTn3hSDmHWz3js0yFc4FCQLmzTkRmAa5IKzqUBDzsgx",
-	"0ho+Enc0UlclYZKG6g+IshxSIUlMAh207a55uZbHcCFpOobYK136cAcsKCGGPzMJAOGYJyxAve++++67",
-	"nvP2Lu0XjHKa5VwUsM899mbPkk/br1a3dQVhQEt5woh5T08MaIEMpHtQShEMxq1S+CFD4GdRfczdWevG",
-	"/VcjXHonvhnZugbqEZf0rp1LAm5SMiXzckXn9C0a4nuSuyIzSXCHi/W7de76E/Fde5Fmr1rZ3SlPB1KE",
-	"O/N7SCyJ7tUhUKB5FCXQYtUY+P+Kfk5IQgL0l6wK5V+MrNRzJgzBMw7/WTp67nTEC6urCrTBYwvCRE8q",
-	"NpHk/G5JOXdthlJSP1dTrdTToUsVixEacmJJ60oFLeZsB7bSJwibQ84DtKEReQghT1byjckgEdAciCM/",
-	"1U+EB9KpGop8HuFESBJsLgmeWtGSwamQKKCe9xCeimSprhadqjFq7p6Au5AzgiZEog0liIPlHETxBx7f",
-	"meD2nGy+7IptfdOSRZsYQz5AmsFZvEyvodi05ikz0lLzTpuz9bbnocmwMd0gL7tOuSog8+Nlssv/LIxz",
-	"9VQs9Van2CVjOqRBacCaQOmr2J+gnjmdHrSFnFh6pU+o5yHyGfsynEAcqlYqHeUt+jgo6++EowhRn7MX",
-	"AsFTaewpveyk1LPFgpjTwNIyfZFHitNwRtz4mGXMqv8tSkPu82DirOa2yBTJwxBHwqlyXxR8q2kVIqiJ",
-	"Y99TNz7WZQ50XIVOLOKsnIUuYbKb3xLVFe53kgjJxyjCE+gMaFsh4yjKaiyoDdH9FrXu8n3n8mJrXrWF",
-	"PKa4nL6p8mKkaWM6zYJZkeTaZjxJU5JSbtY5fStSYWNcKC+06iEWkv7mZv15lYTRnxNiflY7+cWrCKXl",
-	"lFB2UIAkR1GIJ8DsoZh6L91hMRGSjHVPqmkz+KzZ0JlxuHiBUoYd3XzYbf/SpupMFR3jCRrxMJgx2ms2",
-	"wBAfDELKLIIeF6VAs0Ztu+FjKmWJBS29oo2d+mGjVlvY1lLMKcKfxmSkOPOosvvrYEJJaifQljIOcsvi",
-	"VcTw1VB7johbBs/7VI521TsSeY8HllaKhE0vEqzU+3t10al4lVcn5xXPOC8qXuXHs9bl+RlEPl/pFI33",
-	"6p83lxeX15BNcfZvt05j3Q8Jl+XpxJCNYSL3FVU1UP6sXhK5lpKzucWzLAteCtIk2aXTFdeJ/8/P5ZVn",
-	"A1iKWV7wnwcL8yTBU36iHsxXEVil5EJ5Z1wdB/NCgOEYbWCdB8IgLB+DC2PTQzgUGlnGmLKcOyWgQhFJ",
-	"eHd1lpePh11iMbZL6uI6EJ7e1TlNYq91gsuVjlJypGnYrJtC83r9NIp5Ynr8Fo8y5mHIE3lFYt+g+rxV",
-	"XRefdrp9DJjm0VnkefSMhcr+xZ/nbFsntd9PqSjXrVc3CA8kiU0omIeg2XDnTftUCyBZXNgGHwyUJLHp",
-	"oQ9nN29Or1sfLvQzSuwKYvzA0AbjwOhA59BP5wkVzFfxKukcFa+SjuWkRddEEFe73ZkEL/KALDppMZBQ",
-	"3bQSBJ4e6Fc9QDzTgV5hnEPl/zbXe+2bVFpkQze7EMSWRkl7gg+gY/FWujkKhEXxAHuLiOncCPNr6o9u",
-	"yGeZYyEr1COzyYGGxYDbN+B+MiZM2tqjG/lkEIyuYi7IOY1jDp1GfkhoGCq2KXH6pjtj5toE+TncCtES",
-	"3YtaUfSWTNa21uSW7XBy2Q7iziLT7obi9/XtmEFbcWH6imOA0Dyiv7JWt8KXYx4kITkL9Jf/aoLt/6p/",
-	"NJ9Mf/LqwtbgK3gcxpgFWPJ44q4jMMafW2lUZmmONhHSJnja5E5ooa7jYuJEqTvMlAUYQHQrCulYB4Et",
-	"TPQfU1YEYR5CFPNQ1dtmXxdSenZunwTq4N/hIXnj7M2vFq1oD4QWmyfRCIvRkbEf/UIjD9kO/hsj8nnT",
-	"8kO4SyBap/FnPJYk6LJet2KwA0vTiP5IfyFGWI1je8XS0CBct9KziV/W4qpTCTZ6nz6dt04uOz9u9zzU",
-	"q552PkGILZDdLutVFYVVUq7JWe2l9RA3bVkGSADV0TQmVUCYgkmGVbFfaBRBPSUSCgJJsjD7C2EX7i7j",
-	"MGXVw1uDj7+WtX5ax0CeMstFbZnAjZc+Xeh8RKUplP6AxWO6ksLmLm8tu2ZGVqh8+eg5eQv8miUnanlB",
-	"t+B6MEvT8W5YqeBRyCeK8PaqpjTVI+Qer6KxUMcLL3+EpeXyHOHCS3VtKopT4BFZii5oLpPSBWfeYRRN",
-	"+x9T4pHNM02PpklknqIWTzEfyVDc3jQO2WxykfUU3Zx5BP84h6F+c2ttyslXsNXad54tETMD+lFJmPl1",
-	"PNvGr5p8ad+7BTLiCIBIQkkjHEtIeFYs5uqyc4Nyco4mQM6MwlVEt4xUlQgYUF59AF4i+2Qa2QU3VFfu",
-	"yYOWPQlOvxzxJF1m43WZ5FC5ivmmDEDK1ZV+0v4ccaQrtNrgWnFkHDV6sCGBjDTSZdl0LwRi5LNEIe6T",
-	"EG3c1z103/DQH7/9vumhns5XfkkZjifXmA2JYtApwVAfcsvveV3WK5KKHtrA6fRYohqiwup52iQIrgKt",
-	"X9lcn56OtdSr7jIqBQkHSEjIXUNaA7WGWn9E/DutrqstLhy22olteGC6yEVHQibK6hb8ogSe9uCsTMWX",
-	"1mq59qC5180CXf07pzi/0kfzPNFDuMhQGU/Dh7Md1VFIJn/KHXakhB432hosUw8cFbHLIJOWFC0m28d5",
-	"GJAYbWChFeQtJah1WSqqjfEdeK88RKrDKurZQbcpC8jnKtYupKoeracVcSUaYiGIFCDgcUGs2NplSm7N",
-	"VfpNxb1jANl1B+BpA/iD2roeiz4jop5U/4llr8seYipBEh0TiRUNqv4kFEKj3if1zLbihNTf/kls//Hb",
-	"7+prDZ75ZAu4hBPUU4+fcDagQzNElxnxJ+Ycqs4lYOHkLN07kfgjpPYvoEJu99I1a+kYyl9aHt9DfeLz",
-	"sRFgNYq/sJt1DKmN2lUFEdBU6F2CwowQm1ZFabFRHEVKCTA1Mky8dpdt5K6Q+WHrjkw2FQKmCKF2E4hJ",
-	"dpyzQjrkcU3lRPaBklSc3p6cXreoua1Dz1tNyZpW0ZZjfFPjfJytjK4ZmZf2WsjdYE3jZgkqJHUM6T3R",
-	"jbQZqm1WH6EIrqGDzIra6f5Duc3iIjsjBTAfpN7olJznOE3REDjfzVRf7GKKFWEbl5drcpBL4xJrZ9dc",
-	"80L4woxXUP4t6BSuXJdtaFqh3t0yz2+Z53tonAiJyM8JDo9RLqtJlzSAd0Rwd6SoA6LMD5OABJtV9EHn",
-	"lSmW5qXAGSpueXMKh9GQxAywAksqBpSILnOgUxW1LGkGPgEN2PPbAN+YvlpAGyTPA+IoCFWbLgi1lHNz",
-	"GrIlTk2fkKYRWfmG/KYY04wiRra8lT0UFEMBTSy6LKVT0jAftNGrVxvVpqLc/67+qqm//td6taH+VV98",
-	"Vn9oO8VfYcVIGzMa6m/123dA9dF//Afq9zaPuyy/ZbbCaPGgPF1yFEhs+lV6eAqqIYEC1JJzfdogmtml",
-	"KtrMOOoVcb9XRafGkWvBLRAzJXApFNTQ/7VAJnVfti4DYrOp7dvfGZY7M80UFvy7Aw2WKV7yJOruspou",
-	"yDZuJfO0ILN/a8vt0tbNO1LSFDunSdyRCaIMDZIwPIZaqDYeCzPxAFVwB0jDCNQo5lKBdkcmzmDoOzJ5",
-	"Q8s0GZ1DBqYnqGSXBZGXjXUNs620OesxOuvunPdGduhQu3st9ri65cWU1LEbWzSHFLZoEaqewIuO7k+P",
-	"2rHlZJ3pvZsRdi51CImHjDIFyHYV8yDRNck2dOsaU6tQyzSP3n7Xji/axWcwcOSozUoGjuy9583/K65g",
-	"/ey/a/YGh/KKh9R3ZP8ZPbXUkfMK0zCJSU4uXVaIdBa4HlN2TZQEJBYOVastGm46PsEspTCLaxFuZM12",
-	"6RmQNXdEKx3teY4KTTvXC6VjrM1Li6WbuUhCD/mKSDDUn2SBjVSigJsQaChxY+v5BHyqD6w/wnJrxE0F",
-	"s8zKr4uN1rYOP219zH2obn38tebtNd2m/2t2FfMxd9HbKbPPipaeWdwGW1uZQ97YeDjyeTQ5TsP2ZOq5",
-	"XD2Be4HP9LGuFqeov6KcKHlRQluFNc20+8gN5b5v15mvq7yGwhLi2lpO/HWXmX93hWzmBTEDcxHVunVc",
-	"gUDmJxRrardk9SelgzodnaZzQ2pXpGJKffem9dVpMx8oPopoSD5jutx0G0PVyHqYxaVNYU5tcZu2F2zo",
-	"uDlGB0TIFwL1aNDb9DKDpF5AcYuSBETJ2XI1ml8sW1VohMMFtfSQH2Mx2sIPOCbIXPW0rBai0riSwWz4",
-	"QAVZ34O8tJYDJdbC0IVVgOEWp9CGSHyfCEEEisJEILs5yxY3SwltxjPum5XVKeRUeMVKQQGaqQSvYj6e",
-	"T/KNo9++APFYznWWHETeXvZIir7I3nazvCEt31wDrFlgpQmITwMdYLkQrXQJ5/lE4xcaQfcTm12na7A4",
-	"IkfUYFgmMXEThFX8/xY1VyqhPMUllygvXCD6Bf7hZezKorprmnke/hnHfsoPcqRlComL1yGNBch4Re6C",
-	"57cpR9uKOnGBCs8gn+EZKR7M5egnI7uzX1eC+6eXqL7M26VnUDLSUKFVNAwbwv180RYp2I8Mt8it5Pk2",
-	"f/WAC4WZfezfPZUJah3vlOTvn8KGvLzlqKO9nqbc1ZSpOBzymMqRg5X3tGwogOeYMc6tNxmHw14+rD0W",
-	"eOu+/ml3y0RQuQLZVzVLKyghI4xckXFZRnM42DItEcBZb12/uZdt3fyIb9kVPVG7uLmVGG34aT4RwzcG",
-	"6NP2tSPDeq7YVVIebe4h3ZEJDQrHNMaUOc9Gg/eWTEq3OlsA2rh6e/ajh3pb6n8v26/PLnTKxAl62/47",
-	"fGm1Bau2XNnhS+o4AVp3UrloQUNqa64ull8sLGEGfewOejmUn555USp2/iqVMeZV11J8fuGsJQb0rKJd",
-	"6fmlSVP8gaHrTguZd8yJts83j20WpZePR9HxLqYL5uotwOYu5xlYR44YrsQ5tDx3MiKaeTgSzMFZNRVM",
-	"BMFax4XwIl0k03QtgkrY4PICfWKETUdypWso7cGRnJPEMWHyg803mgXGPGH4hmmJh3MJSwYSWwFCcw+3",
-	"+vCoDI0sBuuFQLgveJhIgm6v31nP9D9t8kZ6DksIy7NrNgEQEFIBFqXc8Zt2x0OumBRnxwgCghynD9+7",
-	"DyXOCTGzs9volczspIOyoIloETdssoHS0tMEthI98mtHnz+JXz07t6KOmO6YN3t/3CQ3d92fgUjlic0q",
-	"VMoR9zQ30mmjP0G2EOCmK+7p0YFOHcKCNFewPKEYR9If4ROTeOiIFqBDKtMeHeZxRMd4SI6R3R0bpJZj",
-	"XhBeA96WH29/OP900rq6OXnT+isfDGa4mUsk1PM4y1rHfIxet03IM07kaNs8/TTw7LnKua6XZ5nEERfL",
-	"J3RemedLM5bN7657o04710J62omW5sVzSIuvTpXJN8lUOmhKks8SmUhpJUnetH+88TKjrkmL7DKTDmnq",
-	"g+jgJD2OKcOk7sSDOQRYq83VUtCjjVyWJvrjt99RvpH45lTQUL4NdqVzdvEaGj2mSnjl124licNu5ahb",
-	"GUkZiaNtYGbVgNxXPyc/UzamrOrzMeCM+mUb9/1u5Uuux+tR2lZS946FYhSfarWGMb0+bUvuMt5VLBFl",
-	"ju0YDo2aEh5QXoYzYrLSYiKT2MS26WKNucani/A6Z8ZYUcBcp22zbcrrMlz7hN6rFaZd/dCGPudN2/LP",
-	"NsBWP0HrtZVLXc949xb3+3XfNSgU7S5ijQYxEaNwYoKlgrSsNJSwNsFWs8IlLfb52qnV6ku5JXTJcyco",
-	"eztoRD5jW16sGHCVeTF2+3v+fnBADgc1XO83/GawQ3YHe7X9+kHjsIl3+rv+XrBPDgaHjt9Jc1ApL8C9",
-	"DHp0co86jdb5sfLrnX8y31x0yCHFCnJDp7hR1lhwdg51Cjpvsqa2t1enrRt3A9oO9ykOr20B5yXbIw9i",
-	"Shg03PmJAxlJK7Dl2yjW6qvVoyvAUlb54SZfLrEMEhOQeNW+OD27eG2/FVDPpU+yCorQ0FztqA4Ot1to",
-	"3isWib5uf98+uSkpE91J+oaDO8Sk1U1UqciQbWdA7v9mPilmVB7emb7SbCxFBWZ7+r2j6B1xalgxDxdf",
-	"ynQrrrnOEFwuRdW8ZFNUXdfZCjMmtBGgyaWHzjcDZXCB0FQq1a4hrjllrgUwfHMak2HoKjQmfevZvB95",
-	"wB/l/iiu5RkPYFUHyNSNmpUbTs/PLo4QuSfxRDefnS6gBIQv4FV02n7ffnd5BU2HA/T+rP2hfX1kEgSi",
-	"SOeNGKYpumxDc0yBxlDUe9NWHjS9j3V1omME88Or2fBjPNG1nHwchtYXvgXdQrtMv4g2zs4RfJNWOPNM",
-	"YVMT3zLGDA+hu1QarZfaQ6FpoRb0bTExBUbFq6RAQOkwtUInydZ93pxh+CeWkM+xx+J5bTdTWrocCX4M",
-	"h5gFcapyFtlSjyIcBDERU/Ibf2AkXpGt1NdlK21T9qYjk4Dy+d0a5l0kfXDz+IThD5ZdpAwiPdpFvEJP",
-	"8c1JhEHJFUiDfuPZaLMF+FF0OVvDM234qvS4gIA5ybt90Xr5DmTF07OO/rOc8OjXSwuDXY6pRD0Tz92D",
-	"4seK/D2MeEigVByk5w9CGmnbmraPasl4VkPMhbgXp5FxQkyitsjRV88YuE30iSg2nss7xRxXp1A/a7p7",
-	"vimPNW0r2lAE9PvO5YXWy+cbD274cBgSo/6Uy3HzwvqfSMks6pd2RidFscXPpoD8HNGYiLmBk7osmpA8",
-	"ElBzG8oHxYSRB+uXkCPClm9JXFKHrYW+/5AVNGglcsRj+osu7DoiOCBxtbLYKqIL5GfLKt2Lb3/XAbYV",
-	"rvltSbePFrPlZEEjdiQPFJmssQXWS7MDqn/bUmpxmTvmPYnpYLKs+vItygCW2JhhateBG8eP21Fgqne/",
-	"EDZ6Uz2mC3z3ExoGQm11vjY2NORGIxKTzWMU4nhIYp1M/KBRdE4lYZNTszhJ5z0NCC8lY+/PTtuXxyhI",
-	"tNSKKENCV1CeJb32IVP1ddrpouuZg/eS0OFIljy2oD8syGDzX5OjZNxnmIbG6ZvPo67tHLi63ZQ8uIA6",
-	"P9BAjhYtYwqDEqjXlG6VC4c+kP6Ic0cImKaBHcIWxOY+6AHAZ6G0GUs8QW1KnRxU2Db3G4IQk8Bq5i6J",
-	"3s8AuKFjwhN5Pq+QNjbzbkGXbBN+QAU0OdONJ75en41SMaCVReLbbbojJNLl/gWREqrl9ROpa3kwqRSe",
-	"kek44chnuLcNiZeSIs32tu+daX4rBPRzZk5gyRnN0y3IFM0s4m616s1562Sr86bV2N2D4Bs+QD9u/Zj8",
-	"PN7q2GDuI6Tt5jl7eWq2z8WLmJPrMh5bS3/eR6aVbajEAq2xjDNMYewEDmSmlZbWg5+kd50rIuSDorW5",
-	"tjSg8V5ddm6cTfecTargfhu08HJpirnL675I+UNNz2eVDlbmqMtCsKapx7xqSC1xV6Ak8wnISsRieWQ9",
-	"FzM32cBcyFtw3sZlL6F4kstkcGmJVxVLcrMEA/ucg13Y1dOdZTuX+6+VT6fBcAmMhkxYSNPEUw3fcd4x",
-	"a5AJOumo5zgD/CppsG0Z5vmyyR8kjl3l+z+MJnmITBMk22WTM2SyJ9yN0e+XyC2YJvEjKaN5Hh7t0wUJ",
-	"+83NzRXSJpxiEo8SBUOdatdXb2C/rMbP4kylpVmM2YklQkRN1kyKFnan0j6cWVZKpbAh9pgK57vIYjV1",
-	"G57NIjR9Kx9nGnKs6pvrja6dXUGLtJj/TGCvA+q9u7E5qL2AwwinPBA6ZCR99WCfTDU0t7EkQqO9/RiT",
-	"e36nixSYb0hAdXMtCNOoGkxPPwdUCB7e574ZE6U1iaoP4dwQVA5+4Gq+j5f5Cuq/5Z/Q/t7sG2O3122+",
-	"lHaZA8B+Y59x2fOKnNNJzjQbQ5JbKQr6JoVECXLQWY5xFJOIYJ2du5bUnHWnOVy9SZEZ7HnLfaQou36l",
-	"D6csUiiRedXqdCozdS7Bj1PQzCyC6042thCE1dcYNAQHs6xilmITjQlmIjWf5cKo0qACPbEOI5iHSFNa",
-	"pAG8UZutgbeCUgl6yJiGIc1ZKhYUH8mLSTWnUcHKb2nU9Szqm8h5yZG+rGm6gv1FSDwx/bsmSrMwBuB8",
-	"u4W6t4LO/88ppf/ziOVa4+zkNN15Og84CEwPOhsTq97UNb1y4YOMPIC0motSm13z6ipBmaBzu6KieoyU",
-	"hIV4DP9OuUFt2GfOEbr9Ofl5vG1waDb3YMYolrPswmj/erS9/Y9/73bFx7/8i1NHFsRPYionHbXu1POc",
-	"mhIcFqSc/QFH0ZaJTU4zybXBCmz3V2co9+6ml7UX1IZ80WU/brWiaEshh5B4HKGNW0Y/FwiEroasn7vg",
-	"zCe6HDJ0ZNRH3oOMrh76OSHxpMsiHOMxkSRGitw8wFnogrOJtHUEFa9T3+lh35KJdS2ABYOqdeovrBdX",
-	"aU/q0WxjMuYQ0bQS9ph//yA1ZcAxiV/Z0/r+w80MsT8lY256dWcNZ7JC2GowHRoe8qHumg64CagMo2cg",
-	"qKMG9WG8/PRn5+556Tg363G2cy9EutGQm9InmVdIxyEsCSI4QH5IiCsBJgXKxOrDkZqIbC/lah9Iv8P9",
-	"OwLaKBwWPJedlfX/zJwQj8TyO3QZkRhLXnI+sEk8Eiscj3ZqLg+A9tDOmR6mRhuFEBseK0F4y3zcXAKw",
-	"L1CDZMBLashvmTCbPvbvkOLr6hjGvE9DuIXiyMbh2NwqD3HYOShXmn0JVRCY7DLN/Cgbog1Qqm3/1PRY",
-	"DdXok0DhARYT5uOIVid4HG7q0JxCv0fhIawbqzBgpp5tZqNohMlwhUkKZbhGXNofq13WZW1gzNDhJSYi",
-	"4kwQzxoc1KaCMuyZQjzEiJpd1vu1Cw6nLohGXtdEeUAYf61b8bogJnYrR3/89rvXtaoG/GwG71a+9EzJ",
-	"VN1TS1fS1bQtZ3WodllbwSCgtMcE9fTXPdSt1LsVD/XURD1tmtiARjYhFVBpHyQcvQCBOEM7tZqmqhiM",
-	"6IT5BOEuC4helO43qLZK+5R6BuheFekaDCgtbgGcLcYPuuMq7KOS3U2GIh4ScaThQn9FsFGgZXcrR//4",
-	"47ffP3rdSqQ3AzaO/qJ30etWJJc4bIcQc6X28sJ+p9Re9cX5Fyivr17vGV+cLhGDah7qqaF6qFFDkKGk",
-	"K4bBek2T2HqtBrBagkaVTmmDvqBWuHraRH+ZKDGaL6UCWa89fPfpj99+720eo96vMNIXNVSX6QsaRWLb",
-	"fL39x2+/FwdgyZjE1Ec0AEBaDkZ6hHpTPAf9FY3I540cBzaRcR46b9+8uTxFf0HdSrfLuhX0F3TVunmT",
-	"/6LLTloXlxdnJ613n364bV//vfD0NCOe/Q2Yb+F7BYxJVN+AWJDNzU11LDCzWisRPo5IYAOfUYTlyEPT",
-	"YGSEPia2Va8WFXR3JbXbAm285i9ElyVxWH2Pw4SIahse3fRmYJ+RIbTIYCRGcw6tKNLCp65vPcv7Urrk",
-	"4zDMkiDM6ZNQEJAtquhcxz5ghnbRmDLAFj4Y5DK3uswPuX/nIdOfPBEkUFKITzxd6XqnVteiR0h9wnS+",
-	"leFlrQj7I7LVgHLDILimcuLDw0MVw89VHg+3zbti+93ZSfui04Z3soa8lR+Tn8evY55EqKNRrXV1lisY",
-	"bGtbA5skDEe0clRpVmvVpo4YGIFwmOK2+jAky4QnerbHGKT2GCmwGNJZRb07MnngsZIusPRHRCDoXWJs",
-	"1GovvC7zsSBblAnCBFVEPJxUUYtNUMxDAqGeEOVJpd7LlAtBKpSiSy0Ft1qMkRBFqU0he2RbW9q8hc91",
-	"6C9LPfdWLxRqyFpOA7vZqNWmTJ04ikLD5LZ/EtqEkM8ng0AG6ElsDRzpy/+AtyGppoLvPilp8pM/wlKH",
-	"H1q1q3I4aOLvvvvuO78R1AvG3aNKo9bY26rtbDX2b2qHR83aUa32l9rBUa1W8ZwVmcegWkt15BVtya5D",
-	"BpDBYxB3TzQENrQXwEy1U20UVy/q1KFcXlBl368TBedhDfenEmqU1Aj77h6oURyoHjQGaqBdsodnBoJ0",
-	"lfKhmsWhcK1fN3vXnBkKUl7Kh9opDtUkOxoqvDe7PJM2o/Al50qdcz7qyQgs7zUbp9GoeUWmqi1yKUut",
-	"HNW/pIZQpSGmHgEbDFsByqDV4yXKsBRs5CBiTrv6FYSQPBMpPfiLV9nR+O8aOL0n2y9x2sUUXqkvfuWW",
-	"YRNFRgL9UnPxS6943KdBQJh+Y2fxGxdcvoIe61+8yu4ySzljSlXHIUh1BWUc7kVOW/jHR3WkIhmPsdKa",
-	"gJbNhqFDubOhMDVOROXjF68ScVdUp/ZCgySrZGRTUJaRB1Dx3pJJL5NuPPD1W0nJRN6XSks2qN70MEpJ",
-	"Tc+DL6DLIU/iNLgfRlLXzkPqxsBDGt89pGi5uT0eItgfdVnaD4c/MMvP78hE8XcQzK3BUcEIgQ6cmcYP",
-	"YsQfRB4gy967zMLyAvXSO9mzBqQjiECB9v2I8QcobjmxCVw2PzLEksSb1S675qESec9bZxeezkdwsSK9",
-	"/S2gk0Y0esmDyWrEfzEJniG8q9zfMxYlUl/czOZtrPRPzrXynGp30AgO/Do+7O+TnaBZm2JY9cPGfrO+",
-	"Mxg0drDf3Me4sdff3d096B/uNPs42B3U6vv9IPAJrtcHzb6/u7/bHzTrzUatUSO7g4MyJndwU1cUdC0m",
-	"11iXye0WuUCwU28O9vaC/v7uTt3vH+77+37QbwQ7ZLAf7NX9nX08IMHOvo/3DwaNvQHZ2fPxYK9+QPy9",
-	"vk/qqzHGvanJSe2wWcN7O/v7u3v1oLm/v1M72G80Bk2CayQYYL+xM2gOak1/d6/u1xqBfzjYP/B3Dxv9",
-	"2qB20F+Vme5PccADvz7Yr+8FwaBx4DdJLdjF/cP67s6geUCaZLe2v9MMGjuNA9/fIY36YKexux/sBn1S",
-	"6w/qg53aqgz4YEosqJMaaTQH+7X+/n6tvn+459f36zv+flCrBYf+Pm72D5rNgz6sHTd2D3cOMMa1nUO8",
-	"PwgagFarMe0ZfHta9juP9Zquv7riuJXDU3v5fy1GvFNfYoorPAk5Dm44f4djEPa/NgM/sQ1JDCGZ4ttf",
-	"vMqsDUHx220/JgFhkuJwvgJ2T1jAY1FobZZ7F+I7UcecPWSOQQ8k7UkhwRHwW0SYjCeGdQKrZJxtGbab",
-	"hmNqQ1KumlraG9nYJgQ3CWrI50woVU2xT0l0x15/pDutUcDBRGT2/RfCWhaBlW9AOzddfcNYN8XmMcJM",
-	"t3jLi0JKBNipNcvUwKtEjE5yG7myRpiIkWKRwRWWo3X1uOWuchHUgl+85GbnTtkD8ScisUGHP6XslS5p",
-	"hoZgcvYLGGNvrPpp2Ru7/as+hy/6zobE5ay+JmN+r32c4+O8E1GOYp4MR/ou6YEg4wY8/1qG71YYz8PZ",
-	"rVTRTm3HNLqS4ArTaaKscM2mHQiYmWRaHudyaXNuBdfNOoUFFRH2sVfLW+qF97AZX/8ytseRnMy7f/rs",
-	"gj/v2Ur3TO9azjg+xaigYZw64dlr51WixFWqTHG1DaiqoSMGNk3p/2zcXFktc8dMaS01oSKbhmSi1tVF",
-	"R3fO6zLtiVP7r4bROKQLTlWjA9TL6mj2dE1MD8yaZ0HPQz1J8Fj/ZcuU24b+hN3TmDPd7B29Ojk3jfrU",
-	"uK9oTPpYEKWagnhpMqC+F9DcLsvFvCMT0MU3q+jNbetD+6zLslHenHcQ9H94SyXqjcaipbV50NF10Saj",
-	"FVfRJXBTKz8YlXqnVjPddJX622WKiIgkisA+X0UtmL4YohThWFe936nVpu3vguCQgDsmJkK7ZkD+6DIl",
-	"azBdFeo418UtrWYPBoRM1FiSiHWZk4qtLDx0iPynoG9rmgyydi4Vn4+raZiJ1ldzaKi0t+vL09uTm7PL",
-	"i7T47VGl9fKk3mietl+9hvwyi+2Vo0q+mO/12fvWTTut5ttlf/z2e5fB3+2LU8fv6l7D7VBcpP2q3mi+",
-	"fnP2/fL6TvFMnthysQ4IK8lo+WAmUZSk/9TGvok21iFyLe7jFPoys88c9UzPVLSEmpAXHgcknjKLeqlN",
-	"1EZQ0RiJB6odZcBFTLZWZhMVpa6xnVrzKFUM+yTkSouTfIoYguR4hBg3DbmjaI5XrWMX/eTGwf9GDiIT",
-	"+Pg4D9ET2pDMoS6jdFok/lPyXc+Po+mByG7RrCNnJTHD1PYwImPOVDGXZG1LqGih6zQ/yXRlDqiOpV1K",
-	"0rbVJbNGiIgzJcHxwUALeDpkGwHtUARP6o7qaZ6aDi3zyVGXPYzAIZUOSiEWQzuxTCRPKtM2TUQh1XLf",
-	"ho0+FFmXcuu16jLoMyxQTAaJUDJvR9u/NPuGQoBUIhzGBAcTMLdRG6qvI6+qXdYyHYlldmM0YGpsGwix",
-	"nAtJ1x7JLuljPEnTBMhNW5YlHM6qKN/Ij/SEpPRrUNIlqaiSBBRWMPJgC+n8KQZ+A2rcBuxRhMdUIcjI",
-	"yJIm+pSQ/kqDL9sxGRKmLi20G386quqt9uZCYnxdTKuwUW6ZKJkPEIDQea2lFyoKgPSa+uCBbHcZDyF4",
-	"r1g0yJLvI2f6gNLjA4KMox8NiTTBcdPSqGdrKucovaK3iqPY2tPAVpclqdfpceXq4H4FIuWWX/16Y2fg",
-	"D/q7QZMcNg92dnb93f295qBJgj54WPf3D/YHh7XafrDf7/s7e/V+n9T3+o3mXjNo7BO3zPtkRMxRlXiO",
-	"Z7FYJ/pPkXAVYyiElGSUp3ARF5EhGsx1LWgLfeoUrKIzCXfkrTquNMgiX3xTh96q6zt9e3U8j+Ao4OBZ",
-	"QJnwZIUgKkSis/6gr6pLAtsxv+rQbfBmcLZ0HI1ej42jedJrypIwfLrbs9BxcGprdv55V1a4K3rXSr3o",
-	"ntv+csmIs4orSoPLLBv3ZqKUn9iiAj4K0+jWpHZvuhD9NZFfBcv/jBH+r2gCKos3qh/VGs8VbwTpgX8S",
-	"txWI22vgxGWUbR1NYsowkzhVAd3wzdIyLQpI7XfLPVpFvdynXppLr6u15SvBckaOuwwzU8THNNfxQ4Jj",
-	"KOeK3ioJQ8+jaW3AQY7XNh9FcjOjSSFizdDkZYUFXRzg6wbdeqb+IiIBNS2lpykbajxnGO6T3WdDY5wn",
-	"8qe14ltYK0yzv+VCCKfMEVl9wSegI4ttCtq6nSkY65kTEA+DLrPRhy6LAlhwIXdPINPWd8qOsHlcqqd0",
-	"GVQAucchDdKwgrdkkkU0WIq0qjkhzTR8LgGOBAcHAa41g53DOj6sN5q1HXx4eLB7uIMPdoKD/eah3z/Y",
-	"7x/sH+JmvY4HNeI3d/q7uH6w19zvD3BOVHtqu6iCcBmLgo0l/dOo8AijguMuziEcua6Epb7sa1N5RV9m",
-	"8/SRIko0MIHBVxevdatFpXTtmF6Mlq2rq0lZl03VNRCEBVtQznnLhyrMIgJigmO1Yfm4IBwTRIeMx0pz",
-	"Qq2suaPQN7nLBjzO5eWCOwdKOQcoiWytbN1zzpYdBMXNQOehmA5HEE/0EHM2rHZZy8aNCYkhPRloTG+6",
-	"JWMPCUnDEI0wCwTiibSw6QK2OapCfKgUNC7R/E7MGXyNbNGsRWVlr18bNP0a2ToY1PDWjr+7u3WId5tb",
-	"jUF9sDfY9w+DhtL+4Ch1FUp8BB+2IzY87mNB9nY8+v7l5fVD7e3rIW+1Wq2Lzu2ofTtstVpv1H9a/KT1",
-	"d/Vvfe+nnVD9Ua1Wn1IRMVs1P+8wh6nV9QSCxuHiF244P8dsYmiPeJpL7lIQ9N3yUyRJr3MiR9PXecDj",
-	"IZdbERYCUpCVAOBk3+eYhtALk7JhSLYSQVBMBDG1SDx9t8B216zZu+WpiwNX08TgmVgVxcV105djRCUE",
-	"+sP1g5+nLj5MksJXRS2h+Tt0iaQMpsXWhBnF5J7yRGigql2Wa6RNBWrUaujBFN7mMdw1gE7DAi5anAYM",
-	"ZlkKVKKY3BMcirS4dJddK/IZ0jGVR+BggFY2kaI/ZjTth96r2QLsQGgatazlG5TV0K2dz67g04gncZdt",
-	"7DQOnTafV3BWV/aoHuPf1ZX1HV12lr5YRWC+qVf3G1tiW6Yn3zHC+pRtpfEH2wfDjUDrSyTfSB35J6Fa",
-	"59AECtkrvpUjKwuIFwj25SSrQ4cQuKHPrRgJnA/6LVSMwzbD6PsPN2gDCoH0Ci1HjtBLqJmE/vjt956z",
-	"79hmVtXMzkChAY6iAgOI+9ip1Y9Qwu4YxDYb9LESRboVOprbVgZM5QOBJzpNajNvaLaJUcYFmlseFWkR",
-	"/SnChQeSxKheM3WVrbwj0pB3Axp4Vps17ZNR36d0S8cfKoGtvpuR/UESA5FNxwNlq3GYRYyjB8oC/gBX",
-	"Ri0XQJuNJYQD/iqEzqtkPK8imkryVcRseboBsH3jaBZzompvmnVv7upy/Xsyk+/hbEqzsUbNtEDTDTUr",
-	"SqWt2Dplat56w366KHnTdPGpkMn3o/5rn17S789ufzmrX9Azccaud/2Ts72zu+jH9yffH1bJ5Psa+bGl",
-	"Hqr924fdUZ/9QAc/VP1GyPrjV7Xgx+/DpxQHzaGJJJyrY3a0qYCyPy1X/1SsQp2LIuhAX237QBakBHMB",
-	"v9B9/8pDsA29zFFT2+HKkm4vcwlaD94iB2A5XQbFjxCWtTgRlPm5IorgBdS2qDJNUNvUbRvS5yU5T01K",
-	"nlINLOzTwmQM46koCnL/bTNeteF0K5OgFlyztATmUqKZLQdpSkRCmlZOHGPZ9/kucDCbmuiP3343YpeJ",
-	"MKOMSorD7DUqUA+aufbQNuq11F9/qzeaO7t7PZSwUEleYKkBu+2nq1an8+Hy+lQ7uYy7vssyBbQguqWT",
-	"rCW7rSSKJUId4Zg8lyx2GYlHi2M5kSt/DhWvYldXOarAWS1/tS1c3zqw2CVfHdw0GlPy1brS0L3/5vxr",
-	"SkLFVof/RDLQfy+JJq0oHJq7ZQkrnzW9x2RIhSRxOVlNq3hZqUNdqQD11D+9tNxWQRneANlF8WajtvaA",
-	"xdtMZHtje542S9v8BjDCg3VsgaF+rMkZDB0lccQF6bLr9uuzzk37WhNJeC4zwW9qX1tKSBkhgci6Uhzk",
-	"2osZv2GuYUWXhUQqSqoWq6gjeBeM965QDAz6GkF6JWz9C3GUVovPKc4ivQVdpoS62hHkY5IQnAbG/qgz",
-	"NlOAJefogeC7NB4ZFgjswUOabgTqJ7XeLtvQo+lCv5uKvxweFaxK1ilZiCJDc8ouXFs8eQSl1hSvsnPQ",
-	"OKw3K+vJfY9UsO0y/tSx/0vq2FlRWEQ+6wrRLvpUuIPfzKJaW4I5nHA2CKnu/fCfnAvZq5YxDtdZLBD7",
-	"i56aObK/EqwLBNOm+aX69yxbmfJTWbbSg4vQQ5J7mmElwrYLBwU6iarojAlJMMyCrbfKMrnUUGvqrKup",
-	"F/qeHSwNXbc77ZtMeQB5P+UyKZfLXF1JdIx2jcqATTxb5s1CVK7KBbsszwZRCRfMWTWsZWHaR5d17tYO",
-	"Piihnwb7Vw0TLJyf4qiG5yHLzlLBYdPLnYdavladZjihB1U5GKFaWzEvMF22w/JCEyekGSoWaEjvCUvn",
-	"1MiwWeS7VBjW22VTM6Ip1utkpYI8icctxwtZ80FHWgA7zGh5w6/390ltcIgPgp3BXrO/S+p43z8MaoMG",
-	"2envrcI5c1D/V3bN3Uxhoem6dgwsIzUU0j9dccvaV4k0gTvprpobZ2hezjenbhGc/3yuMEU85+guSr0w",
-	"kcImZEdRr7GJO9jbAhpmFA9uKXg+8KCeBh5U0SULdSDPmAvZZTHxCTMvKz6QURQwHxsibkOEFpBmUAW2",
-	"UM9qMb2jjNrwwWwAg+atVfNOnk8sejPPUNHGtHqWI1xbqNe5ffmpdXJyeXtxUzpszvpsy8zozvVGmesy",
-	"VPK0Psd7aPifcUHd3yOnW+makZKEoUgjLco95EfIOEBZMO0MJWCn0nlkAGOjVjM2svQrsJwVzhrTEAk8",
-	"EQgsaihVM3mMctuj0EF3nxgUuYuuSfn/s/duzW0k25rYX0nD4xCgU4AA8CIRjI4ZSmRL7C1K3CTV6jld",
-	"PV2JqgRRm4VMdGWBFLasiO1wOGLsF7/YPq8zEfYOv40jfJkXv51/siPO8cy/cORaK7OqwMKFEkmxu9Ev",
-	"LZJ1yczKXNdvfatQsJ8PlfYhEU2DgpIqw9Ls3Lzwof/ELry6ZA/MeaH5omqSOQBJEWDiy8CBseznxp9f",
-	"gKkCfVZInNs4ZoHCLJ1IPQ+HtuvLUay18eVd3BKb3OXcXk43Ft7Z8AodMByqjuyZVTAxxcN2DR9TL3ww",
-	"2GE2aOrLoUoi7DZ0bWWVFA0LralG1PQg2glLcSKydNrcG2S2r9csmZeMDsygX6Bc+3zvOV80dKKhSurm",
-	"0LqF6WtcR2Ok0KrdpHa3MNHfuoFgz56xUvmFkLvsypxzYz6iVvNYbFTCFE6eh2hzJ05Alq3thxtBeayu",
-	"BnVBu2OJrTDT226lzBF0yiPfEYpubH1SjuWBX3/3/szLAYZF9y5/ayoGqdDDZjwyxsW5yPKqgN38Ba7h",
-	"mYZRZNCiy1UYUDOC4nAe6byrEAEKbYEQyilUmEa+Ye1TYCYFDai0uxa82vSRNm+COROS2nZgmHnhhZjO",
-	"Ioxwpb4IXuQWOM9aY3kqg4JVR8z8uUijr53e2hcjdZv5LbNeznZrmtk0jV0BPfoLyS4o0OBJHIrVpZ4b",
-	"6n1HRs12u15Xcj0KutVsb12Pgn5uzPLi7993Lg9luxywxFU8jK6t4W3pFrfKa6DQr08R5Z1UZ/NqZrNU",
-	"6p1cA8xXPodaT4StbXGdSetcz+uWClK14VALkRtWQW0RiXABWgRtd9yxCnIkOljeKA9DLlkqzJXmjsMj",
-	"poXWRs/qOBEyS6a+LETyjP2Mg6XHttjbBFklbTQwr3Ur8PrS5VYRuO6I2oHnrV5wQbeCJsqhTzA+R8pT",
-	"0BHAf1DSL1JB53CRUlpgnrA+we91iN1jb0y7uwdVcth09k76rq2aHPpcsTjun3638/XgAXulM7CuvruO",
-	"qnK9n2cxVSBFZoWIFRE52MoJi/nSaxAn4slkbITwAos5UyllI0aTJIuhiyJ59+YBQclmNtKE9r112zET",
-	"Af1cIeqgs1QAriAjop9+ovrYtR4eNeR6aIxt4F28SuMsM0KSLF3zWuQnjyUbiZFKp41dhnOI5Tm9BiMx",
-	"qe3fG7moTL0/Na6akRQNfKWLmWDqfqb5OwSKAjMiiqFM0iSA6MoLniQi1VCaaA3regD9sgOPuu8WWlm7",
-	"FtckAxvUupNkXD1wILrA8+Wi/ss4OXUlc1IFemaRuxx6n1mZad+tJAWG8AOdTccChLGW8WBg293m5Yu4",
-	"lvX3r/bO3r9kR4dHB3gluLlcM+yfOsyycWtfZCLMXuTPbXg2mMddr+lc/exCmSZOgG5qmruMXoPWZ750",
-	"HYFbFn8S27Rfmj3S2CbO/IFCzHLKojgVYaaov/d4bFxz26C3u7Xly0LOq0571xXhwLa2vdwbLjAJ/od5",
-	"NUTBzKr+fLT3w8/P//XZwSmr21bAnfbms62n2+02rpnHOu02O4qfN3YZZ4kxblIcMPZm7Wz4EijqaefF",
-	"xusaZ9UkE2YRvo0TcQsqap5b4s71k4FKR02rgnJRP07NqLIY1ZuZSTUE2vxlt/iVYJXx8/VFqEZC09ds",
-	"1bzawLYq70MT6LyLOHJ61MpuyY/43p/cVar/JxHem/dSODO1HhatPvnTWJzXvJoRD8Bq1A03RSd62t/g",
-	"W+G2eDZo806/G25Em2JrsN1+2nnW3dngm/2tcDt6Kp4Ndni73wm70YbYHGzx7RzpAU9v/WlsHo7dNjef",
-	"dTsbs916zXq0InHZ+jD5JZajWLZCNcoF+xeP5xbtAbOBD+VALSUsRXENZ6UOdA6pk93jVGgBDejXvtJt",
-	"GRmgr8DE8JZwg5i3U1f8gkGBR7JsUHw05+HTwlIJ+swkLF3Yq6QKrFLiGal3Vi+eWhVmImuiLUHtiKw4",
-	"7SN44YoDIb6MGi12POkncYii6d3Ja9JNmO8tGS3gLLnlg6KMvvBlyMMhMg/CjfXgBfTQNgNOVdJjY3i+",
-	"x0b8Q5Ofi282Olsb2+1222PxaDTJjLsSNGzi7+CMn4M6C/yaP2m3N0KzYvAv4deCXWNSBIeD5hslRfOI",
-	"Z+EwMJoONEUGDG/B46CBumSjvenSQJz1VTSFdN5biRYXS4Hnuh6cmP/3cMW/aTc77e4GdI6Bnzvt7mYz",
-	"/7G51ena53fb2xT2ZCyw3wceZsZJj8d+qBlPMwiRoWcnZGTV3TZlkkr302DY4ye4BtCtH9bAGFiM7ZWy",
-	"XtqsO0/whUCFjckmC6TJ+9ag7Oi225TYtC/dj/VY6RjppWz3l4yUFloSCAchRxltINp66G9rMmPN8Oon",
-	"375g293t7VzHPQ5gqFLJ5t7pi8NDeKhGS49sGGduYHt6YPXOWuzQmBiwxLFMYikCzCKAUT8dQ8ign6or",
-	"Y2Ni7zz7ydOJlISpHbE66A3NiCJwyCU7/f6lZ57LJ1GsPHYZR0J57Hj/W4+NE2NkZuJD1tilbBrdOB0L",
-	"j706O3rtwf3sh6PXYPx+xy/5KZxk80jLaO7hx2ABzzIeDqHpkAc5ErT/gNsJFtEcSEAUw4c5gFfC4tvz",
-	"BusR/NAsyoHmWxAcusekApFA0OLCdjwlidY8VkkcTntMcxn11YddRvZZU6che2QMu0eFaAiOyooh269w",
-	"ImG9NJQUnztix73jw0eaqTQ+ByxvVTHVZxlp5qZXxn5YgYR5n0xiQHWucP3zaSbgqK1y8eHAiBuQNqsE",
-	"NB4/eVw2EVcx5ubJ75s+qdJ0yE+/sS2HgkfwCT5SAT4KHX1dH+0lV3yqSfaBXVo2JosmjpCTkVF7cG3B",
-	"FC3MsaQYrr8tWEVTmEHkL614x3WRVvEmK0qsWOhPMjzPi4UBSKvCWWZ1EA6oWkWijWsX7DIr9L7xa3/7",
-	"y1/9Wv6bx9+8O/u2+ezRI6hwd9IZj9sjFAHlGY65Udhm0P+mjqP+r/MBNArvqtxVdjVeC3meDa8vxHM4",
-	"3pb/y+7rRxq15cLv7bZiLLPtzZpXG8UyHpk90HYjiWUmzkVaGsqMRJq/6RZJqsVDu74Oxqyo2AaVNsbi",
-	"Zxe+h1/7sd3c4c3BTx+3Nz/5tX9R+QlykX36aq+7tV0RRXq11+xubVtxWlDVsWSJuhJpM+RGA4gPrC5+",
-	"mdiOembUjbm7pTi2ZSMrKpP5H8QqmdXkAF1dJQnMy7vt7QctNmesRPo2axG6FqFfX4Si4XL9k6CxhiIN",
-	"THSUaU38TcLtLyq8ilVlHr7CyJaf/q6J/3uC//sXC1dvLfXXUv+TV9vAAFAFLwDEvh9pFqrxlNVLHn4D",
-	"8OdIHLDLpHInqyCF70MufrXt9OneIHLbnxML3uxsz8MgQqkLKNCqEEhBqbI6hHHR32wUI6mdG2AW01Sl",
-	"SzGLqwxndnetJHgff7Fc9f3HC6TppwcEAiF3m6KerD+FQCFE+69FQHEpq889LTJ7eUAYj0KYlF2pSRIx",
-	"bb5N3SyqR/EXcxA9UPQNz4V7IFuKMb7ZAOGVSi8044iIe3lwVhWkeCU+M5V0l1GKVQIP1ZmmR9ou7TyJ",
-	"ubZbf99262n855JbY8wO+IC/Ibe/aOlUn5WsMp3yYC2BtWF5V4bl79SerNDIXA8Rf+MUUYGPg9VJm3hW",
-	"n2J65NXB3r5zfhtFqufyG94o3IpDrtFhhtfZh9KNaOPMkJ87xLvIB9HYZanI0ilh4As1SLb0aeazFq6o",
-	"qp7HaqlMsSseZ5WfLxdtn3Krqrq5qEgtIr84vQVG1d6M5s5tG2NboXJdJb38JBtORn0J9U0LEs3IZa1D",
-	"nmCl+gDo4XUcCciWfjACJLgK/vEfgmGQA2i5HoswY2A5ATKH4Ge+FBLQPFEvJ8p2TR/wsWiifcDOvk0B",
-	"FX0gdan2jxkjz+KLaArm4I4EVqUM4g/QdT0zQzMPMk/VedaK53vLYps2rBwcsaG6woGOuJzCqxBzh73c",
-	"ByrtmekilG2IRYCCh0MGNPjIYE/1/FJ8gCFsb3qs033msa45+N2tbc+XW50uPKLT7m6yOi8lajvt9j/+",
-	"w0a7jTTH6aXAgr9O99k//oO5r68+NFrs1HwRSxIwSTIWAR2aREAgYZSp2lF84GEGc2mxUzVJQ6F77Lvj",
-	"g5ceO37z0mMvD79ldczWDsxhbiC46r3oH2PC320VM6bjNy/zLKyGx9lfG8PZPAuQy5j5Z1nKpR5zIz0b",
-	"mHg0b8ZM6VWsRYsdmPUzozOPgVaj0DnEDMFsHfhygGnLqbsBBYlr44BxAImAbXGINhvBxiCNC+Czs1fv",
-	"jp4D+uz48IeD16esfhVH2ZD94z+woYjPh5lnzQm22cb/GlTmOUCuINjgm+22JWkA0JwIVQSIPjeUKB4J",
-	"qY1iw5CfPUZ4ZFsMzzCRm7seqb6ETQiF0HA5ZK4J141XZulEhpyKfkKVphOzPgQS2GqxPdrQnA3EFSPb",
-	"FWCcMEo8R2Z1d13djltTI83MWOOUZZMUgY6I+oBPAQAOaMH7ZRiOXV8uxG9QHPIKf/pAf3YqLreJ4WjD",
-	"HsCq2JLSLsA9LMqj5cvX8QUaOVB8ncsOnqbT5WnzBVlrJ4i+zDEsi9/3sDnJQAOJKNk4/iAS7d1I3LCt",
-	"TtcDUWOUVWweDeCJHC53VVJidAYIvlc05Te6xpTnH9CUN08sWPadKst+dk6vBPbuuIdJDe9wUrcLBShg",
-	"IW+c2nL9Pm4FAuAOxVcwdB9QCmVlm3uJsPpMexxTJh873uanD/k/l/t661D9HblWX/8zF5yx1QLvsIh9",
-	"Hh1bqQTyoeBFlPw24MAYYNTbzOaSJ5Ni7D7Hcf/4sQalK6Q18iC+LZGwNrURpCD88kvyV171WOX15Yj+",
-	"J6+WYZD6GDREeQq5d2ImYAySSiNv8XSqUhHuoZ1uu93+sNNut0lF7RatBmMYkrVKSEOLHhy4SVkzku6f",
-	"nd/t5Sz25vjhwVXggaOiJhl4V51WC1QcUAolRjAKLBjKWbtKi4r+BAwfHWtjBX1e2mhrFfC4nozHKs1E",
-	"dCSimENI7uEkNPYKnhCyGOFaLcZ0x6MnjsUnHpnZrUAgm1cv2cI0LEuCMinryoITpaEUdRBLJCWwdAKx",
-	"Y5KLMx+hmYk6N1ujxfYk1nYaC9kRHqAX0d7ZNe9A8wwsaRyysciwzTSwt0GnS+rv5J4ABH+WlaDAH0nt",
-	"qRmX4orVsetsf5LPDAQKcck1POQ+AKa+obqqeCJWwfR5eFFlkR/CcA9HOSX/FxT9eKtcfhaPhM74aLzi",
-	"9W+MA7akoGhJSlXG4QWZuXtQd1+oxjf/+LndvkFG1C0Wrt1997Z1r1/asdpuANxPv7kylvsiPb39lgXe",
-	"x5oa68JPfDw+jc8lzyapqCjARZECDY6uUZvGoyYy0C+SoE9ANi2Xo05WaVafjLVIswa5l512275cUwwq",
-	"zsQIsPhmK4uIKelijhC4SgWqJuOEBOZiHXg2wKPSCOLJMuuxFycHe2cH+x7DDvD7xOWlWSIGGdhaF0KM",
-	"MdbiSzBOIHN4cHLy9sQR/pEcr0P4nPiHkXPnMKJCi+wqDkWvUGyRD74BbTGXCGOPLRbGrE5TwacZMx0V",
-	"j+OqGYGKgPAbnGaM2kK0DEsAMLFk42YrCGz9HL7sb1Bs//ixUkhf/20X3pILT9hqNxbiENQ4xFs7xuId",
-	"xdL+6BwMnqZ8em8VoLj14P2Y9AAHnKb348eCHY6ddCBgU6NTNEfHzbuLdm7FXbi81C691rvNBsozHwG2",
-	"8iKt9la6+P0YmtuK0bo482EpKasjMLnUJ+G0orLSgqeopioTbBReryNtpIjYiKcXGpoVKiRVTAsJzRb7",
-	"NobMY94z2o4N2RJINwCNMxmIUJXJY6lZcCGmwAfN6i+GsRQaMyyveUbgFcaT+EJ4LORaNGOphdRxFl+K",
-	"XRb8V5Tw+jnwpXF7EfGSkwE0Zmkf4pSSAVadGB95lwXiQ5ZypK8BjwTbzA8FJG7eGhXayxNWbjrMzQbV",
-	"Deg6oE+VlC8BoJ7xZlx2gGbrgf8qbaIs8zBb15/S01tsv6wi0a83qg0qX6tZKs1HzRXWXeuqw9EfcDIn",
-	"VkKvcNMxX61q7TT+s7gb/h13848fa/ySZzx9B8X3NW+h+1IkE/vJrKwRy21bxt9te7VMZTw5SMTIzAWV",
-	"mfmNmbG+I3GOB9W8YVkQBqtAco7fvtBkJQmNG/fzBfzdy+qHwoJtDphbxJK4nSNoP+L++YQy1pzo69IW",
-	"T7ouku232GGmcwKunGbf5kldHwY1FpK9F/1TFV4IYjnkvgwu4vBCRAEmzlk9FVwryYjo+Of9g9cHxnzG",
-	"xvupYGGitIiAvSUR/JJK589TNRkDAS/8CyI2wE+DXF1aJZfQTN8MlvY28YVZ7wNSuTqOABgS60yl0xZ7",
-	"rc7PIQkqC2a5L+ub7Y1GgZ6Rj8cU5MG1IbkLHb4pGkNeg2Vecx26S+4DhgpJ4OMDzVRpdR3hWtkjgVnQ",
-	"0KqZxsz1v5Zwzh1FSJbS7JISW7OA3bINiOtaiMZWm37efPzUOFWA9YBw8TSnpBrkTTmQ36pVhS24pX1/",
-	"F+q9qNJX5NPh/bDmWS+wzMv39Ky9M8PLB7ZirffxU7W9gO7b0qdUhkVv3T5Y2iMDd8H6fC4i0CmdvJfQ",
-	"CYN4l2n5Zg2Bm56Jw9E72A3HPENcxnhS2QcDGVKQZT9JYATGTaFR7OYJD5vDLB5l5LHbbG/kELdGy5ff",
-	"zo0AMggAlpyjVIwTHs6E0IwbA1G5apYzcxxuU1x8Zmbis8WCPe61EHZG7dR8hiGPa1Xn/+YnFBfowaY2",
-	"rJrIO2wgtdI6GnQXVF0zzFzQVkZJUT7nN3E7niBV7txAz/tCK5Yip+VMjxOKXmBPj/Qwum4TQJOefFfh",
-	"W+88/jAjNu+AqhdXj47j7atneP7S9CLwYa119MonZ1+VkQrwGRcdG2MuP0Fnd2HRAUY38ULPeJyAjYfg",
-	"SSGOaaMqcB0FCsEJd/FNza5Ekpj/Q5jTl1Ck12L71qe2nrdxzZ1qpl4+AfFzuYu/MduzEgUMvbRfxzp7",
-	"iXN7sE7qbccNl19HocsKePNeohVLYp3lIQ4XCEG2O/f7vSxgWmSNeVDf2S9Vjfwd8EQLl/nqK5UILmuf",
-	"7jz4Od/h2Si5KoXpWmAabe1aD/8F/ouRj6O+SF+AodfbcKsAnPtwndmgV/Ka4/O1w6lwTOCIrB5JxR2x",
-	"Fsq3HNgwwqqQSDq3cmtJXqsgwJ98pM25OOZKe9r4MRjbtL1mx2Mg+YY0EMY6sx7DnU3RVRbAHS1xiYyI",
-	"UgEAIeSSjaGpYKZYnEFYZaRS4SG5AAY/Ia5oHCkeQc2K7bFqJsBSha1rIKeF73BnL/DllegPlbqAcL1o",
-	"sc32Zl7vZI02qZiehEM7p5TouHNJRkVtjgZbCxE90g7IUQ8wNMwql9Yd9qBh30YM5cT7jR30oPPcUKSC",
-	"8SRxbOse64uQT7SwweQI9Vs4VFpI1p9iCsz2agL0Kj3dl9C8D7OJdLdmIwEE6+ZiDAZbVvQLMcWm9Obr",
-	"arvZGnM1pN0ML0lGrSO51YaoW3m3ndby77YDu7SyID2szqyM7M5s0jlf65FmMbhrziwoaWwwWsbGf3La",
-	"2qr2RaUDi3YS+mTGfLkmoG2KaKGNraRoZqoJbSJtSqkvsishJAa49mzDBi3S5wh0o97Q2CYgVrJsm/uy",
-	"bl4jJPSRCLT4JWh4LBWX6gLAdFC9g5S3ZOFh+ogOVqPFbEbdZYl0DDk47EMRJ4kT6LtQeR5TZaRtlJCY",
-	"F53Hl+iW4NONIdGCmk0Q4jAzRoQGMLWFBv2RXcqHbNJfxxQB1J80bajkpUg1TK68Q51lWG1Vw1J9+f70",
-	"KnefS1hWDqm7YEjPb2VIvyr4RDjktm/C6eGbl68Pal4NC6yO9LnZsOgtuFtqQ5Ekal6u5dn1HkgiirOi",
-	"3zFI1ajsPHi12PxMVTojfU7jOTv44Qw+CJxy52Rp8Qu5EteRd1/VB6EDvboDYoXjWgXfsgo+mtU62RW2",
-	"W1rVD7Ff5snHkTkFn57gJsSauyVKm+5Ftc0KBjokXoYKerMFI30OVrjxJmSETCacRSKMRzxhcYQ+ANcs",
-	"MOciKIsyOioVqh+G+9lSjNYNdb83B/9+AkuhCzjyKr9LC5mhCxVZ4gvoVAc+Ros9V9kQ2TOIx8qX6KB5",
-	"tBJoqNIbGtZro59bJBMCBg6cl7tmQMAfZ9Y08BBdf/2+GUcM5gTYHDcpy4tgjQxLJZI30/LlRGIqJVri",
-	"ytnXzzMHcElp9X9r3ssSXXRT/fNVVA8donma59Z1yDI3jl7nTOC1BrllDYInEgNA7liuojnc6W4m6nxR",
-	"1k6xKI6wXbmNIEG87PCImbMxm5s4EaFKIxH1iO8q5EniBG8h9ORLEFy2e45WI4EUgXUr2HDLeCRhMQ4w",
-	"QZeLpCJB8jyqb0IZin5Tw8sLfgjELiP0qeAJ5ieAKXDw4qjbH46GLPOxUGNgmTLnQ/iyziWDkLKNSaAc",
-	"huGZDT5Sl1Yyo4LgQByJv/uTMjPHDY3ETQG+mThgoJw+4+m5ACnjGOgAio5V9i286FKkfSJNRR1k42kz",
-	"yiPwfDkT2Qs8G+vDIbZg0PBrCwbFxSr+BtcTnkbL3sJlD1rmokwVW4VTJ0K6F0wLVj87eLP35qzhIUwT",
-	"9p1KCSZizAFf1t8en9LfjUq6EFNW3zs+/vn04OT7g5OGrcqmFon02HenByeNhZ7rW/vr12aL/24yUneO",
-	"ZA9JOJQ3XM2r0XYwmqprf3SaymyChUpxJhUkMiJmq1K9VSqyQt0ZrfnUCERzsA4LKjQ/asYMPzg93Xt5",
-	"8PU9s+KGXd09S9Q5EzJL47WHduv69ayo75yYMUu+op7VIjMqYJVk/+ERSyeJ0C0WDNJYyEi/lck0yDuE",
-	"QmCh0SP73Zh6jFcEMZkUItIIRddCGjfOqDus/wlFDIFCxfqC0WtmsHoeUom8Ojs7djc62D+WSDXmEIEd",
-	"jk7tfH9X3kHhe1H851YxPHZRl3a+pOvWYuAuxYDOt3h1umQZpLZYX75bQDoibU3BTCJRw+qB+7Jo6gaN",
-	"1lz866/kBH4muLZ00ggsd9Nj9LWAsDc9xmso7EMtjMbTXPaGF4uFa4YBhnlXsgryUsqir009b68IVwuI",
-	"BgDTFpQ1lOxJddXy5XXQYEVx8VzcILOwwYpSYV/OxQ3i1SugBhFgu4YN3hQ2OPs5LGwQf78qaBCvfliQ",
-	"wZl66VVLptzMbTC1onBKQY8IGy2tKI96EChBPBKru4EUHVkbf3cMFLTrvKKctxmcuaIeexjbkGYxR6WS",
-	"qCDttQhTkWk2Ah72FjsVggKg7+negUrZUF1BDNR4ebEoUDQaT07H57K6xtjM8b0d6e/IdZuHTX5WUYwp",
-	"eT/JkyyQ0YOvb8NgWkDV2UwOr/YThqE2YEumZgfUHj9+/HhnsMHnFXFWvH1SKiejKUER2YfJLyO7y2bY",
-	"Rr9MCtF+MFtjmcXq0pR1qTLqeg0t6F2FD7GBdtuNtXy6M+f0Kj/B1Z7pnET5eazNSWOcvTt57TLKkBov",
-	"yT3c8wgWwFKhUhN8ev0jDYImlue+DHDPB8avHUyShMC7xHoDwFtA7xK0VkiWqgzI2bJhqibnQ8rt0F5s",
-	"eCT+kM5zegU3i0QLYPS8vtsKO3OzvcP6YqogosWxEwOTCjAXjjNHQz7CrIK5HjM1jx/vozydth4/Zt8q",
-	"srVhMZDwU0/6ZkH7ZtjTMfoF1NlEG2/VY5mim1CIOIS1x4Ljt6dn1It0kiaU2sERBUVa6x6bFW6BC8/1",
-	"VTT1ZfDRr8WRX+tZ+mbSA1MWR5ap2fNRcsFVRckFfwIMNPyJX/wMfbk8PxeQhSeffPuCbWxs7BQeawSq",
-	"X+t9/Ntf/vrpk7H2A/MblxqijDEoqeJ7i4ytLcyE75YuchCJbCh8aR8zTiaaBfi3tMc+YsO7OPoUALbD",
-	"wSHirMeCd6cHJ/liFXJIeYjU82WO58AqSJFCex9zepAZ2Mgz81OsM8hhMa4rgjXG2NRsGI98WQ8w7ZG/",
-	"uyJB5rHg7fFpfkkhQwZ/zBNh7hpfUppst7S0QPNk9j+tS/R8CpZkD4LFQQOvhhmazULwW2wQ6DEql/kU",
-	"wOpjnjBnSqTCpLxKYLf0CB5FIur9iLb03/7y158oI1r+ZenZVOjQImjKLgasv4X4Dol9Vg8oUHQYBR4L",
-	"BqmiQkzzU6byf6dixNML8y/UdJCvdBsXCKC5jBL4oQGDwEBSi55Pc3S//JMIM5ojDl/3fuQe68O8aEQ0",
-	"G7oHVqDYyAbTvyJqVD6F/JTn0/JT6NeFWzxqMEPX2bQszc1MGP4csL4AzPHrty8P3wSsbj8ddZwkePLh",
-	"kdmjscQ2fYdHx29PzgIjfW2aHA5BkfXYqyI0JmYbJMjxpcU0N3aZHfbMcOkJIE/3JMlOSyw0Y65CFxtg",
-	"GFWSmudgyrGHQyGRptkvEzEREVKlJVNfOlyTDadmDPlKgUUoVKNRnGW2VwpnYcr1MIfemdN5pViiNBB7",
-	"Smyk8wr5+Hss+KH5w+SXUfPgErsaQjNUmAb117QXWGVB1xRksOdUDHQpQoAE9OUq3O5M44DV38n4AxvF",
-	"SRJTl64CdCvLxGicsSuuyayn1kL2Oc5gYN+wofhQf3W094Ja4dVRKXts9pXs75hfa/k19nfYhqsReMh4",
-	"CnsLDygS02EbViO/W2wvTyulwlg/E0sx5QpiPLP6Y55i94pQSZ0ZMZjFI2F5ZQcTs+6ZHYqGgibsXLTF",
-	"RrGEh6qEtlC+rGDjCuDXAxhM98MHUJ6xuc82N2NvbXKL7A+z6rHrs7KF7/V8iRFX3leTjHXaTHusY17u",
-	"4Rg8ttE2/4cN1GXDXRS5VPiUqvFYIJ2e3c4jPmXGQLoUvqQGA8iSy2XksZSnIpl6hZkaN6fHIhFNUNND",
-	"w9hrG6vly/3ykaGTEEt2rHR2norTP76GplEcKP946uh2yCzJd/kuAXVoQwHpOCUhcnvOrTZkI5LcWczH",
-	"YW2l58i4brSqMZf2nGeLFg0Ssp8KGZFWAsLexAxVg5bXUxkOUyXVRJu1gU9hz4pNcDpWdzAlQVz05hlS",
-	"eDiARqSvLomHF02gHG+JD/zZDJpKPtB2yXIMm3kC2Cv1AMEHqILw/xaiAGqH4Hnwe7Tf4J85WDBomENj",
-	"NioZ0Vht9t3p2zd43GKNxhxPEnXl13qY+fWYX0NyNfMr6pv6KQDSNl0aasGusZz2G7mNi88wasmcFwQ7",
-	"mcEk5kpogAWWd4u9UW6AeKAKX8/IDDXJjnRgFIRUslmYj0rNs9lEpsbohepDY1KbQyLCOEKtFChJDwl6",
-	"7Hjv9BQHUJwHjcRjJwffHbw4o5lCAwaz1faiKBVaC40bzbwCV3KogAgajLZUUPVlpsxIE6XGfR5eeCyJ",
-	"5UUzUSFPWD1M1MRYoRkHKzZXaB4bp/ElUf67DDnMl9g9OQ6iyPpsqZ5R0UB5YK4rQYKDLxAqKbGIyHV9",
-	"q8ORhVA8eGG255ubAsGtZfG1UmU+rjQMmGLwhcOeTqTGQUF7kPcHz1+9ffuHn/dev377/ufjk8Pv984O",
-	"IEZfFRl6UQwx/TZzil8Q2Vk1LHPDmAsu+j2TUt9nBGyr3xZPw070jHcHm2K7vxNuRB3+dNAW3f5muB09",
-	"453BhtjqPw13ojbvis3Bdv9Z2Ik2xNbTO4qc3XrgbFnQTIor5sIArm8oLpGNl6wbPPxqU8TYKYbbT3zD",
-	"dMGTj/HqVK50027Rk8JiUXQKrbVrTEVnpi6sBLFQ3zlkpL8OdfA1C9it1Rtrdm58yXXQ+25oSRcfrxVq",
-	"13MnZ6Z6faOycC2OPrPNYlUbzZ9uDBZTGMKwvwXqYIxCGkdTtFiA8fNT0CLWxSIyRYsJxeA8s1EACipK",
-	"Vod4vPlnA4XC9RC/0VllDbXrSzXjXNsM5SoSZpdttnfwKo4PKqRCcbz2Tvv+dyev5/M//j4MVQsxvZE9",
-	"8nVgbysaQ2TN5Ypnbff8Ou0e4pL8IrvnSW7HLIFN2DBopqztA7QXEJelcjVnYhfBcz02E5ulmElFbBaC",
-	"dpKCvbZKiV4rJ1jqZX4HeHl0F8pYexSjImJ1OUkSigDEGQvVJImgz0YfgjLgv7s0kDDfZkUrbTGgI4/R",
-	"rWugbg2dhhug1usuKfPtdIrQNNht8H2eDjbCNt/qNrv9HdHcjDb7zZ3+M9HcDDuDttgedHmnY+6Z4Dc9",
-	"0rXexpZXg12BiDjYj4UqLHK+jaN7Sk4rDN+43p2u53xalPhfG+JW3pvTG/QVwZVfw9xuW3DvzYn3/zot",
-	"66KCmWTDJ5D1XNAskScJhqVzwEufhxdMyIjVKYfgIuj4973x+JRMaGRfGqRqBCnKyzgUDaN/zkUGkfDD",
-	"I+Q8hpyoUSZqAMEeBGwCdIVSq+XegkAny6ai1LbQDAOeSuxORKzPrvc6dLH/6k4ncWaD0nXIncxpNNnw",
-	"XLddni8K/IxBBmqqC8kmyPnDvHzpptFPoQdLhnf3oQdEHEHy8MzSQUMeiH33/gzWKNij88cx8ftc8FSk",
-	"AVPSVgJjGTlm7VXqy+DJlRnwv4SHfRPsslQYZyHvARyID+M4FXovC2DFJ/JCqitpif9YyKUZq9GUgymi",
-	"LFz+EgEQuJqdXfONYw2mOAE6PFhXlWIdAFID2sWvbvj4Gvbjr4dS64yAM2ZXJ+qcxXI335DGPpHiqkz+",
-	"UuhiNZ/J6lbY3+6Ejpv2SlGn71yn7oDdVuvVxPS7Yf9lGL+Nvzt89+fDzpv4UB/Kk63wxeH24cX4h+9f",
-	"fLfTEtPv2uKHPXPRuH/63U4r7CayP/q2Hf3wXXKbAegzM6plHhcM/TfnZ3219l1LeylqPYE2OlYXLGAJ",
-	"7yc8vEhiq6iqA8Bn/EJoFvQTFV6I6J1rQD4ot+1wz5rxJeAwY/YQu/xWVBRKeLh59F1LqufFWTyA8G2+",
-	"OixR8lykjNZ5bXau3lUCtw/1sLneuWZu4RtYRYVdDD4vrb+HyF7jXMssmdpf276CVW5wYW/duQf8oHtO",
-	"znNUOzNKrVAy9Vz157YP/qr+Y+Gjru472s2yrpO62Uk+muZqpKIDVaVHdTzJKrSTnKuc9kpfpwBbMgpL",
-	"E6MuWOV4XVok9jM/IILWwm933W/0MAYm6Qsxzlh9grdjVhSgYxqfKo1/mSDZU6PFnturtBoJ6NJPvHp2",
-	"lIVWv+immYuFzFIkPHdsu7NLEBcl225JJ6eCVA6CfCzY1sX+qjyJ578qDb16P71bFld3IniWGRFud9O+",
-	"WAucVQXO8wWGQ8FOLvI6L66ldxKndIvHxrGUlpm73FNbzBgalKCqNjFelAbyu7Ixqti5opQPiAMz4Y5B",
-	"/LNoNBfSOD81Dnln6yZcmt3PonF+OssuBj00cfPYqIVRD6fm4u0S4VjhvYCHjahpTWduA8+ZOX11U6u4",
-	"uVe3tUoHbS36VhZ9xdVmyeJuYqU1fvLR7rqFuLETCNHqa7z4GL0uWWeguqAyc8TTC+Ir5hHVkZW6cPuS",
-	"zBRiOHaoEibFhywH7qfAa3Pt3X0eXgDeHCyf4p98SZbgJsaKi4Kc0NOuV06J5p8OF1EvsxIvRjC/zXZx",
-	"+e++q+AZfTHsK7jKHS9IgH5RW+N1y+2v1S7QotbC8ja76QF/Qhr2YzV+7JRfznbvnUgs5zanEWqWS+ev",
-	"7rJJxpXqw6UBvCNgYSJ4ag5/w/MlqGHyxMqPmHVipGBTkeWpo2GsqdYE82NYA47FHF9wsKtO8qkoGWT7",
-	"sFYP/yxX5lzgI8Bn2732hdyXKSderMlUlXOJaC1yCTDiH14LeZ4Na73N9s62y6XqzMjqz06v3Ny0WOZN",
-	"lXbbb50Z7Q5lkBEOjDO7E24sekYTNCsqJc/7IbRwLn+sWDNzU4Tt6ZzdAJCnspQqnn3oyED9ErhGSBbr",
-	"TzIIBjGp2Hiih0yqLB7Q5mOZAjFjBQyIpCHIIzUYJLEULXY0QUZuX5aGuCDtDkV4ImL1OGNDlUClaVgw",
-	"f0I1quZDnRFDRxPk2PpVmBSfCVCFz1zByzhOzdJkhOejq2b3jrnLfELzZw9LHs2PE2l+YUTcNQ6yYur4",
-	"R3rsT+461f+TCLP7xrvOfvKbiLVHeFAslSAw960pH++6+7n5Skar4kabEV6PdEnE6M+RmDZOMEdmHsdS",
-	"4/vHsdTXBGLBxDI+DAbFWE5W4jFnlMVZwQyDSm5rh4GFZxEv9gHYWcH6V7uum00h80YJ4lh6bLO90QAf",
-	"zJd3Z6sd41L9Co01K73GZq0Kwmscl1vOYbCoyjYb27nPx8PcEgvj2jh7qMbZcSydKLgFNzEVPJoPejxS",
-	"19xEcwNEe8zmhf6VSCmqJgD+UxH4H/CHngXYJzwT2sV4GuTPwUPQaMOAE1bdI/UKPnnMiVix/AQq8+eZ",
-	"8WzY2RCoyDIqXpqRzRhSZZgpA1INWDcSjOYG7HhyYgOvgSXCsPabL+PMjEQLPRNhQm911iTNqRX07KNw",
-	"9UAO+jIwP1jBx/YWiFaX6wTGvGohvdnerJKeRzy9KB5TM83fuImJ8fjPCl6b1XHihczCe2gT5hIDT1dK",
-	"DLTvKHRvZr9MjOfHf009fv92KKx7WZWmeKDnCX5EODRTi2SclwL9toSNKGGrqEwpYvXANTX+JpahGsXy",
-	"PPCoTgrIoIE0DLgCZfFiNcnOlbm4MUtQruD9PElcERVu4nkFSyXyty/Po5bXwM6JfUPMlqoExLCzsH+m",
-	"UgD8cznAZp80L8ZmV6aaULt4u5CTEXzX/Fd2HAVH1oXiKhodJ9P8q0IKJta0yLvQEh//bYMhVD48jw+c",
-	"RMyq0uVUhTFP6HNRzdGvsLPw3PKtcmY5Jx8st51yxII25YxchLVebRjXnKKDu7p4h5Pkxwdv9g/fvAQc",
-	"+buHh7ErHcfVM79lINY697u6BgCm8ZnlWxVvl5uujOsLXaDHLDd7QiPXklTGmtEmLNQI5ZWrQGGpgRoV",
-	"OTE1i7Pd8kVgvXLbs8oSagaFLhRkAx+7k82ylF+KhKBtvgQxxFDMeYw7AjpqSGw5e8q4unx+1yB1GznM",
-	"3Q2zgCGuBOCBe7EMgVdgK7B8kTzN+2gRRhDJYu3C+tIudoFqcoQxZpipiDEtZtUGliI7Z4hPjfCOw+Eu",
-	"fQ/GkXITtZnRqrHUmbHc1MAhJTlQJSg5LzQto9LpvmVd6yD0wARBG9ACMm/U7t4Jxttvwr9n/C8kJC7u",
-	"lJlkWjxnYCTl56TSQNvcTibts7i7HoD2uiM9tAqrFo3as0fwd88mcZfpRAERnbLWWt1lefIx51N+gvKt",
-	"onv9MkOxaIgSOnm+lpxVbz0ny7HwpC9CNcqFuhogXSOEgzwSFVagmyu1L/devDg4PjvY92ZCRKsqx7y0",
-	"2PKg0JWk8woKrRw9KowGonc4s0Wwcqf5pWPXmdFqBdsgL3+yJ4md5XoZSIWGKjETjSMWpOIXI1UCH+h9",
-	"I00t8iMRxiOemEtQrWoWGFlS3REKvskt6qYHLnRn79/ubeT3ry6L7QZ8YMLYCWI7vrUkvjtJvEfW4e3I",
-	"YrT3700Wk3vRq5KvRP97sL+idPXlquJ1t/g0IOvWF8iJgNS7D078VkjME1i5ry4x71J62O+/lh53Jz1w",
-	"G91ceqxYd0MXl8p3iwV6WL9b2V+S2faSrQVB43Vlb7aCQXGtVK5sYUweagzypsHHddDxhkHH0dSu3PID",
-	"/8S2eFlUZnJg7H/gL83PuJKsr7Ih03Ek9G65QqgE99QZn86nqyAgQFmyzK/owB30cFXiSnwU5VLmNaPw",
-	"51VdDOxWmI2oL6MyI52YKWK4WhzCLPOa3RrNUeEkAihksebFS2ZsVs6w6xZTA6+ixtUSOi0g0ziavsR3",
-	"/wbU7WofAOa7ugLCdV+fzpuQS5zbLbVSpguZ9bWDq6ormVP34V73co/P5sRkxALc/IeRDhjXdBQ0pFss",
-	"ppXFsnwZWMJjPBZxhPZofC5VKqJGi70naFxAjfCCYtuVcRxeaB97LPGZS1ynSmKVIAjYzm5+RG0bTuio",
-	"mhMEIuYMOwDmpZEH1B8J7rRuMfbZE9iw7MXJwZ5xoea2eIF9fgtq8jNxXbQ8tR7+iyJl7lOYXVFETOE/",
-	"N2o/OTm7L0YKd8Tq1iXM+X6brXxmX/NFy0PAsY2qpfBqUmVxKPBt1OOxHI3ERkY5qfhtme6wuMsMGzzC",
-	"tApr1u+Hh0pzfUzsfprnHaAQf2J30wLTBOlTqX8W2Sn1DDp3cTlVUrhQXKbYnxS0X8XGXtAZy4JiDyPj",
-	"QmQ8ltqXwYWYXqk0CtBlgHYJHoGL03OHSWuxwDyQ9xMRsEwkCQCjIP9eUBb5631pLmdlflSaqe1++umJ",
-	"ucZFURvz0G3HMOH7MZ/+gKuxtrTWllahuKB44pafZC14Gg7nnmTcyEsOJsvPZf3FMJZCI5fua57FEqvR",
-	"eRJfiAbjI2VbjJYlg43557j8K0l/273+BzzllZAXM5v7OX2HIzp/J9acWJ/D9TksQCbMVlz5HDo9s5AN",
-	"diioZ7nt0K3zbt+7Vq+KRBeIqZd7Db7cPzw9ffv6+4P9QvPwR9pF6kIuixypWEFQGYujUd2Wl/HVOE9s",
-	"//P1fl89/kZrNs+InEMFW10zVQphAb6kqC5gp1Plltvn1zbjS5E98H24uu+03ocr70NYVBaJjMfJ0iDw",
-	"UhX/EqUyFsHN6+SWi2WVYtveUSyppEqXJKqxoDyG0QGPodNubrqMddyPkzib7lLXN1/ahCi7EALOR5yy",
-	"S55MBDU6d6Gtc5GtLOnfHe/PCxBhT6evHCBaGNt4L5JQjcR/UQhnXCOhWHrevk6DtBuESdZFefce/nDt",
-	"zFYMf8wJCixP1TzKKzEg5GDv9JhKokJN3UClQKODUgXKqY1M0a1S3UMez9ZMUoFB5mSRLAojKmIm9Tkf",
-	"uYTSYk5sAzbxdyqWt1a895usIauO4l7D4NMvnk+vgfL/v//p//xP/+E//tP/8O/+6b/732YgoZ258PwH",
-	"COuY3S+re5v2kKzLy24e/6HaoJJ8QTbAOXb50sS4FV0zHb5K27siJ27PwW30/lmtHI4iybmou1YHB2Tw",
-	"EeNVFXF2miA+/ZL4pCICdr1EbmopcUp5uFloKspzIs3Ac07lca4M7kblcQWsKhoNlEIkLwl7/JYjbBm/",
-	"EOVNsWuezQK8LABy1+N38wPgjaV6o1BDx+rcxSgiX9o/h8kkElFjBgxb8PsoU5r7f6n7HWRSZyWDL7Gy",
-	"K9bzVVch81kQRnetuwqvOkHB/lWrFB6MUro79bIuGntgpQp5bu+LTevVKsgenurybrmUoqSjWJWKKlQX",
-	"lOosIHKLlRZOutYphAD827NKrJHXuc2WathCHyLcdkIDoTSBkyoB02JxddtCr2WpwvGYSn05W3VR1gif",
-	"Wffmy3mFb2xp3Vtncd3b7WqiB61UZu7ultAuBV1TRKp8jsYpVMY9KJWzLo37GqVxRSv3djTO3Dq537PG",
-	"sZ5QQazuYivemYK+Ki3hyxk1cU3bfEax3sPSJnPL+B6CArhjebcu5rvHYr7PlXdk/S0MW9M1Hh2oYvss",
-	"DEnTD4TMzuKRwLCIGZSIWuyIslQQkqgDv/D84DJd/Lsu88OFW4oVLlT57VH/7VSBpnn7/s3BSYUl1IEp",
-	"f/HbqKYQ33V0cPS88mWrhp+7dxx+xh21euSZ9vs64HzDhPvIndzbzrhXWiZ71oWN5WWcCU2sLrEkwkdS",
-	"1oQ3pgiiTZgXyjtabI863g95RmTqFZUYrFiIscs4k0o2aQRkf1QDrjwEOxJNl3YhUK+6fgOP0+nPe/v7",
-	"1Un6vSi6PUH5RU0gKmo2NuGD3/hw6r0oWufj1/n4gicXRfMEygr2zDJMs7VIENSMiss4NlbHVeCaVzNj",
-	"CujjezJkZsTl7wO0vFbp94ld/pKDuAqHwHvodyIRzWmuh9iJV3Di6wUnHqEx44TH0g6sQeXaGosp8be+",
-	"rFdp1p9PDo7efn+w39jFoISSgkoK7CtJmycCuuvV6bbXB9+e2b4oOKiQS2MpwHUoD3ou4VnMyyJppzMz",
-	"robKlXuWkHpzuP+xkWdh2z9AiYKhJ2ewfT3YNi7WGrR9kxCCWTG3FQFrDVt6wWm3jTDw2DepSKBcwLAU",
-	"BWcfMksmDySMGC+cbekBqSX45an4Jdhlmo+ELwdxAmTDjjTMKPD+NBOsP4nORcbGIkVNwDFSqaRoZqqp",
-	"pGtjW6ncfelLEE0B2H+n0CTFFqMjqEOLXzz7VAf4eKSL1+C4Aj2VoYgCFvI0nfoyzhoobGBc2G7OsvuW",
-	"Wo2ghUKNU9D6ZHUtZOQxEcUZwlEu1YVosBBWA23VOHN4QrqpuLocevyCELrqsaG6Ypxhd24UoAORJKwv",
-	"hrGMGLfQjf6UjVRqJJuRxMxMiKVinPCpZoM4SQjmzMceTqo/hf8vRBK+wuW/f4lWQa+fN/qDBYuc1R/r",
-	"69+8Ym1Lsf7NdjWbsN1JJT7hgUpHHDsGZNvQrDyW8WgygrAJkQvHMhPnIr0D3v1bLTI9HB1ho/UbfJvT",
-	"jKfZWTwSq11+ICO8+B473r88efvueLaFfS1sbg26vHbXbezLUhDiZTFyg24+W7mzfafrWtvnaaivDg89",
-	"wufcxJDHQ7pW8DcMzg2dpF2q1J06N/vl05LUAMnMAuV9iYnFPCIoa3hWh4/ZJq2X9wVreL6kvVuOlKE1",
-	"gF2R6ai12Lek9UM16sdS9IoVyARCxCbYKcbfkPwTPIuGxwI6NYFH6tnKoID97b//X5k7vvBTIFDkBGAS",
-	"0GY0ijwW0L4MyJV4X00y1mFH8fPCRrXj7TGOt6E+z9W7miSRNQpAvUIXtPRSREyPcCHrHJwMnUEPANd+",
-	"DZAqXOormFVgnk4WkjnJAeZkJNgEMP8kDoV9dJ2uieLLOKICJTUYaJERk/9ApY1dSLxa2nzo749TIMqd",
-	"0TzVfhrL80Tclm6vKLRyjuJN+LlA+t1Dbn2tfb/YzVurhbtXC2+vOUGr6IYlcdUXiZpEDC9i6pKC5k7a",
-	"FbRDyCVgz+vGvC44ZNfJIqHKiRDs2OS7UBrc6FGCB+UqSPzVOSl8iaQUZQXVYiekhdzAeSogYDMwH2Y+",
-	"6wTt2zXvxPp4P5D47SjfkSucbbmgiewpdj5yhk2mbIvqOnbAbBR6VbM6eEyNFvSJziD8OpoAlCpJ1BWG",
-	"aWA3+FINoM7RWWSsfiY+ZC/wNva3v/yVHYn0XNAvGhCg2my30f6xo6FUKjHyUSS33Pv/kUYbBnvSYn9a",
-	"uj6LR2I3jx0FBTcvwC6BCD9LRTZJJXWoRWOWBmCrjJAYfraDLAWYK7po0+2BL10DWRckLnaxwud4xSUu",
-	"MNrPhpPVAJPLAJMrdZu1I/Qsp2JqDLwrnkYievLLRGW51FsYlDa7gY7x10tAVzVhzV3xj35tkiZ+refX",
-	"hlk21r0nTwZxIlqRuGx9mPwSy1EsW6EawTkwf3nC+6Ff+1RyqQ+P9l4e1JzrXAQUr9g7sbBQ98Q8WLks",
-	"xcAFhhpuZaVuK84BkFiEdXc3K79AZVTjaeWXueXoxDKMABUUWkmwxgYANmCzuwJM8kypIy6nrpj8XlpY",
-	"jZzcWqoSP8YYAJnL+UECGOLgIVm4GHYYMLBsryQ7O/jhzL50lwX2KATo6kM78wJfuivEsfsJr3cdxk/V",
-	"SFiKpzyL4rBHXlFF58yyvoRRbLbb5oJClIVttneqBPxBFGe3IuBX8lrxRaUM4ufqhHIoFrMkeFhuduij",
-	"OLtvRNKK8sZ+3t88Kuk3wKpqttHNRc4TPKDzjfGS6DGXaidt7O64irNhbEsUzCXsKpaRumL1LhvFcpIJ",
-	"zfpT1/J7F43a6yUeOW2AexWXLlvGwHpnPINfGju6xQ4zbcOeLNa+DBPBUxF5LCC5E7j6EAjBzQjAGdO4",
-	"5W5y7WV1htY9TgiMYl0pFb0CJBN8euyYmpbde0fTJJVZsvNqEIa55asKxK8rdGbWbO2J3wBgAadvqRBQ",
-	"Y/3EWKmxzuJwfkUGJAEBqYCw5KuhSgQbJzwbqHTkuXh9xPWwr3gatdgBD4fGDjCTmhgPD4qXMNBfN5fz",
-	"CyF9aWxyxlnIw6FwaY3tNtMiVNAgM4l2WXAupDkYVLSFTYuFbLTYvvk3TwUD1LSIXNdndLIfaawM+bM5",
-	"pvUf3v3x6Oezw6ODv3/75qCSSfmlgFbztBp3QdA+Hn8vUm288Vqvu+mZX+har/PMq/WnmdCnYNbXek83",
-	"NtvtDbjV+D661tt51vVqhXW4VuRaQelunry57dXi0R61vKr1trobbeet6NdcZ0/NItZ6nc5Gt/CXMxXx",
-	"qRlZe9OrKZnEUrzIQwm13rOnXm080UOhT2E1uu3NTserpfL5REYw4i3jKAnJMZ/bvUUf6e1Y559pmRAJ",
-	"ae+2fuuiQI11NTMPHVOmi1vbigM11jPywH2zOcIA6wzwqtkgdh79HvEsHArNxjx11Qx4D/ERMuIaG/FY",
-	"+pLqHh5pJpojHieMR1EqtPZYyLVoxlILqeMsvhTJdBdSp9lEB8BRSPgpAcTrgKiOYg3/9iXNpcUCPh4T",
-	"oIuav5UGZI4hui426o640WheuvGMFummWvkrJupwyKewcpjIvocaM1p1AJDMKe+/VvQlzAao9bChxL+y",
-	"DEShGlG8ptN1+dUD/CM7zSZRrIri5ODN3vPXB/tYe+ZG0ZnfFOPZnFFEYqT+VTEiZUdR6ohR+eqvXYmG",
-	"X3z1lIc9LWs7a2XhCg3uMicMlkpVdLUydX6eiKb9pjdtg/t2rPHTLq1Xsz2EOOuraAqGF6JcP34KGh4b",
-	"JPG4KAkdpIa2MHhJ+4en8ANi130ZfPRrJGz9Wo/97S9//QSV9CRAzaSEx66GcThkI258t1RkAFvRfCBa",
-	"7P0wToxpSq+MtZPXRh84VaAt1l3H55LF0gNtQTdl6kJAqlZfiZRCUBLuB1H+iF2IqfbgVp5NUvAfI18e",
-	"Hrk7U+NeDCbamKOb7Y0GU9I4e+kUILFchmCOKhkKz91D9Xyx1hMwNREp1PLlgVkO4+fFedYGIrTmpgTV",
-	"H89abA/GW1rxWMKopbjClatSOGewXYryu/YF0Sr6dnlPnpsIE3y9O/QUrLp9K/kraQ2712u3LoWXmanz",
-	"tsM6si/uWobD6RUFw9EJp7kS3Xg+TyJxGYdiMY8BXcO4ZIdHmGYtlPam4jzWmYBAVbkgAXm3SfCMwG12",
-	"bjb0Z3ukWZ+HF0xIMHlDJbVKRIvtCx5m8SX0lHMvTwVLzIsI1RjAJSJgIAHmtxTSw32a4h0Hn/bG47N4",
-	"JHTGR+MVr39jRPMcrJ5dacTn2FXIFCxCGb5nrLufOREZVIHnb6vD5q8JK5N/+dVtR1rlte14Xe6gLLGi",
-	"xysJIvROTq2dMsfA5LZCMXLn0colI4lmBRPGZZ58NP9fhqY21zzS1inGsqIpecFXPRb8MhETEYGoSODv",
-	"Vyq9MDZMJBIEdQRIAWguQoKlAY8T89N5qq5mOi3b1pRSwYstrDcG3qrqgJzZjA9a/iw71vAR7j6mbt5z",
-	"IvQkWWpqmJVfn9NbPqfvje/TFyFEtgbQOQb27Q3O6RM6UvECm+KtFCxVV1BeiMIAK/rgMEEtnfKMEUl/",
-	"U2kk0h7747uDdwf7rH7F4wx4no0fiP9GPklfGh9tSuldzvoTPQWcFo/Brznnmbji00bOKAidbdmlkJEy",
-	"gokuYJlSF1AIaAH7vnTX2NRXTMmAOINWigDFBSDft3uHr2GYtr9uKrhWsjFXiPhyJSmSWzNufX8jAuXX",
-	"Z1XAF5jexK6w32wtsm5ZZO1Z5T8WaZMERgoaZJmBYf2W+WCBE7oix98bMUKGuTNk0MHB82vcXptRhGAO",
-	"HG0UHh7TiqiS8mapMBItoIk2h1wDiAB8covt0cNjXXCzIKADwpOPxz33h1ie+9LFbupWCqYCYkFJghjY",
-	"AlkES9T5OQR8JFMyR/HiyxtsAp1dNApA8SHWIGpTEao0wkAWPMVME2dYYGjCtuAA+jUi0glDhAnHEVaE",
-	"nTnpiyBnPYkzVAW0hj22d/zmlEkhIs0O357uslfv9t4fHLL6q6NTZg4j+wNUhP9wuPf26JDVj2Lzy4bn",
-	"y7fHx2899v3h92899urtm7cnMKajg8O/fwfPY3tv9k/eHu7vsm9fHLFzJTRVywEPJvWJuoq1QMx0uXfM",
-	"8bvTV4CBNt+/GPyzSWQ+Hpuv57QbN/YvTTUVY5UaP/YcMrqIeOYZu+Lal1Hu+jagZAO8XPqo8OELGwF+",
-	"W426wGtyJ+jrgY1xDc7MPq71au3BRviMb4mn/U60OejynXBbPOu3o85gg2+FT8VOvxttDrb5s7AtOv2N",
-	"aGvwlO+EXbHZ346eDdrczIM2R61XO3x7WvNquK5GGBy/OV09poXGplkoXLl7a3AOn9S64PP5osuhwevL",
-	"+Pjx48e0JHFU6212K5YGz/DypzsKwlIs4drC3lY4Md+Xy+EzbrfjClAIHcQixpTW4cU7R+NZeQKk7bnS",
-	"W6JhF9fF/NE45WA3QzO/AR0iEKGYxCDZd20LuI5c8aWQxF5YD3AL66AB7WesIMZrrj+CopL1oHCudNDo",
-	"MfGBh1kyhXHZlP+VarE9X+r4XIoIDAHzVm0l/SPNSgrhQkxb7B0M64pyVxTz8Fw9CY4aYg00FKmy4jid",
-	"yjSewgw6KLA0zxiuQNuBSUWvweY6vrQwAC6ZMJ/b6VxKOVFHA5sh6ouBSqHDvNPnGqsOox6jddIl6IGL",
-	"ShqdCKYO6FHjvpk1snGXFntP8RYorSZrmGXDVE3Oh0bFaw+0sEVgwWMfabYno1TFkXW/SmsCDfL1kIWp",
-	"iITMYp5oVnc9ePh4rJ985GOg1ILNWLjuyUd83icsnM/SqTFsENvlnMBYowNZ3+zuNIpuZH3rw4eGx4ZK",
-	"qkmK+TLNTsxTmnvG5jJ6HydOa6In6SW4iBwyagUsCQK8WuzlQdEcnPGoXVIw9yJ8mYkkYVdldz3OdvPz",
-	"SWWdICZzJxdxZ7Em08OsPNvstGH1ffnuzcnBy8PTs4OTg32PGQvrWXuj3W63n4IpUjBNYCcFRqEBGH/M",
-	"tRYRI/5Q2LC4QYoH+5Fm4URnasTGKLvQ8rIFXzPfWtuKK6ALxdZO2MJTs+9O375pCmlUa4T1Y/QDoyGN",
-	"+JT1cyjeZntn25eATWP1zXab9cVUyQiL7JKEj7U4jAKWYCmcFFfAfl4QSVSlYA4S9rQwq5cHB8CojSNa",
-	"Tz6Wummf24wj3Nr2Fz9fiGmjbE6yedakbdAES7rLNrs71+MHUGS33W4z3DVF9HLCdUaIZVbXQviysEsb",
-	"LUZ5EXJQhZEth0fMZa6t9EDHJJpXzPawQ5tfYrj2eWRMnY5X68O9yBXdY5aqZlHZWGaUcjZrURltC1re",
-	"/Bbg4+bSOIMszhtxVUS6ZskpwkdrvWfbm8Z+JAVntG3JSoMf+qp/AwZZ89HMxyvkwO/H8sUgO4CJFhi+",
-	"W9cNX13rbXg1jMrD7Sgda73as2dYBYcyFy5z6rHW696y1bo8Oj0TRJ0Vg2tr9euXuX1RxImK4UC1Fz/s",
-	"EmN4IlcJOFkyzqXhprqSgAxqqkmGofCiZqBq6+LwjJwfNFwQymWvbNwpxkqUkUrFTKiaiCdstNoaGC5e",
-	"DQOq7IrtpvwbjEPcSGrYlbjtQMMtkX/mIA9jfuQ7de1b30cDbbfcK3vXetJvclcNsSAx7rDhxTs8BzM3",
-	"trc1Nq9RuahE6B472jt847G9/aPDN3NZqyZ9V5pxt1Dyh9KlOodVX1aA9DZykN7rmL0Wcd7yY//g+4PX",
-	"b4+h68dnQq3vkFQw/5Crp7aKG2ud3FpmalTArued0sLpL/0a+oJUWg/YqxfYXPIbrAmKSvyRBR+D6xsJ",
-	"8N6J2ZeNwLg2XnwAGzxg/WkxV1UcBsT2mpcijQfTpnkSwLLhl3Av/g5shPEkHSst2Om75z/vvXjx9t2b",
-	"s8Yu0uj6ErDLkzEbipSoYMZc6yuVRpT0cRR+z1g45CkPMxtWYyV2v0RkGSWjlBS+jOLzOKOmlIXVMCYT",
-	"tIeGJ+RzM3vrSaLOIZ2y2W73GGeDWCSRWaBYXvLEkpy78WVKsSvBLzwbtsIpp0qee0x8GMcpFvIgPBse",
-	"5ktcdQgA7GCLUaoRcsDsvkiUPAekX95KZVVxjFsgP8e1LyIEMLKytt3e7HSfLhR6s8LOLhFefMy1NsK0",
-	"SgquLJpmJ3bPjutXVgx3IeJX6fhcODlrjoSvaDkuUCJ4MMoyf77qqDIgr4ny+f7pEY8To1+2myBeQeJ5",
-	"DIQjJFw6bcuQ4LlgMIk3G/EuyGIkfs0U6wtf0gnz2DhVl8bvRQ6WzDbPNMLROKktBpzjwI6odAZRYokj",
-	"MaIaxrLLtlAO+5JTsQqJcLNUMdSwuIFhbn6R8EUuBIde6Lbb5rlRYXAcAgHGeyImegDP4epYfzvL8y6R",
-	"Ejbdcyl4Apxl0KE/ryFtsRMz1iQexVnPaWcEfdDAMUdWKDM3Y+q24RoqxOCSDdUk9WUdYsdG5ZVDwKtp",
-	"lVMho1xwfA875YXZKF9SwDNHUn6OJDOPuleFgFRctyWTV3LPC91SgXVgF7M/V1xbu025c2F2SiaSRK+9",
-	"94cWayzJ7iOoEWcgem2qCQQZUEQOJtkkFV8g10mk00mbJ9NfDEV4oXMDNvcCqobwSDv5Y1PbE01Fg5Nx",
-	"Lu04UEhqlQggrA2VHMTpqKQRbLpZX1gEL6JldbbLqp0OSLoDxm0C6Ko5tjZMwwr+zXabjG/yeBogJ/NS",
-	"gUKef8uX8Eh786ryESXijEC6D9N7ZRFTOcJ7tqHn28Z4AArvvj3JyuPk+8LxWs6zgWZEGp8Ps7X0vB8L",
-	"1gigsgGbM2iEaGbcROxZ6sF5TdP2MeCpZ+3RnpFhRljl3chd1bY19wiqozM1hhoioMVC/EzLl4dQOD7V",
-	"zCbgY03QV9y8rgo9r/MmWYi3gWJvMRwgPNqXDllatJzzVquI62Gb7c0eNmTPLyoWFNgR2SiQJRXBAogR",
-	"j3Nj11HiFp61sqVIazsTgPg12140o3VjtJsd6n1XhLyS/XLTtEG+wVxVmpUFl50n4sNYOfAX11oYqTDk",
-	"eji/inCPDeIEDIGCPYAos4MPY+Ww8HUE1kwkNAPTIiuC6uEXDQ+YgSLq6u7L01d7ze7WNiO6boIhJepK",
-	"pM2Qa8GG4sMuGe4yHghtxF9ghuuiswjLj8/BAZCsz7XY3pykScPzJSGtCvfiuN6dvNaAfgSHl0jAmyRw",
-	"RNSzHU1c3QIC+0Xky8BejbTi0BrlBQ+Homn+kKqkx8aTfhKHHhvxD01+Lr7Z6GxtbLfbbY/Fo9EkM98+",
-	"2GXBwRk/DyDQG/g1f9Jub4R6yLtb2/Bv4dcCVj8cNN8oKZpHPAuH6GtvtDcbHnwJ6EaXQq8w+Eu3vd1i",
-	"x/ByoOfGuVJC25f4mYrV6cavXsTHva+upFF45ivvmYddT2FdNxNwY1yIabkOm1/8DFiccMiz6lYqsCc/",
-	"uw4bU+FYhz3DMZ/vMZi4mYjHynusPFaxxdsb22HnGX/6jPef7gye8rbgnUEn7IvugO/0BxvhTpt3nm7u",
-	"hDv9zaeDbj/c3I7a/Y3uYGvnKa+en9m1C6c35pkRKbVe7d/82G7u8Obgp4/bm5/+Rc31a0Oo30rF5s+n",
-	"mTgxe2MlbsiB2WWwyVZJJD5+8ricYHe95vqx5NjzY2bAlRYlfAqz9EPBI9hRH2uls3RdFgWrHK7WwmW+",
-	"tpY1e6RfC3meDa+/9DmIJTAToNgIF+eRBs6dxS+7YRe+mhEKFbOeIyBaq+4nv1bcUX6tak+Z13fb23fw",
-	"rd+WhVXxIK6/fvHr26Hgwb0+fdSPuBUAioA7oYm/Sbj9xRPaLfGfBf5i9Z2CrzC75ae/a+L/nuD/KuXQ",
-	"196wG2jbVXir0JsAiA/G0xlFCojtcJKmQma7xjWwX7KwE7/yvD7Lmr4HL3n79oBXxm5eGtkFgQF1AYCk",
-	"x1QBUOIsECIrnaLHNz0klZ/pqwVPyx4FGWq51acG5t8F87zgX9Av8hDBrFtg7eXFXRrpIhd9VwNmntJ0",
-	"7sA4VZkKVcI6u8z9u00nExm5i9Y5y5RqtHyJFmzPWakXYuqxkYomCXbaCodcSpEABj8rnnTqhjOIzydo",
-	"xM7W9Bj3XZyrLAbypP6UBXsAug56LBhNkiwe8zR7Moo/iChgdcghlGbE9YVmA5X6EoRvAxNTLLAzCJAM",
-	"tW7bEzWjWI+Vjs1YeiwGjt1d8IC+8Wv2Jr8WeJZ4D97mOO0ChJliZRWGZrlkgfiQCQkMw+598M1pf73C",
-	"gxBgTyPuyyCKU0F8UHT9Rx92MzRnkeodTG/vkseJUaB+7VMADS5Ll6UqSZ7z8OJMHYz6IjK+UM3zC+6A",
-	"X+t99GuhGo1i6PwHd/3tL3/1a58+BQ0kaHWiwkz074y8CKAgLZgVIwHjiXFxru0R8uiQ7BC5rmYXzXwT",
-	"X9pjxFAw2A5P2wUssNsUnLklsryG2LFapSNLUgjdNKHS7dpWZnWpaBj2b81LJIE2XwEfeCHVFdDiuFdp",
-	"z7ptmzY3Cn2rlBQthhy8NESzzaqf32OdwLNLMLjMf90OPF8GwLrdDJ1jmkKFUm4+td3NdoGb1Pe8xyIx",
-	"TtR0JGT2jVV60Pczd07Bgy/41iOR8YhnHMeb309ecsL7IgncPsbOqzR0qPVqRmIQSxE1SZZTZ9S8z5Rj",
-	"DyCntY1u7njs5INKnXiwKRgsmrNjcf7uri95XppOET+VsnfH+3tnB67iyFH9V3MXGQF7ZKXlr9E5BkmO",
-	"a2fJ1OxSUcvYvMaKynKMvItlUJ6B+dUcgjV8PIx+tdGeyCN7S8WIg1hpI59YwLEqbmYk9Fs7GNxL+Wjw",
-	"GNlS8EULOuIfrEvQ2a50wSvslYkEPno6hw5gaFUU+kzlAXda7VZ74XDpqfZ0rzrq7tY2eBxuFitMIugE",
-	"u3nffnuG4ozpseAXuqDHZyaxeL1nxFZtzoifrbjM+SYlrvF8cx6nKpqEWExUHOBpxs/NExcNk0RHE343",
-	"Z4jbmyuOkcJt+ec3m0OzOmepSAQHDxKkH6pf6GhNeV5BGtaogke60Vo8aPRjyEhpxtHtj9xtXNufevGI",
-	"7PBvfUgESEJYUzJlA5eOp6gzMbXgqD3Gmc7SSWjMgqiJeW5IO6kBw9fp8h7xa+3+ZrjFn4lmJ+puNzf5",
-	"xlZzR2x1mhs86oSbvD3Y6Hf92uLDCqNr4tjyJdDz1qDb3lxl2+8ZL6ifQC0tSRXHXTNQKVh2MU+YsdPU",
-	"JNNU+z5Wabbgc3HdxMVa8JE63VXHN7PWUQzn0OybeqDjc88ovjgC2zeWfs1jPDn/xq+lmjcvOz9vNcmp",
-	"rhkjoYR8qDCNaQ1ywxDKNci02iXLyXYlKQa8ORjU5uFGDfty8Vb+MBZhlr+3tkjUzq7RzSoynEl8Axe6",
-	"aH0Yb25JvhDTPeg8zmNd7va67V673Wq3238PhyNLzTg+USfFVQ5IzavhecScQT5lKgQujZJfctxGxofn",
-	"eljr1bb4XvfqX483f9mQT192JzsfXv35crv/7KIz+mM7+i57HZ5s6u8H78UPU1XzahfCeMA7gy5/FnbE",
-	"1lbU7m/wp+G22Bx0om7/Gd8J28Kop0mamM9MvShJorQKaIuSL1w0yWye7IvzAgDfQCMZnWqrxmq9Wq64",
-	"YP36woz2csPcQ/qfGss4k2H1RO7sPplxdss7rnyujyH0UnBx68WnoTVfcknh7wfuF+h4FXxQX8IV+/YX",
-	"DY8BQ0eFD4j+3SJn2pfkTaODYqaUx+TgbH9GuNp4HLA7qDOuG/tMnKnkXVUFq6+7WzeNTVf6ZhWvWuas",
-	"9Yp2SKGnSlbQrSBRgcrCPqtVW2F012y76/nj5IpPNQs6S6Yv5GRU6/1Y69R+8ua9rdpTrOhhA95lnS/U",
-	"SmrApJKisdI8C+71/Cm2V5xie9EU8/Lqqm4P8wIprDKO4hVjSIvnifmfinD6GxtDRCpRVhEAmRvjaHyl",
-	"M3PPu/LO98YDzgm07zknQHsO+TI0k0hKyGZ0GpOwV787ffvGGYkoz+k+K/98WbqGXUH3krkBQqNVHk7g",
-	"HwL870iAz0bkl4T8U/mkEOxZGOvHsFUxNFRX8HeeJFMLDCpxe2LQB5R/BHZ4f1poJ4h/xUoRMESNu87+",
-	"IKY5s44eqivpua8Up0jZM1CTtFjsWA8uxPRVLLOg0WJ743ET+ovOq8Y+kfuFGd8xMY9ty2ZbcXnXqZ5h",
-	"brGm9Sgvceuuwml3yyd0RzQNxS9nvuRyxobCQq7RiXfQsUBelwpVAmdZQfZMeD4wuzz37mHjIoULhSLp",
-	"ArwNQ35KCu0xCvChUMmdKS+vMKM4t6swG/JLwaaCKqFJ2iexzmZHZURrJDxfgqPiQIEXYspiyQaTJOlR",
-	"oXiC7YqxghtlGKunKuOZaJrLsV0W8KgBKXqL7UH8Evsk0wAhSkFFd5R/2Fki3HA171W8fR3eMSf9ekAt",
-	"1hwqCNUWuF2Junh177i4ariO91P1gd0TYSoz+Z/5FdXdEjFtjIxeGAGJLn7+4ZeNsD34tjP548XWd6Mu",
-	"3/k+O36qX6fPN+W/vjp4Nvz77fN9jJgYjVnr1dzPJ7BFl79xzvKTaspj7FXf46fbQ6Z/gTbAo+wICuMU",
-	"OsmtK7gfTP3LDZUR1XgXvzAUGONOvZEJjK0bx6kaqWxBofcLNY6JsBTyOBWBE1anbLfnlFSGtAEQM4sl",
-	"FYDnd/gyyNR+IWVua8L5KFeDE+jND/qsnAETHzIGL0SsfB86NAO0HJoUIit+i30biyTSjvYXeTuxuHEc",
-	"Y7pJt9gbxfQkHObTS6vy5y1fOo20S0F1ETkwkJEIjgPYaMkfmubyP9iQe1l9HeOan8gTfOeNdVe+cofR",
-	"isroD2KKUJmHq+wKUWAgw0jUJDsWaUj9uL1accuUQ8g3EKW0+PdNvOY+9vLqbtyHXJNZJdXVuvzwgYhf",
-	"2jwFaQj0EFjzU8hv3FwO0/OWdV8siEF7x2yrRdD1gOaz0EPXZUINIPlQsK53GXdk5isIM+hj4YQjoC6p",
-	"3mk8Xlhbg+GIEzvJuxZ4t92W/J4F6F3LoNU53ewmW0cV7qYPYuWJ/hzx4ZzuRZSyYALNuvuI0LO1y6xu",
-	"pYZj2FdJBFeciwzYYAepGiF9v5IN7FtgXH9tjT4Ij1KkwCtHCsqSZ5kV5ctbkDzo6xVdqD+I6W/N4rqH",
-	"MOTqTmceMjKbAdCfa+Fxq8LjJfSBKi45t2u9XHYM4kTkDTE+2tjFpycfbbhjfm00ZmQt2ruHzhn6Xx6D",
-	"ZCeAtgYqFZci3aXaYBQscQahvr4QEn+vhyLyKAHFfbl/svftGYuotoMyVsjuaGVGucMHh+oEtnf8B00B",
-	"yStZ4LUkdmyV+pJL5Ckwzp2j1yuzTHjQ0QEkh6JG1Q6gaEQMZuIf6bwHP1UxOBFVINQm9oi+YFlqPE3i",
-	"t0F7vjB34H4AyYV25NRITpFoAch7XBBSChG60aWPDhXogV2xnydp4hzpFyoS0BMtHIrwouHeG7JMqZYv",
-	"32N8uVdw1Nnxu+evD09fHexbj7oUlvZlnXwyhLSPxzYHTGVLQBVhRI2IzFIUSspnK8alasJeCZiOcWf4",
-	"Mhyah+hdFvzQfA6vbxIAKMBOJZhzB9VilhHA8s28rJzNq1UD0HxQKogLjKYhpqK6SlnwOGi4anMXeudY",
-	"Jwdv+aFpq6xOX+11t7ZdOf5MtfXVUJntH5vjkClcfGpCaj8TPPBtdT27Xa5iRRcAlPEy2FtV1WGo/zrb",
-	"YM0zp08HwMN6KVKe4BN0zl+Xj5TVu+12A+dp37xfBB/xLOPhEOM0ziiYjM1kRASPIFgyfBMbT6E95AoQ",
-	"KIVCuPuZuoMYKOkXlh/Yoq8TidvjMwP+96GSvQdaC5G/1UapK1+4UrnAQpp7+4CZtxZj6BXvLaR6P++9",
-	"iyspzlyo8JG2FQu7TI3iDMgmKwWhkuJ69UJnTqq6Cu2/aLi4jy3M8WuzHBStRBVmImvqLBV8dCvUByht",
-	"cPVnIFJYk4iyTs+HE0EV64qQIri2Gr90GxX3JKWtFeSBxmaB02rL8HUVQrZiJLnU3QUZS8hPKDFcJodr",
-	"awKI5XXnXm3W0qgOulkrBy2a1mdLp2vHvTZrVVx//wLz4jqjy+1QrRRGdTYdi+ZbGMuCkymVlvFgsOLZ",
-	"pKvngf66C+F1tyqXqmk61jJqLaPWNCVrsfrbEqt3xhvzEGTV73izf/qt5YW3PwdlttnZnkcJmq3CqkNR",
-	"kK3O9taz7ibSMjaKWK3ODYrPboXnx4zofmh+rikZ33+8QLV8XRagj8bt/aLIeU4dxE4EDzP2hkNj8b6N",
-	"KS0Jng95kjXHKonD6fwgOXaPtggBwLfa/kTBKJYnWKYcUCjXli2zugva4m9+xv1HyT7Pl1D+UKq0JroX",
-	"3aAqBOAI4pIFI/7hWx4nk1QQgiZgY/wHbbER46nw5QAv0h4xruOQC42H87xgYOYuor0saHiuVTOfRHHG",
-	"EnWOQVqtfFnngMlhQSpb9MCWuRVKFjAGiCSd4lKkTAsIl7u4JAHINKtTZzqPbbV9SWvkUVcLM5FlFRAv",
-	"RXYiX/EkO8bP9bABwneWwctXYJlUwm29TtbddpPYoboqcAiHKdfDJr/iqbDsBbTyc+oJJstS+dQBH54B",
-	"3b3Zy4Oz0umoaOPyazobn9tXBgWI1XnXRCKCCnOBXOtttW8AJCws371jCX/vh/pXCyA8JYa3z5EFZUsk",
-	"iZcwFuIr0LCZAQmyen/qKhEbHitUN2LRfXUFI2F9wCpZqfwQ3ZUHWXpI6/K1yg4JiHcKa1kY9/3jGu/V",
-	"aFm9/+4X1gqVv/9//uv/8p///f/9z//Pv/3n/+Y//NO//Yf/9O//93/+d//xn/7f//E//R//7T//z/+X",
-	"uZzcgncl0pRIXLY+TH6JpdnkBcYUB6IpsaZQTvWJy3L+S/L6v3FJw6jWe2oUkYx4pow8GPBEo2raG49d",
-	"BIGc2FgWf+mI01avCTPGA2FNzILhY2eB9R3zBTBGYpY73OAbGxsdsRNGUbT9bGd7p/1UbIjBYLDNQ9Hu",
-	"9/ud/mC7s9Vp804Ubm1tRhvd7sbO1oZ4Gg22ntZsu+JOe/PZ1tPtghMNcBZs8VOYUefr9zq2cmp1VKwT",
-	"HmtT+Q5LbSsc9BWgsWOehcMiwA339nxM2zGFKLFJB4P7H2mL7MESo+sgK55DrMgVR7APgGO5Ly2lIKBd",
-	"gjEPL/i5+Nm18uAMOT77HMBegBCCcltXVzAUhDlj/UmcRNoDN5zaTSLHV5+HF+ep+Xoe4zhwxs95LHVG",
-	"LSETWDrzvDo83XZ7t28Z8Uj4sgBPk4DbzDFmjV5xplE8GDCaC1Uaw1z+HI+LkSuNRBOZsboyxqNIW6bS",
-	"c6HZOJloFgxVZjTAeKKHLSR0+YYFH31q1RR9ax7j13o//u0vf/3pkwNs4ay1eKR9iW+Ks0KTpiHXOaNt",
-	"Tp0BoDRtPnCoxlMEful8HvBKfLrSwj7YrPNE/jkej+2LcYGV+SRx5iECOsSWeXbVcx6NR3rmq/sS4Hq4",
-	"KI801ELjE6ViegTdmDB4k80AJmwfpgsxzgpslUoyLqc+waDhI8+guyiXuQJIrhK8Ccy2yA2MxFNAdkOr",
-	"kLdVWaWlyok8BhzKr5UzdkYoVKWJKkZEWvXemqA8JMQPrNgdtbtYY1tWyUvdMAkKH2yd//wK+c8HnN98",
-	"wDxcD60VRa4YXeqnYKxaW+eauWprvlyvSnhMVW9etJ7QxsoL23sssKmagNULHO+FXA5mWtRgIFIR7aIR",
-	"SD0lc3OTWGOqQlKY+GFhIngK/ejyPFDgnFlg4C+MOfBYUPY1zW/Q/HkOqgTh7SuWhPmyqhi1wEmwaj0Y",
-	"0octqL2fW5L9SLM4KlklO5VqP44+U410qtTIb6S43+5LFx2/Yckq7v911f466P4ZpCmwdyrl8pwgghFc",
-	"xrueX0z7Ps6GUcqv9LWyKV2um8r7oEsmeJrEIi0XGAB1FlZLgRvpoY+fimySSl1kOJHqytojWPtVVa/Q",
-	"aLEXtu5/IoH5mwPCyoxW+pKeZeT7SF0in3yc2egHBjFSNckEqwd2GYKSoG9Q7dV7y1GWqe9dReCVW5cF",
-	"lWUtBhgJqa6viC+Zne6VmiRmHUZmUdhmewdb4Jinl3hfsJmMmce5gpgII76Z/iROsmYs6UqsccISxuoh",
-	"Y9DkWh2cmQX55nEGjDF2hIhwNf4xcxivvOLJfFwbJDEOfP7gnOcMFgJFhiVByxfOM881es18RRs/gZYK",
-	"WTqFfcMHAj9HQYm6Amr8BgE4xgGDDAdzgr26Vhq/9xfWWP1mSNW8mtsnN6chP5F2Oe9fa+HnW6a0rouV",
-	"3ygx2I0Bhe2deYBCt2MA11WQYC7VYpcVapNxIxmBZGSplU53hS18Q6Ji5nXISZ+LvGvyqPWrVu/mmDkK",
-	"NKcACup2VXAfdcqwLBpzM+tUSX0hpqx+fHCEHUlskBzTCVgPjkH8ZNAkr8bsrqbtxxGKNIsHZi8KX+bP",
-	"Kbbge8QC27jB3HqKd77IbwzoJcDNGWFhdnKu0jgbjpga+LLq/iPqyRB45E3Kc5GO09hYFbNBITfTR5rt",
-	"H5w0LPDPeI4gzuzUtMiyWJ632BtwNuFmJDeHWC7UuF9rTiKh+dtyFB8N/HOIO34jKL58BZYJ9WK7l3V+",
-	"8k6hfIWlnoPdq47loAlKB+gUzk/AlPQYt7pjAenDaKIz1sfvDPmaOuTfkOxdEkjYCJEUkkXjhMcSEe62",
-	"jSDBd8sUERrjQ0ajWV8Wc5d/jse2D5YvpSrwX9QhXwY5RMtwkR/uyHIG56jfnFiB2IRWofq14ZpfjQj4",
-	"TKO0tBtuHCTJV+drxUnWAup3xUN7glsrD9daLkJlREh2E2p0F0Yge+EPYnosRtTDhyAQlki829581uzH",
-	"GTs53UO74j1yTeHVOCXqjXxyuufL3EY7/sOLU/ZfdswA8Z/PPHicsRWfdXa6rB9n2mMTKWSYTscZsNiI",
-	"1nmLGMyELwOw38ZYoYEystksjJpnw4BNtIhyJiA+HueOvR7G47ElxQEIAphXOMoLIcbsUqTxYAp21AH2",
-	"+bjiUyJ3WsWQNJY9yGNjScZZy5ewTGW5rC0ZbtRzH47uKjC7QYSIXucqeYndzZd1a1u7B8D4kWLaqQhd",
-	"rBQZj/WjcsNqJoWIctq44mqotDgtpKyvtjiZzvhUr0gY/xvXIp+nMW6ZBH6tMX4PMfUjfgFc2Vjbv7pR",
-	"PNfjflI47wu976K4gwaXxwdHOeWW5pfGchWpWOo7s7GKZaaNMDNiPjAP1sVhtMZiFDRIxwT/EhN336CY",
-	"MkMmB7oQDjBDoXi0h63zr4UF5rrCqM8WirEcTnV9Ol8s0GbgBWFxpepUlteASFJhBebh5ynJWQXVCMtj",
-	"ds+qJMN4MA77h+ZYjJpmmxk5Wymm7D5cu923LGscyKJQOTPHAFoucvDXT8DpXYIJbrG9kSLw59wsnznA",
-	"AzgVlD+g/v82yxCQH01YCF/GMkwmkaPhBf47qNoL8IfDKIAwG/UyDLgrAoDALaA+PHyoL38sVQkAzij/",
-	"8ScqNDdbmsdSI2wVTOlCcq4/ZVqMuMzi0OawSljVRoudCjOjwkB6xV7peY09xZVhbUVEacIz9ySi+YPy",
-	"onow5Bqd+6CBMzUWsU2imYmCXUJ5t4ASFHYAmMqD9Zn5C0FGOHt/ePZq/2Tv/ZsSnaWrAWJ1e6dN5f7/",
-	"7F1bb+NIdv4rBb+0NJFtSbblGxqBp7t3t7dvXrt7M7vDiVQiSxYhqshhkfJ4GgYWyGvymuxbgCCXt33I",
-	"S14S5L8EO0jmXwR1TlWxSJE2JV/a7dZTtyWqbqw6dS7fOR9X3lSHk5IBs5kc4kjF6sLAY7EdISUA87DD",
-	"pPCJvj14qJqExsfyDVoLIFuEVBCjLSuMrxirGGiSxjwLa8J0ILqZkWvQKMIajtYIIKgoTZE4ZdmVgwNR",
-	"DqOScOeQJeesZGXl0BvsBzdIhT9jxhVs2gPbQ/UN715bdjRjmB2A4xmgyB+dNbMCztoBLkCLOFl+TO5T",
-	"vdLZhw531oqvUH77P3/418sBeJ1Sjih7GxO0aCFKiyzLDeXOAiNpyqZhfNEiqgatFgSw80sNEPnFCcfZ",
-	"3lc+XNXdnquEiKchD7aeK9RYnR13V5UatSDIleWyj0accoEoiEKYP6vuiFueh5yRcypMBVbmNeeLOrYr",
-	"ppo/A7dXpahszhxTXfCG03NoWGLxLZ2yZkvL1yzXg5p6q08EiuLiBDuVE8ykeu1cR0zJWaRw5XN1s90w",
-	"bxB+wUN1iqStaXSE94WdYV9wpqTbjAZpZfJhQZKY5DwjpKx0vWICX4YXgg9qJKddtrSCkpvGXwJY46md",
-	"7eCk7Xa3p7WLpyqkjJ/qg/jUnFj8PL9rIQGxjYdFMOY9EUQtaHPZRXmQ+ZXWm9Ip/9e8qDvNfJxLdKyx",
-	"Kxbw4OBU4WK5yoHyV2MGjsQEbGJI19LCNCTynaCLDrKmlrdcvhS89zNM8gOy5ZL8RKXn1LFC5NJfwbqm",
-	"+EIpwSrw2PyhRplILRScssfvTt8Tq13kdMOH0GuKxa0o+fWpasQBqmhOaOyO5cjDkWlNXjVUCJaIQ9v7",
-	"bihEgzCcEJ8L32OQHIH5QoghBMV5GIRDAiRssKnGFAAxWOL/PPaThPENcmTuNgslqX3kY0ujyuoP+Nzh",
-	"UlfFs9KygoeDnMWjCeCVkeQXKi9ZD24QSDGEdD6Hf/PhN2/6qAr23xx90//6d+9fnBqvB+m0d7d2tztZ",
-	"cTDkQuls4dnRCD1fQI6etpfkyg8cTvEyAj7niMZJHq53UITrAac0cvcr5B5EEyqQ8ZizaTDxhAqHn7Mg",
-	"AGF/gcHiKSSzqDdqoreunLmdLWgYxXXd+5JY7GdSgP1KF3rGnC6Xel1fdYtB63Ap7oc5dVUM4QsqhnD7",
-	"ZQ2ui65wdp67ZFZB+c81JoNCadnShrbqUK2YvFGReNwxYTzvZsv8SQ3rxJEhQ/cJD88tphyTc+BwTDoA",
-	"d5sAnP18+ph9t8d2CTRj/KragPSMbZBj7F1lus25uTSeXt/ewxSHYzVRANYvQvtKjiy3Y93cNDXipW9Y",
-	"laz0mEhhSyR0fQmo2A7Vnr5Ut/XDQN2vMsUeIr+rMq9uIkLVjq0Woae6SocY0xjkAwZ+BGm0NzY67XbT",
-	"BB0y2SZtIJKZQIdGBE8Yi2ArQbj5PEsnMsJ3g5xQXyi+K3wcE51U8EmbXmjYbZA2iWgqkPNbB610uEfn",
-	"Svn87N6lIxStxDN2otZ4JSDnBOTOwvJRL+bDzlJaycuHnFlbIi6fiKympVGpaspQLWau00Ot0JDRQw/m",
-	"EllFEkYqkItSEN02mugWFNE4BbkJRbFNXqwVRMA0VPnzOUUSgveFPlXcV4lKOxptMnAL+mcm0RV1pMnZ",
-	"BcpGrc2SoZwDnIUhhVjj/QphPatHqaOuJN2jxxLp/buUiqcAhZs0imoCiN6hOVuaC18IcZcAiRCioJ57",
-	"FnqM+MLhVwFj5EMDFdCxUEekDujo0OGqK0HCNJHKoPW4Jc4BGT4BLDv6prnCw4zSILiAx5gnmzBTnNIL",
-	"hw+Z0WsVRhKk12AUxi6zkDB5tIr+yUxDnOZgK7oThVtxeOmaFJErvkasxBPmEWsM0MN5CbQI2nG4L8iQ",
-	"BSoRrDC6J4JMfX6aRlEYJ8yzfoiCWqUDm2V2aRxfZNUlP8TBoEUGwv9RvcQB+iINre/R8SvSwC+SMGby",
-	"eRwqgPLPqYKHNQ/Jy3enc91kvwl5oHInqvA5Dq8G6FiLZT6/HOAMbwN0Q0oxNw5H0A1p8JDIYULJQ0Az",
-	"QJVKnZKB9ypBSnrNXqGCTXLfUfk33PmQ8+AnWNZaPQG3oMi2H5sxnpBhKkjCgkAgdQbUofA52WoTwdyQ",
-	"e9DReRiLpAkVGscWpRxULspYqcPYTP/cT9yxGqhqsasbrAQRHUXRw0ER2aJJbVFYYhAANIpyMJROHYSN",
-	"bKp2+aSt7hrEC7B8Urezvbu9t9Xb3r2uNN8DwatkS2XBHrOr4jrEinUMK8Eq94ZEmX+LTztLIU7g6ATh",
-	"2drB2p//+08//fPf/fQf//6///gvP//Dn37+pz+2/vyff/zpb/8+F7z6w7/939/818JhK32Vq9hVNMnF",
-	"r9bV3Na7GzSarLWuW2u1SXXgaIt5O722y7b3WM9j7rDT23F3h9vDvQ7dH472O96+6+12R1u73o63te91",
-	"unTYGe7vMNZ1R+5uu2cCR5qTygSKnuGKmb/f4hlCgNetAkyMnFkCYZLdJytoyVLQkgwJWA9RYiumNYkh",
-	"tHJgmCFsWa5YIhKfiQP9ve/hx5V8EQ7XogFee22eiCyw+ymYIlZEDXdD1LC0HK9GNXR2cqiG+5b3vrd2",
-	"0OmCblGm4WtMwe1gD+7gCpkDH2h7QI+o1h3zqdkaMmlRn69By7qVN+VOCRtmmRSve1ktioNUXVwDhLR7",
-	"yCEibSMck88RpYea6tHxq1YR00hqQBoV+yK9cLg0v21DOwlDtMVVb9k3kD0DTmweYtogQBTLJItCPmDr",
-	"BtY4DUViWHPhMQtaCbe4QVhIPWJZgGUGkyQLoiRbpEN+6X8NYEmH10JLkrpgyfCcA8eCMqqTcMI4aSCw",
-	"9ej5m5dvpZ39/MVvX7x+d/zihIh0uE5dN0x58gSLEjgcFRG5EvLH4PXRrSPuVSUzI1zSlEDI+y4UVQF5",
-	"nwNxOvymKE5yBYjT4bVRnKUrrrPtgEpUVAM9j+zMkC8P6plN/2GAPVcK1eNUqO5CNaqP+VRDWoE+P3vQ",
-	"p+UzmBmxXVcPuzH4U3swPwX6Mwu+lMM/HU5LwkV3jv+04nsLAkBvcPN+AQin7kNFgNaXv3prrEBNDxkE",
-	"ym8iTG8bBmri3/eEA81gTcPUnbCExCkU23c4YgLMVHTgL49+mgeRktvHkC4hYU+Z5W9ewUg/fxjpSug+",
-	"KiRpTuYuAyGdE8SLYEn1FlkETEoaWm6fKXJ3DJg5vAwzajbhMJwxrJcpWsSXAuyiGjRaVFod/ilRo0uI",
-	"XT2vR6rZrmTbl4UdXUYzzBxlH+V/5RG7vDJOf3T8Co8YKeAGW3A+PTJAAkgKex0JII3fDb+yHFD4/QaN",
-	"JhjtcHgOdqi1OLORuFeu2CGyVeEUskIONIHIwhAAmBkXSsPiprLcBcB+jHJLD0IAKBH97FSLJuLGzGM8",
-	"8Wkg1KhLPf/1HP8tQKpWuv0dXsPvP2EXsDZGIFruDD/RUjhDdoE2njABpYotom1LLz9EupKLkDPCAgHf",
-	"m5Ib7AdfJKSx3d5uWqL3icAQi8OR2xGvBRiJOQpkSi/kWIDZ2dO0zqoo3/WU0ADZHOQIUQ0Nt7z0wpgM",
-	"vho0Uepvtbet8v6qfsQ6GRRZaAca4VbgGcHYhSniijuOAiu63h/Q4DvOYOKq3iD03W338C0NdF9ILEka",
-	"MRPpFDgSzCYDeCb+GF6ZSGicCIcTElHF3824p66yTg+eVnei3PFCLiENsAVR5NvGUivddhuZxsx4nvsi",
-	"CoUvj/YBoUlC3fEUOGW1HHiq34H+IGNzla/rbUhE6o4LEOjr8LQmiLctn8didpUVZY/ASf9Qgzzz1WmX",
-	"lHzVnOJzAYsSYk/9duoy7NJJ/9uj9d/T9R/b6/v97z5utXqdS9PRt531/e++ba/vf/ex3dq/dBzZ8XLE",
-	"319fJOwEeR8+L5ZwPDdHx68KtMpHrssidZCv4IgGGViTIRqeLa0xfK+85JYsKOlpQeGw4kK/Gy50+zp6",
-	"nITo3Xbvvs554c7OMllWZ/5xn/mcOlYycXg7RM8zFom6yPGTgOoPNpWM8H9Uy1BfPmAXcMn+xTr+s4n/",
-	"lJ/JlZh6WGJqC30EJSQQkLsNheCjC9LImSlQmlDloxwSHpqtbQmb+zj+n3AzXT42r3ZvKRrXTq+KxjWr",
-	"WY8WYN78U+dL2XMK76NKP94Vd+v7uiMq7uRaUvarGwtRx/nqCtF5+UnzaD5Ks+d2KCYol6pJlUsvZlEY",
-	"J5gMsomkjNVhBfSUHRIqyOasvdFBfI27KTdnlIqxaq0v7ObQleHSKQueSWEOGFKxMZ8LqnhlXrMz6l6c",
-	"QEvPcUCLRgHrbeB8h9gVdrtcxC9hPySbwE6ZH4O+Gd69Kr0UisfmWZjyhHkPOb1syZDcQ0lL0zShan/i",
-	"piUNs0VbKvlflVNpWmdH7/TS06NO3O2dH32Eb3KC9KDu5QxpNqfVKfqCTpHepTc4R2mWl3tNARJV9JlO",
-	"dRRnFMb5bkgjI7U8ff6KdCG6odgdm63CYXJ45khEtnGs0tBQXGsv+SgctKyCFiev5Z++OJpRPwCtuZVn",
-	"NDKKWLO04kHuwFj5yPPO6rLSAhltMjI+Lsfd8TzXCvhj63GH5Kg1luv7GbwlK2oO3Zd1FlF3Qs/Yr6gY",
-	"ry3W+nv2Q1LdbkCHLLjVFnHnfeD+9ylyyNxe0754Fk4jyotsJkoADsMwYFQu4l1G7as3bYXaj2eH+HwU",
-	"rtLka0tStWoo15YRo7V18utUFEz/UuwzukwMxoOtaiimQE1jgK0PSCZZTlPXZcxjXpOEscNVCSUF1yGN",
-	"7MFfUD9gXvPQhFsHcEAH8lkcu6qKB/5ZRYWsS4hCJQaoYAQ0berSJ+r2J1HG50saauSiRVRSChMtyBgD",
-	"Xt9DQvUfEGce0yDB3DTTgGCM/PJFjp1CPrUehYHvAi08gaGrGlOG4N6Evsd0hgWvKHiG5RpiMls28iO4",
-	"fgQZvHs1uOr+uJF9ZPkVaBT1Z3NF6PHN91OQaH1fdrw36myz7Z2Ryxjt9HYpVOHXU+xPmNzJ3qT/zfdb",
-	"bnv0i076m8nOr6dduv/b5HhXvI6/3ua/O3+xN/597+z5WkvJ4IO1WVfeezGb+WEq+vBpP4z7+VHNOraL",
-	"omSL1Xda6OVbWXtfurUnOJ2wvksFu6FArWn15URqRtyG6qKSMEryHWpxYMuvgmi4TjAsa/bZLsd7FAKL",
-	"H+CVqbkyNW9wiFHX6ru1TM5zndo3MKblgFD3+9THGCjYmY2YUTdZx6TF9cwG3YVLPqAJi5vElQrIhsNP",
-	"WcDcROFbsdOhVAewmySMDLerKqSgp95P48BgzkxZYjoUYZAmzOEfTl63SBhrql1lQ/XHVIwzItkA6oNK",
-	"iaO88FoAqfQcZAH/cPLaFPzz/NGIqMaQLxT0waHRizxD5H1ME3d8mHWNtR9xxFiBMJJPPBHNQ4cXBii/",
-	"NW9bdye/snky4Z0JBaZL+Y9+FPn8TDaGvK191BT7MYLmrPlpLknSkCsU6qJetrrRsiubMi4NfM+ogPr3",
-	"zRwXq6XpTdiFXSGSeL6AFgiNotZcvUSEZ/ouq8Ky6aW4gZugP7ldP0FJjV+tlxt+TzpHv3xIOhttvNWE",
-	"3PGgZy7AWWrrg7freJifT27bFc5Hga31UB48+YcqtVliolTRydv7fmmHwfzg0f64etRVQ7qZX2R+LKbK",
-	"ru8pQ42oFGesDhLGUFE3HGUZdVVDm1NFbmeUL894GDOTFWI2sKtdLvJj0awalS/67l06ZyxdTAkqn4/C",
-	"aqttSVY0eaXcJS2a6FPtK9Un1hd9LRqz2hmiP0+dlrcT7TNzsLZH25TusC3aG/ZG3eEe7dG22xl23S1v",
-	"m+2Meu3dzl53f4tuD3fcnrfL9kb7bWp9b7VYJDUDkvJ+nHJ9l5jFVuMquWnWDtb+Wr+J+XtFVy9dWNFd",
-	"edvuxdt2vSYJbcYzfe3mXwPVzKIAdWAqZDeY0gmTMncg94Q5ZQebm0Ho0mAciuRgr72HNehUn3OSFJUG",
-	"lfIhWsSlUeKOKUY11qfUD4gcJoh1fV2mybiivjHqIFJljCKhCe/9WCPtc61EkShp5TRLQBEovLFN65dW",
-	"joqoGIdRdISp2WU1EJb2/BJqXScEQS8+P8MiXr96//7Y+q0/LfvpGwLpN75IsFtM99F13iAFR15I4Jxk",
-	"3Mu1h5k7Ja3CPuJh4o+U6LaXD/bN/G80uoV6XsyEYB6CcqDQzkYemV/y67dzJVHwJZZU/rfHoiAf5a/C",
-	"nAjbojk6fqloRMqtGh1skwZNyxTXl3eFqkUvCFPYIGsc5jxVaQzTMHsjJBUstmchv167/O7y/wMAAP//",
+	"CgpbTvmZOsSdZWWOFFA3vbwlE1hXFG0Zh2Nq0RaZ49fswDFaKE8WsXnfrxMlMR7WcH+OhGPt4HNjpXKP",
+	"OnEzP5aXbm1+A0pRFV58Hlw1UtY6yPqOiu9zwR4sI660mvfAfE9GxL8tYempQmZsPpZfg1lcm5hN1EYa",
+	"KBITFMVEKAEIlDtQIkZY6MnAgB0nxGG0HWE2JCEfOs2SgUkAdRqRTFwIzKeBal29fSEQ7gseJpKg99fv",
+	"CgabJKauOzHgsU80nHPyvCF4x+yDSZcbcvCCsWM0wEo9nV0zfO+2raTP5Rae+1mMcGN3b/lFm1xSV97o",
+	"8mmbno4NXXpSiH+lTPujCls9hzxKHhPneUIMhvpVh7Nu4PAeTzRNPLvsHOdjgUzEWV5F3VzmqHOxRouu",
+	"24fco9mbF24D+tT9y862iF0l9DB3IZ+DJubpwWqUxOzRrEKlozCXluLmE4F1rBzz6MaNk1J4qKeLF/Sx",
+	"ILpmARgg7urb+taLbaW+iG0c3W7rJ7VwZsogGMw0FRByiKZ/r+LotmdszGkZE1CIHHi70Jo8RbLKhJcl",
+	"ruOYso51kX8o3o4Z31IJWLnR0hSXpTNZvEqU9EMqRnMs9lQb6sHAlz5t93IEvndpbOf3WKxvozc1E650",
+	"EYSFGQPFp+fQ7JtpKl2KB9MgPpx037iJtRMCtHF22dl00vHFRy9Sd/AKaRZFdrDqLXgiam4VMfBw5JK4",
+	"8tMXh8xTtOJlLb9wXhYhPYWHXpqxofGrSN5yW1i01+XvVQnjMfM/B9OxrGMthvOcxp0U8IfaeHJrecYD",
+	"WMPiY958D9F/joCVJJQ0wrFUAtu46NbJMVMcRdtZ5ZXHEx/SZKZK0Rha10mms6yUhuVk8xjZbclLn16a",
+	"0WVk0wLJ7FOGIfFhsaJhIAUtwaUjzGHORXDPmJAYivkYMiRQn4T8XjHGvOKykQPBGk5Aqds8RliiMRcS",
+	"5cjaNCso5u02dOJuMXe3/lhiwSwzTvcLUq6n4iNHumSRKZgkbPUiWKEpeIQ480kmQMxfXH1RRvLymswU",
+	"Ep1ddjzE4VEc5tHKIQgWEtx3Dr4nD3QltGoVX4z4PUOSgx4sdI0+Y3FC9Wq9CvngD3A7rMRanZwsCSg/",
+	"yUj5lPL6/vTs8hgFSYxNUSgbjztLeOxDkOM/e/g6ojcvbJVnWzlRJtHYMnOsq2xXApw+hdS1IbnadQ7d",
+	"7LHDckpibHxFkGJk6tul0Sml4vn3CJl5/ACWBdv95Jw8f9QrsPHca88mTBVAf5A0NbWa5zyEVeWpl5Bx",
+	"nzOkzJQEJGPMJPVTcnze+vHyunp+dnF5Xb1q3Zy8MVHNLGMqUUy2LNPb6NWrjWptq08krtZ7mx5SC8Ax",
+	"CbqsP0mH37LDRzHxSUCYT44hnyVAYyKxWgHa6P0FKpumoe6+TyI5WyJQsYT6LE/IKbMbtf/8R33r8JMu",
+	"vFDzDr5tdrvVpb/d2FIftC9469NfNrrdauGLzR82/9WpI5/gMCxlFCetd+8+A7cAHzV8/HB22r6cNVrj",
+	"MNRkZaWKht4K/CXVpmf5spr9hcm/LXLjs4sPZzftUw+1Tk7aV/DXdfvH9gn8ddK6OGm/e6f+bF+cqn/O",
+	"zzqd9ukU9242VmNHZi9SkF0E8gRH0h/hWV7k6x/KygboJDsoAtLH/q1G9MzZV3R97fVrg6ZfI1sHgxre",
+	"2vF3d7cO8W5zqzGoD/YG+/5h0HAGUelsjZKdBvAQFgijq4vXCK6BcStkM6tvj2CY7YgNj/tYkL0dj354",
+	"eXl9X3v7eshbrVbrovN+1H4/bLVab9R/Wvyk9Xf1b33v551Q/VGtThnr3cNWFh+I3VO7tjlH8uSk0qLC",
+	"CiQyLXCYSzVISypCxS5nmsEJVJYsWqmniavW1V4IS1yPs0QiRgQaEol2aivLt3buG/JFLlG21qsoOfcq",
+	"ESNdvfaaKI3PaVT/fJetZe4uZ/MraQ0+fU4Y/SUhn2mw2ttZwdzPt4tDM7ICvEY5D3GfhKvNGMXkjvJE",
+	"fF5t6pJBAIDPPP689v6JmUyXbJWdxPcJCcDxnX37CnKIHWg5jfXFBTovqsUNY/Mrw47/sQ55/j7YAeft",
+	"xzsyxP5k4Y35sP6FeQ9bebb2Tr592ttyusrE7iHeqdkv49aa2/YU9+Ttgmti0GKpy/I/xAHP3YnlL8pU",
+	"0EdxO7R18IwN+ELIHIPCezMadfbTssDZ+efdYVfpjrTkuS5qz+MsTjfDZFMr654IiUyoUvZqdYlI+XIf",
+	"8/U75+9UtO4wNR4sp49WnGMWYMl1GcHZB1JcmRk7wv4tHqZlxct+75RZqRzGzBFPwuA6YS9BJMptuSMt",
+	"aGpvXU9N+9Bym1FcuWO4UmiKm17chuKi7eY5At7tYPPQconb8pmucF0WXhQ92mKQSu9IXrJZG5U/G/uk",
+	"A5c/40XI/NmWryl9YPxAdP88WoDvn8WqCP85TthnrQXkd3CmPsoUyUBxwqAxDQRr6veP1ZdQsIzfM1NJ",
+	"0R36pWsG22lj26tj1nqpUWPqdB3lAGAgiLHjHPFQ+xkgeWoa8GPkmNymlxvyyFmRJJbf6RxSTB2wE/h5",
+	"m17EoCmUnMKAqfMuu+uubfYKd8V935j6GbuTQS4ZsSWY7yi517UXOCNbkm9xBlXZdba4nxvGGfUol4nB",
+	"zWr7e5UgxgNZEqDIIPBSJ6mQYhKXk7eFWMhzW8JiWc3fvvDtk6smRYilQh5TGCONztHOgNiUx2BEV8cp",
+	"De7IziGijJXRkpjgoEN+KY/WVNIAwQEa4/gWbeC0jlNPkF96m8eoZvdHjigbKtjU40tGMKYlvx+x3Pjs",
+	"3WcKojTPf8rFbgu/Z8VmplftIUWZFCUiX/wwCciyq3toslmuIHqutUUe4YqLy04zPXOL64tyzvJX9ekN",
+	"WXk6sYo1K/feeaIjAR5OHMaJLLsseXRd5+j00Iv2Xy3lWc8A9nLNc3g2F1gRiR7kA5tez7MexqpesPy7",
+	"10RHFT38UsxlE9o9XWAUGTXVEUVr8INFdHzVJDD3lcwoZn74RVdUbeyzYgWc7AOwIlfxtQiIcB2yegMl",
+	"EZIc3HmUKTaouD3I7AWJ4NiU/EBjgpmWhbU448SABX0KZs8AggeyMtOly/CXCOKBwl02hIfYKl5z4+Ty",
+	"Fb9y6cNLvAMRN6BeZXW2lngtLculw7gWZ5plW6OensYQW3sshSJNZofBPb1vTuzXKdlmcJcDSJexSOvB",
+	"bIwxZeknHufLZ23auurCFr+YjVu0dcQLmYPN5fIGyXIl2ZZIB58pruaKdF8WB/SReBVpupkUM1sby1FI",
+	"ePdiZUCniaEFwcvttJfiRxEpcnMuRo2nJ4tFzFyFKCZC8nEuiAEHAdVxH1c5MLRWNRXg8L5zc3mO/vjt",
+	"v0H9nx87lxdID50m+gVkQBnJa//Zlp2SMX/Hh9TpSYUqBrpIoy0DA19B7hyVSEjMAmE7YTwo3FcXeBRz",
+	"g880JELySKB7Ht9SNjyGRFuk7vdQ3fK0550ub7JcTJquc1m2/h8/3oDppdcypTeBdR2hlwTHJEZ//PZ7",
+	"D3FT2ES9sP3Hb7/niiDMCV9bsj1T4baYkpzZdnlZnJve8k/zTvnJ70SGXytch/SlUq6aZ14rhuuo7WKl",
+	"8bEpfr8QtjMX1LPJR+RAKQscUn+qsk/2/cNiZ1MIc+zRfapTTqtZ/M21xYVqHliYyF9rxMk9A/lYkGXP",
+	"Y+CItySt8zC10NvPP/3S9GuDV/Xkb7e7P44b+PCDvNoX7+KXO+zv9+2D0b/vDU+nYvWXOJtsRbN8pSPx",
+	"UD22YGvz2VVpYZFPuRoj1a1PPzjjyDIpzIkZe1u6jqgSTHTPLCgmjulUtv7OQeOw3pxN0f30de/b/Hmv",
+	"kjjiohASc91+fda5geKd1+1O++bzVavT+Xh5rfa28/7l59bJyeX7ixtnrAyM+4HEdGBK4c5eI4d4EpC7",
+	"RcLJHYzp6m3Z0tm9ik8BTUaNWs3EdR0jjO5jzoZ6A/WXwkbiLCjcUCI8poC4bsfM8p+c9s0ewAo0EMKh",
+	"vwvIziNjpurEAhPukvDPtqsQie8TkXX7V29CNef8Eh3luXQlAu32ANnGdgxBIyzSHhdUIBwEJEARdGbS",
+	"Tzgs9M7L3f4lwaFWEN/c3FzlWlClWJlvRJjPs82s7bmawXqlzmzOkgDQbqXWrSghwrzroW6lrr+B9glT",
+	"xW2maUv9078sDiCcSke0oDtvTqFc9fdDvVfqcPUKwe+2U6t5WSnmFCWXMrrBWLqRxbdSLF65sEb7S8Rb",
+	"QhCnXg/CehrDmB5PGtxZKUlMa3+RhLkdfx+tMhpwiTZ61YgNe5upIcN23wxxwvwRwsJkSGRzV0umHS3b",
+	"qtxDOiI1ibM84kgpI7qhl5O5ft769HWn6eZtty7B5Px0F22MyJfN4szSFNKBZja2Zx0wi0SUydLOHOOF",
+	"dRxGFQ2ZVzhFPZzzQnyJ+DlmdGBkUUfrY/OrbppglhXFXHKfuypiqaMTS1uUMzR0FBJcJm3HerhTCW/j",
+	"rHOJDvZqdQ+9vznx0JiGITUZVJvLa07ki4zxavpqj3yJuI6F6h0BcOqLWEmo8AtnAzqs/iw487SQSiUa",
+	"YYjddSqwZSUptZfJNKeThZgiAMGEXgS9YoZeAonhDt+qunIpKVj6sGyaRfkeLYrsqPQyCd3U0wTPeM9i",
+	"mVmXc3PihKmj+1AaRuLKis/nm08NUNwIz+Jxbp0WJ1zXKEejZ8ip6dflbCZqO115SHfWSJuTwEtpPyu0",
+	"gbWIEGGp+6pnD4mpwv5WgnSUYnew9IU9vubvql7bfJ77ioakNInl1RmExc9lQIV49N05JsXpBxeoZM+e",
+	"FGk0YYCjbOfcEVRTOzTF/BgdDGz3Y2n7bxQVfc3Kf47IsLo2VzXDFis4HadsDyqvAxqtWtWp3IahM/CV",
+	"NIyBrkIZEPW4hwIaE19y6HulhooirdsvxB53IZKXpTWilsKOKSXBFu6xYULzKvioNZmKPeoY9C89va/q",
+	"UaUSQAerq/cv352dfH5//U6zE0Gk12WZlCkLnUyBiOtypiMuJNoYccYTtQnop61XPL7HcUCCrSvF2eGp",
+	"/LdvuJCmFPU6EolGdxP9VBRMSou4WuR/ct02vXUrSNOveDzkqSOp1La3hgPMaR9w7pc+rHJKe3n9sXV9",
+	"CuZ0XfWcKYYzpHdEoJ4h4GdBz0NZ/BH4nRVikeNcYxl1rQXq8ZgOKcMhvNHnCVP30ucRCIlUVlFaVkB9",
+	"DVB5+nft2ySBbThMvviEBALV95oH+YroWohSr4C4DEMo7PcT6IU/oEqTkHHCoClgbzPrMmzBwMgu27bE",
+	"g4KbA71Xus0/ismAxIT5JNULlJ7CCHRBVSN5SEDJY8qEGtS8rVQZyCsdxrohQfGs0x1ddN7n6YPfvIrd",
+	"1IVIaq9mGuU2hSjZ9HOQJXvdHXOQ7uLAPp+iBmWCBiTbXn06jxM66JfhMASsmR3KocSG7nxhYPHg+Oxv",
+	"+SNVh52h7aaXRySgoDlkOkYDIv2RqZmuX0H9CerRoKc7bYShQfRHKnWv2HVJVAZdDYnGYrjMlp+bx8BP",
+	"VDJzuiHlfTx6ZqvBVsV1u3N18XEsraSQndkycbpKoDSbYSArBngZsDM8KQr2GchOzI8pYcHzlZmQ9xz1",
+	"iY/HBA0AFPGkFSZiMsbxbVlqCoQVWcsFQJc2EM0KFdtVGPCXi+B9msoW+nCfLTzO4NbDAuOyNTy95JNt",
+	"3yqyD7xVHiW0HiV8nyKMq/OtEl1KFBcWhItrM9pSEErfjolay1SFxqv2xenZxesHFGecc9E0/C+gKgVZ",
+	"7v6Ya7hYmuhwn+LwOn186VKHhRezgoeSzzuJmPiE3pHYQ/cjbnZVZJsq3OxxCreytRWOPjd3up05M3+e",
+	"5GenXk4VzMqe6VLZ67HuvXpmmpaC/wikLbei5z2MVQld2gPyn6JvXK7r4rwVvzaPffMqP3PKrnhI/clS",
+	"L/2YPW5etul05f3cTBGtMZ4gLG6VbK3eQxtZW0oqdEk73wPd6eTdZad9qhW3UdaUFunmjJvuhLRFTSUd",
+	"7sxE7W5YUvvufsTDHHzw8LFp+qXVBtNyFToJClhexIV0Q1fatJJx6WwhcZNLs9HPoD7HcVDkDPN77WX9",
+	"MJcJvTLVVv1ZWN5R0HpNrUX9lAZOwA4IgmN/pM8LmvPZIzZEfBkBf6YnZ17AM5tU3qjTQF5A59wBLxIR",
+	"AbV1iPOCq7y4mOFDr+ByJG/mMs7EIJzqSpPQbrt1dXV9+aH1rppdlLOgrEMYtKPTDwnUJ0qjF7l7vLSL",
+	"OsOrMf5ypt/YzQUWpB49h6V+ifI02cXJvbdTO3TVpskj9vx6pa5uUvktK8WeJ+dapuvripzKJbO1cvl8",
+	"HvJHXBBm+15Bt8RY63iFRtJF/xIM8LlWq5c6zav/tvXpa90rs+5P47ODoWDFAvJkBW1kRXnpeFsTpO2v",
+	"5gJ+21bPblkS5E3RLUXIN7ss4EQcoVfX7TYMDT1HOfOJl94Z6FUv0mAETfd5DE19FOX3DLvSCZhQUrfL",
+	"NnZqzc0qOje3SPEGyu6oVGwFS6DaQEphsab0nAmBU7BUvIqdvuJV9PjqVLMNz/1cvpePqX4Ny7AnZVRI",
+	"dzQytP+fWxEzgLws6W+UHbI64ZwaU4QJUVkG1oNUQYOz/6Nog8kcXRACimH/xK2YgxtztL9MMkhWUvxe",
+	"ThYqgdM35XmIeP6qrkrPc+8+mzY4u4gHKYSudT37waylFmryv0CinLnH6oasRptBzn3PJHWoMvB1Fv6u",
+	"JRlgSEqnUgpLvsxBpm3BmNBJfGS0H2jJTVhAgs3HaSG+VkYXbKzN53pQbskiq7LJwUqPo5SA6GN+HhQ1",
+	"KLYeZrpT9+dhU+qxAITQln5bnr+fVuMfJDKJybIujGkfZTb9gh1/XoJnd/7htC5bzXPi0AMonLqOJyNb",
+	"AqgIhb3TUyrH6fnZhVIuOGVSpLL0MTpvn79sX6OYjPkdERAFiS4/XrSvTTq7AC0kxkwMlITGwkk1JzvD",
+	"sBWvokdZXJIPgFuAZaIVODyDBSX6YerwmDLzsb4Al5ZQQy+V5Hpj9sdR9islmMuhlwXaWS3H8BIl3fWJ",
+	"z8fGTADCc7WM3JZC/ry3+THu8fPd4LXu7rW5mfbywDVTmueiS2Ten9dtUiuEJptFcnN5j5EccUFQSAYS",
+	"8URC43GFMzRGdzh0tdZc0fj2IGv2U9qhHHanmWtxNi5P+mc2W/OFQFHMbe+1BzshFm/xGraDNcLmWyW5",
+	"3bpVfVpDXe3AMep9/dYrN4hnG7p6qETO4OLOcy2pd7fS9nxXKVbvfVFBnl+RKkW7J6dlGcKvQMsycL9Q",
+	"oZNMpuIr0+8XpVnqB+fvCTzzfDtjFrnO/pyNbR3hGVpii4VIjig8dazTWftY+iPP0vGUbOuW5rBdlA3T",
+	"tx+dmn9vumG7hR2gt/Sl7qxFmM9Nnbm55GMhGXiEOz0XEfVpvlQHVGrfXdIPOtAFrJd7OBWpZmtKxkQk",
+	"oYScVPUUEhDca3RCgccE8ThYwYE0tVYlJF/DFK60MEPTllrFtGhndisbJN0TC+myR/F8hCGPD+tTh9we",
+	"O1SekqjgjyPtGIJD1xtnLdYJC4kQqKdRA4JB29fXl9clBmw7sRVJT67brZv2acWrvL86NX/B+06pdOVw",
+	"QjPh/EyldIeuSrzjN5lP3BBKTR8NWYQiFJZEak851KQAZWm8gEauZj/7joLEEjvzbArc9Ak9TJVzrOr5",
+	"bnVuZ9e51PNUNKM1PIOStgZbvyZRiH1jYNCROT0YpmcY/Xdk5m7VrEOkEn4c8qYJgb5k4cTJJ22Z5bEt",
+	"gMuIaS0o701/SnUa/UIs+ALRNT/np7nwPgMup1u1EgrbtzIcHlOWx5O6N3/jl1Oxb+iYvKKh1Nay6cCI",
+	"kPs4REpxS3NGflVntwEFN61oAwERLwT8tGliA65fnaBms3kIL09p1js1R7WcnW9b+o9G9seN/eNo5g/b",
+	"L+7T17p3+G3zXzf+/T//8ZetTzPPlTSROxvjYXkC7tl56/VsBu6I0OFIlrR9y1elXy+FVo6ScZ9hGi5N",
+	"SNZKuvUq9zSQo0XLcOTmui7WO65L3ZRu5bvLk9bN2eXFLNE02dTFBezWG850fEllElhipYE+zDf33Tp0",
+	"deALORvOvlg/KLwJH2deLUufni9apYDm53bv27xyZ2vVBF27RtqiUp1z4LcCa0lJzmItQSsELqokmC/A",
+	"uUrNTQejfb4igw9y8s4p27lypc7lyx+aQ1uiAOLiABZX4cLHLP2Zw78n5+h53F+BpZ+TeA7LOW9fv25D",
+	"HrIgdyTGYSYf5RKTTeKxl8s9xcLWSilJtV3eRVfMl0y9dPUFXjqvIqkMVy82MY0yMIiXB9x18rnk3EdI",
+	"qoXCNOdiqC/XwvCN0iRcbUAHqVuHmZiEYIFicsdvC0L4w3wJAZ3/xsI1zEmpBbfVdXnPCuh1AV7n4zRC",
+	"mps8B8zyiHoPOlRWlp3qyNIYRRjyJrPq3c4W/rNEDUBzFoLPgDoqNOcgdwQsDr/Y5E0z4Qth+5xohQ9t",
+	"UCkAbg+p3UU87jJ9aptgvFDvfiT9DvdviXwhjHMPhheQQj9BVE7VgZgR+epOY+L3TmE2yFfWgQV+dAWB",
+	"XuufMhqUbW8a0WheV+x8Izt56N0GxnOTOmJzRbosFzS8mQ+6Ul9Gkf6BChljyWMU0MBD9yPqj1AKZwui",
+	"UQWeCL3bSwSZ5t902AHihMyBwa4wf6Mh5rrLbNA1vLBtt2n761iRkm/bBn10gQhFpICHopAPoTCLMCtT",
+	"hBtWMns4oqznQYbFWlgFxYwym99faFi0jLDAlzEZrpN+LqC5QaG6lMHGOWS9HdDy4nvuDWHkHromTSmZ",
+	"UDdjxTbYpYaxDL6nFjbKSlnMFTRyRTZcibZGXaeBrmORI8S5/u+1xo6rqG3da9TcKQxm2mczg6Y79SDz",
+	"Z24Vz3XWq5o7zzO2YB0HN+2fbipeaseAhvgVr2I74ZsCYzndXJeVr3iVi8ubs1d/r3iV67OTN5/NOFlX",
+	"ffshHUmXF6l4lb+9v7xpQ9jM9eu20z9xgSW9I3M6eTN4AAix6e6GNswfShFA2+jk1UuoFNkZ8ViakTow",
+	"weaRoqZQuIQnsaGNAuno1S7rT1DApfGAYoZ4pA2vKIrJVtpXT50JjklgSWt/Yv/aGFMhKBumA2tVFgtU",
+	"2/S6TAIPUVLEGDNJfQu/sEPm5zHcK3fXqvVqbTa2wnH3DqftXl9rXvPbBhjMdK7R1qe/2EfSLzZ/KLGC",
+	"XXBJB5NSnUTjgu41YJMwdTlxY/mb3yBP2tbpqygB6h0X/b20TPQdH7rdr4TJOK3FiaNIV3QvMF+XscHd",
+	"IxDSre6xQAFnpFglzpJLzc3SboHVgArBw7spOlp82nUI2Je8NH+k2NskV95Sr4srOm7rx3s5b//EtqrL",
+	"wqSoWweB6d01827aF62LG4SnoPDQ5VVHXyINAySLfe60rz+0rxEG64lSTKNoy9TG8nEYeuh9R/2cRm7l",
+	"A1f1TBWvcnnV0clfZriKV1GvOenJGtpTQKQxFi3ve3mFfSkQ7vPEhFMAyujaL+D2zYpeCTxBG4OYEIUw",
+	"4805BUwf3KJQM2+wYI10EAokZzG0wZIxiakPcCkEJj4d4xDpTZgujGnY/KyRCCYvQYsRQbeUGQDykxcv",
+	"ynm702m9bnsINDQPmeL1HvrYfvnm8vJtERLz9ELLEtX2I4u02f3x7GUuQO/l22+Z41+UDp2nNc8mzhQI",
+	"3sNkmun1PLlgM7OhK0g3l5FYvjdILl5RKWb/Vm80d3b3Vm9MkW8ako0Jyt7T9Pq4jERHYkmFpL4j3Ogq",
+	"xFKRkK17GhAti5BYHKOAhERq2iu89NPZuSXdul6B5VRBWsQgJkC/9ECBs7uPkbYcwFzMiG0irUlq0o7F",
+	"SGeOMi6X1EvVChwyYhSZaoUWZLPGJUeF6qwdKL9YUt0UVKIwtDUa+yHvC7QxoCERis29FZ4pVi42PUSw",
+	"P1K7KSnzZVpdz+wiWAOXhAvGn4Xo1A4Nv6fpRTQ0NSSXHH1ImLp/84uwiQyP0D2JCUiuyfTWLs6RFi53",
+	"qkW04tFZNFxyGdSGdbinSFHchR8Qh6fOVeHVkvNZq847LOT+KZ64p01NZFCzX1DmEzSmAaPDkfr4BQV4",
+	"IhAecrQheYAnqTss/U37lzZXhOpGDbY6RADDklNxFlJGTjhjBDirewN0xIZWrFCoKEFqLEWM33tKKMFs",
+	"gigTEitYNnSxfCKINZfbn0SXiRGOyTHCxs6oRrUOkYDcUZ8Y1UvA9dosMbvOriVKxIiIjlPPuUrECPQb",
+	"27ilsHUAraG3uoIjJIYyApGeIlcPcNkjjJnWYoWz4aUvkaGohtA8nJhq+d1V8ET/4KUt5g17gA9LDe5s",
+	"7ycqhoAXLu007rpuWEpELE0s0myvwInyO1k4YRfqFsngQp77DDJSnuOvICClMmdJNf2hktBzkZkopEIe",
+	"FyuUZt101I+z/D9yBr6qmY1BxEu5HhRYry3p1XGFypQ8KrnEYTskY2IweSnjtsShglKsExcd6UbnpkJ3",
+	"cf7C2C5kshJa3irXuji9vjw7rXiVs8uOU6VVlOgkJgFhkup6x8Vz0BShxHunnZltGw4xpcWenJvi0yRW",
+	"ZNSyS6dNgLA7GnM2NtTSwt9pXZy+vPyp4lWuri9P35+A7fCTs+0NG5I4iqkzuApWN6CpZ9uPSVaSOCZ3",
+	"BIfQ0N8N22gsWrbXpKv/TMkvUczV0bjU6XRrXtGYQDF587DVsJfZMklwmVd1jZSoO8IC3TZjrraZiNEH",
+	"/eQ07poBikexKPOpiH1PTgGnkH8VElh484xFiZzbX8ycq94k8Mhl1d2wHBm3nRwpwUYJknTIFPuZpYv5",
+	"+zilqVxddDRWaVOkfjI13xWkjRdI8oj6M40Z9hbqqfrKd+AKzcLw5n3rY/ssD4V+3ty5qfncoXdTpMC1",
+	"yI/gyxxiSe7xJGd9hRggJd6GnA2R5HmD39KkJH/dF62Owim2oug1VGqbIMP/tcR52UrkyO4A1UU8Vkt1",
+	"TalL2VHfkokGY6Ney5Xsn56q2Vg4VRTTOyyJu9FnOl81OtC7vCXokCmiCV0/r9rnUzMe1A9dh2sIm5HQ",
+	"fhQuS/gsdZwih7rXqNZKNyD3TJIvctPtjp1DN8sW2Yp0E1ZNW2Kk3jDG7FX29NtCgveOfqcKSEvZ+6ap",
+	"3/pd7NRIp0RpYvHEUXxHSjKOXMrAG36PxkpTU1xJ5CnkPRa6+mGwpFynVbWlIxb14zfuwMRzqKsGkTiU",
+	"Ib24O9OM18Xm72hA4gU+cL2u1AdeCPDAERNbik6/Okl1adNO5815B6WluTZNwzJbGa0kpwsLt39pgqg0",
+	"2WIQM3Ovv8mq7WEUExlPCsXP5s6VFTGzVPZv79vvIWmsdXLSvtL5Y69aZ+90Nb3Hzd1+fBkmRaJc5bNU",
+	"rsmjTK4OmtlvL0PzZYQee1u+m3H8yb0HBRrwEO/BqmTnzhSDmHWz3jk0yFc4FCQLmzTkRmAa5IKzqUBD",
+	"zsgx0ho+Erc0UlclgdJeVOooyyEVksQk0EHb7irEa3kMF5KmY4i90nVjd8CCEmL4M5MAEI55wgLU++GH",
+	"H37oOW/v0n7BKKdZzkUB+9xDb/Ys+bSd0nVDcRAGtJQnjJj3+MSAFshAugelFMFg3CqFHzIEfhbVx9yd",
+	"tW7c/2yES+/Ek5Gta6AecUnX9Lkk4CYlUzIvV3RO36IhviO5KzKTBHe4WL9b564/Et+1F2n2qpXdnfJ0",
+	"IEW4M7+HxJLoLlECBZpHUQLNvY2B/6/ol4QkJEB/ycrO/sXISj1nwhA84/CfpaPnTke8sLqqgPqOBoSJ",
+	"nlRsIsn57ZJy7toMpaT4uKZaqadDl5sXIzTkxJLWlQpazNkObKVPEDaHnAdoQyPyEEKerORrajp7iHHk",
+	"p/qJ8EA6VUORLyOcCDldFrMcPLWiJYNTIVFAPe8hPBXJUl0tOlVj1Nw9AXchZwRNiEQbShAHyzmI4vc8",
+	"vjXB7TnZfNkV24LGJYs2MYZ8gDSDs3iZXkOxac1TZqSl5p02Z+ttz0OTYWO6QV52nXJVQObHy2SX/1kY",
+	"5+qpWOqtTrE/03RIg9KANYHSV7E/QT1zOj1oSDyx9EqfUM9D5Av2ZTiBOFStVDrKW/RxUNZZEEcRoj5n",
+	"LwSCp9LYU3rZSalniwUxp4GlZfoijxSn4Yy48THLmFX/W5SG3OfBxFnNbZEpkochjoRT5b4o+FbTKkRQ",
+	"E8e+p258rMsc6LgKnVjEWTkLXcJkN78Ztyvc7yQRko9RhCfQk9bWvcdRlNVYUBuiO/1q3eXHzuXF1rxq",
+	"C3lMcTl9U+XFSNPGdJoFsyLJtc14kqYkpdysc/pWpMLGuFBeaNVDLCT9zc368yoJo78kxPysdvKbVxFK",
+	"yymh7KAASY6iEE+A2UMnil66w2IiJBnrbojTZvBZs6Ez43DxAqUMO7rtvdv+pU3VmSo6xhM04mEwY7TX",
+	"bIAhPhiElFkEPS5KgWaN2nbDx1TKEgtaekUbO/XDRq22sKGymNPBJI3JSHHmQT1L1sGEktROoC1lHOQ9",
+	"i1cRw1dD7Tkibhk8H1I52lXvSOQ9HlhaKRI2vUiwUu/v1UWn4lVenZxXPOO8qHiVn85al+dnEPl8pVM0",
+	"Pqh/3lxeXF5DNsXZv793Guv+lnBZnk4M2Rgmcl9RVQPlL+olkWtmPJtbPMuy4KUgTZJdOl1xnfj//Fxe",
+	"eTaApZjlHT54sDBPEjzlJ+rBfBWBVUoulPdk13EwLwQYjtEG1nkgDMLyMbgwNj2EQ6GRZYwpy7lTAioU",
+	"kYR3V2d5+XjYJRZj+3MvrgPh6V2d0578Wie4XOkoJUeahs26UYTAcjcT04Rinpju8jMVtEOeyCsS+wbV",
+	"563quvi00+1jwDSPOmt2P2zGqRrb+Z/nbFsntd9PqSjXrVc3CA8kiU0omIegzX3nTftUCyBZXNgGHwyU",
+	"JLHpoY9nN29Or1sfL/QzSuwKYnzP0AbjwOhA59BP5wkVzFfxKukcFa+SjuWkRddEEFej95kEL3KPLDpp",
+	"MZBQ3S4ZBJ4e6Fc9QLweSLw9hXEOlf9prvfaN6m0yIbubiOILY0CwVIQ0wu98rfSzVEgLIoH2FtETOdG",
+	"mF9Tf3RDvsgcC1mhHplNDjQsBty+AfeTMWHS1h7dyCeDYHQVc0HOaRxzaC30t4SGoWKbEqdvujNmrk2Q",
+	"n8OtEC3Raa4VRW/JZG1rTW7ZDidXwO+ZupHOItO9blKrNf0+FgT+IpA1flffjtk2RDdu6wcwQGge0V9Z",
+	"q1vhyzEPkpCcBfrLfzXB9n/VP5pP+rdeQcpMYvogj8MYswBLHk/cdQTG+EsrjcoszdEmQtoET5vcqRDf",
+	"xMXEiVJ3mCkLMIDoVhTSsQ4CW5joP6asCMI8hCjmoaq3zb4upPTs3D4J1MG/xUPyBrs4nVq0oj0QWmye",
+	"RCMsRkfGfvQrjTzUedPaauzuoY0R+bJp+SHcJRCt0/gzHksSdFmvWzHYgeVIH/SR/kKMsBrHdimnoUG4",
+	"bqVnE7+sxVWnEmz0Pn8+b51cdn7a7nmoVz3tfIYQWyC7XdarKgqrpFyTs9pL6yFu2rIMkACqo2lMqoAw",
+	"BZMMq2K/0iiCekokFASSZGH2F8Iu3F3GYcqqh7cGn76W9c1bx0CeMstFfdjAjZc+XWh1RqUplH6PxUP6",
+	"YcPmLm8tu2ZGVihpSWEGzJITtbyg+xfem6XpeDesVPAo5BNFeHtVU5rqAXKPV9FYqOOFlz/C0nJ5jnDh",
+	"pdq0FcUp8IgsRRc0l0npgjPvMIqm/Y8p8cjmmaZH0yQyT1GLp5iPZChubxqHbDa5yHqKbs48gn+aw1Cf",
+	"3FqbcvIVbLX2nWdLxMyAflASZn4dz7bxqyZf2vfeAxlxBEAkoaQRjiUkPCsWk7Uk1XKOJkDOjMJVRLeM",
+	"VJUIGFBefQBeIvtkGtkFNzTfLVWDlj0JTr8c8SRdZuN1meRZT1TFulOurvST9peII12h1QbXiiPjqNGD",
+	"DQlkpJEuy6Z7IRAjXyQKcZ+EaOOu7qG7hof++O33TQ/1dL7yS8pwPLnGbEgUg04JhvqQW37P67JekVT0",
+	"0AZOp8cS1RAVVs/TJkFwFWj9yub69HSspV51l1EpSDhAQkLuGtIaqDXU+iPi32p1XW1x4bDVTmzDA9NF",
+	"LjoSMlFWt+AXJfC0gXFlKr60Vsv1Vs69bhboan48xfmVPprniR7CRYbKeBo+nO2ojkIy+VPusCMl9LjR",
+	"1mCZeuCoiF0GmbSkaDHZPs7DgMRoAwutIG8pQa3LUlFtjG/Be+UhUh1WUc8Ouk1ZQL5UsXYhVfVoPa2I",
+	"K9EQC0GkAAGPC2LF1i5Tcmuu0m8q7h0DyK47AE8bwO/V1vVY9AUR9aT6Tyx7XXYfUwmS6JhIrGhQ9Weh",
+	"EBr1PqtnthUnpP72z2L7j99+V19r8MwnW8AlnKCeevyEswEdmiG6zIg/MedQdS4BCydn6d6JxB8htX8B",
+	"FXK7l65ZS8dQ/tLy+J7p7qUFWI3iL+xmHUNqo3ZVQQQ0FXqXoDAjxKZVUVpsFEcRdJHUNTJMvHaXbeSu",
+	"kPlh65ZMNhUCpgihdhOISXacs0I65HFN5UT2gZI4+2bm9bpFncEdet5qSta0irYc45sa59NsZXTNyLy0",
+	"10LuBmsaN0tQIaljSO8Ig9QAhmqb1QcogmvoILOidrr/UG6zuMjOSAHMB6k3OiXnOU5TNATOdzPVF7uY",
+	"YkXYxuXlmhzk0rjE2tk117wQvjDjFZR/CzqFK9dlG5pWqHe3zPNb5vmebrJJfklweIxyWU26pAG8I4Lb",
+	"I0UdEGV+mECjVvRR55UplualwBkqbnlzCofRkMQMsAJLKgaUiC5zoFMVtSxpBj4BLWTz2wDfmL5aQBsk",
+	"zwPiKAhVmy4ItZRzcxqyJU5Nn5CmEVn5hvymGNOMIka2vJU9FBRDAU0suiylU9IwH7TRq1cb1aai3P+h",
+	"/qqpv/7XerWh/lVffFF/aDvFX2HFSBszGupv9dsPQPXRf/4n6vc2j7ssv2W2wmjxoDxdchRIbPpVengK",
+	"qiGBAtSS87QpcMo5gTYzjnpF3O9V0alx5FpwC8RMCVwKBTX0fy2QSd2XrcuA2Gxq+/YPhuXOTDOFBf/h",
+	"QINlipc8irq7rKYLso1byTxJazVMKSxGcXW5OsxPKCbq3ixbqWGAaZjEZNm0YCg3EIau+eFi2NnRhkh8",
+	"nwhBBIrCRCA7z7KJ/unrSwE2rZal25SDOD9mbt3uAzgtKE1PbTpf2rx860pyuwEfeqrK3ZIJogwNkjA8",
+	"hmK0NiAOM3EPZYgHSMMI7CDmUoF2SybOaPRbMnlDy1RJncQHtj8oJZhF8ZeNdQ2zrdayfC1Jw/qb572R",
+	"HToUT19LPlnd9GVqGtmNLdqjClu0CFVP4EVH+60H7dhywub03s1Im5c6hsdDRpsFZLuKeZDoonAbuneQ",
+	"KRaphcoHb79rxxft4jNYmHLUZiULU/be8yZgFlewfvplfpxzImNTwGtZA7/hmo7FFKi5w05if1467dLW",
+	"I11hi4xt3a5rtk/A/F3Lw1gw6uWAWXpXnxXH0x1YBTHe4FBm7Zmner6w1E7lVL1faV6f0xiXVe+cpefH",
+	"lF1rKWfhULXaouGmI4fMUgqzuBbhpmLZLj3DCeeOaKWjPc+xp+mwl0JRJ2uN1grjZi7G10O+4h4MWvzb",
+	"kGMqUcBNcgIUn7KVtgI+1aHZH2G5NeKmtmDmf9NlgGtbh5+3PuU+VLc+fa15e023U+6aXcV8zF2MeMog",
+	"u6INdha3wQpeFipjrK8c+TyaHKcBtTKNKVi9tMKCaIaHOkGdSviKGpzkRdF9FZllphFPbij3fbvOvNDl",
+	"1U2WYCdrhdesu8y1GN7CaJ65iPr4eiv5EnFnCILpqZJa/KmYMqx505akaQM8mCQU0ZB8xqmw6XZTqJH1",
+	"MIuLDsOc2hY+bcnb0BGtjA6IkC8E6tGgt+llrgK9gOIWJQnoGLOFpFZT7Ec4XFDlEvkxFqMtfI9jgsxV",
+	"TwveISpNkAcY9O+pIOvHdiyt/j6ZNSIltBnPuGtWVqeQU4FPK4XraKYSvIr5eD7JNyE49gWIlHSus+Qg",
+	"8mLuAyn6Ikv4zfIm7nzbG7Azg/00ID4NdOjzQrTSxdXnE41faQR9iWzeq66O5IjpUoNhmcTETRBWicxZ",
+	"ydJVwiWXKPw9T4NI2ZVFddc082JvZkJuUn6QIy1TSFy8DmmUzirGu6KxpECFZ5DP8IwUD+Zy9JOR3dnv",
+	"K8H900tU3+bt0jMoGWkQ3yoaxpTq/SgmhbnH+s/ETVPeVRZDuaQMOJ2ckb6c0QzXpV9wJs8Ym5ai0gOD",
+	"03Ireb4LsXp4mqIWfezfPpa9eB1fvuQfHsPjtryZt6NjRExxwCm/TjjkMZUjh3jV0/K6ADnAjHFuY29w",
+	"OOzlk4Bigbfu6p93t0y8qSvtZ1UfkoIS8mfJFRmX1X8IB1umgQyENtlAmdzLtstIxLfsih6puebcurU2",
+	"WD+ftuYbb9Fp+9pRj2KuKFxSTHLuId2SCQ0KxzTGlDnPRoP3lkxKtzpbANq4env2k4d6W+p/L9uvzy50",
+	"gtkJetv+O3xpNTirSl7Z4Uuq3gFad1JZdUH7futbKharLSxhBn3sDno5lJ+eeVHhivxVKhOWVl1L8fmF",
+	"s5Z4u7L6n6Xnl6aY8nuGrjstZN4xJ9o+3zy2OedePnpPRweansGrN0ycu5xnYB05YrgS59Ay9smIaObh",
+	"KMcBnuWp0EsIbT0uBGPqksKmxxv0DQD/NOh4Iyz0PEr/U6KNI5UxiWPC5EebnTkLjHnC8A3TQBTn0jsN",
+	"JLZejuYebpXuQflsWcTqC4FwX/AwkQS9v35n43j+aVPd0nNYQoGZXbMJF4MANLDy5Y7fNIcfcsWkODtG",
+	"ED7pOH343n0ocU6ImZ3dxvplpkAdwgotl4u4YVOz7rHI0n1LdPvvnavzKFFI2bkV9fZ0x7zZ++Mmubnr",
+	"/gxEKk9sVqFSjijRuXGhG/0JsmVTN11Rog8OC+0QFqSZ1eXlF3Ak/RE+MWnajtAeOqQy7WhkHkd0jIfk",
+	"GNndsSG9OeYFwYjgAfvp/d/OP5+0rm5O3rT+ygeDGW7mEgn1PM4mADEfo9dtkyCCEznaNk8/Djx7ruLX",
+	"62WlJ3HExfLp71fm+dL6DuZ3171Rp51ruD/t2EyriHAoIlKdaipiUk91iKkkXyQyeSVKkrxp/3TjZaYB",
+	"k0TeZSZ53FRT0qGcehxTtE7diXtzCLBWm9mqoEcbuZx29Mdvv6NzEg9tnZTNqRDLr1kP66NK5+ziNbTF",
+	"TZXwytduJYnDbuWoWxlJGYmjbWBm1YDcVb8kv1A2pqzq8zHgjPplG/f9buVbriP2UdqEV3fahtI9n2u1",
+	"hjGH5y9NCsv8kz2xz6UNANLaLGW8q1hQzxzbMRwaNQWPoBgXZ8Tk8MZEJrGJBNalbXNtohfhdc6MsaKA",
+	"uU6Te9vC3OVM8Am9UytMe6CiDX3Om7ZBKvQbMj9Bo8qVGwPMeFwXd0d33zUoq+8u+Y8GMRGjcGIiG4O0",
+	"CD8U/DeRkbPCJS12Rdyp1erLBa5CgwgnKHs7aES+YFuMsRgdmXmWdvt7/n5wQA4HNVzvN/xmsEN2B3u1",
+	"/fpB47CJd/q7/l6wTw4Gh47fSXNQKW9XsAx6dHKPOh0J+bHy651/Mk8uOuSQYgW5oVPcKGssODuHqi6d",
+	"N1kL8PdXp60bd7vuDvcpDq9tufslm8kPYkoYtCf7mQMZSetV5pvO1uqrVe8swFJWJ+cmX1y2DBITPXzV",
+	"vjg9u3htvxVQ/apPsnqzPEYxUTuqU2nsFpr3iiX1r9s/tk9uSorqd5K+4eAOMWl1E1UqMmTbGZC7fzOf",
+	"FDMqj8VOX2k2lqICsx1Q31H0jjg1rJiHiy9luhXXXOdTL5fQb16yCf2u62yFGROHDNDkkunnm4EyuEBo",
+	"KpVq1xDXnDLXAhienMZkGLoKjUnfejbvRx7wB7k/imt5xgNY1QEydaNm5YbT87OLI0TuSDzRrbqny80B",
+	"4Qt4FZ22P7TfXV5Bi/YAfThrf2xfH5l0qijSWXaGaYou29AcU6AxtEDYtHVaTad4XcvtGMH88Go2/BhP",
+	"dOU7H4ehjU/Ygt7KXaZfRBtn5wi+SetBeqYMtIk5GmOGh9CLL42gTO2h0OJVC/q29KICo+JVUiCg0KJa",
+	"oZNk666YzpyZE0vI59hj8bwmxSktXY4EP4RDzII4VWeQbKlHEQ6CmIgp+Y3fMxKvyFbq67KVtikS1pFJ",
+	"QPn83jbzLpI+uHl8wvAHyy5SBpEe7SJeoad4chJhUHIF0qDfeDbabAF+EF3O1vBMG74qPS4gYE7ybl+0",
+	"Xr4DWfH0rKP/LCc8+vXSMoqXYypRz8TY96BUvCJ/9yMeEiisCcVMBiGNtG1N20e1ZDyrIebSDorTyDgh",
+	"pqyFyNFXzxi4TZSEKLbpzDvFHFenUG1wijzZYoLTtqINRUB/7FxeaL18vvHghg+HITHqT7kcNy/V4pGU",
+	"zKJ+aWd0UhRbKnIKyC8RjYmYG36ji0gKySMBHQqg2FpMGLm3fgk5Imz5Bu4lVStb6MePWfmXViJHPKa/",
+	"6jLYI4IDEju8wDNWEd1OJFtW6V48/V0H2Fa45u9LeiO1mC2+DRqxI6GjyGSNLbBemrFR/bctpRaXuWM+",
+	"kJgOJsuqL09RNLXExgxTuw7cOH7cjgLT6+CFsBG16jHdDqGf0DAQaqvznQQSJkmMRiQmm8coxPGQxLr0",
+	"wr1G0Tl1102e0+LEqQ80ILyUjH04O21fHqMg0VIrogwJXW9+lvTah0yN7Gmni+7+AN5LQocjWfLYgm7a",
+	"IIPNf02OknGfYRoap2++6kRt58DVG6zkwQXU+Z4GcrRoGVMYlEB1u3SrXDj0kfRHnDtCwDQN7BC2IF76",
+	"Xg8APgulzVjiCWpT6uSgQlHamARoQxBiss3N3CUZFRkAN3RMeCLP57UdwGbeLUFYYMMPqICWkLpNz/fr",
+	"SlQqBrSyeE67TbeERLo5iiBSQm3RfiJ15SMmlcIzMv15HDkmd7Z9+1JSpNne9p0zJ3eFJAvOzAksOaN5",
+	"ugVp3ZlF3K1WvTlvnWx13rQau3sQfMMH6Ketn5JfxlsdG2B/hLTdPGcvT832uXgRc3JdxmNr6c/7yLSy",
+	"DXWroJGgcYYpjJ3Agcw0HtR68KN0+nRFhHxUtDbXxAs03qvLzo2zRamzpR/cb4MWXi51NHd53Rcpf6jp",
+	"+azS788cdVkI1jT1mFc7riVuC5RkPgFZiVgsj6znYuYmG5gLQdXO27jsJRSPcpkMLi3xqmJJbpZgYJ9z",
+	"sAt7ILszn+dy/7VyHDUYLoHRkAkLaZoMrOE7zjtmDTJB3zH1HGeAX0w6IzAtwzxfNiGHxLGr2cnH0SQP",
+	"kWkZZ3sSc4ZMRosTCABvVRI/kjKa5+HRPl2QsN/c3FwhbcIpJlYpUTDU6Y999Qb2yyqiLc4eW5rFmJ1Y",
+	"IkTUZDKlaGF3Ku1anGUKVQobYo+pcL6LLFZTt+HZLELTt/JhpiHHqp5cb3Tt7ApapMX8ZwJ7HVDvnEpP",
+	"i2lKhHDKAKGZUNJXT/UhPmgjZlUbg6bTaiAkNq2oaX0LL8QxUuL1kEhHuY1CnxIbkCL03bEfY3LHb3X1",
+	"CfMNCajuZwixHlVzXdLPARWCh3e5b8ZEqV6i6kNMOESmgzO5mm+daL6Ckpv5J7TTOPvGGP91Z0WlouYA",
+	"sN9kz8xsk9NQWGTJTjqp+aPaekNpoH2dGlkiaPDJOIpJRLBOxV5LHM9qvxyu3ivODPa8RX/Su7B+vR+n",
+	"kFOoVHzV6nQqM+WGwUFUUPns5dENxWzVD6sIMgTJxRs8Bi4sNtGYYCZSu1wuPiuNVtAT6/iEeYg0pZ4a",
+	"wBu12VKkK2iroOCMaRjSnAlkQaWZvPxVc1orrGCYhnPPor4JyZcc6Quc5kHYX4TEE9NGcaJUFmNZzne9",
+	"qXsrGBP+OcX/fx55X6uynZwKPU+ZAs+DaQVqg23Vm7qyXy4ukZF7EINz4W+za15d1yiToN6vqAEfIyW6",
+	"IR7Dv1P+VRtPmvOwbn9JfhlvGxyaTWqYsbblTMYw2r8ebW//4z+6XfHpL//iVL4F8ZOYyklHrTt1aac2",
+	"CodpKmfYwFG0ZYKe07IB2hIGToGrM5R7d9PLurxqD4Hosp+2WlG0pZBDSDyO0MZ7Rr8UCIQuSq+fu+DM",
+	"J7oqPTTG1Ufeg1SxHvolIfGkyyIc4zGRJEaK3NzDWei634m05VwVr1Pf6WHfkon1WYBphKp16i+se1ip",
+	"ZerRbGMy5hDRtCHBmP94LzVlwDGJX9nT+vHjzQyxPyVjDn6BfN+vrB+BGkzHnId8SMFhA7gJqAyjZyCo",
+	"owa9ZLz89Gfn7nnpODfrcbZzL0S60ZD00ieZu0kHOCwJInhW/pYQV2ZNCpRJAoAjNaHeXsrVPpJ+h/u3",
+	"BNRcOCx4Ljsr61iaOSEeieV36DIiMZa85Hxgk3gkVjge7S1dHgDt+p0zPUyNNgqxOzxWQvaW+bi5BGDf",
+	"oODMgJe08tgy8Tt97N8ixdfVMYx5n4ZwC8WRDfCxSVse4rBzUDU6+xJKXjDZZZr5UTZEG6Ct2zbW6bEa",
+	"qtFX+gBDWEyYjyNaneBxuKljfgptd4WHsO5vxYCZeranmKIRJnUWJinUXBtxaX+sdlmXtYExQ6OtmIiI",
+	"M0E8a8lQmwpatmeqLhEjanZZ72sXPFldEI28rgkfgfyAWrfidUFM7FaO/vjtd69r1Q/42QzerXzrmcrV",
+	"urWhLmiuaVvOnFHtsraCQUAdlwnq6a97qFupdyse6qmJetrmsQH9xEIqoOEJSDh6AQJxhnZqNU1VMVjn",
+	"CfMJwl0WEL0o3fZVbZV2VvUM0L0q0gU3UFrJBDhbjO9142vYRyW7m9RHPCTiSMOF/opgo0B971aO/vHH",
+	"b79/8rqVSG8GbBz9Ve+i161ILnHYDiGYS+3lhf1O6dPqi/Nv0OVEvd4zTj5dDwjVPNRTQ/VQo4Yg9UmX",
+	"h4P1ml7d9VoNYLUEjTJ0dm6jyaBlg3raKKEm/Izm6+ZAOm0P337+47ffe5vHqPcVRvqmhuoyfUGjSGyb",
+	"r7f/+O334gAsGZOY+ogGAEjLwUiPUG+K56C/ohH5spHjwCbkzkPn7Zs3l6foL6hb6XZZt4L+gq5aN2/y",
+	"X3TZSevi8uLspPXu89/et6//Xnh6mhHP/gbMt/C9AsZkwG9AkMnm5qY6FphZrZUIH0cksBHVKMJy5KFp",
+	"MDJCHxPbMV2LCrrJndptgTZe8xeiy5I4rH7AYUJEtQ2PbnozsM/IEFpkMBKjOYdWFGnhU7cZmOV9KV3y",
+	"cRhm2RXm9EkoCMgWVXSugyowQ7toTBlgCx8McilhXeaH3L/1dKffmCSCBEoK8YmnGw7s1Opa9AipT5hO",
+	"5DK8rBVhf0S2GlD1HQTXVE68v7+vYvi5yuPhtnlXbL87O2lfdNrwTtYXvfJT8sv4dcyTCHU0qrWuznJ1",
+	"222LAWCThOGIVo4qzWqt2tShCCMQDlPcVh+GZJm4R8+2eoScISMFFmNFq6h3Syb3PFbSBZb+iAgELaSM",
+	"8VvthddlPhZkizJBmKCKiIeTKmqxCYp5SCCGFMJHqdR7mXIhyLFSdKml4FaLMRKiKLUpZI9saxOet/C5",
+	"Dv11qefe6oVCJWnLaWA3G7XalA0VR1FomNz2z0KbEPKJahAhAa3hrYEjffkf8DZk61Tw7WclTX72R1jq",
+	"uEardlUOB038ww8//OA3gnrBanxUadQae1u1na3G/k3t8KhZO6rV/lI7OKrVKp6zLvsYVGupjryiTeR1",
+	"SC0yeAzi7omGwMYMA5ipdqqt7epFnZOUSziq7Pt1ouA8rOH+VKaOkhph390DNYoD1YPGQA20S/bwzECQ",
+	"B1M+VLM4FK7162bvmjNDQS5N+VA7xaGaZEdDhfdml2fycRS+5Hy0c85HPRmBSb9mA0AaNa/IVLVFLmWp",
+	"laP6t9Q4qjTE1NVgo2wrQBm0erxEfZeC8R1EzOkYAgUhZOVESg/+5lV2NP67Bk7vyfZLnDaThlfqi195",
+	"z7AJTyOBfqm5+KVXPO7TICBMv7Gz+I0LLl/xhMEUu8ss5YwpVR2HINUVlHG4Fzlt4R+f1JGKZDzGSmsC",
+	"WjYb3w617YbCFE8RlU/fvErEXeGi2r0NkqySkU31YEbuQcV7Sya9TLrxIIjASkompL9UWrLR+qaVXEpq",
+	"eh58Ac1meRKnWQMwkrp2HlI3Bh7S+O4hRcvN7fEQwf6oy9K2ZPyeWX5+SyaKv4Ngbg2OCkaIoODM9N8R",
+	"I34v8gBZ9t5lFpYXqJfeyZ41IB1BaIt6cIwYv4dKphObGWYTL0MsSbxZ7bJrHiqR97x1duHpRAcXK9Lb",
+	"3wI6aUSjlzyYrEb8F5PgGcK7yv09Y1Ei9cXNbN7GSv/oXCvPqXYHjeDAr+PD/j7ZCZq1KYZVP2zsN+s7",
+	"g0FjB/vNfYwbe/3d3d2D/uFOs4+D3UGtvt8PAp/gen3Q7Pu7+7v9QbPebNQaNbI7OChjcgc3dUVB12Jy",
+	"jXWZ3G6RCwQ79eZgby/o7+/u1P3+4b6/7wf9RrBDBvvBXt3f2ccDEuzs+3j/YNDYG5CdPR8P9uoHxN/r",
+	"+6S+GmPcm5qc1A6bNby3s7+/u1cPmvv7O7WD/UZj0CS4RoIB9hs7g+ag1vR39+p+rRH4h4P9A3/3sNGv",
+	"DWoH/VWZ6f4UBzzw64P9+l4QDBoHfpPUgl3cP6zv7gyaB6RJdmv7O82gsdM48P0d0qgPdhq7+8Fu0Ce1",
+	"/qA+2KmtyoAPpsSCOqmRRnOwX+vv79fq+4d7fn2/vuPvB7VacOjv42b/oNk86MPacWP3cOcAY1zbOcT7",
+	"g6ABaLUa057Bt8dlv/NYr2m+rsvLWzk8tZf/z8WId+pLTHGFJyHHwQ3n73AMwv73ZuAnti2RISRTfPub",
+	"V5m1ISh+u+3HJCBMUhzOV8DuCAt4LAodJnPvQuAo6pizh5Q0aEWnPSkkOAJ+iwiT8cSwTmCVjLMtw3bT",
+	"OE9tSMqVaUtb1BvbhOAm8w35nAmlqin2KYlunO6PdMNLCjiYiMy+/0JYyyKw8g3oqqnLehjrptg8Rpjp",
+	"Tpt5UUiJADu1ZpkaeJWI0UluI1fWCBMxUiwyuMJytK4et9xVLoJa8IuX3OzcKXsg/kQkNujwp5S90iXN",
+	"0BBMzn4BY+yNVT8te2O3v+pz+KbvbEhczuprMuZ32sc5Ps47EeUo5slwpO+SHghSecDzr2X4boXxPJzd",
+	"ShXt1HZMv0EJrjCdf8oK12zagYCZydLlcS5JN+dWcN2sU1hQEWEferW8pV74AJvx/S9jexzJybz7p88u",
+	"+POerXTP9K7ljONTjAr6dqoTnr12XiVKXDXQFFfbgHIdOmJg01SmzsbN1esyd8zU7FITKrJpSCZqXV10",
+	"dAPTLtOeOLX/ahiNQ7qSVTU6QL2sQGdPF9v0wKx5FvQ81JMEj/VftiY9qKBd1iPsjsacQevVKnp1cm76",
+	"papxX9GY9LEgSjUF8dKkVv0ooMdoluR5Syagi29W0Zv3rY/tsy7LRnlz3kHQ7OMtlag3GouW1uZBR9fV",
+	"oIxWXEWXwE2t/GBU6p1azTQ1V+pvlykiIpIoAvt8FbVg+mKIUoRj3eJgp1abtr8LgkMC7piYCO2aAfmj",
+	"y5SswXS5qeNcL8e0dQEYEDJRY0ki1mVOKray8NAh8p+Cvq1pMsh691R8Pq6mYSZaX82hodLeri9P35/c",
+	"nF1epFV1jyqtlyf1RvO0/eo1JK5ZbK8cVfJVgq/PPrRu2mmZ4C7747ffuwz+bl+cOn5X9xpuh+Ii7Vf1",
+	"RvP1m7Mfl9d3imfyyJaLdUBYSUbLBzOJoiT9pzb2JNpYh8i1uI9T6MvMPnPUMz1T0RJqQl54HJB4yizq",
+	"pTZRG0FFYyTuqXaUARcxaWCZTVSUusZ2as2jVDHsk5ArLU7yKWIIkuMRYhyJxB9BfE+5V61jF/3oxsH/",
+	"Qg4iE/j4MA/RI9qQzKEuo3RaJP5T8l3Pj6Ppgchu0awjZyUxwxQNMSJjzlQxl2RtSyiVoQtAP8p0ZQ6o",
+	"jqVdStK2ZSuzrpeIMyXB8cFAC3g6ZBsB7VAETyKIRUkT4HRomU+Ouux+BA6pdFAKsRjaiWUieVKZtmki",
+	"CqmW+zZs9KGixX6YBCTYtF6rLoNu4wLFZJAIJfN2tP1Ls2+oMEglwmFMcDABcxu1ofo68qraZS3Tl1xm",
+	"N0YDpsa2gRDLuZB0UZPskj7EkzRNgNy0ZVnC4Sy38kR+pEckpd+Dki5JRZUkoLCCkXtboedPMfAJqHEb",
+	"sEcRHlPeICMjS5roU0L6lQbftmMyJExdWrJ1a9ryPApV9VZ7cyExvi6mVdgot0yUzAcIQOi81tILpQpA",
+	"ek198EC2u4yHELxXrEZkyfeRM31A6fEBQcbRj4ZEmuC4aWnUs8Wac5Re0VvFUWxRa2Cry5LU6/S4cgV2",
+	"vwORcsuvfr2xM/AH/d2gSQ6bBzs7u/7u/l5z0CRBHzys+/sH+4PDWm0/2O/3/Z29er9P6nv9RnOvGTT2",
+	"iVvmfTQi5ih3PMezWCxA/adIuIoxFEJKMspTuIiLyBAN5roWtIU+dQpW0ZmEO/JWHVcaZJGv6qlDb9X1",
+	"nb69Op5HcBRw8CygTHiyQhAVItFZf9D2zyWB7Zhfdeg2eDM4WzqORq/HxtE86jVlSRg+3u1Z6Dg4tcVA",
+	"/7wrK9wVvWulXnTPbX+5ZMRZHhalwWWWjXszUcqPbFEBH4XpamzSvTddiP6ayO+C5X/GCP/PaAIqizeq",
+	"H9UazxVvBOmBfxK3FYjba+DEZZRtHU1iyjCTOFUB3UnO0jItCkjtd8s9WkW93Kdemkuvy8DlS8xyRo67",
+	"DDNTHch07fFDgmOoE4veKglDz6NpbcBBjtc2H0VyM6NJIWLN0ORlhQVdHOD7Bt16prAjIgE1/cOnKRtq",
+	"PGcY7qPdZ0NjnCfyp7XiKawVpovgciGEU+aIrHDhI9CRxTYFbd3OFIz1zAmIh0GX2ehDl0UBLLiQuyeQ",
+	"6Rc8ZUfYPC7VU7oMKoDc4ZAGaVjBWzLJIhosRVrVnJBmGj6XAEeCg4MA15rBzmEdH9YbzdoOPjw82D3c",
+	"wQc7wcF+89DvH+z3D/YPcbNex4Ma8Zs7/V1cP9hr7vcHOCeqPbZdVEG4jEXBxpL+aVR4gFHBcRfnEI5c",
+	"u8NSX/a1qbyiL7N5+kgRJRqYwOCri9e6h6NSunZMk0fL1tXVpKzLpuoaCMKCLagTveVDeWcRATHBsdqw",
+	"fFwQjgmiQ8ZjpTmhVtY1Uuib3GUDHufycsGdAzWiA5REtgi3bmZn6xmC4mag81BMhyOIJ7qPORtWu6xl",
+	"48aExJCeDDSmN93rsYeEpGGIRpgFAvFEWth0ZdwcVSE+VAoal2h+J+YMvke2aNb7srLXrw2afo1sHQxq",
+	"eGvH393dOsS7za3GoD7YG+z7h0FDaX9wlLq8JT6CD9sRGx73sSB7Ox798PLy+r729vWQt1qt1kXn/aj9",
+	"fthqtd6o/7T4Sevv6t/63s87ofqjWq0+piJitmp+3mEOU6vrCQSNw8Uv3HB+jtnE0B7xOJfcpSDou+Wn",
+	"SJJe50SOpq/zgMdDLrciLASkICsBwMm+zzENockmZcOQbCWCoJgIYmqRePpuge2uWbN3y1MXB66micEz",
+	"sSqKi+tuMseISgj0h+sHP09dfJgkha+KWkLzd2g/SRlMi60JM4rJHeWJ0EBVuyzXoZsK1KjV0L2p6M1j",
+	"uGsAnYYFXLQ4DRjMshSoRDG5IzgUadXqLrtW5DOkYyqPwMEAPXIiRX/MaNoPvVezld2B0DRqWS85KKuh",
+	"e0afXcGnEU/iLtvYaRw6bT6v4Kyu7FE9xL+rS/Y72vcsfbGKwDypV/eJLbEt0+zvGGF9yraE+b1tsOFG",
+	"oPUlkidSR/5JqNY5dJdC9opv5cjKAuIFgn05yerQIQRu6HMrRgLng34LFeOwzTD68eMN2oBCIL1CL5Mj",
+	"9BJqJqE/fvu952xotplVNbMzUOiso6jAAOI+dmr1I5SwWwaxzQZ9rESRboWO5raVAVP5QOCJTpPazBua",
+	"bWKUcYHmlkdFWp1/inDhgSQxqtdMwWYr74g05N2ABp7VZk37ZNT3Kd3S8YdKYKvvZmR/kMRAZNPxQNlq",
+	"HGYR4+iesoDfw5VRywXQZmMJ4YC/C6HzKhnPq4imknwVMVuebgBsTxzNYk5U7U2z7s1dXa4xUGbyPZxN",
+	"aTbWqJnearpTZ0WptBVbp0zNW2/YTxclb5r2QBUy+XHUf+3TS/rj2ftfz+oX9Eycsetd/+Rs7+w2+unD",
+	"yY+HVTL5sUZ+aqmHav/+cXfUZ3+jg79V/UbI+uNXteCnH8PHFAfNoYkknKtjdrSpgLI/LVf/VKxCnYsi",
+	"6EBfbV9CFqQEcwG/0A0Fy0OwDb3MUVPbOsuSbi9zCVoP3iIHYDldBsWPEJb1ThGU+bkiiuAF1LaoMk1Q",
+	"29Rtf9PnJTmPTUoeUw0s7NPCZAzjqSgKcv9lM1614XQrk6AWXLO0BOZSopktB2lKREKaVk4cY9n3+fZy",
+	"MJua6I/ffjdil4kwo4xKisPsNSpQD7rE9tA26rXUX/9WbzR3dvd6KGGhkrzAUgN2289XrU7n4+X1qXZy",
+	"GXd9l2UKaEF0SydZS3ZbSRRLhDrCMXkuWewyEg8Wx3IiV/4cKl7Frq5yVIGzWv5qW7ieOrDYJV8d3DQa",
+	"U/LVutLQnf/m/HtKQsUeiv9EMtB/LYkmrSgcmrtlCSufNb3HZEiFJHE5WU2reFmpQ12pAPXUP7203FZB",
+	"Gd4A2UXxZqO29oDF20xke2N7njZL2/wGMMKDdWyBoX6syRkMHSVxxAXpsuv267POTftaE0l4LjPBb2pf",
+	"W0pIGSGByLpSHOT6lhm/Ya5hRZeFRCpKqharqCN4F4z3rlAMDBomQXolbP0LcZRWi88pziK9BV2mhLra",
+	"EeRjkhCcBsb+qDM2U4Al///Z+5flNpJsXRB+Ff9h5zcB2gEIBC8SQUvrQ4mUklmiyCKpVO5dkUfhQDiI",
+	"KAbckeEBUthqmdWkB93jNtvTHnTXtAc96AfYb1Jmx7ofo83XWu7hAQYulEhJmYWcpEjGxd3D/Vv3byl2",
+	"I/iVy0eGCYJ4CBjiRmz+ZOYbyjo+DYl+G0a+7HZLXiUblCxlkbEFtAtndp98AVIj4tW2nnV2NzZrn6f3",
+	"faGBbaextrH/kDZ2QQrLxAdkiK7Cp9IZ/Goe1fYKwuGFkoM0wd4Pv3MpZI9aITiqvsUStb8cqVmg+xvF",
+	"ugSYtszP2d+3xcpMnMqKlQgOQsRyFaDAmmjbhxwM6Mm4xY6kzgWHt3AbrbJCzjlqiWfdvHpp7LlCpLGz",
+	"w/PDi8J4AH3fSRkn5YpQ12S8x7bJZOCUz1ZEs1iS31UKhtIXg2yOFPS8GtazMBujK1qCY4APKPRdsn+L",
+	"hGDp+xmJSjKPWXHmFIdG4H0PM300nW5JwgBYOaRI0FqhGyTSdlhZSHlCKFC5ZpfJtZDunbgZGmW5m2gS",
+	"vaGceSObEb2VolSLe4m4ebJQbt5gpgWIwwLLO/2N3lPRHuzyZ/HWYGezty02+NP+btwedMRWb+cuktMb",
+	"9R85NHcxswupE9seiAznKEzWobhV/asip8Qdt6p04gjzvNicOUXw/RdLhRnwXGC7GPOCMoUpZceg14jy",
+	"DnaagGFkeCiL4H7iwYZLPGixE5liIs9I6TyUmegLSTcbOVAgCriPCcRtitASaAZToMkia8VE3QJt1OB2",
+	"AgPK1hbd48uJZXf6ApXVZ80zD7iaLDp/+/z9/osXJ2/fXMx9rOd9tjQz2BKfjLlQsjlX43e8FlkymBZS",
+	"EPt7eLYVckbmIk21y7SYHyHvMgqAyng2GCrAT4V1ZDDGTrtNPjL3K/Cclb41T1Km+VQz8KgxZ2aqjHnL",
+	"Y7YDdp8YlKULclJ6BfvFUGkfEtE0CCipcizNLtSLEPpP7MGrS/rAnBeaL6omuUsg8RNMQhm5ZCz7ufHn",
+	"F6CqQJ8VgnPrx/QozLKJ1PPy0PZCOUq0Nra881tik7uC28vJRu+djcDrgOGy6kifWSUnxj9st/Jj6t4H",
+	"gx1mnaahHKo0xm5Dt1ZWSdGwqTXVGTVd8HbCUpyJPJs29we57es1S+Yl40Mz6BeIa59vPReLhkY0VEnd",
+	"PbVuYfga19EoKbRqd6nd9Sb6R1cQ7NkzWiq/EnKP3ZhzbtRHlGoBS4xImMLJCzDb3MEJYNlaf7hTKo+V",
+	"1SAuaHcs0RVmetutFDmCTnlkO0LRja1PKnJ54Nc/vbsIigRD37wr3pqJQSb0sJmMjHJxKfKiKmCveIFr",
+	"eKZhFDm06HIVBtSMwB/OI110FaKEQlsghDiFAtPgG9Y+RWZS0IBKu2vBqs0eafMmmDNlUtsODDMvvBLT",
+	"2QwjXKkvSi9yC1xErbE8lUHBqiNm/txMo28d3joQI3Wf8S2zXk53a5rZNI1eAc3/vWAXFGjwNOmL1VHP",
+	"DfVre0bNdrtdV3LbC7rdbG/f9oJ+rs/y6t/ebVwfyXbZYYmreBTfWsP7ki1uldeJQr8/QVR0Up2Nq5nN",
+	"Uil3CgkwX/gcaT0RtrbFdSatcz2vWyqgasNlLcRuWJ7YIhJhL7UI2u64YxUVmeigeSMe9rlkmTBXmjuO",
+	"jpkWWhs5q5NUyDydhtLz5Bn9GQdLj22xkxRZJa03sKh183h96XIrCFx3RO2S561ccE43TxIVqU8wPkfK",
+	"48kI4D8oyRepoHO4yCgsMA+sz/B7HWH32DvT7u5DlRw2nX2QvmurBoc+FxbHvfOfdr9desB+6Qysq+9u",
+	"Z1W53s+zOVWAIrMgYiGiSLZyYDEfvQZJKp5MxgaEF2jMucooGjGapHkCXRTJujcPiEo6s0ET2vfWbMdI",
+	"BPRzBa+DzjMBeQU5Ef30UtXDrvXwqCHXQ6NsA+/iTZbkuQFJ0nTNa5GfPJFsJEYqmzb2GM4hkZf0GvTE",
+	"ZLZ/b+y8MvXe1JhqBika+ErnM8HQ/Uzzd3AURWZE5EOZZGkE3pUXPE1FpqE00SrW9Qj6ZUcBdd/1Wlm7",
+	"FteEgQ1q3UkYV49cEl0UhHJR/2WcnLqRBakCPdPnLofeZxYz7buVJMcQfqCL6VgAGGuZDAa23W1Rvohr",
+	"WX/34/7Fu1fs+Oj4EK8EM5drhv1Th3k+bh2IXPTzF8VzG4F15nHXa7oQP3tQpokToJua5i4j16D1WShd",
+	"R+CWzT9JbNgvyx9pbBNn/kAuZjllcZKJfq6ov/d4bExz26C3s70dSi/mVae964pwYFvbXu4N55gE+8O8",
+	"GrxgZlXfH+//8v75v14cnrO6bQW80d56tv10p93GNQvYRrvNjpPnjT3GWWqUmwwHjL1ZNzZDCRT1tPMS",
+	"Y3WN82qSCbMIL5NU3IOImmeWuHP9ZKCyUdOKoALqx5kZVZ6geDMzqU6BNn/Z878SrDJ+vp7oq5HQ9DVb",
+	"taA2sK3Ke9AEuugijpwetbJZ8hd876/uKtX7q+h/NevFOzO1LhatPvnrWFzWgpqBB2A16vS3xEb8tLfJ",
+	"t/s74tmgzTd6nf5mvCW2BzvtpxvPOrubfKu33d+Jn4png13e7m30O/Gm2Bps850i0wOe3vrr2Dwcu21u",
+	"PetsbM526zXr0YrFdevD5LdEjhLZ6qtRAexfPJ571AfMBj6SA7WUsBThGs5KHegcMofd40xoAQ3o17bS",
+	"fSkZIK9AxQiWcIOYt1NXfE+hwCNZVig+mvPwaWGpBH1mAkvn9iqJAiuUeE7indX9U6v6ucibqEtQOyIL",
+	"pz1MXrjhQIgv40aLnU56adJHaHp79ppkE8Z7S0oLGEtu+aAooydC2ef9ITIPwo316AX00DYDzlTaZWN4",
+	"fsBG/EOTX4ofNje2N3fa7XbAktFokhtzJWrYwN/hBb8EcRaFtXDSbm/2zYrBv0RYi/aMShEdDZpvlBTN",
+	"Y573h5GRdCApcmB4ix5HDZQlm+0tFwbirKfiKYTzTiRqXCwDnut6dGb+38UV/6Hd3Gh3NqFzDPy80e5s",
+	"NYsfm9sbHfv8TnuH3J6MRfb7wMPMOOnx2A8151kOLjK07ISMrbjboUhS6X4aDHv8BNcAuvXDGhgFi7H9",
+	"UtRLm3XnKb4QqLAx2GQTaYq+NYgdnXabApv2pQeJHiudIL2U7f6Sk9BCTQLTQchQRh2Ith7a25rUWDO8",
+	"+tnLF2yns7NTyLjHEQxVKtncP39xdAQP1ajpkQ7j1A1sTw+s3nmLHRkVA5Y4kWkiRYRRBFDqp2NwGfQy",
+	"dWN0TOydZz95NpGScmpHrA5yQzOiCBxyyc5/fhWY5/JJnKiAXSexUAE7PXgZsHFqlMxcfMgbexRNoxun",
+	"YxGwHy+OXwdwP/vl+DUovz/xa34OJ9k80jKaB/gxWMTznPeH0HQogBgJ6n/A7QSLaA4kZBTDhzmEV8Li",
+	"2/MG6xH90vRxoHkCwKG7TCqABEot9rbjOSFa81SlSX/aZZrLuKc+7DHSz5o667NHRrF75HlDcFQWhmy/",
+	"womE9dJQUnzpiB33T48eaaay5BJyeauKqT5LSTM3/Wj0hxVImA9IJYaszhWufz7NBRy1VS4+Ghi4AbRZ",
+	"xaHx+Mnjsoq4ijI3D7/v+qRK1aE4/Ua3HAoewyf4SAX4CDr6tjzaT2/4VBP2gV5aViZ9FUfIyciIPbjW",
+	"U0W9OZYEw+23RatICjOI4qUV77gNaRVvslBiYaE3yfE8LwYDQCvvLLM6gAOKVpFqY9pFe8yC3g9h7R9/",
+	"+3tYK37z+Ie3Fy+bzx49ggp3h8543B4hBJRnOOZGYJtB/7c6jvp/LAbQ8N5VuavsarwW8jIf3l6I53C8",
+	"Lf+X3dePNErLhd/bbcVE5jtbtaA2SmQyMnug7UaSyFxciqw0lBlEmr/pFiHV4qHdXgejVlRsg0odY/Gz",
+	"ve8R1v7Sbu7y5uDXjztbn8Laf6n8BAVkn/+439neqfAi/bjf7GzvWDj1RHUiWapuRNbscyMBxAdWF79N",
+	"bEc9M+rG3N3ij23ZyHxhMv+DWCGzGg7Q1VVIYF7eae9817A5oyXSt1lD6BpCvz2EouJy+5OgsoaQBio6",
+	"YloTf5Ny+4sKq2JVzMNXGGz59V+a+L8n+L//snD11qi/Rv1PQW0THUAVvADg+36kWV+Np6xesvAbkH+O",
+	"xAF7TCp3sjwU/hq4+M2206evliK38zm+4K2NnXk5iFDqAgK0ygXiCVVWBzcu2psN35O6cYecxSxT2dKc",
+	"xVWGM7u7VgLex1+Mq2H4eAGafvqOkkDI3CavJ+tNwVEI3v5bHlBcyupzT4vMXh1SjofnJmU3apLGTJtv",
+	"UzeLGpD/xRzEAAR9I3DuHoiWoo9v1kF4o7IrzThmxL06vKhyUvwoPjOU9JBeilUcD9WRpkfaLu08xFzr",
+	"rf/ceut58u8ls8aoHfAB/0Bmv6/pVJ+VvDKc8t1qAmvF8qEUy39SfbJCInM9xPwbJ4g8Pg5WJ2kSWHmK",
+	"4ZEfD/cPnPHb8Kmey294o3ArDrlGgxleZx9KN6KOM0N+7jLeRTGIxh7LRJ5NKQfeq0GypU8zn9W7oqp6",
+	"HqulcsVueJJXfr4C2j4VWlV1c1GR2Yx8f3oLlKr9Gcld6DZGt0Lhukp4+Uk+nIx6EuqbFgSakcta93mK",
+	"leoDoIfXSSwgWvrBAEh0E/3nf0TDqEig5Xos+jkDzQkycyj9LJRCQjZP3C2Isl3TB3wsqmgfsLNvU0BF",
+	"H6Au1f4xo+TZ/CKagjm4I4FVKYPkA3Rdz83QzIPMU3URteLF3rK5TZsWB0dsqG5woCMup/AqzLnDXu4D",
+	"lXXNdDGVbYhFgIL3hwxo8JHBnur5pfgAQ9jZCthG51nAOubgd7Z3glBub3TgERvtzhar81KgdqPd/s//",
+	"2Gy3keY4uxZY8LfRefaf/2Hu66kPjRY7N1/EkgRM0pzFQIcmMSGQcpSp2lF84P0c5tJi52qS9YXusp9O",
+	"D18F7PTNq4C9OnrJ6hitHZjD3MDkqneid4oBf7dVzJhO37wqorAaHmd/bRRn8yzIXMbIP8szLvWYG/Rs",
+	"YODRvBkjpTeJFi12aNbPjM48BlqNQucQMwSzdeDLQU5bQd0NWZC4Ni4xDlIiYFscoc5GaWMQxoXks4sf",
+	"3x4/h+yz06NfDl+fs/pNEudD9p//wYYiuRzmgVUn2FYb/2tQmecAuYJgg2+125akAZLmRF/FkNHnhhIn",
+	"IyG1EWzo8rPHCI9si+EZJnJz1yM1lLAJoRAaLofINeV145V5NpF9TkU/fZVlE7M+lCSw3WL7tKE5G4gb",
+	"RrorpHHCKPEcmdXdc3U7bk0NmpmxJhnLJxkmOmLWB3wKSOCAFrxflsOxF8qF+Rvkh7zBnz7Qn52IK3Ri",
+	"ONqwB7AqtiS0vXQPm+XRCuXr5AqVHCi+LrCDZ9l0edh8QdTaAdGXGYZl+H0Hm5MUNEBEycbJB5Hq4E5w",
+	"w7Y3OgFAjRFWiXk0JE8U6XI3JSFGZ4DS93xVfrNjVHn+AVV580RPs9+o0uxn5/SjwN4dX2FSwwec1P2m",
+	"Ani5kHcObbl+H/eSAuAOxTdQdL+jEMrKOvcSsPpMfRxDJh83gq1PH4p/Lrf11q76BzKtvv1n9oyx1Rzv",
+	"sIg9Hp9aVAJ88KyIkt0GHBgD9Hqb2VzzdOL77os87r98rEHpCkmNwolvSySsTm2AFMCvuKR45U2XVV5f",
+	"9uh/Cmo5OqlPQUKUp1BYJ2YCRiGpVPIWT6cqFOEeutFpt9sfdtvtNomoPV9rMIohaauUaWizBwduUlaN",
+	"pPtn53d/MYv9OXZ4dBMFYKioSQ7W1UarBSIOKIVSA4wCC4YK1q7SoqI9AcNHw9poQZ8XNtpeJXlcT8Zj",
+	"leUiPhZxwsEl9/0ENPY9SwhZjHCtFud0J6MnjsUnGZnZrUAgW1Qv2cI0LEuCMilryoIRpaEUdZBIJCWw",
+	"dAKJY5JL8hBTM1N1abZGi+1LrO00GrIjPEAror27Z96B6hlo0jhko5Fhm2lgb4NOl9TfyT0BCP4sK4HH",
+	"H0ntqRmX4obVsetsb1LMDACFuOQaAXIfAFPfUN1UPBGrYHq8f1WlkR/BcI9GBSX/FxT9BKtcfpGMhM75",
+	"aLzi9W+MAbakoGhJSFUm/StSc/eh7t6rxjf/eN9u3yEi6hYL1+5r97Z1r1/asdpuANxPf7gylq9Fenr/",
+	"LQuCjzU11t5PfDw+Ty4lzyeZqCjARUiBBke3qE2TURMZ6Bch6BPApuU46rBKs/pkrEWWN8i83Gi37cs1",
+	"+aCSXIwgF99sZREzJZ3PERxXmUDRZIyQyFyso8A6eFQWgz9Z5l324uxw/+LwIGDYAf6AuLw0S8UgB13r",
+	"Sogx+lpCCcoJRA4Pz85OzhzhH+F4HdznxD+MnDtHMRVa5DdJX3S9Yoti8A1oi7kEjAO2GIxZnaaCTzNq",
+	"Ogoex1UzAhEB7jc4zei1BW8ZlgBgYMn6zVYAbP0cvuwfELb/8rESpG//tgNvKcATttqdQRycGkd464bR",
+	"eEeJtD86A4NnGZ9+tQpQ3Hrwfgx6gAFO0/vLR08Px0464LCp0SmaI+Pm3UU7t+IuXF5ql17r3mcD5ZmP",
+	"AFt5kVQ7kc5/P4bmtmK0Ls78voSUlREYXOoROK0orLTgGYqpygAbudfrSBspYjbi2ZWGZoUKSRUzL6DZ",
+	"Yi8TiDwWPaPt2JAtgWQD0DiTgghVmTyRmkVXYgp80Kz+YphIoTHC8prnlLzCeJpciYD1uRbNRGohdZIn",
+	"12KPRf9/Cni9j0JpzF7MeCnIABqztA9JRsEAK06MjbzHIvEhzzjS14BFgm3mhwICNydGhHaLgJWbDnOz",
+	"QXEDsg7oUyXFSyBRz1gzLjpAsw3AfpU2UJYHGK3rTenpLXZQFpFo1xvRBpWv1SyV5qMWAuuhZdXR6E84",
+	"mTOL0CvcdMpXq1o7T/5dPAz/jrv5Lx9r/JrnPHsLxfe1YKH54pOJ/WpW1sBy25bxd9pBLVc5Tw9TMTJz",
+	"QWFmfmNmrB8IzvGgmjcsc8JgFUjB8dsTmrQkoXHjfj7APzxWfy8s2OaAuUUswe0coP2I++cTYqw50bfR",
+	"Fk+69sn2W+wo1wUBV0Gzb+Okrg+DGgvJ3oneuepfCWI55KGMrpL+lYgjDJyzeia4VpIR0fH7g8PXh0Z9",
+	"xsb7mWD9VGkRA3tLKvg1lc5fZmoyBgJe+Bd4bICfBrm6tEqvoZm+GSztbeILs9YHhHJ1EkNiSKJzlU1b",
+	"7LW6vIQgqPTU8lDWt9qbDY+ekY/H5OTBtSHchQ7f5I0hq8Eyr7kO3SXzAV2FBPj4QDNVWl1HuFa2SGAW",
+	"NLRqpjFz/e/FnfNAHpKlNLskxNYsYPesA+K6et7YatUvmJ8/Nc4U5HqAu3haUFINiqYcyG/VqsotuKd9",
+	"/xDi3RfpK/Lp8F6/FlgrsMzL9/SivTvDywe6Yq378VO1voDm29KnVLpF710/WNojA3fB+nwuItApnbxX",
+	"0AmDeJdp+WYVgbueiaPRW9gNpzzHvIzxpLIPBjKkIMt+msIIjJlCo9grAh42hukfZeSx22pvFilujVYo",
+	"X871ADJwAJaMo0yMU96fcaEZMwa8ctUsZ+Y43CdcfGZk4rNhwR73Wh92Ru3cfIYhT2pV5//uJxQX6LsN",
+	"bVgxUXTYQGqltTfoIai6Zpi5oK2MkqJ8zu9idjxBqty5jp53XisWn9NypscJeS+wp0d2FN/WCaBJT7Gr",
+	"8K0P7n+Ygc0HoOrF1aPjeP/iGZ6/NLwIfFhrGb3yyTlQ5UwF+IyLjo1Rl5+gsbuw6AC9m3hhYCxOyI0H",
+	"54nnx7ReFbiOHIVghDv/pmY3Ik3N/8HNGUoo0muxA2tTW8vbmOZONFMvn4j4udzFP5jtWZkFDL20Xyc6",
+	"f4Vz+26N1Pv2Gy6/jlyXFenN+6lWLE10Xrg4nCME2e7c7/fziGmRN+al+s5+qerM3wFPtXCRr55SqeCy",
+	"9unBnZ/zDZ7NkqniTdcmptHWrnXxX2C/GHwc9UT2AhS97qZbBeDch+vMBr2Rtwyfb+1OhWMCR2R1Tyru",
+	"iDUo37Njw4CVF0i6tLi1JK7lAfiTj7Q5F/tcaU8bOwZ9m7bX7HgMJN8QBkJfZ95luLPJu8oiuKMlrpER",
+	"USpIQOhzycbQVDBXLMnBrTJSmQiQXACdn+BXNIYUj6FmxfZYNRNgmcLWNRDTwne4sxeF8kb0hkpdgbte",
+	"tNhWe6uod7JKm1RMT/pDO6eM6LgLJKOiNkeDrYWIH2mXyFGP0DXMKpfWHfaoYd9GDOXE+40d9KDz3FBk",
+	"gvE0dWzrAeuJPp9oYZ3JMcq3/lBpIVlviiEw26sJslfp6aGE5n0YTaS7NRsJIFg3F6Mz2LKiX4kpNqU3",
+	"X1fbzdaYKyHtZnhFGLX25FYrom7l3XZa4999O3ZpZQE9rMys9OzObNI5X+uRZgmYa04tKElsUFrGxn5y",
+	"0tqK9kWlA4t2EtpkRn25BdA2RLRQx1ZSNHPVhDaRNqTUE/mNEBIdXPu2YYMW2XNMdKPe0NgmIFGyrJuH",
+	"sm5eIyT0kYi0+C1qBCwT1+oKkumgegcpb0nDw/ARHaxGi9mIuosS6QRicNiHIklTB+h7UHmeUGWkbZSQ",
+	"mhddJtdoluDTjSLRgppNAHGYGSNCA5jaQoX+2C7l96zS384pglR/krR9Ja9FpmFy5R3qNMNqrRqW6sv3",
+	"Z1C5+1zAsnJInQVDen4vQ/pdpU/0h9z2TTg/evPq9WEtqGGB1bG+NBsWrQV3S20o0lTNi7U8u90DScRJ",
+	"7tsdg0yNysZDUEvMz1SlM9KXNJ6Lw18u4IPAKXdGlha/kSlxO/Pum9ogdKBXN0AsOK5F8D2L4ONZqZPf",
+	"YLulVe0Q+2WefByZU/DpCW5CrLlbIrTpXhTbzFPQIfAyVNCbLRrpS9DCjTUhY2Qy4SwW/WTEU5bEaANw",
+	"zSJzLqIylNFRqRD9MNzPRjFaN5T9wZz89zNYCu3lkVfZXVrIHE2o2BJfQKc6sDFa7LnKh8ieQTxWoUQD",
+	"LaCVQEWV3tCwVhv93CJMiBgYcEFhmgEBf5Jb1SDA7Prb980YYjAnyM1xk7K8CFbJsFQiRTOtUE4khlLi",
+	"Jaacff08dQCXlFb/j2a9LJFFd5U/30T00CGaJ3nuXYYsM+PodU4FXkuQe5YgeCLRAeSO5SqSw53uZqou",
+	"F0XtFIuTGNuVWw8S+MuOjpk5G7OxiTPRV1ks4i7xXfV5mjrg9VxPoQTgst1ztBoJpAisW2DDLRMQwqIf",
+	"YIImF6EipeQFVN+EGIp2UyMoCn4oiV3GaFPBE8xPkKbAwYqjbn84GtLMx0KNgWXKnA8RyjqXDFzK1ieB",
+	"OAzDMxt8pK4tMqOA4EAcib/7qzIzxw2NxE0Rvpk4YKCcPufZpQCUcQx0kIqOVfYtvOhaZD0iTUUZZP1p",
+	"M8IjCkI549mLAuvrwyG2YNDwa5sMiovl/wbXE55Gy97CZY9a5qJc+a3CqRMh3QuqBatfHL7Zf3PRCDBN",
+	"E/adyihNxKgDoayfnJ7T341IuhJTVt8/PX1/fnj28+FZw1ZlU4tEeuzb88OzxkLL9cT++rXZ4v80EakH",
+	"z2TvEziUN1wtqNF2MJKqY390kspsgoVCcSYUJHIiZqsSvVUiskLcGan51ACiOVhHnggtjppRww/Pz/df",
+	"HX57y8zfsKubZ6m6ZELmWbK20O5dvl748s7BjFnyFeWsFrkRAasE+4+OWTZJhW6xaJAlQsb6RKbTqOgQ",
+	"Co6FRpf0d6PqMV7hxGRSiFhjKroW0phxRtxh/U9fJOAoVKwnGL1mJlcvQCqRHy8uTt2NLu0fS6Qac4jA",
+	"jkbndr7/VNaB973I/3OvOTx2UZd2vqTr1jDwkDCgiy1eHS5ZllLr15fveZmOSFvjqUkENaweuS+Lqm7U",
+	"aM3Nf/2dnMDPTK4tnTRKlrvrMfpWibB3PcbrVNjvtTAaT3PZGl4MC7cUA3TzrqQVFKWUvq1NPW9vKK8W",
+	"MhogmdYT1lCyJ9VNK5S3kwYriovn5g0ymzZYUSocyrl5g3j1ClmDmGC7Thu8a9rg7OewaYP4+1WTBvHq",
+	"7ytlcKZeetWSKTdz60ytKJxS0CPCeksryqO+iyxBPBKrm4HkHVkrfw+cKGjXeUWctxGcuVCPPYytS9OP",
+	"Uak09tBei34mcs1GwMPeYudCkAP0Hd07UBkbqhvwgRorLxEeRaOx5HRyKatrjM0c39mR/hOZbvNyk59V",
+	"FGNK3kuLIAtE9ODrWzeYFlB1NhPDq/2KbqhN2JKZ2QG1x48fP94dbPJ5RZwVb5+UysloSlBE9mHy28ju",
+	"shm20S9DIdoPZmss01hdmLIuVU5dr6EFvavwITbQTruxxqcHM05vihNcbZnOCZRfJtqcNMbZ27PXLqIM",
+	"ofES7uGex2QBLBUqNcGn1z/SADSJvAxlhHs+MnbtYJKmlLxLrDeQeAvZu5RaKyTLVA7kbPkwU5PLIcV2",
+	"aC82AoI/pPOc3sDNItUCGD1v7zZvZ261d1lPTBV4tDh2YmBSQc6F48zREI8wq2Cux0jN48cHiKfT1uPH",
+	"7KUiXRsWAwk/9aRnFrRnhj0do11AnU20sVYDliu6CUHEZVgHLDo9Ob+gXqSTLKXQDo4o8mmtu2wW3CLn",
+	"nuupeBrK6GNYS+Kw1rX0zSQHpiyJLVNzECJywVU+csGfIAca/sSv3kNfriAsANJ78tnLF2xzc3PXe6wB",
+	"1LDW/fiPv/390yej7UfmNy40RBFjEFL+e33G1hZGwvdKF7kUiXwoQmkfM04nmkX4t6zLPmLDuyT+FEFu",
+	"h0uHSPIui96eH54Vi+XFkAoXaRDKIp8DqyBFBu19zOlBZmCDZ+anROcQw2JcVzhrjLKp2TAZhbIeYdij",
+	"eHdFgCxg0cnpeXGJFyGDPxaBMHdNKClMtldaWqB5Mvuf1iV+PgVNsgvO4qiBV8MMzWah9FtsEBgwKpf5",
+	"FMHqY5ywYEqkwqSiSmCv9Ag7aPNvHsci7v4F9ep//O3vv1J0tPzL0nuo6KFFaSoGDkKZyOsk5xSvhQgq",
+	"tBjhQBuTyEtsvgSP5ukei4oxRDBRfCjsBtCAkryxh17xl+BEItnC6hF5o47iKGDRIFNU7Wl+ylXx70yM",
+	"eHZl/oXiFIKi7nQAyzSXcQo/NGB26K1q0fNpId0v/yr6OS0krovu/oUHrAcLRiOiZaJ7YGn9bjkYYxZx",
+	"o/IpZAw9n5afQr/2bgmoiw1dZ2O/NDczYfhzxHoCEptfn7w6ehOxut0f1NaScqCPjs1BSCT2Ajw6Pj05",
+	"u4jMN7WxePhwPrVyUMWaTPQ5yMJjtgMmTjf2mB32zHD9eWUiFVwLM7VYjFM1HUECVsp7Ig1YInXO01QH",
+	"0HlqkgkdMMhvAgogoNR/iX84FVlfyBzfFMpMtujJrSFPocUWuOcyrodNfgOdclSaqgmU9AHWM86GKm9S",
+	"jgLdjZJlX5IUsRRLM4o79PMBrlUlqY0QBl+7uF4E7pr9NhETESNpXDoNpcvwso7lnCFzK/Ap9dVolOS5",
+	"7RrDcfhFEqLBqRvFUqWB4lRiS6EfsTNBl0W/NH+Z/DZqHl5jf0doCwvToE6j9gIrNukaTxoFTthCvyZM",
+	"FYEOZd7tzkiIWP2tTD6wUZKmCfUr85LY8lyMxjm74ZoMHGqyZJ/jVCf2AxuKD/Ufj/dfUFPAOqonAZt9",
+	"JfsXFtZaYY39CzYka0QBcr/CAUAUQYo+bEhrJFmL7RcBtkwYPXBiybZcaVBgVn/MM+zj0VdmIxo1KxkJ",
+	"y7A7mJh1z+1QNJR2YQ+nbbNL4aEqjXELFcsK2r4ApkFICOp8+ABqRGLus23e2IkN85EmZlY9cR1ntvG9",
+	"QSjR98x7ZitvtJkO2IZ5eYBjCNhm2/wfNlCHDfdQ+FAJWKbGY4HEgnY7j/iUGVXxWoSSWi0gXzCXccAy",
+	"nol0GngzNQZfl8UinqDOA61zb22sVigPykeGTkIi2anS+WUmzv/8GtpncSA/5JkjHiIFrdjle5SyRBsK",
+	"6NcpHFNotm61IS6TFmZzMQ6rNT5H7nmjXxjFcd/Z+KjbITX9uZAxyWegLk7NUDXoO3oq+8NMSTXRZm3g",
+	"U9izYkO9jt8elGqAi+48lRIPBxCq9NQ1MRKjMlhknuID35tBU/ELanF5kc1nngCaWz3CNAyUk/h/m6wB",
+	"spESFeH3qMnCP4u0yahhDo3ZqGROYN3dT+cnb/C4JRrVWp6m6iasdTEGHrCwhjRz5lfUQfZTBPR1ujRU",
+	"T8Oz7P6bhbaPzzCy05wXTPsyg0nNldAKDGyQFnuj3ADxQHlfz2CGmuTHOjJSTCrZ9OZjZAaXbCIzo/5D",
+	"HaYxLswhEf0kRtEZKUkPibrsdP/8HAfgz4NGErCzw58OX1zQTKEVhdlq+3GcCa2Fxo1mXoErOVRAiQ3q",
+	"ayaoDjVXoEUpNe7x/lXA0kReNVPV5ymr91M1Mfp4zkGfL6RuwMZZck3ND1yuAMyXeE45DsLnv7ak1yho",
+	"oFCyEOiA4GAV9ZWUWE7l+t/V4chCUALsUdv9zk2BEs+l/1qp8hBXGgZM0QjvsGcTqXFQ0Cjl3eHzH09O",
+	"/vR+//Xrk3fvT8+Oft6/OIRoRZWP7IXvbPtjRle/wMe1qoPqjt4nXPSvTM/9NX2B2722eNrfiJ/xzmBL",
+	"7PR2+5vxBn86aItOb6u/Ez/jG4NNsd172t+N27wjtgY7vWf9jXhTbD99IB/ivbsQl7kPpbhhziHiOqji",
+	"ElnP0brVxe82WI49c7j9xHcMnDz5mKxOaks37fmWFJbNouVqtV2jKjo1dWFNjE16nkPL+vsQB9+ylN9q",
+	"vYlml8aWXLv/H4agdfHxWqGKvzByZur4NytL+JL4MxtOVjUU/fXOaXMKXRj2t0CijP5YY2iKFoswknAO",
+	"UsSaWEQrabNjMUzBrBeA3KuS1SEyYf7ZQFC4HewwMqssofZCqWaMaxurXQVh9thWexev4vggLyiM47V3",
+	"2ve/PXs9nwnzn0NRtcm2d9JHvk0C4IrKEGlzheBZ6z2/T72HWDW/SO95UugxSxJIrBs0V1b3AQIQ8MtS",
+	"4Z5Tsf00wi6b8c2Sz6TCNwtOO0nOXluvRa+VEyx6M7+DygE0F8pVBwijImZ1OUlT8gAkOeurSRpDx5Ee",
+	"OGXAfncBMWG+zYpa2uLUlsJHt64Gu7c8PdwAtW5nScHzxoafpAe7Db7P08Fmv823O81Ob1c0t+KtXnO3",
+	"90w0t/obg7bYGXT4xoa5Z4Lf9FjXupvbQQ12BeYGwn706tHI+DaG7jkZrTB8Y3pvdAJn0yLif+tkv/Le",
+	"nN6hwwqu/Drh776Be3+Ov//3qVn7AmaSD59AaHZB20iepuiWLlJ/erx/xYSMWZ1iCM6Djn/fH4/PSYVG",
+	"HqpBpkYQorxO+qJh5M+lyMETfnSM7M8QuDXCRA3A2YOpq5DEQ/HfcpdFINZlU1Fq4GiGAU8lnitqMcBu",
+	"d310vv/qni9Jbp3SdYidzGm52Qhc32FeLAr8jE4Gai9s0xIEFpmH0k2jl0E3mhzv7kE3jCSG4OGFJcaG",
+	"OBD76d0FrFG0T+ePY+D3ueCZyCKmpK2JxoJ6TC1QWSijJzdmwP8DPOyHaI9lwhgLRTfkSHwYJ5nQ+3kE",
+	"Kz6RV1LdSEuByPpcmrEaSTmYYr6Ji19iKgiu5sae+cY2zI1HLoB1VRlWRCBJol386taXr2E//n7IxS4o",
+	"hcjs6lRdskTuFRvS6CdS3JRpcLx+XvM5ve6FB+9BiMlpr/gyffc2iQnstlq3JqY/DXuv+slJ8tPR238/",
+	"2niTHOkjebbdf3G0c3Q1/uXnFz/ttsT0p7b4Zd9cNO6d/7Tb6ndS2Ru9bMe//JTepwP6woxqmcUFQ//D",
+	"2VnfrJHZ0q6SWk+goZCVBQv40nsp71+liRVU1Q7gC34lNIt6qepfifita8U+KDcwcc+asSXgMGP0EPsd",
+	"V9RWSni4efRDI9Vzfxbfgfu2WB2WKnkpMkbrvFY7V++vgduHuvnc7uEztwQQtCJvF4PNS+sfYI6zMa5l",
+	"nk7tr22HxSoz2NtbD24Bf9fdN+cZqhszQs0rHnuuenMbKX9T+9H7qKvbjnazrCvG7naSj6eFGKnoxVVp",
+	"UZ1O8grpJOcKp/3S1/HSlozA0sQtDFo5Xpf5FIfmB0zztTnCe+43epgAp/aVGOesPsHbMSoKqWManyqN",
+	"fZki7VWjxZ7bq7QaCWOxWYZBO0qv6TGaaeZiIfMMqd8d7/DsEiQ+su2VZHImSORgko/NCHa+vypL4vnv",
+	"SkKv3lnwnuHqQYBnmRLhdjftizXgrAo4zxcoDp6e7DNcL2YVcIhTuiVg40RKy1Fe7i4uZhQNClBVqxgv",
+	"SgP5p9IxqnjK4owPiA005Y5L/bMIRRcSWj81BvnG9l1YRTufRWj9dJZnDbqJ4uaxXgsjHs7NxTsl6jXv",
+	"vZAPG1P7no25rUxn5vTNVS1/c6+ua5UO2hr6VoY+f7VZurivWmmNn3y0u25h3tgZuGj1rQ4B6L0uaWcg",
+	"uqBGdcSzK2Ju5jFV1JX6kYeS1BTienZZJUyKD3mRuJ8Bw8+td/d4/wryzUHz8f8UStIEt9BX7AM5ZU+7",
+	"rkGlhgd0uIiEmpUYQqL5Dcf95X/4/ooX9MWww+Iqd7wgAP2iBs/r5uPfqnGizVrrl7fZXQ/4E5KwH6vz",
+	"x8759Wwf44nEwnZzGqF6u3T+6i6aZEypHlwawTsi1k8Fz8zhbwShBDFMllj5EbNGjBRsKvIidDRMNNWa",
+	"YHwMq+GxmOMLDnbVST4XJYXsANbq+z/LlTEX+Ajw2fZufSH3ZcqBF6syVcVcYlqLAgFG/MNrIS/zYa27",
+	"1d7dcbFUnRus/uzwyt1Vi2XWVGm3/dE54h4Qgww4MM7sTrgz9IwmqFZUIs+7ITSzLn+sRDNzU4yN+pze",
+	"AClPZZTyzz70pqDOEVxjShbrTXJwBjGp2Hiih0yqPBnQ5mO5ApixAAOQNAQ8UoNBmkjRYscT5CYPZWmI",
+	"C8LuUIQnYlZPcjZUKVSa9j31p69G1cywMzB0PEG2sd+FSvGZCarwmSsYKseZWZqc8vnoqtm9Y+4yn9D8",
+	"OcCSR/PjRJpfGIi7xcbmh47/Qo/91V2nen8V/fxr57vOfvK7wNojPCiWVBE4DNfklw/dB958JSNVcaPN",
+	"gNcjXYIY/TmIaf0EczDzNJEa3z9OpL4FiJ6KZWwYdIqxgrYlYE4pS3JPDYNKbquHgYZnM17sA7DHhLWv",
+	"9lxfHy/yRgHiRAZsq73ZABsslA+nq53iUv0OlTWLXmOzVh54jZNy8z10FlXpZmM79/n5MPfER7lWzr5X",
+	"5ew0kQ4K7sFMzASP5yc9HqtbZqK5Abw9ZvNCJ08kV1UTSP5TMdgf8IeuTbBPeS608/E0yJ6Dh6DShg4n",
+	"rLpH6hV88pgTxWT5CVTmz3Nj2bCLIZCy5VS8NIPN6FJlGCkDUg1YNwJGcwP2fjmzjtfIEmFY/S2USW5G",
+	"ooWe8TChtTqrkhbUCnr2Ubh6gIOhjMwPFvjY/gJodbFO4A6sBumt9lYVeh7z7Mo/pmaaf3AVE/3xn+W8",
+	"Nqvj4IXUwq/QMM0FBp6uFBhoP5Dr3sx+GYwXx39Nwv719VBY97IozfBAzwN+zHBoZjaTcV4I9GUpN6KU",
+	"W0VlSjGrR6698w+J7KtRIi+jgOqkgBYbmM2ANVH6F6tJfqnMxY1ZqnYF7+dp6oqocBPPK1gqMdR9eRy1",
+	"vAZ2TuwH4vhUpUQMOwv7ZyoFwD+XHWz2SfN8bHZlqqnF/duFnIzguxa/suPwDFnniqto+ZxOi68KIZhE",
+	"0yLvMZ6m9G/rDKHy4XnM6AQxq6LLueonPKXPRTVHv8Mey3PLt8qR5YIhsdyAy7Ef2pAzEibWurVhUnOC",
+	"Du7q4B0OyU8P3xwcvXkFeeRvv78cu9JxXD3yW07EWsd+V5cAwLk+s3yr5tsVqivj+kp7HJ7ltleo5Fom",
+	"zUQz2oRejVBRuQo8mxpIYpG4U7Mk3ytfBNort927LOtn5PXjIB341J1slmf8WqSU2hZKgCGGMBcw7gjo",
+	"qDWz5ewp59UV87uVUrdZpLm7YXo5xJUJeGBeLMvA89gKLF8kz4qOYpQjiLS5dmFDaRfbo5ocoY8ZZioS",
+	"DItZsYGlyM4Y4lMD3kl/uEffgyFNLEkzI1UTqXOjuamBy5TkQJWg5DzXtIxLp/ueZa1LoQcmCNqANiHz",
+	"To3/HTDeR+//WcSSKkdqZn+nzATTkjkDI5SfE0oDaXM/kbTP4u76DqTXA8mhVVi1aNSBPYL/9GwSDxlO",
+	"FODRKUut1U2WJx8L0ucniG8VffyXKYq+IkrZyfOl5Kx46zosx8KTnuirUQHqaoB0jeAOCggqLKCbK3Uo",
+	"91+8ODy9ODwIZlxEqwrHorTY8qDQlSTzPIFW9h55owHvHc5sUVq5k/zSsevMSDVPNyjKn+xJYheFXAZS",
+	"oaFKzUSTmEWZ+M2gShQCvW+skaYaOD9HPDWXoFjVLDJYUt0bC77JPcqm7xx0Z+/f6W4W96+OxXYDfmdg",
+	"7IDYjm+NxA+HxPukHd4PFqO+/9WwmMyLbhW+Ev3v4cGK6BrKVeF1z38akHXrK+REQOrd7w5+KxDzDFbu",
+	"myPmQ6KH/f5r9Hg49MBtdHf0WLHuhi4ule/6BXpYv1vZaZPZRputBU7jdWVvvoJCcatUrqxhTL5XH+Rd",
+	"nY9rp+MdnY6jqV255Qf+ie1Ds6jM5NDo/8BfWpxxJVlP5UOmk1jovXKFUCndU+d8Op+ughIBysgyv6ID",
+	"d9D3KxJX4qMolzKvGYU/r+piYLfCrEd9GZUZycRcEcPVYhdmmdfs3miOvJMISSGLJS9eMqOzctseTA2C",
+	"ihpXS+i0gEzjePoK3/0HELerfQCY7+oCCNd9fTrvQi5xabfUSpEuZNbXLl1V3ciCug/3elBYfDYmJmMW",
+	"4eY/inXEuKajoCHcYnNaWSLLl4EmPMZjkcSojyaXUmUibrTYO0qNi6glYOS3XRkn/SsdYo8lPnOJ69lJ",
+	"rBKUAra7VxxR25AUessWBIGYc4a9EP3UXa/vX3Woy6WZoZNSKxYrbD1lFwJaUPFQ4rIac3jIrwWrQ9eY",
+	"o+P3r85O3p6+P97/5f3x4fHzw7PzgHWCdrtt1p7SGxBVsI2ka6LTYkDWG0oaozXbsQuiwIZqL84O950H",
+	"NSo1YoyKfqaDJFvQpQaO6j1I+s9MTaMvXOviv8jZ53aT2dh+0hf+c7P2qxMVB2KkcFOvriDDnL9uv5jP",
+	"bFJfvTx/VYk8VWnSBxfW6enZyc/7r92yUU7cZoDVHftp6grzb69ZUJMqT/oCh0WdPcueV2zaVBCo35eZ",
+	"Al9hmRKH54qWa81w/v1l4LmeLXY/zbOEUGA9sbtpgRqGVLHUK4x0snoOXcq4nCopnNsxV9DttRFQEzPo",
+	"AmYTgI9iYy7lPJE6lNGVmN6ozOCiMY+gNURAidTZpcu/a7HIPJD3UhGxXKQpJIFBroEnFYrXh9Jczspc",
+	"sDRT2/P20xNzjfMYN+Zl8p3ChL+OqvgnXI21VrnWKr1CCv/ELT/JWvCsP5x7knEjLzmYrDiX9RfDRAqN",
+	"vMGveZ5IrLznaXIlGoyPlG2nWkYGG98oahBuJP1t7/Yf8JRXpveY2Xyd03c0ovN3ZvWO9Tlcn0MvPcRs",
+	"xZXPoZMzC5lvnYlh+7Lrosf7npWrItUeCTeaIKxsgbw5uTh6+a821S6UrhPSrHFycHR+fvL658MDpiQy",
+	"WdxIpvNM8JHXXv6Rdh7MPpdF9C6U2OAjLhk3rqf8CubNAV17XwbON2OMsXNen6DVvZe0ZvPU0jlEutUV",
+	"ZyUHIGTn+AIIzg7VvbmTc2szvhL5d74PV7fG1vtw5X0Ii8pikfMkXepCX6o0vEKcxxLCeX3wCqBXGTY9",
+	"HiWSCtJ0CXeNThYwdEwEDN0AAbtOdNJL0gRZc4zlEsox+Br2bAc9G1tmV0LAYUkyds3TiaCe8c45diny",
+	"uYIklCVx0WVnh2/2jw8PivAV6Iw4cGo1NSsxUO6kWrlnlqVTI2BvTw/2L4wMsv325rfB+8aesIW+mXci",
+	"7auR+P957phbhCFLT/e3aWZ3BzfPuoDyq7tvXOu5Fd03c5way8Nqj4qqGXCZ2DsDptLYq38cqAwojxDD",
+	"oPTdIJhulWpUitiDZpKKQQovuvShjwrOSVjPzzJDNJrjm4FN/JNK5L0VWv4h6/2q3dW36iXoF8+ntwoo",
+	"/p//9f/6f//P//u//y//23//n/6PmfTdjbmlFN9hCs7sflndWraHZF0KeHf/FdVxlfAFmRvnWAFLkxgs",
+	"dM10Yytt74r8BXsO7qNP02qli+QJ96HuBigk+XgspGYDlabqpqwARkUcKWqxl2eHh91QIvebs3l4DtRt",
+	"RZEGNThOtJ946yWrMxuP6s5k5oYSWgfEjFfVT9ox3VZdqeKE3a6nnDrekJLj4aeTozfvzw7//Pbw3Gh+",
+	"KFBa7MXrk/PDgy5Gc90rWQ4tgaQq7xoiZEFcotJLV2J5p9JLLw8aX0jhabIhsX902aNphlQezp55Novw",
+	"sgiIg0/fzg84QDwEG6YmmiYOpqv32wH0VZ0fp24slZVejSerc+dXim0w3MWyZ5K1PcuaIvmFhZ2530Gk",
+	"fxYNQ4mVh4meL669sLYHwA8tr71XnaEw+6ZVNN+NIH44kfo5RY2sbnEKOY8M5uFOaqzz5B+wyqYI1X6x",
+	"pbFa8eP3J8mDe64CWi4wPfFbksUic0VCDnjr5LIB6vhZV36jkP6zVUbuOCFXvMMTzAKLHOBETIvFhZkL",
+	"jbhCeJXkqJFhC9kIiNNMZbdqicpyZFE5USjL9USsTrOyoqrhF3iGcl6FJ1ta4LmxuMDzfkXady2dZu7u",
+	"lHKiPKHlpyl9jujySkC/K9m1rgH9FjWgvsp9P/JpbkHoP7N8slach7R72HN6pnK1SqaEckao3JJNn1GV",
+	"ulD2LLWDjHwJ5ecLmJXrVb8HAfDAeLeuWv2KVaufi3ekKy70+dM1AR0ov08c+vPpBypByJORQJeOGZSI",
+	"W+yYYojgH6kDkfZ8zzxd/E9dz4oLtzSj3Ctn3adG85kCSXPy7s3hWYUmtAFT/uK3UfEsvgudTF/gu+88",
+	"sO8ed9Tqbnva72tv/R1zI0bu5N53ckSlZrJvDd5EXie50ERflEhiNiWBfjPkOdBwJ7lGmLQpEJSGTk5K",
+	"ZzV7JU4tto+VtwuLkdhsLZJUskljQ83EdXHzi4+MzS5x8Eh2C9ENeN38KiYwgM0eVZkIpe0Uzn1j2tyY",
+	"KTUCteUuxUuNLuPkS0aXQSnXI6B2djfYLdR6hIPqciZ6yfv9g4PDgwDDvLMpH7MJiKX0QHsIKWlkhSTB",
+	"/Ti+PwHyRV1gKiqetuAg3Bm09H4cr5M81kkenoUbx/OAdgU9b1miv9XUMNMfBTq43Ej2VyT7r6beeSn5",
+	"X0nBmxEj/xyZ/GtV52sm9H/JQVyFROQdNDySmJBsrgefkl9jXC851o3AH6c8kXZgDeJr0KjA4G9DWa+S",
+	"1e/PDo9Pfj48aOyhs0ZJQXU29pXkZUkFtNes022vD19e2MZIOKg+l0ZPgusQD7osz7jUAxIWVLde1C9A",
+	"HBtJfJ3KZXQgq3GVS6ddM9xZhaKyrGGhVhHKpWoFNgz2Ttd3CFzo+XP68rcrcMDFWpc33MWDY1bMRe9A",
+	"v4eT8yWg4ppUzkOW18kgL0KGtu8eJQjtwdkb8SnkdWCUa4R9I81pLvKvg5I7Fc0Rd2bp2Q1zoD1yBvoz",
+	"lLMD0ZE21hCHlpbQXynRLFdpvFe8BntfzhYvVWLY2zfHb32ixHkmhwEUQIfKFHJohHdvJ/4rCf1lGrvd",
+	"X27114d09cxq2xpxZPfDfXo4PgPh71AuQt3E7OmBNvdjpbGLtecpoQS+CPbGW/PvKJR1jiEXxIdMQEAc",
+	"/BaCZ2liXiUFBc3x1QY2cLHANQwnkeBpzw0qlJgq5+sqLfYGAcDcrQsdxxaioPbhClH2fF/JXD0BmGe8",
+	"GZUcOZTzNpjkk8yVSrYBrwCdLDiGUiN3o7oWGfvx4uLU4UtBtAqlzYEdXZENKVepmLHwtRp4sQXYdXzv",
+	"yPUlrXBh0ctu5Y1nJbfy5zhFzBy/iVPkbkD7hwTZ77V/7TxovpPWhAGNj98bmo8grblI45Zs/+D46E1Q",
+	"zhQjNEUkwXB5i+1jLXhvkqOGhg+sdkY7xHVmH6tPtGDAh/KPv/39SWHDKTYsgVQoDTQ2KjGZ3TLdzqm9",
+	"M0TPVVp8PJ8SLJS2ztHYv9DSxbwRaFxQUyTBYDREtlRBDOXZyevD9y9+3H/z6vDAtpjBlyYjLdIBFh/e",
+	"qm9vzIfj2RLFOf19Peg4Mxvsm0Eyxetg83wW8Jrhv4Cv8o2otlaMVPqyB3Oh58UucS2+RsbYXWTH2q/+",
+	"Dfzq47FKZI6lKWiSE7TeSaQssburVfTUAFYJwoyCTilPNp2XlFKA86ltJjkNwTKJG3O0ZL/zbqH4Lje+",
+	"Q6lWx1aGscWltvcqeOnZ3n8EfgXP3Gb1yHL4RdggvbG2wO9qgZt9dTM0OsNqVYAPycNQ2Kkwli7ZfFiS",
+	"NZH2uKZTz19PZyOUZB0ba9mc9T06ZcrjXHikoTOHx+Gz+IgTFLiEhtWca6uoTpQ7cH/G6R/jaN8+1kYN",
+	"Wp/qO5puS870InFrLZIvNtoWpj/j0R1yS+lPAlW50Jy1+I3ZYzOfk1wzyMJDgiyVxvQcOJahhJLIkslW",
+	"x+rTCyGhOciLVE1idnQMJ+5kLOTR8V6RguN8bZz0lmEygsaYACyNWcuPlQ2/lQy1Pd8iBNPRmISFm+xw",
+	"qV4A839/cbb/5vzl4dmZtbvyG4UJBqE0arh2xDDWAkMamsIG040vgp0L2iXwxU/MfL6dDVZpaNwBmmD4",
+	"dkLrzKC1BVOAqd0VeGT1MFkEpXRcNGJqk45TmX9wKQmMfchs33voF4kVH3DpmeAxMFlHXiz+XPwW7THN",
+	"RyKUgySFvsiuvxkfGSsnN/gVGz1nbGwifikYJz+VFM1cNQ3C0dAr05BCGUpIoohgP5pXsrrlzcfWaFr8",
+	"FtinOm/+I+1fg+OK9FT2RRyxPs+yaSiTvIFpETCuoUpj7RoRew2MbS5VynOzQngaWN1odgETcUIW57W6",
+	"Eg3Wh9XAs5Pkjk6HbvJX18gKsuduumyobhhn/TSBxv7G0huINGU9MUxkXFDa96ZIeI9E98xMCGM6U80G",
+	"SZqSeOPjACfVm8L/FxLp/IjL//WTIsrb8sR8dLfkTqAQCiX69jevWNtStdZWu7rxsd1JpdbHA5WNeF7r",
+	"1hKZ72zVgtookcloMoLEd+qDnMhcXAJo33da2b1yRB+NjvXlxXQs7vBtznOe5RfJSKx2+aGM8eIH5zoa",
+	"8vwCVx9smFpQw0NyrC9hG/eb24MON7+2d9WGIk3VfFr/WwWw5gz7PAyDTI3KEp6KZB0KQsVDgm1Mt56Z",
+	"zYILbtD18JcLqP8zeBA7rn8tfqt1N6BOYqbU9puzIx3jc+6ScoiHdG0m3bG8YuiQdqlQd+Lc7JdPS4q7",
+	"CDO97vylpjHmEVFZwrM6fMw2ST1k3jfirRGEkvZuuUoAtQExGudTRketxV6S1O+rUS+RousTiFNsHljD",
+	"VYZc4dinFHIgGwGL6NRElOCnLQZF7B//8//O3PGFnyKBkBOBSkCb0QjyRGjGc+wDxXtqkrMNdpw89zaq",
+	"HW/X2GvmZ5TnhXhXkzS2SgGI10RjC5yY6REuZJ1DOqTOwW9rGS0xbQJJmB5pFpmnk4ZkTnKEVXUSdAKY",
+	"f5r0hX10na6Jk+skttG7wUCLnHFt1n+gICCnr1yHf2kWE6dA3YFG80T7eSIvU3Ffsr3CpHYprXdpJQbo",
+	"9xWqo9fS94tNxbVYeHixcHLLCFpFNiypAEG3E16ECU8lY8aTDn0ugcqsDgHzYiy3+1oW1V+azXDSqUGj",
+	"S4V4iKuA+Ku3lAgl9pQoC6gWOyMp5AbOMwFuroH5MPObRtC+XbeNWB/v76TSZFTsyBXOtozBF17pyz4X",
+	"Msajh4pNrqwbuH5+9ObV68MGUuKjqVwHi6nRYhHtmIiNJkCGkabqBt00sBtCqQbg7nYaGatfiA/5C7yN",
+	"/eNvf2fHIrsU9IsGJC6BC9lTQK0HmZoHUs1JKH00eaRRh4m0+A0VJXd9nozEXuE7ijwzLzKKo42mZyKf",
+	"ZFKjQoXKrPUcM78hv57ptU85UX0lpegjshG7Ft0eQZa6UWu9+hW/fhefE/hL7DXfn3XCqwEW1gLRCSTO",
+	"TuQV+ODtCIOijGagshuexSJ+8ttE5QXqFTlXlXgnYzrG384d7hnouAVLpvjHsDbJ0rDWDWvDPB/r7pMn",
+	"gyQVrVhctz5MfkvkKJGtvhrBOTB/ecJ7/bD2qWRSHx3vvzKPJdP57n53f6G+UtpT5bL4jgt0NdzLSt2X",
+	"nwNIjZCYq7NV+QUqvRpPK7/MPXsnlsUsiM3WIsE6VgGxiq3OCkQ3F0odczl1XOoPLRMB9EcOt5aKxI8J",
+	"OkDmJnYQALvahsLtMHCpoBeHv1zYl+6xyB6FCE39HGRF0drdES/a/YTXR4wExLkaCduhqYii+Fm5hYgu",
+	"srZCCaPYarfNBZ6XhW21d6sA/jBO8nsB+JWsVnxRqQjxc2VC2RWLURI8LHc79HGSf+0I6Yp4Yz/vHz5K",
+	"+gdoimq20d0h5wke0PnKeAl6zKXaoY3dHTdJPkwsyZy5hN0kMlY3rN5ho0RC+pnH3rKHSu3tRLWCNd+9",
+	"iksXLWOgvTOewy+NHt1iR7m2bk9ge++ngmciDlhEuBO5PBdwwc0A4Ixq3HI3EQCeck31CDghUIp1JSoG",
+	"Xvob2PRQCeDgz/loy7UC1XXc5pZvCojfFnRm1mxtid+hRhtO31IQUGP9xGipic6T/nxOPQgCQqbCwEt+",
+	"G6c8H6hsFDh/fcz1sKd4FrfYIe8PjR5gJgVZh1B0jY7+urmcXwkZSiju5KzP+0Phwho7baZFXxnbH1I/",
+	"o0shzcEg2k0+hb7IstFiB+bfPBMM2K1ETBWSoUQj+5FGbr9/N8cUiaUujo4P/+3kzWFlI+RXIj8vVuMh",
+	"qkPG459Fpo01Xut2tgLzC13rbjwLar1pLvQ5qPW17tPNrXZ7E241to+udXefdYKatw63aIorWrebJ2/t",
+	"BLVktI/0X7rW3e5stp21ol9znT81i1jrbmxsdry/XKiYT83I2ltBTck0keJF4UqodZ89DWrjiR4KfQ6r",
+	"0WlvbWwEtUw+n8gYRrxtDCUhOcZzO/doI52MdfGZloFIn/Zu648OBWqsqxvT0DFl2t/aFg7UWM/ggftm",
+	"c8AAsyjxqlknduH9HvG8PxSajXnmWOfwHmr+x6jV1ognMpTET/dIM9Ec8SRlPI4zoXXA+lyLZiK1kDrJ",
+	"k2uRTvcgdJpPdAQ9ACl/SkDf9JhIWuDfoaS5tFjEx2NK6MKTUB6QOYZoulivO9bDxPPCjRe0SHeVyt8w",
+	"UIdDPoeVw0D2V2AJpVWHBJI5BO23iuGE2QC1bg30wv9qG9r01Yj8NRsdF189xD+y83wSJ8qHk8M3+89f",
+	"Hx4ge6gbxcZc71H72ZxRxGKk/qvvkbKjCPymiZWv/tZcovjFVw952NOy1rNWBleDBXbdVkFVNLVydXmZ",
+	"iqb9pnctBTgZa/y0S4sB3iX5UE2MaQPFNEbxwizXj5+iRsAGaTL2kdCl1NAWBivp4OgcfkCWrVBGH8Ma",
+	"gW1Y67J//O3vn4ALnQDUTEoE7GaY9IdUCJ6JHNJWNB+IFns3TKCCml6ZaIfXRh44UaAtK5dOLiVLZADS",
+	"gm7K1ZWAUC20A3OF4eYKA+WP2JWY6gBu5fkkA/sxDuXRsbszM+bFYKKNOrrV3mwwJamwKJE657Iviu5j",
+	"9h4qU0q0noCqiZlCrVAemuUwdl5SRG3AQ2tuSlH88bzF9mG8pRVPJIxaihtcucpyANguPn7XvsBbRd+O",
+	"nNp3BBN8vTv05Ky6fy35G0kNu9dr947Cy9TUedth7dkXD43hcHqFpzg6cJqL6MbyeRKL66QvFjPR0zWM",
+	"S3Z0jGFWj4I5E5eJzgU4qsoFCVhQRMAzArPZmdmh5OPxI816vH/FhASVt6+kVqlosQPB+3lybY5M8fJM",
+	"sNS8iLIaI7hEUFHvPBX3dKKHBzTFB3Y+7Y/HF8lI6JyPxite/8ZA85xcPbvSmJ9jVyFXsAjl9D2j3b3n",
+	"REVflTxP5U/fXQ7fQ7rnii+/uu5Iq7zWHW/jDmKJhZ6gBERonZxbPWWOgsktl2rszqPFJYNEs8CEfpkn",
+	"H83/l2VTm2seaWsUY1nRlKzgmy6LfpuIiYgBKlL4+43KrowOE4sUkzoibPlmLsIWOQOepOany0zdtEqE",
+	"iwB6Qw59Z8yLbVpvAp2Hqh1yZjN+1/iz7FjDR3h4n7p5z5nQk3SpqmFWfn1O7/mcvjO2T0/0wbM1YBxW",
+	"+W7n9AkdqWSBTnEiBcvUDZQXIhhgRR8cJqilU4FRIulvKotF1mV/fnv49vCA1W94kkPbYGMH4r+xI2Ao",
+	"jY02pfAuZ72JnkKeFk/Arrnkubjh00bREw4Lo6+FjJUBJrqA5UpdQSGgTdgPpbvGhr6S2LUCvkyuBaTi",
+	"QiLfy/2j1zBMupdlgmslG3NBJJQroUihzbj1/YMAyu9Pq4AvML2LXmG/2Rqy7hmy9q3wH4usSYCRgQRZ",
+	"pmBYu2V+ssAZXVHk3xsYIcXcKTJo4OD5NWavjSiCMweONoJHwLQCF0oogduvGAnwzWSCQ6wBIACf3GL7",
+	"9PBEe2YWOHQAPPl43HV/SORlKJ3vpm5RMBPgC0pTIi4saoBYqi4vweEjif4Bs3jx5Q02GcecuHZCKT4k",
+	"SF6bib7KYnRkwVPMNHGGXncaDjOCpF8DkQ4MMU04ibEi7MKhLyY560mCvBl2Dbts//TNOZNCxJodnZzv",
+	"sR/f7r87PGL1H4/PmTmM7E9QEf7L0f7J8RGrHyfml40glCenpycB+/no55OA/Xjy5uQMxnR8ePRvb+F5",
+	"bP/NwdnJ0cEee/nimF0qoalaDjoZ+iyHkDPtNz4M5enb8x8hB9p8f9/5Z4PIfDw2X89JN270X5pqJsYq",
+	"M3bsJUR0MeOZ5+yG61DGhenbgJINsHLpo8KH9zYC0k1WZl3gNYUR9O2SjXENLsw+rnVr7cFm/xnfFk97",
+	"G/HWoMN3+zviWa8dbww2+Xb/qdjtdeKtwQ5/1m+Ljd5mvD14ynf7HbHV24mfDdrczIM2R61bOzo5rwU1",
+	"XFcDBqdvzlf3aaGyaRYKV+6rsSvCJ7Um+PyOv2XX4O1lfPz48WNakiSudbc6FUuDZ3j50x1BSsmXcGth",
+	"78udWOzL5ekzbrfjCpALHWARfUpr9+KDZ+NZPIG224XQWyJhF9fF/NkY5aA3M6nyZECHCCAUgxiEfbe2",
+	"gPU+GsVbUv+5eoRbWEeNUGJxhnfN7UeQV7IeeedKR40uEx94P0+R6tGG/G9Ui+2HUieXUsSgCJi3aov0",
+	"jzQrCYQrMW2xtzCsG4pdkc8jcPUkOGrwNdBQpMr9cTqRaSyFmeygyDbqRXcF6g5MKnoNVORMsaUetc4T",
+	"5nM7mUshJ+pgbyNEPTFQmYB8RCvPNVYdxl1G66RLqQfOK2lkIqg6IEeN+WbWyPpdWuwd+VugtJq0YZYP",
+	"MzW5HBoRrwOQwjYDCx77SLN9GWcqia35VVoTo/KZN/YzEQuZJzzVrH76lvQqPh7rJx/5GPjKYDN61z35",
+	"iM/7hIXzeTY1ig3mdjkjMNFoQNa3OrsN34ysb3/40AjYUEk1yTBeptmZeUpz3+hcRu7jxGlN9CS7BhOR",
+	"Q0TNyyXBBK8We3Xoq4MzFrULChZWRChzkabQY9Ez15N8rzifVNYJMFkYuZh3lmhSPczKs62NNqx+KN++",
+	"OTt8dXR+cXh2eBAwo2E9a2+22+32U1BFPNUEdlJkBBok44+51iK2fQ1gw+IG8Q/2I836E52rERsjdqHm",
+	"ZQu+Zr61thVX0NZR57DS1zw1kPHT+cmbppBGtMZYP0Y/MBrSiE9Zr0jF22rv7oQSctNYfavdZj0xVTLG",
+	"Irs05WMtjuII+WA5xDCyMiRRlYI5SCqNsf2C5xwApTaJaT35WOqmfW4ziXFr21+8vxLTRlmdZPO0yVB6",
+	"6uQe2+rs3vYfQJHdTrvNcNf42csp1zllLLO6FiKU3i5ttBjFRchAFQZbjo6Zi1xb9EDDJJ5XzPZ9uza/",
+	"RHHt8dioOhtBrQf3YrffLrNUNYvKxnIjlPNZjcpIW5Dy5reQPm4uTXKI4rwRN36ma56eY/porftsZ8vo",
+	"jyTgjLQtaWnwQ0/17tDr0nw08/G8GPjX0XzRyQ7JRAsU3+3biq+udTeDGnrl4XZEx1q39uwZVsEh5sJl",
+	"TjzWup171lqXe6dnnKizMLjWVr99mdsXeZyoGA5Eu/9hlyjDE7mKw8m2DVzqbqorCZlBTTXJ0RXuSwaq",
+	"tvaHZ3B+0HBOKBe9sn6nBCtRRioTM65qIp6w3mqrYDh/NQyomlU8++P6Ie6EGnYl7tvRcE/9A4skDyTR",
+	"LsyQNVo9uG1dnJKVrWs96TW5q4ZYEBh3ueH+HYFLMze6t1U2b1G5qFToLjveP3oTYOebuaxVk54rzXjY",
+	"VPIHJy6cq5LMFOW7tOrriiS9zSJJ73XCXoukaHxycPjz4euT08Ozz0+1fkBSweJDrh7a8jfWOri1TNWo",
+	"SLued0q901/6NbRbqNQeXsDuBTaX4gargqIQf2STj8H0jQVY78Tsy0agXBsrPoINHrHe1I9V+cMA317z",
+	"WmTJYNo0T4K0bPgl3Iu/Ax1hPMnGSgt2/vb5+/0XL07evrlo7CGNLvQujdlkzIYiIyqYMdf6RmUxBX0c",
+	"hd8z1h/yjPdz61ZjJXa/VOQ5BaOUFKGMk8skxyf6q2FUJuB7hycUczN760mqLiGcstVudxlng0SksVmg",
+	"RF7z1LZjduPLlWI3gl8F1m2FU86UvAyY+DBOMizkwfRseFgocdXBAbDbRXUNa4RcYnZPpEpeaiS6t9b4",
+	"qnCMW6A4x7UvIgQwWFnbaW9tdJ4uBL1ZsLNLhBefcq0NmFah4MrQNDuxr2y4fmPB8BAQv0wfhOzt4uSs",
+	"ORK+oea4QIjgwShj/nzRUaVA3oLy+fbpMU9SI192mgCvgHgBA3CEgMtG2zIkBM4ZTPBmPd4eFiPxa65Y",
+	"T4SSTljAxpm6xjaFPAe3NzIrGHA0RmqLndjePuDbzQS07QDsTTSOZY9tIw6HklOxCkG4WaoEaljcwDA2",
+	"vwh8kQvBZS902m3z3NgbHAdHgLGeiIkekudwday9nRdxF+j7iK7Va8FT4CyDHoxFDWmLnZmxpskoybtO",
+	"OmPSBw0cY2RembkZU6cN11AhBpdsqCZZKOvgOzYir+wCXk2qnAsZF8DxM+yUF2ajfEkBzxyk/BwkM4/6",
+	"qgIBqbjuC5NXMs9poUFf41dC7mH054Zrq7e5nlewU6Bl59p6/958jeU+TFAjzgB6bagJgAwoIqlB9ufj",
+	"OkE6nbR5mP5iKPpXulBgCyugagiPtMMfG9qeaCoanIwLtONAIalVKoCwtq/kIMlGJYlgw836ymbwYras",
+	"zvdYtdEBQXfIcZtAdtUcXRumYYF/q90m5ZssHmxqVJQKeHH+7VDCI+3Nq+IjIuIMIH0N1XtliKkc4VfW",
+	"oefrxngAvHffH7LyJP3ZO17LeTZQjciSy2G+Rs+vo8EaACorsAWDRh/VjLvAnqUenNcM9gAdnnpWH+0a",
+	"DDNgJRUzWqDIiqptq+5Rqo7O1RhqiIAWC/NnWqE8yqn7ow3AJ5pSX3Hzuir0os6bsBBvA8HeYjhAeHQo",
+	"XWaprzlb2lqb18O22ltdM27/Ir+gwI7IeoEsqQh15OZJoew6SlzvWStrirS2Mw6I37PuRTOK177NOx3q",
+	"A1eEvJL+ctewQbHBXFWaxYLrjSfiw1i55C+utTCoMOR6OL+KcJ8NkhQUAU8fwCyzww9j5XLh65hYM5HQ",
+	"DEyL3E+qh180AmAGillvitlB5z/uNzvbO4zouikNKVU3Imv2uRZsKD7skeIuk4HQBv4iM1znncW0/OQS",
+	"DADJelyLna1JljYC6Gg5cy+O6+3Zaw3Zj2DwEgl4kwBHxF3b0cTVLWBiv4hDGdmrkVYcWqO84P2haJo/",
+	"ZCrtsvGklyb9gI34hya/FD9sbmxv7rTb7YAlo9EkN98+2mPR4QW/jMDRG4W1cNJub/b1kHe2d+DfIqxF",
+	"rH40aL5RUjSPed4foq292d5qBNRzOxcsg15h8JdOe6fFTuHlQM+Nc6WAdijxM/nV6cau9vi4Q/n48Smy",
+	"OrUeP2ZgB2Nrt0ykwnyNIi+P9SZJGusA0+4BshFFe7x/dZmZkxQwzno6TgaDUNafnx8cvXy51YbGdj09",
+	"hvkAvEF4vWGHRW96pMsbCVjkbm+vATCcZ1OWmm9pPj2rw4BtEM8OfMRjYZXqxJEwxGKcqulIAIjvOzOS",
+	"CuZKr8Ky+v3m0XGXJkXf3pyA5otJlpk98RaWuHl0EJl9DlJKslvrHkrbf897AeSrTcyPbFx87KjT2WFH",
+	"x+ytFnFUpHjS8uHu7ql4GoQy8oYWsMic86ZZkSa+v5nEEZ5QGo/3HPoMuQpYcfTM+YkORJrz5nOuRcTq",
+	"M9vUzqh3+3u5HdwI7D7HNquQ+fVIwy5wZAdINogAUXmgpGoC2Uq057YO1eQgA/nsboGiQ6QeRUTB9bZg",
+	"k1gIgZa0wM4JFJ+sLhUznzhwqGXmFkA6CLz1SozzUPZEn080bKQbjhoBdVUCGmQ4kLSXGoV/zJtlpXag",
+	"bqRRLs1+2jcX3Q4X31bJEYSvxLTMecCv3kPeW3/I8+q2RYD/n815gGknyHkw08+hwHPY7GYi/qYyeF4e",
+	"q9jm7c2d/sYz/vQZ7z3dHTzlbcE3Bhv9nugM+G5vsNnfbfONp1u7/d3e1tNBp9ff2onbvc3OYHv3Ka+e",
+	"n/m8C6c35rkR37Vu7b/9pd3c5c3Brx93tj79l5rrjYhptSsROzyf5uLMfPaVeFgHBtEB0CvYLY4sN5GR",
+	"WeNJSulJxV5nmCeoWf3s5Qu22ensNvZY5CBJX+HBIhQprzVeZVdsKHgMfYdpzczOL3WQHPEPr4W8zIe1",
+	"bmd7p3Jhbm9JD11owNlE6oBVQB6/hT/l4T7jm/1Of1s0zedubvU3d5q7vY1Bsx3vDDYHO72nvLMxbzLV",
+	"sDxvejtbt2e3PJ/i8ZPH5Twj13Kzl0iOrY9mHlppWCMm1AKaBLythIC3VbJoFR2jtfAE3PqaNavZ2FWZ",
+	"felzwFKQ81BziYvzSIMEWvyyOzYjrRmZUTHrOXpSa9WjHtb8wx7Wqo67eX2nvfMA3/qkrLP5GLn++v7X",
+	"t0NBTL09fRTquBUgIwt3QhN/k3L7iye0W5J/F/iL1XcKvsLsll//pYn/e4L/qxQR33zDdnYWuA5UPxd5",
+	"ExvXf/Eu3iclk8CbdnG1tu7UszrpsI27bfT99IZPNYucAvg73tSFKr36Pqlc3SrF/V431DfdzUHt6Hj+",
+	"RiA9Z/EbhTRf4S9W3fm16iUV5lF1lijpMxXqyzID6m571QxqEx1VFa53e476ajyd8QpA+VkfNZ09Y6rY",
+	"resds2+MTp/lGvwKLv+d+8sizzKVLQ1Tg9iHIkcoC8QtBPx+C1SBlWTh47uKusrP9M0iwWX3KFnChQtL",
+	"Dcy/PV+j5yylXxTxjlkfp3X+LW45TRc5H5AaMIAI59scZypXfZWyjT3m/t2mk4ntRXxXI8uVarRCie64",
+	"rnO5XYlpwEYqnqToNesPuZQihYLCksSk1n6D5HKCXoLZAuVEMykuVZ4AE2RvyqJ9sAyjLotGkzRPxjzL",
+	"n4ySDyKOWB0SIkozsqZiKEGFamCWDYvsDCJkdq/bXovNONFjpRMzli5LoGHAHrhzfwhr9qawFgWWRRje",
+	"5gh6I6yZwTJxdPNwySLxIRcS2iW498E3p/31Ix6ECBs08lBGcZIJIrek6z+GsJuh05xUaOvtX/MkNWpw",
+	"WPsUQbfu0mWZStPnvH91oQ5HPRHHIg5rQej5W8Ja92NY66vRKIE2xnDXP/7297D26VPUQLZ5BxVmov9i",
+	"8CKC6vpoFkYixlMlxe094jnwiBPr1qKZbxJKe4wYAoNtV7njFTa5TcGZWyJL0gwuYKDdIcZlaA0OZfu3",
+	"tjI4wXAY9m/Na+xoYb4CPvBKqhvg+HOv0oH1QW/ZRC9owqmkaDFsKEBDNNus+vldtuE8l3pwXfy6HQWh",
+	"jKCFSLPvvOwZlFsXRlDb3WwXuDnAdu5dz9P7gxV60MS88LSDJ9ILFIxEzmOecxxvcT+5fVPeE2nk9jG2",
+	"kaehg4O8GYtBIkXcJCynNu9F00xHhUQe+Db67Mdjhw8qc/Bg80mQAcCOxTnv90LJC54dCl+qjL09Pdi/",
+	"OHTl065vUTURowHYY4uWv0fvIyA5rp1lhrVLRf3vi4JxqjE2eJfIqDwD86s5bLH4eBj9aqM9k8f2looR",
+	"R4nSBp9YxLHEf2Yk9Nt5Xi48RpbXZtGCes6ujVVdedlEQnMdOoeuWsKKKLQZywPeaLVb7YXDpafa073q",
+	"qMEDOUqkm8UKk4g2oj3GLbDZM5TkTI8Fv9KeHJ+ZxOL1noGteU7FZysuc7FJqXFKsTlPMxVP+lgZ7Q/w",
+	"POeX5omLhknQ0YTf3cHveQevLqtzL2AH6Ifi9yiOXOWHIAlrRMEjDQ6ABYMmj21hlN37yN3GBSkItIOL",
+	"RmSHf+9DouxqzNFOp2zgcgvJyiyFuALGmc6zSd+oBXETk/Ygh0YNGL5Ol/dIWGv3tvrb/JlobsSdneYW",
+	"39xu7ortjeYmjzf6W7w92Ox1wtriwwqja+LYiiXQc+ME7a1Vtv2+sYJ6KRCDEKo4Ir6BykCzS3jKjJ6m",
+	"JrkmIp+xyvIFn4vrJi7Wgo+00Vl1fDNrHSdwDs2+qUc6uQyM4Eti0H0TGdYCxtPLH8JapnnzeuP9dpOM",
+	"6ppREkppnBWqMa1BoRhC7SmpVnukOdkWa370noNCbR5uxHAoF2/lD2PRz4v33inYc7fyUqcS38GE9rUP",
+	"Y80tSX7C3BU0Hue1kOh0O+1uu91qt9v/Bocjz8w4PlFb6FUOSC2o4XnEoGwxZWI1KY2SX3PcRsaG53pY",
+	"69a2+X7n5l/HW79tyqevOpPdDz/++/VO79nVxujP7fin/HX/bEv/PHgnfpmqWlC7EsYC3h10+LP+htje",
+	"jtu9Tf60vyO2Bhtxp/eM7/bbwoinSZaaz0yNtQlRWl7qaMkW9lUym/TzxYFXyEVFJRmNaivGat1aIbhg",
+	"/XrCjPZ609xD8p+65DmVYfWstNl9MmPslndc+VyfguvFM3Hr/tMo+cA3SeHvh+4XaHh5Nmgo4YoD+4tG",
+	"gAkzFTYg2neLjOlQkjWNBoqZUuGTg7P9Oe56m4BCbf7d2Gf8TCXrqirkdNvcuqszvtI2q3jVMmOt6+sh",
+	"XoO43JOtgKiJn+LTqq0wulu63VxP9MaKTuiNBf7nakuxoiEfWJd1vlAqqQGTSorGSvP0zOv5U2yvOMX2",
+	"oikWXDFVravmOVJYpR8l8H1Ii+eJUdwKd/ob60O0aRK3HSBzfRyNb3RmvvKufPC98R3HBNpfOSYwk9Qj",
+	"kWGZzcg0JmGv/nR+8sYpiYjndJ/Fv1CWrmE30IptroPQSJXvx/EPDv63BOCzHvklLv9MPvGcPQt9/ei2",
+	"8l1DdQV/52k6tVnOJaJydPqA8I9BD+9Nvd7I+FcsewVF1Jjr7E9iWtAE6qG6kYH7SkmG/IMDNcl85oZ6",
+	"dCWmPyYyjxottj8eN6FZ+jxqmTN54M34gVkGbY9Z21c0uN23AuaWaFqP8hK3Hsqd9rDkiA/EOeV/OfMl",
+	"l9NPeQu5LrV4gPZL8jYqVAHOMnaZGfd8ZHZ5Yd3DxkU+OnJF0gV4G7r8lBQ6YOTgQ1ApjKmgKJcnP7cr",
+	"lx/ya8GmgmhdCO3TROezo9KQDB+EEgwVV+FwJaYskWwwSdMusd6YA52MMGFeI4axeqZynoumuRx7fwIp",
+	"LHR4abF98F9i5jUNELwUxCBA8YfdJeCGq/lV4e3bkKg69OsCT2pzqMBV6xHVUx+G1a1jf9VwHb9OCSu2",
+	"goapzMR/5tPDdEos+wnSk6IHJL56/8tvm/324OXG5M9X2z+NOnz35/z0qX6dPd+S/3pz+Gz4bzuXB+gx",
+	"MRKz1q25n89giy5/45zlJ9FU+Nirvsev91dm9wXSAI+yqwtJMmiLu6aj+W6Kee8ojIiwxv/CwJaCO/VO",
+	"KjD2oR6JPEv68/Vhm2ujA+uA16yOT7H+9kbAaH9jk2UIVEDHZZJrpfgVhYN0EMpEAtE9dPoBkhosxYJC",
+	"IKJT3Gi3y9SKjcCn8j9VOr/MxPmfX7uU0lC+ULE4RXJWMz6WqQkk6Jj3GAvikWalcIWbB5Z44SAwPFzM",
+	"5FpkoXScadEokWd4V1Ssy5hrv6tBNOIfXuIDTkXWh9SAuhaCZbI15GneHKs06U8bUOHnYvNY+GjHDtK8",
+	"nyltGyakiRRdFtnLI2bQGt2S5pkG1KAVdwAqyyRO8tDsz2zKoky2aHbw+ihw7PE3ojdU6oqJa1BKZi6E",
+	"3o8Flfojba+HCiqgUZE5EgNZob1HcQcosMN8KQOabnXMt/ulaS7/k5hiqx+nE6mBUWqoJnQ89usPq3IS",
+	"fHA8ps18V12geIKxGoIVdQdMPap9h0bGYiqJ+X742F8HI2tje/pr3Y1OGxnEzXmodXeMuYb7vtbd2Gib",
+	"ceLBxlwQ2p/W7+M96NZz7L5dJv6L1z3zQgadmnu1GfRuUHNgZAaN8Fn8or316WEEM+291WWza7m6ttge",
+	"ohGnzbt0/cJATnp7/+6ycpypkcoXMLy9UOOEOpWgFLkdZGB1ygwLnEFXiLsGSyQxvxV3hDLK1YGXXmbJ",
+	"4PioMBknMoaeMDyfyRYRH3IGL8Qi+d5ExqkAiQP1EtgOr8VeJiKNtev3gw07kNVonGBqhm6xNworkN30",
+	"sqpcs1YoP1MQVCD8Ka75mTzDd/7RsP0zDUMvYgosmKma5KRkWN7jgzkwfwd0o8X/2ozr7mMvp3XDfcg1",
+	"uSCkulnzDn0npgptHg8NgRcSFbsvwuFC01jgxK82Okq2BNnFN/PEheD9YVmpdV3MPkOrZasqtei6P7OT",
+	"fGjAuxuJ/O9fOb4jBq1O5m432VqfexAPfPWJ/hz4cA7qRb1kQAXSt/0XV2JqSctY3aKG411RaQxXXIoc",
+	"2sBYr4RkSjawYaEeqhttlT4IJZJXPSh71e9mTofyHpAH/aK+VfMnMf2nt6bvbguubgQW4RWzGaBSYg0e",
+	"9woer6ABtL/k3K71cuwYJKkoOmF+tH7+T08+2tDAfFI0zF6ylVFdNM7Q/goYJAZBgvNAZeJaZHtECobA",
+	"kiDdU08Iib/XQxEHlKzBQ3lwtv/ygjmnCoIGtnWwmFFu7UlsSvunf9IUvLuRXkMLaoulslByiQSFxrhz",
+	"vPpleknwLSJyqAxvdcn8BmIwa+2RZi63iyr+HER5nbSINrInWJ4ZS9Pj4NL+3IFBDJAL9cipQU6RagFV",
+	"arggJBRiNKNLHx2cypFdsfeTLHWGtPMX94eif9Vw7+2zXKlWKN/9f+x9XXMjx3X2X+nie0FAL8AF+AF+",
+	"1ZaL2l1b69Xu0uTKkq1RMI2ZBjFFoGc0PSBFbW2VU77xRVK5iu27xKnEyZWTSiXxjVP5Ly5Lsf5Fqs85",
+	"3dMDDMgh+LFcLq6kBYHunp7u06fPec7zYC52x7mos/1PPvz46eFHTx6bG3UhhevJGt3JsPwrSQxeikp8",
+	"gSMSasJDPRUOl1wJsxWsFZ+pCFeGJ4OBbkTtMv+z5ofQfZPAsj5KlCI+DY4WPY1QWNbM+eTYrLpuKDDz",
+	"C8XjlqcsykCkxP/Ar1uaOZum5lhTDr181jQVyYcf7a1udCwP3wT1E9Jd6R0GdPcBEpkCpZx5TdDgy3Ii",
+	"OzNdbvUzFPPg12BtlVVS4/nX7oA3zwqUbkpvRD7EFtQkMRdQHNZWW606Pqfp+bEL1OVZxoMBxmmsUzBO",
+	"9MOIEJqgEh54JyaeQmvIFusR3ICSEBM1ehFo0Z1bqmeSNgcSl8ecyfHbOJIbd7RuMO/VZHRLO6xUWneu",
+	"vp1pYKJXN99c0q8Di5qv3/OrDl/ZUOGyMtV9uyweRRmoTJQawliK6Uq/9gxYV1ll3HnDxXVsSgJulnLt",
+	"cl7itVLnvLLWBmd/Ak6M9fto69Q5HChnmVBVKVD0d8uxvtfBMUVW2nhBDaRR9O2pdhEWvcTIlowkt7q7",
+	"YGOpSgLK8S+yw0sLyrMqnDuTnkZ50M14OejRrMxtnaa2+9KkVzHd/znuxTS95PXwPjqjenWWiOZLGIs6",
+	"j6ZKyer0RPTtWQD51datUXqVE9MtbNTCRi2I+RZm9X6Z1RvjWLsLtuo9Xuxv7lteuDMPEmy93ZmlBZJV",
+	"YaCjKMhGu7OxtbqO7Ol1Fz7VvkSh9rVw4ukR3Q4l3tQh43kfnHO0vF3GvNf62nulyHlOs8cOBA8y9oJn",
+	"oKJgYkoXBM8djOvsIPlASAchALUgpSDbIuSY1SZAvl1cf5Tsa3gSSgWLMF9aIHWq2AM+PS5LYboJ/g8t",
+	"sRHjqfCkAS02XB0KbfctdtfmBXMsbj1H2QIalw3jIwzSqtiTNQ6YnGlsbh1VNpOE1DnEiUiZEhAut3FJ",
+	"ApApViM1iwbbaHmS5qhBcpYBqVecV1ADONqP+DDbx9d1t4tpbiyDl8/ARVYJl/UiWXfNybrDQXzq4MyD",
+	"lKtBk5/yVBimH5r5GbV344tS+dgutoFg/B88eVXYHSX6re/S3phXUFYW4NpTJhFBhblBXtrZaF0CSOhM",
+	"361jCd/3Tf3OAggPiQ11HltQ9ESG0QXsvtgFOjYTIEFW653Zqv16gzlMAEhQU17tT1gf8EoqlerjdeVO",
+	"lunTvLytEn0C4h3CXDrjvn1c4x0q4rE/vnpdbfH9f/fbX373m//89r9+8e1f/us3v/jVn3/zL9/+/e+/",
+	"+cPf/Pnffv7t3/7HUl7K80mBYCwUJytfjb+MpF7kDruYBdEUGMYop/rAZjm/R7f+hzZpGC7tbOqDSIY8",
+	"i7U96POhwqNpL0lsBIEusZF0P7Qko9Xrp7XzQFgTPWHY7CSwvq3fAMZI9HQHa3xtba0ttoMwDDtb253t",
+	"1qZYE/1+v8MD0er1eu1ev9PeaLd4Oww2NtbDtdXVte2NNbEZ9jc29X7Ra2+n3Vrf2tjsOJdogLOgtq/z",
+	"RG1YSgnc1lvmxwj2z/jwyVAQtUmbPtE7QP/zWiue0E5VR8Va47FwlW+QlqLkgl4BGpuglmMOcMO1PRvT",
+	"tk8hSipShd8vK4PswRKjaZAVzyFWdBVHsA+AY7knDf0uoF38hAfH/Eh0rYYnZ8iH3eMA9qosOoncGKWq",
+	"k6TKccQjqTJWXSHSk+dJRO64T0oKOPAsxMoBz/J1lLiRK4U1y6h7yHgYKsPqfSQUS4ZjxfxBnOkTIBmr",
+	"wQqSnz1k/muPNJrD7+tmvKWdz//4s99+8cYCtnLlRU9iT1HmqDMPuMrZ33OaKRIq0T5PnJwh8EvlzwFd",
+	"YuuxEqZhPc9j+XWUJKZjkv7RryTKGoiADlAr38x6zjm1rCbeuicLYpBQmI0tytgoKWLwJpsATBgB5mOR",
+	"ZA6zcywZl2eeo9k4ie6iXGYFkFwpeBNY4JFHH0kaVa4J6eipnge+zkFbILH6zvKrTxiFsjRRyYjoVL01",
+	"Rca7hPixQow3IPC2wLZUyUtdMgkKL2yR/3wL+c87nN+8w5yVd022KT8YberHcVaNrzPlrpqaLyjjojcU",
+	"lNitR+Q9oY+VF7YXeFNqjh6Kk8vBTEvc74tUhLvoBIJMtydzd5MY1spCUpj4YcFQ8FSxQh7It5dZUKtx",
+	"xuw3mF+8a+pP0P35EI4ShLdXLAnzZFkxqsNJULUeDKk2z6m9n1mSvaxYFBa8ku3SYz8K5zxG2mXHyD0p",
+	"7i+Sp1zibk7vCdf/omp/EXSfg2AM1k6pXZ4RRNCGS9+uZxfTfhplgzDlp2qqbEoV66ZsURiXTPB0GIm0",
+	"WGAANJNYLQXXyAbe8VORjVMSQad7oIxPjT9SIBQrNFdfYY9M3f9YgkoGB4SVHq30JLWl7fsoPkHtlSgz",
+	"0Q8MYgC7GKv5Zhr8gqGvU+3Vp4bPM4t/bCsCT+28nFNZtsIAIyHj6RnxJDOPexqPh3oeRnpS2HprG+Xi",
+	"dOsF3hcUXtPPcRRDTIQR30xvHA2zZiTpm1jjhCWM5UPGoMlUHZx+CrqbRxkwxpgRIsJV34+ZxXjlFU/6",
+	"5Zogib7A5w3nnKAwEWgyDGFoPnEN3a4+1/RbNPETkB/K0jNYN7wv8HU4h6gtoMZ34MPF2GeQ4WDWsJfX",
+	"SuP7vmKN1b0hIG0s2XVyecmOA2mm8/ZPLXx9Fx1a02blnpJoXhpQ2NqeBSi0KwZwXY4Fs6kWM61Qm4wL",
+	"SRskbUuNdbopbOELMhUT3aF+S27ypuzRyjt9vOttZulC7QHgHLdVwX2kKmVYNGZm1qmS+licsdr+k+eo",
+	"3mWC5JhOwHpwDOIP+0261ejV1TTaVYFIs6iv16LwZN6OK1e7zHwjcqR/eoi/fJT/0KdOgMc6xMLs4VGc",
+	"RtlgBKSTZb9/TvpFfoNuk/JIpEkaaa9iMihkn3RZscdPDuoG+KdvjmDOzKMpkWWRPFphL+CyCT9GIRCI",
+	"5UKN+5SQlwSh1ItRfDTweYg77gmKL5+Bi4y6K422yE/eKJTPmeoZ2L3yWA66oLSBDmH/+CyWDcbN2XEO",
+	"6cNorDLWw/cM+Zoa5N9QGEUSSFgbkRSSRcmQRxIR7kZyl+C7RYoIhfEhfaIV6YK/jhKjGelJGTv8FzXI",
+	"l0EO0TBc5Js7NPz6Oeo3J1YgNqEqtPgmXPPOmIA5ndLCarh0kCSfnbcVJ1kYqPeKs/0Al1YerjVchLE2",
+	"IdllZERsGIH8hWfibF+MSO+OIBBGdGO1tb7V7EUZOzjcQ7/iU+Sawm/jIy0rFp9K/RVP5j7a/rNHh+z/",
+	"tfUA8X+3GtCc9hW32turrBdlqsHGUsggPUsyYLERK0crxGAmPOmD/5ZghQbayGbTGTXPBj4bKxHmTEA8",
+	"SfKLvRpESWJIcQCCAO4VjvJYiISdiDTqn4Ef9QQ1sU75GZE7VXEktWcP9lh7klG24kmYpqJdVoYMN9yx",
+	"L45+5TC7QYSIurOVvMTu5sma8a1tAzB+lGOwR4RyK0WSRC2zIJb96GiMBp5JIcKcNs6djTh1HwvlXco9",
+	"TqYyfqYqiqvc81NkvhPjmgVTFifG+xBTf86PgSsba/urO8Uzb9wPnP1+7u3bNXcgBr3/5HlOuaX4ifZc",
+	"RSouvDuzJI5kprQx02be1w0rdxgriRj5dTpj/O9h4u4hmik9ZLpAO+EAPRSKR8NtPhfusGGBmVdhPM/O",
+	"NWM5nGr6ca5s0CbgBYE7UzUqy6tDJMmZgVn4eUpylkE1guKYbVulZBh35sL+VTMRo6ZeZtrOlpopsw4X",
+	"1+5rtjUWZOFUzsxwgC42OfjxA7j0XoAJXmF7o5jAnzOzfHoD92FXUP7AR+Uak2Xw6R5NWAhPRjIYjkNL",
+	"wwv8d1C15+M/noY+hNlI99fntggAAreA+mhgo578vFAlADij/J9fUKG5XtI8kgphq+BKO8m53hlTYsRl",
+	"FgUmh1XAqtZX2KHQT+QMZMde5iOEjWBHFFeGuRUhpQlf2ZaI5g/Ki2r+gCu83Pt1fFLtEZskmn5Q8Eso",
+	"7+ZTgsIMAFN5MD8TfyHICGefPn310eODvU9fFOgsbQ0Qq5lfmlSupGiqJ1nJgMWJHmKfcnXxMBSpmyEF",
+	"zaJCmhQ+MaeHjKlJaHyg36AzAbpFKAWx3jJhfNWAcqDZOJV5WhMeB7KbubgGTxLkcHRGAElFfRVJxyI/",
+	"cnAgFDAqSXf2RHYqSmZWD70mvgqGYxWdCBsKtu3B3YP6hndvbnY8V2P3IfAMUOTX3pKdAW9pByegwby8",
+	"PqbwqZnp/ENPekuTr1D/9Y8/++0bH6JOY4koexcTdFkiSkdYMoj1yoJL0kiM4vSswYiD1hgCWPmlFxD9",
+	"hwOJT3tb9XCzzvYCEyLuhiLYeoqocXZ13E0xNRpDUKDlcrdGOpYKURATaf6c3RGXvIylYKdcWQZWEdan",
+	"SR1bMx61uAeuj6Wo7JkllrrgCWeeoeaYxRd8JOoNY1/zWg9u+VaXFZriyQdsz3zA3KpXrnXEkpzLEFc+",
+	"ppPtinWD8AsZ0y7Sd03rI7yaWBnuAWcp3U74cDyz+HDCktjiPGuknHK9yQK+HC8EH1QoTnvTMA5K4TG+",
+	"B2CNh261gzdutVY7xrt4SCll/NRsxId2x+LnxVULBYgt3CxKiHBZMZrQ+ryTcifrK503ZUr+L3hRN1r5",
+	"OFXoWGFVXCKCg48KB8t5AZRPBwICiRnciaFcyxjTmOl3giE6qJqa/+byvuC9H2GRn3adyuoTyc+pcgvR",
+	"U3+O6hppa3OGLPDY/K5BmWgvFIKy+y8PXzGnXdR0wy9h1BTJrTj74SE14klw/BhPg4Eeedy3remjhisl",
+	"MrXrRt+t3PYwjo9ZJFUUCiiOwHohxBCC49wbxj0GImywqAYcADFI8X+aRlkm5Arbs2ebg5I0MfKB41Hl",
+	"/AOR9KT2VXGvNJzkoV+48fh0aaJLUjTBvOR8cYVBiSGJoH72yY+ed9EV7D7f+6z74U9ePTm0UQ/Wbm2u",
+	"ba63c3Iw1EJpr+HeMQi9SEGNnrkv6Zn3PclJ5FQPIuFpVoTr7UzC9fQDI8LfIPcgmzADGY81mxYTz7jy",
+	"5KkYDsHYn2GyeATFLPRGbfY20E/uVguOxsMs0gM0vPcludh3hID93BC6fc4Heqqb5qi7HLQOp+J2VMYX",
+	"ZAjvERnC9dMaXJRdkeK0cMgskvLvak4GjdK81Iau6zDbMXlOmXhcMXE6HWbL40k1Z8exnsDwiYxPHaUc",
+	"W3PgSSw6gHCbApz9dPmYe7anLgWavfwSNyA/EitsH3unSrepMJfB05vTuzfG4ThNTADrL6n/nYcdq9am",
+	"0YjnPmEPrGb0vakbK7HQ1S0gqR3Smn5Dp/XdQN0vKsXuor4rXa+uYkJpxc42oYeGpUMNeAr2ARM/itVa",
+	"KyvtVqtukw65bdN3IJZfgXatCT4WIoGlBOnm07ycyBrfFXbAI0V6V/h1LHSi5JO5euHFboW1WMLHCjW/",
+	"TdLKpHtMrVQkj27dOgJpJe6xA5rjhYGcMpAbl7aPZjLvdpXSwl7e5craEnO5rHJOS+tSVbShxsxc5Ic6",
+	"qSHrh+5MFbKqLE4okYtWEMM2RugWHNF0DHYTSLFtXayTRMAyVP3zKUcSkvcTfVLel0ylm422FbgT/mdu",
+	"0Uk60tbsgmSj8WZZTz8D7IUeh1zj7Rph81T30kddWLp7jyUy63cuF48AhQ94klQEEL3E62xpLfxEirsE",
+	"SIQQBfreozgULFKePA8Yo7/kU0LHQR2xKqCjXU9SV4rF40w7g87XHXMOyPBjwLJjbFoSHqY/Hg7P4Gsi",
+	"1E3YRxzxM0/2hPVrCSMJ1svvx2kgHCRMEa1ifnJiIE5TsBXTCeFWPFk6J5PIlcggVtJjETJnDNDDaQm0",
+	"CNrxZKRYTwypEGxidMuKjSJ5OE6SOM1E6PwQDTWVA9tpDnianuXskp+kQ7/BfBV9TS/Rx1iklfXd23/G",
+	"aviHLE6F/j4OFUD5p5zgYfVd9vTl4VQ3+W9iOaTaiVn4HE/OBug4k2U/f+PjE14H6IaVYm48iaAbVpMx",
+	"08MEykNAMwBLpSnJwHOVoSS9Ua+gZJNed1z/G858qHmIMqS1pm/AKajy5SdOhMxYb6xYJoZDhdIZwEMR",
+	"SbbWYkoEsQyho9M4VVkdGBoHjqQcMBflqtRxah//NMqCAQ2UWlw1Dc4EEe0lyd1BEbmmiZYoTDEYAJ4k",
+	"BRhKuwrCRjdVmT5pbXUJ8gVIn7TaXt9c31rrrG9eRM13R/Aq+VQ5sMf8qLgIseJsw5lglVtDoky/xYft",
+	"uRAnsHWG8dHSztKf/ud33/zjX3/z+3//37/7p+9+9bvv/uHXjT/94dff/NUvC8mrn/3zn3/+35dOW5mj",
+	"nHJXyXEhf9WkZ2uurvDkeKlx0VzTIjWJozURbnRagVjfEp1QBL12ZyPY7K33ttp8u9ffbofbQbi52l/b",
+	"DDfCte2wvcp77d72hhCrQT/YbHVs4shoUtlE0SOcMfvvF7iHEOB1rQATa2fmQJjk58kCWjIXtCRHAlZD",
+	"lLiOaUVhCOMcWGUI15aTSkQWCbVj/h6F+PFMvQhPGtMAr72yTkSe2H0bShELoYabEWqY247PRjW0Nwqo",
+	"htu291G4tNNeBd+izMM3mILrwR7cwBEyBT4w9wEzokpnzNtWa8itRXW9BmPrFtGUGxVsOMmteNXD6rI4",
+	"SOriAiCk20MBEelewrH4HFF66Knu7T9rTGIaWQVII6kv8jNP6uu3e9HO4hjv4tRb/heonoEgtoyxbBAg",
+	"imWWhZAP2LqFNY5ilVnVXPiaA62EU9wiLLQfMS/AModJskuiJBuszX4QfQhgSU9WQkuyqmDJ+FSCxgJd",
+	"qrP4WEhWQ2Dr3uPnT1/oe/bjJz9+8vHL/ScHTI17TR4E8Vhmy0hK4El0RPRM6B9D1Me0jrhXKmZGuKSl",
+	"QCjGLkiqgL0qgDg9eVUUJzsHxOnJyijO0hk31XYgJapmAz333MqQ9w/qmT/+3QB7Lhyq++lQ3YRrVB3z",
+	"SUNagD7fedCnEzM4sWa7qh92ZfCniWC+DfRnnnwph396kpeki24c/+nk9y4JAL3CyfseIJxW7yoCtLr9",
+	"NUtjAWq6yyBQeRVjet0wUJv/viUcaA5r6o2DY5GxdAxk+55ETIB9FJP4K6KfpkGk7PoxpHNY2EPhxJsX",
+	"MNJ3H0a6MLr3CklasLnzQEinDPFlsKRmiVwGTMpqxm4fkbg7Jsw8WYYZtYuwF58I5MtUDRZpA3Y2GzQ6",
+	"6bR68m2iRucwu+a57qlnu7Bt7xd2dB7PMA+Uvdb/q7fYm3Pz9Hv7z3CLsQncYAP2Z8h8FIDksNZRANLG",
+	"3fBPTgAK/77Ck2PMdniyADs0XpxdSDIsd+wQ2Uo4hZzIgWeQWegBADPXQqk52lROuADUj9FumUEoACVi",
+	"nJ0b08SCVIRCZhEfKhp1aeS/WuC/AUjVmWF/T1aI+x+LM5gbaxCdcEaUGSucI7vAG8+EAqpiR2jb8ct3",
+	"Ua7kLJaCiaGCv1vKDfFVpDJWW2+t1x3Tu6wwxeJJ1HbEYwFGYrcCG/EzPRZQdg6NrDOR8l0sCQ2QTb8g",
+	"iGpluPWhF6fM/8Cvo9Vfa6079P7EH9Fk/qQKrW8QbhM6I5i7sCSuuOI4qKKb9QENvpQCHpz4BqHv1VYH",
+	"35Jv+kJhSVZLhRqPQCPBLjKAZ+KP4ZWpjKeZ8iRjCSf9biFDOsraHfg2nYl6xSs9hXyILahJvW2kWllt",
+	"tVBpzI7ncaSSWEV6a+8wnmU8GIxAU9bYgYfmHZgPcjVX/bpexEyNg8EEBPoiPK1N4q3r7yOZ3UxG2T0I",
+	"0t/VJM80O+2clm+2pvhUwqJE2NO8naoKu/y4+/le86e8+XWrud394vVao9N+Yzv6vN3c/uLzVnP7i9et",
+	"xvYbz9Mdzyf8/eFZJg5Q9+HdUgnHfbO3/2xCVnkvCERCG/kcjWiwgRUVouG7pRzDt6pL7tiCkp4uaRwW",
+	"Wug3o4XuHkf3UxB9tdW5rX0+cWbnlSyLPX+/93zBHSt5cHg7zDxnqjI6yPGTITcfPCAbEX1N01DdPmAX",
+	"cMj+/yb+5wH+p3xPLszU3TJTaxgjKBGBgNptIIJPzlitcE0BakKqR9llMrZL2zE2t7H93+JienPfotqd",
+	"uWRc251ZMq45Zz3eAIvXP9pfdJ8jvA9RP96UduurqiOaXMmVrOwHVzainvfBOabzzVuto3mtrz3XIzHB",
+	"pXZNZoX0UpHEaYbFIA9QlHF2WgEjZbuMK/bgpLXSRnxN8EAvzmSsBtRaV7nNYSgj4CMxfKSNOWBI1cp0",
+	"LSjpynwsjnhwdgAtPcYBXTYLWG0BFzvErrDb+TJ+mfgqewDqlMUxmJPh5bPSQ2Fy2zyKxzIT4V0uL5sz",
+	"JXdXytKMTCitT1y0rGaXaIOK/4lOpe7sHbPSS3cP7bjr2z9mC19lB5lB3coeMmpOi130Hu0is0qvsI/G",
+	"eV3uBQQkRPrMRyaL04/TYjeslotaHj5+xlYhu0HqjvXGxGbyZB5IRLVxZGmokdbaU9mP/YZDaHHwsf5n",
+	"pPZOeDQEr7lRVDSyjli9lPGgsGGceuTpYHUZtUAum4yKj/NpdzwutALx2GraIQVpjfn6fgRvycmaQ/dl",
+	"nSU8OOZH4iOuBkuXa/2V+Cqb3e6Q98TwWlvElfeJjL4co4bM9TUdqUfxKOFyUs2EDGAvjoeC60m8yaz9",
+	"7EU7w+3HvcMi2Y8XZfKVLSnNGtq1ecxoZZ/8IhcFy79IfcbQxGA+2GFDsQQ1NR9b91luWQ7HQSBEKMI6",
+	"i1NPEoUSwXVYLf/i93k0FGF916Zbfdigvv4ujp1Y8SA+S1LIhkIUmBiAwQhk2ujQZ3T6syTX82U1Grlq",
+	"MCpKEaoBFWOg67vLuPkH5JkHfJhhbZptQAnBfvCkoE6hv9VM4mEUgCw8g6ETx5QVuLep7wE/QcIrDpFh",
+	"PYdYzJaPfA+OH8X8l8/8886PK92PnLgCT5LuyRQJPb757hgsWjfSHW/12+tifaMfCMHbnU0OLPzmEbvH",
+	"Qq/k8Lj72ZdrQav//fb4R8cbPxyt8u0fZ/ub6uP0w3X5k9MnW4Ofdo4eLzXIBu8snazqcy8VJ1E8Vl34",
+	"tBun3eKoTtpuiKJkiVUPWpjpW9z23vfbnpL8WHQDrsQVDWrFW1/BpObCbegukoUhy7drzIFrvyZMw0WG",
+	"Yd5rnxtyvEUjcPkNvLhqLq6aV9jE6Gt1g0pXzlNT2ufbq6XPePDlOMIcKNwza6ngQdbEosVmfgfdhEN+",
+	"yDOR1lmgHZAVTx6KoQgywrdipz3tDmA3WZxYbVciUjCP3h2nQ4s5s7TEvKfi4TgTnvzk4OMGi1MjtUt3",
+	"qO6Aq0EuJDsEflBtcSgKbwwQleegCvgnBx9bwr8w6vcZNYZ6oeAP9qxfFFoh732eBYPdvGvkfsQRIwNh",
+	"or+xrOq7npwYoP6rfdumO/0nVycT3pkiMN1Yfh0lSSSPdGOo29pFT7GbImjOeT6jJclqeoZiQ+rluhsN",
+	"l9lUSH3BD60LaH5fL2ixOp7esThzGSJZGClogfEkaUzxJSI8MwrELCybmYorhAm6x9cbJyjh+DV+udX3",
+	"5FPyy7usvdLCU03pFQ9+5iU0S11/8HoDD9PPU1h2E/tjQq11V288/Q+i2iy5osySk3fX/dwBg+nB4/3j",
+	"/FHPGtLV4iLTY7Esu1FIFzVGJc7IDhKnwKgb9/OKullDm3JFrmeUT49knApbFWIXcGBCLvpjVZ81qkh1",
+	"g5sMzji+GBmqSPbj2be2OVXR9JFyk7JoqstNrNTs2Eh1jWnMuTNUd1o6rXhPdPfMztIWb3G+IdZ4p9fp",
+	"r/a2eIe3gnZvNVgL18VGv9PabG+tbq/x9d5G0Ak3xVZ/u8WdvzstToqagUh5Nx1Lc5bYyaZxlZw0SztL",
+	"f2HexPS5YthLL+3oLqJttxJtu9iThDbTE3PsFl8DN8qiAHUQlLLzR/xYaJvr6zVhd9nOgwfDOODDQayy",
+	"na3WFnLQUZ9TlhSdBir5UA0W8CQLBhyzGs0Rj4ZMDxPMujkux9lgBr8x+iDaZUwSZQTvo9Qg7QutJIkq",
+	"aeUwL0BRaLyxTeeXTo2KmjEO6+goy9nlNBCX9vwUuK4zhqCXSB4hiddHr17tO7+NRmU/fc6g/CZSGXaL",
+	"5T6G5w1KcPSBBMFJIcNCe1i5U9IqrCMZZ1GfTLc7fbBupn9j0C08DFOhlAgRlANEOytFZH7Jr19MUaLg",
+	"Syxh/nfHQpCP8ldhd4R7o9nbf0oyIuW3GpNs0xeahiXX12cFcdErJggb5IzD7qdZHsMozt8IGyuRuk+h",
+	"/7z05os3/xcAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -21,6 +21,11 @@ type Querier interface {
 	// The users who were not members yet, now members with role, joined at the group event
 	// seq joined_seq (the event that adds them).
 	AddGroupMembers(ctx context.Context, arg AddGroupMembersParams) ([]string, error)
+	// Stores a NOTIFY message of the server about a change of the group (a member joined, a
+	// rename, a mute, …) as SendGroupMessage stores a member's message: the group's next
+	// message seq and event seq, the message, and its one `message` event, without the
+	// sender's membership check (the member who made the change may have just left).
+	AddGroupNotifyMessage(ctx context.Context, arg AddGroupNotifyMessageParams) (AddGroupNotifyMessageRow, error)
 	AddPresenceConnectionsOfApps(ctx context.Context, arg AddPresenceConnectionsOfAppsParams) error
 	// Deliveries a worker finished.
 	AddPushCounts(ctx context.Context, arg AddPushCountsParams) error
@@ -140,6 +145,8 @@ type Querier interface {
 	GetConversationForUpdate(ctx context.Context, arg GetConversationForUpdateParams) (GetConversationForUpdateRow, error)
 	GetFile(ctx context.Context, hash string) (File, error)
 	GetGroup(ctx context.Context, arg GetGroupParams) (GetGroupRow, error)
+	// One member as the member list shows him.
+	GetGroupMember(ctx context.Context, arg GetGroupMemberParams) (GetGroupMemberRow, error)
 	GetGroupMemberRole(ctx context.Context, arg GetGroupMemberRoleParams) (string, error)
 	// A group's members and the group event seq of their latest change, read together, for the
 	// instances' cached member sets.
@@ -164,6 +171,8 @@ type Querier interface {
 	GetPushApp(ctx context.Context, id int64) (GetPushAppRow, error)
 	GetPushCredential(ctx context.Context, arg GetPushCredentialParams) (PushCredential, error)
 	GetPushSenderNickname(ctx context.Context, arg GetPushSenderNicknameParams) (string, error)
+	// The app's bsdiff patch from one launch asset to another.
+	GetRnBsdiffPatchOfApp(ctx context.Context, arg GetRnBsdiffPatchOfAppParams) (RnPatch, error)
 	GetRnBundle(ctx context.Context, id int64) (RnBundle, error)
 	GetRnBundleByVersion(ctx context.Context, arg GetRnBundleByVersionParams) (RnBundle, error)
 	GetRnDeployment(ctx context.Context, id int64) (RnDeployment, error)
@@ -172,9 +181,12 @@ type Querier interface {
 	GetRnDeploymentByName(ctx context.Context, arg GetRnDeploymentByNameParams) (RnDeployment, error)
 	// An asset of one of the app's Expo updates, by its SHA-256: what the asset route serves.
 	GetRnExpoAssetOfApp(ctx context.Context, arg GetRnExpoAssetOfAppParams) (GetRnExpoAssetOfAppRow, error)
+	// The launch asset of the app's Expo update an id names.
+	GetRnExpoLaunchOfUpdate(ctx context.Context, arg GetRnExpoLaunchOfUpdateParams) (string, error)
 	GetRnHaltPolicy(ctx context.Context, appID int64) (RnHaltPolicy, error)
 	GetRnPatch(ctx context.Context, arg GetRnPatchParams) (RnPatch, error)
-	// A release with what its patches are made from: its bundle's file and hashes.
+	// A release with what its patches are made from: its bundle's file and hashes, and the launch
+	// asset when the bundle is an Expo export.
 	GetRnPatchTarget(ctx context.Context, id int64) (GetRnPatchTargetRow, error)
 	// A release with its deployment's name and app and its bundle's hash and size.
 	GetRnRelease(ctx context.Context, id int64) (GetRnReleaseRow, error)
@@ -318,6 +330,7 @@ type Querier interface {
 	ListRnPatches(ctx context.Context, releaseID int64) ([]RnPatch, error)
 	// A deployment's releases with their bundles, oldest first: what an update check scans.
 	ListRnReleaseHistory(ctx context.Context, deploymentID int64) ([]ListRnReleaseHistoryRow, error)
+	ListRnReleaseMetrics(ctx context.Context, arg ListRnReleaseMetricsParams) ([]ListRnReleaseMetricsRow, error)
 	ListRnReleases(ctx context.Context, arg ListRnReleasesParams) ([]ListRnReleasesRow, error)
 	// For read receipts: each sender other than the reader of the chat's messages in
 	// (after_seq, upto_seq], with his newest such message.
@@ -403,6 +416,8 @@ type Querier interface {
 	RnBundleExists(ctx context.Context, arg RnBundleExistsParams) (bool, error)
 	// Whether a bundle went into a deployment: CodePush and Expo clients may then download it.
 	RnBundleReleased(ctx context.Context, bundleID int64) (bool, error)
+	// What clients reported of all of a deployment's releases.
+	RnDeploymentTotals(ctx context.Context, deploymentID int64) (RnDeploymentTotalsRow, error)
 	// Whether a stored patch belongs to a release of the app: its download is public by hash.
 	RnPatchOfApp(ctx context.Context, arg RnPatchOfAppParams) (bool, error)
 	RotateRnDeploymentKey(ctx context.Context, arg RotateRnDeploymentKeyParams) (RnDeployment, error)

@@ -96,6 +96,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 		return err
 	}
 	imAccounts.Events = webhooks
+	updates.OnHalt(func(ctx context.Context, appID int64, e update.HaltEvent) {
+		webhooks.Notify(ctx, appID, update.WebhookReleaseHalted, e)
+	})
 	announcer := realtime.NewAnnouncer(bus, log)
 	imOptions := im.Options{RevokeWindow: cfg.IMRevokeWindow, Location: cfg.Timezone, Log: log,
 		Notifier: webhooks, BeforeSend: webhooks, GroupMaxMembers: int32(cfg.IMGroupMaxMembers),

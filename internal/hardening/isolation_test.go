@@ -66,6 +66,8 @@ var isolation = map[string]string{
 	"sendFriendRequest": attacked, "listFriendRequests": attacked, "acceptFriendRequest": attacked, "rejectFriendRequest": attacked,
 	"listBlockedUsers": attacked, "blockUser": attacked, "unblockUser": attacked,
 	"getGroup": attacked, "updateGroup": attacked, "dissolveGroup": attacked, "removeGroupMember": attacked,
+	"transferGroupOwner": attacked, "setGroupMemberRole": attacked, "muteGroupMember": attacked, "unmuteGroupMember": attacked,
+	"muteGroup": attacked, "unmuteGroup": attacked,
 	"listFriends": attacked, "deleteFriend": attacked, "markConversationRead": attacked,
 
 	"adminListImUsers": attacked, "adminListGroups": attacked, "adminListMessages": attacked, "adminListOperationLogs": attacked,
@@ -87,7 +89,7 @@ var isolation = map[string]string{
 	// internal/update TestCodePushPatchesFromEveryLiveBase).
 	"downloadRnPatch":     contentAddr,
 	"createRnDeployments": attacked, "getRnHaltPolicy": attacked, "listRnDeployments": attacked, "listRnReleases": attacked,
-	"promoteRnRelease": attacked, "rotateRnDeploymentKey": attacked, "setRnHaltPolicy": attacked, "updateRnRelease": attacked,
+	"promoteRnRelease": attacked, "rotateRnDeploymentKey": attacked, "getRnDeploymentMetrics": attacked, "setRnHaltPolicy": attacked, "updateRnRelease": attacked,
 
 	// Expo Updates: the app key, module and channel are the client's own configuration; assets
 	// are content-addressed and served only under the key of an app whose update has them.

@@ -358,6 +358,30 @@ func TestBodyOverTheLimit(t *testing.T) {
 	}
 }
 
+// A body over XUQM_MAX_BODY_BYTES sent without a length (chunked), to a public route, is
+// refused as it is read: 413 in the envelope, not the route's answer.
+func TestChunkedBodyOverTheLimit(t *testing.T) {
+	s := testserver.Start(t, map[string]string{"XUQM_MAX_BODY_BYTES": "1KiB"})
+	body := io.MultiReader(strings.NewReader(`{"email":"a@example.com","password":"`), strings.NewReader(strings.Repeat("p", 4<<10)), strings.NewReader(`"}`))
+	req, err := http.NewRequest("POST", s.URL+"/api/auth/login", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var env envelope
+	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil || resp.StatusCode != 413 || env.Code != 413 || !strings.Contains(env.Message, "larger than") {
+		t.Errorf("a chunked 4 KiB body over a 1 KiB limit: %d %+v (%v)", resp.StatusCode, env, err)
+	}
+	if req.ContentLength != 0 { // unknown: the transport sends it chunked
+		t.Errorf("the request had a length: %d", req.ContentLength)
+	}
+}
+
 func TestPublicRoutesAreRateLimited(t *testing.T) {
 	s := testserver.Start(t, map[string]string{"XUQM_PUBLIC_RATE_LIMIT": "2"})
 	var last int

@@ -53,6 +53,7 @@ type conn struct {
 	holding   bool // before the first seq is known, and during a sync
 	held      []heldEvent
 	heldGroup []heldGroupEvent
+	heldBytes int // of held and heldGroup
 	gapTimer  *time.Timer
 	queue     [][]byte
 	queued    int // bytes in queue
@@ -113,11 +114,12 @@ func (c *conn) deliverGroup(group string, seq int64, frame []byte) {
 		return
 	}
 	if c.holding {
-		if len(c.held)+len(c.heldGroup) >= c.hub.opts.MaxHeld {
+		if !c.canHold(len(frame)) {
 			c.closeLocked(websocket.StatusTryAgainLater, "too many events waiting; reconnect and sync")
 			return
 		}
 		c.heldGroup = append(c.heldGroup, heldGroupEvent{group, seq, frame})
+		c.heldBytes += len(frame)
 		return
 	}
 	c.enqueue(frame)
@@ -129,6 +131,7 @@ func (c *conn) releaseGroups(replayed map[string]int64) {
 	held := c.heldGroup
 	c.heldGroup = nil
 	for _, e := range held {
+		c.heldBytes -= len(e.frame)
 		if e.seq > replayed[e.group] {
 			c.enqueue(e.frame)
 		}
@@ -136,14 +139,22 @@ func (c *conn) releaseGroups(replayed map[string]int64) {
 }
 
 func (c *conn) hold(seq int64, frame []byte) {
-	if len(c.held)+len(c.heldGroup) >= c.hub.opts.MaxHeld {
+	if !c.canHold(len(frame)) {
 		c.closeLocked(websocket.StatusTryAgainLater, "too many events waiting; reconnect and sync")
 		return
 	}
 	i, found := slices.BinarySearchFunc(c.held, seq, func(e heldEvent, s int64) int { return int(e.seq - s) })
 	if !found {
 		c.held = slices.Insert(c.held, i, heldEvent{seq, frame})
+		c.heldBytes += len(frame)
 	}
+}
+
+// canHold tells whether one more event of n bytes may be held: at most MaxHeld of them, and
+// no more bytes than the send buffer takes (SendQueueBytes), which they must all fit in once
+// released. c.mu held.
+func (c *conn) canHold(n int) bool {
+	return len(c.held)+len(c.heldGroup) < c.hub.opts.MaxHeld && (c.heldBytes == 0 || c.heldBytes+n <= c.hub.opts.SendQueueBytes)
 }
 
 // release sends the held events that have become next. c.mu held.
@@ -151,6 +162,7 @@ func (c *conn) release() {
 	for len(c.held) > 0 && c.held[0].seq <= c.lastSeq+1 {
 		e := c.held[0]
 		c.held = c.held[1:]
+		c.heldBytes -= len(e.frame)
 		if e.seq == c.lastSeq+1 {
 			c.lastSeq = e.seq
 			c.enqueue(e.frame)
@@ -308,7 +320,7 @@ func (c *conn) closeLocked(code websocket.StatusCode, why string) {
 		return
 	}
 	c.closeCode, c.closeWhy = code, why
-	c.held, c.heldGroup = nil, nil
+	c.held, c.heldGroup, c.heldBytes = nil, nil, 0
 	if code == websocket.StatusTryAgainLater {
 		c.queue, c.queued = nil, 0 // the client syncs anyway
 	}
@@ -328,7 +340,7 @@ func (c *conn) finish(code websocket.StatusCode, why string) {
 	}
 	c.closed = true
 	c.closeCode, c.closeWhy = code, why // for an upgrade still under way
-	c.held, c.heldGroup, c.queue, c.queued = nil, nil, nil, 0
+	c.held, c.heldGroup, c.heldBytes, c.queue, c.queued = nil, nil, 0, nil, 0
 	if c.gapTimer != nil {
 		c.gapTimer.Stop()
 		c.gapTimer = nil
@@ -633,23 +645,22 @@ func (c *conn) kick(reason, message string) {
 	if c.closed || c.closeCode != 0 {
 		return
 	}
-	c.held = nil
 	f := kickedFrame(c.lastSeq, reason, message)
 	c.queue = append(c.queue, f)
 	c.queued += len(f)
 	c.closeLocked(websocket.StatusPolicyViolation, reason)
 }
 
-// Queued is what waits to be written to this instance's WebSockets, the batches being
-// written included: frames (those being written count as one batch each) and bytes.
+// Queued is what waits to be written to this instance's WebSockets: frames and bytes queued,
+// the batches being written (one frame each here) and the live events held during syncs.
 func (h *Hub) Queued() (frames, bytes int64) {
 	for _, c := range h.all() {
 		c.mu.Lock()
-		frames += int64(len(c.queue))
+		frames += int64(len(c.queue) + len(c.held) + len(c.heldGroup))
 		if c.inflight > 0 {
 			frames++
 		}
-		bytes += int64(c.queued + c.inflight)
+		bytes += int64(c.queued + c.inflight + c.heldBytes)
 		c.mu.Unlock()
 	}
 	return frames, bytes

@@ -48,7 +48,7 @@ type Options struct {
 	IdleTimeout     time.Duration // 75s: a conn silent this long is closed
 	MaxFrameBytes   int64         // 64 KiB: a larger client frame closes the conn (1009)
 	SendQueue       int           // frames waiting per conn before it is cut off (1013)
-	MaxHeld         int           // live events held per conn while a sync runs or a gap fills
+	MaxHeld         int           // live events held per conn while a sync runs or a gap fills (and SendQueueBytes of them)
 	FramesPerSecond int           // client frames a conn may send per second
 	WriteTimeout    time.Duration
 	GapWait         time.Duration // how long an early event waits before the gap is read from the database

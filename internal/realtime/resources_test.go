@@ -188,3 +188,70 @@ read:
 		}
 	}
 }
+
+// A client that asks for a sync of a long backlog and reads nothing: the sync waits for room
+// in its send buffer, the live events that come meanwhile are held for it within the same
+// bound, and the connection is cut off rather than holding them all.
+func TestLiveEventsHeldDuringAStuckSyncAreBounded(t *testing.T) {
+	const perConn = 24 << 10
+	h := startHub(t, realtime.Options{SendQueueBytes: perConn, WriteTimeout: 2 * time.Second},
+		hubExtras{listen: func(l net.Listener) net.Listener { return smallBuffers{l} }})
+	text := strings.Repeat("b", 4000)
+	for i := range 30 {
+		h.send("one", "alice", "bob", "backlog "+strconv.Itoa(i)+text)
+	}
+	small := &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		return c.Control(func(fd uintptr) { _ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+	}}
+	deaf := h.dialDeaf("one", "bob", &websocket.DialOptions{HTTPClient: &http.Client{Transport: &http.Transport{DialContext: small.DialContext}}})
+	h.waitOnline(1)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := deaf.Write(ctx, websocket.MessageText, []byte(`{"type":"sync","afterSeq":0}`)); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if _, b := h.hub.Queued(); b > 0 {
+			break // the sync is under way, and cannot end: its events do not fit
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the sync queued nothing")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	var most int64
+	for i := range 30 {
+		h.send("one", "alice", "bob", "live "+strconv.Itoa(i)+text)
+		if _, b := h.hub.Queued(); b > most {
+			most = b
+		}
+	}
+	t.Logf("most bytes queued and held: %d", most)
+	if most > 2*perConn {
+		t.Errorf("%d bytes queued and held for one connection, over twice its %d", most, perConn)
+	}
+	h.waitOnline(0)
+	frames, _ := readAll(t, deaf)
+	if len(frames) >= 60 {
+		t.Errorf("the stuck client got all %d events", len(frames))
+	}
+}
+
+// A client frame of MaxFrameBytes is served; one byte more closes the connection with 1009.
+func TestFrameOverTheLimitIsClosedWith1009(t *testing.T) {
+	const limit = 1024
+	h := startHub(t, realtime.Options{MaxFrameBytes: limit}, hubExtras{})
+	c := h.dial("one", "alice")
+	frame := func(id string, size int) []byte {
+		head := `{"type":"ping","id":"` + id + `","pad":"`
+		return []byte(head + strings.Repeat("x", size-len(head)-2) + `"}`)
+	}
+	c.sendRaw(frame("at", limit))
+	if f := c.next(); f.Type != "pong" || f.ID != "at" {
+		t.Fatalf("a frame at the limit: %s", f.raw)
+	}
+	c.sendRaw(frame("over", limit+1))
+	if code := c.closedWith(); code != websocket.StatusMessageTooBig {
+		t.Fatalf("a frame over the limit closed the connection with %d, want 1009", code)
+	}
+}

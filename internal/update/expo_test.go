@@ -18,6 +18,7 @@ import (
 
 	"github.com/xuqmgroup/xuqm/gen/api"
 	"github.com/xuqmgroup/xuqm/internal/testserver"
+	"github.com/xuqmgroup/xuqm/internal/update"
 )
 
 // expoExportZip is what `npx expo export --platform android` writes, zipped under dist/: the
@@ -300,5 +301,53 @@ func TestExpoFailuresHaltRelease(t *testing.T) {
 	// An install still running it is sent back to its embedded update.
 	if r := w.expoManifest(t, map[string]string{"eas-client-id": "ok-1", "expo-current-update-id": id}); r.directive["type"] != "rollBackToEmbedded" {
 		t.Errorf("running a halted release: %+v", r.directive)
+	}
+}
+
+// TestExpoRolloutPromoteAndJSON: a partial rollout reaches the installs CodePush's selector
+// picks, and the same ones each time; a promoted release is a new update of the other
+// deployment; a client that asks for JSON alone gets the manifest as the body, signed in a
+// response header.
+func TestExpoRolloutPromoteAndJSON(t *testing.T) {
+	w := newWorld(t, nil)
+	ctx := context.Background()
+	ds := w.deployments(t, w.owner)
+	rel := w.release(t, "Staging", "1.0.0", expoExportZip(t, "var r = 1;", "png"), "runtimeVersion", "1.0.0", "rolloutPercent", "30")
+	reached := 0
+	for i := range 200 {
+		client := "install-" + strconv.Itoa(i)
+		r := w.expoManifest(t, map[string]string{"eas-client-id": client})
+		want := update.InCodePushRollout(client, rel.Label, 30)
+		if got := r.manifest != nil; got != want {
+			t.Fatalf("%s: offered %v, selector says %v", client, got, want)
+		}
+		if want {
+			reached++
+		}
+	}
+	if reached < 40 || reached > 80 {
+		t.Errorf("a 30%% rollout reached %d of 200", reached)
+	}
+	if r := w.expoManifest(t, nil); r.manifest != nil {
+		t.Error("an install without eas-client-id is inside a partial rollout")
+	}
+
+	pr, err := w.Client.PromoteRnReleaseWithResponse(ctx, ds["Staging"].Id, &api.PromoteRnReleaseParams{}, api.RnPromote{ToDeployment: "Production"}, testserver.Bearer(w.owner))
+	if err != nil || pr.JSON200 == nil {
+		t.Fatalf("promote: %v %s", err, pr.Body)
+	}
+	promoted := pr.JSON200.Data
+	if promoted.ExpoUpdateId == rel.ExpoUpdateId || promoted.RuntimeVersion == nil || *promoted.RuntimeVersion != "1.0.0" || !promoted.Expo {
+		t.Errorf("promoted: %+v", promoted)
+	}
+	w.signingKey(t, w.owner, api.RnSigningKeyCreate{})
+	resp, body := w.Fetch(t, http.MethodGet, "/api/v1/expo/"+appKey+"/manifest", map[string]string{
+		"expo-platform": "android", "expo-runtime-version": "1.0.0", "expo-protocol-version": "1", "accept": "application/expo+json",
+		"expo-expect-signature": `sig, keyid="main", alg="rsa-v1_5-sha256"`,
+	})
+	var m api.ExpoManifest
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/expo+json" || json.Unmarshal(body, &m) != nil ||
+		m.Id != promoted.ExpoUpdateId || m.Metadata["deployment"] != "Production" || !strings.HasPrefix(resp.Header.Get("expo-signature"), `sig="`) {
+		t.Errorf("JSON manifest of Production: %d %q %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
 }

@@ -156,3 +156,25 @@ func (s *Service) NotifyTx(ctx context.Context, tx pgx.Tx, events []im.AppEvent)
 	}
 	return nil
 }
+
+// Notify queues event for the app's webhooks on its own, for a change that is committed
+// already and has no transaction to share (update.OnHalt); a failure is logged. Changes
+// stored in a transaction use NotifyTx, so that no delivery is lost to a crash between.
+func (s *Service) Notify(ctx context.Context, appID int64, event string, data any) {
+	ctx = context.WithoutCancel(ctx)
+	if !s.Wants(ctx, appID, event) {
+		return
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err == nil {
+		if err = s.NotifyTx(ctx, tx, []im.AppEvent{{AppID: appID, Event: event, Data: data}}); err == nil {
+			err = tx.Commit(ctx)
+		} else {
+			_ = tx.Rollback(ctx)
+		}
+	}
+	if err != nil {
+		s.opts.Log.Warn("webhooks: queue deliveries", "event", event, "err", err)
+	}
+}
+

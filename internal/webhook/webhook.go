@@ -25,6 +25,7 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/jobs"
 	"github.com/xuqmgroup/xuqm/internal/postgres"
 	"github.com/xuqmgroup/xuqm/internal/secret"
+	"github.com/xuqmgroup/xuqm/internal/update"
 )
 
 // MaxPerApp is how many webhooks an app may have.
@@ -33,7 +34,7 @@ const MaxPerApp = 20
 // Events are the events a webhook may want.
 var Events = []string{im.WebhookMessageSent, im.WebhookMessageRevoked, im.WebhookMessageEdited, im.WebhookGroupCreated,
 	im.WebhookGroupDissolved, im.WebhookGroupMembers, im.WebhookFriendRequested, im.WebhookFriendAdded, im.WebhookFriendRejected,
-	im.WebhookFriendDeleted, im.WebhookAccountCreated, im.WebhookAccountDeleted}
+	im.WebhookFriendDeleted, im.WebhookAccountCreated, im.WebhookAccountDeleted, update.WebhookReleaseHalted}
 
 var _ im.Notifier = (*Service)(nil)
 

@@ -805,9 +805,12 @@ export interface paths {
         put?: never;
         /**
          * Add members
-         * @description A member invites users into the group; those already members are ignored. A user that
-         *     is not an account of the app gets 404; a non-member caller gets 403. Every member,
-         *     the new ones included, gets a `group.event` MEMBERS_ADDED.
+         * @description A member invites users into the group, whatever its join policy; those already members
+         *     are ignored. A user that is not an account of the app gets 404; a non-member caller
+         *     gets 403, and so does an invitation of a user who has blocked the caller, or of more
+         *     users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+         *     group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+         *     group's history a NOTIFY message, and `group.members.changed` webhooks fire.
          */
         post: operations["addGroupMembers"];
         delete?: never;
@@ -1084,7 +1087,9 @@ export interface paths {
          * @description Creates a group owned by the caller, with the caller and `memberIds` as members (the
          *     caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
          *     one; a `groupId` the app has already gets 409; a member that is not an account of the
-         *     app gets 404. Every member gets a `group.event` CREATED.
+         *     app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+         *     group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+         *     member gets a `group.event` CREATED, and `group.created` webhooks fire.
          */
         post: operations["createGroup"];
         delete?: never;
@@ -1158,12 +1163,15 @@ export interface paths {
         put?: never;
         /**
          * Ask to join a group
-         * @description The caller asks to join the group. The request is stored as PENDING until the group's owner
-         *     or an admin accepts or rejects it; they get a `group.event` WebSocket event for it.
+         * @description The caller asks to join the group; what happens follows the group's `joinPolicy`. FREE:
+         *     he is a member at once, and the answer is the request, ACCEPTED. APPROVAL: the request is
+         *     stored as PENDING until the group's owner or an admin accepts or rejects it; they get a
+         *     `group.event` JOIN_REQUESTED for it. CLOSED: 403, the group takes no join requests.
          *     The remark travels in the query string, as in the seed's example.
          *
          *     403 when the group is not public (only public groups take join requests; see `public`
-         *     in PUT /api/im/groups/{groupId}); 404 when there is no such group in the app (a dissolved
+         *     in PUT /api/im/groups/{groupId}), when it is CLOSED, or when it is full
+         *     (XUQM_IM_GROUP_MAX_MEMBERS); 404 when there is no such group in the app (a dissolved
          *     group included); 409 when the caller is already a member or already has a PENDING request
          *     for this group.
          */
@@ -1199,8 +1207,9 @@ export interface paths {
          * @description The group's owner or an admin accepts the request: the requester becomes a member (members
          *     get a `group.event`), and the request becomes ACCEPTED with `handledBy` and `handledAt` set.
          *
-         *     403 when the caller is neither the owner nor an admin; 404 when there is no such group, or
-         *     no such request for this group; 409 when the request is no longer PENDING. The seed's
+         *     403 when the caller is neither the owner nor an admin, or when the group is full; 404 when
+         *     there is no such group, or no such request for this group; 409 when the request is no
+         *     longer PENDING (handled already). The seed's
          *     placeholder id `req_001` stands for a decimal id such as `1001`.
          */
         post: operations["acceptGroupJoinRequest"];
@@ -1554,14 +1563,17 @@ export interface paths {
          *     (`TENANT` and the tenant account's id, `OPS` and the operator's id, `APP_SERVER` and the
          *     app key; the Message then has `revokedByAdmin: true`); the group
          *     `{groupId, name, ownerId}` for group.created and group.dissolved;
-         *     `{groupId, added:[userId…], removed:[userId…]}` for group.members.changed;
+         *     `{groupId, operatorId, added:[userId…], removed:[userId…]}` for group.members.changed (an
+         *     invitation, a joining, a leaving or a removal; `operatorId` the member who made it);
          *     the FriendRequest (`requestId`, `fromUserId`, `toUserId`, `remark`, `status`,
          *     `createdAt`, `handledAt`) for friend.requested and friend.rejected;
          *     `{userIds:[a, b], requestId}` for friend.added (a request accepted);
          *     `{userIds:[a, b], deletedBy}` for friend.deleted;
          *     `{userId, source}` for account.created, `source` being `LOGIN` (created by its first
          *     IM login) or `IMPORT` (an import or a batch import, a deleted account imported again
-         *     included); `{userId}` for account.deleted.
+         *     included); `{userId}` for account.deleted;
+         *     `{releaseId, deployment, label, installs, failures, minReports, maxFailurePercent}` for
+         *     rn.release.halted (the crash-aware rollout disabled a hot-update release).
          *
          *     An event and its deliveries are stored in one transaction: a delivery is queued exactly
          *     when the change it reports is committed, and a crash between the two loses none.
@@ -1618,16 +1630,18 @@ export interface paths {
         get: operations["getGroup"];
         /**
          * Update a group
-         * @description The owner or an admin changes the group's name, avatar, notice or visibility; fields
-         *     left out keep their value. Other members get 403. Every member gets a `group.event`
-         *     UPDATED.
+         * @description The owner or an admin changes the group's name, avatar, notice, visibility or join
+         *     policy; fields left out keep their value. Other members get 403. Every member gets a
+         *     `group.event`: RENAMED when the name changed (the group's history then also gets a
+         *     NOTIFY message), UPDATED otherwise.
          */
         put: operations["updateGroup"];
         post?: never;
         /**
          * Dissolve a group
-         * @description The owner dissolves the group; anyone else gets 403. Every member gets a `group.event`
-         *     DISSOLVED; the group's history can no longer be read.
+         * @description The owner dissolves the group; anyone else gets 403. Every member gets a NOTIFY message
+         *     and then a `group.event` DISSOLVED on his own stream; the group's history can no longer
+         *     be read, and `group.dissolved` webhooks fire.
          */
         delete: operations["dissolveGroup"];
         options?: never;
@@ -1649,9 +1663,156 @@ export interface paths {
          * Remove a member, or leave
          * @description With another user's id, the owner (or an admin, for plain members) removes that member
          *     (`group.event` MEMBER_REMOVED); with one's own id, the caller leaves (MEMBER_LEFT). The
-         *     owner cannot leave (403): dissolve the group instead. A user who is not a member gets 404.
+         *     owner cannot leave (403): transfer the group or dissolve it instead. A user who is not a
+         *     member gets 404. The group's history gets a NOTIFY message, and `group.members.changed`
+         *     webhooks fire.
          */
         delete: operations["removeGroupMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/im/groups/{groupId}/members/{userId}/role": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A group's id.
+                 * @example group_001
+                 */
+                groupId: components["parameters"]["ImGroupIdPath"];
+                /**
+                 * @description An IM user's id.
+                 * @example user_001
+                 */
+                userId: components["parameters"]["ImUserIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Appoint or remove an admin
+         * @description The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+         *     owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+         *     over); a user who is not a member gets 404. Setting the role a member has already
+         *     changes nothing and tells nobody. Otherwise every member gets a `group.event`
+         *     ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+         *     NOTIFY message.
+         */
+        put: operations["setGroupMemberRole"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/im/groups/{groupId}/members/{userId}/mute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A group's id.
+                 * @example group_001
+                 */
+                groupId: components["parameters"]["ImGroupIdPath"];
+                /**
+                 * @description An IM user's id.
+                 * @example user_001
+                 */
+                userId: components["parameters"]["ImUserIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Mute a member
+         * @description The owner or an admin stops a member from posting to the group until `mutedUntil`
+         *     (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+         *     only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+         *     member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+         *     sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+         *     `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+         */
+        put: operations["muteGroupMember"];
+        post?: never;
+        /**
+         * Unmute a member
+         * @description Lifts a member's mute at once; who may is as for muting (403 otherwise, 404 when the
+         *     user is not a member). A member who is not muted stays so and nobody is told; otherwise
+         *     every member gets a `group.event` MEMBER_UNMUTED and the group's history a NOTIFY
+         *     message.
+         */
+        delete: operations["unmuteGroupMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/im/groups/{groupId}/mute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A group's id.
+                 * @example group_001
+                 */
+                groupId: components["parameters"]["ImGroupIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Mute the whole group
+         * @description The owner or an admin mutes the group: until it is unmuted only the owner and the
+         *     admins may post; every other member's send gets 403. Other callers get 403. A group
+         *     muted already stays so and nobody is told; otherwise every member gets a `group.event`
+         *     GROUP_MUTED and the group's history a NOTIFY message.
+         */
+        put: operations["muteGroup"];
+        post?: never;
+        /**
+         * Unmute the whole group
+         * @description The owner or an admin lets every member post again (members muted one by one stay
+         *     muted). Other callers get 403. A group that is not muted stays so and nobody is told;
+         *     otherwise every member gets a `group.event` GROUP_UNMUTED and the group's history a
+         *     NOTIFY message.
+         */
+        delete: operations["unmuteGroup"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/im/groups/{groupId}/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A group's id.
+                 * @example group_001
+                 */
+                groupId: components["parameters"]["ImGroupIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Transfer ownership
+         * @description The owner hands the group to another member, who becomes its OWNER; the old owner stays
+         *     as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+         *     admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+         *     own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+         *     roles changed also on their own streams) and the group's history a NOTIFY message.
+         */
+        post: operations["transferGroupOwner"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2638,6 +2799,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/rn/deployments/{id}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What clients reported of a deployment
+         * @description Downloads, installs (deploy reports), successes and failures of the deployment's releases,
+         *     in all and per release (the newest 100, newest first), counted in PostgreSQL from the
+         *     CodePush report routes (and Expo's failed-update reports). A release whose failures over
+         *     at least `minReports` installs pass the app's `maxFailurePercent` (see rn.halt-policy) is
+         *     disabled by the report that crosses the line: `disabled` true and `haltedAt` set, an audit
+         *     entry `rn.release.halt`, and the webhook event `rn.release.halted` for the app's webhooks
+         *     that want it. App-admin; a signed request names the app in X-App-Key. A deployment of
+         *     another app gets 404.
+         */
+        get: operations["getRnDeploymentMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/rn/deployments/{id}/promote": {
         parameters: {
             query?: never;
@@ -2985,6 +3173,17 @@ export interface paths {
          *     `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
          *     `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
          *     update of the app has gets 404.
+         *
+         *     **Patches.** After each release the server builds, once and in the background, a bsdiff
+         *     (BSDIFF40, as bspatch applies it) of the release's launch asset from the launch asset of
+         *     every live base (each enabled release made before it in its deployment). A request for a
+         *     launch asset with `A-IM: bsdiff` and `Expo-Current-Update-ID` naming an update of the app
+         *     whose launch asset has such a patch gets `226 IM Used` with the patch as the body,
+         *     `IM: bsdiff`, `expo-base-update-id` (the update the patch applies to, lower-case),
+         *     `Delta-Base` (`"<sha256 of the base's launch asset>"`), `ETag` (the target's, as for the
+         *     whole asset) and `Cache-Control: no-store`; bspatch on the client's launch asset gives
+         *     the bytes whose SHA-256 is `hash`. Anything else (no A-IM, another base, no patch kept
+         *     because it was not smaller, a range request) gets the whole asset.
          */
         get: operations["downloadExpoAsset"];
         put?: never;
@@ -3756,6 +3955,11 @@ export interface components {
             role: components["schemas"]["GroupRole"];
             /** Format: date-time */
             joinedAt: string;
+            /**
+             * Format: date-time
+             * @description Until when the member may not post; null when he is not muted (or his mute has ended).
+             */
+            mutedUntil?: string | null;
         };
         GroupMemberPage: components["schemas"]["PageMeta"] & {
             content: components["schemas"]["GroupMember"][];
@@ -3766,6 +3970,14 @@ export interface components {
         GroupMembersAdd: {
             memberIds: components["schemas"]["UserId"][];
         };
+        /**
+         * @description What a join request (POST /api/im/groups/{groupId}/join-requests, public groups only)
+         *     does: FREE joins at once, APPROVAL waits for the owner or an admin, CLOSED is refused
+         *     (403). Members may invite whatever the policy.
+         * @example APPROVAL
+         * @enum {string}
+         */
+        GroupJoinPolicy: "FREE" | "APPROVAL" | "CLOSED";
         Group: {
             groupId: components["schemas"]["GroupId"];
             name: string;
@@ -3778,7 +3990,10 @@ export interface components {
             memberCount: number;
             /** @description Listed in the public groups and search, and open to join requests. */
             public: boolean;
-            /** @description Whether the caller may ask to join (the group is public and he is not a member). */
+            joinPolicy: components["schemas"]["GroupJoinPolicy"];
+            /** @description The whole group is muted; only its owner and admins may post. */
+            mutedAll: boolean;
+            /** @description Whether the caller may ask to join (the group is public, not CLOSED, and he is not a member). */
             joinable?: boolean;
             /** Format: date-time */
             createdAt: string;
@@ -3839,6 +4054,8 @@ export interface components {
             notice?: string;
             /** @default false */
             public?: boolean;
+            /** @description Defaults to APPROVAL. */
+            joinPolicy?: components["schemas"]["GroupJoinPolicy"];
         };
         /**
          * @description The server's id of a friend or join request.
@@ -4009,10 +4226,10 @@ export interface components {
             data: components["schemas"]["OperationLogPage"];
         };
         /**
-         * @description An IM event a webhook can subscribe to.
+         * @description An event a webhook can subscribe to (rn.release.halted is the update service's; see getRnDeploymentMetrics).
          * @enum {string}
          */
-        WebhookEvent: "message.sent" | "message.revoked" | "message.edited" | "group.created" | "group.dissolved" | "group.members.changed" | "friend.requested" | "friend.added" | "friend.rejected" | "friend.deleted" | "account.created" | "account.deleted";
+        WebhookEvent: "message.sent" | "message.revoked" | "message.edited" | "group.created" | "group.dissolved" | "group.members.changed" | "friend.requested" | "friend.added" | "friend.rejected" | "friend.deleted" | "account.created" | "account.deleted" | "rn.release.halted";
         /**
          * @description What a before-send webhook that does not answer in time (or fails) means for the message.
          * @default PASS
@@ -4084,6 +4301,28 @@ export interface components {
             avatarUrl?: string;
             notice?: string;
             public?: boolean;
+            joinPolicy?: components["schemas"]["GroupJoinPolicy"];
+        };
+        GroupMemberRoleChange: {
+            /**
+             * @description ADMIN appoints an admin; MEMBER removes one. OWNER changes by transfer only.
+             * @enum {string}
+             */
+            role: "ADMIN" | "MEMBER";
+        };
+        GroupMemberEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["GroupMember"];
+        };
+        GroupMemberMute: {
+            /**
+             * Format: date-time
+             * @description When the mute ends; it must be in the future.
+             */
+            mutedUntil: string;
+        };
+        GroupOwnerTransfer: {
+            /** @description The member who becomes the owner. */
+            userId: components["schemas"]["UserId"];
         };
         Friend: {
             userId: string;
@@ -4754,6 +4993,42 @@ export interface components {
         };
         RnReleasePageEnvelope: components["schemas"]["Envelope"] & {
             data: components["schemas"]["RnReleasePage"];
+        };
+        RnCounts: {
+            /**
+             * Format: int64
+             * @description Download reports.
+             */
+            downloads: number;
+            /**
+             * Format: int64
+             * @description Deploy reports (successes plus failures).
+             */
+            installs: number;
+            /** Format: int64 */
+            successes: number;
+            /** Format: int64 */
+            failures: number;
+        };
+        RnReleaseMetrics: components["schemas"]["RnCounts"] & {
+            /** Format: int64 */
+            releaseId: number;
+            label: string;
+            disabled: boolean;
+            /**
+             * Format: date-time
+             * @description When the crash-aware rollout disabled it; null otherwise.
+             */
+            haltedAt: string | null;
+        };
+        RnDeploymentMetrics: components["schemas"]["RnCounts"] & {
+            /** Format: int64 */
+            deploymentId: number;
+            deployment: string;
+            releases: components["schemas"]["RnReleaseMetrics"][];
+        };
+        RnDeploymentMetricsEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["RnDeploymentMetrics"];
         };
         RnPromote: {
             toDeployment: components["schemas"]["DeploymentName"];
@@ -7883,6 +8158,8 @@ export interface operations {
                      *         "ownerId": "user_001",
                      *         "memberCount": 3,
                      *         "public": false,
+                     *         "joinPolicy": "APPROVAL",
+                     *         "mutedAll": false,
                      *         "createdAt": "2026-04-27T09:00:00+08:00"
                      *       },
                      *       "message": "success"
@@ -8069,7 +8346,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The new request, PENDING. */
+            /** @description The new request, PENDING (ACCEPTED in a FREE group). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9238,6 +9515,288 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    setGroupMemberRole: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description A group's id.
+                 * @example group_001
+                 */
+                groupId: components["parameters"]["ImGroupIdPath"];
+                /**
+                 * @description An IM user's id.
+                 * @example user_001
+                 */
+                userId: components["parameters"]["ImUserIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "role": "ADMIN"
+                 *     }
+                 */
+                "application/json": components["schemas"]["GroupMemberRoleChange"];
+            };
+        };
+        responses: {
+            /** @description The member after the change. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 200,
+                     *       "status": "0",
+                     *       "data": {
+                     *         "userId": "user_002",
+                     *         "nickname": "Bob",
+                     *         "avatarUrl": "",
+                     *         "role": "ADMIN",
+                     *         "joinedAt": "2026-04-27T09:00:00+08:00",
+                     *         "mutedUntil": null
+                     *       },
+                     *       "message": "success"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GroupMemberEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    muteGroupMember: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description A group's id.
+                 * @example group_001
+                 */
+                groupId: components["parameters"]["ImGroupIdPath"];
+                /**
+                 * @description An IM user's id.
+                 * @example user_001
+                 */
+                userId: components["parameters"]["ImUserIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "mutedUntil": "2026-04-27T18:00:00+08:00"
+                 *     }
+                 */
+                "application/json": components["schemas"]["GroupMemberMute"];
+            };
+        };
+        responses: {
+            /** @description The member, muted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupMemberEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    unmuteGroupMember: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description A group's id.
+                 * @example group_001
+                 */
+                groupId: components["parameters"]["ImGroupIdPath"];
+                /**
+                 * @description An IM user's id.
+                 * @example user_001
+                 */
+                userId: components["parameters"]["ImUserIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The member, not muted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupMemberEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    muteGroup: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description A group's id.
+                 * @example group_001
+                 */
+                groupId: components["parameters"]["ImGroupIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The group, muted (`mutedAll` true). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    unmuteGroup: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description A group's id.
+                 * @example group_001
+                 */
+                groupId: components["parameters"]["ImGroupIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The group, not muted (`mutedAll` false). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    transferGroupOwner: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description A group's id.
+                 * @example group_001
+                 */
+                groupId: components["parameters"]["ImGroupIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "userId": "user_002"
+                 *     }
+                 */
+                "application/json": components["schemas"]["GroupOwnerTransfer"];
+            };
+        };
+        responses: {
+            /** @description The group after the change. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -11619,6 +12178,71 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    getRnDeploymentMetrics: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The app's key, for signed requests on routes without an `appId` query parameter. */
+                "X-App-Key"?: components["parameters"]["AppKeyHeader"];
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path: {
+                /**
+                 * @description The deployment's id.
+                 * @example 3
+                 */
+                id: components["parameters"]["DeploymentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deployment's counts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 200,
+                     *       "status": "0",
+                     *       "data": {
+                     *         "deploymentId": 3,
+                     *         "deployment": "Production",
+                     *         "downloads": 120,
+                     *         "installs": 110,
+                     *         "successes": 104,
+                     *         "failures": 6,
+                     *         "releases": [
+                     *           {
+                     *             "releaseId": 9,
+                     *             "label": "v2",
+                     *             "downloads": 20,
+                     *             "installs": 18,
+                     *             "successes": 12,
+                     *             "failures": 6,
+                     *             "disabled": true,
+                     *             "haltedAt": "2026-04-28T10:20:00+08:00"
+                     *           }
+                     *         ]
+                     *       },
+                     *       "message": "success"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RnDeploymentMetricsEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     promoteRnRelease: {
         parameters: {
             query?: never;
@@ -12392,6 +13016,16 @@ export interface operations {
                 Range?: components["parameters"]["ByteRange"];
                 /** @description ETags the client holds; a match (or `*`) gets 304. */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /**
+                 * @description Instance manipulations the client accepts (RFC 3229); `bsdiff` asks for a patch.
+                 * @example bsdiff
+                 */
+                "A-IM"?: string;
+                /**
+                 * @description The update the client runs, whose launch asset a patch applies to.
+                 * @example 8a3c2c5e-6d0b-4c36-9b1f-0d6f3f6b7a21
+                 */
+                "Expo-Current-Update-ID"?: string;
             };
             path: {
                 /**
@@ -12439,6 +13073,27 @@ export interface operations {
                 };
                 content: {
                     "*/*": string;
+                };
+            };
+            /** @description A bsdiff patch of the launch asset from the client's (IM Used). */
+            226: {
+                headers: {
+                    /** @description `"<sha256>"`. */
+                    ETag: string;
+                    /** @description Bytes in this response's body. */
+                    "Content-Length": number;
+                    /** @description Always `bsdiff`. */
+                    IM: "bsdiff";
+                    /** @description The update whose launch asset the patch applies to, lower-case. */
+                    "expo-base-update-id": string;
+                    /** @description `"<sha256>"` of the launch asset the patch applies to. */
+                    "Delta-Base": string;
+                    /** @description Always `no-store`. */
+                    "Cache-Control": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
                 };
             };
             /** @description The client's copy (If-None-Match) is current; no body. */
