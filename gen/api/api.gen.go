@@ -4878,6 +4878,12 @@ type ListRnBundlesParams struct {
 	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
 }
 
+// DownloadRnPatchParams defines parameters for DownloadRnPatch.
+type DownloadRnPatchParams struct {
+	// IfNoneMatch ETags the client holds; a match (or `*`) gets 304.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
 // UpdateRnReleaseParams defines parameters for UpdateRnRelease.
 type UpdateRnReleaseParams struct {
 	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
@@ -7016,6 +7022,22 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/rn/list (the `ListRnBundles` operationId).
 	ListRnBundles(ctx context.Context, params *ListRnBundlesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DownloadRnPatch Download a patch of a release
+	//
+	// Public, by the patch's SHA-256; the `download_url` of a CodePush update check from a
+	// client whose `package_hash` is a known base. After each release the server builds, once
+	// and in the background, a patch against every live base (each enabled release made
+	// before it in its deployment): a CodePush diff package, that is a zip of the files the
+	// target adds or changes plus `hotcodepush.json` = `{"deletedFiles":[…]}` naming the base's
+	// files it no longer has, which the client applies by copying its package, deleting those
+	// files and unzipping the patch over it, then checks against the answer's `package_hash`
+	// (the target's). A patch no smaller than the whole bundle is not kept; a client on any
+	// other base gets the whole bundle. `ETag` is `"<sha256>"`, cacheable forever; a hash that
+	// names no patch of the app gets 404.
+	//
+	// Corresponds with GET /api/v1/rn/patches/{appId}/{sha256} (the `DownloadRnPatch` operationId).
+	DownloadRnPatch(ctx context.Context, appId AppKey, sha256 string, params *DownloadRnPatchParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// UpdateRnReleaseWithBody Change a release
 	//
 	// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
@@ -7406,7 +7428,9 @@ type ClientInterface interface {
 	//
 	// Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
 	// Selection as described at the top of this file. `download_url` is the bundle's absolute
-	// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+	// URL, or, when `package_hash` names a live base of the release offered, the URL of the
+	// diff package from that base (see downloadRnPatch; `package_size` is then the patch's);
+	// `package_hash` the CodePush package hash the client checks after unzipping;
 	// `target_binary_range` the release's range (or, on update_app_version, the newest enabled
 	// release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
 	// service 403.
@@ -10512,6 +10536,32 @@ func (c *Client) ListRnBundles(ctx context.Context, params *ListRnBundlesParams,
 	return c.Client.Do(req)
 }
 
+// DownloadRnPatch Download a patch of a release
+//
+// Public, by the patch's SHA-256; the `download_url` of a CodePush update check from a
+// client whose `package_hash` is a known base. After each release the server builds, once
+// and in the background, a patch against every live base (each enabled release made
+// before it in its deployment): a CodePush diff package, that is a zip of the files the
+// target adds or changes plus `hotcodepush.json` = `{"deletedFiles":[…]}` naming the base's
+// files it no longer has, which the client applies by copying its package, deleting those
+// files and unzipping the patch over it, then checks against the answer's `package_hash`
+// (the target's). A patch no smaller than the whole bundle is not kept; a client on any
+// other base gets the whole bundle. `ETag` is `"<sha256>"`, cacheable forever; a hash that
+// names no patch of the app gets 404.
+//
+// Corresponds with GET /api/v1/rn/patches/{appId}/{sha256} (the `DownloadRnPatch` operationId).
+func (c *Client) DownloadRnPatch(ctx context.Context, appId AppKey, sha256 string, params *DownloadRnPatchParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadRnPatchRequest(c.Server, appId, sha256, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // UpdateRnReleaseWithBody Change a release
 //
 // Changes the fields given: `disabled` (a disabled release is never offered; enabling a
@@ -11192,7 +11242,9 @@ func (c *Client) CodePushReportDownload(ctx context.Context, body CodePushReport
 //
 // Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
 // Selection as described at the top of this file. `download_url` is the bundle's absolute
-// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+// URL, or, when `package_hash` names a live base of the release offered, the URL of the
+// diff package from that base (see downloadRnPatch; `package_size` is then the patch's);
+// `package_hash` the CodePush package hash the client checks after unzipping;
 // `target_binary_range` the release's range (or, on update_app_version, the newest enabled
 // release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
 // service 403.
@@ -18719,6 +18771,62 @@ func NewListRnBundlesRequest(server string, params *ListRnBundlesParams) (*http.
 	return req, nil
 }
 
+// NewDownloadRnPatchRequest constructs an http.Request for the DownloadRnPatch method
+func NewDownloadRnPatchRequest(server string, appId AppKey, sha256 string, params *DownloadRnPatchParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appId", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "sha256", sha256, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/patches/%s/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewUpdateRnReleaseRequest calls the generic UpdateRnRelease builder with application/json body
 func NewUpdateRnReleaseRequest(server string, id int64, params *UpdateRnReleaseParams, body UpdateRnReleaseJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -22150,6 +22258,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/rn/list (the `ListRnBundles` operationId).
 	ListRnBundlesWithResponse(ctx context.Context, params *ListRnBundlesParams, reqEditors ...RequestEditorFn) (*ListRnBundlesResponse, error)
 
+	// DownloadRnPatchWithResponse Download a patch of a release
+	//
+	// Public, by the patch's SHA-256; the `download_url` of a CodePush update check from a
+	// client whose `package_hash` is a known base. After each release the server builds, once
+	// and in the background, a patch against every live base (each enabled release made
+	// before it in its deployment): a CodePush diff package, that is a zip of the files the
+	// target adds or changes plus `hotcodepush.json` = `{"deletedFiles":[…]}` naming the base's
+	// files it no longer has, which the client applies by copying its package, deleting those
+	// files and unzipping the patch over it, then checks against the answer's `package_hash`
+	// (the target's). A patch no smaller than the whole bundle is not kept; a client on any
+	// other base gets the whole bundle. `ETag` is `"<sha256>"`, cacheable forever; a hash that
+	// names no patch of the app gets 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/patches/{appId}/{sha256} (the `DownloadRnPatch` operationId).
+	DownloadRnPatchWithResponse(ctx context.Context, appId AppKey, sha256 string, params *DownloadRnPatchParams, reqEditors ...RequestEditorFn) (*DownloadRnPatchResponse, error)
+
 	// UpdateRnReleaseWithBodyWithResponse Change a release
 	//
 	// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
@@ -22554,7 +22680,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
 	// Selection as described at the top of this file. `download_url` is the bundle's absolute
-	// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+	// URL, or, when `package_hash` names a live base of the release offered, the URL of the
+	// diff package from that base (see downloadRnPatch; `package_size` is then the patch's);
+	// `package_hash` the CodePush package hash the client checks after unzipping;
 	// `target_binary_range` the release's range (or, on update_app_version, the newest enabled
 	// release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
 	// service 403.
@@ -31150,6 +31278,101 @@ func (r ListRnBundlesResponse) ContentType() string {
 	return ""
 }
 
+// DownloadRnPatchResponse200Headers the declared response headers of an HTTP 200 response for DownloadRnPatch
+type DownloadRnPatchResponse200Headers struct {
+	CacheControl        *string
+	ContentLength       int64
+	ETag                string
+	XContentSHA256      string
+	XContentTypeOptions string
+}
+
+// DownloadRnPatchResponse304Headers the declared response headers of an HTTP 304 response for DownloadRnPatch
+type DownloadRnPatchResponse304Headers struct {
+	CacheControl *string
+	ETag         string
+}
+
+// DownloadRnPatchResponse429Headers the declared response headers of an HTTP 429 response for DownloadRnPatch
+type DownloadRnPatchResponse429Headers struct {
+	RetryAfter *int
+}
+
+type DownloadRnPatchResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DownloadRnPatchResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *DownloadRnPatchResponse304Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DownloadRnPatchResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DownloadRnPatchResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DownloadRnPatchResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DownloadRnPatchResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DownloadRnPatchResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DownloadRnPatchResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadRnPatchResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadRnPatchResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadRnPatchResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadRnPatchResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type UpdateRnReleaseResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -35538,6 +35761,30 @@ func (c *ClientWithResponses) ListRnBundlesWithResponse(ctx context.Context, par
 	return ParseListRnBundlesResponse(rsp)
 }
 
+// DownloadRnPatchWithResponse Download a patch of a release
+//
+// Public, by the patch's SHA-256; the `download_url` of a CodePush update check from a
+// client whose `package_hash` is a known base. After each release the server builds, once
+// and in the background, a patch against every live base (each enabled release made
+// before it in its deployment): a CodePush diff package, that is a zip of the files the
+// target adds or changes plus `hotcodepush.json` = `{"deletedFiles":[…]}` naming the base's
+// files it no longer has, which the client applies by copying its package, deleting those
+// files and unzipping the patch over it, then checks against the answer's `package_hash`
+// (the target's). A patch no smaller than the whole bundle is not kept; a client on any
+// other base gets the whole bundle. `ETag` is `"<sha256>"`, cacheable forever; a hash that
+// names no patch of the app gets 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/patches/{appId}/{sha256} (the `DownloadRnPatch` operationId).
+func (c *ClientWithResponses) DownloadRnPatchWithResponse(ctx context.Context, appId AppKey, sha256 string, params *DownloadRnPatchParams, reqEditors ...RequestEditorFn) (*DownloadRnPatchResponse, error) {
+	rsp, err := c.DownloadRnPatch(ctx, appId, sha256, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadRnPatchResponse(rsp)
+}
+
 // UpdateRnReleaseWithBodyWithResponse Change a release
 //
 // Changes the fields given: `disabled` (a disabled release is never offered; enabling a
@@ -36116,7 +36363,9 @@ func (c *ClientWithResponses) CodePushReportDownloadWithResponse(ctx context.Con
 //
 // Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
 // Selection as described at the top of this file. `download_url` is the bundle's absolute
-// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+// URL, or, when `package_hash` names a live base of the release offered, the URL of the
+// diff package from that base (see downloadRnPatch; `package_size` is then the patch's);
+// `package_hash` the CodePush package hash the client checks after unzipping;
 // `target_binary_range` the release's range (or, on update_app_version, the newest enabled
 // release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
 // service 403.
@@ -43547,6 +43796,131 @@ func ParseListRnBundlesResponse(rsp *http.Response) (*ListRnBundlesResponse, err
 	return response, nil
 }
 
+// ParseDownloadRnPatchResponse parses an HTTP response from a DownloadRnPatchWithResponse call
+func ParseDownloadRnPatchResponse(rsp *http.Response) (*DownloadRnPatchResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadRnPatchResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DownloadRnPatchResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("X-Content-SHA256"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-SHA256", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentSHA256 = value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers DownloadRnPatchResponse304Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 429:
+		var headers DownloadRnPatchResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseUpdateRnReleaseResponse parses an HTTP response from a UpdateRnReleaseWithResponse call
 func ParseUpdateRnReleaseResponse(rsp *http.Response) (*UpdateRnReleaseResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -45429,6 +45803,9 @@ type ServerInterface interface {
 	// ListRnBundles List an app's React Native bundles
 	// (GET /api/v1/rn/list)
 	ListRnBundles(w http.ResponseWriter, r *http.Request, params ListRnBundlesParams)
+	// DownloadRnPatch Download a patch of a release
+	// (GET /api/v1/rn/patches/{appId}/{sha256})
+	DownloadRnPatch(w http.ResponseWriter, r *http.Request, appId AppKey, sha256 string, params DownloadRnPatchParams)
 	// UpdateRnRelease Change a release
 	// (PATCH /api/v1/rn/releases/{id})
 	UpdateRnRelease(w http.ResponseWriter, r *http.Request, id int64, params UpdateRnReleaseParams)
@@ -46128,6 +46505,12 @@ func (_ Unimplemented) SetRnHaltPolicy(w http.ResponseWriter, r *http.Request, p
 // ListRnBundles List an app's React Native bundles
 // (GET /api/v1/rn/list)
 func (_ Unimplemented) ListRnBundles(w http.ResponseWriter, r *http.Request, params ListRnBundlesParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// DownloadRnPatch Download a patch of a release
+// (GET /api/v1/rn/patches/{appId}/{sha256})
+func (_ Unimplemented) DownloadRnPatch(w http.ResponseWriter, r *http.Request, appId AppKey, sha256 string, params DownloadRnPatchParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -52428,6 +52811,65 @@ func (siw *ServerInterfaceWrapper) ListRnBundles(w http.ResponseWriter, r *http.
 	handler.ServeHTTP(w, r)
 }
 
+// DownloadRnPatch operation middleware
+func (siw *ServerInterfaceWrapper) DownloadRnPatch(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "appId" -------------
+	var appId AppKey
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appId", chi.URLParam(r, "appId"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "sha256" -------------
+	var sha256 string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "sha256", chi.URLParam(r, "sha256"), &sha256, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "sha256", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DownloadRnPatchParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-None-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-None-Match", Err: err})
+			return
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DownloadRnPatch(w, r, appId, sha256, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // UpdateRnRelease operation middleware
 func (siw *ServerInterfaceWrapper) UpdateRnRelease(w http.ResponseWriter, r *http.Request) {
 
@@ -54420,6 +54862,9 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Put(options.BaseURL+"/api/v1/rn/halt-policy", wrapper.SetRnHaltPolicy)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/patches/{appId}/{sha256}", wrapper.DownloadRnPatch)
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/v0.1/public/codepush/update_check", wrapper.CodePushUpdateCheck)
@@ -65388,6 +65833,143 @@ func (response ListRnBundles500JSONResponse) VisitListRnBundlesResponse(w http.R
 	return err
 }
 
+type DownloadRnPatchRequestObject struct {
+	AppId  AppKey `json:"appId"`
+	Sha256 string `json:"sha256"`
+	Params DownloadRnPatchParams
+}
+
+type DownloadRnPatchResponseObject interface {
+	VisitDownloadRnPatchResponse(w http.ResponseWriter) error
+}
+
+type DownloadRnPatch200ResponseHeaders struct {
+	CacheControl        *string
+	ContentLength       int64
+	ETag                string
+	XContentSHA256      string
+	XContentTypeOptions string
+}
+
+type DownloadRnPatch200ApplicationoctetStreamResponse struct {
+	Body          io.Reader
+	Headers       DownloadRnPatch200ResponseHeaders
+	ContentLength int64
+}
+
+func (response DownloadRnPatch200ApplicationoctetStreamResponse) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("X-Content-SHA256", fmt.Sprint(response.Headers.XContentSHA256))
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadRnPatch304ResponseHeaders struct {
+	CacheControl *string
+	ETag         string
+}
+
+type DownloadRnPatch304Response struct {
+	Headers DownloadRnPatch304ResponseHeaders
+}
+
+func (response DownloadRnPatch304Response) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(304)
+	return nil
+}
+
+type DownloadRnPatch400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DownloadRnPatch400JSONResponse) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnPatch403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DownloadRnPatch403JSONResponse) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnPatch404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DownloadRnPatch404JSONResponse) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnPatch429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DownloadRnPatch429JSONResponse) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnPatch500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DownloadRnPatch500JSONResponse) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateRnReleaseRequestObject struct {
 	Id     int64 `json:"id"`
 	Params UpdateRnReleaseParams
@@ -67915,6 +68497,9 @@ type StrictServerInterface interface {
 	// ListRnBundles List an app's React Native bundles
 	// (GET /api/v1/rn/list)
 	ListRnBundles(ctx context.Context, request ListRnBundlesRequestObject) (ListRnBundlesResponseObject, error)
+	// DownloadRnPatch Download a patch of a release
+	// (GET /api/v1/rn/patches/{appId}/{sha256})
+	DownloadRnPatch(ctx context.Context, request DownloadRnPatchRequestObject) (DownloadRnPatchResponseObject, error)
 	// UpdateRnRelease Change a release
 	// (PATCH /api/v1/rn/releases/{id})
 	UpdateRnRelease(ctx context.Context, request UpdateRnReleaseRequestObject) (UpdateRnReleaseResponseObject, error)
@@ -71044,6 +71629,34 @@ func (sh *strictHandler) ListRnBundles(w http.ResponseWriter, r *http.Request, p
 	}
 }
 
+// DownloadRnPatch operation middleware
+func (sh *strictHandler) DownloadRnPatch(w http.ResponseWriter, r *http.Request, appId AppKey, sha256 string, params DownloadRnPatchParams) {
+	var request DownloadRnPatchRequestObject
+
+	request.AppId = appId
+	request.Sha256 = sha256
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DownloadRnPatch(ctx, request.(DownloadRnPatchRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DownloadRnPatch")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DownloadRnPatchResponseObject); ok {
+		if err := validResponse.VisitDownloadRnPatchResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // UpdateRnRelease operation middleware
 func (sh *strictHandler) UpdateRnRelease(w http.ResponseWriter, r *http.Request, id int64, params UpdateRnReleaseParams) {
 	var request UpdateRnReleaseRequestObject
@@ -72060,422 +72673,432 @@ var swaggerSpec = []string{
 	"7vTQlm0FXK+1Dnb392o1DTMH1Ws1dEZfbB8jjHwl3IR6wbo3a73ZZ1Ci3mAeVVpXIIuLTCggvKQ+eQAW",
 	"VaaWxPf6+YiH0x3LghJSH4RqVZJq9qZ2UhwCrX45Tp8SQFkf35C4fEqEOc1qxamMbKvyITSBTrqI65oe",
 	"laxa8qOe91P8FB/+k7iPpr2k7kzlSCetPv9nQMYVp6LIA1Q1argtUvf2h0286+6Rg1EN14cNt+m1yO5o",
-	"r7ZfP2gcNnFruOvuefvkYHSIa8P6/8/evzW3kWx7YvhXyT9i/iGgTwEEwItEMDpmKJEtsVuUuEmq1XO6",
-	"elSJqgRRh4VMdGWBELasiO2YcMTYYYdf7Dnz5hnHzLafZhy+nZdx+OF8kx2zz5zzLRy5VmZWFlC4kCIp",
-	"So39sFss1CUrK3Ndf+u3wna0ybZ623QnR3rA3Rt/NVQ3x26bW0/arc3pbr1qPhoRu2q8H/0a80HMG6EY",
-	"5IL9k8dzi/aAWsBHvCeWEpaiuIa9UgU6h9TK7mHKJIMG9Gtf6baMDNBXYGJ4S7hB1NN1V3zHoMAtWTQo",
-	"Pqj98HFhqYT+zFpY2rBXQRUYpUQzrd5J1d21IsxYVkdbQrcjMuK0i+CFMQVCfB7VGuRk1E3iEEXTm9OX",
-	"WjdhvrdgtICzZKcPijK6zOchDfvIPAgXVoNn0ENbDTgVSYcM4f4eGdD3dXrBvt1sbW/uNJtNj8SDwShT",
-	"7kpQM4m/w3N6Aeos8Cv+qNncDNWMwb+YXwn2lEkRHPXqrwRn9WOahf1AaTrQFBkwvAXfBDXUJZvNLZsG",
-	"oqQrogmk815ztLhICjzX1eBU/beDM/5ts95qtjehcwz83Wq2t+r5n/XtVtvcv93c0WFPQgLzfeBmapz6",
-	"9tgPNaNpBiEy9OwYj4y629GZpML1ejDkmw2cA+jWD3OgDCxC9gtZL6nmnSb4QKDCxmSTAdLkfWtQdrSb",
-	"TZ3YNA89iOVQyBjppUz3l0wrLbQkEA6iHWW0gfTSQ39bajNWDa96+t0zstPe2cl13DcBDJULXt8/e3Z0",
-	"BDeVaOlpG8aaG9ieHli9swY5UiYGTHHMk5izALMIYNRPhhAy6KZirGxM7J1nPnk64lxjagekCnpDEk0R",
-	"2KecnP343FP3paMoFh65iiMmPHJy8J1HhokyMjP2Pqvt6WyavnAyZB55cX780oPryU/HL8H4/Z5e0TPY",
-	"yeqWhtHcw49BApplNOxD0yEPciRo/wG3E0yi2pCAKIYPcwiPhMk3+w3mI/ip7sqB+msQHLJDuACRoKHF",
-	"znI80xKtfiKSOJx0iKQ86or3e0TbZ3WZhuSRMuweOdEQHJURQ6Zf4YjDfEkoKb6wxI77J0ePJBFpfAFY",
-	"3rJiqhsZaeqiF8p+WIGE+UCbxIDqXOH8p5OMwVZb5eSjnhI3IG1WCWh8s/FN0URcxZibJ7+ve6dS0yHf",
-	"/cq27DMawSf4oAvwUejIWX20n4zpRGrZB3Zp0Zh0TRzGRwOl9uBcxxR13rGgGGafFqyiKdQg8oeWPGNW",
-	"pJU8yYgSIxa6owz382JhANLK2cukCsIBVStLpHLtgj1ihN63fuVPf/ijX8mPfPPtm/Pv6k8ePYIKdyud",
-	"cbs9QhFQfMMhVQpbDfqfVXHU/0U+gJrzrNJVZWbjJeMXWX92Ip7C9jb8X2ZdP5KoLRd+b7sUY57tbFW8",
-	"yiDm8UCtgaYdScwzdsHSwlCmJNL8RbdIUi0e2uw8KLOiZBmU2hiL7+18D7/yc7O+S+u9Xz7sbH30K/+o",
-	"9BPkIvvsxX57e6ckivRiv97e3jHi1FHVMSeJGLO0HlKlAdh7UmW/jkxHPTXq2tzV4o5t2chcZTL/gxgl",
-	"s5oc0GeXSQL18HZz50GLzSkrUX+btQhdi9DPL0LRcJn9JGisoUgDEx1lWh2PJNQcKPEqVpV5+AglW375",
-	"izr+ZwP/848Wzt5a6q+l/kevsokBoBJeAIh9P5IkFMMJqRY8/Brgz5E4YI9wYXeWI4XvQy5+tuX08d4g",
-	"cjs3iQVvtXbmYRCh1AUUaFkIxFGqpAphXPQ3a24ktXUNzGKainQpZnGV4UyvrpUE7zefLFd9/5sF0vTj",
-	"AwKBaHdbRz1JdwKBQoj2z0RAcSrL972eZPL8UGM8nDApGYtREhGpvk1VTaqn4y9qI3qg6GueDfdAthRj",
-	"fNMBwrFILyWhiIh7fnheFqR4wW6YSrrLKMUqgYfyTNMjaaZ2nsRc262/bbv1LP59wa1RZgd8wK/I7Xct",
-	"nfK9kpWmUx6sJbA2LO/KsPyN2pMlGpnKPuJvrCJy+DhIVWsTz+hTTI+8ONw/sM5vzaV6Lj7hlcCl2KcS",
-	"HWZ4nLmpvhBtnCnyc4t4Z/kganskZVk60Rh4pwbJlD5NfVbnjLLqeayWygQZ0zgr/Xy5aPuYW1XlzUVZ",
-	"ahD57ustMKr2pzR3btso2wqV6yrp5Y2sPxp0OdQ3LUg0I5e1DGmCleo9oIeXccQgW/peCZBgHPztXwf9",
-	"IAfQUjlkYUbAcgJkjoaf+ZxxQPNEnZwo2zZ9wNuiifYeO/vWGVT0gdTVtX9EGXkGX6RfQW3cAcOqlF78",
-	"HrquZ2po6kbqrjLPWtF8bRls06aRgwPSF2Mc6IDyCTwKMXfYy70n0o56XYSy9bEIkNGwT4AGHxnsdT0/",
-	"Z+9hCDtbHmm1n3ikrTZ+e3vH8/l2qw23aDXbW6RKC4naVrP5t3+92WwizXF6xbDgr9V+8rd/ra7rive1",
-	"BjlTX8SQBIySjERAh8YREKgxyrrakb2nYQbv0iBnYpSGTHbI9yeHzz1y8uq5R54ffUeqmK3tqc1cQ3DV",
-	"W9Y9wYS/XSpqTCevnudZWAm3M4eV4azuBchlzPyTLKVcDqmSnjVMPKonY6Z0HEvWIIdq/tTo1G2g1Sh0",
-	"DlFDUEsHvhxg2nLqbkBB4txYYBxAImBZHKHNpmFjkMYF8Nn5izfHTwF9dnL00+HLM1Idx1HWJ3/716TP",
-	"4ot+5hlzgmw18X81XebZQ64gWOBbzaYhaQDQHAtFBIg+O5QoHjAulWLDkJ/ZRrhlGwT3sCY3tz1SfQ6L",
-	"EAqh4XTIXGtcN56ZpSMeUl30E4o0Han50SCB7QbZ1wuakh4bE227AowTRon7SM3unq3bsXOqpJkaa5yS",
-	"bJQi0BFRH/ApAMABLXg/DcOx5/OF+A0dhxzjX+/1z1bF5TYxbG1YA1gVW1DaDtzDoDwaPn8ZX6KRA8XX",
-	"ueygaTpZnjZfkLW2gujTHMOi+H0Li1MbaCARORnG71kivWuJG7LdansgapSyitWtATyRw+XGBSWm94CG",
-	"77mm/GZbmfL0PZry6o6OZd8qs+yn3+kFw94d9/BS/Tt8qduFAjhYyGuntmy/j1uBANhN8RkM3QeUQlnZ",
-	"5l4irG5oj2PK5EPL2/r4Pv/ncl9vHaq/I9fq839mxxlbLfAOk9il0YmRSiAfHC+i4LcBB0YPo97qba5o",
-	"MnJj9zmO++cPFShd0VojD+KbEgljUytBCsIvPyV/5LhDSs8vRvQ/epUMg9QnoCGKr5B7J+oFlEFSauQt",
-	"fp2yVIS9aavdbDbf7zabTa2i9lyrQRmG2lrVSEODHuzZlzJmpL5++v1uL2exP8cPD8aBB46KGGXgXbUa",
-	"DVBxQCmUKMHIsGAoZ+0qTCr6EzB8dKyVFXSztNH2KuBxORoORZqx6JhFMYWQ3MNJaOw7nhCyGOFcLcZ0",
-	"x4MNy+ITD9TbrUAgm1cvmcI0LEuCMinjyoITJaEUtRdzJCUwdAKxZZKLMx+hmYm4UEujQfY51nYqC9kS",
-	"HqAX0dzdU89A8wwsaRyyssiwzTSwt0GnS93fyd4BCP4MK4HDH6nbUxPK2ZhUsetsd5S/GQgUzSVX85D7",
-	"AJj6+mJcckesgunS8LLMIj+C4R4Nckr+Tyj68VY5/TweMJnRwXDF818pB2xJQdGSlCqPw0tt5u5D3b1T",
-	"ja/+8a7ZvEZG1E4Wzt1997a1j1/asdosAFxPX10Zy32Rnt5+ywLvQ0UMpfMXHQ7P4gtOs1HKSgpwUaRA",
-	"g6MZatN4UEcG+kUSdANk03I5amWVJNXRULI0q2n3stVsmodLHYOKMzYALL5ayiwigtuYIwSuUoaqSTkh",
-	"gTpZBp4J8Ig0gngyzzrk2enh/vnhgUewA/yB5vKSJGG9DGytS8aGGGvxORgnkDk8PD19fWoJ/7Qcr0L4",
-	"XPMPI+fOUaQLLbJxHLKOU2yRD74GbTGXCGOPLBbGpKpfBe+mzHRUPJarZgAqAsJvsJsxagvRMiwBwMSS",
-	"iZutILDlU/iyX6HY/vlDqZCePdqGp+TCE5batYU4BDWO8NKWsngHMTd/WgeDpimd3FsFKC49eD4mPcAB",
-	"16/38wfHDsdOOhCwqehdNEfHzbtKr9ySq3B6dbv0Suc2GyhPfQRYyou02mtu4/dDaG7LBuvizIelpIyO",
-	"wORSVwunFZWVZDRFNVWaYNPh9SrSRrKIDGh6KaFZoUBSxdRJaDbIdzFkHvOe0WZsyJagdQPQOGsDEaoy",
-	"acwlCS7ZBPigSfVZP+ZMYoblJc00eIXQJL5kHgmpZPWYS8ZlnMVXbI8E/3+d8HoX+Fy5vYh4yckAatO0",
-	"D3GqkwFGnSgfeY8E7H2WUqSvAY8E28z3GSRuXisV2skTVvZ1iH0bVDeg64A+let8CQD1lDdjswP6bT3w",
-	"X7lJlGUeZuu6E333Bjkoqkj065Vqg8rXcpZK9VFzhXXXuupo8AO+zKmR0CtcdEJXq1o7i3/P7oZ/x178",
-	"84cKvaIZTd9A8X3FW+i+uGRiv6iZVWK5acr4202vkomMJocJG6h3QWWmjqg3lnckznGjqicsC8JgFUjO",
-	"8dtlUltJTOLCvbmAv3tZ/VBYsNUGs5NYELdzBO0HXD8fUcaqHT0rbXGnS5dsv0GOMpkTcOU0+yZPavsw",
-	"iCHj5C3rnonwkmmWQ+rz4DIOL1kUYOKcVFNGpeBEEx2/Ozh8eajMZ2y8nzISJkKyCNhbEkavdOn8RSpG",
-	"QyDghX9BxAb4aZCrS4rkCprpq8Hqta35woz3AalcGUcADIllJtJJg7wUFxeQBOWOWe7z6lZzs+bQM9Lh",
-	"UAd5cG603IUO3zoao70Gw7xmO3QX3AcMFWqBjzdUr6pn1xKuFT0SeAs9tHKmMXX+lxLOuaMIyVKaXa3E",
-	"1ixgt2wD4rw60dhy08+bj58apgKwHhAunuSUVL28KQfyWzXKsAW3tO7vQr27Kn1FPh3aDSue8QKLvHyP",
-	"z5u7U7x8YCtWOh8+ltsL6L4tvUtpWPTW7YOlPTJwFaz35yICncLOew6dMDTvsp6+aUPgunviaPAGVsMJ",
-	"zRCXMRyV9sFAhhRk2U8SGIFyU/Qo9vKEh8lhulsZeey2mps5xK3W8Pl3cyOABAKABecoZcOEhlMhNOXG",
-	"QFSunOVMbYfbFBc3zEzcWCyY7V4JYWVUztRn6NO4Urb/r79DcYIebGrDqIm8wwZSK62jQXdB1TXFzAVt",
-	"ZQRnxX1+HbdjA6ly5wZ63jqtWFxOy6keJzp6gT090qNo1iaAJj35qsKn3nn8YUps3gFVL86e3o63r57h",
-	"/kvTi8CHtdbRK++cA1FEKsBnXLRtlLm8gc7uwqIDjG7iiZ7yOAEbD8ETJ45poipwng4UghNu45uSjFmS",
-	"qP9CmNPnUKTXIAfGpzaet3LNrWrWvXwCzc9lT/5WLc9SFDD00n4Zy+w5vtuDdVJvO264/DwduiyBN+8n",
-	"UpAkllke4rCBEGS7s8f3s4BIltXmQX2nv1Q58rdHE8ls5qsrRMIor3y88+DnfIdns+CqOK9rgGl6aVc6",
-	"+C/wX5R8HHRZ+gwMvc6mnQXg3Ifz1AId8xnH53OHU2GbwBZZPZKKK2ItlG85sKGElZNIujBya0leyxHg",
-	"Gx/04lwcc9VrWvkxGNs0vWaHQyD5hjQQxjqzDsGVraOrJIArGuwKGRG5AABCSDkZQlPBTJA4g7DKQKTM",
-	"Q3IBDH5CXFE5UjSCmhXTY1W9AEkFtq6BnBY+w+69wOdj1u0LcQnhetYgW82tvN7JGG1cEDkK++adUk3H",
-	"nUsyXdRmabAlY9EjaYEc1QBDw6R0au1mD2rmaZqhXPN+Ywc96DzXZykjNEks27pHuiykI8lMMDlC/Rb2",
-	"hWScdCeYAjO9mgC9qu/uc2jeh9lEfbUkAwYE6+pkDAYbVvRLNsGm9OrrSrPYanM1pFkMz7WMWkdyyw1R",
-	"O/N2Oa3l320HdvXMgvQwOrM0sju1SOd8rUeSxOCuWbOgoLHBaBkq/8lqa6PaF5UOLFpJ6JMp82VGQJsU",
-	"0UIbW3BWz0Qd2kSalFKXZWPGOAa49k3DBsnSpwh0072hsU1ALHjRNvd5VT2GcegjEUj2a1DzSMquxCWA",
-	"6aB6BylvtYWH6SO9sWoNYjLqNkskY8jBYR+KOEmsQN+DyvNYV0aaRgmJetBFfIVuCd5dGRINqNkEIQ5v",
-	"RjShAbzaQoP+2EzlQzbpZzFFAPXXmjYU/IqlEl6uuEKtZVhuVcNUffr69EpXn01Ylg6pvWBIT29lSF8U",
-	"fCLsU9M34ezo1fOXhxWvggVWx/JCLVj0FuwllT5LEjEv1/JktgcSi+LM9Tt6qRgUnQevEqu/dZXOQF7o",
-	"8Zwf/nQOHwR2uXWyJPtVuxKzyLvP6oPoDb26A2KE41oF37IKPp7WOtkY2y2t6oeYL7PxYaB2wccNXIRY",
-	"c7dEaetrUW0Tx0CHxEtfQG+2YCAvwApX3gSPkMmEkoiF8YAmJI7QB6CSBGpfBEVRprdKieqH4d5Yiul5",
-	"Q93vzcG/n8JUSAdHXuZ3ScYzdKEiQ3wBnerAx2iQpyLrI3uG5rHyOTponp4JNFT1E2rGa9N/N7RMCAg4",
-	"cF7umgEBf5wZ08BDdP3sdVOOGLwTYHPsSxleBGNkGCqRvJmWz0ccUynRElfOPH6eOYBTqmf/a/Neluii",
-	"6+qfz6J69Caap3luXYcsc+P046wJvNYgt6xBcEdiAMhuy1U0h93d9URcLMraCRLFEbYrNxEkiJcdHRO1",
-	"N6ZzE6csFGnEoo7muwppkljB64SefA6Cy3TPkWLAkCKwagQbLhlPS1iMA4zQ5dJSUUPyPF3fhDIU/aaa",
-	"lxf8aBA7j9CngjuovwCmQMGL093+cDTaMh8yMQSWKbU/mM+rlBMIKZuYBMphGJ5a4ANxZSQzKggKxJF4",
-	"7K+EenNc0EjcFOCTNQcMlNNnNL1gIGUsAx1A0bHKvoEnXbG0q0lTUQeZeNqU8gg8n09F9gLPxPpwiA0Y",
-	"NBw2YFCcLPcIzifcTU97A6c9aKiTMuG2CtedCPW1YFqQ6vnhq/1X5zUPYZqw7kSqYSLKHPB59fXJmf5d",
-	"qaRLNiHV/ZOTd2eHpz8entZMVbZukahv++bs8LS20HN9bQ6/VEv8N5ORunMke6iFQ3HBVbyKXg5KU7XN",
-	"n1ZTqUWwUClOpYJYponZylRvmYosUXdKaz5WAlFtrCNHheZbTZnhh2dn+88PP79n5i7Y1d2zRFwQxrM0",
-	"Xntot65fz119Z8WMmvIV9axkmVIBqyT7j45JOkqYbJCgl8aMR/I1TyZB3iEUAgu1jrbflalHaEkQk3DG",
-	"IolQdMm4cuOUusP6n5DFECgUpMuIfswUVs9DKpEX5+cn9kIL+8cSqdocIrCjwZl539+Ud+B8Lx3/uVUM",
-	"j5nUpZ0v9XlrMXCXYkDmS7w8XbIMUuvWl+85SEekrXHMJC1qSDWwXxZN3aDWmIt//UJ24A3BtYWdpsFy",
-	"191GnwsIe91tvIbCPtTCaNzNRW94sViYMQwwzLuSVZCXUrq+tu55O9a4WkA0AJjWUdZQssfFuOHzWdBg",
-	"SXHxXNwgMbDBklJhn8/FDeLZK6AGEWC7hg1eFzY4/TkMbBCPrwoaxLMfFmRwql561ZIp++YmmFpSOCWg",
-	"R4SJlpaURz0IlCBuidXdQB0dWRt/dwwUNPO8opw3GZy5oh57GJuQppujEknkSHvJwpRlkgyAh71BzhjT",
-	"AdC3+tqeSElfjCEGqry8mDkUjcqTk/EFL68xVu/41oz0N+S6zcMmPykpxuS0m+RJFsjowdc3YTDJoOps",
-	"KodX+QXDUJuwJFO1AirffPPNN7u9TTqviLPk6aNCOZl+JSgiez/6dWBW2RTb6KdJIb0e1NJYZrHaNGWV",
-	"i0x3vYYW9LbCR7OBtpu1tXy6M+d0nO/gcs90TqL8IpZqpxFK3py+tBllSI0X5B6ueQQLYKlQoQm+fvwj",
-	"CYIm5hc+D3DNB8qv7Y2SRIN3NesNAG8BvauhtYyTVGRAzpb1UzG66Ovcjl6LNU+LP6TznIzhYpZIBoye",
-	"s6vNWZlbzV3SZRMBES2KnRgIF4C5sJw5EvIRahbU+Zip+eabA5Snk8Y335DvhLa1YTKQ8FOOumpCu2rY",
-	"kyH6BbqziVTeqkcyoS9CIWIR1h4JTl6fnetepKM00akdHFHg0lp3yLRwC2x4riuiic+DD34ljvxKx9A3",
-	"az0wIXFkmJo9HyUXnOVKLvgJMNDwE718B325PD8XkM6dT797RjY3N3ed2yqB6lc6H/70hz9+/Kis/UAd",
-	"sakhnTEGJeU+1yNTAtOlcG1gahyDJJC6Um+pcaPY2c4jus7jYwD3xgRXTvGnK2pyePte4RY0iljU+RmN",
-	"wD/94Y+/6FRe8WDh3hqh39CYCrgfnio7P1OPdM3pGKtowCP2iDlJ/2jya+5Iizm3CFbfCyQE75Dgp/pP",
-	"o18H9cMrbKsG3RhhDeoGf+YEs1r1Oc4i8OwahzYpmKGFxkDO5VY3B6T6hsfvySBOkli3CXKwI1nGBsOM",
-	"jKnUdoXubWLuYyUW+Zb02fvqi+P9Z7oXVxWlgkemH0n+gviVhl8hf4F9gGqBh5SLXQbiBN4ZmLGwD6Ra",
-	"QA2yn8e1U6bE78hw3FhEvkfUcZoifX4ouMyokm7xgBliy95IqqvMUCRUVGDrlG0yiDncVCT4VfbzaQUl",
-	"y4DgC/Lw7ffvYffG6jrTXYm8NtF1LQDVrMe20cM2PtfzOYZ8aFd5060mkR5pqYd7OAaPbDbVf2G1tEl/",
-	"DxnAdOVFKoZDhnxexvwb0AlREvqK+VwznCNNJ+WRR1KasmTiOW+q7KwOiVg0QlEDHStnFlbD5wdFE/PX",
-	"ERshK+iJkNlFys5+9xK61lDgHKOp5fvQcjEREvgzOdvTSAG9oID1WEdBc4ViZxvCoUlurebjMML6KVI+",
-	"K8Gr5PW+Na1RpCIj9BnjUQdyKCCgqPKoQbF4RE542E8FFyOp5gY+hdkrJsNiaaVBl2UiZVFnniTHzQE8",
-	"Bl1xpYlAUQbngC+84Ts1aI05R+GZ5SAadQdQydUAs5+BR4JM4H9NjhTy9BofBMdRgcA/c7RSUFObRi1U",
-	"rcWx3OX7s9evcLvFErUJTRIx9isdTD15xK8gu5M6pBs3fgyANUoWhlp1ck+aVHszV7J4j9qez9V+QbSF",
-	"GkyizoQOPKD6G+SVsAPEDeV8PSUzxCg7loFHqFpIded9RKruTUY8VVoXyp+UTlebhIVxxCJY1oLrmwQd",
-	"crJ/doYDcN9Dj8Qjp4ffHz47128KDPBqqe1HUcqkZBIXmnoEzmRfABMt8MmnTJd/ZUKNNBFi2KXhpUeS",
-	"mF/WExHShFTDRIyU1ssoqFFuqgRqHhmm8ZXmHLcpOnhfTS9IcRAu7azhmkWcC9QnMc1m5XOQ4GCMhIJz",
-	"rGKwbaeqsGUhFghmoGk6ZV9B4z25+1guMh9nGgasg4DOZk9HXOKgoD/B28OnL16//uHd/suXr9++Ozk9",
-	"+nH//BCChGWu6TPXx/06kxqf4Fqu6hde0+nDSb9nVtz7dMG3u032OGxFT2i7t8V2urvhZtSij3tN1u5u",
-	"hTvRE9rqbbLt7uNwN2rSNtvq7XSfhK1ok20/viPX/dY992VeO2djYv0Q27gQp8g4bGuG+S82R4WtKqj5",
-	"xNeMV258iFfnktQX7REn8ojVamC4W2tXmYrWTF0IRTdYwzlsiF+GOvicFbTG6o0luRB8zbt2V7yIi7fX",
-	"CsWzuZMzVT67WVo5E0c37PNW1sfvl2ujVcQgzjIWmaPAXQotiplyNFmDBBjAOwMtYlwszeZmQGkYHSQm",
-	"CqCjWJxUISCo/llDoTAbY1Q6q6ih9nwuppxrkyJZRcLska3mLp5F8UZOLgbHa640z39z+nI+Ad1vw1A1",
-	"GLdr2SOfB3ezojGkrblc8aztni/T7tFkdp9k92zkdsySvK0Jg2bC2D5Qdw9xWV0vY01sF73TIVOxWR0z",
-	"KYnNQtCO62CvKZPQj+UjrDVRxwCwi+5CEeyLYhT6q4+SREcA4oyEYpREQPTfhaAM+O82p8DUt1nRSluc",
-	"Uc5jdOsijFuDx+ACqHTaS+oMWy0XGwOrDb7P495m2KTb7Xq7u8vqW9FWt77bfcLqW2Gr12Q7vTZttdQ1",
-	"I/ymx7LS2dz2KrAqEJID69EpA9HOt3J0z7TTCsNXrner7VmfFiX+58bYFNfm5BqNDXDm1zib2xbc+3Pi",
-	"/V+mZe0qmFHW30jERcwXdGujSYJh6Tzj3qXhJWE8IlWdQ7ARdPx9fzg80yY00r9A931KInYVh6ym9M8F",
-	"yyASfnSMpKuQelTKRPQg2IOIMcid63LJYnMz4LMkE1bom6aGAXfV9DKa2ZvMNluzsf/yVgtxZoLSVcid",
-	"zOl0V/Nsu0+aTwr8jUEG3dUTkk2Qu4X38rl9jW6qO+HD1V0goY8jSB6eGz5ayAOR79+ewxwF+3r/gfTr",
-	"kKeMpiwNiOCmFBHrWEFdQueHYGOsBvyP4WbfBnskZcpZyJuQBuz9ME6Z3M8CmPERv+RizA3zGAkpV2NV",
-	"mrIHy8DnNn+JiWyczdae+saxBFNcl1x6MK8iRSAycpOZyS/vOPcS1uOXw+lzrttyqFWdiAsS8718QSr7",
-	"hLNxkX3CaaMzn0rnVuin7oQPWK8VV6fvznIHwGqrdCps8n2/+zyMX8ffH735/VHrVXwkj/jpdvjsaOfo",
-	"cvjTj8++322wyfdN9tO+OmnYPft+txG2E94dfNeMfvo+uc0A9Lka1TKPC4b+1flZn61/0NJmblKOoI+H",
-	"0QULaIq7CQ0vk9goqvIA8Dm9ZJIE3USElyx6Yzsg94p9A+y9pnwJ2MyYPcQ2oyUlTRxurm5915LqqfsW",
-	"DyB8m88OSQS/YCnR87w2O1entcflo5tozLbOmFt5A1aRs4rB59Xz7yG0UDnXPEsm5rBpbFbmBjtr6849",
-	"4Afd9G6eo9qaUmpOzcZT0Z3bv/Sz+o/OR13ddzSLZV2ocb2dfDzJ1UhJC5xSj+pklJVoJz5XOe0Xvo4D",
-	"W1IKS2pKT7DK8bzUZRZTfyDc07C87Nkjsh8Dle0lG2akOsLLMSsK0DGJd+XKv0yQbabWIE/NWVIMGLQJ",
-	"18ReZpROr1F009TJjGcpMi5bus/pKYhdybZX0Mkp0yoHQT6GQMfG/so8iadflIZevaHXLYurOxE8y4wI",
-	"u7r1ulgLnFUFztMFhoNjJ7vEsouLea3EKVzikWHMuaEGLjb1ZVOGhk5QlZsYzwoD+U3ZGGX0QFFKe5qE",
-	"L6GWwvhGPH4LeWQfK4e8tX0dMr/2jXhkH0/TG0ETP1w8Jmqh1MOZOnmnwHjkPBfwsJHumtGa20Fw6p0+",
-	"u6nlLu7Vba3CRluLvpVFnzvbJFnczqgwxxsfzKpbiBs7hRCtnCHmxuh1wToD1QWlYbYrvFrAtT0XpI0g",
-	"FJ9rM0VTrFpUCeHsfZYD91Mg1ph5dpeGl4A3B8vH/cnn2hLcwlixK8g1eto26yjwjOvNpblfSaEwP5jf",
-	"59ed/rtva3auvxg2NlvlimdagH5SX9V1z9/P1a/MoNbC4jK77gbf0Br2Qzl+7IxeTbcPHXGsJ1W7EYom",
-	"C/uvarNJypXqwqkBPCMgYcJoqjZ/zfM5qGHtiRVvMe3EcEYmLMtTR/1Y6loTzI9hESoWc3zCxi7byWes",
-	"YJAdwFw9/L1cmnOBjwCfbW/mC9kvU0y8GJOpLOcS6bnIJcCAvn/J+EXWr3S2mrs7NpcqMyWrb5xeub5p",
-	"scybKqy2r52a6Q5lkBIOhBKzEq4tegYjNCtKJc/bPvSQLX6sWBJ1UYT9sazdAJCnopRy9z5QwmvCdioR",
-	"kgWN/iXDyvHhSPYJF1nc04uPZALEjBEwIJL6II9Er5fEnDXI8QgpgX1eGOKCtDsU4bGIVOOM9EUClaah",
-	"Y/6EYlBOyDglho5HSPLzRZgUNwSowmcuIYYbpmpqMo3n02dNrx11lfqE6mcPSx7VnyOuDigRN0OC5KaO",
-	"f9a3/cWeJ7p/xcLsvvGu05/8OmLtEW4Uw2UG1GFrzrm7br+svpLSqrjQpoTXI1kQMfImEtPECebIzJOY",
-	"S3z+MOZyRiA6JpbyYTAoRvLuFx6xRlmcOWYYVHIbOwwsPIN4MTdAanfjX+3ZdhpO5k0niGPuka3mZg18",
-	"MJ/fna12glP1BRprRnoN1Vw5wmsYF3teYbCozDYbmnefj4e5JRq4tXH2UI2zk5hbUXALbmLKaDQf9Hgs",
-	"ZtxEdQFEe9TihQZ6yGkoRgD+ExH4H/BDxwDsE5oxaWM8Ne3PwU3QaMOAE1bdA8+KvvOQama34h10mT/N",
-	"lGdDzvvAhZTp4qUp2YwhVYKZMiDVgHnTglFdgC0XTk3gNTBEGMZ+83mcqZFIJqciTOitTpukObWCnL4V",
-	"zh7IQZ8H6g8j+Mj+AtFqc51A2VUupLeaW2XS85iml+42Va/5lZuYGI+/UfBazY4VL9osvIc+RTYx8Hil",
-	"xEDzjkL36u2XifF8+6+5j+/fDoV5L6rSFDf0PMGPCId6apCM81Kg3xWwEQVslS5Tikg1sF1Vv415KAYx",
-	"vwg8XScFbLTQCQbIyrh7shhlF0KdXJtmSBbwfJoktogKF/G8giUcpsVlfqogK86BeSfyrabWEwUghnkL",
-	"87MuBcCfiwE2c6d5MTYzM+WMvu7ljI8G8F3zQ2YcjiNrQ3ElnVaTSf5VIQUTSz3Je9CTG/9tgiG6fHge",
-	"IbEWMatKlzMRxjTRn0vXHH2BrU3nlm8VM8u9VAzezJAVe5U+5VHippxTpiRopVPpxxWr6OCqNl5hJfnJ",
-	"4auDo1fPAUf+5uFh7ArbcfXMbxGItc79rq4BgOp4avpWxdvlpiuh8lKSwCypoNhtBo1cfXdlhOpF6NQI",
-	"5ZWr0EJN+hx4tP6KhVA0tFc8CaxXaprmNPSdA4cGX9vAJ3ZnkyylVyzR0DafgxgiKOY8Qi0Bne6Iajh7",
-	"iri6/P1mIHWbOczdDtPBEJcC8MC9WIbAc9gKoN/aWACnimnkozGCHkZn9MT63Ey2bTPbZwOMMcuynuZY",
-	"imydITpRwjsO+3v6exDKgaEMtZnSqjGXmbLcRM8iJSlQJQg+LzTNo8LuvmVdayH0wAShF6ABZF6r37YV",
-	"jLffBXxf+V/IiOqulKlkWjxnYFrKz0mlgba5nUzajbi7HoD2uiM9tAqrlh61Z7bgb55N4i7TiQwiOkWt",
-	"tbrLsvHBLrGPGyjfStpnLzMUXUNUo5Pna8lp9daxshwLT7osFINcqIse0jVCOMjTosIIdHWm9Pn+s2eH",
-	"J+eHB95UiGhV5ZiXFhseFH2m1nmOQitGj5zRQPQO32wRrNxqfm7Zdaa0mmMb5OVPZifN61QeRyRI2a/Q",
-	"rNznS7uVK1lS3pIGvskt6qYHLnSnr9/pbObXry6LzQJ8YMLYCmIzvrUkvjtJvK+tw9uRxWjv35ss1u5F",
-	"p0y+avrfw4MVpavPVxWve+7dgKxbXiInAlLvPjjxWyIxT2HmPrvEvEvpYb7/WnrcnfTAZXR96bFi3Y0+",
-	"uVC+6xbo6f71ZQ3uiOlv11gQNF5X9mYrGBQzpXJFC2P0UGOQ1w0+roOO1ww6DiZm5pZv+A3TSWVRmcmh",
-	"sv+BvzTf44KTrsj6RMYRk3vFCqEC3FNmdDKfrkIDAYqSZX5FB66gh6sSV+KjKJYyrxmFb1Z10TNLYTqi",
-	"vozKTOvETGiGq8UhzCKv2a3RHDk7EUAhizUvnjJls1KC3ZOI6HklNa6G0GkBmcbx5Dk++ytQt6t9AHjf",
-	"1RUQzvt6d16HXOLCLKmVMl3IrC8tXFWMeU7dh2vdyz0+kxPjEQlw8R9FMiBU6q0gId1iMK0k5sXTwBIe",
-	"4raII7RH4wsuUhbVGuSthsYFuqFZ4LZdGcbhpfSxxxKdOsW2ytOsEhoCtruXb1HTBxBaOuYEgYg587m6",
-	"Q14aeaj7I8GVxi3GfmkMG5Y9Oz3cVy7U3BYvsM5vQU3eENelp6fSwX/pSJn9FGpVuIgp/Odm5RcrZw/Y",
-	"QOCKWN26hHe+32YrN2ysvGh6NHBss2wqvAoXWRwyfJru1VeMRmIjo5xU/LZMd5jcZYYNbmE9C2vW74eH",
-	"SrN9TMx6mucdoBDfMKtpaWd93T9L2ynVDDp3UT4RnNlQXCbIX4mY1zzd2As6YxlQ7FGkXIiMxly6/fXB",
-	"ZYB2CZ4GF6cXFpPWIIG6Ie0mLCAZSxJpO/g7yiJ/vM/V6aTIj6rf1HSx/LihzrFR1No8dNsJvPD9mE9u",
-	"9/q1pbW2tLC4wN1xy3eyZDQN+3N3Mi7kJRuT5Puy+qwfcyaRS/clzWKO1eg0iS9ZjdCBMC1Gi5LBxPxz",
-	"XP6Y69/2Zn/AXV4KeVFvcz+772ig99+pMSfW+3C9Dx3IhFqKK+9Dq2cWssH2GXZiJqbTssy7Nu8ZvcoS",
-	"6RBTL/cafH5wdHb2+uWPhwdOE+hH0kbqQspdjlSsICiNxelR3ZaX8dk4T0wf6/V6Xz3+pudsnhE5hwq2",
-	"vGaqEMICfImrLmCl68otu85nFuNzlj3wdbi677RehyuvQ5hUErGMxsnSIPBSFf8cpTIWwc3r5JaLZZFi",
-	"295BzHVJlSxIVGymj9EBj6DTri66imXcjZM4m+zprm8+NwlRcskY7I84JVc0GTHd6NyGti5YtrKkf3Ny",
-	"MC9AhD2dPnOAaGFs4y1LQjFg/z8nnDFDQrF0v32eBmnXCJOsi/LuPfxh25mtGP6YExRYnqp5lFdiQMjB",
-	"XOkRkUROTV1PpECjg1IFyqmVTJGNQt1DHs+WhOsCg8zKIu4KI13ErNXnfOQSSos5sQ1YxN+LmN9a8d5X",
-	"WUNWHsWdweDrA08nM6D8//w//B9//x/+5s//zb/+83/176Ygoa258PwHCOuYXi+re5tmk6zLy64f/9G1",
-	"QQX5gmyAc+zypYlxI7qmOnwVlndJTtzsg9vo/bNaOZyOJOeibqYODsjgI0LLKuLMa4L49AviUxcRkNkS",
-	"uYmhxCnk4aahqSjPNWkG7nNdHmfL4K5VHudgVdFo0ClE7SVhj99ihC2jl6y4KPbUvUmApwVA7nryZn4A",
-	"vLZUbzg1dKRKbYwi8rn5OUxGEYtqU2BYx+/TmdLc/0vtMcikTksGn2NlVyznqy4n8+kIo7vWXc6jTlGw",
-	"f9YqhQejlO5OvayLxh5YqUKe2/tk03q1CrKHp7q8Wy6lKOgoUqainOqCQp0FRG6x0sJK16oOIQD/9rQS",
-	"q+V1btOlGqbQRxNuW6GBUJrASpWASLa4um2h17JU4XhEpD6frrooaoQb1r35fF7hG1la99ZaXPd2u5ro",
-	"QSuVqavbBbSLo2tcpMpNNI5TGfegVM66NO5zlMa5Vu7taJy5dXK/ZY1jPCFHrO5hK96pgr4yLeHzKTUx",
-	"o21uUKz3sLTJ3DK+h6AA7ljerYv57rGY76byTlt/C8PW+hxPbyi3fRaGpPUfGpmdxQOGYRE1KBY1yLHO",
-	"UkFIogr8wvODy/rk33SZH07cUqywU+W3r/tvpwI0zeu3rw5PSyyhFrzyJz9N1xTis44Pj5+WPmzV8HP7",
-	"jsPPuKJWjzzr9b4OOF8z4T6wO/e2M+6llsm+cWFjfhVnTGpWl5hrwketrDXeWEcQTcLcKe9okH3d8b5P",
-	"M02mXlKJQdxCjD1CCRe8rkeg7Y9ywJWHYEdN0yVtCNQrr9/A7XT2bv/goDxJvx9FtycoP6kJREnNxhZ8",
-	"8GtvTrkfRet8/Dof73hyUTRPoKxgzyzDNBuLBEHNqLiUY2N0XAmueTUzxkEf35MhMyUufxug5bVKv0/s",
-	"8qdsxFU4BN5CvxOOaE51PsROPMeJrzpOPEJjhgmNuRlYTZdrSyymxKM+r5Zp1nenh8evfzw8qO1hUEJw",
-	"pksKzCO1Nk8YdNer6steHn53bvqi4KBCypWlAOehPOjYhKebl0XSTmtmjPvClnsWkHpzuP+xkaez7B+g",
-	"RMHQkzXYPh9sGydrDdq+TghBzZhdioC1hiW9YLebRhi47eu6SKBYwLAUBWduMk0mDySMGC+cbukBqSU4",
-	"eMZ+DfaIpAPm816cANmwJQ1TCrw7yRjpjqILlpEhS1ETUIxUCs7qmagLbtvYlip3n/scRFMA9t8ZNEkx",
-	"xegI6pDsV8/c1QI+Hkn3HBxXICc8ZFFAQpqmE5/HWQ2FDYwL280Zdt9CqxG0UHTjFLQ+SVUyHnmERXGG",
-	"cJQrcclqJITZQFs1ziyeUF/kzi6FHr8ghMYd0hdjQgl250YB2mNJQrqsH/OIUAPd6E7IQKRKsilJTNQL",
-	"kZQNEzqRpBcniYY506GHL9WdwH8XIglf4PTfv0QrodfPG/3BhEXW6o/l7DcvmdtCrH+rWc4mbFZSgU+4",
-	"J9IBxY4B2Q40K495PBgNIGyiyYVjnrELlt4B7/6tFpkeDY6x0fo1vs1ZRtPsPB6w1U4/5BGefI8d75+f",
-	"vn5zMt3CvhLWt3ttWrnrNvZFKQjxshi5QbeerNzZvtW2re3zNNRnh4ce432uY8jjJl0r+GsG5/pW0i5V",
-	"6ladq/XycUlqQMtMh/K+wMSibhEUNTypwsdsaq2X9wWreT7Xa7cYKUNrALsi663WIN9prR+KQTfmrONW",
-	"IGsQIjbBTjH+huSf4FnUPBLoXRN4Wj0bGRSQP/3X/5bY7Qt/BQxFTgAmgV6MSpHHDNqXAbkS7YpRRlrk",
-	"OH7qLFQz3g6heBnq81y9i1ESGaMA1Ct0QUuvWETkACeySsHJkBn0ALDt1wCpQrkcw1sF6u7aQlI7OcCc",
-	"DAebAN4/iUNmbl3V50TxVRzpAiXR60mWaSb/nkhre5B4NbT50N8fX0FT7gzmqfazmF8k7LZ0e0mhlXUU",
-	"r8PPBdLvHnLra+37yW7eWi3cvVp4PeMEraIblsRVnyViFBE8iYgrHTS30s7RDiHlgD2vKvPacchmySKh",
-	"ykkj2LHJt1MaXOvoBA/KVZD4q3NS+BxJKYoKqkFOtRayA6cpg4BNT32Y+awTet2ueSfW2/uBxG8H+Ypc",
-	"YW/zBU1kz7DzkTVsMmFaVFexA2bN6VVNquAx1RrQJzqD8OtgBFCqJBFjDNPAavC56EGdo7XISPWcvc+e",
-	"4WXkT3/4Izlm6QXTB2oQoNpqNtH+MaPRqVTNyKcjucXe/48k2jDYkxb70+rzs3jA9vLYUeC4eQF2CUT4",
-	"WcqyUcp1h1o0ZvUATJUREsNPd5DVAeaSLtr68sDntoGsDRK7XazwPp47xQ6j/XQ4WfQwuQwwuUK3WTNC",
-	"z3AqpsrAG9M0YtHGryOR5VJvYVBarQa9jT9fArqsCWvuin/wK6M08Ssdv9LPsqHsbGz04oQ1InbVeD/6",
-	"NeaDmDdCMYB9oH7ZoN3Qr3wsuNRHx/vPDyvWdXYBxSv2TnQm6p6YB0unxQ1cYKjhVmbqtuIcAIlFWHd7",
-	"q/QLlEY1Hpd+mVuOTizDCOiCQiMJ1tgAwAZstVeASZ4LcUz5xBaT30sLq4GVW0tV4ocYAyBzOT+0AIY4",
-	"eKgtXAw79AhYtmNOzg9/OjcP3SOB2QoBuvrQztzhS7eFOGY94fm2w/iZGDBD8ZRnUSz2yHNVdM4s63MY",
-	"xVazqU5woixkq7lbJuAPozi7FQG/kteKDypkEG+qE4qhWMyS4Ga53qaP4uy+EUkryhvzeb96VNJXwKqq",
-	"ltH1Rc4GbtD5xnhB9KhTpZU2ZnWM46wfmxIFdQoZxzwSY1Jtk0HMRxmTpDuxLb/30KidLfHIaQPsoyi3",
-	"2TIC1juhGRxUdnSDHGXShD1JLH0eJoymLPJIoOVOYOtDIAQ3JQCnTOOGvci2l5UZWvf4QmAUy1Kp6DmQ",
-	"TPDpsWNqWnTvLU0TF2rKLspBGOqSzyoQP6/QmZqztSd+DYAF7L6lQkAM5YayUmOZxeH8igxIAgJSAWHJ",
-	"475IGBkmNOuJdODZeH1EZb8raBo1yCEN+8oOUC81Uh4eFC9hoL+qTqeXjPtc2eSEkpCGfWbTGjtNIlko",
-	"oEFmEu2R4IJxtTF00RY2LWa81iAH6t80ZQRQ0yyyXZ/RyX4ksTLk92qbVn9687vjd+dHx4d/+frVYSmT",
-	"8nMGreb1bNwFQftw+CNLpfLGK532lqcOyEqn9cSrdCcZk2dg1lc6jze3ms1NuFT5PrLS2X3S9irOPMwU",
-	"uZZQuqs7b+14lXiwr1teVTrb7c2m9VbkSyqzx2oSK51Wa7Pt/HIuIjpRI2tueRXBk5izZ3koodJ58tir",
-	"DEeyz+QZzEa7udVqeZWUPx3xCEa8rRwlxinmc9u36CO9Hsr8My0TIqFeu42vXRSIoSxn5tHblEh3aRtx",
-	"IIZySh7YbzZHGGCdAZ41HcTOo98DmoV9JsmQpraaAa/RfIREc40NaMx9ruseHknC6gMaJ4RGUcqk9EhI",
-	"JavHXDIu4yy+YslkD1Kn2UgGwFGo8VMMiNcBUR3FEv7tc/0uDRLQ4VADunTzt8KA1DZE18VE3RE3Gs1L",
-	"N57rSbquVv6MiToc8hnMHCay76HGTM86AEjmlPfPFH0xtQAqHWwo8U8MA1EoBjpe02rb/Ooh/kjOslEU",
-	"C1ecHL7af/ry8ABrz+woWvObYjyZM4qIDcQ/cSNSZhSFjhilj/7clWj4xVdPeZjdsrazVhau0OAus8Jg",
-	"qVRFVysTFxcJq5tvet02uK+HEj/t0no100OIkq6IJmB4Icr1w8eg5pFeEg9dSWghNXoJg5d0cHQGfyB2",
-	"3efBB7+iha1f6ZA//eGPH6GSXgtQ9VLMI+N+HPbJgCrfLWUZwFYk7bEGeduPE2Wa6kfG0sprpQ+sKpAG",
-	"6y7jC05i7oG20Bdl4pJBqlaOWapDUByuB1H+iFyyifTgUpqNUvAfI58fHdsrU+Ve9EZSmaNbzc0aEVw5",
-	"e+kEILGUh2COCh4yz16j6/liKUdgaiJSqOHzQzUdys+L86wNRGjVRQmqP5o1yD6MtzDjMYdRczbGmStT",
-	"OOewXFz5XfmEaJX+dnlPnusIE3y83fQ6WHX7VvJn0hpmrVduXQovM1PnLYd1ZJ/dtQyH3cscw9EKp7kS",
-	"XXk+GxG7ikO2mMdAn0MoJ0fHmGZ1SntTdhHLjEGgqliQgLzbWvAMwG22bjb0Z3skSZeGl4RxMHlDwaVI",
-	"WIMcMBpm8RX0lLMPTxlJ1IM0qjGAU1hAQALMbykk+wf6Fe84+LQ/HJ7HAyYzOhiueP4rJZrnYPXMTCM+",
-	"x8xCJmASivA9Zd29o5rIoAw8f1sdNr8krEz+5Ve3HfUsr23HWbmDssSIHq8giNA7OTN2yhwDk5oKxcju",
-	"RyOXlCSaFkwYl9n4oP67DE2tznkkjVOMZUUT7QWPOyT4dcRGLAJRkcDvY5FeKhsmYgmCOgKkAFQnIcFS",
-	"j8aJ+usiFeOpTsumNSUX8GAD642Bt6o8IKcW44OWP8u2NXyEu4+pq+ecMjlKlpoaaubX+/SW9+lb5ft0",
-	"WQiRrR50joF1e419uqG3VLzApnjNGUnFGMoLURhgRR9sJqilE54yIvVvIo1Y2iG/e3P45vCAVMc0zoDn",
-	"WfmB+G/kk/S58tEmOr1LSXckJ4DTojH4NRc0Y2M6qeWMgtDZllwxHgklmPQJJBPiEgoBDWDf5/Yck/qK",
-	"dTIgzqCVIkBxAcj33f7RSxim6a+bMioFr80VIj5fSYrk1oyd369EoHx5VgV8gcl17ArzzdYi65ZF1r5R",
-	"/kOW1rXASEGDLDMwjN8yHyxwqs/I8fdKjGjD3Boy6ODg/lVur8koQjAHtjYKD49IoamS8mapMBLJoIk2",
-	"hVwDiAC8c4Ps65vH0nGzIKADwpMOhx37Q8wvfG5jN1UjBVMGsaAkQQysQxZBEnFxAQEfTgTPUbz48BoZ",
-	"QWcXiQKQvY8liNqUhSKNMJAFd1GviW/oMDRhW3AA/SoRaYUhwoTjCCvCzq30RZCzHMUZqgI9hx2yf/Lq",
-	"jHDGIkmOXp/tkRdv9t8eHpHqi+MzojYj+QEqwn862n99fESqx7E6WPN8/vrk5LVHfjz68bVHXrx+9foU",
-	"xnR8ePSXb+B+ZP/Vwenro4M98t2zY3IhmNTVcsCDqftEjWPJEDNd7B1z8ubsBWCg1fd3g38miUyHQ/X1",
-	"rHajyv7Vr5qyoUiVH3sBGV1EPNOMjKn0eZS7vjUo2QAvV39U+PDOQoCj5agLPCd3gj4f2Bjn4Fyt40qn",
-	"0uxthk/oNnvcbUVbvTbdDXfYk24zavU26Xb4mO1229FWb4c+CZus1d2MtnuP6W7YZlvdnehJr0nVe+jF",
-	"UelUjl6fVbwKzqsSBievzlaPaaGxqSYKZ+7eGpzDJzUu+Hy+6GJocHYav/nmm2/0lMRRpbPVLpka3MPL",
-	"724pCAuxhJmJva1wYr4ul8Nn7GrHGdAhdBCLGFNahxfvHI1n5AmQtudKb4mGXVwX8zvllIPdDM38enoT",
-	"gQjFJIaWfTNLwHbkiq8Y1+yF1QCXsAxq0H7GCGI8Z/YWOipZDZx9JYNah7D3NMySCYzLpPzHokH2fS7j",
-	"C84iMATUU6WR9I8kKSiESzZpkDcwrLHOXemYh2frSXDUEGvQQ+Eic8dpVabyFKbQQYGhecZwBdoOhAv9",
-	"GGyu43MDA6CcMPW5rc7VKSfd0cBkiLqsJ1LoMG/1ucSqw6hD9DzJAvTARiWVTgRTB/Soct/UHJm4S4O8",
-	"1fEWKK3W1jDJ+qkYXfSVipceaGGDwILbPpJkn0epiCPjfhXmBBrkyz4JUxYxnsU0kaRqe/DQ4VBufKBD",
-	"oNSCxeict/EB7/cRC+ezdKIMG8R2WScwluhAVrfauzXXjaxuv39f80hfcDFKMV8myam6S31f2VxK7+OL",
-	"6zmRo/QKXEQKGTUHS4IArwZ5fuiag1MetU0K5l6EzzOWJGRcdNfjbC/fn7qsE8Rk7uQi7iyW2vRQM0+2",
-	"Wk2YfZ+/eXV6+Pzo7Pzw9PDAI8rCetLcbDabzcdgijimCaykQCk0AOMPqZQsIpo/FBYsLhB3Yz+SJBzJ",
-	"TAzIEGUXWl6m4GvqW0tTcQV0odjaCVt4SvL92etXdcaVao2wfkz/QfSQBnRCujkUb6u5u+NzwKaR6laz",
-	"SbpsIniERXZJQoeSHUUBSbAUjrMxsJ87IklXKaiNhD0t1OzlwQEwauNIzycdclk3963HES5tc+DdJZvU",
-	"iuYkmWdNmgZNMKV7ZKu9Oxs/gCK7nWaT4Kpx0csJlZlGLJOqZMznziqtNYjOi2gHlSnZcnRMbObaSA90",
-	"TKJ5xWwPO7T5KYZrl0bK1Gl5lS5ci1zRHWKoahaVjWVKKWfTFpXStqDl1VGAj6tT4wyyOK/Y2EW6ZskZ",
-	"wkcrnSc7W8p+1ApOaduClQZ/dEX3Ggyy6qOpj+fkwO/H8sUgO4CJFhi+27OGr6x0Nr0KRuXhcpSOlU7l",
-	"yROsgkOZC6dZ9VjptG/Zal0enZ4Kok6LwbW1+vnL3D4p4qSL4UC1ux92iTE84qsEnAwZ59JwU1VwQAbV",
-	"xSjDULirGXS1tTs8Jed7NRuEstkrE3eKsRJlIFI2FarWxBMmWm0MDBuvhgGVdsW2r/wVxiGuJTXMTNx2",
-	"oOGWyD9zkIcyP/KVuvat76OBtp3ulb1rOerWqa2GWJAYt9hw9wrPwsyV7W2MzRkqF5Ew2SHH+0evPLJ/",
-	"cHz0ai5r1ahrSzPuFkr+ULpU57DqqxKQ3mYO0nsZk5cszlt+HBz+ePjy9Ql0/bgh1PoOSQXzD7l6astd",
-	"WOvk1jJTowR2PW+XOru/cBj6gpRaD9irF9hc8guMCYpK/JEBH4PrGzHw3jWzLxmAca28+AAWeEC6EzdX",
-	"5Q4DYnv1K5bGvUld3Qlg2XAQrsVjYCMMR+lQSEbO3jx9t//s2es3r85re0ij63PALo+GpM9STQUzpFKO",
-	"RRrppI+l8HtCwj5NaZiZsBopsPslLMt0Mkpw5vMovogz3ZTSmQ1lMkF7aLhD/m5qbW0k4gLSKVvNZodQ",
-	"0otZEqkJivkVTQzJuR1fJgQZM3rpmbAVvnIq+IVH2PthnGIhD8Kz4WY+x1mHAMAuthjVNUIWmN1lieAX",
-	"gPTLW6msKo5xCeT7uPJJhABKVlZ2mlut9uOFQm9a2JkpwpNPqJRKmJZJwZVF0/SL3bPj+pkVw12I+FU6",
-	"Pjs7Z82R8BktxwVKBDdGUebPVx1lBuSMKJ/vnx7TOFH6ZacO4hUknkdAOELCpdU0DAmeDQZr8WYi3o4s",
-	"RuLXTJAu87neYR4ZpuJK+b3IwZKZ5plKOContUGAcxzYEYXMIErMcSRKVMNY9sg2ymGfU12sokW4mqoY",
-	"aljswDA3v0j4IheCRS+0m01138gZHIVAgPKeNBM9gOdwdoy/neV5l0gwk+65YjQBzjLo0J/XkDbIqRpr",
-	"Eg/irGO1M4I+9MAxR+aUmasxtZtwji7EoJz0xSj1eRVix0rlFUPAq2mVM8ajXHD8CCvlmVoon1LAM0dS",
-	"3kSSqVvdq0JAKq7bkskruedOt1RgHdjD7M+YSmO3Cbsv1ErJWJLItff+0GKNBdl9DDXiBESvSTWBIAOK",
-	"yN4oG6XsE+S6Ful6p82T6c/6LLyUuQGbewFlQ3gkrfwxqe2R1EWDo2Eu7ShQSEqRMCCsDQXvxemgoBFM",
-	"ulleGgQvomVltkfKnQ5IugPGbQToqjm2NryGEfxbzaY2vrXHUwM5mZcKOHn+bZ/DLc3Fq8pHlIhTAuk+",
-	"TO+VRUzpCO/Zhp5vG+MGcJ59e5KVxsmPzvZazrOBZkQaX/SztfS8HwtWCaCiAZszaIRoZlxH7BnqwXlN",
-	"0w4w4Cmn7dGOkmFKWOXdyG3VtjH3NFRHZmIINURAi4X4mYbPj6BwfCKJScDHUkNfcfHaKvS8zlvLQrwM",
-	"FHuD4ADh1j63yFLXcs5brSKuh2w1tzrYkD0/yS0oMCMyUSBDKoIFEAMa58aupcR17rWypajndioA8SXb",
-	"XvqN1o3RrrepD2wR8kr2y3XTBvkCs1VpRhZctTZSvhGxYSImOmS+IEGCQDLnbFIV8DtNkomyC5R5UED0",
-	"D0Q0ShiwaUcA1OtOHBIx/BX9Q3BpY8Eb5Ac2yfE0si/G3LPmepwiUKcnRqkb4qwGl2zyIuZZUGuQ/eGw",
-	"DqyC83Iwp/zAeeO7bgGvX9cQ8JS3BQPRg/NRnOLGnCplPBfqlFfbvKf82Fzy8e5RRHeUnHW/nPqSy/O0",
-	"zkSuZdId1CnzWangSC5E1K+QhskKH4sEapUHxtXAtY7ADe1H6RPwMgCHQTMnj5xl9CLGYFZETlIRjYC/",
-	"zsvjSni3PK7Up1eMTFjmtjoCa2R6VJIMaMQ8n+e9I5VZcskmymLojZKko9NDCZKU6vaHIMNINRUZzVhd",
-	"nY4kOdR0a1cyy+mhpAcIQS4datMEo7tLhBvO5r2Kt8+DNrTSrwOAwnpfDFix2EUXLK1u3LizhvN4P74e",
-	"cqbBq9DLdwBPVK9UWYT5axfKUWLE8V0ytSujy3c//boZNnvftUa/u9z+ftCmuz9mJ4/ly/TpFv+n48Mn",
-	"/b/cuTiowPlKYyrX2fx9Ckt0+RPnTL9WTXoLzvkev9yePfoJ2gC3soUlxynwR63zNg/G672mMtKZHfcL",
-	"Q1oBV2qZRpprAiNh2zAVA5EtSO88E8NYlykkjEodF4tdTUiqQUK7LAk8q6Swx92YyaxGYq7TPvkVPg8y",
-	"kS9qqwEhl2LU4AgYuUGf5VeavjPwQOwy0wVeVkAO6OYR4HqT72KWRNIW+yBaH0Oaw1h3RWyQV8pBDvv5",
-	"66XumzldW6xG2lMODFb9mAC8kgi28kdpyZ/q6vQf2KRMfZ3gnJ/yU3zmtXVXPnNH0YrK6Ac2ecFopC3z",
-	"B6ns4JNWOpWrTUyBJ2KUnbA01Cy8XsVdMjiN2uq5jijVk3/fcEv7sZfndHAdul2l10HHByJ+9eJxpCEk",
-	"hbF8PhcbN5DD+n7LONccMWiumCZYA10PeUBsUyTz2nLRg47ljnW9R6gtYVxBmEH1uhWOSvPod1dnLupw",
-	"heGIU/OSdy3wbpuM+J4F6F3LoNWRnGaRraMKd8N+VrqjbyI+rNO9qJDEaatUeLDy1XXGglSN1LB1tSKJ",
-	"4IwLlkENCHQ2gKJdwWtYraxcf2mMPgiP6kiBV4wUFCXPMivK57cgedDXc12oH9jka7O47iEMubrTmYeM",
-	"1GK4ZJO18Lhl4fEc2F/cKadmrpfLDmi7YcvgP5jYxceNDybcMZ9X8S2QrF5ho4+gg84Z+l8etjqBBE9P",
-	"pOyKpXtkOOomcYiCJc4g1NdljONx2WcR0GknTFkhB6f7352TSIy5Mvt07wPEdBuZUazrpxIAIvsnP0gd",
-	"kBxzB82ua+JE6nPKMTupnDsLqi3mlj2o4wbJITQ9rcVwKxFj265Y5m1NGm5FlFNGp3PGXUayVHmaGtWC",
-	"9rzz7pDxBcmFduTENF0CZgmcEK0UInSjCx8d8rSBmbF3ozSxjvQzETFgQgr7LLys2eeGJBOi4XNNn95x",
-	"HHVy8ubpy6OzF4cHxqMuhKV9XtU+GXZ7HQ7reh2QlPILTSqhRA2L1FRga3xk5X2mVkb9meBZKpIO4aIO",
-	"ayUgMsaV4XPdNWqPBD/VsdFKXfeTsX1x4rCPqkVNI5AN1ElweE4voGAh8Cv+qNncDGWftrd34N/MrwTQ",
-	"sDU46tVfCc7qxzQL+4HSNBqfVBUpCb4JaqhDNptbNvSOzPINeMpPdd0wt372Yr+9vWNLJM5e7Nfb2zvF",
-	"9kFqhwHWNUQUA5Bumc8EN3zNGelOMqanDp7dbu6Y6dLPOlU/qhfQpxkW+jQDdgWMsjAeaf3X2gFrnlh9",
-	"2oPqiyuW0gTvIHPUaj5SUm03mzV8T/Pkg1gOhYzVru8QmmU07GOcxhoFo6F6GRbBLXTjE/gmJp6i15BR",
-	"zXs6haI5KN6cHOyfH7r8BqLXy/uLlaEI9Pyd6j48Nwz434dK9uYnlUEbujTNU7FwSIEOadbPw8wYNb8p",
-	"TTO+NaZC86eaKHXpA200+6bPNKng6ae6MfSS5zqp3ps9dzr1O/sRcFE+kkSLrj0iBnEGEPNSQSg4K36u",
-	"VqPZaM1JVet7rpypxnWspdxKyeqnk4yBUFip711PSTwQeNe1EkWYsawus5TRQdFaVJ+VZpVOpRtzCi+f",
-	"IckFkrHMMw5R2uDsqwntwy6EkewD/QPKOjlrcewnYyX9AyBqCRoL1wbjo4EyfODcyi+zY/MqBU00+7QA",
-	"laRHBvR9nV6wbzdb25s7zWbTI/FgMMqUdaOFoLWCPNDYJLBarVFYASVjmBWyJSPJpe4eyFi1yL71K3/6",
-	"wx/9yjI5vOIAXjJ+kfVnn/0USHEAHQYck7huHklUiAs/gV0fMc92oPV0zOOB+ixN+zlinrELhjaxUt8l",
-	"Lz9Hly9+9pBmyuSudCr/zK/83Kzv0nrvlw87Wx/9yj+qlC2GaUujPOhmrBy0aBo3lk4z270ybVXMPn+B",
-	"eZGIMUvrIZWM9Nn7lWfGnZd5s2JGdT4Zsvrroe6LN29nciF53OutuDf12WW7Uz283dy5L7k0ZYPpKV7L",
-	"qLWMmpJRBXO8ZBaQQwwFFsTgUV7V8UhCzYENLdPi3zM8sLo8w0eovfvLX9TxPxv4n/I9vBara7HqitVN",
-	"DHGV1DZAsBfaZAwnpFpwkyFqEI7SFPY3F3ZrOZLxIciq3/Bi//i15YV3boIy22rtzCsEgOox0O9lcRO9",
-	"/3UUZLu1s/2kvQVGgay5WK3WNWoH0lSkS3P8q4xoeqetpIW++WQl4/vfLFAtHz9v4aRyez8pcm6iSISS",
-	"U0bDjLyiQCfcNTGlJcHzPk2y+lAkcTiZHyRHzliDEAB8q2ElCQYxP4V0vAx0KFen5yWp2qAtHnmH608n",
-	"+zyfH74fCoJsh3UcH9ELpKarEFIIEnISDOj772icjFKmETQBGeI/9BIbEJoyn/fwJOnpOkscskteb/OC",
-	"gXp3aFRe8yxBKx1FcUYScYFBWil8XqWAySFByhv6hg11KZQsYAwQuebYFUuJZBAut3FJDSCTpKr5qDyy",
-	"3fS5niNP17KrF1lWAfGcZaf8BU2yE/xcDxsgfGcZvHwGlnZPgrPWybrbpobsi7HDTx2mVPbrdAx9WnVC",
-	"ZWhWaFk9wWhZKl/zXsM9gNOXPD88L+yOEvKGL2lvfGo7WNR5MyIRQYW5QK50tpvXABI603fvWMLf+qb+",
-	"YgGEZyy7sSwoWiJJjBifJVWMaNhMgQRJtTuxlYg1jzjVjT0o3yuvYNRYH7BKVio/RHflQZYe6nn5XGWH",
-	"GoiHTaedcd8/rvFejZbVWTc/sVao+P3/4Y//8h/+zf/1d//3v/i7//I//Plf/PXf/5v/9e/+9d/8+T/+",
-	"93//v/3zv/sf/091unYL3qRJpVPpZ9lQdjY2InbVeD/6NeZqkYdiMAOicQe3oXOqGzbL+Y+11/+tTRpG",
-	"lc5jpYh4RDOh5AG0KQbVtD8c2giCdmJj7h6E1OOCoqSSGiRlPGisiZowvO00sL6lvgDGSNR0h5t0c3Oz",
-	"xXbDKIp2nuzu7DYfs03W6/V2aMia3W631e3ttLZbTdqKwu3trWiz3d7c3d5kj6Pe9uOKISltNbeebD/e",
-	"cTuQn+5/d47EHs4btT4/w6mRU6ujYq3wWJvKd1hqW+KgrwCNNSBaS/kxhAx4CcURImIw3JJXCnVIYHzf",
-	"gFRp7gg7zjG6rqLXU5pyD5mTNTWHrQswZbhlOh49aRImjKaSFBzrwEqHwPN54Iw58EhQ3LzqCPaUeApZ",
-	"L8QLrYixhV7rM+h+p8hrVYDtG/gOC4qZ5ta4PIK2pi6+YrcUGBJHN8zntMryOV9JtZRZl9bduGYNAK7/",
-	"dRnU2ou5QRUqrJ08xrmCVBZJ0qXh5fzqhLdx1o9SOpYzOFRZBKLmdHKcMJomMUuLiC3gIkD4KfTC9JAk",
-	"wXQedUpGuRibBBeCacsAYLUGeWYKqUacg5yHlJUaLfe5vpeS7wNxhSx5cab8JxD/AAFNBfRbCsw0BAVB",
-	"X9Ng1reG9CETP1qI9djOywKoboNA0JmL2RnxOTGvOxajRM3DQE0K2WruYkNqdfdCIa3mK80EuRBEDdfw",
-	"tnZHcZLVY67PRNAoYsLLh4x0pDPAYuymBZHqOIMSXDNChAzQTI3aJM1yCKn6uAiwRkqL/MY5ccRb3YA7",
-	"zlkl8onz1H2VXlNfUUOOlZLHHuFq3dAew8/hKFFbkYLfIADfJCDgMhIr2MuLT/B7fyJo9athqVBG/LRH",
-	"cx3VZaTIvWst/HzLlNasWPlKmRaunaFt7s7L0NoVo3sJWQlmfVczrVDsgQtJCSQlS410uqtk7SstKqYe",
-	"B5UhjsibkUeNL1q9q21mOSWsAnDU7arZUjy8ATpwbqzyBCAiDbI/EMDwzeYbAEoIq1UQGNGCnU4DI4AC",
-	"XV2g3SSf697jbmNSzJDozqVHEVK/etjYSkl295uCQ+jhTX3+cyEiA5iW/M9fdFJf7QwaQ4NzD7gbC3q7",
-	"OyGSDSjP4tCoN5+D5YF+XK1BoJOYO5COrUjRfdDxQXrJwdzq3pt1YHbCO+mSCgjlVoM+leimBTV80ziz",
-	"GHh4UQiraZUcaNllBoBaHuZn6hftTVLy9uj8xcHp/ttXhdIhG28lVXOlsfK48nXBCyUlA2ZXaog9rcax",
-	"u6ZjPBHwAF0LCo7UGmiLcKFvCTfvqy/oTIC6I4TdbA4bMVBE9rV5pMzE3OKB1wHDJycyocMh1ss4IwB7",
-	"Q5mm6YjlbdJwILrLfokl1GXZmJXMrBp6lb0Pk5GMr1jNjtXcT02teTZ8e2M7Uq5b9Hskb8UafPArdgb8",
-	"SgcnwCN+HossHDUznR/0uV+Z/oTq1z/94Y8fA8jrmx7GbrjgukU/M22IodR4wAYinXhE1/sZQQArv5Qd",
-	"TP1wyvFt7yv3kF+woOoEd0OxomSmKGZ+JuKuqmKMIChAoN2tkY64RAdpygPIK2lwyXPogUulrXZjUW22",
-	"gKY551WLe+D2EKFl78wxrIiRRvMOVUcsvqIDVvOMfEVPUmbAn5G/PIji6RdszX3BXKqvnFfC8Od1ioQO",
-	"tGb7xBwNXMGF3kXKVLb2wfnUynAVnIXPQ1vmeYmeKUliEyFWSDmpkelkSR5KgAMrJAI+esZAKbzGPwY/",
-	"7ls3ieOPms32jrEuvtXWJh41G/Fbu2PxeHHVQrKniZtFMhY9kkRPaO2mk/Igc1nOlzLwiiUf6k6zTDNJ",
-	"pRVWxTUcT3xVUCyLu/wyCJmr/wP9Rq0wFUR9EwTOQSnzzT3Du3fyPhvAs4QDXqn8UrCmtnNW8ULU1C9g",
-	"uLMt8rDiHm+/ZxxQZYVONYbD+yJ/Hp6EpKoIJKbk+zN9E5+D4UdoGvbVyKEhf86PQaVkmdxz2v7ndK2J",
-	"EJck5jKOGADxserJNtT3eTcRXQKEd7Co+hR8ZaRTGKdxljHeIPtWtzkBVBMX6zsWVY71iLnPla2Ke8Vz",
-	"QmtBweMJtNOknaR4CuXqnNgg38XgxV2x1Oc/vfnd8Ts0Bd8d7//07uk/PT88I1XDHNhqPt58vNXKgdjI",
-	"O9PaxL1jgnexJJdsmBl/Sc184HMq8yb3Q5pmxUheZzqSB/zdug8IBvWAw2FO0kx5I066jFDp8zFLEhD2",
-	"EzIYyYwMoHBCf1HLFBGqN3fr7gejJIvVAA3HQElW7Qspdl8YOLTvuaGmum5U3fWibjgV99aOfg08+a0A",
-	"T24fQrJK/0RXyayJeL/UGCkKpZuWkbimw6LOipeOWSLS2TBbHk+qOjuOdBmGT7gY14rNBsGd9TnmIyHc",
-	"hv0TZ5Elrm5PXbi5dX51HQa9YA1ygk/XIJiZMJdJtRnt3R3hcJxbTOXcrkOxS/adsOOqsBU94htrWI1j",
-	"+JoIeEsk9OoSUDNL6jX9UWvrh5GQW4NIHiKXrnavPkWE6hU7X4Se2S6tfZqCfMDEjyTVZqPRajZrNumQ",
-	"yzblA5HcBdqzIviSsSEspZ5IfT7OkQZW+DbIKY1N70M8HTEQOvlkXC907BqkSYZ0JJFf3SStTLrHwChi",
-	"fnHv0hEKhHCPneo5XgvIGQG5fW35aCbzYQMY1vLyIYPuSsTlI5nXD1mTakUZasTMMjvUSQ1ZO7Qzg3GT",
-	"mRjqRC5KQQzbGFJhMETTEchNKEC2kDkniYAINXX5jCEJyfupZ+q8rxaVbjbagvOm7M9comuaTgvnA3pM",
-	"Y82SrnoH2AtdCrnG+xXC5q2+Sht1Lem++nIOs35vZOLhMblBh8MVAUSv0Z0thclOpbhLgEQIUdDnPcOW",
-	"vz5fBIxRJwU6oeOgjsgqoKM9n+tHSSJGmTIGndMdca6sVnkZD4cswtg013iY3ihJJnAai9Qt7CsO6MTn",
-	"XWbtWg3nBekV9EQaMgcJU0SrmEuuDMRpBrZiHqJxKz4vnZNp5EpsECvpJYuIMwbsdVcCLYL7+DyWpMsS",
-	"XT8/NbpHkgxifjYaYnML50IU1BopaKc5pGk6yemS36RJ4JFAxr/XHzHAWKSlUN4/+YFU8YdMpEydj0MV",
-	"nPl8TDU8rLZHjl6fzTwmv0bwZNIgi/A5Pp8P0HEmyx7/GOAb3gbohpRibnyOoBtS5YKoYXapZAh4rnUc",
-	"bhPUqwTp/w1TiE42qXVHeagR2wMaAXMzlBDrM0ALynz5sSvGM9IdSZKxJJFIUwIQ9ZiTzSaRLBQ8ggeN",
-	"RSqzmtLBegj40aCoKWcAF6l9/XGchX09UH3HtrnhXBDR/nD4cFBErmjSSxSmGAQAHQ4LMJTWKgibZ9hH",
-	"e7XKqs12BfIFWFnVbm093nqyubP1eBl93gPBq+RT5cAec1WxDLHibMO5YJV7Q6LMfsVvWzdCnMDWScRF",
-	"pVP5T//vv//zv/3v/vw3//t//p/+3T/89b//h//5X3n/6T/+qz//t/+ykLz6w//y9//8/7l22sqocp27",
-	"Gl4W8ld1/W71doMOLyvesrnWi9QkjjZZtL3TDNnWE7YTsbDb2tkOH3e3uk9adLfb221Fu2H0uN3bfBxt",
-	"R5u7UatNu63u7jZj7bAXPm7u2MSR4f+yiaJnOGP271e4hxDgdasAEytnboAwyfXJGlpyI2hJjgRcDVHi",
-	"GqYrknAY48CycLiyXDNyZDGTHfN7HOHhudwcPi/0H1+ZkyNP7H4OVo41KcbdkGLcWI7PRzW0tguohvuW",
-	"93FU6bTaYFuUWfgGU3A72IM7UCEz4APjD5gRraRjPjczRi4tVufGMLJuHU25U3KMq1yKr6qsrouDtD0y",
-	"FgIh3ScUEJGuE84Zi6RG6aGlun/ygzeNaSQrQBo10yWd+Fy5366jnQmBvrh+Wv4LVM9AEJsL5FYFiGKZ",
-	"ZNHIB7y7hTUOhMwsQzGc5kArQYtbhIWyI24KsMxhkuSaKEmPtMjz+CmAJX2+ElqSrAqWLG2rVUVg67K2",
-	"WkAV6vPrN9aC34uxC90+h5wXQJw+/1QUJ1kA4sTmqCuhOEtn3FTbAW2rnA/03HcrQ357UM/89R8G2HNt",
-	"UH2dBtVdmEarYz71kNagzy8e9OnEDPKuX6vaYZ8M/jQRzM+B/syTL+XwT5/TknTRneM/nfzeNQGgn6B5",
-	"fwMIp/ZDRYCuLn/N0liDmh4yCJR/ijC9bRiozX/fEw40hzV1R+Ely0g6Ah4unyMmwL6KSfwV0U+zIFJy",
-	"+xjSG0jYM+bEm9cw0i8fRroWul8VkrQgc28CIZ0RxNfBkpolch0wKakauX2hifQxYebzMsyoXYRdcQXi",
-	"NU6lR2IlwCbzQaPTRqvPPydq9AZi17zXV2rZrmXbbws7ehPLMA+UfTB9ST8uzNPvn/yAW4xM4QY92J8R",
-	"CbCvGoW1rht8mrgb/uQEoPD3Bh1eYrbD5wXYobHi7ELKG78VDTtEtmqcQk7kQDPILHQBgJnTJFYd2lon",
-	"XFBTYgTllhmEBFAixtmpEU0kTFnEeBbTROpRl0b+Vwv8e4BUnRv29/kKcf9LNoG5sQLRCWfEmZHCObIL",
-	"rPGMyQxCDKwnUjZtl+8hk+FEcIZtJuMsp9xg72OZkepWc6vmiN5HElMsPkfad1QLMBK7FciATtRYoGEl",
-	"DESdqkn5gsNzeoE8bHN6UgJkMyg03wRuPaP0REqCb4IaSv3N5pY176nhj6iTYLrtaWAQbgu6nWZCrzja",
-	"y4B8BNcH3HCqPzI8u93c0d06C+0IA1JNmRwNaDdh+SIDeCZeDJ8M+x36nBRbHqIqa+3A2VonqhUv1RTS",
-	"BO8g8w5x+fhJtd1sIglxUNKwuEPm9Cc2rXrxQN4ZVH2uV4LIUdifgkAvw9PaJN6WOh/J7Gb0suk9uA9B",
-	"+oea5PFmG6neTPIVadEWJixKOP/N11m1eSW9fPfzfv0vaf33zfruu18+bHo7rY/2QT+36ru/QFfLD01v",
-	"96PvqweXNnRdOlNPJxnDHpwrnHzUUzsaNvR1rZdb7XV+bvfN/skPX3xz8zttXj5POHw5/co/cz/kdfPt",
-	"qX657ebOfe3zKZ2dV7Ks9/zXvedX6w5t3jOVmVbkeCSh5sAnt4/G1tF1/M+CRtJrMfXQxNQmxghmDQes",
-	"3X4kSSiGE1ItuClATajrUfYIF3Zpu53L72H7f8bFtO7Bv+7Bv+7Bf6Me/FyZJvNCetjy/cztgT8/rYCR",
-	"sj1CJdm4ajZaiK8JN9TiHI5kf6OspT6GMkI6YMkzJcyxDeBst2zTl/8lu6DhBLtFH+CArpsFXG0BFx+I",
-	"j8LH3izjl7H32cYwofHUGIxmeP1DqVKY3jbPxIhnLHrI5WU3TMk9lLI0/d2JXp+4aEnVLlFPF/9rOpWa",
-	"s3fMSi/dPXrH3d7+MVv4U3aQGdS97CH9sPUu+i3tIrNKP2EfjfK63CUEJJr0mQ5MFqcn0uJjSFXdvK7u",
-	"Ts4OfiBtyG7opko1b2oz+TwPJMKJmqWhGuCYjnhPBJ5DaHH6Uv0Zy/0rGidgNXvFjkbWEKuVMh4UNoxT",
-	"jzwbrC6jFkCRpVzrH9jkxr07Dgp3gXjsar1DCq01bvZs7PLoZM3h8WUPG9Lwkl6wF1T2K9e7+zl7n82/",
-	"b0K7LLnVO+LKe8PjX0fX6Wa/yq1j+UwMhpRPdzPRArArRMKomsS7zNrPX7RzzH7cOyTmPbEuk19ZkupZ",
-	"Q7l2EzG6sk2+zETB8i/dfcbQxGA+2GFDsQQ11QDvHpBcspyNwpCxiEU1IlKfawolDdch1fzE72icsKi2",
-	"Z9OtAWzQQJ2LY9eseBCffSSJGHNLIQpMDMBgBG3atNInWvuTIUvzQeqRS4/oohQmPagYG6UM06j6D8gz",
-	"92mSYW2avYFkjDw/LHSnUGfVhyKJwwlks2HommPKvGCe+u7TKyS8ohAZVnOIxWz5yPdB/UgSvP4hWKQ/",
-	"Psk/cuIKdDh8dzVDQo9f/t0IJNq7WD34Sa+1xba2eyFjtLXzmAILv3nFd5dMreTo8t1Pv26Gzd53rdHv",
-	"Lre/H7Tp7o/ZyWP5Mn26xf/p+PBJ/y93Lg4qnpbBncpVW+m9lF3FYiTfwdF3In1XHNVVyw1RlCyx1YMW",
-	"ZvrW3t5v3duTnF6ydyGV7BMF6opeX0Gk5o3b0FzUEkZLvj0jDlz5NSUalgmGm7p9bsjxHoXA9Tfw2tVc",
-	"u5qfsInR1noXruRyjk1pX2Bdy4DQ8NdRjDlQ8DOrKaNhVseixXrugz4GJZ/QjKU1EioDpOHzM5awMNP4",
-	"VnxoV5kD+JhMDG1vV02kYF793ShNLObM0hLTrhTJKGM+f3P6co8E2nV616dqpOpUO4f6J6B9cLtPwkxI",
-	"DVEb8d/Hw2HML/Z8HmA31Hdof71LEYrmiC3ToZFUReoRYaiyXCXuuXyhjCu3ObKGlbm+Vuhw6thPl2zi",
-	"8i6SKJZwB0KHQ2+GhRBBj3HI5iHEzFR8gvMNou4Wve8S5lxj7dqumXSmqfEeaTWaqCukWkdgvV2jE6hr",
-	"Zd2uOz/7PoVlp3M/Ru1N9UDdU8tZ/aEJLEsM/8acN3LX/Y3d8NnBo1W/eNTzhvRp0YbZsVju2jjS7g/R",
-	"hcPIuSFS4KkVvbxObd7QZhT87Yzy6IKLlNlaC7uAQxPIUIdlbd6oYvkuvMuQh2PhaEEV856Y7wvdsNeY",
-	"EtR32WxMvqMmAml2bCzfGdGYM1LId7MNyYrel7tnOpUntEnpNtukO92dXrv7hO7QZtjqtsPNaItt93aa",
-	"j1tP2rubdKu7He5Ej9mT3m6TOr87d5xuFQatv9+lI250iZ1sPa4STVPpVP6Z+RKzesVwgl7bfFzHsO4l",
-	"hrXcPoN7pldG7RY/AzX9OgFAwHQiLBjQS6ZkbqDWhN1lnY2NRIQ06QuZdZ40nyCzm37mjCRFo0EXUkiP",
-	"hHSYhX2KuYL6gMYJUcMEsW7U5Sjrz2ENRhtEGWLDoTRt5OPU4NcLdxkOZcldzvKyDonCG+/pXOlUfsg5",
-	"47CGjrRMWM4NROmTj4BBOiMIJYn5BVJjvTg/P3GujQdllx4TKGqJZYaPxSIaw54GhS1KIUHIj/GocD+s",
-	"hym5K6wjLrK4p0W3O32wbmavMZgRGkUpk5JFCHUB+ppGEe9ecvWrGaIR/IglfPruWDSQovxT2B3h+gn7",
-	"J0e6OUe5r2BSWMpN8CxlvdIVmuFdEqYRN8447H6aZzEMRP5FyEiy1H0L9XPl4y8f/78AAAD//w==",
+	"r7ZfP2gcNnFruOvuefvkYHSIa8P6/8/e3zW3kax5YvhXyT9i/yFAUwABvkkEo2OXEtkSu0WJh6RaPdPV",
+	"o0pUJYgaFjLRlQVCaFkRx7HhiLXDDt/Ye/bOu47dY1/tOvw2N+vwxXyTE3tmZ76FI58nMysLKLyQ4pvU",
+	"OBenRaCQlZWV+bz+nt8TrkcbbLO7RbdzpAeM3vibgRocu21uPl1vbUx261Xr0YjYZePD8JeY92PeCEU/",
+	"F+yfPZ8btAfUBj7kXbGQsBTFNZyVKtA5pFZ2D1ImGTSgX/lKN2VkgL4CE8NbwA2i7q674jsGBR7JokHx",
+	"UZ2HT3NLJfRr1sLShr0KqsAoJZpp9U6q7qkVYcayOtoSuh2REacdBC+MKBDi86jWIMfDThKHKJrenrzS",
+	"ugnzvQWjBZwlu3xQlNFhPg9p2EPmQfhhNXgOPbTVhFORtMkAxvdIn36o03P2zUZra2O72Wx6JO73h5ly",
+	"V4KaSfwdnNFzUGeBX/GHzeZGqFYM/sX8SrCrTIrgsFt/LTirH9Es7AVK04GmyIDhLXgc1FCXbDQ3bRqI",
+	"ko6IxpDOe8PR4iIp8FxXgxP13zau+DfNequ5vgGdY+DvVnN9s57/Wd9qrZvx15vbOuxJSGDeDwym5qmH",
+	"x36oGU0zCJGhZ8d4ZNTdts4kFX6vJ0Mer+EaQLd+WANlYBGyV8h6SbXuNMEbAhU2JpsMkCbvW4OyY73Z",
+	"1IlNc9P9WA6EjJFeynR/ybTSQksC4SDaUUYbSG899LelNmPV9Kon3z4n2+vb27mOexzAVLng9b3T54eH",
+	"MKhES0/bMNbcwPb0wOqdNcihMjFgiWOexJwFmEUAo348gJBBJxUjZWNi7zzzytMh5xpT2ydV0BuSaIrA",
+	"HuXk9IcXnhqXDqNYeOQyjpjwyPH+tx4ZJMrIzNiHrLars2n6h+MB88jLs6NXHvye/Hj0Cozf7+glPYWT",
+	"rIY0jOYevgwS0CyjYQ+aDnmQI0H7D7idYBHVgQREMbyYA7glLL45b7AewY91Vw7U34DgkG3CBYgEDS12",
+	"tuOplmj1Y5HE4bhNJOVRR3zYJdo+q8s0JI+UYffIiYbgrIwYMv0KhxzWS0JJ8bkldtw7PnwkiUjjc8Dy",
+	"lhVTXctIUz96qeyHJUiY97VJDKjOJa5/Ns4YHLVlLj7sKnED0maZgMbjtcdFE3EZY26W/L7qSKWmQ376",
+	"lW3ZYzSCV/BRF+Cj0JHT+mgvGdGx1LIP7NKiMemaOIwP+0rtwbWOKeo8Y0ExTN8tWEZTqEnkNy25x7RI",
+	"K7mTESVGLHSGGZ7n+cIApJVzlkkVhAOqVpZI5doFu8QIvW/8yp9+/0e/kn/y+Ju3Z9/Wnz56BBXuVjrj",
+	"cXuEIqD4hAOqFLaa9F9Xcdb/RT6BmnOv0l1lVuMV4+dZb3ohnsHxNvxfZl8/kqgt575vuxVjnm1vVrxK",
+	"P+ZxX+2Bpp1JzDN2ztLCVCYk0uxNN09SzZ/a9Doos6JkG5TaGPPHdt6HX/mpWd+h9e7PH7c3P/mVf1L6",
+	"CnKRffpyb31ruySK9HKvvr61bcSpo6pjThIxYmk9pEoDsA+kyn4Zmo56ata1mbvFnduimbnKZPYLMUpm",
+	"OTmgry6TBOrm683tBy02J6xE/W5WInQlQu9fhKLhMv1K0FhDkQYmOsq0On6SUPNBiVexrMzDWyjZ8vNf",
+	"1PE/a/iffzJ39VZSfyX1P3mVDQwAlfACQOz7kSShGIxJteDh1wB/jsQBu4QLe7IcKXwXcvHettOnO4PI",
+	"bV8nFrzZ2p6FQYRSF1CgZSEQR6mSKoRx0d+suZHU1hUwi2kq0oWYxWWmM7m7lhK8jz9brvr+4znS9NMD",
+	"AoFod1tHPUlnDIFCiPZPRUBxKcvPvV5k8uJAYzycMCkZiWESEaneTVUtqqfjL+ogeqDoa54N90C2FGN8",
+	"kwHCkUgvJKGIiHtxcFYWpHjJrplKus0oxTKBh/JM0yNplnaWxFzZrb9tu/U0/rXg1iizA17gV+T2u5ZO",
+	"+VnJStMpD9YSWBmWt2VY/kbtyRKNTGUP8TdWETl8HKSqtYln9CmmR14e7O1b57fmUj0X7/Ba4FbsUYkO",
+	"M9zODKp/iDbOBPm5RbyzfBK1XZKyLB1rDLxTg2RKnyZeq3NFWfU8VktlgoxonJW+vly0fcqtqvLmoiw1",
+	"iHz38eYYVXsTmju3bZRthcp1mfTyWtYb9jsc6pvmJJqRy1qGNMFK9S7Qw8s4YpAt/aAESDAK/u4PQS/I",
+	"AbRUDliYEbCcAJmj4Wc+ZxzQPFE7J8q2TR9wWDTRPmBn3zqDij6Qurr2jygjz+CL9COog9tnWJXSjT9A",
+	"1/VMTU0NpEaVedaK5nvLYJs2jBzsk54Y4UT7lI/hVoi5w17uXZG21eMilK2HRYCMhj0CNPjIYK/r+Tn7",
+	"AFPY3vRIa/2pR9bVwV/f2vZ8vtVahyFazfVNUqWFRG2r2fy7P2w0m0hznF4yLPhrrT/9uz+o33XEh1qD",
+	"nKo3YkgChklGIqBD4wgI1BhlXe3IPtAwg2dpkFMxTEMm2+S744MXHjl+/cIjLw6/JVXM1nbVYa4huOod",
+	"6xxjwt9uFTWn49cv8iyshOHMx8pwVmMBchkz/yRLKZcDqqRnDROP6s6YKR3FkjXIgVo/NTs1DLQahc4h",
+	"agpq68CbA0xbTt0NKEhcGwuMA0gEbItDtNk0bAzSuAA+O3v59ugZoM+OD388eHVKqqM4ynrk7/5Aeiw+",
+	"72WeMSfIZhP/V9Nlnl3kCoINvtlsGpIGAM2xUESA6LNTieI+41IpNgz5mWOER7ZB8AxrcnPbI9XnsAmh",
+	"EBouh8y1xnXjlVk65CHVRT+hSNOhWh8NEthqkD29oSnpshHRtivAOGGWeI7U6u7auh27pkqaqbnGKcmG",
+	"KQIdEfUBrwIAHNCC9/MwHLs+n4vf0HHIEf71QX9tVVxuE8PRhj2AVbEFpe3APQzKo+HzV/EFGjlQfJ3L",
+	"Dpqm48Vp8zlZayuIPs8xLIrfd7A5tYEGEpGTQfyBJdK7krghW611D0SNUlaxGhrAEzlcblRQYvoMaPie",
+	"a8pvrCtTnn5AU16N6Fj2rTLLfvKZXjLs3XEHD9W7xYe6WSiAg4W8cmrL9vu4EQiAPRT3YOg+oBTK0jb3",
+	"AmF1TXscUyYfW97mpw/5Pxf7eqtQ/S25Vvf/mh1nbLnAOyxih0bHRiqBfHC8iILfBhwYXYx6q6e5pMnQ",
+	"jd3nOO6fPlagdEVrjTyIb0okjE2tBCkIv/yS/JajNim9vhjR/+RVMgxSH4OGKD5C7p2oB1AGSamRN/9x",
+	"ylIRdtDWerPZ/LDTbDa1itp1rQZlGGprVSMNDXqwax/KmJH695PPd3M5i70ZfngwCjxwVMQwA++q1WiA",
+	"igNKoUQJRoYFQzlrV2FR0Z+A6aNjrayg66WNtpYBj8vhYCDSjEVHLIophOQeTkJjz/GEkMUI12o+pjvu",
+	"r1kWn7ivnm4JAtm8eskUpmFZEpRJGVcWnCgJpajdmCMpgaETiC2TXJz5CM1MxLnaGg2yx7G2U1nIlvAA",
+	"vYjmzq66B5pnYEnjlJVFhm2mgb0NOl3q/k52BCD4M6wEDn+kbk9NKGcjUsWus51h/mQgUDSXXM1D7gNg",
+	"6uuJUcmIWAXToeFFmUV+CNM97OeU/J9R9OMtc/lZ3Gcyo/3Bkte/Vg7YgoKiBSlVHocX2szdg7p7pxpf",
+	"/eN9s3mFjKhdLFy7u+5ta2+/sGO12QC4n766Mpa7Ij29+ZYF3seKGEjnLzoYnMbnnGbDlJUU4KJIgQZH",
+	"U9Smcb+ODPTzJOgayKbFctTKKkmqw4FkaVbT7mWr2TQ3lzoGFWesD1h8tZVZRAS3MUcIXKUMVZNyQgJ1",
+	"sQw8E+ARaQTxZJ61yfOTg72zg32PYAf4fc3lJUnCuhnYWheMDTDW4nMwTiBzeHBy8ubEEv5pOV6F8Lnm",
+	"H0bOncNIF1pkozhkbafYIp98DdpiLhDGHpkvjElVPwqOpsx0VDyWq6YPKgLCb3CaMWoL0TIsAcDEkomb",
+	"LSGw5TN4s1+h2P7pY6mQnv50He6SC0/YalcW4hDUOMSftpTF24+5+dM6GDRN6fjOKkBx68H9MekBDrh+",
+	"vJ8+OnY4dtKBgE1Fn6IZOm7Wr/TOLfkVLq9ul15p32QD5YmXAFt5nlZ7w238fgDNbVl/VZz5sJSU0RGY",
+	"XOpo4bSkspKMpqimShNsOrxeRdpIFpE+TS8kNCsUSKqYOgnNBvk2hsxj3jPazA3ZErRuABpnbSBCVSaN",
+	"uSTBBRsDHzSpPu/FnEnMsLyimQavEJrEF8wjIZWsHnPJuIyz+JLtkuD/rxNe7wOfK7cXES85GUBtkvYh",
+	"TnUywKgT5SPvkoB9yFKK9DXgkWCb+R6DxM0bpULbecLKPg6xT4PqBnQd0KdynS8BoJ7yZmx2QD+tB/4r",
+	"N4myzMNsXWesR2+Q/aKKRL9eqTaofC1nqVQvNVdYt62rDvvf48OcGAm9xI+O6XJVa6fxr+x2+Hfsj3/6",
+	"WKGXNKPpWyi+r3hz3ReXTOxntbJKLDdNGf9606tkIqPJQcL66llQmalP1BPLWxLneFDVHRYFYbAKJOf4",
+	"7TCprSQmceNeX8Dfvqx+KCzY6oDZRSyI2xmC9iPun08oY9WJnpa2eNKlS7bfIIeZzAm4cpp9kye1fRjE",
+	"gHHyjnVORXjBNMsh9XlwEYcXLAowcU6qKaNScKKJjt/vH7w6UOYzNt5PGQkTIVkE7C0Jo5e6dP48FcMB",
+	"EPDCvyBiA/w0yNUlRXIJzfTVZPXe1nxhxvuAVK6MIwCGxDIT6bhBXonzc0iCcscs93l1s7lRc+gZ6WCg",
+	"gzy4NlruQodvHY3RXoNhXrMdugvuA4YKtcDHAdWj6tW1hGtFjwSeQk+tnGlMXf+lhHNuKUKykGZXK7EV",
+	"C9gN24C4rk40ttz082bjpwapAKwHhIvHOSVVN2/KgfxWjTJswQ3t+9tQ765KX5JPh3bCime8wCIv35Oz",
+	"5s4ELx/YipX2x0/l9gK6bwtHKQ2L3rh9sLBHBu6C1fmcR6BTOHkvoBOG5l3WyzdpCFz1TBz238JuOKYZ",
+	"4jIGw9I+GMiQgiz7SQIzUG6KnsVunvAwOUz3KCOP3WZzI4e41Ro+/3ZmBJBAALDgHKVskNBwIoSm3BiI",
+	"ypWznKnjcJPi4pqZiWuLBXPcKyHsjMqpeg09GlfKzv/VTygu0INNbRg1kXfYQGqlVTToNqi6Jpi5oK2M",
+	"4Kx4zq/idqwhVe7MQM87pxWLy2k50eNERy+wp0d6GE3bBNCkJ99VeNdbjz9MiM1boOrF1dPH8ebVM4y/",
+	"ML0IfFgrHb30ydkXRaQCvMZ5x0aZy2vo7M4tOsDoJl7oKY8TsPEQPHHimCaqAtfpQCE44Ta+KcmIJYn6",
+	"L4Q5fQ5Feg2yb3xq43kr19yqZt3LJ9D8XPbib9T2LEUBQy/tV7HMXuCzPVgn9abjhouv06HLEnjzXiIF",
+	"SWKZ5SEOGwhBtjv7+V4WEMmy2iyo7+SbKkf+dmkimc18dYRIGOWVT7ce/Jzt8GwUXBXncQ0wTW/tShv/",
+	"Bf6Lko/9Dkufg6HX3rCrAJz7cJ3aoCM+5fjcdzgVjgkckeUjqbgjVkL5hgMbSlg5iaRzI7cW5LUcAb72",
+	"UW/O+TFXvaeVH4OxTdNrdjAAkm9IA2GsM2sT3Nk6ukoC+EWDXSIjIhcAQAgpJwNoKpgJEmcQVumLlHlI",
+	"LoDBT4grKkeKRlCzYnqsqgcgqcDWNZDTwnvYsxf4fMQ6PSEuIFzPGmSzuZnXOxmjjQsih2HPPFOq6bhz",
+	"SaaL2iwNtmQseiQtkKMaYGiYlC6tPexBzdxNM5Rr3m/soAed53osZYQmiWVb90iHhXQomQkmR6jfwp6Q",
+	"jJPOGFNgplcToFf16D6H5n2YTdS/lqTPgGBdXYzBYMOKfsHG2JRevV1pNlttpoY0m+GFllGrSG65IWpX",
+	"3m6nlfy76cCuXlmQHkZnlkZ2JzbpjLf1SJIY3DVrFhQ0NhgtA+U/WW1tVPu80oF5Owl9MmW+TAlokyKa",
+	"a2MLzuqZqEObSJNS6rBsxBjHANeeadggWfoMgW66NzS2CYgFL9rmPq+q2zAOfSQCyX4Jah5J2aW4ADAd",
+	"VO8g5a228DB9pA9WrUFMRt1miWQMOTjsQxEniRXou1B5HuvKSNMoIVE3Oo8v0S3B0ZUh0YCaTRDi8GRE",
+	"ExrAo8016I/MUj5kk34aUwRQf61pQ8EvWSrh4Yo71FqG5VY1LNXn70+vdPfZhGXplNbnTOnZjUzpi4JP",
+	"hD1q+iacHr5+8eqg4lWwwOpInqsNi96C/Umlx5JEzMq1PJ3ugcSiOHP9jm4q+kXnwavE6m9dpdOX53o+",
+	"Zwc/nsELgVNunSzJftGuxDTy7l59EH2gl3dAjHBcqeAbVsFHk1onG2G7pWX9EPNm1j721Sn4tIabEGvu",
+	"Fiht/VtU28Qx0CHx0hPQmy3oy3OwwpU3wSNkMqEkYmHcpwmJI/QBqCSBOhdBUZTpo1Ki+mG615Ziet1Q",
+	"93sz8O8nsBTSwZGX+V2S8QxdqMgQX0CnOvAxGuSZyHrInqF5rHyODpqnVwINVX2HmvHa9N8NLRMCAg6c",
+	"l7tmQMAfZ8Y08BBdP/27CUcMngmwOfahDC+CMTIMlUjeTMvnQ46plGiBK2duP8scwCXVq/+1eS8LdNFV",
+	"9c+9qB59iGZpnhvXIYvcOH07awKvNMgNaxA8kRgAssdyGc1hT3c9EefzsnaCRHGE7cpNBAniZYdHRJ2N",
+	"ydzECQtFGrGorfmuQpokVvA6oSefg+Ay3XOk6DOkCKwawYZbxtMSFuMAQ3S5tFTUkDxP1zehDEW/qebl",
+	"BT8axM4j9KlgBPUXwBQoeHG62x/ORlvmAyYGwDKlzgfzeZVyAiFlE5NAOQzTUxu8Ly6NZEYFQYE4Ej/7",
+	"G6GeHDc0EjcFeGfNAQPl9BlNzxlIGctAB1B0rLJv4EWXLO1o0lTUQSaeNqE8As/nE5G9wDOxPpxiAyYN",
+	"HxswKC6W+wmuJ4yml72Byx401EWZcFuF606E+rdgWpDq2cHrvddnNQ9hmrDvRKphIsoc8Hn1zfGp/l6p",
+	"pAs2JtW94+P3pwcnPxyc1ExVtm6RqId9e3pwUpvrub4xH79SW/w3k5G6dSR7qIVDccNVvIreDkpTrZs/",
+	"raZSm2CuUpxIBbFME7OVqd4yFVmi7pTWfKIEojpYh44KzY+aMsMPTk/3Xhzcv2fmbtjl3bNEnBPGszRe",
+	"eWg3rl/PXH1nxYxa8iX1rGSZUgHLJPsPj0g6TJhskKCbxoxH8g1PxkHeIRQCC7W2tt+VqUdoSRCTcMYi",
+	"iVB0ybhy45S6w/qfkMUQKBSkw4i+zQRWz0MqkZdnZ8f2hxb2jyVStRlEYIf9U/O8vynvwHlfOv5zoxge",
+	"s6gLO1/q61Zi4DbFgMy3eHm6ZBGk1q0v33WQjkhb45hJWtSQamDfLJq6Qa0xE//6hZzAa4JrCydNg+Wu",
+	"eozuCwh71WO8gsI+1MJoPM1Fb3i+WJgyDDDMu5RVkJdSur627nk70rhaQDQAmNZR1lCyx8Wo4fNp0GBJ",
+	"cfFM3CAxsMGSUmGfz8QN4tVLoAYRYLuCDV4VNjj5OgxsED9fFjSIVz8syOBEvfSyJVP2yU0wtaRwSkCP",
+	"CBMtLSmPehAoQTwSy7uBOjqyMv5uGSho1nlJOW8yODNFPfYwNiFNN0clksiR9pKFKcsk6QMPe4OcMqYD",
+	"oO/0b7siJT0xghio8vJi5lA0Kk9Oxue8vMZYPeM7M9PfkOs2C5v8tKQYk9NOkidZIKMHb9+EwSSDqrOJ",
+	"HF7lZwxDbcCWTNUOqDx+/PjxTneDziriLLn7sFBOph8Jisg+DH/pm102wTb6eVJI7we1NRZZrDZNWeUi",
+	"012voQW9rfDRbKDrzdpKPt2aczrKT3C5ZzojUX4eS3XSCCVvT17ZjDKkxgtyD/c8ggWwVKjQBF/f/pEE",
+	"QRPzc58HuOcD5dd2h0miwbua9QaAt4De1dBaxkkqMiBny3qpGJ73dG5H78Wap8Uf0nmOR/BjlkgGjJ7T",
+	"u83ZmZvNHdJhYwERLYqdGAgXgLmwnDkS8hFqFdT1mKl5/Hgf5em48fgx+VZoWxsWAwk/5bCjFrSjpj0e",
+	"oF+gO5tI5a16JBP6RyhELMLaI8Hxm9Mz3Yt0mCY6tYMzClxa6zaZFG6BDc91RDT2efDRr8SRX2kb+mat",
+	"B8YkjgxTs+ej5IKrXMkFXwEGGr6iF++hL5fn5wLSGfnk2+dkY2NjxxlWCVS/0v74p9//8dMnZe0H6hOb",
+	"GtIZY1BS7n09MiEwXQrXBqbGMUgCqSv1lBo3ip3tPKLrPD4FMDYmuHKKP11Rk8PbdwtD0ChiUfsnNAL/",
+	"9Ps//qxTecUPC2NrhH5DYypgPLxUtn+iHumYyzFW0YBb7BJzkf7S5NfcmRZzbhHsvpdICN4mwY/1H4e/",
+	"9OsHl9hWDboxwh7UDf7MBWa36mucTeDZPQ5tUjBDC42BnJ9b3RyQ6lsefyD9OEli3SbIwY5kGesPMjKi",
+	"UtsVureJGcdKLPIN6bEP1ZdHe891L64qSgWPTN6S/AXxKw2/Qv4C+wDVAg8pFzsMxAk8MzBjYR9ItYEa",
+	"ZC+Pa6dMid+h4bixiHyPqM9pivT5oeAyo0q6xX1miC27Q6l+ZaYioaICW6dskX7MYVCR4FvZy5cVlCwD",
+	"gi/Iw69/+ACnN1a/M92VyBsTXdcCUK16bBs9bOF9PZ9jyId2lDfdahLpkZa6uYdz8MhGU/0Xdss66e0i",
+	"A5iuvEjFYMCQz8uYf306JkpCXzKfa4ZzpOmkPPJISlOWjD3nSZWd1SYRi4YoaqBj5dTGavh8v2hi/jJk",
+	"Q2QFPRYyO0/Z6e9eQdcaCpxjNLV8H1ouJkICfyZnuxopoDcUsB7rKGiuUOxqQzg0ya3VfB5GWD9Dymcl",
+	"eJW83rOmNYpUZIQ+ZTxqQw4FBBRVHjUoFo/IMQ97qeBiKNXawKswZ8VkWCytNOiyTKQsas+S5Hg4gMeg",
+	"Iy41ESjK4BzwhQO+V5PWmHMUnlkOolEjgEquBpj9DDwSZAL/a3KkkKfX+CD4HBUI/DNHKwU1dWjURtVa",
+	"HMtdvjt98xqPWyxRm9AkESO/0sbUk0f8CrI7qY9048ZPAbBGycJUq07uSZNqb+RKFseo7fpcnRdEW6jJ",
+	"JOpK6MADqr9BXgs7QTxQzttTMkMMsyMZeISqjVR3nkekamwy5KnSulD+pHS6OiQsjCMWwbYWXA8StMnx",
+	"3ukpTsB9Dj0Tj5wcfHfw/Ew/KTDAq622F0Upk5JJ3GjqFriSPQFMtMAnnzJd/pUJNdNEiEGHhhceSWJ+",
+	"UU9ESBNSDRMxVFovo6BGuakSqHlkkMaXmnPcpujgeTW9IMVJuLSzhmsWcS5Qn8Q0m5XPQYKDMRIKzrGK",
+	"wbadqsKRhVggmIGm6ZR9BI335O5tuch8XGmYsA4COoc9HXKJk4L+BO8Onr188+b793uvXr159/745PCH",
+	"vbMDCBKWuabPXR/360xqfIZruaxfeEWnDxf9jllx79IF3+o02ZOwFT2l691Ntt3ZCTeiFn3SbbL1zma4",
+	"HT2lre4G2+o8CXeiJl1nm93tztOwFW2wrSe35LrfuOe+yGvnbESsH2IbF+ISGYdtxTD/xeaosFUFNa/4",
+	"ivHKtY/x8lyS+ke7xIk8YrUaGO7W2lWmojVT50LRDdZwBhvil6EO7rOC1li9sSTngq94126LF3H+8Vqi",
+	"eDZ3cibKZzdKK2fi6Jp93sr6+P18ZbSK6MdZxiLzKXCXQotiphxN1iABBvBOQYsYF0uzuRlQGkYHiYkC",
+	"6CgWJ1UICKp/1lAoTMcYlc4qaqhdn4sJ59qkSJaRMLtks7mDV1EcyMnF4HzNL8393568mk1A99swVA3G",
+	"7Ur2yP3gbpY0hrQ1lyueld3zZdo9mszus+yetdyOWZC3NWHQTBjbB+ruIS6r62Wsie2id9pkIjarYyYl",
+	"sVkI2nEd7DVlEvq2fIi1JuozAOyiu1AE+6IYhf7qwyTREYA4I6EYJhEQ/XcgKAP+u80pMPVulrTS5meU",
+	"8xjdqgjjxuAxuAEq7fUFdYatlouNgd0G7+dJdyNs0q31+npnh9U3o81OfafzlNU3w1a3yba767TVUr8Z",
+	"4js9kpX2xpZXgV2BkBzYj04ZiHa+laN7qp1WmL5yvVvrnvVpUeLfN8amuDfHV2hsgCu/wtnctODemxHv",
+	"/zIta1fBDLPeWiLOYz6nWxtNEgxL5xn3Dg0vCOMRqeocgo2g4/d7g8GpNqGR/gW671MSscs4ZDWlf85Z",
+	"BpHwwyMkXYXUo1ImogvBHkSMQe5cl0sWm5sBnyUZs0LfNDUNGFXTy2hmbzLdbM3G/stbLcSZCUpXIXcy",
+	"o9NdzbPtPmm+KPA3Bhl0V09INkHuFp7L5/YxOqnuhA+/7gAJfRxB8vDM8NFCHoh89+4M1ijY0+cPpF+b",
+	"PGM0ZWlABDeliFjHCuoSOj8EayM14X8Kg30T7JKUKWchb0IasA+DOGVyLwtgxYf8gosRN8xjJKRczVVp",
+	"yi5sA5/b/CUmsnE1W7vqHccSTHFdcunBuooUgcjITWYWv7zj3CvYj18Op8+ZbsuhdnUizknMd/MNqewT",
+	"zkZF9gmnjc5sKp0boZ+6FT5gvVdcnb4zzR0Au63SrrDxd73OizB+E393+PbXw9br+FAe8pOt8Pnh9uHF",
+	"4Mcfnn+302Dj75rsxz110aBz+t1OI1xPeKf/bTP68bvkJgPQZ2pWizwumPpX52fdW/+ghc3cpBxCHw+j",
+	"C+bQFHcSGl4ksVFU5QHgM3rBJAk6iQgvWPTWdkDuFvsG2LEmfAk4zJg9xDajJSVNHAZXQ9+2pHrmPsUD",
+	"CN/mq0MSwc9ZSvQ6r8zO5WntcfvoJhrTrTNmVt6AVeTsYvB59fp7CC1UzjXPkrH52DQ2K3ODnb116x7w",
+	"g256N8tRbU0oNadm45nozOxfeq/+o/NSl/cdzWZZFWpc7SQfjXM1UtICp9SjOh5mJdqJz1ROe4W348CW",
+	"lMKSmtITrHK8LnWZxdQfCPc0LC+79hPZi4HK9oINMlId4s8xKwrQMYmjcuVfJsg2U2uQZ+YqKfoM2oRr",
+	"Yi8zS6fXKLpp6mLGsxQZly3d5+QSxK5k2y3o5JRplYMgH0OgY2N/ZZ7Esy9KQy/f0OuGxdWtCJ5FRoTd",
+	"3XpfrATOsgLn2RzDwbGTXWLZ+cW8VuIUfuKRQcy5oQYuNvVlE4aGTlCVmxjPCxP5TdkYZfRAUUq7moQv",
+	"oZbC+Fo8fnN5ZJ8oh7y1dRUyv/Vr8cg+maQ3giZ+uHlM1EKph1N18XaB8ci5L+BhI901ozWzg+DEM927",
+	"qeVu7uVtrcJBW4m+pUWfu9okmd/OqLDGax/NrpuLGzuBEK2cIubG6HXBOgPVBaVhtiu82sC1XRekjSAU",
+	"n2szRVOsWlQJ4exDlgP3UyDWmLp3h4YXgDcHy8f9yufaEtzEWLEryDV62jbrKPCM68OluV9JoTA/mN3n",
+	"113+229rdqbfGDY2W+YXz7UA/ay+qquev/fVr8yg1sLiNrvqAV/TGvZjOX7slF5Otg8dcqwnVacRiiYL",
+	"569qs0nKlerApQHcIyBhwmiqDn/N8zmoYe2JFYeYdGI4I2OW5amjXix1rQnmx7AIFYs5PuNgl53kU1Yw",
+	"yPZhrR7+WS7NucBLgNe2O/WG7JspJl6MyVSWc4n0WuQSoE8/vGL8POtV2pvNnW2bS5WZktXXTq9c3bRY",
+	"5E0VdtvXTs10izJICQdCidkJVxY9/SGaFaWS510PesgWX1YsifpRhP2xrN0AkKeilHLPPlDCa8J2KhGS",
+	"BY3+JcPK8cFQ9ggXWdzVm49kAsSMETAgknogj0S3m8ScNcjRECmBfV6Y4py0OxThsYhU44z0RAKVpqFj",
+	"/oSiX07IOCGGjoZI8vNFmBTXBKjCay4hhhukamkyjefTV03uHfUr9QrV1x6WPKo/h1x9oETcFAmSmzr+",
+	"SQ/7s71OdP6Ghdld410nX/lVxNojPCiGywyow1acc7fdflm9JaVVcaNNCK9HsiBi5HUkpokTzJCZxzGX",
+	"eP9BzOWUQHRMLOXDYFCM5N0vPGKNsjhzzDCo5DZ2GFh4BvFiBkBqd+Nf7dp2Gk7mTSeIY+6RzeZGDXww",
+	"n9+erXaMS/UFGmtGeg3UWjnCaxAXe15hsKjMNhuYZ5+Nh7khGriVcfZQjbPjmFtRcANuYspoNBv0eCSm",
+	"3ET1A4j2qM0LDfSQ01AMAfwnIvA/4Iu2AdgnNGPSxnhq2p+DQdBow4ATVt0Dz4oeeUA1s1txBF3mTzPl",
+	"2ZCzHnAhZbp4aUI2Y0iVYKYMSDVg3bRgVD/AlgsnJvAaGCIMY7/5PM7UTCSTExEm9FYnTdKcWkFODoWr",
+	"B3LQ54H6wwg+sjdHtNpcJ1B2lQvpzeZmmfQ8oumFe0zVY37lJibG468VvFarY8WLNgvvoE+RTQw8WSox",
+	"0Lyl0L16+kViPD/+K+7ju7dDYd2LqjTFAz1L8CPCoZ4aJOOsFOi3BWxEAVuly5QiUg1sV9VvYh6KfszP",
+	"A0/XSQEbLXSCAbIy7l4shtm5UBfXJhmSBdyfJoktosJNPKtgCadpcZmfK8iKa2CeiXyjqfVEAYhhnsJ8",
+	"rUsB8OtigM2MNCvGZlamnNHX/Tnjwz681/wjMw/HkbWhuJJOq8k4f6uQgomlXuRd6MmN/zbBEF0+PIuQ",
+	"WIuYZaXLqQhjmujXpWuOvsDWpjPLt4qZ5W4q+m+nyIq9So/yKHFTzilTErTSrvTiilV08Kt1/IWV5McH",
+	"r/cPX78AHPnbh4exKxzH5TO/RSDWKve7vAYAquOJ5VsWb5ebroTKC0kCs6WCYrcZNHL16MoI1ZvQqRHK",
+	"K1ehhZr0OfBo/Q0LoWhot3gRWK/UNM1p6JEDhwZf28DH9mSTLKWXLNHQNp+DGCIo5jxCLQGd7ohqOHuK",
+	"uLr8+aYgdRs5zN1O08EQlwLwwL1YhMBz2Aqg39pIAKeKaeSjMYIeRmf0wvrcLLZtM9tjfYwxy7Ke5liK",
+	"bJ0hOlbCOw57u/p9EMqBoQy1mdKqMZeZstxE1yIlKVAlCD4rNM2jwum+YV1rIfTABKE3oAFkXqnfthWM",
+	"N98FfE/5X8iI6u6UiWRaPGNiWsrPSKWBtrmZTNq1uLsegPa6JT20DKuWnrVnjuBvnk3iNtOJDCI6Ra21",
+	"vMuy9tFusU9rKN9K2mcvMhRdQ1Sjk2dryUn11rayHAtPOiwU/Vyoiy7SNUI4yNOiwgh0daX0+d7z5wfH",
+	"Zwf73kSIaFnlmJcWGx4UfaXWeY5CK0aPnNlA9A6fbB6s3Gp+btl1JrSaYxvk5U/mJM3qVB5HJEjZL9Cs",
+	"3OcLu5UrWVLekgbeyQ3qpgcudCd/v93eyH+/vCw2G/CBCWMriM38VpL49iTxnrYOb0YWo71/Z7JYuxft",
+	"Mvmq6X8P9peUrj5fVrzuuqMBWbe8QE4EpN59cOK3RGKewMrdu8S8Telh3v9Ketye9MBtdHXpsWTdjb64",
+	"UL7rFujp/vVlDe6I6W/XmBM0XlX2ZksYFFOlckULY/hQY5BXDT6ugo5XDDr2x2blFh/4NdNJZV6ZyYGy",
+	"/4G/ND/jgpOOyHpExhGTu8UKoQLcU2Z0PJuuQgMBipJldkUH7qCHqxKX4qMoljKvGIWvV3XRNVthMqK+",
+	"iMpM68RMaIar+SHMIq/ZjdEcOScRQCHzNS9eMmGzUoLdk4joeiU1robQaQ6ZxtH4Bd77K1C3y70AeN7l",
+	"FRCu++p0XoVc4txsqaUyXcisLy1cVYx4Tt2He93LPT6TE+MRCXDzH0YyIFTqoyAh3WIwrSTmxcvAEh7g",
+	"sYgjtEfjcy5SFtUa5J2GxgW6oVngtl0ZxOGF9LHHEp24xLbK06wSGgK2s5sfUdMHEFo65gSBiDnzuRoh",
+	"L4080P2R4JfGLcZ+aQwblj0/OdhTLtTMFi+wz29ATV4T16WXp9LGf+lImX0Vale4iCn850blZytn91lf",
+	"4I5Y3rqEZ77bZivXbKw8b3k0cGyjbCm8ChdZHDK8m+7VV4xGYiOjnFT8pkx3WNxFhg0eYb0KK9bvh4dK",
+	"s31MzH6a5R2gEF8zu2lhZ33dP0vbKdUMOndRPhac2VBcJsjfiJjXPN3YCzpjGVDsYaRciIzGXLr99cFl",
+	"gHYJngYXp+cWk9YggRqQdhIWkIwlibQd/B1lkd/e5+pyUuRH1U9qulh+WlPX2ChqbRa67Rge+G7MJ7d7",
+	"/crSWllaWFzgnrjFJ1kymoa9mScZN/KCg0nyc1l93os5k8il+4pmMcdqdJrEF6xGaF+YFqNFyWBi/jku",
+	"f8T1d7vTX+ApL4W8qKe5m9N32Nfn78SYE6tzuDqHDmRCbcWlz6HVM3PZYHsMOzET02lZ5l2bd41eZYl0",
+	"iKkXew0+3z88PX3z6oeDfacJ9CNpI3Uh5S5HKlYQlMbi9Kxuysu4N84T08d6td+Xj7/pNZtlRM6ggi2v",
+	"mSqEsABf4qoL2Om6csvu86nN+IJlD3wfLu87rfbh0vsQFpVELKNxsjAIvFDFv0CpjEVwszq55WJZpNi2",
+	"tx9zXVIlCxIVm+ljdMAj6LSrH13GMu7ESZyNd3XXN5+bhCi5YAzOR5ySS5oMmW50bkNb5yxbWtK/Pd6f",
+	"FSDCnk73HCCaG9t4x5JQ9Nn/zwlnTJFQLDxv99Mg7QphklVR3p2HP2w7syXDHzOCAotTNY/ySgwIOZhf",
+	"ekQkkVNT1xUp0OigVIFyaiVTZKNQ95DHsyXhusAgs7KIu8JIFzFr9TkbuYTSYkZsAzbxdyLmN1a891XW",
+	"kJVHcacw+PqDZ+MpUP5//h/+j3/4D3/75//mX//5v/p3E5DQ1kx4/gOEdUzul+W9TXNIVuVlV4//6Nqg",
+	"gnxBNsAZdvnCxLgRXRMdvgrbuyQnbs7BTfT+Wa4cTkeSc1E3VQcHZPARoWUVceYxQXz6BfGpiwjIdInc",
+	"2FDiFPJwk9BUlOeaNAPPuS6Ps2VwVyqPc7CqaDToFKL2krDHbzHCltELVtwUu2psEuBlAZC7Hr+dHQCv",
+	"LdQbTg0dqVIbo4h8br4Ok2HEotoEGNbx+3SmNPf/UvsZZFInJYPPsbIrlrNVl5P5dITRbesu51YnKNjv",
+	"tUrhwSil21Mvq6KxB1aqkOf2Ptu0Xq6C7OGpLu+GSykKOoqUqSinuqBQZwGRW6y0sNK1qkMIwL89qcRq",
+	"eZ3bZKmGKfTRhNtWaCCUJrBSJSCSza9um+u1LFQ4HhGpzyerLooa4Zp1bz6fVfhGFta9tebXvd2sJnrQ",
+	"SmXi1+sFtIuja1ykynU0jlMZ96BUzqo07j5K41wr92Y0zsw6ud+yxjGekCNWd7EV70RBX5mW8PmEmpjS",
+	"Ntco1ntY2mRmGd9DUAC3LO9WxXx3WMx3XXmnrb+5YWt9jacPlNs+C0PS+g+NzM7iPsOwiJoUixrkSGep",
+	"ICRRBX7h2cFlffFvuswPF24hVtip8tvT/bdTAZrmzbvXByclllALHvmz76ZrCvFeRwdHz0pvtmz4ef2W",
+	"w8+4o5aPPOv9vgo4XzHh3rcn96Yz7qWWyZ5xYWN+GWdMalaXmGvCR62sNd5YRxBNwtwp72iQPd3xvkcz",
+	"TaZeUolB3EKMXUIJF7yuZ6Dtj3LAlYdgR03TJW0I1Cuv38DjdPp+b3+/PEm/F0U3Jyg/qwlESc3GJrzw",
+	"Kx9OuRdFq3z8Kh/veHJRNEugLGHPLMI0G4sEQc2ouJRjY3RcCa55OTPGQR/fkSEzIS5/G6DllUq/S+zy",
+	"5xzEZTgE3kG/E45oTnU9xE48x4mvOk48QmMGCY25mVhNl2tLLKbET31eLdOs708Ojt78cLBf28WghOBM",
+	"lxSYW2ptnjDorlfVP3t18O2Z6YuCkwopV5YCXIfyoG0Tnm5eFkk7rZkx6glb7llA6s3g/sdGns62f4AS",
+	"BUNP1mC7P9g2LtYKtH2VEIJaMbsVAWsNW3rOaTeNMPDY13WRQLGAYSEKzgwySSYPJIwYL5xs6QGpJfjw",
+	"lP0S7BJJ+8zn3TgBsmFLGqYUeGecMdIZRucsIwOWoiagGKkUnNUzURfctrEtVe4+9zmIpgDsv1NokmKK",
+	"0RHUIdkvnhnVAj4eSfcanFcgxzxkUUBCmqZjn8dZDYUNzAvbzRl230KrEbRQdOMUtD5JVTIeeYRFcYZw",
+	"lEtxwWokhNVAWzXOLJ5Q/8hdXQo9fkEIjdqkJ0aEEuzOjQK0y5KEdFgv5hGhBrrRGZO+SJVkU5KYqAci",
+	"KRskdCxJN04SDXOmAw8fqjOG/85FEr7E5b97iVZCr583+oMFi6zVH8vpd16ytoVY/2aznE3Y7KQCn3BX",
+	"pH2KHQOybWhWHvO4P+xD2ESTC8c8Y+csvQXe/RstMj3sH2Gj9Su8m9OMptlZ3GfLXX7AI7z4Djvevzh5",
+	"8/Z4soV9Jaxvdddp5bbb2BelIMTLYuQG3Xy6dGf71rptbZ+noe4dHnqE41zFkMdDulLwVwzO9aykXajU",
+	"rTpX++XTgtSAlpkO5X2BiUUNERQ1PKnCy2xqrZf3Bat5Ptd7txgpQ2sAuyLro9Yg32qtH4p+J+as7VYg",
+	"axAiNsFOMf6G5J/gWdQ8EuhTE3haPRsZFJA//df/ltjjC38FDEVOACaB3oxKkccM2pcBuRLtiGFGWuQo",
+	"fuZsVDPfNqH4M9TnuXoXwyQyRgGoV+iCll6yiMg+LmSVgpMhM+gBYNuvAVKFcjmCpwrU6NpCUic5wJwM",
+	"B5sAnj+JQ2aGruprovgyjnSBkuh2Jcs0k39XpLVdSLwa2nzo74+PoCl3+rNU+2nMzxN2U7q9pNDKOopX",
+	"4ecC6XcHufWV9v1sN2+lFm5fLbyZcoKW0Q0L4qrPEzGMCF5ExKUOmltp52iHkHLAnleVee04ZNNkkVDl",
+	"pBHs2OTbKQ2utXWCB+UqSPzlOSl8jqQURQXVICdaC9mJ05RBwKarXsxs1gm9b1e8E6vj/UDit/18Ry5x",
+	"tvmcJrKn2PnIGjaZMC2qq9gBs+b0qiZV8JhqDegTnUH4tT8EKFWSiBGGaWA3+Fx0oc7RWmSkesY+ZM/x",
+	"Z+RPv/8jOWLpOdMf1CBAtdlsov1jZqNTqZqRT0dyi73/H0m0YbAnLfan1ddncZ/t5rGjwHHzAuwSiPCz",
+	"lGXDlOsOtWjM6gmYKiMkhp/sIKsDzCVdtPXPA5/bBrI2SOx2scJxPHeJHUb7yXCy6GJyGWByhW6zZoae",
+	"4VRMlYE3omnEorVfhiLLpd7coLTaDfoY318CuqwJa+6Kf/QrwzTxK22/0suygWyvrXXjhDUidtn4MPwl",
+	"5v2YN0LRh3OgvlmjndCvfCq41IdHey8OKtZ1dgHFS/ZOdBbqjpgHS5fFDVxgqOFGVuqm4hwAiUVY9/pm",
+	"6RsojWo8KX0zNxydWIQR0AWFRhKssAGADdhcXwImeSbEEeVjW0x+Jy2s+lZuLVSJH2MMgMzk/NACGOLg",
+	"obZwMezQJWDZjjg5O/jxzNx0lwTmKATo6kM7c4cv3RbimP2E19sO46eizwzFU55Fsdgjz1XRObOsz2EW",
+	"m82musCJspDN5k6ZgD+I4uxGBPxSXiveqJBBvK5OKIZiMUuCh+Vqhz6Ks7tGJC0pb8zr/epRSV8Bq6ra",
+	"RlcXOWt4QGcb4wXRoy6VVtqY3TGKs15sShTUJWQU80iMSHWd9GM+zJgknbFt+b2LRu10iUdOG2BvRbnN",
+	"lhGw3gnN4ENlRzfIYSZN2JPE0udhwmjKIo8EWu4Etj4EQnATAnDCNG7YH9n2sjJD6x4fCIxiWSoVPQeS",
+	"CT49dkxNi+69pWniQi3ZeTkIQ/3kXgXi/QqdiTVbeeJXAFjA6VsoBMRArikrNZZZHM6uyIAkICAVEJY8",
+	"6omEkUFCs65I+56N10dU9jqCplGDHNCwp+wA9VBD5eFB8RIG+qvqcnrBuM+VTU4oCWnYYzatsd0kkoUC",
+	"GmQm0S4JzhlXB0MXbWHTYsZrDbKv/k1TRgA1zSLb9Rmd7EcSK0N+Vce0+uPb3x29Pzs8OvirN68PSpmU",
+	"XzBoNa9X4zYI2geDH1gqlTdeaa9veuoDWWm3nnqVzjhj8hTM+kr7ycZms7kBP1W+j6y0d56uexVnHaaK",
+	"XEso3dXIm9teJe7v6ZZXlfbW+kbTeivyFZXZE7WIlXartbHufHMmIjpWM2tuehXBk5iz53koodJ++sSr",
+	"DIayx+QprMZ6c7PV8iopfzbkEcx4SzlKjFPM567foI/0ZiDz17RIiIR67za+dlEgBrKcmUcfUyLdrW3E",
+	"gRjICXlg39kMYYB1BnjVZBA7j373aRb2mCQDmtpqBvyN5iMkmmusT2Puc1338EgSVu/TOCE0ilImpUdC",
+	"Klk95pJxGWfxJUvGu5A6zYYyAI5CjZ9iQLwOiOoolvBvn+tnaZCADgYa0KWbvxUmpI4hui4m6o640WhW",
+	"uvFML9JVtfI9JupwyqewcpjIvoMaM73qACCZUd4/VfTF1AaotLGhxD8zDESh6Ot4TWvd5lcP8Etymg2j",
+	"WLji5OD13rNXB/tYe2Zn0ZrdFOPpjFlErC/+mRuRMrModMQovfV9V6LhG18+5WFOy8rOWlq4QoO7zAqD",
+	"hVIVXa1MnJ8nrG7e6VXb4L4ZSHy1C+vVTA8hSjoiGoPhhSjXj5+Cmke6STxwJaGF1OgtDF7S/uEp/IHY",
+	"dZ8HH/2KFrZ+pU3+9Ps/foJKei1A1UMxj4x6cdgjfap8t5RlAFuRtMsa5F0vTpRpqm8ZSyuvlT6wqkAa",
+	"rLuMzzmJuQfaQv8oExcMUrVyxFIdguLwexDlj8gFG0sPfkqzYQr+Y+TzwyP7y1S5F92hVOboZnOjRgRX",
+	"zl46Bkgs5SGYo4KHzLO/0fV8sZRDMDURKdTw+YFaDuXnxXnWBiK06kcJqj+aNcgezLew4jGHWXM2wpUr",
+	"UzhnsF1c+V35jGiVfnd5T56rCBO8vT30Olh181byPWkNs9crNy6FF5mps7bDKrLPbluGw+lljuFohdNM",
+	"ia48n7WIXcYhm89joK8hlJPDI0yzOqW9KTuPZcYgUFUsSEDebS14+uA2Wzcb+rM9kqRDwwvCOJi8oeBS",
+	"JKxB9hkNs/gSesrZm6eMJOpGGtUYwCUsICABZrcUkr19/Yi3HHzaGwzO4j6TGe0Plrz+tRLNM7B6ZqUR",
+	"n2NWIROwCEX4nrLu3lNNZFAGnr+pDptfElYmf/PL2456lVe247TcQVliRI9XEETonZwaO2WGgUlNhWJk",
+	"z6ORS0oSTQomjMusfVT/XYSmVtc8ksYpxrKisfaCR20S/DJkQxaBqEjg+5FIL5QNE7EEQR0BUgCqi5Bg",
+	"qUvjRP11norRRKdl05qSC7ixgfXGwFtVHpBTm/FBy59Fxxpewu3H1NV9TpgcJgtNDbXyq3N6w+f0nfJ9",
+	"OiyEyFYXOsfAvr3COV3TRyqeY1O84YykYgTlhSgMsKIPDhPU0glPGZH6O5FGLG2T3709eHuwT6ojGmfA",
+	"86z8QPw38kn6XPloY53epaQzlGPAadEY/JpzmrERHddyRkHobEsuGY+EEkz6ApIJcQGFgAaw73N7jUl9",
+	"xToZEGfQShGguADk+3bv8BVM0/TXTRmVgtdmChGfLyVFcmvGru9XIlC+PKsC3sD4KnaFeWcrkXXDImvP",
+	"KP8BS+taYKSgQRYZGMZvmQ0WONFX5Ph7JUa0YW4NGXRw8Pwqt9dkFCGYA0cbhYdHpNBUSXmzVJiJZNBE",
+	"m0KuAUQAjtwge3rwWDpuFgR0QHjSwaBtv4j5uc9t7KZqpGDKIBaUJIiBdcgiSCLOzyHgw4ngOYoXb14j",
+	"Q+jsIlEAsg+xBFGbslCkEQayYBT1mPiEDkMTtgUH0K8SkVYYIkw4jrAi7MxKXwQ5y2GcoSrQa9gme8ev",
+	"TwlnLJLk8M3pLnn5du/dwSGpvjw6Jeowku+hIvzHw703R4ekehSrD2uez98cH7/xyA+HP7zxyMs3r9+c",
+	"wJyODg7/6i2MR/Ze75+8OdzfJd8+PyLngkldLQc8mLpP1CiWDDHTxd4xx29PXwIGWr1/N/hnksh0MFBv",
+	"z2o3quxf/agpG4hU+bHnkNFFxDPNyIhKn0e561uDkg3wcvVLhRfvbAT4tBx1gdfkTtD9gY1xDc7UPq60",
+	"K83uRviUbrEnnVa02V2nO+E2e9ppRq3uBt0Kn7Cdznq02d2mT8Mma3U2oq3uE7oTrrPNznb0tNuk6jn0",
+	"5qi0K4dvTiteBddVCYPj16fLx7TQ2FQLhSt3Zw3O4ZUaF3w2X3QxNDi9jI8fP36slySOKu3N9ZKlwTO8",
+	"eHRLQViIJUwt7E2FE/N9uRg+Y3c7roAOoYNYxJjSKrx462g8I0+AtD1Xegs07Py6mN8ppxzsZmjm19WH",
+	"CEQoJjG07JvaArYjV3zJuGYvrAa4hWVQg/YzRhDjNdND6KhkNXDOlQxqbcI+0DBLxjAvk/IfiQbZ87mM",
+	"zzmLwBBQd5VG0j+SpKAQLti4Qd7CtEY6d6VjHp6tJ8FZQ6xBT4WLzJ2nVZnKU5hABwWG5hnDFWg7EC70",
+	"bbC5js8NDIBywtTrtjpXp5x0RwOTIeqwrkihw7zV5xKrDqM20eskC9ADG5VUOhFMHdCjyn1Ta2TiLg3y",
+	"TsdboLRaW8Mk66VieN5TKl56oIUNAguGfSTJHo9SEUfG/SqsCTTIlz0SpixiPItpIknV9uChg4Fc+0gH",
+	"QKkFm9G5bu0jjvcJC+ezdKwMG8R2WScwluhAVjfXd2quG1nd+vCh5pGe4GKYYr5MkhM1Sn1P2VxK7+OD",
+	"6zWRw/QSXEQKGTUHS4IArwZ5ceCagxMetU0K5l6EzzOWJGRUdNfjbDc/n7qsE8Rk7uQi7iyW2vRQK082",
+	"W01YfZ+/fX1y8OLw9Ozg5GDfI8rCetrcaDabzSdgijimCeykQCk0AOMPqJQsIpo/FDYsbhD3YD+SJBzK",
+	"TPTJAGUXWl6m4GviXUtTcQV0odjaCVt4SvLd6ZvXdcaVao2wfkz/QfSU+nRMOjkUb7O5s+1zwKaR6maz",
+	"STpsLHiERXZJQgeSHUYBSbAUjrMRsJ87IklXKaiDhD0t1OrlwQEwauNIrycdcFk349bjCLe2+eD9BRvX",
+	"iuYkmWVNmgZNsKS7ZHN9Zzp+AEV2280mwV3jopcTKjONWCZVyZjPnV1aaxCdF9EOKlOy5fCI2My1kR7o",
+	"mESzitkedmjzcwzXDo2UqdPyKh34LXJFt4mhqplXNpYppZxNWlRK24KWV58CfFxdGmeQxXnNRi7SNUtO",
+	"ET5aaT/d3lT2o1ZwStsWrDT4oyM6V2CQVS9NvTwnB343li8G2QFMNMfw3Zo2fGWlveFVMCoPP0fpWGlX",
+	"nj7FKjiUuXCZVY+V9voNW62Lo9MTQdRJMbiyVu+/zO2zIk66GA5Uu/tiFxjDQ75MwMmQcS4MN1UFB2RQ",
+	"XQwzDIW7mkFXW7vTU3K+W7NBKJu9MnGnGCtR+iJlE6FqTTxhotXGwLDxaphQaVds+8hfYRziSlLDrMRN",
+	"BxpuiPwzB3ko8yPfqSvf+i4aaNvlXtq7lsNOndpqiDmJcYsNd3/hWZi5sr2NsTlF5SISJtvkaO/wtUf2",
+	"9o8OX89krRp2bGnG7ULJH0qX6hxWfVkC0tvIQXqvYvKKxXnLj/2DHw5evTmGrh/XhFrfIqlg/iKXT225",
+	"G2uV3FpkapTArmedUuf0Fz6GviCl1gP26gU2l/wHxgRFJf7IgI/B9Y0YeO+a2Zf0wbhWXnwAGzwgnbGb",
+	"q3KnAbG9+iVL4+64rkYCWDZ8CL/Fz8BGGAzTgZCMnL599n7v+fM3b1+f1XaRRtfngF0eDkiPpZoKZkCl",
+	"HIk00kkfS+H3lIQ9mtIwM2E1UmD3S1iW6WSU4MznUXweZ7oppbMaymSC9tAwQv5sam+tJeIc0imbzWab",
+	"UNKNWRKpBYr5JU0MybmdXyYEGTF64ZmwFT5yKvi5R9iHQZxiIQ/Cs2Ewn+OqQwBgB1uM6hohC8zusETw",
+	"c0D65a1UlhXHuAXyc1z5LEIAJSsr283N1vqTuUJvUtiZJcKLj6mUSpiWScGlRdPkg92x43rPiuE2RPwy",
+	"HZ+dk7PiSLhHy3GOEsGDUZT5s1VHmQE5Jcpn+6dHNE6Uftmug3gFiecREI6QcGk1DUOCZ4PBWryZiLcj",
+	"i5H4NROkw3yuT5hHBqm4VH4vcrBkpnmmEo7KSW0Q4BwHdkQhM4gSc5yJEtUwl12yhXLY51QXq2gRrpYq",
+	"hhoWOzHMzc8TvsiFYNEL682mGjdyJkchEKC8J81ED+A5XB3jb2d53iUSzKR7LhlNgLMMOvTnNaQNcqLm",
+	"msT9OGtb7YygDz1xzJE5ZeZqTutNuEYXYlBOemKY+rwKsWOl8ooh4OW0yinjUS44foCd8lxtlM8p4Jkh",
+	"Ka8jydRQd6oQkIrrpmTyUu650y0VWAd2MfszotLYbcKeC7VTMpYkcuW9P7RYY0F2H0GNOAHRa1JNIMiA",
+	"IrI7zIYp+wy5rkW6PmmzZPrzHgsvZG7A5l5A2RQeSSt/TGp7KHXR4HCQSzsKFJJSJAwIa0PBu3HaL2gE",
+	"k26WFwbBi2hZme2ScqcDku6AcRsCumqGrQ2PYQT/ZrOpjW/t8dRATualAk6ef8vnMKT58bLyESXihEC6",
+	"C9N7aRFTOsM7tqFn28Z4AJx735xkpXHyg3O8FvNsoBmRxue9bCU978aCVQKoaMDmDBohmhlXEXuGenBW",
+	"07R9DHjKSXu0rWSYElZ5N3JbtW3MPQ3VkZkYQA0R0GIhfqbh80MoHB9LYhLwsdTQV9y8tgo9r/PWshB/",
+	"Boq9QXCCMLTPLbLUtZzzVquI6yGbzc02NmTPL3ILCsyMTBTIkIpgAUSfxrmxaylxnbGWthT12k4EIL5k",
+	"20s/0aox2tUO9b4tQl7Kfrlq2iDfYLYqzciCy9ZaytciNkjEWIfM5yRIEEjmXE2qAr6nSTJWdoEyDwqI",
+	"/r6IhgkDNu0IgHqdsUMiht+ifwgubSx4g3zPxjmeRvbEiHvWXI9TBOp0xTB1Q5zV4IKNX8Y8C2oNsjcY",
+	"1IFVcFYO5oTvO0982y3g9eMaAp7ytmAgenA9ikvcmFGljNdCnfJyh/eEH5mffLp9FNEtJWfdN6fe5OI8",
+	"rbOQK5l0C3XKfFoqOJILEfVLpGGywssigdrlgXE1cK8jcEP7UfoC/BmAw6CZk0dOM3oeYzArIsepiIbA",
+	"X+flcSUcLY8r9eglI2OWua2OwBqZnJUkfRoxz+d570hlllywsbIYusMkaev0UIIkpbr9IcgwUk1FRjNW",
+	"V5cjSQ413dqVzHJ6KOkJQpBLh9o0wejOAuGGq3mn4u1+0IZW+rUBUFjviT4rFrvogqXljRt31XAd78bX",
+	"Q840eBR68R7gieqRKvMwf+uFcpQYcXwXTJ3K6OL9j79shM3ut63h7y62vuuv050fsuMn8lX6bJP/5ejg",
+	"ae+vts/3K3C90pjKdTZ/n8AWXXzHGcuvVZM+gjPex883Z49+hjbAo2xhyXEK/FGrvM2D8XqvqIx0Zsd9",
+	"w5BWwJ1appFmmsBI2DZIRV9kc9I7z8Ug1mUKCaNSx8ViVxOSapDQDksCzyop7HE3YjKrkZjrtE/+C58H",
+	"mcg3tdWAkEsxanAIjNygz/Jfmr4zcEPsMtMBXlZADujmEeB6k29jlkTSFvsgWh9DmoNYd0VskNfKQQ57",
+	"+eOl7pM5XVusRtpVDgxW/ZgAvJIItvJHackf6+ry79m4TH0d45qf8BO855V1V75yh9GSyuh7Nn7JaKQt",
+	"8wep7OCVVtqVyw1MgSdimB2zNNQsvF7F3TK4jNrquYoo1Yt/13BL+7IX53RwH7pdpVdBxwcifvXmcaQh",
+	"JIWxfD4XG9eQw3q8RZxrjhg0v5gkWANdD3lAbFMk89py0YWO5Y51vUuoLWFcQphB9boVjkrz6GdXV87r",
+	"cIXhiBPzkLct8G6ajPiOBehty6DlkZxmk62iCrfDflZ6oq8jPqzTPa+QxGmrVLix8tV1xoJUjdSwdbUi",
+	"ieCKc5ZBDQh0NoCiXcFrWK2sXH9pjD4Ij+pIgVeMFBQlzyIryuc3IHnQ13NdqO/Z+GuzuO4gDLm805mH",
+	"jNRmuGDjlfC4YeHxAthf3CWnZq0Xyw5ou2HL4D+a2MWntY8m3DGbV/EdkKxeYqOPoI3OGfpfHrY6gQRP",
+	"V6TskqW7ZDDsJHGIgiXOINTXYYzj57LHIqDTTpiyQvZP9r49I5EYcWX26d4HiOk2MqNY108lAET2jr+X",
+	"OiA54g6aXdfEidTnlGN2Ujl3FlRbzC17UMcNkkNoelqL4VYixrZdsczbmjTciiinjE7njDuMZKnyNDWq",
+	"Be1559kh4wuSC+3IsWm6BMwSuCBaKUToRhdeOuRpA7Ni74dpYh3p5yJiwIQU9lh4UbP3DUkmRMPnmj69",
+	"7Tjq5Pjts1eHpy8P9o1HXQhL+7yqfTLs9joY1PU+ICnl55pUQokaFqmlwNb4yMr7XO2M+nPBs1QkbcJF",
+	"HfZKQGSMO8PnumvULgl+rGOjlbruJ2P74sRhD1WLWkYgG6iT4OCMnkPBQuBX/GGzuRHKHl3f2oZ/M78S",
+	"QMPW4LBbfy04qx/RLOwFStNofFJVpCR4HNRQh2w0N23oHZnlG3CXH+u6YW799OXe+ta2LZE4fblXX9/a",
+	"LrYPUicMsK4hohiAdMu8JhjwDWekM86YXjq493pz2yyXvteJ+lI9gL7MsNCnGbArYJSF8Ujrv9Y2WPPE",
+	"6tMuVF9cspQmOILMUav5TEl1vdms4XOaO+/HciBkrE59m9Aso2EP4zTWKBgO1MOwCIbQjU/gnZh4it5D",
+	"RjXv6hSK5qB4e7y/d3bg8huIbjfvL1aGItDrd6L78Fwz4H8XKtmbnVQGbejSNE/EwiEFOqBZLw8zY9T8",
+	"ujTN+NSYCs3vaqLUpTe00ezr3tOkgifv6sbQS+7rpHqvd9/J1O/0S8BN+UgSLbp2iejHGUDMSwWh4Kz4",
+	"ulqNZqM1I1Wtx1w6U437WEu5pZLVz8YZA6GwVN+7rpJ4IPCuaiWKMGNZXWYpo/2itaheK80q7Uon5hQe",
+	"PkOSCyRjmWUcorTB1VcL2oNTCDPZA/oHlHVy2uLYS0ZK+gdA1BI05u4Nxod9ZfjAtZWfp+fmVQqaaPpu",
+	"ASpJj/Tphzo9Z99stLY2tpvNpkfifn+YKetGC0FrBXmgsUlgtVqjsANK5jAtZEtmkkvdXZCxapN941f+",
+	"9Ps/+pVFcnjJCbxi/DzrTd/7GZDiADoMOCZx3zySqBDnvgK7P2KebUPr6ZjHffVamvZ1xDxj5wxtYqW+",
+	"Sx5+hi6ff+8BzZTJXWlX/tqv/NSs79B69+eP25uf/Mo/qZRthklLozzoZqwctGga15ZOU8e9MmlVTN9/",
+	"jnmRiBFL6yGVjPTYh6VXxl2XWatiZnU2HrD6m4HuizfrZHIhedztLnk29dVlp1PdfL25fVdyacIG00u8",
+	"klErGTUhowrmeMkqIIcYCiyIwaO8quMnCTUfrGmZFv/K8IPl5RneQp3dn/+ijv9Zw/+Un+GVWF2JVVes",
+	"bmCIq6S2AYK90CZjMCbVgpsMUYNwmKZwvrmwR8uRjA9BVv2GN/unry0vvH0dlNlma3tWIQBUj4F+L4ub",
+	"6POvoyBbre2tp+ubYBTImovVal2hdiBNRbowx7/MjCZP2lJa6PFnKxnffzxHtXy638JJ5fZ+VuTcRJEI",
+	"JSeMhhl5TYFOuGNiSguC5z2aZPWBSOJwPDtIjpyxBiEA+FbDShL0Y34C6XgZ6FCuTs9LUrVBW/zkPe4/",
+	"nezzfH7wYSAIsh3WcX5Eb5CarkJIIUjISdCnH76lcTJMmUbQBGSA/9BbrE9oynzexYukp+ssccoueb3N",
+	"Cwbq2aFRec2zBK10GMUZScQ5Bmml8HmVAiaHBClv6AEb6qdQsoAxQOSaY5csJZJBuNzGJTWATJKq5qPy",
+	"yFbT53qNPF3Lrh5kUQXEC5ad8Jc0yY7xdT1sgPCtZfDyFVjYPQmuWiXrbpoasidGDj91mFLZq9MR9GnV",
+	"CZWB2aFl9QTDRal8zXsNYwCnL3lxcFY4HSXkDV/S2fjcdrCo86ZEIoIKc4FcaW81rwAkdJbvzrGEv/VD",
+	"/cUCCE9Zdm1ZULREkhgxPguqGNGwmQAJkmpnbCsRax5xqhu7UL5XXsGosT5glSxVfojuyoMsPdTrcl9l",
+	"hxqIh02nnXnfPa7xTo2W5Vk3P7NWqPj+//GP//If/83/9ff/97/4+//yP/z5X/zhH/7N//r3//pv//wf",
+	"//t/+N/++d//j/+nuly7BW/TpNKu9LJsINtraxG7bHwY/hJztclD0Z8C0biTW9M51TWb5fyn2uv/xiYN",
+	"o0r7iVJEPKKZUPIA2hSDatobDGwEQTuxMXc/hNTjnKKkkhokZTxorIlaMBx2EljfUm8AYyRqucMNurGx",
+	"0WI7YRRF2093tneaT9gG63a72zRkzU6n0+p0t1tbrSZtReHW1ma0sb6+sbO1wZ5E3a0nFUNS2mpuPt16",
+	"su12ID/Z+/YMiT2cJ2rdP8OpkVPLo2Kt8FiZyrdYalvioC8BjR3QLOy5ADfc27Mxbcc6RNkZayrPLOw9",
+	"kgbZgyVG0yArmkOstCuOYB8Ax1KfY2BVo12CAQ0v6Dl736OyB9ghSrDjT4cC2AsQQlBua+sKbCcY0hnG",
+	"SSQ9cMM1yRwSd3RoeHGeqrfnEYoTx+5vMtNEcAksnRqvCqMbjmdzlz6NmM8deBrXTWUMxqzWdp80irtd",
+	"op9FVxrDs/waD9zIle79g+0uCI0iCY3cEeFFBslQkqAnMqUBoGOv0g4B+YYEH31N0BJ9q4bxK+2f/vT7",
+	"P/78yQK28KkleyR9jneKM4eapUelp4FimQ1ua1CaVC84FIOx6c5jnwNuiaMLyczAap2H/Nd4MDA3xgUW",
+	"6pXE2Mie40uXdtVzPr9HcuKt+xzgergojyTUQuOIXBDZRzp9CN5kE4AJw75ywQbQzEc/luCE8rGvYdDw",
+	"kifQXTqXuQRIrhS8SdV69nR3SsRmc2FWIW/1Pw98nYO2jgGHMmUIPkicVIkXVRQKZWmikhlprXpTKaQv",
+	"CvEDK3YLyaIVtmXZvNQVk6Dwwlb5z3vIfz7g/Oa184u3HwG6tyTUrHySVYw29eMYq8bWmTJXTc2XZaiD",
+	"YcoYOdF6QhsrL2xvk8CkagJSpXnexsnlYKZFdLssZdEuGoGaSS43NzVrTFlIChM/JEwYTZXp5uSBAuvM",
+	"Bp7PA2fOgUeCoq+pPkHz5xmoEoS3L1kS5vOyYlSHk2DZerC3YK3Pqb2fWZL9CLrwu1bJTqnaj6NrqpFW",
+	"mRr5Sor7zb600fErlqzi/l9V7a+C7tcgTYG9UyqXZwQRlOBS3vXsYtp3cdaLUjqSU2VTslg3lbMfc8Jo",
+	"msQsLRYYAHUWVkuBG+mhj28a5TsMJ1yMjD2CtV9l9Qq1Bnlu6v6HnIOcB4SVmi33uR5Lyfe+uERS5zgz",
+	"0Q8MYqQC2oMGZhmCgqCv6dqrd4ajLBM/2IrAkV2XOZVlDQIYCS6mV8TnxDzuSAwTtQ59tShks7lDqmb0",
+	"Au+LptfPBDkXEBMxbQY6wzjJ6jHXV2KNE5Ywlk8ZgyZTdXDY/BV88zgDxhgzQ0S4Kv+YWIxXXvGkXq4J",
+	"kigHPh845zmDhUCRYUjQ8oXz1LhKr6m3aOInVbWPsxSaEUvaZfg6HCVqC6jxHQTgGAcEMhzECvbyWml8",
+	"359ZY/XVkKp5FbtPbAD+KqrLSJE711r4+hYprWmx8pUSg10ZUNjcmQUotDtGt760EsymWsyyQm0ybiQl",
+	"kJQsNdLptrCFr7WomLgdFDI7Im9KHjW+aPWujpmlQLMKwFG3y4L78OM10IEL0gUNstcXOi480wBQQljt",
+	"gsCIFmzMHxgBFOj0gHaTfB7zMBlGzO2jj4Ae3Wj/MMJOBR72YVWS3X2n4BB6OKjPfyokECEEkf/5s8ag",
+	"qpNBYy4xog10nY7e7oyJZH3Kszg06q0Qxq41CDS+dSfStgXUMXqUeCO95WBtdav4OhCR6iwBVgAD8qAa",
+	"9KhENy2o4ZPGmS3ZhAeFLLBWyYGWXWYCqOVhfSa+0d4kJe8Oz17un+y9e12odLfwAFI1vzRWHle+Lnih",
+	"pGTC7FJNsavVODaDd4wnAh6ga0HBJ7UG2iJc6CFh8J56g84CqBEhS2whlzr8L3vaPFJmYm7xwOOA4ZPz",
+	"7tHBAMu7nRmAvaFM03TI8q6+OBGQF5SXWEIdlo1YycqqqVfZhzAZyviS1exczXhqac294d0b25FynT7z",
+	"TJv+WEIeyK6AX2njAnjEz1PnhU/NSucf+tyvTL5C9e2ffv/HTwHAUIccE3BuuOCqNeoOj24o1M6C5F+f",
+	"9UU69oimpzCCAHZ+KZmt+uKE49PeFVQm/8GcImk8DcU8zFQN92zgzG0VcRtBUKjYc49GOuQSHaQJDyAv",
+	"/MYtz5WFPqLSkjOwqDZd792c8ajFM3BzBUxlz8wxC47JMfMMVUcsvqZ9VvOMfM3TwNRSMTySKIonH7A1",
+	"8wFzqb40DAqz9Vepad/Xmu0zIUXwCy70KVKmsrUPziZ2hqvgbLXnJU2GM3FJE5LE4naskHKQPJPYnjyU",
+	"AB8sgVv55BkDpfAY/xT8uG/cRKg/bDbXt4118Y22NvFTcxC/sScWPy/uWsAmNfGwSMaiR5LoBa1dd1Ee",
+	"JPTKeVMGDbzgRd0qKGoKA7XErriC44mPCoplnrvwrscgZK7+jyGSwwhTQdQ7wToPAFRc3zP8raSCsGWR",
+	"UvmltUXazlnGC1FLP4eQ2XZ0RoIoHH7XOKDKCp3oY4zjIt0zXoQ9ALDujZLvTvUgPgfDj9A07KmZi64d",
+	"DRoTSckyuetik2x3gUSICxJzGUcM8qYIJcDwIhjOnUR0CPAzw6bqUfCVkf1rlMZZxniD7Fnd5gRQTVys",
+	"51hUOTQ55j5XtiqeFc8JrQUFjyfQTpN2kuKJoiznwgYB9BEgfXz+49vfHb1HU/D90d6P75/95dnBKaka",
+	"outW88nGk81WXjeINImtDTw7JngXS4DvGH9JrXzgc4rKCFq9DGiaFSN57clIHrSb0W3rMKgHlGMzkmYI",
+	"57LpMkKlz0csSUDYj0l/KDPShzy3fqOW2CxUT+4CifrDJIvVBA0lVklW7QvhZpobOLTPuaaWum5U3dWi",
+	"brgUd9VAb4WT/s3gpG8e8bxMu29Xyaz6RnypMVIUStetenZNh3mNwC8cs0Sk02G2PJ5UdU4c6TAMn3Ax",
+	"qhV7Y4M763PMR0K4Ddt9TyNLXN2eutWR1vnVZcP0nDXIMd5dg2Cmwlwm1Wa0d2eI03GGmMi5XaUjBNlz",
+	"wo7Lwlb0jK+tYTWO4WvqF1EioZeXgJoIXe/pT1pbP4yE3ApE8hBbP2j36nNEqN6xs0XoqQHwyx5NQT5g",
+	"4keSarPRaDWbNZt0yGWb8oFI7gLtWhF8wdgAtlJXpD4f5UgDK3wb5ITGplU3Xo4YCJ18Mq4XOnYN0iQD",
+	"OpTYDsgkrUy6x8AoYn5+59IR6tnxjJ3oNV4JyCkBuXVl+WgW82EDGFby8iGD7krE5SOZl7tbk2pJGWrE",
+	"zCI71EkNWTu0PYVxk5kY6EQuSkEM25geGGCIpkOQm8CXYyFzThIBEWrq51OGJCTvJ+6p875aVLrZaAvO",
+	"m7A/c4muWeUtnA/Y3I01SzrqGeAsdCjkGu9WCJun+ipt1JWk++qrj83+vZaJh5/JNToYLAkgeoPubClM",
+	"diLFXQIkQoiCvu65iLD/4TxgjLoo0AkdB3VElgEd7fpc30oSMcyUMehc7ohzZbXKi3gwYBHGprnGw3SH",
+	"STKGy1ikhrCP2Kdjn3eYtWs1nBekV9AVacgcJEwRrWJ+cmkgTlOwFXMTjVvxeemaTCJXYoNYSS9YRJw5",
+	"YGvmEmgRjOPzWJIOSzTd08TsHknSj/npcIC92JwfoqDWSEG7zCFN03FeeP42TQKPBDL+Vb/EAGORtuPH",
+	"3vH3pIpfZCJl6nqcquDM5yOq4WG1XXL45nTqNvlvBE/GDTIPn+Pz2QAdZ7Hs558CfMKbAN2QUsyNzxF0",
+	"Q6pcEDVNqIYGNAMUsJvqDNSrBLtVGWI7nWxS+47yUCO2+zSCgnhgvNFXgBaU+fZjl4xnpDOUJGNJIpFV",
+	"DyDqMScbTSJZKHgENxqJVGY1KN7uOWzTUNSUN6wRqX38UZyFPT1RPeK6GXAmiGhvMHg4KCJXNOktCksM",
+	"AoAOBgUYSmsZhI0aaunKqo31CuQLsLJqvbX5ZPPpxvbmk0VVuw8Er5IvlQN7zFXFIsSKcwxnglXuDIky",
+	"/Ra/aV0LcQJHJxHnlXblP/2///7P//a/+/Pf/u//+X/6d//4h3//j//zv/L+03/8V3/+b/9lIXn1+//l",
+	"H/75/3PltJVR5Tp3Nbgo5K/q+tnq6w06uKh4i9Zab1KTONpg0dZ2M2SbT9l2xMJOa3srfNLZ7Dxt0Z1O",
+	"d6cV7YTRk/XuxpNoK9rYiVrrtNPq7Gwxth52wyfNbZs4MnS1NlH0HFfM/v0azxACvG4UYGLlzDUQJrk+",
+	"WUFLrgUtyZGAyyFKXMN0Sc44YxxY0jhXlmsCuSxmsm2+jyP8eCaVnM+NaIDXvjSFXJ7YvQ8SuRWH2+1w",
+	"uF1bjs9GNbS2CqiGu5b3cVRpt9bBtiiz8A2m4GawB7egQqbAB8YfMDNaSsfcN5FbLi2Wp3Izsm4VTblV",
+	"LrfLXIovq6yuioO0Ld3mAiHdOxQQka4TzhmLpEbpoaW6d/y9N4lpJEtAGjUxOx37XLnfrqOdCYG+uL5b",
+	"/g1Uz0AQmwtsBQAQxTLJopEPOLqFNfaFzGxDDbjMgVaCFrcIC2VHXBdgmcMkyRVRkh5pkRfxMwBL+nwp",
+	"tCRZFixZ2gW2isDWRV1ggdne51fvAwvfF2MXmsWMnBVAnD7/XBQnmQPixF7+S6E4S1fcVNtBlwE5G+i5",
+	"51aG/PagnvnjPwyw58qg+joNqtswjZbHfOoprUCfXzzo04kZ5E1ql7XDPhv8aSKY94H+zJMv5fBPn9OS",
+	"dNGt4z+d/N4VAaCfoXl/Awin9YeKAF1e/pqtsQI1PWQQKP8cYXrTMFCb/74jHGgOa+oMwwuWkXQIPFw+",
+	"R0yAfRST+Cuin6ZBpOTmMaTXkLCnzIk3r2CkXz6MdCV0vyokaUHmXgdCOiWIr4IlNVvkKmBSUjVy+1z3",
+	"fcKEmc/LMKN2E3bEJYjXOJUeiZUAG88GjU4arT6/T9ToNcSuea6v1LJdybbfFnb0OpZhHij7aNrof5qb",
+	"p987/h6PGJnADXpwPiMSIDc8hb2u+9GbuBt+5QSg8PsGHVxgtsPnBdihseLsRsr7FBcNO0S2apxCTuRA",
+	"M8gsdACAmdMkVh3aWidcAI1RUG6ZSUgAJWKcnRrRRMKURYxnMU2knnVp5H+5wL8HSNWZYX+fLxH3v2Bj",
+	"WBsrEJ1wRpwZKZwju8Aaz5iE3jNODx7HLt9FJsOx4Ay7osdZTrnBPsQyI9XN5mbNEb2PJKZYfI6076gW",
+	"YCb2KJA+Hau5QNOXyHR80aR8i7vFAGQzKPRKsB16lNITKQkeBzWU+hvNTWveU8MfUSfBZIOKwCDc5jTn",
+	"z4TecRQaJpn9AQO+4QweXPMNwr3Xm9u6uXyhe3ZAqimTwz60u7GbDOCZ+GN4Zdie2+ek2KEbVVlrG67W",
+	"OlHteKmWkCY4gpxsxaNbjDebSEJs57Mfy4GQsTrabUKzjIa9PrSbMHLgG/MOzAd5owf1ul4LIodhbwIC",
+	"vQhPa5N4m+p6JLOb2btnD4L0DzXJ4033xbie5JvdbmgqYVHC+W/ezrLNN+jF+5/26n9F67826zvvf/64",
+	"4W23Ptkb/dSq7/wMTdg/Nr2dT76vbny9nkDPxhnDlvFfWAMhPDd7x99PdFzZC0M20Ad5TvsYkIFLNo+B",
+	"a8tax3h32rLIkQUld7qicFi1SbqdNkmuOvo6eyWtN7fv6pxP6Oy8kmV15r/uM18wx0oeHN4OMc+Zykwr",
+	"cvwkoeaDNS0j4l/1MiwvH/AWoGT/oo7/WcP/lJ/JlZhatXT7Tbd0e6hR7e1rdXhobc/q8JBz1qMHWHT/",
+	"nDa3pGrwPpr68bbaOpwtO6PJnbyUlH382ULU9x/PEZ2f7rWO5qNyez4rtJe3+OPKNJkV0kvZQKQZFoOs",
+	"YQPl2WkFjJTtEirJ2mWz0UJ8Tbhm2gTq0d5LdzgMZYS0z5LnSphjG8DGdC2obtf8ip3TcHwCI+3jhK6a",
+	"BVxuAxdviLfC214v45exD9naIKHxxByMZnjzfalSmDw2z8WQZyx6yOVl10zJPZSyNNsXHPcnblpStVvU",
+	"08X/mk6lNrshZvH06BN3c+fHHOHPOUFmUndyhkzf7NUp+g2dIrNLP+McDfO63AUEJJr0mfZNFqcr0uJt",
+	"SFUNXlejk9P978k6ZDd0U6WaN3GYfJ4HEuFCzdJQDXBOh7wrAs8htDh5pf6M5d4ljROwmr1iRyNriNVK",
+	"GQ8KB8apR54OVpdRC6DIUq7192x87d4d+4VRIB67XO+QQmuN690buzw6WXO4fdnNBjS8oOfsJZW9ytVG",
+	"P2MfstnjJrTDkhsdEXfeWx7/MsQeMjc3dCyfi/6A8sluJloAdoRIGFWLeJtZ+9mbdobZj2eHxLwrVmXy",
+	"S0tSvWoo164jRpe2yReZKFj+pbvPGJoYzAc7bCiWoKYa4OgBySXL6TAMGYtYVCMi9bmmUNJwHVLNL/yW",
+	"xgmLars23RrAAQ3UtTh3zYoH8dlHkogRtxSiwMQADEbQpk0rfaK1PxmwNJ+knrn0iC5KYdKDirFhyjCN",
+	"qv+APHOPJhnWptkBJGPkxUGhO4W6qj4QSRyOIZsNU9ccU+YB89R3j14i4RWFyLBaQyxmy2e+B+pHkuDN",
+	"98E8/fFZ/pETV6CDwfvLKRJ6fPPvhyDR3sfqxk+7rU22udUNGaOt7ScUWPjNI76/YGonRxfvf/xlI2x2",
+	"v20Nf3ex9V1/ne78kB0/ka/SZ5v8L0cHT3t/tX2+X/G0DG5XLteV3kvZZSyG8j18+l6k74uzumy5IYqS",
+	"LbZ80MIs38rb+617e5LTC/Y+pJJ9pkBd0usriNS8cRuai1rCaMm3a8SBK78mRMMiwXBdt88NOd6hELj6",
+	"AV65mitX8zMOMdpa78OlXM6RKe0LrGsZEBr+MowxBwp+ZjVlNMzqWLRYz33QJ6DkE5qxtEZCZYA0fH7K",
+	"EhZmGt+KN+0ocwBvk4mB7e2qiRTMo78fponFnFlaYtqRIhlmzOdvT155RKSm1a72od73qOzljWQT4AdV",
+	"EkdH4Y0A0uU5HuIDT15Zwr8o7naJHgz7hYI92LF2kZnfCT+mWdjbzW+N3I84Y2QgHKgrHsnars8nJqi+",
+	"tW/b3E595fbJhHcmNZhuyH+NB4OYn6vBsG/re7QU36cImnOez/SSJFW1QsKQernmhucymzKuHPzImoDm",
+	"97VCL1bH0rtgY5chkkSxhBEIHQy8Kb5EhGfGIZuFZTNL8RlhAhDKNxgnKOH4NXa57e9Jp9ov75JWo4la",
+	"TaodD3bmFXqWuvbgzQYepp+nsO0mzsdEt9ZddfDUH5pqs8RFacx4InffXztgMD159D/mz3rWlD4vLjI9",
+	"F8uyG0faUSO6xBnZQUQKjLqim1fUzZralClyM7M8POciZbYqxG7g0IRc1MeyNmtWsXwf3mZwxrHFtKCK",
+	"eVfM9tqu2RVNqZTbbIsm31MTKzUnNpbvjWjMuTPk++nWaUU/0T0z7cpT2qR0i23Q7c52d73zlG7TZtjq",
+	"rIcb0Sbb6m43n7Seru9s0M3OVrgdPWFPuztN6nzvjDjZ1AyalL9Ph9zoErvYel4lmqbSrvy1eRPTesWw",
+	"l17Z0F1F2+4k2rbYkoQx00ujdouvgZrOogB1YDplF/TpBVMyN1B7wp6y9tpaIkKa9ITM2k+bT5GDTt9z",
+	"SpKi0aBLPqRHQjrIwh7FrEa9T+OEqGmCWDfq8v+j6+p5EAaB6F8hzsb/4GYHTRO7OpiAytBCODr2vxvu",
+	"gB7pMZt7YPm6a997rPHX8TemHCSljN5DufDehsK0b1C8BwHluQtQgDZvwmSRTKMCnX7URAeqZxcDcGLL",
+	"A3pdR0WkF7t8ycTrNk0ji7WzFHpXKL+xEKlZkvsUnzeU4KQDCV9OmkU3eKTcEVBxHi0u2k/euvnjw3lz",
+	"jCnslrfWwQAYTaQcNNq5tMx8IfpxsEShQRSc/3lfMuVDHoq6InhFcx2HfI2IXNWUj22poDlXc/10VmQv",
+	"elAmc4NYP+p66mUMs9tHRK1gAv8X6efT9tr+AQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -70,8 +70,24 @@ JOIN im_group_events e ON e.app_id = gm.app_id AND e.group_id = gm.group_id
                       AND e.seq > greatest($1::bigint, gm.joined_seq)
 LEFT JOIN im_messages m ON m.id = e.message_id
 WHERE gm.app_id = $2 AND gm.group_id = $3 AND gm.user_id = $4::text
+  AND e.seq <= (
+    SELECT coalesce(max(w.seq) FILTER (WHERE w.running <= $5::bigint), min(w.seq))
+    FROM (
+        SELECT p.seq, sum(octet_length(coalesce(pm.content, p.data::text, ''))) OVER (ORDER BY p.seq) AS running
+        FROM (
+            SELECT pe.seq, pe.message_id, pe.data FROM im_group_events pe
+            WHERE pe.app_id = $2 AND pe.group_id = $3
+              AND pe.seq > greatest($1::bigint, (
+                  SELECT jm.joined_seq FROM im_group_members jm
+                  WHERE jm.app_id = $2 AND jm.group_id = $3 AND jm.user_id = $4::text))
+            ORDER BY pe.seq
+            LIMIT $6
+        ) p
+        LEFT JOIN im_messages pm ON pm.id = p.message_id
+    ) w
+  )
 ORDER BY e.seq
-LIMIT $5
+LIMIT $6
 `
 
 type ListGroupEventsAfterParams struct {
@@ -79,6 +95,7 @@ type ListGroupEventsAfterParams struct {
 	AppID     int64
 	GroupID   string
 	UserID    string
+	MaxBytes  int64
 	MaxEvents int32
 }
 
@@ -102,13 +119,16 @@ type ListGroupEventsAfterRow struct {
 }
 
 // The group's events after a seq, in order, while user_id is a member, and none from
-// before he joined; message events with the message as it is now.
+// before he joined; message events with the message as it is now. A page holds at most
+// max_events, and no more than fit in max_bytes of payload, but always the first (as
+// ListUserEventsAfter).
 func (q *Queries) ListGroupEventsAfter(ctx context.Context, arg ListGroupEventsAfterParams) ([]ListGroupEventsAfterRow, error) {
 	rows, err := q.db.Query(ctx, listGroupEventsAfter,
 		arg.AfterSeq,
 		arg.AppID,
 		arg.GroupID,
 		arg.UserID,
+		arg.MaxBytes,
 		arg.MaxEvents,
 	)
 	if err != nil {

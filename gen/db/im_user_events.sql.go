@@ -76,14 +76,28 @@ SELECT e.seq, e.type, e.data,
 FROM im_user_events e
 LEFT JOIN im_messages m ON m.id = e.message_id
 WHERE e.app_id = $1 AND e.user_id = $2 AND e.seq > $3
+  AND e.seq <= (
+    SELECT coalesce(max(w.seq) FILTER (WHERE w.running <= $4::bigint), min(w.seq))
+    FROM (
+        SELECT p.seq, sum(octet_length(coalesce(pm.content, p.data::text, ''))) OVER (ORDER BY p.seq) AS running
+        FROM (
+            SELECT pe.seq, pe.message_id, pe.data FROM im_user_events pe
+            WHERE pe.app_id = $1 AND pe.user_id = $2 AND pe.seq > $3
+            ORDER BY pe.seq
+            LIMIT $5
+        ) p
+        LEFT JOIN im_messages pm ON pm.id = p.message_id
+    ) w
+  )
 ORDER BY e.seq
-LIMIT $4
+LIMIT $5
 `
 
 type ListUserEventsAfterParams struct {
 	AppID     int64
 	UserID    string
 	AfterSeq  int64
+	MaxBytes  int64
 	MaxEvents int32
 }
 
@@ -107,11 +121,15 @@ type ListUserEventsAfterRow struct {
 }
 
 // The user's events after a seq, in order; message events with the message as it is now.
+// A page holds at most max_events, and no more than fit in max_bytes of payload (the
+// message's content, or the event's data), but always the first: the running sum of the
+// payloads over the first max_events ends the page.
 func (q *Queries) ListUserEventsAfter(ctx context.Context, arg ListUserEventsAfterParams) ([]ListUserEventsAfterRow, error) {
 	rows, err := q.db.Query(ctx, listUserEventsAfter,
 		arg.AppID,
 		arg.UserID,
 		arg.AfterSeq,
+		arg.MaxBytes,
 		arg.MaxEvents,
 	)
 	if err != nil {

@@ -457,6 +457,18 @@ type RnHaltPolicy struct {
 	UpdatedAt         time.Time
 }
 
+type RnPatch struct {
+	ID            int64
+	ReleaseID     int64
+	BaseReleaseID *int64
+	Kind          string
+	BaseHash      string
+	TargetHash    string
+	Sha256        string
+	Size          int64
+	CreatedAt     time.Time
+}
+
 type RnRelease struct {
 	ID                int64
 	DeploymentID      int64

@@ -166,6 +166,9 @@ type Querier interface {
 	GetRnDeploymentByKey(ctx context.Context, keyHash string) (GetRnDeploymentByKeyRow, error)
 	GetRnDeploymentByName(ctx context.Context, arg GetRnDeploymentByNameParams) (RnDeployment, error)
 	GetRnHaltPolicy(ctx context.Context, appID int64) (RnHaltPolicy, error)
+	GetRnPatch(ctx context.Context, arg GetRnPatchParams) (RnPatch, error)
+	// A release with what its patches are made from: its bundle's file and hashes.
+	GetRnPatchTarget(ctx context.Context, id int64) (GetRnPatchTargetRow, error)
 	// A release with its deployment's name and app and its bundle's hash and size.
 	GetRnRelease(ctx context.Context, id int64) (GetRnReleaseRow, error)
 	GetRnReleaseByLabel(ctx context.Context, arg GetRnReleaseByLabelParams) (RnRelease, error)
@@ -221,6 +224,7 @@ type Querier interface {
 	InsertRateEvent(ctx context.Context, arg InsertRateEventParams) error
 	InsertRnBundle(ctx context.Context, arg InsertRnBundleParams) (RnBundle, error)
 	InsertRnDeployment(ctx context.Context, arg InsertRnDeploymentParams) (RnDeployment, error)
+	InsertRnPatch(ctx context.Context, arg InsertRnPatchParams) error
 	InsertRnRelease(ctx context.Context, arg InsertRnReleaseParams) (RnRelease, error)
 	InsertServerSettingIfAbsent(ctx context.Context, arg InsertServerSettingIfAbsentParams) error
 	InsertTenant(ctx context.Context, arg InsertTenantParams) (InsertTenantRow, error)
@@ -251,7 +255,9 @@ type Querier interface {
 	// Most recent friendship first; deleted accounts are left out.
 	ListFriends(ctx context.Context, arg ListFriendsParams) ([]ListFriendsRow, error)
 	// The group's events after a seq, in order, while user_id is a member, and none from
-	// before he joined; message events with the message as it is now.
+	// before he joined; message events with the message as it is now. A page holds at most
+	// max_events, and no more than fit in max_bytes of payload, but always the first (as
+	// ListUserEventsAfter).
 	ListGroupEventsAfter(ctx context.Context, arg ListGroupEventsAfterParams) ([]ListGroupEventsAfterRow, error)
 	// The owner and admins of a group: who handles its join requests.
 	ListGroupManagerIDs(ctx context.Context, arg ListGroupManagerIDsParams) ([]string, error)
@@ -290,6 +296,10 @@ type Querier interface {
 	ListQueuedPushDeliveries(ctx context.Context, arg ListQueuedPushDeliveriesParams) ([]PushDelivery, error)
 	ListRnBundles(ctx context.Context, arg ListRnBundlesParams) ([]RnBundle, error)
 	ListRnDeployments(ctx context.Context, arg ListRnDeploymentsParams) ([]RnDeployment, error)
+	// The live bases of a release: the enabled releases made before it in its deployment, newest
+	// first, with their bundles.
+	ListRnPatchBases(ctx context.Context, arg ListRnPatchBasesParams) ([]ListRnPatchBasesRow, error)
+	ListRnPatches(ctx context.Context, releaseID int64) ([]RnPatch, error)
 	// A deployment's releases with their bundles, oldest first: what an update check scans.
 	ListRnReleaseHistory(ctx context.Context, deploymentID int64) ([]ListRnReleaseHistoryRow, error)
 	ListRnReleases(ctx context.Context, arg ListRnReleasesParams) ([]ListRnReleasesRow, error)
@@ -305,6 +315,9 @@ type Querier interface {
 	// Service keys stored before sealing existed ('v1:' starts a sealed value).
 	ListUnsealedServiceKeys(ctx context.Context) ([]ListUnsealedServiceKeysRow, error)
 	// The user's events after a seq, in order; message events with the message as it is now.
+	// A page holds at most max_events, and no more than fit in max_bytes of payload (the
+	// message's content, or the event's data), but always the first: the running sum of the
+	// payloads over the first max_events ends the page.
 	ListUserEventsAfter(ctx context.Context, arg ListUserEventsAfterParams) ([]ListUserEventsAfterRow, error)
 	// Every group of the user: the group event seq he joined at, and the group's latest.
 	ListUserGroupSeqs(ctx context.Context, arg ListUserGroupSeqsParams) ([]ListUserGroupSeqsRow, error)
@@ -374,6 +387,8 @@ type Querier interface {
 	RnBundleExists(ctx context.Context, arg RnBundleExistsParams) (bool, error)
 	// Whether a bundle went into a deployment: CodePush and Expo clients may then download it.
 	RnBundleReleased(ctx context.Context, bundleID int64) (bool, error)
+	// Whether a stored patch belongs to a release of the app: its download is public by hash.
+	RnPatchOfApp(ctx context.Context, arg RnPatchOfAppParams) (bool, error)
 	RotateRnDeploymentKey(ctx context.Context, arg RotateRnDeploymentKeyParams) (RnDeployment, error)
 	// Replaces a plaintext AppSecret by its sealed form unless it changed meanwhile.
 	SealAppSecret(ctx context.Context, arg SealAppSecretParams) error

@@ -84,6 +84,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	}
 	files := file.New(pool, blobs, file.Config{MaxBytes: cfg.FileMaxBytes, ThumbMaxPixels: cfg.ThumbMaxPixels})
 	updates := update.New(pool, blobs, update.Config{MaxBytes: cfg.UpdateMaxBytes}, events)
+	// Every instance builds patches of new releases: the jobs are in the database.
+	updates.UseJobs(queue)
+	jobs.Add(queue, updates.PatchWorker())
 	if err := events.follow(authn, updates); err != nil {
 		return err
 	}
@@ -109,7 +112,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	var webSocket http.Handler
 	if cfg.Serves(config.AreaIM) {
 		if hub, err = realtime.NewHub(imService, bus, realtime.Options{Log: log, OriginPatterns: cfg.WSOrigins, Presence: online,
-			MaxPerUser: int(cfg.WSMaxPerUser), MaxPerAddr: int(cfg.WSMaxPerAddr)}); err != nil {
+			MaxPerUser: int(cfg.WSMaxPerUser), MaxPerAddr: int(cfg.WSMaxPerAddr), SyncBatchBytes: int(cfg.WSSyncBatchBytes)}); err != nil {
 			return err
 		}
 		webSocket = httpapi.IMWebSocket(authn, hub)

@@ -122,6 +122,9 @@ type Config struct {
 	// (XUQM_WS_MAX_PER_ADDR): one more is refused.
 	WSMaxPerUser int64
 	WSMaxPerAddr int64
+	// WSSyncBatchBytes is the byte budget of one page of events a WebSocket sync reads and
+	// queues (XUQM_WS_SYNC_BATCH_BYTES); a page holds at least one event.
+	WSSyncBatchBytes int64
 
 	// PublicRateLimit is how many requests a second one client address may make to the
 	// public routes (XUQM_PUBLIC_RATE_LIMIT, bursts of twice that); 0 turns the limit off.
@@ -210,9 +213,10 @@ func Load(getenv func(string) string) (Config, error) {
 		CORSOrigins: r.list("XUQM_CORS_ORIGINS", ""),
 		WSOrigins:   r.list("XUQM_WS_ORIGINS", "*"),
 
-		PublicRateLimit: r.count("XUQM_PUBLIC_RATE_LIMIT", 100),
-		WSMaxPerUser:    r.count("XUQM_WS_MAX_PER_USER", 10),
-		WSMaxPerAddr:    r.count("XUQM_WS_MAX_PER_ADDR", 1000),
+		PublicRateLimit:  r.count("XUQM_PUBLIC_RATE_LIMIT", 100),
+		WSMaxPerUser:     r.count("XUQM_WS_MAX_PER_USER", 10),
+		WSMaxPerAddr:     r.count("XUQM_WS_MAX_PER_ADDR", 1000),
+		WSSyncBatchBytes: r.size("XUQM_WS_SYNC_BATCH_BYTES", 1<<20),
 
 		MaxBodyBytes:   r.size("XUQM_MAX_BODY_BYTES", 1<<20),
 		FileMaxBytes:   r.size("XUQM_FILE_MAX_BYTES", 100<<20),

@@ -83,6 +83,9 @@ var isolation = map[string]string{
 	// CodePush: the public routes take a deployment key, which is the credential itself.
 	"codePushLegacyReportDeploy": codePush, "codePushLegacyReportDownload": codePush, "codePushLegacyUpdateCheck": codePush,
 	"codePushReportDeploy": codePush, "codePushReportDownload": codePush, "codePushUpdateCheck": codePush,
+	// A patch is served by its SHA-256 under the app it belongs to (another app's key gets 404:
+	// internal/update TestCodePushPatchesFromEveryLiveBase).
+	"downloadRnPatch":     contentAddr,
 	"createRnDeployments": attacked, "getRnHaltPolicy": attacked, "listRnDeployments": attacked, "listRnReleases": attacked,
 	"promoteRnRelease": attacked, "rotateRnDeploymentKey": attacked, "setRnHaltPolicy": attacked, "updateRnRelease": attacked,
 }

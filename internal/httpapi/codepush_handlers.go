@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/xuqmgroup/xuqm/gen/api"
 	"github.com/xuqmgroup/xuqm/internal/fault"
@@ -270,3 +271,17 @@ func (s *Server) CodePushLegacyReportDownload(ctx context.Context, req api.CodeP
 	}
 	return api.CodePushLegacyReportDownload200TextResponse("OK"), nil
 }
+
+// DownloadRnPatch serves a stored patch of a release.
+func (s *Server) DownloadRnPatch(ctx context.Context, req api.DownloadRnPatchRequestObject) (api.DownloadRnPatchResponseObject, error) {
+	d, err := s.updates.DownloadPatch(ctx, req.AppId, req.Sha256)
+	if err != nil {
+		return nil, err
+	}
+	return download{
+		r: requestFrom(ctx), obj: d.Object, contentType: "application/octet-stream", etag: `"` + d.SHA256 + `"`,
+		header: map[string]string{"Cache-Control": immutable, "X-Content-SHA256": d.SHA256},
+	}, nil
+}
+
+func (d download) VisitDownloadRnPatchResponse(w http.ResponseWriter) error { return d.serve(w) }

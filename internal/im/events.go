@@ -141,14 +141,15 @@ func (s *Service) LatestEventSeq(ctx context.Context, u User) (int64, error) {
 	return seq, nil
 }
 
-// EventsAfter returns up to limit of the user's events after seq, in order. Message events
-// show the message as it is now.
-func (s *Service) EventsAfter(ctx context.Context, u User, after int64, limit int) ([]StoredEvent, error) {
-	rows, err := s.q.ListUserEventsAfter(ctx, db.ListUserEventsAfterParams{AppID: u.AppID, UserID: u.UserID, AfterSeq: after, MaxEvents: int32(limit)})
+// EventsAfter returns up to limit of the user's events after seq, in order, and no more
+// than fit in maxBytes of data (see eventPage). Message events show the message as it is now.
+func (s *Service) EventsAfter(ctx context.Context, u User, after int64, limit, maxBytes int) ([]StoredEvent, error) {
+	rows, err := s.q.ListUserEventsAfter(ctx, db.ListUserEventsAfterParams{AppID: u.AppID, UserID: u.UserID, AfterSeq: after,
+		MaxEvents: int32(limit), MaxBytes: int64(maxBytes)})
 	if err != nil {
 		return nil, fault.Wrap(err, "load events")
 	}
-	events := make([]StoredEvent, 0, len(rows))
+	page := newEventPage(len(rows), maxBytes)
 	for _, r := range rows {
 		e := StoredEvent{Seq: r.Seq, Type: r.Type, Data: r.Data}
 		if r.MessageID != nil {
@@ -168,9 +169,34 @@ func (s *Service) EventsAfter(ctx context.Context, u User, after int64, limit in
 				return nil, fault.Wrap(err, "encode event")
 			}
 		}
-		events = append(events, e)
+		if !page.add(e) {
+			break
+		}
 	}
-	return events, nil
+	return page.events, nil
+}
+
+// eventPage is a page of events within a byte budget: the database has cut it by the
+// stored payloads, and add cuts it again by the encoded data (escapes make a content up to
+// six times longer), so that the data of a page is at most maxBytes, or one event.
+type eventPage struct {
+	events   []StoredEvent
+	bytes    int
+	maxBytes int
+}
+
+func newEventPage(n, maxBytes int) eventPage {
+	return eventPage{events: make([]StoredEvent, 0, n), maxBytes: maxBytes}
+}
+
+// add takes e unless the page is full; false: it is.
+func (p *eventPage) add(e StoredEvent) bool {
+	if len(p.events) > 0 && p.bytes+len(e.Data) > p.maxBytes {
+		return false
+	}
+	p.bytes += len(e.Data)
+	p.events = append(p.events, e)
+	return true
 }
 
 func deref(s *string) string {

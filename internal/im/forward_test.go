@@ -8,6 +8,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/im"
 )
 
@@ -60,35 +61,90 @@ func TestForwardChainStaysBounded(t *testing.T) {
 }
 
 // A history page stays under its byte budget: a page of 100 maximal messages is served
-// smaller, and its page and size say which slice it is, so the next page follows on.
+// smaller, and its page and size say which slice it is, so the next page follows on. The
+// same for a group's history after a seq (the gap fill) and for search.
 func TestHistoryPageBudget(t *testing.T) {
 	f := newFixture(t)
 	app := f.app("ak_budget", "alice", "bob")
 	alice := im.User{AppID: app, UserID: "alice"}
 	ctx := context.Background()
-	big := strings.Repeat("<", im.MaxContentChars) // escaped in JSON as \u003c: six bytes each
+	must[im.GroupInfo](t)(f.svc.CreateGroup(ctx, alice, im.GroupCreate{GroupID: "g", Name: "g", MemberIDs: []string{"bob"}}))
+	big := "needle " + strings.Repeat("<", im.MaxContentChars-7) // < is escaped in JSON as \u003c: six bytes each
 	for range 30 {
 		must[im.Message](t)(f.svc.Send(ctx, alice, im.SendInput{ToID: "bob", ChatType: im.Single, MsgType: im.Text, Content: big}))
+		must[im.Message](t)(f.svc.Send(ctx, alice, im.SendInput{ToID: "g", ChatType: im.Group, MsgType: im.Text, Content: big}))
 	}
-	seen := map[int64]bool{}
-	page, size := int32(0), int32(100)
-	for range 30 {
-		p := must[im.Page[im.Message]](t)(f.svc.History(ctx, alice, im.HistoryQuery{ChatType: im.Single, TargetID: "bob", Page: im.PageRequest{Page: page, Size: size}}))
-		if len(p.Items) == 0 {
-			break
+	must[int](t)(f.svc.IndexSearch(ctx))
+	zero := int64(0)
+	for name, list := range map[string]func(im.PageRequest) (im.Page[im.Message], error){
+		"history": func(p im.PageRequest) (im.Page[im.Message], error) {
+			return f.svc.History(ctx, alice, im.HistoryQuery{ChatType: im.Single, TargetID: "bob", Page: p})
+		},
+		"group changes": func(p im.PageRequest) (im.Page[im.Message], error) {
+			return f.svc.History(ctx, alice, im.HistoryQuery{ChatType: im.Group, TargetID: "g", AfterSeq: &zero, Page: p})
+		},
+		"search": func(p im.PageRequest) (im.Page[im.Message], error) { return f.svc.Search(ctx, alice, "needle", p) },
+	} {
+		want := 30
+		if name == "search" {
+			want = 60
 		}
-		bytes := 0
-		for _, m := range p.Items {
-			b, _ := json.Marshal(m)
-			bytes += len(b)
-			seen[m.ID] = true
+		seen := map[int64]bool{}
+		page, size := int32(0), int32(100)
+		for range 60 {
+			p := must[im.Page[im.Message]](t)(list(im.PageRequest{Page: page, Size: size}))
+			if len(p.Items) == 0 {
+				break
+			}
+			bytes := 0
+			for _, m := range p.Items {
+				b, _ := json.Marshal(m)
+				bytes += len(b)
+				seen[m.ID] = true
+			}
+			if bytes > im.HistoryPageBytes+im.MaxContentChars*6+1024 || len(p.Items) != int(p.Size) && int64(p.Page)*int64(p.Size)+int64(len(p.Items)) != p.Total {
+				t.Fatalf("%s page %d: %d messages, %d bytes, size %d (budget %d)", name, p.Page, len(p.Items), bytes, p.Size, im.HistoryPageBytes)
+			}
+			page, size = p.Page+1, p.Size
 		}
-		if bytes > im.HistoryPageBytes+im.MaxContentChars*6+1024 || len(p.Items) != int(p.Size) && int64(p.Page)*int64(p.Size)+int64(len(p.Items)) != p.Total {
-			t.Fatalf("page %d: %d messages, %d bytes, size %d (budget %d)", p.Page, len(p.Items), bytes, p.Size, im.HistoryPageBytes)
+		if len(seen) != want {
+			t.Errorf("%s: paging with the served page and size saw %d of %d messages", name, len(seen), want)
 		}
-		page, size = p.Page+1, p.Size
 	}
-	if len(seen) != 30 {
-		t.Errorf("paging with the served page and size saw %d of 30 messages", len(seen))
+}
+
+// The database cuts a page of events by their stored payloads, before anything is encoded:
+// as many as fit in the budget, and always the first, for the user's events and a group's.
+func TestEventPagesAreCutInTheDatabase(t *testing.T) {
+	f := newFixture(t)
+	app := f.app("ak_event_pages", "alice", "bob")
+	alice := im.User{AppID: app, UserID: "alice"}
+	ctx := context.Background()
+	must[im.GroupInfo](t)(f.svc.CreateGroup(ctx, alice, im.GroupCreate{GroupID: "g", Name: "g", MemberIDs: []string{"bob"}}))
+	big := strings.Repeat("a", 10_000)
+	for range 5 {
+		must[im.Message](t)(f.svc.Send(ctx, alice, im.SendInput{ToID: "bob", ChatType: im.Single, MsgType: im.Text, Content: big}))
+		must[im.Message](t)(f.svc.Send(ctx, alice, im.SendInput{ToID: "g", ChatType: im.Group, MsgType: im.Text, Content: big}))
+	}
+	q := db.New(f.pool)
+	for _, tc := range []struct {
+		maxBytes int64
+		want     int
+	}{{1 << 20, 5}, {25_000, 2}, {20_000, 2}, {19_999, 1}, {1, 1}} {
+		// bob's first event is his joining the group; the messages follow.
+		rows, err := q.ListUserEventsAfter(ctx, db.ListUserEventsAfterParams{AppID: app, UserID: "bob", AfterSeq: 1, MaxEvents: 100, MaxBytes: tc.maxBytes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != tc.want || rows[0].Seq != 2 {
+			t.Errorf("user events within %d bytes: %d from seq %d, want %d from 2", tc.maxBytes, len(rows), rows[0].Seq, tc.want)
+		}
+		grows, err := q.ListGroupEventsAfter(ctx, db.ListGroupEventsAfterParams{AppID: app, GroupID: "g", UserID: "bob", AfterSeq: 0, MaxEvents: 100, MaxBytes: tc.maxBytes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(grows) != tc.want || grows[0].Seq != 1 {
+			t.Errorf("group events within %d bytes: %d from seq %d, want %d from 1", tc.maxBytes, len(grows), grows[0].Seq, tc.want)
+		}
 	}
 }

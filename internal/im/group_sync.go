@@ -22,16 +22,16 @@ func (s *Service) GroupPositions(ctx context.Context, u User) ([]GroupPosition, 
 	return out, nil
 }
 
-// GroupEventsAfter returns up to limit of the group's events after seq, in order: none
-// when u is not a member, and none from before he joined. Message events show the message
-// as it is now.
-func (s *Service) GroupEventsAfter(ctx context.Context, u User, groupID string, after int64, limit int) ([]StoredEvent, error) {
+// GroupEventsAfter returns up to limit of the group's events after seq, in order, and no
+// more than fit in maxBytes of data (as EventsAfter): none when u is not a member, and none
+// from before he joined. Message events show the message as it is now.
+func (s *Service) GroupEventsAfter(ctx context.Context, u User, groupID string, after int64, limit, maxBytes int) ([]StoredEvent, error) {
 	rows, err := s.q.ListGroupEventsAfter(ctx, db.ListGroupEventsAfterParams{AppID: u.AppID, GroupID: groupID, UserID: u.UserID,
-		AfterSeq: after, MaxEvents: int32(limit)})
+		AfterSeq: after, MaxEvents: int32(limit), MaxBytes: int64(maxBytes)})
 	if err != nil {
 		return nil, fault.Wrap(err, "load group events")
 	}
-	events := make([]StoredEvent, 0, len(rows))
+	page := newEventPage(len(rows), maxBytes)
 	for _, r := range rows {
 		e := StoredEvent{Seq: r.Seq, Type: r.Type, Data: r.Data}
 		if r.MessageID != nil {
@@ -49,9 +49,11 @@ func (s *Service) GroupEventsAfter(ctx context.Context, u User, groupID string, 
 				return nil, fault.Wrap(err, "encode event")
 			}
 		}
-		events = append(events, e)
+		if !page.add(e) {
+			break
+		}
 	}
-	return events, nil
+	return page.events, nil
 }
 
 // GroupMembers are a group's members now, with the group event seq of their latest

@@ -106,6 +106,7 @@ func (s *Service) groupChanges(ctx context.Context, chatID, after int64, f db.Co
 	for _, r := range rows {
 		out.Items = append(out.Items, listedMessage(db.ListChatMessagesRow(r)))
 	}
+	out.Items, out.Page, out.Size = withinBudget(out.Items, out.Page, out.Size)
 	return out, nil
 }
 
@@ -153,5 +154,6 @@ func (s *Service) Search(ctx context.Context, u User, keyword string, p PageRequ
 	for _, r := range rows {
 		out.Items = append(out.Items, listedMessage(db.ListChatMessagesRow(r)))
 	}
+	out.Items, out.Page, out.Size = withinBudget(out.Items, page, size)
 	return out, nil
 }

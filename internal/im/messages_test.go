@@ -108,7 +108,7 @@ func TestEditAndRevoke(t *testing.T) {
 	// Both sides have the edit and the revoke in their event log, and history shows them.
 	for _, u := range []im.User{alice, bob} {
 		var types []string
-		for _, ev := range must[[]im.StoredEvent](t)(f.svc.EventsAfter(ctx, u, 0, 10)) {
+		for _, ev := range must[[]im.StoredEvent](t)(f.svc.EventsAfter(ctx, u, 0, 10, 1<<30)) {
 			types = append(types, ev.Type)
 		}
 		if strings.Join(types, ",") != "message,message,message.edited,message.revoked" {

@@ -114,7 +114,7 @@ func TestConcurrentSendsKeepEverySequence(t *testing.T) {
 		if latest != int64(involved[u]) {
 			t.Errorf("%s: latest event seq %d, but %d messages", u, latest, involved[u])
 		}
-		events, err := f.svc.EventsAfter(context.Background(), im.User{AppID: app, UserID: u}, 0, 1000)
+		events, err := f.svc.EventsAfter(context.Background(), im.User{AppID: app, UserID: u}, 0, 1000, 1<<30)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -174,7 +174,7 @@ func (c *conn) fillGap() {
 	c.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	events, err := c.hub.backend.EventsAfter(ctx, c.user, from, int(min(until-from-1, 500)))
+	events, err := c.hub.backend.EventsAfter(ctx, c.user, from, int(min(until-from-1, 500)), c.hub.opts.SyncBatchBytes)
 	if err != nil {
 		c.hub.opts.Log.Warn("fill event gap", "err", err)
 	}
@@ -464,26 +464,27 @@ func (c *conn) replyError(id *string, err error) {
 	c.enqueueWait(errorFrame(id, code, msg))
 }
 
-// syncPage is how many events a sync reads at a time; syncGroupEvents is the most it
-// replays of one group (a group further behind is fetched through group history).
+// syncPage is how many events a sync reads at a time (fewer when they pass
+// Options.SyncBatchBytes); syncGroupEvents is the most it replays of one group (a group
+// further behind is fetched through group history).
 const (
 	syncPage        = 200
 	syncGroupEvents = 200
 )
 
-// sync replays the user's events after after, in order, then those of each of groups that
-// he is in, then says where they end (synced). Live events that come meanwhile are held and
-// sent after it, those replayed dropped.
+// sync replays the user's events after after, in order, page by page up to his latest, then
+// those of each of groups that he is in, then says where they end (synced). Live events that
+// come meanwhile are held and sent after it, those replayed dropped.
 func (c *conn) sync(ctx context.Context, after int64, groups []syncGroup, id *string) {
 	c.mu.Lock()
 	c.holding = true
 	c.mu.Unlock()
-	last, err := after, error(nil)
-	for {
+	last := after
+	latest, err := c.hub.backend.LatestEventSeq(ctx, c.user)
+	for err == nil && last < latest {
 		var events []im.StoredEvent
-		events, err = c.hub.backend.EventsAfter(ctx, c.user, last, syncPage)
-		if err != nil {
-			break
+		if events, err = c.hub.backend.EventsAfter(ctx, c.user, last, syncPage, c.hub.opts.SyncBatchBytes); err != nil || len(events) == 0 {
+			break // none left: the rest are gone (an account's events deleted)
 		}
 		for _, e := range events {
 			if !c.enqueueWait(eventFrame(e.Type, e.Seq, e.Data)) {
@@ -491,14 +492,8 @@ func (c *conn) sync(ctx context.Context, after int64, groups []syncGroup, id *st
 			}
 			last = e.Seq
 		}
-		if len(events) < syncPage {
-			break
-		}
 	}
-	latest := last
-	if err == nil && last == after {
-		latest, err = c.hub.backend.LatestEventSeq(ctx, c.user)
-	}
+	latest = max(latest, last)
 	var positions []im.GroupPosition
 	replayed := map[string]int64{}
 	if err == nil {
@@ -531,23 +526,31 @@ func (c *conn) sync(ctx context.Context, after int64, groups []syncGroup, id *st
 	}
 }
 
-// syncGroups replays the events of the groups asked for that the user is in, recording in
-// replayed the last seq sent of each; false: the conn closed meanwhile.
+// syncGroups replays the events of the groups asked for that the user is in, page by page,
+// up to syncGroupEvents of each, recording in replayed the last seq sent of each; false: the
+// conn closed meanwhile.
 func (c *conn) syncGroups(ctx context.Context, groups []syncGroup, positions []im.GroupPosition, replayed map[string]int64) (bool, error) {
 	for _, g := range groups {
 		i := slices.IndexFunc(positions, func(p im.GroupPosition) bool { return p.GroupID == g.GroupID })
-		if i < 0 || positions[i].LatestSeq <= g.AfterSeq {
-			continue // not his, or nothing new
+		if i < 0 {
+			continue // not his
 		}
-		events, err := c.hub.backend.GroupEventsAfter(ctx, c.user, g.GroupID, g.AfterSeq, syncGroupEvents)
-		if err != nil {
-			return true, err
-		}
-		for _, e := range events {
-			if !c.enqueueWait(groupFrame(e.Type, g.GroupID, e.Seq, e.Data)) {
-				return false, nil
+		last, sent := g.AfterSeq, 0
+		for last < positions[i].LatestSeq && sent < syncGroupEvents {
+			events, err := c.hub.backend.GroupEventsAfter(ctx, c.user, g.GroupID, last, syncGroupEvents-sent, c.hub.opts.SyncBatchBytes)
+			if err != nil {
+				return true, err
 			}
-			replayed[g.GroupID] = e.Seq
+			if len(events) == 0 {
+				break // none he may see (he joined later)
+			}
+			for _, e := range events {
+				if !c.enqueueWait(groupFrame(e.Type, g.GroupID, e.Seq, e.Data)) {
+					return false, nil
+				}
+				replayed[g.GroupID], last = e.Seq, e.Seq
+			}
+			sent += len(events)
 		}
 	}
 	return true, nil

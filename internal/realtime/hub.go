@@ -30,10 +30,12 @@ import (
 type Backend interface {
 	Send(ctx context.Context, u im.User, in im.SendInput) (im.Message, error)
 	MarkRead(ctx context.Context, u im.User, t im.ChatType, target string, seq *int64) (im.ReadMark, error)
-	EventsAfter(ctx context.Context, u im.User, after int64, limit int) ([]im.StoredEvent, error)
+	// EventsAfter and GroupEventsAfter return at most limit events, whose data is at most
+	// maxBytes, or one event.
+	EventsAfter(ctx context.Context, u im.User, after int64, limit, maxBytes int) ([]im.StoredEvent, error)
 	LatestEventSeq(ctx context.Context, u im.User) (int64, error)
 	GroupPositions(ctx context.Context, u im.User) ([]im.GroupPosition, error)
-	GroupEventsAfter(ctx context.Context, u im.User, groupID string, after int64, limit int) ([]im.StoredEvent, error)
+	GroupEventsAfter(ctx context.Context, u im.User, groupID string, after int64, limit, maxBytes int) ([]im.StoredEvent, error)
 	GroupMembers(ctx context.Context, appID int64, groupID string) (membersSeq int64, users []string, err error)
 }
 
@@ -50,6 +52,9 @@ type Options struct {
 	FramesPerSecond int           // client frames a conn may send per second
 	WriteTimeout    time.Duration
 	GapWait         time.Duration // how long an early event waits before the gap is read from the database
+	// SyncBatchBytes is the byte budget of one page of events that a sync reads and queues
+	// (XUQM_WS_SYNC_BATCH_BYTES, 1 MiB): the events' data, but at least one event.
+	SyncBatchBytes int
 	// MaxPerUser is how many conns one user may hold (XUQM_WS_MAX_PER_USER, 10): one more
 	// closes his oldest. MaxPerAddr is how many one client address may hold
 	// (XUQM_WS_MAX_PER_ADDR, 1000): one more is refused (429).
@@ -94,6 +99,9 @@ func (o *Options) defaults() {
 	}
 	if o.FramesPerSecond <= 0 {
 		o.FramesPerSecond = 50
+	}
+	if o.SyncBatchBytes <= 0 {
+		o.SyncBatchBytes = 1 << 20
 	}
 	if o.MaxPerUser <= 0 {
 		o.MaxPerUser = 10

@@ -218,7 +218,10 @@ func (s *Service) UploadRnBundle(ctx context.Context, p *auth.Principal, fields 
 			Description: form.description, RolloutPercent: form.rollout, Disabled: form.disabled,
 		})
 		out.Release = &rel
-		return err
+		if err != nil {
+			return err
+		}
+		return s.queuePatches(ctx, tx, rel.ID)
 	})
 	if err != nil {
 		return Bundle{}, err

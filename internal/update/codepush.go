@@ -91,8 +91,20 @@ func (s *Service) CheckCodePush(ctx context.Context, c CodePushCheck) (CodePushA
 		})
 	}
 	a, rel := selectCodePush(history, c, v)
-	if rel != nil {
-		a.DownloadPath = BundlePath(d.AppKey, d.Platform, d.ModuleID, rel.Version)
+	if rel == nil {
+		return a, nil
+	}
+	a.DownloadPath = BundlePath(d.AppKey, d.Platform, d.ModuleID, rel.Version)
+	// A client on a known base downloads the diff package instead; the answer keeps the
+	// target's package hash, which the client checks after applying it.
+	if c.PackageHash != "" && c.PackageHash != rel.PackageHash {
+		p, ok, err := s.patchFor(ctx, rel.ID, PatchCodePushZip, c.PackageHash)
+		if err != nil {
+			return CodePushAnswer{}, err
+		}
+		if ok {
+			a.DownloadPath, a.PackageSize = PatchPath(d.AppKey, p.SHA256), p.Size
+		}
 	}
 	return a, nil
 }

@@ -179,8 +179,10 @@ func (s *Service) Promote(ctx context.Context, p *auth.Principal, fromID int64, 
 	}
 	var out Release
 	err = postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		out, err = addRelease(ctx, db.New(tx), target, arg)
-		return err
+		if out, err = addRelease(ctx, db.New(tx), target, arg); err != nil {
+			return err
+		}
+		return s.queuePatches(ctx, tx, out.ID)
 	})
 	if err != nil {
 		return Release{}, err

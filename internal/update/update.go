@@ -16,6 +16,7 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/blob"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/jobs"
 )
 
 // Release states.
@@ -54,6 +55,7 @@ type Service struct {
 	cfg      Config
 	notifier Notifier
 	index    *index
+	jobs     jobs.Inserter // nil: no background work (patches)
 }
 
 // New returns the service; notifier may be nil.

@@ -17,7 +17,9 @@ SELECT chat.event_seq AS seq, chat.members_seq FROM chat;
 
 -- name: ListGroupEventsAfter :many
 -- The group's events after a seq, in order, while user_id is a member, and none from
--- before he joined; message events with the message as it is now.
+-- before he joined; message events with the message as it is now. A page holds at most
+-- max_events, and no more than fit in max_bytes of payload, but always the first (as
+-- ListUserEventsAfter).
 SELECT e.seq, e.type, e.data,
        m.id AS message_id, m.seq AS message_seq, m.from_id, m.to_id, m.msg_type, m.content,
        m.client_msg_id, m.created_at AS message_created_at, m.edited_at, m.revoked_at, m.revoked_by, m.group_seq,
@@ -30,5 +32,21 @@ JOIN im_group_events e ON e.app_id = gm.app_id AND e.group_id = gm.group_id
                       AND e.seq > greatest(@after_seq::bigint, gm.joined_seq)
 LEFT JOIN im_messages m ON m.id = e.message_id
 WHERE gm.app_id = @app_id AND gm.group_id = @group_id AND gm.user_id = @user_id::text
+  AND e.seq <= (
+    SELECT coalesce(max(w.seq) FILTER (WHERE w.running <= @max_bytes::bigint), min(w.seq))
+    FROM (
+        SELECT p.seq, sum(octet_length(coalesce(pm.content, p.data::text, ''))) OVER (ORDER BY p.seq) AS running
+        FROM (
+            SELECT pe.seq, pe.message_id, pe.data FROM im_group_events pe
+            WHERE pe.app_id = @app_id AND pe.group_id = @group_id
+              AND pe.seq > greatest(@after_seq::bigint, (
+                  SELECT jm.joined_seq FROM im_group_members jm
+                  WHERE jm.app_id = @app_id AND jm.group_id = @group_id AND jm.user_id = @user_id::text))
+            ORDER BY pe.seq
+            LIMIT @max_events
+        ) p
+        LEFT JOIN im_messages pm ON pm.id = p.message_id
+    ) w
+  )
 ORDER BY e.seq
 LIMIT @max_events;

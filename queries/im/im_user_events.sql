@@ -14,6 +14,9 @@ RETURNING user_id, seq;
 
 -- name: ListUserEventsAfter :many
 -- The user's events after a seq, in order; message events with the message as it is now.
+-- A page holds at most max_events, and no more than fit in max_bytes of payload (the
+-- message's content, or the event's data), but always the first: the running sum of the
+-- payloads over the first max_events ends the page.
 SELECT e.seq, e.type, e.data,
        m.id AS message_id, m.seq AS message_seq, m.chat_type, m.from_id, m.to_id, m.msg_type, m.content,
        m.client_msg_id, m.created_at AS message_created_at, m.edited_at, m.revoked_at, m.revoked_by,
@@ -24,5 +27,18 @@ SELECT e.seq, e.type, e.data,
 FROM im_user_events e
 LEFT JOIN im_messages m ON m.id = e.message_id
 WHERE e.app_id = @app_id AND e.user_id = @user_id AND e.seq > @after_seq
+  AND e.seq <= (
+    SELECT coalesce(max(w.seq) FILTER (WHERE w.running <= @max_bytes::bigint), min(w.seq))
+    FROM (
+        SELECT p.seq, sum(octet_length(coalesce(pm.content, p.data::text, ''))) OVER (ORDER BY p.seq) AS running
+        FROM (
+            SELECT pe.seq, pe.message_id, pe.data FROM im_user_events pe
+            WHERE pe.app_id = @app_id AND pe.user_id = @user_id AND pe.seq > @after_seq
+            ORDER BY pe.seq
+            LIMIT @max_events
+        ) p
+        LEFT JOIN im_messages pm ON pm.id = p.message_id
+    ) w
+  )
 ORDER BY e.seq
 LIMIT @max_events;

@@ -2699,6 +2699,35 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/rn/patches/{appId}/{sha256}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a patch of a release
+         * @description Public, by the patch's SHA-256; the `download_url` of a CodePush update check from a
+         *     client whose `package_hash` is a known base. After each release the server builds, once
+         *     and in the background, a patch against every live base (each enabled release made
+         *     before it in its deployment): a CodePush diff package, that is a zip of the files the
+         *     target adds or changes plus `hotcodepush.json` = `{"deletedFiles":[…]}` naming the base's
+         *     files it no longer has, which the client applies by copying its package, deleting those
+         *     files and unzipping the patch over it, then checks against the answer's `package_hash`
+         *     (the target's). A patch no smaller than the whole bundle is not kept; a client on any
+         *     other base gets the whole bundle. `ETag` is `"<sha256>"`, cacheable forever; a hash that
+         *     names no patch of the app gets 404.
+         */
+        get: operations["downloadRnPatch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v0.1/public/codepush/update_check": {
         parameters: {
             query?: never;
@@ -2710,7 +2739,9 @@ export interface paths {
          * CodePush update check (snake_case)
          * @description Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
          *     Selection as described at the top of this file. `download_url` is the bundle's absolute
-         *     URL; `package_hash` the CodePush package hash the client checks after unzipping;
+         *     URL, or, when `package_hash` names a live base of the release offered, the URL of the
+         *     diff package from that base (see downloadRnPatch; `package_size` is then the patch's);
+         *     `package_hash` the CodePush package hash the client checks after unzipping;
          *     `target_binary_range` the release's range (or, on update_app_version, the newest enabled
          *     release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
          *     service 403.
@@ -11526,6 +11557,63 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    downloadRnPatch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETags the client holds; a match (or `*`) gets 304. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The app's key.
+                 * @example ak_demo_chat
+                 */
+                appId: components["schemas"]["AppKey"];
+                /** @description The patch's SHA-256, lower-case hex. */
+                sha256: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The patch. */
+            200: {
+                headers: {
+                    /** @description `"<sha256>"`. */
+                    ETag: string;
+                    /** @description Bytes in this response's body. */
+                    "Content-Length": number;
+                    /** @description `public, max-age=31536000, immutable`. */
+                    "Cache-Control"?: string;
+                    /** @description SHA-256 of the patch, lower-case hex. */
+                    "X-Content-SHA256": string;
+                    /** @description Always `nosniff`. */
+                    "X-Content-Type-Options": "nosniff";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description The client's copy (If-None-Match) is current; no body. */
+            304: {
+                headers: {
+                    /** @description `"<sha256>"`. */
+                    ETag: string;
+                    /** @description `public, max-age=31536000, immutable`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
