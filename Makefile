@@ -8,7 +8,7 @@ SPECTRAL := $(NODE_DIR)/node_modules/.bin/spectral
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/xuqmgroup/xuqm/internal/cli.Version=$(VERSION)
 
-.PHONY: run build build-load test test-clients test-codepush codepush-modules demo generate check-generated check-tidy lint vet node-tools bench bench-prefilled bench-go clean
+.PHONY: run build build-load test test-clients test-codepush codepush-modules test-expo expo-modules demo generate check-generated check-tidy lint vet node-tools bench bench-prefilled bench-go clean
 
 run:
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/xuqm serve
@@ -23,6 +23,7 @@ test: check-generated check-tidy lint vet
 	$(GO) test -race -count=1 ./...
 	$(MAKE) test-clients
 	$(MAKE) test-codepush
+	$(MAKE) test-expo
 
 # The TypeScript client (clients/typescript): its npm packages, pinned by package-lock.json, go
 # into its git-ignored node_modules; its tests start the server binary built here.
@@ -50,6 +51,19 @@ codepush-modules: $(CP_MODULES)
 
 test-codepush: $(CP_MODULES) build
 	cd $(CP_DIR) && XUQM_BIN=$(CURDIR)/bin/xuqm node --test --test-concurrency=1 --test-reporter=spec test/*.test.js
+
+# The Expo Updates protocol as expo-updates speaks it (clients/expo-test: Expo's multipart parser
+# and structured-headers, pinned by package-lock.json) against the server binary built here; it
+# borrows clients/codepush-test/test/server.js, which needs no packages.
+EX_DIR := clients/expo-test
+EX_MODULES := $(EX_DIR)/node_modules/.package-lock.json
+$(EX_MODULES): $(EX_DIR)/package.json $(EX_DIR)/package-lock.json
+	cd $(EX_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+expo-modules: $(EX_MODULES)
+
+test-expo: $(EX_MODULES) build
+	cd $(EX_DIR) && XUQM_BIN=$(CURDIR)/bin/xuqm node --test --test-concurrency=1 --test-reporter=spec test/*.test.js
 
 # The demo chat (clients/typescript/demo) bundled into internal/httpapi/web/demo, which the binary
 # embeds: committed, so that `make run` needs no Node.
@@ -104,4 +118,4 @@ vet:
 	$(GO) vet ./...
 
 clean:
-	rm -rf bin .tools $(TS_DIR)/node_modules $(CP_DIR)/node_modules
+	rm -rf bin .tools $(TS_DIR)/node_modules $(CP_DIR)/node_modules $(EX_DIR)/node_modules

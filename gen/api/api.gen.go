@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -136,6 +137,45 @@ func (e EmailCodePurpose) Valid() bool {
 	case RESETPASSWORD:
 		return true
 	case SUBACCOUNT:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GroupJoinPolicy.
+const (
+	APPROVAL GroupJoinPolicy = "APPROVAL"
+	CLOSED   GroupJoinPolicy = "CLOSED"
+	FREE     GroupJoinPolicy = "FREE"
+)
+
+// Valid indicates whether the value is a known member of the GroupJoinPolicy enum.
+func (e GroupJoinPolicy) Valid() bool {
+	switch e {
+	case APPROVAL:
+		return true
+	case CLOSED:
+		return true
+	case FREE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GroupMemberRoleChangeRole.
+const (
+	GroupMemberRoleChangeRoleADMIN  GroupMemberRoleChangeRole = "ADMIN"
+	GroupMemberRoleChangeRoleMEMBER GroupMemberRoleChangeRole = "MEMBER"
+)
+
+// Valid indicates whether the value is a known member of the GroupMemberRoleChangeRole enum.
+func (e GroupMemberRoleChangeRole) Valid() bool {
+	switch e {
+	case GroupMemberRoleChangeRoleADMIN:
+		return true
+	case GroupMemberRoleChangeRoleMEMBER:
 		return true
 	default:
 		return false
@@ -394,6 +434,36 @@ func (e ReleaseStatus) Valid() bool {
 	}
 }
 
+// Defines values for RnSigningKeyAlgorithm.
+const (
+	RsaV15Sha256 RnSigningKeyAlgorithm = "rsa-v1_5-sha256"
+)
+
+// Valid indicates whether the value is a known member of the RnSigningKeyAlgorithm enum.
+func (e RnSigningKeyAlgorithm) Valid() bool {
+	switch e {
+	case RsaV15Sha256:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RnSigningKeyKeyId.
+const (
+	Main RnSigningKeyKeyId = "main"
+)
+
+// Valid indicates whether the value is a known member of the RnSigningKeyKeyId enum.
+func (e RnSigningKeyKeyId) Valid() bool {
+	switch e {
+	case Main:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ServiceType.
 const (
 	ServiceTypeFILE   ServiceType = "FILE"
@@ -547,6 +617,24 @@ func (e ListFriendRequestsParamsDirection) Valid() bool {
 	case Incoming:
 		return true
 	case Outgoing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DownloadRnSigningCertificateParamsFormat.
+const (
+	Certificate DownloadRnSigningCertificateParamsFormat = "certificate"
+	PublicKey   DownloadRnSigningCertificateParamsFormat = "public-key"
+)
+
+// Valid indicates whether the value is a known member of the DownloadRnSigningCertificateParamsFormat enum.
+func (e DownloadRnSigningCertificateParamsFormat) Valid() bool {
+	switch e {
+	case Certificate:
+		return true
+	case PublicKey:
 		return true
 	default:
 		return false
@@ -1555,6 +1643,43 @@ type ErrorEnvelope struct {
 	Status string `json:"status"`
 }
 
+// ExpoAsset defines model for ExpoAsset.
+type ExpoAsset struct {
+	// ContentType Example: image/png
+	ContentType string `json:"contentType"`
+
+	// FileExtension With its dot (`.png`); absent for the launch asset.
+	//
+	// Example: .png
+	FileExtension *string `json:"fileExtension,omitempty"`
+
+	// Hash SHA-256 of the file, base64url without padding.
+	Hash string `json:"hash"`
+
+	// Key MD5 (hex) of the file, the key the bundle's code uses.
+	Key string `json:"key"`
+	Url string `json:"url"`
+}
+
+// ExpoManifest The manifest body of the protocol.
+type ExpoManifest struct {
+	Assets []ExpoAsset `json:"assets"`
+
+	// CreatedAt When the release was made (ISO 8601, UTC, milliseconds).
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Extra `expoClient`: the export's expoConfig.json, when it had one.
+	Extra map[string]interface{} `json:"extra"`
+
+	// Id The update's id, the release's `expoUpdateId`.
+	Id          openapi_types.UUID `json:"id"`
+	LaunchAsset ExpoAsset          `json:"launchAsset"`
+
+	// Metadata `deployment` and `label` of the release.
+	Metadata       map[string]string `json:"metadata"`
+	RuntimeVersion string            `json:"runtimeVersion"`
+}
+
 // FieldError defines model for FieldError.
 type FieldError struct {
 	// Field The parameter, header or body field at fault (a JSON path for body fields).
@@ -1772,10 +1897,21 @@ type Group struct {
 	// Example: group_001
 	GroupId GroupId `json:"groupId"`
 
-	// Joinable Whether the caller may ask to join (the group is public and he is not a member).
-	Joinable    *bool  `json:"joinable,omitempty"`
-	MemberCount int32  `json:"memberCount"`
-	Name        string `json:"name"`
+	// JoinPolicy What a join request (POST /api/im/groups/{groupId}/join-requests, public groups only)
+	// does: FREE joins at once, APPROVAL waits for the owner or an admin, CLOSED is refused
+	// (403). Members may invite whatever the policy.
+	//
+	//
+	// Example: APPROVAL
+	JoinPolicy GroupJoinPolicy `json:"joinPolicy"`
+
+	// Joinable Whether the caller may ask to join (the group is public, not CLOSED, and he is not a member).
+	Joinable    *bool `json:"joinable,omitempty"`
+	MemberCount int32 `json:"memberCount"`
+
+	// MutedAll The whole group is muted; only its owner and admins may post.
+	MutedAll bool   `json:"mutedAll"`
+	Name     string `json:"name"`
 
 	// Notice The group's notice board; empty when never set.
 	Notice string `json:"notice"`
@@ -1797,6 +1933,9 @@ type GroupCreate struct {
 	//
 	// Example: group_001
 	GroupId *GroupId `json:"groupId,omitempty"`
+
+	// JoinPolicy Defaults to APPROVAL.
+	JoinPolicy *GroupJoinPolicy `json:"joinPolicy,omitempty"`
 
 	// MemberIds The first members besides the caller.
 	MemberIds []UserId `json:"memberIds"`
@@ -1826,6 +1965,13 @@ type GroupEnvelope struct {
 //
 // Example: group_001
 type GroupId = string
+
+// GroupJoinPolicy What a join request (POST /api/im/groups/{groupId}/join-requests, public groups only)
+// does: FREE joins at once, APPROVAL waits for the owner or an admin, CLOSED is refused
+// (403). Members may invite whatever the policy.
+//
+// Example: APPROVAL
+type GroupJoinPolicy string
 
 // GroupJoinRequest defines model for GroupJoinRequest.
 type GroupJoinRequest struct {
@@ -1904,13 +2050,39 @@ type GroupJoinRequestPageEnvelope struct {
 type GroupMember struct {
 	AvatarUrl string    `json:"avatarUrl"`
 	JoinedAt  time.Time `json:"joinedAt"`
-	Nickname  string    `json:"nickname"`
-	Role      GroupRole `json:"role"`
+
+	// MutedUntil Until when the member may not post; null when he is not muted (or his mute has ended).
+	MutedUntil *time.Time `json:"mutedUntil,omitempty"`
+	Nickname   string     `json:"nickname"`
+	Role       GroupRole  `json:"role"`
 
 	// UserId An IM user's id, chosen by the app.
 	//
 	// Example: user_001
 	UserId UserId `json:"userId"`
+}
+
+// GroupMemberEnvelope defines model for GroupMemberEnvelope.
+type GroupMemberEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int         `json:"code"`
+	Data GroupMember `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// GroupMemberMute defines model for GroupMemberMute.
+type GroupMemberMute struct {
+	// MutedUntil When the mute ends; it must be in the future.
+	MutedUntil time.Time `json:"mutedUntil"`
 }
 
 // GroupMemberPage defines model for GroupMemberPage.
@@ -1941,9 +2113,24 @@ type GroupMemberPageEnvelope struct {
 	Status string `json:"status"`
 }
 
+// GroupMemberRoleChange defines model for GroupMemberRoleChange.
+type GroupMemberRoleChange struct {
+	// Role ADMIN appoints an admin; MEMBER removes one. OWNER changes by transfer only.
+	Role GroupMemberRoleChangeRole `json:"role"`
+}
+
+// GroupMemberRoleChangeRole ADMIN appoints an admin; MEMBER removes one. OWNER changes by transfer only.
+type GroupMemberRoleChangeRole string
+
 // GroupMembersAdd defines model for GroupMembersAdd.
 type GroupMembersAdd struct {
 	MemberIds []UserId `json:"memberIds"`
+}
+
+// GroupOwnerTransfer defines model for GroupOwnerTransfer.
+type GroupOwnerTransfer struct {
+	// UserId The member who becomes the owner.
+	UserId UserId `json:"userId"`
 }
 
 // GroupPage defines model for GroupPage.
@@ -1980,9 +2167,17 @@ type GroupRole string
 // GroupUpdate The group fields to change; those left out keep their value.
 type GroupUpdate struct {
 	AvatarUrl *string `json:"avatarUrl,omitempty"`
-	Name      *string `json:"name,omitempty"`
-	Notice    *string `json:"notice,omitempty"`
-	Public    *bool   `json:"public,omitempty"`
+
+	// JoinPolicy What a join request (POST /api/im/groups/{groupId}/join-requests, public groups only)
+	// does: FREE joins at once, APPROVAL waits for the owner or an admin, CLOSED is refused
+	// (403). Members may invite whatever the policy.
+	//
+	//
+	// Example: APPROVAL
+	JoinPolicy *GroupJoinPolicy `json:"joinPolicy,omitempty"`
+	Name       *string          `json:"name,omitempty"`
+	Notice     *string          `json:"notice,omitempty"`
+	Public     *bool            `json:"public,omitempty"`
 }
 
 // ImAccount An IM user's profile.
@@ -2965,7 +3160,11 @@ type RnBundleUpload struct {
 
 	// File The bundle file: for CodePush clients a zip of the bundle folder (as `code-push
 	// release` makes it, e.g. `CodePush/index.android.bundle` with its assets), whose package
-	// hash the server computes; any other file is served as it is.
+	// hash the server computes; for Expo Updates clients the zip of what `npx expo export`
+	// writes (`metadata.json`, `_expo/static/js/…`, `assets/…`, optionally `expoConfig.json`,
+	// at the root or under one folder such as `dist/`), whose files for `platform` become
+	// the update's assets; any other file is served as it is. When the app has a signing key
+	// (/api/v1/rn/signing-key), a CodePush zip gets `CodePush/.codepushrelease` added.
 	File      openapi_types.File `json:"file"`
 	Mandatory *bool              `json:"mandatory,omitempty"`
 
@@ -2989,10 +3188,20 @@ type RnBundleUpload struct {
 	// RolloutPercent Share of devices offered the release once published.
 	RolloutPercent *int32 `json:"rolloutPercent,omitempty"`
 
+	// RuntimeVersion With `deployment`, for an Expo export: the Expo runtime version the release is for
+	// (what `expo-runtime-version` must equal; fingerprints and `exposdk:…` included). Without
+	// it, an Expo client gets the release when its runtime version satisfies
+	// `targetBinaryRange`. A bundle that is no Expo export is never served to Expo clients.
+	//
+	//
+	// Example: 1.0.0
+	RuntimeVersion *string `json:"runtimeVersion,omitempty"`
+
 	// TargetBinaryRange With `deployment`: the binary versions the release runs on, a semantic-version range as
 	// CodePush takes it (`1.2.3`, `^1.2.0`, `~1.2`, `1.2.x`, `>=1.0.0 <2.0.0`, `*`, `a || b`);
-	// Expo clients whose runtime version equals it, or satisfies it, get it too. Default
-	// `>=minAppVersion` (and `<=maxAppVersion` when given).
+	// Expo clients whose runtime version, read as a version, satisfies it get it too when the
+	// release has no `runtimeVersion`. Default `>=minAppVersion` (and `<=maxAppVersion` when
+	// given), or `*` with `runtimeVersion`.
 	//
 	//
 	// Example: ^1.0.0
@@ -3137,7 +3346,13 @@ type RnRelease struct {
 
 	// Downloads Download reports.
 	Downloads int64 `json:"downloads"`
-	Failures  int64 `json:"failures"`
+
+	// Expo Whether the bundle is an Expo export, served to Expo Updates clients (and not to CodePush clients).
+	Expo bool `json:"expo"`
+
+	// ExpoUpdateId The id of the Expo update the release is (the manifest's `id`), for Expo exports.
+	ExpoUpdateId openapi_types.UUID `json:"expoUpdateId"`
+	Failures     int64              `json:"failures"`
 
 	// HaltedAt When the crash-aware rollout disabled it; null otherwise.
 	HaltedAt *time.Time `json:"haltedAt"`
@@ -3155,10 +3370,16 @@ type RnRelease struct {
 	PromotedFrom *int64 `json:"promotedFrom"`
 
 	// RolloutPercent Share of devices (by deviceId) offered the release.
-	RolloutPercent    RolloutPercent `json:"rolloutPercent"`
-	Size              int64          `json:"size"`
-	Successes         int64          `json:"successes"`
-	TargetBinaryRange string         `json:"targetBinaryRange"`
+	RolloutPercent RolloutPercent `json:"rolloutPercent"`
+
+	// RuntimeVersion The Expo runtime version the release is for; null when its range decides.
+	RuntimeVersion *string `json:"runtimeVersion"`
+
+	// Signed Whether the zip carries the app's `.codepushrelease` signature.
+	Signed            bool   `json:"signed"`
+	Size              int64  `json:"size"`
+	Successes         int64  `json:"successes"`
+	TargetBinaryRange string `json:"targetBinaryRange"`
 }
 
 // RnReleaseChange defines model for RnReleaseChange.
@@ -3231,6 +3452,65 @@ type RnRollback struct {
 	//
 	// Example: 1.0.1
 	ToVersion *BundleVersion `json:"toVersion,omitempty"`
+}
+
+// RnSigningKey defines model for RnSigningKey.
+type RnSigningKey struct {
+	// Algorithm `updates.codeSigningMetadata.alg`.
+	Algorithm RnSigningKeyAlgorithm `json:"algorithm"`
+
+	// AppId The app's key, used as `appId` by the IM, push, file and update routes.
+	//
+	// Example: ak_demo_chat
+	AppId AppKey `json:"appId"`
+
+	// CertificatePem The self-signed code-signing certificate, for expo-updates.
+	CertificatePem string    `json:"certificatePem"`
+	CreatedAt      time.Time `json:"createdAt"`
+
+	// Fingerprint SHA-256 of the public key's DER.
+	Fingerprint string `json:"fingerprint"`
+
+	// KeyId `updates.codeSigningMetadata.keyid`.
+	KeyId RnSigningKeyKeyId `json:"keyId"`
+
+	// PublicKeyPem The public key (PKIX, `-----BEGIN PUBLIC KEY-----`), for CodePushPublicKey.
+	PublicKeyPem  string `json:"publicKeyPem"`
+	RequireSigned bool   `json:"requireSigned"`
+}
+
+// RnSigningKeyAlgorithm `updates.codeSigningMetadata.alg`.
+type RnSigningKeyAlgorithm string
+
+// RnSigningKeyKeyId `updates.codeSigningMetadata.keyid`.
+type RnSigningKeyKeyId string
+
+// RnSigningKeyChange defines model for RnSigningKeyChange.
+type RnSigningKeyChange struct {
+	RequireSigned bool `json:"requireSigned"`
+}
+
+// RnSigningKeyCreate defines model for RnSigningKeyCreate.
+type RnSigningKeyCreate struct {
+	// PrivateKeyPem The tenant's own RSA private key (PEM); omitted, the server makes one.
+	PrivateKeyPem *string `json:"privateKeyPem,omitempty"`
+}
+
+// RnSigningKeyEnvelope defines model for RnSigningKeyEnvelope.
+type RnSigningKeyEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int          `json:"code"`
+	Data RnSigningKey `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
 }
 
 // RnUpdateCheck The answer of the bundle check; the bundle fields are present only when hasUpdate is true.
@@ -4547,6 +4827,42 @@ type RemoveGroupMemberParams struct {
 	AppId AppKeyQuery `form:"appId" json:"appId"`
 }
 
+// UnmuteGroupMemberParams defines parameters for UnmuteGroupMember.
+type UnmuteGroupMemberParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
+// MuteGroupMemberParams defines parameters for MuteGroupMember.
+type MuteGroupMemberParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
+// SetGroupMemberRoleParams defines parameters for SetGroupMemberRole.
+type SetGroupMemberRoleParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
+// UnmuteGroupParams defines parameters for UnmuteGroup.
+type UnmuteGroupParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
+// MuteGroupParams defines parameters for MuteGroup.
+type MuteGroupParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
+// TransferGroupOwnerParams defines parameters for TransferGroupOwner.
+type TransferGroupOwnerParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
 // ListGroupHistoryParams defines parameters for ListGroupHistory.
 type ListGroupHistoryParams struct {
 	// AppId The app's key (`ak_…`).
@@ -4734,6 +5050,49 @@ type ListSubAccountsParams struct {
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
+// DownloadExpoAssetParams defines parameters for DownloadExpoAsset.
+type DownloadExpoAssetParams struct {
+	// Range One byte range, `bytes=<first>-<last>`, `bytes=<first>-` or `bytes=-<suffix length>`.
+	Range *ByteRange `json:"Range,omitempty"`
+
+	// IfNoneMatch ETags the client holds; a match (or `*`) gets 304.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// GetExpoManifestParams defines parameters for GetExpoManifest.
+type GetExpoManifestParams struct {
+	// ModuleId The module whose deployments serve the app; default `main`.
+	ModuleId *RnModuleId `form:"moduleId,omitempty" json:"moduleId,omitempty"`
+
+	// ExpoPlatform `ios` or `android`.
+	ExpoPlatform string `json:"expo-platform"`
+
+	// ExpoRuntimeVersion The runtime version of the client's binary.
+	ExpoRuntimeVersion string `json:"expo-runtime-version"`
+
+	// ExpoProtocolVersion `1`; a client without it speaks protocol 0.
+	ExpoProtocolVersion *string `json:"expo-protocol-version,omitempty"`
+
+	// ExpoChannelName The deployment's name; default Production.
+	ExpoChannelName *string `json:"expo-channel-name,omitempty"`
+
+	// ExpoCurrentUpdateId The update the client runs (a release's `expoUpdateId`, or the embedded one's).
+	ExpoCurrentUpdateId *string `json:"expo-current-update-id,omitempty"`
+
+	// ExpoEmbeddedUpdateId The update the client's binary carries.
+	ExpoEmbeddedUpdateId *string `json:"expo-embedded-update-id,omitempty"`
+
+	// ExpoRecentFailedUpdateIds The updates that recently failed to launch on the client, a structured-field list of strings.
+	ExpoRecentFailedUpdateIds *string `json:"expo-recent-failed-update-ids,omitempty"`
+
+	// EasClientId A stable id of the install, for partial rollouts and reports.
+	EasClientId *string `json:"eas-client-id,omitempty"`
+
+	// ExpoExpectSignature A structured-field dictionary (`sig, keyid="main", alg="rsa-v1_5-sha256"`) asking for the
+	// `expo-signature` of the manifest and directive; answered when the app has a signing key.
+	ExpoExpectSignature *string `json:"expo-expect-signature,omitempty"`
+}
+
 // ListRnDeploymentsParams defines parameters for ListRnDeployments.
 type ListRnDeploymentsParams struct {
 	// AppId The app's key (`ak_…`).
@@ -4907,6 +5266,60 @@ type RollbackRnBundleParams struct {
 	// XAppNonce A value never reused within 5 minutes.
 	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
 }
+
+// GetRnSigningKeyParams defines parameters for GetRnSigningKey.
+type GetRnSigningKeyParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// UpdateRnSigningKeyParams defines parameters for UpdateRnSigningKey.
+type UpdateRnSigningKeyParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// CreateRnSigningKeyParams defines parameters for CreateRnSigningKey.
+type CreateRnSigningKeyParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// DownloadRnSigningCertificateParams defines parameters for DownloadRnSigningCertificate.
+type DownloadRnSigningCertificateParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// Format `certificate` (default) or `public-key`.
+	Format *DownloadRnSigningCertificateParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// DownloadRnSigningCertificateParamsFormat defines parameters for DownloadRnSigningCertificate.
+type DownloadRnSigningCertificateParamsFormat string
 
 // CheckRnUpdateParams defines parameters for CheckRnUpdate.
 type CheckRnUpdateParams struct {
@@ -5179,6 +5592,15 @@ type UpdateGroupJSONRequestBody = GroupUpdate
 // AddGroupMembersJSONRequestBody defines body for AddGroupMembers for application/json ContentType.
 type AddGroupMembersJSONRequestBody = GroupMembersAdd
 
+// MuteGroupMemberJSONRequestBody defines body for MuteGroupMember for application/json ContentType.
+type MuteGroupMemberJSONRequestBody = GroupMemberMute
+
+// SetGroupMemberRoleJSONRequestBody defines body for SetGroupMemberRole for application/json ContentType.
+type SetGroupMemberRoleJSONRequestBody = GroupMemberRoleChange
+
+// TransferGroupOwnerJSONRequestBody defines body for TransferGroupOwner for application/json ContentType.
+type TransferGroupOwnerJSONRequestBody = GroupOwnerTransfer
+
 // SendMessageJSONRequestBody defines body for SendMessage for application/json ContentType.
 type SendMessageJSONRequestBody = SendMessage
 
@@ -5220,6 +5642,12 @@ type UpdateRnReleaseJSONRequestBody = RnReleaseChange
 
 // RollbackRnBundleJSONRequestBody defines body for RollbackRnBundle for application/json ContentType.
 type RollbackRnBundleJSONRequestBody = RnRollback
+
+// UpdateRnSigningKeyJSONRequestBody defines body for UpdateRnSigningKey for application/json ContentType.
+type UpdateRnSigningKeyJSONRequestBody = RnSigningKeyChange
+
+// CreateRnSigningKeyJSONRequestBody defines body for CreateRnSigningKey for application/json ContentType.
+type CreateRnSigningKeyJSONRequestBody = RnSigningKeyCreate
 
 // UploadRnBundleMultipartRequestBody defines body for UploadRnBundle for multipart/form-data ContentType.
 type UploadRnBundleMultipartRequestBody = RnBundleUpload
@@ -6043,7 +6471,8 @@ type ClientInterface interface {
 	// `{"id":"<delivery id>","event":"message.sent","appId":"ak_…","createdAt":"<RFC 3339>","data":{…}}`.
 	// `data` is the Message for message.sent, message.revoked and message.edited; the group
 	// `{groupId, name, ownerId}` for group.created and group.dissolved;
-	// `{groupId, added:[userId…], removed:[userId…]}` for group.members.changed;
+	// `{groupId, operatorId, added:[userId…], removed:[userId…]}` for group.members.changed (an
+	// invitation, a joining, a leaving or a removal; `operatorId` the member who made it);
 	// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted.
 	//
 	// Headers: `X-Xuqm-Event` (the event name), `X-Xuqm-Delivery` (the delivery id, the same on
@@ -6088,7 +6517,8 @@ type ClientInterface interface {
 	// `{"id":"<delivery id>","event":"message.sent","appId":"ak_…","createdAt":"<RFC 3339>","data":{…}}`.
 	// `data` is the Message for message.sent, message.revoked and message.edited; the group
 	// `{groupId, name, ownerId}` for group.created and group.dissolved;
-	// `{groupId, added:[userId…], removed:[userId…]}` for group.members.changed;
+	// `{groupId, operatorId, added:[userId…], removed:[userId…]}` for group.members.changed (an
+	// invitation, a joining, a leaving or a removal; `operatorId` the member who made it);
 	// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted.
 	//
 	// Headers: `X-Xuqm-Event` (the event name), `X-Xuqm-Delivery` (the delivery id, the same on
@@ -6353,7 +6783,9 @@ type ClientInterface interface {
 	// Creates a group owned by the caller, with the caller and `memberIds` as members (the
 	// caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 	// one; a `groupId` the app has already gets 409; a member that is not an account of the
-	// app gets 404. Every member gets a `group.event` CREATED.
+	// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+	// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+	// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6365,7 +6797,9 @@ type ClientInterface interface {
 	// Creates a group owned by the caller, with the caller and `memberIds` as members (the
 	// caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 	// one; a `groupId` the app has already gets 409; a member that is not an account of the
-	// app gets 404. Every member gets a `group.event` CREATED.
+	// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+	// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+	// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6391,8 +6825,9 @@ type ClientInterface interface {
 
 	// DissolveGroup Dissolve a group
 	//
-	// The owner dissolves the group; anyone else gets 403. Every member gets a `group.event`
-	// DISSOLVED; the group's history can no longer be read.
+	// The owner dissolves the group; anyone else gets 403. Every member gets a NOTIFY message
+	// and then a `group.event` DISSOLVED on his own stream; the group's history can no longer
+	// be read, and `group.dissolved` webhooks fire.
 	//
 	// Corresponds with DELETE /api/im/groups/{groupId} (the `DissolveGroup` operationId).
 	DissolveGroup(ctx context.Context, groupId ImGroupIdPath, params *DissolveGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6406,9 +6841,10 @@ type ClientInterface interface {
 
 	// UpdateGroupWithBody Update a group
 	//
-	// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-	// left out keep their value. Other members get 403. Every member gets a `group.event`
-	// UPDATED.
+	// The owner or an admin changes the group's name, avatar, notice, visibility or join
+	// policy; fields left out keep their value. Other members get 403. Every member gets a
+	// `group.event`: RENAMED when the name changed (the group's history then also gets a
+	// NOTIFY message), UPDATED otherwise.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6417,9 +6853,10 @@ type ClientInterface interface {
 
 	// UpdateGroup Update a group
 	//
-	// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-	// left out keep their value. Other members get 403. Every member gets a `group.event`
-	// UPDATED.
+	// The owner or an admin changes the group's name, avatar, notice, visibility or join
+	// policy; fields left out keep their value. Other members get 403. Every member gets a
+	// `group.event`: RENAMED when the name changed (the group's history then also gets a
+	// NOTIFY message), UPDATED otherwise.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6436,12 +6873,15 @@ type ClientInterface interface {
 
 	// CreateGroupJoinRequest Ask to join a group
 	//
-	// The caller asks to join the group. The request is stored as PENDING until the group's owner
-	// or an admin accepts or rejects it; they get a `group.event` WebSocket event for it.
+	// The caller asks to join the group; what happens follows the group's `joinPolicy`. FREE:
+	// he is a member at once, and the answer is the request, ACCEPTED. APPROVAL: the request is
+	// stored as PENDING until the group's owner or an admin accepts or rejects it; they get a
+	// `group.event` JOIN_REQUESTED for it. CLOSED: 403, the group takes no join requests.
 	// The remark travels in the query string, as in the seed's example.
 	//
 	// 403 when the group is not public (only public groups take join requests; see `public`
-	// in PUT /api/im/groups/{groupId}); 404 when there is no such group in the app (a dissolved
+	// in PUT /api/im/groups/{groupId}), when it is CLOSED, or when it is full
+	// (XUQM_IM_GROUP_MAX_MEMBERS); 404 when there is no such group in the app (a dissolved
 	// group included); 409 when the caller is already a member or already has a PENDING request
 	// for this group.
 	//
@@ -6453,8 +6893,9 @@ type ClientInterface interface {
 	// The group's owner or an admin accepts the request: the requester becomes a member (members
 	// get a `group.event`), and the request becomes ACCEPTED with `handledBy` and `handledAt` set.
 	//
-	// 403 when the caller is neither the owner nor an admin; 404 when there is no such group, or
-	// no such request for this group; 409 when the request is no longer PENDING. The seed's
+	// 403 when the caller is neither the owner nor an admin, or when the group is full; 404 when
+	// there is no such group, or no such request for this group; 409 when the request is no
+	// longer PENDING (handled already). The seed's
 	// placeholder id `req_001` stands for a decimal id such as `1001`.
 	//
 	// Corresponds with POST /api/im/groups/{groupId}/join-requests/{requestId}/accept (the `AcceptGroupJoinRequest` operationId).
@@ -6480,9 +6921,12 @@ type ClientInterface interface {
 
 	// AddGroupMembersWithBody Add members
 	//
-	// A member invites users into the group; those already members are ignored. A user that
-	// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-	// the new ones included, gets a `group.event` MEMBERS_ADDED.
+	// A member invites users into the group, whatever its join policy; those already members
+	// are ignored. A user that is not an account of the app gets 404; a non-member caller
+	// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+	// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+	// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+	// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6491,9 +6935,12 @@ type ClientInterface interface {
 
 	// AddGroupMembers Add members
 	//
-	// A member invites users into the group; those already members are ignored. A user that
-	// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-	// the new ones included, gets a `group.event` MEMBERS_ADDED.
+	// A member invites users into the group, whatever its join policy; those already members
+	// are ignored. A user that is not an account of the app gets 404; a non-member caller
+	// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+	// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+	// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+	// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6511,10 +6958,124 @@ type ClientInterface interface {
 	//
 	// With another user's id, the owner (or an admin, for plain members) removes that member
 	// (`group.event` MEMBER_REMOVED); with one's own id, the caller leaves (MEMBER_LEFT). The
-	// owner cannot leave (403): dissolve the group instead. A user who is not a member gets 404.
+	// owner cannot leave (403): transfer the group or dissolve it instead. A user who is not a
+	// member gets 404. The group's history gets a NOTIFY message, and `group.members.changed`
+	// webhooks fire.
 	//
 	// Corresponds with DELETE /api/im/groups/{groupId}/members/{userId} (the `RemoveGroupMember` operationId).
 	RemoveGroupMember(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *RemoveGroupMemberParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnmuteGroupMember Unmute a member
+	//
+	// Lifts a member's mute at once; who may is as for muting (403 otherwise, 404 when the
+	// user is not a member). A member who is not muted stays so and nobody is told; otherwise
+	// every member gets a `group.event` MEMBER_UNMUTED and the group's history a NOTIFY
+	// message.
+	//
+	// Corresponds with DELETE /api/im/groups/{groupId}/members/{userId}/mute (the `UnmuteGroupMember` operationId).
+	UnmuteGroupMember(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *UnmuteGroupMemberParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MuteGroupMemberWithBody Mute a member
+	//
+	// The owner or an admin stops a member from posting to the group until `mutedUntil`
+	// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+	// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+	// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+	// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+	// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+	MuteGroupMemberWithBody(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MuteGroupMember Mute a member
+	//
+	// The owner or an admin stops a member from posting to the group until `mutedUntil`
+	// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+	// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+	// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+	// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+	// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+	MuteGroupMember(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, body MuteGroupMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetGroupMemberRoleWithBody Appoint or remove an admin
+	//
+	// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+	// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+	// over); a user who is not a member gets 404. Setting the role a member has already
+	// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+	// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+	// NOTIFY message.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+	SetGroupMemberRoleWithBody(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetGroupMemberRole Appoint or remove an admin
+	//
+	// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+	// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+	// over); a user who is not a member gets 404. Setting the role a member has already
+	// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+	// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+	// NOTIFY message.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+	SetGroupMemberRole(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, body SetGroupMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnmuteGroup Unmute the whole group
+	//
+	// The owner or an admin lets every member post again (members muted one by one stay
+	// muted). Other callers get 403. A group that is not muted stays so and nobody is told;
+	// otherwise every member gets a `group.event` GROUP_UNMUTED and the group's history a
+	// NOTIFY message.
+	//
+	// Corresponds with DELETE /api/im/groups/{groupId}/mute (the `UnmuteGroup` operationId).
+	UnmuteGroup(ctx context.Context, groupId ImGroupIdPath, params *UnmuteGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MuteGroup Mute the whole group
+	//
+	// The owner or an admin mutes the group: until it is unmuted only the owner and the
+	// admins may post; every other member's send gets 403. Other callers get 403. A group
+	// muted already stays so and nobody is told; otherwise every member gets a `group.event`
+	// GROUP_MUTED and the group's history a NOTIFY message.
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/mute (the `MuteGroup` operationId).
+	MuteGroup(ctx context.Context, groupId ImGroupIdPath, params *MuteGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TransferGroupOwnerWithBody Transfer ownership
+	//
+	// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+	// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+	// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+	// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+	// roles changed also on their own streams) and the group's history a NOTIFY message.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+	TransferGroupOwnerWithBody(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TransferGroupOwner Transfer ownership
+	//
+	// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+	// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+	// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+	// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+	// roles changed also on their own streams) and the group's history a NOTIFY message.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+	TransferGroupOwner(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, body TransferGroupOwnerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListGroupHistory Group history
 	//
@@ -6890,6 +7451,41 @@ type ClientInterface interface {
 	// Corresponds with DELETE /api/sub-accounts/{id} (the `DisableSubAccount` operationId).
 	DisableSubAccount(ctx context.Context, id SubAccountIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DownloadExpoAsset Download an asset of an Expo update
+	//
+	// A file of one of the app's Expo updates (the launch asset or another asset), named by the
+	// SHA-256 of its bytes (lower-case hex; the manifest's `hash` is the same digest in base64url),
+	// as the manifest's asset URLs give it. Content-addressed: served with its recorded
+	// `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
+	// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
+	// update of the app has gets 404.
+	//
+	// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
+	DownloadExpoAsset(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetExpoManifest Expo Updates manifest request
+	//
+	// The manifest request of expo-updates (protocol 1; protocol 0 clients get the manifest too).
+	// Public: the app key, module and channel are the client's own configuration.
+	//
+	// The answer is negotiated by `Accept`: `multipart/mixed` (what expo-updates asks for
+	// first) has a `manifest` part (`content-disposition: inline; name="manifest"`, with
+	// `expo-signature` when signed) and an `extensions` part (`assetRequestHeaders`), or a
+	// `directive` part (`{"type":"noUpdateAvailable"}` or
+	// `{"type":"rollBackToEmbedded","parameters":{"commitTime":"…"}}`). `application/expo+json`
+	// or `application/json` alone get the manifest as the body (with `expo-signature` as a
+	// response header), or 406 when the answer is a directive, which that form cannot carry. A
+	// protocol 0 client (no `expo-protocol-version`), which knows no directives, gets 204 instead
+	// of one. Every answer has `expo-protocol-version: 1`, `expo-sfv-version: 0`,
+	// `cache-control: private, max-age=0`, `expo-manifest-filters: deployment="<name>"` (the
+	// manifest's metadata has `deployment` and `label`) and an empty `expo-server-defined-headers`.
+	//
+	// An unknown platform gets 400; an app, module or channel without the deployment gets 404;
+	// a disabled tenant or UPDATE service gets 403.
+	//
+	// Corresponds with GET /api/v1/expo/{appId}/manifest (the `GetExpoManifest` operationId).
+	GetExpoManifest(ctx context.Context, appId AppKey, params *GetExpoManifestParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListRnDeployments List an app's deployments
 	//
 	// The app's deployments (optionally of one platform and module), ordered by platform, module
@@ -7099,6 +7695,77 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/rn/rollback (the `RollbackRnBundle` operationId).
 	RollbackRnBundle(ctx context.Context, params *RollbackRnBundleParams, body RollbackRnBundleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetRnSigningKey Show the app's signing key
+	//
+	// The public key (PEM, for CodePushPublicKey), the self-signed code-signing certificate
+	// (PEM, for expo-updates' `updates.codeSigningCertificate`), the key id and algorithm of
+	// `updates.codeSigningMetadata`, the fingerprint (SHA-256 of the public key's DER) and the
+	// require-signed setting. Never the private key. 404 when the app has none. App-admin.
+	//
+	// Corresponds with GET /api/v1/rn/signing-key (the `GetRnSigningKey` operationId).
+	GetRnSigningKey(ctx context.Context, params *GetRnSigningKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateRnSigningKeyWithBody Require signed releases, or not
+	//
+	// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+	// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+	// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+	UpdateRnSigningKeyWithBody(ctx context.Context, params *UpdateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateRnSigningKey Require signed releases, or not
+	//
+	// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+	// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+	// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+	UpdateRnSigningKey(ctx context.Context, params *UpdateRnSigningKeyParams, body UpdateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRnSigningKeyWithBody Make or upload the app's signing key
+	//
+	// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+	// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+	// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+	// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+	// A key the app had is replaced: releases made from then on are signed with the new one
+	// (earlier releases keep their signatures), and the apps' configuration needs the new public
+	// key or certificate. The require-signed setting stays. App-admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+	CreateRnSigningKeyWithBody(ctx context.Context, params *CreateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRnSigningKey Make or upload the app's signing key
+	//
+	// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+	// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+	// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+	// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+	// A key the app had is replaced: releases made from then on are signed with the new one
+	// (earlier releases keep their signatures), and the apps' configuration needs the new public
+	// key or certificate. The require-signed setting stays. App-admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+	CreateRnSigningKey(ctx context.Context, params *CreateRnSigningKeyParams, body CreateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DownloadRnSigningCertificate Download the app's code-signing certificate
+	//
+	// The certificate as a PEM file, to save where `updates.codeSigningCertificate` points
+	// (e.g. `certs/certificate.pem`). With `?format=public-key`, the public key PEM instead, for
+	// CodePushPublicKey. 404 when the app has no key. App-admin.
+	//
+	// Corresponds with GET /api/v1/rn/signing-key/certificate (the `DownloadRnSigningCertificate` operationId).
+	DownloadRnSigningCertificate(ctx context.Context, params *DownloadRnSigningCertificateParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CheckRnUpdate Check for a React Native bundle update
 	//
@@ -8727,7 +9394,8 @@ func (c *Client) ListWebhooks(ctx context.Context, params *ListWebhooksParams, r
 // `{"id":"<delivery id>","event":"message.sent","appId":"ak_…","createdAt":"<RFC 3339>","data":{…}}`.
 // `data` is the Message for message.sent, message.revoked and message.edited; the group
 // `{groupId, name, ownerId}` for group.created and group.dissolved;
-// `{groupId, added:[userId…], removed:[userId…]}` for group.members.changed;
+// `{groupId, operatorId, added:[userId…], removed:[userId…]}` for group.members.changed (an
+// invitation, a joining, a leaving or a removal; `operatorId` the member who made it);
 // `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted.
 //
 // Headers: `X-Xuqm-Event` (the event name), `X-Xuqm-Delivery` (the delivery id, the same on
@@ -8782,7 +9450,8 @@ func (c *Client) CreateWebhookWithBody(ctx context.Context, params *CreateWebhoo
 // `{"id":"<delivery id>","event":"message.sent","appId":"ak_…","createdAt":"<RFC 3339>","data":{…}}`.
 // `data` is the Message for message.sent, message.revoked and message.edited; the group
 // `{groupId, name, ownerId}` for group.created and group.dissolved;
-// `{groupId, added:[userId…], removed:[userId…]}` for group.members.changed;
+// `{groupId, operatorId, added:[userId…], removed:[userId…]}` for group.members.changed (an
+// invitation, a joining, a leaving or a removal; `operatorId` the member who made it);
 // `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted.
 //
 // Headers: `X-Xuqm-Event` (the event name), `X-Xuqm-Delivery` (the delivery id, the same on
@@ -9287,7 +9956,9 @@ func (c *Client) ListMyGroups(ctx context.Context, params *ListMyGroupsParams, r
 // Creates a group owned by the caller, with the caller and `memberIds` as members (the
 // caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 // one; a `groupId` the app has already gets 409; a member that is not an account of the
-// app gets 404. Every member gets a `group.event` CREATED.
+// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 //
 // Takes any type of body and a specified content type.
 //
@@ -9309,7 +9980,9 @@ func (c *Client) CreateGroupWithBody(ctx context.Context, params *CreateGroupPar
 // Creates a group owned by the caller, with the caller and `memberIds` as members (the
 // caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 // one; a `groupId` the app has already gets 409; a member that is not an account of the
-// app gets 404. Every member gets a `group.event` CREATED.
+// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9365,8 +10038,9 @@ func (c *Client) SearchGroups(ctx context.Context, params *SearchGroupsParams, r
 
 // DissolveGroup Dissolve a group
 //
-// The owner dissolves the group; anyone else gets 403. Every member gets a `group.event`
-// DISSOLVED; the group's history can no longer be read.
+// The owner dissolves the group; anyone else gets 403. Every member gets a NOTIFY message
+// and then a `group.event` DISSOLVED on his own stream; the group's history can no longer
+// be read, and `group.dissolved` webhooks fire.
 //
 // Corresponds with DELETE /api/im/groups/{groupId} (the `DissolveGroup` operationId).
 func (c *Client) DissolveGroup(ctx context.Context, groupId ImGroupIdPath, params *DissolveGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9400,9 +10074,10 @@ func (c *Client) GetGroup(ctx context.Context, groupId ImGroupIdPath, params *Ge
 
 // UpdateGroupWithBody Update a group
 //
-// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-// left out keep their value. Other members get 403. Every member gets a `group.event`
-// UPDATED.
+// The owner or an admin changes the group's name, avatar, notice, visibility or join
+// policy; fields left out keep their value. Other members get 403. Every member gets a
+// `group.event`: RENAMED when the name changed (the group's history then also gets a
+// NOTIFY message), UPDATED otherwise.
 //
 // Takes any type of body and a specified content type.
 //
@@ -9421,9 +10096,10 @@ func (c *Client) UpdateGroupWithBody(ctx context.Context, groupId ImGroupIdPath,
 
 // UpdateGroup Update a group
 //
-// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-// left out keep their value. Other members get 403. Every member gets a `group.event`
-// UPDATED.
+// The owner or an admin changes the group's name, avatar, notice, visibility or join
+// policy; fields left out keep their value. Other members get 403. Every member gets a
+// `group.event`: RENAMED when the name changed (the group's history then also gets a
+// NOTIFY message), UPDATED otherwise.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9460,12 +10136,15 @@ func (c *Client) ListGroupJoinRequests(ctx context.Context, groupId UserId, para
 
 // CreateGroupJoinRequest Ask to join a group
 //
-// The caller asks to join the group. The request is stored as PENDING until the group's owner
-// or an admin accepts or rejects it; they get a `group.event` WebSocket event for it.
+// The caller asks to join the group; what happens follows the group's `joinPolicy`. FREE:
+// he is a member at once, and the answer is the request, ACCEPTED. APPROVAL: the request is
+// stored as PENDING until the group's owner or an admin accepts or rejects it; they get a
+// `group.event` JOIN_REQUESTED for it. CLOSED: 403, the group takes no join requests.
 // The remark travels in the query string, as in the seed's example.
 //
 // 403 when the group is not public (only public groups take join requests; see `public`
-// in PUT /api/im/groups/{groupId}); 404 when there is no such group in the app (a dissolved
+// in PUT /api/im/groups/{groupId}), when it is CLOSED, or when it is full
+// (XUQM_IM_GROUP_MAX_MEMBERS); 404 when there is no such group in the app (a dissolved
 // group included); 409 when the caller is already a member or already has a PENDING request
 // for this group.
 //
@@ -9487,8 +10166,9 @@ func (c *Client) CreateGroupJoinRequest(ctx context.Context, groupId UserId, par
 // The group's owner or an admin accepts the request: the requester becomes a member (members
 // get a `group.event`), and the request becomes ACCEPTED with `handledBy` and `handledAt` set.
 //
-// 403 when the caller is neither the owner nor an admin; 404 when there is no such group, or
-// no such request for this group; 409 when the request is no longer PENDING. The seed's
+// 403 when the caller is neither the owner nor an admin, or when the group is full; 404 when
+// there is no such group, or no such request for this group; 409 when the request is no
+// longer PENDING (handled already). The seed's
 // placeholder id `req_001` stands for a decimal id such as `1001`.
 //
 // Corresponds with POST /api/im/groups/{groupId}/join-requests/{requestId}/accept (the `AcceptGroupJoinRequest` operationId).
@@ -9544,9 +10224,12 @@ func (c *Client) ListGroupMembers(ctx context.Context, groupId ImGroupIdPath, pa
 
 // AddGroupMembersWithBody Add members
 //
-// A member invites users into the group; those already members are ignored. A user that
-// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-// the new ones included, gets a `group.event` MEMBERS_ADDED.
+// A member invites users into the group, whatever its join policy; those already members
+// are ignored. A user that is not an account of the app gets 404; a non-member caller
+// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 //
 // Takes any type of body and a specified content type.
 //
@@ -9565,9 +10248,12 @@ func (c *Client) AddGroupMembersWithBody(ctx context.Context, groupId ImGroupIdP
 
 // AddGroupMembers Add members
 //
-// A member invites users into the group; those already members are ignored. A user that
-// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-// the new ones included, gets a `group.event` MEMBERS_ADDED.
+// A member invites users into the group, whatever its join policy; those already members
+// are ignored. A user that is not an account of the app gets 404; a non-member caller
+// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9605,11 +10291,215 @@ func (c *Client) SearchGroupMembers(ctx context.Context, groupId ImGroupIdPath, 
 //
 // With another user's id, the owner (or an admin, for plain members) removes that member
 // (`group.event` MEMBER_REMOVED); with one's own id, the caller leaves (MEMBER_LEFT). The
-// owner cannot leave (403): dissolve the group instead. A user who is not a member gets 404.
+// owner cannot leave (403): transfer the group or dissolve it instead. A user who is not a
+// member gets 404. The group's history gets a NOTIFY message, and `group.members.changed`
+// webhooks fire.
 //
 // Corresponds with DELETE /api/im/groups/{groupId}/members/{userId} (the `RemoveGroupMember` operationId).
 func (c *Client) RemoveGroupMember(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *RemoveGroupMemberParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRemoveGroupMemberRequest(c.Server, groupId, userId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnmuteGroupMember Unmute a member
+//
+// Lifts a member's mute at once; who may is as for muting (403 otherwise, 404 when the
+// user is not a member). A member who is not muted stays so and nobody is told; otherwise
+// every member gets a `group.event` MEMBER_UNMUTED and the group's history a NOTIFY
+// message.
+//
+// Corresponds with DELETE /api/im/groups/{groupId}/members/{userId}/mute (the `UnmuteGroupMember` operationId).
+func (c *Client) UnmuteGroupMember(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *UnmuteGroupMemberParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnmuteGroupMemberRequest(c.Server, groupId, userId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MuteGroupMemberWithBody Mute a member
+//
+// The owner or an admin stops a member from posting to the group until `mutedUntil`
+// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+func (c *Client) MuteGroupMemberWithBody(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMuteGroupMemberRequestWithBody(c.Server, groupId, userId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MuteGroupMember Mute a member
+//
+// The owner or an admin stops a member from posting to the group until `mutedUntil`
+// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+func (c *Client) MuteGroupMember(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, body MuteGroupMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMuteGroupMemberRequest(c.Server, groupId, userId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetGroupMemberRoleWithBody Appoint or remove an admin
+//
+// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+// over); a user who is not a member gets 404. Setting the role a member has already
+// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+// NOTIFY message.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+func (c *Client) SetGroupMemberRoleWithBody(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetGroupMemberRoleRequestWithBody(c.Server, groupId, userId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetGroupMemberRole Appoint or remove an admin
+//
+// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+// over); a user who is not a member gets 404. Setting the role a member has already
+// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+// NOTIFY message.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+func (c *Client) SetGroupMemberRole(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, body SetGroupMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetGroupMemberRoleRequest(c.Server, groupId, userId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnmuteGroup Unmute the whole group
+//
+// The owner or an admin lets every member post again (members muted one by one stay
+// muted). Other callers get 403. A group that is not muted stays so and nobody is told;
+// otherwise every member gets a `group.event` GROUP_UNMUTED and the group's history a
+// NOTIFY message.
+//
+// Corresponds with DELETE /api/im/groups/{groupId}/mute (the `UnmuteGroup` operationId).
+func (c *Client) UnmuteGroup(ctx context.Context, groupId ImGroupIdPath, params *UnmuteGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnmuteGroupRequest(c.Server, groupId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MuteGroup Mute the whole group
+//
+// The owner or an admin mutes the group: until it is unmuted only the owner and the
+// admins may post; every other member's send gets 403. Other callers get 403. A group
+// muted already stays so and nobody is told; otherwise every member gets a `group.event`
+// GROUP_MUTED and the group's history a NOTIFY message.
+//
+// Corresponds with PUT /api/im/groups/{groupId}/mute (the `MuteGroup` operationId).
+func (c *Client) MuteGroup(ctx context.Context, groupId ImGroupIdPath, params *MuteGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMuteGroupRequest(c.Server, groupId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TransferGroupOwnerWithBody Transfer ownership
+//
+// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+// roles changed also on their own streams) and the group's history a NOTIFY message.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+func (c *Client) TransferGroupOwnerWithBody(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTransferGroupOwnerRequestWithBody(c.Server, groupId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TransferGroupOwner Transfer ownership
+//
+// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+// roles changed also on their own streams) and the group's history a NOTIFY message.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+func (c *Client) TransferGroupOwner(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, body TransferGroupOwnerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTransferGroupOwnerRequest(c.Server, groupId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10284,6 +11174,61 @@ func (c *Client) DisableSubAccount(ctx context.Context, id SubAccountIdPath, req
 	return c.Client.Do(req)
 }
 
+// DownloadExpoAsset Download an asset of an Expo update
+//
+// A file of one of the app's Expo updates (the launch asset or another asset), named by the
+// SHA-256 of its bytes (lower-case hex; the manifest's `hash` is the same digest in base64url),
+// as the manifest's asset URLs give it. Content-addressed: served with its recorded
+// `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
+// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
+// update of the app has gets 404.
+//
+// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
+func (c *Client) DownloadExpoAsset(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadExpoAssetRequest(c.Server, appId, hash, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetExpoManifest Expo Updates manifest request
+//
+// The manifest request of expo-updates (protocol 1; protocol 0 clients get the manifest too).
+// Public: the app key, module and channel are the client's own configuration.
+//
+// The answer is negotiated by `Accept`: `multipart/mixed` (what expo-updates asks for
+// first) has a `manifest` part (`content-disposition: inline; name="manifest"`, with
+// `expo-signature` when signed) and an `extensions` part (`assetRequestHeaders`), or a
+// `directive` part (`{"type":"noUpdateAvailable"}` or
+// `{"type":"rollBackToEmbedded","parameters":{"commitTime":"…"}}`). `application/expo+json`
+// or `application/json` alone get the manifest as the body (with `expo-signature` as a
+// response header), or 406 when the answer is a directive, which that form cannot carry. A
+// protocol 0 client (no `expo-protocol-version`), which knows no directives, gets 204 instead
+// of one. Every answer has `expo-protocol-version: 1`, `expo-sfv-version: 0`,
+// `cache-control: private, max-age=0`, `expo-manifest-filters: deployment="<name>"` (the
+// manifest's metadata has `deployment` and `label`) and an empty `expo-server-defined-headers`.
+//
+// An unknown platform gets 400; an app, module or channel without the deployment gets 404;
+// a disabled tenant or UPDATE service gets 403.
+//
+// Corresponds with GET /api/v1/expo/{appId}/manifest (the `GetExpoManifest` operationId).
+func (c *Client) GetExpoManifest(ctx context.Context, appId AppKey, params *GetExpoManifestParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetExpoManifestRequest(c.Server, appId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListRnDeployments List an app's deployments
 //
 // The app's deployments (optionally of one platform and module), ordered by platform, module
@@ -10654,6 +11599,137 @@ func (c *Client) RollbackRnBundleWithBody(ctx context.Context, params *RollbackR
 // Corresponds with POST /api/v1/rn/rollback (the `RollbackRnBundle` operationId).
 func (c *Client) RollbackRnBundle(ctx context.Context, params *RollbackRnBundleParams, body RollbackRnBundleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRollbackRnBundleRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetRnSigningKey Show the app's signing key
+//
+// The public key (PEM, for CodePushPublicKey), the self-signed code-signing certificate
+// (PEM, for expo-updates' `updates.codeSigningCertificate`), the key id and algorithm of
+// `updates.codeSigningMetadata`, the fingerprint (SHA-256 of the public key's DER) and the
+// require-signed setting. Never the private key. 404 when the app has none. App-admin.
+//
+// Corresponds with GET /api/v1/rn/signing-key (the `GetRnSigningKey` operationId).
+func (c *Client) GetRnSigningKey(ctx context.Context, params *GetRnSigningKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRnSigningKeyRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateRnSigningKeyWithBody Require signed releases, or not
+//
+// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+func (c *Client) UpdateRnSigningKeyWithBody(ctx context.Context, params *UpdateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateRnSigningKeyRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateRnSigningKey Require signed releases, or not
+//
+// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+func (c *Client) UpdateRnSigningKey(ctx context.Context, params *UpdateRnSigningKeyParams, body UpdateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateRnSigningKeyRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRnSigningKeyWithBody Make or upload the app's signing key
+//
+// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+// A key the app had is replaced: releases made from then on are signed with the new one
+// (earlier releases keep their signatures), and the apps' configuration needs the new public
+// key or certificate. The require-signed setting stays. App-admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+func (c *Client) CreateRnSigningKeyWithBody(ctx context.Context, params *CreateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRnSigningKeyRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRnSigningKey Make or upload the app's signing key
+//
+// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+// A key the app had is replaced: releases made from then on are signed with the new one
+// (earlier releases keep their signatures), and the apps' configuration needs the new public
+// key or certificate. The require-signed setting stays. App-admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+func (c *Client) CreateRnSigningKey(ctx context.Context, params *CreateRnSigningKeyParams, body CreateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRnSigningKeyRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DownloadRnSigningCertificate Download the app's code-signing certificate
+//
+// The certificate as a PEM file, to save where `updates.codeSigningCertificate` points
+// (e.g. `certs/certificate.pem`). With `?format=public-key`, the public key PEM instead, for
+// CodePushPublicKey. 404 when the app has no key. App-admin.
+//
+// Corresponds with GET /api/v1/rn/signing-key/certificate (the `DownloadRnSigningCertificate` operationId).
+func (c *Client) DownloadRnSigningCertificate(ctx context.Context, params *DownloadRnSigningCertificateParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadRnSigningCertificateRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -16443,6 +17519,408 @@ func NewRemoveGroupMemberRequest(server string, groupId ImGroupIdPath, userId Im
 	return req, nil
 }
 
+// NewUnmuteGroupMemberRequest constructs an http.Request for the UnmuteGroupMember method
+func NewUnmuteGroupMemberRequest(server string, groupId ImGroupIdPath, userId ImUserIdPath, params *UnmuteGroupMemberParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "userId", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/groups/%s/members/%s/mute", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewMuteGroupMemberRequest calls the generic MuteGroupMember builder with application/json body
+func NewMuteGroupMemberRequest(server string, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, body MuteGroupMemberJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewMuteGroupMemberRequestWithBody(server, groupId, userId, params, "application/json", bodyReader)
+}
+
+// NewMuteGroupMemberRequestWithBody constructs an http.Request for the MuteGroupMember method, with any body, and a specified content type
+func NewMuteGroupMemberRequestWithBody(server string, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "userId", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/groups/%s/members/%s/mute", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSetGroupMemberRoleRequest calls the generic SetGroupMemberRole builder with application/json body
+func NewSetGroupMemberRoleRequest(server string, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, body SetGroupMemberRoleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetGroupMemberRoleRequestWithBody(server, groupId, userId, params, "application/json", bodyReader)
+}
+
+// NewSetGroupMemberRoleRequestWithBody constructs an http.Request for the SetGroupMemberRole method, with any body, and a specified content type
+func NewSetGroupMemberRoleRequestWithBody(server string, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "userId", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/groups/%s/members/%s/role", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUnmuteGroupRequest constructs an http.Request for the UnmuteGroup method
+func NewUnmuteGroupRequest(server string, groupId ImGroupIdPath, params *UnmuteGroupParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/groups/%s/mute", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewMuteGroupRequest constructs an http.Request for the MuteGroup method
+func NewMuteGroupRequest(server string, groupId ImGroupIdPath, params *MuteGroupParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/groups/%s/mute", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewTransferGroupOwnerRequest calls the generic TransferGroupOwner builder with application/json body
+func NewTransferGroupOwnerRequest(server string, groupId ImGroupIdPath, params *TransferGroupOwnerParams, body TransferGroupOwnerJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewTransferGroupOwnerRequestWithBody(server, groupId, params, "application/json", bodyReader)
+}
+
+// NewTransferGroupOwnerRequestWithBody constructs an http.Request for the TransferGroupOwner method, with any body, and a specified content type
+func NewTransferGroupOwnerRequestWithBody(server string, groupId ImGroupIdPath, params *TransferGroupOwnerParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/groups/%s/transfer", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListGroupHistoryRequest constructs an http.Request for the ListGroupHistory method
 func NewListGroupHistoryRequest(server string, groupId ImGroupIdPath, params *ListGroupHistoryParams) (*http.Request, error) {
 	var err error
@@ -17882,6 +19360,233 @@ func NewDisableSubAccountRequest(server string, id SubAccountIdPath) (*http.Requ
 	return req, nil
 }
 
+// NewDownloadExpoAssetRequest constructs an http.Request for the DownloadExpoAsset method
+func NewDownloadExpoAssetRequest(server string, appId AppKey, hash string, params *DownloadExpoAssetParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appId", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "hash", hash, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/expo/%s/assets/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.Range != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Range", *params.Range, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Range", headerParam0)
+		}
+
+		if params.IfNoneMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetExpoManifestRequest constructs an http.Request for the GetExpoManifest method
+func NewGetExpoManifestRequest(server string, appId AppKey, params *GetExpoManifestParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appId", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/expo/%s/manifest", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ModuleId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "moduleId", *params.ModuleId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "expo-platform", params.ExpoPlatform, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("expo-platform", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "expo-runtime-version", params.ExpoRuntimeVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("expo-runtime-version", headerParam1)
+
+		if params.ExpoProtocolVersion != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "expo-protocol-version", *params.ExpoProtocolVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-protocol-version", headerParam2)
+		}
+
+		if params.ExpoChannelName != nil {
+			var headerParam3 string
+
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "expo-channel-name", *params.ExpoChannelName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-channel-name", headerParam3)
+		}
+
+		if params.ExpoCurrentUpdateId != nil {
+			var headerParam4 string
+
+			headerParam4, err = runtime.StyleParamWithOptions("simple", false, "expo-current-update-id", *params.ExpoCurrentUpdateId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-current-update-id", headerParam4)
+		}
+
+		if params.ExpoEmbeddedUpdateId != nil {
+			var headerParam5 string
+
+			headerParam5, err = runtime.StyleParamWithOptions("simple", false, "expo-embedded-update-id", *params.ExpoEmbeddedUpdateId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-embedded-update-id", headerParam5)
+		}
+
+		if params.ExpoRecentFailedUpdateIds != nil {
+			var headerParam6 string
+
+			headerParam6, err = runtime.StyleParamWithOptions("simple", false, "expo-recent-failed-update-ids", *params.ExpoRecentFailedUpdateIds, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-recent-failed-update-ids", headerParam6)
+		}
+
+		if params.EasClientId != nil {
+			var headerParam7 string
+
+			headerParam7, err = runtime.StyleParamWithOptions("simple", false, "eas-client-id", *params.EasClientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("eas-client-id", headerParam7)
+		}
+
+		if params.ExpoExpectSignature != nil {
+			var headerParam8 string
+
+			headerParam8, err = runtime.StyleParamWithOptions("simple", false, "expo-expect-signature", *params.ExpoExpectSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-expect-signature", headerParam8)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListRnDeploymentsRequest constructs an http.Request for the ListRnDeployments method
 func NewListRnDeploymentsRequest(server string, params *ListRnDeploymentsParams) (*http.Request, error) {
 	var err error
@@ -18970,6 +20675,348 @@ func NewRollbackRnBundleRequestWithBody(server string, params *RollbackRnBundleP
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetRnSigningKeyRequest constructs an http.Request for the GetRnSigningKey method
+func NewGetRnSigningKeyRequest(server string, params *GetRnSigningKeyParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/signing-key")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateRnSigningKeyRequest calls the generic UpdateRnSigningKey builder with application/json body
+func NewUpdateRnSigningKeyRequest(server string, params *UpdateRnSigningKeyParams, body UpdateRnSigningKeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateRnSigningKeyRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewUpdateRnSigningKeyRequestWithBody constructs an http.Request for the UpdateRnSigningKey method, with any body, and a specified content type
+func NewUpdateRnSigningKeyRequestWithBody(server string, params *UpdateRnSigningKeyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/signing-key")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCreateRnSigningKeyRequest calls the generic CreateRnSigningKey builder with application/json body
+func NewCreateRnSigningKeyRequest(server string, params *CreateRnSigningKeyParams, body CreateRnSigningKeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateRnSigningKeyRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateRnSigningKeyRequestWithBody constructs an http.Request for the CreateRnSigningKey method, with any body, and a specified content type
+func NewCreateRnSigningKeyRequestWithBody(server string, params *CreateRnSigningKeyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/signing-key")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDownloadRnSigningCertificateRequest constructs an http.Request for the DownloadRnSigningCertificate method
+func NewDownloadRnSigningCertificateRequest(server string, params *DownloadRnSigningCertificateParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/signing-key/certificate")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	if params != nil {
 
@@ -21189,7 +23236,8 @@ type ClientWithResponsesInterface interface {
 	// `{"id":"<delivery id>","event":"message.sent","appId":"ak_…","createdAt":"<RFC 3339>","data":{…}}`.
 	// `data` is the Message for message.sent, message.revoked and message.edited; the group
 	// `{groupId, name, ownerId}` for group.created and group.dissolved;
-	// `{groupId, added:[userId…], removed:[userId…]}` for group.members.changed;
+	// `{groupId, operatorId, added:[userId…], removed:[userId…]}` for group.members.changed (an
+	// invitation, a joining, a leaving or a removal; `operatorId` the member who made it);
 	// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted.
 	//
 	// Headers: `X-Xuqm-Event` (the event name), `X-Xuqm-Delivery` (the delivery id, the same on
@@ -21234,7 +23282,8 @@ type ClientWithResponsesInterface interface {
 	// `{"id":"<delivery id>","event":"message.sent","appId":"ak_…","createdAt":"<RFC 3339>","data":{…}}`.
 	// `data` is the Message for message.sent, message.revoked and message.edited; the group
 	// `{groupId, name, ownerId}` for group.created and group.dissolved;
-	// `{groupId, added:[userId…], removed:[userId…]}` for group.members.changed;
+	// `{groupId, operatorId, added:[userId…], removed:[userId…]}` for group.members.changed (an
+	// invitation, a joining, a leaving or a removal; `operatorId` the member who made it);
 	// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted.
 	//
 	// Headers: `X-Xuqm-Event` (the event name), `X-Xuqm-Delivery` (the delivery id, the same on
@@ -21533,7 +23582,9 @@ type ClientWithResponsesInterface interface {
 	// Creates a group owned by the caller, with the caller and `memberIds` as members (the
 	// caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 	// one; a `groupId` the app has already gets 409; a member that is not an account of the
-	// app gets 404. Every member gets a `group.event` CREATED.
+	// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+	// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+	// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -21545,7 +23596,9 @@ type ClientWithResponsesInterface interface {
 	// Creates a group owned by the caller, with the caller and `memberIds` as members (the
 	// caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 	// one; a `groupId` the app has already gets 409; a member that is not an account of the
-	// app gets 404. Every member gets a `group.event` CREATED.
+	// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+	// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+	// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -21575,8 +23628,9 @@ type ClientWithResponsesInterface interface {
 
 	// DissolveGroupWithResponse Dissolve a group
 	//
-	// The owner dissolves the group; anyone else gets 403. Every member gets a `group.event`
-	// DISSOLVED; the group's history can no longer be read.
+	// The owner dissolves the group; anyone else gets 403. Every member gets a NOTIFY message
+	// and then a `group.event` DISSOLVED on his own stream; the group's history can no longer
+	// be read, and `group.dissolved` webhooks fire.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -21594,9 +23648,10 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateGroupWithBodyWithResponse Update a group
 	//
-	// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-	// left out keep their value. Other members get 403. Every member gets a `group.event`
-	// UPDATED.
+	// The owner or an admin changes the group's name, avatar, notice, visibility or join
+	// policy; fields left out keep their value. Other members get 403. Every member gets a
+	// `group.event`: RENAMED when the name changed (the group's history then also gets a
+	// NOTIFY message), UPDATED otherwise.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -21605,9 +23660,10 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateGroupWithResponse Update a group
 	//
-	// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-	// left out keep their value. Other members get 403. Every member gets a `group.event`
-	// UPDATED.
+	// The owner or an admin changes the group's name, avatar, notice, visibility or join
+	// policy; fields left out keep their value. Other members get 403. Every member gets a
+	// `group.event`: RENAMED when the name changed (the group's history then also gets a
+	// NOTIFY message), UPDATED otherwise.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -21626,12 +23682,15 @@ type ClientWithResponsesInterface interface {
 
 	// CreateGroupJoinRequestWithResponse Ask to join a group
 	//
-	// The caller asks to join the group. The request is stored as PENDING until the group's owner
-	// or an admin accepts or rejects it; they get a `group.event` WebSocket event for it.
+	// The caller asks to join the group; what happens follows the group's `joinPolicy`. FREE:
+	// he is a member at once, and the answer is the request, ACCEPTED. APPROVAL: the request is
+	// stored as PENDING until the group's owner or an admin accepts or rejects it; they get a
+	// `group.event` JOIN_REQUESTED for it. CLOSED: 403, the group takes no join requests.
 	// The remark travels in the query string, as in the seed's example.
 	//
 	// 403 when the group is not public (only public groups take join requests; see `public`
-	// in PUT /api/im/groups/{groupId}); 404 when there is no such group in the app (a dissolved
+	// in PUT /api/im/groups/{groupId}), when it is CLOSED, or when it is full
+	// (XUQM_IM_GROUP_MAX_MEMBERS); 404 when there is no such group in the app (a dissolved
 	// group included); 409 when the caller is already a member or already has a PENDING request
 	// for this group.
 	//
@@ -21645,8 +23704,9 @@ type ClientWithResponsesInterface interface {
 	// The group's owner or an admin accepts the request: the requester becomes a member (members
 	// get a `group.event`), and the request becomes ACCEPTED with `handledBy` and `handledAt` set.
 	//
-	// 403 when the caller is neither the owner nor an admin; 404 when there is no such group, or
-	// no such request for this group; 409 when the request is no longer PENDING. The seed's
+	// 403 when the caller is neither the owner nor an admin, or when the group is full; 404 when
+	// there is no such group, or no such request for this group; 409 when the request is no
+	// longer PENDING (handled already). The seed's
 	// placeholder id `req_001` stands for a decimal id such as `1001`.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -21678,9 +23738,12 @@ type ClientWithResponsesInterface interface {
 
 	// AddGroupMembersWithBodyWithResponse Add members
 	//
-	// A member invites users into the group; those already members are ignored. A user that
-	// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-	// the new ones included, gets a `group.event` MEMBERS_ADDED.
+	// A member invites users into the group, whatever its join policy; those already members
+	// are ignored. A user that is not an account of the app gets 404; a non-member caller
+	// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+	// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+	// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+	// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -21689,9 +23752,12 @@ type ClientWithResponsesInterface interface {
 
 	// AddGroupMembersWithResponse Add members
 	//
-	// A member invites users into the group; those already members are ignored. A user that
-	// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-	// the new ones included, gets a `group.event` MEMBERS_ADDED.
+	// A member invites users into the group, whatever its join policy; those already members
+	// are ignored. A user that is not an account of the app gets 404; a non-member caller
+	// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+	// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+	// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+	// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -21711,12 +23777,132 @@ type ClientWithResponsesInterface interface {
 	//
 	// With another user's id, the owner (or an admin, for plain members) removes that member
 	// (`group.event` MEMBER_REMOVED); with one's own id, the caller leaves (MEMBER_LEFT). The
-	// owner cannot leave (403): dissolve the group instead. A user who is not a member gets 404.
+	// owner cannot leave (403): transfer the group or dissolve it instead. A user who is not a
+	// member gets 404. The group's history gets a NOTIFY message, and `group.members.changed`
+	// webhooks fire.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /api/im/groups/{groupId}/members/{userId} (the `RemoveGroupMember` operationId).
 	RemoveGroupMemberWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *RemoveGroupMemberParams, reqEditors ...RequestEditorFn) (*RemoveGroupMemberResponse, error)
+
+	// UnmuteGroupMemberWithResponse Unmute a member
+	//
+	// Lifts a member's mute at once; who may is as for muting (403 otherwise, 404 when the
+	// user is not a member). A member who is not muted stays so and nobody is told; otherwise
+	// every member gets a `group.event` MEMBER_UNMUTED and the group's history a NOTIFY
+	// message.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/im/groups/{groupId}/members/{userId}/mute (the `UnmuteGroupMember` operationId).
+	UnmuteGroupMemberWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *UnmuteGroupMemberParams, reqEditors ...RequestEditorFn) (*UnmuteGroupMemberResponse, error)
+
+	// MuteGroupMemberWithBodyWithResponse Mute a member
+	//
+	// The owner or an admin stops a member from posting to the group until `mutedUntil`
+	// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+	// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+	// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+	// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+	// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+	MuteGroupMemberWithBodyWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MuteGroupMemberResponse, error)
+
+	// MuteGroupMemberWithResponse Mute a member
+	//
+	// The owner or an admin stops a member from posting to the group until `mutedUntil`
+	// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+	// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+	// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+	// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+	// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+	MuteGroupMemberWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, body MuteGroupMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*MuteGroupMemberResponse, error)
+
+	// SetGroupMemberRoleWithBodyWithResponse Appoint or remove an admin
+	//
+	// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+	// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+	// over); a user who is not a member gets 404. Setting the role a member has already
+	// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+	// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+	// NOTIFY message.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+	SetGroupMemberRoleWithBodyWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetGroupMemberRoleResponse, error)
+
+	// SetGroupMemberRoleWithResponse Appoint or remove an admin
+	//
+	// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+	// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+	// over); a user who is not a member gets 404. Setting the role a member has already
+	// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+	// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+	// NOTIFY message.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+	SetGroupMemberRoleWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, body SetGroupMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*SetGroupMemberRoleResponse, error)
+
+	// UnmuteGroupWithResponse Unmute the whole group
+	//
+	// The owner or an admin lets every member post again (members muted one by one stay
+	// muted). Other callers get 403. A group that is not muted stays so and nobody is told;
+	// otherwise every member gets a `group.event` GROUP_UNMUTED and the group's history a
+	// NOTIFY message.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/im/groups/{groupId}/mute (the `UnmuteGroup` operationId).
+	UnmuteGroupWithResponse(ctx context.Context, groupId ImGroupIdPath, params *UnmuteGroupParams, reqEditors ...RequestEditorFn) (*UnmuteGroupResponse, error)
+
+	// MuteGroupWithResponse Mute the whole group
+	//
+	// The owner or an admin mutes the group: until it is unmuted only the owner and the
+	// admins may post; every other member's send gets 403. Other callers get 403. A group
+	// muted already stays so and nobody is told; otherwise every member gets a `group.event`
+	// GROUP_MUTED and the group's history a NOTIFY message.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/mute (the `MuteGroup` operationId).
+	MuteGroupWithResponse(ctx context.Context, groupId ImGroupIdPath, params *MuteGroupParams, reqEditors ...RequestEditorFn) (*MuteGroupResponse, error)
+
+	// TransferGroupOwnerWithBodyWithResponse Transfer ownership
+	//
+	// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+	// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+	// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+	// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+	// roles changed also on their own streams) and the group's history a NOTIFY message.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+	TransferGroupOwnerWithBodyWithResponse(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TransferGroupOwnerResponse, error)
+
+	// TransferGroupOwnerWithResponse Transfer ownership
+	//
+	// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+	// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+	// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+	// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+	// roles changed also on their own streams) and the group's history a NOTIFY message.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+	TransferGroupOwnerWithResponse(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, body TransferGroupOwnerJSONRequestBody, reqEditors ...RequestEditorFn) (*TransferGroupOwnerResponse, error)
 
 	// ListGroupHistoryWithResponse Group history
 	//
@@ -22114,6 +24300,45 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /api/sub-accounts/{id} (the `DisableSubAccount` operationId).
 	DisableSubAccountWithResponse(ctx context.Context, id SubAccountIdPath, reqEditors ...RequestEditorFn) (*DisableSubAccountResponse, error)
 
+	// DownloadExpoAssetWithResponse Download an asset of an Expo update
+	//
+	// A file of one of the app's Expo updates (the launch asset or another asset), named by the
+	// SHA-256 of its bytes (lower-case hex; the manifest's `hash` is the same digest in base64url),
+	// as the manifest's asset URLs give it. Content-addressed: served with its recorded
+	// `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
+	// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
+	// update of the app has gets 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
+	DownloadExpoAssetWithResponse(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*DownloadExpoAssetResponse, error)
+
+	// GetExpoManifestWithResponse Expo Updates manifest request
+	//
+	// The manifest request of expo-updates (protocol 1; protocol 0 clients get the manifest too).
+	// Public: the app key, module and channel are the client's own configuration.
+	//
+	// The answer is negotiated by `Accept`: `multipart/mixed` (what expo-updates asks for
+	// first) has a `manifest` part (`content-disposition: inline; name="manifest"`, with
+	// `expo-signature` when signed) and an `extensions` part (`assetRequestHeaders`), or a
+	// `directive` part (`{"type":"noUpdateAvailable"}` or
+	// `{"type":"rollBackToEmbedded","parameters":{"commitTime":"…"}}`). `application/expo+json`
+	// or `application/json` alone get the manifest as the body (with `expo-signature` as a
+	// response header), or 406 when the answer is a directive, which that form cannot carry. A
+	// protocol 0 client (no `expo-protocol-version`), which knows no directives, gets 204 instead
+	// of one. Every answer has `expo-protocol-version: 1`, `expo-sfv-version: 0`,
+	// `cache-control: private, max-age=0`, `expo-manifest-filters: deployment="<name>"` (the
+	// manifest's metadata has `deployment` and `label`) and an empty `expo-server-defined-headers`.
+	//
+	// An unknown platform gets 400; an app, module or channel without the deployment gets 404;
+	// a disabled tenant or UPDATE service gets 403.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/expo/{appId}/manifest (the `GetExpoManifest` operationId).
+	GetExpoManifestWithResponse(ctx context.Context, appId AppKey, params *GetExpoManifestParams, reqEditors ...RequestEditorFn) (*GetExpoManifestResponse, error)
+
 	// ListRnDeploymentsWithResponse List an app's deployments
 	//
 	// The app's deployments (optionally of one platform and module), ordered by platform, module
@@ -22337,6 +24562,81 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/rn/rollback (the `RollbackRnBundle` operationId).
 	RollbackRnBundleWithResponse(ctx context.Context, params *RollbackRnBundleParams, body RollbackRnBundleJSONRequestBody, reqEditors ...RequestEditorFn) (*RollbackRnBundleResponse, error)
+
+	// GetRnSigningKeyWithResponse Show the app's signing key
+	//
+	// The public key (PEM, for CodePushPublicKey), the self-signed code-signing certificate
+	// (PEM, for expo-updates' `updates.codeSigningCertificate`), the key id and algorithm of
+	// `updates.codeSigningMetadata`, the fingerprint (SHA-256 of the public key's DER) and the
+	// require-signed setting. Never the private key. 404 when the app has none. App-admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/signing-key (the `GetRnSigningKey` operationId).
+	GetRnSigningKeyWithResponse(ctx context.Context, params *GetRnSigningKeyParams, reqEditors ...RequestEditorFn) (*GetRnSigningKeyResponse, error)
+
+	// UpdateRnSigningKeyWithBodyWithResponse Require signed releases, or not
+	//
+	// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+	// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+	// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+	UpdateRnSigningKeyWithBodyWithResponse(ctx context.Context, params *UpdateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRnSigningKeyResponse, error)
+
+	// UpdateRnSigningKeyWithResponse Require signed releases, or not
+	//
+	// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+	// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+	// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+	UpdateRnSigningKeyWithResponse(ctx context.Context, params *UpdateRnSigningKeyParams, body UpdateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateRnSigningKeyResponse, error)
+
+	// CreateRnSigningKeyWithBodyWithResponse Make or upload the app's signing key
+	//
+	// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+	// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+	// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+	// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+	// A key the app had is replaced: releases made from then on are signed with the new one
+	// (earlier releases keep their signatures), and the apps' configuration needs the new public
+	// key or certificate. The require-signed setting stays. App-admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+	CreateRnSigningKeyWithBodyWithResponse(ctx context.Context, params *CreateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRnSigningKeyResponse, error)
+
+	// CreateRnSigningKeyWithResponse Make or upload the app's signing key
+	//
+	// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+	// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+	// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+	// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+	// A key the app had is replaced: releases made from then on are signed with the new one
+	// (earlier releases keep their signatures), and the apps' configuration needs the new public
+	// key or certificate. The require-signed setting stays. App-admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+	CreateRnSigningKeyWithResponse(ctx context.Context, params *CreateRnSigningKeyParams, body CreateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRnSigningKeyResponse, error)
+
+	// DownloadRnSigningCertificateWithResponse Download the app's code-signing certificate
+	//
+	// The certificate as a PEM file, to save where `updates.codeSigningCertificate` points
+	// (e.g. `certs/certificate.pem`). With `?format=public-key`, the public key PEM instead, for
+	// CodePushPublicKey. 404 when the app has no key. App-admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/signing-key/certificate (the `DownloadRnSigningCertificate` operationId).
+	DownloadRnSigningCertificateWithResponse(ctx context.Context, params *DownloadRnSigningCertificateParams, reqEditors ...RequestEditorFn) (*DownloadRnSigningCertificateResponse, error)
 
 	// CheckRnUpdateWithResponse Check for a React Native bundle update
 	//
@@ -28875,6 +31175,483 @@ func (r RemoveGroupMemberResponse) ContentType() string {
 	return ""
 }
 
+type UnmuteGroupMemberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupMemberEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UnmuteGroupMemberResponse) GetJSON200() *GroupMemberEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UnmuteGroupMemberResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UnmuteGroupMemberResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UnmuteGroupMemberResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UnmuteGroupMemberResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UnmuteGroupMemberResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UnmuteGroupMemberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UnmuteGroupMemberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UnmuteGroupMemberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UnmuteGroupMemberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type MuteGroupMemberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupMemberEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON200() *GroupMemberEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r MuteGroupMemberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MuteGroupMemberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MuteGroupMemberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MuteGroupMemberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SetGroupMemberRoleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupMemberEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON200() *GroupMemberEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SetGroupMemberRoleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetGroupMemberRoleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetGroupMemberRoleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetGroupMemberRoleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UnmuteGroupResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UnmuteGroupResponse) GetJSON200() *GroupEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UnmuteGroupResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UnmuteGroupResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UnmuteGroupResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UnmuteGroupResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UnmuteGroupResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UnmuteGroupResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UnmuteGroupResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UnmuteGroupResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UnmuteGroupResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type MuteGroupResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r MuteGroupResponse) GetJSON200() *GroupEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r MuteGroupResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r MuteGroupResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r MuteGroupResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r MuteGroupResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r MuteGroupResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r MuteGroupResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MuteGroupResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MuteGroupResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MuteGroupResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type TransferGroupOwnerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON200() *GroupEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r TransferGroupOwnerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r TransferGroupOwnerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r TransferGroupOwnerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r TransferGroupOwnerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListGroupHistoryResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -30507,6 +33284,240 @@ func (r DisableSubAccountResponse) ContentType() string {
 	return ""
 }
 
+// DownloadExpoAssetResponse200Headers the declared response headers of an HTTP 200 response for DownloadExpoAsset
+type DownloadExpoAssetResponse200Headers struct {
+	CacheControl  string
+	ContentLength int64
+	ETag          string
+}
+
+// DownloadExpoAssetResponse206Headers the declared response headers of an HTTP 206 response for DownloadExpoAsset
+type DownloadExpoAssetResponse206Headers struct {
+	CacheControl  string
+	ContentLength int64
+	ContentRange  string
+	ETag          string
+}
+
+// DownloadExpoAssetResponse304Headers the declared response headers of an HTTP 304 response for DownloadExpoAsset
+type DownloadExpoAssetResponse304Headers struct {
+	ETag string
+}
+
+// DownloadExpoAssetResponse416Headers the declared response headers of an HTTP 416 response for DownloadExpoAsset
+type DownloadExpoAssetResponse416Headers struct {
+	ContentRange string
+}
+
+// DownloadExpoAssetResponse429Headers the declared response headers of an HTTP 429 response for DownloadExpoAsset
+type DownloadExpoAssetResponse429Headers struct {
+	RetryAfter *int
+}
+
+type DownloadExpoAssetResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON416 the response for an HTTP 416 `application/json` response
+	JSON416 *ErrorEnvelope
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DownloadExpoAssetResponse200Headers
+	// Headers206 the parsed response headers for an HTTP 206 response
+	Headers206 *DownloadExpoAssetResponse206Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *DownloadExpoAssetResponse304Headers
+	// Headers416 the parsed response headers for an HTTP 416 response
+	Headers416 *DownloadExpoAssetResponse416Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DownloadExpoAssetResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON416 returns the response for an HTTP 416 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON416() *ErrorEnvelope {
+	return r.JSON416
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadExpoAssetResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadExpoAssetResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadExpoAssetResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadExpoAssetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetExpoManifestResponse200Headers the declared response headers of an HTTP 200 response for GetExpoManifest
+type GetExpoManifestResponse200Headers struct {
+	CacheControl             string
+	ExpoManifestFilters      *string
+	ExpoProtocolVersion      string
+	ExpoServerDefinedHeaders *string
+	ExpoSfvVersion           string
+	ExpoSignature            *string
+}
+
+// GetExpoManifestResponse204Headers the declared response headers of an HTTP 204 response for GetExpoManifest
+type GetExpoManifestResponse204Headers struct {
+	CacheControl        string
+	ExpoProtocolVersion string
+	ExpoSfvVersion      string
+}
+
+// GetExpoManifestResponse429Headers the declared response headers of an HTTP 429 response for GetExpoManifest
+type GetExpoManifestResponse429Headers struct {
+	RetryAfter *int
+}
+
+type GetExpoManifestResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationexpoJSON200 the response for an HTTP 200 `application/expo+json` response
+	ApplicationexpoJSON200 *ExpoManifest
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ExpoManifest
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *ErrorEnvelope
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetExpoManifestResponse200Headers
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *GetExpoManifestResponse204Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetExpoManifestResponse429Headers
+}
+
+// GetApplicationexpoJSON200 returns the response for an HTTP 200 `application/expo+json` response
+func (r GetExpoManifestResponse) GetApplicationexpoJSON200() *ExpoManifest {
+	return r.ApplicationexpoJSON200
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetExpoManifestResponse) GetJSON200() *ExpoManifest {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetExpoManifestResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetExpoManifestResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetExpoManifestResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r GetExpoManifestResponse) GetJSON406() *ErrorEnvelope {
+	return r.JSON406
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetExpoManifestResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetExpoManifestResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetExpoManifestResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetExpoManifestResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetExpoManifestResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetExpoManifestResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListRnDeploymentsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -31540,6 +34551,324 @@ func (r RollbackRnBundleResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RollbackRnBundleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetRnSigningKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnSigningKeyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON200() *RnSigningKeyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetRnSigningKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetRnSigningKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetRnSigningKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetRnSigningKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateRnSigningKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnSigningKeyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON200() *RnSigningKeyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateRnSigningKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateRnSigningKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateRnSigningKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateRnSigningKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateRnSigningKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnSigningKeyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON200() *RnSigningKeyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateRnSigningKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateRnSigningKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateRnSigningKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateRnSigningKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DownloadRnSigningCertificateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DownloadRnSigningCertificateResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DownloadRnSigningCertificateResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DownloadRnSigningCertificateResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DownloadRnSigningCertificateResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DownloadRnSigningCertificateResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadRnSigningCertificateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadRnSigningCertificateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadRnSigningCertificateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadRnSigningCertificateResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -34194,7 +37523,8 @@ func (c *ClientWithResponses) ListWebhooksWithResponse(ctx context.Context, para
 // `{"id":"<delivery id>","event":"message.sent","appId":"ak_…","createdAt":"<RFC 3339>","data":{…}}`.
 // `data` is the Message for message.sent, message.revoked and message.edited; the group
 // `{groupId, name, ownerId}` for group.created and group.dissolved;
-// `{groupId, added:[userId…], removed:[userId…]}` for group.members.changed;
+// `{groupId, operatorId, added:[userId…], removed:[userId…]}` for group.members.changed (an
+// invitation, a joining, a leaving or a removal; `operatorId` the member who made it);
 // `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted.
 //
 // Headers: `X-Xuqm-Event` (the event name), `X-Xuqm-Delivery` (the delivery id, the same on
@@ -34245,7 +37575,8 @@ func (c *ClientWithResponses) CreateWebhookWithBodyWithResponse(ctx context.Cont
 // `{"id":"<delivery id>","event":"message.sent","appId":"ak_…","createdAt":"<RFC 3339>","data":{…}}`.
 // `data` is the Message for message.sent, message.revoked and message.edited; the group
 // `{groupId, name, ownerId}` for group.created and group.dissolved;
-// `{groupId, added:[userId…], removed:[userId…]}` for group.members.changed;
+// `{groupId, operatorId, added:[userId…], removed:[userId…]}` for group.members.changed (an
+// invitation, a joining, a leaving or a removal; `operatorId` the member who made it);
 // `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted.
 //
 // Headers: `X-Xuqm-Event` (the event name), `X-Xuqm-Delivery` (the delivery id, the same on
@@ -34688,7 +38019,9 @@ func (c *ClientWithResponses) ListMyGroupsWithResponse(ctx context.Context, para
 // Creates a group owned by the caller, with the caller and `memberIds` as members (the
 // caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 // one; a `groupId` the app has already gets 409; a member that is not an account of the
-// app gets 404. Every member gets a `group.event` CREATED.
+// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -34706,7 +38039,9 @@ func (c *ClientWithResponses) CreateGroupWithBodyWithResponse(ctx context.Contex
 // Creates a group owned by the caller, with the caller and `memberIds` as members (the
 // caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 // one; a `groupId` the app has already gets 409; a member that is not an account of the
-// app gets 404. Every member gets a `group.event` CREATED.
+// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -34754,8 +38089,9 @@ func (c *ClientWithResponses) SearchGroupsWithResponse(ctx context.Context, para
 
 // DissolveGroupWithResponse Dissolve a group
 //
-// The owner dissolves the group; anyone else gets 403. Every member gets a `group.event`
-// DISSOLVED; the group's history can no longer be read.
+// The owner dissolves the group; anyone else gets 403. Every member gets a NOTIFY message
+// and then a `group.event` DISSOLVED on his own stream; the group's history can no longer
+// be read, and `group.dissolved` webhooks fire.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -34785,9 +38121,10 @@ func (c *ClientWithResponses) GetGroupWithResponse(ctx context.Context, groupId 
 
 // UpdateGroupWithBodyWithResponse Update a group
 //
-// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-// left out keep their value. Other members get 403. Every member gets a `group.event`
-// UPDATED.
+// The owner or an admin changes the group's name, avatar, notice, visibility or join
+// policy; fields left out keep their value. Other members get 403. Every member gets a
+// `group.event`: RENAMED when the name changed (the group's history then also gets a
+// NOTIFY message), UPDATED otherwise.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -34802,9 +38139,10 @@ func (c *ClientWithResponses) UpdateGroupWithBodyWithResponse(ctx context.Contex
 
 // UpdateGroupWithResponse Update a group
 //
-// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-// left out keep their value. Other members get 403. Every member gets a `group.event`
-// UPDATED.
+// The owner or an admin changes the group's name, avatar, notice, visibility or join
+// policy; fields left out keep their value. Other members get 403. Every member gets a
+// `group.event`: RENAMED when the name changed (the group's history then also gets a
+// NOTIFY message), UPDATED otherwise.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -34835,12 +38173,15 @@ func (c *ClientWithResponses) ListGroupJoinRequestsWithResponse(ctx context.Cont
 
 // CreateGroupJoinRequestWithResponse Ask to join a group
 //
-// The caller asks to join the group. The request is stored as PENDING until the group's owner
-// or an admin accepts or rejects it; they get a `group.event` WebSocket event for it.
+// The caller asks to join the group; what happens follows the group's `joinPolicy`. FREE:
+// he is a member at once, and the answer is the request, ACCEPTED. APPROVAL: the request is
+// stored as PENDING until the group's owner or an admin accepts or rejects it; they get a
+// `group.event` JOIN_REQUESTED for it. CLOSED: 403, the group takes no join requests.
 // The remark travels in the query string, as in the seed's example.
 //
 // 403 when the group is not public (only public groups take join requests; see `public`
-// in PUT /api/im/groups/{groupId}); 404 when there is no such group in the app (a dissolved
+// in PUT /api/im/groups/{groupId}), when it is CLOSED, or when it is full
+// (XUQM_IM_GROUP_MAX_MEMBERS); 404 when there is no such group in the app (a dissolved
 // group included); 409 when the caller is already a member or already has a PENDING request
 // for this group.
 //
@@ -34860,8 +38201,9 @@ func (c *ClientWithResponses) CreateGroupJoinRequestWithResponse(ctx context.Con
 // The group's owner or an admin accepts the request: the requester becomes a member (members
 // get a `group.event`), and the request becomes ACCEPTED with `handledBy` and `handledAt` set.
 //
-// 403 when the caller is neither the owner nor an admin; 404 when there is no such group, or
-// no such request for this group; 409 when the request is no longer PENDING. The seed's
+// 403 when the caller is neither the owner nor an admin, or when the group is full; 404 when
+// there is no such group, or no such request for this group; 409 when the request is no
+// longer PENDING (handled already). The seed's
 // placeholder id `req_001` stands for a decimal id such as `1001`.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -34911,9 +38253,12 @@ func (c *ClientWithResponses) ListGroupMembersWithResponse(ctx context.Context, 
 
 // AddGroupMembersWithBodyWithResponse Add members
 //
-// A member invites users into the group; those already members are ignored. A user that
-// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-// the new ones included, gets a `group.event` MEMBERS_ADDED.
+// A member invites users into the group, whatever its join policy; those already members
+// are ignored. A user that is not an account of the app gets 404; a non-member caller
+// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -34928,9 +38273,12 @@ func (c *ClientWithResponses) AddGroupMembersWithBodyWithResponse(ctx context.Co
 
 // AddGroupMembersWithResponse Add members
 //
-// A member invites users into the group; those already members are ignored. A user that
-// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-// the new ones included, gets a `group.event` MEMBERS_ADDED.
+// A member invites users into the group, whatever its join policy; those already members
+// are ignored. A user that is not an account of the app gets 404; a non-member caller
+// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -34962,7 +38310,9 @@ func (c *ClientWithResponses) SearchGroupMembersWithResponse(ctx context.Context
 //
 // With another user's id, the owner (or an admin, for plain members) removes that member
 // (`group.event` MEMBER_REMOVED); with one's own id, the caller leaves (MEMBER_LEFT). The
-// owner cannot leave (403): dissolve the group instead. A user who is not a member gets 404.
+// owner cannot leave (403): transfer the group or dissolve it instead. A user who is not a
+// member gets 404. The group's history gets a NOTIFY message, and `group.members.changed`
+// webhooks fire.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -34973,6 +38323,178 @@ func (c *ClientWithResponses) RemoveGroupMemberWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseRemoveGroupMemberResponse(rsp)
+}
+
+// UnmuteGroupMemberWithResponse Unmute a member
+//
+// Lifts a member's mute at once; who may is as for muting (403 otherwise, 404 when the
+// user is not a member). A member who is not muted stays so and nobody is told; otherwise
+// every member gets a `group.event` MEMBER_UNMUTED and the group's history a NOTIFY
+// message.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/im/groups/{groupId}/members/{userId}/mute (the `UnmuteGroupMember` operationId).
+func (c *ClientWithResponses) UnmuteGroupMemberWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *UnmuteGroupMemberParams, reqEditors ...RequestEditorFn) (*UnmuteGroupMemberResponse, error) {
+	rsp, err := c.UnmuteGroupMember(ctx, groupId, userId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnmuteGroupMemberResponse(rsp)
+}
+
+// MuteGroupMemberWithBodyWithResponse Mute a member
+//
+// The owner or an admin stops a member from posting to the group until `mutedUntil`
+// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+func (c *ClientWithResponses) MuteGroupMemberWithBodyWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MuteGroupMemberResponse, error) {
+	rsp, err := c.MuteGroupMemberWithBody(ctx, groupId, userId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMuteGroupMemberResponse(rsp)
+}
+
+// MuteGroupMemberWithResponse Mute a member
+//
+// The owner or an admin stops a member from posting to the group until `mutedUntil`
+// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+func (c *ClientWithResponses) MuteGroupMemberWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, body MuteGroupMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*MuteGroupMemberResponse, error) {
+	rsp, err := c.MuteGroupMember(ctx, groupId, userId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMuteGroupMemberResponse(rsp)
+}
+
+// SetGroupMemberRoleWithBodyWithResponse Appoint or remove an admin
+//
+// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+// over); a user who is not a member gets 404. Setting the role a member has already
+// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+// NOTIFY message.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+func (c *ClientWithResponses) SetGroupMemberRoleWithBodyWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetGroupMemberRoleResponse, error) {
+	rsp, err := c.SetGroupMemberRoleWithBody(ctx, groupId, userId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetGroupMemberRoleResponse(rsp)
+}
+
+// SetGroupMemberRoleWithResponse Appoint or remove an admin
+//
+// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+// over); a user who is not a member gets 404. Setting the role a member has already
+// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+// NOTIFY message.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+func (c *ClientWithResponses) SetGroupMemberRoleWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, body SetGroupMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*SetGroupMemberRoleResponse, error) {
+	rsp, err := c.SetGroupMemberRole(ctx, groupId, userId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetGroupMemberRoleResponse(rsp)
+}
+
+// UnmuteGroupWithResponse Unmute the whole group
+//
+// The owner or an admin lets every member post again (members muted one by one stay
+// muted). Other callers get 403. A group that is not muted stays so and nobody is told;
+// otherwise every member gets a `group.event` GROUP_UNMUTED and the group's history a
+// NOTIFY message.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/im/groups/{groupId}/mute (the `UnmuteGroup` operationId).
+func (c *ClientWithResponses) UnmuteGroupWithResponse(ctx context.Context, groupId ImGroupIdPath, params *UnmuteGroupParams, reqEditors ...RequestEditorFn) (*UnmuteGroupResponse, error) {
+	rsp, err := c.UnmuteGroup(ctx, groupId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnmuteGroupResponse(rsp)
+}
+
+// MuteGroupWithResponse Mute the whole group
+//
+// The owner or an admin mutes the group: until it is unmuted only the owner and the
+// admins may post; every other member's send gets 403. Other callers get 403. A group
+// muted already stays so and nobody is told; otherwise every member gets a `group.event`
+// GROUP_MUTED and the group's history a NOTIFY message.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/groups/{groupId}/mute (the `MuteGroup` operationId).
+func (c *ClientWithResponses) MuteGroupWithResponse(ctx context.Context, groupId ImGroupIdPath, params *MuteGroupParams, reqEditors ...RequestEditorFn) (*MuteGroupResponse, error) {
+	rsp, err := c.MuteGroup(ctx, groupId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMuteGroupResponse(rsp)
+}
+
+// TransferGroupOwnerWithBodyWithResponse Transfer ownership
+//
+// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+// roles changed also on their own streams) and the group's history a NOTIFY message.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+func (c *ClientWithResponses) TransferGroupOwnerWithBodyWithResponse(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TransferGroupOwnerResponse, error) {
+	rsp, err := c.TransferGroupOwnerWithBody(ctx, groupId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTransferGroupOwnerResponse(rsp)
+}
+
+// TransferGroupOwnerWithResponse Transfer ownership
+//
+// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+// roles changed also on their own streams) and the group's history a NOTIFY message.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+func (c *ClientWithResponses) TransferGroupOwnerWithResponse(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, body TransferGroupOwnerJSONRequestBody, reqEditors ...RequestEditorFn) (*TransferGroupOwnerResponse, error) {
+	rsp, err := c.TransferGroupOwner(ctx, groupId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTransferGroupOwnerResponse(rsp)
 }
 
 // ListGroupHistoryWithResponse Group history
@@ -35545,6 +39067,57 @@ func (c *ClientWithResponses) DisableSubAccountWithResponse(ctx context.Context,
 	return ParseDisableSubAccountResponse(rsp)
 }
 
+// DownloadExpoAssetWithResponse Download an asset of an Expo update
+//
+// A file of one of the app's Expo updates (the launch asset or another asset), named by the
+// SHA-256 of its bytes (lower-case hex; the manifest's `hash` is the same digest in base64url),
+// as the manifest's asset URLs give it. Content-addressed: served with its recorded
+// `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
+// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
+// update of the app has gets 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
+func (c *ClientWithResponses) DownloadExpoAssetWithResponse(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*DownloadExpoAssetResponse, error) {
+	rsp, err := c.DownloadExpoAsset(ctx, appId, hash, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadExpoAssetResponse(rsp)
+}
+
+// GetExpoManifestWithResponse Expo Updates manifest request
+//
+// The manifest request of expo-updates (protocol 1; protocol 0 clients get the manifest too).
+// Public: the app key, module and channel are the client's own configuration.
+//
+// The answer is negotiated by `Accept`: `multipart/mixed` (what expo-updates asks for
+// first) has a `manifest` part (`content-disposition: inline; name="manifest"`, with
+// `expo-signature` when signed) and an `extensions` part (`assetRequestHeaders`), or a
+// `directive` part (`{"type":"noUpdateAvailable"}` or
+// `{"type":"rollBackToEmbedded","parameters":{"commitTime":"…"}}`). `application/expo+json`
+// or `application/json` alone get the manifest as the body (with `expo-signature` as a
+// response header), or 406 when the answer is a directive, which that form cannot carry. A
+// protocol 0 client (no `expo-protocol-version`), which knows no directives, gets 204 instead
+// of one. Every answer has `expo-protocol-version: 1`, `expo-sfv-version: 0`,
+// `cache-control: private, max-age=0`, `expo-manifest-filters: deployment="<name>"` (the
+// manifest's metadata has `deployment` and `label`) and an empty `expo-server-defined-headers`.
+//
+// An unknown platform gets 400; an app, module or channel without the deployment gets 404;
+// a disabled tenant or UPDATE service gets 403.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/expo/{appId}/manifest (the `GetExpoManifest` operationId).
+func (c *ClientWithResponses) GetExpoManifestWithResponse(ctx context.Context, appId AppKey, params *GetExpoManifestParams, reqEditors ...RequestEditorFn) (*GetExpoManifestResponse, error) {
+	rsp, err := c.GetExpoManifest(ctx, appId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetExpoManifestResponse(rsp)
+}
+
 // ListRnDeploymentsWithResponse List an app's deployments
 //
 // The app's deployments (optionally of one platform and module), ordered by platform, module
@@ -35869,6 +39442,117 @@ func (c *ClientWithResponses) RollbackRnBundleWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseRollbackRnBundleResponse(rsp)
+}
+
+// GetRnSigningKeyWithResponse Show the app's signing key
+//
+// The public key (PEM, for CodePushPublicKey), the self-signed code-signing certificate
+// (PEM, for expo-updates' `updates.codeSigningCertificate`), the key id and algorithm of
+// `updates.codeSigningMetadata`, the fingerprint (SHA-256 of the public key's DER) and the
+// require-signed setting. Never the private key. 404 when the app has none. App-admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/signing-key (the `GetRnSigningKey` operationId).
+func (c *ClientWithResponses) GetRnSigningKeyWithResponse(ctx context.Context, params *GetRnSigningKeyParams, reqEditors ...RequestEditorFn) (*GetRnSigningKeyResponse, error) {
+	rsp, err := c.GetRnSigningKey(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetRnSigningKeyResponse(rsp)
+}
+
+// UpdateRnSigningKeyWithBodyWithResponse Require signed releases, or not
+//
+// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+func (c *ClientWithResponses) UpdateRnSigningKeyWithBodyWithResponse(ctx context.Context, params *UpdateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRnSigningKeyResponse, error) {
+	rsp, err := c.UpdateRnSigningKeyWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateRnSigningKeyResponse(rsp)
+}
+
+// UpdateRnSigningKeyWithResponse Require signed releases, or not
+//
+// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+func (c *ClientWithResponses) UpdateRnSigningKeyWithResponse(ctx context.Context, params *UpdateRnSigningKeyParams, body UpdateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateRnSigningKeyResponse, error) {
+	rsp, err := c.UpdateRnSigningKey(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateRnSigningKeyResponse(rsp)
+}
+
+// CreateRnSigningKeyWithBodyWithResponse Make or upload the app's signing key
+//
+// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+// A key the app had is replaced: releases made from then on are signed with the new one
+// (earlier releases keep their signatures), and the apps' configuration needs the new public
+// key or certificate. The require-signed setting stays. App-admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+func (c *ClientWithResponses) CreateRnSigningKeyWithBodyWithResponse(ctx context.Context, params *CreateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRnSigningKeyResponse, error) {
+	rsp, err := c.CreateRnSigningKeyWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRnSigningKeyResponse(rsp)
+}
+
+// CreateRnSigningKeyWithResponse Make or upload the app's signing key
+//
+// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+// A key the app had is replaced: releases made from then on are signed with the new one
+// (earlier releases keep their signatures), and the apps' configuration needs the new public
+// key or certificate. The require-signed setting stays. App-admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+func (c *ClientWithResponses) CreateRnSigningKeyWithResponse(ctx context.Context, params *CreateRnSigningKeyParams, body CreateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRnSigningKeyResponse, error) {
+	rsp, err := c.CreateRnSigningKey(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRnSigningKeyResponse(rsp)
+}
+
+// DownloadRnSigningCertificateWithResponse Download the app's code-signing certificate
+//
+// The certificate as a PEM file, to save where `updates.codeSigningCertificate` points
+// (e.g. `certs/certificate.pem`). With `?format=public-key`, the public key PEM instead, for
+// CodePushPublicKey. 404 when the app has no key. App-admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/signing-key/certificate (the `DownloadRnSigningCertificate` operationId).
+func (c *ClientWithResponses) DownloadRnSigningCertificateWithResponse(ctx context.Context, params *DownloadRnSigningCertificateParams, reqEditors ...RequestEditorFn) (*DownloadRnSigningCertificateResponse, error) {
+	rsp, err := c.DownloadRnSigningCertificate(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadRnSigningCertificateResponse(rsp)
 }
 
 // CheckRnUpdateWithResponse Check for a React Native bundle update
@@ -41687,6 +45371,393 @@ func ParseRemoveGroupMemberResponse(rsp *http.Response) (*RemoveGroupMemberRespo
 	return response, nil
 }
 
+// ParseUnmuteGroupMemberResponse parses an HTTP response from a UnmuteGroupMemberWithResponse call
+func ParseUnmuteGroupMemberResponse(rsp *http.Response) (*UnmuteGroupMemberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UnmuteGroupMemberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupMemberEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseMuteGroupMemberResponse parses an HTTP response from a MuteGroupMemberWithResponse call
+func ParseMuteGroupMemberResponse(rsp *http.Response) (*MuteGroupMemberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MuteGroupMemberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupMemberEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSetGroupMemberRoleResponse parses an HTTP response from a SetGroupMemberRoleWithResponse call
+func ParseSetGroupMemberRoleResponse(rsp *http.Response) (*SetGroupMemberRoleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetGroupMemberRoleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupMemberEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUnmuteGroupResponse parses an HTTP response from a UnmuteGroupWithResponse call
+func ParseUnmuteGroupResponse(rsp *http.Response) (*UnmuteGroupResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UnmuteGroupResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseMuteGroupResponse parses an HTTP response from a MuteGroupWithResponse call
+func ParseMuteGroupResponse(rsp *http.Response) (*MuteGroupResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MuteGroupResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseTransferGroupOwnerResponse parses an HTTP response from a TransferGroupOwnerWithResponse call
+func ParseTransferGroupOwnerResponse(rsp *http.Response) (*TransferGroupOwnerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &TransferGroupOwnerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListGroupHistoryResponse parses an HTTP response from a ListGroupHistoryWithResponse call
 func ParseListGroupHistoryResponse(rsp *http.Response) (*ListGroupHistoryResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -43037,6 +47108,321 @@ func ParseDisableSubAccountResponse(rsp *http.Response) (*DisableSubAccountRespo
 	return response, nil
 }
 
+// ParseDownloadExpoAssetResponse parses an HTTP response from a DownloadExpoAssetWithResponse call
+func ParseDownloadExpoAssetResponse(rsp *http.Response) (*DownloadExpoAssetResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadExpoAssetResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 416:
+		var dest ErrorEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON416 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DownloadExpoAssetResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 206:
+		var headers DownloadExpoAssetResponse206Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("Content-Range"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Range", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentRange = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers206 = &headers
+	case rsp.StatusCode == 304:
+		var headers DownloadExpoAssetResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 416:
+		var headers DownloadExpoAssetResponse416Headers
+		if values := rsp.Header.Values("Content-Range"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Range", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentRange = value
+		}
+		response.Headers416 = &headers
+	case rsp.StatusCode == 429:
+		var headers DownloadExpoAssetResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetExpoManifestResponse parses an HTTP response from a GetExpoManifestWithResponse call
+func ParseGetExpoManifestResponse(rsp *http.Response) (*GetExpoManifestResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetExpoManifestResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.Header.Get("Content-Type") == "application/expo+json" && rsp.StatusCode == 200:
+		var dest ExpoManifest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationexpoJSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 200:
+		var dest ExpoManifest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest ErrorEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (multipart/mixed) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetExpoManifestResponse200Headers
+		if values := rsp.Header.Values("cache-control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "cache-control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("expo-manifest-filters"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-manifest-filters", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoManifestFilters = &value
+		}
+		if values := rsp.Header.Values("expo-protocol-version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-protocol-version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoProtocolVersion = value
+		}
+		if values := rsp.Header.Values("expo-server-defined-headers"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-server-defined-headers", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoServerDefinedHeaders = &value
+		}
+		if values := rsp.Header.Values("expo-sfv-version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-sfv-version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoSfvVersion = value
+		}
+		if values := rsp.Header.Values("expo-signature"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-signature", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoSignature = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 204:
+		var headers GetExpoManifestResponse204Headers
+		if values := rsp.Header.Values("cache-control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "cache-control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("expo-protocol-version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-protocol-version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoProtocolVersion = value
+		}
+		if values := rsp.Header.Values("expo-sfv-version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-sfv-version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoSfvVersion = value
+		}
+		response.Headers204 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetExpoManifestResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListRnDeploymentsResponse parses an HTTP response from a ListRnDeploymentsWithResponse call
 func ParseListRnDeploymentsResponse(rsp *http.Response) (*ListRnDeploymentsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -44051,6 +48437,264 @@ func ParseRollbackRnBundleResponse(rsp *http.Response) (*RollbackRnBundleRespons
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetRnSigningKeyResponse parses an HTTP response from a GetRnSigningKeyWithResponse call
+func ParseGetRnSigningKeyResponse(rsp *http.Response) (*GetRnSigningKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetRnSigningKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnSigningKeyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateRnSigningKeyResponse parses an HTTP response from a UpdateRnSigningKeyWithResponse call
+func ParseUpdateRnSigningKeyResponse(rsp *http.Response) (*UpdateRnSigningKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateRnSigningKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnSigningKeyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateRnSigningKeyResponse parses an HTTP response from a CreateRnSigningKeyWithResponse call
+func ParseCreateRnSigningKeyResponse(rsp *http.Response) (*CreateRnSigningKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateRnSigningKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnSigningKeyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDownloadRnSigningCertificateResponse parses an HTTP response from a DownloadRnSigningCertificateWithResponse call
+func ParseDownloadRnSigningCertificateResponse(rsp *http.Response) (*DownloadRnSigningCertificateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadRnSigningCertificateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -45716,6 +50360,24 @@ type ServerInterface interface {
 	// RemoveGroupMember Remove a member, or leave
 	// (DELETE /api/im/groups/{groupId}/members/{userId})
 	RemoveGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params RemoveGroupMemberParams)
+	// UnmuteGroupMember Unmute a member
+	// (DELETE /api/im/groups/{groupId}/members/{userId}/mute)
+	UnmuteGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params UnmuteGroupMemberParams)
+	// MuteGroupMember Mute a member
+	// (PUT /api/im/groups/{groupId}/members/{userId}/mute)
+	MuteGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params MuteGroupMemberParams)
+	// SetGroupMemberRole Appoint or remove an admin
+	// (PUT /api/im/groups/{groupId}/members/{userId}/role)
+	SetGroupMemberRole(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params SetGroupMemberRoleParams)
+	// UnmuteGroup Unmute the whole group
+	// (DELETE /api/im/groups/{groupId}/mute)
+	UnmuteGroup(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params UnmuteGroupParams)
+	// MuteGroup Mute the whole group
+	// (PUT /api/im/groups/{groupId}/mute)
+	MuteGroup(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params MuteGroupParams)
+	// TransferGroupOwner Transfer ownership
+	// (POST /api/im/groups/{groupId}/transfer)
+	TransferGroupOwner(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params TransferGroupOwnerParams)
 	// ListGroupHistory Group history
 	// (GET /api/im/messages/group-history/{groupId})
 	ListGroupHistory(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params ListGroupHistoryParams)
@@ -45776,6 +50438,12 @@ type ServerInterface interface {
 	// DisableSubAccount Disable a sub-account
 	// (DELETE /api/sub-accounts/{id})
 	DisableSubAccount(w http.ResponseWriter, r *http.Request, id SubAccountIdPath)
+	// DownloadExpoAsset Download an asset of an Expo update
+	// (GET /api/v1/expo/{appId}/assets/{hash})
+	DownloadExpoAsset(w http.ResponseWriter, r *http.Request, appId AppKey, hash string, params DownloadExpoAssetParams)
+	// GetExpoManifest Expo Updates manifest request
+	// (GET /api/v1/expo/{appId}/manifest)
+	GetExpoManifest(w http.ResponseWriter, r *http.Request, appId AppKey, params GetExpoManifestParams)
 	// ListRnDeployments List an app's deployments
 	// (GET /api/v1/rn/deployments)
 	ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams)
@@ -45812,6 +50480,18 @@ type ServerInterface interface {
 	// RollbackRnBundle Roll a module back to an earlier bundle
 	// (POST /api/v1/rn/rollback)
 	RollbackRnBundle(w http.ResponseWriter, r *http.Request, params RollbackRnBundleParams)
+	// GetRnSigningKey Show the app's signing key
+	// (GET /api/v1/rn/signing-key)
+	GetRnSigningKey(w http.ResponseWriter, r *http.Request, params GetRnSigningKeyParams)
+	// UpdateRnSigningKey Require signed releases, or not
+	// (PATCH /api/v1/rn/signing-key)
+	UpdateRnSigningKey(w http.ResponseWriter, r *http.Request, params UpdateRnSigningKeyParams)
+	// CreateRnSigningKey Make or upload the app's signing key
+	// (POST /api/v1/rn/signing-key)
+	CreateRnSigningKey(w http.ResponseWriter, r *http.Request, params CreateRnSigningKeyParams)
+	// DownloadRnSigningCertificate Download the app's code-signing certificate
+	// (GET /api/v1/rn/signing-key/certificate)
+	DownloadRnSigningCertificate(w http.ResponseWriter, r *http.Request, params DownloadRnSigningCertificateParams)
 	// CheckRnUpdate Check for a React Native bundle update
 	// (GET /api/v1/rn/update/check)
 	CheckRnUpdate(w http.ResponseWriter, r *http.Request, params CheckRnUpdateParams)
@@ -46334,6 +51014,42 @@ func (_ Unimplemented) RemoveGroupMember(w http.ResponseWriter, r *http.Request,
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// UnmuteGroupMember Unmute a member
+// (DELETE /api/im/groups/{groupId}/members/{userId}/mute)
+func (_ Unimplemented) UnmuteGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params UnmuteGroupMemberParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// MuteGroupMember Mute a member
+// (PUT /api/im/groups/{groupId}/members/{userId}/mute)
+func (_ Unimplemented) MuteGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params MuteGroupMemberParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// SetGroupMemberRole Appoint or remove an admin
+// (PUT /api/im/groups/{groupId}/members/{userId}/role)
+func (_ Unimplemented) SetGroupMemberRole(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params SetGroupMemberRoleParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UnmuteGroup Unmute the whole group
+// (DELETE /api/im/groups/{groupId}/mute)
+func (_ Unimplemented) UnmuteGroup(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params UnmuteGroupParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// MuteGroup Mute the whole group
+// (PUT /api/im/groups/{groupId}/mute)
+func (_ Unimplemented) MuteGroup(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params MuteGroupParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// TransferGroupOwner Transfer ownership
+// (POST /api/im/groups/{groupId}/transfer)
+func (_ Unimplemented) TransferGroupOwner(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params TransferGroupOwnerParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // ListGroupHistory Group history
 // (GET /api/im/messages/group-history/{groupId})
 func (_ Unimplemented) ListGroupHistory(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params ListGroupHistoryParams) {
@@ -46454,6 +51170,18 @@ func (_ Unimplemented) DisableSubAccount(w http.ResponseWriter, r *http.Request,
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// DownloadExpoAsset Download an asset of an Expo update
+// (GET /api/v1/expo/{appId}/assets/{hash})
+func (_ Unimplemented) DownloadExpoAsset(w http.ResponseWriter, r *http.Request, appId AppKey, hash string, params DownloadExpoAssetParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetExpoManifest Expo Updates manifest request
+// (GET /api/v1/expo/{appId}/manifest)
+func (_ Unimplemented) GetExpoManifest(w http.ResponseWriter, r *http.Request, appId AppKey, params GetExpoManifestParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // ListRnDeployments List an app's deployments
 // (GET /api/v1/rn/deployments)
 func (_ Unimplemented) ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams) {
@@ -46523,6 +51251,30 @@ func (_ Unimplemented) UpdateRnRelease(w http.ResponseWriter, r *http.Request, i
 // RollbackRnBundle Roll a module back to an earlier bundle
 // (POST /api/v1/rn/rollback)
 func (_ Unimplemented) RollbackRnBundle(w http.ResponseWriter, r *http.Request, params RollbackRnBundleParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetRnSigningKey Show the app's signing key
+// (GET /api/v1/rn/signing-key)
+func (_ Unimplemented) GetRnSigningKey(w http.ResponseWriter, r *http.Request, params GetRnSigningKeyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdateRnSigningKey Require signed releases, or not
+// (PATCH /api/v1/rn/signing-key)
+func (_ Unimplemented) UpdateRnSigningKey(w http.ResponseWriter, r *http.Request, params UpdateRnSigningKeyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreateRnSigningKey Make or upload the app's signing key
+// (POST /api/v1/rn/signing-key)
+func (_ Unimplemented) CreateRnSigningKey(w http.ResponseWriter, r *http.Request, params CreateRnSigningKeyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// DownloadRnSigningCertificate Download the app's code-signing certificate
+// (GET /api/v1/rn/signing-key/certificate)
+func (_ Unimplemented) DownloadRnSigningCertificate(w http.ResponseWriter, r *http.Request, params DownloadRnSigningCertificateParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -50799,6 +55551,285 @@ func (siw *ServerInterfaceWrapper) RemoveGroupMember(w http.ResponseWriter, r *h
 	handler.ServeHTTP(w, r)
 }
 
+// UnmuteGroupMember operation middleware
+func (siw *ServerInterfaceWrapper) UnmuteGroupMember(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId ImGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", chi.URLParam(r, "groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "groupId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "userId" -------------
+	var userId ImUserIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "userId", chi.URLParam(r, "userId"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "userId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UnmuteGroupMemberParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UnmuteGroupMember(w, r, groupId, userId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// MuteGroupMember operation middleware
+func (siw *ServerInterfaceWrapper) MuteGroupMember(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId ImGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", chi.URLParam(r, "groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "groupId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "userId" -------------
+	var userId ImUserIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "userId", chi.URLParam(r, "userId"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "userId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params MuteGroupMemberParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.MuteGroupMember(w, r, groupId, userId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SetGroupMemberRole operation middleware
+func (siw *ServerInterfaceWrapper) SetGroupMemberRole(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId ImGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", chi.URLParam(r, "groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "groupId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "userId" -------------
+	var userId ImUserIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "userId", chi.URLParam(r, "userId"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "userId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SetGroupMemberRoleParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SetGroupMemberRole(w, r, groupId, userId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UnmuteGroup operation middleware
+func (siw *ServerInterfaceWrapper) UnmuteGroup(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId ImGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", chi.URLParam(r, "groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "groupId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UnmuteGroupParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UnmuteGroup(w, r, groupId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// MuteGroup operation middleware
+func (siw *ServerInterfaceWrapper) MuteGroup(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId ImGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", chi.URLParam(r, "groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "groupId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params MuteGroupParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.MuteGroup(w, r, groupId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// TransferGroupOwner operation middleware
+func (siw *ServerInterfaceWrapper) TransferGroupOwner(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId ImGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", chi.URLParam(r, "groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "groupId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params TransferGroupOwnerParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.TransferGroupOwner(w, r, groupId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListGroupHistory operation middleware
 func (siw *ServerInterfaceWrapper) ListGroupHistory(w http.ResponseWriter, r *http.Request) {
 
@@ -51899,6 +56930,307 @@ func (siw *ServerInterfaceWrapper) DisableSubAccount(w http.ResponseWriter, r *h
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.DisableSubAccount(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DownloadExpoAsset operation middleware
+func (siw *ServerInterfaceWrapper) DownloadExpoAsset(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "appId" -------------
+	var appId AppKey
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appId", chi.URLParam(r, "appId"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "hash" -------------
+	var hash string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "hash", chi.URLParam(r, "hash"), &hash, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "hash", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DownloadExpoAssetParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Range" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Range")]; found {
+		var Range ByteRange
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Range", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Range", valueList[0], &Range, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Range", Err: err})
+			return
+		}
+
+		params.Range = &Range
+
+	}
+
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-None-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-None-Match", Err: err})
+			return
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DownloadExpoAsset(w, r, appId, hash, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetExpoManifest operation middleware
+func (siw *ServerInterfaceWrapper) GetExpoManifest(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "appId" -------------
+	var appId AppKey
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appId", chi.URLParam(r, "appId"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetExpoManifestParams
+
+	// ------------- Optional query parameter "moduleId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "moduleId", r.URL.Query(), &params.ModuleId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "moduleId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "moduleId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Required header parameter "expo-platform" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-platform")]; found {
+		var ExpoPlatform string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-platform", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-platform", valueList[0], &ExpoPlatform, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-platform", Err: err})
+			return
+		}
+
+		params.ExpoPlatform = ExpoPlatform
+
+	} else {
+		err := fmt.Errorf("Header parameter expo-platform is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "expo-platform", Err: err})
+		return
+	}
+
+	// ------------- Required header parameter "expo-runtime-version" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-runtime-version")]; found {
+		var ExpoRuntimeVersion string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-runtime-version", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-runtime-version", valueList[0], &ExpoRuntimeVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-runtime-version", Err: err})
+			return
+		}
+
+		params.ExpoRuntimeVersion = ExpoRuntimeVersion
+
+	} else {
+		err := fmt.Errorf("Header parameter expo-runtime-version is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "expo-runtime-version", Err: err})
+		return
+	}
+
+	// ------------- Optional header parameter "expo-protocol-version" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-protocol-version")]; found {
+		var ExpoProtocolVersion string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-protocol-version", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-protocol-version", valueList[0], &ExpoProtocolVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-protocol-version", Err: err})
+			return
+		}
+
+		params.ExpoProtocolVersion = &ExpoProtocolVersion
+
+	}
+
+	// ------------- Optional header parameter "expo-channel-name" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-channel-name")]; found {
+		var ExpoChannelName string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-channel-name", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-channel-name", valueList[0], &ExpoChannelName, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-channel-name", Err: err})
+			return
+		}
+
+		params.ExpoChannelName = &ExpoChannelName
+
+	}
+
+	// ------------- Optional header parameter "expo-current-update-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-current-update-id")]; found {
+		var ExpoCurrentUpdateId string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-current-update-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-current-update-id", valueList[0], &ExpoCurrentUpdateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-current-update-id", Err: err})
+			return
+		}
+
+		params.ExpoCurrentUpdateId = &ExpoCurrentUpdateId
+
+	}
+
+	// ------------- Optional header parameter "expo-embedded-update-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-embedded-update-id")]; found {
+		var ExpoEmbeddedUpdateId string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-embedded-update-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-embedded-update-id", valueList[0], &ExpoEmbeddedUpdateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-embedded-update-id", Err: err})
+			return
+		}
+
+		params.ExpoEmbeddedUpdateId = &ExpoEmbeddedUpdateId
+
+	}
+
+	// ------------- Optional header parameter "expo-recent-failed-update-ids" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-recent-failed-update-ids")]; found {
+		var ExpoRecentFailedUpdateIds string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-recent-failed-update-ids", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-recent-failed-update-ids", valueList[0], &ExpoRecentFailedUpdateIds, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-recent-failed-update-ids", Err: err})
+			return
+		}
+
+		params.ExpoRecentFailedUpdateIds = &ExpoRecentFailedUpdateIds
+
+	}
+
+	// ------------- Optional header parameter "eas-client-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("eas-client-id")]; found {
+		var EasClientId string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "eas-client-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "eas-client-id", valueList[0], &EasClientId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "eas-client-id", Err: err})
+			return
+		}
+
+		params.EasClientId = &EasClientId
+
+	}
+
+	// ------------- Optional header parameter "expo-expect-signature" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-expect-signature")]; found {
+		var ExpoExpectSignature string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-expect-signature", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-expect-signature", valueList[0], &ExpoExpectSignature, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-expect-signature", Err: err})
+			return
+		}
+
+		params.ExpoExpectSignature = &ExpoExpectSignature
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetExpoManifest(w, r, appId, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -53022,6 +58354,311 @@ func (siw *ServerInterfaceWrapper) RollbackRnBundle(w http.ResponseWriter, r *ht
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.RollbackRnBundle(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetRnSigningKey operation middleware
+func (siw *ServerInterfaceWrapper) GetRnSigningKey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetRnSigningKeyParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetRnSigningKey(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateRnSigningKey operation middleware
+func (siw *ServerInterfaceWrapper) UpdateRnSigningKey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateRnSigningKeyParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateRnSigningKey(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateRnSigningKey operation middleware
+func (siw *ServerInterfaceWrapper) CreateRnSigningKey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateRnSigningKeyParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateRnSigningKey(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DownloadRnSigningCertificate operation middleware
+func (siw *ServerInterfaceWrapper) DownloadRnSigningCertificate(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DownloadRnSigningCertificateParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", r.URL.Query(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "format"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "format", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DownloadRnSigningCertificate(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -54729,6 +60366,24 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 		r.Delete(options.BaseURL+"/api/im/groups/{groupId}/members/{userId}", wrapper.RemoveGroupMember)
 	})
 	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/api/im/groups/{groupId}/members/{userId}/role", wrapper.SetGroupMemberRole)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/api/im/groups/{groupId}/members/{userId}/mute", wrapper.UnmuteGroupMember)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/api/im/groups/{groupId}/members/{userId}/mute", wrapper.MuteGroupMember)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/api/im/groups/{groupId}/mute", wrapper.UnmuteGroup)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/api/im/groups/{groupId}/mute", wrapper.MuteGroup)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api/im/groups/{groupId}/transfer", wrapper.TransferGroupOwner)
+	})
+	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/api/im/friends", wrapper.ListFriends)
 	})
 	r.Group(func(r chi.Router) {
@@ -54883,6 +60538,24 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/reportStatus/download", wrapper.CodePushLegacyReportDownload)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/signing-key", wrapper.GetRnSigningKey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Patch(options.BaseURL+"/api/v1/rn/signing-key", wrapper.UpdateRnSigningKey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api/v1/rn/signing-key", wrapper.CreateRnSigningKey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/signing-key/certificate", wrapper.DownloadRnSigningCertificate)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/expo/{appId}/manifest", wrapper.GetExpoManifest)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/expo/{appId}/assets/{hash}", wrapper.DownloadExpoAsset)
 	})
 
 	return r
@@ -62763,6 +68436,612 @@ func (response RemoveGroupMember500JSONResponse) VisitRemoveGroupMemberResponse(
 	return err
 }
 
+type UnmuteGroupMemberRequestObject struct {
+	GroupId ImGroupIdPath `json:"groupId"`
+	UserId  ImUserIdPath  `json:"userId"`
+	Params  UnmuteGroupMemberParams
+}
+
+type UnmuteGroupMemberResponseObject interface {
+	VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error
+}
+
+type UnmuteGroupMember200JSONResponse GroupMemberEnvelope
+
+func (response UnmuteGroupMember200JSONResponse) VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroupMember400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UnmuteGroupMember400JSONResponse) VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroupMember401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UnmuteGroupMember401JSONResponse) VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroupMember403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UnmuteGroupMember403JSONResponse) VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroupMember404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UnmuteGroupMember404JSONResponse) VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroupMember500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UnmuteGroupMember500JSONResponse) VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMemberRequestObject struct {
+	GroupId ImGroupIdPath `json:"groupId"`
+	UserId  ImUserIdPath  `json:"userId"`
+	Params  MuteGroupMemberParams
+	Body    *MuteGroupMemberJSONRequestBody
+}
+
+type MuteGroupMemberResponseObject interface {
+	VisitMuteGroupMemberResponse(w http.ResponseWriter) error
+}
+
+type MuteGroupMember200JSONResponse GroupMemberEnvelope
+
+func (response MuteGroupMember200JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMember400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response MuteGroupMember400JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMember401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response MuteGroupMember401JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMember403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response MuteGroupMember403JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMember404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response MuteGroupMember404JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMember413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response MuteGroupMember413JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMember500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response MuteGroupMember500JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRoleRequestObject struct {
+	GroupId ImGroupIdPath `json:"groupId"`
+	UserId  ImUserIdPath  `json:"userId"`
+	Params  SetGroupMemberRoleParams
+	Body    *SetGroupMemberRoleJSONRequestBody
+}
+
+type SetGroupMemberRoleResponseObject interface {
+	VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error
+}
+
+type SetGroupMemberRole200JSONResponse GroupMemberEnvelope
+
+func (response SetGroupMemberRole200JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRole400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response SetGroupMemberRole400JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRole401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response SetGroupMemberRole401JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRole403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response SetGroupMemberRole403JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRole404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response SetGroupMemberRole404JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRole413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SetGroupMemberRole413JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRole500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response SetGroupMemberRole500JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroupRequestObject struct {
+	GroupId ImGroupIdPath `json:"groupId"`
+	Params  UnmuteGroupParams
+}
+
+type UnmuteGroupResponseObject interface {
+	VisitUnmuteGroupResponse(w http.ResponseWriter) error
+}
+
+type UnmuteGroup200JSONResponse GroupEnvelope
+
+func (response UnmuteGroup200JSONResponse) VisitUnmuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroup400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UnmuteGroup400JSONResponse) VisitUnmuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroup401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UnmuteGroup401JSONResponse) VisitUnmuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroup403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UnmuteGroup403JSONResponse) VisitUnmuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroup404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UnmuteGroup404JSONResponse) VisitUnmuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroup500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UnmuteGroup500JSONResponse) VisitUnmuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupRequestObject struct {
+	GroupId ImGroupIdPath `json:"groupId"`
+	Params  MuteGroupParams
+}
+
+type MuteGroupResponseObject interface {
+	VisitMuteGroupResponse(w http.ResponseWriter) error
+}
+
+type MuteGroup200JSONResponse GroupEnvelope
+
+func (response MuteGroup200JSONResponse) VisitMuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroup400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response MuteGroup400JSONResponse) VisitMuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroup401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response MuteGroup401JSONResponse) VisitMuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroup403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response MuteGroup403JSONResponse) VisitMuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroup404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response MuteGroup404JSONResponse) VisitMuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroup500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response MuteGroup500JSONResponse) VisitMuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwnerRequestObject struct {
+	GroupId ImGroupIdPath `json:"groupId"`
+	Params  TransferGroupOwnerParams
+	Body    *TransferGroupOwnerJSONRequestBody
+}
+
+type TransferGroupOwnerResponseObject interface {
+	VisitTransferGroupOwnerResponse(w http.ResponseWriter) error
+}
+
+type TransferGroupOwner200JSONResponse GroupEnvelope
+
+func (response TransferGroupOwner200JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwner400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response TransferGroupOwner400JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwner401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response TransferGroupOwner401JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwner403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response TransferGroupOwner403JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwner404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response TransferGroupOwner404JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwner413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response TransferGroupOwner413JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwner500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response TransferGroupOwner500JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListGroupHistoryRequestObject struct {
 	GroupId ImGroupIdPath `json:"groupId"`
 	Params  ListGroupHistoryParams
@@ -64805,6 +71084,397 @@ func (response DisableSubAccount500JSONResponse) VisitDisableSubAccountResponse(
 	return err
 }
 
+type DownloadExpoAssetRequestObject struct {
+	AppId  AppKey `json:"appId"`
+	Hash   string `json:"hash"`
+	Params DownloadExpoAssetParams
+}
+
+type DownloadExpoAssetResponseObject interface {
+	VisitDownloadExpoAssetResponse(w http.ResponseWriter) error
+}
+
+type DownloadExpoAsset200ResponseHeaders struct {
+	CacheControl  string
+	ContentLength int64
+	ETag          string
+}
+
+type DownloadExpoAsset200AsteriskResponse struct {
+	Body          io.Reader
+	Headers       DownloadExpoAsset200ResponseHeaders
+	ContentType   string
+	ContentLength int64
+}
+
+func (response DownloadExpoAsset200AsteriskResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadExpoAsset206ResponseHeaders struct {
+	CacheControl  string
+	ContentLength int64
+	ContentRange  string
+	ETag          string
+}
+
+type DownloadExpoAsset206AsteriskResponse struct {
+	Body          io.Reader
+	Headers       DownloadExpoAsset206ResponseHeaders
+	ContentType   string
+	ContentLength int64
+}
+
+func (response DownloadExpoAsset206AsteriskResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("Content-Range", fmt.Sprint(response.Headers.ContentRange))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(206)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadExpoAsset304ResponseHeaders struct {
+	ETag string
+}
+
+type DownloadExpoAsset304Response struct {
+	Headers DownloadExpoAsset304ResponseHeaders
+}
+
+func (response DownloadExpoAsset304Response) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(304)
+	return nil
+}
+
+type DownloadExpoAsset400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DownloadExpoAsset400JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DownloadExpoAsset403JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DownloadExpoAsset404JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset416ResponseHeaders struct {
+	ContentRange string
+}
+
+type DownloadExpoAsset416JSONResponse struct {
+	Body    ErrorEnvelope
+	Headers DownloadExpoAsset416ResponseHeaders
+}
+
+func (response DownloadExpoAsset416JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Range", fmt.Sprint(response.Headers.ContentRange))
+	w.WriteHeader(416)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DownloadExpoAsset429JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DownloadExpoAsset500JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifestRequestObject struct {
+	AppId  AppKey `json:"appId"`
+	Params GetExpoManifestParams
+}
+
+type GetExpoManifestResponseObject interface {
+	VisitGetExpoManifestResponse(w http.ResponseWriter) error
+}
+
+type GetExpoManifest200ResponseHeaders struct {
+	CacheControl             string
+	ExpoManifestFilters      *string
+	ExpoProtocolVersion      string
+	ExpoServerDefinedHeaders *string
+	ExpoSfvVersion           string
+	ExpoSignature            *string
+}
+
+type GetExpoManifest200ApplicationExpoPlusJSONResponse struct {
+	Body    ExpoManifest
+	Headers GetExpoManifest200ResponseHeaders
+}
+
+func (response GetExpoManifest200ApplicationExpoPlusJSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/expo+json")
+	w.Header().Set("cache-control", fmt.Sprint(response.Headers.CacheControl))
+	if response.Headers.ExpoManifestFilters != nil {
+		w.Header().Set("expo-manifest-filters", fmt.Sprint(*response.Headers.ExpoManifestFilters))
+	}
+	w.Header().Set("expo-protocol-version", fmt.Sprint(response.Headers.ExpoProtocolVersion))
+	if response.Headers.ExpoServerDefinedHeaders != nil {
+		w.Header().Set("expo-server-defined-headers", fmt.Sprint(*response.Headers.ExpoServerDefinedHeaders))
+	}
+	w.Header().Set("expo-sfv-version", fmt.Sprint(response.Headers.ExpoSfvVersion))
+	if response.Headers.ExpoSignature != nil {
+		w.Header().Set("expo-signature", fmt.Sprint(*response.Headers.ExpoSignature))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest200JSONResponse struct {
+	Body    ExpoManifest
+	Headers GetExpoManifest200ResponseHeaders
+}
+
+func (response GetExpoManifest200JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("cache-control", fmt.Sprint(response.Headers.CacheControl))
+	if response.Headers.ExpoManifestFilters != nil {
+		w.Header().Set("expo-manifest-filters", fmt.Sprint(*response.Headers.ExpoManifestFilters))
+	}
+	w.Header().Set("expo-protocol-version", fmt.Sprint(response.Headers.ExpoProtocolVersion))
+	if response.Headers.ExpoServerDefinedHeaders != nil {
+		w.Header().Set("expo-server-defined-headers", fmt.Sprint(*response.Headers.ExpoServerDefinedHeaders))
+	}
+	w.Header().Set("expo-sfv-version", fmt.Sprint(response.Headers.ExpoSfvVersion))
+	if response.Headers.ExpoSignature != nil {
+		w.Header().Set("expo-signature", fmt.Sprint(*response.Headers.ExpoSignature))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest200MultipartResponse struct {
+	Body    func(writer *multipart.Writer) error
+	Headers GetExpoManifest200ResponseHeaders
+}
+
+func (response GetExpoManifest200MultipartResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+	writer := multipart.NewWriter(w)
+
+	w.Header().Set("Content-Type", mime.FormatMediaType("multipart/mixed", map[string]string{"boundary": writer.Boundary()}))
+	w.Header().Set("cache-control", fmt.Sprint(response.Headers.CacheControl))
+	if response.Headers.ExpoManifestFilters != nil {
+		w.Header().Set("expo-manifest-filters", fmt.Sprint(*response.Headers.ExpoManifestFilters))
+	}
+	w.Header().Set("expo-protocol-version", fmt.Sprint(response.Headers.ExpoProtocolVersion))
+	if response.Headers.ExpoServerDefinedHeaders != nil {
+		w.Header().Set("expo-server-defined-headers", fmt.Sprint(*response.Headers.ExpoServerDefinedHeaders))
+	}
+	w.Header().Set("expo-sfv-version", fmt.Sprint(response.Headers.ExpoSfvVersion))
+	if response.Headers.ExpoSignature != nil {
+		w.Header().Set("expo-signature", fmt.Sprint(*response.Headers.ExpoSignature))
+	}
+	w.WriteHeader(200)
+
+	defer writer.Close()
+	return response.Body(writer)
+}
+
+type GetExpoManifest204ResponseHeaders struct {
+	CacheControl        string
+	ExpoProtocolVersion string
+	ExpoSfvVersion      string
+}
+
+type GetExpoManifest204Response struct {
+	Headers GetExpoManifest204ResponseHeaders
+}
+
+func (response GetExpoManifest204Response) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+	w.Header().Set("cache-control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("expo-protocol-version", fmt.Sprint(response.Headers.ExpoProtocolVersion))
+	w.Header().Set("expo-sfv-version", fmt.Sprint(response.Headers.ExpoSfvVersion))
+	w.WriteHeader(204)
+	return nil
+}
+
+type GetExpoManifest400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetExpoManifest400JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetExpoManifest403JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetExpoManifest404JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest406JSONResponse ErrorEnvelope
+
+func (response GetExpoManifest406JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetExpoManifest429JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetExpoManifest500JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListRnDeploymentsRequestObject struct {
 	Params ListRnDeploymentsParams
 }
@@ -66188,6 +72858,424 @@ func (response RollbackRnBundle413JSONResponse) VisitRollbackRnBundleResponse(w 
 type RollbackRnBundle500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response RollbackRnBundle500JSONResponse) VisitRollbackRnBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKeyRequestObject struct {
+	Params GetRnSigningKeyParams
+}
+
+type GetRnSigningKeyResponseObject interface {
+	VisitGetRnSigningKeyResponse(w http.ResponseWriter) error
+}
+
+type GetRnSigningKey200JSONResponse RnSigningKeyEnvelope
+
+func (response GetRnSigningKey200JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetRnSigningKey400JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetRnSigningKey401JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetRnSigningKey403JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetRnSigningKey404JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetRnSigningKey500JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKeyRequestObject struct {
+	Params UpdateRnSigningKeyParams
+	Body   *UpdateRnSigningKeyJSONRequestBody
+}
+
+type UpdateRnSigningKeyResponseObject interface {
+	VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error
+}
+
+type UpdateRnSigningKey200JSONResponse RnSigningKeyEnvelope
+
+func (response UpdateRnSigningKey200JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateRnSigningKey400JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateRnSigningKey401JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateRnSigningKey403JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateRnSigningKey404JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey409JSONResponse struct{ ConflictJSONResponse }
+
+func (response UpdateRnSigningKey409JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateRnSigningKey413JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateRnSigningKey500JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKeyRequestObject struct {
+	Params CreateRnSigningKeyParams
+	Body   *CreateRnSigningKeyJSONRequestBody
+}
+
+type CreateRnSigningKeyResponseObject interface {
+	VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error
+}
+
+type CreateRnSigningKey200JSONResponse RnSigningKeyEnvelope
+
+func (response CreateRnSigningKey200JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateRnSigningKey400JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateRnSigningKey401JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateRnSigningKey403JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateRnSigningKey404JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateRnSigningKey413JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateRnSigningKey500JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnSigningCertificateRequestObject struct {
+	Params DownloadRnSigningCertificateParams
+}
+
+type DownloadRnSigningCertificateResponseObject interface {
+	VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error
+}
+
+type DownloadRnSigningCertificate200ApplicationxPemFileResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response DownloadRnSigningCertificate200ApplicationxPemFileResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/x-pem-file")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadRnSigningCertificate400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DownloadRnSigningCertificate400JSONResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnSigningCertificate401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DownloadRnSigningCertificate401JSONResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnSigningCertificate403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DownloadRnSigningCertificate403JSONResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnSigningCertificate404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DownloadRnSigningCertificate404JSONResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnSigningCertificate500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DownloadRnSigningCertificate500JSONResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -68410,6 +75498,24 @@ type StrictServerInterface interface {
 	// RemoveGroupMember Remove a member, or leave
 	// (DELETE /api/im/groups/{groupId}/members/{userId})
 	RemoveGroupMember(ctx context.Context, request RemoveGroupMemberRequestObject) (RemoveGroupMemberResponseObject, error)
+	// UnmuteGroupMember Unmute a member
+	// (DELETE /api/im/groups/{groupId}/members/{userId}/mute)
+	UnmuteGroupMember(ctx context.Context, request UnmuteGroupMemberRequestObject) (UnmuteGroupMemberResponseObject, error)
+	// MuteGroupMember Mute a member
+	// (PUT /api/im/groups/{groupId}/members/{userId}/mute)
+	MuteGroupMember(ctx context.Context, request MuteGroupMemberRequestObject) (MuteGroupMemberResponseObject, error)
+	// SetGroupMemberRole Appoint or remove an admin
+	// (PUT /api/im/groups/{groupId}/members/{userId}/role)
+	SetGroupMemberRole(ctx context.Context, request SetGroupMemberRoleRequestObject) (SetGroupMemberRoleResponseObject, error)
+	// UnmuteGroup Unmute the whole group
+	// (DELETE /api/im/groups/{groupId}/mute)
+	UnmuteGroup(ctx context.Context, request UnmuteGroupRequestObject) (UnmuteGroupResponseObject, error)
+	// MuteGroup Mute the whole group
+	// (PUT /api/im/groups/{groupId}/mute)
+	MuteGroup(ctx context.Context, request MuteGroupRequestObject) (MuteGroupResponseObject, error)
+	// TransferGroupOwner Transfer ownership
+	// (POST /api/im/groups/{groupId}/transfer)
+	TransferGroupOwner(ctx context.Context, request TransferGroupOwnerRequestObject) (TransferGroupOwnerResponseObject, error)
 	// ListGroupHistory Group history
 	// (GET /api/im/messages/group-history/{groupId})
 	ListGroupHistory(ctx context.Context, request ListGroupHistoryRequestObject) (ListGroupHistoryResponseObject, error)
@@ -68470,6 +75576,12 @@ type StrictServerInterface interface {
 	// DisableSubAccount Disable a sub-account
 	// (DELETE /api/sub-accounts/{id})
 	DisableSubAccount(ctx context.Context, request DisableSubAccountRequestObject) (DisableSubAccountResponseObject, error)
+	// DownloadExpoAsset Download an asset of an Expo update
+	// (GET /api/v1/expo/{appId}/assets/{hash})
+	DownloadExpoAsset(ctx context.Context, request DownloadExpoAssetRequestObject) (DownloadExpoAssetResponseObject, error)
+	// GetExpoManifest Expo Updates manifest request
+	// (GET /api/v1/expo/{appId}/manifest)
+	GetExpoManifest(ctx context.Context, request GetExpoManifestRequestObject) (GetExpoManifestResponseObject, error)
 	// ListRnDeployments List an app's deployments
 	// (GET /api/v1/rn/deployments)
 	ListRnDeployments(ctx context.Context, request ListRnDeploymentsRequestObject) (ListRnDeploymentsResponseObject, error)
@@ -68506,6 +75618,18 @@ type StrictServerInterface interface {
 	// RollbackRnBundle Roll a module back to an earlier bundle
 	// (POST /api/v1/rn/rollback)
 	RollbackRnBundle(ctx context.Context, request RollbackRnBundleRequestObject) (RollbackRnBundleResponseObject, error)
+	// GetRnSigningKey Show the app's signing key
+	// (GET /api/v1/rn/signing-key)
+	GetRnSigningKey(ctx context.Context, request GetRnSigningKeyRequestObject) (GetRnSigningKeyResponseObject, error)
+	// UpdateRnSigningKey Require signed releases, or not
+	// (PATCH /api/v1/rn/signing-key)
+	UpdateRnSigningKey(ctx context.Context, request UpdateRnSigningKeyRequestObject) (UpdateRnSigningKeyResponseObject, error)
+	// CreateRnSigningKey Make or upload the app's signing key
+	// (POST /api/v1/rn/signing-key)
+	CreateRnSigningKey(ctx context.Context, request CreateRnSigningKeyRequestObject) (CreateRnSigningKeyResponseObject, error)
+	// DownloadRnSigningCertificate Download the app's code-signing certificate
+	// (GET /api/v1/rn/signing-key/certificate)
+	DownloadRnSigningCertificate(ctx context.Context, request DownloadRnSigningCertificateRequestObject) (DownloadRnSigningCertificateResponseObject, error)
 	// CheckRnUpdate Check for a React Native bundle update
 	// (GET /api/v1/rn/update/check)
 	CheckRnUpdate(ctx context.Context, request CheckRnUpdateRequestObject) (CheckRnUpdateResponseObject, error)
@@ -70784,6 +77908,192 @@ func (sh *strictHandler) RemoveGroupMember(w http.ResponseWriter, r *http.Reques
 	}
 }
 
+// UnmuteGroupMember operation middleware
+func (sh *strictHandler) UnmuteGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params UnmuteGroupMemberParams) {
+	var request UnmuteGroupMemberRequestObject
+
+	request.GroupId = groupId
+	request.UserId = userId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UnmuteGroupMember(ctx, request.(UnmuteGroupMemberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UnmuteGroupMember")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UnmuteGroupMemberResponseObject); ok {
+		if err := validResponse.VisitUnmuteGroupMemberResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// MuteGroupMember operation middleware
+func (sh *strictHandler) MuteGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params MuteGroupMemberParams) {
+	var request MuteGroupMemberRequestObject
+
+	request.GroupId = groupId
+	request.UserId = userId
+	request.Params = params
+
+	var body MuteGroupMemberJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.MuteGroupMember(ctx, request.(MuteGroupMemberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MuteGroupMember")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(MuteGroupMemberResponseObject); ok {
+		if err := validResponse.VisitMuteGroupMemberResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SetGroupMemberRole operation middleware
+func (sh *strictHandler) SetGroupMemberRole(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params SetGroupMemberRoleParams) {
+	var request SetGroupMemberRoleRequestObject
+
+	request.GroupId = groupId
+	request.UserId = userId
+	request.Params = params
+
+	var body SetGroupMemberRoleJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SetGroupMemberRole(ctx, request.(SetGroupMemberRoleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetGroupMemberRole")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SetGroupMemberRoleResponseObject); ok {
+		if err := validResponse.VisitSetGroupMemberRoleResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UnmuteGroup operation middleware
+func (sh *strictHandler) UnmuteGroup(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params UnmuteGroupParams) {
+	var request UnmuteGroupRequestObject
+
+	request.GroupId = groupId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UnmuteGroup(ctx, request.(UnmuteGroupRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UnmuteGroup")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UnmuteGroupResponseObject); ok {
+		if err := validResponse.VisitUnmuteGroupResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// MuteGroup operation middleware
+func (sh *strictHandler) MuteGroup(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params MuteGroupParams) {
+	var request MuteGroupRequestObject
+
+	request.GroupId = groupId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.MuteGroup(ctx, request.(MuteGroupRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MuteGroup")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(MuteGroupResponseObject); ok {
+		if err := validResponse.VisitMuteGroupResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// TransferGroupOwner operation middleware
+func (sh *strictHandler) TransferGroupOwner(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params TransferGroupOwnerParams) {
+	var request TransferGroupOwnerRequestObject
+
+	request.GroupId = groupId
+	request.Params = params
+
+	var body TransferGroupOwnerJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.TransferGroupOwner(ctx, request.(TransferGroupOwnerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "TransferGroupOwner")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(TransferGroupOwnerResponseObject); ok {
+		if err := validResponse.VisitTransferGroupOwnerResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListGroupHistory operation middleware
 func (sh *strictHandler) ListGroupHistory(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params ListGroupHistoryParams) {
 	var request ListGroupHistoryRequestObject
@@ -71368,6 +78678,61 @@ func (sh *strictHandler) DisableSubAccount(w http.ResponseWriter, r *http.Reques
 	}
 }
 
+// DownloadExpoAsset operation middleware
+func (sh *strictHandler) DownloadExpoAsset(w http.ResponseWriter, r *http.Request, appId AppKey, hash string, params DownloadExpoAssetParams) {
+	var request DownloadExpoAssetRequestObject
+
+	request.AppId = appId
+	request.Hash = hash
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DownloadExpoAsset(ctx, request.(DownloadExpoAssetRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DownloadExpoAsset")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DownloadExpoAssetResponseObject); ok {
+		if err := validResponse.VisitDownloadExpoAssetResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetExpoManifest operation middleware
+func (sh *strictHandler) GetExpoManifest(w http.ResponseWriter, r *http.Request, appId AppKey, params GetExpoManifestParams) {
+	var request GetExpoManifestRequestObject
+
+	request.AppId = appId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetExpoManifest(ctx, request.(GetExpoManifestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetExpoManifest")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetExpoManifestResponseObject); ok {
+		if err := validResponse.VisitGetExpoManifestResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListRnDeployments operation middleware
 func (sh *strictHandler) ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams) {
 	var request ListRnDeploymentsRequestObject
@@ -71717,6 +79082,124 @@ func (sh *strictHandler) RollbackRnBundle(w http.ResponseWriter, r *http.Request
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(RollbackRnBundleResponseObject); ok {
 		if err := validResponse.VisitRollbackRnBundleResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetRnSigningKey operation middleware
+func (sh *strictHandler) GetRnSigningKey(w http.ResponseWriter, r *http.Request, params GetRnSigningKeyParams) {
+	var request GetRnSigningKeyRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRnSigningKey(ctx, request.(GetRnSigningKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRnSigningKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetRnSigningKeyResponseObject); ok {
+		if err := validResponse.VisitGetRnSigningKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateRnSigningKey operation middleware
+func (sh *strictHandler) UpdateRnSigningKey(w http.ResponseWriter, r *http.Request, params UpdateRnSigningKeyParams) {
+	var request UpdateRnSigningKeyRequestObject
+
+	request.Params = params
+
+	var body UpdateRnSigningKeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateRnSigningKey(ctx, request.(UpdateRnSigningKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateRnSigningKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateRnSigningKeyResponseObject); ok {
+		if err := validResponse.VisitUpdateRnSigningKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateRnSigningKey operation middleware
+func (sh *strictHandler) CreateRnSigningKey(w http.ResponseWriter, r *http.Request, params CreateRnSigningKeyParams) {
+	var request CreateRnSigningKeyRequestObject
+
+	request.Params = params
+
+	var body CreateRnSigningKeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateRnSigningKey(ctx, request.(CreateRnSigningKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateRnSigningKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateRnSigningKeyResponseObject); ok {
+		if err := validResponse.VisitCreateRnSigningKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DownloadRnSigningCertificate operation middleware
+func (sh *strictHandler) DownloadRnSigningCertificate(w http.ResponseWriter, r *http.Request, params DownloadRnSigningCertificateParams) {
+	var request DownloadRnSigningCertificateRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DownloadRnSigningCertificate(ctx, request.(DownloadRnSigningCertificateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DownloadRnSigningCertificate")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DownloadRnSigningCertificateResponseObject); ok {
+		if err := validResponse.VisitDownloadRnSigningCertificateResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -72272,833 +79755,927 @@ func (sh *strictHandler) CodePushUpdateCheck(w http.ResponseWriter, r *http.Requ
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3Zchs5ujD4KgjOibBUnaK5aY+O07RE27StpUTZru6ijwlmgiRaSSArgZTMquOJupmbuf4fYG6mbudi",
-	"LuZ9KuKPmceYwAcgN2ZykyzV6VMdHWWRzMTy4cO3L79UXD4NOCNMisrRL5UAh3hKJAnhUzsI3pLZa4I9",
-	"EqrPHhFuSANJOascVa4nBOEgeCbQDZk5aMRDJOiYEQ+F5KeICCkQZyjkkSQC3VE54ZFEmKEBDoKuN0A/",
-	"RSScoXjGasWpUDXuRM/nVBiekspR5YeddhDsvCWzilMR7oRMsVrLv4VkVDmq/C/Pkw0817+K53rdla9f",
-	"HbOF79VUS3aAtgb45vPvv/422FZLIV/wNPDV/Pjms0em/LM7wdKuEdaeLBF2VHEqauM0JF7lSIYR2Wy5",
-	"55y5ZH6tbXSL/YggRm5JiEISCeIBVClDu2hKmQLzEhjqodPLmuIv7wgby0nlaK/lVKaU2Y8HTkXOAvWu",
-	"kCFlY7u8azolQuJpML/E94x+QVPq+1QQlzNPID5CckJyaLFkkckE6YUGWEoSqrf+48fazuGnX+pOfe/r",
-	"v1WKVvnC5+4N8d4LEna94lOPBAmR5GioHkU8RBGDP7Mnr576XKs1Sk59mJln09M3r8PCZ5JcYTYuOP4L",
-	"RtBwJgkK1e8OGqgP4q/9qFZruiMaCgl/kh39jY/tF4MFzw7Uzs2v5kURjUb0C/IBC8wIWaDox2s79Vqj",
-	"WXaSehMliNbY3Ss6tVMS+Hw2JUyWHZoXP/FMIOplltU0KwmwnCTroIuPZcTDKZbqOSb3WhXAfzqNppWj",
-	"erxCyiQZk9As8Za6pGh5bSQkHvoEUc8ivQcPO+huQt0JCnzsEoGoRJQJ6hEFeR5J+JNgd4JC4hMsyDOB",
-	"Qu77PJLVPvtoiCaVDuLMn9mH9DPEUyMoLK7XaiggoUuYRDgkiI9GJCRetc8yJ3cwqrdIa3fkEoLre/u4",
-	"BK09u8uS86s3DjKUol54mvyO+Rx75zBmHlwvqU+Qmg64xglnkjC5c0pFwAVVzygoSYJjYHJG0JjeEoaw",
-	"hC8AjVEUqDmqJRuBf0qRcHf5JtQyX2Mxmd9A73V7p7G7Z5c3or46ObgaDvL5HQl3XCwImpAv2dtzOGq4",
-	"LVL39odNvOvukYNRDdeHDbfptcjuaK+2Xz9oHDZxa7jr7nn75GB0iGvDutvwmqQ12sV7lUI8n6hFLsL0",
-	"HPnEO6NPv+y1Suhnd3TOGTnD0i3YeecajwVs2vWpQrgJ9z1xjDCaqhfQliIp3w220ZhIgZq1Vim5744U",
-	"QyI7eqIyZKs1WoVrnJ5MsLyeBaSEt3+cEDkhIRpIHI6JVAIHFQhryr/V656/etfZVrcQo3HIowBtvbq6",
-	"eH+Z4/36uRL8cs0KNib9dgtmRx3mKeZXRPz9GZoSIfCYCOSGBEviqZvAQzQkIx4SJCdUIEmn5AgNGrXG",
-	"3k6ttdPYv240j3YPj3YPB2grVNeJMnV0fSZIeEvCZ/oV9DNnBGBx9fIENZvNwzzlKBixBCbE7GFVEHSn",
-	"6vGX1JeGxnanr9RxdL1LheEFhBZOa54BVOD7z7VavfiKjPWoG5+VWZVZ41syu+OhdxUPNcevyBcgzYLg",
-	"0J0Amds6mVBGBJD+d1hS5iBFI3YoE4QpsndLctg3Ib7PSwB9o1ewcD+Ze1RbTu+60zONZGXQV1zY4OEz",
-	"gTQSzR2EurKVTdjxIvDHC7MLFeMFlz97YYBIq+sxC0h2qdedH65L4DvVE6yMyGZBZnk9iUO5/mXGI6nk",
-	"0uK7XKsdwf+X32UHtQXFz3sTzMYTTNFwhjwywpEvV73ldq4S4Ih4e/e459eGMJejGgcKrig23PcM2VYc",
-	"KCEFxdQ7L79nsdEyhoeQ3LtT/aGEaDHUPUv2UbjIErIVPZhy8YZTdqU1sCsyxeFNEXFlXGqZLA1efsdI",
-	"iDDzEPamlIns+v/f//F//3//1//zP//3/+N//m//Zwm6hHq+MlFMkaZ5YmRI7CqktbqURpbTxPmJLwJx",
-	"TRhmC1FTwhPPBGLRlITUzR9rvfEYCsklLtIV1bdqXUMSOsjlEVMEZhTyKaqVQSrAOX3N0IvKUc3JrKqp",
-	"LtMUfzGrqqn/pZZZK16mj6UaxFz/YpIIVC8wT5au0/y+Mt2xU2fWEXONBIvb56dXF93T5dNudg+zy4jE",
-	"pB0Ei9BLW6XKcKsQtZbboNbGrkhMFi0yiMQECJqDsECXF71r9BwH9Ln6/rkgzEMhkVHIiIeozBKNg4NS",
-	"ihfArOtoM2AMOihRZtQmPhDm8bB8I7fwu1ZqQuIRJin2BajShrqkEOXyvFe8cD3K5igSLxTWfaVV/TJb",
-	"CA4CdEtCQTlTFDpEw4h5oIQ+CSEyq+1JLCOx/JoLeK5aLl3ISKx8xTNzw2p69Ocysijoz6SK2vAvwkN+",
-	"S8B6Qo006ylMVnwhtrOOwNC6hcUN8MV+BQs0xWymHpzxCKwS/cr2MWAPZuIOmPxAjT9AAs8Euptgie6w",
-	"ncEBTqqeZoqRKcoLmqm4MQZdc1kKIaM2VkimG4V0evGh9bhLsW9kgjJEM0Zbe8+RR1w6xT7SVywv+Zdd",
-	"6jCeZNPrkV8sbCAatl1gcIvIlIiGO1g/Vk5Tm49yTbRccS/aX6vVH2+lPRLeUpesuWC0xbhEVAr1y1sy",
-	"215tBw/PwDKbWIgi+pHMLoCp+VQo4Wk4Q686hrvhIBDPf4HFfn1uXsyKxK3HPaMVaC48KLTGaMgvOUbY",
-	"99HdhDDEp1RK4j0QPU4vq/JVLTQkIuBMEHAqvsCeucXqk6ttv+pPHAQ+dbFa+PN/CrX6lICmnvQ0bJ2K",
-	"hyWuHP34S2VEie9VjipkiqmvAKbVaqW+R0KiIUEY3WKfeojsqEcQ9ryQCFH5+in9sKFOaMi9GZpggTBD",
-	"JAx5eIRg5CO0ZDjHwuioUq98XRVQHTVFh90Sn4Ph4Kszp4/F3lGr8sISqTpKWMgxGihgDABRhbFFE98T",
-	"CEsErKGq1nPC2cin7oYQP7QQZ5Hvp+FmBJAT7hHUROQLrAH7IcHeDLhlIlV/E/ho/iR4FLokNz1s+yUP",
-	"h9TzCNts382yfSswd88s1VDH4VGBh75Ss7ix3+Ag+GZoEcmJklFdLJU4MYyk0tvVdeZ3xFOqscdhEQCE",
-	"LlOyMvZh2E0AsZtcuTwgqBlb3xa0ZS8S9dDeqO428CHZHe57LbdZ3/6WSGAskSNMfeJpUcwsErk4DCkR",
-	"CKPU4iRHP0VcEgDQOZcvecS8zZCkVQYbJaGrYxnB2N9o8+cciQi8h/oWONqjAUEXxq8B2EiZkJi5BHmc",
-	"CFgWgAxt/fD++7PPvc7Vh+5Jp7dt4dFVu5wSJom3GcbUy68OFWZ5VC+EJnOhGZHflFbYefVPQ8XZzeUZ",
-	"RtSXan4AwSWe+Rx715y/w+GYbIQZ9YXkY0R9WImvxlckAzNUr7UOdvf3ajXtSPyWkNCOU9AbDUPht0Rz",
-	"GJ9OqYbCNednmM0MtxYbQaFRyjwk50aRkpJMAymOUUhkOFNSyl4NmRCSbwWEKyzNVhXB0BNb67s1niE+",
-	"sstQi7pSD+20RyZWSbszASqpXwpcxWYEydEd1qpdsoc5qU6t9D3DkZzwkP5MNiRKpddvSoWgbKwO3kgQ",
-	"SPIbwr4lrsEEyESHYRmFgPhmJU68Dh4i8iVQkjEg33smoiDgoSTeGfEoBufKRvdwd5V7CAyUITo1htBv",
-	"BQy42WBZUjPyEcLglkIpujjBzPOVSvE1nlpH42kdtgOybsZ4CQb6v5nPVZdPKyljQCwbp4MfsrFezTnD",
-	"mWNns/EbyWQd/RfqycijPDtwLoasXj7uJRai2LzflsgnWEh0gNwJDrErSSgcbRnB9jfOCPKJlMYvoT56",
-	"dEwl2nInxL3RKpuMJYNj1KrVtDvpjoq8m1U03ZDAihbu5qB8N1fcLzA4nbW75wq3wDKkH1SEXqKQjJVe",
-	"GRJtB9LqmRZbYI0aQVJ2CxRy3yiZTOmDP8LYFafSPj2Df087HzrvLi47VxWn8qHb+di5qnwqX67RzdSx",
-	"muE65+0X7zpKUD/t9vSfhe97U8rAE17qmVdas4yNAuAwokKGWPJQIEGIsW4FIQ9IKKnWCY0XtC0zarCH",
-	"JdmR2ss4txSPCsH9W/vSXPAHS1xYYHyLnz9Gig5AnAoeCsLkNgjtGPn01rxQTd+f9CrUm0rOt7r73Kps",
-	"lEFC2pPfpkQxlRN1AHltP2utK3CiWF28YFi4/IVTfk0bG35MRUCYwCj7ZnZpTuo0Ehzgw38SV2ZxwHqf",
-	"sO9fjEAfX2jfxmNyRiSufHV+yR9/QtOpJFOxNGA2QcOv8QpxGOLZ3Kbt0PM7+TS3l5h2r7ynhNrP7Umz",
-	"nFX3AaDMrx2GWLBw7XQuczdb0rHJfcS3WOLwfegXxH9NAznTZiNtIhcEBpjDy03uNPGJXHKj7bbgTuvn",
-	"F99o88Lmd5pR94YVhjGuDAvOfMpIeZCatCHJYHxKM7mPZNjj7g2RiAdKimJIicyxOsf4XWrCIec+wUzN",
-	"GInViEIcXxDv0kmdfvoU412UEgWNj09LFcydeACykOzmaehCCprrEIYgKCQIOAhssKoWN6qQh9EjSvQZ",
-	"xC4pa89+hgYCfnpLZgOQRihDI3XLIA7Zhh5pf5caOPH+4iAQx0hdh9ndhIQEEV8o+ZbMYJypdnRt6QDe",
-	"FszsY/gzEff6DMS9wXfffffdAA2JvCOEbet4pRyl0rkTK2ZYOJV4z/NQ2muhCfmCrYMrWY3du2MXT764",
-	"JJD64v8zEhJNsUfycb5NrFbvNrz6g1HH1GoXkSJFNxR5hIDpXMAbBKZPudqdNDbKuYmot5qfx0GDX6j3",
-	"VWPPwLhEBgpaiaPk919/K/D+zHk6yuWdZO2nat0nOglnbs0WcYtXPuJRGOO2Y9AX8dAjIeqeOejyfe+1",
-	"g15233Uc9P7ytH3dAV/ISlRHIRQMPE90nEoUeOsdc+6m05S4lt6WYxE/jdEpKGQJd7KKQtodBI9P4YJg",
-	"TarWZUEEUMxNtuhSvAyJIndf5LFinBoKjvV2oRtCAhPJHoUhYRKl3gac7lf6FeT6BCsaIJffpJTuuFtv",
-	"FIkSC5F6HUU6BzsYuORwDX1cmLwHQQ5YxLl5RntWdyOIxMTRdhIFEw1Fk9a3MFEuFaWDbz7/2N75B975",
-	"ubZz+PnTL01nr14UrwPrfToBIri3PhE8kSIRBBsICmWMsI1GIRETf4ZCLnV0sn3Ysbyw+iScOItvyzJn",
-	"lv1ezvvWZVdFVLuAQJdcUP3rUyCNWde6aKPZXWGOovWJ8hHCIHUeZyTJrABl+LCRIsE0piSpQpWUMHCw",
-	"Zk4no7CllJ/cIbZWlTnihRbTyxsyg30FwY5xOMYWbZE4fg0EjtFSeTKLzftunSiJ8bCGhwskHGsHXxgr",
-	"lXq0EDfTYzkxaNMAKEVVePFpcNVIWZsg6zsqvs0Fu7eMuNZu3gPzPZkQ96aEpccKmbH5WH4NZnFtYjZR",
-	"G3GgSEhQEBKhBCBQ7kCJmGChJwMDdhiRAqPtBLMx8fm40CzpmQTQQiOSiQuB+fSi2pdvnwmEh4L7kSTo",
-	"/dW7jMEmCmnRnRjx0CV6nQvyvCF4x8DBpMuNOXjB2DEaYaWezu8Zvi+2rcTPpTae+llMcGN3b/VNm1zS",
-	"orzR1dM2HR0buvKkEP9KmfZHZUC9gDxKHpLC84QYDPWrDmfdwv4dnmma2L3oHadjgUzEWVpF3V7lqFOx",
-	"Rsuu24fUo8mb58UG9Nz9S842i10l9DB1IZ+CJqbpwXqUxMBoXqHSUZgrS3GLicAmVo5FdOO6kFI4aKCL",
-	"FwyxILpmARggbuvP9a0Xz5X6Ip7j4Oa5flILZ6YMgsFMUwEhhWj69yoObgbGxhyXMQGFqABvl1qTcySr",
-	"THhZ4TpOKetZF/mH7O2Y8y2VLCs1WpzisnImi1MJoqFPxWSBxZ5qQz0Y+OKnLSwn4HuXxnZ+h8XmNnpT",
-	"M+FSF0FYmjGQfXoBzb7OU+lSPMgv8f6k+7qYWBeuAG11L3rbhXR8+dGL2B28RppFlh2sewseiZpbRQw8",
-	"HKkkrvT02SHTFC17WcsvnJNESOfw0IkzNjR+ZclbCoRZe136XpUwHjP/UzAdyzo2YjhPadyJF35fG09q",
-	"L094ABtYfMyb7yH6ryBgJfIlDXAolcA2zbp1UswUB8HzpPLKw4kPcTJTJWsMresk03lWSv1ysnmMLFjS",
-	"0qcTZ3QZ2TRDMoeUYUh8WK5omJWCllCkIyxgztnldpmQGIr5GDIk0JD4/E4xxrTispVagjWcgFK3fYyw",
-	"RFMuJEqRtTwryObtNnTibjZ3t/5QYsE8M47hBSnXufjIiS5ZZAomCVu9CHZoCh4hzlySCBCLN1dflpG8",
-	"uiaTQ6LuRc9BHB7FfhqtCgTBTIJ76+Bb8sCihFat4osJv2NIctCDha7RZyxOqF6tVyEf/B5uh7VYayEn",
-	"izzKTxJSnlNe3592L46RF4XYFIWy8bjzhMc+BDn+84evI3rTwlZ5tlUhykQaW+aOdR1wRcDp45UWASRV",
-	"u65AN3vosJySGBtXEaQQmfp2cXRKqXj+LUJmHj6AZQm4H52Tp496DTaeeu3JhKnM0u8lTeV285SHsK48",
-	"9QIy7lOGlLmSgGSKmaRuTI7P2m8urqpn3fOLq+pl+/rktYlqZglTCUKyY5ne1qBebVRrO0MicbU+2HaQ",
-	"2gAOiddnw1k8/I4dPgiJSzzCXHIM+SwemhKJ1Q7Q1uAvUNk0DnV3XRLI+RKBiiXU53lCSpndqv3nj/Wd",
-	"w0+68ELNOfi63e9XV/52a0d90L7gnU9/2er3q5kvtr/b/vdCHfkE+34pozhpv3v3GbgF+Kjh44fuaedi",
-	"3miNfV+TlbUqGjpr8JdYm57ny2r2Zyb/NsuNu+cfutedUwe1T046l/DXVedN5wT+Ommfn3TevVN/ds5P",
-	"1T9n3V6vc5rj3s3GeuzIwCJechGBPMGBdCd4nhe5+oeysgE6yQ6KgAyxe6MRPXH2ZV1fe8PaqOnWyM7B",
-	"qIZ3Wu7u7s4h3m3uNEb10d5o3z30GoVBVDpbowTSsDyEBcLo8vwVgmtg3ArJzOrbIxjmecDGx0MsyF7L",
-	"oR9eXFzd1d6+GvN2u90+772fdN6P2+32a/WfNj9p/139W9/7Z8tXf1SrOWN98bCV5QdiYWr3tuBIHp1U",
-	"WlRYg0TGBQ5TqQZxSUWo2FWYZnAClSWzVuo8cdW62jNhietxkkjEiEBjIlGrtrZ8a+e+Jl/kCmVrnYqS",
-	"cy8jMdHVa6+I0vgKjeqfb5O9LIRyMr+S1uDT54jRnyLymXrrvZ0UzP18szw0IynAa5RzHw+Jv96MQUhu",
-	"KY/E5/WmLhkEFvCZh583hp+Yy3RJdtmLXJcQDxzfybcvIYe4AC3zWJ/dYOFFtbhhbH5l2PFf65AXw8EO",
-	"uAge78gYu7OlN+bD5hfmPYCyuzEk3z7ubTldZ+LiId6p2S/C9oZge4x78nbJNTFosdJl+S9xwAshsfpF",
-	"yQV9ZMGhrYNdNuJLV1YwKLw3p1EnP626ODv/ojtcVLojLnmui9rzMInTTTDZ1Mq6I0IiE6qUvFpdIVK+",
-	"3Md89a7wdyrat5gaD1ahj1acYeZhyXUZwfkHYlyZGzvA7g0ex2XFy37vlVmpCoyZEx753lXEXoBIlAJ5",
-	"QVpQDrZFT+V9aClgZHdeMFzparJAz4Ihu2kLvIKAdzvYIrRc4bZ8pmtcl6UXRY+2fEmldyQt2WyMyp+N",
-	"fbIAlz/jZcj82ZavKX1gek90/zxZgu+fxboI/zmM2GetBaQhOFcfJUcyUBgxaEwDwZr6/WP1JRQs43fM",
-	"VFIsDv3SNYPttKHt1TFvvdSokTvdgnIAMBDE2HGOuK/9DJA8lV/4MSqY3KaXG/LIWZYklt/pFFLkDrhw",
-	"8YuAnsWgHErmMCB33mV3vQjMTuauFN83pn7GxckgF4zYEsy3lNzp2guckR3JdziDquw6W9xNDVMY9ShX",
-	"icFNavs7FS/EI1kSoMgg8FInqZBsElchb/OxkGe2hMWqmr994eunopoUPpYKeUxhjDg6RzsDQlMegxFd",
-	"Hac0uCM5h4AyVkZLQoK9HvmpPFpTSQMEe2iKwxu0heM6TgNBfhpsH6OahY+cUDZWa1OPrxjBGJf8fsBy",
-	"4/N3n6kVxXn+ORe7LfyeFJvJ79pBijIpSkS+uH7kkVV3d99ks1RB9FRrizTCZTeXnGZ85hbXl+Wcpa/q",
-	"4xuy0nRiHWtW6r2zSEcC3J84TCNZdlnS6LrJ0emhl8FfbeVJzwBgueE5PJkLLItE9/KB5ffzpIexrhcs",
-	"/e4V0VFF978UC9mEdk9nGEVCTXVE0Qb8YBkdXzcJrPhKJhQzPfyyK6oA+6RYASd7D6xIVXzNLkQUHbJ6",
-	"A0UBkhzceZQpNqi4PcjsGYng2JT8QFOCmZaFtThTiAFL+hTMnwEEDyRlpku34a4QxAOFu2wID7FVvBbG",
-	"yaUrfqXSh1d4ByJuQL1K6myt8FpclkuHcS3PNEtAo57OY4itPRavIk5mh8EdDbdC7Ncp2WbwIgeQLmMR",
-	"14PZmmLK4k88TJfP2rZ11YUtfjEft2jriGcyB5ur5Q2S1UqyrZAOPldcrSjSfVUc0EfiVKTpZpLNbG2s",
-	"RiHh3fO1F5onhnYJTgrSTowfWaRIzbkcNR6fLGYxcx2iGAnJp6kgBux5VMd9XKaWobWqXIDD+971xRn6",
-	"/df/AfV/3vQuzpEeOk7088iIMpLW/hOQnZIpf8fHtNCTClUMdJFGWwYGvoLcOSqRkJh5wnbCuFe4ry7w",
-	"KBYGn+mVCMkDge54eEPZ+BgSbZG632N1y+Oed7q8yWoxabrOZdn+33y8BtPLoG1KbwLrOkIvCA5JiH7/",
-	"9bcB4qawiXrh+e+//pYqgrAgfG3F9kyZ22JKcibgcpI4Nw3yT4tO+dHvRIJfa1yH+KVSrppmXmuG6yhw",
-	"sdL42Bi/nwnbmQvq2aQjcqCUBfapm6vsk3x/v9jZeIUp9lh8qjmn1Tz+ptriQjUPLEzkrzXipJ6BfCzI",
-	"suchcMQbEtd5yG305vMPPzXd2uhlPfr+ZvfNtIEPP8jLffEufNFif7/rHEz+sTc+zcXqr3A2yY7m+UpP",
-	"4rF6bAlo09lVcWGRT6kaI9WdT98VxpElUlghZuzt6DqiSjDRPbOgmDimuWz91kHjsN6cT9H99Mve18Xz",
-	"XkZhwEUmJOaq86rbu4binVedXuf682W71/t4caVg23v/4nP75OTi/fl1YawMjPuBhHRkSuHOX6MC8cQj",
-	"t8uEk1sYs6i3ZVtn9yo+BTQZNWo1E9d1jDC6CzkbawDqL4WNxFlSuKFEeIwXUnQ75rb/6LRv/gDWoIEQ",
-	"Dv1Nllx4ZMxUnVhiwl1x/fPtKkTkukQk3f7Vm1DNOb3FgvJcuhKBdnuAbGM7hqAJFnGPCyoQ9jzioQA6",
-	"M+knCiz0hZe781OEfa0gvr6+vky1oIqxMt2IMJ1nm1jbUzWD9U4LszlLAkD7lVq/ooQI866D+pW6/gba",
-	"J+SK2+RpS/3Tvy0PIMylI9qlF96cTLnqb4d6L9Xh6h2C361VqzlJKeYYJVcyusFYupHF11IsXruwRmrU",
-	"OdppOswUtr+zvVkcpGvBx+X04aW4AwvawhqpAyx1J+DkIZErRW1pXkHx4AIkXNqVZjG26L0txpKX1Cel",
-	"YdcvuxDIWWhItRa/fM/1UiV4rebsf4A0HttdXq2jDHLFPv8chHLpcIyORrZfp7QV47OiqY4s/mdAxoW6",
-	"x2SVlvWFveqP093sDRqtW4ekXOrWOaOKfuNQyaqQuK4ed5BHQ+JKDp1a1FBBoKXRpdhTnDr/orSqyUrY",
-	"kWNrttSEdWwvqjmh9mRqTKhj0L8MNFzVo4qJQc+Vy/cv3nVPPr+/eqeldEGk02cJXZSZ3ntAAHUBvgkX",
-	"Em1NOOORAgL6YeclD+9w6BFv5zLkxmaa/vY1F9IUT11cZWW+Fsqk4hh0N/76NO465WUHLfI/ujQW37p1",
-	"6D8Pxzw2fZZqoxuYbAsl2kJ46cMqp7QXVx/bV6dgANJ1epliOGN6SwQaTG1z9IGDEo85eEoUYpHjVCsE",
-	"da0FGvCQjinDPrwx5BFT99LlAVQ4o7KK4kRY9TWsytG/a2s88WyLTPLFJcQTqL7XPEjX8D3S7hgezJ4J",
-	"O4TCfjeC7s0jKtHWQIYRgzZWg+2kL6ZdBkZ227aJE5SIG2lY6cbUKCQjEhLmkljoVEotI9C3T43kIAFF",
-	"OimDTvDmbYE8DplQ41CX0M6edQzRNfrSOxUL1KVIaq9mHJeRQ5Rk+gXIkrxe7CWLoTiyz8eoQZmgHknA",
-	"q0/nYYJd3DIchhALA6EUSmzpWu1mLQ4cn/0tfaTqsBO03XbSiAQUNIVMx2hEpDsxVX71K2g4QwPqDXRt",
-	"eN83iP5AxZkVuy7xI9L1kGgqxquA/Mw8BpbNkpljgJRXnh8YUIN2xXWDXnXxcSitpJCc2SqRZUqgNMAw",
-	"K8uGJJhlJ3iSLX2SLLkQ80NKmPd0idHyjqMhcfGUoBEsRTxqTnRY0rdfB1ODI9ycmV5d3PIuKa1pd2GW",
-	"v1rM2ePkYuvDfbKADoNb9wvlSPbw+JJPAr51ZB94q9yvvRklfB8jTFGvRiW6lCguzPOXVxOzyctK3w6J",
-	"2kuupthl5/y0e/7qHuXEFlw0vf5nkEdNVrs/YbrF9lpNrlctzpV5MSnRJfmikwiJS+gtCR10N+EGqiIB",
-	"qihmjzncSnf2Th19au4YnCnDVJrkJ6deThXMzp7oUtnrsem9emKaFi//AUhbakdPexjrErq4a9kfotNR",
-	"qk/Yoh2/Mo99dSr/5JTZHI7yJkKmcssUzxAWN0o8Vu+hraQXGhW6jpKrjQlJ80Okm4BtFyc+LGtetkbD",
-	"MsZlYfnw61SItX4GDTkOvSyNXdxnKemFtorb3VTac+fX8k73fTd1tgzAYHEC4CYIDt2JVlmhMZOFtCGH",
-	"q4jKc/3Y0qKSAVJ5kzaz8mVCFWCQDmNbgvzLC1atj7R6yV2vrC0L9ADSDwk0JEopFSk8XtkvkBzoFH/p",
-	"6jd2U96cuB9LgbF5hZoACcam3mvVDosKAqQxanGRuKIWHmmQlR7noxNe02pvTWJbJHa0U0kUDnInXBBm",
-	"m41Ai6pQqymZ7p1ZFwkM8LlWq1dKwgA+V/+28+mXulNmoIbFveEL4k7uR9BLqBrSrQ8Mofhjy79mIS9K",
-	"GiEATYJO496UspT0mF0TorJsWfeSwA2N/a8ihEcLRHCIPAL4iRuxADcWCN0JG4nWkrdfzJbK3vmb8jSE",
-	"J31V16VBqXefTAif38S95PCifT35wWwkjZ8Bq1silszdY3VD1qPNacvbRvHUsFobTX2vyM5lFjITAR3v",
-	"sfRWatg9LU6b83sAdE528zSYnILmZkgs2l6BWToj/t5PkJ1SZj7Wl4B7BQHyadHmIRDm6VBlIySx/eFt",
-	"wOfFx3OI9rTt2886Zy9KWrbD+4ta3Gjh0oTQSW4S4I6RVMI18slIIh5J6HaoZGoaolvsF/XzWVMbfExV",
-	"qkB1msPs7rQ8WYjZKO9nAgUhtz0b7m0KWg6lDVQJ8kWGeL30kHZJTohucRnXXlQQOEaDX74Oyo0pCUDX",
-	"d1glSlq7OD6+pE7GWuD5pvxXw36d7qkx2j06OUoQfg1ylCz3CxVSFES5xN8vC8/WDy6GCTzzdJAxm9wE",
-	"Pt2prT8230vbJBlKjig8dazD4IdYutAqFUhxTHl1K0QAF2Xj+O0HJ8jfmm7YLgMH6C19oSvyE+ZyU59i",
-	"IflYSgYe4E4vRER9mi/UAZWae1a0a4904bvVHo6lovlaNCERkS8hll09hQSEWBmLs8BT0596ZRtobq9K",
-	"WryCKRb0pV5pF3npzEArGSSGiV3pqkfxdIQhjQ+bU4cUjAtk/5LYrI8TbduEQ9eAswasiPlECDTQqAEh",
-	"OZ2rq4urEnuWndhKlSdXnfZ157TiVHQPc/UXvF8oWK4d1GEmXBwvHkPossSzcp34UwyhNK1i9WuQvGZJ",
-	"pPayQC4buAWmS2jkepr/NxQkVoDMk+lg+RO6nzZWsKunu9UpyG5yqRdpWUZreAI9awO2fkUCH7vGlXY3",
-	"4T5BAxhmYBj9N2TmxapZj0gl/BTImyYQ7YL5s0I+acuzTW3hLEZMSxJ5Z/raqNMYZiLyloiu6Tk/LVzv",
-	"E+ByDKq1UNi+leDwlLI0ntSdxYBfTcW+plPykvpSm23zvj2fu9hHSnGLI3d/Vme3BYV6rGgDPr1nAn6C",
-	"2mqYoauXJ6jZbB7CyznNulUryLJtfd3RfzSSP67tH0dzf9g+E59+qTuHX7f/fesf//njX3Y+zT1X0nyi",
-	"O8Xj8jSo7ln71Xwe1ITQ8USWtItIV7PcLJFJTqLpkGHqr0xINkp9cip31JOTZdsoyJAquljvuE6RLQXl",
-	"u4uT9nX34nyeaJqctuwGduuNwhKJksrIs8RKL/ow3RRs57Coc4fP2Xj+xfpB5k34OPdqWRLbYtEqXmh6",
-	"7mK4LSqTsFEtoY1rKywr8bNg/VZgLSnlk61BYoXAZRVI0oV71qnVU8Bon644yb3cUwvK/axd4Wf1sinm",
-	"0FYonLLcn11U8OQhSwal8O/ROXoa99dg6WckXMByzjpXrzqQDSbILQmxn8hHqfQwk/7lpDKAsEAmQKIk",
-	"4Wl1X1U2ayV2V9WXuKuciqTSXz/lN48yMIiTXnjRyadSpB4gtQmK+5+Jsb5cS4NYSlOhtAEdpG4oL2LT",
-	"sgQKyS2/yQjh9/MleHTxG8v7lZcnNoHn6aq81i3UyIWkouM4yI+bUFXM0oh6BzpUUs6RCqWg8BAFGLJX",
-	"kqp/ha0/54kaLK2wgGSyqKNMUV9yS8Di8JNNoTETPhO2PrJW+NAWlQLW7SAFXcTDPtOntg3GC/XuRzLs",
-	"cfeGyGfC+OdgeAGJjDNEZS4bd07kK+zF+s0TyQzyFRejFWXlOBNAaXkIZH/KbCJfppb2KvyIr2KV2iTP",
-	"TEDdzbRrx254AeXoeFSWpvAXA4SROyjondNjIEF2zQ5tpbaXZH2Pzc/KclYX8rJUNm1RRo3RCKmnE1ZT",
-	"dz3VmrDWaBXVW6o7jVpxoKeZ9sksbTGk7mVhS+3iqc56XYvaWUJ5rG36uvPDdcWJVWXo1VhxKrZJo6kk",
-	"klL/dMXDilM5v7juvvx7xalcdU9efzbjJA0f7Yd4JJ1HXHEq37+/uO5AcMXVq06hCfwcS3q7qIMngwfA",
-	"JWabbG6lWhqj5+jkpW4D2pvwUJqRejDB9pGStCBDmUehoY0C6dAuaODpcSkWdgA9jht+WtI6nNm/tqZU",
-	"CMrG8cBaW8IC1badPlPqB9SBy/UgFXbI9Dxivg1ovVpb2AY0MabkTCu/1Jzm1427fJ5zSUezUrFX44Iu",
-	"g2lzRHSlO9sRfWHvBmm7+q0jZ6p3iujvRUB0R9B3tnt93sNHmAxnVpzAQaCLDXL7HvL5uEifLW5f8XGC",
-	"dfS3x1mud6gll5qbxY0sqh4Vgvu3OTqafbroELAreWnEcrbsrgnkhzRx2BdXdNyWNnRSDuWZ7aKQROLQ",
-	"YjEXpi8ujnPdOW+fXyOcW4WDLi57+hLpNTiofXn5ude5+tC5QhgUdKX7BMGOKYLhYt930Pue+jkODgI4",
-	"xfRKzVRxKheXPUWv4uEqTkW9VkhPNhDQPSKNPWJ18/5L7EqB8JBHxmMPKKOTvMGzmFS3EHiGtkYhIQph",
-	"ptuFtn26sqVgYfcMzbzBSDLRcQ6QDsDQFoumJKQurEshMHHpFPtIAyFfAcuw+Xk7BExeghYTgm4oMwtI",
-	"T569KGedXq/9quMgUAKg1+7F+/NrB33svHh9cfE2uxLz9FLjBdUmCou0yf1x7GXOrN5JV4Y3x78siytN",
-	"a55MnMkQvPvJNPn9PLpgMwfQNaSbi0CsXrY2FRLnTSn7W73RbO3urV8zNV3PNhkT8m8epwztRSB6Eksq",
-	"JHULIloufSwVCdm5ox7RsggJxTHyiE+kpr3CiT91zyzp1umUllN5cY5lSIB+6YG8wsLTRtoqWMz5nNgm",
-	"4uJjjo4+EBOdq8S4XFEvVTsokBGDwJQlsks2e1xxVCjD1oM6SyVlzEAl8n1bjGno86FAWyPqE6HY3Fvh",
-	"mI5lYttBBLsTBU1JmSvjMjoGimBwWnFdMP78ik7t0PC7lbrAMw7rW3H0MWHq/i2utiISPEJ3JCQguUZ5",
-	"0C7PyhNFHjuLaNmjs2i44jaojRwoniJG8SL8gFAvda4Kr1acz9p432Eh90/xrHja2BIMfTEEZS5BU+ox",
-	"Op6oj1+Qh2cC4TFHW5J7eBZ7XOLftAtje81VXavB1l8RrGHFqTjzKSMnnDECnLUYALH1TV0A+6RO02b8",
-	"TokkCu6UCYmZS1YFfhCJCRG9Qr3kMhIT0EdsDeDMViGF3NBHXVqJeGhLKYcBxE4nhXpWBXnItNYpCnun",
-	"uBIZCmgIw/2Jn5a3i9K49Q9O3K3QkHP4sNLghZ0iRMUQ3Mwly+Na0Y2IL72lYVka62Q4RxqSmRMuQrUs",
-	"2VrKI59Apklz6DUEmlhGLClzO1YSdSpYD/lUyONs6bCkMLP6cZ5fB4WxkGpmY8BwYi4FlU9rKxr6i6In",
-	"Sh6VXGK/45MpMZi8kjFaYl+tUmwSKhvonnmmdGZ2/szYRchkJaq0Fa19fnp10T2tOJXuRa9QBVWU6CQk",
-	"HmGS6kKE2XPQFKHEoaP9Wx3rIc9pnSdnpiokCW+pGzvoC3V4wm5pyNnUUEu7/l77/PTFxQ8Vp3J5dXH6",
-	"/gRsfUXbGFE2JmEQ0sJ4G9jdiMbOTjckSa3AkNwS7ENvyOK1TaaibduWzP14Q2YlvwQhV0dTpP7GoHlJ",
-	"QwJVXs3DViNeBWSS4DJH2wZZMreEebqe9ULtMBKTD/rJPO6aAbJHsSwZJot9j04Bc8i/DgnMvNllQSQX",
-	"lqo356qBBDWMk2IxWE50wVXwdWpdho6ZYj/zdDF9H3OaxeV5T2OVNh3qJ2NzW0baeIYkD6g7VzF5b6le",
-	"qa98D67Q/Bpev29/7HTTq9DPmzuXm684GitHCoo2+XFC3QkaY0nu8CxlLYWwECWO+pyNkeRpA93KpCR9",
-	"3ZftjsIptoPgFdSfmSHD/3UBpYt2JCcWAtTbrq6peaeoS9lR35CZaTBbr6Vq6eanajaWThWE9BZLUtwz",
-	"Jp6vGhxoKO8IOmaKaEIDmcvOWW7Gg/ph0eEawmYktDeiyHI9Tx1z5FC3rdFa5BakI0nyRW4Xu08X0M2y",
-	"TbYD3c9H05YQqTeM8XkdmH5dSvDe0W9UI2Ml+1ye+m3eEEGNdEp8ekt0w/ec6UVKMg2KlIHX/A5NMZtB",
-	"FK9IU8g7LHRNJ29Fuc4jCkNWDmLTj18Xx6qdQeUdCM6gDOnN3Zq+TkVs/pZ6JFzis9b7in3W6SieLRww",
-	"saPo9MuTWPc1de5fn/VQXLxl29E5tLZ2TkmaDxbF/qAZotIkEDlKm7vT39xhKoUucoxCIsNZpjzOwrmS",
-	"MjeWyn7/vvMe8ojaJyedS51S9LLdfdc5Lc4puk8678PLMDESpWrjxHJNGmVSlXIMvJ0EzVcReuxt+WbG",
-	"7Ee39mdowH2s/euSnVtTH2DeLXpboEG+xL4gSSSdITcCUy8Vr0sFGnNGjpHW8JG4oYG6KhGT1Fd/QODd",
-	"mApJQuLpON7iMogbefiWkqZjiJXS1fBaYEHxMfyZSAAIhzxiHhp899133w0Kb+/KfrwgpVkuRAH73H1v",
-	"9jz5tE33dG86EAa0lCeMmPfwxIBmyEAMg1KKYDBunVoACQI/iepj7s5GN+5fjXBpSDwa2boC6hGWNOBb",
-	"SAKuYzIl03JF7/QtGuNbkroic3lRh8v1u03u+gPxXXuR5q9a2d0pzxBRhDvxU0gsiW7fIJCneRQl0CcO",
-	"Jhbor+iniETEQ39JChP+xchKg8IcEnimwN8Vj546HfHM6qoCbfHQLmGmJxXbSHJ+s6KcuzFDKSmpqqkW",
-	"soDQ1WvFBI05saR1rRoHC8CBrfQJwuaYcw9taUQeQ4iSlXxDMooE9IvhyI31E+GAdKqGIl8mOBKSeNsr",
-	"Lk/taMVgUogdV887COciT6rrRZNqjFoIE3DvcUbQjEi0pQRxsJyDKH7HwxsSgqCeks1X3bEteVmyaRMT",
-	"yEdIMziLl/E1FNvWPGVGWmnevDlbgz29mgQbYwA5yXVKFYZYHN+SXP4nYZzrZ+eot3rZxgn5EASlAWsC",
-	"pa/icIYG5nQG0ClwZumVPqGBg8gX7Ep/BnGjWqksqHgwxF5Zyx8cBIi6nD0TCJ6KY0XpRS+mnm3mhZx6",
-	"lpbpizxRnIYzUoyPSRKl+t+yzNQh92aFBb6WmSK57+NAFKrc5xnfalyYBsqk2PfUjQ915ruOg9C5JpyV",
-	"s9AVTHaxHLN6r3Zo844CPINmcSMT94iDIEm7VwDRLfi07vKmd3G+sygBP40pRU7fWHkx0rQxnSbBp0hy",
-	"bTOexVkqMTfrnb4VsbAxzVScWfcQM3lgCxPBnErE6E8RMT8rSH51KkJpOSWUHRQgyVHg4xkwe6ivPYgh",
-	"LGZCkqluU5Q3g8+bDQuT0JZvUEq/R1zOvBL7lzZVJ6roFM/QhPvenNFeswGG+GjkU2YR9DgrBZo9atsN",
-	"n1IpSyxo8RVttOqHjVptaadDsaAuu9HORIIz96rEvgkmlGT7AW0p4yDvWbiOGL4eai8QccvW8yGWo4tK",
-	"4Ii0xwNLK0UC0LMEK/b+Xp73Kk7l5clZxTHOi4pT+aHbvjjrQqTypU6p+KD+eX1xfnEF2Q/df7wvNNZ9",
-	"H3FZnmEK2RMm0l5RVbPKn9RLItVlcD7ddJ5lwUtenDe5cgbbJvH66bmc8uh9SzHLa8CbLtJLW39DL/l0",
-	"Yvk6WfjlzVJ1HMwzAYZjtIV13gaDMHoMLoxtB2FfcNugnqXcKR4VikjCu+uzvHT86gqbsY0zl5cGcGyD",
-	"6tK+oVc6IeVSRykVpFXYLBlooWy4m4lpQiGPTNvX7FGG3Pd5JC9J6BpUX7Srq+zThW4fs0zz6Dzy3HvG",
-	"TLH37M8LwNYr6Tx+etV+eY3wSJLQhII5CPrP9l53TrUAksSFbfHRSEkS2w762L1+fXrV/niun1Filxfi",
-	"O4a2GAdGBzqHfjpNqGC+ilOJ56g4lXisQlp0RQQp6sA6l5BF7pBFJy0GEqr7GILAMwD9agCINwCJd6Aw",
-	"blDeJP7bXu+Nb1Jp3QXd/0AQWy0jbhM9gia2OzFw1BKWxQPsLSOmCyPCr6g7uSZfZIqFrFGiyibzGRYD",
-	"bl+Pu9GUMGnLUW6lkzcwugy5IGc0DDk0n/g+or6v2KbE8ZvFGS5XJsivwK0QrNDQph0Eb8lsY2tNatsF",
-	"Ti7bVLqw7nBxj+nb+vOQQadpYVpNY1iheUR/Za1umS+n3It80vX0l/9uguP/qn80n0zL6urSbtFreBym",
-	"mHlY8nBWnFo+xV/acVRmaU41EdImZNpkTOiqreNiwkipO8w0HBlBdCvy6VQHgS0tczClLLuERQiRzRtV",
-	"bxu4LqX07Mw+CdTBvcFj8rqwXbvatKI9EFpsnkQTLCZHxn70Mw0cZJu6b03Il23LD+EugWgdx5/xUBKv",
-	"zwb9isEOLE1v8iP9hZjgVHN4hVv6535lYBO1rMVVh/5vDT5/PmufXPR+eD5w0KB62vsMIbZAdvtsUFUU",
-	"Vkm5Jsd0EJfIA7c3Nd15TTSNCe0XpoaOYVXsZxoEUGKH+IJAUqttTm82rhNX86e7Trv6TQzkMbNc1qkH",
-	"3Hjx05lmOFSa2tl3WNynUSUAd3Vr2RUzskLl6yenkLfAr0kyoZYXdFemO7M1He+GlQoe+HymCO+gaqoV",
-	"3UPucSoaC3W88OpHWFpBrSBceKVGPllxCjwiK9EFzWViulCYJxgEef9jTDySefL0KE8i0xQ1e4rpSIYs",
-	"eOM4ZAPkLOvJujnTCP5pAUN9dGttzMnXsNXad54scTJZ9L2SJtP7eDLAr5ssad97D2SkIAAi8iUNcAht",
-	"/aeKxVxe9K5RSs7RBKgwA3Ad0S0hVSUCBlTcHoGXyD4ZR3bBDUVb+aUlT4LTL0U8SZ/ZeF0mORQzYq5J",
-	"24+5utJPOl8CjnTRThtcK46Mo0YPNiaQQUb6LJnumUCMfJHIx0Pio63buoNuGw76/dffth000PnFLyjD",
-	"4ewKszFRDDomGOpDavsDp88GWVIxQFs4nh5LVIPe8FrP0yZBcBVo/crm+gx0rKXedZ9RKYg/QkJCrhnS",
-	"Gqg11LoT4t5odV2BOHPYChLP4YF8UYqehEyU9S34WQk8bstYycWX1mqpjpGp180Gi1o65ji/0kfTPNFB",
-	"OMtQGY/DhxOI6igkkz9VHHakhJ5itDVYph44ymKXQSYtKVpMto9z3yMh2sJCK8g7SlDrs1hUm+Ib8F45",
-	"iFTHVTSwgz6nzCNfqli7kKp6tIFWxJVoiIUgUoCAxwWxYmufKbk1Vfw1FveOEVi0QIOH8F8q9CNQqA4C",
-	"s3KVsoaA1ZVCz0NKx1jWe7NA51hP4M+rC6sR4dw4n+YLN2ui6sSl4FPYpO/b/OWGBIMxvSW6zy9Dte3q",
-	"PZSSDeThebEvhj9UA8xusjdRC+aj2DMak5YU1csapRa7POrL3R1zUCuQ2/O3V5NhjXBJHnl6kUbnVNfc",
-	"1tnZsappCMXisOiz+EZKc6vQ1qBebVSbihL/h/qrpv76X+vVhvpXffFF/aEVsL/Wq7VqDWktraH+Vr99",
-	"p/6D0X/+JxoOto/7DNiIvfGmmp6iK9NEVyY/RdjXlxoiJCUVkEKlvhgTqLMqOa+iU310SlnUC8jguuIN",
-	"Cg31ev6auUWmqxCg4naeev8H7GP9wgcPInqvKnUDnS0WeE8z8sNjW5FWtrTckJKerSmp5obMEGVoFPn+",
-	"MVRCtLEhmIk7KNI4QnqNQHJCLtXSbsisMDDzhsxe0zKpSuezgBoMVbCSgNaysa5gtrWAsxmhs66XRW8k",
-	"hw6lZTcij+trgaYchwVsVjXLgGgZqpY1/r4fxFbjdXnYzTG7C+3OdpAR7ADZLkPuRbqe0ZburGDqnGme",
-	"dm/wF0F8GRSfQNlKUZu1lK3kvafNRcruYPNMpCv2GvvykvvULchEMjJzqVH5JaZ+FJKUXLKqEFFYf3VK",
-	"2RUJeCjF0qFqtWXD5X2lZiuZWYo2UYysCZSeAFlTR7TW0Z6lqFDe0ZcpY2H1b61vbKeimgp6yB8rScbj",
-	"JhwTym2YIovI47k2he4Ey50JN9WPinrJ73xKN5bf+fRLzdlrFpshr9hlyKe8iN7mVNA1tc553Aa9v8w5",
-	"aPRNjlwezI7jECIZe1HWTyZd4r+5r9m3UDpfU06UPCuhrcOa5qrRp4Yqvm9Xid29PJ97BXFtI4fipttM",
-	"v7tGZuUS/+VCRLUm5qKgBPMTCjW1W7UwlSaHqxbwmGB/SZkp5IZYTHbwndJKDSbHFWwQlcZrA0aKOyrI",
-	"5s6alYV4KE3k+0VAgwO0IENbInJdIgQRKPAjgSxwVq0jFNORhCTeNivrE4CcJ3Mt/5ummd7LkE8XUzTj",
-	"U7MvQOhD4T5LDiIdTn9fP9UaHid7QmsV2czRwhUKUGaudoZKOAlRsideNM0in9KcKym+9akbljvLLFbE",
-	"3qeEIqTwPA2m1BVfljYQ0+GTiYXUt+W7f3g++HURlJ5ANIydzevIhTYI8On8dfGy7+mwS+3k6YC/vstO",
-	"YeYQuzcPZTjYxKYs+YeHsPytru9rJ9zJhOh9F2TXgHUs50kBT9VxxreiKwSZEutQBhBsbGAbnWDToQ9R",
-	"gRR3KohMjMKQMPnRBlvOL8Y8YbYMnkuBcCpa06zEpr/pjRd7lu4VnpY4oJ4JhIeC+5Ek6P3VO2u9/sNG",
-	"rsXnsAKdn9+z8eFNIyERiLCp4zftv8acsjHEo4EHquD04fviQwlT929+dususQ5mgbQ3D5rqZHHDRlop",
-	"uSmO3i2e85uH3jyIIT85t6y4EkPMmb8/S6/7E5DmNLFZhzQXONoWuta2hjNkq6BsFzna7u1Z6xHmxYHS",
-	"5dkUOJDuBJ+YqOsC9wQdUxkXFDaPIzrFY3KMLHSsVzTlSQYXHJh3fnj//dnnk/bl9cnr9l/5aDRXPqoo",
-	"5VDPU1jTL+RT9Kpj4j1wJCfPzdMPs57CPvibBZlHYcDF6tHsl+b50nQN83vRvVGnfVbW2bydJAVxyAmq",
-	"5mqEmkhS7ViV5ItEJkxkxEN03fnh2knUbBMT3mcmFtwkR0J7cDOOyUFXd+LOHALs1QaqqtWjrVSIOvr9",
-	"199QurFe3kuZbgtX6XXPX0FXmlh+rPzSr0Sh368c9SsTKQNx9ByYWdUjt9Uv0U+UTSmrunwKOKN+eY6H",
-	"br/yNdWQKmkXqxtdQSbe51qtYZThh21RV8a7svnx5tiO4dCoyV+E3FrOiAnJDYmMQuP/1pVqUl2aluF1",
-	"SgJfsyHWJm3MbAexIlOCS+it2mHcggRt6XPetv1JbEM49RP0iVi7zt+cOXF5c7LiuwZV8oor+KFRSMTE",
-	"nxnvrBfX1IP6fca7Oy9c0mxTglatVl/JUKTrPRYuZa+FJuQLtrUVsh7exK60O9xz970Dcjiq4fqw4Ta9",
-	"Ftkd7dX26weNwyZuDXfdPW+fHIwOC34nzVGlvPrgKujRSz1aaD9Jj5Xe7+KTeXTRIYUUa8gNvSygbJ5W",
-	"9wyStHqvkw5c7y9P29fF3bJ63KXYv7LV61bs5abbjKvL9U8OZCQuP5Hu+VKrr1eMI7OWsrS363StmLKV",
-	"mAiIy875aff8lf1WQDLrkCTlY3iIQqIgqqORLAjNe9kKeVedN52T65Iaeb1oaDh4gZi0QYdPKzIk4PTI",
-	"7d/MJ8WMyuNJ4leajZWowHwDkncUvSOFGtYqjYsTUNjexavF55uXbHx+0XUubhMcx8Yvtism6wKh6SEb",
-	"bxfKXEvW8Og0JsHQdWhM/NaTGe7SC7+X5S67lyc8gHVtd7kbNS83nJ51z48QuSXhTHfKymePA+HzeBWd",
-	"dj503l1cQoc0D33odj52ro50j14cBLpvj2Gaos+2NMcUaAoVDbdt2RXTqE2nZh8jmB9eTYaf4plOZHex",
-	"71sv/g60Nuoz/SLa6p4h+CYu7+CYqk46YhxNMcNjKK0fhwfEGfTQYUUL+raSglpGxanEi4C6CWqHhSRb",
-	"N7kojPsraX18nZ+/tEdQTEtXI8H34RAFrXuzZQPIjnoUYc8LicjJb/yOkXBNtlLflK10TM5vT0Ye5YtL",
-	"1S66SPrgFvEJwx8su4gZRHy0y3iFnuLRSYRByTVIg37jyWizXfC96HKyhycC+Lr0OIOAKcm7c95+8Q5k",
-	"xdNuT/9ZTnj066VVES6mVKKBCSAbQOU3Rf7uJtwnUCcDcpNGPg20bU3bR7VkPK8hpmLqstPIMCImS0Wk",
-	"6KtjDNzGcSqyXTdiA/PXwquTKR6Qb/VpagPkbUVbioC+6V2ca718sfHgmo/HPjHqT7kctyiO8IGUzKx+",
-	"aWcspCi28kNukV8CGhKxMJRF14QQkgcCCg5C7nRIGLmzfgk5IWz1/mklRSja6M3HJJurHckJD+nPuqrV",
-	"hGBPt1JdZhXR1UGTbZXC4vHvOqxtjWv+vqTUcZtl2t0WRCtmmayxBdZLwxGrf9tRanGZO+YDCelotqr6",
-	"8hg1UEpszDB10YEbx0+xo8CULnwmbFKLekxXNxxG1Peg83C6MCB0D0QTEpLtY+TjcExCRAWEQYZLyqiZ",
-	"IN7lUcEfqEd4KRmDtuTHyItMz2fKkNDl4+ZJr33IlLzKO110MUfwXhI6nsiSx5Y0xwIZbEmy1CSaDhmm",
-	"vnH6pkvI1FoHRaW+Sx5cQp3vqCcny7aR71cKyeoxqIpw6CMZTjgviF7QNLBHiioMfpwQSEME1qkHAJ+F",
-	"0mYs8QS1KXZyUGF7cm4JQkzGjJl7u9jJmizgmk4Jj+TZoiqC2My7Ay0CTfgBFdDhQVfd/XZFhkvFgHYS",
-	"G2nBdENIoGudCiIllAoZRlLncjKpFJ6JKbc7DxFya7uxrSRFGvB2bgvzCtYIseTMnMCKM5qn27qhc2wR",
-	"L1arXp+1T3Z6r9uN3T3d+XyEftj5IfpputOjY4ZlFJIjpO3mKXt5bLZPxYuYk+szHlpLf9pHppVthIXp",
-	"C2CcYQpjZ3Agc30EtB78II07iiJCPipam6rJDRrv5UXvurDjSGGFfrjfBi2cVF5E6vIWX6T0ocbns075",
-	"fnPUZUlTeeqxKBW8LW4ylGQxAVmLWKyOrGdi7iabNWfiYgtv46qXUDzIZTK4tMKriiUVswSz9gUHu7Sl",
-	"UXFaz0Luv1EAv15GkcBoyIRdaZzpotd3nHbMGmSCMuLqOc4Av0q6C1qGebZqHDIJw6LapR8ns/SKTAV4",
-	"22KIM2QCeYu7Qt6uEBabJ/ETKYNFHh7t0wUJ+/X19SXSJpy41pKuWOTyyPfA9DZUb2C3LKl8eez4yizG",
-	"QKJIqywO4I7RwkIqbkKUBEhXMgCxx5Q532UWq9xteDKLUP5W3s80VLCrR9cbiyC7hhZpMf+Jlr3JUm+L",
-	"uzqC2gs4jHDMA6E8cDRUDw5JrpujjSURGu3tx5Dc8hudFWm+IR7VnQUgTKNqMD3+HHdwj7+ZEqU1iaoL",
-	"KQLQkwD8wFXoWKy7FUBP1mQo+42x0hda5rI8sJAwaYaEJLfyEJR/94kSyaBBBuMoJAHBOvdpI/k3KbJ9",
-	"uH6tdTPY02YKx8i3eZJwoVSRqfRz2e71KnPlesAjk9GxLKrqgtw2h9RqXgz6GoKBVbE9sY2mBDMRG8JS",
-	"AVFxeICeWAcELEKknD5oFt6ozZdPWUM9BI1iSn2fpmwOS/KW0wJPrdA8YCWxOH66tEuu5Ehfu2Nbu97+",
-	"IiSemTYEM6UjGFNuumps3VlDe/9jytt/HAFb647pNr+LtBcw9ZtWGpke21AOJBUIyMgdyJ2peLP5Pa8v",
-	"3JeJLO/XVDmPkZKVEA/h35xD0wZwplyaz79EP02fGxyazyKYM2+lbLQw2r8fPX/+43/0++LTX/6tUNsV",
-	"xI1CKmc9te/YhxwbBQpsQSlLAg6CHRNlLOwb2vQEVvjLLkq9u+0kXVK0SV702Q877SDYUcghJJ4GaOs9",
-	"o18yBEIXddPPnXPmkrg7MiSsTAgaQO2SAfopIuGszwIc4imRJESK3NzBWUB4ORR3m2BFQRWvU9/pYd+S",
-	"mXUSgC2Cqn3qL6w/VulB6tEEMAlzCGhc0G/K39xJTRlwSMKX9rTefLyeI/anZMpNy8GkbnZSz08NpoO8",
-	"fT7WzR8BNwGVYfRkCeqoQRGYrj5996x4XjpNzXqcQO6ZiAENWSZDkvh3dETBiksEV8b3ESlKZYkXZaLu",
-	"4UhNbLUTc7WPZNjj7o3u9g2HBc8lZ2U9OXMnxAOxOoQuAhJiyUvOB4DEA7HG8Wj35OoL0L7WBdPD1Ggr",
-	"EyzDQyXS7piP2yss7Cvkd494SSnMHRMwM8TuDVJ8XR3DlA+pD7dQHNmIGpsl5SAOkIPiZMmXkFrLZJ9p",
-	"5kfZGG2BemzbQMXHaqjGUHewx2LGXBzQ6gxP/W0dZJPtNe8grOtDM2Cmjq3JrWhEZApZqkkyFTwmXNof",
-	"q33WZx1gzFCoOiQi4EwQx5oOFFBBrXXAAM8QMaJmnw1+6YPrqA+ikdM38RoQkF/rV5w+iIn9ytHvv/7m",
-	"9K3SAD+bwfuVrwNTIE23BrB10RRMUvaDap911BoEcnEYztBAfz1A/Uq9X3HQQE000EaGLajH7VMBBUNB",
-	"wtEbEIgz1KrVNFXFYA4nzCUI91nSjlzpRQpU2js0MIseVJFOBEZxxjRwthDf6cZRAEclu5tcQzwm4kiv",
-	"C/0VAaBAX+5Xjn78/dffPjn9SqCBAYCjP2soOv2K5BL7HR+ipxQsz+13SoFVX5x9hSqh6vWB8arp9HtU",
-	"c9BADTVAjRqCXCNdbAT2a3pd1Ws1WKslaFRphzZ8C6o+qqdNHJeJ9zLMRnflvyEztDXAN59///W3wfYx",
-	"GvwCI31VQ/WZvqBBIJ6br5///utv2QFYNCUhdRH1YCHtAkZ6hAY5noP+iibky1aKA5sYNwedda5fX5yi",
-	"v6B+pd9n/Qr6C7psX79Of9FnJ+3zi/PuSfvd5+/fd67+nnk6z4jnfwPmm/leLcZUPd+CqI7t7W11LDCz",
-	"2isRLg6IZ0OYUYDlxEH5ZSSEPiS245gWFXSReAVtgbZe8Weiz6LQr37AfkREtQOPbjtza5+TIbTIYCRG",
-	"cw7tINDCp6Jn5swyvC+mS7pLvI0sNKdPfEFAtqiiMx3FgBnaRVPKAFv4aJTKweoz1+fujYNMm8VIEE9J",
-	"IS5xdDHdVq2uRQ+fuoTpzCnDy9oBdidkpwGVCkFwjeXEu7u7KoafqzwcPzfviufvuied814H3kn6ilV+",
-	"iH6avgp5FKCeRrX2ZTdVa/CooushApskDAe0clRpVmvVpvb9T0A4jHFbfRiTVQINHdsqAZJ0jBSYDc6s",
-	"osENmd3xUEkXWLoTIhCUYDbWZmhV32cuFmSHMkGYoIqI+7MqarMZCrlPIGgT4jWp1LCMuRAkNSm61Fbr",
-	"VpsxEqIotSkkjzzXNjNn6XM9+vNKz73VG4Xyc5bTADQbtVrOaImDwDdM7vk/Tc/9dGYYhCRAazVr4Ihf",
-	"/hHehvSYCr75rKTJz+4ESx1IaNWuyuGoib/77rvv3IZXz5hpjyqNWmNvp9baaexf1w6PmrWjWu0vtYOj",
-	"Wq3iFBZznIJqLdWRV7RNug65PAaPQdw90SuwQbqwzFg71eZt9aJOAkpl+FT23TpR6zys4WEuNUZJjQD3",
-	"4oEa2YHqXmOkBtole3huIEg8KR+qmR0K14Z1A7vm3FCQvFI+VCs7VJO09Krw3vz2TAKMwpeUU3TB+agn",
-	"A7Ch12zERaPmZJmqtsjFLLVyVP8amzSVhhjb9m1YawUog1aPVygsmrF2g4g510AZj3UaTKD04K9OpaXx",
-	"v2jg+J48f4HjZkzwSn35K+8ZNvFgxNMvNZe/9JKHQ+p5hOk3WsvfOOfyJbSK/OpUdlfZSpcpVR37INVl",
-	"lHG4Fylt4cdP6khFNJ1ipTUBLZsPKIcaOmNhqsuKyqevTiXgRfGZ2p8MkqySkU0tOkbuQMV7S2aDRLpx",
-	"wGtvJSUTQ18qLdnweFOKPSY1Awe+gGYtPArjMH0YSV07B6kbAw9pfHeQouXm9jjQPrXP4rLe/I5Zfn5D",
-	"Zoq/g2BuDY5qjRCywJmpcy4m/E6kF2TZe5/ZtTxDg/hODqwB6QhiSaALKWL8DupZz2wqls109LEk4Xa1",
-	"z664r0Tes3b33NGZBUWsSIO/DXTSiEYvTIfa1Yn/chI8R3jXub9dFkRSX9zE5m2s9A/OtdKcanfU8A7c",
-	"Oj4c7pOW16zlGFb9sLHfrLdGo0YLu819jBt7w93d3YPhYas5xN7uqFbfH3qeS3C9PmoO3d393eGoWW82",
-	"ao0a2R0dlDG5g+u6oqAbMbnGpkxuN8sFvFa9Odrb84b7u626Ozzcd/ddb9jwWmS07+3V3dY+HhGvte/i",
-	"/YNRY29EWnsuHu3VD4i7N3RJfT3GuJebnNQOmzW819rf392re839/VbtYL/RGDUJrhFvhN1Ga9Qc1Zru",
-	"7l7drTU893C0f+DuHjaGtVHtYLguM93PccADtz7ar+953qhx4DZJzdvFw8P6bmvUPCBNslvbbzW9Rqtx",
-	"4Lot0qiPWo3dfW/XG5LacFQftWrrMuCDnFhQJzXSaI72a8P9/Vp9/3DPre/XW+6+V6t5h+4+bg4Pms2D",
-	"IewdN3YPWwcY41rrEO+PvAag1XpMew7fHpb9LmK9pnmZLlZq5fDYXv6vxYhb9RWmuNR9sa85f4dDEPa/",
-	"NQM/sbXMDSHJ8e2vTmXehqD47XM3JB5hkmJ/sQKWtFLXZrAJFij1LkRqop45e8gBg85f2pNCvCPdrpww",
-	"Gc4M6wRWyTjbMWw3DqzUhqQRZWMSBiFNetRY2wQ0hAXHpsuZUKqaYp+S6MZj7kRx8D6jgIORSOz7z4S1",
-	"LAIr34LGHLqOhrFuiu1jhJlu1pEWhZQI0Ko1y9TAy0hMTlKAXFsjjMREsUjvEsvJpnrcalc5u9SMX7zk",
-	"ZqdO2QHxJyChQYc/pey1LmmChmBydjMYY2+s+mnVG/v8F30OX/Wd9UmRs/qKTPmt9nFOj9NORDkJeTSe",
-	"6LtkWrlDc5URpr6W4fsVxtPr7FeqqFVrQcwZ9CoMiUn4ZJlrlncgYGbSYnmYyopNuRWKbtYpbCiLsPe9",
-	"Ws5KL+iu5t/+MnamgZwtun/67Lw/79la90xDLWUczzEqhA26z187pxJERUXHFFfbgvoYOmJg25RVTsZN",
-	"FciK29zDHVITKrJpSCZqX573dJ+cPtOeOAV/NYzGIV06qhocoEEQ0lssidafLztn2w6YNbvewEEDSfBU",
-	"/2Vr39q+pITd0pAz3bMSvTw5M2151LgvaUiGWBClmoJ4aXKZ3ghofJNkVd6QGeji21Wk+/D3WTLK67Me",
-	"gn4/b6lEg8lUtLU2r9tRQ/kloxVX0QVwUys/GJW6VauZpmBK/e0zRUREFARgn6+iNkyfDVEKcCiIZsS1",
-	"vP1dEOwTcMeERGjXDMgffaZkDabrOx2nGsCAy0u3BhJpUWNFItZnhVRsbeGhR+Qfgr5taDJIKsFXXD6t",
-	"xmEmWl9NoaHS3q4uTt+fXHcvznWHF3ir/eKk3miedl6+gkwxi+2Vo8qO+t+LzqvuObq86n5oX3fQ287f",
-	"4ds++/3X3/oM/u6cnxb8ru413A7FRTov643mq9fdN6vrO9kzeWDLxSZLWEtGSwcziawk/ac29ijaWI/I",
-	"jbhPodCXmH0WqGd6pqwl1IS88NAjYc4s6sQ2URtBRUMk7qh2lAEXMXlXiU1UlLrGWrXmUawYDonPlRYn",
-	"eY4YguR4hBhHInInEN9T7lXr2U0/uHHwv5GDyAQ+3s9D9IA2JHOoqyidFon/lHw38+NoeiCSWzTvyFlL",
-	"zDBVOozImDJVLCRZzyXUptAVlx9kujIHVM/SLiVp2zqRSQ8lxJmS4PhopAU8HbKNgHYogqd7FycZZzq0",
-	"zCVHfaZb2eN4UN3VVjuxTCRPLNM2TUQh1XLflo0+VLTY9SOPeNvWa9Vn0KJQoJCMIqFk3p62f2n2DSX9",
-	"qETYDwn2ZmBuozZUX0deVfusbZoZyuTG6IWpsW0gxGouJF1FJLmk9/Ek5QlQMW1ZlXAU1jd5JD/SA5LS",
-	"b0FJV6SiShJQWMHInS2J86cY+AjUuAPYowiPqSeQkJEVTfQxIf2Fel+fh2RMmLq00Kn04aiqs96bS4nx",
-	"VTatwka5JaJkOkAAQue1lp6pDQDSa+yDB7LdZ9yH4L1s+R9Lvo8K0weUHu8R278b2gDr4Li8NOrY6sgp",
-	"Sq/oreIotoo0sNVVSepVfFypirbfgEgVy69uvdEauaPhrtckh82DVmvX3d3fa46axBuCh3V//2B/dFir",
-	"7Xv7w6Hb2qsPh6S+N2w095peY58Uy7wPRsQK6gsv8CxmKz7/KRKuYwyFkJKE8mQu4jIyRL2FrgVtoY+d",
-	"glXUlXBH3qrjioMs0mU0deitur7526vjeQRHHgfPAkqEJysEUSEinfUHPeuKJLCW+VWHboM3g7OV42j0",
-	"fmwczYNeUxb5/sPdnqWOg1NbffPPu7LGXdFQK/WiO8X2lwtGCuuxoji4zLJxZy5K+YEtKuCjME0ETWr3",
-	"dhGivyLym2D5nzHC/4omoLJ4o/pRrfFU8UaQHvgncVuDuL0CTlxG2TbRJHKGmahQFdCt2ywt06KA1H63",
-	"1KNVNEh9GsS59LruWrqmK2fkuM8wM+V4TJsc1yc4hMKs6K2SMPQ8mtZ6HOR4bfNRJDcxmmQi1gxNXlVY",
-	"0MUBvm3QrWMqKSLiUdOnNE/ZUOMpw3Af7D4bGlN4In9aKx7DWmHa9q0WQpgzRySVAh+Ajiy3KWjrdqJg",
-	"bGZOQNz3+sxGHxZZFMCCC7l7AgwKNo0wsSNsH5fqKX0GFUBusU+9OKzgLZklEQ2WIq1rTogzDZ9KgCPe",
-	"wYGHa02vdVjHh/VGs9bCh4cHu4ctfNDyDvabh+7wYH94sH+Im/U6HtWI22wNd3H9YK+5PxzhlKj20HZR",
-	"tcJVLAo2lvRPo8I9jAoFd3EB4Uj1Fyz1ZV+Zyiv6MpunjxRRop4JDL48f6WbJiqlq2W6Klq2rq4mZX2W",
-	"q2sgCPN2oDDzjgv1lEUAxASHCmDpuCAcEkTHjIdKc0LtpE2j0De5z0Y8TOXlgjsHijJ7KAps1WvdPc4W",
-	"EATFzazOQSEdTyCe6C7kbFzts7aNGxMSQ3oy0JhBvrniAAlJfR9NMPME4pG0a9OlaFNUhbhQKWhaovmd",
-	"mDP4FtmiSbPJyt6wNmq6NbJzMKrhnZa7u7tziHebO41RfbQ32ncPvYbS/uAodT1JfAQfngdsfDzEguy1",
-	"HPrhxcXVXe3tqzFvt9vt8977Sef9uN1uv1b/afOT9t/Vv/W9f7Z89Ue1Wn1IRcSAanHeYQpTq5sJBI3D",
-	"5S9cc36G2czQHvEwl7xIQdB3y42RJL7OkZzkr/OIh2MudwIsBKQgKwGgkH2fYepDV0vKxj7ZiQRBIRHE",
-	"1CJx9N0C212zZu+Woy4OXE0Tg2diVRQX1+1bjhGVEOgP1w9+zl18mCReXxW1hebv0O+RMpgWWxNmEJJb",
-	"yiOhF1Xts1RLbCpQo1ZDd6aENg/hrsHq9FrARYvjgMEkS4FKFJJbgn0Rl4nusytFPn06pfIIHAzQlCZQ",
-	"9MeMpv3QezVbSh0ITaOWNG+Dshq6SXP3Ej5NeBT22VarcVho83kJZ3Vpj+o+/l1dI7+gX87KFyu7mEf1",
-	"6j6yJbZtuusdI6xP2dYMv7MdLYoRaHOJ5JHUkT8I1TqDdk7IXvGdFFlZQrxAsC8nWT06hsANfW7ZSOB0",
-	"0G+mYhy2GUZvPl6jLSgEMsg0DzlCL6BmEvr9198GhR3EtpOqZnYGCq1sFBUYQdxHq1Y/QhG7YRDbbNDH",
-	"ShQxKHQ0t60MGMsHAs90mtR22tBsE6OMCzS1PSricvg5woVHkoSoXjMVkq28I+KQd7M08Kw2a9ono76P",
-	"6ZaOP1QCW303IfujKAQiG48HylbjMIkYR3eUefwOrozaLixtPpYQDvibEDqnkvC8imgqyVcRs9XpBqzt",
-	"kaNZzIkq2DTrzsLdpTrxJCbfw/mUZmONmmtmpltjVpRKW7F1ytS89Yb9dF7ypunHUyGzN5PhK5de0Dfd",
-	"9z936+e0K7rsatc96e51b4IfPpy8OayS2Zsa+aGtHqr94+PuZMi+p6Pvq27DZ8Ppy5r3wxv/IcVBc2gi",
-	"8hfqmD1tKqDsT8vVH4pVqHNRBB3oq20EyLyYYC7hF7qDX3kItqGXKWpqe1VZ0u0kLkHrwVvmACyny6D4",
-	"EcKSZiWCMjdVRBG8gNoWVaYJapu6bSj6tCTnoUnJQ6qBGTgtTcYwnoqsIPffNuNVG053EglqyTWLS2Cu",
-	"JJrZcpCmRCSkaaXEMZZ8n+7nBrOpiX7/9TcjdpkIM8qopNhPXqMCDaAt6wA9R4O2+utv9Uaztbs3QBHz",
-	"leQFlhqw236+bPd6Hy+uTrWTy7jr+yxRQDOiWzzJRrLbWqJYJNQRTslTyWIXgbi3OJYSudLnUHEqdneV",
-	"owqc1epX267rsQOLi+Srg+tGIydfbSoN3bqvz76lJJRtWvgHkoH+e0k0cUVh39wtS1j5vOk9JGMqJAnL",
-	"yWpcxctKHepKeWig/hnE5bYyyvAWyC6KNxu1dQAs3mYi2xs7cLRZ2uY3gBEerGNLDPVTTc5g6CAKAy5I",
-	"n111XnV7150rTSThucQEv619bTEhZYR4IulKcZBqFGb8hqmGFX3mE6koqdqsoo7gXTDeu0wxMOhQBOmV",
-	"APpn4iiuFp9SnEV8C/pMCXW1I8jHJD44DYz9UWdsxguWnKM7gm/ieGTYILAHB2m64amf1H77bEuPpgv9",
-	"biv+cniUsSpZp2QmigwtKLtwZfHkHpRaU7xK66BxWG9WNpP77qlg2238qWP/S+rYSVFYRL7oCtFF9Clz",
-	"Bx/NolpbgTmccDbyqe798F+cC9mrljCOorNYIvZnPTULZH8lWGcIpk3zi/XvebaS81NZtjKAizBAkjua",
-	"YUXCNv4GBToKqqjLhCQYZsHWW2WZXGyoNXXW1dRLfc8FLA1ddXqd60R5AHk/5jIxl0tcXVFwjHaNyoBN",
-	"PFvizUJUrssF+yzNBlEJF0xZNaxlIe+jS3pwawcflNCPg/2rhglmzk9xVMPzkGVnseCw7aTOQ21fq05z",
-	"nNCBqhyMUK2tmBeYLttheaGJE9IMFQs0preExXNqZNjO8l0qDOvts9yMKMd6C1mpIA/icUvxQta805EW",
-	"wA4TWt5w68N9Uhsd4gOvNdprDndJHe+7h15t1CCt4d46nDO16n9l19x1DgtN/7RjYBmxoZD+6Ypb1b5K",
-	"pAnciaFqbpyheSnfnLpFcP6LuUKOeC7QXZR6YSKFTciOol5TE3ewtwM0zCge3FLwdOBBPQ48qKIL5utA",
-	"nikXss9C4hJmXlZ8IKEoYD42RNyGCC0hzaAK7KCB1WIGRwm14aP5AAbNW6vmnTSfWPZmmqGirbx6liJc",
-	"O2jQe//ic/vk5OL9+XXpsCnrsy0zo3vQG2Wuz1DJ0/ocb6F1f8IFdX+PlG6la0ZK4vsijrQo95AfIeMA",
-	"ZV7eGUrATqXzyGCNjVrN2Mjir8ByljlrTH0k8EwgsKihWM3kIUqBR6GD7j4xynIXXZMylbCfLNXgoSk0",
-	"DQyKcalTsxPxog/9J45h6ow8UDKhOlEeyTiAJB1g0meDOBjLHrf+fAKiCvRZMeTc2jFTJczCiImyOLTj",
-	"PptSIZQuH9stdZO7pLZXzBtTc247qQ4YcVSdkWdWiYlJX7a5+Jit1IEBhlmjaZ9NuO/pbkNzkOWMbNvQ",
-	"muKImiOwdgIorogMZzvtkbR9vfLFvJjXUYs+0XRtc+05AZpWoiFLav3QuoXuaw1HJaQYqK2Tu5va6L+6",
-	"gGDvnpJS8Q1hx+hO3XMlPmqu5iCqWMIMbp6jo81jcgK07E/5Ya1QHsurgV0Y7FgiK+R6263kOYJOeUZ3",
-	"hKQbm5+UxPLA128+XjtJgGFavUtmDckoJGKyQ6dKuBgTmWQFHCcTxA3PBKxCQouuOMPANCNIL+eZSLoK",
-	"mYBCmyCk6ZRmmIq+6dyngdoUNKAS8bOg1YbPhJoJ9mwiqW0HhtyEN2SWjzDSkLpXeFEM4MRrrdNTESSs",
-	"xoWZN400emr31imZ8of0byl4xbLbjtrNjpIroNt+ytkFCRrYpy5ZnerFS31sy6hCt/m8knkr6O5ObXfe",
-	"CrqpzfLmHx/rt11WyxosNRS73hwMH4q3xFD+M1Dovx4jSjqp5v1qClkK+U7CAcqZT1eIiNjclrgz6RYW",
-	"Zd1Sgapux1ELXrysFNsyRYRToUXQdie+VoMkEh0kb00PXcxQSNST6o3uGRJECMVnBfUJk/6sz1KWPCU/",
-	"68WaYavowtdVJa01MMl1S9X1NY9bRhB3RxRx8LzlC7HRLcWJktAnWF9clCfFI6D+QYa/MA6dw0lo3AJl",
-	"xPpKn1dXd49du+xuG7LkdNPZb9J3bVXn0KZkMRj23hw+XXhAO3MH/sy+m4+qins/52OqgIrkiYglEUmw",
-	"VUwsyqnXiPrkeRQoIrxAYpY8NN6IaeRLCl0UjXavBhhkZGZFTQzeW7VdeyKgnytYHYQMCcQVSFPoZ+jz",
-	"oe5aD0NNsJgoYRvqLt6FVEpFJI2kq6bV9ckpQ1My5eFs+xjpPVA2NtNoS0xo+/d6sVVmazhTqpqiFNt6",
-	"ythmol33uebvYCgaqBUZG0oU+gOwrpxg3yehgNREK1hvDaBf9sAx3XdTrazjFteGBm6b1p2Gxm0N4iC6",
-	"gdNni/ov683xO5YUVTBjpmuXQ+8zSzPt3JwZw5A+oOtZQIAYC0ZHI9vuNklf1LDc+vi6ff3xFTrrnnX0",
-	"k6DmYoF0/9SJlEH1lEjiypNk3G3HGvNw3Gs6YT/HkKapN2Be2lFvKb4Grc/6LO4IXLXxJ9S6/UL5TOg2",
-	"ceoHY2JmM+TRkLiSm/7eQaBUc9ugt7G722cpn9eWwd04CQfQ2vZy344Nk6B/qKnBCqag+vms/cPnF3+/",
-	"7vTQlm0FXK+1Dnb392o1DTMH1Ws1dEZfbB8jjHwl3IR6wbo3a73ZZ1Ci3mAeVVpXIIuLTCggvKQ+eQAW",
-	"VaaWxPf6+YiH0x3LghJSH4RqVZJq9qZ2UhwCrX45Tp8SQFkf35C4fEqEOc1qxamMbKvyITSBTrqI65oe",
-	"laxa8qOe91P8FB/+k7iPpr2k7kzlSCetPv9nQMYVp6LIA1Q1argtUvf2h0286+6Rg1EN14cNt+m1yO5o",
-	"r7ZfP2gcNnFruOvuefvkYHSIa8P6/8/e3zW3kax5YvhXyT9i/yFAUwABvkkEo2OXEtkSu0WJh6RaPdPV",
-	"o0pUJYgaFjLRlQVCaFkRx7HhiLXDDt/Ye/bOu47dY1/tOvw2N+vwxXyTE3tmZ76FI58nMysLKLyQ4pvU",
-	"OBenRaCQlZWV+bz+nt8TrkcbbLO7RbdzpAeM3vibgRocu21uPl1vbUx261Xr0YjYZePD8JeY92PeCEU/",
-	"F+yfPZ8btAfUBj7kXbGQsBTFNZyVKtA5pFZ2D1ImGTSgX/lKN2VkgL4CE8NbwA2i7q674jsGBR7JokHx",
-	"UZ2HT3NLJfRr1sLShr0KqsAoJZpp9U6q7qkVYcayOtoSuh2REacdBC+MKBDi86jWIMfDThKHKJrenrzS",
-	"ugnzvQWjBZwlu3xQlNFhPg9p2EPmQfhhNXgOPbTVhFORtMkAxvdIn36o03P2zUZra2O72Wx6JO73h5ly",
-	"V4KaSfwdnNFzUGeBX/GHzeZGqFYM/sX8SrCrTIrgsFt/LTirH9Es7AVK04GmyIDhLXgc1FCXbDQ3bRqI",
-	"ko6IxpDOe8PR4iIp8FxXgxP13zau+DfNequ5vgGdY+DvVnN9s57/Wd9qrZvx15vbOuxJSGDeDwym5qmH",
-	"x36oGU0zCJGhZ8d4ZNTdts4kFX6vJ0Mer+EaQLd+WANlYBGyV8h6SbXuNMEbAhU2JpsMkCbvW4OyY73Z",
-	"1IlNc9P9WA6EjJFeynR/ybTSQksC4SDaUUYbSG899LelNmPV9Kon3z4n2+vb27mOexzAVLng9b3T54eH",
-	"MKhES0/bMNbcwPb0wOqdNcihMjFgiWOexJwFmEUAo348gJBBJxUjZWNi7zzzytMh5xpT2ydV0BuSaIrA",
-	"HuXk9IcXnhqXDqNYeOQyjpjwyPH+tx4ZJMrIzNiHrLars2n6h+MB88jLs6NXHvye/Hj0Cozf7+glPYWT",
-	"rIY0jOYevgwS0CyjYQ+aDnmQI0H7D7idYBHVgQREMbyYA7glLL45b7AewY91Vw7U34DgkG3CBYgEDS12",
-	"tuOplmj1Y5HE4bhNJOVRR3zYJdo+q8s0JI+UYffIiYbgrIwYMv0KhxzWS0JJ8bkldtw7PnwkiUjjc8Dy",
-	"lhVTXctIUz96qeyHJUiY97VJDKjOJa5/Ns4YHLVlLj7sKnED0maZgMbjtcdFE3EZY26W/L7qSKWmQ376",
-	"lW3ZYzSCV/BRF+Cj0JHT+mgvGdGx1LIP7NKiMemaOIwP+0rtwbWOKeo8Y0ExTN8tWEZTqEnkNy25x7RI",
-	"K7mTESVGLHSGGZ7n+cIApJVzlkkVhAOqVpZI5doFu8QIvW/8yp9+/0e/kn/y+Ju3Z9/Wnz56BBXuVjrj",
-	"cXuEIqD4hAOqFLaa9F9Xcdb/RT6BmnOv0l1lVuMV4+dZb3ohnsHxNvxfZl8/kqgt575vuxVjnm1vVrxK",
-	"P+ZxX+2Bpp1JzDN2ztLCVCYk0uxNN09SzZ/a9Doos6JkG5TaGPPHdt6HX/mpWd+h9e7PH7c3P/mVf1L6",
-	"CnKRffpyb31ruySK9HKvvr61bcSpo6pjThIxYmk9pEoDsA+kyn4Zmo56ata1mbvFnduimbnKZPYLMUpm",
-	"OTmgry6TBOrm683tBy02J6xE/W5WInQlQu9fhKLhMv1K0FhDkQYmOsq0On6SUPNBiVexrMzDWyjZ8vNf",
-	"1PE/a/iffzJ39VZSfyX1P3mVDQwAlfACQOz7kSShGIxJteDh1wB/jsQBu4QLe7IcKXwXcvHettOnO4PI",
-	"bV8nFrzZ2p6FQYRSF1CgZSEQR6mSKoRx0d+suZHU1hUwi2kq0oWYxWWmM7m7lhK8jz9brvr+4znS9NMD",
-	"AoFod1tHPUlnDIFCiPZPRUBxKcvPvV5k8uJAYzycMCkZiWESEaneTVUtqqfjL+ogeqDoa54N90C2FGN8",
-	"kwHCkUgvJKGIiHtxcFYWpHjJrplKus0oxTKBh/JM0yNplnaWxFzZrb9tu/U0/rXg1iizA17gV+T2u5ZO",
-	"+VnJStMpD9YSWBmWt2VY/kbtyRKNTGUP8TdWETl8HKSqtYln9CmmR14e7O1b57fmUj0X7/Ba4FbsUYkO",
-	"M9zODKp/iDbOBPm5RbyzfBK1XZKyLB1rDLxTg2RKnyZeq3NFWfU8VktlgoxonJW+vly0fcqtqvLmoiw1",
-	"iHz38eYYVXsTmju3bZRthcp1mfTyWtYb9jsc6pvmJJqRy1qGNMFK9S7Qw8s4YpAt/aAESDAK/u4PQS/I",
-	"AbRUDliYEbCcAJmj4Wc+ZxzQPFE7J8q2TR9wWDTRPmBn3zqDij6Qurr2jygjz+CL9COog9tnWJXSjT9A",
-	"1/VMTU0NpEaVedaK5nvLYJs2jBzsk54Y4UT7lI/hVoi5w17uXZG21eMilK2HRYCMhj0CNPjIYK/r+Tn7",
-	"AFPY3vRIa/2pR9bVwV/f2vZ8vtVahyFazfVNUqWFRG2r2fy7P2w0m0hznF4yLPhrrT/9uz+o33XEh1qD",
-	"nKo3YkgChklGIqBD4wgI1BhlXe3IPtAwg2dpkFMxTEMm2+S744MXHjl+/cIjLw6/JVXM1nbVYa4huOod",
-	"6xxjwt9uFTWn49cv8iyshOHMx8pwVmMBchkz/yRLKZcDqqRnDROP6s6YKR3FkjXIgVo/NTs1DLQahc4h",
-	"agpq68CbA0xbTt0NKEhcGwuMA0gEbItDtNk0bAzSuAA+O3v59ugZoM+OD388eHVKqqM4ynrk7/5Aeiw+",
-	"72WeMSfIZhP/V9Nlnl3kCoINvtlsGpIGAM2xUESA6LNTieI+41IpNgz5mWOER7ZB8AxrcnPbI9XnsAmh",
-	"EBouh8y1xnXjlVk65CHVRT+hSNOhWh8NEthqkD29oSnpshHRtivAOGGWeI7U6u7auh27pkqaqbnGKcmG",
-	"KQIdEfUBrwIAHNCC9/MwHLs+n4vf0HHIEf71QX9tVVxuE8PRhj2AVbEFpe3APQzKo+HzV/EFGjlQfJ3L",
-	"Dpqm48Vp8zlZayuIPs8xLIrfd7A5tYEGEpGTQfyBJdK7krghW611D0SNUlaxGhrAEzlcblRQYvoMaPie",
-	"a8pvrCtTnn5AU16N6Fj2rTLLfvKZXjLs3XEHD9W7xYe6WSiAg4W8cmrL9vu4EQiAPRT3YOg+oBTK0jb3",
-	"AmF1TXscUyYfW97mpw/5Pxf7eqtQ/S25Vvf/mh1nbLnAOyxih0bHRiqBfHC8iILfBhwYXYx6q6e5pMnQ",
-	"jd3nOO6fPlagdEVrjTyIb0okjE2tBCkIv/yS/JajNim9vhjR/+RVMgxSH4OGKD5C7p2oB1AGSamRN/9x",
-	"ylIRdtDWerPZ/LDTbDa1itp1rQZlGGprVSMNDXqwax/KmJH695PPd3M5i70ZfngwCjxwVMQwA++q1WiA",
-	"igNKoUQJRoYFQzlrV2FR0Z+A6aNjrayg66WNtpYBj8vhYCDSjEVHLIophOQeTkJjz/GEkMUI12o+pjvu",
-	"r1kWn7ivnm4JAtm8eskUpmFZEpRJGVcWnCgJpajdmCMpgaETiC2TXJz5CM1MxLnaGg2yx7G2U1nIlvAA",
-	"vYjmzq66B5pnYEnjlJVFhm2mgb0NOl3q/k52BCD4M6wEDn+kbk9NKGcjUsWus51h/mQgUDSXXM1D7gNg",
-	"6uuJUcmIWAXToeFFmUV+CNM97OeU/J9R9OMtc/lZ3Gcyo/3Bkte/Vg7YgoKiBSlVHocX2szdg7p7pxpf",
-	"/eN9s3mFjKhdLFy7u+5ta2+/sGO12QC4n766Mpa7Ij29+ZYF3seKGEjnLzoYnMbnnGbDlJUU4KJIgQZH",
-	"U9Smcb+ODPTzJOgayKbFctTKKkmqw4FkaVbT7mWr2TQ3lzoGFWesD1h8tZVZRAS3MUcIXKUMVZNyQgJ1",
-	"sQw8E+ARaQTxZJ61yfOTg72zg32PYAf4fc3lJUnCuhnYWheMDTDW4nMwTiBzeHBy8ubEEv5pOV6F8Lnm",
-	"H0bOncNIF1pkozhkbafYIp98DdpiLhDGHpkvjElVPwqOpsx0VDyWq6YPKgLCb3CaMWoL0TIsAcDEkomb",
-	"LSGw5TN4s1+h2P7pY6mQnv50He6SC0/YalcW4hDUOMSftpTF24+5+dM6GDRN6fjOKkBx68H9MekBDrh+",
-	"vJ8+OnY4dtKBgE1Fn6IZOm7Wr/TOLfkVLq9ul15p32QD5YmXAFt5nlZ7w238fgDNbVl/VZz5sJSU0RGY",
-	"XOpo4bSkspKMpqimShNsOrxeRdpIFpE+TS8kNCsUSKqYOgnNBvk2hsxj3jPazA3ZErRuABpnbSBCVSaN",
-	"uSTBBRsDHzSpPu/FnEnMsLyimQavEJrEF8wjIZWsHnPJuIyz+JLtkuD/rxNe7wOfK7cXES85GUBtkvYh",
-	"TnUywKgT5SPvkoB9yFKK9DXgkWCb+R6DxM0bpULbecLKPg6xT4PqBnQd0KdynS8BoJ7yZmx2QD+tB/4r",
-	"N4myzMNsXWesR2+Q/aKKRL9eqTaofC1nqVQvNVdYt62rDvvf48OcGAm9xI+O6XJVa6fxr+x2+Hfsj3/6",
-	"WKGXNKPpWyi+r3hz3ReXTOxntbJKLDdNGf9606tkIqPJQcL66llQmalP1BPLWxLneFDVHRYFYbAKJOf4",
-	"7TCprSQmceNeX8Dfvqx+KCzY6oDZRSyI2xmC9iPun08oY9WJnpa2eNKlS7bfIIeZzAm4cpp9kye1fRjE",
-	"gHHyjnVORXjBNMsh9XlwEYcXLAowcU6qKaNScKKJjt/vH7w6UOYzNt5PGQkTIVkE7C0Jo5e6dP48FcMB",
-	"EPDCvyBiA/w0yNUlRXIJzfTVZPXe1nxhxvuAVK6MIwCGxDIT6bhBXonzc0iCcscs93l1s7lRc+gZ6WCg",
-	"gzy4NlruQodvHY3RXoNhXrMdugvuA4YKtcDHAdWj6tW1hGtFjwSeQk+tnGlMXf+lhHNuKUKykGZXK7EV",
-	"C9gN24C4rk40ttz082bjpwapAKwHhIvHOSVVN2/KgfxWjTJswQ3t+9tQ765KX5JPh3bCime8wCIv35Oz",
-	"5s4ELx/YipX2x0/l9gK6bwtHKQ2L3rh9sLBHBu6C1fmcR6BTOHkvoBOG5l3WyzdpCFz1TBz238JuOKYZ",
-	"4jIGw9I+GMiQgiz7SQIzUG6KnsVunvAwOUz3KCOP3WZzI4e41Ro+/3ZmBJBAALDgHKVskNBwIoSm3BiI",
-	"ypWznKnjcJPi4pqZiWuLBXPcKyHsjMqpeg09GlfKzv/VTygu0INNbRg1kXfYQGqlVTToNqi6Jpi5oK2M",
-	"4Kx4zq/idqwhVe7MQM87pxWLy2k50eNERy+wp0d6GE3bBNCkJ99VeNdbjz9MiM1boOrF1dPH8ebVM4y/",
-	"ML0IfFgrHb30ydkXRaQCvMZ5x0aZy2vo7M4tOsDoJl7oKY8TsPEQPHHimCaqAtfpQCE44Ta+KcmIJYn6",
-	"L4Q5fQ5Feg2yb3xq43kr19yqZt3LJ9D8XPbib9T2LEUBQy/tV7HMXuCzPVgn9abjhouv06HLEnjzXiIF",
-	"SWKZ5SEOGwhBtjv7+V4WEMmy2iyo7+SbKkf+dmkimc18dYRIGOWVT7ce/Jzt8GwUXBXncQ0wTW/tShv/",
-	"Bf6Lko/9Dkufg6HX3rCrAJz7cJ3aoCM+5fjcdzgVjgkckeUjqbgjVkL5hgMbSlg5iaRzI7cW5LUcAb72",
-	"UW/O+TFXvaeVH4OxTdNrdjAAkm9IA2GsM2sT3Nk6ukoC+EWDXSIjIhcAQAgpJwNoKpgJEmcQVumLlHlI",
-	"LoDBT4grKkeKRlCzYnqsqgcgqcDWNZDTwnvYsxf4fMQ6PSEuIFzPGmSzuZnXOxmjjQsih2HPPFOq6bhz",
-	"SaaL2iwNtmQseiQtkKMaYGiYlC6tPexBzdxNM5Rr3m/soAed53osZYQmiWVb90iHhXQomQkmR6jfwp6Q",
-	"jJPOGFNgplcToFf16D6H5n2YTdS/lqTPgGBdXYzBYMOKfsHG2JRevV1pNlttpoY0m+GFllGrSG65IWpX",
-	"3m6nlfy76cCuXlmQHkZnlkZ2JzbpjLf1SJIY3DVrFhQ0NhgtA+U/WW1tVPu80oF5Owl9MmW+TAlokyKa",
-	"a2MLzuqZqEObSJNS6rBsxBjHANeeadggWfoMgW66NzS2CYgFL9rmPq+q2zAOfSQCyX4Jah5J2aW4ADAd",
-	"VO8g5a228DB9pA9WrUFMRt1miWQMOTjsQxEniRXou1B5HuvKSNMoIVE3Oo8v0S3B0ZUh0YCaTRDi8GRE",
-	"ExrAo8016I/MUj5kk34aUwRQf61pQ8EvWSrh4Yo71FqG5VY1LNXn70+vdPfZhGXplNbnTOnZjUzpi4JP",
-	"hD1q+iacHr5+8eqg4lWwwOpInqsNi96C/Umlx5JEzMq1PJ3ugcSiOHP9jm4q+kXnwavE6m9dpdOX53o+",
-	"Zwc/nsELgVNunSzJftGuxDTy7l59EH2gl3dAjHBcqeAbVsFHk1onG2G7pWX9EPNm1j721Sn4tIabEGvu",
-	"Fiht/VtU28Qx0CHx0hPQmy3oy3OwwpU3wSNkMqEkYmHcpwmJI/QBqCSBOhdBUZTpo1Ki+mG615Ziet1Q",
-	"93sz8O8nsBTSwZGX+V2S8QxdqMgQX0CnOvAxGuSZyHrInqF5rHyODpqnVwINVX2HmvHa9N8NLRMCAg6c",
-	"l7tmQMAfZ8Y08BBdP/27CUcMngmwOfahDC+CMTIMlUjeTMvnQ46plGiBK2duP8scwCXVq/+1eS8LdNFV",
-	"9c+9qB59iGZpnhvXIYvcOH07awKvNMgNaxA8kRgAssdyGc1hT3c9EefzsnaCRHGE7cpNBAniZYdHRJ2N",
-	"ydzECQtFGrGorfmuQpokVvA6oSefg+Ay3XOk6DOkCKwawYZbxtMSFuMAQ3S5tFTUkDxP1zehDEW/qebl",
-	"BT8axM4j9KlgBPUXwBQoeHG62x/ORlvmAyYGwDKlzgfzeZVyAiFlE5NAOQzTUxu8Ly6NZEYFQYE4Ej/7",
-	"G6GeHDc0EjcFeGfNAQPl9BlNzxlIGctAB1B0rLJv4EWXLO1o0lTUQSaeNqE8As/nE5G9wDOxPpxiAyYN",
-	"HxswKC6W+wmuJ4yml72Byx401EWZcFuF606E+rdgWpDq2cHrvddnNQ9hmrDvRKphIsoc8Hn1zfGp/l6p",
-	"pAs2JtW94+P3pwcnPxyc1ExVtm6RqId9e3pwUpvrub4xH79SW/w3k5G6dSR7qIVDccNVvIreDkpTrZs/",
-	"raZSm2CuUpxIBbFME7OVqd4yFVmi7pTWfKIEojpYh44KzY+aMsMPTk/3Xhzcv2fmbtjl3bNEnBPGszRe",
-	"eWg3rl/PXH1nxYxa8iX1rGSZUgHLJPsPj0g6TJhskKCbxoxH8g1PxkHeIRQCC7W2tt+VqUdoSRCTcMYi",
-	"iVB0ybhy45S6w/qfkMUQKBSkw4i+zQRWz0MqkZdnZ8f2hxb2jyVStRlEYIf9U/O8vynvwHlfOv5zoxge",
-	"s6gLO1/q61Zi4DbFgMy3eHm6ZBGk1q0v33WQjkhb45hJWtSQamDfLJq6Qa0xE//6hZzAa4JrCydNg+Wu",
-	"eozuCwh71WO8gsI+1MJoPM1Fb3i+WJgyDDDMu5RVkJdSur627nk70rhaQDQAmNZR1lCyx8Wo4fNp0GBJ",
-	"cfFM3CAxsMGSUmGfz8QN4tVLoAYRYLuCDV4VNjj5OgxsED9fFjSIVz8syOBEvfSyJVP2yU0wtaRwSkCP",
-	"CBMtLSmPehAoQTwSy7uBOjqyMv5uGSho1nlJOW8yODNFPfYwNiFNN0clksiR9pKFKcsk6QMPe4OcMqYD",
-	"oO/0b7siJT0xghio8vJi5lA0Kk9Oxue8vMZYPeM7M9PfkOs2C5v8tKQYk9NOkidZIKMHb9+EwSSDqrOJ",
-	"HF7lZwxDbcCWTNUOqDx+/PjxTneDziriLLn7sFBOph8Jisg+DH/pm102wTb6eVJI7we1NRZZrDZNWeUi",
-	"012voQW9rfDRbKDrzdpKPt2aczrKT3C5ZzojUX4eS3XSCCVvT17ZjDKkxgtyD/c8ggWwVKjQBF/f/pEE",
-	"QRPzc58HuOcD5dd2h0miwbua9QaAt4De1dBaxkkqMiBny3qpGJ73dG5H78Wap8Uf0nmOR/BjlkgGjJ7T",
-	"u83ZmZvNHdJhYwERLYqdGAgXgLmwnDkS8hFqFdT1mKl5/Hgf5em48fgx+VZoWxsWAwk/5bCjFrSjpj0e",
-	"oF+gO5tI5a16JBP6RyhELMLaI8Hxm9Mz3Yt0mCY6tYMzClxa6zaZFG6BDc91RDT2efDRr8SRX2kb+mat",
-	"B8YkjgxTs+ej5IKrXMkFXwEGGr6iF++hL5fn5wLSGfnk2+dkY2NjxxlWCVS/0v74p9//8dMnZe0H6hOb",
-	"GtIZY1BS7n09MiEwXQrXBqbGMUgCqSv1lBo3ip3tPKLrPD4FMDYmuHKKP11Rk8PbdwtD0ChiUfsnNAL/",
-	"9Ps//qxTecUPC2NrhH5DYypgPLxUtn+iHumYyzFW0YBb7BJzkf7S5NfcmRZzbhHsvpdICN4mwY/1H4e/",
-	"9OsHl9hWDboxwh7UDf7MBWa36mucTeDZPQ5tUjBDC42BnJ9b3RyQ6lsefyD9OEli3SbIwY5kGesPMjKi",
-	"UtsVureJGcdKLPIN6bEP1ZdHe891L64qSgWPTN6S/AXxKw2/Qv4C+wDVAg8pFzsMxAk8MzBjYR9ItYEa",
-	"ZC+Pa6dMid+h4bixiHyPqM9pivT5oeAyo0q6xX1miC27Q6l+ZaYioaICW6dskX7MYVCR4FvZy5cVlCwD",
-	"gi/Iw69/+ACnN1a/M92VyBsTXdcCUK16bBs9bOF9PZ9jyId2lDfdahLpkZa6uYdz8MhGU/0Xdss66e0i",
-	"A5iuvEjFYMCQz8uYf306JkpCXzKfa4ZzpOmkPPJISlOWjD3nSZWd1SYRi4YoaqBj5dTGavh8v2hi/jJk",
-	"Q2QFPRYyO0/Z6e9eQdcaCpxjNLV8H1ouJkICfyZnuxopoDcUsB7rKGiuUOxqQzg0ya3VfB5GWD9Dymcl",
-	"eJW83rOmNYpUZIQ+ZTxqQw4FBBRVHjUoFo/IMQ97qeBiKNXawKswZ8VkWCytNOiyTKQsas+S5Hg4gMeg",
-	"Iy41ESjK4BzwhQO+V5PWmHMUnlkOolEjgEquBpj9DDwSZAL/a3KkkKfX+CD4HBUI/DNHKwU1dWjURtVa",
-	"HMtdvjt98xqPWyxRm9AkESO/0sbUk0f8CrI7qY9048ZPAbBGycJUq07uSZNqb+RKFseo7fpcnRdEW6jJ",
-	"JOpK6MADqr9BXgs7QTxQzttTMkMMsyMZeISqjVR3nkekamwy5KnSulD+pHS6OiQsjCMWwbYWXA8StMnx",
-	"3ukpTsB9Dj0Tj5wcfHfw/Ew/KTDAq622F0Upk5JJ3GjqFriSPQFMtMAnnzJd/pUJNdNEiEGHhhceSWJ+",
-	"UU9ESBNSDRMxVFovo6BGuakSqHlkkMaXmnPcpujgeTW9IMVJuLSzhmsWcS5Qn8Q0m5XPQYKDMRIKzrGK",
-	"wbadqsKRhVggmIGm6ZR9BI335O5tuch8XGmYsA4COoc9HXKJk4L+BO8Onr188+b793uvXr159/745PCH",
-	"vbMDCBKWuabPXR/360xqfIZruaxfeEWnDxf9jllx79IF3+o02ZOwFT2l691Ntt3ZCTeiFn3SbbL1zma4",
-	"HT2lre4G2+o8CXeiJl1nm93tztOwFW2wrSe35LrfuOe+yGvnbESsH2IbF+ISGYdtxTD/xeaosFUFNa/4",
-	"ivHKtY/x8lyS+ke7xIk8YrUaGO7W2lWmojVT50LRDdZwBhvil6EO7rOC1li9sSTngq94126LF3H+8Vqi",
-	"eDZ3cibKZzdKK2fi6Jp93sr6+P18ZbSK6MdZxiLzKXCXQotiphxN1iABBvBOQYsYF0uzuRlQGkYHiYkC",
-	"6CgWJ1UICKp/1lAoTMcYlc4qaqhdn4sJ59qkSJaRMLtks7mDV1EcyMnF4HzNL8393568mk1A99swVA3G",
-	"7Ur2yP3gbpY0hrQ1lyueld3zZdo9mszus+yetdyOWZC3NWHQTBjbB+ruIS6r62Wsie2id9pkIjarYyYl",
-	"sVkI2nEd7DVlEvq2fIi1JuozAOyiu1AE+6IYhf7qwyTREYA4I6EYJhEQ/XcgKAP+u80pMPVulrTS5meU",
-	"8xjdqgjjxuAxuAEq7fUFdYatlouNgd0G7+dJdyNs0q31+npnh9U3o81OfafzlNU3w1a3yba767TVUr8Z",
-	"4js9kpX2xpZXgV2BkBzYj04ZiHa+laN7qp1WmL5yvVvrnvVpUeLfN8amuDfHV2hsgCu/wtnctODemxHv",
-	"/zIta1fBDLPeWiLOYz6nWxtNEgxL5xn3Dg0vCOMRqeocgo2g4/d7g8GpNqGR/gW671MSscs4ZDWlf85Z",
-	"BpHwwyMkXYXUo1ImogvBHkSMQe5cl0sWm5sBnyUZs0LfNDUNGFXTy2hmbzLdbM3G/stbLcSZCUpXIXcy",
-	"o9NdzbPtPmm+KPA3Bhl0V09INkHuFp7L5/YxOqnuhA+/7gAJfRxB8vDM8NFCHoh89+4M1ijY0+cPpF+b",
-	"PGM0ZWlABDeliFjHCuoSOj8EayM14X8Kg30T7JKUKWchb0IasA+DOGVyLwtgxYf8gosRN8xjJKRczVVp",
-	"yi5sA5/b/CUmsnE1W7vqHccSTHFdcunBuooUgcjITWYWv7zj3CvYj18Op8+ZbsuhdnUizknMd/MNqewT",
-	"zkZF9gmnjc5sKp0boZ+6FT5gvVdcnb4zzR0Au63SrrDxd73OizB+E393+PbXw9br+FAe8pOt8Pnh9uHF",
-	"4Mcfnn+302Dj75rsxz110aBz+t1OI1xPeKf/bTP68bvkJgPQZ2pWizwumPpX52fdW/+ghc3cpBxCHw+j",
-	"C+bQFHcSGl4ksVFU5QHgM3rBJAk6iQgvWPTWdkDuFvsG2LEmfAk4zJg9xDajJSVNHAZXQ9+2pHrmPsUD",
-	"CN/mq0MSwc9ZSvQ6r8zO5WntcfvoJhrTrTNmVt6AVeTsYvB59fp7CC1UzjXPkrH52DQ2K3ODnb116x7w",
-	"g256N8tRbU0oNadm45nozOxfeq/+o/NSl/cdzWZZFWpc7SQfjXM1UtICp9SjOh5mJdqJz1ROe4W348CW",
-	"lMKSmtITrHK8LnWZxdQfCPc0LC+79hPZi4HK9oINMlId4s8xKwrQMYmjcuVfJsg2U2uQZ+YqKfoM2oRr",
-	"Yi8zS6fXKLpp6mLGsxQZly3d5+QSxK5k2y3o5JRplYMgH0OgY2N/ZZ7Esy9KQy/f0OuGxdWtCJ5FRoTd",
-	"3XpfrATOsgLn2RzDwbGTXWLZ+cW8VuIUfuKRQcy5oQYuNvVlE4aGTlCVmxjPCxP5TdkYZfRAUUq7moQv",
-	"oZbC+Fo8fnN5ZJ8oh7y1dRUyv/Vr8cg+maQ3giZ+uHlM1EKph1N18XaB8ci5L+BhI901ozWzg+DEM927",
-	"qeVu7uVtrcJBW4m+pUWfu9okmd/OqLDGax/NrpuLGzuBEK2cIubG6HXBOgPVBaVhtiu82sC1XRekjSAU",
-	"n2szRVOsWlQJ4exDlgP3UyDWmLp3h4YXgDcHy8f9yufaEtzEWLEryDV62jbrKPCM68OluV9JoTA/mN3n",
-	"113+229rdqbfGDY2W+YXz7UA/ay+qquev/fVr8yg1sLiNrvqAV/TGvZjOX7slF5Otg8dcqwnVacRiiYL",
-	"569qs0nKlerApQHcIyBhwmiqDn/N8zmoYe2JFYeYdGI4I2OW5amjXix1rQnmx7AIFYs5PuNgl53kU1Yw",
-	"yPZhrR7+WS7NucBLgNe2O/WG7JspJl6MyVSWc4n0WuQSoE8/vGL8POtV2pvNnW2bS5WZktXXTq9c3bRY",
-	"5E0VdtvXTs10izJICQdCidkJVxY9/SGaFaWS510PesgWX1YsifpRhP2xrN0AkKeilHLPPlDCa8J2KhGS",
-	"BY3+JcPK8cFQ9ggXWdzVm49kAsSMETAgknogj0S3m8ScNcjRECmBfV6Y4py0OxThsYhU44z0RAKVpqFj",
-	"/oSiX07IOCGGjoZI8vNFmBTXBKjCay4hhhukamkyjefTV03uHfUr9QrV1x6WPKo/h1x9oETcFAmSmzr+",
-	"SQ/7s71OdP6Ghdld410nX/lVxNojPCiGywyow1acc7fdflm9JaVVcaNNCK9HsiBi5HUkpokTzJCZxzGX",
-	"eP9BzOWUQHRMLOXDYFCM5N0vPGKNsjhzzDCo5DZ2GFh4BvFiBkBqd+Nf7dp2Gk7mTSeIY+6RzeZGDXww",
-	"n9+erXaMS/UFGmtGeg3UWjnCaxAXe15hsKjMNhuYZ5+Nh7khGriVcfZQjbPjmFtRcANuYspoNBv0eCSm",
-	"3ET1A4j2qM0LDfSQ01AMAfwnIvA/4Iu2AdgnNGPSxnhq2p+DQdBow4ATVt0Dz4oeeUA1s1txBF3mTzPl",
-	"2ZCzHnAhZbp4aUI2Y0iVYKYMSDVg3bRgVD/AlgsnJvAaGCIMY7/5PM7UTCSTExEm9FYnTdKcWkFODoWr",
-	"B3LQ54H6wwg+sjdHtNpcJ1B2lQvpzeZmmfQ8oumFe0zVY37lJibG468VvFarY8WLNgvvoE+RTQw8WSox",
-	"0Lyl0L16+kViPD/+K+7ju7dDYd2LqjTFAz1L8CPCoZ4aJOOsFOi3BWxEAVuly5QiUg1sV9VvYh6KfszP",
-	"A0/XSQEbLXSCAbIy7l4shtm5UBfXJhmSBdyfJoktosJNPKtgCadpcZmfK8iKa2CeiXyjqfVEAYhhnsJ8",
-	"rUsB8OtigM2MNCvGZlamnNHX/Tnjwz681/wjMw/HkbWhuJJOq8k4f6uQgomlXuRd6MmN/zbBEF0+PIuQ",
-	"WIuYZaXLqQhjmujXpWuOvsDWpjPLt4qZ5W4q+m+nyIq9So/yKHFTzilTErTSrvTiilV08Kt1/IWV5McH",
-	"r/cPX78AHPnbh4exKxzH5TO/RSDWKve7vAYAquOJ5VsWb5ebroTKC0kCs6WCYrcZNHL16MoI1ZvQqRHK",
-	"K1ehhZr0OfBo/Q0LoWhot3gRWK/UNM1p6JEDhwZf28DH9mSTLKWXLNHQNp+DGCIo5jxCLQGd7ohqOHuK",
-	"uLr8+aYgdRs5zN1O08EQlwLwwL1YhMBz2Aqg39pIAKeKaeSjMYIeRmf0wvrcLLZtM9tjfYwxy7Ke5liK",
-	"bJ0hOlbCOw57u/p9EMqBoQy1mdKqMZeZstxE1yIlKVAlCD4rNM2jwum+YV1rIfTABKE3oAFkXqnfthWM",
-	"N98FfE/5X8iI6u6UiWRaPGNiWsrPSKWBtrmZTNq1uLsegPa6JT20DKuWnrVnjuBvnk3iNtOJDCI6Ra21",
-	"vMuy9tFusU9rKN9K2mcvMhRdQ1Sjk2dryUn11rayHAtPOiwU/Vyoiy7SNUI4yNOiwgh0daX0+d7z5wfH",
-	"Zwf73kSIaFnlmJcWGx4UfaXWeY5CK0aPnNlA9A6fbB6s3Gp+btl1JrSaYxvk5U/mJM3qVB5HJEjZL9Cs",
-	"3OcLu5UrWVLekgbeyQ3qpgcudCd/v93eyH+/vCw2G/CBCWMriM38VpL49iTxnrYOb0YWo71/Z7JYuxft",
-	"Mvmq6X8P9peUrj5fVrzuuqMBWbe8QE4EpN59cOK3RGKewMrdu8S8Telh3v9Ketye9MBtdHXpsWTdjb64",
-	"UL7rFujp/vVlDe6I6W/XmBM0XlX2ZksYFFOlckULY/hQY5BXDT6ugo5XDDr2x2blFh/4NdNJZV6ZyYGy",
-	"/4G/ND/jgpOOyHpExhGTu8UKoQLcU2Z0PJuuQgMBipJldkUH7qCHqxKX4qMoljKvGIWvV3XRNVthMqK+",
-	"iMpM68RMaIar+SHMIq/ZjdEcOScRQCHzNS9eMmGzUoLdk4joeiU1robQaQ6ZxtH4Bd77K1C3y70AeN7l",
-	"FRCu++p0XoVc4txsqaUyXcisLy1cVYx4Tt2He93LPT6TE+MRCXDzH0YyIFTqoyAh3WIwrSTmxcvAEh7g",
-	"sYgjtEfjcy5SFtUa5J2GxgW6oVngtl0ZxOGF9LHHEp24xLbK06wSGgK2s5sfUdMHEFo65gSBiDnzuRoh",
-	"L4080P2R4JfGLcZ+aQwblj0/OdhTLtTMFi+wz29ATV4T16WXp9LGf+lImX0Vale4iCn850blZytn91lf",
-	"4I5Y3rqEZ77bZivXbKw8b3k0cGyjbCm8ChdZHDK8m+7VV4xGYiOjnFT8pkx3WNxFhg0eYb0KK9bvh4dK",
-	"s31MzH6a5R2gEF8zu2lhZ33dP0vbKdUMOndRPhac2VBcJsjfiJjXPN3YCzpjGVDsYaRciIzGXLr99cFl",
-	"gHYJngYXp+cWk9YggRqQdhIWkIwlibQd/B1lkd/e5+pyUuRH1U9qulh+WlPX2ChqbRa67Rge+G7MJ7d7",
-	"/crSWllaWFzgnrjFJ1kymoa9mScZN/KCg0nyc1l93os5k8il+4pmMcdqdJrEF6xGaF+YFqNFyWBi/jku",
-	"f8T1d7vTX+ApL4W8qKe5m9N32Nfn78SYE6tzuDqHDmRCbcWlz6HVM3PZYHsMOzET02lZ5l2bd41eZYl0",
-	"iKkXew0+3z88PX3z6oeDfacJ9CNpI3Uh5S5HKlYQlMbi9Kxuysu4N84T08d6td+Xj7/pNZtlRM6ggi2v",
-	"mSqEsABf4qoL2Om6csvu86nN+IJlD3wfLu87rfbh0vsQFpVELKNxsjAIvFDFv0CpjEVwszq55WJZpNi2",
-	"tx9zXVIlCxIVm+ljdMAj6LSrH13GMu7ESZyNd3XXN5+bhCi5YAzOR5ySS5oMmW50bkNb5yxbWtK/Pd6f",
-	"FSDCnk73HCCaG9t4x5JQ9Nn/zwlnTJFQLDxv99Mg7QphklVR3p2HP2w7syXDHzOCAotTNY/ySgwIOZhf",
-	"ekQkkVNT1xUp0OigVIFyaiVTZKNQ95DHsyXhusAgs7KIu8JIFzFr9TkbuYTSYkZsAzbxdyLmN1a891XW",
-	"kJVHcacw+PqDZ+MpUP5//h/+j3/4D3/75//mX//5v/p3E5DQ1kx4/gOEdUzul+W9TXNIVuVlV4//6Nqg",
-	"gnxBNsAZdvnCxLgRXRMdvgrbuyQnbs7BTfT+Wa4cTkeSc1E3VQcHZPARoWUVceYxQXz6BfGpiwjIdInc",
-	"2FDiFPJwk9BUlOeaNAPPuS6Ps2VwVyqPc7CqaDToFKL2krDHbzHCltELVtwUu2psEuBlAZC7Hr+dHQCv",
-	"LdQbTg0dqVIbo4h8br4Ok2HEotoEGNbx+3SmNPf/UvsZZFInJYPPsbIrlrNVl5P5dITRbesu51YnKNjv",
-	"tUrhwSil21Mvq6KxB1aqkOf2Ptu0Xq6C7OGpLu+GSykKOoqUqSinuqBQZwGRW6y0sNK1qkMIwL89qcRq",
-	"eZ3bZKmGKfTRhNtWaCCUJrBSJSCSza9um+u1LFQ4HhGpzyerLooa4Zp1bz6fVfhGFta9tebXvd2sJnrQ",
-	"SmXi1+sFtIuja1ykynU0jlMZ96BUzqo07j5K41wr92Y0zsw6ud+yxjGekCNWd7EV70RBX5mW8PmEmpjS",
-	"Ntco1ntY2mRmGd9DUAC3LO9WxXx3WMx3XXmnrb+5YWt9jacPlNs+C0PS+g+NzM7iPsOwiJoUixrkSGep",
-	"ICRRBX7h2cFlffFvuswPF24hVtip8tvT/bdTAZrmzbvXByclllALHvmz76ZrCvFeRwdHz0pvtmz4ef2W",
-	"w8+4o5aPPOv9vgo4XzHh3rcn96Yz7qWWyZ5xYWN+GWdMalaXmGvCR62sNd5YRxBNwtwp72iQPd3xvkcz",
-	"TaZeUolB3EKMXUIJF7yuZ6Dtj3LAlYdgR03TJW0I1Cuv38DjdPp+b3+/PEm/F0U3Jyg/qwlESc3GJrzw",
-	"Kx9OuRdFq3z8Kh/veHJRNEugLGHPLMI0G4sEQc2ouJRjY3RcCa55OTPGQR/fkSEzIS5/G6DllUq/S+zy",
-	"5xzEZTgE3kG/E45oTnU9xE48x4mvOk48QmMGCY25mVhNl2tLLKbET31eLdOs708Ojt78cLBf28WghOBM",
-	"lxSYW2ptnjDorlfVP3t18O2Z6YuCkwopV5YCXIfyoG0Tnm5eFkk7rZkx6glb7llA6s3g/sdGns62f4AS",
-	"BUNP1mC7P9g2LtYKtH2VEIJaMbsVAWsNW3rOaTeNMPDY13WRQLGAYSEKzgwySSYPJIwYL5xs6QGpJfjw",
-	"lP0S7BJJ+8zn3TgBsmFLGqYUeGecMdIZRucsIwOWoiagGKkUnNUzURfctrEtVe4+9zmIpgDsv1NokmKK",
-	"0RHUIdkvnhnVAj4eSfcanFcgxzxkUUBCmqZjn8dZDYUNzAvbzRl230KrEbRQdOMUtD5JVTIeeYRFcYZw",
-	"lEtxwWokhNVAWzXOLJ5Q/8hdXQo9fkEIjdqkJ0aEEuzOjQK0y5KEdFgv5hGhBrrRGZO+SJVkU5KYqAci",
-	"KRskdCxJN04SDXOmAw8fqjOG/85FEr7E5b97iVZCr583+oMFi6zVH8vpd16ytoVY/2aznE3Y7KQCn3BX",
-	"pH2KHQOybWhWHvO4P+xD2ESTC8c8Y+csvQXe/RstMj3sH2Gj9Su8m9OMptlZ3GfLXX7AI7z4Djvevzh5",
-	"8/Z4soV9Jaxvdddp5bbb2BelIMTLYuQG3Xy6dGf71rptbZ+noe4dHnqE41zFkMdDulLwVwzO9aykXajU",
-	"rTpX++XTgtSAlpkO5X2BiUUNERQ1PKnCy2xqrZf3Bat5Ptd7txgpQ2sAuyLro9Yg32qtH4p+J+as7VYg",
-	"axAiNsFOMf6G5J/gWdQ8EuhTE3haPRsZFJA//df/ltjjC38FDEVOACaB3oxKkccM2pcBuRLtiGFGWuQo",
-	"fuZsVDPfNqH4M9TnuXoXwyQyRgGoV+iCll6yiMg+LmSVgpMhM+gBYNuvAVKFcjmCpwrU6NpCUic5wJwM",
-	"B5sAnj+JQ2aGruprovgyjnSBkuh2Jcs0k39XpLVdSLwa2nzo74+PoCl3+rNU+2nMzxN2U7q9pNDKOopX",
-	"4ecC6XcHufWV9v1sN2+lFm5fLbyZcoKW0Q0L4qrPEzGMCF5ExKUOmltp52iHkHLAnleVee04ZNNkkVDl",
-	"pBHs2OTbKQ2utXWCB+UqSPzlOSl8jqQURQXVICdaC9mJ05RBwKarXsxs1gm9b1e8E6vj/UDit/18Ry5x",
-	"tvmcJrKn2PnIGjaZMC2qq9gBs+b0qiZV8JhqDegTnUH4tT8EKFWSiBGGaWA3+Fx0oc7RWmSkesY+ZM/x",
-	"Z+RPv/8jOWLpOdMf1CBAtdlsov1jZqNTqZqRT0dyi73/H0m0YbAnLfan1ddncZ/t5rGjwHHzAuwSiPCz",
-	"lGXDlOsOtWjM6gmYKiMkhp/sIKsDzCVdtPXPA5/bBrI2SOx2scJxPHeJHUb7yXCy6GJyGWByhW6zZoae",
-	"4VRMlYE3omnEorVfhiLLpd7coLTaDfoY318CuqwJa+6Kf/QrwzTxK22/0suygWyvrXXjhDUidtn4MPwl",
-	"5v2YN0LRh3OgvlmjndCvfCq41IdHey8OKtZ1dgHFS/ZOdBbqjpgHS5fFDVxgqOFGVuqm4hwAiUVY9/pm",
-	"6RsojWo8KX0zNxydWIQR0AWFRhKssAGADdhcXwImeSbEEeVjW0x+Jy2s+lZuLVSJH2MMgMzk/NACGOLg",
-	"obZwMezQJWDZjjg5O/jxzNx0lwTmKATo6kM7c4cv3RbimP2E19sO46eizwzFU55Fsdgjz1XRObOsz2EW",
-	"m82musCJspDN5k6ZgD+I4uxGBPxSXiveqJBBvK5OKIZiMUuCh+Vqhz6Ks7tGJC0pb8zr/epRSV8Bq6ra",
-	"RlcXOWt4QGcb4wXRoy6VVtqY3TGKs15sShTUJWQU80iMSHWd9GM+zJgknbFt+b2LRu10iUdOG2BvRbnN",
-	"lhGw3gnN4ENlRzfIYSZN2JPE0udhwmjKIo8EWu4Etj4EQnATAnDCNG7YH9n2sjJD6x4fCIxiWSoVPQeS",
-	"CT49dkxNi+69pWniQi3ZeTkIQ/3kXgXi/QqdiTVbeeJXAFjA6VsoBMRArikrNZZZHM6uyIAkICAVEJY8",
-	"6omEkUFCs65I+56N10dU9jqCplGDHNCwp+wA9VBD5eFB8RIG+qvqcnrBuM+VTU4oCWnYYzatsd0kkoUC",
-	"GmQm0S4JzhlXB0MXbWHTYsZrDbKv/k1TRgA1zSLb9Rmd7EcSK0N+Vce0+uPb3x29Pzs8OvirN68PSpmU",
-	"XzBoNa9X4zYI2geDH1gqlTdeaa9veuoDWWm3nnqVzjhj8hTM+kr7ycZms7kBP1W+j6y0d56uexVnHaaK",
-	"XEso3dXIm9teJe7v6ZZXlfbW+kbTeivyFZXZE7WIlXartbHufHMmIjpWM2tuehXBk5iz53koodJ++sSr",
-	"DIayx+QprMZ6c7PV8iopfzbkEcx4SzlKjFPM567foI/0ZiDz17RIiIR67za+dlEgBrKcmUcfUyLdrW3E",
-	"gRjICXlg39kMYYB1BnjVZBA7j373aRb2mCQDmtpqBvyN5iMkmmusT2Puc1338EgSVu/TOCE0ilImpUdC",
-	"Klk95pJxGWfxJUvGu5A6zYYyAI5CjZ9iQLwOiOoolvBvn+tnaZCADgYa0KWbvxUmpI4hui4m6o640WhW",
-	"uvFML9JVtfI9JupwyqewcpjIvoMaM73qACCZUd4/VfTF1AaotLGhxD8zDESh6Ot4TWvd5lcP8Etymg2j",
-	"WLji5OD13rNXB/tYe2Zn0ZrdFOPpjFlErC/+mRuRMrModMQovfV9V6LhG18+5WFOy8rOWlq4QoO7zAqD",
-	"hVIVXa1MnJ8nrG7e6VXb4L4ZSHy1C+vVTA8hSjoiGoPhhSjXj5+Cmke6STxwJaGF1OgtDF7S/uEp/IHY",
-	"dZ8HH/2KFrZ+pU3+9Ps/foJKei1A1UMxj4x6cdgjfap8t5RlAFuRtMsa5F0vTpRpqm8ZSyuvlT6wqkAa",
-	"rLuMzzmJuQfaQv8oExcMUrVyxFIdguLwexDlj8gFG0sPfkqzYQr+Y+TzwyP7y1S5F92hVOboZnOjRgRX",
-	"zl46Bkgs5SGYo4KHzLO/0fV8sZRDMDURKdTw+YFaDuXnxXnWBiK06kcJqj+aNcgezLew4jGHWXM2wpUr",
-	"UzhnsF1c+V35jGiVfnd5T56rCBO8vT30Olh181byPWkNs9crNy6FF5mps7bDKrLPbluGw+lljuFohdNM",
-	"ia48n7WIXcYhm89joK8hlJPDI0yzOqW9KTuPZcYgUFUsSEDebS14+uA2Wzcb+rM9kqRDwwvCOJi8oeBS",
-	"JKxB9hkNs/gSesrZm6eMJOpGGtUYwCUsICABZrcUkr19/Yi3HHzaGwzO4j6TGe0Plrz+tRLNM7B6ZqUR",
-	"n2NWIROwCEX4nrLu3lNNZFAGnr+pDptfElYmf/PL2456lVe247TcQVliRI9XEETonZwaO2WGgUlNhWJk",
-	"z6ORS0oSTQomjMusfVT/XYSmVtc8ksYpxrKisfaCR20S/DJkQxaBqEjg+5FIL5QNE7EEQR0BUgCqi5Bg",
-	"qUvjRP11norRRKdl05qSC7ixgfXGwFtVHpBTm/FBy59Fxxpewu3H1NV9TpgcJgtNDbXyq3N6w+f0nfJ9",
-	"OiyEyFYXOsfAvr3COV3TRyqeY1O84YykYgTlhSgMsKIPDhPU0glPGZH6O5FGLG2T3709eHuwT6ojGmfA",
-	"86z8QPw38kn6XPloY53epaQzlGPAadEY/JpzmrERHddyRkHobEsuGY+EEkz6ApIJcQGFgAaw73N7jUl9",
-	"xToZEGfQShGguADk+3bv8BVM0/TXTRmVgtdmChGfLyVFcmvGru9XIlC+PKsC3sD4KnaFeWcrkXXDImvP",
-	"KP8BS+taYKSgQRYZGMZvmQ0WONFX5Ph7JUa0YW4NGXRw8Pwqt9dkFCGYA0cbhYdHpNBUSXmzVJiJZNBE",
-	"m0KuAUQAjtwge3rwWDpuFgR0QHjSwaBtv4j5uc9t7KZqpGDKIBaUJIiBdcgiSCLOzyHgw4ngOYoXb14j",
-	"Q+jsIlEAsg+xBFGbslCkEQayYBT1mPiEDkMTtgUH0K8SkVYYIkw4jrAi7MxKXwQ5y2GcoSrQa9gme8ev",
-	"TwlnLJLk8M3pLnn5du/dwSGpvjw6Jeowku+hIvzHw703R4ekehSrD2uez98cH7/xyA+HP7zxyMs3r9+c",
-	"wJyODg7/6i2MR/Ze75+8OdzfJd8+PyLngkldLQc8mLpP1CiWDDHTxd4xx29PXwIGWr1/N/hnksh0MFBv",
-	"z2o3quxf/agpG4hU+bHnkNFFxDPNyIhKn0e561uDkg3wcvVLhRfvbAT4tBx1gdfkTtD9gY1xDc7UPq60",
-	"K83uRviUbrEnnVa02V2nO+E2e9ppRq3uBt0Kn7Cdznq02d2mT8Mma3U2oq3uE7oTrrPNznb0tNuk6jn0",
-	"5qi0K4dvTiteBddVCYPj16fLx7TQ2FQLhSt3Zw3O4ZUaF3w2X3QxNDi9jI8fP36slySOKu3N9ZKlwTO8",
-	"eHRLQViIJUwt7E2FE/N9uRg+Y3c7roAOoYNYxJjSKrx462g8I0+AtD1Xegs07Py6mN8ppxzsZmjm19WH",
-	"CEQoJjG07JvaArYjV3zJuGYvrAa4hWVQg/YzRhDjNdND6KhkNXDOlQxqbcI+0DBLxjAvk/IfiQbZ87mM",
-	"zzmLwBBQd5VG0j+SpKAQLti4Qd7CtEY6d6VjHp6tJ8FZQ6xBT4WLzJ2nVZnKU5hABwWG5hnDFWg7EC70",
-	"bbC5js8NDIBywtTrtjpXp5x0RwOTIeqwrkihw7zV5xKrDqM20eskC9ADG5VUOhFMHdCjyn1Ta2TiLg3y",
-	"TsdboLRaW8Mk66VieN5TKl56oIUNAguGfSTJHo9SEUfG/SqsCTTIlz0SpixiPItpIknV9uChg4Fc+0gH",
-	"QKkFm9G5bu0jjvcJC+ezdKwMG8R2WScwluhAVjfXd2quG1nd+vCh5pGe4GKYYr5MkhM1Sn1P2VxK7+OD",
-	"6zWRw/QSXEQKGTUHS4IArwZ5ceCagxMetU0K5l6EzzOWJGRUdNfjbDc/n7qsE8Rk7uQi7iyW2vRQK082",
-	"W01YfZ+/fX1y8OLw9Ozg5GDfI8rCetrcaDabzSdgijimCeykQCk0AOMPqJQsIpo/FDYsbhD3YD+SJBzK",
-	"TPTJAGUXWl6m4GviXUtTcQV0odjaCVt4SvLd6ZvXdcaVao2wfkz/QfSU+nRMOjkUb7O5s+1zwKaR6maz",
-	"STpsLHiERXZJQgeSHUYBSbAUjrMRsJ87IklXKaiDhD0t1OrlwQEwauNIrycdcFk349bjCLe2+eD9BRvX",
-	"iuYkmWVNmgZNsKS7ZHN9Zzp+AEV2280mwV3jopcTKjONWCZVyZjPnV1aaxCdF9EOKlOy5fCI2My1kR7o",
-	"mESzitkedmjzcwzXDo2UqdPyKh34LXJFt4mhqplXNpYppZxNWlRK24KWV58CfFxdGmeQxXnNRi7SNUtO",
-	"ET5aaT/d3lT2o1ZwStsWrDT4oyM6V2CQVS9NvTwnB343li8G2QFMNMfw3Zo2fGWlveFVMCoPP0fpWGlX",
-	"nj7FKjiUuXCZVY+V9voNW62Lo9MTQdRJMbiyVu+/zO2zIk66GA5Uu/tiFxjDQ75MwMmQcS4MN1UFB2RQ",
-	"XQwzDIW7mkFXW7vTU3K+W7NBKJu9MnGnGCtR+iJlE6FqTTxhotXGwLDxaphQaVds+8hfYRziSlLDrMRN",
-	"BxpuiPwzB3ko8yPfqSvf+i4aaNvlXtq7lsNOndpqiDmJcYsNd3/hWZi5sr2NsTlF5SISJtvkaO/wtUf2",
-	"9o8OX89krRp2bGnG7ULJH0qX6hxWfVkC0tvIQXqvYvKKxXnLj/2DHw5evTmGrh/XhFrfIqlg/iKXT225",
-	"G2uV3FpkapTArmedUuf0Fz6GviCl1gP26gU2l/wHxgRFJf7IgI/B9Y0YeO+a2Zf0wbhWXnwAGzwgnbGb",
-	"q3KnAbG9+iVL4+64rkYCWDZ8CL/Fz8BGGAzTgZCMnL599n7v+fM3b1+f1XaRRtfngF0eDkiPpZoKZkCl",
-	"HIk00kkfS+H3lIQ9mtIwM2E1UmD3S1iW6WSU4MznUXweZ7oppbMaymSC9tAwQv5sam+tJeIc0imbzWab",
-	"UNKNWRKpBYr5JU0MybmdXyYEGTF64ZmwFT5yKvi5R9iHQZxiIQ/Cs2Ewn+OqQwBgB1uM6hohC8zusETw",
-	"c0D65a1UlhXHuAXyc1z5LEIAJSsr283N1vqTuUJvUtiZJcKLj6mUSpiWScGlRdPkg92x43rPiuE2RPwy",
-	"HZ+dk7PiSLhHy3GOEsGDUZT5s1VHmQE5Jcpn+6dHNE6Uftmug3gFiecREI6QcGk1DUOCZ4PBWryZiLcj",
-	"i5H4NROkw3yuT5hHBqm4VH4vcrBkpnmmEo7KSW0Q4BwHdkQhM4gSc5yJEtUwl12yhXLY51QXq2gRrpYq",
-	"hhoWOzHMzc8TvsiFYNEL682mGjdyJkchEKC8J81ED+A5XB3jb2d53iUSzKR7LhlNgLMMOvTnNaQNcqLm",
-	"msT9OGtb7YygDz1xzJE5ZeZqTutNuEYXYlBOemKY+rwKsWOl8ooh4OW0yinjUS44foCd8lxtlM8p4Jkh",
-	"Ka8jydRQd6oQkIrrpmTyUu650y0VWAd2MfszotLYbcKeC7VTMpYkcuW9P7RYY0F2H0GNOAHRa1JNIMiA",
-	"IrI7zIYp+wy5rkW6PmmzZPrzHgsvZG7A5l5A2RQeSSt/TGp7KHXR4HCQSzsKFJJSJAwIa0PBu3HaL2gE",
-	"k26WFwbBi2hZme2ScqcDku6AcRsCumqGrQ2PYQT/ZrOpjW/t8dRATualAk6ef8vnMKT58bLyESXihEC6",
-	"C9N7aRFTOsM7tqFn28Z4AJx735xkpXHyg3O8FvNsoBmRxue9bCU978aCVQKoaMDmDBohmhlXEXuGenBW",
-	"07R9DHjKSXu0rWSYElZ5N3JbtW3MPQ3VkZkYQA0R0GIhfqbh80MoHB9LYhLwsdTQV9y8tgo9r/PWshB/",
-	"Boq9QXCCMLTPLbLUtZzzVquI6yGbzc02NmTPL3ILCsyMTBTIkIpgAUSfxrmxaylxnbGWthT12k4EIL5k",
-	"20s/0aox2tUO9b4tQl7Kfrlq2iDfYLYqzciCy9ZaytciNkjEWIfM5yRIEEjmXE2qAr6nSTJWdoEyDwqI",
-	"/r6IhgkDNu0IgHqdsUMiht+ifwgubSx4g3zPxjmeRvbEiHvWXI9TBOp0xTB1Q5zV4IKNX8Y8C2oNsjcY",
-	"1IFVcFYO5oTvO0982y3g9eMaAp7ytmAgenA9ikvcmFGljNdCnfJyh/eEH5mffLp9FNEtJWfdN6fe5OI8",
-	"rbOQK5l0C3XKfFoqOJILEfVLpGGywssigdrlgXE1cK8jcEP7UfoC/BmAw6CZk0dOM3oeYzArIsepiIbA",
-	"X+flcSUcLY8r9eglI2OWua2OwBqZnJUkfRoxz+d570hlllywsbIYusMkaev0UIIkpbr9IcgwUk1FRjNW",
-	"V5cjSQ413dqVzHJ6KOkJQpBLh9o0wejOAuGGq3mn4u1+0IZW+rUBUFjviT4rFrvogqXljRt31XAd78bX",
-	"Q840eBR68R7gieqRKvMwf+uFcpQYcXwXTJ3K6OL9j79shM3ut63h7y62vuuv050fsuMn8lX6bJP/5ejg",
-	"ae+vts/3K3C90pjKdTZ/n8AWXXzHGcuvVZM+gjPex883Z49+hjbAo2xhyXEK/FGrvM2D8XqvqIx0Zsd9",
-	"w5BWwJ1appFmmsBI2DZIRV9kc9I7z8Ug1mUKCaNSx8ViVxOSapDQDksCzyop7HE3YjKrkZjrtE/+C58H",
-	"mcg3tdWAkEsxanAIjNygz/Jfmr4zcEPsMtMBXlZADujmEeB6k29jlkTSFvsgWh9DmoNYd0VskNfKQQ57",
-	"+eOl7pM5XVusRtpVDgxW/ZgAvJIItvJHackf6+ry79m4TH0d45qf8BO855V1V75yh9GSyuh7Nn7JaKQt",
-	"8wep7OCVVtqVyw1MgSdimB2zNNQsvF7F3TK4jNrquYoo1Yt/13BL+7IX53RwH7pdpVdBxwcifvXmcaQh",
-	"JIWxfD4XG9eQw3q8RZxrjhg0v5gkWANdD3lAbFMk89py0YWO5Y51vUuoLWFcQphB9boVjkrz6GdXV87r",
-	"cIXhiBPzkLct8G6ajPiOBehty6DlkZxmk62iCrfDflZ6oq8jPqzTPa+QxGmrVLix8tV1xoJUjdSwdbUi",
-	"ieCKc5ZBDQh0NoCiXcFrWK2sXH9pjD4Ij+pIgVeMFBQlzyIryuc3IHnQ13NdqO/Z+GuzuO4gDLm805mH",
-	"jNRmuGDjlfC4YeHxAthf3CWnZq0Xyw5ou2HL4D+a2MWntY8m3DGbV/EdkKxeYqOPoI3OGfpfHrY6gQRP",
-	"V6TskqW7ZDDsJHGIgiXOINTXYYzj57LHIqDTTpiyQvZP9r49I5EYcWX26d4HiOk2MqNY108lAET2jr+X",
-	"OiA54g6aXdfEidTnlGN2Ujl3FlRbzC17UMcNkkNoelqL4VYixrZdsczbmjTciiinjE7njDuMZKnyNDWq",
-	"Be1559kh4wuSC+3IsWm6BMwSuCBaKUToRhdeOuRpA7Ni74dpYh3p5yJiwIQU9lh4UbP3DUkmRMPnmj69",
-	"7Tjq5Pjts1eHpy8P9o1HXQhL+7yqfTLs9joY1PU+ICnl55pUQokaFqmlwNb4yMr7XO2M+nPBs1QkbcJF",
-	"HfZKQGSMO8PnumvULgl+rGOjlbruJ2P74sRhD1WLWkYgG6iT4OCMnkPBQuBX/GGzuRHKHl3f2oZ/M78S",
-	"QMPW4LBbfy04qx/RLOwFStNofFJVpCR4HNRQh2w0N23oHZnlG3CXH+u6YW799OXe+ta2LZE4fblXX9/a",
-	"LrYPUicMsK4hohiAdMu8JhjwDWekM86YXjq493pz2yyXvteJ+lI9gL7MsNCnGbArYJSF8Ujrv9Y2WPPE",
-	"6tMuVF9cspQmOILMUav5TEl1vdms4XOaO+/HciBkrE59m9Aso2EP4zTWKBgO1MOwCIbQjU/gnZh4it5D",
-	"RjXv6hSK5qB4e7y/d3bg8huIbjfvL1aGItDrd6L78Fwz4H8XKtmbnVQGbejSNE/EwiEFOqBZLw8zY9T8",
-	"ujTN+NSYCs3vaqLUpTe00ezr3tOkgifv6sbQS+7rpHqvd9/J1O/0S8BN+UgSLbp2iejHGUDMSwWh4Kz4",
-	"ulqNZqM1I1Wtx1w6U437WEu5pZLVz8YZA6GwVN+7rpJ4IPCuaiWKMGNZXWYpo/2itaheK80q7Uon5hQe",
-	"PkOSCyRjmWUcorTB1VcL2oNTCDPZA/oHlHVy2uLYS0ZK+gdA1BI05u4Nxod9ZfjAtZWfp+fmVQqaaPpu",
-	"ASpJj/Tphzo9Z99stLY2tpvNpkfifn+YKetGC0FrBXmgsUlgtVqjsANK5jAtZEtmkkvdXZCxapN941f+",
-	"9Ps/+pVFcnjJCbxi/DzrTd/7GZDiADoMOCZx3zySqBDnvgK7P2KebUPr6ZjHffVamvZ1xDxj5wxtYqW+",
-	"Sx5+hi6ff+8BzZTJXWlX/tqv/NSs79B69+eP25uf/Mo/qZRthklLozzoZqwctGga15ZOU8e9MmlVTN9/",
-	"jnmRiBFL6yGVjPTYh6VXxl2XWatiZnU2HrD6m4HuizfrZHIhedztLnk29dVlp1PdfL25fVdyacIG00u8",
-	"klErGTUhowrmeMkqIIcYCiyIwaO8quMnCTUfrGmZFv/K8IPl5RneQp3dn/+ijv9Zw/+Un+GVWF2JVVes",
-	"bmCIq6S2AYK90CZjMCbVgpsMUYNwmKZwvrmwR8uRjA9BVv2GN/unry0vvH0dlNlma3tWIQBUj4F+L4ub",
-	"6POvoyBbre2tp+ubYBTImovVal2hdiBNRbowx7/MjCZP2lJa6PFnKxnffzxHtXy638JJ5fZ+VuTcRJEI",
-	"JSeMhhl5TYFOuGNiSguC5z2aZPWBSOJwPDtIjpyxBiEA+FbDShL0Y34C6XgZ6FCuTs9LUrVBW/zkPe4/",
-	"nezzfH7wYSAIsh3WcX5Eb5CarkJIIUjISdCnH76lcTJMmUbQBGSA/9BbrE9oynzexYukp+ssccoueb3N",
-	"Cwbq2aFRec2zBK10GMUZScQ5Bmml8HmVAiaHBClv6AEb6qdQsoAxQOSaY5csJZJBuNzGJTWATJKq5qPy",
-	"yFbT53qNPF3Lrh5kUQXEC5ad8Jc0yY7xdT1sgPCtZfDyFVjYPQmuWiXrbpoasidGDj91mFLZq9MR9GnV",
-	"CZWB2aFl9QTDRal8zXsNYwCnL3lxcFY4HSXkDV/S2fjcdrCo86ZEIoIKc4FcaW81rwAkdJbvzrGEv/VD",
-	"/cUCCE9Zdm1ZULREkhgxPguqGNGwmQAJkmpnbCsRax5xqhu7UL5XXsGosT5glSxVfojuyoMsPdTrcl9l",
-	"hxqIh02nnXnfPa7xTo2W5Vk3P7NWqPj+//GP//If/83/9ff/97/4+//yP/z5X/zhH/7N//r3//pv//wf",
-	"//t/+N/++d//j/+nuly7BW/TpNKu9LJsINtraxG7bHwY/hJztclD0Z8C0biTW9M51TWb5fyn2uv/xiYN",
-	"o0r7iVJEPKKZUPIA2hSDatobDGwEQTuxMXc/hNTjnKKkkhokZTxorIlaMBx2EljfUm8AYyRqucMNurGx",
-	"0WI7YRRF2093tneaT9gG63a72zRkzU6n0+p0t1tbrSZtReHW1ma0sb6+sbO1wZ5E3a0nFUNS2mpuPt16",
-	"su12ID/Z+/YMiT2cJ2rdP8OpkVPLo2Kt8FiZyrdYalvioC8BjR3QLOy5ADfc27Mxbcc6RNkZayrPLOw9",
-	"kgbZgyVG0yArmkOstCuOYB8Ax1KfY2BVo12CAQ0v6Dl736OyB9ghSrDjT4cC2AsQQlBua+sKbCcY0hnG",
-	"SSQ9cMM1yRwSd3RoeHGeqrfnEYoTx+5vMtNEcAksnRqvCqMbjmdzlz6NmM8deBrXTWUMxqzWdp80irtd",
-	"op9FVxrDs/waD9zIle79g+0uCI0iCY3cEeFFBslQkqAnMqUBoGOv0g4B+YYEH31N0BJ9q4bxK+2f/vT7",
-	"P/78yQK28KkleyR9jneKM4eapUelp4FimQ1ua1CaVC84FIOx6c5jnwNuiaMLyczAap2H/Nd4MDA3xgUW",
-	"6pXE2Mie40uXdtVzPr9HcuKt+xzgergojyTUQuOIXBDZRzp9CN5kE4AJw75ywQbQzEc/luCE8rGvYdDw",
-	"kifQXTqXuQRIrhS8SdV69nR3SsRmc2FWIW/1Pw98nYO2jgGHMmUIPkicVIkXVRQKZWmikhlprXpTKaQv",
-	"CvEDK3YLyaIVtmXZvNQVk6Dwwlb5z3vIfz7g/Oa184u3HwG6tyTUrHySVYw29eMYq8bWmTJXTc2XZaiD",
-	"YcoYOdF6QhsrL2xvk8CkagJSpXnexsnlYKZFdLssZdEuGoGaSS43NzVrTFlIChM/JEwYTZXp5uSBAuvM",
-	"Bp7PA2fOgUeCoq+pPkHz5xmoEoS3L1kS5vOyYlSHk2DZerC3YK3Pqb2fWZL9CLrwu1bJTqnaj6NrqpFW",
-	"mRr5Sor7zb600fErlqzi/l9V7a+C7tcgTYG9UyqXZwQRlOBS3vXsYtp3cdaLUjqSU2VTslg3lbMfc8Jo",
-	"msQsLRYYAHUWVkuBG+mhj28a5TsMJ1yMjD2CtV9l9Qq1Bnlu6v6HnIOcB4SVmi33uR5Lyfe+uERS5zgz",
-	"0Q8MYqQC2oMGZhmCgqCv6dqrd4ajLBM/2IrAkV2XOZVlDQIYCS6mV8TnxDzuSAwTtQ59tShks7lDqmb0",
-	"Au+LptfPBDkXEBMxbQY6wzjJ6jHXV2KNE5Ywlk8ZgyZTdXDY/BV88zgDxhgzQ0S4Kv+YWIxXXvGkXq4J",
-	"kigHPh845zmDhUCRYUjQ8oXz1LhKr6m3aOInVbWPsxSaEUvaZfg6HCVqC6jxHQTgGAcEMhzECvbyWml8",
-	"359ZY/XVkKp5FbtPbAD+KqrLSJE711r4+hYprWmx8pUSg10ZUNjcmQUotDtGt760EsymWsyyQm0ybiQl",
-	"kJQsNdLptrCFr7WomLgdFDI7Im9KHjW+aPWujpmlQLMKwFG3y4L78OM10IEL0gUNstcXOi480wBQQljt",
-	"gsCIFmzMHxgBFOj0gHaTfB7zMBlGzO2jj4Ae3Wj/MMJOBR72YVWS3X2n4BB6OKjPfyokECEEkf/5s8ag",
-	"qpNBYy4xog10nY7e7oyJZH3Kszg06q0Qxq41CDS+dSfStgXUMXqUeCO95WBtdav4OhCR6iwBVgAD8qAa",
-	"9KhENy2o4ZPGmS3ZhAeFLLBWyYGWXWYCqOVhfSa+0d4kJe8Oz17un+y9e12odLfwAFI1vzRWHle+Lnih",
-	"pGTC7FJNsavVODaDd4wnAh6ga0HBJ7UG2iJc6CFh8J56g84CqBEhS2whlzr8L3vaPFJmYm7xwOOA4ZPz",
-	"7tHBAMu7nRmAvaFM03TI8q6+OBGQF5SXWEIdlo1YycqqqVfZhzAZyviS1exczXhqac294d0b25FynT7z",
-	"TJv+WEIeyK6AX2njAnjEz1PnhU/NSucf+tyvTL5C9e2ffv/HTwHAUIccE3BuuOCqNeoOj24o1M6C5F+f",
-	"9UU69oimpzCCAHZ+KZmt+uKE49PeFVQm/8GcImk8DcU8zFQN92zgzG0VcRtBUKjYc49GOuQSHaQJDyAv",
-	"/MYtz5WFPqLSkjOwqDZd792c8ajFM3BzBUxlz8wxC47JMfMMVUcsvqZ9VvOMfM3TwNRSMTySKIonH7A1",
-	"8wFzqb40DAqz9Vepad/Xmu0zIUXwCy70KVKmsrUPziZ2hqvgbLXnJU2GM3FJE5LE4naskHKQPJPYnjyU",
-	"AB8sgVv55BkDpfAY/xT8uG/cRKg/bDbXt4118Y22NvFTcxC/sScWPy/uWsAmNfGwSMaiR5LoBa1dd1Ee",
-	"JPTKeVMGDbzgRd0qKGoKA7XErriC44mPCoplnrvwrscgZK7+jyGSwwhTQdQ7wToPAFRc3zP8raSCsGWR",
-	"UvmltUXazlnGC1FLP4eQ2XZ0RoIoHH7XOKDKCp3oY4zjIt0zXoQ9ALDujZLvTvUgPgfDj9A07KmZi64d",
-	"DRoTSckyuetik2x3gUSICxJzGUcM8qYIJcDwIhjOnUR0CPAzw6bqUfCVkf1rlMZZxniD7Fnd5gRQTVys",
-	"51hUOTQ55j5XtiqeFc8JrQUFjyfQTpN2kuKJoiznwgYB9BEgfXz+49vfHb1HU/D90d6P75/95dnBKaka",
-	"outW88nGk81WXjeINImtDTw7JngXS4DvGH9JrXzgc4rKCFq9DGiaFSN57clIHrSb0W3rMKgHlGMzkmYI",
-	"57LpMkKlz0csSUDYj0l/KDPShzy3fqOW2CxUT+4CifrDJIvVBA0lVklW7QvhZpobOLTPuaaWum5U3dWi",
-	"brgUd9VAb4WT/s3gpG8e8bxMu29Xyaz6RnypMVIUStetenZNh3mNwC8cs0Sk02G2PJ5UdU4c6TAMn3Ax",
-	"qhV7Y4M763PMR0K4Ddt9TyNLXN2eutWR1vnVZcP0nDXIMd5dg2Cmwlwm1Wa0d2eI03GGmMi5XaUjBNlz",
-	"wo7Lwlb0jK+tYTWO4WvqF1EioZeXgJoIXe/pT1pbP4yE3ApE8hBbP2j36nNEqN6xs0XoqQHwyx5NQT5g",
-	"4keSarPRaDWbNZt0yGWb8oFI7gLtWhF8wdgAtlJXpD4f5UgDK3wb5ITGplU3Xo4YCJ18Mq4XOnYN0iQD",
-	"OpTYDsgkrUy6x8AoYn5+59IR6tnxjJ3oNV4JyCkBuXVl+WgW82EDGFby8iGD7krE5SOZl7tbk2pJGWrE",
-	"zCI71EkNWTu0PYVxk5kY6EQuSkEM25geGGCIpkOQm8CXYyFzThIBEWrq51OGJCTvJ+6p875aVLrZaAvO",
-	"m7A/c4muWeUtnA/Y3I01SzrqGeAsdCjkGu9WCJun+ipt1JWk++qrj83+vZaJh5/JNToYLAkgeoPubClM",
-	"diLFXQIkQoiCvu65iLD/4TxgjLoo0AkdB3VElgEd7fpc30oSMcyUMehc7ohzZbXKi3gwYBHGprnGw3SH",
-	"STKGy1ikhrCP2Kdjn3eYtWs1nBekV9AVacgcJEwRrWJ+cmkgTlOwFXMTjVvxeemaTCJXYoNYSS9YRJw5",
-	"YGvmEmgRjOPzWJIOSzTd08TsHknSj/npcIC92JwfoqDWSEG7zCFN03FeeP42TQKPBDL+Vb/EAGORtuPH",
-	"3vH3pIpfZCJl6nqcquDM5yOq4WG1XXL45nTqNvlvBE/GDTIPn+Pz2QAdZ7Hs558CfMKbAN2QUsyNzxF0",
-	"Q6pcEDVNqIYGNAMUsJvqDNSrBLtVGWI7nWxS+47yUCO2+zSCgnhgvNFXgBaU+fZjl4xnpDOUJGNJIpFV",
-	"DyDqMScbTSJZKHgENxqJVGY1KN7uOWzTUNSUN6wRqX38UZyFPT1RPeK6GXAmiGhvMHg4KCJXNOktCksM",
-	"AoAOBgUYSmsZhI0aaunKqo31CuQLsLJqvbX5ZPPpxvbmk0VVuw8Er5IvlQN7zFXFIsSKcwxnglXuDIky",
-	"/Ra/aV0LcQJHJxHnlXblP/2///7P//a/+/Pf/u//+X/6d//4h3//j//zv/L+03/8V3/+b/9lIXn1+//l",
-	"H/75/3PltJVR5Tp3Nbgo5K/q+tnq6w06uKh4i9Zab1KTONpg0dZ2M2SbT9l2xMJOa3srfNLZ7Dxt0Z1O",
-	"d6cV7YTRk/XuxpNoK9rYiVrrtNPq7Gwxth52wyfNbZs4MnS1NlH0HFfM/v0azxACvG4UYGLlzDUQJrk+",
-	"WUFLrgUtyZGAyyFKXMN0Sc44YxxY0jhXlmsCuSxmsm2+jyP8eCaVnM+NaIDXvjSFXJ7YvQ8SuRWH2+1w",
-	"uF1bjs9GNbS2CqiGu5b3cVRpt9bBtiiz8A2m4GawB7egQqbAB8YfMDNaSsfcN5FbLi2Wp3Izsm4VTblV",
-	"LrfLXIovq6yuioO0Ld3mAiHdOxQQka4TzhmLpEbpoaW6d/y9N4lpJEtAGjUxOx37XLnfrqOdCYG+uL5b",
-	"/g1Uz0AQmwtsBQAQxTLJopEPOLqFNfaFzGxDDbjMgVaCFrcIC2VHXBdgmcMkyRVRkh5pkRfxMwBL+nwp",
-	"tCRZFixZ2gW2isDWRV1ggdne51fvAwvfF2MXmsWMnBVAnD7/XBQnmQPixF7+S6E4S1fcVNtBlwE5G+i5",
-	"51aG/PagnvnjPwyw58qg+joNqtswjZbHfOoprUCfXzzo04kZ5E1ql7XDPhv8aSKY94H+zJMv5fBPn9OS",
-	"dNGt4z+d/N4VAaCfoXl/Awin9YeKAF1e/pqtsQI1PWQQKP8cYXrTMFCb/74jHGgOa+oMwwuWkXQIPFw+",
-	"R0yAfRST+Cuin6ZBpOTmMaTXkLCnzIk3r2CkXz6MdCV0vyokaUHmXgdCOiWIr4IlNVvkKmBSUjVy+1z3",
-	"fcKEmc/LMKN2E3bEJYjXOJUeiZUAG88GjU4arT6/T9ToNcSuea6v1LJdybbfFnb0OpZhHij7aNrof5qb",
-	"p987/h6PGJnADXpwPiMSIDc8hb2u+9GbuBt+5QSg8PsGHVxgtsPnBdihseLsRsr7FBcNO0S2apxCTuRA",
-	"M8gsdACAmdMkVh3aWidcAI1RUG6ZSUgAJWKcnRrRRMKURYxnMU2knnVp5H+5wL8HSNWZYX+fLxH3v2Bj",
-	"WBsrEJ1wRpwZKZwju8Aaz5iE3jNODx7HLt9FJsOx4Ay7osdZTrnBPsQyI9XN5mbNEb2PJKZYfI6076gW",
-	"YCb2KJA+Hau5QNOXyHR80aR8i7vFAGQzKPRKsB16lNITKQkeBzWU+hvNTWveU8MfUSfBZIOKwCDc5jTn",
-	"z4TecRQaJpn9AQO+4QweXPMNwr3Xm9u6uXyhe3ZAqimTwz60u7GbDOCZ+GN4Zdie2+ek2KEbVVlrG67W",
-	"OlHteKmWkCY4gpxsxaNbjDebSEJs57Mfy4GQsTrabUKzjIa9PrSbMHLgG/MOzAd5owf1ul4LIodhbwIC",
-	"vQhPa5N4m+p6JLOb2btnD4L0DzXJ4033xbie5JvdbmgqYVHC+W/ezrLNN+jF+5/26n9F67826zvvf/64",
-	"4W23Ptkb/dSq7/wMTdg/Nr2dT76vbny9nkDPxhnDlvFfWAMhPDd7x99PdFzZC0M20Ad5TvsYkIFLNo+B",
-	"a8tax3h32rLIkQUld7qicFi1SbqdNkmuOvo6eyWtN7fv6pxP6Oy8kmV15r/uM18wx0oeHN4OMc+Zykwr",
-	"cvwkoeaDNS0j4l/1MiwvH/AWoGT/oo7/WcP/lJ/JlZhatXT7Tbd0e6hR7e1rdXhobc/q8JBz1qMHWHT/",
-	"nDa3pGrwPpr68bbaOpwtO6PJnbyUlH382ULU9x/PEZ2f7rWO5qNyez4rtJe3+OPKNJkV0kvZQKQZFoOs",
-	"YQPl2WkFjJTtEirJ2mWz0UJ8Tbhm2gTq0d5LdzgMZYS0z5LnSphjG8DGdC2obtf8ip3TcHwCI+3jhK6a",
-	"BVxuAxdviLfC214v45exD9naIKHxxByMZnjzfalSmDw2z8WQZyx6yOVl10zJPZSyNNsXHPcnblpStVvU",
-	"08X/mk6lNrshZvH06BN3c+fHHOHPOUFmUndyhkzf7NUp+g2dIrNLP+McDfO63AUEJJr0mfZNFqcr0uJt",
-	"SFUNXlejk9P978k6ZDd0U6WaN3GYfJ4HEuFCzdJQDXBOh7wrAs8htDh5pf6M5d4ljROwmr1iRyNriNVK",
-	"GQ8KB8apR54OVpdRC6DIUq7192x87d4d+4VRIB67XO+QQmuN690buzw6WXO4fdnNBjS8oOfsJZW9ytVG",
-	"P2MfstnjJrTDkhsdEXfeWx7/MsQeMjc3dCyfi/6A8sluJloAdoRIGFWLeJtZ+9mbdobZj2eHxLwrVmXy",
-	"S0tSvWoo164jRpe2yReZKFj+pbvPGJoYzAc7bCiWoKYa4OgBySXL6TAMGYtYVCMi9bmmUNJwHVLNL/yW",
-	"xgmLars23RrAAQ3UtTh3zYoH8dlHkogRtxSiwMQADEbQpk0rfaK1PxmwNJ+knrn0iC5KYdKDirFhyjCN",
-	"qv+APHOPJhnWptkBJGPkxUGhO4W6qj4QSRyOIZsNU9ccU+YB89R3j14i4RWFyLBaQyxmy2e+B+pHkuDN",
-	"98E8/fFZ/pETV6CDwfvLKRJ6fPPvhyDR3sfqxk+7rU22udUNGaOt7ScUWPjNI76/YGonRxfvf/xlI2x2",
-	"v20Nf3ex9V1/ne78kB0/ka/SZ5v8L0cHT3t/tX2+X/G0DG5XLteV3kvZZSyG8j18+l6k74uzumy5IYqS",
-	"LbZ80MIs38rb+617e5LTC/Y+pJJ9pkBd0usriNS8cRuai1rCaMm3a8SBK78mRMMiwXBdt88NOd6hELj6",
-	"AV65mitX8zMOMdpa78OlXM6RKe0LrGsZEBr+MowxBwp+ZjVlNMzqWLRYz33QJ6DkE5qxtEZCZYA0fH7K",
-	"EhZmGt+KN+0ocwBvk4mB7e2qiRTMo78fponFnFlaYtqRIhlmzOdvT155RKSm1a72od73qOzljWQT4AdV",
-	"EkdH4Y0A0uU5HuIDT15Zwr8o7naJHgz7hYI92LF2kZnfCT+mWdjbzW+N3I84Y2QgHKgrHsnars8nJqi+",
-	"tW/b3E595fbJhHcmNZhuyH+NB4OYn6vBsG/re7QU36cImnOez/SSJFW1QsKQernmhucymzKuHPzImoDm",
-	"97VCL1bH0rtgY5chkkSxhBEIHQy8Kb5EhGfGIZuFZTNL8RlhAhDKNxgnKOH4NXa57e9Jp9ov75JWo4la",
-	"TaodD3bmFXqWuvbgzQYepp+nsO0mzsdEt9ZddfDUH5pqs8RFacx4InffXztgMD159D/mz3rWlD4vLjI9",
-	"F8uyG0faUSO6xBnZQUQKjLqim1fUzZralClyM7M8POciZbYqxG7g0IRc1MeyNmtWsXwf3mZwxrHFtKCK",
-	"eVfM9tqu2RVNqZTbbIsm31MTKzUnNpbvjWjMuTPk++nWaUU/0T0z7cpT2qR0i23Q7c52d73zlG7TZtjq",
-	"rIcb0Sbb6m43n7Seru9s0M3OVrgdPWFPuztN6nzvjDjZ1AyalL9Ph9zoErvYel4lmqbSrvy1eRPTesWw",
-	"l17Z0F1F2+4k2rbYkoQx00ujdouvgZrOogB1YDplF/TpBVMyN1B7wp6y9tpaIkKa9ITM2k+bT5GDTt9z",
-	"SpKi0aBLPqRHQjrIwh7FrEa9T+OEqGmCWDfq8v+j6+p5EAaB6F8hzsb/4GYHTRO7OpiAytBCODr2vxvu",
-	"gB7pMZt7YPm6a997rPHX8TemHCSljN5DufDehsK0b1C8BwHluQtQgDZvwmSRTKMCnX7URAeqZxcDcGLL",
-	"A3pdR0WkF7t8ycTrNk0ji7WzFHpXKL+xEKlZkvsUnzeU4KQDCV9OmkU3eKTcEVBxHi0u2k/euvnjw3lz",
-	"jCnslrfWwQAYTaQcNNq5tMx8IfpxsEShQRSc/3lfMuVDHoq6InhFcx2HfI2IXNWUj22poDlXc/10VmQv",
-	"elAmc4NYP+p66mUMs9tHRK1gAv8X6efT9tr+AQAA//8=",
+	"7L1bcxs5lj/4VRDcibBUnaJ40z06ZmiJtlW2Li3Kds00PSaYCZJoJYGsBCiZXeONetmXff5/gH3Zet2H",
+	"fdjvUxH/2P0YGzgA8kYkb5Ktnpnq6CiLZF5wOTj38zu/VHw+iTgjTIrK8S+VCMd4QiSJ4VM7it6S2RuC",
+	"AxKrzwERfkwjSTmrHFduxwThKHoh0B2ZeWjIYyToiJEAxeTnKRFSIM5QzKeSCPRA5ZhPJcIM9XEUnQd9",
+	"9POUxDOUvLFa8SpUPXes3+dVGJ6QynHlp512FO28JbOKVxH+mEywGss/xWRYOa78L7vpBHb1r2JXj7vy",
+	"9atnpvAX9aolM0BbfXz3+fdff+tvq6GQL3gSher9+O5zQCb8sz/G0o4Rxp4OEWZU8Spq4jQmQeVYxlOy",
+	"2XAvOfPJ/Fjb6B6HU4IYuScxislUkABWlTK0hyaUqWVesob60dlhTfCXd4SN5LhyvN/yKhPK7MdDryJn",
+	"kbpXyJiykR3eLZ0QIfEkmh/ie0a/oAkNQyqIz1kgEB8iOSYFslgyyPQF2YFGWEoSq7v+/a+1naNPv9S9",
+	"+v7Xf6q4Rvky5P4dCd4LEp8H7l2fChIjydFAXYp4jKYM/szvvLrqc63WKNn1Qe49m+6+uR0GPpPkBrOR",
+	"Y/uvGEGDmSQoVr97qK8+iD/3prVa0x/SWEj4k+zob0Jsv+gvuLavZm5+NTeK6XBIv6AQqMA8Ib8o+vLa",
+	"Tr3WaJbtpJ5ECaE19vZdu3ZGopDPJoTJsk0LkiteCESD3LCaZiQRluN0HHTxtgx5PMFSXcfkfqsC9E8n",
+	"00nluJ6MkDJJRiQ2Q7ynPnENr42ExIOQIBpYog/gYg89jKk/RlGIfSIQlYgyQQOiVp5PJfxJsD9GMQkJ",
+	"FuSFQDEPQz6V1R77aJgmlR7iLJzZi/Q1JFBPUFRcr9VQRGKfMIlwTBAfDklMgmqP5XbucFhvkdbe0CcE",
+	"1/cPcAlZB3aWJftXbxzmOEXduZv8gYUcB5fwzOJyvaIhQep1IDVOOZOEyZ0zKiIuqLpGrZIkOFlMzgga",
+	"0XvCEJbwBZAxmkbqHdWSicA/pUS4t3wSaphvsBjPT6D7pr3T2Nu3wxvSUO0cHA0PhfyBxDs+FgSNyZf8",
+	"6TkaNvwWqQcHgybe8/fJ4bCG64OG3wxaZG+4XzuoHzaOmrg12PP3gwNyODzCtUHdbwRN0hru4f2Kk87H",
+	"apCLKL3APvHO8NMv+60S/nk+vOSMXGDpO2beucUjAZP2Q6oIbszDQJwgjCbqBrSlWMoP/W00IlKgZq1V",
+	"yu7Ph0ogkR39ojJiqzVazjFOTsdY3s4iUiLbP46JHJMY9SWOR0QqhYMKhDXn3+qeX75+19lWpxCjUcyn",
+	"Edp6fXP1/rog+/V1JfTlmxFszPrtFMyMOixQws/F/MMZmhAh8IgI5McESxKok8BjNCBDHhMkx1QgSSfk",
+	"GPUbtcb+Tq210zi4bTSP946O9476aCtWx4kytXU9Jkh8T+IX+hb0d84IrMXNq1PUbDaPipzD8cSSNSFm",
+	"DqsuwflEXf6KhtLw2PPJa7Ud58G1onAHo4XdmhcAFfj+c61Wdx+RkX7qxntlRmXG+JbMHngc3CSPmpNX",
+	"5AuwZkFw7I+BzW2djikjAlj/Oywp85DiETuUCcIU27snBeobkzDkJQt9p0ewcD65c1Rbzu/OJxeayMpW",
+	"X0lhQ4cvBNJENLcR6shWNhHHi5Y/GZgdqBgtOPz5AwNMWh2PWUTyQ73t/HRbsr4T/YKVCdkMyAyvK3Es",
+	"1z/MeCiVXuo+y7XaMfx/+Vn2UFtQvNsdYzYaY4oGMxSQIZ6GctVTbt9Vsjgimd4jzvmtYczlpMaBgyuO",
+	"Dec9x7aVBEpZgZt7F/X3PDVawfAUmvv5RH8oYVoMnV+k83AOsoRtTZ/MuPiRU3ajLbAbMsHxnYu5Mi61",
+	"TpZdXv7ASIwwCxAOJpSJ/Pj/3//xf/9//9f/8z//9//jf/5v/2cJucT6fWWqmGJN88zIsNhVWGt1KY8s",
+	"54nzL76KxC1hmC0kTQlXvBCITSckpn5xW+uN72GQXGOXrai+VeMakNhDPp8yxWCGMZ+gWtlKRbhgrxl+",
+	"UTmueblRNdVhmuAvZlQ19b/MMGvuYYZYqoeY4+9micD1InNl6TjN7yvzHfvq3DgSqZFScfvy7Obq/Gz5",
+	"azc7h/lhTMW4HUWLyEt7pcpoy0lay31Qa1PXVIwXDTKaijEwNA9hga6vurdoF0d0V32/KwgLUEzkNGYk",
+	"QFTmmcbhYSnHi+Ct61gz4Aw6LDFm1CQ+EBbwuHwi9/C7NmpiEhAmKQ4FmNKGu2QI5fqy6x64fsrmJJIM",
+	"FMZ9o039Ml8IjiJ0T2JBOVMcOkaDKQvACH0WRmRG25VYTsXyYy7gumq5diGnYuUjnns3jKZL/17GFgX9",
+	"O6miNvyL8IDfE/CeUKPNBoqSlVxI/KxDcLRuYXEHcrFXwQJNMJupC2d8Cl6JXmX7BKgHM/EAQr6vnt9H",
+	"As8EehhjiR6wfYMHklRdzZQgU5wXLFNxZxy65rA4V0ZNzMmmG04+vXjTutynODQ6QRmhGaetPecoID6d",
+	"4BDpI1bU/MsOdZy8ZNPjURwsTGA6aPsg4BaxKTEd7GB9WTlPbX6XY6L1ikfx/lqt/v1G2iXxPfXJmgNG",
+	"W4xLRKVQv7wls+3VZvD0Aiw3iYUkoi/JzQKEWkiFUp4GM/S6Y6QbjiKx+wsM9uuuuTGvEre+7x6twHPh",
+	"QqEtRsN+yQnCYYgexoQhPqFSkuCJ+HF2WJWvaqAxERFngkBQ8SUOzClWn3zt+1V/4igKqY/VwHf/JtTo",
+	"MwqaujLQa+tVAixx5fivv1SGlIRB5bhCJpiGasG0Wa3M96mQaEAQRvc4pAEiO+oShIMgJkJUvn7KXmy4",
+	"ExrwYIbGWCDMEIljHh8jePIxWvI4z67RcaVe+brqQnXUKzrsnoQcHAdfvTl7LImOWpMXhkjVVsJATlBf",
+	"LUYfCFUYXzQJA4GwRCAaqmo8p5wNQ+pvuOJHdsXZNAyz62YUkFMeENRE5AuMAYcxwcEMpGWqVX+T9dHy",
+	"SfBp7JPC62Har3g8oEFA2GbzbpbNWy3z+YXlGmo7AirwIFRmFjf+GxxF34wspnKsdFQfS6VODKZS2e3q",
+	"OPMHEijTOOAwCFiEc6Z0ZRzCYzdZiL30yBUXgppn69OCtuxBogHaH9b9Bj4ie4ODoOU369vfkgiMJ3KI",
+	"aUgCrYqZQSIfxzElAmGUGZzk6OcplwQW6JLLV3zKgs2IpFW2NkpDV9syhGd/o8lfciSmED3Up8DTEQ1I",
+	"ujBxDaBGyoTEzCco4ETAsGDJ0NZP7/9y8bnbuflwftrpbtv1OFeznBAmSbAZxdTLjw4VZnhUD4Sm70Iz",
+	"Ir8pr7Dv1T8NlGQ3h2cwpaFU74cluMazkOPglvN3OB6RjSijvpB9DGkIIwnV8xXLwAzVa63DvYP9Wk0H",
+	"Er/lSujAKdiNRqDwe6IlTEgnVK/CLecXmM2MtBYbrUKjVHhIzo0hJSWZRFKcoJjIeKa0lP0aMikk32oR",
+	"brA0U1UMQ7/Yet+t8wzxoR2GGtSNuminPTS5SjqcCauS+cURKjZPkBw9YG3apXOY0+rUSN8zPJVjHtO/",
+	"kw2ZUunxm1AhKBupjTcaBJL8jrBvSWvwAmSyw7CcxkD4ZiReMg4eI/IlUpoxEN97JqZRxGNJggsSUAzB",
+	"lY3O4d4q5xAEKEN0Yhyh32ox4GSDZ0m9kQ8RhrAUyvDFMWZBqEyKr8mrdTaetmE7oOvmnJfgoP8X87nq",
+	"80kl4wxIdONs8kM+16s55zjz7Nts/kb6so7+C3XlNKA8/+BCDlm9/LnXWAi3e78tUUiwkOgQ+WMcY1+S",
+	"WHjaM4Ltb5wRFBIpTVxCfQzoiEq05Y+Jf6dNNploBieoVavpcNIDFcUwq2j6MYERLZzNYflsbnjocDhd",
+	"tM8vFW2BZ0hfqBi9RDEZKbsyJtoPpM0zrbbAGDWBZPwWKOahMTKZsgf/Cs+ueJX22QX8e9b50Hl3dd25",
+	"qXiVD+edj52byqfy4RrbTG2reVznsv3yXUcp6mfnXf2n8/5gQhlEwksj88pqlolTAAJGVMgYSx4LJAgx",
+	"3q0o5hGJJdU2oYmCtmXODA6wJDtSRxnnhhJQIXh4b2+aS/5gaQgLnG/J9SdI8QHIU8EDQZjcBqUdo5De",
+	"mxuq2fOTHYW6U+n51nafG5XNMkhZe/rbhCihcqo2oGjt5711jiCKtcUdj4XD73zl16yz4a+ZDAiTGGXv",
+	"zA/Ny+xGSgN88DfiyzwN2OgTDsOrIdjjC/3beEQuiMSVr94vxe1PeTqVZCKWJsymZPg1GSGOYzybm7R9",
+	"9PxMPs3NJeHdK88p5fZzc9IiZ9V5wFIWxw6PWDBwHXQuCzdb1rHJecT3WOL4fRw68r8mkZxpt5F2kQsC",
+	"D5ijy03ONAmJXHKi7bTgTOvrF59oc8PmZ5pR/4450xhXXgvOQspIeZKatCnJ4HzKCrmPZNDl/h2RiEdK",
+	"i2JIqcyJOcf4Q+aFA85Dgpl641SsxhSS/IJkll5m97O7mMyilCloenxermDOxBOwhXQ2z8MXMqu5DmOI",
+	"IidDwFFkk1W1ulGFOowuUapPPwlJWX/2C9QX8NNbMuuDNkIZGqpTBnnINvVIx7vUg9PoL44icYLUcZg9",
+	"jElMEAmF0m/JDJ4z0YGuLZ3A24I3hxj+TNW9HgN1r//DDz/80EcDIh8IYds6X6nAqXTtxIoVFl4lmfP8",
+	"Ku230Jh8wTbAlY7Gzt2zgydffBJJffD/NhUSTXBAinm+TaxG7zeC+pNxx8xoF7EixTcUe4SE6ULCGySm",
+	"T7ianTQ+yrkX0WC1OI+H+r/Q4Kumnr4JifTVaqWBkt9//c0R/ZmLdJTrO+nYz9S4T3URztyYLeG6Rz7k",
+	"0zihbc+QL+JxQGJ0fuGh6/fdNx56df6u46H312ft2w7EQlbiOoqg4MHzTMerTKNgvW0unHSaUdey0/Is",
+	"4WcpOrMKecadjsLJu6Po+3O4KFqTq52zaAqrWHjZokPxKiaK3X2RJ0pw6lXwbLQL3RESmUz2aRwTJlHm",
+	"bqDpXqVXQX5IsOIBcvlJytiOe/WGS5VYSNTrGNKFtYMHl2yu4Y8Li/cgyQGLpDbPWM/qbERTMfa0n0St",
+	"iV5FU9a3sFAuk6WD7z7/tb3zb3jn77Wdo8+ffml6+3VXvg6M9/kUiOjR9kT0TIZEFG2gKJQJwjYaxkSM",
+	"wxmKudTZyfZiz8rC6rNI4jy9LaucWfZ7uexbV1y5uLaDQZccUP3rcxCNGde6ZKPFnbNG0cZE+RBh0DpP",
+	"cppkXoEycthokeAaU5qU0yQlDAKsud3JGWwZ46ewia1VdY5koG5+eUdmMK8o2jEBx8SjLdLAr1mBE7RU",
+	"n8xT84FfJ0pjPKrhwQINx/rBF+ZKZS510mb2WV6ytNkFKCVVuPF5aNVoWZsQ6zsqvs0Be7SOuNZs3oPw",
+	"PR0T/65EpCcGmfH5WHkNbnHtYjZZG0miSExQFBOhFCAw7sCIGGOhXwYO7HhKHE7bMWYjEvKR0y0ZmAJQ",
+	"pxPJ5IXA+/Sg2tdvXwiEB4KHU0nQ+5t3OYfNNKauMzHksU/0OBfUeUPyjlkHUy434hAFYydoiJV5Oj9n",
+	"+N7tW0muy0w887MY48be/uqTNrWkrrrR1cs2PZ0buvJLIf+VMh2Pyi31AvYoeUyc+wk5GOpXnc66hcMH",
+	"PNM88fyqe5LNBTIZZ1kTdXuVrc7kGi07bh8yl6Z3Xrod6IXzl+5tnrpK+GHmQD4HT8zyg/U4iVmjeYNK",
+	"Z2GurMUtZgKbeDkW8Y1bJ6fwUF+DFwywIBqzABwQ9/VdferFrjJfxC6O7nb1lVo5MzAIhjINAkKG0PTv",
+	"VRzd9Y2POYExAYPIQbdLvckFllWmvKxwHCeUdW2I/EP+dMzFlkqGlXlaUuKyciWLV4mmg5CK8QKPPdWO",
+	"enDwJVfbtRxD7F0a3/kDFpv76A1mwrUGQVhaMZC/egHPvi1y6VI6KA7x8az71s2snSNAW+dX3W0nH1++",
+	"9SIJB69RZpEXB+uegu/Eza0hBhGOTBFX9vX5R2Y5Wv6wlh84L82QLtChl1RsaPrKs7fMEub9ddlzVSJ4",
+	"zPufQ+hY0bGRwHlO504y8Mf6eDJzecYN2MDjY+58D9l/joSVaShphGOpFLZJPqyTEaY4inZT5JWnUx+S",
+	"YqZK3hla10Wm86KUhuVs8wTZZclqn15S0WV00xzLHFCGofBhuaFhRgpWgstGWCCc88M9Z0JiAPMxbEig",
+	"AQn5gxKMWcNlKzME6zgBo277BGGJJlxIlGFrRVGQr9tt6MLdfO1u/anUgnlhnKwXlFwX8iPHGrLIACYJ",
+	"i14EMzSAR4gzn6QKxOLJ1ZdVJK9uyRSI6Pyq6yEOl+IwS1YORTBX4N46/JYy0FXQqk18MeYPDEkOdrDQ",
+	"GH3G44Tq1XoV6sEfEXZYS7Q6Jdk0oPw0ZeUF4/X92fnVCQqmMTagUDYfd57x2Iugxn9+83VGb1bZKq+2",
+	"cpLMVFPL3Laus1xTkPTJSF0LksGuc9hmT52WU5Jj4yuGFCODb5dkp5Sq598iZebpE1iWLPd3l+TZrV5D",
+	"jGduezZlKjf0R2lThdk85yasq0+9hIr7jCNlDhKQTDCT1E/Y8UX7x6ub6sX55dVN9bp9e/rGZDWzVKhE",
+	"MdmxQm+rX682qrWdAZG4Wu9ve0hNAMck6LHBLHn8jn18FBOfBIT55ATqWQI0IRKrGaCt/p8A2TRJdfd9",
+	"Esl5iEAlEurzMiFjzG7V/uOv9Z2jTxp4oeYdft3u9aorf7u1oz7oWPDOpz9t9XrV3BfbP2z/s9NGPsVh",
+	"WCooTtvv3n0GaQExavj44fysczXvtMZhqNnKWoiG3hryJbGm5+WyevsLU3+bl8bnlx/ObztnHmqfnnau",
+	"4a+bzo+dU/jrtH152nn3Tv3ZuTxT/1ycd7uds4L0bjbWE0dmLZIhuxjkKY6kP8bzssjXP5TBBugiOwAB",
+	"GWD/ThN6GuzLh772B7Vh06+RncNhDe+0/L29nSO819xpDOvD/eGBfxQ0nElUulqjZKVheAgLhNH15WsE",
+	"x8CEFdI3q2+P4TG7ERudDLAg+y2Pfnh5dfNQe/t6xNvtdvuy+37ceT9qt9tv1H/a/LT9r+rf+v7fWqH6",
+	"o1otOOvdj60s3xC7pnZuC7bku7NKSwprsMgE4DBTapBAKgJil7PM4BSQJfNe6iJz1bbaC2GZ60laSMSI",
+	"QCMiUau2tn5r331LvsgVYGu9itJzr6dirNFrb4iy+JxO9c/36VwWrnL6fqWtwafPU0Z/npLPNFjv7hQw",
+	"9/Pd8tSMFIDXGOchHpBwvTdGMbmnfCo+r/fqkofAAD7z+PPG6yfmKl3SWXanvk9IAIHv9NtXUEPsIMsi",
+	"1ecn6DyoljaMz6+MOv5zbfLidbAPXLQe78gI+7OlJ+bD5gfmPSzl+cYr+fb7npazdV7sfsQ79faruL3h",
+	"sn2Pc/J2yTExZLHSYflPscELV2L1g1JI+sgvh/YOnrMhXzoyx0PhvjmLOv1p1cHZ9y86wy7ojgTyXIPa",
+	"8zjN000p2WBlPRAhkUlVSm+trpApXx5jvnnn/J2K9j2mJoLljNGKC8wCLLmGEZy/IKGVuWdH2L/DowRW",
+	"vOz3bpmXyuHMHPNpGNxM2UtQiTJL7igLKqyt66piDC2zGPmZOx5XOpr8oueXIT9pu3iOhHf7sEVkucJp",
+	"+UzXOC5LD4p+2vIhlZ6RrGazMSl/Nv5JBy1/xsuI+bOFrym9YPJIcv88XkLvn8W6BP85nrLP2grIruAc",
+	"PkqBZaB4yqAxDSRr6vtP1JcAWMYfmEFSdKd+acxg+9rY9uqY915q0ijsrgMOAB4EOXacIx7qOAMUTxUH",
+	"foIcL7fl5YY9cpZnieVnOkMUhQ12Dn7RoucpqECSBQoo7HfZWXcts5c7K+7zxtTP2F0McsWIhWC+p+RB",
+	"Yy9wRnYk3+EMUNl1tbifeYwz61GukoObYvt7lSDGQ1mSoMgg8VIXqZB8EZdTtoVYyAsLYbGq5W9v+PrJ",
+	"hUkRYqmIxwBjJNk5OhgQG3gMRjQ6TmlyR7oPEWWsjJfEBAdd8nN5tqbSBggO0ATHd2gLJzhOfUF+7m+f",
+	"oJpdHzmmbKTGpi5fMYMxgfx+Qrjx+bPP1IiSOv9CiN0Cv6dgM8VZe0hxJsWJyBc/nAZk1dk9ttgsA4ie",
+	"aW2RJbj85NLdTPbc0vqymrPsUf3+jqwsn1jHm5W572KqMwEezxwmU1l2WLLkusnW6UcvW381lWfdA1jL",
+	"Dffh2UJgeSJ6VAysOJ9n3Yx1o2DZe2+Izip6/KFYKCZ0eDonKFJuqjOKNpAHy/j4ukVg7iOZcszs45cd",
+	"UbWwz0oVsLOPoIoM4mt+IMK1yeoONI2Q5BDOo0yJQSXtQWfPaQQnBvIDTQhmWhfW6oyTApb0KZjfA0ge",
+	"SGGmS6fhr5DEA8BdNoWHWBSvhXlyWcSvTPnwCvdAxg2YVynO1gq3JbBcOo1reaVZujTq6iKFWOyxZBRJ",
+	"MTs83NPr5qR+XZJtHu4KAGkYiwQPZmuCKUs+8TgLn7VtcdWFBb+Yz1u0OOK5ysHmanWDZDVIthXKwefA",
+	"1VyZ7qvSgN4SryJNN5N8ZWtjNQ4J916uPdAiM7RD8DIr7SX0kSeKzDuXk8b3Z4t5ylyHKU6F5JNMEgMO",
+	"AqrzPq4zw9BWVSHB4X339uoC/f7r/wD8nx+7V5dIPzop9AvIkDKStf7TJTsjE/6Oj6gzkgooBhqk0cLA",
+	"wFdQO0clEhKzQNhOGI9K99UAj2Jh8pkeiZA8EuiBx3eUjU6g0Bap8z1SpzzpeafhTVbLSdM4l2Xz//Hj",
+	"Lbhe+m0DvQmi6xi9JDgmMfr919/6iBtgE3XD7u+//pYBQViQvrZie6bcaTGQnOlyeWmem17yT4t2+buf",
+	"iZS+1jgOyU2lUjUrvNZM11HLxUrzYxP6fiFsZy7As8lm5ACUBQ6pX0D2Sb9/XO5sMsKMeHTvaiFoNU+/",
+	"mba4gOaBhcn8tU6czDVQjwVV9jwGiXhHEpyHwkTvPv/0c9OvDV/Vp3+52/tx0sBHH+T1gXgXv2yxf33o",
+	"HI7/bX90VsjVX2Fv0hnNy5WuxCN12ZKlzVZXJcAinzIYI9WdTz8488hSLcxJGfs7GkdUKSa6ZxaAiWNa",
+	"qNZvHTaO6s35Et1Pv+x/Xfze62kccZFLibnpvD7v3gJ4502n27n9fN3udj9e3ai17b5/+bl9enr1/vLW",
+	"mSsDz/1AYjo0ULjzx8ihngTkfplycg/PdPW2bOvqXiWngCejRq1m8rpOEEYPMWcjvYD6S2EzcZYAN5Qo",
+	"j8lAXKdjbvrfnffNb8AaPBDSob/JkJ1bxgzqxBIX7orjn29XIaa+T0Ta7V/dCWjO2Sk64Lk0EoEOe4Bu",
+	"YzuGoDEWSY8LKhAOAhKgCDoz6SscHnrn4e78PMWhNhDf3N5eZ1pQJVSZbUSYrbNNve0ZzGA9U2c1Z0kC",
+	"aK9S61WUEmHu9VCvUtffQPuEArhNkbfUP/3T8gTCQjmiHbrz5OTgqr8d6b1Sm6tnCHG3Vq3mpVDMCUmu",
+	"5HSDZ+lGFl9LqXhtYI3Ol4i3hSBOux6U9SSHMdmeJLmzUlKY1vkiCXMH/j5aYzTgEm31qxEb9bcTR4bt",
+	"vhniKfPHCAtTIZG+u1ry2vGqrco9pDNSp3FaRxwpY0Q39HIK1887n35pNd2y7c6lmFyc7aGtMfmynX+z",
+	"NEA60MzG9qwDYTEVZbq0s8Z4KY7DuKJH5uV2UT/OeSC+RPwCMzo0uqij9bH5VTdNMNOKYi65z12IWGrr",
+	"xMoe5ZQMHUCCq5Tt2Ah3ouFtnXev0OF+re6h97enHprQMKSmgmp7dcuJfJExXs9e7ZMvEde5UP1jGJz6",
+	"IlYaKvzC2ZCOqn8TnHlaSaUSjTHk7joN2DJISh1lMs3pZC6nCIZgUi+Cfr5CbwqF4Y7YqjpyCStYebNs",
+	"mUX5Gi3L7Kj0Uw3d4GlCZLxvqczMy7k48ZSprftQmkbiqorP1psXHpBfCM/ScWaeliZcxyjDo+fYqenX",
+	"5WwmajtdeUh31kiak8BNST8rtIW1ihBhqfuqpxeJArC/1SAdUOwOkb60x9fiVdVzWyxzX9GQlBaxvDqH",
+	"tPiFAiiXj763wKVYvHCJSfbsRZHGEoZxlK2cO4OqsEIF4cfocGi7H0vbfyNv6GtR/reIjKobS1Xz2DyC",
+	"00ki9gB5HchoXVSnch+GrsBX2jAGvgowIOpyDwU0Jr7k0PdKPSqKtG2/lHrcQCQvSzGiVqKOgpFggXts",
+	"mtAiBB81J4PYo7ZB/9LX66ouVSYBdLC6fv/y3fnp5/c377Q4EUR6PZZqmTLXyRSYuIYzHXMh0daYMz5V",
+	"i4B+2nnF4wccByTYuVaSHa7KfvuGC2mgqDfRSDS5m+ynvGJSCuJqif+727bJqVtDm37F4xFPAkmlvr0N",
+	"AmBO/4BzvfRmlXPaq5uP7ZszcKdr1HOmBM6I3hOB+oaBnwd9D6X5RxB3VoRFTjKNZdSxFqjPYzqiDIdw",
+	"x4BPmTqXPo9ASaSyihJYAfU1jMrTv+vYJglsw2HyxSckEKi+3zzMIqJrJUrdAuoyPEJRvz+FXvhDqiwJ",
+	"GU8ZNAXsb6ddhu0wMLLTti3xAHBzqNdKt/lHMRmSmDCfJHaBslMYgS6o6kkeEgB5TJlQDzV3K1MG6kpH",
+	"sW5IkN/rZEWX7fdFcuFXr2IXdSmR2qOZZLkVCCV9/QJiSW935xwkqzi01yekQZmgAUmXV+/O06QO+mU0",
+	"DAlrZoUyJLGlO1+YsXiwffa37JaqzU7JdtvLEhJw0AwxnaAhkf7YYKbrW9Bghvo06OtOG2FoCP2JoO6V",
+	"uC7JyqDrEdFEjFZZ8gtzGcSJSt6cLEh5H4++WWrwVXHd7lwdfBxLqymke7ZKnq5SKM1imJHlE7zMsFM6",
+	"ySv26ZCdlB9TwoLng5mQDxwNiI8nBA1hKOK7IkzEZILju7LSFEgrsp4LGF3SQDQFKrazMMNfLYP3+yBb",
+	"6M19tvQ4Q1uPS4xL5/D9NZ90+dbRfeCu8iyhzTjh+4RgXJ1vlepSYriwIFyOzWihIJS9HRM1lwJC43Xn",
+	"8uz88vUjwBkXHDQ9/heASkFWOz/mGC7XJrrcpzi8SS5fGeowd2MKeCj5op2IiU/oPYk99DDmZlVFuqjC",
+	"LR4LtJXOLbf1mXcny5lx82dZfrrr5VzBzOyZDpU9Hpueq2fmacnwn4C1ZWb0vJuxLqNLekD+Q/SNy3Rd",
+	"XDTj1+ayr17lb5yyax5Sf7bSTT+ml5ubbTldeT83A6I1wTOExZ3SrdV9aCttS0mFhrTzPbCdTt9ddTtn",
+	"2nAbp01pkW7OuO0uSFvWVNIRzpyq1Q1LsO8exjzMjA8uPjFNv7TZYFquQidBAdOLuJDu0ZU2rWRcOltI",
+	"3GbKbPQ1aMBxHOQlw+Jee2k/zFVSrwzaqj8/lncUrF6Dtaiv0oMTsAKC4Ngf6/2C5nx2iw0TX0XBn+vJ",
+	"mVXwzCKVN+o0I8+Rc2aDl6mIQNo6xXnJUV4OZvjYI7gay5s7jHM5CGcaaRLabbevr2+uPrTfVdODch6U",
+	"dQiDdnT6IoEGRFn0InOOVw5Rp3Q1wV/O9R17mcSCJKLn8NSvAE+THpzMfa3akQubJkvYi/FKXd2ksktW",
+	"Sj3fXWqZrq9rSiqXztbO1PN5yB9zQZjtewXdEmNt4+UaSefjS/CAz7VavTRoXv2XnU+/1L0y736Rnh0C",
+	"BSsRkGUraCsF5aWTXc2Qdn8xB/Drrrp2x7Igr8C3FCPf7rGAE3GMXt10OvBo6DnKmU+85MxAr3qRJCNo",
+	"vs9jaOqjOL9nxJUuwARI3R7batWa21V0YU6Rkg2U3VOpxAqWwLWBlcJkDfScSYFTY6l4Ffv6ilfRz1e7",
+	"mi545ufytXxK82tURj2JoEK6o5Hh/f/YhpgZyMuS/kbpJqsdzpgx+TEhKsuG9ShT0NDsfxZrcLrAFoSE",
+	"Ylg/cScW0MYC6y/VDKZrGX4vZ0uNwOJJeR4mnj2q6/LzzL3PZg3OT+JRBqFrXs++MRuZhZr9L9Eo586x",
+	"OiHr8WbQc98zSR2mDHydpr9rTQYEkrKplMGShTlIrS14JnQSHxvrB1pyExaQYPtpWohvVNEFC2vruR5V",
+	"W7LMq2xqsJLtKGUgepufh0QNiW1Gme7S/UXUlEQsgCC0p9/C8w8SNP7hVE5jsmoIoxijTF+/ZMWfl+HZ",
+	"lX88r0tn85w09AgOp47j6dhCAOVHYc90weQ4uzi/VMYFp0yKRJc+QRedi5edGxSTCb8nArIg0dXHy86N",
+	"KWcXYIXEmImh0tBYOKtmdGd4bMWr6Kcsh+SDwS2hMtEOHJHBnBH9OHN4Qpn5WF9CSyuYoVdKc7016+OA",
+	"/UoY5mrkZQftRMsxskRpdwPi84lxE4DyXC1jt6Ujf97T/BTn+PlO8EZn98acTHt44Jgpy3PZITL3L+o2",
+	"qQ1CU80iuTm8J0iOuSAoJEOJ+FRC43FFMzRG9zh0tdZc0/n2KG/29/RDOfxOc8fifFJe9M9steYLgaKY",
+	"295rjw5CLF/iDXwHG6TNt0tqu3Wr+gRDXa3ACer/8rVf7hBPF3T9VImMw8Vd51qCd7fW8nxTLVavfd5A",
+	"XoxIlZDdd+dlKcGvwcvS4X6hQheZFPIrk++XlVnqCxevCVzzfCtjJrnJ+pxPLI7wHC+xYCGSIwpXnehy",
+	"1gGW/tizfDxh27qlOSwXZaPk7ifn5t+ab9huYYfoLX2pO2sR5nODM7eQfSxlA09wphcSot7Nl2qDSv27",
+	"K8ZBhxrAerWLE5VqHlMyJmIaSqhJVVchAcm9xiYUeEIQj4M1AkiFuSol+QZe4SoLMzxtpVkUVTuzWulD",
+	"kjWxI111K56PMWTpYXPukFljh8lTkhX8cawDQ7DpeuGsx3rKQiIE6mvSgGTQzs3N1U2JA9u+2Kqkpzed",
+	"9m3nrOJV3l+fmb/gfqdWunY6oXnh4kqlZIWuS6Ljt2lM3DBKzR8NWwQQCssidaQcMCnAWJos4ZHr+c++",
+	"oSKxwso8mwFX3KHHmXKOWT3fqc6s7CaHepGJZqyGZzDSNhDrNyQKsW8cDDozpw+P6RtB/w2Fuds06xKp",
+	"lB+HvmlSoK9YOHPKSQuzPLEAuIyY1oLywfSnVLsxyOWCL1Fds+/8tHC8z0DLyVKtRcL2rpSGJ5Rl6aTu",
+	"LV741UzsWzohr2gotbesmBgRch+HSBluSc3I39XebQHgplVtICHihYCftk1uwM2rU9RsNo/g5oJl3ao5",
+	"0HJaX3f0H430j1v7x/HcH7Zf3Kdf6t7R1+1/3vq3//jrn3Y+zV1X0kTufIJH5QW45xft1/MVuGNCR2NZ",
+	"0vYti0q/WQmtHE8nA4ZpuDIj2ajo1qs80ECOl03DUZvrOljvuIa6KV3Kd1en7dvzq8t5pmmqqfMT2Ks3",
+	"nOX4ksppYJmVHvRRtrnvzpGrA1/I2Wj+xvph7k74OHdrWfn0YtUqGWj23e51WwR3thEm6MYYacugOheM",
+	"3yqsJZCceSxBqwQuQxLMAnCug7npELTPBzL4qCDvAtjOtZE6V4c/NJu2AgDi8gQWF3DhU0J/Zujvu0v0",
+	"LO2vIdIvSLxA5Fx0bl53oA5ZkHsS4zDVjzKFyabw2MvUnmJhsVJKSm1XD9Hl6yWTKF19SZTOq0gqw/XB",
+	"JookAw/xsgN37XymOPcJimoBmOZCjPThWpq+UVqEqx3ooHXrNBNTECxQTO75XU4Jf1wsIaCL71g6hwUl",
+	"tRC2uinvWQG9LiDqfJJkSHNT54BZllAfwIZKYdmpziyNUYShbjJF73a28J9najA0JxB8OqjjXHMOck/A",
+	"4/CzLd40L3whbJ8TbfChLSoFjNtDanURj3tM79o2OC/UvR/JoMv9OyJfCBPcg8cLKKGfISoLOBBzKl/d",
+	"6Uz81iXMhvjcTSVEGax+ulBaHwLdnzJbQp7ribOKPOKreKU2qXAWgJ+fAzAyE17AOToBLcd3cy8IIw/Q",
+	"mKdgxwA0w5qdlkt9L+n4vrc8K0NLWCjLMjgOrlpOYxHSQEMlZM56psV4rdFy4abWvUbNnSVvXvtsnrZk",
+	"pR7lYcvM4rn2el2P2kXKeaxv+rbz023FS0xl6Lle8Sq22brBsMqYfxq5vOJVLq9uz1/9a8Wr3Jyfvvls",
+	"npM2brcfkidpBIuKV/nL+6vbDmRm3LzuOF3gl1jS+0Wd+BlcACEx2yx/y/yhdE20i05f6Xb+3TGPpXlS",
+	"F16wfaw0LcDG4NPY8EaBdIIkNOIPuBQLO/mfJI37LWsdzOxfWxMqBGWj5MHaWsIC1ba9HlPmB+A5m2b/",
+	"dvzCPjL7HjHfzr9erS1s5586UwqulV9qXvPrxt36L7mkw1mp2qtpQcPZ2zo/jVhtnEuLe7BJ2517HT1T",
+	"3ePiv1cR0Z393/GRO8JHmIwTuEccRRo0nNv7UMhHLnvW3YYOKnoesEABZyQPRGbZpZZmSUO6akCF4OF9",
+	"gY/mr3ZtAvYlLy1RyLfPyCAo6nlxxcctRLmXCSjPbDe0NBOHutVceL0blu22c9m+vEW4MAoPXV139SHS",
+	"Y4B6pM/dzs2Hzg3CYKAr2yeKdgz8ko/D0EPvu+rnJDkomxup31TxKlfXXV1fZB5X8SrqNic/2UBBD4g0",
+	"/ojV3fuvsC8FwgM+NRF7IBkNLwKRxRRXSeAZ2hrGhCiCmWwvwMh8dBc8LbzBSTLWeQ5Q/8PQFptOSEx9",
+	"GJciYOLTCQ6RXoQi9qIR8/N+CHh5CVmMCbqjzAwg+/L8QbnodLvt1x0PgRHgIYOP7qGPnZdvrq7e5kdi",
+	"rl7qvKDaRWGJNj0/nj3MudF72Q5PZvuXVdxmec2zqTM5hvc4naY4n++u2Mwt6BrazVUkVm8/kUmJCyaU",
+	"/Uu90Wzt7a/f+yDblyJ9JqSBf592EleR6EosqZDUd2S0XIdYKhay80ADonUREosTFJCQSM17hZd8Or+w",
+	"rFuXxFtJFSR18jEB/qUfFDgbyBhtyzGYyzm1TSSwl6ayVYx1cSLjckW7VM3AoSNGkQHEs0M2c1zxqQAA",
+	"2gWEvxIATTCJwtDCAA5CPhBoa0hDIpSYeys8g4cttj1EsD9Wqykp82UC4GZWERxOK44Lnj8/ojP7aPg9",
+	"qWChoYEpXPHpI8LU+VuM8yVSOkIPJCaguU6LS7u8DFe4InaW0PJbZ8lwxWlQmzngfkVC4i76gFQvta+K",
+	"rlZ8n/XxvsNCHpzhmfu1iScYYOEFZT5BExowOhqrj19QgGcC4RFHW5IHeJZEXJLfdAhje81R3aqHrT8i",
+	"GMOKr+IspIyccsYISFb3AiTeN3UA7JUaaoPxB6WSqHWnTEjMfLLq4kdTMSai67RLrqdiDPaI7eWRmyrU",
+	"rhv+qEH9oFaQEUj+ExmIuFWXPGba6hTOHoi+RIYDGsbweOan9W0XBob+wUu6jht2Dh9Weriz45uoGIab",
+	"O2RFWnOdiOTQWx6W57FeTnJkVzK3wy5Sy7OtpTLyGXSarIReQ6FJdMQSgPWR0qgzyXoopEKe5EEr0wYr",
+	"6sd5eR05cyHVm40Dw0ukFGBu11Z09LuyJ0oulVzisBOSCTGUvJIzWuJQjVJskiob6d7XBrQ5//7cs13E",
+	"ZDWqrBetfXl2c3V+VvEq51ddpwmqONFpTALCJNUQuPl90ByhJKCj41sdGyEvWJ2nFwaPmMT31E8C9E4b",
+	"nrB7GnM2MdzSjr/bvjx7efVTxatc31ydvT8FX98nZycUNiJxFFNnvg3MbkiTYKcfkxSlNib3BIfQ4909",
+	"tvFEtG37QVdLkpJfopirrXGZv8nSvKIxAXxxc7G1iFdZMklwWaBtgyqZe8IC3UlhoXU4FeMP+soi7ZoH",
+	"5LdiWTFMnvq+OwcsEP86LDB35zmLpnJhyymzr3qRAD0/BfzCcqyhviHWqW0ZOmJK/Mzzxex5LFgW15dd",
+	"TVXadaivTNxtOW3jBZI8ov4cVv/+UrtSH/kuHKH5Mbx53/7YOc+OQl9vzlzhfe5srAIrcE3y45j6YzTC",
+	"kjzgWcZbCmkhSh0NORshybMOupVZSfa4L5sdhV1sR9FrAO+aISP/NfreVXsqx3YFqMZ1WK/6MeEuZVt9",
+	"R2Z6GFv1WgbFvfiqZmPpq6KY3mNJ3L0fk/dVo0O9yjuCjphimtAI8rpzUXjjYf3ItbmGsRkN7Ufh8lzP",
+	"c8cCO9TtJ7UVuQXlSJJ8kdvu8OkCvlk2yXak+3Jq3hIjdYdxPq+zpl+XMrx39BuB4qzknytyv80bm6kn",
+	"nZGQ3pN45sBjkZJMIpcx8IY/oAlmM8jiFVkO+YCFBsQLVtTrAqIoZOUkNn35rTtX7QKgtiA5gzKkJ3dv",
+	"+rO6xPw9DUi8JGat55XErLNZPFs4YmJH8elXp4ntazqsvLnoogStadv0sLJgWSVlPli440EzRKUpIPKU",
+	"Nfegv0kB2DCKiYxnOTyshe9Kca0sl/3L+857qCNqn552rnVJ0av2+TsNsPa05bxPr8MkRJQBw0r0mizJ",
+	"ZKCxzHp7KZmvovTY0/LNnNnf3duf4wGP8favy3buDT7AfFj03mFBvsKhIGkmnWE3AtMgk69LBRpxRk6Q",
+	"tvCRuKOROipTQHuiUifejaiQJCaBzuN1A9NuFOFbyppOIFdKQ4m2wIMSYvgz1QAQjvmUBaj/ww8//NB3",
+	"nt6V43hRxrJcSAL2usee7Hn2aZtn6x7ToAxoLU8YNe/pmQHNsYFkDUo5gqG4dbAAUgJ+FtPHnJ2NTtx/",
+	"NcalV+K7sa0b4B5xSSPthSzgNmFTMqtXdM/eohG+J5kjMlcXdbTcvtvkrD+R3LUHaf6olZ2d8goRxbjT",
+	"OIXEkujGQQIFWkZRAv2e4cUC/Rn9PCVTEqA/pUikfzK6Ut9ZQwLXOOJdydMzuyNeWFtVAOSfGcJMv1Rs",
+	"I8n53Yp67sYCpQSPWnMtZBdCI5CLMRpxYlnrWhgHC5YDW+0TlM0R5wHa0oQ8ghQlq/kamF8PMY78xD4R",
+	"Hmin6lHkyxhPhSwiJZYPT81oxWRSyB1X13sIFzJPqutlk2qKWrgmEN7jjKAZkWhLKeLgOQdV/IHHdyQG",
+	"RT2jm686Y4txWzJpkxPIh0gLOEuXyTEU29Y9ZZ600nuL7my97NnRpNSYLJCXHqcMMMTi/Jb08D+L4Fy/",
+	"Okfd1c237CmmICgLWDMofRQHM9Q3u9OHHrUzy6/0DvU9RL5gX4YzyBvVRqUD8WCAg7JmcziKEPU5eyEQ",
+	"XJXkitKrbsI92yyIOQ0sL9MHeawkDWfETY9pEaX637LK1AEPZk6Ar2WuSB6GOBJOk/syF1tNgGkAJsXe",
+	"p058rCvfdR6ErjXhrFyEruCyW9yf2ZWedzoVkk9QhGfQptRCoeMoSsvu1YLo5q/advmxe3W5s6gAP0sp",
+	"rqBvYrwYbdq4TtPkUyS59hnPkiqVRJp1z96KRNmY5BBn1t3EXB3YwkIwrzJl9OcpMT+rlfzqVYSycko4",
+	"OxhAkqMoxDMQ9tCcoJ+ssJgJSSa6QV7RDT7vNnQWoS2foJRhV3dCd/u/tKs6NUUneIbGPAzmnPZaDDDE",
+	"h8OQMkugJ3kt0MxR+274hEpZ4kFLjmijVT9q1GpLe+yKBU0tjHUmUpp5VBuLTSihpNoPeEuZBHnP4nXU",
+	"8PVIe4GKWzaeD4ke7YLAEdmIB5ZWi4RFzzOsJPp7fdmteJVXpxcVzwQvKl7lp/P21cU5ZCpf65KKD+qf",
+	"N1eXVzdQ/XD+b++dzrq/TLksrzCF6gmTaa+4qhnlz+omkelvO19uOi+y4KYgqZtcuYJtk3z97Lu88ux9",
+	"yzHLmz7wYGnpHETKT9WF2cLydarwy9t06zyYFwIcx2gL67oNBmn0GEIY2x7CodDEMsGUZcIpARWKScK9",
+	"64u8bP7qCpOxLZuXQwN4elUXdKy+0QUp1zpLyVFWYatkoHm/kW4mpwnFfGoajs+BKod8Kq9J7BtSXzSr",
+	"m/zVzrCPGaa51Anj/Lg3FmCXsz8vWLZu4r8vmCg37Ve3CA8liU0qmIeg83n3TedMKyBpXtgWHw6VJrHt",
+	"oY/nt2/ObtofL/U1Su0KYvzA0BbjIOjA5tBXZxkVvK/iVZJ3VLxK8iwnL7ohgrh6f88VZJEHZMlJq4GE",
+	"6g66oPD0wb7qA+H1QePtK4pzmPzf53hvfJJKcRd0wxNBLFoGJEtBDi60T99JFkcNYVk+wP4yZrowI/yG",
+	"+uNb8kVmRMgaEFW2mM+IGAj7BtyfTgiTFo5yK1u8gdF1zAW5oHHModvMX6Y0DJXYlDi5013hcmOS/Bxh",
+	"hWiF5mPtKHpLZht7azLTdgS5Av7A1Il04g73e9NarekPsCDwF4HuTff13ZjtQnbjrr4AwwjNJfor63XL",
+	"fTnhwTQk54H+8p9Ncvyf9Y/mk/6tn9MypzF9VMRhglmAJY9n7tLyCf7STrIyS2uqiZC2INMWYyrCN3kx",
+	"8VSZO8y05xhCdisK6UQngS2FOZhQlh/CIoLI142qu826LuX07MJeCdzBv8Mj8ga7JJ2atOI9kFpsrkRj",
+	"LMbHxn/0dxp5qPumvdPY20dbY/Jl28pDOEugWif5ZzyWJOixfq9iqAPLsd7oY/2FGGP1HNu4moaG4HqV",
+	"vi3Ush5Xnfq/1f/8+aJ9etX9abfvoX71rPsZUmyB7fZYv6o4rNJyTY1pP4HIg7A3NX3hTTaNSe0XBkPH",
+	"iCr2dxpFALFDQkGgqBXe/kLYievC1eLuFrx6eGf46ZeyVmqbOMgTYbmsNReE8ZKrc92vqDTY2Q9YPKZF",
+	"Mizu6t6yG2Z0hZIuBeaBaTGh1hd0S7sHMzWd74aVCR6FfKYYb79q0Ioeofd4FU2FOl949S0sRVBzpAuv",
+	"1Lkrr05BRGQlvqClTMIXnHWCUVSMPybMI31PkR8VWWSWo+Z3MZvJkF/eJA/ZLHJe9OTDnFkC/7RAoH53",
+	"b20iydfw1dp7nq1wMh30o4oms/N4toVft1jS3vce2IgjAWIaShrhWEKBshIxaZdKredoBuSsAFxHdUtZ",
+	"VYmCAYjbQ4gS2SuTzC44odkGmnpo6ZUQ9MswT9JjNl+XSZ62yVSiO5Hqyj7pfIk40qCdNrlWHJtAjX7Y",
+	"iEAFGemx9HUvBGLki0QhHpAQbd3XPXTf8NDvv/627aG+ri9+SRmOZzeYjYgS0AnDUB8y0+97PdbPs4o+",
+	"2sLJ67FENUSFtfO0SxBCBdq+srU+fZ1rqWfdY1QKEg6RkFBrhrQFah21/pj4d9pcV0uc22y1ErtwQRGU",
+	"oiuhEmV9D35eA0962lYK+aW1WqbdbuZ2M0FXP9yC5Ff2aFYmegjnBSrjSfpwuqI6C8nUT7nTjpTS4yZb",
+	"Q2XqguM8dRli0pqipWR7OQ8DEqMtLLSBvKMUtR5LVLUJvoPolYdIdVRFffvQXcoC8qWKdQipqp/W14a4",
+	"Ug2xEEQKUPC4IFZt7TGlt2bAXxN17wSG7DoDcLUZ+INauj6LviCirlT/iWW/xx5iKkETnRCJFQ+q/k0o",
+	"gkb9z+qaXSUJqb/7N7H7+6+/qa/18MwnC7gSzlBfXX7K2ZCOzCN6zKg/MecARDYFDydnydqJqT9Gav0C",
+	"KuRuP5mz1o4BEdHK+L5p+KQVWE3iL+xinSBw6oETAzKgqdCrBFh9kJtWRQn+JI4iaCyoMS1MvnaPbWWO",
+	"kPlh547MthUBJgShVhOYSbqd80o61HEV0MkGwEmcrRSzdt2yZtEOO289I6tooq0m+ArP+TQPlq0FmZfA",
+	"72dOsOZx8wwVijpG9J7oxvwM1barjzAEN7BB5lXtZP0BgTE/ye5YDZgPk2h0ws4zkibvCFwcZqovDzHF",
+	"irFNyuGVHOzShMQ66THXshC+MM/LGf926BSOXI9taV6h7t0x1++Y6/u67yL5eYrDE5SpatIQBHCPCO6O",
+	"FXdAlPnhFHp3oo+6rkyJNC8ZnOHiVjYn4zAWkpgbrMCSiiEloscc5FRFbcuaQU5AV9HsMsA3ptUS8AbJ",
+	"swNxADjVigBOKwU3iyNbYdf0DmkekcItZBfFuGYUM7JwVHZTUAyYilj0WMKnpBE+aKtfrzaqTcW5/139",
+	"VVN//a/1akP9q774ov7Qfoo/w4yRdmY01N/qtx+A66P/+A806G+f9Fh2ySzoZH6jPI1CCSw2+SrZPDWq",
+	"EQFMYsl50ic2kZzAmxlH/Tzt96vozARy7XBzzEwpXIoE9ej/nGOTulVXjwGz2db+7R+MyJ17TYEK/t1B",
+	"BquAjTyJubuqpQu6jdvIPMvp7N/bc7uyd/OOlDRGz1gSd2SGKEPDaRieAPqozcfCTDwAMOoQ6TECN4q5",
+	"VEO7IzNnMvQdmb2hZZaMriED1xMgz6VJ5GXPuoG3rddEeSNBZ8Odi+5INx3gnDcSj+t7XgwEjl3YvDsk",
+	"t0TLSPUUbnQ0BHrUiq2m6xTXbk7ZudIpJB4yxhQQ23XMg6nGENvS3UwMtqDWaR69/K4VX7aKz+DgyHCb",
+	"tRwc6X3PW/+Xn8Hm1X837A0OZdoXtNBsgCXWsFPBf4VpOI1JRi9dVYl0Yh5PKLshSgMSSx9Vqy17XDE/",
+	"wUwl9xbXJNzEmq7SMxBrZovW2tqLDBcqBtdz0DHW56XV0u1MJqGHfMUkGPSWtomNVKKAmxRogLgxwKYo",
+	"4IXWoP4Yy50xN4hjqZdfg4PWdo4+73zKfKjufPql5u033a7/G3Yd8wl38duC22dNT888bYOvrSwgb3w8",
+	"HPk8mp0kaXsyiVyuX8C9JGb62FCLU9VfU0+UPK+hrSOa5jpAZB7lPm83aayrHENhBXVtoyD+ptPM3rtG",
+	"NfOSnIGFhGrDOq5EIPMTijW3WxH9SdmgzkCnAfNP/IpUFMx3r2ivFt18YPgopiH5nOty2+0MVU/Wj1kO",
+	"RQrv1B63or9gS+fNMTokQr4QqE+D/raXOiT1BPJLNJ2CKjkPV6PlxaqoQmMcLsG+Q36MxXgHP+CYIHPU",
+	"E1gtRKUJJYPb8IEKsnkEeWUrB/DSwtBFVUDhlqbQlpj6PhGCCBSFU4Hs4qwKbpYw2lRm3Dcr63PIQnrF",
+	"WkkBWqgEr2I+WczyTaDf3gD5WM55lmxE1l/2SI6+zN92u7ojLclUsN4s8NIExKeBTrBcSlYacnkx0/g7",
+	"jaAhhq2u0xgsjswR9TAspzFxM4R14v+WNNeCPC5IyRXggHNMPyc/vFRcWVJ3vWZRhH8usJ/IgwxrKRBx",
+	"/jgkuQCprMgc8OwyZXhb3ibOceE54jMyI6GDhRL9dGxX9ttqcP/wGtXXRav0DEZGkiq0joVhU7ifL9si",
+	"GfYj0y0yM3m+xV8/4UJR5gD7d0/lgtokOiX5h6fwIa/uOerqqKeBuyq4isMRj6kcO0R5X+uGAmSOecaF",
+	"jSbjcNTPprXHAu/c1z/v7ZgMKlci+7puaTVKqAgj12RSVtEcDndMCwMI1tvQb+Zmi3Mf8R07oyfqILYQ",
+	"idGmn2YLMXzjgD7r3DgqrBeqXSXwaAs36Y7MaJDbpgmmzLk3enhvyax0qdMJoK3rt+c/eai/o/73svP6",
+	"/FKXTJyit51/hS+ttWDNlmv7+BIcJyDrbqIXLelRbN3VefjF3BTmyMeuoJch+eKbl5ViZ49SmWBedy75",
+	"65e+tcSBniLale5fUjTFHxi66baRucfsaOdi+8RWUXrZfBSd72IaI67fsmvhdJ5BdGSY4VqSQ+tzp2Oi",
+	"hYejwByCVYVkIkjWOsmlF2mQTNNlCJCwIeQF9sQYmybVytZQ1oOjOGcax4TJj7beaH4w5gojNyB5TyCc",
+	"KVgyI7EIEFp6uM2HR1VopDlYLwTCA8HDqSTo/c07G5n+hy3eSPZhBWV5fs4mAQJSKsCjlNl+0wF3xJWQ",
+	"4uwEQUKQY/fhe/emxBklZv7tNnsldTvppCzoK5mnDVtsoKz0pICtxI781tnnTxJXT/ctbyMmK+bNnx83",
+	"y80c92dgUllmsw6XcuQ9Lcx02hrMkAUC3HblPT060alLWJDUCpYXFONI+mN8agoPHdkCdERl0lPDXI7o",
+	"BI/ICbKrY5PUMsIL0msg2vLT+79cfD5tX9+evmn/mQ+Hc9LMpRLq9zhhrWM+Qa87JuUZT+V411z9NOPZ",
+	"d8G5blZnOY0jLlYv6Lw215dWLJvfXedG7Xamq3AxiJbUxXMoi68WYPJNMZVOmpLki0QmU1ppkredn269",
+	"1KlryiJ7zJRDGnwQnZykn2NgmNSZeDCbAHO1tVpq9GgrU6WJfv/1N5TtLb1dSBrKdkaudM8vX0NjxsQI",
+	"r/zSq0zjsFc57lXGUkbieBeEWTUg99Uv058pm1BW9fkEaEb9sosHfq/yNdOT9ThpA6l7vQIYxedarWFc",
+	"r0/bpblMduUhosy2ncCmUQPhAfAynBFTlRYTOY1NbpsGa8w0Kl1G1xk3xpoK5iadfG0TXZfj2if0Xs0w",
+	"6cKHtvQ+b9sWfbYnsvoJWqWtDXU9F91b3p/XfdYAKNoNYo2GMRHjcGaSpYIEVhogrE2y1bxySfN9uVq1",
+	"Wn2lsISGPHcOZb+FxuQLtvBi+YSrNIqxN9j3D4JDcjSs4fqg4TeDFtkb7tcO6oeNoyZuDfb8/eCAHA6P",
+	"HL+T5rBSDsC9Cnl0M5c6ndbZZ2Xnu3hnvrvqkCGKNfSGbn6hrLPg/AJwCrpv0ia076/P2rfuhrFd7lMc",
+	"3lgA5xXbGQ9jShg03PkbBzaSILBl2x7W6uvh0eXGUob8cJuFSywbiUlIvO5cnp1fvrbfCsBzGZAUQZHH",
+	"KCZqRXVyuF1Cc18eJPqm82Pn9LYEJro7HRgJ7lCTNmhyb1WGdDkDcv8v5pMSRuXpncktzcZKXGC+B987",
+	"it4Rp4UV83D5oUyW4obrCsHVSlTNTbZE1XWcrTJjUhthNJny0MVuoHRcoDSVarUbqGtOnWvJGL47j0kp",
+	"dB0ek9z1bNGP7MAfFf7Iz+UZN2DdAEjhRM3rDWcX55fHiNyTeKabxRYBlIDxBbyKzjofOu+urqFJcIA+",
+	"nHc+dm6OTYFAFOm6ESM0RY9taYkp0ARAvbct8qDpVazRiU4QvB9uTR8/wTON5eTjMLSx8B3o7tlj+ka0",
+	"dX6B4JsE4cwzwKYmv2WCGR5Bd6kkWy/xh0KTQa3oWzAxNYyKV0kGAdBhaoZOlq37vDnT8E8tI1/gj8WL",
+	"2mQmvHQ1FvwYCTE/xAJyFtlRlyIcBDERBf2NPzASrylW6puKlY6BvenKaUD54m4Niw6S3rhFcsLIBysu",
+	"EgGRbO0yWaFf8d1ZhCHJNViDvuPZeLMd8KP4cjqHZ1rwdflxjgAzmnfnsv3yHeiKZ+dd/Wc549G3lwKD",
+	"XU2oRH2Tz90H8GPF/h7GPCQAFQfl+cOQRtq3pv2jWjOetxAzKe7518h4SkyhtsjwV884uE32icg3nssG",
+	"xRxHJ4efVex2b+Cxir6iLcVAf+xeXWq7fLHz4JaPRiEx5k+5Hrcorf+JjMy8fWnf6OQoFvysMMgvEY2J",
+	"WJg4qWHRhOSRAMxtgA+KCSMPNi4hx4St3kK4BIetjX78mAIatKdyzGP6dw3sOiY4IHG1stwrogHy02mV",
+	"rsX3P+swtjWO+fuSbh9tZuFkwSJ2FA/khazxBdZLqwOq/7KjzOKycMwHEtPhbFXz5XvAAJb4mOHVrg03",
+	"gR93oMCgd78QNntTXaYBvgdTGgZCLXUWGxsaaKMxicn2CQpxPCKxLiZ+0CS6AEnY1NQsL9L5QAPCS9nY",
+	"h/OzztUJCqZaa0WUIaERlOdZr73IoL4Wgy4azxyil4SOxrLksiX9YUEHW3ybHE8nA4ZpaIK+2TrqWuvQ",
+	"1e2m5MIl3PmBBnK8bBrFlv2A15QslYuGPpLBmHNHCpjmgV3CluTmPugHQMxCWTOWeYLZlAQ5qLBt6bcE",
+	"IaaA1by7JHs/HcAtnRA+lReLgLSxee8OdMk26QdUQJMz3Xji2/XZKFUD2mkmvl2mO0IiDfcviJSAljeY",
+	"So3lwaQyeMam44SjnuHeNiReSYs0y9u5d5b5rZHQz5nZgRXfaK5uQ6Vo6hF3m1VvLtqnO9037cbePiTf",
+	"8CH6aeen6c+Tna5N5j5G2m+e8ZcnbvtMvojZuR7jsfX0Z2Nk2tgGJBZojWWCYYpiZ7Ahc620tB38JL3r",
+	"XBkhHxWvzbSlAYv3+qp762y652xSBefbkIWXKVPMHF73QcpuarI/63SwMltdloJV5B6L0JDa4i7HSRYz",
+	"kLWYxerEeiHmTrIZc65uwXkaVz2E4kkOk6GlFW5VIsktEszYF2zs0q6e7irbhdJ/o3o6PQyXwmjYhB1p",
+	"Uniqx3eSDcwaYoJOOuo6zoC+ShpsW4F5sWrxB4ljF3z/x/EsOyLTBMl22eQMmeoJd2P0+xVqC4osfixl",
+	"tCjCo2O6oGG/ub29RtqFky/iUapgqEvtBuoO7Jdh/CyvVFpZxJiVWCFF1FTNJGRhVyrpw5lWpVRyC2K3",
+	"Kbe/yzxWhdPwbB6h4ql8nGvIMavvbje6VnYNK9JS/jMNe5Oh3rsbm4PZCzSMcCIDoUPGdKAuHJBCQ3Ob",
+	"SyI02duPMbnndxqkwHxDAqqba0GaRtVQevI5oELw8D7zzYQoq0lUfUjnhqRyiANXAexNN+xSdmLmUfYb",
+	"46V3eubyMtDJmLRAQpJbfQg6IIVEqWTQI45xFJOIYF1nu5H+m/aZOVq/3ZB52PMCdyTEtzlmh1OryIFd",
+	"Xre73cocYiVEZHI2liVV3ZPGQjpYy4tBa29wsCqxJ7bRhGAmEkdYJiEqSQ/QL9YJAYsIqWAPmoE3avNo",
+	"dmuYh2BRTGgY0ozPYQmMSFbhqTndA1YTS/Kn50nf5MBLjvSxSwoP7C9C4pnpxDVTNoJx5WYbJ9S9Naz3",
+	"f0x9+x9Hwda2Yzdjsy6yXsDVb7rJ2exWdadG58okAjLyAHpnJt9sfs7rK/dlKsv7NU3OE6R0JcRj+LcQ",
+	"0LQJnJmQ5u6X6c+TXUND81UEc+6tjI8WnvbPx7u7f/33Xk98+tM/Oa1dQfxpTOWsq+adxJATp4DDF5Tx",
+	"JOAo2jFZxklNuHY9gRf++hxl7t320kaB2iUveuynnXYU7SjiEBJPIrT1ntEvOQahcY31dZec+UQDG0Nv",
+	"Rb3lfajN6qOfpySe9ViEYzwhksRIsZsH2AsNHTuVFhFQyTr1nX7sWzKzQQLwRVA1T/2FjccqO0hdmi5M",
+	"KhwimmBaT/iPD1JzBhyT+JXdrR8/3s4x+zMy4abrdto6JoW0Vg/TSd4hH+n+50CbQMrw9HQIaqvBEJis",
+	"/vrzC/d76STz1pN05V6IZKGhymRA0viOzihYcYgQyvjLlLhKWZJBmax72FKTW+0lUu0jGXS5f0fAroTN",
+	"guvSvbKRnLkd4pFYfYWuIhJjyUv2BxaJR2KN7dHhydUHoGOtC14Pr0ZbuWQZHiuVdsd83F5hYF8BTWTI",
+	"S9Dgd0zCzAD7d0jJdbUNEz6gIZxCcWwzamyVlIc4rBwAj6ZfAp4Bkz2mhR9lI7QF5rHthJpsq+EaAxIo",
+	"OsBixnwc0eoMT8JtnWST69woPIR1ixQGwtSzbWkUjzC1qvCSHKDWmEv7Y7XHeqwDghl6tcRERJwJ4lnX",
+	"gVpUMGs9A6lDjKrZY/1fehA66oFq5PVMvgYk5Nd6Fa8HamKvcvz7r795PWs0wM/m4b3K174BP9XdsTQm",
+	"ruZtGf9Btcc6agwCQDpmqK+/7qNepd6reKivXtTXToYtaEkTUgGY+aDh6AkIxBlq1Wqaq2JwhxPmE4R7",
+	"LCB6UrpzoFoqHR3qm0H3q0ijKaAEpgIkW4wfdO9UWEelu5taQzwi4liPC/0ZwUKBvdyrHP/1919/++T1",
+	"KpFeDFg4+ne9il6vIrnEYSeE7Cm1lpf2O2XAqi8uvgJQvrq9b6JqGuwF1TzUV4/qo0YNQa2Rxv6C+Zp2",
+	"r/VaDcZqGRpV1qFN3wLUb3W1yeMy+V40C4oC9at9fPf5919/62+foP4v8KSv6lE9pg9oFIld8/Xu77/+",
+	"ln8Am05ITH1EAxhI2yFIj1G/IHPQn9GYfNnKSGCT4+ahi87tm6sz9CfUq/R6rFdBf0LX7ds32S967LR9",
+	"eXV5ftp+9/kv7zs3/5q7uiiI538D4Zv7Xg3GlJxvQVbH9va22hZ4s5orET6OSGBTmFGE5dhDxWGkjD4m",
+	"tumuVhV0nyS12gJtveYvRI9N47D6AYdTIqoduHTbmxv7nA6hVQajMZp9aEeRVj41UvW87Ev4ko/DMC1n",
+	"MLtPQkFAt6iiC53FgBnaQxPKgFr4cJipweoxP+T+nYdMp/GpIIHSQnziaczqVq2uVY+Q+oTpyikjy9oR",
+	"9sdkpwHAwaC4Jnriw8NDFcPPVR6Pds29Yvfd+WnnstuBe9LWupWfpj9PXsd8GqGuJrX29XkG+teiVIOY",
+	"JAxHtHJcaVZr1aaO/Y9BOUxoW30YkVUSDT3bLQyKdIwWmE/OrKL+HZk98FhpF1j6YyIQdCEx3ma1Fl6P",
+	"+ViQHcoEYYIqJh7OqqjNZijmIYGkTcjXpFKvZSKFoKhJ8aW2GreajNEQRalPIb1kV/vMvKXXdenfV7ru",
+	"rZ4ooMFaSQOr2ajVCk5LHEWhEXK7fxPahZCtDIOUBOgubB0cyc1/hbuhPKaC7z4rbfKzP8ZSJxJas6ty",
+	"NGziH3744Qe/EdRzbtrjSqPW2N+ptXYaB7e1o+Nm7bhW+1Pt8LhWq3hObOUJmNZSbXlF+6TrUMtj6BjU",
+	"3VM9ApukC8NMrFPt3lY36iKgTIVP5cCvEzXOoxoeFEpjlNYI6+5+UCP/oHrQGKoH7ZF9PPcgKDwpf1Qz",
+	"/yhcG9TN2jXnHgXFK+WPauUf1SQtPSq8Pz89UwCj6CUTFF2wP+rKCHzoNZtx0ah5eaGqPXKJSK0c178m",
+	"Lk1lISa+fZvWWgHOoM3jFQBVct5uUDGLQXs1QiiDiZQd/NWrtDT9ux6cnJPdlzjpRwq31Jff8p5hkw9G",
+	"An1Tc/lNr3g8oEFAmL6jtfyOSy5fQbf0r15lb5WpnDNlquMQtLqcMQ7nImMt/PWT2lIxnUywspqAl80n",
+	"lANw2UgYtBJR+fTVq0TclZ+p48mgySod2UDDMvIAJt5bMuun2o0HUXurKZkc+lJtyabHm25ECavpe/AF",
+	"9Cvk0zhJ04cnqWPnIXVi4CJN7x5SvNycHg8R7I97LOlswx+Yled3ZKbkOyjm1uGoxggpC5yZFg5izB9E",
+	"dkBWvPeYHcsL1E/OZN86kI4hlwQa8SPGHwCmcmZLsWylY4gliberPXbDQ6XyXrTPLz1dWeASRXr528An",
+	"jWr0kgez9Zj/chY8x3jXOb/nLJpKfXBTn7fx0j+51MpKqr1hIzj06/hocEBaQbNWEFj1o8ZBs94aDhst",
+	"7DcPMG7sD/b29g4HR63mAAd7w1r9YBAEPsH1+rA58PcO9gbDZr3ZqDVqZG94WCbkDm/rioNuJOQamwq5",
+	"vbwUCFr15nB/Pxgc7LXq/uDowD/wg0EjaJHhQbBf91sHeEiC1oGPDw6Hjf0hae37eLhfPyT+/sAn9fUE",
+	"437h5aR21Kzh/dbBwd5+PWgeHLRqhweNxrBJcI0EQ+w3WsPmsNb09/brfq0R+EfDg0N/76gxqA1rh4N1",
+	"helBQQIe+vXhQX0/CIaNQ79JasEeHhzV91rD5iFpkr3aQasZNFqNQ99vkUZ92GrsHQR7wYDUBsP6sFVb",
+	"VwAfFtSCOqmRRnN4UBscHNTqB0f7fv2g3vIPglotOPIPcHNw2GweDmDuuLF31DrEGNdaR/hgGDSArNYT",
+	"2nP09rTid5HoNf17NXa41cMTf/l/LUHcqq/wims8CzkObjl/h2NQ9r+1AD+1rUUMIynI7a9eZd6HoOTt",
+	"rh+TgDBJcbjYALsnLOCxyDUpy9wLmZqoa/YeasCgm5GOpJDgGOQtIkzGMyM6QVQyznaM2E0SK7UjKYOL",
+	"lnQ5Nr4JwU2pGfI5E8pUU+JTEt171x/rnmkUaHAqUv/+C2E9iyDKt6Axm8bRMN5NsX2CMNPN2rKqkFIB",
+	"WrVmmRl4PRXj08xCrm0RTsVYicjgGsvxpnbcakc5P9RcXLzkZGd22QP1JyKxIYc/tOy1DmlKhuBy9nMU",
+	"Y0+s+mnVE7v7i96Hr/rMhsQVrL4hE36vY5yTk2wQUY5jPh2N9VnSD4LaGYj8ax2+V2E8O85epYpatZZp",
+	"WSUhFKYLPlnumBUDCJiZslgeZ6piM2EF18k6gwnlCfaxR8tb6YYPsBjf/jB2JpGcLTp/eu+CP87ZWudM",
+	"r1rGOV4QVND6Te3w/LHzKtHUBTqmpNoW4GPojIFtA+KfPjcDkGXOmAHJUi9UbNOwTNS+vuzqHng9piNx",
+	"av3VYzQNaeioanSI+ikiZl+jW3rg1jwP+h7qS4In+i8LOG5b8xN2T2POdNt29Or0wrTcU899RWMywIIo",
+	"0xTUS1PL9KOANnVpVeUdmYEtvl1Fb963P3bOeyx9ypuLLoJODm+pRP3xRLS1NQ82uoZfMlZxFV2BNLX6",
+	"gzGpW7Wa6YurzN8eU0xETKMI/PNV1IbX51OUIhxr/PpWrVb0vwuCQwLhmJgIHZoB/aPHlK7BNL7TSaYf",
+	"W4JLDw6EVNVYkYn1mJOLra08dIn8h+BvG7oM0sYsFZ9PqkmaibZXM2SorLebq7P3p7fnV5cJjO1xpf3y",
+	"tN5onnVevYZKMUvtleNKFpb35vxD+7aT4PL22O+//tZj8Hfn8szxuzrXcDqUFOm8qjear9+c/7i6vZPf",
+	"kyf2XGwyhLV0tGwyk8hr0n9YY9/FGusSuZH0cSp9qdtngXmm35T3hJqUFx4HJC64Rb3EJ2ozqGiMxAPV",
+	"gTKQIqbuKvWJitLQWKvWPE4MwwEJubLiJC8wQ9AcjxHjprV2FC2IqnXtpJ/cOfjfKEBkEh8fFyF6Qh+S",
+	"2dRVjE5LxH9ovpvFcTQ/EOkpmg/krKVmGJQOozJmXBULWdauBGwKjbj8JK8rC0B1Le9SmrbFiUxbGiLO",
+	"lAbHh0Ot4OmUbQS8QzE8qXujJxVnOrXMJ8c99jCGgFTyUAq5GDqIZTJ5Ep22aTIKqdb7tmz2oUj7jduo",
+	"VY9Bx2CBYjKcCqXzdrX/S4tvgPSjEuEwJjiYgbuN2lR9nXlV7bG26S0s0xOjB6aebRMhVgshaRSR9JA+",
+	"JpJUZEBu3rIq43Dim3ynONITstJvwUlX5KJKE1BUwciDhcT5Qw38Dty4A9SjGI/BE0jZyIou+oSR/kKD",
+	"r7sxGRGmDi00Dn86ruqtd+dSZnyTL6uwWW6pKplNEIDUeW2l57ABQHtNYvDAtnuMh5C8l4f/sez72Fk+",
+	"oOz4gCAT6Ifu/jo5rqiNehYdOcPpFb9VEsWiSINYXZWl3iTblUG0/QZMyq2/+vVGa+gPB3tBkxw1D1ut",
+	"PX/vYL85bJJgABHWg4PDg+FRrXYQHAwGfmu/PhiQ+v6g0dxvBo0D4tZ5n4yJOfCFF0QW84jPf6iE6zhD",
+	"IaUk5Ty5g7iMDdFgYWhBe+iToGAVnUs4I2/VdiVJFlkYTZ16q45v8fTqfB7BUcAhsoBS5ckqQVSIqa76",
+	"gw6pLg2sZX7VqdsQzeBs5TwaPR+bR/Okx5RNw/DpTs/SwMGZRd/846yscVb0qpVG0T23/+WKESceK0qS",
+	"y6wY9+aylJ/YowIxCtOy1pR2b7sI/TWR34TK/8gR/q/oAirLN6of1xrPlW8E5YF/MLc1mNtrkMRlnG0T",
+	"S6LgmJk6TQHdus3yMq0KSB13y1xaRf3Mp35SS69x17KYrpyRkx7DzMDxmDY5fkhwDMCs6K3SMPR7NK8N",
+	"OOjx2uejWG7qNMllrBmevKqyoMEBvm3SrWeQFBEJqGkOXeRsqPGcabhPdp4Nj3HuyB/eiu/hrTBt+1ZL",
+	"ISy4I1KkwCfgI8t9Ctq7nRoYm7kTEA+DHrPZhy6PAnhwoXZPINOgt+BH2D4ptVN6DBBA7nFIgySt4C2Z",
+	"pRkNliOt605IKg2fS4EjweFhgGvNoHVUx0f1RrPWwkdHh3tHLXzYCg4Pmkf+4PBgcHhwhJv1Oh7WiN9s",
+	"DfZw/XC/eTAY4oyq9tR+UTXCVTwKNpf0D6fCI5wKjrO4gHFk+guWxrJvDPKKPszm6mPFlGhgEoOvL1/r",
+	"ponK6GqZropWrKujSVmPFXANBGHBDgAz7/iApywiYCY4VguWzQvCMUF0xHisLCfUTts0Cn2Se2zI40xd",
+	"LoRzAJQ5QNPIol7r7nEWQBAMNzM6D8V0NIZ8ooeYs1G1x9o2b0xIDOXJwGP6xeaKfSQkDUM0xiwQiE+l",
+	"HZuGos1wFeIDUtCkxPI7NXvwLapF02aTlf1Bbdj0a2TncFjDOy1/b2/nCO81dxrD+nB/eOAfBQ1l/cFW",
+	"ajxJfAwfdiM2OhlgQfZbHv3w8urmofb29Yi32+32Zff9uPN+1G6336j/tPlp+1/Vv/X9v7VC9Ue1Wn1K",
+	"Q8Qs1eK6wwylVjdTCBpHy2+45fwCs5nhPeJpDrnLQNBny0+IJDnOUzkuHuchj0dc7kRYCChBVgqAU3xf",
+	"YBpCV0vKRiHZmQqCYiKIwSLx9NkC312zZs+Wpw4OHE2Tg2dyVZQU1+1bThCVkOgPxw9+Lhx8eEkyvipq",
+	"Cy3fod8jZfBabF2YUUzuKZ8KPahqj2VaYlOBGrUaejAQ2jyGswaj02OBEC1OEgbTKgUqUUzuCQ5FAhPd",
+	"YzeKfYZ0QuUxBBigKU2k+I95mo5D79cslDowmkYtbd4GsBq6SfP5NXwa82ncY1utxpHT5/MK9urabtVj",
+	"4rsaI9/RL2flg5UfzHeN6n5nT2zbdNc7QVjvssUMf7AdLdwEtLlG8p3MkX8QrnUB7ZyQPeI7GbayhHmB",
+	"Yl/Osrp0BIkbet/ymcDZpN8cYhy2FUY/frxFWwAE0s81DzlGLwEzCf3+6299Zwex7RTVzL6BQisbxQWG",
+	"kPfRqtWP0ZTdMchtNuRjNYpkKXQ2t0UGTPQDgWe6TGo762i2hVEmBJqZHhUJHH6BceGhJDGq1wxCstV3",
+	"RJLyboYGkdVmTcdk1PcJ39L5h0phq++lbH84jYHJJs8DY6txlGaMowfKAv4AR0ZNF4Y2n0sIG/xNGJ1X",
+	"SWVeRTSV5quY2ep8A8b2nbNZzI6qtWnWvYWzy3TiSV2+R/MlzcYbNdfMTLfGrCiTtmJxytR76w376bLk",
+	"TtOPp0JmP44Hr316RX88f//38/olPRfn7GbPPz3fP7+Lfvpw+uNRlcx+rJGf2uqi2r993BsP2F/o8C9V",
+	"vxGyweRVLfjpx/Ap1UGzaWIaLrQxu9pVQNkfnqt/KFGh9kUxdOCvthEgCxKGuURe6A5+5SnYhl9muKnt",
+	"VWVZt5eGBG0Eb1kAsJwvg+FHCEublQjK/AyIIkQBtS+qzBLUPnXbUPR5Wc5Ts5KnNANz67S0GMNEKvKK",
+	"3H/bilftON1JNaglxyyBwFxJNbNwkAYiEsq0MuoYS7/P9nODt6kX/f7rb0btMhlmlFFJcZjeRgXqQ1vW",
+	"PtpF/bb661/qjWZrb7+PpixUmhd4asBv+/m63e1+vLo500EuE67vsdQAzaluyUs20t3WUsWmQm3hhDyX",
+	"LnYViUerYxmVK7sPFa9iZ1c5rsBerX607bi+d2KxS786vG00CvrVptrQvf/m4ltqQvmmhf9AOtB/L40m",
+	"QRQOzdmyjJXPu95jMqJCkricrSYoXlbrUEcqQH31Tz+B28oZw1uguyjZbMzWPoh4W4lsT2zf025pW98A",
+	"Tnjwji1x1E80O4NHR9M44oL02E3n9Xn3tnOjmSRcl7rgt3WsLWGkjJBApF0pDjONwkzcMNOwosdCIhUn",
+	"VZNV3BGiCyZ6lwMDgw5FUF4JS/9CHCdo8RnDWSSnoMeUUlc7hnpMEkLQwPgfdcVmMmDJOXog+C7JR4YJ",
+	"gnjwkOYbgfpJzbfHtvTTNNDvtpIvR8c5r5INSuayyNAC2IUbSyeP4NSa41Vah42jerOymd73SAPbTuMP",
+	"G/u/pI2dgsIi8kUjRLv4U+4MfjePam0F4XDK2TCkuvfDf3IpZI9aKjhce7FE7c9Hahbo/kqxzjFMW+aX",
+	"2N/zYqUQp7JipQ8HoY8k97TAmgrb+BsM6GlURedMSILhLdhGq6yQSxy1BmddvXpp7Nkh0tBNp9u5TY0H",
+	"0PcTKZNIuTTUNY1O0J4xGbDJZ0ujWYjKdaVgj2XFICqRghmvhvUsFGN0aQ9uHeADCP0k2b9qhGBu/5RE",
+	"NTIPWXGWKA7bXmY/1PS16TQnCT1A5WCEamvF3MA0bIeVhSZPSAtULNCI3hOWvFMTw3Ze7lJhRG+PFd6I",
+	"CqLXKUoFeZKIW0YWsuaDzrQAcZjy8oZfHxyQ2vAIHwat4X5zsEfq+MA/CmrDBmkN9teRnJlR/1cOzd0W",
+	"qND0TzsBkZE4CukfobhV/atEmsSdZFXNiTM8LxObU6cI9n+xVCgwzwW2y//P3r81t5Fse2L4V8k/Yv4h",
+	"QKcAAeBFIhgdM5DIlthbFLlJqtXndPWoElUJojYLmejKAilsWRHb4XDE2C9+sX1eZyLsHX4bR/gyL347",
+	"32RHnOOZb+HItTKzsoDChRRvrUa/tATVJTMr87fuv6XMC50prFN2FHoNdd7Bdh0wTBsewiC4m3jQsokH",
+	"DXLEE0zkGQqZ+TxlIeP6ZiUHckQB97EGcZMitASawRSok8BYMUEnRxvRn01gQNna0Pe4cmLZna5AJdVp",
+	"88wBrjoJTt+//Nh99ero/buzuY91vM+GZgZ70GtjzudkztX4HS+hdX8uBbG/h2NbIWdkxpJE2kyL+RHy",
+	"DtEBUB5NB0MZ+KmwjgzG2G42tY/M/gSes8K3pnFCJJ1IAh41Ys1MkRJnedR2wO4T/aJ0QU5Kp2A/H6re",
+	"h5poGgQUFxmWZufqhQ/9J3bh1QV9YM4L1RcV48wmkLgJJj4PbDKW+dz491egqkCfFQ3nxo/pUJilYy7n",
+	"5aHt+nwYS6lseeu3xCZ3ObeXlY3OO2ue0wHDZtVpfWaVnBj3sM3kx1SdDwY7zDhNfT4QSYTdhmZWVnBW",
+	"M6k15Rk1HfB2wlKcsCyd1Lv9zPT1mibz4tG+GvQrxLWbW8/5oqERDVVS10+tWxi+xnVUSopetevU7joT",
+	"/dYVBHP2lJZKLxjfJVfqnCv1EaWaR2IlEiZw8jzMNrdwAli21h+ulcpjZDWIC707lugKU73tVoocQac8",
+	"bTtC0Y2pT8pzeeDnHz6ceXmCoWve5W9NWT9lclCPh0q5OGdZXhWwm7/ANjyTMIoMWnTZCgPdjMAdzhOZ",
+	"dxXSCYWmQAhxCgWmwjesfQrUpKABlbTXglWbPpHqTTBnnUltOjBMvfCCTaYzjHClviq9yC5wHrXG8lQC",
+	"BauWmPmmmUYPHd7aY0Nxm/EttV5Wd6ur2dSVXgHd9p1gFxRo0CQO2eqoZ4d6355Rtd1m60pmvaBb9ebW",
+	"rBf0pj7Li3/40Lo84M2iwxJX8SCaWcPbki12ldeJQr89QZR3Up2Oq6nNUip3cgkwX/gcSDlmprbFdiat",
+	"UjmvWyqgas1mLUR2WI7Y0iTCTmoRtN2xxyrIM9FB80Y8DCknKVNXqjsODolkUio5K+OE8SyZ+Nzx5Cn9",
+	"GQerH9sgRwmyShpvYF7r5vD66suNILDdEaVNnjdywTrdHEmUpz7B+CwpjyMjgP+gIF+4gM7hLNVhgXlg",
+	"fYLf6wC7x16bdrcLVXLYdPZO+q6tGhy6KSyOeqc/7DxcekC3cAbW1XezWVW29/N0ThWgyDSIGIjIk60s",
+	"WMxHr36csGfjkQLhBRpzJlIdjRiOkyyGLoraulcPCAo6s0ITve+N2Y6RCOjnCl4HmaUM8goyTfTTS0QP",
+	"u9bDowZUDpSyDbyLV2mcZQoktaarXov85DEnQzYU6aS2S3AOMT/Xr0FPTGr690bWK1PtTZSpppCihq+0",
+	"PhMM3U81fwdHUaBGpH0o4zQJwLvyiiYJSyWUJhrFuhpAv+zA0913nVbWtsW1xsCabt2pMa4a2CS6wPP5",
+	"ov7LODlxxXNSBf1Ml7scep8ZzDTvFlw7hvADnU1GDMBY8rjfN+1u8/JFXMvqhzfdsw+vyeHB4T5eCWYu",
+	"lQT7pw6ybNTYYxkLs1f5c2ueceZR22s6Fz+7UKaJE9A31dVdSq5B6zOf247ADZN/EpuwX5o9kdgmTv2D",
+	"djHzCYnilIWZ0P29RyNlmpsGve2tLZ87Ma+q3ru2CAe2tenlXrOOSbA/1KvBC6ZW9eNh96ePL//+bP+U",
+	"VE0r4FZz88XW8+1mE9fMI61mkxzGL2u7hJJEKTcpDhh7s7Y2fA4U9XrnxcrqGmXlJBNqEb6PE3YLImqe",
+	"WWLP9bO+SId1I4JyqB+lalRZjOJNzaQ8BVr9y677lWCV8fP1WCiGTOqv2ah4lb5pVd6DJtB5F3Hk9KgU",
+	"zZKf8b2/2KtE708svDfrxTkzlQ4WrT7704idV7yKggdgNWqHm6wVPe9t0K1wm73oN2mr1w43ok221d9u",
+	"Pm+9aO9s0M3eVrgdPWcv+ju02WuF7WiDbfa36Hae6QFPb/xppB6O3TY3X7RbG9PdetV6NCJ22fg0/jXm",
+	"w5g3QjHMgf2rx3OL+oDawAe8L5YSliJcw1mpAp1DarF7lDLJoAH92la6LSUD5BWoGN4SbhD1dt0V31Eo",
+	"8EgWFYrP6jx8WVgqoT+zBkvr9iqIAiOUaKbFO6m6p1aEGcvqqEvodkQGTnuYvHBFgRCfR7UGOR73kjhE",
+	"aHp/8lbLJoz3FpQWMJbs8kFRRo/5PKThAJkH4cZq8Ap6aKsBpyLpkBE83yND+qlOz9l3G62tje1ms+mR",
+	"eDgcZ8pcCWom8Ld/Rs9BnAV+xR83mxuhWjH4E/Mrwa5SKYKDfv2d4Kx+SLNwEChJB5IiA4a34GlQQ1my",
+	"0dy0YSBKeiKaQDjviKPGRVLgua4GJ+r/HVzx75r1VrO9AZ1j4O+tZnuznv+1vtVqm+e3m9va7UlIYL4P",
+	"PEyNUz8e+6FmNM3ARYaWHeOREXfbOpJUuF8Phjx9hmsA3fphDZSCRUi3EPWSat1pgi8EKmwMNplEmrxv",
+	"DWJHu9nUgU3z0r1YjoSMkV7KdH/JtNBCTQLTQbShjDqQ3npob0utxqrhVU++f0W229vbuYx7GsBQueD1",
+	"7umrgwN4qERNT+swVt3A9vTA6p01yIFSMWCJY57EnAUYRQClfjICl0EvFVdKx8TeeeaTp2POdU7tkFRB",
+	"bkiiKQIHlJPTH1976rl0HMXCI5dxxIRHjve+98goUUpmxj5ltV0dTdM3TkbMI2/ODt96cD/56fAtKL8/",
+	"0Et6CidZPdIwmnv4MUhAs4yGA2g65EGMBPU/4HaCRVQHEjKK4cPswyth8c15g/UIfqq7OFA/AuCQHcIF",
+	"QIJOLXa246lGtPqxSOJw0iGS8qgnPu0SrZ/VZRqSJ0qxe+J4Q3BUBoZMv8Ixh/WSUFJ8bokdu8cHTyQR",
+	"aXwOubxlxVQ3UtLUTW+U/rACCfOeVokhq3OF619OMgZHbZWLD/oKbgBtVnFoPH32tKgirqLMzcPv6z6p",
+	"VHXIT7/SLQeMRvAJPusCfAQdOSuPuskVnUiNfaCXFpVJV8VhfDxUYg+udVRRZ44FwTD7tmAVSaEGkb+0",
+	"5B2zkFbyJgMlBhZ64wzP82IwALRyzjKpAjigaGWJVKZdsEsM6H3nV/72l7/6lfyXp9+9P/u+/uLJE6hw",
+	"t+iMx+0JQkBxhiOqBLYa9L+t4qj/q3wANeddpbvKrMZbxs+zwexCvITjbfi/zL5+IlFaLvzedivGPNve",
+	"rHiVYczjodoDTTuSmGfsnKWFoUwh0vxNtwipFg9tdh2UWlGyDUp1jMXPdr6HX/m5Wd+h9f4vn7c3v/iV",
+	"f1X6CXLIPn3TbW9tl3iR3nTr7a1tA6eOqI45ScQVS+shVRKAfSJV9uvYdNRTo67N3S3u2JaNzBUm8z+I",
+	"ETKr4YC+ugwJ1Mvbze1HDZtTWqL+NmsIXUPow0MoKi6znwSVNYQ0UNER0+r4S0LNDyVWxaqYh69Q2PLL",
+	"39Xxf8/wf/9q4eqtUX+N+l+8ygY6gEp4AcD3/USSUIwmpFqw8GuQf47EAbuEC3uyHBS+D1x8sO305d5S",
+	"5LZv4gvebG3Py0GEUhcQoGUuEEeokiq4cdHerLme1NY1chbTVKRLcxZXGc707loJeJ9+Na76/tMFaPrl",
+	"ESWBaHNbez1JbwKOQvD2z3hAcSnLz71eZPJ6X+d4OG5SciXGSUSk+jZVtaie9r+og+iBoK951t0D0VL0",
+	"8U07CK9EeiEJxYy41/tnZU6KN+yGoaS79FKs4ngojzQ9kWZp5yHmWm/9feutp/GfC2aNUjvgA35DZr+r",
+	"6ZSflaw0nPJoNYG1YnlXiuXvVJ8skchUDjD/xgoih4+DVLU08Yw8xfDIm/3unjV+ay7Vc/EN7wRuxQGV",
+	"aDDD68xD9Y2o40yRn9uMd5YPorZLUpalE50D79QgmdKnqc/qXFFWPY/VUpkgVzTOSj9fDm1fcq2qvLko",
+	"S01Gvju9BUpVd0py57qN0q1QuK4SXn6WDcbDHof6pgWBZuSyliFNsFK9D/TwMo4YREs/KQAJroJ/+sdg",
+	"EOQJtFSOWJgR0JwgM0enn/mcccjmiTo5UbZt+oCPRRXtE3b2rTOo6APU1bV/RCl5Jr9IT0Ed3CHDqpR+",
+	"/Am6rmdqaOpB6qkyj1rRfG+Z3KYNg4NDMhBXONAh5RN4FebcYS/3vkg7arqYyjbAIkBGwwEBGnxksNf1",
+	"/Jx9giFsb3qk1X7hkbY6+O2tbc/nW602PKLVbG+SKi0EalvN5j/940aziTTH6SXDgr9W+8U//aO6ryc+",
+	"1RrkVH0RQxIwTjISAR0ax4RAnaOsqx3ZJxpmMJcGORXjNGSyQ3443n/tkeN3rz3y+uB7UsVobV8d5hom",
+	"V31gvWMM+NutosZ0/O51HoWV8Djzs1Kc1bMgcxkj/yRLKZcjqtCzhoFH9WaMlF7FkjXIvlo/NTr1GGg1",
+	"Cp1D1BDU1oEvBzltOXU3ZEHi2tjEOEiJgG1xgDqbThuDMC4kn529eX/4ErLPjg9+2n97SqpXcZQNyD/9",
+	"Ixmw+HyQeUadIJtN/K+myzz7yBUEG3yz2TQkDZA0x0IRQUafHUoUDxmXSrChy88cIzyyDYJnWJOb2x6p",
+	"PodNCIXQcDlErnVeN16ZpWMeUl30E4o0Hav10UkCWw3S1Ruakj67Ilp3hTROGCWeI7W6u7Zux66pQjM1",
+	"1jgl2TjFREfM+oBPAQkc0IL363I4dn2+MH9D+yGv8G+f9D9bEZfrxHC0YQ9gVWxBaDvpHibLo+Hzt/EF",
+	"KjlQfJ1jB03TyfKw+YKotQWirzMMi/D7ATanVtAAETkZxZ9YIr1rwQ3ZarU9gBolrGL1aEieyNPlrgpC",
+	"TJ8Bnb7nqvIbbaXK00+oyqsnOpp9q0yzn57TG4a9O+5hUoM7nNTtpgI4uZDXDm3Zfh+3kgJgD8UDKLqP",
+	"KISyss69BKxuqI9jyORzy9v88in/43Jbb+2qvyPT6uE/s2OMreZ4h0Xs0ejYoBLgg2NFFOw24MDoo9db",
+	"zeaSJmPXd5/ncf/8uQKlK1pq5E58UyJhdGoFpAB++SX5K686pPT6okf/i1fJ0El9DBKiOIXcOlETUApJ",
+	"qZK3eDploQj70Fa72Wx+2mk2m1pE7bpag1IMtbaqMw1N9mDfTsqokfr+6fndXsyiO8cOD64CDwwVMc7A",
+	"umo1GiDigFIoUcDIsGAoZ+0qLCraEzB8NKyVFnSzsNHWKsnjcjwaiTRj0SGLYgouuccT0Og6lhCyGOFa",
+	"Lc7pjofPLItPPFSzW4FANq9eMoVpWJYEZVLGlAUjSkIpaj/mSEpg6ARiyyQXZz6mZibiXG2NBulyrO1U",
+	"GrIlPEArormzq96B6hlo0jhkpZFhm2lgb4NOl7q/k30CEPwZVgKHP1K3pyaUsytSxa6zvXE+MwAUzSVX",
+	"85D7AJj6BuKq5IlYBdOj4UWZRn4Awz0Y5pT8X1H0461y+Vk8ZDKjw9GK179TBtiSgqIlIVUehxdaze1C",
+	"3b1Tja/+8LHZvEZE1C4Wrt1997a1r1/asdpsANxP31wZy32Rnt5+ywLvc0WMpPM3OhqdxuecZuOUlRTg",
+	"IqRAg6MZatN4WEcG+kUI+gywaTmOWqySpDoeSZZmNW1etppN83KpfVBxxoaQi6+2MouI4NbnCI6rlKFo",
+	"UkZIoC6WgWccPCKNwJ/Msw55dbLfPdvf8wh2gN/TXF6SJKyfga51wdgIfS0+B+UEIof7JydHJ5bwT+N4",
+	"Fdznmn8YOXcOIl1okV3FIes4xRb54GvQFnMJGHtkMRiTqp4KPk2p6Sh4LFfNEEQEuN/gNKPXFrxlWAKA",
+	"gSXjN1sBsOVL+LLfIGz//LkUpGd/bcNbcvCErXZtEAenxgHe2lIa7zDm5q/WwKBpSif3VgGKWw/ej0EP",
+	"MMD19H7+7Ojh2EkHHDYVfYrmyLh5d+mdW3IXLq9ul17p3GYD5amPAFt5kVQ74tZ/P4Lmtmy4Ls58XELK",
+	"yAgMLvU0OK0orCSjKYqp0gCbdq9XkTaSRWRI0wsJzQoFkiqmTkCzQb6PIfKY94w2Y0O2BC0bgMZZK4hQ",
+	"lUljLklwwSbAB02qrwYxZxIjLG9pppNXCE3iC+aRkEpWj7lkXMZZfMl2SfD/1wGvj4HPldmLGS85GUBt",
+	"mvYhTnUwwIgTZSPvkoB9ylKK9DVgkWCb+QGDwM2REqGdPGBlp0PsbFDcgKwD+lSu4yWQqKesGRsd0LP1",
+	"wH7lJlCWeRit60300xtkrygi0a5Xog0qX8tZKtVHzQXWXcuqg+EfcDInBqFXuOmYrla1dhr/md0N/469",
+	"+efPFXpJM5q+h+L7irfQfHHJxH5RK6tguWnK+NtNr5KJjCb7CRuquaAwU7+oGcs7gnM8qOoNy5wwWAWS",
+	"c/z2mNRaEpO4cW8O8HeP1Y+FBVsdMLuIBbidA7Sfcf98QYxVJ3oWbfGkS5dsv0EOMpkTcOU0+yZOavsw",
+	"iBHj5APrnYrwgmmWQ+rz4CIOL1gUYOCcVFNGpeBEEx1/3Nt/u6/UZ2y8nzISJkKyCNhbEkYvden8eSrG",
+	"IyDghT+Bxwb4aZCrS4rkEprpq8Hqva35woz1AaFcGUeQGBLLTKSTBnkrzs8hCModtdzn1c3mRs2hZ6Sj",
+	"kXby4Npo3IUO39obo60Gw7xmO3QXzAd0FWrAxweqqerVtYRrRYsEZqGHVs40pq7/rbhz7shDspRmVwux",
+	"NQvYLeuAuK6ON7Zc9fPm50+NUgG5HuAunuSUVP28KQfyWzXKcgtuad/fhXh3RfqKfDq0F1Y8YwUWefme",
+	"nzV3pnj5QFesdD5/KdcX0Hxb+pRSt+it6wdLe2TgLlifz0UEOoWT9xo6YWjeZb1804rAdc/EwfA97IZj",
+	"mmFexmhc2gcDGVKQZT9JYATKTNGj2M0DHiaG6R5l5LHbbG7kKW61hs+/n+sBJOAALBhHKRslNJxyoSkz",
+	"Brxy5Sxn6jjcJlzcMDJxY1gwx70Sws6onKrPMKBxpez8X/+E4gI92tCGERN5hw2kVlp7g+6CqmuKmQva",
+	"ygjOiuf8OmbHM6TKnevo+eC0YnE5Lad6nGjvBfb0SA+iWZ0AmvTkuwrfeuf+hynYvAOqXlw9fRxvXzzD",
+	"85eGF4EPay2jVz45e6KYqQCfcdGxUeryMzR2FxYdoHcTL/SUxQm58eA8cfyYxqsC12lHIRjh1r8pyRVL",
+	"EvV/cHP6HIr0GmTP2NTG8lamuRXNupdPoPm57MXfqe1ZmgUMvbTfxjJ7jXN7tEbqbfsNl1+nXZcl6c3d",
+	"RAqSxDLLXRzWEYJsd/b3bhYQybLavFTf6S9Vnvnbp4lkNvLVEyJhlFe+3Lnzc77Bs1EwVZzpmsQ0vbUr",
+	"HfwT2C8KH4c9lr4CRa+zYVcBOPfhOrVBr/iM4fPQ7lQ4JnBEVvek4o5Yg/ItOzYUWDmBpHODW0viWg6A",
+	"P/usN+din6ve08qOQd+m6TU7GgHJN4SB0NeZdQjubO1dJQHc0WCXyIjIBSQghJSTETQVzASJM3CrDEXK",
+	"PCQXQOcn+BWVIUUjqFkxPVbVBEgqsHUNxLTwHfbsBT6/Yr2BEBfgrmcNstnczOudjNLGBZHjcGDmlGo6",
+	"7hzJdFGbpcGWjEVPpE3kqAboGialS2sPe1Azb9MM5Zr3GzvoQee5AUsZoUli2dY90mMhHUtmnMkRyrdw",
+	"ICTjpDfBEJjp1QTZq/rpPofmfRhN1HdLMmRAsK4uRmewYUW/YBNsSq++rjSbrTZXQprN8Fpj1NqTW66I",
+	"2pW322mNf7ft2NUrC+hhZGapZ3dqk875Wk8kicFcs2pBQWKD0jJS9pOV1ka0LyodWLST0CZT6ssMQJsQ",
+	"0UIdW3BWz0Qd2kSakFKPZVeMcXRwdU3DBsnSl5jopntDY5uAWPCibu7zqnoN49BHIpDs16DmkZRdigtI",
+	"poPqHaS81Roeho/0wao1iImo2yiRjCEGh30o4iSxgL4Lleexrow0jRIS9aLz+BLNEny6UiQaULMJIA4z",
+	"I5rQAKa2UKE/NEv5mFX62ZwiSPXXkjYU/JKlEiZX3KFWMyzXqmGpvn5/eqW7zwYsS4fUXjCkl7cypN9U",
+	"+kQ4oKZvwunBu9dv9yteBQusDuW52rBoLdhbKgOWJGJerOXFbA8kFsWZa3f0UzEsGg9eJVZ/11U6Q3mu",
+	"x3O2/9MZfBA45dbIkuxXbUrMZt49qA2iD/TqBogBx7UIvmURfDgtdbIrbLe0qh1ivsyzz0N1Cr48w02I",
+	"NXdLhLa+F8U2cRR0CLwMBPRmC4byHLRwZU3wCJlMKIlYGA9pQuIIbQAqSaDORVCEMn1USkQ/DPfGKKbX",
+	"DWW/Nyf//QSWQjp55GV2l2Q8QxMqMsQX0KkObIwGeSmyAbJnaB4rn6OB5umVQEVVv6FmrDb994bGhICA",
+	"AeflphkQ8MeZUQ08zK6fvW/KEIM5QW6OnZThRTBKhqESyZtp+XzMMZQSLTHlzOvnqQO4pHr1vzXrZYks",
+	"uq78eRDRow/RPMlz6zJkmRmnX2dV4LUEuWUJgicSHUD2WK4iOezprififFHUTpAojrBdufEggb/s4JCo",
+	"szEdmzhhoUgjFnU031VIk8QCr+N68jkAl+meI8WQIUVg1QAbbhlPIyz6AcZocmlU1Cl5nq5vQgxFu6nm",
+	"5QU/OomdR2hTwRPU3yBNgYIVp7v94Wi0Zj5iYgQsU+p8MJ9XKSfgUjY+CcRhGJ7a4ENxaZAZBQQF4kj8",
+	"7U9CzRw3NBI3BfhmzQED5fQZTc8ZoIxloINUdKyyb+BFlyztadJUlEHGnzYlPALP51OevcAzvj4cYgMG",
+	"DT+bZFBcLPcXXE94ml72Bi570FAXZcJtFa47Eep7QbUg1bP9d913ZzUP0zRh34lUp4kodcDn1aPjU/3v",
+	"SiRdsAmpdo+PP57un/y4f1IzVdm6RaJ+7PvT/ZPaQsv1yPz8Vm3x301E6s4z2UMNDsUNV/EqejsoSdU2",
+	"f7WSSm2ChUJxKhTEMk3MViZ6y0RkibhTUvO5AkR1sA4cEZofNaWG75+edl/vP7xl5m7Y1c2zRJwTxrM0",
+	"Xltoty5fz1x5Z2FGLfmKclayTImAVYL9B4ckHSdMNkjQT2PGI3nEk0mQdwgFx0Kto/V3peoRWuLEJJyx",
+	"SGIqumRcmXFK3GH9T8hicBQK0mNEv2YqV89DKpE3Z2fH9kab9o8lUrU5RGAHw1Mz39+VdeB8L+3/udUc",
+	"HrOoSztf6uvWMHCXMCDzLV4eLlmWUuvWl+86mY5IW+OoSRpqSDWwXxZV3aDWmJv/+hs5gTdMri2cNJ0s",
+	"d91j9FCJsNc9xutU2MdaGI2nuWgNL4aFGcUA3bwraQV5KaVra+uet1c6rxYyGiCZ1hHWULLHxVXD57NJ",
+	"gyXFxXPzBolJGywpFfb53LxBvHqFrEFMsF2nDV43bXD6c5i0Qfx91aRBvPpxpQxO1UuvWjJlZ26cqSWF",
+	"UwJ6RBhvaUl51KPIEsQjsboZqL0ja+XvjhMFzTqviPMmgjMX6rGHsXFpujEqkUQO2ksWpiyTZAg87A1y",
+	"yph2gH7Q9/ZFSgbiCnygysqLmUPRqCw5GZ/z8hpjNccPZqS/I9NtXm7yi5JiTE57SR5kgYgefH3jBpMM",
+	"qs6mYniVX9ANtQFbMlU7oPL06dOnO/0NOq+Is+Tt40I5mZ4SFJF9Gv86NLtsim3061BI7we1NZZprDZM",
+	"WeUi012voQW9rfDRbKDtZm2NT3dmnF7lJ7jcMp0TKD+PpTpphJL3J29tRBlC4wXcwz2PyQJYKlRogq9f",
+	"/0QC0MT83OcB7vlA2bX9cZLo5F3NegOJt5C9q1NrGSepyICcLRukYnw+0LEdvRdrnoY/pPOcXMHNLJEM",
+	"GD1nd5uzMzebO6THJgI8WhQ7MRAuIOfCcuZIiEeoVVDXY6Tm6dM9xNNJ4+lT8r3QujYsBhJ+ynFPLWhP",
+	"DXsyQrtAdzaRylr1SCb0TQgiNsPaI8Hx0emZ7kU6ThMd2sERBS6tdYdMg1tg3XM9EU18Hnz2K3HkVzqG",
+	"vlnLgQmJI8PU7PmIXHCVi1zwT5ADDf9ELz5CXy7PzwHSefLJ96/IxsbGjvNYBah+pfP5b3/565cvStsP",
+	"1C82NKQjxiCk3Pd6ZAowXQrXBobG0UkCoSs1S503ip3tPKLrPL4E8GwMcOUUf7qiJk9v3y08wsSj1J9p",
+	"FLGo8zMqhH/7y19/0WG94o+F9+hs/YbOr1D72Ocxv4wzqgONEPqD3hgU+E5ifo5dg+DRNNklQT6GACaK",
+	"DyVXA4GiO86gZYSutJSdn6lHemYc6BBpwNh3iblI/6MJ4rnLUQzsRbDF3yDreIcEP9V/Gv86rO9fYu82",
+	"aPkIG113ETQXmCOhr3F2mmcPEvRiwTAwdB9ybrcKQECq73n8iQzjJIl1LyInQSXL2HCUkSsqtfKiG6iY",
+	"51hYJN+RAftUfXPYfaUbflURejwy/Uryd8SvNPwK+TtsNlQLPOR17DHALJgz0G9hs0m1SxukmzvPU6Yw",
+	"fmyIdGzav0fU7zRFjv5QcJlRBaHxkBn2zP5YqrvMUCSUbWB/li0yjDk8VCT4Vbr5soIkZ8AiBsH+9qdP",
+	"ABGxus+0cCJHxoWvUVatemy7SWzhez2fo1+J9pTJ3moS6ZGWermHY/DIRlP9H3ZLmwx2kWZMl3ekYjRi",
+	"SBpmdMwhnRAlBi6ZzzWNOnKBUh55JKUpSyaeM1OlzHVIxKIx4hm0xZzZWA2f7xX12F/HbIzUo8dCZucp",
+	"O/3jW2iNQ4HYjKaWVESDbyIkkHRytqvTEfSGAmpl7WrNpZZdbfC5JrlKnI/DSISXyCut0F0Jha7V3xG3",
+	"kXb6lPGoA4EaQEGqzHaQXh6REx4OUsHFWKq1gU9hzooJ41juahCYmUhZ1JknLvBwAFlCT1xqtlEE+jyr",
+	"DB/4UQ1aJ7YjQmd5po56Asj9aoAh1sAjQSbw/yYQC8kAOgkJfkcpBX/MU6KCmjo0aqNqVQFran44PXqH",
+	"xy2WKLJokogrv9LB+JZH/ApSSKmfdHfILwFQU8nCUKtOgEszd2/kkhyfoYBTnRdM6VCDSdSV0OYH9IsG",
+	"eSfsAPFAOV9PYYYYZ4cyUPDNBa878xGpejYZ81SJdqixUoqDOiQsjCMWwbYWXD8k6JDj7ukpDsCdhx6J",
+	"R072f9h/daZnCjTzaqt1oyhlUjKJG029AldyIIDuFkjrU6ZrzDIBgkaIUY+GFx5JYn5RT0RIE1INEzFW",
+	"ojWjIKu5KUWoeWSUxpea2NzGAWG+msOQ4iBcbltDaIvJNFAExTRlls8BwUHjCQXnWCphe1tV4ciCwxF0",
+	"TdPZyk5BJ5Vy97VcZD6uNAxYexqdw56OucRBQROED/sv3xwd/eFj9+3bow8fj08Ofuye7YMnssz+feUa",
+	"0t9m5OQr7NdVjc9rWpa46PdMvXufdv5Wr8meh63oBW33N9l2byfciFr0eb/J2r3NcDt6QVv9DbbVex7u",
+	"RE3aZpv97d6LsBVtsK3nd+QfuHX3wDLXAGdXxBo7tjsiLpGxCtc09r/ZQBj2w6DmE1/TKfrsc7w6YaW+",
+	"aZc47k0siQPF3Wq7SlW0aurCfHeT0DiHcvG3IQ4eskzXaL2xJOeCr8nd7op8cfHxWqFCNzdypmp0N0rL",
+	"c+Lohs3kypoF/nLtlBgxjLOMReZXIEiFPshMGZqsQQL0Ep6CFDEmlqaMM5lv6IIkxgugXWWcVMHrqP5Y",
+	"Q1CYdWQqmVWUULs+F1PGtYnDrIIwu2SzuYNXUXyQE/DB8Zo7zfvfn7ydz3L3+1BUTSLdtfSRh0nuWVEZ",
+	"0tpcLnjWes9vU+/RjHlfpfc8y/WYJcFh4wbNhNF9oLgf/LK6KMeq2G6KUIdM+Wa1z6TENwtOO66dvaYW",
+	"Q7+Wj7GgRf0GWcFoLhQzihFGoYn7OEm0ByDOSCjGSQTdBHrglAH73QYumPo2K2ppi8PWuY9uXelxazk4",
+	"uAEqnfaSYsZWy03Agd0G3+d5fyNs0q12vd3bYfXNaLNX3+m9YPXNsNVvsu1+m7Za6p4xftNDWelsbHkV",
+	"2BWY9wP70ak10ca3MnRPtdEKw1emd6vtWZsWEf+hE3mKe3Nyje4JuPLrZJ7bBu7uHH//b1OzdgXMOBs8",
+	"S8R5zBe0hKNJgm7pPKzfo+EFYTwiVR1DsB50/PfuaHSqVWjkmIEW/5RE7DIOWU3Jn3OWgSf84BCZXSH0",
+	"qISJ6IOzB9PSIECvazKLHdSANJNMWKE5mxoGPFVz2Gj6cDLb0c36/sv7OcSZcUpXIXYyp51ezbM9RWm+",
+	"KPB3dDLo1qEmcsuwgNTndhq9VLfbh7t7wHQfRxA8PDOktxAHIj98OIM1Crr6/AH6dchLRlOWBkRwU++I",
+	"xbIgLqG9RPDsSg34X8PDvgt2ScqUsZB3Og3Yp1GcMtnNAljxMb/g4oobejMSUq7GqiRlH7aBz238EqPl",
+	"uJqtXfWNYwmquK7r9GBdRYrZzkiAZha/vK3dW9iPvx3ioDPd+0Pt6kSck5jv5htS6SecXRUpLpxePfP5",
+	"em6F4+pOSIf1XnFl+s4sQQHstkqnwiY/DHqvw/go/uHg/Z8PWu/iA3nAT7bCVwfbBxejn3589cNOg01+",
+	"aLKfuuqiUe/0h51G2E54b/h9M/rph+Q2HdBnalTLLC4Y+jdnZz1Yk6KlHeOkHEOzECMLFnAh9xIaXiSx",
+	"EVTlDuAzesEkCXqJCC9Y9N62We4XmxPYZ03ZEnCYMXqIvUxL6qY4PFw9+q6R6qU7i0fgvs1XhySCn7OU",
+	"6HVeq52rc+fj9tGdOmb7c8wt7wGtyNnFYPPq9fcwf1EZ1zxLJuZn0z2tzAx29tadW8CPurPePEO1NSXU",
+	"nMKQl6I3t0nqg9qPzkdd3XY0m2VdDXK9k3w4ycVISZ+dUovqeJyVSCc+Vzh1C1/HSVtSAktq3lDQyvG6",
+	"1KUvU3/BdE9DJbNrf5GDGPhyL9goI9Ux3o5RUUgdk/hUruzLBCltag3y0lwlxZBBL3LNHmZG6TQ0RTNN",
+	"Xcx4liKts+UUnV6C2EW23YJMTpkWOZjkY1h6rO+vzJJ4+ZuS0Kt3DbtluLoT4FmmRNjdrffFGnBWBZyX",
+	"CxQHR0922WsXVwxbxCnc4pFRzLnhHy52DmZTioYOUJWrGK8KA/ld6RhlHERRSvua6S+hlif5RmSBC8lq",
+	"nyuDvLV1HcbA9o3Iap9PcyhBp0DcPMZrocTDqbp4u0Cr5LwX8mEj3ZqjNbdN4dScHlzVcjf36rpW4aCt",
+	"oW9l6HNXmySLeyYV1vjZZ7PrFuaNnYCLVs6wf6P3uqCdgeiC+jPbel5t4Nqum6SNSSg+12qK5nG1WSWE",
+	"s09ZnrifAnvHzLt7NLyAfHPQfNx/8rnWBDfRV+wCuc6eth1BCmTm+nBpgllSqP4P5jcTdpf/7nunnekv",
+	"ht3TVrnjlQbQr2reum4s/FBN0UzWWljcZtc94M+0hP1cnj92Si+ne5SOORatqtMIlZmF81e10SRlSvXg",
+	"0gDeEZAwYTRVh7/m+RzEsLbEio+YNmI4IxOW5aGjQSx1rQnGx7DSFYs5vuJgl53kU1ZQyPZgrR7/WS6N",
+	"ucBHgM+2O/OF7JcpBl6MylQWc4n0WuQIMKSf3jJ+ng0qnc3mzraNpcpMYfWNwyvXVy2WWVOF3fat8z/d",
+	"IQYpcCCUmJ1wbegZjlGtKEWeDwNoVFv8WLEk6qYIm3BZvQFSnooo5Z594J3XrPBUYkoW6Y0zcAYRLsho",
+	"LAeEiyzu681HMgEwYwAGIGkAeCT6/STmrEEOx8g77PPCEBeE3aEIj0WkGmdkIBKoNA0d9ScUw3LWxykY",
+	"Ohwjk9BvQqW4YYIqfOYS9rlRqpYm0/l8+qrpvaPuUp9Q/bOHJY/qr2OuflAQN8O05IaOf9aP/cVeJ3p/",
+	"YmF23/mu05/8OrD2BA+KIUwDfrI1sd1d93hWX0lJVdxoU+D1RBYgRt4EMY2fYA5mHsdc4vtHMZczgOio",
+	"WMqGQacYyVtseMQqZXHmqGFQyW30MNDwTMaLeQDyxxv7atf27HAibzpAHHOPbDY3amCD+fzudLVjXKrf",
+	"oLJm0Guk1soBr1FcbKyFzqIy3Wxk5j4/H+aWuObWytljVc6OY26h4BbMxJTRaH7S46GYMRPVDeDtUZsX",
+	"uvQhcaIYQ/KfiMD+gH/omAT7hGZMWh9PTdtz8BBU2tDhhFX3wLOinzyimj6u+ARd5k8zZdmQswEQLmW6",
+	"eGkKm9GlSjBSBqQasG4aGNUN2NfhxDheA0OEYfQ3n8eZGolkcsrDhNbqtEqaUyvI6Ufh6gEO+jxQfzHA",
+	"R7oLoNXGOoEXrBykN5ubZeh5SNML95iqaX7jKib642/kvFarY+FFq4X30AzJBgaerxQYaN6R617NfhmM",
+	"58d/TbB8/3oorHtRlKZ4oOcBP2Y41FOTyTgvBPp9ITeikFuly5QiUg1s69bvYh6KYczPA0/XSQHlLbSb",
+	"AUY07l4sxtm5UBfXpmmYBbyfJoktosJNPK9gCYdp8zK/FsiKa2DmRL7T/H2ikIhhZmH+WZcC4D8XHWzm",
+	"SfN8bGZlymmD3dsZHw/hu+Y/mXE4hqx1xZW0c00m+VeFEEws9SLvQuNv/LNxhujy4XmsxxpiVkWXUxHG",
+	"NNGfS9cc/Qb7p84t3ypGlvupGL6fYUT2KgPKo8QNOadMIWilUxnEFSvo4K423mGR/Hj/3d7Bu9eQR/7+",
+	"8eXYFY7j6pHfYiLWOva7ugQAPuWp5Vs13y5XXQmVF5IEZksFxZY2qOTqpyslVG9Cp0Yor1yFPm3S58Cj",
+	"9ScWQtHQbvEi0F6p6czT0E8OHK59rQMf25NNspReskSntvkcYIggzHmEWgI63XbVcPYU8+ry+c2k1G3k",
+	"ae52mE4OcWkCHpgXyzLwHLYCaOp2JYBTxXQL0jmCHnpn9ML63Cy27WU7YEP0McuyxulYimyNITpR4B2H",
+	"g139PQgyaWpppqRqzGWmNDfRt5mSFKgSBJ/nmuZR4XTfsqy1KfTABKE3oEnIvFZTbwuMt99qvKvsL6Rd",
+	"dXfKVDAtnjMwjfJzQmkgbW4nknYj7q5HIL3uSA6twqqlR+2ZI/i7Z5O4y3AiA49OUWqtbrI8+2y32Jdn",
+	"iG8lPbqXKYquIqqzk+dLyWnx1rFYjoUnPRaKYQ7qoo90jeAO8jRUGEBXV0qfd1+92j8+29/zplxEqwrH",
+	"vLTY8KDoK7XMcwRa0XvkjAa8dzizRWnlVvJzy64zJdUc3SAvfzInaV479DgiQcp+hY7oPl/aEl1hSXnf",
+	"G/gmtyibHjnoTt+/3dnI718di80GfGRgbIHYjG+NxHeHxF2tHd4OFqO+f29YrM2LThm+avrf/b0V0dXn",
+	"q8Lrrvs0IOuWF8iJgNS7jw5+SxDzBFbuwRHzLtHDfP81etwdeuA2uj56rFh3oy8ulO+6BXq6SX5ZFz1i",
+	"mug1FjiN15W92QoKxUypXFHDGD9WH+R1nY9rp+M1nY7DiVm55Qf+memksqjMZF/p/8Bfmp9xwUlPZAMi",
+	"44jJ3WKFUCHdU2Z0Mp+uQicCFJFlfkUH7qDHKxJX4qMoljKvGYVvVnXRN1th2qO+jMpMy8RMaIarxS7M",
+	"Iq/ZrdEcOScRkkIWS168ZEpnpaaDkuh7JTWuhtBpAZnG4eQ1vvsbELerfQCY7+oCCNd9fTqvQy5xbrbU",
+	"SpEuZNaXNl1VXPGcug/3updbfCYmxiMS4OY/iGRAqNRHQUK4xeS0kpgXLwNNeITHIo5QH43PuUhZVGuQ",
+	"Dzo1LtBd0wK37cooDi+kjz2W6NQlth+fZpXQKWA7u/kRNc0GoW9kThCIOWc+V09wU3ed1mjloS6bZoZO",
+	"SilIJLD1lFkIaEFFfY7LqszhAb1kpApdYw4OP74+OXp//PGw+9PHw/3Dl/snpx5pe81mU629Tm9AVIG+",
+	"c8Q20WkQIOv1uR6jMduxURzDhmqvTva71oMaFHrVBXmvwn6cLuhSA0f1FiT9DVPT9BeudPBP2tlnd5Pa",
+	"2G7SF/5xo/KLFRV7bChwU6+uIMOc77dfzA0bUJcvz59EzI9FEofgwjo+Pjn6sfvWLpvOidvwsLqjmyS2",
+	"MH92zbwKF1kcMhyWbn5Y9Lxi06acQP22zBT4CsuUODxXernWDOePLwPP9mwx+2meJYQC65nZTQvUMKSK",
+	"1b3CtE5WzaBLGeUTwZl1O2YCGmLWPN3EDLqAmQTgg0iZSxmNufR5cIEN8AM0j6A1hKcTqdNzm3/XIIF6",
+	"IO0lLCAZSxJIAoNcA0cq5K/3ubqcFLlg9UxNW9Avz9Q11mNcm5fJdwwTvh9V8Q+4Gmutcq1VOoUU7olb",
+	"fpIlo2k4mHuScSMvOZgkP5fVV4OYM4m8wW9pFnOsvKdJfMFqhA6FaadaRAYT38hrEK64/rfd2X/AU16a",
+	"3qNmcz+n72Coz9+J0TvW53B9Dp30ELUVVz6HVs4sZL61JoZpXS3zNti7Rq6yRDok3GiCkKIF8u7o7OD7",
+	"vzepdj63nZCmjZO9g9PTo7c/7u8RwZHJ4ooTmaWMDp0O3E+k9WCGlOfRO59jg4+oYNzYttsrmDd7+trb",
+	"MnAejDHGzHl9glb3Xuo1m6eWziHSLa84KzgAITvHFUBwdnTdmz05M5vxNcse+T5c3Rpb78OV9yEsKolY",
+	"RuNkqQt9qdLwGnEeSwjn9cHLgV6k2PR4GHNdkCYLuKt0Mo+gY8Ij6AbwyGUs416cxMiaoywXn4/A17Br",
+	"OuiZ2DK5YAwOS5ySS5qMme4Zb51j5yybK0h8XhAXHXKy/657uL+Xh69AZ8SB61ZT0xID5U4ihX1mUTrV",
+	"PPL+eK97pmSQ6bc3vw3eA3vCFvpmPrAkFEP2/3PcMTOEIUtP98M0s7uGm2ddQHnv7hvbem5F980cp8by",
+	"sNqTvGoGXCbmTo+IJHLqH/siBcojxDAofVcIJhuFGpU89iAJ18UguRedu9CnC861sJ6fZYZoNMc3A5v4",
+	"BxHzWyu0/Cbr/crd1TP1EvqHl5OZAor/93/8P/7zf/xP//zf//t//m//16n03dbcUopHmIIzvV9Wt5bN",
+	"IVmXAl7ff6XruAr4gsyNc6yApUkMBrqmurEVtndJ/oI5B7fRp2m10kXtCXeh7gooJOloxLgkfZEk4qqo",
+	"AAZ5HClokO9P9vc7PkfuN2vz0Ayo2/IiDd3gOJZu4q2TrE5MPKozlZnrc2gdEBFaVj9pxjSruuqKEzJb",
+	"TzmxvCEFx8MPRwfvPp7s//H9/qnS/FCgNMirt0en+3sdjObaV5IMWgJxUdw1mpAFcUmXXtoSy2uVXjp5",
+	"0PhCHZ7WNiT2jy56NNWQisPZVc8mAV4WAHHw8fv5AQeIh2DD1FjqiYPp6vzah76q8+PUtaWy0qnxJFVq",
+	"/UqRCYbbWPZUsrZjWetIfm5hp/Y3iPRPo6HPsfIwlvPFtRPWdgD4ruW186oTFGYPWkXzaATx3YnUmxQ1",
+	"kqrBKeQ8UpiHO6m2zpO/wyqbPFT71ZbGasWPj0+Se7dcBbRcYDrityCLWWqLhCzwVrXLBqjjp135tVz6",
+	"T1cZ2eOEXPEWTzALLLCAExDJFhdmLjTicuFVkKNKhi1kI9CcZiKdqSUqypFF5UQ+L9YTkaqelRFVNbfA",
+	"0+fzKjzJ0gLP1uICz9sVaY9aOk3d3S7kRDlCy01TuonockpAH5XsWteAPkQNqKty3458mlsQ+nuWT8aK",
+	"c5B2F3tOT1WulskUn08JlRnZdIOq1IWyZ6kdpOSLz28uYFauV30MAuCO8W5dtXqPVas3xTutKy70+etr",
+	"PH2g3D5x6M/Xf9ElCFk8ZOjSUYNiUYMc6hgi+EeqQKQ93zOvL/5d17Piwi3NKHfKWbu60XwqQNIcfXi3",
+	"f1KiCbVgyl/9Nl08i+9CJ9NX+O7bd+y7xx21utte7/e1t/6auRFDe3JvOzmiVDPpGoM35pdxxqSmL4q5",
+	"ZjbVAv1qQDOg4Y4ziTBpUiB0Grp2Ulqr2SlxapAuVt4uLEYi07VIXPC6HhtqJraLm1t8pGx2joNHsluI",
+	"bsDr5lcxgQGs9qhImc9Np3DqGtPqxlSIIagt1yleqnUI1b5kdBkUcj083c7uCruFGo+wV17OpF/ysbu3",
+	"t7/nYZh3OuVjOgGxkB5oDqFOGlkhSbAbRbcnQL6qC0xJxdMmHIRrg5bsRtE6yWOd5OFYuFE0D2hX0POW",
+	"JfobTQ0z/VGgg8tNy/6SZP/V1DsnJf+eFLwpMfL7yORfqzr3mdD/NQdxFRKRD9DwiGNCsroefEpujXG1",
+	"4FhXAn+U0JibgdU0X4NEBQZ/9Xm1TFZ/PNk/PPpxf6+2i84awZmuszGv1F6WhEF7zaq+7e3+92emMRIO",
+	"KqRc6UlwHeJBh2Qp5bKvhYWuW8/rFyCOjSS+VuVSOpDRuIql07YZ7rRCUVrWsFCr8PlStQIbBjun6xEC",
+	"F3r+rL78cAUOuFjr8obreHDUitnoHej3cHK+BlRsk8p5yPI27md5yND03dMJQrtw9oZ0AnkdGOUaYt9I",
+	"dZrz/Guv4E5Fc8SeWf3smjrQDjmD/mcoZweiI6msIQotLaG/UixJJpJoN38N9r6cLl4qxbD37w7fu0SJ",
+	"80wOBSiADqUp5NAI79ZO/D0J/WUau9lfdvXXh3T1zGrTGnFo9sNtejhugPDXKBfR3cTM6YE29yMhsYu1",
+	"4ynRCXwB7I336s+Bz6sUQy6IDymDgDj4LRhNk1i9ijMdNMdXK9jAxQLXMJxEDU+7dlA+x1Q5V1dpkHcI",
+	"AOpumes4phAFtQ9biLLr+krm6gnAPOPMqODI0Tlv/XE2Tm2pZBPwCtDJgKPPJXI3ikuWkjdnZ8cWX3Ki",
+	"VSht9szo8mxIvkrFjIGv1cCLLMCuw1tHrq9phQuLXnQrt14U3Mo3cYqoOT6IU+R6QPtNguxj7V87D5qv",
+	"pTVhQOPzY0PzIaQ152ncnHT3Dg/eecVMMY2miCQYLm+QLtaC98YZamj4wHJntEVca/aR6lgyAnwof/vL",
+	"X5/lNpwggwJI+VxBY60Uk8mM6Xaq2ztD9Fwk+cdzKcF8buoclf0LLV3UG4HGBTVFLRiUhkiWKog+Pzl6",
+	"u//x1Zvuu9f7e6bFDL40HkqW9LH4cKa+vTYfjqdLFOf093Wg40RtsAeDZB2vg81zI+BVw38FX+WBqLZW",
+	"jFS6sgdzoefFLnEt7iNj7DqyY+1XfwC/+mgkYp5haQqa5BparyVSltjd5Sp6ogCrAGFKQdcpTyadVyul",
+	"AOcT00xy4oNlEtXmaMlu591c8V1ufPtcrI6tBGOLS23vVfDSsb2/BX4Fx9wm1cBw+AXYIL22tsCva4Gr",
+	"fXU1UDrDalWAd8nDkNupMJaOtvmwJGvMzXFNJo6/Xp8Nn2vrWFnL6qzv6lMmHM6FJxI6czgcPouPuIYC",
+	"m9CwmnNtFdVJ5w7cnnH6bRzt2WOt1KD1qb6m6bbkTC8St8Yi+WqjbWH6Mx7dATWU/lqgChuaMxa/MntM",
+	"5nOcSQJZeEiQJZJIPweOpc+hJLJgslWx+vSMcWgO8ioR44gcHMKJOxoxfnC4m6fgWF8b1XrLIB5CY0wA",
+	"ltq05UeKht9KhtquaxGC6ahMwtxNtr9UL4D5fzw76b47/X7/5MTYXdmVwAQDnys1XFpiGGOBIQ1NboPJ",
+	"2lfBzpneJfDFj9R8Hs4GKzU0rgFNMHwzoXVm0NqCycHU7Ao8snIQL4JSfVwkYmpdH6ci/+BSEhjzkOm+",
+	"99AvEis+4NITRiNgsg6cWPwp+zXYJZIOmc/7cQJ9kW1/MzpUVk6m8CtSes5I2UT0nBGq/VSc1TNRVwin",
+	"h16ahuRzn0MSRQD7Ub2SVA1vPrZGk+xXzzzVevOfSPcaHFcgJzxkUUBCmqYTn8dZDdMiYFwDkUTSNiJ2",
+	"GhibXKqEZmqF8DSQqtLsPMKiWFucl+KC1UgIq4FnJ84snY6+yV1dJSu0PXfVIQNxRSgJkxga+ytLr8+S",
+	"hPTYIOZRTmnfmyDhPRLdEzUhjOlMJOnHSaLFGx15OKneBP6/kEjnDS7//SdFFLflkfrodsmtQNEoFMvZ",
+	"b16ytoVqrc1meeNjs5MKrY/7Ih3SrNKpxDzb3qx4lWHM4+F4CInvug9yzDN2DqB922llt8oRfTA8lOdn",
+	"kxG7xrc5zWiancVDttrl+zzCi++c62hAszNcfbBhKl4FD8mhPIdtHNa3+m2qfjZ3VQYsScR8Wv+ZAlh1",
+	"hl0ehn4qhkUJr4tkLQpCxUOMbUw3X6jNgguu0HX/pzOo/1N4EFmuf8l+rXRaUCcxVWr74OxIh/ic66Qc",
+	"4iFdm0nXLK8YWKRdKtStOFf75cuS4i6NmU53/kLTGPWIoCjhSRU+ZlNLPWTeV+Kt5vlc791ilQBqA2w4",
+	"yiZEH7UG+V5L/VAMezFnHZdAXMfmgTVcpMgVjn1KIQey5pFAn5pAJ/hJg0EB+dt/978Qe3zhbwFDyAlA",
+	"JdCbUQnymElCM+wDRXtinJEWOYxfOhvVjLej7DX1d5TnuXgX4yQySgGI11hiC5yIyCEuZJVCOqTMwG9r",
+	"GC0xbQJJmJ5IEqinaw1JneQAq+o46AQw/yQOmXl0VV8TxZdxZKJ3/b5kGaFSrX9fQEBOXtgO/1wtJk5B",
+	"dwcazhPtpzE/T9htyfYSk9qmtF6nlRig3z1UR6+l71ebimuxcPdi4WjGCFpFNiypAEG3E16ECU8FY8aR",
+	"DiHlQGVWhYB5PpbZvpZ59ZckU5x0ol/r6EI8xFVA/NVbSvgce0oUBVSDnGgpZAdOUwZurr76MPObRuh9",
+	"u24bsT7ej6TSZJjvyBXONo/AF17qyz5lPMKjh4pNJowbuHp68O712/0aUuKjqVwFi6nWIIHeMQEZjoEM",
+	"I0nEFbppYDf4XPTB3W01MlI9Y5+yV3gb+dtf/koOWXrO9A81SFwCF7KjgBoPsm4eqGtOfO6iyROJOkwg",
+	"2a+oKNnrs3jIdnPfUeCYeYFSHE00PWXZOOUSFSpUZo3nmLgN+eVUr32dExUKzlmIyKbZtfTtAWSpK7XW",
+	"qV9x63fxOZ67xE7z/WknvOhjYS0QnUDi7JhfgA/ejNDLy2j6Ir2iacSiZ7+ORZajXp5zVYp3PNLH+OHc",
+	"4Y6BjluwYIp/9ivjNPErHb8yyLKR7Dx71o8T1ojYZePT+NeYD2PeCMUQzoH6l2e0F/qVLwWT+uCw+1o9",
+	"VpvO1/e7uwt1T2lPpcviOi7Q1XArK3Vbfg4gNUJirvZm6Rco9Wo8L/0yt+ydWBaz0Gy2BgnWsQqIVWy2",
+	"VyC6ORPikPKJ5VK/a5kIoD+0uLVUJH6O0QEyN7FDA7CtbcjdDn2bCnq2/9OZeekuCcxRCNDUz0BW5K3d",
+	"LfGi2U94fUC0gDgVQ2Y6NOVRFDcrNxfRedaWz2EUm82musDxspDN5k4ZwO9HcXYrAL+S1YovKhQh3lQm",
+	"FF2xGCXBw3K9Qx/F2X1HSFfEG/N5v/ko6TfQFFVto+tDzjM8oPOV8QL0qEulRRuzO67ibBAbkjl1CbmK",
+	"eSSuSLVNhjGH9DOHvWUXldrZRLWcNd++inIbLSOgvROawY9Kj26Qg0watyewvYcJoymLPBJo3Alsngu4",
+	"4KYAcEo1btibNAAeU6nrEXBCoBTLUlT0nPQ3sOmhEsDCn/XRFmsFyuu41S0PCogPCzpTa7a2xK9Row2n",
+	"bykIiJF8prTUWGZxOJ9TD4KAkKnQd5LfRgnN+iIdetZfH1E56AmaRg2yT8OB0gPUpCDrEIqu0dFfVZfT",
+	"C8Z9DsWdlIQ0HDAb1thuEslCoWx/SP0MzhlXB0PTbtIJ9EXmtQbZU3+mKSPAbsUiXSHpczSyn0jk9vuz",
+	"OqZILHV2cLj/D0fv9ksbIb9m2Wm+GndRHTIa/chSqazxSqe96akfZKXTeuFVepOMyVNQ6yud5xubzeYG",
+	"3KpsH1np7LxoexVnHWZoiktat6snb257lXjYRfovWelstTea1lqRb6nMnqtFrHRarY228y9nIqITNbLm",
+	"plcRPIk5e5W7EiqdF8+9ymgsB0yewmq0m5utlldJ+csxj2DEW8pQYpxiPLd9izbS0Ujmn2kZiIR67za+",
+	"dSgQI1nemEYfUyLdrW3gQIzkFB7YbzYHDDCLEq+admLn3u8hzcIBk2REU8s6h/fo5n9Et9oa0pj7XPPT",
+	"PZGE1Yc0TgiNopRJ6ZGQSlaPuWRcxll8yZLJLoROs7EMoAegzp9i0Dc90iQt8Gef67k0SEBHI53QhSeh",
+	"OCB1DNF0MV53rIeJ5oUbz/QiXVcqP2CgDod8CiuHgex7YAnVqw4JJHMI2meK4ZjaAJVOBfTCf2Ma2oRi",
+	"qP01rbaNr+7jP5LTbBzFwoWT/Xfdl2/395A91I6iNdd71HwxZxQRG4p/43qkzCg8t2li6asfmksUv/jq",
+	"IQ9zWtZ61srgqrDArNsqqIqmVibOzxNWN9/0uqUARyOJn3ZpMcCHOBuIsTJtoJhGKV6Y5fr5S1DzSD+J",
+	"Ry4S2pQavYXBSto7OIW/IMuWz4PPfkWDrV/pkL/95a9fgAtdA6iaFPPI1SAOB7oQPGUZpK1I2mcN8mEQ",
+	"QwW1fmUsLV4reWBFgTSsXDI+5yTmHkgLfVMmLhiEaqEdmC0MV1coKH9CLthEenArzcYp2I+Rzw8O7Z2p",
+	"Mi/6Y6nU0c3mRo0IrguLYi4zykOWdx8z9+gypVjKMaiamCnU8Pm+Wg5l58V51AY8tOqmBMUfzRqkC+Mt",
+	"rHjMYdScXeHKlZYDwHZx8bvyFd4q/e20U/uaYIKvt4deO6tuX0t+IKlh9nrl1lF4mZo6bzusPfvsrjEc",
+	"Ti9zFEcLTnMRXVk+zyJ2GYdsMRO9voZQTg4OMczqUDCn7DyWGQNHVbEgAQuKNPAMwWy2ZrbP6Wj0RJIe",
+	"DS8I46DyhoJLkbAG2WM0zOJLdWTyl6eMJOpFOqsxgEuYLuqdp+Iej+VgT0/xjp1P3dHoLB4ymdHhaMXr",
+	"3ylonpOrZ1Ya83PMKmQCFqGYvqe0u49UU9GXJc/r8qdHl8N3l+65/MuvrjvqVV7rjrO4g1hioMcrABFa",
+	"J6dGT5mjYFLDpRrZ82hwSSHRNDChX+bZZ/X/ZdnU6pon0hjFWFY00VbwVYcEv47ZmEUAFQn8+5VIL5QO",
+	"E7EEkzoCbPmmLsIWOX0aJ+pv56m4ahQIFwH0BhT6zqgXm7TeGDoPlTvk1GZ81Piz7FjDR7h7n7p6zwmT",
+	"42SpqqFWfn1Ob/mcflC2T4+F4NnqEwqrfL1z+kwfqXiBTnHEGUnFFZQXIhhgRR8cJqilE55SIvW/iTRi",
+	"aYf88f3++/09Ur2icQZtg5UdiH/GjoA+VzbaRId3KemN5QTytGgMds05zdgVndTynnBYGH3JeCQUMOkL",
+	"SCbEBRQCmoR9n9trTOgrjmwr4PP4kkEqLiTyfd89eAvD1PeSlFEpeG0uiPh8JRTJtRm7vt8IoPz2tAr4",
+	"ApPr6BXmm60h65Yhq2uE/4ildQ0YKUiQZQqGsVvmJwuc6Cvy/HsFI1oxt4oMGjh4fpXZayKK4MyBo43g",
+	"4REpwIXic+D2y0cCfDMpoxBrAAjAJzdIVz88lo6ZBQ4dAE86GnXsP8T83OfWd1M1KJgy8AUliSYuzGuA",
+	"SCLOz8HhwzX9A2bx4strZDyKqOba8Tn7FCN5bcpCkUboyIKnqGniDJ3uNBRmBEm/CiItGGKacBxhRdiZ",
+	"RV9McpbjGHkzzBp2SPf43SnhjEWSHByd7pI377sf9g9I9c3hKVGHkfwBKsJ/OugeHR6Q6mGsfqx5Pj86",
+	"Pj7yyI8HPx555M3Ru6MTGNPh/sE/vIfnke67vZOjg71d8v2rQ3IumNTVctDJ0GU5hJxpt/Ghz4/fn76B",
+	"HGj1/V3nnwki09FIfT0r3ajSf/VUUzYSqbJjzyGiixnPNCNXVPo8yk3fGpRsgJWrPyp8eGcjIN1kadYF",
+	"XpMbQQ+XbIxrcKb2caVTafY3whd0iz3vtaLNfpvuhNvsRa8ZtfobdCt8znZ67Wizv01fhE3W6m1EW/3n",
+	"dCdss83edvSi36RqHnpzVDqVg6PTilfBdVVgcPzudHWfFiqbaqFw5e6NXRE+qTHB53f8LboGZ5fx6dOn",
+	"T/WSxFGls9kuWRo8w8ufbglSCr6EmYW9LXdivi+Xp8/Y3Y4roF3oAIvoU1q7F+88G8/gCbTdzoXeEgm7",
+	"uC7mj8ooB72ZcJHFfX2IAEIxiKGxb2YLGO+jUry57j9XDXALy6DmcyzOcK6ZfYT2SlYD51zJoNYh7BMN",
+	"swSpHk3I/0o0SNfnMj7nLAJFQL1VGqR/IklBIFywSYO8h2Fd6diV9nl4tp4ERw2+Bj0ULjJ3nFZkKkth",
+	"KjsoMI160V2BugPhQr8GKnIm2FJPt85j6nNbmatDTrqDvYkQ9VhfpAzyEY08l1h1GHWIXidZSD2wXkkl",
+	"E0HVATmqzDe1Rsbv0iAftL8FSqu1NkyyQSrG5wMl4qUHUthkYMFjn0jS5VEq4siYX4U1USqfemOYsojx",
+	"LKaJJNXj91qvoqORfPaZjoCvDDajc92zz/i8L1g4n6UTpdhgbpc1AmOJBmR1s71Tc83I6tanTzWPDAQX",
+	"4xTjZZKcqKfUu0rnUnIfJ67XRI7TSzARKUTUnFwSTPBqkNf7rjo4ZVHboGBuRfg8Y0kCPRYdcz3OdvPz",
+	"qcs6ASZzIxfzzmKpVQ+18mSz1YTV9/n7dyf7rw9Oz/ZP9vc8ojSsF82NZrPZfA6qiKOawE4KlECDZPwR",
+	"lZJFpq8BbFjcIO7BfiJJOJaZGJIRYhdqXqbga+pbS1NxBW0dZQYrfUkTBRk/nB69qzOuRGuE9WP6L0QP",
+	"aUgnpJen4m02d7Z9DrlppLrZbJIemwgeYZFdktCRZAdRgHywFGIYaRGSdJWCOkgiibD9guMcAKU2jvR6",
+	"0hGXdfPcehzh1jY/fLxgk1pRnSTztEmfO+rkLtls78z6D6DIbrvZJLhr3OzlhMpMZyyTqmTM584urTWI",
+	"jotoA5UpbDk4JDZybdADDZNoXjHb43Ztfo3i2qORUnVaXqUH92K33w4xVDWLysYyJZSzaY1KSVuQ8upX",
+	"SB9Xl8YZRHHesSs30zVLTjF9tNJ5sb2p9Ect4JS0LWhp8Jee6F2j16X6aOrjOTHw+9F80ckOyUQLFN+t",
+	"WcVXVjobXgW98nA7omOlU3nxAqvgEHPhMiseK532LWuty73TU07UaRhca6sPX+b2VR4nXQwHot39sEuU",
+	"4TFfxeFk2gYudTdVBYfMoLoYZ+gKdyWDrrZ2h6dwvl+zTigbvTJ+pxgrUYYiZVOuak08YbzVRsGw/moY",
+	"UDmrePrt+iGuhRpmJW7b0XBL/QPzJA8k0c7NkDVa3bltnZ+Sla1rOe7Vqa2GWBAYt7nh7h2eTTNXurdR",
+	"NmeoXETCZIccdg/eedj5Zi5r1bhnSzPuNpX8zokL56okU0X5Nq36siRJbyNP0nsbk7cszhuf7O3/uP/2",
+	"6Hj/5Oap1ndIKph/yNVDW+7GWge3lqkaJWnX806pc/oLP0O7hVLt4RXsXmBzyW8wKigK8Scm+RhM34iB",
+	"9a6ZfckQlGtlxQewwQPSm7ixKncY4NurX7I07k/q6kmQlg0/wr34G+gIo3E6EpKR0/cvP3ZfvTp6/+6s",
+	"tos0utC7NCLjERmwVFPBjKiUVyKNdNDHUvi9IOGApjTMjFuNFNj9EpZlOhglOPN5FJ/HGT7RXQ2lMgHf",
+	"Ozwhn5vaW88ScQ7hlM1ms0Mo6ccsidQCxfySJqYdsx1fJgS5YvTCM24rnHIq+LlH2KdRnGIhD6Znw8N8",
+	"jqsODoCdDqprWCNkE7N7LBH8XCLRvbHGV4Vj3AL5Oa58FSGAwsrKdnOz1X6+EPSmwc4sEV58TKVUYFqG",
+	"gitD0/TE7tlwfWDBcBcQv0wfhOzt/OSsORIeUHNcIETwYBQxf77oKFMgZ6B8vn16SONEyZftOsArIJ5H",
+	"ABwh4NJqGoYEzzqDNbwZj7eDxUj8mgnSYz7XJ8wjo1RcYptCmoHbG5kVFDgqI7VBjkxvH/DtpgzadgD2",
+	"xhLHsku2EId9TnWxioZwtVQx1LDYgWFsfhH4IheCzV5oN5vquZEzOAqOAGU9aSZ6SJ7D1TH2dpbHXaDv",
+	"I7pWLxlNgLMMejDmNaQNcqLGmsTDOOtY6YxJH3rgGCNzyszVmNpNuEYXYlBOBmKc+rwKvmMl8oou4NWk",
+	"yinjUQ4cP8JOeaU2ytcU8MxBypsgmXrUvQoEpOK6LUxeyTzXCw36Gr1gfBejP1dUGr3N9ryCnQItO9fW",
+	"+2PzNRb7MEGNOAHoNaEmADKgiNQNsm+O6xrS9Umbh+mvBiy8kLkCm1sBZUN4Ii3+mND2WOqiwfEoRzsK",
+	"FJJSJAwIa0PB+3E6LEgEE26WFyaDF7NlZbZLyo0OCLpDjtsYsqvm6NowDQP8m82mVr61xYNNjfJSASfO",
+	"v+VzeKS5eVV8REScAqT7UL1XhpjSEd6zDj1fN8YD4Lz79pCVxsmPzvFazrOBakQanw+yNXrejwarAKio",
+	"wOYMGiGqGdeBPUM9OK8Z7B46POW0PtpRGKbAiguitECW5lXbRt3TqToyEyOoIQJaLMyfafj8INPdH00A",
+	"PpY69RU3r61Cz+u8NRbibSDYGwQHCI/2uc0sdTVnQ1tr8nrIZnOzo8btXuQWFJgRGS+QIRXRHblpnCu7",
+	"lhLXedbKmqJe2ykHxG9Z99Izita+zWsd6j1bhLyS/nLdsEG+wWxVmsGCy9Yz9mkkbPIXlZIpVBhQOZhf",
+	"Rdgl/TgBRcDRBzDLbP/TSNhc+Com1ow5NAOTLHOT6uGHmgfMQBHpTTA76PRNt97e2iaarlunISXiiqX1",
+	"kEpGBuzTrlbcedxnUsFfoIZrvbOYlh+fgwHASY9Ktr05TpOaBx0tp+7Fcb0/eSsh+xEMXk0CXteAw6KO",
+	"6Whi6xYwsZ9FPg/M1UgrDq1RXtFwwOrqH1KRdMho3Evi0CND+qlOz9l3G62tje1ms+mReDgcZ+rbB7sk",
+	"2D+j5wE4egO/4o+bzY1QDmh7axv+zPxKQKoH/fo7wVn9kGbhAG3tjeZmzdM9tzNGUugVBv/Sbm43yDG8",
+	"HOi5ca46oO1z/Exudbqyqxfxce+JK64EnvrKXfWw2RDWrJqAG+OCTYp12PTiI+TihAOalbdSgT154zps",
+	"DIVjHfYUx3y+x2DiaiIeKe6x4ljZFm1ubIetF/T5C9p7vtN/TpuMtvqtsMfafbrT62+EO03aer65E+70",
+	"Np/3271wcztq9jba/a2d57R8fmrXLpzeiGYKUiqdyr/9uVnfofX+L5+3N7/8q4rt14apfisVm7+cZOxE",
+	"7Y2VuCH7apfBJlslkPj02dNigN32muvFnGLPj6kBl2qU8CnU0g8YjWBHfa4UztIsFgWrHK7GwmWeWcuK",
+	"OdJvGT/PBrMvfQmwBGoCFBvh4jyRwLmz+GXX7MJXUaBQMus5ANFYdT/5FXdH+ZWyPaVe325u38G3PiqC",
+	"lXsQ11/f/fpmKHhwZ6eP8hG3AqQi4E6o4y8JNT8807sl/jPDH1bfKfgKtVt++bs6/u8Z/q8Uhx56w26g",
+	"bldirUJvAiA+GE2mBClkbIfjNGU821WmgfmSzk584HndSJu+Byt5+/YSr5TevNSzC4ABdQGQSY+hAqDE",
+	"WQAiK52ip9c9JKWf6cGcp0WLQitqudYn+urPjnru2Bf6h9xFMG0WGH15cZdGfZH1vos+UU+pW3NglIpM",
+	"hCIhrV1i/9zUJxMZuV3tnGRC1Bo+Rw22Y7XUCzbxyFBE4wQ7bYUDyjlLIAc/c0+67obTj8/HqMRO1/Qo",
+	"852diywG8qTehARdSLoOOiQYjpMsHtE0ezaMP7EoIFWIIRRmROWFJH2R+hzAt4aBKRKYGQRIhlo17Ynq",
+	"USxHQsZqLB0SA8fuLlhA3/kVc5NfCTxDvAdvs5x2AaaZYmUVumYpJwH7lDEODMP2ffDN9f56gwchwJ5G",
+	"1OdBFKdM80Hp6z/7sJuhOQsX72F63UsaJ0qA+pUvATS4LFyWiiR5ScOLM7E/7LFI2UIVz3fMAb/S+exX",
+	"QjEcxtD5D+7621/+6le+fAlqSNBqoUJN9O8UXgRQkBZMw0hAaKJMnJk9oi06JDtErqvpRVPfxOfmGBEE",
+	"BtPhadvJBbabghK7RIbXEDtWi3RoSAqhmyZUus1sZVLlQg/D/Fv9Ekmg1VfAB15wcQW0OPZV0jNm26aJ",
+	"jULfKsFZgyAHrx6i2mblz++QVuCZJehf5j83A8/nAbBu10NrmKZQoZSrT017s1nguu573iERGyViMmQ8",
+	"+84IPej7mRunYME7tvWQZTSiGcXx5vdrKzmhPZYEdh9j51U9dKj1qkesH3MW1TWW686oeZ8pyx6gjdYm",
+	"mrmjkcUHkVp4MCEYLJozY7H27q7PaV6arj1+IiXvj/e6Z/u24shS/ZdzFymAPTRo+Vs0jgHJce0MmZpZ",
+	"Kt0yNq+x0mU5Cu9iHhRnoH6aQ7CGj4fRrzbaE35obikZcRALqfCJBBSr4qZGon81g8G9lI8Gj5EpBV+0",
+	"oEP6yZgEre1SE7xEXxlz4KPX59AmGBoRhTZTccCtRrPRXDhc/VRzulcddXtrGywOO4sVJhG0gt28b785",
+	"Q3FG5IjRC+nI8alJLF7vKdiqzBnxixWXOd+kmms835zHqYjGIRYTuQM8zei5euKiYWroqMNvc4a4vbni",
+	"GLW7Lf/8anNIUqUkZQmjYEEC+qH4hY7WOs7LtIRVouCJrDUWDxrtGK2k1OPo9kduN67pT714RGb4tz4k",
+	"nZCEaU3JhPRtOF57nTVTC47aI5TILB2HSi2I6hjnhrCT6BN8nSzuEb/S7G2GW/QFq7ei9nZ9k25s1XfY",
+	"Vqu+QaNWuEmb/Y1e268sPqwwujqOLV8COW8N2s3NVbZ9V1lBvQRqaTWqWO6avkhBs4tpQpSeJsaZ1LXv",
+	"I5FmCz4XlXVcrAUfqdVedXxTax3FcA7VvqkGMj73lOCLI9B9Y+5XPEKT8+/8Sipp/bL1cauujeqKUhIK",
+	"mQ8lqrFeg1wxhHINrVrtas3JdCVxHd4UFGr1cCWGfb54K38asTDL31tZBLXTa3S9igyrEl/DhHa1D2XN",
+	"LYkXYrgHjcd5rMvtTrvZaTYbzWbzH+BwZKkaxxfdSXGVA1LxKngeMWaQT1kXAhdGSS8pbiNlw1M5qHQq",
+	"W7Tbvvr70eavG/z56/Z459ObP19u915ctIZ/bEY/ZG/Dk035Y/8D+2kiKl7lgikLeKffpi/CFtvaipq9",
+	"Dfo83Gab/VbU7r2gO2GTKfE0ThP1mXUvSo0oDSfbomALuyqZiZN9dVwA0jdQSUaj2oixSqeSCy5Yvx5T",
+	"o73cUPdo+a8by1iVYfVA7vQ+mTJ2izuueK6PwfXimLhV92mozRdMUvj3ffsDGl6ODepzuGLP/FDzCDB0",
+	"lNiAaN8tMqZ9rq1pNFDUlHKfHJztG7irlcUBu0N3xrVjn/IzFayrMmf1rLl1Xd90qW1W8qplxlrH1UOc",
+	"niqZI1sBUYHKwjyrUVlhdDO63Wz8OLmiE0mC1pLpMz4eVjo/V1qVX7x5byu3FEt62IB1WaULpZLoEy44",
+	"q600T8e8nj/F5opTbC6aYl5eXdbtYZ4jhZT6UTzXh7R4nhj/KXGnvzM+RKQSJSUOkLk+jtoDnZl73pV3",
+	"vjcecUygec8xAb3nkC9DEo6khGRKphEOe/WH06N3VklEPNf3GfzzeeEacgXdS+Y6CJVUeTyOf3Dwv9cA",
+	"Pu2RX+LyT/kzx9mz0NePbivXNVQV8O80SSYmMajA7YlOHxD+EejhvYnTThD/FStFQBFV5jr5A5vkzDpy",
+	"IK64Z79SnCJlT1+MU7fYsRpcsMmbmGdBrUG6o1Ed+ovOq8Y+4XvOjO+YmMe0ZTOtuLxZqmeYWyz1ehSX",
+	"uHFX7rS75RO6I5oG98upL7mcscFZyHV24h10LOCzqFAGOMsKsqfc84Ha5bl1DxsXKVy0K1JfgLehy09w",
+	"Jj2iHXwIKrkx5eUVZtrPbSvMBvSSkQnTldAa7ZNYZtOjUtAaMc/nYKjYpMALNiExJ/1xknR0oXiC7Yqx",
+	"ghsxjFRTkdGM1dXl2C4LeNSAFL1BuuC/xD7JeoDgpdBFdzr+sLME3HA17xXeHoZ3zKJfB6jF6gMBrlqH",
+	"21VTF69uHburhut4P1Uf2D0RpjIV/5lfUd0uENPGyOiFHpDo4uNPv26Ezf73rfEfL7Z+GLbpzo/Z8XP5",
+	"Nn25yf/+av/F4B+2z/fQY6IkZqVTsX8/gS26/I1zll+LptzHXvY9frm9zPSvkAZ4lC1BYZxCJ7l1Bfej",
+	"qX+5pjDSNd7uF4YCY9yp11KBsXXjKBVDkS0o9H4lRrEmLIU4TonjhFR1tNuzQipD2gDwmcVcF4Dnd/g8",
+	"yMSeEzI3NeF0mIvBMfTmB3lWjICxTxmBF2KufA86NENqOTQpRFb8Bvk+ZkkkLe0v8nZiceMoxnCTbJB3",
+	"gshxOMinl5bFzxs+txJpVzvVWWSTgRQiWA5gJSV/qqvL/2Bc7kXxdYxrfsJP8J3Xll35yh1EKwqjP7AJ",
+	"pso8XmHneIGBDCMR4+yYpaHux+1V3C1TdCFfA0r14t838Zr92Muru3EfUqnVKi6u1uWHjwR+9eZx0BDo",
+	"IbDmx4lvXB+H9fOWdV90YNDcMd1qEWQ9ZPOZ1EPbZUL0IfjgaNe7hFoy8xXADPpYWHCErEtd7zQaLayt",
+	"QXfEiZnkXQPebbclv2cAvWsMWp3TzWyytVfhbvoglp7om8CHNboXUcqCCjRt7mOGnqldJlWDGpZhXyQR",
+	"XHHOMmCD7adiiPT9gtewb4Ey/aVR+sA9qj0FXtFTUESeZVqUz28BedDWc02oP7DJt6Zx3YMbcnWjM3cZ",
+	"qc0A2Z9r8LhV8HgNfaDcJadmrZdjRz9OWN4Q47PxXXx59tm4O+bXRmNE1mR7d9A4Q/vLIxDshKStvkjZ",
+	"JUt3dW0wAkucgauvxxjH3+WARZ4OQFGf7510vz8jka7t0BErZHc0mFHs8EGhOoF0j/8gtUPyiju8lpod",
+	"W6Q+pxx5CpRxZ+n1iiwTHnR0AOQQulG1TVBUEIOR+Ccy78GvqxgsRDmE2po9osdIlipLU/PboD7vzB24",
+	"HwC5UI+cKORkiWSQeY8LooVChGZ04aNDBXpgVuzjOE2sIf1KRAx6ooUDFl7U7HtDkgnR8PkH9C93HEOd",
+	"HL9/+fbg9M3+nrGoC25pn1e1TYYp7aORiQHrsiWgilBQwyK1FE5J+XTFOBd12CsBkTHuDJ+HA/UQuUuC",
+	"n+ov4fV1nQAUYKcSjLmDaFHLCMny9bysnMyrVYOk+aBQEBcoSaOZiqoiJcHToGarza3rnWKdHLzlp7qp",
+	"sjp9021vbdty/Klq66uBUNs/VschE7j4ugmp+UzwwKPyenazXG5FFyQo42Wwt8qqw1D+tbZBmydWnvaB",
+	"h/WSpTTBJ8icvy4fKam2m80aztO8ec9NPqJZRsMB+mmsUjAeqcmwCB6h05Lhmxh/it5DtgBBh1B03v1U",
+	"3UEMlPQLyw9M0dcJx+1xQ4f/fYhk75HWQuRvNV7q0heuVC6wkObePGDqra4PveS9Tqj3Zu9dXElxZl2F",
+	"T6SpWNglYhhnQDZZCoSCs9nqhdacUHVZtv+i4eI+NmmOD81y4GqJIsxYVpdZyujwVqgPEG1w9adSpLAm",
+	"EbFOzk8ngirWFVOK4Nry/KXbqLjXKG20IA8kNgmsVFuWX1cCsiUjyVF3FzBWZ35CieEyHK6sCSCW1517",
+	"lWlNo9zpZrQc1GgaN0anmeNemdYqZt+/QL2YZXS5HaoVZ1RnkxGrH8FYFpxMLiSP+/0Vz6a+el7SX3th",
+	"et2t4lI5Tccao9YYtaYpWcPqtwWrd8Yb8xiw6ne82b98a3Hh7ZtkmW22tudRgmarsOpoL8hWa3vrRXsT",
+	"aRlrbq5W6xrFZ7fC86NGdD80PzNCxvefLhAtD8sC9FmZvV/lOc+pg8gJo2FG3lFoLN4zPqUlzvMBTbL6",
+	"SCRxOJnvJMfu0SZDAPJbTX+iYBjzEyxTDrQr15Qtk6p12uIvH3H/6WCf53MofyhUWmu6F1nTVQjAEUQ5",
+	"CYb00/c0TsYp0xk0ARnhH/QWGxKaMp/38SLpacZ1HLLTeDiPCwZq7izqZkHNs62a6TiKM5KIc3TSSuHz",
+	"KoWcHBKkvKEf2FC3QskC+gCRpJNdspRIBu5y65fUCWSSVHVnOo9sNX2u18jTXS3URJZVQLxm2Ql/Q5Ps",
+	"GD/X404QvrMIXr4Cy1AJt/U6WHfbTWIH4srhEA5TKgd1ekVTZtgL9MrPqScYLwvl6w748Azo7k1e758V",
+	"TkdJG5ff0tm4aV8ZBBAj82YgEZMKc0CudLaa10gkdJbv3nMJf++H+jebQHiqGd5uggVFTSSJlzAW4itQ",
+	"sZlKEiTV3sRWItY84lQ3YtF9eQWjzvUBrWSl8kM0Vx5l6aFel4cqO9SJeKewls647z+v8V6VltX7735l",
+	"rVDx+/+Xv/7P/+U//F//8n//u3/5r//jP/+7f/zP/+F/+5d//5/++f/5H/7z//7f/Mv/9H+qy7VZ8L5A",
+	"mhKxy8an8a8xV5vcYUyxSTQF1hQdU31mo5z/Wlv939mgYVTpPFeCiEc0EwoP+jSRKJq6o5H1IGgjNubu",
+	"j5Y4bfWaMKU86FwTtWD42OnE+pb6AugjUcsdbtCNjY0W2wmjKNp+sbO903zONli/39+mIWv2er1Wr7/d",
+	"2mo1aSsKt7Y2o412e2Nna4M9j/pbzyumXXGrufli6/m2Y0RDOgu2+HFm1Hr4XscGp1bPirXgsVaV77DU",
+	"tsRAXyE1dkSzcOAmuOHenp/TdqxdlNikg8D9T6TJ7MESo9kkK5qnWGlTHJN9IDmW+txQCkK2SzCi4QU9",
+	"Zx9tKw9KkOOzRyHZCzKEoNzW1hUMmM45I71xnETSAzNct5tEjq8eDS/OU/X1PEJx4ISe05jLTLeETGDp",
+	"1POq8HTT7d28ZUgj5nMnPY1D3maeY1bruDON4n6f6LnoSmOYy5/jkeu5kkg0kSmtKyM0iqRhKj1nkoyS",
+	"sSTBQGRKAozGctBAQpfvSPDZ162aou/VY/xK5+e//eWvv3yxCVs4a8meSJ/jm+LMadI0oDJntM2pMyAp",
+	"TaoPHIrRBBO/ZD4PeCU+XUhmHqzWecz/HI9G5sW4wEJ9kjjzMAM6xJZ5ZtVzHo0ncuqr+xzS9XBRnkio",
+	"hcYnckHkELoxofMmm0qYMH2YLtgoc9gqBSeUT3ydBg0feSq7S8cyV0iSK03eBGZb5AZG4ikgu9GrkLdV",
+	"WaWlygk/hjyU3ypn7BQolIWJSkakpeq9NUF5TBk/sGJ31O5induySlzqmkFQ+GDr+OcDxD8fcXzzEfNw",
+	"PbZWFLlgtKEfR1k1us6MumpqvmyvSnhMWW9e1J5Qx8oL2zskMKGagFQdjncnloORFtHvs5RFu6gE6p6S",
+	"ubqpWWPKXFIY+CFhwmgK/ejyOFBgjVlg4HfGHHgkKNqa6hdUf16CKMH09hVLwnxeVozqcBKsWg+G9GEL",
+	"au/nlmQ/kSSOClrJTqnYj6MbipFWmRj5Ror7zb603vFrlqzi/l9X7a+d7jcgTYG9U4rLc5wICriUdT2/",
+	"mPZDnA2ilF7JmbIpWaybyvugc8JomsQsLRYYAHUWVkuBGemhjZ+ybJxy6TKccHFl9BGs/SqrV6g1yCtT",
+	"9z/mwPxNIcNKjZb7/P9j71p6G0mS819JyIcmxyRF6v1AY6Hp7t3p7ZdW6nnsTo1ZyaqkWCCZVVNZlIYz",
+	"ELCAr/bV3psBw4/bHnzxxYb/i7EDe//FIiMis7LIokRSj1areeoWycrKysqMjIz44vuoLW3fh/E58slH",
+	"mYl+YBAjjUeZYBXfDINfMPRVqr362nCUZfFXtiLwwo7LFZVlDQYYCRlPj4gnmXnci3g00OMw1IPCtpr7",
+	"KIGjWy/wvqCYjH6OsxhiIoz4ZjqjaJDVI0m/xBonLGEs7zIGTabq4PRT0Nk8yoAxxvQQEa76fMwsxiuv",
+	"eNIv1wRJ9AE+bzjnOYOBQJNhSNDygavpdvW+pt+iiZ+ApEKWjmHe8K7A1+FsoraAGt+BDwdjn0GGg1nD",
+	"Xl4rje/7hjVWj4ZUrbZm58niNOQn0gzn/e9a+Pqu27SmzcojJQZbGFDY3J8FKLQzBnBdjgWzqRYzrFCb",
+	"jBNJGyRtS411uits4VsyFRO3Q0763ORN2aPGR72962VmKdDsBuBst/OC+0gpw7BozMysUyV1X4xZ5fjF",
+	"G1QkMUFyTCdgPTgG8QfdOp1q9OyqGz2OQKRZ1NVzUXgyb8eV4HvCfCPcoC89xSuf5Rf6dBPg5gyxMHtw",
+	"FqdR1huyuOvJsuvfkCaDX6PTpDwTaZJG2quYDArZJ32i2PMXJ1UD/NMnRzBn5tGUyLJInjXYWzhswsVI",
+	"bg6xXKhxnxInkSD+dj2Kjzq+DHHHI0Hx5SNwnVF35V5W+ck7hfI5Qz0Du1cey0EXlBbQKawfn8WyxrjZ",
+	"O64gfRiOVMY6+J4hX1OB/BuSvUsCCWsjkkKyKBnwSCLC3cgIEny3SBGhMD6kdzRzlsXc5Y9RYnSwPClj",
+	"h/+iAvkyyCEahot8cYeGMzhH/ebECsQmNA/VrwnXfDQmYEmntDAbFg6S5KPzoeIkKwP1SfHQnuDUysO1",
+	"hosw1iYkW4Qa3YYRyF94JcbHYkgaPgSBMETiG82tvXonytjJ6RH6FV8j1xT+Gh+JtJFPTo88mftox6+e",
+	"nbK/aukO4n/3atCc9hX3WvsbrBNlqsZGUsggHScZsNiIxlmDGMyEJ33w3xKs0EAbWa87veZZz2cjJcKc",
+	"CYgnSX6wV70oSQwpDkAQwL3CXvaFSNi5SKPuGPyoF6jzccHHRO40jyOpPXuwx9qTjLKGJ2GYinZZGTLc",
+	"8MC+OLrKYXaDCBHdzlbyErubJyvGt7YNQP+RYtpuEcqtFEkS9aQoWM2kEGFOG+eORpy6j4WU9eUeJ1MZ",
+	"H6s5CeMf+S6y3I5xyyTwqx3jU4ipv+F94MrG2v75neKZJ+51Z71fefp2zR0IXB6/eJNTbil+rj1XkYpr",
+	"z84siSOZKW3MtJn3dcPK7UYjEUO/SnuM/wtM3D1FM6W7TAdoJxygu0Lx6BpK50+FBWYehXE/u9KM5XCq",
+	"6ce5sUGbgBcE7khVqCyvCpEkZwRm4ecpyVkG1QiKfbZtlZJhPJgD+w/1RAzrepppO1tqpsw8XB27b9nW",
+	"WJCFUzkzwwG63uTgx+tw6L0GE9xgR8OYwJ8zs3x6AXdhVVD+gPT/TZbBp3M0YSE8GclgMAotDS/w30HV",
+	"no9/vAx9CLORlqHPbREABG4B9VHDRj35baFKAHBG+Z/fUaG5ntI8kgphq+BKO8m5zpgpMeQyiwKTwypg",
+	"VasNdir0EzkdOXC10vMae4orw9iKkNKE721LRPMH5UUVv8cVHu79Kj6p9ohNEk0/KPgllHfzKUFhOoCp",
+	"PBifiW8IMsLZ1y/ff/H85OjrtwU6S1sDxCrmSpPKlRRN9SQr6bA4113sUq4uHoQidTOkDGAebpoUPjG7",
+	"h4ypSWi8p9+gMwC6RSgFsd4yYXxVj3Kg2SiVeVoTHgeym7m4Bk8S5HB0egBJRX0USUci33KwIxQwKkl3",
+	"dkR2IUpGVne9In4IBiMVnQsbCrbtwdmD7g3v3pzseK4w60PgGaDIP3lrdgS8tQMcgBrz8vqYwqdmpPMP",
+	"PemtTb5C/e3//v7fLn2IOo0kouxdTNCiRJSOWFYQ65kFh6ShGMbpuMaIg9YYApj5pQcQ/cWJxKe9r3q4",
+	"WXt7gQkRV0MRbD1F1Di7Ou6umBqNISjQcrlLIx1JhSiIiTR/zu6IU17GUrALriwDqwir06SOzRmPWlwD",
+	"t8dSVPbMEktdcIczz1BxzOJbPhTVmrGvea0Ht3yrTxSa4skHbM18wNyqz13riCU5ixBXPqed7YZ1g3CF",
+	"jGkV6bOm9RHeT8wMd4OzlG7nfDCaWXw4YUlscZ41Uk653mQBX44Xgg/mKE67rBkHpfAYvwCwxlO32sEb",
+	"NZsbO8a7eEopZfzULMSndsXi58VZCwWITVwsSojwiWI0oNVlB+VB1lc6b8qU/F/zou608nGq0HGOWbFA",
+	"BAcfFTaWqwIoX/cEBBIzOBNDuZYxpjHT7wRDdFA1tfzJ5VPBez/DIj8QWy6pTyQ/Z55TiB76K1TXSC+U",
+	"M2SBx+YPDcpEe6EQlD1+d/qeOe2iphv+CKOmSG7F2a9PqREPpKIl42nQ0z2Pu7Y1vdVwpUSmDt3ou5UQ",
+	"HcRxn0VSRaGA4gisF0IMITjOnUHcYSDCBpOqxwEQgxT/F2mUZUI22JHd2xyUpImR9xyPKucfiKQnta+K",
+	"a6XmJA/9wonHCMDTISmaYF5yfthgUGII5Xye/ObL37xpoyvYfnP0Tfvz375/cWqjHqzV3N3c3Wrl5GCo",
+	"hdLaxLVjEHqRgho9c17SI+97kuNmBHrOCU+zIlzvYBKuB5rSqN1PyD3IJsxAxmPNpsXEM648eSEGAzD2",
+	"Y0wWD6GYhd6ozd4G+sndakGrKG5470tysR8JAfuVIfRcOV0Pdd1sdYtB63Ao7kc5dUWG8AmRIdw+rcF1",
+	"2RUpLgqbzCop/7HmZNAoLUtt6LoOsx2TN5SJxxkTp9NhtjyeVHFWHOsIDJ/I+MJRyrE1B57EogMItynA",
+	"2U+Xj7l7e+pSoNnDL3ED8jPRYMd4d6p0mwpzGTy92b07I+yO08QEsH4R2Vd25IQd561Nox4vvcNSsdJj",
+	"EoUtsdDzW0BSO6Q5fUm79cNA3a8qxR6ivisdr25iQmnGzjahp4alQ/V4CvYBEz+KVZqNRqvZrNqkQ27b",
+	"9BmI5UegQ2uC+0IkMJUg3XyRlxNZ49tgJzxSpHeFP8dCJ0o+maMXHuwarMkSPlKo+W2SVibdY2qlInl2",
+	"79YRSCtxjZ3QGK8M5JSB3F7YPprBfNhVSit7+ZAra0vM5ROVc1pal2pOG2rMzHV+qJMasn7owVQhq8ri",
+	"hBK5aAUxbGOEbsERTUdgN4EU29bFOkkELEPVl085kpC8n7gn5X3JVLrZaFuBO+F/5hadpCNtzS5INhpv",
+	"lnX0M8Ba6HDINd6vETZP9Sh91JWle/RYIjN/l3LxCFC4zpNkTgDROzzOltbCT6S4S4BECFGg3z2LQ8Ei",
+	"5cmrgDH6Rz4ldBzUEZsHdHToSbqVYvEo086g83PHnAMyvA9YdoxNS8LDdEeDwRh+JkLdhH3EIR97siOs",
+	"X0sYSbBefjdOA+EgYYpoFXPJuYE4TcFWzE0It+LJ0jGZRK5EBrGS9kXInD7AHS5KoEXQjicjxTpiQIVg",
+	"E717otgwkqejJInTTITOhWioqRzYDnPA03Scs0t+mQ78GvNV9CO9RB9jkVbW9+j4FavgF1mcCv177CqA",
+	"8i84wcOqh+zlu9Op2+TXxHJAtROz8DmenA3QcQbLfn7p4xPeBuiGlWJuPImgG1aRMdPdBMpDQDMAS6Up",
+	"ycB9laEkvVGvoGSTnndc/w17PtQ8RBnSWtMvYBdU+fQT50JmrDNSLBODgULpDOChiCTbbDIlgliGcKOL",
+	"OFVZFRgae46kHDAX5arUcWof/yLKgh51lFrcMA3OBBEdJcnDQRG5pommKAwxGACeJAUYSmsehI1uam76",
+	"pM2NNcgXIH3SRmtrd2tvc2dr9zpqvgeCV8mHyoE95lvFdYgVZxnOBKvcGxJl+i0+bS2FOIGlM4jP1g7W",
+	"/vQ/f/z5X/7+5//8j//7p3/98z/+8c///Ifan/7rDz//3T8Ukle///f//9v/XjhtZbZyyl0l/UL+qk7P",
+	"Vt9o8KS/VrturGmSmsTRpgi3d5qB2NoTO6EIOq2d7WC3s9XZa/H9Tne/Fe4H4e5Gd3M33A4398PWBu+0",
+	"OvvbQmwE3WC3uWMTR0aTyiaKnuGI2b/f4hpCgNetAkysnVkCYZLvJytoyVLQkhwJOB+ixHVM5xSGMM6B",
+	"VYZwbTmpRGSRUAfm+yjEj2fqRXjSmAZ47XPrROSJ3Q+hFLESargboYal7fhsVENru4BquG97H4VrB60N",
+	"8C3KPHyDKbgd7MEdbCFT4ANzHjA9mmuP+dBqDbm1mF+vwdi6VTTlTgUbznMrPu9mtSgOkm5xDRDSvUMB",
+	"EekewrH4HFF66KkeHb+qTWIa2RyQRlJf5GNP6uO3e9DO4hjP4nS3/BuonoEgtoyxbBAgimWWhZAP2LqF",
+	"NQ5jlVnVXPiZA62EXdwiLLQfsSzAModJsgVRkjXWYr+KPgewpCfnQkuyecGS8YUEjQU6VGdxX0hWQWDr",
+	"0fM3L9/qc/bzF1+9eP3u+MUJU6NOnQdBPJLZEyQl8CQ6Inok9MUQ9TGtI+6VipkRLmkpEIqxC5IqYO8L",
+	"IE5P3hTFya4AcXpybhRn6YibajuQElWzgZ5HbmXIpwf1zB//YYA9Vw7V43So7sI1mh/zSV1agT4/etCn",
+	"EzM4t2Z7Xj/sxuBPE8H8EOjPPPlSDv/0JC9JF905/tPJ7y0IAL3BzvsJIJw2HioCdH77a6bGCtT0kEGg",
+	"8ibG9LZhoDb/fU840BzW1BkFfZGxdARk+55ETIB9FJP4K6KfpkGk7PYxpEtY2FPhxJtXMNKPH0a6MrqP",
+	"CklasLnLQEinDPEiWFIzRRYBk7KKsdtnJO6OCTNPlmFG7STsxOcC+TJVjUXagI1ng0YnnVZPfkjU6BJm",
+	"1zzXI/VsV7bt08KOLuMZ5oGyn/R/9RK7vDJPf3T8CpcYm8AN1mB9hsxHAUgOcx0FIG3cDb9yAlD4fYMn",
+	"fcx2eLIAOzRenJ1IMix37BDZSjiFnMiBZ5BZ6AAAM9dCqTjaVE64ANSP0W6ZTigAJWKcnRvTxIJUhEJm",
+	"ER8o6nVp5H++wH8NkKozw/6enCPu3xdjGBtrEJ1wRpQZK5wju8Abz4QCqmJHaNvxyw9RrmQcS8HEQMH3",
+	"lnJD/BCpjFW2mltVx/Q+UZhi8SRqO+K2AD2xS4EN+Vj3BZSdQyPrTKR810tCA2TTLwiiWhluvenFKfM/",
+	"86to9TebWw69P/FH1Jk/qULrG4TbhM4I5i4siSvOOA6q6GZ+QIPvpIAHJ75BuPdGcwffkm/uhcKSrJIK",
+	"NRqCRoKdZADPxIvhlamMp5nyJGMJJ/1uIUPaylo78GvaE/WMV3oI+QBbUJN620i1stFsotKY7c/zSCWx",
+	"ivTSPmA8y3jQG4KmrLEDT807MB/kaq76db2NmRoFvQkI9HV4WpvE29K/RzK7mYyyRxCkf6hJnml22iUt",
+	"32xN8amERYmwp3k78yrs8n7726P673j9x2Z9v/3dT5u1ndalvdG3rfr+d9826/vf/dSs7V96nr7xcsLf",
+	"n48zcYK6Dx+XSjium6PjVxOyykdBIBJayFdoRIMNnFMhGn5byjF8r7rkji0oudOCxmGlhX43WujudvQ4",
+	"BdE3mjv3tc4n9uy8kmW15h/3mi+4YyUPDm+HmedMVUYbOX4y4OaDdbIR0Y80DPPbB7wFbLJ/Xcd/1vGf",
+	"8jW5MlMPy0xtYoygRAQCareBCD4Zs0rhmALUhFSPcshkbKe2Y2zuY/l/wMl0+dii2jtLybi2dmbJuOac",
+	"9XgCLB7/aH3ReY7wPkT9eFfare/n7dHkTJ7Lyn52YyPqeZ9dYTovP2gdzU/62HM7EhNcatdkVkgvFUmc",
+	"ZlgMso6ijLPTChgpO2RcsfXzZqOF+JpgXU/OZKR61Fpbuc1hKCPgQzF4po05YEhVY7oWlHRlXoszHoxP",
+	"oKXn2KFFs4DzTeDiDfFWeNvlMn6Z+CFbB3XKYh/MzvDuVemmMLlsnsUjmYnwIZeXLZmSeyhlaUYmlOYn",
+	"TlpWsVO0RsX/RKdSddaOmemlq4dW3O2tH7OEb7KCTKfuZQ0ZNafVKvqEVpGZpTdYR6O8LvcaAhIifeZD",
+	"k8XpxmnxNqySi1qePn/FNiC7QeqO1drEYvJkHkhEtXFkaaiQ1tpL2Y39mkNocfJa/xmpo3MeDcBrrhUV",
+	"jawjVi1lPCgsGKceeTpYXUYtkMsmo+LjctodzwutQDx2Pu2QgrTGcvd+Bm/JyZrD7ctulvCgz8/EF1z1",
+	"1hZr/b34IZvd7oB3xOBWW8SZ96WMvh+hhsztNR2pZ/Ew4XJSzYQMYCeOB4LrQbzLrP3sSTvD7ce1wyLZ",
+	"jVdl8nNbUho1tGvLmNG5ffLrXBQs/yL1GUMTg/lghw3FEtRUfGzdZ7llOR0FgRChCKssTj1JFEoE12GV",
+	"/Ie/5NFAhNVDm271YYH6+rfYd2LFg/gsSSEbClFgYgAGI5Bpo02f0e7PklzPl1Wo56rGqChFqBpUjIGu",
+	"7yHj5g/IM/f4IMPaNNuAEoL96kVBnUL/qp7EgygAWXgGXSeOKStwb1PfPX6OhFccIsN6DLGYLe/5EWw/",
+	"ivnvXvlX7R83Oh85cQWeJO3zKRJ6fPPtEVi0dqRvvNdtbYmt7W4gBG/t7HJg4TeP2O4LPZPDfvub7zeD",
+	"ZveXrdFv+tu/Hm7w/a+y4131Ov18S/724sVe73c7Z8/XamSDD9bON/S+l4rzKB6pNnzajtN2sVfnLTdE",
+	"UTLF5g9amOFbnfY+9dOekrwv2gFX4oYGdc5TX8Gk5sJt6C6ShSHLd2jMgWu/JkzDdYZh2WOfG3K8RyOw",
+	"+AJeHTVXR80bLGL0tdrBXEfOC1Pa59ujpc948P0owhwonDMrqeBBVseixXp+Bt2FTX7AM5FWWaAdkIYn",
+	"T8VABBnhW/GmHe0O4G2yOLHarkSkYB69PUoHFnNmaYl5R8WDUSY8+eXJ6xqLUyO1S2eodo+rXi4kOwB+",
+	"UG1xKApvDBCV56AK+Jcnry3hXxh1u4waQ71Q8Ac71i8KrZD3Mc+C3mF+a+R+xB4jA2Gif/FEVQ89OdFB",
+	"/a192+Z2+itXJxPemSIw3Uj+GCVJJM90Y6jb2kZPsZ0iaM55PqMlySp6hGJD6uW6GzWX2VRIfcAPrQto",
+	"rq8WtFgdT68vxi5DJAsjBS0wniS1Kb5EhGdGgZiFZTNDcYMwQbt/u3GCEo5f45dbfU8+Jb98yFqNJu5q",
+	"Ss948DMX0Cx1/cHbDTxMP09h2k2sjwm11kO98PQfRLVZckSZJSfvzvulAwbTncfzx9W9ntWlm8VFpvti",
+	"WXajkA5qjEqckR0kToFRN+7mFXWzujblitxOL1+eyTgVtirETuDAhFz0x6o6q1eRagd3GZxxfDEyVJHs",
+	"xrNPbUuqoukt5S5l0VSbm1ipWbGRahvTmHNnqPa0dFrxnOiumYO1Pd7kfFts8p3OTnejs8d3eDNodTaC",
+	"zXBLbHd3mrutvY39Tb7V2Q52wl2x191vcud7p8VJUTMQKW+nI2n2EjvY1K+SnWbtYO1vzJuY3lcMe+nC",
+	"ju4q2nYv0bbrPUloMz03227xNXCjLApQB0EpO3/I+0LbXF/PCbvKDtbXB3HAB71YZQd7zT3koKN7TllS",
+	"dBqo5EPVWMCTLOhxzGrUhzwaMN1NMOtmuxxlvRn8xuiDaJcxSZQRvI9Sg7QvtJIkqqSV07wARaHxxjad",
+	"K50aFTWjH9bRUZazy2kgLr3zS+C6zhiCXiJ5hiReX7x/f+xcGw3LLn3DoPwmUhneFst9DM8blODoDQmC",
+	"k0KGhfawcqekVZhHMs6iLplud/hg3kxfY9AtPAxToZQIEZQDRDuNIjK/5Oq3U5Qo+BJLmP/dvhDko/xV",
+	"2BXhnmiOjl+SjEj5qcYk2/SBpmbJ9fVeQVz0ignCBjn9sOtplscwjPM3wkZKpO5T6K/XLr+7/EsAAAD/",
+	"/w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

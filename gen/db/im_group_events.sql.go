@@ -57,6 +57,64 @@ func (q *Queries) AddGroupEvent(ctx context.Context, arg AddGroupEventParams) (A
 	return i, err
 }
 
+const addGroupNotifyMessage = `-- name: AddGroupNotifyMessage :one
+WITH chat AS (
+    UPDATE im_chats c SET last_seq = c.last_seq + 1, event_seq = c.event_seq + 1, last_at = now()
+    WHERE c.app_id = $1::bigint AND c.chat_type = 'GROUP' AND c.chat_key = $2::text
+    RETURNING c.id, c.last_seq, c.event_seq, c.members_seq, c.last_at
+), msg AS (
+    INSERT INTO im_messages (app_id, chat_id, seq, chat_type, from_id, to_id, msg_type, content, search_text, group_seq, created_at)
+    SELECT $1, chat.id, chat.last_seq, 'GROUP', $3::text, $2, 'NOTIFY', $4::text, $5::text,
+           chat.event_seq, chat.last_at
+    FROM chat
+    RETURNING id, seq, created_at
+), event AS (
+    INSERT INTO im_group_events (app_id, group_id, seq, type, message_id, created_at)
+    SELECT $1, $2, chat.event_seq, 'message', msg.id, chat.last_at FROM chat, msg
+)
+SELECT msg.id, msg.seq, msg.created_at, chat.event_seq AS group_seq, chat.members_seq
+FROM msg, chat
+`
+
+type AddGroupNotifyMessageParams struct {
+	AppID      int64
+	GroupID    string
+	FromID     string
+	Content    string
+	SearchText string
+}
+
+type AddGroupNotifyMessageRow struct {
+	ID         int64
+	Seq        int64
+	CreatedAt  time.Time
+	GroupSeq   int64
+	MembersSeq int64
+}
+
+// Stores a NOTIFY message of the server about a change of the group (a member joined, a
+// rename, a mute, …) as SendGroupMessage stores a member's message: the group's next
+// message seq and event seq, the message, and its one `message` event, without the
+// sender's membership check (the member who made the change may have just left).
+func (q *Queries) AddGroupNotifyMessage(ctx context.Context, arg AddGroupNotifyMessageParams) (AddGroupNotifyMessageRow, error) {
+	row := q.db.QueryRow(ctx, addGroupNotifyMessage,
+		arg.AppID,
+		arg.GroupID,
+		arg.FromID,
+		arg.Content,
+		arg.SearchText,
+	)
+	var i AddGroupNotifyMessageRow
+	err := row.Scan(
+		&i.ID,
+		&i.Seq,
+		&i.CreatedAt,
+		&i.GroupSeq,
+		&i.MembersSeq,
+	)
+	return i, err
+}
+
 const listGroupEventsAfter = `-- name: ListGroupEventsAfter :many
 SELECT e.seq, e.type, e.data,
        m.id AS message_id, m.seq AS message_seq, m.from_id, m.to_id, m.msg_type, m.content,

@@ -75,6 +75,44 @@ func (q *Queries) CountGroupMembers(ctx context.Context, arg CountGroupMembersPa
 	return count, err
 }
 
+const getGroupMember = `-- name: GetGroupMember :one
+SELECT m.user_id, coalesce(a.nickname, '')::text AS nickname, coalesce(a.avatar_url, '')::text AS avatar_url,
+       m.role, m.joined_at, m.muted_until
+FROM im_group_members m
+LEFT JOIN im_accounts a ON a.app_id = m.app_id AND a.user_id = m.user_id
+WHERE m.app_id = $1 AND m.group_id = $2 AND m.user_id = $3
+`
+
+type GetGroupMemberParams struct {
+	AppID   int64
+	GroupID string
+	UserID  string
+}
+
+type GetGroupMemberRow struct {
+	UserID     string
+	Nickname   string
+	AvatarUrl  string
+	Role       string
+	JoinedAt   time.Time
+	MutedUntil *time.Time
+}
+
+// One member as the member list shows him.
+func (q *Queries) GetGroupMember(ctx context.Context, arg GetGroupMemberParams) (GetGroupMemberRow, error) {
+	row := q.db.QueryRow(ctx, getGroupMember, arg.AppID, arg.GroupID, arg.UserID)
+	var i GetGroupMemberRow
+	err := row.Scan(
+		&i.UserID,
+		&i.Nickname,
+		&i.AvatarUrl,
+		&i.Role,
+		&i.JoinedAt,
+		&i.MutedUntil,
+	)
+	return i, err
+}
+
 const getGroupMemberRole = `-- name: GetGroupMemberRole :one
 SELECT role FROM im_group_members WHERE app_id = $1 AND group_id = $2 AND user_id = $3
 `
@@ -208,7 +246,7 @@ func (q *Queries) ListGroupMemberIDs(ctx context.Context, arg ListGroupMemberIDs
 
 const listGroupMembers = `-- name: ListGroupMembers :many
 SELECT m.user_id, coalesce(a.nickname, '')::text AS nickname, coalesce(a.avatar_url, '')::text AS avatar_url,
-       m.role, m.joined_at
+       m.role, m.joined_at, m.muted_until
 FROM im_group_members m
 LEFT JOIN im_accounts a ON a.app_id = m.app_id AND a.user_id = m.user_id
 WHERE m.app_id = $1 AND m.group_id = $2
@@ -227,11 +265,12 @@ type ListGroupMembersParams struct {
 }
 
 type ListGroupMembersRow struct {
-	UserID    string
-	Nickname  string
-	AvatarUrl string
-	Role      string
-	JoinedAt  time.Time
+	UserID     string
+	Nickname   string
+	AvatarUrl  string
+	Role       string
+	JoinedAt   time.Time
+	MutedUntil *time.Time
 }
 
 // Owner first, then admins, then by the time they joined; keyword (lower-cased, NULL: all)
@@ -257,6 +296,7 @@ func (q *Queries) ListGroupMembers(ctx context.Context, arg ListGroupMembersPara
 			&i.AvatarUrl,
 			&i.Role,
 			&i.JoinedAt,
+			&i.MutedUntil,
 		); err != nil {
 			return nil, err
 		}

@@ -162,7 +162,8 @@ func (q *Queries) DissolveGroup(ctx context.Context, arg DissolveGroupParams) er
 }
 
 const getGroup = `-- name: GetGroup :one
-SELECT g.group_id, g.name, g.avatar_url, g.notice, g.owner_id, g.public, g.member_count, g.dissolved_at, g.created_at,
+SELECT g.group_id, g.name, g.avatar_url, g.notice, g.owner_id, g.public, g.join_policy, g.muted_all, g.member_count,
+       g.dissolved_at, g.created_at,
        coalesce((SELECT m.role FROM im_group_members m
                  WHERE m.app_id = g.app_id AND m.group_id = g.group_id AND m.user_id = $1::text), '')::text AS caller_role
 FROM im_groups g WHERE g.app_id = $2 AND g.group_id = $3
@@ -181,6 +182,8 @@ type GetGroupRow struct {
 	Notice      string
 	OwnerID     string
 	Public      bool
+	JoinPolicy  string
+	MutedAll    bool
 	MemberCount int32
 	DissolvedAt *time.Time
 	CreatedAt   time.Time
@@ -197,6 +200,8 @@ func (q *Queries) GetGroup(ctx context.Context, arg GetGroupParams) (GetGroupRow
 		&i.Notice,
 		&i.OwnerID,
 		&i.Public,
+		&i.JoinPolicy,
+		&i.MutedAll,
 		&i.MemberCount,
 		&i.DissolvedAt,
 		&i.CreatedAt,
@@ -228,8 +233,8 @@ func (q *Queries) GetGroupRules(ctx context.Context, arg GetGroupRulesParams) (G
 }
 
 const insertGroup = `-- name: InsertGroup :execrows
-INSERT INTO im_groups (app_id, group_id, name, avatar_url, notice, owner_id, public, member_count)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO im_groups (app_id, group_id, name, avatar_url, notice, owner_id, public, join_policy, member_count)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT DO NOTHING
 `
 
@@ -241,6 +246,7 @@ type InsertGroupParams struct {
 	Notice      string
 	OwnerID     string
 	Public      bool
+	JoinPolicy  string
 	MemberCount int32
 }
 
@@ -254,6 +260,7 @@ func (q *Queries) InsertGroup(ctx context.Context, arg InsertGroupParams) (int64
 		arg.Notice,
 		arg.OwnerID,
 		arg.Public,
+		arg.JoinPolicy,
 		arg.MemberCount,
 	)
 	if err != nil {
@@ -263,7 +270,7 @@ func (q *Queries) InsertGroup(ctx context.Context, arg InsertGroupParams) (int64
 }
 
 const listMyGroups = `-- name: ListMyGroups :many
-SELECT g.group_id, g.name, g.avatar_url, g.notice, g.owner_id, g.public, g.member_count, g.created_at
+SELECT g.group_id, g.name, g.avatar_url, g.notice, g.owner_id, g.public, g.join_policy, g.muted_all, g.member_count, g.created_at
 FROM im_groups g
 JOIN im_group_members m ON m.app_id = g.app_id AND m.group_id = g.group_id AND m.user_id = $1
 WHERE g.app_id = $2 AND g.dissolved_at IS NULL
@@ -285,6 +292,8 @@ type ListMyGroupsRow struct {
 	Notice      string
 	OwnerID     string
 	Public      bool
+	JoinPolicy  string
+	MutedAll    bool
 	MemberCount int32
 	CreatedAt   time.Time
 }
@@ -310,6 +319,8 @@ func (q *Queries) ListMyGroups(ctx context.Context, arg ListMyGroupsParams) ([]L
 			&i.Notice,
 			&i.OwnerID,
 			&i.Public,
+			&i.JoinPolicy,
+			&i.MutedAll,
 			&i.MemberCount,
 			&i.CreatedAt,
 		); err != nil {
@@ -324,7 +335,7 @@ func (q *Queries) ListMyGroups(ctx context.Context, arg ListMyGroupsParams) ([]L
 }
 
 const listPublicGroups = `-- name: ListPublicGroups :many
-SELECT g.group_id, g.name, g.avatar_url, g.notice, g.owner_id, g.public, g.member_count, g.created_at,
+SELECT g.group_id, g.name, g.avatar_url, g.notice, g.owner_id, g.public, g.join_policy, g.muted_all, g.member_count, g.created_at,
        EXISTS (SELECT 1 FROM im_group_members m
                WHERE m.app_id = g.app_id AND m.group_id = g.group_id AND m.user_id = $1::text) AS is_member
 FROM im_groups g
@@ -349,6 +360,8 @@ type ListPublicGroupsRow struct {
 	Notice      string
 	OwnerID     string
 	Public      bool
+	JoinPolicy  string
+	MutedAll    bool
 	MemberCount int32
 	CreatedAt   time.Time
 	IsMember    bool
@@ -377,6 +390,8 @@ func (q *Queries) ListPublicGroups(ctx context.Context, arg ListPublicGroupsPara
 			&i.Notice,
 			&i.OwnerID,
 			&i.Public,
+			&i.JoinPolicy,
+			&i.MutedAll,
 			&i.MemberCount,
 			&i.CreatedAt,
 			&i.IsMember,
@@ -408,7 +423,7 @@ func (q *Queries) RecountGroupMembers(ctx context.Context, arg RecountGroupMembe
 }
 
 const searchGroups = `-- name: SearchGroups :many
-SELECT g.group_id, g.name, g.avatar_url, g.notice, g.owner_id, g.public, g.member_count, g.created_at,
+SELECT g.group_id, g.name, g.avatar_url, g.notice, g.owner_id, g.public, g.join_policy, g.muted_all, g.member_count, g.created_at,
        EXISTS (SELECT 1 FROM im_group_members m
                WHERE m.app_id = g.app_id AND m.group_id = g.group_id AND m.user_id = $1::text)::boolean AS is_member
 FROM im_groups g
@@ -435,6 +450,8 @@ type SearchGroupsRow struct {
 	Notice      string
 	OwnerID     string
 	Public      bool
+	JoinPolicy  string
+	MutedAll    bool
 	MemberCount int32
 	CreatedAt   time.Time
 	IsMember    bool
@@ -464,6 +481,8 @@ func (q *Queries) SearchGroups(ctx context.Context, arg SearchGroupsParams) ([]S
 			&i.Notice,
 			&i.OwnerID,
 			&i.Public,
+			&i.JoinPolicy,
+			&i.MutedAll,
 			&i.MemberCount,
 			&i.CreatedAt,
 			&i.IsMember,
@@ -524,17 +543,19 @@ UPDATE im_groups SET
     avatar_url = coalesce($2, avatar_url),
     notice = coalesce($3, notice),
     public = coalesce($4, public),
+    join_policy = coalesce($5, join_policy),
     updated_at = now()
-WHERE app_id = $5 AND group_id = $6
+WHERE app_id = $6 AND group_id = $7
 `
 
 type UpdateGroupParams struct {
-	Name      *string
-	AvatarUrl *string
-	Notice    *string
-	Public    *bool
-	AppID     int64
-	GroupID   string
+	Name       *string
+	AvatarUrl  *string
+	Notice     *string
+	Public     *bool
+	JoinPolicy *string
+	AppID      int64
+	GroupID    string
 }
 
 func (q *Queries) UpdateGroup(ctx context.Context, arg UpdateGroupParams) error {
@@ -543,6 +564,7 @@ func (q *Queries) UpdateGroup(ctx context.Context, arg UpdateGroupParams) error 
 		arg.AvatarUrl,
 		arg.Notice,
 		arg.Public,
+		arg.JoinPolicy,
 		arg.AppID,
 		arg.GroupID,
 	)

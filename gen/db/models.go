@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
@@ -31,6 +32,17 @@ type AppService struct {
 	SecretKey   string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+}
+
+type AppSigningKey struct {
+	AppID          int64
+	PrivateKey     string
+	PublicKeyPem   string
+	CertificatePem string
+	Fingerprint    string
+	RequireSigned  bool
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 type AppVersion struct {
@@ -434,6 +446,8 @@ type RnBundle struct {
 	CreatedAt      time.Time
 	PublishedAt    *time.Time
 	PackageHash    *string
+	ExpoConfig     json.RawMessage
+	Signed         bool
 }
 
 type RnDeployment struct {
@@ -447,6 +461,24 @@ type RnDeployment struct {
 	NextLabel    int32
 	CreatedAt    time.Time
 	KeyRotatedAt time.Time
+}
+
+type RnExpoAsset struct {
+	BundleID      int64
+	Position      int32
+	Launch        bool
+	AssetKey      string
+	Sha256        string
+	Size          int64
+	ContentType   string
+	FileExtension string
+}
+
+type RnExpoReport struct {
+	ReleaseID  int64
+	ClientID   string
+	Failed     bool
+	ReportedAt time.Time
 }
 
 type RnHaltPolicy struct {
@@ -486,6 +518,8 @@ type RnRelease struct {
 	Successes         int64
 	Failures          int64
 	CreatedAt         time.Time
+	ExpoUpdateID      uuid.UUID
+	RuntimeVersion    *string
 }
 
 type ServerSetting struct {

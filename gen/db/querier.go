@@ -21,6 +21,11 @@ type Querier interface {
 	// The users who were not members yet, now members with role, joined at the group event
 	// seq joined_seq (the event that adds them).
 	AddGroupMembers(ctx context.Context, arg AddGroupMembersParams) ([]string, error)
+	// Stores a NOTIFY message of the server about a change of the group (a member joined, a
+	// rename, a mute, …) as SendGroupMessage stores a member's message: the group's next
+	// message seq and event seq, the message, and its one `message` event, without the
+	// sender's membership check (the member who made the change may have just left).
+	AddGroupNotifyMessage(ctx context.Context, arg AddGroupNotifyMessageParams) (AddGroupNotifyMessageRow, error)
 	AddPresenceConnectionsOfApps(ctx context.Context, arg AddPresenceConnectionsOfAppsParams) error
 	// Deliveries a worker finished.
 	AddPushCounts(ctx context.Context, arg AddPushCountsParams) error
@@ -74,6 +79,8 @@ type Querier interface {
 	// sees each count once.
 	CountRnDeploy(ctx context.Context, arg CountRnDeployParams) (RnRelease, error)
 	CountRnDownload(ctx context.Context, arg CountRnDownloadParams) (int64, error)
+	// Adds reports to a release's counts; the row's lock orders them for the halt check.
+	CountRnReleaseOutcome(ctx context.Context, arg CountRnReleaseOutcomeParams) (RnRelease, error)
 	CountRnReleases(ctx context.Context, deploymentID int64) (int64, error)
 	CountSearchGroups(ctx context.Context, arg CountSearchGroupsParams) (int64, error)
 	CountSearchMessages(ctx context.Context, arg CountSearchMessagesParams) (int64, error)
@@ -127,6 +134,7 @@ type Querier interface {
 	GetAppForAuth(ctx context.Context, arg GetAppForAuthParams) (GetAppForAuthRow, error)
 	// The app a release belongs to, with its tenant's status and the UPDATE service's switch.
 	GetAppForUpdate(ctx context.Context, id int64) (GetAppForUpdateRow, error)
+	GetAppSigningKey(ctx context.Context, appID int64) (AppSigningKey, error)
 	GetAppVersion(ctx context.Context, id int64) (AppVersion, error)
 	GetAppVersionByCode(ctx context.Context, arg GetAppVersionByCodeParams) (AppVersion, error)
 	GetBlock(ctx context.Context, arg GetBlockParams) (GetBlockRow, error)
@@ -135,6 +143,8 @@ type Querier interface {
 	GetConversationForUpdate(ctx context.Context, arg GetConversationForUpdateParams) (GetConversationForUpdateRow, error)
 	GetFile(ctx context.Context, hash string) (File, error)
 	GetGroup(ctx context.Context, arg GetGroupParams) (GetGroupRow, error)
+	// One member as the member list shows him.
+	GetGroupMember(ctx context.Context, arg GetGroupMemberParams) (GetGroupMemberRow, error)
 	GetGroupMemberRole(ctx context.Context, arg GetGroupMemberRoleParams) (string, error)
 	// A group's members and the group event seq of their latest change, read together, for the
 	// instances' cached member sets.
@@ -165,12 +175,16 @@ type Querier interface {
 	// The deployment a client's key names, with what decides whether it may be served.
 	GetRnDeploymentByKey(ctx context.Context, keyHash string) (GetRnDeploymentByKeyRow, error)
 	GetRnDeploymentByName(ctx context.Context, arg GetRnDeploymentByNameParams) (RnDeployment, error)
+	// An asset of one of the app's Expo updates, by its SHA-256: what the asset route serves.
+	GetRnExpoAssetOfApp(ctx context.Context, arg GetRnExpoAssetOfAppParams) (GetRnExpoAssetOfAppRow, error)
 	GetRnHaltPolicy(ctx context.Context, appID int64) (RnHaltPolicy, error)
 	GetRnPatch(ctx context.Context, arg GetRnPatchParams) (RnPatch, error)
 	// A release with what its patches are made from: its bundle's file and hashes.
 	GetRnPatchTarget(ctx context.Context, id int64) (GetRnPatchTargetRow, error)
 	// A release with its deployment's name and app and its bundle's hash and size.
 	GetRnRelease(ctx context.Context, id int64) (GetRnReleaseRow, error)
+	// The release an Expo client names, among the app's, with its deployment's key facts.
+	GetRnReleaseByExpoUpdateID(ctx context.Context, arg GetRnReleaseByExpoUpdateIDParams) (GetRnReleaseByExpoUpdateIDRow, error)
 	GetRnReleaseByLabel(ctx context.Context, arg GetRnReleaseByLabelParams) (RnRelease, error)
 	GetServerSetting(ctx context.Context, name string) (string, error)
 	// What decides whether from_id may message to_id: whether to_id blocked him, whether the app
@@ -224,6 +238,9 @@ type Querier interface {
 	InsertRateEvent(ctx context.Context, arg InsertRateEventParams) error
 	InsertRnBundle(ctx context.Context, arg InsertRnBundleParams) (RnBundle, error)
 	InsertRnDeployment(ctx context.Context, arg InsertRnDeploymentParams) (RnDeployment, error)
+	InsertRnExpoAsset(ctx context.Context, arg InsertRnExpoAssetParams) error
+	// The first report of a client install on a release; none when it has reported already.
+	InsertRnExpoReport(ctx context.Context, arg InsertRnExpoReportParams) (bool, error)
 	InsertRnPatch(ctx context.Context, arg InsertRnPatchParams) error
 	InsertRnRelease(ctx context.Context, arg InsertRnReleaseParams) (RnRelease, error)
 	InsertServerSettingIfAbsent(ctx context.Context, arg InsertServerSettingIfAbsentParams) error
@@ -296,6 +313,11 @@ type Querier interface {
 	ListQueuedPushDeliveries(ctx context.Context, arg ListQueuedPushDeliveriesParams) ([]PushDelivery, error)
 	ListRnBundles(ctx context.Context, arg ListRnBundlesParams) ([]RnBundle, error)
 	ListRnDeployments(ctx context.Context, arg ListRnDeploymentsParams) ([]RnDeployment, error)
+	// An Expo update's files, the launch asset first.
+	ListRnExpoAssets(ctx context.Context, bundleID int64) ([]RnExpoAsset, error)
+	// A deployment's releases of Expo updates with their bundles, oldest first: what a manifest
+	// request scans.
+	ListRnExpoHistory(ctx context.Context, deploymentID int64) ([]ListRnExpoHistoryRow, error)
 	// The live bases of a release: the enabled releases made before it in its deployment, newest
 	// first, with their bundles.
 	ListRnPatchBases(ctx context.Context, arg ListRnPatchBasesParams) ([]ListRnPatchBasesRow, error)
@@ -355,6 +377,8 @@ type Querier interface {
 	// The ids among user_ids that are live accounts of the app.
 	LookupLiveAccounts(ctx context.Context, arg LookupLiveAccountsParams) ([]string, error)
 	MarkAppDeleted(ctx context.Context, id int64) error
+	// A client install that launched a release and later failed on it: its success becomes a failure.
+	MarkRnExpoReportFailed(ctx context.Context, arg MarkRnExpoReportFailedParams) (int64, error)
 	MoveSearchCursor(ctx context.Context, arg MoveSearchCursorParams) error
 	MuteConversation(ctx context.Context, arg MuteConversationParams) error
 	// The created_at of the app's n-th latest push since since (n counted from 1); no row when it
@@ -414,20 +438,26 @@ type Querier interface {
 	// so that the rules of a one-to-one send live here only): each pair's next seqs, the messages, each user's next event seqs with his `message`
 	// events, and conversation rows when new. The arrays hold the sends, the n-th send at
 	// index n (chat_keys are the pairs' keys; client_msg_ids holds an empty string for none);
-	// each row answers send n. A send with no row stored nothing: the receiver is not a live account of
-	// the app, or the sender has used client_msg_id already. Two sends of one client_msg_id
-	// fail the statement.
+	// each row answers send n. A send with no row stored nothing: the receiver is not a live
+	// account of the app, has blocked the sender, or the app allows messages between friends
+	// only and they are not; or the sender has used client_msg_id already. Two sends of one
+	// client_msg_id fail the statement.
 	//
 	// Chats, then users, are locked in sorted order, as every statement that bumps their
 	// counters does, so that none deadlock. The sends' columns are read from the arrays where
 	// they are stored rather than carried along, and the CTEs' outputs are matched by rank
 	// (the k-th chat in sorted order is the k-th element of an array) rather than joined by
 	// key: the planner, blind to their sizes, would join them by nested loops, quadratic in
-	// the batch.
+	// the batch. For the same reason the rules are correlated scalar subqueries, not EXISTS:
+	// the planner, taking the arrays for a thousand rows, turned an EXISTS into a hash join
+	// over every account of every app, a cost that grew with the accounts stored (issue 9);
+	// a scalar subquery is one index probe per send, whatever is stored. chats and states are
+	// MATERIALIZED: inlined, their aggregate was computed again for every send of the batch.
 	SendSingleMessages(ctx context.Context, arg SendSingleMessagesParams) ([]SendSingleMessagesRow, error)
 	SetAppSecret(ctx context.Context, arg SetAppSecretParams) error
 	SetAppServiceEnabled(ctx context.Context, arg SetAppServiceEnabledParams) (AppService, error)
 	SetAppServiceKey(ctx context.Context, arg SetAppServiceKeyParams) (AppService, error)
+	SetAppSigningRequired(ctx context.Context, arg SetAppSigningRequiredParams) (AppSigningKey, error)
 	SetAppVersionRollout(ctx context.Context, arg SetAppVersionRolloutParams) (AppVersion, error)
 	SetConversationDraft(ctx context.Context, arg SetConversationDraftParams) error
 	SetConversationPinned(ctx context.Context, arg SetConversationPinnedParams) error
@@ -460,6 +490,8 @@ type Querier interface {
 	UpdateImAccountProfile(ctx context.Context, arg UpdateImAccountProfileParams) (ImAccount, error)
 	UpdateRnRelease(ctx context.Context, arg UpdateRnReleaseParams) (RnRelease, error)
 	UpdateWebhook(ctx context.Context, arg UpdateWebhookParams) (ImWebhook, error)
+	// A new key replaces the app's old one; the require-signed setting stays.
+	UpsertAppSigningKey(ctx context.Context, arg UpsertAppSigningKeyParams) (AppSigningKey, error)
 	UpsertImSettings(ctx context.Context, arg UpsertImSettingsParams) (bool, error)
 	// The index entry of an edited message, whether or not the indexer has reached it.
 	UpsertMessageSearch(ctx context.Context, arg UpsertMessageSearchParams) error

@@ -7,6 +7,7 @@ package db
 
 import (
 	"context"
+	"encoding/json"
 )
 
 const countRnBundles = `-- name: CountRnBundles :one
@@ -37,7 +38,7 @@ func (q *Queries) CountRnBundles(ctx context.Context, arg CountRnBundlesParams) 
 }
 
 const getRnBundle = `-- name: GetRnBundle :one
-SELECT id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at, package_hash FROM rn_bundles WHERE id = $1
+SELECT id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at, package_hash, expo_config, signed FROM rn_bundles WHERE id = $1
 `
 
 func (q *Queries) GetRnBundle(ctx context.Context, id int64) (RnBundle, error) {
@@ -61,12 +62,14 @@ func (q *Queries) GetRnBundle(ctx context.Context, id int64) (RnBundle, error) {
 		&i.CreatedAt,
 		&i.PublishedAt,
 		&i.PackageHash,
+		&i.ExpoConfig,
+		&i.Signed,
 	)
 	return i, err
 }
 
 const getRnBundleByVersion = `-- name: GetRnBundleByVersion :one
-SELECT id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at, package_hash FROM rn_bundles
+SELECT id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at, package_hash, expo_config, signed FROM rn_bundles
 WHERE app_id = $1 AND platform = $2
   AND module_id = $3 AND version = $4
 `
@@ -104,18 +107,21 @@ func (q *Queries) GetRnBundleByVersion(ctx context.Context, arg GetRnBundleByVer
 		&i.CreatedAt,
 		&i.PublishedAt,
 		&i.PackageHash,
+		&i.ExpoConfig,
+		&i.Signed,
 	)
 	return i, err
 }
 
 const insertRnBundle = `-- name: InsertRnBundle :one
 INSERT INTO rn_bundles (app_id, platform, module_id, version, min_app_version, max_app_version,
-                        mandatory, description, sha256, size, file_name, rollout_percent, package_hash)
+                        mandatory, description, sha256, size, file_name, rollout_percent, package_hash,
+                        expo_config, signed)
 VALUES ($1, $2, $3, $4,
         $5, $6, $7,
         $8, $9, $10, $11,
-        $12, $13)
-RETURNING id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at, package_hash
+        $12, $13, $14, $15)
+RETURNING id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at, package_hash, expo_config, signed
 `
 
 type InsertRnBundleParams struct {
@@ -132,6 +138,8 @@ type InsertRnBundleParams struct {
 	FileName       string
 	RolloutPercent int32
 	PackageHash    *string
+	ExpoConfig     json.RawMessage
+	Signed         bool
 }
 
 func (q *Queries) InsertRnBundle(ctx context.Context, arg InsertRnBundleParams) (RnBundle, error) {
@@ -149,6 +157,8 @@ func (q *Queries) InsertRnBundle(ctx context.Context, arg InsertRnBundleParams) 
 		arg.FileName,
 		arg.RolloutPercent,
 		arg.PackageHash,
+		arg.ExpoConfig,
+		arg.Signed,
 	)
 	var i RnBundle
 	err := row.Scan(
@@ -169,12 +179,14 @@ func (q *Queries) InsertRnBundle(ctx context.Context, arg InsertRnBundleParams) 
 		&i.CreatedAt,
 		&i.PublishedAt,
 		&i.PackageHash,
+		&i.ExpoConfig,
+		&i.Signed,
 	)
 	return i, err
 }
 
 const listOfferableRnBundles = `-- name: ListOfferableRnBundles :many
-SELECT id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at, package_hash FROM rn_bundles WHERE app_id = $1 AND status <> 'DRAFT'
+SELECT id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at, package_hash, expo_config, signed FROM rn_bundles WHERE app_id = $1 AND status <> 'DRAFT'
 `
 
 func (q *Queries) ListOfferableRnBundles(ctx context.Context, appID int64) ([]RnBundle, error) {
@@ -204,6 +216,8 @@ func (q *Queries) ListOfferableRnBundles(ctx context.Context, appID int64) ([]Rn
 			&i.CreatedAt,
 			&i.PublishedAt,
 			&i.PackageHash,
+			&i.ExpoConfig,
+			&i.Signed,
 		); err != nil {
 			return nil, err
 		}
@@ -216,7 +230,7 @@ func (q *Queries) ListOfferableRnBundles(ctx context.Context, appID int64) ([]Rn
 }
 
 const listRnBundles = `-- name: ListRnBundles :many
-SELECT id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at, package_hash FROM rn_bundles
+SELECT id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at, package_hash, expo_config, signed FROM rn_bundles
 WHERE app_id = $1
   AND ($2::text IS NULL OR platform = $2)
   AND ($3::text IS NULL OR module_id = $3)
@@ -268,6 +282,8 @@ func (q *Queries) ListRnBundles(ctx context.Context, arg ListRnBundlesParams) ([
 			&i.CreatedAt,
 			&i.PublishedAt,
 			&i.PackageHash,
+			&i.ExpoConfig,
+			&i.Signed,
 		); err != nil {
 			return nil, err
 		}
@@ -280,7 +296,7 @@ func (q *Queries) ListRnBundles(ctx context.Context, arg ListRnBundlesParams) ([
 }
 
 const lockPublishedRnBundles = `-- name: LockPublishedRnBundles :many
-SELECT id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at, package_hash FROM rn_bundles
+SELECT id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at, package_hash, expo_config, signed FROM rn_bundles
 WHERE app_id = $1 AND platform = $2 AND module_id = $3
   AND status = 'PUBLISHED'
 FOR UPDATE
@@ -320,6 +336,8 @@ func (q *Queries) LockPublishedRnBundles(ctx context.Context, arg LockPublishedR
 			&i.CreatedAt,
 			&i.PublishedAt,
 			&i.PackageHash,
+			&i.ExpoConfig,
+			&i.Signed,
 		); err != nil {
 			return nil, err
 		}
@@ -337,7 +355,7 @@ SET published_at = CASE WHEN status = 'PUBLISHED' THEN published_at ELSE now() E
     status = 'PUBLISHED',
     rollout_percent = coalesce($1, rollout_percent)
 WHERE id = $2
-RETURNING id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at, package_hash
+RETURNING id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at, package_hash, expo_config, signed
 `
 
 type PublishRnBundleParams struct {
@@ -366,6 +384,8 @@ func (q *Queries) PublishRnBundle(ctx context.Context, arg PublishRnBundleParams
 		&i.CreatedAt,
 		&i.PublishedAt,
 		&i.PackageHash,
+		&i.ExpoConfig,
+		&i.Signed,
 	)
 	return i, err
 }
@@ -396,7 +416,7 @@ func (q *Queries) RnBundleExists(ctx context.Context, arg RnBundleExistsParams) 
 }
 
 const setRnBundleRollout = `-- name: SetRnBundleRollout :one
-UPDATE rn_bundles SET rollout_percent = $1 WHERE id = $2 RETURNING id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at, package_hash
+UPDATE rn_bundles SET rollout_percent = $1 WHERE id = $2 RETURNING id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at, package_hash, expo_config, signed
 `
 
 type SetRnBundleRolloutParams struct {
@@ -425,12 +445,14 @@ func (q *Queries) SetRnBundleRollout(ctx context.Context, arg SetRnBundleRollout
 		&i.CreatedAt,
 		&i.PublishedAt,
 		&i.PackageHash,
+		&i.ExpoConfig,
+		&i.Signed,
 	)
 	return i, err
 }
 
 const withdrawRnBundle = `-- name: WithdrawRnBundle :one
-UPDATE rn_bundles SET status = 'WITHDRAWN' WHERE id = $1 RETURNING id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at, package_hash
+UPDATE rn_bundles SET status = 'WITHDRAWN' WHERE id = $1 RETURNING id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at, package_hash, expo_config, signed
 `
 
 func (q *Queries) WithdrawRnBundle(ctx context.Context, id int64) (RnBundle, error) {
@@ -454,6 +476,8 @@ func (q *Queries) WithdrawRnBundle(ctx context.Context, id int64) (RnBundle, err
 		&i.CreatedAt,
 		&i.PublishedAt,
 		&i.PackageHash,
+		&i.ExpoConfig,
+		&i.Signed,
 	)
 	return i, err
 }

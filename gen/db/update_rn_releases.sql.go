@@ -7,7 +7,10 @@ package db
 
 import (
 	"context"
+	"encoding/json"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 const countRnDeploy = `-- name: CountRnDeploy :one
@@ -16,7 +19,7 @@ SET installs = installs + 1,
     successes = successes + CASE WHEN $1::boolean THEN 1 ELSE 0 END,
     failures = failures + CASE WHEN $1::boolean THEN 0 ELSE 1 END
 WHERE deployment_id = $2 AND label = $3
-RETURNING id, deployment_id, bundle_id, label, target_binary_range, mandatory, description, rollout_percent, disabled, halted_at, promoted_from, downloads, installs, successes, failures, created_at
+RETURNING id, deployment_id, bundle_id, label, target_binary_range, mandatory, description, rollout_percent, disabled, halted_at, promoted_from, downloads, installs, successes, failures, created_at, expo_update_id, runtime_version
 `
 
 type CountRnDeployParams struct {
@@ -47,6 +50,8 @@ func (q *Queries) CountRnDeploy(ctx context.Context, arg CountRnDeployParams) (R
 		&i.Successes,
 		&i.Failures,
 		&i.CreatedAt,
+		&i.ExpoUpdateID,
+		&i.RuntimeVersion,
 	)
 	return i, err
 }
@@ -67,6 +72,54 @@ func (q *Queries) CountRnDownload(ctx context.Context, arg CountRnDownloadParams
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const countRnReleaseOutcome = `-- name: CountRnReleaseOutcome :one
+UPDATE rn_releases
+SET installs = installs + $1::bigint,
+    successes = successes + $2::bigint,
+    failures = failures + $3::bigint
+WHERE id = $4
+RETURNING id, deployment_id, bundle_id, label, target_binary_range, mandatory, description, rollout_percent, disabled, halted_at, promoted_from, downloads, installs, successes, failures, created_at, expo_update_id, runtime_version
+`
+
+type CountRnReleaseOutcomeParams struct {
+	Installs  int64
+	Successes int64
+	Failures  int64
+	ID        int64
+}
+
+// Adds reports to a release's counts; the row's lock orders them for the halt check.
+func (q *Queries) CountRnReleaseOutcome(ctx context.Context, arg CountRnReleaseOutcomeParams) (RnRelease, error) {
+	row := q.db.QueryRow(ctx, countRnReleaseOutcome,
+		arg.Installs,
+		arg.Successes,
+		arg.Failures,
+		arg.ID,
+	)
+	var i RnRelease
+	err := row.Scan(
+		&i.ID,
+		&i.DeploymentID,
+		&i.BundleID,
+		&i.Label,
+		&i.TargetBinaryRange,
+		&i.Mandatory,
+		&i.Description,
+		&i.RolloutPercent,
+		&i.Disabled,
+		&i.HaltedAt,
+		&i.PromotedFrom,
+		&i.Downloads,
+		&i.Installs,
+		&i.Successes,
+		&i.Failures,
+		&i.CreatedAt,
+		&i.ExpoUpdateID,
+		&i.RuntimeVersion,
+	)
+	return i, err
 }
 
 const countRnReleases = `-- name: CountRnReleases :one
@@ -98,7 +151,8 @@ func (q *Queries) GetRnHaltPolicy(ctx context.Context, appID int64) (RnHaltPolic
 }
 
 const getRnRelease = `-- name: GetRnRelease :one
-SELECT r.id, r.deployment_id, r.bundle_id, r.label, r.target_binary_range, r.mandatory, r.description, r.rollout_percent, r.disabled, r.halted_at, r.promoted_from, r.downloads, r.installs, r.successes, r.failures, r.created_at, d.name AS deployment, d.app_id, coalesce(b.package_hash, b.sha256)::text AS package_hash, b.size
+SELECT r.id, r.deployment_id, r.bundle_id, r.label, r.target_binary_range, r.mandatory, r.description, r.rollout_percent, r.disabled, r.halted_at, r.promoted_from, r.downloads, r.installs, r.successes, r.failures, r.created_at, r.expo_update_id, r.runtime_version, d.name AS deployment, d.app_id, coalesce(b.package_hash, b.sha256)::text AS package_hash, b.size,
+       b.signed, EXISTS (SELECT 1 FROM rn_expo_assets x WHERE x.bundle_id = b.id) AS expo
 FROM rn_releases r
 JOIN rn_deployments d ON d.id = r.deployment_id
 JOIN rn_bundles b ON b.id = r.bundle_id
@@ -111,6 +165,8 @@ type GetRnReleaseRow struct {
 	AppID       int64
 	PackageHash string
 	Size        int64
+	Signed      bool
+	Expo        bool
 }
 
 // A release with its deployment's name and app and its bundle's hash and size.
@@ -134,16 +190,81 @@ func (q *Queries) GetRnRelease(ctx context.Context, id int64) (GetRnReleaseRow, 
 		&i.RnRelease.Successes,
 		&i.RnRelease.Failures,
 		&i.RnRelease.CreatedAt,
+		&i.RnRelease.ExpoUpdateID,
+		&i.RnRelease.RuntimeVersion,
 		&i.Deployment,
 		&i.AppID,
 		&i.PackageHash,
 		&i.Size,
+		&i.Signed,
+		&i.Expo,
+	)
+	return i, err
+}
+
+const getRnReleaseByExpoUpdateID = `-- name: GetRnReleaseByExpoUpdateID :one
+SELECT r.id, r.deployment_id, r.bundle_id, r.label, r.target_binary_range, r.mandatory, r.description, r.rollout_percent, r.disabled, r.halted_at, r.promoted_from, r.downloads, r.installs, r.successes, r.failures, r.created_at, r.expo_update_id, r.runtime_version, d.app_id
+FROM rn_releases r JOIN rn_deployments d ON d.id = r.deployment_id
+WHERE r.expo_update_id = $1 AND d.app_id = $2
+`
+
+type GetRnReleaseByExpoUpdateIDParams struct {
+	ExpoUpdateID uuid.UUID
+	AppID        int64
+}
+
+type GetRnReleaseByExpoUpdateIDRow struct {
+	ID                int64
+	DeploymentID      int64
+	BundleID          int64
+	Label             string
+	TargetBinaryRange string
+	Mandatory         bool
+	Description       string
+	RolloutPercent    int32
+	Disabled          bool
+	HaltedAt          *time.Time
+	PromotedFrom      *int64
+	Downloads         int64
+	Installs          int64
+	Successes         int64
+	Failures          int64
+	CreatedAt         time.Time
+	ExpoUpdateID      uuid.UUID
+	RuntimeVersion    *string
+	AppID             int64
+}
+
+// The release an Expo client names, among the app's, with its deployment's key facts.
+func (q *Queries) GetRnReleaseByExpoUpdateID(ctx context.Context, arg GetRnReleaseByExpoUpdateIDParams) (GetRnReleaseByExpoUpdateIDRow, error) {
+	row := q.db.QueryRow(ctx, getRnReleaseByExpoUpdateID, arg.ExpoUpdateID, arg.AppID)
+	var i GetRnReleaseByExpoUpdateIDRow
+	err := row.Scan(
+		&i.ID,
+		&i.DeploymentID,
+		&i.BundleID,
+		&i.Label,
+		&i.TargetBinaryRange,
+		&i.Mandatory,
+		&i.Description,
+		&i.RolloutPercent,
+		&i.Disabled,
+		&i.HaltedAt,
+		&i.PromotedFrom,
+		&i.Downloads,
+		&i.Installs,
+		&i.Successes,
+		&i.Failures,
+		&i.CreatedAt,
+		&i.ExpoUpdateID,
+		&i.RuntimeVersion,
+		&i.AppID,
 	)
 	return i, err
 }
 
 const getRnReleaseByLabel = `-- name: GetRnReleaseByLabel :one
-SELECT id, deployment_id, bundle_id, label, target_binary_range, mandatory, description, rollout_percent, disabled, halted_at, promoted_from, downloads, installs, successes, failures, created_at FROM rn_releases WHERE deployment_id = $1 AND label = $2
+SELECT id, deployment_id, bundle_id, label, target_binary_range, mandatory, description, rollout_percent, disabled, halted_at, promoted_from, downloads, installs, successes, failures, created_at, expo_update_id, runtime_version FROM rn_releases WHERE deployment_id = $1 AND label = $2
 `
 
 type GetRnReleaseByLabelParams struct {
@@ -171,6 +292,8 @@ func (q *Queries) GetRnReleaseByLabel(ctx context.Context, arg GetRnReleaseByLab
 		&i.Successes,
 		&i.Failures,
 		&i.CreatedAt,
+		&i.ExpoUpdateID,
+		&i.RuntimeVersion,
 	)
 	return i, err
 }
@@ -178,7 +301,7 @@ func (q *Queries) GetRnReleaseByLabel(ctx context.Context, arg GetRnReleaseByLab
 const haltRnRelease = `-- name: HaltRnRelease :one
 UPDATE rn_releases SET disabled = true, halted_at = now()
 WHERE id = $1 AND NOT disabled
-RETURNING id, deployment_id, bundle_id, label, target_binary_range, mandatory, description, rollout_percent, disabled, halted_at, promoted_from, downloads, installs, successes, failures, created_at
+RETURNING id, deployment_id, bundle_id, label, target_binary_range, mandatory, description, rollout_percent, disabled, halted_at, promoted_from, downloads, installs, successes, failures, created_at, expo_update_id, runtime_version
 `
 
 func (q *Queries) HaltRnRelease(ctx context.Context, id int64) (RnRelease, error) {
@@ -201,17 +324,19 @@ func (q *Queries) HaltRnRelease(ctx context.Context, id int64) (RnRelease, error
 		&i.Successes,
 		&i.Failures,
 		&i.CreatedAt,
+		&i.ExpoUpdateID,
+		&i.RuntimeVersion,
 	)
 	return i, err
 }
 
 const insertRnRelease = `-- name: InsertRnRelease :one
 INSERT INTO rn_releases (deployment_id, bundle_id, label, target_binary_range, mandatory, description,
-                         rollout_percent, disabled, promoted_from)
+                         rollout_percent, disabled, promoted_from, runtime_version)
 VALUES ($1, $2, $3, $4,
         $5, $6, $7, $8,
-        $9)
-RETURNING id, deployment_id, bundle_id, label, target_binary_range, mandatory, description, rollout_percent, disabled, halted_at, promoted_from, downloads, installs, successes, failures, created_at
+        $9, $10)
+RETURNING id, deployment_id, bundle_id, label, target_binary_range, mandatory, description, rollout_percent, disabled, halted_at, promoted_from, downloads, installs, successes, failures, created_at, expo_update_id, runtime_version
 `
 
 type InsertRnReleaseParams struct {
@@ -224,6 +349,7 @@ type InsertRnReleaseParams struct {
 	RolloutPercent    int32
 	Disabled          bool
 	PromotedFrom      *int64
+	RuntimeVersion    *string
 }
 
 func (q *Queries) InsertRnRelease(ctx context.Context, arg InsertRnReleaseParams) (RnRelease, error) {
@@ -237,6 +363,7 @@ func (q *Queries) InsertRnRelease(ctx context.Context, arg InsertRnReleaseParams
 		arg.RolloutPercent,
 		arg.Disabled,
 		arg.PromotedFrom,
+		arg.RuntimeVersion,
 	)
 	var i RnRelease
 	err := row.Scan(
@@ -256,12 +383,14 @@ func (q *Queries) InsertRnRelease(ctx context.Context, arg InsertRnReleaseParams
 		&i.Successes,
 		&i.Failures,
 		&i.CreatedAt,
+		&i.ExpoUpdateID,
+		&i.RuntimeVersion,
 	)
 	return i, err
 }
 
 const latestRnRelease = `-- name: LatestRnRelease :one
-SELECT id, deployment_id, bundle_id, label, target_binary_range, mandatory, description, rollout_percent, disabled, halted_at, promoted_from, downloads, installs, successes, failures, created_at FROM rn_releases WHERE deployment_id = $1 ORDER BY id DESC LIMIT 1
+SELECT id, deployment_id, bundle_id, label, target_binary_range, mandatory, description, rollout_percent, disabled, halted_at, promoted_from, downloads, installs, successes, failures, created_at, expo_update_id, runtime_version FROM rn_releases WHERE deployment_id = $1 ORDER BY id DESC LIMIT 1
 `
 
 func (q *Queries) LatestRnRelease(ctx context.Context, deploymentID int64) (RnRelease, error) {
@@ -284,14 +413,74 @@ func (q *Queries) LatestRnRelease(ctx context.Context, deploymentID int64) (RnRe
 		&i.Successes,
 		&i.Failures,
 		&i.CreatedAt,
+		&i.ExpoUpdateID,
+		&i.RuntimeVersion,
 	)
 	return i, err
+}
+
+const listRnExpoHistory = `-- name: ListRnExpoHistory :many
+SELECT r.id, r.label, r.target_binary_range, r.runtime_version, r.rollout_percent, r.disabled,
+       r.halted_at, r.created_at, r.expo_update_id, b.id AS bundle_id, b.expo_config
+FROM rn_releases r JOIN rn_bundles b ON b.id = r.bundle_id
+WHERE r.deployment_id = $1
+  AND EXISTS (SELECT 1 FROM rn_expo_assets x WHERE x.bundle_id = b.id)
+ORDER BY r.id
+`
+
+type ListRnExpoHistoryRow struct {
+	ID                int64
+	Label             string
+	TargetBinaryRange string
+	RuntimeVersion    *string
+	RolloutPercent    int32
+	Disabled          bool
+	HaltedAt          *time.Time
+	CreatedAt         time.Time
+	ExpoUpdateID      uuid.UUID
+	BundleID          int64
+	ExpoConfig        json.RawMessage
+}
+
+// A deployment's releases of Expo updates with their bundles, oldest first: what a manifest
+// request scans.
+func (q *Queries) ListRnExpoHistory(ctx context.Context, deploymentID int64) ([]ListRnExpoHistoryRow, error) {
+	rows, err := q.db.Query(ctx, listRnExpoHistory, deploymentID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListRnExpoHistoryRow{}
+	for rows.Next() {
+		var i ListRnExpoHistoryRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Label,
+			&i.TargetBinaryRange,
+			&i.RuntimeVersion,
+			&i.RolloutPercent,
+			&i.Disabled,
+			&i.HaltedAt,
+			&i.CreatedAt,
+			&i.ExpoUpdateID,
+			&i.BundleID,
+			&i.ExpoConfig,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const listRnReleaseHistory = `-- name: ListRnReleaseHistory :many
 SELECT r.id, r.label, r.target_binary_range, r.mandatory, r.description, r.rollout_percent, r.disabled,
        r.created_at, b.id AS bundle_id, b.version, b.sha256, b.size,
-       coalesce(b.package_hash, b.sha256)::text AS package_hash
+       coalesce(b.package_hash, b.sha256)::text AS package_hash, b.signed,
+       EXISTS (SELECT 1 FROM rn_expo_assets x WHERE x.bundle_id = b.id) AS expo
 FROM rn_releases r JOIN rn_bundles b ON b.id = r.bundle_id
 WHERE r.deployment_id = $1
 ORDER BY r.id
@@ -311,6 +500,8 @@ type ListRnReleaseHistoryRow struct {
 	Sha256            string
 	Size              int64
 	PackageHash       string
+	Signed            bool
+	Expo              bool
 }
 
 // A deployment's releases with their bundles, oldest first: what an update check scans.
@@ -337,6 +528,8 @@ func (q *Queries) ListRnReleaseHistory(ctx context.Context, deploymentID int64) 
 			&i.Sha256,
 			&i.Size,
 			&i.PackageHash,
+			&i.Signed,
+			&i.Expo,
 		); err != nil {
 			return nil, err
 		}
@@ -349,7 +542,8 @@ func (q *Queries) ListRnReleaseHistory(ctx context.Context, deploymentID int64) 
 }
 
 const listRnReleases = `-- name: ListRnReleases :many
-SELECT r.id, r.deployment_id, r.bundle_id, r.label, r.target_binary_range, r.mandatory, r.description, r.rollout_percent, r.disabled, r.halted_at, r.promoted_from, r.downloads, r.installs, r.successes, r.failures, r.created_at, d.name AS deployment, d.app_id, coalesce(b.package_hash, b.sha256)::text AS package_hash, b.size
+SELECT r.id, r.deployment_id, r.bundle_id, r.label, r.target_binary_range, r.mandatory, r.description, r.rollout_percent, r.disabled, r.halted_at, r.promoted_from, r.downloads, r.installs, r.successes, r.failures, r.created_at, r.expo_update_id, r.runtime_version, d.name AS deployment, d.app_id, coalesce(b.package_hash, b.sha256)::text AS package_hash, b.size,
+       b.signed, EXISTS (SELECT 1 FROM rn_expo_assets x WHERE x.bundle_id = b.id) AS expo
 FROM rn_releases r
 JOIN rn_deployments d ON d.id = r.deployment_id
 JOIN rn_bundles b ON b.id = r.bundle_id
@@ -369,6 +563,8 @@ type ListRnReleasesRow struct {
 	AppID       int64
 	PackageHash string
 	Size        int64
+	Signed      bool
+	Expo        bool
 }
 
 func (q *Queries) ListRnReleases(ctx context.Context, arg ListRnReleasesParams) ([]ListRnReleasesRow, error) {
@@ -397,10 +593,14 @@ func (q *Queries) ListRnReleases(ctx context.Context, arg ListRnReleasesParams) 
 			&i.RnRelease.Successes,
 			&i.RnRelease.Failures,
 			&i.RnRelease.CreatedAt,
+			&i.RnRelease.ExpoUpdateID,
+			&i.RnRelease.RuntimeVersion,
 			&i.Deployment,
 			&i.AppID,
 			&i.PackageHash,
 			&i.Size,
+			&i.Signed,
+			&i.Expo,
 		); err != nil {
 			return nil, err
 		}
@@ -433,7 +633,7 @@ SET disabled = coalesce($1, disabled),
     target_binary_range = coalesce($5, target_binary_range),
     halted_at = CASE WHEN $1::boolean IS FALSE THEN NULL ELSE halted_at END
 WHERE id = $6
-RETURNING id, deployment_id, bundle_id, label, target_binary_range, mandatory, description, rollout_percent, disabled, halted_at, promoted_from, downloads, installs, successes, failures, created_at
+RETURNING id, deployment_id, bundle_id, label, target_binary_range, mandatory, description, rollout_percent, disabled, halted_at, promoted_from, downloads, installs, successes, failures, created_at, expo_update_id, runtime_version
 `
 
 type UpdateRnReleaseParams struct {
@@ -472,6 +672,8 @@ func (q *Queries) UpdateRnRelease(ctx context.Context, arg UpdateRnReleaseParams
 		&i.Successes,
 		&i.Failures,
 		&i.CreatedAt,
+		&i.ExpoUpdateID,
+		&i.RuntimeVersion,
 	)
 	return i, err
 }

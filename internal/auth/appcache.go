@@ -16,8 +16,8 @@ import (
 // app up through a small cache, so that answering them needs no database query. An entry lives
 // publicAppTTL at most: a disabled tenant or service, or a deleted app, reaches those routes
 // that much later unless ForgetApp (called from the event bus) drops it at once. Other public
-// routes, and every authenticated one, ask the database each time, so that a switch holds there
-// at once.
+// routes, and every authenticated one but an IM token's (imcache.go), ask the database each
+// time, so that a switch holds there at once.
 const (
 	publicAppTTL     = 2 * time.Second
 	publicAppEntries = 10000 // beyond it the cache starts over, so that random keys cannot grow it
@@ -55,9 +55,10 @@ func (c *appCache) put(k appCacheKey, e appCacheEntry) {
 	c.mu.Unlock()
 }
 
-// ForgetApp drops what the public-route cache knows of appKey ("" drops everything): call it
-// when an app, its tenant or one of its services changes.
+// ForgetApp drops what the public-route cache and the IM token cache know of appKey (""
+// drops everything): call it when an app, its tenant or one of its services changes.
 func (a *Authenticator) ForgetApp(appKey string) {
+	a.imUsers.forget(func(_ imUserKey, row db.GetAppForAuthRow) bool { return appKey == "" || row.AppKey == appKey })
 	a.publicApps.mu.Lock()
 	defer a.publicApps.mu.Unlock()
 	for k := range a.publicApps.entries {

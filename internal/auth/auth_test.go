@@ -92,3 +92,30 @@ func TestTokens(t *testing.T) {
 		t.Errorf("expired: %v", err)
 	}
 }
+
+// TestCheckedTokenStillExpires: a token checked once is known by the cache, which still
+// refuses it once it has expired, and knows nothing of a forged token of the same claims.
+func TestCheckedTokenStillExpires(t *testing.T) {
+	now := time.UnixMilli(1_800_000_000_000)
+	tokens := NewTokens([]byte("key-key-key-key-key-key-key-key!"), time.Minute)
+	tokens.now = func() time.Time { return now }
+	tok, _, err := tokens.Issue(Claims{Typ: KindIM, AppID: 7}, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if c, err := tokens.Parse(tok); err != nil || c.Subject != "alice" {
+			t.Fatalf("parse: %+v %v", c, err)
+		}
+	}
+	other := NewTokens([]byte("another-key-another-key-another!"), time.Minute)
+	other.now = tokens.now
+	forged, _, _ := other.Issue(Claims{Typ: KindIM, AppID: 7}, "alice")
+	if _, err := tokens.Parse(forged); !fault.Is(err, fault.Unauthorized) {
+		t.Errorf("a token of another key: %v", err)
+	}
+	now = now.Add(time.Minute)
+	if _, err := tokens.Parse(tok); err == nil || !strings.Contains(err.Error(), "expired") {
+		t.Errorf("after its expiry: %v", err)
+	}
+}

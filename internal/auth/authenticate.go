@@ -30,6 +30,7 @@ type Authenticator struct {
 	tokens     *Tokens
 	now        func() time.Time
 	publicApps appCache
+	imUsers    imUserCache
 	secrets    *Secrets
 }
 
@@ -174,7 +175,7 @@ func (a *Authenticator) imUser(ctx context.Context, req Requirement, c Credentia
 	if c.AppKey != "" && c.AppKey != appKey {
 		return nil, fault.Forbiddenf("this IM token belongs to app %s, not %s", appKey, c.AppKey)
 	}
-	row, err := a.q.GetAppForAuth(ctx, db.GetAppForAuthParams{ServiceType: req.Service, UserID: claims.Subject, AppKey: appKey})
+	row, err := a.imUserRow(ctx, req.Service, claims)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows) || (err == nil && row.ID != claims.AppID):
 		return nil, fault.Unauthorizedf("the app of this token no longer exists")

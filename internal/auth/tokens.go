@@ -5,6 +5,7 @@ package auth
 import (
 	"errors"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -48,7 +49,18 @@ type Tokens struct {
 	key []byte
 	ttl time.Duration
 	now func() time.Time
+
+	// checked holds the claims of tokens whose signature held, by the token itself: an IM
+	// client sends the same token with every message, and decoding its JSON again each time
+	// cost as much CPU as the rest of the send's authentication. A token's claims never
+	// change; its lifetime is checked again at every use.
+	mu      sync.RWMutex
+	checked map[string]*Claims
 }
+
+// checkedTokens bounds the cache; past it the cache starts over, so that no stream of
+// tokens can grow it.
+const checkedTokens = 10000
 
 // NewTokens returns a signer whose tokens live for ttl.
 func NewTokens(key []byte, ttl time.Duration) *Tokens {
@@ -72,6 +84,31 @@ func (t *Tokens) Issue(c Claims, subject string) (string, time.Time, error) {
 
 // Parse checks a token's signature and lifetime and returns its claims.
 func (t *Tokens) Parse(token string) (*Claims, error) {
+	t.mu.RLock()
+	known := t.checked[token]
+	t.mu.RUnlock()
+	if known != nil {
+		if !t.now().Before(known.ExpiresAt.Time) {
+			return nil, fault.Unauthorizedf("the token has expired; log in again")
+		}
+		c := *known
+		return &c, nil
+	}
+	c, err := t.parse(token)
+	if err != nil {
+		return nil, err
+	}
+	keep := *c
+	t.mu.Lock()
+	if t.checked == nil || len(t.checked) >= checkedTokens {
+		t.checked = make(map[string]*Claims)
+	}
+	t.checked[token] = &keep
+	t.mu.Unlock()
+	return c, nil
+}
+
+func (t *Tokens) parse(token string) (*Claims, error) {
 	var c Claims
 	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return t.key, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),

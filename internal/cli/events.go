@@ -17,8 +17,9 @@ import (
 
 // Subjects of the platform's changes on the event bus.
 const (
-	subjectAppChanged = "platform.app.changed"    // data: the app's key
-	subjectReleases   = "update.releases.changed" // data: "<instance> <app id>"
+	subjectAppChanged     = "platform.app.changed"     // data: the app's key
+	subjectAccountDeleted = "platform.account.deleted" // data: "<app id> <user id>"
+	subjectReleases       = "update.releases.changed"  // data: "<instance> <app id>"
 )
 
 // platformEvents carries the changes that every instance must follow at once: an app deleted
@@ -41,6 +42,14 @@ func newPlatformEvents(bus eventbus.Bus, q db.Querier, log *slog.Logger) *platfo
 // follow subscribes this instance's caches to the changes.
 func (e *platformEvents) follow(authn *auth.Authenticator, updates *update.Service) error {
 	if _, err := e.bus.Subscribe(subjectAppChanged, func(_ string, data []byte) { authn.ForgetApp(string(data)) }); err != nil {
+		return err
+	}
+	if _, err := e.bus.Subscribe(subjectAccountDeleted, func(_ string, data []byte) {
+		id, user, ok := strings.Cut(string(data), " ")
+		if appID, err := strconv.ParseInt(id, 10, 64); ok && err == nil {
+			authn.ForgetAccount(appID, user)
+		}
+	}); err != nil {
 		return err
 	}
 	_, err := e.bus.Subscribe(subjectReleases, func(_ string, data []byte) {
@@ -81,6 +90,7 @@ func (e *platformEvents) tenantChanged(ctx context.Context, tenantID int64, enab
 
 // accountDeleted is account.Service.OnDeleted.
 func (e *platformEvents) accountDeleted(ctx context.Context, appID int64, userID string) {
+	e.publish(ctx, subjectAccountDeleted, fmt.Appendf(nil, "%d %s", appID, userID))
 	e.kick(ctx, realtime.Kick{AppID: appID, UserID: userID, Reason: realtime.KickAccountDeleted, Message: "the account was deleted"})
 }
 

@@ -6,15 +6,17 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/xuqmgroup/xuqm/internal/config"
 	"github.com/xuqmgroup/xuqm/internal/httpapi"
+	"github.com/xuqmgroup/xuqm/internal/realtime"
 )
 
-// serveMetrics serves /metrics on XUQM_METRICS_ADDR, a listener of its own (loopback by
+// serveMetrics serves /metrics and /debug/pprof/ on XUQM_METRICS_ADDR, a listener of its own (loopback by
 // default) so that the API's listener never shows the process's figures to the world. It
 // returns the function that stops it; with XUQM_METRICS_ADDR=off, or a port taken, it serves
 // nothing.
@@ -30,7 +32,12 @@ func serveMetrics(cfg config.Config, reg *prometheus.Registry, log *slog.Logger,
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", httpapi.MetricsHandler(reg))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+	// The Go profiles, on this listener only (never the API's): what an operator measuring
+	// the send path needs, `go tool pprof http://<metrics addr>/debug/pprof/profile`.
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 90 * time.Second, // a CPU profile takes its seconds
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -42,4 +49,17 @@ func serveMetrics(cfg config.Config, reg *prometheus.Registry, log *slog.Logger,
 		env.MetricsListening(ln.Addr())
 	}
 	return func(ctx context.Context) { _ = srv.Shutdown(ctx) }
+}
+
+// registerHubMetrics exports the WebSockets of this instance and what waits to be written
+// to them, whose bound is XUQM_WS_SEND_QUEUE_BYTES a connection.
+func registerHubMetrics(reg *prometheus.Registry, hub *realtime.Hub) {
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "xuqm_ws_connections", Help: "IM WebSockets open on this instance."},
+			func() float64 { return float64(hub.Online()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "xuqm_ws_queued_bytes", Help: "Bytes of frames waiting to be written to this instance's IM WebSockets."},
+			func() float64 { _, b := hub.Queued(); return float64(b) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "xuqm_ws_queued_frames", Help: "Frames waiting to be written to this instance's IM WebSockets."},
+			func() float64 { f, _ := hub.Queued(); return float64(f) }),
+	)
 }

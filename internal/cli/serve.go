@@ -83,7 +83,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 		return err
 	}
 	files := file.New(pool, blobs, file.Config{MaxBytes: cfg.FileMaxBytes, ThumbMaxPixels: cfg.ThumbMaxPixels})
-	updates := update.New(pool, blobs, update.Config{MaxBytes: cfg.UpdateMaxBytes}, events)
+	updates := update.New(pool, blobs, update.Config{MaxBytes: cfg.UpdateMaxBytes, Box: box}, events)
 	// Every instance builds patches of new releases: the jobs are in the database.
 	updates.UseJobs(queue)
 	jobs.Add(queue, updates.PatchWorker())
@@ -112,7 +112,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	var webSocket http.Handler
 	if cfg.Serves(config.AreaIM) {
 		if hub, err = realtime.NewHub(imService, bus, realtime.Options{Log: log, OriginPatterns: cfg.WSOrigins, Presence: online,
-			MaxPerUser: int(cfg.WSMaxPerUser), MaxPerAddr: int(cfg.WSMaxPerAddr), SyncBatchBytes: int(cfg.WSSyncBatchBytes)}); err != nil {
+			MaxPerUser: int(cfg.WSMaxPerUser), MaxPerAddr: int(cfg.WSMaxPerAddr), SyncBatchBytes: int(cfg.WSSyncBatchBytes),
+			SendQueueBytes: int(cfg.WSSendQueueBytes), FramesPerSecond: int(cfg.WSFramesPerSecond), FrameBurst: int(cfg.WSFrameBurst)}); err != nil {
 			return err
 		}
 		webSocket = httpapi.IMWebSocket(authn, hub)
@@ -125,6 +126,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if hub != nil {
+		registerHubMetrics(reg, hub)
+	}
 	handler, err := httpapi.NewRouter(httpapi.Options{
 		Log:             log,
 		Auth:            authn,

@@ -125,6 +125,14 @@ type Config struct {
 	// WSSyncBatchBytes is the byte budget of one page of events a WebSocket sync reads and
 	// queues (XUQM_WS_SYNC_BATCH_BYTES); a page holds at least one event.
 	WSSyncBatchBytes int64
+	// WSSendQueueBytes bounds the bytes waiting to be written to one WebSocket
+	// (XUQM_WS_SEND_QUEUE_BYTES); past it the connection is closed (1013) and the client syncs.
+	WSSendQueueBytes int64
+	// WSFramesPerSecond and WSFrameBurst are the bucket of frames one WebSocket client may
+	// send (XUQM_WS_FRAMES_PER_SECOND, XUQM_WS_FRAME_BURST): frames past it are refused (429);
+	// a client that goes on regardless is closed (1008).
+	WSFramesPerSecond int64
+	WSFrameBurst      int64
 
 	// PublicRateLimit is how many requests a second one client address may make to the
 	// public routes (XUQM_PUBLIC_RATE_LIMIT, bursts of twice that); 0 turns the limit off.
@@ -213,10 +221,13 @@ func Load(getenv func(string) string) (Config, error) {
 		CORSOrigins: r.list("XUQM_CORS_ORIGINS", ""),
 		WSOrigins:   r.list("XUQM_WS_ORIGINS", "*"),
 
-		PublicRateLimit:  r.count("XUQM_PUBLIC_RATE_LIMIT", 100),
-		WSMaxPerUser:     r.count("XUQM_WS_MAX_PER_USER", 10),
-		WSMaxPerAddr:     r.count("XUQM_WS_MAX_PER_ADDR", 1000),
-		WSSyncBatchBytes: r.size("XUQM_WS_SYNC_BATCH_BYTES", 1<<20),
+		PublicRateLimit:   r.count("XUQM_PUBLIC_RATE_LIMIT", 100),
+		WSMaxPerUser:      r.count("XUQM_WS_MAX_PER_USER", 10),
+		WSMaxPerAddr:      r.count("XUQM_WS_MAX_PER_ADDR", 1000),
+		WSSyncBatchBytes:  r.size("XUQM_WS_SYNC_BATCH_BYTES", 1<<20),
+		WSSendQueueBytes:  r.size("XUQM_WS_SEND_QUEUE_BYTES", 1<<20),
+		WSFramesPerSecond: r.count("XUQM_WS_FRAMES_PER_SECOND", 50),
+		WSFrameBurst:      r.count("XUQM_WS_FRAME_BURST", 100),
 
 		MaxBodyBytes:   r.size("XUQM_MAX_BODY_BYTES", 1<<20),
 		FileMaxBytes:   r.size("XUQM_FILE_MAX_BYTES", 100<<20),

@@ -66,6 +66,8 @@ var isolation = map[string]string{
 	"sendFriendRequest": attacked, "listFriendRequests": attacked, "acceptFriendRequest": attacked, "rejectFriendRequest": attacked,
 	"listBlockedUsers": attacked, "blockUser": attacked, "unblockUser": attacked,
 	"getGroup": attacked, "updateGroup": attacked, "dissolveGroup": attacked, "removeGroupMember": attacked,
+	"transferGroupOwner": attacked, "setGroupMemberRole": attacked, "muteGroupMember": attacked, "unmuteGroupMember": attacked,
+	"muteGroup": attacked, "unmuteGroup": attacked,
 	"listFriends": attacked, "deleteFriend": attacked, "markConversationRead": attacked,
 
 	"adminListImUsers": attacked, "adminListGroups": attacked, "adminListMessages": attacked, "adminListOperationLogs": attacked,
@@ -88,6 +90,13 @@ var isolation = map[string]string{
 	"downloadRnPatch":     contentAddr,
 	"createRnDeployments": attacked, "getRnHaltPolicy": attacked, "listRnDeployments": attacked, "listRnReleases": attacked,
 	"promoteRnRelease": attacked, "rotateRnDeploymentKey": attacked, "setRnHaltPolicy": attacked, "updateRnRelease": attacked,
+
+	// Expo Updates: the app key, module and channel are the client's own configuration; assets
+	// are content-addressed and served only under the key of an app whose update has them.
+	"getExpoManifest":   "public by design (Expo clients): the app key, module and channel are the app's own configuration",
+	"downloadExpoAsset": contentAddr,
+	"getRnSigningKey":   attacked, "createRnSigningKey": attacked, "updateRnSigningKey": attacked,
+	"downloadRnSigningCertificate": attacked,
 }
 
 type operation struct {
@@ -414,6 +423,23 @@ func (v *victims) snapshot(t *testing.T) map[string]string {
 	conn := connect(t, v.s)
 	defer conn.Close(context.Background())
 	ctx := context.Background()
+	// The search indexer writes im_message_search after the sends, on its own time: wait
+	// until it has looked at every message of the victim's, so that only an attack could
+	// change that table between the snapshots.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var caught bool
+		err := conn.QueryRow(ctx, `SELECT c.indexed_to >= coalesce(max(m.id), 0) AND NOT coalesce(bool_or(m.id = ANY (c.gaps)), false)
+			FROM im_search_cursor c LEFT JOIN im_messages m ON m.app_id IN ($1, $2) GROUP BY c.indexed_to`, v.a1.id, v.a1b.id).Scan(&caught)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if caught {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the search indexer has not reached the victim's messages in 10 s")
+		}
+	}
 	rows, err := conn.Query(ctx, `SELECT table_name, column_name FROM information_schema.columns
 		WHERE table_schema = 'public' AND column_name IN ('app_id', 'tenant_id') ORDER BY 1, 2`)
 	if err != nil {

@@ -38,6 +38,7 @@ func rnRelease(r update.Release) api.RnRelease {
 		RolloutPercent: r.RolloutPercent, Disabled: r.Disabled, HaltedAt: r.HaltedAt, PromotedFrom: r.PromotedFrom,
 		PackageHash: r.PackageHash, Size: r.Size, Downloads: r.Downloads, Installs: r.Installs,
 		Successes: r.Successes, Failures: r.Failures, CreatedAt: r.CreatedAt,
+		ExpoUpdateId: r.ExpoUpdateID, RuntimeVersion: r.RuntimeVersion, Expo: r.Expo, Signed: r.Signed,
 	}
 }
 

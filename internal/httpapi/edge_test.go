@@ -292,6 +292,11 @@ func TestHealthReadyMetrics(t *testing.T) {
 		!strings.Contains(string(b), `xuqm_http_requests_total{method="GET",route="/api/im/blacklist",status="401"} 1`) {
 		t.Errorf("metrics lack the route template series:\n%.2000s", b)
 	}
+	for _, m := range []string{"xuqm_ws_connections 0", "xuqm_ws_queued_bytes 0", "xuqm_ws_queued_frames 0"} {
+		if !strings.Contains(string(b), "\n"+m+"\n") {
+			t.Errorf("metrics lack %s", m)
+		}
+	}
 }
 
 func TestRequestIDIsEchoed(t *testing.T) {
@@ -346,6 +351,30 @@ func TestBodyOverTheLimit(t *testing.T) {
 	code, env, _ := w.call(t, "POST", "/api/im/admin/webhooks?appId="+w.appKey, w.tenant, big)
 	if code != 413 || !strings.Contains(env.Message, "larger than") {
 		t.Errorf("2 MiB body: %d %q", code, env.Message)
+	}
+}
+
+// A body over XUQM_MAX_BODY_BYTES sent without a length (chunked), to a public route, is
+// refused as it is read: 413 in the envelope, not the route's answer.
+func TestChunkedBodyOverTheLimit(t *testing.T) {
+	s := testserver.Start(t, map[string]string{"XUQM_MAX_BODY_BYTES": "1KiB"})
+	body := io.MultiReader(strings.NewReader(`{"email":"a@example.com","password":"`), strings.NewReader(strings.Repeat("p", 4<<10)), strings.NewReader(`"}`))
+	req, err := http.NewRequest("POST", s.URL+"/api/auth/login", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var env envelope
+	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil || resp.StatusCode != 413 || env.Code != 413 || !strings.Contains(env.Message, "larger than") {
+		t.Errorf("a chunked 4 KiB body over a 1 KiB limit: %d %+v (%v)", resp.StatusCode, env, err)
+	}
+	if req.ContentLength != 0 { // unknown: the transport sends it chunked
+		t.Errorf("the request had a length: %d", req.ContentLength)
 	}
 }
 

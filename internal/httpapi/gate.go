@@ -142,6 +142,10 @@ func (g *gate) handler(next http.Handler) http.Handler {
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
+		if err := checkURLText(r); err != nil {
+			writeError(w, r, err)
+			return
+		}
 		body := &spooledBody{r: r}
 		defer body.cleanup()
 		p, err := g.authn.Authenticate(r.Context(), op.requirement, credentials(r, body.hash))
@@ -149,7 +153,7 @@ func (g *gate) handler(next http.Handler) http.Handler {
 			writeError(w, r, err)
 			return
 		}
-		if err := checkText(r, !op.streamed); err != nil {
+		if err := checkBodyText(r, !op.streamed); err != nil {
 			writeError(w, r, err)
 			return
 		}

@@ -193,7 +193,8 @@ func (s *Server) MarkConversationRead(ctx context.Context, req api.MarkConversat
 
 func apiGroup(g im.GroupInfo) api.Group {
 	return api.Group{GroupId: g.GroupID, Name: g.Name, AvatarUrl: g.AvatarURL, Notice: g.Notice, OwnerId: g.OwnerID,
-		MemberCount: g.MemberCount, Public: g.Public, Joinable: g.Joinable, CreatedAt: g.CreatedAt}
+		MemberCount: g.MemberCount, Public: g.Public, JoinPolicy: api.GroupJoinPolicy(g.JoinPolicy), MutedAll: g.MutedAll,
+		Joinable: g.Joinable, CreatedAt: g.CreatedAt}
 }
 
 func groupEnvelope(g im.GroupInfo) api.GroupEnvelope {
@@ -212,7 +213,7 @@ func groupPage(p im.Page[im.GroupInfo]) api.GroupPageEnvelope {
 func memberPage(p im.Page[im.Member]) api.GroupMemberPageEnvelope {
 	content := make([]api.GroupMember, len(p.Items))
 	for i, m := range p.Items {
-		content[i] = api.GroupMember{UserId: m.UserID, Nickname: m.Nickname, AvatarUrl: m.AvatarURL, Role: api.GroupRole(m.Role), JoinedAt: m.JoinedAt}
+		content[i] = apiMember(m)
 	}
 	return api.GroupMemberPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.GroupMemberPage{
 		Content: content, Page: p.Page, Size: p.Size, TotalElements: p.Total, TotalPages: p.TotalPages()}}
@@ -229,7 +230,7 @@ func (s *Server) ListMyGroups(ctx context.Context, req api.ListMyGroupsRequestOb
 func (s *Server) CreateGroup(ctx context.Context, req api.CreateGroupRequestObject) (api.CreateGroupResponseObject, error) {
 	b := req.Body
 	g, err := s.im.CreateGroup(ctx, imUser(ctx), im.GroupCreate{GroupID: imValue(b.GroupId), Name: b.Name, MemberIDs: b.MemberIds,
-		AvatarURL: imValue(b.AvatarUrl), Notice: imValue(b.Notice), Public: imValue(b.Public)})
+		AvatarURL: imValue(b.AvatarUrl), Notice: imValue(b.Notice), Public: imValue(b.Public), JoinPolicy: string(imValue(b.JoinPolicy))})
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +247,12 @@ func (s *Server) GetGroup(ctx context.Context, req api.GetGroupRequestObject) (a
 
 func (s *Server) UpdateGroup(ctx context.Context, req api.UpdateGroupRequestObject) (api.UpdateGroupResponseObject, error) {
 	b := req.Body
-	g, err := s.im.UpdateGroup(ctx, imUser(ctx), req.GroupId, im.GroupUpdate{Name: b.Name, AvatarURL: b.AvatarUrl, Notice: b.Notice, Public: b.Public})
+	var policy *string
+	if b.JoinPolicy != nil {
+		p := string(*b.JoinPolicy)
+		policy = &p
+	}
+	g, err := s.im.UpdateGroup(ctx, imUser(ctx), req.GroupId, im.GroupUpdate{Name: b.Name, AvatarURL: b.AvatarUrl, Notice: b.Notice, Public: b.Public, JoinPolicy: policy})
 	if err != nil {
 		return nil, err
 	}

@@ -10,10 +10,11 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/fault"
 )
 
-// checkText refuses input that no text column can hold: invalid UTF-8 or the NUL character,
-// in the path, the query or a JSON body. PostgreSQL refuses both, so they must stop here as
-// the caller's error rather than fail deep inside as the server's.
-func checkText(r *http.Request, readBody bool) error {
+// checkURLText refuses input that no text column can hold: invalid UTF-8 or the NUL
+// character, in the path, the query or the X-App-Key header. PostgreSQL refuses both, so they
+// must stop here as the caller's error rather than fail deep inside as the server's; and before
+// authentication, which looks the app named by appId or X-App-Key up.
+func checkURLText(r *http.Request) error {
 	if !storable(r.URL.Path) {
 		return fault.InvalidField("path", "must be UTF-8 text without NUL characters")
 	}
@@ -24,6 +25,15 @@ func checkText(r *http.Request, readBody bool) error {
 			}
 		}
 	}
+	if !storable(r.Header.Get("X-App-Key")) {
+		return fault.InvalidField("X-App-Key", "must be UTF-8 text without NUL characters")
+	}
+	return nil
+}
+
+// checkBodyText refuses a JSON body that carries the NUL character, for the reason of
+// checkURLText (invalid UTF-8 in a body is the JSON decoder's to refuse).
+func checkBodyText(r *http.Request, readBody bool) error {
 	if !readBody || r.Body == nil || r.Body == http.NoBody {
 		return nil
 	}

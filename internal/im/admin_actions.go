@@ -65,37 +65,20 @@ func (s *Service) AdminRevoke(ctx context.Context, a Admin, id int64) (Message, 
 // administrator), and its history stays readable to the admin routes.
 func (s *Service) AdminDissolve(ctx context.Context, a Admin, groupID string) error {
 	var g db.GetGroupRow
-	err := s.inTx(ctx, func(q *db.Queries, out *outbox) error {
+	err := s.groupTx(ctx, func(q *db.Queries, out *outbox) error {
 		nobody := User{AppID: a.AppID}
 		var err error
-		if g, err = s.loadGroup(ctx, q, nobody, groupID); err != nil {
+		if g, _, err = s.lockedGroup(ctx, q, nobody, groupID); err != nil {
 			return err
-		}
-		chat, err := q.EnsureChat(ctx, db.EnsureChatParams{AppID: a.AppID, ChatType: string(Group), ChatKey: groupID})
-		if err != nil {
-			return fault.Wrap(err, "load chat")
-		}
-		locked, err := q.LockChat(ctx, chat.ID)
-		if err != nil {
-			return fault.Wrap(err, "lock chat")
 		}
 		members, err := q.ListGroupMemberIDs(ctx, db.ListGroupMemberIDsParams{AppID: a.AppID, GroupID: groupID})
 		if err != nil {
 			return fault.Wrap(err, "load members")
 		}
-		if err := q.DissolveGroup(ctx, db.DissolveGroupParams{AppID: a.AppID, GroupID: groupID}); err != nil {
-			return fault.Wrap(err, "dissolve group")
-		}
-		if err := q.RemoveAllGroupMembers(ctx, db.RemoveAllGroupMembersParams{AppID: a.AppID, GroupID: groupID}); err != nil {
-			return fault.Wrap(err, "remove members")
-		}
-		if err := q.DeleteAllGroupConversations(ctx, db.DeleteAllGroupConversationsParams{AppID: a.AppID, GroupID: groupID}); err != nil {
-			return fault.Wrap(err, "remove conversations")
-		}
 		if err := logAction(ctx, q, a, "group.dissolve", "GROUP", groupID, map[string]any{"name": g.Name, "ownerId": g.OwnerID, "memberCount": len(members)}); err != nil {
 			return err
 		}
-		return s.memberEvent(ctx, q, out, nobody, groupID, groupDissolved, locked.EventSeq, members, nil, nil)
+		return s.dissolve(ctx, q, out, nobody, groupID)
 	})
 	if err == nil {
 		s.notify(ctx, a.AppID, WebhookGroupDissolved, map[string]any{"groupId": groupID, "name": g.Name, "ownerId": g.OwnerID})

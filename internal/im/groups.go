@@ -54,12 +54,12 @@ func (s *Service) checkMember(ctx context.Context, u User, groupID string) error
 
 func groupInfo(g db.GetGroupRow) GroupInfo {
 	return GroupInfo{GroupID: g.GroupID, Name: g.Name, AvatarURL: g.AvatarUrl, Notice: g.Notice, OwnerID: g.OwnerID,
-		MemberCount: g.MemberCount, Public: g.Public, CreatedAt: g.CreatedAt}
+		MemberCount: g.MemberCount, Public: g.Public, JoinPolicy: g.JoinPolicy, MutedAll: g.MutedAll, CreatedAt: g.CreatedAt}
 }
 
 // viewerInfo adds joinable for the caller.
 func viewerInfo(g GroupInfo, member bool) GroupInfo {
-	joinable := g.Public && !member
+	joinable := g.Public && !member && g.JoinPolicy != JoinClosed
 	g.Joinable = &joinable
 	return g
 }
@@ -99,8 +99,26 @@ func checkAccounts(ctx context.Context, q *db.Queries, appID int64, ids []string
 	return nil
 }
 
+// checkJoinPolicy holds for the join policies and, when empty is true, for "".
+func checkJoinPolicy(p string) error {
+	switch p {
+	case JoinFree, JoinApproval, JoinClosed:
+		return nil
+	}
+	return fault.InvalidField("joinPolicy", "must be FREE, APPROVAL or CLOSED")
+}
+
+// fullGroup is the refusal of members beyond the group limit.
+func (s *Service) fullGroup(groupID string, members, more int) error {
+	return fault.Forbiddenf("group %s is full: a group has at most %d members, and %d more would make %d",
+		groupID, s.opts.GroupMaxMembers, more, members+more)
+}
+
 // CreateGroup creates a group owned by the caller with the given first members.
 func (s *Service) CreateGroup(ctx context.Context, u User, in GroupCreate) (GroupInfo, error) {
+	if in.JoinPolicy == "" {
+		in.JoinPolicy = JoinApproval
+	}
 	switch {
 	case in.GroupID != "" && !idPattern.MatchString(in.GroupID):
 		return GroupInfo{}, fault.InvalidField("groupId", "must be 1 to 64 of A-Z a-z 0-9 _ . @ -")
@@ -109,9 +127,15 @@ func (s *Service) CreateGroup(ctx context.Context, u User, in GroupCreate) (Grou
 	case len(in.MemberIDs) > 500:
 		return GroupInfo{}, fault.InvalidField("memberIds", "must hold at most 500 users")
 	}
+	if err := checkJoinPolicy(in.JoinPolicy); err != nil {
+		return GroupInfo{}, err
+	}
 	others, err := otherIDs("memberIds", in.MemberIDs, u.UserID)
 	if err != nil {
 		return GroupInfo{}, err
+	}
+	if len(others)+1 > int(s.opts.GroupMaxMembers) {
+		return GroupInfo{}, s.fullGroup(or(in.GroupID, "(new)"), 1, len(others))
 	}
 	groupID := in.GroupID
 	if groupID == "" {
@@ -126,7 +150,7 @@ func (s *Service) CreateGroup(ctx context.Context, u User, in GroupCreate) (Grou
 			return err
 		}
 		n, err := q.InsertGroup(ctx, db.InsertGroupParams{AppID: u.AppID, GroupID: groupID, Name: in.Name, AvatarUrl: in.AvatarURL,
-			Notice: in.Notice, OwnerID: u.UserID, Public: in.Public, MemberCount: int32(len(others) + 1)})
+			Notice: in.Notice, OwnerID: u.UserID, Public: in.Public, JoinPolicy: in.JoinPolicy, MemberCount: int32(len(others) + 1)})
 		if err != nil {
 			return fault.Wrap(err, "create group")
 		}
@@ -153,36 +177,34 @@ func (s *Service) CreateGroup(ctx context.Context, u User, in GroupCreate) (Grou
 			return err
 		}
 		g = groupInfo(row)
-		return s.memberEvent(ctx, q, out, u, groupID, groupCreated, 0, all, all, &g)
+		return s.memberEvent(ctx, q, out, u, groupEvent{GroupID: groupID, Event: groupCreated, UserIDs: all, Group: &g}, all)
 	})
+	if err == nil {
+		s.notify(ctx, u.AppID, WebhookGroupCreated, map[string]any{"groupId": g.GroupID, "name": g.Name, "ownerId": g.OwnerID})
+	}
 	return g, err
 }
 
-// memberEvent stores a group.event about users' own membership (joined, left, removed,
-// dissolved) on the recipients' own event streams; groupSeq is the group event seq of the
-// change (0: the group's start).
-func (s *Service) memberEvent(ctx context.Context, q *db.Queries, out *outbox, u User, groupID, event string, groupSeq int64, recipients, users []string, g *GroupInfo) error {
-	if users == nil {
-		users = []string{}
+func or(s, alt string) string {
+	if s == "" {
+		return alt
 	}
-	data, err := json.Marshal(groupEvent{GroupID: groupID, Event: event, OperatorID: u.UserID, UserIDs: users, GroupSeq: groupSeq, Group: g})
+	return s
+}
+
+// memberEvent stores group.event e about users' own membership or role (joined, left,
+// removed, role, dissolved) on the recipients' own event streams; e.GroupSeq is the group
+// event seq of the change (0: the group's start).
+func (s *Service) memberEvent(ctx context.Context, q *db.Queries, out *outbox, u User, e groupEvent, recipients []string) error {
+	if e.UserIDs == nil {
+		e.UserIDs = []string{}
+	}
+	e.OperatorID = u.UserID
+	data, err := json.Marshal(e)
 	if err != nil {
 		return fault.Wrap(err, "encode group event")
 	}
 	return s.store(ctx, q, out, u.AppID, EventGroup, sortedCopy(recipients), nil, data)
-}
-
-// groupNotice stores a group.event that the whole group sees (storeGroupEvent) and
-// returns its group event seq; skip are members told by a memberEvent instead.
-func (s *Service) groupNotice(ctx context.Context, q *db.Queries, out *outbox, u User, groupID, event string, users []string, g *GroupInfo, membersChanged bool, skip []string) (int64, error) {
-	if users == nil {
-		users = []string{}
-	}
-	data, err := json.Marshal(groupEvent{GroupID: groupID, Event: event, OperatorID: u.UserID, UserIDs: users, Group: g})
-	if err != nil {
-		return 0, fault.Wrap(err, "encode group event")
-	}
-	return s.storeGroupEvent(ctx, q, out, u.AppID, groupID, EventGroup, nil, data, membersChanged, skip)
 }
 
 func sortedCopy(ids []string) []string {
@@ -208,23 +230,33 @@ func (s *Service) UpdateGroup(ctx context.Context, u User, groupID string, in Gr
 	if in.Name != nil && (strings.TrimSpace(*in.Name) == "" || utf8.RuneCountInString(*in.Name) > 64) {
 		return GroupInfo{}, fault.InvalidField("name", "must be 1 to 64 characters long")
 	}
+	if in.JoinPolicy != nil {
+		if err := checkJoinPolicy(*in.JoinPolicy); err != nil {
+			return GroupInfo{}, err
+		}
+	}
 	var g GroupInfo
-	err := s.inTx(ctx, func(q *db.Queries, out *outbox) error {
-		row, err := s.loadGroup(ctx, q, u, groupID)
+	err := s.groupTx(ctx, func(q *db.Queries, out *outbox) error {
+		row, _, err := s.lockedGroup(ctx, q, u, groupID)
 		if err != nil {
 			return err
 		}
 		if row.CallerRole != RoleOwner && row.CallerRole != RoleAdmin {
 			return fault.Forbiddenf("only the owner or an admin of group %s may change it", groupID)
 		}
-		if err := q.UpdateGroup(ctx, db.UpdateGroupParams{AppID: u.AppID, GroupID: groupID, Name: in.Name, AvatarUrl: in.AvatarURL, Notice: in.Notice, Public: in.Public}); err != nil {
+		event := groupUpdated
+		if in.Name != nil && *in.Name != row.Name {
+			event = groupRenamed
+		}
+		if err := q.UpdateGroup(ctx, db.UpdateGroupParams{AppID: u.AppID, GroupID: groupID, Name: in.Name, AvatarUrl: in.AvatarURL,
+			Notice: in.Notice, Public: in.Public, JoinPolicy: in.JoinPolicy}); err != nil {
 			return fault.Wrap(err, "update group")
 		}
 		if row, err = s.loadGroup(ctx, q, u, groupID); err != nil {
 			return err
 		}
 		g = groupInfo(row)
-		_, err = s.groupNotice(ctx, q, out, u, groupID, groupUpdated, nil, &g, false, nil)
+		_, err = s.notice(ctx, q, out, u, groupEvent{GroupID: groupID, Event: event, Group: &g}, false, nil)
 		return err
 	})
 	return viewerInfo(g, true), err
@@ -232,41 +264,51 @@ func (s *Service) UpdateGroup(ctx context.Context, u User, groupID string, in Gr
 
 // DissolveGroup ends a group; its owner only. Its history can no longer be read.
 func (s *Service) DissolveGroup(ctx context.Context, u User, groupID string) error {
-	return s.inTx(ctx, func(q *db.Queries, out *outbox) error {
-		row, err := s.loadGroup(ctx, q, u, groupID)
-		if err != nil {
+	var g db.GetGroupRow
+	err := s.groupTx(ctx, func(q *db.Queries, out *outbox) error {
+		var err error
+		if g, _, err = s.lockedGroup(ctx, q, u, groupID); err != nil {
 			return err
 		}
-		if row.CallerRole != RoleOwner {
+		if g.CallerRole != RoleOwner {
 			return fault.Forbiddenf("only the owner of group %s may dissolve it", groupID)
 		}
-		chat, err := q.EnsureChat(ctx, db.EnsureChatParams{AppID: u.AppID, ChatType: string(Group), ChatKey: groupID})
-		if err != nil {
-			return fault.Wrap(err, "load chat")
-		}
-		locked, err := q.LockChat(ctx, chat.ID)
-		if err != nil {
-			return fault.Wrap(err, "lock chat")
-		}
-		members, err := q.ListGroupMemberIDs(ctx, db.ListGroupMemberIDsParams{AppID: u.AppID, GroupID: groupID})
-		if err != nil {
-			return fault.Wrap(err, "load members")
-		}
-		if err := q.DissolveGroup(ctx, db.DissolveGroupParams{AppID: u.AppID, GroupID: groupID}); err != nil {
-			return fault.Wrap(err, "dissolve group")
-		}
-		if err := q.RemoveAllGroupMembers(ctx, db.RemoveAllGroupMembersParams{AppID: u.AppID, GroupID: groupID}); err != nil {
-			return fault.Wrap(err, "remove members")
-		}
-		if err := q.DeleteAllGroupConversations(ctx, db.DeleteAllGroupConversationsParams{AppID: u.AppID, GroupID: groupID}); err != nil {
-			return fault.Wrap(err, "remove conversations")
-		}
-		// Every member's own stream: after it, none of them is in the group.
-		return s.memberEvent(ctx, q, out, u, groupID, groupDissolved, locked.EventSeq, members, nil, nil)
+		return s.dissolve(ctx, q, out, u, groupID)
 	})
+	if err == nil {
+		s.notify(ctx, u.AppID, WebhookGroupDissolved, map[string]any{"groupId": groupID, "name": g.Name, "ownerId": g.OwnerID})
+	}
+	return err
 }
 
-// AddMembers adds users to a group; any member may invite. Members already in are ignored.
+// dissolve ends a group whose chat the transaction has locked: the last NOTIFY message of
+// its history while its members are still in it, then every member's DISSOLVED on his own
+// stream, after which none of them is in the group. u is the owner, or nobody (an admin).
+func (s *Service) dissolve(ctx context.Context, q *db.Queries, out *outbox, u User, groupID string) error {
+	e := groupEvent{GroupID: groupID, Event: groupDissolved, OperatorID: u.UserID}
+	seq, err := s.notifyMessage(ctx, q, out, u, e, s.noticeText(e))
+	if err != nil {
+		return err
+	}
+	members, err := q.ListGroupMemberIDs(ctx, db.ListGroupMemberIDsParams{AppID: u.AppID, GroupID: groupID})
+	if err != nil {
+		return fault.Wrap(err, "load members")
+	}
+	if err := q.DissolveGroup(ctx, db.DissolveGroupParams{AppID: u.AppID, GroupID: groupID}); err != nil {
+		return fault.Wrap(err, "dissolve group")
+	}
+	if err := q.RemoveAllGroupMembers(ctx, db.RemoveAllGroupMembersParams{AppID: u.AppID, GroupID: groupID}); err != nil {
+		return fault.Wrap(err, "remove members")
+	}
+	if err := q.DeleteAllGroupConversations(ctx, db.DeleteAllGroupConversationsParams{AppID: u.AppID, GroupID: groupID}); err != nil {
+		return fault.Wrap(err, "remove conversations")
+	}
+	e.GroupSeq = seq
+	return s.memberEvent(ctx, q, out, u, e, members)
+}
+
+// AddMembers adds users to a group; any member may invite, whatever the join policy.
+// Members already in are ignored; more than the group has room for are refused.
 func (s *Service) AddMembers(ctx context.Context, u User, groupID string, ids []string) (GroupInfo, error) {
 	if len(ids) == 0 || len(ids) > 500 {
 		return GroupInfo{}, fault.InvalidField("memberIds", "must hold 1 to 500 users")
@@ -276,8 +318,9 @@ func (s *Service) AddMembers(ctx context.Context, u User, groupID string, ids []
 		return GroupInfo{}, err
 	}
 	var g GroupInfo
-	err = s.inTx(ctx, func(q *db.Queries, out *outbox) error {
-		row, err := s.loadGroup(ctx, q, u, groupID)
+	var added []string
+	err = s.groupTx(ctx, func(q *db.Queries, out *outbox) error {
+		row, _, err := s.lockedGroup(ctx, q, u, groupID)
 		if err != nil {
 			return err
 		}
@@ -290,53 +333,88 @@ func (s *Service) AddMembers(ctx context.Context, u User, groupID string, ids []
 		if err := s.checkInvitable(ctx, q, u, others); err != nil {
 			return err
 		}
-		chat, err := q.EnsureChat(ctx, db.EnsureChatParams{AppID: u.AppID, ChatType: string(Group), ChatKey: groupID})
-		if err != nil {
-			return fault.Wrap(err, "load chat")
-		}
-		locked, err := q.LockChat(ctx, chat.ID)
-		if err != nil {
-			return fault.Wrap(err, "lock chat")
-		}
-		// They join at the group event that adds them, the next one: the chat is locked.
-		joined := locked.EventSeq + 1
-		added, err := q.AddGroupMembers(ctx, db.AddGroupMembersParams{AppID: u.AppID, GroupID: groupID, Role: RoleMember, JoinedSeq: joined, UserIds: others})
-		if err != nil {
-			return fault.Wrap(err, "add members")
-		}
-		if len(added) > 0 {
-			// New members start with everything so far read.
-			if err := q.InsertConversations(ctx, db.InsertConversationsParams{AppID: u.AppID, ChatType: string(Group), TargetID: groupID, ChatID: chat.ID, ReadSeq: locked.LastSeq, UserIds: added}); err != nil {
-				return fault.Wrap(err, "create conversations")
-			}
-			if err := q.RecountGroupMembers(ctx, db.RecountGroupMembersParams{AppID: u.AppID, GroupID: groupID}); err != nil {
-				return fault.Wrap(err, "count members")
-			}
-		}
-		if row, err = s.loadGroup(ctx, q, u, groupID); err != nil {
+		if added, g, err = s.join(ctx, q, out, u, groupID, others); err != nil {
 			return err
 		}
-		g = groupInfo(row)
-		if len(added) == 0 {
-			return nil
+		if len(added) == 0 { // all of them were in already
+			g = groupInfo(row)
 		}
-		seq, err := s.groupNotice(ctx, q, out, u, groupID, groupMembersAdded, added, &g, true, added)
-		if err != nil {
-			return err
-		}
-		if seq != joined {
-			return fault.Wrap(fmt.Errorf("group event seq %d, want %d", seq, joined), "add members")
-		}
-		return s.memberEvent(ctx, q, out, u, groupID, groupMembersAdded, seq, added, added, &g)
+		return nil
 	})
+	if err == nil && len(added) > 0 {
+		s.membersChanged(ctx, u, groupID, added, nil)
+	}
 	return viewerInfo(g, true), err
+}
+
+// join makes users members of a group whose chat the transaction has locked, within the
+// member limit, and tells the group: MEMBERS_ADDED on the group's stream for those in it
+// already, and on their own streams for the new ones (who join at that event), then the
+// NOTIFY message. It returns the users who were not members yet, and the group after it.
+func (s *Service) join(ctx context.Context, q *db.Queries, out *outbox, u User, groupID string, users []string) ([]string, GroupInfo, error) {
+	locked, err := s.lockedChat(ctx, q, u.AppID, groupID)
+	if err != nil {
+		return nil, GroupInfo{}, err
+	}
+	// They join at the group event that adds them, the next one: the chat is locked.
+	joined := locked.EventSeq + 1
+	added, err := q.AddGroupMembers(ctx, db.AddGroupMembersParams{AppID: u.AppID, GroupID: groupID, Role: RoleMember, JoinedSeq: joined, UserIds: users})
+	if err != nil {
+		return nil, GroupInfo{}, fault.Wrap(err, "add members")
+	}
+	if len(added) == 0 {
+		return nil, GroupInfo{}, nil
+	}
+	// New members start with everything so far read, the NOTIFY message of their joining
+	// (the next message) included.
+	if err := q.InsertConversations(ctx, db.InsertConversationsParams{AppID: u.AppID, ChatType: string(Group), TargetID: groupID, ChatID: locked.ID, ReadSeq: locked.LastSeq + 1, UserIds: added}); err != nil {
+		return nil, GroupInfo{}, fault.Wrap(err, "create conversations")
+	}
+	if err := q.RecountGroupMembers(ctx, db.RecountGroupMembersParams{AppID: u.AppID, GroupID: groupID}); err != nil {
+		return nil, GroupInfo{}, fault.Wrap(err, "count members")
+	}
+	row, err := s.loadGroup(ctx, q, u, groupID)
+	if err != nil {
+		return nil, GroupInfo{}, err
+	}
+	if row.MemberCount > s.opts.GroupMaxMembers { // the transaction is rolled back
+		return nil, GroupInfo{}, s.fullGroup(groupID, int(row.MemberCount)-len(added), len(added))
+	}
+	g := groupInfo(row)
+	e := groupEvent{GroupID: groupID, Event: groupMembersAdded, UserIDs: added, Group: &g}
+	// The NOTIFY message comes after their joining: they see it in the history too.
+	seq, err := s.notice(ctx, q, out, u, e, true, added)
+	if err != nil {
+		return nil, GroupInfo{}, err
+	}
+	if seq != joined {
+		return nil, GroupInfo{}, fault.Wrap(fmt.Errorf("group event seq %d, want %d", seq, joined), "add members")
+	}
+	e.GroupSeq = seq
+	if err := s.memberEvent(ctx, q, out, u, e, added); err != nil {
+		return nil, GroupInfo{}, err
+	}
+	return added, g, nil
+}
+
+// lockedChat is the group's chat row, locked (again: a transaction holds it already).
+func (s *Service) lockedChat(ctx context.Context, q *db.Queries, appID int64, groupID string) (db.LockChatRow, error) {
+	chat, err := q.EnsureChat(ctx, db.EnsureChatParams{AppID: appID, ChatType: string(Group), ChatKey: groupID})
+	if err != nil {
+		return db.LockChatRow{}, fault.Wrap(err, "load chat")
+	}
+	locked, err := q.LockChat(ctx, chat.ID)
+	if err != nil {
+		return db.LockChatRow{}, fault.Wrap(err, "lock chat")
+	}
+	return locked, nil
 }
 
 // RemoveMember removes userID from a group (the owner anyone, an admin plain members), or,
 // when userID is the caller, lets him leave; the owner cannot leave.
 func (s *Service) RemoveMember(ctx context.Context, u User, groupID, userID string) error {
-	return s.inTx(ctx, func(q *db.Queries, out *outbox) error {
-		row, err := s.loadGroup(ctx, q, u, groupID)
+	err := s.groupTx(ctx, func(q *db.Queries, out *outbox) error {
+		row, _, err := s.lockedGroup(ctx, q, u, groupID)
 		if err != nil {
 			return err
 		}
@@ -346,7 +424,7 @@ func (s *Service) RemoveMember(ctx context.Context, u User, groupID, userID stri
 		event := groupMemberRemoved
 		if userID == u.UserID {
 			if row.CallerRole == RoleOwner {
-				return fault.Forbiddenf("the owner cannot leave group %s; dissolve it instead", groupID)
+				return fault.Forbiddenf("the owner cannot leave group %s; transfer it to another member or dissolve it", groupID)
 			}
 			event = groupMemberLeft
 		} else {
@@ -358,15 +436,8 @@ func (s *Service) RemoveMember(ctx context.Context, u User, groupID, userID stri
 				return fault.Wrap(err, "load role")
 			case row.CallerRole == RoleOwner, row.CallerRole == RoleAdmin && role == RoleMember:
 			default:
-				return fault.Forbiddenf("you may not remove %s from group %s", userID, groupID)
+				return fault.Forbiddenf("you may not remove %s from group %s: the owner removes anyone, an admin plain members", userID, groupID)
 			}
-		}
-		chat, err := q.EnsureChat(ctx, db.EnsureChatParams{AppID: u.AppID, ChatType: string(Group), ChatKey: groupID})
-		if err != nil {
-			return fault.Wrap(err, "load chat")
-		}
-		if _, err := q.LockChat(ctx, chat.ID); err != nil {
-			return fault.Wrap(err, "lock chat")
 		}
 		if _, err := q.RemoveGroupMember(ctx, db.RemoveGroupMemberParams{AppID: u.AppID, GroupID: groupID, UserID: userID}); err != nil {
 			return fault.Wrap(err, "remove member")
@@ -377,17 +448,24 @@ func (s *Service) RemoveMember(ctx context.Context, u User, groupID, userID stri
 		if err := q.RecountGroupMembers(ctx, db.RecountGroupMembersParams{AppID: u.AppID, GroupID: groupID}); err != nil {
 			return fault.Wrap(err, "count members")
 		}
-		if row, err = s.loadGroup(ctx, q, u, groupID); err != nil && !fault.Is(err, fault.NotFound) {
+		if row, err = s.loadGroup(ctx, q, u, groupID); err != nil {
 			return err
 		}
 		g := groupInfo(row)
-		// The others see it on the group's stream, and he on his own, the last he gets of it.
-		seq, err := s.groupNotice(ctx, q, out, u, groupID, event, []string{userID}, &g, true, nil)
+		// The others see it on the group's stream (and its NOTIFY after it, which he does
+		// not get), and he on his own, the last he gets of it.
+		e := groupEvent{GroupID: groupID, Event: event, UserIDs: []string{userID}, Group: &g}
+		seq, err := s.notice(ctx, q, out, u, e, true, nil)
 		if err != nil {
 			return err
 		}
-		return s.memberEvent(ctx, q, out, u, groupID, event, seq, []string{userID}, []string{userID}, &g)
+		e.GroupSeq = seq
+		return s.memberEvent(ctx, q, out, u, e, []string{userID})
 	})
+	if err == nil {
+		s.membersChanged(ctx, u, groupID, nil, []string{userID})
+	}
+	return err
 }
 
 // MyGroups are the groups the caller is in, the newest first.
@@ -404,7 +482,7 @@ func (s *Service) MyGroups(ctx context.Context, u User, p PageRequest) (Page[Gro
 	}
 	for _, r := range rows {
 		out.Items = append(out.Items, viewerInfo(GroupInfo{GroupID: r.GroupID, Name: r.Name, AvatarURL: r.AvatarUrl, Notice: r.Notice,
-			OwnerID: r.OwnerID, MemberCount: r.MemberCount, Public: r.Public, CreatedAt: r.CreatedAt}, true))
+			OwnerID: r.OwnerID, MemberCount: r.MemberCount, Public: r.Public, JoinPolicy: r.JoinPolicy, MutedAll: r.MutedAll, CreatedAt: r.CreatedAt}, true))
 	}
 	return out, nil
 }
@@ -429,7 +507,7 @@ func (s *Service) PublicGroups(ctx context.Context, u User, keyword string, p Pa
 	}
 	for _, r := range rows {
 		out.Items = append(out.Items, viewerInfo(GroupInfo{GroupID: r.GroupID, Name: r.Name, AvatarURL: r.AvatarUrl, Notice: r.Notice,
-			OwnerID: r.OwnerID, MemberCount: r.MemberCount, Public: r.Public, CreatedAt: r.CreatedAt}, r.IsMember))
+			OwnerID: r.OwnerID, MemberCount: r.MemberCount, Public: r.Public, JoinPolicy: r.JoinPolicy, MutedAll: r.MutedAll, CreatedAt: r.CreatedAt}, r.IsMember))
 	}
 	return out, nil
 }
@@ -452,7 +530,7 @@ func (s *Service) SearchGroups(ctx context.Context, u User, keyword string, p Pa
 	}
 	for _, r := range rows {
 		out.Items = append(out.Items, viewerInfo(GroupInfo{GroupID: r.GroupID, Name: r.Name, AvatarURL: r.AvatarUrl, Notice: r.Notice,
-			OwnerID: r.OwnerID, MemberCount: r.MemberCount, Public: r.Public, CreatedAt: r.CreatedAt}, r.IsMember))
+			OwnerID: r.OwnerID, MemberCount: r.MemberCount, Public: r.Public, JoinPolicy: r.JoinPolicy, MutedAll: r.MutedAll, CreatedAt: r.CreatedAt}, r.IsMember))
 	}
 	return out, nil
 }
@@ -478,7 +556,7 @@ func (s *Service) Members(ctx context.Context, u User, groupID, keyword string, 
 		return out, fault.Wrap(err, "load members")
 	}
 	for _, r := range rows {
-		out.Items = append(out.Items, Member{UserID: r.UserID, Nickname: r.Nickname, AvatarURL: r.AvatarUrl, Role: r.Role, JoinedAt: r.JoinedAt})
+		out.Items = append(out.Items, Member{UserID: r.UserID, Nickname: r.Nickname, AvatarURL: r.AvatarUrl, Role: r.Role, JoinedAt: r.JoinedAt, MutedUntil: s.activeMute(r.MutedUntil)})
 	}
 	return out, nil
 }

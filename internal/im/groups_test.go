@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/xuqmgroup/xuqm/internal/fault"
@@ -79,10 +80,16 @@ func TestGroupLifecycle(t *testing.T) {
 	if g.MemberCount != 4 {
 		t.Fatalf("member count %d, want 4", g.MemberCount)
 	}
-	// A new member starts with everything read and can read the history.
+	// A new member starts with everything read, the notice of his joining the last of it,
+	// and can read the history.
 	conv := must[im.Page[im.Conversation]](t)(f.svc.Conversations(ctx, u("dave"), im.PageRequest{}))
-	if conv.Total != 1 || conv.Items[0].UnreadCount != 0 || conv.Items[0].LastMessage.Content != "hello team" {
-		t.Fatalf("dave's conversations: %+v", conv.Items)
+	if last := conv.Items[0].LastMessage; conv.Total != 1 || conv.Items[0].UnreadCount != 0 || last.MsgType != im.Notify ||
+		last.FromID != "bob" || !strings.Contains(last.Content, `"text":"bob added dave"`) {
+		t.Fatalf("dave's conversations: %+v %+v", conv.Items, last)
+	}
+	hist := must[im.Page[im.Message]](t)(f.svc.History(ctx, u("dave"), im.HistoryQuery{ChatType: im.Group, TargetID: "g1"}))
+	if hist.Total != 2 || hist.Items[1].Content != "hello team" {
+		t.Fatalf("dave's history: %+v", hist.Items)
 	}
 	members := must[im.Page[im.Member]](t)(f.svc.Members(ctx, u("dave"), "g1", "", im.PageRequest{}))
 	if members.Total != 4 || members.Items[0].UserID != "alice" || members.Items[0].Role != im.RoleOwner || members.Items[0].Nickname != "Alice" {
@@ -149,7 +156,9 @@ func TestGroupLifecycle(t *testing.T) {
 		_ = json.Unmarshal(d.Data, &e)
 		notices = append(notices, fmt.Sprintf("%s:%d", e.Event, d.Seq))
 	}
-	if want := "[UPDATED:2 MEMBERS_ADDED:3 MEMBER_LEFT:4 MEMBER_REMOVED:5]"; fmt.Sprint(notices) != want {
+	// Each membership change is followed by its NOTIFY message (seqs 4, 6, 8, and 9 for
+	// the dissolution); an update of the notice leaves none.
+	if want := "[UPDATED:2 MEMBERS_ADDED:3 MEMBER_LEFT:5 MEMBER_REMOVED:7]"; fmt.Sprint(notices) != want {
 		t.Fatalf("group events on the group's stream %v, want %s", notices, want)
 	}
 }

@@ -48,48 +48,11 @@ func (s *Service) joinEvent(ctx context.Context, q *db.Queries, out *outbox, u U
 	return s.store(ctx, q, out, u.AppID, EventGroup, sortedCopy(recipients), nil, data)
 }
 
-// admit makes userID a member of a group (locked chat, member limit) and tells the members.
-func (s *Service) admit(ctx context.Context, q *db.Queries, out *outbox, u User, groupID, userID string) error {
-	rules, err := q.GetGroupRules(ctx, db.GetGroupRulesParams{AppID: u.AppID, GroupID: groupID})
-	if err != nil {
-		return fault.Wrap(err, "load group")
-	}
-	if rules.MemberCount >= s.opts.GroupMaxMembers {
-		return fault.Forbiddenf("group %s is full: it has %d members, the most a group may have", groupID, rules.MemberCount)
-	}
-	chat, err := q.EnsureChat(ctx, db.EnsureChatParams{AppID: u.AppID, ChatType: string(Group), ChatKey: groupID})
-	if err != nil {
-		return fault.Wrap(err, "load chat")
-	}
-	locked, err := q.LockChat(ctx, chat.ID)
-	if err != nil {
-		return fault.Wrap(err, "lock chat")
-	}
-	// He joins at the group event that adds him, the next one: the chat is locked.
-	joined := locked.EventSeq + 1
-	added, err := q.AddGroupMembers(ctx, db.AddGroupMembersParams{AppID: u.AppID, GroupID: groupID, Role: RoleMember, JoinedSeq: joined, UserIds: []string{userID}})
-	if err != nil {
-		return fault.Wrap(err, "add member")
-	}
-	if len(added) == 0 {
-		return nil
-	}
-	if err := q.InsertConversations(ctx, db.InsertConversationsParams{AppID: u.AppID, ChatType: string(Group), TargetID: groupID, ChatID: chat.ID, ReadSeq: locked.LastSeq, UserIds: added}); err != nil {
-		return fault.Wrap(err, "create conversation")
-	}
-	if err := q.RecountGroupMembers(ctx, db.RecountGroupMembersParams{AppID: u.AppID, GroupID: groupID}); err != nil {
-		return fault.Wrap(err, "count members")
-	}
-	row, err := s.loadGroup(ctx, q, u, groupID)
-	if err != nil {
-		return err
-	}
-	g := groupInfo(row)
-	seq, err := s.groupNotice(ctx, q, out, u, groupID, groupMembersAdded, added, &g, true, added)
-	if err != nil {
-		return err
-	}
-	return s.memberEvent(ctx, q, out, u, groupID, groupMembersAdded, seq, added, added, &g)
+// admit makes userID a member of a group (locked chat, member limit) and tells the members;
+// it returns whether he was not one yet.
+func (s *Service) admit(ctx context.Context, q *db.Queries, out *outbox, u User, groupID, userID string) (bool, error) {
+	added, _, err := s.join(ctx, q, out, u, groupID, []string{userID})
+	return len(added) > 0, err
 }
 
 // RequestToJoin asks to join a public group: a FREE group takes the caller at once, an
@@ -99,8 +62,9 @@ func (s *Service) RequestToJoin(ctx context.Context, u User, groupID, remark str
 		return JoinRequest{}, err
 	}
 	var jr JoinRequest
-	err := s.inTx(ctx, func(q *db.Queries, out *outbox) error {
-		g, err := s.loadGroup(ctx, q, u, groupID)
+	joined := false
+	err := s.groupTx(ctx, func(q *db.Queries, out *outbox) error {
+		g, _, err := s.lockedGroup(ctx, q, u, groupID)
 		if err != nil {
 			return err
 		}
@@ -115,7 +79,7 @@ func (s *Service) RequestToJoin(ctx context.Context, u User, groupID, remark str
 		case rules.JoinPolicy == JoinClosed:
 			return fault.Forbiddenf("group %s is closed: it takes no join requests", groupID)
 		case rules.MemberCount >= s.opts.GroupMaxMembers:
-			return fault.Forbiddenf("group %s is full: it has %d members, the most a group may have", groupID, rules.MemberCount)
+			return s.fullGroup(groupID, int(rules.MemberCount), 1)
 		}
 		status := RequestPending
 		if rules.JoinPolicy == JoinFree {
@@ -130,7 +94,8 @@ func (s *Service) RequestToJoin(ctx context.Context, u User, groupID, remark str
 		}
 		jr = joinRequestOf(row)
 		if status == RequestAccepted {
-			return s.admit(ctx, q, out, u, groupID, u.UserID)
+			joined, err = s.admit(ctx, q, out, u, groupID, u.UserID)
+			return err
 		}
 		managers, err := q.ListGroupManagerIDs(ctx, db.ListGroupManagerIDsParams{AppID: u.AppID, GroupID: groupID})
 		if err != nil {
@@ -138,6 +103,9 @@ func (s *Service) RequestToJoin(ctx context.Context, u User, groupID, remark str
 		}
 		return s.joinEvent(ctx, q, out, u, groupJoinRequested, jr, managers)
 	})
+	if err == nil && joined {
+		s.membersChanged(ctx, u, groupID, []string{u.UserID}, nil)
+	}
 	return jr, err
 }
 
@@ -178,7 +146,11 @@ func (s *Service) JoinRequests(ctx context.Context, u User, groupID string, p Pa
 // requester learns it live.
 func (s *Service) AnswerJoinRequest(ctx context.Context, u User, groupID string, id int64, accept bool) (JoinRequest, error) {
 	var jr JoinRequest
-	err := s.inTx(ctx, func(q *db.Queries, out *outbox) error {
+	joined := false
+	err := s.groupTx(ctx, func(q *db.Queries, out *outbox) error {
+		if _, _, err := s.lockedGroup(ctx, q, u, groupID); err != nil {
+			return err
+		}
 		if err := s.manager(ctx, q, u, groupID); err != nil {
 			return err
 		}
@@ -205,7 +177,11 @@ func (s *Service) AnswerJoinRequest(ctx context.Context, u User, groupID string,
 		if err := logAction(ctx, q, userActor(u), "group.join_request.accept", "GROUP", groupID, map[string]any{"userId": jr.UserID, "requestId": strconv.FormatInt(id, 10)}); err != nil {
 			return err
 		}
-		return s.admit(ctx, q, out, u, groupID, jr.UserID)
+		joined, err = s.admit(ctx, q, out, u, groupID, jr.UserID)
+		return err
 	})
+	if err == nil && joined {
+		s.membersChanged(ctx, u, groupID, []string{jr.UserID}, nil)
+	}
 	return jr, err
 }

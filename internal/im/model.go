@@ -110,6 +110,8 @@ type GroupInfo struct {
 	OwnerID     string    `json:"ownerId"`
 	MemberCount int32     `json:"memberCount"`
 	Public      bool      `json:"public"`
+	JoinPolicy  string    `json:"joinPolicy"`
+	MutedAll    bool      `json:"mutedAll"`
 	Joinable    *bool     `json:"joinable,omitempty"`
 	CreatedAt   time.Time `json:"createdAt"`
 }
@@ -122,14 +124,17 @@ type GroupCreate struct {
 	AvatarURL string
 	Notice    string
 	Public    bool
+	// JoinPolicy is JoinFree, JoinApproval or JoinClosed; empty: JoinApproval.
+	JoinPolicy string
 }
 
 // GroupUpdate holds the fields to change; nil keeps a field.
 type GroupUpdate struct {
-	Name      *string
-	AvatarURL *string
-	Notice    *string
-	Public    *bool
+	Name       *string
+	AvatarURL  *string
+	Notice     *string
+	Public     *bool
+	JoinPolicy *string
 }
 
 // Member is a member of a group.
@@ -139,6 +144,8 @@ type Member struct {
 	AvatarURL string
 	Role      string
 	JoinedAt  time.Time
+	// MutedUntil is when his mute ends; nil when he is not muted.
+	MutedUntil *time.Time
 }
 
 // Group roles.
@@ -239,4 +246,7 @@ type groupEvent struct {
 	GroupSeq  int64      `json:"groupSeq,omitempty"`
 	Group     *GroupInfo `json:"group,omitempty"`
 	RequestID string     `json:"requestId,omitempty"`
+	// Role is the member's role after a ROLE_CHANGED; MutedUntil the end of a MEMBER_MUTED.
+	Role       string     `json:"role,omitempty"`
+	MutedUntil *time.Time `json:"mutedUntil,omitempty"`
 }

@@ -125,12 +125,14 @@ func (s *Service) sendable(ctx context.Context, u User, in SendInput, obj map[st
 			return "", "", err
 		}
 	}
-	if in.ChatType == Single {
-		if err := s.checkReceiver(ctx, u, in.ToID); err != nil {
+	// A one-to-one send's rules (the receiver's blacklist, an app of friends only) are
+	// the send statement's, which refuses what breaks them; sendFailed then tells why.
+	// So an app's before-send webhook may be asked about a message the blacklist then
+	// refuses: the price of not asking the database twice for every message.
+	if in.ChatType == Group {
+		if err := s.checkSpeaker(ctx, u, in.ToID); err != nil {
 			return "", "", err
 		}
-	} else if err := s.checkSpeaker(ctx, u, in.ToID); err != nil {
-		return "", "", err
 	}
 	if err := s.beforeSend(ctx, u, in, content); err != nil {
 		return "", "", err
@@ -163,7 +165,8 @@ func sortedPair(a, b string) []string {
 }
 
 // sendFailed tells why a send stored nothing: a clientMsgId used already (then the first
-// message is the answer), an unknown receiver or group, or a sender outside the group.
+// message is the answer), a receiver who blocked the sender or is no friend of his in an
+// app of friends only, an unknown receiver or group, or a sender outside the group.
 func (s *Service) sendFailed(ctx context.Context, u User, in SendInput, err error) (Message, error) {
 	if !noRows(err) && !uniqueViolation(err) {
 		return Message{}, fault.Wrap(err, "store message")
@@ -174,6 +177,9 @@ func (s *Service) sendFailed(ctx context.Context, u User, in SendInput, err erro
 		}
 	}
 	if in.ChatType == Single {
+		if err := s.checkReceiver(ctx, u, in.ToID); err != nil {
+			return Message{}, err
+		}
 		return Message{}, fault.NotFoundf("user %s is not an account of this app", in.ToID)
 	}
 	g, err := s.q.GetGroup(ctx, db.GetGroupParams{AppID: u.AppID, GroupID: in.ToID, UserID: u.UserID})

@@ -42,7 +42,9 @@ type Options struct {
 	// Announcer takes the events stored, for live delivery (realtime.NewAnnouncer); nil:
 	// none are announced, and clients get them by sync.
 	Announcer Announcer
-	// SendBatch is the most one-to-one sends stored in one statement (64).
+	// SendBatch is the most one-to-one sends stored in one statement (256). The statement's
+	// cost is linear in its sends, after a fixed start (some sixty plan nodes, a dozen
+	// relations locked), so that a backlog is best stored in few large batches.
 	SendBatch int
 	// SendFlights is how many statements storing one-to-one sends may run at once (2):
 	// more sends than that wait, and are stored together.
@@ -84,7 +86,7 @@ func New(pool *pgxpool.Pool, opts Options) *Service {
 		opts.Log = slog.Default()
 	}
 	if opts.SendBatch <= 0 {
-		opts.SendBatch = 64
+		opts.SendBatch = 256
 	}
 	if opts.SendFlights <= 0 {
 		opts.SendFlights = 2

@@ -107,28 +107,28 @@ func (t *Tracker) change(k userKey, d int) {
 }
 
 // Online returns those of userIDs with a live connection on some instance. This instance's
-// own connections count at once, before they are written.
+// own connections count at once, before they are written, and only the users it does not
+// hold are asked of the database: the offline push of every message asks this about its
+// receiver, who is usually online here.
 func (t *Tracker) Online(ctx context.Context, appID int64, userIDs []string) ([]string, error) {
-	if len(userIDs) == 0 {
-		return nil, nil
-	}
-	rows, err := t.q.OnlineUsers(ctx, db.OnlineUsersParams{AppID: appID, UserIds: userIDs, ExpirySeconds: int32(t.opts.Expiry / time.Second)})
-	if err != nil {
-		return nil, err
-	}
-	seen := make(map[string]bool, len(rows))
-	for _, u := range rows {
-		seen[u] = true
-	}
+	var online, elsewhere []string
 	t.mu.Lock()
 	for _, u := range userIDs {
-		if !seen[u] && t.counts[userKey{appID, u}] > 0 {
-			seen[u] = true
-			rows = append(rows, u)
+		if t.counts[userKey{appID, u}] > 0 {
+			online = append(online, u)
+		} else {
+			elsewhere = append(elsewhere, u)
 		}
 	}
 	t.mu.Unlock()
-	return rows, nil
+	if len(elsewhere) == 0 {
+		return online, nil
+	}
+	rows, err := t.q.OnlineUsers(ctx, db.OnlineUsersParams{AppID: appID, UserIds: elsewhere, ExpirySeconds: int32(t.opts.Expiry / time.Second)})
+	if err != nil {
+		return nil, err
+	}
+	return append(online, rows...), nil
 }
 
 // Close removes the instance's rows: its users are offline here at once.

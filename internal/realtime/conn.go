@@ -53,8 +53,12 @@ type conn struct {
 	holding   bool // before the first seq is known, and during a sync
 	held      []heldEvent
 	heldGroup []heldGroupEvent
+	heldBytes int // of held and heldGroup
 	gapTimer  *time.Timer
 	queue     [][]byte
+	queued    int // bytes in queue
+	inflight  int // bytes of the batch being written
+	peak      int // the most bytes queued and in flight at once
 	writing   bool
 	closed    bool
 	closeCode websocket.StatusCode // set: close once the queue is written
@@ -63,9 +67,10 @@ type conn struct {
 	busy      int           // client frames being handled
 	idle      chan struct{} // closed when busy drops to 0, for a shutdown waiting
 
-	// Read by the reader goroutine only.
-	windowStart int64
-	windowCount int
+	// The bucket of client frames (see allow); the reader goroutine's only.
+	tokens   float64
+	refused  float64
+	tokensAt int64 // unix nanoseconds; 0: the bucket is full
 }
 
 func (c *conn) touch() { c.lastActive.Store(time.Now().UnixNano()) }
@@ -109,11 +114,12 @@ func (c *conn) deliverGroup(group string, seq int64, frame []byte) {
 		return
 	}
 	if c.holding {
-		if len(c.held)+len(c.heldGroup) >= c.hub.opts.MaxHeld {
+		if !c.canHold(len(frame)) {
 			c.closeLocked(websocket.StatusTryAgainLater, "too many events waiting; reconnect and sync")
 			return
 		}
 		c.heldGroup = append(c.heldGroup, heldGroupEvent{group, seq, frame})
+		c.heldBytes += len(frame)
 		return
 	}
 	c.enqueue(frame)
@@ -125,6 +131,7 @@ func (c *conn) releaseGroups(replayed map[string]int64) {
 	held := c.heldGroup
 	c.heldGroup = nil
 	for _, e := range held {
+		c.heldBytes -= len(e.frame)
 		if e.seq > replayed[e.group] {
 			c.enqueue(e.frame)
 		}
@@ -132,14 +139,22 @@ func (c *conn) releaseGroups(replayed map[string]int64) {
 }
 
 func (c *conn) hold(seq int64, frame []byte) {
-	if len(c.held)+len(c.heldGroup) >= c.hub.opts.MaxHeld {
+	if !c.canHold(len(frame)) {
 		c.closeLocked(websocket.StatusTryAgainLater, "too many events waiting; reconnect and sync")
 		return
 	}
 	i, found := slices.BinarySearchFunc(c.held, seq, func(e heldEvent, s int64) int { return int(e.seq - s) })
 	if !found {
 		c.held = slices.Insert(c.held, i, heldEvent{seq, frame})
+		c.heldBytes += len(frame)
 	}
+}
+
+// canHold tells whether one more event of n bytes may be held: at most MaxHeld of them, and
+// no more bytes than the send buffer takes (SendQueueBytes), which they must all fit in once
+// released. c.mu held.
+func (c *conn) canHold(n int) bool {
+	return len(c.held)+len(c.heldGroup) < c.hub.opts.MaxHeld && (c.heldBytes == 0 || c.heldBytes+n <= c.hub.opts.SendQueueBytes)
 }
 
 // release sends the held events that have become next. c.mu held.
@@ -147,6 +162,7 @@ func (c *conn) release() {
 	for len(c.held) > 0 && c.held[0].seq <= c.lastSeq+1 {
 		e := c.held[0]
 		c.held = c.held[1:]
+		c.heldBytes -= len(e.frame)
 		if e.seq == c.lastSeq+1 {
 			c.lastSeq = e.seq
 			c.enqueue(e.frame)
@@ -195,23 +211,42 @@ func (c *conn) fillGap() {
 }
 
 // enqueue queues a frame without waiting; a full queue closes the conn (1013), so that a
-// slow client cannot hold anyone up. c.mu held.
+// slow client cannot hold anyone up, nor the server's memory. c.mu held.
 func (c *conn) enqueue(frame []byte) {
 	if c.closed || c.closeCode != 0 {
 		return
 	}
-	if len(c.queue) >= c.hub.opts.SendQueue {
+	if !c.room(len(frame), 1) {
 		c.closeLocked(websocket.StatusTryAgainLater, "the client reads too slowly; reconnect and sync")
 		return
 	}
+	c.push(frame)
+}
+
+// room tells whether a frame of n bytes fits in the share of the send buffer (1: all of
+// it; 2: half) of SendQueue frames and SendQueueBytes bytes, those being written included.
+// A frame always fits an empty buffer, however large. c.mu held.
+func (c *conn) room(n, share int) bool {
+	pending := c.queued + c.inflight
+	return len(c.queue) < max(c.hub.opts.SendQueue/share, 1) && (pending == 0 || pending+n <= c.hub.opts.SendQueueBytes/share)
+}
+
+// push queues a frame and starts the writer. c.mu held.
+func (c *conn) push(frame []byte) {
 	c.queue = append(c.queue, frame)
+	c.queued += len(frame)
+	if p := c.queued + c.inflight; p > c.peak {
+		c.peak = p
+		c.hub.notePeak(p)
+	}
 	if !c.writing {
 		c.writing = true
 		go c.writeLoop()
 	}
 }
 
-// enqueueWait queues a frame of the conn's own (a reply, a sync's events), waiting for room.
+// enqueueWait queues a frame of the conn's own (a reply, a sync's events), waiting for room
+// in half the send buffer, so that live events always find the other half.
 func (c *conn) enqueueWait(frame []byte) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -219,23 +254,25 @@ func (c *conn) enqueueWait(frame []byte) bool {
 }
 
 func (c *conn) enqueueWaitLocked(frame []byte) bool {
-	for !c.closed && len(c.queue) >= c.hub.opts.SendQueue {
+	for !c.closed && c.closeCode == 0 && !c.room(len(frame), 2) {
 		c.space.Wait()
 	}
 	if c.closed || c.closeCode != 0 {
 		return false
 	}
-	c.enqueue(frame)
+	c.push(frame)
 	return true
 }
 
 func (c *conn) writeLoop() {
 	for {
 		c.mu.Lock()
+		c.inflight = 0
 		if c.closed || len(c.queue) == 0 {
 			c.writing = false
 			code, why, closed := c.closeCode, c.closeWhy, c.closed
-			c.queue = nil
+			c.queue, c.queued = nil, 0
+			c.space.Broadcast()
 			c.mu.Unlock()
 			if code != 0 && !closed {
 				c.finish(code, why)
@@ -243,7 +280,7 @@ func (c *conn) writeLoop() {
 			return
 		}
 		batch := c.queue
-		c.queue = nil
+		c.queue, c.inflight, c.queued = nil, c.queued, 0
 		c.space.Broadcast()
 		c.mu.Unlock()
 		if !c.write(batch) {
@@ -283,10 +320,11 @@ func (c *conn) closeLocked(code websocket.StatusCode, why string) {
 		return
 	}
 	c.closeCode, c.closeWhy = code, why
-	c.held, c.heldGroup = nil, nil
+	c.held, c.heldGroup, c.heldBytes = nil, nil, 0
 	if code == websocket.StatusTryAgainLater {
-		c.queue = nil // the client syncs anyway
+		c.queue, c.queued = nil, 0 // the client syncs anyway
 	}
+	c.space.Broadcast()            // an own frame waiting for room is not sent now
 	if !c.writing && c.ws != nil { // else the upgrade starts the writer
 		c.writing = true
 		go c.writeLoop()
@@ -302,7 +340,7 @@ func (c *conn) finish(code websocket.StatusCode, why string) {
 	}
 	c.closed = true
 	c.closeCode, c.closeWhy = code, why // for an upgrade still under way
-	c.held, c.heldGroup, c.queue = nil, nil, nil
+	c.held, c.heldGroup, c.heldBytes, c.queue, c.queued = nil, nil, 0, nil, 0
 	if c.gapTimer != nil {
 		c.gapTimer.Stop()
 		c.gapTimer = nil
@@ -380,8 +418,17 @@ func (c *conn) run() {
 			c.enqueueWait(errorFrame(nil, 400, "frames are JSON text"))
 			continue
 		}
-		if !c.allow() {
+		if c.closing() {
+			continue // read until the close, but answer nothing more
+		}
+		switch c.allow() {
+		case frameThrottled:
 			c.enqueueWait(errorFrame(nil, 429, "too many frames; at most "+itoa(c.hub.opts.FramesPerSecond)+" a second"))
+			continue
+		case frameFlood:
+			c.mu.Lock()
+			c.closeLocked(websocket.StatusPolicyViolation, "too many frames: more than "+itoa(c.hub.opts.FramesPerSecond)+" a second")
+			c.mu.Unlock()
 			continue
 		}
 		c.mu.Lock()
@@ -397,14 +444,43 @@ func (c *conn) run() {
 	}
 }
 
-// allow counts the frame against the per-second limit.
-func (c *conn) allow() bool {
-	now := time.Now().Unix()
-	if now != c.windowStart {
-		c.windowStart, c.windowCount = now, 0
+// What allow makes of a client frame.
+const (
+	frameServed = iota
+	frameThrottled
+	frameFlood
+)
+
+// allow takes a token from the conn's bucket, which refills at FramesPerSecond up to
+// FrameBurst: a frame with one is served; one without is refused (throttled). Refusals
+// drain at the same rate; a client that runs up more than FrameBurst of them keeps sending
+// regardless, and is closed (frameFlood).
+func (c *conn) allow() int {
+	rate, burst := float64(c.hub.opts.FramesPerSecond), float64(c.hub.opts.FrameBurst)
+	now := time.Now().UnixNano()
+	if c.tokensAt == 0 {
+		c.tokens = burst
+	} else {
+		refill := float64(now-c.tokensAt) / float64(time.Second) * rate
+		c.tokens, c.refused = min(burst, c.tokens+refill), max(0, c.refused-refill)
 	}
-	c.windowCount++
-	return c.windowCount <= c.hub.opts.FramesPerSecond
+	c.tokensAt = now
+	switch {
+	case c.tokens >= 1:
+		c.tokens--
+		return frameServed
+	case c.refused+1 > burst:
+		return frameFlood
+	}
+	c.refused++
+	return frameThrottled
+}
+
+// closing tells whether the conn is closed or about to be.
+func (c *conn) closing() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed || c.closeCode != 0
 }
 
 func (c *conn) handle(ctx context.Context, data []byte) {
@@ -569,7 +645,36 @@ func (c *conn) kick(reason, message string) {
 	if c.closed || c.closeCode != 0 {
 		return
 	}
-	c.held = nil
-	c.queue = append(c.queue, kickedFrame(c.lastSeq, reason, message))
+	f := kickedFrame(c.lastSeq, reason, message)
+	c.queue = append(c.queue, f)
+	c.queued += len(f)
 	c.closeLocked(websocket.StatusPolicyViolation, reason)
+}
+
+// Queued is what waits to be written to this instance's WebSockets: frames and bytes queued,
+// the batches being written (one frame each here) and the live events held during syncs.
+func (h *Hub) Queued() (frames, bytes int64) {
+	for _, c := range h.all() {
+		c.mu.Lock()
+		frames += int64(len(c.queue) + len(c.held) + len(c.heldGroup))
+		if c.inflight > 0 {
+			frames++
+		}
+		bytes += int64(c.queued + c.inflight + c.heldBytes)
+		c.mu.Unlock()
+	}
+	return frames, bytes
+}
+
+// QueuePeak is the most bytes one WebSocket has had waiting at once (Options.SendQueueBytes
+// bounds it, but for a single larger frame).
+func (h *Hub) QueuePeak() int64 { return h.queuePeak.Load() }
+
+func (h *Hub) notePeak(n int) {
+	for {
+		old := h.queuePeak.Load()
+		if int64(n) <= old || h.queuePeak.CompareAndSwap(old, int64(n)) {
+			return
+		}
+	}
 }

@@ -48,13 +48,22 @@ type Options struct {
 	IdleTimeout     time.Duration // 75s: a conn silent this long is closed
 	MaxFrameBytes   int64         // 64 KiB: a larger client frame closes the conn (1009)
 	SendQueue       int           // frames waiting per conn before it is cut off (1013)
-	MaxHeld         int           // live events held per conn while a sync runs or a gap fills
+	MaxHeld         int           // live events held per conn while a sync runs or a gap fills (and SendQueueBytes of them)
 	FramesPerSecond int           // client frames a conn may send per second
 	WriteTimeout    time.Duration
 	GapWait         time.Duration // how long an early event waits before the gap is read from the database
 	// SyncBatchBytes is the byte budget of one page of events that a sync reads and queues
 	// (XUQM_WS_SYNC_BATCH_BYTES, 1 MiB): the events' data, but at least one event.
 	SyncBatchBytes int
+	// SendQueueBytes bounds the bytes waiting per conn, those being written included
+	// (XUQM_WS_SEND_QUEUE_BYTES, 1 MiB): past it the conn is cut off (1013). A client's own
+	// answers and a sync's events fill at most half, waiting for room.
+	SendQueueBytes int
+	// FrameBurst is how many client frames a conn may send at once (XUQM_WS_FRAME_BURST,
+	// twice FramesPerSecond, XUQM_WS_FRAMES_PER_SECOND): past it frames are refused (429)
+	// until the bucket refills; a client that sends a burst's worth more regardless is
+	// closed (1008).
+	FrameBurst int
 	// MaxPerUser is how many conns one user may hold (XUQM_WS_MAX_PER_USER, 10): one more
 	// closes his oldest. MaxPerAddr is how many one client address may hold
 	// (XUQM_WS_MAX_PER_ADDR, 1000): one more is refused (429).
@@ -94,11 +103,17 @@ func (o *Options) defaults() {
 	if o.SendQueue <= 0 {
 		o.SendQueue = 512
 	}
+	if o.SendQueueBytes <= 0 {
+		o.SendQueueBytes = 1 << 20
+	}
 	if o.MaxHeld <= 0 {
 		o.MaxHeld = 4096
 	}
 	if o.FramesPerSecond <= 0 {
 		o.FramesPerSecond = 50
+	}
+	if o.FrameBurst <= 0 {
+		o.FrameBurst = 2 * o.FramesPerSecond
 	}
 	if o.SyncBatchBytes <= 0 {
 		o.SyncBatchBytes = 1 << 20
@@ -130,6 +145,8 @@ type Hub struct {
 	addrs  map[string]int // conns per client address
 	closed bool
 	online atomic.Int64
+
+	queuePeak atomic.Int64 // see QueuePeak
 
 	stop chan struct{}
 	done chan struct{}

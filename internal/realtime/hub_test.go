@@ -255,7 +255,8 @@ func TestExpiredTokenIsKicked(t *testing.T) {
 func TestTooManyFramesAreRefused(t *testing.T) {
 	h := startHub(t, realtime.Options{FramesPerSecond: 5}, hubExtras{})
 	c := h.dial("one", "alice")
-	// 16 frames take at most two one-second windows: at most 10 are served.
+	// 16 frames at once against a bucket of 10 (twice the rate): some are refused, fewer
+	// than would close the connection.
 	const n = 16
 	for i := range n {
 		c.send(map[string]any{"type": "ping", "id": strconv.Itoa(i)})
@@ -275,10 +276,10 @@ func TestTooManyFramesAreRefused(t *testing.T) {
 			t.Fatalf("answer: %s", f.raw)
 		}
 	}
-	if refused < n-10 {
-		t.Fatalf("%d of %d frames refused, want at least %d", refused, n, n-10)
+	if refused == 0 {
+		t.Fatalf("none of %d frames refused", n)
 	}
-	// The connection stays open: a later window serves frames again.
+	// The connection stays open: once the bucket refills, frames are served again.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		c.send(map[string]any{"type": "ping", "id": "later"})

@@ -76,7 +76,7 @@ func TestShutdownDrainsSendsThenGoesAway(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var waiting bool
-		if err := h.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%im_chats%')`).Scan(&waiting); err != nil {
+		if err := h.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%SendSingleMessages%')`).Scan(&waiting); err != nil {
 			t.Fatal(err)
 		}
 		if waiting {

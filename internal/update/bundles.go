@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/Masterminds/semver/v3"
@@ -88,9 +89,10 @@ type bundleForm struct {
 	mandatory                                        bool
 	rollout                                          int32
 	// A release into a deployment, when the form names one.
-	deployment  string
-	binaryRange binaryRange
-	disabled    bool
+	deployment     string
+	binaryRange    binaryRange
+	disabled       bool
+	runtimeVersion *string // the Expo runtime version the release is for
 }
 
 func parseBundleForm(fields map[string]string, hasFile bool) (bundleForm, error) {
@@ -102,6 +104,21 @@ func parseBundleForm(fields map[string]string, hasFile bool) (bundleForm, error)
 		deployment: f.str("deployment", false, 64), disabled: f.bool("disabled"),
 	}
 	rangeText, hasRange := fields["targetBinaryRange"]
+	if rv, ok := fields["runtimeVersion"]; ok {
+		switch {
+		case b.deployment == "":
+			f.fail("runtimeVersion", "is taken only with deployment")
+		case rv == "" || len(rv) > 256 || strings.ContainsAny(rv, "\r\n"):
+			f.fail("runtimeVersion", "must be the app's Expo runtime version, 1 to 256 characters on one line")
+		default:
+			b.runtimeVersion = &rv
+			if !hasRange {
+				// An Expo release names its runtime version; the range then matters only to
+				// CodePush clients, which it does not serve.
+				rangeText, hasRange = "*", true
+			}
+		}
+	}
 	if b.deployment != "" && hasRange {
 		// A release for a binary range needs no minAppVersion of its own.
 		if _, ok := fields["minAppVersion"]; !ok {
@@ -186,9 +203,19 @@ func (s *Service) UploadRnBundle(ctx context.Context, p *auth.Principal, fields 
 			return Bundle{}, fault.Wrap(err, "load deployment")
 		}
 	}
-	sha, size, packageHash, err := s.storeBundle(ctx, file)
+	// A release into a deployment is signed with the app's key, if it has one.
+	var signer *appSigner
+	if form.deployment != "" {
+		if signer, err = s.signer(ctx, a.ID); err != nil {
+			return Bundle{}, err
+		}
+	}
+	stored, err := s.storeBundle(ctx, file, form.platform, signer)
 	if err != nil {
 		return Bundle{}, err
+	}
+	if signer != nil && signer.requireSigned && !stored.signed && stored.expo == nil {
+		return Bundle{}, fault.InvalidField("file", "cannot be signed: app %s requires signed releases, and only a zip (CodePush) or an Expo export carries a signature", a.Key)
 	}
 	name := file.Name
 	if name == "" {
@@ -200,8 +227,8 @@ func (s *Service) UploadRnBundle(ctx context.Context, p *auth.Principal, fields 
 		row, err := q.InsertRnBundle(ctx, db.InsertRnBundleParams{
 			AppID: a.ID, Platform: form.platform, ModuleID: form.moduleID, Version: form.version,
 			MinAppVersion: form.minApp, MaxAppVersion: form.maxApp, Mandatory: form.mandatory,
-			Description: form.description, Sha256: sha, Size: size, FileName: name, RolloutPercent: form.rollout,
-			PackageHash: &packageHash,
+			Description: form.description, Sha256: stored.sha256, Size: stored.size, FileName: name, RolloutPercent: form.rollout,
+			PackageHash: &stored.packageHash, ExpoConfig: stored.expoConfig(), Signed: stored.signed,
 		})
 		if isUniqueViolation(err) {
 			return duplicateBundle(a.Key, form)
@@ -210,12 +237,16 @@ func (s *Service) UploadRnBundle(ctx context.Context, p *auth.Principal, fields 
 			return fault.Wrap(err, "insert bundle")
 		}
 		out = bundleOf(row, a.Key)
+		if err := insertExpoAssets(ctx, q, row.ID, stored.expo); err != nil {
+			return err
+		}
 		if form.deployment == "" {
 			return nil
 		}
 		rel, err := addRelease(ctx, q, deployment, db.InsertRnReleaseParams{
 			BundleID: row.ID, TargetBinaryRange: form.binaryRange.text, Mandatory: form.mandatory,
 			Description: form.description, RolloutPercent: form.rollout, Disabled: form.disabled,
+			RuntimeVersion: form.runtimeVersion,
 		})
 		out.Release = &rel
 		if err != nil {

@@ -78,12 +78,19 @@ func (s *Service) CheckCodePush(ctx context.Context, c CodePushCheck) (CodePushA
 	if err != nil {
 		return CodePushAnswer{}, err
 	}
+	requireSigned, err := s.requiresSigned(ctx, d.AppID)
+	if err != nil {
+		return CodePushAnswer{}, err
+	}
 	rows, err := s.q.ListRnReleaseHistory(ctx, d.ID)
 	if err != nil {
 		return CodePushAnswer{}, fault.Wrap(err, "load releases")
 	}
 	history := make([]codePushRelease, 0, len(rows))
 	for _, r := range rows {
+		if r.Expo || (requireSigned && !r.Signed) {
+			continue // an Expo export, which CodePush clients cannot run; an unsigned release
+		}
 		br, _ := parseBinaryRange(r.TargetBinaryRange) // checked when stored
 		history = append(history, codePushRelease{
 			ID: r.ID, Label: r.Label, Description: r.Description, Range: br, Mandatory: r.Mandatory,

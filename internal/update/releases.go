@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/xuqmgroup/xuqm/gen/db"
@@ -28,10 +29,14 @@ type Release struct {
 	Size                                     int64
 	Downloads, Installs, Successes, Failures int64
 	CreatedAt                                time.Time
+	ExpoUpdateID                             uuid.UUID
+	RuntimeVersion                           *string
+	Expo, Signed                             bool // an Expo export; a zip with the app's signature
 }
 
-func releaseOf(r db.RnRelease, deployment, packageHash string, size int64) Release {
+func releaseOf(r db.RnRelease, deployment, packageHash string, size int64, expo, signed bool) Release {
 	return Release{
+		ExpoUpdateID: r.ExpoUpdateID, RuntimeVersion: r.RuntimeVersion, Expo: expo, Signed: signed,
 		ID: r.ID, DeploymentID: r.DeploymentID, BundleID: r.BundleID, Deployment: deployment, Label: r.Label,
 		TargetBinaryRange: r.TargetBinaryRange, Description: r.Description, Mandatory: r.Mandatory, Disabled: r.Disabled,
 		RolloutPercent: r.RolloutPercent, HaltedAt: r.HaltedAt, PromotedFrom: r.PromotedFrom, PackageHash: packageHash,
@@ -62,7 +67,7 @@ func loadRelease(ctx context.Context, q *db.Queries, id int64) (Release, error) 
 	if err != nil {
 		return Release{}, fault.Wrap(err, "load release")
 	}
-	return releaseOf(r.RnRelease, r.Deployment, r.PackageHash, r.Size), nil
+	return releaseOf(r.RnRelease, r.Deployment, r.PackageHash, r.Size, r.Expo, r.Signed), nil
 }
 
 // releasesChanged is the hook for what follows a new release (patches, caches).
@@ -84,7 +89,7 @@ func (s *Service) ListReleases(ctx context.Context, p *auth.Principal, deploymen
 	}
 	out := make([]Release, len(rows))
 	for i, r := range rows {
-		out[i] = releaseOf(r.RnRelease, r.Deployment, r.PackageHash, r.Size)
+		out[i] = releaseOf(r.RnRelease, r.Deployment, r.PackageHash, r.Size, r.Expo, r.Signed)
 	}
 	return page.Of(req, out, total), nil
 }
@@ -176,6 +181,7 @@ func (s *Service) Promote(ctx context.Context, p *auth.Principal, fromID int64, 
 		BundleID: src.BundleID, TargetBinaryRange: pick(c.TargetBinaryRange, src.TargetBinaryRange),
 		Mandatory: pick(c.Mandatory, src.Mandatory), Description: pick(c.Description, src.Description),
 		RolloutPercent: pick(c.RolloutPercent, 100), Disabled: pick(c.Disabled, false), PromotedFrom: &src.ID,
+		RuntimeVersion: src.RuntimeVersion,
 	}
 	var out Release
 	err = postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {

@@ -3,7 +3,9 @@ package update
 import (
 	"context"
 	"errors"
+	"strings"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/xuqmgroup/xuqm/gen/db"
@@ -101,27 +103,121 @@ func (s *Service) ReportDeploy(ctx context.Context, deploymentKey, label string,
 		if err != nil {
 			return fault.Wrap(err, "count deploy")
 		}
-		if succeeded || r.Disabled {
+		if succeeded {
 			return nil
 		}
-		policy, err := haltPolicy(ctx, q, d.AppID)
-		if err != nil || !policy.crossed(r) {
-			return err
-		}
-		if _, err := q.HaltRnRelease(ctx, r.ID); err != nil {
-			return fault.Wrap(err, "halt release")
-		}
-		halted = true
-		return audit.Record(ctx, q, nil, audit.Entry{
-			Action: "rn.release.halt", TenantID: d.TenantID, TargetType: "rn_release", TargetID: r.ID,
-			Detail: map[string]any{
-				"appId": d.AppKey, "deployment": d.Name, "label": r.Label, "installs": r.Installs, "failures": r.Failures,
-				"minReports": policy.MinReports, "maxFailurePercent": policy.MaxFailurePercent,
-			},
-		})
+		halted, err = haltIfCrossed(ctx, q, haltScope{appID: d.AppID, tenantID: d.TenantID, appKey: d.AppKey, deployment: d.Name}, r)
+		return err
 	})
 	if err == nil && halted {
 		s.releasesChanged(ctx, d.AppID, 0)
 	}
 	return err
+}
+
+// haltScope is what a halt's audit entry says of the release's app and deployment.
+type haltScope struct {
+	appID, tenantID    int64
+	appKey, deployment string
+}
+
+// haltIfCrossed halts a release whose counts (just taken under its row's lock) pass the app's
+// policy, and records it in the audit log, inside the caller's transaction.
+func haltIfCrossed(ctx context.Context, q *db.Queries, h haltScope, r db.RnRelease) (bool, error) {
+	if r.Disabled {
+		return false, nil
+	}
+	policy, err := haltPolicy(ctx, q, h.appID)
+	if err != nil || !policy.crossed(r) {
+		return false, err
+	}
+	if _, err := q.HaltRnRelease(ctx, r.ID); err != nil {
+		return false, fault.Wrap(err, "halt release")
+	}
+	return true, audit.Record(ctx, q, nil, audit.Entry{
+		Action: "rn.release.halt", TenantID: h.tenantID, TargetType: "rn_release", TargetID: r.ID,
+		Detail: map[string]any{
+			"appId": h.appKey, "deployment": h.deployment, "label": r.Label, "installs": r.Installs, "failures": r.Failures,
+			"minReports": policy.MinReports, "maxFailurePercent": policy.MaxFailurePercent,
+		},
+	})
+}
+
+// maxExpoFailedIDs bounds the failed update ids read from one request.
+const maxExpoFailedIDs = 10
+
+// recordExpoReports counts what an Expo client's manifest request reports, once per install
+// (eas-client-id) and release: each update of the deployment it names in
+// expo-recent-failed-update-ids as a failed install, the update it runs (expo-current-update-id)
+// as a successful one. A failure that passes the app's policy halts the release before the
+// request is answered. Requests without an install id report nothing.
+func (s *Service) recordExpoReports(ctx context.Context, a app, d db.RnDeployment, r ExpoRequest) error {
+	if r.ClientID == "" || len(r.ClientID) > 128 {
+		return nil
+	}
+	failed := map[uuid.UUID]bool{}
+	for i, s := range r.FailedUpdateIDs {
+		if i == maxExpoFailedIDs {
+			break
+		}
+		if id, ok := parseUpdateID(s); ok {
+			failed[id] = true
+		}
+	}
+	reports := map[uuid.UUID]bool{} // update id → failed
+	for id := range failed {
+		reports[id] = true
+	}
+	if id, ok := parseUpdateID(r.CurrentUpdateID); ok && !failed[id] && !strings.EqualFold(r.CurrentUpdateID, r.EmbeddedUpdateID) {
+		reports[id] = false
+	}
+	halted := false
+	for id, fail := range reports {
+		rel, err := s.q.GetRnReleaseByExpoUpdateID(ctx, db.GetRnReleaseByExpoUpdateIDParams{ExpoUpdateID: id, AppID: a.ID})
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && rel.DeploymentID != d.ID) {
+			continue // an update of another deployment, or none of ours
+		}
+		if err != nil {
+			return fault.Wrap(err, "load release")
+		}
+		err = postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+			q := db.New(tx)
+			var installs, successes, failures int64
+			wasFailure, err := q.InsertRnExpoReport(ctx, db.InsertRnExpoReportParams{ReleaseID: rel.ID, ClientID: r.ClientID, Failed: fail})
+			switch {
+			case err == nil && wasFailure:
+				installs, failures = 1, 1
+			case err == nil:
+				installs, successes = 1, 1
+			case !errors.Is(err, pgx.ErrNoRows):
+				return fault.Wrap(err, "record report")
+			case !fail:
+				return nil // reported already
+			default:
+				// Launched before, failed now: its success becomes a failure.
+				n, err := q.MarkRnExpoReportFailed(ctx, db.MarkRnExpoReportFailedParams{ReleaseID: rel.ID, ClientID: r.ClientID})
+				if err != nil || n == 0 {
+					return fault.Wrap(err, "record report")
+				}
+				successes, failures = -1, 1
+			}
+			counted, err := q.CountRnReleaseOutcome(ctx, db.CountRnReleaseOutcomeParams{ID: rel.ID, Installs: installs, Successes: successes, Failures: failures})
+			if err != nil {
+				return fault.Wrap(err, "count report")
+			}
+			if failures <= 0 {
+				return nil
+			}
+			h, err := haltIfCrossed(ctx, q, haltScope{appID: a.ID, tenantID: a.TenantID, appKey: a.Key, deployment: d.Name}, counted)
+			halted = halted || h
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if halted {
+		s.releasesChanged(ctx, a.ID, 0)
+	}
+	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/blob"
 	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/jobs"
+	"github.com/xuqmgroup/xuqm/internal/secret"
 )
 
 // Release states.
@@ -39,6 +40,8 @@ type Config struct {
 	// background: the bound on staleness when another instance changed a release and no
 	// invalidation arrived. Zero means 30 seconds.
 	RefreshAfter time.Duration
+	// Box seals the apps' signing keys at rest; without one, signing keys cannot be made.
+	Box *secret.Box
 }
 
 // Notifier tells the other instances that an app's releases changed, so that they call
@@ -198,28 +201,54 @@ func (s *Service) store(ctx context.Context, up *Upload) (sha string, size int64
 	return staged.SHA256, staged.Size, nil
 }
 
-// storeBundle is store for a bundle, which also gets its CodePush package hash while staged.
-func (s *Service) storeBundle(ctx context.Context, up *Upload) (sha string, size int64, packageHash string, err error) {
+// storedBundle is what storing a bundle learnt of it.
+type storedBundle struct {
+	sha256, packageHash string
+	size                int64
+	expo                *expoExport // when the zip is an Expo export
+	signed              bool        // a CodePush zip that got the app's .codepushrelease
+	zip                 bool
+}
+
+// storeBundle is store for a bundle, which also gets its CodePush package hash while staged
+// and, when it is an Expo export, stores the platform's files of the update one by one. With
+// a signer, a CodePush zip is stored with its .codepushrelease added.
+func (s *Service) storeBundle(ctx context.Context, up *Upload, platform string, signer *appSigner) (storedBundle, error) {
 	staged, err := s.stage(ctx, up)
 	if err != nil {
-		return "", 0, "", err
+		return storedBundle{}, err
 	}
 	defer staged.Discard()
-	packageHash = staged.SHA256
+	out := storedBundle{sha256: staged.SHA256, size: staged.Size, packageHash: staged.SHA256}
 	r, err := staged.Reader()
 	if err != nil {
-		return "", 0, "", fault.Wrap(err, "read staged bundle")
+		return storedBundle{}, fault.Wrap(err, "read staged bundle")
 	}
 	if ra, ok := r.(io.ReaderAt); ok {
 		switch h, err := PackageHash(ra, staged.Size); {
 		case err == nil:
-			packageHash = h
+			out.packageHash, out.zip = h, true
+			if out.expo, err = s.storeExpoExport(ctx, ra, staged.Size, platform); err != nil {
+				return storedBundle{}, err
+			}
+			if out.expo == nil && signer != nil {
+				jwt, err := signer.codePushReleaseJWT(h, time.Now())
+				if err != nil {
+					return storedBundle{}, fault.Wrap(err, "sign release")
+				}
+				signed, err := s.signZip(ctx, ra, staged.Size, jwt)
+				if err != nil {
+					return storedBundle{}, err
+				}
+				defer signed.Discard()
+				staged, out.signed, out.sha256, out.size = signed, true, signed.SHA256, signed.Size
+			}
 		case !errors.Is(err, errNotZip):
-			return "", 0, "", fault.InvalidField("file", "is a zip that cannot be read: %v", err)
+			return storedBundle{}, fault.InvalidField("file", "is a zip that cannot be read: %v", err)
 		}
 	}
 	if err := staged.Commit(ctx, blob.ContentKey(staged.SHA256)); err != nil {
-		return "", 0, "", fault.Wrap(err, "store upload")
+		return storedBundle{}, fault.Wrap(err, "store upload")
 	}
-	return staged.SHA256, staged.Size, packageHash, nil
+	return out, nil
 }

@@ -50,3 +50,25 @@ WHERE gm.app_id = @app_id AND gm.group_id = @group_id AND gm.user_id = @user_id:
   )
 ORDER BY e.seq
 LIMIT @max_events;
+
+-- name: AddGroupNotifyMessage :one
+-- Stores a NOTIFY message of the server about a change of the group (a member joined, a
+-- rename, a mute, …) as SendGroupMessage stores a member's message: the group's next
+-- message seq and event seq, the message, and its one `message` event, without the
+-- sender's membership check (the member who made the change may have just left).
+WITH chat AS (
+    UPDATE im_chats c SET last_seq = c.last_seq + 1, event_seq = c.event_seq + 1, last_at = now()
+    WHERE c.app_id = @app_id::bigint AND c.chat_type = 'GROUP' AND c.chat_key = @group_id::text
+    RETURNING c.id, c.last_seq, c.event_seq, c.members_seq, c.last_at
+), msg AS (
+    INSERT INTO im_messages (app_id, chat_id, seq, chat_type, from_id, to_id, msg_type, content, search_text, group_seq, created_at)
+    SELECT @app_id, chat.id, chat.last_seq, 'GROUP', @from_id::text, @group_id, 'NOTIFY', @content::text, @search_text::text,
+           chat.event_seq, chat.last_at
+    FROM chat
+    RETURNING id, seq, created_at
+), event AS (
+    INSERT INTO im_group_events (app_id, group_id, seq, type, message_id, created_at)
+    SELECT @app_id, @group_id, chat.event_seq, 'message', msg.id, chat.last_at FROM chat, msg
+)
+SELECT msg.id, msg.seq, msg.created_at, chat.event_seq AS group_seq, chat.members_seq
+FROM msg, chat;

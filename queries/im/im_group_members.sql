@@ -22,7 +22,7 @@ SELECT user_id FROM im_group_members WHERE app_id = @app_id AND group_id = @grou
 -- Owner first, then admins, then by the time they joined; keyword (lower-cased, NULL: all)
 -- filters on the user id and nickname.
 SELECT m.user_id, coalesce(a.nickname, '')::text AS nickname, coalesce(a.avatar_url, '')::text AS avatar_url,
-       m.role, m.joined_at
+       m.role, m.joined_at, m.muted_until
 FROM im_group_members m
 LEFT JOIN im_accounts a ON a.app_id = m.app_id AND a.user_id = m.user_id
 WHERE m.app_id = @app_id AND m.group_id = @group_id
@@ -73,4 +73,12 @@ WHERE app_id = @app_id AND group_id = @group_id AND user_id = @user_id;
 -- What decides whether a member may post now: his role, his mute and the group's.
 SELECT m.role, m.muted_until, g.muted_all
 FROM im_group_members m JOIN im_groups g ON g.app_id = m.app_id AND g.group_id = m.group_id
+WHERE m.app_id = @app_id AND m.group_id = @group_id AND m.user_id = @user_id;
+
+-- name: GetGroupMember :one
+-- One member as the member list shows him.
+SELECT m.user_id, coalesce(a.nickname, '')::text AS nickname, coalesce(a.avatar_url, '')::text AS avatar_url,
+       m.role, m.joined_at, m.muted_until
+FROM im_group_members m
+LEFT JOIN im_accounts a ON a.app_id = m.app_id AND a.user_id = m.user_id
 WHERE m.app_id = @app_id AND m.group_id = @group_id AND m.user_id = @user_id;

@@ -1,11 +1,12 @@
 -- name: InsertGroup :execrows
 -- 0 rows: the app has a group with this id already (dissolved ones included).
-INSERT INTO im_groups (app_id, group_id, name, avatar_url, notice, owner_id, public, member_count)
-VALUES (@app_id, @group_id, @name, @avatar_url, @notice, @owner_id, @public, @member_count)
+INSERT INTO im_groups (app_id, group_id, name, avatar_url, notice, owner_id, public, join_policy, member_count)
+VALUES (@app_id, @group_id, @name, @avatar_url, @notice, @owner_id, @public, @join_policy, @member_count)
 ON CONFLICT DO NOTHING;
 
 -- name: GetGroup :one
-SELECT g.group_id, g.name, g.avatar_url, g.notice, g.owner_id, g.public, g.member_count, g.dissolved_at, g.created_at,
+SELECT g.group_id, g.name, g.avatar_url, g.notice, g.owner_id, g.public, g.join_policy, g.muted_all, g.member_count,
+       g.dissolved_at, g.created_at,
        coalesce((SELECT m.role FROM im_group_members m
                  WHERE m.app_id = g.app_id AND m.group_id = g.group_id AND m.user_id = @user_id::text), '')::text AS caller_role
 FROM im_groups g WHERE g.app_id = @app_id AND g.group_id = @group_id;
@@ -16,6 +17,7 @@ UPDATE im_groups SET
     avatar_url = coalesce(sqlc.narg(avatar_url), avatar_url),
     notice = coalesce(sqlc.narg(notice), notice),
     public = coalesce(sqlc.narg(public), public),
+    join_policy = coalesce(sqlc.narg(join_policy), join_policy),
     updated_at = now()
 WHERE app_id = @app_id AND group_id = @group_id;
 
@@ -29,7 +31,7 @@ UPDATE im_groups g SET member_count = (SELECT count(*) FROM im_group_members m
 WHERE g.app_id = @app_id AND g.group_id = @group_id;
 
 -- name: ListMyGroups :many
-SELECT g.group_id, g.name, g.avatar_url, g.notice, g.owner_id, g.public, g.member_count, g.created_at
+SELECT g.group_id, g.name, g.avatar_url, g.notice, g.owner_id, g.public, g.join_policy, g.muted_all, g.member_count, g.created_at
 FROM im_groups g
 JOIN im_group_members m ON m.app_id = g.app_id AND m.group_id = g.group_id AND m.user_id = @user_id
 WHERE g.app_id = @app_id AND g.dissolved_at IS NULL
@@ -43,7 +45,7 @@ WHERE m.app_id = @app_id AND m.user_id = @user_id;
 
 -- name: ListPublicGroups :many
 -- keyword is lower-cased; NULL lists them all.
-SELECT g.group_id, g.name, g.avatar_url, g.notice, g.owner_id, g.public, g.member_count, g.created_at,
+SELECT g.group_id, g.name, g.avatar_url, g.notice, g.owner_id, g.public, g.join_policy, g.muted_all, g.member_count, g.created_at,
        EXISTS (SELECT 1 FROM im_group_members m
                WHERE m.app_id = g.app_id AND m.group_id = g.group_id AND m.user_id = @user_id::text) AS is_member
 FROM im_groups g
@@ -60,7 +62,7 @@ WHERE g.app_id = @app_id AND g.dissolved_at IS NULL AND g.public
 -- name: SearchGroups :many
 -- Public groups and the user's own whose id or name contains keyword (lower-cased, LIKE
 -- wildcards escaped), his own first.
-SELECT g.group_id, g.name, g.avatar_url, g.notice, g.owner_id, g.public, g.member_count, g.created_at,
+SELECT g.group_id, g.name, g.avatar_url, g.notice, g.owner_id, g.public, g.join_policy, g.muted_all, g.member_count, g.created_at,
        EXISTS (SELECT 1 FROM im_group_members m
                WHERE m.app_id = g.app_id AND m.group_id = g.group_id AND m.user_id = @user_id::text)::boolean AS is_member
 FROM im_groups g

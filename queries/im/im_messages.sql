@@ -3,16 +3,21 @@
 -- so that the rules of a one-to-one send live here only): each pair's next seqs, the messages, each user's next event seqs with his `message`
 -- events, and conversation rows when new. The arrays hold the sends, the n-th send at
 -- index n (chat_keys are the pairs' keys; client_msg_ids holds an empty string for none);
--- each row answers send n. A send with no row stored nothing: the receiver is not a live account of
--- the app, or the sender has used client_msg_id already. Two sends of one client_msg_id
--- fail the statement.
+-- each row answers send n. A send with no row stored nothing: the receiver is not a live
+-- account of the app, has blocked the sender, or the app allows messages between friends
+-- only and they are not; or the sender has used client_msg_id already. Two sends of one
+-- client_msg_id fail the statement.
 --
 -- Chats, then users, are locked in sorted order, as every statement that bumps their
 -- counters does, so that none deadlock. The sends' columns are read from the arrays where
 -- they are stored rather than carried along, and the CTEs' outputs are matched by rank
 -- (the k-th chat in sorted order is the k-th element of an array) rather than joined by
 -- key: the planner, blind to their sizes, would join them by nested loops, quadratic in
--- the batch.
+-- the batch. For the same reason the rules are correlated scalar subqueries, not EXISTS:
+-- the planner, taking the arrays for a thousand rows, turned an EXISTS into a hash join
+-- over every account of every app, a cost that grew with the accounts stored (issue 9);
+-- a scalar subquery is one index probe per send, whatever is stored. chats and states are
+-- MATERIALIZED: inlined, their aggregate was computed again for every send of the batch.
 WITH input AS (
     SELECT n, (@app_ids::bigint[])[n] AS app_id, (@chat_keys::text[])[n] AS chat_key,
            (@from_ids::text[])[n] AS from_id, (@to_ids::text[])[n] AS to_id,
@@ -24,17 +29,21 @@ WITH input AS (
            count(*) OVER (PARTITION BY i.app_id, i.chat_key) AS chat_count,
            row_number() OVER (PARTITION BY i.app_id, i.chat_key ORDER BY i.n) AS chat_pos
     FROM input i
-    WHERE EXISTS (SELECT 1 FROM im_accounts a
-                  WHERE a.app_id = i.app_id AND a.user_id = i.to_id AND a.deleted_at IS NULL)
-      AND NOT EXISTS (SELECT 1 FROM im_messages d
-                      WHERE d.app_id = i.app_id AND d.from_id = i.from_id AND d.client_msg_id = i.client_msg_id)
+    WHERE (SELECT a.deleted_at IS NULL FROM im_accounts a WHERE a.app_id = i.app_id AND a.user_id = i.to_id)
+      AND (SELECT d.id FROM im_messages d
+           WHERE d.app_id = i.app_id AND d.from_id = i.from_id AND d.client_msg_id = i.client_msg_id) IS NULL
+      AND (SELECT b.app_id FROM im_blocks b
+           WHERE b.app_id = i.app_id AND b.user_id = i.to_id AND b.blocked_id = i.from_id) IS NULL
+      AND (NOT coalesce((SELECT st.friends_only FROM im_app_settings st WHERE st.app_id = i.app_id), false)
+           OR (SELECT f.app_id FROM im_friends f
+               WHERE f.app_id = i.app_id AND f.user_id = i.from_id AND f.friend_id = i.to_id) IS NOT NULL)
 ), chat AS (
     INSERT INTO im_chats AS c (app_id, chat_type, chat_key, last_seq, last_at)
     SELECT app_id, 'SINGLE', chat_key, count(*), now() FROM accepted
     GROUP BY app_id, chat_key ORDER BY app_id, chat_key
     ON CONFLICT (app_id, chat_type, chat_key) DO UPDATE SET last_seq = c.last_seq + excluded.last_seq, last_at = excluded.last_at
     RETURNING c.id, c.app_id, c.chat_key, c.last_seq
-), chats AS (
+), chats AS MATERIALIZED (
     SELECT array_agg(id ORDER BY app_id, chat_key) AS ids, array_agg(last_seq ORDER BY app_id, chat_key) AS last_seqs FROM chat
 ), msg AS (
     -- The ids are drawn here, in batch order, so that nothing needs the insert's RETURNING.
@@ -63,7 +72,7 @@ WITH input AS (
     GROUP BY app_id, user_id ORDER BY app_id, user_id
     ON CONFLICT (app_id, user_id) DO UPDATE SET event_seq = s.event_seq + excluded.event_seq
     RETURNING s.app_id, s.user_id, s.event_seq
-), states AS (
+), states AS MATERIALIZED (
     SELECT array_agg(event_seq ORDER BY app_id, user_id) AS event_seqs FROM state
 ), events AS (
     SELECT r.n, r.id, r.seq, r.app_id, r.user_id, states.event_seqs[r.user_rank] - r.user_count + r.user_pos AS event_seq

@@ -1,10 +1,11 @@
 -- name: InsertRnBundle :one
 INSERT INTO rn_bundles (app_id, platform, module_id, version, min_app_version, max_app_version,
-                        mandatory, description, sha256, size, file_name, rollout_percent, package_hash)
+                        mandatory, description, sha256, size, file_name, rollout_percent, package_hash,
+                        expo_config, signed)
 VALUES (sqlc.arg(app_id), sqlc.arg(platform), sqlc.arg(module_id), sqlc.arg(version),
         sqlc.arg(min_app_version), sqlc.narg(max_app_version), sqlc.arg(mandatory),
         sqlc.arg(description), sqlc.arg(sha256), sqlc.arg(size), sqlc.arg(file_name),
-        sqlc.arg(rollout_percent), sqlc.narg(package_hash))
+        sqlc.arg(rollout_percent), sqlc.narg(package_hash), sqlc.narg(expo_config), sqlc.arg(signed))
 RETURNING *;
 
 -- name: RnBundleExists :one

@@ -1,14 +1,15 @@
 -- name: InsertRnRelease :one
 INSERT INTO rn_releases (deployment_id, bundle_id, label, target_binary_range, mandatory, description,
-                         rollout_percent, disabled, promoted_from)
+                         rollout_percent, disabled, promoted_from, runtime_version)
 VALUES (sqlc.arg(deployment_id), sqlc.arg(bundle_id), sqlc.arg(label), sqlc.arg(target_binary_range),
         sqlc.arg(mandatory), sqlc.arg(description), sqlc.arg(rollout_percent), sqlc.arg(disabled),
-        sqlc.narg(promoted_from))
+        sqlc.narg(promoted_from), sqlc.narg(runtime_version))
 RETURNING *;
 
 -- name: GetRnRelease :one
 -- A release with its deployment's name and app and its bundle's hash and size.
-SELECT sqlc.embed(r), d.name AS deployment, d.app_id, coalesce(b.package_hash, b.sha256)::text AS package_hash, b.size
+SELECT sqlc.embed(r), d.name AS deployment, d.app_id, coalesce(b.package_hash, b.sha256)::text AS package_hash, b.size,
+       b.signed, EXISTS (SELECT 1 FROM rn_expo_assets x WHERE x.bundle_id = b.id) AS expo
 FROM rn_releases r
 JOIN rn_deployments d ON d.id = r.deployment_id
 JOIN rn_bundles b ON b.id = r.bundle_id
@@ -32,7 +33,8 @@ WHERE id = sqlc.arg(id)
 RETURNING *;
 
 -- name: ListRnReleases :many
-SELECT sqlc.embed(r), d.name AS deployment, d.app_id, coalesce(b.package_hash, b.sha256)::text AS package_hash, b.size
+SELECT sqlc.embed(r), d.name AS deployment, d.app_id, coalesce(b.package_hash, b.sha256)::text AS package_hash, b.size,
+       b.signed, EXISTS (SELECT 1 FROM rn_expo_assets x WHERE x.bundle_id = b.id) AS expo
 FROM rn_releases r
 JOIN rn_deployments d ON d.id = r.deployment_id
 JOIN rn_bundles b ON b.id = r.bundle_id
@@ -46,7 +48,8 @@ SELECT count(*) FROM rn_releases WHERE deployment_id = sqlc.arg(deployment_id);
 -- A deployment's releases with their bundles, oldest first: what an update check scans.
 SELECT r.id, r.label, r.target_binary_range, r.mandatory, r.description, r.rollout_percent, r.disabled,
        r.created_at, b.id AS bundle_id, b.version, b.sha256, b.size,
-       coalesce(b.package_hash, b.sha256)::text AS package_hash
+       coalesce(b.package_hash, b.sha256)::text AS package_hash, b.signed,
+       EXISTS (SELECT 1 FROM rn_expo_assets x WHERE x.bundle_id = b.id) AS expo
 FROM rn_releases r JOIN rn_bundles b ON b.id = r.bundle_id
 WHERE r.deployment_id = sqlc.arg(deployment_id)
 ORDER BY r.id;
@@ -84,3 +87,28 @@ RETURNING *;
 -- name: RnBundleReleased :one
 -- Whether a bundle went into a deployment: CodePush and Expo clients may then download it.
 SELECT EXISTS (SELECT 1 FROM rn_releases WHERE bundle_id = sqlc.arg(bundle_id));
+
+-- name: ListRnExpoHistory :many
+-- A deployment's releases of Expo updates with their bundles, oldest first: what a manifest
+-- request scans.
+SELECT r.id, r.label, r.target_binary_range, r.runtime_version, r.rollout_percent, r.disabled,
+       r.halted_at, r.created_at, r.expo_update_id, b.id AS bundle_id, b.expo_config
+FROM rn_releases r JOIN rn_bundles b ON b.id = r.bundle_id
+WHERE r.deployment_id = sqlc.arg(deployment_id)
+  AND EXISTS (SELECT 1 FROM rn_expo_assets x WHERE x.bundle_id = b.id)
+ORDER BY r.id;
+
+-- name: GetRnReleaseByExpoUpdateID :one
+-- The release an Expo client names, among the app's, with its deployment's key facts.
+SELECT r.*, d.app_id
+FROM rn_releases r JOIN rn_deployments d ON d.id = r.deployment_id
+WHERE r.expo_update_id = sqlc.arg(expo_update_id) AND d.app_id = sqlc.arg(app_id);
+
+-- name: CountRnReleaseOutcome :one
+-- Adds reports to a release's counts; the row's lock orders them for the halt check.
+UPDATE rn_releases
+SET installs = installs + sqlc.arg(installs)::bigint,
+    successes = successes + sqlc.arg(successes)::bigint,
+    failures = failures + sqlc.arg(failures)::bigint
+WHERE id = sqlc.arg(id)
+RETURNING *;

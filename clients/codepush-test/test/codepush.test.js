@@ -7,7 +7,8 @@ const { test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
 const { AcquisitionManager, AcquisitionStatus } = require("code-push/script/acquisition-sdk");
 const { startServer, opsToken } = require("./server");
-const { makeZip, packageHashOfZip, sha256 } = require("./zip");
+const crypto = require("node:crypto");
+const { makeZip, unzip, packageHashOfZip, sha256 } = require("./zip");
 
 const appKey = "ak_demo_chat";
 const moduleId = "codepush-e2e";
@@ -169,6 +170,39 @@ test("a 30% rollout over 1,000 clients, stable; a disabled release never offered
       const pkg = await query(sdk(id), current);
       assert.ok(pkg === null || pkg.label === "v4", `client ${id} was offered ${pkg && pkg.label}`);
     }
+  } catch (e) {
+    t.diagnostic(server.log().slice(-4000));
+    throw e;
+  }
+});
+
+// Server-managed signing: with the app's key, a release's zip carries CodePush/.codepushrelease,
+// the JWT react-native-code-push verifies with CodePushPublicKey (the public key downloaded
+// here) and whose contentHash it compares with the package hash it computes after unzipping.
+test("a signed release: .codepushrelease verifies with the downloadable public key", async (t) => {
+  try {
+    await admin("POST", `/api/v1/rn/signing-key?appId=${appKey}`, {});
+    const r0 = await fetch(`${server.url}/api/v1/rn/signing-key/certificate?appId=${appKey}&format=public-key`, { headers: { Authorization: "Bearer " + token } });
+    assert.equal(r0.status, 200);
+    const publicKey = crypto.createPublicKey(await r0.text());
+
+    const signed = await release({ description: "signed" }, "six");
+    assert.equal(signed.release.signed, true);
+    const pkg = await query(sdk("client-signed"), { appVersion: "1.0.0" });
+    assert.equal(pkg.label, signed.release.label);
+    const bytes = Buffer.from(await (await fetch(pkg.downloadUrl)).arrayBuffer());
+    assert.equal(await packageHashOfZip(bytes), pkg.packageHash, "the signature leaves the package hash as it was");
+    assert.equal(pkg.packageHash, await packageHashOfZip(signed.zip));
+
+    const jwt = (await unzip(bytes))["CodePush/.codepushrelease"];
+    assert.ok(jwt, "the zip has CodePush/.codepushrelease");
+    const [header, claims, sig] = jwt.toString().split(".");
+    assert.equal(JSON.parse(Buffer.from(header, "base64url")).alg, "RS256");
+    assert.ok(crypto.verify("sha256", Buffer.from(header + "." + claims), publicKey, Buffer.from(sig, "base64url")), "RS256 signature");
+    const c = JSON.parse(Buffer.from(claims, "base64url"));
+    assert.equal(c.claimVersion, "1.0.0");
+    assert.equal(c.contentHash, pkg.packageHash);
+    assert.equal(typeof c.iat, "number");
   } catch (e) {
     t.diagnostic(server.log().slice(-4000));
     throw e;

@@ -112,7 +112,17 @@ function nameOf(targetId: string, chatType: ChatType): string {
 function preview(m: Message | null | undefined): string {
   if (!m) return "";
   if (m.revoked) return "message revoked";
+  if (m.msgType === "NOTIFY") return noticeText(m);
   return m.msgType === "TEXT" ? m.content : `[${m.msgType.toLowerCase()}]`;
+}
+
+/** The sentence of a NOTIFY message (a group's change: joined, renamed, muted, …). */
+function noticeText(m: Message): string {
+  try {
+    return (JSON.parse(m.content) as { text?: string }).text ?? m.content;
+  } catch {
+    return m.content;
+  }
 }
 
 async function loadConversations(): Promise<void> {
@@ -242,7 +252,7 @@ function render(): void {
         img.src = thumbnailOf(m)!;
         body.append(img);
       } else {
-        body.textContent = m.msgType === "TEXT" ? m.content : `[${m.msgType}] ${m.content}`;
+        body.textContent = m.msgType === "TEXT" ? m.content : m.msgType === "NOTIFY" ? noticeText(m) : `[${m.msgType}] ${m.content}`;
       }
       const meta = document.createElement("div");
       meta.className = "meta";

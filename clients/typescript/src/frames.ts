@@ -51,10 +51,20 @@ export interface FriendRequestEvent {
 }
 export interface GroupEvent {
   groupId: string;
-  event: "CREATED" | "MEMBERS_ADDED" | "MEMBER_REMOVED" | "MEMBER_LEFT" | "UPDATED" | "DISSOLVED" | (string & {});
+  event:
+    | "CREATED" | "MEMBERS_ADDED" | "MEMBER_REMOVED" | "MEMBER_LEFT" | "UPDATED" | "RENAMED" | "DISSOLVED"
+    | "JOIN_REQUESTED" | "JOIN_REJECTED" | "ROLE_CHANGED" | "OWNER_TRANSFERRED"
+    | "MEMBER_MUTED" | "MEMBER_UNMUTED" | "GROUP_MUTED" | "GROUP_UNMUTED" | (string & {});
   operatorId: string;
   userIds: string[];
+  /** The group event seq of the change. */
+  groupSeq?: number;
   group?: Group;
+  requestId?: string;
+  /** The member's role after a ROLE_CHANGED. */
+  role?: "OWNER" | "ADMIN" | "MEMBER";
+  /** When the mute of a MEMBER_MUTED ends. */
+  mutedUntil?: string;
 }
 export interface Kicked {
   reason: "ACCOUNT_DELETED" | "TOKEN_EXPIRED" | "TENANT_DISABLED" | "APP_DELETED" | "SERVICE_DISABLED" | "TOO_MANY_CONNECTIONS" | (string & {});

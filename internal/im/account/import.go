@@ -183,6 +183,7 @@ func (s *Service) Delete(ctx context.Context, p *auth.Principal, userID string) 
 	if n == 0 {
 		return fault.NotFoundf("app %s has no IM account %s", app.Key, userID)
 	}
+	s.authn.ForgetAccount(app.ID, userID) // this instance at once; OnDeleted tells the others
 	if s.OnDeleted != nil {
 		s.OnDeleted(ctx, app.ID, userID)
 	}

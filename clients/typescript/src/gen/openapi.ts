@@ -805,9 +805,12 @@ export interface paths {
         put?: never;
         /**
          * Add members
-         * @description A member invites users into the group; those already members are ignored. A user that
-         *     is not an account of the app gets 404; a non-member caller gets 403. Every member,
-         *     the new ones included, gets a `group.event` MEMBERS_ADDED.
+         * @description A member invites users into the group, whatever its join policy; those already members
+         *     are ignored. A user that is not an account of the app gets 404; a non-member caller
+         *     gets 403, and so does an invitation of a user who has blocked the caller, or of more
+         *     users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+         *     group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+         *     group's history a NOTIFY message, and `group.members.changed` webhooks fire.
          */
         post: operations["addGroupMembers"];
         delete?: never;
@@ -1084,7 +1087,9 @@ export interface paths {
          * @description Creates a group owned by the caller, with the caller and `memberIds` as members (the
          *     caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
          *     one; a `groupId` the app has already gets 409; a member that is not an account of the
-         *     app gets 404. Every member gets a `group.event` CREATED.
+         *     app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+         *     group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+         *     member gets a `group.event` CREATED, and `group.created` webhooks fire.
          */
         post: operations["createGroup"];
         delete?: never;
@@ -1158,12 +1163,15 @@ export interface paths {
         put?: never;
         /**
          * Ask to join a group
-         * @description The caller asks to join the group. The request is stored as PENDING until the group's owner
-         *     or an admin accepts or rejects it; they get a `group.event` WebSocket event for it.
+         * @description The caller asks to join the group; what happens follows the group's `joinPolicy`. FREE:
+         *     he is a member at once, and the answer is the request, ACCEPTED. APPROVAL: the request is
+         *     stored as PENDING until the group's owner or an admin accepts or rejects it; they get a
+         *     `group.event` JOIN_REQUESTED for it. CLOSED: 403, the group takes no join requests.
          *     The remark travels in the query string, as in the seed's example.
          *
          *     403 when the group is not public (only public groups take join requests; see `public`
-         *     in PUT /api/im/groups/{groupId}); 404 when there is no such group in the app (a dissolved
+         *     in PUT /api/im/groups/{groupId}), when it is CLOSED, or when it is full
+         *     (XUQM_IM_GROUP_MAX_MEMBERS); 404 when there is no such group in the app (a dissolved
          *     group included); 409 when the caller is already a member or already has a PENDING request
          *     for this group.
          */
@@ -1199,8 +1207,9 @@ export interface paths {
          * @description The group's owner or an admin accepts the request: the requester becomes a member (members
          *     get a `group.event`), and the request becomes ACCEPTED with `handledBy` and `handledAt` set.
          *
-         *     403 when the caller is neither the owner nor an admin; 404 when there is no such group, or
-         *     no such request for this group; 409 when the request is no longer PENDING. The seed's
+         *     403 when the caller is neither the owner nor an admin, or when the group is full; 404 when
+         *     there is no such group, or no such request for this group; 409 when the request is no
+         *     longer PENDING (handled already). The seed's
          *     placeholder id `req_001` stands for a decimal id such as `1001`.
          */
         post: operations["acceptGroupJoinRequest"];
@@ -1550,7 +1559,8 @@ export interface paths {
          *     `{"id":"<delivery id>","event":"message.sent","appId":"ak_…","createdAt":"<RFC 3339>","data":{…}}`.
          *     `data` is the Message for message.sent, message.revoked and message.edited; the group
          *     `{groupId, name, ownerId}` for group.created and group.dissolved;
-         *     `{groupId, added:[userId…], removed:[userId…]}` for group.members.changed;
+         *     `{groupId, operatorId, added:[userId…], removed:[userId…]}` for group.members.changed (an
+         *     invitation, a joining, a leaving or a removal; `operatorId` the member who made it);
          *     `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted.
          *
          *     Headers: `X-Xuqm-Event` (the event name), `X-Xuqm-Delivery` (the delivery id, the same on
@@ -1605,16 +1615,18 @@ export interface paths {
         get: operations["getGroup"];
         /**
          * Update a group
-         * @description The owner or an admin changes the group's name, avatar, notice or visibility; fields
-         *     left out keep their value. Other members get 403. Every member gets a `group.event`
-         *     UPDATED.
+         * @description The owner or an admin changes the group's name, avatar, notice, visibility or join
+         *     policy; fields left out keep their value. Other members get 403. Every member gets a
+         *     `group.event`: RENAMED when the name changed (the group's history then also gets a
+         *     NOTIFY message), UPDATED otherwise.
          */
         put: operations["updateGroup"];
         post?: never;
         /**
          * Dissolve a group
-         * @description The owner dissolves the group; anyone else gets 403. Every member gets a `group.event`
-         *     DISSOLVED; the group's history can no longer be read.
+         * @description The owner dissolves the group; anyone else gets 403. Every member gets a NOTIFY message
+         *     and then a `group.event` DISSOLVED on his own stream; the group's history can no longer
+         *     be read, and `group.dissolved` webhooks fire.
          */
         delete: operations["dissolveGroup"];
         options?: never;
@@ -1636,9 +1648,156 @@ export interface paths {
          * Remove a member, or leave
          * @description With another user's id, the owner (or an admin, for plain members) removes that member
          *     (`group.event` MEMBER_REMOVED); with one's own id, the caller leaves (MEMBER_LEFT). The
-         *     owner cannot leave (403): dissolve the group instead. A user who is not a member gets 404.
+         *     owner cannot leave (403): transfer the group or dissolve it instead. A user who is not a
+         *     member gets 404. The group's history gets a NOTIFY message, and `group.members.changed`
+         *     webhooks fire.
          */
         delete: operations["removeGroupMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/im/groups/{groupId}/members/{userId}/role": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A group's id.
+                 * @example group_001
+                 */
+                groupId: components["parameters"]["ImGroupIdPath"];
+                /**
+                 * @description An IM user's id.
+                 * @example user_001
+                 */
+                userId: components["parameters"]["ImUserIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Appoint or remove an admin
+         * @description The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+         *     owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+         *     over); a user who is not a member gets 404. Setting the role a member has already
+         *     changes nothing and tells nobody. Otherwise every member gets a `group.event`
+         *     ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+         *     NOTIFY message.
+         */
+        put: operations["setGroupMemberRole"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/im/groups/{groupId}/members/{userId}/mute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A group's id.
+                 * @example group_001
+                 */
+                groupId: components["parameters"]["ImGroupIdPath"];
+                /**
+                 * @description An IM user's id.
+                 * @example user_001
+                 */
+                userId: components["parameters"]["ImUserIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Mute a member
+         * @description The owner or an admin stops a member from posting to the group until `mutedUntil`
+         *     (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+         *     only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+         *     member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+         *     sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+         *     `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+         */
+        put: operations["muteGroupMember"];
+        post?: never;
+        /**
+         * Unmute a member
+         * @description Lifts a member's mute at once; who may is as for muting (403 otherwise, 404 when the
+         *     user is not a member). A member who is not muted stays so and nobody is told; otherwise
+         *     every member gets a `group.event` MEMBER_UNMUTED and the group's history a NOTIFY
+         *     message.
+         */
+        delete: operations["unmuteGroupMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/im/groups/{groupId}/mute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A group's id.
+                 * @example group_001
+                 */
+                groupId: components["parameters"]["ImGroupIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Mute the whole group
+         * @description The owner or an admin mutes the group: until it is unmuted only the owner and the
+         *     admins may post; every other member's send gets 403. Other callers get 403. A group
+         *     muted already stays so and nobody is told; otherwise every member gets a `group.event`
+         *     GROUP_MUTED and the group's history a NOTIFY message.
+         */
+        put: operations["muteGroup"];
+        post?: never;
+        /**
+         * Unmute the whole group
+         * @description The owner or an admin lets every member post again (members muted one by one stay
+         *     muted). Other callers get 403. A group that is not muted stays so and nobody is told;
+         *     otherwise every member gets a `group.event` GROUP_UNMUTED and the group's history a
+         *     NOTIFY message.
+         */
+        delete: operations["unmuteGroup"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/im/groups/{groupId}/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A group's id.
+                 * @example group_001
+                 */
+                groupId: components["parameters"]["ImGroupIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Transfer ownership
+         * @description The owner hands the group to another member, who becomes its OWNER; the old owner stays
+         *     as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+         *     admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+         *     own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+         *     roles changed also on their own streams) and the group's history a NOTIFY message.
+         */
+        post: operations["transferGroupOwner"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2860,6 +3019,128 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/rn/signing-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Show the app's signing key
+         * @description The public key (PEM, for CodePushPublicKey), the self-signed code-signing certificate
+         *     (PEM, for expo-updates' `updates.codeSigningCertificate`), the key id and algorithm of
+         *     `updates.codeSigningMetadata`, the fingerprint (SHA-256 of the public key's DER) and the
+         *     require-signed setting. Never the private key. 404 when the app has none. App-admin.
+         */
+        get: operations["getRnSigningKey"];
+        put?: never;
+        /**
+         * Make or upload the app's signing key
+         * @description Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+         *     key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+         *     `code-push release --privateKeyPath` used, so that apps already shipped with its public
+         *     key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+         *     A key the app had is replaced: releases made from then on are signed with the new one
+         *     (earlier releases keep their signatures), and the apps' configuration needs the new public
+         *     key or certificate. The require-signed setting stays. App-admin.
+         */
+        post: operations["createRnSigningKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Require signed releases, or not
+         * @description With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+         *     Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+         *     no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+         */
+        patch: operations["updateRnSigningKey"];
+        trace?: never;
+    };
+    "/api/v1/rn/signing-key/certificate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the app's code-signing certificate
+         * @description The certificate as a PEM file, to save where `updates.codeSigningCertificate` points
+         *     (e.g. `certs/certificate.pem`). With `?format=public-key`, the public key PEM instead, for
+         *     CodePushPublicKey. 404 when the app has no key. App-admin.
+         */
+        get: operations["downloadRnSigningCertificate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/expo/{appId}/manifest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Expo Updates manifest request
+         * @description The manifest request of expo-updates (protocol 1; protocol 0 clients get the manifest too).
+         *     Public: the app key, module and channel are the client's own configuration.
+         *
+         *     The answer is negotiated by `Accept`: `multipart/mixed` (what expo-updates asks for
+         *     first) has a `manifest` part (`content-disposition: inline; name="manifest"`, with
+         *     `expo-signature` when signed) and an `extensions` part (`assetRequestHeaders`), or a
+         *     `directive` part (`{"type":"noUpdateAvailable"}` or
+         *     `{"type":"rollBackToEmbedded","parameters":{"commitTime":"…"}}`). `application/expo+json`
+         *     or `application/json` alone get the manifest as the body (with `expo-signature` as a
+         *     response header), or 406 when the answer is a directive, which that form cannot carry. A
+         *     protocol 0 client (no `expo-protocol-version`), which knows no directives, gets 204 instead
+         *     of one. Every answer has `expo-protocol-version: 1`, `expo-sfv-version: 0`,
+         *     `cache-control: private, max-age=0`, `expo-manifest-filters: deployment="<name>"` (the
+         *     manifest's metadata has `deployment` and `label`) and an empty `expo-server-defined-headers`.
+         *
+         *     An unknown platform gets 400; an app, module or channel without the deployment gets 404;
+         *     a disabled tenant or UPDATE service gets 403.
+         */
+        get: operations["getExpoManifest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/expo/{appId}/assets/{hash}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download an asset of an Expo update
+         * @description A file of one of the app's Expo updates (the launch asset or another asset), named by the
+         *     SHA-256 of its bytes (lower-case hex; the manifest's `hash` is the same digest in base64url),
+         *     as the manifest's asset URLs give it. Content-addressed: served with its recorded
+         *     `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
+         *     `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
+         *     update of the app has gets 404.
+         */
+        get: operations["downloadExpoAsset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3610,6 +3891,11 @@ export interface components {
             role: components["schemas"]["GroupRole"];
             /** Format: date-time */
             joinedAt: string;
+            /**
+             * Format: date-time
+             * @description Until when the member may not post; null when he is not muted (or his mute has ended).
+             */
+            mutedUntil?: string | null;
         };
         GroupMemberPage: components["schemas"]["PageMeta"] & {
             content: components["schemas"]["GroupMember"][];
@@ -3620,6 +3906,14 @@ export interface components {
         GroupMembersAdd: {
             memberIds: components["schemas"]["UserId"][];
         };
+        /**
+         * @description What a join request (POST /api/im/groups/{groupId}/join-requests, public groups only)
+         *     does: FREE joins at once, APPROVAL waits for the owner or an admin, CLOSED is refused
+         *     (403). Members may invite whatever the policy.
+         * @example APPROVAL
+         * @enum {string}
+         */
+        GroupJoinPolicy: "FREE" | "APPROVAL" | "CLOSED";
         Group: {
             groupId: components["schemas"]["GroupId"];
             name: string;
@@ -3632,7 +3926,10 @@ export interface components {
             memberCount: number;
             /** @description Listed in the public groups and search, and open to join requests. */
             public: boolean;
-            /** @description Whether the caller may ask to join (the group is public and he is not a member). */
+            joinPolicy: components["schemas"]["GroupJoinPolicy"];
+            /** @description The whole group is muted; only its owner and admins may post. */
+            mutedAll: boolean;
+            /** @description Whether the caller may ask to join (the group is public, not CLOSED, and he is not a member). */
             joinable?: boolean;
             /** Format: date-time */
             createdAt: string;
@@ -3693,6 +3990,8 @@ export interface components {
             notice?: string;
             /** @default false */
             public?: boolean;
+            /** @description Defaults to APPROVAL. */
+            joinPolicy?: components["schemas"]["GroupJoinPolicy"];
         };
         /**
          * @description The server's id of a friend or join request.
@@ -3938,6 +4237,28 @@ export interface components {
             avatarUrl?: string;
             notice?: string;
             public?: boolean;
+            joinPolicy?: components["schemas"]["GroupJoinPolicy"];
+        };
+        GroupMemberRoleChange: {
+            /**
+             * @description ADMIN appoints an admin; MEMBER removes one. OWNER changes by transfer only.
+             * @enum {string}
+             */
+            role: "ADMIN" | "MEMBER";
+        };
+        GroupMemberEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["GroupMember"];
+        };
+        GroupMemberMute: {
+            /**
+             * Format: date-time
+             * @description When the mute ends; it must be in the future.
+             */
+            mutedUntil: string;
+        };
+        GroupOwnerTransfer: {
+            /** @description The member who becomes the owner. */
+            userId: components["schemas"]["UserId"];
         };
         Friend: {
             userId: string;
@@ -4419,11 +4740,20 @@ export interface components {
             /**
              * @description With `deployment`: the binary versions the release runs on, a semantic-version range as
              *     CodePush takes it (`1.2.3`, `^1.2.0`, `~1.2`, `1.2.x`, `>=1.0.0 <2.0.0`, `*`, `a || b`);
-             *     Expo clients whose runtime version equals it, or satisfies it, get it too. Default
-             *     `>=minAppVersion` (and `<=maxAppVersion` when given).
+             *     Expo clients whose runtime version, read as a version, satisfies it get it too when the
+             *     release has no `runtimeVersion`. Default `>=minAppVersion` (and `<=maxAppVersion` when
+             *     given), or `*` with `runtimeVersion`.
              * @example ^1.0.0
              */
             targetBinaryRange?: string;
+            /**
+             * @description With `deployment`, for an Expo export: the Expo runtime version the release is for
+             *     (what `expo-runtime-version` must equal; fingerprints and `exposdk:…` included). Without
+             *     it, an Expo client gets the release when its runtime version satisfies
+             *     `targetBinaryRange`. A bundle that is no Expo export is never served to Expo clients.
+             * @example 1.0.0
+             */
+            runtimeVersion?: string;
             /**
              * @description With `deployment`, a release that no client is offered until enabled.
              * @default false
@@ -4444,7 +4774,11 @@ export interface components {
              * Format: binary
              * @description The bundle file: for CodePush clients a zip of the bundle folder (as `code-push
              *     release` makes it, e.g. `CodePush/index.android.bundle` with its assets), whose package
-             *     hash the server computes; any other file is served as it is.
+             *     hash the server computes; for Expo Updates clients the zip of what `npx expo export`
+             *     writes (`metadata.json`, `_expo/static/js/…`, `assets/…`, optionally `expoConfig.json`,
+             *     at the root or under one folder such as `dist/`), whose files for `platform` become
+             *     the update's assets; any other file is served as it is. When the app has a signing key
+             *     (/api/v1/rn/signing-key), a CodePush zip gets `CodePush/.codepushrelease` added.
              */
             file: string;
         };
@@ -4494,6 +4828,17 @@ export interface components {
             failures: number;
             /** Format: date-time */
             createdAt: string;
+            /**
+             * Format: uuid
+             * @description The id of the Expo update the release is (the manifest's `id`), for Expo exports.
+             */
+            expoUpdateId: string;
+            /** @description The Expo runtime version the release is for; null when its range decides. */
+            runtimeVersion: string | null;
+            /** @description Whether the bundle is an Expo export, served to Expo Updates clients (and not to CodePush clients). */
+            expo: boolean;
+            /** @description Whether the zip carries the app's `.codepushrelease` signature. */
+            signed: boolean;
         };
         RnBundle: {
             /** Format: int64 */
@@ -4689,6 +5034,77 @@ export interface components {
             deploymentKey: components["schemas"]["DeploymentKey"];
             label: components["schemas"]["ClientText"];
             clientUniqueId?: components["schemas"]["ClientText"];
+        };
+        RnSigningKey: {
+            appId: components["schemas"]["AppKey"];
+            /** @description SHA-256 of the public key's DER. */
+            fingerprint: string;
+            /** @description The public key (PKIX, `-----BEGIN PUBLIC KEY-----`), for CodePushPublicKey. */
+            publicKeyPem: string;
+            /** @description The self-signed code-signing certificate, for expo-updates. */
+            certificatePem: string;
+            /**
+             * @description `updates.codeSigningMetadata.keyid`.
+             * @enum {string}
+             */
+            keyId: "main";
+            /**
+             * @description `updates.codeSigningMetadata.alg`.
+             * @enum {string}
+             */
+            algorithm: "rsa-v1_5-sha256";
+            requireSigned: boolean;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        RnSigningKeyEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["RnSigningKey"];
+        };
+        RnSigningKeyCreate: {
+            /** @description The tenant's own RSA private key (PEM); omitted, the server makes one. */
+            privateKeyPem?: string;
+        };
+        RnSigningKeyChange: {
+            requireSigned: boolean;
+        };
+        ExpoAsset: {
+            /** @description SHA-256 of the file, base64url without padding. */
+            hash: string;
+            /** @description MD5 (hex) of the file, the key the bundle's code uses. */
+            key: string;
+            /** @example image/png */
+            contentType: string;
+            /**
+             * @description With its dot (`.png`); absent for the launch asset.
+             * @example .png
+             */
+            fileExtension?: string;
+            /** Format: uri */
+            url: string;
+        };
+        /** @description The manifest body of the protocol. */
+        ExpoManifest: {
+            /**
+             * Format: uuid
+             * @description The update's id, the release's `expoUpdateId`.
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the release was made (ISO 8601, UTC, milliseconds).
+             */
+            createdAt: string;
+            runtimeVersion: string;
+            launchAsset: components["schemas"]["ExpoAsset"];
+            assets: components["schemas"]["ExpoAsset"][];
+            /** @description `deployment` and `label` of the release. */
+            metadata: {
+                [key: string]: string;
+            };
+            /** @description `expoClient`: the export's expoConfig.json, when it had one. */
+            extra: {
+                [key: string]: unknown;
+            };
         };
     };
     responses: {
@@ -7642,6 +8058,8 @@ export interface operations {
                      *         "ownerId": "user_001",
                      *         "memberCount": 3,
                      *         "public": false,
+                     *         "joinPolicy": "APPROVAL",
+                     *         "mutedAll": false,
                      *         "createdAt": "2026-04-27T09:00:00+08:00"
                      *       },
                      *       "message": "success"
@@ -7828,7 +8246,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The new request, PENDING. */
+            /** @description The new request, PENDING (ACCEPTED in a FREE group). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8997,6 +9415,288 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    setGroupMemberRole: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description A group's id.
+                 * @example group_001
+                 */
+                groupId: components["parameters"]["ImGroupIdPath"];
+                /**
+                 * @description An IM user's id.
+                 * @example user_001
+                 */
+                userId: components["parameters"]["ImUserIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "role": "ADMIN"
+                 *     }
+                 */
+                "application/json": components["schemas"]["GroupMemberRoleChange"];
+            };
+        };
+        responses: {
+            /** @description The member after the change. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 200,
+                     *       "status": "0",
+                     *       "data": {
+                     *         "userId": "user_002",
+                     *         "nickname": "Bob",
+                     *         "avatarUrl": "",
+                     *         "role": "ADMIN",
+                     *         "joinedAt": "2026-04-27T09:00:00+08:00",
+                     *         "mutedUntil": null
+                     *       },
+                     *       "message": "success"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GroupMemberEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    muteGroupMember: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description A group's id.
+                 * @example group_001
+                 */
+                groupId: components["parameters"]["ImGroupIdPath"];
+                /**
+                 * @description An IM user's id.
+                 * @example user_001
+                 */
+                userId: components["parameters"]["ImUserIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "mutedUntil": "2026-04-27T18:00:00+08:00"
+                 *     }
+                 */
+                "application/json": components["schemas"]["GroupMemberMute"];
+            };
+        };
+        responses: {
+            /** @description The member, muted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupMemberEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    unmuteGroupMember: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description A group's id.
+                 * @example group_001
+                 */
+                groupId: components["parameters"]["ImGroupIdPath"];
+                /**
+                 * @description An IM user's id.
+                 * @example user_001
+                 */
+                userId: components["parameters"]["ImUserIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The member, not muted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupMemberEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    muteGroup: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description A group's id.
+                 * @example group_001
+                 */
+                groupId: components["parameters"]["ImGroupIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The group, muted (`mutedAll` true). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    unmuteGroup: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description A group's id.
+                 * @example group_001
+                 */
+                groupId: components["parameters"]["ImGroupIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The group, not muted (`mutedAll` false). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    transferGroupOwner: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description A group's id.
+                 * @example group_001
+                 */
+                groupId: components["parameters"]["ImGroupIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "userId": "user_002"
+                 *     }
+                 */
+                "application/json": components["schemas"]["GroupOwnerTransfer"];
+            };
+        };
+        responses: {
+            /** @description The group after the change. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -11841,6 +12541,388 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getRnSigningKey: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: {
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The signing key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RnSigningKeyEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createRnSigningKey: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: {
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["RnSigningKeyCreate"];
+            };
+        };
+        responses: {
+            /** @description The signing key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RnSigningKeyEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateRnSigningKey: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: {
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "requireSigned": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["RnSigningKeyChange"];
+            };
+        };
+        responses: {
+            /** @description The signing key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RnSigningKeyEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    downloadRnSigningCertificate: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+                /** @description `certificate` (default) or `public-key`. */
+                format?: "certificate" | "public-key";
+            };
+            header?: {
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PEM file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-pem-file": unknown;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getExpoManifest: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The module whose deployments serve the app; default `main`.
+                 * @example main
+                 */
+                moduleId?: components["schemas"]["RnModuleId"];
+            };
+            header: {
+                /**
+                 * @description `ios` or `android`.
+                 * @example android
+                 */
+                "expo-platform": string;
+                /**
+                 * @description The runtime version of the client's binary.
+                 * @example 1.0.0
+                 */
+                "expo-runtime-version": string;
+                /**
+                 * @description `1`; a client without it speaks protocol 0.
+                 * @example 1
+                 */
+                "expo-protocol-version"?: string;
+                /**
+                 * @description The deployment's name; default Production.
+                 * @example Staging
+                 */
+                "expo-channel-name"?: string;
+                /** @description The update the client runs (a release's `expoUpdateId`, or the embedded one's). */
+                "expo-current-update-id"?: string;
+                /** @description The update the client's binary carries. */
+                "expo-embedded-update-id"?: string;
+                /**
+                 * @description The updates that recently failed to launch on the client, a structured-field list of strings.
+                 * @example "0b4c5a8e-1d26-4a35-9e51-3ad1c4a0f3b2"
+                 */
+                "expo-recent-failed-update-ids"?: string;
+                /** @description A stable id of the install, for partial rollouts and reports. */
+                "eas-client-id"?: string;
+                /**
+                 * @description A structured-field dictionary (`sig, keyid="main", alg="rsa-v1_5-sha256"`) asking for the
+                 *     `expo-signature` of the manifest and directive; answered when the app has a signing key.
+                 */
+                "expo-expect-signature"?: string;
+            };
+            path: {
+                /**
+                 * @description The app's key.
+                 * @example ak_demo_chat
+                 */
+                appId: components["schemas"]["AppKey"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An update, or a directive. */
+            200: {
+                headers: {
+                    /** @description Always `1`. */
+                    "expo-protocol-version": "1";
+                    /** @description Always `0`. */
+                    "expo-sfv-version": "0";
+                    /** @description `private, max-age=0`. */
+                    "cache-control": string;
+                    /** @description `deployment="<name>"`: the client keeps only the updates of this deployment. */
+                    "expo-manifest-filters"?: string;
+                    /** @description Empty (a structured-field dictionary of none). */
+                    "expo-server-defined-headers"?: string;
+                    /** @description With `application/expo+json` or `application/json`, when signed. */
+                    "expo-signature"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "multipart/mixed": string;
+                    "application/expo+json": components["schemas"]["ExpoManifest"];
+                    /**
+                     * @example {
+                     *       "id": "0b4c5a8e-1d26-4a35-9e51-3ad1c4a0f3b2",
+                     *       "createdAt": "2026-04-28T02:20:00.000Z",
+                     *       "runtimeVersion": "1.0.0",
+                     *       "launchAsset": {
+                     *         "hash": "5aA2wYp4q3n7G2u9xHzv6b8k1mQ0dJtLcR4sVfWeXyo",
+                     *         "key": "9f2a8c1e55d0b3a7c6e4f1d2b8a9c0e1",
+                     *         "contentType": "application/javascript",
+                     *         "url": "https://updates.example.com/api/v1/expo/ak_demo_chat/assets/e5a036c18a78ab79f7a0ea1f1cbe2fa9bf3c90a1749c9b47f2bc46d0b32f597a"
+                     *       },
+                     *       "assets": [],
+                     *       "metadata": {
+                     *         "deployment": "Production",
+                     *         "label": "v3"
+                     *       },
+                     *       "extra": {}
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ExpoManifest"];
+                };
+            };
+            /** @description No update for a protocol 0 client (which knows no directives). */
+            204: {
+                headers: {
+                    /** @description Always `1`. */
+                    "expo-protocol-version": "1";
+                    /** @description Always `0`. */
+                    "expo-sfv-version": "0";
+                    /** @description `private, max-age=0`. */
+                    "cache-control": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /**
+             * @description The client accepts neither multipart/mixed nor a JSON manifest, or accepts only the
+             *     JSON manifest while the answer is a directive.
+             */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    downloadExpoAsset: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description One byte range, `bytes=<first>-<last>`, `bytes=<first>-` or `bytes=-<suffix length>`.
+                 * @example bytes=0-1023
+                 */
+                Range?: components["parameters"]["ByteRange"];
+                /** @description ETags the client holds; a match (or `*`) gets 304. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The app's key.
+                 * @example ak_demo_chat
+                 */
+                appId: components["schemas"]["AppKey"];
+                /**
+                 * @description SHA-256 of the asset, lower-case hex.
+                 * @example e5a036c18a78ab79f7a0ea1f1cbe2fa9bf3c90a1749c9b47f2bc46d0b32f597a
+                 */
+                hash: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The asset. */
+            200: {
+                headers: {
+                    /** @description `"<sha256>"`. */
+                    ETag: string;
+                    /** @description Bytes in this response's body. */
+                    "Content-Length": number;
+                    /** @description `public, max-age=31536000, immutable`. */
+                    "Cache-Control": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description One byte range of the asset. */
+            206: {
+                headers: {
+                    /** @description `"<sha256>"`. */
+                    ETag: string;
+                    /** @description Bytes in this response's body. */
+                    "Content-Length": number;
+                    /** @description `public, max-age=31536000, immutable`. */
+                    "Cache-Control": string;
+                    /** @description `bytes <first>-<last>/<size>`. */
+                    "Content-Range": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description The client's copy (If-None-Match) is current; no body. */
+            304: {
+                headers: {
+                    /** @description `"<sha256>"`. */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The range starts past the end of the asset. */
+            416: {
+                headers: {
+                    /** @description `bytes *\/<size>`. */
+                    "Content-Range": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };

@@ -1,0 +1,67 @@
+package httpapi
+
+import (
+	"context"
+
+	"github.com/xuqmgroup/xuqm/gen/api"
+	"github.com/xuqmgroup/xuqm/internal/im"
+)
+
+// Group administration: ownership, admins and mutes.
+
+func apiMember(m im.Member) api.GroupMember {
+	return api.GroupMember{UserId: m.UserID, Nickname: m.Nickname, AvatarUrl: m.AvatarURL, Role: api.GroupRole(m.Role),
+		JoinedAt: m.JoinedAt, MutedUntil: m.MutedUntil}
+}
+
+func memberEnvelope(m im.Member) api.GroupMemberEnvelope {
+	return api.GroupMemberEnvelope{Code: 200, Status: "0", Message: "success", Data: apiMember(m)}
+}
+
+func (s *Server) TransferGroupOwner(ctx context.Context, req api.TransferGroupOwnerRequestObject) (api.TransferGroupOwnerResponseObject, error) {
+	g, err := s.im.TransferOwner(ctx, imUser(ctx), req.GroupId, req.Body.UserId)
+	if err != nil {
+		return nil, err
+	}
+	return api.TransferGroupOwner200JSONResponse(groupEnvelope(g)), nil
+}
+
+func (s *Server) SetGroupMemberRole(ctx context.Context, req api.SetGroupMemberRoleRequestObject) (api.SetGroupMemberRoleResponseObject, error) {
+	m, err := s.im.SetMemberRole(ctx, imUser(ctx), req.GroupId, req.UserId, string(req.Body.Role))
+	if err != nil {
+		return nil, err
+	}
+	return api.SetGroupMemberRole200JSONResponse(memberEnvelope(m)), nil
+}
+
+func (s *Server) MuteGroupMember(ctx context.Context, req api.MuteGroupMemberRequestObject) (api.MuteGroupMemberResponseObject, error) {
+	m, err := s.im.MuteMember(ctx, imUser(ctx), req.GroupId, req.UserId, &req.Body.MutedUntil)
+	if err != nil {
+		return nil, err
+	}
+	return api.MuteGroupMember200JSONResponse(memberEnvelope(m)), nil
+}
+
+func (s *Server) UnmuteGroupMember(ctx context.Context, req api.UnmuteGroupMemberRequestObject) (api.UnmuteGroupMemberResponseObject, error) {
+	m, err := s.im.MuteMember(ctx, imUser(ctx), req.GroupId, req.UserId, nil)
+	if err != nil {
+		return nil, err
+	}
+	return api.UnmuteGroupMember200JSONResponse(memberEnvelope(m)), nil
+}
+
+func (s *Server) MuteGroup(ctx context.Context, req api.MuteGroupRequestObject) (api.MuteGroupResponseObject, error) {
+	g, err := s.im.MuteGroup(ctx, imUser(ctx), req.GroupId, true)
+	if err != nil {
+		return nil, err
+	}
+	return api.MuteGroup200JSONResponse(groupEnvelope(g)), nil
+}
+
+func (s *Server) UnmuteGroup(ctx context.Context, req api.UnmuteGroupRequestObject) (api.UnmuteGroupResponseObject, error) {
+	g, err := s.im.MuteGroup(ctx, imUser(ctx), req.GroupId, false)
+	if err != nil {
+		return nil, err
+	}
+	return api.UnmuteGroup200JSONResponse(groupEnvelope(g)), nil
+}
