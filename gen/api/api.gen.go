@@ -559,6 +559,7 @@ const (
 	MessageEdited       WebhookEvent = "message.edited"
 	MessageRevoked      WebhookEvent = "message.revoked"
 	MessageSent         WebhookEvent = "message.sent"
+	RnReleaseHalted     WebhookEvent = "rn.release.halted"
 )
 
 // Valid indicates whether the value is a known member of the WebhookEvent enum.
@@ -581,6 +582,8 @@ func (e WebhookEvent) Valid() bool {
 	case MessageRevoked:
 		return true
 	case MessageSent:
+		return true
+	case RnReleaseHalted:
 		return true
 	default:
 		return false
@@ -3215,6 +3218,17 @@ type RnBundleUpload struct {
 	Version BundleVersion `json:"version"`
 }
 
+// RnCounts defines model for RnCounts.
+type RnCounts struct {
+	// Downloads Download reports.
+	Downloads int64 `json:"downloads"`
+	Failures  int64 `json:"failures"`
+
+	// Installs Deploy reports (successes plus failures).
+	Installs  int64 `json:"installs"`
+	Successes int64 `json:"successes"`
+}
+
 // RnDeployment defines model for RnDeployment.
 type RnDeployment struct {
 	// AppId The app's key, used as `appId` by the IM, push, file and update routes.
@@ -3277,6 +3291,38 @@ type RnDeploymentListEnvelope struct {
 	// Example: 200
 	Code int            `json:"code"`
 	Data []RnDeployment `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// RnDeploymentMetrics defines model for RnDeploymentMetrics.
+type RnDeploymentMetrics struct {
+	Deployment   string `json:"deployment"`
+	DeploymentId int64  `json:"deploymentId"`
+
+	// Downloads Download reports.
+	Downloads int64 `json:"downloads"`
+	Failures  int64 `json:"failures"`
+
+	// Installs Deploy reports (successes plus failures).
+	Installs  int64              `json:"installs"`
+	Releases  []RnReleaseMetrics `json:"releases"`
+	Successes int64              `json:"successes"`
+}
+
+// RnDeploymentMetricsEnvelope defines model for RnDeploymentMetricsEnvelope.
+type RnDeploymentMetricsEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int                 `json:"code"`
+	Data RnDeploymentMetrics `json:"data"`
 
 	// Message Example: success
 	Message string `json:"message"`
@@ -3408,6 +3454,24 @@ type RnReleaseEnvelope struct {
 	//
 	// Example: 0
 	Status string `json:"status"`
+}
+
+// RnReleaseMetrics defines model for RnReleaseMetrics.
+type RnReleaseMetrics struct {
+	Disabled bool `json:"disabled"`
+
+	// Downloads Download reports.
+	Downloads int64 `json:"downloads"`
+	Failures  int64 `json:"failures"`
+
+	// HaltedAt When the crash-aware rollout disabled it; null otherwise.
+	HaltedAt *time.Time `json:"haltedAt"`
+
+	// Installs Deploy reports (successes plus failures).
+	Installs  int64  `json:"installs"`
+	Label     string `json:"label"`
+	ReleaseId int64  `json:"releaseId"`
+	Successes int64  `json:"successes"`
 }
 
 // RnReleasePage defines model for RnReleasePage.
@@ -3906,7 +3970,7 @@ type WebhookDelivery struct {
 	// Error Why the attempt failed; empty on success.
 	Error string `json:"error"`
 
-	// Event An IM event a webhook can subscribe to.
+	// Event An event a webhook can subscribe to (rn.release.halted is the update service's; see getRnDeploymentMetrics).
 	Event WebhookEvent `json:"event"`
 
 	// HttpStatus The receiver's HTTP status; null when it could not be reached.
@@ -3960,7 +4024,7 @@ type WebhookEnvelope struct {
 	Status string `json:"status"`
 }
 
-// WebhookEvent An IM event a webhook can subscribe to.
+// WebhookEvent An event a webhook can subscribe to (rn.release.halted is the update service's; see getRnDeploymentMetrics).
 type WebhookEvent string
 
 // WebhookEvents The events to deliver; at least one, no repeats.
@@ -5057,6 +5121,12 @@ type DownloadExpoAssetParams struct {
 
 	// IfNoneMatch ETags the client holds; a match (or `*`) gets 304.
 	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+
+	// AIM Instance manipulations the client accepts (RFC 3229); `bsdiff` asks for a patch.
+	AIM *string `json:"A-IM,omitempty"`
+
+	// ExpoCurrentUpdateID The update the client runs, whose launch asset a patch applies to.
+	ExpoCurrentUpdateID *string `json:"Expo-Current-Update-ID,omitempty"`
 }
 
 // GetExpoManifestParams defines parameters for GetExpoManifest.
@@ -5115,6 +5185,18 @@ type ListRnDeploymentsParams struct {
 type CreateRnDeploymentsParams struct {
 	// AppId The app's key (`ak_…`).
 	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// GetRnDeploymentMetricsParams defines parameters for GetRnDeploymentMetrics.
+type GetRnDeploymentMetricsParams struct {
+	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
+	XAppKey *AppKeyHeader `json:"X-App-Key,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
 	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
@@ -6473,7 +6555,9 @@ type ClientInterface interface {
 	// `{groupId, name, ownerId}` for group.created and group.dissolved;
 	// `{groupId, operatorId, added:[userId…], removed:[userId…]}` for group.members.changed (an
 	// invitation, a joining, a leaving or a removal; `operatorId` the member who made it);
-	// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted.
+	// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted;
+	// `{releaseId, deployment, label, installs, failures, minReports, maxFailurePercent}` for
+	// rn.release.halted (the crash-aware rollout disabled a hot-update release).
 	//
 	// Headers: `X-Xuqm-Event` (the event name), `X-Xuqm-Delivery` (the delivery id, the same on
 	// every retry), `X-Xuqm-Timestamp` (Unix milliseconds when the attempt was signed) and
@@ -6519,7 +6603,9 @@ type ClientInterface interface {
 	// `{groupId, name, ownerId}` for group.created and group.dissolved;
 	// `{groupId, operatorId, added:[userId…], removed:[userId…]}` for group.members.changed (an
 	// invitation, a joining, a leaving or a removal; `operatorId` the member who made it);
-	// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted.
+	// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted;
+	// `{releaseId, deployment, label, installs, failures, minReports, maxFailurePercent}` for
+	// rn.release.halted (the crash-aware rollout disabled a hot-update release).
 	//
 	// Headers: `X-Xuqm-Event` (the event name), `X-Xuqm-Delivery` (the delivery id, the same on
 	// every retry), `X-Xuqm-Timestamp` (Unix milliseconds when the attempt was signed) and
@@ -7460,6 +7546,17 @@ type ClientInterface interface {
 	// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
 	// update of the app has gets 404.
 	//
+	// **Patches.** After each release the server builds, once and in the background, a bsdiff
+	// (BSDIFF40, as bspatch applies it) of the release's launch asset from the launch asset of
+	// every live base (each enabled release made before it in its deployment). A request for a
+	// launch asset with `A-IM: bsdiff` and `Expo-Current-Update-ID` naming an update of the app
+	// whose launch asset has such a patch gets `226 IM Used` with the patch as the body,
+	// `IM: bsdiff`, `expo-base-update-id` (the update the patch applies to, lower-case),
+	// `Delta-Base` (`"<sha256 of the base's launch asset>"`), `ETag` (the target's, as for the
+	// whole asset) and `Cache-Control: no-store`; bspatch on the client's launch asset gives
+	// the bytes whose SHA-256 is `hash`. Anything else (no A-IM, another base, no patch kept
+	// because it was not smaller, a range request) gets the whole asset.
+	//
 	// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
 	DownloadExpoAsset(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -7517,6 +7614,20 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
 	CreateRnDeployments(ctx context.Context, params *CreateRnDeploymentsParams, body CreateRnDeploymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetRnDeploymentMetrics What clients reported of a deployment
+	//
+	// Downloads, installs (deploy reports), successes and failures of the deployment's releases,
+	// in all and per release (the newest 100, newest first), counted in PostgreSQL from the
+	// CodePush report routes (and Expo's failed-update reports). A release whose failures over
+	// at least `minReports` installs pass the app's `maxFailurePercent` (see rn.halt-policy) is
+	// disabled by the report that crosses the line: `disabled` true and `haltedAt` set, an audit
+	// entry `rn.release.halt`, and the webhook event `rn.release.halted` for the app's webhooks
+	// that want it. App-admin; a signed request names the app in X-App-Key. A deployment of
+	// another app gets 404.
+	//
+	// Corresponds with GET /api/v1/rn/deployments/{id}/metrics (the `GetRnDeploymentMetrics` operationId).
+	GetRnDeploymentMetrics(ctx context.Context, id DeploymentId, params *GetRnDeploymentMetricsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PromoteRnReleaseWithBody Promote a release to another deployment
 	//
@@ -9396,7 +9507,9 @@ func (c *Client) ListWebhooks(ctx context.Context, params *ListWebhooksParams, r
 // `{groupId, name, ownerId}` for group.created and group.dissolved;
 // `{groupId, operatorId, added:[userId…], removed:[userId…]}` for group.members.changed (an
 // invitation, a joining, a leaving or a removal; `operatorId` the member who made it);
-// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted.
+// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted;
+// `{releaseId, deployment, label, installs, failures, minReports, maxFailurePercent}` for
+// rn.release.halted (the crash-aware rollout disabled a hot-update release).
 //
 // Headers: `X-Xuqm-Event` (the event name), `X-Xuqm-Delivery` (the delivery id, the same on
 // every retry), `X-Xuqm-Timestamp` (Unix milliseconds when the attempt was signed) and
@@ -9452,7 +9565,9 @@ func (c *Client) CreateWebhookWithBody(ctx context.Context, params *CreateWebhoo
 // `{groupId, name, ownerId}` for group.created and group.dissolved;
 // `{groupId, operatorId, added:[userId…], removed:[userId…]}` for group.members.changed (an
 // invitation, a joining, a leaving or a removal; `operatorId` the member who made it);
-// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted.
+// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted;
+// `{releaseId, deployment, label, installs, failures, minReports, maxFailurePercent}` for
+// rn.release.halted (the crash-aware rollout disabled a hot-update release).
 //
 // Headers: `X-Xuqm-Event` (the event name), `X-Xuqm-Delivery` (the delivery id, the same on
 // every retry), `X-Xuqm-Timestamp` (Unix milliseconds when the attempt was signed) and
@@ -11183,6 +11298,17 @@ func (c *Client) DisableSubAccount(ctx context.Context, id SubAccountIdPath, req
 // `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
 // update of the app has gets 404.
 //
+// **Patches.** After each release the server builds, once and in the background, a bsdiff
+// (BSDIFF40, as bspatch applies it) of the release's launch asset from the launch asset of
+// every live base (each enabled release made before it in its deployment). A request for a
+// launch asset with `A-IM: bsdiff` and `Expo-Current-Update-ID` naming an update of the app
+// whose launch asset has such a patch gets `226 IM Used` with the patch as the body,
+// `IM: bsdiff`, `expo-base-update-id` (the update the patch applies to, lower-case),
+// `Delta-Base` (`"<sha256 of the base's launch asset>"`), `ETag` (the target's, as for the
+// whole asset) and `Cache-Control: no-store`; bspatch on the client's launch asset gives
+// the bytes whose SHA-256 is `hash`. Anything else (no A-IM, another base, no patch kept
+// because it was not smaller, a range request) gets the whole asset.
+//
 // Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
 func (c *Client) DownloadExpoAsset(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDownloadExpoAssetRequest(c.Server, appId, hash, params)
@@ -11281,6 +11407,30 @@ func (c *Client) CreateRnDeploymentsWithBody(ctx context.Context, params *Create
 // Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
 func (c *Client) CreateRnDeployments(ctx context.Context, params *CreateRnDeploymentsParams, body CreateRnDeploymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateRnDeploymentsRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetRnDeploymentMetrics What clients reported of a deployment
+//
+// Downloads, installs (deploy reports), successes and failures of the deployment's releases,
+// in all and per release (the newest 100, newest first), counted in PostgreSQL from the
+// CodePush report routes (and Expo's failed-update reports). A release whose failures over
+// at least `minReports` installs pass the app's `maxFailurePercent` (see rn.halt-policy) is
+// disabled by the report that crosses the line: `disabled` true and `haltedAt` set, an audit
+// entry `rn.release.halt`, and the webhook event `rn.release.halted` for the app's webhooks
+// that want it. App-admin; a signed request names the app in X-App-Key. A deployment of
+// another app gets 404.
+//
+// Corresponds with GET /api/v1/rn/deployments/{id}/metrics (the `GetRnDeploymentMetrics` operationId).
+func (c *Client) GetRnDeploymentMetrics(ctx context.Context, id DeploymentId, params *GetRnDeploymentMetricsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRnDeploymentMetricsRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -19422,6 +19572,28 @@ func NewDownloadExpoAssetRequest(server string, appId AppKey, hash string, param
 			req.Header.Set("If-None-Match", headerParam1)
 		}
 
+		if params.AIM != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "A-IM", *params.AIM, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("A-IM", headerParam2)
+		}
+
+		if params.ExpoCurrentUpdateID != nil {
+			var headerParam3 string
+
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "Expo-Current-Update-ID", *params.ExpoCurrentUpdateID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Expo-Current-Update-ID", headerParam3)
+		}
+
 	}
 
 	return req, nil
@@ -19769,6 +19941,77 @@ func NewCreateRnDeploymentsRequestWithBody(server string, params *CreateRnDeploy
 			}
 
 			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetRnDeploymentMetricsRequest constructs an http.Request for the GetRnDeploymentMetrics method
+func NewGetRnDeploymentMetricsRequest(server string, id DeploymentId, params *GetRnDeploymentMetricsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/deployments/%s/metrics", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Key", *params.XAppKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Key", headerParam0)
+		}
+
+		if params.XAppTimestamp != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam1)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam2)
 		}
 
 	}
@@ -23238,7 +23481,9 @@ type ClientWithResponsesInterface interface {
 	// `{groupId, name, ownerId}` for group.created and group.dissolved;
 	// `{groupId, operatorId, added:[userId…], removed:[userId…]}` for group.members.changed (an
 	// invitation, a joining, a leaving or a removal; `operatorId` the member who made it);
-	// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted.
+	// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted;
+	// `{releaseId, deployment, label, installs, failures, minReports, maxFailurePercent}` for
+	// rn.release.halted (the crash-aware rollout disabled a hot-update release).
 	//
 	// Headers: `X-Xuqm-Event` (the event name), `X-Xuqm-Delivery` (the delivery id, the same on
 	// every retry), `X-Xuqm-Timestamp` (Unix milliseconds when the attempt was signed) and
@@ -23284,7 +23529,9 @@ type ClientWithResponsesInterface interface {
 	// `{groupId, name, ownerId}` for group.created and group.dissolved;
 	// `{groupId, operatorId, added:[userId…], removed:[userId…]}` for group.members.changed (an
 	// invitation, a joining, a leaving or a removal; `operatorId` the member who made it);
-	// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted.
+	// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted;
+	// `{releaseId, deployment, label, installs, failures, minReports, maxFailurePercent}` for
+	// rn.release.halted (the crash-aware rollout disabled a hot-update release).
 	//
 	// Headers: `X-Xuqm-Event` (the event name), `X-Xuqm-Delivery` (the delivery id, the same on
 	// every retry), `X-Xuqm-Timestamp` (Unix milliseconds when the attempt was signed) and
@@ -24309,6 +24556,17 @@ type ClientWithResponsesInterface interface {
 	// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
 	// update of the app has gets 404.
 	//
+	// **Patches.** After each release the server builds, once and in the background, a bsdiff
+	// (BSDIFF40, as bspatch applies it) of the release's launch asset from the launch asset of
+	// every live base (each enabled release made before it in its deployment). A request for a
+	// launch asset with `A-IM: bsdiff` and `Expo-Current-Update-ID` naming an update of the app
+	// whose launch asset has such a patch gets `226 IM Used` with the patch as the body,
+	// `IM: bsdiff`, `expo-base-update-id` (the update the patch applies to, lower-case),
+	// `Delta-Base` (`"<sha256 of the base's launch asset>"`), `ETag` (the target's, as for the
+	// whole asset) and `Cache-Control: no-store`; bspatch on the client's launch asset gives
+	// the bytes whose SHA-256 is `hash`. Anything else (no A-IM, another base, no patch kept
+	// because it was not smaller, a range request) gets the whole asset.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
@@ -24372,6 +24630,22 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
 	CreateRnDeploymentsWithResponse(ctx context.Context, params *CreateRnDeploymentsParams, body CreateRnDeploymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRnDeploymentsResponse, error)
+
+	// GetRnDeploymentMetricsWithResponse What clients reported of a deployment
+	//
+	// Downloads, installs (deploy reports), successes and failures of the deployment's releases,
+	// in all and per release (the newest 100, newest first), counted in PostgreSQL from the
+	// CodePush report routes (and Expo's failed-update reports). A release whose failures over
+	// at least `minReports` installs pass the app's `maxFailurePercent` (see rn.halt-policy) is
+	// disabled by the report that crosses the line: `disabled` true and `haltedAt` set, an audit
+	// entry `rn.release.halt`, and the webhook event `rn.release.halted` for the app's webhooks
+	// that want it. App-admin; a signed request names the app in X-App-Key. A deployment of
+	// another app gets 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/deployments/{id}/metrics (the `GetRnDeploymentMetrics` operationId).
+	GetRnDeploymentMetricsWithResponse(ctx context.Context, id DeploymentId, params *GetRnDeploymentMetricsParams, reqEditors ...RequestEditorFn) (*GetRnDeploymentMetricsResponse, error)
 
 	// PromoteRnReleaseWithBodyWithResponse Promote a release to another deployment
 	//
@@ -33299,6 +33573,16 @@ type DownloadExpoAssetResponse206Headers struct {
 	ETag          string
 }
 
+// DownloadExpoAssetResponse226Headers the declared response headers of an HTTP 226 response for DownloadExpoAsset
+type DownloadExpoAssetResponse226Headers struct {
+	CacheControl     string
+	ContentLength    int64
+	DeltaBase        string
+	ETag             string
+	IM               string
+	ExpoBaseUpdateId string
+}
+
 // DownloadExpoAssetResponse304Headers the declared response headers of an HTTP 304 response for DownloadExpoAsset
 type DownloadExpoAssetResponse304Headers struct {
 	ETag string
@@ -33333,6 +33617,8 @@ type DownloadExpoAssetResponse struct {
 	Headers200 *DownloadExpoAssetResponse200Headers
 	// Headers206 the parsed response headers for an HTTP 206 response
 	Headers206 *DownloadExpoAssetResponse206Headers
+	// Headers226 the parsed response headers for an HTTP 226 response
+	Headers226 *DownloadExpoAssetResponse226Headers
 	// Headers304 the parsed response headers for an HTTP 304 response
 	Headers304 *DownloadExpoAssetResponse304Headers
 	// Headers416 the parsed response headers for an HTTP 416 response
@@ -33678,6 +33964,82 @@ func (r CreateRnDeploymentsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateRnDeploymentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetRnDeploymentMetricsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnDeploymentMetricsEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetRnDeploymentMetricsResponse) GetJSON200() *RnDeploymentMetricsEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetRnDeploymentMetricsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetRnDeploymentMetricsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetRnDeploymentMetricsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetRnDeploymentMetricsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetRnDeploymentMetricsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetRnDeploymentMetricsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetRnDeploymentMetricsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetRnDeploymentMetricsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetRnDeploymentMetricsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -37525,7 +37887,9 @@ func (c *ClientWithResponses) ListWebhooksWithResponse(ctx context.Context, para
 // `{groupId, name, ownerId}` for group.created and group.dissolved;
 // `{groupId, operatorId, added:[userId…], removed:[userId…]}` for group.members.changed (an
 // invitation, a joining, a leaving or a removal; `operatorId` the member who made it);
-// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted.
+// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted;
+// `{releaseId, deployment, label, installs, failures, minReports, maxFailurePercent}` for
+// rn.release.halted (the crash-aware rollout disabled a hot-update release).
 //
 // Headers: `X-Xuqm-Event` (the event name), `X-Xuqm-Delivery` (the delivery id, the same on
 // every retry), `X-Xuqm-Timestamp` (Unix milliseconds when the attempt was signed) and
@@ -37577,7 +37941,9 @@ func (c *ClientWithResponses) CreateWebhookWithBodyWithResponse(ctx context.Cont
 // `{groupId, name, ownerId}` for group.created and group.dissolved;
 // `{groupId, operatorId, added:[userId…], removed:[userId…]}` for group.members.changed (an
 // invitation, a joining, a leaving or a removal; `operatorId` the member who made it);
-// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted.
+// `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted;
+// `{releaseId, deployment, label, installs, failures, minReports, maxFailurePercent}` for
+// rn.release.halted (the crash-aware rollout disabled a hot-update release).
 //
 // Headers: `X-Xuqm-Event` (the event name), `X-Xuqm-Delivery` (the delivery id, the same on
 // every retry), `X-Xuqm-Timestamp` (Unix milliseconds when the attempt was signed) and
@@ -39076,6 +39442,17 @@ func (c *ClientWithResponses) DisableSubAccountWithResponse(ctx context.Context,
 // `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
 // update of the app has gets 404.
 //
+// **Patches.** After each release the server builds, once and in the background, a bsdiff
+// (BSDIFF40, as bspatch applies it) of the release's launch asset from the launch asset of
+// every live base (each enabled release made before it in its deployment). A request for a
+// launch asset with `A-IM: bsdiff` and `Expo-Current-Update-ID` naming an update of the app
+// whose launch asset has such a patch gets `226 IM Used` with the patch as the body,
+// `IM: bsdiff`, `expo-base-update-id` (the update the patch applies to, lower-case),
+// `Delta-Base` (`"<sha256 of the base's launch asset>"`), `ETag` (the target's, as for the
+// whole asset) and `Cache-Control: no-store`; bspatch on the client's launch asset gives
+// the bytes whose SHA-256 is `hash`. Anything else (no A-IM, another base, no patch kept
+// because it was not smaller, a range request) gets the whole asset.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
@@ -39168,6 +39545,28 @@ func (c *ClientWithResponses) CreateRnDeploymentsWithResponse(ctx context.Contex
 		return nil, err
 	}
 	return ParseCreateRnDeploymentsResponse(rsp)
+}
+
+// GetRnDeploymentMetricsWithResponse What clients reported of a deployment
+//
+// Downloads, installs (deploy reports), successes and failures of the deployment's releases,
+// in all and per release (the newest 100, newest first), counted in PostgreSQL from the
+// CodePush report routes (and Expo's failed-update reports). A release whose failures over
+// at least `minReports` installs pass the app's `maxFailurePercent` (see rn.halt-policy) is
+// disabled by the report that crosses the line: `disabled` true and `haltedAt` set, an audit
+// entry `rn.release.halt`, and the webhook event `rn.release.halted` for the app's webhooks
+// that want it. App-admin; a signed request names the app in X-App-Key. A deployment of
+// another app gets 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/deployments/{id}/metrics (the `GetRnDeploymentMetrics` operationId).
+func (c *ClientWithResponses) GetRnDeploymentMetricsWithResponse(ctx context.Context, id DeploymentId, params *GetRnDeploymentMetricsParams, reqEditors ...RequestEditorFn) (*GetRnDeploymentMetricsResponse, error) {
+	rsp, err := c.GetRnDeploymentMetrics(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetRnDeploymentMetricsResponse(rsp)
 }
 
 // PromoteRnReleaseWithBodyWithResponse Promote a release to another deployment
@@ -47225,6 +47624,51 @@ func ParseDownloadExpoAssetResponse(rsp *http.Response) (*DownloadExpoAssetRespo
 			headers.ETag = value
 		}
 		response.Headers206 = &headers
+	case rsp.StatusCode == 226:
+		var headers DownloadExpoAssetResponse226Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("Delta-Base"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Delta-Base", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.DeltaBase = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("IM"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "IM", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IM = value
+		}
+		if values := rsp.Header.Values("expo-base-update-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-base-update-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoBaseUpdateId = value
+		}
+		response.Headers226 = &headers
 	case rsp.StatusCode == 304:
 		var headers DownloadExpoAssetResponse304Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
@@ -47546,6 +47990,67 @@ func ParseCreateRnDeploymentsResponse(rsp *http.Response) (*CreateRnDeploymentsR
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetRnDeploymentMetricsResponse parses an HTTP response from a GetRnDeploymentMetricsWithResponse call
+func ParseGetRnDeploymentMetricsResponse(rsp *http.Response) (*GetRnDeploymentMetricsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetRnDeploymentMetricsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnDeploymentMetricsEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -50450,6 +50955,9 @@ type ServerInterface interface {
 	// CreateRnDeployments Create deployments of a module
 	// (POST /api/v1/rn/deployments)
 	CreateRnDeployments(w http.ResponseWriter, r *http.Request, params CreateRnDeploymentsParams)
+	// GetRnDeploymentMetrics What clients reported of a deployment
+	// (GET /api/v1/rn/deployments/{id}/metrics)
+	GetRnDeploymentMetrics(w http.ResponseWriter, r *http.Request, id DeploymentId, params GetRnDeploymentMetricsParams)
 	// PromoteRnRelease Promote a release to another deployment
 	// (POST /api/v1/rn/deployments/{id}/promote)
 	PromoteRnRelease(w http.ResponseWriter, r *http.Request, id DeploymentId, params PromoteRnReleaseParams)
@@ -51191,6 +51699,12 @@ func (_ Unimplemented) ListRnDeployments(w http.ResponseWriter, r *http.Request,
 // CreateRnDeployments Create deployments of a module
 // (POST /api/v1/rn/deployments)
 func (_ Unimplemented) CreateRnDeployments(w http.ResponseWriter, r *http.Request, params CreateRnDeploymentsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetRnDeploymentMetrics What clients reported of a deployment
+// (GET /api/v1/rn/deployments/{id}/metrics)
+func (_ Unimplemented) GetRnDeploymentMetrics(w http.ResponseWriter, r *http.Request, id DeploymentId, params GetRnDeploymentMetricsParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -57006,6 +57520,44 @@ func (siw *ServerInterfaceWrapper) DownloadExpoAsset(w http.ResponseWriter, r *h
 
 	}
 
+	// ------------- Optional header parameter "A-IM" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("A-IM")]; found {
+		var AIM string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "A-IM", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "A-IM", valueList[0], &AIM, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "A-IM", Err: err})
+			return
+		}
+
+		params.AIM = &AIM
+
+	}
+
+	// ------------- Optional header parameter "Expo-Current-Update-ID" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Expo-Current-Update-ID")]; found {
+		var ExpoCurrentUpdateID string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Expo-Current-Update-ID", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Expo-Current-Update-ID", valueList[0], &ExpoCurrentUpdateID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Expo-Current-Update-ID", Err: err})
+			return
+		}
+
+		params.ExpoCurrentUpdateID = &ExpoCurrentUpdateID
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.DownloadExpoAsset(w, r, appId, hash, params)
 	}))
@@ -57403,6 +57955,94 @@ func (siw *ServerInterfaceWrapper) CreateRnDeployments(w http.ResponseWriter, r 
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.CreateRnDeployments(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetRnDeploymentMetrics operation middleware
+func (siw *ServerInterfaceWrapper) GetRnDeploymentMetrics(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id DeploymentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetRnDeploymentMetricsParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Key")]; found {
+		var XAppKey AppKeyHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Key", valueList[0], &XAppKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Key", Err: err})
+			return
+		}
+
+		params.XAppKey = &XAppKey
+
+	}
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetRnDeploymentMetrics(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -60505,6 +61145,9 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/api/v1/rn/deployments/{id}/releases", wrapper.ListRnReleases)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/deployments/{id}/metrics", wrapper.GetRnDeploymentMetrics)
 	})
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/api/v1/rn/deployments/{id}/promote", wrapper.PromoteRnRelease)
@@ -71158,6 +71801,42 @@ func (response DownloadExpoAsset206AsteriskResponse) VisitDownloadExpoAssetRespo
 	return err
 }
 
+type DownloadExpoAsset226ResponseHeaders struct {
+	CacheControl     string
+	ContentLength    int64
+	DeltaBase        string
+	ETag             string
+	IM               string
+	ExpoBaseUpdateId string
+}
+
+type DownloadExpoAsset226ApplicationoctetStreamResponse struct {
+	Body          io.Reader
+	Headers       DownloadExpoAsset226ResponseHeaders
+	ContentLength int64
+}
+
+func (response DownloadExpoAsset226ApplicationoctetStreamResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("Delta-Base", fmt.Sprint(response.Headers.DeltaBase))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("IM", fmt.Sprint(response.Headers.IM))
+	w.Header().Set("expo-base-update-id", fmt.Sprint(response.Headers.ExpoBaseUpdateId))
+	w.WriteHeader(226)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type DownloadExpoAsset304ResponseHeaders struct {
 	ETag string
 }
@@ -71677,6 +72356,99 @@ func (response CreateRnDeployments413JSONResponse) VisitCreateRnDeploymentsRespo
 type CreateRnDeployments500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response CreateRnDeployments500JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnDeploymentMetricsRequestObject struct {
+	Id     DeploymentId `json:"id"`
+	Params GetRnDeploymentMetricsParams
+}
+
+type GetRnDeploymentMetricsResponseObject interface {
+	VisitGetRnDeploymentMetricsResponse(w http.ResponseWriter) error
+}
+
+type GetRnDeploymentMetrics200JSONResponse RnDeploymentMetricsEnvelope
+
+func (response GetRnDeploymentMetrics200JSONResponse) VisitGetRnDeploymentMetricsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnDeploymentMetrics400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetRnDeploymentMetrics400JSONResponse) VisitGetRnDeploymentMetricsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnDeploymentMetrics401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetRnDeploymentMetrics401JSONResponse) VisitGetRnDeploymentMetricsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnDeploymentMetrics403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetRnDeploymentMetrics403JSONResponse) VisitGetRnDeploymentMetricsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnDeploymentMetrics404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetRnDeploymentMetrics404JSONResponse) VisitGetRnDeploymentMetricsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnDeploymentMetrics500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetRnDeploymentMetrics500JSONResponse) VisitGetRnDeploymentMetricsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -75588,6 +76360,9 @@ type StrictServerInterface interface {
 	// CreateRnDeployments Create deployments of a module
 	// (POST /api/v1/rn/deployments)
 	CreateRnDeployments(ctx context.Context, request CreateRnDeploymentsRequestObject) (CreateRnDeploymentsResponseObject, error)
+	// GetRnDeploymentMetrics What clients reported of a deployment
+	// (GET /api/v1/rn/deployments/{id}/metrics)
+	GetRnDeploymentMetrics(ctx context.Context, request GetRnDeploymentMetricsRequestObject) (GetRnDeploymentMetricsResponseObject, error)
 	// PromoteRnRelease Promote a release to another deployment
 	// (POST /api/v1/rn/deployments/{id}/promote)
 	PromoteRnRelease(ctx context.Context, request PromoteRnReleaseRequestObject) (PromoteRnReleaseResponseObject, error)
@@ -78792,6 +79567,33 @@ func (sh *strictHandler) CreateRnDeployments(w http.ResponseWriter, r *http.Requ
 	}
 }
 
+// GetRnDeploymentMetrics operation middleware
+func (sh *strictHandler) GetRnDeploymentMetrics(w http.ResponseWriter, r *http.Request, id DeploymentId, params GetRnDeploymentMetricsParams) {
+	var request GetRnDeploymentMetricsRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRnDeploymentMetrics(ctx, request.(GetRnDeploymentMetricsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRnDeploymentMetrics")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetRnDeploymentMetricsResponseObject); ok {
+		if err := validResponse.VisitGetRnDeploymentMetricsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // PromoteRnRelease operation middleware
 func (sh *strictHandler) PromoteRnRelease(w http.ResponseWriter, r *http.Request, id DeploymentId, params PromoteRnReleaseParams) {
 	var request PromoteRnReleaseRequestObject
@@ -79755,927 +80557,944 @@ func (sh *strictHandler) CodePushUpdateCheck(w http.ResponseWriter, r *http.Requ
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1bcxs5lj/4VRDcibBUnaJ40z06ZmiJtlW2Li3Kds00PSaYCZJoJYGsBCiZXeONetmXff5/gH3Zet2H",
-	"fdjvUxH/2P0YGzgA8kYkb5Ktnpnq6CiLZF5wOTj38zu/VHw+iTgjTIrK8S+VCMd4QiSJ4VM7it6S2RuC",
-	"AxKrzwERfkwjSTmrHFduxwThKHoh0B2ZeWjIYyToiJEAxeTnKRFSIM5QzKeSCPRA5ZhPJcIM9XEUnQd9",
-	"9POUxDOUvLFa8SpUPXes3+dVGJ6QynHlp512FO28JbOKVxH+mEywGss/xWRYOa78L7vpBHb1r2JXj7vy",
-	"9atnpvAX9aolM0BbfXz3+fdff+tvq6GQL3gSher9+O5zQCb8sz/G0o4Rxp4OEWZU8Spq4jQmQeVYxlOy",
-	"2XAvOfPJ/Fjb6B6HU4IYuScxislUkABWlTK0hyaUqWVesob60dlhTfCXd4SN5LhyvN/yKhPK7MdDryJn",
-	"kbpXyJiykR3eLZ0QIfEkmh/ie0a/oAkNQyqIz1kgEB8iOSYFslgyyPQF2YFGWEoSq7v+/a+1naNPv9S9",
-	"+v7Xf6q4Rvky5P4dCd4LEp8H7l2fChIjydFAXYp4jKYM/szvvLrqc63WKNn1Qe49m+6+uR0GPpPkBrOR",
-	"Y/uvGEGDmSQoVr97qK8+iD/3prVa0x/SWEj4k+zob0Jsv+gvuLavZm5+NTeK6XBIv6AQqMA8Ib8o+vLa",
-	"Tr3WaJbtpJ5ECaE19vZdu3ZGopDPJoTJsk0LkiteCESD3LCaZiQRluN0HHTxtgx5PMFSXcfkfqsC9E8n",
-	"00nluJ6MkDJJRiQ2Q7ynPnENr42ExIOQIBpYog/gYg89jKk/RlGIfSIQlYgyQQOiVp5PJfxJsD9GMQkJ",
-	"FuSFQDEPQz6V1R77aJgmlR7iLJzZi/Q1JFBPUFRcr9VQRGKfMIlwTBAfDklMgmqP5XbucFhvkdbe0CcE",
-	"1/cPcAlZB3aWJftXbxzmOEXduZv8gYUcB5fwzOJyvaIhQep1IDVOOZOEyZ0zKiIuqLpGrZIkOFlMzgga",
-	"0XvCEJbwBZAxmkbqHdWSicA/pUS4t3wSaphvsBjPT6D7pr3T2Nu3wxvSUO0cHA0PhfyBxDs+FgSNyZf8",
-	"6TkaNvwWqQcHgybe8/fJ4bCG64OG3wxaZG+4XzuoHzaOmrg12PP3gwNyODzCtUHdbwRN0hru4f2Kk87H",
-	"apCLKL3APvHO8NMv+60S/nk+vOSMXGDpO2beucUjAZP2Q6oIbszDQJwgjCbqBrSlWMoP/W00IlKgZq1V",
-	"yu7Ph0ogkR39ojJiqzVazjFOTsdY3s4iUiLbP46JHJMY9SWOR0QqhYMKhDXn3+qeX75+19lWpxCjUcyn",
-	"Edp6fXP1/rog+/V1JfTlmxFszPrtFMyMOixQws/F/MMZmhAh8IgI5McESxKok8BjNCBDHhMkx1QgSSfk",
-	"GPUbtcb+Tq210zi4bTSP946O9476aCtWx4kytXU9Jkh8T+IX+hb0d84IrMXNq1PUbDaPipzD8cSSNSFm",
-	"DqsuwflEXf6KhtLw2PPJa7Ud58G1onAHo4XdmhcAFfj+c61Wdx+RkX7qxntlRmXG+JbMHngc3CSPmpNX",
-	"5AuwZkFw7I+BzW2djikjAlj/Oywp85DiETuUCcIU27snBeobkzDkJQt9p0ewcD65c1Rbzu/OJxeayMpW",
-	"X0lhQ4cvBNJENLcR6shWNhHHi5Y/GZgdqBgtOPz5AwNMWh2PWUTyQ73t/HRbsr4T/YKVCdkMyAyvK3Es",
-	"1z/MeCiVXuo+y7XaMfx/+Vn2UFtQvNsdYzYaY4oGMxSQIZ6GctVTbt9Vsjgimd4jzvmtYczlpMaBgyuO",
-	"Dec9x7aVBEpZgZt7F/X3PDVawfAUmvv5RH8oYVoMnV+k83AOsoRtTZ/MuPiRU3ajLbAbMsHxnYu5Mi61",
-	"TpZdXv7ASIwwCxAOJpSJ/Pj/3//xf/9//9f/8z//9//jf/5v/2cJucT6fWWqmGJN88zIsNhVWGt1KY8s",
-	"54nzL76KxC1hmC0kTQlXvBCITSckpn5xW+uN72GQXGOXrai+VeMakNhDPp8yxWCGMZ+gWtlKRbhgrxl+",
-	"UTmueblRNdVhmuAvZlQ19b/MMGvuYYZYqoeY4+9micD1InNl6TjN7yvzHfvq3DgSqZFScfvy7Obq/Gz5",
-	"azc7h/lhTMW4HUWLyEt7pcpoy0lay31Qa1PXVIwXDTKaijEwNA9hga6vurdoF0d0V32/KwgLUEzkNGYk",
-	"QFTmmcbhYSnHi+Ct61gz4Aw6LDFm1CQ+EBbwuHwi9/C7NmpiEhAmKQ4FmNKGu2QI5fqy6x64fsrmJJIM",
-	"FMZ9o039Ml8IjiJ0T2JBOVMcOkaDKQvACH0WRmRG25VYTsXyYy7gumq5diGnYuUjnns3jKZL/17GFgX9",
-	"O6miNvyL8IDfE/CeUKPNBoqSlVxI/KxDcLRuYXEHcrFXwQJNMJupC2d8Cl6JXmX7BKgHM/EAQr6vnt9H",
-	"As8EehhjiR6wfYMHklRdzZQgU5wXLFNxZxy65rA4V0ZNzMmmG04+vXjTutynODQ6QRmhGaetPecoID6d",
-	"4BDpI1bU/MsOdZy8ZNPjURwsTGA6aPsg4BaxKTEd7GB9WTlPbX6XY6L1ikfx/lqt/v1G2iXxPfXJmgNG",
-	"W4xLRKVQv7wls+3VZvD0Aiw3iYUkoi/JzQKEWkiFUp4GM/S6Y6QbjiKx+wsM9uuuuTGvEre+7x6twHPh",
-	"QqEtRsN+yQnCYYgexoQhPqFSkuCJ+HF2WJWvaqAxERFngkBQ8SUOzClWn3zt+1V/4igKqY/VwHf/JtTo",
-	"MwqaujLQa+tVAixx5fivv1SGlIRB5bhCJpiGasG0Wa3M96mQaEAQRvc4pAEiO+oShIMgJkJUvn7KXmy4",
-	"ExrwYIbGWCDMEIljHh8jePIxWvI4z67RcaVe+brqQnXUKzrsnoQcHAdfvTl7LImOWpMXhkjVVsJATlBf",
-	"LUYfCFUYXzQJA4GwRCAaqmo8p5wNQ+pvuOJHdsXZNAyz62YUkFMeENRE5AuMAYcxwcEMpGWqVX+T9dHy",
-	"SfBp7JPC62Har3g8oEFA2GbzbpbNWy3z+YXlGmo7AirwIFRmFjf+GxxF34wspnKsdFQfS6VODKZS2e3q",
-	"OPMHEijTOOAwCFiEc6Z0ZRzCYzdZiL30yBUXgppn69OCtuxBogHaH9b9Bj4ie4ODoOU369vfkgiMJ3KI",
-	"aUgCrYqZQSIfxzElAmGUGZzk6OcplwQW6JLLV3zKgs2IpFW2NkpDV9syhGd/o8lfciSmED3Up8DTEQ1I",
-	"ujBxDaBGyoTEzCco4ETAsGDJ0NZP7/9y8bnbuflwftrpbtv1OFeznBAmSbAZxdTLjw4VZnhUD4Sm70Iz",
-	"Ir8pr7Dv1T8NlGQ3h2cwpaFU74cluMazkOPglvN3OB6RjSijvpB9DGkIIwnV8xXLwAzVa63DvYP9Wk0H",
-	"Er/lSujAKdiNRqDwe6IlTEgnVK/CLecXmM2MtBYbrUKjVHhIzo0hJSWZRFKcoJjIeKa0lP0aMikk32oR",
-	"brA0U1UMQ7/Yet+t8wzxoR2GGtSNuminPTS5SjqcCauS+cURKjZPkBw9YG3apXOY0+rUSN8zPJVjHtO/",
-	"kw2ZUunxm1AhKBupjTcaBJL8jrBvSWvwAmSyw7CcxkD4ZiReMg4eI/IlUpoxEN97JqZRxGNJggsSUAzB",
-	"lY3O4d4q5xAEKEN0Yhyh32ox4GSDZ0m9kQ8RhrAUyvDFMWZBqEyKr8mrdTaetmE7oOvmnJfgoP8X87nq",
-	"80kl4wxIdONs8kM+16s55zjz7Nts/kb6so7+C3XlNKA8/+BCDlm9/LnXWAi3e78tUUiwkOgQ+WMcY1+S",
-	"WHjaM4Ltb5wRFBIpTVxCfQzoiEq05Y+Jf6dNNploBieoVavpcNIDFcUwq2j6MYERLZzNYflsbnjocDhd",
-	"tM8vFW2BZ0hfqBi9RDEZKbsyJtoPpM0zrbbAGDWBZPwWKOahMTKZsgf/Cs+ueJX22QX8e9b50Hl3dd25",
-	"qXiVD+edj52byqfy4RrbTG2reVznsv3yXUcp6mfnXf2n8/5gQhlEwksj88pqlolTAAJGVMgYSx4LJAgx",
-	"3q0o5hGJJdU2oYmCtmXODA6wJDtSRxnnhhJQIXh4b2+aS/5gaQgLnG/J9SdI8QHIU8EDQZjcBqUdo5De",
-	"mxuq2fOTHYW6U+n51nafG5XNMkhZe/rbhCihcqo2oGjt5711jiCKtcUdj4XD73zl16yz4a+ZDAiTGGXv",
-	"zA/Ny+xGSgN88DfiyzwN2OgTDsOrIdjjC/3beEQuiMSVr94vxe1PeTqVZCKWJsymZPg1GSGOYzybm7R9",
-	"9PxMPs3NJeHdK88p5fZzc9IiZ9V5wFIWxw6PWDBwHXQuCzdb1rHJecT3WOL4fRw68r8mkZxpt5F2kQsC",
-	"D5ijy03ONAmJXHKi7bTgTOvrF59oc8PmZ5pR/4450xhXXgvOQspIeZKatCnJ4HzKCrmPZNDl/h2RiEdK",
-	"i2JIqcyJOcf4Q+aFA85Dgpl641SsxhSS/IJkll5m97O7mMyilCloenxermDOxBOwhXQ2z8MXMqu5DmOI",
-	"IidDwFFkk1W1ulGFOowuUapPPwlJWX/2C9QX8NNbMuuDNkIZGqpTBnnINvVIx7vUg9PoL44icYLUcZg9",
-	"jElMEAmF0m/JDJ4z0YGuLZ3A24I3hxj+TNW9HgN1r//DDz/80EcDIh8IYds6X6nAqXTtxIoVFl4lmfP8",
-	"Ku230Jh8wTbAlY7Gzt2zgydffBJJffD/NhUSTXBAinm+TaxG7zeC+pNxx8xoF7EixTcUe4SE6ULCGySm",
-	"T7ianTQ+yrkX0WC1OI+H+r/Q4Kumnr4JifTVaqWBkt9//c0R/ZmLdJTrO+nYz9S4T3URztyYLeG6Rz7k",
-	"0zihbc+QL+JxQGJ0fuGh6/fdNx56df6u46H312ft2w7EQlbiOoqg4MHzTMerTKNgvW0unHSaUdey0/Is",
-	"4WcpOrMKecadjsLJu6Po+3O4KFqTq52zaAqrWHjZokPxKiaK3X2RJ0pw6lXwbLQL3RESmUz2aRwTJlHm",
-	"bqDpXqVXQX5IsOIBcvlJytiOe/WGS5VYSNTrGNKFtYMHl2yu4Y8Li/cgyQGLpDbPWM/qbERTMfa0n0St",
-	"iV5FU9a3sFAuk6WD7z7/tb3zb3jn77Wdo8+ffml6+3VXvg6M9/kUiOjR9kT0TIZEFG2gKJQJwjYaxkSM",
-	"wxmKudTZyfZiz8rC6rNI4jy9LaucWfZ7uexbV1y5uLaDQZccUP3rcxCNGde6ZKPFnbNG0cZE+RBh0DpP",
-	"cppkXoEycthokeAaU5qU0yQlDAKsud3JGWwZ46ewia1VdY5koG5+eUdmMK8o2jEBx8SjLdLAr1mBE7RU",
-	"n8xT84FfJ0pjPKrhwQINx/rBF+ZKZS510mb2WV6ytNkFKCVVuPF5aNVoWZsQ6zsqvs0Be7SOuNZs3oPw",
-	"PR0T/65EpCcGmfH5WHkNbnHtYjZZG0miSExQFBOhFCAw7sCIGGOhXwYO7HhKHE7bMWYjEvKR0y0ZmAJQ",
-	"pxPJ5IXA+/Sg2tdvXwiEB4KHU0nQ+5t3OYfNNKauMzHksU/0OBfUeUPyjlkHUy434hAFYydoiJV5Oj9n",
-	"+N7tW0muy0w887MY48be/uqTNrWkrrrR1cs2PZ0buvJLIf+VMh2Pyi31AvYoeUyc+wk5GOpXnc66hcMH",
-	"PNM88fyqe5LNBTIZZ1kTdXuVrc7kGi07bh8yl6Z3Xrod6IXzl+5tnrpK+GHmQD4HT8zyg/U4iVmjeYNK",
-	"Z2GurMUtZgKbeDkW8Y1bJ6fwUF+DFwywIBqzABwQ9/VdferFrjJfxC6O7nb1lVo5MzAIhjINAkKG0PTv",
-	"VRzd9Y2POYExAYPIQbdLvckFllWmvKxwHCeUdW2I/EP+dMzFlkqGlXlaUuKyciWLV4mmg5CK8QKPPdWO",
-	"enDwJVfbtRxD7F0a3/kDFpv76A1mwrUGQVhaMZC/egHPvi1y6VI6KA7x8az71s2snSNAW+dX3W0nH1++",
-	"9SIJB69RZpEXB+uegu/Eza0hBhGOTBFX9vX5R2Y5Wv6wlh84L82QLtChl1RsaPrKs7fMEub9ddlzVSJ4",
-	"zPufQ+hY0bGRwHlO504y8Mf6eDJzecYN2MDjY+58D9l/joSVaShphGOpFLZJPqyTEaY4inZT5JWnUx+S",
-	"YqZK3hla10Wm86KUhuVs8wTZZclqn15S0WV00xzLHFCGofBhuaFhRgpWgstGWCCc88M9Z0JiAPMxbEig",
-	"AQn5gxKMWcNlKzME6zgBo277BGGJJlxIlGFrRVGQr9tt6MLdfO1u/anUgnlhnKwXlFwX8iPHGrLIACYJ",
-	"i14EMzSAR4gzn6QKxOLJ1ZdVJK9uyRSI6Pyq6yEOl+IwS1YORTBX4N46/JYy0FXQqk18MeYPDEkOdrDQ",
-	"GH3G44Tq1XoV6sEfEXZYS7Q6Jdk0oPw0ZeUF4/X92fnVCQqmMTagUDYfd57x2Iugxn9+83VGb1bZKq+2",
-	"cpLMVFPL3Laus1xTkPTJSF0LksGuc9hmT52WU5Jj4yuGFCODb5dkp5Sq598iZebpE1iWLPd3l+TZrV5D",
-	"jGduezZlKjf0R2lThdk85yasq0+9hIr7jCNlDhKQTDCT1E/Y8UX7x6ub6sX55dVN9bp9e/rGZDWzVKhE",
-	"MdmxQm+rX682qrWdAZG4Wu9ve0hNAMck6LHBLHn8jn18FBOfBIT55ATqWQI0IRKrGaCt/p8A2TRJdfd9",
-	"Esl5iEAlEurzMiFjzG7V/uOv9Z2jTxp4oeYdft3u9aorf7u1oz7oWPDOpz9t9XrV3BfbP2z/s9NGPsVh",
-	"WCooTtvv3n0GaQExavj44fysczXvtMZhqNnKWoiG3hryJbGm5+WyevsLU3+bl8bnlx/ObztnHmqfnnau",
-	"4a+bzo+dU/jrtH152nn3Tv3ZuTxT/1ycd7uds4L0bjbWE0dmLZIhuxjkKY6kP8bzssjXP5TBBugiOwAB",
-	"GWD/ThN6GuzLh772B7Vh06+RncNhDe+0/L29nSO819xpDOvD/eGBfxQ0nElUulqjZKVheAgLhNH15WsE",
-	"x8CEFdI3q2+P4TG7ERudDLAg+y2Pfnh5dfNQe/t6xNvtdvuy+37ceT9qt9tv1H/a/LT9r+rf+v7fWqH6",
-	"o1otOOvdj60s3xC7pnZuC7bku7NKSwprsMgE4DBTapBAKgJil7PM4BSQJfNe6iJz1bbaC2GZ60laSMSI",
-	"QCMiUau2tn5r331LvsgVYGu9itJzr6dirNFrb4iy+JxO9c/36VwWrnL6fqWtwafPU0Z/npLPNFjv7hQw",
-	"9/Pd8tSMFIDXGOchHpBwvTdGMbmnfCo+r/fqkofAAD7z+PPG6yfmKl3SWXanvk9IAIHv9NtXUEPsIMsi",
-	"1ecn6DyoljaMz6+MOv5zbfLidbAPXLQe78gI+7OlJ+bD5gfmPSzl+cYr+fb7npazdV7sfsQ79faruL3h",
-	"sn2Pc/J2yTExZLHSYflPscELV2L1g1JI+sgvh/YOnrMhXzoyx0PhvjmLOv1p1cHZ9y86wy7ojgTyXIPa",
-	"8zjN000p2WBlPRAhkUlVSm+trpApXx5jvnnn/J2K9j2mJoLljNGKC8wCLLmGEZy/IKGVuWdH2L/DowRW",
-	"vOz3bpmXyuHMHPNpGNxM2UtQiTJL7igLKqyt66piDC2zGPmZOx5XOpr8oueXIT9pu3iOhHf7sEVkucJp",
-	"+UzXOC5LD4p+2vIhlZ6RrGazMSl/Nv5JBy1/xsuI+bOFrym9YPJIcv88XkLvn8W6BP85nrLP2grIruAc",
-	"PkqBZaB4yqAxDSRr6vtP1JcAWMYfmEFSdKd+acxg+9rY9uqY915q0ijsrgMOAB4EOXacIx7qOAMUTxUH",
-	"foIcL7fl5YY9cpZnieVnOkMUhQ12Dn7RoucpqECSBQoo7HfZWXcts5c7K+7zxtTP2F0McsWIhWC+p+RB",
-	"Yy9wRnYk3+EMUNl1tbifeYwz61GukoObYvt7lSDGQ1mSoMgg8VIXqZB8EZdTtoVYyAsLYbGq5W9v+PrJ",
-	"hUkRYqmIxwBjJNk5OhgQG3gMRjQ6TmlyR7oPEWWsjJfEBAdd8nN5tqbSBggO0ATHd2gLJzhOfUF+7m+f",
-	"oJpdHzmmbKTGpi5fMYMxgfx+Qrjx+bPP1IiSOv9CiN0Cv6dgM8VZe0hxJsWJyBc/nAZk1dk9ttgsA4ie",
-	"aW2RJbj85NLdTPbc0vqymrPsUf3+jqwsn1jHm5W572KqMwEezxwmU1l2WLLkusnW6UcvW381lWfdA1jL",
-	"Dffh2UJgeSJ6VAysOJ9n3Yx1o2DZe2+Izip6/KFYKCZ0eDonKFJuqjOKNpAHy/j4ukVg7iOZcszs45cd",
-	"UbWwz0oVsLOPoIoM4mt+IMK1yeoONI2Q5BDOo0yJQSXtQWfPaQQnBvIDTQhmWhfW6oyTApb0KZjfA0ge",
-	"SGGmS6fhr5DEA8BdNoWHWBSvhXlyWcSvTPnwCvdAxg2YVynO1gq3JbBcOo1reaVZujTq6iKFWOyxZBRJ",
-	"MTs83NPr5qR+XZJtHu4KAGkYiwQPZmuCKUs+8TgLn7VtcdWFBb+Yz1u0OOK5ysHmanWDZDVIthXKwefA",
-	"1VyZ7qvSgN4SryJNN5N8ZWtjNQ4J916uPdAiM7RD8DIr7SX0kSeKzDuXk8b3Z4t5ylyHKU6F5JNMEgMO",
-	"AqrzPq4zw9BWVSHB4X339uoC/f7r/wD8nx+7V5dIPzop9AvIkDKStf7TJTsjE/6Oj6gzkgooBhqk0cLA",
-	"wFdQO0clEhKzQNhOGI9K99UAj2Jh8pkeiZA8EuiBx3eUjU6g0Bap8z1SpzzpeafhTVbLSdM4l2Xz//Hj",
-	"Lbhe+m0DvQmi6xi9JDgmMfr919/6iBtgE3XD7u+//pYBQViQvrZie6bcaTGQnOlyeWmem17yT4t2+buf",
-	"iZS+1jgOyU2lUjUrvNZM11HLxUrzYxP6fiFsZy7As8lm5ACUBQ6pX0D2Sb9/XO5sMsKMeHTvaiFoNU+/",
-	"mba4gOaBhcn8tU6czDVQjwVV9jwGiXhHEpyHwkTvPv/0c9OvDV/Vp3+52/tx0sBHH+T1gXgXv2yxf33o",
-	"HI7/bX90VsjVX2Fv0hnNy5WuxCN12ZKlzVZXJcAinzIYI9WdTz8488hSLcxJGfs7GkdUKSa6ZxaAiWNa",
-	"qNZvHTaO6s35Et1Pv+x/Xfze62kccZFLibnpvD7v3gJ4502n27n9fN3udj9e3ai17b5/+bl9enr1/vLW",
-	"mSsDz/1AYjo0ULjzx8ihngTkfplycg/PdPW2bOvqXiWngCejRq1m8rpOEEYPMWcjvYD6S2EzcZYAN5Qo",
-	"j8lAXKdjbvrfnffNb8AaPBDSob/JkJ1bxgzqxBIX7orjn29XIaa+T0Ta7V/dCWjO2Sk64Lk0EoEOe4Bu",
-	"YzuGoDEWSY8LKhAOAhKgCDoz6SscHnrn4e78PMWhNhDf3N5eZ1pQJVSZbUSYrbNNve0ZzGA9U2c1Z0kC",
-	"aK9S61WUEmHu9VCvUtffQPuEArhNkbfUP/3T8gTCQjmiHbrz5OTgqr8d6b1Sm6tnCHG3Vq3mpVDMCUmu",
-	"5HSDZ+lGFl9LqXhtYI3Ol4i3hSBOux6U9SSHMdmeJLmzUlKY1vkiCXMH/j5aYzTgEm31qxEb9bcTR4bt",
-	"vhniKfPHCAtTIZG+u1ry2vGqrco9pDNSp3FaRxwpY0Q39HIK1887n35pNd2y7c6lmFyc7aGtMfmynX+z",
-	"NEA60MzG9qwDYTEVZbq0s8Z4KY7DuKJH5uV2UT/OeSC+RPwCMzo0uqij9bH5VTdNMNOKYi65z12IWGrr",
-	"xMoe5ZQMHUCCq5Tt2Ah3ouFtnXev0OF+re6h97enHprQMKSmgmp7dcuJfJExXs9e7ZMvEde5UP1jGJz6",
-	"IlYaKvzC2ZCOqn8TnHlaSaUSjTHk7joN2DJISh1lMs3pZC6nCIZgUi+Cfr5CbwqF4Y7YqjpyCStYebNs",
-	"mUX5Gi3L7Kj0Uw3d4GlCZLxvqczMy7k48ZSprftQmkbiqorP1psXHpBfCM/ScWaeliZcxyjDo+fYqenX",
-	"5WwmajtdeUh31kiak8BNST8rtIW1ihBhqfuqpxeJArC/1SAdUOwOkb60x9fiVdVzWyxzX9GQlBaxvDqH",
-	"tPiFAiiXj763wKVYvHCJSfbsRZHGEoZxlK2cO4OqsEIF4cfocGi7H0vbfyNv6GtR/reIjKobS1Xz2DyC",
-	"00ki9gB5HchoXVSnch+GrsBX2jAGvgowIOpyDwU0Jr7k0PdKPSqKtG2/lHrcQCQvSzGiVqKOgpFggXts",
-	"mtAiBB81J4PYo7ZB/9LX66ouVSYBdLC6fv/y3fnp5/c377Q4EUR6PZZqmTLXyRSYuIYzHXMh0daYMz5V",
-	"i4B+2nnF4wccByTYuVaSHa7KfvuGC2mgqDfRSDS5m+ynvGJSCuJqif+727bJqVtDm37F4xFPAkmlvr0N",
-	"AmBO/4BzvfRmlXPaq5uP7ZszcKdr1HOmBM6I3hOB+oaBnwd9D6X5RxB3VoRFTjKNZdSxFqjPYzqiDIdw",
-	"x4BPmTqXPo9ASaSyihJYAfU1jMrTv+vYJglsw2HyxSckEKi+3zzMIqJrJUrdAuoyPEJRvz+FXvhDqiwJ",
-	"GU8ZNAXsb6ddhu0wMLLTti3xAHBzqNdKt/lHMRmSmDCfJHaBslMYgS6o6kkeEgB5TJlQDzV3K1MG6kpH",
-	"sW5IkN/rZEWX7fdFcuFXr2IXdSmR2qOZZLkVCCV9/QJiSW935xwkqzi01yekQZmgAUmXV+/O06QO+mU0",
-	"DAlrZoUyJLGlO1+YsXiwffa37JaqzU7JdtvLEhJw0AwxnaAhkf7YYKbrW9Bghvo06OtOG2FoCP2JoO6V",
-	"uC7JyqDrEdFEjFZZ8gtzGcSJSt6cLEh5H4++WWrwVXHd7lwdfBxLqymke7ZKnq5SKM1imJHlE7zMsFM6",
-	"ySv26ZCdlB9TwoLng5mQDxwNiI8nBA1hKOK7IkzEZILju7LSFEgrsp4LGF3SQDQFKrazMMNfLYP3+yBb",
-	"6M19tvQ4Q1uPS4xL5/D9NZ90+dbRfeCu8iyhzTjh+4RgXJ1vlepSYriwIFyOzWihIJS9HRM1lwJC43Xn",
-	"8uz88vUjwBkXHDQ9/heASkFWOz/mGC7XJrrcpzi8SS5fGeowd2MKeCj5op2IiU/oPYk99DDmZlVFuqjC",
-	"LR4LtJXOLbf1mXcny5lx82dZfrrr5VzBzOyZDpU9Hpueq2fmacnwn4C1ZWb0vJuxLqNLekD+Q/SNy3Rd",
-	"XDTj1+ayr17lb5yyax5Sf7bSTT+ml5ubbTldeT83A6I1wTOExZ3SrdV9aCttS0mFhrTzPbCdTt9ddTtn",
-	"2nAbp01pkW7OuO0uSFvWVNIRzpyq1Q1LsO8exjzMjA8uPjFNv7TZYFquQidBAdOLuJDu0ZU2rWRcOltI",
-	"3GbKbPQ1aMBxHOQlw+Jee2k/zFVSrwzaqj8/lncUrF6Dtaiv0oMTsAKC4Ngf6/2C5nx2iw0TX0XBn+vJ",
-	"mVXwzCKVN+o0I8+Rc2aDl6mIQNo6xXnJUV4OZvjYI7gay5s7jHM5CGcaaRLabbevr2+uPrTfVdODch6U",
-	"dQiDdnT6IoEGRFn0InOOVw5Rp3Q1wV/O9R17mcSCJKLn8NSvAE+THpzMfa3akQubJkvYi/FKXd2ksktW",
-	"Sj3fXWqZrq9rSiqXztbO1PN5yB9zQZjtewXdEmNt4+UaSefjS/CAz7VavTRoXv2XnU+/1L0y736Rnh0C",
-	"BSsRkGUraCsF5aWTXc2Qdn8xB/Drrrp2x7Igr8C3FCPf7rGAE3GMXt10OvBo6DnKmU+85MxAr3qRJCNo",
-	"vs9jaOqjOL9nxJUuwARI3R7batWa21V0YU6Rkg2U3VOpxAqWwLWBlcJkDfScSYFTY6l4Ffv6ilfRz1e7",
-	"mi545ufytXxK82tURj2JoEK6o5Hh/f/YhpgZyMuS/kbpJqsdzpgx+TEhKsuG9ShT0NDsfxZrcLrAFoSE",
-	"Ylg/cScW0MYC6y/VDKZrGX4vZ0uNwOJJeR4mnj2q6/LzzL3PZg3OT+JRBqFrXs++MRuZhZr9L9Eo586x",
-	"OiHr8WbQc98zSR2mDHydpr9rTQYEkrKplMGShTlIrS14JnQSHxvrB1pyExaQYPtpWohvVNEFC2vruR5V",
-	"W7LMq2xqsJLtKGUgepufh0QNiW1Gme7S/UXUlEQsgCC0p9/C8w8SNP7hVE5jsmoIoxijTF+/ZMWfl+HZ",
-	"lX88r0tn85w09AgOp47j6dhCAOVHYc90weQ4uzi/VMYFp0yKRJc+QRedi5edGxSTCb8nArIg0dXHy86N",
-	"KWcXYIXEmImh0tBYOKtmdGd4bMWr6Kcsh+SDwS2hMtEOHJHBnBH9OHN4Qpn5WF9CSyuYoVdKc7016+OA",
-	"/UoY5mrkZQftRMsxskRpdwPi84lxE4DyXC1jt6Ujf97T/BTn+PlO8EZn98acTHt44Jgpy3PZITL3L+o2",
-	"qQ1CU80iuTm8J0iOuSAoJEOJ+FRC43FFMzRG9zh0tdZc0/n2KG/29/RDOfxOc8fifFJe9M9steYLgaKY",
-	"295rjw5CLF/iDXwHG6TNt0tqu3Wr+gRDXa3ACer/8rVf7hBPF3T9VImMw8Vd51qCd7fW8nxTLVavfd5A",
-	"XoxIlZDdd+dlKcGvwcvS4X6hQheZFPIrk++XlVnqCxevCVzzfCtjJrnJ+pxPLI7wHC+xYCGSIwpXnehy",
-	"1gGW/tizfDxh27qlOSwXZaPk7ifn5t+ab9huYYfoLX2pO2sR5nODM7eQfSxlA09wphcSot7Nl2qDSv27",
-	"K8ZBhxrAerWLE5VqHlMyJmIaSqhJVVchAcm9xiYUeEIQj4M1AkiFuSol+QZe4SoLMzxtpVkUVTuzWulD",
-	"kjWxI111K56PMWTpYXPukFljh8lTkhX8cawDQ7DpeuGsx3rKQiIE6mvSgGTQzs3N1U2JA9u+2Kqkpzed",
-	"9m3nrOJV3l+fmb/gfqdWunY6oXnh4kqlZIWuS6Ljt2lM3DBKzR8NWwQQCssidaQcMCnAWJos4ZHr+c++",
-	"oSKxwso8mwFX3KHHmXKOWT3fqc6s7CaHepGJZqyGZzDSNhDrNyQKsW8cDDozpw+P6RtB/w2Fuds06xKp",
-	"lB+HvmlSoK9YOHPKSQuzPLEAuIyY1oLywfSnVLsxyOWCL1Fds+/8tHC8z0DLyVKtRcL2rpSGJ5Rl6aTu",
-	"LV741UzsWzohr2gotbesmBgRch+HSBluSc3I39XebQHgplVtICHihYCftk1uwM2rU9RsNo/g5oJl3ao5",
-	"0HJaX3f0H430j1v7x/HcH7Zf3Kdf6t7R1+1/3vq3//jrn3Y+zV1X0kTufIJH5QW45xft1/MVuGNCR2NZ",
-	"0vYti0q/WQmtHE8nA4ZpuDIj2ajo1qs80ECOl03DUZvrOljvuIa6KV3Kd1en7dvzq8t5pmmqqfMT2Ks3",
-	"nOX4ksppYJmVHvRRtrnvzpGrA1/I2Wj+xvph7k74OHdrWfn0YtUqGWj23e51WwR3thEm6MYYacugOheM",
-	"3yqsJZCceSxBqwQuQxLMAnCug7npELTPBzL4qCDvAtjOtZE6V4c/NJu2AgDi8gQWF3DhU0J/Zujvu0v0",
-	"LO2vIdIvSLxA5Fx0bl53oA5ZkHsS4zDVjzKFyabw2MvUnmJhsVJKSm1XD9Hl6yWTKF19SZTOq0gqw/XB",
-	"JookAw/xsgN37XymOPcJimoBmOZCjPThWpq+UVqEqx3ooHXrNBNTECxQTO75XU4Jf1wsIaCL71g6hwUl",
-	"tRC2uinvWQG9LiDqfJJkSHNT54BZllAfwIZKYdmpziyNUYShbjJF73a28J9najA0JxB8OqjjXHMOck/A",
-	"4/CzLd40L3whbJ8TbfChLSoFjNtDanURj3tM79o2OC/UvR/JoMv9OyJfCBPcg8cLKKGfISoLOBBzKl/d",
-	"6Uz81iXMhvjcTSVEGax+ulBaHwLdnzJbQp7ribOKPOKreKU2qXAWgJ+fAzAyE17AOToBLcd3cy8IIw/Q",
-	"mKdgxwA0w5qdlkt9L+n4vrc8K0NLWCjLMjgOrlpOYxHSQEMlZM56psV4rdFy4abWvUbNnSVvXvtsnrZk",
-	"pR7lYcvM4rn2el2P2kXKeaxv+rbz023FS0xl6Lle8Sq22brBsMqYfxq5vOJVLq9uz1/9a8Wr3Jyfvvls",
-	"npM2brcfkidpBIuKV/nL+6vbDmRm3LzuOF3gl1jS+0Wd+BlcACEx2yx/y/yhdE20i05f6Xb+3TGPpXlS",
-	"F16wfaw0LcDG4NPY8EaBdIIkNOIPuBQLO/mfJI37LWsdzOxfWxMqBGWj5MHaWsIC1ba9HlPmB+A5m2b/",
-	"dvzCPjL7HjHfzr9erS1s5586UwqulV9qXvPrxt36L7mkw1mp2qtpQcPZ2zo/jVhtnEuLe7BJ2517HT1T",
-	"3ePiv1cR0Z393/GRO8JHmIwTuEccRRo0nNv7UMhHLnvW3YYOKnoesEABZyQPRGbZpZZmSUO6akCF4OF9",
-	"gY/mr3ZtAvYlLy1RyLfPyCAo6nlxxcctRLmXCSjPbDe0NBOHutVceL0blu22c9m+vEW4MAoPXV139SHS",
-	"Y4B6pM/dzs2Hzg3CYKAr2yeKdgz8ko/D0EPvu+rnJDkomxup31TxKlfXXV1fZB5X8SrqNic/2UBBD4g0",
-	"/ojV3fuvsC8FwgM+NRF7IBkNLwKRxRRXSeAZ2hrGhCiCmWwvwMh8dBc8LbzBSTLWeQ5Q/8PQFptOSEx9",
-	"GJciYOLTCQ6RXoQi9qIR8/N+CHh5CVmMCbqjzAwg+/L8QbnodLvt1x0PgRHgIYOP7qGPnZdvrq7e5kdi",
-	"rl7qvKDaRWGJNj0/nj3MudF72Q5PZvuXVdxmec2zqTM5hvc4naY4n++u2Mwt6BrazVUkVm8/kUmJCyaU",
-	"/Uu90Wzt7a/f+yDblyJ9JqSBf592EleR6EosqZDUd2S0XIdYKhay80ADonUREosTFJCQSM17hZd8Or+w",
-	"rFuXxFtJFSR18jEB/qUfFDgbyBhtyzGYyzm1TSSwl6ayVYx1cSLjckW7VM3AoSNGkQHEs0M2c1zxqQAA",
-	"2gWEvxIATTCJwtDCAA5CPhBoa0hDIpSYeys8g4cttj1EsD9Wqykp82UC4GZWERxOK44Lnj8/ojP7aPg9",
-	"qWChoYEpXPHpI8LU+VuM8yVSOkIPJCaguU6LS7u8DFe4InaW0PJbZ8lwxWlQmzngfkVC4i76gFQvta+K",
-	"rlZ8n/XxvsNCHpzhmfu1iScYYOEFZT5BExowOhqrj19QgGcC4RFHW5IHeJZEXJLfdAhje81R3aqHrT8i",
-	"GMOKr+IspIyccsYISFb3AiTeN3UA7JUaaoPxB6WSqHWnTEjMfLLq4kdTMSai67RLrqdiDPaI7eWRmyrU",
-	"rhv+qEH9oFaQEUj+ExmIuFWXPGba6hTOHoi+RIYDGsbweOan9W0XBob+wUu6jht2Dh9Weriz45uoGIab",
-	"O2RFWnOdiOTQWx6W57FeTnJkVzK3wy5Sy7OtpTLyGXSarIReQ6FJdMQSgPWR0qgzyXoopEKe5EEr0wYr",
-	"6sd5eR05cyHVm40Dw0ukFGBu11Z09LuyJ0oulVzisBOSCTGUvJIzWuJQjVJskiob6d7XBrQ5//7cs13E",
-	"ZDWqrBetfXl2c3V+VvEq51ddpwmqONFpTALCJNUQuPl90ByhJKCj41sdGyEvWJ2nFwaPmMT31E8C9E4b",
-	"nrB7GnM2MdzSjr/bvjx7efVTxatc31ydvT8FX98nZycUNiJxFFNnvg3MbkiTYKcfkxSlNib3BIfQ4909",
-	"tvFEtG37QVdLkpJfopirrXGZv8nSvKIxAXxxc7G1iFdZMklwWaBtgyqZe8IC3UlhoXU4FeMP+soi7ZoH",
-	"5LdiWTFMnvq+OwcsEP86LDB35zmLpnJhyymzr3qRAD0/BfzCcqyhviHWqW0ZOmJK/Mzzxex5LFgW15dd",
-	"TVXadaivTNxtOW3jBZI8ov4cVv/+UrtSH/kuHKH5Mbx53/7YOc+OQl9vzlzhfe5srAIrcE3y45j6YzTC",
-	"kjzgWcZbCmkhSh0NORshybMOupVZSfa4L5sdhV1sR9FrAO+aISP/NfreVXsqx3YFqMZ1WK/6MeEuZVt9",
-	"R2Z6GFv1WgbFvfiqZmPpq6KY3mNJ3L0fk/dVo0O9yjuCjphimtAI8rpzUXjjYf3ItbmGsRkN7Ufh8lzP",
-	"c8cCO9TtJ7UVuQXlSJJ8kdvu8OkCvlk2yXak+3Jq3hIjdYdxPq+zpl+XMrx39BuB4qzknytyv80bm6kn",
-	"nZGQ3pN45sBjkZJMIpcx8IY/oAlmM8jiFVkO+YCFBsQLVtTrAqIoZOUkNn35rTtX7QKgtiA5gzKkJ3dv",
-	"+rO6xPw9DUi8JGat55XErLNZPFs4YmJH8elXp4ntazqsvLnoogStadv0sLJgWSVlPli440EzRKUpIPKU",
-	"Nfegv0kB2DCKiYxnOTyshe9Kca0sl/3L+857qCNqn552rnVJ0av2+TsNsPa05bxPr8MkRJQBw0r0mizJ",
-	"ZKCxzHp7KZmvovTY0/LNnNnf3duf4wGP8favy3buDT7AfFj03mFBvsKhIGkmnWE3AtMgk69LBRpxRk6Q",
-	"tvCRuKOROipTQHuiUifejaiQJCaBzuN1A9NuFOFbyppOIFdKQ4m2wIMSYvgz1QAQjvmUBaj/ww8//NB3",
-	"nt6V43hRxrJcSAL2usee7Hn2aZtn6x7ToAxoLU8YNe/pmQHNsYFkDUo5gqG4dbAAUgJ+FtPHnJ2NTtx/",
-	"NcalV+K7sa0b4B5xSSPthSzgNmFTMqtXdM/eohG+J5kjMlcXdbTcvtvkrD+R3LUHaf6olZ2d8goRxbjT",
-	"OIXEkujGQQIFWkZRAv2e4cUC/Rn9PCVTEqA/pUikfzK6Ut9ZQwLXOOJdydMzuyNeWFtVAOSfGcJMv1Rs",
-	"I8n53Yp67sYCpQSPWnMtZBdCI5CLMRpxYlnrWhgHC5YDW+0TlM0R5wHa0oQ8ghQlq/kamF8PMY78xD4R",
-	"Hmin6lHkyxhPhSwiJZYPT81oxWRSyB1X13sIFzJPqutlk2qKWrgmEN7jjKAZkWhLKeLgOQdV/IHHdyQG",
-	"RT2jm686Y4txWzJpkxPIh0gLOEuXyTEU29Y9ZZ600nuL7my97NnRpNSYLJCXHqcMMMTi/Jb08D+L4Fy/",
-	"Okfd1c237CmmICgLWDMofRQHM9Q3u9OHHrUzy6/0DvU9RL5gX4YzyBvVRqUD8WCAg7JmcziKEPU5eyEQ",
-	"XJXkitKrbsI92yyIOQ0sL9MHeawkDWfETY9pEaX637LK1AEPZk6Ar2WuSB6GOBJOk/syF1tNgGkAJsXe",
-	"p058rCvfdR6ErjXhrFyEruCyW9yf2ZWedzoVkk9QhGfQptRCoeMoSsvu1YLo5q/advmxe3W5s6gAP0sp",
-	"rqBvYrwYbdq4TtPkUyS59hnPkiqVRJp1z96KRNmY5BBn1t3EXB3YwkIwrzJl9OcpMT+rlfzqVYSycko4",
-	"OxhAkqMoxDMQ9tCcoJ+ssJgJSSa6QV7RDT7vNnQWoS2foJRhV3dCd/u/tKs6NUUneIbGPAzmnPZaDDDE",
-	"h8OQMkugJ3kt0MxR+274hEpZ4kFLjmijVT9q1GpLe+yKBU0tjHUmUpp5VBuLTSihpNoPeEuZBHnP4nXU",
-	"8PVIe4GKWzaeD4ke7YLAEdmIB5ZWi4RFzzOsJPp7fdmteJVXpxcVzwQvKl7lp/P21cU5ZCpf65KKD+qf",
-	"N1eXVzdQ/XD+b++dzrq/TLksrzCF6gmTaa+4qhnlz+omkelvO19uOi+y4KYgqZtcuYJtk3z97Lu88ux9",
-	"yzHLmz7wYGnpHETKT9WF2cLydarwy9t06zyYFwIcx2gL67oNBmn0GEIY2x7CodDEMsGUZcIpARWKScK9",
-	"64u8bP7qCpOxLZuXQwN4elUXdKy+0QUp1zpLyVFWYatkoHm/kW4mpwnFfGoajs+BKod8Kq9J7BtSXzSr",
-	"m/zVzrCPGaa51Anj/Lg3FmCXsz8vWLZu4r8vmCg37Ve3CA8liU0qmIeg83n3TedMKyBpXtgWHw6VJrHt",
-	"oY/nt2/ObtofL/U1Su0KYvzA0BbjIOjA5tBXZxkVvK/iVZJ3VLxK8iwnL7ohgrh6f88VZJEHZMlJq4GE",
-	"6g66oPD0wb7qA+H1QePtK4pzmPzf53hvfJJKcRd0wxNBLFoGJEtBDi60T99JFkcNYVk+wP4yZrowI/yG",
-	"+uNb8kVmRMgaEFW2mM+IGAj7BtyfTgiTFo5yK1u8gdF1zAW5oHHModvMX6Y0DJXYlDi5013hcmOS/Bxh",
-	"hWiF5mPtKHpLZht7azLTdgS5Av7A1Il04g73e9NarekPsCDwF4HuTff13ZjtQnbjrr4AwwjNJfor63XL",
-	"fTnhwTQk54H+8p9Ncvyf9Y/mk/6tn9MypzF9VMRhglmAJY9n7tLyCf7STrIyS2uqiZC2INMWYyrCN3kx",
-	"8VSZO8y05xhCdisK6UQngS2FOZhQlh/CIoLI142qu826LuX07MJeCdzBv8Mj8ga7JJ2atOI9kFpsrkRj",
-	"LMbHxn/0dxp5qPumvdPY20dbY/Jl28pDOEugWif5ZzyWJOixfq9iqAPLsd7oY/2FGGP1HNu4moaG4HqV",
-	"vi3Ush5Xnfq/1f/8+aJ9etX9abfvoX71rPsZUmyB7fZYv6o4rNJyTY1pP4HIg7A3NX3hTTaNSe0XBkPH",
-	"iCr2dxpFALFDQkGgqBXe/kLYievC1eLuFrx6eGf46ZeyVmqbOMgTYbmsNReE8ZKrc92vqDTY2Q9YPKZF",
-	"Mizu6t6yG2Z0hZIuBeaBaTGh1hd0S7sHMzWd74aVCR6FfKYYb79q0Ioeofd4FU2FOl949S0sRVBzpAuv",
-	"1Lkrr05BRGQlvqClTMIXnHWCUVSMPybMI31PkR8VWWSWo+Z3MZvJkF/eJA/ZLHJe9OTDnFkC/7RAoH53",
-	"b20iydfw1dp7nq1wMh30o4oms/N4toVft1jS3vce2IgjAWIaShrhWEKBshIxaZdKredoBuSsAFxHdUtZ",
-	"VYmCAYjbQ4gS2SuTzC44odkGmnpo6ZUQ9MswT9JjNl+XSZ62yVSiO5Hqyj7pfIk40qCdNrlWHJtAjX7Y",
-	"iEAFGemx9HUvBGLki0QhHpAQbd3XPXTf8NDvv/627aG+ri9+SRmOZzeYjYgS0AnDUB8y0+97PdbPs4o+",
-	"2sLJ67FENUSFtfO0SxBCBdq+srU+fZ1rqWfdY1QKEg6RkFBrhrQFah21/pj4d9pcV0uc22y1ErtwQRGU",
-	"oiuhEmV9D35eA0962lYK+aW1WqbdbuZ2M0FXP9yC5Ff2aFYmegjnBSrjSfpwuqI6C8nUT7nTjpTS4yZb",
-	"Q2XqguM8dRli0pqipWR7OQ8DEqMtLLSBvKMUtR5LVLUJvoPolYdIdVRFffvQXcoC8qWKdQipqp/W14a4",
-	"Ug2xEEQKUPC4IFZt7TGlt2bAXxN17wSG7DoDcLUZ+INauj6LviCirlT/iWW/xx5iKkETnRCJFQ+q/k0o",
-	"gkb9z+qaXSUJqb/7N7H7+6+/qa/18MwnC7gSzlBfXX7K2ZCOzCN6zKg/MecARDYFDydnydqJqT9Gav0C",
-	"KuRuP5mz1o4BEdHK+L5p+KQVWE3iL+xinSBw6oETAzKgqdCrBFh9kJtWRQn+JI4iaCyoMS1MvnaPbWWO",
-	"kPlh547MthUBJgShVhOYSbqd80o61HEV0MkGwEmcrRSzdt2yZtEOO289I6tooq0m+ArP+TQPlq0FmZfA",
-	"72dOsOZx8wwVijpG9J7oxvwM1barjzAEN7BB5lXtZP0BgTE/ye5YDZgPk2h0ws4zkibvCFwcZqovDzHF",
-	"irFNyuGVHOzShMQ66THXshC+MM/LGf926BSOXI9taV6h7t0x1++Y6/u67yL5eYrDE5SpatIQBHCPCO6O",
-	"FXdAlPnhFHp3oo+6rkyJNC8ZnOHiVjYn4zAWkpgbrMCSiiEloscc5FRFbcuaQU5AV9HsMsA3ptUS8AbJ",
-	"swNxADjVigBOKwU3iyNbYdf0DmkekcItZBfFuGYUM7JwVHZTUAyYilj0WMKnpBE+aKtfrzaqTcW5/139",
-	"VVN//a/1akP9q774ov7Qfoo/w4yRdmY01N/qtx+A66P/+A806G+f9Fh2ySzoZH6jPI1CCSw2+SrZPDWq",
-	"EQFMYsl50ic2kZzAmxlH/Tzt96vozARy7XBzzEwpXIoE9ej/nGOTulVXjwGz2db+7R+MyJ17TYEK/t1B",
-	"BquAjTyJubuqpQu6jdvIPMvp7N/bc7uyd/OOlDRGz1gSd2SGKEPDaRieAPqozcfCTDwAMOoQ6TECN4q5",
-	"VEO7IzNnMvQdmb2hZZaMriED1xMgz6VJ5GXPuoG3rddEeSNBZ8Odi+5INx3gnDcSj+t7XgwEjl3YvDsk",
-	"t0TLSPUUbnQ0BHrUiq2m6xTXbk7ZudIpJB4yxhQQ23XMg6nGENvS3UwMtqDWaR69/K4VX7aKz+DgyHCb",
-	"tRwc6X3PW/+Xn8Hm1X837A0OZdoXtNBsgCXWsFPBf4VpOI1JRi9dVYl0Yh5PKLshSgMSSx9Vqy17XDE/",
-	"wUwl9xbXJNzEmq7SMxBrZovW2tqLDBcqBtdz0DHW56XV0u1MJqGHfMUkGPSWtomNVKKAmxRogLgxwKYo",
-	"4IXWoP4Yy50xN4hjqZdfg4PWdo4+73zKfKjufPql5u033a7/G3Yd8wl38duC22dNT888bYOvrSwgb3w8",
-	"HPk8mp0kaXsyiVyuX8C9JGb62FCLU9VfU0+UPK+hrSOa5jpAZB7lPm83aayrHENhBXVtoyD+ptPM3rtG",
-	"NfOSnIGFhGrDOq5EIPMTijW3WxH9SdmgzkCnAfNP/IpUFMx3r2ivFt18YPgopiH5nOty2+0MVU/Wj1kO",
-	"RQrv1B63or9gS+fNMTokQr4QqE+D/raXOiT1BPJLNJ2CKjkPV6PlxaqoQmMcLsG+Q36MxXgHP+CYIHPU",
-	"E1gtRKUJJYPb8IEKsnkEeWUrB/DSwtBFVUDhlqbQlpj6PhGCCBSFU4Hs4qwKbpYw2lRm3Dcr63PIQnrF",
-	"WkkBWqgEr2I+WczyTaDf3gD5WM55lmxE1l/2SI6+zN92u7ojLclUsN4s8NIExKeBTrBcSlYacnkx0/g7",
-	"jaAhhq2u0xgsjswR9TAspzFxM4R14v+WNNeCPC5IyRXggHNMPyc/vFRcWVJ3vWZRhH8usJ/IgwxrKRBx",
-	"/jgkuQCprMgc8OwyZXhb3ibOceE54jMyI6GDhRL9dGxX9ttqcP/wGtXXRav0DEZGkiq0joVhU7ifL9si",
-	"GfYj0y0yM3m+xV8/4UJR5gD7d0/lgtokOiX5h6fwIa/uOerqqKeBuyq4isMRj6kcO0R5X+uGAmSOecaF",
-	"jSbjcNTPprXHAu/c1z/v7ZgMKlci+7puaTVKqAgj12RSVtEcDndMCwMI1tvQb+Zmi3Mf8R07oyfqILYQ",
-	"idGmn2YLMXzjgD7r3DgqrBeqXSXwaAs36Y7MaJDbpgmmzLk3enhvyax0qdMJoK3rt+c/eai/o/73svP6",
-	"/FKXTJyit51/hS+ttWDNlmv7+BIcJyDrbqIXLelRbN3VefjF3BTmyMeuoJch+eKbl5ViZ49SmWBedy75",
-	"65e+tcSBniLale5fUjTFHxi66baRucfsaOdi+8RWUXrZfBSd72IaI67fsmvhdJ5BdGSY4VqSQ+tzp2Oi",
-	"hYejwByCVYVkIkjWOsmlF2mQTNNlCJCwIeQF9sQYmybVytZQ1oOjOGcax4TJj7beaH4w5gojNyB5TyCc",
-	"KVgyI7EIEFp6uM2HR1VopDlYLwTCA8HDqSTo/c07G5n+hy3eSPZhBWV5fs4mAQJSKsCjlNl+0wF3xJWQ",
-	"4uwEQUKQY/fhe/emxBklZv7tNnsldTvppCzoK5mnDVtsoKz0pICtxI781tnnTxJXT/ctbyMmK+bNnx83",
-	"y80c92dgUllmsw6XcuQ9Lcx02hrMkAUC3HblPT060alLWJDUCpYXFONI+mN8agoPHdkCdERl0lPDXI7o",
-	"BI/ICbKrY5PUMsIL0msg2vLT+79cfD5tX9+evmn/mQ+Hc9LMpRLq9zhhrWM+Qa87JuUZT+V411z9NOPZ",
-	"d8G5blZnOY0jLlYv6Lw215dWLJvfXedG7Xamq3AxiJbUxXMoi68WYPJNMZVOmpLki0QmU1ppkredn269",
-	"1KlryiJ7zJRDGnwQnZykn2NgmNSZeDCbAHO1tVpq9GgrU6WJfv/1N5TtLb1dSBrKdkaudM8vX0NjxsQI",
-	"r/zSq0zjsFc57lXGUkbieBeEWTUg99Uv058pm1BW9fkEaEb9sosHfq/yNdOT9ThpA6l7vQIYxedarWFc",
-	"r0/bpblMduUhosy2ncCmUQPhAfAynBFTlRYTOY1NbpsGa8w0Kl1G1xk3xpoK5iadfG0TXZfj2if0Xs0w",
-	"6cKHtvQ+b9sWfbYnsvoJWqWtDXU9F91b3p/XfdYAKNoNYo2GMRHjcGaSpYIEVhogrE2y1bxySfN9uVq1",
-	"Wn2lsISGPHcOZb+FxuQLtvBi+YSrNIqxN9j3D4JDcjSs4fqg4TeDFtkb7tcO6oeNoyZuDfb8/eCAHA6P",
-	"HL+T5rBSDsC9Cnl0M5c6ndbZZ2Xnu3hnvrvqkCGKNfSGbn6hrLPg/AJwCrpv0ia076/P2rfuhrFd7lMc",
-	"3lgA5xXbGQ9jShg03PkbBzaSILBl2x7W6uvh0eXGUob8cJuFSywbiUlIvO5cnp1fvrbfCsBzGZAUQZHH",
-	"KCZqRXVyuF1Cc18eJPqm82Pn9LYEJro7HRgJ7lCTNmhyb1WGdDkDcv8v5pMSRuXpncktzcZKXGC+B987",
-	"it4Rp4UV83D5oUyW4obrCsHVSlTNTbZE1XWcrTJjUhthNJny0MVuoHRcoDSVarUbqGtOnWvJGL47j0kp",
-	"dB0ek9z1bNGP7MAfFf7Iz+UZN2DdAEjhRM3rDWcX55fHiNyTeKabxRYBlIDxBbyKzjofOu+urqFJcIA+",
-	"nHc+dm6OTYFAFOm6ESM0RY9taYkp0ARAvbct8qDpVazRiU4QvB9uTR8/wTON5eTjMLSx8B3o7tlj+ka0",
-	"dX6B4JsE4cwzwKYmv2WCGR5Bd6kkWy/xh0KTQa3oWzAxNYyKV0kGAdBhaoZOlq37vDnT8E8tI1/gj8WL",
-	"2mQmvHQ1FvwYCTE/xAJyFtlRlyIcBDERBf2NPzASrylW6puKlY6BvenKaUD54m4Niw6S3rhFcsLIBysu",
-	"EgGRbO0yWaFf8d1ZhCHJNViDvuPZeLMd8KP4cjqHZ1rwdflxjgAzmnfnsv3yHeiKZ+dd/Wc549G3lwKD",
-	"XU2oRH2Tz90H8GPF/h7GPCQAFQfl+cOQRtq3pv2jWjOetxAzKe7518h4SkyhtsjwV884uE32icg3nssG",
-	"xRxHJ4efVex2b+Cxir6iLcVAf+xeXWq7fLHz4JaPRiEx5k+5Hrcorf+JjMy8fWnf6OQoFvysMMgvEY2J",
-	"WJg4qWHRhOSRAMxtgA+KCSMPNi4hx4St3kK4BIetjX78mAIatKdyzGP6dw3sOiY4IHG1stwrogHy02mV",
-	"rsX3P+swtjWO+fuSbh9tZuFkwSJ2FA/khazxBdZLqwOq/7KjzOKycMwHEtPhbFXz5XvAAJb4mOHVrg03",
-	"gR93oMCgd78QNntTXaYBvgdTGgZCLXUWGxsaaKMxicn2CQpxPCKxLiZ+0CS6AEnY1NQsL9L5QAPCS9nY",
-	"h/OzztUJCqZaa0WUIaERlOdZr73IoL4Wgy4azxyil4SOxrLksiX9YUEHW3ybHE8nA4ZpaIK+2TrqWuvQ",
-	"1e2m5MIl3PmBBnK8bBrFlv2A15QslYuGPpLBmHNHCpjmgV3CluTmPugHQMxCWTOWeYLZlAQ5qLBt6bcE",
-	"IaaA1by7JHs/HcAtnRA+lReLgLSxee8OdMk26QdUQJMz3Xji2/XZKFUD2mkmvl2mO0IiDfcviJSAljeY",
-	"So3lwaQyeMam44SjnuHeNiReSYs0y9u5d5b5rZHQz5nZgRXfaK5uQ6Vo6hF3m1VvLtqnO9037cbePiTf",
-	"8CH6aeen6c+Tna5N5j5G2m+e8ZcnbvtMvojZuR7jsfX0Z2Nk2tgGJBZojWWCYYpiZ7Ahc620tB38JL3r",
-	"XBkhHxWvzbSlAYv3+qp762y652xSBefbkIWXKVPMHF73QcpuarI/63SwMltdloJV5B6L0JDa4i7HSRYz",
-	"kLWYxerEeiHmTrIZc65uwXkaVz2E4kkOk6GlFW5VIsktEszYF2zs0q6e7irbhdJ/o3o6PQyXwmjYhB1p",
-	"Uniqx3eSDcwaYoJOOuo6zoC+ShpsW4F5sWrxB4ljF3z/x/EsOyLTBMl22eQMmeoJd2P0+xVqC4osfixl",
-	"tCjCo2O6oGG/ub29RtqFky/iUapgqEvtBuoO7Jdh/CyvVFpZxJiVWCFF1FTNJGRhVyrpw5lWpVRyC2K3",
-	"Kbe/yzxWhdPwbB6h4ql8nGvIMavvbje6VnYNK9JS/jMNe5Oh3rsbm4PZCzSMcCIDoUPGdKAuHJBCQ3Ob",
-	"SyI02duPMbnndxqkwHxDAqqba0GaRtVQevI5oELw8D7zzYQoq0lUfUjnhqRyiANXAexNN+xSdmLmUfYb",
-	"46V3eubyMtDJmLRAQpJbfQg6IIVEqWTQI45xFJOIYF1nu5H+m/aZOVq/3ZB52PMCdyTEtzlmh1OryIFd",
-	"Xre73cocYiVEZHI2liVV3ZPGQjpYy4tBa29wsCqxJ7bRhGAmEkdYJiEqSQ/QL9YJAYsIqWAPmoE3avNo",
-	"dmuYh2BRTGgY0ozPYQmMSFbhqTndA1YTS/Kn50nf5MBLjvSxSwoP7C9C4pnpxDVTNoJx5WYbJ9S9Naz3",
-	"f0x9+x9Hwda2Yzdjsy6yXsDVb7rJ2exWdadG58okAjLyAHpnJt9sfs7rK/dlKsv7NU3OE6R0JcRj+LcQ",
-	"0LQJnJmQ5u6X6c+TXUND81UEc+6tjI8WnvbPx7u7f/33Xk98+tM/Oa1dQfxpTOWsq+adxJATp4DDF5Tx",
-	"JOAo2jFZxklNuHY9gRf++hxl7t320kaB2iUveuynnXYU7SjiEBJPIrT1ntEvOQahcY31dZec+UQDG0Nv",
-	"Rb3lfajN6qOfpySe9ViEYzwhksRIsZsH2AsNHTuVFhFQyTr1nX7sWzKzQQLwRVA1T/2FjccqO0hdmi5M",
-	"KhwimmBaT/iPD1JzBhyT+JXdrR8/3s4x+zMy4abrdto6JoW0Vg/TSd4hH+n+50CbQMrw9HQIaqvBEJis",
-	"/vrzC/d76STz1pN05V6IZKGhymRA0viOzihYcYgQyvjLlLhKWZJBmax72FKTW+0lUu0jGXS5f0fAroTN",
-	"guvSvbKRnLkd4pFYfYWuIhJjyUv2BxaJR2KN7dHhydUHoGOtC14Pr0ZbuWQZHiuVdsd83F5hYF8BTWTI",
-	"S9Dgd0zCzAD7d0jJdbUNEz6gIZxCcWwzamyVlIc4rBwAj6ZfAp4Bkz2mhR9lI7QF5rHthJpsq+EaAxIo",
-	"OsBixnwc0eoMT8JtnWST69woPIR1ixQGwtSzbWkUjzC1qvCSHKDWmEv7Y7XHeqwDghl6tcRERJwJ4lnX",
-	"gVpUMGs9A6lDjKrZY/1fehA66oFq5PVMvgYk5Nd6Fa8HamKvcvz7r795PWs0wM/m4b3K174BP9XdsTQm",
-	"ruZtGf9Btcc6agwCQDpmqK+/7qNepd6reKivXtTXToYtaEkTUgGY+aDh6AkIxBlq1Wqaq2JwhxPmE4R7",
-	"LCB6UrpzoFoqHR3qm0H3q0ijKaAEpgIkW4wfdO9UWEelu5taQzwi4liPC/0ZwUKBvdyrHP/1919/++T1",
-	"KpFeDFg4+ne9il6vIrnEYSeE7Cm1lpf2O2XAqi8uvgJQvrq9b6JqGuwF1TzUV4/qo0YNQa2Rxv6C+Zp2",
-	"r/VaDcZqGRpV1qFN3wLUb3W1yeMy+V40C4oC9at9fPf5919/62+foP4v8KSv6lE9pg9oFIld8/Xu77/+",
-	"ln8Am05ITH1EAxhI2yFIj1G/IHPQn9GYfNnKSGCT4+ahi87tm6sz9CfUq/R6rFdBf0LX7ds32S967LR9",
-	"eXV5ftp+9/kv7zs3/5q7uiiI538D4Zv7Xg3GlJxvQVbH9va22hZ4s5orET6OSGBTmFGE5dhDxWGkjD4m",
-	"tumuVhV0nyS12gJtveYvRI9N47D6AYdTIqoduHTbmxv7nA6hVQajMZp9aEeRVj41UvW87Ev4ko/DMC1n",
-	"MLtPQkFAt6iiC53FgBnaQxPKgFr4cJipweoxP+T+nYdMp/GpIIHSQnziaczqVq2uVY+Q+oTpyikjy9oR",
-	"9sdkpwHAwaC4Jnriw8NDFcPPVR6Pds29Yvfd+WnnstuBe9LWupWfpj9PXsd8GqGuJrX29XkG+teiVIOY",
-	"JAxHtHJcaVZr1aaO/Y9BOUxoW30YkVUSDT3bLQyKdIwWmE/OrKL+HZk98FhpF1j6YyIQdCEx3ma1Fl6P",
-	"+ViQHcoEYYIqJh7OqqjNZijmIYGkTcjXpFKvZSKFoKhJ8aW2GreajNEQRalPIb1kV/vMvKXXdenfV7ru",
-	"rZ4ooMFaSQOr2ajVCk5LHEWhEXK7fxPahZCtDIOUBOgubB0cyc1/hbuhPKaC7z4rbfKzP8ZSJxJas6ty",
-	"NGziH3744Qe/EdRzbtrjSqPW2N+ptXYaB7e1o+Nm7bhW+1Pt8LhWq3hObOUJmNZSbXlF+6TrUMtj6BjU",
-	"3VM9ApukC8NMrFPt3lY36iKgTIVP5cCvEzXOoxoeFEpjlNYI6+5+UCP/oHrQGKoH7ZF9PPcgKDwpf1Qz",
-	"/yhcG9TN2jXnHgXFK+WPauUf1SQtPSq8Pz89UwCj6CUTFF2wP+rKCHzoNZtx0ah5eaGqPXKJSK0c178m",
-	"Lk1lISa+fZvWWgHOoM3jFQBVct5uUDGLQXs1QiiDiZQd/NWrtDT9ux6cnJPdlzjpRwq31Jff8p5hkw9G",
-	"An1Tc/lNr3g8oEFAmL6jtfyOSy5fQbf0r15lb5WpnDNlquMQtLqcMQ7nImMt/PWT2lIxnUywspqAl80n",
-	"lANw2UgYtBJR+fTVq0TclZ+p48mgySod2UDDMvIAJt5bMuun2o0HUXurKZkc+lJtyabHm25ECavpe/AF",
-	"9Cvk0zhJ04cnqWPnIXVi4CJN7x5SvNycHg8R7I97LOlswx+Yled3ZKbkOyjm1uGoxggpC5yZFg5izB9E",
-	"dkBWvPeYHcsL1E/OZN86kI4hlwQa8SPGHwCmcmZLsWylY4gliberPXbDQ6XyXrTPLz1dWeASRXr528An",
-	"jWr0kgez9Zj/chY8x3jXOb/nLJpKfXBTn7fx0j+51MpKqr1hIzj06/hocEBaQbNWEFj1o8ZBs94aDhst",
-	"7DcPMG7sD/b29g4HR63mAAd7w1r9YBAEPsH1+rA58PcO9gbDZr3ZqDVqZG94WCbkDm/rioNuJOQamwq5",
-	"vbwUCFr15nB/Pxgc7LXq/uDowD/wg0EjaJHhQbBf91sHeEiC1oGPDw6Hjf0hae37eLhfPyT+/sAn9fUE",
-	"437h5aR21Kzh/dbBwd5+PWgeHLRqhweNxrBJcI0EQ+w3WsPmsNb09/brfq0R+EfDg0N/76gxqA1rh4N1",
-	"helBQQIe+vXhQX0/CIaNQ79JasEeHhzV91rD5iFpkr3aQasZNFqNQ99vkUZ92GrsHQR7wYDUBsP6sFVb",
-	"VwAfFtSCOqmRRnN4UBscHNTqB0f7fv2g3vIPglotOPIPcHNw2GweDmDuuLF31DrEGNdaR/hgGDSArNYT",
-	"2nP09rTid5HoNf17NXa41cMTf/l/LUHcqq/wims8CzkObjl/h2NQ9r+1AD+1rUUMIynI7a9eZd6HoOTt",
-	"rh+TgDBJcbjYALsnLOCxyDUpy9wLmZqoa/YeasCgm5GOpJDgGOQtIkzGMyM6QVQyznaM2E0SK7UjKYOL",
-	"lnQ5Nr4JwU2pGfI5E8pUU+JTEt171x/rnmkUaHAqUv/+C2E9iyDKt6Axm8bRMN5NsX2CMNPN2rKqkFIB",
-	"WrVmmRl4PRXj08xCrm0RTsVYicjgGsvxpnbcakc5P9RcXLzkZGd22QP1JyKxIYc/tOy1DmlKhuBy9nMU",
-	"Y0+s+mnVE7v7i96Hr/rMhsQVrL4hE36vY5yTk2wQUY5jPh2N9VnSD4LaGYj8ax2+V2E8O85epYpatZZp",
-	"WSUhFKYLPlnumBUDCJiZslgeZ6piM2EF18k6gwnlCfaxR8tb6YYPsBjf/jB2JpGcLTp/eu+CP87ZWudM",
-	"r1rGOV4QVND6Te3w/LHzKtHUBTqmpNoW4GPojIFtA+KfPjcDkGXOmAHJUi9UbNOwTNS+vuzqHng9piNx",
-	"av3VYzQNaeioanSI+ikiZl+jW3rg1jwP+h7qS4In+i8LOG5b8xN2T2POdNt29Or0wrTcU899RWMywIIo",
-	"0xTUS1PL9KOANnVpVeUdmYEtvl1Fb963P3bOeyx9ypuLLoJODm+pRP3xRLS1NQ82uoZfMlZxFV2BNLX6",
-	"gzGpW7Wa6YurzN8eU0xETKMI/PNV1IbX51OUIhxr/PpWrVb0vwuCQwLhmJgIHZoB/aPHlK7BNL7TSaYf",
-	"W4JLDw6EVNVYkYn1mJOLra08dIn8h+BvG7oM0sYsFZ9PqkmaibZXM2SorLebq7P3p7fnV5cJjO1xpf3y",
-	"tN5onnVevYZKMUvtleNKFpb35vxD+7aT4PL22O+//tZj8Hfn8szxuzrXcDqUFOm8qjear9+c/7i6vZPf",
-	"kyf2XGwyhLV0tGwyk8hr0n9YY9/FGusSuZH0cSp9qdtngXmm35T3hJqUFx4HJC64Rb3EJ2ozqGiMxAPV",
-	"gTKQIqbuKvWJitLQWKvWPE4MwwEJubLiJC8wQ9AcjxHjprV2FC2IqnXtpJ/cOfjfKEBkEh8fFyF6Qh+S",
-	"2dRVjE5LxH9ovpvFcTQ/EOkpmg/krKVmGJQOozJmXBULWdauBGwKjbj8JK8rC0B1Le9SmrbFiUxbGiLO",
-	"lAbHh0Ot4OmUbQS8QzE8qXujJxVnOrXMJ8c99jCGgFTyUAq5GDqIZTJ5Ep22aTIKqdb7tmz2oUj7jduo",
-	"VY9Bx2CBYjKcCqXzdrX/S4tvgPSjEuEwJjiYgbuN2lR9nXlV7bG26S0s0xOjB6aebRMhVgshaRSR9JA+",
-	"JpJUZEBu3rIq43Dim3ynONITstJvwUlX5KJKE1BUwciDhcT5Qw38Dty4A9SjGI/BE0jZyIou+oSR/kKD",
-	"r7sxGRGmDi00Dn86ruqtd+dSZnyTL6uwWW6pKplNEIDUeW2l57ABQHtNYvDAtnuMh5C8l4f/sez72Fk+",
-	"oOz4gCAT6Ifu/jo5rqiNehYdOcPpFb9VEsWiSINYXZWl3iTblUG0/QZMyq2/+vVGa+gPB3tBkxw1D1ut",
-	"PX/vYL85bJJgABHWg4PDg+FRrXYQHAwGfmu/PhiQ+v6g0dxvBo0D4tZ5n4yJOfCFF0QW84jPf6iE6zhD",
-	"IaUk5Ty5g7iMDdFgYWhBe+iToGAVnUs4I2/VdiVJFlkYTZ16q45v8fTqfB7BUcAhsoBS5ckqQVSIqa76",
-	"gw6pLg2sZX7VqdsQzeBs5TwaPR+bR/Okx5RNw/DpTs/SwMGZRd/846yscVb0qpVG0T23/+WKESceK0qS",
-	"y6wY9+aylJ/YowIxCtOy1pR2b7sI/TWR34TK/8gR/q/oAirLN6of1xrPlW8E5YF/MLc1mNtrkMRlnG0T",
-	"S6LgmJk6TQHdus3yMq0KSB13y1xaRf3Mp35SS69x17KYrpyRkx7DzMDxmDY5fkhwDMCs6K3SMPR7NK8N",
-	"OOjx2uejWG7qNMllrBmevKqyoMEBvm3SrWeQFBEJqGkOXeRsqPGcabhPdp4Nj3HuyB/eiu/hrTBt+1ZL",
-	"ISy4I1KkwCfgI8t9Ctq7nRoYm7kTEA+DHrPZhy6PAnhwoXZPINOgt+BH2D4ptVN6DBBA7nFIgySt4C2Z",
-	"pRkNliOt605IKg2fS4EjweFhgGvNoHVUx0f1RrPWwkdHh3tHLXzYCg4Pmkf+4PBgcHhwhJv1Oh7WiN9s",
-	"DfZw/XC/eTAY4oyq9tR+UTXCVTwKNpf0D6fCI5wKjrO4gHFk+guWxrJvDPKKPszm6mPFlGhgEoOvL1/r",
-	"ponK6GqZropWrKujSVmPFXANBGHBDgAz7/iApywiYCY4VguWzQvCMUF0xHisLCfUTts0Cn2Se2zI40xd",
-	"LoRzAJQ5QNPIol7r7nEWQBAMNzM6D8V0NIZ8ooeYs1G1x9o2b0xIDOXJwGP6xeaKfSQkDUM0xiwQiE+l",
-	"HZuGos1wFeIDUtCkxPI7NXvwLapF02aTlf1Bbdj0a2TncFjDOy1/b2/nCO81dxrD+nB/eOAfBQ1l/cFW",
-	"ajxJfAwfdiM2OhlgQfZbHv3w8urmofb29Yi32+32Zff9uPN+1G6336j/tPlp+1/Vv/X9v7VC9Ue1Wn1K",
-	"Q8Qs1eK6wwylVjdTCBpHy2+45fwCs5nhPeJpDrnLQNBny0+IJDnOUzkuHuchj0dc7kRYCChBVgqAU3xf",
-	"YBpCV0vKRiHZmQqCYiKIwSLx9NkC312zZs+Wpw4OHE2Tg2dyVZQU1+1bThCVkOgPxw9+Lhx8eEkyvipq",
-	"Cy3fod8jZfBabF2YUUzuKZ8KPahqj2VaYlOBGrUaejAQ2jyGswaj02OBEC1OEgbTKgUqUUzuCQ5FAhPd",
-	"YzeKfYZ0QuUxBBigKU2k+I95mo5D79cslDowmkYtbd4GsBq6SfP5NXwa82ncY1utxpHT5/MK9urabtVj",
-	"4rsaI9/RL2flg5UfzHeN6n5nT2zbdNc7QVjvssUMf7AdLdwEtLlG8p3MkX8QrnUB7ZyQPeI7GbayhHmB",
-	"Yl/Osrp0BIkbet/ymcDZpN8cYhy2FUY/frxFWwAE0s81DzlGLwEzCf3+6299Zwex7RTVzL6BQisbxQWG",
-	"kPfRqtWP0ZTdMchtNuRjNYpkKXQ2t0UGTPQDgWe6TGo762i2hVEmBJqZHhUJHH6BceGhJDGq1wxCstV3",
-	"RJLyboYGkdVmTcdk1PcJ39L5h0phq++lbH84jYHJJs8DY6txlGaMowfKAv4AR0ZNF4Y2n0sIG/xNGJ1X",
-	"SWVeRTSV5quY2ep8A8b2nbNZzI6qtWnWvYWzy3TiSV2+R/MlzcYbNdfMTLfGrCiTtmJxytR76w376bLk",
-	"TtOPp0JmP44Hr316RX88f//38/olPRfn7GbPPz3fP7+Lfvpw+uNRlcx+rJGf2uqi2r993BsP2F/o8C9V",
-	"vxGyweRVLfjpx/Ap1UGzaWIaLrQxu9pVQNkfnqt/KFGh9kUxdOCvthEgCxKGuURe6A5+5SnYhl9muKnt",
-	"VWVZt5eGBG0Eb1kAsJwvg+FHCEublQjK/AyIIkQBtS+qzBLUPnXbUPR5Wc5Ts5KnNANz67S0GMNEKvKK",
-	"3H/bilftON1JNaglxyyBwFxJNbNwkAYiEsq0MuoYS7/P9nODt6kX/f7rb0btMhlmlFFJcZjeRgXqQ1vW",
-	"PtpF/bb661/qjWZrb7+PpixUmhd4asBv+/m63e1+vLo500EuE67vsdQAzaluyUs20t3WUsWmQm3hhDyX",
-	"LnYViUerYxmVK7sPFa9iZ1c5rsBerX607bi+d2KxS786vG00CvrVptrQvf/m4ltqQvmmhf9AOtB/L40m",
-	"QRQOzdmyjJXPu95jMqJCkricrSYoXlbrUEcqQH31Tz+B28oZw1uguyjZbMzWPoh4W4lsT2zf025pW98A",
-	"Tnjwji1x1E80O4NHR9M44oL02E3n9Xn3tnOjmSRcl7rgt3WsLWGkjJBApF0pDjONwkzcMNOwosdCIhUn",
-	"VZNV3BGiCyZ6lwMDgw5FUF4JS/9CHCdo8RnDWSSnoMeUUlc7hnpMEkLQwPgfdcVmMmDJOXog+C7JR4YJ",
-	"gnjwkOYbgfpJzbfHtvTTNNDvtpIvR8c5r5INSuayyNAC2IUbSyeP4NSa41Vah42jerOymd73SAPbTuMP",
-	"G/u/pI2dgsIi8kUjRLv4U+4MfjePam0F4XDK2TCkuvfDf3IpZI9aKjhce7FE7c9Hahbo/kqxzjFMW+aX",
-	"2N/zYqUQp7JipQ8HoY8k97TAmgrb+BsM6GlURedMSILhLdhGq6yQSxy1BmddvXpp7Nkh0tBNp9u5TY0H",
-	"0PcTKZNIuTTUNY1O0J4xGbDJZ0ujWYjKdaVgj2XFICqRghmvhvUsFGN0aQ9uHeADCP0k2b9qhGBu/5RE",
-	"NTIPWXGWKA7bXmY/1PS16TQnCT1A5WCEamvF3MA0bIeVhSZPSAtULNCI3hOWvFMTw3Ze7lJhRG+PFd6I",
-	"CqLXKUoFeZKIW0YWsuaDzrQAcZjy8oZfHxyQ2vAIHwat4X5zsEfq+MA/CmrDBmkN9teRnJlR/1cOzd0W",
-	"qND0TzsBkZE4CukfobhV/atEmsSdZFXNiTM8LxObU6cI9n+xVCgwzwW2y//P3r81t5Fse2L4V8k/Yv4h",
-	"QKcAAeBFIhgdM5DIlthbFLlJqtXndPWoElUJojYLmejKAilsWRHb4XDE2C9+sX1eZyLsHX4bR/gyL347",
-	"32RHnOOZb+HItTKzsoDChRRvrUa/tATVJTMr87fuv6XMC50prFN2FHoNdd7Bdh0wTBsewiC4m3jQsokH",
-	"DXLEE0zkGQqZ+TxlIeP6ZiUHckQB97EGcZMitASawRSok8BYMUEnRxvRn01gQNna0Pe4cmLZna5AJdVp",
-	"88wBrjoJTt+//Nh99ero/buzuY91vM+GZgZ70GtjzudkztX4HS+hdX8uBbG/h2NbIWdkxpJE2kyL+RHy",
-	"DtEBUB5NB0MZ+KmwjgzG2G42tY/M/gSes8K3pnFCJJ1IAh41Ys1MkRJnedR2wO4T/aJ0QU5Kp2A/H6re",
-	"h5poGgQUFxmWZufqhQ/9J3bh1QV9YM4L1RcV48wmkLgJJj4PbDKW+dz491egqkCfFQ3nxo/pUJilYy7n",
-	"5aHt+nwYS6lseeu3xCZ3ObeXlY3OO2ue0wHDZtVpfWaVnBj3sM3kx1SdDwY7zDhNfT4QSYTdhmZWVnBW",
-	"M6k15Rk1HfB2wlKcsCyd1Lv9zPT1mibz4tG+GvQrxLWbW8/5oqERDVVS10+tWxi+xnVUSopetevU7joT",
-	"/dYVBHP2lJZKLxjfJVfqnCv1EaWaR2IlEiZw8jzMNrdwAli21h+ulcpjZDWIC707lugKU73tVoocQac8",
-	"bTtC0Y2pT8pzeeDnHz6ceXmCoWve5W9NWT9lclCPh0q5OGdZXhWwm7/ANjyTMIoMWnTZCgPdjMAdzhOZ",
-	"dxXSCYWmQAhxCgWmwjesfQrUpKABlbTXglWbPpHqTTBnnUltOjBMvfCCTaYzjHClviq9yC5wHrXG8lQC",
-	"BauWmPmmmUYPHd7aY0Nxm/EttV5Wd6ur2dSVXgHd9p1gFxRo0CQO2eqoZ4d6355Rtd1m60pmvaBb9ebW",
-	"rBf0pj7Li3/40Lo84M2iwxJX8SCaWcPbki12ldeJQr89QZR3Up2Oq6nNUip3cgkwX/gcSDlmprbFdiat",
-	"UjmvWyqgas1mLUR2WI7Y0iTCTmoRtN2xxyrIM9FB80Y8DCknKVNXqjsODolkUio5K+OE8SyZ+Nzx5Cn9",
-	"GQerH9sgRwmyShpvYF7r5vD66suNILDdEaVNnjdywTrdHEmUpz7B+CwpjyMjgP+gIF+4gM7hLNVhgXlg",
-	"fYLf6wC7x16bdrcLVXLYdPZO+q6tGhy6KSyOeqc/7DxcekC3cAbW1XezWVW29/N0ThWgyDSIGIjIk60s",
-	"WMxHr36csGfjkQLhBRpzJlIdjRiOkyyGLoraulcPCAo6s0ITve+N2Y6RCOjnCl4HmaUM8goyTfTTS0QP",
-	"u9bDowZUDpSyDbyLV2mcZQoktaarXov85DEnQzYU6aS2S3AOMT/Xr0FPTGr690bWK1PtTZSpppCihq+0",
-	"PhMM3U81fwdHUaBGpH0o4zQJwLvyiiYJSyWUJhrFuhpAv+zA0913nVbWtsW1xsCabt2pMa4a2CS6wPP5",
-	"ov7LODlxxXNSBf1Ml7scep8ZzDTvFlw7hvADnU1GDMBY8rjfN+1u8/JFXMvqhzfdsw+vyeHB4T5eCWYu",
-	"lQT7pw6ybNTYYxkLs1f5c2ueceZR22s6Fz+7UKaJE9A31dVdSq5B6zOf247ADZN/EpuwX5o9kdgmTv2D",
-	"djHzCYnilIWZ0P29RyNlmpsGve2tLZ87Ma+q3ru2CAe2tenlXrOOSbA/1KvBC6ZW9eNh96ePL//+bP+U",
-	"VE0r4FZz88XW8+1mE9fMI61mkxzGL2u7hJJEKTcpDhh7s7Y2fA4U9XrnxcrqGmXlJBNqEb6PE3YLImqe",
-	"WWLP9bO+SId1I4JyqB+lalRZjOJNzaQ8BVr9y677lWCV8fP1WCiGTOqv2ah4lb5pVd6DJtB5F3Hk9KgU",
-	"zZKf8b2/2KtE708svDfrxTkzlQ4WrT7704idV7yKggdgNWqHm6wVPe9t0K1wm73oN2mr1w43ok221d9u",
-	"Pm+9aO9s0M3eVrgdPWcv+ju02WuF7WiDbfa36Hae6QFPb/xppB6O3TY3X7RbG9PdetV6NCJ22fg0/jXm",
-	"w5g3QjHMgf2rx3OL+oDawAe8L5YSliJcw1mpAp1DarF7lDLJoAH92la6LSUD5BWoGN4SbhD1dt0V31Eo",
-	"8EgWFYrP6jx8WVgqoT+zBkvr9iqIAiOUaKbFO6m6p1aEGcvqqEvodkQGTnuYvHBFgRCfR7UGOR73kjhE",
-	"aHp/8lbLJoz3FpQWMJbs8kFRRo/5PKThAJkH4cZq8Ap6aKsBpyLpkBE83yND+qlOz9l3G62tje1ms+mR",
-	"eDgcZ8pcCWom8Ld/Rs9BnAV+xR83mxuhWjH4E/Mrwa5SKYKDfv2d4Kx+SLNwEChJB5IiA4a34GlQQ1my",
-	"0dy0YSBKeiKaQDjviKPGRVLgua4GJ+r/HVzx75r1VrO9AZ1j4O+tZnuznv+1vtVqm+e3m9va7UlIYL4P",
-	"PEyNUz8e+6FmNM3ARYaWHeOREXfbOpJUuF8Phjx9hmsA3fphDZSCRUi3EPWSat1pgi8EKmwMNplEmrxv",
-	"DWJHu9nUgU3z0r1YjoSMkV7KdH/JtNBCTQLTQbShjDqQ3npob0utxqrhVU++f0W229vbuYx7GsBQueD1",
-	"7umrgwN4qERNT+swVt3A9vTA6p01yIFSMWCJY57EnAUYRQClfjICl0EvFVdKx8TeeeaTp2POdU7tkFRB",
-	"bkiiKQIHlJPTH1976rl0HMXCI5dxxIRHjve+98goUUpmxj5ltV0dTdM3TkbMI2/ODt96cD/56fAtKL8/",
-	"0Et6CidZPdIwmnv4MUhAs4yGA2g65EGMBPU/4HaCRVQHEjKK4cPswyth8c15g/UIfqq7OFA/AuCQHcIF",
-	"QIJOLXa246lGtPqxSOJw0iGS8qgnPu0SrZ/VZRqSJ0qxe+J4Q3BUBoZMv8Ixh/WSUFJ8bokdu8cHTyQR",
-	"aXwOubxlxVQ3UtLUTW+U/rACCfOeVokhq3OF619OMgZHbZWLD/oKbgBtVnFoPH32tKgirqLMzcPv6z6p",
-	"VHXIT7/SLQeMRvAJPusCfAQdOSuPuskVnUiNfaCXFpVJV8VhfDxUYg+udVRRZ44FwTD7tmAVSaEGkb+0",
-	"5B2zkFbyJgMlBhZ64wzP82IwALRyzjKpAjigaGWJVKZdsEsM6H3nV/72l7/6lfyXp9+9P/u+/uLJE6hw",
-	"t+iMx+0JQkBxhiOqBLYa9L+t4qj/q3wANeddpbvKrMZbxs+zwexCvITjbfi/zL5+IlFaLvzedivGPNve",
-	"rHiVYczjodoDTTuSmGfsnKWFoUwh0vxNtwipFg9tdh2UWlGyDUp1jMXPdr6HX/m5Wd+h9f4vn7c3v/iV",
-	"f1X6CXLIPn3TbW9tl3iR3nTr7a1tA6eOqI45ScQVS+shVRKAfSJV9uvYdNRTo67N3S3u2JaNzBUm8z+I",
-	"ETKr4YC+ugwJ1Mvbze1HDZtTWqL+NmsIXUPow0MoKi6znwSVNYQ0UNER0+r4S0LNDyVWxaqYh69Q2PLL",
-	"39Xxf8/wf/9q4eqtUX+N+l+8ygY6gEp4AcD3/USSUIwmpFqw8GuQf47EAbuEC3uyHBS+D1x8sO305d5S",
-	"5LZv4gvebG3Py0GEUhcQoGUuEEeokiq4cdHerLme1NY1chbTVKRLcxZXGc707loJeJ9+Na76/tMFaPrl",
-	"ESWBaHNbez1JbwKOQvD2z3hAcSnLz71eZPJ6X+d4OG5SciXGSUSk+jZVtaie9r+og+iBoK951t0D0VL0",
-	"8U07CK9EeiEJxYy41/tnZU6KN+yGoaS79FKs4ngojzQ9kWZp5yHmWm/9feutp/GfC2aNUjvgA35DZr+r",
-	"6ZSflaw0nPJoNYG1YnlXiuXvVJ8skchUDjD/xgoih4+DVLU08Yw8xfDIm/3unjV+ay7Vc/EN7wRuxQGV",
-	"aDDD68xD9Y2o40yRn9uMd5YPorZLUpalE50D79QgmdKnqc/qXFFWPY/VUpkgVzTOSj9fDm1fcq2qvLko",
-	"S01Gvju9BUpVd0py57qN0q1QuK4SXn6WDcbDHof6pgWBZuSyliFNsFK9D/TwMo4YREs/KQAJroJ/+sdg",
-	"EOQJtFSOWJgR0JwgM0enn/mcccjmiTo5UbZt+oCPRRXtE3b2rTOo6APU1bV/RCl5Jr9IT0Ed3CHDqpR+",
-	"/Am6rmdqaOpB6qkyj1rRfG+Z3KYNg4NDMhBXONAh5RN4FebcYS/3vkg7arqYyjbAIkBGwwEBGnxksNf1",
-	"/Jx9giFsb3qk1X7hkbY6+O2tbc/nW602PKLVbG+SKi0EalvN5j/940aziTTH6SXDgr9W+8U//aO6ryc+",
-	"1RrkVH0RQxIwTjISAR0ax4RAnaOsqx3ZJxpmMJcGORXjNGSyQ3443n/tkeN3rz3y+uB7UsVobV8d5hom",
-	"V31gvWMM+NutosZ0/O51HoWV8Djzs1Kc1bMgcxkj/yRLKZcjqtCzhoFH9WaMlF7FkjXIvlo/NTr1GGg1",
-	"Cp1D1BDU1oEvBzltOXU3ZEHi2tjEOEiJgG1xgDqbThuDMC4kn529eX/4ErLPjg9+2n97SqpXcZQNyD/9",
-	"Ixmw+HyQeUadIJtN/K+myzz7yBUEG3yz2TQkDZA0x0IRQUafHUoUDxmXSrChy88cIzyyDYJnWJOb2x6p",
-	"PodNCIXQcDlErnVeN16ZpWMeUl30E4o0Hav10UkCWw3S1Ruakj67Ilp3hTROGCWeI7W6u7Zux66pQjM1",
-	"1jgl2TjFREfM+oBPAQkc0IL363I4dn2+MH9D+yGv8G+f9D9bEZfrxHC0YQ9gVWxBaDvpHibLo+Hzt/EF",
-	"KjlQfJ1jB03TyfKw+YKotQWirzMMi/D7ATanVtAAETkZxZ9YIr1rwQ3ZarU9gBolrGL1aEieyNPlrgpC",
-	"TJ8Bnb7nqvIbbaXK00+oyqsnOpp9q0yzn57TG4a9O+5hUoM7nNTtpgI4uZDXDm3Zfh+3kgJgD8UDKLqP",
-	"KISyss69BKxuqI9jyORzy9v88in/43Jbb+2qvyPT6uE/s2OMreZ4h0Xs0ejYoBLgg2NFFOw24MDoo9db",
-	"zeaSJmPXd5/ncf/8uQKlK1pq5E58UyJhdGoFpAB++SX5K686pPT6okf/i1fJ0El9DBKiOIXcOlETUApJ",
-	"qZK3eDploQj70Fa72Wx+2mk2m1pE7bpag1IMtbaqMw1N9mDfTsqokfr+6fndXsyiO8cOD64CDwwVMc7A",
-	"umo1GiDigFIoUcDIsGAoZ+0qLCraEzB8NKyVFnSzsNHWKsnjcjwaiTRj0SGLYgouuccT0Og6lhCyGOFa",
-	"Lc7pjofPLItPPFSzW4FANq9eMoVpWJYEZVLGlAUjSkIpaj/mSEpg6ARiyyQXZz6mZibiXG2NBulyrO1U",
-	"GrIlPEArormzq96B6hlo0jhkpZFhm2lgb4NOl7q/k30CEPwZVgKHP1K3pyaUsytSxa6zvXE+MwAUzSVX",
-	"85D7AJj6BuKq5IlYBdOj4UWZRn4Awz0Y5pT8X1H0461y+Vk8ZDKjw9GK179TBtiSgqIlIVUehxdaze1C",
-	"3b1Tja/+8LHZvEZE1C4Wrt1997a1r1/asdpsANxP31wZy32Rnt5+ywLvc0WMpPM3OhqdxuecZuOUlRTg",
-	"IqRAg6MZatN4WEcG+kUI+gywaTmOWqySpDoeSZZmNW1etppN83KpfVBxxoaQi6+2MouI4NbnCI6rlKFo",
-	"UkZIoC6WgWccPCKNwJ/Msw55dbLfPdvf8wh2gN/TXF6SJKyfga51wdgIfS0+B+UEIof7JydHJ5bwT+N4",
-	"Fdznmn8YOXcOIl1okV3FIes4xRb54GvQFnMJGHtkMRiTqp4KPk2p6Sh4LFfNEEQEuN/gNKPXFrxlWAKA",
-	"gSXjN1sBsOVL+LLfIGz//LkUpGd/bcNbcvCErXZtEAenxgHe2lIa7zDm5q/WwKBpSif3VgGKWw/ej0EP",
-	"MMD19H7+7Ojh2EkHHDYVfYrmyLh5d+mdW3IXLq9ul17p3GYD5amPAFt5kVQ74tZ/P4Lmtmy4Ls58XELK",
-	"yAgMLvU0OK0orCSjKYqp0gCbdq9XkTaSRWRI0wsJzQoFkiqmTkCzQb6PIfKY94w2Y0O2BC0bgMZZK4hQ",
-	"lUljLklwwSbAB02qrwYxZxIjLG9pppNXCE3iC+aRkEpWj7lkXMZZfMl2SfD/1wGvj4HPldmLGS85GUBt",
-	"mvYhTnUwwIgTZSPvkoB9ylKK9DVgkWCb+QGDwM2REqGdPGBlp0PsbFDcgKwD+lSu4yWQqKesGRsd0LP1",
-	"wH7lJlCWeRit60300xtkrygi0a5Xog0qX8tZKtVHzQXWXcuqg+EfcDInBqFXuOmYrla1dhr/md0N/469",
-	"+efPFXpJM5q+h+L7irfQfHHJxH5RK6tguWnK+NtNr5KJjCb7CRuquaAwU7+oGcs7gnM8qOoNy5wwWAWS",
-	"c/z2mNRaEpO4cW8O8HeP1Y+FBVsdMLuIBbidA7Sfcf98QYxVJ3oWbfGkS5dsv0EOMpkTcOU0+yZOavsw",
-	"iBHj5APrnYrwgmmWQ+rz4CIOL1gUYOCcVFNGpeBEEx1/3Nt/u6/UZ2y8nzISJkKyCNhbEkYvden8eSrG",
-	"IyDghT+Bxwb4aZCrS4rkEprpq8Hqva35woz1AaFcGUeQGBLLTKSTBnkrzs8hCModtdzn1c3mRs2hZ6Sj",
-	"kXby4Npo3IUO39obo60Gw7xmO3QXzAd0FWrAxweqqerVtYRrRYsEZqGHVs40pq7/rbhz7shDspRmVwux",
-	"NQvYLeuAuK6ON7Zc9fPm50+NUgG5HuAunuSUVP28KQfyWzXKcgtuad/fhXh3RfqKfDq0F1Y8YwUWefme",
-	"nzV3pnj5QFesdD5/KdcX0Hxb+pRSt+it6wdLe2TgLlifz0UEOoWT9xo6YWjeZb1804rAdc/EwfA97IZj",
-	"mmFexmhc2gcDGVKQZT9JYATKTNGj2M0DHiaG6R5l5LHbbG7kKW61hs+/n+sBJOAALBhHKRslNJxyoSkz",
-	"Brxy5Sxn6jjcJlzcMDJxY1gwx70Sws6onKrPMKBxpez8X/+E4gI92tCGERN5hw2kVlp7g+6CqmuKmQva",
-	"ygjOiuf8OmbHM6TKnevo+eC0YnE5Lad6nGjvBfb0SA+iWZ0AmvTkuwrfeuf+hynYvAOqXlw9fRxvXzzD",
-	"85eGF4EPay2jVz45e6KYqQCfcdGxUeryMzR2FxYdoHcTL/SUxQm58eA8cfyYxqsC12lHIRjh1r8pyRVL",
-	"EvV/cHP6HIr0GmTP2NTG8lamuRXNupdPoPm57MXfqe1ZmgUMvbTfxjJ7jXN7tEbqbfsNl1+nXZcl6c3d",
-	"RAqSxDLLXRzWEYJsd/b3bhYQybLavFTf6S9Vnvnbp4lkNvLVEyJhlFe+3Lnzc77Bs1EwVZzpmsQ0vbUr",
-	"HfwT2C8KH4c9lr4CRa+zYVcBOPfhOrVBr/iM4fPQ7lQ4JnBEVvek4o5Yg/ItOzYUWDmBpHODW0viWg6A",
-	"P/usN+din6ve08qOQd+m6TU7GgHJN4SB0NeZdQjubO1dJQHc0WCXyIjIBSQghJSTETQVzASJM3CrDEXK",
-	"PCQXQOcn+BWVIUUjqFkxPVbVBEgqsHUNxLTwHfbsBT6/Yr2BEBfgrmcNstnczOudjNLGBZHjcGDmlGo6",
-	"7hzJdFGbpcGWjEVPpE3kqAboGialS2sPe1Azb9MM5Zr3GzvoQee5AUsZoUli2dY90mMhHUtmnMkRyrdw",
-	"ICTjpDfBEJjp1QTZq/rpPofmfRhN1HdLMmRAsK4uRmewYUW/YBNsSq++rjSbrTZXQprN8Fpj1NqTW66I",
-	"2pW322mNf7ft2NUrC+hhZGapZ3dqk875Wk8kicFcs2pBQWKD0jJS9pOV1ka0LyodWLST0CZT6ssMQJsQ",
-	"0UIdW3BWz0Qd2kSakFKPZVeMcXRwdU3DBsnSl5jopntDY5uAWPCibu7zqnoN49BHIpDs16DmkZRdigtI",
-	"poPqHaS81Roeho/0wao1iImo2yiRjCEGh30o4iSxgL4Lleexrow0jRIS9aLz+BLNEny6UiQaULMJIA4z",
-	"I5rQAKa2UKE/NEv5mFX62ZwiSPXXkjYU/JKlEiZX3KFWMyzXqmGpvn5/eqW7zwYsS4fUXjCkl7cypN9U",
-	"+kQ4oKZvwunBu9dv9yteBQusDuW52rBoLdhbKgOWJGJerOXFbA8kFsWZa3f0UzEsGg9eJVZ/11U6Q3mu",
-	"x3O2/9MZfBA45dbIkuxXbUrMZt49qA2iD/TqBogBx7UIvmURfDgtdbIrbLe0qh1ivsyzz0N1Cr48w02I",
-	"NXdLhLa+F8U2cRR0CLwMBPRmC4byHLRwZU3wCJlMKIlYGA9pQuIIbQAqSaDORVCEMn1USkQ/DPfGKKbX",
-	"DWW/Nyf//QSWQjp55GV2l2Q8QxMqMsQX0KkObIwGeSmyAbJnaB4rn6OB5umVQEVVv6FmrDb994bGhICA",
-	"AeflphkQ8MeZUQ08zK6fvW/KEIM5QW6OnZThRTBKhqESyZtp+XzMMZQSLTHlzOvnqQO4pHr1vzXrZYks",
-	"uq78eRDRow/RPMlz6zJkmRmnX2dV4LUEuWUJgicSHUD2WK4iOezprififFHUTpAojrBdufEggb/s4JCo",
-	"szEdmzhhoUgjFnU031VIk8QCr+N68jkAl+meI8WQIUVg1QAbbhlPIyz6AcZocmlU1Cl5nq5vQgxFu6nm",
-	"5QU/OomdR2hTwRPU3yBNgYIVp7v94Wi0Zj5iYgQsU+p8MJ9XKSfgUjY+CcRhGJ7a4ENxaZAZBQQF4kj8",
-	"7U9CzRw3NBI3BfhmzQED5fQZTc8ZoIxloINUdKyyb+BFlyztadJUlEHGnzYlPALP51OevcAzvj4cYgMG",
-	"DT+bZFBcLPcXXE94ml72Bi570FAXZcJtFa47Eep7QbUg1bP9d913ZzUP0zRh34lUp4kodcDn1aPjU/3v",
-	"SiRdsAmpdo+PP57un/y4f1IzVdm6RaJ+7PvT/ZPaQsv1yPz8Vm3x301E6s4z2UMNDsUNV/EqejsoSdU2",
-	"f7WSSm2ChUJxKhTEMk3MViZ6y0RkibhTUvO5AkR1sA4cEZofNaWG75+edl/vP7xl5m7Y1c2zRJwTxrM0",
-	"Xltoty5fz1x5Z2FGLfmKclayTImAVYL9B4ckHSdMNkjQT2PGI3nEk0mQdwgFx0Kto/V3peoRWuLEJJyx",
-	"SGIqumRcmXFK3GH9T8hicBQK0mNEv2YqV89DKpE3Z2fH9kab9o8lUrU5RGAHw1Mz39+VdeB8L+3/udUc",
-	"HrOoSztf6uvWMHCXMCDzLV4eLlmWUuvWl+86mY5IW+OoSRpqSDWwXxZV3aDWmJv/+hs5gTdMri2cNJ0s",
-	"d91j9FCJsNc9xutU2MdaGI2nuWgNL4aFGcUA3bwraQV5KaVra+uet1c6rxYyGiCZ1hHWULLHxVXD57NJ",
-	"gyXFxXPzBolJGywpFfb53LxBvHqFrEFMsF2nDV43bXD6c5i0Qfx91aRBvPpxpQxO1UuvWjJlZ26cqSWF",
-	"UwJ6RBhvaUl51KPIEsQjsboZqL0ja+XvjhMFzTqviPMmgjMX6rGHsXFpujEqkUQO2ksWpiyTZAg87A1y",
-	"yph2gH7Q9/ZFSgbiCnygysqLmUPRqCw5GZ/z8hpjNccPZqS/I9NtXm7yi5JiTE57SR5kgYgefH3jBpMM",
-	"qs6mYniVX9ANtQFbMlU7oPL06dOnO/0NOq+Is+Tt40I5mZ4SFJF9Gv86NLtsim3061BI7we1NZZprDZM",
-	"WeUi012voQW9rfDRbKDtZm2NT3dmnF7lJ7jcMp0TKD+PpTpphJL3J29tRBlC4wXcwz2PyQJYKlRogq9f",
-	"/0QC0MT83OcB7vlA2bX9cZLo5F3NegOJt5C9q1NrGSepyICcLRukYnw+0LEdvRdrnoY/pPOcXMHNLJEM",
-	"GD1nd5uzMzebO6THJgI8WhQ7MRAuIOfCcuZIiEeoVVDXY6Tm6dM9xNNJ4+lT8r3QujYsBhJ+ynFPLWhP",
-	"DXsyQrtAdzaRylr1SCb0TQgiNsPaI8Hx0emZ7kU6ThMd2sERBS6tdYdMg1tg3XM9EU18Hnz2K3HkVzqG",
-	"vlnLgQmJI8PU7PmIXHCVi1zwT5ADDf9ELz5CXy7PzwHSefLJ96/IxsbGjvNYBah+pfP5b3/565cvStsP",
-	"1C82NKQjxiCk3Pd6ZAowXQrXBobG0UkCoSs1S503ip3tPKLrPL4E8GwMcOUUf7qiJk9v3y08wsSj1J9p",
-	"FLGo8zMqhH/7y19/0WG94o+F9+hs/YbOr1D72Ocxv4wzqgONEPqD3hgU+E5ifo5dg+DRNNklQT6GACaK",
-	"DyVXA4GiO86gZYSutJSdn6lHemYc6BBpwNh3iblI/6MJ4rnLUQzsRbDF3yDreIcEP9V/Gv86rO9fYu82",
-	"aPkIG113ETQXmCOhr3F2mmcPEvRiwTAwdB9ybrcKQECq73n8iQzjJIl1LyInQSXL2HCUkSsqtfKiG6iY",
-	"51hYJN+RAftUfXPYfaUbflURejwy/Uryd8SvNPwK+TtsNlQLPOR17DHALJgz0G9hs0m1SxukmzvPU6Yw",
-	"fmyIdGzav0fU7zRFjv5QcJlRBaHxkBn2zP5YqrvMUCSUbWB/li0yjDk8VCT4Vbr5soIkZ8AiBsH+9qdP",
-	"ABGxus+0cCJHxoWvUVatemy7SWzhez2fo1+J9pTJ3moS6ZGWermHY/DIRlP9H3ZLmwx2kWZMl3ekYjRi",
-	"SBpmdMwhnRAlBi6ZzzWNOnKBUh55JKUpSyaeM1OlzHVIxKIx4hm0xZzZWA2f7xX12F/HbIzUo8dCZucp",
-	"O/3jW2iNQ4HYjKaWVESDbyIkkHRytqvTEfSGAmpl7WrNpZZdbfC5JrlKnI/DSISXyCut0F0Jha7V3xG3",
-	"kXb6lPGoA4EaQEGqzHaQXh6REx4OUsHFWKq1gU9hzooJ41juahCYmUhZ1JknLvBwAFlCT1xqtlEE+jyr",
-	"DB/4UQ1aJ7YjQmd5po56Asj9aoAh1sAjQSbw/yYQC8kAOgkJfkcpBX/MU6KCmjo0aqNqVQFran44PXqH",
-	"xy2WKLJokogrv9LB+JZH/ApSSKmfdHfILwFQU8nCUKtOgEszd2/kkhyfoYBTnRdM6VCDSdSV0OYH9IsG",
-	"eSfsAPFAOV9PYYYYZ4cyUPDNBa878xGpejYZ81SJdqixUoqDOiQsjCMWwbYWXD8k6JDj7ukpDsCdhx6J",
-	"R072f9h/daZnCjTzaqt1oyhlUjKJG029AldyIIDuFkjrU6ZrzDIBgkaIUY+GFx5JYn5RT0RIE1INEzFW",
-	"ojWjIKu5KUWoeWSUxpea2NzGAWG+msOQ4iBcbltDaIvJNFAExTRlls8BwUHjCQXnWCphe1tV4ciCwxF0",
-	"TdPZyk5BJ5Vy97VcZD6uNAxYexqdw56OucRBQROED/sv3xwd/eFj9+3bow8fj08Ofuye7YMnssz+feUa",
-	"0t9m5OQr7NdVjc9rWpa46PdMvXufdv5Wr8meh63oBW33N9l2byfciFr0eb/J2r3NcDt6QVv9DbbVex7u",
-	"RE3aZpv97d6LsBVtsK3nd+QfuHX3wDLXAGdXxBo7tjsiLpGxCtc09r/ZQBj2w6DmE1/TKfrsc7w6YaW+",
-	"aZc47k0siQPF3Wq7SlW0aurCfHeT0DiHcvG3IQ4eskzXaL2xJOeCr8nd7op8cfHxWqFCNzdypmp0N0rL",
-	"c+Lohs3kypoF/nLtlBgxjLOMReZXIEiFPshMGZqsQQL0Ep6CFDEmlqaMM5lv6IIkxgugXWWcVMHrqP5Y",
-	"Q1CYdWQqmVWUULs+F1PGtYnDrIIwu2SzuYNXUXyQE/DB8Zo7zfvfn7ydz3L3+1BUTSLdtfSRh0nuWVEZ",
-	"0tpcLnjWes9vU+/RjHlfpfc8y/WYJcFh4wbNhNF9oLgf/LK6KMeq2G6KUIdM+Wa1z6TENwtOO66dvaYW",
-	"Q7+Wj7GgRf0GWcFoLhQzihFGoYn7OEm0ByDOSCjGSQTdBHrglAH73QYumPo2K2ppi8PWuY9uXelxazk4",
-	"uAEqnfaSYsZWy03Agd0G3+d5fyNs0q12vd3bYfXNaLNX3+m9YPXNsNVvsu1+m7Za6p4xftNDWelsbHkV",
-	"2BWY9wP70ak10ca3MnRPtdEKw1emd6vtWZsWEf+hE3mKe3Nyje4JuPLrZJ7bBu7uHH//b1OzdgXMOBs8",
-	"S8R5zBe0hKNJgm7pPKzfo+EFYTwiVR1DsB50/PfuaHSqVWjkmIEW/5RE7DIOWU3Jn3OWgSf84BCZXSH0",
-	"qISJ6IOzB9PSIECvazKLHdSANJNMWKE5mxoGPFVz2Gj6cDLb0c36/sv7OcSZcUpXIXYyp51ezbM9RWm+",
-	"KPB3dDLo1qEmcsuwgNTndhq9VLfbh7t7wHQfRxA8PDOktxAHIj98OIM1Crr6/AH6dchLRlOWBkRwU++I",
-	"xbIgLqG9RPDsSg34X8PDvgt2ScqUsZB3Og3Yp1GcMtnNAljxMb/g4oobejMSUq7GqiRlH7aBz238EqPl",
-	"uJqtXfWNYwmquK7r9GBdRYrZzkiAZha/vK3dW9iPvx3ioDPd+0Pt6kSck5jv5htS6SecXRUpLpxePfP5",
-	"em6F4+pOSIf1XnFl+s4sQQHstkqnwiY/DHqvw/go/uHg/Z8PWu/iA3nAT7bCVwfbBxejn3589cNOg01+",
-	"aLKfuuqiUe/0h51G2E54b/h9M/rph+Q2HdBnalTLLC4Y+jdnZz1Yk6KlHeOkHEOzECMLFnAh9xIaXiSx",
-	"EVTlDuAzesEkCXqJCC9Y9N62We4XmxPYZ03ZEnCYMXqIvUxL6qY4PFw9+q6R6qU7i0fgvs1XhySCn7OU",
-	"6HVeq52rc+fj9tGdOmb7c8wt7wGtyNnFYPPq9fcwf1EZ1zxLJuZn0z2tzAx29tadW8CPurPePEO1NSXU",
-	"nMKQl6I3t0nqg9qPzkdd3XY0m2VdDXK9k3w4ycVISZ+dUovqeJyVSCc+Vzh1C1/HSVtSAktq3lDQyvG6",
-	"1KUvU3/BdE9DJbNrf5GDGPhyL9goI9Ux3o5RUUgdk/hUruzLBCltag3y0lwlxZBBL3LNHmZG6TQ0RTNN",
-	"Xcx4liKts+UUnV6C2EW23YJMTpkWOZjkY1h6rO+vzJJ4+ZuS0Kt3DbtluLoT4FmmRNjdrffFGnBWBZyX",
-	"CxQHR0922WsXVwxbxCnc4pFRzLnhHy52DmZTioYOUJWrGK8KA/ld6RhlHERRSvua6S+hlif5RmSBC8lq",
-	"nyuDvLV1HcbA9o3Iap9PcyhBp0DcPMZrocTDqbp4u0Cr5LwX8mEj3ZqjNbdN4dScHlzVcjf36rpW4aCt",
-	"oW9l6HNXmySLeyYV1vjZZ7PrFuaNnYCLVs6wf6P3uqCdgeiC+jPbel5t4Nqum6SNSSg+12qK5nG1WSWE",
-	"s09ZnrifAnvHzLt7NLyAfHPQfNx/8rnWBDfRV+wCuc6eth1BCmTm+nBpgllSqP4P5jcTdpf/7nunnekv",
-	"ht3TVrnjlQbQr2reum4s/FBN0UzWWljcZtc94M+0hP1cnj92Si+ne5SOORatqtMIlZmF81e10SRlSvXg",
-	"0gDeEZAwYTRVh7/m+RzEsLbEio+YNmI4IxOW5aGjQSx1rQnGx7DSFYs5vuJgl53kU1ZQyPZgrR7/WS6N",
-	"ucBHgM+2O/OF7JcpBl6MylQWc4n0WuQIMKSf3jJ+ng0qnc3mzraNpcpMYfWNwyvXVy2WWVOF3fat8z/d",
-	"IQYpcCCUmJ1wbegZjlGtKEWeDwNoVFv8WLEk6qYIm3BZvQFSnooo5Z594J3XrPBUYkoW6Y0zcAYRLsho",
-	"LAeEiyzu681HMgEwYwAGIGkAeCT6/STmrEEOx8g77PPCEBeE3aEIj0WkGmdkIBKoNA0d9ScUw3LWxykY",
-	"Ohwjk9BvQqW4YYIqfOYS9rlRqpYm0/l8+qrpvaPuUp9Q/bOHJY/qr2OuflAQN8O05IaOf9aP/cVeJ3p/",
-	"YmF23/mu05/8OrD2BA+KIUwDfrI1sd1d93hWX0lJVdxoU+D1RBYgRt4EMY2fYA5mHsdc4vtHMZczgOio",
-	"WMqGQacYyVtseMQqZXHmqGFQyW30MNDwTMaLeQDyxxv7atf27HAibzpAHHOPbDY3amCD+fzudLVjXKrf",
-	"oLJm0Guk1soBr1FcbKyFzqIy3Wxk5j4/H+aWuObWytljVc6OY26h4BbMxJTRaH7S46GYMRPVDeDtUZsX",
-	"uvQhcaIYQ/KfiMD+gH/omAT7hGZMWh9PTdtz8BBU2tDhhFX3wLOinzyimj6u+ARd5k8zZdmQswEQLmW6",
-	"eGkKm9GlSjBSBqQasG4aGNUN2NfhxDheA0OEYfQ3n8eZGolkcsrDhNbqtEqaUyvI6Ufh6gEO+jxQfzHA",
-	"R7oLoNXGOoEXrBykN5ubZeh5SNML95iqaX7jKib642/kvFarY+FFq4X30AzJBgaerxQYaN6R617NfhmM",
-	"58d/TbB8/3oorHtRlKZ4oOcBP2Y41FOTyTgvBPp9ITeikFuly5QiUg1s69bvYh6KYczPA0/XSQHlLbSb",
-	"AUY07l4sxtm5UBfXpmmYBbyfJoktosJNPK9gCYdp8zK/FsiKa2DmRL7T/H2ikIhhZmH+WZcC4D8XHWzm",
-	"SfN8bGZlymmD3dsZHw/hu+Y/mXE4hqx1xZW0c00m+VeFEEws9SLvQuNv/LNxhujy4XmsxxpiVkWXUxHG",
-	"NNGfS9cc/Qb7p84t3ypGlvupGL6fYUT2KgPKo8QNOadMIWilUxnEFSvo4K423mGR/Hj/3d7Bu9eQR/7+",
-	"8eXYFY7j6pHfYiLWOva7ugQAPuWp5Vs13y5XXQmVF5IEZksFxZY2qOTqpyslVG9Cp0Yor1yFPm3S58Cj",
-	"9ScWQtHQbvEi0F6p6czT0E8OHK59rQMf25NNspReskSntvkcYIggzHmEWgI63XbVcPYU8+ry+c2k1G3k",
-	"ae52mE4OcWkCHpgXyzLwHLYCaOp2JYBTxXQL0jmCHnpn9ML63Cy27WU7YEP0McuyxulYimyNITpR4B2H",
-	"g139PQgyaWpppqRqzGWmNDfRt5mSFKgSBJ/nmuZR4XTfsqy1KfTABKE3oEnIvFZTbwuMt99qvKvsL6Rd",
-	"dXfKVDAtnjMwjfJzQmkgbW4nknYj7q5HIL3uSA6twqqlR+2ZI/i7Z5O4y3AiA49OUWqtbrI8+2y32Jdn",
-	"iG8lPbqXKYquIqqzk+dLyWnx1rFYjoUnPRaKYQ7qoo90jeAO8jRUGEBXV0qfd1+92j8+29/zplxEqwrH",
-	"vLTY8KDoK7XMcwRa0XvkjAa8dzizRWnlVvJzy64zJdUc3SAvfzInaV479DgiQcp+hY7oPl/aEl1hSXnf",
-	"G/gmtyibHjnoTt+/3dnI718di80GfGRgbIHYjG+NxHeHxF2tHd4OFqO+f29YrM2LThm+avrf/b0V0dXn",
-	"q8Lrrvs0IOuWF8iJgNS7jw5+SxDzBFbuwRHzLtHDfP81etwdeuA2uj56rFh3oy8ulO+6BXq6SX5ZFz1i",
-	"mug1FjiN15W92QoKxUypXFHDGD9WH+R1nY9rp+M1nY7DiVm55Qf+memksqjMZF/p/8Bfmp9xwUlPZAMi",
-	"44jJ3WKFUCHdU2Z0Mp+uQicCFJFlfkUH7qDHKxJX4qMoljKvGYVvVnXRN1th2qO+jMpMy8RMaIarxS7M",
-	"Iq/ZrdEcOScRkkIWS168ZEpnpaaDkuh7JTWuhtBpAZnG4eQ1vvsbELerfQCY7+oCCNd9fTqvQy5xbrbU",
-	"SpEuZNaXNl1VXPGcug/3updbfCYmxiMS4OY/iGRAqNRHQUK4xeS0kpgXLwNNeITHIo5QH43PuUhZVGuQ",
-	"Dzo1LtBd0wK37cooDi+kjz2W6NQlth+fZpXQKWA7u/kRNc0GoW9kThCIOWc+V09wU3ed1mjloS6bZoZO",
-	"SilIJLD1lFkIaEFFfY7LqszhAb1kpApdYw4OP74+OXp//PGw+9PHw/3Dl/snpx5pe81mU629Tm9AVIG+",
-	"c8Q20WkQIOv1uR6jMduxURzDhmqvTva71oMaFHrVBXmvwn6cLuhSA0f1FiT9DVPT9BeudPBP2tlnd5Pa",
-	"2G7SF/5xo/KLFRV7bChwU6+uIMOc77dfzA0bUJcvz59EzI9FEofgwjo+Pjn6sfvWLpvOidvwsLqjmyS2",
-	"MH92zbwKF1kcMhyWbn5Y9Lxi06acQP22zBT4CsuUODxXernWDOePLwPP9mwx+2meJYQC65nZTQvUMKSK",
-	"1b3CtE5WzaBLGeUTwZl1O2YCGmLWPN3EDLqAmQTgg0iZSxmNufR5cIEN8AM0j6A1hKcTqdNzm3/XIIF6",
-	"IO0lLCAZSxJIAoNcA0cq5K/3ubqcFLlg9UxNW9Avz9Q11mNcm5fJdwwTvh9V8Q+4Gmutcq1VOoUU7olb",
-	"fpIlo2k4mHuScSMvOZgkP5fVV4OYM4m8wW9pFnOsvKdJfMFqhA6FaadaRAYT38hrEK64/rfd2X/AU16a",
-	"3qNmcz+n72Coz9+J0TvW53B9Dp30ELUVVz6HVs4sZL61JoZpXS3zNti7Rq6yRDok3GiCkKIF8u7o7OD7",
-	"vzepdj63nZCmjZO9g9PTo7c/7u8RwZHJ4ooTmaWMDp0O3E+k9WCGlOfRO59jg4+oYNzYttsrmDd7+trb",
-	"MnAejDHGzHl9glb3Xuo1m6eWziHSLa84KzgAITvHFUBwdnTdmz05M5vxNcse+T5c3Rpb78OV9yEsKolY",
-	"RuNkqQt9qdLwGnEeSwjn9cHLgV6k2PR4GHNdkCYLuKt0Mo+gY8Ij6AbwyGUs416cxMiaoywXn4/A17Br",
-	"OuiZ2DK5YAwOS5ySS5qMme4Zb51j5yybK0h8XhAXHXKy/657uL+Xh69AZ8SB61ZT0xID5U4ihX1mUTrV",
-	"PPL+eK97pmSQ6bc3vw3eA3vCFvpmPrAkFEP2/3PcMTOEIUtP98M0s7uGm2ddQHnv7hvbem5F980cp8by",
-	"sNqTvGoGXCbmTo+IJHLqH/siBcojxDAofVcIJhuFGpU89iAJ18UguRedu9CnC861sJ6fZYZoNMc3A5v4",
-	"BxHzWyu0/Cbr/crd1TP1EvqHl5OZAor/93/8P/7zf/xP//zf//t//m//16n03dbcUopHmIIzvV9Wt5bN",
-	"IVmXAl7ff6XruAr4gsyNc6yApUkMBrqmurEVtndJ/oI5B7fRp2m10kXtCXeh7gooJOloxLgkfZEk4qqo",
-	"AAZ5HClokO9P9vc7PkfuN2vz0Ayo2/IiDd3gOJZu4q2TrE5MPKozlZnrc2gdEBFaVj9pxjSruuqKEzJb",
-	"TzmxvCEFx8MPRwfvPp7s//H9/qnS/FCgNMirt0en+3sdjObaV5IMWgJxUdw1mpAFcUmXXtoSy2uVXjp5",
-	"0PhCHZ7WNiT2jy56NNWQisPZVc8mAV4WAHHw8fv5AQeIh2DD1FjqiYPp6vzah76q8+PUtaWy0qnxJFVq",
-	"/UqRCYbbWPZUsrZjWetIfm5hp/Y3iPRPo6HPsfIwlvPFtRPWdgD4ruW186oTFGYPWkXzaATx3YnUmxQ1",
-	"kqrBKeQ8UpiHO6m2zpO/wyqbPFT71ZbGasWPj0+Se7dcBbRcYDrityCLWWqLhCzwVrXLBqjjp135tVz6",
-	"T1cZ2eOEXPEWTzALLLCAExDJFhdmLjTicuFVkKNKhi1kI9CcZiKdqSUqypFF5UQ+L9YTkaqelRFVNbfA",
-	"0+fzKjzJ0gLP1uICz9sVaY9aOk3d3S7kRDlCy01TuonockpAH5XsWteAPkQNqKty3458mlsQ+nuWT8aK",
-	"c5B2F3tOT1WulskUn08JlRnZdIOq1IWyZ6kdpOSLz28uYFauV30MAuCO8W5dtXqPVas3xTutKy70+etr",
-	"PH2g3D5x6M/Xf9ElCFk8ZOjSUYNiUYMc6hgi+EeqQKQ93zOvL/5d17Piwi3NKHfKWbu60XwqQNIcfXi3",
-	"f1KiCbVgyl/9Nl08i+9CJ9NX+O7bd+y7xx21utte7/e1t/6auRFDe3JvOzmiVDPpGoM35pdxxqSmL4q5",
-	"ZjbVAv1qQDOg4Y4ziTBpUiB0Grp2Ulqr2SlxapAuVt4uLEYi07VIXPC6HhtqJraLm1t8pGx2joNHsluI",
-	"bsDr5lcxgQGs9qhImc9Np3DqGtPqxlSIIagt1yleqnUI1b5kdBkUcj083c7uCruFGo+wV17OpF/ysbu3",
-	"t7/nYZh3OuVjOgGxkB5oDqFOGlkhSbAbRbcnQL6qC0xJxdMmHIRrg5bsRtE6yWOd5OFYuFE0D2hX0POW",
-	"JfobTQ0z/VGgg8tNy/6SZP/V1DsnJf+eFLwpMfL7yORfqzr3mdD/NQdxFRKRD9DwiGNCsroefEpujXG1",
-	"4FhXAn+U0JibgdU0X4NEBQZ/9Xm1TFZ/PNk/PPpxf6+2i84awZmuszGv1F6WhEF7zaq+7e3+92emMRIO",
-	"KqRc6UlwHeJBh2Qp5bKvhYWuW8/rFyCOjSS+VuVSOpDRuIql07YZ7rRCUVrWsFCr8PlStQIbBjun6xEC",
-	"F3r+rL78cAUOuFjr8obreHDUitnoHej3cHK+BlRsk8p5yPI27md5yND03dMJQrtw9oZ0AnkdGOUaYt9I",
-	"dZrz/Guv4E5Fc8SeWf3smjrQDjmD/mcoZweiI6msIQotLaG/UixJJpJoN38N9r6cLl4qxbD37w7fu0SJ",
-	"80wOBSiADqUp5NAI79ZO/D0J/WUau9lfdvXXh3T1zGrTGnFo9sNtejhugPDXKBfR3cTM6YE29yMhsYu1",
-	"4ynRCXwB7I336s+Bz6sUQy6IDymDgDj4LRhNk1i9ijMdNMdXK9jAxQLXMJxEDU+7dlA+x1Q5V1dpkHcI",
-	"AOpumes4phAFtQ9biLLr+krm6gnAPOPMqODI0Tlv/XE2Tm2pZBPwCtDJgKPPJXI3ikuWkjdnZ8cWX3Ki",
-	"VSht9szo8mxIvkrFjIGv1cCLLMCuw1tHrq9phQuLXnQrt14U3Mo3cYqoOT6IU+R6QPtNguxj7V87D5qv",
-	"pTVhQOPzY0PzIaQ152ncnHT3Dg/eecVMMY2miCQYLm+QLtaC98YZamj4wHJntEVca/aR6lgyAnwof/vL",
-	"X5/lNpwggwJI+VxBY60Uk8mM6Xaq2ztD9Fwk+cdzKcF8buoclf0LLV3UG4HGBTVFLRiUhkiWKog+Pzl6",
-	"u//x1Zvuu9f7e6bFDL40HkqW9LH4cKa+vTYfjqdLFOf093Wg40RtsAeDZB2vg81zI+BVw38FX+WBqLZW",
-	"jFS6sgdzoefFLnEt7iNj7DqyY+1XfwC/+mgkYp5haQqa5BparyVSltjd5Sp6ogCrAGFKQdcpTyadVyul",
-	"AOcT00xy4oNlEtXmaMlu591c8V1ufPtcrI6tBGOLS23vVfDSsb2/BX4Fx9wm1cBw+AXYIL22tsCva4Gr",
-	"fXU1UDrDalWAd8nDkNupMJaOtvmwJGvMzXFNJo6/Xp8Nn2vrWFnL6qzv6lMmHM6FJxI6czgcPouPuIYC",
-	"m9CwmnNtFdVJ5w7cnnH6bRzt2WOt1KD1qb6m6bbkTC8St8Yi+WqjbWH6Mx7dATWU/lqgChuaMxa/MntM",
-	"5nOcSQJZeEiQJZJIPweOpc+hJLJgslWx+vSMcWgO8ioR44gcHMKJOxoxfnC4m6fgWF8b1XrLIB5CY0wA",
-	"ltq05UeKht9KhtquaxGC6ahMwtxNtr9UL4D5fzw76b47/X7/5MTYXdmVwAQDnys1XFpiGGOBIQ1NboPJ",
-	"2lfBzpneJfDFj9R8Hs4GKzU0rgFNMHwzoXVm0NqCycHU7Ao8snIQL4JSfVwkYmpdH6ci/+BSEhjzkOm+",
-	"99AvEis+4NITRiNgsg6cWPwp+zXYJZIOmc/7cQJ9kW1/MzpUVk6m8CtSes5I2UT0nBGq/VSc1TNRVwin",
-	"h16ahuRzn0MSRQD7Ub2SVA1vPrZGk+xXzzzVevOfSPcaHFcgJzxkUUBCmqYTn8dZDdMiYFwDkUTSNiJ2",
-	"GhibXKqEZmqF8DSQqtLsPMKiWFucl+KC1UgIq4FnJ84snY6+yV1dJSu0PXfVIQNxRSgJkxga+ytLr8+S",
-	"hPTYIOZRTmnfmyDhPRLdEzUhjOlMJOnHSaLFGx15OKneBP6/kEjnDS7//SdFFLflkfrodsmtQNEoFMvZ",
-	"b16ytoVqrc1meeNjs5MKrY/7Ih3SrNKpxDzb3qx4lWHM4+F4CInvug9yzDN2DqB922llt8oRfTA8lOdn",
-	"kxG7xrc5zWiancVDttrl+zzCi++c62hAszNcfbBhKl4FD8mhPIdtHNa3+m2qfjZ3VQYsScR8Wv+ZAlh1",
-	"hl0ehn4qhkUJr4tkLQpCxUOMbUw3X6jNgguu0HX/pzOo/1N4EFmuf8l+rXRaUCcxVWr74OxIh/ic66Qc",
-	"4iFdm0nXLK8YWKRdKtStOFf75cuS4i6NmU53/kLTGPWIoCjhSRU+ZlNLPWTeV+Kt5vlc791ilQBqA2w4",
-	"yiZEH7UG+V5L/VAMezFnHZdAXMfmgTVcpMgVjn1KIQey5pFAn5pAJ/hJg0EB+dt/978Qe3zhbwFDyAlA",
-	"JdCbUQnymElCM+wDRXtinJEWOYxfOhvVjLej7DX1d5TnuXgX4yQySgGI11hiC5yIyCEuZJVCOqTMwG9r",
-	"GC0xbQJJmJ5IEqinaw1JneQAq+o46AQw/yQOmXl0VV8TxZdxZKJ3/b5kGaFSrX9fQEBOXtgO/1wtJk5B",
-	"dwcazhPtpzE/T9htyfYSk9qmtF6nlRig3z1UR6+l71ebimuxcPdi4WjGCFpFNiypAEG3E16ECU8FY8aR",
-	"DiHlQGVWhYB5PpbZvpZ59ZckU5x0ol/r6EI8xFVA/NVbSvgce0oUBVSDnGgpZAdOUwZurr76MPObRuh9",
-	"u24bsT7ej6TSZJjvyBXONo/AF17qyz5lPMKjh4pNJowbuHp68O712/0aUuKjqVwFi6nWIIHeMQEZjoEM",
-	"I0nEFbppYDf4XPTB3W01MlI9Y5+yV3gb+dtf/koOWXrO9A81SFwCF7KjgBoPsm4eqGtOfO6iyROJOkwg",
-	"2a+oKNnrs3jIdnPfUeCYeYFSHE00PWXZOOUSFSpUZo3nmLgN+eVUr32dExUKzlmIyKbZtfTtAWSpK7XW",
-	"qV9x63fxOZ67xE7z/WknvOhjYS0QnUDi7JhfgA/ejNDLy2j6Ir2iacSiZ7+ORZajXp5zVYp3PNLH+OHc",
-	"4Y6BjluwYIp/9ivjNPErHb8yyLKR7Dx71o8T1ojYZePT+NeYD2PeCMUQzoH6l2e0F/qVLwWT+uCw+1o9",
-	"VpvO1/e7uwt1T2lPpcviOi7Q1XArK3Vbfg4gNUJirvZm6Rco9Wo8L/0yt+ydWBaz0Gy2BgnWsQqIVWy2",
-	"VyC6ORPikPKJ5VK/a5kIoD+0uLVUJH6O0QEyN7FDA7CtbcjdDn2bCnq2/9OZeekuCcxRCNDUz0BW5K3d",
-	"LfGi2U94fUC0gDgVQ2Y6NOVRFDcrNxfRedaWz2EUm82musDxspDN5k4ZwO9HcXYrAL+S1YovKhQh3lQm",
-	"FF2xGCXBw3K9Qx/F2X1HSFfEG/N5v/ko6TfQFFVto+tDzjM8oPOV8QL0qEulRRuzO67ibBAbkjl1CbmK",
-	"eSSuSLVNhjGH9DOHvWUXldrZRLWcNd++inIbLSOgvROawY9Kj26Qg0watyewvYcJoymLPBJo3Alsngu4",
-	"4KYAcEo1btibNAAeU6nrEXBCoBTLUlT0nPQ3sOmhEsDCn/XRFmsFyuu41S0PCogPCzpTa7a2xK9Row2n",
-	"bykIiJF8prTUWGZxOJ9TD4KAkKnQd5LfRgnN+iIdetZfH1E56AmaRg2yT8OB0gPUpCDrEIqu0dFfVZfT",
-	"C8Z9DsWdlIQ0HDAb1thuEslCoWx/SP0MzhlXB0PTbtIJ9EXmtQbZU3+mKSPAbsUiXSHpczSyn0jk9vuz",
-	"OqZILHV2cLj/D0fv9ksbIb9m2Wm+GndRHTIa/chSqazxSqe96akfZKXTeuFVepOMyVNQ6yud5xubzeYG",
-	"3KpsH1np7LxoexVnHWZoiktat6snb257lXjYRfovWelstTea1lqRb6nMnqtFrHRarY228y9nIqITNbLm",
-	"plcRPIk5e5W7EiqdF8+9ymgsB0yewmq0m5utlldJ+csxj2DEW8pQYpxiPLd9izbS0Ujmn2kZiIR67za+",
-	"dSgQI1nemEYfUyLdrW3gQIzkFB7YbzYHDDCLEq+admLn3u8hzcIBk2REU8s6h/fo5n9Et9oa0pj7XPPT",
-	"PZGE1Yc0TgiNopRJ6ZGQSlaPuWRcxll8yZLJLoROs7EMoAegzp9i0Dc90iQt8Gef67k0SEBHI53QhSeh",
-	"OCB1DNF0MV53rIeJ5oUbz/QiXVcqP2CgDod8CiuHgex7YAnVqw4JJHMI2meK4ZjaAJVOBfTCf2Ma2oRi",
-	"qP01rbaNr+7jP5LTbBzFwoWT/Xfdl2/395A91I6iNdd71HwxZxQRG4p/43qkzCg8t2li6asfmksUv/jq",
-	"IQ9zWtZ61srgqrDArNsqqIqmVibOzxNWN9/0uqUARyOJn3ZpMcCHOBuIsTJtoJhGKV6Y5fr5S1DzSD+J",
-	"Ry4S2pQavYXBSto7OIW/IMuWz4PPfkWDrV/pkL/95a9fgAtdA6iaFPPI1SAOB7oQPGUZpK1I2mcN8mEQ",
-	"QwW1fmUsLV4reWBFgTSsXDI+5yTmHkgLfVMmLhiEaqEdmC0MV1coKH9CLthEenArzcYp2I+Rzw8O7Z2p",
-	"Mi/6Y6nU0c3mRo0IrguLYi4zykOWdx8z9+gypVjKMaiamCnU8Pm+Wg5l58V51AY8tOqmBMUfzRqkC+Mt",
-	"rHjMYdScXeHKlZYDwHZx8bvyFd4q/e20U/uaYIKvt4deO6tuX0t+IKlh9nrl1lF4mZo6bzusPfvsrjEc",
-	"Ti9zFEcLTnMRXVk+zyJ2GYdsMRO9voZQTg4OMczqUDCn7DyWGQNHVbEgAQuKNPAMwWy2ZrbP6Wj0RJIe",
-	"DS8I46DyhoJLkbAG2WM0zOJLdWTyl6eMJOpFOqsxgEuYLuqdp+Iej+VgT0/xjp1P3dHoLB4ymdHhaMXr",
-	"3ylonpOrZ1Ya83PMKmQCFqGYvqe0u49UU9GXJc/r8qdHl8N3l+65/MuvrjvqVV7rjrO4g1hioMcrABFa",
-	"J6dGT5mjYFLDpRrZ82hwSSHRNDChX+bZZ/X/ZdnU6pon0hjFWFY00VbwVYcEv47ZmEUAFQn8+5VIL5QO",
-	"E7EEkzoCbPmmLsIWOX0aJ+pv56m4ahQIFwH0BhT6zqgXm7TeGDoPlTvk1GZ81Piz7FjDR7h7n7p6zwmT",
-	"42SpqqFWfn1Ob/mcflC2T4+F4NnqEwqrfL1z+kwfqXiBTnHEGUnFFZQXIhhgRR8cJqilE55SIvW/iTRi",
-	"aYf88f3++/09Ur2icQZtg5UdiH/GjoA+VzbaRId3KemN5QTytGgMds05zdgVndTynnBYGH3JeCQUMOkL",
-	"SCbEBRQCmoR9n9trTOgrjmwr4PP4kkEqLiTyfd89eAvD1PeSlFEpeG0uiPh8JRTJtRm7vt8IoPz2tAr4",
-	"ApPr6BXmm60h65Yhq2uE/4ildQ0YKUiQZQqGsVvmJwuc6Cvy/HsFI1oxt4oMGjh4fpXZayKK4MyBo43g",
-	"4REpwIXic+D2y0cCfDMpoxBrAAjAJzdIVz88lo6ZBQ4dAE86GnXsP8T83OfWd1M1KJgy8AUliSYuzGuA",
-	"SCLOz8HhwzX9A2bx4strZDyKqOba8Tn7FCN5bcpCkUboyIKnqGniDJ3uNBRmBEm/CiItGGKacBxhRdiZ",
-	"RV9McpbjGHkzzBp2SPf43SnhjEWSHByd7pI377sf9g9I9c3hKVGHkfwBKsJ/OugeHR6Q6mGsfqx5Pj86",
-	"Pj7yyI8HPx555M3Ru6MTGNPh/sE/vIfnke67vZOjg71d8v2rQ3IumNTVctDJ0GU5hJxpt/Ghz4/fn76B",
-	"HGj1/V3nnwki09FIfT0r3ajSf/VUUzYSqbJjzyGiixnPNCNXVPo8yk3fGpRsgJWrPyp8eGcjIN1kadYF",
-	"XpMbQQ+XbIxrcKb2caVTafY3whd0iz3vtaLNfpvuhNvsRa8ZtfobdCt8znZ67Wizv01fhE3W6m1EW/3n",
-	"dCdss83edvSi36RqHnpzVDqVg6PTilfBdVVgcPzudHWfFiqbaqFw5e6NXRE+qTHB53f8LboGZ5fx6dOn",
-	"T/WSxFGls9kuWRo8w8ufbglSCr6EmYW9LXdivi+Xp8/Y3Y4roF3oAIvoU1q7F+88G8/gCbTdzoXeEgm7",
-	"uC7mj8ooB72ZcJHFfX2IAEIxiKGxb2YLGO+jUry57j9XDXALy6DmcyzOcK6ZfYT2SlYD51zJoNYh7BMN",
-	"swSpHk3I/0o0SNfnMj7nLAJFQL1VGqR/IklBIFywSYO8h2Fd6diV9nl4tp4ERw2+Bj0ULjJ3nFZkKkth",
-	"KjsoMI160V2BugPhQr8GKnIm2FJPt85j6nNbmatDTrqDvYkQ9VhfpAzyEY08l1h1GHWIXidZSD2wXkkl",
-	"E0HVATmqzDe1Rsbv0iAftL8FSqu1NkyyQSrG5wMl4qUHUthkYMFjn0jS5VEq4siYX4U1USqfemOYsojx",
-	"LKaJJNXj91qvoqORfPaZjoCvDDajc92zz/i8L1g4n6UTpdhgbpc1AmOJBmR1s71Tc83I6tanTzWPDAQX",
-	"4xTjZZKcqKfUu0rnUnIfJ67XRI7TSzARKUTUnFwSTPBqkNf7rjo4ZVHboGBuRfg8Y0kCPRYdcz3OdvPz",
-	"qcs6ASZzIxfzzmKpVQ+18mSz1YTV9/n7dyf7rw9Oz/ZP9vc8ojSsF82NZrPZfA6qiKOawE4KlECDZPwR",
-	"lZJFpq8BbFjcIO7BfiJJOJaZGJIRYhdqXqbga+pbS1NxBW0dZQYrfUkTBRk/nB69qzOuRGuE9WP6L0QP",
-	"aUgnpJen4m02d7Z9DrlppLrZbJIemwgeYZFdktCRZAdRgHywFGIYaRGSdJWCOkgiibD9guMcAKU2jvR6",
-	"0hGXdfPcehzh1jY/fLxgk1pRnSTztEmfO+rkLtls78z6D6DIbrvZJLhr3OzlhMpMZyyTqmTM584urTWI",
-	"jotoA5UpbDk4JDZybdADDZNoXjHb43Ztfo3i2qORUnVaXqUH92K33w4xVDWLysYyJZSzaY1KSVuQ8upX",
-	"SB9Xl8YZRHHesSs30zVLTjF9tNJ5sb2p9Ect4JS0LWhp8Jee6F2j16X6aOrjOTHw+9F80ckOyUQLFN+t",
-	"WcVXVjobXgW98nA7omOlU3nxAqvgEHPhMiseK532LWuty73TU07UaRhca6sPX+b2VR4nXQwHot39sEuU",
-	"4TFfxeFk2gYudTdVBYfMoLoYZ+gKdyWDrrZ2h6dwvl+zTigbvTJ+pxgrUYYiZVOuak08YbzVRsGw/moY",
-	"UDmrePrt+iGuhRpmJW7b0XBL/QPzJA8k0c7NkDVa3bltnZ+Sla1rOe7Vqa2GWBAYt7nh7h2eTTNXurdR",
-	"NmeoXETCZIccdg/eedj5Zi5r1bhnSzPuNpX8zokL56okU0X5Nq36siRJbyNP0nsbk7cszhuf7O3/uP/2",
-	"6Hj/5Oap1ndIKph/yNVDW+7GWge3lqkaJWnX806pc/oLP0O7hVLt4RXsXmBzyW8wKigK8Scm+RhM34iB",
-	"9a6ZfckQlGtlxQewwQPSm7ixKncY4NurX7I07k/q6kmQlg0/wr34G+gIo3E6EpKR0/cvP3ZfvTp6/+6s",
-	"tos0utC7NCLjERmwVFPBjKiUVyKNdNDHUvi9IOGApjTMjFuNFNj9EpZlOhglOPN5FJ/HGT7RXQ2lMgHf",
-	"Ozwhn5vaW88ScQ7hlM1ms0Mo6ccsidQCxfySJqYdsx1fJgS5YvTCM24rnHIq+LlH2KdRnGIhD6Znw8N8",
-	"jqsODoCdDqprWCNkE7N7LBH8XCLRvbHGV4Vj3AL5Oa58FSGAwsrKdnOz1X6+EPSmwc4sEV58TKVUYFqG",
-	"gitD0/TE7tlwfWDBcBcQv0wfhOzt/OSsORIeUHNcIETwYBQxf77oKFMgZ6B8vn16SONEyZftOsArIJ5H",
-	"ABwh4NJqGoYEzzqDNbwZj7eDxUj8mgnSYz7XJ8wjo1RcYptCmoHbG5kVFDgqI7VBjkxvH/DtpgzadgD2",
-	"xhLHsku2EId9TnWxioZwtVQx1LDYgWFsfhH4IheCzV5oN5vquZEzOAqOAGU9aSZ6SJ7D1TH2dpbHXaDv",
-	"I7pWLxlNgLMMejDmNaQNcqLGmsTDOOtY6YxJH3rgGCNzyszVmNpNuEYXYlBOBmKc+rwKvmMl8oou4NWk",
-	"yinjUQ4cP8JOeaU2ytcU8MxBypsgmXrUvQoEpOK6LUxeyTzXCw36Gr1gfBejP1dUGr3N9ryCnQItO9fW",
-	"+2PzNRb7MEGNOAHoNaEmADKgiNQNsm+O6xrS9Umbh+mvBiy8kLkCm1sBZUN4Ii3+mND2WOqiwfEoRzsK",
-	"FJJSJAwIa0PB+3E6LEgEE26WFyaDF7NlZbZLyo0OCLpDjtsYsqvm6NowDQP8m82mVr61xYNNjfJSASfO",
-	"v+VzeKS5eVV8REScAqT7UL1XhpjSEd6zDj1fN8YD4Lz79pCVxsmPzvFazrOBakQanw+yNXrejwarAKio",
-	"wOYMGiGqGdeBPUM9OK8Z7B46POW0PtpRGKbAiguitECW5lXbRt3TqToyEyOoIQJaLMyfafj8INPdH00A",
-	"PpY69RU3r61Cz+u8NRbibSDYGwQHCI/2uc0sdTVnQ1tr8nrIZnOzo8btXuQWFJgRGS+QIRXRHblpnCu7",
-	"lhLXedbKmqJe2ykHxG9Z99Izita+zWsd6j1bhLyS/nLdsEG+wWxVmsGCy9Yz9mkkbPIXlZIpVBhQOZhf",
-	"Rdgl/TgBRcDRBzDLbP/TSNhc+Com1ow5NAOTLHOT6uGHmgfMQBHpTTA76PRNt97e2iaarlunISXiiqX1",
-	"kEpGBuzTrlbcedxnUsFfoIZrvbOYlh+fgwHASY9Ktr05TpOaBx0tp+7Fcb0/eSsh+xEMXk0CXteAw6KO",
-	"6Whi6xYwsZ9FPg/M1UgrDq1RXtFwwOrqH1KRdMho3Evi0CND+qlOz9l3G62tje1ms+mReDgcZ+rbB7sk",
-	"2D+j5wE4egO/4o+bzY1QDmh7axv+zPxKQKoH/fo7wVn9kGbhAG3tjeZmzdM9tzNGUugVBv/Sbm43yDG8",
-	"HOi5ca46oO1z/Exudbqyqxfxce+JK64EnvrKXfWw2RDWrJqAG+OCTYp12PTiI+TihAOalbdSgT154zps",
-	"DIVjHfYUx3y+x2DiaiIeKe6x4ljZFm1ubIetF/T5C9p7vtN/TpuMtvqtsMfafbrT62+EO03aer65E+70",
-	"Np/3271wcztq9jba/a2d57R8fmrXLpzeiGYKUiqdyr/9uVnfofX+L5+3N7/8q4rt14apfisVm7+cZOxE",
-	"7Y2VuCH7apfBJlslkPj02dNigN32muvFnGLPj6kBl2qU8CnU0g8YjWBHfa4UztIsFgWrHK7GwmWeWcuK",
-	"OdJvGT/PBrMvfQmwBGoCFBvh4jyRwLmz+GXX7MJXUaBQMus5ANFYdT/5FXdH+ZWyPaVe325u38G3PiqC",
-	"lXsQ11/f/fpmKHhwZ6eP8hG3AqQi4E6o4y8JNT8807sl/jPDH1bfKfgKtVt++bs6/u8Z/q8Uhx56w26g",
-	"bldirUJvAiA+GE2mBClkbIfjNGU821WmgfmSzk584HndSJu+Byt5+/YSr5TevNSzC4ABdQGQSY+hAqDE",
-	"WQAiK52ip9c9JKWf6cGcp0WLQitqudYn+urPjnru2Bf6h9xFMG0WGH15cZdGfZH1vos+UU+pW3NglIpM",
-	"hCIhrV1i/9zUJxMZuV3tnGRC1Bo+Rw22Y7XUCzbxyFBE4wQ7bYUDyjlLIAc/c0+67obTj8/HqMRO1/Qo",
-	"852diywG8qTehARdSLoOOiQYjpMsHtE0ezaMP7EoIFWIIRRmROWFJH2R+hzAt4aBKRKYGQRIhlo17Ynq",
-	"USxHQsZqLB0SA8fuLlhA3/kVc5NfCTxDvAdvs5x2AaaZYmUVumYpJwH7lDEODMP2ffDN9f56gwchwJ5G",
-	"1OdBFKdM80Hp6z/7sJuhOQsX72F63UsaJ0qA+pUvATS4LFyWiiR5ScOLM7E/7LFI2UIVz3fMAb/S+exX",
-	"QjEcxtD5D+7621/+6le+fAlqSNBqoUJN9O8UXgRQkBZMw0hAaKJMnJk9oi06JDtErqvpRVPfxOfmGBEE",
-	"BtPhadvJBbabghK7RIbXEDtWi3RoSAqhmyZUus1sZVLlQg/D/Fv9Ekmg1VfAB15wcQW0OPZV0jNm26aJ",
-	"jULfKsFZgyAHrx6i2mblz++QVuCZJehf5j83A8/nAbBu10NrmKZQoZSrT017s1nguu573iERGyViMmQ8",
-	"+84IPej7mRunYME7tvWQZTSiGcXx5vdrKzmhPZYEdh9j51U9dKj1qkesH3MW1TWW686oeZ8pyx6gjdYm",
-	"mrmjkcUHkVp4MCEYLJozY7H27q7PaV6arj1+IiXvj/e6Z/u24shS/ZdzFymAPTRo+Vs0jgHJce0MmZpZ",
-	"Kt0yNq+x0mU5Cu9iHhRnoH6aQ7CGj4fRrzbaE35obikZcRALqfCJBBSr4qZGon81g8G9lI8Gj5EpBV+0",
-	"oEP6yZgEre1SE7xEXxlz4KPX59AmGBoRhTZTccCtRrPRXDhc/VRzulcddXtrGywOO4sVJhG0gt28b785",
-	"Q3FG5IjRC+nI8alJLF7vKdiqzBnxixWXOd+kmms835zHqYjGIRYTuQM8zei5euKiYWroqMNvc4a4vbni",
-	"GLW7Lf/8anNIUqUkZQmjYEEC+qH4hY7WOs7LtIRVouCJrDUWDxrtGK2k1OPo9kduN67pT714RGb4tz4k",
-	"nZCEaU3JhPRtOF57nTVTC47aI5TILB2HSi2I6hjnhrCT6BN8nSzuEb/S7G2GW/QFq7ei9nZ9k25s1XfY",
-	"Vqu+QaNWuEmb/Y1e268sPqwwujqOLV8COW8N2s3NVbZ9V1lBvQRqaTWqWO6avkhBs4tpQpSeJsaZ1LXv",
-	"I5FmCz4XlXVcrAUfqdVedXxTax3FcA7VvqkGMj73lOCLI9B9Y+5XPEKT8+/8Sipp/bL1cauujeqKUhIK",
-	"mQ8lqrFeg1wxhHINrVrtas3JdCVxHd4UFGr1cCWGfb54K38asTDL31tZBLXTa3S9igyrEl/DhHa1D2XN",
-	"LYkXYrgHjcd5rMvtTrvZaTYbzWbzH+BwZKkaxxfdSXGVA1LxKngeMWaQT1kXAhdGSS8pbiNlw1M5qHQq",
-	"W7Tbvvr70eavG/z56/Z459ObP19u915ctIZ/bEY/ZG/Dk035Y/8D+2kiKl7lgikLeKffpi/CFtvaipq9",
-	"Dfo83Gab/VbU7r2gO2GTKfE0ThP1mXUvSo0oDSfbomALuyqZiZN9dVwA0jdQSUaj2oixSqeSCy5Yvx5T",
-	"o73cUPdo+a8by1iVYfVA7vQ+mTJ2izuueK6PwfXimLhV92mozRdMUvj3ffsDGl6ODepzuGLP/FDzCDB0",
-	"lNiAaN8tMqZ9rq1pNFDUlHKfHJztG7irlcUBu0N3xrVjn/IzFayrMmf1rLl1Xd90qW1W8qplxlrH1UOc",
-	"niqZI1sBUYHKwjyrUVlhdDO63Wz8OLmiE0mC1pLpMz4eVjo/V1qVX7x5byu3FEt62IB1WaULpZLoEy44",
-	"q600T8e8nj/F5opTbC6aYl5eXdbtYZ4jhZT6UTzXh7R4nhj/KXGnvzM+RKQSJSUOkLk+jtoDnZl73pV3",
-	"vjcecUygec8xAb3nkC9DEo6khGRKphEOe/WH06N3VklEPNf3GfzzeeEacgXdS+Y6CJVUeTyOf3Dwv9cA",
-	"Pu2RX+LyT/kzx9mz0NePbivXNVQV8O80SSYmMajA7YlOHxD+EejhvYnTThD/FStFQBFV5jr5A5vkzDpy",
-	"IK64Z79SnCJlT1+MU7fYsRpcsMmbmGdBrUG6o1Ed+ovOq8Y+4XvOjO+YmMe0ZTOtuLxZqmeYWyz1ehSX",
-	"uHFX7rS75RO6I5oG98upL7mcscFZyHV24h10LOCzqFAGOMsKsqfc84Ha5bl1DxsXKVy0K1JfgLehy09w",
-	"Jj2iHXwIKrkx5eUVZtrPbSvMBvSSkQnTldAa7ZNYZtOjUtAaMc/nYKjYpMALNiExJ/1xknR0oXiC7Yqx",
-	"ghsxjFRTkdGM1dXl2C4LeNSAFL1BuuC/xD7JeoDgpdBFdzr+sLME3HA17xXeHoZ3zKJfB6jF6gMBrlqH",
-	"21VTF69uHburhut4P1Uf2D0RpjIV/5lfUd0uENPGyOiFHpDo4uNPv26Ezf73rfEfL7Z+GLbpzo/Z8XP5",
-	"Nn25yf/+av/F4B+2z/fQY6IkZqVTsX8/gS26/I1zll+LptzHXvY9frm9zPSvkAZ4lC1BYZxCJ7l1Bfej",
-	"qX+5pjDSNd7uF4YCY9yp11KBsXXjKBVDkS0o9H4lRrEmLIU4TonjhFR1tNuzQipD2gDwmcVcF4Dnd/g8",
-	"yMSeEzI3NeF0mIvBMfTmB3lWjICxTxmBF2KufA86NENqOTQpRFb8Bvk+ZkkkLe0v8nZiceMoxnCTbJB3",
-	"gshxOMinl5bFzxs+txJpVzvVWWSTgRQiWA5gJSV/qqvL/2Bc7kXxdYxrfsJP8J3Xll35yh1EKwqjP7AJ",
-	"pso8XmHneIGBDCMR4+yYpaHux+1V3C1TdCFfA0r14t838Zr92Muru3EfUqnVKi6u1uWHjwR+9eZx0BDo",
-	"IbDmx4lvXB+H9fOWdV90YNDcMd1qEWQ9ZPOZ1EPbZUL0IfjgaNe7hFoy8xXADPpYWHCErEtd7zQaLayt",
-	"QXfEiZnkXQPebbclv2cAvWsMWp3TzWyytVfhbvoglp7om8CHNboXUcqCCjRt7mOGnqldJlWDGpZhXyQR",
-	"XHHOMmCD7adiiPT9gtewb4Ey/aVR+sA9qj0FXtFTUESeZVqUz28BedDWc02oP7DJt6Zx3YMbcnWjM3cZ",
-	"qc0A2Z9r8LhV8HgNfaDcJadmrZdjRz9OWN4Q47PxXXx59tm4O+bXRmNE1mR7d9A4Q/vLIxDshKStvkjZ",
-	"JUt3dW0wAkucgauvxxjH3+WARZ4OQFGf7510vz8jka7t0BErZHc0mFHs8EGhOoF0j/8gtUPyiju8lpod",
-	"W6Q+pxx5CpRxZ+n1iiwTHnR0AOQQulG1TVBUEIOR+Ccy78GvqxgsRDmE2po9osdIlipLU/PboD7vzB24",
-	"HwC5UI+cKORkiWSQeY8LooVChGZ04aNDBXpgVuzjOE2sIf1KRAx6ooUDFl7U7HtDkgnR8PkH9C93HEOd",
-	"HL9/+fbg9M3+nrGoC25pn1e1TYYp7aORiQHrsiWgilBQwyK1FE5J+XTFOBd12CsBkTHuDJ+HA/UQuUuC",
-	"n+ov4fV1nQAUYKcSjLmDaFHLCMny9bysnMyrVYOk+aBQEBcoSaOZiqoiJcHToGarza3rnWKdHLzlp7qp",
-	"sjp9021vbdty/Klq66uBUNs/VschE7j4ugmp+UzwwKPyenazXG5FFyQo42Wwt8qqw1D+tbZBmydWnvaB",
-	"h/WSpTTBJ8icvy4fKam2m80aztO8ec9NPqJZRsMB+mmsUjAeqcmwCB6h05Lhmxh/it5DtgBBh1B03v1U",
-	"3UEMlPQLyw9M0dcJx+1xQ4f/fYhk75HWQuRvNV7q0heuVC6wkObePGDqra4PveS9Tqj3Zu9dXElxZl2F",
-	"T6SpWNglYhhnQDZZCoSCs9nqhdacUHVZtv+i4eI+NmmOD81y4GqJIsxYVpdZyujwVqgPEG1w9adSpLAm",
-	"EbFOzk8ngirWFVOK4Nry/KXbqLjXKG20IA8kNgmsVFuWX1cCsiUjyVF3FzBWZ35CieEyHK6sCSCW1517",
-	"lWlNo9zpZrQc1GgaN0anmeNemdYqZt+/QL2YZXS5HaoVZ1RnkxGrH8FYFpxMLiSP+/0Vz6a+el7SX3th",
-	"et2t4lI5Tccao9YYtaYpWcPqtwWrd8Yb8xiw6ne82b98a3Hh7ZtkmW22tudRgmarsOpoL8hWa3vrRXsT",
-	"aRlrbq5W6xrFZ7fC86NGdD80PzNCxvefLhAtD8sC9FmZvV/lOc+pg8gJo2FG3lFoLN4zPqUlzvMBTbL6",
-	"SCRxOJnvJMfu0SZDAPJbTX+iYBjzEyxTDrQr15Qtk6p12uIvH3H/6WCf53MofyhUWmu6F1nTVQjAEUQ5",
-	"CYb00/c0TsYp0xk0ARnhH/QWGxKaMp/38SLpacZ1HLLTeDiPCwZq7izqZkHNs62a6TiKM5KIc3TSSuHz",
-	"KoWcHBKkvKEf2FC3QskC+gCRpJNdspRIBu5y65fUCWSSVHVnOo9sNX2u18jTXS3URJZVQLxm2Ql/Q5Ps",
-	"GD/X404QvrMIXr4Cy1AJt/U6WHfbTWIH4srhEA5TKgd1ekVTZtgL9MrPqScYLwvl6w748Azo7k1e758V",
-	"TkdJG5ff0tm4aV8ZBBAj82YgEZMKc0CudLaa10gkdJbv3nMJf++H+jebQHiqGd5uggVFTSSJlzAW4itQ",
-	"sZlKEiTV3sRWItY84lQ3YtF9eQWjzvUBrWSl8kM0Vx5l6aFel4cqO9SJeKewls647z+v8V6VltX7735l",
-	"rVDx+/+Xv/7P/+U//F//8n//u3/5r//jP/+7f/zP/+F/+5d//5/++f/5H/7z//7f/Mv/9H+qy7VZ8L5A",
-	"mhKxy8an8a8xV5vcYUyxSTQF1hQdU31mo5z/Wlv939mgYVTpPFeCiEc0EwoP+jSRKJq6o5H1IGgjNubu",
-	"j5Y4bfWaMKU86FwTtWD42OnE+pb6AugjUcsdbtCNjY0W2wmjKNp+sbO903zONli/39+mIWv2er1Wr7/d",
-	"2mo1aSsKt7Y2o412e2Nna4M9j/pbzyumXXGrufli6/m2Y0RDOgu2+HFm1Hr4XscGp1bPirXgsVaV77DU",
-	"tsRAXyE1dkSzcOAmuOHenp/TdqxdlNikg8D9T6TJ7MESo9kkK5qnWGlTHJN9IDmW+txQCkK2SzCi4QU9",
-	"Zx9tKw9KkOOzRyHZCzKEoNzW1hUMmM45I71xnETSAzNct5tEjq8eDS/OU/X1PEJx4ISe05jLTLeETGDp",
-	"1POq8HTT7d28ZUgj5nMnPY1D3maeY1bruDON4n6f6LnoSmOYy5/jkeu5kkg0kSmtKyM0iqRhKj1nkoyS",
-	"sSTBQGRKAozGctBAQpfvSPDZ162aou/VY/xK5+e//eWvv3yxCVs4a8meSJ/jm+LMadI0oDJntM2pMyAp",
-	"TaoPHIrRBBO/ZD4PeCU+XUhmHqzWecz/HI9G5sW4wEJ9kjjzMAM6xJZ5ZtVzHo0ncuqr+xzS9XBRnkio",
-	"hcYnckHkELoxofMmm0qYMH2YLtgoc9gqBSeUT3ydBg0feSq7S8cyV0iSK03eBGZb5AZG4ikgu9GrkLdV",
-	"WaWlygk/hjyU3ypn7BQolIWJSkakpeq9NUF5TBk/sGJ31O5induySlzqmkFQ+GDr+OcDxD8fcXzzEfNw",
-	"PbZWFLlgtKEfR1k1us6MumpqvmyvSnhMWW9e1J5Qx8oL2zskMKGagFQdjncnloORFtHvs5RFu6gE6p6S",
-	"ubqpWWPKXFIY+CFhwmgK/ejyOFBgjVlg4HfGHHgkKNqa6hdUf16CKMH09hVLwnxeVozqcBKsWg+G9GEL",
-	"au/nlmQ/kSSOClrJTqnYj6MbipFWmRj5Ror7zb603vFrlqzi/l9X7a+d7jcgTYG9U4rLc5wICriUdT2/",
-	"mPZDnA2ilF7JmbIpWaybyvugc8JomsQsLRYYAHUWVkuBGemhjZ+ybJxy6TKccHFl9BGs/SqrV6g1yCtT",
-	"9z/mwPxNIcNKjZb7/P9j71p6G0mS819JyIcmxyRF6v1AY6Hp7t3p7ZdW6nnsTo1ZyaqkWCCZVVNZlIYz",
-	"ELCAr/bV3psBw4/bHnzxxYb/i7EDe//FIiMis7LIokRSj1areeoWycrKysqMjIz44vuoLW3fh/E58slH",
-	"mYl+YBAjjUeZYBXfDINfMPRVqr362nCUZfFXtiLwwo7LFZVlDQYYCRlPj4gnmXnci3g00OMw1IPCtpr7",
-	"KIGjWy/wvqCYjH6OsxhiIoz4ZjqjaJDVI0m/xBonLGEs7zIGTabq4PRT0Nk8yoAxxvQQEa76fMwsxiuv",
-	"eNIv1wRJ9AE+bzjnOYOBQJNhSNDygavpdvW+pt+iiZ+ApEKWjmHe8K7A1+FsoraAGt+BDwdjn0GGg1nD",
-	"Xl4rje/7hjVWj4ZUrbZm58niNOQn0gzn/e9a+Pqu27SmzcojJQZbGFDY3J8FKLQzBnBdjgWzqRYzrFCb",
-	"jBNJGyRtS411uits4VsyFRO3Q0763ORN2aPGR72962VmKdDsBuBst/OC+0gpw7BozMysUyV1X4xZ5fjF",
-	"G1QkMUFyTCdgPTgG8QfdOp1q9OyqGz2OQKRZ1NVzUXgyb8eV4HvCfCPcoC89xSuf5Rf6dBPg5gyxMHtw",
-	"FqdR1huyuOvJsuvfkCaDX6PTpDwTaZJG2quYDArZJ32i2PMXJ1UD/NMnRzBn5tGUyLJInjXYWzhswsVI",
-	"bg6xXKhxnxInkSD+dj2Kjzq+DHHHI0Hx5SNwnVF35V5W+ck7hfI5Qz0Du1cey0EXlBbQKawfn8WyxrjZ",
-	"O64gfRiOVMY6+J4hX1OB/BuSvUsCCWsjkkKyKBnwSCLC3cgIEny3SBGhMD6kdzRzlsXc5Y9RYnSwPClj",
-	"h/+iAvkyyCEahot8cYeGMzhH/ebECsQmNA/VrwnXfDQmYEmntDAbFg6S5KPzoeIkKwP1SfHQnuDUysO1",
-	"hosw1iYkW4Qa3YYRyF94JcbHYkgaPgSBMETiG82tvXonytjJ6RH6FV8j1xT+Gh+JtJFPTo88mftox6+e",
-	"nbK/aukO4n/3atCc9hX3WvsbrBNlqsZGUsggHScZsNiIxlmDGMyEJ33w3xKs0EAbWa87veZZz2cjJcKc",
-	"CYgnSX6wV70oSQwpDkAQwL3CXvaFSNi5SKPuGPyoF6jzccHHRO40jyOpPXuwx9qTjLKGJ2GYinZZGTLc",
-	"8MC+OLrKYXaDCBHdzlbyErubJyvGt7YNQP+RYtpuEcqtFEkS9aQoWM2kEGFOG+eORpy6j4WU9eUeJ1MZ",
-	"H6s5CeMf+S6y3I5xyyTwqx3jU4ipv+F94MrG2v75neKZJ+51Z71fefp2zR0IXB6/eJNTbil+rj1XkYpr",
-	"z84siSOZKW3MtJn3dcPK7UYjEUO/SnuM/wtM3D1FM6W7TAdoJxygu0Lx6BpK50+FBWYehXE/u9KM5XCq",
-	"6ce5sUGbgBcE7khVqCyvCpEkZwRm4ecpyVkG1QiKfbZtlZJhPJgD+w/1RAzrepppO1tqpsw8XB27b9nW",
-	"WJCFUzkzwwG63uTgx+tw6L0GE9xgR8OYwJ8zs3x6AXdhVVD+gPT/TZbBp3M0YSE8GclgMAotDS/w30HV",
-	"no9/vAx9CLORlqHPbREABG4B9VHDRj35baFKAHBG+Z/fUaG5ntI8kgphq+BKO8m5zpgpMeQyiwKTwypg",
-	"VasNdir0EzkdOXC10vMae4orw9iKkNKE721LRPMH5UUVv8cVHu79Kj6p9ohNEk0/KPgllHfzKUFhOoCp",
-	"PBifiW8IMsLZ1y/ff/H85OjrtwU6S1sDxCrmSpPKlRRN9SQr6bA4113sUq4uHoQidTOkDGAebpoUPjG7",
-	"h4ypSWi8p9+gMwC6RSgFsd4yYXxVj3Kg2SiVeVoTHgeym7m4Bk8S5HB0egBJRX0USUci33KwIxQwKkl3",
-	"dkR2IUpGVne9In4IBiMVnQsbCrbtwdmD7g3v3pzseK4w60PgGaDIP3lrdgS8tQMcgBrz8vqYwqdmpPMP",
-	"PemtTb5C/e3//v7fLn2IOo0kouxdTNCiRJSOWFYQ65kFh6ShGMbpuMaIg9YYApj5pQcQ/cWJxKe9r3q4",
-	"WXt7gQkRV0MRbD1F1Di7Ou6umBqNISjQcrlLIx1JhSiIiTR/zu6IU17GUrALriwDqwir06SOzRmPWlwD",
-	"t8dSVPbMEktdcIczz1BxzOJbPhTVmrGvea0Ht3yrTxSa4skHbM18wNyqz13riCU5ixBXPqed7YZ1g3CF",
-	"jGkV6bOm9RHeT8wMd4OzlG7nfDCaWXw4YUlscZ41Uk653mQBX44Xgg/mKE67rBkHpfAYvwCwxlO32sEb",
-	"NZsbO8a7eEopZfzULMSndsXi58VZCwWITVwsSojwiWI0oNVlB+VB1lc6b8qU/F/zou608nGq0HGOWbFA",
-	"BAcfFTaWqwIoX/cEBBIzOBNDuZYxpjHT7wRDdFA1tfzJ5VPBez/DIj8QWy6pTyQ/Z55TiB76K1TXSC+U",
-	"M2SBx+YPDcpEe6EQlD1+d/qeOe2iphv+CKOmSG7F2a9PqREPpKIl42nQ0z2Pu7Y1vdVwpUSmDt3ou5UQ",
-	"HcRxn0VSRaGA4gisF0IMITjOnUHcYSDCBpOqxwEQgxT/F2mUZUI22JHd2xyUpImR9xyPKucfiKQnta+K",
-	"a6XmJA/9wonHCMDTISmaYF5yfthgUGII5Xye/ObL37xpoyvYfnP0Tfvz375/cWqjHqzV3N3c3Wrl5GCo",
-	"hdLaxLVjEHqRgho9c17SI+97kuNmBHrOCU+zIlzvYBKuB5rSqN1PyD3IJsxAxmPNpsXEM648eSEGAzD2",
-	"Y0wWD6GYhd6ozd4G+sndakGrKG5470tysR8JAfuVIfRcOV0Pdd1sdYtB63Ao7kc5dUWG8AmRIdw+rcF1",
-	"2RUpLgqbzCop/7HmZNAoLUtt6LoOsx2TN5SJxxkTp9NhtjyeVHFWHOsIDJ/I+MJRyrE1B57EogMItynA",
-	"2U+Xj7l7e+pSoNnDL3ED8jPRYMd4d6p0mwpzGTy92b07I+yO08QEsH4R2Vd25IQd561Nox4vvcNSsdJj",
-	"EoUtsdDzW0BSO6Q5fUm79cNA3a8qxR6ivisdr25iQmnGzjahp4alQ/V4CvYBEz+KVZqNRqvZrNqkQ27b",
-	"9BmI5UegQ2uC+0IkMJUg3XyRlxNZ49tgJzxSpHeFP8dCJ0o+maMXHuwarMkSPlKo+W2SVibdY2qlInl2",
-	"79YRSCtxjZ3QGK8M5JSB3F7YPprBfNhVSit7+ZAra0vM5ROVc1pal2pOG2rMzHV+qJMasn7owVQhq8ri",
-	"hBK5aAUxbGOEbsERTUdgN4EU29bFOkkELEPVl085kpC8n7gn5X3JVLrZaFuBO+F/5hadpCNtzS5INhpv",
-	"lnX0M8Ba6HDINd6vETZP9Sh91JWle/RYIjN/l3LxCFC4zpNkTgDROzzOltbCT6S4S4BECFGg3z2LQ8Ei",
-	"5cmrgDH6Rz4ldBzUEZsHdHToSbqVYvEo086g83PHnAMyvA9YdoxNS8LDdEeDwRh+JkLdhH3EIR97siOs",
-	"X0sYSbBefjdOA+EgYYpoFXPJuYE4TcFWzE0It+LJ0jGZRK5EBrGS9kXInD7AHS5KoEXQjicjxTpiQIVg",
-	"E717otgwkqejJInTTITOhWioqRzYDnPA03Scs0t+mQ78GvNV9CO9RB9jkVbW9+j4FavgF1mcCv177CqA",
-	"8i84wcOqh+zlu9Op2+TXxHJAtROz8DmenA3QcQbLfn7p4xPeBuiGlWJuPImgG1aRMdPdBMpDQDMAS6Up",
-	"ycB9laEkvVGvoGSTnndc/w17PtQ8RBnSWtMvYBdU+fQT50JmrDNSLBODgULpDOChiCTbbDIlgliGcKOL",
-	"OFVZFRgae46kHDAX5arUcWof/yLKgh51lFrcMA3OBBEdJcnDQRG5pommKAwxGACeJAUYSmsehI1uam76",
-	"pM2NNcgXIH3SRmtrd2tvc2dr9zpqvgeCV8mHyoE95lvFdYgVZxnOBKvcGxJl+i0+bS2FOIGlM4jP1g7W",
-	"/vQ/f/z5X/7+5//8j//7p3/98z/+8c///Ifan/7rDz//3T8Ukle///f//9v/XjhtZbZyyl0l/UL+qk7P",
-	"Vt9o8KS/VrturGmSmsTRpgi3d5qB2NoTO6EIOq2d7WC3s9XZa/H9Tne/Fe4H4e5Gd3M33A4398PWBu+0",
-	"OvvbQmwE3WC3uWMTR0aTyiaKnuGI2b/f4hpCgNetAkysnVkCYZLvJytoyVLQkhwJOB+ixHVM5xSGMM6B",
-	"VYZwbTmpRGSRUAfm+yjEj2fqRXjSmAZ47XPrROSJ3Q+hFLESargboYal7fhsVENru4BquG97H4VrB60N",
-	"8C3KPHyDKbgd7MEdbCFT4ANzHjA9mmuP+dBqDbm1mF+vwdi6VTTlTgUbznMrPu9mtSgOkm5xDRDSvUMB",
-	"EekewrH4HFF66KkeHb+qTWIa2RyQRlJf5GNP6uO3e9DO4hjP4nS3/BuonoEgtoyxbBAgimWWhZAP2LqF",
-	"NQ5jlVnVXPiZA62EXdwiLLQfsSzAModJsgVRkjXWYr+KPgewpCfnQkuyecGS8YUEjQU6VGdxX0hWQWDr",
-	"0fM3L9/qc/bzF1+9eP3u+MUJU6NOnQdBPJLZEyQl8CQ6Inok9MUQ9TGtI+6VipkRLmkpEIqxC5IqYO8L",
-	"IE5P3hTFya4AcXpybhRn6YibajuQElWzgZ5HbmXIpwf1zB//YYA9Vw7V43So7sI1mh/zSV1agT4/etCn",
-	"EzM4t2Z7Xj/sxuBPE8H8EOjPPPlSDv/0JC9JF905/tPJ7y0IAL3BzvsJIJw2HioCdH77a6bGCtT0kEGg",
-	"8ibG9LZhoDb/fU840BzW1BkFfZGxdARk+55ETIB9FJP4K6KfpkGk7PYxpEtY2FPhxJtXMNKPH0a6MrqP",
-	"CklasLnLQEinDPEiWFIzRRYBk7KKsdtnJO6OCTNPlmFG7STsxOcC+TJVjUXagI1ng0YnnVZPfkjU6BJm",
-	"1zzXI/VsV7bt08KOLuMZ5oGyn/R/9RK7vDJPf3T8CpcYm8AN1mB9hsxHAUgOcx0FIG3cDb9yAlD4fYMn",
-	"fcx2eLIAOzRenJ1IMix37BDZSjiFnMiBZ5BZ6AAAM9dCqTjaVE64ANSP0W6ZTigAJWKcnRvTxIJUhEJm",
-	"ER8o6nVp5H++wH8NkKozw/6enCPu3xdjGBtrEJ1wRpQZK5wju8Abz4QCqmJHaNvxyw9RrmQcS8HEQMH3",
-	"lnJD/BCpjFW2mltVx/Q+UZhi8SRqO+K2AD2xS4EN+Vj3BZSdQyPrTKR810tCA2TTLwiiWhluvenFKfM/",
-	"86to9TebWw69P/FH1Jk/qULrG4TbhM4I5i4siSvOOA6q6GZ+QIPvpIAHJ75BuPdGcwffkm/uhcKSrJIK",
-	"NRqCRoKdZADPxIvhlamMp5nyJGMJJ/1uIUPaylo78GvaE/WMV3oI+QBbUJN620i1stFsotKY7c/zSCWx",
-	"ivTSPmA8y3jQG4KmrLEDT807MB/kaq76db2NmRoFvQkI9HV4WpvE29K/RzK7mYyyRxCkf6hJnml22iUt",
-	"32xN8amERYmwp3k78yrs8n7726P673j9x2Z9v/3dT5u1ndalvdG3rfr+d9826/vf/dSs7V96nr7xcsLf",
-	"n48zcYK6Dx+XSjium6PjVxOyykdBIBJayFdoRIMNnFMhGn5byjF8r7rkji0oudOCxmGlhX43WujudvQ4",
-	"BdE3mjv3tc4n9uy8kmW15h/3mi+4YyUPDm+HmedMVUYbOX4y4OaDdbIR0Y80DPPbB7wFbLJ/Xcd/1vGf",
-	"8jW5MlMPy0xtYoygRAQCareBCD4Zs0rhmALUhFSPcshkbKe2Y2zuY/l/wMl0+dii2jtLybi2dmbJuOac",
-	"9XgCLB7/aH3ReY7wPkT9eFfare/n7dHkTJ7Lyn52YyPqeZ9dYTovP2gdzU/62HM7EhNcatdkVkgvFUmc",
-	"ZlgMso6ijLPTChgpO2RcsfXzZqOF+JpgXU/OZKR61Fpbuc1hKCPgQzF4po05YEhVY7oWlHRlXoszHoxP",
-	"oKXn2KFFs4DzTeDiDfFWeNvlMn6Z+CFbB3XKYh/MzvDuVemmMLlsnsUjmYnwIZeXLZmSeyhlaUYmlOYn",
-	"TlpWsVO0RsX/RKdSddaOmemlq4dW3O2tH7OEb7KCTKfuZQ0ZNafVKvqEVpGZpTdYR6O8LvcaAhIifeZD",
-	"k8XpxmnxNqySi1qePn/FNiC7QeqO1drEYvJkHkhEtXFkaaiQ1tpL2Y39mkNocfJa/xmpo3MeDcBrrhUV",
-	"jawjVi1lPCgsGKceeTpYXUYtkMsmo+LjctodzwutQDx2Pu2QgrTGcvd+Bm/JyZrD7ctulvCgz8/EF1z1",
-	"1hZr/b34IZvd7oB3xOBWW8SZ96WMvh+hhsztNR2pZ/Ew4XJSzYQMYCeOB4LrQbzLrP3sSTvD7ce1wyLZ",
-	"jVdl8nNbUho1tGvLmNG5ffLrXBQs/yL1GUMTg/lghw3FEtRUfGzdZ7llOR0FgRChCKssTj1JFEoE12GV",
-	"/Ie/5NFAhNVDm271YYH6+rfYd2LFg/gsSSEbClFgYgAGI5Bpo02f0e7PklzPl1Wo56rGqChFqBpUjIGu",
-	"7yHj5g/IM/f4IMPaNNuAEoL96kVBnUL/qp7EgygAWXgGXSeOKStwb1PfPX6OhFccIsN6DLGYLe/5EWw/",
-	"ivnvXvlX7R83Oh85cQWeJO3zKRJ6fPPtEVi0dqRvvNdtbYmt7W4gBG/t7HJg4TeP2O4LPZPDfvub7zeD",
-	"ZveXrdFv+tu/Hm7w/a+y4131Ov18S/724sVe73c7Z8/XamSDD9bON/S+l4rzKB6pNnzajtN2sVfnLTdE",
-	"UTLF5g9amOFbnfY+9dOekrwv2gFX4oYGdc5TX8Gk5sJt6C6ShSHLd2jMgWu/JkzDdYZh2WOfG3K8RyOw",
-	"+AJeHTVXR80bLGL0tdrBXEfOC1Pa59ujpc948P0owhwonDMrqeBBVseixXp+Bt2FTX7AM5FWWaAdkIYn",
-	"T8VABBnhW/GmHe0O4G2yOLHarkSkYB69PUoHFnNmaYl5R8WDUSY8+eXJ6xqLUyO1S2eodo+rXi4kOwB+",
-	"UG1xKApvDBCV56AK+Jcnry3hXxh1u4waQ71Q8Ac71i8KrZD3Mc+C3mF+a+R+xB4jA2Gif/FEVQ89OdFB",
-	"/a192+Z2+itXJxPemSIw3Uj+GCVJJM90Y6jb2kZPsZ0iaM55PqMlySp6hGJD6uW6GzWX2VRIfcAPrQto",
-	"rq8WtFgdT68vxi5DJAsjBS0wniS1Kb5EhGdGgZiFZTNDcYMwQbt/u3GCEo5f45dbfU8+Jb98yFqNJu5q",
-	"Ss948DMX0Cx1/cHbDTxMP09h2k2sjwm11kO98PQfRLVZckSZJSfvzvulAwbTncfzx9W9ntWlm8VFpvti",
-	"WXajkA5qjEqckR0kToFRN+7mFXWzujblitxOL1+eyTgVtirETuDAhFz0x6o6q1eRagd3GZxxfDEyVJHs",
-	"xrNPbUuqoukt5S5l0VSbm1ipWbGRahvTmHNnqPa0dFrxnOiumYO1Pd7kfFts8p3OTnejs8d3eDNodTaC",
-	"zXBLbHd3mrutvY39Tb7V2Q52wl2x191vcud7p8VJUTMQKW+nI2n2EjvY1K+SnWbtYO1vzJuY3lcMe+nC",
-	"ju4q2nYv0bbrPUloMz03227xNXCjLApQB0EpO3/I+0LbXF/PCbvKDtbXB3HAB71YZQd7zT3koKN7TllS",
-	"dBqo5EPVWMCTLOhxzGrUhzwaMN1NMOtmuxxlvRn8xuiDaJcxSZQRvI9Sg7QvtJIkqqSV07wARaHxxjad",
-	"K50aFTWjH9bRUZazy2kgLr3zS+C6zhiCXiJ5hiReX7x/f+xcGw3LLn3DoPwmUhneFst9DM8blODoDQmC",
-	"k0KGhfawcqekVZhHMs6iLplud/hg3kxfY9AtPAxToZQIEZQDRDuNIjK/5Oq3U5Qo+BJLmP/dvhDko/xV",
-	"2BXhnmiOjl+SjEj5qcYk2/SBpmbJ9fVeQVz0ignCBjn9sOtplscwjPM3wkZKpO5T6K/XLr+7/EsAAAD/",
-	"/w==",
+	"7L3JchtJmjD4Km6YNhOZFQSxcKeVdUEkJDElLklQUlYX1IIjwgF4MuAeGe5BCpmtsbzMZc7/A8xl8jqH",
+	"Ocz7pNlvM48x5p+7xwJ4YCNFVndnWVmKACJ8/fb114rPxxFnhElROfq1EuEYj4kkMXxqRdFbMnlDcEBi",
+	"9Tkgwo9pJClnlaPKzYggHEUvBLolEw8NeIwEHTISoJj8nBAhBeIMxTyRRKB7Kkc8kQgz1MNRdBb00M8J",
+	"iSconbFa8SpUjTvS83kVhsekclT5casVRVtvyaTiVYQ/ImOs1vIvMRlUjir/y3a2gW39q9jW6658/eqZ",
+	"LfygplqwA7TRw7ef//jt996mWgr5gsdRqObHt58DMuaf/RGWdo2w9myJsKOKV1EbpzEJKkcyTsh6y73g",
+	"zCeza22hOxwmBDFyR2IUk0SQAE6VMrSLxpSpY15whnro/LLG+Ms7woZyVDna2/EqY8rsxwOvIieRelfI",
+	"mLKhXd4NHRMh8TiaXeJ7Rr+gMQ1DKojPWSAQHyA5IlNgsWCR2QT5hUZYShKrt/79H7Wtw0+/1r363td/",
+	"qbhW+TLk/i0J3gsSnwXuW08EiZHkqK8eRTxGCYM/izevnvpcqzVKbr1fmGfd2zevw8InklxjNnRc/yUj",
+	"qD+RBMXqdw/11Afx125SqzX9AY2FhD/Jlv4mxPaL3pxne2rn5lfzokgGA/oFhQAFZoTioejHa1v1WqNZ",
+	"dpN6EyWA1tjdc93aKYlCPhkTJssuLUifeCEQDQrLapqVRFiOsnXQ+dcy4PEYS/Uck3s7FYB/Ok7GlaN6",
+	"ukLKJBmS2CzxjvrEtbwWEhL3Q4JoYIE+gIc9dD+i/ghFIfaJQFQiygQNiDp5nkj4k2B/hGISEizIC4Fi",
+	"HoY8kdUu+2iIJpUe4iyc2If0MyRQIygortdqKCKxT5hEOCaIDwYkJkG1ywo3dzCo75Cd3YFPCK7v7eMS",
+	"sA7sLkvur944KFCKuvM2+T0LOQ4uYMzp43pFQ4LUdMA1TjiThMmtUyoiLqh6Rp2SJDg9TM4IGtI7whCW",
+	"8AWAMUoiNUe1ZCPwTykQ7i7ehFrmGyxGsxvovGltNXb37PIGNFQ3B6jhoZDfk3jLx4KgEflSxJ7DQcPf",
+	"IfVgv9/Eu/4eORjUcL3f8JvBDtkd7NX26weNwybe6e/6e8E+ORgc4lq/7jeCJtkZ7OK9ihPOR2qR8yB9",
+	"inzircGnX/d2Sujn2eCCM3KOpe/YefsGDwVs2g+pArgRDwNxjDAaqxfQhiIp3/U20ZBIgZq1nVJyfzZQ",
+	"DIls6YnKgK3W2HGucXwywvJmEpES3v5xROSIxKgncTwkUgkcVCCsKf9G5+zi9bv2psJCjIYxTyK08fr6",
+	"8v3VFO/Xz5XAl29WsDbpt1swO2qzQDE/F/EPJ2hMhMBDIpAfEyxJoDCBx6hPBjwmSI6oQJKOyRHqNWqN",
+	"va3azlZj/6bRPNo9PNo97KGNWKETZerqukyQ+I7EL/Qr6BfOCJzF9asT1Gw2D6cph2PEkjMhZg/LHsHZ",
+	"WD3+iobS0Niz8Wt1HWfBlYJwB6GF25plABX4/nOtVnejyFCPuvZdmVWZNb4lk3seB9fpUDP8inwB0iwI",
+	"jv0RkLmNkxFlRADpf4clZR5SNGKLMkGYInt3ZAr6RiQMeclB3+oVzN1PAY9qi+nd2fhcA1nZ6SsubODw",
+	"hUAaiGYuQqFsZR12PO/404XZhYrhHOQvIgwQaYUek4gUl3rT/vGm5HzHeoKlAdksyCyvI3EsV0dmPJBK",
+	"LnXjcq12BP9fjMseagmKtzsjzIYjTFF/ggIywEkol8VyO1fJ4Yh0ew/A8xtDmMtBjQMFVxQb8L1AthUH",
+	"ykiBm3pPy+9FaLSM4TEk97Ox/lBCtBg6O8/24VxkCdlKHk25+J5Tdq01sGsyxvGti7gyLrVMlj9efs9I",
+	"jDALEA7GlIni+v/f//F//3//1//zP//3/+N//m//Zwm4xHq+MlFMkaZZYmRI7DKktbqQRpbTxNmJLyNx",
+	"Qxhmc0FTwhMvBGLJmMTUn77WeuMpFJIr7NIV1bdqXX0Se8jnCVMEZhDzMaqVnVSEp/Q1Qy8qRzWvsKqm",
+	"QqYx/mJWVVP/yy2z5l5miKUaxKC/myQC1YvMk6XrNL8vTXfs1IV1pFwjg+LWxen15dnp4mnXw8PiMhIx",
+	"akXRPPDSVqky2HKC1mIb1MrQlYjRvEVGiRgBQfMQFujqsnODtnFEt9X324KwAMVEJjEjAaKySDQODkop",
+	"XgSzrqLNgDHooESZUZv4QFjA4/KN3MHvWqmJSUCYpDgUoEob6pIDlKuLjnvhepT1QSRdKKz7Wqv6ZbYQ",
+	"HEXojsSCcqYodIz6CQtACX0WQmRW25FYJmIxmgt4rlouXchELI3ihblhNR36SxlZFPQXUkUt+BfhPr8j",
+	"YD2hRpoNFCQrvpDaWQdgaN3A4hb4YreCBRpjNlEPTngCVoluZfMYoAczcQ9MvqfG7yGBJwLdj7BE99jO",
+	"4AEnVU8zxcgU5QXNVNwag65BFufJqI05yXTDSafnX1qH+xSHRiYoAzRjtLV4jgLi0zEOkUaxacm/DKnj",
+	"dJJ10WN6sbCBpN/ygcHNI1Mi6W9h/Vg5TW0+CZpoueJBtL9Wqz/dSjskvqM+WXHBaINxiagU6pe3ZLK5",
+	"3A4en4EVNjEXRPQjhV0AUwupUMJTf4Jetw13w1Ektn+FxX7dNi8WReKdp72jJWguPCi0xmjILzlGOAzR",
+	"/YgwxMdUShI8Ej3OL6vyVS00JiLiTBBwKr7EgcFi9cnXtl/1J46ikPpYLXz7J6FWnxPQ1JOBPluvEmCJ",
+	"K0f/+LUyoCQMKkcVMsY0VAem1WqlvidCoj5BGN3hkAaIbKlHEA6CmAhR+fop/7ChTqjPgwkaYYEwQySO",
+	"eXyEYOQjtGA4z57RUaVe+brsQbXVFG12R0IOhoOv3ow+lnpHrcoLS6TqKmEhx6inDqMHgCqMLZqEgUBY",
+	"ImANVbWeE84GIfXXPPFDe+IsCcP8uRkB5IQHBDUR+QJrwGFMcDABbplJ1d/kfDR/EjyJfTI1PWz7FY/7",
+	"NAgIW2/fzbJ9q2M+O7dUQ11HQAXuh0rN4sZ+g6Pom4FFIkdKRvWxVOJEP5FKb1fozO9JoFTjgMMi4BDO",
+	"mJKVcQjDrnMQuxnKTR8ENWNrbEEbFpFogPYGdb+BD8lufz/Y8Zv1zW8JBMYSOcA0JIEWxcwikY/jmBKB",
+	"MMotTnL0c8IlgQO64PIVT1iwHpDslJ2NktDVtQxg7G+0+QuORALeQ40FnvZoQNCF8WsANFImJGY+QQEn",
+	"ApYFR4Y2fnz/w/nnTvv6w9lJu7Npz+NM7XJMmCTBehBTL0cdKszyqF4IzeZCEyK/Ka2w8+qf+oqzG+Tp",
+	"JzSUan44gis8CTkObjh/h+MhWQsy6nPJx4CGsJJQja9IBmaoXts52N3fq9W0I/FbnoR2nILeaBgKvyOa",
+	"w4R0TPUp3HB+jtnEcGux1ik0SpmH5NwoUlKScSTFMYqJjCdKStmrIRNC8q0O4RpLs1VFMPTE1vpujWeI",
+	"D+wy1KKu1UNbrYGJVdLuTDiV3C8OV7EZQXJ0j7Vql+1hRqpTK33PcCJHPKa/kDWJUin6jakQlA3VxRsJ",
+	"Akl+S9i3hDWYAJnoMCyTGADfrMRL18FjRL5ESjIG4HvPRBJFPJYkOCcBxeBcWQsPd5fBQ2CgDNGxMYR+",
+	"q8MAzAbLkpqRDxAGtxTK0cURZkGoVIqv6dQ6Gk/rsG2QdQvGSzDQ/818rvp8XMkZA1LZOB/8UIz1as4Y",
+	"zjw7m43fyCZr679QRyYB5cWBp2LI6uXjXmEh3Ob9lkQhwUKiA+SPcIx9SWLhacsItr9xRlBIpDR+CfUx",
+	"oEMq0YY/Iv6tVtlkKhkco51aTbuT7qmYdrOKph8TWNHc3RyU7+aahw6D03nr7ELBFliG9IOK0EsUk6HS",
+	"K2Oi7UBaPdNiC6xRA0jOboFiHholkyl98B8wdsWrtE7P4d/T9of2u8ur9nXFq3w4a39sX1c+lS/X6Gbq",
+	"Ws1w7YvWy3dtJaifnnX0n873gzFl4Akv9cwrrVmmRgFwGFEhYyx5LJAgxFi3ophHJJZU64TGC9qSBTU4",
+	"wJJsSe1lnFlKQIXg4Z19aSb4g2UuLDC+pc8fI0UHIE4F9wVhchOEdoxCemdeqObxJ78K9aaS863uPrMq",
+	"G2WQkfbstzFRTOVEXcC0tl+01jmcKFYXdwwLyO+c8mve2PCPXASECYyybxaX5uVuI4MB3v+J+LIIA9b7",
+	"hMPwcgD6+Fz7Nh6ScyJx5av36/T1ZzSdSjIWCwNmMzD8mq4QxzGezGzaDj27k08ze0lp99J7yqj9zJ40",
+	"y1l2H3CU02uHIeYsXDudy9zNlnSsg4/4Dkscv49DR/zXOJITbTbSJnJBYIAZuFwHp0lI5AKMttsCnNbP",
+	"z8do88L6OM2of8ucYYxLnwVnIWWkPEhN2pBkMD7lmdxH0u9w/5ZIxCMlRTGkROZUnWP8Pjdhn/OQYKZm",
+	"TMRyRCGNL0h36eVuP3+L6S5KiYKGx+elCgYnHoEsZLt5HrqQO81VCEMUOQkCjiIbrKrFjSrkYXSIEn16",
+	"qUvK2rNfoJ6An96SSQ+kEcrQQGEZxCHb0CPt71IDZ95fHEXiGCl0mNyPSEwQCYWSb8kExhlrR9eGDuDd",
+	"gZlDDH9m4l6XgbjX++67777roT6R94SwTR2vNEWpdO7EkhkWXiXd8+wp7e2gEfmCrYMrW43du2cXT774",
+	"JJIa8X9KhERjHJDpON8mVqv3G0H90ahjbrXzSJGiG4o8QsD0VMAbBKaPudqdNDbKmYlosJyfx0O9X2nw",
+	"VUNPz7hEeuq0MkfJH7/97vD+zHg6yuWdbO2nat0nOglnZs0WcN0rH/AkTmHbM+CLeByQGJ2de+jqfeeN",
+	"h16dvWt76P3VaeumDb6QpaiOAigYeJboeJUkCla75ilMpzlxLb8tzwJ+HqJzp1Ak3NkqnLQ7ip6ewkXR",
+	"ilTtjEUJnOLUZPOQ4lVMFLn7Io8V49Sn4FlvF7olJDKR7EkcEyZR7m2A6W6lW0F+SLCiAXIxJuV0x916",
+	"wyVKzAXqVRTpqbODgUsu19DHucl7EOSARZqbZ7RnhRtRIkaetpOoM9GnaNL65ibK5aJ08O3nf7S2/g1v",
+	"/VLbOvz86demt1d3xevAep9PgIgerE9Ez6RIRNEagkIZI2yhQUzEKJygmEsdnWwf9iwvrD4LJy7C26LM",
+	"mUW/l/O+VdmVi2o7CHQJgupfnwNozLpWBRvN7pw5itYnygcIg9R5XJAkiwKU4cNGigTTmJKknCopYeBg",
+	"LdxOQWHLKT9Tl7izrMyRLtRNL2/JBPYVRVvG4ZhatEXm+DUncIwWypNFaN7360RJjIc13J8j4Vg7+NxY",
+	"qdyjTtjMj+WlR5s/gFJQhRefB1aNlLUOsL6j4tsg2INlxJV28x6Y78mI+LclLD1VyIzNx/JrMItrE7OJ",
+	"2kgDRWKCopgIJQCBcgdKxAgLPRkYsOOEOIy2I8yGJORDp1kyMAmgTiOSiQuB+fSiWldvXwiE+4KHiSTo",
+	"/fW7gsEmiakLJwY89ole55w8bwjeMedg0uWGHLxg7BgNsFJPZ/cM37ttK+lzuY3nfhYj3NjdW37TJpfU",
+	"lTe6fNqmp2NDl54U4l8p0/6owlHPIY+Sx8R5nxCDoX7V4awbOLzHE00Tzy47x/lYIBNxlldRN5e56lys",
+	"0SJ0+5B7NHvzwm1An8K/7G6L0FVCD3MI+Rw0MU8PVqMk5oxmFSodhbm0FDefCKxj5ZhHN26clMJDPV28",
+	"oI8F0TULwABxV9/WWC+2lfoitnF0u62f1MKZKYNgINNUQMgBmv69iqPbnrExp2VMQCFywO1Ca/IUySoT",
+	"XpZAxzFlHesi/1DEjhnfUsmycqOlKS5LZ7J4lSjph1SM5ljsqTbUg4Evfdqe5Qh879LYzu+xWN9Gb2om",
+	"XOkiCAszBopPz6HZN9NUuhQOppf4cNJ94ybWzhWgjbPLzqaTji++epG6g1dIsyiyg1Wx4ImouVXEwMOR",
+	"S+LKT18cMk/RishajnBeFiE9BYdemrGh4atI3nJHWLTX5fGqhPGY+Z+D6VjWsRbDeU7jTrrwh9p4cnt5",
+	"xgtYw+Jj3nwP0X+OgJUklDTCsVQC27jo1skxUxxF21nllccTH9JkpkrRGFrXSaazrJSG5WTzGNljyUuf",
+	"XprRZWTTAsnsU4Yh8WGxomFWClqCS0eYw5yLyz1jQmIo5mPIkEB9EvJ7xRjzistGbgnWcAJK3eYxwhKN",
+	"uZAoR9amWUExb7ehE3eLubv1xxILZplxel6Qcj0VHznSJYtMwSRhqxfBDk3BI8SZTzIBYv7m6osykpfX",
+	"ZKaA6Oyy4yEOj+IwD1YOQbCQ4L5z8C15oCuhVav4YsTvGZIc9GCha/QZixOqV+tVyAd/gNthJdbq5GRJ",
+	"QPlJRsqnlNf3p2eXxyhIYmyKQtl43FnCYx+CHP/Zy9cRvXlhqzzbygkyiYaWmWtd5bgS4PTpSl0Hkqtd",
+	"59DNHjsspyTGxlcEKUamvl0anVIqnn+LkJnHD2BZcNxPzsnzV70CG8+99mzCVGHpD5KmpnbznJewqjz1",
+	"EjLuc4aUmZKAZIyZpH5Kjs9b319eV8/PLi6vq1etm5M3JqqZZUwlismWZXobvXq1Ua1t9YnE1Xpv00Nq",
+	"AzgmQZf1J+nwW3b4KCY+CQjzyTHkswRoTCRWO0Abvb9AZdM01N33SSRnSwQqllCf5Qk5ZXaj9h//qG8d",
+	"ftKFF2rewdfNbre69LcbW+qD9gVvffrLRrdbLXyx+d3mvzp15BMchqWM4qT17t1n4Bbgo4aPH85O25ez",
+	"RmschpqsrFTR0FuBv6Ta9CxfVrO/MPm3RW58dvHh7KZ96qHWyUn7Cv66bn/fPoG/TloXJ+1379Sf7YtT",
+	"9c/5WafTPp3i3s3GauzInEW6ZBeBPMGR9Ed4lhf5+oeysgE6yQ6KgPSxf6sBPXP2FV1fe/3aoOnXyNbB",
+	"oIa3dvzd3a1DvNvcagzqg73Bvn8YNJxBVDpbo+SkYXkIC4TR1cVrBGhg3ArZzOrbIxhmO2LD4z4WZG/H",
+	"ox9eXl7f196+HvJWq9W66Lwftd8PW63WG/WfFj9p/V39W9/7aSdUf1SrU8Z697CVxRdiz9Tubc6VPDmp",
+	"tKCwAolMCxzmUg3SkopQscuZZnAClSWLVupp4qp1tRfCEtfjLJGIEYGGRKKd2sryrZ37hnyRS5St9SpK",
+	"zr1KxEhXr70mSuNzGtU/32V7mXvK2fxKWoNPnxNGf07IZxqs9nZWMPfz7eLQjKwAr1HOQ9wn4WozRjG5",
+	"ozwRn1ebumQQWMBnHn9e+/zETKZLtstO4vuEBOD4zr59BTnEDrCchvriBp2IamHD2PzKoOM/1yXPPwc7",
+	"4LzzeEeG2J8sxJgP6yPMezjKs7VP8u3TYsvpKhO7h3inZr+MW2se21PgydsFaGLAYilk+U9xwXNPYnlE",
+	"mQr6KB6Htg6esQFfuDLHoPDejEad/bTs4uz883DYVbojLXmui9rzOIvTzSDZ1Mq6J0IiE6qUvVpdIlK+",
+	"3Md8/c75OxWtO0yNB8vpoxXnmAVYcl1GcPaBFFZmxo6wf4uHaVnxst87ZVYqhzFzxJMwuE7YSxCJckfu",
+	"SAuaOlvXU9M+tNxhFHfuGK50NcVDLx5DcdP28BwB73aweWC5BLZ8piugy0JE0aMtXlIpjuQlm7VB+bOx",
+	"Tzpg+TNeBMyfbfma0gfGDwT3z6MF8P5ZrArwn+OEfdZaQP4EZ+qjTJEMFCcMGtNAsKZ+/1h9CQXL+D0z",
+	"lRTdoV+6ZrCdNra9Omatlxo0pm7XUQ4ABoIYO84RD7WfAZKnphd+jByT2/RyQx45K5LEcpzOAcXUBTsX",
+	"P+/QixA0BZJTEDB132W47jpmr4Arbnxj6mfsTga5ZMSWYL6j5F7XXuCMbEm+xRlUZdfZ4n5uGGfUo1wm",
+	"Bjer7e9VghgPZEmAIoPAS52kQopJXE7eFmIhz20Ji2U1f/vC10+umhQhlgp4TGGMNDpHOwNiUx6DEV0d",
+	"pzS4I7uHiDJWRktigoMO+bk8WlNJAwQHaIzjW7SB0zpOPUF+7m0eo5o9HzmibKjWph5fMoIxLfn9iOXG",
+	"Z3GfqRWlef5TLnZb+D0rNjO9aw8pyqQoEfnih0lAlt3dQ5PNcgXRc60t8gBX3Fx2m+mdW1hflHOWR9Wn",
+	"N2Tl6cQq1qzce+eJjgR4OHEYJ7IMWfLgus7V6aEXnb/ayrPeAZzlmvfwbC6wIhA9yAc2vZ9nvYxVvWD5",
+	"d6+Jjip6OFLMZRPaPV1gFBk11RFFa/CDRXR81SQwN0pmFDM//CIUVQf7rFABN/sAqMhVfC0uRLguWb2B",
+	"kghJDu48yhQbVNweZPaCRHBsSn6gMcFMy8JanHFCwII+BbN3AMEDWZnp0m34SwTxQOEuG8JDbBWvuXFy",
+	"+YpfufThJd6BiBtQr7I6W0u8lpbl0mFcizPNsqNRT09DiK09lq4iTWaHwT19bk7o1ynZZnCXA0iXsUjr",
+	"wWyMMWXpJx7ny2dt2rrqwha/mI1btHXEC5mDzeXyBslyJdmWSAefKa7minRfFgb0lXgVabqZFDNbG8tR",
+	"SHj3YuWFThNDuwQvd9JeCh9FoMjNuRg0np4sFiFzFaKYCMnHuSAGHARUx31c5ZahtaqpAIf3nZvLc/TH",
+	"b/8D6v9837m8QHroNNEvIAPKSF77z47slIz5Oz6kTk8qVDHQRRptGRj4CnLnqERCYhYI2wnjQeG+usCj",
+	"mBt8plciJI8EuufxLWXDY0i0RQq/hwrL0553urzJcjFpus5l2f6//3gDppdey5TeBNZ1hF4SHJMY/fHb",
+	"7z3ETWET9cL2H7/9niuCMCd8bcn2TAVsMSU5s+Pysjg3feSf5t3yk+NEBl8roEP6UilXzTOvFcN11HGx",
+	"0vjYFL5fCNuZC+rZ5CNyoJQFDqk/Vdkn+/5hsbPpCnPs0X2rU06rWfjNtcWFah5YmMhfa8TJPQP5WJBl",
+	"z2PgiLckrfMwtdHbzz/+3PRrg1f15Ifb3e/HDXz4QV7ti3fxyx329/v2wejf9oanU7H6S9xNtqNZvtKR",
+	"eKgeW3C0+eyqtLDIp1yNkerWp++ccWSZFOaEjL0tXUdUCSa6ZxYUE8d0Klt/56BxWG/Opuh++nXv6/x5",
+	"r5I44qIQEnPdfn3WuYHindftTvvm81Wr0/l4ea3OtvP+5efWycnl+4sbZ6wMjPuBxHRgSuHOopFDPAnI",
+	"3SLh5A7GdPW2bOnsXsWngCajRq1m4rqOEUb3MWdDfYD6S2EjcRYUbigRHtOFuLBjZvtPTvtmL2AFGgjh",
+	"0N9kyc4rY6bqxAIT7pLrn21XIRLfJyLr9q/ehGrO+S06ynPpSgTa7QGyje0YgkZYpD0uqEA4CEiAIujM",
+	"pJ9wWOidyN3+OcGhVhDf3Nxc5VpQpVCZb0SYz7PNrO25msF6p85szpIA0G6l1q0oIcK866Fupa6/gfYJ",
+	"U8VtpmlL/dO/LA4gnEpHtEt3Yk6hXPW3A71X6nL1DsHvtlOreVkp5hQklzK6wVi6kcXXUiheubBG+0vE",
+	"W0IQp14Pwnoaw5heTxrcWSlJTGt/kYS5HX8frTIacIk2etWIDXubqSHDdt8MccL8EcLCZEhkc1dLph0t",
+	"26rcQzoiNYmzPOJIKSO6oZeTuX7e+vTrTtPN225dgsn56S7aGJEvm8WZpSmkA81sbM86YBaJKJOlnTnG",
+	"C+s4jCp6ZV7hFvVwToT4EvFzzOjAyKKO1sfmV900wWwrirnkPndVxFJXJ5a2KGdg6CgkuEzajvVwpxLe",
+	"xlnnEh3s1eoeen9z4qExDUNqMqg2l9ecyBcZ49X01R75EnEdC9U7gsWpL2IlocIvnA3osPqT4MzTQiqV",
+	"aIQhdtepwJaVpNReJtOcThZiimAJJvQi6BUz9BJIDHf4VhXKpaRg6cuyaRblZ7QosqPSyyR0U08TPOM9",
+	"C2VmX87DiROmru5DaRiJKys+n28+NUDxIDwLx7l9WphwoVGORs+QU9Ovy9lM1Ha68pDurJE2J4GX0n5W",
+	"aANrESHCUvdVzx4SU4X9rQTpKMXuYOkLe3zNP1W9t/k89xUNSWkSy6szCIufy4AK8ei7c0yK0w8uUMme",
+	"PSnSaMKwjrKTc0dQTZ3QFPNjdDCw3Y+l7b9RVPQ1K/8pIsPq2lzVDFus4HScsj2ovA5gtGpVp3Ibhs7A",
+	"V9IwBroKZUDU4x4KaEx8yaHvlRoqirRuvxB63IVIXpbWiFoKOqaUBFu4x4YJzavgo/ZkKvaoa9C/9PS5",
+	"qkeVSgAdrK7ev3x3dvL5/fU7zU4EkV6XZVKmLHQyBSKuy5mOuJBoY8QZT9QhoB+3XvH4HscBCbauFGeH",
+	"p/LfvuFCmlLU60gkGtxN9FNRMCkt4mqB/8l12xTrVpCmX/F4yFNHUqltbw0HmNM+4DwvfVnllPby+mPr",
+	"+hTM6brqOVMMZ0jviEA9Q8DPgp6Hsvgj8DsrwCLHucYyCq0F6vGYDinDIbzR5wlTeOnzCIREKqsoLSug",
+	"voZVefp37dskgW04TL74hAQC1feaB/mK6FqIUq+AuAxDKOj3E+iFP6BKk5BxwqApYG8z6zJsl4GR3bZt",
+	"iQcFNwf6rHSbfxSTAYkJ80mqFyg9hRHogqpG8pCAkseUCTWoeVupMpBXOox1Q4LiXacnuui+z9MHv3oV",
+	"e6gLgdSiZhrlNgUo2fRzgCV73R1zkJ7iwD6fggZlggYkO159O48TOuiXwTAErJkTyoHEhu58YdbiwfXZ",
+	"3/JXqi47A9tNLw9IQEFzwHSMBkT6I1MzXb+C+hPUo0FPd9oIQwPoj1TqXrHrkqgMuhoQjcVwmSM/N4+B",
+	"n6hk5vRAyvt49MxRg62K63bnCvFxLK2kkN3ZMnG6SqA0h2FWVgzwMsvO4KQo2GdLdkJ+TAkLnq/MhLzn",
+	"qE98PCZoAEsRT1phIiZjHN+WpaZAWJG1XMDq0gaiWaFiuwuz/OUieJ+msoW+3GcLjzOw9bDAuGwPTy/5",
+	"ZMe3iuwDb5VHCa1HCd+nAOPqfKtElxLFhQXh4tqMthSE0rdjovYyVaHxqn1xenbx+gHFGecgml7/C6hK",
+	"QZbDH4OGi6WJDvcpDq/Tx5cudVh4MSt4KPm8m4iJT+gdiT10P+LmVEV2qMLNHqdgK9tb4epzc6fHmTPz",
+	"50l+duvlVMHs7JmQyqLHunj1zDQtXf4jkLbcjp73MlYldGkPyH+KvnG5rovzdvzaPPbVq/zEKbviIfUn",
+	"S730ffa4edmm05X3czNFtMZ4grC4VbK1eg9tZG0pqdAl7XwPdKeTd5ed9qlW3EZZU1qkmzNuuhPSFjWV",
+	"dLgzE3W6YUntu/sRD3Prg4ePTdMvrTaYlqvQSVDA9iIupHt1pU0rGZfOFhI3uTQb/QzqcxwHRc4wv9de",
+	"1g9zmdArU23Vn13LOwpar6m1qJ/SixNwAoLg2B/p+4LmfPaKDRFfRsCf6cmZF/DMIZU36jQrL4Bz7oIX",
+	"iYgA2jrEeQEqLy5m+FAUXI7kzSDjTAzCqa40Ce22W1dX15cfWu+qGaKcBWUdwqAdnX5IoD5RGr3I4fHS",
+	"LuoMrsb4y5l+YzcXWJB69ByW+iXK02SIk3tvp3boqk2TB+z59Upd3aTyR1YKPU/OtUzX1xU5lUtma+Xy",
+	"+Tzkj7ggzPa9gm6JsdbxCo2ki/4lGOBzrVYvdZpX/7b16de6V2bdn4ZnB0PBigXkyQrayIry0vG2Jkjb",
+	"vxoE/Lqtnt2yJMiboluKkG92WcCJOEKvrtttGBp6jnLmEy/FGehVL9JgBE33eQxNfRTl9wy70gmYUFK3",
+	"yzZ2as3NKjo3WKR4A2V3VCq2giVQbSClsFlTes6EwKm1VLyKnb7iVfT46lazA8/9XH6Wj6l+DcugJ2VU",
+	"SHc0MrT/n1sRMwt5WdLfKLtkdcM5Naa4JkRl2bIepAoamP3Pog0mc3RBCCiG8xO3Yg5szNH+MskgWUnx",
+	"ezlZqAROY8rzEPE8qq5Kz3PvPps2OLuJBymErn09+8WspRZq8r9AopzBY4Uhq9FmkHPfM0kdqgx8nYW/",
+	"a0kGGJLSqZTCki9zkGlbMCZ0Eh8Z7QdachMWkGDzcVqIr5XRBQdr87kelFuyyKpscrDS6yglIPqanwdE",
+	"DYitB5nu1P150JR6LAAgtKXflufvp9X4B4lMYrKsC2PaR5lNv+DEn5fg2ZN/OK3LdvOcMPQACqfQ8WRk",
+	"SwAVV2FxekrlOD0/u1DKBadMilSWPkbn7fOX7WsUkzG/IwKiINHlx4v2tUlnF6CFxJiJgZLQWDip5mRn",
+	"GLbiVfQoi0vyweIWQJloBQ7PYEGJfpg6PKbMfKwvgKUl1NBLJbnemPNxlP1KCeZy4GUX7ayWY3iJku76",
+	"xOdjYyYA4blaRm5LV/682PwYePx8GLwW7l4bzLTIA2imNM9FSGTen9dtUiuEJptFcoO8x0iOuCAoJAOJ",
+	"eCKh8biCGRqjOxy6WmuuaHx7kDX7Ke1QDrvTDFqcjcuT/pnN1nwhUBRz23vtwU6IxUe8hu1gjbD5Vklu",
+	"t25Vn9ZQVydwjHq/fu2VG8SzA109VCJncHHnuZbUu1vpeL6pFKvPvqggz69IlYLdk9OyDOBXoGXZcr9Q",
+	"oZNMpuIr0+8XpVnqB+efCTzzfCdjNrnO+ZyNbR3hGVpii4VIjig8dazTWftY+iPP0vGUbOuW5nBclA3T",
+	"tx+dmn9rumG7hR2gt/Sl7qxFmM9Nnbm55GMhGXgEnJ4LiPo2X6oLKrXvLukHHegC1ss9nIpUszUlYyKS",
+	"UEJOqnoKCQjuNTqhwGOCeBys4ECa2qsSkq9hCldamKFpS+1iWrQzp5UNkp6JXemyV/F8hCEPD+tTh9wZ",
+	"O1SekqjgjyPtGIJL1wdnLdYJC4kQqKdBA4JB29fXl9clBmw7sRVJT67brZv2acWrvL86NX/B+06pdOVw",
+	"QjPh/Eyl9ISuSrzjN5lP3BBKTR8NWYQiFJZEak851KQAZWm8gEauZj/7hoLEEifzbArc9A09TJVz7Or5",
+	"sDp3susg9TwVzWgNz6CkrcHWr0kUYt8YGHRkTg+G6RlG/w2ZuVs16xCphB+HvGlCoC9ZOHHySVtmeWwL",
+	"4DJiWgvKe9OfUt1GvxALvkB0zc/5ae56nwGW06NaCYTtWxkMjynLw0ndm3/wy6nYN3RMXtFQamvZdGBE",
+	"yH0cIqW4pTkjv6i724CCm1a0gYCIFwJ+2jSxAdevTlCz2TyEl6c0652ao1rOztct/Ucj++PG/nE084ft",
+	"F/fp17p3+HXzXzf+7T/+8ZetTzPPlTSROxvjYXkC7tl56/VsBu6I0OFIlrR9y1elXy+FVo6ScZ9hGi5N",
+	"SNZKuvUq9zSQo0XbcOTmuhDrHdelbkqP8t3lSevm7PJilmiabOriBnbrDWc6vqQyCSyx0os+zDf33Tp0",
+	"deALORvOvlg/KLwJH2deLUufni9apQvNz+0+t3nlztaqCbp2jbRFpTrnrN8KrCUlOYu1BK0QuKiSYL4A",
+	"5yo1Nx2M9vmKDD7IyTunbOfKlTqXL39oLm2JAoiLA1hchQsfs/RnDv6enKPnYX8Fln5O4jks57x9/boN",
+	"eciC3JEYh5l8lEtMNonHXi73FAtbK6Uk1XZ5F10xXzL10tUXeOm8iqQyXL3YxDTIwCBefuGum88l5z5C",
+	"Ui0UpjkXQ41cC8M3SpNwtQEdpG4dZmISggWKyR2/LQjhD/MlBHT+Gwv3MCelFtxW1+U9K6DXBXidj9MI",
+	"aW7yHDDLA+o96FBZWXaqI0tjFGHIm8yqdztb+M8SNViasxB8tqijQnMOckfA4vCzTd40E74Qts+JVvjQ",
+	"BpUC1u0hdbqIx12mb20TjBfq3Y+k3+H+LZEvhHHuwfACUugniMqpOhAzIl/daUz81inMBvjcTSVEWVn9",
+	"7KC0PASyP2U2hbzQE2cZfsSXsUqtk+EsoH5+oYCR2fAcytEOaHl9N/eBMHIPjXmm9BgozbBip+VS20u2",
+	"vqfmZ2XVEubyslwdB1cup9EIaaBLJeRwPddivNbYcdVNrXuNmjtK3kz7bJa29KQeZGHL7eK57npVi9p5",
+	"Rnmsbfqm/eNNxUtVZei5XvEqttm6qWGVU/905fKKV7m4vDl79feKV7k+O3nz2YyTNW63H9KRdAWLilf5",
+	"4f3lTRsiM65ft50m8Ass6d28TvwMHgCXmG2Wv2H+ULIm2kYnr3Q7/86Ix9KM1IEJNo+UpAW1MXgSG9oo",
+	"kA6QhEb8AZdibif/47RxvyWt/Yn9a2NMhaBsmA6stSUsUG3T6zKlfkA9Z9Ps365f2CHz84jZdv71am1u",
+	"O//MmDJlWvm15jW/rt2t/4JLOpiUir0aFnQ5e5vnpytWG+PS/B5s0nbnXkXOVO+46O9lRHRn/3d86Pbw",
+	"ESbjtNwjjiJdNJzb91DIhy591t2GDjJ67rFAAWekWIjMkkvNzdKGdNWACsHDuyk6WnzadQnYl7w0RaHY",
+	"PiNXQVHviys6bkuUezmH8sR2Q8sicahbzIXp3WXZbtoXrYsbhKdW4aHLq45GIr0GyEf63Glff2hfIwwK",
+	"utJ9omjLlF/ycRh66H1H/ZwGB+VjI/VMFa9yedXR+UVmuIpXUa856ckaAnpApLFHLG/ef4V9KRDu88R4",
+	"7AFkdHkR8CxmdZUEnqCNQUyIApjx5pwamQ/ugqeZNxhJRjrOAfJ/GNpgyZjE1Id1KQAmPh3jEOlDmK69",
+	"aNj8rB0CJi8BixFBt5SZBeQnLyLKebvTab1uewiUAA+Z+uge+th++eby8m1xJebphcYLqk0UFmgz/PEs",
+	"MhdW7+U7PJnrX5Rxm6c1zybOFAjew2Sa6f08uWAzc6ArSDeXkVi+/UQuJC4YU/a3eqO5s7u3eu+DfF+K",
+	"bEwIA3+adhKXkehILKmQ1HdEtFyFWCoSsnVPA6JlERKLYxSQkEhNe4WXfjo7t6Rbp8RbThWkefIxAfql",
+	"BwqcDWSMtOVYzMWM2CbSspcms1WMdHIi43JJvVTtwCEjRpEpiGeXbPa45KhQALQDFf5KCmiCShSGtgxg",
+	"P+R9gTYGNCRCsbm3wjP1sMWmhwj2R+o0JWW+TAu4mVMEg9OS64LxZ1d0aoeG39MMFhqaMoVLjj4kTOHf",
+	"/DpfIoMjdE9iApJrMn20i9NwhctjZwGteHUWDJfcBrWRA+4pUhB3wQeEeql7VXC15HzWxvsOC7l/iifu",
+	"aVNLMJSFF5T5BI1pwOhwpD5+QQGeCISHHG1IHuBJ6nFJf9MujM0VV3WjBlt9RbCGJafiLKSMnHDGCHBW",
+	"9wGk1jeFAPZJXWqD8Xslkqhzp0xIzHyy7OFHiRgR0XHqJVeJGIE+Ynt5FLYKueuGPuqifpAryAgE/4lc",
+	"ibhljzxmWusUzh6IvkSGAhrC8HDip+VtVw0M/YOXdh035Bw+LDW4s+ObqBiCW0CyaVhzYUSK9JaGFWms",
+	"V+Ac+ZMs3LAL1IpkayGPfAaZJs+hVxBoUhmxpMD6UEnUuWA9FFIhj4tFK7MGK+rHWX4dOWMh1czGgOGl",
+	"XApqbteWNPS7oidKHpVc4rAdkjExkLyUMVriUK1SrBMqG+ne16Zoc3H+wtguYLISVd6K1ro4vb48O614",
+	"lbPLjlMFVZToJCYBYZLqErjFe9AUocSho/1bbeshn9I6T85NPWIS31E/ddA7dXjC7mjM2dhQS7v+Tuvi",
+	"9OXljxWvcnV9efr+BGx9n5ydUNiQxFFMnfE2sLsBTZ2dfkyyKrUxuSM4hB7v7rWNxqJl2w+6WpKU/BLF",
+	"XF2NS/1Nj+YVjQnUFzcPW414mSOTBJc52tbIkrkjLNCdFOZqh4kYfdBPTsOuGaB4FYuSYYrQ9+QUcAr4",
+	"VyGBhTfPWJTIuS2nzL3qQ4Lq+VnBLyxHutQ3+Dq1LkOHTLGfWbqYx8cpzeLqoqOhSpsO9ZOpua0gbbxA",
+	"kkfUn6nVv7dQr9Qo3wEUml3Dm/etj+2z/Cr08wbnpuZzR2NNkQLXJj+OqD9CQyzJPZ7krKUQFqLE0ZCz",
+	"IZI8b6BbmpTk0X3R7ijcYiuKXkPxrgky/F9X37tsJXJkT4Dqug6rZT+m1KXsqm/JRC9jo17LVXGfnqrZ",
+	"WDhVFNM7LIm792M6XzU60Ke8JeiQKaIJjSCv2udTMx7UD12XawibkdC+Fy7L9Sx1nCKHuv2k1iI3IB1J",
+	"ki9y0+0+nUM3yzbZinRfTk1bYqTeMMbnVc7060KC945+o6I4S9nnpqnf+o3N1EinJKR3JJ446rFIScaR",
+	"Sxl4w+/RGLMJRPGKPIW8x0IXxAuWlOsCoiBk6SA2/fiNO1btHEptQXAGZUhv7s70Z3Wx+TsakHiBz1rv",
+	"K/VZ56N4NnDExJai069OUt3XdFh5c95BabWmTdPDyhbLKknzwcLtD5ogKk0Ckae0uXv9TVaADaOYyHhS",
+	"qIc1d66srpWlsj+8b7+HPKLWyUn7SqcUvWqdvdMF1h43nffxZZgUiHLFsFK5Jg8yudJY5ry9DMyXEXos",
+	"tnwzY/aTW/sLNOAh1v5Vyc6dqQ8w6xa9c2iQr3AoSBZJZ8iNwDTIxetSgYackWOkNXwkbmmkUCWBak9U",
+	"6sC7IRWSxCTQcbzuwrRrefgWkqZjiJXSpUR3wIISYvgzkwAQjnnCAtT77rvvvus5sXdpP16U0yzngoB9",
+	"7qGYPUs+bfNs3WMahAEt5Qkj5j0+MaAFMpCeQSlFMBC3Si2ADICfRfUxuLMWxv1XI1z6JJ6MbF0D9YhL",
+	"GmnPJQE3KZmSebmic/oWDfEdyaHITF7U4WL9bh1cfyS+axFpFtXKcKc8Q0QR7sxPIbEkunGQQIHmUZRA",
+	"v2eYWKC/op8TkpAA/SWrRPoXIyv1nDkk8IzD35WOnrsd8cLqqgJK/pklTPSkYhNJzm+XlHPXZigl9ag1",
+	"1UL2IHQFcjFCQ04saV2pxsGc48BW+gRhc8h5gDY0IA8hRMlKvqbMr4cYR36qnwgPpFM1FPkywomQ05US",
+	"y5endrRkMCnEjqvnPYSnIk+qq0WTaoiaeybg3uOMoAmRaEMJ4mA5B1H8nse3JAZBPSebL7tjW+O2ZNMm",
+	"JpAPkGZwFi5TNBSb1jxlRlpq3mlztj72/GoyaEwPyMvQKVcYYn58S4b8z8I4V8/OUW91ii17pkMQlAas",
+	"CZRGxf4E9czt9KBH7cTSK31DPQ+RL9iX4QTiRrVS6ah40MdBWbM5HEWI+py9EAieSmNF6WUnpZ4tFsSc",
+	"BpaWaUQeKU7DGXHDY5ZEqf63KDO1z4OJs8DXIlMkD0McCafKfVHwraaFaaBMin1PYXysM991HITONeGs",
+	"nIUuYbKb35/ZFZ53kgjJxyjCE2hTakuh4yjK0u7Vgejmr1p3+b5zebE1LwE/Dykup2+qvBhp2phOs+BT",
+	"JLm2GU/SLJWUm3VO34pU2BgXKs6seomFPLC5iWBeJWH054SYn9VJfvUqQmk5JZQdFCDJURTiCTB7aE7Q",
+	"S09YTIQkY90gb9oMPms2dCahLd6glGFHd0J327+0qTpTRcd4gkY8DGaM9poNMMQHg5AyC6DHRSnQ7FHb",
+	"bviYSlliQUtRtLFTP2zUagt77Io5TS2MdiYymHlQG4t1IKEk2w9oSxkHec/iVcTw1UB7johbtp4PqRzt",
+	"KoEj8h4PLK0UCYdeJFip9/fqolPxKq9OziuecV5UvMqPZ63L8zOIVL7SKRUf1D9vLi8uryH74ezf3juN",
+	"dT8kXJZnmEL2hIm0V1TVrPJn9ZLI9bedTTedZVnwUpDmTS6dwbZOvH5+Lq88et9SzPKmDzxYmDoHnvIT",
+	"9WA+sXyVLPzyNt06DuaFAMMx2sA6b4NBGD0GF8amh3AoNLCMMWU5d0pAhSKS8O7qLC8fv7rEZmzL5sWl",
+	"ATx9qnM6Vl/rhJQrHaXkSKuwWTLQvN9wNxPThGKemIbjM0WVQ57IKxL7BtTn7eq6+LTT7WOWaR51lnF+",
+	"2IxTZZfzP885tk5qv59SUa5br24QHkgSm1AwD0Hn886b9qkWQLK4sA0+GChJYtNDH89u3pxetz5e6GeU",
+	"2BXE+J6hDcaB0YHOoZ/OEyqYr+JV0jkqXiUdy0mLrokgrt7fMwlZ5B5ZcNJiIKG6gy4IPD3Qr3oAeD2Q",
+	"eHsK4hwq/9Og99qYVFp3QTc8EcRWy4BgKYjBhfbpW+nhqCUsigfYW0RM50aEX1N/dEO+yBwLWaFElU3m",
+	"MywG3L4B95MxYdKWo9zIJ29gdBVzQc5pHHPoNvNDQsNQsU2J0zfdGS7XJsjP4VaIlmg+1oqit2SytrUm",
+	"t22Hkyvg90xhpLPucK+b1GpNv48Fgb8IdG+6q2/HbBuiG7f1AxhWaB7RX1mrW+HLMQ+SkJwF+st/NcHx",
+	"f9U/mk/6t15Bykxi+iCPwxizAEseT9yp5WP8pZVGZZbmVBMhbUKmTcZUgG/iYuJEqTvMtOcYQHQrCulY",
+	"B4EtLHMwpqy4hHkAUcwbVW+bc11I6dm5fRKog3+Lh+QNdnE6tWlFeyC02DyJRliMjoz96BcaeajzprXV",
+	"2N1DGyPyZdPyQ8AlEK3T+DMeSxJ0Wa9bMdCB5Uhf9JH+QoywGsc2rqahAbhupWcTtazFVYf+b/Q+fz5v",
+	"nVx2ftzueahXPe18hhBbILtd1qsqCqukXJNj2ktL5IHbm5q+8CaaxoT2C1NDx7Aq9guNIiixQ0JBIKkV",
+	"Zn8h7MZ14ur07U5Z9fDW4NOvZa3U1jGQp8xyUWsucOOlTxe6X1FpamffY/GQFslwuMtby66ZkRVKuhSY",
+	"AbNkQi0v6JZ292ZrOt4NKxU8CvlEEd5e1VQreoDc41U0FOp44eWvsLSCmiNceKnOXUVxCjwiS9EFzWVS",
+	"uuDME4yiaf9jSjyyeabp0TSJzFPU4i3mIxmKx5vGIZtDLrKeopszD+Cf5jDUJ7fWppx8BVutfefZEiez",
+	"RT8oaTK/j2c7+FWTJe1774GMOAIgklDSCMcSEpQVi8m6VGo5RxMgZwbgKqJbRqpKBAyouD0AL5F9Mo3s",
+	"AgzNN9DUS8ueBKdfjniSLrPxukzyrE2mYt0pV1f6SftLxJEu2mmDa8WRcdTowYYEMshIl2XTvRCIkS8S",
+	"hbhPQrRxV/fQXcNDf/z2+6aHejq/+CVlOJ5cYzYkikGnBEN9yG2/53VZr0gqemgDp9NjiWqICqvnaZMg",
+	"uAq0fmVzfXo61lLvusuoFCQcICEh1wxpDdQaav0R8W+1uq6OuHDZ6iS24YHpohQdCZkoq1vwixJ42tO2",
+	"MhVfWqvl2u3mXjcbdPXDneL8Sh/N80QP4SJDZTwNH85OVEchmfwpd9iREnrcYGugTD1wVIQuA0xaUrSQ",
+	"bB/nYUBitIGFVpC3lKDWZamoNsa34L3yEKkOq6hnB92mLCBfqli7kKp6tJ5WxJVoiIUgUoCAxwWxYmuX",
+	"Kbk1V/w1FfeOYckuHICnzcLv1dH1WPQFEfWk+k8se112H1MJkuiYSKxoUPUnoQAa9T6rZ7YVJ6T+9k9i",
+	"+4/ffldf6+WZT7bgSjhBPfX4CWcDOjRDdJkRf2LOoRBZAhZOztKzE4k/Qur8Airkdi/ds5aOoSKi5fE9",
+	"0/BJC7AaxF/YwzpGYNQDIwZEQFOhTwlq9UFsWhWl9SdxFEFjQV3TwsRrd9lGDoXMD1u3ZLKpADAFCHWa",
+	"QEyy65wV0iGPa6o6WR8oibOVYl6vW9Qs2qHnraZkTatoyzG+qXE+zRbL1ozMS8vv5zBY07hZggpJHUN6",
+	"R3RjfoZqm9UHKIJr6CCzonZ6/lCBsbjJzkgtmA9Sb3RKznOcpmgInO9mqi92McWKsI3Lyys5yKVxibUz",
+	"NNe8EL4w4xWUf7t0CijXZRuaVqh3t8zzW+b5nu67SH5OcHiMcllNugQBvCOC2yNFHRBlfphA7070UeeV",
+	"KZbmpYszVNzy5nQdRkMSM4sVWFIxoER0mQOcqqhlSTPwCegqmj8G+Ma0WgLaIHl+IY4CTrXpAk5LOTen",
+	"V7bErekb0jQiK7eQPxRjmlHEyJajspeCYqipiEWXpXRKGuaDNnr1aqPaVJT739VfNfXX/1qvNtS/6osv",
+	"6g9tp/gr7BhpY0ZD/a1++w6oPvqP/0D93uZxl+WPzBadLF6Up6tQAolNv0ovT61qSKAmseQ87RObck6g",
+	"zYyjXhH2e1V0ahy5drkFYqYELgWCevV/LZBJ3aqry4DYbGr79neG5c5MMwUF/+4Ag2WKjTyKuruspguy",
+	"jVvJPElrK0wpLEZxdbk6zE8oJgpvlk3uH2AaJjFZNi0YageEoWt+QAw7O9oQie8TIYhAUZgIZOdZNtE/",
+	"fX2phU2rZekx5VacHzO3b/cFnBaUpqc2nS9tXr4lJZ3pc6rcLZkgytAgCcNjKP9qA+IwE/dQmXaA9BqB",
+	"HcRcqqXdkokzGv2WTN7QMlVSJ/GB7Q9K/2VR/GVjXcNsq3WxXkvSsP7meW9klw71tNeST1Y3fZkaRPZg",
+	"i/aowhEtAtUTeNHRkelBJ7acsDl9djPS5qWO4fGQ0WYB2K5iHiS6iNuGbidjijtqofLBx+868UWn+AwW",
+	"phy1WcnClL33vAmYxR2sn36ZH+ecyNgU3FrWwG+4pmMzBWrusJPYn5dOu7T1Q1c4ImNbt/uaLR0//9Ty",
+	"aywY9XKLWfpUnxXG0xNYBTDe4FBmHXun2oCw1E7lVL1faV6f0xiXVe+c1cjHlF1rKWfhULXaouGmI4fM",
+	"VgqzuDbhpmLZKT3DDeeuaKWrPc+xp+mwl0JRJ2uN1grjZi7G10O+4h4Mur7bkGMqUcBNcgIUnzIlh1HA",
+	"p5r2+iMst0bc1ALM/G+6bG9t6/Dz1qfch+rWp19r3l7T7ZS7ZlcxH3MXI54yyK5og52FbbCCl4XKGOsr",
+	"Rz6PJsdpQK1MYwpWL62wIJrhoU5QpxK+ogYneVF0X0VmmenNkhvKjW/XmRe6vLrJEuxkrfCadbe5FsNb",
+	"GM0zF1AfX28lXyLuDEEwbTZSiz8VU4Y1b9qSNG2AB5OEIhqSzzgVNt1uCjWyHmZxkWCYU9vCpy15Gzqi",
+	"ldEBEfKFQD0a9Da9zFWgN1A8oiQBHWO2kNRqiv0IhwuqUiI/xmK0he9xTJBB9bTgHaLSBHmAQf+eCrJ+",
+	"bMfS6u+TWSNSQpvxjLtmZXUKORX4tFK4jmYqwauYj+eTfBOCY1+ASEnnPksuIi/mPpCiL7KE3yxv4k5j",
+	"iKydGeynAfFpoEOfF4KVLoY+n2j8QiNoVWPzXnV1JEdMlxoMyyQmboKwSmTOSpauEi65RKHueRpEyq4s",
+	"qLummRd7MxNyk/KDHGmZAuIiOqRROqsY74rGkgIVngE+wzNSOJjL0U9G9mS/rQT3Ty9RfZ13Ss+gZKRB",
+	"fKtoGFOq96OYFOZe6z8TN015V1kM5ZIy4HRyRvpyRjNcSL/gTp4xNi0FpQcGp+V28nwIsXp4mqIWfezf",
+	"Ppa9eB1fvuQfHsPjtryZt6NjRExxwCm/TjjkMZUjh3jV0/K6ADnAjHFuY29wOOzlk4Bigbfu6p93t0y8",
+	"qSvtZ1Ufklol5M+SKzIuq/8QDrZMwxcIbbKBMrmXbVeQiG/ZHT1Sv8W5dWttsH4+bc033qLT9rWjHsVc",
+	"UbikmOTcS7olExoUrmmMKXPejV7eWzIpPepsA2jj6u3Zjx7qban/vWy/PrvQCWYn6G377/Cl1eCsKnll",
+	"hy+pegdg3Ull1QUd3a1vqVistrCFGfCxJ+jlQH565kWFK/KoVCYsrbqX4vMLZy3xdmX1P0vvL00x5fcM",
+	"XXdayLxjbrR9vnlsc869fPSejg40bWRXb3A4dzvPwDpyxHAlzqFl7JMR0czDUY4DPMtToZcQ2npcCMbU",
+	"JYVNTzboGwD+adDxRti09Ff6nxJtHKmMSRwTJj/a7MzZxZgnDN+AUGeBcC6906zE1svR3MOt0j0ony2L",
+	"WH0hEO4LHiaSoPfX72wczz9tqlt6D0soMLN7NuFiEIAGVr7c9Zt+4UOumBRnxwjCJx23D9+7LyXOCTGz",
+	"s9tYv8wUqENYoQtvETZsatY9Flm6b4lu/61zdR4lCim7t6Lenp6YN4s/bpKbQ/dnIFJ5YrMKlXJEic6N",
+	"C93oT5Atm7rpihJ9cFhoh7AgzawuL7+AI+mP8IlJ03aE9tAhlWkHIvM4omM8JMfIno4N6c0xLwhGBA/Y",
+	"j+9/OP980rq6OXnT+isfDGa4mUsk1PM4mwDEfIxet02CCE7kaNs8/Tjr2XMVv14vKz2JIy6WT3+/Ms+X",
+	"1ncwv7vwRt12rgf7tGMzrSLCoYhIdaqpiEk91SGmknyRyOSVKEnypv3jjZeZBkwSeZeZ5HFTTUmHcupx",
+	"TNE6hRP35hJgrzazVa0ebeRy2tEfv/2O8p34N6dCLPN95Cuds4vX0MY2VcIrv3YrSRx2K0fdykjKSBxt",
+	"AzOrBuSu+iX5mbIxZVWfjwFm1C/buO93K19zHayP0qa5ujM2lO75XKs1jDn8cXval/GuYkE9c23HcGnU",
+	"FDyCYlycEZPDGxOZxCYSWJe2zbV1XgTXOTPGigLmOn3PbctxlzPBJ/RO7TDtWYo29D1v2oamtoO8+gka",
+	"S67cGGDG47q4m7kb16CsvrvkPxrERIzCiYlsDNIi/FDw30RGzgqXtNjFcKdWqy8XuAoNIpxL2dtBI/IF",
+	"22KMxejIzLO029/z94MDcjio4Xq/4TeDHbI72Kvt1w8ah02809/194J9cjA4dPxOmoNKebuCZcCjk3vU",
+	"6UjIj5Xf7/ybeXLRIQcUK8gNneJBWWPB2TlUdem8yVp2v786bd2422t3uE9xeG3L3S/Z/H0QU8KgPdlP",
+	"HMhIWq8y3yS2Vl+temdhLWV1cm7yxWXLVmKih6/aF6dnF6/ttwKqX/VJVm+Wxygm6kR1Ko09QvNesaT+",
+	"dfv79slNSVH9TtI3HNwhJq1uokpFhuw4A3L3N/NJMaPyWOz0lWZjKSow27H0HUXviFPDinm4GCnTo7jm",
+	"Op96uYR+85JN6HehsxVmTBwyrCaXTD/fDJStC4SmUql2DXHNKXMtWMOT05gMQlehMelbz+b9yC/8Qe6P",
+	"4l6e8QJWdYBMYdSs3HB6fnZxhMgdiSe6tfZ0uTkgfAGvotP2h/a7yytoqR6gD2ftj+3rI5NOFUU6y84w",
+	"TdFlG5pjCjSGFgibtk6r6eyua7kdI5gfXs2GH+OJrnzn4zC08Qlb0Au5y/SLaOPsHME3aT1Iz5SBNjFH",
+	"Y8zwEHrxpRGUqT0UWrJqQd+WXlTLqHiVdBFQaFHt0EmydVdMZ87MiSXkc+yxeF5T4ZSWLkeCH8IhZpc4",
+	"VWeQbKlHEQ6CmIgp+Y3fMxKvyFbq67KVtikS1pFJQPn83jbzEElf3Dw+YfiDZRcpg0ivdhGv0FM8OYkw",
+	"ILkCadBvPBtttgt+EF3O9vBMB74qPS4AYE7ybl+0Xr4DWfH0rKP/LCc8+vXSMoqXYypRz8TY96BUvCJ/",
+	"9yMeEiisCcVMBiGNtG1N20e1ZDyrIebSDorTyDghpqyFyNFXzxi4TZSEKLbpzDvFHKhTqDY4RZ5sMcFp",
+	"W9GGIqDfdy4vtF4+33hww4fDkBj1p1yOm5dq8UhKZlG/tDM6KYotFTm1yC8RjYmYG36ji0gKySMBHQqg",
+	"2FpMGLm3fgk5Imz5huslVStb6PuPWfmXViJHPKa/6DLYI4IDEju8wDNWEd1OJNtW6Vk8Pa7D2lZA8/cl",
+	"vZFazBbfBo3YkdBRZLLGFlgvzdio/m1LqcVl7pgPJKaDybLqy1MUTS2xMcPUrgs3jh+3o8D0OnghbESt",
+	"eky3Q+gnNAyEOup8J4GESRKjEYnJ5jEKcTwksS69cK9BdE7ddZPntDhx6gMNCC8lYx/OTtuXxyhItNSK",
+	"KENC15ufJb32IVMje9rpors/gPeS0OFIljy2oJs2yGDzX5OjZNxnmIbG6ZuvOlHbOXD1Bit5cAF1vqeB",
+	"HC3axhQEJVDdLj0qFwx9JP0R544QME0DO4QtiJe+1wOAz0JpM5Z4gtqUOjmoUJQ2JgHaEISYbHMzd0lG",
+	"RbaAGzomPJHn89oOYDPvliAssOEHVEBLSN2m59t1JSoVA1pZPKc9pltCIt0cRRApobZoP5G68hGTSuEZ",
+	"mf48jhyTO9u+fSkp0hxv+86Zk7tCkgVn5gaWnNE83YK07swi7lar3py3TrY6b1qN3T0IvuED9OPWj8nP",
+	"462ODbA/QtpunrOXp2b7XLyIubku47G19Od9ZFrZhrpV0EjQOMMUxE7gQmYaD2o9+FE6fboiQj4qWptr",
+	"4gUa79Vl58bZotTZ0g/w24CFl0sdzSGvG5Hyl5rezyr9/sxVl4VgTVOPebXjWuK2QEnmE5CViMXywHou",
+	"ZjDZrLkQVO3ExmWRUDwKMhlYWuJVxZLcLMGsfc7FLuyB7M58nsv918px1MtwCYyGTNiVpsnAen3Heces",
+	"ASboO6ae4wzgi0lnBKZlmOfLJuSQOHY1O/k4muRXZFrG2Z7EnCGT0eJcBCxvVRI/kjKa5+HRPl2QsN/c",
+	"3FwhbcIpJlYpUTDU6Y999Qb2yyqiLc4eW5rFmJNYIkTUZDKlYGFPKu1anGUKVQoHYq+pcL+LLFZT2PBs",
+	"FqFprHyYacixqyfXG10nu4IWaSH/mZa9zlLvnEpPi2lKhHDKAKGZUNJXT/UhPmgjZlUbg6bTaiAkNq2o",
+	"aX0LL8QxUuL1kEhHuY1CnxIbkCI07tiPMbnjt7r6hPmGBFT3M4RYj6pBl/RzQIXg4V3umzFRqpeo+hAT",
+	"DpHp4EyuQn1N3SNRKZu5oew3xtRf8SozG3aa/IrM1UnxNKdTh2hoBjSiUyNLBK06GUcxiQjWSdVrCdZZ",
+	"FZfD1bu+mcGet3xPCtXrV+5xiiuFmsNXrU6nMlM4GFw9BeXNooFuDWbrd1iVjiFIE97gMfBTsYnGBDOR",
+	"WthykVZp3IGeWEcazAOkKUXTLLxRmy0quoLeCarKmIYhzRkzFtSMyUtSNafdwYp4aWD2LOib4HrJkUbF",
+	"NKPB/iIknpiGiBOlfBgbcb5/Td1bwSzwzynI//NI7lop7eSU4XlqEfgQTFNPGzar3tQ1+nIRhozcg0Cb",
+	"C2Sb3fPqWkOZLPR+RV32GCkhDPEY/p3ylNrI0JyvdPtL8vN428DQbHrCjN0sZ/yF0f71aHv7H//e7YpP",
+	"f/kXpxotiJ/EVE46at+pczq1NjiMTDkTBY6iLRO+nBYA0DYtMO9fnaHcu5te1q9V2/pFl/241YqiLQUc",
+	"QuJxhDbeM/qlQCB0eXn93AVnPtH15aHFrb7yHiR99dDPCYknXRbhGI+JJDFS5OYe7kJX8E6kLcyqeJ36",
+	"Tg/7lkys9wGMHFTtU39hHb1KwVKPZgeTMYeIpq0Fxvz7e6kpA45J/Mre1vcfb2aI/SkZc7Dw5zt4ZZ0F",
+	"1GA6ejzkQwquF4BNAGUYPVuCumrQMMbLT3927p6XjnOzHmcn90KkBw3pK32SOY50qMKSSwQfyQ8JceXI",
+	"pIsy4fxwpSZo20u52kfS73D/loDCCpcFz2V3ZV1EMzfEI7H8CV1GJMaSl9wPHBKPxArXo/2eyy9AO3Hn",
+	"TA9To41CFA6Plbi8ZT5uLrGwr1A6ZsBLmnJsmUicPvZvkeLr6hrGvE9DwEJxZEN1bPqVhzicHNR/zr6E",
+	"4hVMdplmfpQN0Qbo3bYhdXqthmr0lWTPEBYT5uOIVid4HG7q6J1CA13hIaw7VTFgpp7tDqZohEmChUkK",
+	"1dNGXNofq13WZW1gzNAyKyYi4kwQz9ok1KGCvuyZ+knEiJpd1vu1Cz6pLohGXtcEgkCkf61b8bogJnYr",
+	"R3/89rvXtYoE/GwG71a+9kwNat2kUJcm17QtZ5iodllbrUFARZYJ6umve6hbqXcrHuqpiXraerEBncFC",
+	"KqB1CUg4egMCcYZ2ajVNVTHY2QnzCcJdFhC9Kd3AVR2Vdjv1zKJ7VaRLZ6C0Jglwthjf6xbWcI5KdjdJ",
+	"jHhIxJFeF/orgoMCRbxbOfrHH7/9/snrViJ9GHBw9Bd9il63IrnEYTuEsCx1lhf2O6UZqy/Ov0K/EvV6",
+	"z7jrdGUfVPNQTw3VQ40agiQmXegN9mu6btdrNVirJWiUobNzGxcGzRfU00adNIFkNF8BBxJje/j28x+/",
+	"/d7bPEa9X2Gkr2qoLtMIGkVi23y9/cdvvxcHYMmYxNRHNICFtByM9Aj1pngO+isakS8bOQ5sguc8dN6+",
+	"eXN5iv6CupVul3Ur6C/oqnXzJv9Fl520Li4vzk5a7z7/8L59/ffC09OMePY3YL6F79ViTC77BoSLbG5u",
+	"qmuBmdVeifBxRAIbG40iLEceml5GRuhjYnufa1FBt6tTpy3Qxmv+QnRZEofVDzhMiKi24dFNb2btMzKE",
+	"FhmMxGjuoRVFWvjUDQNmeV9Kl3wchlmehLl9EgoCskUVnevwCMzQLhpTBtDCB4NccleX+SH3bz3dszcm",
+	"iSCBkkJ84unWATu1uhY9QuoTplOyDC9rRdgfka0G1G8HwTWVE+/v76sYfq7yeLht3hXb785O2hedNryT",
+	"dTiv/Jj8PH4d8yRCHQ1qrauzXAV22ywA2CRhOKKVo0qzWqs2dVDBCITDFLbVhyFZJoLRs00bIfvHSIHF",
+	"qM8q6t2SyT2PlXSBpT8iAkEzKGPGVmfhdZmPBdmiTBAmqCLi4aSKWmyCYh4SiAaFQFAq9VmmXAiypRRd",
+	"aql1q80YCVGU2hSyR7a1Mc5b+FyH/rLUc2/1RqEmtOU0cJqNWm3KGoqjKDRMbvsnoU0I+ZQziHWAJu/W",
+	"wJG+/A94G/JuKvj2s5ImP/sjLHWEolW7KoeDJv7uu+++8xtBvWD/Pao0ao29rdrOVmP/pnZ41Kwd1Wp/",
+	"qR0c1WoVz1lhfQyqtVRXXtHG7jokCRk4BnH3RK/ARv/CMlPtVNvN1Ys6uyiXOlTZ9+tErfOwhvtTOTdK",
+	"aoRzdw/UKA5UDxoDNdAu2cMzA0FGS/lQzeJQuNavm7NrzgwFWTHlQ+0Uh2qSHb0qvDe7PZNZo+Al522d",
+	"cz/qyQiM8zUbytGoeUWmqi1yKUutHNW/pmZOpSGmTgMbL1sByqDV4yUqtRTM6CBiTkcDqBVCfk2k9OCv",
+	"XmVHw79r4BRPtl/itC00vFJf/Mp7hk2gGQn0S83FL73icZ8GAWH6jZ3Fb1xw+YonDKbYXWYrZ0yp6jgE",
+	"qa6gjANe5LSFf3xSVyqS8RgrrQlo2WykOlSpGwpTBkVUPn31KhF3BX5qRzVIskpGNnWAGbkHFe8tmfQy",
+	"6caDcAArKZng/FJpycbdm6ZwKanpefAFtI3lSZzG/8NICu08pDAGHtLw7iFFyw32eIhgf9RlaYMxfs8s",
+	"P78lE8XfQTC3Bke1RoiF4Mx00hEjfi/yC7LsvcvsWl6gXoqTPWtAOoIgFfXgGDF+DzVJJzbHy6ZQhliS",
+	"eLPaZdc8VCLveevswtMpCy5WpI+/BXTSiEYveTBZjfgvJsEzhHcV/D1jUSI14mY2b2Olf3SuledUu4NG",
+	"cODX8WF/n+wEzdoUw6ofNvab9Z3BoLGD/eY+xo29/u7u7kH/cKfZx8HuoFbf7weBT3C9Pmj2/d393f6g",
+	"WW82ao0a2R0clDG5g5u6oqBrMbnGukxut8gFgp16c7C3F/T3d3fqfv9w39/3g34j2CGD/WCv7u/s4wEJ",
+	"dvZ9vH8waOwNyM6ejwd79QPi7/V9Ul+NMe5NTU5qh80a3tvZ39/dqwfN/f2d2sF+ozFoElwjwQD7jZ1B",
+	"c1Br+rt7db/WCPzDwf6Bv3vY6NcGtYP+qsx0f4oDHvj1wX59LwgGjQO/SWrBLu4f1nd3Bs0D0iS7tf2d",
+	"ZtDYaRz4/g5p1Ac7jd39YDfok1p/UB/s1FZlwAdTYkGd1EijOdiv9ff3a/X9wz2/vl/f8feDWi049Pdx",
+	"s3/QbB70Ye+4sXu4c4Axru0c4v1B0ACwWo1pz8Db47LfeazXtFHXheKtHJ7ay/9rMeKd+hJTXOFJyHFw",
+	"w/k7HIOw/60Z+IltMGQIyRTf/upVZm0Iit9u+zEJCJMUh/MVsDvCAh6LQq/I3LsQAoo65u4huQyaymlP",
+	"CgmOgN8iwmQ8MawTWCXjbMuw3TRiUxuScgXX0mbzxjYhuMlhQz5nQqlqin1Kolug+yPdupICDCYis++/",
+	"ENayCKx8A/pj6gIdxropNo8RZrpnZl4UUiLATq1ZpgZeJWJ0kjvIlTXCRIwUiwyusBytq8cth8rFpRb8",
+	"4iWYnbtlD8SfiMQGHP6UsldC0gwMweTsFyDGYqz6aVmM3f5V38NXjbMhcTmrr8mY32kf5/g470SUo5gn",
+	"w5HGJT0QJOWA51/L8N0K4/l1ditVtFPbMZ0DJbjCdCYpK6DZtAMBM5Nvy+Ncum3OreDCrFPYUBFgH4pa",
+	"3lIvfIDD+PbI2B5HcjIP//TdBX/i2Up4pk8tZxyfYlTQgVPd8CzaeZUocVUzU1xtAwpv6IiBTVNjOhs3",
+	"V3nL4JipvqUmVGTTkEzUurro6FakXaY9cer81TAahnRNqmp0gHpZqc2eLpvpgVnzLOh5qCcJHuu/bHV5",
+	"UEG7rEfYHY05gyaqVfTq5Nx0PlXjvqIx6WNBlGoK4qVJkvpeQLfQLF3zlkxAF9+sojfvWx/bZ12WjfLm",
+	"vIOgbcdbKlFvNBYtrc2Djq7rOhmtuIougZta+cGo1Du1mmlPrtTfLlNERCRRBPb5KmrB9MUQpQjHulnB",
+	"Tq02bX8XBIcE3DExEdo1A/JHlylZg+nCUce5roxpEwIwIGSixpJErMucVGxl4aFD5D8FfVvTZJB14an4",
+	"fFxNw0y0vpoDQ6W9XV+evj+5Obu8SOvjHlVaL0/qjeZp+9VrSEGz0F45quTr/V6ffWjdtNOCv132x2+/",
+	"dxn83b44dfyu8BqwQ3GR9qt6o/n6zdn3y+s7xTt5ZMvFOktYSUbLBzOJoiT9pzb2JNpYh8i1uI9T6MvM",
+	"PnPUMz1T0RJqQl54HJB4yizqpTZRG0FFYyTuqXaUARcxCV2ZTVSUusZ2as2jVDHsk5ArLU7yKWIIkuMR",
+	"YhyJxB9BfE+5V61jN/3oxsH/Rg4iE/j4MA/RI9qQzKUuo3RaIP5T8l3Pj6PpgciwaNaRs5KYYcp/GJEx",
+	"Z6qYS7K2JRS90KWcH2W6MgdUx9IuJWnbApRZ/0rEmZLg+GCgBTwdso2AdiiCJxHEoqSpbDq0zCdHXXY/",
+	"AodUOiiFWAztxDKRPKlM2zQRhVTLfRs2+lDRYj9MAhJsWq9Vl0HfcIFiMkiEknk72v6l2TfUCqQS4TAm",
+	"OJiAuY3aUH0deVXtspbpMC4zjNELU2PbQIjlXEi6PEmGpA/xJE0TIDdtWZZwOAunPJEf6RFJ6begpEtS",
+	"USUJKKhg5N7W2vlTDHwCatwG6FGExxQqyMjIkib6lJD+SoOv2zEZEqaQlmzdmgY7j0JVvdXeXEiMr4tp",
+	"FTbKLRMl8wECEDqvtfRC0QGQXlMfPJDtLuMhBO8V6wpZ8n3kTB9QenxAkHH0oyGRJjhuWhr1bNnlHKVX",
+	"9FZxFFueGtjqsiT1Or2uXKncb0Ck3PKrX2/sDPxBfzdoksPmwc7Orr+7v9ccNEnQBw/r/v7B/uCwVtsP",
+	"9vt9f2ev3u+T+l6/0dxrBo194pZ5H42IOQoXz/EsFktJ/ykSrmIMhZCSjPIUEHERGaLBXNeCttCnTsEq",
+	"OpOAI2/VdaVBFvn6nDr0VqHvNPbqeB7BUcDBs4Ay4ckKQVSIRGf9QQM/lwS2Y37VodvgzeBs6TgavR8b",
+	"R/OoaMqSMHw87FnoODi1ZT3/xJUVcEWfWqkX3XPbXy4ZcRZ6RWlwmWXj3kyU8iNbVMBHYfoTm3TvTReg",
+	"vybym0D5nzHC/xVNQGXxRvWjWuO54o0gPfBP4rYCcXsNnLiMsq2jSUwZZhKnKqB7wllapkUBqf1uuUer",
+	"qJf71Etz6XVBt3yxWM7IcZdhZur8mP47fkhwDBVf0VslYeh5NK0NOMjx2uajSG5mNClErBmavKywoIsD",
+	"fNugW8+UaEQkoKYT+DRlQ43nDMN9NHw2NMZ5I39aK57CWmH6AS4XQjhljshKED4CHVlsU9DW7UzBWM+c",
+	"gHgYdJmNPnRZFMCCC7l7ApnOv1N2hM3jUj2ly6ACyB0OaZCGFbwlkyyiwVKkVc0JaabhcwlwJDg4CHCt",
+	"Gewc1vFhvdGs7eDDw4Pdwx18sBMc7DcP/f7Bfv9g/xA363U8qBG/udPfxfWDveZ+f4Bzotpj20XVCpex",
+	"KNhY0j+NCg8wKjhwcQ7hyDUuLPVlX5vKKxqZzdNHiijRwAQGX1281t0YldK1Y9o1WrauUJOyLpuqayAI",
+	"C7ag4vOWD4WaRQTEBMfqwPJxQTgmiA4Zj5XmhFpZ/0ehMbnLBjzO5eWCOweqPQcoiWw5bd2WzlYmBMXN",
+	"rM5DMR2OIJ7oPuZsWO2ylo0bExJDejLQmN5018YeEpKGIRphFgjEE2nXpmvc5qgK8aFS0LhE8zsxd/At",
+	"skWzLpaVvX5t0PRrZOtgUMNbO/7u7tYh3m1uNQb1wd5g3z8MGkr7g6vUhSrxEXzYjtjwuI8F2dvx6IeX",
+	"l9f3tbevh7zVarUuOu9H7ffDVqv1Rv2nxU9af1f/1vd+2gnVH9Vq9TEVEXNU8/MOc5BaXU8gaBwufuGG",
+	"83PMJob2iMdBcpeCoHHLT4EkRedEjqbRecDjIZdbERYCUpCVAOBk3+eYhtAuk7JhSLYSQVBMBDG1SDyN",
+	"W2C7a9YsbnkKcQA1TQyeiVVRXFz3hTlGVEKgP6Af/DyF+DBJur4qagnN36GRJGUwLbYmzCgmd5QnQi+q",
+	"2mW5XttUoEathu5NbW4eA67B6vRawEWL04DBLEuBShSTO4JDkdaf7rJrRT5DOqbyCBwM0O0mUvTHjKb9",
+	"0Hs1W6MdCE2jlnWFg7Iauvvz2RV8GvEk7rKNncah0+bzCu7qyl7VQ/y7uvi+oxHP0ohVXMyTenWf2BLb",
+	"Mm37jhHWt2yLkd/bVhluAFpfInkideSfhGqdQ58oZFF8K0dWFhAvEOzLSVaHDiFwQ99bMRI4H/RbqBiH",
+	"bYbR9x9v0AYUAukVupIcoZdQMwn98dvvPWdrss2sqpmdgUKPHEUFBhD3sVOrH6GE3TKIbTbgYyWK9Ch0",
+	"NLetDJjKBwJPdJrUZt7QbBOjjAs0tz0q0jr7U4QLDySJUb1mSi9beUekIe9maeBZbda0T0Z9n9ItHX+o",
+	"BLb6bkb2B0kMRDYdD5StxmEWMY7uKQv4PaCM2i4sbTaWEC74mxA6r5LxvIpoKslXEbPl6Qas7YmjWcyN",
+	"qrNp1r25u8u1+MlMvoezKc3GGjXTJU333KwolbZi65SpeesN++mi5E3T6KdCJt+P+q99ekm/P3v/y1n9",
+	"gp6JM3a965+c7Z3dRj9+OPn+sEom39fIjy31UO3fPu6O+uwHOvih6jdC1h+/qgU/fh8+pjhoLk0k4Vwd",
+	"s6NNBZT9abn6p2IV6l4UQQf6ajsMsiAlmAv4hW4NWB6CbehljpraJliWdHuZS9B68BY5AMvpMih+hLCs",
+	"C4qgzM8VUQQvoLZFlWmC2qZuO5U+L8l5bFLymGpg4ZwWJmMYT0VRkPtvm/GqDadbmQS1AM3SEphLiWa2",
+	"HKQpEQlpWjlxjGXf5xvFwWxqoj9++92IXSbCjDIqKQ6z16hAPej32kPbqNdSf/2t3mju7O71UMJCJXmB",
+	"pQbstp+vWp3Ox8vrU+3kMu76LssU0ILolk6yluy2kiiWCHWFY/JcsthlJB4sjuVErvw9VLyK3V3lqAJ3",
+	"tTxq23U9dWCxS746uGk0puSrdaWhO//N+beUhIrdEP+JZKD/XhJNWlE4NLhlCSufNb3HZEiFJHE5WU2r",
+	"eFmpQ6FUgHrqn15abqugDG+A7KJ4s1Fbe8DibSayxdiep83SNr8BjPBgHVtgqB9rcgZDR0kccUG67Lr9",
+	"+qxz077WRBKey0zwm9rXlhJSRkggsq4UB7kOZMZvmGtY0WUhkYqSqs0q6gjeBeO9KxQDg9ZHkF4JR/9C",
+	"HKXV4nOKs0ixoMuUUFc7gnxMEoLTwNgfdcZmumDJObon+DaNR4YNAnvwkKYbgfpJ7bfLNvRoutDvpuIv",
+	"h0cFq5J1ShaiyNCcsgvXFk4eQKk1xavsHDQO683KenLfAxVsu40/dez/kjp2VhQWkS+6QrSLPhVw8Mks",
+	"qrUlmMMJZ4OQ6t4P/8m5kEW1jHG47mKB2F/01MyR/ZVgXSCYNs0v1b9n2cqUn8qylR4gQg9J7mmGlQjb",
+	"URwU6CSqojMmJMEwC7beKsvkUkOtqbOupl7oe3awNHTd7rRvMuUB5P2Uy6RcLnN1JdEx2jUqAzbxbJk3",
+	"C1G5KhfssjwbRCVcMGfVsJaFaR9d1txbO/ighH4a7F81TLBwf4qj/v/svUtzG0m6NvZX0ojjEKBTAAHw",
+	"IhGMDn+QSEnsEUUOSbX6nKn+VImqBFHDQia6skAKIytiNl7Ya0ecrRf2bL3wwj/g/JOJ+ML+GV/k+2Zm",
+	"ZQGFCyneuhu9aQmqS1Zenvf+vFrmESPOrOJQ85z1UJ+PptOMJPSAlYOzGK0VfQNH2g4jC3WeEApUKslF",
+	"fMW4fSduhlpR7sZSi16fT72RTIneUlEq2Z1E3BxZyDevMdMCxGGO5e2w1XvBmv1d+jLa6u9s9rZZi74I",
+	"d6Nmv822ejs3kZzOqH/PobnzqV2oe6rtgciwjsJ4HYpb1b/KMp24Y2dVnziNeU5sTp0iWP/FUmEKPBfY",
+	"Lsq80JnCOmVHoddQ5x3s1AHDtOEhDIK7iQctm3jQIMc8wUSeoZCZz1MWMq5vVnIgRxRwH2sQNylCS6AZ",
+	"TIE6CYwVE3RytBH92QQGlK0NfY8rJ5bd6QpUUp02zxzgqpPg7OOrz93Xr48/fjif+1jH+2xoZrC5vTbm",
+	"fE7mXI3reMXSuD/JpSD293BsK+SMzFiSSJtpMT9C3iE6AMqj6WAoAz8V1pHBGNvNpvaR2Z/Ac1ZYaxon",
+	"RNKJJOBRI9bMFClxpkdtB+w+0S9KF+SkdAr286HqfaiJpkFAcZFhaXauXvjQf2IPXl3QB+a8UK2oGGc2",
+	"gcRNMPF5YJOxzHLj31+DqgJ9VjScGz+mQ2GWjrmcl4e25/NhLKWy5a3fEpvc5dxeVjY676x5TgcMm1Wn",
+	"9ZlVcmLcwzaTH1N1Fgx2mHGa+nwgkgi7Dc3MrOCsZlJryjNqOuDthKk4ZVk6qXf7menrNU3mxaMDNejX",
+	"iGu3t57zSUMjGqqkbp5atzB8jfOolBQ9azep3XU+9PeuIJizp7RUesn4HrlW51ypjyjVPBIrkTCBk+dh",
+	"trmFE8Cytf5wo1QeI6tBXOjdsURXmOptt1LkCDrladsRim5MfVKeywM///jp3MsTDF3zLn9ryvopk4N6",
+	"PFTKxQXL8qqAvfwFtuGZhFFk0KLLVhjoZgTucJ7JvKuQTig0BUKIUygwFb5h7VOgPgoaUEl7LVi16TOp",
+	"3gTfrDOpTQeGqRdessl0hhHO1HelF9kJzqPWWJ5KoGDVEjPfNtPoscNb+2wo7jK+pebL6m519TV1pVdA",
+	"G38n2AUFGjSJQ7Y66tmhPrRnVG232bqSWS/odr25PesFva3P8vLfP7WuDnmz6LDEWTyMZubwrmSLneV1",
+	"otBvTxDlnVSn42pqs5TKnVwCzBc+h1KOmaltsZ1Jq1TO65YKqFqzWQuRHZYjtjSJsJNaBG137LEK8kx0",
+	"0LwRD0PKScrUleqOwyMimZRKzso4YTxLJj53PHlKf8bB6sc2yHGCrJLGG5jXujm8vvpyIwhsd0Rpk+eN",
+	"XLBON0cS5alPMD5LyuPICOA/KMgXLqBzOEt1WGAeWJ/ieh1i99gb0+52oUoOm87eS9+1VYNDt4XFUe/s",
+	"x93HSw/oFs7AuvpuNqvK9n6ezqkCFJkGEQMRebKVBYv56NWPE7YxHikQXqAxZyLV0YjhOMli6KKorXv1",
+	"gKCgMys00fvemO0YiYB+ruB1kFnKIK8g00Q/vUT0sGs9PGpA5UAp28C7eJ3GWaZAUmu66rXITx5zMmRD",
+	"kU5qewS/IeYX+jXoiUlN/97IemWqvYky1RRS1PCV1meCofup5u/gKArUiLQPZZwmAXhXXtMkYamE0kSj",
+	"WFcD6JcdeLr7rtPK2ra41hhY0607NcZVA5tEF3g+X9R/GT9OXPOcVEE/0+Uuh95nBjPNuwXXjiFcoPPJ",
+	"iAEYSx73+6bdbV6+iHNZ/fSue/7pLTk6PDrAK8HMpZJg/9RBlo0a+yxjYfY6f27NM848antN5+JnD8o0",
+	"8QP0TXV1l5Jr0PrM57YjcMPkn8Qm7JdmzyS2iVP/oF3MfEKiOGVhJnR/79FImeamQW97e9vnTsyrqveu",
+	"LcKBbW16udesYxLsD/Vq8IKpWf181P3586t/Oz84I1XTCrjV3Hq5/WKn2cQ580ir2SRH8avaHqEkUcpN",
+	"igPG3qytTZ8DRb3eebGyukZZOcmEmoQ3ccLuQETNM0vsud7oi3RYNyIoh/pRqkaVxSje1JeUp0Crf9lz",
+	"VwlmGZevx0IxZFKvZqPiVfqmVXkPmkDnXcSR06NSNEv+gu/9xV4len9l4YNZL86ZqXSwaHXjryN2UfEq",
+	"Ch6A1agdbrFW9KK3SbfDHfay36StXjvcjLbYdn+n+aL1sr27Sbd62+FO9IK97O/SZq8VtqNNttXfpjt5",
+	"pgc8vfHXkXo4dtvcetlubU5361Xz0YjYVePL+NeYD2PeCMUwB/bvHs8d6gNqAx/yvlhKWIpwDWelCnQO",
+	"qcXuUcokgwb0a1vprpQMkFegYnhLuEHU23VXfEehwCNZVCi+qvPwbWGphF5mDZbW7VUQBUYo0UyLd1J1",
+	"T60IM5bVUZfQ7YgMnPYweeGaAiE+j2oNcjLuJXGI0PTx9L2WTRjvLSgtYCzZ6YOijB7zeUjDATIPwo3V",
+	"4DX00FYDTkXSISN4vkeG9EudXrAfNlvbmzvNZtMj8XA4zpS5EtRM4O/gnF6AOAv8ij9uNjdDNWPwJ+ZX",
+	"gj2lUgSH/foHwVn9iGbhIFCSDiRFBgxvwfOghrJks7llw0CU9EQ0gXDeMUeNi6TAc10NTtX/OzjjPzTr",
+	"rWZ7EzrHwN9bzfZWPf9rfbvVNs9vN3e025OQwKwPPEyNUz8e+6FmNM3ARYaWHeOREXc7OpJUuF8Phjzf",
+	"wDmAbv0wB0rBIqRbiHpJNe80wRcCFTYGm0wiTd63BrGj3WzqwKZ56X4sR0LGSC9lur9kWmihJoHpINpQ",
+	"Rh1Ibz20t6VWY9XwqqdvXpOd9s5OLuOeBzBULni9e/b68BAeKlHT0zqMVTewPT2wemcNcqhUDJjimCcx",
+	"ZwFGEUCpn4zAZdBLxbXSMbF3nlnydMy5zqkdkirIDUk0ReCAcnL201tPPZeOo1h45CqOmPDIyf4bj4wS",
+	"pWRm7EtW29PRNH3jZMQ88u786L0H95Ofj96D8vsjvaJncJLVIw2juYeLQQKaZTQcQNMhD2IkqP8BtxNM",
+	"ojqQkFEMC3MAr4TJN+cN5iP4ue7iQP0YgEN2CBcACTq12NmOZxrR6iciicNJh0jKo574ske0flaXaUie",
+	"KcXumeMNwVEZGDL9Cscc5ktCSfGFJXbsnhw+k0Sk8QXk8pYVU91KSVM3vVP6wwokzPtaJYaszhWufzXJ",
+	"GBy1VS4+7Cu4AbRZxaHxfON5UUVcRZmbh983fVKp6pCffqVbDhiNYAm+6gJ8BB05K4+6yTWdSI19oJcW",
+	"lUlXxWF8PFRiD651VFHnGwuCYfZtwSqSQg0if2nJO2YhreRNBkoMLPTGGZ7nxWAAaOWcZVIFcEDRyhKp",
+	"TLtgjxjQ+8Gv/PPv//Ar+S/Pf/h4/qb+8tkzqHC36IzH7RlCQPELR1QJbDXo/1rFUf/P+QBqzrtKd5WZ",
+	"jfeMX2SD2Yl4Bcfb8H+Zff1MorRcuN52K8Y829mqeJVhzOOh2gNNO5KYZ+yCpYWhTCHS/E23CKkWD212",
+	"HpRaUbINSnWMxc921sOv/KVZ36X1/i9fd7a++ZV/KV2CHLLP3nXb2zslXqR33Xp7e8fAqSOqY04Scc3S",
+	"ekiVBGBfSJX9OjYd9dSoa3N3izu2ZSNzhcn8BTFCZjUc0FeXIYF6ebu586Rhc0pL1GuzhtA1hD4+hKLi",
+	"MrskqKwhpIGKjphWx18San4osSpWxTx8hcKWX/61jv/bwP/9y8LZW6P+GvW/eZVNdACV8AKA7/uZJKEY",
+	"TUi1YOHXIP8ciQP2CBf2ZDko/BC4+Gjb6duDpcjt3MYXvNXamZeDCKUuIEDLXCCOUCVVcOOivVlzPamt",
+	"G+QspqlIl+YsrjKc6d21EvA+/25c9f3nC9D02xNKAtHmtvZ6kt4EHIXg7Z/xgOJUlp97Pcnk7YHO8XDc",
+	"pORajJOISLU2VTWpnva/qIPogaCvedbdA9FS9PFNOwivRXopCcWMuLcH52VOinfslqGk+/RSrOJ4KI80",
+	"PZNmauch5lpv/WPrrWfx3wpmjVI7YAF/R2a/q+mUn5WsNJzyZDWBtWJ5X4rlH1SfLJHIVA4w/8YKIoeP",
+	"g1S1NPGMPMXwyLuD7r41fmsu1XPxDR8EbsUBlWgww+vMQ/WNqONMkZ/bjHeWD6K2R1KWpROdA+/UIJnS",
+	"p6llda4oq57HaqlMkGsaZ6XLl0Pbt1yrKm8uylKTke9+3gKlqjsluXPdRulWKFxXCS9vZIPxsMehvmlB",
+	"oBm5rGVIE6xU7wM9vIwjBtHSLwpAguvgP/8jGAR5Ai2VIxZmBDQnyMzR6Wc+ZxyyeaJOTpRtmz7gY1FF",
+	"+4KdfesMKvoAdXXtH1FKnskv0p+gDu6QYVVKP/4CXdczNTT1IPVUmUetaL63TG7TpsHBIRmIaxzokPIJ",
+	"vApz7rCXe1+kHfW5mMo2wCJARsMBARp8ZLDX9fycfYEh7Gx5pNV+6ZG2Ovjt7R3P59utNjyi1WxvkSot",
+	"BGpbzeZ//sdms4k0x+kVw4K/Vvvlf/6Huq8nvtQa5EytiCEJGCcZiYAOjWNCoM5R1tWO7AsNM/iWBjkT",
+	"4zRkskN+PDl465GTD2898vbwDalitLavDnMNk6s+sd4JBvztVlFjOvnwNo/CSnic+VkpzupZkLmMkX+S",
+	"pZTLEVXoWcPAo3ozRkqvY8ka5EDNnxqdegy0GoXOIWoIauvAykFOW07dDVmQODc2MQ5SImBbHKLOptPG",
+	"IIwLyWfn7z4evYLss5PDnw/en5HqdRxlA/Kf/0EGLL4YZJ5RJ8hWE/+r6TLPPnIFwQbfajYNSQMkzbFQ",
+	"RJDRZ4cSxUPGpRJs6PIzxwiPbIPgGdbk5rZHqs9hE0IhNFwOkWud141XZumYh1QX/YQiTcdqfnSSwHaD",
+	"dPWGpqTPronWXSGNE0aJ50jN7p6t27FzqtBMjTVOSTZOMdERsz5gKSCBA1rwfl8Ox57PF+ZvaD/kNf7t",
+	"i/5nK+JynRiONuwBrIotCG0n3cNkeTR8/j6+RCUHiq9z7KBpOlkeNl8QtbZA9H2GYRF+P8Hm1AoaICIn",
+	"o/gLS6R3I7gh2622B1CjhFWsHg3JE3m63HVBiOkzoNP3XFV+s61UefoFVXn1REezb5Vp9tPf9I5h744H",
+	"+KjBPX7U3aYCOLmQNw5t2X4fd5ICYA/FIyi6TyiEsrLOvQSsbqmPY8jka8vb+vYl/+NyW2/tqr8n0+rx",
+	"l9kxxlZzvMMk9mh0YlAJ8MGxIgp2G3Bg9NHrrb7miiZj13ef53H/5WsFSle01Mid+KZEwujUCkgB/PJL",
+	"8lded0jp9UWP/jevkqGT+gQkRPETcutEfYBSSEqVvMWfUxaKsA9ttZvN5pfdZrOpRdSeqzUoxVBrqzrT",
+	"0GQP9u1HGTVS3z/9fXcXs+jOscOD68ADQ0WMM7CuWo0GiDigFEoUMDIsGMpZuwqTivYEDB8Na6UF3S5s",
+	"tL1K8rgcj0YizVh0xKKYgkvu6QQ0uo4lhCxGOFeLc7rj4YZl8YmH6utWIJDNq5dMYRqWJUGZlDFlwYiS",
+	"UIrajzmSEhg6gdgyycWZj6mZibhQW6NBuhxrO5WGbAkP0Ipo7u6pd6B6Bpo0DllpZNhmGtjboNOl7u9k",
+	"nwAEf4aVwOGP1O2pCeXsmlSx62xvnH8ZAIrmkqt5yH0ATH0DcV3yRKyC6dHwskwjP4ThHg5zSv7vKPrx",
+	"Vrn8PB4ymdHhaMXrPygDbElB0ZKQKo/DS63mdqHu3qnGV3/43GzeICJqJwvn7qF729rXL+1YbTYA7qff",
+	"XRnLQ5Ge3n3LAu9rRYyk8zc6Gp3FF5xm45SVFOAipECDoxlq03hYRwb6RQi6Adi0HEctVklSHY8kS7Oa",
+	"Ni9bzaZ5udQ+qDhjQ8jFV1uZRURw63MEx1XKUDQpIyRQF8vAMw4ekUbgT+ZZh7w+PeieH+x7BDvA72su",
+	"L0kS1s9A17pkbIS+Fp+DcgKRw4PT0+NTS/incbwK7nPNP4ycO4eRLrTIruOQdZxii3zwNWiLuQSMPbIY",
+	"jElVfwo+TanpKHgsV80QRAS43+A0o9cWvGVYAoCBJeM3WwGw5StY2d8hbP/laylIz/7ahrfk4Alb7cYg",
+	"Dk6NQ7y1pTTeYczNX62BQdOUTh6sAhS3Hrwfgx5ggOvP+8tXRw/HTjrgsKnoUzRHxs27S+/ckrtwenW7",
+	"9ErnLhsoTy0CbOVFUu2YW//9CJrbsuG6OPNpCSkjIzC41NPgtKKwkoymKKZKA2zavV5F2kgWkSFNLyU0",
+	"KxRIqpg6Ac0GeRND5DHvGW3GhmwJWjYAjbNWEKEqk8ZckuCSTYAPmlRfD2LOJEZY3tNMJ68QmsSXzCMh",
+	"lawec8m4jLP4iu2R4H/UAa/Pgc+V2YsZLzkZQG2a9iFOdTDAiBNlI++RgH3JUor0NWCRYJv5AYPAzbES",
+	"oZ08YGU/h9ivQXEDsg7oU7mOl0CinrJmbHRAf60H9is3gbLMw2hdb6Kf3iD7RRGJdr0SbVD5Ws5SqRY1",
+	"F1j3LasOh3/Cjzk1CL3CTSd0taq1s/hv7H74d+zNf/laoVc0o+lHKL6veAvNF5dM7Bc1swqWm6aMv930",
+	"KpnIaHKQsKH6FhRm6hf1xfKe4BwPqnrDMicMVoHkHL89JrWWxCRu3NsD/P1j9VNhwVYHzE5iAW7nAO1X",
+	"3D/fEGPViZ5FWzzp0iXbb5DDTOYEXDnNvomT2j4MYsQ4+cR6ZyK8ZJrlkPo8uIzDSxYFGDgn1ZRRKTjR",
+	"RMef9w/eHyj1GRvvp4yEiZAsAvaWhNErXTp/kYrxCAh44U/gsQF+GuTqkiK5gmb6arB6b2u+MGN9QChX",
+	"xhEkhsQyE+mkQd6LiwsIgnJHLfd5dau5WXPoGelopJ08ODcad6HDt/bGaKvBMK/ZDt0F8wFdhRrw8YHq",
+	"U/XsWsK1okUCX6GHVs40pq7/rbhz7slDspRmVwuxNQvYHeuAOK+ON7Zc9fPm50+NUgG5HuAunuSUVP28",
+	"KQfyWzXKcgvuaN/fh3h3RfqKfDq0F1Y8YwUWeflenDd3p3j5QFesdL5+K9cX0Hxb+pRSt+id6wdLe2Tg",
+	"Llifz0UEOoWT9xY6YWjeZT1904rATc/E4fAj7IYTmmFexmhc2gcDGVKQZT9JYATKTNGj2MsDHiaG6R5l",
+	"5LHbam7mKW61hs/fzPUAEnAAFoyjlI0SGk650JQZA165cpYzdRzuEi5uGZm4NSyY414JYWdUztQyDGhc",
+	"KTv/Nz+hOEFPNrRhxETeYQOpldbeoPug6ppi5oK2MoKz4jm/idmxgVS5cx09n5xWLC6n5VSPE+29wJ4e",
+	"6WE0qxNAk558V+Fb793/MAWb90DVi7Onj+Pdi2d4/tLwIvBhrWX0yidnXxQzFWAZFx0bpS5voLG7sOgA",
+	"vZt4oacsTsiNB+eJ48c0XhW4TjsKwQi3/k1JrlmSqP+Dm9PnUKTXIPvGpjaWtzLNrWjWvXwCzc9lL/5B",
+	"bc/SLGDopf0+ltlb/LYna6Tetd9w+XXadVmS3txNpCBJLLPcxWEdIch2Z3/vZgGRLKvNS/WdXqnyzN8+",
+	"TSSzka+eEAmjvPLt3p2f8w2ezYKp4nyuSUzTW7vSwT+B/aLwcdhj6WtQ9DqbdhaAcx+uUxv0ms8YPo/t",
+	"ToVjAkdkdU8q7og1KN+xY0OBlRNIujC4tSSu5QD4xle9ORf7XPWeVnYM+jZNr9nRCEi+IQyEvs6sQ3Bn",
+	"a+8qCeCOBrtCRkQuIAEhpJyMoKlgJkicgVtlKFLmIbkAOj/Br6gMKRpBzYrpsao+gKQCW9dATAvfYc9e",
+	"4PNr1hsIcQnuetYgW82tvN7JKG1cEDkOB+abUk3HnSOZLmqzNNiSseiZtIkc1QBdw6R0au1hD2rmbZqh",
+	"XPN+Ywc96Dw3YCkjNEks27pHeiykY8mMMzlC+RYOhGSc9CYYAjO9miB7VT/d59C8D6OJ+m5JhgwI1tXF",
+	"6Aw2rOiXbIJN6dXqSrPZanMlpNkMbzVGrT255YqonXm7ndb4d9eOXT2zgB5GZpZ6dqc26ZzVeiZJDOaa",
+	"VQsKEhuUlpGyn6y0NqJ9UenAop2ENplSX2YA2oSIFurYgrN6JurQJtKElHosu2aMo4Oraxo2SJa+wkQ3",
+	"3Rsa2wTEghd1c59X1WsYhz4SgWS/BjWPpOxKXEIyHVTvIOWt1vAwfKQPVq1BTETdRolkDDE47EMRJ4kF",
+	"9D2oPI91ZaRplJCoF13EV2iW4NOVItGAmk0AcfgyogkN4NMWKvRHZiqfsko/m1MEqf5a0oaCX7FUwscV",
+	"d6jVDMu1apiq79+fXunuswHL0iG1Fwzp1Z0M6TeVPhEOqOmbcHb44e37g4pXwQKrI3mhNixaC/aWyoAl",
+	"iZgXa3k52wOJRXHm2h39VAyLxoNXidXfdZXOUF7o8Zwf/HwOCwKn3BpZkv2qTYnZzLtHtUH0gV7dADHg",
+	"uBbBdyyCj6alTnaN7ZZWtUPMymx8HapT8G0DNyHW3C0R2vpeFNvEUdAh8DIQ0JstGMoL0MKVNcEjZDKh",
+	"JGJhPKQJiSO0AagkgToXQRHK9FEpEf0w3FujmJ43lP3enPz3U5gK6eSRl9ldkvEMTajIEF9ApzqwMRrk",
+	"lcgGyJ6heax8jgaap2cCFVX9hpqx2vTfGxoTAgIGnJebZkDAH2dGNfAwu372vilDDL4JcnPsRxleBKNk",
+	"GCqRvJmWz8ccQynRElPOvH6eOoBTqmf/92a9LJFFN5U/jyJ69CGaJ3nuXIYsM+P066wKvJYgdyxB8ESi",
+	"A8gey1Ukhz3d9URcLIraCRLFEbYrNx4k8JcdHhF1NqZjE6csFGnEoo7muwppkljgdVxPPgfgMt1zpBgy",
+	"pAisGmDDLeNphEU/wBhNLo2KOiXP0/VNiKFoN9W8vOBHJ7HzCG0qeIL6G6QpULDidLc/HI3WzEdMjIBl",
+	"Sp0P5vMq5QRcysYngTgMw1MbfCiuDDKjgKBAHIm//VWoL8cNjcRNAb5Zc8BAOX1G0wsGKGMZ6CAVHavs",
+	"G3jRFUt7mjQVZZDxp00Jj8Dz+ZRnL/CMrw+H2IBBw88mGRQny/0F5xOepqe9gdMeNNRFmXBbhetOhPpe",
+	"UC1I9fzgQ/fDec3DNE3YdyLVaSJKHfB59fjkTP+7EkmXbEKq3ZOTz2cHpz8dnNZMVbZukagf+/Hs4LS2",
+	"0HI9Nj+/V1v8DxORuvdM9lCDQ3HDVbyK3g5KUrXNX62kUptgoVCcCgWxTBOzlYneMhFZIu6U1HyhAFEd",
+	"rENHhOZHTanhB2dn3bcHj2+ZuRt2dfMsEReE8SyN1xbancvXc1feWZhRU76inJUsUyJglWD/4RFJxwmT",
+	"DRL005jxSB7zZBLkHULBsVDraP1dqXqEljgxCWcskpiKLhlXZpwSd1j/E7IYHIWC9BjRr5nK1fOQSuTd",
+	"+fmJvdGm/WOJVG0OEdjh8Mx87x/KOnDWS/t/7jSHx0zq0s6X+ro1DNwnDMh8i5eHS5al1Lr15XtOpiPS",
+	"1jhqkoYaUg3syqKqG9Qac/NffyMn8JbJtYWTppPlbnqMHisR9qbHeJ0K+1QLo/E0F63hxbAwoxigm3cl",
+	"rSAvpXRtbd3z9lrn1UJGAyTTOsIaSva4uG74fDZpsKS4eG7eIDFpgyWlwj6fmzeIV6+QNYgJtuu0wZum",
+	"DU4vh0kbxN9XTRrEq59WyuBUvfSqJVP2y40ztaRwSkCPCOMtLSmPehJZgngkVjcDtXdkrfzdc6KgmecV",
+	"cd5EcOZCPfYwNi5NN0YlkshBe8nClGWSDIGHvUHOGNMO0E/63r5IyUBcgw9UWXkxcygalSUn4wteXmOs",
+	"vvGTGekfyHSbl5v8sqQYk9NekgdZIKIHq2/cYJJB1dlUDK/yC7qhNmFLpmoHVJ4/f/58t79J5xVxlrx9",
+	"XCgn058ERWRfxr8OzS6bYhv9PhTS+0FtjWUaqw1TVrnIdNdraEFvK3w0G2i7WVvj070Zp9f5CS63TOcE",
+	"yi9iqU4aoeTj6XsbUYbQeAH3cM9jsgCWChWa4OvXP5MANDG/8HmAez5Qdm1/nCQ6eVez3kDiLWTv6tRa",
+	"xkkqMiBnywapGF8MdGxH78Wap+EP6Twn13AzSyQDRs/Z3ebszK3mLumxiQCPFsVODIQLyLmwnDkS4hFq",
+	"FtT1GKl5/nwf8XTSeP6cvBFa14bJQMJPOe6pCe2pYU9GaBfoziZSWaseyYS+CUHEZlh7JDg5PjvXvUjH",
+	"aaJDOziiwKW17pBpcAuse64noonPg69+JY78SsfQN2s5MCFxZJiaPR+RC65ykQv+CXKg4Z/o5Wfoy+X5",
+	"OUA6Tz5985psbm7uOo9VgOpXOl//+fd/fPumtP1A/WJDQzpiDELKfa9HpgDTpXBtYGgcnSQQulJfqfNG",
+	"sbOdR3Sdx7cAno0BrpziT1fU5Onte4VHmHiU+jONIhZ1/oIK4T///o9fdFiv+GPhPTpbv6HzK9Q+9nnM",
+	"r+KM6kAjhP6gNwYFvpOYX2DXIHg0TfZIkI8hgA/Fh5LrgUDRHWfQMkJXWsrOX6hHemYc6BBpwNj3iLlI",
+	"/6MJ4rnTUQzs4XSkLGFUMjUJERslYjKElUlojyUeibnMaJJID/r0jFMmPQLZIECYAgTkb/AfTlgaMp7h",
+	"232e8oZ+cmNAE2hIBM6MlMpBnV5DXxGRJMpyjGIJJ4NQMhBZXUd09d14Dt8hNXqHBD/Xfx7/OqwfXGGD",
+	"OehLCadRtzo0F5hzq69xjoNnTzs0jMFYNbRIcm63WkpAqh95/IUM4ySJdcMkJ4smy9hwlJFrKrWGpbu8",
+	"mOdY7CY/kAH7Un131H2tu5JVER89Mv1K8q/ErzT8CvlX7IhUCzwkn+wxAFb4ZuAIw46Y6ig1SDf38KdM",
+	"CaKxYfuxtQkeUb/TFBsJhEKtrcL5eMgMxWd/LNVdZigSakuwicy2Wnh4qEgiWJVuPq2gbjCgOoOMhPaX",
+	"L4BjsbrP9JkixybOoEWBmvXYtrzYxvd6PkfnF+2p3dFqEumRlnq5h2PwyGZT/R+2dJsM9pALTdegpGI0",
+	"YshsZhThIZ0QJauumM811zsSllIeeSSlKUsmnvOlSuPskIhFYwRd6N05s7EaPt8vKtu/jtkY+VFPhMwu",
+	"Unb25/fQv4cC+xpNLfOJlhCJkMAkytmezpnQGwr4n7U/OBetdrbBMZzkens+DiO2XiH5tRJBSnJ1rZGB",
+	"wgW5sc8YjzoQTQKopokaqoScNDnh4SAVXIylmhtYCnNWTKzJEmyDVM9EyqLOPJmGhwMYHXriSlOiojTK",
+	"U9/wgZ/VoHX2PYqRLE8nUk8A5aQaYBw48EiQCfy/iRZDxoLOlILfUZTCH/O8raCmDo3aqFqfwcKfH8+O",
+	"P+BxiyXKVZok4tqvdDAI5xG/gjxX6ifdwvJbAPxZsjDUqhOF0/Tim7m6gc9Q6K7OC+adqMEk6kroRQRK",
+	"UIN8EHaAeKCc1VOYIcbZkQyUjOGC153vUTBMORnzVOkfUAimtBt1SFgYRyyCbS24fkjQISfdszMcgPsd",
+	"eiQeOT348eD1uf5S4MJXW60bRSmTkkncaOoVOJMDAZy8wKyfMl0IlwmQhkKMejS89EgS88t6IkKakGqY",
+	"iLGS/xkFhYKbeomaR0ZpfKXZ122wEr5XEy1SHIRLwGtYdzHjByq1mOb18jkgOKhloeAc6zlsA64qHFnw",
+	"ioJCbNpv2U/Qma/cfS0XmY8zDQPW7lDnsKdjLnFQ0Knh08Grd8fHf/rcff/++NPnk9PDn7rnB+AuLTPS",
+	"X7vW/u8zvPMdRvaqFvINzV+c9AfmB35IZ8R2r8lehK3oJW33t9hObzfcjFr0Rb/J2r2tcCd6SVv9Tbbd",
+	"exHuRk3aZlv9nd7LsBVtsu0X9+TEuHMfxjL/BWfXxFpktoUjTpExXddc+7/ZaB027aBmiW/oud34Gq/O",
+	"qqlv2iOODxbr9kBxt9quUhWtmrowKd9kXc7hhfxtiIPHrCU2Wm8syYXgawa6+2KIXHy8Vigjzo2cqULi",
+	"zdIaoji6Zce7so6Gv9w4b0cM4yxjkfkVWFyhWTNThiZrkABdmWcgRYyJpXntTHoe+kmJ8QJofx4nVXCN",
+	"qj/WEBRmva1KZhUl1J7PxZRxbYJFqyDMHtlq7uJVFB/kRKVwvOZO8/6Pp+/nU/H9MRRVk+13I33kcTKQ",
+	"VlSGtDaXC5613vPb1Hs0rd936T0buR6zJIJt3KCZMLoPMBCAX1ZXDlkV281j6pAp36z2mZT4ZsFpx7Wz",
+	"1xSM6NfyMVbdqN8gdRnNhWLaM8IodJofJ4n2AMQZCcU4iaDlQQ+cMmC/2+gKU2uzopa2OLae++jW5Sh3",
+	"liiEG6DSaS+puGy13Cwh2G2wPi/6m2GTbrfr7d4uq29FW736bu8lq2+FrX6T7fTbtNVS94xxTY9kpbO5",
+	"7VVgV2ByEuxHpyBGG9/K0D3TRisMX5nerbZnbVpE/MfONiruzckNWjzgzK8zju4auLtz/P2/Tc3aFTDj",
+	"bLCRiIuYL+hbR5ME3dJ57kGPhpeE8YhUdQzBetDx37uj0ZlWoZEIp5+KIfAUXMUhqyn5c8Ey8IQfHiH9",
+	"LMRHlTARfXD2YO4cZBHowtFimzdg9iQTVuggp4YBT9VEO5rjnMy2nbO+//KmE3FmnNJViJ3M6flX82zj",
+	"U5pPCvwdnQy6v6kJLzOscvW5/YxeCu0wMry7B3T8cQTBw3PDzAtxIPLjp3OYo6Crzx+gX4e8YjRlaUAE",
+	"N0WZWNEL4hLCvsHGtRrw/wQP+yHYIylTxkLejjVgX0ZxymQ3C2DGx/ySi2tuONhISLkaq5KUfdgGPrfx",
+	"Swzp42y29tQam8gxHjkP5lWkmJKNLG1m8st7772H/fjbYTc61w1K1K5OxAWJ+V6+IZV+wtl1kYfDaSg0",
+	"n1ToToi47oUZWe8VV6bvzrIowG6rdCps8uOg9zaMj+MfDz/+7bD1IT6Uh/x0O3x9uHN4Ofr5p9c/7jbY",
+	"5Mcm+7mrLhr1zn7cbYTthPeGb5rRzz8md+mAPlejWmZxwdB/d3bWo3VSWtrWTsoxdDQxsmABYXMvoeFl",
+	"EhtBVe4APqeXTJKgl4jwkkUfbS/ofrGDgn3WlC0Bhxmjh9hwtaS4i8PD1aPvG6leuV/xBNy3+eyQRPAL",
+	"lhI9z2u1c3WCf9w+up3IbBORuTVIoBU5uxhsXj3/HiZZKuOaZ8nE/GxavJWZwc7euncL+Em3/5tnqLam",
+	"hJpTvfJK9OZ2cn1U+9FZ1NVtR7NZ1iUrNzvJR5NcjJQ0Ayq1qE7GWYl04nOFU7ewOk7akhJYUpObglaO",
+	"16Uux5r6C+akGr6bPfuLHMRA6nvJRhmpjvF2jIpC6pjEp3JlXybIu1NrkFfmKimGDBqma4ozM0qn6yqa",
+	"aepixrMUuact8en0FMQusu0VZHLKtMjBJB9DJWR9f2WWxKvflIRevbXZHcPVvQDPMiXC7m69L9aAsyrg",
+	"vFqgODh6skuxu7is2SJO4RaPjGLODUlysb0xm1I0dICqXMV4XRjIH0rHKCNKilLa13SECbVkzrdiNFzI",
+	"qPtCGeSt7ZvQGrZvxaj7YproCdoZ4uYxXgslHs7UxTsF7ifnvZAPG+n+Ia25vRSnvunRVS13c6+uaxUO",
+	"2hr6VoY+d7ZJsrixU2GON76aXbcwb+wUXLRyhqIcvdcF7QxEFxTJ2f74agPX9twkbUxC8blWUzTZrM0q",
+	"IZx9yfLE/RQoRmbe3aPhJeSbg+bj/pPPtSa4hb5iF8h19rRtW1JgXNeHS7PgkgJFQTC/47E7/fff4O1c",
+	"rxi2eFvljtcaQL+rw+y6+/FjdW4zWWthcZvd9IBvaAn7tTx/7IxeTTdSHXOsrFWnEcpHC+evaqNJypTq",
+	"waUBvCMgYcJoqg5/zfM5iGFtiRUfMW3EcEYmLMtDR4NY6loTjI9hOS4Wc3zHwS47yWesoJDtw1w9/bNc",
+	"GnOBRYBl25tZIbsyxcCLUZnKYi6RnoscAYb0y3vGL7JBpbPV3N2xsVSZKay+dXjl5qrFMmuqsNt+7yRV",
+	"94hBChwIJWYn3Bh6hmNUK0qR59MAuukWFyuWRN0UYacwqzdAylMRpdyzD+T4mrqeSkzJIr1xBs4gwgUZ",
+	"jeWAcJHFfb35SCYAZgzAACQNAI9Ev5/EnDXI0RjJkX1eGOKCsDsU4bGIVOOMDEQClaaho/6EYlhOTTkF",
+	"Q0djpDv6TagUt0xQhWUuocgbpWpqMp3Pp6+a3jvqLrWE6p89LHlUfx1z9YOCuBk6KDd0/Bf92F/sdaL3",
+	"VxZmD53vOr3kN4G1Z3hQDKsbkKit2ffuuxG1WiUlVXGjTYHXM1mAGHkbxDR+gjmYeRJzie8fxVzOAKKj",
+	"YikbBp1iJO8D4hGrlMWZo4ZBJbfRw0DDMxkv5gFIcm/sqz3bWMSJvOkAccw9stXcrIEN5vP709VOcKp+",
+	"g8qaQa+RmisHvEZxsfsXOovKdLOR+fb5+TB3RIi3Vs6eqnJ2EnMLBXdgJqaMRvOTHo/EjJmobgBvj9q8",
+	"0EoQ2R3FGJL/RAT2B/xDxyTYJzRj0vp4atqeg4eg0oYOJ6y6BzIY/eQR1Rx3xSfoMn+aKcuGnA+AFSrT",
+	"xUtT2IwuVYKRMiDVgHnTwKhuwOYTp8bxGhgiDKO/+TzO1Egkk1MeJrRWp1XSnFpBTj8KZw9w0OeB+osB",
+	"PtJdAK021gnkZeUgvdXcKkPPI5peusdUfebvXMVEf/ytnNdqdiy8aLXwATo22cDAi5UCA817ct2rr18G",
+	"4/nxX7NAP7weCvNeFKUpHuh5wI8ZDvXUZDLOC4G+KeRGFHKrdJlSRKqB7S/7Q8xDMYz5ReDpOing5YWe",
+	"OEDbxt2LxTi7EOri2jRXtID30ySxRVS4iecVLOEwbV7m9wJZcQ7MN5EfNMmgKCRimK8w/6xLAfCfiw42",
+	"86R5PjYzM+Xcxu7tjI+HsK75T2YcjiFrXXElPWeTSb6qEIKJpZ7kPehOjn82zhBdPjyPmllDzKrocibC",
+	"mCZ6uXTN0W+wyevc8q1iZLmfiuHHGdpmrzKgPErckHPKFIJWOpVBXLGCDu5q4x0WyU8OPuwffngLeeQf",
+	"n16OXeE4rh75LSZirWO/q0sAIH2emr5V8+1y1ZVQeSlJYLZUUOy7g0qufrpSQvUmdGqE8spVaCYnfQ48",
+	"Wn9lIRQN7RUvAu2VmvZBDf3kwGkIoHXgE3uySZbSK5bo1DafAwwRhDmPUEtAp3vDGs6eYl5d/n0zKXWb",
+	"eZq7HaaTQ1yagAfmxbIMPIetADrPXQvgVDEtjXSOoIfeGT2xPjeTbRvuDtgQfcyyrLs7liJbY4hOFHjH",
+	"4WBPrwdBuk8tzZRUjbnMlOYm+jZTkgJVguDzXNM8KpzuO5a1NoUemCD0BjQJmTfqPG6B8e77oXeV/YXc",
+	"sO5OmQqmxXMGplF+TigNpM3dRNJuxd31BKTXPcmhVVi19Kg9cwT/8GwS9xlOZODRKUqt1U2Wja92i33b",
+	"QHwraSS+TFF0FVGdnTxfSk6Lt47Fciw86bFQDHNQF32kawR3kKehwgC6ulL6vPv69cHJ+cG+N+UiWlU4",
+	"5qXFhgdFX6llniPQit4jZzTgvcMvW5RWbiU/t+w6U1LN0Q3y8idzkub1bI8jEqTsV2jb7vOlfdsVlpQ3",
+	"54E1uUPZ9MRBd/r+nc5mfv/qWGw24BMDYwvEZnxrJL4/JO5q7fBusBj1/QfDYm1edMrwVdP/HuyviK4+",
+	"XxVe99ynAVm3vEROBKTefXLwW4KYpzBzj46Y94keZv3X6HF/6IHb6ObosWLdjb64UL7rFujpTv5lrf6I",
+	"6fTXWOA0Xlf2ZisoFDOlckUNY/xUfZA3dT6unY43dDoOJ2bmlh/4DdPuZVGZyYHS/4G/ND/jgpOeyAZE",
+	"xhGTe8UKoUK6p8zoZD5dhU4EKCLL/IoO3EFPVySuxEdRLGVeMwrfruqib7bCtEd9GZWZlomZ0AxXi12Y",
+	"RV6zO6M5ck4iJIUslrx4yZTOSk2bJ9H3SmpcDaHTAjKNo8lbfPfvQNyutgDwvasLIJz39em8CbnEhdlS",
+	"K0W6kFlf2nRVcc1z6j7c615u8ZmYGI9IgJv/MJIBoVIfBQnhFpPTSmJevAw04REeizhCfTS+4CJlUa1B",
+	"PunUuEC3dgvctiujOLyUPvZYolOX2KaBmlVCp4Dt7uVH1HREhOaWOUEg5pz5XD3BTd11+reVh7psmhk6",
+	"KaUgkcDWU2YioAUV9TlOqzKHB/SKkSp0jTk8+vz29Pjjyeej7s+fjw6OXh2cnnmk7TWbTTX3Or0BUQWa",
+	"4xHbRKdBgKzX53qMxmzHbnYMG6q9Pj3oWg9qUGioF+QNFftxuqBLDRzVO5D0t0xN0ytc6eCftLPP7ia1",
+	"sd2kL/zjZuUXKyr22VDgpl5dQYZvfth+Mbfskl0+PX8VMT8RSRyCC+vk5PT4p+57O206J27Tw+qObpLY",
+	"wvzZOfMqXGRxyHBYukNj0fOKTZtyAvW7MlNgFZYpcXiu9HStGc6fXgae7dli9tM8SwgF1obZTQvUMKSK",
+	"1b3CtE5WzaBLGeUTwZl1O2YCunbWPN3EDLqAmQTgw0iZSxmNufR5cIld+gM0j6A1hKcTqdMLm3/XIIF6",
+	"IO0lLCAZSxJIAoNcA0cq5K/3ubqcFLlg9Zea3qXfNtQ11mNcm5fJdwIf/DCq4p9wNtZa5VqrdAop3BO3",
+	"/CRLRtNwMPck40ZecjBJfi6rrwcxZxJ5g9/TLOZYeU+T+JLVCB0K0061iAwmvpHXIFxz/W97s/+Ap7w0",
+	"vUd9zcOcvsOhPn+nRu9Yn8P1OXTSQ9RWXPkcWjmzkPnWmhimv7bMe3XvGbnKEumQcKMJQooWyIfj88M3",
+	"/2ZS7XxuOyFNGyf7h2dnx+9/OtgngiOTxTUnMksZHTptwp9J68EMKc+jdz7HBh9RwbixvcFXMG/29bV3",
+	"ZeA8GmOM+eb1CVrde6nnbJ5aOodIt7zirOAAhOwcVwDB2dF1b/bkzGzGtyx74vtwdWtsvQ9X3ocwqSRi",
+	"GY2TpS70pUrDW8R5LCGc1wcvB3qRYtPjYcx1QZos4K7SyTyCjgmPoBvAI1exjHtxEiNrjrJcfD4CX8Oe",
+	"6aBnYsvkkjE4LHFKrmgyZrpnvHWOXbBsriDxeUFcdMjpwYfu0cF+Hr4CnREHrltNTUsMlDuJFPaZRelU",
+	"88jHk/3uuZJBpt/e/DZ4j+wJW+ib+cSSUAzZ/+C4Y2YIQ5ae7sdpZncDN8+6gPLB3Te29dyK7ps5To3l",
+	"YbVnedUMuEzMnR4RSeTUP/ZFCpRHiGFQ+q4QTDYKNSp57EESrotBci86d6FPF5xrYT0/ywzRaI5vBjbx",
+	"jyLmd1Zo+bus9yt3V8/US+gfXk1mCij+v//9//n//+//97/9b//Hf/tf/q+p9N3W3FKKJ5iCM71fVreW",
+	"zSFZlwLe3H+l67gK+ILMjXOsgKVJDAa6prqxFbZ3Sf6COQd30adptdJF7Ql3oe4aKCTpaMS4JH2RJOK6",
+	"qAAGeRwpaJA3pwcHHZ8j95u1eWgG1G15kYZucBxLN/HWSVYnJh7VmcrM9Tm0DogILaufNGOaVV11xQmZ",
+	"raecWN6QguPhx+PDD59PD/788eBMaX4oUBrk9fvjs4P9DkZz7StJBi2BuCjuGk3IgrikSy9tieWNSi+d",
+	"PGh8oQ5PaxsS+0cXPZpqSMXh7KlnkwAvC4A4+OTj/IADxEOwYWos9YeD6er82oe+qvPj1LWlstKp8SRV",
+	"av1KkQmG21j2VLK2Y1nrSH5uYaf2N4j0T6Ohz7HyMJbzxbUT1nYA+L7ltfOqUxRmj1pF82QE8f2J1NsU",
+	"NZKqwSnkPFKYhzupts6Tv8cqmzxU+92WxmrFj09Pknt3XAW0XGA64rcgi1lqi4Qs8Fa1ywao46dd+bVc",
+	"+k9XGdnjhFzxFk8wCyywgBMQyRYXZi404nLhVZCjSoYtZCPQnGYinaklKsqRReVEPi/WE5Gq/iojqmpu",
+	"gafP51V4kqUFnq3FBZ53K9KetHSaurtdyIlyhJabpnQb0eWUgD4p2bWuAX2MGlBX5b4b+TS3IPSPLJ+M",
+	"Fecg7R72nJ6qXC2TKT6fEiozsukWVakLZc9SO0jJF5/fXsCsXK/6FATAPePdumr1AatWb4t3Wldc6PPX",
+	"13j6QLl94tCfr/+iSxCyeMjQpaMGxaIGOdIxRPCPVIFIe75nXl/8h65nxYlbmlHulLN2daP5VICkOf70",
+	"4eC0RBNqwSd/99t08Sy+C51M3+G7b9+z7x531Opue73f1976G+ZGDO3JvevkiFLNpGsM3phfxRmTmr4o",
+	"5prZVAv06wHNgIY7ziTCpEmB0Gno2klprWanxKlBulh5u7AYiUzXInHB63psqJnYLm5u8ZGy2TkOHslu",
+	"IboBr5tfxQQGsNqjImU+N53CqWtMqxtTIYagttykeKnWIVT7ktFlUMj18HQ7u2vsFmo8wl55OZN+yefu",
+	"/v7Bvodh3umUj+kExEJ6oDmEOmlkhSTBbhTdnQD5ri4wJRVPW3AQbgxashtF6ySPdZKHY+FG0TygXUHP",
+	"W5bobzQ1zPRHgQ4uNy37S5L9V1PvnJT8B1LwpsTIHyOTf63qPGRC//ccxFVIRD5BwyOOCcnqevApuTXG",
+	"1YJjXQn8UUJjbgZW03wNEhUY/NXn1TJZ/fn04Oj4p4P92h46awRnus7GvFJ7WRIG7TWr+rb3B2/OTWMk",
+	"HFRIudKT4DrEgw7JUsplXwsLXbee1y9AHBtJfK3KpXQgo3EVS6dtM9xphaK0rGGhVuHzpWoFNgx2TtcT",
+	"BC70/Fl9+fEKHHCy1uUNN/HgqBmz0TvQ7+HkfA+o2CaV85DlfdzP8pCh6bunE4T24OwN6QTyOjDKNcS+",
+	"keo05/nXXsGdiuaIPbP62TV1oB1yBv3PUM4OREdSWUMUWlpCf6VYkkwk0V7+Gux9OV28VIphHz8cfXSJ",
+	"EueZHApQAB1KU8ihEd6dnfgHEvrLNHazv+zsrw/p6pnVpjXi0OyHu/Rw3ALhb1AuoruJmdMDbe5HQmIX",
+	"a8dTohP4AtgbH9WfA59XKYZcEB9SBgFx8FswmiaxehVnOmiOr1awgZMFrmE4iRqe9uygfI6pcq6u0iAf",
+	"EADU3TLXcUwhCmofthBlz/WVzNUTgHnG+aKCI0fnvPXH2Ti1pZJNwCtAJwOOPpfI3SiuWErenZ+fWHzJ",
+	"iVahtNkzo8uzIfkqFTMGvlYDL7IAu47uHLm+pxUuTHrRrdx6WXAr38Ypor7xUZwiNwPa3yXIPtX+tfOg",
+	"+UZaEwY0vj41NB9CWnOexs1Jd//o8INXzBTTaIpIguHyBuliLXhvnKGGhg8sd0ZbxLVmH6mOJSPAh/LP",
+	"v/9jI7fhBBkUQMrnChprpZhMZky3M93eGaLnIskXz6UE87mpc1T2L7R0UW8EGhfUFLVgUBoiWaog+vz0",
+	"+P3B59fvuh/eHuybFjP40ngoWdLH4sOZ+vbafDieLlGc09/XgY5TtcEeDZJ1vA42z62AVw3/NazKI1Ft",
+	"rRipdGUP5kLPi13iXDxExthNZMfar/4IfvXRSMQ8w9IUNMk1tN5IpCyxu8tV9EQBVgHClIKuU55MOq9W",
+	"SgHOJ6aZ5MQHyySqzdGS3c67ueK73Pj2uVgdWwnGFpfa3qvgpWN7/x74FRxzm1QDw+EXYIP02toCv6kF",
+	"rvbV9UDpDKtVAd4nD0Nup8JYOtrmw5KsMTfHNZk4/np9NnyurWNlLauzvqdPmXA4F55J6MzhcPgsPuIa",
+	"CmxCw2rOtVVUJ507cHfG6e/jaM8ea6UGrU/1DU23JWd6kbg1Fsl3G20L05/x6A6oofTXAlXY0Jyx+JXZ",
+	"YzKf40wSyMJDgiyRRPo5cCx9DiWRBZOtitWn54xDc5DXiRhH5PAITtzxiPHDo708Bcf62qjWWwbxEBpj",
+	"ArDUpi0/UjT8VjLU9lyLEExHZRLmbrKDpXoBfP/n89Puh7M3B6enxu7KrgUmGPhcqeHSEsMYCwxpaHIb",
+	"TNa+C3bO9S6BFT9W3/N4NlipoXEDaILhmw9aZwatLZgcTM2uwCMrB/EiKNXHRSKm1vVxKvIPLiWBMQ+Z",
+	"7nsP/SKx4gMuPWU0AibrwInFn7Ffgz0i6ZD5vB8n0BfZ9jejQ2XlZAq/IqXnjJRNRC8YodpPxVk9E3WF",
+	"cHropWlIPvc5JFEEsB/VK0nV8OZjazTJfvXMU603/5l0r8FxBXLCQxYFJKRpOvF5nNUwLQLGNRBJJG0j",
+	"YqeBscmlSmimZghPA6kqzc4jLIq1xXklLlmNhDAbeHbizNLp6Jvc2VWyQttz1x0yENeEkjCJobG/svT6",
+	"LElIjw1iHuWU9r0JEt4j0T1RH4QxnYkk/ThJtHijIw8/qjeB/y8k0nmH0//wSRHFbXmsFt1OuRUoGoVi",
+	"ObvmJXNbqNbaapY3PjY7qdD6uC/SIc0qnUrMs52tilcZxjwejoeQ+K77IMc8YxcA2nedVnanHNGHwyN5",
+	"cT4ZsRuszVlG0+w8HrLVLj/gEV5871xHA5qd4+yDDVPxKnhIjuQFbOOwvt1vU/WzuasyYEki5tP6zxTA",
+	"qjPs8jD0UzEsSnhdJGtRECoeYmxjuvVSbRaccIWuBz+fQ/2fwoPIcv1L9mul04I6ialS20dnRzrC59wk",
+	"5RAP6dpMumF5xcAi7VKhbsW52i/flhR3acx0uvMXmsaoRwRFCU+qsJhNLfWQeV+Jt5rnc713i1UCqA2w",
+	"4SibEH3UGuSNlvqhGPZizjougbiOzQNruEiRKxz7lEIOZM0jgT41gU7wkwaDAvLP//X/JPb4wt8ChpAT",
+	"gEqgN6MS5DGThGbYB4r2xDgjLXIUv3I2qhlvR9lr6u8oz3PxLsZJZJQCEK+xxBY4EZFDnMgqhXRImYHf",
+	"1jBaYtoEkjA9kyRQT9cakjrJAVbVcdAJ4PuTOGTm0VV9TRRfxZGJ3vX7kmWESjX/fQEBOXlpO/xzNZn4",
+	"Cbo70HCeaD+L+UXC7kq2l5jUNqX1Jq3EAP0eoDp6LX2/21Rci4X7FwvHM0bQKrJhSQUIup3wIkx4Khgz",
+	"jnQIKQcqsyoEzPOxzPa1zKu/JJnipBP9WkcX4iGuAuKv3lLC59hToiigGuRUSyE7cJoycHP11cLMbxqh",
+	"9+26bcT6eD+RSpNhviNXONs8Al94qS/7jPEIjx4qNpkwbuDq2eGHt+8PakiJj6ZyFSymWoMEescEZDgG",
+	"MowkEdfopoHd4HPRB3e31chI9Zx9yV7jbeSff/8HOWLpBdM/1CBxCVzIjgJqPMi6eaCuOfG5iybPJOow",
+	"gWS/oqJkr8/iIdvLfUeBY+YFSnE00fSUZeOUS1SoUJk1nmPiNuSXU732dU5UKDhnISKbZtfStweQpa7U",
+	"Wqd+xa3fxed47hQ7zfennfCij4W1QHQCibNjfgk+eDNCLy+j6Yv0mqYRizZ+HYssR70856oU73ikj/Hj",
+	"ucMdAx23YMEU/+pXxmniVzp+ZZBlI9nZ2OjHCWtE7KrxZfxrzIcxb4RiCOdA/csG7YV+5VvBpD486r5V",
+	"j9Wm88397u5EPVDaU+m0uI4LdDXcyUzdlZ8DSI2QmKu9VboCpV6NF6Urc8feiWUxC81ma5BgHauAWMVW",
+	"ewWim3MhjiifWC71+5aJAPpDi1tLReLXGB0gcxM7NADb2obc7dC3qaDnBz+fm5fukcAchQBN/QxkRd7a",
+	"3RIvmv2E1wdEC4gzMWSmQ1MeRXGzcnMRnWdt+RxGsdVsqgscLwvZau6WAfxBFGd3AvArWa34okIR4m1l",
+	"QtEVi1ESPCw3O/RRnD10hHRFvDHL+7uPkv4OmqKqbXRzyNnAAzpfGS9Aj7pUWrQxu+M6zgaxIZlTl5Dr",
+	"mEfimlTbZBhzSD9z2Fv2UKmdTVTLWfPtqyi30TIC2juhGfyo9OgGOcykcXsC23uYMJqyyCOBxp3A5rmA",
+	"C24KAKdU44a9SQPgCZW6HgE/CJRiWYqKnpP+BjY9VAJY+LM+2mKtQHkdt7rlUQHxcUFnas7WlvgNarTh",
+	"9C0FATGSG0pLjWUWh/M59SAICJkKfSf5bZTQrC/SoWf99RGVg56gadQgBzQcKD1AfRRkHULRNTr6q+py",
+	"esm4z6G4k5KQhgNmwxo7TSJZKJTtD6mfwQXj6mBo2k06gb7IvNYg++rPNGUE2K1YpCskfY5G9jOJ3H5/",
+	"U8cUiaXOD48O/v34w0FpI+S3LDvLZ+M+qkNGo59YKpU1Xum0tzz1g6x0Wi+9Sm+SMXkGan2l82Jzq9nc",
+	"hFuV7SMrnd2Xba/izMMMTXFJ63b15K0drxIPu0j/JSud7fZm01or8j2V2Qs1iZVOq7XZdv7lXER0okbW",
+	"3PIqgicxZ69zV0Kl8/KFVxmN5YDJM5iNdnOr1fIqKX815hGMeFsZSoxTjOe279BGOh7JfJmWgUio927j",
+	"9w4FYiTLG9PoY0qku7UNHIiRnMIDu2ZzwACzKPGqaSd27v0e0iwcMElGNLWsc3iPbv5HdKutIY25zzU/",
+	"3TNJWH1I44TQKEqZlB4JqWT1mEvGZZzFVyyZ7EHoNBvLAHoA6vwpBn3TI03SAn/2uf6WBgnoaKQTuvAk",
+	"FAekjiGaLsbrjvUw0bxw47mepJtK5UcM1OGQz2DmMJD9ACyhetYhgWQOQftMMRxTG6DSqYBe+F9MQ5tQ",
+	"DLW/ptW28dUD/Edylo2jWLhwcvCh++r9wT6yh9pRtOZ6j5ov54wiYkPxX1yPlBmF5zZNLH31Y3OJ4oqv",
+	"HvIwp2WtZ60MrgoLzLytgqpoamXi4iJhdbOmNy0FOB5JXNqlxQCf4mwgxsq0gWIapXhhluvXb0HNI/0k",
+	"HrlIaFNq9BYGK2n/8Az+gixbPg+++hUNtn6lQ/759398Ay50DaDqo5hHrgdxONCF4CnLIG1F0j5rkE+D",
+	"GCqo9StjafFayQMrCqRh5ZLxBScx90Ba6JsycckgVAvtwGxhuLpCQfkzcskm0oNbaTZOwX6MfH54ZO9M",
+	"lXnRH0uljm41N2tEcF1YFHOZUR6yvPuYuUeXKcVSjkHVxEyhhs8P1HQoOy/OozbgoVU3JSj+aNYgXRhv",
+	"YcZjDqPm7BpnrrQcALaLi9+V7/BW6bXTTu0bggm+3h567ay6ey35kaSG2euVO0fhZWrqvO2w9uyz+8Zw",
+	"OL3MURwtOM1FdGX5bETsKg7ZYiZ6fQ2hnBweYZjVoWBO2UUsMwaOqmJBAhYUaeAZgtlszWyf09HomSQ9",
+	"Gl4SxkHlDQWXImENss9omMVX6sjkL08ZSdSLdFZjAJcwXdQ7T8U9GcvBvv7Ee3Y+dUej83jIZEaHoxWv",
+	"/6CgeU6unplpzM8xs5AJmIRi+p7S7j5TTUVfljyvy5+eXA7ffbrn8pVfXXfUs7zWHWdxB7HEQI9XACK0",
+	"Ts6MnjJHwaSGSzWy59HgkkKiaWBCv8zGV/X/ZdnU6ppn0hjFWFY00VbwdYcEv47ZmEUAFQn8+7VIL5UO",
+	"E7EEkzoCbPmmLsIWOX0aJ+pvF6m4bhQIFwH0BhT6zqgXm7TeGDoPlTvk1GZ80viz7FjDIty/T12955TJ",
+	"cbJU1VAzvz6nd3xOPynbp8dC8Gz1CYVZvtk53dBHKl6gUxxzRlJxDeWFCAZY0QeHCWrphKeUSP1vIo1Y",
+	"2iF//njw8WCfVK9pnEHbYGUH4p+xI6DPlY020eFdSnpjOYE8LRqDXXNBM3ZNJ7W8JxwWRl8xHgkFTPoC",
+	"kglxCYWAJmHf5/YaE/qKI9sK+CK+YpCKC4l8b7qH72GY+l6SMioFr80FEZ+vhCK5NmPn93cCKL89rQJW",
+	"YHITvcKs2Rqy7hiyukb4j1ha14CRggRZpmAYu2V+ssCpviLPv1cwohVzq8iggYPnV5m9JqIIzhw42gge",
+	"HpECXCg+B26/fCTAN5MyCrEGgAB8coN09cNj6ZhZ4NAB8KSjUcf+Q8wvfG59N1WDgikDX1CSaOLCvAaI",
+	"JOLiAhw+XNM/YBYvvrxGxqOIaq4dn7MvMZLXpiwUaYSOLHiK+kz8Qqc7DYUvgqRfBZEWDDFNOI6wIuzc",
+	"oi8mOctxjLwZZg47pHvy4YxwxiJJDo/P9si7j91PB4ek+u7ojKjDSP4EFeE/H3aPjw5J9ShWP9Y8nx+f",
+	"nBx75KfDn4498u74w/EpjOno4PDfP8LzSPfD/unx4f4eefP6iFwIJnW1HHQydFkOIWfabXzo85OPZ+8g",
+	"B1qtv+v8M0FkOhqp1bPSjSr9V39qykYiVXbsBUR0MeOZZuSaSp9Huelbg5INsHL1osLCOxsB6SZLsy7w",
+	"mtwIerxkY5yDc7WPK51Ks78ZvqTb7EWvFW3123Q33GEve82o1d+k2+ELtttrR1v9HfoybLJWbzPa7r+g",
+	"u2GbbfV2opf9JlXfoTdHpVM5PD6reBWcVwUGJx/OVvdpobKpJgpn7sHYFWFJjQk+v+Nv0TU4O43Pnz9/",
+	"rqckjiqdrXbJ1OAZXv50S5BS8CXMTOxduRPzfbk8fcbudpwB7UIHWESf0tq9eO/ZeAZPoO12LvSWSNjF",
+	"dTF/VkY56M2Eiyzu60MEEIpBDI19M1vAeB+V4s11/7lqgFtYBjWfY3GGc83sI7RXsho450oGtQ5hX2iY",
+	"JUj1aEL+16JBuj6X8QVnESgC6q3SIP0zSQoC4ZJNGuQjDOtax660z8Oz9SQ4avA16KFwkbnjtCJTWQpT",
+	"2UGBadSL7grUHQgX+jVQkTPBlnq6dR5Ty21lrg456Q72JkLUY32RMshHNPJcYtVh1CF6nmQh9cB6JZVM",
+	"BFUH5Kgy39QcGb9Lg3zS/hYordbaMMkGqRhfDJSIlx5IYZOBBY99JkmXR6mII2N+FeZEqXzqjWHKIsaz",
+	"mCaSVE8+ar2KjkZy4ysdAV8ZbEbnuo2v+LxvWDifpROl2GBulzUCY4kGZHWrvVtzzcjq9pcvNY8MBBfj",
+	"FONlkpyqp9S7SudSch8/XM+JHKdXYCJSiKg5uSSY4NUgbw9cdXDKorZBwdyK8HnGkgR6LDrmepzt5edT",
+	"l3UCTOZGLuadxVKrHmrmyVarCbPv848fTg/eHp6dH5we7HtEaVgvm5vNZrP5AlQRRzWBnRQogQbJ+CMq",
+	"JYtMXwPYsLhB3IP9TJJwLDMxJCPELtS8TMHX1FpLU3EFbR1lBjN9RRMFGT+eHX+oM65Ea4T1Y/ovRA9p",
+	"SCekl6fibTV3d3wOuWmkutVskh6bCB5hkV2S0JFkh1GAfLAUYhhpEZJ0lYI6SCKJsP2C4xwApTaO9HzS",
+	"EZd189x6HOHWNj98vmSTWlGdJPO0SZ876uQe2WrvzvoPoMhup9kkuGvc7OWEykxnLJOqZMznzi6tNYiO",
+	"i2gDlSlsOTwiNnJt0AMNk2heMdvTdm1+j+Lao5FSdVpepQf3YrffDjFUNYvKxjIllLNpjUpJW5Dy6ldI",
+	"H1eXxhlEcT6wazfTNUvOMH200nm5s6X0Ry3glLQtaGnwl57o3aDXpVo0tXhODPxhNF90skMy0QLFd3tW",
+	"8ZWVzqZXQa883I7oWOlUXr7EKjjEXLjMisdKp33HWuty7/SUE3UaBtfa6uOXuX2Xx0kXw4Fodxd2iTI8",
+	"5qs4nEzbwKXupqrgkBlUF+MMXeGuZNDV1u7wFM73a9YJZaNXxu8UYyXKUKRsylWtiSeMt9ooGNZfDQMq",
+	"ZxVPf79+iBuhhpmJu3Y03FH/wDzJA0m0czNkjVb3blvnp2Rl61qOe3VqqyEWBMZtbrh7h2fTzJXubZTN",
+	"GSoXkTDZIUfdww8edr6Zy1o17tnSjPtNJb934sK5KslUUb5Nq74qSdLbzJP03sfkPYvzxif7Bz8dvD8+",
+	"OTi9far1PZIK5gu5emjL3Vjr4NYyVaMk7XreKXVOf+FnaLdQqj28ht0LbC75DUYFRSH+zCQfg+kbMbDe",
+	"NbMvGYJyraz4ADZ4QHoTN1blDgN8e/Urlsb9SV09CdKy4Ue4F38DHWE0TkdCMnL28dXn7uvXxx8/nNf2",
+	"kEYXepdGZDwiA5ZqKpgRlfJapJEO+lgKv5ckHNCUhplxq5ECu1/CskwHowRnPo/iizjDJ7qzoVQm4HuH",
+	"J+TfpvbWRiIuIJyy1Wx2CCX9mCWRmqCYX9HEtGO248uEINeMXnrGbYWfnAp+4RH2ZRSnWMiD6dnwMJ/j",
+	"rIMDYLeD6hrWCNnE7B5LBL+QSHRvrPFV4Ri3QH6OK99FCKCwsrLT3Gq1XywEvWmwM1OEF59QKRWYlqHg",
+	"ytA0/WEPbLg+smC4D4hfpg9C9nZ+ctYcCY+oOS4QIngwipg/X3SUKZAzUD7fPj2icaLky04d4BUQzyMA",
+	"jhBwaTUNQ4JnncEa3ozH28FiJH7NBOkxn+sT5pFRKq6wTSHNwO2NzAoKHJWR2iDHprcP+HZTBm07AHtj",
+	"iWPZI9uIwz6nulhFQ7iaqhhqWOzAMDa/CHyRC8FmL7SbTfXcyBkcBUeAsp40Ez0kz+HsGHs7y+Mu0PcR",
+	"XatXjCbAWQY9GPMa0gY5VWNN4mGcdax0xqQPPXCMkTll5mpM7SZcowsxKCcDMU59XgXfsRJ5RRfwalLl",
+	"jPEoB46fYKe8Vhvlewp45iDlbZBMPepBBQJScd0VJq9knuuJBn2NXjK+h9GfayqN3mZ7XsFOgZada+v9",
+	"qfkai32YoEacAPSaUBMAGVBE6gbZt8d1Den6pM3D9NcDFl7KXIHNrYCyITyTFn9MaHssddHgeJSjHQUK",
+	"SSkSBoS1oeD9OB0WJIIJN8tLk8GL2bIy2yPlRgcE3SHHbQzZVXN0bfgMA/xbzaZWvrXFg02N8lIBJ86/",
+	"7XN4pLl5VXxERJwCpIdQvVeGmNIRPrAOPV83xgPgvPvukJXGyU/O8VrOs4FqRBpfDLI1ej6MBqsAqKjA",
+	"5gwaIaoZN4E9Qz04rxnsPjo85bQ+2lEYpsCKC6K0QJbmVdtG3dOpOjITI6ghAloszJ9p+Pww090fTQA+",
+	"ljr1FTevrULP67w1FuJtINgbBAcIj/a5zSx1NWdDW2vyeshWc6ujxu1e5BYUmBEZL5AhFdEduWmcK7uW",
+	"Etd51sqaop7bKQfEb1n30l8UrX2bNzrU+7YIeSX95aZhg3yD2ao0gwVXrQ32ZSRs8heVkilUGFA5mF9F",
+	"2CX9OAFFwNEHMMvs4MtI2Fz4KibWjDk0A5Msc5Pq4YeaB8xAEelNMDvo7F233t7eIZquW6chJeKapfWQ",
+	"SkYG7MueVtx53GdSwV+ghmu9s5iWH1+AAcBJj0q2szVOk5oHHS2n7sVxfTx9LyH7EQxeTQJe14DDoo7p",
+	"aGLrFjCxn0U+D8zVSCsOrVFe03DA6uofUpF0yGjcS+LQI0P6pU4v2A+bre3NnWaz6ZF4OBxnau2DPRIc",
+	"nNOLABy9gV/xx83mZigHtL29A39mfiUg1cN+/YPgrH5Es3CAtvZmc6vm6Z7bGSMp9AqDf2k3dxrkBF4O",
+	"9Nz4rTqg7XNcJrc6XdnVDh+3z58/P0FWp8bz5wTsYGztlrKEqdXI8/JIbxwnkfQw7R4gG1G0R8PLi1Sd",
+	"JI9Q0pNR3O/7vPrqbP/wzZutJjS268kRfA/AG4TXa2ZY+k3PZHEjAYvc7PbqA8N5OiGJWku19KQKAzZB",
+	"PDPwIY2YUapjS8IQsVEiJkMGIN61ZqQumCu8Csvqu/XDo47+KL326gTUX4/TVO2JjzDF9cP9QO1zkFKc",
+	"zMy7z03/PecFkK82Vn8lo3yxg3Z7hxwekY+SRUGe4qmnD3d3T0QTz+eBMzSPBOqc19WM1PH99TgK8ITq",
+	"8TjP0cuQCY/kR0+dn2CfJRmtv6KSBaQ6tU3NF/Vm18vu4Jpn9jm2WYXMr2cSdoElO0CyQQSI0gPFRR3I",
+	"VoI9u3V0TQ4ykE/vFig6ROpRRBScbwM2sYEQaEkL7JxA8UmqXBC1xJ5FLfVtHqSDwFsv2SjzeY+FdCxh",
+	"I11T1Ah0VyWgQYYDqfdSLfePOV9Zqh2Ia66US7Wfuuqi2XDxrEqOIHzJJkXOA3r5GfLewgHNytsWAf7f",
+	"mvMA006Q82Cqn0OO57DZ1Ye4m0rheXGsbJs2N3fC1kv64iXtvdjtv6BNRlv9Vthj7T7d7fU3w90mbb3Y",
+	"2g13e1sv+u1euLUTNXub7f727gta/n1qeRd+3ohmSnxXOpX/+pdmfZfW+7983dn69i8V2xsR02pXInZ4",
+	"NcnYqVr2lXhY+wrRAdBL2C0ODTeRklmjcaLTk/K9TjBPUJLq6ZvXZLPd3q3tkcBCkrzEg6VRpDjXeJWZ",
+	"sQGjEfQd1nOmdn6hg+SQfnnP+EU2qHTa2zulEzO7JR100QNOx1x6pATy6Az+FIf7km6G7XCb1dVy17fC",
+	"zZ36bq/Vrzejnf5mf6f3grZb8z6mHJbnfd7O1uzXLc+neL7xvJhnZFtu9mJOsfXR1ENLDWvEhIqnPwLe",
+	"VkDAWZUsWEXHaCw8ATOrWTGajZmV6Ze+AiwFOQ81lzg5zyRIoMUvu2Ez0oqSGSVfPUdPaqx61P2Ke9j9",
+	"StlxV69vN3fuYa2Pizqbi5Hr1XdX3wwFMXX281Go41aAjCzcCXX8JaHmhw29W+K/Mfxh9Z2Cr1C75Zd/",
+	"reP/NvB/pSLi0Tdse2eB60CEGcvq2Lj+u3dxVyuZGrz1Li7X1q16VtU6bO1mG72bXNOJJIFVAH/DmzpX",
+	"pVffJ6WzW6a43+mGetTd7FUOj+ZvBK3nLH4j42oV/mLUnV/KXlJiHpVniWp9pkR9WWZA3WyvqkFtoqOq",
+	"xPVuzlEoRpMprwCUn4Wo6ewpU8VsXeeYPTI63co1+AAu/527yyJPU5EuDVOD2IciRygLxC0E/H4LVIGV",
+	"ZOHzm4q60mV6tEhw0T2qLeHchSX66s+Or9Fxluof8njHtI/TOP8Wt5zWF1kfkOgTgAjr2xylIhOhSEhr",
+	"j9g/N/XJxPYirquRZELUGj5Hd1zHutwu2cQjQxGNE/SahQPKOUugoLAgMXVrv358MUYvwXSBciwJZxci",
+	"i4EJsjchQRcsw6BDguE4yeIRTbONYfyFRQGpQkJE4YuMqehzUKFqmGVDAvMFATK7V02vxXoUy5GQsRpL",
+	"h8TQMGAP3Lk/+BVzk18JPMMiDG+zBL0B1sxgmTi6eSgnAfuSMQ7tEuz7YM31/nqHByHABo3U50EUp0yT",
+	"W+rrv/qwm6HTHBdo63WvaJwoNdivfAugW3fhslQkySsaXp6Lg2GPRRGL/IrnO/4Wv9L56ldCMRzG0MYY",
+	"7vrn3//hV759C2rINm+hQn3ovyq8CKC6PpiGkYDQRHA2u0ccB57mxJqZNLUmPjfHiCAwmHaVO05hk90U",
+	"lNgpMiTN4AIG2h3NuAytwaFsf2YrgxMMh2H+rX6FHS3UKuADL7m4Bo4/+yrpGR/0lkn0giacgrMGwYYC",
+	"eohqm5U/v0Na1nMp+1f5z83A83kALUTqofWyp1BunRtBTXuzmeB6H9u5dxxP7w9G6EET89zTDp5IJ1Aw",
+	"ZBmNaEZxvPn92u2b0B5LAruPsY28Hjo4yOsR68ecRXWN5brNe94001IhaQ98E332o5HFB5FaeDD5JMgA",
+	"YMZinfd7Pqc5z44OX4qUfDzZ754f2PJp27eonIhRAeyRQcvfovcRkBznzjDDmqnS/e/zgnFdY6zwLuZB",
+	"8QvUT3PYYvHxMPrVRnvKj8wtJSMOYiEVPpGAYon/1Ej0r/O8XHiMDK/Nogl1nF2tVV156ZhDcx19Dm21",
+	"hBFRaDMWB9xqNBvNhcPVTzWne9VRgwdyGHP7FSt8RNAK9gg1wGbOUJwROWL0UjpyfOojFs/3FGzNcyq+",
+	"XHGa802qG6fkm/MkFdE4xMpod4BnGb1QT1w0TA0ddfjtBn7PG3h1SZU6ATtAPxS/h1FgKz+YlrBKFDyT",
+	"4ABYMGjtsc2Nsjsfud24IAWBdnDRiMzw73xIOrsac7STCenb3EJtZRZCXB6hRGbpOFRqQVTHpD3IoRF9",
+	"gq+TxT3iV5q9rXCbvmT1VtTeqW/Rze36Lttu1Tdp1Aq3aLO/2Wv7lcWHFUZXx7HlUyDnxgmaW6ts+66y",
+	"gnoJEINoVLFEfH2RgmYX04QoPU2MM6mJfEYizRYsF5V1nKwFi9Rqrzq+qbmOYjiHat9UAxlfeErwxRHo",
+	"vjH3Kx6hycUPfiWVtH7V+rxd10Z1RSkJhTTOEtVYz0GuGELtqVat9rTmZFqsudF7Cgq1ergSwz5fvJW/",
+	"jFiY5e+9UbDnZuWlViW+gQntah/KmluS/IS5K2g8zmsh0e60m51ms9FsNv8dDkeWqnF8022hVzkgFa+C",
+	"5xGDsvkna1aTwijpFcVtpGx4KgeVTmWbdtvX/zba+nWTv3jbHu9+efe3q53ey8vW8M/N6MfsfXi6JX/q",
+	"f2I/T0TFq1wyZQHv9tv0Zdhi29tRs7dJX4Q7bKvfitq9l3Q3bDIlnsZpopZZN9bWiNJwUkcLtrCrkpmk",
+	"n+8OvEIuKirJaFQbMVbpVHLBBfPXY2q0V5vqHi3/dZc8qzKsnpU2vU+mjN3ijiue6xNwvTgmbtV9mk4+",
+	"cE1S+PcD+wMaXo4N6nO4Yt/8UPMwYabEBkT7bpEx7XNtTaOBoj4p98nB2b6Nu94koOg2/3bsU36mgnVV",
+	"FnKaNbdu6owvtc1KXrXMWOu4eojTIC5zZCsgauym+DQqK4xuRreb64lureiEbi3wP5dbiiUN+cC6rNKF",
+	"Ukn0CRec1Vb6Tse8nv+JzRU/sbnoE3OumLLWVfMcKaTUj+K5PqTF34lR3BJ3+gfjQzRpErMOkLk+jtoj",
+	"nZkH3pX3vjeecEyg+cAxgamkHo4My2RKphEOe/XHs+MPVklEPNf3GfzzeeEacg2t2OY6CJVUeTqOf3Dw",
+	"f9QAPu2RX+LyT/mG4+xZ6OtHt5XrGqoK+HeaJBOT5VwgKkenDwj/CPTw3sTpjYz/imWvoIgqc538iU1y",
+	"mkA5ENfcs6sUp8g/2Bfj1GVuqAaXbPIu5llQa5DuaFSHZunzqGVO+b7zxffMMmh6zJq+ot5s3wr4tljq",
+	"+ShOceO+3Gn3S454T5xT7sqplVxOP+VM5LrU4h7aL/FZVCgDnGXsMlPu+UDt8ty6h42LfHTaFakvwNvQ",
+	"5Sc4kx7RDj4EldyY8vJyee3ntuXyA3rFyIRpWheN9kkss+lRSUiG93wOhoqtcLhkExJz0h8nSUez3qgD",
+	"HQ8xYV4ihpFqKjKasbq6HHt/AiksdHhpkC74LzHzWg8QvBSaQUDHH3aXgBvO5oPC2+OQqFr06wBPan0g",
+	"wFXrENXrPgyrW8furOE8PkwJK7aChk+Ziv/Mp4dpF1j2Y6QnRQ9IdPn55183w2b/TWv858vtH4dtuvtT",
+	"dvJCvk9fbfF/uz54Ofj3nYt99JgoiVnpVOzfT2GLLn/jnOnXoin3sZetxy93V2b3HdIAj7KtC4lTaIu7",
+	"pqN5MsW8NxRGmrDGXWFgS8GdeiMVGPtQD1mWxuF8fdjk2kjPOOAlqeJTjL+95hG9v7HJMgQqoOOylmuF",
+	"+JUOB0nP5zEHonvo9AMkNViKBYVAmk6x1WwWqRVrnkvlfyJkdpGysz+/tymlPn8tInaC5KxqfCQVY0jQ",
+	"Ue9RFsQzSQrhCvsdWOKFg8DwcP4lVyz1ueVMC4YxP8W7gnxeRlS6XQ2CIf3yBh9wwtIQUgOqkjGS8saA",
+	"Jll9JJI4nNSgws/G5rHw0YwdpHmYCmkaJiQxZx0SmMsDotAa3ZLqmQrUoBW3ByrLOIozX+3PdEKClDf0",
+	"18HrA8+yx1+z3kCIS8KuQCmZuhB6P+ZU6s+kuR4qqIBGhWdIDGSE9p6OO0CBHeZLKdC0s6PW7ue6uvxP",
+	"bIKtfqxOJPpKqdE1oaORW39YlpPgguOR3sw31QXyJyirwVtRd8DUo8oTNDIWU0nM98NH7jwoWRuZ01/p",
+	"tNpNZBBX56HS2VHmGu77SqfVaqpx4sHGXBC9P43fx3nQzHPMvl0m/vPXvXRCBu2KfbUa9K5XsWCkBo3w",
+	"mf/Q3Pp2P4JZ773VZbNtubq22O6jEafJu7T9wkBOOnv/5rJylIqhyBYwvL0Wo1h3KkEpMhtkIFWdGeZZ",
+	"gy4XdzUSc838lt/h8yAT+056mSGDo8PcZBzzCHrC0GwqW4R9yQi8EIvke2MeJQwkDtRLYDu8BnkTsySS",
+	"tt8PNuxAVqNRjKkZskE+CKxAtp+XluWaNXx+S0FQgvAnOOen/BTf+XvD9lsahk7EFFgwEzHOtJJheI/3",
+	"58D8DdBNT/5DM67bxV5O64b7kErtguDies079ERMFb15HDQEXkhU7L4Lh3NNY4ETv9zoKNgS2i6+nicu",
+	"GA0HRaXWdjG7hVZLVlVq0XV/aj7yvgHvZiTyv33l+IYYtDqZu9lka33uXjzw5Sf6NvBhHdSLesmACiRn",
+	"/ReXbGJIy0jVoIblXRFJBFdcsAzawBivBCeC17BhoRyIa2mUPgglaq+6V/Sq38yc9vkdIA/6RV2r5k9s",
+	"8oe3pm9uC65uBObhFbUZoFJiDR53Ch5voQG0O+XUzPVy7OjHCcs7YX41fv5vG19NaGA+KRpmL5nKqA4a",
+	"Z2h/eQQSgyDBuS9SdsXSPU0KhsASI91TjzGOv8sBizydrEF9vn/afXNOrFMFQQPbOhjMKLb21GxK3ZM/",
+	"SR28u+ZOQwvdFkukPqccCQqVcWd59Yv0kuBbROQQKd5qk/kVxGDW2jNJbG6XrvizEOV00tK0kT1GslRZ",
+	"mg4Hl3S/HRjEALlQj5wo5GSJZFClhhOihUKEZnRh0cGpHJgZ+zxOE2tIW39xOGDhZc2+NySZEA2ff8JY",
+	"bMcx1MnJx1fvD8/eHewbi7oQwvV5VdtkWP41Gpl8KV3iCxyRUBMeqalwuORKmK1grwRExrgzfB4O1EPk",
+	"Hgl+rr+C19d1smyALUoxPw1Ei5pGKCyr53xyZF5dNxSYBYXicctTFmfQpCR4HtQszZwNU1OsKYe3/Fw3",
+	"Fcln77rt7R3LwzdF/YR0V+qEAd19iESmQClnlgkeeFxOZGemy61+hmIevAz2VlklNcq/1g5o86RA6SbV",
+	"QaQJPkFOE3MBxWG13WzW8DvNm/fdRF2aZTQcoJ/GKgXjkfoYFsEjdAkPrInxp+g9ZIv1dLqBDkJM1ejF",
+	"0ItuYameCdqcctwetwyOP4RI9p5o3WD+VhPRLX3hSqV1C/vbmQdMvdWNN5e810mLut17F1cdnltX4TNp",
+	"qvv2iBjGGXSZKAVCwdlspV9rTlpXWWXcouHiPjYlAfdLuXYzLfFOqXPOLdrg7E+lE2P9PmKdXMCBMsmY",
+	"XJUCRV1bnut7FxxTGqWNFuQhjWJgpdqyXPQSkC0ZSY66e4CxukoCyvGX4XBlTXm2CufOtKZR7nQzWg5q",
+	"NI1bo9PMca9MaxWz71+gXszSS94N76MzqvPJiNWPYSxyEU2V5KvTE+mr5yXIt5sPRulVTky3xqg1Rq2J",
+	"+daw+vuC1XvjWHsKWPUH3uzffm9x4Z3bZIJttXbm9QLJVmGg016Q7dbO9sv2FrKn19z0qdYNCrXvhBNP",
+	"jehhKPFmhIzvP18gWh6XMe+rMnu/y3Oe0+yRU0bDjHygGXRRMD6lJc5zJ8d1vpN8wLiTIQC1IKVJtsWU",
+	"Y1KdSvL9jPtPB/s8n0OpYDHNV2+Qmq7YAz49ykvTdEf4B73FhoSmzOcmadFz+1Ao3Le5uzYumOfi1vIs",
+	"W8jGJYm4QCetFD6v/nf2vq65ceQ6+6906b0Q6ZeiSH1/1JRLOzP2jmdnVpZmvbYXG6IJNEWUyAYWDUqr",
+	"2Zoqp3zji6RyFdt3iVOJkysnlUriG6fyX1zejfdfpPqc040GCUog9TEaDa9mRBKNRqP79OlznvM8HDA5",
+	"k9jcOqpsJgmpc4gzkTIlIFxu45IEIFOsRmoWDbbZ8iSNUYPkLANSr7isoAZwtB/yQXaIr+t+F9PcWgYv",
+	"H4GrrBJO60Wy7oaTdcf9+NzBmQcpV/0Vfs5TYZh+aOSn1N6NrkrlY7vYBoLxv//0VWF1lOi3vktrY15B",
+	"WVmAa0+YRAQV5gZ5aW+zNQOQ0Bm+O8cSvu+L+p0FEB4TG+o8tqDoiQyiK9h98Rbo2IyBBFmte2Gr9usN",
+	"5jABIEFNebU/YX3AK6lUqo/HlXtZpk/j8rZK9AmIdwxj6fT77nGN96iIx158/bra4vv/9re//PY3//nN",
+	"f/3im7/8169/8as//+Zfvvn733/9h7/587/9/Ju//Y+lvJTnkwLBWCjOml+OvoiknuQOu5gF0RQYxiin",
+	"umqznN+lU/8jmzQMl/a29UYkQ57F2h70+EDh1nSQJDaCQIfYSLofWpLR6vXT2nkgrIkeMGx2HFjf1m8A",
+	"YyR6uIN1vr6+3ha7QRiGWzu7W7utbbEuer3eFg9Eq9vttru9rfZmu8XbYbC5uRGur62t726ui+2wt7mt",
+	"14uee3vt1sbO5vaWc4gGOAtq+zpP1IaplMBpvWUuRrB/xgdPB4KoTdr0iV4B+s8brXhCO1UdFWuNx8JV",
+	"vkVaipIDegVobIJajjnADef2dEzbIYUoqUgVrl9WBtmDJUaTICueQ6zoKI5gHwDHck8a+l1Au/gJD075",
+	"iehYDU/OkA+7ywHsVVl0ErkxSlUnSZXjhEdSZay6QqQnL5OI3HOflBRw4FmIlQOe5XWUuJErhTXLqHvI",
+	"eBgqw+p9IhRLBiPF/H6c6R0gGal+E8nPHjH/K480msPv6Wa8pb3P/viz337+xgK2cuVFT+KdosxRZ+5z",
+	"lbO/5zRTJFSifZ44uUDgl8qfA26JrcdKmIb1OI/k6yhJzI1J+ke/kihrIAI6QK18M+o559SyGnvrniyI",
+	"QUJhNrYoY6OkiMGbbAwwYQSYT0WSOczOsWRcXniOZuM4uotymRVAcqXgTWCBRx59JGlUuSako6d6Gfg6",
+	"B22BxOo7y68+ZhTK0kQlPaJd9c4UGe8T4scKMd6CwNsC21IlLzVjEhRe2CL/+Rbyn/c4v3mPOSvvm2xT",
+	"vjHa1I/jrBpfZ8JdNTVfUMZFbygosVuPyXtCHysvbC/wptQcPRQnl4OZlrjXE6kI99EJBJluT+buJjGs",
+	"lYWkMPHDgoHgqWKFPJBvD7OgVuP02W8wv3jW1J+g+/MBbCUIb69YEubJsmJUh5Ogaj0YUm1eUns/tSR7",
+	"WbEoLHglu6XbfhTOuY20y7aRB1LcXyRPmeFsTu8J5/+ian8RdJ+DYAzmTqldnhJE0IZLn66nF9N+GmX9",
+	"MOXnaqJsShXrpmxRGJdM8HQQibRYYAA0k1gtBcfIBp7xU5GNUhJBp3OgjM+NP1IgFCs0V2+yx6bufyRB",
+	"JYMDwkr3VnqS2tL2fRifofZKlJnoBwYxgF2M1XwzDH7B0Nep9upTw+eZxT+yFYHndlwuqSxrMsBIyHhy",
+	"RDzJzOOex6OBHoehHhS20dpFuTjdeoH3BYXX9HOcxBATYcQ30x1Fg2wlkvRLrHHCEsbyLmPQZKIOTj8F",
+	"nc2jDBhjTA8R4arPx8xivPKKJ/1yTZBEH+DzhnNOUBgINBmGMDQfuIZuV+9r+i2a+AnID2XpBcwb3hP4",
+	"OpxN1BZQ4zvw4WDsM8hwMGvYy2ul8X1fs8bqwRCQNpbsPJldsuNImuG8+10LX99Vm9akWXmgJJozAwpb",
+	"u9MAhXbGAK7LsWA21WKGFWqTcSJpg6RtqbFOt4UtfEmmYux2qN+Sm7wJe9R8p7d3vcwsXajdAJzttiq4",
+	"j1SlDIvG1Mw6VVKfigtWO3z6AtW7TJAc0wlYD45B/EFvhU41enatGO2qQKRZ1NNzUXgyb8eVq11mvhE5",
+	"0pce45WP8wt9ugnwWIdYmD04idMo6w+BdLLs+hekX+Q36DQpT0SapJH2KsaDQvZJlxV78vSoboB/+uQI",
+	"5sw8mhJZFsmTJnsJh024GIVAIJYLNe4TQl4ShFKvRvFRx+ch7nggKL58BK4y6q402iI/eatQPmeop2D3",
+	"ymM56ILSAjqG9eOzWDYYN3vHJaQPw5HKWBffM+RrapB/Q2EUSSBhbURSSBYlAx5JRLgbyV2C7xYpIhTG",
+	"h/SOVqQLfh0lRjPSkzJ2+C9qkC+DHKJhuMgXd2j49XPUb06sQGxCVWjxTbjmnTEBczqlhdkwc5AkH523",
+	"FSdZGKj3irP9CKdWHq41XISxNiHZLDIiNoxA/sJzcXEohqR3RxAII7qx1trYWelGGTs6PkC/4lPkmsJf",
+	"4yMtKxafS/0TT+Y+2uHzx8fs/7V1B/G/Ow1oTvuKO+3dNdaNMtVgIylkkF4kGbDYiOZJkxjMhCd98N8S",
+	"rNBAG7my4vSaZ32fjZQIcyYgniT5wV71oyQxpDgAQQD3Cnt5KkTCzkQa9S7Aj3qKmljn/ILInao4ktqz",
+	"B3usPckoa3oShqlol5Uhww337IujqxxmN4gQ0e1sJS+xu3myZnxr2wD0H+UY7Bah3EqRJFHLLIhlLzoZ",
+	"oYFnUogwp41zRyNO3cdCeZdyj5OpjF+oiuIqD3wXmW/HuGHBlMWO8T7E1F/wU+DKxtr+6k7x1BP3qrPe",
+	"Lz19u+YOxKAPn77IKbcUP9Oeq0jFlWdnlsSRzJQ2ZtrM+7ph5XajmYihX6c9xv8uJu4eoZnSXaYDtBMO",
+	"0F2heDSc5nPhDhsWmHoUxv3sUjOWw6kmH+faBm0MXhC4I1Wjsrw6RJKcEZiGn6ckZxlUIyj22bZVSoZx",
+	"bw7sX64kYriip5m2s6VmyszDxbH7hm2NBVk4lTNTHKCrTQ5+vAqH3iswwU12MIwJ/Dk1y6cXcA9WBeUP",
+	"fFSuMVkGn87RhIXwZCSDwSi0NLzAfwdVez7+8Sz0IcxGur8+t0UAELgF1EcDG/XkZ4UqAcAZ5X9+ToXm",
+	"ekrzSCqErYIr7STnuhdMiSGXWRSYHFYBq1pvsmOhn8jpyJ49zEcIG8EbUVwZxlaElCZ8ZVsimj8oL6r5",
+	"fa7wcO/X8Um1R2ySaPpBwS+hvJtPCQrTAUzlwfiMfUOQEc4+ffbqwydHB5++LNBZ2hogVjNXmlSupGiq",
+	"J1lJh8WZ7mKPcnXxIBSpmyEFzaJCmhQ+MbuHjKlJaLyv36AzALpFKAWx3jJhfFWfcqDZKJV5WhMeB7Kb",
+	"ubgGTxLkcHR6AElFfRRJRyLfcrAjFDAqSXd2RXYuSkZWd70mvgwGIxWdCRsKtu3B2YPuDe/enOx4rsbu",
+	"Q+AZoMhfeUt2BLylPRyABvPy+pjCp2ak8w896S2Nv0L97R9/9ts3PkSdRhJR9i4maFYiSkdYMoj1zIJD",
+	"0lAM4/SiwYiD1hgCmPmlBxD9xZHEp72rerhpe3uBCRFXQxFsPUHUOL067raYGo0hKNByuUsjHUmFKIix",
+	"NH/O7ohTXsZSsHOuLAOrCOuTpI6tKY9aXAM3x1JU9swSS11whzPPUHPM4ks+FPWGsa95rQe3fKvLCk3x",
+	"+AO2pz5gbtUr1zpiSc4sxJVPaGe7Zt0gXCFjWkX6rGl9hFdjM8Pd4Cyl2xkfjKYWH45ZElucZ42UU643",
+	"XsCX44XggwrFaW8axkEpPMZ3AazxyK128Eat1tqW8S4eUUoZPzUL8ZFdsfh5cdZCAWILF4sSIlxWjAa0",
+	"Pu+g3Mv6SudNmZL/K17UrVY+ThQ6VpgVM0Rw8FFhY7ksgPJpX0AgMYMzMZRrGWMaM/1OMEQHVVPzn1ze",
+	"F7z3Yyzy065TWX0i+TlVTiF66C9RXSNtbc6QBR6b3zcoE+2FQlD28OPjV8xpFzXd8EcYNUVyK85+cEyN",
+	"eBIcP8bToK97Hvdsa3qr4UqJTO270Xcrtz2I41MWSRWFAoojsF4IMYTgOHcHcZeBCBtMqj4HQAxS/J+n",
+	"UZYJ2WQHdm9zUJImRt53PKqcfyCSntS+Kq6VhpM89AsnHp8OTXRIisaYl5wfNhmUGJII6o8/+eGLDrqC",
+	"nRcHP+588JNXT49t1IO1W9vr2xvtnBwMtVDa67h2DEIvUlCjZ85LeuR9T3ISOdWdSHiaFeF6e+NwPf3A",
+	"iPA3yD3IJkxBxmPNpsXEM648eS4GAzD2F5gsHkIxC71Rm70N9JO71YLD0SCLdAcN731JLvYdIWC/NIRu",
+	"n3NVD/WK2epmg9bhUNyNyviCDOE9IkO4eVqDq7IrUpwXNplFUv5dzcmgUZqX2tB1HaY7Ji8oE48zJk4n",
+	"w2x5PKnmrDjWFRg+kfG5o5Rjaw48iUUHEG5TgLOfLB9z9/bUpUCzh1/iBuQnoskO8e5U6TYR5jJ4erN7",
+	"d0fYHaeJMWD9jPrfedixam0a9XjuHfbIakY/mLqxEgtd3QKS2iHN6Te0W98P1P2iUuw+6rvS8eo6JpRm",
+	"7HQTemxYOlSfp2AfMPGjWK3VbLZbrbpNOuS2TZ+BWH4E2rcm+FSIBKYSpJvP83Iia3yb7IhHivSu8OdY",
+	"6ETJJ3P0woNdk7VYwkcKNb9N0sqke0ytVCRP7tw6AmklrrEjGuOFgZwwkJsz20czmPe7SmlhL+9zZW2J",
+	"uVxWOaeldakq2lBjZq7yQ53UkPVD9yYKWVUWJ5TIRSuIYRsjdAuOaDoCuwmk2LYu1kkiYBmqvnzCkYTk",
+	"/dg9Ke9LptLNRtsK3DH/M7foJB1pa3ZBstF4s6yrnwHWQpdDrvFujbB5qgfpoy4s3YPHEpn5O5eLR4DC",
+	"VZ4kFQFEH+NxtrQWfizFXQIkQogC/e5xHAoWKU9eBozRP/IpoeOgjlgV0NG+J+lWisWjTDuDzs8dcw7I",
+	"8FPAsmNsWhIepjcaDC7gZyLUTdhHHPILT3aF9WsJIwnWy+/FaSAcJEwRrWIuOTMQpwnYirkJ4VY8WTom",
+	"48iVyCBW0lMRMqcPcIfzEmgRtOPJSLGuGFAh2FjvlhUbRvJ4lCRxmonQuRANNZUD22EOeJpe5OySn6QD",
+	"v8F8Fb2ml+hjLNLK+h4cPmc1/CKLU6F/j10FUP45J3hYfZ89+/h44jb5NbEcUO3ENHyOJ6cDdJzBsp+/",
+	"8fEJbwJ0w0oxN55E0A2ryZjpbgLlIaAZgKXSlGTgvspQkt6oV1CySc87rv+GPR9qHqIMaa3pF7ALqnz6",
+	"iTMhM9YdKZaJwUChdAbwUESSrbeYEkEsQ7jReZyqrA4MjX1HUg6Yi3JV6ji1j38eZUGfOkotrpkGp4KI",
+	"DpLk/qCIXNNEUxSGGAwAT5ICDKVdBWGjm6pMn7S+tgT5AqRPWmtvbG/srG9tbF9FzXdP8Cr5UDmwx3yr",
+	"uAqx4izDqWCVO0OiTL7FR+25ECewdAbxydLe0p/+53df/+Nff/37f//fv/unb3/1u2//4deNP/3h11//",
+	"1S8Lyauf/fOff/7fM6etzFZOuavktJC/WqFnW1lr8uR0qXHVWNMkNYmjdRFubrUCsbEjtkIRdNtbm8F2",
+	"d6O70+a73d5uO9wNwu213vp2uBmu74btNd5td3c3hVgLesF2a8smjowmlU0UPcYRs3+/xDWEAK8bBZhY",
+	"OzMHwiTfTxbQkrmgJTkSsBqixHVMKwpDGOfAKkO4tpxUIrJIqD3zfRTix1P1IjxpTAO89so6EXli920o",
+	"RSyEGm5HqGFuOz4d1dDeLKAa7treR+HSXnsNfIsyD99gCm4Ge3ALW8gE+MCcB0yPKu0xb1utIbcW1fUa",
+	"jK1bRFNuVbDhLLfiVTerWXGQdIsrgJDuHQqISPcQjsXniNJDT/Xg8HljHNPIKkAaSX2RX3hSH7/dg3YW",
+	"x3gWp7vl30D1DASxZYxlgwBRLLMshHzA1i2scRirzKrmws8caCXs4hZhof2IeQGWOUySzYiSbLA2+370",
+	"AYAlPVkJLcmqgiXjcwkaC3SozuJTIVkNga0HT148e6nP2U+e/ujpRx8fPj1iatRd4UEQj2S2jKQEnkRH",
+	"RI+EvhiiPqZ1xL1SMTPCJS0FQjF2QVIF7FUBxOnJ66I42SUgTk9WRnGWjriptgMpUTUd6HngVoa8f1DP",
+	"/PHvB9hz4VA9TIfqNlyj6phP6tIC9PnOgz6dmMGZNdtV/bBrgz9NBPNtoD/z5Es5/NOTvCRddOv4Tye/",
+	"NyMA9Bo773uAcFq7rwjQ6vbXTI0FqOk+g0DldYzpTcNAbf77jnCgOaypOwpORcbSEZDtexIxAfZRTOKv",
+	"iH6aBJGym8eQzmFhj4UTb17ASN99GOnC6D4oJGnB5s4DIZ0wxLNgSc0UmQVMymrGbp+QuDsmzDxZhhm1",
+	"k7Abnwnky1QNFmkDdjEdNDrutHrybaJG5zC75rkeqGe7sG3vF3Z0Hs8wD5R9pf+rl9ibS/P0B4fPcYmx",
+	"MdxgA9ZnyHwUgOQw11EA0sbd8CsnAIXfN3lyitkOTxZgh8aLsxNJhuWOHSJbCaeQEznwDDILXQBg5loo",
+	"NUebygkXgPox2i3TCQWgRIyzc2OaWJCKUMgs4gNFvS6N/FcL/DcAqTo17O/JCnH/U3EBY2MNohPOiDJj",
+	"hXNkF3jjmVBAVewIbTt++T7KlVzEUjAxUPC9pdwQX0YqY7WN1kbdMb3LClMsnkRtR9wWoCd2KbAhv9B9",
+	"AWXn0Mg6Eynf1ZLQANn0C4KoVoZbb3pxyvzv+HW0+uutDYfen/gjVpg/rkLrG4TbmM4I5i4siSvOOA6q",
+	"6GZ+QIMfSwEPTnyDcO+11ha+Jd/cC4UlWS0VajQEjQQ7yQCeiRfDK1MZTzPlScYSTvrdQoa0lbW34Ne0",
+	"J+oZr/QQ8gG2oMb1tpFqZa3VQqUx258nkUpiFemlvcd4lvGgPwRNWWMHHpl3YD7I1Vz163oZMzUK+mMQ",
+	"6KvwtDaJt6F/j2R2UxllDyBIf1+TPJPstHNavuma4hMJixJhT/N2qirs8tPOZwcrP+Urr1sru53Pv1pv",
+	"bLXf2Bt91l7Z/fyz1sru51+1GrtvPE/feD7h7w8uMnGEug/vlko4rpuDw+djssoHQSASWsiXaESDDayo",
+	"EA2/LeUYvlNdcscWlNxpRuOw0EK/HS10dzt6mILoa62tu1rnY3t2XsmyWPMPe80X3LGSB4e3w8xzpiqj",
+	"jRw/GXDzwSrZiOg1DUN1+4C3gE32/6/gP6v4T/maXJip+2Wm1jFGUCICAbXbQASfXLBa4ZgC1IRUj7LP",
+	"ZGyntmNs7mL5v8XJ9OahRbW35pJxbW9Nk3HNOevxBFg8/tH6ovMc4X2I+vG2tFtfVe3R+EyuZGW/c20j",
+	"6nnfucR0vnmrdTRf6WPPzUhMcKldk2khvVQkcZphMcgqijJOTytgpGyfccVWz1rNNuJrglU9OZOR6lNr",
+	"HeU2h6GMgA/F4LE25oAhVc3JWlDSlflInPDg4ghaeoIdmjULWG0CF2+It8Lbzpfxy8SX2SqoUxb7YHaG",
+	"j5+Xbgrjy+ZxPJKZCO9zedmcKbn7UpZmZEJpfuKkZTU7RRtU/E90KnVn7ZiZXrp6aMXd3PoxS/g6K8h0",
+	"6k7WkFFzWqyi92gVmVl6jXU0yutyryAgIdJnPjRZnF6cFm/Darmo5fGT52wNshuk7lhvjC0mT+aBRFQb",
+	"R5aGGmmtPZO92G84hBZHH+k/I3VwxqMBeM2NoqKRdcTqpYwHhQXj1CNPBqvLqAVy2WRUfJxPu+NJoRWI",
+	"x1bTDilIa8x378fwlpysOdy+7GYJD075ifiQq/7SbK2/El9m09sd8K4Y3GiLOPM+kdEXI9SQubmmI/U4",
+	"HiZcjquZkAHsxvFAcD2It5m1nz5pp7j9uHZYJHvxoky+siWlUUO7No8ZreyTX+WiYPkXqc8YmhjMBzts",
+	"KJagpuZj6z7LLcvxKAiECEVYZ3HqSaJQIrgOq+U//B6PBiKs79t0qw8L1Ne/xb4TKx7EZ0kK2VCIAhMD",
+	"MBiBTBtt+ox2f5bker6sRj1XDUZFKUI1oGIMdH33GTd/QJ65zwcZ1qbZBpQQ7PtPC+oU+lcrSTyIApCF",
+	"Z9B14piyAvc29d3nZ0h4xSEyrMcQi9nynh/A9qOY//Fz/7L941rnIyeuwJOkczZBQo9vvjMCi9aJ9I13",
+	"eu0NsbHZC4Tg7a1tDiz85hE7p0LP5PC08+Mv1oNW73vt0Q9PN38wXOO7P8oOt9VH6Qcb8ifnT3f6P906",
+	"ebLUIBu8t3S2pve9VJxF8Uh14NNOnHaKvTpruyGKkilWPWhhhm9x2nvfT3tK8lPRCbgS1zSoFU99BZOa",
+	"C7ehu0gWhizfvjEHrv0aMw1XGYZ5j31uyPEOjcDsC3hx1FwcNa+xiNHX6gSVjpznprTPt0dLn/Hgi1GE",
+	"OVA4Z9ZSwYNsBYsWV/Iz6DZs8gOeibTOAu2AND15LAYiyAjfijftancAb5PFidV2JSIF8+idUTqwmDNL",
+	"S8y7Kh6MMuHJT44+arA4NVK7dIbq9Lnq50KyA+AH1RaHovDGAFF5DqqAf3L0kSX8C6Nej1FjqBcK/mDX",
+	"+kWhFfI+5FnQ389vjdyP2GNkIEz0L5ZVfd+TYx3U39q3bW6nv3J1MuGdKQLTjeTrKEkieaIbQ93WDnqK",
+	"nRRBc87zGS1JVtMjFBtSL9fdaLjMpkLqA35oXUBzfb2gxep4eqfiwmWIZGGkoAXGk6QxwZeI8MwoENOw",
+	"bGYorhEm6JzebJyghOPX+OVW35NPyC/vs3azhbua0jMe/MwZNEtdf/BmAw+Tz1OYdmPrY0ytdV8vPP0H",
+	"UW2WHFGmycm7837ugMFk5/H8cXmvp3XpenGRyb5Ylt0opIMaoxJnZAeJU2DUjXt5Rd20rk24IjfTy2cn",
+	"Mk6FrQqxEzgwIRf9sapP61WkOsFtBmccX4wMVSR78fRT25yqaHpLuU1ZNNXhJlZqVmykOsY05twZqjMp",
+	"nVY8J7prZm9ph7c43xTrfKu71Vvr7vAt3gra3bVgPdwQm72t1nZ7Z213nW90N4OtcFvs9HZb3PneaXFc",
+	"1AxEyjvpSJq9xA429atkp1naW/oL8yYm9xXDXjqzo7uItt1JtO1qTxLaTM/Mtlt8DdwoiwLUQVDKzh/y",
+	"U6Ftrq/nhF1le6urgzjgg36ssr2d1g5y0NE9JywpOg1U8qEaLOBJFvQ5ZjVWhjwaMN1NMOtmuxxl/Sn8",
+	"xuiDaJcxSZQRvI9Sg7QvtJIkqqSV47wARaHxxjadK50aFTWlH9bRUZazy2kgLr3zM+C6zhiCXiJ5giRe",
+	"H756dehcGw3LLn3BoPwmUhneFst9DM8blODoDQmCk0KGhfawcqekVZhHMs6iHplud/hg3kxeY9AtPAxT",
+	"oZQIEZQDRDvNIjK/5OqXE5Qo+BJLmP/dvhDko/xV2BXhnmgODp+RjEj5qcYk2/SBpmHJ9fVeQVz0ignC",
+	"Bjn9sOtpmscwjPM3wkZKpO5T6K+X3nz+5v8CAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

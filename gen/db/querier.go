@@ -169,6 +169,8 @@ type Querier interface {
 	GetPushApp(ctx context.Context, id int64) (GetPushAppRow, error)
 	GetPushCredential(ctx context.Context, arg GetPushCredentialParams) (PushCredential, error)
 	GetPushSenderNickname(ctx context.Context, arg GetPushSenderNicknameParams) (string, error)
+	// The app's bsdiff patch from one launch asset to another.
+	GetRnBsdiffPatchOfApp(ctx context.Context, arg GetRnBsdiffPatchOfAppParams) (RnPatch, error)
 	GetRnBundle(ctx context.Context, id int64) (RnBundle, error)
 	GetRnBundleByVersion(ctx context.Context, arg GetRnBundleByVersionParams) (RnBundle, error)
 	GetRnDeployment(ctx context.Context, id int64) (RnDeployment, error)
@@ -177,9 +179,12 @@ type Querier interface {
 	GetRnDeploymentByName(ctx context.Context, arg GetRnDeploymentByNameParams) (RnDeployment, error)
 	// An asset of one of the app's Expo updates, by its SHA-256: what the asset route serves.
 	GetRnExpoAssetOfApp(ctx context.Context, arg GetRnExpoAssetOfAppParams) (GetRnExpoAssetOfAppRow, error)
+	// The launch asset of the app's Expo update an id names.
+	GetRnExpoLaunchOfUpdate(ctx context.Context, arg GetRnExpoLaunchOfUpdateParams) (string, error)
 	GetRnHaltPolicy(ctx context.Context, appID int64) (RnHaltPolicy, error)
 	GetRnPatch(ctx context.Context, arg GetRnPatchParams) (RnPatch, error)
-	// A release with what its patches are made from: its bundle's file and hashes.
+	// A release with what its patches are made from: its bundle's file and hashes, and the launch
+	// asset when the bundle is an Expo export.
 	GetRnPatchTarget(ctx context.Context, id int64) (GetRnPatchTargetRow, error)
 	// A release with its deployment's name and app and its bundle's hash and size.
 	GetRnRelease(ctx context.Context, id int64) (GetRnReleaseRow, error)
@@ -324,6 +329,7 @@ type Querier interface {
 	ListRnPatches(ctx context.Context, releaseID int64) ([]RnPatch, error)
 	// A deployment's releases with their bundles, oldest first: what an update check scans.
 	ListRnReleaseHistory(ctx context.Context, deploymentID int64) ([]ListRnReleaseHistoryRow, error)
+	ListRnReleaseMetrics(ctx context.Context, arg ListRnReleaseMetricsParams) ([]ListRnReleaseMetricsRow, error)
 	ListRnReleases(ctx context.Context, arg ListRnReleasesParams) ([]ListRnReleasesRow, error)
 	// For read receipts: each sender other than the reader of the chat's messages in
 	// (after_seq, upto_seq], with his newest such message.
@@ -411,6 +417,8 @@ type Querier interface {
 	RnBundleExists(ctx context.Context, arg RnBundleExistsParams) (bool, error)
 	// Whether a bundle went into a deployment: CodePush and Expo clients may then download it.
 	RnBundleReleased(ctx context.Context, bundleID int64) (bool, error)
+	// What clients reported of all of a deployment's releases.
+	RnDeploymentTotals(ctx context.Context, deploymentID int64) (RnDeploymentTotalsRow, error)
 	// Whether a stored patch belongs to a release of the app: its download is public by hash.
 	RnPatchOfApp(ctx context.Context, arg RnPatchOfAppParams) (bool, error)
 	RotateRnDeploymentKey(ctx context.Context, arg RotateRnDeploymentKeyParams) (RnDeployment, error)

@@ -7,7 +7,63 @@ package db
 
 import (
 	"context"
+
+	"github.com/google/uuid"
 )
+
+const getRnBsdiffPatchOfApp = `-- name: GetRnBsdiffPatchOfApp :one
+SELECT p.id, p.release_id, p.base_release_id, p.kind, p.base_hash, p.target_hash, p.sha256, p.size, p.created_at FROM rn_patches p
+JOIN rn_releases r ON r.id = p.release_id
+JOIN rn_deployments d ON d.id = r.deployment_id
+WHERE d.app_id = $1 AND p.kind = 'BSDIFF'
+  AND p.base_hash = $2 AND p.target_hash = $3
+LIMIT 1
+`
+
+type GetRnBsdiffPatchOfAppParams struct {
+	AppID      int64
+	BaseHash   string
+	TargetHash string
+}
+
+// The app's bsdiff patch from one launch asset to another.
+func (q *Queries) GetRnBsdiffPatchOfApp(ctx context.Context, arg GetRnBsdiffPatchOfAppParams) (RnPatch, error) {
+	row := q.db.QueryRow(ctx, getRnBsdiffPatchOfApp, arg.AppID, arg.BaseHash, arg.TargetHash)
+	var i RnPatch
+	err := row.Scan(
+		&i.ID,
+		&i.ReleaseID,
+		&i.BaseReleaseID,
+		&i.Kind,
+		&i.BaseHash,
+		&i.TargetHash,
+		&i.Sha256,
+		&i.Size,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const getRnExpoLaunchOfUpdate = `-- name: GetRnExpoLaunchOfUpdate :one
+SELECT x.sha256 FROM rn_releases r
+JOIN rn_deployments d ON d.id = r.deployment_id
+JOIN rn_expo_assets x ON x.bundle_id = r.bundle_id AND x.launch
+WHERE d.app_id = $1 AND r.expo_update_id = $2
+LIMIT 1
+`
+
+type GetRnExpoLaunchOfUpdateParams struct {
+	AppID        int64
+	ExpoUpdateID uuid.UUID
+}
+
+// The launch asset of the app's Expo update an id names.
+func (q *Queries) GetRnExpoLaunchOfUpdate(ctx context.Context, arg GetRnExpoLaunchOfUpdateParams) (string, error) {
+	row := q.db.QueryRow(ctx, getRnExpoLaunchOfUpdate, arg.AppID, arg.ExpoUpdateID)
+	var sha256 string
+	err := row.Scan(&sha256)
+	return sha256, err
+}
 
 const getRnPatch = `-- name: GetRnPatch :one
 SELECT id, release_id, base_release_id, kind, base_hash, target_hash, sha256, size, created_at FROM rn_patches
@@ -38,8 +94,10 @@ func (q *Queries) GetRnPatch(ctx context.Context, arg GetRnPatchParams) (RnPatch
 }
 
 const getRnPatchTarget = `-- name: GetRnPatchTarget :one
-SELECT r.id, r.deployment_id, d.platform, b.sha256, b.size, coalesce(b.package_hash, b.sha256)::text AS package_hash
+SELECT r.id, r.deployment_id, d.platform, b.sha256, b.size, coalesce(b.package_hash, b.sha256)::text AS package_hash,
+       x.sha256 AS launch_sha256, x.size AS launch_size
 FROM rn_releases r
+LEFT JOIN rn_expo_assets x ON x.bundle_id = r.bundle_id AND x.launch
 JOIN rn_deployments d ON d.id = r.deployment_id
 JOIN rn_bundles b ON b.id = r.bundle_id
 WHERE r.id = $1
@@ -52,9 +110,12 @@ type GetRnPatchTargetRow struct {
 	Sha256       string
 	Size         int64
 	PackageHash  string
+	LaunchSha256 *string
+	LaunchSize   *int64
 }
 
-// A release with what its patches are made from: its bundle's file and hashes.
+// A release with what its patches are made from: its bundle's file and hashes, and the launch
+// asset when the bundle is an Expo export.
 func (q *Queries) GetRnPatchTarget(ctx context.Context, id int64) (GetRnPatchTargetRow, error) {
 	row := q.db.QueryRow(ctx, getRnPatchTarget, id)
 	var i GetRnPatchTargetRow
@@ -65,6 +126,8 @@ func (q *Queries) GetRnPatchTarget(ctx context.Context, id int64) (GetRnPatchTar
 		&i.Sha256,
 		&i.Size,
 		&i.PackageHash,
+		&i.LaunchSha256,
+		&i.LaunchSize,
 	)
 	return i, err
 }
@@ -100,8 +163,10 @@ func (q *Queries) InsertRnPatch(ctx context.Context, arg InsertRnPatchParams) er
 }
 
 const listRnPatchBases = `-- name: ListRnPatchBases :many
-SELECT r.id, b.sha256, b.size, coalesce(b.package_hash, b.sha256)::text AS package_hash
+SELECT r.id, b.sha256, b.size, coalesce(b.package_hash, b.sha256)::text AS package_hash,
+       x.sha256 AS launch_sha256
 FROM rn_releases r JOIN rn_bundles b ON b.id = r.bundle_id
+LEFT JOIN rn_expo_assets x ON x.bundle_id = r.bundle_id AND x.launch
 WHERE r.deployment_id = $1 AND r.id < $2 AND NOT r.disabled
 ORDER BY r.id DESC
 `
@@ -112,10 +177,11 @@ type ListRnPatchBasesParams struct {
 }
 
 type ListRnPatchBasesRow struct {
-	ID          int64
-	Sha256      string
-	Size        int64
-	PackageHash string
+	ID           int64
+	Sha256       string
+	Size         int64
+	PackageHash  string
+	LaunchSha256 *string
 }
 
 // The live bases of a release: the enabled releases made before it in its deployment, newest
@@ -134,6 +200,7 @@ func (q *Queries) ListRnPatchBases(ctx context.Context, arg ListRnPatchBasesPara
 			&i.Sha256,
 			&i.Size,
 			&i.PackageHash,
+			&i.LaunchSha256,
 		); err != nil {
 			return nil, err
 		}

@@ -541,6 +541,57 @@ func (q *Queries) ListRnReleaseHistory(ctx context.Context, deploymentID int64) 
 	return items, nil
 }
 
+const listRnReleaseMetrics = `-- name: ListRnReleaseMetrics :many
+SELECT id, label, downloads, installs, successes, failures, disabled, halted_at
+FROM rn_releases WHERE deployment_id = $1
+ORDER BY id DESC LIMIT $2
+`
+
+type ListRnReleaseMetricsParams struct {
+	DeploymentID int64
+	Lim          int32
+}
+
+type ListRnReleaseMetricsRow struct {
+	ID        int64
+	Label     string
+	Downloads int64
+	Installs  int64
+	Successes int64
+	Failures  int64
+	Disabled  bool
+	HaltedAt  *time.Time
+}
+
+func (q *Queries) ListRnReleaseMetrics(ctx context.Context, arg ListRnReleaseMetricsParams) ([]ListRnReleaseMetricsRow, error) {
+	rows, err := q.db.Query(ctx, listRnReleaseMetrics, arg.DeploymentID, arg.Lim)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListRnReleaseMetricsRow{}
+	for rows.Next() {
+		var i ListRnReleaseMetricsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Label,
+			&i.Downloads,
+			&i.Installs,
+			&i.Successes,
+			&i.Failures,
+			&i.Disabled,
+			&i.HaltedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listRnReleases = `-- name: ListRnReleases :many
 SELECT r.id, r.deployment_id, r.bundle_id, r.label, r.target_binary_range, r.mandatory, r.description, r.rollout_percent, r.disabled, r.halted_at, r.promoted_from, r.downloads, r.installs, r.successes, r.failures, r.created_at, r.expo_update_id, r.runtime_version, d.name AS deployment, d.app_id, coalesce(b.package_hash, b.sha256)::text AS package_hash, b.size,
        b.signed, EXISTS (SELECT 1 FROM rn_expo_assets x WHERE x.bundle_id = b.id) AS expo
@@ -622,6 +673,32 @@ func (q *Queries) RnBundleReleased(ctx context.Context, bundleID int64) (bool, e
 	var exists bool
 	err := row.Scan(&exists)
 	return exists, err
+}
+
+const rnDeploymentTotals = `-- name: RnDeploymentTotals :one
+SELECT coalesce(sum(downloads), 0)::bigint AS downloads, coalesce(sum(installs), 0)::bigint AS installs,
+       coalesce(sum(successes), 0)::bigint AS successes, coalesce(sum(failures), 0)::bigint AS failures
+FROM rn_releases WHERE deployment_id = $1
+`
+
+type RnDeploymentTotalsRow struct {
+	Downloads int64
+	Installs  int64
+	Successes int64
+	Failures  int64
+}
+
+// What clients reported of all of a deployment's releases.
+func (q *Queries) RnDeploymentTotals(ctx context.Context, deploymentID int64) (RnDeploymentTotalsRow, error) {
+	row := q.db.QueryRow(ctx, rnDeploymentTotals, deploymentID)
+	var i RnDeploymentTotalsRow
+	err := row.Scan(
+		&i.Downloads,
+		&i.Installs,
+		&i.Successes,
+		&i.Failures,
+	)
+	return i, err
 }
 
 const updateRnRelease = `-- name: UpdateRnRelease :one

@@ -92,6 +92,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	}
 	webhooks := webhook.New(pool, box, queue, webhook.Options{AllowPrivate: cfg.WebhookAllowPrivate, RetryBase: cfg.WebhookRetryBase, Log: log})
 	jobs.Add(queue, &webhook.Worker{S: webhooks})
+	updates.OnHalt(func(ctx context.Context, appID int64, e update.HaltEvent) {
+		webhooks.Notify(ctx, appID, update.WebhookReleaseHalted, e)
+	})
 	announcer := realtime.NewAnnouncer(bus, log)
 	imOptions := im.Options{RevokeWindow: cfg.IMRevokeWindow, Location: cfg.Timezone, Log: log,
 		Hooks: []im.MessageHook{webhooks}, Notifier: webhooks, BeforeSend: webhooks, GroupMaxMembers: int32(cfg.IMGroupMaxMembers),

@@ -89,7 +89,7 @@ var isolation = map[string]string{
 	// internal/update TestCodePushPatchesFromEveryLiveBase).
 	"downloadRnPatch":     contentAddr,
 	"createRnDeployments": attacked, "getRnHaltPolicy": attacked, "listRnDeployments": attacked, "listRnReleases": attacked,
-	"promoteRnRelease": attacked, "rotateRnDeploymentKey": attacked, "setRnHaltPolicy": attacked, "updateRnRelease": attacked,
+	"promoteRnRelease": attacked, "rotateRnDeploymentKey": attacked, "getRnDeploymentMetrics": attacked, "setRnHaltPolicy": attacked, "updateRnRelease": attacked,
 
 	// Expo Updates: the app key, module and channel are the client's own configuration; assets
 	// are content-addressed and served only under the key of an app whose update has them.

@@ -286,3 +286,23 @@ func (s *Server) DownloadRnPatch(ctx context.Context, req api.DownloadRnPatchReq
 }
 
 func (d download) VisitDownloadRnPatchResponse(w http.ResponseWriter) error { return d.serve(w) }
+
+func rnCounts(c update.Counts) (downloads, installs, successes, failures int64) {
+	return c.Downloads, c.Installs, c.Successes, c.Failures
+}
+
+// GetRnDeploymentMetrics shows what clients reported of a deployment.
+func (s *Server) GetRnDeploymentMetrics(ctx context.Context, req api.GetRnDeploymentMetricsRequestObject) (api.GetRnDeploymentMetricsResponseObject, error) {
+	m, err := s.updates.Metrics(ctx, principalFrom(ctx), req.Id)
+	if err != nil {
+		return nil, err
+	}
+	out := api.RnDeploymentMetrics{DeploymentId: m.DeploymentID, Deployment: m.Deployment, Releases: make([]api.RnReleaseMetrics, len(m.Releases))}
+	out.Downloads, out.Installs, out.Successes, out.Failures = rnCounts(m.Counts)
+	for i, r := range m.Releases {
+		rm := api.RnReleaseMetrics{ReleaseId: r.ReleaseID, Label: r.Label, Disabled: r.Disabled, HaltedAt: r.HaltedAt}
+		rm.Downloads, rm.Installs, rm.Successes, rm.Failures = rnCounts(r.Counts)
+		out.Releases[i] = rm
+	}
+	return api.GetRnDeploymentMetrics200JSONResponse(api.RnDeploymentMetricsEnvelope{Code: 200, Status: "0", Message: "success", Data: out}), nil
+}

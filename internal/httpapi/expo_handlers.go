@@ -259,6 +259,17 @@ func (s *Server) DownloadExpoAsset(ctx context.Context, req api.DownloadExpoAsse
 	if err != nil {
 		return nil, err
 	}
+	if p := req.Params; acceptsBsdiff(p.AIM) && p.ExpoCurrentUpdateID != nil && p.Range == nil {
+		patch, ok, err := s.updates.ExpoAssetPatch(ctx, req.AppId, f.SHA256, *p.ExpoCurrentUpdateID)
+		if err != nil {
+			f.Object.Close()
+			return nil, err
+		}
+		if ok {
+			f.Object.Close()
+			return bsdiffPatch{patch: patch, etag: `"` + f.SHA256 + `"`}, nil
+		}
+	}
 	return download{
 		r: requestFrom(ctx), obj: f.Object, contentType: f.ContentType, etag: `"` + f.SHA256 + `"`, ranges: true,
 		header: map[string]string{"Cache-Control": immutable},

@@ -4,14 +4,9 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"path"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -86,11 +81,12 @@ func (s *Service) queuePatches(ctx context.Context, tx pgx.Tx, releaseID int64) 
 }
 
 // BuildPatches makes and stores the patches of a release against every live base: each
-// enabled release made before it in its deployment whose bundle differs. A CodePush diff
-// package when both bundles are zips, a bsdiff of the launch asset when both have one (see
-// launchAsset); a patch that is not smaller than what it replaces is not kept, so that the
-// client downloads the whole thing instead. Patches made already are not made again, so a
-// retried job picks up where it stopped.
+// enabled release made before it in its deployment whose bundle differs. An Expo export gets a
+// bsdiff of its launch asset from each base's launch asset (what expo-updates asks for with
+// A-IM: bsdiff); any other zip a CodePush diff package from each base that is a zip too. A
+// patch that is not smaller than what it replaces is not kept, so that the client downloads
+// the whole thing instead. Patches made already are not made again, so a retried job picks up
+// where it stopped.
 func (s *Service) BuildPatches(ctx context.Context, releaseID int64) error {
 	target, err := s.q.GetRnPatchTarget(ctx, releaseID)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -106,53 +102,58 @@ func (s *Service) BuildPatches(ctx context.Context, releaseID int64) error {
 	if len(bases) == 0 {
 		return nil
 	}
-	targetBytes, ok, err := s.readBundle(ctx, target.Sha256)
+	if target.LaunchSha256 != nil {
+		return s.buildBsdiffPatches(ctx, target, bases)
+	}
+	targetBytes, ok, err := s.readBlob(ctx, target.Sha256)
 	if err != nil || !ok {
 		return err
 	}
-	targetZip, _ := zip.NewReader(bytes.NewReader(targetBytes), int64(len(targetBytes)))
-	targetLaunch := launchAsset(targetZip, targetBytes, target.Platform)
-	targetLaunchHash := sha256Hex(targetLaunch)
-	done := map[string]bool{}
+	targetZip, err := zip.NewReader(bytes.NewReader(targetBytes), int64(len(targetBytes)))
+	if err != nil {
+		return nil // a plain bundle: its clients get the whole file
+	}
+	done := map[string]bool{target.PackageHash: true}
 	for _, base := range bases {
-		if base.Sha256 == target.Sha256 {
-			continue
+		if base.LaunchSha256 != nil || done[base.PackageHash] {
+			continue // an Expo export, which CodePush clients never run
 		}
-		var baseBytes []byte
-		load := func() (bool, error) {
-			if baseBytes != nil {
-				return true, nil
-			}
-			b, ok, err := s.readBundle(ctx, base.Sha256)
-			baseBytes = b
-			return ok, err
-		}
-		if targetZip != nil && base.PackageHash != target.PackageHash && !done[PatchCodePushZip+base.PackageHash] {
-			done[PatchCodePushZip+base.PackageHash] = true
-			if ok, err := load(); err != nil {
-				return err
-			} else if ok {
-				if err := s.storeCodePushPatch(ctx, target, base.ID, base.PackageHash, baseBytes, targetZip, int64(len(targetBytes))); err != nil {
-					return err
-				}
-			}
-		}
-		if targetLaunch == nil {
-			continue
-		}
-		if ok, err := load(); err != nil {
+		done[base.PackageHash] = true
+		baseBytes, ok, err := s.readBlob(ctx, base.Sha256)
+		if err != nil {
 			return err
-		} else if !ok {
+		}
+		if !ok {
 			continue
 		}
-		baseZip, _ := zip.NewReader(bytes.NewReader(baseBytes), int64(len(baseBytes)))
-		baseLaunch := launchAsset(baseZip, baseBytes, target.Platform)
-		baseHash := sha256Hex(baseLaunch)
-		if baseLaunch == nil || baseHash == targetLaunchHash || done[PatchBsdiff+baseHash] {
+		if err := s.storeCodePushPatch(ctx, target, base.ID, base.PackageHash, baseBytes, targetZip, int64(len(targetBytes))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// buildBsdiffPatches makes the bsdiff patches of an Expo export's launch asset.
+func (s *Service) buildBsdiffPatches(ctx context.Context, target db.GetRnPatchTargetRow, bases []db.ListRnPatchBasesRow) error {
+	targetLaunch, ok, err := s.readBlob(ctx, *target.LaunchSha256)
+	if err != nil || !ok {
+		return err
+	}
+	done := map[string]bool{*target.LaunchSha256: true}
+	for _, base := range bases {
+		if base.LaunchSha256 == nil || done[*base.LaunchSha256] {
 			continue
 		}
-		done[PatchBsdiff+baseHash] = true
-		err := s.storePatch(ctx, db.InsertRnPatchParams{ReleaseID: target.ID, BaseReleaseID: &base.ID, Kind: PatchBsdiff, BaseHash: baseHash, TargetHash: targetLaunchHash},
+		baseHash := *base.LaunchSha256
+		done[baseHash] = true
+		baseLaunch, ok, err := s.readBlob(ctx, baseHash)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		err = s.storePatch(ctx, db.InsertRnPatchParams{ReleaseID: target.ID, BaseReleaseID: &base.ID, Kind: PatchBsdiff, BaseHash: baseHash, TargetHash: *target.LaunchSha256},
 			int64(len(targetLaunch)), func(w io.Writer) error { return bsdiff(baseLaunch, targetLaunch, w) })
 		if err != nil {
 			return err
@@ -210,11 +211,11 @@ func (s *Service) storePatch(ctx context.Context, arg db.InsertRnPatchParams, fu
 	return fault.Wrap(s.q.InsertRnPatch(ctx, arg), "record patch")
 }
 
-// readBundle reads a stored bundle whole; one too large to patch in memory reports !ok.
-func (s *Service) readBundle(ctx context.Context, sha string) ([]byte, bool, error) {
+// readBlob reads a stored file whole; one too large to patch in memory reports !ok.
+func (s *Service) readBlob(ctx context.Context, sha string) ([]byte, bool, error) {
 	obj, err := s.blobs.Open(ctx, blob.ContentKey(sha))
 	if err != nil {
-		return nil, false, fault.Wrap(err, "open bundle "+sha)
+		return nil, false, fault.Wrap(err, "open "+sha)
 	}
 	defer obj.Close()
 	if obj.Size() > maxBsdiffInput {
@@ -222,66 +223,9 @@ func (s *Service) readBundle(ctx context.Context, sha string) ([]byte, bool, err
 	}
 	b, err := io.ReadAll(io.LimitReader(obj, maxBsdiffInput+1))
 	if err != nil {
-		return nil, false, fault.Wrap(err, "read bundle "+sha)
+		return nil, false, fault.Wrap(err, "read "+sha)
 	}
 	return b, int64(len(b)) <= maxBsdiffInput, nil
-}
-
-// launchAsset is the file an Expo client launches from a bundle: the bundle itself when it is
-// not a zip; in the zip of an `expo export` directory, the file its metadata.json names for
-// the platform (fileMetadata.<android|ios>.bundle); nil when the zip has none.
-func launchAsset(zr *zip.Reader, whole []byte, platform string) []byte {
-	if zr == nil {
-		return whole
-	}
-	var meta struct {
-		FileMetadata map[string]struct {
-			Bundle string `json:"bundle"`
-		} `json:"fileMetadata"`
-	}
-	files := map[string]*zip.File{}
-	prefix := ""
-	for _, f := range zr.File {
-		files[f.Name] = f
-		if path.Base(f.Name) == "metadata.json" && strings.Count(f.Name, "/") <= 1 && (prefix == "" || len(f.Name) < len(prefix)+len("metadata.json")) {
-			prefix = strings.TrimSuffix(f.Name, "metadata.json")
-		}
-	}
-	mf := files[prefix+"metadata.json"]
-	if mf == nil || readZipJSON(mf, &meta) != nil {
-		return nil
-	}
-	bf := files[prefix+meta.FileMetadata[strings.ToLower(platform)].Bundle]
-	if bf == nil || isZipDir(bf) || bf.UncompressedSize64 > maxBsdiffInput {
-		return nil
-	}
-	rc, err := bf.Open()
-	if err != nil {
-		return nil
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, maxBsdiffInput+1))
-	if err != nil || len(b) > maxBsdiffInput {
-		return nil
-	}
-	return b
-}
-
-func readZipJSON(f *zip.File, v any) error {
-	rc, err := f.Open()
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	return json.NewDecoder(io.LimitReader(rc, 1<<20)).Decode(v)
-}
-
-func sha256Hex(b []byte) string {
-	if b == nil {
-		return ""
-	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
 }
 
 // patchFor is the release's patch of kind from the base, if one is stored.
@@ -313,4 +257,44 @@ func (s *Service) DownloadPatch(ctx context.Context, appKey, sha string) (Downlo
 		return Download{}, fault.NotFoundf("app %s has no patch %s", appKey, sha)
 	}
 	return s.open(ctx, sha, fmt.Sprintf("%s.patch", sha[:16]), "")
+}
+
+// ExpoPatch is a bsdiff patch of a launch asset, open for reading.
+type ExpoPatch struct {
+	Download
+	BaseUpdateID string // lower-case
+	BaseHash     string // the SHA-256 of the launch asset it applies to
+}
+
+// ExpoAssetPatch opens the stored bsdiff patch of the app's launch asset sha from the launch
+// asset of the update the client runs, if there is one; a base that is no update of the app,
+// or has no patch to sha, is !ok and the caller serves the whole asset.
+func (s *Service) ExpoAssetPatch(ctx context.Context, appKey, sha, baseUpdateID string) (ExpoPatch, bool, error) {
+	id, ok := parseUpdateID(baseUpdateID)
+	if !ok || !blob.ValidHash(sha) {
+		return ExpoPatch{}, false, nil
+	}
+	a, err := s.publicApp(ctx, appKey)
+	if err != nil {
+		return ExpoPatch{}, false, err
+	}
+	base, err := s.q.GetRnExpoLaunchOfUpdate(ctx, db.GetRnExpoLaunchOfUpdateParams{AppID: a.ID, ExpoUpdateID: id})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ExpoPatch{}, false, nil
+	}
+	if err != nil {
+		return ExpoPatch{}, false, fault.Wrap(err, "load base")
+	}
+	p, err := s.q.GetRnBsdiffPatchOfApp(ctx, db.GetRnBsdiffPatchOfAppParams{AppID: a.ID, BaseHash: base, TargetHash: sha})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ExpoPatch{}, false, nil
+	}
+	if err != nil {
+		return ExpoPatch{}, false, fault.Wrap(err, "load patch")
+	}
+	d, err := s.open(ctx, p.Sha256, "", "")
+	if err != nil {
+		return ExpoPatch{}, false, err
+	}
+	return ExpoPatch{Download: d, BaseUpdateID: id.String(), BaseHash: base}, true, nil
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuqmgroup/xuqm/gen/api"
 	"github.com/xuqmgroup/xuqm/internal/update"
 )
 
@@ -148,32 +149,64 @@ func TestCodePushPatchesFromEveryLiveBase(t *testing.T) {
 	}
 }
 
-// Plain bundles (an Expo launch asset) get bsdiff patches from every live base; bspatch on a
-// base gives the release's bytes.
+// Expo exports get bsdiff patches of their launch asset from every live base. A client that
+// runs a base and asks for the new launch asset with A-IM: bsdiff gets 226 and a patch that
+// bspatch turns into the bytes the manifest's hash names; without A-IM, or from an unknown
+// base, it gets the whole asset.
 func TestBsdiffPatchesFromEveryLiveBase(t *testing.T) {
 	w := newWorld(t, nil)
 	w.deployments(t, w.owner)
+	png := "\x89PNG the same in every update"
 	p := [][]byte{[]byte(jsBundle("1")), []byte(jsBundle("2")), []byte(jsBundle("3"))}
-	var rs []int64
+	var rs []api.RnRelease
 	for i, b := range p {
-		rs = append(rs, w.release(t, "Production", "2.0."+string(rune('0'+i)), b).Id)
+		rs = append(rs, w.release(t, "Staging", "2.0."+string(rune('0'+i)), expoExportZip(t, string(b), png), "runtimeVersion", "1.0.0"))
 	}
 	want := []string{"BSDIFF:" + sha256Of(p[0]), "BSDIFF:" + sha256Of(p[1])}
 	slices.Sort(want)
-	if got := w.waitPatches(t, rs[2], 2); !slices.Equal(got, want) {
+	if got := w.waitPatches(t, rs[2].Id, 2); !slices.Equal(got, want) {
 		t.Fatalf("patches of the third release: %v, want %v", got, want)
 	}
-	for _, base := range p[:2] {
-		var sha string
-		if err := w.pool.QueryRow(context.Background(), `SELECT sha256 FROM rn_patches WHERE release_id = $1 AND base_hash = $2`, rs[2], sha256Of(base)).Scan(&sha); err != nil {
-			t.Fatal(err)
+	if got := w.waitPatches(t, rs[1].Id, 1); !slices.Equal(got, []string{"BSDIFF:" + sha256Of(p[0])}) {
+		t.Errorf("patches of the second release: %v", got)
+	}
+	m := w.expoManifest(t, map[string]string{"expo-current-update-id": rs[0].ExpoUpdateId.String()})
+	if m.status != 200 || m.manifest == nil || m.manifest.Id != rs[2].ExpoUpdateId {
+		t.Fatalf("manifest: %d %+v", m.status, m.manifest)
+	}
+	asset := pathOf(t, m.manifest.LaunchAsset.Url)
+	for i, base := range p[:2] {
+		id := rs[i].ExpoUpdateId.String()
+		resp, patch := w.Fetch(t, "GET", asset, map[string]string{"A-IM": "bsdiff", "Expo-Current-Update-ID": strings.ToUpper(id),
+			"Expo-Requested-Update-ID": rs[2].ExpoUpdateId.String()})
+		if resp.StatusCode != 226 || resp.Header.Get("IM") != "bsdiff" || resp.Header.Get("expo-base-update-id") != id ||
+			resp.Header.Get("Delta-Base") != `"`+sha256Of(base)+`"` || resp.Header.Get("ETag") != `"`+sha256Of(p[2])+`"` {
+			t.Fatalf("patch from base %d: %d %v", i, resp.StatusCode, resp.Header)
 		}
-		resp, patch := w.Fetch(t, "GET", update.PatchPath(appKey, sha), nil)
-		if resp.StatusCode != 200 || len(patch) >= len(p[2]) {
-			t.Fatalf("bsdiff patch: %d, %d bytes", resp.StatusCode, len(patch))
+		if len(patch) >= len(p[2]) {
+			t.Errorf("patch of %d bytes for a %d-byte asset", len(patch), len(p[2]))
 		}
-		if got := sha256Of(update.Bspatch(t, base, patch)); got != sha256Of(p[2]) {
-			t.Errorf("bspatch gives %s, want %s", got, sha256Of(p[2]))
+		if got := update.Bspatch(t, base, patch); b64sha(got) != m.manifest.LaunchAsset.Hash {
+			t.Errorf("bspatch from base %d gives %s, the manifest says %s", i, b64sha(got), m.manifest.LaunchAsset.Hash)
 		}
+		if b, ok := update.BspatchTool(t, base, patch); ok && b64sha(b) != m.manifest.LaunchAsset.Hash {
+			t.Errorf("the bspatch command from base %d rebuilt other bytes", i)
+		}
+	}
+	// The whole asset: no A-IM, A-IM refusing bsdiff, an unknown base, no base.
+	for _, h := range []map[string]string{
+		{"Expo-Current-Update-ID": rs[0].ExpoUpdateId.String()},
+		{"A-IM": "bsdiff;q=0", "Expo-Current-Update-ID": rs[0].ExpoUpdateId.String()},
+		{"A-IM": "bsdiff", "Expo-Current-Update-ID": "7b3a4d2c-0000-4000-8000-000000000001"},
+		{"A-IM": "bsdiff", "Expo-Current-Update-ID": "not an id"},
+		{"A-IM": "bsdiff"},
+	} {
+		if resp, body := w.Fetch(t, "GET", asset, h); resp.StatusCode != 200 || string(body) != string(p[2]) || resp.Header.Get("IM") != "" {
+			t.Errorf("%v: %d, %d bytes", h, resp.StatusCode, len(body))
+		}
+	}
+	// A base of another app's is no base here.
+	if resp, _ := w.Fetch(t, "GET", "/api/v1/expo/ak_elsewhere/assets/"+sha256Of(p[2]), map[string]string{"A-IM": "bsdiff", "Expo-Current-Update-ID": rs[0].ExpoUpdateId.String()}); resp.StatusCode != 404 {
+		t.Errorf("the asset under another app: %d", resp.StatusCode)
 	}
 }

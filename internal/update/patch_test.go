@@ -320,23 +320,3 @@ func TestBsdiffRebuildsTheTarget(t *testing.T) {
 		})
 	}
 }
-
-func TestLaunchAsset(t *testing.T) {
-	meta := `{"version":0,"bundler":"metro","fileMetadata":{"android":{"bundle":"_expo/static/js/android/index-1.hbc","assets":[]},"ios":{"bundle":"_expo/static/js/ios/index-2.hbc"}}}`
-	for _, prefix := range []string{"", "dist/"} {
-		z := testZip(t, prefix+"metadata.json", meta, prefix+"_expo/static/js/android/index-1.hbc", "android bundle", prefix+"_expo/static/js/ios/index-2.hbc", "ios bundle")
-		if got := launchAsset(zipReader(t, z), z, Android); string(got) != "android bundle" {
-			t.Errorf("%q android: %q", prefix, got)
-		}
-		if got := launchAsset(zipReader(t, z), z, IOS); string(got) != "ios bundle" {
-			t.Errorf("%q ios: %q", prefix, got)
-		}
-	}
-	if got := launchAsset(nil, []byte("plain bundle"), Android); string(got) != "plain bundle" {
-		t.Errorf("plain: %q", got)
-	}
-	z := testZip(t, "CodePush/index.android.bundle", "x")
-	if got := launchAsset(zipReader(t, z), z, Android); got != nil {
-		t.Errorf("a CodePush zip has no launch asset: %q", got)
-	}
-}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -93,7 +94,7 @@ func (s *Service) ReportDeploy(ctx context.Context, deploymentKey, label string,
 	if label == "" {
 		return nil // the binary's own bundle
 	}
-	halted := false
+	var halted *HaltEvent
 	err = postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		q := db.New(tx)
 		r, err := q.CountRnDeploy(ctx, db.CountRnDeployParams{DeploymentID: d.ID, Label: label, Succeeded: succeeded})
@@ -109,8 +110,8 @@ func (s *Service) ReportDeploy(ctx context.Context, deploymentKey, label string,
 		halted, err = haltIfCrossed(ctx, q, haltScope{appID: d.AppID, tenantID: d.TenantID, appKey: d.AppKey, deployment: d.Name}, r)
 		return err
 	})
-	if err == nil && halted {
-		s.releasesChanged(ctx, d.AppID, 0)
+	if err == nil && halted != nil {
+		s.haltedReleases(ctx, d.AppID, []HaltEvent{*halted})
 	}
 	return err
 }
@@ -121,20 +122,51 @@ type haltScope struct {
 	appKey, deployment string
 }
 
+// WebhookReleaseHalted is the webhook event of a release stopped by the crash-aware rollout.
+const WebhookReleaseHalted = "rn.release.halted"
+
+// HaltEvent says that the crash-aware rollout stopped a release (webhook rn.release.halted).
+type HaltEvent struct {
+	ReleaseID         int64  `json:"releaseId"`
+	Deployment        string `json:"deployment"`
+	Label             string `json:"label"`
+	Installs          int64  `json:"installs"`
+	Failures          int64  `json:"failures"`
+	MinReports        int32  `json:"minReports"`
+	MaxFailurePercent int32  `json:"maxFailurePercent"`
+}
+
+// OnHalt is told, after the commit, of each release the crash-aware rollout stops (the
+// webhooks of the app); nil tells no one beyond the audit log.
+func (s *Service) OnHalt(f func(ctx context.Context, appID int64, e HaltEvent)) { s.onHalt = f }
+
+// haltedReleases follows committed halts: the index forgets the releases, OnHalt hears of them.
+func (s *Service) haltedReleases(ctx context.Context, appID int64, events []HaltEvent) {
+	s.releasesChanged(ctx, appID, 0)
+	if s.onHalt != nil {
+		for _, e := range events {
+			s.onHalt(ctx, appID, e)
+		}
+	}
+}
+
 // haltIfCrossed halts a release whose counts (just taken under its row's lock) pass the app's
-// policy, and records it in the audit log, inside the caller's transaction.
-func haltIfCrossed(ctx context.Context, q *db.Queries, h haltScope, r db.RnRelease) (bool, error) {
+// policy, and records it in the audit log, inside the caller's transaction; it returns the
+// halt, nil when none.
+func haltIfCrossed(ctx context.Context, q *db.Queries, h haltScope, r db.RnRelease) (*HaltEvent, error) {
 	if r.Disabled {
-		return false, nil
+		return nil, nil
 	}
 	policy, err := haltPolicy(ctx, q, h.appID)
 	if err != nil || !policy.crossed(r) {
-		return false, err
+		return nil, err
 	}
 	if _, err := q.HaltRnRelease(ctx, r.ID); err != nil {
-		return false, fault.Wrap(err, "halt release")
+		return nil, fault.Wrap(err, "halt release")
 	}
-	return true, audit.Record(ctx, q, nil, audit.Entry{
+	e := &HaltEvent{ReleaseID: r.ID, Deployment: h.deployment, Label: r.Label, Installs: r.Installs, Failures: r.Failures,
+		MinReports: policy.MinReports, MaxFailurePercent: policy.MaxFailurePercent}
+	return e, audit.Record(ctx, q, nil, audit.Entry{
 		Action: "rn.release.halt", TenantID: h.tenantID, TargetType: "rn_release", TargetID: r.ID,
 		Detail: map[string]any{
 			"appId": h.appKey, "deployment": h.deployment, "label": r.Label, "installs": r.Installs, "failures": r.Failures,
@@ -171,7 +203,7 @@ func (s *Service) recordExpoReports(ctx context.Context, a app, d db.RnDeploymen
 	if id, ok := parseUpdateID(r.CurrentUpdateID); ok && !failed[id] && !strings.EqualFold(r.CurrentUpdateID, r.EmbeddedUpdateID) {
 		reports[id] = false
 	}
-	halted := false
+	var halted []HaltEvent
 	for id, fail := range reports {
 		rel, err := s.q.GetRnReleaseByExpoUpdateID(ctx, db.GetRnReleaseByExpoUpdateIDParams{ExpoUpdateID: id, AppID: a.ID})
 		if errors.Is(err, pgx.ErrNoRows) || (err == nil && rel.DeploymentID != d.ID) {
@@ -209,15 +241,66 @@ func (s *Service) recordExpoReports(ctx context.Context, a app, d db.RnDeploymen
 				return nil
 			}
 			h, err := haltIfCrossed(ctx, q, haltScope{appID: a.ID, tenantID: a.TenantID, appKey: a.Key, deployment: d.Name}, counted)
-			halted = halted || h
+			if h != nil {
+				halted = append(halted, *h)
+			}
 			return err
 		})
 		if err != nil {
 			return err
 		}
 	}
-	if halted {
-		s.releasesChanged(ctx, a.ID, 0)
+	if len(halted) > 0 {
+		s.haltedReleases(ctx, a.ID, halted)
 	}
 	return nil
+}
+
+// Counts are what clients reported of a release or a deployment.
+type Counts struct {
+	Downloads, Installs, Successes, Failures int64
+}
+
+// ReleaseMetrics are one release's counts.
+type ReleaseMetrics struct {
+	Counts
+	ReleaseID int64
+	Label     string
+	Disabled  bool
+	HaltedAt  *time.Time
+}
+
+// DeploymentMetrics are a deployment's counts, in all and per release (the newest
+// MaxMetricsReleases, newest first).
+type DeploymentMetrics struct {
+	Counts
+	DeploymentID int64
+	Deployment   string
+	Releases     []ReleaseMetrics
+}
+
+// MaxMetricsReleases is how many releases DeploymentMetrics lists.
+const MaxMetricsReleases = 100
+
+// Metrics returns what clients reported of a deployment's releases.
+func (s *Service) Metrics(ctx context.Context, p *auth.Principal, deploymentID int64) (DeploymentMetrics, error) {
+	d, _, err := s.deployment(ctx, p, deploymentID)
+	if err != nil {
+		return DeploymentMetrics{}, err
+	}
+	t, err := s.q.RnDeploymentTotals(ctx, d.ID)
+	if err != nil {
+		return DeploymentMetrics{}, fault.Wrap(err, "count reports")
+	}
+	rows, err := s.q.ListRnReleaseMetrics(ctx, db.ListRnReleaseMetricsParams{DeploymentID: d.ID, Lim: MaxMetricsReleases})
+	if err != nil {
+		return DeploymentMetrics{}, fault.Wrap(err, "list releases")
+	}
+	out := DeploymentMetrics{DeploymentID: d.ID, Deployment: d.Name, Releases: make([]ReleaseMetrics, len(rows)),
+		Counts: Counts{Downloads: t.Downloads, Installs: t.Installs, Successes: t.Successes, Failures: t.Failures}}
+	for i, r := range rows {
+		out.Releases[i] = ReleaseMetrics{ReleaseID: r.ID, Label: r.Label, Disabled: r.Disabled, HaltedAt: r.HaltedAt,
+			Counts: Counts{Downloads: r.Downloads, Installs: r.Installs, Successes: r.Successes, Failures: r.Failures}}
+	}
+	return out, nil
 }

@@ -59,6 +59,7 @@ type Service struct {
 	notifier Notifier
 	index    *index
 	jobs     jobs.Inserter // nil: no background work (patches)
+	onHalt   func(ctx context.Context, appID int64, e HaltEvent)
 }
 
 // New returns the service; notifier may be nil.

@@ -24,6 +24,7 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/jobs"
 	"github.com/xuqmgroup/xuqm/internal/postgres"
 	"github.com/xuqmgroup/xuqm/internal/secret"
+	"github.com/xuqmgroup/xuqm/internal/update"
 )
 
 // MaxPerApp is how many webhooks an app may have.
@@ -31,7 +32,8 @@ const MaxPerApp = 20
 
 // Events are the events a webhook may want.
 var Events = []string{im.WebhookMessageSent, im.WebhookMessageRevoked, im.WebhookMessageEdited, im.WebhookGroupCreated,
-	im.WebhookGroupDissolved, im.WebhookGroupMembers, im.WebhookFriendAdded, im.WebhookAccountCreated, im.WebhookAccountDeleted}
+	im.WebhookGroupDissolved, im.WebhookGroupMembers, im.WebhookFriendAdded, im.WebhookAccountCreated, im.WebhookAccountDeleted,
+	update.WebhookReleaseHalted}
 
 // Options configure the service.
 type Options struct {

@@ -88,6 +88,17 @@ RETURNING *;
 -- Whether a bundle went into a deployment: CodePush and Expo clients may then download it.
 SELECT EXISTS (SELECT 1 FROM rn_releases WHERE bundle_id = sqlc.arg(bundle_id));
 
+-- name: RnDeploymentTotals :one
+-- What clients reported of all of a deployment's releases.
+SELECT coalesce(sum(downloads), 0)::bigint AS downloads, coalesce(sum(installs), 0)::bigint AS installs,
+       coalesce(sum(successes), 0)::bigint AS successes, coalesce(sum(failures), 0)::bigint AS failures
+FROM rn_releases WHERE deployment_id = sqlc.arg(deployment_id);
+
+-- name: ListRnReleaseMetrics :many
+SELECT id, label, downloads, installs, successes, failures, disabled, halted_at
+FROM rn_releases WHERE deployment_id = sqlc.arg(deployment_id)
+ORDER BY id DESC LIMIT sqlc.arg(lim);
+
 -- name: ListRnExpoHistory :many
 -- A deployment's releases of Expo updates with their bundles, oldest first: what a manifest
 -- request scans.

@@ -1561,7 +1561,9 @@ export interface paths {
          *     `{groupId, name, ownerId}` for group.created and group.dissolved;
          *     `{groupId, operatorId, added:[userId…], removed:[userId…]}` for group.members.changed (an
          *     invitation, a joining, a leaving or a removal; `operatorId` the member who made it);
-         *     `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted.
+         *     `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted;
+         *     `{releaseId, deployment, label, installs, failures, minReports, maxFailurePercent}` for
+         *     rn.release.halted (the crash-aware rollout disabled a hot-update release).
          *
          *     Headers: `X-Xuqm-Event` (the event name), `X-Xuqm-Delivery` (the delivery id, the same on
          *     every retry), `X-Xuqm-Timestamp` (Unix milliseconds when the attempt was signed) and
@@ -2784,6 +2786,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/rn/deployments/{id}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What clients reported of a deployment
+         * @description Downloads, installs (deploy reports), successes and failures of the deployment's releases,
+         *     in all and per release (the newest 100, newest first), counted in PostgreSQL from the
+         *     CodePush report routes (and Expo's failed-update reports). A release whose failures over
+         *     at least `minReports` installs pass the app's `maxFailurePercent` (see rn.halt-policy) is
+         *     disabled by the report that crosses the line: `disabled` true and `haltedAt` set, an audit
+         *     entry `rn.release.halt`, and the webhook event `rn.release.halted` for the app's webhooks
+         *     that want it. App-admin; a signed request names the app in X-App-Key. A deployment of
+         *     another app gets 404.
+         */
+        get: operations["getRnDeploymentMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/rn/deployments/{id}/promote": {
         parameters: {
             query?: never;
@@ -3131,6 +3160,17 @@ export interface paths {
          *     `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
          *     `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
          *     update of the app has gets 404.
+         *
+         *     **Patches.** After each release the server builds, once and in the background, a bsdiff
+         *     (BSDIFF40, as bspatch applies it) of the release's launch asset from the launch asset of
+         *     every live base (each enabled release made before it in its deployment). A request for a
+         *     launch asset with `A-IM: bsdiff` and `Expo-Current-Update-ID` naming an update of the app
+         *     whose launch asset has such a patch gets `226 IM Used` with the patch as the body,
+         *     `IM: bsdiff`, `expo-base-update-id` (the update the patch applies to, lower-case),
+         *     `Delta-Base` (`"<sha256 of the base's launch asset>"`), `ETag` (the target's, as for the
+         *     whole asset) and `Cache-Control: no-store`; bspatch on the client's launch asset gives
+         *     the bytes whose SHA-256 is `hash`. Anything else (no A-IM, another base, no patch kept
+         *     because it was not smaller, a range request) gets the whole asset.
          */
         get: operations["downloadExpoAsset"];
         put?: never;
@@ -4162,10 +4202,10 @@ export interface components {
             data: components["schemas"]["OperationLogPage"];
         };
         /**
-         * @description An IM event a webhook can subscribe to.
+         * @description An event a webhook can subscribe to (rn.release.halted is the update service's; see getRnDeploymentMetrics).
          * @enum {string}
          */
-        WebhookEvent: "message.sent" | "message.revoked" | "message.edited" | "group.created" | "group.dissolved" | "group.members.changed" | "friend.added" | "account.created" | "account.deleted";
+        WebhookEvent: "message.sent" | "message.revoked" | "message.edited" | "group.created" | "group.dissolved" | "group.members.changed" | "friend.added" | "account.created" | "account.deleted" | "rn.release.halted";
         /**
          * @description What a before-send webhook that does not answer in time (or fails) means for the message.
          * @default PASS
@@ -4929,6 +4969,42 @@ export interface components {
         };
         RnReleasePageEnvelope: components["schemas"]["Envelope"] & {
             data: components["schemas"]["RnReleasePage"];
+        };
+        RnCounts: {
+            /**
+             * Format: int64
+             * @description Download reports.
+             */
+            downloads: number;
+            /**
+             * Format: int64
+             * @description Deploy reports (successes plus failures).
+             */
+            installs: number;
+            /** Format: int64 */
+            successes: number;
+            /** Format: int64 */
+            failures: number;
+        };
+        RnReleaseMetrics: components["schemas"]["RnCounts"] & {
+            /** Format: int64 */
+            releaseId: number;
+            label: string;
+            disabled: boolean;
+            /**
+             * Format: date-time
+             * @description When the crash-aware rollout disabled it; null otherwise.
+             */
+            haltedAt: string | null;
+        };
+        RnDeploymentMetrics: components["schemas"]["RnCounts"] & {
+            /** Format: int64 */
+            deploymentId: number;
+            deployment: string;
+            releases: components["schemas"]["RnReleaseMetrics"][];
+        };
+        RnDeploymentMetricsEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["RnDeploymentMetrics"];
         };
         RnPromote: {
             toDeployment: components["schemas"]["DeploymentName"];
@@ -12078,6 +12154,71 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    getRnDeploymentMetrics: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The app's key, for signed requests on routes without an `appId` query parameter. */
+                "X-App-Key"?: components["parameters"]["AppKeyHeader"];
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path: {
+                /**
+                 * @description The deployment's id.
+                 * @example 3
+                 */
+                id: components["parameters"]["DeploymentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deployment's counts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 200,
+                     *       "status": "0",
+                     *       "data": {
+                     *         "deploymentId": 3,
+                     *         "deployment": "Production",
+                     *         "downloads": 120,
+                     *         "installs": 110,
+                     *         "successes": 104,
+                     *         "failures": 6,
+                     *         "releases": [
+                     *           {
+                     *             "releaseId": 9,
+                     *             "label": "v2",
+                     *             "downloads": 20,
+                     *             "installs": 18,
+                     *             "successes": 12,
+                     *             "failures": 6,
+                     *             "disabled": true,
+                     *             "haltedAt": "2026-04-28T10:20:00+08:00"
+                     *           }
+                     *         ]
+                     *       },
+                     *       "message": "success"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RnDeploymentMetricsEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     promoteRnRelease: {
         parameters: {
             query?: never;
@@ -12851,6 +12992,16 @@ export interface operations {
                 Range?: components["parameters"]["ByteRange"];
                 /** @description ETags the client holds; a match (or `*`) gets 304. */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /**
+                 * @description Instance manipulations the client accepts (RFC 3229); `bsdiff` asks for a patch.
+                 * @example bsdiff
+                 */
+                "A-IM"?: string;
+                /**
+                 * @description The update the client runs, whose launch asset a patch applies to.
+                 * @example 8a3c2c5e-6d0b-4c36-9b1f-0d6f3f6b7a21
+                 */
+                "Expo-Current-Update-ID"?: string;
             };
             path: {
                 /**
@@ -12898,6 +13049,27 @@ export interface operations {
                 };
                 content: {
                     "*/*": string;
+                };
+            };
+            /** @description A bsdiff patch of the launch asset from the client's (IM Used). */
+            226: {
+                headers: {
+                    /** @description `"<sha256>"`. */
+                    ETag: string;
+                    /** @description Bytes in this response's body. */
+                    "Content-Length": number;
+                    /** @description Always `bsdiff`. */
+                    IM: "bsdiff";
+                    /** @description The update whose launch asset the patch applies to, lower-case. */
+                    "expo-base-update-id": string;
+                    /** @description `"<sha256>"` of the launch asset the patch applies to. */
+                    "Delta-Base": string;
+                    /** @description Always `no-store`. */
+                    "Cache-Control": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
                 };
             };
             /** @description The client's copy (If-None-Match) is current; no body. */
