@@ -308,6 +308,44 @@ func (q *Queries) ListGroupMembers(ctx context.Context, arg ListGroupMembersPara
 	return items, nil
 }
 
+const listMembersOfGroups = `-- name: ListMembersOfGroups :many
+SELECT gm.app_id, gm.group_id, gm.user_id
+FROM im_group_members gm
+WHERE (gm.app_id, gm.group_id) IN (SELECT unnest($1::bigint[]), unnest($2::text[]))
+`
+
+type ListMembersOfGroupsParams struct {
+	AppIds   []int64
+	GroupIds []string
+}
+
+type ListMembersOfGroupsRow struct {
+	AppID   int64
+	GroupID string
+	UserID  string
+}
+
+// The members of several groups at once: group i is (app_ids[i], group_ids[i]).
+func (q *Queries) ListMembersOfGroups(ctx context.Context, arg ListMembersOfGroupsParams) ([]ListMembersOfGroupsRow, error) {
+	rows, err := q.db.Query(ctx, listMembersOfGroups, arg.AppIds, arg.GroupIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListMembersOfGroupsRow{}
+	for rows.Next() {
+		var i ListMembersOfGroupsRow
+		if err := rows.Scan(&i.AppID, &i.GroupID, &i.UserID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listUserGroupSeqs = `-- name: ListUserGroupSeqs :many
 SELECT m.group_id, m.joined_seq, c.event_seq
 FROM im_group_members m

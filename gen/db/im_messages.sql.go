@@ -527,6 +527,66 @@ func (q *Queries) ListGroupMessagesChanged(ctx context.Context, arg ListGroupMes
 	return items, nil
 }
 
+const listMessagesToPush = `-- name: ListMessagesToPush :many
+SELECT m.id, m.app_id, m.chat_type, m.from_id, m.to_id, m.msg_type, m.content, m.seq, m.created_at, m.revoked_at
+FROM im_messages m
+WHERE m.id = ANY (ARRAY(SELECT n.id FROM im_messages n WHERE n.id > $1 ORDER BY n.id LIMIT $2) || $3::bigint[])
+ORDER BY m.id
+`
+
+type ListMessagesToPushParams struct {
+	AfterID int64
+	MaxRows int32
+	GapIds  []int64
+}
+
+type ListMessagesToPushRow struct {
+	ID        int64
+	AppID     int64
+	ChatType  string
+	FromID    string
+	ToID      string
+	MsgType   string
+	Content   string
+	Seq       int64
+	CreatedAt time.Time
+	RevokedAt *time.Time
+}
+
+// The messages the offline push worker has not looked at: the first max_rows after its
+// cursor and those it missed before (gap_ids, all below the cursor), in id order; one
+// lookup of the primary key for all of them.
+func (q *Queries) ListMessagesToPush(ctx context.Context, arg ListMessagesToPushParams) ([]ListMessagesToPushRow, error) {
+	rows, err := q.db.Query(ctx, listMessagesToPush, arg.AfterID, arg.MaxRows, arg.GapIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListMessagesToPushRow{}
+	for rows.Next() {
+		var i ListMessagesToPushRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.AppID,
+			&i.ChatType,
+			&i.FromID,
+			&i.ToID,
+			&i.MsgType,
+			&i.Content,
+			&i.Seq,
+			&i.CreatedAt,
+			&i.RevokedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listSendersBetween = `-- name: ListSendersBetween :many
 SELECT DISTINCT ON (from_id) from_id, id, seq
 FROM im_messages

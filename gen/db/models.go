@@ -416,6 +416,13 @@ type PushDevice struct {
 	Active      bool
 }
 
+type PushImCursor struct {
+	ID       bool
+	PushedTo int64
+	Gaps     []int64
+	GapsSeen []time.Time
+}
+
 type RateEvent struct {
 	ID     int64
 	Bucket string

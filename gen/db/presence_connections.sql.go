@@ -29,33 +29,39 @@ func (q *Queries) AddPresenceConnectionsOfApps(ctx context.Context, arg AddPrese
 	return err
 }
 
-const onlineUsers = `-- name: OnlineUsers :many
-SELECT DISTINCT c.user_id FROM presence_connections c
+const onlineUsersOfApps = `-- name: OnlineUsersOfApps :many
+SELECT DISTINCT c.app_id, c.user_id FROM presence_connections c
 JOIN presence_instances i ON i.id = c.instance_id
-WHERE c.app_id = $1 AND c.user_id = ANY ($2::text[])
+WHERE (c.app_id, c.user_id) IN (SELECT unnest($1::bigint[]), unnest($2::text[]))
   AND i.seen_at >= now() - $3::int * interval '1 second'
 `
 
-type OnlineUsersParams struct {
-	AppID         int64
+type OnlineUsersOfAppsParams struct {
+	AppIds        []int64
 	UserIds       []string
 	ExpirySeconds int32
 }
 
-// Of user_ids, those with a connection on an instance seen within the expiry.
-func (q *Queries) OnlineUsers(ctx context.Context, arg OnlineUsersParams) ([]string, error) {
-	rows, err := q.db.Query(ctx, onlineUsers, arg.AppID, arg.UserIds, arg.ExpirySeconds)
+type OnlineUsersOfAppsRow struct {
+	AppID  int64
+	UserID string
+}
+
+// Of the users (app_ids[i], user_ids[i]), those with a connection on an instance seen within
+// the expiry.
+func (q *Queries) OnlineUsersOfApps(ctx context.Context, arg OnlineUsersOfAppsParams) ([]OnlineUsersOfAppsRow, error) {
+	rows, err := q.db.Query(ctx, onlineUsersOfApps, arg.AppIds, arg.UserIds, arg.ExpirySeconds)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []string{}
+	items := []OnlineUsersOfAppsRow{}
 	for rows.Next() {
-		var user_id string
-		if err := rows.Scan(&user_id); err != nil {
+		var i OnlineUsersOfAppsRow
+		if err := rows.Scan(&i.AppID, &i.UserID); err != nil {
 			return nil, err
 		}
-		items = append(items, user_id)
+		items = append(items, i)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err

@@ -9,6 +9,59 @@ import (
 	"context"
 )
 
+const listMutesOfConversations = `-- name: ListMutesOfConversations :many
+SELECT m.app_id, m.user_id, m.chat_type, m.target_id FROM push_conversation_mutes m
+WHERE (m.app_id, m.user_id, m.chat_type, m.target_id) IN
+      (SELECT unnest($1::bigint[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]))
+`
+
+type ListMutesOfConversationsParams struct {
+	AppIds    []int64
+	UserIds   []string
+	ChatTypes []string
+	TargetIds []string
+}
+
+type ListMutesOfConversationsRow struct {
+	AppID    int64
+	UserID   string
+	ChatType string
+	TargetID string
+}
+
+// Of the conversations (chat_types[i], target_ids[i]) as user_ids[i] of app_ids[i] sees them,
+// those he muted: for a one-to-one message its recipient's target is the sender, for a group
+// message the group.
+func (q *Queries) ListMutesOfConversations(ctx context.Context, arg ListMutesOfConversationsParams) ([]ListMutesOfConversationsRow, error) {
+	rows, err := q.db.Query(ctx, listMutesOfConversations,
+		arg.AppIds,
+		arg.UserIds,
+		arg.ChatTypes,
+		arg.TargetIds,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListMutesOfConversationsRow{}
+	for rows.Next() {
+		var i ListMutesOfConversationsRow
+		if err := rows.Scan(
+			&i.AppID,
+			&i.UserID,
+			&i.ChatType,
+			&i.TargetID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const muteConversation = `-- name: MuteConversation :exec
 INSERT INTO push_conversation_mutes (app_id, user_id, chat_type, target_id)
 VALUES ($1, $2, $3, $4)
@@ -52,44 +105,4 @@ func (q *Queries) UnmuteConversation(ctx context.Context, arg UnmuteConversation
 		arg.TargetID,
 	)
 	return err
-}
-
-const usersMutingConversation = `-- name: UsersMutingConversation :many
-SELECT user_id FROM push_conversation_mutes
-WHERE app_id = $1 AND chat_type = $2 AND target_id = $3
-  AND user_id = ANY ($4::text[])
-`
-
-type UsersMutingConversationParams struct {
-	AppID    int64
-	ChatType string
-	TargetID string
-	UserIds  []string
-}
-
-// Of user_ids, those who muted the conversation (chat_type, target_id): for a one-to-one
-// message its recipient's target is the sender, for a group message the group.
-func (q *Queries) UsersMutingConversation(ctx context.Context, arg UsersMutingConversationParams) ([]string, error) {
-	rows, err := q.db.Query(ctx, usersMutingConversation,
-		arg.AppID,
-		arg.ChatType,
-		arg.TargetID,
-		arg.UserIds,
-	)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []string{}
-	for rows.Next() {
-		var user_id string
-		if err := rows.Scan(&user_id); err != nil {
-			return nil, err
-		}
-		items = append(items, user_id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
 }

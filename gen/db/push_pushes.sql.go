@@ -61,22 +61,6 @@ func (q *Queries) GetPush(ctx context.Context, arg GetPushParams) (Push, error) 
 	return i, err
 }
 
-const getPushSenderNickname = `-- name: GetPushSenderNickname :one
-SELECT nickname FROM im_accounts WHERE app_id = $1 AND user_id = $2
-`
-
-type GetPushSenderNicknameParams struct {
-	AppID  int64
-	UserID string
-}
-
-func (q *Queries) GetPushSenderNickname(ctx context.Context, arg GetPushSenderNicknameParams) (string, error) {
-	row := q.db.QueryRow(ctx, getPushSenderNickname, arg.AppID, arg.UserID)
-	var nickname string
-	err := row.Scan(&nickname)
-	return nickname, err
-}
-
 const insertPush = `-- name: InsertPush :one
 INSERT INTO pushes (app_id, source, user_ids, requested, title, body, data, badge, sound, ttl_seconds, collapse_id, created_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7,
@@ -122,6 +106,43 @@ func (q *Queries) InsertPush(ctx context.Context, arg InsertPushParams) (InsertP
 	var i InsertPushRow
 	err := row.Scan(&i.ID, &i.CreatedAt)
 	return i, err
+}
+
+const listPushSenderNicknames = `-- name: ListPushSenderNicknames :many
+SELECT a.app_id, a.user_id, a.nickname FROM im_accounts a
+WHERE (a.app_id, a.user_id) IN (SELECT unnest($1::bigint[]), unnest($2::text[]))
+`
+
+type ListPushSenderNicknamesParams struct {
+	AppIds  []int64
+	UserIds []string
+}
+
+type ListPushSenderNicknamesRow struct {
+	AppID    int64
+	UserID   string
+	Nickname string
+}
+
+// The nicknames of the senders (app_ids[i], user_ids[i]), a push's title.
+func (q *Queries) ListPushSenderNicknames(ctx context.Context, arg ListPushSenderNicknamesParams) ([]ListPushSenderNicknamesRow, error) {
+	rows, err := q.db.Query(ctx, listPushSenderNicknames, arg.AppIds, arg.UserIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListPushSenderNicknamesRow{}
+	for rows.Next() {
+		var i ListPushSenderNicknamesRow
+		if err := rows.Scan(&i.AppID, &i.UserID, &i.Nickname); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const nthLatestPushOfApp = `-- name: NthLatestPushOfApp :one

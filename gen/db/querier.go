@@ -168,7 +168,6 @@ type Querier interface {
 	// The app the tenant routes name by numeric id.
 	GetPushApp(ctx context.Context, id int64) (GetPushAppRow, error)
 	GetPushCredential(ctx context.Context, arg GetPushCredentialParams) (PushCredential, error)
-	GetPushSenderNickname(ctx context.Context, arg GetPushSenderNicknameParams) (string, error)
 	// The app's bsdiff patch from one launch asset to another.
 	GetRnBsdiffPatchOfApp(ctx context.Context, arg GetRnBsdiffPatchOfAppParams) (RnPatch, error)
 	GetRnBundle(ctx context.Context, id int64) (RnBundle, error)
@@ -294,9 +293,19 @@ type Querier interface {
 	// Which of user_ids are live accounts of the app, for callers that check many at once
 	// (group members, push targets).
 	ListLiveImAccountIDs(ctx context.Context, arg ListLiveImAccountIDsParams) ([]string, error)
+	// The members of several groups at once: group i is (app_ids[i], group_ids[i]).
+	ListMembersOfGroups(ctx context.Context, arg ListMembersOfGroupsParams) ([]ListMembersOfGroupsRow, error)
 	// The messages the search indexer has not looked at: those after its cursor, in id order,
 	// and those it missed before (gap_ids), with what search finds in them.
 	ListMessagesToIndex(ctx context.Context, arg ListMessagesToIndexParams) ([]ListMessagesToIndexRow, error)
+	// The messages the offline push worker has not looked at: the first max_rows after its
+	// cursor and those it missed before (gap_ids, all below the cursor), in id order; one
+	// lookup of the primary key for all of them.
+	ListMessagesToPush(ctx context.Context, arg ListMessagesToPushParams) ([]ListMessagesToPushRow, error)
+	// Of the conversations (chat_types[i], target_ids[i]) as user_ids[i] of app_ids[i] sees them,
+	// those he muted: for a one-to-one message its recipient's target is the sender, for a group
+	// message the group.
+	ListMutesOfConversations(ctx context.Context, arg ListMutesOfConversationsParams) ([]ListMutesOfConversationsRow, error)
 	ListMyGroups(ctx context.Context, arg ListMyGroupsParams) ([]ListMyGroupsRow, error)
 	// What the check route may need: every version ever published (PUBLISHED or WITHDRAWN).
 	ListOfferableAppVersions(ctx context.Context, appID int64) ([]AppVersion, error)
@@ -314,6 +323,8 @@ type Querier interface {
 	ListPushDevicesByTokens(ctx context.Context, arg ListPushDevicesByTokensParams) ([]PushDevice, error)
 	// The active devices of the app's live accounts among user_ids.
 	ListPushDevicesOfUsers(ctx context.Context, arg ListPushDevicesOfUsersParams) ([]PushDevice, error)
+	// The nicknames of the senders (app_ids[i], user_ids[i]), a push's title.
+	ListPushSenderNicknames(ctx context.Context, arg ListPushSenderNicknamesParams) ([]ListPushSenderNicknamesRow, error)
 	// The deliveries of a job that are still to be done.
 	ListQueuedPushDeliveries(ctx context.Context, arg ListQueuedPushDeliveriesParams) ([]PushDelivery, error)
 	ListRnBundles(ctx context.Context, arg ListRnBundlesParams) ([]RnBundle, error)
@@ -369,6 +380,9 @@ type Querier interface {
 	LockImAccount(ctx context.Context, arg LockImAccountParams) (ImAccount, error)
 	// The module's PUBLISHED bundles, locked for a rollback.
 	LockPublishedRnBundles(ctx context.Context, arg LockPublishedRnBundlesParams) ([]RnBundle, error)
+	// The offline push worker's position, held until the transaction ends; no row while another
+	// instance's worker holds it.
+	LockPushIMCursor(ctx context.Context) (LockPushIMCursorRow, error)
 	// Serialises the check and the insert of one bucket until the transaction ends.
 	LockRateBucket(ctx context.Context, bucket string) error
 	LockRnDeployment(ctx context.Context, id int64) (RnDeployment, error)
@@ -385,14 +399,16 @@ type Querier interface {
 	MarkAppDeleted(ctx context.Context, id int64) error
 	// A client install that launched a release and later failed on it: its success becomes a failure.
 	MarkRnExpoReportFailed(ctx context.Context, arg MarkRnExpoReportFailedParams) (int64, error)
+	MovePushIMCursor(ctx context.Context, arg MovePushIMCursorParams) error
 	MoveSearchCursor(ctx context.Context, arg MoveSearchCursorParams) error
 	MuteConversation(ctx context.Context, arg MuteConversationParams) error
 	// The created_at of the app's n-th latest push since since (n counted from 1); no row when it
 	// sent fewer. With n the limit, the app may send again once this push leaves the window.
 	// Offline pushes of IM messages are not the app's sends.
 	NthLatestPushOfApp(ctx context.Context, arg NthLatestPushOfAppParams) (time.Time, error)
-	// Of user_ids, those with a connection on an instance seen within the expiry.
-	OnlineUsers(ctx context.Context, arg OnlineUsersParams) ([]string, error)
+	// Of the users (app_ids[i], user_ids[i]), those with a connection on an instance seen within
+	// the expiry.
+	OnlineUsersOfApps(ctx context.Context, arg OnlineUsersOfAppsParams) ([]OnlineUsersOfAppsRow, error)
 	// published_at changes only when the version becomes PUBLISHED; a PUBLISHED one keeps it.
 	PublishAppVersion(ctx context.Context, arg PublishAppVersionParams) (AppVersion, error)
 	PublishRnBundle(ctx context.Context, arg PublishRnBundleParams) (RnBundle, error)
@@ -513,9 +529,6 @@ type Querier interface {
 	// One row per (app, nonce) until its request's timestamp plus the window: 0 rows affected
 	// means a replay.
 	UseRequestNonce(ctx context.Context, arg UseRequestNonceParams) (int64, error)
-	// Of user_ids, those who muted the conversation (chat_type, target_id): for a one-to-one
-	// message its recipient's target is the sender, for a group message the group.
-	UsersMutingConversation(ctx context.Context, arg UsersMutingConversationParams) ([]string, error)
 	WithdrawAppVersion(ctx context.Context, id int64) (AppVersion, error)
 	WithdrawRnBundle(ctx context.Context, id int64) (RnBundle, error)
 }

@@ -102,13 +102,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	// Presence is shared by the instances that hold WebSockets; a message stored here goes to
 	// the devices of the recipients none of them holds.
 	var online *presence.Tracker
-	var offline *push.OfflinePush
 	if cfg.Serves(config.AreaIM) {
 		if online, err = presence.Start(ctx, pool, presence.Options{Log: log}); err != nil {
 			return err
 		}
-		offline = pushService.OfflinePush(online, 4)
-		imOptions.Hooks = append(imOptions.Hooks, offline)
 	}
 	imService := im.New(pool, imOptions)
 	var hub *realtime.Hub
@@ -181,8 +178,18 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 		return err
 	})
 	go every(bg, log, 5*time.Minute, "purge tenant data", tenants.Purge)
+	offlineDone := make(chan struct{})
 	if cfg.Serves(config.AreaIM) {
 		go imService.RunSearchIndexer(bg)
+		// The stored messages are pushed from the database, off the send path; instances
+		// take turns (internal/push/offline.go).
+		offline := pushService.OfflinePush(online, push.OfflineOptions{Interval: cfg.Push.OfflineInterval, Horizon: cfg.Push.OfflineHorizon})
+		go func() {
+			defer close(offlineDone)
+			offline.Run(bg)
+		}()
+	} else {
+		close(offlineDone)
 	}
 	// Not bg: stopping the background loops must not cancel running jobs; Stop below ends them.
 	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
@@ -217,8 +224,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	if hub != nil {
 		hub.Close(shutdownCtx)
 	}
-	if offline != nil {
-		offline.Close()
+	<-offlineDone // its last pass is committed or rolled back
+	if online != nil {
 		online.Close(shutdownCtx)
 	}
 	if stopErr := queue.Stop(shutdownCtx); stopErr != nil {

@@ -182,6 +182,11 @@ type Push struct {
 	// CAFile, when set, is a PEM file of the only certificate authorities trusted for the
 	// gateways (XUQM_PUSH_CA_FILE).
 	CAFile string
+	// OfflineInterval is how often the offline push of IM messages looks for new ones
+	// (XUQM_PUSH_OFFLINE_INTERVAL); OfflineHorizon is the age past which a message it has
+	// not pushed yet (the server was down) is not pushed at all (XUQM_PUSH_OFFLINE_HORIZON).
+	OfflineInterval time.Duration
+	OfflineHorizon  time.Duration
 }
 
 // Serves reports whether this instance serves the routes of area (one of Areas).
@@ -210,6 +215,8 @@ func Load(getenv func(string) string) (Config, error) {
 			APNsHost: r.str("XUQM_APNS_HOST", ""), FCMHost: r.str("XUQM_FCM_HOST", ""),
 			FCMTokenURL: r.str("XUQM_FCM_TOKEN_URL", ""), HMSHost: r.str("XUQM_HMS_HOST", ""),
 			HMSTokenURL: r.str("XUQM_HMS_TOKEN_URL", ""), CAFile: r.str("XUQM_PUSH_CA_FILE", ""),
+			OfflineInterval: r.duration("XUQM_PUSH_OFFLINE_INTERVAL", 500*time.Millisecond),
+			OfflineHorizon:  r.duration("XUQM_PUSH_OFFLINE_HORIZON", 10*time.Minute),
 		},
 		NATSURL:    r.str("XUQM_NATS_URL", ""),
 		NATSPrefix: r.str("XUQM_NATS_PREFIX", "xuqm"),

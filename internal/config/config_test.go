@@ -49,6 +49,8 @@ func TestLoadDefaults(t *testing.T) {
 		{"FileMaxBytes", c.FileMaxBytes, int64(100 << 20)},
 		{"ThumbMaxPixels", c.ThumbMaxPixels, int64(40_000_000)},
 		{"IMRevokeWindow", c.IMRevokeWindow, 2 * time.Minute},
+		{"Push.OfflineInterval", c.Push.OfflineInterval, 500 * time.Millisecond},
+		{"Push.OfflineHorizon", c.Push.OfflineHorizon, 10 * time.Minute},
 		{"TokenTTL", c.TokenTTL, 24 * time.Hour},
 		{"PublicURL", c.PublicURL, "http://localhost:8080"},
 		{"ShutdownTimeout", c.ShutdownTimeout, 15 * time.Second},
@@ -68,31 +70,32 @@ func TestLoadDefaults(t *testing.T) {
 
 func TestLoadValues(t *testing.T) {
 	c, err := Load(env(map[string]string{
-		"XUQM_ADDR":             "127.0.0.1:9000",
-		"DATABASE_URL":          "postgres://u@db/x",
-		"XUQM_DATA_DIR":         "/var/lib/xuqm",
-		"XUQM_SERVICES":         " im, FILE ,",
-		"XUQM_JWT_SECRET":       strings.Repeat("k", 32),
-		"XUQM_ADMIN_PASSWORD":   "root-pw",
-		"XUQM_DEMO_APP_SECRET":  "s",
-		"XUQM_DEMO_PASSWORD":    "p",
-		"XUQM_SMTP_ADDR":        "smtp.example.com:465",
-		"XUQM_SMTP_USER":        "bot@example.com",
-		"XUQM_SMTP_PASSWORD":    "pw",
-		"XUQM_CAPTCHA":          "off",
-		"XUQM_NATS_URL":         "nats://127.0.0.1:4222",
-		"XUQM_TIMEZONE":         "UTC",
-		"XUQM_LOG_LEVEL":        "DEBUG",
-		"XUQM_LOG_FORMAT":       "json",
-		"XUQM_CORS_ORIGINS":     "https://a.example, https://b.example",
-		"XUQM_WS_ORIGINS":       "*.example.com",
-		"XUQM_MAX_BODY_BYTES":   "2MiB",
-		"XUQM_FILE_MAX_BYTES":   "1_000",
-		"XUQM_THUMB_MAX_PIXELS": "1000000",
-		"XUQM_IM_REVOKE_WINDOW": "5m",
-		"XUQM_TOKEN_TTL":        "1h",
-		"XUQM_PUBLIC_URL":       "https://im.example.com/base/",
-		"XUQM_SHUTDOWN_TIMEOUT": "3s",
+		"XUQM_ADDR":                 "127.0.0.1:9000",
+		"DATABASE_URL":              "postgres://u@db/x",
+		"XUQM_DATA_DIR":             "/var/lib/xuqm",
+		"XUQM_SERVICES":             " im, FILE ,",
+		"XUQM_JWT_SECRET":           strings.Repeat("k", 32),
+		"XUQM_ADMIN_PASSWORD":       "root-pw",
+		"XUQM_DEMO_APP_SECRET":      "s",
+		"XUQM_DEMO_PASSWORD":        "p",
+		"XUQM_SMTP_ADDR":            "smtp.example.com:465",
+		"XUQM_SMTP_USER":            "bot@example.com",
+		"XUQM_SMTP_PASSWORD":        "pw",
+		"XUQM_CAPTCHA":              "off",
+		"XUQM_NATS_URL":             "nats://127.0.0.1:4222",
+		"XUQM_TIMEZONE":             "UTC",
+		"XUQM_LOG_LEVEL":            "DEBUG",
+		"XUQM_LOG_FORMAT":           "json",
+		"XUQM_CORS_ORIGINS":         "https://a.example, https://b.example",
+		"XUQM_WS_ORIGINS":           "*.example.com",
+		"XUQM_MAX_BODY_BYTES":       "2MiB",
+		"XUQM_FILE_MAX_BYTES":       "1_000",
+		"XUQM_THUMB_MAX_PIXELS":     "1000000",
+		"XUQM_IM_REVOKE_WINDOW":     "5m",
+		"XUQM_PUSH_OFFLINE_HORIZON": "1h",
+		"XUQM_TOKEN_TTL":            "1h",
+		"XUQM_PUBLIC_URL":           "https://im.example.com/base/",
+		"XUQM_SHUTDOWN_TIMEOUT":     "3s",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +114,7 @@ func TestLoadValues(t *testing.T) {
 	}
 	if c.CaptchaEnabled || c.Timezone != time.UTC || c.LogLevel != slog.LevelDebug ||
 		c.LogFormat != LogJSON || c.MaxBodyBytes != 2<<20 || c.FileMaxBytes != 1000 ||
-		c.ThumbMaxPixels != 1_000_000 || c.IMRevokeWindow != 5*time.Minute ||
+		c.ThumbMaxPixels != 1_000_000 || c.IMRevokeWindow != 5*time.Minute || c.Push.OfflineHorizon != time.Hour ||
 		c.TokenTTL != time.Hour || c.ShutdownTimeout != 3*time.Second ||
 		c.PublicURL != "https://im.example.com/base" || c.NATSURL != "nats://127.0.0.1:4222" ||
 		c.Addr != "127.0.0.1:9000" || c.DataDir != "/var/lib/xuqm" {

@@ -2,7 +2,6 @@ package im
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/idcursor"
 	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
@@ -21,12 +21,10 @@ import (
 //
 // Why a cursor loop and not a River job per message: a job is a row written, and later
 // deleted, for every send, on the send path and in the same hot table for every sender; the
-// cursor costs a send nothing, and the indexer reads what the sends wrote anyway. What the
-// cursor must handle instead is that message ids are drawn before their sends commit, so a
-// later id can be visible before an earlier one: an id the indexer passes without seeing
-// is kept as a gap and looked up again each pass, until it shows up or gapTimeout has
-// passed (a send rolled back, or drew an id and stored nothing). No send statement runs
-// that long (the queue's own bound is storeTimeout).
+// cursor costs a send nothing, and the indexer reads what the sends wrote anyway. The
+// cursor (internal/idcursor) keeps the ids it passed without seeing, drawn by sends not yet
+// committed, as gaps to look up again; no send statement runs longer than its gap timeout
+// (the queue's own bound is storeTimeout).
 //
 // A message is searchable within one pass of being stored: a send wakes the indexer of
 // its instance, which otherwise looks every searchInterval; on several instances they take
@@ -39,8 +37,6 @@ const (
 	searchInterval = 250 * time.Millisecond
 	searchPause    = 500 * time.Millisecond
 	searchBatch    = 5000
-	gapTimeout     = 5 * time.Minute
-	maxGaps        = 100_000
 )
 
 // wakeIndexer tells the indexer that messages were stored; it never waits.
@@ -114,45 +110,19 @@ func (s *Service) IndexSearch(ctx context.Context) (int, error) {
 				return fault.Wrap(err, "index messages")
 			}
 		}
-		next := moveCursor(cur, rows, s.now())
-		if next.IndexedTo == cur.IndexedTo && slices.Equal(next.Gaps, cur.Gaps) {
+		at := idcursor.Cursor{To: cur.IndexedTo, Gaps: cur.Gaps, GapsSeen: cur.GapsSeen}
+		ids := make([]int64, len(rows))
+		for i, r := range rows {
+			ids[i] = r.ID
+		}
+		next := at.Next(ids, s.now())
+		if !at.Moved(next) {
 			return nil
 		}
-		if err := q.MoveSearchCursor(ctx, db.MoveSearchCursorParams(next)); err != nil {
+		if err := q.MoveSearchCursor(ctx, db.MoveSearchCursorParams{IndexedTo: next.To, Gaps: next.Gaps, GapsSeen: next.GapsSeen}); err != nil {
 			return fault.Wrap(err, "move search cursor")
 		}
 		return nil
 	})
 	return looked, err
-}
-
-// moveCursor is the cursor after a pass that found rows (in id order): past the highest
-// id seen, with the ids skipped on the way as gaps, and without the gaps found or given up.
-func moveCursor(cur db.LockSearchCursorRow, rows []db.ListMessagesToIndexRow, now time.Time) db.LockSearchCursorRow {
-	found := make(map[int64]bool, len(rows))
-	next := db.LockSearchCursorRow{IndexedTo: cur.IndexedTo, Gaps: []int64{}, GapsSeen: []time.Time{}}
-	for _, r := range rows {
-		found[r.ID] = true
-		if r.ID > cur.IndexedTo {
-			for id := next.IndexedTo + 1; id < r.ID && len(next.Gaps) < maxGaps; id++ {
-				next.Gaps, next.GapsSeen = append(next.Gaps, id), append(next.GapsSeen, now)
-			}
-			next.IndexedTo = r.ID
-		}
-	}
-	var kept db.LockSearchCursorRow
-	for i, id := range cur.Gaps {
-		if !found[id] && i < len(cur.GapsSeen) && now.Sub(cur.GapsSeen[i]) < gapTimeout {
-			kept.Gaps, kept.GapsSeen = append(kept.Gaps, id), append(kept.GapsSeen, cur.GapsSeen[i])
-		}
-	}
-	next.Gaps, next.GapsSeen = append(kept.Gaps, next.Gaps...), append(kept.GapsSeen, next.GapsSeen...)
-	if next.Gaps == nil {
-		next.Gaps, next.GapsSeen = []int64{}, []time.Time{}
-	}
-	if len(next.Gaps) > maxGaps { // the oldest go first
-		drop := len(next.Gaps) - maxGaps
-		next.Gaps, next.GapsSeen = next.Gaps[drop:], next.GapsSeen[drop:]
-	}
-	return next
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
-// MessageHook is told of every message once it is stored (webhooks, offline push). It runs
+// MessageHook is told of every message once it is stored (webhooks). It runs
 // on the sender's path: hand slow work to a goroutine. recipients are both sides of a
 // one-to-one message, and nil for a group's: a group message is stored once for the group
 // (read-diffused), and its members are the group's.

@@ -17,10 +17,11 @@
 -- The whole script runs in one transaction; the Go side drops the tables' secondary indexes
 -- at the marker below and rebuilds them after the last statement, as a bulk load should.
 
--- Locks first, in the order the search indexer takes them (its cursor, then the messages),
--- so that the two never deadlock: while the load holds the cursor the indexer skips its
--- turn; sends wait until the load commits, so that the loaded messages' ids are one block.
+-- Locks first, in the order the search indexer and the offline push take them (their
+-- cursors, then the messages), so that they never deadlock: while the load holds a cursor
+-- its worker skips its turn; sends wait until the load commits, so that the loaded messages' ids are one block.
 SELECT indexed_to FROM im_search_cursor WHERE id FOR UPDATE;
+SELECT pushed_to FROM push_im_cursor WHERE id FOR UPDATE;
 LOCK TABLE im_messages IN EXCLUSIVE MODE;
 
 -- @@ secondary indexes dropped here @@
@@ -84,6 +85,14 @@ SET indexed_to = b.last
 FROM (SELECT min(m.id) AS first, max(m.id) AS last
       FROM im_messages m JOIN prefill_chats c ON c.chat_id = m.chat_id WHERE m.app_id = :app) AS b
 WHERE im_search_cursor.indexed_to >= b.first - 1;
+
+-- The offline push (internal/push/offline.go) starts after the loaded messages: history is
+-- not pushed. Moved the same way, when it had looked at everything before them.
+UPDATE push_im_cursor
+SET pushed_to = b.last
+FROM (SELECT min(m.id) AS first, max(m.id) AS last
+      FROM im_messages m JOIN prefill_chats c ON c.chat_id = m.chat_id WHERE m.app_id = :app) AS b
+WHERE push_im_cursor.pushed_to >= b.first - 1;
 
 -- Both sides' `message` events. User u is side a of the conversations i = u + j·:users and
 -- side b of those whose a is u - 1 - j (j = 0 … :chats/:users - 1), so his events are

@@ -31,9 +31,10 @@ type Options struct {
 	Log       *slog.Logger
 }
 
-type userKey struct {
-	app  int64
-	user string
+// User is a user of an app.
+type User struct {
+	AppID  int64
+	UserID string
 }
 
 // Tracker is this instance's part of presence: the hub tells it of connections, and anyone
@@ -45,8 +46,8 @@ type Tracker struct {
 	opts Options
 
 	mu     sync.Mutex
-	counts map[userKey]int      // this instance's connections per user
-	dirty  map[userKey]struct{} // users whose row is to be written or removed
+	counts map[User]int      // this instance's connections per user
+	dirty  map[User]struct{} // users whose row is to be written or removed
 
 	wake chan struct{}
 	stop chan struct{}
@@ -66,7 +67,7 @@ func Start(ctx context.Context, pool *pgxpool.Pool, opts Options) (*Tracker, err
 	}
 	t := &Tracker{
 		pool: pool, q: db.New(pool), id: pgtype.UUID{Bytes: uuid.New(), Valid: true}, opts: opts,
-		counts: map[userKey]int{}, dirty: map[userKey]struct{}{},
+		counts: map[User]int{}, dirty: map[User]struct{}{},
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 	}
 	if _, err := t.q.BeatPresenceInstance(ctx, t.id); err != nil {
@@ -79,15 +80,15 @@ func Start(ctx context.Context, pool *pgxpool.Pool, opts Options) (*Tracker, err
 // Connected counts a connection of the user on this instance. It never blocks on the
 // database.
 func (t *Tracker) Connected(appID int64, userID string) {
-	t.change(userKey{appID, userID}, 1)
+	t.change(User{appID, userID}, 1)
 }
 
 // Disconnected counts a connection of the user gone.
 func (t *Tracker) Disconnected(appID int64, userID string) {
-	t.change(userKey{appID, userID}, -1)
+	t.change(User{appID, userID}, -1)
 }
 
-func (t *Tracker) change(k userKey, d int) {
+func (t *Tracker) change(k User, d int) {
 	t.mu.Lock()
 	n := t.counts[k] + d
 	if n <= 0 {
@@ -106,29 +107,52 @@ func (t *Tracker) change(k userKey, d int) {
 	}
 }
 
-// Online returns those of userIDs with a live connection on some instance. This instance's
-// own connections count at once, before they are written, and only the users it does not
-// hold are asked of the database: the offline push of every message asks this about its
-// receiver, who is usually online here.
+// Online returns those of userIDs with a live connection on some instance.
 func (t *Tracker) Online(ctx context.Context, appID int64, userIDs []string) ([]string, error) {
-	var online, elsewhere []string
-	t.mu.Lock()
-	for _, u := range userIDs {
-		if t.counts[userKey{appID, u}] > 0 {
-			online = append(online, u)
-		} else {
-			elsewhere = append(elsewhere, u)
-		}
+	users := make([]User, len(userIDs))
+	for i, u := range userIDs {
+		users[i] = User{appID, u}
 	}
-	t.mu.Unlock()
-	if len(elsewhere) == 0 {
-		return online, nil
-	}
-	rows, err := t.q.OnlineUsers(ctx, db.OnlineUsersParams{AppID: appID, UserIds: elsewhere, ExpirySeconds: int32(t.opts.Expiry / time.Second)})
+	online, err := t.OnlineOf(ctx, users)
 	if err != nil {
 		return nil, err
 	}
-	return append(online, rows...), nil
+	var out []string
+	for _, u := range userIDs {
+		if online[User{appID, u}] {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+// OnlineOf tells which of users, of any apps, have a live connection on some instance, in
+// one query at most. This instance's own connections count at once, before they are
+// written, and only the users it does not hold are asked of the database.
+func (t *Tracker) OnlineOf(ctx context.Context, users []User) (map[User]bool, error) {
+	online := make(map[User]bool)
+	var elsewhere db.OnlineUsersOfAppsParams
+	t.mu.Lock()
+	for _, u := range users {
+		if t.counts[u] > 0 {
+			online[u] = true
+		} else {
+			elsewhere.AppIds, elsewhere.UserIds = append(elsewhere.AppIds, u.AppID), append(elsewhere.UserIds, u.UserID)
+		}
+	}
+	t.mu.Unlock()
+	if len(elsewhere.AppIds) == 0 {
+		return online, nil
+	}
+	elsewhere.ExpirySeconds = int32(t.opts.Expiry / time.Second)
+	rows, err := t.q.OnlineUsersOfApps(ctx, elsewhere)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		online[User{r.AppID, r.UserID}] = true
+	}
+	return online, nil
 }
 
 // Close removes the instance's rows: its users are offline here at once.
@@ -183,14 +207,14 @@ func (t *Tracker) flush(ctx context.Context) {
 	var add, remove db.AddPresenceConnectionsOfAppsParams
 	for k := range t.dirty {
 		if t.counts[k] > 0 {
-			add.AppIds, add.UserIds = append(add.AppIds, k.app), append(add.UserIds, k.user)
+			add.AppIds, add.UserIds = append(add.AppIds, k.AppID), append(add.UserIds, k.UserID)
 		} else {
-			remove.AppIds, remove.UserIds = append(remove.AppIds, k.app), append(remove.UserIds, k.user)
+			remove.AppIds, remove.UserIds = append(remove.AppIds, k.AppID), append(remove.UserIds, k.UserID)
 		}
 	}
 	clear(t.dirty)
 	t.mu.Unlock()
-	var failed []userKey
+	var failed []User
 	if len(add.AppIds) > 0 {
 		add.InstanceID = t.id
 		if err := t.q.AddPresenceConnectionsOfApps(ctx, add); err != nil {
@@ -214,9 +238,9 @@ func (t *Tracker) flush(ctx context.Context) {
 	}
 }
 
-func appendKeys(keys []userKey, apps []int64, users []string) []userKey {
+func appendKeys(keys []User, apps []int64, users []string) []User {
 	for i := range apps {
-		keys = append(keys, userKey{apps[i], users[i]})
+		keys = append(keys, User{apps[i], users[i]})
 	}
 	return keys
 }

@@ -52,6 +52,11 @@ func TestPresenceIsSharedAndExpires(t *testing.T) {
 	b.Connected(2, "carol") // another app's carol
 	online(b, "alice", "bob")
 	online(a, "alice", "bob")
+	// Users of several apps in one question: app 2's carol is online, app 1's is not.
+	got, err := a.OnlineOf(ctx, []presence.User{{AppID: 1, UserID: "carol"}, {AppID: 2, UserID: "carol"}, {AppID: 1, UserID: "bob"}})
+	if err != nil || len(got) != 2 || !got[presence.User{AppID: 2, UserID: "carol"}] || !got[presence.User{AppID: 1, UserID: "bob"}] {
+		t.Fatalf("online of two apps: %v %v", got, err)
+	}
 	// One of alice's conns closes: she is still online; the other closes: she is not.
 	a.Disconnected(1, "alice")
 	online(b, "alice", "bob")

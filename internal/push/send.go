@@ -148,71 +148,79 @@ func (s *Service) Send(ctx context.Context, p *auth.Principal, push Push) (Resul
 // enqueue stores the push, one queued delivery per device, and the jobs that deliver them,
 // in one transaction: a push is queued exactly when it is recorded.
 func (s *Service) enqueue(ctx context.Context, appID int64, source string, push Push, now time.Time) (Result, error) {
-	n := push.Notification
 	var res Result
 	err := postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
-		userIDs := push.UserIDs
-		if userIDs == nil {
-			userIDs = []string{}
-		}
-		row, err := q.InsertPush(ctx, db.InsertPushParams{
-			AppID: appID, Source: source, UserIds: userIDs, Requested: int32(len(push.UserIDs) + len(push.DeviceTokens)),
-			Title: n.Title, Body: n.Body, Data: n.Data, Badge: n.Badge, Sound: n.Sound, TtlSeconds: n.TTLSeconds,
-			CollapseID: n.CollapseID, CreatedAt: now,
-		})
-		if err != nil {
-			return err
-		}
-		var devices []db.PushDevice
-		if len(push.DeviceTokens) > 0 {
-			hashes := make([]string, len(push.DeviceTokens))
-			for i, t := range push.DeviceTokens {
-				hashes[i] = tokenHash(t)
-			}
-			devices, err = q.ListPushDevicesByTokens(ctx, db.ListPushDevicesByTokensParams{AppID: appID, TokenHashes: hashes})
-		} else {
-			devices, err = q.ListPushDevicesOfUsers(ctx, db.ListPushDevicesOfUsersParams{AppID: appID, UserIds: push.UserIDs})
-		}
-		if err != nil {
-			return err
-		}
-		res = Result{PushID: row.ID, Requested: len(push.UserIDs) + len(push.DeviceTokens), Devices: len(devices), Queued: len(devices), CreatedAt: row.CreatedAt}
-		if len(devices) == 0 {
-			if source == sourceIM { // nothing to record of a message's push that reaches nobody
-				return errNoDevices
-			}
-			return nil
-		}
-		rows := make([]db.InsertPushDeliveriesParams, len(devices))
-		for i, d := range devices {
-			rows[i] = db.InsertPushDeliveriesParams{
-				PushID: row.ID, DeviceID: d.ID, UserID: d.UserID, Vendor: d.Vendor,
-				DeviceToken: MaskToken(d.DeviceToken), Status: Queued,
-			}
-		}
-		if _, err := q.InsertPushDeliveries(ctx, rows); err != nil {
-			return err
-		}
-		if err := q.SetPushDevices(ctx, db.SetPushDevicesParams{ID: row.ID, Devices: int32(len(devices))}); err != nil {
-			return err
-		}
-		var jobs []river.InsertManyParams
-		for start := 0; start < len(devices); start += jobDevices {
-			ids := make([]int64, 0, jobDevices)
-			for _, d := range devices[start:min(start+jobDevices, len(devices))] {
-				ids = append(ids, d.ID)
-			}
-			jobs = append(jobs, river.InsertManyParams{Args: DeliverArgs{PushID: row.ID, AppID: appID, DeviceIDs: ids}})
-		}
-		_, err = s.opts.Queue.InsertManyTx(ctx, tx, jobs)
+		var err error
+		res, err = s.enqueueTx(ctx, tx, appID, source, push, now)
 		return err
 	})
-	if errors.Is(err, errNoDevices) {
-		return Result{}, err
-	}
 	if err != nil {
 		return Result{}, fault.Wrap(err, "queue push")
+	}
+	return res, nil
+}
+
+// enqueueTx is enqueue in the caller's transaction. A push from IM that reaches no device
+// writes nothing and returns errNoDevices.
+func (s *Service) enqueueTx(ctx context.Context, tx pgx.Tx, appID int64, source string, push Push, now time.Time) (Result, error) {
+	n := push.Notification
+	q := db.New(tx)
+	var devices []db.PushDevice
+	var err error
+	if len(push.DeviceTokens) > 0 {
+		hashes := make([]string, len(push.DeviceTokens))
+		for i, t := range push.DeviceTokens {
+			hashes[i] = tokenHash(t)
+		}
+		devices, err = q.ListPushDevicesByTokens(ctx, db.ListPushDevicesByTokensParams{AppID: appID, TokenHashes: hashes})
+	} else {
+		devices, err = q.ListPushDevicesOfUsers(ctx, db.ListPushDevicesOfUsersParams{AppID: appID, UserIds: push.UserIDs})
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	if len(devices) == 0 && source == sourceIM { // nothing to record of a message's push that reaches nobody
+		return Result{}, errNoDevices
+	}
+	userIDs := push.UserIDs
+	if userIDs == nil {
+		userIDs = []string{}
+	}
+	row, err := q.InsertPush(ctx, db.InsertPushParams{
+		AppID: appID, Source: source, UserIds: userIDs, Requested: int32(len(push.UserIDs) + len(push.DeviceTokens)),
+		Title: n.Title, Body: n.Body, Data: n.Data, Badge: n.Badge, Sound: n.Sound, TtlSeconds: n.TTLSeconds,
+		CollapseID: n.CollapseID, CreatedAt: now,
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{PushID: row.ID, Requested: len(push.UserIDs) + len(push.DeviceTokens), Devices: len(devices), Queued: len(devices), CreatedAt: row.CreatedAt}
+	if len(devices) == 0 {
+		return res, nil
+	}
+	rows := make([]db.InsertPushDeliveriesParams, len(devices))
+	for i, d := range devices {
+		rows[i] = db.InsertPushDeliveriesParams{
+			PushID: row.ID, DeviceID: d.ID, UserID: d.UserID, Vendor: d.Vendor,
+			DeviceToken: MaskToken(d.DeviceToken), Status: Queued,
+		}
+	}
+	if _, err := q.InsertPushDeliveries(ctx, rows); err != nil {
+		return Result{}, err
+	}
+	if err := q.SetPushDevices(ctx, db.SetPushDevicesParams{ID: row.ID, Devices: int32(len(devices))}); err != nil {
+		return Result{}, err
+	}
+	var jobs []river.InsertManyParams
+	for start := 0; start < len(devices); start += jobDevices {
+		ids := make([]int64, 0, jobDevices)
+		for _, d := range devices[start:min(start+jobDevices, len(devices))] {
+			ids = append(ids, d.ID)
+		}
+		jobs = append(jobs, river.InsertManyParams{Args: DeliverArgs{PushID: row.ID, AppID: appID, DeviceIDs: ids}})
+	}
+	if _, err := s.opts.Queue.InsertManyTx(ctx, tx, jobs); err != nil {
+		return Result{}, err
 	}
 	return res, nil
 }

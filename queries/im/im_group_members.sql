@@ -82,3 +82,9 @@ SELECT m.user_id, coalesce(a.nickname, '')::text AS nickname, coalesce(a.avatar_
 FROM im_group_members m
 LEFT JOIN im_accounts a ON a.app_id = m.app_id AND a.user_id = m.user_id
 WHERE m.app_id = @app_id AND m.group_id = @group_id AND m.user_id = @user_id;
+
+-- name: ListMembersOfGroups :many
+-- The members of several groups at once: group i is (app_ids[i], group_ids[i]).
+SELECT gm.app_id, gm.group_id, gm.user_id
+FROM im_group_members gm
+WHERE (gm.app_id, gm.group_id) IN (SELECT unnest(@app_ids::bigint[]), unnest(@group_ids::text[]));

@@ -268,3 +268,12 @@ WHERE chat_id = @chat_id AND read_seq >= @seq AND user_id <> @sender_id::text;
 SELECT id, chat_id, seq, chat_type, from_id, to_id, msg_type, content, client_msg_id, created_at,
        edited_at, revoked_at, revoked_by, group_seq
 FROM im_messages WHERE chat_id = @chat_id AND seq = @seq;
+
+-- name: ListMessagesToPush :many
+-- The messages the offline push worker has not looked at: the first max_rows after its
+-- cursor and those it missed before (gap_ids, all below the cursor), in id order; one
+-- lookup of the primary key for all of them.
+SELECT m.id, m.app_id, m.chat_type, m.from_id, m.to_id, m.msg_type, m.content, m.seq, m.created_at, m.revoked_at
+FROM im_messages m
+WHERE m.id = ANY (ARRAY(SELECT n.id FROM im_messages n WHERE n.id > @after_id ORDER BY n.id LIMIT @max_rows) || @gap_ids::bigint[])
+ORDER BY m.id;

@@ -10,9 +10,10 @@ USING (SELECT (sqlc.arg(app_ids)::bigint[])[i] AS a, (sqlc.arg(user_ids)::text[]
        FROM generate_subscripts(sqlc.arg(app_ids)::bigint[], 1) AS i) AS x
 WHERE c.instance_id = sqlc.arg(instance_id) AND c.app_id = x.a AND c.user_id = x.u;
 
--- name: OnlineUsers :many
--- Of user_ids, those with a connection on an instance seen within the expiry.
-SELECT DISTINCT c.user_id FROM presence_connections c
+-- name: OnlineUsersOfApps :many
+-- Of the users (app_ids[i], user_ids[i]), those with a connection on an instance seen within
+-- the expiry.
+SELECT DISTINCT c.app_id, c.user_id FROM presence_connections c
 JOIN presence_instances i ON i.id = c.instance_id
-WHERE c.app_id = sqlc.arg(app_id) AND c.user_id = ANY (sqlc.arg(user_ids)::text[])
+WHERE (c.app_id, c.user_id) IN (SELECT unnest(sqlc.arg(app_ids)::bigint[]), unnest(sqlc.arg(user_ids)::text[]))
   AND i.seen_at >= now() - sqlc.arg(expiry_seconds)::int * interval '1 second';

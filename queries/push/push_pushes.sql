@@ -24,5 +24,7 @@ WHERE app_id = sqlc.arg(app_id) AND source = 'API' AND created_at > sqlc.arg(sin
 ORDER BY created_at DESC
 OFFSET sqlc.arg(n)::int - 1 LIMIT 1;
 
--- name: GetPushSenderNickname :one
-SELECT nickname FROM im_accounts WHERE app_id = sqlc.arg(app_id) AND user_id = sqlc.arg(user_id);
+-- name: ListPushSenderNicknames :many
+-- The nicknames of the senders (app_ids[i], user_ids[i]), a push's title.
+SELECT a.app_id, a.user_id, a.nickname FROM im_accounts a
+WHERE (a.app_id, a.user_id) IN (SELECT unnest(sqlc.arg(app_ids)::bigint[]), unnest(sqlc.arg(user_ids)::text[]));
