@@ -351,7 +351,7 @@ func (q *Queries) GetMessageForUpdate(ctx context.Context, arg GetMessageForUpda
 
 const listChatMessages = `-- name: ListChatMessages :many
 SELECT m.id, m.seq, m.chat_type, m.from_id, m.to_id, m.msg_type, m.content, m.client_msg_id,
-       m.created_at, m.edited_at, m.revoked_at, m.group_seq,
+       m.created_at, m.edited_at, m.revoked_at, m.revoked_by, m.group_seq,
        (CASE WHEN m.chat_type = 'GROUP' THEN
            (SELECT count(*) FROM im_user_conversations r
             WHERE r.chat_id = m.chat_id AND r.read_seq >= m.seq AND r.user_id <> m.from_id)
@@ -390,6 +390,7 @@ type ListChatMessagesRow struct {
 	CreatedAt      time.Time
 	EditedAt       *time.Time
 	RevokedAt      *time.Time
+	RevokedBy      *string
 	GroupSeq       *int64
 	GroupReadCount int32
 }
@@ -425,6 +426,7 @@ func (q *Queries) ListChatMessages(ctx context.Context, arg ListChatMessagesPara
 			&i.CreatedAt,
 			&i.EditedAt,
 			&i.RevokedAt,
+			&i.RevokedBy,
 			&i.GroupSeq,
 			&i.GroupReadCount,
 		); err != nil {
@@ -440,7 +442,7 @@ func (q *Queries) ListChatMessages(ctx context.Context, arg ListChatMessagesPara
 
 const listGroupMessagesChanged = `-- name: ListGroupMessagesChanged :many
 SELECT m.id, m.seq, m.chat_type, m.from_id, m.to_id, m.msg_type, m.content, m.client_msg_id,
-       m.created_at, m.edited_at, m.revoked_at, m.group_seq,
+       m.created_at, m.edited_at, m.revoked_at, m.revoked_by, m.group_seq,
        (SELECT count(*) FROM im_user_conversations r
         WHERE r.chat_id = m.chat_id AND r.read_seq >= m.seq AND r.user_id <> m.from_id)::integer AS group_read_count
 FROM im_messages m
@@ -478,6 +480,7 @@ type ListGroupMessagesChangedRow struct {
 	CreatedAt      time.Time
 	EditedAt       *time.Time
 	RevokedAt      *time.Time
+	RevokedBy      *string
 	GroupSeq       *int64
 	GroupReadCount int32
 }
@@ -514,6 +517,7 @@ func (q *Queries) ListGroupMessagesChanged(ctx context.Context, arg ListGroupMes
 			&i.CreatedAt,
 			&i.EditedAt,
 			&i.RevokedAt,
+			&i.RevokedBy,
 			&i.GroupSeq,
 			&i.GroupReadCount,
 		); err != nil {
@@ -724,7 +728,7 @@ func (q *Queries) RevokeMessage(ctx context.Context, arg RevokeMessageParams) (*
 
 const searchMessages = `-- name: SearchMessages :many
 SELECT m.id, m.seq, m.chat_type, m.from_id, m.to_id, m.msg_type, m.content, m.client_msg_id,
-       m.created_at, m.edited_at, m.revoked_at, m.group_seq,
+       m.created_at, m.edited_at, m.revoked_at, m.revoked_by, m.group_seq,
        (CASE WHEN m.chat_type = 'GROUP' THEN
            (SELECT count(*) FROM im_user_conversations r
             WHERE r.chat_id = m.chat_id AND r.read_seq >= m.seq AND r.user_id <> m.from_id)
@@ -760,6 +764,7 @@ type SearchMessagesRow struct {
 	CreatedAt      time.Time
 	EditedAt       *time.Time
 	RevokedAt      *time.Time
+	RevokedBy      *string
 	GroupSeq       *int64
 	GroupReadCount int32
 }
@@ -796,6 +801,7 @@ func (q *Queries) SearchMessages(ctx context.Context, arg SearchMessagesParams) 
 			&i.CreatedAt,
 			&i.EditedAt,
 			&i.RevokedAt,
+			&i.RevokedBy,
 			&i.GroupSeq,
 			&i.GroupReadCount,
 		); err != nil {

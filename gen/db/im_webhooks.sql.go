@@ -137,92 +137,12 @@ func (q *Queries) InsertWebhook(ctx context.Context, arg InsertWebhookParams) (I
 	return i, err
 }
 
-const listBeforeSendWebhooks = `-- name: ListBeforeSendWebhooks :many
-SELECT id, app_id, url, events, enabled, secret_sealed, secret_hint, before_send, before_send_timeout_ms, on_timeout, created_at, updated_at FROM im_webhooks WHERE app_id = $1 AND enabled AND before_send ORDER BY id
-`
-
-func (q *Queries) ListBeforeSendWebhooks(ctx context.Context, appID int64) ([]ImWebhook, error) {
-	rows, err := q.db.Query(ctx, listBeforeSendWebhooks, appID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []ImWebhook{}
-	for rows.Next() {
-		var i ImWebhook
-		if err := rows.Scan(
-			&i.ID,
-			&i.AppID,
-			&i.Url,
-			&i.Events,
-			&i.Enabled,
-			&i.SecretSealed,
-			&i.SecretHint,
-			&i.BeforeSend,
-			&i.BeforeSendTimeoutMs,
-			&i.OnTimeout,
-			&i.CreatedAt,
-			&i.UpdatedAt,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const listWebhooks = `-- name: ListWebhooks :many
 SELECT id, app_id, url, events, enabled, secret_sealed, secret_hint, before_send, before_send_timeout_ms, on_timeout, created_at, updated_at FROM im_webhooks WHERE app_id = $1 ORDER BY id
 `
 
 func (q *Queries) ListWebhooks(ctx context.Context, appID int64) ([]ImWebhook, error) {
 	rows, err := q.db.Query(ctx, listWebhooks, appID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []ImWebhook{}
-	for rows.Next() {
-		var i ImWebhook
-		if err := rows.Scan(
-			&i.ID,
-			&i.AppID,
-			&i.Url,
-			&i.Events,
-			&i.Enabled,
-			&i.SecretSealed,
-			&i.SecretHint,
-			&i.BeforeSend,
-			&i.BeforeSendTimeoutMs,
-			&i.OnTimeout,
-			&i.CreatedAt,
-			&i.UpdatedAt,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const listWebhooksFor = `-- name: ListWebhooksFor :many
-SELECT id, app_id, url, events, enabled, secret_sealed, secret_hint, before_send, before_send_timeout_ms, on_timeout, created_at, updated_at FROM im_webhooks WHERE app_id = $1 AND enabled AND $2::text = ANY (events) ORDER BY id
-`
-
-type ListWebhooksForParams struct {
-	AppID int64
-	Event string
-}
-
-// The app's enabled webhooks that want event.
-func (q *Queries) ListWebhooksFor(ctx context.Context, arg ListWebhooksForParams) ([]ImWebhook, error) {
-	rows, err := q.db.Query(ctx, listWebhooksFor, arg.AppID, arg.Event)
 	if err != nil {
 		return nil, err
 	}

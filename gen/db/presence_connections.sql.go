@@ -29,6 +29,22 @@ func (q *Queries) AddPresenceConnectionsOfApps(ctx context.Context, arg AddPrese
 	return err
 }
 
+const countOnlineUsers = `-- name: CountOnlineUsers :one
+SELECT count(*) FROM (
+    SELECT DISTINCT c.app_id, c.user_id FROM presence_connections c
+    JOIN presence_instances i ON i.id = c.instance_id
+    WHERE i.seen_at >= now() - $1::int * interval '1 second'
+) AS online
+`
+
+// The users with a connection on an instance seen within the expiry, every app's.
+func (q *Queries) CountOnlineUsers(ctx context.Context, expirySeconds int32) (int64, error) {
+	row := q.db.QueryRow(ctx, countOnlineUsers, expirySeconds)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const onlineUsersOfApps = `-- name: OnlineUsersOfApps :many
 SELECT DISTINCT c.app_id, c.user_id FROM presence_connections c
 JOIN presence_instances i ON i.id = c.instance_id

@@ -65,6 +65,8 @@ type Querier interface {
 	CountLiveGroups(ctx context.Context) (int64, error)
 	CountMessagesSince(ctx context.Context, since time.Time) (int64, error)
 	CountMyGroups(ctx context.Context, arg CountMyGroupsParams) (int64, error)
+	// The users with a connection on an instance seen within the expiry, every app's.
+	CountOnlineUsers(ctx context.Context, expirySeconds int32) (int64, error)
 	CountOperationLogs(ctx context.Context, appID int64) (int64, error)
 	CountPendingGroupJoinRequests(ctx context.Context, arg CountPendingGroupJoinRequestsParams) (int64, error)
 	// The counters of the core tables; the other areas' counters come from their own code.
@@ -261,7 +263,6 @@ type Querier interface {
 	ListAppVersions(ctx context.Context, arg ListAppVersionsParams) ([]AppVersion, error)
 	// Newest first; tenant_id NULL lists every tenant's.
 	ListAuditEntries(ctx context.Context, arg ListAuditEntriesParams) ([]AuditLog, error)
-	ListBeforeSendWebhooks(ctx context.Context, appID int64) ([]ImWebhook, error)
 	// Which of user_ids have blocked blocked_id (group invitations).
 	ListBlockersAmong(ctx context.Context, arg ListBlockersAmongParams) ([]string, error)
 	ListBlocks(ctx context.Context, arg ListBlocksParams) ([]ListBlocksRow, error)
@@ -366,8 +367,6 @@ type Querier interface {
 	ListVisibleMessages(ctx context.Context, arg ListVisibleMessagesParams) ([]ListVisibleMessagesRow, error)
 	ListWebhookAttempts(ctx context.Context, arg ListWebhookAttemptsParams) ([]ImWebhookAttempt, error)
 	ListWebhooks(ctx context.Context, appID int64) ([]ImWebhook, error)
-	// The app's enabled webhooks that want event.
-	ListWebhooksFor(ctx context.Context, arg ListWebhooksForParams) ([]ImWebhook, error)
 	// Whether a token is live, without using it: a cheap look-up before any password is hashed.
 	LivePasswordReset(ctx context.Context, arg LivePasswordResetParams) (bool, error)
 	// Instances starting together create the demo app once: they take turns here.

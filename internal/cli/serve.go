@@ -92,12 +92,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	}
 	webhooks := webhook.New(pool, box, queue, webhook.Options{AllowPrivate: cfg.WebhookAllowPrivate, RetryBase: cfg.WebhookRetryBase, Log: log})
 	jobs.Add(queue, &webhook.Worker{S: webhooks})
+	if err := webhooks.Follow(bus); err != nil {
+		return err
+	}
+	imAccounts.Events = webhooks
 	updates.OnHalt(func(ctx context.Context, appID int64, e update.HaltEvent) {
 		webhooks.Notify(ctx, appID, update.WebhookReleaseHalted, e)
 	})
 	announcer := realtime.NewAnnouncer(bus, log)
 	imOptions := im.Options{RevokeWindow: cfg.IMRevokeWindow, Location: cfg.Timezone, Log: log,
-		Hooks: []im.MessageHook{webhooks}, Notifier: webhooks, BeforeSend: webhooks, GroupMaxMembers: int32(cfg.IMGroupMaxMembers),
+		Notifier: webhooks, BeforeSend: webhooks, GroupMaxMembers: int32(cfg.IMGroupMaxMembers),
 		Announcer: announcer}
 	// Presence is shared by the instances that hold WebSockets; a message stored here goes to
 	// the devices of the recipients none of them holds.
@@ -117,9 +121,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 			return err
 		}
 		webSocket = httpapi.IMWebSocket(authn, hub)
-		imService.SetPresence(hub)
+		imService.SetPresence(online)
 	}
-	operations := ops.New(pool, authn.Tokens(), ops.Options{Zone: cfg.Timezone, Counters: counters(q, hub), TenantChanged: events.tenantChanged})
+	operations := ops.New(pool, authn.Tokens(), ops.Options{Zone: cfg.Timezone, Counters: counters(q), TenantChanged: events.tenantChanged})
 	if err := bootstrap(ctx, cfg, log, tenants, operations); err != nil {
 		return err
 	}
@@ -251,7 +255,7 @@ func every(ctx context.Context, log *slog.Logger, interval time.Duration, job st
 }
 
 // counters are the other areas' figures for the operators' statistics.
-func counters(q *db.Queries, hub *realtime.Hub) ops.Counters {
+func counters(q *db.Queries) ops.Counters {
 	c := ops.Counters{
 		Messages:    ops.MessageCounterFunc(q.CountMessagesSince),
 		Groups:      ops.CounterFunc(q.CountLiveGroups),
@@ -261,16 +265,16 @@ func counters(q *db.Queries, hub *realtime.Hub) ops.Counters {
 		RNBundles:   ops.CounterFunc(q.CountAllRnBundles),
 		PushesSent:  ops.CounterFunc(q.CountPushesSent),
 	}
-	if hub != nil {
-		// Connections on this instance; with several instances each reports its own.
-		c.Online = onlineCounter{hub}
-	}
+	// The presence the instances share: right on every instance, whichever serves IM.
+	c.Online = onlineCounter{q}
 	return c
 }
 
-type onlineCounter struct{ hub *realtime.Hub }
+type onlineCounter struct{ q *db.Queries }
 
-func (o onlineCounter) OnlineConnections(context.Context) (int64, error) { return o.hub.Online(), nil }
+func (o onlineCounter) OnlineConnections(ctx context.Context) (int64, error) {
+	return presence.CountOnline(ctx, o.q)
+}
 
 // openBus is NATS when XUQM_NATS_URL is set (several instances), else the in-process bus.
 func openBus(cfg config.Config, log *slog.Logger) (eventbus.Bus, error) {

@@ -41,10 +41,15 @@ func imValue[T any](p *T) T {
 }
 
 func apiMessage(m im.Message) api.Message {
+	var byAdmin *bool
+	if m.Revoked {
+		byAdmin = &m.RevokedByAdmin
+	}
 	return api.Message{
-		Id: strconv.FormatInt(m.ID, 10), ClientMsgId: m.ClientMsgID, FromId: m.FromID, ToId: m.ToID,
+		RevokedByAdmin: byAdmin,
+		Id:             strconv.FormatInt(m.ID, 10), ClientMsgId: m.ClientMsgID, FromId: m.FromID, ToId: m.ToID,
 		ChatType: api.ChatType(m.ChatType), MsgType: api.MsgType(m.MsgType), Content: m.Content, Seq: m.Seq,
-		CreatedAt: m.CreatedAt, EditedAt: m.EditedAt, Revoked: m.Revoked, GroupReadCount: m.GroupReadCount, GroupSeq: m.GroupSeq,
+		CreatedAt: m.CreatedAt, EditedAt: m.EditedAt, Revoked: m.Revoked, RevokedBy: m.RevokedBy, GroupReadCount: m.GroupReadCount, GroupSeq: m.GroupSeq,
 	}
 }
 

@@ -149,12 +149,13 @@ type AdminUser struct {
 	Online    bool
 }
 
-// Presence tells which users have a live connection.
+// Presence tells which users have a live connection on any instance (presence.Tracker).
 type Presence interface {
-	Connected(appID int64, ids []string) map[string]bool
+	Online(ctx context.Context, appID int64, userIDs []string) ([]string, error)
 }
 
-// SetPresence gives the service what tells who is online (the WebSocket hub, made after it).
+// SetPresence gives the service what tells who is online: the presence shared by the
+// instances, not this instance's own connections.
 func (s *Service) SetPresence(p Presence) { s.presence = p }
 
 func containsPattern(keyword string) *string {
@@ -183,7 +184,13 @@ func (s *Service) AdminUsers(ctx context.Context, a Admin, keyword string, inclu
 	}
 	online := map[string]bool{}
 	if s.presence != nil {
-		online = s.presence.Connected(a.AppID, ids)
+		live, err := s.presence.Online(ctx, a.AppID, ids)
+		if err != nil {
+			return out, fault.Wrap(err, "load presence")
+		}
+		for _, id := range live {
+			online[id] = true
+		}
 	}
 	for _, r := range rows {
 		out.Items = append(out.Items, AdminUser{UserID: r.UserID, Nickname: r.Nickname, AvatarURL: r.AvatarUrl, CreatedAt: r.CreatedAt,
@@ -222,9 +229,9 @@ func (s *Service) AdminGroups(ctx context.Context, a Admin, keyword string, incl
 }
 
 // AccountsChanged records accounts imported ("account.import") or deleted ("account.delete")
-// by an administrator, which the accounts service has done, and tells the app's webhooks of
-// the accounts created (created) or deleted. The change is committed already, so a failure to
-// record it is the caller's to log.
+// by an administrator, which the accounts service has done (and queued their webhook
+// deliveries with). The change is committed already, so a failure to record it is the
+// caller's to log.
 func (s *Service) AccountsChanged(ctx context.Context, a Admin, action string, userIDs, created []string) error {
 	target, detail := "", map[string]any{}
 	if len(userIDs) == 1 {
@@ -233,14 +240,5 @@ func (s *Service) AccountsChanged(ctx context.Context, a Admin, action string, u
 		target, detail["userIds"] = "batch", userIDs
 	}
 	detail["created"] = len(created)
-	err := logAction(ctx, s.q, a, action, "ACCOUNT", target, detail)
-	if action == "account.delete" {
-		for _, id := range userIDs {
-			s.notify(ctx, a.AppID, WebhookAccountDeleted, map[string]any{"userId": id})
-		}
-	}
-	for _, id := range created {
-		s.notify(ctx, a.AppID, WebhookAccountCreated, map[string]any{"userId": id})
-	}
-	return err
+	return logAction(ctx, s.q, a, action, "ACCOUNT", target, detail)
 }

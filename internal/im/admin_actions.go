@@ -20,7 +20,6 @@ func (s *Service) AdminMessages(ctx context.Context, a Admin, userA, userB strin
 // group) are told, with an empty revokedBy that says an administrator did it.
 func (s *Service) AdminRevoke(ctx context.Context, a Admin, id int64) (Message, error) {
 	var m Message
-	revoked := false
 	err := s.inTx(ctx, func(q *db.Queries, out *outbox) error {
 		r, err := q.GetMessageForUpdate(ctx, db.GetMessageForUpdateParams{AppID: a.AppID, ID: id})
 		if noRows(err) {
@@ -43,21 +42,21 @@ func (s *Service) AdminRevoke(ctx context.Context, a Admin, id int64) (Message, 
 		if m, err = s.stored(ctx, q, row); err != nil {
 			return err
 		}
-		revoked = true
 		if err := logAction(ctx, q, a, "message.revoke", "MESSAGE", strconv.FormatInt(id, 10),
 			map[string]any{"fromId": m.FromID, "toId": m.ToID, "chatType": m.ChatType}); err != nil {
 			return err
 		}
-		return s.messageEvent(ctx, q, out, a.AppID, EventMessageRevoked, row, &m, func(seq int64) any {
+		if err := s.messageEvent(ctx, q, out, a.AppID, EventMessageRevoked, row, &m, func(seq int64) any {
 			if seq > 0 {
 				m.GroupSeq = &seq
 			}
 			return revokedData(m, *at, admin)
-		})
+		}); err != nil {
+			return err
+		}
+		out.notify(a.AppID, WebhookMessageRevoked, revokedEvent{Message: m, Revoker: Actor{Type: a.ActorType, ID: a.ActorID}})
+		return nil
 	})
-	if err == nil && revoked {
-		s.notify(ctx, a.AppID, WebhookMessageRevoked, m)
-	}
 	return m, err
 }
 
@@ -78,10 +77,8 @@ func (s *Service) AdminDissolve(ctx context.Context, a Admin, groupID string) er
 		if err := logAction(ctx, q, a, "group.dissolve", "GROUP", groupID, map[string]any{"name": g.Name, "ownerId": g.OwnerID, "memberCount": len(members)}); err != nil {
 			return err
 		}
+		out.notify(a.AppID, WebhookGroupDissolved, map[string]any{"groupId": groupID, "name": g.Name, "ownerId": g.OwnerID})
 		return s.dissolve(ctx, q, out, nobody, groupID)
 	})
-	if err == nil {
-		s.notify(ctx, a.AppID, WebhookGroupDissolved, map[string]any{"groupId": groupID, "name": g.Name, "ownerId": g.OwnerID})
-	}
 	return err
 }

@@ -12,7 +12,7 @@ import (
 )
 
 func revokedData(m Message, at time.Time, by string) messageRevoked {
-	return messageRevoked{ID: m.ID, ChatType: m.ChatType, FromID: m.FromID, ToID: m.ToID, RevokedAt: at, RevokedBy: by}
+	return messageRevoked{ID: m.ID, ChatType: m.ChatType, FromID: m.FromID, ToID: m.ToID, RevokedAt: at, RevokedBy: by, RevokedByAdmin: by == ""}
 }
 
 // visibleForUpdate locks message id when u can see it.
@@ -67,16 +67,17 @@ func (s *Service) Edit(ctx context.Context, u User, id int64, content string) (M
 		if m, err = s.stored(ctx, q, r); err != nil {
 			return err
 		}
-		return s.messageEvent(ctx, q, out, u.AppID, EventMessageEdited, r, &m, func(seq int64) any {
+		if err := s.messageEvent(ctx, q, out, u.AppID, EventMessageEdited, r, &m, func(seq int64) any {
 			if seq > 0 {
 				m.GroupSeq = &seq
 			}
 			return m
-		})
+		}); err != nil {
+			return err
+		}
+		out.notify(u.AppID, WebhookMessageEdited, m)
+		return nil
 	})
-	if err == nil {
-		s.notify(ctx, u.AppID, WebhookMessageEdited, m)
-	}
 	return m, err
 }
 
@@ -84,7 +85,6 @@ func (s *Service) Edit(ctx context.Context, u User, id int64, content string) (M
 // group by its owner or an admin. Revoking a revoked message changes nothing.
 func (s *Service) Revoke(ctx context.Context, u User, id int64) (Message, error) {
 	var m Message
-	revoked := false
 	err := s.inTx(ctx, func(q *db.Queries, out *outbox) error {
 		r, err := s.visibleForUpdate(ctx, q, u, id)
 		if err != nil {
@@ -108,17 +108,17 @@ func (s *Service) Revoke(ctx context.Context, u User, id int64) (Message, error)
 		if m, err = s.stored(ctx, q, r); err != nil {
 			return err
 		}
-		revoked = true
-		return s.messageEvent(ctx, q, out, u.AppID, EventMessageRevoked, r, &m, func(seq int64) any {
+		if err := s.messageEvent(ctx, q, out, u.AppID, EventMessageRevoked, r, &m, func(seq int64) any {
 			if seq > 0 {
 				m.GroupSeq = &seq
 			}
 			return revokedData(m, *at, u.UserID)
-		})
+		}); err != nil {
+			return err
+		}
+		out.notify(u.AppID, WebhookMessageRevoked, revokedEvent{Message: m, Revoker: Actor{Type: ActorUser, ID: u.UserID}})
+		return nil
 	})
-	if err == nil && revoked {
-		s.notify(ctx, u.AppID, WebhookMessageRevoked, m)
-	}
 	return m, err
 }
 

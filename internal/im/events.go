@@ -63,6 +63,7 @@ func (silentAnnouncer) Announce(context.Context, Announcement) {}
 // outbox collects the events a transaction stored, to announce once it has committed.
 type outbox struct {
 	Announcement
+	events []AppEvent // for the app's webhooks, queued in the transaction
 }
 
 // store gives users the event and queues it for announcement. Message events point at
@@ -158,6 +159,7 @@ func (s *Service) EventsAfter(ctx context.Context, u User, after int64, limit, m
 				ChatType: ChatType(*r.ChatType), MsgType: MsgType(*r.MsgType), Content: *r.Content,
 				Seq: *r.MessageSeq, CreatedAt: *r.MessageCreatedAt, EditedAt: r.EditedAt, Revoked: r.RevokedAt != nil,
 			}
+			m.setRevoker(r.RevokedBy)
 			if m.ChatType == Group {
 				m.GroupReadCount = &r.GroupReadCount
 			}

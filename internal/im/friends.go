@@ -92,7 +92,11 @@ func (s *Service) SendFriendRequest(ctx context.Context, u User, to, remark stri
 			return fault.Wrap(err, "store friend request")
 		}
 		fr = friendRequestOf(row)
-		return s.friendEvent(ctx, q, out, u.AppID, fr)
+		if err := s.friendEvent(ctx, q, out, u.AppID, fr); err != nil {
+			return err
+		}
+		out.notify(u.AppID, WebhookFriendRequested, fr)
+		return nil
 	})
 	return fr, err
 }
@@ -136,11 +140,16 @@ func (s *Service) AnswerFriendRequest(ctx context.Context, u User, id int64, acc
 			return fault.Wrap(err, "answer friend request")
 		}
 		fr = friendRequestOf(row)
-		return s.friendEvent(ctx, q, out, u.AppID, fr)
+		if err := s.friendEvent(ctx, q, out, u.AppID, fr); err != nil {
+			return err
+		}
+		if accept {
+			out.notify(u.AppID, WebhookFriendAdded, map[string]any{"userIds": sortedPair(fr.FromUserID, fr.ToUserID), "requestId": strconv.FormatInt(fr.ID, 10)})
+		} else {
+			out.notify(u.AppID, WebhookFriendRejected, fr)
+		}
+		return nil
 	})
-	if err == nil && accept {
-		s.notify(ctx, u.AppID, WebhookFriendAdded, map[string]any{"userIds": sortedPair(fr.FromUserID, fr.ToUserID)})
-	}
 	return fr, err
 }
 
@@ -196,14 +205,17 @@ func (s *Service) Friends(ctx context.Context, u User, p PageRequest) (Page[Frie
 
 // DeleteFriend ends a friendship on both sides; conversations and history stay.
 func (s *Service) DeleteFriend(ctx context.Context, u User, friend string) error {
-	n, err := s.q.DeleteFriendship(ctx, db.DeleteFriendshipParams{AppID: u.AppID, A: u.UserID, B: friend})
-	if err != nil {
-		return fault.Wrap(err, "delete friendship")
-	}
-	if n == 0 {
-		return fault.NotFoundf("%s is not your friend", friend)
-	}
-	return nil
+	return s.inTx(ctx, func(q *db.Queries, out *outbox) error {
+		n, err := q.DeleteFriendship(ctx, db.DeleteFriendshipParams{AppID: u.AppID, A: u.UserID, B: friend})
+		if err != nil {
+			return fault.Wrap(err, "delete friendship")
+		}
+		if n == 0 {
+			return fault.NotFoundf("%s is not your friend", friend)
+		}
+		out.notify(u.AppID, WebhookFriendDeleted, map[string]any{"userIds": sortedPair(u.UserID, friend), "deletedBy": u.UserID})
+		return nil
+	})
 }
 
 // ParseRequestID reads the decimal id of a friend or join request.

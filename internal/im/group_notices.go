@@ -161,12 +161,13 @@ func (s *Service) noticeText(e groupEvent) string {
 }
 
 // membersChanged is the webhook group.members.changed.
-func (s *Service) membersChanged(ctx context.Context, u User, groupID string, added, removed []string) {
+// It is queued in the transaction of the change it reports.
+func (s *Service) membersChanged(out *outbox, u User, groupID string, added, removed []string) {
 	if added == nil {
 		added = []string{}
 	}
 	if removed == nil {
 		removed = []string{}
 	}
-	s.notify(ctx, u.AppID, WebhookGroupMembers, map[string]any{"groupId": groupID, "operatorId": u.UserID, "added": added, "removed": removed})
+	out.notify(u.AppID, WebhookGroupMembers, map[string]any{"groupId": groupID, "operatorId": u.UserID, "added": added, "removed": removed})
 }

@@ -41,6 +41,7 @@ func (s *Service) GroupEventsAfter(ctx context.Context, u User, groupID string, 
 				MsgType: MsgType(*r.MsgType), Content: *r.Content, Seq: *r.MessageSeq, CreatedAt: *r.MessageCreatedAt,
 				EditedAt: r.EditedAt, Revoked: r.RevokedAt != nil, GroupReadCount: &n, GroupSeq: r.GroupSeq,
 			}
+			m.setRevoker(r.RevokedBy)
 			var data any = m
 			if r.Type == EventMessageRevoked && r.RevokedAt != nil {
 				data = revokedData(m, *r.RevokedAt, deref(r.RevokedBy))

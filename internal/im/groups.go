@@ -177,11 +177,9 @@ func (s *Service) CreateGroup(ctx context.Context, u User, in GroupCreate) (Grou
 			return err
 		}
 		g = groupInfo(row)
+		out.notify(u.AppID, WebhookGroupCreated, map[string]any{"groupId": g.GroupID, "name": g.Name, "ownerId": g.OwnerID})
 		return s.memberEvent(ctx, q, out, u, groupEvent{GroupID: groupID, Event: groupCreated, UserIDs: all, Group: &g}, all)
 	})
-	if err == nil {
-		s.notify(ctx, u.AppID, WebhookGroupCreated, map[string]any{"groupId": g.GroupID, "name": g.Name, "ownerId": g.OwnerID})
-	}
 	return g, err
 }
 
@@ -273,11 +271,9 @@ func (s *Service) DissolveGroup(ctx context.Context, u User, groupID string) err
 		if g.CallerRole != RoleOwner {
 			return fault.Forbiddenf("only the owner of group %s may dissolve it", groupID)
 		}
+		out.notify(u.AppID, WebhookGroupDissolved, map[string]any{"groupId": groupID, "name": g.Name, "ownerId": g.OwnerID})
 		return s.dissolve(ctx, q, out, u, groupID)
 	})
-	if err == nil {
-		s.notify(ctx, u.AppID, WebhookGroupDissolved, map[string]any{"groupId": groupID, "name": g.Name, "ownerId": g.OwnerID})
-	}
 	return err
 }
 
@@ -338,12 +334,11 @@ func (s *Service) AddMembers(ctx context.Context, u User, groupID string, ids []
 		}
 		if len(added) == 0 { // all of them were in already
 			g = groupInfo(row)
+		} else {
+			s.membersChanged(out, u, groupID, added, nil)
 		}
 		return nil
 	})
-	if err == nil && len(added) > 0 {
-		s.membersChanged(ctx, u, groupID, added, nil)
-	}
 	return viewerInfo(g, true), err
 }
 
@@ -460,11 +455,9 @@ func (s *Service) RemoveMember(ctx context.Context, u User, groupID, userID stri
 			return err
 		}
 		e.GroupSeq = seq
+		s.membersChanged(out, u, groupID, nil, []string{userID})
 		return s.memberEvent(ctx, q, out, u, e, []string{userID})
 	})
-	if err == nil {
-		s.membersChanged(ctx, u, groupID, nil, []string{userID})
-	}
 	return err
 }
 

@@ -126,6 +126,7 @@ func listedMessage(r db.ListChatMessagesRow) Message {
 		MsgType: MsgType(r.MsgType), Content: r.Content, Seq: r.Seq, CreatedAt: r.CreatedAt, EditedAt: r.EditedAt,
 		Revoked: r.RevokedAt != nil, GroupSeq: r.GroupSeq,
 	}
+	m.setRevoker(r.RevokedBy)
 	if m.ChatType == Group {
 		n := r.GroupReadCount
 		m.GroupReadCount = &n

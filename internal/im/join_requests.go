@@ -94,7 +94,9 @@ func (s *Service) RequestToJoin(ctx context.Context, u User, groupID, remark str
 		}
 		jr = joinRequestOf(row)
 		if status == RequestAccepted {
-			joined, err = s.admit(ctx, q, out, u, groupID, u.UserID)
+			if joined, err = s.admit(ctx, q, out, u, groupID, u.UserID); joined {
+				s.membersChanged(out, u, groupID, []string{u.UserID}, nil)
+			}
 			return err
 		}
 		managers, err := q.ListGroupManagerIDs(ctx, db.ListGroupManagerIDsParams{AppID: u.AppID, GroupID: groupID})
@@ -103,9 +105,6 @@ func (s *Service) RequestToJoin(ctx context.Context, u User, groupID, remark str
 		}
 		return s.joinEvent(ctx, q, out, u, groupJoinRequested, jr, managers)
 	})
-	if err == nil && joined {
-		s.membersChanged(ctx, u, groupID, []string{u.UserID}, nil)
-	}
 	return jr, err
 }
 
@@ -177,11 +176,10 @@ func (s *Service) AnswerJoinRequest(ctx context.Context, u User, groupID string,
 		if err := logAction(ctx, q, userActor(u), "group.join_request.accept", "GROUP", groupID, map[string]any{"userId": jr.UserID, "requestId": strconv.FormatInt(id, 10)}); err != nil {
 			return err
 		}
-		joined, err = s.admit(ctx, q, out, u, groupID, jr.UserID)
+		if joined, err = s.admit(ctx, q, out, u, groupID, jr.UserID); joined {
+			s.membersChanged(out, u, groupID, []string{jr.UserID}, nil)
+		}
 		return err
 	})
-	if err == nil && joined {
-		s.membersChanged(ctx, u, groupID, []string{jr.UserID}, nil)
-	}
 	return jr, err
 }

@@ -64,6 +64,10 @@ type Message struct {
 	CreatedAt   time.Time  `json:"createdAt"`
 	EditedAt    *time.Time `json:"editedAt"`
 	Revoked     bool       `json:"revoked"`
+	// RevokedBy is the user who revoked the message; RevokedByAdmin says an app
+	// administrator did.
+	RevokedBy      *string `json:"revokedBy,omitempty"`
+	RevokedByAdmin bool    `json:"revokedByAdmin,omitempty"`
 	// GroupReadCount and GroupSeq (the group event seq of its latest change) are set on
 	// group messages only.
 	GroupReadCount *int32 `json:"groupReadCount,omitempty"`
@@ -224,6 +228,8 @@ type messageRevoked struct {
 	ToID      string    `json:"toId"`
 	RevokedAt time.Time `json:"revokedAt"`
 	RevokedBy string    `json:"revokedBy"`
+	// RevokedByAdmin: an app administrator revoked it (RevokedBy is empty).
+	RevokedByAdmin bool `json:"revokedByAdmin,omitempty"`
 }
 
 // readReceipt is the data of a read event.

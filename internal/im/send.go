@@ -79,7 +79,7 @@ func (s *Service) Send(ctx context.Context, u User, in SendInput) (Message, erro
 		}
 		m, users = p.m, p.users
 	} else {
-		row, err := s.q.SendGroupMessage(ctx, db.SendGroupMessageParams{
+		row, err := s.sendGroupMessage(ctx, m, db.SendGroupMessageParams{
 			AppID: u.AppID, ToID: in.ToID, FromID: u.UserID, ClientMsgID: clientMsgID,
 			MsgType: string(in.MsgType), Content: content, SearchText: text,
 		})
@@ -250,10 +250,24 @@ func (s *Service) forwardContent(ctx context.Context, u User, obj map[string]jso
 
 // messageOf is a stored message without its groupReadCount.
 func messageOf(r db.GetMessageRow) Message {
-	return Message{
+	m := Message{
 		ID: r.ID, ClientMsgID: r.ClientMsgID, FromID: r.FromID, ToID: r.ToID, ChatType: ChatType(r.ChatType),
 		MsgType: MsgType(r.MsgType), Content: r.Content, Seq: r.Seq, CreatedAt: r.CreatedAt, EditedAt: r.EditedAt,
 		Revoked: r.RevokedAt != nil, GroupSeq: r.GroupSeq,
+	}
+	m.setRevoker(r.RevokedBy)
+	return m
+}
+
+// setRevoker sets who revoked a revoked message from the stored revoker: a user's id, or
+// empty for an administrator (see AdminRevoke).
+func (m *Message) setRevoker(by *string) {
+	switch {
+	case !m.Revoked:
+	case by == nil || *by == "":
+		m.RevokedByAdmin = true
+	default:
+		m.RevokedBy = by
 	}
 }
 

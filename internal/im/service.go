@@ -32,8 +32,9 @@ type Options struct {
 	// Location is the zone of zone-less time filters (XUQM_TIMEZONE).
 	Location *time.Location
 	Hooks    []MessageHook
-	// Notifier is told of committed events (webhooks); BeforeSend may stop a message before
-	// it is stored (before-send webhooks). Either may be nil.
+	// Notifier queues app events for the app's webhooks in the transactions that store
+	// them; BeforeSend may stop a message before it is stored (before-send webhooks).
+	// Either may be nil.
 	Notifier   Notifier
 	BeforeSend BeforeSend
 	// GroupMaxMembers is the most members a group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2000).
@@ -57,7 +58,7 @@ type Service struct {
 	q    *db.Queries
 	opts Options
 	now  func() time.Time
-	// presence tells the admin's user list who is online; nil: nobody.
+	// presence tells the admin's user list who is online on any instance; nil: nobody.
 	presence Presence
 
 	singles   singleQueue
@@ -153,7 +154,10 @@ func (s *Service) inTx(ctx context.Context, fn func(q *db.Queries, out *outbox) 
 	var out outbox
 	err := postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		out = outbox{}
-		return fn(s.q.WithTx(tx), &out)
+		if err := fn(s.q.WithTx(tx), &out); err != nil {
+			return err
+		}
+		return s.queueEvents(ctx, tx, out.events)
 	})
 	if err != nil {
 		return err

@@ -169,7 +169,7 @@ func (q *singleQueue) storeTogether(ctx context.Context, batch []*pendingSingle)
 		}
 		arg.MsgTypes[i], arg.Contents[i], arg.SearchTexts[i] = p.MsgType, p.Content, p.SearchText
 	}
-	rows, err := q.s.q.SendSingleMessages(ctx, arg)
+	rows, err := q.s.sendSingleMessages(ctx, batch, arg)
 	if err != nil {
 		if n > 1 {
 			q.s.opts.Log.Warn("store a batch of messages; storing them one by one", "sends", n, "err", err)

@@ -107,6 +107,16 @@ func (t *Tracker) change(k User, d int) {
 	}
 }
 
+// DefaultExpiry is Options.Expiry's default.
+const DefaultExpiry = 45 * time.Second
+
+// CountOnline counts the IM users with a live connection on some instance, every app's
+// (a user with several devices once), as the instances have written them: a connection
+// opened a moment ago may not count yet.
+func CountOnline(ctx context.Context, q *db.Queries) (int64, error) {
+	return q.CountOnlineUsers(ctx, int32(DefaultExpiry/time.Second))
+}
+
 // Online returns those of userIDs with a live connection on some instance.
 func (t *Tracker) Online(ctx context.Context, appID int64, userIDs []string) ([]string, error) {
 	users := make([]User, len(userIDs))

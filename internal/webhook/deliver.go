@@ -22,7 +22,6 @@ import (
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/im"
-	"github.com/xuqmgroup/xuqm/internal/jobs"
 )
 
 func uniqueViolation(err error) bool {
@@ -62,42 +61,6 @@ func newID() string {
 	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
 	h := hex.EncodeToString(b)
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
-
-// Notify queues event for every enabled webhook of the app that wants it.
-func (s *Service) Notify(ctx context.Context, appID int64, event string, data any) {
-	ctx = context.WithoutCancel(ctx)
-	hooks, err := s.q.ListWebhooksFor(ctx, db.ListWebhooksForParams{AppID: appID, Event: event})
-	if err != nil || len(hooks) == 0 {
-		if err != nil {
-			s.opts.Log.Warn("webhooks: load", "event", event, "err", err)
-		}
-		return
-	}
-	app, err := s.q.GetAppByID(ctx, appID)
-	if err != nil {
-		s.opts.Log.Warn("webhooks: load app", "err", err)
-		return
-	}
-	params := make([]river.InsertManyParams, 0, len(hooks))
-	for _, h := range hooks {
-		id := newID()
-		body, err := json.Marshal(payload{ID: id, Event: event, AppID: app.AppKey, CreatedAt: time.Now(), Data: data})
-		if err != nil {
-			s.opts.Log.Warn("webhooks: encode", "err", err)
-			return
-		}
-		params = append(params, river.InsertManyParams{Args: Delivery{WebhookID: h.ID, DeliveryID: id, Event: event, Body: body},
-			InsertOpts: &river.InsertOpts{Queue: jobs.QueueWebhook, MaxAttempts: MaxAttempts}})
-	}
-	if _, err := s.queue.InsertMany(ctx, params); err != nil {
-		s.opts.Log.Warn("webhooks: queue deliveries", "event", event, "err", err)
-	}
-}
-
-// Accepted is message.sent: the im.MessageHook of every stored message.
-func (s *Service) Accepted(ctx context.Context, appID int64, m im.Message, _ []string) {
-	s.Notify(ctx, appID, im.WebhookMessageSent, m)
 }
 
 // sign is X-Xuqm-Signature: hex(HMAC-SHA256(secret, timestamp + "." + body)).
@@ -191,20 +154,16 @@ func (w *Worker) Work(ctx context.Context, j *river.Job[Delivery]) error {
 // Check asks the app's before-send webhooks about a message; the first that rejects it (or
 // fails to answer, when it says REJECT on timeout) stops it.
 func (s *Service) Check(ctx context.Context, appID int64, d im.Draft) error {
-	hooks, err := s.q.ListBeforeSendWebhooks(ctx, appID)
+	app, err := s.hooksOf(ctx, appID)
 	if err != nil {
-		return fault.Wrap(err, "load before-send webhooks")
+		return err
 	}
-	if len(hooks) == 0 {
-		return nil
-	}
-	app, err := s.q.GetAppByID(ctx, appID)
-	if err != nil {
-		return fault.Wrap(err, "load app")
-	}
-	for _, h := range hooks {
+	for _, h := range app.hooks {
+		if !h.BeforeSend {
+			continue
+		}
 		id := newID()
-		body, err := json.Marshal(payload{ID: id, Event: "message.before_send", AppID: app.AppKey, CreatedAt: time.Now(), Data: d})
+		body, err := json.Marshal(payload{ID: id, Event: "message.before_send", AppID: app.key, CreatedAt: time.Now(), Data: d})
 		if err != nil {
 			return fault.Wrap(err, "encode before-send check")
 		}

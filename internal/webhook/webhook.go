@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/xuqmgroup/xuqm/gen/db"
+	"github.com/xuqmgroup/xuqm/internal/eventbus"
 	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/im"
 	"github.com/xuqmgroup/xuqm/internal/jobs"
@@ -32,8 +33,10 @@ const MaxPerApp = 20
 
 // Events are the events a webhook may want.
 var Events = []string{im.WebhookMessageSent, im.WebhookMessageRevoked, im.WebhookMessageEdited, im.WebhookGroupCreated,
-	im.WebhookGroupDissolved, im.WebhookGroupMembers, im.WebhookFriendAdded, im.WebhookAccountCreated, im.WebhookAccountDeleted,
-	update.WebhookReleaseHalted}
+	im.WebhookGroupDissolved, im.WebhookGroupMembers, im.WebhookFriendRequested, im.WebhookFriendAdded, im.WebhookFriendRejected,
+	im.WebhookFriendDeleted, im.WebhookAccountCreated, im.WebhookAccountDeleted, update.WebhookReleaseHalted}
+
+var _ im.Notifier = (*Service)(nil)
 
 // Options configure the service.
 type Options struct {
@@ -50,6 +53,8 @@ type Service struct {
 	queue  jobs.Inserter
 	opts   Options
 	client *http.Client
+	subs   subscriptions
+	bus    eventbus.Bus // set by Follow
 }
 
 // New returns the service; queue takes the deliveries, box seals the secrets.
@@ -177,6 +182,7 @@ func (s *Service) Create(ctx context.Context, a im.Admin, c Change) (Webhook, er
 		return nil
 	})
 	if err == nil {
+		s.changed(ctx, a.AppID)
 		s.record(ctx, a, "webhook.create", w)
 	}
 	return w, err
@@ -242,6 +248,7 @@ func (s *Service) Update(ctx context.Context, a im.Admin, id int64, c Change) (W
 		return nil
 	})
 	if err == nil {
+		s.changed(ctx, a.AppID)
 		s.record(ctx, a, "webhook.update", w)
 	}
 	return w, err
@@ -259,6 +266,7 @@ func (s *Service) Delete(ctx context.Context, a im.Admin, id int64) error {
 	if _, err := s.q.DeleteWebhook(ctx, db.DeleteWebhookParams{AppID: a.AppID, ID: id}); err != nil {
 		return fault.Wrap(err, "delete webhook")
 	}
+	s.changed(ctx, a.AppID)
 	s.record(ctx, a, "webhook.delete", webhookOf(row, ""))
 	return nil
 }

@@ -169,7 +169,7 @@ RETURNING revoked_at;
 -- A page of a chat's messages, newest first, with the history filters; group messages with
 -- their groupReadCount.
 SELECT m.id, m.seq, m.chat_type, m.from_id, m.to_id, m.msg_type, m.content, m.client_msg_id,
-       m.created_at, m.edited_at, m.revoked_at, m.group_seq,
+       m.created_at, m.edited_at, m.revoked_at, m.revoked_by, m.group_seq,
        (CASE WHEN m.chat_type = 'GROUP' THEN
            (SELECT count(*) FROM im_user_conversations r
             WHERE r.chat_id = m.chat_id AND r.read_seq >= m.seq AND r.user_id <> m.from_id)
@@ -199,7 +199,7 @@ WHERE m.chat_id = @chat_id
 -- The gap fill of a group's history: its messages whose latest change (send, edit, revoke)
 -- has a group event seq after after_seq, oldest change first, with the history filters.
 SELECT m.id, m.seq, m.chat_type, m.from_id, m.to_id, m.msg_type, m.content, m.client_msg_id,
-       m.created_at, m.edited_at, m.revoked_at, m.group_seq,
+       m.created_at, m.edited_at, m.revoked_at, m.revoked_by, m.group_seq,
        (SELECT count(*) FROM im_user_conversations r
         WHERE r.chat_id = m.chat_id AND r.read_seq >= m.seq AND r.user_id <> m.from_id)::integer AS group_read_count
 FROM im_messages m
@@ -229,7 +229,7 @@ WHERE m.chat_id = @chat_id AND m.group_seq > @after_seq::bigint
 -- im_message_search choose the candidates; each is confirmed against the message's text
 -- now, so that an edit or a revoke the index has not seen yet cannot be found by old text.
 SELECT m.id, m.seq, m.chat_type, m.from_id, m.to_id, m.msg_type, m.content, m.client_msg_id,
-       m.created_at, m.edited_at, m.revoked_at, m.group_seq,
+       m.created_at, m.edited_at, m.revoked_at, m.revoked_by, m.group_seq,
        (CASE WHEN m.chat_type = 'GROUP' THEN
            (SELECT count(*) FROM im_user_conversations r
             WHERE r.chat_id = m.chat_id AND r.read_seq >= m.seq AND r.user_id <> m.from_id)

@@ -37,10 +37,3 @@ DELETE FROM im_webhooks WHERE app_id = @app_id AND id = @id;
 
 -- name: ListWebhooks :many
 SELECT * FROM im_webhooks WHERE app_id = @app_id ORDER BY id;
-
--- name: ListWebhooksFor :many
--- The app's enabled webhooks that want event.
-SELECT * FROM im_webhooks WHERE app_id = @app_id AND enabled AND @event::text = ANY (events) ORDER BY id;
-
--- name: ListBeforeSendWebhooks :many
-SELECT * FROM im_webhooks WHERE app_id = @app_id AND enabled AND before_send ORDER BY id;

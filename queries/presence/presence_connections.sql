@@ -17,3 +17,11 @@ SELECT DISTINCT c.app_id, c.user_id FROM presence_connections c
 JOIN presence_instances i ON i.id = c.instance_id
 WHERE (c.app_id, c.user_id) IN (SELECT unnest(sqlc.arg(app_ids)::bigint[]), unnest(sqlc.arg(user_ids)::text[]))
   AND i.seen_at >= now() - sqlc.arg(expiry_seconds)::int * interval '1 second';
+
+-- name: CountOnlineUsers :one
+-- The users with a connection on an instance seen within the expiry, every app's.
+SELECT count(*) FROM (
+    SELECT DISTINCT c.app_id, c.user_id FROM presence_connections c
+    JOIN presence_instances i ON i.id = c.instance_id
+    WHERE i.seen_at >= now() - sqlc.arg(expiry_seconds)::int * interval '1 second'
+) AS online;

@@ -15,6 +15,7 @@ import (
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/im"
 )
 
 // Limits of a profile, as the contract states them.
@@ -52,6 +53,9 @@ type Service struct {
 	// OnDeleted, when set, is told of every account deleted, after the deletion is committed,
 	// so that live connections of the account can be closed.
 	OnDeleted func(ctx context.Context, appID int64, userID string)
+	// Events, when set, queues account.created and account.deleted for the app's webhooks
+	// in the transactions that create and delete accounts.
+	Events im.Notifier
 }
 
 // New returns the service; authn checks signed logins and signs the IM tokens.

@@ -12,6 +12,7 @@ import (
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/im"
 	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
@@ -72,7 +73,10 @@ func (s *Service) ImportOne(ctx context.Context, p *auth.Principal, in Import) (
 		if err == nil && outcome == Updated {
 			err = fault.Conflictf("app %s has an IM account %s already; the batch import updates accounts", app.Key, in.UserID)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return s.queue(ctx, tx, []im.AppEvent{createdEvent(app.ID, in.UserID, sourceImport)})
 	})
 	if err != nil {
 		return Account{}, fault.Wrap(err, "import account")
@@ -112,14 +116,18 @@ func (s *Service) ImportBatch(ctx context.Context, p *auth.Principal, items []Im
 	slices.SortFunc(todo, func(a, b int) int { return cmp.Compare(items[a].UserID, items[b].UserID) })
 	err = postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		q := db.New(tx)
+		var events []im.AppEvent
 		for _, i := range todo {
 			_, outcome, err := s.put(ctx, q, app.ID, items[i], true)
 			if err != nil {
 				return err
 			}
 			res.Items[i].Outcome = outcome
+			if outcome == Created {
+				events = append(events, createdEvent(app.ID, items[i].UserID, sourceImport))
+			}
 		}
-		return nil
+		return s.queue(ctx, tx, events)
 	})
 	if err != nil {
 		return BatchResult{}, fault.Wrap(err, "import accounts")
@@ -176,7 +184,7 @@ func (s *Service) Delete(ctx context.Context, p *auth.Principal, userID string) 
 	if err != nil {
 		return err
 	}
-	n, err := s.q.DeleteImAccount(ctx, db.DeleteImAccountParams{AppID: app.ID, UserID: userID, ValidAfter: s.now().Truncate(time.Millisecond)})
+	n, err := s.deleteAccount(ctx, db.DeleteImAccountParams{AppID: app.ID, UserID: userID, ValidAfter: s.now().Truncate(time.Millisecond)})
 	if err != nil {
 		return fault.Wrap(err, "delete account")
 	}

@@ -35,7 +35,7 @@ func (s *Service) Login(ctx context.Context, p *auth.Principal, userID string) (
 		return Token{}, err
 	}
 	app := p.App
-	_, err := s.q.InsertImAccount(ctx, db.InsertImAccountParams{AppID: app.ID, UserID: userID, Extra: []byte(`{}`)})
+	err := s.insertOnLogin(ctx, app.ID, userID)
 	if errors.Is(err, pgx.ErrNoRows) { // the account exists: it must not be deleted
 		var deletedAt *time.Time
 		deletedAt, err = s.q.GetImAccountState(ctx, db.GetImAccountStateParams{AppID: app.ID, UserID: userID})

@@ -1557,13 +1557,26 @@ export interface paths {
          *     **Delivery.** For each event of a subscribed type the server sends, to each enabled
          *     webhook, `POST <url>` with `Content-Type: application/json` and the body
          *     `{"id":"<delivery id>","event":"message.sent","appId":"ak_…","createdAt":"<RFC 3339>","data":{…}}`.
-         *     `data` is the Message for message.sent, message.revoked and message.edited; the group
+         *     `data` is the Message for message.sent and message.edited; for message.revoked, the
+         *     Message plus `revoker: {type, id}`, who revoked it: `USER` and the user's id (the sender,
+         *     or a group's owner or admin), or an administrator as the operation log names him
+         *     (`TENANT` and the tenant account's id, `OPS` and the operator's id, `APP_SERVER` and the
+         *     app key; the Message then has `revokedByAdmin: true`); the group
          *     `{groupId, name, ownerId}` for group.created and group.dissolved;
          *     `{groupId, operatorId, added:[userId…], removed:[userId…]}` for group.members.changed (an
          *     invitation, a joining, a leaving or a removal; `operatorId` the member who made it);
-         *     `{userIds:[a, b]}` for friend.added; `{userId}` for account.created and account.deleted;
+         *     the FriendRequest (`requestId`, `fromUserId`, `toUserId`, `remark`, `status`,
+         *     `createdAt`, `handledAt`) for friend.requested and friend.rejected;
+         *     `{userIds:[a, b], requestId}` for friend.added (a request accepted);
+         *     `{userIds:[a, b], deletedBy}` for friend.deleted;
+         *     `{userId, source}` for account.created, `source` being `LOGIN` (created by its first
+         *     IM login) or `IMPORT` (an import or a batch import, a deleted account imported again
+         *     included); `{userId}` for account.deleted;
          *     `{releaseId, deployment, label, installs, failures, minReports, maxFailurePercent}` for
          *     rn.release.halted (the crash-aware rollout disabled a hot-update release).
+         *
+         *     An event and its deliveries are stored in one transaction: a delivery is queued exactly
+         *     when the change it reports is committed, and a crash between the two loses none.
          *
          *     Headers: `X-Xuqm-Event` (the event name), `X-Xuqm-Delivery` (the delivery id, the same on
          *     every retry), `X-Xuqm-Timestamp` (Unix milliseconds when the attempt was signed) and
@@ -3306,6 +3319,16 @@ export interface components {
             editedAt?: string | null;
             revoked: boolean;
             /**
+             * @description Revoked messages only: the user who revoked it (the sender, or in a group its owner
+             *     or an admin); null when an app administrator did, which revokedByAdmin says.
+             */
+            revokedBy?: string | null;
+            /**
+             * @description True when an app administrator revoked the message (POST
+             *     /api/im/admin/messages/{msgId}/revoke); the operation log names which one.
+             */
+            revokedByAdmin?: boolean;
+            /**
              * Format: int32
              * @description GROUP only; members other than the sender whose read mark is at or past this message.
              */
@@ -3803,7 +3826,8 @@ export interface components {
             pushesSent: number;
             /**
              * Format: int64
-             * @description IM WebSocket connections open now on all instances.
+             * @description IM users with a live WebSocket now, on any instance (the presence the instances
+             *     share; a user with several devices counts once).
              */
             onlineConnections: number;
             /**
@@ -4205,7 +4229,7 @@ export interface components {
          * @description An event a webhook can subscribe to (rn.release.halted is the update service's; see getRnDeploymentMetrics).
          * @enum {string}
          */
-        WebhookEvent: "message.sent" | "message.revoked" | "message.edited" | "group.created" | "group.dissolved" | "group.members.changed" | "friend.added" | "account.created" | "account.deleted" | "rn.release.halted";
+        WebhookEvent: "message.sent" | "message.revoked" | "message.edited" | "group.created" | "group.dissolved" | "group.members.changed" | "friend.requested" | "friend.added" | "friend.rejected" | "friend.deleted" | "account.created" | "account.deleted" | "rn.release.halted";
         /**
          * @description What a before-send webhook that does not answer in time (or fails) means for the message.
          * @default PASS
