@@ -14,8 +14,8 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	err := cli.Run(ctx, os.Args[1:], cli.Environment{Getenv: os.Getenv, Stdout: os.Stdout, Stderr: os.Stderr})
+	stop()
 	if err != nil {
 		if !errors.Is(err, cli.ErrUsage) {
 			fmt.Fprintln(os.Stderr, "xuqm:", err)

@@ -78,7 +78,9 @@ func TestCaptcha(t *testing.T) {
 		t.Error("an unknown id passed")
 	}
 	// Purge removes what has expired.
-	caps.Issue(ctx)
+	if _, err := caps.Issue(ctx); err != nil {
+		t.Fatal(err)
+	}
 	c.t = c.t.Add(TTL + time.Second)
 	if n, err := caps.Purge(ctx); err != nil || n != 1 {
 		t.Errorf("purge: %d %v", n, err)

@@ -57,12 +57,11 @@ func (w *world) exec(t *testing.T, sql string, args ...any) {
 	}
 }
 
-func wantKind(t *testing.T, err error, k fault.Kind) *fault.Error {
+func wantKind(t *testing.T, err error, k fault.Kind) {
 	t.Helper()
 	if !fault.Is(err, k) {
 		t.Fatalf("got %v, want a %s error", err, k)
 	}
-	return fault.As(err)
 }
 
 func TestLogin(t *testing.T) {

@@ -28,7 +28,7 @@ func benchFile(b *testing.B) (string, float64) {
 		b.Fatal(err)
 	}
 	f.Close()
-	exec.Command("sha256sum", path).Run() // warm the page cache as the uploads will find it
+	_ = exec.Command("sha256sum", path).Run() // warm the page cache as the uploads will find it
 	start := time.Now()
 	if out, err := exec.Command("sha256sum", path).CombinedOutput(); err != nil {
 		b.Skipf("sha256sum: %v %s", err, out)
@@ -89,7 +89,6 @@ func BenchmarkDownload(b *testing.B) {
 	if err := json.Unmarshal(up.Body, &env); err != nil || env.Data.Hash == "" {
 		b.Fatalf("upload: %s", up.Body)
 	}
-	data = nil
 	client := &http.Client{}
 	b.SetBytes(benchFileSize)
 	for b.Loop() {

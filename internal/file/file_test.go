@@ -286,7 +286,7 @@ func TestCleanName(t *testing.T) {
 		"":                         "file",
 		"..":                       "file",
 		"dir/":                     "dir",
-		"  spaced name.txt ":       "spaced name.txt",
+		"  spaced name.txt ":       "spaced name.txt", //nolint:gocritic // the spaces are the case
 		"bad\r\nname\x00.txt":      "badname.txt",
 		"报告.pdf":                   "报告.pdf",
 		strings.Repeat("长", 300):   strings.Repeat("长", 255),

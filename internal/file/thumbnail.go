@@ -159,7 +159,6 @@ func (s *Service) makeThumbnail(ctx context.Context, info Info, w, h int, key st
 
 	// WebP may be transparent but its thumbnail is JPEG: lay it on white.
 	thumb := scale(img, w, h, orientation, info.ContentType == "image/webp")
-	img = nil // let the decoded source go before encoding
 	var buf bytes.Buffer
 	if format.outPNG {
 		err = (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, thumb)

@@ -71,13 +71,13 @@ func (c *child) start() {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	c.cmd.Process.Kill()
+	_ = c.cmd.Process.Kill()
 	c.t.Fatal("the server did not answer /healthz within 60 s")
 }
 
 func (c *child) kill() {
-	c.cmd.Process.Signal(syscall.SIGKILL)
-	c.cmd.Wait()
+	_ = c.cmd.Process.Signal(syscall.SIGKILL)
+	_ = c.cmd.Wait() // "signal: killed", which is the point
 }
 
 // A server SIGKILLed under load loses no acknowledged message and stores none twice: after a
@@ -200,7 +200,9 @@ func TestSIGKILLUnderLoad(t *testing.T) {
 	for rows.Next() {
 		var id string
 		var n int64
-		rows.Scan(&id, &n)
+		if err := rows.Scan(&id, &n); err != nil {
+			t.Fatal(err)
+		}
 		counts[id] = n
 	}
 	rows.Close()
@@ -244,7 +246,9 @@ func TestSIGKILLUnderLoad(t *testing.T) {
 					ID json.Number `json:"id"`
 				} `json:"data"`
 			}
-			json.Unmarshal(b, &f)
+			if err := json.Unmarshal(b, &f); err != nil {
+				t.Fatalf("frame %s: %v", b, err)
+			}
 			if f.Type == "message" {
 				id, _ := f.Data.ID.Int64()
 				seen[id] = true

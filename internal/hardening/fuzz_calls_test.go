@@ -132,9 +132,9 @@ func (v *victims) baseCall(o operation, rnd *rand.Rand) fuzzCall {
 func (v *victims) exampleBody(mt *openapi3.MediaType) any {
 	var x any
 	if mt.Example != nil {
-		json.Unmarshal([]byte(mustJSON(mt.Example)), &x) // a copy
+		mustUnmarshal(mustJSON(mt.Example), &x) // a copy
 	} else {
-		json.Unmarshal([]byte(mustJSON(v.bodyFor(exampleOf(mt.Schema), attack{appKey: v.a1.key}))), &x)
+		mustUnmarshal(mustJSON(v.bodyFor(exampleOf(mt.Schema), attack{appKey: v.a1.key})), &x)
 	}
 	if m, ok := x.(map[string]any); ok {
 		for k := range m {
@@ -477,6 +477,13 @@ func (v *victims) formMutations(base fuzzCall, mt *openapi3.MediaType, add func(
 // exampleOf is a copy of testserver.Example's value, so that mutations never touch the schema's.
 func exampleOf(ref *openapi3.SchemaRef) any {
 	var x any
-	json.Unmarshal([]byte(mustJSON(testserver.Example(ref, 0))), &x)
+	mustUnmarshal(mustJSON(testserver.Example(ref, 0)), &x)
 	return x
+}
+
+// mustUnmarshal decodes JSON that mustJSON made: it cannot fail but by a bug here.
+func mustUnmarshal(text string, x any) {
+	if err := json.Unmarshal([]byte(text), x); err != nil {
+		panic(err)
+	}
 }

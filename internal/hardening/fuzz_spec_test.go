@@ -370,7 +370,7 @@ func isEnvelope(resp *http.Response, body []byte) bool {
 
 func jsonValue(b []byte) any {
 	var x any
-	json.Unmarshal(b, &x)
+	_ = json.Unmarshal(b, &x) // a body that is not JSON is nil
 	return x
 }
 

@@ -102,7 +102,9 @@ func (v *victims) upload(t *testing.T, path string, fields map[string]string, na
 		t.Fatalf("upload %s: %d %s", path, code, body)
 	}
 	var env testserver.Envelope
-	json.Unmarshal([]byte(body), &env)
+	if err := json.Unmarshal([]byte(body), &env); err != nil {
+		t.Fatalf("%s: %v", body, err)
+	}
 	return idOf(t, env.Data)
 }
 
@@ -121,7 +123,9 @@ func (v *victims) uploadFile(t *testing.T) json.RawMessage {
 		t.Fatalf("upload file: %d %s", code, body)
 	}
 	var env testserver.Envelope
-	json.Unmarshal([]byte(body), &env)
+	if err := json.Unmarshal([]byte(body), &env); err != nil {
+		t.Fatalf("%s: %v", body, err)
+	}
 	return env.Data
 }
 

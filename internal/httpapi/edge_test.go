@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -102,12 +103,7 @@ func (w *world) exec(t *testing.T, sql string, args ...any) {
 	}
 }
 
-func itoa(n int64) string { return strings.TrimSpace(strings.Replace(jsonString(n), `"`, "", -1)) }
-
-func jsonString(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 type envelope = testserver.Envelope
 

@@ -223,7 +223,7 @@ func writeExpoParts(parts []expoPart) (contentType string, body []byte) {
 			h["expo-signature"] = []string{expoSignature(p.signature)}
 		}
 		w, _ := mw.CreatePart(h) // writes into memory: cannot fail
-		w.Write(p.body)
+		_, _ = w.Write(p.body)   // into memory, as above
 	}
 	mw.Close()
 	return "multipart/mixed; boundary=" + mw.Boundary(), buf.Bytes()

@@ -94,7 +94,7 @@ func Spec() (*openapi3.T, error) {
 			return nil
 		}))
 	})
-	spec, err := api.GetSwagger()
+	spec, err := api.GetSpec()
 	if err != nil {
 		return nil, fmt.Errorf("load embedded spec: %w", err)
 	}

@@ -68,10 +68,10 @@ func (s *Service) SetMemberRole(ctx context.Context, u User, groupID, userID, ro
 		if m, err = s.member(ctx, q, u.AppID, groupID, userID); err != nil {
 			return err
 		}
-		switch {
-		case m.Role == RoleOwner:
+		switch m.Role {
+		case RoleOwner:
 			return fault.Forbiddenf("you are the owner of group %s: to step down, transfer the group to another member", groupID)
-		case m.Role == role:
+		case role:
 			return nil
 		}
 		if _, err := q.SetGroupMemberRole(ctx, db.SetGroupMemberRoleParams{AppID: u.AppID, GroupID: groupID, UserID: userID, Role: role}); err != nil {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -118,7 +119,7 @@ type idleWorker struct {
 }
 
 func startIdleWorker(ctx context.Context, command []string, url string, local net.IP, hold time.Duration, tokens []string) (*idleWorker, error) {
-	args := append(command[1:len(command):len(command)], "--url", url, "--local", local.String(), "--hold", hold.String())
+	args := append(slices.Clone(command[1:]), "--url", url, "--local", local.String(), "--hold", hold.String())
 	cmd := exec.Command(command[0], args...)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
@@ -140,10 +141,10 @@ func startIdleWorker(ctx context.Context, command []string, url string, local ne
 	go func() {
 		bw := bufio.NewWriter(stdin)
 		for _, t := range tokens {
-			bw.WriteString(t + "\n")
+			_, _ = bw.WriteString(t + "\n") // a write error stays in bw and comes back from Flush
 		}
-		bw.WriteString("\n")
-		_ = bw.Flush()
+		_, _ = bw.WriteString("\n")
+		_ = bw.Flush() // a worker that went away shows as not ready
 	}()
 	return w, nil
 }

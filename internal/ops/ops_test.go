@@ -73,8 +73,12 @@ func TestBootstrap(t *testing.T) {
 		t.Errorf("demo secret stored as %q, want it sealed", secret)
 	}
 	var users, services int
-	conn.QueryRow(ctx, `SELECT count(*) FROM im_accounts WHERE app_id = $1 AND user_id IN ('demo_alice', 'demo_bob', 'demo_carol') AND deleted_at IS NULL`, appID).Scan(&users)
-	conn.QueryRow(ctx, `SELECT count(*) FROM app_services WHERE app_id = $1 AND enabled`, appID).Scan(&services)
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM im_accounts WHERE app_id = $1 AND user_id IN ('demo_alice', 'demo_bob', 'demo_carol') AND deleted_at IS NULL`, appID).Scan(&users); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM app_services WHERE app_id = $1 AND enabled`, appID).Scan(&services); err != nil {
+		t.Fatal(err)
+	}
 	if users != 3 || services != 4 {
 		t.Errorf("demo app has %d demo users and %d services on", users, services)
 	}
@@ -91,10 +95,18 @@ func TestBootstrap(t *testing.T) {
 	p.s.Restart()
 	p.c = p.s.Client
 	var apps, tenants, admins int
-	conn.QueryRow(ctx, `SELECT count(*) FROM apps WHERE app_key = 'ak_demo_chat'`).Scan(&apps)
-	conn.QueryRow(ctx, `SELECT count(*) FROM tenants WHERE name = 'Demo'`).Scan(&tenants)
-	conn.QueryRow(ctx, `SELECT count(*) FROM operators WHERE username = 'admin'`).Scan(&admins)
-	conn.QueryRow(ctx, `SELECT count(*) FROM app_services WHERE app_id = $1 AND enabled`, appID).Scan(&services)
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM apps WHERE app_key = 'ak_demo_chat'`).Scan(&apps); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM tenants WHERE name = 'Demo'`).Scan(&tenants); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM operators WHERE username = 'admin'`).Scan(&admins); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM app_services WHERE app_id = $1 AND enabled`, appID).Scan(&services); err != nil {
+		t.Fatal(err)
+	}
 	if apps != 1 || tenants != 1 || admins != 1 || services != 3 {
 		t.Errorf("after a restart: %d demo apps, %d demo tenants, %d admins, %d services on (the PUSH switch must stay off)", apps, tenants, admins, services)
 	}
@@ -150,8 +162,10 @@ func TestToggleTenantStatus(t *testing.T) {
 	}
 	// The audit trail names the operator for each change.
 	var disables, enables int
-	p.db(t).QueryRow(ctx, `SELECT count(*) FILTER (WHERE action = 'tenant.disable'), count(*) FILTER (WHERE action = 'tenant.enable')
-		FROM audit_log WHERE tenant_id = $1 AND actor_kind = 'ops' AND actor_id IS NOT NULL`, tn.id).Scan(&disables, &enables)
+	if err := p.db(t).QueryRow(ctx, `SELECT count(*) FILTER (WHERE action = 'tenant.disable'), count(*) FILTER (WHERE action = 'tenant.enable')
+		FROM audit_log WHERE tenant_id = $1 AND actor_kind = 'ops' AND actor_id IS NOT NULL`, tn.id).Scan(&disables, &enables); err != nil {
+		t.Fatal(err)
+	}
 	if disables != 3 || enables != 1 {
 		t.Errorf("audit: %d disables and %d enables, want 3 and 1", disables, enables)
 	}
@@ -173,7 +187,11 @@ func TestListTenants(t *testing.T) {
 	p.createApp(t, acme.token, "One")
 	p.createApp(t, acme.token, "Two")
 	off := false
-	p.c.ToggleTenantStatusWithResponse(ctx, acme.id, api.ToggleTenantStatusJSONRequestBody{Enabled: &off}, ops)
+	if r, err := p.c.ToggleTenantStatusWithResponse(ctx, acme.id, api.ToggleTenantStatusJSONRequestBody{Enabled: &off}, ops); err != nil {
+		t.Fatal(err)
+	} else if r.StatusCode() != 200 {
+		t.Fatalf("disable Acme: %d %s", r.StatusCode(), r.Body)
+	}
 
 	list := func(params api.ListTenantsParams) api.TenantPage {
 		r, err := p.c.ListTenantsWithResponse(ctx, &params, ops)

@@ -12,7 +12,6 @@ import (
 	"github.com/sideshow/apns2"
 	"github.com/sideshow/apns2/payload"
 	"github.com/sideshow/apns2/token"
-	"golang.org/x/net/http2"
 )
 
 // apnsChannel delivers through APNs with token authentication. sideshow/apns2 speaks HTTP/2
@@ -38,15 +37,15 @@ func newAPNsChannel(c sealedCredential, e Endpoints, roots *x509.CertPool) (*apn
 	default:
 		client.Host = APNsSandbox
 	}
-	// The library's own transport, with the roots this server trusts: one HTTP/2 connection,
-	// its streams shared by every request.
-	client.HTTPClient = &http.Client{
-		Transport: &http2.Transport{
-			TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
-			ReadIdleTimeout: apns2.ReadIdleTimeout,
-		},
-		Timeout: 30 * time.Second,
+	// HTTP/2 only, as the library's own transport, with the roots this server trusts: one
+	// connection, its streams shared by every request, pinged when it has been quiet.
+	transport := &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
+		HTTP2:           &http.HTTP2Config{SendPingTimeout: apns2.ReadIdleTimeout},
+		Protocols:       new(http.Protocols),
 	}
+	transport.Protocols.SetHTTP2(true)
+	client.HTTPClient = &http.Client{Transport: transport, Timeout: 30 * time.Second}
 	return &apnsChannel{client: client, topic: c.BundleID}, nil
 }
 

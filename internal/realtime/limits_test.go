@@ -94,8 +94,8 @@ func TestShutdownDrainsSendsThenGoesAway(t *testing.T) {
 	drained := make(chan error, 1)
 	go func() { drained <- h.im.Drain(ctx) }()
 	select {
-	case <-drained:
-		t.Fatal("the drain did not wait for the send under way")
+	case err := <-drained:
+		t.Fatalf("the drain did not wait for the send under way (it answered %v)", err)
 	case <-time.After(100 * time.Millisecond):
 	}
 	if err := tx.Rollback(ctx); err != nil {

@@ -95,7 +95,9 @@ func TestCodeLifetime(t *testing.T) {
 		t.Fatal(err)
 	}
 	var n int
-	s.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM email_codes) + (SELECT count(*) FROM rate_events)`).Scan(&n)
+	if err := s.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM email_codes) + (SELECT count(*) FROM rate_events)`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
 	if n != 0 {
 		t.Errorf("%d rows left after the purge", n)
 	}
@@ -148,7 +150,9 @@ func TestResetTokenLifetime(t *testing.T) {
 		t.Errorf("at expiry: %v", err)
 	}
 	c.add(time.Minute)
-	s.ForgotPassword(ctx, "a@example.com", "")
+	if err := s.ForgotPassword(ctx, "a@example.com", ""); err != nil {
+		t.Fatal(err)
+	}
 	token = regexp.MustCompile(`Reset token: ([0-9a-f]{64})`).FindStringSubmatch(box.last().Body)[1]
 	c.add(ResetTTL - time.Second)
 	if err := s.ResetPassword(ctx, PasswordReset{Token: token, Password: "newPassw0rd"}); err != nil {
@@ -156,7 +160,9 @@ func TestResetTokenLifetime(t *testing.T) {
 	}
 	// The account's tokens of before the reset are refused from then on.
 	var after time.Time
-	s.pool.QueryRow(ctx, `SELECT tokens_valid_after FROM tenant_accounts WHERE id = $1`, ses.AccountID).Scan(&after)
+	if err := s.pool.QueryRow(ctx, `SELECT tokens_valid_after FROM tenant_accounts WHERE id = $1`, ses.AccountID).Scan(&after); err != nil {
+		t.Fatal(err)
+	}
 	if !after.Equal(c.now().Truncate(time.Millisecond)) {
 		t.Errorf("tokens valid after %v, want %v", after, c.now())
 	}

@@ -17,13 +17,17 @@ func BenchmarkCheckService(b *testing.B) {
 	b.Run("app", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			f.svc.CheckApp(ctx, AppCheck{AppKey: f.appKey, Platform: Android, CurrentVersionCode: 1, DeviceID: "device-42"})
+			if _, err := f.svc.CheckApp(ctx, AppCheck{AppKey: f.appKey, Platform: Android, CurrentVersionCode: 1, DeviceID: "device-42"}); err != nil {
+				b.Fatal(err)
+			}
 		}
 	})
 	b.Run("rn", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			f.svc.CheckRnBundle(ctx, BundleCheck{AppKey: f.appKey, Platform: Android, ModuleID: "home", CurrentVersion: "1.0.0", AppVersion: "1.2.0", DeviceID: "device-42"})
+			if _, err := f.svc.CheckRnBundle(ctx, BundleCheck{AppKey: f.appKey, Platform: Android, ModuleID: "home", CurrentVersion: "1.0.0", AppVersion: "1.2.0", DeviceID: "device-42"}); err != nil {
+				b.Fatal(err)
+			}
 		}
 	})
 }

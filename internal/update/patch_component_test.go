@@ -28,7 +28,9 @@ func (w *world) waitPatches(t testing.TB, releaseID int64, n int) []string {
 		var out []string
 		for rows.Next() {
 			var s string
-			rows.Scan(&s)
+			if err := rows.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
 			out = append(out, s)
 		}
 		rows.Close()

@@ -255,8 +255,11 @@ func BspatchTool(t testing.TB, old, patch []byte) ([]byte, bool) {
 	}
 	dir := t.TempDir()
 	oldPath, newPath, patchPath := filepath.Join(dir, "old"), filepath.Join(dir, "new"), filepath.Join(dir, "patch")
-	os.WriteFile(oldPath, old, 0o644)
-	os.WriteFile(patchPath, patch, 0o644)
+	for path, b := range map[string][]byte{oldPath: old, patchPath: patch} {
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if out, err := exec.Command(tool, oldPath, newPath, patchPath).CombinedOutput(); err != nil {
 		t.Fatalf("bspatch: %v: %s", err, out)
 	}

@@ -181,7 +181,9 @@ func TestSigningKeyManaged(t *testing.T) {
 		t.Errorf("signed release: %+v", info)
 	}
 	off := true
-	w.Client.UpdateRnReleaseWithResponse(ctx, rel.Id, &api.UpdateRnReleaseParams{}, api.RnReleaseChange{Disabled: &off}, testserver.Bearer(w.owner))
+	if r, err := w.Client.UpdateRnReleaseWithResponse(ctx, rel.Id, &api.UpdateRnReleaseParams{}, api.RnReleaseChange{Disabled: &off}, testserver.Bearer(w.owner)); err != nil || r.StatusCode() != 200 {
+		t.Fatalf("disable the signed release: %v %v", err, r)
+	}
 	if info := w.codePushCheck(t, key, "1.0.0", "", "", "c"); info.IsAvailable {
 		t.Errorf("unsigned release offered: %+v", info)
 	}

@@ -177,4 +177,3 @@ func (s *Service) Notify(ctx context.Context, appID int64, event string, data an
 		s.opts.Log.Warn("webhooks: queue deliveries", "event", event, "err", err)
 	}
 }
-

@@ -169,7 +169,7 @@ func decode(raw string) (subject, body string) {
 	if err != nil {
 		subject = m.Header.Get("Subject")
 	}
-	var r io.Reader = m.Body
+	r := m.Body
 	switch strings.ToLower(m.Header.Get("Content-Transfer-Encoding")) {
 	case "quoted-printable":
 		r = quotedprintable.NewReader(r)
