@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/xuqmgroup/xuqm/gen/api"
+	"github.com/xuqmgroup/xuqm/internal/page"
 	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/webhook"
 )
@@ -60,7 +61,7 @@ func (s *Server) CreateWebhook(ctx context.Context, req api.CreateWebhookRequest
 	return api.CreateWebhook200JSONResponse(webhookEnvelope(w)), nil
 }
 
-func (s *Server) ListWebhooks(ctx context.Context, _ api.ListWebhooksRequestObject) (api.ListWebhooksResponseObject, error) {
+func (s *Server) ListWebhooks(ctx context.Context, req api.ListWebhooksRequestObject) (api.ListWebhooksResponseObject, error) {
 	a, err := imAdmin(ctx)
 	if err != nil {
 		return nil, err
@@ -69,11 +70,17 @@ func (s *Server) ListWebhooks(ctx context.Context, _ api.ListWebhooksRequestObje
 	if err != nil {
 		return nil, err
 	}
-	data := make([]api.Webhook, len(ws))
-	for i, w := range ws {
-		data[i] = apiWebhook(w)
+	// An app has at most webhook.MaxPerApp of them: the page is cut from the whole list.
+	r := page.New(req.Params.Page, req.Params.Size)
+	from := min(int(r.Offset()), len(ws))
+	to := min(from+int(r.Size), len(ws))
+	content := make([]api.Webhook, 0, to-from)
+	for _, w := range ws[from:to] {
+		content = append(content, apiWebhook(w))
 	}
-	return api.ListWebhooks200JSONResponse(api.WebhookListEnvelope{Code: 200, Status: "0", Message: "success", Data: data}), nil
+	p := page.Of(r, content, int64(len(ws)))
+	return api.ListWebhooks200JSONResponse(api.WebhookPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.WebhookPage{
+		Content: p.Items, Page: p.Number, Size: p.Size, TotalElements: p.Total, TotalPages: p.Pages()}}), nil
 }
 
 func (s *Server) UpdateWebhook(ctx context.Context, req api.UpdateWebhookRequestObject) (api.UpdateWebhookResponseObject, error) {

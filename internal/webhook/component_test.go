@@ -10,11 +10,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/xuqmgroup/xuqm/internal/auth"
@@ -158,9 +160,16 @@ func TestDeliveriesAreSignedRetriedAndSurviveARestart(t *testing.T) {
 	mu.Lock()
 	secret = created.Secret
 	mu.Unlock()
-	list := decode[[]hook](t, w.call(t, 200, "GET", "/api/im/admin/webhooks", w.tenant, "").Data)
-	if len(list) != 1 || list[0].Secret != "****"+created.Secret[60:] {
+	list := decode[hookPage](t, w.call(t, 200, "GET", "/api/im/admin/webhooks", w.tenant, "").Data)
+	if len(list.Content) != 1 || list.TotalElements != 1 || list.Size != 20 || list.Content[0].Secret != "****"+created.Secret[60:] {
 		t.Fatalf("listed webhooks (secret masked): %+v", list)
+	}
+	// A page past the end is empty; a size over 100 is served as 100.
+	if past := decode[hookPage](t, w.call(t, 200, "GET", "/api/im/admin/webhooks?page=1&size=1", w.tenant, "").Data); len(past.Content) != 0 || past.TotalElements != 1 || past.TotalPages != 1 {
+		t.Fatalf("page 1 of size 1: %+v", past)
+	}
+	if big := decode[hookPage](t, w.call(t, 200, "GET", "/api/im/admin/webhooks?size=1000", w.tenant, "").Data); big.Size != 100 || len(big.Content) != 1 {
+		t.Fatalf("size 1000: %+v", big)
 	}
 
 	w.call(t, 200, "POST", "/api/im/messages/send", w.alice, `{"toId":"bob","chatType":"SINGLE","msgType":"TEXT","content":"hello hook"}`)
@@ -256,6 +265,9 @@ func TestBeforeSendHookDecides(t *testing.T) {
 		t.Errorf("rejected message: %q", msg)
 	}
 	send(200, "hello")
+	if f := wsSend(t, w.s.URL, w.alice, "ws spam"); f.Type != "error" || f.Data.Code != 403 || !strings.Contains(f.Data.Message, "no spam here") {
+		t.Errorf("rejected WebSocket send: %+v", f)
+	}
 	if msg := send(403, "slow one"); !strings.Contains(msg, "in time") {
 		t.Errorf("timed out, REJECT: %q", msg)
 	}
@@ -269,6 +281,49 @@ func TestBeforeSendHookDecides(t *testing.T) {
 	}
 }
 
+// hookPage is a page of the webhooks list.
+type hookPage struct {
+	Content          []hook
+	Size, TotalPages int32
+	TotalElements    int64
+}
+
+// wsSend sends one TEXT to bob over a WebSocket `send` frame and returns the answer to it.
+func wsSend(t *testing.T, base, token, content string) (f struct {
+	Type string `json:"type"`
+	ID   string `json:"id"`
+	Data struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	} `json:"data"`
+}) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/ws/im?token="+url.QueryEscape(token), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	frame := `{"type":"send","id":"s1","data":{"toId":"bob","chatType":"SINGLE","msgType":"TEXT","content":"` + content + `"}}`
+	if err := ws.Write(ctx, websocket.MessageText, []byte(frame)); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		_, b, err := ws.Read(ctx)
+		if err != nil {
+			t.Fatalf("no answer to the send frame: %v", err)
+		}
+		f.ID = ""
+		if err := json.Unmarshal(b, &f); err != nil {
+			t.Fatalf("frame %s: %v", b, err)
+		}
+		if f.ID == "s1" {
+			return f
+		}
+	}
+}
+
 func TestPrivateURLsAreRefused(t *testing.T) {
 	w := newWorld(t, nil)
 	for _, u := range []string{"http://127.0.0.1:8080/x", "http://169.254.169.254/latest/meta-data", "http://10.0.0.5/x", "http://[::1]/x", "http://localhost:9/x", "ftp://example.com/x"} {
@@ -277,7 +332,7 @@ func TestPrivateURLsAreRefused(t *testing.T) {
 			t.Errorf("%s: %q %s", u, env.Message, env.Data)
 		}
 	}
-	if list := decode[[]hook](t, w.call(t, 200, "GET", "/api/im/admin/webhooks", w.tenant, "").Data); len(list) != 0 {
+	if list := decode[hookPage](t, w.call(t, 200, "GET", "/api/im/admin/webhooks", w.tenant, "").Data); len(list.Content) != 0 || list.TotalElements != 0 {
 		t.Fatalf("refused webhooks were stored: %+v", list)
 	}
 }

@@ -1542,8 +1542,8 @@ export interface paths {
         };
         /**
          * The app's webhooks
-         * @description Every webhook of the app, oldest first, secrets masked. See createWebhook for how
-         *     deliveries are made and signed.
+         * @description The app's webhooks, oldest first, secrets masked, as a page like every list (an app has
+         *     at most 20). See createWebhook for how deliveries are made and signed.
          */
         get: operations["listWebhooks"];
         put?: never;
@@ -4262,8 +4262,11 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
-        WebhookListEnvelope: components["schemas"]["Envelope"] & {
-            data: components["schemas"]["Webhook"][];
+        WebhookPage: components["schemas"]["PageMeta"] & {
+            content: components["schemas"]["Webhook"][];
+        };
+        WebhookPageEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["WebhookPage"];
         };
         /**
          * Format: uri
@@ -9233,6 +9236,10 @@ export interface operations {
                  * @example ak_demo_chat
                  */
                 appId: components["parameters"]["AppKeyQuery"];
+                /** @description Page number, counted from 0. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
+                size?: components["parameters"]["Size"];
             };
             header?: {
                 /** @description Unix milliseconds of the signed request. */
@@ -9245,7 +9252,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The webhooks (not a page; an app has at most 20). */
+            /** @description A page of webhooks. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9255,24 +9262,30 @@ export interface operations {
                      * @example {
                      *       "code": 200,
                      *       "status": "0",
-                     *       "data": [
-                     *         {
-                     *           "id": 3,
-                     *           "url": "https://example.com/xuqm/webhook",
-                     *           "events": [
-                     *             "message.sent",
-                     *             "message.revoked"
-                     *           ],
-                     *           "enabled": true,
-                     *           "secret": "****9f3a",
-                     *           "createdAt": "2026-04-28T09:00:00+08:00",
-                     *           "updatedAt": "2026-04-28T09:00:00+08:00"
-                     *         }
-                     *       ],
+                     *       "data": {
+                     *         "content": [
+                     *           {
+                     *             "id": 3,
+                     *             "url": "https://example.com/xuqm/webhook",
+                     *             "events": [
+                     *               "message.sent",
+                     *               "message.revoked"
+                     *             ],
+                     *             "enabled": true,
+                     *             "secret": "****9f3a",
+                     *             "createdAt": "2026-04-28T09:00:00+08:00",
+                     *             "updatedAt": "2026-04-28T09:00:00+08:00"
+                     *           }
+                     *         ],
+                     *         "page": 0,
+                     *         "size": 20,
+                     *         "totalElements": 1,
+                     *         "totalPages": 1
+                     *       },
                      *       "message": "success"
                      *     }
                      */
-                    "application/json": components["schemas"]["WebhookListEnvelope"];
+                    "application/json": components["schemas"]["WebhookPageEnvelope"];
                 };
             };
             400: components["responses"]["BadRequest"];
