@@ -4,8 +4,8 @@ import (
 	"context"
 
 	"github.com/xuqmgroup/xuqm/gen/api"
-	"github.com/xuqmgroup/xuqm/internal/page"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/page"
 	"github.com/xuqmgroup/xuqm/internal/webhook"
 )
 
