@@ -1,7 +1,6 @@
 package update_test
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"strconv"
@@ -13,23 +12,8 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/update"
 )
 
-// zipOf is a zip of the files, in the order given.
-func zipOf(t testing.TB, files ...string) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	zw := zip.NewWriter(&b)
-	for i := 0; i+1 < len(files); i += 2 {
-		fw, err := zw.Create(files[i])
-		if err != nil {
-			t.Fatal(err)
-		}
-		fw.Write([]byte(files[i+1]))
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
+// zipOf is a zip of the files, in the order given (the package's own test helper).
+var zipOf = update.ZipOf
 
 func (w *world) deployments(t testing.TB, token string) map[string]api.RnDeployment {
 	t.Helper()

@@ -17,6 +17,10 @@ import (
 	"testing"
 )
 
+// ZipOf is testZip for the external tests of the package.
+var ZipOf = testZip
+
+// testZip is a zip of the files (name, content, name, content…), in the order given.
 func testZip(t testing.TB, files ...string) []byte {
 	t.Helper()
 	var b bytes.Buffer
