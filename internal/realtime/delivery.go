@@ -3,8 +3,32 @@ package realtime
 import (
 	"slices"
 
+	"github.com/xuqmgroup/xuqm/internal/eventbus"
 	"github.com/xuqmgroup/xuqm/internal/im"
 )
+
+// subscribe follows the bus subjects the hub acts on: the IM core's deliveries and kicks.
+func (h *Hub) subscribe() error {
+	for _, s := range []struct {
+		subject string
+		handle  eventbus.Handler
+	}{{DeliverySubject, h.onDeliveries}, {KickSubject, h.onKick}} {
+		sub, err := h.bus.Subscribe(s.subject, s.handle)
+		if err != nil {
+			h.unsubscribe()
+			return err
+		}
+		h.subs = append(h.subs, sub)
+	}
+	return nil
+}
+
+func (h *Hub) unsubscribe() {
+	for _, s := range h.subs {
+		_ = s.Unsubscribe()
+	}
+	h.subs = nil
+}
 
 func (h *Hub) onDeliveries(_ string, data []byte) {
 	a, err := decodeAnnouncement(data)
@@ -56,4 +80,3 @@ func (h *Hub) fanOut(g *im.GroupDelivery) {
 		}
 	}
 }
-

@@ -78,41 +78,25 @@ func (o *Options) defaults() {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	set := func(v *time.Duration, d time.Duration) {
-		if *v <= 0 {
-			*v = d
-		}
-	}
-	set(&o.PingInterval, 30*time.Second)
-	set(&o.IdleTimeout, 75*time.Second)
-	set(&o.WriteTimeout, 10*time.Second)
-	set(&o.GapWait, 200*time.Millisecond)
-	if o.MaxFrameBytes <= 0 {
-		o.MaxFrameBytes = 64 << 10
-	}
-	if o.SendQueue <= 0 {
-		o.SendQueue = 512
-	}
-	if o.SendQueueBytes <= 0 {
-		o.SendQueueBytes = 1 << 20
-	}
-	if o.MaxHeld <= 0 {
-		o.MaxHeld = 4096
-	}
-	if o.FramesPerSecond <= 0 {
-		o.FramesPerSecond = 50
-	}
-	if o.FrameBurst <= 0 {
-		o.FrameBurst = 2 * o.FramesPerSecond
-	}
-	if o.SyncBatchBytes <= 0 {
-		o.SyncBatchBytes = 1 << 20
-	}
-	if o.MaxPerUser <= 0 {
-		o.MaxPerUser = 10
-	}
-	if o.MaxPerAddr <= 0 {
-		o.MaxPerAddr = 1000
+	orDefault(&o.PingInterval, 30*time.Second)
+	orDefault(&o.IdleTimeout, 75*time.Second)
+	orDefault(&o.WriteTimeout, 10*time.Second)
+	orDefault(&o.GapWait, 200*time.Millisecond)
+	orDefault(&o.MaxFrameBytes, 64<<10)
+	orDefault(&o.SendQueue, 512)
+	orDefault(&o.SendQueueBytes, 1<<20)
+	orDefault(&o.MaxHeld, 4096)
+	orDefault(&o.FramesPerSecond, 50)
+	orDefault(&o.FrameBurst, 2*o.FramesPerSecond)
+	orDefault(&o.SyncBatchBytes, 1<<20)
+	orDefault(&o.MaxPerUser, 10)
+	orDefault(&o.MaxPerAddr, 1000)
+}
+
+// orDefault sets *v to d unless it is positive.
+func orDefault[T int | int64 | time.Duration](v *T, d T) {
+	if *v <= 0 {
+		*v = d
 	}
 }
 
@@ -147,15 +131,9 @@ func NewHub(backend Backend, bus eventbus.Bus, opts Options) (*Hub, error) {
 	opts.defaults()
 	h := &Hub{backend: backend, bus: bus, opts: opts, members: newMemberCache(backend), conns: map[userKey][]*conn{}, addrs: map[string]int{},
 		stop: make(chan struct{}), done: make(chan struct{})}
-	sub, err := bus.Subscribe(DeliverySubject, h.onDeliveries)
-	if err != nil {
+	if err := h.subscribe(); err != nil {
 		return nil, err
 	}
-	h.subs = append(h.subs, sub)
-	if sub, err = bus.Subscribe(KickSubject, h.onKick); err != nil {
-		return nil, err
-	}
-	h.subs = append(h.subs, sub)
 	go h.sweep()
 	return h, nil
 }
@@ -218,16 +196,12 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, s Session) error {
 		return nil
 	}
 	c.ws = ws
-	c.holding = false
 	if c.closeCode != 0 { // kicked during the upgrade: the kicked frame, then the close
+		c.holding = false
 		c.writing = true
 		go c.writeLoop()
 	} else {
-		c.release()
-		c.releaseGroups(nil)
-		if len(c.held) > 0 && c.gapTimer == nil {
-			c.gapTimer = time.AfterFunc(c.hub.opts.GapWait, c.fillGap)
-		}
+		c.stopHolding(nil)
 	}
 	c.mu.Unlock()
 	// A fresh goroutine rather than this one, whose stack grew serving the upgrade.

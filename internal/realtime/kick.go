@@ -59,4 +59,3 @@ func (h *Hub) onKick(_ string, data []byte) {
 		c.kick(k.Reason, k.Message)
 	}
 }
-

@@ -83,4 +83,3 @@ func (h *Hub) all() []*conn {
 	}
 	return out
 }
-

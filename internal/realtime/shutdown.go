@@ -16,9 +16,7 @@ func (h *Hub) Close(ctx context.Context) {
 	}
 	h.closed = true
 	h.mu.Unlock()
-	for _, s := range h.subs {
-		_ = s.Unsubscribe()
-	}
+	h.unsubscribe()
 	close(h.stop)
 	<-h.done
 	var wg sync.WaitGroup
@@ -36,4 +34,3 @@ func (h *Hub) Close(ctx context.Context) {
 	case <-ctx.Done():
 	}
 }
-

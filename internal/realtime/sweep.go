@@ -42,4 +42,3 @@ func (c *conn) ping() {
 		c.touch()
 	}
 }
-
