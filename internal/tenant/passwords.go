@@ -75,7 +75,9 @@ func (s *Service) ResetPassword(ctx context.Context, r PasswordReset) error {
 	if r.Token == "" && (email == "" || r.Code == "") {
 		return fault.InvalidField("token", "give the reset token from the mail, or email with the RESET_PASSWORD code")
 	}
-	err := postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error { return ratelimit.Take(ctx, db.New(tx), s.now(), resetLimit(auth.ClientAddr(ctx))) })
+	err := postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		return ratelimit.Take(ctx, db.New(tx), s.now(), resetLimit(auth.ClientAddr(ctx)))
+	})
 	if err != nil {
 		return err
 	}
