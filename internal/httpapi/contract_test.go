@@ -1,0 +1,40 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/xuqmgroup/xuqm/internal/httpapi"
+)
+
+// The gate can answer any operation with the shared 404 (an instance started with XUQM_SERVICES
+// does not serve the other route groups) and any operation that takes a body with the shared 413
+// (the body limit, or an upload's), so the contract must list them on every such operation.
+func TestEveryOperationListsTheGateAnswers(t *testing.T) {
+	spec, err := httpapi.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for path, item := range spec.Paths.Map() {
+		for method, op := range item.Operations() {
+			checked++
+			want := map[string]string{"404": "#/components/responses/NotFound"}
+			if op.RequestBody != nil {
+				want["413"] = "#/components/responses/PayloadTooLarge"
+			}
+			for code, ref := range want {
+				got := op.Responses.Value(code)
+				switch {
+				case got == nil:
+					t.Errorf("%s %s (%s) lists no %s; add `'%s': {$ref: '../openapi.yaml%s'}`", method, path, op.OperationID, code, code, ref)
+				case got.Ref != ref && method != http.MethodHead: // a HEAD answer has no body to share
+					t.Errorf("%s %s (%s): %s is %q, want the shared %s", method, path, op.OperationID, code, got.Ref, ref)
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("the contract has no operations")
+	}
+}
