@@ -2,9 +2,11 @@ package httpapi_test
 
 import (
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/xuqmgroup/xuqm/internal/httpapi"
+	"github.com/xuqmgroup/xuqm/internal/tenant"
 )
 
 // The gate can answer any operation with the shared 404 (an instance started with XUQM_SERVICES
@@ -36,5 +38,28 @@ func TestEveryOperationListsTheGateAnswers(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Fatal("the contract has no operations")
+	}
+}
+
+// A tag's x-service is the app service whose switch and key the gate checks on its operations:
+// it must be one of an app's services.
+func TestEveryTagsServiceIsAnAppService(t *testing.T) {
+	spec, err := httpapi.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	services := 0
+	for _, tag := range spec.Tags {
+		service, given := tag.Extensions["x-service"]
+		if !given {
+			continue
+		}
+		services++
+		if s, _ := service.(string); !slices.Contains(tenant.ServiceTypes, s) {
+			t.Errorf("tag %q: x-service %v is not one of %v", tag.Name, service, tenant.ServiceTypes)
+		}
+	}
+	if services == 0 {
+		t.Error("no tag names an app service")
 	}
 }
