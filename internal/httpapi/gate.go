@@ -22,10 +22,13 @@ type operation struct {
 	route       *routers.Route
 	requirement auth.Requirement
 	area        string // the route group (XUQM_SERVICES), from the tag's x-area
-	streamed    bool // multipart body: streamed by the handler, never read whole here
+	streamed    bool   // multipart body: streamed by the handler, never read whole here
 	// transfer: an upload or a binary download, which may take longer than the server's
 	// read and write timeouts allow an ordinary request.
 	transfer bool
+	// unbuilt is the operation's x-unbuilt mark (the issue that builds it): the gate answers
+	// 501 for it, the handler is never called. Empty: the operation is built.
+	unbuilt string
 }
 
 // tagArea is what a tag of the contract says of its operations: the route group
@@ -85,10 +88,32 @@ func operations(spec *openapi3.T) (map[string]*operation, error) {
 				o.streamed = true
 			}
 			o.transfer = o.streamed || binaryAnswer(op)
+			if o.unbuilt, err = unbuiltMark(op); err != nil {
+				return nil, fmt.Errorf("contract: %s %s: %w", method, path, err)
+			}
 			ops[method+" "+path] = o
 		}
 	}
 	return ops, nil
+}
+
+// unbuiltMark is an operation's x-unbuilt, which must come with the shared 501 among its
+// responses, as the 501 must come with the mark.
+func unbuiltMark(op *openapi3.Operation) (string, error) {
+	mark, marked := op.Extensions["x-unbuilt"]
+	why, _ := mark.(string)
+	if marked && why == "" {
+		return "", errors.New("x-unbuilt must say which issue builds the operation")
+	}
+	const notImplemented = "#/components/responses/NotImplemented"
+	listed := op.Responses.Value("501")
+	switch {
+	case marked && (listed == nil || listed.Ref != notImplemented):
+		return "", errors.New("x-unbuilt without the shared 501 response (" + notImplemented + ")")
+	case !marked && listed != nil:
+		return "", errors.New("a 501 response, but no x-unbuilt mark: only an operation not built yet answers 501")
+	}
+	return why, nil
 }
 
 // binaryAnswer tells whether an operation's success is raw bytes (a download) rather than JSON.
@@ -102,7 +127,8 @@ func binaryAnswer(op *openapi3.Operation) bool {
 
 // gate checks every request of the contract before a handler sees it: the route group is
 // served here, the caller is who the route's security accepts, and the request matches the
-// contract. The principal goes into the context.
+// contract. The principal goes into the context. An operation marked x-unbuilt gets 501 once
+// the request has passed every check.
 type gate struct {
 	mux     *chi.Mux
 	ops     map[string]*operation
@@ -178,6 +204,10 @@ func (g *gate) handler(next http.Handler) http.Handler {
 		}
 		if err := g.validate(r.Context(), r, rctx, op); err != nil {
 			writeError(w, r, err)
+			return
+		}
+		if op.unbuilt != "" {
+			writeError(w, r, fault.NotBuilt(op.route.Operation.OperationID, op.unbuilt))
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyPrincipal, p)))

@@ -5371,7 +5371,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
-        /** @description The route is described but not built yet. */
+        /** @description The operation is described but not built yet (it is marked `x-unbuilt`). */
         NotImplemented: {
             headers: {
                 [name: string]: unknown;
@@ -5382,7 +5382,7 @@ export interface components {
                  *       "code": 501,
                  *       "status": "1",
                  *       "data": null,
-                 *       "message": "this route is not implemented yet"
+                 *       "message": "this route (listThings) is not built yet: #42, things"
                  *     }
                  */
                 "application/json": components["schemas"]["ErrorEnvelope"];
