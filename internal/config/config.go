@@ -1,4 +1,4 @@
-// Package config reads the server's settings from the environment (DESIGN.md, "Configuration").
+// Package config reads the server's settings from the environment (README.md, "Configuration").
 // Load is given the lookup function rather than reading os.Getenv itself, so that tests and
 // cmd/xuqm's flags can supply values without touching the process environment.
 package config

@@ -44,7 +44,7 @@ const (
 var isolation = map[string]string{
 	"getCaptcha": public, "sendEmailCode": public, "register": public, "login": public,
 	"forgotPassword": public, "resetPassword": public, "opsLogin": public, "demoLogin": public,
-	"searchImAccounts": "public by the seed: finding users of an app by its appKey (no token)", "checkAppUpdate": public, "checkRnUpdate": public,
+	"searchImAccounts": "public by the contract: finding users of an app by its appKey (no token)", "checkAppUpdate": public, "checkRnUpdate": public,
 	"downloadApk": contentAddr, "headFile": contentAddr, "downloadRnBundle": public, "getFile": contentAddr, "getFileThumbnail": contentAddr,
 
 	"listApps": ownListing, "createApp": viewerOnly, "getApp": attacked, "updateApp": attacked, "deleteApp": attacked,

@@ -1,5 +1,5 @@
-// Package page is the paging of lists (DESIGN.md: page counted from 0, size 20 by default and at
-// most 100).
+// Package page is the paging of lists: page counted from 0, size 20 by default and at most 100
+// (a larger size is served as 100, not refused), as the contract's Page and Size parameters say.
 package page
 
 // Size limits.
