@@ -1854,7 +1854,9 @@ export interface paths {
         post?: never;
         /**
          * Delete a friend
-         * @description Ends the friendship on both sides; conversations and history stay. 404 when the user is not
+         * @description Ends the friendship on both sides; conversations and history stay. Both users (the
+         *     caller's other devices too) get a `friend.deleted` user event, live and in sync
+         *     (asyncapi.yaml), and webhooks that want `friend.deleted` get it. 404 when the user is not
          *     the caller's friend.
          */
         delete: operations["deleteFriend"];
@@ -5369,6 +5371,28 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
+        /**
+         * @description The server is shutting down (draining): retry after the number of seconds in
+         *     Retry-After, on another instance or once this one is back.
+         */
+        ServiceUnavailable: {
+            headers: {
+                /** @description Seconds to wait. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 503,
+                 *       "status": "1",
+                 *       "data": null,
+                 *       "message": "the server is shutting down; send again in a moment"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
         /** @description The operation is described but not built yet (it is marked `x-unbuilt`). */
         NotImplemented: {
             headers: {
@@ -7588,6 +7612,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     searchMessages: {
