@@ -11,7 +11,7 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/fault"
 )
 
-// envelope is the shape of every JSON response (DESIGN.md, "Response envelope").
+// envelope is the shape of every JSON response (the contract's Envelope and ErrorEnvelope).
 type envelope struct {
 	Code    int    `json:"code"`
 	Status  string `json:"status"`
