@@ -9,10 +9,14 @@ import (
 
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/page"
 )
 
-// EventFriend is the user event of a friend request made or answered.
-const EventFriend = "friend.request"
+// The user events of friendship: a request made or answered, a friendship ended.
+const (
+	EventFriend        = "friend.request"
+	EventFriendDeleted = "friend.deleted"
+)
 
 // Request states, of friend and group join requests alike.
 const (
@@ -164,9 +168,8 @@ func lower(status string) string {
 }
 
 // FriendRequests lists requests the caller received (or sent, when outgoing), newest first.
-func (s *Service) FriendRequests(ctx context.Context, u User, outgoing bool, status string, p PageRequest) (Page[FriendRequest], error) {
-	page, size := pageBounds(p)
-	out := Page[FriendRequest]{Items: []FriendRequest{}, Page: page, Size: size}
+func (s *Service) FriendRequests(ctx context.Context, u User, outgoing bool, status string, p page.Request) (page.Page[FriendRequest], error) {
+	out := page.Of[FriendRequest](p, nil, 0)
 	var st *string
 	if status != "" {
 		st = &status
@@ -175,7 +178,7 @@ func (s *Service) FriendRequests(ctx context.Context, u User, outgoing bool, sta
 	if out.Total, err = s.q.CountFriendRequests(ctx, db.CountFriendRequestsParams{AppID: u.AppID, Outgoing: outgoing, UserID: u.UserID, Status: st}); err != nil {
 		return out, fault.Wrap(err, "count friend requests")
 	}
-	rows, err := s.q.ListFriendRequests(ctx, db.ListFriendRequestsParams{AppID: u.AppID, Outgoing: outgoing, UserID: u.UserID, Status: st, SkipRows: page * size, MaxRows: size})
+	rows, err := s.q.ListFriendRequests(ctx, db.ListFriendRequestsParams{AppID: u.AppID, Outgoing: outgoing, UserID: u.UserID, Status: st, SkipRows: p.Offset(), MaxRows: p.Limit()})
 	if err != nil {
 		return out, fault.Wrap(err, "load friend requests")
 	}
@@ -186,14 +189,13 @@ func (s *Service) FriendRequests(ctx context.Context, u User, outgoing bool, sta
 }
 
 // Friends lists the caller's friends, the most recent friendship first.
-func (s *Service) Friends(ctx context.Context, u User, p PageRequest) (Page[Friend], error) {
-	page, size := pageBounds(p)
-	out := Page[Friend]{Items: []Friend{}, Page: page, Size: size}
+func (s *Service) Friends(ctx context.Context, u User, p page.Request) (page.Page[Friend], error) {
+	out := page.Of[Friend](p, nil, 0)
 	var err error
 	if out.Total, err = s.q.CountFriends(ctx, db.CountFriendsParams{AppID: u.AppID, UserID: u.UserID}); err != nil {
 		return out, fault.Wrap(err, "count friends")
 	}
-	rows, err := s.q.ListFriends(ctx, db.ListFriendsParams{AppID: u.AppID, UserID: u.UserID, SkipRows: page * size, MaxRows: size})
+	rows, err := s.q.ListFriends(ctx, db.ListFriendsParams{AppID: u.AppID, UserID: u.UserID, SkipRows: p.Offset(), MaxRows: p.Limit()})
 	if err != nil {
 		return out, fault.Wrap(err, "load friends")
 	}
@@ -203,7 +205,14 @@ func (s *Service) Friends(ctx context.Context, u User, p PageRequest) (Page[Frie
 	return out, nil
 }
 
-// DeleteFriend ends a friendship on both sides; conversations and history stay.
+// FriendDeleted is the friend.deleted event's data (and the friend.deleted webhook's).
+type FriendDeleted struct {
+	UserIDs   []string `json:"userIds"`
+	DeletedBy string   `json:"deletedBy"`
+}
+
+// DeleteFriend ends a friendship on both sides; conversations and history stay. Both users
+// (the caller's other devices too) get a friend.deleted user event, live and in sync.
 func (s *Service) DeleteFriend(ctx context.Context, u User, friend string) error {
 	return s.inTx(ctx, func(q *db.Queries, out *outbox) error {
 		n, err := q.DeleteFriendship(ctx, db.DeleteFriendshipParams{AppID: u.AppID, A: u.UserID, B: friend})
@@ -213,7 +222,18 @@ func (s *Service) DeleteFriend(ctx context.Context, u User, friend string) error
 		if n == 0 {
 			return fault.NotFoundf("%s is not your friend", friend)
 		}
-		out.notify(u.AppID, WebhookFriendDeleted, map[string]any{"userIds": sortedPair(u.UserID, friend), "deletedBy": u.UserID})
+		ev := FriendDeleted{UserIDs: sortedPair(u.UserID, friend), DeletedBy: u.UserID}
+		data, err := json.Marshal(ev)
+		if err != nil {
+			return fault.Wrap(err, "encode friend.deleted event")
+		}
+		if err := s.lockUsers(ctx, q, u.AppID, ev.UserIDs...); err != nil {
+			return err
+		}
+		if err := s.store(ctx, q, out, u.AppID, EventFriendDeleted, ev.UserIDs, nil, data); err != nil {
+			return err
+		}
+		out.notify(u.AppID, WebhookFriendDeleted, ev)
 		return nil
 	})
 }

@@ -13,7 +13,6 @@ import (
 
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/fault"
-	"github.com/xuqmgroup/xuqm/internal/page"
 	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
@@ -171,10 +170,4 @@ func noRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
 func uniqueViolation(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == "23505"
-}
-
-// pageBounds applies the paging rules of internal/page: page from 0, size 20, at most 100.
-func pageBounds(p PageRequest) (number, size int32) {
-	r := page.New(&p.Page, &p.Size)
-	return r.Number, r.Size
 }
