@@ -12,10 +12,16 @@ import (
 // connection 4 KiB buffers each; frames are small, and an idle conn should cost little.
 const bufferSize = 512
 
-// smallBuffers gives the WebSocket small bufio buffers in place of net/http's.
-type smallBuffers struct{ http.ResponseWriter }
+// smallBuffers gives the WebSocket small bufio buffers in place of net/http's, and keeps
+// the connection and the reader for the conn's idle wait (conn.waitIdle).
+type smallBuffers struct {
+	http.ResponseWriter
+	nc    net.Conn
+	br    *bufio.Reader
+	ahead bool // bytes were read ahead of the upgrade
+}
 
-func (s smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (s *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	nc, brw, err := http.NewResponseController(s.ResponseWriter).Hijack()
 	if err != nil {
 		return nil, nil, err
@@ -28,7 +34,8 @@ func (s smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	// reader's buffer: coder/websocket keeps only what is buffered when it takes over.
 	n := brw.Reader.Buffered()
 	if n == 0 {
-		return nc, bufio.NewReadWriter(bufio.NewReaderSize(nc, bufferSize), bufio.NewWriterSize(nc, bufferSize)), nil
+		s.nc, s.br = nc, bufio.NewReaderSize(nc, bufferSize)
+		return nc, bufio.NewReadWriter(s.br, bufio.NewWriterSize(nc, bufferSize)), nil
 	}
 	ahead, _ := brw.Reader.Peek(n)
 	br := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(ahead)), nc), max(bufferSize, n))
@@ -36,5 +43,6 @@ func (s smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		_ = nc.Close()
 		return nil, nil, err
 	}
+	s.nc, s.br, s.ahead = nc, br, true
 	return nc, bufio.NewReadWriter(br, bufio.NewWriterSize(nc, bufferSize)), nil
 }

@@ -177,7 +177,8 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, s Session) error {
 	if slices.Contains(h.opts.OriginPatterns, "*") {
 		opts.InsecureSkipVerify = true
 	}
-	ws, err := websocket.Accept(smallBuffers{w}, r, opts)
+	sb := &smallBuffers{ResponseWriter: w}
+	ws, err := websocket.Accept(sb, r, opts)
 	if err != nil {
 		h.remove(c)
 		return nil // Accept has answered
@@ -195,7 +196,7 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, s Session) error {
 		}
 		return nil
 	}
-	c.ws = ws
+	c.ws, c.br, c.readable, c.ahead = ws, sb.br, readableFunc(sb.nc), sb.ahead
 	if c.closeCode != 0 { // kicked during the upgrade: the kicked frame, then the close
 		c.holding = false
 		c.writing = true
