@@ -11,8 +11,11 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/fault"
 )
 
-// EventFriend is the user event of a friend request made or answered.
-const EventFriend = "friend.request"
+// The user events of friendship: a request made or answered, a friendship ended.
+const (
+	EventFriend        = "friend.request"
+	EventFriendDeleted = "friend.deleted"
+)
 
 // Request states, of friend and group join requests alike.
 const (
@@ -203,7 +206,14 @@ func (s *Service) Friends(ctx context.Context, u User, p PageRequest) (Page[Frie
 	return out, nil
 }
 
-// DeleteFriend ends a friendship on both sides; conversations and history stay.
+// FriendDeleted is the friend.deleted event's data (and the friend.deleted webhook's).
+type FriendDeleted struct {
+	UserIDs   []string `json:"userIds"`
+	DeletedBy string   `json:"deletedBy"`
+}
+
+// DeleteFriend ends a friendship on both sides; conversations and history stay. Both users
+// (the caller's other devices too) get a friend.deleted user event, live and in sync.
 func (s *Service) DeleteFriend(ctx context.Context, u User, friend string) error {
 	return s.inTx(ctx, func(q *db.Queries, out *outbox) error {
 		n, err := q.DeleteFriendship(ctx, db.DeleteFriendshipParams{AppID: u.AppID, A: u.UserID, B: friend})
@@ -213,7 +223,18 @@ func (s *Service) DeleteFriend(ctx context.Context, u User, friend string) error
 		if n == 0 {
 			return fault.NotFoundf("%s is not your friend", friend)
 		}
-		out.notify(u.AppID, WebhookFriendDeleted, map[string]any{"userIds": sortedPair(u.UserID, friend), "deletedBy": u.UserID})
+		ev := FriendDeleted{UserIDs: sortedPair(u.UserID, friend), DeletedBy: u.UserID}
+		data, err := json.Marshal(ev)
+		if err != nil {
+			return fault.Wrap(err, "encode friend.deleted event")
+		}
+		if err := s.lockUsers(ctx, q, u.AppID, ev.UserIDs...); err != nil {
+			return err
+		}
+		if err := s.store(ctx, q, out, u.AppID, EventFriendDeleted, ev.UserIDs, nil, data); err != nil {
+			return err
+		}
+		out.notify(u.AppID, WebhookFriendDeleted, ev)
 		return nil
 	})
 }

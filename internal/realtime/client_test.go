@@ -60,7 +60,7 @@ var frameSchemas = sync.OnceValues(func() (openapi3.Schemas, error) {
 // serverFrameSchema names the schema of each frame the server sends, by type.
 var serverFrameSchema = map[string]string{
 	"message": "MessageFrame", "message.edited": "MessageEditedFrame", "message.revoked": "MessageRevokedFrame",
-	"read": "ReadFrame", "conversation.updated": "ConversationUpdatedFrame", "friend.request": "FriendRequestFrame",
+	"read": "ReadFrame", "conversation.updated": "ConversationUpdatedFrame", "friend.request": "FriendRequestFrame", "friend.deleted": "FriendDeletedFrame",
 	"group.event": "GroupEventFrame", "kicked": "KickedFrame", "pong": "PongFrame", "synced": "SyncedFrame",
 	"ack": "AckFrame", "error": "ErrorFrame",
 }

@@ -2,6 +2,7 @@ package realtime_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -159,6 +160,39 @@ func TestFriendRequestsLiveAndInSync(t *testing.T) {
 	a.call(t, 404, "DELETE", "/api/im/friends/bob", alice, nil, "")
 	if fs := decode[page[friend]](t, a.call(t, 200, "GET", "/api/im/friends", bob, nil, "")); fs.TotalElements != 0 {
 		t.Fatalf("bob's friends after the deletion: %+v", fs)
+	}
+
+	// Both sides learn of the deletion live (the deleter's own devices too) and by sync.
+	type friendDeleted struct {
+		UserIDs   []string `json:"userIds"`
+		DeletedBy string   `json:"deletedBy"`
+	}
+	want := `{[alice bob] alice}`
+	var bobSeq int64
+	for name, c := range map[string]*client{"bob": bobWS, "alice": aliceWS} {
+		f := c.nextOf("friend.deleted")
+		if got := fmt.Sprint(decode[friendDeleted](t, testserver.Envelope{Data: f.Data})); got != want {
+			t.Errorf("%s's live friend.deleted: %s, want %s", name, got, want)
+		}
+		if f.Seq == 0 {
+			t.Errorf("%s's friend.deleted carries no user seq", name)
+		}
+		if name == "bob" {
+			bobSeq = f.Seq
+		}
+	}
+	away := dial(t, s, bob)
+	away.send(map[string]any{"type": "sync", "afterSeq": bobSeq - 1})
+	var synced []string
+	for {
+		f := away.next()
+		if f.Type == "synced" {
+			break
+		}
+		synced = append(synced, f.Type+" "+fmt.Sprint(decode[friendDeleted](t, testserver.Envelope{Data: f.Data})))
+	}
+	if len(synced) != 1 || synced[0] != "friend.deleted "+want {
+		t.Fatalf("bob's synced events after seq %d: %v", bobSeq-1, synced)
 	}
 }
 

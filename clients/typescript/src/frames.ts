@@ -49,6 +49,11 @@ export interface FriendRequestEvent {
   remark: string;
   status: "PENDING" | "ACCEPTED" | "REJECTED";
 }
+export interface FriendDeletedEvent {
+  /** The two users who are no longer friends, in ascending order. */
+  userIds: [string, string];
+  deletedBy: string;
+}
 export interface GroupEvent {
   groupId: string;
   event:
@@ -111,6 +116,10 @@ export interface FriendRequestFrame extends EventPosition {
   type: "friend.request";
   data: FriendRequestEvent;
 }
+export interface FriendDeletedFrame extends EventPosition {
+  type: "friend.deleted";
+  data: FriendDeletedEvent;
+}
 export interface GroupEventFrame extends EventPosition {
   type: "group.event";
   data: GroupEvent;
@@ -152,6 +161,7 @@ export type EventFrame =
   | ReadFrame
   | ConversationUpdatedFrame
   | FriendRequestFrame
+  | FriendDeletedFrame
   | GroupEventFrame;
 export type ServerFrame = EventFrame | KickedFrame | PongFrame | SyncedFrame | AckFrame | ErrorFrame;
 
@@ -187,6 +197,7 @@ export const serverFrames = {
   read: "ReadFrame",
   "conversation.updated": "ConversationUpdatedFrame",
   "friend.request": "FriendRequestFrame",
+  "friend.deleted": "FriendDeletedFrame",
   "group.event": "GroupEventFrame",
   kicked: "KickedFrame",
   pong: "PongFrame",
@@ -210,6 +221,7 @@ export const frameFields: Record<string, readonly string[]> = {
   ReadFrame: ["type", "seq", "groupId", "groupSeq", "data"],
   ConversationUpdatedFrame: ["type", "seq", "groupId", "groupSeq", "data"],
   FriendRequestFrame: ["type", "seq", "groupId", "groupSeq", "data"],
+  FriendDeletedFrame: ["type", "seq", "groupId", "groupSeq", "data"],
   GroupEventFrame: ["type", "seq", "groupId", "groupSeq", "data"],
   KickedFrame: ["type", "seq", "data"],
   PongFrame: ["type", "id"],

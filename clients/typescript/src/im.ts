@@ -4,7 +4,7 @@
 // expires, and hands every event to typed callbacks. It uses only what browsers and React
 // Native have (WebSocket, timers); Node passes the `ws` package's WebSocket.
 import type {
-  AckFrame, ClientFrame, ConversationUpdatedFrame, ErrorFrame, EventFrame, FriendRequestFrame, GroupEventFrame, KickedFrame,
+  AckFrame, ClientFrame, ConversationUpdatedFrame, ErrorFrame, EventFrame, FriendDeletedFrame, FriendRequestFrame, GroupEventFrame, KickedFrame,
   Message, MessageEditedFrame, MessageFrame, MessageRevokedFrame, ReadFrame, ReadRequest, SendMessage, ServerFrame, SyncedFrame,
 } from "./frames.ts";
 import { EventStream } from "./stream.ts";
@@ -67,6 +67,7 @@ export interface IMEvents {
   read: ReadFrame;
   "conversation.updated": ConversationUpdatedFrame;
   "friend.request": FriendRequestFrame;
+  "friend.deleted": FriendDeletedFrame;
   "group.event": GroupEventFrame;
   /** Every event above, in the order handed on. */
   event: EventFrame;

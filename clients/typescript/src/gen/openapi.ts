@@ -1856,7 +1856,9 @@ export interface paths {
         post?: never;
         /**
          * Delete a friend
-         * @description Ends the friendship on both sides; conversations and history stay. 404 when the user is not
+         * @description Ends the friendship on both sides; conversations and history stay. Both users (the
+         *     caller's other devices too) get a `friend.deleted` user event, live and in sync
+         *     (asyncapi.yaml), and webhooks that want `friend.deleted` get it. 404 when the user is not
          *     the caller's friend.
          */
         delete: operations["deleteFriend"];
