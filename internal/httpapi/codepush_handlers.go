@@ -6,6 +6,7 @@ import (
 
 	"github.com/xuqmgroup/xuqm/gen/api"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/page"
 	"github.com/xuqmgroup/xuqm/internal/update"
 )
 
@@ -80,7 +81,7 @@ func (s *Server) RotateRnDeploymentKey(ctx context.Context, req api.RotateRnDepl
 
 // ListRnReleases pages through a deployment's releases.
 func (s *Server) ListRnReleases(ctx context.Context, req api.ListRnReleasesRequestObject) (api.ListRnReleasesResponseObject, error) {
-	rs, err := s.updates.ListReleases(ctx, principalFrom(ctx), req.Id, req.Params.Page, req.Params.Size)
+	rs, err := s.updates.ListReleases(ctx, principalFrom(ctx), req.Id, page.New(req.Params.Page, req.Params.Size))
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -22,27 +24,22 @@ type fieldError struct {
 	Message string `json:"message"`
 }
 
-var statusOfKind = map[fault.Kind]int{
-	fault.Internal:       http.StatusInternalServerError,
-	fault.Invalid:        http.StatusBadRequest,
-	fault.Unauthorized:   http.StatusUnauthorized,
-	fault.Forbidden:      http.StatusForbidden,
-	fault.NotFound:       http.StatusNotFound,
-	fault.Conflict:       http.StatusConflict,
-	fault.TooLarge:       http.StatusRequestEntityTooLarge,
-	fault.Unsupported:    http.StatusUnsupportedMediaType,
-	fault.RateLimited:    http.StatusTooManyRequests,
-	fault.NotImplemented: http.StatusNotImplemented,
-}
+// statusClientClosed (nginx's 499) is the status of a request that failed because its
+// client went away: no one reads the answer, and it is no failure of the server's, so the
+// access log and xuqm_http_requests_total count it apart from the 500s, with no error logged.
+const statusClientClosed = 499
 
 // writeError is the one place where an error becomes a response: the client gets the
 // error's safe sentence, the log gets its cause.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	fe := fault.As(err)
-	status := statusOfKind[fe.Kind]
+	status := fe.Kind.Status()
 	msg := fe.Message
 	log := loggerFrom(r.Context())
-	if status == http.StatusInternalServerError {
+	if status == http.StatusInternalServerError && clientGone(r, err) {
+		status, msg = statusClientClosed, "the client closed the request"
+		log.Info("client closed request", "method", r.Method, "path", r.URL.Path, "err", err)
+	} else if status == http.StatusInternalServerError {
 		id := requestIDFrom(r.Context())
 		msg = "internal error (request id " + id + ")"
 		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -61,6 +58,12 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(fe.RetryAfter.Seconds()+0.999)))
 	}
 	writeEnvelope(w, status, data, msg)
+}
+
+// clientGone tells whether err comes of the client going away: the request's context was
+// canceled (the connection closed), or the failure is a cancellation.
+func clientGone(r *http.Request, err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(r.Context().Err(), context.Canceled)
 }
 
 func writeEnvelope(w http.ResponseWriter, status int, data any, message string) {

@@ -7,6 +7,7 @@ import (
 	"github.com/xuqmgroup/xuqm/gen/api"
 	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/im/account"
+	"github.com/xuqmgroup/xuqm/internal/page"
 )
 
 func (s *Server) ImLogin(ctx context.Context, req api.ImLoginRequestObject) (api.ImLoginResponseObject, error) {
@@ -58,23 +59,15 @@ func (s *Server) DeleteImAccount(ctx context.Context, req api.DeleteImAccountReq
 }
 
 func (s *Server) SearchImAccounts(ctx context.Context, req api.SearchImAccountsRequestObject) (api.SearchImAccountsResponseObject, error) {
-	page, size := 0, 20
-	if req.Params.Page != nil {
-		page = int(*req.Params.Page)
-	}
-	if req.Params.Size != nil {
-		size = int(*req.Params.Size)
-	}
-	found, err := s.imAccounts.Search(ctx, principalFrom(ctx), req.Params.Keyword, page, size)
+	found, err := s.imAccounts.Search(ctx, principalFrom(ctx), req.Params.Keyword, page.New(req.Params.Page, req.Params.Size))
 	if err != nil {
 		return nil, err
 	}
 	data := api.ImAccountPublicPage{
-		Content: make([]api.ImAccountPublic, len(found.Accounts)),
-		Page:    int32(found.Page), Size: int32(found.Size), TotalElements: found.Total,
-		TotalPages: int32((found.Total + int64(found.Size) - 1) / int64(found.Size)),
+		Content: make([]api.ImAccountPublic, len(found.Items)),
+		Page:    found.Number, Size: found.Size, TotalElements: found.Total, TotalPages: found.Pages(),
 	}
-	for i, a := range found.Accounts {
+	for i, a := range found.Items {
 		data.Content[i] = api.ImAccountPublic{UserId: a.UserID, Nickname: a.Nickname, AvatarUrl: a.AvatarURL}
 	}
 	return api.SearchImAccounts200JSONResponse(api.ImAccountPublicPageEnvelope{Code: 200, Status: "0", Message: "success", Data: data}), nil

@@ -5,6 +5,7 @@ import (
 
 	"github.com/xuqmgroup/xuqm/gen/api"
 	"github.com/xuqmgroup/xuqm/internal/im"
+	"github.com/xuqmgroup/xuqm/internal/page"
 )
 
 // The IM admin routes (auth app-admin): internal/im decides who may administer the app.
@@ -29,7 +30,7 @@ func (s *Server) AdminListImUsers(ctx context.Context, req api.AdminListImUsersR
 		return nil, err
 	}
 	q := req.Params
-	p, err := s.im.AdminUsers(ctx, a, imValue(q.Keyword), imValue(q.IncludeDeleted), pageOf(q.Page, q.Size))
+	p, err := s.im.AdminUsers(ctx, a, imValue(q.Keyword), imValue(q.IncludeDeleted), page.New(q.Page, q.Size))
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +39,7 @@ func (s *Server) AdminListImUsers(ctx context.Context, req api.AdminListImUsersR
 		content[i] = api.AdminImUser{UserId: u.UserID, Nickname: u.Nickname, AvatarUrl: u.AvatarURL, CreatedAt: u.CreatedAt, DeletedAt: u.DeletedAt, Online: u.Online}
 	}
 	return api.AdminListImUsers200JSONResponse(api.AdminImUserPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.AdminImUserPage{
-		Content: content, Page: p.Page, Size: p.Size, TotalElements: p.Total, TotalPages: p.TotalPages()}}), nil
+		Content: content, Page: p.Number, Size: p.Size, TotalElements: p.Total, TotalPages: p.Pages()}}), nil
 }
 
 func (s *Server) AdminListGroups(ctx context.Context, req api.AdminListGroupsRequestObject) (api.AdminListGroupsResponseObject, error) {
@@ -47,7 +48,7 @@ func (s *Server) AdminListGroups(ctx context.Context, req api.AdminListGroupsReq
 		return nil, err
 	}
 	q := req.Params
-	p, err := s.im.AdminGroups(ctx, a, imValue(q.Keyword), imValue(q.IncludeDissolved), pageOf(q.Page, q.Size))
+	p, err := s.im.AdminGroups(ctx, a, imValue(q.Keyword), imValue(q.IncludeDissolved), page.New(q.Page, q.Size))
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +57,7 @@ func (s *Server) AdminListGroups(ctx context.Context, req api.AdminListGroupsReq
 		content[i] = api.AdminGroup{GroupId: g.GroupID, Name: g.Name, OwnerId: g.OwnerID, MemberCount: g.MemberCount, CreatedAt: g.CreatedAt, DissolvedAt: g.DissolvedAt}
 	}
 	return api.AdminListGroups200JSONResponse(api.AdminGroupPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.AdminGroupPage{
-		Content: content, Page: p.Page, Size: p.Size, TotalElements: p.Total, TotalPages: p.TotalPages()}}), nil
+		Content: content, Page: p.Number, Size: p.Size, TotalElements: p.Total, TotalPages: p.Pages()}}), nil
 }
 
 func (s *Server) AdminListMessages(ctx context.Context, req api.AdminListMessagesRequestObject) (api.AdminListMessagesResponseObject, error) {
@@ -65,7 +66,7 @@ func (s *Server) AdminListMessages(ctx context.Context, req api.AdminListMessage
 		return nil, err
 	}
 	q := req.Params
-	p, err := s.im.AdminMessages(ctx, a, q.UserA, q.UserB, pageOf(q.Page, q.Size))
+	p, err := s.im.AdminMessages(ctx, a, q.UserA, q.UserB, page.New(q.Page, q.Size))
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +78,7 @@ func (s *Server) AdminListOperationLogs(ctx context.Context, req api.AdminListOp
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.im.OperationLogs(ctx, a, pageOf(req.Params.Page, req.Params.Size))
+	p, err := s.im.OperationLogs(ctx, a, page.New(req.Params.Page, req.Params.Size))
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +88,7 @@ func (s *Server) AdminListOperationLogs(ctx context.Context, req api.AdminListOp
 			TargetType: l.TargetType, TargetId: l.TargetID, Detail: l.Detail, CreatedAt: l.CreatedAt}
 	}
 	return api.AdminListOperationLogs200JSONResponse(api.OperationLogPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.OperationLogPage{
-		Content: content, Page: p.Page, Size: p.Size, TotalElements: p.Total, TotalPages: p.TotalPages()}}), nil
+		Content: content, Page: p.Number, Size: p.Size, TotalElements: p.Total, TotalPages: p.Pages()}}), nil
 }
 
 func (s *Server) AdminRevokeMessage(ctx context.Context, req api.AdminRevokeMessageRequestObject) (api.AdminRevokeMessageResponseObject, error) {

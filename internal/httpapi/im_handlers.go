@@ -7,6 +7,7 @@ import (
 	"github.com/xuqmgroup/xuqm/gen/api"
 	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/im"
+	"github.com/xuqmgroup/xuqm/internal/page"
 )
 
 // The IM core's operations: messages, conversations and groups. Each turns the request
@@ -19,17 +20,6 @@ func imUser(ctx context.Context) im.User {
 		u.AppID = p.App.ID
 	}
 	return u
-}
-
-func pageOf(page, size *int32) im.PageRequest {
-	var p im.PageRequest
-	if page != nil {
-		p.Page = *page
-	}
-	if size != nil {
-		p.Size = *size
-	}
-	return p
 }
 
 func imValue[T any](p *T) T {
@@ -53,13 +43,13 @@ func apiMessage(m im.Message) api.Message {
 	}
 }
 
-func apiMessagePage(p im.Page[im.Message]) api.MessagePageEnvelope {
+func apiMessagePage(p page.Page[im.Message]) api.MessagePageEnvelope {
 	content := make([]api.Message, len(p.Items))
 	for i, m := range p.Items {
 		content[i] = apiMessage(m)
 	}
 	return api.MessagePageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.MessagePage{
-		Content: content, Page: p.Page, Size: p.Size, TotalElements: p.Total, TotalPages: p.TotalPages()}}
+		Content: content, Page: p.Number, Size: p.Size, TotalElements: p.Total, TotalPages: p.Pages()}}
 }
 
 func parseMessageID(s string) (int64, error) {
@@ -81,7 +71,7 @@ func (s *Server) SendMessage(ctx context.Context, req api.SendMessageRequestObje
 }
 
 func (s *Server) SearchMessages(ctx context.Context, req api.SearchMessagesRequestObject) (api.SearchMessagesResponseObject, error) {
-	p, err := s.im.Search(ctx, imUser(ctx), req.Params.Keyword, pageOf(req.Params.Page, req.Params.Size))
+	p, err := s.im.Search(ctx, imUser(ctx), req.Params.Keyword, page.New(req.Params.Page, req.Params.Size))
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +104,7 @@ func (s *Server) RevokeMessage(ctx context.Context, req api.RevokeMessageRequest
 
 func (s *Server) ListSingleHistory(ctx context.Context, req api.ListSingleHistoryRequestObject) (api.ListSingleHistoryResponseObject, error) {
 	q := req.Params
-	p, err := s.im.History(ctx, imUser(ctx), im.HistoryQuery{ChatType: im.Single, TargetID: req.ToId, Page: pageOf(q.Page, q.Size),
+	p, err := s.im.History(ctx, imUser(ctx), im.HistoryQuery{ChatType: im.Single, TargetID: req.ToId, Page: page.New(q.Page, q.Size),
 		Keyword: imValue(q.Keyword), MsgType: im.MsgType(imValue(q.MsgType)), StartTime: imValue(q.StartTime), EndTime: imValue(q.EndTime)})
 	if err != nil {
 		return nil, err
@@ -124,7 +114,7 @@ func (s *Server) ListSingleHistory(ctx context.Context, req api.ListSingleHistor
 
 func (s *Server) ListGroupHistory(ctx context.Context, req api.ListGroupHistoryRequestObject) (api.ListGroupHistoryResponseObject, error) {
 	q := req.Params
-	p, err := s.im.History(ctx, imUser(ctx), im.HistoryQuery{ChatType: im.Group, TargetID: req.GroupId, Page: pageOf(q.Page, q.Size),
+	p, err := s.im.History(ctx, imUser(ctx), im.HistoryQuery{ChatType: im.Group, TargetID: req.GroupId, Page: page.New(q.Page, q.Size),
 		Keyword: imValue(q.Keyword), MsgType: im.MsgType(imValue(q.MsgType)), StartTime: imValue(q.StartTime), EndTime: imValue(q.EndTime),
 		AfterSeq: q.AfterSeq})
 	if err != nil {
@@ -148,7 +138,7 @@ func conversationEnvelope(c im.Conversation) api.ConversationEnvelope {
 }
 
 func (s *Server) ListConversations(ctx context.Context, req api.ListConversationsRequestObject) (api.ListConversationsResponseObject, error) {
-	p, err := s.im.Conversations(ctx, imUser(ctx), pageOf(req.Params.Page, req.Params.Size))
+	p, err := s.im.Conversations(ctx, imUser(ctx), page.New(req.Params.Page, req.Params.Size))
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +147,7 @@ func (s *Server) ListConversations(ctx context.Context, req api.ListConversation
 		content[i] = apiConversation(c)
 	}
 	return api.ListConversations200JSONResponse(api.ConversationPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.ConversationPage{
-		Content: content, Page: p.Page, Size: p.Size, TotalElements: p.Total, TotalPages: p.TotalPages()}}), nil
+		Content: content, Page: p.Number, Size: p.Size, TotalElements: p.Total, TotalPages: p.Pages()}}), nil
 }
 
 func (s *Server) SetConversationPinned(ctx context.Context, req api.SetConversationPinnedRequestObject) (api.SetConversationPinnedResponseObject, error) {
@@ -206,26 +196,26 @@ func groupEnvelope(g im.GroupInfo) api.GroupEnvelope {
 	return api.GroupEnvelope{Code: 200, Status: "0", Message: "success", Data: apiGroup(g)}
 }
 
-func groupPage(p im.Page[im.GroupInfo]) api.GroupPageEnvelope {
+func groupPage(p page.Page[im.GroupInfo]) api.GroupPageEnvelope {
 	content := make([]api.Group, len(p.Items))
 	for i, g := range p.Items {
 		content[i] = apiGroup(g)
 	}
 	return api.GroupPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.GroupPage{
-		Content: content, Page: p.Page, Size: p.Size, TotalElements: p.Total, TotalPages: p.TotalPages()}}
+		Content: content, Page: p.Number, Size: p.Size, TotalElements: p.Total, TotalPages: p.Pages()}}
 }
 
-func memberPage(p im.Page[im.Member]) api.GroupMemberPageEnvelope {
+func memberPage(p page.Page[im.Member]) api.GroupMemberPageEnvelope {
 	content := make([]api.GroupMember, len(p.Items))
 	for i, m := range p.Items {
 		content[i] = apiMember(m)
 	}
 	return api.GroupMemberPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.GroupMemberPage{
-		Content: content, Page: p.Page, Size: p.Size, TotalElements: p.Total, TotalPages: p.TotalPages()}}
+		Content: content, Page: p.Number, Size: p.Size, TotalElements: p.Total, TotalPages: p.Pages()}}
 }
 
 func (s *Server) ListMyGroups(ctx context.Context, req api.ListMyGroupsRequestObject) (api.ListMyGroupsResponseObject, error) {
-	p, err := s.im.MyGroups(ctx, imUser(ctx), pageOf(req.Params.Page, req.Params.Size))
+	p, err := s.im.MyGroups(ctx, imUser(ctx), page.New(req.Params.Page, req.Params.Size))
 	if err != nil {
 		return nil, err
 	}
@@ -272,7 +262,7 @@ func (s *Server) DissolveGroup(ctx context.Context, req api.DissolveGroupRequest
 }
 
 func (s *Server) ListGroupMembers(ctx context.Context, req api.ListGroupMembersRequestObject) (api.ListGroupMembersResponseObject, error) {
-	p, err := s.im.Members(ctx, imUser(ctx), req.GroupId, "", pageOf(req.Params.Page, req.Params.Size))
+	p, err := s.im.Members(ctx, imUser(ctx), req.GroupId, "", page.New(req.Params.Page, req.Params.Size))
 	if err != nil {
 		return nil, err
 	}
@@ -280,7 +270,7 @@ func (s *Server) ListGroupMembers(ctx context.Context, req api.ListGroupMembersR
 }
 
 func (s *Server) SearchGroupMembers(ctx context.Context, req api.SearchGroupMembersRequestObject) (api.SearchGroupMembersResponseObject, error) {
-	p, err := s.im.Members(ctx, imUser(ctx), req.GroupId, req.Params.Keyword, pageOf(req.Params.Page, req.Params.Size))
+	p, err := s.im.Members(ctx, imUser(ctx), req.GroupId, req.Params.Keyword, page.New(req.Params.Page, req.Params.Size))
 	if err != nil {
 		return nil, err
 	}
@@ -303,7 +293,7 @@ func (s *Server) RemoveGroupMember(ctx context.Context, req api.RemoveGroupMembe
 }
 
 func (s *Server) ListPublicGroups(ctx context.Context, req api.ListPublicGroupsRequestObject) (api.ListPublicGroupsResponseObject, error) {
-	p, err := s.im.PublicGroups(ctx, imUser(ctx), imValue(req.Params.Keyword), pageOf(req.Params.Page, req.Params.Size))
+	p, err := s.im.PublicGroups(ctx, imUser(ctx), imValue(req.Params.Keyword), page.New(req.Params.Page, req.Params.Size))
 	if err != nil {
 		return nil, err
 	}
@@ -311,7 +301,7 @@ func (s *Server) ListPublicGroups(ctx context.Context, req api.ListPublicGroupsR
 }
 
 func (s *Server) SearchGroups(ctx context.Context, req api.SearchGroupsRequestObject) (api.SearchGroupsResponseObject, error) {
-	p, err := s.im.SearchGroups(ctx, imUser(ctx), req.Params.Keyword, pageOf(req.Params.Page, req.Params.Size))
+	p, err := s.im.SearchGroups(ctx, imUser(ctx), req.Params.Keyword, page.New(req.Params.Page, req.Params.Size))
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/xuqmgroup/xuqm/gen/api"
 	"github.com/xuqmgroup/xuqm/internal/im"
+	"github.com/xuqmgroup/xuqm/internal/page"
 )
 
 // Friends and the blacklist: each handler calls internal/im as the token's user.
@@ -32,7 +33,7 @@ func (s *Server) SendFriendRequest(ctx context.Context, req api.SendFriendReques
 func (s *Server) ListFriendRequests(ctx context.Context, req api.ListFriendRequestsRequestObject) (api.ListFriendRequestsResponseObject, error) {
 	q := req.Params
 	outgoing := q.Direction != nil && *q.Direction == api.Outgoing
-	p, err := s.im.FriendRequests(ctx, imUser(ctx), outgoing, string(imValue(q.Status)), pageOf(q.Page, q.Size))
+	p, err := s.im.FriendRequests(ctx, imUser(ctx), outgoing, string(imValue(q.Status)), page.New(q.Page, q.Size))
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +42,7 @@ func (s *Server) ListFriendRequests(ctx context.Context, req api.ListFriendReque
 		content[i] = apiFriendRequest(r)
 	}
 	return api.ListFriendRequests200JSONResponse(api.FriendRequestPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.FriendRequestPage{
-		Content: content, Page: p.Page, Size: p.Size, TotalElements: p.Total, TotalPages: p.TotalPages()}}), nil
+		Content: content, Page: p.Number, Size: p.Size, TotalElements: p.Total, TotalPages: p.Pages()}}), nil
 }
 
 func (s *Server) AcceptFriendRequest(ctx context.Context, req api.AcceptFriendRequestRequestObject) (api.AcceptFriendRequestResponseObject, error) {
@@ -69,7 +70,7 @@ func (s *Server) RejectFriendRequest(ctx context.Context, req api.RejectFriendRe
 }
 
 func (s *Server) ListFriends(ctx context.Context, req api.ListFriendsRequestObject) (api.ListFriendsResponseObject, error) {
-	p, err := s.im.Friends(ctx, imUser(ctx), pageOf(req.Params.Page, req.Params.Size))
+	p, err := s.im.Friends(ctx, imUser(ctx), page.New(req.Params.Page, req.Params.Size))
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +79,7 @@ func (s *Server) ListFriends(ctx context.Context, req api.ListFriendsRequestObje
 		content[i] = api.Friend{UserId: f.UserID, Nickname: f.Nickname, AvatarUrl: f.AvatarURL, Remark: &f.Remark, CreatedAt: f.CreatedAt}
 	}
 	return api.ListFriends200JSONResponse(api.FriendPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.FriendPage{
-		Content: content, Page: p.Page, Size: p.Size, TotalElements: p.Total, TotalPages: p.TotalPages()}}), nil
+		Content: content, Page: p.Number, Size: p.Size, TotalElements: p.Total, TotalPages: p.Pages()}}), nil
 }
 
 func (s *Server) DeleteFriend(ctx context.Context, req api.DeleteFriendRequestObject) (api.DeleteFriendResponseObject, error) {
@@ -108,7 +109,7 @@ func (s *Server) UnblockUser(ctx context.Context, req api.UnblockUserRequestObje
 }
 
 func (s *Server) ListBlockedUsers(ctx context.Context, req api.ListBlockedUsersRequestObject) (api.ListBlockedUsersResponseObject, error) {
-	p, err := s.im.Blacklist(ctx, imUser(ctx), pageOf(req.Params.Page, req.Params.Size))
+	p, err := s.im.Blacklist(ctx, imUser(ctx), page.New(req.Params.Page, req.Params.Size))
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +118,7 @@ func (s *Server) ListBlockedUsers(ctx context.Context, req api.ListBlockedUsersR
 		content[i] = apiBlockedUser(b)
 	}
 	return api.ListBlockedUsers200JSONResponse(api.BlockedUserPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.BlockedUserPage{
-		Content: content, Page: p.Page, Size: p.Size, TotalElements: p.Total, TotalPages: p.TotalPages()}}), nil
+		Content: content, Page: p.Number, Size: p.Size, TotalElements: p.Total, TotalPages: p.Pages()}}), nil
 }
 
 func apiJoinRequest(r im.JoinRequest) api.GroupJoinRequest {
@@ -138,7 +139,7 @@ func (s *Server) CreateGroupJoinRequest(ctx context.Context, req api.CreateGroup
 }
 
 func (s *Server) ListGroupJoinRequests(ctx context.Context, req api.ListGroupJoinRequestsRequestObject) (api.ListGroupJoinRequestsResponseObject, error) {
-	p, err := s.im.JoinRequests(ctx, imUser(ctx), req.GroupId, pageOf(req.Params.Page, req.Params.Size))
+	p, err := s.im.JoinRequests(ctx, imUser(ctx), req.GroupId, page.New(req.Params.Page, req.Params.Size))
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +148,7 @@ func (s *Server) ListGroupJoinRequests(ctx context.Context, req api.ListGroupJoi
 		content[i] = apiJoinRequest(r)
 	}
 	return api.ListGroupJoinRequests200JSONResponse(api.GroupJoinRequestPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.GroupJoinRequestPage{
-		Content: content, Page: p.Page, Size: p.Size, TotalElements: p.Total, TotalPages: p.TotalPages()}}), nil
+		Content: content, Page: p.Number, Size: p.Size, TotalElements: p.Total, TotalPages: p.Pages()}}), nil
 }
 
 func (s *Server) AcceptGroupJoinRequest(ctx context.Context, req api.AcceptGroupJoinRequestRequestObject) (api.AcceptGroupJoinRequestResponseObject, error) {

@@ -10,6 +10,7 @@ import (
 	"github.com/xuqmgroup/xuqm/gen/api"
 	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/file"
+	"github.com/xuqmgroup/xuqm/internal/page"
 	"github.com/xuqmgroup/xuqm/internal/update"
 )
 
@@ -199,7 +200,7 @@ func (s *Server) SetAppVersionRollout(ctx context.Context, req api.SetAppVersion
 // ListAppVersions pages through an app's versions.
 func (s *Server) ListAppVersions(ctx context.Context, req api.ListAppVersionsRequestObject) (api.ListAppVersionsResponseObject, error) {
 	p := req.Params
-	f := update.VersionFilter{Platform: (*string)(p.Platform), Status: (*string)(p.Status), Page: p.Page, Size: p.Size}
+	f := update.VersionFilter{Platform: (*string)(p.Platform), Status: (*string)(p.Status), Page: page.New(p.Page, p.Size)}
 	versions, err := s.updates.ListAppVersions(ctx, principalFrom(ctx), p.AppId, f)
 	if err != nil {
 		return nil, err
@@ -266,7 +267,7 @@ func (s *Server) SetRnBundleRollout(ctx context.Context, req api.SetRnBundleRoll
 // ListRnBundles pages through an app's bundles.
 func (s *Server) ListRnBundles(ctx context.Context, req api.ListRnBundlesRequestObject) (api.ListRnBundlesResponseObject, error) {
 	p := req.Params
-	f := update.BundleFilter{Platform: (*string)(p.Platform), ModuleID: p.ModuleId, Status: (*string)(p.Status), Page: p.Page, Size: p.Size}
+	f := update.BundleFilter{Platform: (*string)(p.Platform), ModuleID: p.ModuleId, Status: (*string)(p.Status), Page: page.New(p.Page, p.Size)}
 	bundles, err := s.updates.ListRnBundles(ctx, principalFrom(ctx), p.AppId, f)
 	if err != nil {
 		return nil, err

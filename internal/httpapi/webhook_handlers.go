@@ -71,14 +71,7 @@ func (s *Server) ListWebhooks(ctx context.Context, req api.ListWebhooksRequestOb
 		return nil, err
 	}
 	// An app has at most webhook.MaxPerApp of them: the page is cut from the whole list.
-	r := page.New(req.Params.Page, req.Params.Size)
-	from := min(int(r.Offset()), len(ws))
-	to := min(from+int(r.Size), len(ws))
-	content := make([]api.Webhook, 0, to-from)
-	for _, w := range ws[from:to] {
-		content = append(content, apiWebhook(w))
-	}
-	p := page.Of(r, content, int64(len(ws)))
+	p := page.Map(page.Slice(page.New(req.Params.Page, req.Params.Size), ws), apiWebhook)
 	return api.ListWebhooks200JSONResponse(api.WebhookPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.WebhookPage{
 		Content: p.Items, Page: p.Number, Size: p.Size, TotalElements: p.Total, TotalPages: p.Pages()}}), nil
 }
@@ -121,7 +114,7 @@ func (s *Server) ListWebhookDeliveries(ctx context.Context, req api.ListWebhookD
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.webhooks.Attempts(ctx, a, req.Id, pageOf(req.Params.Page, req.Params.Size))
+	p, err := s.webhooks.Attempts(ctx, a, req.Id, page.New(req.Params.Page, req.Params.Size))
 	if err != nil {
 		return nil, err
 	}
@@ -131,5 +124,5 @@ func (s *Server) ListWebhookDeliveries(ctx context.Context, req api.ListWebhookD
 			HttpStatus: d.HTTPStatus, Error: d.Error, DurationMs: d.DurationMs, CreatedAt: d.CreatedAt}
 	}
 	return api.ListWebhookDeliveries200JSONResponse(api.WebhookDeliveryPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.WebhookDeliveryPage{
-		Content: content, Page: p.Page, Size: p.Size, TotalElements: p.Total, TotalPages: p.TotalPages()}}), nil
+		Content: content, Page: p.Number, Size: p.Size, TotalElements: p.Total, TotalPages: p.Pages()}}), nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/page"
 	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
@@ -89,14 +90,13 @@ func (s *Service) LogAction(ctx context.Context, a Admin, action, targetType, ta
 func userActor(u User) Admin { return Admin{AppID: u.AppID, ActorType: ActorUser, ActorID: u.UserID} }
 
 // OperationLogs is the app's log, the newest first.
-func (s *Service) OperationLogs(ctx context.Context, a Admin, p PageRequest) (Page[OperationLog], error) {
-	page, size := pageBounds(p)
-	out := Page[OperationLog]{Items: []OperationLog{}, Page: page, Size: size}
+func (s *Service) OperationLogs(ctx context.Context, a Admin, p page.Request) (page.Page[OperationLog], error) {
+	out := page.Of[OperationLog](p, nil, 0)
 	var err error
 	if out.Total, err = s.q.CountOperationLogs(ctx, a.AppID); err != nil {
 		return out, fault.Wrap(err, "count operation logs")
 	}
-	rows, err := s.q.ListOperationLogs(ctx, db.ListOperationLogsParams{AppID: a.AppID, SkipRows: page * size, MaxRows: size})
+	rows, err := s.q.ListOperationLogs(ctx, db.ListOperationLogsParams{AppID: a.AppID, SkipRows: p.Offset(), MaxRows: p.Limit()})
 	if err != nil {
 		return out, fault.Wrap(err, "load operation logs")
 	}
@@ -166,15 +166,14 @@ func containsPattern(keyword string) *string {
 }
 
 // AdminUsers lists the app's accounts, the newest first.
-func (s *Service) AdminUsers(ctx context.Context, a Admin, keyword string, includeDeleted bool, p PageRequest) (Page[AdminUser], error) {
-	page, size := pageBounds(p)
-	out := Page[AdminUser]{Items: []AdminUser{}, Page: page, Size: size}
+func (s *Service) AdminUsers(ctx context.Context, a Admin, keyword string, includeDeleted bool, p page.Request) (page.Page[AdminUser], error) {
+	out := page.Of[AdminUser](p, nil, 0)
 	pattern := containsPattern(keyword)
 	var err error
 	if out.Total, err = s.q.AdminCountImAccounts(ctx, db.AdminCountImAccountsParams{AppID: a.AppID, IncludeDeleted: includeDeleted, Pattern: pattern}); err != nil {
 		return out, fault.Wrap(err, "count accounts")
 	}
-	rows, err := s.q.AdminListImAccounts(ctx, db.AdminListImAccountsParams{AppID: a.AppID, IncludeDeleted: includeDeleted, Pattern: pattern, SkipRows: page * size, MaxRows: size})
+	rows, err := s.q.AdminListImAccounts(ctx, db.AdminListImAccountsParams{AppID: a.AppID, IncludeDeleted: includeDeleted, Pattern: pattern, SkipRows: p.Offset(), MaxRows: p.Limit()})
 	if err != nil {
 		return out, fault.Wrap(err, "load accounts")
 	}
@@ -210,15 +209,14 @@ type AdminGroup struct {
 }
 
 // AdminGroups lists the app's groups, the newest first.
-func (s *Service) AdminGroups(ctx context.Context, a Admin, keyword string, includeDissolved bool, p PageRequest) (Page[AdminGroup], error) {
-	page, size := pageBounds(p)
-	out := Page[AdminGroup]{Items: []AdminGroup{}, Page: page, Size: size}
+func (s *Service) AdminGroups(ctx context.Context, a Admin, keyword string, includeDissolved bool, p page.Request) (page.Page[AdminGroup], error) {
+	out := page.Of[AdminGroup](p, nil, 0)
 	pattern := containsPattern(keyword)
 	var err error
 	if out.Total, err = s.q.AdminCountGroups(ctx, db.AdminCountGroupsParams{AppID: a.AppID, IncludeDissolved: includeDissolved, Pattern: pattern}); err != nil {
 		return out, fault.Wrap(err, "count groups")
 	}
-	rows, err := s.q.AdminListGroups(ctx, db.AdminListGroupsParams{AppID: a.AppID, IncludeDissolved: includeDissolved, Pattern: pattern, SkipRows: page * size, MaxRows: size})
+	rows, err := s.q.AdminListGroups(ctx, db.AdminListGroupsParams{AppID: a.AppID, IncludeDissolved: includeDissolved, Pattern: pattern, SkipRows: p.Offset(), MaxRows: p.Limit()})
 	if err != nil {
 		return out, fault.Wrap(err, "load groups")
 	}

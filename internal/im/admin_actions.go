@@ -6,12 +6,13 @@ import (
 
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/page"
 )
 
 // AdminMessages is a page of the one-to-one messages between userA and userB, newest first.
-func (s *Service) AdminMessages(ctx context.Context, a Admin, userA, userB string, p PageRequest) (Page[Message], error) {
+func (s *Service) AdminMessages(ctx context.Context, a Admin, userA, userB string, p page.Request) (page.Page[Message], error) {
 	if userA == userB {
-		return Page[Message]{Items: []Message{}}, fault.InvalidField("userB", "must be another user than userA")
+		return page.Of[Message](p, nil, 0), fault.InvalidField("userB", "must be another user than userA")
 	}
 	return s.History(ctx, User{AppID: a.AppID, UserID: userA}, HistoryQuery{ChatType: Single, TargetID: userB, Page: p})
 }

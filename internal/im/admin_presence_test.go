@@ -9,6 +9,7 @@ import (
 
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/im"
+	"github.com/xuqmgroup/xuqm/internal/page"
 	"github.com/xuqmgroup/xuqm/internal/presence"
 )
 
@@ -36,7 +37,7 @@ func TestAdminOnlineIsTheSharedPresence(t *testing.T) {
 	admin := im.Admin{AppID: app, ActorType: im.ActorTenant, ActorID: "1"}
 	online := func() map[string]bool {
 		t.Helper()
-		p := must[im.Page[im.AdminUser]](t)(f.svc.AdminUsers(ctx, admin, "", false, im.PageRequest{}))
+		p := must[page.Page[im.AdminUser]](t)(f.svc.AdminUsers(ctx, admin, "", false, page.Request{}))
 		out := map[string]bool{}
 		for _, u := range p.Items {
 			out[u.UserID] = u.Online

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/xuqmgroup/xuqm/internal/im"
+	"github.com/xuqmgroup/xuqm/internal/page"
 	"github.com/xuqmgroup/xuqm/internal/postgres/pgtest"
 )
 
@@ -125,10 +126,10 @@ func TestAppEventsAreQueuedInTheEventsTransaction(t *testing.T) {
 	if _, err := f.svc.SendFriendRequest(ctx, alice, "carol", ""); err == nil {
 		t.Fatal("a friend request whose delivery could not be queued succeeded")
 	}
-	if h := must[im.Page[im.Message]](t)(f.svc.History(ctx, alice, im.HistoryQuery{ChatType: im.Single, TargetID: "bob"})); h.Items[1].Content != "hello" || h.Items[1].Revoked {
+	if h := must[page.Page[im.Message]](t)(f.svc.History(ctx, alice, im.HistoryQuery{ChatType: im.Single, TargetID: "bob"})); h.Items[1].Content != "hello" || h.Items[1].Revoked {
 		t.Fatalf("a failed edit or revoke changed the message: %+v", h.Items[1])
 	}
-	if p := must[im.Page[im.FriendRequest]](t)(f.svc.FriendRequests(ctx, alice, true, "", im.PageRequest{})); p.Total != 0 {
+	if p := must[page.Page[im.FriendRequest]](t)(f.svc.FriendRequests(ctx, alice, true, "", page.Request{})); p.Total != 0 {
 		t.Fatalf("a friend request was stored without its delivery: %+v", p.Items)
 	}
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/page"
 )
 
 // BlockedUser is an entry of a user's blacklist.
@@ -51,14 +52,13 @@ func (s *Service) Unblock(ctx context.Context, u User, blocked string) error {
 }
 
 // Blacklist lists the users the caller blocked, the most recent first.
-func (s *Service) Blacklist(ctx context.Context, u User, p PageRequest) (Page[BlockedUser], error) {
-	page, size := pageBounds(p)
-	out := Page[BlockedUser]{Items: []BlockedUser{}, Page: page, Size: size}
+func (s *Service) Blacklist(ctx context.Context, u User, p page.Request) (page.Page[BlockedUser], error) {
+	out := page.Of[BlockedUser](p, nil, 0)
 	var err error
 	if out.Total, err = s.q.CountBlocks(ctx, db.CountBlocksParams{AppID: u.AppID, UserID: u.UserID}); err != nil {
 		return out, fault.Wrap(err, "count blacklist")
 	}
-	rows, err := s.q.ListBlocks(ctx, db.ListBlocksParams{AppID: u.AppID, UserID: u.UserID, SkipRows: page * size, MaxRows: size})
+	rows, err := s.q.ListBlocks(ctx, db.ListBlocksParams{AppID: u.AppID, UserID: u.UserID, SkipRows: p.Offset(), MaxRows: p.Limit()})
 	if err != nil {
 		return out, fault.Wrap(err, "load blacklist")
 	}

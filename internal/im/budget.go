@@ -1,5 +1,7 @@
 package im
 
+import "github.com/xuqmgroup/xuqm/internal/page"
+
 // HistoryPageBytes is the byte budget of a history page's message contents, as JSON: a page
 // that would carry more is served smaller (at least one message).
 const HistoryPageBytes = 1 << 20
@@ -21,22 +23,22 @@ func encodedLen(s string) int {
 	return n
 }
 
-// withinBudget cuts a page of items (offset page×size) whose contents pass HistoryPageBytes,
-// keeping the page consistent: the served size divides the offset, so that (page, size) of
-// the answer name exactly the slice served and the next page follows on without a gap.
-func withinBudget(items []Message, page, size int32) ([]Message, int32, int32) {
+// withinBudget cuts a page whose contents pass HistoryPageBytes, keeping the page consistent:
+// the served size divides the offset, so that (page, size) of the answer name exactly the
+// slice served and the next page follows on without a gap.
+func withinBudget(p page.Page[Message]) page.Page[Message] {
 	total, n := 0, 0
-	for _, m := range items {
+	for _, m := range p.Items {
 		total += encodedLen(m.Content) + 256 // the other fields
 		if total > HistoryPageBytes && n > 0 {
 			break
 		}
 		n++
 	}
-	if n == len(items) {
-		return items, page, size
+	if n == len(p.Items) {
+		return p
 	}
-	offset := page * size
+	offset := p.Number * p.Size
 	served := int32(n)
 	for served > 1 && offset%served != 0 {
 		served--
@@ -44,5 +46,6 @@ func withinBudget(items []Message, page, size int32) ([]Message, int32, int32) {
 	if served == 0 {
 		served = 1
 	}
-	return items[:served], offset / served, served
+	p.Items, p.Number, p.Size = p.Items[:served], offset/served, served
+	return p
 }

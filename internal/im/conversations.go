@@ -7,17 +7,17 @@ import (
 
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/page"
 )
 
 // Conversations lists the caller's conversations, pinned ones first, then the newest.
-func (s *Service) Conversations(ctx context.Context, u User, p PageRequest) (Page[Conversation], error) {
-	page, size := pageBounds(p)
-	out := Page[Conversation]{Items: []Conversation{}, Page: page, Size: size}
+func (s *Service) Conversations(ctx context.Context, u User, p page.Request) (page.Page[Conversation], error) {
+	out := page.Of[Conversation](p, nil, 0)
 	var err error
 	if out.Total, err = s.q.CountConversations(ctx, db.CountConversationsParams{AppID: u.AppID, UserID: u.UserID}); err != nil {
 		return out, fault.Wrap(err, "count conversations")
 	}
-	rows, err := s.q.ListConversations(ctx, db.ListConversationsParams{AppID: u.AppID, UserID: u.UserID, SkipRows: page * size, MaxRows: size})
+	rows, err := s.q.ListConversations(ctx, db.ListConversationsParams{AppID: u.AppID, UserID: u.UserID, SkipRows: p.Offset(), MaxRows: p.Limit()})
 	if err != nil {
 		return out, fault.Wrap(err, "load conversations")
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/im"
+	"github.com/xuqmgroup/xuqm/internal/page"
 )
 
 // A TEXT of 16,384 `"` forwarded ten times over: every stored content stays within the
@@ -76,23 +77,23 @@ func TestHistoryPageBudget(t *testing.T) {
 	}
 	must[int](t)(f.svc.IndexSearch(ctx))
 	zero := int64(0)
-	for name, list := range map[string]func(im.PageRequest) (im.Page[im.Message], error){
-		"history": func(p im.PageRequest) (im.Page[im.Message], error) {
+	for name, list := range map[string]func(page.Request) (page.Page[im.Message], error){
+		"history": func(p page.Request) (page.Page[im.Message], error) {
 			return f.svc.History(ctx, alice, im.HistoryQuery{ChatType: im.Single, TargetID: "bob", Page: p})
 		},
-		"group changes": func(p im.PageRequest) (im.Page[im.Message], error) {
+		"group changes": func(p page.Request) (page.Page[im.Message], error) {
 			return f.svc.History(ctx, alice, im.HistoryQuery{ChatType: im.Group, TargetID: "g", AfterSeq: &zero, Page: p})
 		},
-		"search": func(p im.PageRequest) (im.Page[im.Message], error) { return f.svc.Search(ctx, alice, "needle", p) },
+		"search": func(p page.Request) (page.Page[im.Message], error) { return f.svc.Search(ctx, alice, "needle", p) },
 	} {
 		want := 30
 		if name == "search" {
 			want = 60
 		}
 		seen := map[int64]bool{}
-		page, size := int32(0), int32(100)
+		number, size := int32(0), int32(100)
 		for range 60 {
-			p := must[im.Page[im.Message]](t)(list(im.PageRequest{Page: page, Size: size}))
+			p := must[page.Page[im.Message]](t)(list(page.Request{Number: number, Size: size}))
 			if len(p.Items) == 0 {
 				break
 			}
@@ -102,10 +103,10 @@ func TestHistoryPageBudget(t *testing.T) {
 				bytes += len(b)
 				seen[m.ID] = true
 			}
-			if bytes > im.HistoryPageBytes+im.MaxContentChars*6+1024 || len(p.Items) != int(p.Size) && int64(p.Page)*int64(p.Size)+int64(len(p.Items)) != p.Total {
-				t.Fatalf("%s page %d: %d messages, %d bytes, size %d (budget %d)", name, p.Page, len(p.Items), bytes, p.Size, im.HistoryPageBytes)
+			if bytes > im.HistoryPageBytes+im.MaxContentChars*6+1024 || len(p.Items) != int(p.Size) && int64(p.Number)*int64(p.Size)+int64(len(p.Items)) != p.Total {
+				t.Fatalf("%s page %d: %d messages, %d bytes, size %d (budget %d)", name, p.Number, len(p.Items), bytes, p.Size, im.HistoryPageBytes)
 			}
-			page, size = p.Page+1, p.Size
+			number, size = p.Number+1, p.Size
 		}
 		if len(seen) != want {
 			t.Errorf("%s: paging with the served page and size saw %d of %d messages", name, len(seen), want)

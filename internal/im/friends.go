@@ -9,6 +9,7 @@ import (
 
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/page"
 )
 
 // The user events of friendship: a request made or answered, a friendship ended.
@@ -167,9 +168,8 @@ func lower(status string) string {
 }
 
 // FriendRequests lists requests the caller received (or sent, when outgoing), newest first.
-func (s *Service) FriendRequests(ctx context.Context, u User, outgoing bool, status string, p PageRequest) (Page[FriendRequest], error) {
-	page, size := pageBounds(p)
-	out := Page[FriendRequest]{Items: []FriendRequest{}, Page: page, Size: size}
+func (s *Service) FriendRequests(ctx context.Context, u User, outgoing bool, status string, p page.Request) (page.Page[FriendRequest], error) {
+	out := page.Of[FriendRequest](p, nil, 0)
 	var st *string
 	if status != "" {
 		st = &status
@@ -178,7 +178,7 @@ func (s *Service) FriendRequests(ctx context.Context, u User, outgoing bool, sta
 	if out.Total, err = s.q.CountFriendRequests(ctx, db.CountFriendRequestsParams{AppID: u.AppID, Outgoing: outgoing, UserID: u.UserID, Status: st}); err != nil {
 		return out, fault.Wrap(err, "count friend requests")
 	}
-	rows, err := s.q.ListFriendRequests(ctx, db.ListFriendRequestsParams{AppID: u.AppID, Outgoing: outgoing, UserID: u.UserID, Status: st, SkipRows: page * size, MaxRows: size})
+	rows, err := s.q.ListFriendRequests(ctx, db.ListFriendRequestsParams{AppID: u.AppID, Outgoing: outgoing, UserID: u.UserID, Status: st, SkipRows: p.Offset(), MaxRows: p.Limit()})
 	if err != nil {
 		return out, fault.Wrap(err, "load friend requests")
 	}
@@ -189,14 +189,13 @@ func (s *Service) FriendRequests(ctx context.Context, u User, outgoing bool, sta
 }
 
 // Friends lists the caller's friends, the most recent friendship first.
-func (s *Service) Friends(ctx context.Context, u User, p PageRequest) (Page[Friend], error) {
-	page, size := pageBounds(p)
-	out := Page[Friend]{Items: []Friend{}, Page: page, Size: size}
+func (s *Service) Friends(ctx context.Context, u User, p page.Request) (page.Page[Friend], error) {
+	out := page.Of[Friend](p, nil, 0)
 	var err error
 	if out.Total, err = s.q.CountFriends(ctx, db.CountFriendsParams{AppID: u.AppID, UserID: u.UserID}); err != nil {
 		return out, fault.Wrap(err, "count friends")
 	}
-	rows, err := s.q.ListFriends(ctx, db.ListFriendsParams{AppID: u.AppID, UserID: u.UserID, SkipRows: page * size, MaxRows: size})
+	rows, err := s.q.ListFriends(ctx, db.ListFriendsParams{AppID: u.AppID, UserID: u.UserID, SkipRows: p.Offset(), MaxRows: p.Limit()})
 	if err != nil {
 		return out, fault.Wrap(err, "load friends")
 	}

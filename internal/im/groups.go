@@ -13,6 +13,7 @@ import (
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/page"
 	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
@@ -462,14 +463,13 @@ func (s *Service) RemoveMember(ctx context.Context, u User, groupID, userID stri
 }
 
 // MyGroups are the groups the caller is in, the newest first.
-func (s *Service) MyGroups(ctx context.Context, u User, p PageRequest) (Page[GroupInfo], error) {
-	page, size := pageBounds(p)
-	out := Page[GroupInfo]{Items: []GroupInfo{}, Page: page, Size: size}
+func (s *Service) MyGroups(ctx context.Context, u User, p page.Request) (page.Page[GroupInfo], error) {
+	out := page.Of[GroupInfo](p, nil, 0)
 	var err error
 	if out.Total, err = s.q.CountMyGroups(ctx, db.CountMyGroupsParams{AppID: u.AppID, UserID: u.UserID}); err != nil {
 		return out, fault.Wrap(err, "count groups")
 	}
-	rows, err := s.q.ListMyGroups(ctx, db.ListMyGroupsParams{AppID: u.AppID, UserID: u.UserID, SkipRows: page * size, MaxRows: size})
+	rows, err := s.q.ListMyGroups(ctx, db.ListMyGroupsParams{AppID: u.AppID, UserID: u.UserID, SkipRows: p.Offset(), MaxRows: p.Limit()})
 	if err != nil {
 		return out, fault.Wrap(err, "load groups")
 	}
@@ -482,9 +482,8 @@ func (s *Service) MyGroups(ctx context.Context, u User, p PageRequest) (Page[Gro
 
 // PublicGroups are the app's public groups, those whose id or name contains keyword when
 // one is given, the largest first.
-func (s *Service) PublicGroups(ctx context.Context, u User, keyword string, p PageRequest) (Page[GroupInfo], error) {
-	page, size := pageBounds(p)
-	out := Page[GroupInfo]{Items: []GroupInfo{}, Page: page, Size: size}
+func (s *Service) PublicGroups(ctx context.Context, u User, keyword string, p page.Request) (page.Page[GroupInfo], error) {
+	out := page.Of[GroupInfo](p, nil, 0)
 	var kw *string
 	if keyword = strings.TrimSpace(keyword); keyword != "" {
 		k := postgres.EscapeLike(strings.ToLower(keyword))
@@ -494,7 +493,7 @@ func (s *Service) PublicGroups(ctx context.Context, u User, keyword string, p Pa
 	if out.Total, err = s.q.CountPublicGroups(ctx, db.CountPublicGroupsParams{AppID: u.AppID, Keyword: kw}); err != nil {
 		return out, fault.Wrap(err, "count groups")
 	}
-	rows, err := s.q.ListPublicGroups(ctx, db.ListPublicGroupsParams{AppID: u.AppID, UserID: u.UserID, Keyword: kw, SkipRows: page * size, MaxRows: size})
+	rows, err := s.q.ListPublicGroups(ctx, db.ListPublicGroupsParams{AppID: u.AppID, UserID: u.UserID, Keyword: kw, SkipRows: p.Offset(), MaxRows: p.Limit()})
 	if err != nil {
 		return out, fault.Wrap(err, "load groups")
 	}
@@ -506,9 +505,8 @@ func (s *Service) PublicGroups(ctx context.Context, u User, keyword string, p Pa
 }
 
 // SearchGroups finds public groups and the caller's own by id or name, his own first.
-func (s *Service) SearchGroups(ctx context.Context, u User, keyword string, p PageRequest) (Page[GroupInfo], error) {
-	page, size := pageBounds(p)
-	out := Page[GroupInfo]{Items: []GroupInfo{}, Page: page, Size: size}
+func (s *Service) SearchGroups(ctx context.Context, u User, keyword string, p page.Request) (page.Page[GroupInfo], error) {
+	out := page.Of[GroupInfo](p, nil, 0)
 	if keyword = strings.TrimSpace(keyword); keyword == "" {
 		return out, fault.InvalidField("keyword", "must not be empty")
 	}
@@ -517,7 +515,7 @@ func (s *Service) SearchGroups(ctx context.Context, u User, keyword string, p Pa
 	if out.Total, err = s.q.CountSearchGroups(ctx, db.CountSearchGroupsParams{AppID: u.AppID, UserID: u.UserID, Keyword: kw}); err != nil {
 		return out, fault.Wrap(err, "count groups")
 	}
-	rows, err := s.q.SearchGroups(ctx, db.SearchGroupsParams{AppID: u.AppID, UserID: u.UserID, Keyword: kw, SkipRows: page * size, MaxRows: size})
+	rows, err := s.q.SearchGroups(ctx, db.SearchGroupsParams{AppID: u.AppID, UserID: u.UserID, Keyword: kw, SkipRows: p.Offset(), MaxRows: p.Limit()})
 	if err != nil {
 		return out, fault.Wrap(err, "search groups")
 	}
@@ -529,9 +527,8 @@ func (s *Service) SearchGroups(ctx context.Context, u User, keyword string, p Pa
 }
 
 // Members lists a group's members (members only), keyword filtering on id and nickname.
-func (s *Service) Members(ctx context.Context, u User, groupID, keyword string, p PageRequest) (Page[Member], error) {
-	page, size := pageBounds(p)
-	out := Page[Member]{Items: []Member{}, Page: page, Size: size}
+func (s *Service) Members(ctx context.Context, u User, groupID, keyword string, p page.Request) (page.Page[Member], error) {
+	out := page.Of[Member](p, nil, 0)
 	if err := s.checkMember(ctx, u, groupID); err != nil {
 		return out, err
 	}
@@ -544,7 +541,7 @@ func (s *Service) Members(ctx context.Context, u User, groupID, keyword string, 
 	if out.Total, err = s.q.CountGroupMembers(ctx, db.CountGroupMembersParams{AppID: u.AppID, GroupID: groupID, Keyword: kw}); err != nil {
 		return out, fault.Wrap(err, "count members")
 	}
-	rows, err := s.q.ListGroupMembers(ctx, db.ListGroupMembersParams{AppID: u.AppID, GroupID: groupID, Keyword: kw, SkipRows: page * size, MaxRows: size})
+	rows, err := s.q.ListGroupMembers(ctx, db.ListGroupMembersParams{AppID: u.AppID, GroupID: groupID, Keyword: kw, SkipRows: p.Offset(), MaxRows: p.Limit()})
 	if err != nil {
 		return out, fault.Wrap(err, "load members")
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/im"
+	"github.com/xuqmgroup/xuqm/internal/page"
 )
 
 func TestGroupLifecycle(t *testing.T) {
@@ -33,7 +34,7 @@ func TestGroupLifecycle(t *testing.T) {
 	wantKind(t, err, fault.Forbidden, "")
 	_, err = f.svc.Group(ctx, u("dave"), "g1")
 	wantKind(t, err, fault.Forbidden, "")
-	_, err = f.svc.Members(ctx, u("dave"), "g1", "", im.PageRequest{})
+	_, err = f.svc.Members(ctx, u("dave"), "g1", "", page.Request{})
 	wantKind(t, err, fault.Forbidden, "")
 	_, err = f.svc.Send(ctx, u("dave"), im.SendInput{ToID: "nope", ChatType: im.Group, MsgType: im.Text, Content: "?"})
 	wantKind(t, err, fault.NotFound, "")
@@ -48,8 +49,8 @@ func TestGroupLifecycle(t *testing.T) {
 		if mark.ReadSeq != m.Seq || mark.UnreadCount != 0 {
 			t.Fatalf("%s read mark: %+v", reader, mark)
 		}
-		page := must[im.Page[im.Message]](t)(f.svc.History(ctx, u("bob"), im.HistoryQuery{ChatType: im.Group, TargetID: "g1"}))
-		if got := *page.Items[0].GroupReadCount; got != int32(i+1) {
+		hist := must[page.Page[im.Message]](t)(f.svc.History(ctx, u("bob"), im.HistoryQuery{ChatType: im.Group, TargetID: "g1"}))
+		if got := *hist.Items[0].GroupReadCount; got != int32(i+1) {
 			t.Fatalf("groupReadCount after %d readers is %d", i+1, got)
 		}
 	}
@@ -82,30 +83,30 @@ func TestGroupLifecycle(t *testing.T) {
 	}
 	// A new member starts with everything read, the notice of his joining the last of it,
 	// and can read the history.
-	conv := must[im.Page[im.Conversation]](t)(f.svc.Conversations(ctx, u("dave"), im.PageRequest{}))
+	conv := must[page.Page[im.Conversation]](t)(f.svc.Conversations(ctx, u("dave"), page.Request{}))
 	if last := conv.Items[0].LastMessage; conv.Total != 1 || conv.Items[0].UnreadCount != 0 || last.MsgType != im.Notify ||
 		last.FromID != "bob" || !strings.Contains(last.Content, `"text":"bob added dave"`) {
 		t.Fatalf("dave's conversations: %+v %+v", conv.Items, last)
 	}
-	hist := must[im.Page[im.Message]](t)(f.svc.History(ctx, u("dave"), im.HistoryQuery{ChatType: im.Group, TargetID: "g1"}))
+	hist := must[page.Page[im.Message]](t)(f.svc.History(ctx, u("dave"), im.HistoryQuery{ChatType: im.Group, TargetID: "g1"}))
 	if hist.Total != 2 || hist.Items[1].Content != "hello team" {
 		t.Fatalf("dave's history: %+v", hist.Items)
 	}
-	members := must[im.Page[im.Member]](t)(f.svc.Members(ctx, u("dave"), "g1", "", im.PageRequest{}))
+	members := must[page.Page[im.Member]](t)(f.svc.Members(ctx, u("dave"), "g1", "", page.Request{}))
 	if members.Total != 4 || members.Items[0].UserID != "alice" || members.Items[0].Role != im.RoleOwner || members.Items[0].Nickname != "Alice" {
 		t.Fatalf("members: %+v", members.Items)
 	}
-	found := must[im.Page[im.Member]](t)(f.svc.Members(ctx, u("dave"), "g1", "CAR", im.PageRequest{}))
+	found := must[page.Page[im.Member]](t)(f.svc.Members(ctx, u("dave"), "g1", "CAR", page.Request{}))
 	if found.Total != 1 || found.Items[0].UserID != "carol" {
 		t.Fatalf("member search: %+v", found.Items)
 	}
 
 	// Public groups are listed and searchable by outsiders; joinable tells who may ask.
-	list := must[im.Page[im.GroupInfo]](t)(f.svc.PublicGroups(ctx, u("eve"), "团队", im.PageRequest{}))
+	list := must[page.Page[im.GroupInfo]](t)(f.svc.PublicGroups(ctx, u("eve"), "团队", page.Request{}))
 	if list.Total != 1 || list.Items[0].Joinable == nil || !*list.Items[0].Joinable {
 		t.Fatalf("public groups for eve: %+v", list.Items)
 	}
-	search := must[im.Page[im.GroupInfo]](t)(f.svc.SearchGroups(ctx, u("bob"), "team", im.PageRequest{}))
+	search := must[page.Page[im.GroupInfo]](t)(f.svc.SearchGroups(ctx, u("bob"), "team", page.Request{}))
 	if search.Total != 1 || *search.Items[0].Joinable {
 		t.Fatalf("search for bob: %+v", search.Items)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/page"
 )
 
 // localLayouts are the zone-less forms of a time filter, read in the server's zone.
@@ -31,9 +32,8 @@ func ParseTimeFilter(field, v string, loc *time.Location) (*time.Time, error) {
 
 // History is a page of a conversation's messages, newest first. A one-to-one
 // conversation with nobody yet is empty; a group needs the caller as a member.
-func (s *Service) History(ctx context.Context, u User, hq HistoryQuery) (Page[Message], error) {
-	page, size := pageBounds(hq.Page)
-	out := Page[Message]{Items: []Message{}, Page: page, Size: size}
+func (s *Service) History(ctx context.Context, u User, hq HistoryQuery) (page.Page[Message], error) {
+	out := page.Of[Message](hq.Page, nil, 0)
 	start, err := ParseTimeFilter("startTime", hq.StartTime, s.opts.Location)
 	if err != nil {
 		return out, err
@@ -71,14 +71,14 @@ func (s *Service) History(ctx context.Context, u User, hq HistoryQuery) (Page[Me
 		filter.Keyword = &k
 	}
 	if hq.AfterSeq != nil {
-		return s.groupChanges(ctx, chat.ID, *hq.AfterSeq, filter, out)
+		return s.groupChanges(ctx, chat.ID, *hq.AfterSeq, filter, hq.Page)
 	}
 	if out.Total, err = s.q.CountChatMessages(ctx, filter); err != nil {
 		return out, fault.Wrap(err, "count messages")
 	}
 	rows, err := s.q.ListChatMessages(ctx, db.ListChatMessagesParams{
 		ChatID: chat.ID, MsgType: filter.MsgType, StartTime: start, EndTime: end, Keyword: filter.Keyword,
-		SkipRows: page * size, MaxRows: size,
+		SkipRows: hq.Page.Offset(), MaxRows: hq.Page.Limit(),
 	})
 	if err != nil {
 		return out, fault.Wrap(err, "load messages")
@@ -86,28 +86,27 @@ func (s *Service) History(ctx context.Context, u User, hq HistoryQuery) (Page[Me
 	for _, r := range rows {
 		out.Items = append(out.Items, listedMessage(r))
 	}
-	out.Items, out.Page, out.Size = withinBudget(out.Items, page, size)
-	return out, nil
+	return withinBudget(out), nil
 }
 
 // groupChanges is the gap fill of a group's history: the messages changed after a group
 // event seq, oldest change first.
-func (s *Service) groupChanges(ctx context.Context, chatID, after int64, f db.CountChatMessagesParams, out Page[Message]) (Page[Message], error) {
+func (s *Service) groupChanges(ctx context.Context, chatID, after int64, f db.CountChatMessagesParams, p page.Request) (page.Page[Message], error) {
+	out := page.Of[Message](p, nil, 0)
 	var err error
 	if out.Total, err = s.q.CountGroupMessagesChanged(ctx, db.CountGroupMessagesChangedParams{ChatID: chatID, AfterSeq: after,
 		MsgType: f.MsgType, StartTime: f.StartTime, EndTime: f.EndTime, Keyword: f.Keyword}); err != nil {
 		return out, fault.Wrap(err, "count messages")
 	}
 	rows, err := s.q.ListGroupMessagesChanged(ctx, db.ListGroupMessagesChangedParams{ChatID: chatID, AfterSeq: after,
-		MsgType: f.MsgType, StartTime: f.StartTime, EndTime: f.EndTime, Keyword: f.Keyword, SkipRows: out.Page * out.Size, MaxRows: out.Size})
+		MsgType: f.MsgType, StartTime: f.StartTime, EndTime: f.EndTime, Keyword: f.Keyword, SkipRows: p.Offset(), MaxRows: p.Limit()})
 	if err != nil {
 		return out, fault.Wrap(err, "load messages")
 	}
 	for _, r := range rows {
 		out.Items = append(out.Items, listedMessage(db.ListChatMessagesRow(r)))
 	}
-	out.Items, out.Page, out.Size = withinBudget(out.Items, out.Page, out.Size)
-	return out, nil
+	return withinBudget(out), nil
 }
 
 func validMsgType(t MsgType) bool {
@@ -136,9 +135,8 @@ func listedMessage(r db.ListChatMessagesRow) Message {
 
 // Search finds the messages the caller can see whose text contains keyword, newest first;
 // revoked messages have no text left to find.
-func (s *Service) Search(ctx context.Context, u User, keyword string, p PageRequest) (Page[Message], error) {
-	page, size := pageBounds(p)
-	out := Page[Message]{Items: []Message{}, Page: page, Size: size}
+func (s *Service) Search(ctx context.Context, u User, keyword string, p page.Request) (page.Page[Message], error) {
+	out := page.Of[Message](p, nil, 0)
 	keyword = strings.ToLower(strings.TrimSpace(keyword))
 	if keyword == "" || utf8.RuneCountInString(keyword) > 100 {
 		return out, fault.InvalidField("keyword", "must be 1 to 100 characters long")
@@ -148,13 +146,12 @@ func (s *Service) Search(ctx context.Context, u User, keyword string, p PageRequ
 	if out.Total, err = s.q.CountSearchMessages(ctx, db.CountSearchMessagesParams{AppID: u.AppID, UserID: u.UserID, Grams: grams, Keyword: keyword}); err != nil {
 		return out, fault.Wrap(err, "count messages")
 	}
-	rows, err := s.q.SearchMessages(ctx, db.SearchMessagesParams{AppID: u.AppID, UserID: u.UserID, Grams: grams, Keyword: keyword, SkipRows: page * size, MaxRows: size})
+	rows, err := s.q.SearchMessages(ctx, db.SearchMessagesParams{AppID: u.AppID, UserID: u.UserID, Grams: grams, Keyword: keyword, SkipRows: p.Offset(), MaxRows: p.Limit()})
 	if err != nil {
 		return out, fault.Wrap(err, "search messages")
 	}
 	for _, r := range rows {
 		out.Items = append(out.Items, listedMessage(db.ListChatMessagesRow(r)))
 	}
-	out.Items, out.Page, out.Size = withinBudget(out.Items, page, size)
-	return out, nil
+	return withinBudget(out), nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/im"
+	"github.com/xuqmgroup/xuqm/internal/page"
 	"github.com/xuqmgroup/xuqm/internal/postgres/pgtest"
 )
 
@@ -261,9 +262,9 @@ func TestClientMsgIDReturnsTheFirstMessage(t *testing.T) {
 			t.Fatalf("resends gave different messages: %+v vs %+v", m, got[0])
 		}
 	}
-	page := must[im.Page[im.Message]](t)(f.svc.History(ctx, alice, im.HistoryQuery{ChatType: im.Single, TargetID: "bob"}))
-	if page.Total != 1 {
-		t.Fatalf("%d messages stored, want 1", page.Total)
+	hist := must[page.Page[im.Message]](t)(f.svc.History(ctx, alice, im.HistoryQuery{ChatType: im.Single, TargetID: "bob"}))
+	if hist.Total != 1 {
+		t.Fatalf("%d messages stored, want 1", hist.Total)
 	}
 }
 
@@ -287,7 +288,7 @@ func TestOtherAppsAreApart(t *testing.T) {
 	_, err = f.svc.Send(ctx, im.User{AppID: appB, UserID: "mallory"}, im.SendInput{ToID: "alice", ChatType: im.Single, MsgType: im.Forward, Content: fmt.Sprintf(`{"messageId":"%d"}`, m.ID)})
 	wantKind(t, err, fault.NotFound, "")
 	must[int](t)(f.svc.IndexSearch(ctx))
-	found := must[im.Page[im.Message]](t)(f.svc.Search(ctx, alsoAlice, "for a", im.PageRequest{}))
+	found := must[page.Page[im.Message]](t)(f.svc.Search(ctx, alsoAlice, "for a", page.Request{}))
 	if found.Total != 0 {
 		t.Fatalf("app B's alice found app A's messages: %+v", found.Items)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/page"
 )
 
 // Join policies of a group.
@@ -121,9 +122,8 @@ func (s *Service) manager(ctx context.Context, q *db.Queries, u User, groupID st
 }
 
 // JoinRequests are a group's pending requests, the oldest first; for its owner and admins.
-func (s *Service) JoinRequests(ctx context.Context, u User, groupID string, p PageRequest) (Page[JoinRequest], error) {
-	page, size := pageBounds(p)
-	out := Page[JoinRequest]{Items: []JoinRequest{}, Page: page, Size: size}
+func (s *Service) JoinRequests(ctx context.Context, u User, groupID string, p page.Request) (page.Page[JoinRequest], error) {
+	out := page.Of[JoinRequest](p, nil, 0)
 	if err := s.manager(ctx, s.q, u, groupID); err != nil {
 		return out, err
 	}
@@ -131,7 +131,7 @@ func (s *Service) JoinRequests(ctx context.Context, u User, groupID string, p Pa
 	if out.Total, err = s.q.CountPendingGroupJoinRequests(ctx, db.CountPendingGroupJoinRequestsParams{AppID: u.AppID, GroupID: groupID}); err != nil {
 		return out, fault.Wrap(err, "count join requests")
 	}
-	rows, err := s.q.ListPendingGroupJoinRequests(ctx, db.ListPendingGroupJoinRequestsParams{AppID: u.AppID, GroupID: groupID, SkipRows: page * size, MaxRows: size})
+	rows, err := s.q.ListPendingGroupJoinRequests(ctx, db.ListPendingGroupJoinRequestsParams{AppID: u.AppID, GroupID: groupID, SkipRows: p.Offset(), MaxRows: p.Limit()})
 	if err != nil {
 		return out, fault.Wrap(err, "load join requests")
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/im"
+	"github.com/xuqmgroup/xuqm/internal/page"
 )
 
 func TestConversations(t *testing.T) {
@@ -23,7 +24,7 @@ func TestConversations(t *testing.T) {
 	send("alice", "bob", "mine")
 	send("carol", "alice", "from carol")
 
-	list := must[im.Page[im.Conversation]](t)(f.svc.Conversations(ctx, u("alice"), im.PageRequest{}))
+	list := must[page.Page[im.Conversation]](t)(f.svc.Conversations(ctx, u("alice"), page.Request{}))
 	if list.Total != 2 || list.Items[0].TargetID != "carol" || list.Items[1].TargetID != "bob" {
 		t.Fatalf("newest first: %+v", list.Items)
 	}
@@ -35,7 +36,7 @@ func TestConversations(t *testing.T) {
 		t.Fatalf("pin: %+v", c)
 	}
 	must[im.Conversation](t)(f.svc.SetDraft(ctx, u("alice"), im.Single, "bob", "half a th"))
-	list = must[im.Page[im.Conversation]](t)(f.svc.Conversations(ctx, u("alice"), im.PageRequest{}))
+	list = must[page.Page[im.Conversation]](t)(f.svc.Conversations(ctx, u("alice"), page.Request{}))
 	if list.Items[0].TargetID != "bob" || !list.Items[0].Pinned || list.Items[0].Draft != "half a th" {
 		t.Fatalf("pinned first: %+v", list.Items)
 	}
@@ -56,11 +57,11 @@ func TestConversations(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantKind(t, f.svc.DeleteConversation(ctx, u("alice"), im.Single, "carol"), fault.NotFound, "")
-	if list = must[im.Page[im.Conversation]](t)(f.svc.Conversations(ctx, u("alice"), im.PageRequest{})); list.Total != 1 {
+	if list = must[page.Page[im.Conversation]](t)(f.svc.Conversations(ctx, u("alice"), page.Request{})); list.Total != 1 {
 		t.Fatalf("after delete: %+v", list.Items)
 	}
 	send("carol", "alice", "again")
-	list = must[im.Page[im.Conversation]](t)(f.svc.Conversations(ctx, u("alice"), im.PageRequest{}))
+	list = must[page.Page[im.Conversation]](t)(f.svc.Conversations(ctx, u("alice"), page.Request{}))
 	if list.Total != 2 || list.Items[1].TargetID != "carol" || list.Items[1].UnreadCount != 1 {
 		t.Fatalf("a new message brings it back with only itself unread: %+v", list.Items)
 	}
@@ -115,7 +116,7 @@ func TestEditAndRevoke(t *testing.T) {
 			t.Fatalf("%s events: %v", u.UserID, types)
 		}
 	}
-	h := must[im.Page[im.Message]](t)(f.svc.History(ctx, bob, im.HistoryQuery{ChatType: im.Single, TargetID: "alice"}))
+	h := must[page.Page[im.Message]](t)(f.svc.History(ctx, bob, im.HistoryQuery{ChatType: im.Single, TargetID: "alice"}))
 	if !h.Items[1].Revoked || h.Items[1].Content != "" || h.Items[1].EditedAt == nil {
 		t.Fatalf("history: %+v", h.Items)
 	}
@@ -141,7 +142,7 @@ func TestHistoryFilters(t *testing.T) {
 	must[im.Message](t)(f.svc.Send(ctx, bob, im.SendInput{ToID: "alice", ChatType: im.Single, MsgType: im.File, Content: `{"url":"u","name":"hello.pdf","size":3}`}))
 	q := func(hq im.HistoryQuery) []string {
 		hq.ChatType, hq.TargetID = im.Single, "bob"
-		p := must[im.Page[im.Message]](t)(f.svc.History(ctx, alice, hq))
+		p := must[page.Page[im.Message]](t)(f.svc.History(ctx, alice, hq))
 		var out []string
 		for _, m := range p.Items {
 			out = append(out, m.Content)
@@ -157,7 +158,7 @@ func TestHistoryFilters(t *testing.T) {
 	if got := q(im.HistoryQuery{Keyword: "bob"}); len(got) != 3 {
 		t.Fatalf("keyword on the sender: %v", got)
 	}
-	if got := q(im.HistoryQuery{Page: im.PageRequest{Page: 1, Size: 2}}); strings.Join(got, "|") != "Hello again|你好世界" {
+	if got := q(im.HistoryQuery{Page: page.Request{Number: 1, Size: 2}}); strings.Join(got, "|") != "Hello again|你好世界" {
 		t.Fatalf("page 1: %v", got)
 	}
 	// Zone-less times are read in the service's zone (UTC+8 here).
@@ -197,7 +198,7 @@ func TestSearch(t *testing.T) {
 	// The indexer runs in the background of a server; here, one pass.
 	must[int](t)(f.svc.IndexSearch(ctx))
 	count := func(user, kw string) int64 {
-		return must[im.Page[im.Message]](t)(f.svc.Search(ctx, u(user), kw, im.PageRequest{})).Total
+		return must[page.Page[im.Message]](t)(f.svc.Search(ctx, u(user), kw, page.Request{})).Total
 	}
 	for _, c := range []struct {
 		user, kw string
@@ -210,7 +211,7 @@ func TestSearch(t *testing.T) {
 			t.Errorf("%s searching %q found %d, want %d", c.user, c.kw, got, c.want)
 		}
 	}
-	_, err := f.svc.Search(ctx, u("alice"), " ", im.PageRequest{})
+	_, err := f.svc.Search(ctx, u("alice"), " ", page.Request{})
 	wantKind(t, err, fault.Invalid, "keyword")
 }
 

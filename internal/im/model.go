@@ -8,6 +8,8 @@ package im
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/xuqmgroup/xuqm/internal/page"
 )
 
 // User is the IM user a call acts as: an account of one app.
@@ -163,7 +165,7 @@ const (
 type HistoryQuery struct {
 	ChatType  ChatType
 	TargetID  string
-	Page      PageRequest
+	Page      page.Request
 	Keyword   string
 	MsgType   MsgType // empty: all
 	StartTime string  // empty, a local time read in the server's zone, or RFC 3339
@@ -171,28 +173,6 @@ type HistoryQuery struct {
 	// AfterSeq (groups only) asks for the messages changed after this group event seq,
 	// oldest change first, in place of the newest messages.
 	AfterSeq *int64
-}
-
-// PageRequest is a page number (from 0) and size; zero values take the defaults.
-type PageRequest struct {
-	Page int32
-	Size int32
-}
-
-// Page is one page of a list.
-type Page[T any] struct {
-	Items []T
-	Page  int32
-	Size  int32
-	Total int64
-}
-
-// TotalPages is the number of pages of the list.
-func (p Page[T]) TotalPages() int32 {
-	if p.Size == 0 {
-		return 0
-	}
-	return int32((p.Total + int64(p.Size) - 1) / int64(p.Size))
 }
 
 // GroupPosition is one of a user's groups for sync: the group event seq he joined at (what

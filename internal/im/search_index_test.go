@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/xuqmgroup/xuqm/internal/im"
+	"github.com/xuqmgroup/xuqm/internal/page"
 )
 
 // TestSearchIsOffTheSendPath: a send returns while no indexer runs, its message is found
@@ -19,7 +20,7 @@ func TestSearchIsOffTheSendPath(t *testing.T) {
 		return must[im.Message](t)(f.svc.Send(ctx, alice, im.SendInput{ToID: "bob", ChatType: im.Single, MsgType: im.Text, Content: text}))
 	}
 	count := func(kw string) int64 {
-		return must[im.Page[im.Message]](t)(f.svc.Search(ctx, bob, kw, im.PageRequest{})).Total
+		return must[page.Page[im.Message]](t)(f.svc.Search(ctx, bob, kw, page.Request{})).Total
 	}
 	// No indexer: the sends are stored and answered all the same.
 	first := send("你好 from before the indexer")
@@ -84,7 +85,7 @@ func TestSearchIndexesLateCommits(t *testing.T) {
 	must[im.Message](t)(f.svc.Send(ctx, alice, im.SendInput{ToID: "bob", ChatType: im.Single, MsgType: im.Text, Content: "overtaker"}))
 	must[int](t)(f.svc.IndexSearch(ctx))
 	count := func(kw string) int64 {
-		return must[im.Page[im.Message]](t)(f.svc.Search(ctx, bob, kw, im.PageRequest{})).Total
+		return must[page.Page[im.Message]](t)(f.svc.Search(ctx, bob, kw, page.Request{})).Total
 	}
 	if count("overtaker") != 1 {
 		t.Fatal("the later message is not indexed")

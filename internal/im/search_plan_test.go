@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/xuqmgroup/xuqm/internal/im"
+	"github.com/xuqmgroup/xuqm/internal/page"
 	"github.com/xuqmgroup/xuqm/internal/postgres/pgtest"
 )
 
@@ -90,11 +91,11 @@ func TestSearchUsesTheIndex(t *testing.T) {
 		log.mu.Lock()
 		log.sql, log.args = nil, nil
 		log.mu.Unlock()
-		page, err := svc.Search(ctx, alice, kw, im.PageRequest{})
+		found, err := svc.Search(ctx, alice, kw, page.Request{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if page.Total == 0 {
+		if found.Total == 0 {
 			t.Fatalf("%q found nothing", kw)
 		}
 		log.mu.Lock()

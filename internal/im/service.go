@@ -13,7 +13,6 @@ import (
 
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/fault"
-	"github.com/xuqmgroup/xuqm/internal/page"
 	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
@@ -101,7 +100,7 @@ func New(pool *pgxpool.Pool, opts Options) *Service {
 	return s
 }
 
-// StopSends refuses every send from now on (429: the client retries, on another instance
+// StopSends refuses every send from now on (503, fault.Unavailable: the client retries, on another instance
 // or once this one is back), the first step of a shutdown.
 func (s *Service) StopSends() {
 	s.mu.Lock()
@@ -131,7 +130,7 @@ func (s *Service) begin(send bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if send && s.closing {
-		return fault.RateLimitedf(time.Second, "the server is shutting down; send again in a moment")
+		return fault.Unavailablef(time.Second, "the server is shutting down; send again in a moment")
 	}
 	s.running++
 	return nil
@@ -171,10 +170,4 @@ func noRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
 func uniqueViolation(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == "23505"
-}
-
-// pageBounds applies the paging rules of internal/page: page from 0, size 20, at most 100.
-func pageBounds(p PageRequest) (number, size int32) {
-	r := page.New(&p.Page, &p.Size)
-	return r.Number, r.Size
 }

@@ -152,7 +152,7 @@ func (s *Service) ListTenants(ctx context.Context, p *auth.Principal, r page.Req
 		return page.Page[Tenant]{}, fault.InvalidField("status", "want ENABLED or DISABLED")
 	}
 	pattern := postgres.ContainsPattern(keyword)
-	rows, err := s.q.ListTenants(ctx, db.ListTenantsParams{Pattern: pattern, Status: status, Lim: r.Size, Off: r.Offset()})
+	rows, err := s.q.ListTenants(ctx, db.ListTenantsParams{Pattern: pattern, Status: status, Lim: r.Limit(), Off: r.Offset()})
 	if err != nil {
 		return page.Page[Tenant]{}, fault.Wrap(err, "list tenants")
 	}

@@ -1,5 +1,7 @@
 // Package page is the paging of lists (DESIGN.md: page counted from 0, size 20 by default and at
-// most 100).
+// most 100). Every list takes a Request and answers a Page built here, so that the rules live in
+// one place: a service reads its rows with Limit and Offset and returns Of (or Slice, for a list
+// it holds whole).
 package page
 
 // Size limits.
@@ -8,26 +10,46 @@ const (
 	MaxSize     = 100
 )
 
-// Request is the page a caller asks for.
+// Request is the page a caller asks for. Its zero value asks for the first page of the default
+// size; out-of-range values are served within the limits (a size above MaxSize as MaxSize, not
+// refused: clients ask for "as many as you give").
 type Request struct {
 	Number int32 // from 0
 	Size   int32
 }
 
-// New reads the optional page and size parameters, with the defaults and limits.
+// New reads the optional page and size parameters of a request.
 func New(number, size *int32) Request {
-	r := Request{Size: DefaultSize}
-	if number != nil && *number > 0 {
+	var r Request
+	if number != nil {
 		r.Number = *number
 	}
-	if size != nil && *size > 0 {
-		r.Size = min(*size, MaxSize)
+	if size != nil {
+		r.Size = *size
 	}
+	return r.Served()
+}
+
+// Served is the page that is served for r: r within the limits.
+func (r Request) Served() Request {
+	if r.Number < 0 {
+		r.Number = 0
+	}
+	if r.Size <= 0 {
+		r.Size = DefaultSize
+	}
+	r.Size = min(r.Size, MaxSize)
 	return r
 }
 
+// Limit is the most items the page holds.
+func (r Request) Limit() int32 { return r.Served().Size }
+
 // Offset is the number of items before the page.
-func (r Request) Offset() int32 { return r.Number * r.Size }
+func (r Request) Offset() int32 {
+	s := r.Served()
+	return s.Number * s.Size
+}
 
 // Page is one page of a list.
 type Page[T any] struct {
@@ -42,7 +64,24 @@ func Of[T any](r Request, items []T, total int64) Page[T] {
 	if items == nil {
 		items = []T{}
 	}
+	r = r.Served()
 	return Page[T]{Items: items, Number: r.Number, Size: r.Size, Total: total}
+}
+
+// Slice is the page r cut from a whole list.
+func Slice[T any](r Request, all []T) Page[T] {
+	from := min(int(r.Offset()), len(all))
+	to := min(from+int(r.Limit()), len(all))
+	return Of(r, all[from:to:to], int64(len(all)))
+}
+
+// Map converts the items of a page.
+func Map[T, U any](p Page[T], f func(T) U) Page[U] {
+	items := make([]U, len(p.Items))
+	for i, v := range p.Items {
+		items[i] = f(v)
+	}
+	return Page[U]{Items: items, Number: p.Number, Size: p.Size, Total: p.Total}
 }
 
 // Pages is how many pages the whole list has.

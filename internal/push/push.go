@@ -176,7 +176,7 @@ func (s *Service) Devices(ctx context.Context, p *auth.Principal, userID string,
 	if !userIDPattern.MatchString(userID) {
 		return page.Page[Device]{}, fault.InvalidField("userId", "%q is not a userId", userID)
 	}
-	rows, err := s.q.ListUserPushDevices(ctx, db.ListUserPushDevicesParams{AppID: app.ID, UserID: userID, MaxRows: r.Size, Skip: r.Offset()})
+	rows, err := s.q.ListUserPushDevices(ctx, db.ListUserPushDevicesParams{AppID: app.ID, UserID: userID, MaxRows: r.Limit(), Skip: r.Offset()})
 	if err != nil {
 		return page.Page[Device]{}, fault.Wrap(err, "list devices")
 	}

@@ -257,7 +257,7 @@ func (s *Service) Deliveries(ctx context.Context, p *auth.Principal, pushID stri
 	if err != nil {
 		return page.Page[Delivery]{}, err
 	}
-	rows, err := s.q.ListPushDeliveries(ctx, db.ListPushDeliveriesParams{PushID: row.ID, MaxRows: r.Size, Skip: r.Offset()})
+	rows, err := s.q.ListPushDeliveries(ctx, db.ListPushDeliveriesParams{PushID: row.ID, MaxRows: r.Limit(), Skip: r.Offset()})
 	if err != nil {
 		return page.Page[Delivery]{}, fault.Wrap(err, "list deliveries")
 	}

@@ -112,7 +112,7 @@ func (s *Service) ListApps(ctx context.Context, p *auth.Principal, r page.Reques
 		return page.Page[App]{}, err
 	}
 	pattern := postgres.ContainsPattern(keyword)
-	rows, err := s.q.ListTenantApps(ctx, db.ListTenantAppsParams{TenantID: p.TenantID, Pattern: pattern, Lim: r.Size, Off: r.Offset()})
+	rows, err := s.q.ListTenantApps(ctx, db.ListTenantAppsParams{TenantID: p.TenantID, Pattern: pattern, Lim: r.Limit(), Off: r.Offset()})
 	if err != nil {
 		return page.Page[App]{}, fault.Wrap(err, "list apps")
 	}

@@ -131,7 +131,7 @@ func (s *Service) ListSubAccounts(ctx context.Context, p *auth.Principal, r page
 	if err := requireManager(p); err != nil {
 		return page.Page[SubAccount]{}, err
 	}
-	rows, err := s.q.ListSubAccounts(ctx, db.ListSubAccountsParams{TenantID: p.TenantID, Limit: r.Size, Offset: r.Offset()})
+	rows, err := s.q.ListSubAccounts(ctx, db.ListSubAccountsParams{TenantID: p.TenantID, Limit: r.Limit(), Offset: r.Offset()})
 	if err != nil {
 		return page.Page[SubAccount]{}, fault.Wrap(err, "list sub-accounts")
 	}

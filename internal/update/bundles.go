@@ -314,7 +314,7 @@ func (s *Service) SetRnBundleRollout(ctx context.Context, p *auth.Principal, id 
 // BundleFilter narrows ListRnBundles.
 type BundleFilter struct {
 	Platform, ModuleID, Status *string
-	Page, Size                 *int32
+	Page                       page.Request
 }
 
 // ListRnBundles pages through an app's bundles, newest first.
@@ -323,13 +323,12 @@ func (s *Service) ListRnBundles(ctx context.Context, p *auth.Principal, appKey s
 	if err != nil {
 		return page.Page[Bundle]{}, err
 	}
-	req := page.New(f.Page, f.Size)
 	total, err := s.q.CountRnBundles(ctx, db.CountRnBundlesParams{AppID: a.ID, Platform: f.Platform, ModuleID: f.ModuleID, Status: f.Status})
 	if err != nil {
 		return page.Page[Bundle]{}, fault.Wrap(err, "count bundles")
 	}
 	rows, err := s.q.ListRnBundles(ctx, db.ListRnBundlesParams{
-		AppID: a.ID, Platform: f.Platform, ModuleID: f.ModuleID, Status: f.Status, Lim: req.Size, Off: req.Offset(),
+		AppID: a.ID, Platform: f.Platform, ModuleID: f.ModuleID, Status: f.Status, Lim: f.Page.Limit(), Off: f.Page.Offset(),
 	})
 	if err != nil {
 		return page.Page[Bundle]{}, fault.Wrap(err, "list bundles")
@@ -338,7 +337,7 @@ func (s *Service) ListRnBundles(ctx context.Context, p *auth.Principal, appKey s
 	for i, r := range rows {
 		out[i] = bundleOf(r, a.Key)
 	}
-	return page.Of(req, out, total), nil
+	return page.Of(f.Page, out, total), nil
 }
 
 // RollbackRnBundle withdraws the newest PUBLISHED bundles of a module so that an earlier one

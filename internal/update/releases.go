@@ -74,24 +74,23 @@ func loadRelease(ctx context.Context, q *db.Queries, id int64) (Release, error) 
 func (s *Service) releasesChanged(ctx context.Context, appID, releaseID int64) {}
 
 // ListReleases pages through a deployment's releases, newest first.
-func (s *Service) ListReleases(ctx context.Context, p *auth.Principal, deploymentID int64, pg, size *int32) (page.Page[Release], error) {
+func (s *Service) ListReleases(ctx context.Context, p *auth.Principal, deploymentID int64, r page.Request) (page.Page[Release], error) {
 	if _, _, err := s.deployment(ctx, p, deploymentID); err != nil {
 		return page.Page[Release]{}, err
 	}
-	req := page.New(pg, size)
 	total, err := s.q.CountRnReleases(ctx, deploymentID)
 	if err != nil {
 		return page.Page[Release]{}, fault.Wrap(err, "count releases")
 	}
-	rows, err := s.q.ListRnReleases(ctx, db.ListRnReleasesParams{DeploymentID: deploymentID, Lim: req.Size, Off: req.Offset()})
+	rows, err := s.q.ListRnReleases(ctx, db.ListRnReleasesParams{DeploymentID: deploymentID, Lim: r.Limit(), Off: r.Offset()})
 	if err != nil {
 		return page.Page[Release]{}, fault.Wrap(err, "list releases")
 	}
 	out := make([]Release, len(rows))
-	for i, r := range rows {
-		out[i] = releaseOf(r.RnRelease, r.Deployment, r.PackageHash, r.Size, r.Expo, r.Signed)
+	for i, row := range rows {
+		out[i] = releaseOf(row.RnRelease, row.Deployment, row.PackageHash, row.Size, row.Expo, row.Signed)
 	}
-	return page.Of(req, out, total), nil
+	return page.Of(r, out, total), nil
 }
 
 // ReleaseChange are the fields of a release to change; nil leaves one as it is.

@@ -14,6 +14,7 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/blob"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/page"
 	"github.com/xuqmgroup/xuqm/internal/postgres/pgtest"
 )
 
@@ -345,9 +346,7 @@ func TestListAppVersions(t *testing.T) {
 	for _, code := range []int32{3, 1, 5, 2, 4} {
 		f.version(t, code, false, 0, map[bool]int32{true: 100, false: -1}[code%2 == 1])
 	}
-	size := int32(2)
-	page1 := int32(1)
-	got, err := f.svc.ListAppVersions(ctx, f.owner, f.appKey, VersionFilter{Page: &page1, Size: &size})
+	got, err := f.svc.ListAppVersions(ctx, f.owner, f.appKey, VersionFilter{Page: page.Request{Number: 1, Size: 2}})
 	if err != nil {
 		t.Fatal(err)
 	}

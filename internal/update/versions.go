@@ -307,7 +307,7 @@ func (s *Service) SetAppVersionRollout(ctx context.Context, p *auth.Principal, i
 // VersionFilter narrows ListAppVersions.
 type VersionFilter struct {
 	Platform, Status *string
-	Page, Size       *int32
+	Page             page.Request
 }
 
 // ListAppVersions pages through an app's versions, newest versionCode first.
@@ -316,13 +316,12 @@ func (s *Service) ListAppVersions(ctx context.Context, p *auth.Principal, appKey
 	if err != nil {
 		return page.Page[AppVersion]{}, err
 	}
-	req := page.New(f.Page, f.Size)
 	total, err := s.q.CountAppVersions(ctx, db.CountAppVersionsParams{AppID: a.ID, Platform: f.Platform, Status: f.Status})
 	if err != nil {
 		return page.Page[AppVersion]{}, fault.Wrap(err, "count versions")
 	}
 	rows, err := s.q.ListAppVersions(ctx, db.ListAppVersionsParams{
-		AppID: a.ID, Platform: f.Platform, Status: f.Status, Lim: req.Size, Off: req.Offset(),
+		AppID: a.ID, Platform: f.Platform, Status: f.Status, Lim: f.Page.Limit(), Off: f.Page.Offset(),
 	})
 	if err != nil {
 		return page.Page[AppVersion]{}, fault.Wrap(err, "list versions")
@@ -331,5 +330,5 @@ func (s *Service) ListAppVersions(ctx context.Context, p *auth.Principal, appKey
 	for i, r := range rows {
 		out[i] = appVersionOf(r, a.Key)
 	}
-	return page.Of(req, out, total), nil
+	return page.Of(f.Page, out, total), nil
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/im"
 	"github.com/xuqmgroup/xuqm/internal/jobs"
+	"github.com/xuqmgroup/xuqm/internal/page"
 	"github.com/xuqmgroup/xuqm/internal/postgres"
 	"github.com/xuqmgroup/xuqm/internal/secret"
 	"github.com/xuqmgroup/xuqm/internal/update"
@@ -285,16 +286,8 @@ type Attempt struct {
 }
 
 // Attempts is a webhook's delivery log, the newest first.
-func (s *Service) Attempts(ctx context.Context, a im.Admin, id int64, p im.PageRequest) (im.Page[Attempt], error) {
-	page, size := p.Page, p.Size
-	if page < 0 {
-		page = 0
-	}
-	if size <= 0 {
-		size = 20
-	}
-	size = min(size, 100)
-	out := im.Page[Attempt]{Items: []Attempt{}, Page: page, Size: size}
+func (s *Service) Attempts(ctx context.Context, a im.Admin, id int64, p page.Request) (page.Page[Attempt], error) {
+	out := page.Of[Attempt](p, nil, 0)
 	if _, err := s.q.GetWebhook(ctx, db.GetWebhookParams{AppID: a.AppID, ID: id}); errors.Is(err, pgx.ErrNoRows) {
 		return out, fault.NotFoundf("the app has no webhook %d", id)
 	} else if err != nil {
@@ -304,7 +297,7 @@ func (s *Service) Attempts(ctx context.Context, a im.Admin, id int64, p im.PageR
 	if out.Total, err = s.q.CountWebhookAttempts(ctx, id); err != nil {
 		return out, fault.Wrap(err, "count attempts")
 	}
-	rows, err := s.q.ListWebhookAttempts(ctx, db.ListWebhookAttemptsParams{WebhookID: id, SkipRows: page * size, MaxRows: size})
+	rows, err := s.q.ListWebhookAttempts(ctx, db.ListWebhookAttemptsParams{WebhookID: id, SkipRows: p.Offset(), MaxRows: p.Limit()})
 	if err != nil {
 		return out, fault.Wrap(err, "load attempts")
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/im/account"
+	"github.com/xuqmgroup/xuqm/internal/page"
 )
 
 func profile(nickname string) account.Profile { return account.Profile{Nickname: &nickname} }
@@ -94,8 +95,8 @@ func TestAccountsOfAnotherAppAreNotSeen(t *testing.T) {
 	if ok, err := w.svc.Exists(t.Context(), user(a, "bob"), "alice"); err != nil || !ok {
 		t.Errorf("exists in its own app: %v %v", ok, err)
 	}
-	page, err := w.svc.Search(t.Context(), &auth.Principal{App: &b.App}, "alice", 0, 20)
-	if err != nil || page.Total != 0 {
-		t.Errorf("search of the other app: %+v %v", page, err)
+	found, err := w.svc.Search(t.Context(), &auth.Principal{App: &b.App}, "alice", page.Request{})
+	if err != nil || found.Total != 0 {
+		t.Errorf("search of the other app: %+v %v", found, err)
 	}
 }

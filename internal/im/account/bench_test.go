@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/xuqmgroup/xuqm/internal/page"
 )
 
 // BenchmarkSearch finds an account by a part of its nickname among 20 000 of the app and as
@@ -24,9 +26,9 @@ func BenchmarkSearch(b *testing.B) {
 	public := user(a, "viewer")
 	for i := 0; b.Loop(); i++ {
 		sum := md5.Sum([]byte(strconv.Itoa(1 + i%20000)))
-		page, err := w.svc.Search(ctx, public, hex.EncodeToString(sum[:])[2:8], 0, 20)
-		if err != nil || page.Total == 0 {
-			b.Fatal(page.Total, err)
+		found, err := w.svc.Search(ctx, public, hex.EncodeToString(sum[:])[2:8], page.Request{})
+		if err != nil || found.Total == 0 {
+			b.Fatal(found.Total, err)
 		}
 	}
 }

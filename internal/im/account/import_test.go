@@ -12,6 +12,7 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/im/account"
+	"github.com/xuqmgroup/xuqm/internal/page"
 )
 
 func TestImportOne(t *testing.T) {
@@ -220,8 +221,8 @@ func TestDeletedAccount(t *testing.T) {
 	if ok, _ := w.svc.Exists(ctx, user(a, "bob"), "alice"); ok {
 		t.Error("a deleted account exists")
 	}
-	if page, _ := w.svc.Search(ctx, user(a, "bob"), "alice", 0, 20); page.Total != 0 {
-		t.Errorf("search finds a deleted account: %+v", page)
+	if found, _ := w.svc.Search(ctx, user(a, "bob"), "alice", page.Request{}); found.Total != 0 {
+		t.Errorf("search finds a deleted account: %+v", found)
 	}
 	wantKind(t, w.svc.Delete(ctx, server(a), "alice"), fault.NotFound)
 	// It cannot log in until it is imported again.

@@ -64,49 +64,32 @@ func (s *Service) Update(ctx context.Context, p *auth.Principal, userID string, 
 	return accountOf(row), nil
 }
 
-// SearchPage is one page of a search.
-type SearchPage struct {
-	Accounts []Public
-	Page     int
-	Size     int
-	Total    int64
-}
-
-// MaxPageSize caps the size of a page.
-const MaxPageSize = page.MaxSize
-
 // Search finds the live accounts of p's app whose userId or nickname contains keyword,
-// ignoring case; page counts from 0.
-func (s *Service) Search(ctx context.Context, p *auth.Principal, keyword string, page, size int) (SearchPage, error) {
+// ignoring case.
+func (s *Service) Search(ctx context.Context, p *auth.Principal, keyword string, r page.Request) (page.Page[Public], error) {
 	app, err := appOf(p)
 	if err != nil {
-		return SearchPage{}, err
+		return page.Page[Public]{}, err
 	}
 	keyword = strings.TrimSpace(keyword)
-	switch {
-	case keyword == "":
-		return SearchPage{}, fault.InvalidField("keyword", "must not be blank")
-	case page < 0:
-		return SearchPage{}, fault.InvalidField("page", "counts from 0")
-	case size < 1:
-		return SearchPage{}, fault.InvalidField("size", "must be at least 1")
+	if keyword == "" {
+		return page.Page[Public]{}, fault.InvalidField("keyword", "must not be blank")
 	}
-	size = min(size, MaxPageSize) // a larger size is served as 100, as on every page (internal/page)
 	escaped := postgres.EscapeLike(keyword)
 	rows, err := s.q.SearchImAccounts(ctx, db.SearchImAccountsParams{
 		AppID: app.ID, Pattern: "%" + escaped + "%", Keyword: keyword, Prefix: escaped + "%",
-		Lim: int32(size), Off: int32(page * size),
+		Lim: r.Limit(), Off: r.Offset(),
 	})
 	if err != nil {
-		return SearchPage{}, fault.Wrap(err, "search accounts")
+		return page.Page[Public]{}, fault.Wrap(err, "search accounts")
 	}
 	total, err := s.q.CountImAccountSearch(ctx, db.CountImAccountSearchParams{AppID: app.ID, Pattern: "%" + escaped + "%"})
 	if err != nil {
-		return SearchPage{}, fault.Wrap(err, "count accounts")
+		return page.Page[Public]{}, fault.Wrap(err, "count accounts")
 	}
-	out := SearchPage{Accounts: make([]Public, len(rows)), Page: page, Size: size, Total: total}
-	for i, r := range rows {
-		out.Accounts[i] = Public{UserID: r.UserID, Nickname: r.Nickname, AvatarURL: r.AvatarUrl}
+	out := make([]Public, len(rows))
+	for i, row := range rows {
+		out[i] = Public{UserID: row.UserID, Nickname: row.Nickname, AvatarURL: row.AvatarUrl}
 	}
-	return out, nil
+	return page.Of(r, out, total), nil
 }

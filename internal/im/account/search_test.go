@@ -6,6 +6,7 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/im/account"
+	"github.com/xuqmgroup/xuqm/internal/page"
 )
 
 func TestSearch(t *testing.T) {
@@ -25,13 +26,13 @@ func TestSearch(t *testing.T) {
 		}
 	}
 	public := &auth.Principal{App: &a.App} // the route is public; the gate attaches the app
-	ids := func(keyword string, page, size int) (out []string, total int64) {
+	ids := func(keyword string, number, size int32) (out []string, total int64) {
 		t.Helper()
-		p, err := w.svc.Search(ctx, public, keyword, page, size)
+		p, err := w.svc.Search(ctx, public, keyword, page.Request{Number: number, Size: size})
 		if err != nil {
 			t.Fatalf("%q: %v", keyword, err)
 		}
-		for _, acc := range p.Accounts {
+		for _, acc := range p.Items {
 			out = append(out, acc.UserID)
 		}
 		return out, p.Total
@@ -74,18 +75,18 @@ func TestSearch(t *testing.T) {
 		t.Errorf("page 1 repeats page 0: %v %v", first, second)
 	}
 
-	if got, err := w.svc.Search(ctx, public, "a", 0, 1000); err != nil || got.Size != 100 {
-		t.Errorf("size 1000: served %d, %v; want 100", got.Size, err)
-	}
-	for _, bad := range []struct {
-		field      string
-		keyword    string
-		page, size int
-	}{{"keyword", "  ", 0, 20}, {"page", "a", -1, 20}, {"size", "a", 0, 0}} {
-		_, err := w.svc.Search(ctx, public, bad.keyword, bad.page, bad.size)
-		wantKind(t, err, fault.Invalid)
-		if fe := fault.As(err); len(fe.Fields) != 1 || fe.Fields[0].Field != bad.field {
-			t.Errorf("%+v: fields %+v", bad, fe.Fields)
+	// Out-of-range paging is served within the limits, as on every list (internal/page).
+	for _, c := range []struct {
+		r            page.Request
+		number, size int32
+	}{{page.Request{Size: 1000}, 0, 100}, {page.Request{Number: -1, Size: 0}, 0, 20}} {
+		if got, err := w.svc.Search(ctx, public, "a", c.r); err != nil || got.Number != c.number || got.Size != c.size {
+			t.Errorf("%+v: served page %d size %d, %v; want %d %d", c.r, got.Number, got.Size, err, c.number, c.size)
 		}
+	}
+	_, err := w.svc.Search(ctx, public, "  ", page.Request{})
+	wantKind(t, err, fault.Invalid)
+	if fe := fault.As(err); len(fe.Fields) != 1 || fe.Fields[0].Field != "keyword" {
+		t.Errorf("blank keyword: fields %+v", fe.Fields)
 	}
 }
