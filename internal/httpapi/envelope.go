@@ -11,7 +11,7 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/fault"
 )
 
-// envelope is the shape of every JSON response (DESIGN.md, "Response envelope").
+// envelope is the shape of every JSON response (the contract's Envelope and ErrorEnvelope).
 type envelope struct {
 	Code    int    `json:"code"`
 	Status  string `json:"status"`
@@ -36,14 +36,15 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status := fe.Kind.Status()
 	msg := fe.Message
 	log := loggerFrom(r.Context())
-	if status == http.StatusInternalServerError && clientGone(r, err) {
+	switch {
+	case status == http.StatusInternalServerError && clientGone(r, err):
 		status, msg = statusClientClosed, "the client closed the request"
 		log.Info("client closed request", "method", r.Method, "path", r.URL.Path, "err", err)
-	} else if status == http.StatusInternalServerError {
+	case status == http.StatusInternalServerError:
 		id := requestIDFrom(r.Context())
 		msg = "internal error (request id " + id + ")"
 		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	} else if status != http.StatusNotImplemented {
+	case status != http.StatusNotImplemented:
 		log.Debug("request refused", "status", status, "message", msg)
 	}
 	var data any
