@@ -11,7 +11,7 @@ func (s *Server) DemoLogin(ctx context.Context, req api.DemoLoginRequestObject) 
 	if req.Body == nil {
 		return nil, fault.Invalidf("the request needs a JSON body")
 	}
-	in, err := s.demo.Login(ctx, req.Body.Username, req.Body.Password, clientIP(ctx))
+	in, err := s.demo.Login(ctx, req.Body.Username, req.Body.Password)
 	if err != nil {
 		return nil, err
 	}
