@@ -16,6 +16,7 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/im"
+	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
 // Limits of a profile, as the contract states them.
@@ -70,7 +71,7 @@ type Deletions interface {
 
 // New returns the service; authn checks signed logins and signs the IM tokens.
 func New(pool *pgxpool.Pool, authn *auth.Authenticator, opts Options) *Service {
-	return &Service{pool: pool, q: db.New(pool), authn: authn, now: time.Now, opts: opts}
+	return &Service{pool: pool, q: postgres.Queries(pool), authn: authn, now: time.Now, opts: opts}
 }
 
 // Existing returns which of userIDs are live accounts of the app, for services that act on
