@@ -29,7 +29,7 @@ func rnDeployments(ds []update.Deployment) api.RnDeploymentListEnvelope {
 	for i, d := range ds {
 		out[i] = rnDeployment(d)
 	}
-	return api.RnDeploymentListEnvelope{Code: 200, Status: "0", Message: "success", Data: out}
+	return success[api.RnDeploymentListEnvelope](out)
 }
 
 func rnRelease(r update.Release) api.RnRelease {
@@ -41,10 +41,6 @@ func rnRelease(r update.Release) api.RnRelease {
 		Successes: r.Successes, Failures: r.Failures, CreatedAt: r.CreatedAt,
 		ExpoUpdateId: r.ExpoUpdateID, RuntimeVersion: r.RuntimeVersion, Expo: r.Expo, Signed: r.Signed,
 	}
-}
-
-func rnReleaseEnvelope(r update.Release) api.RnReleaseEnvelope {
-	return api.RnReleaseEnvelope{Code: 200, Status: "0", Message: "success", Data: rnRelease(r)}
 }
 
 // ListRnDeployments lists an app's deployments.
@@ -76,7 +72,7 @@ func (s *Server) RotateRnDeploymentKey(ctx context.Context, req api.RotateRnDepl
 	if err != nil {
 		return nil, err
 	}
-	return api.RotateRnDeploymentKey200JSONResponse(api.RnDeploymentEnvelope{Code: 200, Status: "0", Message: "success", Data: rnDeployment(d)}), nil
+	return success[api.RotateRnDeploymentKey200JSONResponse](rnDeployment(d)), nil
 }
 
 // ListRnReleases pages through a deployment's releases.
@@ -85,13 +81,7 @@ func (s *Server) ListRnReleases(ctx context.Context, req api.ListRnReleasesReque
 	if err != nil {
 		return nil, err
 	}
-	content := make([]api.RnRelease, len(rs.Items))
-	for i, r := range rs.Items {
-		content[i] = rnRelease(r)
-	}
-	return api.ListRnReleases200JSONResponse(api.RnReleasePageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.RnReleasePage{
-		Content: content, Page: rs.Number, Size: rs.Size, TotalElements: rs.Total, TotalPages: rs.Pages(),
-	}}), nil
+	return successPage[api.ListRnReleases200JSONResponse](rs, rnRelease), nil
 }
 
 // PromoteRnRelease copies a release into another deployment.
@@ -106,7 +96,7 @@ func (s *Server) PromoteRnRelease(ctx context.Context, req api.PromoteRnReleaseR
 	if err != nil {
 		return nil, err
 	}
-	return api.PromoteRnRelease200JSONResponse(rnReleaseEnvelope(r)), nil
+	return success[api.PromoteRnRelease200JSONResponse](rnRelease(r)), nil
 }
 
 // UpdateRnRelease changes a release.
@@ -122,12 +112,11 @@ func (s *Server) UpdateRnRelease(ctx context.Context, req api.UpdateRnReleaseReq
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateRnRelease200JSONResponse(rnReleaseEnvelope(r)), nil
+	return success[api.UpdateRnRelease200JSONResponse](rnRelease(r)), nil
 }
 
-func haltPolicyEnvelope(h update.HaltPolicy) api.RnHaltPolicyEnvelope {
-	return api.RnHaltPolicyEnvelope{Code: 200, Status: "0", Message: "success",
-		Data: api.RnHaltPolicy{Enabled: h.Enabled, MinReports: h.MinReports, MaxFailurePercent: h.MaxFailurePercent}}
+func apiHaltPolicy(h update.HaltPolicy) api.RnHaltPolicy {
+	return api.RnHaltPolicy{Enabled: h.Enabled, MinReports: h.MinReports, MaxFailurePercent: h.MaxFailurePercent}
 }
 
 // GetRnHaltPolicy shows the app's crash-aware rollout policy.
@@ -136,7 +125,7 @@ func (s *Server) GetRnHaltPolicy(ctx context.Context, req api.GetRnHaltPolicyReq
 	if err != nil {
 		return nil, err
 	}
-	return api.GetRnHaltPolicy200JSONResponse(haltPolicyEnvelope(h)), nil
+	return success[api.GetRnHaltPolicy200JSONResponse](apiHaltPolicy(h)), nil
 }
 
 // SetRnHaltPolicy replaces the app's crash-aware rollout policy.
@@ -149,7 +138,7 @@ func (s *Server) SetRnHaltPolicy(ctx context.Context, req api.SetRnHaltPolicyReq
 	if err != nil {
 		return nil, err
 	}
-	return api.SetRnHaltPolicy200JSONResponse(haltPolicyEnvelope(h)), nil
+	return success[api.SetRnHaltPolicy200JSONResponse](apiHaltPolicy(h)), nil
 }
 
 func text(p *string) string {
@@ -305,5 +294,5 @@ func (s *Server) GetRnDeploymentMetrics(ctx context.Context, req api.GetRnDeploy
 		rm.Downloads, rm.Installs, rm.Successes, rm.Failures = rnCounts(r.Counts)
 		out.Releases[i] = rm
 	}
-	return api.GetRnDeploymentMetrics200JSONResponse(api.RnDeploymentMetricsEnvelope{Code: 200, Status: "0", Message: "success", Data: out}), nil
+	return success[api.GetRnDeploymentMetrics200JSONResponse](out), nil
 }

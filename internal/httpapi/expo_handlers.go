@@ -278,12 +278,12 @@ func (s *Server) DownloadExpoAsset(ctx context.Context, req api.DownloadExpoAsse
 
 func (d download) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error { return d.serve(w) }
 
-func rnSigningKeyEnvelope(k update.SigningKey) api.RnSigningKeyEnvelope {
-	return api.RnSigningKeyEnvelope{Code: 200, Status: "0", Message: "success", Data: api.RnSigningKey{
+func apiSigningKey(k update.SigningKey) api.RnSigningKey {
+	return api.RnSigningKey{
 		AppId: k.AppKey, Fingerprint: k.Fingerprint, PublicKeyPem: k.PublicKeyPEM, CertificatePem: k.CertificatePEM,
 		KeyId: api.RnSigningKeyKeyId(update.ExpoKeyID), Algorithm: api.RnSigningKeyAlgorithm(update.ExpoAlgorithm),
 		RequireSigned: k.RequireSigned, CreatedAt: k.CreatedAt,
-	}}
+	}
 }
 
 // GetRnSigningKey shows the app's signing key.
@@ -292,7 +292,7 @@ func (s *Server) GetRnSigningKey(ctx context.Context, req api.GetRnSigningKeyReq
 	if err != nil {
 		return nil, err
 	}
-	return api.GetRnSigningKey200JSONResponse(rnSigningKeyEnvelope(k)), nil
+	return success[api.GetRnSigningKey200JSONResponse](apiSigningKey(k)), nil
 }
 
 // CreateRnSigningKey makes the app's signing key, or takes the tenant's.
@@ -305,7 +305,7 @@ func (s *Server) CreateRnSigningKey(ctx context.Context, req api.CreateRnSigning
 	if err != nil {
 		return nil, err
 	}
-	return api.CreateRnSigningKey200JSONResponse(rnSigningKeyEnvelope(k)), nil
+	return success[api.CreateRnSigningKey200JSONResponse](apiSigningKey(k)), nil
 }
 
 // UpdateRnSigningKey turns the require-signed setting on or off.
@@ -317,7 +317,7 @@ func (s *Server) UpdateRnSigningKey(ctx context.Context, req api.UpdateRnSigning
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateRnSigningKey200JSONResponse(rnSigningKeyEnvelope(k)), nil
+	return success[api.UpdateRnSigningKey200JSONResponse](apiSigningKey(k)), nil
 }
 
 // DownloadRnSigningCertificate serves the certificate, or the public key, as a PEM file.

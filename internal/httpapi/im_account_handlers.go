@@ -15,8 +15,7 @@ func (s *Server) ImLogin(ctx context.Context, req api.ImLoginRequestObject) (api
 	if err != nil {
 		return nil, err
 	}
-	return api.ImLogin200JSONResponse(api.TokenEnvelope{Code: 200, Status: "0", Message: "success",
-		Data: api.Token{Token: tok.Token, ExpiresAt: tok.ExpiresAt}}), nil
+	return success[api.ImLogin200JSONResponse](api.Token{Token: tok.Token, ExpiresAt: tok.ExpiresAt}), nil
 }
 
 func (s *Server) GetImAccount(ctx context.Context, req api.GetImAccountRequestObject) (api.GetImAccountResponseObject, error) {
@@ -28,7 +27,7 @@ func (s *Server) GetImAccount(ctx context.Context, req api.GetImAccountRequestOb
 	if err != nil {
 		return nil, err
 	}
-	return api.GetImAccount200JSONResponse(api.ImAccountEnvelope{Code: 200, Status: "0", Message: "success", Data: data}), nil
+	return success[api.GetImAccount200JSONResponse](data), nil
 }
 
 func (s *Server) UpdateImAccount(ctx context.Context, req api.UpdateImAccountRequestObject) (api.UpdateImAccountResponseObject, error) {
@@ -47,7 +46,7 @@ func (s *Server) UpdateImAccount(ctx context.Context, req api.UpdateImAccountReq
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateImAccount200JSONResponse(api.ImAccountEnvelope{Code: 200, Status: "0", Message: "success", Data: data}), nil
+	return success[api.UpdateImAccount200JSONResponse](data), nil
 }
 
 func (s *Server) DeleteImAccount(ctx context.Context, req api.DeleteImAccountRequestObject) (api.DeleteImAccountResponseObject, error) {
@@ -55,7 +54,7 @@ func (s *Server) DeleteImAccount(ctx context.Context, req api.DeleteImAccountReq
 		return nil, err
 	}
 	s.accountsChanged(ctx, "account.delete", []string{req.UserId}, nil)
-	return api.DeleteImAccount200JSONResponse(api.EmptyEnvelope{Code: 200, Status: "0", Message: "success"}), nil
+	return successEmpty[api.DeleteImAccount200JSONResponse](), nil
 }
 
 func (s *Server) SearchImAccounts(ctx context.Context, req api.SearchImAccountsRequestObject) (api.SearchImAccountsResponseObject, error) {
@@ -63,14 +62,11 @@ func (s *Server) SearchImAccounts(ctx context.Context, req api.SearchImAccountsR
 	if err != nil {
 		return nil, err
 	}
-	data := api.ImAccountPublicPage{
-		Content: make([]api.ImAccountPublic, len(found.Items)),
-		Page:    found.Number, Size: found.Size, TotalElements: found.Total, TotalPages: found.Pages(),
-	}
-	for i, a := range found.Items {
-		data.Content[i] = api.ImAccountPublic{UserId: a.UserID, Nickname: a.Nickname, AvatarUrl: a.AvatarURL}
-	}
-	return api.SearchImAccounts200JSONResponse(api.ImAccountPublicPageEnvelope{Code: 200, Status: "0", Message: "success", Data: data}), nil
+	return successPage[api.SearchImAccounts200JSONResponse](found, apiImAccountPublic), nil
+}
+
+func apiImAccountPublic(a account.Public) api.ImAccountPublic {
+	return api.ImAccountPublic{UserId: a.UserID, Nickname: a.Nickname, AvatarUrl: a.AvatarURL}
 }
 
 func (s *Server) ImportImAccount(ctx context.Context, req api.ImportImAccountRequestObject) (api.ImportImAccountResponseObject, error) {
@@ -94,7 +90,7 @@ func (s *Server) ImportImAccount(ctx context.Context, req api.ImportImAccountReq
 	if err != nil {
 		return nil, err
 	}
-	return api.ImportImAccount200JSONResponse(api.ImAccountEnvelope{Code: 200, Status: "0", Message: "success", Data: data}), nil
+	return success[api.ImportImAccount200JSONResponse](data), nil
 }
 
 func (s *Server) ImportImAccountsBatch(ctx context.Context, req api.ImportImAccountsBatchRequestObject) (api.ImportImAccountsBatchResponseObject, error) {
@@ -132,7 +128,7 @@ func (s *Server) ImportImAccountsBatch(ctx context.Context, req api.ImportImAcco
 	for i, it := range res.Items {
 		data.Items[i] = api.ImAccountImportItemResult{UserId: it.UserID, Result: api.ImAccountImportItemResultResult(it.Outcome), Message: it.Message}
 	}
-	return api.ImportImAccountsBatch200JSONResponse(api.ImAccountImportBatchEnvelope{Code: 200, Status: "0", Message: "success", Data: data}), nil
+	return success[api.ImportImAccountsBatch200JSONResponse](data), nil
 }
 
 func (s *Server) CheckImAccountExists(ctx context.Context, req api.CheckImAccountExistsRequestObject) (api.CheckImAccountExistsResponseObject, error) {
@@ -140,8 +136,7 @@ func (s *Server) CheckImAccountExists(ctx context.Context, req api.CheckImAccoun
 	if err != nil {
 		return nil, err
 	}
-	return api.CheckImAccountExists200JSONResponse(api.ImAccountExistsEnvelope{Code: 200, Status: "0", Message: "success",
-		Data: api.ImAccountExists{Exists: ok}}), nil
+	return success[api.CheckImAccountExists200JSONResponse](api.ImAccountExists{Exists: ok}), nil
 }
 
 func imAccountOf(a account.Account) (api.ImAccount, error) {

@@ -92,14 +92,6 @@ func (s *Server) rnBundle(ctx context.Context, b update.Bundle) api.RnBundle {
 	return out
 }
 
-func (s *Server) appVersionEnvelope(ctx context.Context, v update.AppVersion) api.AppVersionEnvelope {
-	return api.AppVersionEnvelope{Code: 200, Status: "0", Message: "success", Data: s.appVersion(ctx, v)}
-}
-
-func (s *Server) rnBundleEnvelope(ctx context.Context, b update.Bundle) api.RnBundleEnvelope {
-	return api.RnBundleEnvelope{Code: 200, Status: "0", Message: "success", Data: s.rnBundle(ctx, b)}
-}
-
 // CheckAppUpdate answers a native update check from memory.
 func (s *Server) CheckAppUpdate(ctx context.Context, req api.CheckAppUpdateRequestObject) (api.CheckAppUpdateResponseObject, error) {
 	p := req.Params
@@ -121,7 +113,7 @@ func (s *Server) CheckAppUpdate(ctx context.Context, req api.CheckAppUpdateReque
 			data.DownloadUrl = &u
 		}
 	}
-	return api.CheckAppUpdate200JSONResponse(api.AppUpdateCheckEnvelope{Code: 200, Status: "0", Message: "success", Data: data}), nil
+	return success[api.CheckAppUpdate200JSONResponse](data), nil
 }
 
 // CheckRnUpdate answers a bundle check from memory.
@@ -144,7 +136,7 @@ func (s *Server) CheckRnUpdate(ctx context.Context, req api.CheckRnUpdateRequest
 		u := s.baseURL(requestFrom(ctx)) + b.DownloadPath()
 		data.Version, data.DownloadUrl, data.Size, data.Sha256, data.Description = &b.Version, &u, &b.Size, &b.SHA256, &b.Description
 	}
-	return api.CheckRnUpdate200JSONResponse(api.RnUpdateCheckEnvelope{Code: 200, Status: "0", Message: "success", Data: data}), nil
+	return success[api.CheckRnUpdate200JSONResponse](data), nil
 }
 
 // UploadAppVersion creates a DRAFT version; the APK streams from the request to the blob store.
@@ -160,7 +152,7 @@ func (s *Server) UploadAppVersion(ctx context.Context, req api.UploadAppVersionR
 	if err != nil {
 		return nil, err
 	}
-	return api.UploadAppVersion200JSONResponse(s.appVersionEnvelope(ctx, v)), nil
+	return success[api.UploadAppVersion200JSONResponse](s.appVersion(ctx, v)), nil
 }
 
 // PublishAppVersion publishes a version.
@@ -173,7 +165,7 @@ func (s *Server) PublishAppVersion(ctx context.Context, req api.PublishAppVersio
 	if err != nil {
 		return nil, err
 	}
-	return api.PublishAppVersion200JSONResponse(s.appVersionEnvelope(ctx, v)), nil
+	return success[api.PublishAppVersion200JSONResponse](s.appVersion(ctx, v)), nil
 }
 
 // WithdrawAppVersion withdraws a version.
@@ -182,7 +174,7 @@ func (s *Server) WithdrawAppVersion(ctx context.Context, req api.WithdrawAppVers
 	if err != nil {
 		return nil, err
 	}
-	return api.WithdrawAppVersion200JSONResponse(s.appVersionEnvelope(ctx, v)), nil
+	return success[api.WithdrawAppVersion200JSONResponse](s.appVersion(ctx, v)), nil
 }
 
 // SetAppVersionRollout changes a version's rollout percentage.
@@ -194,7 +186,7 @@ func (s *Server) SetAppVersionRollout(ctx context.Context, req api.SetAppVersion
 	if err != nil {
 		return nil, err
 	}
-	return api.SetAppVersionRollout200JSONResponse(s.appVersionEnvelope(ctx, v)), nil
+	return success[api.SetAppVersionRollout200JSONResponse](s.appVersion(ctx, v)), nil
 }
 
 // ListAppVersions pages through an app's versions.
@@ -205,13 +197,7 @@ func (s *Server) ListAppVersions(ctx context.Context, req api.ListAppVersionsReq
 	if err != nil {
 		return nil, err
 	}
-	content := make([]api.AppVersion, len(versions.Items))
-	for i, v := range versions.Items {
-		content[i] = s.appVersion(ctx, v)
-	}
-	return api.ListAppVersions200JSONResponse(api.AppVersionPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.AppVersionPage{
-		Content: content, Page: versions.Number, Size: versions.Size, TotalElements: versions.Total, TotalPages: versions.Pages(),
-	}}), nil
+	return successPage[api.ListAppVersions200JSONResponse](versions, func(x update.AppVersion) api.AppVersion { return s.appVersion(ctx, x) }), nil
 }
 
 // UploadRnBundle creates a DRAFT bundle; the file streams from the request to the blob store.
@@ -227,7 +213,7 @@ func (s *Server) UploadRnBundle(ctx context.Context, req api.UploadRnBundleReque
 	if err != nil {
 		return nil, err
 	}
-	return api.UploadRnBundle200JSONResponse(s.rnBundleEnvelope(ctx, b)), nil
+	return success[api.UploadRnBundle200JSONResponse](s.rnBundle(ctx, b)), nil
 }
 
 // PublishRnBundle publishes a bundle.
@@ -240,7 +226,7 @@ func (s *Server) PublishRnBundle(ctx context.Context, req api.PublishRnBundleReq
 	if err != nil {
 		return nil, err
 	}
-	return api.PublishRnBundle200JSONResponse(s.rnBundleEnvelope(ctx, b)), nil
+	return success[api.PublishRnBundle200JSONResponse](s.rnBundle(ctx, b)), nil
 }
 
 // WithdrawRnBundle withdraws a bundle.
@@ -249,7 +235,7 @@ func (s *Server) WithdrawRnBundle(ctx context.Context, req api.WithdrawRnBundleR
 	if err != nil {
 		return nil, err
 	}
-	return api.WithdrawRnBundle200JSONResponse(s.rnBundleEnvelope(ctx, b)), nil
+	return success[api.WithdrawRnBundle200JSONResponse](s.rnBundle(ctx, b)), nil
 }
 
 // SetRnBundleRollout changes a bundle's rollout percentage.
@@ -261,7 +247,7 @@ func (s *Server) SetRnBundleRollout(ctx context.Context, req api.SetRnBundleRoll
 	if err != nil {
 		return nil, err
 	}
-	return api.SetRnBundleRollout200JSONResponse(s.rnBundleEnvelope(ctx, b)), nil
+	return success[api.SetRnBundleRollout200JSONResponse](s.rnBundle(ctx, b)), nil
 }
 
 // ListRnBundles pages through an app's bundles.
@@ -272,13 +258,7 @@ func (s *Server) ListRnBundles(ctx context.Context, req api.ListRnBundlesRequest
 	if err != nil {
 		return nil, err
 	}
-	content := make([]api.RnBundle, len(bundles.Items))
-	for i, b := range bundles.Items {
-		content[i] = s.rnBundle(ctx, b)
-	}
-	return api.ListRnBundles200JSONResponse(api.RnBundlePageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.RnBundlePage{
-		Content: content, Page: bundles.Number, Size: bundles.Size, TotalElements: bundles.Total, TotalPages: bundles.Pages(),
-	}}), nil
+	return successPage[api.ListRnBundles200JSONResponse](bundles, func(x update.Bundle) api.RnBundle { return s.rnBundle(ctx, x) }), nil
 }
 
 // RollbackRnBundle rolls a module back to an earlier bundle.
@@ -290,7 +270,7 @@ func (s *Server) RollbackRnBundle(ctx context.Context, req api.RollbackRnBundleR
 	if err != nil {
 		return nil, err
 	}
-	return api.RollbackRnBundle200JSONResponse(s.rnBundleEnvelope(ctx, b)), nil
+	return success[api.RollbackRnBundle200JSONResponse](s.rnBundle(ctx, b)), nil
 }
 
 // DownloadApk serves an APK with ranges for resumed downloads.

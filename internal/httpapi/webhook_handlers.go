@@ -20,10 +20,6 @@ func apiWebhook(w webhook.Webhook) api.Webhook {
 		OnTimeout: api.WebhookTimeoutAction(w.OnTimeout), Secret: w.Secret, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt}
 }
 
-func webhookEnvelope(w webhook.Webhook) api.WebhookEnvelope {
-	return api.WebhookEnvelope{Code: 200, Status: "0", Message: "success", Data: apiWebhook(w)}
-}
-
 func eventNames(events *[]api.WebhookEvent) *[]string {
 	if events == nil {
 		return nil
@@ -58,7 +54,7 @@ func (s *Server) CreateWebhook(ctx context.Context, req api.CreateWebhookRequest
 	if err != nil {
 		return nil, err
 	}
-	return api.CreateWebhook200JSONResponse(webhookEnvelope(w)), nil
+	return success[api.CreateWebhook200JSONResponse](apiWebhook(w)), nil
 }
 
 func (s *Server) ListWebhooks(ctx context.Context, req api.ListWebhooksRequestObject) (api.ListWebhooksResponseObject, error) {
@@ -71,9 +67,7 @@ func (s *Server) ListWebhooks(ctx context.Context, req api.ListWebhooksRequestOb
 		return nil, err
 	}
 	// An app has at most webhook.MaxPerApp of them: the page is cut from the whole list.
-	p := page.Map(page.Slice(page.New(req.Params.Page, req.Params.Size), ws), apiWebhook)
-	return api.ListWebhooks200JSONResponse(api.WebhookPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.WebhookPage{
-		Content: p.Items, Page: p.Number, Size: p.Size, TotalElements: p.Total, TotalPages: p.Pages()}}), nil
+	return successPage[api.ListWebhooks200JSONResponse](page.Slice(page.New(req.Params.Page, req.Params.Size), ws), apiWebhook), nil
 }
 
 func (s *Server) UpdateWebhook(ctx context.Context, req api.UpdateWebhookRequestObject) (api.UpdateWebhookResponseObject, error) {
@@ -95,7 +89,7 @@ func (s *Server) UpdateWebhook(ctx context.Context, req api.UpdateWebhookRequest
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateWebhook200JSONResponse(webhookEnvelope(w)), nil
+	return success[api.UpdateWebhook200JSONResponse](apiWebhook(w)), nil
 }
 
 func (s *Server) DeleteWebhook(ctx context.Context, req api.DeleteWebhookRequestObject) (api.DeleteWebhookResponseObject, error) {
@@ -106,7 +100,7 @@ func (s *Server) DeleteWebhook(ctx context.Context, req api.DeleteWebhookRequest
 	if err := s.webhooks.Delete(ctx, a, req.Id); err != nil {
 		return nil, err
 	}
-	return api.DeleteWebhook200JSONResponse(api.EmptyEnvelope{Code: 200, Status: "0", Message: "success"}), nil
+	return successEmpty[api.DeleteWebhook200JSONResponse](), nil
 }
 
 func (s *Server) ListWebhookDeliveries(ctx context.Context, req api.ListWebhookDeliveriesRequestObject) (api.ListWebhookDeliveriesResponseObject, error) {
@@ -118,11 +112,10 @@ func (s *Server) ListWebhookDeliveries(ctx context.Context, req api.ListWebhookD
 	if err != nil {
 		return nil, err
 	}
-	content := make([]api.WebhookDelivery, len(p.Items))
-	for i, d := range p.Items {
-		content[i] = api.WebhookDelivery{Id: d.ID, DeliveryId: d.DeliveryID, Event: api.WebhookEvent(d.Event), Attempt: d.Attempt, Success: d.Success,
-			HttpStatus: d.HTTPStatus, Error: d.Error, DurationMs: d.DurationMs, CreatedAt: d.CreatedAt}
-	}
-	return api.ListWebhookDeliveries200JSONResponse(api.WebhookDeliveryPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.WebhookDeliveryPage{
-		Content: content, Page: p.Number, Size: p.Size, TotalElements: p.Total, TotalPages: p.Pages()}}), nil
+	return successPage[api.ListWebhookDeliveries200JSONResponse](p, apiWebhookDelivery), nil
+}
+
+func apiWebhookDelivery(d webhook.Attempt) api.WebhookDelivery {
+	return api.WebhookDelivery{Id: d.ID, DeliveryId: d.DeliveryID, Event: api.WebhookEvent(d.Event), Attempt: d.Attempt, Success: d.Success,
+		HttpStatus: d.HTTPStatus, Error: d.Error, DurationMs: d.DurationMs, CreatedAt: d.CreatedAt}
 }
