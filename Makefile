@@ -109,7 +109,7 @@ check-tidy:
 	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy; run go mod tidy and commit"; exit 1; }
 
 lint: check-tidy vet $(REDOCLY) $(SPECTRAL)
-	$(TOOL) golangci-lint run ./...
+	$(TOOL) golangci-lint run --allow-serial-runners ./...
 	$(REDOCLY) lint --config openapi/redocly.yaml openapi/openapi.yaml
 	$(SPECTRAL) lint --fail-severity=error --ruleset openapi/.spectral-asyncapi.yaml openapi/asyncapi.yaml
 	$(TOOL) sqlc vet
