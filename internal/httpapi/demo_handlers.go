@@ -4,12 +4,11 @@ import (
 	"context"
 
 	"github.com/xuqmgroup/xuqm/gen/api"
-	"github.com/xuqmgroup/xuqm/internal/fault"
 )
 
 func (s *Server) DemoLogin(ctx context.Context, req api.DemoLoginRequestObject) (api.DemoLoginResponseObject, error) {
-	if req.Body == nil {
-		return nil, fault.Invalidf("the request needs a JSON body")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
 	in, err := s.demo.Login(ctx, req.Body.Username, req.Body.Password, clientIP(ctx))
 	if err != nil {

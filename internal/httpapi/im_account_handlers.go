@@ -23,7 +23,7 @@ func (s *Server) GetImAccount(ctx context.Context, req api.GetImAccountRequestOb
 	if err != nil {
 		return nil, err
 	}
-	data, err := imAccountOf(acc)
+	data, err := apiImAccount(acc)
 	if err != nil {
 		return nil, err
 	}
@@ -31,10 +31,10 @@ func (s *Server) GetImAccount(ctx context.Context, req api.GetImAccountRequestOb
 }
 
 func (s *Server) UpdateImAccount(ctx context.Context, req api.UpdateImAccountRequestObject) (api.UpdateImAccountResponseObject, error) {
-	if req.Body == nil {
-		return nil, fault.Invalidf("the request needs a JSON body")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
-	change, err := imProfileOf(req.Body.Nickname, req.Body.AvatarUrl, req.Body.Extra)
+	change, err := profileOf(req.Body.Nickname, req.Body.AvatarUrl, req.Body.Extra)
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +42,7 @@ func (s *Server) UpdateImAccount(ctx context.Context, req api.UpdateImAccountReq
 	if err != nil {
 		return nil, err
 	}
-	data, err := imAccountOf(acc)
+	data, err := apiImAccount(acc)
 	if err != nil {
 		return nil, err
 	}
@@ -70,10 +70,10 @@ func apiImAccountPublic(a account.Public) api.ImAccountPublic {
 }
 
 func (s *Server) ImportImAccount(ctx context.Context, req api.ImportImAccountRequestObject) (api.ImportImAccountResponseObject, error) {
-	if req.Body == nil {
-		return nil, fault.Invalidf("the request needs a JSON body")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
-	in, err := imImportOf(*req.Body)
+	in, err := importOf(*req.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func (s *Server) ImportImAccount(ctx context.Context, req api.ImportImAccountReq
 		created = []string{acc.UserID}
 	}
 	s.accountsChanged(ctx, "account.import", []string{acc.UserID}, created)
-	data, err := imAccountOf(acc)
+	data, err := apiImAccount(acc)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +99,7 @@ func (s *Server) ImportImAccountsBatch(ctx context.Context, req api.ImportImAcco
 	}
 	items := make([]account.Import, len(*req.Body))
 	for i, body := range *req.Body {
-		in, err := imImportOf(body)
+		in, err := importOf(body)
 		if err != nil {
 			return nil, err
 		}
@@ -139,7 +139,7 @@ func (s *Server) CheckImAccountExists(ctx context.Context, req api.CheckImAccoun
 	return success[api.CheckImAccountExists200JSONResponse](api.ImAccountExists{Exists: ok}), nil
 }
 
-func imAccountOf(a account.Account) (api.ImAccount, error) {
+func apiImAccount(a account.Account) (api.ImAccount, error) {
 	out := api.ImAccount{UserId: a.UserID, Nickname: a.Nickname, AvatarUrl: a.AvatarURL, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
 	if err := json.Unmarshal(a.Extra, &out.Extra); err != nil {
 		return api.ImAccount{}, fault.Wrap(err, "decode extra")
@@ -150,12 +150,12 @@ func imAccountOf(a account.Account) (api.ImAccount, error) {
 	return out, nil
 }
 
-func imImportOf(body api.ImAccountImport) (account.Import, error) {
-	p, err := imProfileOf(body.Nickname, body.AvatarUrl, body.Extra)
+func importOf(body api.ImAccountImport) (account.Import, error) {
+	p, err := profileOf(body.Nickname, body.AvatarUrl, body.Extra)
 	return account.Import{UserID: body.UserId, Profile: p}, err
 }
 
-func imProfileOf(nickname, avatarURL *string, extra *map[string]any) (account.Profile, error) {
+func profileOf(nickname, avatarURL *string, extra *map[string]any) (account.Profile, error) {
 	p := account.Profile{Nickname: nickname, AvatarURL: avatarURL}
 	if extra != nil {
 		b, err := json.Marshal(*extra)

@@ -34,10 +34,10 @@ func (s *Server) AdminListImUsers(ctx context.Context, req api.AdminListImUsersR
 	if err != nil {
 		return nil, err
 	}
-	return successPage[api.AdminListImUsers200JSONResponse](p, apiAdminUser), nil
+	return successPage[api.AdminListImUsers200JSONResponse](p, apiAdminImUser), nil
 }
 
-func apiAdminUser(u im.AdminUser) api.AdminImUser {
+func apiAdminImUser(u im.AdminUser) api.AdminImUser {
 	return api.AdminImUser{UserId: u.UserID, Nickname: u.Nickname, AvatarUrl: u.AvatarURL, CreatedAt: u.CreatedAt, DeletedAt: u.DeletedAt, Online: u.Online}
 }
 

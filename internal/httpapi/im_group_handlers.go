@@ -9,7 +9,7 @@ import (
 
 // Group administration: ownership, admins and mutes.
 
-func apiMember(m im.Member) api.GroupMember {
+func apiGroupMember(m im.Member) api.GroupMember {
 	return api.GroupMember{UserId: m.UserID, Nickname: m.Nickname, AvatarUrl: m.AvatarURL, Role: api.GroupRole(m.Role),
 		JoinedAt: m.JoinedAt, MutedUntil: m.MutedUntil}
 }
@@ -27,7 +27,7 @@ func (s *Server) SetGroupMemberRole(ctx context.Context, req api.SetGroupMemberR
 	if err != nil {
 		return nil, err
 	}
-	return success[api.SetGroupMemberRole200JSONResponse](apiMember(m)), nil
+	return success[api.SetGroupMemberRole200JSONResponse](apiGroupMember(m)), nil
 }
 
 func (s *Server) MuteGroupMember(ctx context.Context, req api.MuteGroupMemberRequestObject) (api.MuteGroupMemberResponseObject, error) {
@@ -35,7 +35,7 @@ func (s *Server) MuteGroupMember(ctx context.Context, req api.MuteGroupMemberReq
 	if err != nil {
 		return nil, err
 	}
-	return success[api.MuteGroupMember200JSONResponse](apiMember(m)), nil
+	return success[api.MuteGroupMember200JSONResponse](apiGroupMember(m)), nil
 }
 
 func (s *Server) UnmuteGroupMember(ctx context.Context, req api.UnmuteGroupMemberRequestObject) (api.UnmuteGroupMemberResponseObject, error) {
@@ -43,7 +43,7 @@ func (s *Server) UnmuteGroupMember(ctx context.Context, req api.UnmuteGroupMembe
 	if err != nil {
 		return nil, err
 	}
-	return success[api.UnmuteGroupMember200JSONResponse](apiMember(m)), nil
+	return success[api.UnmuteGroupMember200JSONResponse](apiGroupMember(m)), nil
 }
 
 func (s *Server) MuteGroup(ctx context.Context, req api.MuteGroupRequestObject) (api.MuteGroupResponseObject, error) {

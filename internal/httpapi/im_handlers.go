@@ -226,7 +226,7 @@ func (s *Server) ListGroupMembers(ctx context.Context, req api.ListGroupMembersR
 	if err != nil {
 		return nil, err
 	}
-	return successPage[api.ListGroupMembers200JSONResponse](p, apiMember), nil
+	return successPage[api.ListGroupMembers200JSONResponse](p, apiGroupMember), nil
 }
 
 func (s *Server) SearchGroupMembers(ctx context.Context, req api.SearchGroupMembersRequestObject) (api.SearchGroupMembersResponseObject, error) {
@@ -234,7 +234,7 @@ func (s *Server) SearchGroupMembers(ctx context.Context, req api.SearchGroupMemb
 	if err != nil {
 		return nil, err
 	}
-	return successPage[api.SearchGroupMembers200JSONResponse](p, apiMember), nil
+	return successPage[api.SearchGroupMembers200JSONResponse](p, apiGroupMember), nil
 }
 
 func (s *Server) AddGroupMembers(ctx context.Context, req api.AddGroupMembersRequestObject) (api.AddGroupMembersResponseObject, error) {

@@ -106,7 +106,7 @@ func (s *Server) ListBlockedUsers(ctx context.Context, req api.ListBlockedUsersR
 	return successPage[api.ListBlockedUsers200JSONResponse](p, apiBlockedUser), nil
 }
 
-func apiJoinRequest(r im.JoinRequest) api.GroupJoinRequest {
+func apiGroupJoinRequest(r im.JoinRequest) api.GroupJoinRequest {
 	return api.GroupJoinRequest{RequestId: itoa64(r.ID), GroupId: r.GroupID, UserId: r.UserID, Remark: r.Remark,
 		Status: api.SocialRequestStatus(r.Status), CreatedAt: r.CreatedAt, HandledBy: r.HandledBy, HandledAt: r.HandledAt}
 }
@@ -116,7 +116,7 @@ func (s *Server) CreateGroupJoinRequest(ctx context.Context, req api.CreateGroup
 	if err != nil {
 		return nil, err
 	}
-	return success[api.CreateGroupJoinRequest200JSONResponse](apiJoinRequest(r)), nil
+	return success[api.CreateGroupJoinRequest200JSONResponse](apiGroupJoinRequest(r)), nil
 }
 
 func (s *Server) ListGroupJoinRequests(ctx context.Context, req api.ListGroupJoinRequestsRequestObject) (api.ListGroupJoinRequestsResponseObject, error) {
@@ -124,7 +124,7 @@ func (s *Server) ListGroupJoinRequests(ctx context.Context, req api.ListGroupJoi
 	if err != nil {
 		return nil, err
 	}
-	return successPage[api.ListGroupJoinRequests200JSONResponse](p, apiJoinRequest), nil
+	return successPage[api.ListGroupJoinRequests200JSONResponse](p, apiGroupJoinRequest), nil
 }
 
 func (s *Server) AcceptGroupJoinRequest(ctx context.Context, req api.AcceptGroupJoinRequestRequestObject) (api.AcceptGroupJoinRequestResponseObject, error) {
@@ -136,7 +136,7 @@ func (s *Server) AcceptGroupJoinRequest(ctx context.Context, req api.AcceptGroup
 	if err != nil {
 		return nil, err
 	}
-	return success[api.AcceptGroupJoinRequest200JSONResponse](apiJoinRequest(r)), nil
+	return success[api.AcceptGroupJoinRequest200JSONResponse](apiGroupJoinRequest(r)), nil
 }
 
 func (s *Server) RejectGroupJoinRequest(ctx context.Context, req api.RejectGroupJoinRequestRequestObject) (api.RejectGroupJoinRequestResponseObject, error) {
@@ -148,5 +148,5 @@ func (s *Server) RejectGroupJoinRequest(ctx context.Context, req api.RejectGroup
 	if err != nil {
 		return nil, err
 	}
-	return success[api.RejectGroupJoinRequest200JSONResponse](apiJoinRequest(r)), nil
+	return success[api.RejectGroupJoinRequest200JSONResponse](apiGroupJoinRequest(r)), nil
 }

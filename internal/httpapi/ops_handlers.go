@@ -10,7 +10,7 @@ import (
 
 // The operations platform's handlers.
 
-func toAPITenant(t ops.Tenant) api.Tenant {
+func apiTenant(t ops.Tenant) api.Tenant {
 	return api.Tenant{Id: t.ID, Name: t.Name, Email: t.Email, Status: api.TenantStatus(t.Status), AppCount: t.AppCount, CreatedAt: t.CreatedAt}
 }
 
@@ -37,7 +37,7 @@ func (s *Server) ListTenants(ctx context.Context, req api.ListTenantsRequestObje
 	if err != nil {
 		return nil, err
 	}
-	return successPage[api.ListTenants200JSONResponse](p, toAPITenant), nil
+	return successPage[api.ListTenants200JSONResponse](p, apiTenant), nil
 }
 
 func (s *Server) ToggleTenantStatus(ctx context.Context, req api.ToggleTenantStatusRequestObject) (api.ToggleTenantStatusResponseObject, error) {
@@ -49,7 +49,7 @@ func (s *Server) ToggleTenantStatus(ctx context.Context, req api.ToggleTenantSta
 	if err != nil {
 		return nil, err
 	}
-	return success[api.ToggleTenantStatus200JSONResponse](toAPITenant(t)), nil
+	return success[api.ToggleTenantStatus200JSONResponse](apiTenant(t)), nil
 }
 
 func (s *Server) GetStatistics(ctx context.Context, _ api.GetStatisticsRequestObject) (api.GetStatisticsResponseObject, error) {

@@ -19,8 +19,8 @@ func apiPushDevice(d push.Device) api.PushDevice {
 }
 
 func (s *Server) RegisterPushDevice(ctx context.Context, req api.RegisterPushDeviceRequestObject) (api.RegisterPushDeviceResponseObject, error) {
-	if req.Body == nil {
-		return nil, fault.Invalidf("the request needs a JSON body")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
 	d, err := s.push.Register(ctx, principalFrom(ctx), push.Registration{
 		Token: req.Body.DeviceToken, Platform: string(req.Body.Platform), Vendor: string(req.Body.Vendor),
@@ -32,8 +32,8 @@ func (s *Server) RegisterPushDevice(ctx context.Context, req api.RegisterPushDev
 }
 
 func (s *Server) UnregisterPushDevice(ctx context.Context, req api.UnregisterPushDeviceRequestObject) (api.UnregisterPushDeviceResponseObject, error) {
-	if req.Body == nil {
-		return nil, fault.Invalidf("the request needs a JSON body")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
 	if err := s.push.Unregister(ctx, principalFrom(ctx), req.Body.DeviceToken); err != nil {
 		return nil, err
@@ -50,8 +50,8 @@ func (s *Server) ListPushDevices(ctx context.Context, req api.ListPushDevicesReq
 }
 
 func (s *Server) SendPush(ctx context.Context, req api.SendPushRequestObject) (api.SendPushResponseObject, error) {
-	if req.Body == nil {
-		return nil, fault.Invalidf("the request needs a JSON body")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
 	b := req.Body
 	p := push.Push{Notification: push.Notification{Title: b.Title, Body: b.Body, Badge: b.Badge, TTLSeconds: b.TtlSeconds}}
@@ -147,8 +147,8 @@ func (s *Server) ListPushCredentials(ctx context.Context, req api.ListPushCreden
 }
 
 func (s *Server) SetPushCredential(ctx context.Context, req api.SetPushCredentialRequestObject) (api.SetPushCredentialResponseObject, error) {
-	if req.Body == nil {
-		return nil, fault.Invalidf("the request needs a JSON body")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
 	b := req.Body
 	val := func(v *string) string {
@@ -179,8 +179,8 @@ func (s *Server) DeletePushCredential(ctx context.Context, req api.DeletePushCre
 }
 
 func (s *Server) SetConversationMuted(ctx context.Context, req api.SetConversationMutedRequestObject) (api.SetConversationMutedResponseObject, error) {
-	if req.Body == nil {
-		return nil, fault.Invalidf("the request needs a JSON body")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
 	chatType := string(req.Params.ChatType)
 	if err := s.push.SetMuted(ctx, principalFrom(ctx), chatType, req.TargetId, req.Body.Muted); err != nil {

@@ -10,14 +10,14 @@ import (
 
 // The tenant platform's handlers of apps and their services.
 
-func toAPIService(sv tenant.AppService) api.AppService {
+func apiAppService(sv tenant.AppService) api.AppService {
 	return api.AppService{Id: sv.ID, ServiceType: api.ServiceType(sv.Type), Enabled: sv.Enabled, SecretKey: sv.SecretKey}
 }
 
-func toAPIApp(a tenant.App) api.App {
+func apiApp(a tenant.App) api.App {
 	svcs := make([]api.AppService, len(a.Services))
 	for i, sv := range a.Services {
-		svcs[i] = toAPIService(sv)
+		svcs[i] = apiAppService(sv)
 	}
 	return api.App{Id: a.ID, Name: a.Name, Description: a.Description, AppKey: a.AppKey, AppSecret: a.AppSecret,
 		Services: svcs, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
@@ -32,7 +32,7 @@ func (s *Server) ListApps(ctx context.Context, req api.ListAppsRequestObject) (a
 	if err != nil {
 		return nil, err
 	}
-	return successPage[api.ListApps200JSONResponse](p, toAPIApp), nil
+	return successPage[api.ListApps200JSONResponse](p, apiApp), nil
 }
 
 func (s *Server) GetApp(ctx context.Context, req api.GetAppRequestObject) (api.GetAppResponseObject, error) {
@@ -40,7 +40,7 @@ func (s *Server) GetApp(ctx context.Context, req api.GetAppRequestObject) (api.G
 	if err != nil {
 		return nil, err
 	}
-	return success[api.GetApp200JSONResponse](toAPIApp(a)), nil
+	return success[api.GetApp200JSONResponse](apiApp(a)), nil
 }
 
 func (s *Server) CreateApp(ctx context.Context, req api.CreateAppRequestObject) (api.CreateAppResponseObject, error) {
@@ -51,7 +51,7 @@ func (s *Server) CreateApp(ctx context.Context, req api.CreateAppRequestObject) 
 	if err != nil {
 		return nil, err
 	}
-	return success[api.CreateApp200JSONResponse](toAPIApp(a)), nil
+	return success[api.CreateApp200JSONResponse](apiApp(a)), nil
 }
 
 func (s *Server) UpdateApp(ctx context.Context, req api.UpdateAppRequestObject) (api.UpdateAppResponseObject, error) {
@@ -62,7 +62,7 @@ func (s *Server) UpdateApp(ctx context.Context, req api.UpdateAppRequestObject) 
 	if err != nil {
 		return nil, err
 	}
-	return success[api.UpdateApp200JSONResponse](toAPIApp(a)), nil
+	return success[api.UpdateApp200JSONResponse](apiApp(a)), nil
 }
 
 func (s *Server) DeleteApp(ctx context.Context, req api.DeleteAppRequestObject) (api.DeleteAppResponseObject, error) {
@@ -87,7 +87,7 @@ func (s *Server) ListAppServices(ctx context.Context, req api.ListAppServicesReq
 	}
 	data := make([]api.AppService, len(svcs))
 	for i, sv := range svcs {
-		data[i] = toAPIService(sv)
+		data[i] = apiAppService(sv)
 	}
 	return success[api.ListAppServices200JSONResponse](data), nil
 }
@@ -100,7 +100,7 @@ func (s *Server) ToggleAppService(ctx context.Context, req api.ToggleAppServiceR
 	if err != nil {
 		return nil, err
 	}
-	return success[api.ToggleAppService200JSONResponse](toAPIService(sv)), nil
+	return success[api.ToggleAppService200JSONResponse](apiAppService(sv)), nil
 }
 
 func (s *Server) RegenerateServiceKey(ctx context.Context, req api.RegenerateServiceKeyRequestObject) (api.RegenerateServiceKeyResponseObject, error) {

@@ -44,7 +44,7 @@ func (s *Server) SendEmailCode(ctx context.Context, req api.SendEmailCodeRequest
 	return successEmpty[api.SendEmailCode200JSONResponse](), nil
 }
 
-func loginResult(ses tenant.Session) api.LoginResult {
+func apiLoginResult(ses tenant.Session) api.LoginResult {
 	return api.LoginResult{Token: ses.Token, ExpiresAt: ses.ExpiresAt, TenantId: ses.TenantID, AccountId: ses.AccountID,
 		Email: ses.Email, Name: ses.Name, Role: api.AccountRole(ses.Role), TenantName: ses.TenantName}
 }
@@ -58,7 +58,7 @@ func (s *Server) Register(ctx context.Context, req api.RegisterRequestObject) (a
 	if err != nil {
 		return nil, err
 	}
-	return success[api.Register200JSONResponse](loginResult(ses)), nil
+	return success[api.Register200JSONResponse](apiLoginResult(ses)), nil
 }
 
 func (s *Server) Login(ctx context.Context, req api.LoginRequestObject) (api.LoginResponseObject, error) {
@@ -69,7 +69,7 @@ func (s *Server) Login(ctx context.Context, req api.LoginRequestObject) (api.Log
 	if err != nil {
 		return nil, err
 	}
-	return success[api.Login200JSONResponse](loginResult(ses)), nil
+	return success[api.Login200JSONResponse](apiLoginResult(ses)), nil
 }
 
 func (s *Server) GetCurrentAccount(ctx context.Context, _ api.GetCurrentAccountRequestObject) (api.GetCurrentAccountResponseObject, error) {

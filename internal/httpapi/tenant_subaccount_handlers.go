@@ -10,7 +10,7 @@ import (
 
 // The tenant platform's handlers of sub-accounts.
 
-func toAPISubAccount(a tenant.SubAccount) api.SubAccount {
+func apiSubAccount(a tenant.SubAccount) api.SubAccount {
 	return api.SubAccount{Id: a.ID, Email: a.Email, Name: a.Name, Role: api.SubAccountRole(a.Role), Status: api.AccountStatus(a.Status), CreatedAt: a.CreatedAt}
 }
 
@@ -19,7 +19,7 @@ func (s *Server) ListSubAccounts(ctx context.Context, req api.ListSubAccountsReq
 	if err != nil {
 		return nil, err
 	}
-	return successPage[api.ListSubAccounts200JSONResponse](p, toAPISubAccount), nil
+	return successPage[api.ListSubAccounts200JSONResponse](p, apiSubAccount), nil
 }
 
 func (s *Server) SendSubAccountVerifyCode(ctx context.Context, req api.SendSubAccountVerifyCodeRequestObject) (api.SendSubAccountVerifyCodeResponseObject, error) {
@@ -51,7 +51,7 @@ func (s *Server) CreateSubAccount(ctx context.Context, req api.CreateSubAccountR
 	if err != nil {
 		return nil, err
 	}
-	return success[api.CreateSubAccount200JSONResponse](toAPISubAccount(a)), nil
+	return success[api.CreateSubAccount200JSONResponse](apiSubAccount(a)), nil
 }
 
 func (s *Server) DisableSubAccount(ctx context.Context, req api.DisableSubAccountRequestObject) (api.DisableSubAccountResponseObject, error) {

@@ -62,7 +62,7 @@ func uploadOf(part *multipart.Part) *update.Upload {
 	return &update.Upload{Name: name, Body: part}
 }
 
-func (s *Server) appVersion(ctx context.Context, v update.AppVersion) api.AppVersion {
+func (s *Server) apiAppVersion(ctx context.Context, v update.AppVersion) api.AppVersion {
 	out := api.AppVersion{
 		Id: v.ID, AppId: v.AppKey, Platform: api.Platform(v.Platform), VersionCode: v.VersionCode,
 		VersionName: v.VersionName, Changelog: v.Changelog, ForceUpdate: v.ForceUpdate,
@@ -77,7 +77,7 @@ func (s *Server) appVersion(ctx context.Context, v update.AppVersion) api.AppVer
 	return out
 }
 
-func (s *Server) rnBundle(ctx context.Context, b update.Bundle) api.RnBundle {
+func (s *Server) apiRnBundle(ctx context.Context, b update.Bundle) api.RnBundle {
 	out := api.RnBundle{
 		Id: b.ID, AppId: b.AppKey, Platform: api.Platform(b.Platform), ModuleId: b.ModuleID, Version: b.Version,
 		MinAppVersion: b.MinAppVersion, MaxAppVersion: b.MaxAppVersion, Mandatory: b.Mandatory,
@@ -86,7 +86,7 @@ func (s *Server) rnBundle(ctx context.Context, b update.Bundle) api.RnBundle {
 		CreatedAt: b.CreatedAt, PublishedAt: b.PublishedAt, PackageHash: &b.PackageHash,
 	}
 	if b.Release != nil {
-		r := rnRelease(*b.Release)
+		r := apiRnRelease(*b.Release)
 		out.Release = &r
 	}
 	return out
@@ -152,7 +152,7 @@ func (s *Server) UploadAppVersion(ctx context.Context, req api.UploadAppVersionR
 	if err != nil {
 		return nil, err
 	}
-	return success[api.UploadAppVersion200JSONResponse](s.appVersion(ctx, v)), nil
+	return success[api.UploadAppVersion200JSONResponse](s.apiAppVersion(ctx, v)), nil
 }
 
 // PublishAppVersion publishes a version.
@@ -165,7 +165,7 @@ func (s *Server) PublishAppVersion(ctx context.Context, req api.PublishAppVersio
 	if err != nil {
 		return nil, err
 	}
-	return success[api.PublishAppVersion200JSONResponse](s.appVersion(ctx, v)), nil
+	return success[api.PublishAppVersion200JSONResponse](s.apiAppVersion(ctx, v)), nil
 }
 
 // WithdrawAppVersion withdraws a version.
@@ -174,7 +174,7 @@ func (s *Server) WithdrawAppVersion(ctx context.Context, req api.WithdrawAppVers
 	if err != nil {
 		return nil, err
 	}
-	return success[api.WithdrawAppVersion200JSONResponse](s.appVersion(ctx, v)), nil
+	return success[api.WithdrawAppVersion200JSONResponse](s.apiAppVersion(ctx, v)), nil
 }
 
 // SetAppVersionRollout changes a version's rollout percentage.
@@ -186,7 +186,7 @@ func (s *Server) SetAppVersionRollout(ctx context.Context, req api.SetAppVersion
 	if err != nil {
 		return nil, err
 	}
-	return success[api.SetAppVersionRollout200JSONResponse](s.appVersion(ctx, v)), nil
+	return success[api.SetAppVersionRollout200JSONResponse](s.apiAppVersion(ctx, v)), nil
 }
 
 // ListAppVersions pages through an app's versions.
@@ -197,7 +197,7 @@ func (s *Server) ListAppVersions(ctx context.Context, req api.ListAppVersionsReq
 	if err != nil {
 		return nil, err
 	}
-	return successPage[api.ListAppVersions200JSONResponse](versions, func(x update.AppVersion) api.AppVersion { return s.appVersion(ctx, x) }), nil
+	return successPage[api.ListAppVersions200JSONResponse](versions, func(x update.AppVersion) api.AppVersion { return s.apiAppVersion(ctx, x) }), nil
 }
 
 // UploadRnBundle creates a DRAFT bundle; the file streams from the request to the blob store.
@@ -213,7 +213,7 @@ func (s *Server) UploadRnBundle(ctx context.Context, req api.UploadRnBundleReque
 	if err != nil {
 		return nil, err
 	}
-	return success[api.UploadRnBundle200JSONResponse](s.rnBundle(ctx, b)), nil
+	return success[api.UploadRnBundle200JSONResponse](s.apiRnBundle(ctx, b)), nil
 }
 
 // PublishRnBundle publishes a bundle.
@@ -226,7 +226,7 @@ func (s *Server) PublishRnBundle(ctx context.Context, req api.PublishRnBundleReq
 	if err != nil {
 		return nil, err
 	}
-	return success[api.PublishRnBundle200JSONResponse](s.rnBundle(ctx, b)), nil
+	return success[api.PublishRnBundle200JSONResponse](s.apiRnBundle(ctx, b)), nil
 }
 
 // WithdrawRnBundle withdraws a bundle.
@@ -235,7 +235,7 @@ func (s *Server) WithdrawRnBundle(ctx context.Context, req api.WithdrawRnBundleR
 	if err != nil {
 		return nil, err
 	}
-	return success[api.WithdrawRnBundle200JSONResponse](s.rnBundle(ctx, b)), nil
+	return success[api.WithdrawRnBundle200JSONResponse](s.apiRnBundle(ctx, b)), nil
 }
 
 // SetRnBundleRollout changes a bundle's rollout percentage.
@@ -247,7 +247,7 @@ func (s *Server) SetRnBundleRollout(ctx context.Context, req api.SetRnBundleRoll
 	if err != nil {
 		return nil, err
 	}
-	return success[api.SetRnBundleRollout200JSONResponse](s.rnBundle(ctx, b)), nil
+	return success[api.SetRnBundleRollout200JSONResponse](s.apiRnBundle(ctx, b)), nil
 }
 
 // ListRnBundles pages through an app's bundles.
@@ -258,19 +258,19 @@ func (s *Server) ListRnBundles(ctx context.Context, req api.ListRnBundlesRequest
 	if err != nil {
 		return nil, err
 	}
-	return successPage[api.ListRnBundles200JSONResponse](bundles, func(x update.Bundle) api.RnBundle { return s.rnBundle(ctx, x) }), nil
+	return successPage[api.ListRnBundles200JSONResponse](bundles, func(x update.Bundle) api.RnBundle { return s.apiRnBundle(ctx, x) }), nil
 }
 
 // RollbackRnBundle rolls a module back to an earlier bundle.
 func (s *Server) RollbackRnBundle(ctx context.Context, req api.RollbackRnBundleRequestObject) (api.RollbackRnBundleResponseObject, error) {
-	if req.Body == nil {
-		return nil, fault.InvalidField("body", "is missing")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
 	b, err := s.updates.RollbackRnBundle(ctx, principalFrom(ctx), req.Params.AppId, string(req.Body.Platform), req.Body.ModuleId, req.Body.ToVersion)
 	if err != nil {
 		return nil, err
 	}
-	return success[api.RollbackRnBundle200JSONResponse](s.rnBundle(ctx, b)), nil
+	return success[api.RollbackRnBundle200JSONResponse](s.apiRnBundle(ctx, b)), nil
 }
 
 // DownloadApk serves an APK with ranges for resumed downloads.

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/xuqmgroup/xuqm/gen/api"
-	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/page"
 	"github.com/xuqmgroup/xuqm/internal/webhook"
 )
@@ -44,12 +43,11 @@ func (s *Server) CreateWebhook(ctx context.Context, req api.CreateWebhookRequest
 	if err != nil {
 		return nil, err
 	}
-	if req.Body == nil {
-		return nil, fault.Invalidf("the request needs a JSON body")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
 	b := req.Body
-	events := b.Events
-	w, err := s.webhooks.Create(ctx, a, webhook.Change{URL: &b.Url, Events: eventNames(&events), Enabled: b.Enabled, BeforeSend: b.BeforeSend,
+	w, err := s.webhooks.Create(ctx, a, webhook.Change{URL: &b.Url, Events: eventNames(&b.Events), Enabled: b.Enabled, BeforeSend: b.BeforeSend,
 		BeforeSendTimeoutMs: b.BeforeSendTimeoutMs, OnTimeout: timeoutAction(b.OnTimeout)})
 	if err != nil {
 		return nil, err
@@ -75,16 +73,11 @@ func (s *Server) UpdateWebhook(ctx context.Context, req api.UpdateWebhookRequest
 	if err != nil {
 		return nil, err
 	}
-	if req.Body == nil {
-		return nil, fault.Invalidf("the request needs a JSON body")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
 	b := req.Body
-	var events *[]api.WebhookEvent
-	if b.Events != nil {
-		e := []api.WebhookEvent(*b.Events)
-		events = &e
-	}
-	w, err := s.webhooks.Update(ctx, a, req.Id, webhook.Change{URL: b.Url, Events: eventNames(events), Enabled: b.Enabled, BeforeSend: b.BeforeSend,
+	w, err := s.webhooks.Update(ctx, a, req.Id, webhook.Change{URL: b.Url, Events: eventNames(b.Events), Enabled: b.Enabled, BeforeSend: b.BeforeSend,
 		BeforeSendTimeoutMs: b.BeforeSendTimeoutMs, OnTimeout: timeoutAction(b.OnTimeout), RotateSecret: imValue(b.RotateSecret)})
 	if err != nil {
 		return nil, err
