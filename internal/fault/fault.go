@@ -1,6 +1,6 @@
 // Package fault is the small error vocabulary that services speak. A service returns a *Error
-// whose Message is safe to show to a client; the HTTP layer maps its Kind to a status in one
-// place, and logs Err, the cause a client never sees.
+// whose Message is safe to show to a client; its Kind has one status (Kind.Status), the same
+// in an HTTP response and in a WebSocket error frame, and Err is the cause a client never sees.
 package fault
 
 import (
@@ -12,7 +12,7 @@ import (
 // Kind is what went wrong, from the caller's point of view.
 type Kind int
 
-// The kinds, each with one HTTP status (see internal/httpapi).
+// The kinds, each with one HTTP status (Kind.Status).
 const (
 	Internal Kind = iota
 	Invalid
@@ -24,9 +24,23 @@ const (
 	Unsupported
 	RateLimited
 	NotImplemented
+	// Unavailable is a server that is shutting down (draining): the caller retries, on
+	// another instance or once this one is back.
+	Unavailable
 )
 
-var kindNames = [...]string{"internal", "invalid", "unauthorized", "forbidden", "not found", "conflict", "too large", "unsupported", "rate limited", "not implemented"}
+var kindNames = [...]string{"internal", "invalid", "unauthorized", "forbidden", "not found", "conflict", "too large", "unsupported", "rate limited", "not implemented", "unavailable"}
+
+var kindStatus = [...]int{500, 400, 401, 403, 404, 409, 413, 415, 429, 501, 503}
+
+// Status is the HTTP status of the kind: the code of the HTTP error envelope and of the
+// WebSocket error frame alike; an unknown kind is 500.
+func (k Kind) Status() int {
+	if k >= 0 && int(k) < len(kindStatus) {
+		return kindStatus[k]
+	}
+	return 500
+}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -94,6 +108,13 @@ func Unsupportedf(format string, args ...any) *Error { return newf(Unsupported, 
 // RateLimitedf reports a caller over its limit.
 func RateLimitedf(retryAfter time.Duration, format string, args ...any) *Error {
 	e := newf(RateLimited, format, args)
+	e.RetryAfter = retryAfter
+	return e
+}
+
+// Unavailablef reports a server that is shutting down; the caller retries after retryAfter.
+func Unavailablef(retryAfter time.Duration, format string, args ...any) *Error {
+	e := newf(Unavailable, format, args)
 	e.RetryAfter = retryAfter
 	return e
 }

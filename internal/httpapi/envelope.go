@@ -23,24 +23,11 @@ type fieldError struct {
 	Message string `json:"message"`
 }
 
-var statusOfKind = map[fault.Kind]int{
-	fault.Internal:       http.StatusInternalServerError,
-	fault.Invalid:        http.StatusBadRequest,
-	fault.Unauthorized:   http.StatusUnauthorized,
-	fault.Forbidden:      http.StatusForbidden,
-	fault.NotFound:       http.StatusNotFound,
-	fault.Conflict:       http.StatusConflict,
-	fault.TooLarge:       http.StatusRequestEntityTooLarge,
-	fault.Unsupported:    http.StatusUnsupportedMediaType,
-	fault.RateLimited:    http.StatusTooManyRequests,
-	fault.NotImplemented: http.StatusNotImplemented,
-}
-
 // writeError is the one place where an error becomes a response: the client gets the
 // error's safe sentence, the log gets its cause.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	fe := fault.As(err)
-	status := statusOfKind[fe.Kind]
+	status := fe.Kind.Status()
 	msg := fe.Message
 	log := loggerFrom(r.Context())
 	if status == http.StatusInternalServerError {

@@ -100,7 +100,7 @@ func New(pool *pgxpool.Pool, opts Options) *Service {
 	return s
 }
 
-// StopSends refuses every send from now on (429: the client retries, on another instance
+// StopSends refuses every send from now on (503, fault.Unavailable: the client retries, on another instance
 // or once this one is back), the first step of a shutdown.
 func (s *Service) StopSends() {
 	s.mu.Lock()
@@ -130,7 +130,7 @@ func (s *Service) begin(send bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if send && s.closing {
-		return fault.RateLimitedf(time.Second, "the server is shutting down; send again in a moment")
+		return fault.Unavailablef(time.Second, "the server is shutting down; send again in a moment")
 	}
 	s.running++
 	return nil

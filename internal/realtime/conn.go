@@ -3,7 +3,6 @@ package realtime
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -415,7 +414,7 @@ func (c *conn) run() {
 		}
 		c.touch()
 		if typ != websocket.MessageText {
-			c.enqueueWait(errorFrame(nil, 400, "frames are JSON text"))
+			c.replyError(nil, fault.Invalidf("frames are JSON text"))
 			continue
 		}
 		if c.closing() {
@@ -423,7 +422,7 @@ func (c *conn) run() {
 		}
 		switch c.allow() {
 		case frameThrottled:
-			c.enqueueWait(errorFrame(nil, 429, "too many frames; at most "+itoa(c.hub.opts.FramesPerSecond)+" a second"))
+			c.replyError(nil, fault.RateLimitedf(time.Second, "too many frames; at most %d a second", c.hub.opts.FramesPerSecond))
 			continue
 		case frameFlood:
 			c.mu.Lock()
@@ -525,13 +524,8 @@ func (c *conn) handle(ctx context.Context, data []byte) {
 
 // replyError answers a failed frame with the status the same request would get over HTTP.
 func (c *conn) replyError(id *string, err error) {
-	var fe *frameError
-	if errors.As(err, &fe) {
-		c.enqueueWait(errorFrame(id, fe.code, fe.msg))
-		return
-	}
 	f := fault.As(err)
-	code := statusOf(f.Kind)
+	code := f.Kind.Status()
 	msg := f.Message
 	if code == 500 {
 		c.hub.opts.Log.Error("IM frame failed", "user", c.user.UserID, "err", err)

@@ -3,10 +3,10 @@ package realtime
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/im"
 )
 
@@ -52,25 +52,13 @@ type readData struct {
 	Seq      *int64 `json:"seq"`
 }
 
-// frameError is a client frame that failed; code is the HTTP status of the same failure.
-type frameError struct {
-	code int
-	msg  string
-}
-
-func (e *frameError) Error() string { return e.msg }
-
-func badFrame(format string, args ...any) *frameError {
-	return &frameError{code: 400, msg: fmt.Sprintf(format, args...)}
-}
-
 // parseFrame reads a client frame and checks it against its schema (asyncapi.yaml). The
 // id is returned whenever it could be read, so that an error frame can carry it.
 func parseFrame(b []byte) (clientFrame, error) {
 	var f clientFrame
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 || b[0] != '{' {
-		return f, badFrame("a frame is a JSON object")
+		return f, fault.Invalidf("a frame is a JSON object")
 	}
 	if err := json.Unmarshal(b, &f); err != nil {
 		// Keep what can be read of the id for the answer.
@@ -82,41 +70,41 @@ func parseFrame(b []byte) (clientFrame, error) {
 		} else {
 			f.ID = nil
 		}
-		return f, badFrame("the frame does not match its schema: %v", jsonReason(err))
+		return f, fault.Invalidf("the frame does not match its schema: %v", jsonReason(err))
 	}
 	if !validID(f.ID) {
 		f.ID = nil
-		return f, badFrame("id must be a string of 1 to 64 characters")
+		return f, fault.Invalidf("id must be a string of 1 to 64 characters")
 	}
 	switch f.Type {
 	case framePing:
 	case frameSync:
 		if f.AfterSeq == nil || *f.AfterSeq < 0 {
-			return f, badFrame("sync needs afterSeq, an integer of at least 0")
+			return f, fault.Invalidf("sync needs afterSeq, an integer of at least 0")
 		}
 		if len(f.Groups) > maxSyncGroups {
-			return f, badFrame("sync takes at most %d groups", maxSyncGroups)
+			return f, fault.Invalidf("sync takes at most %d groups", maxSyncGroups)
 		}
 		for i, g := range f.Groups {
 			if g.GroupID == "" || utf8.RuneCountInString(g.GroupID) > 64 || g.AfterSeq < 0 {
-				return f, badFrame("groups[%d] needs a groupId of 1 to 64 characters and an afterSeq of at least 0", i)
+				return f, fault.Invalidf("groups[%d] needs a groupId of 1 to 64 characters and an afterSeq of at least 0", i)
 			}
 		}
 	case frameSend:
 		if f.ID == nil {
-			return f, badFrame("send needs an id")
+			return f, fault.Invalidf("send needs an id")
 		}
 		if len(f.Data) == 0 || f.Data[0] != '{' {
-			return f, badFrame("send needs data, the message to send")
+			return f, fault.Invalidf("send needs data, the message to send")
 		}
 	case frameRead:
 		if len(f.Data) == 0 || f.Data[0] != '{' {
-			return f, badFrame("read needs data with targetId and chatType")
+			return f, fault.Invalidf("read needs data with targetId and chatType")
 		}
 	case "":
-		return f, badFrame("a frame needs a type")
+		return f, fault.Invalidf("a frame needs a type")
 	default:
-		return f, badFrame("unknown frame type %q; want ping, sync, send or read", f.Type)
+		return f, fault.Invalidf("unknown frame type %q; want ping, sync, send or read", f.Type)
 	}
 	return f, nil
 }
@@ -135,17 +123,17 @@ func jsonReason(err error) string {
 func (f clientFrame) sendInput() (im.SendInput, error) {
 	var d sendData
 	if err := json.Unmarshal(f.Data, &d); err != nil {
-		return im.SendInput{}, badFrame("data does not match SendMessage: %v", jsonReason(err))
+		return im.SendInput{}, fault.Invalidf("data does not match SendMessage: %v", jsonReason(err))
 	}
 	switch {
 	case d.ToID == "":
-		return im.SendInput{}, badFrame("data.toId is required")
+		return im.SendInput{}, fault.Invalidf("data.toId is required")
 	case d.ChatType == "":
-		return im.SendInput{}, badFrame("data.chatType is required")
+		return im.SendInput{}, fault.Invalidf("data.chatType is required")
 	case d.MsgType == "":
-		return im.SendInput{}, badFrame("data.msgType is required")
+		return im.SendInput{}, fault.Invalidf("data.msgType is required")
 	case d.Content == "":
-		return im.SendInput{}, badFrame("data.content is required")
+		return im.SendInput{}, fault.Invalidf("data.content is required")
 	}
 	return im.SendInput{ToID: d.ToID, ChatType: im.ChatType(d.ChatType), MsgType: im.MsgType(d.MsgType), Content: d.Content, ClientMsgID: d.ClientMsgID}, nil
 }
@@ -153,15 +141,15 @@ func (f clientFrame) sendInput() (im.SendInput, error) {
 func (f clientFrame) readInput() (readData, error) {
 	var d readData
 	if err := json.Unmarshal(f.Data, &d); err != nil {
-		return d, badFrame("data does not match ReadRequest: %v", jsonReason(err))
+		return d, fault.Invalidf("data does not match ReadRequest: %v", jsonReason(err))
 	}
 	switch {
 	case d.TargetID == "" || utf8.RuneCountInString(d.TargetID) > 64:
-		return d, badFrame("data.targetId must be 1 to 64 characters long")
+		return d, fault.Invalidf("data.targetId must be 1 to 64 characters long")
 	case d.ChatType != string(im.Single) && d.ChatType != string(im.Group):
-		return d, badFrame("data.chatType must be SINGLE or GROUP")
+		return d, fault.Invalidf("data.chatType must be SINGLE or GROUP")
 	case d.Seq != nil && *d.Seq < 0:
-		return d, badFrame("data.seq must be at least 0")
+		return d, fault.Invalidf("data.seq must be at least 0")
 	}
 	return d, nil
 }

@@ -253,7 +253,7 @@ func (h *Hub) add(c *conn) error {
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
-		return fault.Unsupportedf("the server is shutting down")
+		return fault.Unavailablef(time.Second, "the server is shutting down; reconnect in a moment")
 	}
 	if c.addr != "" && h.addrs[c.addr] >= h.opts.MaxPerAddr {
 		h.mu.Unlock()
@@ -495,18 +495,6 @@ func (h *Hub) Close(ctx context.Context) {
 	case <-finished:
 	case <-ctx.Done():
 	}
-}
-
-var statusOfKind = map[fault.Kind]int{
-	fault.Internal: 500, fault.Invalid: 400, fault.Unauthorized: 401, fault.Forbidden: 403, fault.NotFound: 404,
-	fault.Conflict: 409, fault.TooLarge: 413, fault.Unsupported: 415, fault.RateLimited: 429, fault.NotImplemented: 501,
-}
-
-func statusOf(k fault.Kind) int {
-	if s, ok := statusOfKind[k]; ok {
-		return s
-	}
-	return 500
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

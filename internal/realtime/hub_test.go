@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/xuqmgroup/xuqm/internal/eventbus"
+	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/im"
 	"github.com/xuqmgroup/xuqm/internal/postgres/pgtest"
 	"github.com/xuqmgroup/xuqm/internal/realtime"
@@ -64,7 +65,7 @@ func startHub(t *testing.T, opts realtime.Options, extras hubExtras) *hubServer 
 			s.ExpiresAt = time.Now().Add(ttl)
 		}
 		if err := hub.Serve(w, r, s); err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
+			http.Error(w, err.Error(), fault.As(err).Kind.Status())
 		}
 	}))
 	if extras.listen != nil {

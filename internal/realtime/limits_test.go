@@ -9,6 +9,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/im"
 	"github.com/xuqmgroup/xuqm/internal/realtime"
 )
@@ -88,8 +89,8 @@ func TestShutdownDrainsSendsThenGoesAway(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	h.im.StopSends()
-	if _, err := h.im.Send(ctx, im.User{AppID: h.apps["one"], UserID: "bob"}, im.SendInput{ToID: "alice", ChatType: im.Single, MsgType: im.Text, Content: "too late"}); err == nil {
-		t.Fatal("a send after the shutdown began was taken")
+	if _, err := h.im.Send(ctx, im.User{AppID: h.apps["one"], UserID: "bob"}, im.SendInput{ToID: "alice", ChatType: im.Single, MsgType: im.Text, Content: "too late"}); !fault.Is(err, fault.Unavailable) {
+		t.Fatalf("a send after the shutdown began: %v, want unavailable (503)", err)
 	}
 	drained := make(chan error, 1)
 	go func() { drained <- h.im.Drain(ctx) }()
@@ -117,5 +118,14 @@ func TestShutdownDrainsSendsThenGoesAway(t *testing.T) {
 		if code := c.closedWith(); code != websocket.StatusGoingAway {
 			t.Fatalf("conn %d closed with %d, want 1001", i, code)
 		}
+	}
+	// An upgrade once the hub is closed: 503, come back (fault.Unavailable).
+	ws, resp, err := websocket.Dial(ctx, h.socketURL("one", "carol", 0), nil)
+	if err == nil {
+		_ = ws.CloseNow()
+		t.Fatal("an upgrade after the shutdown was taken")
+	}
+	if resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("an upgrade after the shutdown: %v, want 503", resp)
 	}
 }
