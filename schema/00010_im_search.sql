@@ -1,5 +1,5 @@
 -- +goose Up
--- Search off the send path (DESIGN.md, "IM model"): a send no longer maintains a GIN index.
+-- Search off the send path: a send no longer maintains a GIN index.
 -- A message's search grams live in im_message_search, which a batch indexer fills from
 -- im_messages behind a durable cursor (internal/im/search_index.go explains the choice).
 -- im_messages keeps search_text: it is what a search confirms its candidates against (so a

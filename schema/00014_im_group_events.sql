@@ -1,5 +1,5 @@
 -- +goose Up
--- Read-diffused groups (DESIGN.md, "IM model"): a group message, its edit and its revoke,
+-- Read-diffused groups: a group message, its edit and its revoke,
 -- and the group-wide notices, are stored once, as events on the group's own sequence, never
 -- as one event per member; members read them from there (WebSocket sync, group history).
 

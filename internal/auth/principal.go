@@ -33,7 +33,7 @@ func (r Requirement) allows(s Scheme) bool {
 }
 
 // signsWithAppSecret: a route that takes only a signature (IM login) is signed with the
-// AppSecret, as the seed says; app-admin routes with the service's own key.
+// AppSecret (the contract's app-server signature); app-admin routes with the service's own key.
 func (r Requirement) signsWithAppSecret() bool {
 	return len(r.Schemes) == 1 && r.Schemes[0] == SchemeSignature
 }

@@ -1,6 +1,6 @@
 // Package blob keeps the platform's immutable bytes (uploaded files, thumbnails, APKs, RN
 // bundles) in one store: a directory on local disk by default, S3-compatible storage when
-// several instances share their blobs (DESIGN.md, "Blobs").
+// several instances share their blobs (XUQM_S3_ENDPOINT).
 //
 // Writes are two-phase. Stage streams the bytes to a temporary file while hashing them and
 // stops at a size limit, so that nothing is ever held whole in memory and nothing over the

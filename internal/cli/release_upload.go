@@ -140,7 +140,7 @@ func (c *releaseClient) publishRelease(ctx context.Context, id int64) (int, erro
 	return info.RolloutPercent, nil
 }
 
-// authorize signs the request with the UPDATE key (DESIGN.md's app-server signature), or sets
+// authorize signs the request with the UPDATE key (the contract's app-server signature), or sets
 // the tenant token.
 func (c *releaseClient) authorize(r *http.Request, bodyHash string) {
 	if c.req.token != "" {

@@ -1,4 +1,4 @@
-// Package config reads the server's settings from the environment (DESIGN.md, "Configuration").
+// Package config reads the server's settings from the environment (README.md, "Configuration").
 // Load is given the lookup function rather than reading os.Getenv itself, so that tests and
 // cmd/xuqm's flags can supply values without touching the process environment.
 package config
@@ -37,7 +37,9 @@ const (
 	AreaUpdate = "update"
 )
 
-// Areas lists every route group in a fixed order; "all" in XUQM_SERVICES means these.
+// Areas lists every route group in a fixed order; "all" in XUQM_SERVICES means these. They are
+// the x-area values of the contract's tags (openapi/openapi.yaml), from which the gate routes;
+// TestAreasAreTheContractsTagAreas keeps the two equal.
 var Areas = []string{AreaTenant, AreaOps, AreaDemo, AreaIM, AreaPush, AreaFile, AreaUpdate}
 
 // Log formats (XUQM_LOG_FORMAT).

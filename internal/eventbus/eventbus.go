@@ -1,6 +1,6 @@
 // Package eventbus carries events between the parts of the server and, with a networked
-// implementation, between instances (DESIGN.md, "Event bus and scale-out"). Publishers and
-// subscribers agree on subjects and on the bytes; the bus knows neither.
+// implementation (NATS, XUQM_NATS_URL), between instances. Publishers and subscribers agree on
+// subjects and on the bytes; the bus knows neither.
 //
 // Delivery is at most once: the bus is the fast path. What must not be lost is stored
 // first (the IM event log), and the bus only says it is there.

@@ -119,9 +119,10 @@ func Unavailablef(retryAfter time.Duration, format string, args ...any) *Error {
 	return e
 }
 
-// NotBuilt is the answer of a route whose issue is still open.
-func NotBuilt(operation string) *Error {
-	return &Error{Kind: NotImplemented, Message: "this route (" + operation + ") is not implemented yet"}
+// NotBuilt is the answer of an operation the contract marks as not built yet (x-unbuilt), why
+// being the mark: the issue that builds it.
+func NotBuilt(operation, why string) *Error {
+	return &Error{Kind: NotImplemented, Message: "this route (" + operation + ") is not built yet: " + why}
 }
 
 // Wrap reports an unexpected failure; the client sees only that it happened.

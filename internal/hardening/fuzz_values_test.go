@@ -208,7 +208,7 @@ func typeName(s *openapi3.Schema) string {
 	return (*s.Type)[0]
 }
 
-// paging is the page and size parameters' attacks, DESIGN.md's cap included.
+// paging is the page and size parameters' attacks, the cap of 100 (internal/page) included.
 var paging = map[string][]mutation{
 	"page": {{classPaging, "page=-1", "-1", ""}, {classPaging, "page=2^31", "2147483648", ""}, {classPaging, "page=int64 max", "9223372036854775807", ""}},
 	"size": {{classPaging, "size=0", "0", ""}, {classPaging, "size=1", "1", ""}, {classPaging, "size=1000", "1000", ""}, {classPaging, "size=-1", "-1", ""}},

@@ -44,7 +44,7 @@ const (
 var isolation = map[string]string{
 	"getCaptcha": public, "sendEmailCode": public, "register": public, "login": public,
 	"forgotPassword": public, "resetPassword": public, "opsLogin": public, "demoLogin": public,
-	"searchImAccounts": "public by the seed: finding users of an app by its appKey (no token)", "checkAppUpdate": public, "checkRnUpdate": public,
+	"searchImAccounts": "public by the contract: finding users of an app by its appKey (no token)", "checkAppUpdate": public, "checkRnUpdate": public,
 	"downloadApk": contentAddr, "headFile": contentAddr, "downloadRnBundle": public, "getFile": contentAddr, "getFileThumbnail": contentAddr,
 
 	"listApps": ownListing, "createApp": viewerOnly, "getApp": attacked, "updateApp": attacked, "deleteApp": attacked,
@@ -164,7 +164,7 @@ func TestTenantIsolation(t *testing.T) {
 	v := newVictims(t)
 	before := v.snapshot(t)
 	tried, attackedOps := 0, 0
-	notBuilt := map[string]bool{} // reached past the gate to a route not built yet
+	notBuilt := map[string]bool{} // marked x-unbuilt: the gate answers 501 after its checks
 	for _, o := range ops {
 		entry := isolation[o.id()]
 		if entry != attacked && entry != viewerOnly {
@@ -196,7 +196,7 @@ func TestTenantIsolation(t *testing.T) {
 			t.Errorf("the victim's rows in %s changed under the attacks", table)
 		}
 	}
-	t.Logf("isolation matrix: %d operations, %d attacked, %d attacks tried, %d tables compared; not built yet (501 past the gate): %v", len(ops), attackedOps, tried, len(before), slices.Sorted(maps.Keys(notBuilt)))
+	t.Logf("isolation matrix: %d operations, %d attacked, %d attacks tried, %d tables compared; not built yet (x-unbuilt, 501): %v", len(ops), attackedOps, tried, len(before), slices.Sorted(maps.Keys(notBuilt)))
 }
 
 // attacksOn lists the outsiders that may try o, from its security.

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -20,28 +21,45 @@ import (
 type operation struct {
 	route       *routers.Route
 	requirement auth.Requirement
-	area        string
-	streamed    bool // multipart body: streamed by the handler, never read whole here
+	area        string // the route group (XUQM_SERVICES), from the tag's x-area
+	streamed    bool   // multipart body: streamed by the handler, never read whole here
 	// transfer: an upload or a binary download, which may take longer than the server's
 	// read and write timeouts allow an ordinary request.
 	transfer bool
+	// unbuilt is the operation's x-unbuilt mark (the issue that builds it): the gate answers
+	// 501 for it, the handler is never called. Empty: the operation is built.
+	unbuilt string
 }
 
-// serviceOfTag is the service whose switch and key hold for the routes of a tag.
-var serviceOfTag = map[string]string{"im": "IM", "im-admin": "IM", "push": "PUSH", "file": "FILE", "update": "UPDATE",
-	"codepush": "UPDATE", "expo": "UPDATE"}
+// tagArea is what a tag of the contract says of its operations: the route group
+// (XUQM_SERVICES) from its x-area and the app service whose switch and key hold from its
+// x-service (empty: none).
+type tagArea struct{ area, service string }
 
-// areaOfTag is the route group (XUQM_SERVICES) of a tag.
-var areaOfTag = map[string]string{
-	"auth": "tenant", "apps": "tenant", "sub-accounts": "tenant", "ops": "ops", "demo": "demo",
-	"im": "im", "im-admin": "im", "push": "push", "file": "file", "update": "update",
-	// The clients' own protocols, outside /api, are the update routes too.
-	"codepush": "update", "expo": "update",
+// tagAreas reads x-area and x-service from every tag of the contract.
+func tagAreas(spec *openapi3.T) (map[string]tagArea, error) {
+	tags := make(map[string]tagArea, len(spec.Tags))
+	for _, tag := range spec.Tags {
+		area, ok := tag.Extensions["x-area"].(string)
+		if !ok || area == "" {
+			return nil, fmt.Errorf("contract: tag %q has no x-area (its route group)", tag.Name)
+		}
+		service, ok := tag.Extensions["x-service"].(string)
+		if _, given := tag.Extensions["x-service"]; given && (!ok || service == "") {
+			return nil, fmt.Errorf("contract: tag %q: x-service must name a service", tag.Name)
+		}
+		tags[tag.Name] = tagArea{area: area, service: service}
+	}
+	return tags, nil
 }
 
 // operations reads every operation of the contract, keyed by "METHOD /path/{template}",
 // the same template chi matches.
-func operations(spec *openapi3.T) map[string]*operation {
+func operations(spec *openapi3.T) (map[string]*operation, error) {
+	tags, err := tagAreas(spec)
+	if err != nil {
+		return nil, err
+	}
 	ops := map[string]*operation{}
 	for path, item := range spec.Paths.Map() {
 		for method, op := range item.Operations() {
@@ -58,18 +76,44 @@ func operations(spec *openapi3.T) map[string]*operation {
 					o.requirement.Schemes = append(o.requirement.Schemes, auth.Scheme(name))
 				}
 			}
-			if len(op.Tags) > 0 {
-				o.requirement.Service = serviceOfTag[op.Tags[0]]
-				o.area = areaOfTag[op.Tags[0]]
+			if len(op.Tags) == 0 {
+				return nil, fmt.Errorf("contract: %s %s has no tag", method, path)
 			}
+			tag, ok := tags[op.Tags[0]]
+			if !ok {
+				return nil, fmt.Errorf("contract: %s %s: tag %q is not among the contract's tags", method, path, op.Tags[0])
+			}
+			o.area, o.requirement.Service = tag.area, tag.service
 			if op.RequestBody != nil && op.RequestBody.Value != nil && op.RequestBody.Value.Content.Get("multipart/form-data") != nil {
 				o.streamed = true
 			}
 			o.transfer = o.streamed || binaryAnswer(op)
+			if o.unbuilt, err = unbuiltMark(op); err != nil {
+				return nil, fmt.Errorf("contract: %s %s: %w", method, path, err)
+			}
 			ops[method+" "+path] = o
 		}
 	}
-	return ops
+	return ops, nil
+}
+
+// unbuiltMark is an operation's x-unbuilt, which must come with the shared 501 among its
+// responses, as the 501 must come with the mark.
+func unbuiltMark(op *openapi3.Operation) (string, error) {
+	mark, marked := op.Extensions["x-unbuilt"]
+	why, _ := mark.(string)
+	if marked && why == "" {
+		return "", errors.New("x-unbuilt must say which issue builds the operation")
+	}
+	const notImplemented = "#/components/responses/NotImplemented"
+	listed := op.Responses.Value("501")
+	switch {
+	case marked && (listed == nil || listed.Ref != notImplemented):
+		return "", errors.New("x-unbuilt without the shared 501 response (" + notImplemented + ")")
+	case !marked && listed != nil:
+		return "", errors.New("a 501 response, but no x-unbuilt mark: only an operation not built yet answers 501")
+	}
+	return why, nil
 }
 
 // binaryAnswer tells whether an operation's success is raw bytes (a download) rather than JSON.
@@ -83,7 +127,8 @@ func binaryAnswer(op *openapi3.Operation) bool {
 
 // gate checks every request of the contract before a handler sees it: the route group is
 // served here, the caller is who the route's security accepts, and the request matches the
-// contract. The principal goes into the context.
+// contract. The principal goes into the context. An operation marked x-unbuilt gets 501 once
+// the request has passed every check.
 type gate struct {
 	mux     *chi.Mux
 	ops     map[string]*operation
@@ -159,6 +204,10 @@ func (g *gate) handler(next http.Handler) http.Handler {
 		}
 		if err := g.validate(r.Context(), r, rctx, op); err != nil {
 			writeError(w, r, err)
+			return
+		}
+		if op.unbuilt != "" {
+			writeError(w, r, fault.NotBuilt(op.route.Operation.OperationID, op.unbuilt))
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyPrincipal, p)))

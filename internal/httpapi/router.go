@@ -126,7 +126,11 @@ func NewRouter(opts Options, server api.StrictServerInterface) (http.Handler, er
 			MaxAge:         600,
 		}))
 	}
-	g := &gate{mux: r, ops: operations(spec), authn: opts.Auth, serves: opts.Serves, maxBody: opts.MaxBodyBytes, maxUpload: opts.MaxUploadBytes,
+	ops, err := operations(spec)
+	if err != nil {
+		return nil, err
+	}
+	g := &gate{mux: r, ops: ops, authn: opts.Auth, serves: opts.Serves, maxBody: opts.MaxBodyBytes, maxUpload: opts.MaxUploadBytes,
 		public: newAddressLimiter(opts.PublicRateLimit), transferTimeout: opts.TransferTimeout}
 	r.Use(g.handler)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {

@@ -1,8 +1,8 @@
 // Package im is the IM core: one-to-one and group messages, groups and their members,
-// conversations with read marks, every user's event log and every group's (DESIGN.md,
-// "IM model"). Every change a user must see is stored as an event in the same transaction
-// as the change, under his own sequence or, for what concerns a whole group, once under the
-// group's (read-diffused), then handed to the Announcer for live delivery.
+// conversations with read marks, every user's event log and every group's. Every change a user
+// must see is stored as an event in the same transaction as the change, under his own sequence
+// or, for what concerns a whole group, once under the group's (read-diffused), then handed to
+// the Announcer for live delivery.
 package im
 
 import (
@@ -29,7 +29,7 @@ const (
 
 func (c ChatType) valid() bool { return c == Single || c == Group }
 
-// MsgType is one of the 14 message types of the seed.
+// MsgType is one of the 14 message types of the contract (SendMessage's msgType).
 type MsgType string
 
 // The message types.

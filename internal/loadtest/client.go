@@ -114,7 +114,7 @@ func (t *Target) call(ctx context.Context, method, path string, body []byte, con
 }
 
 // Login gets an IM token for userID the way an app's back end does: POST
-// /api/im/auth/login signed with the AppSecret (DESIGN.md, "App-server signature").
+// /api/im/auth/login signed with the AppSecret (the contract's app-server signature).
 func (t *Target) Login(ctx context.Context, userID string) (string, error) {
 	q := url.Values{"appId": {t.AppKey}, "userId": {userID}}
 	path := "/api/im/auth/login"

@@ -279,7 +279,7 @@ func (p *platform) raw(t *testing.T, method, path, token string) (int, string) {
 	return code, body
 }
 
-// A size above 100 is served as 100, not refused (DESIGN.md), on every paged route: here the
+// A size above 100 is served as 100, not refused (internal/page), on every paged route: here the
 // operators' tenant list and, through the same contract parameter, the IM lists.
 func TestLargePageSizeIsServedAs100(t *testing.T) {
 	p := newPlatform(t, nil)

@@ -1,7 +1,8 @@
-// Package page is the paging of lists (DESIGN.md: page counted from 0, size 20 by default and at
-// most 100). Every list takes a Request and answers a Page built here, so that the rules live in
-// one place: a service reads its rows with Limit and Offset and returns Of (or Slice, for a list
-// it holds whole).
+// Package page is the paging of lists: page counted from 0, size 20 by default and at most 100
+// (a larger size is served as 100, not refused), as the contract's Page and Size parameters say.
+// Every list takes a Request and answers a Page built here, so that the rules live in one place:
+// a service reads its rows with Limit and Offset and returns Of (or Slice, for a list it holds
+// whole).
 package page
 
 // Size limits.

@@ -29,9 +29,9 @@ type Server struct {
 	cluster *cluster // nil unless the server is a private cluster
 }
 
-// FindServer picks the server as DESIGN.md's configuration describes: databaseURL when set;
-// else 127.0.0.1:5432 when something answers there; else a private cluster under
-// dataDir/postgres, created on first use. ErrNoPostgreSQL means none of the three is possible.
+// FindServer picks the server as README.md says of DATABASE_URL: databaseURL when set; else
+// 127.0.0.1:5432 when something answers there; else a private cluster under dataDir/postgres,
+// created on first use. ErrNoPostgreSQL means none of the three is possible.
 func FindServer(ctx context.Context, log *slog.Logger, databaseURL, dataDir string) (*Server, error) {
 	return findServer(ctx, log, databaseURL, dataDir, localAddr)
 }

@@ -304,7 +304,7 @@ func TestSearchAndOtherApps(t *testing.T) {
 	tok := a.token(t, "alice")
 	sendHTTP(t, a, tok, api.SendMessage{ToId: "bob", ChatType: "SINGLE", MsgType: "TEXT", Content: "你好, Bob!"})
 	sendHTTP(t, a, tok, api.SendMessage{ToId: "bob", ChatType: "SINGLE", MsgType: "TEXT", Content: "Hello there"})
-	// The index follows the sends within 2 s (DESIGN.md).
+	// The index follows the sends within 2 s (internal/im/search_index.go).
 	deadline := time.Now().Add(2 * time.Second)
 	for kw, want := range map[string]int64{"你好": 1, "hello": 1, "BOB": 1, "nothing": 0} {
 		for {

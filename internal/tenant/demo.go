@@ -13,7 +13,7 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
-// The demo tenant, its app and its users (the seed: ak_demo_chat, reused when it exists).
+// The demo tenant, its app and its users (ak_demo_chat, reused when it exists).
 const (
 	DemoAppKey      = "ak_demo_chat"
 	DemoTenantName  = "Demo"

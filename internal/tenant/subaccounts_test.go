@@ -10,7 +10,7 @@ import (
 	"github.com/xuqmgroup/xuqm/gen/api"
 )
 
-// The sub-account flow of the seed: mail a code, check it, create, sign in, disable.
+// The sub-account flow: mail a code, check it, create, sign in, disable.
 func TestSubAccountFlow(t *testing.T) {
 	k := newConsole(t, nil)
 	ctx := context.Background()

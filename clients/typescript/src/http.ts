@@ -89,7 +89,7 @@ export interface XuqmOptions {
   /** The bearer token (tenant, ops, IM or demo JWT), or a function that returns the current one. */
   token?: string | (() => string | undefined | Promise<string | undefined>);
   /**
-   * Signs every request as the app's back end (DESIGN.md's app-server signature). For servers
+   * Signs every request as the app's back end (the app-server signature, ./signature.ts). For servers
    * only: never ship a secret inside an app.
    */
   sign?: SignOptions;

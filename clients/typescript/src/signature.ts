@@ -1,4 +1,4 @@
-// The app-server signature of DESIGN.md, with Web Crypto so that it runs in Node ≥ 18, Deno,
+// The app-server signature of the contract (openapi/openapi.yaml, info), with Web Crypto so that it runs in Node ≥ 18, Deno,
 // workers and browsers alike. It is for back ends only: the secret (an AppSecret or a service
 // key) must never ship inside an app.
 //

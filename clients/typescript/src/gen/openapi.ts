@@ -702,7 +702,7 @@ export interface paths {
         };
         /**
          * Search accounts
-         * @description Public (the seed marks it so) and rate limited. Finds the app's accounts whose userId or
+         * @description Public and rate limited. Finds the app's accounts whose userId or
          *     nickname contains `keyword` (Chinese and Latin text alike, case-insensitive; `%` and `_`
          *     are plain characters) and returns their public fields only; `extra` is never shown here.
          *     Order: an exact userId or nickname match first, then those starting with the keyword,
@@ -1167,7 +1167,7 @@ export interface paths {
          *     he is a member at once, and the answer is the request, ACCEPTED. APPROVAL: the request is
          *     stored as PENDING until the group's owner or an admin accepts or rejects it; they get a
          *     `group.event` JOIN_REQUESTED for it. CLOSED: 403, the group takes no join requests.
-         *     The remark travels in the query string, as in the seed's example.
+         *     The remark travels in the query string.
          *
          *     403 when the group is not public (only public groups take join requests; see `public`
          *     in PUT /api/im/groups/{groupId}), when it is CLOSED, or when it is full
@@ -1209,8 +1209,7 @@ export interface paths {
          *
          *     403 when the caller is neither the owner nor an admin, or when the group is full; 404 when
          *     there is no such group, or no such request for this group; 409 when the request is no
-         *     longer PENDING (handled already). The seed's
-         *     placeholder id `req_001` stands for a decimal id such as `1001`.
+         *     longer PENDING (handled already). Request ids are decimal strings such as `1001`.
          */
         post: operations["acceptGroupJoinRequest"];
         delete?: never;
@@ -1272,7 +1271,7 @@ export interface paths {
          * Send a friend request
          * @description The caller asks `toUserId` to be friends. The request is PENDING until the receiver accepts
          *     or rejects it; the receiver gets a `friend.request` WebSocket event. Parameters travel in the
-         *     query string, as in the seed's example.
+         *     query string.
          *
          *     400 when `toUserId` is the caller; 403 when the receiver has blocked the caller; 404 when
          *     there is no such account in the app; 409 when the two are friends already, or a PENDING
@@ -1307,8 +1306,8 @@ export interface paths {
          *     ACCEPTED, and the sender gets a `friend.request` WebSocket event with the updated request.
          *
          *     403 when the caller is not the request's receiver; 404 when there is no such request in
-         *     the app; 409 when the request is no longer PENDING. The seed's placeholder id `req_001`
-         *     stands for a decimal id such as `2001`.
+         *     the app; 409 when the request is no longer PENDING. Request ids are decimal strings such as
+         *     `2001`.
          */
         post: operations["acceptFriendRequest"];
         delete?: never;
@@ -1478,7 +1477,7 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The message's id. The seed's placeholder `msg_001` stands for a decimal id such as `1024`.
+                 * @description The message's id, a decimal string such as `1024`.
                  * @example 1024
                  */
                 msgId: components["schemas"]["MessageId"];
@@ -1523,9 +1522,8 @@ export interface paths {
          *     to it any more, its history stays readable to the admin routes, and `group.dissolved`
          *     webhooks fire. 404 when the app has no such group or it is dissolved already.
          *
-         *     The seed's example (`DELETE /api/im/admin/groups/group_001`) has no `appId`; it is
-         *     required here all the same, because group ids are chosen by each app and only `appId`
-         *     says whose group is meant (and which service key checks a signature).
+         *     `appId` is required because group ids are chosen by each app and only `appId` says whose
+         *     group is meant (and which service key checks a signature).
          */
         delete: operations["adminDissolveGroup"];
         options?: never;
@@ -5395,7 +5393,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
-        /** @description The route is described but not built yet. */
+        /** @description The operation is described but not built yet (it is marked `x-unbuilt`). */
         NotImplemented: {
             headers: {
                 [name: string]: unknown;
@@ -5406,7 +5404,7 @@ export interface components {
                  *       "code": 501,
                  *       "status": "1",
                  *       "data": null,
-                 *       "message": "this route is not implemented yet"
+                 *       "message": "this route (listThings) is not built yet: #42, things"
                  *     }
                  */
                 "application/json": components["schemas"]["ErrorEnvelope"];
@@ -9166,7 +9164,7 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The message's id. The seed's placeholder `msg_001` stands for a decimal id such as `1024`.
+                 * @description The message's id, a decimal string such as `1024`.
                  * @example 1024
                  */
                 msgId: components["schemas"]["MessageId"];
