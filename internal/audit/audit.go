@@ -24,14 +24,14 @@ type Entry struct {
 	TargetType string
 	TargetID   int64
 	Detail     map[string]any
-	ClientIP   string
 }
 
 // Record writes e as done by p (nil: by the server itself, or by an anonymous caller when
-// p has no kind).
+// p has no kind), from the address of the request ctx serves (auth.ClientAddr; none for work
+// the server starts itself).
 func Record(ctx context.Context, q db.Querier, p *auth.Principal, e Entry) error {
 	arg := db.InsertAuditEntryParams{
-		ActorKind: ActorSystem, Action: e.Action, TargetType: e.TargetType, ClientIp: e.ClientIP, Detail: []byte("{}"),
+		ActorKind: ActorSystem, Action: e.Action, TargetType: e.TargetType, ClientIp: auth.ClientAddr(ctx), Detail: []byte("{}"),
 	}
 	if e.TargetID != 0 {
 		arg.TargetID = strconv.FormatInt(e.TargetID, 10)

@@ -56,17 +56,17 @@ type Login struct {
 	AppKey    string
 }
 
-// Login signs a demo user in. clientAddr is the caller's address, for the rate limit.
-func (s *Service) Login(ctx context.Context, username, password, clientAddr string) (Login, error) {
+// Login signs a demo user in; the caller's address (auth.ClientAddr) counts for the rate limit.
+func (s *Service) Login(ctx context.Context, username, password string) (Login, error) {
 	// The attempt is counted before the password is compared (see ratelimit.Logins).
-	if err := s.logins.Attempt(ctx, s.pool, s.now(), username, clientAddr); err != nil {
+	if err := s.logins.Attempt(ctx, s.pool, s.now(), username, auth.ClientAddr(ctx)); err != nil {
 		return Login{}, err
 	}
 	given := sha256.Sum256([]byte(password))
 	if !slices.Contains(Users, username) || subtle.ConstantTimeCompare(given[:], s.password[:]) != 1 {
 		return Login{}, fault.Unauthorizedf("unknown demo user or wrong password")
 	}
-	if err := s.logins.Succeeded(ctx, s.q, username, clientAddr); err != nil {
+	if err := s.logins.Succeeded(ctx, s.q, username, auth.ClientAddr(ctx)); err != nil {
 		return Login{}, err
 	}
 	app, err := s.q.GetAppForAuth(ctx, db.GetAppForAuthParams{ServiceType: "IM", AppKey: AppKey})

@@ -66,7 +66,7 @@ func wantKind(t *testing.T, err error, k fault.Kind) {
 
 func TestLogin(t *testing.T) {
 	w := newWorld(t)
-	got, err := w.svc.Login(t.Context(), "demo_bob", password, "10.0.0.1")
+	got, err := w.svc.Login(auth.WithClientAddr(t.Context(), "10.0.0.1"), "demo_bob", password)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestLoginRefused(t *testing.T) {
 	for _, c := range []struct{ user, pass string }{
 		{"demo_alice", "wrong"}, {"demo_alice", ""}, {"demo_dave", password}, {"", password},
 	} {
-		_, err := w.svc.Login(t.Context(), c.user, c.pass, "10.0.0.1")
+		_, err := w.svc.Login(auth.WithClientAddr(t.Context(), "10.0.0.1"), c.user, c.pass)
 		wantKind(t, err, fault.Unauthorized)
 	}
 }
@@ -95,11 +95,11 @@ func TestLoginRefused(t *testing.T) {
 func TestLoginNeedsTheDemoApp(t *testing.T) {
 	w := newWorld(t)
 	w.exec(t, `UPDATE tenants SET status = 'DISABLED' WHERE id = $1`, w.tenant)
-	_, err := w.svc.Login(t.Context(), "demo_alice", password, "10.0.0.1")
+	_, err := w.svc.Login(auth.WithClientAddr(t.Context(), "10.0.0.1"), "demo_alice", password)
 	wantKind(t, err, fault.Forbidden)
 	w.exec(t, `UPDATE tenants SET status = 'ENABLED' WHERE id = $1`, w.tenant)
 	w.exec(t, `UPDATE apps SET deleted_at = now() WHERE id = $1`, w.appID)
-	_, err = w.svc.Login(t.Context(), "demo_alice", password, "10.0.0.1")
+	_, err = w.svc.Login(auth.WithClientAddr(t.Context(), "10.0.0.1"), "demo_alice", password)
 	wantKind(t, err, fault.Forbidden)
 }
 
@@ -113,7 +113,7 @@ func TestLoginRateLimit(t *testing.T) {
 	var judged atomic.Int64
 	for range 30 {
 		wg.Go(func() {
-			_, err := w.svc.Login(ctx, "demo_alice", "wrong", "10.6.6.6")
+			_, err := w.svc.Login(auth.WithClientAddr(ctx, "10.6.6.6"), "demo_alice", "wrong")
 			if fault.Is(err, fault.Unauthorized) {
 				judged.Add(1)
 			} else if fe := fault.As(err); fe.Kind != fault.RateLimited || fe.RetryAfter <= 0 {
@@ -125,13 +125,13 @@ func TestLoginRateLimit(t *testing.T) {
 	if n := judged.Load(); n > w.svc.logins.PerPair {
 		t.Errorf("%d of 30 concurrent guesses judged; want at most %d", n, w.svc.logins.PerPair)
 	}
-	_, err := w.svc.Login(ctx, "demo_alice", password, "10.6.6.6")
+	_, err := w.svc.Login(auth.WithClientAddr(ctx, "10.6.6.6"), "demo_alice", password)
 	wantKind(t, err, fault.RateLimited)
-	if _, err := w.svc.Login(ctx, "demo_alice", password, "10.0.0.1"); err != nil {
+	if _, err := w.svc.Login(auth.WithClientAddr(ctx, "10.0.0.1"), "demo_alice", password); err != nil {
 		t.Errorf("the right password from another address: %v", err)
 	}
 	w.clock = w.clock.Add(w.svc.logins.Window + time.Second)
-	if _, err := w.svc.Login(ctx, "demo_alice", password, "10.6.6.6"); err != nil {
+	if _, err := w.svc.Login(auth.WithClientAddr(ctx, "10.6.6.6"), "demo_alice", password); err != nil {
 		t.Errorf("after the window: %v", err)
 	}
 }

@@ -45,12 +45,8 @@ func requestFrom(ctx context.Context) *http.Request {
 	return r
 }
 
-// clientIP is the host of the request's remote address: what rate limits count per address.
-func clientIP(ctx context.Context) string {
-	r := requestFrom(ctx)
-	if r == nil {
-		return ""
-	}
+// remoteHost is the host of the request's remote address, without its port.
+func remoteHost(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr

@@ -10,7 +10,7 @@ func (s *Server) DemoLogin(ctx context.Context, req api.DemoLoginRequestObject) 
 	if err := needBody(req.Body); err != nil {
 		return nil, err
 	}
-	in, err := s.demo.Login(ctx, req.Body.Username, req.Body.Password, clientIP(ctx))
+	in, err := s.demo.Login(ctx, req.Body.Username, req.Body.Password)
 	if err != nil {
 		return nil, err
 	}

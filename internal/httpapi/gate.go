@@ -175,7 +175,7 @@ func (g *gate) handler(next http.Handler) http.Handler {
 			return
 		}
 		if len(op.requirement.Schemes) == 0 || op.requirement.Optional {
-			if ok, wait := g.public.allow(clientIP(r.Context()), time.Now()); !ok {
+			if ok, wait := g.public.allow(auth.ClientAddr(r.Context()), time.Now()); !ok {
 				writeError(w, r, fault.RateLimitedf(wait, "too many requests from this address; slow down"))
 				return
 			}

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"net"
 	"net/http"
 
 	"github.com/xuqmgroup/xuqm/internal/auth"
@@ -26,7 +25,7 @@ func IMWebSocket(authn *auth.Authenticator, hub *realtime.Hub) http.Handler {
 			writeError(w, r, err)
 			return
 		}
-		s := realtime.Session{User: im.User{AppID: p.App.ID, UserID: p.UserID}, Addr: remoteHost(r)}
+		s := realtime.Session{User: im.User{AppID: p.App.ID, UserID: p.UserID}, Addr: auth.ClientAddr(r.Context())}
 		if claims.ExpiresAt != nil {
 			s.ExpiresAt = claims.ExpiresAt.Time
 		}
@@ -34,14 +33,4 @@ func IMWebSocket(authn *auth.Authenticator, hub *realtime.Hub) http.Handler {
 			writeError(w, r, err)
 		}
 	})
-}
-
-// remoteHost is the client's address without its port: what the limit of WebSockets per
-// address counts.
-func remoteHost(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

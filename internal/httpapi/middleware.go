@@ -15,13 +15,15 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/fault"
 )
 
 var clientRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 // requestContext gives every request an id (the client's X-Request-Id when it is sane), a
-// logger that carries it, and the raw request for the handlers that need it.
+// logger that carries it, the caller's address (auth.ClientAddr, for the services' rate limits
+// and audit log) and the raw request for the handlers that need it.
 func requestContext(log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -34,6 +36,7 @@ func requestContext(log *slog.Logger) func(http.Handler) http.Handler {
 			w.Header().Set("X-Request-Id", id)
 			ctx := context.WithValue(r.Context(), keyRequestID, id)
 			ctx = context.WithValue(ctx, keyLogger, log.With("request_id", id))
+			ctx = auth.WithClientAddr(ctx, remoteHost(r))
 			r = r.WithContext(ctx)
 			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, keyRequest, r)))
 		})

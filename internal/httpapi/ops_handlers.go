@@ -18,7 +18,7 @@ func (s *Server) OpsLogin(ctx context.Context, req api.OpsLoginRequestObject) (a
 	if err := needBody(req.Body); err != nil {
 		return nil, err
 	}
-	t, err := s.ops.Login(ctx, req.Body.Username, req.Body.Password, clientIP(ctx))
+	t, err := s.ops.Login(ctx, req.Body.Username, req.Body.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +45,7 @@ func (s *Server) ToggleTenantStatus(ctx context.Context, req api.ToggleTenantSta
 	if req.Body != nil {
 		enabled = req.Body.Enabled
 	}
-	t, err := s.ops.ToggleTenantStatus(ctx, principalFrom(ctx), req.Id, enabled, clientIP(ctx))
+	t, err := s.ops.ToggleTenantStatus(ctx, principalFrom(ctx), req.Id, enabled)
 	if err != nil {
 		return nil, err
 	}

@@ -47,7 +47,7 @@ func (s *Server) CreateApp(ctx context.Context, req api.CreateAppRequestObject) 
 	if err := needBody(req.Body); err != nil {
 		return nil, err
 	}
-	a, err := s.tenant.CreateApp(ctx, principalFrom(ctx), tenant.AppInput{Name: req.Body.Name, Description: req.Body.Description}, clientIP(ctx))
+	a, err := s.tenant.CreateApp(ctx, principalFrom(ctx), tenant.AppInput{Name: req.Body.Name, Description: req.Body.Description})
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +58,7 @@ func (s *Server) UpdateApp(ctx context.Context, req api.UpdateAppRequestObject) 
 	if err := needBody(req.Body); err != nil {
 		return nil, err
 	}
-	a, err := s.tenant.UpdateApp(ctx, principalFrom(ctx), req.Id, tenant.AppInput{Name: req.Body.Name, Description: req.Body.Description}, clientIP(ctx))
+	a, err := s.tenant.UpdateApp(ctx, principalFrom(ctx), req.Id, tenant.AppInput{Name: req.Body.Name, Description: req.Body.Description})
 	if err != nil {
 		return nil, err
 	}
@@ -66,14 +66,14 @@ func (s *Server) UpdateApp(ctx context.Context, req api.UpdateAppRequestObject) 
 }
 
 func (s *Server) DeleteApp(ctx context.Context, req api.DeleteAppRequestObject) (api.DeleteAppResponseObject, error) {
-	if err := s.tenant.DeleteApp(ctx, principalFrom(ctx), req.Id, clientIP(ctx)); err != nil {
+	if err := s.tenant.DeleteApp(ctx, principalFrom(ctx), req.Id); err != nil {
 		return nil, err
 	}
 	return successEmpty[api.DeleteApp200JSONResponse](), nil
 }
 
 func (s *Server) RegenerateAppSecret(ctx context.Context, req api.RegenerateAppSecretRequestObject) (api.RegenerateAppSecretResponseObject, error) {
-	sec, err := s.tenant.RegenerateAppSecret(ctx, principalFrom(ctx), req.Id, clientIP(ctx))
+	sec, err := s.tenant.RegenerateAppSecret(ctx, principalFrom(ctx), req.Id)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +96,7 @@ func (s *Server) ToggleAppService(ctx context.Context, req api.ToggleAppServiceR
 	if err := needBody(req.Body); err != nil {
 		return nil, err
 	}
-	sv, err := s.tenant.ToggleService(ctx, principalFrom(ctx), req.AppId, string(req.Body.ServiceType), req.Body.Enabled, clientIP(ctx))
+	sv, err := s.tenant.ToggleService(ctx, principalFrom(ctx), req.AppId, string(req.Body.ServiceType), req.Body.Enabled)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +104,7 @@ func (s *Server) ToggleAppService(ctx context.Context, req api.ToggleAppServiceR
 }
 
 func (s *Server) RegenerateServiceKey(ctx context.Context, req api.RegenerateServiceKeyRequestObject) (api.RegenerateServiceKeyResponseObject, error) {
-	sv, err := s.tenant.RegenerateServiceKey(ctx, principalFrom(ctx), req.AppId, req.Id, clientIP(ctx))
+	sv, err := s.tenant.RegenerateServiceKey(ctx, principalFrom(ctx), req.AppId, req.Id)
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,7 @@ func (s *Server) SendEmailCode(ctx context.Context, req api.SendEmailCodeRequest
 		return nil, err
 	}
 	b := req.Body
-	r := tenant.CodeRequest{Email: string(b.Email), Purpose: string(b.Purpose), ClientIP: clientIP(ctx)}
+	r := tenant.CodeRequest{Email: string(b.Email), Purpose: string(b.Purpose)}
 	if b.CaptchaId != nil {
 		r.CaptchaID = *b.CaptchaId
 	}
@@ -54,7 +54,7 @@ func (s *Server) Register(ctx context.Context, req api.RegisterRequestObject) (a
 		return nil, err
 	}
 	b := req.Body
-	ses, err := s.tenant.Register(ctx, tenant.Registration{Email: string(b.Email), Password: b.Password, Code: b.Code, Name: b.Name, ClientIP: clientIP(ctx)})
+	ses, err := s.tenant.Register(ctx, tenant.Registration{Email: string(b.Email), Password: b.Password, Code: b.Code, Name: b.Name})
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +65,7 @@ func (s *Server) Login(ctx context.Context, req api.LoginRequestObject) (api.Log
 	if err := needBody(req.Body); err != nil {
 		return nil, err
 	}
-	ses, err := s.tenant.Login(ctx, string(req.Body.Email), req.Body.Password, clientIP(ctx))
+	ses, err := s.tenant.Login(ctx, string(req.Body.Email), req.Body.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +84,7 @@ func (s *Server) ForgotPassword(ctx context.Context, req api.ForgotPasswordReque
 	if err := needBody(req.Body); err != nil {
 		return nil, err
 	}
-	if err := s.tenant.ForgotPassword(ctx, string(req.Body.Email), clientIP(ctx)); err != nil {
+	if err := s.tenant.ForgotPassword(ctx, string(req.Body.Email)); err != nil {
 		return nil, err
 	}
 	return successEmpty[api.ForgotPassword200JSONResponse](), nil
@@ -95,7 +95,7 @@ func (s *Server) ResetPassword(ctx context.Context, req api.ResetPasswordRequest
 		return nil, err
 	}
 	b := req.Body
-	r := tenant.PasswordReset{Password: b.Password, ClientIP: clientIP(ctx)}
+	r := tenant.PasswordReset{Password: b.Password}
 	if b.Token != nil {
 		r.Token = *b.Token
 	}

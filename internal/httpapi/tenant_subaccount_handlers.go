@@ -26,7 +26,7 @@ func (s *Server) SendSubAccountVerifyCode(ctx context.Context, req api.SendSubAc
 	if err := needBody(req.Body); err != nil {
 		return nil, err
 	}
-	if err := s.tenant.SendSubAccountCode(ctx, principalFrom(ctx), string(req.Body.Email), clientIP(ctx)); err != nil {
+	if err := s.tenant.SendSubAccountCode(ctx, principalFrom(ctx), string(req.Body.Email)); err != nil {
 		return nil, err
 	}
 	return successEmpty[api.SendSubAccountVerifyCode200JSONResponse](), nil
@@ -47,7 +47,7 @@ func (s *Server) CreateSubAccount(ctx context.Context, req api.CreateSubAccountR
 		return nil, err
 	}
 	b := req.Body
-	a, err := s.tenant.CreateSubAccount(ctx, principalFrom(ctx), tenant.NewSubAccount{Email: string(b.Email), Password: b.Password, Name: b.Name, Role: string(b.Role), Code: b.Code}, clientIP(ctx))
+	a, err := s.tenant.CreateSubAccount(ctx, principalFrom(ctx), tenant.NewSubAccount{Email: string(b.Email), Password: b.Password, Name: b.Name, Role: string(b.Role), Code: b.Code})
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ func (s *Server) CreateSubAccount(ctx context.Context, req api.CreateSubAccountR
 }
 
 func (s *Server) DisableSubAccount(ctx context.Context, req api.DisableSubAccountRequestObject) (api.DisableSubAccountResponseObject, error) {
-	if err := s.tenant.DisableSubAccount(ctx, principalFrom(ctx), req.Id, clientIP(ctx)); err != nil {
+	if err := s.tenant.DisableSubAccount(ctx, principalFrom(ctx), req.Id); err != nil {
 		return nil, err
 	}
 	return successEmpty[api.DisableSubAccount200JSONResponse](), nil

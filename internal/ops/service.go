@@ -77,9 +77,9 @@ var errBadLogin = fault.Unauthorizedf("wrong username or password")
 
 // Login signs an operator in, within the limits on attempts (ratelimit.Logins): the attempt
 // is counted before the password is evaluated.
-func (s *Service) Login(ctx context.Context, username, pw, clientIP string) (Token, error) {
+func (s *Service) Login(ctx context.Context, username, pw string) (Token, error) {
 	username = strings.TrimSpace(username)
-	if err := s.logins.Attempt(ctx, s.pool, s.now(), username, clientIP); err != nil {
+	if err := s.logins.Attempt(ctx, s.pool, s.now(), username, auth.ClientAddr(ctx)); err != nil {
 		return Token{}, err
 	}
 	op, err := s.q.GetOperatorByUsername(ctx, username)
@@ -94,11 +94,11 @@ func (s *Service) Login(ctx context.Context, username, pw, clientIP string) (Tok
 	case op.Status != "ENABLED":
 		return Token{}, fault.Forbiddenf("this operator is disabled")
 	}
-	if err := s.logins.Succeeded(ctx, s.q, username, clientIP); err != nil {
+	if err := s.logins.Succeeded(ctx, s.q, username, auth.ClientAddr(ctx)); err != nil {
 		return Token{}, err
 	}
 	p := &auth.Principal{Kind: auth.KindOps, OperatorID: op.ID}
-	if err := audit.Record(ctx, s.q, p, audit.Entry{Action: "operator.login", TargetType: "operator", TargetID: op.ID, ClientIP: clientIP}); err != nil {
+	if err := audit.Record(ctx, s.q, p, audit.Entry{Action: "operator.login", TargetType: "operator", TargetID: op.ID}); err != nil {
 		return Token{}, err
 	}
 	token, exp, err := s.tokens.Issue(auth.Claims{Typ: auth.KindOps}, strconv.FormatInt(op.ID, 10))
@@ -169,7 +169,7 @@ func (s *Service) ListTenants(ctx context.Context, p *auth.Principal, r page.Req
 
 // ToggleTenantStatus sets the tenant's status (enabled nil: flips it). The gate reads the
 // status on every request, so a disabled tenant's tokens, keys and IM tokens stop at once.
-func (s *Service) ToggleTenantStatus(ctx context.Context, p *auth.Principal, id int64, enabled *bool, clientIP string) (Tenant, error) {
+func (s *Service) ToggleTenantStatus(ctx context.Context, p *auth.Principal, id int64, enabled *bool) (Tenant, error) {
 	if err := requireOperator(p); err != nil {
 		return Tenant{}, err
 	}
@@ -199,7 +199,7 @@ func (s *Service) ToggleTenantStatus(ctx context.Context, p *auth.Principal, id 
 			return fault.Wrap(err, "load tenant")
 		}
 		out = Tenant{ID: t.ID, Name: t.Name, Email: t.Email, Status: t.Status, AppCount: t.AppCount, CreatedAt: t.CreatedAt}
-		return audit.Record(ctx, q, p, audit.Entry{Action: action, TenantID: id, TargetType: "tenant", TargetID: id, ClientIP: clientIP,
+		return audit.Record(ctx, q, p, audit.Entry{Action: action, TenantID: id, TargetType: "tenant", TargetID: id,
 			Detail: map[string]any{"from": cur, "to": status}})
 	})
 	if err == nil && s.tenantChanged != nil {

@@ -41,7 +41,6 @@ type CodeRequest struct {
 	Purpose     string
 	CaptchaID   string
 	CaptchaCode string
-	ClientIP    string
 }
 
 // SendEmailCode checks the captcha and mails a code for purpose (see the contract's
@@ -74,7 +73,7 @@ func (s *Service) SendEmailCode(ctx context.Context, r CodeRequest) error {
 	// tells the truth, to the address's owner.
 	return postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		q := db.New(tx)
-		if err := ratelimit.Take(ctx, q, s.now(), mailLimits(email, r.Purpose, r.ClientIP)...); err != nil {
+		if err := ratelimit.Take(ctx, q, s.now(), mailLimits(email, r.Purpose, auth.ClientAddr(ctx))...); err != nil {
 			return err
 		}
 		switch {
@@ -93,7 +92,6 @@ type Registration struct {
 	Password string
 	Code     string
 	Name     string
-	ClientIP string
 }
 
 // Register creates the tenant and its main account, uses the REGISTER code up and signs in.
@@ -131,7 +129,7 @@ func (s *Service) Register(ctx context.Context, r Registration) (Session, error)
 			return accountInsertError(err, email)
 		}
 		acc.TenantID, acc.AccountID = t.ID, a.ID
-		return audit.Record(ctx, q, nil, audit.Entry{Action: "tenant.register", TenantID: t.ID, TargetType: "account", TargetID: a.ID, ClientIP: r.ClientIP,
+		return audit.Record(ctx, q, nil, audit.Entry{Action: "tenant.register", TenantID: t.ID, TargetType: "account", TargetID: a.ID,
 			Detail: map[string]any{"email": email}})
 	})
 	if err != nil {
@@ -159,9 +157,9 @@ var errBadLogin = fault.Unauthorizedf("wrong e-mail address or password")
 
 // Login signs an account in, within the limits on attempts (ratelimit.Logins): the attempt is
 // counted before the password is evaluated.
-func (s *Service) Login(ctx context.Context, email, pw, clientIP string) (Session, error) {
+func (s *Service) Login(ctx context.Context, email, pw string) (Session, error) {
 	email = normalEmail(email)
-	if err := s.logins.Attempt(ctx, s.pool, s.now(), email, clientIP); err != nil {
+	if err := s.logins.Attempt(ctx, s.pool, s.now(), email, auth.ClientAddr(ctx)); err != nil {
 		return Session{}, err
 	}
 	row, err := s.q.GetTenantAccountByEmail(ctx, email)
@@ -178,12 +176,12 @@ func (s *Service) Login(ctx context.Context, email, pw, clientIP string) (Sessio
 	case row.TenantStatus != "ENABLED":
 		return Session{}, fault.Forbiddenf("this tenant is disabled; contact the platform's operators")
 	}
-	if err := s.logins.Succeeded(ctx, s.q, email, clientIP); err != nil {
+	if err := s.logins.Succeeded(ctx, s.q, email, auth.ClientAddr(ctx)); err != nil {
 		return Session{}, err
 	}
 	acc := Account{TenantID: row.TenantID, AccountID: row.ID, Email: row.Email, Name: row.Name, Role: row.Role, TenantName: row.TenantName}
 	p := &auth.Principal{Kind: auth.KindTenant, TenantID: row.TenantID, AccountID: row.ID, Role: row.Role}
-	if err := audit.Record(ctx, s.q, p, audit.Entry{Action: "account.login", TenantID: row.TenantID, TargetType: "account", TargetID: row.ID, ClientIP: clientIP}); err != nil {
+	if err := audit.Record(ctx, s.q, p, audit.Entry{Action: "account.login", TenantID: row.TenantID, TargetType: "account", TargetID: row.ID}); err != nil {
 		return Session{}, err
 	}
 	return s.session(acc)

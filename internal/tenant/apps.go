@@ -71,7 +71,7 @@ func (in AppInput) check() (AppInput, error) {
 
 // CreateApp creates an app of p's tenant with its four services, all enabled; the answer is the
 // only one with the secrets in full.
-func (s *Service) CreateApp(ctx context.Context, p *auth.Principal, in AppInput, clientIP string) (App, error) {
+func (s *Service) CreateApp(ctx context.Context, p *auth.Principal, in AppInput) (App, error) {
 	if err := requireManager(p); err != nil {
 		return App{}, err
 	}
@@ -100,7 +100,7 @@ func (s *Service) CreateApp(ctx context.Context, p *auth.Principal, in AppInput,
 			return err
 		}
 		app = apps[0]
-		return audit.Record(ctx, q, p, audit.Entry{Action: "app.create", TenantID: p.TenantID, TargetType: "app", TargetID: row.ID, ClientIP: clientIP,
+		return audit.Record(ctx, q, p, audit.Entry{Action: "app.create", TenantID: p.TenantID, TargetType: "app", TargetID: row.ID,
 			Detail: map[string]any{"appKey": row.AppKey, "name": row.Name}})
 	})
 	return app, err
@@ -141,7 +141,7 @@ func (s *Service) GetApp(ctx context.Context, p *auth.Principal, id int64) (App,
 }
 
 // UpdateApp renames the app and sets its description.
-func (s *Service) UpdateApp(ctx context.Context, p *auth.Principal, id int64, in AppInput, clientIP string) (App, error) {
+func (s *Service) UpdateApp(ctx context.Context, p *auth.Principal, id int64, in AppInput) (App, error) {
 	if err := requireManager(p); err != nil {
 		return App{}, err
 	}
@@ -164,14 +164,14 @@ func (s *Service) UpdateApp(ctx context.Context, p *auth.Principal, id int64, in
 			return err
 		}
 		app = apps[0]
-		return audit.Record(ctx, q, p, audit.Entry{Action: "app.update", TenantID: p.TenantID, TargetType: "app", TargetID: id, ClientIP: clientIP,
+		return audit.Record(ctx, q, p, audit.Entry{Action: "app.update", TenantID: p.TenantID, TargetType: "app", TargetID: id,
 			Detail: map[string]any{"name": row.Name, "description": row.Description}})
 	})
 	return app, err
 }
 
 // DeleteApp deletes the app: its key, secret, service keys and IM tokens stop working at once.
-func (s *Service) DeleteApp(ctx context.Context, p *auth.Principal, id int64, clientIP string) error {
+func (s *Service) DeleteApp(ctx context.Context, p *auth.Principal, id int64) error {
 	if err := requireManager(p); err != nil {
 		return err
 	}
@@ -186,7 +186,7 @@ func (s *Service) DeleteApp(ctx context.Context, p *auth.Principal, id int64, cl
 		if err := q.MarkAppDeleted(ctx, id); err != nil {
 			return fault.Wrap(err, "delete app")
 		}
-		return audit.Record(ctx, q, p, audit.Entry{Action: "app.delete", TenantID: p.TenantID, TargetType: "app", TargetID: id, ClientIP: clientIP,
+		return audit.Record(ctx, q, p, audit.Entry{Action: "app.delete", TenantID: p.TenantID, TargetType: "app", TargetID: id,
 			Detail: map[string]any{"appKey": row.AppKey}})
 	})
 	s.tellAppChanged(ctx, err, AppChange{AppID: id, AppKey: key, Deleted: true})
@@ -194,7 +194,7 @@ func (s *Service) DeleteApp(ctx context.Context, p *auth.Principal, id int64, cl
 }
 
 // RegenerateAppSecret replaces the app's appSecret; the answer is the only one with it in full.
-func (s *Service) RegenerateAppSecret(ctx context.Context, p *auth.Principal, id int64, clientIP string) (AppSecret, error) {
+func (s *Service) RegenerateAppSecret(ctx context.Context, p *auth.Principal, id int64) (AppSecret, error) {
 	if err := requireManager(p); err != nil {
 		return AppSecret{}, err
 	}
@@ -209,7 +209,7 @@ func (s *Service) RegenerateAppSecret(ctx context.Context, p *auth.Principal, id
 		if err := q.SetAppSecret(ctx, db.SetAppSecretParams{ID: id, AppSecret: s.secrets.Seal(out.AppSecret, auth.AppSecretAAD(row.AppKey))}); err != nil {
 			return fault.Wrap(err, "set app secret")
 		}
-		return audit.Record(ctx, q, p, audit.Entry{Action: "app.regenerate-secret", TenantID: p.TenantID, TargetType: "app", TargetID: id, ClientIP: clientIP})
+		return audit.Record(ctx, q, p, audit.Entry{Action: "app.regenerate-secret", TenantID: p.TenantID, TargetType: "app", TargetID: id})
 	})
 	return out, err
 }

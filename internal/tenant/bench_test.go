@@ -30,7 +30,7 @@ func BenchmarkLogin(b *testing.B) {
 	benchTenant(b, s, box)
 	ctx := context.Background()
 	for b.Loop() {
-		if _, err := s.Login(ctx, "bench@example.com", "passw0rd1", "10.0.0.1"); err != nil {
+		if _, err := s.Login(auth.WithClientAddr(ctx, "10.0.0.1"), "bench@example.com", "passw0rd1"); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -42,7 +42,7 @@ func BenchmarkListApps(b *testing.B) {
 	_, p := benchTenant(b, s, box)
 	ctx := context.Background()
 	for i := range 100 {
-		if _, err := s.CreateApp(ctx, p, AppInput{Name: fmt.Sprintf("App %d", i)}, ""); err != nil {
+		if _, err := s.CreateApp(ctx, p, AppInput{Name: fmt.Sprintf("App %d", i)}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -48,12 +48,12 @@ func newCode() string {
 }
 
 // mailLimits: one mail per address and purpose a minute (a sign-up code does not hold back a
-// password reset) and, for the public routes, 20 per client address an hour.
-func mailLimits(email, purpose, clientIP string) []ratelimit.Limit {
+// password reset) and, for the public routes, 20 per client address (addr, when not "") an hour.
+func mailLimits(email, purpose, addr string) []ratelimit.Limit {
 	ls := []ratelimit.Limit{{Bucket: "mail-address:" + purpose + ":" + email, Max: 1, Window: time.Minute,
 		Message: "a mail of this kind was sent to this address less than a minute ago"}}
-	if clientIP != "" {
-		ls = append(ls, ratelimit.Limit{Bucket: "mail-ip:" + clientIP, Max: 20, Window: time.Hour,
+	if addr != "" {
+		ls = append(ls, ratelimit.Limit{Bucket: "mail-ip:" + addr, Max: 20, Window: time.Hour,
 			Message: "too many mails requested from this address"})
 	}
 	return ls

@@ -57,18 +57,18 @@ func TestSubAccountCodesAnswerAlikeAndAreLimited(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := &auth.Principal{Kind: auth.KindTenant, TenantID: tenantID, AccountID: 1, Role: auth.RoleMain}
-	if err := s.SendSubAccountCode(ctx, p, "taken@example.com", ""); err != nil {
+	if err := s.SendSubAccountCode(ctx, p, "taken@example.com"); err != nil {
 		t.Errorf("a taken address: %v", err)
 	}
 	if m := box.last(); m.To != "taken@example.com" || mailedCode.MatchString(m.Body) {
 		t.Errorf("the mail to a taken address: %+v", m)
 	}
 	for i := range 19 {
-		if err := s.SendSubAccountCode(ctx, p, fmt.Sprintf("new%d@example.com", i), ""); err != nil {
+		if err := s.SendSubAccountCode(ctx, p, fmt.Sprintf("new%d@example.com", i)); err != nil {
 			t.Fatalf("free address %d: %v", i, err)
 		}
 	}
-	err := s.SendSubAccountCode(ctx, p, "one-more@example.com", "")
+	err := s.SendSubAccountCode(ctx, p, "one-more@example.com")
 	if fe := fault.As(err); fe.Kind != fault.RateLimited || fe.RetryAfter <= 0 {
 		t.Errorf("the 21st address within the hour: %v", err)
 	}

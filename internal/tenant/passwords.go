@@ -18,7 +18,7 @@ import (
 
 // ForgotPassword mails a reset token when the address has an account, and answers the same
 // either way.
-func (s *Service) ForgotPassword(ctx context.Context, email, clientIP string) error {
+func (s *Service) ForgotPassword(ctx context.Context, email string) error {
 	email = normalEmail(email)
 	if err := checkEmail("email", email); err != nil {
 		return err
@@ -26,7 +26,7 @@ func (s *Service) ForgotPassword(ctx context.Context, email, clientIP string) er
 	return postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		q := db.New(tx)
 		now := s.now()
-		if err := ratelimit.Take(ctx, q, now, mailLimits(email, PurposeResetPassword, clientIP)...); err != nil {
+		if err := ratelimit.Take(ctx, q, now, mailLimits(email, PurposeResetPassword, auth.ClientAddr(ctx))...); err != nil {
 			return err
 		}
 		row, err := q.GetTenantAccountByEmail(ctx, email)
@@ -41,7 +41,7 @@ func (s *Service) ForgotPassword(ctx context.Context, email, clientIP string) er
 		if err != nil {
 			return fault.Wrap(err, "store reset token")
 		}
-		if err := audit.Record(ctx, q, nil, audit.Entry{Action: "account.forgot-password", TenantID: row.TenantID, TargetType: "account", TargetID: row.ID, ClientIP: clientIP}); err != nil {
+		if err := audit.Record(ctx, q, nil, audit.Entry{Action: "account.forgot-password", TenantID: row.TenantID, TargetType: "account", TargetID: row.ID}); err != nil {
 			return err
 		}
 		return fault.Wrap(s.mail.Send(ctx, resetMail(email, token)), "send reset mail")
@@ -55,13 +55,12 @@ type PasswordReset struct {
 	Email    string
 	Code     string
 	Password string
-	ClientIP string
 }
 
 // resetLimit bounds reset attempts per client address, taken before the token or code is
 // judged.
-func resetLimit(clientIP string) ratelimit.Limit {
-	return ratelimit.Limit{Bucket: "reset-ip:" + clientIP, Max: 20, Window: 15 * time.Minute,
+func resetLimit(addr string) ratelimit.Limit {
+	return ratelimit.Limit{Bucket: "reset-ip:" + addr, Max: 20, Window: 15 * time.Minute,
 		Message: "too many password resets from this address"}
 }
 
@@ -76,7 +75,9 @@ func (s *Service) ResetPassword(ctx context.Context, r PasswordReset) error {
 	if r.Token == "" && (email == "" || r.Code == "") {
 		return fault.InvalidField("token", "give the reset token from the mail, or email with the RESET_PASSWORD code")
 	}
-	err := postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error { return ratelimit.Take(ctx, db.New(tx), s.now(), resetLimit(r.ClientIP)) })
+	err := postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		return ratelimit.Take(ctx, db.New(tx), s.now(), resetLimit(auth.ClientAddr(ctx)))
+	})
 	if err != nil {
 		return err
 	}
@@ -129,7 +130,7 @@ func (s *Service) ResetPassword(ctx context.Context, r PasswordReset) error {
 		if err := s.logins.Reset(ctx, q, acc.Email); err != nil {
 			return err
 		}
-		return audit.Record(ctx, q, nil, audit.Entry{Action: "account.reset-password", TenantID: acc.TenantID, TargetType: "account", TargetID: id, ClientIP: r.ClientIP})
+		return audit.Record(ctx, q, nil, audit.Entry{Action: "account.reset-password", TenantID: acc.TenantID, TargetType: "account", TargetID: id})
 	})
 }
 

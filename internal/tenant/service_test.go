@@ -64,7 +64,7 @@ var mailedCode = regexp.MustCompile(`code is: (\d{6})`)
 func TestCodeLifetime(t *testing.T) {
 	s, box, c := newService(t)
 	ctx := context.Background()
-	if err := s.SendEmailCode(ctx, CodeRequest{Email: "a@example.com", Purpose: PurposeRegister, ClientIP: "10.0.0.1"}); err != nil {
+	if err := s.SendEmailCode(auth.WithClientAddr(ctx, "10.0.0.1"), CodeRequest{Email: "a@example.com", Purpose: PurposeRegister}); err != nil {
 		t.Fatal(err)
 	}
 	code := mailedCode.FindStringSubmatch(box.last().Body)[1]
@@ -77,16 +77,16 @@ func TestCodeLifetime(t *testing.T) {
 		t.Errorf("at expiry: %v", err)
 	}
 	// The next mail to the address is allowed a minute after the last one.
-	if err := s.SendEmailCode(ctx, CodeRequest{Email: "a@example.com", Purpose: PurposeRegister, ClientIP: "10.0.0.1"}); err != nil {
+	if err := s.SendEmailCode(auth.WithClientAddr(ctx, "10.0.0.1"), CodeRequest{Email: "a@example.com", Purpose: PurposeRegister}); err != nil {
 		t.Fatalf("a new code long after: %v", err)
 	}
 	c.add(59 * time.Second)
-	err := s.SendEmailCode(ctx, CodeRequest{Email: "a@example.com", Purpose: PurposeRegister, ClientIP: "10.0.0.1"})
+	err := s.SendEmailCode(auth.WithClientAddr(ctx, "10.0.0.1"), CodeRequest{Email: "a@example.com", Purpose: PurposeRegister})
 	if fe := fault.As(err); fe.Kind != fault.RateLimited || fe.RetryAfter != time.Second {
 		t.Errorf("59 s later: %v (retry after %v)", err, fe.RetryAfter)
 	}
 	c.add(time.Second)
-	if err := s.SendEmailCode(ctx, CodeRequest{Email: "a@example.com", Purpose: PurposeRegister, ClientIP: "10.0.0.1"}); err != nil {
+	if err := s.SendEmailCode(auth.WithClientAddr(ctx, "10.0.0.1"), CodeRequest{Email: "a@example.com", Purpose: PurposeRegister}); err != nil {
 		t.Errorf("60 s later: %v", err)
 	}
 	// Purge drops expired codes, and rate events older than the longest window (an hour).
@@ -141,7 +141,7 @@ func TestResetTokenLifetime(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.add(time.Minute)
-	if err := s.ForgotPassword(ctx, "a@example.com", ""); err != nil {
+	if err := s.ForgotPassword(ctx, "a@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	token := regexp.MustCompile(`Reset token: ([0-9a-f]{64})`).FindStringSubmatch(box.last().Body)[1]
@@ -150,7 +150,7 @@ func TestResetTokenLifetime(t *testing.T) {
 		t.Errorf("at expiry: %v", err)
 	}
 	c.add(time.Minute)
-	if err := s.ForgotPassword(ctx, "a@example.com", ""); err != nil {
+	if err := s.ForgotPassword(ctx, "a@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	token = regexp.MustCompile(`Reset token: ([0-9a-f]{64})`).FindStringSubmatch(box.last().Body)[1]
@@ -166,7 +166,7 @@ func TestResetTokenLifetime(t *testing.T) {
 	if !after.Equal(c.now().Truncate(time.Millisecond)) {
 		t.Errorf("tokens valid after %v, want %v", after, c.now())
 	}
-	if _, err := s.Login(ctx, "a@example.com", "newPassw0rd", "10.0.0.9"); err != nil {
+	if _, err := s.Login(auth.WithClientAddr(ctx, "10.0.0.9"), "a@example.com", "newPassw0rd"); err != nil {
 		t.Errorf("login with the new password: %v", err)
 	}
 	// The audit trail has it all, newest first.

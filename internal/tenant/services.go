@@ -76,7 +76,7 @@ func validServiceType(t string) bool {
 
 // ToggleService switches one service of the app on or off; the gate reads the switch on every
 // request, so the change holds from the next one on.
-func (s *Service) ToggleService(ctx context.Context, p *auth.Principal, appID int64, serviceType string, enabled bool, clientIP string) (AppService, error) {
+func (s *Service) ToggleService(ctx context.Context, p *auth.Principal, appID int64, serviceType string, enabled bool) (AppService, error) {
 	if err := requireManager(p); err != nil {
 		return AppService{}, err
 	}
@@ -102,7 +102,7 @@ func (s *Service) ToggleService(ctx context.Context, p *auth.Principal, appID in
 		if out, err = s.toService(row, true); err != nil {
 			return err
 		}
-		return audit.Record(ctx, q, p, audit.Entry{Action: "service.toggle", TenantID: p.TenantID, TargetType: "service", TargetID: row.ID, ClientIP: clientIP,
+		return audit.Record(ctx, q, p, audit.Entry{Action: "service.toggle", TenantID: p.TenantID, TargetType: "service", TargetID: row.ID,
 			Detail: map[string]any{"appId": appID, "serviceType": serviceType, "enabled": enabled}})
 	})
 	s.tellAppChanged(ctx, err, AppChange{AppID: appID, AppKey: key, Service: serviceType, Enabled: enabled})
@@ -110,7 +110,7 @@ func (s *Service) ToggleService(ctx context.Context, p *auth.Principal, appID in
 }
 
 // RegenerateServiceKey replaces a service's key; the answer is the only one with it in full.
-func (s *Service) RegenerateServiceKey(ctx context.Context, p *auth.Principal, appID, serviceID int64, clientIP string) (AppService, error) {
+func (s *Service) RegenerateServiceKey(ctx context.Context, p *auth.Principal, appID, serviceID int64) (AppService, error) {
 	if err := requireManager(p); err != nil {
 		return AppService{}, err
 	}
@@ -138,7 +138,7 @@ func (s *Service) RegenerateServiceKey(ctx context.Context, p *auth.Principal, a
 			return fault.Wrap(err, "set service key")
 		}
 		out = AppService{ID: row.ID, Type: row.ServiceType, Enabled: row.Enabled, SecretKey: plain}
-		return audit.Record(ctx, q, p, audit.Entry{Action: "service.regenerate-key", TenantID: p.TenantID, TargetType: "service", TargetID: row.ID, ClientIP: clientIP,
+		return audit.Record(ctx, q, p, audit.Entry{Action: "service.regenerate-key", TenantID: p.TenantID, TargetType: "service", TargetID: row.ID,
 			Detail: map[string]any{"appId": appID, "serviceType": row.ServiceType}})
 	})
 	return out, err

@@ -41,7 +41,7 @@ func validSubAccountRole(r string) bool {
 }
 
 // SendSubAccountCode mails a SUB_ACCOUNT code to the address of a future sub-account.
-func (s *Service) SendSubAccountCode(ctx context.Context, p *auth.Principal, email, clientIP string) error {
+func (s *Service) SendSubAccountCode(ctx context.Context, p *auth.Principal, email string) error {
 	if err := requireManager(p); err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func (s *Service) SendSubAccountCode(ctx context.Context, p *auth.Principal, ema
 		if err := send(); err != nil {
 			return err
 		}
-		return audit.Record(ctx, q, p, audit.Entry{Action: "sub-account.send-code", TenantID: p.TenantID, ClientIP: clientIP,
+		return audit.Record(ctx, q, p, audit.Entry{Action: "sub-account.send-code", TenantID: p.TenantID,
 			Detail: map[string]any{"email": email}})
 	})
 }
@@ -84,7 +84,7 @@ func (s *Service) VerifySubAccountEmail(ctx context.Context, p *auth.Principal, 
 }
 
 // CreateSubAccount creates a sub-account of p's tenant and uses its code up.
-func (s *Service) CreateSubAccount(ctx context.Context, p *auth.Principal, in NewSubAccount, clientIP string) (SubAccount, error) {
+func (s *Service) CreateSubAccount(ctx context.Context, p *auth.Principal, in NewSubAccount) (SubAccount, error) {
 	if err := requireManager(p); err != nil {
 		return SubAccount{}, err
 	}
@@ -120,7 +120,7 @@ func (s *Service) CreateSubAccount(ctx context.Context, p *auth.Principal, in Ne
 			return accountInsertError(err, email)
 		}
 		out.ID, out.CreatedAt = row.ID, row.CreatedAt
-		return audit.Record(ctx, q, p, audit.Entry{Action: "sub-account.create", TenantID: p.TenantID, TargetType: "account", TargetID: row.ID, ClientIP: clientIP,
+		return audit.Record(ctx, q, p, audit.Entry{Action: "sub-account.create", TenantID: p.TenantID, TargetType: "account", TargetID: row.ID,
 			Detail: map[string]any{"email": email, "role": in.Role}})
 	})
 	return out, err
@@ -148,7 +148,7 @@ func (s *Service) ListSubAccounts(ctx context.Context, p *auth.Principal, r page
 
 // DisableSubAccount disables a sub-account of p's tenant: it can no longer sign in, and the gate
 // refuses its tokens from the next request on.
-func (s *Service) DisableSubAccount(ctx context.Context, p *auth.Principal, id int64, clientIP string) error {
+func (s *Service) DisableSubAccount(ctx context.Context, p *auth.Principal, id int64) error {
 	if err := requireManager(p); err != nil {
 		return err
 	}
@@ -161,6 +161,6 @@ func (s *Service) DisableSubAccount(ctx context.Context, p *auth.Principal, id i
 		if n == 0 {
 			return fault.NotFoundf("no sub-account with id %d in this tenant", id)
 		}
-		return audit.Record(ctx, q, p, audit.Entry{Action: "sub-account.disable", TenantID: p.TenantID, TargetType: "account", TargetID: id, ClientIP: clientIP})
+		return audit.Record(ctx, q, p, audit.Entry{Action: "sub-account.disable", TenantID: p.TenantID, TargetType: "account", TargetID: id})
 	})
 }
