@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"slices"
@@ -27,9 +28,9 @@ type heldGroupEvent struct {
 	frame []byte
 }
 
-// conn is one device's WebSocket. An idle conn holds one goroutine (its reader) and no
-// buffers beyond the socket's small ones: the writer goroutine exists only while frames
-// wait to be written.
+// conn is one device's WebSocket. An idle conn holds one goroutine (its reader, parked in
+// a shallow wait: see waitIdle) and no buffers beyond the socket's small ones: the writer
+// goroutine exists only while frames wait to be written.
 //
 // User events reach the device in seq order, each once: lastSeq is the highest event seq
 // sent; a live event after a gap is held until the gap fills (from the bus, or from the
@@ -37,8 +38,15 @@ type heldGroupEvent struct {
 // orders them by groupSeq and fills gaps by sync), except during a sync, when they are held
 // and then sent unless the sync replayed them.
 type conn struct {
-	hub     *Hub
-	ws      *websocket.Conn
+	hub *Hub
+	ws  *websocket.Conn
+	br  *bufio.Reader // ws's reader (smallBuffers), for waitIdle
+	// readable waits until the socket has bytes to read; nil: not a socket (waitIdle
+	// then waits in ws.Read).
+	readable func()
+	// ahead: bytes read ahead of the upgrade wait in ws's reader, but not in its buffer,
+	// until the first read (coder/websocket's Accept moves them out of it).
+	ahead   bool
 	user    im.User
 	expires time.Time
 	addr    string
@@ -407,6 +415,7 @@ func (c *conn) goAway(ctx context.Context) {
 func (c *conn) run() {
 	ctx := context.Background()
 	for {
+		c.waitIdle()
 		typ, data, err := c.ws.Read(ctx)
 		if err != nil {
 			c.finish(0, "")
@@ -440,6 +449,28 @@ func (c *conn) run() {
 			c.idle = nil
 		}
 		c.mu.Unlock()
+	}
+}
+
+// waitIdle waits, when the reader has nothing buffered, until the client sends something.
+// The reader of an idle conn is the one goroutine it holds, and what its stack costs is
+// a large part of what the conn costs: parked inside ws.Read, sixteen calls deep, it keeps a 4 KiB
+// stack, while parked here, eight calls deep, the garbage collector shrinks it to 2 KiB. The
+// trade-off: a frame after an idle spell grows the stack again (a copy of a few KiB), and
+// costs a recv(MSG_PEEK) call before the read.
+func (c *conn) waitIdle() {
+	if c.readable == nil || c.ahead {
+		c.ahead = false
+		return
+	}
+	// ws reads c.br in ws.Read, on this goroutine, and in its closing handshake (ws.Close),
+	// which finish starts only after marking c closed under c.mu: with c.mu held and c
+	// open, c.br is this goroutine's alone.
+	c.mu.Lock()
+	wait := !c.closed && c.br.Buffered() == 0
+	c.mu.Unlock()
+	if wait {
+		c.readable()
 	}
 }
 

@@ -209,7 +209,8 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, s Session) error {
 	if slices.Contains(h.opts.OriginPatterns, "*") {
 		opts.InsecureSkipVerify = true
 	}
-	ws, err := websocket.Accept(smallBuffers{w}, r, opts)
+	sb := &smallBuffers{ResponseWriter: w}
+	ws, err := websocket.Accept(sb, r, opts)
 	if err != nil {
 		h.remove(c)
 		return nil // Accept has answered
@@ -227,7 +228,7 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, s Session) error {
 		}
 		return nil
 	}
-	c.ws = ws
+	c.ws, c.br, c.readable, c.ahead = ws, sb.br, readableFunc(sb.nc), sb.ahead
 	c.holding = false
 	if c.closeCode != 0 { // kicked during the upgrade: the kicked frame, then the close
 		c.writing = true
@@ -429,7 +430,7 @@ func (h *Hub) onKick(_ string, data []byte) {
 	}
 }
 
-// sweep pings the conns, closes those silent too long and kicks those whose token expired.
+// sweep pings the conns silent for PingInterval, closes those silent too long and kicks those whose token expired.
 func (h *Hub) sweep() {
 	defer close(h.done)
 	tick := time.NewTicker(min(h.opts.PingInterval, h.opts.IdleTimeout) / 3)
@@ -445,7 +446,13 @@ func (h *Hub) sweep() {
 					c.finish(websocket.StatusPolicyViolation, "silent for too long")
 				case !c.expires.IsZero() && now.After(c.expires):
 					c.kick(KickTokenExpired, "the token has expired; log in again and reconnect with the new token")
-				case now.Sub(time.Unix(0, c.lastPing.Load())) >= h.opts.PingInterval:
+				case now.Sub(time.Unix(0, c.lastActive.Load())) >= h.opts.PingInterval &&
+					now.Sub(time.Unix(0, c.lastPing.Load())) >= h.opts.PingInterval:
+					// Only a conn silent for PingInterval is pinged: one whose client sends
+					// frames (the SDK's ping frames every 25 s) shows it is alive, and its
+					// reader, never woken by a pong, stays parked in waitIdle's shallow wait
+					// (a pong is read inside ws.Read, which then waits for the next frame
+					// there, on a stack twice as large).
 					c.lastPing.Store(now.UnixNano())
 					go c.ping()
 				}
@@ -503,10 +510,16 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // connection 4 KiB buffers each; frames are small, and an idle conn should cost little.
 const bufferSize = 512
 
-// smallBuffers gives the WebSocket small bufio buffers in place of net/http's.
-type smallBuffers struct{ http.ResponseWriter }
+// smallBuffers gives the WebSocket small bufio buffers in place of net/http's, and keeps
+// the connection and the reader for the conn's idle wait (conn.waitIdle).
+type smallBuffers struct {
+	http.ResponseWriter
+	nc    net.Conn
+	br    *bufio.Reader
+	ahead bool // bytes were read ahead of the upgrade
+}
 
-func (s smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (s *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	nc, brw, err := http.NewResponseController(s.ResponseWriter).Hijack()
 	if err != nil {
 		return nil, nil, err
@@ -519,7 +532,8 @@ func (s smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	// reader's buffer: coder/websocket keeps only what is buffered when it takes over.
 	n := brw.Reader.Buffered()
 	if n == 0 {
-		return nc, bufio.NewReadWriter(bufio.NewReaderSize(nc, bufferSize), bufio.NewWriterSize(nc, bufferSize)), nil
+		s.nc, s.br = nc, bufio.NewReaderSize(nc, bufferSize)
+		return nc, bufio.NewReadWriter(s.br, bufio.NewWriterSize(nc, bufferSize)), nil
 	}
 	ahead, _ := brw.Reader.Peek(n)
 	br := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(ahead)), nc), max(bufferSize, n))
@@ -527,5 +541,6 @@ func (s smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		_ = nc.Close()
 		return nil, nil, err
 	}
+	s.nc, s.br, s.ahead = nc, br, true
 	return nc, bufio.NewReadWriter(br, bufio.NewWriterSize(nc, bufferSize)), nil
 }
