@@ -6,6 +6,7 @@ package fault
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -85,6 +86,18 @@ func Invalidf(format string, args ...any) *Error { return newf(Invalid, format, 
 func InvalidField(field, format string, args ...any) *Error {
 	msg := fmt.Sprintf(format, args...)
 	return &Error{Kind: Invalid, Message: field + ": " + msg, Fields: []FieldError{{Field: field, Message: msg}}}
+}
+
+// InvalidForm reports every bad input of a form at once; nil when fields is empty.
+func InvalidForm(fields []FieldError) error {
+	if len(fields) == 0 {
+		return nil
+	}
+	parts := make([]string, len(fields))
+	for i, e := range fields {
+		parts[i] = e.Field + ": " + e.Message
+	}
+	return &Error{Kind: Invalid, Message: "invalid form: " + strings.Join(parts, "; "), Fields: fields}
 }
 
 // Unauthorizedf reports a missing, invalid or expired credential.

@@ -148,7 +148,11 @@ func (s *Server) UploadAppVersion(ctx context.Context, req api.UploadAppVersionR
 	if part != nil {
 		defer part.Close()
 	}
-	v, err := s.updates.UploadAppVersion(ctx, principalFrom(ctx), fields, uploadOf(part))
+	in, err := appVersionUpload(fields, uploadOf(part))
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.updates.UploadAppVersion(ctx, principalFrom(ctx), in)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +213,11 @@ func (s *Server) UploadRnBundle(ctx context.Context, req api.UploadRnBundleReque
 	if part != nil {
 		defer part.Close()
 	}
-	b, err := s.updates.UploadRnBundle(ctx, principalFrom(ctx), fields, uploadOf(part))
+	in, err := bundleUpload(fields, uploadOf(part))
+	if err != nil {
+		return nil, err
+	}
+	b, err := s.updates.UploadRnBundle(ctx, principalFrom(ctx), in)
 	if err != nil {
 		return nil, err
 	}

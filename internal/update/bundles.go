@@ -82,6 +82,27 @@ func ParseBundleVersion(s string) (*semver.Version, error) {
 	return v, nil
 }
 
+// BundleUpload is a new bundle, and perhaps its release into a deployment: the fields of the
+// contract's upload form, typed. The HTTP layer reads them from the form; UploadRnBundle
+// judges them. An optional text field left "" is as if not given.
+type BundleUpload struct {
+	AppKey         string // the form's appId
+	Platform       string
+	ModuleID       string
+	Version        string
+	Description    string
+	MinAppVersion  string // required but for a release for a binary range (targetBinaryRange, runtimeVersion)
+	MaxAppVersion  string
+	Mandatory      bool
+	RolloutPercent *int32 // nil: 100
+	// A release into the deployment so named, when not "".
+	Deployment        string
+	TargetBinaryRange string
+	Disabled          bool
+	RuntimeVersion    string  // the Expo runtime version the release is for
+	File              *Upload // the bundle, streamed; nil when the form has none
+}
+
 type bundleForm struct {
 	appKey, platform, moduleID, version, description string
 	minApp                                           string
@@ -95,20 +116,20 @@ type bundleForm struct {
 	runtimeVersion *string // the Expo runtime version the release is for
 }
 
-func parseBundleForm(fields map[string]string, hasFile bool) (bundleForm, error) {
-	f := &form{fields: fields}
+func parseBundleForm(in BundleUpload) (bundleForm, error) {
+	f := &faults{}
 	b := bundleForm{
-		appKey: f.appKey(), platform: f.platform(), moduleID: f.str("moduleId", true, 64),
-		version: f.str("version", true, 64), description: f.str("description", false, maxTextLen),
-		mandatory: f.bool("mandatory"), rollout: f.rollout(),
-		deployment: f.str("deployment", false, 64), disabled: f.bool("disabled"),
+		appKey: f.appKey(in.AppKey), platform: f.platform(in.Platform), moduleID: f.text("moduleId", in.ModuleID, true, 64),
+		version: f.text("version", in.Version, true, 64), description: f.text("description", in.Description, false, maxTextLen),
+		mandatory: in.Mandatory, rollout: f.rollout(in.RolloutPercent),
+		deployment: f.text("deployment", in.Deployment, false, 64), disabled: in.Disabled,
 	}
-	rangeText, hasRange := fields["targetBinaryRange"]
-	if rv, ok := fields["runtimeVersion"]; ok {
+	rangeText, hasRange := in.TargetBinaryRange, in.TargetBinaryRange != ""
+	if rv := in.RuntimeVersion; rv != "" {
 		switch {
 		case b.deployment == "":
 			f.fail("runtimeVersion", "is taken only with deployment")
-		case rv == "" || len(rv) > 256 || strings.ContainsAny(rv, "\r\n"):
+		case len(rv) > 256 || strings.ContainsAny(rv, "\r\n"):
 			f.fail("runtimeVersion", "must be the app's Expo runtime version, 1 to 256 characters on one line")
 		default:
 			b.runtimeVersion = &rv
@@ -119,27 +140,26 @@ func parseBundleForm(fields map[string]string, hasFile bool) (bundleForm, error)
 			}
 		}
 	}
-	if b.deployment != "" && hasRange {
+	minText := in.MinAppVersion
+	if b.deployment != "" && hasRange && minText == "" {
 		// A release for a binary range needs no minAppVersion of its own.
-		if _, ok := fields["minAppVersion"]; !ok {
-			fields["minAppVersion"] = "0"
-		}
+		minText = "0"
 	}
-	b.minApp = f.str("minAppVersion", true, 64)
-	if _, ok := fields["deployment"]; ok && !deploymentNamePattern.MatchString(b.deployment) {
+	b.minApp = f.text("minAppVersion", minText, true, 64)
+	if b.deployment != "" && !deploymentNamePattern.MatchString(b.deployment) {
 		f.fail("deployment", "must be the name of a deployment of the module")
 	}
-	if _, ok := fields["moduleId"]; ok && !moduleIDPattern.MatchString(b.moduleID) {
+	if b.moduleID != "" && !moduleIDPattern.MatchString(b.moduleID) {
 		f.fail("moduleId", "must be letters, digits, _, - and . (not first), at most 64")
 	}
-	if _, ok := fields["version"]; ok {
+	if b.version != "" {
 		if _, err := ParseBundleVersion(b.version); err != nil {
 			f.fail("version", "%v", err)
 		}
 	}
 	var minApp, maxApp nativeVersion
 	var minOK bool
-	if _, ok := fields["minAppVersion"]; ok {
+	if b.minApp != "" {
 		var err error
 		if minApp, err = parseNativeVersion(b.minApp); err != nil {
 			f.fail("minAppVersion", "%v", err)
@@ -147,7 +167,7 @@ func parseBundleForm(fields map[string]string, hasFile bool) (bundleForm, error)
 			minOK = true
 		}
 	}
-	if s, ok := fields["maxAppVersion"]; ok && s != "" {
+	if s := in.MaxAppVersion; s != "" {
 		var err error
 		if maxApp, err = parseNativeVersion(s); err != nil {
 			f.fail("maxAppVersion", "%v", err)
@@ -170,15 +190,15 @@ func parseBundleForm(fields map[string]string, hasFile bool) (bundleForm, error)
 	} else if hasRange {
 		f.fail("targetBinaryRange", "is taken only with deployment")
 	}
-	if !hasFile {
+	if in.File == nil {
 		f.fail("file", "is missing; send the bundle as the last part")
 	}
 	return b, f.err()
 }
 
-// UploadRnBundle creates a DRAFT bundle from an upload form.
-func (s *Service) UploadRnBundle(ctx context.Context, p *auth.Principal, fields map[string]string, file *Upload) (Bundle, error) {
-	form, err := parseBundleForm(fields, file != nil)
+// UploadRnBundle creates a DRAFT bundle from an upload (the file streamed from in.File).
+func (s *Service) UploadRnBundle(ctx context.Context, p *auth.Principal, in BundleUpload) (Bundle, error) {
+	form, err := parseBundleForm(in)
 	if err != nil {
 		return Bundle{}, err
 	}
@@ -210,14 +230,14 @@ func (s *Service) UploadRnBundle(ctx context.Context, p *auth.Principal, fields 
 			return Bundle{}, err
 		}
 	}
-	stored, err := s.storeBundle(ctx, file, form.platform, signer)
+	stored, err := s.storeBundle(ctx, in.File, form.platform, signer)
 	if err != nil {
 		return Bundle{}, err
 	}
 	if signer != nil && signer.requireSigned && !stored.signed && stored.expo == nil {
 		return Bundle{}, fault.InvalidField("file", "cannot be signed: app %s requires signed releases, and only a zip (CodePush) or an Expo export carries a signature", a.Key)
 	}
-	name := file.Name
+	name := in.File.Name
 	if name == "" {
 		name = form.moduleID + "-" + form.version + ".bundle"
 	}

@@ -20,17 +20,15 @@ type bundleSpec struct {
 func (f *fixture) bundle(t testing.TB, module string, s bundleSpec) Bundle {
 	t.Helper()
 	ctx := context.Background()
-	fields := map[string]string{
-		"appId": f.appKey, "platform": Android, "moduleId": module, "version": s.version,
-		"minAppVersion": s.minApp, "mandatory": strconv.FormatBool(s.mandatory), "description": "bundle " + s.version,
+	in := BundleUpload{
+		AppKey: f.appKey, Platform: Android, ModuleID: module, Version: s.version,
+		MinAppVersion: s.minApp, MaxAppVersion: s.maxApp, Mandatory: s.mandatory, Description: "bundle " + s.version,
+		File: &Upload{Name: module + ".bundle", Body: bytes.NewReader([]byte("JS " + s.version))},
 	}
-	if fields["minAppVersion"] == "" {
-		fields["minAppVersion"] = "1.0.0"
+	if in.MinAppVersion == "" {
+		in.MinAppVersion = "1.0.0"
 	}
-	if s.maxApp != "" {
-		fields["maxAppVersion"] = s.maxApp
-	}
-	b, err := f.svc.UploadRnBundle(ctx, f.owner, fields, &Upload{Name: module + ".bundle", Body: bytes.NewReader([]byte("JS " + s.version))})
+	b, err := f.svc.UploadRnBundle(ctx, f.owner, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,47 +195,45 @@ func TestBundleRolloutInTheCheck(t *testing.T) {
 func TestUploadRnBundleValidation(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	file := func() *Upload { return &Upload{Name: "b.js", Body: bytes.NewReader([]byte("js"))} }
-	base := func() map[string]string {
-		return map[string]string{"appId": f.appKey, "platform": Android, "moduleId": "home", "version": "1.0.0", "minAppVersion": "1.0.0"}
+	base := func() BundleUpload {
+		return BundleUpload{AppKey: f.appKey, Platform: Android, ModuleID: "home", Version: "1.0.0", MinAppVersion: "1.0.0",
+			File: &Upload{Name: "b.js", Body: bytes.NewReader([]byte("js"))}}
 	}
 	tests := []struct {
 		field, value string
-		file         bool
+		set          func(*BundleUpload, string)
 	}{
-		{"version", "1.0", true},
-		{"version", "v1.0.0", true},
-		{"version", "1.0.0+build.5", true},
-		{"version", "01.0.0", true},
-		{"minAppVersion", "one", true},
-		{"maxAppVersion", "0.9", true}, // below minAppVersion
-		{"moduleId", ".hidden", true},
-		{"moduleId", "a/b", true},
-		{"mandatory", "perhaps", true},
-		{"file", "", false},
+		{"version", "1.0", func(b *BundleUpload, v string) { b.Version = v }},
+		{"version", "v1.0.0", func(b *BundleUpload, v string) { b.Version = v }},
+		{"version", "1.0.0+build.5", func(b *BundleUpload, v string) { b.Version = v }},
+		{"version", "01.0.0", func(b *BundleUpload, v string) { b.Version = v }},
+		{"minAppVersion", "one", func(b *BundleUpload, v string) { b.MinAppVersion = v }},
+		{"minAppVersion", "", func(b *BundleUpload, v string) { b.MinAppVersion = v }},
+		{"maxAppVersion", "0.9", func(b *BundleUpload, v string) { b.MaxAppVersion = v }}, // below minAppVersion
+		{"moduleId", ".hidden", func(b *BundleUpload, v string) { b.ModuleID = v }},
+		{"moduleId", "a/b", func(b *BundleUpload, v string) { b.ModuleID = v }},
+		{"targetBinaryRange", "1.x", func(b *BundleUpload, v string) { b.TargetBinaryRange = v }}, // only with deployment
+		{"runtimeVersion", "1\n2", func(b *BundleUpload, v string) { b.Deployment, b.RuntimeVersion = "Production", v }},
+		{"file", "", func(b *BundleUpload, _ string) { b.File = nil }},
 	}
 	for _, tt := range tests {
-		fields := base()
-		if tt.field != "file" {
-			fields[tt.field] = tt.value
-		}
-		var up *Upload
-		if tt.file {
-			up = file()
-		}
-		_, err := f.svc.UploadRnBundle(ctx, f.owner, fields, up)
+		in := base()
+		tt.set(&in, tt.value)
+		_, err := f.svc.UploadRnBundle(ctx, f.owner, in)
 		fe := fault.As(err)
 		if fe.Kind != fault.Invalid || len(fe.Fields) == 0 || fe.Fields[0].Field != tt.field {
 			t.Errorf("%s=%q: %v, want 400 naming it", tt.field, tt.value, err)
 		}
 	}
-	if _, err := f.svc.UploadRnBundle(ctx, f.owner, base(), &Upload{Body: bytes.NewReader(nil)}); !fault.Is(err, fault.Invalid) {
+	empty := base()
+	empty.File = &Upload{Body: bytes.NewReader(nil)}
+	if _, err := f.svc.UploadRnBundle(ctx, f.owner, empty); !fault.Is(err, fault.Invalid) {
 		t.Errorf("empty file: %v", err)
 	}
-	if _, err := f.svc.UploadRnBundle(ctx, f.owner, base(), file()); err != nil {
+	if _, err := f.svc.UploadRnBundle(ctx, f.owner, base()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.UploadRnBundle(ctx, f.owner, base(), file()); !fault.Is(err, fault.Conflict) {
+	if _, err := f.svc.UploadRnBundle(ctx, f.owner, base()); !fault.Is(err, fault.Conflict) {
 		t.Errorf("duplicate version: %v, want 409", err)
 	}
 	if _, err := f.svc.CheckRnBundle(ctx, BundleCheck{AppKey: f.appKey, Platform: Android, ModuleID: "home", CurrentVersion: "latest"}); !fault.Is(err, fault.Invalid) {

@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -255,6 +256,12 @@ func TestUpdateBadInput(t *testing.T) {
 		field  string
 	}{
 		{"negative versionCode", versionFields(-1), []byte("x"), 400, "versionCode"},
+		// Fields the HTTP layer cannot read as their type are refused before the service.
+		{"text versionCode", versionFields(2, "versionCode", "seven"), []byte("x"), 400, "versionCode"},
+		{"no versionCode", versionFields(2, "versionCode", ""), []byte("x"), 400, "versionCode"},
+		{"fractional minSupportedVersionCode", versionFields(2, "minSupportedVersionCode", "1.5"), []byte("x"), 400, "minSupportedVersionCode"},
+		{"text rolloutPercent", versionFields(2, "rolloutPercent", "half"), []byte("x"), 400, "rolloutPercent"},
+		{"bad forceUpdate", versionFields(2, "forceUpdate", "maybe"), []byte("x"), 400, "forceUpdate"},
 		{"missing file", versionFields(2), nil, 400, "file"},
 		{"too large", versionFields(2), make([]byte, 1025), 413, ""},
 	} {
@@ -273,6 +280,14 @@ func TestUpdateBadInput(t *testing.T) {
 	rn, err := w.Client.UploadRnBundleWithBodyWithResponse(ctx, &api.UploadRnBundleParams{}, ct, body, owner)
 	if err != nil || rn.JSON400 == nil || (*rn.JSON400.Data)[0].Field != "version" {
 		t.Errorf("not semver: %v %d %s", err, rn.StatusCode(), rn.Body)
+	}
+	for field, value := range map[string]string{"mandatory": "perhaps", "disabled": "no way", "rolloutPercent": "ten"} {
+		fields := map[string]string{"appId": appKey, "platform": "ANDROID", "moduleId": "home", "version": "1.0.0", "minAppVersion": "1.0.0", field: value}
+		ct, body := form(t, fields, "b.js", []byte("js"))
+		rn, err := w.Client.UploadRnBundleWithBodyWithResponse(ctx, &api.UploadRnBundleParams{}, ct, body, owner)
+		if err != nil || rn.JSON400 == nil || rn.JSON400.Data == nil || (*rn.JSON400.Data)[0].Field != field || !strings.Contains(rn.JSON400.Message, field) {
+			t.Errorf("%s=%q: %v %d %s, want 400 naming %s", field, value, err, rn.StatusCode(), rn.Body, field)
+		}
 	}
 	for _, q := range []string{
 		"/api/v1/updates/app/check?appId=ak_updates&platform=ANDROID&currentVersionCode=-1",

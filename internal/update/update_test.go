@@ -59,14 +59,14 @@ func newApp(t testing.TB, pool *pgxpool.Pool, key string) (app, tenant int64) {
 func (f *fixture) version(t testing.TB, code int32, force bool, minSupported int32, rollout int32) AppVersion {
 	t.Helper()
 	ctx := context.Background()
-	fields := map[string]string{
-		"appId": f.appKey, "platform": Android, "versionCode": strconv.Itoa(int(code)),
-		"versionName": fmt.Sprintf("1.%d.0", code), "forceUpdate": strconv.FormatBool(force),
+	in := AppVersionUpload{
+		AppKey: f.appKey, Platform: Android, VersionCode: code, VersionName: fmt.Sprintf("1.%d.0", code), ForceUpdate: force,
+		File: &Upload{Name: "app.apk", Body: bytes.NewReader([]byte(fmt.Sprintf("APK %d", code)))},
 	}
 	if minSupported > 0 {
-		fields["minSupportedVersionCode"] = strconv.Itoa(int(minSupported))
+		in.MinSupportedVersionCode = &minSupported
 	}
-	v, err := f.svc.UploadAppVersion(ctx, f.owner, fields, &Upload{Name: "app.apk", Body: bytes.NewReader([]byte(fmt.Sprintf("APK %d", code)))})
+	v, err := f.svc.UploadAppVersion(ctx, f.owner, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,42 +229,35 @@ func TestUploadAppVersionValidation(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	apk := func() *Upload { return &Upload{Name: "a.apk", Body: bytes.NewReader([]byte("apk"))} }
-	base := func() map[string]string {
-		return map[string]string{"appId": f.appKey, "platform": Android, "versionCode": "7", "versionName": "1.7.0"}
+	base := func() AppVersionUpload {
+		return AppVersionUpload{AppKey: f.appKey, Platform: Android, VersionCode: 7, VersionName: "1.7.0", File: apk()}
 	}
-	with := func(k, v string) map[string]string {
-		m := base()
-		if v == "\x00delete" {
-			delete(m, k)
-		} else {
-			m[k] = v
-		}
-		return m
+	with := func(change func(*AppVersionUpload)) AppVersionUpload {
+		in := base()
+		change(&in)
+		return in
 	}
+	n := func(v int32) *int32 { return &v }
 	tests := []struct {
-		name   string
-		fields map[string]string
-		file   *Upload
-		field  string
+		name  string
+		in    AppVersionUpload
+		field string
 	}{
-		{"negative versionCode", with("versionCode", "-3"), apk(), "versionCode"},
-		{"zero versionCode", with("versionCode", "0"), apk(), "versionCode"},
-		{"huge versionCode", with("versionCode", "2100000001"), apk(), "versionCode"},
-		{"text versionCode", with("versionCode", "seven"), apk(), "versionCode"},
-		{"no versionCode", with("versionCode", "\x00delete"), apk(), "versionCode"},
-		{"no versionName", with("versionName", "\x00delete"), apk(), "versionName"},
-		{"blank versionName", with("versionName", "  "), apk(), "versionName"},
-		{"bad platform", with("platform", "WINDOWS"), apk(), "platform"},
-		{"bad appId", with("appId", "nope"), apk(), "appId"},
-		{"no file", base(), nil, "file"},
-		{"min above code", with("minSupportedVersionCode", "8"), apk(), "minSupportedVersionCode"},
-		{"bad forceUpdate", with("forceUpdate", "maybe"), apk(), "forceUpdate"},
-		{"bad rollout", with("rolloutPercent", "101"), apk(), "rolloutPercent"},
-		{"bad store URL", with("storeUrl", "ftp://x"), apk(), "storeUrl"},
-		{"IOS with a file", with("platform", IOS), apk(), "file"},
+		{"negative versionCode", with(func(in *AppVersionUpload) { in.VersionCode = -3 }), "versionCode"},
+		{"no versionCode", with(func(in *AppVersionUpload) { in.VersionCode = 0 }), "versionCode"},
+		{"huge versionCode", with(func(in *AppVersionUpload) { in.VersionCode = 2100000001 }), "versionCode"},
+		{"no versionName", with(func(in *AppVersionUpload) { in.VersionName = "" }), "versionName"},
+		{"blank versionName", with(func(in *AppVersionUpload) { in.VersionName = "  " }), "versionName"},
+		{"bad platform", with(func(in *AppVersionUpload) { in.Platform = "WINDOWS" }), "platform"},
+		{"bad appId", with(func(in *AppVersionUpload) { in.AppKey = "nope" }), "appId"},
+		{"no file", with(func(in *AppVersionUpload) { in.File = nil }), "file"},
+		{"min above code", with(func(in *AppVersionUpload) { in.MinSupportedVersionCode = n(8) }), "minSupportedVersionCode"},
+		{"bad rollout", with(func(in *AppVersionUpload) { in.RolloutPercent = n(101) }), "rolloutPercent"},
+		{"bad store URL", with(func(in *AppVersionUpload) { in.StoreURL = "ftp://x" }), "storeUrl"},
+		{"IOS with a file", with(func(in *AppVersionUpload) { in.Platform = IOS }), "file"},
 	}
 	for _, tt := range tests {
-		_, err := f.svc.UploadAppVersion(ctx, f.owner, tt.fields, tt.file)
+		_, err := f.svc.UploadAppVersion(ctx, f.owner, tt.in)
 		fe := fault.As(err)
 		found := false
 		for _, e := range fe.Fields {
@@ -275,20 +268,23 @@ func TestUploadAppVersionValidation(t *testing.T) {
 		}
 	}
 	// IOS: a store link, no file.
-	ios := with("platform", IOS)
-	ios["storeUrl"] = "https://apps.apple.com/app/id1"
-	v, err := f.svc.UploadAppVersion(ctx, f.owner, ios, nil)
-	if err != nil || v.SHA256 != nil || v.DownloadPath() != "" || *v.StoreURL != ios["storeUrl"] {
+	ios := with(func(in *AppVersionUpload) {
+		in.Platform, in.StoreURL, in.File = IOS, "https://apps.apple.com/app/id1", nil
+	})
+	v, err := f.svc.UploadAppVersion(ctx, f.owner, ios)
+	if err != nil || v.SHA256 != nil || v.DownloadPath() != "" || *v.StoreURL != ios.StoreURL {
 		t.Errorf("IOS version: %+v, %v", v, err)
 	}
-	if _, err := f.svc.UploadAppVersion(ctx, f.owner, base(), apk()); err != nil {
+	if _, err := f.svc.UploadAppVersion(ctx, f.owner, base()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.UploadAppVersion(ctx, f.owner, base(), apk()); !fault.Is(err, fault.Conflict) {
+	if _, err := f.svc.UploadAppVersion(ctx, f.owner, base()); !fault.Is(err, fault.Conflict) {
 		t.Errorf("duplicate versionCode: %v, want 409", err)
 	}
-	big := &Upload{Name: "big.apk", Body: bytes.NewReader(make([]byte, 1<<20+1))}
-	if _, err := f.svc.UploadAppVersion(ctx, f.owner, with("versionCode", "9"), big); !fault.Is(err, fault.TooLarge) {
+	big := with(func(in *AppVersionUpload) {
+		in.VersionCode, in.File = 9, &Upload{Name: "big.apk", Body: bytes.NewReader(make([]byte, 1<<20+1))}
+	})
+	if _, err := f.svc.UploadAppVersion(ctx, f.owner, big); !fault.Is(err, fault.TooLarge) {
 		t.Errorf("over XUQM_UPDATE_MAX_BYTES: %v, want 413", err)
 	}
 }
@@ -317,13 +313,15 @@ func TestManagementCallers(t *testing.T) {
 		}
 	}
 	// Uploads name the app in the form: another tenant is refused outright.
-	fields := map[string]string{"appId": f.appKey, "platform": Android, "versionCode": "3", "versionName": "3"}
+	upload := func() AppVersionUpload {
+		return AppVersionUpload{AppKey: f.appKey, Platform: Android, VersionCode: 3, VersionName: "3", File: &Upload{Body: bytes.NewReader([]byte("x"))}}
+	}
 	other := &auth.Principal{Kind: auth.KindTenant, TenantID: otherTenant, AccountID: 9}
-	if _, err := f.svc.UploadAppVersion(ctx, other, fields, &Upload{Body: bytes.NewReader([]byte("x"))}); !fault.Is(err, fault.Forbidden) {
+	if _, err := f.svc.UploadAppVersion(ctx, other, upload()); !fault.Is(err, fault.Forbidden) {
 		t.Errorf("another tenant uploads: %v", err)
 	}
 	signedOther := &auth.Principal{Kind: auth.KindAppServer, App: &auth.App{ID: otherApp, Key: "ak_other"}}
-	if _, err := f.svc.UploadAppVersion(ctx, signedOther, fields, &Upload{Body: bytes.NewReader([]byte("x"))}); !fault.Is(err, fault.Forbidden) {
+	if _, err := f.svc.UploadAppVersion(ctx, signedOther, upload()); !fault.Is(err, fault.Forbidden) {
 		t.Errorf("signed for another app: %v", err)
 	}
 	if _, err := f.svc.ListAppVersions(ctx, other, f.appKey, VersionFilter{}); !fault.Is(err, fault.Forbidden) {

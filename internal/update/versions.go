@@ -70,6 +70,21 @@ const (
 	maxURLLen      = 2048
 )
 
+// AppVersionUpload is a new native version: the fields of the contract's upload form, typed.
+// The HTTP layer reads them from the form; UploadAppVersion judges them.
+type AppVersionUpload struct {
+	AppKey                  string // the form's appId
+	Platform                string
+	VersionCode             int32
+	VersionName             string
+	Changelog               string
+	ForceUpdate             bool
+	MinSupportedVersionCode *int32
+	StoreURL                string  // "" for none
+	RolloutPercent          *int32  // nil: 100
+	File                    *Upload // the APK, streamed; nil when the form has none
+}
+
 // appVersionForm is the validated form of an APK or store-link upload.
 type appVersionForm struct {
 	appKey, platform, versionName, changelog string
@@ -80,32 +95,20 @@ type appVersionForm struct {
 	rollout                                  int32
 }
 
-// form reads named fields of a multipart form, collecting every fault.
-type form struct {
-	fields map[string]string
-	errs   []fault.FieldError
-}
+// faults collects every fault of an upload's fields, each naming its form field.
+type faults struct{ errs []fault.FieldError }
 
-func (f *form) fail(field, format string, args ...any) {
+func (f *faults) fail(field, format string, args ...any) {
 	e := fault.InvalidField(field, format, args...)
 	f.errs = append(f.errs, e.Fields...)
 }
 
-func (f *form) err() error {
-	if len(f.errs) == 0 {
-		return nil
-	}
-	parts := make([]string, len(f.errs))
-	for i, e := range f.errs {
-		parts[i] = e.Field + ": " + e.Message
-	}
-	return &fault.Error{Kind: fault.Invalid, Message: "invalid form: " + strings.Join(parts, "; "), Fields: f.errs}
-}
+func (f *faults) err() error { return fault.InvalidForm(f.errs) }
 
-func (f *form) str(name string, required bool, maxLen int) string {
-	v, ok := f.fields[name]
+// text checks a text field: given when required, at most maxLen characters of UTF-8.
+func (f *faults) text(name, v string, required bool, maxLen int) string {
 	switch {
-	case !ok && required:
+	case v == "" && required:
 		f.fail(name, "is missing")
 	case utf8.RuneCountInString(v) > maxLen:
 		f.fail(name, "is longer than %d characters", maxLen)
@@ -115,76 +118,55 @@ func (f *form) str(name string, required bool, maxLen int) string {
 	return v
 }
 
-func (f *form) int(name string, required bool, lo, hi int64) *int32 {
-	v, ok := f.fields[name]
-	if !ok || (v == "" && !required) {
-		if required {
-			f.fail(name, "is missing")
-		}
-		return nil
-	}
-	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-	if err != nil || n < lo || n > hi {
+func (f *faults) within(name string, v *int32, lo, hi int32) *int32 {
+	if v != nil && (*v < lo || *v > hi) {
 		f.fail(name, "must be an integer from %d to %d", lo, hi)
 		return nil
 	}
-	n32 := int32(n)
-	return &n32
+	return v
 }
 
-func (f *form) bool(name string) bool {
-	v, ok := f.fields[name]
-	if !ok || v == "" {
-		return false
-	}
-	b, err := strconv.ParseBool(strings.TrimSpace(v))
-	if err != nil {
-		f.fail(name, "must be true or false")
-	}
-	return b
-}
-
-func (f *form) platform() string {
-	v := f.str("platform", true, 16)
+func (f *faults) platform(v string) string {
+	v = f.text("platform", v, true, 16)
 	if v != "" && v != Android && v != IOS {
 		f.fail("platform", "must be ANDROID or IOS")
 	}
 	return v
 }
 
-func (f *form) appKey() string {
-	v := f.str("appId", true, 64)
+func (f *faults) appKey(v string) string {
+	v = f.text("appId", v, true, 64)
 	if v != "" && !appKeyPattern.MatchString(v) {
 		f.fail("appId", "must be an app key (ak_…)")
 	}
 	return v
 }
 
-func (f *form) rollout() int32 {
-	if p := f.int("rolloutPercent", false, 0, 100); p != nil {
+func (f *faults) rollout(v *int32) int32 {
+	if p := f.within("rolloutPercent", v, 0, 100); p != nil {
 		return *p
 	}
 	return 100
 }
 
-func parseAppVersionForm(fields map[string]string, hasFile bool) (appVersionForm, error) {
-	f := &form{fields: fields}
+func parseAppVersionForm(in AppVersionUpload) (appVersionForm, error) {
+	f := &faults{}
 	v := appVersionForm{
-		appKey: f.appKey(), platform: f.platform(),
-		versionName: f.str("versionName", true, 64), changelog: f.str("changelog", false, maxTextLen),
-		forceUpdate: f.bool("forceUpdate"), rollout: f.rollout(),
+		appKey: f.appKey(in.AppKey), platform: f.platform(in.Platform),
+		versionName: f.text("versionName", in.VersionName, true, 64), changelog: f.text("changelog", in.Changelog, false, maxTextLen),
+		forceUpdate: in.ForceUpdate, rollout: f.rollout(in.RolloutPercent),
 	}
-	if _, ok := fields["versionName"]; ok && strings.TrimSpace(v.versionName) == "" {
+	if in.VersionName != "" && strings.TrimSpace(v.versionName) == "" {
 		f.fail("versionName", "must not be empty")
 	}
-	if code := f.int("versionCode", true, 1, maxVersionCode); code != nil {
+	if code := f.within("versionCode", &in.VersionCode, 1, maxVersionCode); code != nil {
 		v.versionCode = *code
 	}
-	v.minSupported = f.int("minSupportedVersionCode", false, 1, maxVersionCode)
+	v.minSupported = f.within("minSupportedVersionCode", in.MinSupportedVersionCode, 1, maxVersionCode)
 	if v.minSupported != nil && v.versionCode > 0 && *v.minSupported > v.versionCode {
 		f.fail("minSupportedVersionCode", "must be at most versionCode (%d)", v.versionCode)
 	}
-	if s := f.str("storeUrl", false, maxURLLen); s != "" {
+	if s := f.text("storeUrl", in.StoreURL, false, maxURLLen); s != "" {
 		if u, err := url.Parse(s); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			f.fail("storeUrl", "must be an absolute http or https URL")
 		}
@@ -192,11 +174,11 @@ func parseAppVersionForm(fields map[string]string, hasFile bool) (appVersionForm
 	}
 	switch v.platform {
 	case Android:
-		if !hasFile {
+		if in.File == nil {
 			f.fail("file", "is missing; an ANDROID version needs its APK (send it as the last part)")
 		}
 	case IOS:
-		if hasFile {
+		if in.File != nil {
 			f.fail("file", "is not taken for IOS, whose versions link to the App Store (storeUrl)")
 		}
 		if v.storeURL == nil {
@@ -206,10 +188,9 @@ func parseAppVersionForm(fields map[string]string, hasFile bool) (appVersionForm
 	return v, f.err()
 }
 
-// UploadAppVersion creates a DRAFT version from an upload form (fields, and the APK streamed
-// from file, nil when the form has none).
-func (s *Service) UploadAppVersion(ctx context.Context, p *auth.Principal, fields map[string]string, file *Upload) (AppVersion, error) {
-	form, err := parseAppVersionForm(fields, file != nil)
+// UploadAppVersion creates a DRAFT version from an upload (the APK streamed from in.File).
+func (s *Service) UploadAppVersion(ctx context.Context, p *auth.Principal, in AppVersionUpload) (AppVersion, error) {
+	form, err := parseAppVersionForm(in)
 	if err != nil {
 		return AppVersion{}, err
 	}
@@ -230,8 +211,8 @@ func (s *Service) UploadAppVersion(ctx context.Context, p *auth.Principal, field
 	if exists {
 		return AppVersion{}, duplicateVersion(a.Key, form.platform, form.versionCode)
 	}
-	if file != nil {
-		sha, size, err := s.store(ctx, file)
+	if in.File != nil {
+		sha, size, err := s.store(ctx, in.File)
 		if err != nil {
 			return AppVersion{}, err
 		}
