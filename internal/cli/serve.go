@@ -37,7 +37,7 @@ import (
 // stop accepting, finish requests within the deadline, close WebSockets, close the pool.
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *postgres.DB, env Environment) error {
 	pool := database.Pool()
-	q := db.New(pool)
+	q := postgres.Queries(pool)
 	key, err := auth.SigningKey(ctx, q, cfg.JWTSecret)
 	if err != nil {
 		return err

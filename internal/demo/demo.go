@@ -20,6 +20,7 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/im/account"
+	"github.com/xuqmgroup/xuqm/internal/postgres"
 	"github.com/xuqmgroup/xuqm/internal/ratelimit"
 )
 
@@ -44,7 +45,7 @@ type Service struct {
 
 // New returns the demo service; password is the demo users' (XUQM_DEMO_PASSWORD).
 func New(pool *pgxpool.Pool, tokens *auth.Tokens, accounts *account.Service, password string) *Service {
-	return &Service{pool: pool, q: db.New(pool), tokens: tokens, accounts: accounts, password: sha256.Sum256([]byte(password)),
+	return &Service{pool: pool, q: postgres.Queries(pool), tokens: tokens, accounts: accounts, password: sha256.Sum256([]byte(password)),
 		logins: ratelimit.DefaultLogins("demo"), now: time.Now}
 }
 

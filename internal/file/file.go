@@ -50,7 +50,7 @@ func New(pool *pgxpool.Pool, blobs blob.Store, cfg Config) *Service {
 	if cfg.ThumbWorkers <= 0 {
 		cfg.ThumbWorkers = 2
 	}
-	return &Service{pool: pool, q: db.New(pool), blobs: blobs, cfg: cfg, thumbSlots: make(chan struct{}, cfg.ThumbWorkers)}
+	return &Service{pool: pool, q: postgres.Queries(pool), blobs: blobs, cfg: cfg, thumbSlots: make(chan struct{}, cfg.ThumbWorkers)}
 }
 
 // Info describes stored content.
@@ -94,7 +94,7 @@ func (s *Service) Upload(ctx context.Context, p *auth.Principal, name string, bo
 	}
 	var row db.File
 	err = postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
+		q := postgres.Queries(tx)
 		if err := q.InsertFileIfAbsent(ctx, db.InsertFileIfAbsentParams{
 			Hash: staged.SHA256, Size: staged.Size, ContentType: staged.ContentType, Name: name,
 		}); err != nil {

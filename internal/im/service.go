@@ -95,7 +95,7 @@ func New(pool *pgxpool.Pool, opts Options) *Service {
 	if opts.Announcer == nil {
 		opts.Announcer = silentAnnouncer{}
 	}
-	s := &Service{pool: pool, q: db.New(pool), opts: opts, now: time.Now, indexWake: make(chan struct{}, 1)}
+	s := &Service{pool: pool, q: postgres.Queries(pool), opts: opts, now: time.Now, indexWake: make(chan struct{}, 1)}
 	s.idle = sync.NewCond(&s.mu)
 	s.singles.s = s
 	return s

@@ -55,7 +55,7 @@ type Service struct {
 
 // New returns the service on pool, signing tokens with tokens.
 func New(pool Pool, tokens *auth.Tokens, opts Options) *Service {
-	s := &Service{pool: pool, q: db.New(pool), tokens: tokens, zone: opts.Zone, counters: opts.Counters, now: opts.Now,
+	s := &Service{pool: pool, q: postgres.Queries(pool), tokens: tokens, zone: opts.Zone, counters: opts.Counters, now: opts.Now,
 		tenantChanged: opts.TenantChanged,
 		logins:        ratelimit.DefaultLogins("ops")}
 	if s.zone == nil {
@@ -175,7 +175,7 @@ func (s *Service) ToggleTenantStatus(ctx context.Context, p *auth.Principal, id 
 	}
 	var out Tenant
 	err := postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
+		q := postgres.Queries(tx)
 		cur, err := q.LockTenant(ctx, id)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):

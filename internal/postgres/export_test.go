@@ -13,3 +13,7 @@ func OpenPrivate(ctx context.Context, log *slog.Logger, dataDir string) (*DB, er
 
 // LocalAddr is the probed address, for tests that depend on whether something answers there.
 const LocalAddr = localAddr
+
+// Translating is the wrapper Queries puts around a pool or a connection, for tests that send
+// statements of their own through it.
+func Translating(d DBTX) DBTX { return translating(d) }

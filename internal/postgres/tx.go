@@ -14,11 +14,16 @@ type TxBeginner interface {
 }
 
 // WithTx runs fn in a transaction: committed when fn returns nil, rolled back when it returns an
-// error (which WithTx returns) or panics (which WithTx re-panics after the rollback).
+// error (which WithTx returns) or panics (which WithTx re-panics after the rollback). The
+// transaction answers the store's errors (ErrNotFound, ConstraintError), Commit included.
 func WithTx(ctx context.Context, db TxBeginner, fn func(pgx.Tx) error) error {
-	tx, err := db.Begin(ctx)
+	begun, err := db.Begin(ctx)
 	if err != nil {
-		return err
+		return translate(err)
+	}
+	tx, ok := begun.(translatingTx)
+	if !ok {
+		tx = translatingTx{begun}
 	}
 	defer func() {
 		if p := recover(); p != nil {

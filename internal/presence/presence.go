@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/xuqmgroup/xuqm/gen/db"
+	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
 // Options tune the tracker; zero values take the defaults.
@@ -66,7 +67,7 @@ func Start(ctx context.Context, pool *pgxpool.Pool, opts Options) (*Tracker, err
 		opts.Log = slog.Default()
 	}
 	t := &Tracker{
-		pool: pool, q: db.New(pool), id: pgtype.UUID{Bytes: uuid.New(), Valid: true}, opts: opts,
+		pool: pool, q: postgres.Queries(pool), id: pgtype.UUID{Bytes: uuid.New(), Valid: true}, opts: opts,
 		counts: map[User]int{}, dirty: map[User]struct{}{},
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 	}

@@ -224,7 +224,7 @@ func (s *Service) record(ctx context.Context, args DeliverArgs, out []outcome) e
 		}
 	}
 	return postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
+		q := postgres.Queries(tx)
 		changed, err := q.RecordPushDeliveries(ctx, p)
 		if err != nil {
 			return err

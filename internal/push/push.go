@@ -22,6 +22,7 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/jobs"
 	"github.com/xuqmgroup/xuqm/internal/page"
+	"github.com/xuqmgroup/xuqm/internal/postgres"
 	"github.com/xuqmgroup/xuqm/internal/secret"
 )
 
@@ -111,7 +112,7 @@ func New(pool *pgxpool.Pool, opts Options) *Service {
 		opts.Log = slog.Default()
 	}
 	opts.Endpoints.defaults()
-	return &Service{pool: pool, q: db.New(pool), opts: opts, now: time.Now, limit: SendLimit, window: SendWindow}
+	return &Service{pool: pool, q: postgres.Queries(pool), opts: opts, now: time.Now, limit: SendLimit, window: SendWindow}
 }
 
 func tokenHash(token string) string {

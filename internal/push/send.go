@@ -164,7 +164,7 @@ func (s *Service) enqueue(ctx context.Context, appID int64, source string, push 
 // writes nothing and returns errNoDevices.
 func (s *Service) enqueueTx(ctx context.Context, tx pgx.Tx, appID int64, source string, push Push, now time.Time) (Result, error) {
 	n := push.Notification
-	q := db.New(tx)
+	q := postgres.Queries(tx)
 	var devices []db.PushDevice
 	var err error
 	if len(push.DeviceTokens) > 0 {

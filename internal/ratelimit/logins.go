@@ -54,7 +54,7 @@ func (l Logins) accountBucket(account string) string {
 func (l Logins) Attempt(ctx context.Context, pool postgres.TxBeginner, now time.Time, account, addr string) error {
 	pair, ip, acct := l.pairBucket(account, addr), l.addrBucket(addr), l.accountBucket(account)
 	return postgres.WithTx(ctx, pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
+		q := postgres.Queries(tx)
 		// One order for every caller, so that two attempts never wait on each other's locks.
 		buckets := []string{pair, ip, acct}
 		slices.Sort(buckets)

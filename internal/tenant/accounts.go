@@ -72,7 +72,7 @@ func (s *Service) SendEmailCode(ctx context.Context, r CodeRequest) error {
 	// Known and unknown addresses get the same answer after the same limits; only the mail
 	// tells the truth, to the address's owner.
 	return postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
+		q := postgres.Queries(tx)
 		if err := ratelimit.Take(ctx, q, s.now(), mailLimits(email, r.Purpose, auth.ClientAddr(ctx))...); err != nil {
 			return err
 		}
@@ -116,7 +116,7 @@ func (s *Service) Register(ctx context.Context, r Registration) (Session, error)
 	}
 	acc := Account{Email: email, Name: name, Role: RoleMain, TenantName: name}
 	err = postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
+		q := postgres.Queries(tx)
 		if err := s.useCode(ctx, q, email, PurposeRegister, r.Code); err != nil {
 			return err
 		}

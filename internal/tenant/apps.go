@@ -81,7 +81,7 @@ func (s *Service) CreateApp(ctx context.Context, p *auth.Principal, in AppInput)
 	}
 	var app App
 	err = postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
+		q := postgres.Queries(tx)
 		desc := ""
 		if in.Description != nil {
 			desc = *in.Description
@@ -151,7 +151,7 @@ func (s *Service) UpdateApp(ctx context.Context, p *auth.Principal, id int64, in
 	}
 	var app App
 	err = postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
+		q := postgres.Queries(tx)
 		if _, err := s.ownApp(ctx, q, p, id); err != nil {
 			return err
 		}
@@ -177,7 +177,7 @@ func (s *Service) DeleteApp(ctx context.Context, p *auth.Principal, id int64) er
 	}
 	var key string
 	err := postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
+		q := postgres.Queries(tx)
 		row, err := s.ownApp(ctx, q, p, id)
 		if err != nil {
 			return err
@@ -200,7 +200,7 @@ func (s *Service) RegenerateAppSecret(ctx context.Context, p *auth.Principal, id
 	}
 	var out AppSecret
 	err := postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
+		q := postgres.Queries(tx)
 		row, err := s.ownApp(ctx, q, p, id)
 		if err != nil {
 			return err

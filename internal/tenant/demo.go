@@ -39,7 +39,7 @@ type DemoResult struct {
 func (s *Service) EnsureDemo(ctx context.Context, appSecret string) (DemoResult, error) {
 	var res DemoResult
 	err := postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
+		q := postgres.Queries(tx)
 		if err := q.LockAppBootstrap(ctx); err != nil {
 			return fault.Wrap(err, "lock bootstrap")
 		}

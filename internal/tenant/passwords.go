@@ -24,7 +24,7 @@ func (s *Service) ForgotPassword(ctx context.Context, email string) error {
 		return err
 	}
 	return postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
+		q := postgres.Queries(tx)
 		now := s.now()
 		if err := ratelimit.Take(ctx, q, now, mailLimits(email, PurposeResetPassword, auth.ClientAddr(ctx))...); err != nil {
 			return err
@@ -76,7 +76,7 @@ func (s *Service) ResetPassword(ctx context.Context, r PasswordReset) error {
 		return fault.InvalidField("token", "give the reset token from the mail, or email with the RESET_PASSWORD code")
 	}
 	err := postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		return ratelimit.Take(ctx, db.New(tx), s.now(), resetLimit(auth.ClientAddr(ctx)))
+		return ratelimit.Take(ctx, postgres.Queries(tx), s.now(), resetLimit(auth.ClientAddr(ctx)))
 	})
 	if err != nil {
 		return err
@@ -97,7 +97,7 @@ func (s *Service) ResetPassword(ctx context.Context, r PasswordReset) error {
 		return fault.Wrap(err, "hash password")
 	}
 	return postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
+		q := postgres.Queries(tx)
 		now := s.now()
 		var id int64
 		if r.Token != "" {

@@ -65,7 +65,7 @@ func New(pool Pool, tokens *auth.Tokens, sender mail.Sender, opts Options) *Serv
 	if now == nil {
 		now = time.Now
 	}
-	q := db.New(pool)
+	q := postgres.Queries(pool)
 	return &Service{
 		pool: pool, q: q, tokens: tokens, mail: sender, now: now,
 		captchas:     captcha.New(q, now),

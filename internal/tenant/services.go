@@ -86,7 +86,7 @@ func (s *Service) ToggleService(ctx context.Context, p *auth.Principal, appID in
 	var out AppService
 	var key string
 	err := postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
+		q := postgres.Queries(tx)
 		app, err := s.ownApp(ctx, q, p, appID)
 		if err != nil {
 			return err
@@ -116,7 +116,7 @@ func (s *Service) RegenerateServiceKey(ctx context.Context, p *auth.Principal, a
 	}
 	var out AppService
 	err := postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
+		q := postgres.Queries(tx)
 		if _, err := s.ownApp(ctx, q, p, appID); err != nil {
 			return err
 		}

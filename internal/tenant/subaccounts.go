@@ -54,7 +54,7 @@ func (s *Service) SendSubAccountCode(ctx context.Context, p *auth.Principal, ema
 		return fault.Wrap(err, "look up account")
 	}
 	return postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
+		q := postgres.Queries(tx)
 		// The caller is signed in: the address's limit and the tenant's own apply, so that a
 		// tenant cannot probe addresses in bulk.
 		limits := append(mailLimits(email, PurposeSubAccount, ""), ratelimit.Limit{Bucket: "mail-tenant:" + strconv.FormatInt(p.TenantID, 10),
@@ -111,7 +111,7 @@ func (s *Service) CreateSubAccount(ctx context.Context, p *auth.Principal, in Ne
 	}
 	out := SubAccount{Email: email, Name: name, Role: in.Role, Status: "ENABLED"}
 	err = postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
+		q := postgres.Queries(tx)
 		if err := s.useCode(ctx, q, email, PurposeSubAccount, in.Code); err != nil {
 			return err
 		}
@@ -153,7 +153,7 @@ func (s *Service) DisableSubAccount(ctx context.Context, p *auth.Principal, id i
 		return err
 	}
 	return postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
+		q := postgres.Queries(tx)
 		n, err := q.DisableSubAccount(ctx, db.DisableSubAccountParams{ID: id, TenantID: p.TenantID})
 		if err != nil {
 			return fault.Wrap(err, "disable sub-account")

@@ -243,7 +243,7 @@ func (s *Service) UploadRnBundle(ctx context.Context, p *auth.Principal, in Bund
 	}
 	var out Bundle
 	err = postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
+		q := postgres.Queries(tx)
 		row, err := q.InsertRnBundle(ctx, db.InsertRnBundleParams{
 			AppID: a.ID, Platform: form.platform, ModuleID: form.moduleID, Version: form.version,
 			MinAppVersion: form.minApp, MaxAppVersion: form.maxApp, Mandatory: form.mandatory,
@@ -378,7 +378,7 @@ func (s *Service) RollbackRnBundle(ctx context.Context, p *auth.Principal, appKe
 	}
 	var current db.RnBundle
 	err = postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
+		q := postgres.Queries(tx)
 		rows, err := q.LockPublishedRnBundles(ctx, db.LockPublishedRnBundlesParams{AppID: a.ID, Platform: platform, ModuleID: moduleID})
 		if err != nil {
 			return fault.Wrap(err, "lock bundles")

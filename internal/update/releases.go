@@ -184,7 +184,7 @@ func (s *Service) Promote(ctx context.Context, p *auth.Principal, fromID int64, 
 	}
 	var out Release
 	err = postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if out, err = addRelease(ctx, db.New(tx), target, arg); err != nil {
+		if out, err = addRelease(ctx, postgres.Queries(tx), target, arg); err != nil {
 			return err
 		}
 		return s.queuePatches(ctx, tx, out.ID)

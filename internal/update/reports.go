@@ -96,7 +96,7 @@ func (s *Service) ReportDeploy(ctx context.Context, deploymentKey, label string,
 	}
 	var halted *HaltEvent
 	err = postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
+		q := postgres.Queries(tx)
 		r, err := q.CountRnDeploy(ctx, db.CountRnDeployParams{DeploymentID: d.ID, Label: label, Succeeded: succeeded})
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
@@ -213,7 +213,7 @@ func (s *Service) recordExpoReports(ctx context.Context, a app, d db.RnDeploymen
 			return fault.Wrap(err, "load release")
 		}
 		err = postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-			q := db.New(tx)
+			q := postgres.Queries(tx)
 			var installs, successes, failures int64
 			wasFailure, err := q.InsertRnExpoReport(ctx, db.InsertRnExpoReportParams{ReleaseID: rel.ID, ClientID: r.ClientID, Failed: fail})
 			switch {

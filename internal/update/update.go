@@ -17,6 +17,7 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/blob"
 	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/jobs"
+	"github.com/xuqmgroup/xuqm/internal/postgres"
 	"github.com/xuqmgroup/xuqm/internal/secret"
 )
 
@@ -67,7 +68,7 @@ func New(pool *pgxpool.Pool, blobs blob.Store, cfg Config, notifier Notifier) *S
 	if cfg.RefreshAfter <= 0 {
 		cfg.RefreshAfter = 30 * time.Second
 	}
-	s := &Service{pool: pool, q: db.New(pool), blobs: blobs, cfg: cfg, notifier: notifier}
+	s := &Service{pool: pool, q: postgres.Queries(pool), blobs: blobs, cfg: cfg, notifier: notifier}
 	s.index = newIndex(s.loadReleases, cfg.RefreshAfter)
 	return s
 }

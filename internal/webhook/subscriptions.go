@@ -16,6 +16,7 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/im"
 	"github.com/xuqmgroup/xuqm/internal/jobs"
+	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
 // SubjectChanged is published on the event bus when an app's webhooks change; data is the
@@ -165,14 +166,9 @@ func (s *Service) Notify(ctx context.Context, appID int64, event string, data an
 	if !s.Wants(ctx, appID, event) {
 		return
 	}
-	tx, err := s.pool.Begin(ctx)
-	if err == nil {
-		if err = s.NotifyTx(ctx, tx, []im.AppEvent{{AppID: appID, Event: event, Data: data}}); err == nil {
-			err = tx.Commit(ctx)
-		} else {
-			_ = tx.Rollback(ctx)
-		}
-	}
+	err := postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		return s.NotifyTx(ctx, tx, []im.AppEvent{{AppID: appID, Event: event, Data: data}})
+	})
 	if err != nil {
 		s.opts.Log.Warn("webhooks: queue deliveries", "event", event, "err", err)
 	}

@@ -67,7 +67,7 @@ func New(pool *pgxpool.Pool, box *secret.Box, queue jobs.Inserter, opts Options)
 		opts.Log = slog.Default()
 	}
 	transport := &http.Transport{DialContext: dialer(opts.AllowPrivate).DialContext, Proxy: nil, MaxIdleConnsPerHost: 4, IdleConnTimeout: time.Minute}
-	return &Service{pool: pool, q: db.New(pool), box: box, queue: queue, opts: opts,
+	return &Service{pool: pool, q: postgres.Queries(pool), box: box, queue: queue, opts: opts,
 		client: &http.Client{Transport: transport, Timeout: 5 * time.Second,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/im"
+	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
 // Limits of a profile, as the contract states them.
@@ -60,7 +61,7 @@ type Service struct {
 
 // New returns the service; authn checks signed logins and signs the IM tokens.
 func New(pool *pgxpool.Pool, authn *auth.Authenticator) *Service {
-	return &Service{pool: pool, q: db.New(pool), authn: authn, now: time.Now}
+	return &Service{pool: pool, q: postgres.Queries(pool), authn: authn, now: time.Now}
 }
 
 // Existing returns which of userIDs are live accounts of the app, for services that act on

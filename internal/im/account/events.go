@@ -42,7 +42,7 @@ func (s *Service) insertOnLogin(ctx context.Context, appID int64, userID string)
 		return err
 	}
 	return postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := db.New(tx).InsertImAccount(ctx, p); err != nil {
+		if _, err := postgres.Queries(tx).InsertImAccount(ctx, p); err != nil {
 			return err
 		}
 		return s.queue(ctx, tx, []im.AppEvent{createdEvent(appID, userID, sourceLogin)})
@@ -58,7 +58,7 @@ func (s *Service) deleteAccount(ctx context.Context, p db.DeleteImAccountParams)
 	var n int64
 	err := postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var err error
-		if n, err = db.New(tx).DeleteImAccount(ctx, p); err != nil || n == 0 {
+		if n, err = postgres.Queries(tx).DeleteImAccount(ctx, p); err != nil || n == 0 {
 			return err
 		}
 		return s.queue(ctx, tx, []im.AppEvent{{AppID: p.AppID, Event: im.WebhookAccountDeleted, Data: map[string]any{"userId": p.UserID}}})

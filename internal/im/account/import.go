@@ -67,7 +67,7 @@ func (s *Service) ImportOne(ctx context.Context, p *auth.Principal, in Import) (
 	}
 	var out db.ImAccount
 	err = postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
+		q := postgres.Queries(tx)
 		var outcome Outcome
 		out, outcome, err = s.put(ctx, q, app.ID, in, false)
 		if err == nil && outcome == Updated {
@@ -115,7 +115,7 @@ func (s *Service) ImportBatch(ctx context.Context, p *auth.Principal, items []Im
 	// Rows are locked in userId order so that two batches that share accounts cannot deadlock.
 	slices.SortFunc(todo, func(a, b int) int { return cmp.Compare(items[a].UserID, items[b].UserID) })
 	err = postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
+		q := postgres.Queries(tx)
 		var events []im.AppEvent
 		for _, i := range todo {
 			_, outcome, err := s.put(ctx, q, app.ID, items[i], true)
