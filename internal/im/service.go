@@ -38,7 +38,8 @@ type Options struct {
 	// relations locked), so that a backlog is best stored in few large batches.
 	SendBatch int
 	// SendFlights is how many statements storing one-to-one sends may run at once (2):
-	// more sends than that wait, and are stored together.
+	// more sends than that wait, and are stored together. A statement beyond the first
+	// starts only for a backlog of more sends than the ones running take (see singleQueue).
 	SendFlights int
 	// Presence tells the admin's user list who is online: the presence shared by the
 	// instances (presence.Tracker), not this instance's own connections; nil: nobody.
