@@ -129,3 +129,17 @@ func TestShutdownDrainsSendsThenGoesAway(t *testing.T) {
 		t.Fatalf("an upgrade after the shutdown: %v, want 503", resp)
 	}
 }
+
+// TestSendWhileShuttingDownIs503: once the shutdown has begun, a send frame is answered by
+// an error frame with the status POST /api/im/messages/send gets then (503).
+func TestSendWhileShuttingDownIs503(t *testing.T) {
+	h := startHub(t, realtime.Options{}, hubExtras{})
+	alice := h.dial("one", "alice")
+	h.waitOnline(1)
+	h.im.StopSends()
+	alice.send(map[string]any{"type": "send", "id": "late", "data": map[string]any{"toId": "bob", "chatType": "SINGLE", "msgType": "TEXT", "content": "too late"}})
+	f := alice.nextOf("error")
+	if f.ID != "late" || !strings.Contains(string(f.Data), `"code":503`) {
+		t.Fatalf("a send during the shutdown: %s, want an error frame with code 503", f.raw)
+	}
+}
