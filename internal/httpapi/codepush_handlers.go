@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/xuqmgroup/xuqm/gen/api"
-	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/page"
 	"github.com/xuqmgroup/xuqm/internal/update"
 )
@@ -13,7 +12,7 @@ import (
 // The CodePush acquisition API (public, keyed by the deployment key) and the management of
 // deployments and releases behind it.
 
-func rnDeployment(d update.Deployment) api.RnDeployment {
+func apiRnDeployment(d update.Deployment) api.RnDeployment {
 	out := api.RnDeployment{
 		Id: d.ID, AppId: d.AppKey, Platform: api.Platform(d.Platform), ModuleId: d.ModuleID, Name: d.Name,
 		KeyHint: d.KeyHint, CreatedAt: d.CreatedAt, KeyRotatedAt: d.RotatedAt,
@@ -24,15 +23,15 @@ func rnDeployment(d update.Deployment) api.RnDeployment {
 	return out
 }
 
-func rnDeployments(ds []update.Deployment) api.RnDeploymentListEnvelope {
+func apiRnDeployments(ds []update.Deployment) []api.RnDeployment {
 	out := make([]api.RnDeployment, len(ds))
 	for i, d := range ds {
-		out[i] = rnDeployment(d)
+		out[i] = apiRnDeployment(d)
 	}
-	return api.RnDeploymentListEnvelope{Code: 200, Status: "0", Message: "success", Data: out}
+	return out
 }
 
-func rnRelease(r update.Release) api.RnRelease {
+func apiRnRelease(r update.Release) api.RnRelease {
 	return api.RnRelease{
 		Id: r.ID, DeploymentId: r.DeploymentID, Deployment: r.Deployment, BundleId: r.BundleID, Label: r.Label,
 		TargetBinaryRange: r.TargetBinaryRange, Mandatory: r.Mandatory, Description: r.Description,
@@ -43,10 +42,6 @@ func rnRelease(r update.Release) api.RnRelease {
 	}
 }
 
-func rnReleaseEnvelope(r update.Release) api.RnReleaseEnvelope {
-	return api.RnReleaseEnvelope{Code: 200, Status: "0", Message: "success", Data: rnRelease(r)}
-}
-
 // ListRnDeployments lists an app's deployments.
 func (s *Server) ListRnDeployments(ctx context.Context, req api.ListRnDeploymentsRequestObject) (api.ListRnDeploymentsResponseObject, error) {
 	p := req.Params
@@ -54,20 +49,20 @@ func (s *Server) ListRnDeployments(ctx context.Context, req api.ListRnDeployment
 	if err != nil {
 		return nil, err
 	}
-	return api.ListRnDeployments200JSONResponse(rnDeployments(ds)), nil
+	return success[api.ListRnDeployments200JSONResponse](apiRnDeployments(ds)), nil
 }
 
 // CreateRnDeployments makes deployments of a module and shows their keys.
 func (s *Server) CreateRnDeployments(ctx context.Context, req api.CreateRnDeploymentsRequestObject) (api.CreateRnDeploymentsResponseObject, error) {
-	if req.Body == nil {
-		return nil, fault.InvalidField("body", "is missing")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
 	b := req.Body
 	ds, err := s.updates.CreateDeployments(ctx, principalFrom(ctx), req.Params.AppId, string(b.Platform), b.ModuleId, b.Name)
 	if err != nil {
 		return nil, err
 	}
-	return api.CreateRnDeployments200JSONResponse(rnDeployments(ds)), nil
+	return success[api.CreateRnDeployments200JSONResponse](apiRnDeployments(ds)), nil
 }
 
 // RotateRnDeploymentKey gives a deployment a new key.
@@ -76,7 +71,7 @@ func (s *Server) RotateRnDeploymentKey(ctx context.Context, req api.RotateRnDepl
 	if err != nil {
 		return nil, err
 	}
-	return api.RotateRnDeploymentKey200JSONResponse(api.RnDeploymentEnvelope{Code: 200, Status: "0", Message: "success", Data: rnDeployment(d)}), nil
+	return success[api.RotateRnDeploymentKey200JSONResponse](apiRnDeployment(d)), nil
 }
 
 // ListRnReleases pages through a deployment's releases.
@@ -85,19 +80,13 @@ func (s *Server) ListRnReleases(ctx context.Context, req api.ListRnReleasesReque
 	if err != nil {
 		return nil, err
 	}
-	content := make([]api.RnRelease, len(rs.Items))
-	for i, r := range rs.Items {
-		content[i] = rnRelease(r)
-	}
-	return api.ListRnReleases200JSONResponse(api.RnReleasePageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.RnReleasePage{
-		Content: content, Page: rs.Number, Size: rs.Size, TotalElements: rs.Total, TotalPages: rs.Pages(),
-	}}), nil
+	return successPage[api.ListRnReleases200JSONResponse](rs, apiRnRelease), nil
 }
 
 // PromoteRnRelease copies a release into another deployment.
 func (s *Server) PromoteRnRelease(ctx context.Context, req api.PromoteRnReleaseRequestObject) (api.PromoteRnReleaseResponseObject, error) {
-	if req.Body == nil {
-		return nil, fault.InvalidField("body", "is missing")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
 	b := req.Body
 	change := update.ReleaseChange{Disabled: b.Disabled, Mandatory: b.Mandatory, Description: b.Description,
@@ -106,13 +95,13 @@ func (s *Server) PromoteRnRelease(ctx context.Context, req api.PromoteRnReleaseR
 	if err != nil {
 		return nil, err
 	}
-	return api.PromoteRnRelease200JSONResponse(rnReleaseEnvelope(r)), nil
+	return success[api.PromoteRnRelease200JSONResponse](apiRnRelease(r)), nil
 }
 
 // UpdateRnRelease changes a release.
 func (s *Server) UpdateRnRelease(ctx context.Context, req api.UpdateRnReleaseRequestObject) (api.UpdateRnReleaseResponseObject, error) {
-	if req.Body == nil {
-		return nil, fault.InvalidField("body", "is missing")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
 	b := req.Body
 	r, err := s.updates.UpdateRelease(ctx, principalFrom(ctx), req.Id, update.ReleaseChange{
@@ -122,12 +111,11 @@ func (s *Server) UpdateRnRelease(ctx context.Context, req api.UpdateRnReleaseReq
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateRnRelease200JSONResponse(rnReleaseEnvelope(r)), nil
+	return success[api.UpdateRnRelease200JSONResponse](apiRnRelease(r)), nil
 }
 
-func haltPolicyEnvelope(h update.HaltPolicy) api.RnHaltPolicyEnvelope {
-	return api.RnHaltPolicyEnvelope{Code: 200, Status: "0", Message: "success",
-		Data: api.RnHaltPolicy{Enabled: h.Enabled, MinReports: h.MinReports, MaxFailurePercent: h.MaxFailurePercent}}
+func apiRnHaltPolicy(h update.HaltPolicy) api.RnHaltPolicy {
+	return api.RnHaltPolicy{Enabled: h.Enabled, MinReports: h.MinReports, MaxFailurePercent: h.MaxFailurePercent}
 }
 
 // GetRnHaltPolicy shows the app's crash-aware rollout policy.
@@ -136,20 +124,20 @@ func (s *Server) GetRnHaltPolicy(ctx context.Context, req api.GetRnHaltPolicyReq
 	if err != nil {
 		return nil, err
 	}
-	return api.GetRnHaltPolicy200JSONResponse(haltPolicyEnvelope(h)), nil
+	return success[api.GetRnHaltPolicy200JSONResponse](apiRnHaltPolicy(h)), nil
 }
 
 // SetRnHaltPolicy replaces the app's crash-aware rollout policy.
 func (s *Server) SetRnHaltPolicy(ctx context.Context, req api.SetRnHaltPolicyRequestObject) (api.SetRnHaltPolicyResponseObject, error) {
-	if req.Body == nil {
-		return nil, fault.InvalidField("body", "is missing")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
 	b := req.Body
 	h, err := s.updates.SetHaltPolicy(ctx, principalFrom(ctx), req.Params.AppId, update.HaltPolicy{Enabled: b.Enabled, MinReports: b.MinReports, MaxFailurePercent: b.MaxFailurePercent})
 	if err != nil {
 		return nil, err
 	}
-	return api.SetRnHaltPolicy200JSONResponse(haltPolicyEnvelope(h)), nil
+	return success[api.SetRnHaltPolicy200JSONResponse](apiRnHaltPolicy(h)), nil
 }
 
 func text(p *string) string {
@@ -220,8 +208,8 @@ func succeeded(status *string) (counted, ok bool) {
 
 // CodePushReportDeploy counts a deploy report.
 func (s *Server) CodePushReportDeploy(ctx context.Context, req api.CodePushReportDeployRequestObject) (api.CodePushReportDeployResponseObject, error) {
-	if req.Body == nil {
-		return nil, fault.InvalidField("body", "is missing")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
 	b := req.Body
 	if err := s.reportDeploy(ctx, b.DeploymentKey, text(b.Label), (*string)(b.Status)); err != nil {
@@ -232,8 +220,8 @@ func (s *Server) CodePushReportDeploy(ctx context.Context, req api.CodePushRepor
 
 // CodePushLegacyReportDeploy counts a deploy report of an older client.
 func (s *Server) CodePushLegacyReportDeploy(ctx context.Context, req api.CodePushLegacyReportDeployRequestObject) (api.CodePushLegacyReportDeployResponseObject, error) {
-	if req.Body == nil {
-		return nil, fault.InvalidField("body", "is missing")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
 	b := req.Body
 	if err := s.reportDeploy(ctx, b.DeploymentKey, text(b.Label), (*string)(b.Status)); err != nil {
@@ -254,8 +242,8 @@ func (s *Server) reportDeploy(ctx context.Context, key, label string, status *st
 
 // CodePushReportDownload counts a download report.
 func (s *Server) CodePushReportDownload(ctx context.Context, req api.CodePushReportDownloadRequestObject) (api.CodePushReportDownloadResponseObject, error) {
-	if req.Body == nil {
-		return nil, fault.InvalidField("body", "is missing")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
 	if err := s.updates.ReportDownload(ctx, req.Body.DeploymentKey, req.Body.Label); err != nil {
 		return nil, err
@@ -265,8 +253,8 @@ func (s *Server) CodePushReportDownload(ctx context.Context, req api.CodePushRep
 
 // CodePushLegacyReportDownload counts a download report of an older client.
 func (s *Server) CodePushLegacyReportDownload(ctx context.Context, req api.CodePushLegacyReportDownloadRequestObject) (api.CodePushLegacyReportDownloadResponseObject, error) {
-	if req.Body == nil {
-		return nil, fault.InvalidField("body", "is missing")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
 	if err := s.updates.ReportDownload(ctx, req.Body.DeploymentKey, req.Body.Label); err != nil {
 		return nil, err
@@ -305,5 +293,5 @@ func (s *Server) GetRnDeploymentMetrics(ctx context.Context, req api.GetRnDeploy
 		rm.Downloads, rm.Installs, rm.Successes, rm.Failures = rnCounts(r.Counts)
 		out.Releases[i] = rm
 	}
-	return api.GetRnDeploymentMetrics200JSONResponse(api.RnDeploymentMetricsEnvelope{Code: 200, Status: "0", Message: "success", Data: out}), nil
+	return success[api.GetRnDeploymentMetrics200JSONResponse](out), nil
 }

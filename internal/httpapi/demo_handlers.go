@@ -4,19 +4,17 @@ import (
 	"context"
 
 	"github.com/xuqmgroup/xuqm/gen/api"
-	"github.com/xuqmgroup/xuqm/internal/fault"
 )
 
 func (s *Server) DemoLogin(ctx context.Context, req api.DemoLoginRequestObject) (api.DemoLoginResponseObject, error) {
-	if req.Body == nil {
-		return nil, fault.Invalidf("the request needs a JSON body")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
 	in, err := s.demo.Login(ctx, req.Body.Username, req.Body.Password)
 	if err != nil {
 		return nil, err
 	}
-	return api.DemoLogin200JSONResponse(api.DemoLoginEnvelope{Code: 200, Status: "0", Message: "success",
-		Data: api.DemoLogin{Token: in.Token, ExpiresAt: in.ExpiresAt, UserId: in.UserID, AppId: in.AppKey}}), nil
+	return success[api.DemoLogin200JSONResponse](api.DemoLogin{Token: in.Token, ExpiresAt: in.ExpiresAt, UserId: in.UserID, AppId: in.AppKey}), nil
 }
 
 func (s *Server) DemoRefreshImToken(ctx context.Context, req api.DemoRefreshImTokenRequestObject) (api.DemoRefreshImTokenResponseObject, error) {
@@ -24,6 +22,5 @@ func (s *Server) DemoRefreshImToken(ctx context.Context, req api.DemoRefreshImTo
 	if err != nil {
 		return nil, err
 	}
-	return api.DemoRefreshImToken200JSONResponse(api.TokenEnvelope{Code: 200, Status: "0", Message: "success",
-		Data: api.Token{Token: tok.Token, ExpiresAt: tok.ExpiresAt}}), nil
+	return success[api.DemoRefreshImToken200JSONResponse](api.Token{Token: tok.Token, ExpiresAt: tok.ExpiresAt}), nil
 }

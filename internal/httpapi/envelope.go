@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/page"
 )
 
 // envelope is the shape of every JSON response (the contract's Envelope and ErrorEnvelope).
@@ -77,4 +78,47 @@ func writeEnvelope(w http.ResponseWriter, status int, data any, message string) 
 	if err := json.NewEncoder(w).Encode(envelope{Code: status, Status: s, Data: data, Message: message}); err != nil {
 		slog.Debug("write envelope", "err", err)
 	}
+}
+
+// The success envelopes. Every envelope type of gen/api has the four fields of envelopeOf
+// (and every page type the five of pageOf), so one generic function makes any of them: the
+// response type is the type argument, the data the argument, and nothing else varies:
+//
+//	return success[api.SendMessage200JSONResponse](apiMessage(m)), nil
+//	return successPage[api.ListFriends200JSONResponse](p, apiFriend), nil
+//	return successEmpty[api.DeleteFriend200JSONResponse](), nil
+//
+// A response type of another shape does not compile, so the wire form cannot drift.
+
+type envelopeOf[D any] interface {
+	~struct {
+		Code    int    `json:"code"`
+		Data    D      `json:"data"`
+		Message string `json:"message"`
+		Status  string `json:"status"`
+	}
+}
+
+type pageOf[A any] interface {
+	~struct {
+		Content       []A   `json:"content"`
+		Page          int32 `json:"page"`
+		Size          int32 `json:"size"`
+		TotalElements int64 `json:"totalElements"`
+		TotalPages    int32 `json:"totalPages"`
+	}
+}
+
+// success is the envelope E of a success carrying data.
+func success[E envelopeOf[D], D any](data D) E {
+	return E{Code: http.StatusOK, Data: data, Message: "success", Status: "0"}
+}
+
+// successEmpty is the envelope E of a success without data (data null).
+func successEmpty[E envelopeOf[*map[string]any]]() E { return success[E](nil) }
+
+// successPage is the envelope E of a page of a list, each item converted by apiItem.
+func successPage[E envelopeOf[P], P pageOf[A], T, A any](p page.Page[T], apiItem func(T) A) E {
+	q := page.Map(p, apiItem)
+	return success[E](P{Content: q.Items, Page: q.Number, Size: q.Size, TotalElements: q.Total, TotalPages: q.Pages()})
 }

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/xuqmgroup/xuqm/gen/api"
-	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/update"
 )
 
@@ -158,7 +157,7 @@ func (s *Server) GetExpoManifest(ctx context.Context, req api.GetExpoManifestReq
 	}
 	var parts []expoPart
 	if a.Manifest != nil {
-		body, err := json.Marshal(expoManifest(a.Manifest, s.baseURL(r)))
+		body, err := json.Marshal(apiExpoManifest(a.Manifest, s.baseURL(r)))
 		if err != nil {
 			return nil, err
 		}
@@ -229,7 +228,7 @@ func writeExpoParts(parts []expoPart) (contentType string, body []byte) {
 	return "multipart/mixed; boundary=" + mw.Boundary(), buf.Bytes()
 }
 
-func expoAsset(a update.ExpoAsset, base string) api.ExpoAsset {
+func apiExpoAsset(a update.ExpoAsset, base string) api.ExpoAsset {
 	out := api.ExpoAsset{Hash: a.Hash, Key: a.Key, ContentType: a.ContentType, Url: base + a.Path}
 	if a.FileExtension != "" {
 		out.FileExtension = &a.FileExtension
@@ -237,10 +236,10 @@ func expoAsset(a update.ExpoAsset, base string) api.ExpoAsset {
 	return out
 }
 
-func expoManifest(m *update.ExpoManifest, base string) api.ExpoManifest {
+func apiExpoManifest(m *update.ExpoManifest, base string) api.ExpoManifest {
 	assets := make([]api.ExpoAsset, len(m.Assets))
 	for i, a := range m.Assets {
-		assets[i] = expoAsset(a, base)
+		assets[i] = apiExpoAsset(a, base)
 	}
 	extra := map[string]any{}
 	if len(m.ExpoClient) > 0 {
@@ -248,7 +247,7 @@ func expoManifest(m *update.ExpoManifest, base string) api.ExpoManifest {
 	}
 	return api.ExpoManifest{
 		Id: m.ID, CreatedAt: m.CreatedAt.UTC().Truncate(time.Millisecond), RuntimeVersion: m.RuntimeVersion,
-		LaunchAsset: expoAsset(m.LaunchAsset, base), Assets: assets, Metadata: m.Metadata, Extra: extra,
+		LaunchAsset: apiExpoAsset(m.LaunchAsset, base), Assets: assets, Metadata: m.Metadata, Extra: extra,
 	}
 }
 
@@ -278,12 +277,12 @@ func (s *Server) DownloadExpoAsset(ctx context.Context, req api.DownloadExpoAsse
 
 func (d download) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error { return d.serve(w) }
 
-func rnSigningKeyEnvelope(k update.SigningKey) api.RnSigningKeyEnvelope {
-	return api.RnSigningKeyEnvelope{Code: 200, Status: "0", Message: "success", Data: api.RnSigningKey{
+func apiRnSigningKey(k update.SigningKey) api.RnSigningKey {
+	return api.RnSigningKey{
 		AppId: k.AppKey, Fingerprint: k.Fingerprint, PublicKeyPem: k.PublicKeyPEM, CertificatePem: k.CertificatePEM,
 		KeyId: api.RnSigningKeyKeyId(update.ExpoKeyID), Algorithm: api.RnSigningKeyAlgorithm(update.ExpoAlgorithm),
 		RequireSigned: k.RequireSigned, CreatedAt: k.CreatedAt,
-	}}
+	}
 }
 
 // GetRnSigningKey shows the app's signing key.
@@ -292,7 +291,7 @@ func (s *Server) GetRnSigningKey(ctx context.Context, req api.GetRnSigningKeyReq
 	if err != nil {
 		return nil, err
 	}
-	return api.GetRnSigningKey200JSONResponse(rnSigningKeyEnvelope(k)), nil
+	return success[api.GetRnSigningKey200JSONResponse](apiRnSigningKey(k)), nil
 }
 
 // CreateRnSigningKey makes the app's signing key, or takes the tenant's.
@@ -305,19 +304,19 @@ func (s *Server) CreateRnSigningKey(ctx context.Context, req api.CreateRnSigning
 	if err != nil {
 		return nil, err
 	}
-	return api.CreateRnSigningKey200JSONResponse(rnSigningKeyEnvelope(k)), nil
+	return success[api.CreateRnSigningKey200JSONResponse](apiRnSigningKey(k)), nil
 }
 
 // UpdateRnSigningKey turns the require-signed setting on or off.
 func (s *Server) UpdateRnSigningKey(ctx context.Context, req api.UpdateRnSigningKeyRequestObject) (api.UpdateRnSigningKeyResponseObject, error) {
-	if req.Body == nil {
-		return nil, fault.InvalidField("body", "is missing")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
 	k, err := s.updates.SetRequireSigned(ctx, principalFrom(ctx), req.Params.AppId, req.Body.RequireSigned)
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateRnSigningKey200JSONResponse(rnSigningKeyEnvelope(k)), nil
+	return success[api.UpdateRnSigningKey200JSONResponse](apiRnSigningKey(k)), nil
 }
 
 // DownloadRnSigningCertificate serves the certificate, or the public key, as a PEM file.

@@ -24,10 +24,10 @@ func (s *Server) UploadFile(ctx context.Context, req api.UploadFileRequestObject
 	if err != nil {
 		return nil, err
 	}
-	return api.UploadFile200JSONResponse(api.FileInfoEnvelope{Code: 200, Status: "0", Message: "success", Data: api.FileInfo{
+	return success[api.UploadFile200JSONResponse](api.FileInfo{
 		Hash: info.Hash, Url: s.baseURL(requestFrom(ctx)) + "/api/file/" + info.Hash,
 		Size: info.Size, ContentType: info.ContentType, Name: info.Name,
-	}}), nil
+	}), nil
 }
 
 // maxSkippedFields bounds the form fields before the file that an upload reads and ignores.

@@ -15,8 +15,7 @@ func (s *Server) ImLogin(ctx context.Context, req api.ImLoginRequestObject) (api
 	if err != nil {
 		return nil, err
 	}
-	return api.ImLogin200JSONResponse(api.TokenEnvelope{Code: 200, Status: "0", Message: "success",
-		Data: api.Token{Token: tok.Token, ExpiresAt: tok.ExpiresAt}}), nil
+	return success[api.ImLogin200JSONResponse](api.Token{Token: tok.Token, ExpiresAt: tok.ExpiresAt}), nil
 }
 
 func (s *Server) GetImAccount(ctx context.Context, req api.GetImAccountRequestObject) (api.GetImAccountResponseObject, error) {
@@ -24,18 +23,18 @@ func (s *Server) GetImAccount(ctx context.Context, req api.GetImAccountRequestOb
 	if err != nil {
 		return nil, err
 	}
-	data, err := imAccountOf(acc)
+	data, err := apiImAccount(acc)
 	if err != nil {
 		return nil, err
 	}
-	return api.GetImAccount200JSONResponse(api.ImAccountEnvelope{Code: 200, Status: "0", Message: "success", Data: data}), nil
+	return success[api.GetImAccount200JSONResponse](data), nil
 }
 
 func (s *Server) UpdateImAccount(ctx context.Context, req api.UpdateImAccountRequestObject) (api.UpdateImAccountResponseObject, error) {
-	if req.Body == nil {
-		return nil, fault.Invalidf("the request needs a JSON body")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
-	change, err := imProfileOf(req.Body.Nickname, req.Body.AvatarUrl, req.Body.Extra)
+	change, err := profileOf(req.Body.Nickname, req.Body.AvatarUrl, req.Body.Extra)
 	if err != nil {
 		return nil, err
 	}
@@ -43,11 +42,11 @@ func (s *Server) UpdateImAccount(ctx context.Context, req api.UpdateImAccountReq
 	if err != nil {
 		return nil, err
 	}
-	data, err := imAccountOf(acc)
+	data, err := apiImAccount(acc)
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateImAccount200JSONResponse(api.ImAccountEnvelope{Code: 200, Status: "0", Message: "success", Data: data}), nil
+	return success[api.UpdateImAccount200JSONResponse](data), nil
 }
 
 func (s *Server) DeleteImAccount(ctx context.Context, req api.DeleteImAccountRequestObject) (api.DeleteImAccountResponseObject, error) {
@@ -55,7 +54,7 @@ func (s *Server) DeleteImAccount(ctx context.Context, req api.DeleteImAccountReq
 		return nil, err
 	}
 	s.accountsChanged(ctx, "account.delete", []string{req.UserId}, nil)
-	return api.DeleteImAccount200JSONResponse(api.EmptyEnvelope{Code: 200, Status: "0", Message: "success"}), nil
+	return successEmpty[api.DeleteImAccount200JSONResponse](), nil
 }
 
 func (s *Server) SearchImAccounts(ctx context.Context, req api.SearchImAccountsRequestObject) (api.SearchImAccountsResponseObject, error) {
@@ -63,21 +62,18 @@ func (s *Server) SearchImAccounts(ctx context.Context, req api.SearchImAccountsR
 	if err != nil {
 		return nil, err
 	}
-	data := api.ImAccountPublicPage{
-		Content: make([]api.ImAccountPublic, len(found.Items)),
-		Page:    found.Number, Size: found.Size, TotalElements: found.Total, TotalPages: found.Pages(),
-	}
-	for i, a := range found.Items {
-		data.Content[i] = api.ImAccountPublic{UserId: a.UserID, Nickname: a.Nickname, AvatarUrl: a.AvatarURL}
-	}
-	return api.SearchImAccounts200JSONResponse(api.ImAccountPublicPageEnvelope{Code: 200, Status: "0", Message: "success", Data: data}), nil
+	return successPage[api.SearchImAccounts200JSONResponse](found, apiImAccountPublic), nil
+}
+
+func apiImAccountPublic(a account.Public) api.ImAccountPublic {
+	return api.ImAccountPublic{UserId: a.UserID, Nickname: a.Nickname, AvatarUrl: a.AvatarURL}
 }
 
 func (s *Server) ImportImAccount(ctx context.Context, req api.ImportImAccountRequestObject) (api.ImportImAccountResponseObject, error) {
-	if req.Body == nil {
-		return nil, fault.Invalidf("the request needs a JSON body")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
-	in, err := imImportOf(*req.Body)
+	in, err := importOf(*req.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -90,11 +86,11 @@ func (s *Server) ImportImAccount(ctx context.Context, req api.ImportImAccountReq
 		created = []string{acc.UserID}
 	}
 	s.accountsChanged(ctx, "account.import", []string{acc.UserID}, created)
-	data, err := imAccountOf(acc)
+	data, err := apiImAccount(acc)
 	if err != nil {
 		return nil, err
 	}
-	return api.ImportImAccount200JSONResponse(api.ImAccountEnvelope{Code: 200, Status: "0", Message: "success", Data: data}), nil
+	return success[api.ImportImAccount200JSONResponse](data), nil
 }
 
 func (s *Server) ImportImAccountsBatch(ctx context.Context, req api.ImportImAccountsBatchRequestObject) (api.ImportImAccountsBatchResponseObject, error) {
@@ -103,7 +99,7 @@ func (s *Server) ImportImAccountsBatch(ctx context.Context, req api.ImportImAcco
 	}
 	items := make([]account.Import, len(*req.Body))
 	for i, body := range *req.Body {
-		in, err := imImportOf(body)
+		in, err := importOf(body)
 		if err != nil {
 			return nil, err
 		}
@@ -132,7 +128,7 @@ func (s *Server) ImportImAccountsBatch(ctx context.Context, req api.ImportImAcco
 	for i, it := range res.Items {
 		data.Items[i] = api.ImAccountImportItemResult{UserId: it.UserID, Result: api.ImAccountImportItemResultResult(it.Outcome), Message: it.Message}
 	}
-	return api.ImportImAccountsBatch200JSONResponse(api.ImAccountImportBatchEnvelope{Code: 200, Status: "0", Message: "success", Data: data}), nil
+	return success[api.ImportImAccountsBatch200JSONResponse](data), nil
 }
 
 func (s *Server) CheckImAccountExists(ctx context.Context, req api.CheckImAccountExistsRequestObject) (api.CheckImAccountExistsResponseObject, error) {
@@ -140,11 +136,10 @@ func (s *Server) CheckImAccountExists(ctx context.Context, req api.CheckImAccoun
 	if err != nil {
 		return nil, err
 	}
-	return api.CheckImAccountExists200JSONResponse(api.ImAccountExistsEnvelope{Code: 200, Status: "0", Message: "success",
-		Data: api.ImAccountExists{Exists: ok}}), nil
+	return success[api.CheckImAccountExists200JSONResponse](api.ImAccountExists{Exists: ok}), nil
 }
 
-func imAccountOf(a account.Account) (api.ImAccount, error) {
+func apiImAccount(a account.Account) (api.ImAccount, error) {
 	out := api.ImAccount{UserId: a.UserID, Nickname: a.Nickname, AvatarUrl: a.AvatarURL, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
 	if err := json.Unmarshal(a.Extra, &out.Extra); err != nil {
 		return api.ImAccount{}, fault.Wrap(err, "decode extra")
@@ -155,12 +150,12 @@ func imAccountOf(a account.Account) (api.ImAccount, error) {
 	return out, nil
 }
 
-func imImportOf(body api.ImAccountImport) (account.Import, error) {
-	p, err := imProfileOf(body.Nickname, body.AvatarUrl, body.Extra)
+func importOf(body api.ImAccountImport) (account.Import, error) {
+	p, err := profileOf(body.Nickname, body.AvatarUrl, body.Extra)
 	return account.Import{UserID: body.UserId, Profile: p}, err
 }
 
-func imProfileOf(nickname, avatarURL *string, extra *map[string]any) (account.Profile, error) {
+func profileOf(nickname, avatarURL *string, extra *map[string]any) (account.Profile, error) {
 	p := account.Profile{Nickname: nickname, AvatarURL: avatarURL}
 	if extra != nil {
 		b, err := json.Marshal(*extra)

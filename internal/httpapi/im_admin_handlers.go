@@ -34,12 +34,11 @@ func (s *Server) AdminListImUsers(ctx context.Context, req api.AdminListImUsersR
 	if err != nil {
 		return nil, err
 	}
-	content := make([]api.AdminImUser, len(p.Items))
-	for i, u := range p.Items {
-		content[i] = api.AdminImUser{UserId: u.UserID, Nickname: u.Nickname, AvatarUrl: u.AvatarURL, CreatedAt: u.CreatedAt, DeletedAt: u.DeletedAt, Online: u.Online}
-	}
-	return api.AdminListImUsers200JSONResponse(api.AdminImUserPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.AdminImUserPage{
-		Content: content, Page: p.Number, Size: p.Size, TotalElements: p.Total, TotalPages: p.Pages()}}), nil
+	return successPage[api.AdminListImUsers200JSONResponse](p, apiAdminImUser), nil
+}
+
+func apiAdminImUser(u im.AdminUser) api.AdminImUser {
+	return api.AdminImUser{UserId: u.UserID, Nickname: u.Nickname, AvatarUrl: u.AvatarURL, CreatedAt: u.CreatedAt, DeletedAt: u.DeletedAt, Online: u.Online}
 }
 
 func (s *Server) AdminListGroups(ctx context.Context, req api.AdminListGroupsRequestObject) (api.AdminListGroupsResponseObject, error) {
@@ -52,12 +51,11 @@ func (s *Server) AdminListGroups(ctx context.Context, req api.AdminListGroupsReq
 	if err != nil {
 		return nil, err
 	}
-	content := make([]api.AdminGroup, len(p.Items))
-	for i, g := range p.Items {
-		content[i] = api.AdminGroup{GroupId: g.GroupID, Name: g.Name, OwnerId: g.OwnerID, MemberCount: g.MemberCount, CreatedAt: g.CreatedAt, DissolvedAt: g.DissolvedAt}
-	}
-	return api.AdminListGroups200JSONResponse(api.AdminGroupPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.AdminGroupPage{
-		Content: content, Page: p.Number, Size: p.Size, TotalElements: p.Total, TotalPages: p.Pages()}}), nil
+	return successPage[api.AdminListGroups200JSONResponse](p, apiAdminGroup), nil
+}
+
+func apiAdminGroup(g im.AdminGroup) api.AdminGroup {
+	return api.AdminGroup{GroupId: g.GroupID, Name: g.Name, OwnerId: g.OwnerID, MemberCount: g.MemberCount, CreatedAt: g.CreatedAt, DissolvedAt: g.DissolvedAt}
 }
 
 func (s *Server) AdminListMessages(ctx context.Context, req api.AdminListMessagesRequestObject) (api.AdminListMessagesResponseObject, error) {
@@ -70,7 +68,7 @@ func (s *Server) AdminListMessages(ctx context.Context, req api.AdminListMessage
 	if err != nil {
 		return nil, err
 	}
-	return api.AdminListMessages200JSONResponse(apiMessagePage(p)), nil
+	return successPage[api.AdminListMessages200JSONResponse](p, apiMessage), nil
 }
 
 func (s *Server) AdminListOperationLogs(ctx context.Context, req api.AdminListOperationLogsRequestObject) (api.AdminListOperationLogsResponseObject, error) {
@@ -82,13 +80,12 @@ func (s *Server) AdminListOperationLogs(ctx context.Context, req api.AdminListOp
 	if err != nil {
 		return nil, err
 	}
-	content := make([]api.OperationLog, len(p.Items))
-	for i, l := range p.Items {
-		content[i] = api.OperationLog{Id: l.ID, ActorType: api.OperationLogActorType(l.ActorType), ActorId: l.ActorID, Action: l.Action,
-			TargetType: l.TargetType, TargetId: l.TargetID, Detail: l.Detail, CreatedAt: l.CreatedAt}
-	}
-	return api.AdminListOperationLogs200JSONResponse(api.OperationLogPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.OperationLogPage{
-		Content: content, Page: p.Number, Size: p.Size, TotalElements: p.Total, TotalPages: p.Pages()}}), nil
+	return successPage[api.AdminListOperationLogs200JSONResponse](p, apiOperationLog), nil
+}
+
+func apiOperationLog(l im.OperationLog) api.OperationLog {
+	return api.OperationLog{Id: l.ID, ActorType: api.OperationLogActorType(l.ActorType), ActorId: l.ActorID, Action: l.Action,
+		TargetType: l.TargetType, TargetId: l.TargetID, Detail: l.Detail, CreatedAt: l.CreatedAt}
 }
 
 func (s *Server) AdminRevokeMessage(ctx context.Context, req api.AdminRevokeMessageRequestObject) (api.AdminRevokeMessageResponseObject, error) {
@@ -104,7 +101,7 @@ func (s *Server) AdminRevokeMessage(ctx context.Context, req api.AdminRevokeMess
 	if err != nil {
 		return nil, err
 	}
-	return api.AdminRevokeMessage200JSONResponse(api.MessageEnvelope{Code: 200, Status: "0", Message: "success", Data: apiMessage(m)}), nil
+	return success[api.AdminRevokeMessage200JSONResponse](apiMessage(m)), nil
 }
 
 func (s *Server) AdminDissolveGroup(ctx context.Context, req api.AdminDissolveGroupRequestObject) (api.AdminDissolveGroupResponseObject, error) {
@@ -115,7 +112,7 @@ func (s *Server) AdminDissolveGroup(ctx context.Context, req api.AdminDissolveGr
 	if err := s.im.AdminDissolve(ctx, a, req.GroupId); err != nil {
 		return nil, err
 	}
-	return api.AdminDissolveGroup200JSONResponse(api.EmptyEnvelope{Code: 200, Status: "0", Message: "success"}), nil
+	return successEmpty[api.AdminDissolveGroup200JSONResponse](), nil
 }
 
 func (s *Server) GetImSettings(ctx context.Context, _ api.GetImSettingsRequestObject) (api.GetImSettingsResponseObject, error) {
@@ -127,7 +124,7 @@ func (s *Server) GetImSettings(ctx context.Context, _ api.GetImSettingsRequestOb
 	if err != nil {
 		return nil, err
 	}
-	return api.GetImSettings200JSONResponse(api.ImSettingsEnvelope{Code: 200, Status: "0", Message: "success", Data: api.ImSettings{FriendsOnly: st.FriendsOnly}}), nil
+	return success[api.GetImSettings200JSONResponse](api.ImSettings{FriendsOnly: st.FriendsOnly}), nil
 }
 
 func (s *Server) UpdateImSettings(ctx context.Context, req api.UpdateImSettingsRequestObject) (api.UpdateImSettingsResponseObject, error) {
@@ -139,5 +136,5 @@ func (s *Server) UpdateImSettings(ctx context.Context, req api.UpdateImSettingsR
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateImSettings200JSONResponse(api.ImSettingsEnvelope{Code: 200, Status: "0", Message: "success", Data: api.ImSettings{FriendsOnly: st.FriendsOnly}}), nil
+	return success[api.UpdateImSettings200JSONResponse](api.ImSettings{FriendsOnly: st.FriendsOnly}), nil
 }

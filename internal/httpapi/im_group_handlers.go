@@ -9,13 +9,9 @@ import (
 
 // Group administration: ownership, admins and mutes.
 
-func apiMember(m im.Member) api.GroupMember {
+func apiGroupMember(m im.Member) api.GroupMember {
 	return api.GroupMember{UserId: m.UserID, Nickname: m.Nickname, AvatarUrl: m.AvatarURL, Role: api.GroupRole(m.Role),
 		JoinedAt: m.JoinedAt, MutedUntil: m.MutedUntil}
-}
-
-func memberEnvelope(m im.Member) api.GroupMemberEnvelope {
-	return api.GroupMemberEnvelope{Code: 200, Status: "0", Message: "success", Data: apiMember(m)}
 }
 
 func (s *Server) TransferGroupOwner(ctx context.Context, req api.TransferGroupOwnerRequestObject) (api.TransferGroupOwnerResponseObject, error) {
@@ -23,7 +19,7 @@ func (s *Server) TransferGroupOwner(ctx context.Context, req api.TransferGroupOw
 	if err != nil {
 		return nil, err
 	}
-	return api.TransferGroupOwner200JSONResponse(groupEnvelope(g)), nil
+	return success[api.TransferGroupOwner200JSONResponse](apiGroup(g)), nil
 }
 
 func (s *Server) SetGroupMemberRole(ctx context.Context, req api.SetGroupMemberRoleRequestObject) (api.SetGroupMemberRoleResponseObject, error) {
@@ -31,7 +27,7 @@ func (s *Server) SetGroupMemberRole(ctx context.Context, req api.SetGroupMemberR
 	if err != nil {
 		return nil, err
 	}
-	return api.SetGroupMemberRole200JSONResponse(memberEnvelope(m)), nil
+	return success[api.SetGroupMemberRole200JSONResponse](apiGroupMember(m)), nil
 }
 
 func (s *Server) MuteGroupMember(ctx context.Context, req api.MuteGroupMemberRequestObject) (api.MuteGroupMemberResponseObject, error) {
@@ -39,7 +35,7 @@ func (s *Server) MuteGroupMember(ctx context.Context, req api.MuteGroupMemberReq
 	if err != nil {
 		return nil, err
 	}
-	return api.MuteGroupMember200JSONResponse(memberEnvelope(m)), nil
+	return success[api.MuteGroupMember200JSONResponse](apiGroupMember(m)), nil
 }
 
 func (s *Server) UnmuteGroupMember(ctx context.Context, req api.UnmuteGroupMemberRequestObject) (api.UnmuteGroupMemberResponseObject, error) {
@@ -47,7 +43,7 @@ func (s *Server) UnmuteGroupMember(ctx context.Context, req api.UnmuteGroupMembe
 	if err != nil {
 		return nil, err
 	}
-	return api.UnmuteGroupMember200JSONResponse(memberEnvelope(m)), nil
+	return success[api.UnmuteGroupMember200JSONResponse](apiGroupMember(m)), nil
 }
 
 func (s *Server) MuteGroup(ctx context.Context, req api.MuteGroupRequestObject) (api.MuteGroupResponseObject, error) {
@@ -55,7 +51,7 @@ func (s *Server) MuteGroup(ctx context.Context, req api.MuteGroupRequestObject) 
 	if err != nil {
 		return nil, err
 	}
-	return api.MuteGroup200JSONResponse(groupEnvelope(g)), nil
+	return success[api.MuteGroup200JSONResponse](apiGroup(g)), nil
 }
 
 func (s *Server) UnmuteGroup(ctx context.Context, req api.UnmuteGroupRequestObject) (api.UnmuteGroupResponseObject, error) {
@@ -63,5 +59,5 @@ func (s *Server) UnmuteGroup(ctx context.Context, req api.UnmuteGroupRequestObje
 	if err != nil {
 		return nil, err
 	}
-	return api.UnmuteGroup200JSONResponse(groupEnvelope(g)), nil
+	return success[api.UnmuteGroup200JSONResponse](apiGroup(g)), nil
 }

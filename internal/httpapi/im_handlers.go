@@ -43,15 +43,6 @@ func apiMessage(m im.Message) api.Message {
 	}
 }
 
-func apiMessagePage(p page.Page[im.Message]) api.MessagePageEnvelope {
-	content := make([]api.Message, len(p.Items))
-	for i, m := range p.Items {
-		content[i] = apiMessage(m)
-	}
-	return api.MessagePageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.MessagePage{
-		Content: content, Page: p.Number, Size: p.Size, TotalElements: p.Total, TotalPages: p.Pages()}}
-}
-
 func parseMessageID(s string) (int64, error) {
 	id, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || id <= 0 {
@@ -67,7 +58,7 @@ func (s *Server) SendMessage(ctx context.Context, req api.SendMessageRequestObje
 	if err != nil {
 		return nil, err
 	}
-	return api.SendMessage200JSONResponse(api.MessageEnvelope{Code: 200, Status: "0", Message: "success", Data: apiMessage(m)}), nil
+	return success[api.SendMessage200JSONResponse](apiMessage(m)), nil
 }
 
 func (s *Server) SearchMessages(ctx context.Context, req api.SearchMessagesRequestObject) (api.SearchMessagesResponseObject, error) {
@@ -75,7 +66,7 @@ func (s *Server) SearchMessages(ctx context.Context, req api.SearchMessagesReque
 	if err != nil {
 		return nil, err
 	}
-	return api.SearchMessages200JSONResponse(apiMessagePage(p)), nil
+	return successPage[api.SearchMessages200JSONResponse](p, apiMessage), nil
 }
 
 func (s *Server) EditMessage(ctx context.Context, req api.EditMessageRequestObject) (api.EditMessageResponseObject, error) {
@@ -87,7 +78,7 @@ func (s *Server) EditMessage(ctx context.Context, req api.EditMessageRequestObje
 	if err != nil {
 		return nil, err
 	}
-	return api.EditMessage200JSONResponse(api.MessageEnvelope{Code: 200, Status: "0", Message: "success", Data: apiMessage(m)}), nil
+	return success[api.EditMessage200JSONResponse](apiMessage(m)), nil
 }
 
 func (s *Server) RevokeMessage(ctx context.Context, req api.RevokeMessageRequestObject) (api.RevokeMessageResponseObject, error) {
@@ -99,7 +90,7 @@ func (s *Server) RevokeMessage(ctx context.Context, req api.RevokeMessageRequest
 	if err != nil {
 		return nil, err
 	}
-	return api.RevokeMessage200JSONResponse(api.MessageEnvelope{Code: 200, Status: "0", Message: "success", Data: apiMessage(m)}), nil
+	return success[api.RevokeMessage200JSONResponse](apiMessage(m)), nil
 }
 
 func (s *Server) ListSingleHistory(ctx context.Context, req api.ListSingleHistoryRequestObject) (api.ListSingleHistoryResponseObject, error) {
@@ -109,7 +100,7 @@ func (s *Server) ListSingleHistory(ctx context.Context, req api.ListSingleHistor
 	if err != nil {
 		return nil, err
 	}
-	return api.ListSingleHistory200JSONResponse(apiMessagePage(p)), nil
+	return successPage[api.ListSingleHistory200JSONResponse](p, apiMessage), nil
 }
 
 func (s *Server) ListGroupHistory(ctx context.Context, req api.ListGroupHistoryRequestObject) (api.ListGroupHistoryResponseObject, error) {
@@ -120,7 +111,7 @@ func (s *Server) ListGroupHistory(ctx context.Context, req api.ListGroupHistoryR
 	if err != nil {
 		return nil, err
 	}
-	return api.ListGroupHistory200JSONResponse(apiMessagePage(p)), nil
+	return successPage[api.ListGroupHistory200JSONResponse](p, apiMessage), nil
 }
 
 func apiConversation(c im.Conversation) api.Conversation {
@@ -133,21 +124,12 @@ func apiConversation(c im.Conversation) api.Conversation {
 	return out
 }
 
-func conversationEnvelope(c im.Conversation) api.ConversationEnvelope {
-	return api.ConversationEnvelope{Code: 200, Status: "0", Message: "success", Data: apiConversation(c)}
-}
-
 func (s *Server) ListConversations(ctx context.Context, req api.ListConversationsRequestObject) (api.ListConversationsResponseObject, error) {
 	p, err := s.im.Conversations(ctx, imUser(ctx), page.New(req.Params.Page, req.Params.Size))
 	if err != nil {
 		return nil, err
 	}
-	content := make([]api.Conversation, len(p.Items))
-	for i, c := range p.Items {
-		content[i] = apiConversation(c)
-	}
-	return api.ListConversations200JSONResponse(api.ConversationPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.ConversationPage{
-		Content: content, Page: p.Number, Size: p.Size, TotalElements: p.Total, TotalPages: p.Pages()}}), nil
+	return successPage[api.ListConversations200JSONResponse](p, apiConversation), nil
 }
 
 func (s *Server) SetConversationPinned(ctx context.Context, req api.SetConversationPinnedRequestObject) (api.SetConversationPinnedResponseObject, error) {
@@ -155,7 +137,7 @@ func (s *Server) SetConversationPinned(ctx context.Context, req api.SetConversat
 	if err != nil {
 		return nil, err
 	}
-	return api.SetConversationPinned200JSONResponse(conversationEnvelope(c)), nil
+	return success[api.SetConversationPinned200JSONResponse](apiConversation(c)), nil
 }
 
 func (s *Server) SetConversationDraft(ctx context.Context, req api.SetConversationDraftRequestObject) (api.SetConversationDraftResponseObject, error) {
@@ -163,14 +145,14 @@ func (s *Server) SetConversationDraft(ctx context.Context, req api.SetConversati
 	if err != nil {
 		return nil, err
 	}
-	return api.SetConversationDraft200JSONResponse(conversationEnvelope(c)), nil
+	return success[api.SetConversationDraft200JSONResponse](apiConversation(c)), nil
 }
 
 func (s *Server) DeleteConversation(ctx context.Context, req api.DeleteConversationRequestObject) (api.DeleteConversationResponseObject, error) {
 	if err := s.im.DeleteConversation(ctx, imUser(ctx), im.ChatType(req.Params.ChatType), req.TargetId); err != nil {
 		return nil, err
 	}
-	return api.DeleteConversation200JSONResponse(api.EmptyEnvelope{Code: 200, Status: "0", Message: "success"}), nil
+	return successEmpty[api.DeleteConversation200JSONResponse](), nil
 }
 
 func (s *Server) MarkConversationRead(ctx context.Context, req api.MarkConversationReadRequestObject) (api.MarkConversationReadResponseObject, error) {
@@ -182,8 +164,8 @@ func (s *Server) MarkConversationRead(ctx context.Context, req api.MarkConversat
 	if err != nil {
 		return nil, err
 	}
-	return api.MarkConversationRead200JSONResponse(api.ConversationReadEnvelope{Code: 200, Status: "0", Message: "success", Data: api.ConversationRead{
-		TargetId: r.TargetID, ChatType: api.ChatType(r.ChatType), ReadSeq: r.ReadSeq, UnreadCount: r.UnreadCount}}), nil
+	return success[api.MarkConversationRead200JSONResponse](api.ConversationRead{
+		TargetId: r.TargetID, ChatType: api.ChatType(r.ChatType), ReadSeq: r.ReadSeq, UnreadCount: r.UnreadCount}), nil
 }
 
 func apiGroup(g im.GroupInfo) api.Group {
@@ -192,34 +174,12 @@ func apiGroup(g im.GroupInfo) api.Group {
 		Joinable: g.Joinable, CreatedAt: g.CreatedAt}
 }
 
-func groupEnvelope(g im.GroupInfo) api.GroupEnvelope {
-	return api.GroupEnvelope{Code: 200, Status: "0", Message: "success", Data: apiGroup(g)}
-}
-
-func groupPage(p page.Page[im.GroupInfo]) api.GroupPageEnvelope {
-	content := make([]api.Group, len(p.Items))
-	for i, g := range p.Items {
-		content[i] = apiGroup(g)
-	}
-	return api.GroupPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.GroupPage{
-		Content: content, Page: p.Number, Size: p.Size, TotalElements: p.Total, TotalPages: p.Pages()}}
-}
-
-func memberPage(p page.Page[im.Member]) api.GroupMemberPageEnvelope {
-	content := make([]api.GroupMember, len(p.Items))
-	for i, m := range p.Items {
-		content[i] = apiMember(m)
-	}
-	return api.GroupMemberPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.GroupMemberPage{
-		Content: content, Page: p.Number, Size: p.Size, TotalElements: p.Total, TotalPages: p.Pages()}}
-}
-
 func (s *Server) ListMyGroups(ctx context.Context, req api.ListMyGroupsRequestObject) (api.ListMyGroupsResponseObject, error) {
 	p, err := s.im.MyGroups(ctx, imUser(ctx), page.New(req.Params.Page, req.Params.Size))
 	if err != nil {
 		return nil, err
 	}
-	return api.ListMyGroups200JSONResponse(groupPage(p)), nil
+	return successPage[api.ListMyGroups200JSONResponse](p, apiGroup), nil
 }
 
 func (s *Server) CreateGroup(ctx context.Context, req api.CreateGroupRequestObject) (api.CreateGroupResponseObject, error) {
@@ -229,7 +189,7 @@ func (s *Server) CreateGroup(ctx context.Context, req api.CreateGroupRequestObje
 	if err != nil {
 		return nil, err
 	}
-	return api.CreateGroup200JSONResponse(groupEnvelope(g)), nil
+	return success[api.CreateGroup200JSONResponse](apiGroup(g)), nil
 }
 
 func (s *Server) GetGroup(ctx context.Context, req api.GetGroupRequestObject) (api.GetGroupResponseObject, error) {
@@ -237,7 +197,7 @@ func (s *Server) GetGroup(ctx context.Context, req api.GetGroupRequestObject) (a
 	if err != nil {
 		return nil, err
 	}
-	return api.GetGroup200JSONResponse(groupEnvelope(g)), nil
+	return success[api.GetGroup200JSONResponse](apiGroup(g)), nil
 }
 
 func (s *Server) UpdateGroup(ctx context.Context, req api.UpdateGroupRequestObject) (api.UpdateGroupResponseObject, error) {
@@ -251,14 +211,14 @@ func (s *Server) UpdateGroup(ctx context.Context, req api.UpdateGroupRequestObje
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateGroup200JSONResponse(groupEnvelope(g)), nil
+	return success[api.UpdateGroup200JSONResponse](apiGroup(g)), nil
 }
 
 func (s *Server) DissolveGroup(ctx context.Context, req api.DissolveGroupRequestObject) (api.DissolveGroupResponseObject, error) {
 	if err := s.im.DissolveGroup(ctx, imUser(ctx), req.GroupId); err != nil {
 		return nil, err
 	}
-	return api.DissolveGroup200JSONResponse(api.EmptyEnvelope{Code: 200, Status: "0", Message: "success"}), nil
+	return successEmpty[api.DissolveGroup200JSONResponse](), nil
 }
 
 func (s *Server) ListGroupMembers(ctx context.Context, req api.ListGroupMembersRequestObject) (api.ListGroupMembersResponseObject, error) {
@@ -266,7 +226,7 @@ func (s *Server) ListGroupMembers(ctx context.Context, req api.ListGroupMembersR
 	if err != nil {
 		return nil, err
 	}
-	return api.ListGroupMembers200JSONResponse(memberPage(p)), nil
+	return successPage[api.ListGroupMembers200JSONResponse](p, apiGroupMember), nil
 }
 
 func (s *Server) SearchGroupMembers(ctx context.Context, req api.SearchGroupMembersRequestObject) (api.SearchGroupMembersResponseObject, error) {
@@ -274,7 +234,7 @@ func (s *Server) SearchGroupMembers(ctx context.Context, req api.SearchGroupMemb
 	if err != nil {
 		return nil, err
 	}
-	return api.SearchGroupMembers200JSONResponse(memberPage(p)), nil
+	return successPage[api.SearchGroupMembers200JSONResponse](p, apiGroupMember), nil
 }
 
 func (s *Server) AddGroupMembers(ctx context.Context, req api.AddGroupMembersRequestObject) (api.AddGroupMembersResponseObject, error) {
@@ -282,14 +242,14 @@ func (s *Server) AddGroupMembers(ctx context.Context, req api.AddGroupMembersReq
 	if err != nil {
 		return nil, err
 	}
-	return api.AddGroupMembers200JSONResponse(groupEnvelope(g)), nil
+	return success[api.AddGroupMembers200JSONResponse](apiGroup(g)), nil
 }
 
 func (s *Server) RemoveGroupMember(ctx context.Context, req api.RemoveGroupMemberRequestObject) (api.RemoveGroupMemberResponseObject, error) {
 	if err := s.im.RemoveMember(ctx, imUser(ctx), req.GroupId, req.UserId); err != nil {
 		return nil, err
 	}
-	return api.RemoveGroupMember200JSONResponse(api.EmptyEnvelope{Code: 200, Status: "0", Message: "success"}), nil
+	return successEmpty[api.RemoveGroupMember200JSONResponse](), nil
 }
 
 func (s *Server) ListPublicGroups(ctx context.Context, req api.ListPublicGroupsRequestObject) (api.ListPublicGroupsResponseObject, error) {
@@ -297,7 +257,7 @@ func (s *Server) ListPublicGroups(ctx context.Context, req api.ListPublicGroupsR
 	if err != nil {
 		return nil, err
 	}
-	return api.ListPublicGroups200JSONResponse(groupPage(p)), nil
+	return successPage[api.ListPublicGroups200JSONResponse](p, apiGroup), nil
 }
 
 func (s *Server) SearchGroups(ctx context.Context, req api.SearchGroupsRequestObject) (api.SearchGroupsResponseObject, error) {
@@ -305,5 +265,5 @@ func (s *Server) SearchGroups(ctx context.Context, req api.SearchGroupsRequestOb
 	if err != nil {
 		return nil, err
 	}
-	return api.SearchGroups200JSONResponse(groupPage(p)), nil
+	return successPage[api.SearchGroups200JSONResponse](p, apiGroup), nil
 }

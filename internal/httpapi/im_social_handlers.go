@@ -18,16 +18,12 @@ func apiFriendRequest(r im.FriendRequest) api.FriendRequest {
 		Status: api.SocialRequestStatus(r.Status), CreatedAt: r.CreatedAt, HandledAt: r.HandledAt}
 }
 
-func friendRequestEnvelope(r im.FriendRequest) api.FriendRequestEnvelope {
-	return api.FriendRequestEnvelope{Code: 200, Status: "0", Message: "success", Data: apiFriendRequest(r)}
-}
-
 func (s *Server) SendFriendRequest(ctx context.Context, req api.SendFriendRequestRequestObject) (api.SendFriendRequestResponseObject, error) {
 	r, err := s.im.SendFriendRequest(ctx, imUser(ctx), req.Params.ToUserId, imValue(req.Params.Remark))
 	if err != nil {
 		return nil, err
 	}
-	return api.SendFriendRequest200JSONResponse(friendRequestEnvelope(r)), nil
+	return success[api.SendFriendRequest200JSONResponse](apiFriendRequest(r)), nil
 }
 
 func (s *Server) ListFriendRequests(ctx context.Context, req api.ListFriendRequestsRequestObject) (api.ListFriendRequestsResponseObject, error) {
@@ -37,12 +33,7 @@ func (s *Server) ListFriendRequests(ctx context.Context, req api.ListFriendReque
 	if err != nil {
 		return nil, err
 	}
-	content := make([]api.FriendRequest, len(p.Items))
-	for i, r := range p.Items {
-		content[i] = apiFriendRequest(r)
-	}
-	return api.ListFriendRequests200JSONResponse(api.FriendRequestPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.FriendRequestPage{
-		Content: content, Page: p.Number, Size: p.Size, TotalElements: p.Total, TotalPages: p.Pages()}}), nil
+	return successPage[api.ListFriendRequests200JSONResponse](p, apiFriendRequest), nil
 }
 
 func (s *Server) AcceptFriendRequest(ctx context.Context, req api.AcceptFriendRequestRequestObject) (api.AcceptFriendRequestResponseObject, error) {
@@ -54,7 +45,7 @@ func (s *Server) AcceptFriendRequest(ctx context.Context, req api.AcceptFriendRe
 	if err != nil {
 		return nil, err
 	}
-	return api.AcceptFriendRequest200JSONResponse(friendRequestEnvelope(r)), nil
+	return success[api.AcceptFriendRequest200JSONResponse](apiFriendRequest(r)), nil
 }
 
 func (s *Server) RejectFriendRequest(ctx context.Context, req api.RejectFriendRequestRequestObject) (api.RejectFriendRequestResponseObject, error) {
@@ -66,7 +57,7 @@ func (s *Server) RejectFriendRequest(ctx context.Context, req api.RejectFriendRe
 	if err != nil {
 		return nil, err
 	}
-	return api.RejectFriendRequest200JSONResponse(friendRequestEnvelope(r)), nil
+	return success[api.RejectFriendRequest200JSONResponse](apiFriendRequest(r)), nil
 }
 
 func (s *Server) ListFriends(ctx context.Context, req api.ListFriendsRequestObject) (api.ListFriendsResponseObject, error) {
@@ -74,19 +65,18 @@ func (s *Server) ListFriends(ctx context.Context, req api.ListFriendsRequestObje
 	if err != nil {
 		return nil, err
 	}
-	content := make([]api.Friend, len(p.Items))
-	for i, f := range p.Items {
-		content[i] = api.Friend{UserId: f.UserID, Nickname: f.Nickname, AvatarUrl: f.AvatarURL, Remark: &f.Remark, CreatedAt: f.CreatedAt}
-	}
-	return api.ListFriends200JSONResponse(api.FriendPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.FriendPage{
-		Content: content, Page: p.Number, Size: p.Size, TotalElements: p.Total, TotalPages: p.Pages()}}), nil
+	return successPage[api.ListFriends200JSONResponse](p, apiFriend), nil
+}
+
+func apiFriend(f im.Friend) api.Friend {
+	return api.Friend{UserId: f.UserID, Nickname: f.Nickname, AvatarUrl: f.AvatarURL, Remark: &f.Remark, CreatedAt: f.CreatedAt}
 }
 
 func (s *Server) DeleteFriend(ctx context.Context, req api.DeleteFriendRequestObject) (api.DeleteFriendResponseObject, error) {
 	if err := s.im.DeleteFriend(ctx, imUser(ctx), req.UserId); err != nil {
 		return nil, err
 	}
-	return api.DeleteFriend200JSONResponse(api.EmptyEnvelope{Code: 200, Status: "0", Message: "success"}), nil
+	return successEmpty[api.DeleteFriend200JSONResponse](), nil
 }
 
 func apiBlockedUser(b im.BlockedUser) api.BlockedUser {
@@ -98,14 +88,14 @@ func (s *Server) BlockUser(ctx context.Context, req api.BlockUserRequestObject) 
 	if err != nil {
 		return nil, err
 	}
-	return api.BlockUser200JSONResponse(api.BlockedUserEnvelope{Code: 200, Status: "0", Message: "success", Data: apiBlockedUser(b)}), nil
+	return success[api.BlockUser200JSONResponse](apiBlockedUser(b)), nil
 }
 
 func (s *Server) UnblockUser(ctx context.Context, req api.UnblockUserRequestObject) (api.UnblockUserResponseObject, error) {
 	if err := s.im.Unblock(ctx, imUser(ctx), req.Params.BlockedUserId); err != nil {
 		return nil, err
 	}
-	return api.UnblockUser200JSONResponse(api.EmptyEnvelope{Code: 200, Status: "0", Message: "success"}), nil
+	return successEmpty[api.UnblockUser200JSONResponse](), nil
 }
 
 func (s *Server) ListBlockedUsers(ctx context.Context, req api.ListBlockedUsersRequestObject) (api.ListBlockedUsersResponseObject, error) {
@@ -113,21 +103,12 @@ func (s *Server) ListBlockedUsers(ctx context.Context, req api.ListBlockedUsersR
 	if err != nil {
 		return nil, err
 	}
-	content := make([]api.BlockedUser, len(p.Items))
-	for i, b := range p.Items {
-		content[i] = apiBlockedUser(b)
-	}
-	return api.ListBlockedUsers200JSONResponse(api.BlockedUserPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.BlockedUserPage{
-		Content: content, Page: p.Number, Size: p.Size, TotalElements: p.Total, TotalPages: p.Pages()}}), nil
+	return successPage[api.ListBlockedUsers200JSONResponse](p, apiBlockedUser), nil
 }
 
-func apiJoinRequest(r im.JoinRequest) api.GroupJoinRequest {
+func apiGroupJoinRequest(r im.JoinRequest) api.GroupJoinRequest {
 	return api.GroupJoinRequest{RequestId: itoa64(r.ID), GroupId: r.GroupID, UserId: r.UserID, Remark: r.Remark,
 		Status: api.SocialRequestStatus(r.Status), CreatedAt: r.CreatedAt, HandledBy: r.HandledBy, HandledAt: r.HandledAt}
-}
-
-func joinRequestEnvelope(r im.JoinRequest) api.GroupJoinRequestEnvelope {
-	return api.GroupJoinRequestEnvelope{Code: 200, Status: "0", Message: "success", Data: apiJoinRequest(r)}
 }
 
 func (s *Server) CreateGroupJoinRequest(ctx context.Context, req api.CreateGroupJoinRequestRequestObject) (api.CreateGroupJoinRequestResponseObject, error) {
@@ -135,7 +116,7 @@ func (s *Server) CreateGroupJoinRequest(ctx context.Context, req api.CreateGroup
 	if err != nil {
 		return nil, err
 	}
-	return api.CreateGroupJoinRequest200JSONResponse(joinRequestEnvelope(r)), nil
+	return success[api.CreateGroupJoinRequest200JSONResponse](apiGroupJoinRequest(r)), nil
 }
 
 func (s *Server) ListGroupJoinRequests(ctx context.Context, req api.ListGroupJoinRequestsRequestObject) (api.ListGroupJoinRequestsResponseObject, error) {
@@ -143,12 +124,7 @@ func (s *Server) ListGroupJoinRequests(ctx context.Context, req api.ListGroupJoi
 	if err != nil {
 		return nil, err
 	}
-	content := make([]api.GroupJoinRequest, len(p.Items))
-	for i, r := range p.Items {
-		content[i] = apiJoinRequest(r)
-	}
-	return api.ListGroupJoinRequests200JSONResponse(api.GroupJoinRequestPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.GroupJoinRequestPage{
-		Content: content, Page: p.Number, Size: p.Size, TotalElements: p.Total, TotalPages: p.Pages()}}), nil
+	return successPage[api.ListGroupJoinRequests200JSONResponse](p, apiGroupJoinRequest), nil
 }
 
 func (s *Server) AcceptGroupJoinRequest(ctx context.Context, req api.AcceptGroupJoinRequestRequestObject) (api.AcceptGroupJoinRequestResponseObject, error) {
@@ -160,7 +136,7 @@ func (s *Server) AcceptGroupJoinRequest(ctx context.Context, req api.AcceptGroup
 	if err != nil {
 		return nil, err
 	}
-	return api.AcceptGroupJoinRequest200JSONResponse(joinRequestEnvelope(r)), nil
+	return success[api.AcceptGroupJoinRequest200JSONResponse](apiGroupJoinRequest(r)), nil
 }
 
 func (s *Server) RejectGroupJoinRequest(ctx context.Context, req api.RejectGroupJoinRequestRequestObject) (api.RejectGroupJoinRequestResponseObject, error) {
@@ -172,5 +148,5 @@ func (s *Server) RejectGroupJoinRequest(ctx context.Context, req api.RejectGroup
 	if err != nil {
 		return nil, err
 	}
-	return api.RejectGroupJoinRequest200JSONResponse(joinRequestEnvelope(r)), nil
+	return success[api.RejectGroupJoinRequest200JSONResponse](apiGroupJoinRequest(r)), nil
 }

@@ -10,7 +10,7 @@ import (
 
 // The operations platform's handlers.
 
-func toAPITenant(t ops.Tenant) api.Tenant {
+func apiTenant(t ops.Tenant) api.Tenant {
 	return api.Tenant{Id: t.ID, Name: t.Name, Email: t.Email, Status: api.TenantStatus(t.Status), AppCount: t.AppCount, CreatedAt: t.CreatedAt}
 }
 
@@ -22,8 +22,7 @@ func (s *Server) OpsLogin(ctx context.Context, req api.OpsLoginRequestObject) (a
 	if err != nil {
 		return nil, err
 	}
-	return api.OpsLogin200JSONResponse(api.TokenEnvelope{Code: 200, Status: "0", Message: success,
-		Data: api.Token{Token: t.Token, ExpiresAt: t.ExpiresAt}}), nil
+	return success[api.OpsLogin200JSONResponse](api.Token{Token: t.Token, ExpiresAt: t.ExpiresAt}), nil
 }
 
 func (s *Server) ListTenants(ctx context.Context, req api.ListTenantsRequestObject) (api.ListTenantsResponseObject, error) {
@@ -38,13 +37,7 @@ func (s *Server) ListTenants(ctx context.Context, req api.ListTenantsRequestObje
 	if err != nil {
 		return nil, err
 	}
-	content := make([]api.Tenant, len(p.Items))
-	for i, t := range p.Items {
-		content[i] = toAPITenant(t)
-	}
-	data := api.TenantPage{Content: content}
-	data.Page, data.Size, data.TotalElements, data.TotalPages = pageMeta(p)
-	return api.ListTenants200JSONResponse(api.TenantPageEnvelope{Code: 200, Status: "0", Message: success, Data: data}), nil
+	return successPage[api.ListTenants200JSONResponse](p, apiTenant), nil
 }
 
 func (s *Server) ToggleTenantStatus(ctx context.Context, req api.ToggleTenantStatusRequestObject) (api.ToggleTenantStatusResponseObject, error) {
@@ -56,7 +49,7 @@ func (s *Server) ToggleTenantStatus(ctx context.Context, req api.ToggleTenantSta
 	if err != nil {
 		return nil, err
 	}
-	return api.ToggleTenantStatus200JSONResponse(api.TenantEnvelope{Code: 200, Status: "0", Message: success, Data: toAPITenant(t)}), nil
+	return success[api.ToggleTenantStatus200JSONResponse](apiTenant(t)), nil
 }
 
 func (s *Server) GetStatistics(ctx context.Context, _ api.GetStatisticsRequestObject) (api.GetStatisticsResponseObject, error) {
@@ -64,9 +57,9 @@ func (s *Server) GetStatistics(ctx context.Context, _ api.GetStatisticsRequestOb
 	if err != nil {
 		return nil, err
 	}
-	return api.GetStatistics200JSONResponse(api.OpsStatisticsEnvelope{Code: 200, Status: "0", Message: success, Data: api.OpsStatistics{
+	return success[api.GetStatistics200JSONResponse](api.OpsStatistics{
 		Tenants: st.Tenants, Apps: st.Apps, ImAccounts: st.IMAccounts, MessagesToday: st.MessagesToday, MessagesLast7Days: st.MessagesLast7Days,
 		Groups: st.Groups, Files: st.Files, BytesStored: st.BytesStored, AppVersions: st.AppVersions, RnBundles: st.RNBundles,
 		PushesSent: st.PushesSent, OnlineConnections: st.OnlineConnections, GeneratedAt: st.GeneratedAt,
-	}}), nil
+	}), nil
 }

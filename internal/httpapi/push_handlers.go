@@ -19,8 +19,8 @@ func apiPushDevice(d push.Device) api.PushDevice {
 }
 
 func (s *Server) RegisterPushDevice(ctx context.Context, req api.RegisterPushDeviceRequestObject) (api.RegisterPushDeviceResponseObject, error) {
-	if req.Body == nil {
-		return nil, fault.Invalidf("the request needs a JSON body")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
 	d, err := s.push.Register(ctx, principalFrom(ctx), push.Registration{
 		Token: req.Body.DeviceToken, Platform: string(req.Body.Platform), Vendor: string(req.Body.Vendor),
@@ -28,17 +28,17 @@ func (s *Server) RegisterPushDevice(ctx context.Context, req api.RegisterPushDev
 	if err != nil {
 		return nil, err
 	}
-	return api.RegisterPushDevice200JSONResponse(api.PushDeviceEnvelope{Code: 200, Status: "0", Message: success, Data: apiPushDevice(d)}), nil
+	return success[api.RegisterPushDevice200JSONResponse](apiPushDevice(d)), nil
 }
 
 func (s *Server) UnregisterPushDevice(ctx context.Context, req api.UnregisterPushDeviceRequestObject) (api.UnregisterPushDeviceResponseObject, error) {
-	if req.Body == nil {
-		return nil, fault.Invalidf("the request needs a JSON body")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
 	if err := s.push.Unregister(ctx, principalFrom(ctx), req.Body.DeviceToken); err != nil {
 		return nil, err
 	}
-	return api.UnregisterPushDevice200JSONResponse(emptyEnvelope()), nil
+	return successEmpty[api.UnregisterPushDevice200JSONResponse](), nil
 }
 
 func (s *Server) ListPushDevices(ctx context.Context, req api.ListPushDevicesRequestObject) (api.ListPushDevicesResponseObject, error) {
@@ -46,18 +46,12 @@ func (s *Server) ListPushDevices(ctx context.Context, req api.ListPushDevicesReq
 	if err != nil {
 		return nil, err
 	}
-	env := api.PushDevicePageEnvelope{Code: 200, Status: "0", Message: success}
-	env.Data.Content = make([]api.PushDevice, len(p.Items))
-	for i, d := range p.Items {
-		env.Data.Content[i] = apiPushDevice(d)
-	}
-	env.Data.Page, env.Data.Size, env.Data.TotalElements, env.Data.TotalPages = p.Number, p.Size, p.Total, p.Pages()
-	return api.ListPushDevices200JSONResponse(env), nil
+	return successPage[api.ListPushDevices200JSONResponse](p, apiPushDevice), nil
 }
 
 func (s *Server) SendPush(ctx context.Context, req api.SendPushRequestObject) (api.SendPushResponseObject, error) {
-	if req.Body == nil {
-		return nil, fault.Invalidf("the request needs a JSON body")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
 	b := req.Body
 	p := push.Push{Notification: push.Notification{Title: b.Title, Body: b.Body, Badge: b.Badge, TTLSeconds: b.TtlSeconds}}
@@ -84,14 +78,14 @@ func (s *Server) SendPush(ctx context.Context, req api.SendPushRequestObject) (a
 	if err != nil {
 		return nil, err
 	}
-	return api.SendPush200JSONResponse(pushResultEnvelope(res)), nil
+	return success[api.SendPush200JSONResponse](apiPushResult(res)), nil
 }
 
-func pushResultEnvelope(res push.Result) api.PushResultEnvelope {
-	return api.PushResultEnvelope{Code: 200, Status: "0", Message: success, Data: api.PushResult{
+func apiPushResult(res push.Result) api.PushResult {
+	return api.PushResult{
 		PushId: strconv.FormatInt(res.PushID, 10), Requested: int32(res.Requested), Devices: int32(res.Devices),
 		Queued: int32(res.Queued), Accepted: int32(res.Accepted), Failed: int32(res.Failed), CreatedAt: res.CreatedAt,
-	}}
+	}
 }
 
 func (s *Server) GetPush(ctx context.Context, req api.GetPushRequestObject) (api.GetPushResponseObject, error) {
@@ -99,7 +93,7 @@ func (s *Server) GetPush(ctx context.Context, req api.GetPushRequestObject) (api
 	if err != nil {
 		return nil, err
 	}
-	return api.GetPush200JSONResponse(pushResultEnvelope(res)), nil
+	return success[api.GetPush200JSONResponse](apiPushResult(res)), nil
 }
 
 func (s *Server) ListPushDeliveries(ctx context.Context, req api.ListPushDeliveriesRequestObject) (api.ListPushDeliveriesResponseObject, error) {
@@ -107,19 +101,18 @@ func (s *Server) ListPushDeliveries(ctx context.Context, req api.ListPushDeliver
 	if err != nil {
 		return nil, err
 	}
-	env := api.PushDeliveryPageEnvelope{Code: 200, Status: "0", Message: success}
-	env.Data.Content = make([]api.PushDelivery, len(p.Items))
-	for i, d := range p.Items {
-		env.Data.Content[i] = api.PushDelivery{
-			DeviceId: d.DeviceID, UserId: d.UserID, Vendor: api.PushVendor(d.Vendor), DeviceToken: d.Token,
-			Status: api.PushDeliveryStatus(d.Status), Reason: d.Reason, Attempts: int32(d.Attempts), UpdatedAt: d.UpdatedAt,
-		}
-		if d.ProviderID != "" {
-			env.Data.Content[i].ProviderMessageId = &d.ProviderID
-		}
+	return successPage[api.ListPushDeliveries200JSONResponse](p, apiPushDelivery), nil
+}
+
+func apiPushDelivery(d push.Delivery) api.PushDelivery {
+	out := api.PushDelivery{
+		DeviceId: d.DeviceID, UserId: d.UserID, Vendor: api.PushVendor(d.Vendor), DeviceToken: d.Token,
+		Status: api.PushDeliveryStatus(d.Status), Reason: d.Reason, Attempts: int32(d.Attempts), UpdatedAt: d.UpdatedAt,
 	}
-	env.Data.Page, env.Data.Size, env.Data.TotalElements, env.Data.TotalPages = p.Number, p.Size, p.Total, p.Pages()
-	return api.ListPushDeliveries200JSONResponse(env), nil
+	if d.ProviderID != "" {
+		out.ProviderMessageId = &d.ProviderID
+	}
+	return out
 }
 
 func apiPushCredential(c push.Credential) api.PushCredential {
@@ -150,12 +143,12 @@ func (s *Server) ListPushCredentials(ctx context.Context, req api.ListPushCreden
 	for i, c := range list {
 		data[i] = apiPushCredential(c)
 	}
-	return api.ListPushCredentials200JSONResponse(api.PushCredentialListEnvelope{Code: 200, Status: "0", Message: success, Data: data}), nil
+	return success[api.ListPushCredentials200JSONResponse](data), nil
 }
 
 func (s *Server) SetPushCredential(ctx context.Context, req api.SetPushCredentialRequestObject) (api.SetPushCredentialResponseObject, error) {
-	if req.Body == nil {
-		return nil, fault.Invalidf("the request needs a JSON body")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
 	b := req.Body
 	val := func(v *string) string {
@@ -175,25 +168,25 @@ func (s *Server) SetPushCredential(ctx context.Context, req api.SetPushCredentia
 	if err != nil {
 		return nil, err
 	}
-	return api.SetPushCredential200JSONResponse(api.PushCredentialEnvelope{Code: 200, Status: "0", Message: success, Data: apiPushCredential(c)}), nil
+	return success[api.SetPushCredential200JSONResponse](apiPushCredential(c)), nil
 }
 
 func (s *Server) DeletePushCredential(ctx context.Context, req api.DeletePushCredentialRequestObject) (api.DeletePushCredentialResponseObject, error) {
 	if err := s.push.DeleteCredential(ctx, principalFrom(ctx), req.AppId, string(req.Vendor)); err != nil {
 		return nil, err
 	}
-	return api.DeletePushCredential200JSONResponse(emptyEnvelope()), nil
+	return successEmpty[api.DeletePushCredential200JSONResponse](), nil
 }
 
 func (s *Server) SetConversationMuted(ctx context.Context, req api.SetConversationMutedRequestObject) (api.SetConversationMutedResponseObject, error) {
-	if req.Body == nil {
-		return nil, fault.Invalidf("the request needs a JSON body")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
 	chatType := string(req.Params.ChatType)
 	if err := s.push.SetMuted(ctx, principalFrom(ctx), chatType, req.TargetId, req.Body.Muted); err != nil {
 		return nil, err
 	}
-	return api.SetConversationMuted200JSONResponse(api.ConversationMuteEnvelope{Code: 200, Status: "0", Message: success, Data: api.ConversationMute{
+	return success[api.SetConversationMuted200JSONResponse](api.ConversationMute{
 		TargetId: req.TargetId, ChatType: req.Params.ChatType, Muted: req.Body.Muted,
-	}}), nil
+	}), nil
 }

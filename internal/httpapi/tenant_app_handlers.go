@@ -10,21 +10,17 @@ import (
 
 // The tenant platform's handlers of apps and their services.
 
-func toAPIService(sv tenant.AppService) api.AppService {
+func apiAppService(sv tenant.AppService) api.AppService {
 	return api.AppService{Id: sv.ID, ServiceType: api.ServiceType(sv.Type), Enabled: sv.Enabled, SecretKey: sv.SecretKey}
 }
 
-func toAPIApp(a tenant.App) api.App {
+func apiApp(a tenant.App) api.App {
 	svcs := make([]api.AppService, len(a.Services))
 	for i, sv := range a.Services {
-		svcs[i] = toAPIService(sv)
+		svcs[i] = apiAppService(sv)
 	}
 	return api.App{Id: a.ID, Name: a.Name, Description: a.Description, AppKey: a.AppKey, AppSecret: a.AppSecret,
 		Services: svcs, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
-}
-
-func appEnvelope(a tenant.App) api.AppEnvelope {
-	return api.AppEnvelope{Code: 200, Status: "0", Message: success, Data: toAPIApp(a)}
 }
 
 func (s *Server) ListApps(ctx context.Context, req api.ListAppsRequestObject) (api.ListAppsResponseObject, error) {
@@ -36,13 +32,7 @@ func (s *Server) ListApps(ctx context.Context, req api.ListAppsRequestObject) (a
 	if err != nil {
 		return nil, err
 	}
-	content := make([]api.App, len(p.Items))
-	for i, a := range p.Items {
-		content[i] = toAPIApp(a)
-	}
-	data := api.AppPage{Content: content}
-	data.Page, data.Size, data.TotalElements, data.TotalPages = pageMeta(p)
-	return api.ListApps200JSONResponse(api.AppPageEnvelope{Code: 200, Status: "0", Message: success, Data: data}), nil
+	return successPage[api.ListApps200JSONResponse](p, apiApp), nil
 }
 
 func (s *Server) GetApp(ctx context.Context, req api.GetAppRequestObject) (api.GetAppResponseObject, error) {
@@ -50,7 +40,7 @@ func (s *Server) GetApp(ctx context.Context, req api.GetAppRequestObject) (api.G
 	if err != nil {
 		return nil, err
 	}
-	return api.GetApp200JSONResponse(appEnvelope(a)), nil
+	return success[api.GetApp200JSONResponse](apiApp(a)), nil
 }
 
 func (s *Server) CreateApp(ctx context.Context, req api.CreateAppRequestObject) (api.CreateAppResponseObject, error) {
@@ -61,7 +51,7 @@ func (s *Server) CreateApp(ctx context.Context, req api.CreateAppRequestObject) 
 	if err != nil {
 		return nil, err
 	}
-	return api.CreateApp200JSONResponse(appEnvelope(a)), nil
+	return success[api.CreateApp200JSONResponse](apiApp(a)), nil
 }
 
 func (s *Server) UpdateApp(ctx context.Context, req api.UpdateAppRequestObject) (api.UpdateAppResponseObject, error) {
@@ -72,14 +62,14 @@ func (s *Server) UpdateApp(ctx context.Context, req api.UpdateAppRequestObject) 
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateApp200JSONResponse(appEnvelope(a)), nil
+	return success[api.UpdateApp200JSONResponse](apiApp(a)), nil
 }
 
 func (s *Server) DeleteApp(ctx context.Context, req api.DeleteAppRequestObject) (api.DeleteAppResponseObject, error) {
 	if err := s.tenant.DeleteApp(ctx, principalFrom(ctx), req.Id); err != nil {
 		return nil, err
 	}
-	return api.DeleteApp200JSONResponse(emptyEnvelope()), nil
+	return successEmpty[api.DeleteApp200JSONResponse](), nil
 }
 
 func (s *Server) RegenerateAppSecret(ctx context.Context, req api.RegenerateAppSecretRequestObject) (api.RegenerateAppSecretResponseObject, error) {
@@ -87,8 +77,7 @@ func (s *Server) RegenerateAppSecret(ctx context.Context, req api.RegenerateAppS
 	if err != nil {
 		return nil, err
 	}
-	return api.RegenerateAppSecret200JSONResponse(api.AppSecretEnvelope{Code: 200, Status: "0", Message: success,
-		Data: api.AppSecret{Id: sec.ID, AppKey: sec.AppKey, AppSecret: sec.AppSecret}}), nil
+	return success[api.RegenerateAppSecret200JSONResponse](api.AppSecret{Id: sec.ID, AppKey: sec.AppKey, AppSecret: sec.AppSecret}), nil
 }
 
 func (s *Server) ListAppServices(ctx context.Context, req api.ListAppServicesRequestObject) (api.ListAppServicesResponseObject, error) {
@@ -98,9 +87,9 @@ func (s *Server) ListAppServices(ctx context.Context, req api.ListAppServicesReq
 	}
 	data := make([]api.AppService, len(svcs))
 	for i, sv := range svcs {
-		data[i] = toAPIService(sv)
+		data[i] = apiAppService(sv)
 	}
-	return api.ListAppServices200JSONResponse(api.AppServiceListEnvelope{Code: 200, Status: "0", Message: success, Data: data}), nil
+	return success[api.ListAppServices200JSONResponse](data), nil
 }
 
 func (s *Server) ToggleAppService(ctx context.Context, req api.ToggleAppServiceRequestObject) (api.ToggleAppServiceResponseObject, error) {
@@ -111,7 +100,7 @@ func (s *Server) ToggleAppService(ctx context.Context, req api.ToggleAppServiceR
 	if err != nil {
 		return nil, err
 	}
-	return api.ToggleAppService200JSONResponse(api.AppServiceEnvelope{Code: 200, Status: "0", Message: success, Data: toAPIService(sv)}), nil
+	return success[api.ToggleAppService200JSONResponse](apiAppService(sv)), nil
 }
 
 func (s *Server) RegenerateServiceKey(ctx context.Context, req api.RegenerateServiceKeyRequestObject) (api.RegenerateServiceKeyResponseObject, error) {
@@ -119,6 +108,5 @@ func (s *Server) RegenerateServiceKey(ctx context.Context, req api.RegenerateSer
 	if err != nil {
 		return nil, err
 	}
-	return api.RegenerateServiceKey200JSONResponse(api.ServiceKeyEnvelope{Code: 200, Status: "0", Message: success,
-		Data: api.ServiceKey{Id: sv.ID, ServiceType: api.ServiceType(sv.Type), SecretKey: sv.SecretKey}}), nil
+	return success[api.RegenerateServiceKey200JSONResponse](api.ServiceKey{Id: sv.ID, ServiceType: api.ServiceType(sv.Type), SecretKey: sv.SecretKey}), nil
 }

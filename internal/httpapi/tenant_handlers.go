@@ -5,13 +5,10 @@ import (
 
 	"github.com/xuqmgroup/xuqm/gen/api"
 	"github.com/xuqmgroup/xuqm/internal/fault"
-	"github.com/xuqmgroup/xuqm/internal/page"
 	"github.com/xuqmgroup/xuqm/internal/tenant"
 )
 
 // The tenant platform's handlers: accounts, apps, services and sub-accounts.
-
-const success = "success"
 
 // needBody guards against a missing body; the gate's validation refuses one first.
 func needBody[T any](b *T) error {
@@ -21,17 +18,12 @@ func needBody[T any](b *T) error {
 	return nil
 }
 
-func pageMeta[T any](p page.Page[T]) (int32, int32, int64, int32) {
-	return p.Number, p.Size, p.Total, p.Pages()
-}
-
 func (s *Server) GetCaptcha(ctx context.Context, _ api.GetCaptchaRequestObject) (api.GetCaptchaResponseObject, error) {
 	c, err := s.tenant.Captchas().Issue(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return api.GetCaptcha200JSONResponse(api.CaptchaEnvelope{Code: 200, Status: "0", Message: success,
-		Data: api.Captcha{CaptchaId: c.ID, Image: c.Image}}), nil
+	return success[api.GetCaptcha200JSONResponse](api.Captcha{CaptchaId: c.ID, Image: c.Image}), nil
 }
 
 func (s *Server) SendEmailCode(ctx context.Context, req api.SendEmailCodeRequestObject) (api.SendEmailCodeResponseObject, error) {
@@ -49,14 +41,10 @@ func (s *Server) SendEmailCode(ctx context.Context, req api.SendEmailCodeRequest
 	if err := s.tenant.SendEmailCode(ctx, r); err != nil {
 		return nil, err
 	}
-	return api.SendEmailCode200JSONResponse(emptyEnvelope()), nil
+	return successEmpty[api.SendEmailCode200JSONResponse](), nil
 }
 
-func emptyEnvelope() api.EmptyEnvelope {
-	return api.EmptyEnvelope{Code: 200, Status: "0", Message: success}
-}
-
-func loginResult(ses tenant.Session) api.LoginResult {
+func apiLoginResult(ses tenant.Session) api.LoginResult {
 	return api.LoginResult{Token: ses.Token, ExpiresAt: ses.ExpiresAt, TenantId: ses.TenantID, AccountId: ses.AccountID,
 		Email: ses.Email, Name: ses.Name, Role: api.AccountRole(ses.Role), TenantName: ses.TenantName}
 }
@@ -70,7 +58,7 @@ func (s *Server) Register(ctx context.Context, req api.RegisterRequestObject) (a
 	if err != nil {
 		return nil, err
 	}
-	return api.Register200JSONResponse(api.LoginResultEnvelope{Code: 200, Status: "0", Message: success, Data: loginResult(ses)}), nil
+	return success[api.Register200JSONResponse](apiLoginResult(ses)), nil
 }
 
 func (s *Server) Login(ctx context.Context, req api.LoginRequestObject) (api.LoginResponseObject, error) {
@@ -81,7 +69,7 @@ func (s *Server) Login(ctx context.Context, req api.LoginRequestObject) (api.Log
 	if err != nil {
 		return nil, err
 	}
-	return api.Login200JSONResponse(api.LoginResultEnvelope{Code: 200, Status: "0", Message: success, Data: loginResult(ses)}), nil
+	return success[api.Login200JSONResponse](apiLoginResult(ses)), nil
 }
 
 func (s *Server) GetCurrentAccount(ctx context.Context, _ api.GetCurrentAccountRequestObject) (api.GetCurrentAccountResponseObject, error) {
@@ -89,8 +77,7 @@ func (s *Server) GetCurrentAccount(ctx context.Context, _ api.GetCurrentAccountR
 	if err != nil {
 		return nil, err
 	}
-	return api.GetCurrentAccount200JSONResponse(api.CurrentAccountEnvelope{Code: 200, Status: "0", Message: success,
-		Data: api.CurrentAccount{TenantId: a.TenantID, AccountId: a.AccountID, Email: a.Email, Name: a.Name, Role: api.AccountRole(a.Role), TenantName: a.TenantName}}), nil
+	return success[api.GetCurrentAccount200JSONResponse](api.CurrentAccount{TenantId: a.TenantID, AccountId: a.AccountID, Email: a.Email, Name: a.Name, Role: api.AccountRole(a.Role), TenantName: a.TenantName}), nil
 }
 
 func (s *Server) ForgotPassword(ctx context.Context, req api.ForgotPasswordRequestObject) (api.ForgotPasswordResponseObject, error) {
@@ -100,7 +87,7 @@ func (s *Server) ForgotPassword(ctx context.Context, req api.ForgotPasswordReque
 	if err := s.tenant.ForgotPassword(ctx, string(req.Body.Email)); err != nil {
 		return nil, err
 	}
-	return api.ForgotPassword200JSONResponse(emptyEnvelope()), nil
+	return successEmpty[api.ForgotPassword200JSONResponse](), nil
 }
 
 func (s *Server) ResetPassword(ctx context.Context, req api.ResetPasswordRequestObject) (api.ResetPasswordResponseObject, error) {
@@ -121,5 +108,5 @@ func (s *Server) ResetPassword(ctx context.Context, req api.ResetPasswordRequest
 	if err := s.tenant.ResetPassword(ctx, r); err != nil {
 		return nil, err
 	}
-	return api.ResetPassword200JSONResponse(emptyEnvelope()), nil
+	return successEmpty[api.ResetPassword200JSONResponse](), nil
 }

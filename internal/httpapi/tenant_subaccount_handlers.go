@@ -10,7 +10,7 @@ import (
 
 // The tenant platform's handlers of sub-accounts.
 
-func toAPISubAccount(a tenant.SubAccount) api.SubAccount {
+func apiSubAccount(a tenant.SubAccount) api.SubAccount {
 	return api.SubAccount{Id: a.ID, Email: a.Email, Name: a.Name, Role: api.SubAccountRole(a.Role), Status: api.AccountStatus(a.Status), CreatedAt: a.CreatedAt}
 }
 
@@ -19,13 +19,7 @@ func (s *Server) ListSubAccounts(ctx context.Context, req api.ListSubAccountsReq
 	if err != nil {
 		return nil, err
 	}
-	content := make([]api.SubAccount, len(p.Items))
-	for i, a := range p.Items {
-		content[i] = toAPISubAccount(a)
-	}
-	data := api.SubAccountPage{Content: content}
-	data.Page, data.Size, data.TotalElements, data.TotalPages = pageMeta(p)
-	return api.ListSubAccounts200JSONResponse(api.SubAccountPageEnvelope{Code: 200, Status: "0", Message: success, Data: data}), nil
+	return successPage[api.ListSubAccounts200JSONResponse](p, apiSubAccount), nil
 }
 
 func (s *Server) SendSubAccountVerifyCode(ctx context.Context, req api.SendSubAccountVerifyCodeRequestObject) (api.SendSubAccountVerifyCodeResponseObject, error) {
@@ -35,7 +29,7 @@ func (s *Server) SendSubAccountVerifyCode(ctx context.Context, req api.SendSubAc
 	if err := s.tenant.SendSubAccountCode(ctx, principalFrom(ctx), string(req.Body.Email)); err != nil {
 		return nil, err
 	}
-	return api.SendSubAccountVerifyCode200JSONResponse(emptyEnvelope()), nil
+	return successEmpty[api.SendSubAccountVerifyCode200JSONResponse](), nil
 }
 
 func (s *Server) VerifySubAccountEmail(ctx context.Context, req api.VerifySubAccountEmailRequestObject) (api.VerifySubAccountEmailResponseObject, error) {
@@ -45,8 +39,7 @@ func (s *Server) VerifySubAccountEmail(ctx context.Context, req api.VerifySubAcc
 	if err := s.tenant.VerifySubAccountEmail(ctx, principalFrom(ctx), string(req.Body.Email), req.Body.Code); err != nil {
 		return nil, err
 	}
-	return api.VerifySubAccountEmail200JSONResponse(api.EmailVerificationEnvelope{Code: 200, Status: "0", Message: success,
-		Data: api.EmailVerification{Email: string(req.Body.Email), Verified: true}}), nil
+	return success[api.VerifySubAccountEmail200JSONResponse](api.EmailVerification{Email: string(req.Body.Email), Verified: true}), nil
 }
 
 func (s *Server) CreateSubAccount(ctx context.Context, req api.CreateSubAccountRequestObject) (api.CreateSubAccountResponseObject, error) {
@@ -58,12 +51,12 @@ func (s *Server) CreateSubAccount(ctx context.Context, req api.CreateSubAccountR
 	if err != nil {
 		return nil, err
 	}
-	return api.CreateSubAccount200JSONResponse(api.SubAccountEnvelope{Code: 200, Status: "0", Message: success, Data: toAPISubAccount(a)}), nil
+	return success[api.CreateSubAccount200JSONResponse](apiSubAccount(a)), nil
 }
 
 func (s *Server) DisableSubAccount(ctx context.Context, req api.DisableSubAccountRequestObject) (api.DisableSubAccountResponseObject, error) {
 	if err := s.tenant.DisableSubAccount(ctx, principalFrom(ctx), req.Id); err != nil {
 		return nil, err
 	}
-	return api.DisableSubAccount200JSONResponse(emptyEnvelope()), nil
+	return successEmpty[api.DisableSubAccount200JSONResponse](), nil
 }

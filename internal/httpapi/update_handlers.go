@@ -62,7 +62,7 @@ func uploadOf(part *multipart.Part) *update.Upload {
 	return &update.Upload{Name: name, Body: part}
 }
 
-func (s *Server) appVersion(ctx context.Context, v update.AppVersion) api.AppVersion {
+func (s *Server) apiAppVersion(ctx context.Context, v update.AppVersion) api.AppVersion {
 	out := api.AppVersion{
 		Id: v.ID, AppId: v.AppKey, Platform: api.Platform(v.Platform), VersionCode: v.VersionCode,
 		VersionName: v.VersionName, Changelog: v.Changelog, ForceUpdate: v.ForceUpdate,
@@ -77,7 +77,7 @@ func (s *Server) appVersion(ctx context.Context, v update.AppVersion) api.AppVer
 	return out
 }
 
-func (s *Server) rnBundle(ctx context.Context, b update.Bundle) api.RnBundle {
+func (s *Server) apiRnBundle(ctx context.Context, b update.Bundle) api.RnBundle {
 	out := api.RnBundle{
 		Id: b.ID, AppId: b.AppKey, Platform: api.Platform(b.Platform), ModuleId: b.ModuleID, Version: b.Version,
 		MinAppVersion: b.MinAppVersion, MaxAppVersion: b.MaxAppVersion, Mandatory: b.Mandatory,
@@ -86,18 +86,10 @@ func (s *Server) rnBundle(ctx context.Context, b update.Bundle) api.RnBundle {
 		CreatedAt: b.CreatedAt, PublishedAt: b.PublishedAt, PackageHash: &b.PackageHash,
 	}
 	if b.Release != nil {
-		r := rnRelease(*b.Release)
+		r := apiRnRelease(*b.Release)
 		out.Release = &r
 	}
 	return out
-}
-
-func (s *Server) appVersionEnvelope(ctx context.Context, v update.AppVersion) api.AppVersionEnvelope {
-	return api.AppVersionEnvelope{Code: 200, Status: "0", Message: "success", Data: s.appVersion(ctx, v)}
-}
-
-func (s *Server) rnBundleEnvelope(ctx context.Context, b update.Bundle) api.RnBundleEnvelope {
-	return api.RnBundleEnvelope{Code: 200, Status: "0", Message: "success", Data: s.rnBundle(ctx, b)}
 }
 
 // CheckAppUpdate answers a native update check from memory.
@@ -121,7 +113,7 @@ func (s *Server) CheckAppUpdate(ctx context.Context, req api.CheckAppUpdateReque
 			data.DownloadUrl = &u
 		}
 	}
-	return api.CheckAppUpdate200JSONResponse(api.AppUpdateCheckEnvelope{Code: 200, Status: "0", Message: "success", Data: data}), nil
+	return success[api.CheckAppUpdate200JSONResponse](data), nil
 }
 
 // CheckRnUpdate answers a bundle check from memory.
@@ -144,7 +136,7 @@ func (s *Server) CheckRnUpdate(ctx context.Context, req api.CheckRnUpdateRequest
 		u := s.baseURL(requestFrom(ctx)) + b.DownloadPath()
 		data.Version, data.DownloadUrl, data.Size, data.Sha256, data.Description = &b.Version, &u, &b.Size, &b.SHA256, &b.Description
 	}
-	return api.CheckRnUpdate200JSONResponse(api.RnUpdateCheckEnvelope{Code: 200, Status: "0", Message: "success", Data: data}), nil
+	return success[api.CheckRnUpdate200JSONResponse](data), nil
 }
 
 // UploadAppVersion creates a DRAFT version; the APK streams from the request to the blob store.
@@ -156,7 +148,7 @@ func (s *Server) UploadAppVersion(ctx context.Context, req api.UploadAppVersionR
 	if part != nil {
 		defer part.Close()
 	}
-	in, err := appVersionUpload(fields, uploadOf(part))
+	in, err := appVersionUploadOf(fields, uploadOf(part))
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +156,7 @@ func (s *Server) UploadAppVersion(ctx context.Context, req api.UploadAppVersionR
 	if err != nil {
 		return nil, err
 	}
-	return api.UploadAppVersion200JSONResponse(s.appVersionEnvelope(ctx, v)), nil
+	return success[api.UploadAppVersion200JSONResponse](s.apiAppVersion(ctx, v)), nil
 }
 
 // PublishAppVersion publishes a version.
@@ -177,7 +169,7 @@ func (s *Server) PublishAppVersion(ctx context.Context, req api.PublishAppVersio
 	if err != nil {
 		return nil, err
 	}
-	return api.PublishAppVersion200JSONResponse(s.appVersionEnvelope(ctx, v)), nil
+	return success[api.PublishAppVersion200JSONResponse](s.apiAppVersion(ctx, v)), nil
 }
 
 // WithdrawAppVersion withdraws a version.
@@ -186,7 +178,7 @@ func (s *Server) WithdrawAppVersion(ctx context.Context, req api.WithdrawAppVers
 	if err != nil {
 		return nil, err
 	}
-	return api.WithdrawAppVersion200JSONResponse(s.appVersionEnvelope(ctx, v)), nil
+	return success[api.WithdrawAppVersion200JSONResponse](s.apiAppVersion(ctx, v)), nil
 }
 
 // SetAppVersionRollout changes a version's rollout percentage.
@@ -198,7 +190,7 @@ func (s *Server) SetAppVersionRollout(ctx context.Context, req api.SetAppVersion
 	if err != nil {
 		return nil, err
 	}
-	return api.SetAppVersionRollout200JSONResponse(s.appVersionEnvelope(ctx, v)), nil
+	return success[api.SetAppVersionRollout200JSONResponse](s.apiAppVersion(ctx, v)), nil
 }
 
 // ListAppVersions pages through an app's versions.
@@ -209,13 +201,7 @@ func (s *Server) ListAppVersions(ctx context.Context, req api.ListAppVersionsReq
 	if err != nil {
 		return nil, err
 	}
-	content := make([]api.AppVersion, len(versions.Items))
-	for i, v := range versions.Items {
-		content[i] = s.appVersion(ctx, v)
-	}
-	return api.ListAppVersions200JSONResponse(api.AppVersionPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.AppVersionPage{
-		Content: content, Page: versions.Number, Size: versions.Size, TotalElements: versions.Total, TotalPages: versions.Pages(),
-	}}), nil
+	return successPage[api.ListAppVersions200JSONResponse](versions, func(x update.AppVersion) api.AppVersion { return s.apiAppVersion(ctx, x) }), nil
 }
 
 // UploadRnBundle creates a DRAFT bundle; the file streams from the request to the blob store.
@@ -227,7 +213,7 @@ func (s *Server) UploadRnBundle(ctx context.Context, req api.UploadRnBundleReque
 	if part != nil {
 		defer part.Close()
 	}
-	in, err := bundleUpload(fields, uploadOf(part))
+	in, err := bundleUploadOf(fields, uploadOf(part))
 	if err != nil {
 		return nil, err
 	}
@@ -235,7 +221,7 @@ func (s *Server) UploadRnBundle(ctx context.Context, req api.UploadRnBundleReque
 	if err != nil {
 		return nil, err
 	}
-	return api.UploadRnBundle200JSONResponse(s.rnBundleEnvelope(ctx, b)), nil
+	return success[api.UploadRnBundle200JSONResponse](s.apiRnBundle(ctx, b)), nil
 }
 
 // PublishRnBundle publishes a bundle.
@@ -248,7 +234,7 @@ func (s *Server) PublishRnBundle(ctx context.Context, req api.PublishRnBundleReq
 	if err != nil {
 		return nil, err
 	}
-	return api.PublishRnBundle200JSONResponse(s.rnBundleEnvelope(ctx, b)), nil
+	return success[api.PublishRnBundle200JSONResponse](s.apiRnBundle(ctx, b)), nil
 }
 
 // WithdrawRnBundle withdraws a bundle.
@@ -257,7 +243,7 @@ func (s *Server) WithdrawRnBundle(ctx context.Context, req api.WithdrawRnBundleR
 	if err != nil {
 		return nil, err
 	}
-	return api.WithdrawRnBundle200JSONResponse(s.rnBundleEnvelope(ctx, b)), nil
+	return success[api.WithdrawRnBundle200JSONResponse](s.apiRnBundle(ctx, b)), nil
 }
 
 // SetRnBundleRollout changes a bundle's rollout percentage.
@@ -269,7 +255,7 @@ func (s *Server) SetRnBundleRollout(ctx context.Context, req api.SetRnBundleRoll
 	if err != nil {
 		return nil, err
 	}
-	return api.SetRnBundleRollout200JSONResponse(s.rnBundleEnvelope(ctx, b)), nil
+	return success[api.SetRnBundleRollout200JSONResponse](s.apiRnBundle(ctx, b)), nil
 }
 
 // ListRnBundles pages through an app's bundles.
@@ -280,25 +266,19 @@ func (s *Server) ListRnBundles(ctx context.Context, req api.ListRnBundlesRequest
 	if err != nil {
 		return nil, err
 	}
-	content := make([]api.RnBundle, len(bundles.Items))
-	for i, b := range bundles.Items {
-		content[i] = s.rnBundle(ctx, b)
-	}
-	return api.ListRnBundles200JSONResponse(api.RnBundlePageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.RnBundlePage{
-		Content: content, Page: bundles.Number, Size: bundles.Size, TotalElements: bundles.Total, TotalPages: bundles.Pages(),
-	}}), nil
+	return successPage[api.ListRnBundles200JSONResponse](bundles, func(x update.Bundle) api.RnBundle { return s.apiRnBundle(ctx, x) }), nil
 }
 
 // RollbackRnBundle rolls a module back to an earlier bundle.
 func (s *Server) RollbackRnBundle(ctx context.Context, req api.RollbackRnBundleRequestObject) (api.RollbackRnBundleResponseObject, error) {
-	if req.Body == nil {
-		return nil, fault.InvalidField("body", "is missing")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
 	b, err := s.updates.RollbackRnBundle(ctx, principalFrom(ctx), req.Params.AppId, string(req.Body.Platform), req.Body.ModuleId, req.Body.ToVersion)
 	if err != nil {
 		return nil, err
 	}
-	return api.RollbackRnBundle200JSONResponse(s.rnBundleEnvelope(ctx, b)), nil
+	return success[api.RollbackRnBundle200JSONResponse](s.apiRnBundle(ctx, b)), nil
 }
 
 // DownloadApk serves an APK with ranges for resumed downloads.

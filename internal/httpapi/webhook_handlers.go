@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/xuqmgroup/xuqm/gen/api"
-	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/page"
 	"github.com/xuqmgroup/xuqm/internal/webhook"
 )
@@ -18,10 +17,6 @@ func apiWebhook(w webhook.Webhook) api.Webhook {
 	}
 	return api.Webhook{Id: w.ID, Url: w.URL, Events: events, Enabled: w.Enabled, BeforeSend: w.BeforeSend, BeforeSendTimeoutMs: w.BeforeSendTimeoutMs,
 		OnTimeout: api.WebhookTimeoutAction(w.OnTimeout), Secret: w.Secret, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt}
-}
-
-func webhookEnvelope(w webhook.Webhook) api.WebhookEnvelope {
-	return api.WebhookEnvelope{Code: 200, Status: "0", Message: "success", Data: apiWebhook(w)}
 }
 
 func eventNames(events *[]api.WebhookEvent) *[]string {
@@ -48,17 +43,16 @@ func (s *Server) CreateWebhook(ctx context.Context, req api.CreateWebhookRequest
 	if err != nil {
 		return nil, err
 	}
-	if req.Body == nil {
-		return nil, fault.Invalidf("the request needs a JSON body")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
 	b := req.Body
-	events := b.Events
-	w, err := s.webhooks.Create(ctx, a, webhook.Change{URL: &b.Url, Events: eventNames(&events), Enabled: b.Enabled, BeforeSend: b.BeforeSend,
+	w, err := s.webhooks.Create(ctx, a, webhook.Change{URL: &b.Url, Events: eventNames(&b.Events), Enabled: b.Enabled, BeforeSend: b.BeforeSend,
 		BeforeSendTimeoutMs: b.BeforeSendTimeoutMs, OnTimeout: timeoutAction(b.OnTimeout)})
 	if err != nil {
 		return nil, err
 	}
-	return api.CreateWebhook200JSONResponse(webhookEnvelope(w)), nil
+	return success[api.CreateWebhook200JSONResponse](apiWebhook(w)), nil
 }
 
 func (s *Server) ListWebhooks(ctx context.Context, req api.ListWebhooksRequestObject) (api.ListWebhooksResponseObject, error) {
@@ -71,9 +65,7 @@ func (s *Server) ListWebhooks(ctx context.Context, req api.ListWebhooksRequestOb
 		return nil, err
 	}
 	// An app has at most webhook.MaxPerApp of them: the page is cut from the whole list.
-	p := page.Map(page.Slice(page.New(req.Params.Page, req.Params.Size), ws), apiWebhook)
-	return api.ListWebhooks200JSONResponse(api.WebhookPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.WebhookPage{
-		Content: p.Items, Page: p.Number, Size: p.Size, TotalElements: p.Total, TotalPages: p.Pages()}}), nil
+	return successPage[api.ListWebhooks200JSONResponse](page.Slice(page.New(req.Params.Page, req.Params.Size), ws), apiWebhook), nil
 }
 
 func (s *Server) UpdateWebhook(ctx context.Context, req api.UpdateWebhookRequestObject) (api.UpdateWebhookResponseObject, error) {
@@ -81,21 +73,16 @@ func (s *Server) UpdateWebhook(ctx context.Context, req api.UpdateWebhookRequest
 	if err != nil {
 		return nil, err
 	}
-	if req.Body == nil {
-		return nil, fault.Invalidf("the request needs a JSON body")
+	if err := needBody(req.Body); err != nil {
+		return nil, err
 	}
 	b := req.Body
-	var events *[]api.WebhookEvent
-	if b.Events != nil {
-		e := []api.WebhookEvent(*b.Events)
-		events = &e
-	}
-	w, err := s.webhooks.Update(ctx, a, req.Id, webhook.Change{URL: b.Url, Events: eventNames(events), Enabled: b.Enabled, BeforeSend: b.BeforeSend,
+	w, err := s.webhooks.Update(ctx, a, req.Id, webhook.Change{URL: b.Url, Events: eventNames(b.Events), Enabled: b.Enabled, BeforeSend: b.BeforeSend,
 		BeforeSendTimeoutMs: b.BeforeSendTimeoutMs, OnTimeout: timeoutAction(b.OnTimeout), RotateSecret: imValue(b.RotateSecret)})
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateWebhook200JSONResponse(webhookEnvelope(w)), nil
+	return success[api.UpdateWebhook200JSONResponse](apiWebhook(w)), nil
 }
 
 func (s *Server) DeleteWebhook(ctx context.Context, req api.DeleteWebhookRequestObject) (api.DeleteWebhookResponseObject, error) {
@@ -106,7 +93,7 @@ func (s *Server) DeleteWebhook(ctx context.Context, req api.DeleteWebhookRequest
 	if err := s.webhooks.Delete(ctx, a, req.Id); err != nil {
 		return nil, err
 	}
-	return api.DeleteWebhook200JSONResponse(api.EmptyEnvelope{Code: 200, Status: "0", Message: "success"}), nil
+	return successEmpty[api.DeleteWebhook200JSONResponse](), nil
 }
 
 func (s *Server) ListWebhookDeliveries(ctx context.Context, req api.ListWebhookDeliveriesRequestObject) (api.ListWebhookDeliveriesResponseObject, error) {
@@ -118,11 +105,10 @@ func (s *Server) ListWebhookDeliveries(ctx context.Context, req api.ListWebhookD
 	if err != nil {
 		return nil, err
 	}
-	content := make([]api.WebhookDelivery, len(p.Items))
-	for i, d := range p.Items {
-		content[i] = api.WebhookDelivery{Id: d.ID, DeliveryId: d.DeliveryID, Event: api.WebhookEvent(d.Event), Attempt: d.Attempt, Success: d.Success,
-			HttpStatus: d.HTTPStatus, Error: d.Error, DurationMs: d.DurationMs, CreatedAt: d.CreatedAt}
-	}
-	return api.ListWebhookDeliveries200JSONResponse(api.WebhookDeliveryPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.WebhookDeliveryPage{
-		Content: content, Page: p.Number, Size: p.Size, TotalElements: p.Total, TotalPages: p.Pages()}}), nil
+	return successPage[api.ListWebhookDeliveries200JSONResponse](p, apiWebhookDelivery), nil
+}
+
+func apiWebhookDelivery(d webhook.Attempt) api.WebhookDelivery {
+	return api.WebhookDelivery{Id: d.ID, DeliveryId: d.DeliveryID, Event: api.WebhookEvent(d.Event), Attempt: d.Attempt, Success: d.Success,
+		HttpStatus: d.HTTPStatus, Error: d.Error, DurationMs: d.DurationMs, CreatedAt: d.CreatedAt}
 }
