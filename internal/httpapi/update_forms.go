@@ -56,8 +56,8 @@ func (f *uploadForm) bool(name string) bool {
 	return b
 }
 
-// appVersionUpload reads the form of uploadAppVersion.
-func appVersionUpload(fields map[string]string, file *update.Upload) (update.AppVersionUpload, error) {
+// appVersionUploadOf reads the form of uploadAppVersion.
+func appVersionUploadOf(fields map[string]string, file *update.Upload) (update.AppVersionUpload, error) {
 	f := &uploadForm{fields: fields}
 	in := update.AppVersionUpload{
 		AppKey: f.text("appId"), Platform: f.text("platform"), VersionName: f.text("versionName"),
@@ -71,8 +71,8 @@ func appVersionUpload(fields map[string]string, file *update.Upload) (update.App
 	return in, f.err()
 }
 
-// bundleUpload reads the form of uploadRnBundle.
-func bundleUpload(fields map[string]string, file *update.Upload) (update.BundleUpload, error) {
+// bundleUploadOf reads the form of uploadRnBundle.
+func bundleUploadOf(fields map[string]string, file *update.Upload) (update.BundleUpload, error) {
 	f := &uploadForm{fields: fields}
 	in := update.BundleUpload{
 		AppKey: f.text("appId"), Platform: f.text("platform"), ModuleID: f.text("moduleId"), Version: f.text("version"),

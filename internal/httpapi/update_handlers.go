@@ -148,7 +148,7 @@ func (s *Server) UploadAppVersion(ctx context.Context, req api.UploadAppVersionR
 	if part != nil {
 		defer part.Close()
 	}
-	in, err := appVersionUpload(fields, uploadOf(part))
+	in, err := appVersionUploadOf(fields, uploadOf(part))
 	if err != nil {
 		return nil, err
 	}
@@ -213,7 +213,7 @@ func (s *Server) UploadRnBundle(ctx context.Context, req api.UploadRnBundleReque
 	if part != nil {
 		defer part.Close()
 	}
-	in, err := bundleUpload(fields, uploadOf(part))
+	in, err := bundleUploadOf(fields, uploadOf(part))
 	if err != nil {
 		return nil, err
 	}

@@ -47,7 +47,8 @@ type Options struct {
 	// relations locked), so that a backlog is best stored in few large batches.
 	SendBatch int
 	// SendFlights is how many statements storing one-to-one sends may run at once (2):
-	// more sends than that wait, and are stored together.
+	// more sends than that wait, and are stored together. A statement beyond the first
+	// starts only for a backlog of more sends than the ones running take (see singleQueue).
 	SendFlights int
 }
 

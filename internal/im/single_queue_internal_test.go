@@ -6,7 +6,9 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -186,5 +188,94 @@ func TestBatchSkipsSendsWhoseCallerLeft(t *testing.T) {
 	s.singles.storeBatch([]*pendingSingle{gone, kept})
 	if !errors.Is(gone.err, context.Canceled) || kept.err != nil || kept.m.Seq != 1 || len(*seen) != 1 {
 		t.Fatalf("gone: %v; kept: %v seq %d; %d deliveries", gone.err, kept.err, kept.m.Seq, len(*seen))
+	}
+}
+
+// gate holds every announcement, and so the flight that stores it, until released; it
+// records the size of each batch announced.
+type gate struct {
+	arrived chan struct{}
+	hold    chan struct{}
+	mu      sync.Mutex
+	batches []int
+}
+
+func newGate() *gate { return &gate{arrived: make(chan struct{}, 16), hold: make(chan struct{})} }
+
+func (g *gate) Announce(_ context.Context, a Announcement) {
+	g.arrived <- struct{}{}
+	<-g.hold
+	g.mu.Lock()
+	g.batches = append(g.batches, len(a.Users))
+	g.mu.Unlock()
+}
+
+// sendAll stores the sends, each from its own goroutine as from its own caller; the
+// returned function waits for them and fails on an error.
+func sendAll(t *testing.T, s *Service, sends ...*pendingSingle) func() {
+	var wg sync.WaitGroup
+	for _, p := range sends {
+		wg.Go(func() {
+			if err := s.singles.store(context.Background(), p); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	return wg.Wait
+}
+
+// waitQueued waits until n sends wait in the queue, or more than most flights run, and
+// returns how many flights run.
+func waitQueued(s *Service, n, most int) int {
+	for {
+		s.singles.mu.Lock()
+		waiting, flights := len(s.singles.waiting), s.singles.flights
+		s.singles.mu.Unlock()
+		if waiting >= n || flights > most {
+			return flights
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestSendsWaitForTheStatementUnderWay(t *testing.T) {
+	s, app, _, _ := batchFixture(t, "alice", "bob", "carol")
+	g := newGate()
+	s.opts.Announcer = g
+	first := sendAll(t, s, pending(app, "alice", "bob", "first", ""))
+	<-g.arrived // the first send's flight is under way
+	// Three sends come meanwhile: they wait, for one batch after it, rather than start a
+	// second statement each.
+	rest := sendAll(t, s, pending(app, "bob", "alice", "2", ""), pending(app, "carol", "bob", "3", ""), pending(app, "alice", "carol", "4", ""))
+	if flights := waitQueued(s, 3, 1); flights != 1 {
+		t.Fatalf("%d statements under way, want 1", flights)
+	}
+	close(g.hold)
+	first()
+	rest()
+	if len(g.batches) != 2 || g.batches[0] != 1 || g.batches[1] != 3 {
+		t.Fatalf("batches of %v sends, want [1 3]", g.batches)
+	}
+}
+
+func TestABacklogOfABatchStartsAnotherStatement(t *testing.T) {
+	s, app, _, _ := batchFixture(t, "alice", "bob", "carol")
+	g := newGate()
+	s.opts.Announcer, s.opts.SendBatch = g, 2
+	first := sendAll(t, s, pending(app, "alice", "bob", "first", ""))
+	<-g.arrived
+	// A full batch waiting: a second statement takes it, up to SendFlights (2) at once.
+	second := sendAll(t, s, pending(app, "bob", "alice", "2", ""), pending(app, "carol", "bob", "3", ""))
+	<-g.arrived
+	third := sendAll(t, s, pending(app, "alice", "carol", "4", ""), pending(app, "carol", "alice", "5", ""))
+	if flights := waitQueued(s, 2, 2); flights != 2 {
+		t.Fatalf("%d statements under way, want 2", flights)
+	}
+	close(g.hold)
+	first()
+	second()
+	third()
+	if len(g.batches) != 3 || g.batches[0]+g.batches[1]+g.batches[2] != 5 {
+		t.Fatalf("batches of %v sends, want 3 batches of 5 sends in all", g.batches)
 	}
 }
