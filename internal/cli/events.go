@@ -10,9 +10,12 @@ import (
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/eventbus"
+	"github.com/xuqmgroup/xuqm/internal/im/account"
+	"github.com/xuqmgroup/xuqm/internal/ops"
 	"github.com/xuqmgroup/xuqm/internal/realtime"
 	"github.com/xuqmgroup/xuqm/internal/tenant"
 	"github.com/xuqmgroup/xuqm/internal/update"
+	"github.com/xuqmgroup/xuqm/internal/webhook"
 )
 
 // Subjects of the platform's changes on the event bus.
@@ -33,7 +36,12 @@ type platformEvents struct {
 	instance string
 }
 
-var _ update.Notifier = (*platformEvents)(nil)
+var (
+	_ update.Notifier    = (*platformEvents)(nil)
+	_ tenant.AppNotifier = (*platformEvents)(nil)
+	_ ops.TenantNotifier = (*platformEvents)(nil)
+	_ account.Deletions  = (*platformEvents)(nil)
+)
 
 func newPlatformEvents(bus eventbus.Bus, q db.Querier, log *slog.Logger) *platformEvents {
 	return &platformEvents{bus: bus, q: q, log: log, instance: auth.RandomHex(8)}
@@ -62,8 +70,8 @@ func (e *platformEvents) follow(authn *auth.Authenticator, updates *update.Servi
 	return err
 }
 
-// appChanged is tenant.Options.AppChanged.
-func (e *platformEvents) appChanged(ctx context.Context, c tenant.AppChange) {
+// AppChanged implements tenant.AppNotifier.
+func (e *platformEvents) AppChanged(ctx context.Context, c tenant.AppChange) {
 	e.publish(ctx, subjectAppChanged, []byte(c.AppKey))
 	switch {
 	case c.Deleted:
@@ -73,8 +81,8 @@ func (e *platformEvents) appChanged(ctx context.Context, c tenant.AppChange) {
 	}
 }
 
-// tenantChanged is ops.Options.TenantChanged.
-func (e *platformEvents) tenantChanged(ctx context.Context, tenantID int64, enabled bool) {
+// TenantChanged implements ops.TenantNotifier.
+func (e *platformEvents) TenantChanged(ctx context.Context, tenantID int64, enabled bool) {
 	apps, err := e.q.ListLiveAppsOfTenant(ctx, tenantID)
 	if err != nil {
 		e.log.Error("list a changed tenant's apps", "tenant", tenantID, "err", err)
@@ -88,8 +96,8 @@ func (e *platformEvents) tenantChanged(ctx context.Context, tenantID int64, enab
 	}
 }
 
-// accountDeleted is account.Service.OnDeleted.
-func (e *platformEvents) accountDeleted(ctx context.Context, appID int64, userID string) {
+// AccountDeleted implements account.Deletions.
+func (e *platformEvents) AccountDeleted(ctx context.Context, appID int64, userID string) {
 	e.publish(ctx, subjectAccountDeleted, fmt.Appendf(nil, "%d %s", appID, userID))
 	e.kick(ctx, realtime.Kick{AppID: appID, UserID: userID, Reason: realtime.KickAccountDeleted, Message: "the account was deleted"})
 }
@@ -97,6 +105,14 @@ func (e *platformEvents) accountDeleted(ctx context.Context, appID int64, userID
 // ReleasesChanged implements update.Notifier.
 func (e *platformEvents) ReleasesChanged(ctx context.Context, appID int64) {
 	e.publish(ctx, subjectReleases, fmt.Appendf(nil, "%s %d", e.instance, appID))
+}
+
+// releaseHalts tells the app's webhooks of the releases the crash-aware rollout stops.
+type releaseHalts struct{ webhooks *webhook.Service }
+
+// ReleaseHalted implements update.Halts.
+func (h releaseHalts) ReleaseHalted(ctx context.Context, appID int64, e update.HaltEvent) {
+	h.webhooks.Notify(ctx, appID, update.WebhookReleaseHalted, e)
 }
 
 func (e *platformEvents) kick(ctx context.Context, k realtime.Kick) {

@@ -63,8 +63,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 		return err
 	}
 
-	imAccounts := account.New(pool, authn)
-	imAccounts.OnDeleted = events.accountDeleted
+	webhooks := webhook.New(pool, box, queue, webhook.Options{AllowPrivate: cfg.WebhookAllowPrivate, RetryBase: cfg.WebhookRetryBase, Log: log})
+	jobs.Add(queue, &webhook.Worker{S: webhooks})
+	if err := webhooks.Follow(bus); err != nil {
+		return err
+	}
+	imAccounts := account.New(pool, authn, account.Options{Deletions: events, Events: webhooks})
 	demoService := demo.New(pool, authn.Tokens(), imAccounts, cfg.DemoPassword)
 	demoService.Secrets = secrets
 	pushService, err := newPush(pool, cfg, queue, box, log)
@@ -77,39 +81,31 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	if err != nil {
 		return err
 	}
-	tenants := tenant.New(pool, authn.Tokens(), sender, tenant.Options{CheckCaptcha: cfg.CaptchaEnabled, AppChanged: events.appChanged, Secrets: secrets})
+	tenants := tenant.New(pool, authn.Tokens(), sender, tenant.Options{CheckCaptcha: cfg.CaptchaEnabled, Apps: events, Secrets: secrets})
 	blobs, err := openBlobs(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	files := file.New(pool, blobs, file.Config{MaxBytes: cfg.FileMaxBytes, ThumbMaxPixels: cfg.ThumbMaxPixels})
-	updates := update.New(pool, blobs, update.Config{MaxBytes: cfg.UpdateMaxBytes, Box: box}, events)
+	updates := update.New(pool, blobs, update.Config{MaxBytes: cfg.UpdateMaxBytes, Box: box,
+		Jobs: queue, Notifier: events, Halts: releaseHalts{webhooks}})
 	// Every instance builds patches of new releases: the jobs are in the database.
-	updates.UseJobs(queue)
 	jobs.Add(queue, updates.PatchWorker())
 	if err := events.follow(authn, updates); err != nil {
 		return err
 	}
-	webhooks := webhook.New(pool, box, queue, webhook.Options{AllowPrivate: cfg.WebhookAllowPrivate, RetryBase: cfg.WebhookRetryBase, Log: log})
-	jobs.Add(queue, &webhook.Worker{S: webhooks})
-	if err := webhooks.Follow(bus); err != nil {
-		return err
-	}
-	imAccounts.Events = webhooks
-	updates.OnHalt(func(ctx context.Context, appID int64, e update.HaltEvent) {
-		webhooks.Notify(ctx, appID, update.WebhookReleaseHalted, e)
-	})
+	// Presence is shared by the instances that hold WebSockets; a message stored here goes to
+	// the devices of the recipients none of them holds.
+	var online *presence.Tracker
 	announcer := realtime.NewAnnouncer(bus, log)
 	imOptions := im.Options{RevokeWindow: cfg.IMRevokeWindow, Location: cfg.Timezone, Log: log,
 		Notifier: webhooks, BeforeSend: webhooks, GroupMaxMembers: int32(cfg.IMGroupMaxMembers),
 		Announcer: announcer}
-	// Presence is shared by the instances that hold WebSockets; a message stored here goes to
-	// the devices of the recipients none of them holds.
-	var online *presence.Tracker
 	if cfg.Serves(config.AreaIM) {
 		if online, err = presence.Start(ctx, pool, presence.Options{Log: log}); err != nil {
 			return err
 		}
+		imOptions.Presence = online
 	}
 	imService := im.New(pool, imOptions)
 	var hub *realtime.Hub
@@ -121,9 +117,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 			return err
 		}
 		webSocket = httpapi.IMWebSocket(authn, hub)
-		imService.SetPresence(online)
 	}
-	operations := ops.New(pool, authn.Tokens(), ops.Options{Zone: cfg.Timezone, Counters: counters(q), TenantChanged: events.tenantChanged})
+	operations := ops.New(pool, authn.Tokens(), ops.Options{Zone: cfg.Timezone, Counters: counters(q), Tenants: events})
 	if err := bootstrap(ctx, cfg, log, tenants, operations); err != nil {
 		return err
 	}

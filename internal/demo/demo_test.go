@@ -35,7 +35,7 @@ func newWorld(t *testing.T) *world {
 	pool := pgtest.NewDB(t)
 	tokens := auth.NewTokens([]byte("0123456789abcdef0123456789abcdef"), time.Hour)
 	w := &world{pool: pool, authn: auth.NewAuthenticator(db.New(pool), tokens), clock: time.Now()}
-	w.svc = New(pool, tokens, account.New(pool, w.authn), password)
+	w.svc = New(pool, tokens, account.New(pool, w.authn, account.Options{}), password)
 	w.svc.now = func() time.Time { return w.clock }
 	ctx := t.Context()
 	if err := pool.QueryRow(ctx, `INSERT INTO tenants (name, email) VALUES ('Demo', 'demo@example.com') RETURNING id`).Scan(&w.tenant); err != nil {

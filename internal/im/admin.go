@@ -154,10 +154,6 @@ type Presence interface {
 	Online(ctx context.Context, appID int64, userIDs []string) ([]string, error)
 }
 
-// SetPresence gives the service what tells who is online: the presence shared by the
-// instances, not this instance's own connections.
-func (s *Service) SetPresence(p Presence) { s.presence = p }
-
 func containsPattern(keyword string) *string {
 	if p := postgres.ContainsPattern(keyword); p != "" {
 		return &p
@@ -182,8 +178,8 @@ func (s *Service) AdminUsers(ctx context.Context, a Admin, keyword string, inclu
 		ids[i] = r.UserID
 	}
 	online := map[string]bool{}
-	if s.presence != nil {
-		live, err := s.presence.Online(ctx, a.AppID, ids)
+	if s.opts.Presence != nil {
+		live, err := s.opts.Presence.Online(ctx, a.AppID, ids)
 		if err != nil {
 			return out, fault.Wrap(err, "load presence")
 		}

@@ -24,7 +24,7 @@ func TestAdminOnlineIsTheSharedPresence(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tr.Close(ctx)
-	f.svc.SetPresence(tr)
+	f.svc = im.New(f.pool, im.Options{Location: time.FixedZone("CST", 8*3600), Announcer: f, Presence: tr})
 	// bob has a WebSocket on another instance, carol on this one.
 	other := uuid.New()
 	if _, err := f.pool.Exec(ctx, `INSERT INTO presence_instances (id) VALUES ($1)`, other); err != nil {

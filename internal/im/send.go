@@ -70,14 +70,13 @@ func (s *Service) Send(ctx context.Context, u User, in SendInput) (Message, erro
 		clientMsgID = &in.ClientMsgID
 	}
 	m := Message{ClientMsgID: clientMsgID, FromID: u.UserID, ToID: in.ToID, ChatType: in.ChatType, MsgType: in.MsgType, Content: content}
-	var users []string
 	if in.ChatType == Single {
 		// The queue stores and announces it with the sends of other callers.
 		p := &pendingSingle{m: m, p: singleParams(u, in.ToID, clientMsgID, in.MsgType, content, text)}
 		if err := s.singles.store(ctx, p); err != nil {
 			return s.sendFailed(ctx, u, in, err)
 		}
-		m, users = p.m, p.users
+		m = p.m
 	} else {
 		row, err := s.sendGroupMessage(ctx, m, db.SendGroupMessageParams{
 			AppID: u.AppID, ToID: in.ToID, FromID: u.UserID, ClientMsgID: clientMsgID,
@@ -98,9 +97,6 @@ func (s *Service) Send(ctx context.Context, u User, in SendInput) (Message, erro
 		s.announce(ctx, Announcement{Groups: []GroupDelivery{{AppID: u.AppID, GroupID: in.ToID, Seq: row.GroupSeq,
 			Type: EventMessage, Data: data, MembersSeq: row.MembersSeq}}})
 		s.wakeIndexer()
-	}
-	for _, h := range s.opts.Hooks {
-		h.Accepted(ctx, u.AppID, m, users)
 	}
 	return m, nil
 }

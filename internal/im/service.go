@@ -16,21 +16,12 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
-// MessageHook is told of every message once it is stored (webhooks). It runs
-// on the sender's path: hand slow work to a goroutine. recipients are both sides of a
-// one-to-one message, and nil for a group's: a group message is stored once for the group
-// (read-diffused), and its members are the group's.
-type MessageHook interface {
-	Accepted(ctx context.Context, appID int64, m Message, recipients []string)
-}
-
 // Options configure the service.
 type Options struct {
 	// RevokeWindow is how long a sender may revoke his message (XUQM_IM_REVOKE_WINDOW).
 	RevokeWindow time.Duration
 	// Location is the zone of zone-less time filters (XUQM_TIMEZONE).
 	Location *time.Location
-	Hooks    []MessageHook
 	// Notifier queues app events for the app's webhooks in the transactions that store
 	// them; BeforeSend may stop a message before it is stored (before-send webhooks).
 	// Either may be nil.
@@ -50,6 +41,9 @@ type Options struct {
 	// more sends than that wait, and are stored together. A statement beyond the first
 	// starts only for a backlog of more sends than the ones running take (see singleQueue).
 	SendFlights int
+	// Presence tells the admin's user list who is online: the presence shared by the
+	// instances (presence.Tracker), not this instance's own connections; nil: nobody.
+	Presence Presence
 }
 
 // Service is the IM core.
@@ -58,8 +52,6 @@ type Service struct {
 	q    *db.Queries
 	opts Options
 	now  func() time.Time
-	// presence tells the admin's user list who is online on any instance; nil: nobody.
-	presence Presence
 
 	singles   singleQueue
 	indexWake chan struct{}

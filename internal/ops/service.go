@@ -35,9 +35,14 @@ type Options struct {
 	Zone     *time.Location // XUQM_TIMEZONE: where days start
 	Counters Counters       // the other areas' figures
 	Now      func() time.Time
-	// TenantChanged, when set, is told after a tenant was enabled or disabled, so that caches
+	// Tenants, when set, is told after a tenant was enabled or disabled, so that caches
 	// and live connections elsewhere follow at once.
-	TenantChanged func(ctx context.Context, tenantID int64, enabled bool)
+	Tenants TenantNotifier
+}
+
+// TenantNotifier is told of the committed switches of tenants. It runs on the caller's path.
+type TenantNotifier interface {
+	TenantChanged(ctx context.Context, tenantID int64, enabled bool)
 }
 
 // Service is the operations platform.
@@ -47,17 +52,15 @@ type Service struct {
 	tokens   *auth.Tokens
 	zone     *time.Location
 	counters Counters
-	// tenantChanged: see Options.TenantChanged.
-	tenantChanged func(ctx context.Context, tenantID int64, enabled bool)
-	now           func() time.Time
-	logins        ratelimit.Logins
+	tenants  TenantNotifier // see Options.Tenants
+	now      func() time.Time
+	logins   ratelimit.Logins
 }
 
 // New returns the service on pool, signing tokens with tokens.
 func New(pool Pool, tokens *auth.Tokens, opts Options) *Service {
 	s := &Service{pool: pool, q: postgres.Queries(pool), tokens: tokens, zone: opts.Zone, counters: opts.Counters, now: opts.Now,
-		tenantChanged: opts.TenantChanged,
-		logins:        ratelimit.DefaultLogins("ops")}
+		tenants: opts.Tenants, logins: ratelimit.DefaultLogins("ops")}
 	if s.zone == nil {
 		s.zone = time.Local
 	}
@@ -202,8 +205,8 @@ func (s *Service) ToggleTenantStatus(ctx context.Context, p *auth.Principal, id 
 		return audit.Record(ctx, q, p, audit.Entry{Action: action, TenantID: id, TargetType: "tenant", TargetID: id,
 			Detail: map[string]any{"from": cur, "to": status}})
 	})
-	if err == nil && s.tenantChanged != nil {
-		s.tenantChanged(ctx, id, out.Status == "ENABLED")
+	if err == nil && s.tenants != nil {
+		s.tenants.TenantChanged(ctx, id, out.Status == "ENABLED")
 	}
 	return out, err
 }

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/xuqmgroup/xuqm/gen/api"
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/testserver"
@@ -22,10 +20,7 @@ import (
 func subAccount(t *testing.T, s *testserver.Server, a *app, role string) string {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, strings.Split(s.DatabaseURL, "&pool_")[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := connectDB(t, s)
 	defer conn.Close(ctx)
 	var id int64
 	if err := conn.QueryRow(ctx, `INSERT INTO tenant_accounts (tenant_id, email, name, password_hash, role)
@@ -42,10 +37,7 @@ func subAccount(t *testing.T, s *testserver.Server, a *app, role string) string 
 func (a *app) exec(t *testing.T, sql string, args ...any) {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, strings.Split(a.s.DatabaseURL, "&pool_")[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := connectDB(t, a.s)
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, sql, args...); err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"log/slog"
-	"strconv"
 
 	"github.com/xuqmgroup/xuqm/internal/eventbus"
 	"github.com/xuqmgroup/xuqm/internal/im"
@@ -162,30 +161,4 @@ func (r *reader) bytes() []byte {
 	v := r.b[:n:n]
 	r.b = r.b[n:]
 	return v
-}
-
-// eventFrame is the frame {"type":…,"seq":…,"data":…} of a user event.
-func eventFrame(typ string, seq int64, data []byte) []byte {
-	b := make([]byte, 0, len(typ)+len(data)+40)
-	b = append(b, `{"type":"`...)
-	b = append(b, typ...)
-	b = append(b, `","seq":`...)
-	b = strconv.AppendInt(b, seq, 10)
-	b = append(b, `,"data":`...)
-	b = append(b, data...)
-	return append(b, '}')
-}
-
-// groupFrame is the frame {"type":…,"groupId":…,"groupSeq":…,"data":…} of a group event.
-func groupFrame(typ, groupID string, seq int64, data []byte) []byte {
-	b := make([]byte, 0, len(typ)+len(groupID)+len(data)+60)
-	b = append(b, `{"type":"`...)
-	b = append(b, typ...)
-	b = append(b, `","groupId":`...)
-	b = strconv.AppendQuote(b, groupID)
-	b = append(b, `,"groupSeq":`...)
-	b = strconv.AppendInt(b, seq, 10)
-	b = append(b, `,"data":`...)
-	b = append(b, data...)
-	return append(b, '}')
 }

@@ -237,13 +237,21 @@ type app struct {
 	s          *testserver.Server
 }
 
-func newApp(t testing.TB, s *testserver.Server, key string, users ...string) *app {
+// connectDB is a connection of its own to the server's database, for what a test sets up
+// there.
+func connectDB(t testing.TB, s *testserver.Server) *pgx.Conn {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, strings.Split(s.DatabaseURL, "&pool_")[0])
+	conn, err := pgx.Connect(context.Background(), strings.Split(s.DatabaseURL, "&pool_")[0])
 	if err != nil {
 		t.Fatal(err)
 	}
+	return conn
+}
+
+func newApp(t testing.TB, s *testserver.Server, key string, users ...string) *app {
+	t.Helper()
+	ctx := context.Background()
+	conn := connectDB(t, s)
 	defer conn.Close(ctx)
 	a := &app{key: key, s: s}
 	if err := conn.QueryRow(ctx, `INSERT INTO tenants (name, email) VALUES ($1, $1 || '@example.com') RETURNING id`, key).Scan(&a.tenant); err != nil {

@@ -107,10 +107,34 @@ func (c *conn) offer(seq int64, frame []byte) {
 		c.release()
 	default:
 		c.hold(seq, frame)
-		if c.gapTimer == nil {
-			c.gapTimer = time.AfterFunc(c.hub.opts.GapWait, c.fillGap)
-		}
+		c.armGap()
 	}
+}
+
+// armGap starts the wait (GapWait) after which the gap before the first held event is read
+// from the database, unless it runs already or nothing is held. c.mu held.
+func (c *conn) armGap() {
+	if len(c.held) > 0 && c.gapTimer == nil {
+		c.gapTimer = time.AfterFunc(c.hub.opts.GapWait, c.fillGap)
+	}
+}
+
+// disarmGap stops the wait for a gap. c.mu held.
+func (c *conn) disarmGap() {
+	if c.gapTimer != nil {
+		c.gapTimer.Stop()
+		c.gapTimer = nil
+	}
+}
+
+// stopHolding ends the holding of live events (the upgrade or a sync is done): the held
+// events that are next are sent, the group events but those replayed (see releaseGroups),
+// and the wait for a gap begins. c.mu held.
+func (c *conn) stopHolding(replayed map[string]int64) {
+	c.holding = false
+	c.release()
+	c.releaseGroups(replayed)
+	c.armGap()
 }
 
 // deliverGroup offers a live group event; see conn.
@@ -177,10 +201,7 @@ func (c *conn) release() {
 	}
 	if len(c.held) == 0 {
 		c.held = nil
-		if c.gapTimer != nil {
-			c.gapTimer.Stop()
-			c.gapTimer = nil
-		}
+		c.disarmGap()
 	}
 }
 
@@ -212,9 +233,7 @@ func (c *conn) fillGap() {
 		c.lastSeq = until - 1 // nothing to wait for: the events are gone
 		c.release()
 	}
-	if len(c.held) > 0 && c.gapTimer == nil {
-		c.gapTimer = time.AfterFunc(c.hub.opts.GapWait, c.fillGap)
-	}
+	c.armGap()
 }
 
 // enqueue queues a frame without waiting; a full queue closes the conn (1013), so that a
@@ -348,10 +367,7 @@ func (c *conn) finish(code websocket.StatusCode, why string) {
 	c.closed = true
 	c.closeCode, c.closeWhy = code, why // for an upgrade still under way
 	c.held, c.heldGroup, c.heldBytes, c.queue, c.queued = nil, nil, 0, nil, 0
-	if c.gapTimer != nil {
-		c.gapTimer.Stop()
-		c.gapTimer = nil
-	}
+	c.disarmGap()
 	c.space.Broadcast()
 	c.mu.Unlock()
 	c.hub.remove(c)
@@ -398,9 +414,7 @@ func (c *conn) goAway(ctx context.Context) {
 		c.hub.remove(c)
 		return
 	}
-	c.holding = false // nothing more is coming to wait for
-	c.release()
-	c.releaseGroups(nil)
+	c.stopHolding(nil) // nothing more is coming to wait for
 	c.closeLocked(websocket.StatusGoingAway, "the server is shutting down")
 	code := c.closeCode
 	c.mu.Unlock()
@@ -608,9 +622,7 @@ func (c *conn) sync(ctx context.Context, after int64, groups []syncGroup, id *st
 	}
 	if err != nil {
 		c.mu.Lock()
-		c.holding = false
-		c.release()
-		c.releaseGroups(nil)
+		c.stopHolding(nil)
 		c.mu.Unlock()
 		c.replyError(id, err)
 		return
@@ -619,12 +631,7 @@ func (c *conn) sync(ctx context.Context, after int64, groups []syncGroup, id *st
 	defer c.mu.Unlock()
 	c.enqueueWaitLocked(syncedFrame(id, latest, positions))
 	c.lastSeq = max(c.lastSeq, last)
-	c.holding = false
-	c.release()
-	c.releaseGroups(replayed)
-	if len(c.held) > 0 && c.gapTimer == nil {
-		c.gapTimer = time.AfterFunc(c.hub.opts.GapWait, c.fillGap)
-	}
+	c.stopHolding(replayed)
 }
 
 // syncGroups replays the events of the groups asked for that the user is in, page by page,

@@ -154,6 +154,35 @@ func (f clientFrame) readInput() (readData, error) {
 	return d, nil
 }
 
+// eventFrame is the frame {"type":…,"seq":…,"data":…} of a user event.
+func eventFrame(typ string, seq int64, data []byte) []byte {
+	b := make([]byte, 0, len(typ)+len(data)+40)
+	b = append(b, `{"type":"`...)
+	b = append(b, typ...)
+	b = append(b, `","seq":`...)
+	b = strconv.AppendInt(b, seq, 10)
+	return appendData(b, data)
+}
+
+// groupFrame is the frame {"type":…,"groupId":…,"groupSeq":…,"data":…} of a group event.
+func groupFrame(typ, groupID string, seq int64, data []byte) []byte {
+	b := make([]byte, 0, len(typ)+len(groupID)+len(data)+60)
+	b = append(b, `{"type":"`...)
+	b = append(b, typ...)
+	b = append(b, `","groupId":`...)
+	b = strconv.AppendQuote(b, groupID)
+	b = append(b, `,"groupSeq":`...)
+	b = strconv.AppendInt(b, seq, 10)
+	return appendData(b, data)
+}
+
+// appendData ends a frame with its data: `,"data":<data>}`.
+func appendData(b, data []byte) []byte {
+	b = append(b, `,"data":`...)
+	b = append(b, data...)
+	return append(b, '}')
+}
+
 // Server frames that are not stored events.
 
 func appendID(b []byte, id *string) []byte {
@@ -190,10 +219,7 @@ func syncedFrame(id *string, seq int64, groups []im.GroupPosition) []byte {
 }
 
 func ackFrame(id *string, message []byte) []byte {
-	b := appendID([]byte(`{"type":"ack"`), id)
-	b = append(b, `,"data":`...)
-	b = append(b, message...)
-	return append(b, '}')
+	return appendData(appendID([]byte(`{"type":"ack"`), id), message)
 }
 
 func errorFrame(id *string, code int, message string) []byte {
@@ -202,9 +228,7 @@ func errorFrame(id *string, code int, message string) []byte {
 		Code    int    `json:"code"`
 		Message string `json:"message"`
 	}{code, message})
-	b = append(b, `,"data":`...)
-	b = append(b, data...)
-	return append(b, '}')
+	return appendData(b, data)
 }
 
 func kickedFrame(seq int64, reason, message string) []byte {
@@ -212,8 +236,5 @@ func kickedFrame(seq int64, reason, message string) []byte {
 		Reason  string `json:"reason"`
 		Message string `json:"message,omitempty"`
 	}{reason, message})
-	b := strconv.AppendInt([]byte(`{"type":"kicked","seq":`), seq, 10)
-	b = append(b, `,"data":`...)
-	b = append(b, data...)
-	return append(b, '}')
+	return appendData(strconv.AppendInt([]byte(`{"type":"kicked","seq":`), seq, 10), data)
 }

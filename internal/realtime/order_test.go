@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -81,23 +80,6 @@ func TestTooManyEarlyEventsCloseTheConnection(t *testing.T) {
 	}
 	if code := bob.closedWith(); code != websocket.StatusTryAgainLater {
 		t.Fatalf("closed with %d, want 1013", code)
-	}
-}
-
-func TestOfflineUsersAreToldOf(t *testing.T) {
-	var mu sync.Mutex
-	var offline []string
-	h := startHub(t, realtime.Options{Offline: func(app int64, user string, d *im.Delivery) {
-		mu.Lock()
-		defer mu.Unlock()
-		offline = append(offline, user+" "+d.Type)
-	}}, hubExtras{})
-	h.dial("one", "alice")
-	h.send("one", "alice", "bob", "are you there?")
-	mu.Lock()
-	defer mu.Unlock()
-	if len(offline) != 1 || offline[0] != "bob message" {
-		t.Fatalf("offline: %v, want bob's message only", offline)
 	}
 }
 

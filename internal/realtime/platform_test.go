@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/xuqmgroup/xuqm/gen/api"
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/eventbus/natstest"
@@ -22,10 +20,7 @@ import (
 func tokens(t *testing.T, s *testserver.Server, a *app) (tenant, ops string) {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, strings.Split(s.DatabaseURL, "&pool_")[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := connectDB(t, s)
 	defer conn.Close(ctx)
 	var accountID, operatorID int64
 	if err := conn.QueryRow(ctx, `INSERT INTO tenant_accounts (tenant_id, email, name, password_hash, role)
@@ -35,7 +30,7 @@ func tokens(t *testing.T, s *testserver.Server, a *app) (tenant, ops string) {
 	if err := conn.QueryRow(ctx, `SELECT id FROM operators WHERE username = 'admin'`).Scan(&operatorID); err != nil {
 		t.Fatal(err)
 	}
-	tenant, _, err = s.Tokens.Issue(auth.Claims{Typ: auth.KindTenant, TenantID: a.tenant, Role: auth.RoleMain}, fmt.Sprint(accountID))
+	tenant, _, err := s.Tokens.Issue(auth.Claims{Typ: auth.KindTenant, TenantID: a.tenant, Role: auth.RoleMain}, fmt.Sprint(accountID))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,10 +126,7 @@ func TestStatisticsCountEveryArea(t *testing.T) {
 		t.Fatalf("create group: %v %v", err, r)
 	}
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, strings.Split(s.DatabaseURL, "&pool_")[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := connectDB(t, s)
 	defer conn.Close(ctx)
 	hash := strings.Repeat("ab", 32)
 	for _, sql := range []string{
@@ -169,10 +161,7 @@ func TestUpdateCheckFollowsTheSwitchAtOnce(t *testing.T) {
 	a := newApp(t, s, "ak_switch_update", "alice")
 	tenant, _ := tokens(t, s, a)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, strings.Split(s.DatabaseURL, "&pool_")[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := connectDB(t, s)
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, `INSERT INTO app_services (app_id, service_type, secret_key) VALUES ($1, 'UPDATE', 'u')`, a.id); err != nil {
 		t.Fatal(err)

@@ -28,11 +28,16 @@ type Pool interface {
 type Options struct {
 	CheckCaptcha bool             // XUQM_CAPTCHA
 	Now          func() time.Time // nil: time.Now
-	// AppChanged, when set, is told after an app was deleted, had a service switched or a key
+	// Apps, when set, is told after an app was deleted, had a service switched or a key
 	// rotated, so that caches and live connections elsewhere follow at once.
-	AppChanged func(ctx context.Context, change AppChange)
+	Apps AppNotifier
 	// Secrets seals AppSecrets and service keys at rest; nil stores them as they are (tests).
 	Secrets *auth.Secrets
+}
+
+// AppNotifier is told of the committed changes of apps. It runs on the caller's path.
+type AppNotifier interface {
+	AppChanged(ctx context.Context, change AppChange)
 }
 
 // AppChange is what happened to an app.
@@ -55,7 +60,7 @@ type Service struct {
 	checkCaptcha bool
 	now          func() time.Time
 	logins       ratelimit.Logins
-	appChanged   func(context.Context, AppChange)
+	apps         AppNotifier
 	secrets      *auth.Secrets
 }
 
@@ -71,7 +76,7 @@ func New(pool Pool, tokens *auth.Tokens, sender mail.Sender, opts Options) *Serv
 		captchas:     captcha.New(q, now),
 		checkCaptcha: opts.CheckCaptcha,
 		logins:       ratelimit.DefaultLogins("tenant"),
-		appChanged:   opts.AppChanged,
+		apps:         opts.Apps,
 		secrets:      opts.Secrets,
 	}
 }
@@ -170,7 +175,7 @@ func checkName(field, name string, maxLen int) (string, error) {
 
 // tellAppChanged reports a committed change of an app.
 func (s *Service) tellAppChanged(ctx context.Context, err error, c AppChange) {
-	if err == nil && s.appChanged != nil {
-		s.appChanged(ctx, c)
+	if err == nil && s.apps != nil {
+		s.apps.AppChanged(ctx, c)
 	}
 }

@@ -63,10 +63,6 @@ func (w *PatchWorker) Work(ctx context.Context, job *river.Job[PatchArgs]) error
 	return w.S.BuildPatches(ctx, job.Args.ReleaseID)
 }
 
-// UseJobs lets the service queue background work (the patches of each new release); without
-// it, releases get no patches and clients download whole bundles.
-func (s *Service) UseJobs(q jobs.Inserter) { s.jobs = q }
-
 // PatchWorker is the worker to add to the queue.
 func (s *Service) PatchWorker() *PatchWorker { return &PatchWorker{S: s} }
 

@@ -136,16 +136,13 @@ type HaltEvent struct {
 	MaxFailurePercent int32  `json:"maxFailurePercent"`
 }
 
-// OnHalt is told, after the commit, of each release the crash-aware rollout stops (the
-// webhooks of the app); nil tells no one beyond the audit log.
-func (s *Service) OnHalt(f func(ctx context.Context, appID int64, e HaltEvent)) { s.onHalt = f }
-
-// haltedReleases follows committed halts: the index forgets the releases, OnHalt hears of them.
+// haltedReleases follows committed halts: the index forgets the releases, Config.Halts hears
+// of them.
 func (s *Service) haltedReleases(ctx context.Context, appID int64, events []HaltEvent) {
 	s.releasesChanged(ctx, appID, 0)
-	if s.onHalt != nil {
+	if s.cfg.Halts != nil {
 		for _, e := range events {
-			s.onHalt(ctx, appID, e)
+			s.cfg.Halts.ReleaseHalted(ctx, appID, e)
 		}
 	}
 }

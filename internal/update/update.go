@@ -43,12 +43,25 @@ type Config struct {
 	RefreshAfter time.Duration
 	// Box seals the apps' signing keys at rest; without one, signing keys cannot be made.
 	Box *secret.Box
+	// Jobs queues background work (the patches of each new release); nil: releases get no
+	// patches and clients download whole bundles.
+	Jobs jobs.Inserter
+	// Notifier tells the other instances of changed releases; nil on a single instance.
+	Notifier Notifier
+	// Halts is told of the releases the crash-aware rollout stops (the app's webhooks); nil
+	// tells no one beyond the audit log.
+	Halts Halts
 }
 
 // Notifier tells the other instances that an app's releases changed, so that they call
-// Invalidate; nil on a single instance.
+// Invalidate.
 type Notifier interface {
 	ReleasesChanged(ctx context.Context, appID int64)
+}
+
+// Halts is told, after the commit, of each release the crash-aware rollout stops.
+type Halts interface {
+	ReleaseHalted(ctx context.Context, appID int64, e HaltEvent)
 }
 
 // Service manages releases and answers checks.
@@ -60,15 +73,14 @@ type Service struct {
 	notifier Notifier
 	index    *index
 	jobs     jobs.Inserter // nil: no background work (patches)
-	onHalt   func(ctx context.Context, appID int64, e HaltEvent)
 }
 
-// New returns the service; notifier may be nil.
-func New(pool *pgxpool.Pool, blobs blob.Store, cfg Config, notifier Notifier) *Service {
+// New returns the service.
+func New(pool *pgxpool.Pool, blobs blob.Store, cfg Config) *Service {
 	if cfg.RefreshAfter <= 0 {
 		cfg.RefreshAfter = 30 * time.Second
 	}
-	s := &Service{pool: pool, q: postgres.Queries(pool), blobs: blobs, cfg: cfg, notifier: notifier}
+	s := &Service{pool: pool, q: postgres.Queries(pool), blobs: blobs, cfg: cfg, notifier: cfg.Notifier, jobs: cfg.Jobs}
 	s.index = newIndex(s.loadReleases, cfg.RefreshAfter)
 	return s
 }

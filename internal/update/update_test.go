@@ -33,7 +33,7 @@ func newFixture(t testing.TB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{svc: New(pool, blobs, Config{MaxBytes: 1 << 20}, nil), pool: pool, appKey: "ak_updates"}
+	f := &fixture{svc: New(pool, blobs, Config{MaxBytes: 1 << 20}), pool: pool, appKey: "ak_updates"}
 	var tenant int64
 	f.appID, tenant = newApp(t, pool, f.appKey)
 	f.owner = &auth.Principal{Kind: auth.KindTenant, TenantID: tenant, AccountID: 1, Role: auth.RoleMain}

@@ -51,17 +51,27 @@ type Service struct {
 	q     db.Querier
 	authn *auth.Authenticator
 	now   func() time.Time
-	// OnDeleted, when set, is told of every account deleted, after the deletion is committed,
-	// so that live connections of the account can be closed.
-	OnDeleted func(ctx context.Context, appID int64, userID string)
-	// Events, when set, queues account.created and account.deleted for the app's webhooks
-	// in the transactions that create and delete accounts.
+	opts  Options
+}
+
+// Options wire the service to the other areas; either may be nil.
+type Options struct {
+	// Deletions is told of every account deleted, after the deletion is committed, so that
+	// live connections of the account can be closed.
+	Deletions Deletions
+	// Events queues account.created and account.deleted for the app's webhooks in the
+	// transactions that create and delete accounts.
 	Events im.Notifier
 }
 
+// Deletions is told of the committed deletions of accounts. It runs on the caller's path.
+type Deletions interface {
+	AccountDeleted(ctx context.Context, appID int64, userID string)
+}
+
 // New returns the service; authn checks signed logins and signs the IM tokens.
-func New(pool *pgxpool.Pool, authn *auth.Authenticator) *Service {
-	return &Service{pool: pool, q: postgres.Queries(pool), authn: authn, now: time.Now}
+func New(pool *pgxpool.Pool, authn *auth.Authenticator, opts Options) *Service {
+	return &Service{pool: pool, q: postgres.Queries(pool), authn: authn, now: time.Now, opts: opts}
 }
 
 // Existing returns which of userIDs are live accounts of the app, for services that act on

@@ -22,15 +22,15 @@ func createdEvent(appID int64, userID, source string) im.AppEvent {
 
 // wants tells whether a webhook of the app wants event (see im.Notifier).
 func (s *Service) wants(ctx context.Context, appID int64, event string) bool {
-	return s.Events != nil && s.Events.Wants(ctx, appID, event)
+	return s.opts.Events != nil && s.opts.Events.Wants(ctx, appID, event)
 }
 
 // queue queues events for the app's webhooks in tx.
 func (s *Service) queue(ctx context.Context, tx pgx.Tx, events []im.AppEvent) error {
-	if s.Events == nil || len(events) == 0 {
+	if s.opts.Events == nil || len(events) == 0 {
 		return nil
 	}
-	return s.Events.NotifyTx(ctx, tx, events)
+	return s.opts.Events.NotifyTx(ctx, tx, events)
 }
 
 // insertOnLogin creates the account of a first login (pgx.ErrNoRows when it exists), with

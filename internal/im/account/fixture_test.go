@@ -30,7 +30,7 @@ func newWorld(t testing.TB) *world {
 	t.Helper()
 	pool := pgtest.NewDB(t)
 	authn := auth.NewAuthenticator(db.New(pool), auth.NewTokens([]byte("0123456789abcdef0123456789abcdef"), time.Hour))
-	return &world{pool: pool, authn: authn, svc: account.New(pool, authn)}
+	return &world{pool: pool, authn: authn, svc: account.New(pool, authn, account.Options{})}
 }
 
 // app is an app of a tenant, made by the test.

@@ -177,7 +177,7 @@ func (s *Service) put(ctx context.Context, q *db.Queries, appID int64, in Import
 	return row, Updated, err
 }
 
-// Delete deletes a live account: its tokens stop at once, its messages stay, and OnDeleted
+// Delete deletes a live account: its tokens stop at once, its messages stay, and Options.Deletions
 // is told so that its connections are closed.
 func (s *Service) Delete(ctx context.Context, p *auth.Principal, userID string) error {
 	app, err := manage(p)
@@ -191,9 +191,9 @@ func (s *Service) Delete(ctx context.Context, p *auth.Principal, userID string) 
 	if n == 0 {
 		return fault.NotFoundf("app %s has no IM account %s", app.Key, userID)
 	}
-	s.authn.ForgetAccount(app.ID, userID) // this instance at once; OnDeleted tells the others
-	if s.OnDeleted != nil {
-		s.OnDeleted(ctx, app.ID, userID)
+	s.authn.ForgetAccount(app.ID, userID) // this instance at once; Deletions tells the others
+	if s.opts.Deletions != nil {
+		s.opts.Deletions.AccountDeleted(ctx, app.ID, userID)
 	}
 	return nil
 }

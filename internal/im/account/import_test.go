@@ -193,14 +193,19 @@ func TestConcurrentBatchesSharingAccounts(t *testing.T) {
 	}
 }
 
+// deletions records the accounts deleted (account.Deletions).
+type deletions []string
+
+func (d *deletions) AccountDeleted(_ context.Context, appID int64, userID string) {
+	*d = append(*d, fmt.Sprint(appID, "/", userID))
+}
+
 func TestDeletedAccount(t *testing.T) {
 	w := newWorld(t)
 	a := w.newApp(t, "ak_del_a")
 	ctx := t.Context()
-	var kicked []string
-	w.svc.OnDeleted = func(_ context.Context, appID int64, userID string) {
-		kicked = append(kicked, fmt.Sprint(appID, "/", userID))
-	}
+	var kicked deletions
+	w.svc = account.New(w.pool, w.authn, account.Options{Deletions: &kicked})
 	tok := w.login(t, a, "alice")
 	if _, err := w.imUser(ctx, tok.Token, a.Key, "GET"); err != nil {
 		t.Fatal(err)
@@ -209,7 +214,7 @@ func TestDeletedAccount(t *testing.T) {
 		t.Fatal(err)
 	}
 	if want := fmt.Sprint(a.ID, "/alice"); len(kicked) != 1 || kicked[0] != want {
-		t.Errorf("OnDeleted got %v, want [%s]", kicked, want)
+		t.Errorf("Deletions got %v, want [%s]", kicked, want)
 	}
 
 	// Its token stops at once.
