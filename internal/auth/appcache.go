@@ -6,10 +6,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
 // The public routes of the UPDATE service (the update checks, hit on every app launch) look the
@@ -79,7 +78,7 @@ func (a *Authenticator) attachPublicApp(ctx context.Context, p *Principal, req R
 	if !ok {
 		row, err := a.q.GetAppForAuth(ctx, db.GetAppForAuthParams{ServiceType: req.Service, AppKey: key})
 		switch {
-		case errors.Is(err, pgx.ErrNoRows):
+		case errors.Is(err, postgres.ErrNotFound):
 		case err != nil:
 			return fault.Wrap(err, "load app")
 		default:

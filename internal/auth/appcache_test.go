@@ -5,10 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
 // countingApps answers GetAppForAuth from a fixed table and counts the calls; the cache's
@@ -23,7 +22,7 @@ func (c *countingApps) GetAppForAuth(_ context.Context, arg db.GetAppForAuthPara
 	c.calls++
 	row, ok := c.apps[arg.AppKey]
 	if !ok {
-		return row, pgx.ErrNoRows
+		return row, postgres.ErrNotFound // as postgres.Queries answers
 	}
 	return row, nil
 }

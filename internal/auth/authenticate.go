@@ -6,10 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
 // Credentials are what a request carries, read off it by the HTTP layer.
@@ -120,7 +119,7 @@ func (a *Authenticator) tenant(ctx context.Context, req Requirement, c Credentia
 	}
 	acc, err := a.q.GetAccountForAuth(ctx, id)
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
+	case errors.Is(err, postgres.ErrNotFound):
 		return nil, fault.Unauthorizedf("the account of this token no longer exists")
 	case err != nil:
 		return nil, fault.Wrap(err, "load tenant account")
@@ -152,7 +151,7 @@ func (a *Authenticator) operator(ctx context.Context, req Requirement, c Credent
 	}
 	op, err := a.q.GetOperatorForAuth(ctx, id)
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
+	case errors.Is(err, postgres.ErrNotFound):
 		return nil, fault.Unauthorizedf("the operator of this token no longer exists")
 	case err != nil:
 		return nil, fault.Wrap(err, "load operator")
@@ -177,7 +176,7 @@ func (a *Authenticator) imUser(ctx context.Context, req Requirement, c Credentia
 	}
 	row, err := a.imUserRow(ctx, req.Service, claims)
 	switch {
-	case errors.Is(err, pgx.ErrNoRows) || (err == nil && row.ID != claims.AppID):
+	case errors.Is(err, postgres.ErrNotFound) || (err == nil && row.ID != claims.AppID):
 		return nil, fault.Unauthorizedf("the app of this token no longer exists")
 	case err != nil:
 		return nil, fault.Wrap(err, "load app")
@@ -196,7 +195,7 @@ func (a *Authenticator) fromSignature(ctx context.Context, req Requirement, c Cr
 	}
 	row, err := a.q.GetAppForAuth(ctx, db.GetAppForAuthParams{ServiceType: req.Service, AppKey: c.AppKey})
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
+	case errors.Is(err, postgres.ErrNotFound):
 		return nil, fault.Unauthorizedf("no app has the key %s", c.AppKey)
 	case err != nil:
 		return nil, fault.Wrap(err, "load app")
@@ -233,7 +232,7 @@ func (a *Authenticator) fromSignature(ctx context.Context, req Requirement, c Cr
 func (a *Authenticator) attachApp(ctx context.Context, p *Principal, req Requirement, key string) error {
 	row, err := a.q.GetAppForAuth(ctx, db.GetAppForAuthParams{ServiceType: req.Service, AppKey: key})
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
+	case errors.Is(err, postgres.ErrNotFound):
 		return fault.NotFoundf("no app has the key %s", key)
 	case err != nil:
 		return fault.Wrap(err, "load app")

@@ -13,10 +13,10 @@ import (
 
 	dchest "github.com/dchest/captcha"
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
 // The shape of a captcha.
@@ -68,7 +68,7 @@ func (c *Captchas) Issue(ctx context.Context) (Captcha, error) {
 func (c *Captchas) Check(ctx context.Context, id, answer string) (bool, error) {
 	row, err := c.q.TakeCaptcha(ctx, id)
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
+	case errors.Is(err, postgres.ErrNotFound):
 		return false, nil
 	case err != nil:
 		return false, fault.Wrap(err, "take captcha")

@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/xuqmgroup/xuqm/gen/db"
@@ -72,7 +71,7 @@ func (s *Service) Login(ctx context.Context, username, password string) (Login, 
 	}
 	app, err := s.q.GetAppForAuth(ctx, db.GetAppForAuthParams{ServiceType: "IM", AppKey: AppKey})
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
+	case errors.Is(err, postgres.ErrNotFound):
 		return Login{}, fault.Forbiddenf("the demo app %s has been deleted", AppKey)
 	case err != nil:
 		return Login{}, fault.Wrap(err, "load demo app")
@@ -98,7 +97,7 @@ func (s *Service) RefreshIM(ctx context.Context, p *auth.Principal, appKey strin
 	}
 	app, err := s.q.GetAppForAuth(ctx, db.GetAppForAuthParams{ServiceType: "IM", AppKey: AppKey})
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
+	case errors.Is(err, postgres.ErrNotFound):
 		return account.Token{}, fault.NotFoundf("the demo app %s no longer exists", AppKey)
 	case err != nil:
 		return account.Token{}, fault.Wrap(err, "load demo app")

@@ -139,7 +139,7 @@ func (s *Service) Stat(ctx context.Context, hash string) (Info, error) {
 		return Info{}, fault.InvalidField("hash", "want the SHA-256 of the file in lower-case hex")
 	}
 	row, err := s.q.GetFile(ctx, hash)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return Info{}, fault.NotFoundf("no file has the hash %s", hash)
 	}
 	if err != nil {

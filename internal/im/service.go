@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/xuqmgroup/xuqm/gen/db"
@@ -158,9 +157,7 @@ func (s *Service) inTx(ctx context.Context, fn func(q *db.Queries, out *outbox) 
 	return nil
 }
 
-func noRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
+func noRows(err error) bool { return errors.Is(err, postgres.ErrNotFound) }
 
-func uniqueViolation(err error) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23505"
-}
+// uniqueViolation is how storing a send that repeats a clientMsgId can fail (see sendFailed).
+func uniqueViolation(err error) bool { return errors.Is(err, postgres.ErrUnique) }

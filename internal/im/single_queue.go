@@ -6,10 +6,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
 // storeTimeout bounds one statement of the queue: no caller's context governs it, since
@@ -50,7 +49,7 @@ type pendingSingle struct {
 	// Set before done is closed.
 	users []string // the recipients (sender and receiver), and their event seqs
 	seqs  []int64
-	err   error // pgx.ErrNoRows: nothing was stored (see SendSingleMessage)
+	err   error // postgres.ErrNotFound: nothing was stored (see SendSingleMessage)
 }
 
 // store waits until the send is stored and announced, or ctx ends.
@@ -187,7 +186,7 @@ func (q *singleQueue) storeTogether(ctx context.Context, batch []*pendingSingle)
 		return err
 	}
 	for _, p := range batch {
-		p.err = pgx.ErrNoRows
+		p.err = postgres.ErrNotFound
 	}
 	for _, r := range rows {
 		if r.N < 1 || r.N > int64(n) {

@@ -87,7 +87,7 @@ func (s *Service) Login(ctx context.Context, username, pw string) (Token, error)
 	}
 	op, err := s.q.GetOperatorByUsername(ctx, username)
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
+	case errors.Is(err, postgres.ErrNotFound):
 		password.Verify(password.Dummy, pw) // as slow as a wrong password
 		return Token{}, errBadLogin
 	case err != nil:
@@ -118,7 +118,7 @@ func (s *Service) EnsureAdmin(ctx context.Context, pw string) (created bool, err
 	switch {
 	case err == nil:
 		return false, nil
-	case !errors.Is(err, pgx.ErrNoRows):
+	case !errors.Is(err, postgres.ErrNotFound):
 		return false, fault.Wrap(err, "look up admin")
 	}
 	hash, err := password.Hash(pw)
@@ -181,7 +181,7 @@ func (s *Service) ToggleTenantStatus(ctx context.Context, p *auth.Principal, id 
 		q := postgres.Queries(tx)
 		cur, err := q.LockTenant(ctx, id)
 		switch {
-		case errors.Is(err, pgx.ErrNoRows):
+		case errors.Is(err, postgres.ErrNotFound):
 			return fault.NotFoundf("no tenant with id %d", id)
 		case err != nil:
 			return fault.Wrap(err, "load tenant")

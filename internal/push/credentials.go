@@ -8,13 +8,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/sideshow/apns2/token"
 	"golang.org/x/oauth2/google"
 
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/postgres"
 	"github.com/xuqmgroup/xuqm/internal/secret"
 )
 
@@ -205,7 +205,7 @@ func (s *Service) ownApp(ctx context.Context, p *auth.Principal, appID int64, ch
 	}
 	app, err := s.q.GetPushApp(ctx, appID)
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
+	case errors.Is(err, postgres.ErrNotFound):
 		return app, fault.NotFoundf("no app with id %d", appID)
 	case err != nil:
 		return app, fault.Wrap(err, "load app")
@@ -221,7 +221,7 @@ func (s *Service) ownApp(ctx context.Context, p *auth.Principal, appID int64, ch
 // the app has none.
 func (s *Service) openCredential(ctx context.Context, appID int64, vendor string) (sealedCredential, string, bool, error) {
 	row, err := s.q.GetPushCredential(ctx, db.GetPushCredentialParams{AppID: appID, Vendor: vendor})
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return sealedCredential{}, "", false, nil
 	}
 	if err != nil {

@@ -86,7 +86,7 @@ const sendersPerJob = 32
 
 func (s *Service) deliver(ctx context.Context, jobID int64, args DeliverArgs, last bool) error {
 	row, err := s.q.GetPush(ctx, db.GetPushParams{ID: args.PushID, AppID: args.AppID})
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return nil // the app is gone, and its pushes with it
 	}
 	if err != nil {

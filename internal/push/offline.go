@@ -98,7 +98,7 @@ func (o *OfflinePush) Pass(ctx context.Context) (int, error) {
 	err := postgres.WithTx(ctx, o.s.pool, func(tx pgx.Tx) error {
 		q := o.s.q.WithTx(tx)
 		row, err := q.LockPushIMCursor(ctx)
-		if errors.Is(err, pgx.ErrNoRows) {
+		if errors.Is(err, postgres.ErrNotFound) {
 			return nil
 		}
 		if err != nil {

@@ -281,7 +281,7 @@ func (s *Service) push(ctx context.Context, p *auth.Principal, pushID string) (d
 		return db.Push{}, fault.InvalidField("pushId", "must be a push's id")
 	}
 	row, err := s.q.GetPush(ctx, db.GetPushParams{ID: id, AppID: app.ID})
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return db.Push{}, fault.NotFoundf("app %s has no push %s", app.Key, pushID)
 	}
 	if err != nil {
@@ -293,7 +293,7 @@ func (s *Service) push(ctx context.Context, p *auth.Principal, pushID string) (d
 // checkRate refuses a push while the app is over its send limit.
 func (s *Service) checkRate(ctx context.Context, app *auth.App, now time.Time) error {
 	at, err := s.q.NthLatestPushOfApp(ctx, db.NthLatestPushOfAppParams{AppID: app.ID, Since: now.Add(-s.window), N: int32(s.limit)})
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return nil
 	}
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/audit"
@@ -139,7 +138,7 @@ func (s *Service) Register(ctx context.Context, r Registration) (Session, error)
 }
 
 func accountInsertError(err error, email string) error {
-	if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok && pgErr.Code == "23505" { // unique_violation
+	if postgres.IsUnique(err, "tenant_accounts_email_key") {
 		return fault.Conflictf("the address %s already belongs to an account", email)
 	}
 	return fault.Wrap(err, "create account")
@@ -164,7 +163,7 @@ func (s *Service) Login(ctx context.Context, email, pw string) (Session, error) 
 	}
 	row, err := s.q.GetTenantAccountByEmail(ctx, email)
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
+	case errors.Is(err, postgres.ErrNotFound):
 		password.Verify(password.Dummy, pw) // as slow as a wrong password
 		return Session{}, errBadLogin
 	case err != nil:

@@ -222,7 +222,7 @@ func (s *Service) ownApp(ctx context.Context, q db.Querier, p *auth.Principal, i
 	}
 	row, err := q.GetAppByID(ctx, id)
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
+	case errors.Is(err, postgres.ErrNotFound):
 		return db.App{}, fault.NotFoundf("no app with id %d", id)
 	case err != nil:
 		return db.App{}, fault.Wrap(err, "load app")

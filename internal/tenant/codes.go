@@ -10,10 +10,9 @@ import (
 	"math/big"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/postgres"
 	"github.com/xuqmgroup/xuqm/internal/ratelimit"
 )
 
@@ -78,7 +77,7 @@ var errWrongCode = fault.InvalidField("code", "the code is wrong, expired or use
 func (s *Service) checkCode(ctx context.Context, email, purpose, code string) error {
 	ok, err := s.q.TryEmailCode(ctx, db.TryEmailCodeParams{Email: email, Purpose: purpose, CodeHash: hashSecret(code), Now: s.now()})
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
+	case errors.Is(err, postgres.ErrNotFound):
 		return errWrongCode
 	case err != nil:
 		return fault.Wrap(err, "check e-mail code")

@@ -50,7 +50,7 @@ func (s *Service) EnsureDemo(ctx context.Context, appSecret string) (DemoResult,
 			return nil
 		case err == nil:
 			res.AppID = found.ID
-		case errors.Is(err, pgx.ErrNoRows):
+		case errors.Is(err, postgres.ErrNotFound):
 			t, err := q.InsertTenant(ctx, db.InsertTenantParams{Name: DemoTenantName, Email: DemoTenantEmail})
 			if err != nil {
 				return fault.Wrap(err, "create demo tenant")

@@ -31,7 +31,7 @@ func (s *Service) ForgotPassword(ctx context.Context, email string) error {
 		}
 		row, err := q.GetTenantAccountByEmail(ctx, email)
 		switch {
-		case errors.Is(err, pgx.ErrNoRows):
+		case errors.Is(err, postgres.ErrNotFound):
 			return nil
 		case err != nil:
 			return fault.Wrap(err, "look up account")
@@ -103,7 +103,7 @@ func (s *Service) ResetPassword(ctx context.Context, r PasswordReset) error {
 		if r.Token != "" {
 			id, err = q.UsePasswordReset(ctx, db.UsePasswordResetParams{TokenHash: hashSecret(r.Token), Now: now})
 			switch {
-			case errors.Is(err, pgx.ErrNoRows): // used by a concurrent request since the look-up
+			case errors.Is(err, postgres.ErrNotFound): // used by a concurrent request since the look-up
 				return errBadResetToken
 			case err != nil:
 				return fault.Wrap(err, "use reset token")

@@ -94,7 +94,7 @@ func (s *Service) ToggleService(ctx context.Context, p *auth.Principal, appID in
 		key = app.AppKey
 		row, err := q.SetAppServiceEnabled(ctx, db.SetAppServiceEnabledParams{AppID: appID, ServiceType: serviceType, Enabled: enabled})
 		switch {
-		case errors.Is(err, pgx.ErrNoRows):
+		case errors.Is(err, postgres.ErrNotFound):
 			return fault.NotFoundf("app %d has no %s service", appID, serviceType)
 		case err != nil:
 			return fault.Wrap(err, "toggle service")
@@ -132,7 +132,7 @@ func (s *Service) RegenerateServiceKey(ctx context.Context, p *auth.Principal, a
 		plain := newSecret()
 		row, err := q.SetAppServiceKey(ctx, db.SetAppServiceKeyParams{AppID: appID, ID: serviceID, SecretKey: s.secrets.Seal(plain, auth.ServiceKeyAAD(appID, svcs[i].ServiceType))})
 		switch {
-		case errors.Is(err, pgx.ErrNoRows):
+		case errors.Is(err, postgres.ErrNotFound):
 			return fault.NotFoundf("app %d has no service with id %d", appID, serviceID)
 		case err != nil:
 			return fault.Wrap(err, "set service key")

@@ -216,7 +216,7 @@ func (s *Service) UploadRnBundle(ctx context.Context, p *auth.Principal, in Bund
 	var deployment db.RnDeployment
 	if form.deployment != "" {
 		deployment, err = s.q.GetRnDeploymentByName(ctx, db.GetRnDeploymentByNameParams{AppID: a.ID, Platform: form.platform, ModuleID: form.moduleID, Name: form.deployment})
-		if errors.Is(err, pgx.ErrNoRows) {
+		if errors.Is(err, postgres.ErrNotFound) {
 			return Bundle{}, fault.NotFoundf("module %s of app %s has no %s deployment %s; create it with POST /api/v1/rn/deployments", form.moduleID, a.Key, form.platform, form.deployment)
 		}
 		if err != nil {
@@ -250,7 +250,7 @@ func (s *Service) UploadRnBundle(ctx context.Context, p *auth.Principal, in Bund
 			Description: form.description, Sha256: stored.sha256, Size: stored.size, FileName: name, RolloutPercent: form.rollout,
 			PackageHash: &stored.packageHash, ExpoConfig: stored.expoConfig(), Signed: stored.signed,
 		})
-		if isUniqueViolation(err) {
+		if postgres.IsUnique(err, "rn_bundles_app_id_platform_module_id_version_key") {
 			return duplicateBundle(a.Key, form)
 		}
 		if err != nil {
@@ -289,7 +289,7 @@ func duplicateBundle(appKey string, f bundleForm) error {
 
 func (s *Service) changeBundle(ctx context.Context, p *auth.Principal, id int64, change func() (db.RnBundle, error)) (Bundle, error) {
 	row, err := s.q.GetRnBundle(ctx, id)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return Bundle{}, fault.NotFoundf("no bundle has the id %d", id)
 	}
 	if err != nil {
@@ -393,7 +393,7 @@ func (s *Service) RollbackRnBundle(ctx context.Context, p *auth.Principal, appKe
 		} else {
 			keep = slices.IndexFunc(published, func(b versionedBundle) bool { return b.version.Equal(target) })
 			if keep < 0 {
-				if _, err := q.GetRnBundleByVersion(ctx, db.GetRnBundleByVersionParams{AppID: a.ID, Platform: platform, ModuleID: moduleID, Version: *toVersion}); errors.Is(err, pgx.ErrNoRows) {
+				if _, err := q.GetRnBundleByVersion(ctx, db.GetRnBundleByVersionParams{AppID: a.ID, Platform: platform, ModuleID: moduleID, Version: *toVersion}); errors.Is(err, postgres.ErrNotFound) {
 					return fault.NotFoundf("%s has no %s bundle %s", moduleID, platform, *toVersion)
 				} else if err != nil {
 					return fault.Wrap(err, "load bundle")

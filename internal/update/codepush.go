@@ -7,10 +7,10 @@ import (
 	"errors"
 
 	"github.com/Masterminds/semver/v3"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
 // CodePushCheck is an update check of a CodePush client.
@@ -51,7 +51,7 @@ type codePushRelease struct {
 func (s *Service) deploymentByKey(ctx context.Context, key string) (db.GetRnDeploymentByKeyRow, error) {
 	row, err := s.q.GetRnDeploymentByKey(ctx, keyHash(key))
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
+	case errors.Is(err, postgres.ErrNotFound):
 		return row, fault.NotFoundf("no deployment has this deployment key")
 	case err != nil:
 		return row, fault.Wrap(err, "load deployment")

@@ -8,11 +8,10 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
 // Deployment is a channel of a module's releases (Staging, Production, …) that CodePush and
@@ -73,7 +72,7 @@ func (s *Service) CreateDeployments(ctx context.Context, p *auth.Principal, appK
 	for _, n := range names {
 		key, hash, hint := newDeploymentKey()
 		row, err := s.q.InsertRnDeployment(ctx, db.InsertRnDeploymentParams{AppID: a.ID, Platform: platform, ModuleID: moduleID, Name: n, KeyHash: hash, KeyHint: hint})
-		if errors.Is(err, pgx.ErrNoRows) {
+		if errors.Is(err, postgres.ErrNotFound) {
 			if name != nil {
 				return nil, fault.Conflictf("module %s of app %s already has a %s deployment %s", moduleID, a.Key, platform, n)
 			}
@@ -109,7 +108,7 @@ func (s *Service) ListDeployments(ctx context.Context, p *auth.Principal, appKey
 // deployment loads a deployment p may manage; another app's is none to p.
 func (s *Service) deployment(ctx context.Context, p *auth.Principal, id int64) (db.RnDeployment, app, error) {
 	row, err := s.q.GetRnDeployment(ctx, id)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return row, app{}, fault.NotFoundf("no deployment has the id %d", id)
 	}
 	if err != nil {

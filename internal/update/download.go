@@ -6,12 +6,11 @@ import (
 	"regexp"
 	"strconv"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/blob"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
 // Download is a release's file, open for reading; the caller closes Object.
@@ -28,7 +27,7 @@ var apkName = regexp.MustCompile(`^(ak_[A-Za-z0-9_]{3,61})-ANDROID-([1-9][0-9]{0
 func (s *Service) publicApp(ctx context.Context, key string) (app, error) {
 	row, err := s.q.GetAppForAuth(ctx, db.GetAppForAuthParams{ServiceType: "UPDATE", AppKey: key})
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
+	case errors.Is(err, postgres.ErrNotFound):
 		return app{}, fault.NotFoundf("no app has the key %s", key)
 	case err != nil:
 		return app{}, fault.Wrap(err, "load app")
@@ -66,7 +65,7 @@ func (s *Service) DownloadAPK(ctx context.Context, p *auth.Principal, filename s
 		return Download{}, err
 	}
 	row, err := s.q.GetAppVersionByCode(ctx, db.GetAppVersionByCodeParams{AppID: a.ID, Platform: Android, VersionCode: int32(code)})
-	if errors.Is(err, pgx.ErrNoRows) || (err == nil && (row.Sha256 == nil || (row.Status == Draft && !mayTestDrafts(p, a)))) {
+	if errors.Is(err, postgres.ErrNotFound) || (err == nil && (row.Sha256 == nil || (row.Status == Draft && !mayTestDrafts(p, a)))) {
 		return Download{}, fault.NotFoundf("no APK is named %s", filename)
 	}
 	if err != nil {
@@ -94,10 +93,10 @@ func (s *Service) DownloadBundle(ctx context.Context, p *auth.Principal, appKey,
 				return Download{}, fault.Wrap(rerr, "load releases")
 			}
 			if !released {
-				err = pgx.ErrNoRows
+				err = postgres.ErrNotFound
 			}
 		}
-		if errors.Is(err, pgx.ErrNoRows) {
+		if errors.Is(err, postgres.ErrNotFound) {
 			return Download{}, fault.NotFoundf("module %s has no %s bundle %s", moduleID, platform, *version)
 		}
 		if err != nil {

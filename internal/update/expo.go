@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
 // The Expo Updates protocol (version 1) over the same deployments and releases as CodePush: a
@@ -123,7 +123,7 @@ func (s *Service) ExpoManifestFor(ctx context.Context, r ExpoRequest) (ExpoAnswe
 		return ExpoAnswer{}, err
 	}
 	d, err := s.q.GetRnDeploymentByName(ctx, db.GetRnDeploymentByNameParams{AppID: a.ID, Platform: platform, ModuleID: r.ModuleID, Name: channel})
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return ExpoAnswer{}, fault.NotFoundf("module %s of app %s has no %s deployment %s (the expo-channel-name)", r.ModuleID, a.Key, platform, channel)
 	}
 	if err != nil {
@@ -225,7 +225,7 @@ func (s *Service) ExpoAsset(ctx context.Context, appKey, sha256 string) (ExpoAss
 		return ExpoAssetFile{}, err
 	}
 	row, err := s.q.GetRnExpoAssetOfApp(ctx, db.GetRnExpoAssetOfAppParams{AppID: a.ID, Sha256: strings.ToLower(sha256)})
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return ExpoAssetFile{}, fault.NotFoundf("no Expo update of app %s has an asset with the SHA-256 %s", a.Key, sha256)
 	}
 	if err != nil {

@@ -10,11 +10,11 @@ import (
 	"time"
 
 	"github.com/Masterminds/semver/v3"
-	"github.com/jackc/pgx/v5"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
 // releases is everything the check routes need to know of one app: its versions and bundles
@@ -135,7 +135,7 @@ func (x *index) forget(appID int64) {
 // loadReleases reads an app's offerable releases from the database.
 func (s *Service) loadReleases(ctx context.Context, appKey string) (*releases, error) {
 	app, err := s.q.GetAppForAuth(ctx, db.GetAppForAuthParams{ServiceType: "UPDATE", AppKey: appKey})
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return nil, fault.NotFoundf("no app has the key %s", appKey)
 	}
 	if err != nil {

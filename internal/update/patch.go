@@ -15,6 +15,7 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/blob"
 	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/jobs"
+	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
 // Kinds of patch (rn_patches.kind).
@@ -85,7 +86,7 @@ func (s *Service) queuePatches(ctx context.Context, tx pgx.Tx, releaseID int64) 
 // where it stopped.
 func (s *Service) BuildPatches(ctx context.Context, releaseID int64) error {
 	target, err := s.q.GetRnPatchTarget(ctx, releaseID)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return nil // deleted since
 	}
 	if err != nil {
@@ -177,7 +178,7 @@ func (s *Service) storePatch(ctx context.Context, arg db.InsertRnPatchParams, fu
 	if err == nil {
 		return nil
 	}
-	if !errors.Is(err, pgx.ErrNoRows) {
+	if !errors.Is(err, postgres.ErrNotFound) {
 		return fault.Wrap(err, "load patch")
 	}
 	pr, pw := io.Pipe()
@@ -227,7 +228,7 @@ func (s *Service) readBlob(ctx context.Context, sha string) ([]byte, bool, error
 // patchFor is the release's patch of kind from the base, if one is stored.
 func (s *Service) patchFor(ctx context.Context, releaseID int64, kind, baseHash string) (Patch, bool, error) {
 	row, err := s.q.GetRnPatch(ctx, db.GetRnPatchParams{ReleaseID: releaseID, Kind: kind, BaseHash: baseHash})
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return Patch{}, false, nil
 	}
 	if err != nil {
@@ -275,14 +276,14 @@ func (s *Service) ExpoAssetPatch(ctx context.Context, appKey, sha, baseUpdateID 
 		return ExpoPatch{}, false, err
 	}
 	base, err := s.q.GetRnExpoLaunchOfUpdate(ctx, db.GetRnExpoLaunchOfUpdateParams{AppID: a.ID, ExpoUpdateID: id})
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return ExpoPatch{}, false, nil
 	}
 	if err != nil {
 		return ExpoPatch{}, false, fault.Wrap(err, "load base")
 	}
 	p, err := s.q.GetRnBsdiffPatchOfApp(ctx, db.GetRnBsdiffPatchOfAppParams{AppID: a.ID, BaseHash: base, TargetHash: sha})
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return ExpoPatch{}, false, nil
 	}
 	if err != nil {

@@ -124,7 +124,7 @@ func (s *Service) UpdateRelease(ctx context.Context, p *auth.Principal, id int64
 		return Release{}, err
 	}
 	r, err := s.q.GetRnRelease(ctx, id)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return Release{}, fault.NotFoundf("no release has the id %d", id)
 	}
 	if err != nil {
@@ -155,7 +155,7 @@ func (s *Service) Promote(ctx context.Context, p *auth.Principal, fromID int64, 
 		return Release{}, err
 	}
 	target, err := s.q.GetRnDeploymentByName(ctx, db.GetRnDeploymentByNameParams{AppID: from.AppID, Platform: from.Platform, ModuleID: from.ModuleID, Name: to})
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return Release{}, fault.NotFoundf("module %s has no %s deployment %s", from.ModuleID, from.Platform, to)
 	}
 	if err != nil {
@@ -170,7 +170,7 @@ func (s *Service) Promote(ctx context.Context, p *auth.Principal, fromID int64, 
 	} else {
 		src, err = s.q.LatestRnRelease(ctx, from.ID)
 	}
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return Release{}, fault.NotFoundf("deployment %s has no release to promote", from.Name)
 	}
 	if err != nil {

@@ -32,7 +32,7 @@ func (h HaltPolicy) crossed(r db.RnRelease) bool {
 
 func haltPolicy(ctx context.Context, q *db.Queries, appID int64) (HaltPolicy, error) {
 	row, err := q.GetRnHaltPolicy(ctx, appID)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return DefaultHaltPolicy, nil
 	}
 	if err != nil {
@@ -98,7 +98,7 @@ func (s *Service) ReportDeploy(ctx context.Context, deploymentKey, label string,
 	err = postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		q := postgres.Queries(tx)
 		r, err := q.CountRnDeploy(ctx, db.CountRnDeployParams{DeploymentID: d.ID, Label: label, Succeeded: succeeded})
-		if errors.Is(err, pgx.ErrNoRows) {
+		if errors.Is(err, postgres.ErrNotFound) {
 			return nil
 		}
 		if err != nil {
@@ -203,7 +203,7 @@ func (s *Service) recordExpoReports(ctx context.Context, a app, d db.RnDeploymen
 	var halted []HaltEvent
 	for id, fail := range reports {
 		rel, err := s.q.GetRnReleaseByExpoUpdateID(ctx, db.GetRnReleaseByExpoUpdateIDParams{ExpoUpdateID: id, AppID: a.ID})
-		if errors.Is(err, pgx.ErrNoRows) || (err == nil && rel.DeploymentID != d.ID) {
+		if errors.Is(err, postgres.ErrNotFound) || (err == nil && rel.DeploymentID != d.ID) {
 			continue // an update of another deployment, or none of ours
 		}
 		if err != nil {
@@ -218,7 +218,7 @@ func (s *Service) recordExpoReports(ctx context.Context, a app, d db.RnDeploymen
 				installs, failures = 1, 1
 			case err == nil:
 				installs, successes = 1, 1
-			case !errors.Is(err, pgx.ErrNoRows):
+			case !errors.Is(err, postgres.ErrNotFound):
 				return fault.Wrap(err, "record report")
 			case !fail:
 				return nil // reported already

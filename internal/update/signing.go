@@ -21,12 +21,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/blob"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
 // Code signing managed by the server: an app has at most one RSA key, made here or uploaded by
@@ -170,7 +169,7 @@ func (s *Service) GetSigningKey(ctx context.Context, p *auth.Principal, appKey s
 		return SigningKey{}, err
 	}
 	row, err := s.q.GetAppSigningKey(ctx, a.ID)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return SigningKey{}, fault.NotFoundf("app %s has no signing key; make one with POST /api/v1/rn/signing-key", a.Key)
 	}
 	if err != nil {
@@ -186,7 +185,7 @@ func (s *Service) SetRequireSigned(ctx context.Context, p *auth.Principal, appKe
 		return SigningKey{}, err
 	}
 	row, err := s.q.SetAppSigningRequired(ctx, db.SetAppSigningRequiredParams{AppID: a.ID, RequireSigned: require})
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return SigningKey{}, fault.Conflictf("app %s has no signing key; make one with POST /api/v1/rn/signing-key first", a.Key)
 	}
 	if err != nil {
@@ -203,7 +202,7 @@ type appSigner struct {
 
 func (s *Service) signer(ctx context.Context, appID int64) (*appSigner, error) {
 	row, err := s.q.GetAppSigningKey(ctx, appID)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
@@ -316,7 +315,7 @@ func (s *Service) signZip(ctx context.Context, ra io.ReaderAt, size int64, jwt s
 // requiresSigned tells whether the app requires signed releases.
 func (s *Service) requiresSigned(ctx context.Context, appID int64) (bool, error) {
 	row, err := s.q.GetAppSigningKey(ctx, appID)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return false, nil
 	}
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/xuqmgroup/xuqm/gen/db"
@@ -108,7 +107,7 @@ type app struct {
 // owner's accounts (the gate has refused VIEWERs' writes), an operator, or its own back end.
 func (s *Service) appByKey(ctx context.Context, p *auth.Principal, key string) (app, error) {
 	row, err := s.q.GetAppForAuth(ctx, db.GetAppForAuthParams{ServiceType: "UPDATE", AppKey: key})
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return app{}, fault.NotFoundf("no app has the key %s", key)
 	}
 	if err != nil {
@@ -125,7 +124,7 @@ func (s *Service) appByKey(ctx context.Context, p *auth.Principal, key string) (
 // to p, no release at all.
 func (s *Service) appByID(ctx context.Context, p *auth.Principal, id int64, what string, releaseID int64) (app, error) {
 	row, err := s.q.GetAppForUpdate(ctx, id)
-	if errors.Is(err, pgx.ErrNoRows) || (err == nil && row.DeletedAt != nil) {
+	if errors.Is(err, postgres.ErrNotFound) || (err == nil && row.DeletedAt != nil) {
 		return app{}, fault.NotFoundf("no %s has the id %d", what, releaseID)
 	}
 	if err != nil {

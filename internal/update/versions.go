@@ -10,13 +10,11 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/page"
+	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
 // AppVersion is a native version of an app.
@@ -219,7 +217,7 @@ func (s *Service) UploadAppVersion(ctx context.Context, p *auth.Principal, in Ap
 		params.Sha256, params.Size = &sha, &size
 	}
 	row, err := s.q.InsertAppVersion(ctx, params)
-	if isUniqueViolation(err) {
+	if postgres.IsUnique(err, "app_versions_app_id_platform_version_code_key") {
 		return AppVersion{}, duplicateVersion(a.Key, form.platform, form.versionCode)
 	}
 	if err != nil {
@@ -232,15 +230,10 @@ func duplicateVersion(appKey, platform string, code int32) error {
 	return fault.Conflictf("app %s already has a %s version with versionCode %d", appKey, platform, code)
 }
 
-func isUniqueViolation(err error) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23505"
-}
-
 // versionChange is a change of one version: publish, withdraw or rollout.
 func (s *Service) changeAppVersion(ctx context.Context, p *auth.Principal, id int64, change func(q *db.Queries) (db.AppVersion, error)) (AppVersion, error) {
 	row, err := s.q.GetAppVersion(ctx, id)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return AppVersion{}, fault.NotFoundf("no app version has the id %d", id)
 	}
 	if err != nil {

@@ -219,6 +219,10 @@ func TestDeliveriesAreSignedRetriedAndSurviveARestart(t *testing.T) {
 		t.Fatalf("rotated secret: %q", rotated.Secret)
 	}
 	w.call(t, 409, "POST", "/api/im/admin/webhooks", w.tenant, `{"url":"`+rcv.URL+`/hook","events":["message.sent"]}`)
+	// Moving another webhook onto its URL is refused as creating one there is.
+	other := decode[hook](t, w.call(t, 200, "POST", "/api/im/admin/webhooks", w.tenant, `{"url":"`+rcv.URL+`/other","events":["message.sent"]}`).Data)
+	w.call(t, 409, "PUT", fmt.Sprintf("/api/im/admin/webhooks/%d", other.ID), w.tenant, `{"url":"`+rcv.URL+`/hook"}`)
+	w.call(t, 200, "DELETE", fmt.Sprintf("/api/im/admin/webhooks/%d", other.ID), w.tenant, "")
 	w.call(t, 200, "DELETE", fmt.Sprintf("/api/im/admin/webhooks/%d", created.ID), w.tenant, "")
 	w.call(t, 404, "DELETE", fmt.Sprintf("/api/im/admin/webhooks/%d", created.ID), w.tenant, "")
 	logs := decode[struct {
@@ -228,7 +232,7 @@ func TestDeliveriesAreSignedRetriedAndSurviveARestart(t *testing.T) {
 	for _, l := range logs.Content {
 		actions = append(actions, l.Action)
 	}
-	if strings.Join(actions, ",") != "webhook.delete,webhook.update,webhook.create" {
+	if strings.Join(actions, ",") != "webhook.delete,webhook.delete,webhook.create,webhook.update,webhook.create" {
 		t.Fatalf("operation log: %v", actions)
 	}
 }

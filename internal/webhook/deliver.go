@@ -15,19 +15,13 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/riverqueue/river"
 
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/im"
+	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
-
-func uniqueViolation(err error) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23505"
-}
 
 // MaxAttempts is the first try and its 5 retries.
 const MaxAttempts = 6
@@ -117,7 +111,7 @@ func (w *Worker) Timeout(*river.Job[Delivery]) time.Duration { return 10 * time.
 func (w *Worker) Work(ctx context.Context, j *river.Job[Delivery]) error {
 	s := w.S
 	h, err := s.q.GetWebhookByID(ctx, j.Args.WebhookID)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return nil // deleted: its deliveries are dropped
 	}
 	if err != nil {

@@ -169,7 +169,7 @@ func (s *Service) Create(ctx context.Context, a im.Admin, c Change) (Webhook, er
 		}
 		row, err := q.InsertWebhook(ctx, db.InsertWebhookParams{AppID: a.AppID, Url: *c.URL, Events: *c.Events, Enabled: value(c.Enabled, true),
 			BeforeSend: value(c.BeforeSend, false), BeforeSendTimeoutMs: value(c.BeforeSendTimeoutMs, 2000), OnTimeout: value(c.OnTimeout, "PASS")})
-		if errors.Is(err, pgx.ErrNoRows) {
+		if errors.Is(err, postgres.ErrNotFound) {
 			return fault.Conflictf("the app has a webhook for %s already", *c.URL)
 		}
 		if err != nil {
@@ -214,7 +214,7 @@ func (s *Service) List(ctx context.Context, a im.Admin) ([]Webhook, error) {
 // Update changes a webhook's fields, and its secret when asked.
 func (s *Service) Update(ctx context.Context, a im.Admin, id int64, c Change) (Webhook, error) {
 	// Another app's webhook is unknown here, whatever the change.
-	if _, err := s.q.GetWebhook(ctx, db.GetWebhookParams{AppID: a.AppID, ID: id}); errors.Is(err, pgx.ErrNoRows) {
+	if _, err := s.q.GetWebhook(ctx, db.GetWebhookParams{AppID: a.AppID, ID: id}); errors.Is(err, postgres.ErrNotFound) {
 		return Webhook{}, fault.NotFoundf("the app has no webhook %d", id)
 	} else if err != nil {
 		return Webhook{}, fault.Wrap(err, "load webhook")
@@ -232,9 +232,9 @@ func (s *Service) Update(ctx context.Context, a im.Admin, id int64, c Change) (W
 		row, err := q.UpdateWebhook(ctx, db.UpdateWebhookParams{AppID: a.AppID, ID: id, Url: c.URL, Events: events, Enabled: c.Enabled,
 			BeforeSend: c.BeforeSend, BeforeSendTimeoutMs: c.BeforeSendTimeoutMs, OnTimeout: c.OnTimeout})
 		switch {
-		case errors.Is(err, pgx.ErrNoRows):
+		case errors.Is(err, postgres.ErrNotFound):
 			return fault.NotFoundf("the app has no webhook %d", id)
-		case uniqueViolation(err):
+		case postgres.IsUnique(err, "im_webhooks_app_id_url_key"):
 			return fault.Conflictf("the app has another webhook for %s", value(c.URL, ""))
 		case err != nil:
 			return fault.Wrap(err, "update webhook")
@@ -258,7 +258,7 @@ func (s *Service) Update(ctx context.Context, a im.Admin, id int64, c Change) (W
 // Delete removes a webhook; its queued deliveries find it gone and stop.
 func (s *Service) Delete(ctx context.Context, a im.Admin, id int64) error {
 	row, err := s.q.GetWebhook(ctx, db.GetWebhookParams{AppID: a.AppID, ID: id})
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return fault.NotFoundf("the app has no webhook %d", id)
 	}
 	if err != nil {
@@ -288,7 +288,7 @@ type Attempt struct {
 // Attempts is a webhook's delivery log, the newest first.
 func (s *Service) Attempts(ctx context.Context, a im.Admin, id int64, p page.Request) (page.Page[Attempt], error) {
 	out := page.Of[Attempt](p, nil, 0)
-	if _, err := s.q.GetWebhook(ctx, db.GetWebhookParams{AppID: a.AppID, ID: id}); errors.Is(err, pgx.ErrNoRows) {
+	if _, err := s.q.GetWebhook(ctx, db.GetWebhookParams{AppID: a.AppID, ID: id}); errors.Is(err, postgres.ErrNotFound) {
 		return out, fault.NotFoundf("the app has no webhook %d", id)
 	} else if err != nil {
 		return out, fault.Wrap(err, "load webhook")

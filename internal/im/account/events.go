@@ -33,7 +33,7 @@ func (s *Service) queue(ctx context.Context, tx pgx.Tx, events []im.AppEvent) er
 	return s.opts.Events.NotifyTx(ctx, tx, events)
 }
 
-// insertOnLogin creates the account of a first login (pgx.ErrNoRows when it exists), with
+// insertOnLogin creates the account of a first login (postgres.ErrNotFound when it exists), with
 // its account.created delivery in the same transaction when a webhook wants one.
 func (s *Service) insertOnLogin(ctx context.Context, appID int64, userID string) error {
 	p := db.InsertImAccountParams{AppID: appID, UserID: userID, Extra: []byte(`{}`)}

@@ -153,7 +153,7 @@ func (s *Service) put(ctx context.Context, q *db.Queries, appID int64, in Import
 	if err == nil {
 		return row, Created, nil
 	}
-	if !errors.Is(err, pgx.ErrNoRows) {
+	if !errors.Is(err, postgres.ErrNotFound) {
 		return row, "", err
 	}
 	row, err = q.LockImAccount(ctx, db.LockImAccountParams{AppID: appID, UserID: in.UserID})

@@ -6,11 +6,10 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
 // LoginRequirement is what POST /api/im/auth/login accepts: only an app-server signature, made
@@ -36,7 +35,7 @@ func (s *Service) Login(ctx context.Context, p *auth.Principal, userID string) (
 	}
 	app := p.App
 	err := s.insertOnLogin(ctx, app.ID, userID)
-	if errors.Is(err, pgx.ErrNoRows) { // the account exists: it must not be deleted
+	if errors.Is(err, postgres.ErrNotFound) { // the account exists: it must not be deleted
 		var deletedAt *time.Time
 		deletedAt, err = s.q.GetImAccountState(ctx, db.GetImAccountStateParams{AppID: app.ID, UserID: userID})
 		if err == nil && deletedAt != nil {

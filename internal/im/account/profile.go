@@ -5,8 +5,6 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/fault"
@@ -21,7 +19,7 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, userID string) (Ac
 		return Account{}, err
 	}
 	row, err := s.q.GetImAccount(ctx, db.GetImAccountParams{AppID: app.ID, UserID: userID})
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return Account{}, fault.NotFoundf("app %s has no IM account %s", app.Key, userID)
 	}
 	if err != nil {
@@ -55,7 +53,7 @@ func (s *Service) Update(ctx context.Context, p *auth.Principal, userID string, 
 	row, err := s.q.UpdateImAccountProfile(ctx, db.UpdateImAccountProfileParams{
 		AppID: app.ID, UserID: userID, Nickname: change.Nickname, AvatarUrl: change.AvatarURL, Extra: change.Extra,
 	})
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return Account{}, fault.NotFoundf("app %s has no IM account %s", app.Key, userID)
 	}
 	if err != nil {
