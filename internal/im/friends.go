@@ -96,7 +96,7 @@ func (s *Service) SendFriendRequest(ctx context.Context, u User, to, remark stri
 			return fault.Wrap(err, "store friend request")
 		}
 		fr = friendRequestOf(row)
-		if err := s.friendEvent(ctx, q, out, u.AppID, fr); err != nil {
+		if err := s.friendEvent(ctx, q, out, u.AppID, EventFriend, sortedPair(fr.FromUserID, fr.ToUserID), fr); err != nil {
 			return err
 		}
 		out.notify(u.AppID, WebhookFriendRequested, fr)
@@ -105,17 +105,17 @@ func (s *Service) SendFriendRequest(ctx context.Context, u User, to, remark stri
 	return fr, err
 }
 
-// friendEvent tells both sides of a request about it (the sender's other devices too).
-func (s *Service) friendEvent(ctx context.Context, q *db.Queries, out *outbox, appID int64, fr FriendRequest) error {
-	data, err := json.Marshal(fr)
+// friendEvent stores the user event typ with data v for both users of a pair (the caller's
+// other devices too), who get it live and in sync.
+func (s *Service) friendEvent(ctx context.Context, q *db.Queries, out *outbox, appID int64, typ string, pair []string, v any) error {
+	data, err := json.Marshal(v)
 	if err != nil {
-		return fault.Wrap(err, "encode friend event")
+		return fault.Wrap(err, "encode "+typ+" event")
 	}
-	users := sortedPair(fr.FromUserID, fr.ToUserID)
-	if err := s.lockUsers(ctx, q, appID, users...); err != nil {
+	if err := s.lockUsers(ctx, q, appID, pair...); err != nil {
 		return err
 	}
-	return s.store(ctx, q, out, appID, EventFriend, users, nil, data)
+	return s.store(ctx, q, out, appID, typ, pair, nil, data)
 }
 
 // AnswerFriendRequest accepts or rejects a request sent to the caller; the sender is told live.
@@ -144,7 +144,7 @@ func (s *Service) AnswerFriendRequest(ctx context.Context, u User, id int64, acc
 			return fault.Wrap(err, "answer friend request")
 		}
 		fr = friendRequestOf(row)
-		if err := s.friendEvent(ctx, q, out, u.AppID, fr); err != nil {
+		if err := s.friendEvent(ctx, q, out, u.AppID, EventFriend, sortedPair(fr.FromUserID, fr.ToUserID), fr); err != nil {
 			return err
 		}
 		if accept {
@@ -223,14 +223,7 @@ func (s *Service) DeleteFriend(ctx context.Context, u User, friend string) error
 			return fault.NotFoundf("%s is not your friend", friend)
 		}
 		ev := FriendDeleted{UserIDs: sortedPair(u.UserID, friend), DeletedBy: u.UserID}
-		data, err := json.Marshal(ev)
-		if err != nil {
-			return fault.Wrap(err, "encode friend.deleted event")
-		}
-		if err := s.lockUsers(ctx, q, u.AppID, ev.UserIDs...); err != nil {
-			return err
-		}
-		if err := s.store(ctx, q, out, u.AppID, EventFriendDeleted, ev.UserIDs, nil, data); err != nil {
+		if err := s.friendEvent(ctx, q, out, u.AppID, EventFriendDeleted, ev.UserIDs, ev); err != nil {
 			return err
 		}
 		out.notify(u.AppID, WebhookFriendDeleted, ev)
