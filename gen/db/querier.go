@@ -474,7 +474,10 @@ type Querier interface {
 	// the batch. For the same reason the rules are correlated scalar subqueries, not EXISTS:
 	// the planner, taking the arrays for a thousand rows, turned an EXISTS into a hash join
 	// over every account of every app, a cost that grew with the accounts stored (issue 9);
-	// a scalar subquery is one index probe per send, whatever is stored. chats and states are
+	// a scalar subquery is one index probe per send, whatever is stored (convs' test for a
+	// missing conversation too: as a NOT EXISTS, a generic plan made while im_user_conversations
+	// was small read the whole table by a merge anti join, every send, until the next ANALYZE).
+	// chats and states are
 	// MATERIALIZED: inlined, their aggregate was computed again for every send of the batch.
 	SendSingleMessages(ctx context.Context, arg SendSingleMessagesParams) ([]SendSingleMessagesRow, error)
 	SetAppSecret(ctx context.Context, arg SetAppSecretParams) error

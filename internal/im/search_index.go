@@ -81,7 +81,7 @@ func (s *Service) RunSearchIndexer(ctx context.Context) {
 func (s *Service) IndexSearch(ctx context.Context) (int, error) {
 	looked := 0
 	err := postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		q := s.q.WithTx(tx)
+		q := postgres.QueriesPlannedEachRun(tx) // for im_messages' size now
 		cur, err := q.LockSearchCursor(ctx)
 		if noRows(err) {
 			return nil

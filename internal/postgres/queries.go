@@ -128,3 +128,37 @@ func (b translatingBatch) Query() (pgx.Rows, error) {
 func (b translatingBatch) QueryRow() pgx.Row { return translatingRow{b.BatchResults.QueryRow()} }
 
 func (b translatingBatch) Close() error { return translate(b.BatchResults.Close()) }
+
+// QueriesPlannedEachRun are Queries whose statements PostgreSQL plans at every run, for the
+// current size of the tables, rather than once per connection. A statement pgx prepares is
+// planned for the parameters of its first runs and then, often, kept as a generic plan: one
+// made when im_messages held a page reads it by a sequential scan until an ANALYZE (which
+// autovacuum may be set not to run) invalidates it, a cost that grows with every message
+// stored. Planning costs some 0.1 ms of PostgreSQL's CPU for a small statement, so that this
+// suits the background workers' passes (a few a second), not the send path, whose
+// statements are written so that every plan probes the indexes.
+func QueriesPlannedEachRun(d DBTX) *db.Queries { return db.New(translating(plannedEachRun{d})) }
+
+// plannedEachRun sends each statement unprepared (pgx.QueryExecModeExec: one round trip,
+// an unnamed statement, planned with its parameters' values).
+type plannedEachRun struct{ db DBTX }
+
+func execMode(args []any) []any {
+	return append([]any{pgx.QueryExecModeExec}, args...)
+}
+
+func (p plannedEachRun) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	return p.db.Exec(ctx, sql, execMode(args)...)
+}
+
+func (p plannedEachRun) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	return p.db.Query(ctx, sql, execMode(args)...)
+}
+
+func (p plannedEachRun) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	return p.db.QueryRow(ctx, sql, execMode(args)...)
+}
+
+func (p plannedEachRun) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error) {
+	return p.db.CopyFrom(ctx, table, columns, src)
+}

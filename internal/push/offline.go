@@ -96,7 +96,7 @@ func (o *OfflinePush) Run(ctx context.Context) {
 func (o *OfflinePush) Pass(ctx context.Context) (int, error) {
 	looked := 0
 	err := postgres.WithTx(ctx, o.s.pool, func(tx pgx.Tx) error {
-		q := o.s.q.WithTx(tx)
+		q := postgres.QueriesPlannedEachRun(tx) // for im_messages' size now
 		row, err := q.LockPushIMCursor(ctx)
 		if errors.Is(err, postgres.ErrNotFound) {
 			return nil

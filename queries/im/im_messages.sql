@@ -16,7 +16,10 @@
 -- the batch. For the same reason the rules are correlated scalar subqueries, not EXISTS:
 -- the planner, taking the arrays for a thousand rows, turned an EXISTS into a hash join
 -- over every account of every app, a cost that grew with the accounts stored (issue 9);
--- a scalar subquery is one index probe per send, whatever is stored. chats and states are
+-- a scalar subquery is one index probe per send, whatever is stored (convs' test for a
+-- missing conversation too: as a NOT EXISTS, a generic plan made while im_user_conversations
+-- was small read the whole table by a merge anti join, every send, until the next ANALYZE).
+-- chats and states are
 -- MATERIALIZED: inlined, their aggregate was computed again for every send of the batch.
 WITH input AS (
     SELECT n, (@app_ids::bigint[])[n] AS app_id, (@chat_keys::text[])[n] AS chat_key,
@@ -88,8 +91,8 @@ WITH input AS (
     FROM (SELECT app_id, from_id AS user_id, to_id AS target_id, chat_id FROM msg
           UNION ALL
           SELECT app_id, to_id, from_id, chat_id FROM msg) AS p
-    WHERE NOT EXISTS (SELECT 1 FROM im_user_conversations uc
-                      WHERE uc.app_id = p.app_id AND uc.user_id = p.user_id AND uc.chat_type = 'SINGLE' AND uc.target_id = p.target_id)
+    WHERE (SELECT uc.chat_id FROM im_user_conversations uc
+           WHERE uc.app_id = p.app_id AND uc.user_id = p.user_id AND uc.chat_type = 'SINGLE' AND uc.target_id = p.target_id) IS NULL
     ORDER BY p.app_id, p.user_id, p.target_id
     ON CONFLICT DO NOTHING
 )
