@@ -40,6 +40,12 @@ type Options struct {
 	// more sends than that wait, and are stored together. A statement beyond the first
 	// starts only for a backlog of more sends than the ones running take (see singleQueue).
 	SendFlights int
+	// SendGap is the least time between the starts of one flight's statements while a batch
+	// would not be full (3 ms; negative: none), so that a light load is stored in a few
+	// batches of several sends rather than in many of one (see singleQueue.fly). It adds at
+	// most the gap to a send that came while a statement ran; a send to an idle queue is
+	// stored at once.
+	SendGap time.Duration
 	// Presence tells the admin's user list who is online: the presence shared by the
 	// instances (presence.Tracker), not this instance's own connections; nil: nobody.
 	Presence Presence
@@ -82,6 +88,9 @@ func New(pool *pgxpool.Pool, opts Options) *Service {
 	}
 	if opts.SendFlights <= 0 {
 		opts.SendFlights = 2
+	}
+	if opts.SendGap == 0 {
+		opts.SendGap = 3 * time.Millisecond
 	}
 	if opts.Announcer == nil {
 		opts.Announcer = silentAnnouncer{}

@@ -279,3 +279,69 @@ func TestABacklogOfABatchStartsAnotherStatement(t *testing.T) {
 		t.Fatalf("batches of %v sends, want 3 batches of 5 sends in all", g.batches)
 	}
 }
+
+// TestSendGapGathersTheSendsThatWait holds the first statement on a lock, queues a second
+// send behind it, and adds a third during the gap after the first: the second is not
+// stored before the gap ends, and then it is stored with the third, in one statement (one
+// transaction time).
+func TestSendGapGathersTheSendsThatWait(t *testing.T) {
+	s, app, _, _ := batchFixture(t, "alice", "bob", "carol")
+	s.opts.SendGap = time.Second
+	ctx := context.Background()
+	hold, err := s.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Rollback(ctx)
+	if _, err := hold.Exec(ctx, `LOCK TABLE im_user_states IN EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	stored := func(p *pendingSingle) chan error {
+		errs := make(chan error, 1)
+		go func() { errs <- s.singles.store(ctx, p) }()
+		return errs
+	}
+	first := pending(app, "alice", "bob", "first", "")
+	firstDone := stored(first)
+	for waiting := false; !waiting; {
+		if err := s.pool.QueryRow(ctx, `SELECT count(*) > 0 FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%SendSingleMessages%'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	second := pending(app, "bob", "carol", "second", "")
+	secondDone := stored(second)
+	for {
+		s.singles.mu.Lock()
+		n := len(s.singles.waiting)
+		s.singles.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := hold.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-firstDone; err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // well inside the gap
+	select {
+	case err := <-secondDone:
+		t.Fatalf("the second send was stored before the gap ended (err %v)", err)
+	default:
+	}
+	third := pending(app, "carol", "alice", "third", "")
+	if err := <-stored(third); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-secondDone; err != nil {
+		t.Fatal(err)
+	}
+	if !second.m.CreatedAt.Equal(third.m.CreatedAt) || first.m.CreatedAt.Equal(second.m.CreatedAt) {
+		t.Fatalf("stored at %v, %v, %v: want the second and third in one statement, after the first",
+			first.m.CreatedAt, second.m.CreatedAt, third.m.CreatedAt)
+	}
+}
