@@ -30,24 +30,31 @@ func (l *queryLog) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.Trace
 
 func (l *queryLog) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
-// TestSearchUsesTheIndex fills 100,000 indexed messages and checks that cloud search, for
-// Chinese and Latin keywords, reads im_message_search through its gram index and
-// im_messages by id, never by a sequential scan.
-func TestSearchUsesTheIndex(t *testing.T) {
-	ctx := context.Background()
+// tracedDB is a fresh database whose pool logs the statements it runs.
+func tracedDB(t *testing.T) (*pgxpool.Pool, *queryLog) {
+	t.Helper()
 	cfg, err := pgxpool.ParseConfig(pgtest.NewDBURL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := &queryLog{}
 	cfg.ConnConfig.Tracer = log
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer pool.Close()
+	t.Cleanup(pool.Close)
+	return pool, log
+}
+
+// TestSearchUsesTheIndex fills 100,000 indexed messages and checks that cloud search, for
+// Chinese and Latin keywords, reads im_message_search through its gram index and
+// im_messages by id, never by a sequential scan.
+func TestSearchUsesTheIndex(t *testing.T) {
+	ctx := context.Background()
+	pool, log := tracedDB(t)
 	var app int64
-	err = pool.QueryRow(ctx, `WITH t AS (INSERT INTO tenants (name, email) VALUES ('t', 't@example.com') RETURNING id)
+	err := pool.QueryRow(ctx, `WITH t AS (INSERT INTO tenants (name, email) VALUES ('t', 't@example.com') RETURNING id)
 		INSERT INTO apps (tenant_id, app_key, app_secret, name) SELECT id, 'ak_plan', 's', 'plan' FROM t RETURNING id`).Scan(&app)
 	if err != nil {
 		t.Fatal(err)

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/xuqmgroup/xuqm/internal/im"
 	"github.com/xuqmgroup/xuqm/internal/postgres"
 	"github.com/xuqmgroup/xuqm/internal/postgres/pgtest"
@@ -22,17 +20,7 @@ import (
 // at every send later, until an ANALYZE replans it, so none may.
 func TestSendPathPlansProbeIndexes(t *testing.T) {
 	ctx := context.Background()
-	cfg, err := pgxpool.ParseConfig(pgtest.NewDBURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := &queryLog{}
-	cfg.ConnConfig.Tracer = log
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
+	pool, log := tracedDB(t)
 	f := &fixture{t: t, pool: pool}
 	f.svc = im.New(pool, im.Options{Location: time.UTC, Announcer: f})
 	app := f.app("ak_plans", "alice", "bob", "carol")
