@@ -17,9 +17,10 @@ const storeTimeout = 30 * time.Second
 
 // singleQueue stores one-to-one messages by group commit. A send that finds the
 // database busy with earlier ones waits, and is stored together with the others that
-// came meanwhile, in one statement and one commit. An idle queue stores a send at once, so
-// batching costs no latency. A batch that fails is retried one send at a time, so that one
-// bad send cannot fail the others.
+// came meanwhile, in one statement and one commit. An idle queue stores a send at once;
+// one that came while a statement ran waits for it and, at light load, for the rest of
+// Options.SendGap. A batch that fails is retried one send at a time, so that one bad send
+// cannot fail the others.
 //
 // One statement runs at a time until more sends wait than one takes (Options.SendBatch);
 // only then do more run at once, up to Options.SendFlights. A second statement started for
