@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
@@ -64,6 +66,10 @@ func (b *Bench) Run(ctx context.Context) error {
 	}
 	defer pg.Close()
 	dbURL := pg.URL(dbName)
+	if b.DatabaseURL != "" && !b.Keep {
+		// Runs after the server has stopped (deferred later, so run earlier).
+		defer dropDatabase(pg.URL("postgres"), dbName, b.Log)
+	}
 	server, url, err := startServer(ctx, b.ServerBin, dir, dbURL, b.AppSecret, b.Suite.AdminPassword)
 	if err != nil {
 		return err
@@ -187,4 +193,18 @@ func lastLines(s string, n int) string {
 func memTotal() string {
 	kib := statusKiBFile("/proc/meminfo", "MemTotal")
 	return fmt.Sprintf("%.0f GiB", float64(kib)/(1<<20))
+}
+
+// dropDatabase removes the bench's database from a server it shares with other work.
+func dropDatabase(adminURL, name string, log io.Writer) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err == nil {
+		_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+		_ = conn.Close(ctx)
+	}
+	if err != nil {
+		fmt.Fprintf(log, "bench: could not drop database %s: %v\n", name, err)
+	}
 }
