@@ -134,9 +134,10 @@ func (b translatingBatch) Close() error { return translate(b.BatchResults.Close(
 // planned for the parameters of its first runs and then, often, kept as a generic plan: one
 // made when im_messages held a page reads it by a sequential scan until an ANALYZE (which
 // autovacuum may be set not to run) invalidates it, a cost that grows with every message
-// stored. Planning costs some 0.1 ms of PostgreSQL's CPU for a small statement, so that this
-// suits the background workers' passes (a few a second), not the send path, whose
-// statements are written so that every plan probes the indexes.
+// stored. Planning at every run costs PostgreSQL CPU each time (the send statement's plan
+// takes some 0.6 ms), so that this suits the background workers' passes (a few a second),
+// not the send path, whose statements are written so that every plan probes the indexes
+// (im's TestSendPathPlansProbeIndexes).
 func QueriesPlannedEachRun(d DBTX) *db.Queries { return db.New(translating(plannedEachRun{d})) }
 
 // plannedEachRun sends each statement unprepared (pgx.QueryExecModeExec: one round trip,
