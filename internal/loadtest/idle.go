@@ -42,6 +42,11 @@ type IdleStep struct {
 	Failed      int
 	ServerRSS   int64
 	PerConn     float64 // bytes of server RSS per connection over the baseline
+	// Added is the bytes of server RSS per connection this step added, over the step before
+	// (0 for the first step). The baseline is a server that has served nothing, whose heap
+	// may hold its start's garbage (up to the heap floor, cmd/xuqm); between two steps both
+	// heaps are past the floor, so this figure does not depend on it.
+	Added float64
 }
 
 // IdleResult is the report of the idle scenario.
@@ -54,7 +59,11 @@ type IdleResult struct {
 func (r *IdleResult) Write(w io.Writer) {
 	fmt.Fprintf(w, "== %s: server RSS %s before\n", r.Name, mib(r.Baseline))
 	for _, s := range r.Steps {
-		fmt.Fprintf(w, "   %d idle WebSockets (%d failed): server RSS %s, %.1f KiB per connection\n", s.Connections, s.Failed, mib(s.ServerRSS), s.PerConn/1024)
+		fmt.Fprintf(w, "   %d idle WebSockets (%d failed): server RSS %s, %.1f KiB per connection", s.Connections, s.Failed, mib(s.ServerRSS), s.PerConn/1024)
+		if s.Added > 0 {
+			fmt.Fprintf(w, ", %.1f KiB each over the step before", s.Added/1024)
+		}
+		fmt.Fprintln(w)
 	}
 }
 
@@ -102,10 +111,20 @@ func (s Idle) Run(ctx context.Context, e *Env) (*IdleResult, error) {
 		e.logf("%s: %d connections open (%d failed), settling", s.Name, open, failed)
 		sleepUntil(ctx, time.Now().Add(s.Settle))
 		rss := RSS(e.Probe.ServerPID)
-		res.Steps = append(res.Steps, IdleStep{Connections: open, Failed: failed, ServerRSS: rss,
-			PerConn: float64(rss-res.Baseline) / float64(max(open-failed, 1))})
+		res.Steps = append(res.Steps, res.step(open, failed, rss))
 	}
 	return res, nil
+}
+
+// step is the figure of a step that has open connections (failed of them failed) and
+// leaves the server at rss.
+func (r *IdleResult) step(open, failed int, rss int64) IdleStep {
+	st := IdleStep{Connections: open, Failed: failed, ServerRSS: rss, PerConn: float64(rss-r.Baseline) / float64(max(open-failed, 1))}
+	if n := len(r.Steps); n > 0 {
+		prev := r.Steps[n-1]
+		st.Added = float64(rss-prev.ServerRSS) / float64(max(open-failed-(prev.Connections-prev.Failed), 1))
+	}
+	return st
 }
 
 // idleWorker is a child process holding connections.

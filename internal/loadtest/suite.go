@@ -63,8 +63,12 @@ func (s *Suite) Run(ctx context.Context, e *Env, w io.Writer) []Row {
 		} else {
 			r.Write(w)
 			for _, st := range r.Steps {
+				added := ""
+				if st.Added > 0 {
+					added = fmt.Sprintf("; %.1f KiB each over the step before", st.Added/1024)
+				}
 				rows = append(rows, Row{fmt.Sprintf("%s idle WebSockets", thousands(float64(st.Connections))), "≤ 12 KiB server RSS each",
-					fmt.Sprintf("%.1f KiB each (RSS %s over %s; %d failed)", st.PerConn/1024, mib(st.ServerRSS), mib(r.Baseline), st.Failed)})
+					fmt.Sprintf("%.1f KiB each (RSS %s over %s; %d failed%s)", st.PerConn/1024, mib(st.ServerRSS), mib(r.Baseline), st.Failed, added)})
 			}
 		}
 	}
