@@ -13,6 +13,7 @@ import (
 
 	"github.com/xuqmgroup/xuqm/internal/config"
 	"github.com/xuqmgroup/xuqm/internal/httpapi"
+	"github.com/xuqmgroup/xuqm/internal/im"
 	"github.com/xuqmgroup/xuqm/internal/realtime"
 )
 
@@ -62,4 +63,36 @@ func registerHubMetrics(reg *prometheus.Registry, hub *realtime.Hub) {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "xuqm_ws_queued_frames", Help: "Frames waiting to be written to this instance's IM WebSockets."},
 			func() float64 { f, _ := hub.Queued(); return float64(f) }),
 	)
+}
+
+// sendMetrics exports how the one-to-one send queue stores its batches: how long each send
+// waited for its statement, how long a batch took to store, and how many sends it held.
+type sendMetrics struct {
+	waited, stored, sends prometheus.Histogram
+}
+
+func newSendMetrics() *sendMetrics {
+	return &sendMetrics{
+		waited: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "xuqm_im_send_queue_seconds",
+			Help:    "How long a one-to-one send waited in the queue before the statement storing it began.",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)}),
+		stored: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "xuqm_im_send_batch_seconds",
+			Help:    "How long storing a batch of one-to-one sends took: its statement and commit.",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)}),
+		sends: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "xuqm_im_send_batch_sends",
+			Help:    "One-to-one sends stored in one statement.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 9)}),
+	}
+}
+
+func (m *sendMetrics) observe(st im.SendBatchStats) {
+	m.sends.Observe(float64(st.Sends))
+	m.stored.Observe(st.Stored.Seconds())
+	for _, w := range st.Waited {
+		m.waited.Observe(w.Seconds())
+	}
+}
+
+func (m *sendMetrics) register(reg *prometheus.Registry) {
+	reg.MustRegister(m.waited, m.stored, m.sends)
 }

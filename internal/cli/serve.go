@@ -101,6 +101,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	imOptions := im.Options{RevokeWindow: cfg.IMRevokeWindow, Location: cfg.Timezone, Log: log,
 		Notifier: webhooks, BeforeSend: webhooks, GroupMaxMembers: int32(cfg.IMGroupMaxMembers),
 		Announcer: announcer}
+	sends := newSendMetrics()
+	imOptions.SendStats = sends.observe
 	if cfg.Serves(config.AreaIM) {
 		if online, err = presence.Start(ctx, pool, presence.Options{Log: log}); err != nil {
 			return err
@@ -125,6 +127,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	sends.register(reg)
 	if hub != nil {
 		registerHubMetrics(reg, hub)
 	}

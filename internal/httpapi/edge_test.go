@@ -292,7 +292,8 @@ func TestHealthReadyMetrics(t *testing.T) {
 		!strings.Contains(string(b), `xuqm_http_requests_total{method="GET",route="/api/im/blacklist",status="401"} 1`) {
 		t.Errorf("metrics lack the route template series:\n%.2000s", b)
 	}
-	for _, m := range []string{"xuqm_ws_connections 0", "xuqm_ws_queued_bytes 0", "xuqm_ws_queued_frames 0"} {
+	for _, m := range []string{"xuqm_ws_connections 0", "xuqm_ws_queued_bytes 0", "xuqm_ws_queued_frames 0",
+		"xuqm_im_send_queue_seconds_count 0", "xuqm_im_send_batch_seconds_count 0", "xuqm_im_send_batch_sends_count 0"} {
 		if !strings.Contains(string(b), "\n"+m+"\n") {
 			t.Errorf("metrics lack %s", m)
 		}

@@ -46,9 +46,22 @@ type Options struct {
 	// most the gap to a send that came while a statement ran; a send to an idle queue is
 	// stored at once.
 	SendGap time.Duration
+	// SendStats, when set, is told how each batch of one-to-one sends went (for metrics);
+	// it runs on the queue's goroutine, so it must not block.
+	SendStats func(SendBatchStats)
 	// Presence tells the admin's user list who is online: the presence shared by the
 	// instances (presence.Tracker), not this instance's own connections; nil: nobody.
 	Presence Presence
+}
+
+// SendBatchStats is how one batch of one-to-one sends went.
+type SendBatchStats struct {
+	// Sends is how many the batch stored or refused (not those whose sender had gone).
+	Sends int
+	// Waited is, for each send, how long it waited in the queue before its statement began.
+	Waited []time.Duration
+	// Stored is how long storing took: the statement and its commit, and any retries.
+	Stored time.Duration
 }
 
 // Service is the IM core.

@@ -46,6 +46,7 @@ type pendingSingle struct {
 	p    singleSend
 	m    Message // as the sender gave it; storing fills its id, seq and time
 	done chan struct{}
+	came time.Time // when it joined the queue
 
 	// Set before done is closed.
 	users []string // the recipients (sender and receiver), and their event seqs
@@ -55,7 +56,7 @@ type pendingSingle struct {
 
 // store waits until the send is stored and announced, or ctx ends.
 func (q *singleQueue) store(ctx context.Context, p *pendingSingle) error {
-	p.ctx, p.done = ctx, make(chan struct{})
+	p.ctx, p.done, p.came = ctx, make(chan struct{}), time.Now()
 	q.mu.Lock()
 	q.waiting = append(q.waiting, p)
 	if q.flights == 0 || q.flights < q.s.opts.SendFlights && len(q.waiting) >= q.s.opts.SendBatch*q.flights {
@@ -123,6 +124,7 @@ func (q *singleQueue) storeBatch(batch []*pendingSingle) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
+	began := time.Now()
 	together, after := apart(live)
 	if len(together) == 1 || q.storeTogether(ctx, together) != nil {
 		after = live
@@ -130,6 +132,13 @@ func (q *singleQueue) storeBatch(batch []*pendingSingle) {
 	// One by one: retries of a send in the batch (finding it stored), or all of them.
 	for _, p := range after {
 		q.storeOne(ctx, p)
+	}
+	if stats := q.s.opts.SendStats; stats != nil {
+		st := SendBatchStats{Sends: len(live), Waited: make([]time.Duration, len(live)), Stored: time.Since(began)}
+		for i, p := range live {
+			st.Waited[i] = began.Sub(p.came)
+		}
+		stats(st)
 	}
 	ds := make([]Delivery, 0, len(live))
 	for _, p := range live {

@@ -303,13 +303,7 @@ func TestSendGapGathersTheSendsThatWait(t *testing.T) {
 	}
 	first := pending(app, "alice", "bob", "first", "")
 	firstDone := stored(first)
-	for waiting := false; !waiting; {
-		if err := s.pool.QueryRow(ctx, `SELECT count(*) > 0 FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%SendSingleMessages%'`).Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitForLock(t, s)
 	second := pending(app, "bob", "carol", "second", "")
 	secondDone := stored(second)
 	for {
@@ -343,5 +337,64 @@ func TestSendGapGathersTheSendsThatWait(t *testing.T) {
 	if !second.m.CreatedAt.Equal(third.m.CreatedAt) || first.m.CreatedAt.Equal(second.m.CreatedAt) {
 		t.Fatalf("stored at %v, %v, %v: want the second and third in one statement, after the first",
 			first.m.CreatedAt, second.m.CreatedAt, third.m.CreatedAt)
+	}
+}
+
+// TestSendStatsTellEachBatch holds the first statement on a lock while two sends queue
+// behind it: the stats give a batch of one and then one of two, whose sends waited at least
+// as long as the lock was held, and the first batch's storing took that long too.
+func TestSendStatsTellEachBatch(t *testing.T) {
+	s, app, _, _ := batchFixture(t, "alice", "bob", "carol")
+	var mu sync.Mutex
+	var stats []SendBatchStats
+	s.opts.SendStats = func(st SendBatchStats) {
+		mu.Lock()
+		stats = append(stats, st)
+		mu.Unlock()
+	}
+	ctx := context.Background()
+	hold, err := s.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Rollback(ctx)
+	if _, err := hold.Exec(ctx, `LOCK TABLE im_user_states IN EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	first := sendAll(t, s, pending(app, "alice", "bob", "first", ""))
+	waitForLock(t, s)
+	rest := sendAll(t, s, pending(app, "bob", "carol", "2", ""), pending(app, "carol", "alice", "3", ""))
+	waitQueued(s, 2, 1)
+	const held = 50 * time.Millisecond
+	time.Sleep(held)
+	if err := hold.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	first()
+	rest()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(stats) != 2 || stats[0].Sends != 1 || stats[1].Sends != 2 || len(stats[1].Waited) != 2 {
+		t.Fatalf("stats %+v, want a batch of 1 and then one of 2", stats)
+	}
+	if stats[0].Stored < held {
+		t.Errorf("the held batch took %v to store, want at least %v", stats[0].Stored, held)
+	}
+	for i, w := range stats[1].Waited {
+		if w < held {
+			t.Errorf("send %d of the second batch waited %v, want at least %v", i, w, held)
+		}
+	}
+}
+
+// waitForLock waits until a statement storing one-to-one sends waits for a lock.
+func waitForLock(t *testing.T, s *Service) {
+	t.Helper()
+	for waiting := false; !waiting; {
+		if err := s.pool.QueryRow(context.Background(), `SELECT count(*) > 0 FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%SendSingleMessages%'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
