@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -155,8 +156,9 @@ func (g *gate) handler(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if label, ok := r.Context().Value(keyRouteLabel).(*routeLabel); ok {
-			label.pattern = rctx.RoutePattern()
+		info := infoFrom(r.Context())
+		if info != nil {
+			info.pattern = rctx.RoutePattern()
 		}
 		op := g.ops[r.Method+" "+rctx.RoutePattern()]
 		if op == nil { // /healthz, /metrics, /ws/im: outside the contract's operations
@@ -210,15 +212,21 @@ func (g *gate) handler(next http.Handler) http.Handler {
 			writeError(w, r, fault.NotBuilt(op.route.Operation.OperationID, op.unbuilt))
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyPrincipal, p)))
+		if info == nil { // a handler tested without requestContext
+			info = &requestInfo{id: requestIDFrom(r.Context()), base: slog.Default(), req: r}
+			r = r.WithContext(context.WithValue(r.Context(), keyRequestInfo, info))
+		}
+		info.principal = p
+		next.ServeHTTP(w, r)
 	})
 }
 
 func credentials(r *http.Request, bodyHash func() (string, error)) auth.Credentials {
+	query := r.URL.Query()
 	c := auth.Credentials{
 		Method:     r.Method,
-		QueryToken: r.URL.Query().Get("token"),
-		AppKey:     r.URL.Query().Get("appId"),
+		QueryToken: query.Get("token"),
+		AppKey:     query.Get("appId"),
 		Signature:  r.Header.Get("X-App-Signature"),
 		Signed: auth.SignedRequest{
 			Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery,

@@ -34,11 +34,10 @@ func requestContext(log *slog.Logger) func(http.Handler) http.Handler {
 				id = hex.EncodeToString(b[:])
 			}
 			w.Header().Set("X-Request-Id", id)
-			ctx := context.WithValue(r.Context(), keyRequestID, id)
-			ctx = context.WithValue(ctx, keyLogger, log.With("request_id", id))
-			ctx = auth.WithClientAddr(ctx, remoteHost(r))
-			r = r.WithContext(ctx)
-			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, keyRequest, r)))
+			info := &requestInfo{id: id, base: log}
+			r = r.WithContext(auth.WithClientAddr(context.WithValue(r.Context(), keyRequestInfo, info), remoteHost(r)))
+			info.req = r
+			next.ServeHTTP(w, r)
 		})
 	}
 }
@@ -85,10 +84,6 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection (WebSocket hijack, flush).
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-// routeLabel carries the route template the gate matched to the metrics of a request that
-// the gate refused, which chi never routed.
-type routeLabel struct{ pattern string }
-
 type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -114,13 +109,12 @@ func (m *metrics) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
-		label := &routeLabel{}
-		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), keyRouteLabel, label)))
+		next.ServeHTTP(rec, r)
 		route := "unmatched"
 		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
 			route = rc.RoutePattern()
-		} else if label.pattern != "" {
-			route = label.pattern // refused by the gate before chi routed it
+		} else if i := infoFrom(r.Context()); i != nil && i.pattern != "" {
+			route = i.pattern // refused by the gate before chi routed it
 		}
 		if rec.status == 0 {
 			rec.status = http.StatusOK
@@ -128,7 +122,9 @@ func (m *metrics) observe(next http.Handler) http.Handler {
 		d := time.Since(start)
 		m.requests.WithLabelValues(r.Method, route, strconv.Itoa(rec.status)).Inc()
 		m.latency.WithLabelValues(r.Method, route).Observe(d.Seconds())
-		loggerFrom(r.Context()).Info("request", "method", r.Method, "route", route, "status", rec.status,
-			"bytes", rec.bytes, "duration_ms", float64(d.Microseconds())/1000)
+		if i := infoFrom(r.Context()); i == nil || i.base.Enabled(r.Context(), slog.LevelInfo) {
+			loggerFrom(r.Context()).Info("request", "method", r.Method, "route", route, "status", rec.status,
+				"bytes", rec.bytes, "duration_ms", float64(d.Microseconds())/1000)
+		}
 	})
 }
