@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -20,6 +21,10 @@ import (
 
 // operation is what the gate knows of one route of the contract.
 type operation struct {
+	// route is the operation for kin-openapi's validation, with its security requirements
+	// left out: the gate has authenticated the request by them already, and kin-openapi's
+	// check of them (with no authentication function of its own to call) would only read
+	// the whole body into memory a second time.
 	route       *routers.Route
 	requirement auth.Requirement
 	area        string // the route group (XUQM_SERVICES), from the tag's x-area
@@ -64,11 +69,13 @@ func operations(spec *openapi3.T) (map[string]*operation, error) {
 	ops := map[string]*operation{}
 	for path, item := range spec.Paths.Map() {
 		for method, op := range item.Operations() {
-			o := &operation{route: &routers.Route{Spec: spec, Path: path, PathItem: item, Method: method, Operation: op}}
 			security := spec.Security
 			if op.Security != nil {
 				security = *op.Security
 			}
+			validated := *op
+			validated.Security = &openapi3.SecurityRequirements{}
+			o := &operation{route: &routers.Route{Spec: spec, Path: path, PathItem: item, Method: method, Operation: &validated}}
 			for _, req := range security {
 				if len(req) == 0 { // {}: callers without credentials are served too
 					o.requirement.Optional = true
@@ -195,7 +202,8 @@ func (g *gate) handler(next http.Handler) http.Handler {
 		}
 		body := &spooledBody{r: r}
 		defer body.cleanup()
-		p, err := g.authn.Authenticate(r.Context(), op.requirement, credentials(r, body.hash))
+		query := r.URL.Query() // once: the credentials and the validation read it
+		p, err := g.authn.Authenticate(r.Context(), op.requirement, credentials(r, query, body.hash))
 		if err != nil {
 			writeError(w, r, err)
 			return
@@ -204,7 +212,7 @@ func (g *gate) handler(next http.Handler) http.Handler {
 			writeError(w, r, err)
 			return
 		}
-		if err := g.validate(r.Context(), r, rctx, op); err != nil {
+		if err := g.validate(r.Context(), r, query, rctx, op); err != nil {
 			writeError(w, r, err)
 			return
 		}
@@ -221,8 +229,7 @@ func (g *gate) handler(next http.Handler) http.Handler {
 	})
 }
 
-func credentials(r *http.Request, bodyHash func() (string, error)) auth.Credentials {
-	query := r.URL.Query()
+func credentials(r *http.Request, query url.Values, bodyHash func() (string, error)) auth.Credentials {
 	c := auth.Credentials{
 		Method:     r.Method,
 		QueryToken: query.Get("token"),
@@ -243,18 +250,14 @@ func credentials(r *http.Request, bodyHash func() (string, error)) auth.Credenti
 	return c
 }
 
-func (g *gate) validate(ctx context.Context, r *http.Request, rctx *chi.Context, op *operation) error {
+func (g *gate) validate(ctx context.Context, r *http.Request, query url.Values, rctx *chi.Context, op *operation) error {
 	params := make(map[string]string, len(rctx.URLParams.Keys))
 	for i, k := range rctx.URLParams.Keys {
 		params[k] = rctx.URLParams.Values[i]
 	}
 	err := openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{
-		Request: r, PathParams: params, Route: op.route,
-		Options: &openapi3filter.Options{
-			MultiError:         true,
-			ExcludeRequestBody: op.streamed,
-			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, // the gate authenticated already
-		},
+		Request: r, PathParams: params, QueryParams: query, Route: op.route,
+		Options: &openapi3filter.Options{MultiError: true, ExcludeRequestBody: op.streamed},
 	})
 	if err == nil {
 		return nil
