@@ -132,3 +132,62 @@ func TestSearchUsesTheIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexerFollowsItsCursorByTheIndex fills 20,000 messages that have never been analyzed,
+// as on a server whose messages come faster than autovacuum's first ANALYZE, and checks
+// that the indexer's pass reads the messages after its cursor through the primary key, not
+// by reading the whole table and sorting it at every pass.
+func TestIndexerFollowsItsCursorByTheIndex(t *testing.T) {
+	ctx := context.Background()
+	pool, log := tracedDB(t)
+	var app int64
+	err := pool.QueryRow(ctx, `WITH t AS (INSERT INTO tenants (name, email) VALUES ('t', 't@example.com') RETURNING id)
+		INSERT INTO apps (tenant_id, app_key, app_secret, name) SELECT id, 'ak_cursor', 's', 'cursor' FROM t RETURNING id`).Scan(&app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `WITH c AS (INSERT INTO im_chats (app_id, chat_type, chat_key, last_seq)
+		VALUES ($1, 'SINGLE', 'alice bob', 20000) RETURNING id)
+		INSERT INTO im_messages (app_id, chat_id, seq, chat_type, from_id, to_id, msg_type, content, search_text)
+		SELECT $1, c.id, i, 'SINGLE', 'alice', 'bob', 'TEXT', 'hello ' || i, 'hello ' || i FROM c, generate_series(1, 20000) i`, app); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE im_search_cursor SET indexed_to = (SELECT max(id) - 100 FROM im_messages)`); err != nil {
+		t.Fatal(err)
+	}
+	log.mu.Lock()
+	log.sql, log.args = nil, nil
+	log.mu.Unlock()
+	if n, err := im.New(pool, im.Options{}).IndexSearch(ctx); err != nil || n != 100 {
+		t.Fatalf("the pass looked at %d messages (%v), want the 100 after the cursor", n, err)
+	}
+	log.mu.Lock()
+	sqls, args := log.sql, log.args
+	log.mu.Unlock()
+	listed := false
+	for i, sql := range sqls {
+		if !strings.Contains(sql, "ListMessagesToIndex") {
+			continue
+		}
+		listed = true
+		var plan strings.Builder
+		rows, err := pool.Query(ctx, "EXPLAIN "+sql, args[i]...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				t.Fatal(err)
+			}
+			plan.WriteString(line + "\n")
+		}
+		rows.Close()
+		if strings.Contains(plan.String(), "Seq Scan on im_messages") {
+			t.Errorf("the indexer reads im_messages by a sequential scan:\n%s", plan.String())
+		}
+	}
+	if !listed {
+		t.Fatal("the pass did not run ListMessagesToIndex; the test no longer covers it")
+	}
+}
