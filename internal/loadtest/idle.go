@@ -43,9 +43,10 @@ type IdleStep struct {
 	ServerRSS   int64
 	PerConn     float64 // bytes of server RSS per connection over the baseline
 	// Added is the bytes of server RSS per connection this step added, over the step before
-	// (0 for the first step). The baseline is a server that has served nothing, whose heap
-	// may hold its start's garbage (up to the heap floor, cmd/xuqm); between two steps both
-	// heaps are past the floor, so this figure does not depend on it.
+	// (0 for the first step). The baseline is a server that has served nothing; the
+	// connections' figure over it includes their logins' garbage, which a heap below its
+	// floor (cmd/xuqm) keeps; between two steps both heaps are past the floor, so this
+	// figure does not depend on it.
 	Added float64
 }
 
@@ -72,6 +73,12 @@ func (s Idle) Run(ctx context.Context, e *Env) (*IdleResult, error) {
 	if e.Probe == nil || e.Probe.ServerPID == 0 {
 		return nil, errors.New("the idle scenario needs the server's pid")
 	}
+	// The baseline is read before the logins: their garbage, which the heap may keep up to
+	// its floor (cmd/xuqm), belongs to the connections' cost, not to a server that has
+	// served nothing.
+	res := &IdleResult{Name: s.Name}
+	sleepUntil(ctx, time.Now().Add(s.Settle))
+	res.Baseline = RSS(e.Probe.ServerPID)
 	total := s.Steps[len(s.Steps)-1]
 	e.logf("%s: logging in %d users", s.Name, total)
 	tokens, err := e.Users.Tokens(ctx, total)
@@ -79,9 +86,6 @@ func (s Idle) Run(ctx context.Context, e *Env) (*IdleResult, error) {
 		return nil, err
 	}
 	e.logf("%s: logged in", s.Name)
-	res := &IdleResult{Name: s.Name}
-	sleepUntil(ctx, time.Now().Add(s.Settle))
-	res.Baseline = RSS(e.Probe.ServerPID)
 	var workers []*idleWorker
 	defer func() {
 		for _, w := range workers {
