@@ -6,9 +6,9 @@
 // collects several times a second: at 1,000 sends a second, a live heap of 14 MiB and a
 // goal of 28 MiB gave 2.7 collections a second and 13% of the server's CPU samples in the
 // collector. A floor on the heap goal spaces collections out while the heap is small,
-// and changes nothing once the live heap is large enough to give a goal above the floor
-// by itself: a server holding 20,000 idle WebSockets keeps GOGC=100's goal, and so its
-// memory per connection.
+// and gives way to a percentage of its own (Keep's percent) once the live heap is large
+// enough to put the goal above the floor by itself, as on a server holding 20,000 idle
+// WebSockets, whose memory is then live + percent% of it.
 //
 // The trade-off is memory: a server whose live heap is small may use up to the floor
 // before collecting. A finalizer that runs after every collection sets the percentage
@@ -27,11 +27,11 @@ import (
 const maxPercent = 10000
 
 // Keep sets the collector's percentage after every collection so that the heap goal is at
-// least floor bytes, and never lower than GOGC=100's; stop restores the percentage in
-// force before. Call it once, where the process starts, and only when GOGC is unset:
-// the operator's own GOGC wins.
-func Keep(floor uint64) (stop func()) {
-	k := &keeper{floor: floor, before: debug.SetGCPercent(100), percent: 100}
+// least floor bytes, and never lower than percent's (GOGC=percent); stop restores the
+// percentage in force before. Call it once, where the process starts, and only when GOGC
+// is unset: the operator's own GOGC wins.
+func Keep(floor uint64, percent int) (stop func()) {
+	k := &keeper{floor: floor, base: percent, before: debug.SetGCPercent(percent), percent: percent}
 	k.samples = []metrics.Sample{
 		{Name: "/gc/heap/live:bytes"}, {Name: "/gc/scan/stack:bytes"}, {Name: "/gc/scan/globals:bytes"},
 	}
@@ -47,6 +47,7 @@ func Keep(floor uint64) (stop func()) {
 
 type keeper struct {
 	floor   uint64
+	base    int // the percentage once the live heap alone puts the goal past the floor
 	before  int
 	samples []metrics.Sample
 
@@ -78,22 +79,22 @@ func (k *keeper) adjust() bool {
 	}
 	metrics.Read(k.samples)
 	live, stacks, globals := k.samples[0].Value.Uint64(), k.samples[1].Value.Uint64(), k.samples[2].Value.Uint64()
-	if p := percentFor(k.floor, live, live+stacks+globals); p != k.percent {
+	if p := percentFor(k.floor, k.base, live, live+stacks+globals); p != k.percent {
 		k.percent = p
 		debug.SetGCPercent(p)
 	}
 	return true
 }
 
-// percentFor is the percentage that puts the heap goal at floor, at least 100: the
+// percentFor is the percentage that puts the heap goal at floor, at least base: the
 // runtime's goal is live + scannable*percent/100, where scannable is the live heap with
 // the goroutine stacks and globals.
-func percentFor(floor, live, scannable uint64) int {
-	if scannable == 0 || live+scannable >= floor {
-		return 100
+func percentFor(floor uint64, base int, live, scannable uint64) int {
+	if scannable == 0 || live+scannable*uint64(base)/100 >= floor {
+		return base
 	}
 	p := (floor - live) * 100 / scannable
 	// In tens, so that a live heap that changes a little does not reset it every cycle.
 	p -= p % 10
-	return int(min(max(p, 100), maxPercent))
+	return int(min(max(p, uint64(base)), maxPercent))
 }
