@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 
 	"github.com/xuqmgroup/xuqm/internal/auth"
 )
@@ -19,7 +20,7 @@ const keyRequestInfo ctxKey = 0
 type requestInfo struct {
 	id   string
 	base *slog.Logger // the server's; log is it with the request id, made when first asked for
-	log  *slog.Logger
+	log  atomic.Pointer[slog.Logger]
 	req  *http.Request // the raw request, for the few responses (ranged downloads) that need it
 	// pattern is the route template the gate matched, for the metrics of a request it
 	// refuses before chi routes it.
@@ -44,10 +45,13 @@ func loggerFrom(ctx context.Context) *slog.Logger {
 	if i == nil {
 		return slog.Default()
 	}
-	if i.log == nil {
-		i.log = i.base.With("request_id", i.id)
+	if l := i.log.Load(); l != nil {
+		return l
 	}
-	return i.log
+	// Two goroutines of one request may both make it; either will do.
+	l := i.base.With("request_id", i.id)
+	i.log.Store(l)
+	return l
 }
 
 // principalFrom is who the request acts as; the gate has put it there for every operation.
