@@ -53,12 +53,7 @@ func tracedDB(t *testing.T) (*pgxpool.Pool, *queryLog) {
 func TestSearchUsesTheIndex(t *testing.T) {
 	ctx := context.Background()
 	pool, log := tracedDB(t)
-	var app int64
-	err := pool.QueryRow(ctx, `WITH t AS (INSERT INTO tenants (name, email) VALUES ('t', 't@example.com') RETURNING id)
-		INSERT INTO apps (tenant_id, app_key, app_secret, name) SELECT id, 'ak_plan', 's', 'plan' FROM t RETURNING id`).Scan(&app)
-	if err != nil {
-		t.Fatal(err)
-	}
+	app := planApp(t, pool, "ak_plan")
 	for _, stmt := range []string{
 		`INSERT INTO im_chats (app_id, chat_type, chat_key, last_seq)
 		 SELECT $1, 'SINGLE', 'alice u' || j, 200 FROM generate_series(0, 499) j`,
@@ -109,20 +104,7 @@ func TestSearchUsesTheIndex(t *testing.T) {
 		sqls, args := log.sql, log.args
 		log.mu.Unlock()
 		for i, sql := range sqls {
-			rows, err := pool.Query(ctx, "EXPLAIN "+sql, args[i]...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var plan []string
-			for rows.Next() {
-				var line string
-				if err := rows.Scan(&line); err != nil {
-					t.Fatal(err)
-				}
-				plan = append(plan, line)
-			}
-			rows.Close()
-			text := strings.Join(plan, "\n")
+			text := explain(t, pool, "EXPLAIN "+sql, args[i]...)
 			if strings.Contains(text, "Seq Scan on im_message") {
 				t.Errorf("search for %q scans messages sequentially:\n%s", kw, text)
 			}
@@ -140,12 +122,7 @@ func TestSearchUsesTheIndex(t *testing.T) {
 func TestIndexerFollowsItsCursorByTheIndex(t *testing.T) {
 	ctx := context.Background()
 	pool, log := tracedDB(t)
-	var app int64
-	err := pool.QueryRow(ctx, `WITH t AS (INSERT INTO tenants (name, email) VALUES ('t', 't@example.com') RETURNING id)
-		INSERT INTO apps (tenant_id, app_key, app_secret, name) SELECT id, 'ak_cursor', 's', 'cursor' FROM t RETURNING id`).Scan(&app)
-	if err != nil {
-		t.Fatal(err)
-	}
+	app := planApp(t, pool, "ak_cursor")
 	if _, err := pool.Exec(ctx, `WITH c AS (INSERT INTO im_chats (app_id, chat_type, chat_key, last_seq)
 		VALUES ($1, 'SINGLE', 'alice bob', 20000) RETURNING id)
 		INSERT INTO im_messages (app_id, chat_id, seq, chat_type, from_id, to_id, msg_type, content, search_text)
@@ -170,24 +147,47 @@ func TestIndexerFollowsItsCursorByTheIndex(t *testing.T) {
 			continue
 		}
 		listed = true
-		var plan strings.Builder
-		rows, err := pool.Query(ctx, "EXPLAIN "+sql, args[i]...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var line string
-			if err := rows.Scan(&line); err != nil {
-				t.Fatal(err)
-			}
-			plan.WriteString(line + "\n")
-		}
-		rows.Close()
-		if strings.Contains(plan.String(), "Seq Scan on im_messages") {
-			t.Errorf("the indexer reads im_messages by a sequential scan:\n%s", plan.String())
+		if plan := explain(t, pool, "EXPLAIN "+sql, args[i]...); strings.Contains(plan, "Seq Scan on im_messages") {
+			t.Errorf("the indexer reads im_messages by a sequential scan:\n%s", plan)
 		}
 	}
 	if !listed {
 		t.Fatal("the pass did not run ListMessagesToIndex; the test no longer covers it")
 	}
+}
+
+// planApp makes a tenant and its app with key, and returns the app's id.
+func planApp(t *testing.T, pool *pgxpool.Pool, key string) int64 {
+	t.Helper()
+	var app int64
+	err := pool.QueryRow(context.Background(), `WITH t AS (INSERT INTO tenants (name, email) VALUES ('t', 't@example.com') RETURNING id)
+		INSERT INTO apps (tenant_id, app_key, app_secret, name) SELECT id, $1, 's', 'plan' FROM t RETURNING id`, key).Scan(&app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app
+}
+
+// explain runs an EXPLAIN statement and returns its plan, a line a node.
+func explain(t *testing.T, q interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}, sql string, args ...any) string {
+	t.Helper()
+	rows, err := q.Query(context.Background(), sql, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan strings.Builder
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		plan.WriteString(line + "\n")
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return plan.String()
 }

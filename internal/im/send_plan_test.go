@@ -63,25 +63,13 @@ func TestSendPathPlansProbeIndexes(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", n, err)
 		}
-		explain := "EXPLAIN EXECUTE " + sd.Name
+		query := "EXPLAIN EXECUTE " + sd.Name
 		if k := len(sd.ParamOIDs); k > 0 {
-			explain += "(" + strings.TrimSuffix(strings.Repeat("NULL, ", k), ", ") + ")"
+			query += "(" + strings.TrimSuffix(strings.Repeat("NULL, ", k), ", ") + ")"
 		}
-		rows, err := conn.Query(ctx, explain)
-		if err != nil {
-			t.Fatalf("%s: %v", n, err)
-		}
-		var plan strings.Builder
-		for rows.Next() {
-			var line string
-			if err := rows.Scan(&line); err != nil {
-				t.Fatal(err)
-			}
-			plan.WriteString(line + "\n")
-		}
-		rows.Close()
-		if m := seqScan.FindStringSubmatch(plan.String()); m != nil {
-			t.Errorf("%s: the generic plan reads %s by a sequential scan:\n%s", n, m[1], plan.String())
+		plan := explain(t, conn, query)
+		if m := seqScan.FindStringSubmatch(plan); m != nil {
+			t.Errorf("%s: the generic plan reads %s by a sequential scan:\n%s", n, m[1], plan)
 		}
 	}
 }

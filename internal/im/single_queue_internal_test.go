@@ -288,14 +288,7 @@ func TestSendGapGathersTheSendsThatWait(t *testing.T) {
 	s, app, _, _ := batchFixture(t, "alice", "bob", "carol")
 	s.opts.SendGap = time.Second
 	ctx := context.Background()
-	hold, err := s.pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hold.Rollback(ctx)
-	if _, err := hold.Exec(ctx, `LOCK TABLE im_user_states IN EXCLUSIVE MODE`); err != nil {
-		t.Fatal(err)
-	}
+	hold := lockUserStates(t, s)
 	stored := func(p *pendingSingle) chan error {
 		errs := make(chan error, 1)
 		go func() { errs <- s.singles.store(ctx, p) }()
@@ -353,14 +346,7 @@ func TestSendStatsTellEachBatch(t *testing.T) {
 		mu.Unlock()
 	}
 	ctx := context.Background()
-	hold, err := s.pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hold.Rollback(ctx)
-	if _, err := hold.Exec(ctx, `LOCK TABLE im_user_states IN EXCLUSIVE MODE`); err != nil {
-		t.Fatal(err)
-	}
+	hold := lockUserStates(t, s)
 	first := sendAll(t, s, pending(app, "alice", "bob", "first", ""))
 	waitForLock(t, s)
 	rest := sendAll(t, s, pending(app, "bob", "carol", "2", ""), pending(app, "carol", "alice", "3", ""))
@@ -397,4 +383,20 @@ func waitForLock(t *testing.T, s *Service) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// lockUserStates takes a lock that holds every send statement until the transaction it
+// returns ends (it is rolled back when the test ends).
+func lockUserStates(t *testing.T, s *Service) pgx.Tx {
+	t.Helper()
+	ctx := context.Background()
+	hold, err := s.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = hold.Rollback(ctx) })
+	if _, err := hold.Exec(ctx, `LOCK TABLE im_user_states IN EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	return hold
 }
