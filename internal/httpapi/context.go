@@ -15,8 +15,8 @@ type ctxKey int
 const keyRequestInfo ctxKey = 0
 
 // requestInfo is what the middleware knows of a request, in one context value put there
-// once (requestContext): a context value, and a copy of the request, for each of these cost
-// the send path some 1.3 KiB a request.
+// once (requestContext): a context value of its own for each, with a copy of the request
+// each time, cost the send path some 1.3 KiB a request.
 type requestInfo struct {
 	id   string
 	base *slog.Logger // the server's; log is it with the request id, made when first asked for
