@@ -63,8 +63,13 @@ func (g Group) Run(ctx context.Context, e *Env) (*MessageResult, error) {
 	}
 	to := func(int) (string, string) { return groupID, "GROUP" }
 	e.logf("%s: %d members online, %d senders, %.0f msg/s offered", g.Name, g.Members, g.Senders, g.Rate)
+	send, sent, err := httpSend(e.Target, senders, max(g.InFlight, 1), to)
+	if err != nil {
+		return nil, err
+	}
+	defer sent()
 	usage := measure(ctx, e.Probe, s.Window())
-	drive(ctx, s, l, g.Senders, max(g.InFlight, 1), run, httpSend(e.Target, senders, to))
+	drive(ctx, s, l, g.Senders, max(g.InFlight, 1), run, send)
 	drain(ctx, l, g.Drain)
 	stop()
 	closeAll(conns)

@@ -125,7 +125,11 @@ func (o OneToOne) Run(ctx context.Context, e *Env) (*MessageResult, error) {
 	defer closeAll(receivers)
 	to := func(k int) (string, string) { return e.Users.ID(k % o.Receivers), "SINGLE" }
 	senderTokens := tokens[o.Receivers:]
-	send := httpSend(e.Target, senderTokens, to)
+	send, sent, err := httpSend(e.Target, senderTokens, max(o.InFlight, 1), to)
+	if err != nil {
+		return nil, err
+	}
+	defer sent()
 	rctx, stop := context.WithCancel(ctx)
 	defer stop()
 	if o.WebSocketSend {

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -22,14 +22,19 @@ type sendBody struct {
 	ClientMsgID string `json:"clientMsgId"`
 }
 
-// httpSend sends over HTTP with the sender's own IM token.
-func httpSend(t *Target, tokens []string, to func(k int) (string, string)) SendFunc {
+// httpSend sends over HTTP with the sender's own IM token, from a pool of connections of
+// up to inFlight a sender; done closes them.
+func httpSend(t *Target, tokens []string, inFlight int, to func(k int) (string, string)) (send SendFunc, done func(), err error) {
+	pool, err := newRawPool(t.URL, len(tokens)*inFlight)
+	if err != nil {
+		return nil, nil, err
+	}
+	path := "/api/im/messages/send?appId=" + url.QueryEscape(t.AppKey)
 	return func(ctx context.Context, sender, k int, content, clientMsgID string) error {
 		toID, chatType := to(k)
 		body, _ := json.Marshal(sendBody{ToID: toID, ChatType: chatType, MsgType: "TEXT", Content: content, ClientMsgID: clientMsgID})
-		h := http.Header{"Authorization": {"Bearer " + tokens[sender]}}
-		return t.call(ctx, http.MethodPost, "/api/im/messages/send?appId="+t.AppKey, body, "application/json", h, nil)
-	}
+		return pool.post(ctx, path, body, "Authorization", "Bearer "+tokens[sender])
+	}, pool.close, nil
 }
 
 // wsSender sends `send` frames over one WebSocket and matches each `ack` or `error` to its
