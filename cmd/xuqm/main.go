@@ -22,8 +22,9 @@ import (
 // heapPercent is the collector's percentage once the live heap alone puts the goal past
 // the floor: a server that large holds many connections, whose memory is its limit, so it
 // keeps a half of its live heap over it rather than GOGC=100's whole. make bench, idle
-// WebSockets: RSS 148 MiB at 10,000 and 228 MiB at 19,900, against 160-167 and 276 MiB
-// with 100; 8.2 KiB each between the two steps, against 11.2. The cost is collections
+// WebSockets, the two run back to back: RSS 145.5 MiB at 10,000 and 229.3 MiB at 19,900,
+// against 171.6 and 267.0 MiB with 100 (11.3 / 10.0 KiB each over a fresh server, against
+// 13.9 / 11.9). The cost is collections
 // twice as often on a heap that large: a busy server with a small live heap, whose goal
 // is the floor, does not pay it.
 const (
