@@ -40,12 +40,16 @@ type Options struct {
 	// more sends than that wait, and are stored together. A statement beyond the first
 	// starts only for a backlog of more sends than the ones running take (see singleQueue).
 	SendFlights int
-	// SendGap is the least time between the starts of one flight's statements while a batch
-	// would not be full (3 ms; negative: none), so that a light load is stored in a few
-	// batches of several sends rather than in many of one (see singleQueue.fly). It adds at
-	// most the gap to a send that came while a statement ran; a send to an idle queue is
+	// SendGap is the least time between the starts of one flight's statements while fewer
+	// than SendEnough sends wait (4 ms; negative: none), so that a light load is stored in a
+	// few batches of several sends rather than in many of one (see singleQueue.fly). It adds
+	// at most the gap to a send that came while a statement ran; a send to an idle queue is
 	// stored at once.
 	SendGap time.Duration
+	// SendEnough is how many waiting sends are worth a statement at once, gap or not (16):
+	// the statement's fixed cost is then small beside theirs, and a heavier load waits no
+	// gap.
+	SendEnough int
 	// SendStats, when set, is told how each batch of one-to-one sends went (for metrics);
 	// it runs on the queue's goroutine, so it must not block.
 	SendStats func(SendBatchStats)
@@ -103,7 +107,10 @@ func New(pool *pgxpool.Pool, opts Options) *Service {
 		opts.SendFlights = 2
 	}
 	if opts.SendGap == 0 {
-		opts.SendGap = 3 * time.Millisecond
+		opts.SendGap = 4 * time.Millisecond
+	}
+	if opts.SendEnough <= 0 {
+		opts.SendEnough = 16
 	}
 	if opts.Announcer == nil {
 		opts.Announcer = silentAnnouncer{}

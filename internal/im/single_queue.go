@@ -73,21 +73,23 @@ func (q *singleQueue) store(ctx context.Context, p *pendingSingle) error {
 }
 
 // fly stores batches until none waits. Its statements start Options.SendGap apart at
-// least while a batch would not be full: a send that finds the queue idle is stored at
-// once, and the sends that came while a statement ran wait for the gap's end to be
-// stored with those that come meanwhile. At 1,000 sends a second a statement takes
+// least while fewer than Options.SendEnough sends wait: a send that finds the queue idle is
+// stored at once, and the sends that came while a statement ran wait for the gap's end to
+// be stored with those that come meanwhile. At 1,000 sends a second a statement takes
 // some 1.5 ms, so that, back to back, one flight ran 600 statements a second of one or two
-// sends, each paying the statement's fixed cost; PostgreSQL then took about half a core
-// whatever the rate. With a 3 ms gap (make bench, one-to-one at 1,000/s): server and
-// PostgreSQL 74-83% of a core against 101%, PostgreSQL 33-40% against 50-54%, p50 4 ms
-// against 2 ms, p99 no worse (14-20 ms against 19-24 ms). Above some 2,000 sends a second
-// a statement takes longer than the gap, which then never waits.
+// sends, each paying the statement's fixed cost (executor start-up of some sixty plan
+// nodes, the commit); PostgreSQL then took about half a core whatever the rate. make
+// bench, one-to-one at 1,000/s, server and PostgreSQL per 1,000/s: 101% back to back,
+// 74-83% with a 3 ms gap (on a slower machine); on today's machine 55-60% with 3 ms
+// (p99 6.6-6.9 ms), 49-50% with 4 ms (p99 7.0-7.2 ms), 47-49% with 5 ms (p99 8.6 ms).
+// SendEnough keeps a heavier load from waiting: at 5,000/s sixteen sends come in about
+// 3 ms, and a statement of them costs little more per send than one of 256.
 func (q *singleQueue) fly() {
 	var started time.Time // the last statement's start
 	for {
 		q.mu.Lock()
 		n := min(len(q.waiting), q.s.opts.SendBatch)
-		if wait := q.s.opts.SendGap - time.Since(started); n > 0 && n < q.s.opts.SendBatch && !started.IsZero() && wait > 0 {
+		if wait := q.s.opts.SendGap - time.Since(started); n > 0 && n < q.s.opts.SendEnough && !started.IsZero() && wait > 0 {
 			q.mu.Unlock()
 			time.Sleep(wait)
 			q.mu.Lock()

@@ -333,6 +333,42 @@ func TestSendGapGathersTheSendsThatWait(t *testing.T) {
 	}
 }
 
+// TestEnoughSendsWaitNoGap holds the first statement on a lock while SendEnough sends
+// queue behind it: once it commits they are stored at once, together, although the gap
+// after it has hours to run.
+func TestEnoughSendsWaitNoGap(t *testing.T) {
+	s, app, _, _ := batchFixture(t, "alice", "bob", "carol")
+	s.opts.SendGap, s.opts.SendEnough = time.Hour, 2
+	ctx := context.Background()
+	hold := lockUserStates(t, s)
+	first := pending(app, "alice", "bob", "first", "")
+	firstDone := make(chan error, 1)
+	go func() { firstDone <- s.singles.store(ctx, first) }()
+	waitForLock(t, s)
+	second, third := pending(app, "bob", "carol", "second", ""), pending(app, "carol", "alice", "third", "")
+	rest := make(chan struct{})
+	go func() {
+		sendAll(t, s, second, third)()
+		close(rest)
+	}()
+	waitQueued(s, 2, 1)
+	if err := hold.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-firstDone; err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-rest:
+	case <-time.After(30 * time.Second):
+		t.Fatal("two waiting sends, SendEnough, waited for the gap of an hour")
+	}
+	if !second.m.CreatedAt.Equal(third.m.CreatedAt) || first.m.CreatedAt.Equal(second.m.CreatedAt) {
+		t.Fatalf("stored at %v, %v, %v: want the second and third in one statement, after the first",
+			first.m.CreatedAt, second.m.CreatedAt, third.m.CreatedAt)
+	}
+}
+
 // TestSendStatsTellEachBatch holds the first statement on a lock while two sends queue
 // behind it: the stats give a batch of one and then one of two, whose sends waited at least
 // as long as the lock was held, and the first batch's storing took that long too.
