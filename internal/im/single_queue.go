@@ -80,8 +80,8 @@ func (q *singleQueue) store(ctx context.Context, p *pendingSingle) error {
 // sends, each paying the statement's fixed cost (executor start-up of some sixty plan
 // nodes, the commit); PostgreSQL then took about half a core whatever the rate. make
 // bench, one-to-one at 1,000/s, server and PostgreSQL per 1,000/s: 101% back to back,
-// 74-83% with a 3 ms gap (on a slower machine); on today's machine 55-60% with 3 ms
-// (p99 6.6-6.9 ms), 49-50% with 4 ms (p99 7.0-7.2 ms), 47-49% with 5 ms (p99 8.6 ms).
+// 74-83% with a 3 ms gap, on a slower machine; on a faster one (2026-12-07) 55-60% with
+// 3 ms (p99 6.6-6.9 ms), 49-50% with 4 ms (p99 7.0-7.2 ms), 47-49% with 5 ms (p99 8.6 ms).
 // SendEnough keeps a heavier load from waiting: at 5,000/s sixteen sends come in about
 // 3 ms, and a statement of them costs little more per send than one of 256.
 func (q *singleQueue) fly() {
