@@ -52115,9 +52115,11 @@ func (siw *ServerInterfaceWrapper) ListApps(w http.ResponseWriter, r *http.Reque
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListAppsParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Optional query parameter "page" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", query, &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -52130,7 +52132,7 @@ func (siw *ServerInterfaceWrapper) ListApps(w http.ResponseWriter, r *http.Reque
 
 	// ------------- Optional query parameter "size" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", query, &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -52143,7 +52145,7 @@ func (siw *ServerInterfaceWrapper) ListApps(w http.ResponseWriter, r *http.Reque
 
 	// ------------- Optional query parameter "keyword" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "keyword", r.URL.Query(), &params.Keyword, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "keyword", query, &params.Keyword, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -52601,9 +52603,11 @@ func (siw *ServerInterfaceWrapper) DemoRefreshImToken(w http.ResponseWriter, r *
 	// Parameter object where we will unmarshal all parameters from the context
 	var params DemoRefreshImTokenParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -52634,9 +52638,11 @@ func (siw *ServerInterfaceWrapper) UploadFile(w http.ResponseWriter, r *http.Req
 	// Parameter object where we will unmarshal all parameters from the context
 	var params UploadFileParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -52676,9 +52682,11 @@ func (siw *ServerInterfaceWrapper) GetFile(w http.ResponseWriter, r *http.Reques
 	// Parameter object where we will unmarshal all parameters from the context
 	var params GetFileParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Optional query parameter "name" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "name", r.URL.Query(), &params.Name, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "name", query, &params.Name, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -52758,9 +52766,11 @@ func (siw *ServerInterfaceWrapper) HeadFile(w http.ResponseWriter, r *http.Reque
 	// Parameter object where we will unmarshal all parameters from the context
 	var params HeadFileParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Optional query parameter "name" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "name", r.URL.Query(), &params.Name, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "name", query, &params.Name, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -52821,9 +52831,11 @@ func (siw *ServerInterfaceWrapper) GetFileThumbnail(w http.ResponseWriter, r *ht
 	// Parameter object where we will unmarshal all parameters from the context
 	var params GetFileThumbnailParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Optional query parameter "w" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "w", r.URL.Query(), &params.W, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "w", query, &params.W, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -52836,7 +52848,7 @@ func (siw *ServerInterfaceWrapper) GetFileThumbnail(w http.ResponseWriter, r *ht
 
 	// ------------- Optional query parameter "h" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "h", r.URL.Query(), &params.H, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "h", query, &params.H, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -52888,9 +52900,11 @@ func (siw *ServerInterfaceWrapper) ImportImAccount(w http.ResponseWriter, r *htt
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ImportImAccountParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -52961,9 +52975,11 @@ func (siw *ServerInterfaceWrapper) ImportImAccountsBatch(w http.ResponseWriter, 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ImportImAccountsBatchParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -53034,9 +53050,11 @@ func (siw *ServerInterfaceWrapper) SearchImAccounts(w http.ResponseWriter, r *ht
 	// Parameter object where we will unmarshal all parameters from the context
 	var params SearchImAccountsParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -53049,7 +53067,7 @@ func (siw *ServerInterfaceWrapper) SearchImAccounts(w http.ResponseWriter, r *ht
 
 	// ------------- Required query parameter "keyword" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "keyword", r.URL.Query(), &params.Keyword, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "keyword", query, &params.Keyword, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -53062,7 +53080,7 @@ func (siw *ServerInterfaceWrapper) SearchImAccounts(w http.ResponseWriter, r *ht
 
 	// ------------- Optional query parameter "page" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", query, &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -53075,7 +53093,7 @@ func (siw *ServerInterfaceWrapper) SearchImAccounts(w http.ResponseWriter, r *ht
 
 	// ------------- Optional query parameter "size" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", query, &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -53115,9 +53133,11 @@ func (siw *ServerInterfaceWrapper) DeleteImAccount(w http.ResponseWriter, r *htt
 	// Parameter object where we will unmarshal all parameters from the context
 	var params DeleteImAccountParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -53197,9 +53217,11 @@ func (siw *ServerInterfaceWrapper) GetImAccount(w http.ResponseWriter, r *http.R
 	// Parameter object where we will unmarshal all parameters from the context
 	var params GetImAccountParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -53239,9 +53261,11 @@ func (siw *ServerInterfaceWrapper) UpdateImAccount(w http.ResponseWriter, r *htt
 	// Parameter object where we will unmarshal all parameters from the context
 	var params UpdateImAccountParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -53281,9 +53305,11 @@ func (siw *ServerInterfaceWrapper) CheckImAccountExists(w http.ResponseWriter, r
 	// Parameter object where we will unmarshal all parameters from the context
 	var params CheckImAccountExistsParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -53314,9 +53340,11 @@ func (siw *ServerInterfaceWrapper) AdminListGroups(w http.ResponseWriter, r *htt
 	// Parameter object where we will unmarshal all parameters from the context
 	var params AdminListGroupsParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -53329,7 +53357,7 @@ func (siw *ServerInterfaceWrapper) AdminListGroups(w http.ResponseWriter, r *htt
 
 	// ------------- Optional query parameter "page" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", query, &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -53342,7 +53370,7 @@ func (siw *ServerInterfaceWrapper) AdminListGroups(w http.ResponseWriter, r *htt
 
 	// ------------- Optional query parameter "size" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", query, &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -53355,7 +53383,7 @@ func (siw *ServerInterfaceWrapper) AdminListGroups(w http.ResponseWriter, r *htt
 
 	// ------------- Optional query parameter "keyword" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "keyword", r.URL.Query(), &params.Keyword, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "keyword", query, &params.Keyword, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -53368,7 +53396,7 @@ func (siw *ServerInterfaceWrapper) AdminListGroups(w http.ResponseWriter, r *htt
 
 	// ------------- Optional query parameter "includeDissolved" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "includeDissolved", r.URL.Query(), &params.IncludeDissolved, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "includeDissolved", query, &params.IncludeDissolved, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -53448,9 +53476,11 @@ func (siw *ServerInterfaceWrapper) AdminDissolveGroup(w http.ResponseWriter, r *
 	// Parameter object where we will unmarshal all parameters from the context
 	var params AdminDissolveGroupParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -53521,9 +53551,11 @@ func (siw *ServerInterfaceWrapper) AdminListMessages(w http.ResponseWriter, r *h
 	// Parameter object where we will unmarshal all parameters from the context
 	var params AdminListMessagesParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -53536,7 +53568,7 @@ func (siw *ServerInterfaceWrapper) AdminListMessages(w http.ResponseWriter, r *h
 
 	// ------------- Required query parameter "userA" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "userA", r.URL.Query(), &params.UserA, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "userA", query, &params.UserA, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -53549,7 +53581,7 @@ func (siw *ServerInterfaceWrapper) AdminListMessages(w http.ResponseWriter, r *h
 
 	// ------------- Required query parameter "userB" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "userB", r.URL.Query(), &params.UserB, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "userB", query, &params.UserB, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -53562,7 +53594,7 @@ func (siw *ServerInterfaceWrapper) AdminListMessages(w http.ResponseWriter, r *h
 
 	// ------------- Optional query parameter "page" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", query, &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -53575,7 +53607,7 @@ func (siw *ServerInterfaceWrapper) AdminListMessages(w http.ResponseWriter, r *h
 
 	// ------------- Optional query parameter "size" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", query, &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -53655,9 +53687,11 @@ func (siw *ServerInterfaceWrapper) AdminRevokeMessage(w http.ResponseWriter, r *
 	// Parameter object where we will unmarshal all parameters from the context
 	var params AdminRevokeMessageParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -53728,9 +53762,11 @@ func (siw *ServerInterfaceWrapper) AdminListOperationLogs(w http.ResponseWriter,
 	// Parameter object where we will unmarshal all parameters from the context
 	var params AdminListOperationLogsParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -53743,7 +53779,7 @@ func (siw *ServerInterfaceWrapper) AdminListOperationLogs(w http.ResponseWriter,
 
 	// ------------- Optional query parameter "page" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", query, &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -53756,7 +53792,7 @@ func (siw *ServerInterfaceWrapper) AdminListOperationLogs(w http.ResponseWriter,
 
 	// ------------- Optional query parameter "size" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", query, &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -53827,9 +53863,11 @@ func (siw *ServerInterfaceWrapper) GetImSettings(w http.ResponseWriter, r *http.
 	// Parameter object where we will unmarshal all parameters from the context
 	var params GetImSettingsParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -53900,9 +53938,11 @@ func (siw *ServerInterfaceWrapper) UpdateImSettings(w http.ResponseWriter, r *ht
 	// Parameter object where we will unmarshal all parameters from the context
 	var params UpdateImSettingsParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -53973,9 +54013,11 @@ func (siw *ServerInterfaceWrapper) AdminListImUsers(w http.ResponseWriter, r *ht
 	// Parameter object where we will unmarshal all parameters from the context
 	var params AdminListImUsersParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -53988,7 +54030,7 @@ func (siw *ServerInterfaceWrapper) AdminListImUsers(w http.ResponseWriter, r *ht
 
 	// ------------- Optional query parameter "page" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", query, &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54001,7 +54043,7 @@ func (siw *ServerInterfaceWrapper) AdminListImUsers(w http.ResponseWriter, r *ht
 
 	// ------------- Optional query parameter "size" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", query, &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54014,7 +54056,7 @@ func (siw *ServerInterfaceWrapper) AdminListImUsers(w http.ResponseWriter, r *ht
 
 	// ------------- Optional query parameter "keyword" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "keyword", r.URL.Query(), &params.Keyword, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "keyword", query, &params.Keyword, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54027,7 +54069,7 @@ func (siw *ServerInterfaceWrapper) AdminListImUsers(w http.ResponseWriter, r *ht
 
 	// ------------- Optional query parameter "includeDeleted" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "includeDeleted", r.URL.Query(), &params.IncludeDeleted, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "includeDeleted", query, &params.IncludeDeleted, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54098,9 +54140,11 @@ func (siw *ServerInterfaceWrapper) ListWebhooks(w http.ResponseWriter, r *http.R
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListWebhooksParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54113,7 +54157,7 @@ func (siw *ServerInterfaceWrapper) ListWebhooks(w http.ResponseWriter, r *http.R
 
 	// ------------- Optional query parameter "page" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", query, &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54126,7 +54170,7 @@ func (siw *ServerInterfaceWrapper) ListWebhooks(w http.ResponseWriter, r *http.R
 
 	// ------------- Optional query parameter "size" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", query, &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54197,9 +54241,11 @@ func (siw *ServerInterfaceWrapper) CreateWebhook(w http.ResponseWriter, r *http.
 	// Parameter object where we will unmarshal all parameters from the context
 	var params CreateWebhookParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54279,9 +54325,11 @@ func (siw *ServerInterfaceWrapper) DeleteWebhook(w http.ResponseWriter, r *http.
 	// Parameter object where we will unmarshal all parameters from the context
 	var params DeleteWebhookParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54361,9 +54409,11 @@ func (siw *ServerInterfaceWrapper) UpdateWebhook(w http.ResponseWriter, r *http.
 	// Parameter object where we will unmarshal all parameters from the context
 	var params UpdateWebhookParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54443,9 +54493,11 @@ func (siw *ServerInterfaceWrapper) ListWebhookDeliveries(w http.ResponseWriter, 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListWebhookDeliveriesParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54458,7 +54510,7 @@ func (siw *ServerInterfaceWrapper) ListWebhookDeliveries(w http.ResponseWriter, 
 
 	// ------------- Optional query parameter "page" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", query, &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54471,7 +54523,7 @@ func (siw *ServerInterfaceWrapper) ListWebhookDeliveries(w http.ResponseWriter, 
 
 	// ------------- Optional query parameter "size" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", query, &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54542,9 +54594,11 @@ func (siw *ServerInterfaceWrapper) ImLogin(w http.ResponseWriter, r *http.Reques
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ImLoginParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54557,7 +54611,7 @@ func (siw *ServerInterfaceWrapper) ImLogin(w http.ResponseWriter, r *http.Reques
 
 	// ------------- Required query parameter "userId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "userId", r.URL.Query(), &params.UserId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "userId", query, &params.UserId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54628,9 +54682,11 @@ func (siw *ServerInterfaceWrapper) UnblockUser(w http.ResponseWriter, r *http.Re
 	// Parameter object where we will unmarshal all parameters from the context
 	var params UnblockUserParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54643,7 +54699,7 @@ func (siw *ServerInterfaceWrapper) UnblockUser(w http.ResponseWriter, r *http.Re
 
 	// ------------- Required query parameter "blockedUserId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "blockedUserId", r.URL.Query(), &params.BlockedUserId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "blockedUserId", query, &params.BlockedUserId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54674,9 +54730,11 @@ func (siw *ServerInterfaceWrapper) ListBlockedUsers(w http.ResponseWriter, r *ht
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListBlockedUsersParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54689,7 +54747,7 @@ func (siw *ServerInterfaceWrapper) ListBlockedUsers(w http.ResponseWriter, r *ht
 
 	// ------------- Optional query parameter "page" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", query, &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54702,7 +54760,7 @@ func (siw *ServerInterfaceWrapper) ListBlockedUsers(w http.ResponseWriter, r *ht
 
 	// ------------- Optional query parameter "size" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", query, &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54733,9 +54791,11 @@ func (siw *ServerInterfaceWrapper) BlockUser(w http.ResponseWriter, r *http.Requ
 	// Parameter object where we will unmarshal all parameters from the context
 	var params BlockUserParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54748,7 +54808,7 @@ func (siw *ServerInterfaceWrapper) BlockUser(w http.ResponseWriter, r *http.Requ
 
 	// ------------- Required query parameter "blockedUserId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "blockedUserId", r.URL.Query(), &params.BlockedUserId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "blockedUserId", query, &params.BlockedUserId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54779,9 +54839,11 @@ func (siw *ServerInterfaceWrapper) ListConversations(w http.ResponseWriter, r *h
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListConversationsParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54794,7 +54856,7 @@ func (siw *ServerInterfaceWrapper) ListConversations(w http.ResponseWriter, r *h
 
 	// ------------- Optional query parameter "page" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", query, &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54807,7 +54869,7 @@ func (siw *ServerInterfaceWrapper) ListConversations(w http.ResponseWriter, r *h
 
 	// ------------- Optional query parameter "size" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", query, &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54847,9 +54909,11 @@ func (siw *ServerInterfaceWrapper) DeleteConversation(w http.ResponseWriter, r *
 	// Parameter object where we will unmarshal all parameters from the context
 	var params DeleteConversationParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54862,7 +54926,7 @@ func (siw *ServerInterfaceWrapper) DeleteConversation(w http.ResponseWriter, r *
 
 	// ------------- Required query parameter "chatType" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "chatType", r.URL.Query(), &params.ChatType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "chatType", query, &params.ChatType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54902,9 +54966,11 @@ func (siw *ServerInterfaceWrapper) SetConversationDraft(w http.ResponseWriter, r
 	// Parameter object where we will unmarshal all parameters from the context
 	var params SetConversationDraftParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54917,7 +54983,7 @@ func (siw *ServerInterfaceWrapper) SetConversationDraft(w http.ResponseWriter, r
 
 	// ------------- Required query parameter "chatType" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "chatType", r.URL.Query(), &params.ChatType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "chatType", query, &params.ChatType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54930,7 +54996,7 @@ func (siw *ServerInterfaceWrapper) SetConversationDraft(w http.ResponseWriter, r
 
 	// ------------- Optional query parameter "draft" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "draft", r.URL.Query(), &params.Draft, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "draft", query, &params.Draft, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54970,9 +55036,11 @@ func (siw *ServerInterfaceWrapper) SetConversationMuted(w http.ResponseWriter, r
 	// Parameter object where we will unmarshal all parameters from the context
 	var params SetConversationMutedParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -54985,7 +55053,7 @@ func (siw *ServerInterfaceWrapper) SetConversationMuted(w http.ResponseWriter, r
 
 	// ------------- Required query parameter "chatType" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "chatType", r.URL.Query(), &params.ChatType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "chatType", query, &params.ChatType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55025,9 +55093,11 @@ func (siw *ServerInterfaceWrapper) SetConversationPinned(w http.ResponseWriter, 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params SetConversationPinnedParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55040,7 +55110,7 @@ func (siw *ServerInterfaceWrapper) SetConversationPinned(w http.ResponseWriter, 
 
 	// ------------- Required query parameter "chatType" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "chatType", r.URL.Query(), &params.ChatType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "chatType", query, &params.ChatType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55053,7 +55123,7 @@ func (siw *ServerInterfaceWrapper) SetConversationPinned(w http.ResponseWriter, 
 
 	// ------------- Required query parameter "pinned" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "pinned", r.URL.Query(), &params.Pinned, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "pinned", query, &params.Pinned, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55093,9 +55163,11 @@ func (siw *ServerInterfaceWrapper) MarkConversationRead(w http.ResponseWriter, r
 	// Parameter object where we will unmarshal all parameters from the context
 	var params MarkConversationReadParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55108,7 +55180,7 @@ func (siw *ServerInterfaceWrapper) MarkConversationRead(w http.ResponseWriter, r
 
 	// ------------- Required query parameter "chatType" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "chatType", r.URL.Query(), &params.ChatType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "chatType", query, &params.ChatType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55139,9 +55211,11 @@ func (siw *ServerInterfaceWrapper) ListFriendRequests(w http.ResponseWriter, r *
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListFriendRequestsParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55154,7 +55228,7 @@ func (siw *ServerInterfaceWrapper) ListFriendRequests(w http.ResponseWriter, r *
 
 	// ------------- Optional query parameter "direction" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "direction", r.URL.Query(), &params.Direction, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "direction", query, &params.Direction, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55167,7 +55241,7 @@ func (siw *ServerInterfaceWrapper) ListFriendRequests(w http.ResponseWriter, r *
 
 	// ------------- Optional query parameter "status" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", r.URL.Query(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", query, &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55180,7 +55254,7 @@ func (siw *ServerInterfaceWrapper) ListFriendRequests(w http.ResponseWriter, r *
 
 	// ------------- Optional query parameter "page" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", query, &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55193,7 +55267,7 @@ func (siw *ServerInterfaceWrapper) ListFriendRequests(w http.ResponseWriter, r *
 
 	// ------------- Optional query parameter "size" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", query, &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55224,9 +55298,11 @@ func (siw *ServerInterfaceWrapper) SendFriendRequest(w http.ResponseWriter, r *h
 	// Parameter object where we will unmarshal all parameters from the context
 	var params SendFriendRequestParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55239,7 +55315,7 @@ func (siw *ServerInterfaceWrapper) SendFriendRequest(w http.ResponseWriter, r *h
 
 	// ------------- Required query parameter "toUserId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "toUserId", r.URL.Query(), &params.ToUserId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "toUserId", query, &params.ToUserId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55252,7 +55328,7 @@ func (siw *ServerInterfaceWrapper) SendFriendRequest(w http.ResponseWriter, r *h
 
 	// ------------- Optional query parameter "remark" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "remark", r.URL.Query(), &params.Remark, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "remark", query, &params.Remark, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55292,9 +55368,11 @@ func (siw *ServerInterfaceWrapper) AcceptFriendRequest(w http.ResponseWriter, r 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params AcceptFriendRequestParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55334,9 +55412,11 @@ func (siw *ServerInterfaceWrapper) RejectFriendRequest(w http.ResponseWriter, r 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params RejectFriendRequestParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55367,9 +55447,11 @@ func (siw *ServerInterfaceWrapper) ListFriends(w http.ResponseWriter, r *http.Re
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListFriendsParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55382,7 +55464,7 @@ func (siw *ServerInterfaceWrapper) ListFriends(w http.ResponseWriter, r *http.Re
 
 	// ------------- Optional query parameter "page" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", query, &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55395,7 +55477,7 @@ func (siw *ServerInterfaceWrapper) ListFriends(w http.ResponseWriter, r *http.Re
 
 	// ------------- Optional query parameter "size" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", query, &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55435,9 +55517,11 @@ func (siw *ServerInterfaceWrapper) DeleteFriend(w http.ResponseWriter, r *http.R
 	// Parameter object where we will unmarshal all parameters from the context
 	var params DeleteFriendParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55468,9 +55552,11 @@ func (siw *ServerInterfaceWrapper) ListMyGroups(w http.ResponseWriter, r *http.R
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListMyGroupsParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55483,7 +55569,7 @@ func (siw *ServerInterfaceWrapper) ListMyGroups(w http.ResponseWriter, r *http.R
 
 	// ------------- Optional query parameter "page" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", query, &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55496,7 +55582,7 @@ func (siw *ServerInterfaceWrapper) ListMyGroups(w http.ResponseWriter, r *http.R
 
 	// ------------- Optional query parameter "size" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", query, &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55527,9 +55613,11 @@ func (siw *ServerInterfaceWrapper) CreateGroup(w http.ResponseWriter, r *http.Re
 	// Parameter object where we will unmarshal all parameters from the context
 	var params CreateGroupParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55560,9 +55648,11 @@ func (siw *ServerInterfaceWrapper) ListPublicGroups(w http.ResponseWriter, r *ht
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListPublicGroupsParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55575,7 +55665,7 @@ func (siw *ServerInterfaceWrapper) ListPublicGroups(w http.ResponseWriter, r *ht
 
 	// ------------- Optional query parameter "keyword" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "keyword", r.URL.Query(), &params.Keyword, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "keyword", query, &params.Keyword, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55588,7 +55678,7 @@ func (siw *ServerInterfaceWrapper) ListPublicGroups(w http.ResponseWriter, r *ht
 
 	// ------------- Optional query parameter "page" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", query, &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55601,7 +55691,7 @@ func (siw *ServerInterfaceWrapper) ListPublicGroups(w http.ResponseWriter, r *ht
 
 	// ------------- Optional query parameter "size" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", query, &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55632,9 +55722,11 @@ func (siw *ServerInterfaceWrapper) SearchGroups(w http.ResponseWriter, r *http.R
 	// Parameter object where we will unmarshal all parameters from the context
 	var params SearchGroupsParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55647,7 +55739,7 @@ func (siw *ServerInterfaceWrapper) SearchGroups(w http.ResponseWriter, r *http.R
 
 	// ------------- Required query parameter "keyword" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "keyword", r.URL.Query(), &params.Keyword, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "keyword", query, &params.Keyword, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55660,7 +55752,7 @@ func (siw *ServerInterfaceWrapper) SearchGroups(w http.ResponseWriter, r *http.R
 
 	// ------------- Optional query parameter "page" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", query, &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55673,7 +55765,7 @@ func (siw *ServerInterfaceWrapper) SearchGroups(w http.ResponseWriter, r *http.R
 
 	// ------------- Optional query parameter "size" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", query, &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55713,9 +55805,11 @@ func (siw *ServerInterfaceWrapper) DissolveGroup(w http.ResponseWriter, r *http.
 	// Parameter object where we will unmarshal all parameters from the context
 	var params DissolveGroupParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55755,9 +55849,11 @@ func (siw *ServerInterfaceWrapper) GetGroup(w http.ResponseWriter, r *http.Reque
 	// Parameter object where we will unmarshal all parameters from the context
 	var params GetGroupParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55797,9 +55893,11 @@ func (siw *ServerInterfaceWrapper) UpdateGroup(w http.ResponseWriter, r *http.Re
 	// Parameter object where we will unmarshal all parameters from the context
 	var params UpdateGroupParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55839,9 +55937,11 @@ func (siw *ServerInterfaceWrapper) ListGroupJoinRequests(w http.ResponseWriter, 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListGroupJoinRequestsParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55854,7 +55954,7 @@ func (siw *ServerInterfaceWrapper) ListGroupJoinRequests(w http.ResponseWriter, 
 
 	// ------------- Optional query parameter "page" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", query, &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55867,7 +55967,7 @@ func (siw *ServerInterfaceWrapper) ListGroupJoinRequests(w http.ResponseWriter, 
 
 	// ------------- Optional query parameter "size" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", query, &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55907,9 +56007,11 @@ func (siw *ServerInterfaceWrapper) CreateGroupJoinRequest(w http.ResponseWriter,
 	// Parameter object where we will unmarshal all parameters from the context
 	var params CreateGroupJoinRequestParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55922,7 +56024,7 @@ func (siw *ServerInterfaceWrapper) CreateGroupJoinRequest(w http.ResponseWriter,
 
 	// ------------- Optional query parameter "remark" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "remark", r.URL.Query(), &params.Remark, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "remark", query, &params.Remark, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -55971,9 +56073,11 @@ func (siw *ServerInterfaceWrapper) AcceptGroupJoinRequest(w http.ResponseWriter,
 	// Parameter object where we will unmarshal all parameters from the context
 	var params AcceptGroupJoinRequestParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56022,9 +56126,11 @@ func (siw *ServerInterfaceWrapper) RejectGroupJoinRequest(w http.ResponseWriter,
 	// Parameter object where we will unmarshal all parameters from the context
 	var params RejectGroupJoinRequestParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56064,9 +56170,11 @@ func (siw *ServerInterfaceWrapper) ListGroupMembers(w http.ResponseWriter, r *ht
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListGroupMembersParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56079,7 +56187,7 @@ func (siw *ServerInterfaceWrapper) ListGroupMembers(w http.ResponseWriter, r *ht
 
 	// ------------- Optional query parameter "page" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", query, &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56092,7 +56200,7 @@ func (siw *ServerInterfaceWrapper) ListGroupMembers(w http.ResponseWriter, r *ht
 
 	// ------------- Optional query parameter "size" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", query, &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56132,9 +56240,11 @@ func (siw *ServerInterfaceWrapper) AddGroupMembers(w http.ResponseWriter, r *htt
 	// Parameter object where we will unmarshal all parameters from the context
 	var params AddGroupMembersParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56174,9 +56284,11 @@ func (siw *ServerInterfaceWrapper) SearchGroupMembers(w http.ResponseWriter, r *
 	// Parameter object where we will unmarshal all parameters from the context
 	var params SearchGroupMembersParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56189,7 +56301,7 @@ func (siw *ServerInterfaceWrapper) SearchGroupMembers(w http.ResponseWriter, r *
 
 	// ------------- Required query parameter "keyword" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "keyword", r.URL.Query(), &params.Keyword, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "keyword", query, &params.Keyword, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56202,7 +56314,7 @@ func (siw *ServerInterfaceWrapper) SearchGroupMembers(w http.ResponseWriter, r *
 
 	// ------------- Optional query parameter "page" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", query, &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56215,7 +56327,7 @@ func (siw *ServerInterfaceWrapper) SearchGroupMembers(w http.ResponseWriter, r *
 
 	// ------------- Optional query parameter "size" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", query, &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56264,9 +56376,11 @@ func (siw *ServerInterfaceWrapper) RemoveGroupMember(w http.ResponseWriter, r *h
 	// Parameter object where we will unmarshal all parameters from the context
 	var params RemoveGroupMemberParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56315,9 +56429,11 @@ func (siw *ServerInterfaceWrapper) UnmuteGroupMember(w http.ResponseWriter, r *h
 	// Parameter object where we will unmarshal all parameters from the context
 	var params UnmuteGroupMemberParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56366,9 +56482,11 @@ func (siw *ServerInterfaceWrapper) MuteGroupMember(w http.ResponseWriter, r *htt
 	// Parameter object where we will unmarshal all parameters from the context
 	var params MuteGroupMemberParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56417,9 +56535,11 @@ func (siw *ServerInterfaceWrapper) SetGroupMemberRole(w http.ResponseWriter, r *
 	// Parameter object where we will unmarshal all parameters from the context
 	var params SetGroupMemberRoleParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56459,9 +56579,11 @@ func (siw *ServerInterfaceWrapper) UnmuteGroup(w http.ResponseWriter, r *http.Re
 	// Parameter object where we will unmarshal all parameters from the context
 	var params UnmuteGroupParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56501,9 +56623,11 @@ func (siw *ServerInterfaceWrapper) MuteGroup(w http.ResponseWriter, r *http.Requ
 	// Parameter object where we will unmarshal all parameters from the context
 	var params MuteGroupParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56543,9 +56667,11 @@ func (siw *ServerInterfaceWrapper) TransferGroupOwner(w http.ResponseWriter, r *
 	// Parameter object where we will unmarshal all parameters from the context
 	var params TransferGroupOwnerParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56585,9 +56711,11 @@ func (siw *ServerInterfaceWrapper) ListGroupHistory(w http.ResponseWriter, r *ht
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListGroupHistoryParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56600,7 +56728,7 @@ func (siw *ServerInterfaceWrapper) ListGroupHistory(w http.ResponseWriter, r *ht
 
 	// ------------- Optional query parameter "afterSeq" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "afterSeq", r.URL.Query(), &params.AfterSeq, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "afterSeq", query, &params.AfterSeq, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56613,7 +56741,7 @@ func (siw *ServerInterfaceWrapper) ListGroupHistory(w http.ResponseWriter, r *ht
 
 	// ------------- Optional query parameter "page" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", query, &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56626,7 +56754,7 @@ func (siw *ServerInterfaceWrapper) ListGroupHistory(w http.ResponseWriter, r *ht
 
 	// ------------- Optional query parameter "size" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", query, &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56639,7 +56767,7 @@ func (siw *ServerInterfaceWrapper) ListGroupHistory(w http.ResponseWriter, r *ht
 
 	// ------------- Optional query parameter "keyword" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "keyword", r.URL.Query(), &params.Keyword, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "keyword", query, &params.Keyword, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56652,7 +56780,7 @@ func (siw *ServerInterfaceWrapper) ListGroupHistory(w http.ResponseWriter, r *ht
 
 	// ------------- Optional query parameter "msgType" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "msgType", r.URL.Query(), &params.MsgType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "msgType", query, &params.MsgType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56665,7 +56793,7 @@ func (siw *ServerInterfaceWrapper) ListGroupHistory(w http.ResponseWriter, r *ht
 
 	// ------------- Optional query parameter "startTime" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "startTime", r.URL.Query(), &params.StartTime, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "startTime", query, &params.StartTime, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56678,7 +56806,7 @@ func (siw *ServerInterfaceWrapper) ListGroupHistory(w http.ResponseWriter, r *ht
 
 	// ------------- Optional query parameter "endTime" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "endTime", r.URL.Query(), &params.EndTime, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "endTime", query, &params.EndTime, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56718,9 +56846,11 @@ func (siw *ServerInterfaceWrapper) ListSingleHistory(w http.ResponseWriter, r *h
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListSingleHistoryParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56733,7 +56863,7 @@ func (siw *ServerInterfaceWrapper) ListSingleHistory(w http.ResponseWriter, r *h
 
 	// ------------- Optional query parameter "page" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", query, &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56746,7 +56876,7 @@ func (siw *ServerInterfaceWrapper) ListSingleHistory(w http.ResponseWriter, r *h
 
 	// ------------- Optional query parameter "size" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", query, &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56759,7 +56889,7 @@ func (siw *ServerInterfaceWrapper) ListSingleHistory(w http.ResponseWriter, r *h
 
 	// ------------- Optional query parameter "keyword" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "keyword", r.URL.Query(), &params.Keyword, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "keyword", query, &params.Keyword, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56772,7 +56902,7 @@ func (siw *ServerInterfaceWrapper) ListSingleHistory(w http.ResponseWriter, r *h
 
 	// ------------- Optional query parameter "msgType" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "msgType", r.URL.Query(), &params.MsgType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "msgType", query, &params.MsgType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56785,7 +56915,7 @@ func (siw *ServerInterfaceWrapper) ListSingleHistory(w http.ResponseWriter, r *h
 
 	// ------------- Optional query parameter "startTime" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "startTime", r.URL.Query(), &params.StartTime, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "startTime", query, &params.StartTime, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56798,7 +56928,7 @@ func (siw *ServerInterfaceWrapper) ListSingleHistory(w http.ResponseWriter, r *h
 
 	// ------------- Optional query parameter "endTime" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "endTime", r.URL.Query(), &params.EndTime, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "endTime", query, &params.EndTime, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56829,9 +56959,11 @@ func (siw *ServerInterfaceWrapper) SearchMessages(w http.ResponseWriter, r *http
 	// Parameter object where we will unmarshal all parameters from the context
 	var params SearchMessagesParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56844,7 +56976,7 @@ func (siw *ServerInterfaceWrapper) SearchMessages(w http.ResponseWriter, r *http
 
 	// ------------- Required query parameter "keyword" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "keyword", r.URL.Query(), &params.Keyword, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "keyword", query, &params.Keyword, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56857,7 +56989,7 @@ func (siw *ServerInterfaceWrapper) SearchMessages(w http.ResponseWriter, r *http
 
 	// ------------- Optional query parameter "page" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", query, &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56870,7 +57002,7 @@ func (siw *ServerInterfaceWrapper) SearchMessages(w http.ResponseWriter, r *http
 
 	// ------------- Optional query parameter "size" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", query, &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56901,9 +57033,11 @@ func (siw *ServerInterfaceWrapper) SendMessage(w http.ResponseWriter, r *http.Re
 	// Parameter object where we will unmarshal all parameters from the context
 	var params SendMessageParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56943,9 +57077,11 @@ func (siw *ServerInterfaceWrapper) EditMessage(w http.ResponseWriter, r *http.Re
 	// Parameter object where we will unmarshal all parameters from the context
 	var params EditMessageParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -56985,9 +57121,11 @@ func (siw *ServerInterfaceWrapper) RevokeMessage(w http.ResponseWriter, r *http.
 	// Parameter object where we will unmarshal all parameters from the context
 	var params RevokeMessageParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -57032,9 +57170,11 @@ func (siw *ServerInterfaceWrapper) ListTenants(w http.ResponseWriter, r *http.Re
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListTenantsParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Optional query parameter "page" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", query, &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -57047,7 +57187,7 @@ func (siw *ServerInterfaceWrapper) ListTenants(w http.ResponseWriter, r *http.Re
 
 	// ------------- Optional query parameter "size" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", query, &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -57060,7 +57200,7 @@ func (siw *ServerInterfaceWrapper) ListTenants(w http.ResponseWriter, r *http.Re
 
 	// ------------- Optional query parameter "keyword" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "keyword", r.URL.Query(), &params.Keyword, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "keyword", query, &params.Keyword, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -57073,7 +57213,7 @@ func (siw *ServerInterfaceWrapper) ListTenants(w http.ResponseWriter, r *http.Re
 
 	// ------------- Optional query parameter "status" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", r.URL.Query(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", query, &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -57130,9 +57270,11 @@ func (siw *ServerInterfaceWrapper) ListPushDevices(w http.ResponseWriter, r *htt
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListPushDevicesParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -57145,7 +57287,7 @@ func (siw *ServerInterfaceWrapper) ListPushDevices(w http.ResponseWriter, r *htt
 
 	// ------------- Required query parameter "userId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "userId", r.URL.Query(), &params.UserId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "userId", query, &params.UserId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -57158,7 +57300,7 @@ func (siw *ServerInterfaceWrapper) ListPushDevices(w http.ResponseWriter, r *htt
 
 	// ------------- Optional query parameter "page" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", query, &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -57171,7 +57313,7 @@ func (siw *ServerInterfaceWrapper) ListPushDevices(w http.ResponseWriter, r *htt
 
 	// ------------- Optional query parameter "size" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", query, &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -57251,9 +57393,11 @@ func (siw *ServerInterfaceWrapper) GetPush(w http.ResponseWriter, r *http.Reques
 	// Parameter object where we will unmarshal all parameters from the context
 	var params GetPushParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -57333,9 +57477,11 @@ func (siw *ServerInterfaceWrapper) ListPushDeliveries(w http.ResponseWriter, r *
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListPushDeliveriesParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -57348,7 +57494,7 @@ func (siw *ServerInterfaceWrapper) ListPushDeliveries(w http.ResponseWriter, r *
 
 	// ------------- Optional query parameter "page" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", query, &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -57361,7 +57507,7 @@ func (siw *ServerInterfaceWrapper) ListPushDeliveries(w http.ResponseWriter, r *
 
 	// ------------- Optional query parameter "size" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", query, &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -57432,9 +57578,11 @@ func (siw *ServerInterfaceWrapper) RegisterPushDevice(w http.ResponseWriter, r *
 	// Parameter object where we will unmarshal all parameters from the context
 	var params RegisterPushDeviceParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -57465,9 +57613,11 @@ func (siw *ServerInterfaceWrapper) SendPush(w http.ResponseWriter, r *http.Reque
 	// Parameter object where we will unmarshal all parameters from the context
 	var params SendPushParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -57538,9 +57688,11 @@ func (siw *ServerInterfaceWrapper) UnregisterPushDevice(w http.ResponseWriter, r
 	// Parameter object where we will unmarshal all parameters from the context
 	var params UnregisterPushDeviceParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -57571,9 +57723,11 @@ func (siw *ServerInterfaceWrapper) ListSubAccounts(w http.ResponseWriter, r *htt
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListSubAccountsParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Optional query parameter "page" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", query, &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -57586,7 +57740,7 @@ func (siw *ServerInterfaceWrapper) ListSubAccounts(w http.ResponseWriter, r *htt
 
 	// ------------- Optional query parameter "size" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", query, &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -57810,9 +57964,11 @@ func (siw *ServerInterfaceWrapper) GetExpoManifest(w http.ResponseWriter, r *htt
 	// Parameter object where we will unmarshal all parameters from the context
 	var params GetExpoManifestParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Optional query parameter "moduleId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "moduleId", r.URL.Query(), &params.ModuleId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "moduleId", query, &params.ModuleId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -58024,9 +58180,11 @@ func (siw *ServerInterfaceWrapper) ListRnDeployments(w http.ResponseWriter, r *h
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListRnDeploymentsParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -58039,7 +58197,7 @@ func (siw *ServerInterfaceWrapper) ListRnDeployments(w http.ResponseWriter, r *h
 
 	// ------------- Optional query parameter "platform" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "platform", r.URL.Query(), &params.Platform, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "platform", query, &params.Platform, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -58052,7 +58210,7 @@ func (siw *ServerInterfaceWrapper) ListRnDeployments(w http.ResponseWriter, r *h
 
 	// ------------- Optional query parameter "moduleId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "moduleId", r.URL.Query(), &params.ModuleId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "moduleId", query, &params.ModuleId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -58123,9 +58281,11 @@ func (siw *ServerInterfaceWrapper) CreateRnDeployments(w http.ResponseWriter, r 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params CreateRnDeploymentsParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -58381,9 +58541,11 @@ func (siw *ServerInterfaceWrapper) ListRnReleases(w http.ResponseWriter, r *http
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListRnReleasesParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Optional query parameter "page" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", query, &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -58396,7 +58558,7 @@ func (siw *ServerInterfaceWrapper) ListRnReleases(w http.ResponseWriter, r *http
 
 	// ------------- Optional query parameter "size" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", query, &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -58601,9 +58763,11 @@ func (siw *ServerInterfaceWrapper) DownloadRnBundle(w http.ResponseWriter, r *ht
 	// Parameter object where we will unmarshal all parameters from the context
 	var params DownloadRnBundleParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Optional query parameter "version" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "version", r.URL.Query(), &params.Version, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "version", query, &params.Version, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -58731,9 +58895,11 @@ func (siw *ServerInterfaceWrapper) GetRnHaltPolicy(w http.ResponseWriter, r *htt
 	// Parameter object where we will unmarshal all parameters from the context
 	var params GetRnHaltPolicyParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -58804,9 +58970,11 @@ func (siw *ServerInterfaceWrapper) SetRnHaltPolicy(w http.ResponseWriter, r *htt
 	// Parameter object where we will unmarshal all parameters from the context
 	var params SetRnHaltPolicyParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -58877,9 +59045,11 @@ func (siw *ServerInterfaceWrapper) ListRnBundles(w http.ResponseWriter, r *http.
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListRnBundlesParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -58892,7 +59062,7 @@ func (siw *ServerInterfaceWrapper) ListRnBundles(w http.ResponseWriter, r *http.
 
 	// ------------- Optional query parameter "platform" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "platform", r.URL.Query(), &params.Platform, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "platform", query, &params.Platform, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -58905,7 +59075,7 @@ func (siw *ServerInterfaceWrapper) ListRnBundles(w http.ResponseWriter, r *http.
 
 	// ------------- Optional query parameter "moduleId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "moduleId", r.URL.Query(), &params.ModuleId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "moduleId", query, &params.ModuleId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -58918,7 +59088,7 @@ func (siw *ServerInterfaceWrapper) ListRnBundles(w http.ResponseWriter, r *http.
 
 	// ------------- Optional query parameter "status" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", r.URL.Query(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", query, &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -58931,7 +59101,7 @@ func (siw *ServerInterfaceWrapper) ListRnBundles(w http.ResponseWriter, r *http.
 
 	// ------------- Optional query parameter "page" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", query, &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -58944,7 +59114,7 @@ func (siw *ServerInterfaceWrapper) ListRnBundles(w http.ResponseWriter, r *http.
 
 	// ------------- Optional query parameter "size" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", query, &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -59162,9 +59332,11 @@ func (siw *ServerInterfaceWrapper) RollbackRnBundle(w http.ResponseWriter, r *ht
 	// Parameter object where we will unmarshal all parameters from the context
 	var params RollbackRnBundleParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -59235,9 +59407,11 @@ func (siw *ServerInterfaceWrapper) GetRnSigningKey(w http.ResponseWriter, r *htt
 	// Parameter object where we will unmarshal all parameters from the context
 	var params GetRnSigningKeyParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -59308,9 +59482,11 @@ func (siw *ServerInterfaceWrapper) UpdateRnSigningKey(w http.ResponseWriter, r *
 	// Parameter object where we will unmarshal all parameters from the context
 	var params UpdateRnSigningKeyParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -59381,9 +59557,11 @@ func (siw *ServerInterfaceWrapper) CreateRnSigningKey(w http.ResponseWriter, r *
 	// Parameter object where we will unmarshal all parameters from the context
 	var params CreateRnSigningKeyParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -59454,9 +59632,11 @@ func (siw *ServerInterfaceWrapper) DownloadRnSigningCertificate(w http.ResponseW
 	// Parameter object where we will unmarshal all parameters from the context
 	var params DownloadRnSigningCertificateParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -59469,7 +59649,7 @@ func (siw *ServerInterfaceWrapper) DownloadRnSigningCertificate(w http.ResponseW
 
 	// ------------- Optional query parameter "format" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", r.URL.Query(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", query, &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -59540,9 +59720,11 @@ func (siw *ServerInterfaceWrapper) CheckRnUpdate(w http.ResponseWriter, r *http.
 	// Parameter object where we will unmarshal all parameters from the context
 	var params CheckRnUpdateParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -59555,7 +59737,7 @@ func (siw *ServerInterfaceWrapper) CheckRnUpdate(w http.ResponseWriter, r *http.
 
 	// ------------- Required query parameter "platform" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "platform", r.URL.Query(), &params.Platform, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "platform", query, &params.Platform, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -59568,7 +59750,7 @@ func (siw *ServerInterfaceWrapper) CheckRnUpdate(w http.ResponseWriter, r *http.
 
 	// ------------- Required query parameter "moduleId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "moduleId", r.URL.Query(), &params.ModuleId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "moduleId", query, &params.ModuleId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -59581,7 +59763,7 @@ func (siw *ServerInterfaceWrapper) CheckRnUpdate(w http.ResponseWriter, r *http.
 
 	// ------------- Required query parameter "currentVersion" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "currentVersion", r.URL.Query(), &params.CurrentVersion, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "currentVersion", query, &params.CurrentVersion, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -59594,7 +59776,7 @@ func (siw *ServerInterfaceWrapper) CheckRnUpdate(w http.ResponseWriter, r *http.
 
 	// ------------- Optional query parameter "appVersion" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "appVersion", r.URL.Query(), &params.AppVersion, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "appVersion", query, &params.AppVersion, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -59607,7 +59789,7 @@ func (siw *ServerInterfaceWrapper) CheckRnUpdate(w http.ResponseWriter, r *http.
 
 	// ------------- Optional query parameter "deviceId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "deviceId", r.URL.Query(), &params.DeviceId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "deviceId", query, &params.DeviceId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -59981,9 +60163,11 @@ func (siw *ServerInterfaceWrapper) CheckAppUpdate(w http.ResponseWriter, r *http
 	// Parameter object where we will unmarshal all parameters from the context
 	var params CheckAppUpdateParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -59996,7 +60180,7 @@ func (siw *ServerInterfaceWrapper) CheckAppUpdate(w http.ResponseWriter, r *http
 
 	// ------------- Required query parameter "platform" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "platform", r.URL.Query(), &params.Platform, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "platform", query, &params.Platform, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -60009,7 +60193,7 @@ func (siw *ServerInterfaceWrapper) CheckAppUpdate(w http.ResponseWriter, r *http
 
 	// ------------- Required query parameter "currentVersionCode" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "currentVersionCode", r.URL.Query(), &params.CurrentVersionCode, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "currentVersionCode", query, &params.CurrentVersionCode, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -60022,7 +60206,7 @@ func (siw *ServerInterfaceWrapper) CheckAppUpdate(w http.ResponseWriter, r *http
 
 	// ------------- Optional query parameter "deviceId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "deviceId", r.URL.Query(), &params.DeviceId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "deviceId", query, &params.DeviceId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -60053,9 +60237,11 @@ func (siw *ServerInterfaceWrapper) ListAppVersions(w http.ResponseWriter, r *htt
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListAppVersionsParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "appId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", query, &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -60068,7 +60254,7 @@ func (siw *ServerInterfaceWrapper) ListAppVersions(w http.ResponseWriter, r *htt
 
 	// ------------- Optional query parameter "platform" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "platform", r.URL.Query(), &params.Platform, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "platform", query, &params.Platform, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -60081,7 +60267,7 @@ func (siw *ServerInterfaceWrapper) ListAppVersions(w http.ResponseWriter, r *htt
 
 	// ------------- Optional query parameter "status" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", r.URL.Query(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", query, &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -60094,7 +60280,7 @@ func (siw *ServerInterfaceWrapper) ListAppVersions(w http.ResponseWriter, r *htt
 
 	// ------------- Optional query parameter "page" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", query, &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -60107,7 +60293,7 @@ func (siw *ServerInterfaceWrapper) ListAppVersions(w http.ResponseWriter, r *htt
 
 	// ------------- Optional query parameter "size" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", query, &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -60675,9 +60861,11 @@ func (siw *ServerInterfaceWrapper) CodePushLegacyUpdateCheck(w http.ResponseWrit
 	// Parameter object where we will unmarshal all parameters from the context
 	var params CodePushLegacyUpdateCheckParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "deploymentKey" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "deploymentKey", r.URL.Query(), &params.DeploymentKey, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "deploymentKey", query, &params.DeploymentKey, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -60690,7 +60878,7 @@ func (siw *ServerInterfaceWrapper) CodePushLegacyUpdateCheck(w http.ResponseWrit
 
 	// ------------- Required query parameter "appVersion" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "appVersion", r.URL.Query(), &params.AppVersion, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appVersion", query, &params.AppVersion, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -60703,7 +60891,7 @@ func (siw *ServerInterfaceWrapper) CodePushLegacyUpdateCheck(w http.ResponseWrit
 
 	// ------------- Optional query parameter "packageHash" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "packageHash", r.URL.Query(), &params.PackageHash, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "packageHash", query, &params.PackageHash, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -60716,7 +60904,7 @@ func (siw *ServerInterfaceWrapper) CodePushLegacyUpdateCheck(w http.ResponseWrit
 
 	// ------------- Optional query parameter "label" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "label", r.URL.Query(), &params.Label, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "label", query, &params.Label, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -60729,7 +60917,7 @@ func (siw *ServerInterfaceWrapper) CodePushLegacyUpdateCheck(w http.ResponseWrit
 
 	// ------------- Optional query parameter "clientUniqueId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "clientUniqueId", r.URL.Query(), &params.ClientUniqueId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "clientUniqueId", query, &params.ClientUniqueId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -60742,7 +60930,7 @@ func (siw *ServerInterfaceWrapper) CodePushLegacyUpdateCheck(w http.ResponseWrit
 
 	// ------------- Optional query parameter "isCompanion" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "isCompanion", r.URL.Query(), &params.IsCompanion, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "isCompanion", query, &params.IsCompanion, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -60801,9 +60989,11 @@ func (siw *ServerInterfaceWrapper) CodePushUpdateCheck(w http.ResponseWriter, r 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params CodePushUpdateCheckParams
 
+	query := r.URL.Query() // once, not once a parameter
+
 	// ------------- Required query parameter "deployment_key" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "deployment_key", r.URL.Query(), &params.DeploymentKey, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "deployment_key", query, &params.DeploymentKey, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -60816,7 +61006,7 @@ func (siw *ServerInterfaceWrapper) CodePushUpdateCheck(w http.ResponseWriter, r 
 
 	// ------------- Required query parameter "app_version" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "app_version", r.URL.Query(), &params.AppVersion, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "app_version", query, &params.AppVersion, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -60829,7 +61019,7 @@ func (siw *ServerInterfaceWrapper) CodePushUpdateCheck(w http.ResponseWriter, r 
 
 	// ------------- Optional query parameter "package_hash" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "package_hash", r.URL.Query(), &params.PackageHash, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "package_hash", query, &params.PackageHash, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -60842,7 +61032,7 @@ func (siw *ServerInterfaceWrapper) CodePushUpdateCheck(w http.ResponseWriter, r 
 
 	// ------------- Optional query parameter "label" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "label", r.URL.Query(), &params.Label, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "label", query, &params.Label, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -60855,7 +61045,7 @@ func (siw *ServerInterfaceWrapper) CodePushUpdateCheck(w http.ResponseWriter, r 
 
 	// ------------- Optional query parameter "client_unique_id" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "client_unique_id", r.URL.Query(), &params.ClientUniqueId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "client_unique_id", query, &params.ClientUniqueId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -60868,7 +61058,7 @@ func (siw *ServerInterfaceWrapper) CodePushUpdateCheck(w http.ResponseWriter, r 
 
 	// ------------- Optional query parameter "is_companion" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "is_companion", r.URL.Query(), &params.IsCompanion, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "is_companion", query, &params.IsCompanion, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {

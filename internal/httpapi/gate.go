@@ -196,13 +196,13 @@ func (g *gate) handler(next http.Handler) http.Handler {
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
-		if err := checkURLText(r); err != nil {
+		query := r.URL.Query() // once: the text check, the credentials and the validation read it
+		if err := checkURLText(r, query); err != nil {
 			writeError(w, r, err)
 			return
 		}
 		body := &spooledBody{r: r}
 		defer body.cleanup()
-		query := r.URL.Query() // once: the credentials and the validation read it
 		p, err := g.authn.Authenticate(r.Context(), op.requirement, credentials(r, query, body.hash))
 		if err != nil {
 			writeError(w, r, err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -14,11 +15,11 @@ import (
 // character, in the path, the query or the X-App-Key header. PostgreSQL refuses both, so they
 // must stop here as the caller's error rather than fail deep inside as the server's; and before
 // authentication, which looks the app named by appId or X-App-Key up.
-func checkURLText(r *http.Request) error {
+func checkURLText(r *http.Request, query url.Values) error {
 	if !storable(r.URL.Path) {
 		return fault.InvalidField("path", "must be UTF-8 text without NUL characters")
 	}
-	for name, values := range r.URL.Query() {
+	for name, values := range query {
 		for _, v := range values {
 			if !storable(v) || !storable(name) {
 				return fault.InvalidField(name, "must be UTF-8 text without NUL characters")
